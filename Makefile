@@ -1,0 +1,54 @@
+# The verbs a newcomer types. Everything installs into .venv from pip wheels: no Docker, no root.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PROTOS := $(shell find protos third_party/protos -name '*.proto')
+BUF_VERSION := 1.75.0
+
+.PHONY: setup proto run test test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean
+
+setup: $(STAMP) gen/.stamp
+
+# The venv: the code generators first (gen/ must exist before the editable install maps it), then the project.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q 'grpcio-tools>=1.85' 'mypy-protobuf>=3.6'
+	$(PY) scripts/gen_protos.py
+	$(PY) -m pip install -q -e '.[local,dev]'
+	touch $@
+
+gen/.stamp: $(PROTOS) scripts/gen_protos.py | $(STAMP)
+	$(PY) scripts/gen_protos.py
+
+proto: $(STAMP)
+	$(PY) scripts/gen_protos.py
+
+run: setup
+	$(PY) -m loglens_devstack run
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-unit: setup
+	$(PY) -m pytest -q -m unit
+
+test-integration: setup
+	$(PY) -m pytest -q -m integration
+
+test-e2e: setup
+	$(PY) -m pytest -q -m e2e
+
+lint: setup
+	npx --yes @bufbuild/buf@$(BUF_VERSION) lint
+	$(VENV)/bin/ruff check services tests tools scripts
+	$(VENV)/bin/ruff format --check services tests tools scripts
+	$(VENV)/bin/mypy services tools
+
+fmt: setup
+	$(VENV)/bin/ruff check --fix services tests tools scripts
+	$(VENV)/bin/ruff format services tests tools scripts
+
+clean:
+	rm -rf gen .pytest_cache .mypy_cache .ruff_cache
