@@ -1,0 +1,81 @@
+"""Composition root of the analysis service: ``python -m loglens_analysis [serve|migrate]``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import nats
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc
+
+from loglens_analysis.adapters.queue import RunPublisher
+from loglens_analysis.adapters.repository import SCHEMA, RunRepository
+from loglens_analysis.api import AnalysisApi
+from loglens_analysis.config import AnalysisSettings
+from loglens_analysis.service import AnalysisRuns
+from loglens_analysis.worker import Worker
+from loglens_common.auth import TokenVerifier, load_public_keys
+from loglens_common.config import load_settings
+from loglens_common.db import async_engine, migrate
+from loglens_common.events import ensure_stream
+from loglens_common.interceptors import JwtAuthenticator
+from loglens_common.logs import configure_logging
+from loglens_common.objectstore import s3_client
+from loglens_common.server import serve
+
+log = logging.getLogger("loglens.analysis")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def main(settings: AnalysisSettings) -> None:
+    resources = AsyncExitStack()
+    engine = async_engine(settings.database_url, pool_size=max(5, settings.workers + 4))
+    resources.push_async_callback(engine.dispose)
+    nc = await nats.connect(
+        settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, name="loglens-analysis"
+    )
+    resources.push_async_callback(nc.drain)
+    js = nc.jetstream()
+    await ensure_stream(js)
+
+    repository = RunRepository(engine)
+    publisher = RunPublisher(js)
+    runs = AnalysisRuns(repository, publisher, settings.watch_poll_s)
+    worker = Worker(repository, s3_client(settings), js, publisher, settings)
+    background: list[Callable[[], Awaitable[None]]] = [worker.consume_log_file_events, worker.reconcile]
+    background += [worker.consume_runs] * settings.workers
+
+    verifier = TokenVerifier(
+        load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience
+    )
+    await serve(
+        name="analysis",
+        settings=settings,
+        register=lambda server: analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(
+            AnalysisApi(runs), server
+        ),
+        service_names=[analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name],
+        authenticator=JwtAuthenticator(verifier),
+        resources=resources,
+        background=background,
+    )
+
+
+def run() -> None:
+    settings = load_settings(AnalysisSettings)
+    configure_logging("analysis", settings.log_level)
+    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    if command == "migrate":
+        migrate(settings.database_url, MIGRATIONS, SCHEMA)
+    elif command == "serve":
+        asyncio.run(main(settings))
+    else:
+        raise SystemExit(f"usage: python -m loglens_analysis [serve|migrate], not {command!r}")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,325 @@
+"""The analysis schema: known log files, runs and reports. The only place with SQL for analysis."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile
+from loglens_common import names
+
+SCHEMA = "analysis"
+metadata = MetaData(schema=SCHEMA)
+
+log_files = Table(
+    "log_files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("bucket", String(63), nullable=False),
+    Column("object_key", String(255), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("gzip", Boolean, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("log_file_id", String(32), ForeignKey("log_files.id", ondelete="CASCADE"), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("start_time", DateTime(timezone=True)),
+    Column("finish_time", DateTime(timezone=True)),
+    Column("heartbeat_time", DateTime(timezone=True)),
+    Column("bytes_done", BigInteger, nullable=False, server_default="0"),
+    Column("bytes_total", BigInteger, nullable=False, server_default="0"),
+    Column("lines_done", BigInteger, nullable=False, server_default="0"),
+    Column("failure_reason", Text, nullable=False, server_default=""),
+    Column("engine_version", String(64), nullable=False, server_default=""),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("publishes", Integer, nullable=False, server_default="0"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("report", LargeBinary, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+ACTIVE = (RunState.QUEUED.value, RunState.RUNNING.value)
+
+
+def _run(m: object) -> AnalysisRun:
+    row = dict(m)  # type: ignore[call-overload]
+    return AnalysisRun(
+        id=row["id"],
+        log_file_id=row["log_file_id"],
+        owner=row["owner"],
+        state=RunState(row["state"]),
+        create_time=row["create_time"],
+        start_time=row["start_time"],
+        finish_time=row["finish_time"],
+        bytes_done=row["bytes_done"],
+        bytes_total=row["bytes_total"],
+        lines_done=row["lines_done"],
+        failure_reason=row["failure_reason"],
+        engine_version=row["engine_version"],
+        attempts=row["attempts"],
+        heartbeat_time=row["heartbeat_time"],
+    )
+
+
+class RunRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    # Log files ----------------------------------------------------------------------------------
+    async def remember_log_file(self, f: StoredLogFile) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                pg_insert(log_files)
+                .values(id=f.id, owner=f.owner, bucket=f.bucket, object_key=f.object_key,
+                        size_bytes=f.size_bytes, gzip=f.gzip)
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+
+    async def log_file(self, owner: str, log_file_id: str) -> StoredLogFile | None:
+        async with self.engine.connect() as conn:
+            m = (
+                await conn.execute(
+                    select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                )
+            ).mappings().first()
+        if m is None:
+            return None
+        return StoredLogFile(m["id"], m["owner"], m["bucket"], m["object_key"], m["size_bytes"], m["gzip"])
+
+    async def forget_log_file(self, owner: str, log_file_id: str) -> list[str]:
+        """Cancel nothing, keep nothing: delete the log file, its runs and reports (cascade)."""
+        async with self.engine.begin() as conn:
+            run_ids = [
+                r[0] for r in await conn.execute(select(runs.c.id).where(runs.c.log_file_id == log_file_id))
+            ]
+            await conn.execute(
+                delete(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+            )
+        return run_ids
+
+    # Runs ---------------------------------------------------------------------------------------
+    async def create_run(self, log_file: StoredLogFile, total: int) -> tuple[AnalysisRun, bool]:
+        """A new QUEUED run, or the active one (True) if the log file has one. Safe under concurrency."""
+        for _ in range(5):
+            active = await self.active_run(log_file.id)
+            if active is not None:
+                return active, True
+            try:
+                async with self.engine.begin() as conn:
+                    m = (
+                        await conn.execute(
+                            insert(runs)
+                            .values(id=names.new_id(), log_file_id=log_file.id, owner=log_file.owner,
+                                    state=RunState.QUEUED.value, bytes_total=total)
+                            .returning(*runs.c)
+                        )
+                    ).mappings().one()
+                return _run(m), False
+            except IntegrityError as exc:
+                if "runs_one_active_per_log_file" not in str(exc.orig):
+                    raise
+        raise RuntimeError("could not create or find an active run")  # pragma: no cover
+
+    async def has_runs(self, log_file_id: str) -> bool:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(runs.c.id).where(runs.c.log_file_id == log_file_id).limit(1))
+            return found.first() is not None
+
+    async def active_run(self, log_file_id: str) -> AnalysisRun | None:
+        async with self.engine.connect() as conn:
+            m = (
+                await conn.execute(
+                    select(runs).where(runs.c.log_file_id == log_file_id, runs.c.state.in_(ACTIVE))
+                )
+            ).mappings().first()
+        return _run(m) if m else None
+
+    async def get_run(self, owner: str, log_file_id: str, run_id: str) -> AnalysisRun | None:
+        async with self.engine.connect() as conn:
+            m = (
+                await conn.execute(
+                    select(runs).where(
+                        runs.c.owner == owner, runs.c.log_file_id == log_file_id, runs.c.id == run_id
+                    )
+                )
+            ).mappings().first()
+        return _run(m) if m else None
+
+    async def run_by_id(self, run_id: str) -> AnalysisRun | None:
+        async with self.engine.connect() as conn:
+            m = (await conn.execute(select(runs).where(runs.c.id == run_id))).mappings().first()
+        return _run(m) if m else None
+
+    async def list_runs(
+        self, owner: str, log_file_id: str, limit: int, after: tuple[dt.datetime, str] | None
+    ) -> list[AnalysisRun]:
+        query = select(runs).where(runs.c.owner == owner, runs.c.log_file_id == log_file_id)
+        if after is not None:
+            query = query.where(tuple_(runs.c.create_time, runs.c.id) < tuple_(*after))
+        query = query.order_by(runs.c.create_time.desc(), runs.c.id.desc()).limit(limit)
+        async with self.engine.connect() as conn:
+            return [_run(m) for m in (await conn.execute(query)).mappings()]
+
+    async def claim(self, run_id: str, stale_after_s: float, engine_version: str) -> AnalysisRun | None:
+        """QUEUED (or RUNNING with a dead worker) -> RUNNING for this worker; None if not claimable."""
+        stale = func.now() - dt.timedelta(seconds=stale_after_s)
+        async with self.engine.begin() as conn:
+            m = (
+                await conn.execute(
+                    update(runs)
+                    .where(
+                        runs.c.id == run_id,
+                        (runs.c.state == RunState.QUEUED.value)
+                        | ((runs.c.state == RunState.RUNNING.value) & (runs.c.heartbeat_time < stale)),
+                    )
+                    .values(
+                        state=RunState.RUNNING.value,
+                        start_time=func.coalesce(runs.c.start_time, func.now()),
+                        heartbeat_time=func.now(),
+                        attempts=runs.c.attempts + 1,
+                        bytes_done=0,
+                        lines_done=0,
+                        engine_version=engine_version,
+                    )
+                    .returning(*runs.c)
+                )
+            ).mappings().first()
+        return _run(m) if m else None
+
+    def _mine(self, run: AnalysisRun):  # type: ignore[no-untyped-def]
+        """The fence: only the worker holding this attempt of a RUNNING run may write to it."""
+        return (
+            (runs.c.id == run.id)
+            & (runs.c.state == RunState.RUNNING.value)
+            & (runs.c.attempts == run.attempts)
+        )
+
+    async def heartbeat(self, run: AnalysisRun, bytes_done: int, lines_done: int) -> bool:
+        """Record progress; False when the run is no longer ours (cancelled, deleted, re-claimed)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(runs)
+                .where(self._mine(run))
+                .values(heartbeat_time=func.now(), bytes_done=bytes_done, lines_done=lines_done)
+            )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def succeed(self, run: AnalysisRun, report: bytes, bytes_done: int, lines_done: int) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(runs)
+                .where(self._mine(run))
+                .values(state=RunState.SUCCEEDED.value, finish_time=func.now(), bytes_done=bytes_done,
+                        lines_done=lines_done, heartbeat_time=func.now())
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            await conn.execute(insert(reports).values(run_id=run.id, report=report))
+        return True
+
+    async def fail(self, run_id: str, reason: str, attempts: int | None = None) -> bool:
+        condition = (runs.c.id == run_id) & runs.c.state.in_(ACTIVE)
+        if attempts is not None:
+            condition &= runs.c.attempts == attempts
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(runs)
+                .where(condition)
+                .values(state=RunState.FAILED.value, failure_reason=reason[:2000], finish_time=func.now(),
+                        start_time=func.coalesce(runs.c.start_time, func.now()))
+            )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def release(self, run: AnalysisRun) -> None:
+        """Give a run back to the queue after a transient failure."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(runs).where(self._mine(run)).values(state=RunState.QUEUED.value))
+
+    async def cancel(self, owner: str, log_file_id: str, run_id: str) -> AnalysisRun | None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(runs)
+                .where(runs.c.owner == owner, runs.c.log_file_id == log_file_id, runs.c.id == run_id,
+                       runs.c.state.in_(ACTIVE))
+                .values(state=RunState.CANCELLED.value, finish_time=func.now(),
+                        start_time=func.coalesce(runs.c.start_time, func.now()))
+            )
+        return await self.get_run(owner, log_file_id, run_id)
+
+    async def report(self, run_id: str) -> bytes | None:
+        async with self.engine.connect() as conn:
+            return (
+                await conn.execute(select(reports.c.report).where(reports.c.run_id == run_id))
+            ).scalar_one_or_none()
+
+    # Reconciliation -----------------------------------------------------------------------------
+    async def requeue_stale(self, stale_after_s: float) -> int:
+        """RUNNING runs whose worker stopped heartbeating go back to QUEUED."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(runs)
+                .where(runs.c.state == RunState.RUNNING.value,
+                       runs.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s))
+                .values(state=RunState.QUEUED.value)
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def queued_needing_publish(self, older_than_s: float, limit: int = 100) -> list[tuple[str, int]]:
+        """QUEUED runs older than ``older_than_s`` since their last publish: (id, publish count)."""
+        async with self.engine.begin() as conn:
+            rows = await conn.execute(
+                update(runs)
+                .where(
+                    runs.c.id.in_(
+                        select(runs.c.id)
+                        .where(runs.c.state == RunState.QUEUED.value,
+                               func.coalesce(runs.c.heartbeat_time, runs.c.create_time)
+                               < func.now() - dt.timedelta(seconds=older_than_s))
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .values(publishes=runs.c.publishes + 1, heartbeat_time=func.now())
+                .returning(runs.c.id, runs.c.publishes)
+            )
+            return [(r[0], r[1]) for r in rows]
+
+    async def count_by_state(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(runs.c.state, func.count()).group_by(runs.c.state))
+            return {r[0]: int(r[1]) for r in rows}

@@ -1,0 +1,93 @@
+"""AnalysisService servicer: protos in, use cases, protos out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc
+
+from loglens_analysis.domain import AnalysisRun, RunState
+from loglens_analysis.service import AnalysisRuns
+from loglens_common import names
+from loglens_common.auth import current_principal
+
+Context = grpc.aio.ServicerContext[object, object]
+
+STATES = {
+    RunState.QUEUED: analysis_pb2.AnalysisRun.STATE_QUEUED,
+    RunState.RUNNING: analysis_pb2.AnalysisRun.STATE_RUNNING,
+    RunState.SUCCEEDED: analysis_pb2.AnalysisRun.STATE_SUCCEEDED,
+    RunState.FAILED: analysis_pb2.AnalysisRun.STATE_FAILED,
+    RunState.CANCELLED: analysis_pb2.AnalysisRun.STATE_CANCELLED,
+}
+
+
+def _ts(value: dt.datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def run_proto(run: AnalysisRun) -> analysis_pb2.AnalysisRun:
+    return analysis_pb2.AnalysisRun(
+        name=names.analysis_run_name(run.log_file_id, run.id),
+        state=STATES[run.state],
+        create_time=_ts(run.create_time),
+        start_time=_ts(run.start_time),
+        finish_time=_ts(run.finish_time),
+        bytes_done=run.bytes_done,
+        bytes_total=run.bytes_total,
+        lines_done=run.lines_done,
+        failure_reason=run.failure_reason,
+        engine_version=run.engine_version,
+    )
+
+
+class AnalysisApi(analysis_pb2_grpc.AnalysisServiceServicer):
+    def __init__(self, runs: AnalysisRuns) -> None:
+        self.runs = runs
+
+    async def CreateAnalysisRun(  # noqa: N802 - gRPC method name
+        self, request: analysis_pb2.CreateAnalysisRunRequest, context: Context
+    ) -> analysis_pb2.CreateAnalysisRunResponse:
+        run, existed = await self.runs.create(current_principal().subject, request.parent)
+        return analysis_pb2.CreateAnalysisRunResponse(analysis_run=run_proto(run), already_active=existed)
+
+    async def GetAnalysisRun(  # noqa: N802
+        self, request: analysis_pb2.GetAnalysisRunRequest, context: Context
+    ) -> analysis_pb2.GetAnalysisRunResponse:
+        run = await self.runs.get(current_principal().subject, request.name)
+        return analysis_pb2.GetAnalysisRunResponse(analysis_run=run_proto(run))
+
+    async def ListAnalysisRuns(  # noqa: N802
+        self, request: analysis_pb2.ListAnalysisRunsRequest, context: Context
+    ) -> analysis_pb2.ListAnalysisRunsResponse:
+        found, token = await self.runs.list(
+            current_principal().subject, request.parent, request.page_size, request.page_token
+        )
+        return analysis_pb2.ListAnalysisRunsResponse(
+            analysis_runs=[run_proto(r) for r in found], next_page_token=token
+        )
+
+    async def CancelAnalysisRun(  # noqa: N802
+        self, request: analysis_pb2.CancelAnalysisRunRequest, context: Context
+    ) -> analysis_pb2.CancelAnalysisRunResponse:
+        run = await self.runs.cancel(current_principal().subject, request.name)
+        return analysis_pb2.CancelAnalysisRunResponse(analysis_run=run_proto(run))
+
+    async def WatchAnalysisRun(  # noqa: N802
+        self, request: analysis_pb2.WatchAnalysisRunRequest, context: Context
+    ) -> AsyncIterator[analysis_pb2.WatchAnalysisRunResponse]:
+        async for run in self.runs.watch(current_principal().subject, request.name):
+            yield analysis_pb2.WatchAnalysisRunResponse(analysis_run=run_proto(run))
+
+    async def GetAnalysisReport(  # noqa: N802
+        self, request: analysis_pb2.GetAnalysisReportRequest, context: Context
+    ) -> analysis_pb2.GetAnalysisReportResponse:
+        report = await self.runs.report(current_principal().subject, request.name)
+        return analysis_pb2.GetAnalysisReportResponse(report=report)

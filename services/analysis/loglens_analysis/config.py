@@ -1,0 +1,20 @@
+"""Settings of the analysis service (LOGLENS_* variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from loglens_common.config import ServiceSettings, StorageSettings
+
+
+class AnalysisSettings(ServiceSettings, StorageSettings):
+    listen_addr: str = "127.0.0.1:50053"
+    workers: int = Field(1, ge=0, le=64, description="runs analysed at once by this process (0: API only)")
+    ack_wait_s: float = Field(30.0, ge=1, description="JetStream ack wait; in_progress extends it")
+    heartbeat_s: float = Field(5.0, gt=0, description="how often a worker records progress and heartbeats")
+    stale_after_s: float = Field(20.0, gt=0, description="a RUNNING run silent this long is re-queued")
+    max_deliveries: int = Field(5, ge=1, le=100, description="deliveries of one run before it FAILS")
+    retry_backoff_s: float = Field(2.0, gt=0, description="first retry delay after a transient failure")
+    reconcile_interval_s: float = Field(10.0, gt=0, description="how often stuck runs are re-driven")
+    requeue_after_s: float = Field(60.0, gt=0, description="a QUEUED run this old gets its message again")
+    watch_poll_s: float = Field(0.5, gt=0, description="how often WatchAnalysisRun looks for changes")

@@ -1,0 +1,71 @@
+"""Analysis-run rules: the states, which transitions are allowed, what a caller may see. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+
+class RunState(enum.StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def active(self) -> bool:
+        return self in (RunState.QUEUED, RunState.RUNNING)
+
+    @property
+    def terminal(self) -> bool:
+        return not self.active
+
+
+ALLOWED = {
+    RunState.QUEUED: {RunState.RUNNING, RunState.CANCELLED, RunState.FAILED},
+    RunState.RUNNING: {RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED, RunState.QUEUED},
+    RunState.SUCCEEDED: set(),
+    RunState.FAILED: set(),
+    RunState.CANCELLED: set(),
+}
+
+
+def can_move(current: RunState, target: RunState) -> bool:
+    return target in ALLOWED[current]
+
+
+@dataclass
+class AnalysisRun:
+    id: str
+    log_file_id: str
+    owner: str
+    state: RunState
+    create_time: dt.datetime
+    start_time: dt.datetime | None
+    finish_time: dt.datetime | None
+    bytes_done: int
+    bytes_total: int
+    lines_done: int
+    failure_reason: str
+    engine_version: str
+    attempts: int
+    heartbeat_time: dt.datetime | None
+
+
+@dataclass
+class StoredLogFile:
+    """What analysis knows of a log file, from ingest's ``stored`` event."""
+
+    id: str
+    owner: str
+    bucket: str
+    object_key: str
+    size_bytes: int
+    gzip: bool
+
+
+def backoff_s(first: float, delivery: int, ceiling: float = 60.0) -> float:
+    """Exponential backoff for the n-th delivery (1-based)."""
+    return float(min(ceiling, first * 2 ** max(0, delivery - 1)))

@@ -1,0 +1,104 @@
+"""Analysis-run use cases for callers: create, read, list, cancel, watch, report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from loglens.v1 import report_pb2
+
+from loglens_analysis.adapters.queue import RunPublisher
+from loglens_analysis.adapters.repository import RunRepository
+from loglens_analysis.domain import AnalysisRun, RunState
+from loglens_common import metrics, names
+from loglens_common.errors import FailedPrecondition, not_found
+
+
+class AnalysisRuns:
+    def __init__(self, repository: RunRepository, publisher: RunPublisher, watch_poll_s: float) -> None:
+        self.repository = repository
+        self.publisher = publisher
+        self.watch_poll_s = watch_poll_s
+
+    async def create(self, owner: str, parent: str) -> tuple[AnalysisRun, bool]:
+        log_file_id = names.parse_log_file(parent, "parent")
+        log_file = await self.repository.log_file(owner, log_file_id)
+        if log_file is None:
+            raise not_found(parent)
+        run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
+        if not existed:
+            metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
+            await self.publisher.publish(names.analysis_run_name(log_file_id, run.id), run.id)
+        return run, existed
+
+    async def get(self, owner: str, name: str) -> AnalysisRun:
+        log_file_id, run_id = names.parse_analysis_run(name)
+        run = await self.repository.get_run(owner, log_file_id, run_id)
+        if run is None:
+            raise not_found(name)
+        return run
+
+    async def list(self, owner: str, parent: str, page_size: int, page_token: str) -> tuple[list[AnalysisRun], str]:
+        log_file_id = names.parse_log_file(parent, "parent")
+        if await self.repository.log_file(owner, log_file_id) is None:
+            raise not_found(parent)
+        size = names.page_size(page_size)
+        query = f"{owner}|{log_file_id}"
+        after = names.decode_page_token(page_token, query)
+        found = await self.repository.list_runs(owner, log_file_id, size + 1, after)
+        token = ""
+        if len(found) > size:
+            found = found[:size]
+            token = names.encode_page_token(found[-1].create_time, found[-1].id, query)
+        return found, token
+
+    async def cancel(self, owner: str, name: str) -> AnalysisRun:
+        run = await self.get(owner, name)
+        if run.state.terminal:
+            raise FailedPrecondition(
+                f"{name} is already {run.state.value}; only QUEUED or RUNNING runs can be cancelled",
+                reason="RUN_FINISHED",
+                metadata={"state": run.state.value},
+            )
+        cancelled = await self.repository.cancel(owner, run.log_file_id, run.id)
+        if cancelled is None:
+            raise not_found(name)
+        if cancelled.state is RunState.CANCELLED:
+            metrics.RUNS_BY_STATE.labels(RunState.CANCELLED.value).inc()
+        return cancelled
+
+    async def watch(self, owner: str, name: str) -> AsyncIterator[AnalysisRun]:
+        """Yield the run whenever its state or progress changes, ending with its terminal state."""
+        run = await self.get(owner, name)
+        last = None
+        while True:
+            key = (run.state, run.bytes_done, run.lines_done)
+            if key != last:
+                last = key
+                yield run
+            if run.state.terminal:
+                return
+            await asyncio.sleep(self.watch_poll_s)
+            current = await self.repository.get_run(owner, run.log_file_id, run.id)
+            if current is None:
+                raise not_found(name)
+            run = current
+
+    async def report(self, owner: str, name: str) -> report_pb2.AnalysisReport:
+        log_file_id, run_id = names.parse_report(name)
+        run_name = names.analysis_run_name(log_file_id, run_id)
+        run = await self.repository.get_run(owner, log_file_id, run_id)
+        if run is None:
+            raise not_found(name)
+        if run.state is not RunState.SUCCEEDED:
+            raise FailedPrecondition(
+                f"{run_name} is {run.state.value}; a report exists only once it SUCCEEDED",
+                reason="RUN_NOT_SUCCEEDED",
+                metadata={"state": run.state.value},
+            )
+        data = await self.repository.report(run_id)
+        if data is None:
+            raise not_found(name)
+        report = report_pb2.AnalysisReport()
+        report.ParseFromString(data)
+        return report

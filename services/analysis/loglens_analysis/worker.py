@@ -1,0 +1,269 @@
+"""The workers: JetStream pull consumers that turn queued runs into reports.
+
+The database is the fence. A worker claims a run in Postgres before any work (a redelivered or duplicated
+message finds nothing to claim), writes progress and a heartbeat while it works (and tells JetStream it is
+still in progress), commits the report with a check that the run is still its own, and only then acks.
+Transient failures give the run back and nak with backoff; poison input FAILS the run and terms the message;
+redelivery is bounded. The reconciler re-queues runs whose worker died and re-publishes lost messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from loglens.events.v1 import events_pb2
+from minio import Minio
+from minio.error import S3Error
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from loglens_analysis.adapters.queue import (
+    RunPublisher,
+    events_consumer_config,
+    work_consumer_config,
+)
+from loglens_analysis.adapters.repository import RunRepository
+from loglens_analysis.config import AnalysisSettings
+from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile, backoff_s
+from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analyze
+from loglens_common import metrics, names
+from loglens_common.events import STREAM, SUBJECT_DELETED, SUBJECT_STORED
+from loglens_common.logs import log_fields, request_id_var
+
+log = logging.getLogger("loglens.analysis.worker")
+
+READ_CHUNK = 1024 * 1024
+
+
+class RunLost(Exception):
+    """The run is no longer this worker's: cancelled, deleted, or claimed by another after a stall."""
+
+
+class PoisonInput(Exception):
+    """Nothing a retry can fix: the run FAILS with this reason."""
+
+
+@dataclass
+class _Tracker:
+    """Progress shared between the engine's thread and the heartbeat task."""
+
+    bytes_read: int = 0
+    lines: int = 0
+
+
+def _object_chunks(client: Minio, log_file: StoredLogFile, stop: threading.Event) -> Iterator[bytes]:
+    try:
+        response = client.get_object(log_file.bucket, log_file.object_key)
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchBucket"):
+            raise PoisonInput(f"the stored object of logFiles/{log_file.id} is missing") from exc
+        raise
+    try:
+        for chunk in response.stream(READ_CHUNK):
+            if stop.is_set():
+                raise RunLost("stopped")
+            yield chunk
+    finally:
+        response.close()
+        response.release_conn()
+
+
+class Worker:
+    def __init__(
+        self,
+        repository: RunRepository,
+        s3: Minio,
+        js: JetStreamContext,
+        publisher: RunPublisher,
+        settings: AnalysisSettings,
+    ) -> None:
+        self.repository = repository
+        self.s3 = s3
+        self.js = js
+        self.publisher = publisher
+        self.settings = settings
+
+    # Log-file events ------------------------------------------------------------------------------
+    async def consume_log_file_events(self) -> None:
+        sub = await self.js.pull_subscribe(
+            "loglens.logfile.>", durable=events_consumer_config().durable_name, stream=STREAM,
+            config=events_consumer_config(),
+        )
+        while True:
+            try:
+                messages = await sub.fetch(20, timeout=5)
+            except TimeoutError:
+                continue
+            except Exception as exc:
+                log.warning("fetching log-file events failed: %s", exc)
+                await asyncio.sleep(1)
+                continue
+            for msg in messages:
+                try:
+                    await self.handle_log_file_event(msg)
+                except Exception as exc:
+                    log.warning("log-file event will be retried: %s", exc)
+                    await msg.nak(delay=backoff_s(1, msg.metadata.num_delivered or 1))
+
+    async def handle_log_file_event(self, msg: Msg) -> None:
+        if msg.subject == SUBJECT_STORED:
+            stored = events_pb2.LogFileStored.FromString(msg.data)
+            request_id_var.set(stored.request_id)
+            log_file = StoredLogFile(
+                id=names.parse_log_file(stored.log_file),
+                owner=stored.owner,
+                bucket=stored.bucket,
+                object_key=stored.object_key,
+                size_bytes=stored.size_bytes,
+                gzip=stored.gzip,
+            )
+            await self.repository.remember_log_file(log_file)
+            # A redelivered event must not start a second analysis: only the first run comes from it.
+            if stored.analyze and not await self.repository.has_runs(log_file.id):
+                run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
+                if not existed:
+                    metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
+                    await self.publisher.publish(names.analysis_run_name(log_file.id, run.id), run.id)
+        elif msg.subject == SUBJECT_DELETED:
+            deleted = events_pb2.LogFileDeleted.FromString(msg.data)
+            request_id_var.set(deleted.request_id)
+            run_ids = await self.repository.forget_log_file(deleted.owner, names.parse_log_file(deleted.log_file))
+            log.info("log file forgotten", extra=log_fields(log_file=deleted.log_file, runs=len(run_ids)))
+        await msg.ack()
+
+    # Runs -----------------------------------------------------------------------------------------
+    async def consume_runs(self) -> None:
+        config = work_consumer_config(self.settings.ack_wait_s, self.settings.max_deliveries)
+        sub = await self.js.pull_subscribe(
+            config.filter_subject or "", durable=config.durable_name, stream=STREAM, config=config
+        )
+        while True:
+            try:
+                messages = await sub.fetch(1, timeout=5)
+            except TimeoutError:
+                continue
+            except Exception as exc:
+                log.warning("fetching runs failed: %s", exc)
+                await asyncio.sleep(1)
+                continue
+            for msg in messages:
+                await self.handle_run_message(msg)
+
+    async def handle_run_message(self, msg: Msg) -> None:
+        try:
+            queued = events_pb2.AnalysisRunQueued.FromString(msg.data)
+            _, run_id = names.parse_analysis_run(queued.analysis_run)
+        except Exception:
+            log.error("unreadable run message terminated")
+            await msg.term()
+            return
+        request_id_var.set(queued.request_id)
+        delivered = msg.metadata.num_delivered or 1
+        try:
+            run = await self.repository.claim(run_id, self.settings.stale_after_s, ENGINE_VERSION)
+        except Exception as exc:
+            log.warning("claiming %s failed, retrying: %s", run_id, exc)
+            await msg.nak(delay=backoff_s(self.settings.retry_backoff_s, delivered))
+            return
+        if run is None:  # finished, cancelled, deleted, or another live worker holds it
+            await msg.ack()
+            return
+        if delivered > self.settings.max_deliveries:
+            await self.repository.fail(run.id, f"gave up after {delivered - 1} attempts", run.attempts)
+            metrics.RUNS_BY_STATE.labels(RunState.FAILED.value).inc()
+            await msg.term()
+            return
+        metrics.RUNS_BY_STATE.labels(RunState.RUNNING.value).inc()
+        await self._execute(run, msg, delivered)
+
+    async def _execute(self, run: AnalysisRun, msg: Msg, delivered: int) -> None:
+        stop = threading.Event()
+        tracker = _Tracker()
+        log_file = await self.repository.log_file(run.owner, run.log_file_id)
+        if log_file is None:
+            await msg.ack()
+            return
+
+        def on_progress(progress: Progress) -> None:
+            tracker.bytes_read = progress.bytes_read
+            tracker.lines = progress.lines
+
+        def work() -> bytes:
+            report = analyze(_object_chunks(self.s3, log_file, stop), progress=on_progress)
+            tracker.bytes_read = log_file.size_bytes
+            tracker.lines = report.line_count
+            return report.SerializeToString()
+
+        heartbeat = asyncio.create_task(self._heartbeat(run, msg, tracker, stop))
+        try:
+            report = await asyncio.to_thread(work)
+            heartbeat.cancel()
+            if await self.repository.succeed(run, report, tracker.bytes_read, tracker.lines):
+                metrics.RUNS_BY_STATE.labels(RunState.SUCCEEDED.value).inc()
+                metrics.ANALYSIS_LINES.inc(tracker.lines)
+                log.info("run succeeded", extra=log_fields(run=run.id, lines=tracker.lines))
+            await msg.ack()
+        except RunLost:
+            await msg.ack()
+        except (EngineError, PoisonInput) as exc:
+            await self.repository.fail(run.id, str(exc), run.attempts)
+            metrics.RUNS_BY_STATE.labels(RunState.FAILED.value).inc()
+            log.warning("run failed", extra=log_fields(run=run.id, reason=str(exc)))
+            await msg.term()
+        except asyncio.CancelledError:  # shutting down: hand the run to another worker now
+            stop.set()
+            await asyncio.shield(self._give_back(run, msg, 0))
+            raise
+        except Exception as exc:
+            stop.set()
+            log.warning("run will be retried", extra=log_fields(run=run.id, error=repr(exc)))
+            await self._give_back(run, msg, backoff_s(self.settings.retry_backoff_s, delivered))
+        finally:
+            stop.set()
+            heartbeat.cancel()
+
+    async def _give_back(self, run: AnalysisRun, msg: Msg, delay: float) -> None:
+        try:
+            await self.repository.release(run)
+        except Exception as exc:  # the reconciler re-queues it once its heartbeat is stale
+            log.warning("could not release run %s: %s", run.id, exc)
+        try:
+            await msg.nak(delay=delay)
+        except Exception as exc:
+            log.warning("could not nak run %s: %s", run.id, exc)
+
+    async def _heartbeat(self, run: AnalysisRun, msg: Msg, tracker: _Tracker, stop: threading.Event) -> None:
+        while not stop.is_set():
+            await asyncio.sleep(self.settings.heartbeat_s)
+            try:
+                await msg.in_progress()
+                if not await self.repository.heartbeat(run, tracker.bytes_read, tracker.lines):
+                    stop.set()  # cancelled, deleted or re-claimed: stop reading, record nothing
+            except Exception as exc:
+                log.warning("heartbeat of %s failed: %s", run.id, exc)
+
+    # Reconciliation --------------------------------------------------------------------------------
+    async def reconcile(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.reconcile_interval_s)
+            try:
+                await self.reconcile_once()
+            except Exception as exc:
+                log.warning("reconciliation failed, will retry: %s", exc)
+
+    async def reconcile_once(self) -> tuple[int, int]:
+        requeued = await self.repository.requeue_stale(self.settings.stale_after_s)
+        republished = 0
+        for run_id, generation in await self.repository.queued_needing_publish(self.settings.requeue_after_s):
+            run = await self.repository.run_by_id(run_id)
+            if run is not None and await self.publisher.publish(
+                names.analysis_run_name(run.log_file_id, run.id), run.id, generation
+            ):
+                republished += 1
+        if requeued or republished:
+            log.info("reconciled", extra=log_fields(requeued=requeued, republished=republished))
+        return requeued, republished

@@ -1,0 +1,147 @@
+"""Domain errors and their one translation to rich gRPC statuses.
+
+Rules raise these plain exceptions; the error interceptor turns them into a canonical code with a
+``google.rpc.ErrorInfo`` (reason in UPPER_SNAKE, domain ``loglens``) and, for bad fields, a ``BadRequest``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+DOMAIN = "loglens"
+
+
+@dataclass
+class FieldViolation:
+    field: str
+    description: str
+
+
+@dataclass
+class LogLensError(Exception):
+    """An error a caller can act on. Subclasses fix the gRPC code."""
+
+    message: str
+    reason: str = "ERROR"
+    violations: Sequence[FieldViolation] = field(default_factory=tuple)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    retry_after_s: float | None = None
+
+    code = grpc.StatusCode.UNKNOWN
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidArgument(LogLensError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(LogLensError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class AlreadyExists(LogLensError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class FailedPrecondition(LogLensError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class ResourceExhausted(LogLensError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+class Unauthenticated(LogLensError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(LogLensError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class Unavailable(LogLensError):
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class Aborted(LogLensError):
+    code = grpc.StatusCode.ABORTED
+
+
+def not_found(name: str) -> NotFound:
+    """The one NOT_FOUND for a resource: identical whether it is missing or another tenant's."""
+    return NotFound(f"{name} was not found", reason="RESOURCE_NOT_FOUND", metadata={"resource": name})
+
+
+def to_status(error: LogLensError) -> status_pb2.Status:
+    details: list[any_pb2.Any] = []
+    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=dict(error.metadata))
+    packed = any_pb2.Any()
+    packed.Pack(info)
+    details.append(packed)
+    if error.violations:
+        bad = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in error.violations
+            ]
+        )
+        packed = any_pb2.Any()
+        packed.Pack(bad)
+        details.append(packed)
+    if error.retry_after_s is not None:
+        delay = duration_pb2.Duration()
+        delay.FromMilliseconds(int(error.retry_after_s * 1000))
+        packed = any_pb2.Any()
+        packed.Pack(error_details_pb2.RetryInfo(retry_delay=delay))
+        details.append(packed)
+    return status_pb2.Status(code=error.code.value[0], message=error.message, details=details)
+
+
+def to_grpc_status(error: LogLensError) -> grpc.Status:
+    return rpc_status.to_status(to_status(error))
+
+
+def error_info(exc: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
+    """The ErrorInfo of a failed call, if it carries one (clients and tests use this)."""
+    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    if status is None:
+        return None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info
+    return None
+
+
+# Keep the canonical code table importable for the REST bridge (gRPC code -> HTTP status).
+HTTP_STATUS = {
+    code_pb2.OK: 200,
+    code_pb2.CANCELLED: 499,
+    code_pb2.UNKNOWN: 500,
+    code_pb2.INVALID_ARGUMENT: 400,
+    code_pb2.DEADLINE_EXCEEDED: 504,
+    code_pb2.NOT_FOUND: 404,
+    code_pb2.ALREADY_EXISTS: 409,
+    code_pb2.PERMISSION_DENIED: 403,
+    code_pb2.UNAUTHENTICATED: 401,
+    code_pb2.RESOURCE_EXHAUSTED: 429,
+    code_pb2.FAILED_PRECONDITION: 400,
+    code_pb2.ABORTED: 409,
+    code_pb2.OUT_OF_RANGE: 400,
+    code_pb2.UNIMPLEMENTED: 501,
+    code_pb2.INTERNAL: 500,
+    code_pb2.UNAVAILABLE: 503,
+    code_pb2.DATA_LOSS: 500,
+}

@@ -1,0 +1,159 @@
+"""The one interceptor in front of every servicer: request id, caller identity, metrics, error translation.
+
+Servicers stay thin: they read ``current_principal()`` and raise :class:`LogLensError`; this turns the error
+into a rich status, and anything unexpected into INTERNAL with the request id and no stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+import grpc
+from grpc_status import rpc_status
+
+from loglens_common import metrics
+from loglens_common.auth import Principal, TokenVerifier, principal_var
+from loglens_common.errors import LogLensError, Unauthenticated, to_status
+from loglens_common.logs import log_fields, request_id_var
+
+log = logging.getLogger("loglens.rpc")
+
+REQUEST_ID_KEY = "x-request-id"
+UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, metadata: Mapping[str, str]) -> Principal: ...
+
+
+def bearer_token(metadata: Mapping[str, str]) -> str:
+    header = metadata.get("authorization", "")
+    if not header:
+        raise Unauthenticated(
+            "no credential: send 'authorization: Bearer <token>' (a JWT or an API key)",
+            reason="NO_CREDENTIAL",
+        )
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(
+            "the authorization header must be 'Bearer <token>'", reason="CREDENTIAL_MALFORMED"
+        )
+    return token.strip()
+
+
+class JwtAuthenticator:
+    """Back-end services trust only a JWT signed by a key they know."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self._verifier = verifier
+
+    async def authenticate(self, metadata: Mapping[str, str]) -> Principal:
+        return self._verifier.principal(bearer_token(metadata))
+
+
+async def abort_with(context: grpc.aio.ServicerContext[Any, Any], error: LogLensError) -> None:
+    await context.abort_with_status(rpc_status.to_status(to_status(error)))
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, service: str, authenticator: Authenticator | None, public_methods: frozenset[str]):
+        self._service = service
+        self._authenticator = authenticator
+        self._public = public_methods
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        method: str = details.method  # type: ignore[attr-defined]
+        if handler is None or method.startswith(UNAUTHENTICATED_PREFIXES):
+            return handler
+        metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}  # type: ignore[attr-defined]
+        needs_auth = self._authenticator is not None and method not in self._public
+        return _wrap(handler, _CallScope(self._service, method, metadata, self._authenticator if needs_auth else None))
+
+
+class _CallScope:
+    """Everything done around one call, whatever its streaming shape."""
+
+    def __init__(self, service: str, method: str, metadata: dict[str, str], auth: Authenticator | None):
+        self.service = service
+        self.method = method
+        self.metadata = metadata
+        self.auth = auth
+        self.started = 0.0
+
+    async def enter(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        self.started = time.perf_counter()
+        request_id = self.metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex
+        request_id_var.set(request_id)
+        context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
+        if self.auth is not None:
+            try:
+                principal_var.set(await self.auth.authenticate(self.metadata))
+            except LogLensError as error:
+                self.finish(error.code)
+                await abort_with(context, error)
+
+    async def fail(self, context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> None:
+        if isinstance(exc, LogLensError):
+            self.finish(exc.code)
+            await abort_with(context, exc)
+        log.exception("unexpected error in %s", self.method)
+        self.finish(grpc.StatusCode.INTERNAL)
+        await context.abort(
+            grpc.StatusCode.INTERNAL,
+            f"internal error; quote request id {request_id_var.get()} when reporting it",
+        )
+
+    def finish(self, code: grpc.StatusCode) -> None:
+        elapsed = time.perf_counter() - self.started
+        metrics.observe_rpc(self.service, self.method, code.name, elapsed)
+        level = logging.INFO if code in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED) else logging.WARNING
+        log.log(level, "rpc", extra=log_fields(method=self.method, code=code.name, ms=round(elapsed * 1000, 1)))
+
+
+_PASS_THROUGH = (grpc.aio.AbortError, GeneratorExit)
+
+
+def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHandler:
+    if handler.unary_unary or handler.stream_unary:
+        inner = handler.unary_unary or handler.stream_unary
+
+        async def unary_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            await scope.enter(context)
+            try:
+                response = await inner(request, context)
+            except _PASS_THROUGH:
+                raise
+            except Exception as exc:
+                await scope.fail(context, exc)
+                raise
+            scope.finish(grpc.StatusCode.OK)
+            return response
+
+        factory = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
+        return factory(unary_response, handler.request_deserializer, handler.response_serializer)
+
+    inner_stream = handler.unary_stream or handler.stream_stream
+
+    async def stream_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+        await scope.enter(context)
+        try:
+            async for response in inner_stream(request, context):
+                yield response
+        except _PASS_THROUGH:
+            raise
+        except Exception as exc:
+            await scope.fail(context, exc)
+            raise
+        scope.finish(grpc.StatusCode.OK)
+
+    factory = grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
+    return factory(stream_response, handler.request_deserializer, handler.response_serializer)

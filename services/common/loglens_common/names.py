@@ -1,0 +1,93 @@
+"""Resource names (AIP-122) and page tokens, parsed in one place."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from datetime import datetime
+
+from loglens_common.errors import FieldViolation, InvalidArgument
+
+_ID = r"([0-9a-f]{32})"
+LOG_FILE = re.compile(rf"^logFiles/{_ID}$")
+ANALYSIS_RUN = re.compile(rf"^logFiles/{_ID}/analysisRuns/{_ID}$")
+REPORT = re.compile(rf"^logFiles/{_ID}/analysisRuns/{_ID}/report$")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def log_file_name(log_file_id: str) -> str:
+    return f"logFiles/{log_file_id}"
+
+
+def analysis_run_name(log_file_id: str, run_id: str) -> str:
+    return f"logFiles/{log_file_id}/analysisRuns/{run_id}"
+
+
+def _bad_name(field: str, value: str, pattern: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"{field} {value!r} is not a valid resource name; expected {pattern}",
+        reason="INVALID_NAME",
+        violations=[FieldViolation(field, f"expected {pattern}")],
+    )
+
+
+def parse_log_file(name: str, field: str = "name") -> str:
+    match = LOG_FILE.match(name)
+    if not match:
+        raise _bad_name(field, name, "logFiles/{32 hex digits}")
+    return match.group(1)
+
+
+def parse_analysis_run(name: str, field: str = "name") -> tuple[str, str]:
+    match = ANALYSIS_RUN.match(name)
+    if not match:
+        raise _bad_name(field, name, "logFiles/{id}/analysisRuns/{id}")
+    return match.group(1), match.group(2)
+
+
+def parse_report(name: str, field: str = "name") -> tuple[str, str]:
+    match = REPORT.match(name)
+    if not match:
+        raise _bad_name(field, name, "logFiles/{id}/analysisRuns/{id}/report")
+    return match.group(1), match.group(2)
+
+
+def page_size(requested: int) -> int:
+    if requested < 0:
+        raise InvalidArgument(
+            "page_size must not be negative",
+            reason="INVALID_PAGE_SIZE",
+            violations=[FieldViolation("page_size", "must be >= 0")],
+        )
+    return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+def encode_page_token(create_time: datetime, item_id: str, query: str) -> str:
+    """An opaque keyset cursor bound to the query that made it (newest first: create_time, id)."""
+    raw = json.dumps({"t": create_time.isoformat(), "i": item_id, "q": query}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page_token(token: str, query: str) -> tuple[datetime, str] | None:
+    if not token:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if raw["q"] != query:
+            raise ValueError("query changed")
+        return datetime.fromisoformat(raw["t"]), str(raw["i"])
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidArgument(
+            "page_token is invalid or belongs to another query; start again without it",
+            reason="INVALID_PAGE_TOKEN",
+            violations=[FieldViolation("page_token", "not a token this list returned")],
+        ) from None

@@ -1,0 +1,91 @@
+"""Runs one asyncio gRPC service: interceptor chain, health, reflection, metrics, graceful stop.
+
+On SIGTERM or SIGINT health turns NOT_SERVING at once, then the server stops with the configured grace
+so in-flight calls can finish; background tasks are cancelled after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from loglens_common import metrics
+from loglens_common.config import ServiceSettings
+from loglens_common.interceptors import Authenticator, ServiceInterceptor
+
+log = logging.getLogger("loglens.server")
+
+Registrar = Callable[[grpc.aio.Server], None]
+
+
+class PortInUse(SystemExit):
+    pass
+
+
+async def serve(
+    *,
+    name: str,
+    settings: ServiceSettings,
+    register: Registrar,
+    service_names: Sequence[str],
+    authenticator: Authenticator | None,
+    public_methods: frozenset[str] = frozenset(),
+    resources: AsyncExitStack | None = None,
+    background: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> None:
+    """Serve until SIGTERM/SIGINT. ``resources`` is closed after the server stopped."""
+    server = grpc.aio.server(
+        interceptors=[ServiceInterceptor(name, authenticator, public_methods)],
+        options=[
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", settings.max_message_bytes),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    register(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    try:
+        port = server.add_insecure_port(settings.listen_addr)
+    except RuntimeError:
+        port = 0
+    if port == 0:
+        raise PortInUse(f"loglens {name}: cannot listen on {settings.listen_addr}: the port is taken or invalid")
+    metrics.serve_metrics(settings.metrics_port)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    await server.start()
+    tasks = [asyncio.create_task(job(), name=f"{name}-background") for job in background]
+    for service in ("", *service_names):
+        await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+    log.info("serving", extra={"fields": {"addr": settings.listen_addr, "service": name}})
+    try:
+        done_waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait([done_waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:  # a background loop that died is a fatal error: stop, let the supervisor restart
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                log.error("background task failed", exc_info=task.exception())
+    finally:
+        await health_servicer.enter_graceful_shutdown()
+        log.info("stopping", extra={"fields": {"grace_s": settings.shutdown_grace_s}})
+        await server.stop(settings.shutdown_grace_s)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if resources is not None:
+            await resources.aclose()
+        log.info("stopped")

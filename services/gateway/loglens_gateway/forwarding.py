@@ -1,0 +1,105 @@
+"""Forwards the public API to the back-end services, byte for byte, with no per-RPC code.
+
+Every method of the forwarded services gets a generic handler that passes the serialized messages through
+(streams stay streams, nothing is buffered), sends the caller's identity and request id, and a deadline
+derived from the caller's. Errors come back with their code, message and rich details unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import grpc
+from google.protobuf.descriptor import ServiceDescriptor
+
+from loglens_common.interceptors import REQUEST_ID_KEY
+from loglens_common.logs import request_id_var
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+def backend_channel(target: str, max_message_bytes: int) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(
+        target,
+        options=[
+            ("grpc.lb_policy_name", "round_robin"),
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.enable_retries", 1),
+        ],
+    )
+
+
+class Forwarder:
+    def __init__(self, channel: grpc.aio.Channel, unary_deadline_s: float, stream_deadline_s: float) -> None:
+        self._channel = channel
+        self._unary_deadline_s = unary_deadline_s
+        self._stream_deadline_s = stream_deadline_s
+
+    def _call_options(self, context: Context, streaming: bool) -> dict[str, Any]:
+        remaining = context.time_remaining()
+        ceiling = self._stream_deadline_s if streaming else self._unary_deadline_s
+        timeout = ceiling if remaining is None else min(remaining, ceiling)
+        incoming = dict(context.invocation_metadata() or ())
+        metadata = [(REQUEST_ID_KEY, request_id_var.get())]
+        if "authorization" in incoming:
+            metadata.append(("authorization", str(incoming["authorization"])))
+        return {"timeout": timeout, "metadata": tuple(metadata)}
+
+    @staticmethod
+    async def _relay_error(context: Context, error: grpc.aio.AioRpcError) -> None:
+        trailing = tuple(
+            (k, v) for k, v in (error.trailing_metadata() or ()) if k in ("grpc-status-details-bin",)
+        )
+        await context.abort(error.code(), error.details() or "", trailing_metadata=trailing)
+
+    def handler(self, path: str, client_streaming: bool, server_streaming: bool) -> grpc.RpcMethodHandler:
+        if client_streaming and not server_streaming:
+            call = self._channel.stream_unary(path)
+
+            async def stream_unary(requests: AsyncIterator[bytes], context: Context) -> bytes:
+                try:
+                    return await call(requests, **self._call_options(context, True))  # type: ignore[no-any-return]
+                except grpc.aio.AioRpcError as error:
+                    await self._relay_error(context, error)
+                    raise
+
+            return grpc.stream_unary_rpc_method_handler(stream_unary)
+        if server_streaming and not client_streaming:
+            call_stream = self._channel.unary_stream(path)
+
+            async def unary_stream(request: bytes, context: Context) -> AsyncIterator[bytes]:
+                try:
+                    async for response in call_stream(request, **self._call_options(context, True)):
+                        yield response
+                except grpc.aio.AioRpcError as error:
+                    await self._relay_error(context, error)
+
+            return grpc.unary_stream_rpc_method_handler(unary_stream)
+        if client_streaming and server_streaming:  # pragma: no cover - the API has none
+            raise NotImplementedError(path)
+        call_unary = self._channel.unary_unary(path)
+
+        async def unary_unary(request: bytes, context: Context) -> bytes:
+            try:
+                return await call_unary(request, **self._call_options(context, False))  # type: ignore[no-any-return]
+            except grpc.aio.AioRpcError as error:
+                await self._relay_error(context, error)
+                raise
+
+        return grpc.unary_unary_rpc_method_handler(unary_unary)
+
+    def generic_handler(self, service: ServiceDescriptor) -> grpc.GenericRpcHandler:
+        handlers = {
+            method.name: self.handler(
+                f"/{service.full_name}/{method.name}", method.client_streaming, method.server_streaming
+            )
+            for method in service.methods
+        }
+        return grpc.method_handlers_generic_handler(service.full_name, handlers)
+
+
+def forwarded_services(pairs: Sequence[tuple[ServiceDescriptor, Forwarder]]) -> list[grpc.GenericRpcHandler]:
+    return [forwarder.generic_handler(service) for service, forwarder in pairs]

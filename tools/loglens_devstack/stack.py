@@ -1,0 +1,193 @@
+"""The whole LogLens system on one machine: the three servers and the three services as processes.
+
+Used by ``make run`` (fixed ports, data kept in .loglens/) and by the test session (free ports, a temporary
+folder). Services are real subprocesses started with the same LOGLENS_* settings a deployment uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from loglens_common.auth import ACCESS, TokenSigner, load_private_key, private_pem, public_pem
+from loglens_devstack.servers import Nats, Postgres, SeaweedS3, check_port, free_port, spawn, stop_process
+
+SERVICES = ("ingest", "analysis", "gateway")
+MODULES = {"ingest": "loglens_ingest", "analysis": "loglens_analysis", "gateway": "loglens_gateway"}
+KID = "dev-1"
+
+
+@dataclass(frozen=True)
+class Ports:
+    gateway: int
+    ingest: int
+    analysis: int
+    nats: int
+    s3: int
+    weed: tuple[int, ...]
+    metrics: tuple[int, int, int]
+
+    @classmethod
+    def from_base(cls, base: int) -> Ports:
+        p = [base + i for i in range(1, 16)]
+        return cls(p[0], p[1], p[2], p[3], p[4], tuple(p[5:12]), (p[12], p[13], p[14]))
+
+    @classmethod
+    def free(cls) -> Ports:
+        p = [free_port() for _ in range(15)]
+        return cls(p[0], p[1], p[2], p[3], p[4], tuple(p[5:12]), (p[12], p[13], p[14]))
+
+    def addr(self, service: str) -> str:
+        return f"127.0.0.1:{getattr(self, service)}"
+
+
+@dataclass
+class Stack:
+    root: Path
+    ports: Ports
+    workers: int = 1
+    env_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.postgres = Postgres(self.root / "postgres")
+        self.nats = Nats(self.root / "nats", self.ports.nats)
+        self.s3 = SeaweedS3(self.root / "s3", self.ports.s3, list(self.ports.weed))
+        self._signing_key = self._load_or_make_key()
+
+    # Keys: the gateway signs, the others verify with the public key only -------------------------------
+    def _load_or_make_key(self) -> Ed25519PrivateKey:
+        path = self.root / "keys" / "signing-key.pem"
+        if path.exists():
+            return load_private_key(path.read_text())
+        key = Ed25519PrivateKey.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(private_pem(key))
+        path.chmod(0o600)
+        return key
+
+    @property
+    def public_keys_json(self) -> str:
+        return json.dumps({KID: public_pem(self._signing_key)})
+
+    def signer(self) -> TokenSigner:
+        return TokenSigner(KID, self._signing_key, "loglens", "loglens")
+
+    def token(self, subject: str = "0" * 31 + "1", ttl_s: int = 3600) -> str:
+        return self.signer().sign(subject, ACCESS, ttl_s)
+
+    # Servers -----------------------------------------------------------------------------------------
+    def start_servers(self) -> None:
+        for service in SERVICES:
+            check_port(getattr(self.ports, service), f"LogLens {service}")
+        self.postgres.start()
+        self.nats.start()
+        self.s3.start()
+
+    def env(self, service: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOGLENS_")}
+        env.update(
+            {
+                "LOGLENS_LISTEN_ADDR": self.ports.addr(service),
+                "LOGLENS_METRICS_PORT": str(self.ports.metrics[SERVICES.index(service)]),
+                "LOGLENS_JWT_PUBLIC_KEYS": self.public_keys_json,
+                "LOGLENS_SHUTDOWN_GRACE_S": "5",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if service != "gateway":
+            env.update(
+                {
+                    "LOGLENS_DATABASE_URL": self.postgres.url,
+                    "LOGLENS_NATS_URL": self.nats.url,
+                    "LOGLENS_S3_ENDPOINT": self.s3.endpoint,
+                    "LOGLENS_S3_ACCESS_KEY": self.s3.access_key,
+                    "LOGLENS_S3_SECRET_KEY": self.s3.secret_key,
+                    "LOGLENS_S3_BUCKET": "loglens",
+                }
+            )
+        if service == "analysis":
+            env["LOGLENS_WORKERS"] = str(self.workers)
+        if service == "gateway":
+            env["LOGLENS_INGEST_ADDR"] = self.ports.addr("ingest")
+            env["LOGLENS_ANALYSIS_ADDR"] = self.ports.addr("analysis")
+        env.update(self.env_overrides.get(service, {}))
+        return env
+
+    def migrate(self) -> None:
+        for service in ("ingest", "analysis"):
+            subprocess.run(
+                [sys.executable, "-m", MODULES[service], "migrate"], env=self.env(service), check=True,
+                stdout=subprocess.DEVNULL,
+            )
+
+    # Services ----------------------------------------------------------------------------------------
+    def start_service(self, service: str, name: str | None = None, **extra_env: str) -> subprocess.Popen[bytes]:
+        env = self.env(service)
+        env.update(extra_env)
+        key = name or service
+        process = spawn(
+            [sys.executable, "-m", MODULES[service], "serve"] if service != "gateway"
+            else [sys.executable, "-m", MODULES[service]],
+            self.root / "logs" / f"{key}.log",
+            env,
+        )
+        self.processes[key] = process
+        return process
+
+    def wait_serving(self, service: str, timeout_s: float = 60, addr: str | None = None) -> None:
+        target = addr or self.ports.addr(service)
+        deadline = time.monotonic() + timeout_s
+        process = self.processes.get(service)
+        with grpc.insecure_channel(target) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while time.monotonic() < deadline:
+                if process is not None and process.poll() is not None:
+                    log = self.root / "logs" / f"{service}.log"
+                    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                    raise RuntimeError(f"{service} exited with {process.returncode}:\n{tail}")
+                try:
+                    reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                time.sleep(0.2)
+        raise TimeoutError(f"{service} did not report SERVING on {target} within {timeout_s}s")
+
+    def start_services(self) -> None:
+        for service in SERVICES:
+            self.start_service(service)
+        for service in SERVICES:
+            self.wait_serving(service)
+
+    def stop_service(self, name: str, grace_s: float = 10) -> None:
+        process = self.processes.pop(name, None)
+        if process is not None:
+            stop_process(process, grace_s)
+
+    def start(self) -> None:
+        try:
+            self.start_servers()
+            self.migrate()
+            self.start_services()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.stop_service(name)
+        self.s3.stop()
+        self.nats.stop()
+        self.postgres.stop()
