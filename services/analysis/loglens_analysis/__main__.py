@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import nats
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc
 
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import SCHEMA, RunRepository
 from loglens_analysis.api import AnalysisApi
@@ -46,7 +47,7 @@ async def main(settings: AnalysisSettings) -> None:
     publisher = RunPublisher(js)
     runs = AnalysisRuns(repository, publisher, settings.watch_poll_s)
     worker = Worker(repository, s3_client(settings), js, publisher, settings)
-    background: list[Callable[[], Awaitable[None]]] = [worker.consume_log_file_events, worker.reconcile]
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = [worker.consume_log_file_events, worker.reconcile]
     background += [worker.consume_runs] * settings.workers
 
     verifier = TokenVerifier(

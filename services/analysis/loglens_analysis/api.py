@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc
 
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc
 from loglens_analysis.domain import AnalysisRun, RunState
 from loglens_analysis.service import AnalysisRuns
 from loglens_common import names
 from loglens_common.auth import current_principal
 
-Context = grpc.aio.ServicerContext[object, object]
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 STATES = {
     RunState.QUEUED: analysis_pb2.AnalysisRun.STATE_QUEUED,
@@ -52,19 +53,19 @@ class AnalysisApi(analysis_pb2_grpc.AnalysisServiceServicer):
     def __init__(self, runs: AnalysisRuns) -> None:
         self.runs = runs
 
-    async def CreateAnalysisRun(  # noqa: N802 - gRPC method name
+    async def CreateAnalysisRun(
         self, request: analysis_pb2.CreateAnalysisRunRequest, context: Context
     ) -> analysis_pb2.CreateAnalysisRunResponse:
         run, existed = await self.runs.create(current_principal().subject, request.parent)
         return analysis_pb2.CreateAnalysisRunResponse(analysis_run=run_proto(run), already_active=existed)
 
-    async def GetAnalysisRun(  # noqa: N802
+    async def GetAnalysisRun(
         self, request: analysis_pb2.GetAnalysisRunRequest, context: Context
     ) -> analysis_pb2.GetAnalysisRunResponse:
         run = await self.runs.get(current_principal().subject, request.name)
         return analysis_pb2.GetAnalysisRunResponse(analysis_run=run_proto(run))
 
-    async def ListAnalysisRuns(  # noqa: N802
+    async def ListAnalysisRuns(
         self, request: analysis_pb2.ListAnalysisRunsRequest, context: Context
     ) -> analysis_pb2.ListAnalysisRunsResponse:
         found, token = await self.runs.list(
@@ -74,19 +75,19 @@ class AnalysisApi(analysis_pb2_grpc.AnalysisServiceServicer):
             analysis_runs=[run_proto(r) for r in found], next_page_token=token
         )
 
-    async def CancelAnalysisRun(  # noqa: N802
+    async def CancelAnalysisRun(
         self, request: analysis_pb2.CancelAnalysisRunRequest, context: Context
     ) -> analysis_pb2.CancelAnalysisRunResponse:
         run = await self.runs.cancel(current_principal().subject, request.name)
         return analysis_pb2.CancelAnalysisRunResponse(analysis_run=run_proto(run))
 
-    async def WatchAnalysisRun(  # noqa: N802
+    async def WatchAnalysisRun(
         self, request: analysis_pb2.WatchAnalysisRunRequest, context: Context
     ) -> AsyncIterator[analysis_pb2.WatchAnalysisRunResponse]:
         async for run in self.runs.watch(current_principal().subject, request.name):
             yield analysis_pb2.WatchAnalysisRunResponse(analysis_run=run_proto(run))
 
-    async def GetAnalysisReport(  # noqa: N802
+    async def GetAnalysisReport(
         self, request: analysis_pb2.GetAnalysisReportRequest, context: Context
     ) -> analysis_pb2.GetAnalysisReportResponse:
         report = await self.runs.report(current_principal().subject, request.name)

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from loglens.v1 import report_pb2
-
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.domain import AnalysisRun, RunState
@@ -38,7 +37,9 @@ class AnalysisRuns:
             raise not_found(name)
         return run
 
-    async def list(self, owner: str, parent: str, page_size: int, page_token: str) -> tuple[list[AnalysisRun], str]:
+    async def list(
+        self, owner: str, parent: str, page_size: int, page_token: str
+    ) -> tuple[list[AnalysisRun], str]:
         log_file_id = names.parse_log_file(parent, "parent")
         if await self.repository.log_file(owner, log_file_id) is None:
             raise not_found(parent)

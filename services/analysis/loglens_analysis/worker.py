@@ -15,12 +15,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from loglens.events.v1 import events_pb2
 from minio import Minio
 from minio.error import S3Error
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from loglens.events.v1 import events_pb2
 from loglens_analysis.adapters.queue import (
     RunPublisher,
     events_consumer_config,
@@ -90,7 +90,9 @@ class Worker:
     # Log-file events ------------------------------------------------------------------------------
     async def consume_log_file_events(self) -> None:
         sub = await self.js.pull_subscribe(
-            "loglens.logfile.>", durable=events_consumer_config().durable_name, stream=STREAM,
+            "loglens.logfile.>",
+            durable=events_consumer_config().durable_name,
+            stream=STREAM,
             config=events_consumer_config(),
         )
         while True:
@@ -131,7 +133,9 @@ class Worker:
         elif msg.subject == SUBJECT_DELETED:
             deleted = events_pb2.LogFileDeleted.FromString(msg.data)
             request_id_var.set(deleted.request_id)
-            run_ids = await self.repository.forget_log_file(deleted.owner, names.parse_log_file(deleted.log_file))
+            run_ids = await self.repository.forget_log_file(
+                deleted.owner, names.parse_log_file(deleted.log_file)
+            )
             log.info("log file forgotten", extra=log_fields(log_file=deleted.log_file, runs=len(run_ids)))
         await msg.ack()
 

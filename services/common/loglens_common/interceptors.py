@@ -76,7 +76,9 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             return handler
         metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}  # type: ignore[attr-defined]
         needs_auth = self._authenticator is not None and method not in self._public
-        return _wrap(handler, _CallScope(self._service, method, metadata, self._authenticator if needs_auth else None))
+        return _wrap(
+            handler, _CallScope(self._service, method, metadata, self._authenticator if needs_auth else None)
+        )
 
 
 class _CallScope:
@@ -116,7 +118,9 @@ class _CallScope:
         elapsed = time.perf_counter() - self.started
         metrics.observe_rpc(self.service, self.method, code.name, elapsed)
         level = logging.INFO if code in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED) else logging.WARNING
-        log.log(level, "rpc", extra=log_fields(method=self.method, code=code.name, ms=round(elapsed * 1000, 1)))
+        log.log(
+            level, "rpc", extra=log_fields(method=self.method, code=code.name, ms=round(elapsed * 1000, 1))
+        )
 
 
 _PASS_THROUGH = (grpc.aio.AbortError, GeneratorExit)
@@ -138,12 +142,18 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             scope.finish(grpc.StatusCode.OK)
             return response
 
-        factory = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
+        factory = (
+            grpc.unary_unary_rpc_method_handler
+            if handler.unary_unary
+            else grpc.stream_unary_rpc_method_handler
+        )
         return factory(unary_response, handler.request_deserializer, handler.response_serializer)
 
     inner_stream = handler.unary_stream or handler.stream_stream
 
-    async def stream_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+    async def stream_response(
+        request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Any]:
         await scope.enter(context)
         try:
             async for response in inner_stream(request, context):
@@ -155,5 +165,9 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             raise
         scope.finish(grpc.StatusCode.OK)
 
-    factory = grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
+    factory = (
+        grpc.unary_stream_rpc_method_handler
+        if handler.unary_stream
+        else grpc.stream_stream_rpc_method_handler
+    )
     return factory(stream_response, handler.request_deserializer, handler.response_serializer)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 from contextlib import AsyncExitStack
 
 import grpc
@@ -38,7 +39,7 @@ async def serve(
     authenticator: Authenticator | None,
     public_methods: frozenset[str] = frozenset(),
     resources: AsyncExitStack | None = None,
-    background: Sequence[Callable[[], Awaitable[None]]] = (),
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> None:
     """Serve until SIGTERM/SIGINT. ``resources`` is closed after the server stopped."""
     server = grpc.aio.server(
@@ -60,7 +61,9 @@ async def serve(
     except RuntimeError:
         port = 0
     if port == 0:
-        raise PortInUse(f"loglens {name}: cannot listen on {settings.listen_addr}: the port is taken or invalid")
+        raise PortInUse(
+            f"loglens {name}: cannot listen on {settings.listen_addr}: the port is taken or invalid"
+        )
     metrics.serve_metrics(settings.metrics_port)
 
     stop = asyncio.Event()

@@ -9,8 +9,8 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import nats
-from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 
+from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 from loglens_common.auth import TokenVerifier, load_public_keys
 from loglens_common.config import load_settings
 from loglens_common.db import async_engine, migrate

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
-from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 
+from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 from loglens_common import names
 from loglens_common.auth import current_principal
 from loglens_common.errors import FieldViolation, InvalidArgument
@@ -15,7 +16,7 @@ from loglens_ingest.adapters.repository import LogFileRow
 from loglens_ingest.domain import MAX_CHUNK_BYTES, validate_metadata
 from loglens_ingest.service import LogFiles
 
-Context = grpc.aio.ServicerContext[object, object]
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 def log_file_proto(row: LogFileRow) -> log_file_pb2.LogFile:
@@ -63,7 +64,7 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
     def __init__(self, log_files: LogFiles) -> None:
         self.log_files = log_files
 
-    async def UploadLogFile(  # noqa: N802 - gRPC method name
+    async def UploadLogFile(
         self, request_iterator: AsyncIterator[log_file_pb2.UploadLogFileRequest], context: Context
     ) -> log_file_pb2.UploadLogFileResponse:
         owner = current_principal().subject
@@ -91,13 +92,13 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
         row = await self.log_files.upload(owner, meta, _chunks(requests))
         return log_file_pb2.UploadLogFileResponse(log_file=log_file_proto(row))
 
-    async def GetLogFile(  # noqa: N802
+    async def GetLogFile(
         self, request: log_file_pb2.GetLogFileRequest, context: Context
     ) -> log_file_pb2.GetLogFileResponse:
         row = await self.log_files.get(current_principal().subject, request.name)
         return log_file_pb2.GetLogFileResponse(log_file=log_file_proto(row))
 
-    async def ListLogFiles(  # noqa: N802
+    async def ListLogFiles(
         self, request: log_file_pb2.ListLogFilesRequest, context: Context
     ) -> log_file_pb2.ListLogFilesResponse:
         rows, token = await self.log_files.list(
@@ -111,13 +112,13 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
             log_files=[log_file_proto(r) for r in rows], next_page_token=token
         )
 
-    async def DeleteLogFile(  # noqa: N802
+    async def DeleteLogFile(
         self, request: log_file_pb2.DeleteLogFileRequest, context: Context
     ) -> log_file_pb2.DeleteLogFileResponse:
         await self.log_files.delete(current_principal().subject, request.name)
         return log_file_pb2.DeleteLogFileResponse()
 
-    async def DownloadLogFile(  # noqa: N802
+    async def DownloadLogFile(
         self, request: log_file_pb2.DownloadLogFileRequest, context: Context
     ) -> AsyncIterator[log_file_pb2.DownloadLogFileResponse]:
         async for chunk in self.log_files.download(current_principal().subject, request.name):

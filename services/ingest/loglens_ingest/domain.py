@@ -91,7 +91,8 @@ def validate_metadata(
         violations.append(FieldViolation("metadata.declared_sha256", "64 lowercase hex digits"))
     if violations:
         raise InvalidArgument(
-            "the upload's metadata is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
+            "the upload's metadata is invalid: "
+            + "; ".join(f"{v.field}: {v.description}" for v in violations),
             reason="INVALID_METADATA",
             violations=violations,
         )
@@ -140,7 +141,7 @@ class UploadTally:
     max_bytes: int
     size: int = 0
     gzip: bool = False
-    _sha: "hashlib._Hash" = field(default_factory=hashlib.sha256)
+    _sha: hashlib._Hash = field(default_factory=hashlib.sha256)
     _head: bytearray = field(default_factory=bytearray)
     _sniffed: bool = False
 

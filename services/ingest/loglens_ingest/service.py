@@ -8,8 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from loglens.events.v1 import events_pb2
 
+from loglens.events.v1 import events_pb2
 from loglens_common import metrics, names
 from loglens_common.errors import not_found
 from loglens_common.events import SUBJECT_DELETED, SUBJECT_STORED
@@ -129,7 +129,7 @@ class LogFiles:
         size = names.page_size(page_size)
         query = f"{owner}|{service}|{sorted(labels.items())}"
         after = names.decode_page_token(page_token, query)
-        rows = await self.repository.list(owner, size + 1, after, service, labels)
+        rows = await self.repository.page(owner, size + 1, after, service, labels)
         token = ""
         if len(rows) > size:
             rows = rows[:size]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from loglens.events.v1 import events_pb2
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from loglens.events.v1 import events_pb2
 from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED
 from loglens_common.logs import request_id_var
 

@@ -105,18 +105,28 @@ class RunRepository:
         async with self.engine.begin() as conn:
             await conn.execute(
                 pg_insert(log_files)
-                .values(id=f.id, owner=f.owner, bucket=f.bucket, object_key=f.object_key,
-                        size_bytes=f.size_bytes, gzip=f.gzip)
+                .values(
+                    id=f.id,
+                    owner=f.owner,
+                    bucket=f.bucket,
+                    object_key=f.object_key,
+                    size_bytes=f.size_bytes,
+                    gzip=f.gzip,
+                )
                 .on_conflict_do_nothing(index_elements=["id"])
             )
 
     async def log_file(self, owner: str, log_file_id: str) -> StoredLogFile | None:
         async with self.engine.connect() as conn:
             m = (
-                await conn.execute(
-                    select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                (
+                    await conn.execute(
+                        select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         if m is None:
             return None
         return StoredLogFile(m["id"], m["owner"], m["bucket"], m["object_key"], m["size_bytes"], m["gzip"])
@@ -142,13 +152,22 @@ class RunRepository:
             try:
                 async with self.engine.begin() as conn:
                     m = (
-                        await conn.execute(
-                            insert(runs)
-                            .values(id=names.new_id(), log_file_id=log_file.id, owner=log_file.owner,
-                                    state=RunState.QUEUED.value, bytes_total=total)
-                            .returning(*runs.c)
+                        (
+                            await conn.execute(
+                                insert(runs)
+                                .values(
+                                    id=names.new_id(),
+                                    log_file_id=log_file.id,
+                                    owner=log_file.owner,
+                                    state=RunState.QUEUED.value,
+                                    bytes_total=total,
+                                )
+                                .returning(*runs.c)
+                            )
                         )
-                    ).mappings().one()
+                        .mappings()
+                        .one()
+                    )
                 return _run(m), False
             except IntegrityError as exc:
                 if "runs_one_active_per_log_file" not in str(exc.orig):
@@ -163,21 +182,29 @@ class RunRepository:
     async def active_run(self, log_file_id: str) -> AnalysisRun | None:
         async with self.engine.connect() as conn:
             m = (
-                await conn.execute(
-                    select(runs).where(runs.c.log_file_id == log_file_id, runs.c.state.in_(ACTIVE))
+                (
+                    await conn.execute(
+                        select(runs).where(runs.c.log_file_id == log_file_id, runs.c.state.in_(ACTIVE))
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         return _run(m) if m else None
 
     async def get_run(self, owner: str, log_file_id: str, run_id: str) -> AnalysisRun | None:
         async with self.engine.connect() as conn:
             m = (
-                await conn.execute(
-                    select(runs).where(
-                        runs.c.owner == owner, runs.c.log_file_id == log_file_id, runs.c.id == run_id
+                (
+                    await conn.execute(
+                        select(runs).where(
+                            runs.c.owner == owner, runs.c.log_file_id == log_file_id, runs.c.id == run_id
+                        )
                     )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         return _run(m) if m else None
 
     async def run_by_id(self, run_id: str) -> AnalysisRun | None:
@@ -200,25 +227,29 @@ class RunRepository:
         stale = func.now() - dt.timedelta(seconds=stale_after_s)
         async with self.engine.begin() as conn:
             m = (
-                await conn.execute(
-                    update(runs)
-                    .where(
-                        runs.c.id == run_id,
-                        (runs.c.state == RunState.QUEUED.value)
-                        | ((runs.c.state == RunState.RUNNING.value) & (runs.c.heartbeat_time < stale)),
+                (
+                    await conn.execute(
+                        update(runs)
+                        .where(
+                            runs.c.id == run_id,
+                            (runs.c.state == RunState.QUEUED.value)
+                            | ((runs.c.state == RunState.RUNNING.value) & (runs.c.heartbeat_time < stale)),
+                        )
+                        .values(
+                            state=RunState.RUNNING.value,
+                            start_time=func.coalesce(runs.c.start_time, func.now()),
+                            heartbeat_time=func.now(),
+                            attempts=runs.c.attempts + 1,
+                            bytes_done=0,
+                            lines_done=0,
+                            engine_version=engine_version,
+                        )
+                        .returning(*runs.c)
                     )
-                    .values(
-                        state=RunState.RUNNING.value,
-                        start_time=func.coalesce(runs.c.start_time, func.now()),
-                        heartbeat_time=func.now(),
-                        attempts=runs.c.attempts + 1,
-                        bytes_done=0,
-                        lines_done=0,
-                        engine_version=engine_version,
-                    )
-                    .returning(*runs.c)
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         return _run(m) if m else None
 
     def _mine(self, run: AnalysisRun):  # type: ignore[no-untyped-def]
@@ -244,8 +275,13 @@ class RunRepository:
             result = await conn.execute(
                 update(runs)
                 .where(self._mine(run))
-                .values(state=RunState.SUCCEEDED.value, finish_time=func.now(), bytes_done=bytes_done,
-                        lines_done=lines_done, heartbeat_time=func.now())
+                .values(
+                    state=RunState.SUCCEEDED.value,
+                    finish_time=func.now(),
+                    bytes_done=bytes_done,
+                    lines_done=lines_done,
+                    heartbeat_time=func.now(),
+                )
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
@@ -260,8 +296,12 @@ class RunRepository:
             result = await conn.execute(
                 update(runs)
                 .where(condition)
-                .values(state=RunState.FAILED.value, failure_reason=reason[:2000], finish_time=func.now(),
-                        start_time=func.coalesce(runs.c.start_time, func.now()))
+                .values(
+                    state=RunState.FAILED.value,
+                    failure_reason=reason[:2000],
+                    finish_time=func.now(),
+                    start_time=func.coalesce(runs.c.start_time, func.now()),
+                )
             )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -274,10 +314,17 @@ class RunRepository:
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(runs)
-                .where(runs.c.owner == owner, runs.c.log_file_id == log_file_id, runs.c.id == run_id,
-                       runs.c.state.in_(ACTIVE))
-                .values(state=RunState.CANCELLED.value, finish_time=func.now(),
-                        start_time=func.coalesce(runs.c.start_time, func.now()))
+                .where(
+                    runs.c.owner == owner,
+                    runs.c.log_file_id == log_file_id,
+                    runs.c.id == run_id,
+                    runs.c.state.in_(ACTIVE),
+                )
+                .values(
+                    state=RunState.CANCELLED.value,
+                    finish_time=func.now(),
+                    start_time=func.coalesce(runs.c.start_time, func.now()),
+                )
             )
         return await self.get_run(owner, log_file_id, run_id)
 
@@ -293,8 +340,10 @@ class RunRepository:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(runs)
-                .where(runs.c.state == RunState.RUNNING.value,
-                       runs.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s))
+                .where(
+                    runs.c.state == RunState.RUNNING.value,
+                    runs.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s),
+                )
                 .values(state=RunState.QUEUED.value)
             )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -307,9 +356,11 @@ class RunRepository:
                 .where(
                     runs.c.id.in_(
                         select(runs.c.id)
-                        .where(runs.c.state == RunState.QUEUED.value,
-                               func.coalesce(runs.c.heartbeat_time, runs.c.create_time)
-                               < func.now() - dt.timedelta(seconds=older_than_s))
+                        .where(
+                            runs.c.state == RunState.QUEUED.value,
+                            func.coalesce(runs.c.heartbeat_time, runs.c.create_time)
+                            < func.now() - dt.timedelta(seconds=older_than_s),
+                        )
                         .limit(limit)
                         .with_for_update(skip_locked=True)
                     )

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import queue
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 from minio import Minio
@@ -67,9 +67,7 @@ class StreamingUpload:
 
     def __post_init__(self) -> None:
         self._chunks: queue.Queue[object] = queue.Queue(maxsize=max(4, self.part_size // (1024 * 1024)))
-        self._result: asyncio.Future[object] = asyncio.get_running_loop().run_in_executor(
-            None, self._put
-        )
+        self._result: asyncio.Future[object] = asyncio.get_running_loop().run_in_executor(None, self._put)
 
     def _put(self) -> object:
         return self.client.put_object(
@@ -123,7 +121,7 @@ class ObjectStore:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.remove_object, self.bucket, key)
 
-    def read(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+    def read(self, key: str, chunk_size: int = 1024 * 1024) -> Generator[bytes, None, None]:
         """Blocking iterator over an object's bytes (run it in a thread)."""
         response = self.client.get_object(self.bucket, key)
         try:
@@ -142,15 +140,13 @@ class ObjectStore:
         """Abort multipart uploads begun before ``older_than`` (left by crashed ingest processes)."""
         aborted = 0
         try:
-            result = self.client._list_multipart_uploads(self.bucket)  # noqa: SLF001 - no public API
+            result = self.client._list_multipart_uploads(self.bucket)
         except S3Error as exc:
             log.warning("listing multipart uploads failed: %s", exc)
             return 0
         for upload in result.uploads:
             initiated = upload.initiated_time
-            if initiated is not None and initiated < older_than:
-                self.client._abort_multipart_upload(  # noqa: SLF001
-                    self.bucket, upload.object_name, upload.upload_id
-                )
+            if initiated is not None and initiated < older_than and upload.upload_id:
+                self.client._abort_multipart_upload(self.bucket, upload.object_name, upload.upload_id)
                 aborted += 1
         return aborted

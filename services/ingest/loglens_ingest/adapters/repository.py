@@ -48,8 +48,13 @@ log_files = Table(
     Column("request_id", String(128)),
     Column("analyze", Boolean, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("log_files_owner_request_id", "owner", "request_id", unique=True,
-          postgresql_where=text("request_id IS NOT NULL")),
+    Index(
+        "log_files_owner_request_id",
+        "owner",
+        "request_id",
+        unique=True,
+        postgresql_where=text("request_id IS NOT NULL"),
+    ),
     Index("log_files_owner_newest", "owner", text("create_time DESC"), text("id DESC")),
 )
 
@@ -122,22 +127,32 @@ class LogFileRepository:
     async def get(self, owner: str, log_file_id: str) -> LogFileRow | None:
         async with self.engine.connect() as conn:
             found = (
-                await conn.execute(
-                    select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                (
+                    await conn.execute(
+                        select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         return _row(found) if found else None
 
     async def by_request_id(self, owner: str, request_id: str) -> LogFileRow | None:
         async with self.engine.connect() as conn:
             found = (
-                await conn.execute(
-                    select(log_files).where(log_files.c.owner == owner, log_files.c.request_id == request_id)
+                (
+                    await conn.execute(
+                        select(log_files).where(
+                            log_files.c.owner == owner, log_files.c.request_id == request_id
+                        )
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         return _row(found) if found else None
 
-    async def list(
+    async def page(
         self,
         owner: str,
         limit: int,
@@ -161,12 +176,16 @@ class LogFileRepository:
         subject, msg_id, payload = event
         async with self.engine.begin() as conn:
             found = (
-                await conn.execute(
-                    delete(log_files)
-                    .where(log_files.c.owner == owner, log_files.c.id == log_file_id)
-                    .returning(*log_files.c)
+                (
+                    await conn.execute(
+                        delete(log_files)
+                        .where(log_files.c.owner == owner, log_files.c.id == log_file_id)
+                        .returning(*log_files.c)
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
             if found is None:
                 return None
             await conn.execute(insert(outbox).values(subject=subject, msg_id=msg_id, payload=payload))

@@ -51,8 +51,10 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("publishes", sa.Integer, nullable=False, server_default="0"),
         sa.CheckConstraint(f"state IN {STATES}", name="runs_state_known"),
-        sa.CheckConstraint("finish_time IS NULL OR start_time IS NULL OR finish_time >= start_time",
-                           name="runs_finish_after_start"),
+        sa.CheckConstraint(
+            "finish_time IS NULL OR start_time IS NULL OR finish_time >= start_time",
+            name="runs_finish_after_start",
+        ),
         sa.CheckConstraint("bytes_done >= 0 AND lines_done >= 0", name="runs_progress_positive"),
         schema=SCHEMA,
     )
@@ -72,7 +74,10 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index(
-        "runs_active", "runs", ["state"], schema=SCHEMA,
+        "runs_active",
+        "runs",
+        ["state"],
+        schema=SCHEMA,
         postgresql_where=sa.text("state IN ('QUEUED','RUNNING')"),
     )
     op.create_table(

@@ -1,0 +1,73 @@
+"""Test session fixtures: real PostgreSQL, NATS JetStream and S3 started once per session on free ports.
+
+Unit tests never touch them (the fixtures are lazy). Integration and end-to-end tests share one stack;
+each test works as its own user (a fresh subject), so tenants keep tests apart without cleanup.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from loglens_devstack.client import GatewayClient
+from loglens_devstack.stack import Ports, Stack
+
+# Fast timings so that crash and redelivery tests finish in seconds, not minutes.
+TEST_ANALYSIS_ENV = {
+    "LOGLENS_ACK_WAIT_S": "4",
+    "LOGLENS_HEARTBEAT_S": "0.5",
+    "LOGLENS_STALE_AFTER_S": "3",
+    "LOGLENS_RECONCILE_INTERVAL_S": "1",
+    "LOGLENS_REQUEUE_AFTER_S": "6",
+    "LOGLENS_RETRY_BACKOFF_S": "0.5",
+    "LOGLENS_WATCH_POLL_S": "0.1",
+}
+TEST_INGEST_ENV = {"LOGLENS_OUTBOX_INTERVAL_S": "0.5"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        for marker in ("unit", "integration", "e2e"):
+            if marker in parts:
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    root = Path(tempfile.mkdtemp(prefix="loglens-test-"))
+    test_stack = Stack(
+        root,
+        Ports.free(),
+        workers=2,
+        env_overrides={"analysis": TEST_ANALYSIS_ENV, "ingest": TEST_INGEST_ENV},
+    )
+    test_stack.start()
+    try:
+        yield test_stack
+    finally:
+        test_stack.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def gateway_channel(stack: Stack) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(stack.ports.addr("gateway")) as channel:
+        yield channel
+
+
+@pytest.fixture
+def subject() -> str:
+    """A fresh tenant for this test."""
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def client(stack: Stack, gateway_channel: grpc.Channel, subject: str) -> GatewayClient:
+    return GatewayClient(gateway_channel, stack.token(subject))

@@ -1,0 +1,38 @@
+"""Settings fail fast with a message naming each bad variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens_common.config import load_settings
+from loglens_ingest.config import IngestSettings
+
+
+def test_bad_values_stop_the_service_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOGLENS_DATABASE_URL", "postgresql://x")
+    monkeypatch.setenv("LOGLENS_S3_PART_SIZE_MIB", "2")
+    monkeypatch.setenv("LOGLENS_LOG_LEVEL", "LOUD")
+    with pytest.raises(SystemExit) as caught:
+        load_settings(IngestSettings)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "LOGLENS_S3_PART_SIZE_MIB" in err
+    assert "LOGLENS_LOG_LEVEL" in err
+
+
+def test_missing_required_setting_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LOGLENS_DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit):
+        load_settings(IngestSettings)
+    assert "LOGLENS_DATABASE_URL" in capsys.readouterr().err
+
+
+def test_defaults_are_sane(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGLENS_DATABASE_URL", "postgresql://x")
+    settings = load_settings(IngestSettings)
+    assert settings.max_upload_bytes == 1024**3
+    assert settings.s3_part_size_mib >= 5
