@@ -1,0 +1,85 @@
+"""``python -m loglens_analysis.engine FILE [--json]``: the report of a local file, without any server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+
+from google.protobuf import json_format
+
+from loglens.v1 import report_pb2
+
+from . import EngineError, analyze
+
+
+def _chunks(path: str, size: int = 1 << 20) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while True:
+            data = f.read(size)
+            if not data:
+                return
+            yield data
+
+
+def render_text(rep: report_pb2.AnalysisReport) -> str:
+    out = [
+        f"LogLens engine {rep.engine_version}: {rep.line_count} lines, {rep.record_count} records, "
+        f"{rep.byte_count} bytes{' (gzip)' if rep.gzip else ''}",
+        f"format: {rep.format.name} (confidence {rep.format.confidence:.2f}, explains "
+        f"{rep.format.explained_share:.1%}){' header: ' + rep.format.header_layout if rep.format.header_layout else ''}",
+        "",
+        "Summary:",
+    ]
+    out += [f"  - {c.text}" for c in rep.summary.claims]
+    out += ["", f"Top templates ({rep.template_count} in all):"]
+    for t in list(rep.templates)[:15]:
+        lv = report_pb2.Level.Name(t.max_level).removeprefix("LEVEL_")
+        out.append(f"  {t.id} {t.count:>9} {t.share:7.2%} {lv:<11} {t.text[:100]}")
+    if rep.error_templates:
+        out += ["", "Errors and warnings:"]
+        out += [
+            f"  {e.template_id} score={e.score:.1f} count={e.count}" for e in list(rep.error_templates)[:10]
+        ]
+    if rep.exception_groups:
+        out += ["", "Exceptions:"]
+        for g in list(rep.exception_groups)[:10]:
+            out.append(f"  {g.fingerprint} {g.exception_type} x{g.count} lines {g.first_line}..{g.last_line}")
+    if rep.timeline:
+        out += ["", "Timeline:"]
+        out += [
+            f"  {e.time.ToJsonString() if e.HasField('time') else '?'} {e.description}" for e in rep.timeline
+        ]
+    q = rep.parse_quality
+    out += [
+        "",
+        f"Parse quality: timestamps {q.timestamp_share:.1%}, levels {q.level_share:.1%}, multi-line "
+        f"{q.multiline_records}, truncated {q.truncated_records}, invalid UTF-8 {q.invalid_utf8_sequences}, "
+        f"NUL {q.nul_bytes}, out of order {q.out_of_order_records}, unexplained {q.unexplained_records}",
+    ]
+    out += [f"  assumption: {a}" for a in q.time_assumptions]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m loglens_analysis.engine", description=__doc__)
+    ap.add_argument("file", help="log file, plain or gzip")
+    ap.add_argument("--json", action="store_true", help="print the report as proto3 JSON")
+    args = ap.parse_args(argv)
+    try:
+        rep = analyze(_chunks(args.file))
+    except EngineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: cannot read {args.file}: {e.strerror}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json_format.MessageToJson(rep, indent=1))
+    else:
+        print(render_text(rep))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,442 @@
+"""The streaming analysis: records in, aggregates out, in bounded memory.
+
+Fast path: every record is reduced to its *shape* (the record with its typed variables masked, one
+C-level regex substitution per block). The first record of a shape is parsed (format, header, level,
+message, exception) and mined; the result is cached, so later records of the same shape cost a dict
+lookup and a few counter updates. The shape cache is bounded (cleared when full).
+
+Aggregation happens per *variant* (a mined cluster plus the exact masked message), then rolls up into
+final templates when the file ends (``miner.resolve_templates``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .formats import FORMAT_PLAIN, FormatGuess, ParsedRecord, RecordParser, detect_format
+from .masking import VARIABLE_RE, WILDCARD, mask_text
+from .miner import Cluster, TemplateMiner
+from .records import JOIN, PARTIAL, Block
+from .timestamps import TimestampParser
+
+# Caps (documented in the package docstring).
+MAX_SHAPES = 200_000
+MAX_VARIANTS = 20_000
+MAX_EXAMPLES = 3
+MAX_BINS = 128
+FIRST_BIN_SECONDS = 60
+MAX_VALUES_TRACKED = 256
+MAX_NUMBERS_KEPT = 512
+VALUE_SAMPLE_FIRST = 256  # every record of a cluster is sampled until this many ...
+VALUE_SAMPLE_EVERY = 16  # ... then every 16th
+MAX_EXCEPTION_GROUPS = 1000
+MAX_UNEXPLAINED_SAMPLES = 5
+EXAMPLE_CHARS = 500
+SAMPLE_RECORDS = 2000
+
+_EXC_TYPE = re.compile(
+    r"(?:^|\x1e)(?:Caused by: )?([A-Za-z_$][\w$]*(?:\.[\w$]+)*(?:Exception|Error|Throwable|Fault|Panic)"
+    r"|panic)(?::|\x1e|$)"
+)
+_JAVA_FRAME = re.compile(r"\x1e[ \t]+at ([\w$.<>/]+)\(")
+_PY_FRAME = re.compile(r'\x1e[ \t]+File "([^"]+)", line \d+, in (\S+)')
+_GO_FRAME = re.compile(r"\x1e([\w./*()\[\]-]+)\([^\x1e]*\)\x1e\t")
+
+
+@dataclass(slots=True)
+class ExceptionInfo:
+    """Type and top frames of the stack trace carried by a record."""
+
+    type: str
+    frames: tuple[str, ...]
+
+
+def exception_of(record: str) -> ExceptionInfo | None:
+    """The exception carried by a joined record (Java, Python or Go), if any."""
+    if JOIN not in record and "Exception" not in record and "Error" not in record:
+        return None
+    frames: list[str] = []
+    for m in _JAVA_FRAME.finditer(record):
+        frames.append(m.group(1))
+        if len(frames) == 3:
+            break
+    if not frames:
+        py = _PY_FRAME.findall(record)
+        frames = [f"{f.rsplit('/', 1)[-1]}:{fn}" for f, fn in py[-3:]][::-1]
+    if not frames:
+        frames = [m.group(1) for m in _GO_FRAME.finditer(record)][:3]
+    types = _EXC_TYPE.findall(record)
+    if not types:
+        if not frames:
+            return None
+        tail = record.rsplit(JOIN, 1)[-1].strip()
+        t = tail.split(":", 1)[0] if ":" in tail else "unknown"
+        types = [t if re.fullmatch(r"[\w.$]+", t) else "unknown"]
+    if not frames and JOIN not in record:
+        return None
+    # The root cause is the last "Caused by" for Java; the type of the last line for Python.
+    return ExceptionInfo(types[-1] if types else "unknown", tuple(frames))
+
+
+@dataclass(slots=True)
+class Bin:
+    """One time bucket of a variant: count and the first line in it."""
+
+    count: int
+    first_line: int
+
+
+@dataclass(eq=False, slots=True)
+class Variant:
+    """Aggregates of one cluster + exact masked message."""
+
+    cluster: Cluster
+    tokens: tuple[str, ...]
+    count: int = 0
+    levels: dict[str, int] = field(default_factory=dict)
+    first_line: int = 0
+    last_line: int = 0
+    first_time: float | None = None
+    last_time: float | None = None
+    examples: list[tuple[int, str]] = field(default_factory=list)
+    bins: dict[int, list[int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ClusterValues:
+    """Placeholder values of one cluster, over a deterministic sample."""
+
+    seen: int = 0
+    sampled: int = 0
+    positions: dict[int, dict[str, int]] = field(default_factory=dict)
+    numbers: dict[int, list[float]] = field(default_factory=dict)
+    kinds: dict[int, str] = field(default_factory=dict)
+    overflow: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ExceptionStats:
+    """Aggregates of one exception group (before template ids are final)."""
+
+    variant: Variant
+    info: ExceptionInfo
+    count: int = 0
+    first_line: int = 0
+    last_line: int = 0
+    first_time: float | None = None
+    last_time: float | None = None
+    example: str = ""
+
+
+@dataclass(slots=True)
+class ShapeInfo:
+    """What the first record of a shape taught us; reused for every later record of the shape."""
+
+    variant: Variant
+    level: str | None
+    has_time: bool
+    explained: bool
+    exception: ExceptionStats | None
+    value_rx_tokens: int
+
+
+class Analyzer:
+    """Feeds blocks of records; holds all aggregates. ``finish`` hands them to the report builder."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None = None) -> None:
+        self.miner = TemplateMiner()
+        self.times = TimestampParser()
+        self.guess: FormatGuess | None = None
+        self.parser: RecordParser | None = None
+        self._sample: list[tuple[str, int]] = []
+        self._shapes: dict[str, ShapeInfo] = {}
+        self._variants: dict[tuple[int, str], Variant] = {}
+        self._overflow_variants: dict[int, Variant] = {}
+        self.values: dict[int, ClusterValues] = {}
+        self.exceptions: dict[tuple[int, str, tuple[str, ...]], ExceptionStats] = {}
+        self.records = 0
+        self.empty_lines = 0
+        self.with_time = 0
+        self.with_level = 0
+        self.explained = 0
+        self.multiline_records = 0
+        self.out_of_order = 0
+        self.unexplained_samples: list[tuple[int, str]] = []
+        self.assumptions: set[str] = set()
+        self.min_time: float | None = None
+        self.max_time: float | None = None
+        self.origin: float | None = None
+        self.bin_seconds = FIRST_BIN_SECONDS
+        self.total_bins: dict[int, list[int]] = {}  # bin -> [records, errors, first line, last line]
+        self._last_time: float | None = None
+        self._time_cache: dict[str, float | None] = {}
+        self._time_rx: re.Pattern[str] | None = None
+        self._progress = progress
+
+    # ------------------------------------------------------------------ feeding
+    def feed(self, block: Block) -> None:
+        if self.parser is None:
+            self._sample_block(block)
+            return
+        self._process(block.text, block.first_line)
+
+    def _sample_block(self, block: Block) -> None:
+        self._sample.append((block.text, block.first_line))
+        lines = sum(t.count("\n") + 1 for t, _ in self._sample)
+        if lines >= SAMPLE_RECORDS:
+            self._start()
+
+    def _start(self) -> None:
+        sample_lines: list[str] = []
+        for text, _ in self._sample:
+            for rec in text.split("\n"):
+                if rec:
+                    sample_lines.append(rec.split(JOIN, 1)[0])
+                if len(sample_lines) >= SAMPLE_RECORDS:
+                    break
+        self.guess = detect_format(sample_lines)
+        self.parser = RecordParser(self.guess)
+        pending, self._sample = self._sample, []
+        for text, first in pending:
+            self._process(text, first)
+
+    def finish(self) -> None:
+        if self.parser is None:
+            self._start()
+
+    # ------------------------------------------------------------------ time
+    def _time_of(self, record: str) -> float | None:
+        rx = self._time_rx
+        if rx is None:
+            return None
+        m = rx.search(record, 0, 200)
+        if m is None:
+            return None
+        key = m.group()
+        t = self._time_cache.get(key, -1.0)
+        if t == -1.0:
+            p = self.times.parse(key)
+            t = p.epoch if p is not None else None
+            if p is not None and p.assumption:
+                self.assumptions.add(p.assumption)
+            if len(self._time_cache) > 100_000:
+                self._time_cache.clear()
+            self._time_cache[key] = t
+        return t
+
+    def _learn_time_rx(self, text: str) -> None:
+        from .timestamps import _COMPILED
+
+        for _name, rx, _has_year in _COMPILED:
+            m = rx.search(text)
+            if m is not None and self.times.parse(m.group()) is not None:
+                # Second resolution: the fraction is left out of the cached key on purpose.
+                pattern = rx.pattern.replace(r"(?:[.,:](?P<frac>\d{1,9}))?", "")
+                self._time_rx = re.compile(pattern)
+                return
+
+    # ------------------------------------------------------------------ records
+    def _miss(self, record: str, shape: str, line: int) -> ShapeInfo:
+        assert self.parser is not None
+        rec = record.replace(PARTIAL, "") if PARTIAL in record else record
+        parsed: ParsedRecord = self.parser.parse(rec)
+        if parsed.time_text and self._time_rx is None:
+            self._learn_time_rx(parsed.time_text)
+        masked = mask_text(parsed.message)
+        tokens = masked.split()
+        cluster = self.miner.add_tokens(list(tokens))
+        key = (cluster.index, masked)
+        variant = self._variants.get(key)
+        if variant is None:
+            if len(self._variants) >= MAX_VARIANTS:
+                variant = self._overflow_variants.get(cluster.index)
+                if variant is None:
+                    variant = Variant(cluster, tuple(cluster.tokens))
+                    self._overflow_variants[cluster.index] = variant
+            else:
+                variant = Variant(cluster, tuple(tokens))
+                self._variants[key] = variant
+        exc_stats = None
+        if JOIN in rec or "Exception" in parsed.message or "Error" in parsed.message:
+            info = exception_of(rec)
+            if info is not None:
+                ekey = (id(variant), info.type, info.frames)
+                exc_stats = self.exceptions.get(ekey)
+                if exc_stats is None and len(self.exceptions) < MAX_EXCEPTION_GROUPS:
+                    exc_stats = ExceptionStats(variant, info, example=rec.replace(JOIN, "\n")[:4000])
+                    self.exceptions[ekey] = exc_stats
+        explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
+        has_time = parsed.time_text is not None
+        info_ = ShapeInfo(variant, parsed.level, has_time, explained, exc_stats, masked.count(WILDCARD))
+        if len(self._shapes) >= MAX_SHAPES:
+            self._shapes.clear()
+        self._shapes[shape] = info_
+        return info_
+
+    def _process(self, text: str, first_line: int) -> None:
+        shapes = VARIABLE_RE.sub("\x00", text).split("\n")
+        records = text.split("\n")
+        line = first_line
+        cache = self._shapes
+        get = cache.get
+        time_of = self._time_of
+        last_time = self._last_time
+        max_time = self.max_time if self.max_time is not None else float("-inf")
+        for rec, shape in zip(records, shapes, strict=False):
+            if not rec:
+                self.empty_lines += 1
+                line += 1
+                continue
+            info = get(shape)
+            if info is None:
+                info = self._miss(rec, shape, line)
+            v = info.variant
+            t = time_of(rec) if info.has_time else None
+            if t is not None:
+                if t < max_time:
+                    self.out_of_order += 1
+                else:
+                    max_time = t
+                self.with_time += 1
+                last_time = t
+            else:
+                t = last_time
+            if v.count == 0:
+                v.first_line = line
+                v.first_time = t
+            v.count += 1
+            v.last_line = line
+            if t is not None:
+                if v.first_time is None:
+                    v.first_time = t
+                v.last_time = t
+                self._bin(v, t, line, info.level)
+            lv = info.level
+            if lv is not None:
+                v.levels[lv] = v.levels.get(lv, 0) + 1
+                self.with_level += 1
+            if len(v.examples) < MAX_EXAMPLES:
+                v.examples.append((line, rec.split(JOIN, 1)[0].replace(PARTIAL, "")[:EXAMPLE_CHARS]))
+            if info.explained:
+                self.explained += 1
+            elif len(self.unexplained_samples) < MAX_UNEXPLAINED_SAMPLES:
+                self.unexplained_samples.append((line, rec[:EXAMPLE_CHARS]))
+            if info.value_rx_tokens:
+                self._values(v.cluster, rec, info)
+            exc = info.exception
+            if exc is not None:
+                if exc.count == 0:
+                    exc.first_line = line
+                    exc.first_time = t
+                exc.count += 1
+                exc.last_line = line
+                exc.last_time = t
+            nlines = 1
+            if JOIN in rec or PARTIAL in rec:
+                nlines += rec.count(JOIN) + rec.count(PARTIAL)
+                self.multiline_records += 1
+            self.records += 1
+            line += nlines
+        self._last_time = last_time
+        if max_time != float("-inf"):
+            self.max_time = max_time
+
+    def _bin(self, v: Variant, t: float, line: int, level: str | None) -> None:
+        if self.origin is None:
+            self.origin = t - t % FIRST_BIN_SECONDS
+            self.min_time = t
+        if self.min_time is None or t < self.min_time:
+            self.min_time = t
+        b = int((t - self.origin) // self.bin_seconds) if t >= self.origin else 0
+        while b >= MAX_BINS:
+            self._coarsen()
+            b = int((t - self.origin) // self.bin_seconds)
+        vb = v.bins.get(b)
+        if vb is None:
+            v.bins[b] = [1, line]
+        else:
+            vb[0] += 1
+        tb = self.total_bins.get(b)
+        if tb is None:
+            tb = self.total_bins[b] = [0, 0, line, line]
+        tb[0] += 1
+        tb[3] = line
+        if level in ("ERROR", "FATAL"):
+            tb[1] += 1
+
+    def _coarsen(self) -> None:
+        """Double the bucket width everywhere (keeps histograms at most MAX_BINS wide)."""
+        self.bin_seconds *= 2
+        for v in self._all_variants():
+            nb: dict[int, list[int]] = {}
+            for b, (c, fl) in sorted(v.bins.items()):
+                x = nb.get(b // 2)
+                if x is None:
+                    nb[b // 2] = [c, fl]
+                else:
+                    x[0] += c
+            v.bins = nb
+        tb: dict[int, list[int]] = {}
+        for b, (c, e, fl, ll) in sorted(self.total_bins.items()):
+            x = tb.get(b // 2)
+            if x is None:
+                tb[b // 2] = [c, e, fl, ll]
+            else:
+                x[0] += c
+                x[1] += e
+                x[3] = ll
+        self.total_bins = tb
+
+    def _all_variants(self) -> list[Variant]:
+        return list(self._variants.values()) + list(self._overflow_variants.values())
+
+    def variants(self) -> list[Variant]:
+        return [v for v in self._all_variants() if v.count]
+
+    def _values(self, cluster: Cluster, record: str, info: ShapeInfo) -> None:
+        cv = self.values.get(cluster.index)
+        if cv is None:
+            cv = self.values[cluster.index] = ClusterValues()
+        cv.seen += 1
+        if cv.seen > VALUE_SAMPLE_FIRST and cv.seen % VALUE_SAMPLE_EVERY:
+            return
+        assert self.parser is not None
+        msg = self.parser.parse(record.replace(PARTIAL, "") if PARTIAL in record else record).message
+        found = [(m.lastgroup or "word", m.group()) for m in VARIABLE_RE.finditer(msg)]
+        if len(found) != info.value_rx_tokens:
+            return
+        cv.sampled += 1
+        for i, (kind, value) in enumerate(found):
+            cv.kinds.setdefault(i, kind)
+            d = cv.positions.get(i)
+            if d is None:
+                d = cv.positions[i] = {}
+            if value in d:
+                d[value] += 1
+            elif len(d) < MAX_VALUES_TRACKED:
+                d[value] = 1
+            else:
+                cv.overflow.add(i)
+            if kind == "number":
+                try:
+                    x = float(value.replace(",", ""))
+                except ValueError:
+                    continue
+                nums = cv.numbers.get(i)
+                if nums is None:
+                    nums = cv.numbers[i] = []
+                if len(nums) < MAX_NUMBERS_KEPT:
+                    nums.append(x)
+                else:
+                    # Deterministic thinning: keep every other value, then keep sampling.
+                    del nums[::2]
+                    nums.append(x)
+
+
+def fingerprint(exception_type: str, template_id: str, frames: tuple[str, ...]) -> str:
+    """A stable id for an exception group."""
+    text = "\n".join((exception_type, template_id, *frames))
+    return "x" + hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()

@@ -1,0 +1,412 @@
+"""Format detection and per-record parsing: which part of a record is time, level and message.
+
+Known formats are recognised by their grammar (JSON lines, logfmt, syslog RFC 3164/5424, Apache/nginx
+common and combined, Kubernetes CRI, Docker json-file). Anything else is a "header then message" layout
+*discovered from the file itself*: the records of a sample are cut into tokens, each token gets a class
+(time, level, number, bracketed, separator, ``name:``, word) and the header is the longest prefix of
+classes that nearly all records share and that ends on a structural token. No per-system settings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .levels import level_from_http_status, level_from_number, level_from_syslog_pri, level_from_word
+from .timestamps import looks_like_time_token
+
+FORMAT_JSON = "json"
+FORMAT_LOGFMT = "logfmt"
+FORMAT_SYSLOG_5424 = "syslog-rfc5424"
+FORMAT_SYSLOG_3164 = "syslog-rfc3164"
+FORMAT_ACCESS_COMBINED = "access-combined"
+FORMAT_ACCESS_COMMON = "access-common"
+FORMAT_CRI = "kubernetes-cri"
+FORMAT_DOCKER = "docker-json"
+FORMAT_HEADER = "header-message"
+FORMAT_PLAIN = "plain"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """One record cut into its parts. ``time_text`` is the raw timestamp text (parsed later, cached)."""
+
+    fmt: str
+    time_text: str | None
+    level: str | None
+    message: str
+    component: str | None = None
+
+
+# --------------------------------------------------------------------------- known grammars
+_MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "error", "err")
+_LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "status", "@level")
+_TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "datetime", "date", "t", "eventTime", "asctime")
+_LOGFMT_PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+_CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.S)
+_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.S)
+_RFC3164 = re.compile(
+    r"(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}) "
+    r"(\S+) ([^:\s][^:]{0,47}?): (.*)",
+    re.S,
+)
+_ACCESS = re.compile(
+    r'(\S+) (\S+) (\S+) \[([^\]]+)\] "([A-Z]+) ?(\S*) ?([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)")?(.*)',
+    re.S,
+)
+
+
+def _flatten(
+    obj: dict[str, object], prefix: str = "", out: dict[str, object] | None = None
+) -> dict[str, object]:
+    out = {} if out is None else out
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and len(out) < 64:
+            _flatten(v, key + ".", out)
+        else:
+            out[key] = v
+    return out
+
+
+def _parse_json(record: str) -> ParsedRecord | None:
+    if not record.startswith("{"):
+        return None
+    try:
+        obj = json.loads(record.split("\x1e", 1)[0])
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    flat = _flatten(obj)
+    if set(obj) >= {"log", "stream"} and isinstance(obj.get("log"), str):
+        inner = str(obj["log"]).rstrip("\n")
+        time_text = obj.get("time")
+        parsed = parse_plain_message(inner)
+        return ParsedRecord(
+            FORMAT_DOCKER, str(time_text) if time_text else None, parsed.level, parsed.message, None
+        )
+    message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in (None, "")), None)
+    level = None
+    for k in _LEVEL_KEYS:
+        v = flat.get(k)
+        if isinstance(v, str):
+            level = level_from_word(v, strict=False)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            level = level_from_number(v) if k != "status" else level_from_http_status(v)
+        if level:
+            break
+    time_text = next((str(flat[k]) for k in _TIME_KEYS if k in flat and flat[k] not in (None, "")), None)
+    if message is None:
+        # No message field: the template is the set of keys (values are variables).
+        message = " ".join(f"{k}=<v>" for k in sorted(flat))
+    component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
+    return ParsedRecord(FORMAT_JSON, time_text, level, message.split("\n", 1)[0], component)
+
+
+def _parse_logfmt(record: str) -> ParsedRecord | None:
+    head = record.split("\x1e", 1)[0]
+    pairs = _LOGFMT_PAIR.findall(head)
+    if len(pairs) < 3 or "=" not in head[:40]:
+        return None
+    covered = sum(len(k) + len(v) + 2 for k, v in pairs)
+    if covered < 0.8 * len(head):
+        return None
+    fields = {k: v.strip('"') for k, v in pairs}
+    message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
+    level = next((level_from_word(fields[k], strict=False) for k in _LEVEL_KEYS if k in fields), None)
+    time_text = next((fields[k] for k in _TIME_KEYS if fields.get(k)), None)
+    if message is None:
+        message = " ".join(f"{k}=<v>" for k in fields if k not in _TIME_KEYS)
+    return ParsedRecord(
+        FORMAT_LOGFMT, time_text, level, message, fields.get("logger") or fields.get("component")
+    )
+
+
+def _parse_cri(record: str) -> ParsedRecord | None:
+    m = _CRI.match(record)
+    if m is None:
+        return None
+    inner = parse_plain_message(m.group(4).split("\x1e", 1)[0])
+    level = inner.level or ("ERROR" if m.group(2) == "stderr" and False else None)
+    return ParsedRecord(FORMAT_CRI, m.group(1), level, inner.message, None)
+
+
+def _parse_5424(record: str) -> ParsedRecord | None:
+    m = _RFC5424.match(record)
+    if m is None:
+        return None
+    msg = m.group(8).split("\x1e", 1)[0]
+    if msg.startswith("\ufeff"):
+        msg = msg[1:]
+    return ParsedRecord(
+        FORMAT_SYSLOG_5424, m.group(2), level_from_syslog_pri(int(m.group(1))), msg, m.group(4)
+    )
+
+
+def _parse_3164(record: str) -> ParsedRecord | None:
+    m = _RFC3164.match(record)
+    if m is None:
+        return None
+    pri = m.group(1)
+    msg = m.group(5).split("\x1e", 1)[0]
+    level = level_from_syslog_pri(int(pri)) if pri else _level_in_text(msg)
+    return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4))
+
+
+def _parse_access(record: str) -> ParsedRecord | None:
+    m = _ACCESS.match(record)
+    if m is None:
+        return None
+    status = int(m.group(8))
+    fmt = FORMAT_ACCESS_COMBINED if m.group(10) is not None else FORMAT_ACCESS_COMMON
+    path = m.group(6).split("?", 1)[0]
+    msg = f"{m.group(5)} {path} {m.group(7)} {status}".replace("  ", " ")
+    return ParsedRecord(fmt, m.group(4), level_from_http_status(status), msg, None)
+
+
+_LEVEL_IN_TEXT = re.compile(
+    r"(?<![\w.-])\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|CRIT|ERR)\]?(?![\w.-])",
+    re.I,
+)
+
+
+def _level_in_text(text: str) -> str | None:
+    m = _LEVEL_IN_TEXT.search(text, 0, 80)
+    return level_from_word(m.group(1)) if m else None
+
+
+KNOWN_PARSERS = (
+    (FORMAT_JSON, _parse_json),
+    (FORMAT_CRI, _parse_cri),
+    (FORMAT_SYSLOG_5424, _parse_5424),
+    (FORMAT_ACCESS_COMBINED, _parse_access),
+    (FORMAT_SYSLOG_3164, _parse_3164),
+    (FORMAT_LOGFMT, _parse_logfmt),
+)
+
+
+# --------------------------------------------------------------------------- discovered header layouts
+# Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters.
+_HEADER_TOKEN = re.compile(r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\S+")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
+STRUCTURAL = frozenset("TLNBSC")
+MAX_HEADER_TOKENS = 12
+
+
+def token_class(token: str) -> str:
+    """One letter: T time, L level, N number, B bracketed, S separator, C ``name:``, W word."""
+    if token in _SEPARATORS:
+        return "S"
+    if level_from_word(token) is not None and len(token) <= 12:
+        return "L"
+    if looks_like_time_token(token) or (
+        token[0] == "[" and looks_like_time_token(token[1:].split(" ", 1)[0])
+    ):
+        return "T"
+    if _NUMBER.fullmatch(token.rstrip(",")):
+        return "N"
+    if token[0] in "[(<" and token[-1] in "])>":
+        return "B"
+    if len(token) > 1 and token.endswith(":") and not token.endswith("::"):
+        return "C"
+    return "W"
+
+
+def header_tokens(line: str) -> list[re.Match[str]]:
+    """The first tokens of a line (bounded work: only the start of the line is looked at)."""
+    out: list[re.Match[str]] = []
+    for m in _HEADER_TOKEN.finditer(line, 0, min(len(line), 400)):
+        out.append(m)
+        if len(out) > MAX_HEADER_TOKENS:
+            break
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLayout:
+    """A discovered header: the token classes before the message, and how much of the sample it fits."""
+
+    classes: str
+    share: float
+
+    @property
+    def width(self) -> int:
+        return len(self.classes)
+
+    def describe(self) -> str:
+        names = {"T": "time", "L": "level", "N": "number", "B": "[bracketed]", "S": "separator"}
+        names |= {"C": "name:", "W": "word"}
+        return " ".join(names[c] for c in self.classes)
+
+
+def discover_header(lines: Sequence[str], *, min_share: float = 0.8) -> HeaderLayout:
+    """The longest token-class prefix shared by ``min_share`` of the lines that ends on a structural token.
+
+    A header is structure the records *share*; the message is where they start to differ. Requiring the
+    prefix to end on a structural token (time, level, number, bracket, separator, ``name:``) keeps the
+    first words of a message out of the header even when many messages begin alike.
+    """
+    seqs = []
+    for line in lines:
+        toks = header_tokens(line)
+        seqs.append("".join(token_class(m.group()) for m in toks[:-1] if True) if len(toks) > 1 else "")
+    n = len(seqs)
+    if n == 0:
+        return HeaderLayout("", 0.0)
+    best = HeaderLayout("", 1.0)
+    for k in range(1, MAX_HEADER_TOKENS + 1):
+        counts = Counter(s[:k] for s in seqs if len(s) >= k)
+        if not counts:
+            break
+        prefix, c = counts.most_common(1)[0]
+        # Tolerate one odd column (a label that is usually "-" but sometimes a word).
+        loose = sum(v for p, v in counts.items() if sum(a != b for a, b in zip(p, prefix, strict=False)) <= 1)
+        share = c / n
+        if share < min_share and loose / n < min_share + 0.1:
+            break
+        if prefix[-1] in STRUCTURAL and not (prefix[-1] == "N" and "T" not in prefix and "L" not in prefix):
+            best = HeaderLayout(prefix, max(share, loose / n))
+    if best.classes and "T" not in best.classes and "L" not in best.classes and "C" not in best.classes:
+        # A header with neither time nor level nor a name is more likely the start of the messages.
+        if not any(c in best.classes for c in "NB"):
+            return HeaderLayout("", 1.0)
+    return best
+
+
+class HeaderParser:
+    """Cuts records with a discovered layout; tolerant of one odd column and of a ``name:`` that moved."""
+
+    def __init__(self, layout: HeaderLayout) -> None:
+        self.layout = layout
+
+    def parse(self, record: str) -> ParsedRecord | None:
+        classes = self.layout.classes
+        if not classes:
+            return None
+        head = record.split("\x1e", 1)[0]
+        toks = header_tokens(head)
+        k = len(classes)
+        if len(toks) < k:
+            return None
+        got = [token_class(m.group()) for m in toks]
+        mismatches = sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
+        end = k
+        if classes[-1] == "C" and got[k - 1] != "C":
+            # The name before the colon may contain spaces ("syslogd 1.4.1:"): look a few tokens on.
+            for j in range(k, min(len(got), k + 3)):
+                if got[j] == "C":
+                    end = j + 1
+                    mismatches -= 1
+                    break
+        if mismatches > 1 or (mismatches == 1 and k < 4):
+            return None
+        time_parts: list[str] = []
+        level = None
+        component = None
+        for i in range(end):
+            tok = toks[i].group()
+            cls = got[i]
+            if cls == "T" or (cls == "N" and (time_parts or (i + 1 < end and got[i + 1] == "T"))):
+                time_parts.append(tok.strip("[],"))
+            elif cls == "L" and level is None:
+                level = level_from_word(tok)
+            elif cls == "C" and component is None:
+                component = tok[:-1]
+        message = "" if toks[end - 1].end() >= len(head) else head[toks[end - 1].end() :].strip()
+        return ParsedRecord(FORMAT_HEADER, " ".join(time_parts) or None, level, message, component)
+
+
+def parse_plain_message(text: str) -> ParsedRecord:
+    """A record no grammar explains: the whole line is the message; a level word near the start counts."""
+    return ParsedRecord(FORMAT_PLAIN, None, _level_in_text(text), text.split("\x1e", 1)[0].strip(), None)
+
+
+@dataclass(frozen=True, slots=True)
+class FormatGuess:
+    """The detected format of a file: its name, the share of sampled records it explains, a confidence."""
+
+    name: str
+    share: float
+    confidence: float
+    layout: HeaderLayout | None
+
+
+class RecordParser:
+    """Parses records of one file: the detected format first, then the other grammars, then plain text."""
+
+    def __init__(self, guess: FormatGuess) -> None:
+        self.guess = guess
+        self._header = HeaderParser(guess.layout) if guess.layout is not None else None
+        primary = [
+            p
+            for name, p in KNOWN_PARSERS
+            if name == guess.name or (guess.name == FORMAT_ACCESS_COMMON and name == FORMAT_ACCESS_COMBINED)
+        ]
+        self._chain = primary + [p for _, p in KNOWN_PARSERS if p not in primary]
+
+    def parse(self, record: str) -> ParsedRecord:
+        if self.guess.name == FORMAT_HEADER and self._header is not None:
+            r = self._header.parse(record)
+            if r is not None:
+                return r
+        first = record[:1]
+        for p in self._chain:
+            if p is _parse_json and first != "{":
+                continue
+            r = p(record)
+            if r is not None:
+                return r
+        if self._header is not None and self.guess.name != FORMAT_HEADER:
+            r = self._header.parse(record)
+            if r is not None:
+                return r
+        return parse_plain_message(record)
+
+
+def detect_format(sample: Sequence[str]) -> FormatGuess:
+    """Which format explains most of the sampled records, and how confidently."""
+    lines = [s for s in sample if s.strip()]
+    if not lines:
+        return FormatGuess(FORMAT_PLAIN, 0.0, 0.0, None)
+    counts: Counter[str] = Counter()
+    unexplained: list[str] = []
+    for line in lines:
+        for name, p in KNOWN_PARSERS:
+            if name == FORMAT_JSON and not line.startswith("{"):
+                continue
+            r = p(line)
+            if r is not None:
+                counts[r.fmt] += 1
+                break
+        else:
+            unexplained.append(line)
+    n = len(lines)
+    layout = discover_header(unexplained) if unexplained else None
+    if layout is not None and not layout.classes:
+        layout = None
+    best_name, best_count = counts.most_common(1)[0] if counts else (FORMAT_PLAIN, 0)
+    header_count = 0
+    if layout is not None:
+        hp = HeaderParser(layout)
+        header_count = sum(1 for line in unexplained if hp.parse(line) is not None)
+    if header_count > best_count:
+        best_name, best_count = FORMAT_HEADER, header_count
+    if best_count == 0:
+        return FormatGuess(FORMAT_PLAIN, 0.0, 0.0, layout)
+    share = best_count / n
+    runner_up = max([c for k, c in counts.items() if k != best_name] + [0])
+    if best_name != FORMAT_HEADER:
+        runner_up = max(runner_up, header_count)
+    margin = (best_count - runner_up) / n
+    confidence = round(
+        min(1.0, 0.5 * share + 0.5 * margin)
+        if best_name != FORMAT_HEADER
+        else min(1.0, 0.4 * share + 0.4 * margin + 0.2 * (layout.share if layout else 0)),
+        4,
+    )
+    return FormatGuess(best_name, round(share, 4), confidence, layout)

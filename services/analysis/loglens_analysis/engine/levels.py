@@ -1,0 +1,69 @@
+"""Severity levels normalised to TRACE..FATAL, from words, syslog priorities and HTTP status codes."""
+
+from __future__ import annotations
+
+LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
+
+_WORDS: dict[str, str] = {
+    "trace": "TRACE",
+    "finest": "TRACE",
+    "finer": "TRACE",
+    "verbose": "TRACE",
+    "debug": "DEBUG",
+    "dbg": "DEBUG",
+    "fine": "DEBUG",
+    "d": "DEBUG",
+    "info": "INFO",
+    "information": "INFO",
+    "informational": "INFO",
+    "inf": "INFO",
+    "i": "INFO",
+    "notice": "NOTICE",
+    "warn": "WARN",
+    "warning": "WARN",
+    "wrn": "WARN",
+    "w": "WARN",
+    "error": "ERROR",
+    "err": "ERROR",
+    "severe": "ERROR",
+    "e": "ERROR",
+    "fatal": "FATAL",
+    "critical": "FATAL",
+    "crit": "FATAL",
+    "alert": "FATAL",
+    "emerg": "FATAL",
+    "emergency": "FATAL",
+    "panic": "FATAL",
+    "failure": "ERROR",
+}
+# Single letters are only accepted where a level is expected (a JSON field), never in free text.
+_LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
+
+_SYSLOG_SEVERITY = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
+
+
+def level_from_word(word: str, *, strict: bool = True) -> str | None:
+    """The normalised level of a word such as ``WARN``, ``[error]``, ``Info:``; None if it is not one."""
+    w = word.strip("[]()<>:,|").lower()
+    table = _LOOSE_WORDS if strict else _WORDS
+    return table.get(w)
+
+
+def level_from_syslog_pri(pri: int) -> str:
+    """Level from a syslog PRI value (facility * 8 + severity)."""
+    return _SYSLOG_SEVERITY[pri % 8]
+
+
+def level_from_http_status(status: int) -> str:
+    """Level from an HTTP status class: 5xx ERROR, 4xx WARN, else INFO."""
+    if status >= 500:
+        return "ERROR"
+    if status >= 400:
+        return "WARN"
+    return "INFO"
+
+
+def level_from_number(value: int) -> str | None:
+    """Level from a numeric level field (bunyan/pino style 10..60)."""
+    table = {10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL"}
+    return table.get(value)

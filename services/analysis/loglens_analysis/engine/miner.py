@@ -1,0 +1,185 @@
+"""Streaming template mining (Drain-class): masked tokens in, a template cluster out.
+
+Each message is masked (``masking``), split on whitespace and routed by (token count, first constant
+token) to a short list of clusters; it joins the most similar one when at least ``similarity`` of the
+positions agree (positions that differ become ``<*>``), or starts a new cluster. At the end, clusters
+whose templates are equal once runs of placeholders are collapsed are merged (a variable that spans a
+varying number of tokens). Template ids are a hash of the template text, so the same template has the
+same id in every run and file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from .masking import WILDCARD, mask_text
+
+DEFAULT_SIMILARITY = 0.5
+MAX_CLUSTERS_PER_GROUP = 64
+
+_COLLAPSE = re.compile(r"<\*>(?:[\s,;:=/.-]*<\*>)+")
+
+
+def template_id(template: str) -> str:
+    """A stable id: the same template text gives the same id everywhere."""
+    return "t" + hashlib.blake2b(template.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def merge_key(template: str) -> str:
+    """Templates equal under this key describe the same event (a variable spanning several tokens)."""
+    return _COLLAPSE.sub(WILDCARD, template)
+
+
+@dataclass(eq=False, slots=True)
+class Cluster:
+    """One template being learned. ``index`` orders clusters by first appearance."""
+
+    tokens: list[str]
+    index: int
+    count: int = 0
+    merged_into: Cluster | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        return " ".join(self.tokens)
+
+    def root(self) -> Cluster:
+        c = self
+        while c.merged_into is not None:
+            c = c.merged_into
+        return c
+
+
+def _generalize(a: str, b: str) -> str:
+    """The placeholder for two differing tokens; ``key=`` prefixes they share stay constant."""
+    if a == WILDCARD or b == WILDCARD:
+        return WILDCARD
+    ia = a.find("=")
+    if 0 < ia == b.find("=") and a[:ia] == b[:ia]:
+        return a[: ia + 1] + WILDCARD
+    return WILDCARD
+
+
+def _has_digit_or_wild(token: str) -> bool:
+    return WILDCARD in token or any(ch.isdigit() for ch in token)
+
+
+class TemplateMiner:
+    """Drain-class streaming miner over masked messages. Bounded: at most ``max_clusters`` clusters."""
+
+    def __init__(self, *, similarity: float = DEFAULT_SIMILARITY, max_clusters: int = 50_000) -> None:
+        self.similarity = similarity
+        self.max_clusters = max_clusters
+        self.clusters: list[Cluster] = []
+        self._groups: dict[tuple[int, str], list[Cluster]] = {}
+        self._overflow: Cluster | None = None
+
+    def add_message(self, message: str) -> Cluster:
+        """Mask a message and assign it to a cluster."""
+        return self.add_tokens(mask_text(message).split())
+
+    def add_tokens(self, tokens: list[str]) -> Cluster:
+        if not tokens:
+            tokens = [""]
+        first = tokens[0]
+        key = (len(tokens), WILDCARD if _has_digit_or_wild(first) else first)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = []
+        best: Cluster | None = None
+        best_sim = -1.0
+        best_wild = -1
+        n = len(tokens)
+        for c in group:
+            same = 0
+            wild = 0
+            for a, b in zip(c.tokens, tokens, strict=False):
+                if a == b:
+                    same += 1
+                elif a == WILDCARD:
+                    wild += 1
+            sim = same / n
+            if sim > best_sim or (sim == best_sim and wild > best_wild):
+                best, best_sim, best_wild = c, sim, wild
+        if best is not None and (best_sim + best_wild / n * 0.5) >= self.similarity and best_sim > 0:
+            if best.tokens != tokens:
+                best.tokens = [
+                    a if a == b else _generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)
+                ]
+            best.count += 1
+            return best
+        if len(self.clusters) >= self.max_clusters:
+            if self._overflow is None:
+                self._overflow = Cluster(["<overflow>", WILDCARD], len(self.clusters))
+                self.clusters.append(self._overflow)
+            self._overflow.count += 1
+            return self._overflow
+        c = Cluster(list(tokens), len(self.clusters), 1)
+        self.clusters.append(c)
+        if len(group) >= MAX_CLUSTERS_PER_GROUP:
+            group.pop(0)
+        group.append(c)
+        return c
+
+    def finish(self) -> list[Cluster]:
+        """Merge clusters that differ only by a variable spanning several tokens; the survivors."""
+        by_key: dict[str, Cluster] = {}
+        for c in self.clusters:
+            if c.merged_into is not None:
+                continue
+            k = merge_key(c.template)
+            other = by_key.get(k)
+            if other is None:
+                by_key[k] = c
+            elif other is not c:
+                keep, drop = (other, c) if other.count >= c.count else (c, other)
+                keep.count += drop.count
+                drop.merged_into = keep
+                drop.count = 0
+                by_key[k] = keep
+        return [c for c in self.clusters if c.merged_into is None]
+
+
+SPLIT_MAX_VALUES = 3
+
+
+def _is_word(token: str) -> bool:
+    return WILDCARD not in token
+
+
+def resolve_templates(
+    clusters: list[Cluster], variants: dict[int, dict[tuple[str, ...], int]]
+) -> dict[tuple[int, tuple[str, ...]], str]:
+    """Final template text for each (cluster index, variant tokens).
+
+    A position that became ``<*>`` because plain words differed, but took at most ``SPLIT_MAX_VALUES``
+    distinct words over the whole file, is a constant that tells events apart ("Link up" / "Link
+    error"), not a variable: the cluster is split on it.
+    """
+    out: dict[tuple[int, tuple[str, ...]], str] = {}
+    for c in clusters:
+        vs = variants.get(c.index, {})
+        wild = [i for i, t in enumerate(c.tokens) if WILDCARD in t]
+        split_at: list[int] = []
+        for i in wild:
+            values: dict[str, int] = {}
+            ok = True
+            for toks, _n in vs.items():
+                if i >= len(toks) or not _is_word(toks[i]):
+                    ok = False
+                    break
+                values[toks[i]] = values.get(toks[i], 0) + 1
+                if len(values) > SPLIT_MAX_VALUES:
+                    ok = False
+                    break
+            if ok and len(values) > 1:
+                split_at.append(i)
+        for toks in vs:
+            t = list(c.tokens)
+            for i in split_at:
+                t[i] = toks[i]
+            out[(c.index, toks)] = " ".join(t)
+    return out

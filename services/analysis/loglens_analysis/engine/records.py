@@ -1,0 +1,240 @@
+"""Records from raw bytes: gzip, UTF-8, line endings, NULs, long lines and multi-line joins, streaming.
+
+Input arrives as chunks of bytes; output is blocks of text of about ``BLOCK_BYTES`` each, cut at line
+ends, with continuation lines (stack traces, indented lines, CRI partial lines) already joined to their
+record with the ``JOIN`` marker. Memory stays bounded by the block size and the maximum record length,
+whatever the input size.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .errors import CorruptInput, DecompressedSizeExceeded
+
+GZIP_MAGIC = b"\x1f\x8b"
+BLOCK_BYTES = 1 << 20
+MAX_RECORD_CHARS = 16 * 1024
+MAX_DECOMPRESSED_BYTES = 64 << 30
+JOIN = "\x1e"  # replaces the newline between the physical lines of one record
+PARTIAL = "\x1d"  # marks where CRI partial lines were glued (removed from the message)
+
+# A physical line continues the previous record when it is indented, starts a Java "Caused by:" or
+# "... N more", is a Java exception header followed by an "at" frame, a Go goroutine header or frame,
+# or when the previous line ended a Python traceback frame.
+_CONTINUATION = re.compile(
+    r"\n(?=[ \t]+\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
+    r"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n[ \t]+at "
+    r"|goroutine \d+ \[|[\w./*()\[\]-]+\([^\n]*\)\n\t|created by )"
+)
+_GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
+# The final "ValueError: message" line of a Python traceback (not indented, so not caught above).
+_PY_TAIL = re.compile(
+    r"(\x1e[ \t]+[^\n]*)\n(?=[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b[^\n]*(?:\n|$))"
+)
+_CRI_PARTIAL = re.compile(
+    r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) "
+)
+
+
+@dataclass(slots=True)
+class ReadCounters:
+    """What the reader saw and did (parse-quality figures)."""
+
+    input_bytes: int = 0
+    decompressed_bytes: int = 0
+    gzip: bool = False
+    lines: int = 0
+    invalid_utf8: int = 0
+    nul_bytes: int = 0
+    truncated_records: int = 0
+    joined_lines: int = 0
+    multiline_records: int = 0
+    cri_partials: int = 0
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of whole records; ``first_line`` is the 1-based physical line number of the first one."""
+
+    text: str
+    first_line: int
+
+
+class RecordReader:
+    """Turns byte chunks into blocks of joined records. One reader per input."""
+
+    def __init__(
+        self,
+        *,
+        max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES,
+        max_record_chars: int = MAX_RECORD_CHARS,
+        block_bytes: int = BLOCK_BYTES,
+    ) -> None:
+        self.max_decompressed_bytes = max_decompressed_bytes
+        self.max_record_chars = max_record_chars
+        self.block_bytes = block_bytes
+        self.counters = ReadCounters()
+        self._too_long = re.compile(r"[^\n]{%d,}" % (max_record_chars + 1))
+        self._next_line = 1
+
+    # ------------------------------------------------------------------ bytes
+    def _plain(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        it = iter(chunks)
+        head = b""
+        for chunk in it:
+            if not chunk:
+                continue
+            self.counters.input_bytes += len(chunk)
+            head += chunk
+            if len(head) >= 2:
+                break
+        if head[:2] == GZIP_MAGIC:
+            self.counters.gzip = True
+            yield from self._gunzip(head, it)
+            return
+        if head:
+            self.counters.decompressed_bytes += len(head)
+            yield head
+        for chunk in it:
+            self.counters.input_bytes += len(chunk)
+            self.counters.decompressed_bytes += len(chunk)
+            yield chunk
+
+    def _gunzip(self, head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+        d = zlib.decompressobj(wbits=31)
+        limit = self.max_decompressed_bytes
+
+        def inflate(data: bytes) -> Iterator[bytes]:
+            nonlocal d
+            while data:
+                try:
+                    out = d.decompress(data, 1 << 20)
+                except zlib.error as e:
+                    raise CorruptInput(
+                        f"the gzip stream is damaged after {self.counters.decompressed_bytes} decompressed "
+                        f"bytes ({e}); upload the file again or upload it uncompressed"
+                    ) from e
+                self.counters.decompressed_bytes += len(out)
+                if self.counters.decompressed_bytes > limit:
+                    raise DecompressedSizeExceeded(
+                        f"the gzip input inflates past {limit} bytes (after {self.counters.input_bytes} "
+                        "compressed bytes); it is refused as a possible gzip bomb: split the file or "
+                        "upload it uncompressed"
+                    )
+                if out:
+                    yield out
+                if d.unconsumed_tail:
+                    data = d.unconsumed_tail
+                elif d.eof and d.unused_data:
+                    data = d.unused_data
+                    d = zlib.decompressobj(wbits=31)  # a concatenated gzip member
+                else:
+                    data = b""
+
+        yield from inflate(head)
+        for chunk in rest:
+            self.counters.input_bytes += len(chunk)
+            yield from inflate(chunk)
+        if not d.eof and self.counters.decompressed_bytes:
+            raise CorruptInput(
+                "the gzip stream ends before its last member is complete (truncated upload?); "
+                "upload the whole file again"
+            )
+
+    # ------------------------------------------------------------------ text
+    def blocks(self, chunks: Iterable[bytes]) -> Iterator[Block]:
+        """Blocks of joined records. Lines longer than the maximum are truncated (and counted)."""
+        buf = bytearray()
+        skipping = False  # inside a line that was already cut: drop bytes until its end
+        limit = self.max_record_chars * 4  # bytes: a UTF-8 character is at most four
+        pending: str | None = None
+        for data in self._plain(chunks):
+            if skipping:
+                nl = data.find(b"\n")
+                if nl < 0:
+                    continue
+                data = data[nl:]
+                skipping = False
+            buf += data
+            if len(buf) < self.block_bytes:
+                if b"\n" not in buf and len(buf) > limit:
+                    buf[limit:] = b""
+                    skipping = True
+                    self.counters.truncated_records += 1
+                continue
+            cut = buf.rfind(b"\n")
+            if cut < 0:
+                if len(buf) > limit:
+                    buf[limit:] = b""
+                    skipping = True
+                    self.counters.truncated_records += 1
+                continue
+            text = self._decode(bytes(buf[:cut]))
+            del buf[: cut + 1]
+            if pending is not None:
+                text = pending + "\n" + text
+            pending, block = self._hold_tail(text)
+            if block is not None:
+                yield block
+        tail = self._decode(bytes(buf)) if buf else None
+        if tail is not None and tail.endswith("\n"):
+            tail = tail[:-1]
+        text = (pending if tail is None else pending + "\n" + tail) if pending is not None else tail
+        if text is not None and text != "":
+            yield self._finish(text)
+
+    def _hold_tail(self, text: str) -> tuple[str | None, Block | None]:
+        """Keep the last line back: the next block may continue its record (a stack trace)."""
+        nl = text.rfind("\n")
+        if nl < 0:
+            return text, None
+        return text[nl + 1 :], self._finish(text[:nl])
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="replace")
+            self.counters.invalid_utf8 += text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+        if "\x00" in text:
+            self.counters.nul_bytes += text.count("\x00")
+            text = text.replace("\x00", "")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
+
+    def _finish(self, text: str) -> Block:
+        c = self.counters
+        first = self._next_line
+        nlines = text.count("\n") + 1
+        self._next_line += nlines
+        c.lines += nlines
+        if self._too_long.search(text) is not None:
+            cap = self.max_record_chars
+
+            def cut(m: re.Match[str]) -> str:
+                c.truncated_records += 1
+                return m.group()[:cap]
+
+            text = self._too_long.sub(cut, text)
+        if " P " in text:
+            joined = 1
+            while joined:
+                text, joined = _CRI_PARTIAL.subn(
+                    lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)}{PARTIAL}", text
+                )
+                c.cri_partials += joined
+        if "\n\n" in text:
+            text = _GO_BLANK.sub(JOIN + JOIN, text) if "goroutine" in text else text
+        text, n = _CONTINUATION.subn(JOIN, text)
+        if n:
+            text, n2 = _PY_TAIL.subn(lambda m: m.group(1) + JOIN, text)
+            n += n2
+            c.joined_lines += n
+        elif c.cri_partials and JOIN in text:
+            pass
+        return Block(text, first)
