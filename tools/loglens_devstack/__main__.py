@@ -50,9 +50,7 @@ def run() -> int:
                 say(f"{len(earlier)} log file(s) from earlier runs:")
                 for f in earlier[:10]:
                     runs = client.runs(f.name)
-                    states = (
-                        ", ".join(analysis_pb2.AnalysisRun.State.Name(r.state) for r in runs) or "no runs"
-                    )
+                    states = ", ".join(analysis_pb2.AnalysisRun.State.Name(r.state) for r in runs) or "no runs"
                     say(f"  {f.name}  {f.filename}  {f.size_bytes} B  runs: {states}")
             log_file = client.upload(SAMPLE, service="sample-orders")
             say(

@@ -37,13 +37,9 @@ class GatewayClient:
         self.analysis = analysis_pb2_grpc.AnalysisServiceStub(channel)
         self.metadata = (("authorization", f"Bearer {token}"),)
 
-    def upload(
-        self, path: Path, service: str = "", timeout: float = 600, **meta: object
-    ) -> log_file_pb2.LogFile:
+    def upload(self, path: Path, service: str = "", timeout: float = 600, **meta: object) -> log_file_pb2.LogFile:
         metadata = log_file_pb2.UploadLogFileMetadata(filename=path.name, service=service, **meta)  # type: ignore[arg-type]
-        reply = self.log_files.UploadLogFile(
-            upload_requests(path, metadata), metadata=self.metadata, timeout=timeout
-        )
+        reply = self.log_files.UploadLogFile(upload_requests(path, metadata), metadata=self.metadata, timeout=timeout)
         return reply.log_file
 
     def runs(self, log_file: str) -> list[analysis_pb2.AnalysisRun]:

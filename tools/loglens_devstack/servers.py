@@ -197,9 +197,7 @@ class SeaweedS3:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(
-                    f"weed exited with {self.process.returncode}; see {self.root / 'weed.log'}"
-                )
+                raise RuntimeError(f"weed exited with {self.process.returncode}; see {self.root / 'weed.log'}")
             try:
                 with urllib.request.urlopen(f"http://{self.endpoint}/", timeout=1):
                     return

@@ -118,6 +118,7 @@ class Stack:
             )
         if service == "analysis":
             env["LOGLENS_WORKERS"] = str(self.workers)
+            env["LOGLENS_INGEST_ADDR"] = self.ports.addr("ingest")
         if service == "gateway":
             env["LOGLENS_INGEST_ADDR"] = self.ports.addr("ingest")
             env["LOGLENS_ANALYSIS_ADDR"] = self.ports.addr("analysis")
@@ -134,9 +135,7 @@ class Stack:
             )
 
     # Services ----------------------------------------------------------------------------------------
-    def start_service(
-        self, service: str, name: str | None = None, **extra_env: str
-    ) -> subprocess.Popen[bytes]:
+    def start_service(self, service: str, name: str | None = None, **extra_env: str) -> subprocess.Popen[bytes]:
         env = self.env(service)
         env.update(extra_env)
         key = name or service

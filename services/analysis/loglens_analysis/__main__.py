@@ -6,13 +6,15 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
+import grpc
 import nats
 
 from loglens.v1 import analysis_pb2, analysis_pb2_grpc
+from loglens_analysis.adapters.log_file_directory import LogFileDirectory
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import SCHEMA, RunRepository
 from loglens_analysis.api import AnalysisApi
@@ -45,20 +47,18 @@ async def main(settings: AnalysisSettings) -> None:
 
     repository = RunRepository(engine)
     publisher = RunPublisher(js)
-    runs = AnalysisRuns(repository, publisher, settings.watch_poll_s)
+    ingest = grpc.aio.insecure_channel(settings.ingest_addr, options=[("grpc.lb_policy_name", "round_robin")])
+    resources.push_async_callback(ingest.close)
+    runs = AnalysisRuns(repository, publisher, LogFileDirectory(ingest), settings.watch_poll_s)
     worker = Worker(repository, s3_client(settings), js, publisher, settings)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [worker.consume_log_file_events, worker.reconcile]
     background += [worker.consume_runs] * settings.workers
 
-    verifier = TokenVerifier(
-        load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience
-    )
+    verifier = TokenVerifier(load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience)
     await serve(
         name="analysis",
         settings=settings,
-        register=lambda server: analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(
-            AnalysisApi(runs), server
-        ),
+        register=lambda server: analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisApi(runs), server),
         service_names=[analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name],
         authenticator=JwtAuthenticator(verifier),
         resources=resources,

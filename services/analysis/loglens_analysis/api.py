@@ -71,9 +71,7 @@ class AnalysisApi(analysis_pb2_grpc.AnalysisServiceServicer):
         found, token = await self.runs.list(
             current_principal().subject, request.parent, request.page_size, request.page_token
         )
-        return analysis_pb2.ListAnalysisRunsResponse(
-            analysis_runs=[run_proto(r) for r in found], next_page_token=token
-        )
+        return analysis_pb2.ListAnalysisRunsResponse(analysis_runs=[run_proto(r) for r in found], next_page_token=token)
 
     async def CancelAnalysisRun(
         self, request: analysis_pb2.CancelAnalysisRunRequest, context: Context

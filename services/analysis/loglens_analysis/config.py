@@ -9,6 +9,7 @@ from loglens_common.config import ServiceSettings, StorageSettings
 
 class AnalysisSettings(ServiceSettings, StorageSettings):
     listen_addr: str = "127.0.0.1:50053"
+    ingest_addr: str = Field("127.0.0.1:50052", description="ingest's gRPC target, to confirm new log files")
     workers: int = Field(1, ge=0, le=64, description="runs analysed at once by this process (0: API only)")
     ack_wait_s: float = Field(30.0, ge=1, description="JetStream ack wait; in_progress extends it")
     heartbeat_s: float = Field(5.0, gt=0, description="how often a worker records progress and heartbeats")

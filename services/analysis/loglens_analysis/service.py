@@ -6,24 +6,50 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from loglens.v1 import report_pb2
+from loglens_analysis.adapters.log_file_directory import LogFileDirectory
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import RunRepository
-from loglens_analysis.domain import AnalysisRun, RunState
+from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile
 from loglens_common import metrics, names
-from loglens_common.errors import FailedPrecondition, not_found
+from loglens_common.errors import FailedPrecondition, Unavailable, not_found
+
+REGISTRATION_WAIT_S = 5.0
 
 
 class AnalysisRuns:
-    def __init__(self, repository: RunRepository, publisher: RunPublisher, watch_poll_s: float) -> None:
+    def __init__(
+        self,
+        repository: RunRepository,
+        publisher: RunPublisher,
+        directory: LogFileDirectory,
+        watch_poll_s: float,
+    ) -> None:
         self.repository = repository
         self.publisher = publisher
+        self.directory = directory
         self.watch_poll_s = watch_poll_s
 
-    async def create(self, owner: str, parent: str) -> tuple[AnalysisRun, bool]:
-        log_file_id = names.parse_log_file(parent, "parent")
-        log_file = await self.repository.log_file(owner, log_file_id)
-        if log_file is None:
+    async def _log_file(self, owner: str, parent: str) -> StoredLogFile | None:
+        """The log file if analysis knows it; None if ingest has it but its event is still on the way."""
+        log_file = await self.repository.log_file(owner, names.parse_log_file(parent, "parent"))
+        if log_file is None and not await self.directory.exists(parent):
             raise not_found(parent)
+        return log_file
+
+    async def create(self, owner: str, parent: str) -> tuple[AnalysisRun, bool]:
+        log_file = await self._log_file(owner, parent)
+        waited = 0.0
+        while log_file is None and waited < REGISTRATION_WAIT_S:  # the stored event normally takes ms
+            await asyncio.sleep(0.1)
+            waited += 0.1
+            log_file = await self.repository.log_file(owner, names.parse_log_file(parent, "parent"))
+        if log_file is None:
+            raise Unavailable(
+                f"{parent} is stored but not yet registered for analysis (its event is delayed); retry shortly",
+                reason="LOG_FILE_REGISTERING",
+                retry_after_s=2,
+            )
+        log_file_id = log_file.id
         run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
         if not existed:
             metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
@@ -37,13 +63,11 @@ class AnalysisRuns:
             raise not_found(name)
         return run
 
-    async def list(
-        self, owner: str, parent: str, page_size: int, page_token: str
-    ) -> tuple[list[AnalysisRun], str]:
+    async def list(self, owner: str, parent: str, page_size: int, page_token: str) -> tuple[list[AnalysisRun], str]:
         log_file_id = names.parse_log_file(parent, "parent")
-        if await self.repository.log_file(owner, log_file_id) is None:
-            raise not_found(parent)
         size = names.page_size(page_size)
+        if await self._log_file(owner, parent) is None:
+            return [], ""
         query = f"{owner}|{log_file_id}"
         after = names.decode_page_token(page_token, query)
         found = await self.repository.list_runs(owner, log_file_id, size + 1, after)

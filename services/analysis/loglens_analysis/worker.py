@@ -133,9 +133,7 @@ class Worker:
         elif msg.subject == SUBJECT_DELETED:
             deleted = events_pb2.LogFileDeleted.FromString(msg.data)
             request_id_var.set(deleted.request_id)
-            run_ids = await self.repository.forget_log_file(
-                deleted.owner, names.parse_log_file(deleted.log_file)
-            )
+            run_ids = await self.repository.forget_log_file(deleted.owner, names.parse_log_file(deleted.log_file))
             log.info("log file forgotten", extra=log_fields(log_file=deleted.log_file, runs=len(run_ids)))
         await msg.ack()
 

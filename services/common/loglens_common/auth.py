@@ -100,9 +100,7 @@ class TokenVerifier:
             )
         key = self._keys.get(str(header.get("kid", "")))
         if key is None:
-            raise Unauthenticated(
-                "the token was signed with an unknown key (kid)", reason="TOKEN_UNKNOWN_KEY"
-            )
+            raise Unauthenticated("the token was signed with an unknown key (kid)", reason="TOKEN_UNKNOWN_KEY")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -116,9 +114,7 @@ class TokenVerifier:
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired; log in again", reason="TOKEN_EXPIRED") from None
         except jwt.ImmatureSignatureError:
-            raise Unauthenticated(
-                "the token is not valid yet (nbf/iat)", reason="TOKEN_NOT_YET_VALID"
-            ) from None
+            raise Unauthenticated("the token is not valid yet (nbf/iat)", reason="TOKEN_NOT_YET_VALID") from None
         except jwt.InvalidAudienceError:
             raise Unauthenticated("the token is for another audience", reason="TOKEN_AUDIENCE") from None
         except jwt.InvalidIssuerError:

@@ -50,6 +50,10 @@ class StorageSettings(BaseSettings):
 S = TypeVar("S", bound=BaseSettings)
 
 
+def _secret(field: str) -> bool:
+    return any(word in field for word in ("key", "secret", "password", "token", "url"))
+
+
 def load_settings(cls: type[S]) -> S:
     """Build settings from the environment or stop the process with a message naming each bad variable."""
     try:
@@ -58,6 +62,7 @@ def load_settings(cls: type[S]) -> S:
         lines = []
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "?"
-            lines.append(f"  {ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+            shown = "" if err["type"] == "missing" or _secret(field) else f" (got {err.get('input')!r})"
+            lines.append(f"  {ENV_PREFIX}{field.upper()}: {err['msg']}{shown}")
         print("loglens: invalid settings:\n" + "\n".join(lines), file=sys.stderr)
         raise SystemExit(2) from None

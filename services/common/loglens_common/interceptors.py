@@ -6,6 +6,7 @@ into a rich status, and anything unexpected into INTERNAL with the request id an
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 import uuid
@@ -23,6 +24,8 @@ from loglens_common.logs import log_fields, request_id_var
 log = logging.getLogger("loglens.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
+# The caller's credential, for calls a service makes on the caller's behalf (never logged).
+authorization_var: contextvars.ContextVar[str] = contextvars.ContextVar("authorization", default="")
 UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
 
@@ -39,9 +42,7 @@ def bearer_token(metadata: Mapping[str, str]) -> str:
         )
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(
-            "the authorization header must be 'Bearer <token>'", reason="CREDENTIAL_MALFORMED"
-        )
+        raise Unauthenticated("the authorization header must be 'Bearer <token>'", reason="CREDENTIAL_MALFORMED")
     return token.strip()
 
 
@@ -76,9 +77,15 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             return handler
         metadata = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}  # type: ignore[attr-defined]
         needs_auth = self._authenticator is not None and method not in self._public
-        return _wrap(
-            handler, _CallScope(self._service, method, metadata, self._authenticator if needs_auth else None)
-        )
+        return _wrap(handler, _CallScope(self._service, method, metadata, self._authenticator if needs_auth else None))
+
+
+def on_behalf_of_caller() -> tuple[tuple[str, str], ...]:
+    """Metadata for a call to another service made for the current caller: identity and request id."""
+    metadata = [(REQUEST_ID_KEY, request_id_var.get())]
+    if authorization_var.get():
+        metadata.append(("authorization", authorization_var.get()))
+    return tuple(metadata)
 
 
 class _CallScope:
@@ -95,6 +102,7 @@ class _CallScope:
         self.started = time.perf_counter()
         request_id = self.metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex
         request_id_var.set(request_id)
+        authorization_var.set(self.metadata.get("authorization", ""))
         context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
         if self.auth is not None:
             try:
@@ -118,9 +126,7 @@ class _CallScope:
         elapsed = time.perf_counter() - self.started
         metrics.observe_rpc(self.service, self.method, code.name, elapsed)
         level = logging.INFO if code in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED) else logging.WARNING
-        log.log(
-            level, "rpc", extra=log_fields(method=self.method, code=code.name, ms=round(elapsed * 1000, 1))
-        )
+        log.log(level, "rpc", extra=log_fields(method=self.method, code=code.name, ms=round(elapsed * 1000, 1)))
 
 
 _PASS_THROUGH = (grpc.aio.AbortError, GeneratorExit)
@@ -142,18 +148,12 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             scope.finish(grpc.StatusCode.OK)
             return response
 
-        factory = (
-            grpc.unary_unary_rpc_method_handler
-            if handler.unary_unary
-            else grpc.stream_unary_rpc_method_handler
-        )
+        factory = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
         return factory(unary_response, handler.request_deserializer, handler.response_serializer)
 
     inner_stream = handler.unary_stream or handler.stream_stream
 
-    async def stream_response(
-        request: Any, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> AsyncIterator[Any]:
+    async def stream_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
         await scope.enter(context)
         try:
             async for response in inner_stream(request, context):
@@ -165,9 +165,5 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             raise
         scope.finish(grpc.StatusCode.OK)
 
-    factory = (
-        grpc.unary_stream_rpc_method_handler
-        if handler.unary_stream
-        else grpc.stream_stream_rpc_method_handler
-    )
+    factory = grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
     return factory(stream_response, handler.request_deserializer, handler.response_serializer)

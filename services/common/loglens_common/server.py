@@ -10,8 +10,8 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
 from contextlib import AsyncExitStack
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -53,17 +53,13 @@ async def serve(
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        [*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
-    )
+    reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     try:
         port = server.add_insecure_port(settings.listen_addr)
     except RuntimeError:
         port = 0
     if port == 0:
-        raise PortInUse(
-            f"loglens {name}: cannot listen on {settings.listen_addr}: the port is taken or invalid"
-        )
+        raise PortInUse(f"loglens {name}: cannot listen on {settings.listen_addr}: the port is taken or invalid")
     metrics.serve_metrics(settings.metrics_port)
 
     stop = asyncio.Event()

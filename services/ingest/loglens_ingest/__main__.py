@@ -54,9 +54,7 @@ async def main(settings: IngestSettings) -> None:
     await ensure_stream(js)
 
     repository = LogFileRepository(engine)
-    store = ObjectStore(
-        client, settings.s3_bucket, settings.s3_part_size_mib * MIB, settings.s3_parallel_parts
-    )
+    store = ObjectStore(client, settings.s3_bucket, settings.s3_part_size_mib * MIB, settings.s3_parallel_parts)
     outbox = OutboxPublisher(repository, js, settings.outbox_interval_s)
     log_files = LogFiles(repository, store, outbox, settings.max_upload_bytes)
 
@@ -68,15 +66,11 @@ async def main(settings: IngestSettings) -> None:
                 log.warning("sweep failed, will retry: %s", exc)
             await asyncio.sleep(settings.sweep_interval_s)
 
-    verifier = TokenVerifier(
-        load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience
-    )
+    verifier = TokenVerifier(load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience)
     await serve(
         name="ingest",
         settings=settings,
-        register=lambda server: log_file_pb2_grpc.add_LogFileServiceServicer_to_server(
-            LogFileApi(log_files), server
-        ),
+        register=lambda server: log_file_pb2_grpc.add_LogFileServiceServicer_to_server(LogFileApi(log_files), server),
         service_names=[log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"].full_name],
         authenticator=JwtAuthenticator(verifier),
         resources=resources,

@@ -108,9 +108,7 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
             request.service,
             _parse_label_filters(list(request.labels)),
         )
-        return log_file_pb2.ListLogFilesResponse(
-            log_files=[log_file_proto(r) for r in rows], next_page_token=token
-        )
+        return log_file_pb2.ListLogFilesResponse(log_files=[log_file_proto(r) for r in rows], next_page_token=token)
 
     async def DeleteLogFile(
         self, request: log_file_pb2.DeleteLogFileRequest, context: Context

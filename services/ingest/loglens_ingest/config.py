@@ -16,6 +16,4 @@ class IngestSettings(ServiceSettings, StorageSettings):
     s3_parallel_parts: int = Field(3, ge=1, le=16, description="parts uploaded at once")
     outbox_interval_s: float = Field(2.0, gt=0, description="how often the outbox sweeper re-drives events")
     sweep_interval_s: float = Field(300.0, gt=0, description="how often stale uploads and orphans are swept")
-    stale_upload_age_s: float = Field(
-        3600.0, gt=0, description="multipart uploads older than this are aborted"
-    )
+    stale_upload_age_s: float = Field(3600.0, gt=0, description="multipart uploads older than this are aborted")

@@ -91,8 +91,7 @@ def validate_metadata(
         violations.append(FieldViolation("metadata.declared_sha256", "64 lowercase hex digits"))
     if violations:
         raise InvalidArgument(
-            "the upload's metadata is invalid: "
-            + "; ".join(f"{v.field}: {v.description}" for v in violations),
+            "the upload's metadata is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
             reason="INVALID_METADATA",
             violations=violations,
         )
@@ -129,9 +128,7 @@ def gzip_head(head: bytes) -> bytes:
     try:
         return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, SNIFF_BYTES)
     except zlib.error:
-        raise InvalidArgument(
-            "the file starts like gzip but is not valid gzip data", reason="CORRUPT_GZIP"
-        ) from None
+        raise InvalidArgument("the file starts like gzip but is not valid gzip data", reason="CORRUPT_GZIP") from None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from loglens.events.v1 import events_pb2
 from loglens_common import metrics, names
-from loglens_common.errors import not_found
+from loglens_common.errors import LogLensError, Unavailable, not_found
 from loglens_common.events import SUBJECT_DELETED, SUBJECT_STORED
 from loglens_common.logs import request_id_var
 from loglens_ingest.adapters.object_store import ObjectStore
@@ -48,6 +48,18 @@ def _deleted_event(row: LogFileRow) -> tuple[str, str, bytes]:
     return SUBJECT_DELETED, f"deleted-{row.id}", event.SerializeToString()
 
 
+def _reraise(exc: BaseException, what: str) -> None:
+    """A failing server becomes UNAVAILABLE, not INTERNAL; our refusals and cancellations pass unchanged."""
+    if isinstance(exc, LogLensError) or not isinstance(exc, Exception):
+        return
+    log.warning("upload failed in %s: %r", what, exc)
+    raise Unavailable(
+        f"{what} failed while storing the upload; nothing was kept. Retry (with the same request_id).",
+        reason="STORAGE_UNAVAILABLE",
+        retry_after_s=1.0,
+    ) from exc
+
+
 class LogFiles:
     def __init__(
         self, repository: LogFileRepository, store: ObjectStore, outbox: OutboxPublisher, max_bytes: int
@@ -65,16 +77,21 @@ class LogFiles:
         log_file_id = names.new_id()
         key = OBJECT_PREFIX + log_file_id
         tally = UploadTally(self.max_bytes)
-        upload = self.store.start_upload(key)
+        self.store.active.add(key)
         try:
-            async for chunk in chunks:
-                tally.add(chunk)
-                await upload.send(chunk)
-            digest = tally.finish(meta.declared_size, meta.declared_sha256)
-            await upload.complete()
-        except BaseException as exc:  # cancellation included: never leave a multipart upload open
-            await upload.abort(exc)
-            raise
+            upload = self.store.start_upload(key)
+            try:
+                async for chunk in chunks:
+                    tally.add(chunk)
+                    await upload.send(chunk)
+                digest = tally.finish(meta.declared_size, meta.declared_sha256)
+                await upload.complete()
+            except BaseException as exc:  # cancellation included: never leave a multipart upload open
+                await upload.abort()
+                _reraise(exc, "the object store")
+                raise
+        finally:
+            self.store.active.discard(key)
         row = LogFileRow(
             id=log_file_id,
             owner=owner,
@@ -97,8 +114,9 @@ class LogFiles:
             earlier = await self.repository.by_request_id(owner, meta.request_id)
             assert earlier is not None
             return earlier
-        except BaseException:
+        except BaseException as exc:
             await self._discard(owner, log_file_id, key)
+            _reraise(exc, "the database")
             raise
         metrics.BYTES_INGESTED.inc(row.size_bytes)
         self.outbox.kick()
@@ -166,9 +184,13 @@ class LogFiles:
     async def sweep(self, stale_age_s: float) -> tuple[int, int]:
         """Abort stale multipart uploads and delete objects no row points to; returns the two counts."""
         older_than = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=stale_age_s)
-        aborted = await asyncio.to_thread(self.store.abort_stale_uploads, older_than)
+        aborted = await asyncio.to_thread(self.store.abort_stale_uploads, OBJECT_PREFIX, older_than)
         objects = await asyncio.to_thread(self.store.list_keys, OBJECT_PREFIX)
-        old = [key for key, modified in objects if modified is None or modified < older_than]
+        old = [
+            key
+            for key, modified in objects
+            if (modified is None or modified < older_than) and key not in self.store.active
+        ]
         deleted = 0
         for start in range(0, len(old), 500):
             batch = old[start : start + 500]

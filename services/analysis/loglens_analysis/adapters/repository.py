@@ -119,11 +119,7 @@ class RunRepository:
     async def log_file(self, owner: str, log_file_id: str) -> StoredLogFile | None:
         async with self.engine.connect() as conn:
             m = (
-                (
-                    await conn.execute(
-                        select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
-                    )
-                )
+                (await conn.execute(select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)))
                 .mappings()
                 .first()
             )
@@ -134,12 +130,8 @@ class RunRepository:
     async def forget_log_file(self, owner: str, log_file_id: str) -> list[str]:
         """Cancel nothing, keep nothing: delete the log file, its runs and reports (cascade)."""
         async with self.engine.begin() as conn:
-            run_ids = [
-                r[0] for r in await conn.execute(select(runs.c.id).where(runs.c.log_file_id == log_file_id))
-            ]
-            await conn.execute(
-                delete(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
-            )
+            run_ids = [r[0] for r in await conn.execute(select(runs.c.id).where(runs.c.log_file_id == log_file_id))]
+            await conn.execute(delete(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id))
         return run_ids
 
     # Runs ---------------------------------------------------------------------------------------
@@ -182,11 +174,7 @@ class RunRepository:
     async def active_run(self, log_file_id: str) -> AnalysisRun | None:
         async with self.engine.connect() as conn:
             m = (
-                (
-                    await conn.execute(
-                        select(runs).where(runs.c.log_file_id == log_file_id, runs.c.state.in_(ACTIVE))
-                    )
-                )
+                (await conn.execute(select(runs).where(runs.c.log_file_id == log_file_id, runs.c.state.in_(ACTIVE))))
                 .mappings()
                 .first()
             )
@@ -254,11 +242,7 @@ class RunRepository:
 
     def _mine(self, run: AnalysisRun):  # type: ignore[no-untyped-def]
         """The fence: only the worker holding this attempt of a RUNNING run may write to it."""
-        return (
-            (runs.c.id == run.id)
-            & (runs.c.state == RunState.RUNNING.value)
-            & (runs.c.attempts == run.attempts)
-        )
+        return (runs.c.id == run.id) & (runs.c.state == RunState.RUNNING.value) & (runs.c.attempts == run.attempts)
 
     async def heartbeat(self, run: AnalysisRun, bytes_done: int, lines_done: int) -> bool:
         """Record progress; False when the run is no longer ours (cancelled, deleted, re-claimed)."""
@@ -330,9 +314,7 @@ class RunRepository:
 
     async def report(self, run_id: str) -> bytes | None:
         async with self.engine.connect() as conn:
-            return (
-                await conn.execute(select(reports.c.report).where(reports.c.run_id == run_id))
-            ).scalar_one_or_none()
+            return (await conn.execute(select(reports.c.report).where(reports.c.run_id == run_id))).scalar_one_or_none()
 
     # Reconciliation -----------------------------------------------------------------------------
     async def requeue_stale(self, stale_after_s: float) -> int:

@@ -1,8 +1,13 @@
 """Log-file bytes in S3: streamed multipart uploads, ranged reads, and the sweep of leftovers.
 
-minio's put_object does the multipart protocol (and aborts the upload when the stream it reads raises);
-this feeds it from the gRPC stream through a small bounded queue, so memory stays at a few parts
-whatever the file size.
+An upload collects the gRPC chunks into parts on the event loop (one copy per part) and hands each full
+part to a small thread pool that uploads it while the next one fills. At most ``parallel`` parts are in
+flight; beyond that ``send`` waits, which stops reading the gRPC stream and lets flow control push back on
+the client. Memory per upload is therefore bounded by about ``(parallel + 1) * part_size``, whatever the
+file size. A file smaller than one part is written with a single PUT (no multipart upload to leave open).
+
+Every failure path ends in ``abort``: it waits for the parts in flight and aborts the multipart upload, in
+a task of its own so that a second cancellation of the caller cannot stop it half way.
 """
 
 from __future__ import annotations
@@ -10,102 +15,110 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import queue
-from collections.abc import Generator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from minio import Minio
+from minio.datatypes import Part
 from minio.error import S3Error
 
 log = logging.getLogger("loglens.ingest.s3")
 
-_END = object()
+T = TypeVar("T")
+_CONTENT_TYPE = {"Content-Type": "application/octet-stream"}
+# Aborts run as tasks of their own; keep them referenced until they finish.
+_BACKGROUND: set[asyncio.Task[None]] = set()
 
 
-class UploadAborted(Exception):
-    """Raised inside minio's reader so that it aborts the multipart upload."""
-
-
-class _QueueReader:
-    """A blocking file-like object over a queue of chunks (read by minio in a worker thread)."""
-
-    def __init__(self, chunks: queue.Queue[object]) -> None:
-        self._chunks = chunks
-        self._pending: list[bytes] = []
-        self._pending_len = 0
-        self._done = False
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or self._pending_len < size):
-            item = self._chunks.get()
-            if item is _END:
-                self._done = True
-            elif isinstance(item, BaseException):
-                raise UploadAborted(str(item)) from item
-            else:
-                chunk = bytes(item)  # type: ignore[call-overload]
-                self._pending.append(chunk)
-                self._pending_len += len(chunk)
-        data = b"".join(self._pending)
-        if 0 <= size < len(data):
-            data, rest = data[:size], data[size:]
-            self._pending, self._pending_len = [rest], len(rest)
-        else:
-            self._pending, self._pending_len = [], 0
-        return data
-
-
-@dataclass
 class StreamingUpload:
     """One object being written. ``send`` chunks, then ``complete`` or ``abort``."""
 
-    client: Minio
-    bucket: str
-    key: str
-    part_size: int
-    parallel: int
-
-    def __post_init__(self) -> None:
-        self._chunks: queue.Queue[object] = queue.Queue(maxsize=max(4, self.part_size // (1024 * 1024)))
-        self._result: asyncio.Future[object] = asyncio.get_running_loop().run_in_executor(None, self._put)
-
-    def _put(self) -> object:
-        return self.client.put_object(
-            self.bucket,
-            self.key,
-            _QueueReader(self._chunks),  # type: ignore[arg-type]
-            length=-1,
-            part_size=self.part_size,
-            num_parallel_uploads=self.parallel,
-        )
+    def __init__(self, store: ObjectStore, key: str) -> None:
+        self._store = store
+        self.key = key
+        self._part_size = store.part_size
+        self._buffer = bytearray()
+        self._upload_id: asyncio.Future[str] | None = None
+        self._parts: list[asyncio.Future[Part]] = []
+        self._slots = asyncio.Semaphore(store.parallel)
+        self._aborting: asyncio.Task[None] | None = None
 
     async def send(self, chunk: bytes) -> None:
-        if self._result.done():  # S3 failed already: surface its error now
-            await self._result
-        try:
-            self._chunks.put_nowait(chunk)
-        except queue.Full:
-            await asyncio.to_thread(self._chunks.put, chunk)
+        self._buffer += chunk
+        # Strictly more than a part: the bytes past it prove this is not the last part, so a file of
+        # exactly one part still goes up as a single PUT and the last part of a multipart upload is never
+        # empty.
+        while len(self._buffer) > self._part_size:
+            with memoryview(self._buffer) as view:
+                part = bytes(view[: self._part_size])
+            del self._buffer[: self._part_size]
+            await self._start_part(part)
+
+    async def _start_part(self, data: bytes) -> None:
+        self._raise_failed_part()
+        await self._slots.acquire()
+        if self._upload_id is None:
+            self._upload_id = self._store.run(
+                self._store.client._create_multipart_upload, self._store.bucket, self.key, dict(_CONTENT_TYPE)
+            )
+        number = len(self._parts) + 1
+        part = asyncio.ensure_future(self._upload_part(number, data))
+        part.add_done_callback(lambda _: self._slots.release())
+        self._parts.append(part)
+
+    async def _upload_part(self, number: int, data: bytes) -> Part:
+        assert self._upload_id is not None
+        upload_id = await asyncio.shield(self._upload_id)
+        etag = await self._store.run(
+            self._store.client._upload_part, self._store.bucket, self.key, data, None, upload_id, number
+        )
+        return Part(number, etag)
+
+    def _raise_failed_part(self) -> None:
+        """S3 refused a part already: fail now rather than after reading the rest of the stream."""
+        for part in self._parts:
+            if part.done() and not part.cancelled() and part.exception() is not None:
+                raise part.exception()  # type: ignore[misc]
 
     async def complete(self) -> None:
-        await asyncio.to_thread(self._chunks.put, _END)
-        await self._result
+        if self._upload_id is None:
+            data = bytes(self._buffer)
+            self._buffer = bytearray()
+            await asyncio.shield(
+                self._store.run(self._store.client._put_object, self._store.bucket, self.key, data, dict(_CONTENT_TYPE))
+            )
+            return
+        if self._buffer:
+            data = bytes(self._buffer)
+            self._buffer = bytearray()
+            await self._start_part(data)
+        parts = await asyncio.shield(asyncio.gather(*self._parts))
+        upload_id = await asyncio.shield(self._upload_id)
+        await asyncio.shield(
+            self._store.run(
+                self._store.client._complete_multipart_upload, self._store.bucket, self.key, upload_id, parts
+            )
+        )
 
-    async def abort(self, reason: BaseException) -> None:
-        """Stop the writer and wait until minio has aborted the multipart upload (cancellation-safe)."""
-        while True:  # make room: the writer may be blocked on a full queue
-            try:
-                self._chunks.put_nowait(reason)
-                break
-            except queue.Full:
-                try:
-                    self._chunks.get_nowait()
-                except queue.Empty:
-                    pass
+    async def abort(self) -> None:
+        """Wait until the multipart upload is aborted; safe to call from a cancelled task, and twice."""
+        self._buffer = bytearray()
+        if self._aborting is None:
+            self._aborting = asyncio.create_task(self._abort())
+            _BACKGROUND.add(self._aborting)
+            self._aborting.add_done_callback(_BACKGROUND.discard)
+        await asyncio.shield(self._aborting)
+
+    async def _abort(self) -> None:
+        await asyncio.gather(*self._parts, return_exceptions=True)
+        if self._upload_id is None:
+            return
         try:
-            await asyncio.shield(self._result)
-        except Exception:
-            pass
+            upload_id = await self._upload_id
+            await self._store.run(self._store.client._abort_multipart_upload, self._store.bucket, self.key, upload_id)
+        except Exception as exc:  # S3 unreachable: the stale-upload sweep aborts it later
+            log.warning("could not abort the multipart upload of %s now: %s", self.key, exc)
 
 
 class ObjectStore:
@@ -114,12 +127,21 @@ class ObjectStore:
         self.bucket = bucket
         self.part_size = part_size
         self.parallel = parallel
+        # Its own threads: S3 calls never wait behind other work in the loop's default executor.
+        self._executor = ThreadPoolExecutor(max_workers=max(8, 4 * parallel), thread_name_prefix="s3")
+        self.active: set[str] = set()  # keys being uploaded by this process: the sweep leaves them alone
+
+    def run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def start_upload(self, key: str) -> StreamingUpload:
-        return StreamingUpload(self.client, self.bucket, key, self.part_size, self.parallel)
+        return StreamingUpload(self, key)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self.client.remove_object, self.bucket, key)
+        await self.run(self.client.remove_object, self.bucket, key)
 
     def read(self, key: str, chunk_size: int = 1024 * 1024) -> Generator[bytes, None, None]:
         """Blocking iterator over an object's bytes (run it in a thread)."""
@@ -136,17 +158,22 @@ class ObjectStore:
             for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
         ]
 
-    def abort_stale_uploads(self, older_than: dt.datetime) -> int:
-        """Abort multipart uploads begun before ``older_than`` (left by crashed ingest processes)."""
+    def abort_stale_uploads(self, prefix: str, older_than: dt.datetime) -> int:
+        """Abort multipart uploads under ``prefix`` begun before ``older_than`` (left by crashed processes)."""
         aborted = 0
         try:
-            result = self.client._list_multipart_uploads(self.bucket)
+            result = self.client._list_multipart_uploads(self.bucket, prefix=prefix)
         except S3Error as exc:
             log.warning("listing multipart uploads failed: %s", exc)
             return 0
         for upload in result.uploads:
             initiated = upload.initiated_time
-            if initiated is not None and initiated < older_than and upload.upload_id:
+            if (
+                initiated is not None
+                and initiated < older_than
+                and upload.upload_id
+                and upload.object_name not in self.active
+            ):
                 self.client._abort_multipart_upload(self.bucket, upload.object_name, upload.upload_id)
                 aborted += 1
         return aborted

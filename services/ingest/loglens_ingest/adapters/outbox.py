@@ -34,9 +34,7 @@ class OutboxPublisher:
         while True:
             events = await self._repository.unpublished()
             for event in events:
-                await self._js.publish(
-                    event.subject, event.payload, timeout=5, headers={"Nats-Msg-Id": event.msg_id}
-                )
+                await self._js.publish(event.subject, event.payload, timeout=5, headers={"Nats-Msg-Id": event.msg_id})
                 await self._repository.mark_published(event.id)
                 published += 1
             if len(events) < 100:

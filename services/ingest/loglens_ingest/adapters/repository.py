@@ -127,11 +127,7 @@ class LogFileRepository:
     async def get(self, owner: str, log_file_id: str) -> LogFileRow | None:
         async with self.engine.connect() as conn:
             found = (
-                (
-                    await conn.execute(
-                        select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)
-                    )
-                )
+                (await conn.execute(select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)))
                 .mappings()
                 .first()
             )
@@ -142,9 +138,7 @@ class LogFileRepository:
             found = (
                 (
                     await conn.execute(
-                        select(log_files).where(
-                            log_files.c.owner == owner, log_files.c.request_id == request_id
-                        )
+                        select(log_files).where(log_files.c.owner == owner, log_files.c.request_id == request_id)
                     )
                 )
                 .mappings()
@@ -212,9 +206,7 @@ class LogFileRepository:
 
     async def mark_published(self, event_id: int) -> None:
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(outbox).where(outbox.c.id == event_id).values(published_time=func.now())
-            )
+            await conn.execute(update(outbox).where(outbox.c.id == event_id).values(published_time=func.now()))
 
     async def pending_count(self) -> int:
         async with self.engine.connect() as conn:
@@ -229,9 +221,7 @@ class LogFileRepository:
     async def prune_published(self, older_than: dt.datetime) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
-                delete(outbox).where(
-                    and_(outbox.c.published_time.is_not(None), outbox.c.published_time < older_than)
-                )
+                delete(outbox).where(and_(outbox.c.published_time.is_not(None), outbox.c.published_time < older_than))
             )
 
 

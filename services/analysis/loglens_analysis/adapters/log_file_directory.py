@@ -1,0 +1,35 @@
+"""Asks ingest, the owner of log files, whether the caller has a log file analysis has not heard of yet.
+
+Analysis learns log files from ingest's ``stored`` events, which arrive a moment after an upload returns
+(or later, while NATS is down). For that window it asks ingest with the caller's own credential, so the
+answer is ingest's and tenant rules hold.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from loglens.v1 import log_file_pb2, log_file_pb2_grpc
+from loglens_common.errors import Unavailable
+from loglens_common.interceptors import on_behalf_of_caller
+
+
+class LogFileDirectory:
+    def __init__(self, channel: grpc.aio.Channel, timeout_s: float = 5.0) -> None:
+        self._stub = log_file_pb2_grpc.LogFileServiceStub(channel)
+        self._timeout_s = timeout_s
+
+    async def exists(self, name: str) -> bool:
+        try:
+            await self._stub.GetLogFile(
+                log_file_pb2.GetLogFileRequest(name=name), metadata=on_behalf_of_caller(), timeout=self._timeout_s
+            )
+            return True
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return False
+            raise Unavailable(
+                f"cannot confirm {name} with the ingest service right now ({error.code().name}); retry shortly",
+                reason="INGEST_UNAVAILABLE",
+                retry_after_s=2,
+            ) from None
