@@ -21,6 +21,14 @@ def _meta(**overrides: object):  # type: ignore[no-untyped-def]
     return validate_metadata(**values)  # type: ignore[arg-type]
 
 
+def test_a_declared_size_over_the_limit_is_refused_before_any_byte() -> None:
+    with pytest.raises(ResourceExhausted) as caught:
+        _meta(declared_size=1001)
+    assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert caught.value.reason == "FILE_TOO_LARGE"
+    assert caught.value.metadata == {"limit_bytes": "1000"}
+
+
 def test_filename_keeps_only_the_base_name() -> None:
     assert _meta(filename="../../etc/passwd").filename == "passwd"
     assert _meta(filename="C:\\logs\\app.log").filename == "app.log"
@@ -36,7 +44,6 @@ def test_filename_keeps_only_the_base_name() -> None:
         ({"service": "no spaces allowed"}, "metadata.service"),
         ({"request_id": "x" * 200}, "metadata.request_id"),
         ({"declared_size": 0}, "metadata.declared_size_bytes"),
-        ({"declared_size": 1001}, "metadata.declared_size_bytes"),
         ({"declared_sha256": "XYZ"}, "metadata.declared_sha256"),
     ],
 )

@@ -8,19 +8,16 @@ import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-import nats
-
 from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 from loglens_common.auth import TokenVerifier, load_public_keys
 from loglens_common.config import load_settings
 from loglens_common.db import async_engine, migrate
-from loglens_common.events import ensure_stream
 from loglens_common.interceptors import JwtAuthenticator
 from loglens_common.logs import configure_logging
 from loglens_common.objectstore import ensure_bucket, s3_client
 from loglens_common.server import serve
 from loglens_ingest.adapters.object_store import ObjectStore
-from loglens_ingest.adapters.outbox import OutboxPublisher
+from loglens_ingest.adapters.outbox import OutboxPublisher, nats_connector
 from loglens_ingest.adapters.repository import SCHEMA, LogFileRepository
 from loglens_ingest.api import LogFileApi
 from loglens_ingest.config import MIB, IngestSettings
@@ -30,32 +27,18 @@ log = logging.getLogger("loglens.ingest")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-async def _nats_disconnected() -> None:
-    log.warning("NATS disconnected; events wait in the outbox")
-
-
 async def main(settings: IngestSettings) -> None:
     resources = AsyncExitStack()
     engine = async_engine(settings.database_url)
     resources.push_async_callback(engine.dispose)
     client = s3_client(settings)
     await asyncio.to_thread(ensure_bucket, client, settings.s3_bucket)
-    # NATS may be down at start: uploads must still work, so connect in the background and keep trying.
-    nc = await nats.connect(
-        settings.nats_url,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=1,
-        allow_reconnect=True,
-        disconnected_cb=_nats_disconnected,
-        name="loglens-ingest",
-    )
-    resources.push_async_callback(nc.drain)
-    js = nc.jetstream()
-    await ensure_stream(js)
-
     repository = LogFileRepository(engine)
     store = ObjectStore(client, settings.s3_bucket, settings.s3_part_size_mib * MIB, settings.s3_parallel_parts)
-    outbox = OutboxPublisher(repository, js, settings.outbox_interval_s)
+    # NATS may be down at start: uploads must still work, so the outbox connects in the background.
+    outbox = OutboxPublisher(repository, nats_connector(settings.nats_url), settings.outbox_interval_s)
+    resources.push_async_callback(outbox.close)
+    resources.callback(store.close)
     log_files = LogFiles(repository, store, outbox, settings.max_upload_bytes)
 
     async def sweeper() -> None:

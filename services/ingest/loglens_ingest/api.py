@@ -51,13 +51,21 @@ def _parse_label_filters(filters: list[str]) -> dict[str, str]:
 
 async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest]) -> AsyncIterator[bytes]:
     async for request in requests:
-        if request.WhichOneof("payload") != "chunk":
+        payload = request.WhichOneof("payload")
+        if payload == "chunk":
+            yield request.chunk
+        elif payload == "metadata":
             raise InvalidArgument(
                 "metadata was sent twice: send it only in the first message, then chunks",
                 reason="METADATA_REPEATED",
                 violations=[FieldViolation("metadata", "only in the first message")],
             )
-        yield request.chunk
+        else:
+            raise InvalidArgument(
+                "a message carried neither metadata nor a chunk: every message after the first is a chunk",
+                reason="EMPTY_MESSAGE",
+                violations=[FieldViolation("chunk", "required after the first message")],
+            )
 
 
 class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):

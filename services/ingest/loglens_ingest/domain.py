@@ -85,8 +85,8 @@ def validate_metadata(
         violations.append(FieldViolation("metadata.service", "letters, digits, _ . -, at most 128"))
     if request_id and not REQUEST_ID.match(request_id):
         violations.append(FieldViolation("metadata.request_id", "letters, digits, _ . : -, at most 128"))
-    if declared_size is not None and not 0 < declared_size <= max_bytes:
-        violations.append(FieldViolation("metadata.declared_size_bytes", f"must be 1..{max_bytes}"))
+    if declared_size is not None and declared_size <= 0:
+        violations.append(FieldViolation("metadata.declared_size_bytes", "must be at least 1"))
     if declared_sha256 and not SHA256.match(declared_sha256):
         violations.append(FieldViolation("metadata.declared_sha256", "64 lowercase hex digits"))
     if violations:
@@ -95,6 +95,8 @@ def validate_metadata(
             reason="INVALID_METADATA",
             violations=violations,
         )
+    if declared_size is not None and declared_size > max_bytes:  # refuse before a single byte is sent
+        raise _too_large(max_bytes)
     return UploadMetadata(
         filename=base,
         content_type=content_type,
@@ -104,6 +106,15 @@ def validate_metadata(
         declared_size=declared_size,
         declared_sha256=declared_sha256,
         analyze=analyze,
+    )
+
+
+def _too_large(max_bytes: int) -> ResourceExhausted:
+    """The one refusal for the size limit, whether declared up front or found while streaming."""
+    return ResourceExhausted(
+        f"the file is larger than the {max_bytes}-byte upload limit; nothing was kept",
+        reason="FILE_TOO_LARGE",
+        metadata={"limit_bytes": str(max_bytes)},
     )
 
 
@@ -151,11 +162,7 @@ class UploadTally:
             )
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise ResourceExhausted(
-                f"the file is larger than the {self.max_bytes}-byte upload limit",
-                reason="FILE_TOO_LARGE",
-                metadata={"limit_bytes": str(self.max_bytes)},
-            )
+            raise _too_large(self.max_bytes)
         self._sha.update(chunk)
         if not self._sniffed:
             self._head += chunk[: SNIFF_BYTES - len(self._head)]
