@@ -50,5 +50,9 @@ fmt: setup
 	$(VENV)/bin/ruff check --fix services tests tools scripts
 	$(VENV)/bin/ruff format services tests tools scripts
 
+bench-engine: setup
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) tests/bench/bench_engine.py
+
 clean:
 	rm -rf gen .pytest_cache .mypy_cache .ruff_cache

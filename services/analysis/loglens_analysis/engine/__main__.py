@@ -38,18 +38,14 @@ def render_text(rep: report_pb2.AnalysisReport) -> str:
         out.append(f"  {t.id} {t.count:>9} {t.share:7.2%} {lv:<11} {t.text[:100]}")
     if rep.error_templates:
         out += ["", "Errors and warnings:"]
-        out += [
-            f"  {e.template_id} score={e.score:.1f} count={e.count}" for e in list(rep.error_templates)[:10]
-        ]
+        out += [f"  {e.template_id} score={e.score:.1f} count={e.count}" for e in list(rep.error_templates)[:10]]
     if rep.exception_groups:
         out += ["", "Exceptions:"]
         for g in list(rep.exception_groups)[:10]:
             out.append(f"  {g.fingerprint} {g.exception_type} x{g.count} lines {g.first_line}..{g.last_line}")
     if rep.timeline:
         out += ["", "Timeline:"]
-        out += [
-            f"  {e.time.ToJsonString() if e.HasField('time') else '?'} {e.description}" for e in rep.timeline
-        ]
+        out += [f"  {e.time.ToJsonString() if e.HasField('time') else '?'} {e.description}" for e in rep.timeline]
     q = rep.parse_quality
     out += [
         "",

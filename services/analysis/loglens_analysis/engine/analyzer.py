@@ -30,12 +30,16 @@ MAX_BINS = 128
 FIRST_BIN_SECONDS = 60
 MAX_VALUES_TRACKED = 256
 MAX_NUMBERS_KEPT = 512
-VALUE_SAMPLE_FIRST = 256  # every record of a cluster is sampled until this many ...
-VALUE_SAMPLE_EVERY = 16  # ... then every 16th
+VALUE_SAMPLE_FIRST = 64  # every record of a cluster is sampled until this many ...
+VALUE_SAMPLE_EVERY = 64  # ... then every 64th
 MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
 SAMPLE_RECORDS = 2000
+
+# The shape of a record: every run of hex-ish characters holding a digit masked. Cheap (one C pass per
+# block) and close enough to the typed masks that a shape always maps to one template.
+SHAPE_RE = re.compile(r"[0-9a-fA-F]*\d[0-9a-fA-F]*")
 
 _EXC_TYPE = re.compile(
     r"(?:^|\x1e)(?:Caused by: )?([A-Za-z_$][\w$]*(?:\.[\w$]+)*(?:Exception|Error|Throwable|Fault|Panic)"
@@ -141,6 +145,7 @@ class ShapeInfo:
     explained: bool
     exception: ExceptionStats | None
     value_rx_tokens: int
+    value_skip: int
 
 
 class Analyzer:
@@ -270,14 +275,18 @@ class Analyzer:
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
         has_time = parsed.time_text is not None
-        info_ = ShapeInfo(variant, parsed.level, has_time, explained, exc_stats, masked.count(WILDCARD))
+        n_vars = masked.count(WILDCARD)
+        skip = len(VARIABLE_RE.findall(rec.split(JOIN, 1)[0])) - n_vars
+        if skip < 0 or not rec.split(JOIN, 1)[0].endswith(parsed.message[-20:]):
+            n_vars = 0  # the message is not the end of the record (JSON): no placeholder statistics
+        info_ = ShapeInfo(variant, parsed.level, has_time, explained, exc_stats, n_vars, max(skip, 0))
         if len(self._shapes) >= MAX_SHAPES:
             self._shapes.clear()
         self._shapes[shape] = info_
         return info_
 
     def _process(self, text: str, first_line: int) -> None:
-        shapes = VARIABLE_RE.sub("\x00", text).split("\n")
+        shapes = SHAPE_RE.sub("\x00", text).split("\n")
         records = text.split("\n")
         line = first_line
         cache = self._shapes
@@ -403,11 +412,11 @@ class Analyzer:
         cv.seen += 1
         if cv.seen > VALUE_SAMPLE_FIRST and cv.seen % VALUE_SAMPLE_EVERY:
             return
-        assert self.parser is not None
-        msg = self.parser.parse(record.replace(PARTIAL, "") if PARTIAL in record else record).message
-        found = [(m.lastgroup or "word", m.group()) for m in VARIABLE_RE.finditer(msg)]
-        if len(found) != info.value_rx_tokens:
+        head = record.split(JOIN, 1)[0] if JOIN in record else record
+        found = [(m.lastgroup or "word", m.group()) for m in VARIABLE_RE.finditer(head)]
+        if len(found) != info.value_rx_tokens + info.value_skip:
             return
+        found = found[info.value_skip :]
         cv.sampled += 1
         for i, (kind, value) in enumerate(found):
             cv.kinds.setdefault(i, kind)

@@ -59,9 +59,7 @@ _ACCESS = re.compile(
 )
 
 
-def _flatten(
-    obj: dict[str, object], prefix: str = "", out: dict[str, object] | None = None
-) -> dict[str, object]:
+def _flatten(obj: dict[str, object], prefix: str = "", out: dict[str, object] | None = None) -> dict[str, object]:
     out = {} if out is None else out
     for k, v in obj.items():
         key = f"{prefix}{k}"
@@ -86,9 +84,7 @@ def _parse_json(record: str) -> ParsedRecord | None:
         inner = str(obj["log"]).rstrip("\n")
         time_text = obj.get("time")
         parsed = parse_plain_message(inner)
-        return ParsedRecord(
-            FORMAT_DOCKER, str(time_text) if time_text else None, parsed.level, parsed.message, None
-        )
+        return ParsedRecord(FORMAT_DOCKER, str(time_text) if time_text else None, parsed.level, parsed.message, None)
     message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in (None, "")), None)
     level = None
     for k in _LEVEL_KEYS:
@@ -121,9 +117,7 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     time_text = next((fields[k] for k in _TIME_KEYS if fields.get(k)), None)
     if message is None:
         message = " ".join(f"{k}=<v>" for k in fields if k not in _TIME_KEYS)
-    return ParsedRecord(
-        FORMAT_LOGFMT, time_text, level, message, fields.get("logger") or fields.get("component")
-    )
+    return ParsedRecord(FORMAT_LOGFMT, time_text, level, message, fields.get("logger") or fields.get("component"))
 
 
 def _parse_cri(record: str) -> ParsedRecord | None:
@@ -142,9 +136,7 @@ def _parse_5424(record: str) -> ParsedRecord | None:
     msg = m.group(8).split("\x1e", 1)[0]
     if msg.startswith("\ufeff"):
         msg = msg[1:]
-    return ParsedRecord(
-        FORMAT_SYSLOG_5424, m.group(2), level_from_syslog_pri(int(m.group(1))), msg, m.group(4)
-    )
+    return ParsedRecord(FORMAT_SYSLOG_5424, m.group(2), level_from_syslog_pri(int(m.group(1))), msg, m.group(4))
 
 
 def _parse_3164(record: str) -> ParsedRecord | None:
@@ -204,9 +196,7 @@ def token_class(token: str) -> str:
         return "S"
     if level_from_word(token) is not None and len(token) <= 12:
         return "L"
-    if looks_like_time_token(token) or (
-        token[0] == "[" and looks_like_time_token(token[1:].split(" ", 1)[0])
-    ):
+    if looks_like_time_token(token) or (token[0] == "[" and looks_like_time_token(token[1:].split(" ", 1)[0])):
         return "T"
     if _NUMBER.fullmatch(token.rstrip(",")):
         return "N"

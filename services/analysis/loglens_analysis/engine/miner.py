@@ -106,9 +106,7 @@ class TemplateMiner:
                 best, best_sim, best_wild = c, sim, wild
         if best is not None and (best_sim + best_wild / n * 0.5) >= self.similarity and best_sim > 0:
             if best.tokens != tokens:
-                best.tokens = [
-                    a if a == b else _generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)
-                ]
+                best.tokens = [a if a == b else _generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)]
             best.count += 1
             return best
         if len(self.clusters) >= self.max_clusters:

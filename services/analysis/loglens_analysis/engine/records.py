@@ -32,12 +32,8 @@ _CONTINUATION = re.compile(
 )
 _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
 # The final "ValueError: message" line of a Python traceback (not indented, so not caught above).
-_PY_TAIL = re.compile(
-    r"(\x1e[ \t]+[^\n]*)\n(?=[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b[^\n]*(?:\n|$))"
-)
-_CRI_PARTIAL = re.compile(
-    r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) "
-)
+_PY_TAIL = re.compile(r"(\x1e[ \t]+[^\n]*)\n(?=[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b[^\n]*(?:\n|$))")
+_CRI_PARTIAL = re.compile(r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) ")
 
 
 @dataclass(slots=True)
@@ -150,7 +146,7 @@ class RecordReader:
         """Blocks of joined records. Lines longer than the maximum are truncated (and counted)."""
         buf = bytearray()
         skipping = False  # inside a line that was already cut: drop bytes until its end
-        limit = self.max_record_chars * 4  # bytes: a UTF-8 character is at most four
+        limit = self.max_record_chars  # a cut line keeps this many bytes (then no second cut applies)
         pending: str | None = None
         for data in self._plain(chunks):
             if skipping:
@@ -224,9 +220,7 @@ class RecordReader:
         if " P " in text:
             joined = 1
             while joined:
-                text, joined = _CRI_PARTIAL.subn(
-                    lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)}{PARTIAL}", text
-                )
+                text, joined = _CRI_PARTIAL.subn(lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)}{PARTIAL}", text)
                 c.cri_partials += joined
         if "\n\n" in text:
             text = _GO_BLANK.sub(JOIN + JOIN, text) if "goroutine" in text else text

@@ -422,9 +422,7 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
     if cv is not None and cv.sampled:
         for i in sorted(cv.positions):
             d = cv.positions[i]
-            p = t.placeholders.add(
-                index=i, kind=cv.kinds.get(i, "word"), sampled=cv.sampled, distinct_values=len(d)
-            )
+            p = t.placeholders.add(index=i, kind=cv.kinds.get(i, "word"), sampled=cv.sampled, distinct_values=len(d))
             for value, count in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TOP_VALUES]:
                 p.top_values.add(value=value, count=count)
             nums = sorted(cv.numbers.get(i, []))

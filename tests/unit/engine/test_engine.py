@@ -1,0 +1,245 @@
+"""Engine behaviour: formats, timestamps, multi-line joins, gzip, limits, determinism, summary citations."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+from google.protobuf import json_format
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analyze
+from loglens_analysis.engine.formats import detect_format
+from loglens_analysis.engine.loghub import parse_lines
+from loglens_analysis.engine.timestamps import ASSUME_UTC, ASSUME_YEAR, TimestampParser
+from loglens_loggen import generate_lines, records
+
+pytestmark = pytest.mark.unit
+
+
+def _run(text: str | bytes, **kw: object) -> report_pb2.AnalysisReport:
+    data = text.encode() if isinstance(text, str) else text
+    return analyze([data[i : i + 4096] for i in range(0, len(data), 4096)], **kw)  # type: ignore[arg-type]
+
+
+def _lines(kind: str, n: int = 3000, seed: int = 5) -> str:
+    return "\n".join(generate_lines(n, seed, kind)) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "fmt"),
+    [
+        ("json", "json"),
+        ("access", "access-combined"),
+        ("syslog", "syslog-rfc3164"),
+        ("logfmt", "logfmt"),
+        ("cri", "kubernetes-cri"),
+        ("app", "header-message"),
+        ("python", "header-message"),
+    ],
+)
+def test_format_detection(kind: str, fmt: str) -> None:
+    rep = _run(_lines(kind))
+    assert rep.format.name == fmt
+    assert rep.format.confidence > 0.5
+    assert rep.parse_quality.timestamp_share > 0.9
+
+
+def test_rfc5424_and_docker() -> None:
+    lines = [f"<34>1 2024-05-01T10:00:{i % 60:02d}Z host app 12 ID47 - disk {i} full" for i in range(50)]
+    assert detect_format(lines).name == "syslog-rfc5424"
+    docker = [f'{{"log":"GET /x/{i} done\\n","stream":"stdout","time":"2024-05-01T10:00:00Z"}}' for i in range(50)]
+    assert detect_format(docker).name == "docker-json"
+
+
+@pytest.mark.parametrize(
+    ("text", "epoch", "assumption"),
+    [
+        ("2024-05-01T10:00:00Z", 1714557600, ""),
+        ("2024-05-01T12:00:00+02:00", 1714557600, ""),
+        ("2024-05-01 10:00:00,123", 1714557600.123, ASSUME_UTC),
+        ("01/May/2024:10:00:00 +0000", 1714557600, ""),
+        ("Wed May 01 10:00:00 2024", 1714557600, ASSUME_UTC),
+        ("24/05/01 10:00:00", 1714557600, ASSUME_UTC),
+        ("1714557600", 1714557600, ""),
+        ("1714557600123", 1714557600.123, ""),
+        ("May  1 10:00:00", 957175200, ASSUME_YEAR),
+    ],
+)
+def test_timestamps(text: str, epoch: float, assumption: str) -> None:
+    t = TimestampParser().parse(text)
+    assert t is not None
+    assert t.epoch == pytest.approx(epoch, abs=1e-3)
+    assert t.assumption == assumption
+
+
+def test_levels_normalised_and_http_classes() -> None:
+    rep = _run(_lines("access"))
+    levels = {report_pb2.Level.Name(lc.level) for lc in rep.levels}
+    assert "LEVEL_INFO" in levels and "LEVEL_WARN" in levels and "LEVEL_ERROR" in levels
+
+
+def test_java_python_go_traces_join_and_group() -> None:
+    text = (
+        "2024-05-01 10:00:00,000 ERROR [main] c.e.Svc - Request 1 failed\n"
+        "java.lang.IllegalStateException: closed 5\n"
+        "\tat c.e.Svc.close(Svc.java:10)\n"
+        "\tat c.e.Ctl.run(Ctl.java:20)\n"
+        "Caused by: java.io.IOException: reset\n"
+        "\t... 3 more\n"
+        "2024-05-01 10:00:01,000 ERROR [main] c.e.Svc - Task 2 failed\n"
+        "Traceback (most recent call last):\n"
+        '  File "/app/t.py", line 8, in run\n'
+        "    x()\n"
+        "ValueError: bad 7\n"
+        "2024-05-01 10:00:02,000 FATAL [main] c.e.Svc - crashed\n"
+        "goroutine 1 [running]:\n"
+        "main.main()\n"
+        "\t/app/main.go:12 +0x1d\n"
+        "2024-05-01 10:00:03,000 INFO [main] c.e.Svc - ok\n"
+    )
+    rep = _run(text)
+    assert rep.line_count == 16
+    assert rep.record_count == 4
+    assert rep.parse_quality.multiline_records == 3
+    types = {g.exception_type for g in rep.exception_groups}
+    assert "java.io.IOException" in types and "ValueError" in types
+    first = {t.text: t.first_line for t in rep.templates}
+    assert first["ok"] == 16
+    assert first["crashed"] == 12
+
+
+def test_cri_partial_lines_are_joined() -> None:
+    text = (
+        "2024-05-01T10:00:00.000000000Z stdout P hello wor\n"
+        "2024-05-01T10:00:00.000000000Z stdout F ld 1\n"
+        "2024-05-01T10:00:01.000000000Z stdout F hello world 2\n"
+    )
+    rep = _run(text)
+    assert rep.record_count == 2
+    assert rep.parse_quality.cri_partial_lines == 1
+    assert [t.text for t in rep.templates] == ["hello world <*>"]
+
+
+def test_gzip_transparent_and_bounded() -> None:
+    text = _lines("app", 2000)
+    plain = _run(text)
+    zipped = _run(gzip.compress(text.encode()))
+    assert zipped.gzip and not plain.gzip
+    assert zipped.record_count == plain.record_count
+    assert [t.id for t in zipped.templates] == [t.id for t in plain.templates]
+    bomb = gzip.compress(b"a" * (4 << 20))
+    with pytest.raises(EngineError, match="gzip bomb"):
+        _run(bomb, max_decompressed_bytes=1 << 20)
+    with pytest.raises(EngineError, match="truncated"):
+        _run(gzip.compress(text.encode())[:5000])
+
+
+def test_invalid_utf8_nul_crlf_and_truncation() -> None:
+    data = (
+        b"2024-05-01 10:00:00 INFO a \xff\xfe bad bytes 1\r\n"
+        b"2024-05-01 10:00:01 INFO a NUL\x00here 2\r\n"
+        b"2024-05-01 10:00:02 INFO long " + b"x" * 40000 + b"\r\n"
+        b"2024-05-01 10:00:03 INFO a tail 3\r\n"
+    )
+    rep = _run(data)
+    q = rep.parse_quality
+    assert q.invalid_utf8_sequences == 2
+    assert q.nul_bytes == 1
+    assert q.truncated_records == 1
+    assert rep.line_count == 4
+    assert all("\r" not in t.text for t in rep.templates)
+
+
+def test_huge_single_line_is_truncated_in_constant_memory() -> None:
+    rep = analyze(iter([b"x" * (1 << 20)] * 8 + [b"\nend 1\n"]))
+    assert rep.parse_quality.truncated_records == 1
+    assert rep.record_count == 2
+
+
+def test_stable_template_ids_across_files() -> None:
+    a = _run(_lines("app", 3000, seed=1))
+    b = _run(_lines("app", 3000, seed=2))
+    common = {t.text: t.id for t in a.templates}.keys() & {t.text for t in b.templates}
+    assert common
+    ids_a = {t.text: t.id for t in a.templates}
+    ids_b = {t.text: t.id for t in b.templates}
+    assert all(ids_a[k] == ids_b[k] for k in common)
+
+
+def test_determinism() -> None:
+    text = _lines("mixed", 20000)
+    assert _run(text).SerializeToString(deterministic=True) == _run(text).SerializeToString(deterministic=True)
+
+
+def test_progress_and_version() -> None:
+    seen: list[Progress] = []
+    rep = _run(_lines("json", 60000), progress=seen.append)
+    assert rep.engine_version == ENGINE_VERSION
+    assert seen and seen[-1].lines == rep.line_count
+    assert all(a.bytes_read <= b.bytes_read for a, b in zip(seen, seen[1:], strict=False))
+
+
+def _report_lines(rep: report_pb2.AnalysisReport) -> dict[str, set[int]]:
+    """Line numbers the report holds, per template id ('' for file-wide evidence)."""
+    out: dict[str, set[int]] = {}
+    for t in rep.templates:
+        s = out.setdefault(t.id, set())
+        s.update({t.first_line, t.last_line, *(e.line_number for e in t.examples)})
+    for a in rep.anomalies:
+        out.setdefault(a.template_id, set()).update(a.line_numbers)
+    for g in rep.exception_groups:
+        out.setdefault(g.template_id, set()).update({g.first_line, g.last_line})
+    return out
+
+
+def test_every_summary_claim_cites_evidence_in_the_report() -> None:
+    text = "".join(_lines(k, 4000, seed=9) for k in ("app", "python"))
+    rep = _run(text)
+    assert rep.summary.claims
+    held = _report_lines(rep)
+    ids = {t.id for t in rep.templates}
+    by_id = {t.id: t for t in rep.templates}
+    for claim in rep.summary.claims:
+        assert claim.text in rep.summary.text
+        cited_ids = set(re.findall(r"\bt[0-9a-f]{12}\b", claim.text))
+        assert cited_ids <= set(claim.template_ids) <= ids
+        cited_lines = {int(x) for x in re.findall(r"\blines? (\d+)", claim.text)}
+        assert cited_lines <= set(claim.line_numbers)
+        evidence = set().union(*(held.get(i, set()) for i in [*claim.template_ids, ""]))
+        assert set(claim.line_numbers) <= evidence, claim.text
+        for tid in claim.template_ids:
+            # Counts quoted for a template are its counts in the report.
+            m = re.search(rf"{tid}\b[^.]*?(?:has|occurs) (\d+)", claim.text)
+            if m and "Exception" not in claim.text:
+                assert int(m.group(1)) == by_id[tid].count
+
+
+def test_json_mapping_and_cli(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    from loglens_analysis.engine.__main__ import main
+
+    p = Path(str(tmp_path)) / "x.log"
+    p.write_text(_lines("syslog", 500))
+    assert main([str(p), "--json"]) == 0
+    out = capsys.readouterr().out
+    rep = json_format.Parse(out, report_pb2.AnalysisReport())
+    assert rep.format.name == "syslog-rfc3164"
+    assert main([str(p)]) == 0
+    assert "Summary:" in capsys.readouterr().out
+
+
+def test_generic_miner_on_generated_lines() -> None:
+    lines = generate_lines(5000, 4, "syslog")
+    out = parse_lines(lines)
+    templates = {t for _, t in out}
+    assert "Failed password for invalid user <*> from <*> port <*> ssh2" in templates
+    assert len(templates) < 20
+
+
+def test_generator_is_deterministic() -> None:
+    a = [r for _, r in zip(range(100), records(1, "mixed"), strict=False)]
+    b = [r for _, r in zip(range(100), records(1, "mixed"), strict=False)]
+    assert a == b
