@@ -1,27 +1,62 @@
-"""Composition root of the gateway: ``python -m loglens_gateway``."""
+"""Composition root of the gateway: ``python -m loglens_gateway [serve|migrate]``."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import grpc
-from loglens.v1 import analysis_pb2, log_file_pb2
 
-from loglens_common.auth import TokenVerifier, load_public_keys
+from loglens.v1 import analysis_pb2, auth_pb2_grpc, log_file_pb2
+from loglens_common.auth import TokenSigner, TokenVerifier, load_private_key, load_public_keys
 from loglens_common.config import load_settings
-from loglens_common.interceptors import JwtAuthenticator
+from loglens_common.db import async_engine, migrate
 from loglens_common.logs import configure_logging
 from loglens_common.server import serve
+from loglens_gateway.accounts import Accounts, TokenPolicy
+from loglens_gateway.adapters.repository import SCHEMA, AccountRepository
+from loglens_gateway.api import PUBLIC_METHODS, SERVICE, AuthApi
 from loglens_gateway.config import GatewaySettings
+from loglens_gateway.credentials import GatewayAuthenticator
 from loglens_gateway.forwarding import Forwarder, backend_channel, forwarded_services
+from loglens_gateway.passwords import Passwords
+from loglens_gateway.ratelimit import RateLimiter
 
 LOG_FILES = log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"]
 ANALYSIS = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"]
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_accounts(settings: GatewaySettings, repository: AccountRepository) -> tuple[Accounts, TokenVerifier]:
+    private_key = load_private_key(settings.jwt_private_key)
+    # Verify with the configured set (old and new key during a rotation) and always with our own key.
+    keys = {**load_public_keys(settings.jwt_public_keys), settings.jwt_kid: private_key.public_key()}
+    verifier = TokenVerifier(keys, settings.jwt_issuer, settings.jwt_audience)
+    signer = TokenSigner(settings.jwt_kid, private_key, settings.jwt_issuer, settings.jwt_audience)
+    passwords = Passwords(
+        settings.argon2_memory_kib,
+        settings.argon2_time_cost,
+        settings.argon2_parallelism,
+        settings.argon2_concurrency,
+    )
+    accounts = Accounts(
+        repository,
+        passwords,
+        signer,
+        verifier,
+        TokenPolicy(settings.access_token_ttl_s, settings.refresh_token_ttl_s, settings.api_key_token_ttl_s),
+        per_peer=RateLimiter("client address", settings.auth_peer_burst, settings.auth_peer_per_minute),
+        per_account=RateLimiter("account", settings.auth_account_burst, settings.auth_account_per_minute),
+    )
+    return accounts, verifier
 
 
 async def main(settings: GatewaySettings) -> None:
     resources = AsyncExitStack()
+    engine = async_engine(settings.database_url)
+    resources.push_async_callback(engine.dispose)
     ingest = backend_channel(settings.ingest_addr, settings.max_message_bytes)
     analysis = backend_channel(settings.analysis_addr, settings.max_message_bytes)
     resources.push_async_callback(ingest.close)
@@ -32,19 +67,19 @@ async def main(settings: GatewaySettings) -> None:
             (ANALYSIS, Forwarder(analysis, settings.unary_deadline_s, settings.stream_deadline_s)),
         ]
     )
+    accounts, verifier = build_accounts(settings, AccountRepository(engine))
 
     def register(server: grpc.aio.Server) -> None:
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthApi(accounts), server)
         server.add_generic_rpc_handlers(handlers)
 
-    verifier = TokenVerifier(
-        load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience
-    )
     await serve(
         name="gateway",
         settings=settings,
         register=register,
-        service_names=[LOG_FILES.full_name, ANALYSIS.full_name],
-        authenticator=JwtAuthenticator(verifier),
+        service_names=[SERVICE.full_name, LOG_FILES.full_name, ANALYSIS.full_name],
+        authenticator=GatewayAuthenticator(verifier, accounts),
+        public_methods=PUBLIC_METHODS,
         resources=resources,
     )
 
@@ -52,7 +87,13 @@ async def main(settings: GatewaySettings) -> None:
 def run() -> None:
     settings = load_settings(GatewaySettings)
     configure_logging("gateway", settings.log_level)
-    asyncio.run(main(settings))
+    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    if command == "migrate":
+        migrate(settings.database_url, MIGRATIONS, SCHEMA)
+    elif command == "serve":
+        asyncio.run(main(settings))
+    else:
+        raise SystemExit(f"usage: python -m loglens_gateway [serve|migrate], not {command!r}")
 
 
 if __name__ == "__main__":

@@ -2,21 +2,24 @@
 
 Every method of the forwarded services gets a generic handler that passes the serialized messages through
 (streams stay streams, nothing is buffered), sends the caller's identity and request id, and a deadline
-derived from the caller's. Errors come back with their code, message and rich details unchanged.
+derived from the caller's. The identity sent is the access token the authenticator chose for this call
+(see :mod:`loglens_gateway.credentials`), never an API key and never whatever header the caller sent.
+Errors come back with their code, message and rich details unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 
 from loglens_common.interceptors import REQUEST_ID_KEY
 from loglens_common.logs import request_id_var
+from loglens_gateway.credentials import forward_token_var
 
-Context = grpc.aio.ServicerContext[Any, Any]
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 def backend_channel(target: str, max_message_bytes: int) -> grpc.aio.Channel:
@@ -42,17 +45,15 @@ class Forwarder:
         remaining = context.time_remaining()
         ceiling = self._stream_deadline_s if streaming else self._unary_deadline_s
         timeout = ceiling if remaining is None else min(remaining, ceiling)
-        incoming = dict(context.invocation_metadata() or ())
         metadata = [(REQUEST_ID_KEY, request_id_var.get())]
-        if "authorization" in incoming:
-            metadata.append(("authorization", str(incoming["authorization"])))
+        token = forward_token_var.get()
+        if token:
+            metadata.append(("authorization", f"Bearer {token}"))
         return {"timeout": timeout, "metadata": tuple(metadata)}
 
     @staticmethod
     async def _relay_error(context: Context, error: grpc.aio.AioRpcError) -> None:
-        trailing = tuple(
-            (k, v) for k, v in (error.trailing_metadata() or ()) if k in ("grpc-status-details-bin",)
-        )
+        trailing = tuple((k, v) for k, v in (error.trailing_metadata() or ()) if k in ("grpc-status-details-bin",))
         await context.abort(error.code(), error.details() or "", trailing_metadata=trailing)
 
     def handler(self, path: str, client_streaming: bool, server_streaming: bool) -> grpc.RpcMethodHandler:

@@ -1,0 +1,228 @@
+"""Account use cases: register, log in, refresh, who am I, API keys, and authenticating an API key.
+
+No gRPC and no SQL here: the servicer translates protos, the repository stores, this decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from loglens_common import names
+from loglens_common.auth import ACCESS, REFRESH, Principal, TokenSigner, TokenVerifier
+from loglens_common.errors import AlreadyExists, PermissionDenied, Unauthenticated, not_found
+from loglens_gateway.adapters.repository import (
+    AccountRepository,
+    EmailTaken,
+    Rotation,
+    UsernameTaken,
+)
+from loglens_gateway.domain import (
+    ApiKey,
+    User,
+    api_key_name,
+    hash_api_key,
+    new_api_key,
+    normalize_username,
+    parse_api_key_name,
+    validate_display_name,
+    validate_registration,
+    well_formed_api_key,
+)
+from loglens_gateway.passwords import Passwords
+from loglens_gateway.ratelimit import RateLimiter
+
+VIA_JWT = "jwt"
+VIA_API_KEY = "api_key"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    access_expire_time: dt.datetime
+    refresh_token: str
+    refresh_expire_time: dt.datetime
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    access_ttl_s: int
+    refresh_ttl_s: int
+    api_key_token_ttl_s: int
+
+
+def _expiry(token: str) -> dt.datetime:
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+
+
+def _taken(username_taken: bool, username: str) -> AlreadyExists:
+    if username_taken:
+        return AlreadyExists(
+            f"the username {username!r} is taken; choose another",
+            reason="USERNAME_TAKEN",
+            metadata={"field": "username"},
+        )
+    return AlreadyExists(
+        "an account with this email already exists; log in instead",
+        reason="EMAIL_TAKEN",
+        metadata={"field": "email"},
+    )
+
+
+class Accounts:
+    def __init__(
+        self,
+        repository: AccountRepository,
+        passwords: Passwords,
+        signer: TokenSigner,
+        verifier: TokenVerifier,
+        policy: TokenPolicy,
+        per_peer: RateLimiter,
+        per_account: RateLimiter,
+    ) -> None:
+        self.repository = repository
+        self.passwords = passwords
+        self.signer = signer
+        self.verifier = verifier
+        self.policy = policy
+        self.per_peer = per_peer
+        self.per_account = per_account
+
+    # Register, Login, Refresh: no credential, rate limited --------------------------------------------
+    async def register(self, peer: str, username: str, email: str, password: str) -> User:
+        self.per_peer.check(peer)
+        self.per_account.check(f"name:{normalize_username(username)}")
+        username, email = validate_registration(username, email, password)
+        # Checked before hashing so that a taken name costs no Argon2; the unique constraints decide races.
+        username_taken, email_taken = await self.repository.user_taken(username, email)
+        if username_taken or email_taken:
+            raise _taken(username_taken, username)
+        user = User(
+            id=names.new_id(),
+            username=username,
+            email=email,
+            password_hash=await self.passwords.hash(password),
+            create_time=dt.datetime.now(dt.UTC),
+        )
+        try:
+            return await self.repository.add_user(user)
+        except UsernameTaken:
+            raise _taken(True, username) from None
+        except EmailTaken:
+            raise _taken(False, username) from None
+
+    async def login(self, peer: str, login: str, password: str) -> tuple[TokenPair, User]:
+        self.per_peer.check(peer)
+        key = normalize_username(login)
+        user = await self.repository.user_by_login(key)
+        self.per_account.check(f"user:{user.id}" if user else f"name:{key}")
+        # Always one Argon2 verification, against a dummy hash when the user is unknown: same time either way.
+        if not await self.passwords.verify(user.password_hash if user else None, password) or user is None:
+            raise Unauthenticated("the username or password is wrong", reason="INVALID_CREDENTIALS")
+        if self.passwords.needs_rehash(user.password_hash):
+            await self.repository.set_password_hash(user.id, await self.passwords.hash(password))
+        family = uuid.uuid4().hex
+        return await self._issue(user, family, None), user
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        claims = self.verifier.verify(refresh_token, expected_type=REFRESH)
+        new_token_id = uuid.uuid4().hex
+        expire = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.policy.refresh_ttl_s)
+        result = await self.repository.rotate_refresh_token(str(claims.get("jti", "")), new_token_id, expire)
+        if result.outcome is Rotation.UNKNOWN:
+            raise Unauthenticated("the refresh token is unknown; log in again", reason="REFRESH_TOKEN_UNKNOWN")
+        if result.outcome is Rotation.REVOKED:
+            raise Unauthenticated("the refresh token was revoked; log in again", reason="REFRESH_TOKEN_REVOKED")
+        if result.outcome is Rotation.REUSED:
+            raise Unauthenticated(
+                "the refresh token was already used; every token of this session is now revoked, log in again",
+                reason="REFRESH_TOKEN_REUSED",
+            )
+        user = await self.repository.user_by_id(result.user_id)
+        if user is None:
+            raise Unauthenticated("the account no longer exists", reason="ACCOUNT_GONE")
+        return await self._issue(user, result.family_id, new_token_id)
+
+    async def _issue(self, user: User, family: str, refresh_id: str | None) -> TokenPair:
+        access = self.signer.sign(user.id, ACCESS, self.policy.access_ttl_s, name=user.username, via=VIA_JWT)
+        if refresh_id is None:  # a new session: record its first refresh token
+            refresh_id = uuid.uuid4().hex
+            await self.repository.add_refresh_token(
+                refresh_id,
+                family,
+                user.id,
+                dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.policy.refresh_ttl_s),
+            )
+        refresh = self.signer.sign(user.id, REFRESH, self.policy.refresh_ttl_s, jti=refresh_id, fam=family)
+        return TokenPair(access, _expiry(access), refresh, _expiry(refresh))
+
+    # Authenticated -------------------------------------------------------------------------------------
+    async def me(self, principal: Principal) -> User:
+        user = await self.repository.user_by_id(principal.subject)
+        if user is None:
+            raise Unauthenticated("the account of this credential no longer exists", reason="ACCOUNT_GONE")
+        return user
+
+    async def create_api_key(self, principal: Principal, display_name: str) -> tuple[ApiKey, str]:
+        if principal.via == VIA_API_KEY:
+            raise PermissionDenied(
+                "an API key cannot create API keys; log in with your password to create one",
+                reason="API_KEY_NOT_ALLOWED",
+            )
+        user = await self.me(principal)
+        made = new_api_key()
+        key = ApiKey(
+            id=names.new_id(),
+            user_id=user.id,
+            display_name=validate_display_name(display_name),
+            key_prefix=made.key_prefix,
+            create_time=dt.datetime.now(dt.UTC),
+        )
+        await self.repository.add_api_key(key, made.secret_hash)
+        return key, made.secret
+
+    async def list_api_keys(self, principal: Principal, page_size: int, page_token: str) -> tuple[list[ApiKey], str]:
+        limit = names.page_size(page_size)
+        query = f"apiKeys:{principal.subject}"
+        after = names.decode_page_token(page_token, query)
+        found = await self.repository.api_keys_page(principal.subject, limit + 1, after)
+        page, more = found[:limit], len(found) > limit
+        token = names.encode_page_token(page[-1].create_time, page[-1].id, query) if more else ""
+        return page, token
+
+    async def revoke_api_key(self, principal: Principal, name: str) -> ApiKey:
+        key = await self.repository.revoke_api_key(principal.subject, parse_api_key_name(name))
+        if key is None:
+            raise not_found(api_key_name(parse_api_key_name(name)))
+        return key
+
+    async def authenticate_api_key(self, secret: str) -> tuple[Principal, str]:
+        """The caller behind an API key and the short-lived access token forwarded for it to the back ends.
+
+        Looked up on every call (no cache), so a revocation takes effect on the next call.
+        """
+        if not well_formed_api_key(secret):
+            raise Unauthenticated(
+                "the API key is malformed: expected llk_ followed by 43 characters", reason="API_KEY_MALFORMED"
+            )
+        found = await self.repository.api_key_by_hash(hash_api_key(secret))
+        if found is None:
+            raise Unauthenticated("the API key is unknown", reason="API_KEY_UNKNOWN")
+        if found.key.revoke_time is not None:
+            raise Unauthenticated("the API key was revoked", reason="API_KEY_REVOKED")
+        await self.repository.touch_api_key(found.key.id)
+        user = found.user
+        token = self.signer.sign(
+            user.id,
+            ACCESS,
+            self.policy.api_key_token_ttl_s,
+            name=user.username,
+            via=VIA_API_KEY,
+            api_key=found.key.id,
+        )
+        return Principal(subject=user.id, username=user.username, via=VIA_API_KEY), token
