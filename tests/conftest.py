@@ -16,19 +16,7 @@ import grpc
 import pytest
 
 from loglens_devstack.client import GatewayClient
-from loglens_devstack.stack import Ports, Stack
-
-# Fast timings so that crash and redelivery tests finish in seconds, not minutes.
-TEST_ANALYSIS_ENV = {
-    "LOGLENS_ACK_WAIT_S": "4",
-    "LOGLENS_HEARTBEAT_S": "0.5",
-    "LOGLENS_STALE_AFTER_S": "3",
-    "LOGLENS_RECONCILE_INTERVAL_S": "1",
-    "LOGLENS_REQUEUE_AFTER_S": "6",
-    "LOGLENS_RETRY_BACKOFF_S": "0.5",
-    "LOGLENS_WATCH_POLL_S": "0.1",
-}
-TEST_INGEST_ENV = {"LOGLENS_OUTBOX_INTERVAL_S": "0.5"}
+from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -46,7 +34,7 @@ def stack() -> Iterator[Stack]:
         root,
         Ports.free(),
         workers=2,
-        env_overrides={"analysis": TEST_ANALYSIS_ENV, "ingest": TEST_INGEST_ENV},
+        env_overrides={k: dict(v) for k, v in TEST_TIMINGS.items()},
     )
     test_stack.start()
     try:

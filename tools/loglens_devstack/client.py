@@ -32,9 +32,10 @@ def upload_requests(
 
 
 class GatewayClient:
-    def __init__(self, channel: grpc.Channel, token: str) -> None:
+    def __init__(self, channel: grpc.Channel, token: str, analysis_channel: grpc.Channel | None = None) -> None:
+        """Through the gateway; or straight to ingest (``channel``) and analysis (``analysis_channel``)."""
         self.log_files = log_file_pb2_grpc.LogFileServiceStub(channel)
-        self.analysis = analysis_pb2_grpc.AnalysisServiceStub(channel)
+        self.analysis = analysis_pb2_grpc.AnalysisServiceStub(analysis_channel or channel)
         self.metadata = (("authorization", f"Bearer {token}"),)
 
     def upload(self, path: Path, service: str = "", timeout: float = 600, **meta: object) -> log_file_pb2.LogFile:

@@ -24,6 +24,23 @@ from loglens_devstack.servers import Nats, Postgres, SeaweedS3, check_port, free
 SERVICES = ("ingest", "analysis", "gateway")
 MODULES = {"ingest": "loglens_ingest", "analysis": "loglens_analysis", "gateway": "loglens_gateway"}
 KID = "dev-1"
+# A second key published to every verifier but not used by the gateway: the state half-way through a key
+# rotation. Tests sign with it to show that both keys are accepted; promoting it is a config change.
+STANDBY_KID = "dev-2"
+
+# Fast timings for tests, so that crash and redelivery cases finish in seconds, not minutes.
+TEST_TIMINGS = {
+    "analysis": {
+        "LOGLENS_ACK_WAIT_S": "4",
+        "LOGLENS_HEARTBEAT_S": "0.5",
+        "LOGLENS_STALE_AFTER_S": "3",
+        "LOGLENS_RECONCILE_INTERVAL_S": "1",
+        "LOGLENS_REQUEUE_AFTER_S": "6",
+        "LOGLENS_RETRY_BACKOFF_S": "0.5",
+        "LOGLENS_WATCH_POLL_S": "0.1",
+    },
+    "ingest": {"LOGLENS_OUTBOX_INTERVAL_S": "0.5"},
+}
 
 
 @dataclass(frozen=True)
@@ -64,10 +81,11 @@ class Stack:
         self.nats = Nats(self.root / "nats", self.ports.nats)
         self.s3 = SeaweedS3(self.root / "s3", self.ports.s3, list(self.ports.weed))
         self._signing_key = self._load_or_make_key()
+        self._standby_key = self._load_or_make_key("standby-signing-key.pem")
 
     # Keys: the gateway signs, the others verify with the public key only -------------------------------
-    def _load_or_make_key(self) -> Ed25519PrivateKey:
-        path = self.root / "keys" / "signing-key.pem"
+    def _load_or_make_key(self, filename: str = "signing-key.pem") -> Ed25519PrivateKey:
+        path = self.root / "keys" / filename
         if path.exists():
             return load_private_key(path.read_text())
         key = Ed25519PrivateKey.generate()
@@ -78,10 +96,13 @@ class Stack:
 
     @property
     def public_keys_json(self) -> str:
-        return json.dumps({KID: public_pem(self._signing_key)})
+        return json.dumps({KID: public_pem(self._signing_key), STANDBY_KID: public_pem(self._standby_key)})
 
     def signer(self) -> TokenSigner:
         return TokenSigner(KID, self._signing_key, "loglens", "loglens")
+
+    def standby_signer(self) -> TokenSigner:
+        return TokenSigner(STANDBY_KID, self._standby_key, "loglens", "loglens")
 
     def token(self, subject: str = "0" * 31 + "1", ttl_s: int = 3600) -> str:
         return self.signer().sign(subject, ACCESS, ttl_s)
@@ -122,11 +143,16 @@ class Stack:
         if service == "gateway":
             env["LOGLENS_INGEST_ADDR"] = self.ports.addr("ingest")
             env["LOGLENS_ANALYSIS_ADDR"] = self.ports.addr("analysis")
+            env["LOGLENS_DATABASE_URL"] = self.postgres.url
+            env["LOGLENS_JWT_PRIVATE_KEY"] = private_pem(self._signing_key)
+            env["LOGLENS_JWT_KID"] = KID
+            # Every local client is 127.0.0.1: a per-address limit sized for the internet would trip here.
+            env["LOGLENS_AUTH_PEER_BURST"] = "1000"
         env.update(self.env_overrides.get(service, {}))
         return env
 
     def migrate(self) -> None:
-        for service in ("ingest", "analysis"):
+        for service in ("ingest", "analysis", "gateway"):
             subprocess.run(
                 [sys.executable, "-m", MODULES[service], "migrate"],
                 env=self.env(service),

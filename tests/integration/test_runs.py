@@ -1,0 +1,306 @@
+"""Analysis runs on real servers: lifecycle, idempotency, crash safety, poison input, watch, cancel.
+
+A stack of its own: the analysis API process runs no workers, and the tests start, kill and restart
+worker processes (the same service with LOGLENS_WORKERS=1) around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import grpc
+import nats
+import psycopg
+import pytest
+from minio import Minio
+
+from loglens.v1 import analysis_pb2, log_file_pb2
+from loglens_common.errors import error_info
+from loglens_common.events import SUBJECT_RUN_QUEUED
+from loglens_common.objectstore import ensure_bucket
+from loglens_devstack.client import TERMINAL, GatewayClient
+from loglens_devstack.servers import free_port
+from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
+from loglens_loggen import write_log
+
+State = analysis_pb2.AnalysisRun
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    root = Path(tempfile.mkdtemp(prefix="loglens-runs-"))
+    s = Stack(root, Ports.free(), workers=0, env_overrides={k: dict(v) for k, v in TEST_TIMINGS.items()})
+    try:
+        s.start_servers()
+        s.migrate()
+        for service in ("ingest", "analysis"):
+            s.start_service(service)
+        for service in ("ingest", "analysis"):
+            s.wait_serving(service)
+        yield s
+    finally:
+        s.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def channels(stack: Stack) -> Iterator[tuple[grpc.Channel, grpc.Channel]]:
+    with (
+        grpc.insecure_channel(stack.ports.addr("ingest")) as ingest,
+        grpc.insecure_channel(stack.ports.addr("analysis")) as analysis,
+    ):
+        yield ingest, analysis
+
+
+@pytest.fixture
+def client(stack: Stack, channels: tuple[grpc.Channel, grpc.Channel], subject: str) -> GatewayClient:
+    return GatewayClient(channels[0], stack.token(subject), analysis_channel=channels[1])
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("logs")
+    files = {"small": folder / "small.log", "medium": folder / "medium.log"}
+    write_log(str(files["small"]), 200_000, seed=1)
+    write_log(str(files["medium"]), 12 * MIB, seed=2)
+    return files
+
+
+class Workers:
+    """Worker processes that share the durable consumer with each other."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.count = 0
+
+    def start(self) -> str:
+        self.count += 1
+        name = f"worker-{self.count}"
+        addr = f"127.0.0.1:{free_port()}"
+        self.stack.start_service(
+            "analysis", name=name, LOGLENS_LISTEN_ADDR=addr, LOGLENS_WORKERS="1", LOGLENS_METRICS_PORT="0"
+        )
+        self.stack.wait_serving(name, addr=addr)
+        return name
+
+    def kill(self, name: str) -> None:
+        process = self.stack.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def stop_all(self) -> None:
+        for name in [n for n in self.stack.processes if n.startswith("worker-")]:
+            self.stack.stop_service(name)
+
+
+@pytest.fixture
+def workers(stack: Stack) -> Iterator[Workers]:
+    pool = Workers(stack)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+def db(stack: Stack) -> psycopg.Connection:
+    return psycopg.connect(stack.postgres.url, autocommit=True)
+
+
+def wait_until(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def first_run(client: GatewayClient, log_file: str, timeout: float = 30) -> analysis_pb2.AnalysisRun:
+    runs = wait_until(lambda: client.runs(log_file), timeout, f"a run of {log_file}")
+    return runs[-1]
+
+
+def get_run(client: GatewayClient, name: str) -> analysis_pb2.AnalysisRun:
+    return client.analysis.GetAnalysisRun(
+        analysis_pb2.GetAnalysisRunRequest(name=name), metadata=client.metadata, timeout=10
+    ).analysis_run
+
+
+def create_run(client: GatewayClient, log_file: str) -> analysis_pb2.CreateAnalysisRunResponse:
+    return client.analysis.CreateAnalysisRun(
+        analysis_pb2.CreateAnalysisRunRequest(parent=log_file), metadata=client.metadata, timeout=30
+    )
+
+
+def test_fifty_concurrent_creates_make_one_run(client: GatewayClient, logs: dict[str, Path]) -> None:
+    log_file = client.upload(logs["small"], analyze=False)
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        replies = list(pool.map(lambda _: create_run(client, log_file.name), range(50)))
+    assert len({r.analysis_run.name for r in replies}) == 1
+    assert sum(not r.already_active for r in replies) == 1
+    assert len(client.runs(log_file.name)) == 1
+
+
+def test_a_run_succeeds_with_progress_and_a_report(
+    client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    workers.start()
+    log_file = client.upload(logs["small"])
+    run = client.wait_for_run(log_file.name, timeout=60)
+    assert run.state == State.STATE_SUCCEEDED, run.failure_reason
+    assert run.bytes_done == run.bytes_total == log_file.size_bytes
+    assert run.engine_version
+    report = client.report(run.name).report
+    assert report.line_count == run.lines_done > 0
+
+
+def test_report_before_success_is_a_failed_precondition(client: GatewayClient, logs: dict[str, Path]) -> None:
+    log_file = client.upload(logs["small"], analyze=False)
+    run = create_run(client, log_file.name).analysis_run
+    with pytest.raises(grpc.RpcError) as caught:
+        client.report(run.name)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    info = error_info(caught.value)
+    assert info is not None and info.reason == "RUN_NOT_SUCCEEDED"
+
+
+def test_watch_yields_ordered_updates_ending_in_the_terminal_state(
+    client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    log_file = client.upload(logs["medium"], analyze=False)
+    run = create_run(client, log_file.name).analysis_run
+    stream = client.analysis.WatchAnalysisRun(
+        analysis_pb2.WatchAnalysisRunRequest(name=run.name), metadata=client.metadata, timeout=120
+    )
+    workers.start()
+    updates = [u.analysis_run for u in stream]
+    states = [u.state for u in updates]
+    assert states[0] == State.STATE_QUEUED
+    assert states[-1] == State.STATE_SUCCEEDED
+    assert states == sorted(states), "states only move forward"
+    assert State.STATE_RUNNING in states
+    lines = [u.lines_done for u in updates if u.state == State.STATE_RUNNING]
+    assert lines == sorted(lines), "progress never goes back"
+
+
+def test_cancel_while_running(client: GatewayClient, workers: Workers, logs: dict[str, Path]) -> None:
+    log_file = client.upload(logs["medium"], analyze=False)
+    run = create_run(client, log_file.name).analysis_run
+    workers.start()
+    wait_until(lambda: get_run(client, run.name).state == State.STATE_RUNNING, 30, "RUNNING")
+    cancelled = client.analysis.CancelAnalysisRun(
+        analysis_pb2.CancelAnalysisRunRequest(name=run.name), metadata=client.metadata, timeout=10
+    ).analysis_run
+    assert cancelled.state == State.STATE_CANCELLED
+    time.sleep(2)  # the worker notices at its next heartbeat and records nothing
+    assert get_run(client, run.name).state == State.STATE_CANCELLED
+    with pytest.raises(grpc.RpcError) as caught:
+        client.analysis.CancelAnalysisRun(
+            analysis_pb2.CancelAnalysisRunRequest(name=run.name), metadata=client.metadata, timeout=10
+        )
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    # A new run can start once the cancelled one is no longer active.
+    again = create_run(client, log_file.name)
+    assert not again.already_active
+
+
+def test_poison_input_fails_its_run_while_others_go_on(
+    stack: Stack, client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    workers.start()
+    broken = client.upload(logs["small"], analyze=False)
+    s3 = Minio(stack.s3.endpoint, stack.s3.access_key, stack.s3.secret_key, secure=False)
+    ensure_bucket(s3, "loglens")
+    s3.remove_object("loglens", "logfiles/" + broken.name.split("/")[1])  # the stored bytes vanish
+
+    async def publish_garbage() -> None:
+        nc = await nats.connect(stack.nats.url)
+        await nc.jetstream().publish(SUBJECT_RUN_QUEUED, b"\xff not a protobuf \x00")
+        await nc.close()
+
+    asyncio.run(publish_garbage())
+    failed = create_run(client, broken.name).analysis_run
+    healthy = client.upload(logs["small"])
+    done = wait_until(
+        lambda: (r := get_run(client, failed.name)).state in TERMINAL and r, 60, "the poisoned run to end"
+    )
+    assert done.state == State.STATE_FAILED
+    assert "missing" in done.failure_reason
+    assert client.wait_for_run(healthy.name, timeout=60).state == State.STATE_SUCCEEDED
+
+
+def test_two_workers_never_process_a_run_twice(
+    stack: Stack, client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    workers.start()
+    workers.start()
+    files = [client.upload(logs["small"]) for _ in range(8)]
+    for f in files:
+        assert client.wait_for_run(f.name, timeout=90).state == State.STATE_SUCCEEDED
+    ids = [f.name.split("/")[1] for f in files]
+    with db(stack) as conn:
+        rows = conn.execute(
+            "SELECT r.log_file_id, r.attempts, count(p.run_id) FROM analysis.runs r "
+            "LEFT JOIN analysis.reports p ON p.run_id = r.id WHERE r.log_file_id = ANY(%s) "
+            "GROUP BY r.id, r.log_file_id, r.attempts",
+            (ids,),
+        ).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(ids), "one run per file"
+    assert all(attempts == 1 and reports == 1 for _, attempts, reports in rows), rows
+
+
+def test_killed_workers_lose_no_run_and_duplicate_none(
+    stack: Stack, client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    """SIGKILL the worker at random points, ten times; every run still ends SUCCEEDED exactly once."""
+    rng = random.Random(1234)
+    worker = workers.start()
+    files = [client.upload(logs["medium"]) for _ in range(6)]
+    for _ in range(10):
+        time.sleep(rng.uniform(0.2, 2.0))
+        workers.kill(worker)
+        worker = workers.start()
+    ids = [f.name.split("/")[1] for f in files]
+    for f in files:
+        run = client.wait_for_run(f.name, timeout=180)
+        assert run.state == State.STATE_SUCCEEDED, run.failure_reason
+    with db(stack) as conn:
+        rows = conn.execute(
+            "SELECT r.log_file_id, r.state, count(p.run_id), r.attempts FROM analysis.runs r "
+            "LEFT JOIN analysis.reports p ON p.run_id = r.id WHERE r.log_file_id = ANY(%s) "
+            "GROUP BY r.id, r.log_file_id, r.state, r.attempts",
+            (ids,),
+        ).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(ids), "exactly one run per file"
+    assert all(state == "SUCCEEDED" and reports == 1 for _, state, reports, _ in rows), rows
+    assert sum(attempts for *_, attempts in rows) > len(rows), "the kills interrupted runs in progress"
+
+
+def test_deleting_a_log_file_removes_its_runs(client: GatewayClient, workers: Workers, logs: dict[str, Path]) -> None:
+    workers.start()
+    log_file = client.upload(logs["small"])
+    run = client.wait_for_run(log_file.name, timeout=60)
+    client.log_files.DeleteLogFile(
+        log_file_pb2.DeleteLogFileRequest(name=log_file.name),
+        metadata=client.metadata,
+        timeout=10,
+    )
+
+    def gone() -> bool:
+        try:
+            get_run(client, run.name)
+            return False
+        except grpc.RpcError as exc:
+            return exc.code() == grpc.StatusCode.NOT_FOUND
+
+    wait_until(gone, 30, "the run to be removed")
