@@ -1,0 +1,136 @@
+"""Account rules, API-key format, rate limiting, password hashing and token verification, without servers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from argon2 import extract_parameters
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from loglens_common.auth import ACCESS, REFRESH, TokenSigner, TokenVerifier
+from loglens_common.errors import InvalidArgument, ResourceExhausted, Unauthenticated
+from loglens_gateway.config import OWASP_MIN_MEMORY_X_TIME
+from loglens_gateway.domain import (
+    hash_api_key,
+    looks_like_api_key,
+    new_api_key,
+    parse_api_key_name,
+    validate_registration,
+    well_formed_api_key,
+)
+from loglens_gateway.passwords import Passwords
+from loglens_gateway.ratelimit import RateLimiter, peer_address
+
+GOOD = "correct horse battery staple"
+
+
+def test_registration_normalizes_username_and_email() -> None:
+    assert validate_registration(" Alice.B ", "Alice@Example.COM", GOOD) == ("alice.b", "alice@example.com")
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "password", "field", "words"),
+    [
+        ("al", "a@example.com", GOOD, "username", "3 to 32"),
+        ("-alice", "a@example.com", GOOD, "username", "starting with"),
+        ("alice", "not-an-email", GOOD, "email", "not an email"),
+        ("alice", "a@example.com", "short pass", "password", "at least 12"),
+        ("alice", "a@example.com", "password1234", "password", "most common"),
+        ("alice", "a@example.com", "abababababab", "password", "too few different"),
+        ("alice", "a@example.com", "my name is ALICE ok", "password", "username or email"),
+        ("alice", "a@example.com", "x" * 300 + "yzw1", "password", "longer than"),
+    ],
+)
+def test_registration_says_what_to_change(username: str, email: str, password: str, field: str, words: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        validate_registration(username, email, password)
+    assert words in caught.value.message
+    assert [v.field for v in caught.value.violations] == [field]
+
+
+def test_api_keys_are_recognisable_and_stored_only_as_a_hash() -> None:
+    made = new_api_key()
+    assert looks_like_api_key(made.secret) and well_formed_api_key(made.secret)
+    assert made.secret_hash == hash_api_key(made.secret) and made.secret not in made.secret_hash
+    assert made.secret.startswith(made.key_prefix) and len(made.key_prefix) < len(made.secret) // 3
+    assert new_api_key().secret != made.secret
+    assert not well_formed_api_key("llk_short")
+    assert not looks_like_api_key("eyJhbGciOiJFZERTQSJ9.e30.sig")
+
+
+def test_api_key_names_parse() -> None:
+    assert parse_api_key_name("apiKeys/" + "a" * 32) == "a" * 32
+    with pytest.raises(InvalidArgument):
+        parse_api_key_name("apiKeys/../users")
+
+
+def test_token_bucket_refuses_after_the_burst_and_refills() -> None:
+    now = [1000.0]
+    limiter = RateLimiter("account", burst=3, per_minute=6, clock=lambda: now[0])
+    for _ in range(3):
+        limiter.check("alice")
+    with pytest.raises(ResourceExhausted) as caught:
+        limiter.check("alice")
+    assert caught.value.retry_after_s == 10.0  # 6 per minute: one every 10 s
+    limiter.check("bob")  # buckets are per key
+    now[0] += 10
+    limiter.check("alice")
+
+
+def test_rate_limiter_memory_is_bounded() -> None:
+    now = [0.0]
+    limiter = RateLimiter("client address", burst=1, per_minute=60, clock=lambda: now[0], max_keys=100)
+    for i in range(1000):
+        now[0] += 0.001
+        limiter.check(f"10.0.{i // 256}.{i % 256}")
+    assert len(limiter._buckets) <= 100
+
+
+@pytest.mark.parametrize(
+    ("peer", "address"),
+    [("ipv4:10.1.2.3:5555", "10.1.2.3"), ("ipv6:[::1]:40000", "::1"), ("unix:/tmp/s", "unix:/tmp/s")],
+)
+def test_peer_address_drops_the_port(peer: str, address: str) -> None:
+    assert peer_address(peer) == address
+
+
+def test_passwords_use_argon2id_at_owasp_parameters_and_level_unknown_users() -> None:
+    async def scenario() -> None:
+        passwords = Passwords(19 * 1024, 2, 1, 2)
+        stored = await passwords.hash(GOOD)
+        params = extract_parameters(stored)
+        assert stored.startswith("$argon2id$")
+        assert params.memory_cost * params.time_cost >= OWASP_MIN_MEMORY_X_TIME
+        assert await passwords.verify(stored, GOOD)
+        assert not await passwords.verify(stored, GOOD + "!")
+
+        async def timed(stored_hash: str | None) -> float:
+            start = time.perf_counter()
+            assert not await passwords.verify(stored_hash, "wrong password here")
+            return time.perf_counter() - start
+
+        assert not await passwords.verify(None, GOOD)  # unknown user: never true, even for the dummy's text
+        unknown = min([await timed(None) for _ in range(3)])
+        wrong = min([await timed(stored) for _ in range(3)])
+        assert 0.5 < unknown / wrong < 2.0, (unknown, wrong)
+        weaker = Passwords(19 * 1024, 3, 1, 1)
+        assert weaker.needs_rehash(stored)
+
+    asyncio.run(scenario())
+
+
+def test_verifier_accepts_both_keys_of_a_rotation_and_keeps_token_types_apart() -> None:
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    verifier = TokenVerifier({"k1": old.public_key(), "k2": new.public_key()}, "loglens", "loglens")
+    for kid, key in (("k1", old), ("k2", new)):
+        signer = TokenSigner(kid, key, "loglens", "loglens")
+        assert verifier.principal(signer.sign("u1", ACCESS, 60)).subject == "u1"
+        with pytest.raises(Unauthenticated) as caught:
+            verifier.verify(signer.sign("u1", REFRESH, 60))
+        assert caught.value.reason == "TOKEN_TYPE"
+    after_rotation = TokenVerifier({"k2": new.public_key()}, "loglens", "loglens")
+    with pytest.raises(Unauthenticated) as caught:
+        after_rotation.verify(TokenSigner("k1", old, "loglens", "loglens").sign("u1", ACCESS, 60))
+    assert caught.value.reason == "TOKEN_UNKNOWN_KEY"
