@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos third_party/protos -name '*.proto')
 BUF_VERSION := 1.75.0
 
-.PHONY: setup proto run test test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean
+.PHONY: setup proto run test test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean deploy-render
 
 setup: $(STAMP) gen/.stamp
 
@@ -56,3 +56,8 @@ bench-engine: setup
 
 clean:
 	rm -rf gen .pytest_cache .mypy_cache .ruff_cache
+
+# Print the Kubernetes manifests of one overlay (dev or prod): make deploy-render OVERLAY=prod
+OVERLAY ?= dev
+deploy-render:
+	kubectl kustomize deploy/k8s/overlays/$(OVERLAY)
