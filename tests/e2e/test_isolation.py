@@ -1,0 +1,163 @@
+"""Tenant isolation through the gateway: two registered users, every RPC, each with the other's ids.
+
+Another tenant's resource must answer exactly like one that does not exist: same code, same message, same
+rich details, byte for byte, once the ids themselves are set aside.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf.message import Message
+
+from loglens.v1 import (
+    analysis_pb2,
+    analysis_pb2_grpc,
+    auth_pb2,
+    auth_pb2_grpc,
+    log_file_pb2,
+    log_file_pb2_grpc,
+)
+from loglens_devstack.client import GatewayClient
+
+SAMPLE = Path(__file__).resolve().parents[2] / "tools" / "loglens_devstack" / "sample.log"
+PASSWORD = "correct horse battery staple"
+STATUS_DETAILS = "grpc-status-details-bin"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    credential: str
+    file_id: str
+    run_id: str
+
+    @property
+    def metadata(self) -> tuple[tuple[str, str]]:
+        return (("authorization", f"Bearer {self.credential}"),)
+
+
+def new_tenant(channel: grpc.Channel, with_api_key: bool) -> Tenant:
+    auth = auth_pb2_grpc.AuthServiceStub(channel)
+    name = "iso" + uuid.uuid4().hex[:16]
+    auth.Register(auth_pb2.RegisterRequest(username=name, email=f"{name}@example.com", password=PASSWORD), timeout=10)
+    credential = auth.Login(auth_pb2.LoginRequest(username=name, password=PASSWORD), timeout=10).access_token
+    if with_api_key:  # one tenant calls with an API key, so both credential kinds are covered
+        credential = auth.CreateApiKey(
+            auth_pb2.CreateApiKeyRequest(api_key=auth_pb2.ApiKey(display_name="isolation")),
+            metadata=(("authorization", f"Bearer {credential}"),),
+            timeout=5,
+        ).secret
+    client = GatewayClient(channel, credential)
+    log_file = client.upload(SAMPLE, service="isolation")
+    run = client.wait_for_run(log_file.name, timeout=120)
+    assert run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED, run.failure_reason
+    file_id = log_file.name.split("/")[1]
+    return Tenant(credential, file_id, run.name.split("/")[3])
+
+
+@pytest.fixture(scope="module")
+def tenants(gateway_channel: grpc.Channel) -> tuple[Tenant, Tenant]:
+    return new_tenant(gateway_channel, with_api_key=False), new_tenant(gateway_channel, with_api_key=True)
+
+
+Call = Callable[[grpc.Channel, str, str, tuple[tuple[str, str]]], Message | list[Message]]
+
+
+def _files(channel: grpc.Channel) -> log_file_pb2_grpc.LogFileServiceStub:
+    return log_file_pb2_grpc.LogFileServiceStub(channel)
+
+
+def _runs(channel: grpc.Channel) -> analysis_pb2_grpc.AnalysisServiceStub:
+    return analysis_pb2_grpc.AnalysisServiceStub(channel)
+
+
+def _file(f: str) -> str:
+    return f"logFiles/{f}"
+
+
+def _run(f: str, r: str) -> str:
+    return f"logFiles/{f}/analysisRuns/{r}"
+
+
+# Every RPC that takes a resource name; UploadLogFile and ListLogFiles take none and are checked below.
+RPCS: dict[str, Call] = {
+    "GetLogFile": lambda ch, f, r, md: _files(ch).GetLogFile(
+        log_file_pb2.GetLogFileRequest(name=_file(f)), metadata=md, timeout=10
+    ),
+    "DeleteLogFile": lambda ch, f, r, md: _files(ch).DeleteLogFile(
+        log_file_pb2.DeleteLogFileRequest(name=_file(f)), metadata=md, timeout=10
+    ),
+    "DownloadLogFile": lambda ch, f, r, md: list(
+        _files(ch).DownloadLogFile(log_file_pb2.DownloadLogFileRequest(name=_file(f)), metadata=md, timeout=10)
+    ),
+    "CreateAnalysisRun": lambda ch, f, r, md: _runs(ch).CreateAnalysisRun(
+        analysis_pb2.CreateAnalysisRunRequest(parent=_file(f)), metadata=md, timeout=10
+    ),
+    "GetAnalysisRun": lambda ch, f, r, md: _runs(ch).GetAnalysisRun(
+        analysis_pb2.GetAnalysisRunRequest(name=_run(f, r)), metadata=md, timeout=10
+    ),
+    "ListAnalysisRuns": lambda ch, f, r, md: _runs(ch).ListAnalysisRuns(
+        analysis_pb2.ListAnalysisRunsRequest(parent=_file(f)), metadata=md, timeout=10
+    ),
+    "CancelAnalysisRun": lambda ch, f, r, md: _runs(ch).CancelAnalysisRun(
+        analysis_pb2.CancelAnalysisRunRequest(name=_run(f, r)), metadata=md, timeout=10
+    ),
+    "WatchAnalysisRun": lambda ch, f, r, md: list(
+        _runs(ch).WatchAnalysisRun(analysis_pb2.WatchAnalysisRunRequest(name=_run(f, r)), metadata=md, timeout=10)
+    ),
+    "GetAnalysisReport": lambda ch, f, r, md: _runs(ch).GetAnalysisReport(
+        analysis_pb2.GetAnalysisReportRequest(name=_run(f, r) + "/report"), metadata=md, timeout=10
+    ),
+}
+
+
+def outcome(call: Call, channel: grpc.Channel, file_id: str, run_id: str, md: tuple[tuple[str, str]]) -> tuple:
+    """(code, message, rich details) with the ids replaced by placeholders of the same length."""
+
+    def scrub(data: bytes) -> bytes:
+        return data.replace(file_id.encode(), b"F" * 32).replace(run_id.encode(), b"R" * 32)
+
+    try:
+        reply = call(channel, file_id, run_id, md)
+    except grpc.RpcError as error:
+        details = dict(error.trailing_metadata() or ()).get(STATUS_DETAILS, b"")  # type: ignore[attr-defined]
+        message = scrub((error.details() or "").encode())
+        return error.code(), message, scrub(details if isinstance(details, bytes) else details.encode())
+    replies = reply if isinstance(reply, list) else [reply]
+    return grpc.StatusCode.OK, b"".join(scrub(m.SerializeToString()) for m in replies), b""
+
+
+@pytest.mark.parametrize("rpc", list(RPCS))
+@pytest.mark.parametrize("direction", ["jwt user -> api-key user", "api-key user -> jwt user"])
+def test_another_tenants_resource_is_indistinguishable_from_a_missing_one(
+    gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant], rpc: str, direction: str
+) -> None:
+    intruder, victim = tenants if direction.startswith("jwt") else tenants[::-1]
+    call = RPCS[rpc]
+    theirs = outcome(call, gateway_channel, victim.file_id, victim.run_id, intruder.metadata)
+    missing = outcome(call, gateway_channel, uuid.uuid4().hex, uuid.uuid4().hex, intruder.metadata)
+    assert theirs[0] == grpc.StatusCode.NOT_FOUND, theirs
+    assert theirs == missing
+    assert theirs[2], "NOT_FOUND carries rich details (ErrorInfo)"
+
+
+def test_listings_show_only_the_callers_own(gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant]) -> None:
+    for me, other in (tenants, tenants[::-1]):
+        names = [f.name for f in GatewayClient(gateway_channel, me.credential).list_log_files()]
+        assert names == [_file(me.file_id)]
+        assert _file(other.file_id) not in names
+
+
+def test_the_victims_resources_are_untouched(gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant]) -> None:
+    """Runs after the matrix (file order): the intruders' deletes, cancels and creates changed nothing."""
+    for tenant in tenants:
+        client = GatewayClient(gateway_channel, tenant.credential)
+        runs = client.runs(_file(tenant.file_id))
+        assert [r.name for r in runs] == [_run(tenant.file_id, tenant.run_id)]
+        assert runs[0].state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED
+        assert client.report(_run(tenant.file_id, tenant.run_id)).report.line_count > 0
