@@ -61,3 +61,6 @@ clean:
 OVERLAY ?= dev
 deploy-render:
 	kubectl kustomize deploy/k8s/overlays/$(OVERLAY)
+
+bench-e2e: setup
+	$(PY) tests/bench/bench_e2e.py $(ARGS)

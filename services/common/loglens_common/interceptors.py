@@ -122,14 +122,16 @@ class _CallScope:
             f"internal error; quote request id {request_id_var.get()} when reporting it",
         )
 
+    def finish_aborted(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        """A handler aborted the call itself (the gateway relaying a back end's error)."""
+        code = context.code()
+        self.finish(code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN)
+
     def finish(self, code: grpc.StatusCode) -> None:
         elapsed = time.perf_counter() - self.started
         metrics.observe_rpc(self.service, self.method, code.name, elapsed)
         level = logging.INFO if code in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED) else logging.WARNING
         log.log(level, "rpc", extra=log_fields(method=self.method, code=code.name, ms=round(elapsed * 1000, 1)))
-
-
-_PASS_THROUGH = (grpc.aio.AbortError, GeneratorExit)
 
 
 def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHandler:
@@ -140,7 +142,10 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             await scope.enter(context)
             try:
                 response = await inner(request, context)
-            except _PASS_THROUGH:
+            except grpc.aio.AbortError:
+                scope.finish_aborted(context)
+                raise
+            except GeneratorExit:
                 raise
             except Exception as exc:
                 await scope.fail(context, exc)
@@ -158,7 +163,10 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
         try:
             async for response in inner_stream(request, context):
                 yield response
-        except _PASS_THROUGH:
+        except grpc.aio.AbortError:
+            scope.finish_aborted(context)
+            raise
+        except GeneratorExit:
             raise
         except Exception as exc:
             await scope.fail(context, exc)
