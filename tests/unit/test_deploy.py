@@ -12,6 +12,7 @@ import importlib
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -330,6 +331,33 @@ def test_compose_wires_health_checks_and_start_order() -> None:
         assert "migrate" in service["depends_on"], name
     for secret in compose()["secrets"].values():
         assert (DEPLOY / secret["file"]).is_file(), secret
+
+
+def test_compose_health_check_command_asks_grpc_health() -> None:
+    """Runs the compose health check (a python -c one-liner) against a real health server."""
+    from concurrent import futures
+
+    import grpc
+    from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+    test = compose()["services"]["ingest"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        env = {"LOGLENS_LISTEN_ADDR": f"0.0.0.0:{port}", "PATH": str(Path(sys.executable).parent)}
+        for status, code in (
+            (health_pb2.HealthCheckResponse.SERVING, 0),
+            (health_pb2.HealthCheckResponse.NOT_SERVING, 1),
+        ):
+            servicer.set("", status)
+            run = subprocess.run([sys.executable, "-c", test[3]], env=env, capture_output=True, timeout=20, check=False)
+            assert run.returncode == code, run.stderr.decode()
+    finally:
+        server.stop(None)
 
 
 def test_nats_keeps_jetstream_on_disk_and_syncs_every_write() -> None:
