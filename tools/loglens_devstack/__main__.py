@@ -6,7 +6,9 @@ it started.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import grpc
 
-from loglens.v1 import analysis_pb2
+from loglens.v1 import analysis_pb2, auth_pb2, auth_pb2_grpc
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.servers import PortTaken
 from loglens_devstack.stack import Ports, Stack
@@ -26,6 +28,27 @@ SAMPLE = Path(__file__).with_name("sample.log")
 
 def say(text: str) -> None:
     print(f"loglens: {text}", flush=True)
+
+
+def demo_login(channel: grpc.Channel, data: Path) -> tuple[dict[str, str], auth_pb2.LoginResponse]:
+    """Log in as the local demo account, registering it on the first run (credentials kept in data/)."""
+    saved = data / "demo-account.json"
+    if saved.exists():
+        account = json.loads(saved.read_text())
+    else:
+        account = {"username": "demo", "email": "demo@localhost.localdomain", "password": secrets.token_urlsafe(18)}
+        saved.write_text(json.dumps(account, indent=2) + "\n")
+        saved.chmod(0o600)
+    auth = auth_pb2_grpc.AuthServiceStub(channel)
+    login = auth_pb2.LoginRequest(username=account["username"], password=account["password"])
+    try:
+        return account, auth.Login(login, timeout=10)
+    except grpc.RpcError as error:
+        if error.code() != grpc.StatusCode.UNAUTHENTICATED:
+            raise
+    auth.Register(auth_pb2.RegisterRequest(**account), timeout=10)
+    say(f"registered the demo account {account['username']!r} (password in {saved})")
+    return account, auth.Login(login, timeout=10)
 
 
 def run() -> int:
@@ -42,8 +65,9 @@ def run() -> int:
         stack.start_services()
         gateway = stack.ports.addr("gateway")
         say(f"all services SERVING; gateway at {gateway} (logs in {data / 'logs'})")
-        token = stack.token()
         with grpc.insecure_channel(gateway) as channel:
+            account, login = demo_login(channel, data)
+            token = login.access_token
             client = GatewayClient(channel, token)
             earlier = client.list_log_files()
             if earlier:
@@ -63,7 +87,11 @@ def run() -> int:
                 print("\n" + report.summary.text.strip() + "\n", flush=True)
             else:
                 say(f"the run did not succeed: {run.failure_reason}")
-        say(f"serving. Call the gateway at {gateway} with 'authorization: Bearer <token>'; a token:")
+        request = json.dumps({"username": account["username"], "password": account["password"]})
+        say(f"serving. Call the gateway at {gateway} with 'authorization: Bearer <token>'.")
+        say("get a token (15 minutes; AuthService/Refresh renews it, CreateApiKey makes a key for scripts):")
+        print(f"  grpcurl -plaintext -d '{request}' {gateway} loglens.v1.AuthService/Login", flush=True)
+        say(f"a token for {account['username']!r}, just obtained the same way:")
         print(token, flush=True)
         say("press Ctrl-C to stop everything.")
         while not stopping.is_set():
