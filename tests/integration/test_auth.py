@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 import uuid
 from collections.abc import Iterator
@@ -225,9 +224,10 @@ def test_unknown_user_login_takes_about_as_long_as_a_wrong_password(auth: auth_p
         failure(login, auth, username, "a wrong password for sure")
         return time.perf_counter() - start
 
-    wrong = statistics.median(timed(name) for _ in range(4))
-    unknown = statistics.median(timed(fresh_name()) for _ in range(4))
-    assert 0.5 < unknown / wrong < 2.0, (unknown, wrong)
+    # Interleaved, and the fastest of each: other load on the machine only ever adds time.
+    pairs = [(timed(name), timed(fresh_name())) for _ in range(4)]  # 4 stays inside the account's burst
+    wrong, unknown = min(p[0] for p in pairs), min(p[1] for p in pairs)
+    assert 0.5 < unknown / wrong < 2.0, pairs
 
 
 @pytest.fixture(scope="module")
