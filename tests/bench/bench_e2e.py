@@ -49,13 +49,13 @@ def main() -> None:
     write_log(str(log), args.size_mib * MIB, seed=42)
     size = log.stat().st_size
     lines = sum(chunk.count(b"\n") for chunk in file_chunks(log))
-    print(f"file: {size / MIB:.1f} MiB, {lines:,} lines")
+    print(f"file: {size / MIB:.1f} MiB, {lines:,} lines", flush=True)
 
     stack = Stack(root / "stack", Ports.free(), workers=1)
     try:
         stack.start()
         s3 = Minio(stack.s3.endpoint, stack.s3.access_key, stack.s3.secret_key, secure=False)
-        ensure_bucket(s3, "bench-bare")
+        ensure_bucket(s3, "loglens")
         e2e, bare_upload, bare_engine = [], [], []
         with grpc.insecure_channel(stack.ports.addr("gateway")) as channel:
             client = GatewayClient(channel, stack.token())
@@ -68,7 +68,7 @@ def main() -> None:
 
                 t0 = time.perf_counter()
                 with log.open("rb") as f:
-                    s3.put_object("bench-bare", f"round-{round_no}", f, length=-1, part_size=PART)
+                    s3.put_object("loglens", f"bench-bare/round-{round_no}", f, length=-1, part_size=PART)
                 bare_upload.append(time.perf_counter() - t0)
 
                 t0 = time.perf_counter()

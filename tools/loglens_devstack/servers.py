@@ -188,6 +188,9 @@ class SeaweedS3:
                 "-s3.port.iceberg=0",
                 "-s3.port.lance=0",
                 "-volume.max=0",
+                # Small volumes: with the 30 GB default, free disk allows only a few, and each bucket (a
+                # collection) grows its own, so a second bucket got 500s once the first took them.
+                "-master.volumeSizeLimitMB=512",
             ],
             self.root / "weed.log",
         )
