@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
@@ -49,7 +50,13 @@ def _parse_label_filters(filters: list[str]) -> dict[str, str]:
     return labels
 
 
-async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest]) -> AsyncIterator[bytes]:
+# grpc aio ends the request stream the same way for a client's last message and for its cancel (both read as
+# EOF); the cancellation itself reaches the handler a moment later. Waiting that moment before the upload is
+# completed keeps a cancelled (truncated) stream from being stored as if it were the whole file.
+CANCEL_SETTLE_S = 0.02
+
+
+async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest], context: Context) -> AsyncIterator[bytes]:
     async for request in requests:
         payload = request.WhichOneof("payload")
         if payload == "chunk":
@@ -66,6 +73,9 @@ async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest]) ->
                 reason="EMPTY_MESSAGE",
                 violations=[FieldViolation("chunk", "required after the first message")],
             )
+    await asyncio.sleep(CANCEL_SETTLE_S)
+    if context.cancelled():
+        raise asyncio.CancelledError
 
 
 class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
@@ -97,7 +107,7 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
             analyze=m.analyze if m.HasField("analyze") else True,
             max_bytes=self.log_files.max_bytes,
         )
-        row = await self.log_files.upload(owner, meta, _chunks(requests))
+        row = await self.log_files.upload(owner, meta, _chunks(requests, context))
         return log_file_pb2.UploadLogFileResponse(log_file=log_file_proto(row))
 
     async def GetLogFile(

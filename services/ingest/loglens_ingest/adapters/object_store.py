@@ -43,6 +43,7 @@ class StreamingUpload:
         self._parts: list[asyncio.Future[Part]] = []
         self._slots = asyncio.Semaphore(store.parallel)
         self._aborting: asyncio.Task[None] | None = None
+        self._completing: asyncio.Future[Any] | None = None
 
     async def send(self, chunk: bytes) -> None:
         self._buffer += chunk
@@ -82,23 +83,27 @@ class StreamingUpload:
                 raise part.exception()  # type: ignore[misc]
 
     async def complete(self) -> None:
+        """Write the object. Once this has started, ``abort`` waits for it and deletes what it wrote."""
         if self._upload_id is None:
             data = bytes(self._buffer)
             self._buffer = bytearray()
-            await asyncio.shield(
-                self._store.run(self._store.client._put_object, self._store.bucket, self.key, data, dict(_CONTENT_TYPE))
+            self._completing = self._store.run(
+                self._store.client._put_object, self._store.bucket, self.key, data, dict(_CONTENT_TYPE)
             )
-            return
-        if self._buffer:
-            data = bytes(self._buffer)
-            self._buffer = bytearray()
-            await self._start_part(data)
-        parts = await asyncio.shield(asyncio.gather(*self._parts))
+        else:
+            if self._buffer:
+                data = bytes(self._buffer)
+                self._buffer = bytearray()
+                await self._start_part(data)
+            self._completing = asyncio.ensure_future(self._complete_multipart())
+        await asyncio.shield(self._completing)
+
+    async def _complete_multipart(self) -> None:
+        assert self._upload_id is not None
+        parts = await asyncio.gather(*self._parts)
         upload_id = await asyncio.shield(self._upload_id)
-        await asyncio.shield(
-            self._store.run(
-                self._store.client._complete_multipart_upload, self._store.bucket, self.key, upload_id, parts
-            )
+        await self._store.run(
+            self._store.client._complete_multipart_upload, self._store.bucket, self.key, upload_id, parts
         )
 
     async def abort(self) -> None:
@@ -112,6 +117,17 @@ class StreamingUpload:
 
     async def _abort(self) -> None:
         await asyncio.gather(*self._parts, return_exceptions=True)
+        if self._completing is not None:  # the caller gave up while the object was being written
+            try:
+                await self._completing
+            except Exception:
+                pass  # not written: abort the multipart upload below
+            else:
+                try:
+                    await self._store.run(self._store.client.remove_object, self._store.bucket, self.key)
+                except Exception as exc:  # the orphan sweep deletes it later
+                    log.warning("could not delete the abandoned object %s now: %s", self.key, exc)
+                return
         if self._upload_id is None:
             return
         try:
