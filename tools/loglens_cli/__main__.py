@@ -1,0 +1,205 @@
+"""``loglens`` (or ``python -m loglens_cli``): the argument parser and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, TextIO
+
+import grpc
+
+from loglens_common.report_view import FORMATS
+
+from . import commands
+from .errors import EXIT_CODES_HELP, CliError, ExitCode, from_rpc_error
+
+DESCRIPTION = """\
+LogLens from the command line: upload log files, follow their analysis, read the reports.
+It talks gRPC to the LogLens gateway."""
+
+EPILOG = f"""\
+examples:
+  loglens login --username alice
+  loglens upload app.log --service orders --label env=prod --wait
+  kubectl logs deploy/orders | loglens upload - --name orders.log --wait --fail-on error
+  loglens ls --service orders
+  loglens runs logFiles/ID
+  loglens report logFiles/ID --format html -o report.html
+
+configuration (later ones win):
+  config file   $LOGLENS_CONFIG, else ~/.config/loglens/config.toml (written by `loglens login`)
+  environment   LOGLENS_SERVER (host:port, https://host for TLS), LOGLENS_TOKEN (access token),
+                LOGLENS_API_KEY (API key secret)
+  flags         --server, --config, --timeout
+
+{EXIT_CODES_HELP}
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"{message} (see `{self.prog} --help`)", ExitCode.USAGE)
+
+
+def _common() -> argparse.ArgumentParser:
+    """Flags accepted before or after the command (SUPPRESS keeps a later default from erasing them)."""
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("connection")
+    group.add_argument("--server", default=argparse.SUPPRESS, metavar="HOST:PORT", help="the gateway (default 127.0.0.1:50051)")
+    group.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help="the config file to read and write")
+    group.add_argument(
+        "--timeout", type=float, default=argparse.SUPPRESS, metavar="SECONDS", help="deadline of each call (default 30)"
+    )
+    group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress or messages")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="loglens",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, func: Callable[[commands.Context], None], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name, help=help_text, description=help_text, parents=[common], epilog=EXIT_CODES_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
+        p.set_defaults(func=func)
+        return p
+
+    def json_flag(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print proto3 JSON instead of a table")
+
+    def wait_timeout(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--wait-timeout", type=float, default=3600.0, metavar="SECONDS",
+                       help="give up following the analysis after this long (default 3600; exit 6)")  # fmt: skip
+
+    def fail_on(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--fail-on", choices=sorted(commands.FAIL_ON), metavar="LEVEL",
+                       help="exit 8 when the report has records at LEVEL or above (warn, error, fatal)")  # fmt: skip
+
+    p = command("login", commands.cmd_login, "log in with a username and password; saves the session")
+    p.add_argument("-u", "--username", help="username or email")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    command("logout", commands.cmd_logout, "forget the saved session")
+
+    p = command("register", commands.cmd_register, "create an account")
+    p.add_argument("-u", "--username", help="3 to 32 letters, digits, '.', '_' or '-'")
+    p.add_argument("-e", "--email", required=True, help="email address")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    p = command("whoami", commands.cmd_whoami, "show the account the credential belongs to")
+    json_flag(p)
+
+    keys = command("api-keys", lambda ctx: None, "create, list and revoke API keys (for CI jobs)")
+    key_sub = keys.add_subparsers(dest="key_command", metavar="ACTION", parser_class=_Parser, required=True)
+    p = key_sub.add_parser("create", help="create a key; prints its secret once", parents=[common])
+    p.add_argument("--name", default="", help="what the key is for, e.g. 'nightly CI'")
+    json_flag(p)
+    p.set_defaults(func=commands.cmd_api_keys_create)
+    p = key_sub.add_parser("list", help="list your keys, revoked ones included", parents=[common])
+    json_flag(p)
+    p.set_defaults(func=commands.cmd_api_keys_list)
+    p = key_sub.add_parser("revoke", help="revoke keys", parents=[common])
+    p.add_argument("names", nargs="+", metavar="KEY", help="apiKeys/ID or ID")
+    p.set_defaults(func=commands.cmd_api_keys_revoke)
+
+    p = command("upload", commands.cmd_upload, "upload log files (plain or gzip; - reads standard input)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--service", help="the service the logs come from")
+    p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="a label (repeatable)")
+    p.add_argument("--name", help="the file name to record (default: the file's own; stdin.log for -)")
+    p.add_argument("--no-analyze", action="store_true", help="store only; start no analysis")
+    p.add_argument("--wait", action="store_true", help="follow the analysis and print its summary (exit 5 if it fails)")
+    wait_timeout(p)
+    fail_on(p)
+    json_flag(p)
+
+    p = command("ls", commands.cmd_ls, "list your log files, newest first")
+    p.add_argument("--service", help="only this service's files")
+    p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="only files with this label")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50; 0 for all)")
+    json_flag(p)
+
+    p = command("runs", commands.cmd_runs, "list a log file's analysis runs, newest first")
+    p.add_argument("log_file", metavar="LOG_FILE", help="logFiles/ID or ID")
+    json_flag(p)
+
+    p = command("watch", commands.cmd_watch, "follow an analysis run to its end (exit 5 if it fails)")
+    p.add_argument("run", metavar="RUN", help="logFiles/ID/analysisRuns/ID, or a log file for its newest run")
+    wait_timeout(p)
+    json_flag(p)
+
+    p = command("report", commands.cmd_report, "print or save the report of a run")
+    p.add_argument("run", metavar="RUN", help="logFiles/ID/analysisRuns/ID, or a log file for its newest report")
+    p.add_argument("-f", "--format", choices=FORMATS, default="text", help="text (default), json, md or html")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--title", default="", help="the report's title (default: the log file's name)")
+    fail_on(p)
+
+    p = command("delete", commands.cmd_delete, "delete log files with their runs and reports")
+    p.add_argument("log_files", nargs="+", metavar="LOG_FILE", help="logFiles/ID or ID")
+
+    command("version", commands.cmd_version, "print the version")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: IO[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    # gRPC logs a failing request iterator with a traceback; the CLI reports the failure itself.
+    logging.getLogger("grpc").addHandler(logging.NullHandler())
+    logging.getLogger("grpc").propagate = False
+    ctx: commands.Context | None = None
+    try:
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "func", None):
+            build_parser().print_help(err)
+            return ExitCode.USAGE
+        ctx = commands.Context(args, out, err, stdin or sys.stdin, os.environ if env is None else env)
+        args.func(ctx)
+        out.flush()
+        return ctx.exit_code
+    except CliError as exc:
+        print(f"loglens: error: {exc.message}", file=err)
+        return exc.code
+    except grpc.RpcError as exc:
+        server = ctx.settings.server if ctx is not None else "?"
+        error = from_rpc_error(exc, server)
+        print(f"loglens: error: {error.message}", file=err)
+        return error.code
+    except KeyboardInterrupt:
+        print("\nloglens: interrupted", file=err)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # `loglens ls | head`: the reader left; nothing more to say
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        except OSError:
+            pass
+        return ExitCode.OK
+    except SystemExit as exc:  # --help and --version print and exit 0
+        return int(exc.code or 0) if isinstance(exc.code, int) else ExitCode.USAGE
+    finally:
+        if ctx is not None:
+            for close in reversed(ctx.closers):
+                close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
