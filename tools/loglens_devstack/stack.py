@@ -52,16 +52,17 @@ class Ports:
     s3: int
     weed: tuple[int, ...]
     metrics: tuple[int, int, int]
+    http: int = 0  # the gateway's REST/JSON bridge; 0 turns it off
 
     @classmethod
     def from_base(cls, base: int) -> Ports:
         p = [base + i for i in range(1, 16)]
-        return cls(p[0], p[1], p[2], p[3], p[4], tuple(p[5:12]), (p[12], p[13], p[14]))
+        return cls(p[0], p[1], p[2], p[3], p[4], tuple(p[5:12]), (p[12], p[13], p[14]), http=base + 30)
 
     @classmethod
     def free(cls) -> Ports:
-        p = [free_port() for _ in range(15)]
-        return cls(p[0], p[1], p[2], p[3], p[4], tuple(p[5:12]), (p[12], p[13], p[14]))
+        p = [free_port() for _ in range(16)]
+        return cls(p[0], p[1], p[2], p[3], p[4], tuple(p[5:12]), (p[12], p[13], p[14]), http=p[15])
 
     def addr(self, service: str) -> str:
         return f"127.0.0.1:{getattr(self, service)}"
@@ -146,6 +147,7 @@ class Stack:
             env["LOGLENS_DATABASE_URL"] = self.postgres.url
             env["LOGLENS_JWT_PRIVATE_KEY"] = private_pem(self._signing_key)
             env["LOGLENS_JWT_KID"] = KID
+            env["LOGLENS_HTTP_LISTEN_ADDR"] = f"127.0.0.1:{self.ports.http}" if self.ports.http else ""
             # Every local client is 127.0.0.1: a per-address limit sized for the internet would trip here.
             env["LOGLENS_AUTH_PEER_BURST"] = "1000"
         env.update(self.env_overrides.get(service, {}))

@@ -23,6 +23,7 @@ from loglens_gateway.credentials import GatewayAuthenticator
 from loglens_gateway.forwarding import Forwarder, backend_channel, forwarded_services
 from loglens_gateway.passwords import Passwords
 from loglens_gateway.ratelimit import RateLimiter
+from loglens_gateway.rest import bridge_jobs
 
 LOG_FILES = log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"]
 ANALYSIS = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"]
@@ -81,6 +82,7 @@ async def main(settings: GatewaySettings) -> None:
         authenticator=GatewayAuthenticator(verifier, accounts),
         public_methods=PUBLIC_METHODS,
         resources=resources,
+        background=bridge_jobs(settings, [SERVICE, LOG_FILES, ANALYSIS], PUBLIC_METHODS),
     )
 
 

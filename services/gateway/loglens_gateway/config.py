@@ -25,6 +25,11 @@ class GatewaySettings(ServiceSettings):
     analysis_addr: str = Field("127.0.0.1:50053", description="analysis's gRPC target")
     unary_deadline_s: float = Field(30.0, gt=0, description="deadline of a forwarded call with none of its own")
     stream_deadline_s: float = Field(6 * 3600.0, gt=0, description="the same for uploads and streams")
+    http_listen_addr: str = Field(
+        "127.0.0.1:8080",
+        pattern=r"^(|0|\[[0-9A-Fa-f:.]*\]:[0-9]{1,5}|[^:\s]*:[0-9]{1,5})$",
+        description="host:port of the REST/JSON bridge (and /openapi.json); empty or 0 turns it off",
+    )
 
     database_url: str = Field(..., description="SQLAlchemy URL of the gateway's own schema (accounts, keys)")
     jwt_private_key: str = Field(..., description="Ed25519 private key (PKCS#8 PEM), inline or @path")

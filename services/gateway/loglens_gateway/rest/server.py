@@ -1,0 +1,305 @@
+"""The HTTP server of the REST/JSON bridge (aiohttp), inside the gateway process.
+
+Each HTTP request becomes one call to the gateway's own gRPC API over a loopback channel, so authentication,
+rate limits, deadlines and forwarding are exactly the gateway's: the bridge only translates. It sends the
+HTTP ``Authorization`` header as ``authorization`` metadata, an ``x-request-id`` (the caller's, or a new one,
+echoed back in the response) and a deadline from the ``grpc-timeout`` header (gRPC's ``30S`` / ``500m`` form,
+or plain seconds) capped by the gateway's own ceilings. When the HTTP client goes away, the handler is
+cancelled and with it the gRPC call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import grpc
+from aiohttp import web
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from google.rpc import status_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from loglens_common.errors import InvalidArgument, LogLensError, NotFound
+from loglens_gateway.rest import status as rest_status
+from loglens_gateway.rest.binding import bind_query, bind_request, descriptor_of, resolve
+from loglens_gateway.rest.routes import Route, Shape
+from loglens_gateway.rest.templates import PathTemplate
+
+log = logging.getLogger("loglens.gateway.rest")
+
+CHUNK_BYTES = 1024 * 1024  # the upload RPC's largest chunk
+REQUEST_ID = "x-request-id"
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+_TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+_TIMEOUT = re.compile(r"^([0-9]{1,8})([HMSmun])$")
+# What curl --data-binary sends by default: says nothing about the file.
+_MEANINGLESS_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def loopback_target(listen_addr: str) -> str:
+    """Where this process's gRPC server can be reached from inside: a wildcard bind means loopback."""
+    host, _, port = listen_addr.rpartition(":")
+    if host in ("", "0.0.0.0", "*"):
+        return f"127.0.0.1:{port}"
+    if host in ("[::]", "::"):
+        return f"[::1]:{port}"
+    return listen_addr
+
+
+def parse_timeout(value: str) -> float:
+    """Seconds from a ``grpc-timeout`` header: ``30S``, ``250m``, ``1M``, or a plain number of seconds."""
+    text = value.strip()
+    match = _TIMEOUT.match(text)
+    if match:
+        seconds = int(match.group(1)) * _TIMEOUT_UNITS[match.group(2)]
+    else:
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = -1.0
+    if not seconds > 0 or seconds != seconds:  # negative, zero or NaN
+        raise InvalidArgument(
+            f"grpc-timeout {value!r} is not a positive duration like '30S', '500m' or '2.5'",
+            reason="INVALID_TIMEOUT",
+        )
+    return seconds
+
+
+class RestBridge:
+    def __init__(
+        self,
+        routes: Sequence[Route],
+        channel: grpc.aio.Channel,
+        openapi: dict[str, Any],
+        *,
+        unary_deadline_s: float,
+        stream_deadline_s: float,
+        max_body_bytes: int,
+    ) -> None:
+        self._routes = list(routes)
+        self._channel = channel
+        self._openapi = json.dumps(openapi, separators=(",", ":")).encode()
+        self._unary_deadline_s = unary_deadline_s
+        self._stream_deadline_s = stream_deadline_s
+        self._max_body_bytes = max_body_bytes
+        self._health = health_pb2_grpc.HealthStub(channel)  # type: ignore[no-untyped-call]
+
+    # Application ------------------------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=self._max_body_bytes)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/openapi.json", self.openapi)
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return app
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        try:
+            reply = await self._health.Check(health_pb2.HealthCheckRequest(service=""), timeout=2)
+            serving = reply.status == health_pb2.HealthCheckResponse.SERVING
+            state = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        except grpc.aio.AioRpcError as error:
+            serving, state = False, error.code().name
+        return web.json_response({"status": state}, status=200 if serving else 503)
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.Response(body=self._openapi, content_type="application/json")
+
+    # Dispatch ---------------------------------------------------------------------------------------------
+    def _find(self, request: web.Request) -> tuple[Route, dict[str, str]]:
+        raw_path = request.raw_path.split("?", 1)[0]
+        allowed: list[str] = []
+        for route in self._routes:
+            values = route.template.match(raw_path)
+            if values is None:
+                continue
+            if route.http_method == request.method:
+                return route, values
+            allowed.append(route.http_method)
+        if allowed:
+            raise rest_status.MethodNotAllowed(
+                f"{request.method} is not allowed on {request.path}; use {', '.join(sorted(set(allowed)))}",
+                reason="METHOD_NOT_ALLOWED",
+                metadata={"allow": ", ".join(sorted(set(allowed)))},
+            )
+        raise NotFound(f"no API route matches {request.method} {request.path}", reason="ROUTE_NOT_FOUND")
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        request_id = request.headers.get(REQUEST_ID, "")
+        if not _REQUEST_ID_OK.match(request_id):
+            request_id = uuid.uuid4().hex
+        try:
+            route, path_values = self._find(request)
+            metadata = self._metadata(request, request_id)
+            if route.shape is Shape.UPLOAD:
+                return await self._upload(route, request, metadata)
+            if route.shape is Shape.DOWNLOAD:
+                return await self._download(route, path_values, request, metadata)
+            return await self._unary(route, path_values, request, metadata)
+        except LogLensError as error:
+            return self._error(rest_status.from_error(error), request_id, error)
+        except grpc.aio.AioRpcError as error:
+            return self._error(rest_status.from_rpc_error(error), request_id)
+        except web.HTTPRequestEntityTooLarge:
+            too_big = rest_status.PayloadTooLarge(
+                f"the request body is larger than {self._max_body_bytes} bytes", reason="BODY_TOO_LARGE"
+            )
+            return self._error(rest_status.from_error(too_big), request_id, too_big, http_status=413)
+
+    def _metadata(self, request: web.Request, request_id: str) -> list[tuple[str, str]]:
+        metadata = [(REQUEST_ID, request_id)]
+        authorization = request.headers.get("Authorization")
+        if authorization:
+            metadata.append(("authorization", authorization))
+        if request.remote:
+            # The HTTP client's address; every bridged call reaches the gateway from loopback.
+            metadata.append(("x-forwarded-for", request.remote))
+        return metadata
+
+    def _timeout(self, request: web.Request, ceiling: float) -> float:
+        header = request.headers.get("grpc-timeout")
+        return ceiling if not header else min(parse_timeout(header), ceiling)
+
+    def _json(self, message: Message, request_id: str) -> web.Response:
+        body = json.dumps(json_format.MessageToDict(message), separators=(",", ":"))
+        return web.Response(
+            text=body,
+            content_type="application/json",
+            headers={REQUEST_ID: request_id, "Cache-Control": "no-store"},
+        )
+
+    def _error(
+        self,
+        status: status_pb2.Status,
+        request_id: str,
+        error: LogLensError | None = None,
+        http_status: int | None = None,
+    ) -> web.Response:
+        headers = {REQUEST_ID: request_id, "Cache-Control": "no-store", **rest_status.response_headers(status)}
+        if isinstance(error, rest_status.MethodNotAllowed):
+            http_status = 405
+            headers["Allow"] = error.metadata["allow"]
+        return web.Response(
+            body=rest_status.encode(status),
+            status=http_status or rest_status.http_status(status),
+            content_type="application/json",
+            headers=headers,
+        )
+
+    # Unary ------------------------------------------------------------------------------------------------
+    async def _unary(
+        self, route: Route, path_values: dict[str, str], request: web.Request, metadata: list[tuple[str, str]]
+    ) -> web.Response:
+        body = await request.read() if route.body else b""
+        message = bind_request(
+            route.request_class(),
+            path_values=path_values,
+            query=request.rel_url.query.items(),
+            body_field=route.body,
+            body=body,
+        )
+        call = self._channel.unary_unary(
+            route.grpc_path,
+            request_serializer=type(message).SerializeToString,
+            response_deserializer=route.response_class.FromString,
+        )
+        timeout = self._timeout(request, self._unary_deadline_s)
+        response: Message = await call(message, metadata=tuple(metadata), timeout=timeout)
+        if route.response_body:
+            response = getattr(response, route.response_body)
+        return self._json(response, metadata[0][1])
+
+    # Upload: the body streamed in chunks ------------------------------------------------------------------
+    def _upload_metadata(self, route: Route, request: web.Request) -> Message:
+        metadata_field, _ = route.upload_fields
+        message = route.request_class()
+        first = getattr(message, metadata_field.name)
+        bind_query(first, request.rel_url.query.items())
+        for field_path, header in route.headers.items():
+            value = request.headers.get(header)
+            leaf = resolve(descriptor_of(first), field_path, field_path)[-1]
+            if not value or (header.lower() == "content-type" and value.split(";")[0].strip() in _MEANINGLESS_TYPES):
+                continue
+            has = first.HasField(leaf.name) if leaf.has_presence else bool(getattr(first, leaf.name))
+            if not has:
+                bind_query(first, [(field_path, value)])
+        return message
+
+    async def _upload(self, route: Route, request: web.Request, metadata: list[tuple[str, str]]) -> web.Response:
+        _, chunk_field = route.upload_fields
+        first = self._upload_metadata(route, request)
+        request_class = route.request_class
+        call = self._channel.stream_unary(
+            route.grpc_path,
+            request_serializer=request_class.SerializeToString,
+            response_deserializer=route.response_class.FromString,
+        )(metadata=tuple(metadata), timeout=self._timeout(request, self._stream_deadline_s))
+        try:
+            await call.write(first)
+            buffer = bytearray()
+            async for piece in request.content.iter_any():
+                buffer += piece
+                while len(buffer) >= CHUNK_BYTES:
+                    await call.write(request_class(**{chunk_field.name: bytes(buffer[:CHUNK_BYTES])}))
+                    del buffer[:CHUNK_BYTES]
+            if buffer:
+                await call.write(request_class(**{chunk_field.name: bytes(buffer)}))
+            await call.done_writing()
+        except asyncio.InvalidStateError:
+            pass  # the call ended while we were writing (e.g. refused before the body was read): await says why
+        except BaseException:
+            # The client went away or sent a broken body: the upload must not complete.
+            call.cancel()
+            raise
+        response: Message = await call
+        return self._json(response, metadata[0][1])
+
+    # Download: chunks streamed back -----------------------------------------------------------------------
+    async def _download(
+        self, route: Route, path_values: dict[str, str], request: web.Request, metadata: list[tuple[str, str]]
+    ) -> web.StreamResponse:
+        message = bind_request(
+            route.request_class(), path_values=path_values, query=request.rel_url.query.items(), body_field="", body=b""
+        )
+        chunk_name = route.download_field.name
+        call = self._channel.unary_stream(
+            route.grpc_path,
+            request_serializer=type(message).SerializeToString,
+            response_deserializer=route.response_class.FromString,
+        )(message, metadata=tuple(metadata), timeout=self._timeout(request, self._stream_deadline_s))
+        started = False
+        try:
+            item = await call.read()  # an error before the first chunk is still a JSON error response
+            response = web.StreamResponse(
+                headers={
+                    "Content-Type": "application/octet-stream",
+                    REQUEST_ID: metadata[0][1],
+                    "Cache-Control": "no-store",
+                }
+            )
+            await response.prepare(request)
+            started = True
+            while item is not grpc.aio.EOF:
+                await response.write(getattr(item, chunk_name))
+                item = await call.read()
+            await response.write_eof()
+            return response
+        except grpc.aio.AioRpcError as error:
+            if not started:
+                raise
+            # The status line is gone: cut the connection so the client sees a truncated transfer, not a file.
+            log.warning("download failed mid-stream: %s %s", error.code().name, error.details())
+            if request.transport is not None:
+                request.transport.close()
+            return response
+        finally:
+            if not call.done():
+                call.cancel()
+
+
+__all__ = ["PathTemplate", "RestBridge", "loopback_target", "parse_timeout"]
