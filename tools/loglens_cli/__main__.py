@@ -44,11 +44,13 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{message} (see `{self.prog} --help`)", ExitCode.USAGE)
 
 
-def _common() -> argparse.ArgumentParser:
+def _common() -> _Parser:
     """Flags accepted before or after the command (SUPPRESS keeps a later default from erasing them)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     group = common.add_argument_group("connection")
-    group.add_argument("--server", default=argparse.SUPPRESS, metavar="HOST:PORT", help="the gateway (default 127.0.0.1:50051)")
+    group.add_argument(
+        "--server", default=argparse.SUPPRESS, metavar="HOST:PORT", help="the gateway (default 127.0.0.1:50051)"
+    )
     group.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help="the config file to read and write")
     group.add_argument(
         "--timeout", type=float, default=argparse.SUPPRESS, metavar="SECONDS", help="deadline of each call (default 30)"
@@ -70,9 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, func: Callable[[commands.Context], None], help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(
-            name, help=help_text, description=help_text, parents=[common], epilog=EXIT_CODES_HELP,
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[common],
+            epilog=EXIT_CODES_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
-        )  # fmt: skip
+        )
         p.set_defaults(func=func)
         return p
 
@@ -80,12 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print proto3 JSON instead of a table")
 
     def wait_timeout(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--wait-timeout", type=float, default=3600.0, metavar="SECONDS",
-                       help="give up following the analysis after this long (default 3600; exit 6)")  # fmt: skip
+        p.add_argument(
+            "--wait-timeout",
+            type=float,
+            default=3600.0,
+            metavar="SECONDS",
+            help="give up following the analysis after this long (default 3600; exit 6)",
+        )
 
     def fail_on(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--fail-on", choices=sorted(commands.FAIL_ON), metavar="LEVEL",
-                       help="exit 8 when the report has records at LEVEL or above (warn, error, fatal)")  # fmt: skip
+        p.add_argument(
+            "--fail-on",
+            choices=sorted(commands.FAIL_ON),
+            metavar="LEVEL",
+            help="exit 8 when the report has records at LEVEL or above (warn, error, fatal)",
+        )
 
     p = command("login", commands.cmd_login, "log in with a username and password; saves the session")
     p.add_argument("-u", "--username", help="username or email")

@@ -56,9 +56,7 @@ class Gateway:
             self._refresh_if_needed()
             self._checked = True
         if not self._token:
-            raise CliError(
-                "not logged in: run `loglens login`, or set LOGLENS_TOKEN or LOGLENS_API_KEY", ExitCode.AUTH
-            )
+            raise CliError("not logged in: run `loglens login`, or set LOGLENS_TOKEN or LOGLENS_API_KEY", ExitCode.AUTH)
         return (("authorization", f"Bearer {self._token}"),)
 
     def call(self, method: Callable[..., T], request: Any, timeout: float | None = None) -> T:
@@ -76,9 +74,7 @@ class Gateway:
         if not creds.refresh_token_usable():
             raise CliError("your session has expired: run `loglens login` again", ExitCode.AUTH)
         try:
-            reply = self.auth.Refresh(
-                auth_pb2.RefreshRequest(refresh_token=creds.refresh_token), timeout=self.timeout
-            )
+            reply = self.auth.Refresh(auth_pb2.RefreshRequest(refresh_token=creds.refresh_token), timeout=self.timeout)
         except grpc.RpcError as exc:
             if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):  # type: ignore[attr-defined]
                 raise CliError("your session has expired: run `loglens login` again", ExitCode.AUTH) from None

@@ -213,13 +213,18 @@ def cmd_whoami(ctx: Context) -> None:
         print_json(ctx.out, as_json(reply))
         return
     user = reply.user
-    print(f"{clean(user.username)} <{clean(user.email)}> ({user.name}) via {reply.credential_type or '?'} "
-          f"on {ctx.settings.server}", file=ctx.out)  # fmt: skip
+    print(
+        f"{clean(user.username)} <{clean(user.email)}> ({user.name}) via {reply.credential_type or '?'} "
+        f"on {ctx.settings.server}",
+        file=ctx.out,
+    )
 
 
 def cmd_api_keys_create(ctx: Context) -> None:
     gw = ctx.gateway
-    reply = gw.call(gw.auth.CreateApiKey, auth_pb2.CreateApiKeyRequest(api_key=auth_pb2.ApiKey(display_name=ctx.args.name)))
+    reply = gw.call(
+        gw.auth.CreateApiKey, auth_pb2.CreateApiKeyRequest(api_key=auth_pb2.ApiKey(display_name=ctx.args.name))
+    )
     if ctx.args.json:
         print_json(ctx.out, as_json(reply))
     else:
@@ -472,8 +477,15 @@ def cmd_runs(ctx: Context) -> None:
         if r.finish_time.seconds and r.start_time.seconds:
             took = human_duration((r.finish_time.ToDatetime() - r.start_time.ToDatetime()).total_seconds())
         rows.append(
-            [r.name, state_name(r.state), progress, f"{r.lines_done:,}", when(r.create_time), took,
-             clean(r.failure_reason)]  # fmt: skip
+            [
+                r.name,
+                state_name(r.state),
+                progress,
+                f"{r.lines_done:,}",
+                when(r.create_time),
+                took,
+                clean(r.failure_reason),
+            ]
         )
     table(ctx.out, ["RUN", "STATE", "DONE", "LINES", "CREATED", "TOOK", "FAILURE"], rows, right=[2, 3])
 
@@ -516,7 +528,9 @@ def follow(ctx: Context, run: analysis_pb2.AnalysisRun, timeout: float, label: s
                 if exc.code() != grpc.StatusCode.DEADLINE_EXCEEDED:  # type: ignore[attr-defined]
                     raise
             if run.state not in TERMINAL_STATES:  # the stream ended early: look again, then watch again
-                run = gw.call(gw.analysis.GetAnalysisRun, analysis_pb2.GetAnalysisRunRequest(name=run.name)).analysis_run
+                run = gw.call(
+                    gw.analysis.GetAnalysisRun, analysis_pb2.GetAnalysisRunRequest(name=run.name)
+                ).analysis_run
     finally:
         bar.close()
     return run
@@ -617,4 +631,3 @@ def cmd_version(ctx: Context) -> None:
     except metadata.PackageNotFoundError:
         version = "unknown"
     print(f"loglens {version}", file=ctx.out)
-

@@ -98,8 +98,7 @@ def from_rpc_error(exc: grpc.RpcError, server: str) -> CliError:
         message = f"the LogLens server at {server} did not answer in time (raise --timeout?)"
     elif code == grpc.StatusCode.UNAUTHENTICATED:
         message = (
-            f"{_one_line(details) or 'not authenticated'}; "
-            "run `loglens login` or set LOGLENS_TOKEN or LOGLENS_API_KEY"
+            f"{_one_line(details) or 'not authenticated'}; run `loglens login` or set LOGLENS_TOKEN or LOGLENS_API_KEY"
         )
     else:
         message = _one_line(details) or code.name.lower().replace("_", " ")

@@ -34,9 +34,31 @@ HISTOGRAM_BUCKETS = 60
 SPARKLINE_BUCKETS = 40
 
 _NICE_BUCKET_SECONDS = (
-    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600,
-    86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 90 * 86400, 365 * 86400,
-)  # fmt: skip
+    1,
+    2,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    2 * 3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86400,
+    2 * 86400,
+    7 * 86400,
+    14 * 86400,
+    30 * 86400,
+    90 * 86400,
+    365 * 86400,
+)
 
 # Severity order, most severe first, with the colours of the page (a colour-blind-safe ramp for the levels
 # that matter: red, orange, amber; the quiet levels are greys and a blue).
@@ -119,7 +141,7 @@ def anomaly_name(kind: int) -> str:
 
 
 def _when(ts: object) -> datetime | None:
-    if ts is None or not getattr(ts, "seconds", 0) and not getattr(ts, "nanos", 0):
+    if ts is None or (not getattr(ts, "seconds", 0) and not getattr(ts, "nanos", 0)):
         return None
     return ts.ToDatetime(tzinfo=UTC)  # type: ignore[attr-defined, no-any-return]
 
@@ -140,7 +162,7 @@ def human_bytes(n: float) -> str:
 
 
 def human_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds}s"
     minutes, s = divmod(seconds, 60)
@@ -217,7 +239,7 @@ class TimeGrid:
                 continue
             share = count / (hi - lo)
             first = int((lo - g0) // self.bucket_seconds)
-            last = min(self.buckets - 1, int(math.ceil((hi - g0) / self.bucket_seconds)) - 1)
+            last = min(self.buckets - 1, math.ceil((hi - g0) / self.bucket_seconds) - 1)
             for k in range(first, last + 1):
                 k0 = g0 + k * self.bucket_seconds
                 overlap = min(hi, k0 + self.bucket_seconds) - max(lo, k0)
@@ -341,8 +363,11 @@ def _render_text(report: report_pb2.AnalysisReport, title: str) -> str:
         out.append(f"          from {grid.start:%Y-%m-%d %H:%M:%S} UTC")
 
     if report.templates:
-        out += ["", f"Top patterns ({min(TOP_PATTERNS, len(report.templates))} of {report.template_count})",
-                "------------"]  # fmt: skip
+        out += [
+            "",
+            f"Top patterns ({min(TOP_PATTERNS, len(report.templates))} of {report.template_count})",
+            "------------",
+        ]
         for t in list(report.templates)[:TOP_PATTERNS]:
             out.append(f"  {t.count:>9,} {t.share:7.2%} {level_name(t.max_level):<6} {_clip(t.text, 90)}")
 
@@ -350,12 +375,12 @@ def _render_text(report: report_pb2.AnalysisReport, title: str) -> str:
     if report.error_templates:
         out += ["", "Errors and warnings", "-------------------"]
         for ranked in list(report.error_templates)[:TOP_ERRORS]:
-            t = by_id.get(ranked.template_id)
-            text = t.text if t else ranked.template_id
+            found = by_id.get(ranked.template_id)
+            text = found.text if found else ranked.template_id
             out.append(f"  {level_name(ranked.level):<6} x{ranked.count:<8,} {_clip(text, 90)}")
-            if t:
-                out.append(f"         lines {t.first_line}..{t.last_line}")
-                for ex in list(t.examples)[:2]:
+            if found:
+                out.append(f"         lines {found.first_line}..{found.last_line}")
+                for ex in list(found.examples)[:2]:
                     out.append(f"         L{ex.line_number}: {_clip(ex.text, 100)}")
 
     if report.exception_groups:
@@ -432,13 +457,19 @@ def _render_markdown(report: report_pb2.AnalysisReport, title: str) -> str:
     if counts:
         out += ["", "## Levels", ""]
         total = sum(counts.values()) or 1
-        rows = [[level_name(lv), f"{counts[lv]:,}", f"{counts[lv] / total:.2%}"] for lv in _LEVEL_ORDER if counts.get(lv)]
+        rows = [
+            [level_name(lv), f"{counts[lv]:,}", f"{counts[lv] / total:.2%}"] for lv in _LEVEL_ORDER if counts.get(lv)
+        ]
         out += _md_table(["Level", "Records", "Share"], rows)
     if grid is not None:
         series = level_histogram(report, grid)
         all_rows = [sum(row[k] for row in series.values()) for k in range(grid.buckets)]
         errors = [sum(series.get(lv, [0.0] * grid.buckets)[k] for lv in _ERROR_LEVELS) for k in range(grid.buckets)]
-        out += ["", f"Activity from {grid.start:%Y-%m-%d %H:%M:%S} UTC, {human_duration(grid.bucket_seconds)} per column:", ""]
+        out += [
+            "",
+            f"Activity from {grid.start:%Y-%m-%d %H:%M:%S} UTC, {human_duration(grid.bucket_seconds)} per column:",
+            "",
+        ]
         out += ["```text", f"all    |{sparkline(all_rows)}|", f"errors |{sparkline(errors)}|", "```"]
 
     by_id = _templates_by_id(report)
@@ -451,7 +482,7 @@ def _render_markdown(report: report_pb2.AnalysisReport, title: str) -> str:
                 level_name(t.max_level),
                 f"{t.count:,}",
                 f"{t.share:.2%}",
-                f"{t.first_line}–{t.last_line}",
+                f"{t.first_line}..{t.last_line}",
             ]
             for t in list(report.templates)[:TOP_PATTERNS]
         ]
@@ -462,9 +493,9 @@ def _render_markdown(report: report_pb2.AnalysisReport, title: str) -> str:
         for ranked in list(report.error_templates)[:TOP_ERRORS]:
             t = by_id.get(ranked.template_id)
             text = t.text if t else ranked.template_id
-            out.append(f"### {level_name(ranked.level)} ×{ranked.count:,}: {md_cell(text)}")
+            out.append(f"### {level_name(ranked.level)} x{ranked.count:,}: {md_cell(text)}")
             if t:
-                out += ["", f"Lines {t.first_line}–{t.last_line}, score {ranked.score:.1f}.", ""]
+                out += ["", f"Lines {t.first_line}..{t.last_line}, score {ranked.score:.1f}.", ""]
                 examples = "\n".join(f"L{ex.line_number}: {ex.text}" for ex in t.examples)
                 if examples:
                     out += [md_code_block(examples), ""]
@@ -474,7 +505,12 @@ def _render_markdown(report: report_pb2.AnalysisReport, title: str) -> str:
     if report.exception_groups:
         out += ["", "## Exceptions", ""]
         rows = [
-            [md_cell(g.exception_type), f"{g.count:,}", f"{g.first_line}–{g.last_line}", md_cell(" ← ".join(g.top_frames))]
+            [
+                md_cell(g.exception_type),
+                f"{g.count:,}",
+                f"{g.first_line}..{g.last_line}",
+                md_cell(" ← ".join(g.top_frames)),
+            ]
             for g in list(report.exception_groups)[:TOP_EXCEPTIONS]
         ]
         out += _md_table(["Exception", "Count", "Lines", "Top frames"], rows)
@@ -590,18 +626,19 @@ def _histogram_svg(report: report_pb2.AnalysisReport, grid: TimeGrid) -> str:
         if start is None:
             continue
         x0 = left + min(1.0, max(0.0, (start.timestamp() - g0) / g_len)) * plot_w
-        tip = f"<title>{esc(anomaly_name(a.kind))}: {esc(a.description)}</title>"
+        anomaly_tip = f"<title>{esc(anomaly_name(a.kind))}: {esc(a.description)}</title>"
         if a.kind in _INTERVAL_ANOMALIES:
             end = end or start
             x1 = left + min(1.0, (end.timestamp() + grid.bucket_seconds - g0) / g_len) * plot_w
             if x1 > x0:
                 parts.append(
-                    f'<rect class="anomaly" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{plot_h}">{tip}</rect>'
+                    f'<rect class="anomaly" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{plot_h}">'
+                    f"{anomaly_tip}</rect>"
                 )
         else:  # a restart or a rare pattern is a moment, not an interval: a mark where it was first seen
             parts.append(
                 f'<g class="mark"><line x1="{x0:.1f}" x2="{x0:.1f}" y1="{top}" y2="{top + plot_h}"/>'
-                f'<circle cx="{x0:.1f}" cy="{top + 4}" r="4"/>{tip}</g>'
+                f'<circle cx="{x0:.1f}" cy="{top + 4}" r="4"/>{anomaly_tip}</g>'
             )
     for i in range(5):
         value = y_max * i / 4
@@ -632,9 +669,7 @@ def _histogram_svg(report: report_pb2.AnalysisReport, grid: TimeGrid) -> str:
             f'<rect class="hit" x="{left + k * slot:.1f}" y="{top}" width="{slot:.2f}" height="{plot_h}">'
             f"<title>{esc(chr(10).join(tip))}</title></rect>"
         )
-    parts.append(
-        f'<line class="baseline" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
-    )
+    parts.append(f'<line class="baseline" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>')
     # Ticks at round times (every 1, 2, 5, 10, 15, 30 ... minutes), about six of them.
     every = next((w for w in _NICE_BUCKET_SECONDS if w >= g_len / 7 and w % grid.bucket_seconds == 0), g_len)
     first_tick = math.ceil(g0 / every) * every
@@ -741,7 +776,8 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
         if counts.get(lv)
     )
     level_rows = "".join(
-        f"<tr><td>{_level_badge(lv)}</td><td class='num'>{counts[lv]:,}</td><td class='num'>{counts[lv] / total:.2%}</td></tr>"
+        f"<tr><td>{_level_badge(lv)}</td><td class='num'>{counts[lv]:,}</td>"
+        f"<td class='num'>{counts[lv] / total:.2%}</td></tr>"
         for lv in _LEVEL_ORDER
         if counts.get(lv)
     )
@@ -771,9 +807,11 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
         spark = _sparkline_svg(spark_grid.rebin(t.histogram), colour) if spark_grid else ""
         pattern_rows.append(
             f'<tr id="{_anchor(t.id)}"><td class="num muted">{i}</td>'
-            f'<td><div class="pattern">{_pattern_html(t.text)}</div><div class="sub"><code>{esc(t.id)}</code></div></td>'
-            f"<td>{_level_badge(t.max_level)}</td><td class='num'>{t.count:,}</td><td class='sharecell'>{_share_bar(t.share)}</td>"
-            f"<td>{spark}</td><td class='num muted'>{t.first_line:,}–{t.last_line:,}</td></tr>"
+            f'<td><div class="pattern">{_pattern_html(t.text)}</div>'
+            f'<div class="sub"><code>{esc(t.id)}</code></div></td>'
+            f"<td>{_level_badge(t.max_level)}</td><td class='num'>{t.count:,}</td>"
+            f"<td class='sharecell'>{_share_bar(t.share)}</td>"
+            f"<td>{spark}</td><td class='num muted'>{t.first_line:,}&ndash;{t.last_line:,}</td></tr>"
         )
     patterns = (
         '<table class="patterns"><thead><tr><th class="num">#</th><th>Pattern</th><th>Level</th>'
@@ -787,15 +825,15 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
     # Errors and warnings, with examples
     error_rows = []
     for ranked in list(report.error_templates)[:TOP_ERRORS]:
-        t = by_id.get(ranked.template_id)
-        text = _pattern_html(t.text) if t else esc(ranked.template_id)
+        found = by_id.get(ranked.template_id)
+        text = _pattern_html(found.text) if found else esc(ranked.template_id)
         examples = ""
-        if t and t.examples:
+        if found and found.examples:
             examples = "".join(
                 f'<div class="ex"><span class="ln">L{ex.line_number}</span><pre>{esc(ex.text)}</pre></div>'
-                for ex in t.examples
+                for ex in found.examples
             )
-        lines = f"{t.first_line:,}–{t.last_line:,}" if t else ""
+        lines = f"{found.first_line:,}&ndash;{found.last_line:,}" if found else ""
         error_rows.append(
             f"<tr><td>{_level_badge(ranked.level)}</td><td><div class='pattern'>{text}</div>{examples}</td>"
             f"<td class='num'>{ranked.count:,}</td><td class='num muted'>{lines}</td>"
@@ -814,7 +852,7 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
     for g in list(report.exception_groups)[:TOP_EXCEPTIONS]:
         frames = "".join(f"<li><code>{esc(f)}</code></li>" for f in g.top_frames)
         example = (
-            f'<details><summary>First occurrence, line {g.example.line_number:,}</summary>'
+            f"<details><summary>First occurrence, line {g.example.line_number:,}</summary>"
             f"<pre>{esc(g.example.text)}</pre></details>"
             if g.example.text
             else ""
@@ -823,8 +861,9 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
             f"<tr><td><div class='exc'>{esc(g.exception_type or '(no type)')}</div>"
             f"<ol class='frames'>{frames}</ol>{example}</td>"
             f"<td>{template_link(g.template_id) if g.template_id else ''}</td>"
-            f"<td class='num'>{g.count:,}</td><td class='num muted'>{g.first_line:,}–{g.last_line:,}</td>"
-            f"<td class='muted'>{esc(_fmt_time(g.first_time, date=False))} – {esc(_fmt_time(g.last_time, date=False))}</td></tr>"
+            f"<td class='num'>{g.count:,}</td><td class='num muted'>{g.first_line:,}&ndash;{g.last_line:,}</td>"
+            f"<td class='muted'>{esc(_fmt_time(g.first_time, date=False))} &ndash; "
+            f"{esc(_fmt_time(g.last_time, date=False))}</td></tr>"
         )
     exceptions = (
         '<table class="exceptions"><thead><tr><th>Exception and top frames</th><th>Pattern</th>'
@@ -847,14 +886,13 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
             f'<li class="k-{css}"><time>{esc(_fmt_time(e.time))}</time><span class="kind">{esc(kind)}</span>'
             f'<p>{esc(e.description)}</p><div class="refs">{refs}{_line_chips(e.line_numbers)}</div></li>'
         )
-    timeline = (
-        f'<ol class="timeline">{"".join(tl_items)}</ol>' if tl_items else '<p class="empty">No incidents.</p>'
-    )
+    timeline = f'<ol class="timeline">{"".join(tl_items)}</ol>' if tl_items else '<p class="empty">No incidents.</p>'
     if report.anomalies:
         anomaly_rows = "".join(
             f"<tr><td>{esc(anomaly_name(a.kind))}</td><td class='muted'>{esc(_fmt_time(a.start_time))}</td>"
             f"<td class='num'>{a.count:,}</td><td class='num muted'>{a.baseline:.1f}</td>"
-            f"<td class='num'>{a.score:.1f}</td><td>{esc(a.description)}<div class='refs'>{_line_chips(a.line_numbers)}</div></td></tr>"
+            f"<td class='num'>{a.score:.1f}</td><td>{esc(a.description)}"
+            f"<div class='refs'>{_line_chips(a.line_numbers)}</div></td></tr>"
             for a in report.anomalies
         )
         timeline += (
@@ -875,7 +913,7 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
         f'<div class="quality"><table class="kv">{quality_rows}</table><div>'
         + (f"<h3>Assumptions</h3><ul>{assumptions}</ul>" if assumptions else "")
         + (f"<h3>Records no layout explained</h3>{samples}" if samples else "")
-        + f'<h3>Format</h3><p>{esc(report.format.name or "unknown")}: explains {report.format.explained_share:.1%} '
+        + f"<h3>Format</h3><p>{esc(report.format.name or 'unknown')}: explains {report.format.explained_share:.1%} "
         f"of records ({report.format.share:.1%} of the sample).</p></div></div>"
     )
 
@@ -908,7 +946,7 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         f"<title>{esc(page_title)} · LogLens</title><style>{_CSS}</style></head>"
-        f'<body><main>{body}</main></body></html>\n'
+        f"<body><main>{body}</main></body></html>\n"
     )
 
 
