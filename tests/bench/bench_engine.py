@@ -69,7 +69,8 @@ def peak_rss(size: int) -> float:
         dt = time.perf_counter() - t0
         rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(
-            f"engine on {size / (1 << 20):.0f} MiB: {dt:.1f}s ({n / dt:,.0f} lines/s), peak RSS {rss_kib / 1024:.0f} MiB"
+            f"engine on {size / (1 << 20):.0f} MiB: {dt:.1f}s ({n / dt:,.0f} lines/s), "
+            f"peak RSS {rss_kib / 1024:.0f} MiB"
         )
         return rss_kib / 1024
 

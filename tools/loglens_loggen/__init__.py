@@ -151,7 +151,7 @@ def _app(r: random.Random, clock: _Clock) -> Iterator[str]:
                 f"{uuid.UUID(int=r.getrandbits(128))} partition={r.randrange(12)} offset={r.randrange(10**9)}"
             )
         else:
-            yield f"{ts} INFO  [main] c.e.Application - Started Application in {r.randrange(3, 40)}.{r.randrange(10)} seconds"
+            yield f"{ts} INFO  [main] c.e.Application - Started Application in {r.randrange(3, 40)}.{r.randrange(10)} seconds"  # noqa: E501
 
 
 def _python(r: random.Random, clock: _Clock) -> Iterator[str]:
@@ -175,7 +175,7 @@ def _python(r: random.Random, clock: _Clock) -> Iterator[str]:
         elif x < 0.5:
             yield f"{ts} INFO {mod}: Processed batch {r.randrange(10**6)} with {r.randrange(1, 500)} items"
         else:
-            yield f"{ts} WARNING {mod}: Retrying connection to {_ip(r)}:{r.choice([5432, 6379])} (attempt {r.randrange(1, 6)})"
+            yield f"{ts} WARNING {mod}: Retrying connection to {_ip(r)}:{r.choice([5432, 6379])} (attempt {r.randrange(1, 6)})"  # noqa: E501
 
 
 def _json(r: random.Random, clock: _Clock) -> Iterator[str]:
@@ -229,13 +229,13 @@ def _syslog(r: random.Random, clock: _Clock) -> Iterator[str]:
         pid = r.randrange(1000, 40000)
         x = r.random()
         if x < 0.4 or (_in_burst(clock, 100_000) and x < 0.8):
-            yield f"{ts} web01 sshd[{pid}]: Failed password for invalid user {r.choice(_USERS)}{r.randrange(100)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2"
+            yield f"{ts} web01 sshd[{pid}]: Failed password for invalid user {r.choice(_USERS)}{r.randrange(100)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2"  # noqa: E501
         elif x < 0.6:
-            yield f"{ts} web01 sshd[{pid}]: Accepted publickey for {r.choice(_USERS)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2"
+            yield f"{ts} web01 sshd[{pid}]: Accepted publickey for {r.choice(_USERS)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2"  # noqa: E501
         elif x < 0.8:
             yield f"{ts} web01 CRON[{pid}]: (root) CMD (/usr/local/bin/backup.sh --id {r.randrange(10**5)})"
         else:
-            yield f"{ts} web01 kernel: [{r.randrange(10**6)}.{r.randrange(10**6):06d}] eth0: link up, {r.choice([100, 1000])} Mbps"
+            yield f"{ts} web01 kernel: [{r.randrange(10**6)}.{r.randrange(10**6):06d}] eth0: link up, {r.choice([100, 1000])} Mbps"  # noqa: E501
 
 
 def _logfmt(r: random.Random, clock: _Clock) -> Iterator[str]:
@@ -298,7 +298,11 @@ def records(seed: int, kind: str = "mixed") -> Iterator[str]:
 
 def write_log(path: str, size_bytes: int, seed: int, kind: str = "mixed", *, compress: bool = False) -> int:
     """Write about ``size_bytes`` of log (whole records) to ``path``, streaming; returns lines written."""
-    raw: IO[bytes] = gzip.open(path, "wb", compresslevel=1) if compress else open(path, "wb")  # noqa: SIM115
+    raw: IO[bytes] = (
+        gzip.open(path, "wb", compresslevel=1)  # type: ignore[assignment]  # noqa: SIM115
+        if compress
+        else open(path, "wb")  # noqa: SIM115
+    )
     lines = 0
     written = 0
     with raw as f:

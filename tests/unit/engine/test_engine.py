@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 
 import pytest
@@ -178,7 +179,7 @@ def test_progress_and_version() -> None:
     rep = _run(_lines("json", 60000), progress=seen.append)
     assert rep.engine_version == ENGINE_VERSION
     assert seen and seen[-1].lines == rep.line_count
-    assert all(a.bytes_read <= b.bytes_read for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a.bytes_read <= b.bytes_read for a, b in itertools.pairwise(seen))
 
 
 def _report_lines(rep: report_pb2.AnalysisReport) -> dict[str, set[int]]:

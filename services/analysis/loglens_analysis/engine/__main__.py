@@ -27,7 +27,8 @@ def render_text(rep: report_pb2.AnalysisReport) -> str:
         f"LogLens engine {rep.engine_version}: {rep.line_count} lines, {rep.record_count} records, "
         f"{rep.byte_count} bytes{' (gzip)' if rep.gzip else ''}",
         f"format: {rep.format.name} (confidence {rep.format.confidence:.2f}, explains "
-        f"{rep.format.explained_share:.1%}){' header: ' + rep.format.header_layout if rep.format.header_layout else ''}",
+        f"{rep.format.explained_share:.1%})"
+        + (f" header: {rep.format.header_layout}" if rep.format.header_layout else ""),
         "",
         "Summary:",
     ]

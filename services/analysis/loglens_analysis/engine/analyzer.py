@@ -16,7 +16,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .formats import FORMAT_PLAIN, FormatGuess, ParsedRecord, RecordParser, detect_format
+from .formats import (
+    FORMAT_PLAIN,
+    FormatGuess,
+    ParsedRecord,
+    RecordParser,
+    detect_format,
+)
 from .masking import VARIABLE_RE, WILDCARD, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, PARTIAL, Block
@@ -179,6 +185,7 @@ class Analyzer:
         self._last_time: float | None = None
         self._time_cache: dict[str, float | None] = {}
         self._time_rx: re.Pattern[str] | None = None
+        self._time_at_start = False
         self._progress = progress
 
     # ------------------------------------------------------------------ feeding
@@ -217,7 +224,9 @@ class Analyzer:
         rx = self._time_rx
         if rx is None:
             return None
-        m = rx.search(record, 0, 200)
+        m = rx.match(record) if self._time_at_start else rx.search(record, 0, 160)
+        if m is None and self._time_at_start:
+            m = rx.search(record, 0, 160)
         if m is None:
             return None
         key = m.group()
@@ -232,7 +241,7 @@ class Analyzer:
             self._time_cache[key] = t
         return t
 
-    def _learn_time_rx(self, text: str) -> None:
+    def _learn_time_rx(self, text: str, record: str) -> None:
         from .timestamps import _COMPILED
 
         for _name, rx, _has_year in _COMPILED:
@@ -241,6 +250,7 @@ class Analyzer:
                 # Second resolution: the fraction is left out of the cached key on purpose.
                 pattern = rx.pattern.replace(r"(?:[.,:](?P<frac>\d{1,9}))?", "")
                 self._time_rx = re.compile(pattern)
+                self._time_at_start = self._time_rx.match(record) is not None
                 return
 
     # ------------------------------------------------------------------ records
@@ -249,7 +259,7 @@ class Analyzer:
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         parsed: ParsedRecord = self.parser.parse(rec)
         if parsed.time_text and self._time_rx is None:
-            self._learn_time_rx(parsed.time_text)
+            self._learn_time_rx(parsed.time_text, rec)
         masked = mask_text(parsed.message)
         tokens = masked.split()
         cluster = self.miner.add_tokens(list(tokens))

@@ -15,7 +15,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .levels import level_from_http_status, level_from_number, level_from_syslog_pri, level_from_word
+from .levels import (
+    level_from_http_status,
+    level_from_number,
+    level_from_syslog_pri,
+    level_from_word,
+)
 from .timestamps import looks_like_time_token
 
 FORMAT_JSON = "json"
@@ -46,16 +51,16 @@ _MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "erro
 _LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "status", "@level")
 _TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "datetime", "date", "t", "eventTime", "asctime")
 _LOGFMT_PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
-_CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.S)
-_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.S)
+_CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DOTALL)
+_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.DOTALL)
 _RFC3164 = re.compile(
     r"(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}) "
     r"(\S+) ([^:\s][^:]{0,47}?): (.*)",
-    re.S,
+    re.DOTALL,
 )
 _ACCESS = re.compile(
     r'(\S+) (\S+) (\S+) \[([^\]]+)\] "([A-Z]+) ?(\S*) ?([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)")?(.*)',
-    re.S,
+    re.DOTALL,
 )
 
 
@@ -134,8 +139,7 @@ def _parse_5424(record: str) -> ParsedRecord | None:
     if m is None:
         return None
     msg = m.group(8).split("\x1e", 1)[0]
-    if msg.startswith("\ufeff"):
-        msg = msg[1:]
+    msg = msg.removeprefix("\ufeff")
     return ParsedRecord(FORMAT_SYSLOG_5424, m.group(2), level_from_syslog_pri(int(m.group(1))), msg, m.group(4))
 
 
@@ -162,7 +166,7 @@ def _parse_access(record: str) -> ParsedRecord | None:
 
 _LEVEL_IN_TEXT = re.compile(
     r"(?<![\w.-])\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|CRIT|ERR)\]?(?![\w.-])",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -261,10 +265,9 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8) -> HeaderLa
             break
         if prefix[-1] in STRUCTURAL and not (prefix[-1] == "N" and "T" not in prefix and "L" not in prefix):
             best = HeaderLayout(prefix, max(share, loose / n))
-    if best.classes and "T" not in best.classes and "L" not in best.classes and "C" not in best.classes:
-        # A header with neither time nor level nor a name is more likely the start of the messages.
-        if not any(c in best.classes for c in "NB"):
-            return HeaderLayout("", 1.0)
+    # A header with neither time, level, name, number nor bracket is more likely the start of the messages.
+    if best.classes and not any(c in best.classes for c in "TLCNB"):
+        return HeaderLayout("", 1.0)
     return best
 
 

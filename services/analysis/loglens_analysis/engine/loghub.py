@@ -22,18 +22,18 @@ def parse_lines(lines: Sequence[str]) -> list[tuple[str, str]]:
         msg = parser.parse(line).message
         hit = cache.get(msg)
         if hit is None:
-            toks = mask_text(msg).split()
-            hit = cache[msg] = (miner.add_tokens(list(toks)), tuple(toks))
+            words = mask_text(msg).split()
+            hit = cache[msg] = (miner.add_tokens(list(words)), tuple(words))
         assigned.append(hit)
     miner.finish()
     variants: dict[int, dict[tuple[str, ...], int]] = {}
-    for c, toks in assigned:
+    for c, vt in assigned:
         r = c.root()
         d = variants.setdefault(r.index, {})
-        d[toks] = d.get(toks, 0) + 1
+        d[vt] = d.get(vt, 0) + 1
     final = resolve_templates([c for c in miner.clusters if c.merged_into is None], variants)
     out: list[tuple[str, str]] = []
-    for c, toks in assigned:
-        t = final[(c.root().index, toks)]
+    for c, vt in assigned:
+        t = final[(c.root().index, vt)]
         out.append((template_id(t), t))
     return out

@@ -74,7 +74,7 @@ class RecordReader:
         self.max_record_chars = max_record_chars
         self.block_bytes = block_bytes
         self.counters = ReadCounters()
-        self._too_long = re.compile(r"[^\n]{%d,}" % (max_record_chars + 1))
+        self._too_long = re.compile(rf"[^\n]{{{max_record_chars + 1},}}")
         self._next_line = 1
 
     # ------------------------------------------------------------------ bytes
@@ -179,9 +179,9 @@ class RecordReader:
         tail = self._decode(bytes(buf)) if buf else None
         if tail is not None and tail.endswith("\n"):
             tail = tail[:-1]
-        text = (pending if tail is None else pending + "\n" + tail) if pending is not None else tail
-        if text is not None and text != "":
-            yield self._finish(text)
+        last: str | None = (pending if tail is None else pending + "\n" + tail) if pending is not None else tail
+        if last:
+            yield self._finish(last)
 
     def _hold_tail(self, text: str) -> tuple[str | None, Block | None]:
         """Keep the last line back: the next block may continue its record (a stack trace)."""

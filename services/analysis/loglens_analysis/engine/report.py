@@ -40,7 +40,7 @@ LEVEL_ENUM = {
 }
 SEVERITY_WEIGHT = {"WARN": 1.0, "ERROR": 3.0, "FATAL": 5.0}
 _RESTART = re.compile(
-    r"\b(?:starting|started|start-up|startup|booting|booted|initiali[sz](?:ing|ed)|listening on)\b", re.I
+    r"\b(?:starting|started|start-up|startup|booting|booted|initiali[sz](?:ing|ed)|listening on)\b", re.IGNORECASE
 )
 
 
@@ -179,7 +179,7 @@ def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
         total_err = sum(v[1] for v in an.total_bins.values())
         if total_err >= 10:
             mean_err = total_err / nbins
-            for b, (c, e, fl, _ll) in sorted(an.total_bins.items()):
+            for b, (_c, e, fl, _ll) in sorted(an.total_bins.items()):
                 if e >= 10 and e >= 5 * mean_err + 3 * math.sqrt(mean_err) + 5:
                     out.append(
                         Finding(
@@ -304,9 +304,10 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     for es in sorted(an.exceptions.values(), key=lambda e: e.first_line):
         if es.count == 0:
             continue
-        r = of_variant.get(id(es.variant))
-        if r is None or r.id not in listed_ids:
+        owner = of_variant.get(id(es.variant))
+        if owner is None or owner.id not in listed_ids:
             continue
+        r = owner
         fp = fingerprint(es.info.type, r.id, es.info.frames)
         eg = groups.get(fp)
         if eg is None:
