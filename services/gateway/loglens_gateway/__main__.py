@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -28,6 +29,8 @@ from loglens_gateway.rest import bridge_jobs
 LOG_FILES = log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"]
 ANALYSIS = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"]
 MIGRATIONS = Path(__file__).parent / "migrations"
+SWEEP_INTERVAL_S = 3600.0
+log = logging.getLogger("loglens.gateway")
 
 
 def build_accounts(settings: GatewaySettings, repository: AccountRepository) -> tuple[Accounts, TokenVerifier]:
@@ -68,7 +71,16 @@ async def main(settings: GatewaySettings) -> None:
             (ANALYSIS, Forwarder(analysis, settings.unary_deadline_s, settings.stream_deadline_s)),
         ]
     )
-    accounts, verifier = build_accounts(settings, AccountRepository(engine))
+    repository = AccountRepository(engine)
+    accounts, verifier = build_accounts(settings, repository)
+
+    async def sweeper() -> None:
+        while True:
+            try:
+                await repository.delete_expired_refresh_tokens()
+            except Exception as exc:  # the database may be briefly away; the next round catches up
+                log.warning("refresh-token sweep failed, will retry: %s", exc)
+            await asyncio.sleep(SWEEP_INTERVAL_S)
 
     def register(server: grpc.aio.Server) -> None:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthApi(accounts), server)
@@ -82,7 +94,7 @@ async def main(settings: GatewaySettings) -> None:
         authenticator=GatewayAuthenticator(verifier, accounts),
         public_methods=PUBLIC_METHODS,
         resources=resources,
-        background=bridge_jobs(settings, [SERVICE, LOG_FILES, ANALYSIS], PUBLIC_METHODS),
+        background=[sweeper, *bridge_jobs(settings, [SERVICE, LOG_FILES, ANALYSIS], PUBLIC_METHODS)],
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
     func,
     insert,
     or_,
@@ -207,6 +208,12 @@ class AccountRepository:
                 )
             )
             return RotationResult(Rotation.ROTATED, row["user_id"], row["family_id"])
+
+    async def delete_expired_refresh_tokens(self) -> int:
+        """Forget refresh tokens past their expiry: the JWT check refuses them before the table is read."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(delete(refresh_tokens).where(refresh_tokens.c.expire_time < func.now()))
+        return int(result.rowcount or 0)
 
     # API keys ----------------------------------------------------------------------------------------
     async def add_api_key(self, key: ApiKey, secret_hash: str) -> ApiKey:
