@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 from argon2 import extract_parameters
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
-from loglens_common.auth import ACCESS, REFRESH, TokenSigner, TokenVerifier
+from loglens_common.auth import ACCESS, REFRESH, TokenSigner, TokenVerifier, private_pem
 from loglens_common.errors import InvalidArgument, ResourceExhausted, Unauthenticated
-from loglens_gateway.config import OWASP_MIN_MEMORY_X_TIME
+from loglens_gateway.config import OWASP_MIN_MEMORY_X_TIME, GatewaySettings
 from loglens_gateway.domain import (
     hash_api_key,
     looks_like_api_key,
@@ -134,3 +136,16 @@ def test_verifier_accepts_both_keys_of_a_rotation_and_keeps_token_types_apart() 
     with pytest.raises(Unauthenticated) as caught:
         after_rotation.verify(TokenSigner("k1", old, "loglens", "loglens").sign("u1", ACCESS, 60))
     assert caught.value.reason == "TOKEN_UNKNOWN_KEY"
+
+
+def test_gateway_settings_refuse_argon2_below_owasp_without_echoing_the_key(tmp_path: Path) -> None:
+    pem = private_pem(Ed25519PrivateKey.generate())
+    (tmp_path / "key.pem").write_text(pem)
+    base = {"database_url": "postgresql://db/loglens", "jwt_kid": "k1"}
+    settings = GatewaySettings(**base, jwt_private_key=f"@{tmp_path / 'key.pem'}")  # type: ignore[arg-type]
+    assert settings.jwt_private_key == pem and settings.argon2_memory_kib >= 19 * 1024
+    with pytest.raises(ValidationError) as caught:
+        GatewaySettings(**base, jwt_private_key=pem, argon2_time_cost=1)  # type: ignore[arg-type]
+    [error] = caught.value.errors()
+    assert error["loc"] == ("argon2_time_cost",) and "OWASP" in error["msg"]
+    assert "PRIVATE KEY" not in str(error.get("input"))

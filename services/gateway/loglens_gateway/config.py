@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from loglens_common.auth import load_private_key
 from loglens_common.config import ServiceSettings
@@ -63,11 +63,14 @@ class GatewaySettings(ServiceSettings):
             raise ValueError(f"not an Ed25519 private key in PEM: {exc}") from None
         return pem
 
-    @model_validator(mode="after")
-    def _owasp_argon2(self) -> GatewaySettings:
-        if self.argon2_memory_kib * self.argon2_time_cost < OWASP_MIN_MEMORY_X_TIME:
+    # A field validator, not a model one: a model error would echo every setting, the private key included.
+    @field_validator("argon2_time_cost")
+    @classmethod
+    def _owasp_argon2(cls, time_cost: int, info: ValidationInfo) -> int:
+        memory_kib = info.data.get("argon2_memory_kib")
+        if memory_kib is not None and memory_kib * time_cost < OWASP_MIN_MEMORY_X_TIME:
             raise ValueError(
                 "Argon2id parameters are below OWASP's minimum: need argon2_memory_kib * argon2_time_cost "
                 f">= {OWASP_MIN_MEMORY_X_TIME} (e.g. 19456 KiB x 2)"
             )
-        return self
+        return time_cost
