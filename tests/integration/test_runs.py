@@ -24,7 +24,7 @@ from minio import Minio
 
 from loglens.v1 import analysis_pb2, log_file_pb2
 from loglens_common.errors import error_info
-from loglens_common.events import SUBJECT_RUN_QUEUED
+from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED
 from loglens_common.objectstore import ensure_bucket
 from loglens_devstack.client import TERMINAL, GatewayClient
 from loglens_devstack.servers import free_port
@@ -82,12 +82,12 @@ class Workers:
         self.stack = stack
         self.count = 0
 
-    def start(self) -> str:
+    def start(self, **env: str) -> str:
         self.count += 1
         name = f"worker-{self.count}"
         addr = f"127.0.0.1:{free_port()}"
         self.stack.start_service(
-            "analysis", name=name, LOGLENS_LISTEN_ADDR=addr, LOGLENS_WORKERS="1", LOGLENS_METRICS_PORT="0"
+            "analysis", name=name, LOGLENS_LISTEN_ADDR=addr, LOGLENS_WORKERS="1", LOGLENS_METRICS_PORT="0", **env
         )
         self.stack.wait_serving(name, addr=addr)
         return name
@@ -304,3 +304,48 @@ def test_deleting_a_log_file_removes_its_runs(client: GatewayClient, workers: Wo
             return exc.code() == grpc.StatusCode.NOT_FOUND
 
     wait_until(gone, 30, "the run to be removed")
+
+
+def test_a_queued_run_whose_message_is_lost_is_published_again(
+    stack: Stack, client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    log_file = client.upload(logs["small"], analyze=False)
+    run = create_run(client, log_file.name).analysis_run
+
+    async def purge_queued_messages() -> None:
+        nc = await nats.connect(stack.nats.url)
+        await nc.jetstream().purge_stream(STREAM, subject=SUBJECT_RUN_QUEUED)
+        await nc.close()
+
+    asyncio.run(purge_queued_messages())
+    workers.start()
+    done = wait_until(lambda: (r := get_run(client, run.name)).state in TERMINAL and r, 60, "the run to end")
+    assert done.state == State.STATE_SUCCEEDED
+
+
+def test_s3_outage_is_retried_and_redelivery_is_bounded(
+    stack: Stack, client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    """While S3 is down a run is retried with backoff; it finishes once S3 is back, or FAILS at the bound."""
+    recovering = create_run(client, client.upload(logs["small"], analyze=False).name).analysis_run
+    doomed_file = client.upload(logs["small"], analyze=False)
+    stack.s3.stop()
+    try:
+        workers.start(LOGLENS_MAX_DELIVERIES="30")
+        time.sleep(3)
+        assert get_run(client, recovering.name).state in (State.STATE_QUEUED, State.STATE_RUNNING)
+    finally:
+        stack.s3.start()
+    done = wait_until(lambda: (r := get_run(client, recovering.name)).state in TERMINAL and r, 120, "recovery")
+    assert done.state == State.STATE_SUCCEEDED, done.failure_reason
+
+    workers.stop_all()
+    stack.s3.stop()
+    try:
+        workers.start(LOGLENS_MAX_DELIVERIES="2")
+        doomed = create_run(client, doomed_file.name).analysis_run
+        done = wait_until(lambda: (r := get_run(client, doomed.name)).state in TERMINAL and r, 120, "the bound")
+    finally:
+        stack.s3.start()
+    assert done.state == State.STATE_FAILED
+    assert "gave up after 2 attempts" in done.failure_reason
