@@ -140,7 +140,7 @@ def test_markdown_tables_keep_their_columns() -> None:
     md = render(hostile_report(), "md")
     tables: list[list[str]] = []
     current: list[str] = []
-    for line in md.splitlines() + [""]:
+    for line in [*md.splitlines(), ""]:
         if line.startswith("|"):
             current.append(line)
         elif current:

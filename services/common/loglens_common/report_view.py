@@ -208,7 +208,11 @@ class TimeGrid:
         if start is None or end is None or end < start:
             return None
         span = (end - start).total_seconds() + 1  # the last second is a whole second of records
-        width = next((w for w in _NICE_BUCKET_SECONDS if span / w <= max_buckets), None)
+        # Never finer than the templates' own buckets: spreading one 60 s count over six 10 s bars would
+        # draw a staircase that is not in the data.
+        finest = max((t.histogram.bucket_seconds for t in report.templates if t.histogram.counts), default=1)
+        widths = sorted({w for w in _NICE_BUCKET_SECONDS if w % finest == 0} | {finest << k for k in range(24)})
+        width = next((w for w in widths if w >= finest and span / w <= max_buckets), None)
         if width is None:
             width = math.ceil(span / max_buckets)
         epoch = int(start.timestamp())
@@ -628,8 +632,8 @@ def _histogram_svg(report: report_pb2.AnalysisReport, grid: TimeGrid) -> str:
         x0 = left + min(1.0, max(0.0, (start.timestamp() - g0) / g_len)) * plot_w
         anomaly_tip = f"<title>{esc(anomaly_name(a.kind))}: {esc(a.description)}</title>"
         if a.kind in _INTERVAL_ANOMALIES:
-            end = end or start
-            x1 = left + min(1.0, (end.timestamp() + grid.bucket_seconds - g0) / g_len) * plot_w
+            stop = end.timestamp() if end is not None and end > start else start.timestamp() + grid.bucket_seconds
+            x1 = left + min(1.0, (stop - g0) / g_len) * plot_w
             if x1 > x0:
                 parts.append(
                     f'<rect class="anomaly" x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{plot_h}">'
@@ -1049,5 +1053,6 @@ background:#f1f5f9;border-radius:4px;padding:1px 6px}
 table.kv th{text-transform:none;letter-spacing:0;font-size:13px;color:var(--ink);font-weight:400}
 .quality ul{margin:0;padding-left:18px}
 .empty{color:var(--muted);font-style:italic;margin:0}
+table.anomalies td:nth-child(2),table.exceptions td:last-child{white-space:nowrap}
 footer{color:var(--muted);font-size:12px;margin-top:18px}
 """
