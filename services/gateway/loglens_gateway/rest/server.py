@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from google.rpc import status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from loglens_common.errors import InvalidArgument, LogLensError, NotFound
+from loglens_common.logs import log_fields, request_id_var
 from loglens_gateway.rest import status as rest_status
 from loglens_gateway.rest.binding import bind_query, bind_request, descriptor_of, resolve
 from loglens_gateway.rest.routes import Route, Shape
@@ -35,6 +37,7 @@ log = logging.getLogger("loglens.gateway.rest")
 
 CHUNK_BYTES = 1024 * 1024  # the upload RPC's largest chunk
 REQUEST_ID = "x-request-id"
+_RPC = "loglens.rpc"  # request key: the gRPC method an HTTP request was routed to
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 _TIMEOUT = re.compile(r"^([0-9]{1,8})([HMSmun])$")
@@ -133,14 +136,28 @@ class RestBridge:
         request_id = request.headers.get(REQUEST_ID, "")
         if not _REQUEST_ID_OK.match(request_id):
             request_id = uuid.uuid4().hex
+        request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 499  # stays so when the client goes away and the handler is cancelled
+        try:
+            response = await self._respond(request, request_id)
+            status = response.status
+            return response
+        finally:
+            fields = log_fields(
+                http_method=request.method,
+                path=request.path,
+                status=status,
+                rpc=request.get(_RPC, ""),
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            log.info("http" if status != 499 else "http client went away; its call was cancelled", extra=fields)
+
+    async def _respond(self, request: web.Request, request_id: str) -> web.StreamResponse:
         try:
             route, path_values = self._find(request)
-            metadata = self._metadata(request, request_id)
-            if route.shape is Shape.UPLOAD:
-                return await self._upload(route, request, metadata)
-            if route.shape is Shape.DOWNLOAD:
-                return await self._download(route, path_values, request, metadata)
-            return await self._unary(route, path_values, request, metadata)
+            request[_RPC] = route.grpc_path
+            return await self._serve(route, path_values, request, request_id)
         except LogLensError as error:
             return self._error(rest_status.from_error(error), request_id, error)
         except grpc.aio.AioRpcError as error:
@@ -150,6 +167,16 @@ class RestBridge:
                 f"the request body is larger than {self._max_body_bytes} bytes", reason="BODY_TOO_LARGE"
             )
             return self._error(rest_status.from_error(too_big), request_id, too_big, http_status=413)
+
+    async def _serve(
+        self, route: Route, path_values: dict[str, str], request: web.Request, request_id: str
+    ) -> web.StreamResponse:
+        metadata = self._metadata(request, request_id)
+        if route.shape is Shape.UPLOAD:
+            return await self._upload(route, request, metadata)
+        if route.shape is Shape.DOWNLOAD:
+            return await self._download(route, path_values, request, metadata)
+        return await self._unary(route, path_values, request, metadata)
 
     def _metadata(self, request: web.Request, request_id: str) -> list[tuple[str, str]]:
         metadata = [(REQUEST_ID, request_id)]
