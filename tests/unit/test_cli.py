@@ -156,6 +156,15 @@ class Auth(auth_pb2_grpc.AuthServiceServicer):
     def __init__(self, state: FakeGateway) -> None:
         self.state = state
 
+    def Register(self, request, context):  # type: ignore[no-untyped-def]
+        if len(request.password) < 12:
+            error = InvalidArgument(
+                "the password is too short", reason="WEAK_PASSWORD", violations=[FieldViolation("password", "12+")]
+            )
+            context.abort_with_status(to_grpc_status(error))
+        user = auth_pb2.User(name="users/u2", username=request.username, email=request.email)
+        return auth_pb2.RegisterResponse(user=user)
+
     def Login(self, request, context):  # type: ignore[no-untyped-def]
         if request.password != PASSWORD:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "wrong username or password")
@@ -489,6 +498,13 @@ def test_login_saves_a_session_and_refreshes_it(
 
     assert run_cli("logout", env=env).code == 0
     assert ConfigFile.load(config.path).credentials == Credentials()
+
+
+def test_register(env: dict[str, str]) -> None:
+    weak = run_cli("register", "-u", "bob", "-e", "b@example.com", "--password-stdin", env=env, stdin="short\n")
+    assert weak.code == ExitCode.REJECTED and "(password: 12+)" in weak.err
+    ok = run_cli("register", "-u", "bob", "-e", "b@example.com", "--password-stdin", env=env, stdin=PASSWORD)
+    assert ok.code == 0 and ok.out == "users/u2\n" and "loglens login" in ok.err
 
 
 def test_login_without_a_terminal_wants_password_stdin(env: dict[str, str]) -> None:
