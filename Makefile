@@ -62,5 +62,8 @@ OVERLAY ?= dev
 deploy-render:
 	kubectl kustomize deploy/k8s/overlays/$(OVERLAY)
 
+bench-ingest: setup
+	$(PY) tests/bench/bench_ingest.py $(ARGS)
+
 bench-e2e: setup
 	$(PY) tests/bench/bench_e2e.py $(ARGS)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import logging
 import sys
 from contextlib import AsyncExitStack
@@ -25,6 +27,22 @@ from loglens_ingest.service import LogFiles
 
 log = logging.getLogger("loglens.ingest")
 MIGRATIONS = Path(__file__).parent / "migrations"
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+def _return_freed_part_buffers() -> None:
+    """Make glibc give freed part buffers straight back to the kernel.
+
+    Upload parts are multi-MiB buffers. By default glibc raises its mmap threshold after the first such
+    buffer is freed, so later ones come from the heap and fragment it: the process's RSS then stays at its
+    high-water mark. A fixed threshold (setting it turns the dynamic adjustment off) keeps every part
+    buffer in its own mapping, returned on free. Not glibc (musl, macOS): nothing to do.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(M_MMAP_THRESHOLD, 4 * MIB)
+    except (OSError, AttributeError):
+        pass
 
 
 async def main(settings: IngestSettings) -> None:
@@ -68,6 +86,7 @@ def run() -> None:
     if command == "migrate":
         migrate(settings.database_url, MIGRATIONS, SCHEMA)
     elif command == "serve":
+        _return_freed_part_buffers()
         asyncio.run(main(settings))
     else:
         raise SystemExit(f"usage: python -m loglens_ingest [serve|migrate], not {command!r}")

@@ -1,7 +1,8 @@
 """Log-file bytes in S3: streamed multipart uploads, ranged reads, and the sweep of leftovers.
 
-An upload collects the gRPC chunks into parts on the event loop (one copy per part) and hands each full
-part to a small thread pool that uploads it while the next one fills. At most ``parallel`` parts are in
+An upload copies the gRPC chunks into a part-sized buffer on the event loop and hands each full buffer, as
+it is (minio and urllib3 send any bytes-like body), to a small thread pool that uploads it while the next one
+fills. At most ``parallel`` parts are in
 flight; beyond that ``send`` waits, which stops reading the gRPC stream and lets flow control push back on
 the client. Memory per upload is therefore bounded by about ``(parallel + 1) * part_size``, whatever the
 file size. A file smaller than one part is written with a single PUT (no multipart upload to leave open).
@@ -38,7 +39,8 @@ class StreamingUpload:
         self._store = store
         self.key = key
         self._part_size = store.part_size
-        self._buffer = bytearray()
+        self._buffer = bytearray(self._part_size)  # the part being filled, allocated once at full size
+        self._filled = 0
         self._upload_id: asyncio.Future[str] | None = None
         self._parts: list[asyncio.Future[Part]] = []
         self._slots = asyncio.Semaphore(store.parallel)
@@ -46,17 +48,25 @@ class StreamingUpload:
         self._completing: asyncio.Future[Any] | None = None
 
     async def send(self, chunk: bytes) -> None:
-        self._buffer += chunk
-        # Strictly more than a part: the bytes past it prove this is not the last part, so a file of
-        # exactly one part still goes up as a single PUT and the last part of a multipart upload is never
-        # empty.
-        while len(self._buffer) > self._part_size:
-            with memoryview(self._buffer) as view:
-                part = bytes(view[: self._part_size])
-            del self._buffer[: self._part_size]
-            await self._start_part(part)
+        view = memoryview(chunk)
+        while view:
+            if self._filled == self._part_size:
+                # Full, and more bytes follow: so it is not the last part. (A file of exactly one part thus
+                # goes up as a single PUT, and the last part of a multipart upload is never empty.)
+                full, self._buffer, self._filled = self._buffer, bytearray(), 0
+                await self._start_part(full)  # waits while `parallel` parts are in flight
+                self._buffer = bytearray(self._part_size)
+            take = min(len(view), self._part_size - self._filled)
+            self._buffer[self._filled : self._filled + take] = view[:take]
+            self._filled += take
+            view = view[take:]
 
-    async def _start_part(self, data: bytes) -> None:
+    def _rest(self) -> bytes:
+        rest = bytes(memoryview(self._buffer)[: self._filled])
+        self._buffer, self._filled = bytearray(), 0
+        return rest
+
+    async def _start_part(self, data: bytes | bytearray) -> None:
         self._raise_failed_part()
         await self._slots.acquire()
         if self._upload_id is None:
@@ -68,7 +78,7 @@ class StreamingUpload:
         part.add_done_callback(lambda _: self._slots.release())
         self._parts.append(part)
 
-    async def _upload_part(self, number: int, data: bytes) -> Part:
+    async def _upload_part(self, number: int, data: bytes | bytearray) -> Part:
         assert self._upload_id is not None
         upload_id = await asyncio.shield(self._upload_id)
         etag = await self._store.run(
@@ -85,16 +95,13 @@ class StreamingUpload:
     async def complete(self) -> None:
         """Write the object. Once this has started, ``abort`` waits for it and deletes what it wrote."""
         if self._upload_id is None:
-            data = bytes(self._buffer)
-            self._buffer = bytearray()
+            data = self._rest()
             self._completing = self._store.run(
                 self._store.client._put_object, self._store.bucket, self.key, data, dict(_CONTENT_TYPE)
             )
         else:
-            if self._buffer:
-                data = bytes(self._buffer)
-                self._buffer = bytearray()
-                await self._start_part(data)
+            if self._filled:
+                await self._start_part(self._rest())
             self._completing = asyncio.ensure_future(self._complete_multipart())
         await asyncio.shield(self._completing)
 
@@ -108,7 +115,7 @@ class StreamingUpload:
 
     async def abort(self) -> None:
         """Wait until the multipart upload is aborted; safe to call from a cancelled task, and twice."""
-        self._buffer = bytearray()
+        self._buffer, self._filled = bytearray(), 0
         if self._aborting is None:
             self._aborting = asyncio.create_task(self._abort())
             _BACKGROUND.add(self._aborting)
