@@ -240,13 +240,14 @@ def rotated_gateway(stack: Stack) -> Iterator[str]:
         name=name,
         LOGLENS_LISTEN_ADDR=f"127.0.0.1:{port}",
         LOGLENS_METRICS_PORT="0",
+        LOGLENS_HTTP_LISTEN_ADDR="",  # the main gateway holds the REST port
         LOGLENS_JWT_PRIVATE_KEY=f"@{stack.root / 'keys' / 'standby-signing-key.pem'}",
         LOGLENS_JWT_KID=STANDBY_KID,
         LOGLENS_AUTH_PEER_BURST="4",
         LOGLENS_AUTH_PEER_PER_MINUTE="1",
     )
     try:
-        stack.wait_serving("gateway", addr=f"127.0.0.1:{port}")
+        stack.wait_serving(name, addr=f"127.0.0.1:{port}")  # by name: fails fast with its log if it exits
         yield f"127.0.0.1:{port}"
     finally:
         stack.stop_service(name)
