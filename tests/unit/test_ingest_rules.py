@@ -14,8 +14,15 @@ from loglens_ingest.domain import MAX_CHUNK_BYTES, UploadTally, binary_reason, v
 
 def _meta(**overrides: object):  # type: ignore[no-untyped-def]
     values: dict[str, object] = dict(
-        filename="app.log", content_type="", labels={}, service="", request_id="",
-        declared_size=None, declared_sha256="", analyze=True, max_bytes=1000,
+        filename="app.log",
+        content_type="",
+        labels={},
+        service="",
+        request_id="",
+        declared_size=None,
+        declared_sha256="",
+        analyze=True,
+        max_bytes=1000,
     )
     values.update(overrides)
     return validate_metadata(**values)  # type: ignore[arg-type]
