@@ -17,6 +17,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 
 from loglens_common.interceptors import REQUEST_ID_KEY
 from loglens_common.logs import request_id_var
+from loglens_common.streams import raise_if_cancelled_at_end
 from loglens_gateway.credentials import forward_token_var
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
@@ -33,6 +34,14 @@ def backend_channel(target: str, max_message_bytes: int) -> grpc.aio.Channel:
             ("grpc.enable_retries", 1),
         ],
     )
+
+
+async def _relay(requests: AsyncIterator[bytes], context: Context) -> AsyncIterator[bytes]:
+    """The caller's stream, passed on; a cancel (which also reads as EOF) cancels the call to the back end
+    instead of half-closing it, so the back end never completes a truncated upload."""
+    async for request in requests:
+        yield request
+    await raise_if_cancelled_at_end(context)
 
 
 class Forwarder:
@@ -62,7 +71,7 @@ class Forwarder:
 
             async def stream_unary(requests: AsyncIterator[bytes], context: Context) -> bytes:
                 try:
-                    return await call(requests, **self._call_options(context, True))  # type: ignore[no-any-return]
+                    return await call(_relay(requests, context), **self._call_options(context, True))  # type: ignore[no-any-return]
                 except grpc.aio.AioRpcError as error:
                     await self._relay_error(context, error)
                     raise

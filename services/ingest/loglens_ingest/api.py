@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
@@ -13,6 +12,7 @@ from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 from loglens_common import names
 from loglens_common.auth import current_principal
 from loglens_common.errors import FieldViolation, InvalidArgument
+from loglens_common.streams import raise_if_cancelled_at_end
 from loglens_ingest.adapters.repository import LogFileRow
 from loglens_ingest.domain import MAX_CHUNK_BYTES, validate_metadata
 from loglens_ingest.service import LogFiles
@@ -50,12 +50,6 @@ def _parse_label_filters(filters: list[str]) -> dict[str, str]:
     return labels
 
 
-# grpc aio ends the request stream the same way for a client's last message and for its cancel (both read as
-# EOF); the cancellation itself reaches the handler a moment later. Waiting that moment before the upload is
-# completed keeps a cancelled (truncated) stream from being stored as if it were the whole file.
-CANCEL_SETTLE_S = 0.02
-
-
 async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest], context: Context) -> AsyncIterator[bytes]:
     async for request in requests:
         payload = request.WhichOneof("payload")
@@ -73,9 +67,7 @@ async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest], co
                 reason="EMPTY_MESSAGE",
                 violations=[FieldViolation("chunk", "required after the first message")],
             )
-    await asyncio.sleep(CANCEL_SETTLE_S)
-    if context.cancelled():
-        raise asyncio.CancelledError
+    await raise_if_cancelled_at_end(context)  # a cancel also reads as EOF: never store a truncated file
 
 
 class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
