@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -31,6 +29,9 @@ def async_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
 def migrate(url: str, migrations: Path, schema: str, revision: str = "head") -> None:
     """Bring the service's own schema to ``revision``. Each service keeps its own Alembic history."""
+    from alembic import command  # only the migrate command needs it: ~10 MiB a serving process saves
+    from alembic.config import Config
+
     engine = create_engine(sqlalchemy_url(url))
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))

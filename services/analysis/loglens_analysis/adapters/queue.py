@@ -25,7 +25,7 @@ def events_consumer_config() -> ConsumerConfig:
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=30,
         max_deliver=20,
-        backoff=[1, 2, 5, 10, 30] + [60] * 14,
+        backoff=[1.0, 2.0, 5.0, 10.0, 30.0] + [60.0] * 14,
     )
 
 
