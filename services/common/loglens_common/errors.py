@@ -83,6 +83,17 @@ def not_found(name: str) -> NotFound:
     return NotFound(f"{name} was not found", reason="RESOURCE_NOT_FOUND", metadata={"resource": name})
 
 
+# A status travels in gRPC trailers, and peers drop trailers over 8 KiB (RESOURCE_EXHAUSTED or INTERNAL instead
+# of the real error). Bad input must not be able to grow it: cap what echoes the input.
+MAX_STATUS_MESSAGE = 512
+MAX_VIOLATIONS = 10
+MAX_VIOLATION_TEXT = 160
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def to_status(error: LogLensError) -> status_pb2.Status:
     details: list[any_pb2.Any] = []
     info = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=dict(error.metadata))
@@ -92,8 +103,10 @@ def to_status(error: LogLensError) -> status_pb2.Status:
     if error.violations:
         bad = error_details_pb2.BadRequest(
             field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in error.violations
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=_clip(v.field, MAX_VIOLATION_TEXT), description=_clip(v.description, MAX_VIOLATION_TEXT)
+                )
+                for v in list(error.violations)[:MAX_VIOLATIONS]
             ]
         )
         packed = any_pb2.Any()
@@ -105,7 +118,8 @@ def to_status(error: LogLensError) -> status_pb2.Status:
         packed = any_pb2.Any()
         packed.Pack(error_details_pb2.RetryInfo(retry_delay=delay))
         details.append(packed)
-    return status_pb2.Status(code=error.code.value[0], message=error.message, details=details)
+    message = _clip(error.message, MAX_STATUS_MESSAGE)
+    return status_pb2.Status(code=error.code.value[0], message=message, details=details)
 
 
 def to_grpc_status(error: LogLensError) -> grpc.Status:
