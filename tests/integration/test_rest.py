@@ -71,14 +71,23 @@ async def upload(
             return payload["logFile"]  # type: ignore[no-any-return]
 
 
-async def call(
-    http: aiohttp.ClientSession, method: str, url: str, expect: int = 200, **kwargs: Any
-) -> dict[str, Any]:
+async def call(http: aiohttp.ClientSession, method: str, url: str, expect: int = 200, **kwargs: Any) -> dict[str, Any]:
     async with http.request(method, url, **kwargs) as reply:
         assert reply.headers["Content-Type"].startswith("application/json")
         payload = await reply.json()
         assert reply.status == expect, payload
         return payload  # type: ignore[no-any-return]
+
+
+async def gateway_log_line(stack: Stack, *needles: str, timeout_s: float = 10) -> dict[str, Any]:
+    """The first JSON line of the gateway's log holding every needle, waiting for it up to ``timeout_s``."""
+    log = stack.root / "logs" / "gateway.log"
+    for _ in range(int(timeout_s / 0.1)):
+        for line in log.read_text(errors="replace").splitlines():
+            if all(needle in line for needle in needles):
+                return json.loads(line)  # type: ignore[no-any-return]
+        await asyncio.sleep(0.1)
+    return {}
 
 
 def reason(status: dict[str, Any]) -> str:
@@ -310,11 +319,7 @@ async def test_request_id_is_passed_through_and_echoed(
     async with http.get(f"{rest_url}/v1/logFiles", headers=headers) as reply:
         assert len(reply.headers["X-Request-Id"]) == 32  # one is made when none is sent
     # The gateway (and so the back end) saw the same id.
-    log = stack.root / "logs" / "gateway.log"
-    deadline = time.monotonic() + 5
-    while request_id not in log.read_text(errors="replace") and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert request_id in log.read_text(errors="replace")
+    assert await gateway_log_line(stack, request_id)
 
 
 async def test_client_disconnect_cancels_the_upload(
@@ -322,7 +327,7 @@ async def test_client_disconnect_cancels_the_upload(
 ) -> None:
     """A client that goes away mid-body leaves no log file behind: the bridge cancels the gRPC call."""
     port = int(rest_url.rsplit(":", 1)[1])
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
     request_id = f"gone-{uuid.uuid4().hex}"
     head = (
         "PUT /v1/logFiles:upload?filename=gone.log HTTP/1.1\r\n"
@@ -337,14 +342,7 @@ async def test_client_disconnect_cancels_the_upload(
     writer.close()
     await writer.wait_closed()
 
-    log = stack.root / "logs" / "gateway.log"
-    deadline = time.monotonic() + 10
-    ended: dict[str, Any] = {}
-    while not ended and time.monotonic() < deadline:
-        for line in log.read_text(errors="replace").splitlines():
-            if request_id in line and '"status"' in line:
-                ended = json.loads(line)
-        await asyncio.sleep(0.2)
+    ended = await gateway_log_line(stack, request_id, '"status"')
     assert ended.get("status") == 499 and ended["rpc"].endswith("/UploadLogFile"), ended
     assert await call(http, "GET", f"{rest_url}/v1/logFiles", headers=headers) == {}
 

@@ -97,7 +97,10 @@ async def serve_http(
     await runner.setup()
     try:
         host, port = split_host_port(listen_addr)
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise RuntimeError(f"cannot listen on {listen_addr} (LOGLENS_HTTP_LISTEN_ADDR): {exc.strerror}") from None
         log.info("serving http", extra={"fields": {"addr": listen_addr}})
         await asyncio.Event().wait()
     finally:

@@ -23,7 +23,7 @@ import grpc
 from aiohttp import web
 from google.protobuf import json_format
 from google.protobuf.message import Message
-from google.rpc import status_pb2
+from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from loglens_common.errors import InvalidArgument, LogLensError, NotFound
@@ -36,11 +36,18 @@ from loglens_gateway.rest.templates import PathTemplate
 log = logging.getLogger("loglens.gateway.rest")
 
 CHUNK_BYTES = 1024 * 1024  # the upload RPC's largest chunk
+STATUS_GRACE_S = 5.0  # how long a failed upload write waits for the server's status
 REQUEST_ID = "x-request-id"
 _RPC = "loglens.rpc"  # request key: the gRPC method an HTTP request was routed to
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 _TIMEOUT = re.compile(r"^([0-9]{1,8})([HMSmun])$")
+_HTTP_TO_CODE = {
+    400: code_pb2.INVALID_ARGUMENT,
+    404: code_pb2.NOT_FOUND,
+    405: code_pb2.UNIMPLEMENTED,
+    413: code_pb2.RESOURCE_EXHAUSTED,
+}
 # What curl --data-binary sends by default: says nothing about the file.
 _MEANINGLESS_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
@@ -95,11 +102,24 @@ class RestBridge:
 
     # Application ------------------------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self._max_body_bytes)
+        app = web.Application(client_max_size=self._max_body_bytes, middlewares=[self._http_errors])
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/openapi.json", self.openapi)
-        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        # Every other path, newlines included (a decoded %0A), goes to the routes read from the descriptors.
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self.dispatch)
         return app
+
+    @web.middleware
+    async def _http_errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """aiohttp's own refusals (no route, wrong method on /healthz) as Status JSON like the rest."""
+        try:
+            return await handler(request)  # type: ignore[no-any-return]
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            code = _HTTP_TO_CODE.get(exc.status, code_pb2.UNKNOWN)
+            status = status_pb2.Status(code=code, message=exc.reason)
+            return web.Response(body=rest_status.encode(status), status=exc.status, content_type="application/json")
 
     async def healthz(self, request: web.Request) -> web.Response:
         try:
@@ -277,14 +297,28 @@ class RestBridge:
             if buffer:
                 await call.write(request_class(**{chunk_field.name: bytes(buffer)}))
             await call.done_writing()
-        except asyncio.InvalidStateError:
-            pass  # the call ended while we were writing (e.g. refused before the body was read): await says why
+        except (asyncio.InvalidStateError, grpc.aio.AioRpcError) as error:
+            # The server ended the call while we were still writing (a refused token or bad metadata is answered
+            # before the body is read). A write that loses that race fails with a local INTERNAL; the server's
+            # own status arrives a moment later, and awaiting the call returns it.
+            response = await self._upload_outcome(call, error)
         except BaseException:
             # The client went away or sent a broken body: the upload must not complete.
             call.cancel()
             raise
-        response: Message = await call
+        else:
+            response = await call
         return self._json(response, metadata[0][1])
+
+    @staticmethod
+    async def _upload_outcome(call: Any, error: BaseException) -> Message:
+        async def outcome() -> Message:
+            return await call  # type: ignore[no-any-return]
+
+        try:
+            return await asyncio.wait_for(outcome(), STATUS_GRACE_S)
+        except TimeoutError:
+            raise error from None
 
     # Download: chunks streamed back -----------------------------------------------------------------------
     async def _download(
