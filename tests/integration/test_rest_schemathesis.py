@@ -69,9 +69,7 @@ def bearer(stack: Stack) -> dict[str, str]:
 @pytest.mark.parametrize(("path", "verb"), OPERATIONS, ids=[f"{verb.upper()} {path}" for path, verb in OPERATIONS])
 def test_no_server_errors(rest_schema: Any, bearer: dict[str, str], path: str, verb: str) -> None:
     operation = rest_schema[path][verb]
-    cases = st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
-    )
+    cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
     @settings(
         max_examples=MAX_EXAMPLES,
