@@ -23,7 +23,7 @@ from .formats import (
     RecordParser,
     detect_format,
 )
-from .masking import VARIABLE_RE, WILDCARD, mask_text
+from .masking import VARIABLE_RE, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, PARTIAL, Block
 from .timestamps import TimestampParser
@@ -285,7 +285,7 @@ class Analyzer:
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
         has_time = parsed.time_text is not None
-        n_vars = masked.count(WILDCARD)
+        n_vars = sum(1 for _ in VARIABLE_RE.finditer(parsed.message))
         skip = len(VARIABLE_RE.findall(rec.split(JOIN, 1)[0])) - n_vars
         if skip < 0 or not rec.split(JOIN, 1)[0].endswith(parsed.message[-20:]):
             n_vars = 0  # the message is not the end of the record (JSON): no placeholder statistics

@@ -1,5 +1,9 @@
 """Typed masks: the variable parts of a message (numbers, hex, IPs, UUIDs, paths, URLs, ...).
 
+Besides the usual types: host names (before a port or "/ip", or under a common TLD), values of
+identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions (``v1.17``) and numbers
+with a unit glued on (``640MB``). A date-time with seconds is written ``<*>:<*>:<*>``.
+
 One compiled alternation does the work in C. The same regex serves two purposes:
 - ``mask_message`` turns a message into its masked token list for the template miner;
 - ``shape_of`` turns a whole record into its *shape*, the cache key of the fast path: two records with
@@ -14,7 +18,11 @@ import re
 WILDCARD = "<*>"
 
 # Order matters: the first alternative that matches at a position wins.
+_TLDS = "com|net|org|edu|gov|mil|io|info|biz|local|localdomain|internal|lan|arpa|corp"
+# Keys whose value is always data (an identity, an address), even when it is the same all file long.
+_VALUE_KEYS = ("uid", "gid", "euid", "pid", "host", "hostname", "rhost", "ip", "addr", "port")
 _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("value", "(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&)\]]+"),
     (
         "datetime",
         r"\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +"
@@ -24,17 +32,25 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("uuid", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s\"'<>]+"),
     ("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
-    ("ip", r"/?(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)"),
+    ("ip", r"(?:(?<![\w.-])/)?(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)"),
     ("mac", r"\b[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}\b"),
+    # A host name: one that holds a digit before a port or "/ip", or a dotted name under a common TLD.
+    (
+        "host",
+        r"(?<![\w.@/-])(?=[\w.-]*\d)[A-Za-z0-9][\w-]*(?:\.[\w-]+)*(?=:\d+(?![\w.])|/\d{1,3}\.\d)"
+        rf"|(?<![\w.@/-])(?:[A-Za-z0-9][\w-]*\.)+(?i:{_TLDS})(?![\w-]|\.\w)",
+    ),
     (
         "hex",
-        r"\b0[xX][0-9a-fA-F]+\b|(?<![\w-])[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*(?![\w-])"
-        r"|(?<![\w-])[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d[0-9a-fA-F]*(?![\w-])",
+        r"\b0[xX][0-9a-fA-F]+\b|(?<![\w-])(?=[0-9a-fA-F]{4})[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*(?![\w-])"
+        r"|(?<![\w-])(?=[0-9a-fA-F]{4})[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d[0-9a-fA-F]*(?![\w-])",
     ),
-    ("path", r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][\w.$@+~%=-]+){2,}[/\\]?"),
+    ("path", r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][\w.$@+~%=-]+)+[/\\]?"),
     ("duration", r"(?<![\w.])\d+(?:\.\d+)?(?:ms|us|µs|ns|s|m|h)\b"),
     ("id", r"(?<![\w.-])[A-Za-z]+(?:_[A-Za-z]+)*_-?\d[\w-]*"),
-    ("number", r"(?<![A-Za-z0-9])[-+]?\d+(?:[.,]\d+)*"),
+    # Literal values: booleans and nulls are data wherever they stand.
+    ("literal", r"(?<![\w.-])(?:(?i:true|false|null)|None|nil)(?![\w-])"),
+    ("number", r"(?<![A-Za-z0-9])(?:[vV](?=\d))?[-+]?\d+(?:[.,]\d+)*[A-Za-z]*"),
 )
 
 VARIABLE_RE = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _VARIABLE_PATTERNS))
@@ -43,9 +59,16 @@ _RUN_RE = re.compile(r"(?:<\*>)(?:[^\s\w]?<\*>)*")
 _TOKEN_RE = re.compile(r"\S+")
 
 
+TIME_WILDCARD = "<*>:<*>:<*>"
+
+
+def _mask_one(m: re.Match[str]) -> str:
+    return TIME_WILDCARD if m.lastgroup == "datetime" and m.group().count(":") >= 2 else WILDCARD
+
+
 def mask_text(text: str) -> str:
-    """The text with every variable replaced by ``<*>``."""
-    return VARIABLE_RE.sub(WILDCARD, text)
+    """The text with every variable replaced by ``<*>`` (a date-time with seconds by ``<*>:<*>:<*>``)."""
+    return VARIABLE_RE.sub(_mask_one, text)
 
 
 def shape_of(record: str) -> str:

@@ -53,13 +53,25 @@ class Cluster:
         return c
 
 
+_PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
+
+
 def _generalize(a: str, b: str) -> str:
-    """The placeholder for two differing tokens; ``key=`` prefixes they share stay constant."""
+    """The placeholder for two differing tokens; ``key=`` prefixes and enclosing brackets they share stay."""
     if a == WILDCARD or b == WILDCARD:
         return WILDCARD
     ia = a.find("=")
     if 0 < ia == b.find("=") and a[:ia] == b[:ia]:
         return a[: ia + 1] + WILDCARD
+    # A shared "name(" or "(" opening and its closing bracket: "chdir(<*>)", "[<*>]".
+    k = min((i for i in (a.find("("), a.find("["), a.find("{")) if i >= 0), default=-1)
+    if k >= 0 and a[-1] == _PAIRS[a[k]] and b[: k + 1] == a[: k + 1] and b[-1] == a[-1] and len(b) > k + 1:
+        inner_a, inner_b = a[k + 1 : -1], b[k + 1 : -1]
+        differ = inner_a and inner_b and inner_a != inner_b
+        return a[: k + 1] + (_generalize(inner_a, inner_b) if differ else WILDCARD) + a[-1]
+    if len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and a[-1] == b[-1] and _PAIRS.get(a[0]) == a[-1]:
+        inner = _generalize(a[1:-1], b[1:-1]) if a[1:-1] and b[1:-1] else WILDCARD
+        return a[0] + inner + a[-1]
     return WILDCARD
 
 
@@ -143,9 +155,65 @@ class TemplateMiner:
 
 SPLIT_MAX_VALUES = 3
 
+# Canonical rendering of a template (the conventions of Khan et al., ICSE 2022, used by Loghub-2.0):
+# a placeholder glued to other characters of the same piece is one variable ("<*>MB", "<*>>"), and
+# placeholders joined by nothing, "." or "-" are one variable. Pieces are cut at these delimiters:
+_DELIMS = r"\s,!;:=|\"'\[\](){}.\-+@#$%&/"
+_GLUED = re.compile(rf"[^{_DELIMS}]*<\*>[^{_DELIMS}]*")
+_JOINED = re.compile(r"<\*>(?:[.-]?<\*>)+")
+
+
+# The superuser's name is an account (data), but it is kept through mining so that it can still tell
+# events apart from other account names; it becomes a placeholder when the template is written.
+_ACCOUNT = re.compile(rf"(?<![^{_DELIMS}])(?i:root)(?![^{_DELIMS}])")
+
+
+def _glued(m: re.Match[str]) -> str:
+    return WILDCARD if "*" not in m.group().replace(WILDCARD, "") else m.group()
+
+
+def render(template: str) -> str:
+    """The canonical text of a template: glued and joined placeholders become one ``<*>``."""
+    if "oot" in template or "OOT" in template:
+        template = _ACCOUNT.sub(WILDCARD, template)
+    if WILDCARD not in template:
+        return template
+    t = _GLUED.sub(_glued, template)
+    return _JOINED.sub(WILDCARD, t)
+
 
 def _is_word(token: str) -> bool:
     return WILDCARD not in token
+
+
+_PART_OF_VARIABLE = re.compile(r"[\w.-]*<\*>[\w.-]*")
+
+
+def _skeleton(token: str) -> str:
+    """A token with its placeholders widened over the characters glued to them (``<*>.example.net``)."""
+    return _PART_OF_VARIABLE.sub(WILDCARD, token) if WILDCARD in token else token
+
+
+def _has_text(token: str) -> bool:
+    """True when a token holds letters besides its placeholders (``user=guest``, ``LOGIN(uid=<*>)``)."""
+    return any(ch.isalpha() for ch in token.replace(WILDCARD, ""))
+
+
+def _distinct_events(values: list[str]) -> bool:
+    """True when at least two values differ in constant text, not merely by filling a placeholder.
+
+    ``chdir(pwd)`` is an instance of ``chdir(<*>)`` (same event); ``LOGIN(uid=<*>)`` and ``(uid=<*>)``
+    or ``up`` and ``down`` are different events.
+    """
+    if not any(_has_text(v) for v in values):
+        return False
+    patterns = [re.compile(".*?".join(re.escape(p) for p in v.split(WILDCARD)), re.DOTALL) for v in values]
+    kept = [
+        v
+        for i, v in enumerate(values)
+        if not any(j != i and WILDCARD in values[j] and patterns[j].fullmatch(v) for j in range(len(values)))
+    ]
+    return len(kept) > 1
 
 
 def resolve_templates(
@@ -153,9 +221,10 @@ def resolve_templates(
 ) -> dict[tuple[int, tuple[str, ...]], str]:
     """Final template text for each (cluster index, variant tokens).
 
-    A position that became ``<*>`` because plain words differed, but took at most ``SPLIT_MAX_VALUES``
-    distinct words over the whole file, is a constant that tells events apart ("Link up" / "Link
-    error"), not a variable: the cluster is split on it.
+    A position that became ``<*>`` because its tokens differed, but took at most ``SPLIT_MAX_VALUES``
+    distinct values over the whole file, one of them holding text besides placeholders, is a constant
+    that tells events apart ("Link up" / "Link error", "by (uid=<*>)" / "by LOGIN(uid=<*>)"), not a
+    variable: the cluster is split on it.
     """
     out: dict[tuple[int, tuple[str, ...]], str] = {}
     for c in clusters:
@@ -166,18 +235,36 @@ def resolve_templates(
             values: dict[str, int] = {}
             ok = True
             for toks, _n in vs.items():
-                if i >= len(toks) or not _is_word(toks[i]):
+                if i >= len(toks):
                     ok = False
                     break
-                values[toks[i]] = values.get(toks[i], 0) + 1
+                v = _skeleton(toks[i])
+                values[v] = values.get(v, 0) + 1
                 if len(values) > SPLIT_MAX_VALUES:
                     ok = False
                     break
-            if ok and len(values) > 1:
+            if ok and len(values) > 1 and _distinct_events(list(values)):
                 split_at.append(i)
+        # Within one split-off event, a position that holds the same plain word in all its variants
+        # is a constant of that event ("establish new session" beside "renew session <*>").
+        constant: dict[tuple[str, ...], dict[int, str]] = {}
+        if split_at:
+            rest = [i for i in wild if i not in split_at]
+            groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+            for toks in vs:
+                groups.setdefault(tuple(toks[i] for i in split_at), []).append(toks)
+            for key, members in groups.items():
+                constant[key] = {
+                    j: members[0][j]
+                    for j in rest
+                    if j < len(members[0]) and _is_word(members[0][j]) and all(m[j] == members[0][j] for m in members)
+                }
         for toks in vs:
             t = list(c.tokens)
             for i in split_at:
                 t[i] = toks[i]
-            out[(c.index, toks)] = " ".join(t)
+            if split_at:
+                for j, word in constant[tuple(toks[i] for i in split_at)].items():
+                    t[j] = word
+            out[(c.index, toks)] = render(" ".join(t))
     return out

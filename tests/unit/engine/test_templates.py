@@ -1,0 +1,60 @@
+"""Template text: typed masks, canonical rendering and how clusters split (generic rules, no system names)."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens_analysis.engine.loghub import parse_lines
+from loglens_analysis.engine.masking import mask_text
+from loglens_analysis.engine.miner import render
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Old: node-7/10.1.2.3:9000 New: node-7:9000", "Old: <*>/<*>:<*> New: <*>:<*>"),
+        ("Opening proxy : 04AB.example.com:5488", "Opening proxy : <*>:<*>"),
+        ("Resolved web1.corp.example.com to /default-rack", "Resolved <*> to <*>"),
+        ("src: /10.0.0.1:5010 ok", "src: <*>:<*> ok"),
+        ("enabled:true cache=null", "enabled:<*> cache=<*>"),
+        ("logname= uid=0 rhost=10.1.2.3.dyn.example.nl", "logname= uid=<*> rhost=<*>"),
+        ("sdpd v1.17 started with 640MB", "sdpd <*> started with <*>"),
+        ("at Fri Jun 17 07:07:00 2005", "at <*>:<*>:<*>"),
+        ("via interface ee0", "via interface ee0"),
+        ("Foo.java:123", "Foo.java:<*>"),
+    ],
+)
+def test_masks(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("template", "text"),
+    [
+        ("headroom=<memory:<*>, vCores:<*>>", "headroom=<memory:<*>, vCores:<*>"),
+        ("Linux version <*>-<*> built", "Linux version <*> built"),
+        ("session for user root", "session for user <*>"),
+        ("ro root=LABEL=/ quiet", "ro <*>=LABEL=/ quiet"),
+        ("uprooted tree", "uprooted tree"),
+        ("no placeholders", "no placeholders"),
+    ],
+)
+def test_render(template: str, text: str) -> None:
+    assert render(template) == text
+
+
+def test_split_on_constant_text_not_on_instances() -> None:
+    lines = []
+    for i in range(30):
+        lines.append(f"session opened for user u{i % 7} by (uid={i})")
+        lines.append(f"session opened for user u{i % 5} by LOGIN(uid={i})")
+        lines.append(f"LOGIN chdir(/home/u{i}/x) failed" if i % 4 else "LOGIN chdir(pwd) failed")
+        lines.append(f"job {i} moved from {'NEW' if i % 2 else 'RUNNING'} to DONE")
+    templates = {t for _, t in parse_lines(lines)}
+    assert "session opened for user <*> by (uid=<*>)" in templates
+    assert "session opened for user <*> by LOGIN(uid=<*>)" in templates
+    assert "LOGIN chdir(<*>) failed" in templates
+    assert not any("pwd" in t for t in templates)
+    assert {"job <*> moved from NEW to DONE", "job <*> moved from RUNNING to DONE"} <= templates
