@@ -23,7 +23,7 @@ from loglens_analysis.service import AnalysisRuns
 from loglens_analysis.worker import Worker
 from loglens_common.auth import TokenVerifier, load_public_keys
 from loglens_common.config import load_settings
-from loglens_common.db import async_engine, migrate
+from loglens_common.db import async_engine, migrate, ping
 from loglens_common.events import ensure_stream
 from loglens_common.interceptors import JwtAuthenticator
 from loglens_common.logs import configure_logging
@@ -63,6 +63,7 @@ async def main(settings: AnalysisSettings) -> None:
         authenticator=JwtAuthenticator(verifier),
         resources=resources,
         background=background,
+        readiness=lambda: ping(engine),
     )
 
 

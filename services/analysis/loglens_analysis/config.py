@@ -18,4 +18,11 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
     retry_backoff_s: float = Field(2.0, gt=0, description="first retry delay after a transient failure")
     reconcile_interval_s: float = Field(10.0, gt=0, description="how often stuck runs are re-driven")
     requeue_after_s: float = Field(60.0, gt=0, description="a QUEUED run this old gets its message again")
+    max_decompressed_bytes: int = Field(64 << 30, ge=1 << 20, description="largest inflated size of a gzip file")
+    max_gzip_ratio: float = Field(
+        100.0, ge=10, description="a gzip file inflating past this many times its size is refused as a bomb"
+    )
+    gzip_ratio_grace_bytes: int = Field(
+        64 << 20, ge=0, description="inflated size below which the gzip ratio is not checked"
+    )
     watch_poll_s: float = Field(0.5, gt=0, description="how often WatchAnalysisRun looks for changes")

@@ -195,7 +195,11 @@ class Worker:
             tracker.lines = progress.lines
 
         def work() -> bytes:
-            report = analyze(_object_chunks(self.s3, log_file, stop), progress=on_progress)
+            report = analyze(
+                _object_chunks(self.s3, log_file, stop),
+                progress=on_progress,
+                max_decompressed_bytes=self.inflate_limit(log_file),
+            )
             tracker.bytes_read = log_file.size_bytes
             tracker.lines = report.line_count
             return report.SerializeToString()
@@ -227,6 +231,17 @@ class Worker:
         finally:
             stop.set()
             heartbeat.cancel()
+
+    def inflate_limit(self, log_file: StoredLogFile) -> int:
+        """How far a file may inflate: a gzip bomb is refused once it passes its ratio, not after 64 GiB.
+
+        Typical logs compress 5-20x; a ratio in the thousands is a bomb (or nothing worth analysing).
+        """
+        s = self.settings
+        if not log_file.gzip:
+            return s.max_decompressed_bytes
+        by_ratio = max(s.gzip_ratio_grace_bytes, int(log_file.size_bytes * s.max_gzip_ratio))
+        return min(s.max_decompressed_bytes, by_ratio)
 
     async def _give_back(self, run: AnalysisRun, msg: Msg, delay: float) -> None:
         try:

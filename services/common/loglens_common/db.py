@@ -27,6 +27,12 @@ def async_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     )
 
 
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database (a readiness check); raises when it cannot be reached."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
 def migrate(url: str, migrations: Path, schema: str, revision: str = "head") -> None:
     """Bring the service's own schema to ``revision``. Each service keeps its own Alembic history."""
     from alembic import command  # only the migrate command needs it: ~10 MiB a serving process saves

