@@ -18,6 +18,7 @@ from pathlib import Path
 import grpc
 
 from loglens.v1 import analysis_pb2, auth_pb2, auth_pb2_grpc
+from loglens_common.report_view import render
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.servers import PortTaken
 from loglens_devstack.stack import Ports, Stack
@@ -84,7 +85,7 @@ def run() -> int:
             say(f"{run.name}: {analysis_pb2.AnalysisRun.State.Name(run.state)}, {run.lines_done} lines")
             if run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED:
                 report = client.report(run.name).report
-                print("\n" + report.summary.text.strip() + "\n", flush=True)
+                print("\n" + render(report, "text", title=f"{SAMPLE.name} ({run.name})") + "\n", flush=True)
             else:
                 say(f"the run did not succeed: {run.failure_reason}")
         request = json.dumps({"username": account["username"], "password": account["password"]})
@@ -107,6 +108,9 @@ def run() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        # A second Ctrl-C (or the terminal's SIGINT to the whole group) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         say("stopping ...")
         stack.stop()
         say("stopped; no process left running.")

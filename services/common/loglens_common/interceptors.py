@@ -6,6 +6,7 @@ into a rich status, and anything unexpected into INTERNAL with the request id an
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import time
@@ -18,7 +19,15 @@ from grpc_status import rpc_status
 
 from loglens_common import metrics
 from loglens_common.auth import Principal, TokenVerifier, principal_var
-from loglens_common.errors import FieldViolation, InvalidArgument, LogLensError, Unauthenticated, Unavailable, to_status
+from loglens_common.errors import (
+    FieldViolation,
+    InvalidArgument,
+    LogLensError,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+    to_status,
+)
 from loglens_common.logs import log_fields, request_id_var
 from loglens_common.outages import dependency_down
 
@@ -99,7 +108,9 @@ class _CallScope:
         self.auth = auth
         self.started = 0.0
 
-    async def enter(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    async def enter(
+        self, context: grpc.aio.ServicerContext[Any, Any], drain: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         self.started = time.perf_counter()
         request_id = self.metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex
         request_id_var.set(request_id)
@@ -110,6 +121,8 @@ class _CallScope:
                 principal_var.set(await self.auth.authenticate(self.metadata))
             except LogLensError as error:
                 self.finish(error.code)
+                if drain is not None:
+                    await drain()
                 await abort_with(context, error)
 
     async def fail(self, context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> None:
@@ -175,13 +188,38 @@ def _decoder(deserialize: Callable[[bytes], Any] | None, streaming: bool) -> Cal
     return decode_stream
 
 
+# Before refusing a client stream, read (and drop) what the client still sends, within these bounds. Ending
+# the call while the client writes makes grpc report a local INTERNAL to it instead of our status
+# (grpc/grpc issue 36066), which the gateway, a client of ingest, would then pass on.
+DRAIN_MAX_MESSAGES = 32
+DRAIN_MAX_S = 2.0
+
+
+def _drainer(requests: AsyncIterator[Any]) -> Callable[[], Awaitable[None]]:
+    async def drain() -> None:
+        async def read() -> None:
+            seen = 0
+            async for _ in requests:
+                seen += 1
+                if seen >= DRAIN_MAX_MESSAGES:
+                    return
+
+        try:
+            await asyncio.wait_for(read(), DRAIN_MAX_S)
+        except Exception:  # the stream broke or the bound passed: refuse now either way
+            pass
+
+    return drain
+
+
 def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHandler:
     decode = _decoder(handler.request_deserializer, handler.request_streaming)
     if handler.unary_unary or handler.stream_unary:
         inner = handler.unary_unary or handler.stream_unary
 
         async def unary_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            await scope.enter(context)
+            drain = _drainer(request) if handler.stream_unary else None
+            await scope.enter(context, drain)
             try:
                 response = await inner(decode(request), context)
             except grpc.aio.AbortError:
@@ -190,6 +228,8 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             except GeneratorExit:
                 raise
             except Exception as exc:
+                if drain is not None and not isinstance(exc, ResourceExhausted):  # a limit stops reading at once
+                    await drain()
                 await scope.fail(context, exc)
                 raise
             scope.finish(grpc.StatusCode.OK)

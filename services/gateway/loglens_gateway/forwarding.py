@@ -9,6 +9,7 @@ Errors come back with their code, message and rich details unchanged.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeAlias
 
@@ -36,12 +37,36 @@ def backend_channel(target: str, max_message_bytes: int) -> grpc.aio.Channel:
     )
 
 
-async def _relay(requests: AsyncIterator[bytes], context: Context) -> AsyncIterator[bytes]:
-    """The caller's stream, passed on; a cancel (which also reads as EOF) cancels the call to the back end
-    instead of half-closing it, so the back end never completes a truncated upload."""
-    async for request in requests:
-        yield request
-    await raise_if_cancelled_at_end(context)
+# How long to wait for the back end's own status after a write lost the race with its early answer.
+STATUS_GRACE_S = 5.0
+
+
+async def _forward_stream(call: Any, requests: AsyncIterator[bytes], context: Context) -> bytes:
+    """Write the caller's stream to the back end, then return its answer.
+
+    Two races are handled here. A cancel by the caller also reads as EOF: the call is cancelled instead of
+    half-closed, so the back end never completes a truncated upload. And when the back end answers early
+    (bad metadata, a limit) while we still write, the failing write reports a local INTERNAL (grpc/grpc
+    issue 36066); the back end's real status arrives a moment later, and awaiting the call returns it.
+    """
+    try:
+        async for request in requests:
+            await call.write(request)
+        await raise_if_cancelled_at_end(context)
+        await call.done_writing()
+    except (asyncio.InvalidStateError, grpc.aio.AioRpcError) as error:
+        try:
+            return await asyncio.wait_for(_outcome(call), STATUS_GRACE_S)
+        except TimeoutError:
+            raise error from None
+    except BaseException:
+        call.cancel()
+        raise
+    return await _outcome(call)
+
+
+async def _outcome(call: Any) -> bytes:
+    return await call  # type: ignore[no-any-return]
 
 
 class Forwarder:
@@ -71,7 +96,7 @@ class Forwarder:
 
             async def stream_unary(requests: AsyncIterator[bytes], context: Context) -> bytes:
                 try:
-                    return await call(_relay(requests, context), **self._call_options(context, True))  # type: ignore[no-any-return]
+                    return await _forward_stream(call(**self._call_options(context, True)), requests, context)  # type: ignore[no-any-return]
                 except grpc.aio.AioRpcError as error:
                     await self._relay_error(context, error)
                     raise

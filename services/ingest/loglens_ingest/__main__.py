@@ -28,19 +28,21 @@ from loglens_ingest.service import LogFiles
 log = logging.getLogger("loglens.ingest")
 MIGRATIONS = Path(__file__).parent / "migrations"
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 256 * 1024  # below the 1 MiB chunks: each chunk and part gets its own mapping
 
 
 def _return_freed_part_buffers() -> None:
     """Make glibc give freed part buffers straight back to the kernel.
 
-    Upload parts are multi-MiB buffers. By default glibc raises its mmap threshold after the first such
-    buffer is freed, so later ones come from the heap and fragment it: the process's RSS then stays at its
-    high-water mark. A fixed threshold (setting it turns the dynamic adjustment off) keeps every part
-    buffer in its own mapping, returned on free. Not glibc (musl, macOS): nothing to do.
+    Upload chunks (1 MiB) and parts (MiBs) are large buffers. By default glibc raises its mmap threshold
+    after the first such buffer is freed, so later ones come from the heap (one per thread) and fragment
+    it: the process's RSS then stays at its high-water mark. A fixed threshold below the chunk size
+    (setting it turns the dynamic adjustment off) keeps every chunk and part in its own mapping, returned
+    on free. Not glibc (musl, macOS): nothing to do.
     """
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, 4 * MIB)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     except (OSError, AttributeError):
         pass
 
