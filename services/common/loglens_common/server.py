@@ -89,12 +89,14 @@ async def serve(
         if readiness is not None
         else None
     )
+    failed: list[asyncio.Task[None]] = []
     try:
         done_waiter = asyncio.create_task(stop.wait())
         await asyncio.wait([done_waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        for task in tasks:  # a background loop that died is a fatal error: stop, let the supervisor restart
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                log.error("background task failed", exc_info=task.exception())
+        # A background loop that died is fatal: stop, exit non-zero, and let the supervisor restart us.
+        failed = [t for t in tasks if t.done() and not t.cancelled() and t.exception() is not None]
+        for task in failed:
+            log.error("background task failed", exc_info=task.exception())
     finally:
         if watcher is not None:
             watcher.cancel()
@@ -107,6 +109,8 @@ async def serve(
         if resources is not None:
             await resources.aclose()
         log.info("stopped")
+    if failed:
+        raise SystemExit(f"loglens {name}: a background task failed (see the log); exiting so it is restarted")
 
 
 async def _follow_readiness(
