@@ -3,7 +3,8 @@
 Kinds: ``app`` (logback-style lines with Java stack traces), ``python`` (Python logging with
 tracebacks), ``json`` (microservice JSON lines), ``access`` (nginx/Apache combined), ``syslog`` (RFC 3164
 sshd/cron/kernel), ``logfmt``, ``cri`` (Kubernetes container log lines, some split into partials) and
-``mixed`` (consecutive segments of all of them, starting with ``app``). Every kind has high-cardinality
+``mixed`` (all of them interleaved as when several sources are collected into one stream: short runs
+of 1 to ``MAX_RUN`` records of one source, sources drawn with fixed weights). Every kind has high-cardinality
 ids (UUIDs, request ids, IPs, durations), a steady baseline and one burst of errors, and is the same for
 the same seed.
 
@@ -23,7 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import IO
 
 KINDS = ("app", "python", "json", "access", "syslog", "logfmt", "cri", "mixed")
-SEGMENT_LINES = 20_000
+MAX_RUN = 40
+MIX_WEIGHTS = {"app": 30, "json": 20, "access": 20, "syslog": 10, "python": 8, "logfmt": 6, "cri": 6}
 BASE_TIME = datetime(2024, 5, 1, 0, 0, 0, tzinfo=UTC)
 
 _USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
@@ -286,14 +288,15 @@ def records(seed: int, kind: str = "mixed") -> Iterator[str]:
     if kind != "mixed":
         yield from _MAKERS[kind](r, clock)
         return
-    order = ["app", "json", "access", "syslog", "python", "logfmt", "cri"]
+    order = list(MIX_WEIGHTS)
+    weights = [MIX_WEIGHTS[k] for k in order]
     gens = {k: _MAKERS[k](r, clock) for k in order}
-    i = 0
+    # A separate generator for the interleaving, so each source's own stream stays the same.
+    mix = random.Random(seed * 7919 + 1)
     while True:
-        g = gens[order[i % len(order)]]
-        for _ in range(SEGMENT_LINES):
+        g = gens[mix.choices(order, weights)[0]]
+        for _ in range(1 + int(mix.expovariate(1 / 8)) % MAX_RUN):
             yield next(g)
-        i += 1
 
 
 def write_log(path: str, size_bytes: int, seed: int, kind: str = "mixed", *, compress: bool = False) -> int:

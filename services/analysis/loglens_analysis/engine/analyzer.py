@@ -23,7 +23,7 @@ from .formats import (
     RecordParser,
     detect_format,
 )
-from .masking import VARIABLE_RE, mask_text
+from .masking import VARIABLE_RE, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, PARTIAL, Block
 from .timestamps import TimestampParser
@@ -36,8 +36,8 @@ MAX_BINS = 128
 FIRST_BIN_SECONDS = 60
 MAX_VALUES_TRACKED = 256
 MAX_NUMBERS_KEPT = 512
-VALUE_SAMPLE_FIRST = 64  # every record of a cluster is sampled until this many ...
-VALUE_SAMPLE_EVERY = 64  # ... then every 64th
+VALUE_SAMPLE_FIRST = 32  # every record of a cluster is sampled until this many ...
+VALUE_SAMPLE_EVERY = 128  # ... then every 128th
 MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
@@ -45,7 +45,7 @@ SAMPLE_RECORDS = 2000
 
 # The shape of a record: every run of hex-ish characters holding a digit masked. Cheap (one C pass per
 # block) and close enough to the typed masks that a shape always maps to one template.
-SHAPE_RE = re.compile(r"[0-9a-fA-F]*\d[0-9a-fA-F]*")
+SHAPE_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")  # possessive: no backtracking over letter runs
 
 _EXC_TYPE = re.compile(
     r"(?:^|\x1e)(?:Caused by: )?([A-Za-z_$][\w$]*(?:\.[\w$]+)*(?:Exception|Error|Throwable|Fault|Panic)"
@@ -152,6 +152,7 @@ class ShapeInfo:
     exception: ExceptionStats | None
     value_rx_tokens: int
     value_skip: int
+    values: ClusterValues | None = None
 
 
 class Analyzer:
@@ -260,7 +261,14 @@ class Analyzer:
         parsed: ParsedRecord = self.parser.parse(rec)
         if parsed.time_text and self._time_rx is None:
             self._learn_time_rx(parsed.time_text, rec)
-        masked = mask_text(parsed.message)
+        head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
+        one_pass = mask_tail(head, parsed.message) if parsed.message else None
+        if one_pass is not None:
+            masked, n_vars, skip = one_pass
+        else:
+            masked = mask_text(parsed.message)
+            n_vars = 0  # the message is not the end of the record (JSON): no placeholder statistics
+            skip = 0
         tokens = masked.split()
         cluster = self.miner.add_tokens(list(tokens))
         key = (cluster.index, masked)
@@ -285,41 +293,59 @@ class Analyzer:
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
         has_time = parsed.time_text is not None
-        n_vars = sum(1 for _ in VARIABLE_RE.finditer(parsed.message))
-        skip = len(VARIABLE_RE.findall(rec.split(JOIN, 1)[0])) - n_vars
-        if skip < 0 or not rec.split(JOIN, 1)[0].endswith(parsed.message[-20:]):
-            n_vars = 0  # the message is not the end of the record (JSON): no placeholder statistics
-        info_ = ShapeInfo(variant, parsed.level, has_time, explained, exc_stats, n_vars, max(skip, 0))
+        info_ = ShapeInfo(variant, parsed.level, has_time, explained, exc_stats, n_vars, skip)
+        if n_vars:
+            cv = self.values.get(variant.cluster.index)
+            if cv is None:
+                cv = self.values[variant.cluster.index] = ClusterValues()
+            info_.values = cv
         if len(self._shapes) >= MAX_SHAPES:
             self._shapes.clear()
         self._shapes[shape] = info_
         return info_
 
     def _process(self, text: str, first_line: int) -> None:
+        """The hot loop: one dict lookup per record, then counters (kept to few Python operations)."""
         shapes = SHAPE_RE.sub("\x00", text).split("\n")
         records = text.split("\n")
+        multi = JOIN in text or PARTIAL in text
         line = first_line
-        cache = self._shapes
-        get = cache.get
-        time_of = self._time_of
+        get = self._shapes.get
+        time_cache = self._time_cache
         last_time = self._last_time
         max_time = self.max_time if self.max_time is not None else float("-inf")
+        with_time = with_level = explained = empty = nrec = multiline = 0
+        total_bins = self.total_bins
+        unexplained = self.unexplained_samples
         for rec, shape in zip(records, shapes, strict=False):
             if not rec:
-                self.empty_lines += 1
+                empty += 1
                 line += 1
                 continue
             info = get(shape)
             if info is None:
                 info = self._miss(rec, shape, line)
+                time_cache = self._time_cache
             v = info.variant
-            t = time_of(rec) if info.has_time else None
+            t = None
+            if info.has_time:
+                rx = self._time_rx
+                if rx is not None:
+                    m = rx.match(rec) if self._time_at_start else None
+                    if m is None:
+                        m = rx.search(rec, 0, 160)
+                    if m is not None:
+                        key = m.group()
+                        t = time_cache.get(key, -1.0)
+                        if t == -1.0:
+                            t = self._time_of(rec)
+                            time_cache = self._time_cache
             if t is not None:
                 if t < max_time:
                     self.out_of_order += 1
                 else:
                     max_time = t
-                self.with_time += 1
+                with_time += 1
                 last_time = t
             else:
                 t = last_time
@@ -328,23 +354,48 @@ class Analyzer:
                 v.first_time = t
             v.count += 1
             v.last_line = line
+            lv = info.level
             if t is not None:
                 if v.first_time is None:
                     v.first_time = t
                 v.last_time = t
-                self._bin(v, t, line, info.level)
-            lv = info.level
+                origin = self.origin
+                if origin is None or t < origin:
+                    self._bin(v, t, line, lv)
+                else:
+                    b = int((t - origin) // self.bin_seconds)
+                    if b >= MAX_BINS:
+                        self._bin(v, t, line, lv)
+                    else:
+                        vb = v.bins.get(b)
+                        if vb is None:
+                            v.bins[b] = [1, line]
+                        else:
+                            vb[0] += 1
+                        tb = total_bins.get(b)
+                        if tb is None:
+                            tb = total_bins[b] = [0, 0, line, line]
+                        tb[0] += 1
+                        tb[3] = line
+                        if lv == "ERROR" or lv == "FATAL":
+                            tb[1] += 1
+                        if self.min_time is not None and t < self.min_time:
+                            self.min_time = t
+                total_bins = self.total_bins
             if lv is not None:
                 v.levels[lv] = v.levels.get(lv, 0) + 1
-                self.with_level += 1
+                with_level += 1
             if len(v.examples) < MAX_EXAMPLES:
                 v.examples.append((line, rec.split(JOIN, 1)[0].replace(PARTIAL, "")[:EXAMPLE_CHARS]))
             if info.explained:
-                self.explained += 1
-            elif len(self.unexplained_samples) < MAX_UNEXPLAINED_SAMPLES:
-                self.unexplained_samples.append((line, rec[:EXAMPLE_CHARS]))
-            if info.value_rx_tokens:
-                self._values(v.cluster, rec, info)
+                explained += 1
+            elif len(unexplained) < MAX_UNEXPLAINED_SAMPLES:
+                unexplained.append((line, rec[:EXAMPLE_CHARS]))
+            cv = info.values
+            if cv is not None:
+                cv.seen += 1
+                if cv.seen <= VALUE_SAMPLE_FIRST or not cv.seen % VALUE_SAMPLE_EVERY:
+                    self._values(cv, rec, info)
             exc = info.exception
             if exc is not None:
                 if exc.count == 0:
@@ -353,12 +404,18 @@ class Analyzer:
                 exc.count += 1
                 exc.last_line = line
                 exc.last_time = t
-            nlines = 1
-            if JOIN in rec or PARTIAL in rec:
-                nlines += rec.count(JOIN) + rec.count(PARTIAL)
-                self.multiline_records += 1
-            self.records += 1
-            line += nlines
+            nrec += 1
+            if multi and (JOIN in rec or PARTIAL in rec):
+                line += 1 + rec.count(JOIN) + rec.count(PARTIAL)
+                multiline += 1
+            else:
+                line += 1
+        self.empty_lines += empty
+        self.with_time += with_time
+        self.with_level += with_level
+        self.explained += explained
+        self.records += nrec
+        self.multiline_records += multiline
         self._last_time = last_time
         if max_time != float("-inf"):
             self.max_time = max_time
@@ -415,13 +472,8 @@ class Analyzer:
     def variants(self) -> list[Variant]:
         return [v for v in self._all_variants() if v.count]
 
-    def _values(self, cluster: Cluster, record: str, info: ShapeInfo) -> None:
-        cv = self.values.get(cluster.index)
-        if cv is None:
-            cv = self.values[cluster.index] = ClusterValues()
-        cv.seen += 1
-        if cv.seen > VALUE_SAMPLE_FIRST and cv.seen % VALUE_SAMPLE_EVERY:
-            return
+    def _values(self, cv: ClusterValues, record: str, info: ShapeInfo) -> None:
+        """Placeholder values of one sampled record (the caller decides which records are sampled)."""
         head = record.split(JOIN, 1)[0] if JOIN in record else record
         found = [(m.lastgroup or "word", m.group()) for m in VARIABLE_RE.finditer(head)]
         if len(found) != info.value_rx_tokens + info.value_skip:

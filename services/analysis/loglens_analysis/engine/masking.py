@@ -22,14 +22,14 @@ _TLDS = "com|net|org|edu|gov|mil|io|info|biz|local|localdomain|internal|lan|arpa
 # Keys whose value is always data (an identity, an address), even when it is the same all file long.
 _VALUE_KEYS = ("uid", "gid", "euid", "pid", "host", "hostname", "rhost", "ip", "addr", "port")
 _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("value", "(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&)\]]+"),
+    ("value", "(?<==)(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&)\]]+"),
     (
         "datetime",
         r"\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +"
         r"\d{1,2},?(?: +\d{4})? +\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?: +\d{4})?"
         r"|\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?",
     ),
-    ("uuid", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    ("uuid", r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s\"'<>]+"),
     ("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
     ("ip", r"(?:(?<![\w.-])/)?(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)"),
@@ -53,7 +53,13 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("number", r"(?<![A-Za-z0-9])(?:[vV](?=\d))?[-+]?\d+(?:[.,]\d+)*[A-Za-z]*"),
 )
 
-VARIABLE_RE = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _VARIABLE_PATTERNS))
+# No variable starts inside a run of letters and digits, nor at a space or most punctuation: the
+# lookarounds in front let the regex engine skip those positions before trying every alternative.
+VARIABLE_RE = re.compile(
+    r"(?=[\w/\\+-])(?<![A-Za-z0-9](?=[A-Za-z0-9]))(?:"
+    + "|".join(f"(?P<{name}>{rx})" for name, rx in _VARIABLE_PATTERNS)
+    + ")"
+)
 
 _RUN_RE = re.compile(r"(?:<\*>)(?:[^\s\w]?<\*>)*")
 _TOKEN_RE = re.compile(r"\S+")
@@ -69,6 +75,33 @@ def _mask_one(m: re.Match[str]) -> str:
 def mask_text(text: str) -> str:
     """The text with every variable replaced by ``<*>`` (a date-time with seconds by ``<*>:<*>:<*>``)."""
     return VARIABLE_RE.sub(_mask_one, text)
+
+
+def mask_tail(record: str, tail: str) -> tuple[str, int, int] | None:
+    """Mask ``tail``, a suffix of ``record``, with one pass over the record.
+
+    Returns the masked tail, the number of variables in it and the number before it; None when the
+    tail is not a suffix or a variable straddles its start (then mask the tail on its own).
+    """
+    if not record.endswith(tail):
+        return None
+    offset = len(record) - len(tail)
+    parts: list[str] = []
+    pos = offset
+    before = inside = 0
+    for m in VARIABLE_RE.finditer(record):
+        start, end = m.span()
+        if end <= offset:
+            before += 1
+            continue
+        if start < offset:
+            return None
+        parts.append(record[pos:start])
+        parts.append(_mask_one(m))
+        pos = end
+        inside += 1
+    parts.append(record[pos:])
+    return "".join(parts), inside, before
 
 
 def shape_of(record: str) -> str:

@@ -74,7 +74,7 @@ class RecordReader:
         self.max_record_chars = max_record_chars
         self.block_bytes = block_bytes
         self.counters = ReadCounters()
-        self._too_long = re.compile(rf"[^\n]{{{max_record_chars + 1},}}")
+        self._too_long = re.compile(rf"(?m)^[^\n]{{{max_record_chars + 1},}}")
         self._next_line = 1
 
     # ------------------------------------------------------------------ bytes
