@@ -27,6 +27,7 @@ SERVICES: dict[str, type[BaseSettings]] = {
 }
 # For the fields whose class gives no description.
 NOTES = {
+    "listen_addr": "host:port of the service's gRPC server (health and reflection included)",
     "log_level": "DEBUG, INFO, WARNING or ERROR; logs are JSON lines on stdout",
     "jwt_issuer": "required `iss` of access tokens",
     "jwt_audience": "required `aud` of access tokens",

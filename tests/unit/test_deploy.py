@@ -41,6 +41,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
 }
 SERVICE_PORTS = {"loglens-ingest": 50052, "loglens-analysis": 50053, "loglens-gateway": 50051}
 METRICS_PORT = 9090
+HTTP_PORT = 8080  # the gateway's REST/JSON bridge
 PRESTOP_MARGIN_S = 5  # time left after the server's grace for closing connections
 PINNED_TAG = re.compile(r"^[\w./-]+:(?!latest$|stable$|main$)[\w.-]*\d[\w.-]*(@sha256:[0-9a-f]{64})?$")
 
@@ -158,7 +159,8 @@ def test_services_have_grpc_probes_metrics_and_a_grace_period_that_fits(overlay:
         template = deployment["spec"]["template"]
         (container,) = template["spec"]["containers"]
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-        assert ports == {"grpc": SERVICE_PORTS[name], "metrics": METRICS_PORT}, name
+        extra = {"http": HTTP_PORT} if name == "loglens-gateway" else {}
+        assert ports == {"grpc": SERVICE_PORTS[name], "metrics": METRICS_PORT, **extra}, name
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert container[probe]["grpc"]["port"] == SERVICE_PORTS[name], f"{name} {probe}"
         assert config_value(docs, container, "LOGLENS_LISTEN_ADDR") == f"0.0.0.0:{SERVICE_PORTS[name]}"
@@ -179,6 +181,15 @@ def test_gateway_reaches_headless_backends_with_client_side_balancing(overlay: s
         assert services[backend]["spec"]["clusterIP"] == "None", f"{backend} must be headless"
         assert config_value(docs, gateway, key) == f"dns:///{backend}:{SERVICE_PORTS[backend]}"
     assert services["loglens-gateway"]["spec"].get("clusterIP") != "None"
+    # Clients reach the gateway's gRPC port and its REST/JSON bridge; analysis asks ingest about log files.
+    exposed = {p["name"]: (p["port"], p["targetPort"]) for p in services["loglens-gateway"]["spec"]["ports"]}
+    assert exposed == {"grpc": (SERVICE_PORTS["loglens-gateway"], "grpc"), "http": (HTTP_PORT, "http")}
+    assert config_value(docs, gateway, "LOGLENS_HTTP_LISTEN_ADDR") == f"0.0.0.0:{HTTP_PORT}"
+    analysis = of_kind(docs, "Deployment")["loglens-analysis"]["spec"]["template"]["spec"]["containers"][0]
+    assert (
+        config_value(docs, analysis, "LOGLENS_INGEST_ADDR")
+        == f"dns:///loglens-ingest:{SERVICE_PORTS['loglens-ingest']}"
+    )
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -207,7 +218,7 @@ def test_network_policies_open_only_the_gateway(overlay: str) -> None:
     policies = of_kind(render(overlay), "NetworkPolicy")
     deny = policies["loglens-default-deny"]["spec"]
     assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
-    # Only the gateway has a rule open to every source, and only on its gRPC port.
+    # Only the gateway has a rule open to every source, and only on its gRPC and REST/JSON ports.
     open_rules = [
         (name, rule)
         for name, policy in policies.items()
@@ -215,7 +226,10 @@ def test_network_policies_open_only_the_gateway(overlay: str) -> None:
         if "from" not in rule
     ]
     assert [name for name, _ in open_rules] == ["loglens-gateway"]
-    assert open_rules[0][1]["ports"] == [{"protocol": "TCP", "port": SERVICE_PORTS["loglens-gateway"]}]
+    assert open_rules[0][1]["ports"] == [
+        {"protocol": "TCP", "port": SERVICE_PORTS["loglens-gateway"]},
+        {"protocol": "TCP", "port": HTTP_PORT},
+    ]
 
     def pods(*names: str) -> list[dict[str, Any]]:
         return [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}} for name in names]
@@ -329,6 +343,10 @@ def test_compose_wires_health_checks_and_start_order() -> None:
         assert service["environment"]["LOGLENS_LISTEN_ADDR"].startswith("0.0.0.0:"), name
         assert service["read_only"] is True and service["tmpfs"] == ["/tmp"], name
         assert "migrate" in service["depends_on"], name
+    gateway = services["gateway"]
+    assert gateway["environment"]["LOGLENS_HTTP_LISTEN_ADDR"] == f"0.0.0.0:{HTTP_PORT}"
+    assert any(str(p).endswith(f":{HTTP_PORT}") for p in gateway["ports"]), "compose publishes the REST bridge"
+    assert services["analysis"]["environment"]["LOGLENS_INGEST_ADDR"] == "ingest:50052"
     for secret in compose()["secrets"].values():
         assert (DEPLOY / secret["file"]).is_file(), secret
 
