@@ -37,6 +37,12 @@ REQUEST_ID_KEY = "x-request-id"
 # The caller's credential, for calls a service makes on the caller's behalf (never logged).
 authorization_var: contextvars.ContextVar[str] = contextvars.ContextVar("authorization", default="")
 UNAUTHENTICATED_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+# The tasks of the calls being served, so that shutdown can let cancelled calls finish their cleanup.
+_CALLS: set[asyncio.Task[Any]] = set()
+
+
+def calls_in_flight() -> set[asyncio.Task[Any]]:
+    return {task for task in _CALLS if not task.done()}
 
 
 class Authenticator(Protocol):
@@ -112,6 +118,10 @@ class _CallScope:
         self, context: grpc.aio.ServicerContext[Any, Any], drain: Callable[[], Awaitable[None]] | None = None
     ) -> None:
         self.started = time.perf_counter()
+        task = asyncio.current_task()
+        if task is not None:
+            _CALLS.add(task)
+            task.add_done_callback(_CALLS.discard)
         request_id = self.metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex
         request_id_var.set(request_id)
         authorization_var.set(self.metadata.get("authorization", ""))

@@ -23,7 +23,7 @@ from grpc_reflection.v1alpha import reflection
 
 from loglens_common import metrics
 from loglens_common.config import ServiceSettings
-from loglens_common.interceptors import Authenticator, ServiceInterceptor
+from loglens_common.interceptors import Authenticator, ServiceInterceptor, calls_in_flight
 
 log = logging.getLogger("loglens.server")
 
@@ -31,6 +31,9 @@ Registrar = Callable[[grpc.aio.Server], None]
 Readiness = Callable[[], Awaitable[object]]  # raises (or times out) when the service cannot do its work
 READINESS_INTERVAL_S = 1.0
 READINESS_TIMEOUT_S = 2.0
+# After the grace period the server cancels the calls still running; their cleanup (aborting a multipart
+# upload, releasing a claim) must finish before the resources it uses are closed under it.
+CLEANUP_S = 5.0
 
 
 class PortInUse(SystemExit):
@@ -103,6 +106,9 @@ async def serve(
         await health_servicer.enter_graceful_shutdown()
         log.info("stopping", extra={"fields": {"grace_s": settings.shutdown_grace_s}})
         await server.stop(settings.shutdown_grace_s)
+        cancelled_calls = calls_in_flight()
+        if cancelled_calls:
+            await asyncio.wait(cancelled_calls, timeout=CLEANUP_S)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
