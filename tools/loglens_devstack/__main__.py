@@ -90,6 +90,7 @@ def run() -> int:
                 say(f"the run did not succeed: {run.failure_reason}")
         request = json.dumps({"username": account["username"], "password": account["password"]})
         say(f"serving. Call the gateway at {gateway} with 'authorization: Bearer <token>'.")
+        say(f"REST/JSON at http://127.0.0.1:{stack.ports.http} (/openapi.json; curl examples in README.md)")
         say("get a token (15 minutes; AuthService/Refresh renews it, CreateApiKey makes a key for scripts):")
         print(f"  grpcurl -plaintext -d '{request}' {gateway} loglens.v1.AuthService/Login", flush=True)
         say(f"a token for {account['username']!r}, just obtained the same way:")
