@@ -22,9 +22,7 @@ def test_bad_values_stop_the_service_naming_the_variable(
     assert "LOGLENS_LOG_LEVEL" in err
 
 
-def test_missing_required_setting_is_named(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_missing_required_setting_is_named(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("LOGLENS_DATABASE_URL", raising=False)
     with pytest.raises(SystemExit):
         load_settings(IngestSettings)
@@ -36,3 +34,15 @@ def test_defaults_are_sane(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings(IngestSettings)
     assert settings.max_upload_bytes == 1024**3
     assert settings.s3_part_size_mib >= 5
+
+
+def test_a_rule_across_settings_names_them_and_echoes_no_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOGLENS_DATABASE_URL", "postgresql://user:secret@db/x")
+    monkeypatch.setenv("LOGLENS_MAX_UPLOAD_BYTES", str(100 * 1024**3))
+    with pytest.raises(SystemExit):
+        load_settings(IngestSettings)
+    err = capsys.readouterr().err
+    assert "LOGLENS_S3_PART_SIZE_MIB" in err and "10000 parts" in err
+    assert "secret" not in err

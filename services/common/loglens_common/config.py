@@ -61,7 +61,10 @@ def load_settings(cls: type[S]) -> S:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
+            if not err["loc"]:  # a rule across several settings: its message names them
+                lines.append(f"  {err['msg'].removeprefix('Value error, ')}")
+                continue
+            field = str(err["loc"][0])
             shown = "" if err["type"] == "missing" or _secret(field) else f" (got {err.get('input')!r})"
             lines.append(f"  {ENV_PREFIX}{field.upper()}: {err['msg']}{shown}")
         print("loglens: invalid settings:\n" + "\n".join(lines), file=sys.stderr)

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from loglens_common.config import ServiceSettings, StorageSettings
 
 MIB = 1024 * 1024
+S3_MAX_PARTS = 10_000
 
 
 class IngestSettings(ServiceSettings, StorageSettings):
     listen_addr: str = "127.0.0.1:50052"
     max_upload_bytes: int = Field(1024 * MIB, ge=1, description="largest log file accepted")
-    # Memory per upload is about (parallel + 1) x part size: 8 x 2 keeps ingest under 150 MiB at
+    # Memory per upload is about (parallel + 1) x part size: 6 x 2 keeps ingest under 150 MiB at
     # >= 0.8 of a bare put_object's throughput (make bench-ingest).
-    s3_part_size_mib: int = Field(8, ge=5, le=512, description="multipart part size")
+    s3_part_size_mib: int = Field(6, ge=5, le=512, description="multipart part size")
     s3_parallel_parts: int = Field(2, ge=1, le=16, description="parts uploaded at once")
     outbox_interval_s: float = Field(2.0, gt=0, description="how often the outbox sweeper re-drives events")
     sweep_interval_s: float = Field(300.0, gt=0, description="how often stale uploads and orphans are swept")
     stale_upload_age_s: float = Field(3600.0, gt=0, description="multipart uploads older than this are aborted")
+
+    @model_validator(mode="after")
+    def _parts_cover_the_largest_file(self) -> IngestSettings:
+        # S3 allows at most 10,000 parts per object.
+        if self.max_upload_bytes > self.s3_part_size_mib * MIB * S3_MAX_PARTS:
+            raise ValueError(
+                f"LOGLENS_MAX_UPLOAD_BYTES needs more than {S3_MAX_PARTS} parts (the S3 limit) of "
+                f"LOGLENS_S3_PART_SIZE_MIB: raise the part size to at least "
+                f"{-(-self.max_upload_bytes // (S3_MAX_PARTS * MIB))} MiB"
+            )
+        return self
