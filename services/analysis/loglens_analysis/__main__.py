@@ -43,7 +43,7 @@ async def main(settings: AnalysisSettings) -> None:
     )
     resources.push_async_callback(nc.drain)
     js = nc.jetstream()
-    await ensure_stream(js)
+    await ensure_stream(js, settings.stream_replicas)
 
     repository = RunRepository(engine)
     publisher = RunPublisher(js)

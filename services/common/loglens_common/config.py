@@ -45,6 +45,7 @@ class StorageSettings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     s3_bucket: str = "loglens"
+    stream_replicas: int = Field(1, ge=1, le=5, description="replicas of the JetStream stream (3 on a cluster)")
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -1,10 +1,12 @@
 """The JetStream stream that carries log-file events from ingest to analysis.
 
-File storage, one replica locally (three in production, see deploy/README.md), a duplicate window that
+File storage, LOGLENS_STREAM_REPLICAS replicas (1 locally, 3 on a NATS cluster in production), a duplicate window that
 absorbs the outbox's re-publishes (Nats-Msg-Id), and a retention long enough to survive a worker outage.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -27,9 +29,11 @@ STREAM_CONFIG = StreamConfig(
 )
 
 
-async def ensure_stream(js: JetStreamContext) -> None:
+async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create the stream, or bring an existing one to this configuration (every service does it at start)."""
+    config = dataclasses.replace(STREAM_CONFIG, num_replicas=replicas)
     try:
         await js.stream_info(STREAM)
-        await js.update_stream(STREAM_CONFIG)
+        await js.update_stream(config)
     except NotFoundError:
-        await js.add_stream(STREAM_CONFIG)
+        await js.add_stream(config)

@@ -56,7 +56,9 @@ async def main(settings: IngestSettings) -> None:
     repository = LogFileRepository(engine)
     store = ObjectStore(client, settings.s3_bucket, settings.s3_part_size_mib * MIB, settings.s3_parallel_parts)
     # NATS may be down at start: uploads must still work, so the outbox connects in the background.
-    outbox = OutboxPublisher(repository, nats_connector(settings.nats_url), settings.outbox_interval_s)
+    outbox = OutboxPublisher(
+        repository, nats_connector(settings.nats_url), settings.outbox_interval_s, settings.stream_replicas
+    )
     resources.push_async_callback(outbox.close)
     resources.callback(store.close)
     log_files = LogFiles(repository, store, outbox, settings.max_upload_bytes)

@@ -57,8 +57,11 @@ def _failed(task: asyncio.Task[NatsClient]) -> bool:
 
 
 class OutboxPublisher:
-    def __init__(self, repository: LogFileRepository, connect: Connect, interval_s: float) -> None:
+    def __init__(
+        self, repository: LogFileRepository, connect: Connect, interval_s: float, stream_replicas: int = 1
+    ) -> None:
         self._repository = repository
+        self._stream_replicas = stream_replicas
         self._connect = connect
         self._interval_s = interval_s
         self._kick = asyncio.Event()
@@ -80,7 +83,7 @@ class OutboxPublisher:
             log.info("connected to NATS")
         if self._js is None:
             js = self._nc.jetstream()
-            await ensure_stream(js)
+            await ensure_stream(js, self._stream_replicas)
             self._js = js
         return self._js
 
