@@ -58,3 +58,33 @@ def test_split_on_constant_text_not_on_instances() -> None:
     assert "LOGIN chdir(<*>) failed" in templates
     assert not any("pwd" in t for t in templates)
     assert {"job <*> moved from NEW to DONE", "job <*> moved from RUNNING to DONE"} <= templates
+
+
+def test_cri_partial_chain_is_joined() -> None:
+    from loglens_analysis.engine import analyze
+
+    text = (
+        "2024-05-01T10:00:00.000000000Z stdout P hel\n"
+        "2024-05-01T10:00:00.000000000Z stdout P lo wor\n"
+        "2024-05-01T10:00:00.000000000Z stdout F ld 1\n"
+        "2024-05-01T10:00:01.000000000Z stdout F hello world 2\n"
+    )
+    rep = analyze([text.encode()])
+    assert rep.record_count == 2
+    assert rep.parse_quality.cri_partial_lines == 2
+    assert [t.text for t in rep.templates] == ["hello world <*>"]
+
+
+def test_digit_key_cache_keeps_letters_apart() -> None:
+    """Records equal once digits are zeroed share a cache entry; records differing in letters never do."""
+    from loglens_analysis.engine import analyze
+
+    lines = []
+    for i in range(400):
+        word = ("bad", "fed", "add")[i % 3]  # hex letters only: must still be told apart
+        lines.append(f"2024-05-01 10:00:{i % 60:02d} INFO [main] svc - {word} request {i} from node-{i % 7}")
+        lines.append(f"2024-05-01 10:00:{i % 60:02d} DEBUG [main] svc - cache warm")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = sorted(t.text for t in rep.templates)
+    assert texts == sorted(["cache warm"] + [f"{w} request <*> from node-<*>" for w in ("add", "bad", "fed")])
+    assert sum(t.count for t in rep.templates) == 800

@@ -1,9 +1,10 @@
 """The streaming analysis: records in, aggregates out, in bounded memory.
 
-Fast path: every record is reduced to its *shape* (the record with its typed variables masked, one
-C-level regex substitution per block). The first record of a shape is parsed (format, header, level,
-message, exception) and mined; the result is cached, so later records of the same shape cost a dict
-lookup and a few counter updates. The shape cache is bounded (cleared when full).
+Fast path: every record is first looked up by its *digit key* (the record with every digit written 0,
+one C-level translate per block); a new digit key is reduced to its *shape* (every run of hex-ish
+characters holding a digit masked, one regex substitution). The first record of a shape is parsed
+(format, header, level, message, exception) and mined; the result is cached under both keys, so later
+records cost a dict lookup and a few counter updates. Both caches are bounded (cleared when full).
 
 Aggregation happens per *variant* (a mined cluster plus the exact masked message), then rolls up into
 final templates when the file ends (``miner.resolve_templates``).
@@ -30,14 +31,16 @@ from .timestamps import TimestampParser
 
 # Caps (documented in the package docstring).
 MAX_SHAPES = 200_000
+MAX_DIGIT_KEYS = 50_000
+MAX_CACHE_CHARS = 24_000_000  # per cache: bounds its memory whatever the record length
 MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
 FIRST_BIN_SECONDS = 60
 MAX_VALUES_TRACKED = 256
 MAX_NUMBERS_KEPT = 512
-VALUE_SAMPLE_FIRST = 32  # every record of a cluster is sampled until this many ...
-VALUE_SAMPLE_EVERY = 128  # ... then every 128th
+VALUE_SAMPLE_FIRST = 16  # every record of a cluster is sampled until this many ...
+VALUE_SAMPLE_EVERY = 256  # ... then every 256th
 MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
@@ -46,6 +49,8 @@ SAMPLE_RECORDS = 2000
 # The shape of a record: every run of hex-ish characters holding a digit masked. Cheap (one C pass per
 # block) and close enough to the typed masks that a shape always maps to one template.
 SHAPE_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")  # possessive: no backtracking over letter runs
+
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 
 _EXC_TYPE = re.compile(
     r"(?:^|\x1e)(?:Caused by: )?([A-Za-z_$][\w$]*(?:\.[\w$]+)*(?:Exception|Error|Throwable|Fault|Panic)"
@@ -165,6 +170,9 @@ class Analyzer:
         self.parser: RecordParser | None = None
         self._sample: list[tuple[str, int]] = []
         self._shapes: dict[str, ShapeInfo] = {}
+        self._by_key: dict[str, ShapeInfo] = {}
+        self._key_chars = 0
+        self._shape_chars = 0
         self._variants: dict[tuple[int, str], Variant] = {}
         self._overflow_variants: dict[int, Variant] = {}
         self.values: dict[int, ClusterValues] = {}
@@ -186,6 +194,7 @@ class Analyzer:
         self._last_time: float | None = None
         self._time_cache: dict[str, float | None] = {}
         self._time_rx: re.Pattern[str] | None = None
+        self._time_fmt: str | None = None
         self._time_at_start = False
         self._progress = progress
 
@@ -233,7 +242,7 @@ class Analyzer:
         key = m.group()
         t = self._time_cache.get(key, -1.0)
         if t == -1.0:
-            p = self.times.parse(key)
+            p = self.times.parse(key, self._time_fmt)
             t = p.epoch if p is not None else None
             if p is not None and p.assumption:
                 self.assumptions.add(p.assumption)
@@ -245,9 +254,10 @@ class Analyzer:
     def _learn_time_rx(self, text: str, record: str) -> None:
         from .timestamps import _COMPILED
 
-        for _name, rx, _has_year in _COMPILED:
+        for name, rx, _has_year in _COMPILED:
             m = rx.search(text)
-            if m is not None and self.times.parse(m.group()) is not None:
+            if m is not None and self.times.parse(m.group(), name) is not None:
+                self._time_fmt = name
                 # Second resolution: the fraction is left out of the cached key on purpose.
                 pattern = rx.pattern.replace(r"(?:[.,:](?P<frac>\d{1,9}))?", "")
                 self._time_rx = re.compile(pattern)
@@ -299,17 +309,26 @@ class Analyzer:
             if cv is None:
                 cv = self.values[variant.cluster.index] = ClusterValues()
             info_.values = cv
-        if len(self._shapes) >= MAX_SHAPES:
+        self._shape_chars += len(shape)
+        if len(self._shapes) >= MAX_SHAPES or self._shape_chars > MAX_CACHE_CHARS:
             self._shapes.clear()
+            self._shape_chars = len(shape)
         self._shapes[shape] = info_
         return info_
 
     def _process(self, text: str, first_line: int) -> None:
-        """The hot loop: one dict lookup per record, then counters (kept to few Python operations)."""
-        shapes = SHAPE_RE.sub("\x00", text).split("\n")
+        """The hot loop: one dict lookup per record, then counters (kept to few Python operations).
+
+        Records are first looked up by their *digit key* (every digit written 0, one C-level translate
+        per block): records with the same digit key have the same shape, so only a record whose digit
+        key is new pays for the shape regex.
+        """
+        keys = text.translate(_DIGITS_TO_ZERO).split("\n")
         records = text.split("\n")
         multi = JOIN in text or PARTIAL in text
         line = first_line
+        by_key = self._by_key
+        key_get = by_key.get
         get = self._shapes.get
         time_cache = self._time_cache
         last_time = self._last_time
@@ -317,15 +336,24 @@ class Analyzer:
         with_time = with_level = explained = empty = nrec = multiline = 0
         total_bins = self.total_bins
         unexplained = self.unexplained_samples
-        for rec, shape in zip(records, shapes, strict=False):
+        for rec, dkey in zip(records, keys, strict=False):
             if not rec:
                 empty += 1
                 line += 1
                 continue
-            info = get(shape)
+            info = key_get(dkey)
             if info is None:
-                info = self._miss(rec, shape, line)
-                time_cache = self._time_cache
+                shape = SHAPE_RE.sub("\x00", rec)
+                info = get(shape)
+                if info is None:
+                    info = self._miss(rec, shape, line)
+                    time_cache = self._time_cache
+                    get = self._shapes.get
+                self._key_chars += len(dkey)
+                if len(by_key) >= MAX_DIGIT_KEYS or self._key_chars > MAX_CACHE_CHARS:
+                    by_key.clear()
+                    self._key_chars = len(dkey)
+                by_key[dkey] = info
             v = info.variant
             t = None
             if info.has_time:

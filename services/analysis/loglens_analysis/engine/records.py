@@ -218,9 +218,15 @@ class RecordReader:
 
             text = self._too_long.sub(cut, text)
         if " P " in text:
-            joined = 1
-            while joined:
-                text, joined = _CRI_PARTIAL.subn(lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)}{PARTIAL}", text)
+            again = [True]
+
+            def glue(m: re.Match[str]) -> str:
+                again[0] = again[0] or m.group(3) == "P"  # a partial glued to a partial: one more pass
+                return f"{m.group(1)} {m.group(3)} {m.group(2)}{PARTIAL}"
+
+            while again[0]:
+                again[0] = False
+                text, joined = _CRI_PARTIAL.subn(glue, text)
                 c.cri_partials += joined
         if "\n\n" in text:
             text = _GO_BLANK.sub(JOIN + JOIN, text) if "goroutine" in text else text

@@ -85,8 +85,17 @@ class TimestampParser:
             self._days[key] = v
         return v
 
-    def parse(self, text: str) -> ParsedTime | None:
-        """The first timestamp found in ``text``, or None."""
+    def parse(self, text: str, fmt: str | None = None) -> ParsedTime | None:
+        """The first timestamp found in ``text``, or None. With ``fmt``, only that format is tried."""
+        if fmt is not None:
+            for name, rx, has_year in self._order:
+                if name == fmt:
+                    m = rx.search(text)
+                    try:
+                        return self._convert(name, m.groupdict(), has_year) if m is not None else None
+                    except (ValueError, KeyError, OverflowError):
+                        return None
+            return None
         for i, (name, rx, has_year) in enumerate(self._order):
             m = rx.search(text)
             if m is None:
