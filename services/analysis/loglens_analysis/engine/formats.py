@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .levels import (
     level_from_http_status,
@@ -194,8 +195,9 @@ STRUCTURAL = frozenset("TLNBSC")
 MAX_HEADER_TOKENS = 12
 
 
+@lru_cache(maxsize=1 << 16)
 def token_class(token: str) -> str:
-    """One letter: T time, L level, N number, B bracketed, S separator, C ``name:``, W word."""
+    """One letter: T time, L level, N number, B bracketed, S separator, C ``name:``, W word (memoised)."""
     if token in _SEPARATORS:
         return "S"
     if level_from_word(token) is not None and len(token) <= 12:
