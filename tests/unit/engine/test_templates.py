@@ -88,3 +88,19 @@ def test_digit_key_cache_keeps_letters_apart() -> None:
     texts = sorted(t.text for t in rep.templates)
     assert texts == sorted(["cache warm"] + [f"{w} request <*> from node-<*>" for w in ("add", "bad", "fed")])
     assert sum(t.count for t in rep.templates) == 800
+
+
+def test_interleaved_sources_get_their_own_layouts_and_times() -> None:
+    """A file mixing sources: each header layout is cut, each timestamp format read, syslog takes the year."""
+    from loglens_analysis.engine import analyze
+    from loglens_analysis.engine.timestamps import ASSUME_FILE_YEAR
+    from loglens_loggen import generate_lines
+
+    rep = analyze([("\n".join(generate_lines(20_000, 4, "mixed")) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share > 0.99
+    texts = {t.text for t in rep.templates}
+    assert "Created order <*> for customer <*> in <*> ms" in texts  # app lines, also inside CRI records
+    assert "Processed batch <*> with <*> items" in texts  # python logging lines
+    assert not any(":<*>:<*> INFO" in t for t in texts)
+    assert ASSUME_FILE_YEAR in rep.parse_quality.time_assumptions
+    assert rep.time_range.end_time.seconds - rep.time_range.start_time.seconds < 86_400

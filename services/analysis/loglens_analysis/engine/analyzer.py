@@ -146,13 +146,22 @@ class ExceptionStats:
     example: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TimeFinder:
+    """Where a shape's records carry their time: a timestamp format, its regex, whether it leads."""
+
+    fmt: str
+    rx: re.Pattern[str]
+    at_start: bool
+
+
 @dataclass(slots=True)
 class ShapeInfo:
     """What the first record of a shape taught us; reused for every later record of the shape."""
 
     variant: Variant
     level: str | None
-    has_time: bool
+    time: TimeFinder | None
     explained: bool
     exception: ExceptionStats | None
     value_rx_tokens: int
@@ -193,9 +202,8 @@ class Analyzer:
         self.total_bins: dict[int, list[int]] = {}  # bin -> [records, errors, first line, last line]
         self._last_time: float | None = None
         self._time_cache: dict[str, float | None] = {}
-        self._time_rx: re.Pattern[str] | None = None
-        self._time_fmt: str | None = None
-        self._time_at_start = False
+        self._time_patterns: dict[str, re.Pattern[str]] = {}
+        self._finders: dict[tuple[str, bool], TimeFinder] = {}
         self._progress = progress
 
     # ------------------------------------------------------------------ feeding
@@ -230,19 +238,17 @@ class Analyzer:
             self._start()
 
     # ------------------------------------------------------------------ time
-    def _time_of(self, record: str) -> float | None:
-        rx = self._time_rx
-        if rx is None:
-            return None
-        m = rx.match(record) if self._time_at_start else rx.search(record, 0, 160)
-        if m is None and self._time_at_start:
+    def _time_of(self, record: str, tf: TimeFinder) -> float | None:
+        rx = tf.rx
+        m = rx.match(record) if tf.at_start else None
+        if m is None:
             m = rx.search(record, 0, 160)
         if m is None:
             return None
         key = m.group()
         t = self._time_cache.get(key, -1.0)
         if t == -1.0:
-            p = self.times.parse(key, self._time_fmt)
+            p = self.times.parse(key, tf.fmt)
             t = p.epoch if p is not None else None
             if p is not None and p.assumption:
                 self.assumptions.add(p.assumption)
@@ -251,26 +257,31 @@ class Analyzer:
             self._time_cache[key] = t
         return t
 
-    def _learn_time_rx(self, text: str, record: str) -> None:
+    def _time_finder(self, text: str, record: str) -> TimeFinder | None:
+        """How to find the time of records of this shape: the format of their timestamp text."""
         from .timestamps import _COMPILED
 
         for name, rx, _has_year in _COMPILED:
             m = rx.search(text)
             if m is not None and self.times.parse(m.group(), name) is not None:
-                self._time_fmt = name
                 # Second resolution: the fraction is left out of the cached key on purpose.
-                pattern = rx.pattern.replace(r"(?:[.,:](?P<frac>\d{1,9}))?", "")
-                self._time_rx = re.compile(pattern)
-                self._time_at_start = self._time_rx.match(record) is not None
-                return
+                pattern = self._time_patterns.get(name)
+                if pattern is None:
+                    pattern = re.compile(rx.pattern.replace(r"(?:[.,:](?P<frac>\d{1,9}))?", ""))
+                    self._time_patterns[name] = pattern
+                at_start = pattern.match(record) is not None
+                tf = self._finders.get((name, at_start))
+                if tf is None:
+                    tf = self._finders[(name, at_start)] = TimeFinder(name, pattern, at_start)
+                return tf
+        return None
 
     # ------------------------------------------------------------------ records
     def _miss(self, record: str, shape: str, line: int) -> ShapeInfo:
         assert self.parser is not None
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         parsed: ParsedRecord = self.parser.parse(rec)
-        if parsed.time_text and self._time_rx is None:
-            self._learn_time_rx(parsed.time_text, rec)
+        finder = self._time_finder(parsed.time_text, rec) if parsed.time_text else None
         head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
         one_pass = mask_tail(head, parsed.message) if parsed.message else None
         if one_pass is not None:
@@ -302,8 +313,7 @@ class Analyzer:
                     exc_stats = ExceptionStats(variant, info, example=rec.replace(JOIN, "\n")[:4000])
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
-        has_time = parsed.time_text is not None
-        info_ = ShapeInfo(variant, parsed.level, has_time, explained, exc_stats, n_vars, skip)
+        info_ = ShapeInfo(variant, parsed.level, finder, explained, exc_stats, n_vars, skip)
         if n_vars:
             cv = self.values.get(variant.cluster.index)
             if cv is None:
@@ -356,18 +366,16 @@ class Analyzer:
                 by_key[dkey] = info
             v = info.variant
             t = None
-            if info.has_time:
-                rx = self._time_rx
-                if rx is not None:
-                    m = rx.match(rec) if self._time_at_start else None
-                    if m is None:
-                        m = rx.search(rec, 0, 160)
-                    if m is not None:
-                        key = m.group()
-                        t = time_cache.get(key, -1.0)
-                        if t == -1.0:
-                            t = self._time_of(rec)
-                            time_cache = self._time_cache
+            tf = info.time
+            if tf is not None:
+                m = tf.rx.match(rec) if tf.at_start else None
+                if m is None:
+                    m = tf.rx.search(rec, 0, 160)
+                if m is not None:
+                    t = time_cache.get(m.group(), -1.0)
+                    if t == -1.0:
+                        t = self._time_of(rec, tf)
+                        time_cache = self._time_cache
             if t is not None:
                 if t < max_time:
                     self.out_of_order += 1

@@ -193,6 +193,9 @@ _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
 STRUCTURAL = frozenset("TLNBSC")
 MAX_HEADER_TOKENS = 12
+MAX_EXTRA_LAYOUTS = 2  # layouts discovered besides the main one (sources interleaved in one file)
+MIN_LAYOUT_LINES = 20
+MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sources are interleaved
 
 
 @lru_cache(maxsize=1 << 16)
@@ -240,12 +243,13 @@ class HeaderLayout:
         return " ".join(names[c] for c in self.classes)
 
 
-def discover_header(lines: Sequence[str], *, min_share: float = 0.8) -> HeaderLayout:
+def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: bool = False) -> HeaderLayout:
     """The longest token-class prefix shared by ``min_share`` of the lines that ends on a structural token.
 
     A header is structure the records *share*; the message is where they start to differ. Requiring the
     prefix to end on a structural token (time, level, number, bracket, separator, ``name:``) keeps the
-    first words of a message out of the header even when many messages begin alike.
+    first words of a message out of the header even when many messages begin alike. ``strict`` (for
+    the few lines a first layout left over) tolerates no odd column.
     """
     seqs = []
     for line in lines:
@@ -255,6 +259,7 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8) -> HeaderLa
     if n == 0:
         return HeaderLayout("", 0.0)
     best = HeaderLayout("", 1.0)
+    narrow = False  # extending by the lines that begin like the prefix, not by the whole sample
     for k in range(1, MAX_HEADER_TOKENS + 1):
         counts = Counter(s[:k] for s in seqs if len(s) >= k)
         if not counts:
@@ -263,9 +268,21 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8) -> HeaderLa
         # Tolerate one odd column (a label that is usually "-" but sometimes a word).
         loose = sum(v for p, v in counts.items() if sum(a != b for a, b in zip(p, prefix, strict=False)) <= 1)
         share = c / n
-        if share < min_share and loose / n < min_share + 0.1:
+        # Sources interleaved in one file: a layout shared by nearly all the lines that begin like it
+        # (and by a good part of the file) is still a header; the other sources get layouts of their own.
+        # Only a short step is taken that way: at most one word, then a structural token other than a
+        # number (so the first words and numbers of messages stay out of the header).
+        base = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1]) if k > 1 else n
+        own = share >= MIN_LAYOUT_COVER and c / base >= min_share and not strict
+        shared = share >= min_share or (loose / n >= min_share + 0.1 and not strict)
+        if not shared and not own:
             break
-        if prefix[-1] in STRUCTURAL and not (prefix[-1] == "N" and "T" not in prefix and "L" not in prefix):
+        if not shared:
+            narrow = True
+        if narrow and (len(prefix) - len(prefix.rstrip("W")) > 1):
+            break
+        last = prefix[-1]
+        if last in STRUCTURAL and not (last == "N" and (("T" not in prefix and "L" not in prefix) or narrow)):
             best = HeaderLayout(prefix, max(share, loose / n))
     # A header with neither time, level, name, number nor bracket is more likely the start of the messages.
     if best.classes and not any(c in best.classes for c in "TLCNB"):
@@ -280,6 +297,11 @@ class HeaderParser:
         self.layout = layout
 
     def parse(self, record: str) -> ParsedRecord | None:
+        r = self.cut(record)
+        return r[0] if r is not None else None
+
+    def cut(self, record: str) -> tuple[ParsedRecord, int] | None:
+        """The parsed record and how many header columns did not fit the layout (0 or 1)."""
         classes = self.layout.classes
         if not classes:
             return None
@@ -313,7 +335,25 @@ class HeaderParser:
             elif cls == "C" and component is None:
                 component = tok[:-1]
         message = "" if toks[end - 1].end() >= len(head) else head[toks[end - 1].end() :].strip()
-        return ParsedRecord(FORMAT_HEADER, " ".join(time_parts) or None, level, message, component)
+        return ParsedRecord(FORMAT_HEADER, " ".join(time_parts) or None, level, message, component), mismatches
+
+
+class HeaderParsers:
+    """Several discovered layouts (sources interleaved in one file): an exact fit wins, then the first."""
+
+    def __init__(self, layouts: Sequence[HeaderLayout]) -> None:
+        self.parsers = [HeaderParser(lay) for lay in layouts if lay.classes]
+
+    def parse(self, record: str) -> ParsedRecord | None:
+        loose: ParsedRecord | None = None
+        for hp in self.parsers:
+            r = hp.cut(record)
+            if r is not None:
+                if r[1] == 0:
+                    return r[0]
+                if loose is None:
+                    loose = r[0]
+        return loose
 
 
 def parse_plain_message(text: str) -> ParsedRecord:
@@ -329,6 +369,7 @@ class FormatGuess:
     share: float
     confidence: float
     layout: HeaderLayout | None
+    more_layouts: tuple[HeaderLayout, ...] = ()
 
 
 class RecordParser:
@@ -336,7 +377,8 @@ class RecordParser:
 
     def __init__(self, guess: FormatGuess) -> None:
         self.guess = guess
-        self._header = HeaderParser(guess.layout) if guess.layout is not None else None
+        layouts = [guess.layout, *guess.more_layouts] if guess.layout is not None else []
+        self._header = HeaderParsers(layouts) if layouts else None
         primary = [
             p
             for name, p in KNOWN_PARSERS
@@ -355,6 +397,11 @@ class RecordParser:
                 continue
             r = p(record)
             if r is not None:
+                if self._header is not None and r.fmt in (FORMAT_CRI, FORMAT_DOCKER):
+                    # A container runtime wraps the application's own line: cut its header too.
+                    inner = self._header.parse(r.message)
+                    if inner is not None:
+                        return ParsedRecord(r.fmt, r.time_text, inner.level or r.level, inner.message, inner.component)
                 return r
         if self._header is not None and self.guess.name != FORMAT_HEADER:
             r = self._header.parse(record)
@@ -370,6 +417,7 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
         return FormatGuess(FORMAT_PLAIN, 0.0, 0.0, None)
     counts: Counter[str] = Counter()
     unexplained: list[str] = []
+    wrapped: list[str] = []  # the application lines inside container runtime records
     for line in lines:
         for name, p in KNOWN_PARSERS:
             if name == FORMAT_JSON and not line.startswith("{"):
@@ -377,11 +425,13 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
             r = p(line)
             if r is not None:
                 counts[r.fmt] += 1
+                if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message:
+                    wrapped.append(r.message)
                 break
         else:
             unexplained.append(line)
     n = len(lines)
-    layout = discover_header(unexplained) if unexplained else None
+    layout = discover_header(unexplained + wrapped) if unexplained or wrapped else None
     if layout is not None and not layout.classes:
         layout = None
     best_name, best_count = counts.most_common(1)[0] if counts else (FORMAT_PLAIN, 0)
@@ -389,6 +439,21 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     if layout is not None:
         hp = HeaderParser(layout)
         header_count = sum(1 for line in unexplained if hp.parse(line) is not None)
+    more: list[HeaderLayout] = []
+    if layout is not None:
+        # Sources interleaved in one file: the lines no layout fits yet may share a layout of their own.
+        rest = [line for line in unexplained if hp.parse(line) is None]
+        while len(rest) >= MIN_LAYOUT_LINES and len(more) < MAX_EXTRA_LAYOUTS:
+            extra = discover_header(rest, strict=True)
+            if not extra.classes or extra in more or extra == layout:
+                break
+            ep = HeaderParser(extra)
+            fitted = [line for line in rest if ep.parse(line) is not None]
+            if len(fitted) < MIN_LAYOUT_LINES:
+                break
+            more.append(extra)
+            header_count += len(fitted)
+            rest = [line for line in rest if ep.parse(line) is None]
     if header_count > best_count:
         best_name, best_count = FORMAT_HEADER, header_count
     if best_count == 0:
@@ -404,4 +469,4 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
         else min(1.0, 0.4 * share + 0.4 * margin + 0.2 * (layout.share if layout else 0)),
         4,
     )
-    return FormatGuess(best_name, round(share, 4), confidence, layout)
+    return FormatGuess(best_name, round(share, 4), confidence, layout, tuple(more))

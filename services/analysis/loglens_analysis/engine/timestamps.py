@@ -1,9 +1,9 @@
 """Timestamps in the usual formats, normalised to UTC seconds since the epoch.
 
 Every value that needed an assumption says so (``assumption`` names it) so that the report can record
-it: no zone means UTC, no year (syslog) means the year 2000 (a leap year, so 29 Feb parses) rolled
-forward when the month goes backwards. Nothing here reads the clock: the same input always gives the
-same times.
+it: no zone means UTC, no year (syslog) means the year of the last dated timestamp seen in the file, or,
+when there is none, the year 2000 (a leap year, so 29 Feb parses) rolled forward when the month goes
+backwards. Nothing here reads the clock: the same input always gives the same times.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _HMS = r"(?P<H>\d{1,2})[:.](?P<M>\d{2})[:.](?P<S>\d{2})"
 ASSUME_NONE = ""
 ASSUME_UTC = "no time zone in the timestamp; assumed UTC"
 ASSUME_YEAR = "no year in the timestamp; assumed 2000 (rolled forward when months wrap), UTC"
+ASSUME_FILE_YEAR = "no year in the timestamp; assumed the year of the file's dated timestamps, UTC"
 SYSLOG_DEFAULT_YEAR = 2000
 
 # (name, regex, has_year); searched in this order.
@@ -74,6 +75,7 @@ class TimestampParser:
         self._order = list(_COMPILED)
         self._syslog_year = SYSLOG_DEFAULT_YEAR
         self._syslog_last_month = 0
+        self._dated_year: int | None = None
 
     def _day(self, y: int, m: int, d: int) -> int:
         key = (y, m, d)
@@ -129,9 +131,13 @@ class TimestampParser:
             return None
         assumption = ASSUME_NONE
         if g.get("Y"):
-            year = int(g["Y"] or 0)
+            year = self._dated_year = int(g["Y"] or 0)
         elif g.get("y2"):
-            year = 2000 + int(g["y2"] or 0)
+            year = self._dated_year = 2000 + int(g["y2"] or 0)
+        elif self._dated_year is not None:
+            # Sources interleaved in one file: a syslog line beside dated lines belongs to their year.
+            year = self._dated_year
+            assumption = ASSUME_FILE_YEAR
         else:
             if month < self._syslog_last_month - 6:
                 self._syslog_year += 1
