@@ -264,12 +264,13 @@ def test_killed_workers_lose_no_run_and_duplicate_none(
 ) -> None:
     """SIGKILL the worker at random points, ten times; every run still ends SUCCEEDED exactly once."""
     rng = random.Random(1234)
-    worker = workers.start()
+    # Crashes count as deliveries; ten kills may hit one run more often than the default bound of five.
+    worker = workers.start(LOGLENS_MAX_DELIVERIES="30")
     files = [client.upload(logs["medium"]) for _ in range(6)]
     for _ in range(10):
         time.sleep(rng.uniform(0.2, 2.0))
         workers.kill(worker)
-        worker = workers.start()
+        worker = workers.start(LOGLENS_MAX_DELIVERIES="30")
     ids = [f.name.split("/")[1] for f in files]
     for f in files:
         run = client.wait_for_run(f.name, timeout=180)

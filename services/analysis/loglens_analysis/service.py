@@ -66,11 +66,13 @@ class AnalysisRuns:
     async def list(self, owner: str, parent: str, page_size: int, page_token: str) -> tuple[list[AnalysisRun], str]:
         log_file_id = names.parse_log_file(parent, "parent")
         size = names.page_size(page_size)
-        if await self._log_file(owner, parent) is None:
-            return [], ""
         query = f"{owner}|{log_file_id}"
         after = names.decode_page_token(page_token, query)
         found = await self.repository.list_runs(owner, log_file_id, size + 1, after)
+        if not found:
+            # No runs: the file is unknown (NOT_FOUND), just stored, or deleted a moment ago. Checked after the
+            # query, so a deletion racing this call cannot turn into an empty page for a file that is gone.
+            await self._log_file(owner, parent)
         token = ""
         if len(found) > size:
             found = found[:size]

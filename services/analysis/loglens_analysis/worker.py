@@ -140,6 +140,9 @@ class Worker:
     # Runs -----------------------------------------------------------------------------------------
     async def consume_runs(self) -> None:
         config = work_consumer_config(self.settings.ack_wait_s, self.settings.max_deliveries)
+        # Create or update: the durable consumer is shared, and its ack wait and delivery bound follow the
+        # settings of the workers deployed last (pull_subscribe alone keeps an existing consumer as it is).
+        await self.js.add_consumer(STREAM, config)
         sub = await self.js.pull_subscribe(
             config.filter_subject or "", durable=config.durable_name, stream=STREAM, config=config
         )
