@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
+# ruff: noqa: E402 - the block below must run before the imports that follow it
+from loglens_common.lean import block_aiohttp
+
+block_aiohttp()  # before nats is imported: it would import aiohttp, ~14 MiB we never use
+
 import logging
-import sys
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -22,11 +25,10 @@ from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.service import AnalysisRuns
 from loglens_analysis.worker import Worker
 from loglens_common.auth import TokenVerifier, load_public_keys
-from loglens_common.config import load_settings
-from loglens_common.db import async_engine, migrate, ping
+from loglens_common.db import async_engine, ping
+from loglens_common.entrypoint import run_service
 from loglens_common.events import ensure_stream
 from loglens_common.interceptors import JwtAuthenticator
-from loglens_common.logs import configure_logging
 from loglens_common.objectstore import s3_client
 from loglens_common.server import serve
 
@@ -68,15 +70,7 @@ async def main(settings: AnalysisSettings) -> None:
 
 
 def run() -> None:
-    settings = load_settings(AnalysisSettings)
-    configure_logging("analysis", settings.log_level)
-    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
-    if command == "migrate":
-        migrate(settings.database_url, MIGRATIONS, SCHEMA)
-    elif command == "serve":
-        asyncio.run(main(settings))
-    else:
-        raise SystemExit(f"usage: python -m loglens_analysis [serve|migrate], not {command!r}")
+    run_service("analysis", AnalysisSettings, main, MIGRATIONS, SCHEMA)
 
 
 if __name__ == "__main__":

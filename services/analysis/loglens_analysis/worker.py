@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from minio import Minio
 from minio.error import S3Error
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig
 
 from loglens.events.v1 import events_pb2
 from loglens_analysis.adapters.queue import (
@@ -89,27 +90,34 @@ class Worker:
 
     # Log-file events ------------------------------------------------------------------------------
     async def consume_log_file_events(self) -> None:
+        await self._consume(events_consumer_config(), 20, self._handle_log_file_event_or_retry)
+
+    async def _handle_log_file_event_or_retry(self, msg: Msg) -> None:
+        try:
+            await self.handle_log_file_event(msg)
+        except Exception as exc:
+            log.warning("log-file event will be retried: %s", exc)
+            await msg.nak(delay=backoff_s(1, msg.metadata.num_delivered or 1))
+
+    async def _consume(self, config: ConsumerConfig, batch: int, handle: Callable[[Msg], Awaitable[None]]) -> None:
+        """Pull from a durable consumer forever, one handler call per message."""
+        # Create or update: the durable consumer is shared, and its settings (ack wait, delivery bound)
+        # follow the workers deployed last (pull_subscribe alone keeps an existing consumer as it is).
+        await self.js.add_consumer(STREAM, config)
         sub = await self.js.pull_subscribe(
-            "loglens.logfile.>",
-            durable=events_consumer_config().durable_name,
-            stream=STREAM,
-            config=events_consumer_config(),
+            config.filter_subject or "", durable=config.durable_name, stream=STREAM, config=config
         )
         while True:
             try:
-                messages = await sub.fetch(20, timeout=5)
+                messages = await sub.fetch(batch, timeout=5)
             except TimeoutError:
                 continue
             except Exception as exc:
-                log.warning("fetching log-file events failed: %s", exc)
+                log.warning("fetching from %s failed: %s", config.durable_name, exc)
                 await asyncio.sleep(1)
                 continue
             for msg in messages:
-                try:
-                    await self.handle_log_file_event(msg)
-                except Exception as exc:
-                    log.warning("log-file event will be retried: %s", exc)
-                    await msg.nak(delay=backoff_s(1, msg.metadata.num_delivered or 1))
+                await handle(msg)
 
     async def handle_log_file_event(self, msg: Msg) -> None:
         if msg.subject == SUBJECT_STORED:
@@ -140,23 +148,7 @@ class Worker:
     # Runs -----------------------------------------------------------------------------------------
     async def consume_runs(self) -> None:
         config = work_consumer_config(self.settings.ack_wait_s, self.settings.max_deliveries)
-        # Create or update: the durable consumer is shared, and its ack wait and delivery bound follow the
-        # settings of the workers deployed last (pull_subscribe alone keeps an existing consumer as it is).
-        await self.js.add_consumer(STREAM, config)
-        sub = await self.js.pull_subscribe(
-            config.filter_subject or "", durable=config.durable_name, stream=STREAM, config=config
-        )
-        while True:
-            try:
-                messages = await sub.fetch(1, timeout=5)
-            except TimeoutError:
-                continue
-            except Exception as exc:
-                log.warning("fetching runs failed: %s", exc)
-                await asyncio.sleep(1)
-                continue
-            for msg in messages:
-                await self.handle_run_message(msg)
+        await self._consume(config, 1, self.handle_run_message)
 
     async def handle_run_message(self, msg: Msg) -> None:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import grpc
 
 from loglens.v1 import analysis_pb2, auth_pb2_grpc, log_file_pb2
 from loglens_common.auth import TokenSigner, TokenVerifier, load_private_key, load_public_keys
-from loglens_common.config import load_settings
-from loglens_common.db import async_engine, migrate
-from loglens_common.logs import configure_logging
+from loglens_common.db import async_engine
+from loglens_common.entrypoint import run_service
 from loglens_common.server import serve
 from loglens_gateway.accounts import Accounts, TokenPolicy
 from loglens_gateway.adapters.repository import SCHEMA, AccountRepository
@@ -99,15 +97,7 @@ async def main(settings: GatewaySettings) -> None:
 
 
 def run() -> None:
-    settings = load_settings(GatewaySettings)
-    configure_logging("gateway", settings.log_level)
-    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
-    if command == "migrate":
-        migrate(settings.database_url, MIGRATIONS, SCHEMA)
-    elif command == "serve":
-        asyncio.run(main(settings))
-    else:
-        raise SystemExit(f"usage: python -m loglens_gateway [serve|migrate], not {command!r}")
+    run_service("gateway", GatewaySettings, main, MIGRATIONS, SCHEMA)
 
 
 if __name__ == "__main__":

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+# ruff: noqa: E402 - the block below must run before the imports that follow it
+from loglens_common.lean import block_aiohttp
+
+block_aiohttp()  # before nats is imported: it would import aiohttp, ~14 MiB we never use
+
 import asyncio
 import ctypes
 import ctypes.util
 import logging
-import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 from loglens_common.auth import TokenVerifier, load_public_keys
-from loglens_common.config import load_settings
-from loglens_common.db import async_engine, migrate
+from loglens_common.db import async_engine
+from loglens_common.entrypoint import run_service
 from loglens_common.interceptors import JwtAuthenticator
-from loglens_common.logs import configure_logging
 from loglens_common.objectstore import ensure_bucket, s3_client
 from loglens_common.server import serve
 from loglens_ingest.adapters.object_store import ObjectStore
@@ -84,16 +87,7 @@ async def main(settings: IngestSettings) -> None:
 
 
 def run() -> None:
-    settings = load_settings(IngestSettings)
-    configure_logging("ingest", settings.log_level)
-    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
-    if command == "migrate":
-        migrate(settings.database_url, MIGRATIONS, SCHEMA)
-    elif command == "serve":
-        _return_freed_part_buffers()
-        asyncio.run(main(settings))
-    else:
-        raise SystemExit(f"usage: python -m loglens_ingest [serve|migrate], not {command!r}")
+    run_service("ingest", IngestSettings, main, MIGRATIONS, SCHEMA, before_serve=_return_freed_part_buffers)
 
 
 if __name__ == "__main__":

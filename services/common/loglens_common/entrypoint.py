@@ -1,0 +1,37 @@
+"""The command line of every service: ``python -m loglens_<service> [serve|migrate]``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from loglens_common.config import ServiceSettings, load_settings
+from loglens_common.db import migrate
+from loglens_common.logs import configure_logging
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def run_service(
+    name: str,
+    settings_class: type[S],
+    serve: Callable[[S], Coroutine[Any, Any, None]],
+    migrations: Path,
+    schema: str,
+    before_serve: Callable[[], None] | None = None,
+) -> None:
+    """Read and validate the settings (or stop naming the bad variable), then serve or migrate."""
+    settings = load_settings(settings_class)
+    configure_logging(name, settings.log_level)
+    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    if command == "migrate":
+        migrate(getattr(settings, "database_url"), migrations, schema)  # noqa: B009 - every migrating service has it
+    elif command == "serve":
+        if before_serve is not None:
+            before_serve()
+        asyncio.run(serve(settings))
+    else:
+        raise SystemExit(f"usage: python -m loglens_{name} [serve|migrate], not {command!r}")
