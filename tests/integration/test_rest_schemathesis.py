@@ -25,22 +25,8 @@ from loglens_gateway.rest.openapi import openapi_document
 from loglens_gateway.rest.routes import routes_for
 
 MAX_EXAMPLES = 25
-# A known gRPC bug, not the bridge's: when ingest refuses an upload's metadata while the gateway's forwarder is
-# still streaming chunks to it, grpc aio may replace ingest's INVALID_ARGUMENT with a local INTERNAL
-# (grpc/grpc#36066; seen on about 1 in 10 such uploads over plain gRPC too). Only that exact answer on the
-# upload routes is let through; any other 5xx fails.
-KNOWN_FORWARDER_RACE = {"code": 13, "message": "Internal error from Core"}
-UPLOAD_PATH = "/v1/logFiles:upload"
-
-
-def no_server_error(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
-    if case.path == UPLOAD_PATH and response.status_code == 500 and response.json() == KNOWN_FORWARDER_RACE:
-        return None
-    return not_a_server_error(ctx, response, case)
-
-
 # No 5xx, and whatever comes back has the declared content type and fits the declared schema.
-CHECKS = [no_server_error, content_type_conformance, response_schema_conformance]
+CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
 SERVICES = [
     log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"],
