@@ -23,6 +23,7 @@ from nats.js.api import ConsumerConfig
 
 from loglens.events.v1 import events_pb2
 from loglens_analysis.adapters.queue import (
+    WORK_CONSUMER,
     RunPublisher,
     events_consumer_config,
     work_consumer_config,
@@ -278,4 +279,13 @@ class Worker:
                 republished += 1
         if requeued or republished:
             log.info("reconciled", extra=log_fields(requeued=requeued, republished=republished))
+        await self._record_consumer_lag()
         return requeued, republished
+
+    async def _record_consumer_lag(self) -> None:
+        """Runs waiting for a worker: the figure to scale analysis workers on."""
+        try:
+            info = await self.js.consumer_info(STREAM, WORK_CONSUMER)
+        except Exception:  # not created yet (no worker started), or NATS unreachable: keep the last value
+            return
+        metrics.CONSUMER_PENDING.set(info.num_pending or 0)
