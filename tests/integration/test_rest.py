@@ -226,7 +226,7 @@ async def wait_state(
 
 
 async def test_analysis_runs_create_get_list_cancel_report(
-    http: aiohttp.ClientSession, rest_url: str, headers: dict[str, str], tmp_path: Path
+    http: aiohttp.ClientSession, rest_url: str, headers: dict[str, str], tmp_path: Path, stack: Stack
 ) -> None:
     stored = await upload(http, rest_url, headers, make_log(tmp_path / "runs.log", 200_000))
     runs_url = f"{rest_url}/v1/{stored['name']}/analysisRuns"
@@ -242,6 +242,18 @@ async def test_analysis_runs_create_get_list_cancel_report(
     report = (await call(http, "GET", f"{rest_url}/v1/{run['name']}/report", headers=headers))["report"]
     assert report["byteCount"] == stored["sizeBytes"]
     assert int(report["lineCount"]) > 1000
+
+    # The same report as the HTML page, for people; another tenant gets the JSON NOT_FOUND.
+    async with http.get(f"{rest_url}/v1/{run['name']}/report:html", headers=headers) as reply:
+        assert reply.status == 200 and reply.content_type == "text/html"
+        assert "script-src" not in reply.headers["Content-Security-Policy"]
+        page = await reply.text()
+    assert run["name"] in page and "<svg" in page and "<table" in page
+    stranger = {"Authorization": f"Bearer {stack.token(uuid.uuid4().hex)}"}
+    async with http.get(f"{rest_url}/v1/{run['name']}/report:html", headers=stranger) as reply:
+        assert reply.status == 404 and (await reply.json())["code"] == 5
+    async with http.get(f"{rest_url}/v1/{run['name']}/report:html") as reply:
+        assert reply.status == 401
 
     # A second run with an empty body (no JSON at all), then cancelled at once: queued or running either way.
     async with http.post(runs_url, headers=headers) as reply:

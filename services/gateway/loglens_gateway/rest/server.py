@@ -26,8 +26,10 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from loglens.v1 import analysis_pb2
 from loglens_common.errors import InvalidArgument, LogLensError, NotFound
 from loglens_common.logs import log_fields, request_id_var
+from loglens_common.report_view import render
 from loglens_gateway.rest import status as rest_status
 from loglens_gateway.rest.binding import bind_query, bind_request, descriptor_of, resolve
 from loglens_gateway.rest.routes import Route, Shape
@@ -105,6 +107,8 @@ class RestBridge:
         app = web.Application(client_max_size=self._max_body_bytes, middlewares=[self._http_errors])
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/openapi.json", self.openapi)
+        # The report of a run as a self-contained HTML page (the same renderer as `loglens report --format html`).
+        app.router.add_get(r"/v1/logFiles/{log_file:[^/]+}/analysisRuns/{run:[^/]+}/report:html", self.report_html)
         # Every other path, newlines included (a decoded %0A), goes to the routes read from the descriptors.
         app.router.add_route("*", r"/{tail:[\s\S]*}", self.dispatch)
         return app
@@ -132,6 +136,34 @@ class RestBridge:
 
     async def openapi(self, request: web.Request) -> web.Response:
         return web.Response(body=self._openapi, content_type="application/json")
+
+    async def report_html(self, request: web.Request) -> web.Response:
+        request_id = uuid.uuid4().hex
+        name = f"logFiles/{request.match_info['log_file']}/analysisRuns/{request.match_info['run']}"
+        call = self._channel.unary_unary(
+            "/loglens.v1.AnalysisService/GetAnalysisReport",
+            request_serializer=analysis_pb2.GetAnalysisReportRequest.SerializeToString,
+            response_deserializer=analysis_pb2.GetAnalysisReportResponse.FromString,
+        )
+        try:
+            reply = await call(
+                analysis_pb2.GetAnalysisReportRequest(name=f"{name}/report"),
+                metadata=tuple(self._metadata(request, request_id)),
+                timeout=self._timeout(request, self._unary_deadline_s),
+            )
+        except grpc.aio.AioRpcError as error:
+            return self._error(rest_status.from_rpc_error(error), request_id)
+        page = render(reply.report, "html", title=name)
+        return web.Response(
+            text=page,
+            content_type="text/html",
+            headers={
+                REQUEST_ID: request_id,
+                "Cache-Control": "no-store",
+                # The page holds log text (hostile input): no scripts, nothing fetched from elsewhere.
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+            },
+        )
 
     # Dispatch ---------------------------------------------------------------------------------------------
     def _find(self, request: web.Request) -> tuple[Route, dict[str, str]]:
