@@ -121,6 +121,27 @@ def store_state(stack: Stack, s3: Minio) -> tuple[set[str], set[str], list[str]]
     return stored - keys, keys - stored, open_uploads(s3)
 
 
+def sweep_once(stack: Stack, s3: Minio) -> tuple[set[str], set[str], list[str]]:
+    """Start an ingest that sweeps once at start-up (stale age 1 s) and return the store state after it."""
+    addr = f"127.0.0.1:{free_port()}"
+    stack.start_service(
+        "ingest",
+        name="ingest-sweeper",
+        LOGLENS_LISTEN_ADDR=addr,
+        LOGLENS_METRICS_PORT="0",
+        LOGLENS_STALE_UPLOAD_AGE_S="1",
+        LOGLENS_SWEEP_INTERVAL_S="3600",
+    )
+    try:
+        stack.wait_serving("ingest-sweeper", addr=addr)
+        deadline = time.monotonic() + 30
+        while (state := store_state(stack, s3)) != (set(), set(), []) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return state
+    finally:
+        stack.stop_service("ingest-sweeper")
+
+
 # Processes -------------------------------------------------------------------------------------------
 @dataclass
 class RssSampler:

@@ -20,7 +20,18 @@ from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 from loglens_devstack.faultproxy import FaultProxy
 from loglens_devstack.servers import free_port
 from loglens_devstack.stack import Stack
-from tests.chaos.kit import MIB, figure, random_text, rows, s3_client, scale, store_state, upload, wait_until
+from tests.chaos.kit import (
+    MIB,
+    figure,
+    random_text,
+    rows,
+    s3_client,
+    scale,
+    store_state,
+    sweep_once,
+    upload,
+    wait_until,
+)
 
 CUTS = scale(12, 100)
 KILLED = scale(3, 6)
@@ -59,7 +70,7 @@ def test_cut_uploads_and_a_killed_ingest_leave_nothing_after_one_sweep(
             proxy.set("reset", reset_after_bytes=rng.randrange(0, len(data) + 2048))
             with grpc.insecure_channel(proxy.addr) as channel:  # a new connection, with its own cut point
                 try:
-                    upload(channel, token, data, request_id=request_id, filename=f"{request_id}.log")
+                    upload(channel, token, data, request_id=request_id, filename=f"{request_id}.log", analyze=False)
                     outcomes[request_id] = "OK"
                 except grpc.RpcError as exc:
                     outcomes[request_id] = exc.code().name  # type: ignore[attr-defined]
@@ -75,7 +86,9 @@ def test_cut_uploads_and_a_killed_ingest_leave_nothing_after_one_sweep(
         calls, held, release = [], [], threading.Event()
         for request_id, data in killed.items():
             event = threading.Event()
-            meta = log_file_pb2.UploadLogFileMetadata(filename=f"{request_id}.log", request_id=request_id)
+            meta = log_file_pb2.UploadLogFileMetadata(
+                filename=f"{request_id}.log", request_id=request_id, analyze=False
+            )
             calls.append(
                 stub.UploadLogFile.future(
                     _stream(meta, data, event, release), metadata=(("authorization", f"Bearer {token}"),), timeout=60
@@ -97,23 +110,8 @@ def test_cut_uploads_and_a_killed_ingest_leave_nothing_after_one_sweep(
 
     # One sweep: a dedicated ingest sweeps once at start (and not again within the test).
     time.sleep(1.5)  # older than the stale age below
-    sweeper_addr = f"127.0.0.1:{free_port()}"
-    chaos_stack.start_service(
-        "ingest",
-        name="ingest-sweeper",
-        LOGLENS_LISTEN_ADDR=sweeper_addr,
-        LOGLENS_METRICS_PORT="0",
-        LOGLENS_STALE_UPLOAD_AGE_S="1",
-        LOGLENS_SWEEP_INTERVAL_S="3600",
-    )
-    try:
-        chaos_stack.wait_serving("ingest-sweeper", addr=sweeper_addr)
-        swept = wait_until(
-            lambda: (state := store_state(chaos_stack, s3)) == (set(), set(), []) and state, 30, "one sweep"
-        )
-        assert swept == (set(), set(), [])
-    finally:
-        chaos_stack.stop_service("ingest-sweeper")
+    swept = sweep_once(chaos_stack, s3)
+    assert swept == (set(), set(), [])
     # Stray rows: only uploads the client saw acknowledged, or that completed just before their cut.
     stored = {request_id: sha for _, _, request_id, sha in rows(chaos_stack, owner)}
     assert not any(request_id in stored for request_id in killed), "a killed upload left a row"
@@ -125,9 +123,9 @@ def test_cut_uploads_and_a_killed_ingest_leave_nothing_after_one_sweep(
     names = {}
     for request_id, data in retried.items():
         names[request_id] = upload(
-            ingest_channel, token, data, request_id=request_id, filename=f"{request_id}.log"
+            ingest_channel, token, data, request_id=request_id, filename=f"{request_id}.log", analyze=False
         ).name
-        again = upload(ingest_channel, token, data, request_id=request_id, filename=f"{request_id}.log")
+        again = upload(ingest_channel, token, data, request_id=request_id, filename=f"{request_id}.log", analyze=False)
         assert again.name == names[request_id]
     final = rows(chaos_stack, owner)
     assert sorted(r[2] or "" for r in final) == sorted(retried), "exactly one log file per request_id"

@@ -17,11 +17,22 @@ import pytest
 from loglens.v1 import analysis_pb2, analysis_pb2_grpc, log_file_pb2, log_file_pb2_grpc
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.stack import Stack
-from tests.chaos.kit import Workers, figure, health, random_text, scale, upload, wait_until
+from tests.chaos.kit import (
+    Workers,
+    figure,
+    health,
+    random_text,
+    s3_client,
+    scale,
+    store_state,
+    sweep_once,
+    upload,
+    wait_until,
+)
 
-OUTAGE_S = scale(6, 20)
+OUTAGE_S = scale(5, 20)
 FAIL_FAST_S = 6.0  # the bound on any call during an outage
-LOADERS = 2
+LOADERS = scale(1, 2)
 
 
 @dataclass
@@ -154,6 +165,12 @@ def test_dependency_outages_lose_nothing_and_fail_fast(
         f"{len(load.acknowledged)} calls={len(load.calls)} failed={len(failed)} non-UNAVAILABLE={len(wrong)} "
         f">= {FAIL_FAST_S}s: {len(slow)}"
     )
+    # Objects whose row could not commit while the database was away are orphans the sweeper removes.
+    s3 = s3_client(chaos_stack)
+    orphans = len(store_state(chaos_stack, s3)[0])
+    after = sweep_once(chaos_stack, s3)
+    figure(f"[3 outages] orphan objects left by failed commits: {orphans}; after one sweep: {len(after[0])}")
+    assert after == (set(), set(), [])
     assert not wrong, wrong[:10]
     assert not slow, slow[:10]
     assert "NOT_SERVING" in observed["postgres:analysis"], "analysis health follows its database"

@@ -58,7 +58,9 @@ def test_sigterm_turns_not_serving_at_once_and_drains_in_flight_uploads(chaos_st
         for i, (request_id, data) in enumerate(payloads.items()):
             event = threading.Event()
             go = finish_go if i < finishing else stuck_go
-            meta = log_file_pb2.UploadLogFileMetadata(filename=f"{request_id}.log", request_id=request_id)
+            meta = log_file_pb2.UploadLogFileMetadata(
+                filename=f"{request_id}.log", request_id=request_id, analyze=False
+            )
             calls[request_id] = stub.UploadLogFile.future(_held(meta, data, event, go), metadata=token, timeout=60)
             sent.append(event)
         for event in sent:

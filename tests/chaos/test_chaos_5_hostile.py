@@ -91,6 +91,7 @@ def test_hostile_files_are_refused_or_analysed_within_memory(
     client = GatewayClient(ingest_channel, chaos_stack.token(owner), analysis_channel=analysis_channel)
     worker = workers.start(LOGLENS_GZIP_RATIO_GRACE_BYTES=str(16 * MIB))
     outcomes: dict[str, str] = {}
+    peaks: dict[str, float] = {}
     with RssSampler({"worker": workers.pid(worker)}) as rss:
         for what, path in files.items():
             size = path.stat().st_size
@@ -101,6 +102,7 @@ def test_hostile_files_are_refused_or_analysed_within_memory(
                 info = error_info(exc)
                 assert code in REFUSALS and info is not None and info.reason, (what, code, exc)
                 outcomes[what] = f"refused {code.name} {info.reason}: {exc.details()}"  # type: ignore[attr-defined]
+                peaks[what] = rss.peak("worker")
                 continue
             try:
                 run = client.wait_for_run(log_file.name, timeout=scale(60, 500))
@@ -126,9 +128,10 @@ def test_hostile_files_are_refused_or_analysed_within_memory(
             else:
                 assert run.state == analysis_pb2.AnalysisRun.STATE_FAILED and run.failure_reason, (what, run)
                 outcomes[what] = f"{state}: {run.failure_reason} ({size / MIB:.2f} MiB stored)"
+            peaks[what] = rss.peak("worker")
     peak = rss.peak("worker")
     for what, outcome in outcomes.items():
-        figure(f"[5 hostile] {what}: {outcome}")
+        figure(f"[5 hostile] {what}: {outcome}; worker peak RSS so far {peaks.get(what, 0):.0f} MiB")
     figure(
         f"[5 hostile] worker peak RSS {peak:.0f} MiB (limit {RSS_LIMIT_MIB} MiB, {len(rss.samples['worker'])} samples)"
     )
