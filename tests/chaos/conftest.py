@@ -34,6 +34,9 @@ def chaos_stack() -> Iterator[Stack]:
     # The production retry backoff (2 s, doubling, 5 deliveries: about 30 s of retries) rather than the
     # test timing's 0.5 s: a run must outlast a 20 s outage of S3 or PostgreSQL, as it would in production.
     overrides["analysis"]["LOGLENS_RETRY_BACKOFF_S"] = "2"
+    # Six attempts (2+4+8+16+32 s of backoff) rather than five (30 s): a 20 s S3 outage lasts about 35 s for a
+    # run, since SeaweedFS takes ~15 s to answer again after its restart.
+    overrides["analysis"]["LOGLENS_MAX_DELIVERIES"] = "6"
     overrides["ingest"].update({"LOGLENS_S3_PART_SIZE_MIB": "5", "LOGLENS_S3_PARALLEL_PARTS": "2"})
     stack = Stack(root, Ports.free(), workers=0, env_overrides=overrides)
     try:

@@ -170,8 +170,10 @@ class Worker:
         if run is None:  # finished, cancelled, deleted, or another live worker holds it
             await msg.ack()
             return
-        if delivered > self.settings.max_deliveries:
-            await self.repository.fail(run.id, f"gave up after {delivered - 1} attempts", run.attempts)
+        # The bound counts attempts that started work (claims), not deliveries: a delivery whose claim failed
+        # because the database was away is no attempt, else a 20 s database outage FAILS every queued run.
+        if run.attempts > self.settings.max_deliveries:
+            await self.repository.fail(run.id, f"gave up after {run.attempts - 1} attempts", run.attempts)
             metrics.RUNS_BY_STATE.labels(RunState.FAILED.value).inc()
             await msg.term()
             return

@@ -29,7 +29,7 @@ from loglens_common.errors import (
     to_status,
 )
 from loglens_common.logs import log_fields, request_id_var
-from loglens_common.outages import dependency_down
+from loglens_common.outages import dependency_down, refused_input
 
 log = logging.getLogger("loglens.rpc")
 
@@ -139,6 +139,11 @@ class _CallScope:
         if isinstance(exc, LogLensError):
             self.finish(exc.code)
             await abort_with(context, exc)
+        refused = refused_input(exc)
+        if refused is not None:
+            invalid = InvalidArgument(f"the request was refused: {refused}", reason="INVALID_CHARACTERS")
+            self.finish(invalid.code)
+            await abort_with(context, invalid)
         dependency = dependency_down(exc)
         if dependency is not None:  # a server we need is away: the caller may retry, it is not our bug
             log.warning("%s failed, %s unavailable: %r", self.method, dependency, exc)

@@ -33,3 +33,15 @@ def dependency_down(exc: BaseException) -> str | None:
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return "a back-end server"
     return None
+
+
+def refused_input(exc: BaseException) -> str | None:
+    """Why the database refused a value that can only have come from the caller, or None.
+
+    PostgreSQL text cannot hold NUL characters; a request field carrying one is the caller's mistake
+    (INVALID_ARGUMENT), whichever field it was and whether or not the service validated it first.
+    """
+    cause = exc.orig if isinstance(exc, sqlalchemy.exc.DBAPIError) else exc
+    if isinstance(cause, psycopg.DataError) and "NUL" in str(cause):
+        return "text fields cannot contain NUL (0x00) characters"
+    return None
