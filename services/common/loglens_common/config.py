@@ -24,6 +24,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     shutdown_grace_s: float = Field(10.0, gt=0, le=300, description="grace period after SIGTERM")
     max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024 * 1024, description="largest gRPC message")
+    grpc_stream_window_bytes: int = Field(
+        0, ge=0, description="fixed HTTP/2 window per stream, bounding what gRPC buffers; 0 = automatic (BDP)"
+    )
     jwt_public_keys: str = Field(
         "",
         description="JSON object kid -> PEM public key (Ed25519), or @path to a file holding it",

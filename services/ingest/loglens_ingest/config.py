@@ -12,6 +12,9 @@ S3_MAX_PARTS = 10_000
 
 class IngestSettings(ServiceSettings, StorageSettings):
     listen_addr: str = "127.0.0.1:50052"
+    # A fixed 1 MiB window: with the automatic one gRPC buffered tens of MiB of each upload (512 MiB upload:
+    # peak RSS 383 MiB automatic, 138 MiB fixed, and faster on 2 cores: 84-107 vs 54-70 MiB/s).
+    grpc_stream_window_bytes: int = Field(1024 * 1024, ge=0, description="fixed HTTP/2 window per stream")
     max_upload_bytes: int = Field(1024 * MIB, ge=1, description="largest log file accepted")
     # Memory per upload is about (parallel + 1) x part size: 6 x 2 keeps ingest under 150 MiB at
     # >= 0.8 of a bare put_object's throughput (make bench-ingest).
