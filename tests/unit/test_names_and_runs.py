@@ -44,9 +44,7 @@ def test_page_size_defaults_and_caps() -> None:
 
 def test_not_found_is_the_same_for_every_cause() -> None:
     first, second = not_found("logFiles/1"), not_found("logFiles/1")
-    assert (first.message, first.reason, dict(first.metadata)) == (
-        second.message, second.reason, dict(second.metadata)
-    )
+    assert (first.message, first.reason, dict(first.metadata)) == (second.message, second.reason, dict(second.metadata))
 
 
 def test_run_state_machine() -> None:
