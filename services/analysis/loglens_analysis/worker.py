@@ -170,9 +170,10 @@ class Worker:
         if run is None:  # finished, cancelled, deleted, or another live worker holds it
             await msg.ack()
             return
-        # The bound counts attempts that started work (claims), not deliveries: a delivery whose claim failed
-        # because the database was away is no attempt, else a 20 s database outage FAILS every queued run.
-        if run.attempts > self.settings.max_deliveries:
+        # Both counts must pass the bound. Deliveries alone: a delivery whose claim failed because the database
+        # was away is no attempt, and a 20 s database outage would FAIL every queued run. Attempts (claims)
+        # alone: the reconciler's re-published copies of a message, each claiming, would use them up at once.
+        if delivered > self.settings.max_deliveries and run.attempts > self.settings.max_deliveries:
             await self.repository.fail(run.id, f"gave up after {run.attempts - 1} attempts", run.attempts)
             metrics.RUNS_BY_STATE.labels(RunState.FAILED.value).inc()
             await msg.term()
