@@ -142,12 +142,6 @@ def test_hostile_files_are_refused_or_analysed_within_memory(
     assert "invalid_utf8=0" not in outcomes["invalid UTF-8"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine defect (reported to the engine owner): a 10,000-frame trace is one record of 540 KB that is "
-    "not capped, and the continuation regex takes ~5 s per call on it while holding the GIL, so the worker's "
-    "heartbeat starves and the run is re-queued again and again",
-)
 @pytest.mark.timeout(120)
 def test_a_10000_frame_stack_trace_is_capped_quickly() -> None:
     import time

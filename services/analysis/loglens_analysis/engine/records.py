@@ -31,8 +31,31 @@ _CONTINUATION = re.compile(
     r"|goroutine \d+ \[|[\w./*()\[\]-]+\([^\n]*\)\n\t|created by )"
 )
 _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
-# The final "ValueError: message" line of a Python traceback (not indented, so not caught above).
-_PY_TAIL = re.compile(r"(\x1e[ \t]+[^\n]*)\n(?=[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b[^\n]*(?:\n|$))")
+# The final "ValueError: message" line of a Python traceback (not indented, so not caught above): a candidate
+# newline here, joined when the record before it holds an indented continuation (checked in _join_py_tails;
+# one regex spanning the record was quadratic in its length: seconds on a 10,000-frame trace).
+_PY_TAIL = re.compile(r"\n(?=[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b)")
+# Joined records are capped too: this many times the physical-line cap.
+JOINED_RECORD_FACTOR = 4
+
+
+def _join_py_tails(text: str) -> tuple[str, int]:
+    pieces: list[str] = []
+    start = 0
+    joined = 0
+    for match in _PY_TAIL.finditer(text):
+        at = match.start()
+        record_start = text.rfind("\n", 0, at) + 1
+        if text.find(JOIN + " ", record_start, at) < 0 and text.find(JOIN + "\t", record_start, at) < 0:
+            continue
+        pieces.append(text[start:at])
+        pieces.append(JOIN)
+        start = at + 1
+        joined += 1
+    if not joined:
+        return text, 0
+    pieces.append(text[start:])
+    return "".join(pieces), joined
 _CRI_PARTIAL = re.compile(r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) ")
 
 
@@ -75,6 +98,7 @@ class RecordReader:
         self.block_bytes = block_bytes
         self.counters = ReadCounters()
         self._too_long = re.compile(rf"(?m)^[^\n]{{{max_record_chars + 1},}}")
+        self._too_long_joined = re.compile(rf"(?m)^[^\n]{{{max_record_chars * JOINED_RECORD_FACTOR + 1},}}")
         self._next_line = 1
 
     # ------------------------------------------------------------------ bytes
@@ -232,9 +256,17 @@ class RecordReader:
             text = _GO_BLANK.sub(JOIN + JOIN, text) if "goroutine" in text else text
         text, n = _CONTINUATION.subn(JOIN, text)
         if n:
-            text, n2 = _PY_TAIL.subn(lambda m: m.group(1) + JOIN, text)
+            text, n2 = _join_py_tails(text)
             n += n2
             c.joined_lines += n
+            if self._too_long_joined.search(text) is not None:  # e.g. a 10,000-frame trace: keep its top
+                joined_cap = self.max_record_chars * JOINED_RECORD_FACTOR
+
+                def cut_joined(m: re.Match[str]) -> str:
+                    c.truncated_records += 1
+                    return m.group()[:joined_cap]
+
+                text = self._too_long_joined.sub(cut_joined, text)
         elif c.cri_partials and JOIN in text:
             pass
         return Block(text, first)
