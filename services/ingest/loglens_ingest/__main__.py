@@ -16,7 +16,7 @@ from pathlib import Path
 
 from loglens.v1 import log_file_pb2, log_file_pb2_grpc
 from loglens_common.auth import TokenVerifier, load_public_keys
-from loglens_common.db import async_engine
+from loglens_common.db import async_engine, ping
 from loglens_common.entrypoint import run_service
 from loglens_common.interceptors import JwtAuthenticator
 from loglens_common.objectstore import ensure_bucket, s3_client
@@ -83,6 +83,7 @@ async def main(settings: IngestSettings) -> None:
         authenticator=JwtAuthenticator(verifier),
         resources=resources,
         background=[outbox.run, sweeper],
+        readiness=lambda: ping(engine),  # NOT_SERVING while Postgres is unreachable
     )
 
 
