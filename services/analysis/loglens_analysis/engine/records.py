@@ -56,6 +56,8 @@ def _join_py_tails(text: str) -> tuple[str, int]:
         return text, 0
     pieces.append(text[start:])
     return "".join(pieces), joined
+
+
 _CRI_PARTIAL = re.compile(r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) ")
 
 
