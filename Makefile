@@ -35,7 +35,7 @@ test: setup
 # the figures (counts, latencies, RSS) are printed in the summary. `make test` runs the same at small counts.
 test-chaos: setup
 	LOGLENS_CHAOS_SCALE=full $(PY) -m pytest -q -p no:cacheprovider tests/chaos tests/e2e/test_isolation.py \
-		tests/integration/test_auth.py tests/integration/test_auth_tokens.py
+		tests/integration/test_auth.py tests/integration/test_auth_tokens.py tests/integration/test_rest_schemathesis.py
 
 test-unit: setup
 	$(PY) -m pytest -q -m unit
