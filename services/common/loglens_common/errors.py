@@ -74,6 +74,10 @@ class Unavailable(LogLensError):
     code = grpc.StatusCode.UNAVAILABLE
 
 
+class DeadlineExceeded(LogLensError):
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
 class Aborted(LogLensError):
     code = grpc.StatusCode.ABORTED
 

@@ -27,7 +27,7 @@ from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from loglens.v1 import analysis_pb2
-from loglens_common.errors import InvalidArgument, LogLensError, NotFound
+from loglens_common.errors import DeadlineExceeded, InvalidArgument, LogLensError, NotFound
 from loglens_common.logs import log_fields, request_id_var
 from loglens_common.report_view import render
 from loglens_gateway.rest import status as rest_status
@@ -62,6 +62,9 @@ def loopback_target(listen_addr: str) -> str:
     if host in ("[::]", "::"):
         return f"[::1]:{port}"
     return listen_addr
+
+
+MIN_TIMEOUT_S = 0.001
 
 
 def parse_timeout(value: str) -> float:
@@ -146,10 +149,14 @@ class RestBridge:
             response_deserializer=analysis_pb2.GetAnalysisReportResponse.FromString,
         )
         try:
+            timeout = self._timeout(request, self._unary_deadline_s)
+        except LogLensError as error:
+            return self._error(rest_status.from_error(error), request_id, error)
+        try:
             reply = await call(
                 analysis_pb2.GetAnalysisReportRequest(name=f"{name}/report"),
                 metadata=tuple(self._metadata(request, request_id)),
-                timeout=self._timeout(request, self._unary_deadline_s),
+                timeout=timeout,
             )
         except grpc.aio.AioRpcError as error:
             return self._error(rest_status.from_rpc_error(error), request_id)
@@ -242,7 +249,12 @@ class RestBridge:
 
     def _timeout(self, request: web.Request, ceiling: float) -> float:
         header = request.headers.get("grpc-timeout")
-        return ceiling if not header else min(parse_timeout(header), ceiling)
+        timeout = ceiling if not header else min(parse_timeout(header), ceiling)
+        if timeout < MIN_TIMEOUT_S:  # gRPC does not reliably enforce a deadline shorter than its timer tick
+            raise DeadlineExceeded(
+                f"grpc-timeout {header!r} leaves no time to make the call", reason="DEADLINE_TOO_SHORT"
+            )
+        return timeout
 
     def _json(self, message: Message, request_id: str) -> web.Response:
         body = json.dumps(json_format.MessageToDict(message), separators=(",", ":"))
