@@ -59,3 +59,19 @@ def test_run_state_machine() -> None:
 def test_backoff_grows_and_is_capped() -> None:
     assert [backoff_s(1, n) for n in (1, 2, 3)] == [1, 2, 4]
     assert backoff_s(1, 30) == 60
+
+
+def test_cut_page_returns_a_token_only_when_more_rows_follow() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Row:
+        create_time: dt.datetime
+        id: str
+
+    now = dt.datetime.now(dt.UTC)
+    rows = [Row(now - dt.timedelta(seconds=i), f"r{i}") for i in range(3)]
+    page, token = names.cut_page(rows, 2, "q")
+    assert [r.id for r in page] == ["r0", "r1"]
+    assert names.decode_page_token(token, "q") == (rows[1].create_time, "r1")
+    assert names.cut_page(rows[:2], 2, "q") == (rows[:2], "")

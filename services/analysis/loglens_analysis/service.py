@@ -73,11 +73,7 @@ class AnalysisRuns:
             # No runs: the file is unknown (NOT_FOUND), just stored, or deleted a moment ago. Checked after the
             # query, so a deletion racing this call cannot turn into an empty page for a file that is gone.
             await self._log_file(owner, parent)
-        token = ""
-        if len(found) > size:
-            found = found[:size]
-            token = names.encode_page_token(found[-1].create_time, found[-1].id, query)
-        return found, token
+        return names.cut_page(found, size, query)
 
     async def cancel(self, owner: str, name: str) -> AnalysisRun:
         run = await self.get(owner, name)

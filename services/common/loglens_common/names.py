@@ -7,7 +7,9 @@ import binascii
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from loglens_common.errors import FieldViolation, InvalidArgument
 
@@ -75,6 +77,26 @@ def encode_page_token(create_time: datetime, item_id: str, query: str) -> str:
     """An opaque keyset cursor bound to the query that made it (newest first: create_time, id)."""
     raw = json.dumps({"t": create_time.isoformat(), "i": item_id, "q": query}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class Keyed(Protocol):
+    """What a listed row needs for keyset paging (read-only, so frozen dataclasses fit)."""
+
+    @property
+    def create_time(self) -> datetime: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+def cut_page(found: Sequence[K], size: int, query: str) -> tuple[list[K], str]:
+    """The page from ``size + 1`` rows fetched newest first, and the token of the next page if there is one."""
+    page = list(found[:size])
+    token = encode_page_token(page[-1].create_time, page[-1].id, query) if len(found) > size else ""
+    return page, token
 
 
 def decode_page_token(token: str, query: str) -> tuple[datetime, str] | None:

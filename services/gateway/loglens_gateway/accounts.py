@@ -191,9 +191,7 @@ class Accounts:
         query = f"apiKeys:{principal.subject}"
         after = names.decode_page_token(page_token, query)
         found = await self.repository.api_keys_page(principal.subject, limit + 1, after)
-        page, more = found[:limit], len(found) > limit
-        token = names.encode_page_token(page[-1].create_time, page[-1].id, query) if more else ""
-        return page, token
+        return names.cut_page(found, limit, query)
 
     async def revoke_api_key(self, principal: Principal, name: str) -> ApiKey:
         key = await self.repository.revoke_api_key(principal.subject, parse_api_key_name(name))

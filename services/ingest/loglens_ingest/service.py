@@ -148,11 +148,7 @@ class LogFiles:
         query = f"{owner}|{service}|{sorted(labels.items())}"
         after = names.decode_page_token(page_token, query)
         rows = await self.repository.page(owner, size + 1, after, service, labels)
-        token = ""
-        if len(rows) > size:
-            rows = rows[:size]
-            token = names.encode_page_token(rows[-1].create_time, rows[-1].id, query)
-        return rows, token
+        return names.cut_page(rows, size, query)
 
     async def delete(self, owner: str, name: str) -> None:
         log_file_id = names.parse_log_file(name)
