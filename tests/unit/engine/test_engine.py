@@ -13,6 +13,7 @@ from loglens.v1 import report_pb2
 from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analyze
 from loglens_analysis.engine.formats import detect_format
 from loglens_analysis.engine.loghub import parse_lines
+from loglens_analysis.engine.records import JOIN, RecordReader
 from loglens_analysis.engine.timestamps import ASSUME_UTC, ASSUME_YEAR, TimestampParser
 from loglens_loggen import generate_lines, records
 
@@ -151,6 +152,37 @@ def test_invalid_utf8_nul_crlf_and_truncation() -> None:
     assert q.truncated_records == 1
     assert rep.line_count == 4
     assert all("\r" not in t.text for t in rep.templates)
+
+
+@pytest.mark.parametrize("cap", [4, 7, 10])
+def test_every_line_longer_than_the_cap_is_cut_wherever_it_stands(cap: int) -> None:
+    """The reader skips its truncation regex when no window of cap/2 characters lacks a newline: a long
+    line must be caught at every length and offset around the cap."""
+    for lead in range(0, 2 * cap + 2):
+        for length in range(cap - 1, 3 * cap + 2):
+            text = "a" * lead + "\n" + "b" * length + "\nend\n"
+            reader = RecordReader(max_record_chars=cap, block_bytes=1 << 20)
+            got = "\n".join(block.text for block in reader.blocks([text.encode()]))
+            want = ("a" * min(lead, cap) + "\n" if lead else "\n") + "b" * min(length, cap) + "\nend"
+            assert got == want, (lead, length)
+            assert reader.counters.truncated_records == (lead > cap) + (length > cap), (lead, length)
+
+
+def test_continuations_are_joined_only_after_a_hinting_newline() -> None:
+    text = (
+        "2024-05-01 10:00:00 ERROR boom... retrying\n"
+        "java.lang.IllegalStateException: bad\n"
+        "\tat a.b.C.d(C.java:1)\n"
+        "Caused by: java.io.IOException: io\n"
+        "\t... 3 more\n"
+        "2024-05-01 10:00:01 INFO fine\n"
+    )
+    blocks = list(RecordReader().blocks([text.encode()]))
+    records = "\n".join(b.text for b in blocks).split("\n")
+    assert len(records) == 2, records  # the exception header joins the ERROR record before it
+    assert records[0].count(JOIN) == 4
+    plain = "2024-05-01 10:00:00 INFO see ... later\nCaused-by-nothing line\n"
+    assert "\n".join(b.text for b in RecordReader().blocks([plain.encode()])).count(JOIN) == 0
 
 
 def test_huge_single_line_is_truncated_in_constant_memory() -> None:

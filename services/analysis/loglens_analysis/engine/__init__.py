@@ -16,7 +16,8 @@ Caps (all bounded, so the report and the memory are bounded):
 - per template: 3 examples (the first ones), 5 top values per placeholder out of 256 distinct values
   tracked, numeric min/median/p95/max over up to 512 kept values, a histogram of at most 128 buckets
   (bucket width starts at 60 s and doubles as needed); placeholder statistics use a deterministic
-  sample (every record of a mined cluster for its first 16, then every 256th);
+  sample (every record of a mined cluster until it has 16, then the records at every 256th position of
+  the file, so each cluster is sampled in proportion to its count);
 - 1,000 exception groups, 50 anomalies, 50 timeline entries, 20 ranked error templates, 8 summary
   claims; the shape cache holds 200,000 shapes and the digit-key cache 50,000 keys, each at most
   24 million characters (cleared when full).

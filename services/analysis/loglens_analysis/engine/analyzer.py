@@ -4,7 +4,12 @@ Fast path: every record is first looked up by its *digit key* (the record with e
 one C-level translate per block); a new digit key is reduced to its *shape* (every run of hex-ish
 characters holding a digit masked, one regex substitution). The first record of a shape is parsed
 (format, header, level, message, exception) and mined; the result is cached under both keys, so later
-records cost a dict lookup and a few counter updates. Both caches are bounded (cleared when full).
+records cost a dict lookup. Both caches are bounded (cleared when full).
+
+Per block, the only per-record Python loop is the one that finds times; everything else is counted per
+distinct (shape, histogram bucket) pair with ``Counter`` and ``dict`` over zipped lists (C-level), then
+applied once per pair. Timestamps are cached by their text, and by their text without the seconds (a
+new second of a known minute costs an ``int``).
 
 Aggregation happens per *variant* (a mined cluster plus the exact masked message), then rolls up into
 final templates when the file ends (``miner.resolve_templates``).
@@ -14,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from .formats import (
     FORMAT_PLAIN,
@@ -153,9 +160,10 @@ class TimeFinder:
     fmt: str
     rx: re.Pattern[str]
     at_start: bool
+    has_seconds: bool  # the regex has a group "S" (the minute cache applies)
 
 
-@dataclass(slots=True)
+@dataclass(eq=False, slots=True)
 class ShapeInfo:
     """What the first record of a shape taught us; reused for every later record of the shape."""
 
@@ -202,6 +210,7 @@ class Analyzer:
         self.total_bins: dict[int, list[int]] = {}  # bin -> [records, errors, first line, last line]
         self._last_time: float | None = None
         self._time_cache: dict[str, float | None] = {}
+        self._minute_cache: dict[str, float] = {}
         self._time_patterns: dict[str, re.Pattern[str]] = {}
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
         self._progress = progress
@@ -238,23 +247,36 @@ class Analyzer:
             self._start()
 
     # ------------------------------------------------------------------ time
-    def _time_of(self, record: str, tf: TimeFinder) -> float | None:
-        rx = tf.rx
-        m = rx.match(record) if tf.at_start else None
-        if m is None:
-            m = rx.search(record, 0, 160)
-        if m is None:
-            return None
+    def _time_of(self, m: re.Match[str], tf: TimeFinder) -> float | None:
+        """The time of a timestamp match the time cache did not have.
+
+        A timestamp whose seconds field is two digits is looked up once more without them (a minute
+        cache): a new second of a known minute costs an ``int`` instead of a parse.
+        """
         key = m.group()
-        t = self._time_cache.get(key, -1.0)
-        if t == -1.0:
-            p = self.times.parse(key, tf.fmt)
+        minute_key = None
+        sec = 0
+        if tf.has_seconds:
+            s0, s1 = m.span("S")
+            if s1 - s0 == 2:
+                off = s0 - m.start()
+                sec = int(key[off : off + 2])
+                minute_key = tf.fmt + "\x00" + key[:off] + key[off + 2 :]
+        base = self._minute_cache.get(minute_key) if minute_key is not None and sec <= 60 else None
+        if base is not None:
+            t: float | None = base + sec
+        else:
+            p = self.times.convert(tf.fmt, m.groupdict())
             t = p.epoch if p is not None else None
             if p is not None and p.assumption:
                 self.assumptions.add(p.assumption)
-            if len(self._time_cache) > 100_000:
-                self._time_cache.clear()
-            self._time_cache[key] = t
+            if t is not None and minute_key is not None:
+                if len(self._minute_cache) > 100_000:
+                    self._minute_cache.clear()
+                self._minute_cache[minute_key] = t - sec
+        if len(self._time_cache) > 100_000:
+            self._time_cache.clear()
+        self._time_cache[key] = t
         return t
 
     def _time_finder(self, text: str, record: str) -> TimeFinder | None:
@@ -272,12 +294,13 @@ class Analyzer:
                 at_start = pattern.match(record) is not None
                 tf = self._finders.get((name, at_start))
                 if tf is None:
-                    tf = self._finders[(name, at_start)] = TimeFinder(name, pattern, at_start)
+                    tf = TimeFinder(name, pattern, at_start, "S" in pattern.groupindex)
+                    self._finders[(name, at_start)] = tf
                 return tf
         return None
 
     # ------------------------------------------------------------------ records
-    def _miss(self, record: str, shape: str, line: int) -> ShapeInfo:
+    def _miss(self, record: str, shape: str) -> ShapeInfo:
         assert self.parser is not None
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         parsed: ParsedRecord = self.parser.parse(rec)
@@ -327,134 +350,244 @@ class Analyzer:
         return info_
 
     def _process(self, text: str, first_line: int) -> None:
-        """The hot loop: one dict lookup per record, then counters (kept to few Python operations).
+        """One block, in a few C-level passes over its records and then one pass over what is distinct.
 
-        Records are first looked up by their *digit key* (every digit written 0, one C-level translate
-        per block): records with the same digit key have the same shape, so only a record whose digit
-        key is new pays for the shape regex.
+        Records are looked up by their *digit key* (every digit written 0, one C-level translate per
+        block): records with the same digit key have the same shape, so only a record whose key is new
+        pays for the shape regex (``_resolve``). Then the only per-record Python loop finds times
+        (``_times``); counts, first and last lines, levels and histogram buckets are taken per distinct
+        (shape, bucket) pair with ``Counter`` and ``dict`` over zipped lists, and applied once per pair.
         """
-        keys = text.translate(_DIGITS_TO_ZERO).split("\n")
         records = text.split("\n")
-        multi = JOIN in text or PARTIAL in text
-        line = first_line
-        by_key = self._by_key
-        key_get = by_key.get
-        get = self._shapes.get
-        time_cache = self._time_cache
-        last_time = self._last_time
-        max_time = self.max_time if self.max_time is not None else float("-inf")
-        with_time = with_level = explained = empty = nrec = multiline = 0
+        infos: list[ShapeInfo | None] = list(map(self._by_key.get, text.translate(_DIGITS_TO_ZERO).split("\n")))
+        if None in infos:
+            self._resolve(records, text.translate(_DIGITS_TO_ZERO).split("\n"), infos)
+        lines: Sequence[int]
+        if JOIN in text or PARTIAL in text:
+            lines = self._line_numbers(records, first_line)
+        else:
+            lines = range(first_line, first_line + len(records))
+        if None in infos:  # empty lines: counted, then left out
+            keep = [i for i, x in enumerate(infos) if x is not None]
+            self.empty_lines += len(records) - len(keep)
+            records = [records[i] for i in keep]
+            lines = [lines[i] for i in keep]
+            infos = [infos[i] for i in keep]
+        if not records:
+            return
+        shapes = cast("list[ShapeInfo]", infos)
+        times = self._times(records, shapes)
+        buckets = self._buckets(times)
+        pairs = list(zip(shapes, buckets, strict=True))
+        counts = Counter(pairs)
+        last_of = dict(zip(pairs, range(len(pairs)), strict=True))
+        first_of = dict(zip(reversed(pairs), range(len(pairs) - 1, -1, -1), strict=True))
+
+        # Per shape: [count, first index, last index, first timed index or -1].
+        per_shape: dict[ShapeInfo, list[int]] = {}
         total_bins = self.total_bins
-        unexplained = self.unexplained_samples
-        for rec, dkey in zip(records, keys, strict=False):
-            if not rec:
-                empty += 1
-                line += 1
+        for pair, c in counts.items():
+            info, b = pair
+            fi, li = first_of[pair], last_of[pair]
+            agg = per_shape.get(info)
+            if agg is None:
+                per_shape[info] = [c, fi, li, fi if b is not None else -1]
+            else:
+                agg[0] += c
+                agg[1] = min(agg[1], fi)
+                agg[2] = max(agg[2], li)
+                if b is not None and (agg[3] < 0 or fi < agg[3]):
+                    agg[3] = fi
+            if b is None:
                 continue
-            info = key_get(dkey)
+            vb = info.variant.bins.get(b)
+            if vb is None:
+                info.variant.bins[b] = [c, lines[fi]]
+            else:
+                vb[0] += c
+                vb[1] = min(vb[1], lines[fi])
+            tb = total_bins.get(b)
+            if tb is None:
+                tb = total_bins[b] = [0, 0, lines[fi], lines[li]]
+            tb[0] += c
+            tb[2] = min(tb[2], lines[fi])
+            tb[3] = max(tb[3], lines[li])
+            if info.level == "ERROR" or info.level == "FATAL":
+                tb[1] += c
+
+        # Per variant and per exception group: the shapes' figures added up.
+        per_variant: dict[Variant, list[int]] = {}
+        per_exception: dict[int, tuple[ExceptionStats, list[int]]] = {}
+        with_level = explained = 0
+        unexplained: list[tuple[ShapeInfo, list[int]]] = []
+        for info, agg in per_shape.items():
+            target = per_variant.get(info.variant)
+            if target is None:
+                per_variant[info.variant] = list(agg)
+            else:
+                _merge(target, agg)
+            lv = info.level
+            if lv is not None:
+                info.variant.levels[lv] = info.variant.levels.get(lv, 0) + agg[0]
+                with_level += agg[0]
+            if info.explained:
+                explained += agg[0]
+            else:
+                unexplained.append((info, agg))
+            exc = info.exception
+            if exc is not None:
+                got = per_exception.get(id(exc))
+                if got is None:
+                    per_exception[id(exc)] = (exc, list(agg))
+                else:
+                    _merge(got[1], agg)
+        members: dict[Variant, list[tuple[ShapeInfo, list[int]]]] = {}
+        for info, agg in per_shape.items():
+            if len(info.variant.examples) < MAX_EXAMPLES:
+                members.setdefault(info.variant, []).append((info, agg))
+        for v, (c, fi, li, ti) in per_variant.items():
+            if v.count == 0:
+                v.first_line = lines[fi]
+            v.count += c
+            v.last_line = lines[li]
+            if ti >= 0:
+                if v.first_time is None:
+                    v.first_time = times[ti]
+                v.last_time = times[li]
+            if v in members:
+                for i in _first_indices(shapes, members[v], MAX_EXAMPLES - len(v.examples)):
+                    v.examples.append((lines[i], records[i].split(JOIN, 1)[0].replace(PARTIAL, "")[:EXAMPLE_CHARS]))
+        for exc, (c, fi, li, _ti) in per_exception.values():
+            if exc.count == 0:
+                exc.first_line = lines[fi]
+                exc.first_time = times[fi]
+            exc.count += c
+            exc.last_line = lines[li]
+            exc.last_time = times[li]
+        room = MAX_UNEXPLAINED_SAMPLES - len(self.unexplained_samples)
+        if unexplained and room > 0:
+            for i in _first_indices(shapes, unexplained, room):
+                self.unexplained_samples.append((lines[i], records[i][:EXAMPLE_CHARS]))
+        self._sample_values(records, shapes, per_shape)
+        self.with_level += with_level
+        self.explained += explained
+        self.records += len(records)
+
+    def _resolve(self, records: list[str], keys: list[str], infos: list[ShapeInfo | None]) -> None:
+        """Fill in the shapes of records whose digit key was not cached, in record order (mining order)."""
+        by_key = self._by_key
+        i = -1
+        while True:
+            try:
+                i = infos.index(None, i + 1)
+            except ValueError:
+                return
+            rec = records[i]
+            if not rec:
+                continue
+            dkey = keys[i]
+            info = by_key.get(dkey)
             if info is None:
                 shape = SHAPE_RE.sub("\x00", rec)
-                info = get(shape)
+                info = self._shapes.get(shape)
                 if info is None:
-                    info = self._miss(rec, shape, line)
-                    time_cache = self._time_cache
-                    get = self._shapes.get
+                    info = self._miss(rec, shape)
                 self._key_chars += len(dkey)
                 if len(by_key) >= MAX_DIGIT_KEYS or self._key_chars > MAX_CACHE_CHARS:
                     by_key.clear()
                     self._key_chars = len(dkey)
                 by_key[dkey] = info
-            v = info.variant
-            t = None
+            infos[i] = info
+
+    def _line_numbers(self, records: list[str], first_line: int) -> list[int]:
+        """Physical line number of each record when some records span several lines (joined)."""
+        out = []
+        line = first_line
+        multiline = 0
+        for rec in records:
+            out.append(line)
+            if JOIN in rec or PARTIAL in rec:
+                line += 1 + rec.count(JOIN) + rec.count(PARTIAL)
+                multiline += 1
+            else:
+                line += 1
+        self.multiline_records += multiline
+        return out
+
+    def _times(self, records: list[str], infos: list[ShapeInfo]) -> list[float | None]:
+        """The time of each record: its own, else the last one seen before it (None before the first)."""
+        out: list[float | None] = []
+        append = out.append
+        cache_get = self._time_cache.get
+        last = self._last_time
+        high = self.max_time if self.max_time is not None else float("-inf")
+        own = disorder = 0
+        for rec, info in zip(records, infos, strict=True):
             tf = info.time
             if tf is not None:
                 m = tf.rx.match(rec) if tf.at_start else None
                 if m is None:
                     m = tf.rx.search(rec, 0, 160)
                 if m is not None:
-                    t = time_cache.get(m.group(), -1.0)
+                    t = cache_get(m.group(), -1.0)
                     if t == -1.0:
-                        t = self._time_of(rec, tf)
-                        time_cache = self._time_cache
-            if t is not None:
-                if t < max_time:
-                    self.out_of_order += 1
-                else:
-                    max_time = t
-                with_time += 1
-                last_time = t
-            else:
-                t = last_time
-            if v.count == 0:
-                v.first_line = line
-                v.first_time = t
-            v.count += 1
-            v.last_line = line
-            lv = info.level
-            if t is not None:
-                if v.first_time is None:
-                    v.first_time = t
-                v.last_time = t
-                origin = self.origin
-                if origin is None or t < origin:
-                    self._bin(v, t, line, lv)
-                else:
-                    b = int((t - origin) // self.bin_seconds)
-                    if b >= MAX_BINS:
-                        self._bin(v, t, line, lv)
-                    else:
-                        vb = v.bins.get(b)
-                        if vb is None:
-                            v.bins[b] = [1, line]
+                        t = self._time_of(m, tf)
+                        cache_get = self._time_cache.get
+                    if t is not None:
+                        own += 1
+                        if t < high:
+                            disorder += 1
                         else:
-                            vb[0] += 1
-                        tb = total_bins.get(b)
-                        if tb is None:
-                            tb = total_bins[b] = [0, 0, line, line]
-                        tb[0] += 1
-                        tb[3] = line
-                        if lv == "ERROR" or lv == "FATAL":
-                            tb[1] += 1
-                        if self.min_time is not None and t < self.min_time:
-                            self.min_time = t
-                total_bins = self.total_bins
-            if lv is not None:
-                v.levels[lv] = v.levels.get(lv, 0) + 1
-                with_level += 1
-            if len(v.examples) < MAX_EXAMPLES:
-                v.examples.append((line, rec.split(JOIN, 1)[0].replace(PARTIAL, "")[:EXAMPLE_CHARS]))
-            if info.explained:
-                explained += 1
-            elif len(unexplained) < MAX_UNEXPLAINED_SAMPLES:
-                unexplained.append((line, rec[:EXAMPLE_CHARS]))
+                            high = t
+                        last = t
+            append(last)
+        self.with_time += own
+        self.out_of_order += disorder
+        self._last_time = last
+        if high != float("-inf"):
+            self.max_time = high
+        return out
+
+    def _buckets(self, times: list[float | None]) -> list[int | None]:
+        """Histogram bucket of each record (None before the file's first time); widens buckets as needed."""
+        if times[-1] is None:  # times are None only before the first one (then carried forward)
+            return [None] * len(times)
+        k = 0 if times[0] is not None else next(i for i, t in enumerate(times) if t is not None)
+        timed = cast("list[float]", times[k:])
+        lo, hi = min(timed), max(timed)
+        if self.origin is None:
+            self.origin = timed[0] - timed[0] % FIRST_BIN_SECONDS
+        self.min_time = lo if self.min_time is None else min(self.min_time, lo)
+        origin = self.origin
+        while int((hi - origin) // self.bin_seconds) >= MAX_BINS:
+            self._coarsen()
+        width = self.bin_seconds
+        of = {t: int((t - origin) // width) if t >= origin else 0 for t in set(timed)}
+        head: list[int | None] = [None] * k
+        return head + list(map(of.__getitem__, timed))
+
+    def _sample_values(self, records: list[str], infos: list[ShapeInfo], per_shape: dict[ShapeInfo, list[int]]) -> None:
+        """Placeholder values: every record of a cluster until it has VALUE_SAMPLE_FIRST, then the
+        records at every VALUE_SAMPLE_EVERY-th position of the file (a systematic, deterministic sample)."""
+        by_values: dict[int, tuple[ClusterValues, list[tuple[ShapeInfo, list[int]]]]] = {}
+        for info, agg in per_shape.items():
             cv = info.values
             if cv is not None:
-                cv.seen += 1
-                if cv.seen <= VALUE_SAMPLE_FIRST or not cv.seen % VALUE_SAMPLE_EVERY:
-                    self._values(cv, rec, info)
-            exc = info.exception
-            if exc is not None:
-                if exc.count == 0:
-                    exc.first_line = line
-                    exc.first_time = t
-                exc.count += 1
-                exc.last_line = line
-                exc.last_time = t
-            nrec += 1
-            if multi and (JOIN in rec or PARTIAL in rec):
-                line += 1 + rec.count(JOIN) + rec.count(PARTIAL)
-                multiline += 1
-            else:
-                line += 1
-        self.empty_lines += empty
-        self.with_time += with_time
-        self.with_level += with_level
-        self.explained += explained
-        self.records += nrec
-        self.multiline_records += multiline
-        self._last_time = last_time
-        if max_time != float("-inf"):
-            self.max_time = max_time
+                by_values.setdefault(id(cv), (cv, []))[1].append((info, agg))
+        if not by_values:
+            return
+        picked: set[int] = set()
+        for cv, members in by_values.values():
+            want = VALUE_SAMPLE_FIRST - cv.seen
+            cv.seen += sum(agg[0] for _info, agg in members)
+            if want > 0:
+                picked.update(_first_indices(infos, members, want))
+        start = (-self.records) % VALUE_SAMPLE_EVERY
+        picked.update(i for i in range(start, len(records), VALUE_SAMPLE_EVERY) if infos[i].values is not None)
+        for i in sorted(picked):
+            info = infos[i]
+            assert info.values is not None
+            self._values(info.values, records[i], info)
 
     def _bin(self, v: Variant, t: float, line: int, level: str | None) -> None:
         if self.origin is None:
@@ -541,6 +674,28 @@ class Analyzer:
                     # Deterministic thinning: keep every other value, then keep sampling.
                     del nums[::2]
                     nums.append(x)
+
+
+def _merge(into: list[int], agg: list[int]) -> None:
+    """Add one shape's [count, first index, last index, first timed index or -1] to a group's."""
+    into[0] += agg[0]
+    into[1] = min(into[1], agg[1])
+    into[2] = max(into[2], agg[2])
+    if agg[3] >= 0 and (into[3] < 0 or agg[3] < into[3]):
+        into[3] = agg[3]
+
+
+def _first_indices(infos: list[ShapeInfo], members: list[tuple[ShapeInfo, list[int]]], want: int) -> list[int]:
+    """The first ``want`` record indices (in record order) of a group of shapes; C-level searches only."""
+    found: list[int] = []
+    for info, (c, fi, li, _ti) in members:
+        i = fi
+        found.append(i)
+        for _ in range(min(want, c) - 1):
+            i = infos.index(info, i + 1, li + 1)
+            found.append(i)
+    found.sort()
+    return found[:want]
 
 
 def fingerprint(exception_type: str, template_id: str, frames: tuple[str, ...]) -> str:

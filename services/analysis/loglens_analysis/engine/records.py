@@ -30,6 +30,15 @@ _CONTINUATION = re.compile(
     r"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n[ \t]+at "
     r"|goroutine \d+ \[|[\w./*()\[\]-]+\([^\n]*\)\n\t|created by )"
 )
+# Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
+# alternatives need an indented next line): when there is none, the costlier regex is not run at all.
+_CONTINUATION_HINT = re.compile(r"\n(?:[ \t]|Caused by: |\.\.\. |Traceback \(|goroutine |created by )")
+
+
+def _may_continue(text: str) -> bool:
+    return _CONTINUATION_HINT.search(text) is not None
+
+
 _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
 # The final "ValueError: message" line of a Python traceback (not indented, so not caught above): a candidate
 # newline here, joined when the record before it holds an indented continuation (checked in _join_py_tails;
@@ -229,13 +238,25 @@ class RecordReader:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         return text
 
+    def _may_hold_long_line(self, text: str) -> bool:
+        """False when no line of ``text`` can be longer than the cap; a cheap filter before the regex.
+
+        A line longer than the cap (>= 2 * half) covers at least one whole aligned window of ``half``
+        characters, so it is enough to look for a window without a newline: one C-level find per window.
+        """
+        half = max(1, self.max_record_chars // 2)
+        if len(text) <= self.max_record_chars:
+            return False
+        find = text.find
+        return any(find("\n", start, start + half) < 0 for start in range(0, len(text) - half + 1, half))
+
     def _finish(self, text: str) -> Block:
         c = self.counters
         first = self._next_line
         nlines = text.count("\n") + 1
         self._next_line += nlines
         c.lines += nlines
-        if self._too_long.search(text) is not None:
+        if self._may_hold_long_line(text) and self._too_long.search(text) is not None:
             cap = self.max_record_chars
 
             def cut(m: re.Match[str]) -> str:
@@ -256,9 +277,9 @@ class RecordReader:
                 c.cri_partials += joined
         if "\n\n" in text:
             text = _GO_BLANK.sub(JOIN + JOIN, text) if "goroutine" in text else text
-        text, n = _CONTINUATION.subn(JOIN, text)
+        text, n = _CONTINUATION.subn(JOIN, text) if _may_continue(text) else (text, 0)
         if n:
-            text, n2 = _join_py_tails(text)
+            text, n2 = _join_py_tails(text) if JOIN + " " in text or JOIN + "\t" in text else (text, 0)
             n += n2
             c.joined_lines += n
             if self._too_long_joined.search(text) is not None:  # e.g. a 10,000-frame trace: keep its top

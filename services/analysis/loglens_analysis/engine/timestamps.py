@@ -78,10 +78,11 @@ class TimestampParser:
         self._dated_year: int | None = None
 
     def _day(self, y: int, m: int, d: int) -> int:
+        """Epoch of a day's midnight (a day past the month's end is read as its last day)."""
         key = (y, m, d)
         v = self._days.get(key)
         if v is None:
-            v = calendar.timegm((y, m, d, 0, 0, 0, 0, 0, 0))
+            v = calendar.timegm((y, m, min(d, calendar.monthrange(y, m)[1]), 0, 0, 0, 0, 0, 0))
             if len(self._days) > 4096:
                 self._days.clear()
             self._days[key] = v
@@ -112,6 +113,13 @@ class TimestampParser:
                 self._order.insert(0, self._order.pop(i))
             return t
         return None
+
+    def convert(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
+        """The time of the groups of a match of format ``name`` (a search already done), or None."""
+        try:
+            return self._convert(name, g, True)
+        except (ValueError, KeyError, OverflowError):
+            return None
 
     def _convert(self, name: str, g: dict[str, str | None], has_year: bool) -> ParsedTime | None:
         if name == "epoch":
@@ -149,7 +157,7 @@ class TimestampParser:
             assumption = ASSUME_UTC
         frac_s = g.get("frac")
         frac = float("0." + frac_s) if frac_s else 0.0
-        epoch = self._day(year, month, min(day, calendar.monthrange(year, month)[1]))
+        epoch = self._day(year, month, day)
         return ParsedTime(epoch + hour * 3600 + minute * 60 + sec + frac - offset, name, assumption)
 
 
