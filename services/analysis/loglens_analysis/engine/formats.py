@@ -51,7 +51,8 @@ class ParsedRecord:
 _MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "error", "err")
 _LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "status", "@level")
 _TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "datetime", "date", "t", "eventTime", "asctime")
-_LOGFMT_PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+# A key starts where a word starts and is taken whole (possessive): linear on long lines without "=".
+_LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=("(?:[^"\\]|\\.)*"|\S*)')
 _CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DOTALL)
 _RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.DOTALL)
 _RFC3164 = re.compile(
@@ -111,8 +112,10 @@ def _parse_json(record: str) -> ParsedRecord | None:
 
 def _parse_logfmt(record: str) -> ParsedRecord | None:
     head = record.split("\x1e", 1)[0]
+    if "=" not in head[:40]:
+        return None
     pairs = _LOGFMT_PAIR.findall(head)
-    if len(pairs) < 3 or "=" not in head[:40]:
+    if len(pairs) < 3:
         return None
     covered = sum(len(k) + len(v) + 2 for k, v in pairs)
     if covered < 0.8 * len(head):

@@ -31,7 +31,8 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     ("uuid", r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s\"'<>]+"),
-    ("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+    # Starts only where a run of local-part characters starts (else "a.a.a..." is quadratic).
+    ("email", r"\b(?<![\w.+-][\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b"),
     ("ip", r"(?:(?<![\w.-])/)?(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)"),
     ("mac", r"\b[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}\b"),
     # A host name: one that holds a digit before a port or "/ip", or a dotted name under a common TLD.
@@ -42,8 +43,10 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "hex",
-        r"\b0[xX][0-9a-fA-F]+\b|(?<![\w-])(?=[0-9a-fA-F]{4})[0-9a-fA-F]*\d[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*(?![\w-])"
-        r"|(?<![\w-])(?=[0-9a-fA-F]{4})[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\d[0-9a-fA-F]*(?![\w-])",
+        # A whole run of >= 4 hex characters holding a digit and a letter; lookaheads, then one possessive
+        # run, so a long run costs linear time (two backtracking stars were quadratic).
+        r"\b0[xX][0-9a-fA-F]+\b|(?<![\w-])(?=[0-9a-fA-F]{4})(?=[0-9a-fA-F]*?\d)(?=[0-9a-fA-F]*?[a-fA-F])"
+        r"[0-9a-fA-F]++(?![\w-])",
     ),
     ("path", r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][\w.$@+~%=-]+)+[/\\]?"),
     ("duration", r"(?<![\w.])\d+(?:\.\d+)?(?:ms|us|µs|ns|s|m|h)\b"),
