@@ -18,8 +18,12 @@
    entry point), its peak RSS read by the child from the kernel (``VmHWM``: ``ru_maxrss`` of a child
    also counts the parent's pages at fork, so it would report this bench's own size).
 
-Last line: ``engine_ratio=<x> engine_peak_rss_mib=<y>``; ``x`` is the LOWEST of the ratios that ran (so a
-peer that is pathological on one corpus cannot inflate it).
+Last line: ``engine_ratio=<x> engine_peak_rss_mib=<y>``; ``x`` is the LOWEST of the ratios over the corpora
+of ``--lines`` raw lines analysed in one run, as the issue defines the comparison (1 and 2a; so a peer that
+is pathological on one corpus cannot inflate it). The per-system run (2b) is printed with its own ratio
+but is not in ``x``: each of its files is a tenth of that size, and on one small single-system file
+Drain3's per-line cost is at its lowest (few clusters to compare with) while the engine's fixed cost
+per file (format discovery, report) weighs most; read its line beside the headline.
 """
 
 from __future__ import annotations
@@ -131,15 +135,15 @@ def cycled(raw: list[str], n: int) -> list[str]:
     return [_vary(raw[i % len(raw)], i // len(raw)) for i in range(n)]
 
 
-def bench_loghub(directory: str, n: int) -> list[float]:
+def bench_loghub(directory: str, n: int) -> tuple[float, float] | None:
     """Two ratios: all systems' lines in one corpus (eval_parsers --throughput style), and one file per
     system (each system's lines cycled to n / systems; a fresh engine run and Drain3 miner per file)."""
     systems = loghub_systems(directory)
     if not systems:
-        return []
+        return None
     corpus = cycled([line for lines in systems.values() for line in lines], n)
-    ratios = [bench_engine("loghub, one corpus", corpus) / bench_drain3("loghub, one corpus", corpus, float("inf"))]
-    print(f"[loghub, one corpus] ratio engine/drain3: {ratios[-1]:.2f}", flush=True)
+    one = bench_engine("loghub, one corpus", corpus) / bench_drain3("loghub, one corpus", corpus, float("inf"))
+    print(f"[loghub, one corpus] ratio engine/drain3: {one:.2f}", flush=True)
     del corpus
     from drain3 import TemplateMiner
     from drain3.template_miner_config import TemplateMinerConfig
@@ -169,9 +173,12 @@ def bench_loghub(directory: str, n: int) -> list[float]:
         f"{total / engine_s:,.0f} lines/s; drain3 (defaults): {drain_s:.2f}s = {total / drain_s:,.0f} lines/s",
         flush=True,
     )
-    ratios.append(drain_s / engine_s)
-    print(f"[loghub, per system] ratio engine/drain3: {ratios[-1]:.2f}", flush=True)
-    return ratios
+    per_system = drain_s / engine_s
+    print(
+        f"[loghub, per system] ratio engine/drain3: {per_system:.2f} (files of {per:,} lines; not in engine_ratio)",
+        flush=True,
+    )
+    return one, per_system
 
 
 # The child measures itself: ru_maxrss of a child also counts the pages of the (large) parent it was
@@ -243,15 +250,16 @@ def main() -> int:
     del lines
 
     ratios = [ratio]
-    if args.loghub and os.path.isdir(args.loghub):
-        ratios += bench_loghub(args.loghub, args.lines)
+    loghub = bench_loghub(args.loghub, args.lines) if args.loghub and os.path.isdir(args.loghub) else None
+    if loghub is not None:
+        ratios.append(loghub[0])
     rss = peak_rss(int(args.rss_size)) if int(args.rss_size) else float("nan")
-    if len(ratios) > 1:
-        print(
-            "engine_ratio below is the lowest of the ratios (generated, loghub one corpus, loghub per system: "
-            + ", ".join(f"{r:.2f}" for r in ratios)
-            + ")"
-        )
+    print(
+        f"engine_ratio below is the lowest of the ratios on {args.lines:,}-line corpora (generated"
+        + (f", loghub one corpus: {', '.join(f'{r:.2f}' for r in ratios)}" if loghub else f": {ratio:.2f}")
+        + ")"
+        + (f"; loghub per system (one file per system, not in it): {loghub[1]:.2f}" if loghub else "")
+    )
     print(f"engine_ratio={min(ratios):.2f} engine_peak_rss_mib={rss:.0f}")
     return 0
 

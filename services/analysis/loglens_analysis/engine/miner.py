@@ -98,9 +98,7 @@ class TemplateMiner:
             tokens = [""]
         first = tokens[0]
         key = (len(tokens), WILDCARD if _has_digit_or_wild(first) else first)
-        group = self._groups.get(key)
-        if group is None:
-            group = self._groups[key] = []
+        group = self._groups.get(key, ())  # created only when a cluster joins it (bounded by the cap)
         best: Cluster | None = None
         best_sim = -1.0
         best_wild = -1
@@ -129,9 +127,12 @@ class TemplateMiner:
             return self._overflow
         c = Cluster(list(tokens), len(self.clusters), 1)
         self.clusters.append(c)
-        if len(group) >= MAX_CLUSTERS_PER_GROUP:
-            group.pop(0)
-        group.append(c)
+        members = self._groups.get(key)
+        if members is None:
+            members = self._groups[key] = []
+        if len(members) >= MAX_CLUSTERS_PER_GROUP:
+            members.pop(0)
+        members.append(c)
         return c
 
     def finish(self) -> list[Cluster]:
