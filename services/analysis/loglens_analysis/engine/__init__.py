@@ -20,7 +20,7 @@ Caps (all bounded, so the report and the memory are bounded):
   the file, so each cluster is sampled in proportion to its count);
 - 1,000 exception groups, 50 anomalies, 50 timeline entries, 20 ranked error templates, 8 summary
   claims; the shape cache holds 200,000 shapes and the digit-key cache 50,000 keys, each at most
-  24 million characters (cleared when full).
+  16 million characters (cleared when full).
 
 Time resolution is one second; a record without a timestamp takes the time of the record before it
 (for histograms) and is counted as such in the parse-quality section.

@@ -39,7 +39,7 @@ from .timestamps import TimestampParser
 # Caps (documented in the package docstring).
 MAX_SHAPES = 200_000
 MAX_DIGIT_KEYS = 50_000
-MAX_CACHE_CHARS = 24_000_000  # per cache: bounds its memory whatever the record length
+MAX_CACHE_CHARS = 16_000_000  # per cache: bounds its memory whatever the record length
 MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
