@@ -30,25 +30,33 @@ from loglens_ingest.service import LogFiles
 
 log = logging.getLogger("loglens.ingest")
 MIGRATIONS = Path(__file__).parent / "migrations"
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+# glibc's mallopt parameters, and our values.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
 # Between the 1 MiB chunks (reused from the heap) and the parts (>= 5 MiB, each in its own mapping).
-MMAP_THRESHOLD = 2 * 1024 * 1024
+MMAP_THRESHOLD = 2 * MIB
+TRIM_THRESHOLD = 4 * MIB  # a few chunks' worth of free heap kept rather than handed back and faulted in again
+ARENA_MAX = 2  # heaps that keep it: with one per thread (8 per core) the kept memory would add up
 
 
-def _return_freed_part_buffers() -> None:
-    """Make glibc give freed part buffers straight back to the kernel.
+def _tune_malloc() -> None:
+    """Fit glibc's allocator to an upload's large buffers: parts handed back on free, chunks reused.
 
     Parts (MiBs) are large buffers. By default glibc raises its mmap threshold after the first such
     buffer is freed, so later ones come from the heap (one per thread) and fragment it: the process's RSS
     then stays at its high-water mark. A fixed threshold below the part size (setting it turns the dynamic
     adjustment off) keeps every part in its own mapping, returned on free. It stays above the 1 MiB upload
-    chunks: a mapping per chunk costs a page fault per 4 KiB of every copy of every chunk (a third of
-    ingest's CPU at 256 KiB), while heap blocks of that size are freed and reused a few at a time. Not
-    glibc (musl, macOS): nothing to do.
+    chunks: a mapping per chunk costs a page fault per 4 KiB of every copy of every chunk. Chunks come
+    from the heap instead, freed and reused a few at a time; the trim threshold keeps that much at the top
+    of a heap (by default glibc gives back anything over 128 KiB and faults it in again for the next
+    chunk), and two arenas bound what all heaps keep together. Per 512 MiB uploaded, ingest's CPU went
+    from 2.3 s (256 KiB mmap threshold) to 1.1 s with the rest of the upload path's changes, and 0.8 s
+    with this trim threshold. Not glibc (musl, macOS): nothing to do.
     """
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+        libc.mallopt(M_ARENA_MAX, ARENA_MAX)
     except (OSError, AttributeError):
         pass
 
@@ -91,7 +99,7 @@ async def main(settings: IngestSettings) -> None:
 
 
 def run() -> None:
-    run_service("ingest", IngestSettings, main, MIGRATIONS, SCHEMA, before_serve=_return_freed_part_buffers)
+    run_service("ingest", IngestSettings, main, MIGRATIONS, SCHEMA, before_serve=_tune_malloc)
 
 
 if __name__ == "__main__":

@@ -67,7 +67,8 @@ class StreamingUpload:
                 await self._start_part(full)  # waits while `parallel` parts are in flight
                 self._buffer = self._spare.pop() if self._spare else bytearray(self._part_size)
             take = min(len(view), self._part_size - self._filled)
-            self._buffer[self._filled : self._filled + take] = view[:take]
+            # Through a memoryview: assigning to a bytearray slice would copy the chunk to a temporary first.
+            memoryview(self._buffer)[self._filled : self._filled + take] = view[:take]
             self._filled += take
             view = view[take:]
 
