@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
 _MON = r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
@@ -48,9 +48,11 @@ _FORMATS: tuple[tuple[str, str, bool], ...] = (
 _COMPILED = tuple((name, re.compile(rx), has_year) for name, rx, has_year in _FORMATS)
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedTime:
-    """A timestamp as UTC epoch seconds and the assumption it needed (empty when none)."""
+class ParsedTime(NamedTuple):
+    """A timestamp as UTC epoch seconds and the assumption it needed (empty when none).
+
+    A named tuple: made for every timestamp not cached yet, and a frozen dataclass costs several
+    times as much to construct."""
 
     epoch: float
     fmt: str
