@@ -11,6 +11,7 @@ from google.protobuf import json_format
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analyze
+from loglens_analysis.engine.analyzer import Analyzer
 from loglens_analysis.engine.formats import detect_format
 from loglens_analysis.engine.loghub import parse_lines
 from loglens_analysis.engine.records import JOIN, RecordReader
@@ -276,3 +277,43 @@ def test_generator_is_deterministic() -> None:
     a = [r for _, r in zip(range(100), records(1, "mixed"), strict=False)]
     b = [r for _, r in zip(range(100), records(1, "mixed"), strict=False)]
     assert a == b
+
+
+@pytest.mark.parametrize(("step", "shuffled", "cache_on"), [(7, False, True), (7, True, True), (67, True, False)])
+def test_times_are_exact_with_and_without_the_minute_cache(step: int, shuffled: bool, cache_on: bool) -> None:
+    """Records 7 s apart mostly share a minute (the minute cache answers, in order or not); 67 s apart
+    none do, and the cache is switched off. Either way every record's time must be its own."""
+    import datetime as dt
+    import random
+
+    start = dt.datetime(2024, 5, 1, 10, 0, 0, tzinfo=dt.UTC)
+    steps = list(range(0, 21_600 * step, step))
+    if shuffled:
+        random.Random(3).shuffle(steps)
+    text = "".join(
+        f"{(start + dt.timedelta(seconds=s)):%Y-%m-%d %H:%M:%S} INFO tick {i} of {s}\n" for i, s in enumerate(steps)
+    )
+    analyzer = Analyzer()
+    for block in RecordReader().blocks([text.encode()]):
+        analyzer.feed(block)
+    assert analyzer._minute_cache_pays() is cache_on
+    rep = _run(text)
+    (template,) = rep.templates
+    assert rep.parse_quality.timestamp_share == 1.0
+    running, disorder = -1, 0
+    for s in steps:
+        disorder += s < running
+        running = max(running, s)
+    assert rep.parse_quality.out_of_order_records == disorder
+    hist = template.histogram
+    assert sum(hist.counts) == len(steps)
+    if not shuffled:
+        first = hist.start_time.ToSeconds() - int(start.timestamp())
+        want = [0] * len(hist.counts)
+        for s in steps:
+            want[(s - first) // hist.bucket_seconds] += 1
+        assert list(hist.counts) == want
+    assert rep.time_range.start_time.ToSeconds() == int(start.timestamp()) + min(steps)
+    assert rep.time_range.end_time.ToSeconds() == int(start.timestamp()) + max(steps)
+    assert template.first_time.ToSeconds() == int(start.timestamp()) + steps[0]
+    assert template.last_time.ToSeconds() == int(start.timestamp()) + steps[-1]
