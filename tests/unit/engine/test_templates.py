@@ -104,3 +104,13 @@ def test_interleaved_sources_get_their_own_layouts_and_times() -> None:
     assert not any(":<*>:<*> INFO" in t for t in texts)
     assert ASSUME_FILE_YEAR in rep.parse_quality.time_assumptions
     assert rep.time_range.end_time.seconds - rep.time_range.start_time.seconds < 86_400
+
+
+def test_digit_holding_words_that_vary_become_placeholders_and_constant_ones_stay() -> None:
+    """The caches treat digits as variable, so "node3" must not stay in a template as the first record's
+    value; "ssh2" and "ipv6", the same in every record, are constants."""
+    lines = [f"worker node{i % 9} joined over ssh2 and ipv6" for i in range(400)]
+    lines += [f"{i} {chr(97 + i % 5)}" for i in range(3)]  # a little noise of another shape
+    templates = {t for _, t in parse_lines(lines)}
+    assert "worker <*> joined over ssh2 and ipv6" in templates
+    assert not any("node0" in t for t in templates)

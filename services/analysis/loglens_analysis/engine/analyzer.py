@@ -31,7 +31,7 @@ from .formats import (
     RecordParser,
     detect_format,
 )
-from .masking import VARIABLE_RE, mask_tail, mask_text
+from .masking import VARIABLE_RE, WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, PARTIAL, Block
 from .timestamps import TimestampParser
@@ -59,6 +59,7 @@ MINUTE_CACHE_TRIAL = 4096  # timestamp lookups before the minute cache must show
 SHAPE_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")  # possessive: no backtracking over letter runs
 
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_DIGIT_IN = re.compile(r"\d")
 
 _EXC_TYPE = re.compile(
     r"(?:^|\x1e)(?:Caused by: )?([A-Za-z_$][\w$]*(?:\.[\w$]+)*(?:Exception|Error|Throwable|Fault|Panic)"
@@ -126,6 +127,13 @@ class Variant:
     last_time: float | None = None
     examples: list[tuple[int, str]] = field(default_factory=list)
     bins: dict[int, list[int]] = field(default_factory=dict)
+    # Tokens (position, text) that hold a digit yet were not masked, e.g. "ssh2" or "u0". The caches
+    # treat digits as variable, so sampled records check them (``Analyzer._check_digit_tokens``).
+    digit_tokens: tuple[tuple[int, str], ...] = ()
+
+
+def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    return tuple((i, t) for i, t in enumerate(tokens) if WILDCARD not in t and _DIGIT_IN.search(t) is not None)
 
 
 @dataclass(slots=True)
@@ -181,7 +189,9 @@ class ShapeInfo:
 class Analyzer:
     """Feeds blocks of records; holds all aggregates. ``finish`` hands them to the report builder."""
 
-    def __init__(self, progress: Callable[[int, int], None] | None = None) -> None:
+    def __init__(
+        self, progress: Callable[[int, int], None] | None = None, *, keep_record_variants: bool = False
+    ) -> None:
         self.miner = TemplateMiner()
         self.times = TimestampParser()
         self.guess: FormatGuess | None = None
@@ -216,6 +226,8 @@ class Analyzer:
         self._time_patterns: dict[str, re.Pattern[str]] = {}
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
         self._progress = progress
+        # The variant of every record in input order (None for an empty one); for line-level benchmarks.
+        self.record_variants: list[Variant | None] | None = [] if keep_record_variants else None
 
     # ------------------------------------------------------------------ feeding
     def feed(self, block: Block) -> None:
@@ -309,19 +321,21 @@ class Analyzer:
         return None
 
     # ------------------------------------------------------------------ records
-    def _miss(self, record: str, shape: str) -> ShapeInfo:
+    def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, int, int]:
+        """The parsed record, its masked message, and the variables in the message and before it."""
         assert self.parser is not None
-        rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         parsed: ParsedRecord = self.parser.parse(rec)
-        finder = self._time_finder(parsed.time_text, rec) if parsed.time_text else None
         head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
         one_pass = mask_tail(head, parsed.message) if parsed.message else None
         if one_pass is not None:
-            masked, n_vars, skip = one_pass
-        else:
-            masked = mask_text(parsed.message)
-            n_vars = 0  # the message is not the end of the record (JSON): no placeholder statistics
-            skip = 0
+            return parsed, *one_pass
+        # The message is not the end of the record (JSON): no placeholder statistics.
+        return parsed, mask_text(parsed.message), 0, 0
+
+    def _miss(self, record: str, shape: str) -> ShapeInfo:
+        rec = record.replace(PARTIAL, "") if PARTIAL in record else record
+        parsed, masked, n_vars, skip = self._masked_message(rec)
+        finder = self._time_finder(parsed.time_text, rec) if parsed.time_text else None
         tokens = masked.split()
         cluster = self.miner.add_tokens(list(tokens))
         key = (cluster.index, masked)
@@ -334,6 +348,7 @@ class Analyzer:
                     self._overflow_variants[cluster.index] = variant
             else:
                 variant = Variant(cluster, tuple(tokens))
+                variant.digit_tokens = _digit_tokens(variant.tokens)
                 self._variants[key] = variant
         exc_stats = None
         if JOIN in rec or "Exception" in parsed.message or "Error" in parsed.message:
@@ -346,7 +361,7 @@ class Analyzer:
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
         info_ = ShapeInfo(variant, parsed.level, finder, explained, exc_stats, n_vars, skip)
-        if n_vars:
+        if n_vars or variant.digit_tokens:
             cv = self.values.get(variant.cluster.index)
             if cv is None:
                 cv = self.values[variant.cluster.index] = ClusterValues()
@@ -376,6 +391,8 @@ class Analyzer:
             lines = self._line_numbers(records, first_line)
         else:
             lines = range(first_line, first_line + len(records))
+        if self.record_variants is not None:
+            self.record_variants.extend(None if x is None else x.variant for x in infos)
         if None in infos:  # empty lines: counted, then left out
             keep = [i for i, x in enumerate(infos) if x is not None]
             self.empty_lines += len(records) - len(keep)
@@ -650,8 +667,32 @@ class Analyzer:
     def variants(self) -> list[Variant]:
         return [v for v in self._all_variants() if v.count]
 
+    def _check_digit_tokens(self, record: str, v: Variant) -> None:
+        """A sampled record whose unmasked digit-holding tokens differ from its variant's ("u3" where the
+        first record of the shape said "u0") makes those positions placeholders, in the variant and its
+        cluster, so the template does not claim one record's value for all. A token found verbatim in
+        the record is taken as unchanged (no parse)."""
+        if all(text in record for _pos, text in v.digit_tokens):
+            return
+        rec = record.replace(PARTIAL, "") if PARTIAL in record else record
+        tokens = self._masked_message(rec)[1].split()
+        if len(tokens) != len(v.tokens):
+            return
+        changed = {pos for pos, text in v.digit_tokens if tokens[pos] != text}
+        if not changed:
+            return
+        v.tokens = tuple(WILDCARD if i in changed else t for i, t in enumerate(v.tokens))
+        v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+        if len(v.cluster.tokens) == len(v.tokens):
+            for pos in changed:
+                v.cluster.tokens[pos] = WILDCARD
+
     def _values(self, cv: ClusterValues, record: str, info: ShapeInfo) -> None:
         """Placeholder values of one sampled record (the caller decides which records are sampled)."""
+        if info.variant.digit_tokens:
+            self._check_digit_tokens(record, info.variant)
+        if not info.value_rx_tokens:
+            return
         head = record.split(JOIN, 1)[0] if JOIN in record else record
         found = [(m.lastgroup or "word", m.group()) for m in VARIABLE_RE.finditer(head)]
         if len(found) != info.value_rx_tokens + info.value_skip:

@@ -1,39 +1,40 @@
-"""Line-level parsing for parser benchmarks: one (template id, template) per input line."""
+"""Line-level parsing for parser benchmarks: one (template id, template) per input line.
+
+The lines go through the engine's own analysis (format discovery, shape caches, masking, mining and the
+final template resolution of the report), fed as records as they are (one line, one record: no
+multi-line joins, since a parser benchmark scores every line).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .formats import RecordParser, detect_format
-from .masking import mask_text
-from .miner import Cluster, TemplateMiner, resolve_templates, template_id
-
-SAMPLE_LINES = 2000
+from .analyzer import Analyzer
+from .records import BLOCK_BYTES, Block
+from .report import roll_up
 
 
 def parse_lines(lines: Sequence[str]) -> list[tuple[str, str]]:
-    """Detect the format on a sample, cut every line's header off and mine the messages."""
-    guess = detect_format(list(lines[:SAMPLE_LINES]))
-    parser = RecordParser(guess)
-    miner = TemplateMiner()
-    cache: dict[str, tuple[Cluster, tuple[str, ...]]] = {}
-    assigned: list[tuple[Cluster, tuple[str, ...]]] = []
-    for line in lines:
-        msg = parser.parse(line).message
-        hit = cache.get(msg)
-        if hit is None:
-            words = mask_text(msg).split()
-            hit = cache[msg] = (miner.add_tokens(list(words)), tuple(words))
-        assigned.append(hit)
-    miner.finish()
-    variants: dict[int, dict[tuple[str, ...], int]] = {}
-    for c, vt in assigned:
-        r = c.root()
-        d = variants.setdefault(r.index, {})
-        d[vt] = d.get(vt, 0) + 1
-    final = resolve_templates([c for c in miner.clusters if c.merged_into is None], variants)
+    """One (template id, template with ``<*>``) per line, in order."""
+    an = Analyzer(keep_record_variants=True)
+    start = 0
+    while start < len(lines):
+        size = 0
+        end = start
+        while end < len(lines) and size < BLOCK_BYTES:
+            size += len(lines[end]) + 1
+            end += 1
+        text = "\n".join(line.replace("\n", " ") for line in lines[start:end])
+        an.feed(Block(text, start + 1))
+        start = end
+    an.finish()
+    _templates, of_variant = roll_up(an)
+    assert an.record_variants is not None
     out: list[tuple[str, str]] = []
-    for c, vt in assigned:
-        t = final[(c.root().index, vt)]
-        out.append((template_id(t), t))
+    for v in an.record_variants:
+        if v is None:
+            out.append(("", ""))
+        else:
+            r = of_variant[id(v)]
+            out.append((r.id, r.text))
     return out
