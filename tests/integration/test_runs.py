@@ -22,9 +22,11 @@ import psycopg
 import pytest
 from minio import Minio
 
+from loglens.events.v1 import events_pb2
 from loglens.v1 import analysis_pb2, log_file_pb2
+from loglens_analysis.adapters.queue import EVENTS_CONSUMER
 from loglens_common.errors import error_info
-from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED
+from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED, SUBJECT_STORED
 from loglens_common.objectstore import ensure_bucket
 from loglens_devstack.client import TERMINAL, GatewayClient
 from loglens_devstack.servers import free_port
@@ -297,14 +299,60 @@ def test_deleting_a_log_file_removes_its_runs(client: GatewayClient, workers: Wo
         timeout=10,
     )
 
-    def gone() -> bool:
-        try:
-            get_run(client, run.name)
-            return False
-        except grpc.RpcError as exc:
-            return exc.code() == grpc.StatusCode.NOT_FOUND
+    wait_until(lambda: run_is_gone(client, run.name), 30, "the run to be removed")
 
-    wait_until(gone, 30, "the run to be removed")
+
+def test_a_stored_event_delivered_after_the_deletion_does_not_bring_the_file_back(
+    stack: Stack, client: GatewayClient, workers: Workers, logs: dict[str, Path]
+) -> None:
+    """The outbox may publish a file's stored event again after its deleted event (and after JetStream's
+    duplicate window): analysis keeps a tombstone and ignores it, so no run appears for a deleted file."""
+    workers.start()
+    log_file = client.upload(logs["small"])
+    run = client.wait_for_run(log_file.name, timeout=60)
+    file_id = log_file.name.split("/", 1)[1]
+    with db(stack) as conn:
+        row = conn.execute(
+            "SELECT owner, bucket, object_key, size_bytes FROM analysis.log_files WHERE id = %s", (file_id,)
+        ).fetchone()
+        assert row is not None, "analysis knows the file before the deletion"
+        owner, bucket, key, size = row
+    client.log_files.DeleteLogFile(
+        log_file_pb2.DeleteLogFileRequest(name=log_file.name), metadata=client.metadata, timeout=10
+    )
+    wait_until(lambda: run_is_gone(client, run.name), 30, "the run to be removed")
+
+    async def publish_stored_again_and_wait_until_consumed() -> None:
+        nc = await nats.connect(stack.nats.url)
+        js = nc.jetstream()
+        event = events_pb2.LogFileStored(
+            log_file=log_file.name, owner=owner, bucket=bucket, object_key=key, size_bytes=size, analyze=True
+        )
+        await js.publish(SUBJECT_STORED, event.SerializeToString(), headers={"Nats-Msg-Id": f"{file_id}-late"})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            info = await js.consumer_info(STREAM, EVENTS_CONSUMER)
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the late stored event was not consumed")
+        await nc.close()
+
+    asyncio.run(publish_stored_again_and_wait_until_consumed())
+    with db(stack) as conn:
+        assert conn.execute("SELECT count(*) FROM analysis.log_files WHERE id = %s", (file_id,)).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM analysis.runs WHERE log_file_id = %s", (file_id,)).fetchone() == (0,)
+        tombstone = conn.execute("SELECT owner FROM analysis.deleted_log_files WHERE id = %s", (file_id,)).fetchone()
+        assert tombstone == (owner,)
+
+
+def run_is_gone(client: GatewayClient, run_name: str) -> bool:
+    try:
+        get_run(client, run_name)
+        return False
+    except grpc.RpcError as exc:
+        return exc.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_a_queued_run_whose_message_is_lost_is_published_again(

@@ -132,9 +132,10 @@ class Worker:
                 size_bytes=stored.size_bytes,
                 gzip=stored.gzip,
             )
-            await self.repository.remember_log_file(log_file)
+            if not await self.repository.remember_log_file(log_file):
+                log.info("stored event of a deleted log file ignored", extra=log_fields(log_file=stored.log_file))
             # A redelivered event must not start a second analysis: only the first run comes from it.
-            if stored.analyze and not await self.repository.has_runs(log_file.id):
+            elif stored.analyze and not await self.repository.has_runs(log_file.id):
                 run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
                 if not existed:
                     metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile
 from loglens_common import names
@@ -43,6 +43,16 @@ log_files = Table(
     Column("size_bytes", BigInteger, nullable=False),
     Column("gzip", Boolean, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# A tombstone per deleted log file: its stored event may be delivered again after its deleted event (the
+# outbox re-publishes, JetStream's duplicate window has passed), and must not bring the file back.
+deleted_log_files = Table(
+    "deleted_log_files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("delete_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 runs = Table(
@@ -101,8 +111,13 @@ class RunRepository:
         self.engine = engine
 
     # Log files ----------------------------------------------------------------------------------
-    async def remember_log_file(self, f: StoredLogFile) -> None:
+    async def remember_log_file(self, f: StoredLogFile) -> bool:
+        """Record a stored log file; False (and nothing recorded) when it was deleted already."""
         async with self.engine.begin() as conn:
+            await _lock_log_file(conn, f.id)
+            gone = await conn.execute(select(deleted_log_files.c.id).where(deleted_log_files.c.id == f.id))
+            if gone.first() is not None:
+                return False
             await conn.execute(
                 pg_insert(log_files)
                 .values(
@@ -115,6 +130,7 @@ class RunRepository:
                 )
                 .on_conflict_do_nothing(index_elements=["id"])
             )
+        return True
 
     async def log_file(self, owner: str, log_file_id: str) -> StoredLogFile | None:
         async with self.engine.connect() as conn:
@@ -128,8 +144,15 @@ class RunRepository:
         return StoredLogFile(m["id"], m["owner"], m["bucket"], m["object_key"], m["size_bytes"], m["gzip"])
 
     async def forget_log_file(self, owner: str, log_file_id: str) -> list[str]:
-        """Cancel nothing, keep nothing: delete the log file, its runs and reports (cascade)."""
+        """Cancel nothing, keep nothing: delete the log file, its runs and reports (cascade), and leave a
+        tombstone so that a late stored event cannot record the file again."""
         async with self.engine.begin() as conn:
+            await _lock_log_file(conn, log_file_id)
+            await conn.execute(
+                pg_insert(deleted_log_files)
+                .values(id=log_file_id, owner=owner)
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
             run_ids = [r[0] for r in await conn.execute(select(runs.c.id).where(runs.c.log_file_id == log_file_id))]
             await conn.execute(delete(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id))
         return run_ids
@@ -356,3 +379,8 @@ class RunRepository:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(runs.c.state, func.count()).group_by(runs.c.state))
             return {r[0]: int(r[1]) for r in rows}
+
+
+async def _lock_log_file(conn: AsyncConnection, log_file_id: str) -> None:
+    """Serialise a file's stored and deleted events (two workers may hold one each) until commit."""
+    await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("analysis.log_file:" + log_file_id))))
