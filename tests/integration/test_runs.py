@@ -347,6 +347,26 @@ def test_a_stored_event_delivered_after_the_deletion_does_not_bring_the_file_bac
         assert tombstone == (owner,)
 
 
+def test_tombstones_are_swept_once_no_event_of_their_file_can_come(stack: Stack, workers: Workers) -> None:
+    """A tombstone only has to outlive the stream's retention (plus a day): the reconciler removes older ones."""
+    workers.start()
+    old, fresh = f"old{time.time_ns()}", f"fresh{time.time_ns()}"
+    with db(stack) as conn:
+        conn.execute(
+            "INSERT INTO analysis.deleted_log_files (id, owner, delete_time) VALUES "
+            "(%s, 'someone', now() - interval '9 days'), (%s, 'someone', now() - interval '7 days')",
+            (old, fresh),
+        )
+
+    def old_is_gone() -> bool:
+        with db(stack) as conn:
+            return conn.execute("SELECT 1 FROM analysis.deleted_log_files WHERE id = %s", (old,)).fetchone() is None
+
+    wait_until(old_is_gone, 30, "the reconciler to sweep the old tombstone")
+    with db(stack) as conn:
+        assert conn.execute("SELECT 1 FROM analysis.deleted_log_files WHERE id = %s", (fresh,)).fetchone() == (1,)
+
+
 def run_is_gone(client: GatewayClient, run_name: str) -> bool:
     try:
         get_run(client, run_name)

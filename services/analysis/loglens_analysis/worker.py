@@ -33,12 +33,14 @@ from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile, backoff_s
 from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analyze
 from loglens_common import metrics, names
-from loglens_common.events import STREAM, SUBJECT_DELETED, SUBJECT_STORED
+from loglens_common.events import STREAM, STREAM_CONFIG, SUBJECT_DELETED, SUBJECT_STORED
 from loglens_common.logs import log_fields, request_id_var
 
 log = logging.getLogger("loglens.analysis.worker")
 
 READ_CHUNK = 1024 * 1024
+# A deleted file's tombstone outlives every event of it the stream can still deliver (a day to spare).
+TOMBSTONE_KEEP_S = (STREAM_CONFIG.max_age or 0) + 24 * 3600
 
 
 class RunLost(Exception):
@@ -281,8 +283,9 @@ class Worker:
                 names.analysis_run_name(run.log_file_id, run.id), run.id, generation
             ):
                 republished += 1
-        if requeued or republished:
-            log.info("reconciled", extra=log_fields(requeued=requeued, republished=republished))
+        swept = await self.repository.sweep_tombstones(TOMBSTONE_KEEP_S)
+        if requeued or republished or swept:
+            log.info("reconciled", extra=log_fields(requeued=requeued, republished=republished, tombstones=swept))
         await self._record_consumer_lag()
         return requeued, republished
 

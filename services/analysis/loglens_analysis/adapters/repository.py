@@ -157,6 +157,13 @@ class RunRepository:
             await conn.execute(delete(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id))
         return run_ids
 
+    async def sweep_tombstones(self, older_than_s: float) -> int:
+        """Forget tombstones older than any event that could still be delivered; how many went."""
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_s)
+        async with self.engine.begin() as conn:
+            done = await conn.execute(delete(deleted_log_files).where(deleted_log_files.c.delete_time < cutoff))
+        return done.rowcount or 0
+
     # Runs ---------------------------------------------------------------------------------------
     async def create_run(self, log_file: StoredLogFile, total: int) -> tuple[AnalysisRun, bool]:
         """A new QUEUED run, or the active one (True) if the log file has one. Safe under concurrency."""
