@@ -439,24 +439,25 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
         layout = None
     best_name, best_count = counts.most_common(1)[0] if counts else (FORMAT_PLAIN, 0)
     header_count = 0
-    if layout is not None:
-        hp = HeaderParser(layout)
-        header_count = sum(1 for line in unexplained if hp.parse(line) is not None)
     more: list[HeaderLayout] = []
     if layout is not None:
+        hp = HeaderParser(layout)
+        fits = [hp.parse(line) is not None for line in unexplained]  # each line parsed once
+        header_count = sum(fits)
         # Sources interleaved in one file: the lines no layout fits yet may share a layout of their own.
-        rest = [line for line in unexplained if hp.parse(line) is None]
+        rest = [line for line, fit in zip(unexplained, fits, strict=True) if not fit]
         while len(rest) >= MIN_LAYOUT_LINES and len(more) < MAX_EXTRA_LAYOUTS:
             extra = discover_header(rest, strict=True)
             if not extra.classes or extra in more or extra == layout:
                 break
             ep = HeaderParser(extra)
-            fitted = [line for line in rest if ep.parse(line) is not None]
-            if len(fitted) < MIN_LAYOUT_LINES:
+            fits = [ep.parse(line) is not None for line in rest]
+            fitted = sum(fits)
+            if fitted < MIN_LAYOUT_LINES:
                 break
             more.append(extra)
-            header_count += len(fitted)
-            rest = [line for line in rest if ep.parse(line) is None]
+            header_count += fitted
+            rest = [line for line, fit in zip(rest, fits, strict=True) if not fit]
     if header_count > best_count:
         best_name, best_count = FORMAT_HEADER, header_count
     if best_count == 0:
