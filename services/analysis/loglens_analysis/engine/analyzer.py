@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -189,9 +189,7 @@ class ShapeInfo:
 class Analyzer:
     """Feeds blocks of records; holds all aggregates. ``finish`` hands them to the report builder."""
 
-    def __init__(
-        self, progress: Callable[[int, int], None] | None = None, *, keep_record_variants: bool = False
-    ) -> None:
+    def __init__(self, *, keep_record_variants: bool = False) -> None:
         self.miner = TemplateMiner()
         self.times = TimestampParser()
         self.guess: FormatGuess | None = None
@@ -225,7 +223,6 @@ class Analyzer:
         self._minute_lookups = self._minute_hits = 0
         self._time_patterns: dict[str, re.Pattern[str]] = {}
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
-        self._progress = progress
         # The variant of every record in input order (None for an empty one); for line-level benchmarks.
         self.record_variants: list[Variant | None] | None = [] if keep_record_variants else None
 
@@ -614,29 +611,6 @@ class Analyzer:
             info = infos[i]
             assert info.values is not None
             self._values(info.values, records[i], info)
-
-    def _bin(self, v: Variant, t: float, line: int, level: str | None) -> None:
-        if self.origin is None:
-            self.origin = t - t % FIRST_BIN_SECONDS
-            self.min_time = t
-        if self.min_time is None or t < self.min_time:
-            self.min_time = t
-        b = int((t - self.origin) // self.bin_seconds) if t >= self.origin else 0
-        while b >= MAX_BINS:
-            self._coarsen()
-            b = int((t - self.origin) // self.bin_seconds)
-        vb = v.bins.get(b)
-        if vb is None:
-            v.bins[b] = [1, line]
-        else:
-            vb[0] += 1
-        tb = self.total_bins.get(b)
-        if tb is None:
-            tb = self.total_bins[b] = [0, 0, line, line]
-        tb[0] += 1
-        tb[3] = line
-        if level in ("ERROR", "FATAL"):
-            tb[1] += 1
 
     def _coarsen(self) -> None:
         """Double the bucket width everywhere (keeps histograms at most MAX_BINS wide)."""
