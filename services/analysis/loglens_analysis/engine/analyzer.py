@@ -380,9 +380,10 @@ class Analyzer:
         (shape, bucket) pair with ``Counter`` and ``dict`` over zipped lists, and applied once per pair.
         """
         records = text.split("\n")
-        infos: list[ShapeInfo | None] = list(map(self._by_key.get, text.translate(_DIGITS_TO_ZERO).split("\n")))
+        keys = text.translate(_DIGITS_TO_ZERO).split("\n")
+        infos: list[ShapeInfo | None] = list(map(self._by_key.get, keys))
         if None in infos:
-            self._resolve(records, text.translate(_DIGITS_TO_ZERO).split("\n"), infos)
+            self._resolve(records, keys, infos)
         lines: Sequence[int]
         if JOIN in text or PARTIAL in text:
             lines = self._line_numbers(records, first_line)
