@@ -226,46 +226,67 @@ def resolve_templates(
     distinct values over the whole file, one of them holding text besides placeholders, is a constant
     that tells events apart ("Link up" / "Link error", "by (uid=<*>)" / "by LOGIN(uid=<*>)"), not a
     variable: the cluster is split on it.
+
+    Positions are compared only between variants of the same token count: a cluster merged by
+    ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
+    do not line up. Each length is resolved on its own, and the text of a merged cluster is written in
+    its merged form (runs of placeholders collapsed), which every one of its variants matches.
     """
     out: dict[tuple[int, tuple[str, ...]], str] = {}
     for c in clusters:
         vs = variants.get(c.index, {})
-        wild = [i for i, t in enumerate(c.tokens) if WILDCARD in t]
-        split_at: list[int] = []
-        for i in wild:
-            values: dict[str, int] = {}
-            ok = True
-            for toks, _n in vs.items():
-                if i >= len(toks):
-                    ok = False
-                    break
-                v = _skeleton(toks[i])
-                values[v] = values.get(v, 0) + 1
-                if len(values) > SPLIT_MAX_VALUES:
-                    ok = False
-                    break
-            if ok and len(values) > 1 and _distinct_events(list(values)):
-                split_at.append(i)
-        # Within one split-off event, a position that holds the same plain word in all its variants
-        # is a constant of that event ("establish new session" beside "renew session <*>").
-        constant: dict[tuple[str, ...], dict[int, str]] = {}
-        if split_at:
-            rest = [i for i in wild if i not in split_at]
-            groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-            for toks in vs:
-                groups.setdefault(tuple(toks[i] for i in split_at), []).append(toks)
-            for key, members in groups.items():
-                constant[key] = {
-                    j: members[0][j]
-                    for j in rest
-                    if j < len(members[0]) and _is_word(members[0][j]) and all(m[j] == members[0][j] for m in members)
-                }
+        by_len: dict[int, list[tuple[str, ...]]] = {}
         for toks in vs:
-            t = list(c.tokens)
-            for i in split_at:
-                t[i] = toks[i]
-            if split_at:
-                for j, word in constant[tuple(toks[i] for i in split_at)].items():
-                    t[j] = word
-            out[(c.index, toks)] = render(" ".join(t))
+            by_len.setdefault(len(toks), []).append(toks)
+        merged = len(by_len) > 1
+        for n, members in by_len.items():
+            base = list(c.tokens) if n == len(c.tokens) else _fold(members)
+            for toks, text in _resolve_aligned(base, members).items():
+                out[(c.index, toks)] = merge_key(text) if merged else text
+    return out
+
+
+def _fold(members: list[tuple[str, ...]]) -> list[str]:
+    """The template of variants of one length: positions that differ generalised."""
+    base = list(members[0])
+    for toks in members[1:]:
+        base = [a if a == b else _generalize(a, b) for a, b in zip(base, toks, strict=True)]
+    return base
+
+
+def _resolve_aligned(base: list[str], members: list[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``)."""
+    wild = [i for i, t in enumerate(base) if WILDCARD in t]
+    split_at: list[int] = []
+    for i in wild:
+        values: dict[str, int] = {}
+        ok = True
+        for toks in members:
+            v = _skeleton(toks[i])
+            values[v] = values.get(v, 0) + 1
+            if len(values) > SPLIT_MAX_VALUES:
+                ok = False
+                break
+        if ok and len(values) > 1 and _distinct_events(list(values)):
+            split_at.append(i)
+    # Within one split-off event, a position that holds the same plain word in all its variants
+    # is a constant of that event ("establish new session" beside "renew session <*>").
+    constant: dict[tuple[str, ...], dict[int, str]] = {}
+    if split_at:
+        rest = [i for i in wild if i not in split_at]
+        groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for toks in members:
+            groups.setdefault(tuple(toks[i] for i in split_at), []).append(toks)
+        for key, group in groups.items():
+            first = group[0]
+            constant[key] = {j: first[j] for j in rest if _is_word(first[j]) and all(m[j] == first[j] for m in group)}
+    out: dict[tuple[str, ...], str] = {}
+    for toks in members:
+        t = list(base)
+        for i in split_at:
+            t[i] = toks[i]
+        if split_at:
+            for j, word in constant[tuple(toks[i] for i in split_at)].items():
+                t[j] = word
+        out[toks] = render(" ".join(t))
     return out
