@@ -21,7 +21,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from .formats import (
@@ -52,6 +52,8 @@ MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
 SAMPLE_RECORDS = 2000
+TIME_WINDOW = 160  # characters searched for a record's time, unless its first record had it further on
+TIME_WINDOW_SLACK = 256
 MINUTE_CACHE_TRIAL = 4096  # timestamp lookups before the minute cache must show it pays (1 hit in 16)
 
 # The shape of a record: every run of hex-ish characters holding a digit masked. Cheap (one C pass per
@@ -184,6 +186,12 @@ class ShapeInfo:
     value_rx_tokens: int
     value_skip: int
     values: ClusterValues | None = None
+    # How far into a record its time may stand (a JSON "time" field can be the last of a long line).
+    time_window: int = TIME_WINDOW
+    # The level depends on the record's digits (HTTP status, syslog PRI, numeric level): read per record,
+    # and the records are counted under a copy of this shape per level (``by_level``).
+    digit_level: bool = False
+    by_level: dict[str | None, ShapeInfo] = field(default_factory=dict)
 
 
 class Analyzer:
@@ -358,6 +366,11 @@ class Analyzer:
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
         info_ = ShapeInfo(variant, parsed.level, finder, explained, exc_stats, n_vars, skip)
+        info_.digit_level = parsed.digit_level
+        if finder is not None and parsed.time_text:
+            at = rec.find(parsed.time_text)
+            if at >= 0 and at + len(parsed.time_text) > TIME_WINDOW:
+                info_.time_window = at + len(parsed.time_text) + TIME_WINDOW_SLACK
         if n_vars or variant.digit_tokens:
             cv = self.values.get(variant.cluster.index)
             if cv is None:
@@ -400,6 +413,8 @@ class Analyzer:
         if not records:
             return
         shapes = cast("list[ShapeInfo]", infos)
+        if any(x.digit_level for x in shapes):
+            self._levels_per_record(records, shapes)
         times = self._times(records, shapes)
         buckets = self._buckets(times)
         pairs = list(zip(shapes, buckets, strict=True))
@@ -497,6 +512,23 @@ class Analyzer:
         self.explained += explained
         self.records += len(records)
 
+    def _levels_per_record(self, records: list[str], shapes: list[ShapeInfo]) -> None:
+        """Records of shapes whose level hangs on digits (HTTP status, PRI) are each parsed for their level
+        and counted under the copy of their shape that carries it: "200" and "404" share a shape, not a level."""
+        assert self.parser is not None
+        parse = self.parser.parse
+        for i, info in enumerate(shapes):
+            if not info.digit_level:
+                continue
+            rec = records[i]
+            level = parse(rec.replace(PARTIAL, "") if PARTIAL in rec else rec).level
+            if level == info.level:
+                continue
+            copy = info.by_level.get(level)
+            if copy is None:
+                copy = info.by_level[level] = replace(info, level=level, digit_level=False, by_level={})
+            shapes[i] = copy
+
     def _resolve(self, records: list[str], keys: list[str], infos: list[ShapeInfo | None]) -> None:
         """Fill in the shapes of records whose digit key was not cached, in record order (mining order)."""
         by_key = self._by_key
@@ -551,7 +583,7 @@ class Analyzer:
             if tf is not None:
                 m = tf.rx.match(rec) if tf.at_start else None
                 if m is None:
-                    m = tf.rx.search(rec, 0, 160)
+                    m = tf.rx.search(rec, 0, info.time_window)
                 if m is not None:
                     t = cache_get(m.group(), -1.0)
                     if t == -1.0:

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from .levels import (
     level_from_http_status,
+    level_from_letter,
     level_from_number,
     level_from_syslog_pri,
     level_from_word,
@@ -32,6 +33,8 @@ FORMAT_ACCESS_COMBINED = "access-combined"
 FORMAT_ACCESS_COMMON = "access-common"
 FORMAT_CRI = "kubernetes-cri"
 FORMAT_DOCKER = "docker-json"
+FORMAT_KLOG = "klog"
+FORMAT_LOGCAT = "android-logcat"
 FORMAT_HEADER = "header-message"
 FORMAT_PLAIN = "plain"
 
@@ -45,12 +48,31 @@ class ParsedRecord:
     level: str | None
     message: str
     component: str | None = None
+    # The level depends on digits of the record (an HTTP status, a syslog PRI, a numeric level): records of
+    # one shape (digits masked) may differ in level, so it is read per record (``level_of_record``).
+    digit_level: bool = False
 
 
 # --------------------------------------------------------------------------- known grammars
-_MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "error", "err")
-_LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "status", "@level")
-_TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "datetime", "date", "t", "eventTime", "asctime")
+# Field names are matched without regard to case ("Time", "Level", "@Timestamp").
+_MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "output", "error", "err")
+_LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "levelno", "@level", "status")
+_STATUS_KEYS = ("status", "downstreamstatus", "originstatus", "status_code", "statuscode", "http.status_code")
+_TIME_KEYS = (
+    "timestamp",
+    "@timestamp",
+    "time",
+    "ts",
+    "datetime",
+    "date",
+    "t",
+    "eventtime",
+    "asctime",
+    "time_local",
+    "start_time",
+    "startutc",
+    "created",
+)
 # A key starts where a word starts and is taken whole (possessive): linear on long lines without "=".
 _LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=("(?:[^"\\]|\\.)*"|\S*)')
 _CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DOTALL)
@@ -86,7 +108,7 @@ def _parse_json(record: str) -> ParsedRecord | None:
         return None
     if not isinstance(obj, dict):
         return None
-    flat = _flatten(obj)
+    flat = {k.lower(): v for k, v in _flatten(obj).items()}
     if set(obj) >= {"log", "stream"} and isinstance(obj.get("log"), str):
         inner = str(obj["log"]).rstrip("\n")
         time_text = obj.get("time")
@@ -94,20 +116,31 @@ def _parse_json(record: str) -> ParsedRecord | None:
         return ParsedRecord(FORMAT_DOCKER, str(time_text) if time_text else None, parsed.level, parsed.message, None)
     message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in (None, "")), None)
     level = None
+    digit_level = False
     for k in _LEVEL_KEYS:
         v = flat.get(k)
         if isinstance(v, str):
             level = level_from_word(v, strict=False)
         elif isinstance(v, int) and not isinstance(v, bool):
-            level = level_from_number(v) if k != "status" else level_from_http_status(v)
+            level = level_from_number(v, python=k == "levelno") if k != "status" else None
+            digit_level = level is not None
         if level:
             break
+    if level is None:
+        # An access log in JSON (traefik, nginx json, ALB): the HTTP status class, per record.
+        for k in _STATUS_KEYS:
+            v = flat.get(k)
+            if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599:
+                level, digit_level = level_from_http_status(v), True
+                break
     time_text = next((str(flat[k]) for k in _TIME_KEYS if k in flat and flat[k] not in (None, "")), None)
     if message is None:
         # No message field: the template is the set of keys (values are variables).
         message = " ".join(f"{k}=<v>" for k in sorted(flat))
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
-    return ParsedRecord(FORMAT_JSON, time_text, level, message.split("\n", 1)[0], component)
+    if level is None and message:
+        level = _level_prefix(message)
+    return ParsedRecord(FORMAT_JSON, time_text, level, message.split("\n", 1)[0], component, digit_level)
 
 
 def _parse_logfmt(record: str) -> ParsedRecord | None:
@@ -120,9 +153,11 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     covered = sum(len(k) + len(v) + 2 for k, v in pairs)
     if covered < 0.8 * len(head):
         return None
-    fields = {k: v.strip('"') for k, v in pairs}
+    fields = {k.lower(): v.strip('"') for k, v in pairs}
     message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
     level = next((level_from_word(fields[k], strict=False) for k in _LEVEL_KEYS if k in fields), None)
+    if level is None and message:
+        level = _level_prefix(message)
     time_text = next((fields[k] for k in _TIME_KEYS if fields.get(k)), None)
     if message is None:
         message = " ".join(f"{k}=<v>" for k in fields if k not in _TIME_KEYS)
@@ -144,7 +179,9 @@ def _parse_5424(record: str) -> ParsedRecord | None:
         return None
     msg = m.group(8).split("\x1e", 1)[0]
     msg = msg.removeprefix("\ufeff")
-    return ParsedRecord(FORMAT_SYSLOG_5424, m.group(2), level_from_syslog_pri(int(m.group(1))), msg, m.group(4))
+    return ParsedRecord(
+        FORMAT_SYSLOG_5424, m.group(2), level_from_syslog_pri(int(m.group(1))), msg, m.group(4), digit_level=True
+    )
 
 
 def _parse_3164(record: str) -> ParsedRecord | None:
@@ -153,8 +190,8 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         return None
     pri = m.group(1)
     msg = m.group(5).split("\x1e", 1)[0]
-    level = level_from_syslog_pri(int(pri)) if pri else _level_in_text(msg)
-    return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4))
+    level = level_from_syslog_pri(int(pri)) if pri else _level_prefix(msg)
+    return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
 
 
 def _parse_access(record: str) -> ParsedRecord | None:
@@ -165,7 +202,40 @@ def _parse_access(record: str) -> ParsedRecord | None:
     fmt = FORMAT_ACCESS_COMBINED if m.group(10) is not None else FORMAT_ACCESS_COMMON
     path = m.group(6).split("?", 1)[0]
     msg = f"{m.group(5)} {path} {m.group(7)} {status}".replace("  ", " ")
-    return ParsedRecord(fmt, m.group(4), level_from_http_status(status), msg, None)
+    return ParsedRecord(fmt, m.group(4), level_from_http_status(status), msg, None, digit_level=True)
+
+
+# klog / glog: "E0120 11:42:15.123456    1234 file.go:42] message" (the thread may be a name).
+_KLOG = re.compile(r"([IWEF])(\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) +(\S+) +([^\s\]]+:\d+)\] ?(.*)", re.DOTALL)
+
+
+def _parse_klog(record: str) -> ParsedRecord | None:
+    m = _KLOG.match(record)
+    if m is None:
+        return None
+    msg = m.group(5).split("\x1e", 1)[0]
+    return ParsedRecord(FORMAT_KLOG, record[: m.end(2)], level_from_letter(m.group(1)), msg, m.group(4))
+
+
+# Android logcat, "threadtime" ("03-17 16:13:38.811  1702  2395 D Tag: msg") and "time" / "brief"
+# ("03-17 16:13:38.811 D/Tag( 1702): msg", "D/Tag( 1702): msg").
+_LOGCAT = re.compile(
+    r"(\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}) +\d+ +\d+ ([VDIWEFA]) (.*?) ?: (.*)"
+    r"|((?:\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} )?)([VDIWEFA])/([^(\n]*)\( *\d+\): (.*)",
+    re.DOTALL,
+)
+
+
+def _parse_logcat(record: str) -> ParsedRecord | None:
+    m = _LOGCAT.match(record)
+    if m is None:
+        return None
+    if m.group(1) is not None:
+        time_text, letter, tag, msg = m.group(1), m.group(2), m.group(3), m.group(4)
+    else:
+        time_text, letter, tag, msg = m.group(5).strip() or None, m.group(6), m.group(7), m.group(8)
+    msg = msg.split("\x1e", 1)[0]
+    return ParsedRecord(FORMAT_LOGCAT, time_text, level_from_letter(letter), msg, tag.strip() or None)
 
 
 _LEVEL_IN_TEXT = re.compile(
@@ -179,8 +249,23 @@ def _level_in_text(text: str) -> str | None:
     return level_from_word(m.group(1)) if m else None
 
 
+# A message that opens with its severity: "error: Bind to port 22 failed", "WARNING: ...", "[ERROR] ...",
+# "panic: runtime error", "fatal: not a git repository".
+_LEVEL_PREFIX = re.compile(
+    r"\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)\]?(?::|\]| -)",
+    re.IGNORECASE,
+)
+
+
+def _level_prefix(message: str) -> str | None:
+    m = _LEVEL_PREFIX.match(message)
+    return level_from_word(m.group(1), strict=False) if m else None
+
+
 KNOWN_PARSERS = (
     (FORMAT_JSON, _parse_json),
+    (FORMAT_KLOG, _parse_klog),
+    (FORMAT_LOGCAT, _parse_logcat),
     (FORMAT_CRI, _parse_cri),
     (FORMAT_SYSLOG_5424, _parse_5424),
     (FORMAT_ACCESS_COMBINED, _parse_access),
@@ -208,6 +293,8 @@ def token_class(token: str) -> str:
         return "S"
     if level_from_word(token) is not None and len(token) <= 12:
         return "L"
+    if len(token) == 1 and level_from_letter(token) is not None:
+        return "L"  # a one-letter severity (logcat "D", Ruby "E,") counts only where a layout puts it
     if looks_like_time_token(token) or (token[0] == "[" and looks_like_time_token(token[1:].split(" ", 1)[0])):
         return "T"
     if _NUMBER.fullmatch(token.rstrip(",")):
@@ -244,6 +331,11 @@ class HeaderLayout:
         names = {"T": "time", "L": "level", "N": "number", "B": "[bracketed]", "S": "separator"}
         names |= {"C": "name:", "W": "word"}
         return " ".join(names[c] for c in self.classes)
+
+
+def _last_strong(classes: str) -> int:
+    """Index of the last time, level, ``name:`` or bracketed field of a header (-1 if none)."""
+    return max(classes.rfind(c) for c in "TLCB")
 
 
 def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: bool = False) -> HeaderLayout:
@@ -286,6 +378,10 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
             break
         last = prefix[-1]
         if last in STRUCTURAL and not (last == "N" and (("T" not in prefix and "L" not in prefix) or narrow)):
+            if last == "N" and "W" in prefix[_last_strong(prefix) + 1 :]:
+                # "time level request 17 served": a number after a bare word that follows the last strong
+                # header field is the message's ("request 17"), not a pid or a thread.
+                continue
             best = HeaderLayout(prefix, max(share, loose / n))
     # A header with neither time, level, name, number nor bracket is more likely the start of the messages.
     if best.classes and not any(c in best.classes for c in "TLCNB"):
@@ -325,20 +421,28 @@ class HeaderParser:
                     break
         if mismatches > 1 or (mismatches == 1 and k < 4):
             return None
-        time_parts: list[str] = []
         level = None
         component = None
+        timed = False
         for i in range(end):
             tok = toks[i].group()
             cls = got[i]
-            if cls == "T" or (cls == "N" and (time_parts or (i + 1 < end and got[i + 1] == "T"))):
-                time_parts.append(tok.strip("[],"))
+            if cls == "T":
+                timed = True
             elif cls == "L" and level is None:
-                level = level_from_word(tok)
+                level = level_from_word(tok) or level_from_letter(tok)
             elif cls == "C" and component is None:
                 component = tok[:-1]
-        message = "" if toks[end - 1].end() >= len(head) else head[toks[end - 1].end() :].strip()
-        return ParsedRecord(FORMAT_HEADER, " ".join(time_parts) or None, level, message, component), mismatches
+        header_end = toks[end - 1].end()
+        message = "" if header_end >= len(head) else head[header_end:].strip()
+        if level is None and header_end:
+            level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
+        if level is None and message:
+            level = _level_prefix(message)
+        # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
+        # other characters: "[10.30 16:49:06]", "20171223-22:15:29:606|").
+        time_text = head[:header_end] if timed or "N" in classes else None
+        return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
 
 
 class HeaderParsers:
@@ -359,9 +463,15 @@ class HeaderParsers:
         return loose
 
 
+PLAIN_TIME_CHARS = 48  # a record no layout explains: a timestamp this near its start is its time
+
+
 def parse_plain_message(text: str) -> ParsedRecord:
-    """A record no grammar explains: the whole line is the message; a level word near the start counts."""
-    return ParsedRecord(FORMAT_PLAIN, None, _level_in_text(text), text.split("\x1e", 1)[0].strip(), None)
+    """A record no grammar explains: the whole line is the message; a level word near the start counts, and
+    so does a timestamp near the start."""
+    head = text.split("\x1e", 1)[0].strip()
+    time_text = head[:PLAIN_TIME_CHARS] if any(ch.isdigit() for ch in head[:PLAIN_TIME_CHARS]) else None
+    return ParsedRecord(FORMAT_PLAIN, time_text, _level_in_text(text), head, None)
 
 
 @dataclass(frozen=True, slots=True)

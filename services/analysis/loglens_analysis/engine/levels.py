@@ -44,7 +44,7 @@ _SYSLOG_SEVERITY = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO"
 
 def level_from_word(word: str, *, strict: bool = True) -> str | None:
     """The normalised level of a word such as ``WARN``, ``[error]``, ``Info:``; None if it is not one."""
-    w = word.strip("[]()<>:,|").lower()
+    w = word.strip("[]()<>:,|- \t").lower()
     table = _LOOSE_WORDS if strict else _WORDS
     return table.get(w)
 
@@ -63,7 +63,23 @@ def level_from_http_status(status: int) -> str:
     return "INFO"
 
 
-def level_from_number(value: int) -> str | None:
-    """Level from a numeric level field (bunyan/pino style 10..60)."""
-    table = {10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL"}
-    return table.get(value)
+_BUNYAN = {10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL"}
+_PYTHON_LEVELNO = {5: "TRACE", 10: "DEBUG", 20: "INFO", 25: "NOTICE", 30: "WARN", 40: "ERROR", 50: "FATAL"}
+# Single letters, where a layout puts a level (klog IWEF, logcat VDIWEFA, Ruby Logger DIWEFA).
+_LETTERS = {"V": "TRACE", "T": "TRACE", "D": "DEBUG", "I": "INFO", "N": "NOTICE", "W": "WARN", "E": "ERROR"}
+_LETTERS |= {"F": "FATAL", "A": "FATAL", "C": "FATAL"}
+
+
+def level_from_number(value: int, *, python: bool = False) -> str | None:
+    """Level from a numeric level field: bunyan/pino 10..60, or Python's ``levelno`` 10..50."""
+    return (_PYTHON_LEVELNO if python else _BUNYAN).get(value)
+
+
+def level_from_letter(letter: str) -> str | None:
+    """Level from a one-letter severity (klog, logcat, Ruby Logger); only where a layout puts one."""
+    return _LETTERS.get(letter)
+
+
+def severity_rank(level: str | None) -> int:
+    """Position in ``LEVELS`` (-1 for no level): the one place the level order is defined."""
+    return LEVELS.index(level) if level in LEVELS else -1

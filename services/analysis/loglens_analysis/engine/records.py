@@ -21,18 +21,30 @@ MAX_RECORD_CHARS = 16 * 1024
 MAX_DECOMPRESSED_BYTES = 64 << 30
 JOIN = "\x1e"  # replaces the newline between the physical lines of one record
 PARTIAL = "\x1d"  # marks where CRI partial lines were glued (removed from the message)
+SOURCE_CHANGE = "\x1f"  # a line from another source than the line before (removed once records are joined)
 
 # A physical line continues the previous record when it is indented, starts a Java "Caused by:" or
-# "... N more", is a Java exception header followed by an "at" frame, a Go goroutine header or frame,
-# or when the previous line ended a Python traceback frame.
-_CONTINUATION = re.compile(
-    r"\n(?=[ \t]+\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
+# "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header, frame or
+# "[signal ...]" line, a Python "Traceback" or chained-traceback banner, or a Ruby "from file:line:in".
+_CONTINUATION_BODY = (
+    r"[ \t]+\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
+    r"|During handling of the above exception|The above exception was the direct cause"
     r"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n[ \t]+at "
-    r"|goroutine \d+ \[|[\w./*()\[\]-]+\([^\n]*\)\n\t|created by )"
+    r"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n\t|created by |from [^\s:]+:\d+:in "
 )
+_CONTINUATION = re.compile(rf"\n(?={_CONTINUATION_BODY})")
 # Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
 # alternatives need an indented next line): when there is none, the costlier regex is not run at all.
-_CONTINUATION_HINT = re.compile(r"\n(?:[ \t]|Caused by: |\.\.\. |Traceback \(|goroutine |created by )")
+_CONTINUATION_HINT = re.compile(
+    r"\n(?:[ \t]|Caused by: |\.\.\. |Traceback \(|During handling|The above exception|goroutine |\[signal "
+    r"|created by |from )"
+)
+# Python prints a blank line before and after the banner that chains two tracebacks: the blank lines belong
+# to the record too (the banner and the next traceback are then joined by _CONTINUATION).
+_PY_CHAIN_BLANKS = re.compile(
+    r"\n\n(?=During handling of the above exception|The above exception was the direct cause)"
+    r"|(?<=another exception occurred:|of the following exception:)\n(?=\nTraceback \()"
+)
 
 
 def _may_continue(text: str) -> bool:
@@ -40,10 +52,12 @@ def _may_continue(text: str) -> bool:
 
 
 _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
-# The final "ValueError: message" line of a Python traceback (not indented, so not caught above): a candidate
-# newline here, joined when the record before it holds an indented continuation (checked in _join_py_tails;
-# one regex spanning the record was quadratic in its length: seconds on a 10,000-frame trace).
-_PY_TAIL = re.compile(r"\n(?=[\w.]+(?:Error|Exception|Exit|Interrupt|Warning)\b)")
+# The final "ValueError: message" line of a Python traceback (not indented, so not caught above): the line
+# after the last frame of a record that holds a "Traceback" header, whatever the exception's name
+# ("AirflowTaskTimeout", "KeyboardInterrupt", "amqp.exceptions.RecoverableConnectionError: ..."). A candidate
+# newline here is checked in _join_py_tails (one regex spanning the record was quadratic in its length).
+_PY_TAIL = re.compile(r"\n(?=[A-Za-z_][\w.]*(?::|\n|$))")
+_TRACEBACK = "Traceback (most recent call last):"
 # Joined records are capped too: this many times the physical-line cap.
 JOINED_RECORD_FACTOR = 4
 
@@ -55,7 +69,11 @@ def _join_py_tails(text: str) -> tuple[str, int]:
     for match in _PY_TAIL.finditer(text):
         at = match.start()
         record_start = text.rfind("\n", 0, at) + 1
-        if text.find(JOIN + " ", record_start, at) < 0 and text.find(JOIN + "\t", record_start, at) < 0:
+        # The line before must be an indented frame line of a record that holds a traceback header.
+        last_line = text.rfind(JOIN, record_start, at)
+        if last_line < 0 or text[last_line + 1 : last_line + 2] not in (" ", "\t"):
+            continue
+        if text.find(_TRACEBACK, record_start, at) < 0:
             continue
         pieces.append(text[start:at])
         pieces.append(JOIN)
@@ -65,6 +83,67 @@ def _join_py_tails(text: str) -> tuple[str, int]:
         return text, 0
     pieces.append(text[start:])
     return "".join(pieces), joined
+
+
+def _joins(m: re.Match[str]) -> str:
+    """One JOIN per newline matched: line numbers count the joined lines."""
+    return JOIN * len(m.group())
+
+
+# ANSI escape sequences (colours, cursor moves): presentation, not content.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A prefix that a collector put before every line of the application's log.
+
+    ``strip``: the prefix carries nothing the record needs (a docker-compose service column) and is removed
+    from every line; otherwise (a timestamp the collector added) the first line of a record keeps it and the
+    continuation lines lose it when they are joined.
+    """
+
+    name: str
+    rx: re.Pattern[str]
+    strip: bool
+
+
+ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix
+ENVELOPE_SAMPLE_LINES = 400
+# Candidates, most specific first. A level word is never taken for a compose service name.
+_ENVELOPES = (
+    Envelope(
+        "kubernetes-cri",
+        re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) (?:stdout|stderr) [FP] "),
+        False,
+    ),
+    Envelope(
+        "timestamp-prefix", re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "), False
+    ),
+    Envelope("compose-service", re.compile(r"([\w][\w.@/-]*) *\| ?"), True),
+)
+
+
+def detect_envelope(lines: list[str]) -> Envelope | None:
+    """The prefix nearly every one of the first lines carries, if any (docker-compose, CRI, CI timestamps)."""
+    from .levels import level_from_word
+
+    lines = [line for line in lines[:ENVELOPE_SAMPLE_LINES] if line.strip()]
+    if len(lines) < 5:
+        return None
+    for env in _ENVELOPES:
+        matches = [m for m in map(env.rx.match, lines) if m is not None]
+        if len(matches) < ENVELOPE_MIN_SHARE * len(lines):
+            continue
+        if env.strip:
+            # A compose column: the bar stands in one column on (nearly) every line, and the names are not
+            # level words ("INFO | message" is a layout, not a service prefix).
+            columns = {m.group().rindex("|") for m in matches}
+            names = {m.group().split("|", 1)[0].strip() for m in matches}
+            if len(columns) > 2 or any(level_from_word(n) for n in names):
+                continue
+        return env
+    return None
 
 
 _CRI_PARTIAL = re.compile(r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) ")
@@ -84,6 +163,8 @@ class ReadCounters:
     joined_lines: int = 0
     multiline_records: int = 0
     cri_partials: int = 0
+    ansi_sequences: int = 0
+    envelope: str = ""
 
 
 @dataclass(slots=True)
@@ -111,6 +192,11 @@ class RecordReader:
         self._too_long = re.compile(rf"(?m)^[^\n]{{{max_record_chars + 1},}}")
         self._too_long_joined = re.compile(rf"(?m)^[^\n]{{{max_record_chars * JOINED_RECORD_FACTOR + 1},}}")
         self._next_line = 1
+        self._envelope_known = False
+        self.envelope: Envelope | None = None
+        self._continuation = _CONTINUATION
+        self._strip = _CONTINUATION  # replaced by the envelope's prefix when one is stripped
+        self._first_text = True
 
     # ------------------------------------------------------------------ bytes
     def _plain(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -236,6 +322,12 @@ class RecordReader:
             text = text.replace("\x00", "")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\x1b" in text:
+            text, n = _ANSI.subn("", text)
+            self.counters.ansi_sequences += n
+        if self._first_text:
+            self._first_text = False
+            text = text.removeprefix("\ufeff")
         return text
 
     def _may_hold_long_line(self, text: str) -> bool:
@@ -250,8 +342,44 @@ class RecordReader:
         find = text.find
         return any(find("\n", start, start + half) < 0 for start in range(0, len(text) - half + 1, half))
 
+    def _strip_prefixes(self, text: str) -> str:
+        """Remove a compose-style source column; a line whose source differs from the line before it starts
+        with SOURCE_CHANGE, which no continuation pattern accepts, so lines of two services interleaved in
+        one file are never joined into one record (the marker is removed after joining)."""
+        out = []
+        prev = None
+        match = self._strip.match
+        for line in text.split("\n"):
+            m = match(line)
+            if m is None:
+                source, rest = None, line
+            else:
+                source, rest = m.group(1), line[m.end() :]
+            out.append(rest if source == prev else SOURCE_CHANGE + rest)
+            prev = source
+        return "\n".join(out)
+
+    def _learn_envelope(self, text: str) -> None:
+        """Decide once, from the first block, whether a collector prefixed every line (compose, CRI, CI)."""
+        self._envelope_known = True
+        env = detect_envelope(text.split("\n", ENVELOPE_SAMPLE_LINES)[:ENVELOPE_SAMPLE_LINES])
+        if env is None:
+            return
+        self.envelope = env
+        self.counters.envelope = env.name
+        if env.strip:
+            self._strip = env.rx
+        else:
+            # Continuation lines carry the prefix too: it is matched (and dropped) by the join itself.
+            self._continuation = re.compile(rf"\n{env.rx.pattern}(?={_CONTINUATION_BODY})")
+
     def _finish(self, text: str) -> Block:
         c = self.counters
+        if not self._envelope_known:
+            self._learn_envelope(text)
+        env = self.envelope
+        if env is not None and env.strip:
+            text = self._strip_prefixes(text)
         first = self._next_line
         nlines = text.count("\n") + 1
         self._next_line += nlines
@@ -277,7 +405,13 @@ class RecordReader:
                 c.cri_partials += joined
         if "\n\n" in text:
             text = _GO_BLANK.sub(JOIN + JOIN, text) if "goroutine" in text else text
-        text, n = _CONTINUATION.subn(JOIN, text) if _may_continue(text) else (text, 0)
+        if "\n\n" in text and ("During handling" in text or "The above exception" in text):
+            text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
+            c.joined_lines += n0
+        if env is not None and not env.strip:
+            text, n = self._continuation.subn(JOIN, text)
+        else:
+            text, n = _CONTINUATION.subn(JOIN, text) if _may_continue(text) else (text, 0)
         if n:
             text, n2 = _join_py_tails(text) if JOIN + " " in text or JOIN + "\t" in text else (text, 0)
             n += n2
@@ -290,6 +424,6 @@ class RecordReader:
                     return m.group()[:joined_cap]
 
                 text = self._too_long_joined.sub(cut_joined, text)
-        elif c.cri_partials and JOIN in text:
-            pass
+        if env is not None and env.strip:
+            text = text.replace(SOURCE_CHANGE, "")
         return Block(text, first)
