@@ -106,8 +106,9 @@ def test_java_python_go_traces_join_and_group() -> None:
     assert rep.line_count == 16
     assert rep.record_count == 4
     assert rep.parse_quality.multiline_records == 3
-    types = {g.exception_type for g in rep.exception_groups}
-    assert "java.io.IOException" in types and "ValueError" in types
+    causes = {(g.exception_type, g.root_cause_type) for g in rep.exception_groups}
+    assert ("java.lang.IllegalStateException", "java.io.IOException") in causes
+    assert ("ValueError", "ValueError") in causes
     first = {t.text: t.first_line for t in rep.templates}
     assert first["ok"] == 16
     assert first["crashed"] == 12

@@ -17,13 +17,13 @@ final templates when the file ends (``miner.resolve_templates``).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import cast
 
+from .exceptions import ExceptionInfo, exception_of
 from .formats import (
     FORMAT_PLAIN,
     FormatGuess,
@@ -62,49 +62,6 @@ SHAPE_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")  # possessive: no backtracki
 
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 _DIGIT_IN = re.compile(r"\d")
-
-_EXC_TYPE = re.compile(
-    r"(?:^|\x1e)(?:Caused by: )?([A-Za-z_$][\w$]*(?:\.[\w$]+)*(?:Exception|Error|Throwable|Fault|Panic)"
-    r"|panic)(?::|\x1e|$)"
-)
-_JAVA_FRAME = re.compile(r"\x1e[ \t]+at ([\w$.<>/]+)\(")
-_PY_FRAME = re.compile(r'\x1e[ \t]+File "([^"]+)", line \d+, in (\S+)')
-_GO_FRAME = re.compile(r"\x1e([\w./*()\[\]-]+)\([^\x1e]*\)\x1e\t")
-
-
-@dataclass(slots=True)
-class ExceptionInfo:
-    """Type and top frames of the stack trace carried by a record."""
-
-    type: str
-    frames: tuple[str, ...]
-
-
-def exception_of(record: str) -> ExceptionInfo | None:
-    """The exception carried by a joined record (Java, Python or Go), if any."""
-    if JOIN not in record and "Exception" not in record and "Error" not in record:
-        return None
-    frames: list[str] = []
-    for m in _JAVA_FRAME.finditer(record):
-        frames.append(m.group(1))
-        if len(frames) == 3:
-            break
-    if not frames:
-        py = _PY_FRAME.findall(record)
-        frames = [f"{f.rsplit('/', 1)[-1]}:{fn}" for f, fn in py[-3:]][::-1]
-    if not frames:
-        frames = [m.group(1) for m in _GO_FRAME.finditer(record)][:3]
-    types = _EXC_TYPE.findall(record)
-    if not types:
-        if not frames:
-            return None
-        tail = record.rsplit(JOIN, 1)[-1].strip()
-        t = tail.split(":", 1)[0] if ":" in tail else "unknown"
-        types = [t if re.fullmatch(r"[\w.$]+", t) else "unknown"]
-    if not frames and JOIN not in record:
-        return None
-    # The root cause is the last "Caused by" for Java; the type of the last line for Python.
-    return ExceptionInfo(types[-1] if types else "unknown", tuple(frames))
 
 
 @dataclass(slots=True)
@@ -356,10 +313,10 @@ class Analyzer:
                 variant.digit_tokens = _digit_tokens(variant.tokens)
                 self._variants[key] = variant
         exc_stats = None
-        if JOIN in rec or "Exception" in parsed.message or "Error" in parsed.message:
-            info = exception_of(rec)
+        if JOIN in rec or ": " in parsed.message:
+            info = exception_of(rec, parsed.message)
             if info is not None:
-                ekey = (id(variant), info.type, info.frames)
+                ekey = (id(variant), info.type, info.root_type, info.frames)
                 exc_stats = self.exceptions.get(ekey)
                 if exc_stats is None and len(self.exceptions) < MAX_EXCEPTION_GROUPS:
                     exc_stats = ExceptionStats(variant, info, example=rec.replace(JOIN, "\n")[:4000])
@@ -753,9 +710,3 @@ def _first_indices(infos: list[ShapeInfo], members: list[tuple[ShapeInfo, list[i
             found.append(i)
     found.sort()
     return found[:want]
-
-
-def fingerprint(exception_type: str, template_id: str, frames: tuple[str, ...]) -> str:
-    """A stable id for an exception group."""
-    text = "\n".join((exception_type, template_id, *frames))
-    return "x" + hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()

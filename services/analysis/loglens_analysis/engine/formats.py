@@ -214,7 +214,10 @@ def _parse_klog(record: str) -> ParsedRecord | None:
     if m is None:
         return None
     msg = m.group(5).split("\x1e", 1)[0]
-    return ParsedRecord(FORMAT_KLOG, record[: m.end(2)], level_from_letter(m.group(1)), msg, m.group(4))
+    # The letter is glued to the date: shapes mask "E0120" and "F0120" alike (hex-ish runs), so it is read
+    # per record.
+    level = level_from_letter(m.group(1))
+    return ParsedRecord(FORMAT_KLOG, record[: m.end(2)], level, msg, m.group(4), digit_level=True)
 
 
 # Android logcat, "threadtime" ("03-17 16:13:38.811  1702  2395 D Tag: msg") and "time" / "brief"

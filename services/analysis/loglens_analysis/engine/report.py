@@ -19,8 +19,8 @@ from .analyzer import (
     MAX_VALUES_TRACKED,
     Analyzer,
     Variant,
-    fingerprint,
 )
+from .exceptions import fingerprint
 from .miner import resolve_templates, template_id
 from .records import MAX_RECORD_CHARS, ReadCounters
 
@@ -308,12 +308,15 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         if owner is None or owner.id not in listed_ids:
             continue
         r = owner
-        fp = fingerprint(es.info.type, r.id, es.info.frames)
+        fp = fingerprint(es.info, r.id)
         eg = groups.get(fp)
         if eg is None:
             eg = groups[fp] = report_pb2.ExceptionGroup(
                 fingerprint=fp,
                 exception_type=es.info.type,
+                message=es.info.message,
+                root_cause_type=es.info.root_type,
+                root_cause_message=es.info.root_message,
                 template_id=r.id,
                 top_frames=list(es.info.frames),
                 first_line=es.first_line,
@@ -324,7 +327,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
             eg.example.text = es.example
         eg.count += es.count
         eg.last_line = max(eg.last_line, es.last_line)
-        if es.last_time is not None:
+        if es.last_time is not None and (not eg.HasField("last_time") or es.last_time > eg.last_time.ToSeconds()):
             _put(eg.last_time, es.last_time)
     for eg in sorted(groups.values(), key=lambda e: (-e.count, e.first_line))[:MAX_EXCEPTION_GROUPS]:
         rep.exception_groups.append(eg)

@@ -1,0 +1,225 @@
+"""Exceptions carried by joined records: type, message, root cause and top frames, for every language whose
+traces the reader joins (Java and other JVM languages, Python, Go, Node.js, .NET, Ruby).
+
+A record's physical lines are separated by ``JOIN``. The *outermost* exception is the one the program
+reported; the *root cause* is where the failure began: the last ``Caused by:`` (JVM), the last ``--->``
+inner exception (.NET), the first traceback of a chain (Python prints the original exception first), the
+signal of a Go panic. Groups are keyed on the root cause's type and its top frames, so the same failure
+reached from two code paths is two groups and the same failure twice is one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .records import JOIN
+
+MAX_FRAMES = 3
+MESSAGE_CHARS = 300
+
+# A class-like name: dotted identifiers ("java.io.IOException", "AirflowTaskTimeout", "System.IO.IOException").
+_NAME = r"[A-Za-z_$][\w$]*(?:[.$][A-Za-z_$][\w$]*)*"
+# "Type: message" or "Type" alone at the start of a line (after an optional "Caused by: " / "Suppressed: ").
+_EXC_LINE = re.compile(rf"(?:Caused by: |Suppressed: )?({_NAME})(?::\s?(.*)|\s*$)", re.DOTALL)
+# Inside a log message: the last qualified or conventionally named type followed by ": " or the end.
+_EXC_IN_TEXT = re.compile(
+    r"(?<![\w.$])((?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*|[A-Z][\w$]*(?:Exception|Error|Throwable|Fault|Timeout"
+    r"|Interrupt|Exit|Failure))(?::\s(.*)|$)"
+)
+_JVM_FRAME = re.compile(r"[ \t]+at (?:async )?([\w$.<>/`\[\]]+?)(?: \(|\()")  # Java, .NET, Node "at fn ("
+_NODE_BARE_FRAME = re.compile(r"[ \t]+at (\S+?)(?::\d+)+\)?$")  # Node "at /app/x.js:1:2"
+_PY_FRAME = re.compile(r'[ \t]+File "([^"]+)", line \d+, in (\S+)')
+_RUBY_FRAME = re.compile(r"[ \t]*(?:from )?([^\s:]+\.rb):\d+:in [`'](?:[\w:]+[#.])?([^'`]+)'")
+_RUBY_HEAD = re.compile(r"([^\s:]+\.rb):\d+:in [`'][^'`]+': (.*) \((" + _NAME + r")\)$")
+_GO_FUNC = re.compile(r"([\w./*()\[\]-]+?)\((?:[^()]*)\)$")
+_GO_SIGNAL = re.compile(r"\[signal ([A-Z]+)")
+_TRACEBACK = "Traceback (most recent call last):"
+_PY_CHAIN = ("During handling of the above exception", "The above exception was the direct cause")
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionInfo:
+    """The outermost exception, its root cause, and the root cause's top frames (innermost first)."""
+
+    type: str
+    message: str
+    root_type: str
+    root_message: str
+    frames: tuple[str, ...]
+
+
+def _base_name(path: str) -> str:
+    """The file name of a frame's path, POSIX or Windows: frames compare across machines and checkouts."""
+    return path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+
+
+def _clip(text: str) -> str:
+    return text.strip()[:MESSAGE_CHARS]
+
+
+def _python(lines: list[str]) -> ExceptionInfo | None:
+    """Tracebacks: each ``Traceback`` block ends on its exception line; a chain prints the cause first."""
+    blocks: list[tuple[str, str, tuple[str, ...]]] = []
+    frames: list[str] = []
+    inside = False
+    for line in lines:
+        if line.startswith(_TRACEBACK):
+            inside, frames = True, []
+            continue
+        if not inside:
+            continue
+        m = _PY_FRAME.match(line)
+        if m is not None:
+            frames.append(f"{_base_name(m.group(1))}:{m.group(2)}")
+            continue
+        if line[:1] in (" ", "\t") or not line.strip():
+            continue
+        e = _EXC_LINE.match(line)
+        if e is not None:
+            blocks.append((e.group(1), _clip(e.group(2) or ""), tuple(reversed(frames[-MAX_FRAMES:]))))
+        inside = False
+    if not blocks:
+        return None
+    outer, root = blocks[-1], blocks[0]
+    return ExceptionInfo(outer[0], outer[1], root[0], root[1], root[2])
+
+
+def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
+    """JVM (``at`` frames, ``Caused by:``), .NET (``--->`` inner exceptions) and Node.js traces."""
+    chain: list[tuple[str, str, int]] = []  # (type, message, index of its line)
+    for i, line in enumerate(lines):
+        if (
+            i == 0
+            or line.startswith(("Caused by: ", "Suppressed: "))
+            or (line[:1] not in (" ", "\t") and i + 1 < len(lines) and _JVM_FRAME.match(lines[i + 1]))
+        ):
+            if line.startswith("Suppressed: "):
+                continue
+            e = _EXC_LINE.match(line) if i else None
+            if e is not None and (i > 0 and ("." in e.group(1) or e.group(2) is not None)):
+                chain.append((e.group(1), _clip(e.group(2) or ""), i))
+            else:
+                t = _EXC_IN_TEXT.search(line)
+                if t is not None:
+                    chain.append((t.group(1), _clip(t.group(2) or ""), i))
+    if not chain:
+        return None
+    outer = chain[0]
+    # A repeated first line (the log message, then the trace's own first line) is one exception.
+    root = chain[-1]
+    inner = root[1].rsplit(" ---> ", 1)
+    root_type, root_msg = root[0], root[1]
+    if len(inner) == 2:
+        t = _EXC_LINE.match(inner[1])
+        if t is not None:
+            root_type, root_msg = t.group(1), _clip(t.group(2) or "")
+    frames: list[str] = []
+    for line in lines[root[2] + 1 :]:
+        m = _JVM_FRAME.match(line) or _NODE_BARE_FRAME.match(line)
+        if m is not None:
+            frames.append(m.group(1))
+            if len(frames) == MAX_FRAMES:
+                break
+        elif line.startswith("Caused by: "):
+            break
+    if not frames:  # "... N more": the cause's frames are the enclosing trace's
+        for line in lines:
+            m = _JVM_FRAME.match(line)
+            if m is not None:
+                frames.append(m.group(1))
+                if len(frames) == MAX_FRAMES:
+                    break
+    return ExceptionInfo(outer[0], outer[1], root_type, root_msg, tuple(frames))
+
+
+def _go(lines: list[str], head: str) -> ExceptionInfo | None:
+    """A Go panic: ``panic: message``, an optional ``[signal SIGSEGV ...]`` and goroutine stacks."""
+    message = ""
+    for line in lines:
+        at = line.find("panic: ")
+        if at >= 0:
+            message = _clip(line[at + len("panic: ") :])
+            break
+    signal = next((m.group(1) for m in map(_GO_SIGNAL.match, lines) if m is not None), None)
+    frames: list[str] = []
+    in_first = False
+    for line in lines:
+        if line.startswith("goroutine "):
+            if in_first:
+                break
+            in_first = True
+            continue
+        if not in_first or line.startswith("\t"):
+            continue
+        m = _GO_FUNC.match(line)
+        if m is not None:
+            fn = m.group(1)
+            if fn == "panic" or fn.startswith("runtime."):
+                continue
+            frames.append(fn)
+            if len(frames) == MAX_FRAMES:
+                break
+    if not message and "panic" not in head:
+        return None
+    return ExceptionInfo("panic", message, signal or "panic", message, tuple(frames))
+
+
+def _ruby(lines: list[str]) -> ExceptionInfo | None:
+    """Ruby: ``file.rb:1:in 'm': message (Type)`` then ``from file.rb:2:in 'n'`` lines."""
+    for i, line in enumerate(lines):
+        m = _RUBY_HEAD.search(line)
+        if m is not None:
+            frames = [_base_name(m.group(1))]
+            for rest in lines[i + 1 :]:
+                f = _RUBY_FRAME.match(rest)
+                if f is not None:
+                    frames.append(f"{_base_name(f.group(1))}:{f.group(2)}")
+                if len(frames) == MAX_FRAMES:
+                    break
+            return ExceptionInfo(m.group(3), _clip(m.group(2)), m.group(3), _clip(m.group(2)), tuple(frames))
+    return None
+
+
+_CONVENTIONAL = re.compile(r"(?:Exception|Error|Throwable|Fault|Timeout|Interrupt|Failure)$")
+
+
+def _typed(name: str) -> bool:
+    """A name in the exception position that is a type: qualified, or named like one."""
+    last = name.rsplit(".", 1)[-1]
+    return last[:1].isupper() and ("." in name or _CONVENTIONAL.search(last) is not None)
+
+
+def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
+    """The exception a record carries, if any. A one-line record qualifies when its message is a Go panic or
+    opens with a type ("java.lang.OutOfMemoryError: Java heap space", "TimeoutError: ...")."""
+    lines = record.split(JOIN)
+    head = lines[0]
+    if len(lines) > 1:
+        if any(line.startswith(_TRACEBACK) for line in lines):
+            return _python(lines)
+        if any(line.startswith("goroutine ") for line in lines) or head.startswith("panic: "):
+            return _go(lines, head)
+        if any(_RUBY_FRAME.match(line) and ".rb:" in line for line in lines[1:3]):
+            got = _ruby(lines)
+            if got is not None:
+                return got
+        if any(_JVM_FRAME.match(line) for line in lines[1:]):
+            return _jvm(lines, head)
+        return None
+    text = message or head
+    if text.startswith("panic: "):
+        return _go(lines, head)
+    m = _EXC_LINE.match(text)
+    if m is None or m.group(2) is None or not _typed(m.group(1)):
+        return None
+    msg = _clip(m.group(2))
+    return ExceptionInfo(m.group(1), msg, m.group(1), msg, ())
+
+
+def fingerprint(info: ExceptionInfo, template_id: str) -> str:
+    """A stable id for an exception group: the root cause's type and top frames (the template only when
+    there are no frames to tell code paths apart)."""
+    parts = (info.root_type, *info.frames) if info.frames else (info.root_type, template_id)
+    return "x" + hashlib.blake2b("\n".join(parts).encode("utf-8"), digest_size=6).hexdigest()

@@ -1,0 +1,241 @@
+"""The reading layer on synthetic lines of each family: levels (per record where digits decide), envelopes,
+multi-line joins and exceptions (type, root cause, fingerprint) for every language the reader joins."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.exceptions import exception_of
+from loglens_analysis.engine.formats import detect_format
+from loglens_analysis.engine.records import JOIN, RecordReader
+
+pytestmark = pytest.mark.unit
+
+
+def _run(text: str) -> report_pb2.AnalysisReport:
+    data = text.encode()
+    return analyze([data[i : i + 4096] for i in range(0, len(data), 4096)])
+
+
+def _levels(rep: report_pb2.AnalysisReport) -> dict[str, int]:
+    return {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
+
+
+def _records(text: str) -> list[str]:
+    return [r for b in RecordReader().blocks([text.encode()]) for r in b.text.split("\n")]
+
+
+def test_access_log_levels_are_per_record_not_per_template() -> None:
+    statuses = [200] * 40 + [404] * 7 + [503] * 3
+    text = "".join(
+        f'10.0.0.{i % 9} - - [10/Oct/2000:13:55:{i % 60:02d} -0700] "GET /a/{i} HTTP/1.1" {s} {100 + i}\n'
+        for i, s in enumerate(statuses)
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"INFO": 40, "WARN": 7, "ERROR": 3}
+    (t,) = [t for t in rep.templates if t.count == 50]
+    assert {report_pb2.Level.Name(x.level): x.count for x in t.levels} == {
+        "LEVEL_INFO": 40,
+        "LEVEL_WARN": 7,
+        "LEVEL_ERROR": 3,
+    }
+
+
+def test_json_access_log_status_and_late_time_field() -> None:
+    pad = "x" * 300  # the time field stands far into the line
+    lines = [
+        f'{{"ClientHost":"10.0.0.{i % 5}","DownstreamStatus":{s},"Duration":{1000 + i},"pad":"{pad}",'
+        f'"time":"2021-02-05T07:57:{i % 60:02d}Z"}}'
+        for i, s in enumerate([200] * 20 + [500] * 2)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _levels(rep) == {"INFO": 20, "ERROR": 2}
+
+
+def test_klog_and_logcat_levels_from_their_letters() -> None:
+    klog = "".join(
+        f"{c}0120 11:42:{i % 60:02d}.123456    1234 kubelet.go:{40 + i}] pod sync {i}\n"
+        for i, c in enumerate("IIIIIWWEEF" * 3)
+    )
+    rep = _run(klog)
+    assert rep.format.name == "klog"
+    assert _levels(rep) == {"INFO": 15, "WARN": 6, "ERROR": 6, "FATAL": 3}
+    logcat = "".join(
+        f"03-17 16:13:{i % 60:02d}.811  1702  2395 {c} ActivityManager: Start proc {i}\n"
+        for i, c in enumerate("VDIWEF" * 5)
+    )
+    rep = _run(logcat)
+    assert rep.format.name == "android-logcat"
+    assert _levels(rep) == {"TRACE": 5, "DEBUG": 5, "INFO": 5, "WARN": 5, "ERROR": 5, "FATAL": 5}
+
+
+def test_numeric_json_levels_bunyan_and_python() -> None:
+    pino = "".join(f'{{"level":{lv},"time":1700000000{i:03d},"msg":"m {i}"}}\n' for i, lv in enumerate([30, 50] * 5))
+    assert _levels(_run(pino)) == {"INFO": 5, "ERROR": 5}
+    py = "".join(f'{{"levelno":{lv},"msg":"m {i}"}}\n' for i, lv in enumerate([20, 30, 40] * 4))
+    assert _levels(_run(py)) == {"INFO": 4, "WARN": 4, "ERROR": 4}
+
+
+def test_level_prefix_in_a_message_counts_in_every_layout() -> None:
+    syslog = "".join(f"Jan  5 10:00:{i:02d} host sshd[{100 + i}]: error: Bind to port 22 failed\n" for i in range(10))
+    header = "".join(
+        f"2024-01-05 10:00:{i:02d} host sshd[{100 + i}]: error: Bind to port 22 failed\n" for i in range(10)
+    )
+    for text in (syslog, header):
+        assert _levels(_run(text)) == {"ERROR": 10}
+
+
+def test_level_inside_a_bracketed_header_field() -> None:
+    text = "".join(
+        f"[2025-08-21 07:25:{i:02d},637: {'WARNING' if i % 2 else 'INFO'}/MainProcess] worker {i} ready\n"
+        for i in range(20)
+    )
+    assert _levels(_run(text)) == {"INFO": 10, "WARN": 10}
+
+
+def test_header_never_takes_the_messages_words() -> None:
+    text = "".join(f"2026-11-30T10:00:{i:02d}Z INFO request {i} served\n" for i in range(30))
+    text += "2026-11-30T10:01:40Z ERROR db down\n"
+    rep = _run(text)
+    texts = {t.text for t in rep.templates}
+    assert "request <*> served" in texts
+    assert "db down" in texts
+
+
+def test_compose_prefix_is_an_envelope_and_services_are_not_joined() -> None:
+    lines = []
+    for i in range(12):
+        lines.append(f"api     | 2024-01-01 10:00:{i:02d},000 ERROR boom {i}")
+        lines.append("api     | Traceback (most recent call last):")
+        lines.append('api     |   File "/app/x.py", line 3, in run')
+        lines.append("api     |     go()")
+        lines.append("api     | ConnectionRefusedError: [Errno 111] refused")
+        lines.append("db      |   indented line of another service")
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 24  # 12 joined tracebacks, 12 db lines never glued to them
+    assert rep.parse_quality.multiline_records == 12
+    (g,) = rep.exception_groups
+    assert g.exception_type == "ConnectionRefusedError" and g.count == 12
+
+
+def test_timestamp_prefix_envelope_joins_continuations() -> None:
+    lines = []
+    for i in range(10):
+        ts = f"2024-01-01T00:00:{i:02d}.1234567Z"
+        lines += [
+            f"{ts} java.lang.IllegalStateException: bad {i}",
+            f"{ts} \tat com.example.A.run(A.java:1)",
+            f"{ts} \tat com.example.B.call(B.java:2)",
+        ]
+    recs = [r for r in _records("\n".join(lines) + "\n") if r]
+    assert len(recs) == 10
+    assert recs[0].split(JOIN)[1] == "\tat com.example.A.run(A.java:1)"
+
+
+def test_ansi_colours_and_bom_are_removed() -> None:
+    text = "\ufeff" + "".join(f"\x1b[32m2024-01-01 10:00:{i:02d} INFO\x1b[0m started {i}\n" for i in range(10))
+    rep = _run(text)
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert all("\x1b" not in t.text for t in rep.templates)
+
+
+CHAINED = (
+    "2024-01-01 10:00:00,000 ERROR task failed\n"
+    "Traceback (most recent call last):\n"
+    '  File "/app/db.py", line 10, in connect\n'
+    "    sock.connect()\n"
+    "ConnectionRefusedError: [Errno 111] Connection refused\n"
+    "\n"
+    "During handling of the above exception, another exception occurred:\n"
+    "\n"
+    "Traceback (most recent call last):\n"
+    '  File "/app/task.py", line 5, in run\n'
+    "    db.connect()\n"
+    "airflow.exceptions.AirflowTaskTimeout: Timeout, PID: 42\n"
+    "2024-01-01 10:00:01,000 INFO next\n"
+)
+
+
+def test_chained_python_traceback_is_one_record_with_its_root_cause() -> None:
+    recs = _records(CHAINED)
+    assert len(recs) == 2 and recs[0].count(JOIN) == 11
+    info = exception_of(recs[0])
+    assert info is not None
+    assert info.type == "airflow.exceptions.AirflowTaskTimeout"
+    assert info.root_type == "ConnectionRefusedError"
+    assert info.frames == ("db.py:connect",)
+    rep = _run(CHAINED)
+    assert rep.templates[0].first_line in (1, 13)
+    assert {t.first_line for t in rep.templates} == {1, 13}  # line numbers count the blank lines too
+
+
+@pytest.mark.parametrize(
+    ("record", "outer", "root", "frames"),
+    [
+        (
+            "ERROR x\x1ejava.lang.IllegalStateException: a\x1e\tat a.B.c(B.java:1)\x1e"
+            "Caused by: java.io.IOException: b\x1e\tat d.E.f(E.java:2)\x1e\t... 3 more",
+            "java.lang.IllegalStateException",
+            "java.io.IOException",
+            ("d.E.f",),
+        ),
+        (
+            "fail\x1eTypeError: x is undefined\x1e    at handler (/app/h.js:1:2)\x1e    at /app/s.js:3:4",
+            "TypeError",
+            "TypeError",
+            ("handler", "/app/s.js"),
+        ),
+        (
+            "fail\x1eSystem.InvalidOperationException: outer ---> System.IO.IOException: inner\x1e"
+            "   at App.Svc.Run() in C:\\a\\Svc.cs:line 10",
+            "System.InvalidOperationException",
+            "System.IO.IOException",
+            ("App.Svc.Run",),
+        ),
+        (
+            "app/x.rb:10:in `index': undefined method (NoMethodError)\x1e\tfrom app/y.rb:2:in `call'",
+            "NoMethodError",
+            "NoMethodError",
+            ("x.rb", "y.rb:call"),
+        ),
+        (
+            "panic: runtime error: invalid memory address\x1e[signal SIGSEGV: segmentation violation]\x1e\x1e"
+            "goroutine 1 [running]:\x1emain.handler(0x0)\x1e\t/app/main.go:12 +0x1d\x1emain.main()\x1e\t/a.go:3",
+            "panic",
+            "SIGSEGV",
+            ("main.handler", "main.main"),
+        ),
+    ],
+)
+def test_exception_types_and_root_causes(record: str, outer: str, root: str, frames: tuple[str, ...]) -> None:
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.root_type, info.frames) == (outer, root, frames)
+
+
+def test_same_failure_from_two_code_paths_is_two_groups_and_twice_is_one() -> None:
+    def trace(i: int, caller: str) -> str:
+        return (
+            f"2024-01-01 10:00:{i:02d},000 ERROR request failed\n"
+            "java.lang.NullPointerException: null\n"
+            f"\tat com.example.{caller}.handle(X.java:{i + 1})\n"
+        )
+
+    rep = _run("".join(trace(i, "Orders" if i % 2 else "Users") for i in range(10)))
+    assert sorted(g.count for g in rep.exception_groups) == [5, 5]
+    assert len({g.fingerprint for g in rep.exception_groups}) == 2
+
+
+def test_one_line_exceptions_need_a_type_not_a_word() -> None:
+    assert exception_of("x", "java.lang.OutOfMemoryError: Java heap space") is not None
+    assert exception_of("x", "error: Bind to port 22 failed") is None
+    assert exception_of("x", "Loaded class com.example.Foo") is None
+
+
+def test_format_detection_of_klog_with_header_lines() -> None:
+    lines = ["Log file created at: 2019/08/20 20:28:26", "Running on machine: n1"]
+    lines += [f"I0820 20:28:{i:02d}.508550    3312 flags.go:33] FLAG: --v={i}" for i in range(40)]
+    assert detect_format(lines).name == "klog"
