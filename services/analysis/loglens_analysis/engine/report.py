@@ -381,6 +381,8 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     q.invalid_utf8_sequences = counters.invalid_utf8
     q.nul_bytes = counters.nul_bytes
     q.out_of_order_records = an.out_of_order
+    q.envelope = counters.envelope
+    q.ansi_sequences = counters.ansi_sequences
     q.time_assumptions.extend(sorted(an.assumptions))
     q.unexplained_records = an.records - an.explained
     for ln, text in an.unexplained_samples:
