@@ -57,22 +57,59 @@ _PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
 
 
 def _generalize(a: str, b: str) -> str:
-    """The placeholder for two differing tokens; ``key=`` prefixes and enclosing brackets they share stay."""
-    if a == WILDCARD or b == WILDCARD:
-        return WILDCARD
-    ia = a.find("=")
-    if 0 < ia == b.find("=") and a[:ia] == b[:ia]:
-        return a[: ia + 1] + WILDCARD
-    # A shared "name(" or "(" opening and its closing bracket: "chdir(<*>)", "[<*>]".
-    k = min((i for i in (a.find("("), a.find("["), a.find("{")) if i >= 0), default=-1)
-    if k >= 0 and a[-1] == _PAIRS[a[k]] and b[: k + 1] == a[: k + 1] and b[-1] == a[-1] and len(b) > k + 1:
-        inner_a, inner_b = a[k + 1 : -1], b[k + 1 : -1]
-        differ = inner_a and inner_b and inner_a != inner_b
-        return a[: k + 1] + (_generalize(inner_a, inner_b) if differ else WILDCARD) + a[-1]
-    if len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and a[-1] == b[-1] and _PAIRS.get(a[0]) == a[-1]:
-        inner = _generalize(a[1:-1], b[1:-1]) if a[1:-1] and b[1:-1] else WILDCARD
-        return a[0] + inner + a[-1]
-    return WILDCARD
+    """The placeholder for two differing tokens; ``key=`` prefixes and enclosing brackets they share stay.
+
+    Shared bracket layers are peeled in a loop over index ranges (no recursion, no slice per layer),
+    and the next "=" and opening bracket of ``a`` are searched forward only: a deeply nested token costs
+    time linear in its length.
+    """
+    opens: list[str] = []
+    closes: list[str] = []
+    la, ha, lb, hb = 0, len(a), 0, len(b)
+    nxt = {c: -2 for c in "=([{"}  # next position of each character in a at or after la (-2: not searched)
+
+    def find(c: str) -> int:
+        p = nxt[c]
+        if p == -2 or 0 <= p < la:
+            p = nxt[c] = a.find(c, la)
+        return p if p < ha else -1
+
+    while True:
+        if (ha - la == 3 and a.startswith(WILDCARD, la)) or (hb - lb == 3 and b.startswith(WILDCARD, lb)):
+            break
+        ia = find("=")
+        if ia > la and b.find("=", lb, lb + ia - la + 1) == lb + ia - la and a[la:ia] == b[lb : lb + ia - la]:
+            opens.append(a[la : ia + 1])
+            break
+        # A shared "name(" or "(" opening and its closing bracket: "chdir(<*>)", "[<*>]".
+        k = min((i for i in (find("("), find("["), find("{")) if i >= 0), default=-1)
+        n = k + 1 - la
+        if (
+            k >= 0
+            and a[ha - 1] == _PAIRS[a[k]]
+            and b[hb - 1] == a[ha - 1]
+            and hb - lb > n
+            and a[la : k + 1] == b[lb : lb + n]
+        ):
+            opens.append(a[la : k + 1])
+            closes.append(a[ha - 1])
+            la, ha, lb, hb = k + 1, ha - 1, lb + n, hb - 1
+        elif (
+            ha - la >= 2
+            and hb - lb >= 2
+            and a[la] == b[lb]
+            and a[ha - 1] == b[hb - 1]
+            and _PAIRS.get(a[la]) == a[ha - 1]
+        ):
+            opens.append(a[la])
+            closes.append(a[ha - 1])
+            la, ha, lb, hb = la + 1, ha - 1, lb + 1, hb - 1
+        else:
+            break
+        # The tokens differ and every peeled layer is the same in both: the insides differ too.
+        if la >= ha or lb >= hb:
+            break
+    return "".join(opens) + WILDCARD + "".join(reversed(closes))
 
 
 def _has_digit_or_wild(token: str) -> bool:
@@ -160,7 +197,7 @@ SPLIT_MAX_VALUES = 3
 # a placeholder glued to other characters of the same piece is one variable ("<*>MB", "<*>>"), and
 # placeholders joined by nothing, "." or "-" are one variable. Pieces are cut at these delimiters:
 _DELIMS = r"\s,!;:=|\"'\[\](){}.\-+@#$%&/"
-_GLUED = re.compile(rf"[^{_DELIMS}]*<\*>[^{_DELIMS}]*")
+_PIECE = re.compile(rf"[^{_DELIMS}]+")
 _JOINED = re.compile(r"<\*>(?:[.-]?<\*>)+")
 
 
@@ -170,7 +207,11 @@ _ACCOUNT = re.compile(rf"(?<![^{_DELIMS}])(?i:root)(?![^{_DELIMS}])")
 
 
 def _glued(m: re.Match[str]) -> str:
-    return WILDCARD if "*" not in m.group().replace(WILDCARD, "") else m.group()
+    """A piece holding a placeholder is one variable (unless it also holds a literal "*")."""
+    piece = m.group()
+    if WILDCARD not in piece or "*" in piece.replace(WILDCARD, ""):
+        return piece
+    return WILDCARD
 
 
 def render(template: str) -> str:
@@ -179,7 +220,7 @@ def render(template: str) -> str:
         template = _ACCOUNT.sub(WILDCARD, template)
     if WILDCARD not in template:
         return template
-    t = _GLUED.sub(_glued, template)
+    t = _PIECE.sub(_glued, template)
     return _JOINED.sub(WILDCARD, t)
 
 
@@ -187,17 +228,47 @@ def _is_word(token: str) -> bool:
     return WILDCARD not in token
 
 
-_PART_OF_VARIABLE = re.compile(r"[\w.-]*<\*>[\w.-]*")
+# Runs of word characters, dots, dashes and placeholders (no overlap between the two, nothing after the
+# run: no backtracking, linear); a run that holds a placeholder is one variable.
+_RUN = re.compile(r"(?:[\w.-]|<\*>)+")
+
+
+def _widen(m: re.Match[str]) -> str:
+    return WILDCARD if WILDCARD in m.group() else m.group()
 
 
 def _skeleton(token: str) -> str:
     """A token with its placeholders widened over the characters glued to them (``<*>.example.net``)."""
-    return _PART_OF_VARIABLE.sub(WILDCARD, token) if WILDCARD in token else token
+    return _RUN.sub(_widen, token) if WILDCARD in token else token
 
 
 def _has_text(token: str) -> bool:
     """True when a token holds letters besides its placeholders (``user=guest``, ``LOGIN(uid=<*>)``)."""
     return any(ch.isalpha() for ch in token.replace(WILDCARD, ""))
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    """True when ``text`` is an instance of ``pattern``, each ``<*>`` standing for any (possibly empty) text.
+
+    Linear in the lengths (no regex, no backtracking): the constant pieces between placeholders are
+    matched greedily left to right, the first at the start and the last at the end. Leftmost placement
+    of each middle piece is always safe for a pattern whose only wildcard matches any text.
+    """
+    pieces = pattern.split(WILDCARD)
+    if len(pieces) == 1:
+        return pattern == text
+    head, tail = pieces[0], pieces[-1]
+    if len(head) + len(tail) > len(text) or not text.startswith(head) or not text.endswith(tail):
+        return False
+    pos, end = len(head), len(text) - len(tail)
+    for piece in pieces[1:-1]:
+        if not piece:
+            continue
+        k = text.find(piece, pos, end)
+        if k < 0:
+            return False
+        pos = k + len(piece)
+    return True
 
 
 def _distinct_events(values: list[str]) -> bool:
@@ -208,12 +279,8 @@ def _distinct_events(values: list[str]) -> bool:
     """
     if not any(_has_text(v) for v in values):
         return False
-    patterns = [re.compile(".*?".join(re.escape(p) for p in v.split(WILDCARD)), re.DOTALL) for v in values]
-    kept = [
-        v
-        for i, v in enumerate(values)
-        if not any(j != i and WILDCARD in values[j] and patterns[j].fullmatch(v) for j in range(len(values)))
-    ]
+    patterns = [v for v in values if WILDCARD in v]
+    kept = [v for v in values if not any(p != v and glob_match(p, v) for p in patterns)]
     return len(kept) > 1
 
 
