@@ -28,6 +28,8 @@ import grpc
 import nats
 import psycopg
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 from minio import Minio
 from nats.js.api import DeliverPolicy
 
@@ -182,6 +184,20 @@ def refused(call: object, *args: object, **kwargs: object) -> tuple[grpc.StatusC
     return error.code(), info.reason if info else "", error.details()  # type: ignore[attr-defined]
 
 
+def field_violations(call: object, *args: object, **kwargs: object) -> tuple[grpc.StatusCode, list[str], str]:
+    """Run a call that must fail; return its code, the fields of its BadRequest violations, and its message."""
+    with pytest.raises(grpc.RpcError) as caught:
+        call(*args, **kwargs)  # type: ignore[operator]
+    status = rpc_status.from_call(caught.value)  # type: ignore[arg-type]
+    fields: list[str] = []
+    for detail in status.details if status else []:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields += [v.field for v in bad.field_violations]
+    return caught.value.code(), fields, caught.value.details()  # type: ignore[attr-defined]
+
+
 def rows(stack: Stack, subject: str | None = None) -> list[tuple[str, str]]:
     """(id, object_key) of the tenant's rows, or of every row."""
     with psycopg.connect(stack.postgres.url) as conn:
@@ -231,6 +247,31 @@ def events(stack: Stack, subject_name: str, log_file: str) -> int:
             await nc.close()
 
     return asyncio.run(count())
+
+
+def stored_event(stack: Stack, log_file: str, timeout_s: float = 30) -> events_pb2.LogFileStored | None:
+    """The stored event about ``log_file``, read with our own ordered JetStream consumer."""
+
+    async def find() -> events_pb2.LogFileStored | None:
+        nc = await nats.connect(stack.nats.url, connect_timeout=5, allow_reconnect=False)
+        try:
+            sub = await nc.jetstream().subscribe(
+                SUBJECT_STORED, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+            )
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                try:
+                    msg = await sub.next_msg(timeout=1)
+                except TimeoutError:
+                    continue
+                event = events_pb2.LogFileStored.FromString(msg.data)
+                if event.log_file == log_file:
+                    return event
+            return None
+        finally:
+            await nc.close()
+
+    return asyncio.run(find())
 
 
 def wait_for_event(stack: Stack, subject_name: str, log_file: str, timeout_s: float = 30) -> int:
@@ -302,6 +343,51 @@ def test_gzip_is_accepted_and_recorded(ingest: Ingest, subject: str) -> None:
 def test_text_is_accepted_whatever_the_extension(ingest: Ingest, subject: str) -> None:
     log_file = upload(ingest, subject, b"2026-01-01 INFO ok\n" * 10, filename="trace.bin")
     assert log_file.compression == log_file_pb2.COMPRESSION_NONE
+
+
+def test_time_hints_round_trip_to_the_row_and_the_stored_event(ingest: Ingest, stack: Stack, subject: str) -> None:
+    log_file = upload(ingest, subject, b"Nov  9 12:01:02 host sshd[1]: ok\n", time_zone="Europe/Berlin", year=2005)
+
+    assert (log_file.time_zone, log_file.HasField("year"), log_file.year) == ("Europe/Berlin", True, 2005)
+    got = ingest.stub.GetLogFile(
+        log_file_pb2.GetLogFileRequest(name=log_file.name), metadata=ingest.auth(subject), timeout=10
+    ).log_file
+    assert got == log_file
+    with psycopg.connect(stack.postgres.url) as conn:
+        row = conn.execute("SELECT time_zone, year FROM ingest.log_files WHERE owner = %s", (subject,)).fetchall()
+    assert row == [("Europe/Berlin", 2005)]
+    event = stored_event(stack, log_file.name)
+    assert event is not None
+    assert (event.time_zone, event.HasField("year"), event.year) == ("Europe/Berlin", True, 2005)
+    assert event.create_time == log_file.create_time  # the upload time: the reference for year-less times
+
+    plain = upload(ingest, subject, b"2026-01-01 INFO ok\n")  # no hints: none recorded, none invented
+    assert (plain.time_zone, plain.HasField("year")) == ("", False)
+    plain_event = stored_event(stack, plain.name)
+    assert plain_event is not None and (plain_event.time_zone, plain_event.HasField("year")) == ("", False)
+
+
+@pytest.mark.parametrize(
+    ("hints", "field", "words"),
+    [
+        ({"time_zone": "Europe/Berln"}, "metadata.time_zone", 'unknown time zone "Europe/Berln": use an IANA name'),
+        ({"time_zone": "../../../etc/passwd"}, "metadata.time_zone", "unknown time zone"),
+        ({"time_zone": "localtime"}, "metadata.time_zone", "unknown time zone"),
+        ({"year": 1969}, "metadata.year", "from 1970 to 9999"),
+        ({"year": 10000}, "metadata.year", "from 1970 to 9999"),
+    ],
+    ids=["misspelt zone", "path as zone", "server's own zone", "year 1969", "year 10000"],
+)
+def test_bad_time_hints_are_refused_on_their_field_and_leave_nothing(
+    ingest: Ingest, stack: Stack, s3: Minio, subject: str, hints: dict[str, object], field: str, words: str
+) -> None:
+    meta = Meta(filename="app.log", **hints)  # type: ignore[arg-type]
+    code, fields, message = field_violations(
+        ingest.stub.UploadLogFile, requests(meta, SIX_MIB), metadata=ingest.auth(subject), timeout=60
+    )
+    assert (code, fields) == (grpc.StatusCode.INVALID_ARGUMENT, [field])
+    assert words in message
+    assert_nothing_kept(stack, s3, subject)
 
 
 # Refusals ----------------------------------------------------------------------------------------------

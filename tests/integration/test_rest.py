@@ -214,6 +214,29 @@ async def test_upload_is_idempotent_with_request_id_and_refuses_bad_metadata(
     assert no_name["code"] == 3
 
 
+async def test_upload_carries_the_time_hints_and_refuses_an_unknown_zone_on_its_field(
+    http: aiohttp.ClientSession, rest_url: str, headers: dict[str, str], tmp_path: Path
+) -> None:
+    path = make_log(tmp_path / "messages", 2000)
+    log_file = await upload(http, rest_url, headers, path, time_zone="Europe/Berlin", year="2005")
+    assert (log_file["timeZone"], log_file["year"]) == ("Europe/Berlin", 2005)
+    got = (await call(http, "GET", f"{rest_url}/v1/{log_file['name']}", headers=headers))["logFile"]
+    assert (got["timeZone"], got["year"]) == ("Europe/Berlin", 2005)
+
+    bad = await call(
+        http,
+        "PUT",
+        f"{rest_url}/v1/logFiles:upload",
+        expect=400,
+        params={"filename": "x.log", "time_zone": "Europe/Berln"},
+        data=b"abc\n",
+        headers=headers,
+    )
+    violations = next(d for d in bad["details"] if d["@type"].endswith("BadRequest"))["fieldViolations"]
+    assert [v["field"] for v in violations] == ["metadata.time_zone"]
+    assert 'use an IANA name such as "Europe/Berlin"' in violations[0]["description"]
+
+
 async def wait_state(
     http: aiohttp.ClientSession, rest_url: str, headers: dict[str, str], run: str, states: set[str]
 ) -> dict[str, Any]:

@@ -447,6 +447,26 @@ def test_upload_sends_metadata_declared_size_and_chunks(
     assert fake[1].files[result.out.strip()].sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
 
 
+def test_upload_sends_the_time_hints_as_given(
+    env: dict[str, str], fake: tuple[str, FakeGateway], app_log: Path
+) -> None:
+    assert run_cli("upload", str(app_log), "--timezone", "Europe/Berlin", "--year", "2005", env=env).code == 0
+    meta = fake[1].uploads[-1]
+    assert (meta.time_zone, meta.HasField("year"), meta.year) == ("Europe/Berlin", True, 2005)
+    # Not judged here: the server is the one source of truth for zone names and year ranges.
+    assert run_cli("upload", str(app_log), "--timezone", "Mars/Olympus", "--year", "1", env=env).code == 0
+    assert (fake[1].uploads[-1].time_zone, fake[1].uploads[-1].year) == ("Mars/Olympus", 1)
+    assert run_cli("upload", str(app_log), env=env).code == 0
+    meta = fake[1].uploads[-1]
+    assert (meta.time_zone, meta.HasField("year")) == ("", False)  # no hints: none sent
+
+
+@pytest.mark.parametrize("year", ["twenty", "2005.5", str(2**31)])
+def test_a_year_that_is_not_an_int32_is_a_usage_error(env: dict[str, str], app_log: Path, year: str) -> None:
+    result = run_cli("upload", str(app_log), "--year", year, env=env)
+    assert result.code == ExitCode.USAGE and "--year" in result.err
+
+
 def test_upload_from_stdin(env: dict[str, str], fake: tuple[str, FakeGateway]) -> None:
     out, err = io.StringIO(), io.StringIO()
 

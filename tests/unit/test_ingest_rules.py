@@ -52,6 +52,20 @@ def test_filename_keeps_only_the_base_name() -> None:
         ({"request_id": "x" * 200}, "metadata.request_id"),
         ({"declared_size": 0}, "metadata.declared_size_bytes"),
         ({"declared_sha256": "XYZ"}, "metadata.declared_sha256"),
+        ({"time_zone": "Europe/Berln"}, "metadata.time_zone"),
+        ({"time_zone": "europe/berlin"}, "metadata.time_zone"),
+        ({"time_zone": "../../etc/passwd"}, "metadata.time_zone"),
+        ({"time_zone": "/etc/localtime"}, "metadata.time_zone"),
+        ({"time_zone": "Europe/../UTC"}, "metadata.time_zone"),
+        ({"time_zone": "localtime"}, "metadata.time_zone"),
+        ({"time_zone": "right/UTC"}, "metadata.time_zone"),
+        ({"time_zone": "zone.tab"}, "metadata.time_zone"),
+        ({"time_zone": " UTC"}, "metadata.time_zone"),
+        ({"time_zone": "UTC\x00"}, "metadata.time_zone"),
+        ({"time_zone": "A/" * 100}, "metadata.time_zone"),
+        ({"year": 1969}, "metadata.year"),
+        ({"year": 10000}, "metadata.year"),
+        ({"year": -2005}, "metadata.year"),
     ],
 )
 def test_invalid_metadata_names_the_field(overrides: dict[str, object], field: str) -> None:
@@ -60,6 +74,25 @@ def test_invalid_metadata_names_the_field(overrides: dict[str, object], field: s
     assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert [v.field for v in caught.value.violations] == [field]
     assert field in caught.value.message
+
+
+def test_an_unknown_zone_is_refused_with_a_message_a_person_can_act_on() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        _meta(time_zone="Europe/Berln")
+    [violation] = caught.value.violations
+    assert (
+        violation.description == 'unknown time zone "Europe/Berln": use an IANA name such as "Europe/Berlin" or "UTC"'
+    )
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5", "Asia/Kolkata"]
+)
+def test_time_hints_are_kept(zone: str) -> None:
+    meta = _meta(time_zone=zone, year=2005)
+    assert (meta.time_zone, meta.year) == (zone, 2005)
+    assert (_meta().time_zone, _meta().year) == ("", None)  # no hints: none recorded
+    assert _meta(year=1970).year == 1970 and _meta(year=9999).year == 9999
 
 
 @pytest.mark.parametrize(

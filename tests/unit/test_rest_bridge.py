@@ -120,6 +120,22 @@ def test_query_parameters_fill_scalars_repeated_fields_and_maps() -> None:
     assert metadata.declared_size_bytes == 42
 
 
+def test_a_rest_upload_carries_the_time_hints_from_the_query_string() -> None:
+    metadata = log_file_pb2.UploadLogFileMetadata()
+    bind_query(metadata, [("filename", "messages"), ("time_zone", "Europe/Berlin"), ("year", "2005")])
+    assert (metadata.time_zone, metadata.HasField("year"), metadata.year) == ("Europe/Berlin", True, 2005)
+    camel = log_file_pb2.UploadLogFileMetadata()
+    bind_query(camel, [("timeZone", "UTC")])
+    assert (camel.time_zone, camel.HasField("year")) == ("UTC", False)
+    with pytest.raises(InvalidArgument) as caught:
+        bind_query(log_file_pb2.UploadLogFileMetadata(), [("year", "MMV")])
+    assert caught.value.violations[0].field == "year"
+    document = openapi_document(routes(), title="t", version="v1", comments=load_comments(descriptor_set_path()))
+    parameters = {p["name"]: p for p in document["paths"]["/v1/logFiles:upload"]["put"]["parameters"]}
+    assert parameters["year"]["schema"] == {"type": "integer", "format": "int32"}
+    assert "IANA time zone name" in parameters["time_zone"]["description"]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

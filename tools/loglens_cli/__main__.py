@@ -24,6 +24,7 @@ EPILOG = f"""\
 examples:
   loglens login --username alice
   loglens upload app.log --service orders --label env=prod --wait
+  loglens upload syslog --timezone Europe/Berlin --year 2005
   kubectl logs deploy/orders | loglens upload - --name orders.log --wait --fail-on error
   loglens ls --service orders
   loglens runs logFiles/ID
@@ -42,6 +43,17 @@ configuration (later ones win):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise CliError(f"{message} (see `{self.prog} --help`)", ExitCode.USAGE)
+
+
+def _int32(text: str) -> int:
+    """An integer the protocol can carry (an int32 field); whether it makes sense is for the server to say."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not -(2**31) <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"{text} is out of range for a 32-bit integer")
+    return value
 
 
 def _common() -> _Parser:
@@ -135,6 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="a label (repeatable)")
     p.add_argument("--name", help="the file name to record (default: the file's own; stdin.log for -)")
     p.add_argument("--no-analyze", action="store_true", help="store only; start no analysis")
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        default="",
+        help="IANA zone (e.g. Europe/Berlin) of times in the log that carry no offset (default: UTC)",
+    )
+    p.add_argument(
+        "--year", type=_int32, metavar="YYYY", help="year of times in the log that carry none (default: the upload's)"
+    )
     p.add_argument("--wait", action="store_true", help="follow the analysis and print its summary (exit 5 if it fails)")
     wait_timeout(p)
     fail_on(p)

@@ -307,8 +307,14 @@ def _upload(ctx: Context, path_arg: str, labels: dict[str, str]) -> log_file_pb2
             raise CliError(f"{path_arg} is not a file", ExitCode.USAGE)
         filename = args.name or path.name
         ctx.closers.append(source.close)
+    # The time hints go as given: the server is the one judge of zone names and year ranges.
     metadata = log_file_pb2.UploadLogFileMetadata(
-        filename=filename, service=args.service or "", labels=labels, analyze=not args.no_analyze
+        filename=filename,
+        service=args.service or "",
+        labels=labels,
+        analyze=not args.no_analyze,
+        time_zone=args.timezone,
+        year=args.year,
     )
     if size is not None:
         # A file that is still growing is read up to this size, a snapshot the server can check.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class RunState(enum.StrEnum):
@@ -64,6 +64,12 @@ class StoredLogFile:
     object_key: str
     size_bytes: int
     gzip: bool
+    # The upload's time hints, for the engine: an IANA zone for times without an offset ("" for none), a year
+    # for times without one (None for none), and the upload time, the reference for year-less times (the
+    # event's create_time; the default stands in only where an event has none to give).
+    time_zone: str = ""
+    year: int | None = None
+    upload_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 def backoff_s(first: float, delivery: int, ceiling: float = 60.0) -> float:

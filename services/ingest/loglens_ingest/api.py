@@ -33,6 +33,8 @@ def log_file_proto(row: LogFileRow) -> log_file_pb2.LogFile:
         labels=row.labels,
         service=row.service,
         create_time=created,
+        time_zone=row.time_zone,
+        year=row.year,
     )
 
 
@@ -98,6 +100,8 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
             declared_sha256=m.declared_sha256,
             analyze=m.analyze if m.HasField("analyze") else True,
             max_bytes=self.log_files.max_bytes,
+            time_zone=m.time_zone,
+            year=m.year if m.HasField("year") else None,
         )
         row = await self.log_files.upload(owner, meta, _chunks(requests, context))
         return log_file_pb2.UploadLogFileResponse(log_file=log_file_proto(row))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import zlib
+import zoneinfo
 from dataclasses import dataclass, field
 
 from loglens_common.errors import FieldViolation, InvalidArgument, ResourceExhausted
@@ -17,6 +19,14 @@ SERVICE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,126}[A-Za-z0-9])?$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The shape of an IANA zone name ("UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"): no
+# dots, no leading slash, no backslash, so a name can never walk out of the zone database.
+ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*){0,2}$")
+MAX_ZONE_NAME = 64
+# Files of the zone database that load but name no place: "localtime" is whatever zone the server's host is
+# set to, "posixrules" is an internal default, and the "right/" zones count leap seconds, which log times never do.
+NOT_ZONES = ("localtime", "posixrules")
+MIN_YEAR, MAX_YEAR = 1970, 9999
 SNIFF_BYTES = 64 * 1024
 
 # Magic numbers of formats that are never log text.
@@ -49,6 +59,27 @@ class UploadMetadata:
     declared_size: int | None
     declared_sha256: str
     analyze: bool
+    time_zone: str = ""  # IANA name, "" for none
+    year: int | None = None
+
+
+def zone_problem(name: str) -> str | None:
+    """Why ``name`` is not an IANA time zone this server knows, or None if it is one."""
+    known = (
+        len(name) <= MAX_ZONE_NAME
+        and ZONE_NAME.match(name) is not None
+        and name not in NOT_ZONES
+        and not name.startswith("right/")
+    )
+    if known:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            known = False
+    if known:
+        return None
+    shown = json.dumps(name if len(name) <= MAX_ZONE_NAME else name[:MAX_ZONE_NAME] + "\u2026", ensure_ascii=False)
+    return f'unknown time zone {shown}: use an IANA name such as "Europe/Berlin" or "UTC"'
 
 
 def validate_metadata(
@@ -61,6 +92,8 @@ def validate_metadata(
     declared_sha256: str,
     analyze: bool,
     max_bytes: int,
+    time_zone: str = "",
+    year: int | None = None,
 ) -> UploadMetadata:
     violations: list[FieldViolation] = []
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
@@ -89,6 +122,15 @@ def validate_metadata(
         violations.append(FieldViolation("metadata.declared_size_bytes", "must be at least 1"))
     if declared_sha256 and not SHA256.match(declared_sha256):
         violations.append(FieldViolation("metadata.declared_sha256", "64 lowercase hex digits"))
+    zone_error = zone_problem(time_zone) if time_zone else None
+    if zone_error:
+        violations.append(FieldViolation("metadata.time_zone", zone_error))
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        violations.append(
+            FieldViolation(
+                "metadata.year", f"the year {year} is out of range: give a year from {MIN_YEAR} to {MAX_YEAR}"
+            )
+        )
     if violations:
         raise InvalidArgument(
             "the upload's metadata is invalid: " + "; ".join(f"{v.field}: {v.description}" for v in violations),
@@ -106,6 +148,8 @@ def validate_metadata(
         declared_size=declared_size,
         declared_sha256=declared_sha256,
         analyze=analyze,
+        time_zone=time_zone,
+        year=year,
     )
 
 

@@ -37,6 +37,8 @@ def _stored_event(row: LogFileRow) -> tuple[str, str, bytes]:
         analyze=row.analyze,
         request_id=request_id_var.get(),
         create_time=created,
+        time_zone=row.time_zone,
+        year=row.year,
     )
     return SUBJECT_STORED, f"stored-{row.id}", event.SerializeToString()
 
@@ -106,6 +108,8 @@ class LogFiles:
             object_key=key,
             request_id=meta.request_id or None,
             analyze=meta.analyze,
+            time_zone=meta.time_zone,
+            year=meta.year,
         )
         try:
             await self.repository.add(row, _stored_event(row))

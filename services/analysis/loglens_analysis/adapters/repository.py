@@ -43,6 +43,9 @@ log_files = Table(
     Column("size_bytes", BigInteger, nullable=False),
     Column("gzip", Boolean, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("time_zone", String(64), nullable=False, server_default=""),
+    Column("year", Integer),
+    Column("upload_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # A tombstone per deleted log file: its stored event may be delivered again after its deleted event (the
@@ -127,6 +130,9 @@ class RunRepository:
                     object_key=f.object_key,
                     size_bytes=f.size_bytes,
                     gzip=f.gzip,
+                    time_zone=f.time_zone,
+                    year=f.year,
+                    upload_time=f.upload_time,
                 )
                 .on_conflict_do_nothing(index_elements=["id"])
             )
@@ -141,7 +147,17 @@ class RunRepository:
             )
         if m is None:
             return None
-        return StoredLogFile(m["id"], m["owner"], m["bucket"], m["object_key"], m["size_bytes"], m["gzip"])
+        return StoredLogFile(
+            id=m["id"],
+            owner=m["owner"],
+            bucket=m["bucket"],
+            object_key=m["object_key"],
+            size_bytes=m["size_bytes"],
+            gzip=m["gzip"],
+            time_zone=m["time_zone"],
+            year=m["year"],
+            upload_time=m["upload_time"],
+        )
 
     async def forget_log_file(self, owner: str, log_file_id: str) -> list[str]:
         """Cancel nothing, keep nothing: delete the log file, its runs and reports (cascade), and leave a

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -48,6 +49,8 @@ log_files = Table(
     Column("request_id", String(128)),
     Column("analyze", Boolean, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("time_zone", String(64), nullable=False, server_default=""),
+    Column("year", Integer),
     Index(
         "log_files_owner_request_id",
         "owner",
@@ -87,6 +90,8 @@ class LogFileRow:
     request_id: str | None
     analyze: bool
     create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    time_zone: str = ""  # the upload's zone hint, an IANA name; "" for none
+    year: int | None = None  # the upload's year hint for year-less times
 
 
 @dataclass
