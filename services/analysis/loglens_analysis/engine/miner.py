@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 
 from .masking import WILDCARD, mask_text
 
+# Thresholds (leave-one-out over the ten Loghub systems, see the commit): a message joins a cluster when
+# at least half of its evidence positions agree; a template placeholder filled by a word counts half.
 DEFAULT_SIMILARITY = 0.5
+WILD_WEIGHT = 0.5
 MAX_CLUSTERS_PER_GROUP = 64
 
 _COLLAPSE = re.compile(r"<\*>(?:[\s,;:=/.-]*<\*>)+")
@@ -112,6 +115,21 @@ def _generalize(a: str, b: str) -> str:
     return "".join(opens) + WILDCARD + "".join(reversed(closes))
 
 
+def _is_wordlike(token: str) -> bool:
+    """A token whose constant text reads as words, keys or punctuation, not as an id or a number: not a
+    bare placeholder, and fewer digits than letters besides its placeholders (``Hit:<*>``, ``ipv4``,
+    ``--enable-ipv4-nat='<*>'`` yes; ``CM000231.<*>``, ``RF00001``, ``a1b2`` no)."""
+    if token == WILDCARD:
+        return False
+    digits = letters = 0
+    for ch in token.replace(WILDCARD, "") if WILDCARD in token else token:
+        if ch.isdigit():
+            digits += 1
+        elif ch.isalpha():
+            letters += 1
+    return digits == 0 or digits < letters
+
+
 def _has_digit_or_wild(token: str) -> bool:
     return WILDCARD in token or any(ch.isdigit() for ch in token)
 
@@ -139,19 +157,31 @@ class TemplateMiner:
         best: Cluster | None = None
         best_sim = -1.0
         best_wild = -1
-        n = len(tokens)
+        best_den = 0
         for c in group:
             same = 0
             wild = 0
+            den = 0
             for a, b in zip(c.tokens, tokens, strict=False):
+                # Only positions where one side is a word (no digit, no placeholder) are evidence: two
+                # variable-looking tokens (ids, numbers, placeholders) neither agree nor disagree.
                 if a == b:
-                    same += 1
+                    if _is_wordlike(a):
+                        same += 1
+                        den += 1
                 elif a == WILDCARD:
                     wild += 1
-            sim = same / n
+                    den += 1
+                elif _is_wordlike(a) or _is_wordlike(b):
+                    den += 1
+            sim = same / den if den else 1.0
             if sim > best_sim or (sim == best_sim and wild > best_wild):
-                best, best_sim, best_wild = c, sim, wild
-        if best is not None and (best_sim + best_wild / n * 0.5) >= self.similarity and best_sim > 0:
+                best, best_sim, best_wild, best_den = c, sim, wild, den
+        if (
+            best is not None
+            and (best_sim + best_wild / max(best_den, 1) * WILD_WEIGHT) >= self.similarity
+            and (best_sim > 0)
+        ):
             if best.tokens != tokens:
                 best.tokens = [a if a == b else _generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)]
             best.count += 1
@@ -192,6 +222,7 @@ class TemplateMiner:
 
 
 SPLIT_MAX_VALUES = 3
+
 
 # Canonical rendering of a template (the conventions of Khan et al., ICSE 2022, used by Loghub-2.0):
 # a placeholder glued to other characters of the same piece is one variable ("<*>MB", "<*>>"), and
@@ -308,7 +339,7 @@ def resolve_templates(
         merged = len(by_len) > 1
         for n, members in by_len.items():
             base = list(c.tokens) if n == len(c.tokens) else _fold(members)
-            for toks, text in _resolve_aligned(base, members).items():
+            for toks, text in _resolve_aligned(base, members, vs).items():
                 out[(c.index, toks)] = merge_key(text) if merged else text
     return out
 
@@ -321,7 +352,9 @@ def _fold(members: list[tuple[str, ...]]) -> list[str]:
     return base
 
 
-def _resolve_aligned(base: list[str], members: list[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+def _resolve_aligned(
+    base: list[str], members: list[tuple[str, ...]], counts: dict[tuple[str, ...], int]
+) -> dict[tuple[str, ...], str]:
     """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``)."""
     wild = [i for i, t in enumerate(base) if WILDCARD in t]
     split_at: list[int] = []
@@ -330,7 +363,7 @@ def _resolve_aligned(base: list[str], members: list[tuple[str, ...]]) -> dict[tu
         ok = True
         for toks in members:
             v = _skeleton(toks[i])
-            values[v] = values.get(v, 0) + 1
+            values[v] = values.get(v, 0) + counts.get(toks, 1)
             if len(values) > SPLIT_MAX_VALUES:
                 ok = False
                 break
@@ -355,5 +388,10 @@ def _resolve_aligned(base: list[str], members: list[tuple[str, ...]]) -> dict[tu
         if split_at:
             for j, word in constant[tuple(toks[i] for i in split_at)].items():
                 t[j] = word
-        out[toks] = render(" ".join(t))
+        text = render(" ".join(t))
+        if not _has_text(text) and any(_has_text(x) and _is_wordlike(x) for x in toks):
+            # A template of placeholders and punctuation only is kept for records without a constant
+            # word; a record that has one keeps its own (masked) text.
+            text = render(" ".join(toks))
+        out[toks] = text
     return out
