@@ -145,10 +145,16 @@ def sweep_once(stack: Stack, s3: Minio) -> tuple[set[str], set[str], list[str]]:
 # Processes -------------------------------------------------------------------------------------------
 @dataclass
 class RssSampler:
-    """Samples the resident set size of some processes in a thread (MiB, with timestamps)."""
+    """Samples the resident set size of some processes in a thread (MiB, with timestamps).
+
+    With ``tree``, a sample is the memory of the process and all its descendants (an analysis service and the
+    processes its engine runs in): the sum of their proportional set sizes, which splits the pages they share
+    (the engine's code, forked from one forkserver) between them instead of counting them once per process.
+    """
 
     pids: dict[str, int]
     every_s: float = 0.05
+    tree: bool = False
     samples: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -156,13 +162,24 @@ class RssSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.started = time.monotonic()
 
+    def _measure(self, proc: psutil.Process) -> float:
+        if not self.tree:
+            return proc.memory_info().rss / MIB
+        total = proc.memory_full_info().pss
+        for child in proc.children(recursive=True):
+            try:
+                total += child.memory_full_info().pss
+            except psutil.Error:  # ended between the listing and the reading
+                continue
+        return total / MIB
+
     def _run(self) -> None:
         procs = {name: psutil.Process(pid) for name, pid in self.pids.items()}
         while not self._stop.is_set():
             now = time.monotonic() - self.started
             for name, proc in procs.items():
                 try:
-                    rss = proc.memory_info().rss / MIB
+                    rss = self._measure(proc)
                 except psutil.Error:
                     continue
                 self.samples.setdefault(name, []).append((now, rss))

@@ -45,6 +45,7 @@ def run_proto(run: AnalysisRun) -> analysis_pb2.AnalysisRun:
         bytes_total=run.bytes_total,
         lines_done=run.lines_done,
         failure_reason=run.failure_reason,
+        failure_code=run.failure_code.value if run.failure_code else "",
         engine_version=run.engine_version,
     )
 

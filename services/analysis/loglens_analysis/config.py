@@ -25,4 +25,18 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
     gzip_ratio_grace_bytes: int = Field(
         64 << 20, ge=0, description="inflated size below which the gzip ratio is not checked"
     )
+    # Each run is analysed in a child process within these bounds (see sandbox.py); past one it FAILS with
+    # ENGINE_TIME_LIMIT or ENGINE_MEMORY_LIMIT. The engine does about 16 MiB/s here: the defaults leave 16x.
+    engine_cpu_base_s: float = Field(
+        60.0, ge=1, description="CPU seconds any run may use, on top of its share by size (ENGINE_TIME_LIMIT)"
+    )
+    engine_min_bytes_per_s: int = Field(
+        1 << 20,
+        ge=1024,
+        description="slowest engine throughput accepted: a run may use engine_cpu_base_s + bytes / this of CPU "
+        "time (a gzip file: its inflate bound), and twice that of wall-clock time",
+    )
+    engine_memory_limit_mib: int = Field(
+        768, ge=128, description="address space of the process analysing one run (ENGINE_MEMORY_LIMIT)"
+    )
     watch_poll_s: float = Field(0.5, gt=0, description="how often WatchAnalysisRun looks for changes")

@@ -32,6 +32,16 @@ ALLOWED = {
 }
 
 
+class FailureCode(enum.StrEnum):
+    """Why a run FAILED, for programs (``failure_reason`` says it for people). Each is final: not retried."""
+
+    INPUT_REFUSED = "INPUT_REFUSED"  # the engine refused the input: corrupt gzip, a gzip bomb, not a log
+    OBJECT_MISSING = "OBJECT_MISSING"  # the stored object is gone
+    ENGINE_TIME_LIMIT = "ENGINE_TIME_LIMIT"  # over the CPU-time or wall-clock bound for a file of its size
+    ENGINE_MEMORY_LIMIT = "ENGINE_MEMORY_LIMIT"  # over the engine's memory bound
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # transient failures (or crashes) up to the delivery bound
+
+
 def can_move(current: RunState, target: RunState) -> bool:
     return target in ALLOWED[current]
 
@@ -49,6 +59,7 @@ class AnalysisRun:
     bytes_total: int
     lines_done: int
     failure_reason: str
+    failure_code: FailureCode | None
     engine_version: str
     attempts: int
     heartbeat_time: dt.datetime | None

@@ -4,7 +4,10 @@ The database is the fence. A worker claims a run in Postgres before any work (a 
 message finds nothing to claim), writes progress and a heartbeat while it works (and tells JetStream it is
 still in progress), commits the report with a check that the run is still its own, and only then acks.
 Transient failures give the run back and nak with backoff; poison input FAILS the run and terms the message;
-redelivery is bounded. The reconciler re-queues runs whose worker died and re-publishes lost messages.
+redelivery is bounded. The engine runs in a child process within CPU, memory and wall-clock bounds
+(sandbox.py): whatever the input, this process's API, heartbeats and health check stay responsive, and a
+run over its bounds FAILS (ENGINE_TIME_LIMIT, ENGINE_MEMORY_LIMIT) rather than being retried.
+The reconciler re-queues runs whose worker died and re-publishes lost messages.
 """
 
 from __future__ import annotations
@@ -30,8 +33,16 @@ from loglens_analysis.adapters.queue import (
 )
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.config import AnalysisSettings
-from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile, backoff_s
-from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analyze
+from loglens_analysis.domain import AnalysisRun, FailureCode, RunState, StoredLogFile, backoff_s
+from loglens_analysis.engine import ENGINE_VERSION, Progress
+from loglens_analysis.sandbox import (
+    EngineFailure,
+    EngineLimits,
+    EngineResult,
+    EngineStopped,
+    analyze_in_child,
+    start_forkserver,
+)
 from loglens_common import metrics, names
 from loglens_common.events import STREAM, STREAM_CONFIG, SUBJECT_DELETED, SUBJECT_STORED
 from loglens_common.logs import log_fields, request_id_var
@@ -39,6 +50,8 @@ from loglens_common.logs import log_fields, request_id_var
 log = logging.getLogger("loglens.analysis.worker")
 
 READ_CHUNK = 1024 * 1024
+# Wall-clock bound of a run over its CPU-time bound: room for a child that shares its core with others.
+WALL_CLOCK_PER_CPU_S = 2.0
 # A deleted file's tombstone outlives every event of it the stream can still deliver (a day to spare).
 TOMBSTONE_KEEP_S = (STREAM_CONFIG.max_age or 0) + 24 * 3600
 
@@ -49,6 +62,10 @@ class RunLost(Exception):
 
 class PoisonInput(Exception):
     """Nothing a retry can fix: the run FAILS with this reason."""
+
+    def __init__(self, message: str, code: FailureCode) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -64,7 +81,9 @@ def _object_chunks(client: Minio, log_file: StoredLogFile, stop: threading.Event
         response = client.get_object(log_file.bucket, log_file.object_key)
     except S3Error as exc:
         if exc.code in ("NoSuchKey", "NoSuchBucket"):
-            raise PoisonInput(f"the stored object of logFiles/{log_file.id} is missing") from exc
+            raise PoisonInput(
+                f"the stored object of logFiles/{log_file.id} is missing", FailureCode.OBJECT_MISSING
+            ) from exc
         raise
     try:
         for chunk in response.stream(READ_CHUNK):
@@ -151,6 +170,7 @@ class Worker:
 
     # Runs -----------------------------------------------------------------------------------------
     async def consume_runs(self) -> None:
+        await asyncio.to_thread(start_forkserver)  # once per process; the first run need not wait for it
         config = work_consumer_config(self.settings.ack_wait_s, self.settings.max_deliveries)
         await self._consume(config, 1, self.handle_run_message)
 
@@ -177,7 +197,9 @@ class Worker:
         # was away is no attempt, and a 20 s database outage would FAIL every queued run. Attempts (claims)
         # alone: the reconciler's re-published copies of a message, each claiming, would use them up at once.
         if delivered > self.settings.max_deliveries and run.attempts > self.settings.max_deliveries:
-            await self.repository.fail(run.id, f"gave up after {run.attempts - 1} attempts", run.attempts)
+            await self.repository.fail(
+                run.id, f"gave up after {run.attempts - 1} attempts", FailureCode.TOO_MANY_ATTEMPTS, run.attempts
+            )
             metrics.RUNS_BY_STATE.labels(RunState.FAILED.value).inc()
             await msg.term()
             return
@@ -196,31 +218,32 @@ class Worker:
             tracker.bytes_read = progress.bytes_read
             tracker.lines = progress.lines
 
-        def work() -> bytes:
-            report = analyze(
+        def work() -> EngineResult:
+            return analyze_in_child(
                 _object_chunks(self.s3, log_file, stop),
+                self.engine_limits(log_file),
                 progress=on_progress,
-                max_decompressed_bytes=self.inflate_limit(log_file),
+                stop=stop,
+                options={"max_decompressed_bytes": self.inflate_limit(log_file)},
             )
-            tracker.bytes_read = log_file.size_bytes
-            tracker.lines = report.line_count
-            return report.SerializeToString()
 
         heartbeat = asyncio.create_task(self._heartbeat(run, msg, tracker, stop))
         try:
-            report = await asyncio.to_thread(work)
+            result = await asyncio.to_thread(work)
             heartbeat.cancel()
-            if await self.repository.succeed(run, report, tracker.bytes_read, tracker.lines):
+            tracker.bytes_read = log_file.size_bytes
+            tracker.lines = result.lines
+            if await self.repository.succeed(run, result.report, tracker.bytes_read, tracker.lines):
                 metrics.RUNS_BY_STATE.labels(RunState.SUCCEEDED.value).inc()
                 metrics.ANALYSIS_LINES.inc(tracker.lines)
                 log.info("run succeeded", extra=log_fields(run=run.id, lines=tracker.lines))
             await msg.ack()
-        except RunLost:
+        except (RunLost, EngineStopped):
             await msg.ack()
-        except (EngineError, PoisonInput) as exc:
-            await self.repository.fail(run.id, str(exc), run.attempts)
+        except (EngineFailure, PoisonInput) as exc:  # final: the same input would fail the same way again
+            await self.repository.fail(run.id, str(exc), exc.code, run.attempts)
             metrics.RUNS_BY_STATE.labels(RunState.FAILED.value).inc()
-            log.warning("run failed", extra=log_fields(run=run.id, reason=str(exc)))
+            log.warning("run failed", extra=log_fields(run=run.id, code=exc.code.value, reason=str(exc)))
             await msg.term()
         except asyncio.CancelledError:  # shutting down: hand the run to another worker now
             stop.set()
@@ -233,6 +256,16 @@ class Worker:
         finally:
             stop.set()
             heartbeat.cancel()
+
+    def engine_limits(self, log_file: StoredLogFile) -> EngineLimits:
+        """A run's bounds grow with the bytes it may have to analyse: the file's size, or a gzip file's
+        inflate bound (its inflated size is unknown until it is read)."""
+        s = self.settings
+        work_bytes = self.inflate_limit(log_file) if log_file.gzip else log_file.size_bytes
+        cpu_s = s.engine_cpu_base_s + work_bytes / s.engine_min_bytes_per_s
+        return EngineLimits(
+            cpu_s=cpu_s, wall_s=cpu_s * WALL_CLOCK_PER_CPU_S, memory_bytes=s.engine_memory_limit_mib << 20
+        )
 
     def inflate_limit(self, log_file: StoredLogFile) -> int:
         """How far a file may inflate: a gzip bomb is refused once it passes its ratio, not after 64 GiB.

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile
+from loglens_analysis.domain import AnalysisRun, FailureCode, RunState, StoredLogFile
 from loglens_common import names
 
 SCHEMA = "analysis"
@@ -73,6 +73,7 @@ runs = Table(
     Column("bytes_total", BigInteger, nullable=False, server_default="0"),
     Column("lines_done", BigInteger, nullable=False, server_default="0"),
     Column("failure_reason", Text, nullable=False, server_default=""),
+    Column("failure_code", String(32), nullable=False, server_default=""),
     Column("engine_version", String(64), nullable=False, server_default=""),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("publishes", Integer, nullable=False, server_default="0"),
@@ -103,6 +104,7 @@ def _run(m: object) -> AnalysisRun:
         bytes_total=row["bytes_total"],
         lines_done=row["lines_done"],
         failure_reason=row["failure_reason"],
+        failure_code=FailureCode(row["failure_code"]) if row["failure_code"] else None,
         engine_version=row["engine_version"],
         attempts=row["attempts"],
         heartbeat_time=row["heartbeat_time"],
@@ -318,7 +320,7 @@ class RunRepository:
             await conn.execute(insert(reports).values(run_id=run.id, report=report))
         return True
 
-    async def fail(self, run_id: str, reason: str, attempts: int | None = None) -> bool:
+    async def fail(self, run_id: str, reason: str, code: FailureCode, attempts: int | None = None) -> bool:
         condition = (runs.c.id == run_id) & runs.c.state.in_(ACTIVE)
         if attempts is not None:
             condition &= runs.c.attempts == attempts
@@ -329,6 +331,7 @@ class RunRepository:
                 .values(
                     state=RunState.FAILED.value,
                     failure_reason=reason[:2000],
+                    failure_code=code.value,
                     finish_time=func.now(),
                     start_time=func.coalesce(runs.c.start_time, func.now()),
                 )
