@@ -17,6 +17,7 @@ final templates when the file ends (``miner.resolve_templates``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ from .formats import (
 from .masking import VARIABLE_RE, WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, PARTIAL, Block
-from .timestamps import TimestampParser
+from .timestamps import STATEFUL_FAMILIES, TimestampParser
 
 # Caps (documented in the package docstring).
 MAX_SHAPES = 200_000
@@ -154,9 +155,17 @@ class ShapeInfo:
 class Analyzer:
     """Feeds blocks of records; holds all aggregates. ``finish`` hands them to the report builder."""
 
-    def __init__(self, *, keep_record_variants: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        keep_record_variants: bool = False,
+        time_zone: str | None = None,
+        year: int | None = None,
+        reference_epoch: float | None = None,
+    ) -> None:
         self.miner = TemplateMiner()
-        self.times = TimestampParser()
+        # Hints from the upload: the zone of zone-less times, the year of year-less ones, the upload time.
+        self.times = TimestampParser(default_zone=time_zone, year=year, reference_epoch=reference_epoch)
         self.guess: FormatGuess | None = None
         self.parser: RecordParser | None = None
         self._sample: list[tuple[str, int]] = []
@@ -186,7 +195,6 @@ class Analyzer:
         self._time_cache: dict[str, float | None] = {}
         self._minute_cache: dict[str, float] = {}
         self._minute_lookups = self._minute_hits = 0
-        self._time_patterns: dict[str, re.Pattern[str]] = {}
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
         # The variant of every record in input order (None for an empty one); for line-level benchmarks.
         self.record_variants: list[Variant | None] | None = [] if keep_record_variants else None
@@ -227,17 +235,21 @@ class Analyzer:
         """The time of a timestamp match the time cache did not have.
 
         A timestamp whose seconds field is two digits is looked up once more without them (a minute
-        cache): a new second of a known minute costs an ``int`` instead of a parse.
+        cache): a new second of a known minute costs an ``int`` instead of a parse. A key that holds a
+        fraction (it stands before a zone offset or a year) leaves it out of the minute key, and is not
+        kept in the time cache (it would rarely come again); times are whole seconds either way.
         """
         key = m.group()
         minute_key = None
         sec = 0
+        frac_end = m.end("frac") if "frac" in tf.rx.groupindex else -1
         if tf.has_seconds and self._minute_cache_pays():
             s0, s1 = m.span("S")
             if s1 - s0 == 2:
                 off = s0 - m.start()
                 sec = int(key[off : off + 2])
-                minute_key = tf.fmt + "\x00" + key[:off] + key[off + 2 :]
+                rest = (frac_end if frac_end >= 0 else s1) - m.start()
+                minute_key = tf.fmt + "\x00" + key[:off] + key[rest:]
         base = self._minute_cache.get(minute_key) if minute_key is not None and sec <= 60 else None
         if base is not None:
             t: float | None = base + sec
@@ -247,13 +259,16 @@ class Analyzer:
             t = p.epoch if p is not None else None
             if p is not None and p.assumption:
                 self.assumptions.add(p.assumption)
+            if t is not None and frac_end >= 0:
+                t = float(math.floor(t))
             if t is not None and minute_key is not None:
                 if len(self._minute_cache) > 100_000:
                     self._minute_cache.clear()
                 self._minute_cache[minute_key] = t - sec
-        if len(self._time_cache) > 100_000:
-            self._time_cache.clear()
-        self._time_cache[key] = t
+        if frac_end < 0 and tf.fmt not in STATEFUL_FAMILIES:
+            if len(self._time_cache) > 100_000:
+                self._time_cache.clear()
+            self._time_cache[key] = t
         return t
 
     def _minute_cache_pays(self) -> bool:
@@ -262,25 +277,21 @@ class Analyzer:
         self._minute_lookups += 1
         return self._minute_lookups < MINUTE_CACHE_TRIAL or self._minute_hits * 16 >= MINUTE_CACHE_TRIAL
 
-    def _time_finder(self, text: str, record: str) -> TimeFinder | None:
-        """How to find the time of records of this shape: the format of their timestamp text."""
-        from .timestamps import _COMPILED
-
-        for name, rx, _has_year in _COMPILED:
-            m = rx.search(text)
-            if m is not None and self.times.parse(m.group(), name) is not None:
-                # Second resolution: the fraction is left out of the cached key on purpose.
-                pattern = self._time_patterns.get(name)
-                if pattern is None:
-                    pattern = re.compile(rx.pattern.replace(r"(?:[.,:](?P<frac>\d{1,9}))?", ""))
-                    self._time_patterns[name] = pattern
-                at_start = pattern.match(record) is not None
-                tf = self._finders.get((name, at_start))
-                if tf is None:
-                    tf = TimeFinder(name, pattern, at_start, "S" in pattern.groupindex)
-                    self._finders[(name, at_start)] = tf
-                return tf
-        return None
+    def _time_finder(self, text: str | None, record: str) -> TimeFinder | None:
+        """How to find the time of records of this shape: the timestamp family the parser finds where the
+        format put the time text (or, with none, at the start of the record), and its key regex."""
+        found = self.times.locate(record, text)
+        if found is None:
+            return None
+        name, pattern = found
+        at_start = pattern.match(record) is not None
+        tf = self._finders.get((name, at_start))
+        if tf is None:
+            # Date-less times depend on the dated stamps before them: no minute cache (nor time cache).
+            seconds = "S" in pattern.groupindex and name not in STATEFUL_FAMILIES
+            tf = TimeFinder(name, pattern, at_start, seconds)
+            self._finders[(name, at_start)] = tf
+        return tf
 
     # ------------------------------------------------------------------ records
     def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, int, int]:
@@ -297,7 +308,7 @@ class Analyzer:
     def _miss(self, record: str, shape: str) -> ShapeInfo:
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         parsed, masked, n_vars, skip = self._masked_message(rec)
-        finder = self._time_finder(parsed.time_text, rec) if parsed.time_text else None
+        finder = self._time_finder(parsed.time_text, rec)
         tokens = masked.split()
         cluster = self.miner.add_tokens(list(tokens))
         key = (cluster.index, masked)

@@ -1,51 +1,284 @@
 """Timestamps in the usual formats, normalised to UTC seconds since the epoch.
 
-Every value that needed an assumption says so (``assumption`` names it) so that the report can record
-it: no zone means UTC, no year (syslog) means the year of the last dated timestamp seen in the file, or,
-when there is none, the year 2000 (a leap year, so 29 Feb parses) rolled forward when the month goes
-backwards. Nothing here reads the clock: the same input always gives the same times.
+Each *family* (ISO 8601, syslog, klog, epoch numbers, ...) is one regex with named groups, plus a second
+regex at one-second resolution that the analyzer uses to find and cache the times of many records: its
+matched text is the cache key, so it holds everything that changes the instant (the zone offset when the
+text has one) and, where it can, leaves the fraction out (so records of the same second share the key).
+
+Rules (the report records every assumption, ``ParsedTime.assumption`` says which):
+
+- an offset or ``Z`` in the text is always applied, and then nothing is assumed about the zone; a text
+  without one is read in the zone hint (an IANA name, DST-correct) or else as UTC;
+- a year in the text wins. A year-less stamp (syslog, klog, logcat, ``MM.DD``) takes the year hint, else
+  the year of the file's dated stamps (the nearest one to the last dated stamp), else the latest year
+  that does not put it after the reference time (the upload time), else 2000 (a leap year, so 29 Feb
+  parses) rolled forward when the months wrap;
+- a time with no date at all takes the date of the file's last dated stamp, else the reference date,
+  else 2000-01-01, and moves a day on when the clock goes back by more than 12 hours.
+
+Nothing here reads the clock: the same input and hints always give the same times.
 """
 
 from __future__ import annotations
 
 import calendar
+import datetime as _dt
+import math
 import re
+import time as _time
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
-_MON = r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
-_TZ = r"(?:\s?(?P<tz>Z|[+-]\d{2}:?\d{2}|UTC|GMT))?"
-_FRAC = r"(?:[.,:](?P<frac>\d{1,9}))?"
-_HMS = r"(?P<H>\d{1,2})[:.](?P<M>\d{2})[:.](?P<S>\d{2})"
 
 ASSUME_NONE = ""
 ASSUME_UTC = "no time zone in the timestamp; assumed UTC"
 ASSUME_YEAR = "no year in the timestamp; assumed 2000 (rolled forward when months wrap), UTC"
 ASSUME_FILE_YEAR = "no year in the timestamp; assumed the year of the file's dated timestamps, UTC"
-SYSLOG_DEFAULT_YEAR = 2000
-
-# (name, regex, has_year); searched in this order.
-_FORMATS: tuple[tuple[str, str, bool], ...] = (
-    ("iso8601", rf"(?P<Y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})[T ]{_HMS}{_FRAC}{_TZ}", True),
-    ("dashed", rf"(?P<Y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})-{_HMS}{_FRAC}", True),
-    ("slashed", rf"(?P<Y>\d{{4}})/(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})[ T:]{_HMS}{_FRAC}{_TZ}", True),
-    ("apache", rf"(?P<d>\d{{2}})/{_MON}/(?P<Y>\d{{4}}):{_HMS}{_FRAC}{_TZ}", True),
-    (
-        "ctime",
-        rf"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]* {_MON} +(?P<d>\d{{1,2}}) {_HMS}{_FRAC} (?P<Y>\d{{4}})",
-        True,
-    ),
-    ("short-year", rf"(?P<y2>\d{{2}})/(?P<m>\d{{2}})/(?P<d>\d{{2}}) {_HMS}{_FRAC}", True),
-    ("us-date", rf"(?P<m>\d{{2}})/(?P<d>\d{{2}})/(?P<Y>\d{{4}})[ T:]{_HMS}{_FRAC}", True),
-    ("syslog", rf"{_MON} +(?P<d>\d{{1,2}}) {_HMS}{_FRAC}", False),
-    (
-        "compact",
-        r"(?<!\d)(?P<y2>\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d) (?P<H>[0-2]\d)(?P<M>[0-5]\d)(?P<S>[0-5]\d)(?!\d)",
-        True,
-    ),
-    ("epoch", r"(?<![\d.])(?P<epoch>1[0-9]{9})(?:(?P<ms>\d{3})|\.(?P<efrac>\d{1,9}))?(?![\d.])", True),
+ASSUME_ZONE_NAME = "time zone abbreviation in the timestamp not understood (they are ambiguous); assumed UTC"
+ASSUME_NO_DATE = "no date in the timestamp; assumed the date of the file's last dated timestamp, UTC"
+ASSUME_NO_DATE_FALLBACK = (
+    "no date in the timestamp and none in the file; placed on 2000-01-01 (only the time of day and the "
+    "order are meaningful), UTC"
 )
-_COMPILED = tuple((name, re.compile(rx), has_year) for name, rx, has_year in _FORMATS)
+SYSLOG_DEFAULT_YEAR = 2000
+_UTC_SUFFIX = ", UTC"
+_HALF_DAY = 43_200
+_DAY = 86_400
+_ZONE_SLACK = 14 * 3600  # a wall clock may be this far ahead of UTC
+
+# --------------------------------------------------------------------------- regex parts
+_MON = r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+_DOW = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}"
+_H2 = r"(?P<H>[01]\d|2[0-3])"
+_H12 = r"(?P<H>[01]?\d|2[0-3])"  # one or two digits
+_MS = r"(?P<M>[0-5]\d):(?P<S>[0-5]\d|60)(?!\d)"
+_HMS = _H2 + ":" + _MS
+_HMS12 = _H12 + ":" + _MS
+_FRAC = r"[.,](?P<frac>\d+)"  # any length; the first 9 digits are read
+_OFF = r"[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?"  # +hh, +hhmm, +hh:mm (hours up to 23)
+_OFF_LONG = r"[+-](?:[01]\d|2[0-3]):?[0-5]\d"  # +hhmm, +hh:mm: only these may follow a space
+# Zone names: only the unambiguous ones are read (CST, IST, BST, AST mean different zones in different places).
+_ZONE_NAMES = {
+    "Z": 0,
+    "UT": 0,
+    "UTC": 0,
+    "GMT": 0,
+    "WET": 0,
+    "CET": 60,
+    "WEST": 60,
+    "CEST": 120,
+    "EET": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "HKT": 480,
+    "SGT": 480,
+    "AWST": 480,
+    "JST": 540,
+    "KST": 540,
+    "ACST": 570,
+    "AEST": 600,
+    "AEDT": 660,
+    "NZST": 720,
+    "NZDT": 780,
+    "HST": -600,
+    "AKST": -540,
+    "AKDT": -480,
+    "PST": -480,
+    "PDT": -420,
+    "MST": -420,
+    "MDT": -360,
+    "EST": -300,
+    "EDT": -240,
+}
+_UTC_ZONES = frozenset({"Z", "UTC", "GMT", "UT"})
+_AMBIGUOUS_ZONES = ("CST", "CDT", "IST", "BST", "AST", "ADT")  # noted, not read
+_NAMED_ZONE = "(?:" + "|".join(sorted([*_ZONE_NAMES, *_AMBIGUOUS_ZONES], key=len, reverse=True)) + r")(?![\w:])"
+
+
+class _Tail(NamedTuple):
+    """What may follow the seconds of a family: a fraction, a zone (and where), text needed after it."""
+
+    frac: str | None  # fraction pattern (with a group "frac"), or None
+    zone: str  # "adj+sp" (right after, or after a space), "adj" (right after), "sp" (after a space), ""
+    after: str = ""  # a pattern that must follow (a year, AM/PM): then the fraction is part of the key
+
+
+class Family(NamedTuple):
+    """One timestamp family: its full regex (for ``parse``) and its second-resolution regexes."""
+
+    name: str
+    rx: re.Pattern[str]  # full: fraction and zone captured
+    sec_rx: re.Pattern[str]  # analyzer key when zone-less text means UTC: UTC zones left out of the key
+    sec_rx_local: re.Pattern[str]  # analyzer key when zone-less text has another zone: every zone kept
+    dated: str  # "date" (full date), "year-less", "time-only", "epoch"
+
+
+def _zone(kind: str, group: str, utc_only: bool = False) -> str:
+    """A zone after the seconds (and fraction), captured as ``group``; with ``utc_only``, only zones that
+    mean UTC (Z, +00, +0000, +00:00, UTC, GMT, UT)."""
+    off = r"[+-]00(?::?00)?" if utc_only else _OFF
+    off_long = r"[+-]00:?00" if utc_only else _OFF_LONG
+    words = r"UTC|GMT|UT|Z"
+    if kind == "adj":
+        return rf"(?P<{group}>(?:{off}|Z)(?![\w:]))"
+    if kind == "adj+sp":
+        # After a space only +hhmm, +hh:mm or a word: "10:00:00 -12 items" is text.
+        space = rf"(?:\s(?=(?:{off_long}|{words})(?![\w:])))?+"
+        return rf"{space}(?P<{group}>(?:{off}|{words})(?![\w:]))"
+    if kind == "sp":
+        named = "" if utc_only else "|" + _NAMED_ZONE
+        return rf" (?P<{group}>(?:{off}|{words})(?![\w:]){named})"
+    raise ValueError(kind)
+
+
+def _family(name: str, head: str, tail: _Tail, dated: str, key: str | None = None) -> Family:
+    """Builds the regexes of a family from its parts (no regex text is edited afterwards)."""
+    frac = rf"(?:{tail.frac})?" if tail.frac else ""
+    zone = rf"(?:{_zone(tail.zone, 'tz')})?" if tail.zone else ""
+    full = head + frac + zone + tail.after
+    if key is not None:
+        sec = local = key
+    elif tail.after:
+        # Text after the time is needed: the fraction (if any) is part of the key, like everything else.
+        sec = local = full
+    elif tail.zone:
+        skip = r"(?:[.,:]\d++)?+" if tail.frac else ""
+        first = {"adj": "[-+Z]", "adj+sp": r"\s?+[-+ZUG]", "sp": " [-+A-Z]"}[tail.zone]
+        guard = rf"(?={skip}{first})"  # cheap: most zone-less stamps stop here
+        utc = rf"(?={skip}{_zone(tail.zone, 'utc', utc_only=True)})"
+        other = frac + _zone(tail.zone, "tz")
+        # 1. a UTC zone: looked at, left out of the key (zone-less text is UTC too: the same instant);
+        # 2. another zone: in the key, and so is the fraction before it (the minute cache copes);
+        # 3. no zone: the key ends at the seconds.
+        sec = head + rf"(?:{guard}(?:{utc}|{other}))?"
+        local = head + rf"(?:{guard}{other})?"
+    else:
+        sec = local = head
+    return Family(name, re.compile(full), re.compile(sec), re.compile(local), dated)
+
+
+def _families() -> tuple[Family, ...]:
+    iso_date = r"(?<![\w.])(?P<Y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)"
+    any_frac = _Tail(_FRAC, "adj+sp")
+    return (
+        # RFC 3339 / ISO 8601 with T or space, Python logging, log4j, Windows, CRI / GitHub Actions prefixes.
+        _family("iso8601", rf"{iso_date}[T ]{_HMS}", any_frac, "date"),
+        # ISO 8601 basic: 20240101T100000Z.
+        _family(
+            "iso8601-basic",
+            r"(?<![\w.])(?P<Y>\d{4})(?P<m>[01]\d)(?P<d>[0-3]\d)T" + _H2 + r"(?P<M>[0-5]\d)"
+            r"(?P<S>[0-5]\d|60)",
+            any_frac,
+            "date",
+        ),
+        # 2005-06-03-15.42.50.675872 (BGL, DB2).
+        _family(
+            "dashed", rf"{iso_date}-{_H2}[.:](?P<M>[0-5]\d)[.:](?P<S>[0-5]\d|60)", _Tail(r"\.(?P<frac>\d+)", ""), "date"
+        ),
+        # Go and nginx error logs: 2006/01/02 15:04:05(.000000).
+        _family("slashed", r"(?<![\w./])(?P<Y>\d{4})/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)[ T:]" + _HMS12, any_frac, "date"),
+        # 2005.11.09 10:00:00.
+        _family("dotted", r"(?<![\w.])(?P<Y>\d{4})\.(?P<m>[01]\d)\.(?P<d>[0-3]\d)[ T-]" + _HMS, any_frac, "date"),
+        # 20171223-22:15:29:606.
+        _family(
+            "compact-dash",
+            r"(?<![\w.])(?P<Y>\d{4})(?P<m>[01]\d)(?P<d>[0-3]\d)[- ]" + _HMS,
+            _Tail(r"[.,:](?P<frac>\d+)", "adj"),
+            "date",
+        ),
+        # Apache / nginx access logs: 10/Oct/2000:13:55:36 -0700.
+        _family("apache", r"(?<![\w/])(?P<d>[0-3]?\d)/" + _MON + r"/(?P<Y>\d{4}):" + _HMS, _Tail(_FRAC, "sp"), "date"),
+        # ctime, Apache error logs, Go UnixDate: Wed May  1 10:00:00(.123) (MST )2024.
+        _family(
+            "ctime",
+            rf"(?<!\w){_DOW},? {_MON} +(?P<d>[0-3]?\d) {_HMS12}",
+            _Tail(_FRAC, "", rf"(?: (?P<tz>[+-]\d{{4}}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)"),
+            "date",
+        ),
+        # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700).
+        _family(
+            "day-month-year",
+            rf"(?<![\w.:/-])(?:{_DOW},? )?(?P<d>[0-3]?\d)[ -]{_MON}[ -](?:(?P<Y>\d{{4}})|"
+            rf"(?P<y2>\d\d)) {_H2}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?",
+            _Tail(_FRAC, "sp"),
+            "date",
+        ),
+        # java.util.logging and friends: Jan 12, 2012 3:53:59 PM; also Jan 12 2012 15:53:59.
+        _family(
+            "month-day-year",
+            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}}),? {_HMS12}",
+            _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
+            "date",
+        ),
+        # US dates: 05/01/2024 10:00:00 (PM).
+        _family(
+            "us-date",
+            r"(?<![\w./])(?P<m>[01]?\d)/(?P<d>[0-3]?\d)/(?P<Y>\d{4})[ T:,]+" + _HMS12,
+            _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
+            "date",
+        ),
+        # yy/MM/dd HH:mm:ss (Spark).
+        _family(
+            "short-year", r"(?<![\w./])(?P<y2>\d\d)/(?P<m>[01]\d)/(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "date"
+        ),
+        # yyMMdd HHmmss (HDFS).
+        _family(
+            "compact",
+            r"(?<![\w.])(?P<y2>\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d) " + _H2 + r"(?P<M>[0-5]\d)"
+            r"(?P<S>[0-5]\d)(?![\w.])",
+            _Tail(None, ""),
+            "date",
+        ),
+        # A syslog time beside a dated stamp (2005.11.09 host Nov  9 12:01:01): the date's year.
+        _family(
+            "dated-syslog",
+            r"(?<![\w.])(?P<Y>\d{4})[./-](?P<m2>[01]\d)[./-](?P<d2>[0-3]\d) (?:\S+ )?"
+            + _MON
+            + r" +(?P<d>[0-3]?\d) "
+            + _HMS,
+            _Tail(_FRAC, ""),
+            "date",
+        ),
+        # Year-less families.
+        _family("syslog", rf"(?<!\w){_MON} +(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, ""), "year-less"),
+        # klog / glog: I0120 11:42:15.123456.
+        _family("klog", r"(?<![\w.])[IWEF](?P<m>[01]\d)(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"),
+        # Android logcat: 03-17 16:13:38.811.
+        _family("month-day", r"(?<![\w.:/-])(?P<m>[01]\d)-(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"),
+        # [10.30 16:49:06]
+        _family(
+            "month-day-dotted", r"(?<![\w.:/-])(?P<m>[01]\d)\.(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"
+        ),
+        # 08/21 10:00:00.123 (Open5GS).
+        _family(
+            "month-day-slashed", r"(?<![\w.:/-])(?P<m>[01]\d)/(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"
+        ),
+        # Epoch seconds, ms, us, ns (10, 13, 16, 19 digits) and seconds with a fraction: 2001-09 to 2065.
+        # The key is the seconds: the sub-second digits are only looked at.
+        _family(
+            "epoch",
+            r"(?<![\w./-])(?P<epoch>[12]\d{9})",
+            _Tail(None, "", r"(?P<sub>\d{9}|\d{6}|\d{3})?(?:\.(?P<efrac>\d+))?(?![\w:/-])(?!\.\d)"),
+            "epoch",
+            key=r"(?<![\w./-])(?P<epoch>[12]\d{9})(?=(?:\d{9}|\d{6}|\d{3})?(?:\.\d+)?(?![\w:/-])(?!\.\d))",
+        ),
+        # A time with no date (some log4j layouts): last, so any dated family around it wins.
+        _family("time-only", r"(?<![\w:.,/-])(?<!\d[-/.]\d\d[ T])" + _HMS, _Tail(_FRAC, "adj"), "time-only"),
+    )
+
+
+FAMILIES = _families()
+_BY_NAME = {f.name: f for f in FAMILIES}
+# (name, regex, has_year): the older view of the families, kept for callers that iterate it.
+_COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES)
+# Families whose time depends on what came before (the date of a dated stamp): never cache by text.
+STATEFUL_FAMILIES = frozenset(f.name for f in FAMILIES if f.dated == "time-only")
+_LEADING_SKIP = frozenset({"epoch"})  # a bare number at the start of a line is not evidence of a time
+_MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp may run
+_BEFORE_SPAN = 16  # how far before the time text a stamp overlapping it may start (a weekday, a klog letter)
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a header time is its time
 
 
 class ParsedTime(NamedTuple):
@@ -59,108 +292,325 @@ class ParsedTime(NamedTuple):
     assumption: str
 
 
-def _tz_offset(tz: str | None) -> tuple[int, bool]:
+def _tz_offset(tz: str | None) -> int | None:
+    """Seconds east of UTC of a zone in the text; None for none or a name that is not understood."""
     if not tz:
-        return 0, False
-    if tz in ("Z", "UTC", "GMT"):
-        return 0, True
+        return None
+    if tz[0] not in "+-":
+        minutes = _ZONE_NAMES.get(tz)
+        return None if minutes is None else minutes * 60
     sign = -1 if tz[0] == "-" else 1
     digits = tz[1:].replace(":", "")
-    return sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60), True
+    return sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
+
+
+def _frac_of(s: str | None) -> float:
+    return int(s[:9]) / 10 ** len(s[:9]) if s else 0.0
 
 
 class TimestampParser:
-    """Finds and converts timestamps; remembers the format that worked last (files rarely mix them)."""
+    """Finds and converts timestamps. Hints (all optional, from the upload): ``default_zone`` (an IANA name)
+    for times written without a zone, ``year`` for year-less stamps, ``reference_epoch`` (the upload time)
+    that year-less and date-less stamps must not run past."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, default_zone: str | None = None, year: int | None = None, reference_epoch: float | None = None
+    ) -> None:
         self._days: dict[tuple[int, int, int], int] = {}
-        self._order = list(_COMPILED)
+        self._locate_memo: dict[tuple[str, int, bool], str | None] = {}
+        self._zone = ZoneInfo(default_zone) if default_zone else None
+        self._zone_name = default_zone
+        self._zone_offsets: dict[tuple[int, int, int, int, int], int] = {}
+        self._year_hint = year
+        self._reference = reference_epoch
         self._syslog_year = SYSLOG_DEFAULT_YEAR
         self._syslog_last_month = 0
         self._dated_year: int | None = None
+        self._dated_epoch: float | None = None
+        self._dated_day: int | None = None  # local midnight (as if UTC) of the last dated stamp
+        self._clock_day: int | None = None  # the day date-less times are placed on
+        self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
+        self._suffix = _UTC_SUFFIX if self._zone is None else f", zone {default_zone}"
+        self._assume_zone = (
+            ASSUME_UTC
+            if self._zone is None
+            else f"no time zone in the timestamp; used the upload's zone {default_zone}"
+        )
+        self._assume_name = (
+            ASSUME_ZONE_NAME
+            if self._zone is None
+            else f"time zone abbreviation in the timestamp not understood; used the upload's zone {default_zone}"
+        )
+
+    # ------------------------------------------------------------------ finding
+    def parse(self, text: str, fmt: str | None = None) -> ParsedTime | None:
+        """The first (leftmost; at equal starts the more specific family) timestamp in ``text``, or None.
+        With ``fmt``, only that family is tried."""
+        fams = (_BY_NAME[fmt],) if fmt is not None and fmt in _BY_NAME else (() if fmt is not None else FAMILIES)
+        best: tuple[int, int, ParsedTime] | None = None
+        for i, fam in enumerate(fams):
+            for m in fam.rx.finditer(text):
+                if best is not None and m.start() >= best[0]:
+                    break
+                t = self.convert(fam.name, m.groupdict())
+                if t is not None:
+                    best = (m.start(), i, t)
+                    break
+        return best[2] if best is not None else None
+
+    def key_pattern(self, name: str) -> re.Pattern[str]:
+        """The second-resolution regex of a family whose matched text identifies the instant (cache key)."""
+        fam = _BY_NAME[name]
+        return fam.sec_rx if self._zone is None else fam.sec_rx_local
+
+    def locate(self, record: str, time_text: str | None, limit: int = 160) -> tuple[str, re.Pattern[str]] | None:
+        """The family of the record's timestamp and its key regex, or None.
+
+        ``time_text`` is where the format layer expects the time (a JSON field, a header, the start of a
+        plain line): the leftmost stamp overlapping it wins (at equal starts, the more specific family); a
+        time with no date only where that text starts. Without it, a stamp at the very start of the record
+        (after one bracket), or a dated one within ``LEADING_LIMIT`` characters. The key regex must find
+        a valid time within ``limit`` characters (widened to the time text), as the analyzer looks there.
+        """
+        span: tuple[int, int] | None = None
+        if time_text:
+            pos = record.find(time_text)
+            size = len(time_text)
+            if pos < 0:  # not verbatim (a JSON string with escapes): its first word
+                first = time_text.split(None, 1)[0] if time_text.strip() else time_text
+                pos, size = record.find(first), len(first)
+            if pos >= 0:
+                span = (pos, pos + size)
+                # A time field late in a long line (JSON): the analyzer widens its window for the shape.
+                limit = max(limit, pos + size + 256)
+        # Only where a stamp overlapping the span (or near the start) can be; and the choice is the same for
+        # records whose text there differs only in digits (shapes of one layout): remembered.
+        lo, hi = (max(0, span[0] - _BEFORE_SPAN), span[1] + _MAX_STAMP) if span else (0, LEADING_LIMIT + _MAX_STAMP)
+        memo_key = None
+        if span is not None or time_text is None:
+            end = span[1] if span else LEADING_LIMIT
+            memo_key = (record[lo:end].translate(_DIGITS_TO_ZERO), span[0] - lo if span else -1, span is None)
+            name = self._locate_memo.get(memo_key, "")
+            if name != "":
+                return self._key_match(name, record, limit)
+        best: tuple[int, int, str] | None = None
+        for i, fam in enumerate(FAMILIES):
+            for m in fam.rx.finditer(record, lo, min(hi, limit)):
+                s = m.start()
+                if best is not None and s >= best[0]:
+                    break
+                if span is not None:
+                    if m.end() <= span[0]:
+                        continue
+                    if s >= span[1] or (fam.dated == "time-only" and s > span[0] + 1):
+                        break
+                elif time_text is None:
+                    leading = s <= 1 and fam.name not in _LEADING_SKIP
+                    if not leading and not (fam.dated == "date" and s < LEADING_LIMIT):
+                        break
+                if self._valid(fam.name, m.groupdict()):
+                    best = (s, i, fam.name)
+                    break
+        if best is None and time_text and span is None:
+            # The time text is not in the record at all: the family of the text itself, searched for.
+            for fam in FAMILIES:
+                found = fam.rx.search(time_text)
+                if found is not None and self._valid(fam.name, found.groupdict()):
+                    best = (0, 0, fam.name)
+                    break
+        name = best[2] if best is not None else None
+        if memo_key is not None:
+            if len(self._locate_memo) > 4096:
+                self._locate_memo.clear()
+            self._locate_memo[memo_key] = name
+        return self._key_match(name, record, limit)
+
+    def _key_match(self, name: str | None, record: str, limit: int) -> tuple[str, re.Pattern[str]] | None:
+        """The family and its key regex, when that regex finds a valid time in the record's window."""
+        if name is None:
+            return None
+        rx = self.key_pattern(name)
+        m = rx.search(record, 0, limit)
+        if m is None or not self._valid(name, m.groupdict()):
+            return None
+        return name, rx
+
+    def _valid(self, name: str, g: dict[str, str | None]) -> bool:
+        """Whether the groups make a real time, without touching the state that year-less and date-less
+        stamps depend on."""
+        state = (self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last)
+        try:
+            return self._convert(name, g) is not None
+        except (ValueError, KeyError, OverflowError):
+            return False
+        finally:
+            self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last = state
+
+    # ------------------------------------------------------------------ converting
+    def convert(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
+        """The time of the groups of a match of family ``name`` (a search already done), or None."""
+        try:
+            return self._convert(name, g)
+        except (ValueError, KeyError, OverflowError):
+            return None
 
     def _day(self, y: int, m: int, d: int) -> int:
-        """Epoch of a day's midnight (a day past the month's end is read as its last day)."""
+        """Epoch of a day's midnight, UTC; ValueError for a day the month does not have."""
         key = (y, m, d)
         v = self._days.get(key)
         if v is None:
-            v = calendar.timegm((y, m, min(d, calendar.monthrange(y, m)[1]), 0, 0, 0, 0, 0, 0))
+            if not (1970 <= y <= 2200 and 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]):
+                raise ValueError(f"no such day {y}-{m}-{d}")
+            v = calendar.timegm((y, m, d, 0, 0, 0, 0, 0, 0))
             if len(self._days) > 4096:
                 self._days.clear()
             self._days[key] = v
         return v
 
-    def parse(self, text: str, fmt: str | None = None) -> ParsedTime | None:
-        """The first timestamp found in ``text``, or None. With ``fmt``, only that format is tried."""
-        if fmt is not None:
-            for name, rx, has_year in self._order:
-                if name == fmt:
-                    m = rx.search(text)
-                    try:
-                        return self._convert(name, m.groupdict(), has_year) if m is not None else None
-                    except (ValueError, KeyError, OverflowError):
-                        return None
-            return None
-        for i, (name, rx, has_year) in enumerate(self._order):
-            m = rx.search(text)
-            if m is None:
-                continue
-            try:
-                t = self._convert(name, m.groupdict(), has_year)
-            except (ValueError, KeyError, OverflowError):
-                continue
-            if t is None:
-                continue
-            if i:
-                self._order.insert(0, self._order.pop(i))
-            return t
-        return None
+    def _local_offset(self, y: int, m: int, d: int, hour: int, minute: int) -> int:
+        """Seconds east of UTC of the hinted zone at that wall-clock time (DST-correct; cached per minute)."""
+        key = (y, m, d, hour, minute)
+        off = self._zone_offsets.get(key)
+        if off is None:
+            delta = _dt.datetime(y, m, d, hour, minute, tzinfo=self._zone).utcoffset()
+            off = int(delta.total_seconds()) if delta is not None else 0
+            if len(self._zone_offsets) > 4096:
+                self._zone_offsets.clear()
+            self._zone_offsets[key] = off
+        return off
 
-    def convert(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
-        """The time of the groups of a match of format ``name`` (a search already done), or None."""
-        try:
-            return self._convert(name, g, True)
-        except (ValueError, KeyError, OverflowError):
-            return None
-
-    def _convert(self, name: str, g: dict[str, str | None], has_year: bool) -> ParsedTime | None:
+    def _convert(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
         if name == "epoch":
-            sec = int(g["epoch"] or 0)
-            frac = 0.0
-            if g.get("ms"):
-                frac = int(g["ms"] or 0) / 1000.0
-            elif g.get("efrac"):
-                frac = float("0." + (g["efrac"] or "0"))
-            return ParsedTime(sec + frac, name, ASSUME_NONE)
-        month = MONTHS[(g["mon"] or "")[:3]] if g.get("mon") else int(g["m"] or 0)
+            return self._epoch(g)
+        hour, minute = int(g["H"] or 0), int(g["M"] or 0)
+        sec = int(g.get("S") or 0)
+        ampm = g.get("ampm")
+        if ampm:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if ampm[0] in "Pp" else 0)
+        if hour > 23 or minute > 59 or sec > 60:
+            return None
+        tz = g.get("tz") or g.get("utc")
+        offset = _tz_offset(tz)
+        clock = hour * 3600 + minute * 60 + sec + _frac_of(g.get("frac"))
+        fam = _BY_NAME[name]
+        if fam.dated == "time-only":
+            return self._time_only(clock, offset, tz, name)
+        mon = g.get("mon")
+        month = MONTHS[mon[:3]] if mon else int(g["m"] or 0)
         day = int(g["d"] or 0)
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
-        hour, minute, sec = int(g["H"] or 0), int(g["M"] or 0), int(g["S"] or 0)
-        if hour > 23 or minute > 59 or sec > 60:
-            return None
         assumption = ASSUME_NONE
-        if g.get("Y"):
-            year = self._dated_year = int(g["Y"] or 0)
-        elif g.get("y2"):
-            year = self._dated_year = 2000 + int(g["y2"] or 0)
-        elif self._dated_year is not None:
-            # Sources interleaved in one file: a syslog line beside dated lines belongs to their year.
-            year = self._dated_year
-            assumption = ASSUME_FILE_YEAR
+        dated = bool(g.get("Y") or g.get("y2"))
+        if dated:
+            year = int(g["Y"] or 0) if g.get("Y") else 2000 + int(g["y2"] or 0)
+            if name == "dated-syslog":
+                year += _year_step(int(g["m2"] or 0), month)
         else:
-            if month < self._syslog_last_month - 6:
-                self._syslog_year += 1
-            self._syslog_last_month = month
-            year = self._syslog_year
-            assumption = ASSUME_YEAR
-        offset, has_zone = _tz_offset(g.get("tz"))
-        if not has_zone and not assumption:
-            assumption = ASSUME_UTC
-        frac_s = g.get("frac")
-        frac = float("0." + frac_s) if frac_s else 0.0
-        epoch = self._day(year, month, day)
-        return ParsedTime(epoch + hour * 3600 + minute * 60 + sec + frac - offset, name, assumption)
+            year, assumption = self._year_of(month, day, clock)
+        midnight = self._day(year, month, day)
+        if offset is None:
+            offset = self._local_offset(year, month, day, hour, minute) if self._zone is not None else 0
+            # A year assumption already says which zone was used.
+            assumption = assumption + self._suffix if assumption else (self._assume_name if tz else self._assume_zone)
+        epoch = midnight + clock - offset
+        if dated:
+            self._dated_year, self._dated_epoch, self._dated_day = year, epoch, midnight
+            self._clock_day, self._clock_last = midnight, int(clock)
+        return ParsedTime(epoch, name, assumption)
+
+    def _epoch(self, g: dict[str, str | None]) -> ParsedTime:
+        sec = int(g["epoch"] or 0)
+        sub = g.get("sub")
+        frac = int(sub) / 10 ** len(sub) if sub else _frac_of(g.get("efrac"))
+        epoch = sec + frac
+        day = sec - sec % _DAY
+        self._dated_year, self._dated_epoch, self._dated_day = _time.gmtime(sec).tm_year, epoch, day
+        self._clock_day, self._clock_last = day, sec - day
+        return ParsedTime(epoch, "epoch", ASSUME_NONE)
+
+    def _year_of(self, month: int, day: int, clock: float) -> tuple[int, str]:
+        """The year of a year-less stamp, and the assumption that gave it."""
+        if self._year_hint is not None:
+            return _leap_ok(
+                self._year_hint, month, day, -1
+            ), f"no year in the timestamp; used the upload's year {self._year_hint}"
+        if self._dated_year is not None:
+            # Sources interleaved in one file: the year (of three) that puts it nearest the last dated stamp.
+            near = self._dated_epoch if self._dated_epoch is not None else 0.0
+            best = self._dated_year
+            best_gap = math.inf
+            for y in (self._dated_year - 1, self._dated_year, self._dated_year + 1):
+                if month == 2 and day == 29 and not calendar.isleap(y):
+                    continue
+                gap = abs(self._day(y, month, day) + clock - near)
+                if gap < best_gap:
+                    best, best_gap = y, gap
+            return best, ASSUME_FILE_YEAR.removesuffix(_UTC_SUFFIX)
+        if self._reference is not None:
+            ref = self._reference
+            y = _time.gmtime(ref).tm_year
+            # The latest year that does not put it after the upload (with slack for the zone).
+            y = _leap_ok(y, month, day, -1)
+            if self._day(y, month, day) + clock > ref + _ZONE_SLACK:
+                y = _leap_ok(y - 1, month, day, -1)
+            when = _time.strftime("%Y-%m-%d", _time.gmtime(ref))
+            return y, f"no year in the timestamp; assumed the latest year not after the upload ({when})"
+        if month < self._syslog_last_month - 6:
+            self._syslog_year += 1
+        self._syslog_last_month = month
+        return _leap_ok(self._syslog_year, month, day, 1), ASSUME_YEAR.removesuffix(_UTC_SUFFIX)
+
+    def _time_only(self, clock: float, offset: int | None, tz: str | None, name: str) -> ParsedTime:
+        """A time with no date: the date of the last dated stamp (moving on a day when the clock goes back
+        by more than 12 hours), else the reference date, else 2000-01-01."""
+        if self._clock_day is None:
+            if self._dated_day is not None:
+                self._clock_day = self._dated_day
+            elif self._reference is not None:
+                ref = self._reference
+                day = int(ref // _DAY) * _DAY
+                self._clock_day = day - _DAY if day + clock > ref + _ZONE_SLACK else day
+            else:
+                self._clock_day = self._day(2000, 1, 1)
+        if self._clock_last is not None and clock < self._clock_last - _HALF_DAY:
+            self._clock_day += _DAY
+        self._clock_last = int(clock)
+        midnight = self._clock_day
+        if self._dated_day is not None:
+            why = ASSUME_NO_DATE.removesuffix(_UTC_SUFFIX)
+        elif self._reference is not None:
+            why = "no date in the timestamp and none in the file; assumed the upload's date"
+        else:
+            why = ASSUME_NO_DATE_FALLBACK.removesuffix(_UTC_SUFFIX)
+        if offset is None:
+            if self._zone is not None:
+                d = _time.gmtime(midnight)
+                h = int(clock // 3600)
+                offset = self._local_offset(d.tm_year, d.tm_mon, d.tm_mday, h, int(clock % 3600 // 60))
+            else:
+                offset = 0
+            why += self._suffix
+        return ParsedTime(midnight + clock - offset, name, why)
+
+
+def _year_step(date_month: int, stamp_month: int) -> int:
+    """A syslog stamp's year relative to the dated stamp beside it (Dec beside January: the year before)."""
+    if stamp_month - date_month > 6:
+        return -1
+    if date_month - stamp_month > 6:
+        return 1
+    return 0
+
+
+def _leap_ok(year: int, month: int, day: int, step: int) -> int:
+    """29 February only exists in leap years: the nearest one in the direction of ``step``."""
+    if month == 2 and day == 29:
+        while not calendar.isleap(year):
+            year += step
+    return year
 
 
 def looks_like_time_token(token: str) -> bool:

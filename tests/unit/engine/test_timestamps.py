@@ -1,0 +1,381 @@
+"""Timestamp families, zones, years, and the analyzer's per-shape time finder (all lines synthetic)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import ENGINE_VERSION, analyze
+from loglens_analysis.engine.analyzer import Analyzer
+from loglens_analysis.engine.formats import token_class
+from loglens_analysis.engine.records import RecordReader
+from loglens_analysis.engine.report import build_report
+from loglens_analysis.engine.timestamps import (
+    ASSUME_FILE_YEAR,
+    ASSUME_NO_DATE,
+    ASSUME_NO_DATE_FALLBACK,
+    ASSUME_UTC,
+    ASSUME_YEAR,
+    TimestampParser,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def _utc(text: str) -> float:
+    """Epoch of an ISO 8601 UTC text written in the test (Python's own parser, not ours)."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp()
+
+
+# --------------------------------------------------------------------------- families
+@pytest.mark.parametrize(
+    ("text", "utc", "fmt", "assumption"),
+    [
+        # RFC 3339 / ISO 8601: T or space, fractions of any length, Z and every offset form.
+        ("2020-01-20T16:25:06.090+0800", "2020-01-20T08:25:06.090", "iso8601", ""),
+        ("2020-01-20T16:25:06.090+08:00", "2020-01-20T08:25:06.090", "iso8601", ""),
+        ("2017-05-25T11:49:00-03 panic", "2017-05-25T14:49:00", "iso8601", ""),
+        ("2024-01-01 10:00:00 +0100 GET /", "2024-01-01T09:00:00", "iso8601", ""),
+        ("2024-01-01 10:00:00 UTC x", "2024-01-01T10:00:00", "iso8601", ""),
+        ("2024-01-01T00:00:00.1234567Z ##[group]Run", "2024-01-01T00:00:00.1234567", "iso8601", ""),
+        ("2021-06-08T18:26:05.510762253Z", "2021-06-08T18:26:05.510762253", "iso8601", ""),
+        ("2024-01-01T10:00:00.5-05:30", "2024-01-01T15:30:00.5", "iso8601", ""),
+        ("2024-01-01 10:00:00 -12 items left", "2024-01-01T10:00:00", "iso8601", ASSUME_UTC),
+        ("20240101T100000Z", "2024-01-01T10:00:00", "iso8601-basic", ""),
+        # Python logging, bare and bracketed; log4j ISO8601; Windows.
+        ("2024-01-01 10:00:00,123 INFO x: y", "2024-01-01T10:00:00.123", "iso8601", ASSUME_UTC),
+        ("[2021-04-05 05:14:39,503] {x.py:36} ERROR - m", "2021-04-05T05:14:39.503", "iso8601", ASSUME_UTC),
+        ("[2022-09-05T07:35:02,595][INFO ][o.e.n.Node]", "2022-09-05T07:35:02.595", "iso8601", ASSUME_UTC),
+        ("2016-09-28 04:30:30, Info CBS", "2016-09-28T04:30:30", "iso8601", ASSUME_UTC),
+        # Go and nginx error logs.
+        ("2006/01/02 15:04:05.123456 msg", "2006-01-02T15:04:05.123456", "slashed", ASSUME_UTC),
+        ("2024/1/2 3:04:05 [error] 12#0", "2024-01-02T03:04:05", "slashed", ASSUME_UTC),
+        # Apache / nginx access logs: the offset is applied.
+        ('1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /', "2000-10-10T20:55:36", "apache", ""),
+        ("[18/Jan/2020:00:36:18 +0530]", "2020-01-17T19:06:18", "apache", ""),
+        ("20171223-22:15:29:606|Step_LSC|3|m", "2017-12-23T22:15:29.606", "compact-dash", ASSUME_UTC),
+        ("2005.11.09 10:00:00 host", "2005-11-09T10:00:00", "dotted", ASSUME_UTC),
+        ("2005-06-03-15.42.50.675872 R02", "2005-06-03T15:42:50.675872", "dashed", ASSUME_UTC),
+        ("081109 203615 148 INFO dfs", "2008-11-09T20:36:15", "compact", ASSUME_UTC),
+        ("17/06/09 20:10:40 INFO x", "2017-06-09T20:10:40", "short-year", ASSUME_UTC),
+        ("05/01/2024 3:04:05 PM x", "2024-05-01T15:04:05", "us-date", ASSUME_UTC),
+        ("[Wed Oct 11 14:32:52.123456 2000] [error]", "2000-10-11T14:32:52.123456", "ctime", ASSUME_UTC),
+        ("Mon Jan  2 15:04:05 PST 2006", "2006-01-02T23:04:05", "ctime", ""),
+        ("Tue, 02 Jan 2024 15:04:05 GMT", "2024-01-02T15:04:05", "day-month-year", ""),
+        ("01 Jan 2024 10:00:00,123 INFO x", "2024-01-01T10:00:00.123", "day-month-year", ASSUME_UTC),
+        ("16-Jul-2021 17:47:02.787 general: info", "2021-07-16T17:47:02.787", "day-month-year", ASSUME_UTC),
+        ("host - app (12) - 25 May 17 11:49 -03 - panic", "2017-05-25T14:49:00", "day-month-year", ""),
+        ("Jan 12, 2012 3:53:59 PM org.x.Y init", "2012-01-12T15:53:59", "month-day-year", ASSUME_UTC),
+        ("Jan 12, 2012 12:03:59 AM org.x.Y init", "2012-01-12T00:03:59", "month-day-year", ASSUME_UTC),
+        # Epoch seconds, ms, us, ns, and seconds with a fraction.
+        ("1579508706 x", "2020-01-20T08:25:06", "epoch", ""),
+        ("1579508706123", "2020-01-20T08:25:06.123", "epoch", ""),
+        ("1579508706123456", "2020-01-20T08:25:06.123456", "epoch", ""),
+        ("1579508706123456789", "2020-01-20T08:25:06.123456789", "epoch", ""),
+        ('"ts":1579508706.25,', "2020-01-20T08:25:06.25", "epoch", ""),
+        # A syslog time beside a yyyy.mm.dd date takes the date's year.
+        ("2005.11.09 dn228 Nov  9 12:01:01 dn228/dn228 crond", "2005-11-09T12:01:01", "dated-syslog", ASSUME_UTC),
+        ("2005.12.31 h Jan  1 00:00:01 h/h x", "2006-01-01T00:00:01", "dated-syslog", ASSUME_UTC),
+    ],
+)
+def test_families(text: str, utc: str, fmt: str, assumption: str) -> None:
+    t = TimestampParser().parse(text)
+    assert t is not None, text
+    assert (t.fmt, t.assumption) == (fmt, assumption)
+    assert t.epoch == pytest.approx(_utc(utc), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "utc", "fmt"),
+    [
+        ("Jan  5 10:00:00 host sshd[1]: x", "2000-01-05T10:00:00", "syslog"),
+        ("E0120 11:42:15.123456    1234 file.go:42] msg", "2000-01-20T11:42:15.123456", "klog"),
+        ("03-17 16:13:38.811  1702  2395 D Tag: msg", "2000-03-17T16:13:38.811", "month-day"),
+        ("[10.30 16:49:06] x", "2000-10-30T16:49:06", "month-day-dotted"),
+        ("08/21 10:00:00.123: [app] INFO: x", "2000-08-21T10:00:00.123", "month-day-slashed"),
+    ],
+)
+def test_year_less_families_fall_back_to_2000_and_say_so(text: str, utc: str, fmt: str) -> None:
+    t = TimestampParser().parse(text)
+    assert t is not None
+    assert (t.fmt, t.assumption) == (fmt, ASSUME_YEAR)
+    assert t.epoch == pytest.approx(_utc(utc), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version 1.2.3 released",
+        "connect to 10.0.0.1:8080 failed",
+        "v2.10.30 16:49:06x",  # digits glued to the stamp
+        "2024-13-01 10:00:00",  # month 13
+        "2024-02-30 10:00:00",  # no 30 February (and its time is not read as a time of day)
+        "2024-01-01 24:00:00",
+        "2024-01-01 10:61:00",
+        "took 12345678901 ns",  # 11 digits: no epoch
+        "id 0123456789",
+        "build 20241301-10:00:00",
+        "9999-12-31 23:59:59",  # a sentinel, not a time
+    ],
+)
+def test_no_false_positives(text: str) -> None:
+    assert TimestampParser().parse(text) is None
+
+
+def test_invalid_dates_are_not_read_as_their_family() -> None:
+    for text in ("E1320 11:42:15.123456", "13-17 16:13:38.811", "[13.45 16:49:06]"):
+        t = TimestampParser().parse(text)
+        assert t is None or t.fmt == "time-only", text  # at most a time of day, honestly without a date
+
+
+def test_more_specific_family_wins_at_the_same_place() -> None:
+    p = TimestampParser()
+    assert p.parse("I0120 11:42:15.123 1 f.go:1] x").fmt == "klog"  # type: ignore[union-attr]
+    assert p.parse("2024-03-17 16:13:38.811 x").fmt == "iso8601"  # type: ignore[union-attr]
+    assert p.parse("17/06/09 20:10:40 x").fmt == "short-year"  # type: ignore[union-attr]
+    # Leftmost wins: the epoch of a BGL-style header, not the local time written after it.
+    t = p.parse("- 1117838570 2005.06.03 R02 2005-06-03-15.42.50.675872 R02 RAS")
+    assert t is not None and t.fmt == "epoch" and t.epoch == _utc("2005-06-03T22:42:50")
+
+
+# --------------------------------------------------------------------------- zones
+def test_zone_hint_is_dst_correct_and_recorded() -> None:
+    p = TimestampParser(default_zone="Europe/Berlin")
+    winter = p.parse("2024-01-15 10:00:00 x")
+    summer = p.parse("2024-07-15 10:00:00 x")
+    assert winter is not None and summer is not None
+    assert winter.epoch == _utc("2024-01-15T09:00:00")
+    assert summer.epoch == _utc("2024-07-15T08:00:00")
+    assert winter.assumption == "no time zone in the timestamp; used the upload's zone Europe/Berlin"
+    # An offset in the text wins over the hint, and nothing is assumed.
+    zoned = p.parse("2024-07-15T10:00:00-04:00")
+    assert zoned is not None and zoned.epoch == _utc("2024-07-15T14:00:00") and zoned.assumption == ""
+    # The night clocks go forward (02:30 does not exist in Berlin on 2024-03-31): fold 0, +01:00.
+    gap = p.parse("2024-03-31 02:30:00")
+    assert gap is not None and gap.epoch == _utc("2024-03-31T01:30:00")
+
+
+def test_zone_abbreviations_only_when_unambiguous() -> None:
+    p = TimestampParser()
+    assert p.parse("Tue, 02 Jan 2024 15:04:05 JST").epoch == _utc("2024-01-02T06:04:05")  # type: ignore[union-attr]
+    cst = p.parse("Tue, 02 Jan 2024 15:04:05 CST")  # China or US Central: not guessed
+    assert cst is not None and cst.epoch == _utc("2024-01-02T15:04:05") and "abbreviation" in cst.assumption
+
+
+# --------------------------------------------------------------------------- years and dates
+def test_year_hint() -> None:
+    t = TimestampParser(year=2024).parse("Feb 29 10:00:00 h x")
+    assert t is not None and t.epoch == _utc("2024-02-29T10:00:00")
+    assert "2024" in t.assumption and t.assumption.startswith("no year in the timestamp")
+
+
+def test_reference_time_rolls_back_across_new_year() -> None:
+    upload = _utc("2026-01-03T12:00:00")
+    p = TimestampParser(reference_epoch=upload)
+    assert p.parse("Dec 31 23:00:00 h x").epoch == _utc("2025-12-31T23:00:00")  # type: ignore[union-attr]
+    assert p.parse("I0102 10:00:00.000000 1 f.go:1] x").epoch == _utc("2026-01-02T10:00:00")  # type: ignore[union-attr]
+    t = p.parse("01-03 20:00:00.000 1 2 I t: x")  # later that day (a zone ahead of UTC): still this year
+    assert t is not None and t.epoch == _utc("2026-01-03T20:00:00")
+    assert "2026-01-03" in t.assumption and "upload" in t.assumption
+    # 29 February: the latest leap year before the upload.
+    leap = TimestampParser(reference_epoch=_utc("2026-03-01T00:00:00")).parse("Feb 29 01:00:00 h x")
+    assert leap is not None and leap.epoch == _utc("2024-02-29T01:00:00")
+
+
+def test_year_of_the_files_dated_stamps_across_new_year() -> None:
+    p = TimestampParser(reference_epoch=_utc("2030-06-01T00:00:00"))  # the file's own dates win
+    p.parse("2025-12-31 23:59:59 app started")
+    t = p.parse("Jan  1 00:00:01 host kernel: x")
+    assert t is not None and t.epoch == _utc("2026-01-01T00:00:01") and t.assumption == ASSUME_FILE_YEAR
+
+
+def test_time_without_a_date() -> None:
+    alone = TimestampParser().parse("10:00:00.123 INFO [Main] x")
+    assert alone is not None and alone.assumption == ASSUME_NO_DATE_FALLBACK
+    p = TimestampParser()
+    p.parse("Jan 12, 2012 11:53:59 PM org.x.Y init")
+    first = p.parse("23:54:07,115 INFO  [X:1] a")
+    after_midnight = p.parse("00:00:02,000 INFO  [X:1] b")
+    assert first is not None and after_midnight is not None
+    assert first.epoch == _utc("2012-01-12T23:54:07.115") and first.assumption == ASSUME_NO_DATE
+    assert after_midnight.epoch == _utc("2012-01-13T00:00:02")
+    upload = TimestampParser(reference_epoch=_utc("2026-01-03T05:00:00")).parse("23:00:00 x")
+    assert upload is not None and upload.epoch == _utc("2026-01-02T23:00:00") and "upload" in upload.assumption
+
+
+def test_parser_does_not_read_the_clock() -> None:
+    a = [TimestampParser().parse(t) for t in ("Jan  5 10:00:00", "10:00:00 x", "I0105 10:00:00.1 1 f:1] x")]
+    b = [TimestampParser().parse(t) for t in ("Jan  5 10:00:00", "10:00:00 x", "I0105 10:00:00.1 1 f:1] x")]
+    assert a == b
+
+
+# --------------------------------------------------------------------------- the analyzer's keys
+@st.composite
+def _rfc3339(draw: st.DrawFn) -> tuple[str, float]:
+    local = draw(st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2199, 12, 30)))
+    local = local.replace(microsecond=0)
+    digits = draw(st.integers(0, 9))
+    frac = draw(st.text("0123456789", min_size=digits, max_size=digits))
+    offset = draw(st.integers(-(23 * 60 + 59), 23 * 60 + 59))
+    sign = "-" if offset < 0 else "+"
+    hh, mm = divmod(abs(offset), 60)
+    forms = [f"{sign}{hh:02d}:{mm:02d}", f"{sign}{hh:02d}{mm:02d}"]
+    if mm == 0:
+        forms.append(f"{sign}{hh:02d}")
+    if offset == 0:
+        forms.append("Z")
+    zone = draw(st.sampled_from(forms))
+    sep = draw(st.sampled_from("T "))
+    text = local.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + (f".{frac}" if frac else "") + zone
+    epoch = calendar.timegm(local.timetuple()) - offset * 60 + (int(frac) / 10 ** len(frac) if frac else 0)
+    return text, epoch
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(_rfc3339(), st.sampled_from(["", "x ", '{"ts":"']), st.sampled_from(["", " msg", '","level":"info"}']))
+def test_any_rfc3339_time_round_trips_to_its_utc_instant(stamp: tuple[str, float], before: str, after: str) -> None:
+    text, epoch = stamp
+    p = TimestampParser()
+    t = p.parse(before + text + after)
+    assert t is not None and t.fmt == "iso8601" and t.assumption == ""
+    assert t.epoch == pytest.approx(epoch, abs=2e-6)
+    # The analyzer's key: whole seconds, and the same instant.
+    for q in (p, TimestampParser(default_zone="Asia/Tokyo")):
+        m = q.key_pattern("iso8601").search(before + text + after)
+        assert m is not None
+        k = q.convert("iso8601", m.groupdict())
+        assert k is not None and math.floor(k.epoch) == math.floor(epoch + 1e-9)
+
+
+def test_key_holds_the_zone_unless_it_means_utc() -> None:
+    rx = TimestampParser().key_pattern("iso8601")
+    plus8 = rx.search('"ts":"2020-01-20T16:25:06.090+0800"')
+    minus5 = rx.search('"ts":"2020-01-20T16:25:06.090-0500"')
+    utc = rx.search('"ts":"2020-01-20T16:25:06.090Z"')
+    bare = rx.search("2020-01-20 16:25:06,090 INFO")
+    assert plus8 is not None and minus5 is not None and utc is not None and bare is not None
+    assert plus8.group() != minus5.group()
+    assert plus8.group().endswith("+0800")
+    # Z and zone-less text are the same instant when zone-less means UTC: one key, at second resolution.
+    assert utc.group() == "2020-01-20T16:25:06" and bare.group() == "2020-01-20 16:25:06"
+    # With a zone hint they are not: the key keeps the Z.
+    hinted = TimestampParser(default_zone="Europe/Berlin").key_pattern("iso8601")
+    assert hinted.search('"2020-01-20T16:25:06Z"').group() == "2020-01-20T16:25:06Z"  # type: ignore[union-attr]
+    epoch = TimestampParser().key_pattern("epoch").search('{"ts":1579508706123,"x":1}')
+    assert epoch is not None and epoch.group() == "1579508706"
+
+
+def test_new_families_are_time_tokens_for_header_discovery() -> None:
+    assert token_class("2020-01-20T16:25:06.090+0800") == "T"
+    assert token_class("16:25:06.090") == "T"
+
+
+# --------------------------------------------------------------------------- through the engine
+def _report(text: str, **hints: object) -> report_pb2.AnalysisReport:
+    reader = RecordReader()
+    an = Analyzer(**hints)  # type: ignore[arg-type]
+    data = text.encode()
+    for block in reader.blocks([data[i : i + 4096] for i in range(0, len(data), 4096)]):
+        an.feed(block)
+    an.finish()
+    return build_report(an, reader.counters, ENGINE_VERSION)
+
+
+def _range(rep: report_pb2.AnalysisReport) -> tuple[str, str]:
+    return (rep.time_range.start_time.ToJsonString(), rep.time_range.end_time.ToJsonString())
+
+
+def _no_zone_claim(rep: report_pb2.AnalysisReport) -> bool:
+    return not any("time zone" in a for a in rep.parse_quality.time_assumptions)
+
+
+def test_engine_klog_with_upload_time() -> None:
+    lines = [
+        f"{'IWE'[i % 3]}1231 23:59:{i % 60:02d}.{i:06d}    4178 handler.go:{i % 90}] request {i} handled"
+        for i in range(300)
+    ] + [f"I0101 00:00:{i % 60:02d}.{i:06d}    4178 handler.go:{i % 90}] request {i} handled" for i in range(300)]
+    rep = _report("\n".join(lines) + "\n", reference_epoch=_utc("2026-01-03T00:00:00"))
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2025-12-31T23:59:00Z", "2026-01-01T00:00:59Z")
+    assert any("upload" in a for a in rep.parse_quality.time_assumptions)
+
+
+def test_engine_logcat_with_year_and_zone_hints() -> None:
+    tags = ("ActivityManager", "PackageManager", "vold")
+    lines = [
+        f"03-17 16:{13 + i // 60:02d}:{i % 60:02d}.{i % 1000:03d}  1702  2395 {'DIWE'[i % 4]} {tags[i % 3]}: event {i}"
+        for i in range(400)
+    ]
+    rep = _report("\r\n".join(lines) + "\r\n", year=2024, time_zone="America/New_York")
+    assert rep.parse_quality.timestamp_share == 1.0
+    # 2024-03-17 is after the switch to daylight time in New York (-04:00).
+    assert _range(rep) == ("2024-03-17T20:13:00Z", "2024-03-17T20:19:39Z")
+    assumed = " ".join(rep.parse_quality.time_assumptions)
+    assert "2024" in assumed and "America/New_York" in assumed
+
+
+def test_engine_json_with_offsets_applies_them_and_claims_no_missing_zone() -> None:
+    lines = [
+        json.dumps(
+            {
+                "level": "info",
+                "ts": f"2020-01-20T16:{25 + i // 60:02d}:{i % 60:02d}.{i % 1000:03d}+0800",
+                "caller": "etcdserver/server.go:1",
+                "msg": f"applied entry {i}",
+            }
+        )
+        for i in range(200)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2020-01-20T08:25:00Z", "2020-01-20T08:28:19Z")
+    assert _no_zone_claim(rep)
+
+
+def test_engine_thunderbird_style_dates_give_the_year() -> None:
+    lines = [
+        f"- 2005.11.{9 + i // 200:02d} node-{i % 7} Nov {9 + i // 200} 12:{i % 60:02d}:01 node-{i % 7}/node-{i % 7} "
+        f"crond(pam_unix)[{2900 + i}]: session closed for user root"
+        for i in range(400)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2005-11-09T12:00:01Z", "2005-11-10T12:59:01Z")
+    assert ASSUME_YEAR not in rep.parse_quality.time_assumptions
+
+
+def test_engine_access_log_offsets_are_applied() -> None:
+    lines = [
+        f'10.0.{i % 5}.{i % 200} - - [10/Oct/2000:13:{i // 60:02d}:{i % 60:02d} -0700] "GET /item/{i} HTTP/1.1" '
+        f"{(200, 404, 500)[i % 3]} {100 + i}"
+        for i in range(300)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2000-10-10T20:00:00Z", "2000-10-10T20:04:59Z")
+    assert _no_zone_claim(rep)
+
+
+def test_engine_offsets_that_differ_within_a_second_are_not_confused() -> None:
+    """The time cache is keyed on the stamp's text: it must hold the offset."""
+    lines = []
+    for i in range(120):
+        lines.append(f"2024-03-10T10:00:{i % 60:02d}.{i:03d}+01:00 INFO worker: job {i} done")
+        lines.append(f"2024-03-10T10:00:{i % 60:02d}.{i:03d}-01:00 INFO worker: job {i} done")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2024-03-10T09:00:00Z", "2024-03-10T11:00:59Z")
+
+
+def test_engine_time_only_lines_take_the_date_of_dated_lines() -> None:
+    lines = ["Jan 12, 2012 3:53:59 PM org.apache.catalina.startup.Catalina start", "INFO: Server startup"]
+    lines += [f"15:{54 + i // 60:02d}:{i % 60:02d},{i:03d} INFO  [Loader:{i % 9}] loaded part {i}" for i in range(120)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2012-01-12T15:53:59Z", "2012-01-12T15:55:59Z")
+    assert ASSUME_NO_DATE in rep.parse_quality.time_assumptions
