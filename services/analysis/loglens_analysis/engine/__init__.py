@@ -15,12 +15,21 @@ Caps (all bounded, so the report and the memory are bounded):
   message variants tracked, 1,000 templates listed in the report, most frequent first;
 - per template: 3 examples (the first ones), 5 top values per placeholder out of 256 distinct values
   tracked, numeric min/median/p95/max over up to 512 kept values, a histogram of at most 128 buckets
-  (bucket width starts at 60 s and doubles as needed); placeholder statistics use a deterministic
+  (``MAX_BINS``; the width starts at 1 s and doubles as needed, so a file spanning a minute or more
+  has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics use a deterministic
   sample (every record of a mined cluster until it has 16, then the records at every 256th position of
   the file, so each cluster is sampled in proportion to its count);
-- 1,000 exception groups, 50 anomalies, 50 timeline entries, 20 ranked error templates, 8 summary
-  claims; the shape cache holds 200,000 shapes and the digit-key cache 50,000 keys, each at most
-  16 million characters (cleared when full).
+- 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
+  higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
+  templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
+  summary claims (per-section caps in ``summary.SECTION_CAPS``); 10 lines cited per restart or stop;
+  per time bucket, its first and last record (500 characters each); the shape cache holds 200,000
+  shapes and the digit-key cache 50,000 keys, each at most 16 million characters (cleared when full).
+
+Anomaly thresholds are named constants at the top of ``report.py`` (with what each one means); none
+is fitted to a data set. The first and last time buckets are partial and feed no burst or rate
+finding; the rules for restarts, stops, silences and lulls are in the docstrings of ``_lifecycle``,
+``_pid_changes``, ``_silences`` and ``_rate_changes``.
 
 Time resolution is one second; a record without a timestamp takes the time of the record before it
 (for histograms) and is counted as such in the parse-quality section.
@@ -64,10 +73,18 @@ def analyze(
     *,
     progress: Callable[[Progress], None] | None = None,
     max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES,
+    time_zone: str | None = None,
+    year: int | None = None,
+    reference_epoch: float | None = None,
 ) -> report_pb2.AnalysisReport:
-    """Analyse a log given as byte chunks (plain or gzip) and return its report."""
+    """Analyse a log given as byte chunks (plain or gzip) and return its report.
+
+    ``time_zone`` (an IANA name) is used for times written without an offset; ``year`` for times written
+    without a year; ``reference_epoch`` (the upload time) keeps year-less times from running into the future.
+    Each assumption made is recorded in the report's parse quality.
+    """
     reader = RecordReader(max_decompressed_bytes=max_decompressed_bytes)
-    an = Analyzer()
+    an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
     next_report = PROGRESS_EVERY_LINES
     for block in reader.blocks(chunks):
         an.feed(block)

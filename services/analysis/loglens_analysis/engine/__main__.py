@@ -11,6 +11,7 @@ from google.protobuf import json_format
 from loglens.v1 import report_pb2
 
 from . import EngineError, analyze
+from .report import shorten
 
 
 def _chunks(path: str, size: int = 1 << 20) -> Iterator[bytes]:
@@ -36,14 +37,33 @@ def render_text(rep: report_pb2.AnalysisReport) -> str:
     out += ["", f"Top templates ({rep.template_count} in all):"]
     for t in list(rep.templates)[:15]:
         lv = report_pb2.Level.Name(t.max_level).removeprefix("LEVEL_")
-        out.append(f"  {t.id} {t.count:>9} {t.share:7.2%} {lv:<11} {t.text[:100]}")
+        out.append(f"  {t.id} {t.count:>9} {t.share:7.2%} {lv:<11} {shorten(t.text, 100)}")
+    by_id = {t.id: t for t in rep.templates}
     if rep.error_templates:
         out += ["", "Errors and warnings:"]
-        out += [f"  {e.template_id} score={e.score:.1f} count={e.count}" for e in list(rep.error_templates)[:10]]
+        for e in list(rep.error_templates)[:10]:
+            lv = report_pb2.Level.Name(e.level).removeprefix("LEVEL_")
+            t = by_id[e.template_id]
+            out.append(
+                f"  {e.template_id} {lv:<5} x{e.count:<7} lines {t.first_line}..{t.last_line}  {shorten(t.text, 100)}"
+            )
     if rep.exception_groups:
         out += ["", "Exceptions:"]
         for g in list(rep.exception_groups)[:10]:
-            out.append(f"  {g.fingerprint} {g.exception_type} x{g.count} lines {g.first_line}..{g.last_line}")
+            root = (
+                f" (root cause {g.root_cause_type})"
+                if g.root_cause_type and g.root_cause_type != g.exception_type
+                else ""
+            )
+            out.append(
+                f"  {g.fingerprint} {g.exception_type}{root} x{g.count} lines {g.first_line}..{g.last_line}: "
+                f"{shorten(g.message, 80)}"
+            )
+    if rep.anomalies:
+        out += ["", f"Findings ({len(rep.anomalies)}, most important first):"]
+        for a in rep.anomalies:
+            kind = report_pb2.AnomalyKind.Name(a.kind).removeprefix("ANOMALY_KIND_").lower()
+            out.append(f"  {kind:<12} {a.description}")
     if rep.timeline:
         out += ["", "Timeline:"]
         out += [f"  {e.time.ToJsonString() if e.HasField('time') else '?'} {e.description}" for e in rep.timeline]

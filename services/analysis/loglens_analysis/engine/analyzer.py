@@ -44,7 +44,7 @@ MAX_CACHE_CHARS = 16_000_000  # per cache: bounds its memory whatever the record
 MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
-FIRST_BIN_SECONDS = 60
+FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
 MAX_VALUES_TRACKED = 256
 MAX_NUMBERS_KEPT = 512
 VALUE_SAMPLE_FIRST = 16  # every record of a cluster is sampled until this many ...
@@ -71,6 +71,17 @@ class Bin:
 
     count: int
     first_line: int
+
+
+@dataclass(slots=True)
+class BinEdges:
+    """The first and the last record of a time bucket (by line): their times and their text (capped at
+    EXAMPLE_CHARS; the report reads header fields such as a process id from it)."""
+
+    first_time: float
+    last_time: float
+    first_text: str
+    last_text: str
 
 
 @dataclass(eq=False, slots=True)
@@ -190,7 +201,9 @@ class Analyzer:
         self.max_time: float | None = None
         self.origin: float | None = None
         self.bin_seconds = FIRST_BIN_SECONDS
-        self.total_bins: dict[int, list[int]] = {}  # bin -> [records, errors, first line, last line]
+        # bin -> [records, errors, first line, last line, first error line or 0]
+        self.total_bins: dict[int, list[int]] = {}
+        self.bin_edges: dict[int, BinEdges] = {}  # bin -> its first and last record (time, capped text)
         self._last_time: float | None = None
         self._time_cache: dict[str, float | None] = {}
         self._minute_cache: dict[str, float] = {}
@@ -280,7 +293,12 @@ class Analyzer:
     def _time_finder(self, text: str | None, record: str) -> TimeFinder | None:
         """How to find the time of records of this shape: the timestamp family the parser finds where the
         format put the time text (or, with none, at the start of the record), and its key regex."""
+        rules = self.times.rules_version
         found = self.times.locate(record, text)
+        if self.times.rules_version != rules:
+            # The parser learned the zone of zone-less times from this record: cached times are stale.
+            self._time_cache.clear()
+            self._minute_cache.clear()
         if found is None:
             return None
         name, pattern = found
@@ -393,6 +411,7 @@ class Analyzer:
         # Per shape: [count, first index, last index, first timed index or -1].
         per_shape: dict[ShapeInfo, list[int]] = {}
         total_bins = self.total_bins
+        bin_edges = self.bin_edges
         for pair, c in counts.items():
             info, b = pair
             fi, li = first_of[pair], last_of[pair]
@@ -415,12 +434,26 @@ class Analyzer:
                 vb[1] = min(vb[1], lines[fi])
             tb = total_bins.get(b)
             if tb is None:
-                tb = total_bins[b] = [0, 0, lines[fi], lines[li]]
+                tb = total_bins[b] = [0, 0, lines[fi], lines[li], 0]
+                bin_edges[b] = BinEdges(
+                    cast("float", times[fi]),
+                    cast("float", times[li]),
+                    records[fi][:EXAMPLE_CHARS],
+                    records[li][:EXAMPLE_CHARS],
+                )
             tb[0] += c
-            tb[2] = min(tb[2], lines[fi])
-            tb[3] = max(tb[3], lines[li])
+            if lines[fi] < tb[2]:
+                tb[2] = lines[fi]
+                bin_edges[b].first_time = cast("float", times[fi])
+                bin_edges[b].first_text = records[fi][:EXAMPLE_CHARS]
+            if lines[li] > tb[3]:
+                tb[3] = lines[li]
+                bin_edges[b].last_time = cast("float", times[li])
+                bin_edges[b].last_text = records[li][:EXAMPLE_CHARS]
             if info.level == "ERROR" or info.level == "FATAL":
                 tb[1] += c
+                if not tb[4] or lines[fi] < tb[4]:
+                    tb[4] = lines[fi]
 
         # Per variant and per exception group: the shapes' figures added up.
         per_variant: dict[Variant, list[int]] = {}
@@ -626,15 +659,31 @@ class Analyzer:
                     x[0] += c
             v.bins = nb
         tb: dict[int, list[int]] = {}
-        for b, (c, e, fl, ll) in sorted(self.total_bins.items()):
+        be: dict[int, BinEdges] = {}
+        for b, (c, e, fl, ll, fe) in sorted(self.total_bins.items()):
             x = tb.get(b // 2)
             if x is None:
-                tb[b // 2] = [c, e, fl, ll]
-            else:
-                x[0] += c
-                x[1] += e
+                tb[b // 2] = [c, e, fl, ll, fe]
+                be[b // 2] = replace(self.bin_edges[b])
+                continue
+            x[0] += c
+            x[1] += e
+            if fl < x[2]:
+                x[2] = fl
+                be[b // 2].first_time = self.bin_edges[b].first_time
+                be[b // 2].first_text = self.bin_edges[b].first_text
+            if ll > x[3]:
                 x[3] = ll
+                be[b // 2].last_time = self.bin_edges[b].last_time
+                be[b // 2].last_text = self.bin_edges[b].last_text
+            if fe and (not x[4] or fe < x[4]):
+                x[4] = fe
         self.total_bins = tb
+        self.bin_edges = be
+
+    def time_finders(self) -> list[TimeFinder]:
+        """The timestamp finders this file's records used (the report blanks timestamps out of headers)."""
+        return list(self._finders.values())
 
     def _all_variants(self) -> list[Variant]:
         return list(self._variants.values()) + list(self._overflow_variants.values())

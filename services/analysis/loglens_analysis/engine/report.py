@@ -18,17 +18,20 @@ from .analyzer import (
     MAX_EXCEPTION_GROUPS,
     MAX_VALUES_TRACKED,
     Analyzer,
+    BinEdges,
     Variant,
 )
 from .exceptions import fingerprint
+from .levels import LEVELS, severity_rank
 from .miner import resolve_templates, template_id
-from .records import MAX_RECORD_CHARS, ReadCounters
+from .records import JOIN, MAX_RECORD_CHARS, ReadCounters
 
 MAX_TEMPLATES = 1000
 MAX_TOP_VALUES = 5
 MAX_ANOMALIES = 50
 MAX_ERROR_TEMPLATES = 20
 MAX_TIMELINE = 50
+TIMELINE_FIRST_ERRORS = 10  # first occurrences of the top-ranked error templates on the timeline
 LEVEL_ENUM = {
     "TRACE": report_pb2.LEVEL_TRACE,
     "DEBUG": report_pb2.LEVEL_DEBUG,
@@ -38,10 +41,66 @@ LEVEL_ENUM = {
     "ERROR": report_pb2.LEVEL_ERROR,
     "FATAL": report_pb2.LEVEL_FATAL,
 }
-SEVERITY_WEIGHT = {"WARN": 1.0, "ERROR": 3.0, "FATAL": 5.0}
-_RESTART = re.compile(
-    r"\b(?:starting|started|start-up|startup|booting|booted|initiali[sz](?:ing|ed)|listening on)\b", re.IGNORECASE
+SEVERITY_WEIGHT = {"WARN": 1.0, "ERROR": 3.0, "FATAL": 5.0}  # error ranking: weight x log2(1 + count)
+TEMPLATE_TEXT_CHARS = 80  # template text quoted in findings and the summary
+RESTART_HEAD_SHARE = 0.05  # a banner in the first 5 % of the lines (or the first bucket) is the initial start
+ANOMALY_BURST = report_pb2.ANOMALY_KIND_BURST
+ANOMALY_ERROR_BURST = report_pb2.ANOMALY_KIND_ERROR_BURST
+ANOMALY_SILENCE = report_pb2.ANOMALY_KIND_SILENCE
+ANOMALY_RATE_CHANGE = report_pb2.ANOMALY_KIND_RATE_CHANGE
+ANOMALY_RESTART = report_pb2.ANOMALY_KIND_RESTART
+ANOMALY_SHUTDOWN = report_pb2.ANOMALY_KIND_SHUTDOWN
+ANOMALY_RARE = report_pb2.ANOMALY_KIND_RARE_TEMPLATE
+# Thresholds of the anomaly rules (listed in the package docstring). None is fitted to a data set: each
+# is a plain statement ("5 times the bucket's mean", "at least 4 buckets long") chosen before measuring.
+MIN_INTERIOR_BUCKETS = 32  # bucket rules need this many whole buckets (the first and last are partial)
+BURST_MIN_TEMPLATE_COUNT = 20  # a template with fewer records has no meaningful per-bucket baseline
+BURST_MIN_RECORDS = 10  # a burst holds at least this many records ...
+BURST_FACTOR = 5.0  # ... and at least 5 x mean + 3 sigma (Poisson) + 5 records of its own baseline
+BURST_SIGMAS = 3.0
+BURST_MARGIN = 5.0
+SILENCE_MIN_BUCKETS = 4.0  # a silence lasts at least four bucket widths (3-6 % of the span) ...
+SILENCE_MIN_EXPECTED = 30.0  # ... where the file's usual bucket rate expects at least 30 records ...
+SILENCE_MAX_CHANCE = 0.001  # ... and as many empty buckets in a row would come by chance < 1/1000 times
+SILENCE_MIN_BASE_BUCKETS = 4  # ... the usual rate being the median of at least 4 whole buckets outside the gap
+RATE_CHANGE_FACTOR = 4.0  # a lull's rate is at most 1/4 of the rates before it and after it ...
+RATE_CHANGE_MIN_SHARE = 0.125  # ... it and the stretches around it are at least 1/8 of the whole buckets ...
+RATE_CHANGE_MIN_LLR = 25.0  # ... and the Poisson log-likelihood ratio of the lull is at least 25
+RATE_CHANGE_MAX_LULLS = 2  # the strongest lulls that do not overlap
+BANNER_MAX_COUNT = 10  # a start banner or stop message occurs once per start or stop: a few times ...
+BANNER_MIN_SPACING = 50  # ... and at most once per 50 records of the file
+RARE_MIN_RECORDS = 1000  # rare templates are only reported in files of at least 1,000 records ...
+RARE_MAX_COUNT = 2  # ... and are seen at most twice
+MAX_OCCURRENCE_LINES = 10  # lines cited per restart or stop finding
+EPISODE_BUCKETS = 4  # start (or stop) messages this many buckets apart or less belong to one start (stop)
+NEAR_LINES = 100  # a stop and the start (or silence) next to it are at most this many lines apart
+
+# Generic English lifecycle words and POSIX signal names; no product names. A start verb makes a banner
+# only together with a version number (or when the template is the file's first record's, see below).
+_START_VERB = re.compile(
+    r"\b(?:start(?:ing|ed)|start-?up|re-?start(?:ing|ed)|boot(?:ing|ed)|launch(?:ing|ed)|initiali[sz](?:ing|ed))\b",
+    re.IGNORECASE,
 )
+_VERSION = re.compile(
+    r"(?<![\w.])v?\d+\.\d+\.\d+(?![.\d])|(?<![\w.])v\d+\.\d+(?![.\d])|\bversion\b[\s:=\"']*v?\d", re.IGNORECASE
+)
+# "<name> version 18.0": a version announcement, a banner by itself.
+_VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
+# Stop words in two strengths: a signal name, "shutting down", "exiting" say a process stops; the weaker
+# ones ("shutdown", "stopped", ...) are often nouns or about a component, and only count where the file
+# agrees (its tail, or a restart or a silence right after).
+_STOP_STRONG = re.compile(r"\b(?:SIG(?:TERM|INT|QUIT|KILL|HUP)|shutting down|exiting)\b", re.IGNORECASE)
+_STOP_WEAK = re.compile(r"\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE)
+# The order in which anomalies are ranked (for a person on call), then by score; caps cut this order.
+KIND_RANK = {
+    report_pb2.ANOMALY_KIND_ERROR_BURST: 0,
+    report_pb2.ANOMALY_KIND_SILENCE: 1,
+    report_pb2.ANOMALY_KIND_RESTART: 2,
+    report_pb2.ANOMALY_KIND_SHUTDOWN: 3,
+    report_pb2.ANOMALY_KIND_RATE_CHANGE: 4,
+    report_pb2.ANOMALY_KIND_BURST: 5,
+    report_pb2.ANOMALY_KIND_RARE_TEMPLATE: 6,
+}
 
 
 def _ts(epoch: float | None) -> Timestamp | None:
@@ -83,9 +142,8 @@ class Rolled:
     cluster_index: int = -1
 
     def max_level(self) -> str | None:
-        order = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"]
-        present = [lv for lv in order if self.levels.get(lv)]
-        return present[-1] if present else None
+        present = [lv for lv, c in self.levels.items() if c]
+        return max(present, key=severity_rank) if present else None
 
 
 def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
@@ -130,6 +188,27 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
     return ordered, of_variant
 
 
+def shorten(text: str, limit: int = TEMPLATE_TEXT_CHARS) -> str:
+    """A template or message on one line, cut to ``limit`` characters (an ellipsis marks the cut)."""
+    t = " ".join(text.split())
+    return t if len(t) <= limit else t[: limit - 1] + "\u2026"
+
+
+def duration(seconds: float) -> str:
+    """A length of time for a person: "45 s", "78 min", "3 h 5 min", "2 d 4 h"."""
+    s = round(seconds)
+    if s < 120:
+        return f"{s} s"
+    m = s // 60
+    if m < 120:
+        return f"{m} min"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{h} h {m} min"
+    d, h = divmod(h, 24)
+    return f"{d} d {h} h"
+
+
 @dataclass(slots=True)
 class Finding:
     """An anomaly before it becomes a proto (kept for the timeline and the summary)."""
@@ -144,116 +223,468 @@ class Finding:
     lines: list[int]
     description: str
 
+    def rank(self) -> tuple[int, float, int]:
+        """Sort key: kind (``KIND_RANK``), then score (higher first), then line."""
+        return (KIND_RANK[self.kind], -self.score, self.lines[0] if self.lines else 0)
 
-def _bin_time(an: Analyzer, b: int) -> float:
-    return (an.origin or 0.0) + b * an.bin_seconds
+
+@dataclass(frozen=True, slots=True)
+class Buckets:
+    """The file's time buckets (``Analyzer.total_bins``). The first and the last are partial (the file
+    starts and ends inside them): only the *whole* ones in between feed burst and rate rules."""
+
+    origin: float
+    width: int
+    count: int
+    bins: dict[int, list[int]]  # bucket -> [records, errors, first line, last line, first error line or 0]
+    edges: dict[int, BinEdges]  # bucket -> its first and last record
+
+    @classmethod
+    def of(cls, an: Analyzer) -> Buckets | None:
+        if not an.total_bins or an.origin is None:
+            return None
+        return cls(an.origin, an.bin_seconds, max(an.total_bins) + 1, an.total_bins, an.bin_edges)
+
+    @property
+    def whole(self) -> range:
+        return range(1, self.count - 1)
+
+    def start(self, b: int) -> float:
+        return self.origin + b * self.width
+
+
+def _burst_limit(mean: float) -> float:
+    return max(BURST_MIN_RECORDS, BURST_FACTOR * mean + BURST_SIGMAS * math.sqrt(mean) + BURST_MARGIN)
+
+
+def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
+    """Buckets far above their own baseline (``_burst_limit``): the file's ERROR/FATAL records (cited at
+    the first error record of the bucket), and a template's records (an error template's burst in a
+    bucket that already has an error burst is told by that one). Whole buckets only."""
+    out: list[Finding] = []
+    n = len(bk.whole)
+    if n < MIN_INTERIOR_BUCKETS:
+        return out
+    w = bk.width
+    inner_err = [(b, bk.bins[b]) for b in bk.whole if b in bk.bins and bk.bins[b][1]]
+    mean = sum(x[1] for _b, x in inner_err) / n
+    limit = _burst_limit(mean)
+    error_buckets = set()
+    for b, x in inner_err:
+        e, first_error = x[1], x[4]
+        if e >= limit:
+            error_buckets.add(b)
+            desc = (
+                f"error burst: {e} ERROR/FATAL records in the {duration(w)} from {_iso(bk.start(b))}, first at line "
+                f"{first_error}, against {mean:.1f} per {duration(w)} over the file"
+            )
+            score = round(e / mean, 2)
+            out.append(
+                Finding(
+                    ANOMALY_ERROR_BURST,
+                    None,
+                    bk.start(b),
+                    bk.start(b + 1),
+                    e,
+                    round(mean, 3),
+                    score,
+                    [first_error],
+                    desc,
+                )
+            )
+    for r in templates:
+        if r.count < BURST_MIN_TEMPLATE_COUNT:
+            continue
+        is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
+        inner = [(b, x) for b, x in sorted(r.bins.items()) if b in bk.whole]
+        mean = sum(x[0] for _b, x in inner) / n
+        limit = _burst_limit(mean)
+        for b, (c, fl) in inner:
+            if c >= limit and not (is_error and b in error_buckets):
+                desc = (
+                    f'burst of "{shorten(r.text)}": {c} records in the {duration(w)} from {_iso(bk.start(b))}, '
+                    f"first at line {fl}, against {mean:.1f} per {duration(w)} over the file"
+                )
+                score = round(c / mean, 2)
+                out.append(
+                    Finding(ANOMALY_BURST, r, bk.start(b), bk.start(b + 1), c, round(mean, 3), score, [fl], desc)
+                )
+    return out
+
+
+def _silences(bk: Buckets) -> list[Finding]:
+    """Gaps between two consecutive records (the last of one bucket, the first of the next busy one) at
+    least ``SILENCE_MIN_BUCKETS`` buckets long, where the file's usual rate would have written at least
+    ``SILENCE_MIN_EXPECTED`` records: an outage. The usual rate is the median count of the whole buckets
+    outside all such gaps (at least ``SILENCE_MIN_BASE_BUCKETS`` of them), so long outages do not hide
+    themselves by emptying most buckets; and the gap's run of empty buckets must be one that the file's
+    share of empty buckets would give by chance less than ``SILENCE_MAX_CHANCE`` times (a file that
+    often pauses reports no pause). Gaps shorter
+    than a bucket are not seen (they fall inside one); longer ones are measured exactly, between the
+    times of the cited lines."""
+    whole = bk.whole
+    if len(whole) < MIN_INTERIOR_BUCKETS:
+        return []
+    gaps = []
+    for a, b in itertools.pairwise(sorted(bk.bins)):
+        last_line, next_line = bk.bins[a][3], bk.bins[b][2]
+        t0, t1 = bk.edges[a].last_time, bk.edges[b].first_time
+        if next_line > last_line and t1 - t0 >= SILENCE_MIN_BUCKETS * bk.width:
+            gaps.append((a, b, last_line, next_line, t0, t1))
+    inside = {x for a, b, *_rest in gaps for x in range(a + 1, b)}
+    outside = sorted(bk.bins[x][0] if x in bk.bins else 0 for x in whole if x not in inside)
+    if len(outside) < SILENCE_MIN_BASE_BUCKETS:
+        return []
+    median = outside[len(outside) // 2]
+    # Chance that a whole bucket is empty (Laplace-smoothed): k empty buckets in a row somewhere among the
+    # file's n happen about n * p_empty**k times by chance (a file that often pauses has no outages).
+    empty = sum(1 for x in whole if x not in bk.bins)
+    p_empty = (empty + 1) / (len(whole) + 2)
+    out: list[Finding] = []
+    for a, b, last_line, next_line, t0, t1 in gaps:
+        gap = t1 - t0
+        expected = gap * median / bk.width
+        by_chance = len(whole) * p_empty ** sum(1 for x in range(a + 1, b) if x in whole)
+        if expected < SILENCE_MIN_EXPECTED or by_chance > SILENCE_MAX_CHANCE:
+            continue
+        desc = (
+            f"silence of {duration(gap)}: no records between line {last_line} ({_iso(t0)}) and line "
+            f"{next_line} ({_iso(t1)}), where the file's usual rate ({median} per {duration(bk.width)}) "
+            f"would have written about {expected:.0f}"
+        )
+        out.append(
+            Finding(ANOMALY_SILENCE, None, t0, t1, 0, float(median), round(expected, 1), [last_line, next_line], desc)
+        )
+    return out
+
+
+def _xlogx(s: float, n: float) -> float:
+    return s * math.log(s / n) if s > 0 else 0.0
+
+
+def _lulls(counts: list[int], min_len: int) -> list[tuple[int, int, float]]:
+    """Stretches ``[i, j)`` of at least ``min_len`` buckets, with at least ``min_len`` on each side, whose
+    rate is ``RATE_CHANGE_FACTOR`` times lower than the rate of the whole file before them and of the
+    whole file after them, where those two agree within the factor (the rate recovers), and where at
+    least ``SILENCE_MIN_EXPECTED`` records are missing against the lower of them. Ranked by the Poisson
+    log-likelihood ratio of "one rate inside, one outside" against "one rate" (at least
+    ``RATE_CHANGE_MIN_LLR``); overlapping ones give way to the stronger. An exhaustive search over at
+    most 126 x 126 stretches (prefix sums): a lull is found even where no single change point separates
+    rates by the factor (high, low, high)."""
+    n = len(counts)
+    pre = [0, *itertools.accumulate(counts)]
+    total = pre[n]
+    found: list[tuple[float, int, int]] = []
+    for i in range(min_len, n - 2 * min_len + 1):
+        for j in range(i + min_len, n - min_len + 1):
+            inside, left, right = pre[j] - pre[i], pre[i], total - pre[j]
+            low, high = sorted((left / i, right / (n - j)))
+            r_in = inside / (j - i)
+            if inside == 0 or r_in * RATE_CHANGE_FACTOR > low or high > RATE_CHANGE_FACTOR * low:
+                continue
+            if (low - r_in) * (j - i) < SILENCE_MIN_EXPECTED:  # too few records missing to tell
+                continue
+            llr = _xlogx(inside, j - i) + _xlogx(left + right, n - (j - i)) - _xlogx(total, n)
+            if llr >= RATE_CHANGE_MIN_LLR:
+                found.append((-llr, i, j))
+    out: list[tuple[int, int, float]] = []
+    for neg, i, j in sorted(found):
+        if len(out) < RATE_CHANGE_MAX_LULLS and all(j <= a or i >= b for a, b, _llr in out):
+            out.append((i, j, -neg))
+    return out
+
+
+def _rate_changes(bk: Buckets, silences: list[Finding]) -> list[Finding]:
+    """Lulls (``_lulls``): the file's record rate drops by ``RATE_CHANGE_FACTOR`` or more for a stretch
+    of at least ``RATE_CHANGE_MIN_SHARE`` of its whole buckets, then recovers. A drop that never recovers
+    is most often the quiet after a start-up, and is not reported; a drop to nothing is a silence
+    (``_silences``), and a lull that holds a silence is left to it."""
+    whole = list(bk.whole)
+    if len(whole) < MIN_INTERIOR_BUCKETS:
+        return []
+    counts = [bk.bins[b][0] if b in bk.bins else 0 for b in whole]
+    min_len = max(1, math.ceil(RATE_CHANGE_MIN_SHARE * len(whole)))
+    out: list[Finding] = []
+    w = bk.width
+    for lo, hi, _llr in sorted(_lulls(counts, min_len)):
+        low = sum(counts[lo:hi]) / (hi - lo)
+        before_rate, after_rate = sum(counts[:lo]) / lo, sum(counts[hi:]) / (len(counts) - hi)
+        t0, t1 = bk.start(whole[lo]), bk.start(whole[hi - 1] + 1)
+        if any(s.start is not None and s.end is not None and s.start < t1 and s.end > t0 for s in silences):
+            continue
+        before = next(whole[j] for j in range(lo - 1, -1, -1) if counts[j])
+        first_in = next(whole[j] for j in range(lo, hi) if counts[j])
+        last_in = next(whole[j] for j in range(hi - 1, lo - 1, -1) if counts[j])
+        after = next(whole[j] for j in range(hi, len(whole)) if counts[j])
+        lines = [bk.bins[before][3], bk.bins[first_in][2], bk.bins[last_in][3], bk.bins[after][2]]
+        if lines != sorted(set(lines)):  # records out of order: the lines would not bound the stretch
+            continue
+        desc = (
+            f"record rate drops from {before_rate:.1f} to {low:.1f} per {duration(w)} for {duration(t1 - t0)} "
+            f"(lines {lines[1]} to {lines[2]}, from about {_iso(t0)}), then recovers to {after_rate:.1f}"
+        )
+        score = round(min(before_rate, after_rate) / low, 2)
+        baseline = round(before_rate, 3)
+        out.append(Finding(ANOMALY_RATE_CHANGE, None, t0, t1, sum(counts[lo:hi]), baseline, score, lines, desc))
+    return out
+
+
+def _occurrences(r: Rolled) -> list[tuple[int | None, int]]:
+    """(bucket, first line of the template in it) in line order; without times, its known lines."""
+    if r.bins:
+        return sorted(((b, x[1]) for b, x in r.bins.items()), key=lambda p: p[1])
+    return [(None, ln) for ln in sorted({r.first_line, r.last_line, *(ln for ln, _t in r.examples)})]
+
+
+Occurrence = tuple[int | None, int, "Rolled"]  # (bucket or None without times, line, template)
+
+
+def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
+    """Occurrences grouped into episodes: those at most ``EPISODE_BUCKETS`` buckets after the previous one
+    are one start (or stop); without times, only those on the same line."""
+    groups: list[list[Occurrence]] = []
+    for occ in sorted(found, key=lambda o: (o[1], o[2].first_line)):
+        prev = groups[-1][-1] if groups else None
+        if (
+            prev is not None
+            and all(o[2] is not occ[2] for o in groups[-1])  # a template says it once per start
+            and (
+                prev[1] == occ[1]
+                or (occ[0] is not None and prev[0] is not None and occ[0] - prev[0] <= EPISODE_BUCKETS)
+            )
+        ):
+            groups[-1].append(occ)
+        else:
+            groups.append([occ])
+    return groups
+
+
+def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
+    if r is first:
+        return True
+    if r.first_line <= head_line and any(_VERSION_ANNOUNCEMENT.search(t) for _ln, t in r.examples):
+        return True
+    return _START_VERB.search(r.text) is not None and any(_VERSION.search(t) for _ln, t in r.examples)
+
+
+# A number standing alone in a record's header ("39000", "#7116", "[412]"), not part of a word or a path.
+_HEADER_NUMBER = re.compile(r"(?<![\w.,:/+-])#?(\d+)(?![\w.,:/-])")
+
+
+@dataclass(frozen=True, slots=True)
+class PidChange:
+    """A header field that holds one value for a stretch of the file and another after it."""
+
+    old: str
+    new: str
+    old_line: int
+    new_line: int
+    bucket: int
+
+
+def _header_numbers(an: Analyzer, text: str) -> list[str] | None:
+    """The stand-alone numbers of a record's header (before its message, its timestamp left out)."""
+    if an.parser is None:
+        return None
+    head = text.split(JOIN, 1)[0]
+    parsed = an.parser.parse(head)
+    at = head.find(parsed.message) if parsed.message else -1
+    if at <= 0:
+        return None
+    header = head[:at]
+    for finder in an.time_finders():  # the file's timestamps (a day of the month is no process id)
+        header = finder.rx.sub(" ", header)
+    return [m.group(1) for m in _HEADER_NUMBER.finditer(header)]
+
+
+def _pid_changes(an: Analyzer) -> list[PidChange]:
+    """Process-id changes, read from the first and last record of every time bucket.
+
+    A header number is a process id when, over those records in line order, it takes between 2 and
+    ``BANNER_MAX_COUNT + 1`` values, each in one unbroken run (a value never comes back once another took
+    over): a thread id or a counter takes many values, a multi-process log interleaves them. Each change
+    is cited at the last record with the old value and the first with the new one (both sampled, so the
+    change lies between them)."""
+    samples: list[tuple[int, int, list[str]]] = []  # (line, bucket, numbers)
+    for b in sorted(an.bin_edges):
+        e, tb = an.bin_edges[b], an.total_bins[b]
+        for line, text in ((tb[2], e.first_text), (tb[3], e.last_text)):
+            nums = _header_numbers(an, text)
+            if nums is not None:
+                samples.append((line, b, nums))
+    samples = sorted({(ln, b): (ln, b, n) for ln, b, n in samples}.values())
+    if len(samples) < MIN_INTERIOR_BUCKETS:
+        return []
+    width = min(len(n) for _ln, _b, n in samples)
+    out: list[PidChange] = []
+    for k in range(width):
+        runs: list[tuple[str, int, int, int]] = []  # value, first line, last line, bucket of first
+        for ln, b, nums in samples:
+            v = nums[k]
+            if runs and runs[-1][0] == v:
+                runs[-1] = (v, runs[-1][1], ln, runs[-1][3])
+            else:
+                runs.append((v, ln, ln, b))
+        values = [r[0] for r in runs]
+        if not 2 <= len(runs) <= BANNER_MAX_COUNT + 1 or len(set(values)) != len(values):
+            continue
+        out += [PidChange(p[0], q[0], p[2], q[1], q[3]) for p, q in itertools.pairwise(runs)]
+    return out
+
+
+def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -> list[Finding]:
+    """Restarts and stops, from the file's own evidence (no product names, no per-system word lists).
+
+    A *start banner* is a template seen at most ``BANNER_MAX_COUNT`` times and at most once per
+    ``BANNER_MIN_SPACING`` records (a process prints it once per start) that
+      - announces a start: a start verb (starting, started, booting, launched, initialized, ...) in its
+        text and a version number (1.2.3, v1.2, "version 7") in one of its records, or
+      - announces a version ("Odoo version 18.0", "version: 7") and is first seen in the file's head, or
+      - is the template of the file's first record (a file that starts with a process start shows that
+        start again at every restart, whatever its words).
+    The file's *head* is its first bucket and its first ``RESTART_HEAD_SHARE`` of lines. A banner in the
+    head is the initial start, unless a stop or a process-id change comes at most ``NEAR_LINES`` lines
+    before it; every later banner is a restart (a banner never seen before: a process start), cited at
+    its line. Banners at most ``EPISODE_BUCKETS`` buckets apart are one start (each template once). A
+    component that "started stream writer" has no version and is not the first record: not a banner.
+
+    A *process-id change* (``_pid_changes``) is a restart too, cited at the lines on both sides; next to
+    a banner it is told with that restart.
+
+    A *stop* is a template as rare as a banner whose text names a POSIX termination signal, "shutting
+    down" or "exiting"; or a weaker stop word (shutdown, stopped, exited, terminating, ...) where the
+    file agrees: in its tail (last ``RESTART_HEAD_SHARE`` of lines, or last bucket), or with a banner, a
+    silence or a process-id change at most ``NEAR_LINES`` lines after it.
+    """
+    rare = min(BANNER_MAX_COUNT, an.records // BANNER_MIN_SPACING)
+    if rare < 1 or not templates:
+        return []
+    last_line = max(r.last_line for r in templates)
+    last_bucket = max(an.total_bins, default=-1)
+    first = min(templates, key=lambda r: r.first_line)
+    head_line = max(1, math.floor(RESTART_HEAD_SHARE * last_line))
+    tail_line = last_line - head_line
+    banners: list[Occurrence] = []
+    strong: list[Occurrence] = []
+    weak: list[Occurrence] = []
+    for r in templates:
+        if r.count > rare:
+            continue
+        if _is_banner(r, first, head_line):
+            banners += [(b, ln, r) for b, ln in _occurrences(r)]
+        if _STOP_STRONG.search(r.text) is not None:
+            strong += [(b, ln, r) for b, ln in _occurrences(r)]
+        elif _STOP_WEAK.search(r.text) is not None:
+            weak += [(b, ln, r) for b, ln in _occurrences(r)]
+
+    def near_after(ln: int, lines: list[int]) -> bool:
+        return any(ln < x <= ln + NEAR_LINES for x in lines)
+
+    pids = _pid_changes(an)
+    confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
+    stops = strong + [o for o in weak if o[1] >= tail_line or o[0] == last_bucket or near_after(o[1], confirm)]
+    before_start = [ln for _b, ln, _r in stops] + [p.new_line for p in pids]
+    starts = [
+        o
+        for o in banners
+        if not (o[0] == 0 or o[1] <= head_line) or any(o[1] - NEAR_LINES <= x <= o[1] for x in before_start)
+    ]
+    out: list[Finding] = []
+    for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
+        for group in _episodes(found):
+            b, ln, r = group[0]
+            lines = sorted({o[1] for o in group})[:MAX_OCCURRENCE_LINES]
+            t = _time_of_line(an, r, b, ln)
+            at = f"line {ln}" + ("" if t is None else f" ({_iso(t)})")
+            pid = next(
+                (
+                    p
+                    for p in pids
+                    if kind == ANOMALY_RESTART and p.old_line - NEAR_LINES <= ln <= p.new_line + NEAR_LINES
+                ),
+                None,
+            )
+            if kind == ANOMALY_SHUTDOWN:
+                what = f'stop at {at}: "{shorten(r.text)}"'
+            elif ln != r.first_line:
+                what = f'restart at {at}: "{shorten(r.text)}" again (first at line {r.first_line})'
+            elif pid is not None or any(ln - NEAR_LINES <= x < ln for x in before_start):
+                what = f'restart at {at}: "{shorten(r.text)}"'
+            else:
+                what = f'process start at {at}, not at the beginning of the file: "{shorten(r.text)}"'
+            if len(group) > 1:
+                others = ", ".join(str(x) for x in lines[1:])
+                what += f", with {len(group) - 1} more such message{'s' if len(group) > 2 else ''} at line(s) {others}"
+            if pid is not None:
+                pids.remove(pid)
+                what += (
+                    f"; the process id changes from {pid.old} (line {pid.old_line}) to {pid.new} (line {pid.new_line})"
+                )
+                lines += [x for x in (pid.old_line, pid.new_line) if x not in lines]  # the start's own line first
+            when = t if t is not None else _bucket_start(an, b)
+            out.append(Finding(kind, r, when, when, len(group), 0.0, float(len(group)), lines, what))
+    for p in pids:
+        t = _time_of_line(an, None, p.bucket, p.new_line)
+        if p.new_line == p.old_line + 1:
+            at = f"at line {p.new_line}" + ("" if t is None else f" ({_iso(t)})")
+        else:  # only sampled records are read: the change lies somewhere between them
+            at = f"between line {p.old_line} and line {p.new_line}"
+        what = f"restart {at}: the process id changes from {p.old} (line {p.old_line}) to {p.new} (line {p.new_line})"
+        when = t if t is not None else _bucket_start(an, p.bucket)
+        out.append(Finding(ANOMALY_RESTART, None, when, when, 1, 0.0, 1.0, [p.new_line, p.old_line], what))
+    return out
+
+
+def _bucket_of(an: Analyzer, t: float | None) -> int | None:
+    if t is None or an.origin is None:
+        return None
+    return int((t - an.origin) // an.bin_seconds)
+
+
+def _bucket_start(an: Analyzer, b: int | None) -> float | None:
+    return None if b is None or an.origin is None else an.origin + b * an.bin_seconds
+
+
+def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> float | None:
+    """The exact time of a line where the aggregates hold it (a template's first line, or the first
+    line of its bucket), else None."""
+    if r is not None and line == r.first_line:
+        return r.first_time
+    if b is not None and b in an.total_bins and an.total_bins[b][2] == line:
+        return an.bin_edges[b].first_time
+    return None
+
+
+def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
+    """Templates seen at most ``RARE_MAX_COUNT`` times in a file of at least ``RARE_MIN_RECORDS``."""
+    if an.records < RARE_MIN_RECORDS:
+        return []
+    out = []
+    for r in templates:
+        if r.count <= RARE_MAX_COUNT:
+            lines = sorted({r.first_line, r.last_line})
+            seen = f"once, at line {r.first_line}" if r.count == 1 else f"{r.count} times, first at line {r.first_line}"
+            desc = f'rare message "{shorten(r.text)}" seen {seen}'
+            score = round(math.log10(an.records / r.count), 2)
+            out.append(Finding(ANOMALY_RARE, r, r.first_time, r.last_time, r.count, 0.0, score, lines, desc))
+    return out
 
 
 def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
+    """All findings, ranked (``Finding.rank``: kind, then score), then cut to ``MAX_ANOMALIES``: a cap never
+    drops a higher-ranked finding for a lower one."""
     out: list[Finding] = []
-    nbins = (max(an.total_bins) + 1) if an.total_bins else 0
-    width = an.bin_seconds
-    # Bursts: a bucket far above the template's own baseline (its mean over the file's buckets).
-    if nbins >= 8:
-        for r in templates[:MAX_TEMPLATES]:
-            if r.count < 20:
-                continue
-            mean = r.count / nbins
-            for b, (c, fl) in sorted(r.bins.items()):
-                if c >= 10 and c >= 5 * mean + 3 * math.sqrt(mean) + 5:
-                    out.append(
-                        Finding(
-                            report_pb2.ANOMALY_KIND_BURST,
-                            r,
-                            _bin_time(an, b),
-                            _bin_time(an, b + 1),
-                            c,
-                            round(mean, 3),
-                            round(c / max(mean, 0.1), 2),
-                            [fl],
-                            f"burst of template {r.id}: {c} records in {width}s from line {fl} "
-                            f"(baseline {mean:.1f} per bucket)",
-                        )
-                    )
-        # Error-rate bursts across all templates.
-        total_err = sum(v[1] for v in an.total_bins.values())
-        if total_err >= 10:
-            mean_err = total_err / nbins
-            for b, (_c, e, fl, _ll) in sorted(an.total_bins.items()):
-                if e >= 10 and e >= 5 * mean_err + 3 * math.sqrt(mean_err) + 5:
-                    out.append(
-                        Finding(
-                            report_pb2.ANOMALY_KIND_ERROR_BURST,
-                            None,
-                            _bin_time(an, b),
-                            _bin_time(an, b + 1),
-                            e,
-                            round(mean_err, 3),
-                            round(e / max(mean_err, 0.1), 2),
-                            [fl],
-                            f"error burst: {e} error records in {width}s from line {fl} "
-                            f"(baseline {mean_err:.1f} per bucket)",
-                        )
-                    )
-        # Silences: runs of empty buckets between busy ones, where buckets are usually busy.
-        busy = sorted(an.total_bins)
-        filled = len(busy) / nbins
-        if filled >= 0.8:
-            for a, b in itertools.pairwise(busy):
-                gap = b - a - 1
-                if gap >= 3:
-                    fl = an.total_bins[a][3]
-                    nl = an.total_bins[b][2]
-                    out.append(
-                        Finding(
-                            report_pb2.ANOMALY_KIND_SILENCE,
-                            None,
-                            _bin_time(an, a + 1),
-                            _bin_time(an, b),
-                            0,
-                            round(an.records / nbins, 3),
-                            float(gap),
-                            [fl, nl],
-                            f"silence: no records for about {gap * width}s between line {fl} and line {nl}",
-                        )
-                    )
-    # Rare templates: seen at most twice in a file of at least 1000 records.
-    if an.records >= 1000:
-        for r in templates[:MAX_TEMPLATES]:
-            if r.count <= 2:
-                lines = sorted({r.first_line, r.last_line})
-                out.append(
-                    Finding(
-                        report_pb2.ANOMALY_KIND_RARE_TEMPLATE,
-                        r,
-                        r.first_time,
-                        r.last_time,
-                        r.count,
-                        0.0,
-                        round(math.log10(an.records / r.count), 2),
-                        lines,
-                        f"rare template {r.id} seen {r.count} time(s), first at line {r.first_line}",
-                    )
-                )
-    # Restarts: a start-up template seen again later in the file.
-    for r in templates[:MAX_TEMPLATES]:
-        if r.count >= 2 and r.first_line > 1 and _RESTART.search(r.text) and r.last_line > r.first_line:
-            lines = sorted({fl for _b, (_c, fl) in r.bins.items()})[:10] or [r.first_line, r.last_line]
-            out.append(
-                Finding(
-                    report_pb2.ANOMALY_KIND_RESTART,
-                    r,
-                    r.first_time,
-                    r.last_time,
-                    r.count,
-                    0.0,
-                    float(r.count),
-                    lines,
-                    f"start-up message {r.id} seen {r.count} times (restarts?), at lines "
-                    + ", ".join(str(x) for x in lines[:5]),
-                )
-            )
-    out.sort(key=lambda f: (-f.score, f.lines[0] if f.lines else 0))
+    bk = Buckets.of(an)
+    if bk is not None:
+        out += _bursts(bk, templates)
+        silences = _silences(bk)
+        out += silences
+        out += _rate_changes(bk, silences)
+        out += _lifecycle(an, templates, silences)
+    else:
+        out += _lifecycle(an, templates, [])
+    out += _rare(an, templates)
+    out.sort(key=Finding.rank)
     return out[:MAX_ANOMALIES]
 
 
@@ -282,7 +713,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     for r in templates:
         for k, c in r.levels.items():
             totals[k] = totals.get(k, 0) + c
-    for k in ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"):
+    for k in LEVELS:
         if totals.get(k):
             rep.levels.add(level=LEVEL_ENUM[k], count=totals[k])
     listed = templates[:MAX_TEMPLATES]
@@ -347,7 +778,18 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
             _put(a.start_time, f.start)
         if f.end is not None:
             _put(a.end_time, f.end)
+    # The timeline: first errors (top TIMELINE_FIRST_ERRORS ranked error templates), then findings in their
+    # rank order; cut to MAX_TIMELINE in that order, then sorted by time.
     events: list[tuple[float, int, report_pb2.TimelineEntry]] = []
+    for _score, r, lv in ranked[:TIMELINE_FIRST_ERRORS]:
+        e = report_pb2.TimelineEntry(
+            description=f'first {lv} "{shorten(r.text)}" at line {r.first_line} ({r.count} in all)',
+            template_ids=[r.id],
+            line_numbers=[r.first_line],
+        )
+        if r.first_time is not None:
+            _put(e.time, r.first_time)
+        events.append((r.first_time if r.first_time is not None else math.inf, r.first_line, e))
     for f in findings:
         e = report_pb2.TimelineEntry(
             description=f.description,
@@ -357,18 +799,8 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         )
         if f.start is not None:
             _put(e.time, f.start)
-        events.append((f.start if f.start is not None else float("inf"), f.lines[0] if f.lines else 0, e))
-    for _score, r, lv in ranked[:10]:
-        e = report_pb2.TimelineEntry(
-            description=f"first {lv} of template {r.id} at line {r.first_line}",
-            template_ids=[r.id],
-            line_numbers=[r.first_line],
-        )
-        if r.first_time is not None:
-            _put(e.time, r.first_time)
-        events.append((r.first_time if r.first_time is not None else float("inf"), r.first_line, e))
-    events.sort(key=lambda x: (x[0], x[1]))
-    for _t, _l, e in events[:MAX_TIMELINE]:
+        events.append((f.start if f.start is not None else math.inf, f.lines[0] if f.lines else 0, e))
+    for _t, _l, e in sorted(events[:MAX_TIMELINE], key=lambda x: (x[0], x[1])):
         rep.timeline.append(e)
     # Parse quality.
     q = rep.parse_quality
@@ -413,7 +845,7 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
         first_line=r.first_line,
         last_line=r.last_line,
     )
-    for k in ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"):
+    for k in LEVELS:
         if r.levels.get(k):
             t.levels.add(level=LEVEL_ENUM[k], count=r.levels[k])
     lv = r.max_level()

@@ -1,65 +1,199 @@
-"""A short deterministic summary; every sentence cites template ids and line numbers in the report."""
+"""The summary: at most ``MAX_CLAIMS`` sentences for a person on call, each citing templates and lines.
+
+Sections, in the order a person on call reads them: what the file is; exceptions and error templates
+(with their text, counts and lines); error bursts; outages (silences); restarts and stops; lulls in
+the record rate; rare messages; bursts. Each section has a cap (``SECTION_CAPS``); the first claim of
+every section is kept before the second claim of any, so errors cannot crowd out an outage or a
+restart; rare messages and bursts only fill the room left. Every claim quotes the template text
+(shortened), never an id alone.
+
+A file of fewer than ``SHORT_FILE_RECORDS`` records is told message by message instead: its few
+records are the news (a three-line file's one error must not vanish behind statistics).
+"""
 
 from __future__ import annotations
 
 from loglens.v1 import report_pb2
 
-MAX_CLAIMS = 8
+from .report import TEMPLATE_TEXT_CHARS, duration, shorten
+
+MAX_CLAIMS = 10
+SHORT_FILE_RECORDS = 20
+SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first line), up to this length
+
+_ERROR_LEVELS = (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL)
+# Section name -> most claims it may take; the order is the order of the summary.
+SECTION_CAPS: dict[str, int] = {
+    "overview": 1,
+    "exceptions": 2,
+    "errors": 3,
+    "error_bursts": 1,
+    "silences": 2,
+    "restarts": 2,
+    "stops": 2,
+    "rate_changes": 1,
+    "rare": 2,
+    "bursts": 1,
+}
+# Rare messages and bursts only take the room the sections before them left.
+_SECONDARY = ("rare", "bursts")
+_PRIMARY = tuple(name for name in SECTION_CAPS if name not in _SECONDARY)
+# Sections whose findings are told one by one up to the cap less one, and then counted in one claim
+# ("5 more restarts, at lines ...") that cites up to MAX_LISTED_LINES of their lines.
+_COUNTED = {"restarts": "restarts", "stops": "stops", "silences": "silences"}
+MAX_LISTED_LINES = 10
+_SECTION_OF_KIND = {
+    report_pb2.ANOMALY_KIND_ERROR_BURST: "error_bursts",
+    report_pb2.ANOMALY_KIND_SILENCE: "silences",
+    report_pb2.ANOMALY_KIND_RESTART: "restarts",
+    report_pb2.ANOMALY_KIND_SHUTDOWN: "stops",
+    report_pb2.ANOMALY_KIND_RATE_CHANGE: "rate_changes",
+    report_pb2.ANOMALY_KIND_RARE_TEMPLATE: "rare",
+    report_pb2.ANOMALY_KIND_BURST: "bursts",
+}
+
+
+def _level(level: report_pb2.Level.ValueType) -> str:
+    return report_pb2.Level.Name(level).removeprefix("LEVEL_")
+
+
+def _records(n: int) -> str:
+    return "1 record" if n == 1 else f"{n} records"
+
+
+def _claim(text: str, template_ids: list[str], lines: list[int]) -> report_pb2.SummaryClaim:
+    return report_pb2.SummaryClaim(text=text, template_ids=template_ids, line_numbers=lines)
+
+
+def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
+    if not rep.templates:
+        return None
+    first_t = min(rep.templates, key=lambda t: t.first_line)
+    last_t = max(rep.templates, key=lambda t: t.last_line)
+    first, last = first_t.first_line, last_t.last_line
+    counts = {lc.level: lc.count for lc in rep.levels}
+    errors = sum(counts.get(lv, 0) for lv in _ERROR_LEVELS)
+    warnings = counts.get(report_pb2.LEVEL_WARN, 0)
+    text = f"{rep.record_count} records ({rep.format.name}"
+    tr = rep.time_range
+    if tr.HasField("start_time") and tr.HasField("end_time"):
+        span = tr.end_time.ToSeconds() - tr.start_time.ToSeconds()
+        text += f", {tr.start_time.ToJsonString()} to {tr.end_time.ToJsonString()}, {duration(span)}"
+    text += f") in {rep.template_count} templates, lines {first} to {last}: {errors} ERROR/FATAL, {warnings} WARN."
+    return _claim(text, sorted({first_t.id, last_t.id}), sorted({first, last}))
+
+
+def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
+    """Each distinct message of a short file, most severe first, then in line order."""
+    room = MAX_CLAIMS - 1
+    chosen = sorted(rep.templates, key=lambda t: (-t.max_level, t.first_line))[:room]
+    out = []
+    for t in sorted(chosen, key=lambda t: t.first_line):
+        quote = t.examples[0].text if t.examples else t.text
+        lv = _level(t.max_level) if t.max_level else "no level"
+        text = f'Line {t.first_line} ({lv}): "{shorten(quote, SHORT_FILE_TEXT_CHARS)}"'
+        if t.count > 1:
+            text += f", {t.count} times in all, last at line {t.last_line}"
+        out.append(_claim(text + ".", [t.id], sorted({t.first_line, t.last_line})))
+    return out
+
+
+def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template]) -> list[report_pb2.SummaryClaim]:
+    out = []
+    for eg in rep.exception_groups:
+        text = f"{eg.count} x {eg.exception_type}"
+        if eg.message:
+            text += f": {shorten(eg.message, TEMPLATE_TEXT_CHARS // 2)}"
+        if eg.root_cause_type and (eg.root_cause_type, eg.root_cause_message) != (eg.exception_type, eg.message):
+            text += f" (root cause {eg.root_cause_type}"
+            text += f": {shorten(eg.root_cause_message, TEMPLATE_TEXT_CHARS // 2)})" if eg.root_cause_message else ")"
+        t = by_id.get(eg.template_id)
+        if t is not None:
+            text += f', logged as "{shorten(t.text)}"'
+        text += f", first at line {eg.first_line}, last at line {eg.last_line}."
+        out.append(_claim(text, [eg.template_id], sorted({eg.first_line, eg.last_line})))
+    return out
+
+
+def _errors(
+    rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template], told: set[str]
+) -> list[report_pb2.SummaryClaim]:
+    out = []
+    for rt in rep.error_templates:
+        if rt.template_id in told:
+            continue
+        t = by_id[rt.template_id]
+        lv = _level(rt.level)
+        at_level = sum(lc.count for lc in t.levels if lc.level == rt.level)
+        if at_level == t.count:
+            where = (
+                f"at line {t.first_line}"
+                if t.count == 1
+                else f"first at line {t.first_line}, last at line {t.last_line}"
+            )
+            text = f'{_records(t.count)} at {lv}: "{shorten(t.text)}", {where}.'
+        else:
+            text = (
+                f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records, '
+                f"which run from line {t.first_line} to line {t.last_line}."
+            )
+        out.append(_claim(text, [t.id], sorted({t.first_line, t.last_line})))
+    return out
+
+
+def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.SummaryClaim]]:
+    by_id = {t.id: t for t in rep.templates}
+    sections: dict[str, list[report_pb2.SummaryClaim]] = {name: [] for name in SECTION_CAPS}
+    overview = _overview(rep)
+    if overview is not None:
+        sections["overview"].append(overview)
+    sections["exceptions"] = _exceptions(rep, by_id)
+    told = {eg.template_id for eg in list(rep.exception_groups)[: SECTION_CAPS["exceptions"]]}
+    sections["errors"] = _errors(rep, by_id, told)
+    more: dict[str, list[report_pb2.Anomaly]] = {}
+    for a in rep.anomalies:  # already ranked
+        section = _SECTION_OF_KIND[a.kind]
+        if section in _COUNTED and len(sections[section]) >= SECTION_CAPS[section] - 1:
+            more.setdefault(section, []).append(a)
+        else:
+            sections[section].append(_anomaly_claim(a))
+    for section, rest in more.items():
+        if len(rest) == 1:
+            sections[section].append(_anomaly_claim(rest[0]))
+            continue
+        lines = sorted(a.line_numbers[0] for a in rest if a.line_numbers)
+        shown = lines[:MAX_LISTED_LINES]
+        text = f"{len(rest)} more {_COUNTED[section]}, at lines " + ", ".join(str(x) for x in shown)
+        text += " and later." if len(lines) > len(shown) else "."
+        ids = sorted({a.template_id for a in rest if a.template_id})
+        sections[section].append(_claim(text, ids, shown))
+    return sections
+
+
+def _anomaly_claim(a: report_pb2.Anomaly) -> report_pb2.SummaryClaim:
+    text = a.description[:1].upper() + a.description[1:] + "."
+    return _claim(text, [a.template_id] if a.template_id else [], list(a.line_numbers))
 
 
 def write_summary(rep: report_pb2.AnalysisReport) -> None:
     """Fill ``rep.summary`` from the rest of the report (which must be complete)."""
-    claims: list[report_pb2.SummaryClaim] = []
-    by_id = {t.id: t for t in rep.templates}
-    if rep.templates:
-        top = rep.templates[0]
-        claims.append(
-            report_pb2.SummaryClaim(
-                text=(
-                    f"{rep.record_count} records ({rep.format.name}, confidence {rep.format.confidence:.2f}) "
-                    f'fall into {rep.template_count} templates; the most frequent, {top.id} "{top.text[:80]}", '
-                    f"has {top.count} records from line {top.first_line} to line {top.last_line}."
-                ),
-                template_ids=[top.id],
-                line_numbers=[top.first_line, top.last_line],
-            )
-        )
-    for rt in list(rep.error_templates)[:3]:
-        t = by_id[rt.template_id]
-        lv = report_pb2.Level.Name(rt.level).removeprefix("LEVEL_")
-        claims.append(
-            report_pb2.SummaryClaim(
-                text=(
-                    f'{lv} template {t.id} "{t.text[:80]}" occurs {t.count} times, '
-                    f"first at line {t.first_line}, last at line {t.last_line}."
-                ),
-                template_ids=[t.id],
-                line_numbers=[t.first_line, t.last_line],
-            )
-        )
-    for eg in list(rep.exception_groups)[:2]:
-        claims.append(
-            report_pb2.SummaryClaim(
-                text=(
-                    f"Exception {eg.exception_type} (group {eg.fingerprint}, template {eg.template_id}) "
-                    f"occurs {eg.count} times, first at line {eg.first_line}, last at line {eg.last_line}."
-                ),
-                template_ids=[eg.template_id],
-                line_numbers=[eg.first_line, eg.last_line],
-            )
-        )
-    for a in list(rep.anomalies)[: MAX_CLAIMS - len(claims)]:
-        ids = [a.template_id] if a.template_id else []
-        claims.append(
-            report_pb2.SummaryClaim(
-                text=a.description[0].upper() + a.description[1:] + ".",
-                template_ids=ids,
-                line_numbers=list(a.line_numbers),
-            )
-        )
-    q = rep.parse_quality
+    if 0 < rep.record_count < SHORT_FILE_RECORDS:
+        overview = _overview(rep)
+        claims = ([overview] if overview is not None else []) + _short_file(rep)
+    else:
+        sections = _sections(rep)
+        taken = dict.fromkeys(SECTION_CAPS, 0)
+        total = 0
+        for group in (_PRIMARY, _SECONDARY):
+            for round_cap in (1, max(SECTION_CAPS.values())):  # every section's first claim, then the rest
+                for name in group:
+                    while taken[name] < min(SECTION_CAPS[name], round_cap, len(sections[name])) and total < MAX_CLAIMS:
+                        taken[name] += 1
+                        total += 1
+        claims = [c for name in SECTION_CAPS for c in sections[name][: taken[name]]]
     rep.summary.claims.extend(claims)
     text = " ".join(c.text for c in claims)
+    q = rep.parse_quality
     if q.truncated_records or q.invalid_utf8_sequences:
         text += (
             f" Input quality: {q.truncated_records} records truncated, "

@@ -1,0 +1,310 @@
+"""Anomaly findings (restarts, stops, bursts, silences, lulls), their ranking and the summary.
+
+Synthetic files test each rule; tests on ../shared/realworld and ../shared/loghub2k read those files in
+place (nothing is copied into the repository) and skip where they are absent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.report import KIND_RANK, MAX_ANOMALIES
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC).timestamp()
+SHARED = Path(__file__).resolve().parents[4] / "shared"
+REALWORLD = SHARED / "realworld"
+
+RESTART = report_pb2.ANOMALY_KIND_RESTART
+SHUTDOWN = report_pb2.ANOMALY_KIND_SHUTDOWN
+SILENCE = report_pb2.ANOMALY_KIND_SILENCE
+BURST = report_pb2.ANOMALY_KIND_BURST
+ERROR_BURST = report_pb2.ANOMALY_KIND_ERROR_BURST
+RATE_CHANGE = report_pb2.ANOMALY_KIND_RATE_CHANGE
+
+
+def _line(t: float, level: str, message: str) -> str:
+    return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} {level} app: {message}"
+
+
+def _steady(start: float, end: float, step: float, first: int = 0) -> list[tuple[float, str, str]]:
+    """One record every ``step`` seconds, in four rotating messages."""
+    out = []
+    t, i = start, first
+    while t < end:
+        msg = (
+            f"processed job {i} in {i % 97} ms",
+            f"cache hit ratio {i % 89} percent",
+            f"queue depth {i % 13}",
+            f"heartbeat from node-{i % 3}",
+        )[i % 4]
+        out.append((t, "INFO", msg))
+        t += step
+        i += 1
+    return out
+
+
+def _report(records: list[tuple[float, str, str]]) -> tuple[report_pb2.AnalysisReport, list[str]]:
+    lines = [_line(t, lv, msg) for t, lv, msg in records]
+    return analyze([("\n".join(lines) + "\n").encode()]), lines
+
+
+def _of(rep: report_pb2.AnalysisReport, kind: int) -> list[report_pb2.Anomaly]:
+    return [a for a in rep.anomalies if a.kind == kind]
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A template as a regex over a raw line: <*> is any text, a space any run of blanks."""
+    tokens = (".*?".join(re.escape(part) for part in token.split("<*>")) for token in template.split())
+    return re.compile(r"\s+".join(tokens))
+
+
+def _time(line: str) -> float:
+    return datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp()
+
+
+# ----------------------------------------------------------------------------- restarts and stops
+def test_restart_needs_a_start_banner_and_a_component_start_is_none() -> None:
+    recs = [(T0, "INFO", "Starting payments-api version 2.4.1 on host a1")]
+    recs += [(T0 + 1 + i, "INFO", f"started stream writer with remote peer {i:016x}") for i in range(4)]
+    recs += _steady(T0 + 10, T0 + 3600, 10)
+    recs += [(T0 + 3600, "INFO", "received SIGTERM, shutting down")]
+    recs += [(T0 + 3605, "INFO", "Starting payments-api version 2.4.1 on host a1")]
+    recs += _steady(T0 + 3610, T0 + 5400, 10)
+    recs += [(T0 + 5400 + i, "INFO", f"started stream writer with remote peer {i:016x}") for i in range(4)]
+    recs += _steady(T0 + 5410, T0 + 7200, 10)
+    rep, lines = _report(recs)
+    restarts = _of(rep, RESTART)
+    assert len(restarts) == 1, [a.description for a in rep.anomalies]
+    at = restarts[0].line_numbers[0]
+    assert lines[at - 1].endswith("Starting payments-api version 2.4.1 on host a1")
+    assert at > 1
+    assert not any("stream writer" in lines[ln - 1] for a in restarts for ln in a.line_numbers)
+    stops = _of(rep, SHUTDOWN)
+    assert [a.line_numbers[0] for a in stops] == [at - 1]
+    assert "SIGTERM" in lines[at - 2]
+
+
+def test_the_first_records_template_seen_again_is_a_restart() -> None:
+    recs = [(T0, "INFO", "Registered metrics reporter for service")]
+    recs += _steady(T0 + 1, T0 + 3000, 5)
+    recs += [(T0 + 3000, "INFO", "Registered metrics reporter for service")]
+    recs += _steady(T0 + 3001, T0 + 6000, 5)
+    rep, lines = _report(recs)
+    restarts = _of(rep, RESTART)
+    assert len(restarts) == 1
+    assert restarts[0].line_numbers[0] > 1
+    assert lines[restarts[0].line_numbers[0] - 1].endswith("Registered metrics reporter for service")
+
+
+def test_process_id_change_in_the_header_is_a_restart() -> None:
+    def rec(t: float, pid: int, i: int) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} [{pid}] INFO worker: handled request {i}"
+
+    lines = [rec(T0 + 5 * i, 4242, i) for i in range(600)] + [rec(T0 + 3000 + 5 * i, 5151, i) for i in range(600)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    restarts = _of(rep, RESTART)
+    assert len(restarts) == 1
+    new, old = restarts[0].line_numbers[:2]
+    assert old <= 600 < new  # the change lies between two sampled records (bucket edges)
+    assert "[4242]" in lines[old - 1] and "[5151]" in lines[new - 1]
+    assert f"between line {old} and line {new}" in restarts[0].description
+
+
+# ----------------------------------------------------------------------------- buckets and bursts
+def test_no_burst_in_the_partial_first_or_last_bucket() -> None:
+    flood_start = [(T0, "INFO", f"loading plugin {i}") for i in range(300)]
+    recs = flood_start + _steady(T0 + 1, T0 + 7200, 10)
+    mid = T0 + 3600 + 3
+    recs += [(mid, "INFO", f"loading plugin {i}") for i in range(300)]
+    recs += [(T0 + 7200, "INFO", f"loading plugin {i}") for i in range(300)]
+    recs.sort(key=lambda r: r[0])
+    rep, lines = _report(recs)
+    bursts = _of(rep, BURST)
+    assert bursts, [a.description for a in rep.anomalies]
+    for a in bursts:
+        t = _time(lines[a.line_numbers[0] - 1])
+        assert T0 < t < T0 + 7200, a.description
+    assert any(_time(lines[a.line_numbers[0] - 1]) == mid for a in bursts)
+    width = max(t.histogram.bucket_seconds for t in rep.templates)
+    assert 60 <= 7200 / width <= 200  # buckets sized to the span
+
+
+def test_error_burst_cites_the_first_error_record_of_its_bucket() -> None:
+    recs = _steady(T0, T0 + 7200, 10)
+    t = T0 + 3600 + 7
+    recs += [(t, "INFO", "request accepted")]
+    recs += [(t + 1, "ERROR", f"database timeout after {i} retries") for i in range(60)]
+    recs.sort(key=lambda r: r[0])
+    rep, lines = _report(recs)
+    bursts = _of(rep, ERROR_BURST)
+    assert len(bursts) == 1
+    cited = lines[bursts[0].line_numbers[0] - 1]
+    assert " ERROR " in cited and "database timeout after 0 retries" in cited
+
+
+def test_caps_keep_the_higher_ranked_findings() -> None:
+    recs = _steady(T0, T0 + 10_000, 5)
+    # Many rare messages (the lowest rank), each its own template (a token count of its own).
+    for k in range(1, MAX_ANOMALIES + 20):
+        recs.append((T0 + 100 + 50 * k, "INFO", "unusual " + " ".join(["thing"] * k)))
+    recs.append((T0 + 6000, "INFO", "Starting ledger-service v3.1 build 77"))
+    recs.append((T0 + 1, "INFO", "Starting ledger-service v3.1 build 77"))
+    recs.sort(key=lambda r: r[0])
+    rep, _lines = _report(recs)
+    assert len(rep.anomalies) == MAX_ANOMALIES
+    assert _of(rep, RESTART)
+    ranks = [KIND_RANK[a.kind] for a in rep.anomalies]
+    assert ranks == sorted(ranks)
+
+
+# ----------------------------------------------------------------------------- silences and lulls
+def test_silence_cites_the_records_on_both_sides_of_the_gap() -> None:
+    recs = _steady(T0, T0 + 3 * 3600, 5)
+    gap_from, gap_to = T0 + 5000, T0 + 5000 + 78 * 60
+    recs = [r for r in recs if not gap_from < r[0] < gap_to]
+    rep, lines = _report(recs)
+    silences = _of(rep, SILENCE)
+    assert len(silences) == 1, [a.description for a in rep.anomalies]
+    before, after = silences[0].line_numbers
+    assert after == before + 1
+    assert _time(lines[after - 1]) - _time(lines[before - 1]) == 78 * 60
+    assert "78 min" in silences[0].description
+
+
+def test_a_file_that_often_pauses_reports_no_silence() -> None:
+    recs = []
+    for k in range(40):  # 40 short bursts with 4-9 minutes of nothing between them
+        start = T0 + k * 600
+        recs += _steady(start, start + 60 + 7 * (k % 5), 2, first=k * 100)
+    rep, _lines = _report(recs)
+    assert not _of(rep, SILENCE), [a.description for a in _of(rep, SILENCE)]
+
+
+def test_a_lull_that_recovers_is_a_rate_change() -> None:
+    recs = _steady(T0, T0 + 3000, 2) + _steady(T0 + 3000, T0 + 5000, 40) + _steady(T0 + 5000, T0 + 8000, 2)
+    rep, lines = _report(recs)
+    lulls = _of(rep, RATE_CHANGE)
+    assert len(lulls) == 1, [a.description for a in rep.anomalies]
+    before, first_in, last_in, after = lulls[0].line_numbers
+    assert before < first_in <= last_in < after
+    assert 2800 <= _time(lines[first_in - 1]) - T0 <= 3400
+    assert "drops" in lulls[0].description
+
+
+# ----------------------------------------------------------------------------- the summary
+def test_summary_quotes_template_text_and_its_lines_hold_it() -> None:
+    recs = [(T0, "INFO", "Starting orders-api version 1.9.0")]
+    recs += _steady(T0 + 1, T0 + 7200, 5)
+    recs += [(T0 + 2000 + 30 * i, "ERROR", f"payment gateway refused order {i}: card declined") for i in range(12)]
+    recs += [(T0 + 4000, "INFO", "Starting orders-api version 1.9.0")]
+    recs.sort(key=lambda r: r[0])
+    rep, lines = _report(recs)
+    claims = list(rep.summary.claims)
+    assert 2 <= len(claims) <= 10
+    by_id = {t.id: t for t in rep.templates}
+    texts = " ".join(c.text for c in claims)
+    assert "payment gateway refused order <*>: card declined" in texts
+    assert "Starting orders-api version <*>" in texts
+    for c in claims:
+        assert not re.search(r"\bt[0-9a-f]{12}\b", c.text)  # text, not ids
+        assert c.line_numbers
+        if c.template_ids:
+            quoted = [by_id[i].text for i in c.template_ids if by_id[i].text in c.text]
+            assert quoted or c.text[0].isdigit(), c.text  # overview and counts quote no single template
+            patterns = [_pattern(by_id[i].text) for i in c.template_ids]
+            for ln in c.line_numbers:
+                assert any(p.search(lines[ln - 1]) for p in patterns), (c.text, lines[ln - 1])
+    errors = [c for c in claims if "card declined" in c.text]
+    assert errors and "12 records at ERROR" in errors[0].text
+
+
+def test_a_three_line_file_keeps_its_one_real_message() -> None:
+    recs = [
+        (T0, "INFO", "service booting"),
+        (T0 + 1, "ERROR", "cannot open /etc/app/config.yaml: permission denied"),
+        (T0 + 2, "INFO", "exiting with status 2"),
+    ]
+    rep, _lines = _report(recs)
+    claims = list(rep.summary.claims)
+    error = [c for c in claims if "permission denied" in c.text]
+    assert len(error) == 1
+    assert error[0].line_numbers == [2]
+    assert "ERROR" in error[0].text
+    assert len(claims) <= 4
+
+
+def test_the_same_input_gives_the_same_report() -> None:
+    recs = _steady(T0, T0 + 7200, 3)
+    recs += [(T0 + 3000 + i, "ERROR", f"disk full on /var/{i}") for i in range(40)]
+    recs.sort(key=lambda r: r[0])
+    a, _ = _report(recs)
+    b, _ = _report(recs)
+    assert a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
+
+
+# ----------------------------------------------------------------------------- real files, read in place
+def _real(rel: str) -> Path:
+    p = REALWORLD / rel
+    if not p.exists():
+        pytest.skip(f"{p} is absent")
+    return p
+
+
+def _analyze_file(p: Path) -> tuple[report_pb2.AnalysisReport, list[str]]:
+    data = p.read_bytes()
+    return analyze([data]), data.decode("utf-8", "replace").splitlines()
+
+
+def test_rails_outage_is_a_silence_with_a_restart_after_it() -> None:
+    # Checked by hand: line 4000 is at 09:37:40.32 (pid 7116), line 4001 at 09:42:27.61 (pid 7317), and
+    # the log writes hundreds of records per 8 s on both sides.
+    rep, lines = _analyze_file(_real("stacktraces/rails-production-puma.log"))
+    silences = _of(rep, SILENCE)
+    assert [list(a.line_numbers) for a in silences] == [[4000, 4001]]
+    assert "silence of 4 min" in silences[0].description
+    restarts = {a.line_numbers[0]: a for a in _of(rep, RESTART)}
+    assert set(restarts) == {2001, 4001}
+    assert "#7116]" in lines[4000 - 1] and "#7317]" in lines[4001 - 1]
+    assert "from 7116 (line 4000) to 7317 (line 4001)" in restarts[4001].description
+
+
+def test_odoo_restarts_are_told_at_the_version_banner_after_each_shutdown() -> None:
+    # Checked by hand: "Initiating shutdown" at line 21, "Odoo version 18.0" at line 24 under a new pid;
+    # the banner comes back six more times, each after a shutdown.
+    rep, lines = _analyze_file(_real("python/odoo18-server.log"))
+    restarts = [a.line_numbers[0] for a in _of(rep, RESTART)]
+    assert sorted(restarts) == [24, 207, 823, 936, 1225, 1556, 1938]
+    assert all("Odoo version 18.0" in lines[ln - 1] for ln in restarts)
+    stops = sorted(a.line_numbers[0] for a in _of(rep, SHUTDOWN))
+    assert stops[0] == 21 and "Initiating shutdown" in lines[20]
+    claims = " ".join(c.text for c in rep.summary.claims)
+    assert "6 more restarts" in claims
+
+
+def test_every_realworld_file_restarts_have_evidence_and_bursts_avoid_edge_buckets() -> None:
+    if not REALWORLD.exists():
+        pytest.skip(f"{REALWORLD} is absent")
+    files = sorted(p for p in REALWORLD.glob("*/*") if p.suffix not in {".md", ".tsv"})
+    for p in files:
+        rep, lines = _analyze_file(p)
+        by_id = {t.id: t for t in rep.templates}
+        width = max((t.histogram.bucket_seconds for t in rep.templates), default=0)
+        start = rep.time_range.start_time.ToSeconds()
+        end = rep.time_range.end_time.ToSeconds()
+        for a in rep.anomalies:
+            if a.kind == RESTART:
+                at = lines[a.line_numbers[0] - 1]
+                pid = re.search(r"process id changes from (\d+) \(line (\d+)\) to (\d+) \(line (\d+)\)", a.description)
+                banner = a.template_id and _pattern(by_id[a.template_id].text).search(at)
+                assert banner or pid, (p.name, a.description)
+                if pid and not a.template_id:
+                    assert pid.group(1) in lines[int(pid.group(2)) - 1] and pid.group(3) in at
+            if a.kind in (BURST, ERROR_BURST, RATE_CHANGE):
+                assert a.start_time.ToSeconds() >= start + width, (p.name, a.description)
+                assert a.end_time.ToSeconds() <= end, (p.name, a.description)
