@@ -379,3 +379,26 @@ def test_engine_time_only_lines_take_the_date_of_dated_lines() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert _range(rep) == ("2012-01-12T15:53:59Z", "2012-01-12T15:55:59Z")
     assert ASSUME_NO_DATE in rep.parse_quality.time_assumptions
+
+
+def test_engine_learns_the_zone_written_beside_the_same_time() -> None:
+    """A zone-less header time and the same wall-clock time with an offset in the message (Rails)."""
+    lines = []
+    for i in range(200):
+        t = f"2016-05-03T09:{34 + i // 60:02d}:{i % 60:02d}"
+        lines.append(f'I, [{t}.{i:06d} #6750]  INFO -- : Started GET "/" for 127.0.0.1 at {t.replace("T", " ")} +0200')
+        lines.append(f"I, [{t}.{i:06d} #6750]  INFO -- : Completed 200 OK in {i % 9}ms")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2016-05-03T07:34:00Z", "2016-05-03T07:37:19Z")
+    assert list(rep.parse_quality.time_assumptions) == [
+        "no time zone in the timestamp; used +02:00, written beside the same time in the file"
+    ]
+
+
+def test_a_zoned_time_of_another_moment_in_the_message_teaches_nothing() -> None:
+    lines = [
+        f"2024-05-01 10:00:{i % 60:02d},000 INFO cert: valid until 2031-07-14 17:47:06 +0200 ({i})" for i in range(100)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2024-05-01T10:00:00Z", "2024-05-01T10:00:59Z")
+    assert list(rep.parse_quality.time_assumptions) == [ASSUME_UTC]

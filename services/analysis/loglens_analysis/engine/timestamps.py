@@ -270,6 +270,10 @@ def _families() -> tuple[Family, ...]:
 
 FAMILIES = _families()
 _BY_NAME = {f.name: f for f in FAMILIES}
+_FAMILIES_BY_DATED = {f.name: f.dated for f in FAMILIES}
+# Cheap test for a zoned stamp later in a record: a digit, then an offset or a UTC word.
+_ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)(?![\w:])")
+MAX_ZONE_LEARNING = 64  # shapes whose records are searched for a zone written beside their time
 # (name, regex, has_year): the older view of the families, kept for callers that iterate it.
 _COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES)
 # Families whose time depends on what came before (the date of a dated stamp): never cache by text.
@@ -318,6 +322,11 @@ class TimestampParser:
     ) -> None:
         self._days: dict[tuple[int, int, int], int] = {}
         self._locate_memo: dict[tuple[str, int, bool], str | None] = {}
+        # Offsets learned from the file for zone-less families (when there is no zone hint); the analyzer
+        # drops its cached times when ``rules_version`` changes.
+        self._learned: dict[str, int] = {}
+        self._learn_tries = 0
+        self.rules_version = 0
         self._zone = ZoneInfo(default_zone) if default_zone else None
         self._zone_name = default_zone
         self._zone_offsets: dict[tuple[int, int, int, int, int], int] = {}
@@ -433,18 +442,70 @@ class TimestampParser:
         m = rx.search(record, 0, limit)
         if m is None or not self._valid(name, m.groupdict()):
             return None
+        if (
+            self._zone is None
+            and name not in self._learned
+            and self._learn_tries < MAX_ZONE_LEARNING
+            and _FAMILIES_BY_DATED[name] in ("date", "year-less")
+            and not (m.group("tz") if "tz" in rx.groupindex else None)
+            and not (m.group("utc") if "utc" in rx.groupindex else None)
+            and _ZONE_AFTER.search(record, m.end(), m.end() + 400) is not None
+        ):
+            self._learn_zone(name, record, m)
         return name, rx
+
+    def _learn_zone(self, name: str, record: str, m: re.Match[str]) -> None:
+        """A zone-less stamp written beside a zoned stamp of the same wall-clock time, in one record (Rails:
+        ``I, [2016-05-03T09:34:37.002679 #1] ... at 2016-05-03 09:34:37 +0200``): that offset is the clock's
+        zone, used for the family's zone-less stamps from now on (and said so)."""
+        self._learn_tries += 1
+        local = self._peek(name, m.groupdict())
+        if local is None:
+            return
+        for fam in FAMILIES:
+            if fam.dated != "date" or "tz" not in fam.rx.groupindex:
+                continue
+            for other in fam.rx.finditer(record, m.end(), m.end() + 400):
+                offset = _tz_offset(other.group("tz"))
+                if offset is None:
+                    continue
+                t = self._peek(fam.name, other.groupdict())
+                if t is not None and math.floor(t.epoch + offset) == math.floor(local.epoch):
+                    self._learned[name] = offset
+                    self.rules_version += 1
+                    return
 
     def _valid(self, name: str, g: dict[str, str | None]) -> bool:
         """Whether the groups make a real time, without touching the state that year-less and date-less
         stamps depend on."""
-        state = (self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last)
+        return self._peek(name, g) is not None
+
+    def _peek(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
+        """The time of the groups, leaving the state that year-less and date-less stamps depend on as it was
+        (a stamp only looked at, like a date inside a message, says nothing about the file's year)."""
+        state = (
+            self._syslog_year,
+            self._syslog_last_month,
+            self._clock_day,
+            self._clock_last,
+            self._dated_year,
+            self._dated_epoch,
+            self._dated_day,
+        )
         try:
-            return self._convert(name, g) is not None
+            return self._convert(name, g)
         except (ValueError, KeyError, OverflowError):
-            return False
+            return None
         finally:
-            self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last = state
+            (
+                self._syslog_year,
+                self._syslog_last_month,
+                self._clock_day,
+                self._clock_last,
+                self._dated_year,
+                self._dated_epoch,
+                self._dated_day,
+            ) = state
 
     # ------------------------------------------------------------------ converting
     def convert(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
@@ -512,9 +573,17 @@ class TimestampParser:
             year, assumption = self._year_of(month, day, clock)
         midnight = self._day(year, month, day)
         if offset is None:
-            offset = self._local_offset(year, month, day, hour, minute) if self._zone is not None else 0
-            # A year assumption already says which zone was used.
-            assumption = assumption + self._suffix if assumption else (self._assume_name if tz else self._assume_zone)
+            learned = self._learned.get(name)
+            if learned is not None:
+                offset = learned
+                zone = _offset_text(learned)
+                note = f"no time zone in the timestamp; used {zone}, written beside the same time in the file"
+                assumption = assumption + f", zone {zone} (from the file)" if assumption else note
+            else:
+                offset = self._local_offset(year, month, day, hour, minute) if self._zone is not None else 0
+                # A year assumption already says which zone was used.
+                zone_note = self._assume_name if tz else self._assume_zone
+                assumption = assumption + self._suffix if assumption else zone_note
         epoch = midnight + clock - offset
         if dated:
             self._dated_year, self._dated_epoch, self._dated_day = year, epoch, midnight
@@ -594,6 +663,12 @@ class TimestampParser:
                 offset = 0
             why += self._suffix
         return ParsedTime(midnight + clock - offset, name, why)
+
+
+def _offset_text(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    hh, mm = divmod(abs(seconds) // 60, 60)
+    return f"{sign}{hh:02d}:{mm:02d}"
 
 
 def _year_step(date_month: int, stamp_month: int) -> int:
