@@ -13,6 +13,7 @@ The reconciler re-queues runs whose worker died and re-publishes lost messages.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -152,6 +153,9 @@ class Worker:
                 object_key=stored.object_key,
                 size_bytes=stored.size_bytes,
                 gzip=stored.gzip,
+                time_zone=stored.time_zone,
+                year=stored.year if stored.HasField("year") else None,
+                upload_time=stored.create_time.ToDatetime(tzinfo=dt.UTC),
             )
             if not await self.repository.remember_log_file(log_file):
                 log.info("stored event of a deleted log file ignored", extra=log_fields(log_file=stored.log_file))
@@ -224,7 +228,7 @@ class Worker:
                 self.engine_limits(log_file),
                 progress=on_progress,
                 stop=stop,
-                options={"max_decompressed_bytes": self.inflate_limit(log_file)},
+                options=self.engine_options(log_file),
             )
 
         heartbeat = asyncio.create_task(self._heartbeat(run, msg, tracker, stop))
@@ -266,6 +270,17 @@ class Worker:
         return EngineLimits(
             cpu_s=cpu_s, wall_s=cpu_s * WALL_CLOCK_PER_CPU_S, memory_bytes=s.engine_memory_limit_mib << 20
         )
+
+    def engine_options(self, log_file: StoredLogFile) -> dict[str, object]:
+        """The engine's arguments for one file: the inflate bound and the upload's time hints (a zone for
+        times without an offset, a year for times without one, the upload time as the reference that
+        year-less times must not run past)."""
+        return {
+            "max_decompressed_bytes": self.inflate_limit(log_file),
+            "time_zone": log_file.time_zone or None,
+            "year": log_file.year,
+            "reference_epoch": log_file.upload_time.timestamp(),
+        }
 
     def inflate_limit(self, log_file: StoredLogFile) -> int:
         """How far a file may inflate: a gzip bomb is refused once it passes its ratio, not after 64 GiB.

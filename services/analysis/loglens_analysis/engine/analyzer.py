@@ -187,7 +187,7 @@ class Analyzer:
         self._variants: dict[tuple[int, str], Variant] = {}
         self._overflow_variants: dict[int, Variant] = {}
         self.values: dict[int, ClusterValues] = {}
-        self.exceptions: dict[tuple[int, str, tuple[str, ...]], ExceptionStats] = {}
+        self.exceptions: dict[tuple[int, str, str, tuple[str, ...]], ExceptionStats] = {}
         self.records = 0
         self.empty_lines = 0
         self.with_time = 0
