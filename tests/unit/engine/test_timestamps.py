@@ -402,3 +402,19 @@ def test_a_zoned_time_of_another_moment_in_the_message_teaches_nothing() -> None
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert _range(rep) == ("2024-05-01T10:00:00Z", "2024-05-01T10:00:59Z")
     assert list(rep.parse_quality.time_assumptions) == [ASSUME_UTC]
+
+
+def test_year_less_records_take_the_year_of_a_dated_record_of_the_same_stretch() -> None:
+    """A dated record among year-less ones gives them its year, also the year-less records just before it
+    (the parser meets a shape's first record before the block's times are read); dates merely mentioned in
+    a message do not."""
+    lines = [f"I0801 16:34:{i % 60:02d}.{i:06d}    7 main.cc:{i % 50}] tick {i}" for i in range(60)]
+    lines.append("*** SIGABRT received at time=1659371665 on cpu 8 ***")
+    lines += [f"E0801 16:35:{i % 60:02d}.{i:06d}    7 main.cc:{i % 50}] tock {i}" for i in range(60)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2022-08-01T16:34:00Z", "2022-08-01T16:35:59Z")
+    mentioned = [
+        f"Sep 24 08:20:{i % 60:02d} host kernel: microcode from 2023-02-23 10:00:00 +0000 loaded" for i in range(60)
+    ]
+    rep = analyze([("\n".join(mentioned) + "\n").encode()])
+    assert _range(rep) == ("2000-09-24T08:20:00Z", "2000-09-24T08:20:59Z")

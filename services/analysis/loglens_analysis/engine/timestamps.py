@@ -476,13 +476,19 @@ class TimestampParser:
                     return
 
     def _valid(self, name: str, g: dict[str, str | None]) -> bool:
-        """Whether the groups make a real time, without touching the state that year-less and date-less
-        stamps depend on."""
-        return self._peek(name, g) is not None
+        """Whether the groups (a record's own time) make a real time. The order-dependent state of
+        year-less and date-less stamps is left as it was; a dated stamp does give the file its year."""
+        state = (self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last)
+        try:
+            return self._convert(name, g) is not None
+        except (ValueError, KeyError, OverflowError):
+            return False
+        finally:
+            self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last = state
 
     def _peek(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
-        """The time of the groups, leaving the state that year-less and date-less stamps depend on as it was
-        (a stamp only looked at, like a date inside a message, says nothing about the file's year)."""
+        """The time of the groups, leaving every state as it was: a stamp only looked at (a date inside a
+        message) says nothing about the file's year."""
         state = (
             self._syslog_year,
             self._syslog_last_month,
