@@ -255,7 +255,8 @@ def _level_in_text(text: str) -> str | None:
 # A message that opens with its severity: "error: Bind to port 22 failed", "WARNING: ...", "[ERROR] ...",
 # "panic: runtime error", "fatal: not a git repository", a CI annotation "##[error]Process completed".
 _LEVEL_PREFIX = re.compile(
-    r"[#*!> ]{0,3}\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)\]?(?::|\]| -)",
+    r"[#*!> ]{0,3}\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
+    r"\]?(?::|\]| -)",
     re.IGNORECASE,
 )
 
