@@ -6,6 +6,7 @@ Level counts are compared with what a grep on the level / status position counts
 
 from __future__ import annotations
 
+import calendar
 import collections
 import re
 from pathlib import Path
@@ -49,6 +50,71 @@ def _record_at(name: str, line: int) -> str:
                 return rec
             n += 1 + rec.count(JOIN) + rec.count("\x1d")
     raise AssertionError(f"no record starts at line {line}")
+
+
+SHARED = REALWORLD.parent
+UPLOAD_TIME = calendar.timegm((2026, 11, 30, 12, 0, 0))  # the reference for year-less times, as an upload gives
+
+# (file, first time, last time, share of records with a time, share with a level), read with the upload time
+# above. Each range was checked by hand against the file (grep of the stamps, offsets applied: tomcat +0530,
+# go-test2json -04:00, cilium's +01:00 lines, go-panic -03, rails +0200 written beside its zone-less header;
+# BGL and HPC from their epoch seconds; year-less files take the latest year not after the upload).
+# Shares below 95% are files whose other records carry no time or level (banners, joined blocks, CI output).
+TIMES = [
+    ("realworld/access/nginx-combined.log", "2020-06-01T06:26:49Z", "2020-06-01T16:18:01Z", 1.000, 1.000),
+    ("realworld/access/tomcat-access-0530.log", "2020-01-17T19:06:18Z", "2020-01-18T18:02:51Z", 1.000, 1.000),
+    ("realworld/access/traefik-json-access.log", "2021-02-05T07:57:16Z", "2021-02-05T08:09:47Z", 1.000, 1.000),
+    ("realworld/ci-system/android-logcat-threadtime.log", "2026-09-26T18:17:26Z", "2026-09-26T19:01:25Z", 1.000, 1.000),
+    ("realworld/ci-system/compose-open5gs.log", "2021-07-16T17:47:02Z", "2021-07-16T17:47:21Z", 0.371, 0.501),
+    ("realworld/ci-system/github-actions-job.log", "2025-06-22T18:59:18Z", "2025-06-22T18:59:34Z", 1.000, 0.005),
+    ("realworld/ci-system/jenkins-console.log", "-", "-", 0.000, 0.000),
+    ("realworld/ci-system/journal-popos.log", "2026-09-24T08:20:26Z", "2026-09-24T09:07:32Z", 1.000, 0.070),
+    ("realworld/ci-system/swarm-service-logs-glog.log", "2026-08-01T16:34:20Z", "2026-08-01T16:35:56Z", 0.982, 0.982),
+    ("realworld/go-json-logfmt/cilium-slog-logfmt.log", "2026-03-21T09:15:16Z", "2026-03-21T09:16:58Z", 0.926, 0.931),
+    ("realworld/go-json-logfmt/go-test2json-0400.log", "2025-08-12T19:50:15Z", "2025-08-12T19:50:24Z", 1.000, 0.000),
+    ("realworld/go-json-logfmt/istiod-zap-console.log", "2023-12-02T20:46:25Z", "2023-12-03T16:21:25Z", 0.993, 0.993),
+    (
+        "realworld/go-json-logfmt/metallb-speaker-gokit.log",
+        "2021-06-08T18:26:05Z",
+        "2021-06-08T19:33:01Z",
+        1.000,
+        0.538,
+    ),
+    ("realworld/java/elasticsearch-8.log", "2022-09-05T07:35:02Z", "2022-09-08T16:02:19Z", 0.901, 0.901),
+    ("realworld/java/liferay-tomcat-catalina.out", "2012-01-12T15:53:59Z", "2012-01-12T15:54:50Z", 0.976, 0.976),
+    ("realworld/klog/kube-apiserver-arm64.log", "2026-11-19T11:56:29Z", "2026-11-19T12:13:07Z", 0.997, 0.997),
+    ("realworld/klog/windows-kubelet-gce.log", "2019-08-20T20:28:26Z", "2019-08-21T00:00:15Z", 1.000, 1.000),
+    ("realworld/python/celery-worker.log", "2025-08-21T07:25:13Z", "2025-08-21T07:40:15Z", 0.451, 0.441),
+    ("realworld/python/odoo18-server.log", "2026-03-04T08:43:46Z", "2026-03-04T12:29:36Z", 0.986, 0.989),
+    ("realworld/stacktraces/go-panic-droute.log", "2017-05-25T14:49:00Z", "2017-05-25T15:14:00Z", 1.000, 1.000),
+    ("realworld/stacktraces/rails-production-puma.log", "2016-05-03T07:34:37Z", "2016-05-03T07:45:27Z", 1.000, 1.000),
+    ("loghub2k/Apache/Apache_2k.log", "2005-12-04T04:47:44Z", "2005-12-05T19:15:57Z", 1.000, 1.000),
+    ("loghub2k/BGL/BGL_2k.log", "2005-06-03T22:42:50Z", "2006-01-03T15:13:09Z", 1.000, 1.000),
+    ("loghub2k/HDFS/HDFS_2k.log", "2008-11-09T20:36:15Z", "2008-11-11T10:20:17Z", 1.000, 1.000),
+    ("loghub2k/HPC/HPC_2k.log", "2003-08-06T09:52:50Z", "2006-04-27T01:13:18Z", 1.000, 0.238),
+    ("loghub2k/Hadoop/Hadoop_2k.log", "2015-10-18T18:01:47Z", "2015-10-18T18:10:55Z", 1.000, 1.000),
+    ("loghub2k/Linux/Linux_2k.log", "2026-06-14T15:16:01Z", "2026-07-27T14:42:00Z", 1.000, 0.001),
+    ("loghub2k/OpenSSH/OpenSSH_2k.log", "2025-12-10T06:55:46Z", "2025-12-10T11:04:45Z", 1.000, 0.024),
+    ("loghub2k/Spark/Spark_2k.log", "2017-06-09T20:10:40Z", "2017-06-09T20:11:11Z", 1.000, 1.000),
+    ("loghub2k/Windows/Windows_2k.log", "2016-09-28T04:30:30Z", "2016-09-29T02:04:40Z", 1.000, 1.000),
+    ("loghub2k/Zookeeper/Zookeeper_2k.log", "2015-07-29T17:41:44Z", "2015-08-25T11:26:28Z", 1.000, 1.000),
+]
+
+
+@pytest.mark.parametrize(("name", "first", "last", "timed", "levelled"), TIMES)
+def test_first_and_last_time_in_utc_and_shares(name: str, first: str, last: str, timed: float, levelled: float) -> None:
+    path = SHARED / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not here")
+    rep = analyze([path.read_bytes()], reference_epoch=UPLOAD_TIME)
+    got_first = rep.time_range.start_time.ToJsonString() if rep.time_range.HasField("start_time") else "-"
+    got_last = rep.time_range.end_time.ToJsonString() if rep.time_range.HasField("end_time") else "-"
+    assert (got_first, got_last) == (first, last)
+    assert rep.parse_quality.timestamp_share == pytest.approx(timed, abs=0.0015)
+    assert rep.parse_quality.level_share == pytest.approx(levelled, abs=0.0015)
+    # Every zone in the text applied: no "assumed UTC" where every stamp carries an offset or Z.
+    if name.endswith(("go-test2json-0400.log", "tomcat-access-0530.log", "github-actions-job.log")):
+        assert not [a for a in rep.parse_quality.time_assumptions if "zone" in a]
 
 
 LETTER = {"V": "TRACE", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL", "A": "FATAL"}

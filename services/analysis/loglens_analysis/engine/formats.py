@@ -474,7 +474,11 @@ def parse_plain_message(text: str) -> ParsedRecord:
     """A record no grammar explains: the whole line is the message; a level word near the start counts, and
     so does a timestamp near the start."""
     head = text.split("\x1e", 1)[0].strip()
-    time_text = head[:PLAIN_TIME_CHARS] if any(ch.isdigit() for ch in head[:PLAIN_TIME_CHARS]) else None
+    # Only a line that opens with a time (a digit, a bracket, a month or weekday name) has one: a date inside
+    # a message ("Not After : Jul 14 17:47:06 2031 GMT") is data, not the record's time.
+    first = head.split(None, 1)[0] if head else ""
+    opens_with_time = first[:1].isdigit() or first[:1] in "[(<" or looks_like_time_token(first)
+    time_text = head[:PLAIN_TIME_CHARS] if opens_with_time else None
     return ParsedRecord(FORMAT_PLAIN, time_text, _level_in_text(text), head, None)
 
 
