@@ -69,7 +69,7 @@ TIMES = [
     ("realworld/ci-system/github-actions-job.log", "2025-06-22T18:59:18Z", "2025-06-22T18:59:34Z", 1.000, 0.005),
     ("realworld/ci-system/jenkins-console.log", "-", "-", 0.000, 0.000),
     ("realworld/ci-system/journal-popos.log", "2026-09-24T08:20:26Z", "2026-09-24T09:07:32Z", 1.000, 0.070),
-    ("realworld/ci-system/swarm-service-logs-glog.log", "2026-08-01T16:34:20Z", "2026-08-01T16:35:56Z", 0.982, 0.982),
+    ("realworld/ci-system/swarm-service-logs-glog.log", "2022-08-01T16:34:20Z", "2022-08-01T16:35:56Z", 0.984, 0.982),
     ("realworld/go-json-logfmt/cilium-slog-logfmt.log", "2026-03-21T09:15:16Z", "2026-03-21T09:16:58Z", 0.926, 0.931),
     ("realworld/go-json-logfmt/go-test2json-0400.log", "2025-08-12T19:50:15Z", "2025-08-12T19:50:24Z", 1.000, 0.000),
     ("realworld/go-json-logfmt/istiod-zap-console.log", "2023-12-02T20:46:25Z", "2023-12-03T16:21:25Z", 0.993, 0.993),

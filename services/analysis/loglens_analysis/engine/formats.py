@@ -467,6 +467,7 @@ class HeaderParsers:
         return loose
 
 
+_TIME_KEY = re.compile(r"(?<![\w.-])(?:time|ts|timestamp|@timestamp|datetime)=\"?", re.IGNORECASE)
 PLAIN_TIME_CHARS = 48  # a record no layout explains: a timestamp this near its start is its time
 
 
@@ -479,6 +480,10 @@ def parse_plain_message(text: str) -> ParsedRecord:
     first = head.split(None, 1)[0] if head else ""
     opens_with_time = first[:1].isdigit() or first[:1] in "[(<" or looks_like_time_token(first)
     time_text = head[:PLAIN_TIME_CHARS] if opens_with_time else None
+    if time_text is None and "=" in head:
+        key = _TIME_KEY.search(head, 0, 400)  # a value labelled as the time: "received at time=1659371665"
+        if key is not None:
+            time_text = head[key.end() : key.end() + PLAIN_TIME_CHARS]
     return ParsedRecord(FORMAT_PLAIN, time_text, _level_in_text(text), head, None)
 
 
