@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
+from zoneinfo import ZoneInfoNotFoundError
 
 from google.protobuf import json_format
 
@@ -82,11 +84,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m loglens_analysis.engine", description=__doc__)
     ap.add_argument("file", help="log file, plain or gzip")
     ap.add_argument("--json", action="store_true", help="print the report as proto3 JSON")
+    ap.add_argument("--timezone", help="IANA zone of times written without an offset (default: UTC)")
+    ap.add_argument("--year", type=int, help="year of times written without one (default: the file's mtime)")
     args = ap.parse_args(argv)
     try:
-        rep = analyze(_chunks(args.file))
+        # Year-less times must not run past the file's last change, as an upload's time bounds them.
+        rep = analyze(
+            _chunks(args.file), time_zone=args.timezone, year=args.year, reference_epoch=os.path.getmtime(args.file)
+        )
     except EngineError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except ZoneInfoNotFoundError:
+        print(f'error: unknown time zone "{args.timezone}": use an IANA name such as "Europe/Berlin"', file=sys.stderr)
         return 2
     except OSError as e:
         print(f"error: cannot read {args.file}: {e.strerror}", file=sys.stderr)
