@@ -239,3 +239,25 @@ def test_format_detection_of_klog_with_header_lines() -> None:
     lines = ["Log file created at: 2019/08/20 20:28:26", "Running on machine: n1"]
     lines += [f"I0820 20:28:{i:02d}.508550    3312 flags.go:33] FLAG: --v={i}" for i in range(40)]
     assert detect_format(lines).name == "klog"
+
+
+def test_docker_json_file_lines_are_unwrapped_and_traces_joined() -> None:
+    import json
+
+    lines = []
+    for i in range(10):
+        when = f"2024-01-01T00:00:{i:02d}.123456789Z"
+        for log in (
+            f"2024-01-01 00:00:{i:02d},000 ERROR [main] c.e.Svc - Request {i} failed\n",
+            "java.lang.IllegalStateException: closed\n",
+            "\tat c.e.Svc.close(Svc.java:10)\n",
+            "\tat c.e.Ctl.run(Ctl.java:20)\n",
+        ):
+            lines.append(json.dumps({"log": log, "stream": "stderr", "time": when}))
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.parse_quality.envelope == "docker-json"
+    assert rep.record_count == 10 and rep.parse_quality.multiline_records == 10
+    (g,) = rep.exception_groups
+    assert (g.exception_type, g.count, g.first_line) == ("java.lang.IllegalStateException", 10, 1)
+    assert list(g.top_frames) == ["c.e.Svc.close", "c.e.Ctl.run"]
+    assert [t.text for t in rep.templates] == ["Request <*> failed"]

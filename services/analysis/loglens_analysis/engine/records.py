@@ -8,6 +8,7 @@ whatever the input size.
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -23,15 +24,37 @@ JOIN = "\x1e"  # replaces the newline between the physical lines of one record
 PARTIAL = "\x1d"  # marks where CRI partial lines were glued (removed from the message)
 SOURCE_CHANGE = "\x1f"  # a line from another source than the line before (removed once records are joined)
 
+
 # A physical line continues the previous record when it is indented, starts a Java "Caused by:" or
 # "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header, frame or
 # "[signal ...]" line, a Python "Traceback" or chained-traceback banner, or a Ruby "from file:line:in".
-_CONTINUATION_BODY = (
-    r"[ \t]+\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
-    r"|During handling of the above exception|The above exception was the direct cause"
-    r"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n[ \t]+at "
-    r"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n\t|created by |from [^\s:]+:\d+:in "
-)
+def _continuation_body(prefix: str = "") -> str:
+    """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
+    after the newlines inside the pattern too: an exception header is followed by an enveloped "at" line)."""
+    return (
+        r"[ \t]+\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
+        r"|During handling of the above exception|The above exception was the direct cause"
+        rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
+        rf"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n{prefix}\t|created by |from [^\s:]+:\d+:in "
+    )
+
+
+_CONTINUATION_BODY = _continuation_body()
+
+
+def _new_trace(prefix: str) -> re.Pattern[str]:
+    """A stack frame line followed by an exception header with frames of its own: two traces printed one after
+    the other. The header's line is marked (SOURCE_CHANGE) so the join leaves it to start a record."""
+    return re.compile(
+        rf"(?m)^({prefix}[ \t]+at [^\n]*\n)"
+        rf"(?={prefix}[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at )"
+    )
+
+
+def _mark_new_source(m: re.Match[str]) -> str:
+    return m.group(1) + SOURCE_CHANGE
+
+
 _CONTINUATION = re.compile(rf"\n(?={_CONTINUATION_BODY})")
 # Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
 # alternatives need an indented next line): when there is none, the costlier regex is not run at all.
@@ -124,6 +147,39 @@ _ENVELOPES = (
 )
 
 
+_DOCKER_TIME_PREFIX = Envelope("docker-json", re.compile(r"\S* "), False)
+
+
+def _docker_line(line: str) -> str | None:
+    """The application's line inside a Docker json-file record, with Docker's time before it; None if the
+    line is not such a record."""
+    if not line.startswith('{"log":'):
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("log"), str):
+        return None
+    log = obj["log"].rstrip("\n").replace("\n", " ")
+    return f"{obj.get('time') or '-'} {log}"
+
+
+def is_docker_json(lines: list[str]) -> bool:
+    lines = [line for line in lines if line.strip()]
+    return len(lines) >= 5 and sum(_docker_line(line) is not None for line in lines) >= ENVELOPE_MIN_SHARE * len(lines)
+
+
+def _unwrap_docker_json(text: str) -> str:
+    """Each Docker json-file line becomes ``TIME application line``: continuation lines of a stack trace can then
+    be joined to their record like any other (one physical line each, so line numbers do not move)."""
+    out = []
+    for line in text.split("\n"):
+        inner = _docker_line(line)
+        out.append(line if inner is None else inner)
+    return "\n".join(out)
+
+
 def detect_envelope(lines: list[str]) -> Envelope | None:
     """The prefix nearly every one of the first lines carries, if any (docker-compose, CRI, CI timestamps)."""
     from .levels import level_from_word
@@ -193,8 +249,10 @@ class RecordReader:
         self._too_long_joined = re.compile(rf"(?m)^[^\n]{{{max_record_chars * JOINED_RECORD_FACTOR + 1},}}")
         self._next_line = 1
         self._envelope_known = False
+        self._docker_json = False
         self.envelope: Envelope | None = None
         self._continuation = _CONTINUATION
+        self._new_trace = _new_trace("")
         self._strip = _CONTINUATION  # replaced by the envelope's prefix when one is stripped
         self._first_text = True
 
@@ -360,9 +418,19 @@ class RecordReader:
         return "\n".join(out)
 
     def _learn_envelope(self, text: str) -> None:
-        """Decide once, from the first block, whether a collector prefixed every line (compose, CRI, CI)."""
+        """Decide once, from the first block, whether a collector prefixed every line (compose, CRI, CI) or
+        wrapped it (Docker's json-file driver: each line a JSON object whose "log" holds the application's)."""
         self._envelope_known = True
-        env = detect_envelope(text.split("\n", ENVELOPE_SAMPLE_LINES)[:ENVELOPE_SAMPLE_LINES])
+        sample = text.split("\n", ENVELOPE_SAMPLE_LINES)[:ENVELOPE_SAMPLE_LINES]
+        if is_docker_json(sample):
+            self._docker_json = True
+            self.envelope = _DOCKER_TIME_PREFIX
+            self.counters.envelope = "docker-json"
+            prefix = _DOCKER_TIME_PREFIX.rx.pattern
+            self._continuation = re.compile(rf"\n{prefix}(?={_continuation_body(prefix)})")
+            self._new_trace = _new_trace(prefix)
+            return
+        env = detect_envelope(sample)
         if env is None:
             return
         self.envelope = env
@@ -371,12 +439,15 @@ class RecordReader:
             self._strip = env.rx
         else:
             # Continuation lines carry the prefix too: it is matched (and dropped) by the join itself.
-            self._continuation = re.compile(rf"\n{env.rx.pattern}(?={_CONTINUATION_BODY})")
+            self._continuation = re.compile(rf"\n{env.rx.pattern}(?={_continuation_body(env.rx.pattern)})")
+            self._new_trace = _new_trace(env.rx.pattern)
 
     def _finish(self, text: str) -> Block:
         c = self.counters
         if not self._envelope_known:
             self._learn_envelope(text)
+        if self._docker_json:
+            text = _unwrap_docker_json(text)
         env = self.envelope
         if env is not None and env.strip:
             text = self._strip_prefixes(text)
@@ -408,6 +479,9 @@ class RecordReader:
         if "\n\n" in text and ("During handling" in text or "The above exception" in text):
             text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
             c.joined_lines += n0
+        if ("\tat " in text or "    at " in text) and ("Exception" in text or "Error" in text):
+            # An exception header right after a stack frame opens a new trace, not a continuation of the last.
+            text = self._new_trace.sub(_mark_new_source, text)
         if env is not None and not env.strip:
             text, n = self._continuation.subn(JOIN, text)
         else:
@@ -424,6 +498,6 @@ class RecordReader:
                     return m.group()[:joined_cap]
 
                 text = self._too_long_joined.sub(cut_joined, text)
-        if env is not None and env.strip:
+        if SOURCE_CHANGE in text:
             text = text.replace(SOURCE_CHANGE, "")
         return Block(text, first)
