@@ -12,6 +12,7 @@ import shutil
 import signal
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +29,7 @@ from loglens_analysis.adapters.queue import EVENTS_CONSUMER
 from loglens_common.errors import error_info
 from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED, SUBJECT_STORED
 from loglens_common.objectstore import ensure_bucket
-from loglens_devstack.client import TERMINAL, GatewayClient
+from loglens_devstack.client import TERMINAL, GatewayClient, upload_requests
 from loglens_devstack.servers import free_port
 from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
 from loglens_loggen import write_log
@@ -418,3 +419,92 @@ def test_s3_outage_is_retried_and_redelivery_is_bounded(
         stack.s3.start()
     assert done.state == State.STATE_FAILED
     assert "gave up after 2 attempts" in done.failure_reason
+
+
+def upload_reply(client: GatewayClient, path: Path, **meta: object) -> log_file_pb2.UploadLogFileResponse:
+    metadata = log_file_pb2.UploadLogFileMetadata(filename=path.name, **meta)  # type: ignore[arg-type]
+    return client.log_files.UploadLogFile(upload_requests(path, metadata), metadata=client.metadata, timeout=60)
+
+
+def test_the_upload_names_its_run_and_it_answers_at_once(client: GatewayClient, logs: dict[str, Path]) -> None:
+    """Get and watch right after the upload returns, five times: QUEUED, never NOT_FOUND (no worker runs here)."""
+    for _ in range(5):
+        reply = upload_reply(client, logs["small"])
+        assert reply.analysis_run.startswith(reply.log_file.name + "/analysisRuns/")
+        assert reply.log_file.analysis_run == reply.analysis_run
+        got = get_run(client, reply.analysis_run)
+        assert (got.name, got.state) == (reply.analysis_run, State.STATE_QUEUED)
+        stream = client.analysis.WatchAnalysisRun(
+            analysis_pb2.WatchAnalysisRunRequest(name=reply.analysis_run), metadata=client.metadata, timeout=10
+        )
+        first = next(iter(stream)).analysis_run
+        stream.cancel()
+        assert (first.name, first.state) == (reply.analysis_run, State.STATE_QUEUED)
+        # The run the event created is the one named: the file has exactly that run.
+        runs = wait_until(lambda: client.runs(reply.log_file.name), 10, "the stored run")  # noqa: B023
+        assert [r.name for r in runs] == [reply.analysis_run]
+    assert upload_reply(client, logs["small"], analyze=False).analysis_run == ""
+
+
+def consume(stack: Stack, *events: events_pb2.LogFileStored) -> None:
+    async def publish_and_wait() -> None:
+        nc = await nats.connect(stack.nats.url)
+        js = nc.jetstream()
+        for event in events:
+            await js.publish(SUBJECT_STORED, event.SerializeToString(), headers={"Nats-Msg-Id": f"t{time.time_ns()}"})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            info = await js.consumer_info(STREAM, EVENTS_CONSUMER)
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the stored events were not consumed")
+        await nc.close()
+
+    asyncio.run(publish_and_wait())
+
+
+def forget(stack: Stack, file_id: str) -> bool:
+    """Analysis forgets a file it knows (no tombstone): True once it did."""
+    with db(stack) as conn:
+        gone = conn.execute("DELETE FROM analysis.log_files WHERE id = %s RETURNING id", (file_id,)).fetchone()
+    return gone is not None
+
+
+def test_an_announced_run_is_queued_until_its_event_comes_and_then_created_once(
+    stack: Stack, client: GatewayClient, logs: dict[str, Path]
+) -> None:
+    """The event is late (NATS down, say): the run ingest named answers QUEUED from ingest's record; the
+    event then creates it under that name, and a redelivery creates nothing more. An event of an older
+    ingest (no run id) still starts a run as before."""
+    log_file = client.upload(logs["small"], analyze=False)
+    file_id = log_file.name.split("/", 1)[1]
+    run_id = uuid.uuid4().hex
+    name = f"{log_file.name}/analysisRuns/{run_id}"
+    wait_until(lambda: forget(stack, file_id), 30, "analysis to know the file")  # then forget it, as if
+    with db(stack) as conn:  # the upload had named a run and its event had not arrived yet
+        conn.execute("UPDATE ingest.log_files SET analysis_run_id = %s WHERE id = %s", (run_id, file_id))
+        owner, bucket, key, size = conn.execute(
+            "SELECT owner, bucket, object_key, size_bytes FROM ingest.log_files WHERE id = %s", (file_id,)
+        ).fetchone()
+    before = get_run(client, name)
+    assert (before.name, before.state, before.bytes_total) == (name, State.STATE_QUEUED, size)
+    with pytest.raises(grpc.RpcError) as caught:  # another id under the same file is not announced
+        get_run(client, f"{log_file.name}/analysisRuns/{uuid.uuid4().hex}")
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+    event = events_pb2.LogFileStored(
+        log_file=log_file.name, owner=owner, bucket=bucket, object_key=key, size_bytes=size, analyze=True,
+        analysis_run_id=run_id,
+    )  # fmt: skip
+    consume(stack, event, event)
+    assert [r.name for r in client.runs(log_file.name)] == [name]
+    assert get_run(client, name).state == State.STATE_QUEUED
+
+    old = client.upload(logs["small"], analyze=False)
+    wait_until(lambda: forget(stack, old.name.split("/", 1)[1]), 30, "analysis to know the file")
+    consume(stack, events_pb2.LogFileStored(
+        log_file=old.name, owner=owner, bucket=bucket, object_key=key, size_bytes=size, analyze=True
+    ))  # fmt: skip
+    assert len(client.runs(old.name)) == 1

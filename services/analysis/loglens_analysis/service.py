@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 
 from loglens.v1 import report_pb2
@@ -58,10 +59,65 @@ class AnalysisRuns:
 
     async def get(self, owner: str, name: str) -> AnalysisRun:
         log_file_id, run_id = names.parse_analysis_run(name)
-        run = await self.repository.get_run(owner, log_file_id, run_id)
+        run = await self.repository.get_run(owner, log_file_id, run_id) or await self._announced(owner, name)
         if run is None:
             raise not_found(name)
         return run
+
+    async def _announced(self, owner: str, name: str) -> AnalysisRun | None:
+        """The run an upload named in its answer while its stored event is still on the way: QUEUED.
+
+        Ingest names the run; analysis creates it, with the log file, when the event arrives (milliseconds
+        later, or once NATS is back). Until then ingest's record of the file is the evidence that it will.
+        """
+        log_file_id, run_id = names.parse_analysis_run(name)
+        if await self.repository.log_file(owner, log_file_id) is not None:
+            # Analysis knows the file, so it knows every run of it: the file and its announced run commit
+            # together, so a stored event that arrived since the caller's first read left the run here too.
+            return await self.repository.get_run(owner, log_file_id, run_id)
+        announced = await self.directory.get(names.log_file_name(log_file_id))
+        if announced is None or announced.analysis_run != name:
+            return None
+        # Read again: the event may have arrived while ingest answered (then the stored run is the truth).
+        stored = await self.repository.get_run(owner, log_file_id, run_id)
+        if stored is not None:
+            return stored
+        return AnalysisRun(
+            id=run_id,
+            log_file_id=log_file_id,
+            owner=owner,
+            state=RunState.QUEUED,
+            create_time=announced.create_time.ToDatetime(tzinfo=dt.UTC),
+            start_time=None,
+            finish_time=None,
+            bytes_done=0,
+            bytes_total=announced.size_bytes,
+            lines_done=0,
+            failure_reason="",
+            failure_code=None,
+            engine_version="",
+            attempts=0,
+            heartbeat_time=None,
+        )
+
+    async def _stored(self, owner: str, name: str) -> AnalysisRun:
+        """The run as analysis stores it, waiting briefly for an announced run's event (to change it)."""
+        log_file_id, run_id = names.parse_analysis_run(name)
+        waited = 0.0
+        while True:
+            run = await self.repository.get_run(owner, log_file_id, run_id)
+            if run is not None:
+                return run
+            if waited == 0.0 and await self._announced(owner, name) is None:
+                raise not_found(name)
+            if waited >= REGISTRATION_WAIT_S:
+                raise Unavailable(
+                    f"{name} is announced but not yet registered for analysis (its event is delayed); retry shortly",
+                    reason="LOG_FILE_REGISTERING",
+                    retry_after_s=2,
+                )
+            await asyncio.sleep(0.1)
+            waited += 0.1
 
     async def list(self, owner: str, parent: str, page_size: int, page_token: str) -> tuple[list[AnalysisRun], str]:
         log_file_id = names.parse_log_file(parent, "parent")
@@ -76,7 +132,7 @@ class AnalysisRuns:
         return names.cut_page(found, size, query)
 
     async def cancel(self, owner: str, name: str) -> AnalysisRun:
-        run = await self.get(owner, name)
+        run = await self._stored(owner, name)
         if run.state.terminal:
             raise FailedPrecondition(
                 f"{name} is already {run.state.value}; only QUEUED or RUNNING runs can be cancelled",
@@ -103,6 +159,8 @@ class AnalysisRuns:
                 return
             await asyncio.sleep(self.watch_poll_s)
             current = await self.repository.get_run(owner, run.log_file_id, run.id)
+            if current is None:  # deleted, or announced and its event still on the way
+                current = await self._announced(owner, name)
             if current is None:
                 raise not_found(name)
             run = current
@@ -110,7 +168,7 @@ class AnalysisRuns:
     async def report(self, owner: str, name: str) -> report_pb2.AnalysisReport:
         log_file_id, run_id = names.parse_report(name)
         run_name = names.analysis_run_name(log_file_id, run_id)
-        run = await self.repository.get_run(owner, log_file_id, run_id)
+        run = await self.repository.get_run(owner, log_file_id, run_id) or await self._announced(owner, run_name)
         if run is None:
             raise not_found(name)
         if run.state is not RunState.SUCCEEDED:

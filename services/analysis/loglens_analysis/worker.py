@@ -157,10 +157,16 @@ class Worker:
                 year=stored.year if stored.HasField("year") else None,
                 upload_time=stored.create_time.ToDatetime(tzinfo=dt.UTC),
             )
-            if not await self.repository.remember_log_file(log_file):
+            announced = stored.analysis_run_id if stored.analyze else ""
+            remembered = await self.repository.remember_log_file(log_file, announced)
+            if not remembered:
                 log.info("stored event of a deleted log file ignored", extra=log_fields(log_file=stored.log_file))
-            # A redelivered event must not start a second analysis: only the first run comes from it.
-            elif stored.analyze and not await self.repository.has_runs(log_file.id):
+            elif isinstance(remembered, AnalysisRun):  # the run ingest named, created with the file
+                metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
+                await self.publisher.publish(names.analysis_run_name(log_file.id, remembered.id), remembered.id)
+            # An event of an older ingest names no run. A redelivered event must not start a second analysis:
+            # only the first run comes from it.
+            elif stored.analyze and not announced and not await self.repository.has_runs(log_file.id):
                 run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
                 if not existed:
                     metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()

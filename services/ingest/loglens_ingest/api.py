@@ -35,6 +35,7 @@ def log_file_proto(row: LogFileRow) -> log_file_pb2.LogFile:
         create_time=created,
         time_zone=row.time_zone,
         year=row.year,
+        analysis_run=names.analysis_run_name(row.id, row.analysis_run_id) if row.analysis_run_id else "",
     )
 
 
@@ -104,7 +105,8 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
             year=m.year if m.HasField("year") else None,
         )
         row = await self.log_files.upload(owner, meta, _chunks(requests, context))
-        return log_file_pb2.UploadLogFileResponse(log_file=log_file_proto(row))
+        log_file = log_file_proto(row)
+        return log_file_pb2.UploadLogFileResponse(log_file=log_file, analysis_run=log_file.analysis_run)
 
     async def GetLogFile(
         self, request: log_file_pb2.GetLogFileRequest, context: Context

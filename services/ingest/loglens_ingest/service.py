@@ -39,6 +39,7 @@ def _stored_event(row: LogFileRow) -> tuple[str, str, bytes]:
         create_time=created,
         time_zone=row.time_zone,
         year=row.year,
+        analysis_run_id=row.analysis_run_id or "",
     )
     return SUBJECT_STORED, f"stored-{row.id}", event.SerializeToString()
 
@@ -110,6 +111,8 @@ class LogFiles:
             analyze=meta.analyze,
             time_zone=meta.time_zone,
             year=meta.year,
+            # Named here, created by analysis from the stored event: the uploader learns it without a race.
+            analysis_run_id=names.new_id() if meta.analyze else None,
         )
         try:
             await self.repository.add(row, _stored_event(row))

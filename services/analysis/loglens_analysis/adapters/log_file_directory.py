@@ -20,14 +20,18 @@ class LogFileDirectory:
         self._timeout_s = timeout_s
 
     async def exists(self, name: str) -> bool:
+        return await self.get(name) is not None
+
+    async def get(self, name: str) -> log_file_pb2.LogFile | None:
+        """The caller's log file as ingest has it (with the run its upload started), None if it has none."""
         try:
-            await self._stub.GetLogFile(
+            reply = await self._stub.GetLogFile(
                 log_file_pb2.GetLogFileRequest(name=name), metadata=on_behalf_of_caller(), timeout=self._timeout_s
             )
-            return True
+            return reply.log_file
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
-                return False
+                return None
             raise Unavailable(
                 f"cannot confirm {name} with the ingest service right now ({error.code().name}); retry shortly",
                 reason="INGEST_UNAVAILABLE",

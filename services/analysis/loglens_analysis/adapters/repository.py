@@ -116,8 +116,13 @@ class RunRepository:
         self.engine = engine
 
     # Log files ----------------------------------------------------------------------------------
-    async def remember_log_file(self, f: StoredLogFile) -> bool:
-        """Record a stored log file; False (and nothing recorded) when it was deleted already."""
+    async def remember_log_file(self, f: StoredLogFile, announced_run_id: str = "") -> bool | AnalysisRun:
+        """Record a stored log file; False (and nothing recorded) when it was deleted already.
+
+        With ``announced_run_id`` (the run ingest named in its answer to the upload) the QUEUED run is created
+        under that id in the same transaction, so once analysis knows the file it knows the run, and a caller
+        who holds the name never sees it missing. Returns the run when this call created it, else True.
+        """
         async with self.engine.begin() as conn:
             await _lock_log_file(conn, f.id)
             gone = await conn.execute(select(deleted_log_files.c.id).where(deleted_log_files.c.id == f.id))
@@ -138,7 +143,28 @@ class RunRepository:
                 )
                 .on_conflict_do_nothing(index_elements=["id"])
             )
-        return True
+            if not announced_run_id:
+                return True
+            # A redelivered event finds its run (by id): nothing is inserted and nothing is queued again.
+            created = (
+                (
+                    await conn.execute(
+                        pg_insert(runs)
+                        .values(
+                            id=announced_run_id,
+                            log_file_id=f.id,
+                            owner=f.owner,
+                            state=RunState.QUEUED.value,
+                            bytes_total=f.size_bytes,
+                        )
+                        .on_conflict_do_nothing()
+                        .returning(*runs.c)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return _run(created) if created is not None else True
 
     async def log_file(self, owner: str, log_file_id: str) -> StoredLogFile | None:
         async with self.engine.connect() as conn:

@@ -51,6 +51,7 @@ log_files = Table(
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("time_zone", String(64), nullable=False, server_default=""),
     Column("year", Integer),
+    Column("analysis_run_id", String(32)),
     Index(
         "log_files_owner_request_id",
         "owner",
@@ -92,6 +93,7 @@ class LogFileRow:
     create_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     time_zone: str = ""  # the upload's zone hint, an IANA name; "" for none
     year: int | None = None  # the upload's year hint for year-less times
+    analysis_run_id: str | None = None  # the run the upload started (analysis creates it under this id)
 
 
 @dataclass
