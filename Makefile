@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos third_party/protos -name '*.proto')
 BUF_VERSION := 1.75.0
 
-.PHONY: setup proto run test test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean deploy-render
+.PHONY: setup proto run test test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean deploy-render install-cli
 
 setup: $(STAMP) gen/.stamp
 
@@ -24,6 +24,16 @@ gen/.stamp: $(PROTOS) scripts/gen_protos.py | $(STAMP)
 
 proto: $(STAMP)
 	$(PY) scripts/gen_protos.py
+
+# `loglens` on PATH for this user: a two-line script in ~/.local/bin (no root, no pipx) that runs the venv's CLI.
+# The other way: `source .venv/bin/activate` in each shell.
+BIN_DIR ?= $(HOME)/.local/bin
+install-cli: setup
+	mkdir -p $(BIN_DIR)
+	printf '#!/bin/sh\nexec "%s" "$$@"\n' "$(abspath $(VENV))/bin/loglens" > $(BIN_DIR)/loglens
+	chmod 755 $(BIN_DIR)/loglens
+	@echo "installed $(BIN_DIR)/loglens (it runs $(abspath $(VENV))/bin/loglens; keep this checkout)"
+	@case ":$$PATH:" in *":$(BIN_DIR):"*) ;; *) echo "$(BIN_DIR) is not on your PATH: add it, e.g. echo 'export PATH=\"$(BIN_DIR):\$$PATH\"' >> ~/.profile";; esac
 
 run: setup
 	$(PY) -m loglens_devstack run

@@ -25,6 +25,7 @@ from loglens_devstack.stack import Ports, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = Path(__file__).with_name("sample.log")
+DEFAULT_GATEWAY = "127.0.0.1:50051"  # the CLI's default server: no --server needed for it
 
 
 def say(text: str) -> None:
@@ -52,6 +53,27 @@ def demo_login(channel: grpc.Channel, data: Path) -> tuple[dict[str, str], auth_
     return account, auth.Login(login, timeout=10)
 
 
+def next_steps(gateway: str, http_port: int, account: dict[str, str], token: str, report_run: str) -> str:
+    """What a newcomer types next: log in with the CLI (which saves the server), upload a log, get a report page."""
+    server = "" if gateway == DEFAULT_GATEWAY else f" --server {gateway}"
+    if report_run:
+        url = f"http://127.0.0.1:{http_port}/v1/{report_run}/report:html"
+        page = f"curl -s -H 'Authorization: Bearer {token}' {url} -o report.html"
+        page_note = "the sample's report page; open report.html"
+    else:
+        page = "loglens report logFiles/ID --format html -o report.html"
+        page_note = "a report page; ID from the upload"
+    steps = [
+        (f"loglens login{server} -u {account['username']}", f"password: {account['password']}"),
+        ("loglens upload app.log --wait", "any log file: prints its name, then the summary"),
+        (page, page_note),
+    ]
+    path = "`source .venv/bin/activate` or `make install-cli` puts loglens on PATH"
+    lines = [f"loglens: next, in another shell ({path}):"]
+    lines += [f"  {command}    # {note}" for command, note in steps]
+    return "\n".join(lines)
+
+
 def run() -> int:
     base = int(os.environ.get("LOGLENS_DEV_PORT_BASE", "50050"))
     data = Path(os.environ.get("LOGLENS_DEV_DATA", ROOT / ".loglens"))
@@ -70,6 +92,7 @@ def run() -> int:
             account, login = demo_login(channel, data)
             token = login.access_token
             client = GatewayClient(channel, token)
+            sample_run = ""  # the sample's succeeded run, for the report page in the next steps
             earlier = client.list_log_files()
             if earlier:
                 say(f"{len(earlier)} log file(s) from earlier runs:")
@@ -84,17 +107,16 @@ def run() -> int:
             run = client.wait_for_run(log_file.name)
             say(f"{run.name}: {analysis_pb2.AnalysisRun.State.Name(run.state)}, {run.lines_done} lines")
             if run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED:
+                sample_run = run.name
                 report = client.report(run.name).report
                 print("\n" + render(report, "text", title=f"{SAMPLE.name} ({run.name})") + "\n", flush=True)
             else:
                 say(f"the run did not succeed: {run.failure_reason}")
-        request = json.dumps({"username": account["username"], "password": account["password"]})
         say(f"serving. Call the gateway at {gateway} with 'authorization: Bearer <token>'.")
         say(f"REST/JSON at http://127.0.0.1:{stack.ports.http} (/openapi.json; curl examples in README.md)")
-        say("get a token (15 minutes; AuthService/Refresh renews it, CreateApiKey makes a key for scripts):")
-        print(f"  grpcurl -plaintext -d '{request}' {gateway} loglens.v1.AuthService/Login", flush=True)
-        say(f"a token for {account['username']!r}, just obtained the same way:")
+        say(f"a token for {account['username']!r} (15 minutes):")
         print(token, flush=True)
+        print(next_steps(gateway, stack.ports.http, account, token, sample_run), flush=True)
         say("press Ctrl-C to stop everything.")
         while not stopping.is_set():
             for name, process in list(stack.processes.items()):
