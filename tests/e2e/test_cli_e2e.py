@@ -147,3 +147,12 @@ def test_login_api_keys_and_the_console_script(stack: Stack, tmp_path: Path) -> 
 
     assert run_cli("logout", env=env).code == 0
     assert run_cli("whoami", env=env).code == ExitCode.AUTH
+
+
+def test_an_empty_file_gets_one_message_by_path_and_from_stdin(env: dict[str, str], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    by_path = run_cli("upload", str(empty), env=env)
+    from_stdin = run_cli("upload", "-", env=env, stdin="")
+    expected = "loglens: error: the file is empty; there is nothing to analyse [INVALID_ARGUMENT/EMPTY_FILE]\n"
+    assert (by_path.code, by_path.err) == (from_stdin.code, from_stdin.err) == (ExitCode.REJECTED, expected)

@@ -271,7 +271,10 @@ async def test_analysis_runs_create_get_list_cancel_report(
         assert reply.status == 200 and reply.content_type == "text/html"
         assert "script-src" not in reply.headers["Content-Security-Policy"]
         page = await reply.text()
-    assert run["name"] in page and "<svg" in page and "<table" in page
+    assert "<svg" in page and "<table" in page
+    # Titled with the file's name everywhere, as `loglens report` titles it; not with the run's resource name.
+    assert "<title>runs.log · LogLens</title>" in page and "<h1>runs.log</h1>" in page
+    assert run["name"] not in page
     stranger = {"Authorization": f"Bearer {stack.token(uuid.uuid4().hex)}"}
     async with http.get(f"{rest_url}/v1/{run['name']}/report:html", headers=stranger) as reply:
         assert reply.status == 404 and (await reply.json())["code"] == 5

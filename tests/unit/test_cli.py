@@ -27,10 +27,20 @@ from loglens.v1 import (
 )
 from loglens_analysis.engine import analyze
 from loglens_cli.__main__ import build_parser, main
+from loglens_cli.commands import display_width
 from loglens_cli.config import ConfigFile, Credentials, resolve
 from loglens_cli.errors import ExitCode, from_rpc_error
 from loglens_cli.progress import ProgressBar
-from loglens_common.errors import FieldViolation, InvalidArgument, ResourceExhausted, not_found, to_grpc_status
+from loglens_common.errors import (
+    FailedPrecondition,
+    FieldViolation,
+    InvalidArgument,
+    ResourceExhausted,
+    not_found,
+    to_grpc_status,
+)
+from loglens_gateway.domain import check_password
+from loglens_ingest.domain import validate_metadata
 from loglens_loggen import generate_lines
 
 GOOD = "good-token"
@@ -93,7 +103,9 @@ class LogFiles(log_file_pb2_grpc.LogFileServiceServicer):
                       failure_reason="the input is not a log" if failed else "")  # fmt: skip
             run.create_time.CopyFrom(_in(0))
             self.state.runs[name].append(run)
-        return log_file_pb2.UploadLogFileResponse(log_file=log_file)
+            if meta.service != "old-server":  # a server from before uploads named their run answers without
+                log_file.analysis_run = run.name
+        return log_file_pb2.UploadLogFileResponse(log_file=log_file, analysis_run=log_file.analysis_run)
 
     def GetLogFile(self, request, context):  # type: ignore[no-untyped-def]
         _authorized(context)
@@ -142,6 +154,19 @@ class Analysis(analysis_pb2_grpc.AnalysisServiceServicer):
         running = Run(name=run.name, state=Run.STATE_RUNNING, bytes_total=run.bytes_total)
         yield analysis_pb2.WatchAnalysisRunResponse(analysis_run=running)
         yield analysis_pb2.WatchAnalysisRunResponse(analysis_run=run)
+
+    def CancelAnalysisRun(self, request, context):  # type: ignore[no-untyped-def]
+        _authorized(context)
+        run = self._run(request.name, context)
+        if run.state in (Run.STATE_SUCCEEDED, Run.STATE_FAILED, Run.STATE_CANCELLED):
+            error = FailedPrecondition(
+                f"{run.name} is already {Run.State.Name(run.state).removeprefix('STATE_')}; only QUEUED or RUNNING"
+                " runs can be cancelled",
+                reason="RUN_FINISHED",
+            )
+            context.abort_with_status(to_grpc_status(error))
+        run.state = Run.STATE_CANCELLED
+        return analysis_pb2.CancelAnalysisRunResponse(analysis_run=run)
 
     def GetAnalysisReport(self, request, context):  # type: ignore[no-untyped-def]
         _authorized(context)
@@ -285,6 +310,17 @@ def test_help_lists_exit_codes_and_configuration(capsys: pytest.CaptureFixture[s
     assert "exit codes:" in text and "LOGLENS_API_KEY" in text and "config.toml" in text
     for code in ExitCode:
         assert f"\n  {code.value} " in text
+    assert "loglens cancel" in text
+
+
+@pytest.mark.parametrize("command", ["upload", "ls", "cancel", "report", "login", "api-keys"])
+def test_subcommand_help_points_at_the_exit_codes_instead_of_repeating_them(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(command, "--help", env={}).code == 0
+    text = capsys.readouterr().out
+    assert "130 interrupted" not in text and "\n  8 " not in text
+    assert text.rstrip().endswith("exit codes: see `loglens --help`")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -359,6 +395,33 @@ def test_rich_errors_become_one_line_with_code_reason_and_fields() -> None:
     limited = ResourceExhausted("slow down", reason="RATE_LIMITED", retry_after_s=7)
     assert "retry in 7s" in from_rpc_error(FakeRpcError(to_grpc_status(limited)), "h:1").message
     assert from_rpc_error(FakeRpcError(to_grpc_status(not_found("logFiles/x"))), "h").code == ExitCode.NOT_FOUND
+
+
+def test_messages_say_each_thing_once() -> None:
+    """The server's message already holds the field's description or the retry delay: not said twice."""
+    limited = ResourceExhausted("too many attempts from this address; retry in 11 s", reason="RATE_LIMITED",
+                                retry_after_s=11)  # fmt: skip
+    message = from_rpc_error(FakeRpcError(to_grpc_status(limited)), "h:1").message
+    assert message == "too many attempts from this address; retry in 11 s [RESOURCE_EXHAUSTED/RATE_LIMITED]"
+    with pytest.raises(InvalidArgument) as weak:
+        check_password("short", "alice", "alice@example.com")
+    message = from_rpc_error(FakeRpcError(to_grpc_status(weak.value)), "h:1").message
+    assert message.count("too weak") == 1 and "(" not in message.replace("(a few", ""), message
+    with pytest.raises(InvalidArgument) as bad:
+        validate_metadata(
+            filename="", content_type="", labels={}, service="", request_id="", declared_size=None,
+            declared_sha256="", analyze=True, max_bytes=10,
+        )  # fmt: skip
+    message = from_rpc_error(FakeRpcError(to_grpc_status(bad.value)), "h:1").message
+    assert message.count("metadata.filename") == 1, message
+
+
+def test_a_wrong_password_at_login_does_not_advise_logging_in(env: dict[str, str]) -> None:
+    env = {k: v for k, v in env.items() if k != "LOGLENS_TOKEN"}
+    wrong = run_cli("login", "-u", "alice", "--password-stdin", env=env, stdin="nope\n")
+    assert wrong.err == "loglens: error: wrong username or password [UNAUTHENTICATED]\n"
+    refused = run_cli("ls", env=env | {"LOGLENS_TOKEN": "forged"})
+    assert "run `loglens login`" in refused.err  # elsewhere logging in is the fix
 
 
 def test_no_credential_exits_3(env: dict[str, str]) -> None:
@@ -571,3 +634,60 @@ def test_report_text_has_no_terminal_escapes_from_the_log(env: dict[str, str], t
     report = run_cli("report", result.out.splitlines()[0], env=env)
     assert "\x1b" not in report.out and "\x07" not in report.out
     assert isinstance(report_pb2.LEVEL_ERROR, int)
+
+
+def test_upload_wait_follows_the_run_the_upload_named(
+    env: dict[str, str], app_log: Path, fake: tuple[str, FakeGateway]
+) -> None:
+    for service in ("orders", "old-server"):  # named in the answer; or listed, from an older server
+        result = run_cli("upload", str(app_log), "--service", service, "--wait", "--json", env=env)
+        assert result.code == 0, result.err
+        entry = json.loads(result.out)
+        assert entry["analysisRun"]["name"] == entry["logFile"]["name"] + "/analysisRuns/r1"
+        assert entry["analysisRun"]["state"] == "STATE_SUCCEEDED"
+
+
+def test_cancel(env: dict[str, str], app_log: Path, fake: tuple[str, FakeGateway]) -> None:
+    name = run_cli("upload", str(app_log), env=env).out.strip()
+    run = fake[1].runs[name][0]
+    run.state = Run.STATE_RUNNING
+    result = run_cli("cancel", run.name, env=env)
+    assert (result.code, result.out) == (0, f"{run.name} CANCELLED\n")
+    again = run_cli("cancel", name, env=env)  # a log file: its newest run
+    assert again.code == ExitCode.REJECTED
+    assert again.err == (
+        f"loglens: error: {run.name} is already CANCELLED; only QUEUED or RUNNING runs can be cancelled"
+        " [FAILED_PRECONDITION/RUN_FINISHED]\n"
+    )
+    assert run_cli("cancel", name + "/analysisRuns/nope", env=env).code == ExitCode.NOT_FOUND
+
+
+def test_ls_aligns_columns_by_display_width(env: dict[str, str], tmp_path: Path) -> None:
+    names = ["日本語のログ.log", "app.log", "café\u0301.log", "🚀launch.log"]
+    for filename in names:
+        path = tmp_path / "x.log"
+        path.write_text("2026-01-01T00:00:00Z INFO hello\n")
+        assert run_cli("upload", str(path), "--name", filename, "--service", "wide", "--no-analyze", env=env).code == 0
+    lines = run_cli("ls", "--service", "wide", env=env).out.splitlines()
+    assert len(lines) == 1 + len(names)
+    columns = {display_width(line[: line.index("wide")]) for line in lines[1:]}
+    assert len(columns) == 1, lines  # the SERVICE column starts at the same terminal column on every row
+    assert display_width("日本") == 4 and display_width("e\u0301") == 1 and display_width("🚀") == 2
+
+
+def test_make_run_ends_with_the_next_three_commands_a_newcomer_types() -> None:
+    from loglens_devstack.__main__ import next_steps
+
+    account = {"username": "demo", "password": "s3cret-pw"}
+    text = next_steps("127.0.0.1:50051", 50080, account, "eyJtoken", "logFiles/f1/analysisRuns/r1")
+    commands = [line.split("    #")[0].strip() for line in text.splitlines()[1:]]
+    assert commands == [
+        "loglens login -u demo",
+        "loglens upload app.log --wait",
+        "curl -s -H 'Authorization: Bearer eyJtoken' http://127.0.0.1:50080/v1/logFiles/f1/analysisRuns/r1/report:html"
+        " -o report.html",
+    ]
+    assert "password: s3cret-pw" in text and "make install-cli" in text and "grpcurl" not in text
+    moved = next_steps("127.0.0.1:60051", 60080, account, "eyJtoken", "")  # another port base, no sample report
+    assert "loglens login --server 127.0.0.1:60051 -u demo" in moved
+    assert "loglens report logFiles/ID --format html -o report.html" in moved

@@ -36,6 +36,17 @@ def test_a_declared_size_over_the_limit_is_refused_before_any_byte() -> None:
     assert caught.value.metadata == {"limit_bytes": "1000"}
 
 
+def test_a_declared_empty_file_gets_the_same_answer_as_an_empty_stream() -> None:
+    """`loglens upload empty.log` declares size 0, `... | loglens upload -` sends no byte: one message."""
+    with pytest.raises(InvalidArgument) as declared:
+        _meta(declared_size=0)
+    with pytest.raises(InvalidArgument) as streamed:
+        UploadTally(1000).finish(None, "")
+    assert declared.value.message == streamed.value.message == "the file is empty; there is nothing to analyse"
+    assert declared.value.reason == streamed.value.reason == "EMPTY_FILE"
+    assert not declared.value.violations
+
+
 def test_filename_keeps_only_the_base_name() -> None:
     assert _meta(filename="../../etc/passwd").filename == "passwd"
     assert _meta(filename="C:\\logs\\app.log").filename == "app.log"
@@ -50,7 +61,7 @@ def test_filename_keeps_only_the_base_name() -> None:
         ({"labels": {"Bad Key": "x"}}, "metadata.labels['Bad Key']"),
         ({"service": "no spaces allowed"}, "metadata.service"),
         ({"request_id": "x" * 200}, "metadata.request_id"),
-        ({"declared_size": 0}, "metadata.declared_size_bytes"),
+        ({"declared_size": -1}, "metadata.declared_size_bytes"),
         ({"declared_sha256": "XYZ"}, "metadata.declared_sha256"),
         ({"time_zone": "Europe/Berln"}, "metadata.time_zone"),
         ({"time_zone": "europe/berlin"}, "metadata.time_zone"),

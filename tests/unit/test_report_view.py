@@ -124,12 +124,25 @@ def test_text_shows_control_characters_instead_of_obeying_them() -> None:
     assert visible("a\x00b\tc\n") == "a\u2400b\tc\n"
 
 
+def without_code_spans(md: str) -> tuple[str, list[str]]:
+    """The text outside inline code spans (a span closes only at a backtick run as long as its opener)."""
+    spans: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        spans.append(match.group(2))
+        return ""
+
+    return re.sub(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", keep, md), spans
+
+
 def test_markdown_cannot_be_broken_out_of() -> None:
     md = render(hostile_report(), "md", title=HOSTILE)
     assert "\x1b" not in md
     outside, inside = outside_code_blocks(md)
+    outside, spans = without_code_spans(outside)
     assert "<script>" not in outside and "<img" not in outside
     assert "](javascript" not in outside  # link syntax escaped
+    assert any(SCRIPT in span for span in spans)  # literal inside a code span, which Markdown never interprets
     assert "<script>" in inside  # literal text inside a fenced block, which Markdown never interprets
     block = md_code_block("x ```` y")
     fence = block.split("\n")[0].removesuffix("text")
@@ -150,6 +163,31 @@ def test_markdown_tables_keep_their_columns() -> None:
     for table in tables:
         widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table}
         assert len(widths) == 1, table
+
+
+def test_markdown_shows_patterns_as_code_without_escapes() -> None:
+    rep = report_pb2.AnalysisReport(line_count=2, record_count=2, template_count=1)
+    rep.templates.add(id="t1", text="user <*> logged in from <*> (*ok*)", count=2, share=1.0)
+    rep.error_templates.add(template_id="t1", score=1.0, level=report_pb2.LEVEL_ERROR, count=2)
+    md = render(rep, "md")
+    assert "| `user <*> logged in from <*> (*ok*)` |" in md
+    assert "### ERROR x2: `user <*> logged in from <*> (*ok*)`" in md
+    assert "&lt;" not in md and "\\*" not in md
+    rep.templates[0].text = "a `tick` | b"
+    md = render(rep, "md")
+    assert "| ``a `tick` \\| b`` |" in md  # a longer fence; the pipe escaped as GFM tables need
+
+
+def test_records_without_a_level_are_no_level_not_a_level_called_none() -> None:
+    rep = report_pb2.AnalysisReport(line_count=3, record_count=3, template_count=1)
+    rep.levels.add(level=report_pb2.LEVEL_UNSPECIFIED, count=2)
+    rep.levels.add(level=report_pb2.LEVEL_INFO, count=1)
+    rep.templates.add(id="t1", text="hello <*>", count=2, share=0.67, max_level=report_pb2.LEVEL_UNSPECIFIED)
+    for fmt in ("text", "md", "html"):
+        page = render(rep, fmt)
+        assert "no level" in page, fmt
+        assert "NONE" not in page and "UNSPECIFIED" not in page, fmt
+    assert 'class="lv lv-none">no level<' in render(rep, "html")
 
 
 def test_every_section_of_a_real_report(real_report: report_pb2.AnalysisReport) -> None:

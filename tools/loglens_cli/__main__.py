@@ -28,6 +28,7 @@ examples:
   kubectl logs deploy/orders | loglens upload - --name orders.log --wait --fail-on error
   loglens ls --service orders
   loglens runs logFiles/ID
+  loglens cancel logFiles/ID/analysisRuns/ID
   loglens report logFiles/ID --format html -o report.html
 
 configuration (later ones win):
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=help_text,
             description=help_text,
             parents=[common],
-            epilog=EXIT_CODES_HELP,
+            epilog="exit codes: see `loglens --help`",  # the table once, not under every command
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.set_defaults(func=func)
@@ -176,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     wait_timeout(p)
     json_flag(p)
 
+    p = command("cancel", commands.cmd_cancel, "cancel QUEUED or RUNNING analysis runs")
+    p.add_argument(
+        "runs", nargs="+", metavar="RUN", help="logFiles/ID/analysisRuns/ID, or a log file for its newest run"
+    )
+
     p = command("report", commands.cmd_report, "print or save the report of a run")
     p.add_argument("run", metavar="RUN", help="logFiles/ID/analysisRuns/ID, or a log file for its newest report")
     p.add_argument("-f", "--format", choices=FORMATS, default="text", help="text (default), json, md or html")
@@ -217,7 +223,7 @@ def main(
         return exc.code
     except grpc.RpcError as exc:
         server = ctx.settings.server if ctx is not None else "?"
-        error = from_rpc_error(exc, server)
+        error = from_rpc_error(exc, server, ctx.args.command if ctx is not None else "")
         print(f"loglens: error: {error.message}", file=err)
         return error.code
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ import getpass
 import hashlib
 import json
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -111,11 +112,25 @@ def state_name(state: int) -> str:
         return str(state)
 
 
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: wide and fullwidth characters (CJK, most emoji) take two, combining
+    marks and zero-width characters none."""
+    width = 0
+    for c in text:
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+    return width
+
+
 def table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> None:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, h in enumerate(header)]
 
     def fmt(row: Sequence[str]) -> str:
-        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
+        cells = []
+        for i, c in enumerate(row):
+            pad = " " * (widths[i] - display_width(c))
+            cells.append(pad + c if i in right else c + pad)
         return "  ".join(cells).rstrip()
 
     print(fmt(header), file=out)
@@ -379,7 +394,12 @@ def cmd_upload(ctx: Context) -> None:
     for log_file in uploaded:
         entry: dict[str, Any] = {"logFile": as_json(log_file)}
         if args.wait:
-            run = wait_for_first_run(ctx, log_file.name, args.wait_timeout)
+            if log_file.analysis_run:  # the server names the run the upload started
+                run = ctx.gateway.call(
+                    ctx.gateway.analysis.GetAnalysisRun, analysis_pb2.GetAnalysisRunRequest(name=log_file.analysis_run)
+                ).analysis_run
+            else:  # a server from before uploads named their run
+                run = wait_for_first_run(ctx, log_file.name, args.wait_timeout)
             run = follow(ctx, run, args.wait_timeout, label=log_file.filename)
             entry["analysisRun"] = as_json(run)
             report = _conclude(ctx, run, log_file.filename)
@@ -592,6 +612,16 @@ def cmd_watch(ctx: Context) -> None:
         print(f"{run.name} {state_name(run.state)}{reason} ({run.lines_done:,} lines)", file=ctx.out)
     if run.state != Run.STATE_SUCCEEDED:
         ctx.fail_with(ExitCode.ANALYSIS_FAILED)
+
+
+def cmd_cancel(ctx: Context) -> None:
+    gw = ctx.gateway
+    for text in ctx.args.runs:
+        run = resolve_run(ctx, text)
+        cancelled = gw.call(
+            gw.analysis.CancelAnalysisRun, analysis_pb2.CancelAnalysisRunRequest(name=run.name)
+        ).analysis_run
+        print(f"{cancelled.name} {state_name(cancelled.state)}", file=ctx.out)
 
 
 def cmd_report(ctx: Context) -> None:

@@ -65,9 +65,16 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def from_rpc_error(exc: grpc.RpcError, server: str) -> CliError:
+def _said(text: str, details: str) -> bool:
+    """Whether the server's message already says ``text`` (spacing aside): then it is not repeated."""
+    squeeze = "".join(text.split()).lower()
+    return squeeze in "".join(details.split()).lower()
+
+
+def from_rpc_error(exc: grpc.RpcError, server: str, command: str = "") -> CliError:
     """A failed call as a message a person can act on: the server's message, the code and the ErrorInfo
-    reason, the fields at fault, when to retry; for transport failures, what was being reached."""
+    reason, the fields at fault, when to retry; for transport failures, what was being reached.
+    ``command`` is the subcommand that failed, so the advice fits what the user did."""
     code: grpc.StatusCode = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
     details: str = (exc.details() if hasattr(exc, "details") else "") or ""  # type: ignore[attr-defined]
     reason = ""
@@ -84,11 +91,12 @@ def from_rpc_error(exc: grpc.RpcError, server: str) -> CliError:
         elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
-            extras += [f"{v.field}: {v.description}" for v in bad.field_violations]
+            extras += [f"{v.field}: {v.description}" for v in bad.field_violations if not _said(v.description, details)]
         elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
             retry = error_details_pb2.RetryInfo()
             detail.Unpack(retry)
-            extras.append(f"retry in {retry.retry_delay.ToTimedelta().total_seconds():.0f}s")
+            if not _said("retry in", details):
+                extras.append(f"retry in {retry.retry_delay.ToTimedelta().total_seconds():.0f}s")
     exit_code = _CODE_EXIT.get(code, ExitCode.ERROR)
     tag = code.name + (f"/{reason}" if reason else "")
 
@@ -96,7 +104,7 @@ def from_rpc_error(exc: grpc.RpcError, server: str) -> CliError:
         message = f"cannot reach the LogLens server at {server}: {_one_line(details, 160)}"
     elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
         message = f"the LogLens server at {server} did not answer in time (raise --timeout?)"
-    elif code == grpc.StatusCode.UNAUTHENTICATED:
+    elif code == grpc.StatusCode.UNAUTHENTICATED and command not in ("login", "register"):
         message = (
             f"{_one_line(details) or 'not authenticated'}; run `loglens login` or set LOGLENS_TOKEN or LOGLENS_API_KEY"
         )

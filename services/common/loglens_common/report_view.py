@@ -125,11 +125,22 @@ def visible(text: str) -> str:
     return _CONTROL.sub(show, text)
 
 
+NO_LEVEL = "no level"
+
+
 def level_name(level: int) -> str:
+    """A level as a reader sees it; records whose line names none are "no level", not a level of that name."""
+    if level == report_pb2.LEVEL_UNSPECIFIED:
+        return NO_LEVEL
     try:
-        return report_pb2.Level.Name(level).removeprefix("LEVEL_").replace("UNSPECIFIED", "NONE")  # type: ignore[arg-type]
+        return report_pb2.Level.Name(level).removeprefix("LEVEL_")  # type: ignore[arg-type]
     except ValueError:
         return f"LEVEL_{level}"
+
+
+def _level_css(level: int) -> str:
+    """The level as a CSS class word (``lv-none`` for no level)."""
+    return "none" if level == report_pb2.LEVEL_UNSPECIFIED else re.sub(r"[^a-z0-9]", "-", level_name(level).lower())
 
 
 def anomaly_name(kind: int) -> str:
@@ -354,7 +365,7 @@ def _render_text(report: report_pb2.AnalysisReport, title: str) -> str:
             if counts.get(level):
                 n = counts[level]
                 bar = "█" * max(1, round(n / total * 40))
-                out.append(f"  {level_name(level):<6} {n:>10,} {n / total:7.2%} {bar}")
+                out.append(f"  {level_name(level):<8} {n:>10,} {n / total:7.2%} {bar}")
 
     grid = TimeGrid.of(report, HISTOGRAM_BUCKETS)
     if grid is not None:
@@ -373,7 +384,7 @@ def _render_text(report: report_pb2.AnalysisReport, title: str) -> str:
             "------------",
         ]
         for t in list(report.templates)[:TOP_PATTERNS]:
-            out.append(f"  {t.count:>9,} {t.share:7.2%} {level_name(t.max_level):<6} {_clip(t.text, 90)}")
+            out.append(f"  {t.count:>9,} {t.share:7.2%} {level_name(t.max_level):<8} {_clip(t.text, 90)}")
 
     by_id = _templates_by_id(report)
     if report.error_templates:
@@ -430,6 +441,21 @@ def md_cell(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def md_code(text: str, *, in_table: bool = True) -> str:
+    """Log text as an inline code span, shown literally (``<*>`` stays ``<*>``): Markdown escapes nothing inside
+    one, so only what could end the span or the table row is handled (backticks by a longer fence, ``|`` by
+    the one escape GFM tables honour inside code, line breaks as a visible symbol)."""
+    text = visible(text).replace("\r", " ").replace("\n", " ⏎ ")
+    if in_table:
+        text = text.replace("|", "\\|")
+    if not text.strip():
+        return md_cell(text) or "(empty)"
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def md_code_block(text: str, info: str = "text") -> str:
     """A fenced block longer than any run of backticks inside, so the text cannot close it."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -482,7 +508,7 @@ def _render_markdown(report: report_pb2.AnalysisReport, title: str) -> str:
         rows = [
             [
                 f"`{t.id}`" if re.fullmatch(r"[0-9A-Za-z_-]+", t.id) else md_cell(t.id),
-                md_cell(t.text),
+                md_code(t.text),
                 level_name(t.max_level),
                 f"{t.count:,}",
                 f"{t.share:.2%}",
@@ -497,7 +523,7 @@ def _render_markdown(report: report_pb2.AnalysisReport, title: str) -> str:
         for ranked in list(report.error_templates)[:TOP_ERRORS]:
             t = by_id.get(ranked.template_id)
             text = t.text if t else ranked.template_id
-            out.append(f"### {level_name(ranked.level)} x{ranked.count:,}: {md_cell(text)}")
+            out.append(f"### {level_name(ranked.level)} x{ranked.count:,}: {md_code(text, in_table=False)}")
             if t:
                 out += ["", f"Lines {t.first_line}..{t.last_line}, score {ranked.score:.1f}.", ""]
                 examples = "\n".join(f"L{ex.line_number}: {ex.text}" for ex in t.examples)
@@ -585,8 +611,7 @@ def _line_chips(numbers: Iterable[int], limit: int = 8) -> str:
 
 
 def _level_badge(level: int) -> str:
-    name = level_name(level)
-    return f'<span class="lv lv-{name.lower()}">{name}</span>'
+    return f'<span class="lv lv-{_level_css(level)}">{esc(level_name(level))}</span>'
 
 
 def _fmt_num(value: float) -> str:
@@ -884,7 +909,7 @@ def _render_html(report: report_pb2.AnalysisReport, title: str) -> str:
         css = re.sub(r"[^a-z]", "-", kind)
         if e.kind == report_pb2.ANOMALY_KIND_UNSPECIFIED:  # a first occurrence: coloured by its level
             levels = [by_id[t].max_level for t in e.template_ids if t in by_id]
-            css = "first-" + level_name(max(levels, default=report_pb2.LEVEL_ERROR)).lower()
+            css = "first-" + _level_css(max(levels, default=report_pb2.LEVEL_ERROR))
         refs = " ".join(template_link(t) for t in e.template_ids)
         tl_items.append(
             f'<li class="k-{css}"><time>{esc(_fmt_time(e.time))}</time><span class="kind">{esc(kind)}</span>'

@@ -40,6 +40,10 @@ VIA_JWT = "jwt"
 VIA_API_KEY = "api_key"
 
 
+def _duration(seconds: int) -> str:
+    return f"{seconds // 60} minutes" if seconds % 60 == 0 and seconds >= 120 else f"{seconds} seconds"
+
+
 @dataclass(frozen=True)
 class TokenPair:
     access_token: str
@@ -140,7 +144,8 @@ class Accounts:
             raise Unauthenticated("the refresh token was revoked; log in again", reason="REFRESH_TOKEN_REVOKED")
         if result.outcome is Rotation.REUSED:
             raise Unauthenticated(
-                "the refresh token was already used; every token of this session is now revoked, log in again",
+                "the refresh token was already used, so this session's refresh tokens are revoked (access tokens"
+                f" already issued work until they expire, within {_duration(self.policy.access_ttl_s)}); log in again",
                 reason="REFRESH_TOKEN_REUSED",
             )
         user = await self.repository.user_by_id(result.user_id)

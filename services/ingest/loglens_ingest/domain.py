@@ -118,7 +118,9 @@ def validate_metadata(
         violations.append(FieldViolation("metadata.service", "letters, digits, _ . -, at most 128"))
     if request_id and not REQUEST_ID.match(request_id):
         violations.append(FieldViolation("metadata.request_id", "letters, digits, _ . : -, at most 128"))
-    if declared_size is not None and declared_size <= 0:
+    if declared_size == 0:  # the same answer as for an empty stream, whether the size was declared or not
+        raise empty_file()
+    if declared_size is not None and declared_size < 0:
         violations.append(FieldViolation("metadata.declared_size_bytes", "must be at least 1"))
     if declared_sha256 and not SHA256.match(declared_sha256):
         violations.append(FieldViolation("metadata.declared_sha256", "64 lowercase hex digits"))
@@ -151,6 +153,10 @@ def validate_metadata(
         time_zone=time_zone,
         year=year,
     )
+
+
+def empty_file() -> InvalidArgument:
+    return InvalidArgument("the file is empty; there is nothing to analyse", reason="EMPTY_FILE")
 
 
 def _too_large(max_bytes: int) -> ResourceExhausted:
@@ -228,7 +234,7 @@ class UploadTally:
 
     def finish(self, declared_size: int | None, declared_sha256: str) -> str:
         if self.size == 0:
-            raise InvalidArgument("the file is empty; there is nothing to analyse", reason="EMPTY_FILE")
+            raise empty_file()
         self.sniff()
         digest = self._sha.hexdigest()
         if declared_size is not None and declared_size != self.size:

@@ -26,7 +26,7 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from loglens.v1 import analysis_pb2
+from loglens.v1 import analysis_pb2, log_file_pb2
 from loglens_common.errors import DeadlineExceeded, InvalidArgument, LogLensError, NotFound
 from loglens_common.logs import log_fields, request_id_var
 from loglens_common.report_view import render
@@ -140,6 +140,24 @@ class RestBridge:
     async def openapi(self, request: web.Request) -> web.Response:
         return web.Response(body=self._openapi, content_type="application/json")
 
+    async def _filename(self, request: web.Request, request_id: str, run: str, deadline_s: float) -> str:
+        """The report page's title: the log file's name, as `loglens report` titles it (the run's name if the
+        file cannot be read now; the page stands without it)."""
+        call = self._channel.unary_unary(
+            "/loglens.v1.LogFileService/GetLogFile",
+            request_serializer=log_file_pb2.GetLogFileRequest.SerializeToString,
+            response_deserializer=log_file_pb2.GetLogFileResponse.FromString,
+        )
+        try:
+            reply = await call(
+                log_file_pb2.GetLogFileRequest(name=run.split("/analysisRuns/")[0]),
+                metadata=tuple(self._metadata(request, request_id)),
+                timeout=deadline_s,
+            )
+        except grpc.aio.AioRpcError:
+            return run
+        return reply.log_file.filename or run
+
     async def report_html(self, request: web.Request) -> web.Response:
         request_id = uuid.uuid4().hex
         name = f"logFiles/{request.match_info['log_file']}/analysisRuns/{request.match_info['run']}"
@@ -160,7 +178,7 @@ class RestBridge:
             )
         except grpc.aio.AioRpcError as error:
             return self._error(rest_status.from_rpc_error(error), request_id)
-        page = render(reply.report, "html", title=name)
+        page = render(reply.report, "html", title=await self._filename(request, request_id, name, timeout))
         return web.Response(
             text=page,
             content_type="text/html",
