@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from loglens_common.auth import ACCESS, TokenSigner, load_private_key, private_pem, public_pem
-from loglens_devstack.servers import Nats, Postgres, SeaweedS3, check_port, free_port, spawn, stop_process
+from loglens_devstack.servers import (
+    Nats,
+    Postgres,
+    SeaweedS3,
+    check_port,
+    free_port,
+    spawn,
+    stop_process,
+    stop_processes,
+)
 
 SERVICES = ("ingest", "analysis", "gateway")
 MODULES = {"ingest": "loglens_ingest", "analysis": "loglens_analysis", "gateway": "loglens_gateway"}
@@ -218,8 +228,11 @@ class Stack:
             raise
 
     def stop(self) -> None:
-        for name in list(self.processes):
-            self.stop_service(name)
-        self.s3.stop()
-        self.nats.stop()
-        self.postgres.stop()
+        """The services first, all at once (their graceful stop still uses the servers), then the servers."""
+        services = list(self.processes.values())
+        self.processes.clear()
+        stop_processes(services, grace_s=10)
+        with ThreadPoolExecutor(3) as pool:
+            stopping = [pool.submit(server.stop) for server in (self.s3, self.nats, self.postgres)]
+        for done in stopping:
+            done.result()

@@ -43,7 +43,9 @@ async def main(settings: AnalysisSettings) -> None:
     nc = await nats.connect(
         settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, name="loglens-analysis"
     )
-    resources.push_async_callback(nc.drain)
+    # close, not drain: the consumers have stopped by then, and drain waited its full 30 s for a message left
+    # in a pull subscription by a cancelled fetch (the service outlived its stop grace and was killed).
+    resources.push_async_callback(nc.close)
     js = nc.jetstream()
     await ensure_stream(js, settings.stream_replicas)
 
