@@ -79,7 +79,7 @@ def next_steps(gateway: str, http_port: int, account: dict[str, str], token: str
 def run() -> int:
     base = int(os.environ.get("LOGLENS_DEV_PORT_BASE", "50050"))
     data = Path(os.environ.get("LOGLENS_DEV_DATA", ROOT / ".loglens"))
-    stack = Stack(data, Ports.from_base(base))
+    stack = Stack(data, Ports.from_base(base), s3_memory_limit_mib=256)  # idle memory over S3 speed, here
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:

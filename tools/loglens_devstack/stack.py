@@ -84,13 +84,14 @@ class Stack:
     ports: Ports
     workers: int = 1
     env_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    s3_memory_limit_mib: int = 0  # see SeaweedS3.memory_limit_mib
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.postgres = Postgres(self.root / "postgres")
         self.nats = Nats(self.root / "nats", self.ports.nats)
-        self.s3 = SeaweedS3(self.root / "s3", self.ports.s3, list(self.ports.weed))
+        self.s3 = SeaweedS3(self.root / "s3", self.ports.s3, list(self.ports.weed), self.s3_memory_limit_mib)
         self._signing_key = self._load_or_make_key()
         self._standby_key = self._load_or_make_key("standby-signing-key.pem")
 
