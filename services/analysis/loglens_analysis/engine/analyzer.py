@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -31,6 +31,7 @@ from .formats import (
     ParsedRecord,
     RecordParser,
     detect_format,
+    level_reader,
 )
 from .masking import VARIABLE_RE, WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
@@ -161,6 +162,7 @@ class ShapeInfo:
     # and the records are counted under a copy of this shape per level (``by_level``).
     digit_level: bool = False
     by_level: dict[str | None, ShapeInfo] = field(default_factory=dict)
+    level_of: Callable[[str], str | None] | None = None  # a cheap reader for the format, else a full parse
 
 
 class Analyzer:
@@ -353,6 +355,7 @@ class Analyzer:
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
         info_ = ShapeInfo(variant, parsed.level, finder, explained, exc_stats, n_vars, skip)
         info_.digit_level = parsed.digit_level
+        info_.level_of = level_reader(parsed.fmt) if parsed.digit_level else None
         if finder is not None and parsed.time_text:
             at = rec.find(parsed.time_text)
             if at >= 0 and at + len(parsed.time_text) > TIME_WINDOW:
@@ -522,7 +525,8 @@ class Analyzer:
             if not info.digit_level:
                 continue
             rec = records[i]
-            level = parse(rec.replace(PARTIAL, "") if PARTIAL in rec else rec).level
+            read = info.level_of
+            level = read(rec) if read is not None else parse(rec.replace(PARTIAL, "") if PARTIAL in rec else rec).level
             if level == info.level:
                 continue
             copy = info.by_level.get(level)
