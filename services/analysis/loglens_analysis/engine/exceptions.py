@@ -20,7 +20,8 @@ MAX_FRAMES = 3
 MESSAGE_CHARS = 300
 
 # A class-like name: dotted identifiers ("java.io.IOException", "AirflowTaskTimeout", "System.IO.IOException").
-_NAME = r"[A-Za-z_$][\w$]*(?:[.$][A-Za-z_$][\w$]*)*"
+# Only "." separates the parts, so a run of "$" or letters can be matched one way only (no backtracking).
+_NAME = r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"
 # "Type: message" or "Type" alone at the start of a line (after an optional "Caused by: " / "Suppressed: ").
 _EXC_LINE = re.compile(rf"(?:Caused by: |Suppressed: )?({_NAME})(?::\s?(.*)|\s*$)", re.DOTALL)
 # Inside a log message: the last qualified or conventionally named type followed by ": " or the end.
@@ -29,10 +30,10 @@ _EXC_IN_TEXT = re.compile(
     r"|Interrupt|Exit|Failure))(?::\s(.*)|$)"
 )
 _JVM_FRAME = re.compile(r"[ \t]+at (?:async )?([\w$.<>/`\[\]]+?)(?: \(|\()")  # Java, .NET, Node "at fn ("
-_NODE_BARE_FRAME = re.compile(r"[ \t]+at (\S+?)(?::\d+)+\)?$")  # Node "at /app/x.js:1:2"
+_NODE_BARE_FRAME = re.compile(r"[ \t]+at (\S+)$")  # Node "at /app/x.js:1:2" (line and column cut in Python)
 _PY_FRAME = re.compile(r'[ \t]+File "([^"]+)", line \d+, in (\S+)')
 _RUBY_FRAME = re.compile(r"[ \t]*(?:from )?([^\s:]+\.rb):\d+:in [`'](?:[\w:]+[#.])?([^'`]+)'")
-_RUBY_HEAD = re.compile(r"([^\s:]+\.rb):\d+:in [`'][^'`]+': (.*) \((" + _NAME + r")\)$")
+_RUBY_HEAD = re.compile(r"(?<![^\s:])([^\s:]+\.rb):\d+:in [`'][^'`]+': (.*) \((" + _NAME + r")\)$")
 _GO_FUNC = re.compile(r"([\w./*()\[\]-]+?)\((?:[^()]*)\)$")
 _GO_SIGNAL = re.compile(r"\[signal ([A-Z]+)")
 _TRACEBACK = "Traceback (most recent call last):"
@@ -48,6 +49,17 @@ class ExceptionInfo:
     root_type: str
     root_message: str
     frames: tuple[str, ...]
+
+
+def _cut_line_column(location: str) -> str:
+    """``/app/x.js:1:2`` -> ``/app/x.js``: trailing ``:digits`` parts cut in one backward scan (a regex anchored at
+    the end is retried from every start: quadratic on a long run of them)."""
+    end = len(location)
+    while True:
+        colon = location.rfind(":", 0, end)
+        if colon < 0 or colon + 1 == end or not location[colon + 1 : end].isdigit():
+            return location[:end]
+        end = colon
 
 
 def _base_name(path: str) -> str:
@@ -117,12 +129,14 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
             root_type, root_msg = t.group(1), _clip(t.group(2) or "")
     frames: list[str] = []
     for line in lines[root[2] + 1 :]:
-        m = _JVM_FRAME.match(line) or _NODE_BARE_FRAME.match(line)
+        if line.startswith("Caused by: "):
+            break
+        m = _JVM_FRAME.match(line)
         if m is not None:
             frames.append(m.group(1))
-            if len(frames) == MAX_FRAMES:
-                break
-        elif line.startswith("Caused by: "):
+        elif (bare := _NODE_BARE_FRAME.match(line)) is not None:
+            frames.append(_cut_line_column(bare.group(1).rstrip(")")))
+        if len(frames) == MAX_FRAMES:
             break
     if not frames:  # "... N more": the cause's frames are the enclosing trace's
         for line in lines:
