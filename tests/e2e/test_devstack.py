@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
+import pytest
 
-from loglens_devstack.servers import free_port
+from loglens_devstack.servers import Postgres, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_WITHIN_S = 5.0
@@ -86,8 +90,16 @@ def ctrl_c(process: subprocess.Popen[str], data: Path) -> tuple[float, list[str]
     return took, left
 
 
-def test_make_run_uploads_the_sample_once_and_ctrl_c_stops_everything_fast(tmp_path: Path) -> None:
-    data = tmp_path / "loglens-data"
+@pytest.fixture
+def data() -> Iterator[Path]:
+    """Not under tmp_path: a pytest session started meanwhile makes /tmp/pytest-of-root 0700, and PostgreSQL,
+    which runs as its own user, loses its folder."""
+    root = Path(tempfile.mkdtemp(prefix="loglens-devstack-"))
+    yield root / "data"
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_make_run_uploads_the_sample_once_and_ctrl_c_stops_everything_fast(data: Path) -> None:
     base = free_port_base()
 
     process, first = run_until_serving(data, base)
@@ -108,3 +120,16 @@ def test_make_run_uploads_the_sample_once_and_ctrl_c_stops_everything_fast(tmp_p
     assert not left, left
     assert took_again < STOP_WITHIN_S, f"Ctrl-C took {took_again:.1f}s"
     print(f"[devstack] Ctrl-C stopped everything in {took:.1f}s and {took_again:.1f}s")
+
+
+def test_postgres_stops_when_pg_ctl_cannot_reach_its_folder() -> None:
+    outer = Path(tempfile.mkdtemp(prefix="loglens-pg-"))
+    try:
+        postgres = Postgres(outer / "inner" / "postgres")
+        postgres.start()
+        pid = int((postgres.root / "data" / "postmaster.pid").read_text().split()[0])
+        outer.chmod(0o700)  # pg_ctl runs as the server's user, who can no longer enter the folder
+        postgres.stop()
+        assert not psutil.pid_exists(pid)
+    finally:
+        shutil.rmtree(outer, ignore_errors=True)

