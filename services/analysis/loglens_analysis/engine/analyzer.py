@@ -56,6 +56,7 @@ EXAMPLE_CHARS = 500
 SAMPLE_RECORDS = 2000
 TIME_WINDOW = 160  # characters searched for a record's time, unless its first record had it further on
 TIME_WINDOW_SLACK = 256
+TIME_SHIFT_SLACK = 64  # how far later digits may push a shape's time (variable-width numbers before it)
 MINUTE_CACHE_TRIAL = 4096  # timestamp lookups before the minute cache must show it pays (1 hit in 16)
 
 # The shape of a record: every run of hex-ish characters holding a digit masked. Cheap (one C pass per
@@ -158,6 +159,9 @@ class ShapeInfo:
     values: ClusterValues | None = None
     # How far into a record its time may stand (a JSON "time" field can be the last of a long line).
     time_window: int = TIME_WINDOW
+    # Where the time stood in the shape's first record: later records of the shape are tried there first (an
+    # anchored match), and searched only when their digits shifted it.
+    time_at: int = -1
     # The level depends on the record's digits (HTTP status, syslog PRI, numeric level): read per record,
     # and the records are counted under a copy of this shape per level (``by_level``).
     digit_level: bool = False
@@ -360,6 +364,9 @@ class Analyzer:
             at = rec.find(parsed.time_text)
             if at >= 0 and at + len(parsed.time_text) > TIME_WINDOW:
                 info_.time_window = at + len(parsed.time_text) + TIME_WINDOW_SLACK
+        if finder is not None and not finder.at_start:
+            first = finder.rx.search(rec, 0, info_.time_window)
+            info_.time_at = first.start() if first is not None else -1
         if n_vars or variant.digit_tokens:
             cv = self.values.get(variant.cluster.index)
             if cv is None:
@@ -586,8 +593,13 @@ class Analyzer:
         for rec, info in zip(records, infos, strict=True):
             tf = info.time
             if tf is not None:
-                m = tf.rx.match(rec) if tf.at_start else None
-                if m is None:
+                # Where the shape's first record had its time; a record of the shape whose stamp there is not a
+                # valid time has none (searching on would find a date inside the message).
+                if tf.at_start:
+                    m = tf.rx.match(rec)
+                elif info.time_at > 0:
+                    m = tf.rx.match(rec, info.time_at) or tf.rx.search(rec, 0, info.time_at + TIME_SHIFT_SLACK)
+                else:
                     m = tf.rx.search(rec, 0, info.time_window)
                 if m is not None:
                     t = cache_get(m.group(), -1.0)

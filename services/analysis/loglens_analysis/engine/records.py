@@ -42,17 +42,34 @@ def _continuation_body(prefix: str = "") -> str:
 _CONTINUATION_BODY = _continuation_body()
 
 
-def _new_trace(prefix: str) -> re.Pattern[str]:
-    """A stack frame line followed by an exception header with frames of its own: two traces printed one after
-    the other. The header's line is marked (SOURCE_CHANGE) so the join leaves it to start a record."""
-    return re.compile(
-        rf"(?m)^({prefix}[ \t]+at [^\n]*\n)"
-        rf"(?={prefix}[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at )"
-    )
+class NewTraces:
+    """Two traces printed one after the other: a stack frame line followed by an exception header with frames of
+    its own. The header's line is marked (SOURCE_CHANGE) so the join leaves it to start a record.
 
+    Candidates are found by a regex that opens with the literal ")\n" (a frame ends with its location in
+    brackets), which the regex engine scans for quickly; the frame is then checked on its own line.
+    """
 
-def _mark_new_source(m: re.Match[str]) -> str:
-    return m.group(1) + SOURCE_CHANGE
+    def __init__(self, prefix: str) -> None:
+        self._candidate = re.compile(
+            rf"\)\n(?={prefix}[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at )"
+        )
+        self._frame = re.compile(rf"{prefix}[ \t]+at ")
+
+    def mark(self, text: str) -> str:
+        pieces: list[str] = []
+        start = 0
+        for m in self._candidate.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if self._frame.match(text, line_start) is None:
+                continue
+            pieces.append(text[start : m.end()])
+            pieces.append(SOURCE_CHANGE)
+            start = m.end()
+        if not pieces:
+            return text
+        pieces.append(text[start:])
+        return "".join(pieces)
 
 
 _CONTINUATION = re.compile(rf"\n(?={_CONTINUATION_BODY})")
@@ -252,7 +269,7 @@ class RecordReader:
         self._docker_json = False
         self.envelope: Envelope | None = None
         self._continuation = _CONTINUATION
-        self._new_trace = _new_trace("")
+        self._new_traces = NewTraces("")
         self._strip = _CONTINUATION  # replaced by the envelope's prefix when one is stripped
         self._first_text = True
 
@@ -428,7 +445,7 @@ class RecordReader:
             self.counters.envelope = "docker-json"
             prefix = _DOCKER_TIME_PREFIX.rx.pattern
             self._continuation = re.compile(rf"\n{prefix}(?={_continuation_body(prefix)})")
-            self._new_trace = _new_trace(prefix)
+            self._new_traces = NewTraces(prefix)
             return
         env = detect_envelope(sample)
         if env is None:
@@ -440,7 +457,7 @@ class RecordReader:
         else:
             # Continuation lines carry the prefix too: it is matched (and dropped) by the join itself.
             self._continuation = re.compile(rf"\n{env.rx.pattern}(?={_continuation_body(env.rx.pattern)})")
-            self._new_trace = _new_trace(env.rx.pattern)
+            self._new_traces = NewTraces(env.rx.pattern)
 
     def _finish(self, text: str) -> Block:
         c = self.counters
@@ -474,18 +491,22 @@ class RecordReader:
                 again[0] = False
                 text, joined = _CRI_PARTIAL.subn(glue, text)
                 c.cri_partials += joined
+        marked = env is not None and env.strip  # lines of another source were marked
         if "\n\n" in text:
-            text = _GO_BLANK.sub(JOIN + JOIN, text) if "goroutine" in text else text
-        if "\n\n" in text and ("During handling" in text or "The above exception" in text):
-            text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
-            c.joined_lines += n0
-        if ("\tat " in text or "    at " in text) and ("Exception" in text or "Error" in text):
-            # An exception header right after a stack frame opens a new trace, not a continuation of the last.
-            text = self._new_trace.sub(_mark_new_source, text)
-        if env is not None and not env.strip:
-            text, n = self._continuation.subn(JOIN, text)
-        else:
-            text, n = _CONTINUATION.subn(JOIN, text) if _may_continue(text) else (text, 0)
+            if "goroutine" in text:
+                text = _GO_BLANK.sub(JOIN + JOIN, text)
+            if "During handling" in text or "The above exception" in text:
+                text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
+                c.joined_lines += n0
+        enveloped = env is not None and not env.strip
+        n = 0
+        if enveloped or _may_continue(text):
+            if "Exception" in text or "Error" in text or "Throwable" in text:
+                # An exception header right after a stack frame opens a new trace, not a continuation.
+                before = text
+                text = self._new_traces.mark(text)
+                marked = marked or text is not before
+            text, n = (self._continuation if enveloped else _CONTINUATION).subn(JOIN, text)
         if n:
             text, n2 = _join_py_tails(text) if JOIN + " " in text or JOIN + "\t" in text else (text, 0)
             n += n2
@@ -498,6 +519,6 @@ class RecordReader:
                     return m.group()[:joined_cap]
 
                 text = self._too_long_joined.sub(cut_joined, text)
-        if SOURCE_CHANGE in text:
+        if marked:
             text = text.replace(SOURCE_CHANGE, "")
         return Block(text, first)
