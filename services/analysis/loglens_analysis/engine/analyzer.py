@@ -22,6 +22,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
+from operator import attrgetter
 from typing import cast
 
 from .exceptions import ExceptionInfo, exception_of
@@ -56,7 +58,8 @@ EXAMPLE_CHARS = 500
 SAMPLE_RECORDS = 2000
 TIME_WINDOW = 160  # characters searched for a record's time, unless its first record had it further on
 TIME_WINDOW_SLACK = 256
-TIME_SHIFT_SLACK = 64  # how far later digits may push a shape's time (variable-width numbers before it)
+TIME_SHIFT_SLACK = 24  # how far variable-width numbers before it may move a shape's time, either way
+MAX_STAMP_CHARS = 48  # the longest timestamp text (a date, a time with 9 fraction digits, an offset)
 MINUTE_CACHE_TRIAL = 4096  # timestamp lookups before the minute cache must show it pays (1 hit in 16)
 
 # The shape of a record: every run of hex-ish characters holding a digit masked. Cheap (one C pass per
@@ -409,7 +412,7 @@ class Analyzer:
         if not records:
             return
         shapes = cast("list[ShapeInfo]", infos)
-        if any(x.digit_level for x in shapes):
+        if any(map(_DIGIT_LEVEL, shapes)):
             self._levels_per_record(records, shapes)
         times = self._times(records, shapes)
         buckets = self._buckets(times)
@@ -528,9 +531,8 @@ class Analyzer:
         and counted under the copy of their shape that carries it: "200" and "404" share a shape, not a level."""
         assert self.parser is not None
         parse = self.parser.parse
-        for i, info in enumerate(shapes):
-            if not info.digit_level:
-                continue
+        for i in compress(range(len(shapes)), map(_DIGIT_LEVEL, shapes)):
+            info = shapes[i]
             rec = records[i]
             read = info.level_of
             level = read(rec) if read is not None else parse(rec.replace(PARTIAL, "") if PARTIAL in rec else rec).level
@@ -598,7 +600,10 @@ class Analyzer:
                 if tf.at_start:
                     m = tf.rx.match(rec)
                 elif info.time_at > 0:
-                    m = tf.rx.match(rec, info.time_at) or tf.rx.search(rec, 0, info.time_at + TIME_SHIFT_SLACK)
+                    at = info.time_at
+                    m = tf.rx.match(rec, at) or tf.rx.search(
+                        rec, max(0, at - TIME_SHIFT_SLACK), at + TIME_SHIFT_SLACK + MAX_STAMP_CHARS
+                    )
                 else:
                     m = tf.rx.search(rec, 0, info.time_window)
                 if m is not None:
@@ -764,6 +769,9 @@ class Analyzer:
                     # Deterministic thinning: keep every other value, then keep sampling.
                     del nums[::2]
                     nums.append(x)
+
+
+_DIGIT_LEVEL = attrgetter("digit_level")
 
 
 def _merge(into: list[int], agg: list[int]) -> None:

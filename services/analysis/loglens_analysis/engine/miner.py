@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .masking import WILDCARD, mask_text
 
@@ -115,6 +116,7 @@ def _generalize(a: str, b: str) -> str:
     return "".join(opens) + WILDCARD + "".join(reversed(closes))
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_wordlike(token: str) -> bool:
     """A token whose constant text reads as words, keys or punctuation, not as an id or a number: not a
     bare placeholder, and fewer digits than letters besides its placeholders (``Hit:<*>``, ``ipv4``,
