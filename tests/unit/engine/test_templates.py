@@ -114,3 +114,15 @@ def test_digit_holding_words_that_vary_become_placeholders_and_constant_ones_sta
     templates = {t for _, t in parse_lines(lines)}
     assert "worker <*> joined over ssh2 and ipv6" in templates
     assert not any("node0" in t for t in templates)
+
+
+
+def test_a_constant_word_beside_a_masked_value_in_one_position_keeps_two_templates() -> None:
+    """'done <n>' and 'done request' share a length and a first word: 'request' stands against a masked
+    number, so they stay two templates and 'done request' keeps its word (it used to read 'done <*>')."""
+    from loglens_analysis.engine import analyze
+
+    lines = [f"done {i * 7}" if i % 3 == 0 else "done request" for i in range(30)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts == {"done request": 20, "done <*>": 10}, texts

@@ -312,6 +312,13 @@ def _distinct_events(values: list[str]) -> bool:
     """
     if not any(_has_text(v) for v in values):
         return False
+    if len(values) == 2 and WILDCARD in values:
+        # One plain word against a bare placeholder (a masked number, address or id): the word is a constant of
+        # its records ("request <*> served" beside "<*> <*> served"), two events. With several words beside
+        # the placeholder the position varies like a name, and stays a variable.
+        word = values[0] if values[1] == WILDCARD else values[1]
+        if WILDCARD not in word and _has_text(word):
+            return True
     patterns = [v for v in values if WILDCARD in v]
     kept = [v for v in values if not any(p != v and glob_match(p, v) for p in patterns)]
     return len(kept) > 1
