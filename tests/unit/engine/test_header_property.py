@@ -54,7 +54,9 @@ message = st.lists(st.one_of(st.sampled_from(WORDS), st.just("<n>")), min_size=2
 )
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     layout=st.lists(st.sampled_from(sorted(_HEADERS)), min_size=1, max_size=4, unique=True),
     messages=st.lists(message, min_size=1, max_size=5, unique_by=lambda m: " ".join(m)),

@@ -116,7 +116,6 @@ def test_digit_holding_words_that_vary_become_placeholders_and_constant_ones_sta
     assert not any("node0" in t for t in templates)
 
 
-
 def test_a_constant_word_beside_a_masked_value_in_one_position_keeps_two_templates() -> None:
     """'done <n>' and 'done request' share a length and a first word: 'request' stands against a masked
     number, so they stay two templates and 'done request' keeps its word (it used to read 'done <*>')."""
