@@ -7,6 +7,7 @@ child imports them by name): no test depends on a slow input of the engine's, wh
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import threading
@@ -218,15 +219,19 @@ def test_an_input_error_is_raised_as_it_is_and_ends_the_child() -> None:
 
 @pytest.mark.timeout(60)
 def test_a_run_is_bounded_by_its_size() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from loglens_analysis.config import AnalysisSettings
+    from loglens_common.auth import public_pem
 
     settings = AnalysisSettings(
         database_url="postgresql+psycopg://x@localhost/x",
+        event_public_keys=json.dumps({"k": public_pem(Ed25519PrivateKey.generate())}),
         engine_cpu_base_s=60,
         engine_min_bytes_per_s=MIB,
         engine_memory_limit_mib=512,
     )
-    worker = Worker(None, None, None, None, settings)  # type: ignore[arg-type]
+    worker = Worker(None, None, None, None, settings, None)  # type: ignore[arg-type]
     plain = worker.engine_limits(StoredLogFile("a", "o", "b", "k", 100 * MIB, gzip=False))
     assert (plain.cpu_s, plain.wall_s, plain.memory_bytes) == (160, 320, 512 * MIB)
     packed = worker.engine_limits(StoredLogFile("a", "o", "b", "k", 10 * MIB, gzip=True))

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from loglens_common.auth import private_pem
 from loglens_common.config import load_settings
 from loglens_ingest.config import IngestSettings
+
+
+@pytest.fixture(autouse=True)
+def _event_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingest's required event key, so that each test sees only the setting it is about."""
+    monkeypatch.setenv("LOGLENS_EVENT_SIGNING_KEY", private_pem(Ed25519PrivateKey.generate()))
+    monkeypatch.setenv("LOGLENS_EVENT_KID", "test-1")
 
 
 def test_bad_values_stop_the_service_naming_the_variable(

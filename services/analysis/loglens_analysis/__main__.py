@@ -22,12 +22,13 @@ from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import SCHEMA, RunRepository
 from loglens_analysis.api import AnalysisApi
 from loglens_analysis.config import AnalysisSettings
+from loglens_analysis.event_trust import LogFileEvents
 from loglens_analysis.service import AnalysisRuns
 from loglens_analysis.worker import Worker
 from loglens_common.auth import TokenVerifier, load_public_keys
 from loglens_common.db import async_engine, ping
 from loglens_common.entrypoint import run_service
-from loglens_common.events import ensure_stream
+from loglens_common.events import EventVerifier, ensure_stream, inbox_prefix
 from loglens_common.interceptors import JwtAuthenticator
 from loglens_common.objectstore import s3_client
 from loglens_common.server import serve
@@ -41,7 +42,13 @@ async def main(settings: AnalysisSettings) -> None:
     engine = async_engine(settings.database_url, pool_size=max(5, settings.workers + 4))
     resources.push_async_callback(engine.dispose)
     nc = await nats.connect(
-        settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, name="loglens-analysis"
+        settings.nats_url,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        name="loglens-analysis",
+        user=settings.nats_user or None,
+        password=settings.nats_password or None,
+        inbox_prefix=inbox_prefix("analysis"),  # the only replies analysis's NATS user may subscribe to
     )
     # close, not drain: the consumers have stopped by then, and drain waited its full 30 s for a message left
     # in a pull subscription by a cancelled fetch (the service outlived its stop grace and was killed).
@@ -54,7 +61,8 @@ async def main(settings: AnalysisSettings) -> None:
     ingest = grpc.aio.insecure_channel(settings.ingest_addr, options=[("grpc.lb_policy_name", "round_robin")])
     resources.push_async_callback(ingest.close)
     runs = AnalysisRuns(repository, publisher, LogFileDirectory(ingest), settings.watch_poll_s)
-    worker = Worker(repository, s3_client(settings), js, publisher, settings)
+    trusted = LogFileEvents(EventVerifier(load_public_keys(settings.event_public_keys)), settings.s3_bucket)
+    worker = Worker(repository, s3_client(settings), js, publisher, settings, trusted)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [worker.consume_log_file_events, worker.reconcile]
     background += [worker.consume_runs] * settings.workers
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from loglens_common.auth import load_public_keys
 from loglens_common.config import ServiceSettings, StorageSettings
 
 
 class AnalysisSettings(ServiceSettings, StorageSettings):
     listen_addr: str = "127.0.0.1:50053"
     ingest_addr: str = Field("127.0.0.1:50052", description="ingest's gRPC target, to confirm new log files")
+    event_public_keys: str = Field(
+        ...,
+        description="JSON object kid -> PEM public key (Ed25519) of ingest's event signing keys, or @path; "
+        "log-file events not signed by one of them are refused",
+    )
     workers: int = Field(1, ge=0, le=64, description="runs analysed at once by this process (0: API only)")
     ack_wait_s: float = Field(30.0, ge=1, description="JetStream ack wait; in_progress extends it")
     heartbeat_s: float = Field(5.0, gt=0, description="how often a worker records progress and heartbeats")
@@ -40,3 +46,14 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
         768, ge=128, description="address space of the process analysing one run (ENGINE_MEMORY_LIMIT)"
     )
     watch_poll_s: float = Field(0.5, gt=0, description="how often WatchAnalysisRun looks for changes")
+
+    @field_validator("event_public_keys")
+    @classmethod
+    def _some_readable_keys(cls, value: str) -> str:
+        try:
+            keys = load_public_keys(value)
+        except (ValueError, TypeError, OSError) as exc:
+            raise ValueError(f"not a JSON object of Ed25519 public keys in PEM: {exc}") from None
+        if not keys:
+            raise ValueError("no key: every log-file event would be refused")
+        return value

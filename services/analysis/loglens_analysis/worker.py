@@ -36,6 +36,7 @@ from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.domain import AnalysisRun, FailureCode, RunState, StoredLogFile, backoff_s
 from loglens_analysis.engine import ENGINE_VERSION, Progress
+from loglens_analysis.event_trust import LogFileEvents
 from loglens_analysis.sandbox import (
     EngineFailure,
     EngineLimits,
@@ -45,7 +46,7 @@ from loglens_analysis.sandbox import (
     start_forkserver,
 )
 from loglens_common import metrics, names
-from loglens_common.events import STREAM, STREAM_CONFIG, SUBJECT_DELETED, SUBJECT_STORED
+from loglens_common.events import STREAM, STREAM_CONFIG, SUBJECT_DELETED, SUBJECT_STORED, UntrustedEvent
 from loglens_common.logs import log_fields, request_id_var
 
 log = logging.getLogger("loglens.analysis.worker")
@@ -55,6 +56,16 @@ READ_CHUNK = 1024 * 1024
 WALL_CLOCK_PER_CPU_S = 2.0
 # A deleted file's tombstone outlives every event of it the stream can still deliver (a day to spare).
 TOMBSTONE_KEEP_S = (STREAM_CONFIG.max_age or 0) + 24 * 3600
+
+
+LOG_FILE_SUBJECTS = (SUBJECT_STORED, SUBJECT_DELETED)
+
+
+def _stream_seq(msg: Msg) -> int | None:
+    try:
+        return msg.metadata.sequence.stream
+    except Exception:  # not a JetStream message
+        return None
 
 
 class RunLost(Exception):
@@ -104,7 +115,9 @@ class Worker:
         js: JetStreamContext,
         publisher: RunPublisher,
         settings: AnalysisSettings,
+        log_file_events: LogFileEvents,
     ) -> None:
+        self.log_file_events = log_file_events
         self.repository = repository
         self.s3 = s3
         self.js = js
@@ -143,40 +156,51 @@ class Worker:
                 await handle(msg)
 
     async def handle_log_file_event(self, msg: Msg) -> None:
-        if msg.subject == SUBJECT_STORED:
-            stored = events_pb2.LogFileStored.FromString(msg.data)
-            request_id_var.set(stored.request_id)
-            log_file = StoredLogFile(
-                id=names.parse_log_file(stored.log_file),
-                owner=stored.owner,
-                bucket=stored.bucket,
-                object_key=stored.object_key,
-                size_bytes=stored.size_bytes,
-                gzip=stored.gzip,
-                time_zone=stored.time_zone,
-                year=stored.year if stored.HasField("year") else None,
-                upload_time=stored.create_time.ToDatetime(tzinfo=dt.UTC),
+        try:
+            event = self.log_file_events.read(msg.subject, msg.data, msg.headers)
+        except UntrustedEvent as exc:  # forged, or not what ingest says: nothing created, nothing deleted
+            metrics.EVENTS_REFUSED.labels(msg.subject if msg.subject in LOG_FILE_SUBJECTS else "other").inc()
+            log.warning(
+                "log-file event refused",
+                extra=log_fields(subject=msg.subject[:80], reason=str(exc), stream_seq=_stream_seq(msg)),
             )
-            announced = stored.analysis_run_id if stored.analyze else ""
-            remembered = await self.repository.remember_log_file(log_file, announced)
-            if not remembered:
-                log.info("stored event of a deleted log file ignored", extra=log_fields(log_file=stored.log_file))
-            elif isinstance(remembered, AnalysisRun):  # the run ingest named, created with the file
-                metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
-                await self.publisher.publish(names.analysis_run_name(log_file.id, remembered.id), remembered.id)
-            # An event of an older ingest names no run. A redelivered event must not start a second analysis:
-            # only the first run comes from it.
-            elif stored.analyze and not announced and not await self.repository.has_runs(log_file.id):
-                run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
-                if not existed:
-                    metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
-                    await self.publisher.publish(names.analysis_run_name(log_file.id, run.id), run.id)
-        elif msg.subject == SUBJECT_DELETED:
-            deleted = events_pb2.LogFileDeleted.FromString(msg.data)
-            request_id_var.set(deleted.request_id)
-            run_ids = await self.repository.forget_log_file(deleted.owner, names.parse_log_file(deleted.log_file))
-            log.info("log file forgotten", extra=log_fields(log_file=deleted.log_file, runs=len(run_ids)))
+            await msg.term()  # a redelivery would be refused again
+            return
+        if isinstance(event, events_pb2.LogFileStored):
+            await self._remember(event)
+        else:
+            request_id_var.set(event.request_id)
+            run_ids = await self.repository.forget_log_file(event.owner, names.parse_log_file(event.log_file))
+            log.info("log file forgotten", extra=log_fields(log_file=event.log_file, runs=len(run_ids)))
         await msg.ack()
+
+    async def _remember(self, stored: events_pb2.LogFileStored) -> None:
+        request_id_var.set(stored.request_id)
+        log_file = StoredLogFile(
+            id=names.parse_log_file(stored.log_file),
+            owner=stored.owner,
+            bucket=stored.bucket,
+            object_key=stored.object_key,
+            size_bytes=stored.size_bytes,
+            gzip=stored.gzip,
+            time_zone=stored.time_zone,
+            year=stored.year if stored.HasField("year") else None,
+            upload_time=stored.create_time.ToDatetime(tzinfo=dt.UTC),
+        )
+        announced = stored.analysis_run_id if stored.analyze else ""
+        remembered = await self.repository.remember_log_file(log_file, announced)
+        if not remembered:
+            log.info("stored event of a deleted log file ignored", extra=log_fields(log_file=stored.log_file))
+        elif isinstance(remembered, AnalysisRun):  # the run ingest named, created with the file
+            metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
+            await self.publisher.publish(names.analysis_run_name(log_file.id, remembered.id), remembered.id)
+        # An event of an older ingest names no run. A redelivered event must not start a second analysis:
+        # only the first run comes from it.
+        elif stored.analyze and not announced and not await self.repository.has_runs(log_file.id):
+            run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
+            if not existed:
+                metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
+                await self.publisher.publish(names.analysis_run_name(log_file.id, run.id), run.id)
 
     # Runs -----------------------------------------------------------------------------------------
     async def consume_runs(self) -> None:

@@ -42,6 +42,9 @@ class StorageSettings(BaseSettings):
 
     database_url: str = Field(..., description="SQLAlchemy URL, postgresql+psycopg://...")
     nats_url: str = Field("nats://127.0.0.1:4222")
+    # Each service has its own NATS user, allowed only the subjects it needs (deploy/nats/nats.conf).
+    nats_user: str = Field("", description="this service's NATS user; empty connects without credentials")
+    nats_password: str = Field("", description="the NATS user's password")
     s3_endpoint: str = Field("127.0.0.1:9000", description="host:port of the S3 server")
     s3_access_key: str = "loglens"
     s3_secret_key: str = "loglens-secret"

@@ -40,7 +40,10 @@ def migrate(url: str, migrations: Path, schema: str, revision: str = "head") -> 
 
     engine = create_engine(sqlalchemy_url(url))
     with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        # Where the admin made the schema for the service's own role (deploy/postgres/init-roles.sh), that
+        # role has no CREATE on the database: ask before creating, or CREATE SCHEMA IF NOT EXISTS is refused.
+        if conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first() is None:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations))

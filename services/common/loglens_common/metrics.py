@@ -15,6 +15,9 @@ BYTES_INGESTED = Counter("loglens_ingest_bytes_total", "Bytes of log files store
 RUNS_BY_STATE = Counter("loglens_analysis_runs_total", "Analysis runs reaching a state", ["state"])
 ANALYSIS_LINES = Counter("loglens_analysis_lines_total", "Lines analysed (rate() gives lines/s)")
 CONSUMER_PENDING = Gauge("loglens_analysis_consumer_pending", "Messages waiting on the JetStream consumer")
+EVENTS_REFUSED = Counter(
+    "loglens_analysis_events_refused_total", "Log-file events refused as not from ingest (forged)", ["subject"]
+)
 OUTBOX_PENDING = Gauge("loglens_ingest_outbox_pending", "Events not yet acknowledged by JetStream")
 
 

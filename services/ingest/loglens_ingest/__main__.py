@@ -15,9 +15,10 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from loglens.v1 import log_file_pb2, log_file_pb2_grpc
-from loglens_common.auth import TokenVerifier, load_public_keys
+from loglens_common.auth import TokenVerifier, load_private_key, load_public_keys
 from loglens_common.db import async_engine, ping
 from loglens_common.entrypoint import run_service
+from loglens_common.events import EventSigner
 from loglens_common.interceptors import JwtAuthenticator
 from loglens_common.objectstore import ensure_bucket, s3_client
 from loglens_common.server import serve
@@ -71,7 +72,11 @@ async def main(settings: IngestSettings) -> None:
     store = ObjectStore(client, settings.s3_bucket, settings.s3_part_size_mib * MIB, settings.s3_parallel_parts)
     # NATS may be down at start: uploads must still work, so the outbox connects in the background.
     outbox = OutboxPublisher(
-        repository, nats_connector(settings.nats_url), settings.outbox_interval_s, settings.stream_replicas
+        repository,
+        nats_connector(settings.nats_url, settings.nats_user, settings.nats_password),
+        settings.outbox_interval_s,
+        EventSigner(settings.event_kid, load_private_key(settings.event_signing_key)),
+        settings.stream_replicas,
     )
     resources.push_async_callback(outbox.close)
     resources.callback(store.close)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pathlib import Path
 
+from pydantic import Field, field_validator, model_validator
+
+from loglens_common.auth import load_private_key
 from loglens_common.config import ServiceSettings, StorageSettings
 
 MIB = 1024 * 1024
@@ -23,6 +26,22 @@ class IngestSettings(ServiceSettings, StorageSettings):
     outbox_interval_s: float = Field(2.0, gt=0, description="how often the outbox sweeper re-drives events")
     sweep_interval_s: float = Field(300.0, gt=0, description="how often stale uploads and orphans are swept")
     stale_upload_age_s: float = Field(3600.0, gt=0, description="multipart uploads older than this are aborted")
+
+    # Only ingest holds this key: analysis trusts a log-file event only with its signature (events.py).
+    event_signing_key: str = Field(
+        ..., description="Ed25519 private key (PKCS#8 PEM, inline or @path) that signs ingest's NATS events"
+    )
+    event_kid: str = Field(..., min_length=1, description="the kid of the event signing key")
+
+    @field_validator("event_signing_key")
+    @classmethod
+    def _readable_key(cls, value: str) -> str:
+        pem = Path(value[1:]).read_text() if value.startswith("@") else value
+        try:
+            load_private_key(pem)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not an Ed25519 private key in PEM: {exc}") from None
+        return pem
 
     @model_validator(mode="after")
     def _parts_cover_the_largest_file(self) -> IngestSettings:

@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from loglens.events.v1 import events_pb2
 from loglens_common import metrics, names
 from loglens_common.errors import LogLensError, Unavailable, not_found
-from loglens_common.events import SUBJECT_DELETED, SUBJECT_STORED
+from loglens_common.events import OBJECT_PREFIX, SUBJECT_DELETED, SUBJECT_STORED, object_key
 from loglens_common.logs import request_id_var
 from loglens_ingest.adapters.object_store import ObjectStore
 from loglens_ingest.adapters.outbox import OutboxPublisher
@@ -20,8 +20,6 @@ from loglens_ingest.adapters.repository import DuplicateRequest, LogFileReposito
 from loglens_ingest.domain import UploadMetadata, UploadTally
 
 log = logging.getLogger("loglens.ingest")
-
-OBJECT_PREFIX = "logfiles/"
 
 
 def _stored_event(row: LogFileRow) -> tuple[str, str, bytes]:
@@ -78,7 +76,7 @@ class LogFiles:
             if earlier is not None:  # a retry of an upload that completed: same answer, nothing stored
                 return earlier
         log_file_id = names.new_id()
-        key = OBJECT_PREFIX + log_file_id
+        key = object_key(log_file_id)
         tally = UploadTally(self.max_bytes)
         self.store.active.add(key)
         try:

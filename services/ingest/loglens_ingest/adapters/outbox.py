@@ -4,7 +4,8 @@ An upload commits its row and its event together; this loop (kicked right after 
 publishes pending events with ``Nats-Msg-Id`` and marks them published once JetStream acknowledged them.
 It also owns the NATS connection and makes it in the background: with NATS down at start-up or later,
 ingest keeps serving, uploads still succeed, and their events wait here until NATS is back. A re-publish
-after a lost acknowledgement carries the same ``Nats-Msg-Id``, so the stream keeps one copy.
+after a lost acknowledgement carries the same ``Nats-Msg-Id``, so the stream keeps one copy. Each event is
+signed as it goes out (``Loglens-Signature``): analysis trusts nothing else on these subjects.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from loglens_common import metrics
-from loglens_common.events import ensure_stream
+from loglens_common.events import SIGNATURE_HEADER, EventSigner, ensure_stream, inbox_prefix
 from loglens_ingest.adapters.repository import LogFileRepository
 
 log = logging.getLogger("loglens.ingest.outbox")
@@ -28,7 +29,7 @@ log = logging.getLogger("loglens.ingest.outbox")
 Connect = Callable[[], Coroutine[Any, Any, NatsClient]]
 
 
-def nats_connector(url: str, name: str = "loglens-ingest") -> Connect:
+def nats_connector(url: str, user: str = "", password: str = "", name: str = "loglens-ingest") -> Connect:
     """One connection attempt that fails fast when NATS is down (the outbox loop retries on its tick)."""
 
     async def disconnected() -> None:
@@ -47,6 +48,9 @@ def nats_connector(url: str, name: str = "loglens-ingest") -> Connect:
             reconnect_time_wait=1,
             disconnected_cb=disconnected,
             error_cb=error,
+            user=user or None,
+            password=password or None,
+            inbox_prefix=inbox_prefix("ingest"),  # the only replies ingest's NATS user may subscribe to
         )
 
     return connect
@@ -58,9 +62,15 @@ def _failed(task: asyncio.Task[NatsClient]) -> bool:
 
 class OutboxPublisher:
     def __init__(
-        self, repository: LogFileRepository, connect: Connect, interval_s: float, stream_replicas: int = 1
+        self,
+        repository: LogFileRepository,
+        connect: Connect,
+        interval_s: float,
+        signer: EventSigner,
+        stream_replicas: int = 1,
     ) -> None:
         self._repository = repository
+        self._signer = signer
         self._stream_replicas = stream_replicas
         self._connect = connect
         self._interval_s = interval_s
@@ -94,7 +104,11 @@ class OutboxPublisher:
             events = await self._repository.unpublished()
             for event in events:
                 try:
-                    await js.publish(event.subject, event.payload, timeout=5, headers={"Nats-Msg-Id": event.msg_id})
+                    headers = {
+                        "Nats-Msg-Id": event.msg_id,
+                        SIGNATURE_HEADER: self._signer.header(event.subject, event.payload),
+                    }
+                    await js.publish(event.subject, event.payload, timeout=5, headers=headers)
                 except Exception:
                     self._js = None  # declare the stream again next time (a new server may not have it)
                     raise
