@@ -6,6 +6,7 @@ Nothing is applied or built here (no cluster, no Docker engine): the manifests a
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import importlib
@@ -414,3 +415,92 @@ def test_readme_documents_every_setting() -> None:
     readme = (DEPLOY / "README.md").read_text()
     missing = sorted(name for cls in SETTINGS.values() for name in env_names(cls) if f"`{name}`" not in readme)
     assert not missing, f"deploy/README.md lacks {missing}: run `python deploy/settings_table.py --write`"
+
+
+# Internal trust: a NATS user and a database role per service ------------------------------------------------
+
+NATS_PASSWORD_VARS = {"ingest": "$NATS_INGEST_PASSWORD", "analysis": "$NATS_ANALYSIS_PASSWORD"}
+NATS_CONFS = (DEPLOY / "nats" / "nats.conf", DEPLOY / "k8s" / "overlays" / "dev" / "nats.conf")
+
+
+@pytest.mark.parametrize("conf", NATS_CONFS, ids=lambda p: str(p.relative_to(DEPLOY)))
+def test_nats_gives_each_service_its_own_user_with_the_permissions_make_run_uses(conf: Path) -> None:
+    from loglens_devstack.nats_auth import authorization_block
+    from loglens_devstack.servers import bin_path
+
+    text = conf.read_text()
+    assert authorization_block(NATS_PASSWORD_VARS) in text, f"{conf}: regenerate its authorization block"
+    assert text.count("authorization") == 1 and "no_auth_user" not in text
+    env = {"PATH": "/usr/bin:/bin", "NATS_INGEST_PASSWORD": "a", "NATS_ANALYSIS_PASSWORD": "b"}
+    checked = subprocess.run([bin_path("nats-server"), "-c", str(conf), "-t"], env=env, capture_output=True, timeout=20)
+    assert checked.returncode == 0, checked.stderr.decode()
+    # Without the passwords in its environment the server refuses to start rather than run open.
+    missing = subprocess.run([bin_path("nats-server"), "-c", str(conf), "-t"], env={}, capture_output=True, timeout=20)
+    assert missing.returncode != 0
+
+
+def test_database_roles_script_makes_the_roles_make_run_makes() -> None:
+    from loglens_devstack.stack import DB_ROLES, SCHEMAS
+
+    script = (DEPLOY / "postgres" / "init-roles.sh").read_text()
+    assert (DEPLOY / "k8s" / "overlays" / "dev" / "postgres-init-roles.sh").read_text() == script
+    for service, role in DB_ROLES.items():
+        assert f"CREATE SCHEMA IF NOT EXISTS {SCHEMAS[service]} AUTHORIZATION {role};" in script
+        assert f"ALTER ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD" in script
+
+
+def _db_user(url: str) -> str:
+    return url.split("://", 1)[1].split(":", 1)[0]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_has_its_own_database_role_and_nats_user(overlay: str) -> None:
+    docs = render(overlay)
+    secrets = of_kind(docs, "Secret")
+    deployments = of_kind(docs, "Deployment")
+
+    def secret_env(name_prefix: str) -> dict[str, str]:
+        (secret,) = [s for n, s in secrets.items() if n.startswith(name_prefix + "-")]
+        data = secret.get("data", {})
+        return {k: base64.b64decode(v).decode() for k, v in data.items()}
+
+    for service in ("ingest", "analysis", "gateway"):
+        own = secret_env(f"loglens-{service}-credentials")
+        if overlay == "dev":  # prod holds placeholders; their shape is checked all the same
+            assert _db_user(own["LOGLENS_DATABASE_URL"]) == f"loglens_{service}"
+        assert f"loglens_{service}:" in own["LOGLENS_DATABASE_URL"]
+        if service != "gateway":
+            assert own["LOGLENS_NATS_USER"] == service
+        pod = deployments[f"loglens-{service}"]["spec"]["template"]["spec"]
+        refs = {
+            (ref.get("secretRef") or {}).get("name", "").rsplit("-", 1)[0]
+            for c in pod["containers"]
+            for ref in c.get("envFrom", [])
+        } | {
+            e["valueFrom"]["secretKeyRef"]["name"].rsplit("-", 1)[0]
+            for c in pod["containers"]
+            for e in c.get("env", [])
+            if "secretKeyRef" in e.get("valueFrom", {})
+        }
+        others = {f"loglens-{o}-credentials" for o in ("ingest", "analysis", "gateway") if o != service}
+        assert f"loglens-{service}-credentials" in refs and not refs & others, (service, refs)
+    assert "LOGLENS_DATABASE_URL" not in secret_env("loglens-storage-credentials")
+    # Only ingest mounts the event signing key.
+    for name, deployment in deployments.items():
+        volumes = deployment["spec"]["template"]["spec"].get("volumes", [])
+        signing = [v for v in volumes if v.get("secret", {}).get("secretName", "").startswith("loglens-event-signing")]
+        assert bool(signing) == (name == "loglens-ingest"), name
+
+
+def test_compose_gives_each_service_its_own_database_role_and_nats_user() -> None:
+    services = compose()["services"]
+    for name in ("ingest", "analysis", "gateway"):
+        env = services[name]["environment"]
+        assert _db_user(env["LOGLENS_DATABASE_URL"]) == f"loglens_{name}", name
+        if name != "gateway":
+            assert env["LOGLENS_NATS_USER"] == name
+    assert "LOGLENS_EVENT_SIGNING_KEY" in services["ingest"]["environment"]
+    assert "event_signing_key" not in services["analysis"]["secrets"] + services["gateway"]["secrets"]
+    assert services["nats"]["environment"].keys() == {"NATS_INGEST_PASSWORD", "NATS_ANALYSIS_PASSWORD"}
+    postgres = services["postgres"]
+    assert any("init-roles.sh:/docker-entrypoint-initdb.d/" in v for v in postgres["volumes"])
