@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from loglens_analysis.engine import analyze
-from loglens_common.report_view import render
 from loglens_loggen import write_log
+from loglens_presentation import render
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS_PNG = Path(__file__).resolve().parents[2] / "docs" / "report.png"

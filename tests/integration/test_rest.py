@@ -21,6 +21,7 @@ import aiohttp
 import pytest
 
 from loglens_devstack.stack import Stack
+from loglens_presentation import CONTENT_SECURITY_POLICY
 
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 
@@ -267,10 +268,16 @@ async def test_analysis_runs_create_get_list_cancel_report(
     assert int(report["lineCount"]) > 1000
 
     # The same report as the HTML page, for people; another tenant gets the JSON NOT_FOUND.
-    async with http.get(f"{rest_url}/v1/{run['name']}/report:html", headers=headers) as reply:
+    # It goes through the bridge's dispatch like any route: the caller's request id comes back.
+    async with http.get(
+        f"{rest_url}/v1/{run['name']}/report:html", headers={**headers, "X-Request-Id": "page-req-1"}
+    ) as reply:
         assert reply.status == 200 and reply.content_type == "text/html"
+        assert reply.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
         assert "script-src" not in reply.headers["Content-Security-Policy"]
+        assert reply.headers["X-Request-Id"] == "page-req-1"
         page = await reply.text()
+    assert './comparison:html">Compare with recent runs</a>' in page
     assert "<svg" in page and "<table" in page
     # Titled with the file's name everywhere, as `loglens report` titles it; not with the run's resource name.
     assert "<title>runs.log · LogLens</title>" in page and "<h1>runs.log</h1>" in page

@@ -11,8 +11,10 @@ from google.protobuf import json_format
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
-from loglens_common.report_view import FORMATS, TimeGrid, level_histogram, md_code_block, render, visible
 from loglens_loggen import generate_lines
+from loglens_presentation import FORMATS, render
+from loglens_presentation.markdown import md_code_block
+from loglens_presentation.reading import TimeGrid, level_histogram, visible
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'

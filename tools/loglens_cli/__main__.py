@@ -11,7 +11,7 @@ from typing import IO, TextIO
 
 import grpc
 
-from loglens_common.report_view import FORMATS
+from loglens_presentation import FORMATS
 
 from . import commands
 from .errors import EXIT_CODES_HELP, CliError, ExitCode, from_rpc_error

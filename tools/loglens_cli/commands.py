@@ -18,7 +18,8 @@ import grpc
 from google.protobuf import json_format
 
 from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, report_pb2
-from loglens_common.report_view import human_bytes, human_duration, level_name, render
+from loglens_presentation import render
+from loglens_presentation.reading import human_bytes, human_duration, level_name
 
 from .client import TERMINAL_STATES, Gateway, _iso
 from .config import Settings, resolve

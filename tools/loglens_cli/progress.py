@@ -8,7 +8,7 @@ import time
 from collections import deque
 from typing import TextIO
 
-from loglens_common.report_view import human_bytes, human_duration
+from loglens_presentation.reading import human_bytes, human_duration
 
 
 class ProgressBar:

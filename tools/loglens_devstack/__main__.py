@@ -19,10 +19,10 @@ from pathlib import Path
 import grpc
 
 from loglens.v1 import analysis_pb2, auth_pb2, auth_pb2_grpc
-from loglens_common.report_view import render
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.servers import PortTaken
 from loglens_devstack.stack import Ports, Stack
+from loglens_presentation import render
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = Path(__file__).with_name("sample.log")

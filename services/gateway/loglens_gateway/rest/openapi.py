@@ -337,6 +337,9 @@ def _operation(route: Route, schemas: _Schemas, operation_id: str) -> tuple[str,
             "description": "The stored bytes, streamed.",
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         }
+    elif route.shape is Shape.PAGE:
+        operation["summary"] += ", as one self-contained HTML page (inline CSS and SVG, no script)"
+        ok = {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}}
     else:
         response: Descriptor = method.output_type
         if route.response_body:
@@ -368,22 +371,6 @@ def openapi_document(
         operation_id = base_id if seen[base_id] == 1 else f"{base_id}{seen[base_id]}"
         path, operation = _operation(route, schemas, operation_id)
         paths.setdefault(path, {})[route.http_method.lower()] = operation
-    # The report as a page is a route of the bridge itself (no http rule): documented beside its JSON twin.
-    for path, operations in list(paths.items()):
-        report = operations.get("get", {})
-        if report.get("operationId") == "AnalysisService_GetAnalysisReport":
-            paths[path + ":html"] = {
-                "get": {
-                    "operationId": "AnalysisService_GetAnalysisReportHtml",
-                    "tags": report["tags"],
-                    "summary": "The report as one self-contained HTML page (inline CSS and SVG, no script)",
-                    "parameters": [p for p in report.get("parameters", []) if p.get("in") == "path"],
-                    "responses": {
-                        "200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}},
-                        "default": report["responses"]["default"],
-                    },
-                }
-            }
     paths["/healthz"] = {
         "get": {
             "operationId": "Healthz",

@@ -4,7 +4,8 @@ Unary RPCs are routed by their own annotations (``additional_bindings`` included
 standard HTTP mapping (grpc-gateway maps them to newline-delimited JSON, which is not what ``curl -T`` sends),
 so the two raw-bytes routes are declared in :data:`BYTE_STREAM_RULES` in the same ``HttpRule`` form and
 checked against the message shapes: an upload request is a ``oneof`` of one metadata message and one bytes
-chunk, a download response is one bytes chunk.
+chunk, a download response is one bytes chunk. Pages for people (a report, a comparison as HTML) are unary
+RPCs answered by a renderer instead of JSON; they are declared in :data:`PAGE_RULES`, in the same form.
 """
 
 from __future__ import annotations
@@ -45,10 +46,32 @@ BYTE_STREAM_RULES: dict[str, ByteStreamRule] = {
 }
 
 
+@dataclass(frozen=True)
+class PageRule:
+    """An HTML page of a unary RPC: its HTTP mapping (``response_body`` names the message the page shows) and
+    links to the pages a reader may go to next, relative to the page's own URL."""
+
+    rule: http_pb2.HttpRule
+    links: tuple[tuple[str, str], ...] = ()
+
+
+PAGE_RULES: dict[str, PageRule] = {
+    "loglens.v1.AnalysisService.GetAnalysisReport": PageRule(
+        _rule(get="/v1/{name=logFiles/*/analysisRuns/*/report}:html", response_body="report"),
+        links=(("Compare with recent runs", "./comparison:html"),),
+    ),
+    "loglens.v1.ComparisonService.CompareAnalysisRuns": PageRule(
+        _rule(get="/v1/{target=logFiles/*/analysisRuns/*}/comparison:html", response_body="comparison"),
+        links=(("Report of this run", "./report:html"),),
+    ),
+}
+
+
 class Shape(enum.Enum):
     UNARY = "unary"
     UPLOAD = "upload"  # client stream: metadata from the query string, then the body in chunks
     DOWNLOAD = "download"  # server stream of chunks, sent back as application/octet-stream
+    PAGE = "page"  # unary, answered with an HTML page of the response (see PAGE_RULES)
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,7 @@ class Route:
     shape: Shape
     public: bool
     headers: Mapping[str, str] = field(default_factory=dict)
+    links: tuple[tuple[str, str], ...] = ()  # a page's links onward (text, relative URL)
 
     @property
     def grpc_path(self) -> str:
@@ -76,7 +100,8 @@ class Route:
 
     @property
     def operation_id(self) -> str:
-        return f"{self.method.containing_service.name}_{self.method.name}"
+        page = "Html" if self.shape is Shape.PAGE else ""
+        return f"{self.method.containing_service.name}_{self.method.name}{page}"
 
     # Streams: which fields carry what -------------------------------------------------------------------
     @property
@@ -140,7 +165,12 @@ def _field_path_exists(message: Descriptor, path: str) -> bool:
 
 
 def _make_routes(
-    method: MethodDescriptor, rule: http_pb2.HttpRule, shape: Shape, public: bool, headers: Mapping[str, str]
+    method: MethodDescriptor,
+    rule: http_pb2.HttpRule,
+    shape: Shape,
+    public: bool,
+    headers: Mapping[str, str],
+    links: tuple[tuple[str, str], ...] = (),
 ) -> list[Route]:
     routes = []
     for binding in _bindings(rule):
@@ -152,6 +182,8 @@ def _make_routes(
                 raise RouteError(f"{method.full_name}: {path} binds unknown field {variable!r}")
         if binding.body not in ("", "*") and binding.body not in method.input_type.fields_by_name:
             raise RouteError(f"{method.full_name}: body {binding.body!r} is not a field of the request")
+        if shape is Shape.PAGE and binding.response_body not in method.output_type.fields_by_name:
+            raise RouteError(f"{method.full_name}: a page shows a field of the response, not {binding.response_body!r}")
         routes.append(
             Route(
                 http_method=http_method,
@@ -162,6 +194,7 @@ def _make_routes(
                 shape=shape,
                 public=public,
                 headers=headers,
+                links=links,
             )
         )
     return routes
@@ -171,9 +204,11 @@ def routes_for(
     services: Iterable[ServiceDescriptor],
     public_methods: frozenset[str] = frozenset(),
     byte_streams: Mapping[str, ByteStreamRule] | None = None,
+    pages: Mapping[str, PageRule] | None = None,
 ) -> list[Route]:
     """Every route of ``services``, ordered so that the most specific template is tried first."""
     streams = BYTE_STREAM_RULES if byte_streams is None else byte_streams
+    page_rules = PAGE_RULES if pages is None else pages
     routes: list[Route] = []
     for service in services:
         for method in service.methods:
@@ -194,6 +229,9 @@ def routes_for(
             rule = http_rule(method)
             if rule is not None:
                 routes.extend(_make_routes(method, rule, Shape.UNARY, public, {}))
+            page = page_rules.get(method.full_name)
+            if page is not None:
+                routes.extend(_make_routes(method, page.rule, Shape.PAGE, public, {}, page.links))
     # Templates with a custom verb first (``/v1/{name=logFiles/*}:download`` before ``/v1/{name=logFiles/*}``),
     # then those with more literal segments.
     routes.sort(key=lambda r: (not r.template.verb, -r.template.literal_count, "**" in r.template.segments))

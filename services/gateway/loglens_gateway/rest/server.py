@@ -26,14 +26,14 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from loglens.v1 import analysis_pb2, log_file_pb2
+from loglens.v1 import log_file_pb2
 from loglens_common.errors import DeadlineExceeded, InvalidArgument, LogLensError, NotFound
 from loglens_common.logs import log_fields, request_id_var
-from loglens_common.report_view import render
 from loglens_gateway.rest import status as rest_status
 from loglens_gateway.rest.binding import bind_query, bind_request, descriptor_of, resolve
 from loglens_gateway.rest.routes import Route, Shape
 from loglens_gateway.rest.templates import PathTemplate
+from loglens_presentation import CONTENT_SECURITY_POLICY, page_of
 
 log = logging.getLogger("loglens.gateway.rest")
 
@@ -110,8 +110,6 @@ class RestBridge:
         app = web.Application(client_max_size=self._max_body_bytes, middlewares=[self._http_errors])
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/openapi.json", self.openapi)
-        # The report of a run as a self-contained HTML page (the same renderer as `loglens report --format html`).
-        app.router.add_get(r"/v1/logFiles/{log_file:[^/]+}/analysisRuns/{run:[^/]+}/report:html", self.report_html)
         # Every other path, newlines included (a decoded %0A), goes to the routes read from the descriptors.
         app.router.add_route("*", r"/{tail:[\s\S]*}", self.dispatch)
         return app
@@ -139,56 +137,6 @@ class RestBridge:
 
     async def openapi(self, request: web.Request) -> web.Response:
         return web.Response(body=self._openapi, content_type="application/json")
-
-    async def _filename(self, request: web.Request, request_id: str, run: str, deadline_s: float) -> str:
-        """The report page's title: the log file's name, as `loglens report` titles it (the run's name if the
-        file cannot be read now; the page stands without it)."""
-        call = self._channel.unary_unary(
-            "/loglens.v1.LogFileService/GetLogFile",
-            request_serializer=log_file_pb2.GetLogFileRequest.SerializeToString,
-            response_deserializer=log_file_pb2.GetLogFileResponse.FromString,
-        )
-        try:
-            reply = await call(
-                log_file_pb2.GetLogFileRequest(name=run.split("/analysisRuns/")[0]),
-                metadata=tuple(self._metadata(request, request_id)),
-                timeout=deadline_s,
-            )
-        except grpc.aio.AioRpcError:
-            return run
-        return reply.log_file.filename or run
-
-    async def report_html(self, request: web.Request) -> web.Response:
-        request_id = uuid.uuid4().hex
-        name = f"logFiles/{request.match_info['log_file']}/analysisRuns/{request.match_info['run']}"
-        call = self._channel.unary_unary(
-            "/loglens.v1.AnalysisService/GetAnalysisReport",
-            request_serializer=analysis_pb2.GetAnalysisReportRequest.SerializeToString,
-            response_deserializer=analysis_pb2.GetAnalysisReportResponse.FromString,
-        )
-        try:
-            timeout = self._timeout(request, self._unary_deadline_s)
-        except LogLensError as error:
-            return self._error(rest_status.from_error(error), request_id, error)
-        try:
-            reply = await call(
-                analysis_pb2.GetAnalysisReportRequest(name=f"{name}/report"),
-                metadata=tuple(self._metadata(request, request_id)),
-                timeout=timeout,
-            )
-        except grpc.aio.AioRpcError as error:
-            return self._error(rest_status.from_rpc_error(error), request_id)
-        page = render(reply.report, "html", title=await self._filename(request, request_id, name, timeout))
-        return web.Response(
-            text=page,
-            content_type="text/html",
-            headers={
-                REQUEST_ID: request_id,
-                "Cache-Control": "no-store",
-                # The page holds log text (hostile input): no scripts, nothing fetched from elsewhere.
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-            },
-        )
 
     # Dispatch ---------------------------------------------------------------------------------------------
     def _find(self, request: web.Request) -> tuple[Route, dict[str, str]]:
@@ -253,6 +201,8 @@ class RestBridge:
             return await self._upload(route, request, metadata)
         if route.shape is Shape.DOWNLOAD:
             return await self._download(route, path_values, request, metadata)
+        if route.shape is Shape.PAGE:
+            return await self._page(route, path_values, request, metadata)
         return await self._unary(route, path_values, request, metadata)
 
     def _metadata(self, request: web.Request, request_id: str) -> list[tuple[str, str]]:
@@ -304,6 +254,14 @@ class RestBridge:
     async def _unary(
         self, route: Route, path_values: dict[str, str], request: web.Request, metadata: list[tuple[str, str]]
     ) -> web.Response:
+        response = await self._call(route, path_values, request, metadata)
+        if route.response_body:
+            response = getattr(response, route.response_body)
+        return self._json(response, metadata[0][1])
+
+    async def _call(
+        self, route: Route, path_values: dict[str, str], request: web.Request, metadata: list[tuple[str, str]]
+    ) -> Message:
         body = await request.read() if route.body else b""
         message = bind_request(
             route.request_class(),
@@ -317,11 +275,51 @@ class RestBridge:
             request_serializer=type(message).SerializeToString,
             response_deserializer=route.response_class.FromString,
         )
-        timeout = self._timeout(request, self._unary_deadline_s)
-        response: Message = await call(message, metadata=tuple(metadata), timeout=timeout)
-        if route.response_body:
-            response = getattr(response, route.response_body)
-        return self._json(response, metadata[0][1])
+        response: Message = await call(
+            message, metadata=tuple(metadata), timeout=self._timeout(request, self._unary_deadline_s)
+        )
+        return response
+
+    # Pages: a response rendered for a person (PAGE_RULES) -------------------------------------------------
+    async def _page(
+        self, route: Route, path_values: dict[str, str], request: web.Request, metadata: list[tuple[str, str]]
+    ) -> web.Response:
+        response = await self._call(route, path_values, request, metadata)
+        title = await self._log_file_title(path_values, request, metadata)
+        page = page_of(getattr(response, route.response_body), title=title, links=route.links)
+        return web.Response(
+            text=page,
+            content_type="text/html",
+            # The page holds log text (hostile input): no scripts, nothing fetched from elsewhere.
+            headers={
+                REQUEST_ID: metadata[0][1],
+                "Cache-Control": "no-store",
+                "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            },
+        )
+
+    async def _log_file_title(
+        self, path_values: dict[str, str], request: web.Request, metadata: list[tuple[str, str]]
+    ) -> str:
+        """A page's title: the name of the log file its resource belongs to, as `loglens report` titles it (the
+        resource's name when the file cannot be read now; the page stands without it)."""
+        resource = next((v for v in path_values.values() if v.startswith("logFiles/")), "")
+        if not resource:
+            return ""
+        call = self._channel.unary_unary(
+            "/loglens.v1.LogFileService/GetLogFile",
+            request_serializer=log_file_pb2.GetLogFileRequest.SerializeToString,
+            response_deserializer=log_file_pb2.GetLogFileResponse.FromString,
+        )
+        try:
+            reply = await call(
+                log_file_pb2.GetLogFileRequest(name="/".join(resource.split("/")[:2])),
+                metadata=tuple(metadata),
+                timeout=self._timeout(request, self._unary_deadline_s),
+            )
+        except grpc.aio.AioRpcError:
+            return resource
+        return reply.log_file.filename or resource
 
     # Upload: the body streamed in chunks ------------------------------------------------------------------
     def _upload_metadata(self, route: Route, request: web.Request) -> Message:

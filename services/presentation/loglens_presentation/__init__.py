@@ -1,0 +1,55 @@
+"""Views of LogLens results for people: terminal text, Markdown, and self-contained HTML pages.
+
+    from loglens_presentation import render
+    page = render(report, "html", title="orders.log")
+
+The gateway serves the HTML pages, ``loglens report --format`` writes every format, and the dev stack prints the
+sample's report. Everything that came from a log is hostile input: the HTML escapes it, Markdown puts it in
+escaped cells or fenced blocks, and all of them show control characters (terminal escape sequences included)
+as visible symbols. One module per view; in each, one function per section of the page.
+
+- ``reading``: what every view reads the same way (levels, times, sizes, the charts' time grid)
+- ``report_text``, ``markdown``, ``report_page``: the report as text, Markdown, HTML
+- ``page``, ``charts``, ``page.css``: the pages' frame (Content-Security-Policy, style sheet) and SVG charts
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from loglens.v1 import report_pb2
+from loglens_presentation.markdown import render_markdown
+from loglens_presentation.page import CONTENT_SECURITY_POLICY
+from loglens_presentation.report_page import Link, render_report_page
+from loglens_presentation.report_text import render_text
+
+FORMATS = ("text", "json", "md", "html")
+_ALIASES = {"markdown": "md", "txt": "text"}
+
+
+def render(report: report_pb2.AnalysisReport, fmt: str, *, title: str = "", links: Sequence[Link] = ()) -> str:
+    """The report as ``text``, ``json`` (proto3 JSON), ``md`` (Markdown) or ``html`` (a whole page, with
+    ``links`` to pages to go to next)."""
+    kind = _ALIASES.get(fmt.lower(), fmt.lower())
+    if kind == "text":
+        return render_text(report, title)
+    if kind == "json":
+        return json_format.MessageToJson(report, indent=2) + "\n"
+    if kind == "md":
+        return render_markdown(report, title)
+    if kind == "html":
+        return render_report_page(report, title, links)
+    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def page_of(message: Message, *, title: str = "", links: Sequence[Link] = ()) -> str:
+    """The HTML page of a message the bridge serves as a page (see the gateway's ``PAGE_RULES``)."""
+    if isinstance(message, report_pb2.AnalysisReport):
+        return render_report_page(message, title, links)
+    raise TypeError(f"no page shows a {type(message).__name__}")
+
+
+__all__ = ["CONTENT_SECURITY_POLICY", "FORMATS", "page_of", "render"]
