@@ -13,7 +13,7 @@ import grpc
 
 from loglens_presentation import FORMATS
 
-from . import commands
+from . import commands, diff
 from .errors import EXIT_CODES_HELP, CliError, ExitCode, from_rpc_error
 
 DESCRIPTION = """\
@@ -30,6 +30,9 @@ examples:
   loglens runs logFiles/ID
   loglens cancel logFiles/ID/analysisRuns/ID
   loglens report logFiles/ID --format html -o report.html
+  loglens diff logFiles/ID --fail-on new-errors          # against the service's last 5 runs
+  loglens diff logFiles/ID --baseline logFiles/OLD --format md
+  loglens upload app.log --service orders --wait --diff --fail-on new-errors
 
 configuration (later ones win):
   config file   $LOGLENS_CONFIG, else ~/.config/loglens/config.toml (written by `loglens login`)
@@ -158,8 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--year", type=_int32, metavar="YYYY", help="year of times in the log that carry none (default: the upload's)"
     )
     p.add_argument("--wait", action="store_true", help="follow the analysis and print its summary (exit 5 if it fails)")
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="with --wait: then compare the run with the service's recent runs (see `loglens diff`)",
+    )
     wait_timeout(p)
-    fail_on(p)
+    p.add_argument(
+        "--fail-on",
+        choices=[*sorted(commands.FAIL_ON), *sorted(diff.FAIL_ON)],
+        metavar="LEVEL|KIND",
+        help="exit 8 when the report has records at LEVEL or above (warn, error, fatal), or with --diff when the "
+        "comparison finds KIND (new-errors, new-templates, any)",
+    )
     json_flag(p)
 
     p = command("ls", commands.cmd_ls, "list your log files, newest first")
@@ -188,6 +202,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--title", default="", help="the report's title (default: the log file's name)")
     fail_on(p)
+
+    p = command(
+        "diff",
+        diff.cmd_diff,
+        "what changed in a run against earlier runs: the service's recent history, or --baseline runs",
+    )
+    p.add_argument("run", metavar="RUN", help="logFiles/ID/analysisRuns/ID, or a log file for its newest report")
+    p.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="RUN",
+        help="a baseline run or log file (repeatable; default: the last runs of the target's service)",
+    )
+    p.add_argument("--history", type=int, default=0, metavar="N", help="runs of the service's history (default 5)")
+    p.add_argument("-f", "--format", choices=diff.FORMATS, default="text", help="text (default), json, md or html")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--title", default="", help="the comparison's title (default: the target run's name)")
+    p.add_argument("--fail-on", choices=sorted(diff.FAIL_ON), metavar="KIND", help=diff.FAIL_ON_HELP)
 
     p = command("delete", commands.cmd_delete, "delete log files with their runs and reports")
     p.add_argument("log_files", nargs="+", metavar="LOG_FILE", help="logFiles/ID or ID")

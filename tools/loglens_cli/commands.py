@@ -380,6 +380,14 @@ def cmd_upload(ctx: Context) -> None:
     args = ctx.args
     if args.wait and args.no_analyze:
         raise CliError("--wait follows the analysis, which --no-analyze turns off", ExitCode.USAGE)
+    if args.diff and not args.wait:
+        raise CliError("--diff compares the finished analysis: give it with --wait", ExitCode.USAGE)
+    if args.fail_on and (args.fail_on in FAIL_ON) == bool(args.diff):
+        raise CliError(
+            f"--fail-on {args.fail_on} "
+            + ("is a report LEVEL; with --diff give a KIND" if args.diff else "needs --diff"),
+            ExitCode.USAGE,
+        )
     if args.name and len(args.files) > 1:
         raise CliError("--name names one file; give one FILE with it", ExitCode.USAGE)
     if args.files.count("-") > 1:
@@ -406,6 +414,15 @@ def cmd_upload(ctx: Context) -> None:
             report = _conclude(ctx, run, log_file.filename)
             if report is not None and args.json:
                 entry["summary"] = as_json(report.summary)
+            if report is not None and args.diff:
+                from . import diff
+
+                comparison = diff.compare(ctx.gateway, run.name)
+                if args.json:
+                    entry["comparison"] = as_json(comparison)
+                else:
+                    ctx.out.write(diff.render_text(comparison, log_file.filename))
+                diff.gate(ctx, comparison, args.fail_on)
         results.append(entry)
     if args.json:
         print_json(ctx.out, results if len(results) != 1 else results[0])

@@ -18,7 +18,7 @@ class ExitCode(IntEnum):
     ANALYSIS_FAILED = 5  # the analysis run ended FAILED or CANCELLED
     UNAVAILABLE = 6  # the server could not be reached or did not answer in time
     REJECTED = 7  # the server refused the request: invalid, too large, rate limited, not ready yet
-    FINDINGS = 8  # --fail-on LEVEL: the report has records at or above that level
+    FINDINGS = 8  # --fail-on: records at or above LEVEL in the report, or changes of KIND in a comparison
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -32,7 +32,8 @@ exit codes:
   5  the analysis run failed or was cancelled
   6  the server is unreachable or did not answer in time
   7  the server rejected the request (invalid, too large, rate limited, not ready)
-  8  --fail-on LEVEL: the report has records at or above LEVEL
+  8  --fail-on: the report has records at or above LEVEL, or (diff, upload --diff)
+     the comparison found changes of that KIND
   130 interrupted"""
 
 

@@ -8,6 +8,21 @@ of 1 to ``MAX_RUN`` records of one source, sources drawn with fixed weights). Ev
 ids (UUIDs, request ids, IPs, durations), a steady baseline and one burst of errors, and is the same for
 the same seed.
 
+Planted changes (``plants``, for judging a comparison of two files; all of ``PLANTS`` by default with
+``--plant all``), each a known difference from a file made without them:
+
+- ``new-error``: a new ERROR message (app) "Payment provider rejected charge <id>: card declined";
+- ``gone``: the JSON warning "rate limit close" is no longer written;
+- ``x5``: the kernel's "eth0: link up" (syslog) is written five times as often;
+- ``div5``: the Python warning "Retrying connection to ..." one fifth as often;
+- ``new-status``: 5 % of the app's "Completed ... status=" lines carry status 503, never seen before;
+- ``new-exception``: a quarter of the app's exceptions are a new one (NullPointerException, its own frames);
+- ``generalised``: the app's slow-query message names a table shard ("from orders_17") where it always said
+  "from orders": its template's constant becomes a placeholder.
+
+A dropped record still advances the clock and takes its place in the mix of sources, and an added one
+shares its neighbour's time and place, so other messages keep their rate per hour and their share.
+
     from loglens_loggen import write_log
     write_log("big.log", 256 << 20, seed=1)          # streams to disk, constant memory
     python -m loglens_loggen --size 256MiB --out big.log
@@ -19,10 +34,11 @@ import gzip
 import io
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO
 
+PLANTS = ("new-error", "gone", "x5", "div5", "new-status", "new-exception", "generalised")
 KINDS = ("app", "python", "json", "access", "syslog", "logfmt", "cri", "mixed")
 MAX_RUN = 40
 MIX_WEIGHTS = {"app": 30, "json": 20, "access": 20, "syslog": 10, "python": 8, "logfmt": 6, "cri": 6}
@@ -74,6 +90,12 @@ _JAVA_EXC = [
         ["org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse", "c.e.inventory.StockRepository.reserve"],
     ),
 ]
+_NEW_EXC = (
+    "java.lang.NullPointerException",
+    'Cannot invoke "Order.getTotal()" because "order" is null',
+    ["c.e.orders.PriceCalculator.total", "c.e.orders.Checkout.price", "c.e.orders.Checkout.run"],
+)
+Plants = frozenset[str]
 
 
 class _Clock:
@@ -106,7 +128,7 @@ def _in_burst(clock: _Clock, period: int) -> bool:
     return 60_000 <= clock.count % period < 61_500
 
 
-def _app(r: random.Random, clock: _Clock) -> Iterator[str]:
+def _app(r: random.Random, clock: _Clock, plants: Plants = frozenset()) -> Iterator[str]:
     while True:
         t = clock.tick()
         ts = t.strftime("%Y-%m-%d %H:%M:%S,") + f"{t.microsecond // 1000:03d}"
@@ -114,8 +136,16 @@ def _app(r: random.Random, clock: _Clock) -> Iterator[str]:
         cls = r.choice(_CLASSES)
         burst = _in_burst(clock, 100_000)
         x = r.random()
+        extra = ""
+        if "new-error" in plants and r.random() < 0.004:
+            # Written with the record drawn next, as one item of the stream (it keeps the mix of sources).
+            extra = (
+                f"{ts} ERROR [{thread}] {cls} - Payment provider rejected charge {r.randrange(10**7)}: card declined\n"
+            )
         if (burst and x < 0.5) or x < 0.01:
             exc, msg, frames = r.choice(_JAVA_EXC)
+            if "new-exception" in plants and r.random() < 0.25:
+                exc, msg, frames = _NEW_EXC
             lines = [
                 f"{ts} ERROR [{thread}] {cls} - Request {uuid.UUID(int=r.getrandbits(128))} failed",
                 f"{exc}: {_fill(r, msg)}",
@@ -125,38 +155,45 @@ def _app(r: random.Random, clock: _Clock) -> Iterator[str]:
                 lines.append("Caused by: java.io.IOException: Connection reset by peer")
                 lines.append("\tat sun.nio.ch.SocketDispatcher.read0(Native Method)")
                 lines.append(f"\t... {r.randrange(5, 40)} more")
-            yield "\n".join(lines)
+            yield extra + "\n".join(lines)
         elif x < 0.05:
-            yield (
+            table = f"orders_{r.randrange(64):02d}" if "generalised" in plants else "orders"
+            yield extra + (
                 f"{ts} WARN  [{thread}] {cls} - Slow query took {r.randrange(500, 9000)} ms: "
-                f"select * from orders where id = {r.randrange(10**6)}"
+                f"select * from {table} where id = {r.randrange(10**6)}"
             )
         elif x < 0.35:
-            yield (
+            yield extra + (
                 f"{ts} INFO  [{thread}] {cls} - Created order {r.randrange(10**7)} for customer "
                 f"{r.choice(_USERS)} in {r.randrange(1, 300)} ms"
             )
         elif x < 0.6:
-            yield (
+            yield extra + (
                 f"{ts} DEBUG [{thread}] {cls} - Cache hit for key user:{r.randrange(10**5)} "
                 f"(ttl={r.randrange(1, 3600)}s)"
             )
         elif x < 0.8:
+            method, path = r.choice(_METHODS), _fill(r, r.choice(_PATHS))
+            status = r.choice([200, 200, 201, 204, 404])
+            if "new-status" in plants and r.random() < 0.05:
+                status = 503
             yield (
-                f"{ts} INFO  [{thread}] {cls} - Completed {r.choice(_METHODS)} "
-                f"{_fill(r, r.choice(_PATHS))} status={r.choice([200, 200, 201, 204, 404])} "
-                f"in {r.randrange(1, 900)}ms"
+                extra
+                + f"{ts} INFO  [{thread}] {cls} - Completed {method} {path} status={status} in {r.randrange(1, 900)}ms"
             )
         elif x < 0.9995:
-            yield (
+            yield extra + (
                 f"{ts} INFO  [{thread}] {cls} - Published event OrderCreated id="
                 f"{uuid.UUID(int=r.getrandbits(128))} partition={r.randrange(12)} offset={r.randrange(10**9)}"
             )
         else:
-            yield f"{ts} INFO  [main] c.e.Application - Started Application in {r.randrange(3, 40)}.{r.randrange(10)} seconds"  # noqa: E501
+            yield (
+                extra
+                + f"{ts} INFO  [main] c.e.Application - Started Application in {r.randrange(3, 40)}.{r.randrange(10)} seconds"  # noqa: E501
+            )
 
 
-def _python(r: random.Random, clock: _Clock) -> Iterator[str]:
+def _python(r: random.Random, clock: _Clock, plants: Plants = frozenset()) -> Iterator[str]:
     while True:
         t = clock.tick()
         ts = t.strftime("%Y-%m-%d %H:%M:%S,") + f"{t.microsecond // 1000:03d}"
@@ -176,11 +213,13 @@ def _python(r: random.Random, clock: _Clock) -> Iterator[str]:
             )
         elif x < 0.5:
             yield f"{ts} INFO {mod}: Processed batch {r.randrange(10**6)} with {r.randrange(1, 500)} items"
+        elif "div5" in plants and r.random() < 0.8:
+            yield ""  # dropped: the clock moved, the source kept its turn
         else:
             yield f"{ts} WARNING {mod}: Retrying connection to {_ip(r)}:{r.choice([5432, 6379])} (attempt {r.randrange(1, 6)})"  # noqa: E501
 
 
-def _json(r: random.Random, clock: _Clock) -> Iterator[str]:
+def _json(r: random.Random, clock: _Clock, plants: Plants = frozenset()) -> Iterator[str]:
     while True:
         t = clock.tick()
         ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
@@ -204,6 +243,8 @@ def _json(r: random.Random, clock: _Clock) -> Iterator[str]:
                 f'{{"ts":"{ts}","level":"debug","service":"{svc}","msg":"cache lookup",'
                 f'"key":"sess:{r.getrandbits(40):x}","hit":{r.choice(["true", "false"])}}}'
             )
+        elif "gone" in plants:
+            yield ""  # dropped: the clock moved, the source kept its turn
         else:
             yield (
                 f'{{"ts":"{ts}","level":"warn","service":"{svc}","msg":"rate limit close",'
@@ -211,7 +252,7 @@ def _json(r: random.Random, clock: _Clock) -> Iterator[str]:
             )
 
 
-def _access(r: random.Random, clock: _Clock) -> Iterator[str]:
+def _access(r: random.Random, clock: _Clock, plants: Plants = frozenset()) -> Iterator[str]:
     while True:
         t = clock.tick()
         ts = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
@@ -224,7 +265,7 @@ def _access(r: random.Random, clock: _Clock) -> Iterator[str]:
         )
 
 
-def _syslog(r: random.Random, clock: _Clock) -> Iterator[str]:
+def _syslog(r: random.Random, clock: _Clock, plants: Plants = frozenset()) -> Iterator[str]:
     while True:
         t = clock.tick()
         ts = t.strftime("%b %e %H:%M:%S")
@@ -237,10 +278,13 @@ def _syslog(r: random.Random, clock: _Clock) -> Iterator[str]:
         elif x < 0.8:
             yield f"{ts} web01 CRON[{pid}]: (root) CMD (/usr/local/bin/backup.sh --id {r.randrange(10**5)})"
         else:
-            yield f"{ts} web01 kernel: [{r.randrange(10**6)}.{r.randrange(10**6):06d}] eth0: link up, {r.choice([100, 1000])} Mbps"  # noqa: E501
+            yield "\n".join(
+                f"{ts} web01 kernel: [{r.randrange(10**6)}.{r.randrange(10**6):06d}] eth0: link up, {r.choice([100, 1000])} Mbps"  # noqa: E501
+                for _ in range(5 if "x5" in plants else 1)
+            )
 
 
-def _logfmt(r: random.Random, clock: _Clock) -> Iterator[str]:
+def _logfmt(r: random.Random, clock: _Clock, plants: Plants = frozenset()) -> Iterator[str]:
     while True:
         t = clock.tick()
         ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond:06d}Z"
@@ -256,8 +300,8 @@ def _logfmt(r: random.Random, clock: _Clock) -> Iterator[str]:
         )
 
 
-def _cri(r: random.Random, clock: _Clock) -> Iterator[str]:
-    inner = _app(r, clock)
+def _cri(r: random.Random, clock: _Clock, plants: Plants = frozenset()) -> Iterator[str]:
+    inner = _app(r, clock)  # plants go to the app's own lines only, so each planted change has one template
     while True:
         t = clock.t
         ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond:06d}000Z"
@@ -268,7 +312,7 @@ def _cri(r: random.Random, clock: _Clock) -> Iterator[str]:
             yield f"{ts} {r.choice(['stdout', 'stdout', 'stderr'])} F {text}"
 
 
-_MAKERS: dict[str, Callable[[random.Random, _Clock], Iterator[str]]] = {
+_MAKERS: dict[str, Callable[[random.Random, _Clock, Plants], Iterator[str]]] = {
     "app": _app,
     "python": _python,
     "json": _json,
@@ -279,27 +323,44 @@ _MAKERS: dict[str, Callable[[random.Random, _Clock], Iterator[str]]] = {
 }
 
 
-def records(seed: int, kind: str = "mixed") -> Iterator[str]:
-    """An endless stream of records (a record may span several lines) of one kind."""
+def _items(item: str) -> Iterator[str]:
+    """A source's turn as stream items: none when a planted change dropped its record, else the item (several
+    records joined by newlines when a planted change added some, written out together)."""
+    if item:
+        yield item
+
+
+def records(seed: int, kind: str = "mixed", plants: Iterable[str] = ()) -> Iterator[str]:
+    """An endless stream of records (a record may span several lines) of one kind, with the planted changes
+    named in ``plants`` (see ``PLANTS``)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    planted = frozenset(plants)
+    unknown = planted - set(PLANTS)
+    if unknown:
+        raise ValueError(f"unknown planted change(s) {', '.join(sorted(unknown))}; choose from {', '.join(PLANTS)}")
     r = random.Random(seed)
     clock = _Clock(r)
+    # A maker yields "" for a record a planted change dropped (it still took its turn), and several records
+    # joined by newlines for records a planted change added.
     if kind != "mixed":
-        yield from _MAKERS[kind](r, clock)
+        for item in _MAKERS[kind](r, clock, planted):
+            yield from _items(item)
         return
     order = list(MIX_WEIGHTS)
     weights = [MIX_WEIGHTS[k] for k in order]
-    gens = {k: _MAKERS[k](r, clock) for k in order}
+    gens = {k: _MAKERS[k](r, clock, planted) for k in order}
     # A separate generator for the interleaving, so each source's own stream stays the same.
     mix = random.Random(seed * 7919 + 1)
     while True:
         g = gens[mix.choices(order, weights)[0]]
         for _ in range(1 + int(mix.expovariate(1 / 8)) % MAX_RUN):
-            yield next(g)
+            yield from _items(next(g))
 
 
-def write_log(path: str, size_bytes: int, seed: int, kind: str = "mixed", *, compress: bool = False) -> int:
+def write_log(
+    path: str, size_bytes: int, seed: int, kind: str = "mixed", *, compress: bool = False, plants: Iterable[str] = ()
+) -> int:
     """Write about ``size_bytes`` of log (whole records) to ``path``, streaming; returns lines written."""
     raw: IO[bytes] = (
         gzip.open(path, "wb", compresslevel=1)  # type: ignore[assignment]  # noqa: SIM115
@@ -311,7 +372,7 @@ def write_log(path: str, size_bytes: int, seed: int, kind: str = "mixed", *, com
     with raw as f:
         buf = io.StringIO()
         pending = 0
-        for rec in records(seed, kind):
+        for rec in records(seed, kind, plants):
             buf.write(rec)
             buf.write("\n")
             n = len(rec) + 1

@@ -16,11 +16,12 @@ from typing import Any
 import grpc
 import nats
 
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc, comparison_pb2, comparison_pb2_grpc
 from loglens_analysis.adapters.log_file_directory import LogFileDirectory
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import SCHEMA, RunRepository
-from loglens_analysis.api import AnalysisApi
+from loglens_analysis.api import AnalysisApi, ComparisonApi
+from loglens_analysis.comparisons import RunComparisons
 from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.event_trust import LogFileEvents
 from loglens_analysis.service import AnalysisRuns
@@ -60,7 +61,9 @@ async def main(settings: AnalysisSettings) -> None:
     publisher = RunPublisher(js)
     ingest = grpc.aio.insecure_channel(settings.ingest_addr, options=[("grpc.lb_policy_name", "round_robin")])
     resources.push_async_callback(ingest.close)
-    runs = AnalysisRuns(repository, publisher, LogFileDirectory(ingest), settings.watch_poll_s)
+    directory = LogFileDirectory(ingest)
+    runs = AnalysisRuns(repository, publisher, directory, settings.watch_poll_s)
+    comparisons = RunComparisons(repository, directory)
     trusted = LogFileEvents(EventVerifier(load_public_keys(settings.event_public_keys)), settings.s3_bucket)
     worker = Worker(repository, s3_client(settings), js, publisher, settings, trusted)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [worker.consume_log_file_events, worker.reconcile]
@@ -70,13 +73,21 @@ async def main(settings: AnalysisSettings) -> None:
     await serve(
         name="analysis",
         settings=settings,
-        register=lambda server: analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisApi(runs), server),
-        service_names=[analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name],
+        register=lambda server: register(server, runs, comparisons),
+        service_names=[
+            analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,
+            comparison_pb2.DESCRIPTOR.services_by_name["ComparisonService"].full_name,
+        ],
         authenticator=JwtAuthenticator(verifier),
         resources=resources,
         background=background,
         readiness=lambda: ping(engine),
     )
+
+
+def register(server: grpc.aio.Server, runs: AnalysisRuns, comparisons: RunComparisons) -> None:
+    analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisApi(runs), server)
+    comparison_pb2_grpc.add_ComparisonServiceServicer_to_server(ComparisonApi(comparisons), server)
 
 
 def run() -> None:

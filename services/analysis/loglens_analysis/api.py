@@ -9,7 +9,8 @@ from typing import Any, TypeAlias
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc, comparison_pb2, comparison_pb2_grpc
+from loglens_analysis.comparisons import RunComparisons
 from loglens_analysis.domain import AnalysisRun, RunState
 from loglens_analysis.service import AnalysisRuns
 from loglens_common import names
@@ -91,3 +92,16 @@ class AnalysisApi(analysis_pb2_grpc.AnalysisServiceServicer):
     ) -> analysis_pb2.GetAnalysisReportResponse:
         report = await self.runs.report(current_principal().subject, request.name)
         return analysis_pb2.GetAnalysisReportResponse(report=report)
+
+
+class ComparisonApi(comparison_pb2_grpc.ComparisonServiceServicer):
+    def __init__(self, comparisons: RunComparisons) -> None:
+        self.comparisons = comparisons
+
+    async def CompareAnalysisRuns(
+        self, request: comparison_pb2.CompareAnalysisRunsRequest, context: Context
+    ) -> comparison_pb2.CompareAnalysisRunsResponse:
+        comparison = await self.comparisons.compare(
+            current_principal().subject, request.target, list(request.baseline_runs), request.history_size
+        )
+        return comparison_pb2.CompareAnalysisRunsResponse(comparison=comparison)

@@ -37,3 +37,22 @@ class LogFileDirectory:
                 reason="INGEST_UNAVAILABLE",
                 retry_after_s=2,
             ) from None
+
+    async def service_files(
+        self, service: str, page_token: str = "", page_size: int = 100
+    ) -> tuple[list[log_file_pb2.LogFile], str]:
+        """One page of the caller's log files of ``service``, newest first, as ingest lists them."""
+        try:
+            reply = await self._stub.ListLogFiles(
+                log_file_pb2.ListLogFilesRequest(service=service, page_size=page_size, page_token=page_token),
+                metadata=on_behalf_of_caller(),
+                timeout=self._timeout_s,
+            )
+        except grpc.aio.AioRpcError as error:
+            raise Unavailable(
+                f"cannot list the log files of service {service!r} with the ingest service right now "
+                f"({error.code().name}); retry shortly, or name the baseline runs",
+                reason="INGEST_UNAVAILABLE",
+                retry_after_s=2,
+            ) from None
+        return list(reply.log_files), reply.next_page_token

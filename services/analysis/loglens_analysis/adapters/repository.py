@@ -391,6 +391,32 @@ class RunRepository:
         async with self.engine.connect() as conn:
             return (await conn.execute(select(reports.c.report).where(reports.c.run_id == run_id))).scalar_one_or_none()
 
+    async def reports(self, run_ids: list[str]) -> dict[str, bytes]:
+        """Stored reports by run id (one query; runs without a report are left out)."""
+        if not run_ids:
+            return {}
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(reports.c.run_id, reports.c.report).where(reports.c.run_id.in_(run_ids)))
+            return {r[0]: r[1] for r in rows}
+
+    async def newest_succeeded_runs(self, owner: str, log_file_ids: list[str]) -> dict[str, AnalysisRun]:
+        """The newest SUCCEEDED run of each of the owner's log files (by log file id); files without one are left
+        out."""
+        if not log_file_ids:
+            return {}
+        query = (
+            select(runs)
+            .where(
+                runs.c.owner == owner,
+                runs.c.log_file_id.in_(log_file_ids),
+                runs.c.state == RunState.SUCCEEDED.value,
+            )
+            .order_by(runs.c.log_file_id, runs.c.finish_time.desc(), runs.c.id.desc())
+            .distinct(runs.c.log_file_id)
+        )
+        async with self.engine.connect() as conn:
+            return {m["log_file_id"]: _run(m) for m in (await conn.execute(query)).mappings()}
+
     # Reconciliation -----------------------------------------------------------------------------
     async def requeue_stale(self, stale_after_s: float) -> int:
         """RUNNING runs whose worker stopped heartbeating go back to QUEUED."""
