@@ -207,15 +207,17 @@ def test_api_keys_page_and_stay_private(auth: auth_pb2_grpc.AuthServiceStub) -> 
     assert other.details().replace(target, "X") == missing.details().replace(random_name, "X")
 
 
-def test_login_is_rate_limited_per_account(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+def test_failed_logins_back_off_per_account_and_client(auth: auth_pb2_grpc.AuthServiceStub) -> None:
     name = register(auth).username
-    for _ in range(5):  # the account's burst
+    for _ in range(6):  # five free failures, and the one that starts the backoff
         assert failure(login, auth, name, "not the password at all").code() == grpc.StatusCode.UNAUTHENTICATED
-    limited = failure(login, auth, name)  # even the right password waits now
+    limited = failure(login, auth, name)  # even the right password waits now, from this address
     assert limited.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and reason(limited) == "RATE_LIMITED"
     info = retry_info(limited)
     assert info is not None and info.retry_delay.seconds >= 1
-    assert "retry in" in limited.details()
+    assert "retry in" in limited.details() and "other addresses are not affected" in limited.details()
+    time.sleep(info.retry_delay.seconds + 0.1)  # a wait, not a lockout
+    login(auth, name)
 
 
 def test_unknown_user_login_takes_about_as_long_as_a_wrong_password(auth: auth_pb2_grpc.AuthServiceStub) -> None:

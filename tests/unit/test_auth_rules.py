@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from loglens_common.auth import ACCESS, REFRESH, TokenSigner, TokenVerifier, private_pem
 from loglens_common.errors import InvalidArgument, ResourceExhausted, Unauthenticated
+from loglens_gateway.clients import ClientAddresses, parse_networks, peer_address
 from loglens_gateway.config import OWASP_MIN_MEMORY_X_TIME, GatewaySettings
 from loglens_gateway.domain import (
     hash_api_key,
@@ -23,7 +24,7 @@ from loglens_gateway.domain import (
     well_formed_api_key,
 )
 from loglens_gateway.passwords import Passwords
-from loglens_gateway.ratelimit import RateLimiter, peer_address
+from loglens_gateway.ratelimit import LoginBackoff, RateLimiter
 
 GOOD = "correct horse battery staple"
 
@@ -96,6 +97,84 @@ def test_rate_limiter_memory_is_bounded() -> None:
 )
 def test_peer_address_drops_the_port(peer: str, address: str) -> None:
     assert peer_address(peer) == address
+
+
+BRIDGE = "ipv4:127.0.0.1:40000"  # the REST bridge calls the gateway over loopback
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "client"),
+    [
+        # A direct client: its own address, whatever x-forwarded-for it writes.
+        ("ipv4:203.0.113.7:5555", "", "203.0.113.7"),
+        ("ipv4:203.0.113.7:5555", "198.51.100.1", "203.0.113.7"),
+        # The bridge (loopback) forwards the HTTP client's address: believed.
+        (BRIDGE, "203.0.113.7", "203.0.113.7"),
+        # A client that wrote its own header in front: the bridge appended the real address, read from the right.
+        (BRIDGE, "198.51.100.1, 203.0.113.7", "203.0.113.7"),
+        # An HTTP client of the bridge on this machine cannot forge either: loopback is trusted only as the peer.
+        (BRIDGE, "198.51.100.1, 127.0.0.4", "127.0.0.4"),
+        # Behind a listed proxy (10.0.0.5): the address it saw.
+        (BRIDGE, "1.1.1.1, 203.0.113.7, 10.0.0.5", "203.0.113.7"),
+        ("ipv4:10.0.0.5:1234", "203.0.113.7", "203.0.113.7"),
+        # An unlisted proxy is a client like any other.
+        (BRIDGE, "203.0.113.7, 10.9.9.9", "10.9.9.9"),
+        # Garbage a trusted hop passed on ends the walk at the last trusted address.
+        (BRIDGE, "not-an-address", "127.0.0.1"),
+        # Forms proxies write: ports, brackets, IPv4-mapped IPv6; IPv6 clients keyed by their /64.
+        (BRIDGE, "203.0.113.7:4711", "203.0.113.7"),
+        (BRIDGE, "::ffff:203.0.113.7", "203.0.113.7"),
+        (BRIDGE, "[2001:db8:1:2::7]:443", "2001:db8:1:2::/64"),
+        ("ipv6:[2001:db8:1:2::7]:443", "", "2001:db8:1:2::/64"),
+        ("ipv6:[::1]:40000", "", "::1"),
+        # Local clients with no header (tests, make run): the loopback address itself.
+        ("ipv4:127.0.0.2:5555", "", "127.0.0.2"),
+        ("unix:/tmp/s", "203.0.113.7", "unix:/tmp/s"),
+    ],
+)
+def test_client_address_trusts_forwarded_for_only_from_trusted_proxies(peer: str, forwarded: str, client: str) -> None:
+    clients = ClientAddresses(parse_networks("10.0.0.0/29"))
+    assert clients.client(peer, forwarded) == client
+
+
+def test_trusted_proxies_setting_is_checked() -> None:
+    assert [str(n) for n in parse_networks("10.0.0.0/8, 192.168.1.7 ,")] == ["10.0.0.0/8", "192.168.1.7/32"]
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.0/33' is not an IP address or CIDR network"):
+        parse_networks("10.0.0.0/33")
+
+
+def test_login_backoff_doubles_per_failure_is_per_key_and_never_locks() -> None:
+    now = [1000.0]
+    backoff = LoginBackoff(free=3, base_s=1.0, max_s=60.0, forget_after_s=3600.0, clock=lambda: now[0])
+    attacker, user = "u1@203.0.113.7", "u1@198.51.100.1"
+    waits = []
+    for _ in range(12):
+        backoff.check(attacker)
+        waits.append(backoff.failed(attacker))
+        now[0] += waits[-1]  # the attacker waits exactly as long as told
+    assert waits == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]  # doubling, capped: slower, never locked out
+    backoff.failed(attacker)
+    with pytest.raises(ResourceExhausted) as caught:
+        backoff.check(attacker)
+    assert caught.value.retry_after_s == 60.0 and "other addresses are not affected" in caught.value.message
+    backoff.check(user)  # the same account from another address: not slowed at all
+    backoff.succeeded(user)
+    now[0] += 60
+    backoff.check(attacker)
+    backoff.succeeded(attacker)  # a success forgets the failures
+    assert backoff.failed(attacker) == 0
+    now[0] += 3600  # and so does an hour of quiet
+    for _ in range(3):
+        assert backoff.failed("u2@1.2.3.4") == 0
+
+
+def test_login_backoff_memory_is_bounded() -> None:
+    now = [0.0]
+    backoff = LoginBackoff(free=1, base_s=1, max_s=10, forget_after_s=100, clock=lambda: now[0], max_keys=100)
+    for i in range(1000):
+        now[0] += 0.001
+        backoff.failed(f"u@10.0.{i // 256}.{i % 256}")
+    assert len(backoff._keys) <= 100
 
 
 def test_passwords_use_argon2id_at_owasp_parameters_and_level_unknown_users() -> None:

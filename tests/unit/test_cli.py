@@ -60,6 +60,7 @@ class FakeGateway:
     runs: dict[str, list[analysis_pb2.AnalysisRun]] = field(default_factory=dict)
     refreshed: list[str] = field(default_factory=list)
     uploads: list[log_file_pb2.UploadLogFileMetadata] = field(default_factory=list)
+    logged_out: list[str] = field(default_factory=list)
 
 
 def _authorized(context: grpc.ServicerContext, tokens: tuple[str, ...] = (GOOD, "fresh-token")) -> None:
@@ -205,6 +206,23 @@ class Auth(auth_pb2_grpc.AuthServiceServicer):
         return auth_pb2.RefreshResponse(
             access_token="fresh-token", access_token_expire_time=_in(900), refresh_token="refresh-2",
             refresh_token_expire_time=_in(86400),
+        )  # fmt: skip
+
+    def Logout(self, request, context):  # type: ignore[no-untyped-def]
+        self.state.logged_out.append(request.refresh_token)
+        return auth_pb2.LogoutResponse()
+
+    def LogoutAll(self, request, context):  # type: ignore[no-untyped-def]
+        _authorized(context)
+        return auth_pb2.LogoutAllResponse(revoked_session_count=3)
+
+    def ChangePassword(self, request, context):  # type: ignore[no-untyped-def]
+        _authorized(context)
+        if request.current_password != PASSWORD:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "the username or password is wrong")
+        return auth_pb2.ChangePasswordResponse(
+            access_token="fresh-token", access_token_expire_time=_in(900), refresh_token="refresh-1",
+            refresh_token_expire_time=_in(86400), revoked_session_count=2,
         )  # fmt: skip
 
     def GetMe(self, request, context):  # type: ignore[no-untyped-def]
@@ -579,8 +597,57 @@ def test_login_saves_a_session_and_refreshes_it(
     result = run_cli("ls", env=env)
     assert result.code == ExitCode.AUTH and "session has expired" in result.err
 
-    assert run_cli("logout", env=env).code == 0
+    assert run_cli("login", "-u", "alice", "--password-stdin", env=env, stdin=PASSWORD + "\n").code == 0
+    changed = run_cli("passwd", "--password-stdin", env=env, stdin=f"{PASSWORD}\nanother long password\n")
+    assert changed.code == 0 and "2 session(s) ended, a new one is saved" in changed.err
+    assert ConfigFile.load(config.path).credentials.access_token == "fresh-token"
+    wrong = run_cli("passwd", "--password-stdin", env=env, stdin="not it\nanother long password\n")
+    assert wrong.code == ExitCode.AUTH and "password is wrong" in wrong.err
+    assert run_cli("passwd", env=env).code == ExitCode.USAGE  # no terminal, no --password-stdin
+
+    logged_out = run_cli("logout", env=env)
+    assert logged_out.code == 0 and "the session is ended on" in logged_out.err
+    assert fake[1].logged_out[-1] == "refresh-1"  # the server was told, with the session's refresh token
     assert ConfigFile.load(config.path).credentials == Credentials()
+    assert "No saved session" in run_cli("logout", env=env).err
+
+    assert run_cli("login", "-u", "alice", "--password-stdin", env=env, stdin=PASSWORD + "\n").code == 0
+    everywhere = run_cli("logout", "--all", env=env)
+    assert everywhere.code == 0 and "Ended 3 session(s)" in everywhere.err
+    assert ConfigFile.load(config.path).credentials == Credentials()
+
+
+@pytest.mark.parametrize(
+    ("server", "refused"),
+    [
+        ("127.0.0.1:50051", False),
+        ("localhost:50051", False),
+        ("[::1]:50051", False),
+        ("app.localhost:50051", False),
+        ("unix:/run/loglens.sock", False),
+        ("logs.example.com:50051", True),
+        ("10.0.0.7:50051", True),
+        ("http://logs.example.com", True),
+        ("https://logs.example.com", False),
+        ("grpcs://logs.example.com:8443", False),
+    ],
+)
+def test_credentials_never_go_in_plaintext_to_a_remote_host(server: str, refused: bool, tmp_path: Path) -> None:
+    env = {"LOGLENS_SERVER": server, "LOGLENS_TOKEN": GOOD, "LOGLENS_CONFIG": str(tmp_path / "c.toml")}
+    # --timeout 0.2: the allowed cases try to connect (to nothing) and fail fast with "unreachable".
+    result = run_cli("ls", "--timeout", "0.2", env=env)
+    if refused:
+        assert result.code == ExitCode.PLAINTEXT == 9
+        assert "refusing to send credentials unencrypted to" in result.err and "--insecure" in result.err
+        login = run_cli("login", "-u", "a", "--password-stdin", env=env, stdin=PASSWORD + "\n")
+        assert login.code == ExitCode.PLAINTEXT  # the password is never sent either
+        result = run_cli("ls", "--insecure", "--timeout", "0.2", env=env)
+    assert result.code != ExitCode.PLAINTEXT and "refusing" not in result.err
+
+
+def test_insecure_and_its_exit_code_are_documented() -> None:
+    text = build_parser().format_help()
+    assert "--insecure" in text and "9  refused to send a password or token unencrypted" in text
 
 
 def test_register(env: dict[str, str]) -> None:

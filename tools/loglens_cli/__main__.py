@@ -23,6 +23,7 @@ It talks gRPC to the LogLens gateway."""
 EPILOG = f"""\
 examples:
   loglens login --username alice
+  loglens --server logs.example.com:50051 --insecure login -u alice   # plaintext on a trusted network
   loglens upload app.log --service orders --label env=prod --wait
   loglens upload syslog --timezone Europe/Berlin --year 2005
   kubectl logs deploy/orders | loglens upload - --name orders.log --wait --fail-on error
@@ -36,7 +37,8 @@ examples:
 
 configuration (later ones win):
   config file   $LOGLENS_CONFIG, else ~/.config/loglens/config.toml (written by `loglens login`)
-  environment   LOGLENS_SERVER (host:port, https://host for TLS), LOGLENS_TOKEN (access token),
+  environment   LOGLENS_SERVER (host:port, https://host for TLS; plaintext only to this machine unless
+                --insecure), LOGLENS_TOKEN (access token),
                 LOGLENS_API_KEY (API key secret)
   flags         --server, --config, --timeout
 
@@ -70,6 +72,12 @@ def _common() -> _Parser:
     group.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help="the config file to read and write")
     group.add_argument(
         "--timeout", type=float, default=argparse.SUPPRESS, metavar="SECONDS", help="deadline of each call (default 30)"
+    )
+    group.add_argument(
+        "--insecure",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="allow a password or token to go unencrypted to a host that is not this machine (else exit 9)",
     )
     group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress or messages")
     return common
@@ -122,7 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-u", "--username", help="username or email")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
-    command("logout", commands.cmd_logout, "forget the saved session")
+    p = command("logout", commands.cmd_logout, "end the saved session on the server and forget it here")
+    p.add_argument("--all", action="store_true", help="end every session of your account, on every machine")
+
+    p = command("passwd", commands.cmd_passwd, "change your password; ends every session and saves a new one")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the current and the new password from standard input"
+    )
 
     p = command("register", commands.cmd_register, "create an account")
     p.add_argument("-u", "--username", help="3 to 32 letters, digits, '.', '_' or '-'")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any, TypeVar
@@ -36,8 +37,36 @@ def open_channel(settings: Settings) -> grpc.Channel:
     return grpc.insecure_channel(settings.server, options=options)
 
 
+def is_local(target: str) -> bool:
+    """Whether a gRPC target is this machine: a Unix socket, localhost, or a loopback address."""
+    if target.startswith(("unix:", "unix-abstract:")):
+        return True
+    for scheme in ("dns:///", "ipv4:", "ipv6:"):
+        target = target.removeprefix(scheme)
+    host = target.rsplit(":", 1)[0] if target.count(":") == 1 or target.startswith("[") else target
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):  # RFC 6761: always loopback
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_plaintext(settings: Settings, insecure: bool) -> None:
+    """Every call to the gateway carries a password or a bearer credential: never in clear over a network."""
+    if settings.tls or insecure or is_local(settings.server):
+        return
+    raise CliError(
+        f"refusing to send credentials unencrypted to {settings.server}: use https://{settings.server} (TLS), "
+        "or add --insecure if the network to it is trusted",
+        ExitCode.PLAINTEXT,
+    )
+
+
 class Gateway:
-    def __init__(self, settings: Settings, timeout: float) -> None:
+    def __init__(self, settings: Settings, timeout: float, insecure: bool = False) -> None:
+        refuse_plaintext(settings, insecure)
         self.settings = settings
         self.timeout = timeout
         self.channel = open_channel(settings)

@@ -18,6 +18,7 @@ import grpc
 from google.protobuf import json_format
 
 from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, report_pb2
+from loglens_common.text import visible_name
 from loglens_presentation import render
 from loglens_presentation.reading import human_bytes, human_duration, level_name
 
@@ -56,7 +57,9 @@ class Context:
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:
-            self._gateway = Gateway(self.settings, float(getattr(self.args, "timeout", 30.0)))
+            self._gateway = Gateway(
+                self.settings, float(getattr(self.args, "timeout", 30.0)), bool(getattr(self.args, "insecure", False))
+            )
             self.closers.append(self._gateway.close)
         return self._gateway
 
@@ -148,8 +151,9 @@ def print_json(out: TextIO, value: Any) -> None:
 
 
 def clean(text: str) -> str:
-    """Server text shown on a terminal: no control characters (a file name could carry escape codes)."""
-    return "".join(c if c.isprintable() else "?" for c in text)
+    """Server text shown on a terminal, on one line: control, bidi and zero-width characters escaped (a file
+    name is kept as given and could carry escape codes or a right-to-left override)."""
+    return visible_name(text)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -202,13 +206,77 @@ def cmd_login(ctx: Context) -> None:
         ctx.say(f"note: {ctx.settings.source} is set and takes precedence over the saved session")
 
 
-def cmd_logout(ctx: Context) -> None:
+def _forget_session(ctx: Context) -> bool:
+    """Remove the saved credentials; whether there were any."""
     config = ctx.settings.config
     had = any(vars(config.credentials).values())
     config.credentials = type(config.credentials)()
     if config.path.exists():
         config.save()
-    ctx.say(f"Logged out; credentials removed from {config.path}" if had else "No saved credentials.")
+    return had
+
+
+def cmd_logout(ctx: Context) -> None:
+    settings = ctx.settings
+    creds = settings.config.credentials
+    if ctx.args.all:
+        gw = ctx.gateway
+        reply = gw.call(gw.auth.LogoutAll, auth_pb2.LogoutAllRequest())
+        forgot = _forget_session(ctx) if settings.source == "config" else False
+        ctx.say(
+            f"Ended {reply.revoked_session_count} session(s) of your account"
+            + (f"; credentials removed from {settings.config.path}" if forgot else "")
+            + ". API keys still work: `loglens api-keys revoke` ends those."
+        )
+        return
+    if settings.source == "config" and creds.refresh_token:
+        gw = ctx.gateway
+        try:
+            gw.auth.Logout(auth_pb2.LogoutRequest(refresh_token=creds.refresh_token), timeout=gw.timeout)
+        except grpc.RpcError as exc:
+            # An expired or unknown token: the session is over already. Anything else: keep it, say so.
+            if exc.code() != grpc.StatusCode.UNAUTHENTICATED:  # type: ignore[attr-defined]
+                raise
+        _forget_session(ctx)
+        ctx.say(f"Logged out: the session is ended on {settings.server} and removed from {settings.config.path}")
+        return
+    had = _forget_session(ctx)
+    ctx.say(f"Logged out; credentials removed from {settings.config.path}" if had else "No saved session.")
+    if settings.source in ("LOGLENS_TOKEN", "LOGLENS_API_KEY"):
+        ctx.say(f"note: {settings.source} is set in the environment; unset it too")
+
+
+def cmd_passwd(ctx: Context) -> None:
+    if ctx.args.password_stdin:
+        current = ctx.stdin.readline().rstrip("\r\n")
+        new = ctx.stdin.readline().rstrip("\r\n")
+    elif ctx.stdin.isatty():
+        current = getpass.getpass("Current password: ", stream=ctx.err)
+        new = getpass.getpass("New password (12+ characters): ", stream=ctx.err)
+        if getpass.getpass("New password again: ", stream=ctx.err) != new:
+            raise CliError("the new passwords do not match; nothing was changed", ExitCode.USAGE)
+    else:
+        raise CliError(
+            "no terminal to ask for the passwords: pass the current and the new one on two lines of stdin with "
+            "--password-stdin",
+            ExitCode.USAGE,
+        )
+    if not current or not new:
+        raise CliError("the current and the new password are both needed", ExitCode.USAGE)
+    gw = ctx.gateway
+    reply = gw.call(gw.auth.ChangePassword, auth_pb2.ChangePasswordRequest(current_password=current, new_password=new))
+    ended = f"{reply.revoked_session_count} session(s) ended"
+    settings = ctx.settings
+    if settings.source == "config":
+        creds = settings.config.credentials
+        creds.access_token = reply.access_token
+        creds.access_token_expire_time = _iso(reply.access_token_expire_time)
+        creds.refresh_token = reply.refresh_token
+        creds.refresh_token_expire_time = _iso(reply.refresh_token_expire_time)
+        settings.config.save()
+        ctx.say(f"Password changed; {ended}, a new one is saved in {settings.config.path}")
+    else:
+        ctx.say(f"Password changed; {ended}. Run `loglens login` to start a new one.")
 
 
 def cmd_register(ctx: Context) -> None:

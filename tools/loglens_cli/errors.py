@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 6  # the server could not be reached or did not answer in time
     REJECTED = 7  # the server refused the request: invalid, too large, rate limited, not ready yet
     FINDINGS = 8  # --fail-on: records at or above LEVEL in the report, or changes of KIND in a comparison
+    PLAINTEXT = 9  # refused: a credential would go unencrypted to a host that is not this machine
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -34,6 +35,8 @@ exit codes:
   7  the server rejected the request (invalid, too large, rate limited, not ready)
   8  --fail-on: the report has records at or above LEVEL, or (diff, upload --diff)
      the comparison found changes of that KIND
+  9  refused to send a password or token unencrypted to a remote host
+     (use https://HOST, or --insecure on a network you trust)
   130 interrupted"""
 
 

@@ -14,9 +14,10 @@ from typing import Protocol, TypeVar
 from loglens_common.errors import FieldViolation, InvalidArgument
 
 _ID = r"([0-9a-f]{32})"
-LOG_FILE = re.compile(rf"^logFiles/{_ID}$")
-ANALYSIS_RUN = re.compile(rf"^logFiles/{_ID}/analysisRuns/{_ID}$")
-REPORT = re.compile(rf"^logFiles/{_ID}/analysisRuns/{_ID}/report$")
+# Whole-string rules: always fullmatch (re.match with "$" also accepts a trailing newline).
+LOG_FILE = re.compile(rf"logFiles/{_ID}")
+ANALYSIS_RUN = re.compile(rf"logFiles/{_ID}/analysisRuns/{_ID}")
+REPORT = re.compile(rf"logFiles/{_ID}/analysisRuns/{_ID}/report")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -43,21 +44,21 @@ def _bad_name(field: str, value: str, pattern: str) -> InvalidArgument:
 
 
 def parse_log_file(name: str, field: str = "name") -> str:
-    match = LOG_FILE.match(name)
+    match = LOG_FILE.fullmatch(name)
     if not match:
         raise _bad_name(field, name, "logFiles/{32 hex digits}")
     return match.group(1)
 
 
 def parse_analysis_run(name: str, field: str = "name") -> tuple[str, str]:
-    match = ANALYSIS_RUN.match(name)
+    match = ANALYSIS_RUN.fullmatch(name)
     if not match:
         raise _bad_name(field, name, "logFiles/{id}/analysisRuns/{id}")
     return match.group(1), match.group(2)
 
 
 def parse_report(name: str, field: str = "name") -> tuple[str, str]:
-    match = REPORT.match(name)
+    match = REPORT.fullmatch(name)
     if not match:
         raise _bad_name(field, name, "logFiles/{id}/analysisRuns/{id}/report")
     return match.group(1), match.group(2)

@@ -14,14 +14,15 @@ from loglens_common.auth import TokenSigner, TokenVerifier, load_private_key, lo
 from loglens_common.db import async_engine
 from loglens_common.entrypoint import run_service
 from loglens_common.server import serve
-from loglens_gateway.accounts import Accounts, TokenPolicy
+from loglens_gateway.accounts import Accounts, AuthLimits, TokenPolicy
 from loglens_gateway.adapters.repository import SCHEMA, AccountRepository
 from loglens_gateway.api import PUBLIC_METHODS, SERVICE, AuthApi
+from loglens_gateway.clients import ClientAddresses, parse_networks
 from loglens_gateway.config import GatewaySettings
 from loglens_gateway.credentials import GatewayAuthenticator
 from loglens_gateway.forwarding import Forwarder, backend_channel, forwarded_services
 from loglens_gateway.passwords import Passwords
-from loglens_gateway.ratelimit import RateLimiter
+from loglens_gateway.ratelimit import LoginBackoff, RateLimiter
 from loglens_gateway.rest import bridge_jobs
 
 LOG_FILES = log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"]
@@ -50,8 +51,21 @@ def build_accounts(settings: GatewaySettings, repository: AccountRepository) -> 
         signer,
         verifier,
         TokenPolicy(settings.access_token_ttl_s, settings.refresh_token_ttl_s, settings.api_key_token_ttl_s),
-        per_peer=RateLimiter("client address", settings.auth_peer_burst, settings.auth_peer_per_minute),
-        per_account=RateLimiter("account", settings.auth_account_burst, settings.auth_account_per_minute),
+        AuthLimits(
+            per_client=RateLimiter("client address", settings.auth_peer_burst, settings.auth_peer_per_minute),
+            registrations=RateLimiter(
+                "client address",
+                settings.auth_register_burst,
+                settings.auth_register_per_hour / 60,
+                attempts="registrations",
+            ),
+            backoff=LoginBackoff(
+                settings.auth_backoff_free_failures,
+                settings.auth_backoff_base_s,
+                settings.auth_backoff_max_s,
+                settings.auth_backoff_forget_s,
+            ),
+        ),
     )
     return accounts, verifier
 
@@ -82,8 +96,10 @@ async def main(settings: GatewaySettings) -> None:
                 log.warning("refresh-token sweep failed, will retry: %s", exc)
             await asyncio.sleep(SWEEP_INTERVAL_S)
 
+    clients = ClientAddresses(parse_networks(settings.trusted_proxies))
+
     def register(server: grpc.aio.Server) -> None:
-        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthApi(accounts), server)
+        auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthApi(accounts, clients), server)
         server.add_generic_rpc_handlers(handlers)
 
     await serve(

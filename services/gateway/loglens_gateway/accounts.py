@@ -14,7 +14,14 @@ import jwt
 
 from loglens_common import names
 from loglens_common.auth import ACCESS, REFRESH, Principal, TokenSigner, TokenVerifier
-from loglens_common.errors import AlreadyExists, PermissionDenied, Unauthenticated, not_found
+from loglens_common.errors import (
+    AlreadyExists,
+    FieldViolation,
+    InvalidArgument,
+    PermissionDenied,
+    Unauthenticated,
+    not_found,
+)
 from loglens_gateway.adapters.repository import (
     AccountRepository,
     EmailTaken,
@@ -25,6 +32,7 @@ from loglens_gateway.domain import (
     ApiKey,
     User,
     api_key_name,
+    check_password,
     hash_api_key,
     new_api_key,
     normalize_username,
@@ -34,7 +42,7 @@ from loglens_gateway.domain import (
     well_formed_api_key,
 )
 from loglens_gateway.passwords import Passwords
-from loglens_gateway.ratelimit import RateLimiter
+from loglens_gateway.ratelimit import LoginBackoff, RateLimiter
 
 VIA_JWT = "jwt"
 VIA_API_KEY = "api_key"
@@ -64,6 +72,12 @@ def _expiry(token: str) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
 
 
+def _required(field: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"{field} is required", reason="MISSING_FIELD", violations=[FieldViolation(field, "required")]
+    )
+
+
 def _taken(username_taken: bool, username: str) -> AlreadyExists:
     if username_taken:
         return AlreadyExists(
@@ -78,6 +92,15 @@ def _taken(username_taken: bool, username: str) -> AlreadyExists:
     )
 
 
+@dataclass(frozen=True)
+class AuthLimits:
+    """The rate limits of the credential-less RPCs (see :mod:`loglens_gateway.ratelimit`)."""
+
+    per_client: RateLimiter  # Register and Login calls per client address
+    registrations: RateLimiter  # Register calls per client address
+    backoff: LoginBackoff  # failed passwords per (account, client address)
+
+
 class Accounts:
     def __init__(
         self,
@@ -86,22 +109,24 @@ class Accounts:
         signer: TokenSigner,
         verifier: TokenVerifier,
         policy: TokenPolicy,
-        per_peer: RateLimiter,
-        per_account: RateLimiter,
+        limits: AuthLimits,
     ) -> None:
         self.repository = repository
         self.passwords = passwords
         self.signer = signer
         self.verifier = verifier
         self.policy = policy
-        self.per_peer = per_peer
-        self.per_account = per_account
+        self.limits = limits
 
-    # Register, Login, Refresh: no credential, rate limited --------------------------------------------
-    async def register(self, peer: str, username: str, email: str, password: str) -> User:
-        self.per_peer.check(peer)
-        self.per_account.check(f"name:{normalize_username(username)}")
+    # Register, Login, Refresh, Logout: no credential, rate limited ---------------------------------------
+    async def register(self, client: str, username: str, email: str, password: str) -> User:
+        """A new account. Whether a username or email is taken is said (a person must be able to choose
+        another), but each client address gets a few registrations an hour, so learning which accounts exist
+        is slow (what most sign-up pages do; an answer that hides it needs an emailed confirmation link)."""
+        self.limits.per_client.check(client)
         username, email = validate_registration(username, email, password)
+        # After validation (fixing a typo costs nothing), before the lookup (a probe costs the same either way).
+        self.limits.registrations.check(client)
         # Checked before hashing so that a taken name costs no Argon2; the unique constraints decide races.
         username_taken, email_taken = await self.repository.user_taken(username, email)
         if username_taken or email_taken:
@@ -120,18 +145,35 @@ class Accounts:
         except EmailTaken:
             raise _taken(False, username) from None
 
-    async def login(self, peer: str, login: str, password: str) -> tuple[TokenPair, User]:
-        self.per_peer.check(peer)
+    async def login(self, client: str, login: str, password: str) -> tuple[TokenPair, User]:
+        self.limits.per_client.check(client)
         key = normalize_username(login)
         user = await self.repository.user_by_login(key)
-        self.per_account.check(f"user:{user.id}" if user else f"name:{key}")
-        # Always one Argon2 verification, against a dummy hash when the user is unknown: same time either way.
-        if not await self.passwords.verify(user.password_hash if user else None, password) or user is None:
-            raise Unauthenticated("the username or password is wrong", reason="INVALID_CREDENTIALS")
-        if self.passwords.needs_rehash(user.password_hash):
-            await self.repository.set_password_hash(user.id, await self.passwords.hash(password))
+        await self._verify_password(client, user, f"name:{key}", password)
+        assert user is not None  # _verify_password raised otherwise
         family = uuid.uuid4().hex
         return await self._issue(user, family, None), user
+
+    async def _verify_password(self, client: str, user: User | None, unknown_key: str, password: str) -> None:
+        """One Argon2 verification (against a dummy hash when the user is unknown: same time either way), behind
+        the backoff of this account and client address; a wrong password extends the backoff."""
+        backoff_key = f"{user.id if user else unknown_key}@{client}"
+        self.limits.backoff.check(backoff_key)
+        if not await self.passwords.verify(user.password_hash if user else None, password) or user is None:
+            self.limits.backoff.failed(backoff_key)
+            raise Unauthenticated("the username or password is wrong", reason="INVALID_CREDENTIALS")
+        self.limits.backoff.succeeded(backoff_key)
+        if self.passwords.needs_rehash(user.password_hash):
+            await self.repository.set_password_hash(user.id, await self.passwords.hash(password))
+
+    async def logout(self, refresh_token: str) -> None:
+        """End the session of ``refresh_token``: every refresh token of its family is revoked.
+
+        The token must be one we signed (so nobody can probe ids), but it may be spent or revoked already:
+        holding any token of a session is enough to end it, and a retried logout succeeds.
+        """
+        claims = self.verifier.verify(refresh_token, expected_type=REFRESH)
+        await self.repository.revoke_session(str(claims.get("jti", "")))
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         claims = self.verifier.verify(refresh_token, expected_type=REFRESH)
@@ -172,6 +214,36 @@ class Accounts:
         if user is None:
             raise Unauthenticated("the account of this credential no longer exists", reason="ACCOUNT_GONE")
         return user
+
+    async def logout_all(self, principal: Principal) -> int:
+        """End every session of the caller; the number that were open."""
+        user = await self.me(principal)
+        return await self.repository.revoke_sessions(user.id)
+
+    async def change_password(
+        self, principal: Principal, client: str, current_password: str, new_password: str
+    ) -> tuple[TokenPair, int]:
+        """Verify the current password, store the new one and end every session; a new session and the number
+        of sessions ended. A stolen access token alone cannot change the password: the current one is needed,
+        and wrong guesses back off like logins."""
+        if principal.via == VIA_API_KEY:
+            raise PermissionDenied(
+                "an API key cannot change the password; log in with your password to change it",
+                reason="API_KEY_NOT_ALLOWED",
+            )
+        user = await self.me(principal)
+        if not current_password:
+            raise _required("current_password")
+        await self._verify_password(client, user, "", current_password)
+        check_password(new_password, user.username, user.email, field="new_password")
+        if new_password == current_password:
+            raise InvalidArgument(
+                "the new password is the same as the current one; choose another",
+                reason="PASSWORD_UNCHANGED",
+                violations=[FieldViolation("new_password", "must differ from current_password")],
+            )
+        ended = await self.repository.revoke_sessions(user.id, await self.passwords.hash(new_password))
+        return await self._issue(user, uuid.uuid4().hex, None), ended
 
     async def create_api_key(self, principal: Principal, display_name: str) -> tuple[ApiKey, str]:
         if principal.via == VIA_API_KEY:

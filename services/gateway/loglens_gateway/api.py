@@ -11,14 +11,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from loglens.v1 import auth_pb2, auth_pb2_grpc
 from loglens_common.auth import current_principal
 from loglens_gateway.accounts import Accounts
+from loglens_gateway.clients import FORWARDED_FOR, ClientAddresses
 from loglens_gateway.domain import ApiKey, User, api_key_name, user_name
-from loglens_gateway.ratelimit import peer_address
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 SERVICE = auth_pb2.DESCRIPTOR.services_by_name["AuthService"]
 # The RPCs that take no credential (they are how one gets a credential).
-PUBLIC_METHODS = frozenset(f"/{SERVICE.full_name}/{m}" for m in ("Register", "Login", "Refresh"))
+PUBLIC_METHODS = frozenset(f"/{SERVICE.full_name}/{m}" for m in ("Register", "Login", "Refresh", "Logout"))
 
 
 def _ts(value: dt.datetime | None) -> Timestamp | None:
@@ -47,17 +47,21 @@ def api_key_proto(key: ApiKey) -> auth_pb2.ApiKey:
 
 
 class AuthApi(auth_pb2_grpc.AuthServiceServicer):
-    def __init__(self, accounts: Accounts) -> None:
+    def __init__(self, accounts: Accounts, clients: ClientAddresses) -> None:
         self.accounts = accounts
+        self.clients = clients
+
+    def _client(self, context: Context) -> str:
+        """The caller's address for rate limits: the peer, or whom a trusted proxy (the REST bridge) serves."""
+        forwarded = [v for k, v in (context.invocation_metadata() or ()) if k == FORWARDED_FOR]
+        return self.clients.client(context.peer(), ", ".join(str(v) for v in forwarded))
 
     async def Register(self, request: auth_pb2.RegisterRequest, context: Context) -> auth_pb2.RegisterResponse:
-        user = await self.accounts.register(
-            peer_address(context.peer()), request.username, request.email, request.password
-        )
+        user = await self.accounts.register(self._client(context), request.username, request.email, request.password)
         return auth_pb2.RegisterResponse(user=user_proto(user))
 
     async def Login(self, request: auth_pb2.LoginRequest, context: Context) -> auth_pb2.LoginResponse:
-        tokens, user = await self.accounts.login(peer_address(context.peer()), request.username, request.password)
+        tokens, user = await self.accounts.login(self._client(context), request.username, request.password)
         return auth_pb2.LoginResponse(
             access_token=tokens.access_token,
             access_token_expire_time=_ts(tokens.access_expire_time),
@@ -73,6 +77,28 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
             access_token_expire_time=_ts(tokens.access_expire_time),
             refresh_token=tokens.refresh_token,
             refresh_token_expire_time=_ts(tokens.refresh_expire_time),
+        )
+
+    async def Logout(self, request: auth_pb2.LogoutRequest, context: Context) -> auth_pb2.LogoutResponse:
+        await self.accounts.logout(request.refresh_token)
+        return auth_pb2.LogoutResponse()
+
+    async def LogoutAll(self, request: auth_pb2.LogoutAllRequest, context: Context) -> auth_pb2.LogoutAllResponse:
+        ended = await self.accounts.logout_all(current_principal())
+        return auth_pb2.LogoutAllResponse(revoked_session_count=ended)
+
+    async def ChangePassword(
+        self, request: auth_pb2.ChangePasswordRequest, context: Context
+    ) -> auth_pb2.ChangePasswordResponse:
+        tokens, ended = await self.accounts.change_password(
+            current_principal(), self._client(context), request.current_password, request.new_password
+        )
+        return auth_pb2.ChangePasswordResponse(
+            access_token=tokens.access_token,
+            access_token_expire_time=_ts(tokens.access_expire_time),
+            refresh_token=tokens.refresh_token,
+            refresh_token_expire_time=_ts(tokens.refresh_expire_time),
+            revoked_session_count=ended,
         )
 
     async def GetMe(self, request: auth_pb2.GetMeRequest, context: Context) -> auth_pb2.GetMeResponse:

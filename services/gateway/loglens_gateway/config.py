@@ -12,6 +12,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from loglens_common.auth import load_private_key
 from loglens_common.config import ServiceSettings
+from loglens_gateway.clients import parse_networks
 
 # OWASP Password Storage Cheat Sheet: Argon2id with m=19 MiB, t=2, p=1 is the minimum; m=7 MiB, t=5 and the
 # other listed pairs trade memory for passes at about the same cost (m * t >= 35840 KiB).
@@ -50,8 +51,29 @@ class GatewaySettings(ServiceSettings):
 
     auth_peer_burst: int = Field(30, ge=1, description="Register/Login calls a client address may burst")
     auth_peer_per_minute: float = Field(30.0, gt=0, description="sustained Register/Login calls per address")
-    auth_account_burst: int = Field(5, ge=1, description="Register/Login calls an account may burst")
-    auth_account_per_minute: float = Field(5.0, gt=0, description="sustained calls per account")
+    auth_register_burst: int = Field(10, ge=1, description="registrations a client address may burst")
+    auth_register_per_hour: float = Field(
+        10.0, gt=0, description="sustained registrations per client address (bounds probing for taken names)"
+    )
+    auth_backoff_free_failures: int = Field(
+        5, ge=1, description="failed passwords per account and client address before backoff starts"
+    )
+    auth_backoff_base_s: float = Field(1.0, gt=0, description="the first backoff wait; each failure doubles it")
+    auth_backoff_max_s: float = Field(900.0, gt=0, description="the longest backoff wait")
+    auth_backoff_forget_s: float = Field(
+        3600.0, gt=0, description="quiet time after which an account and client's failures are forgotten"
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated IPs or CIDRs of proxies in front of the gateway whose x-forwarded-for is"
+        " believed; a loopback peer (the REST bridge in the same process) always is",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
 
     @field_validator("jwt_private_key")
     @classmethod

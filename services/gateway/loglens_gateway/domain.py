@@ -13,11 +13,13 @@ import secrets
 from dataclasses import dataclass
 
 from loglens_common.errors import FieldViolation, InvalidArgument
+from loglens_common.text import unsafe_character
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # hashing cost grows with length; nobody types more
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+# Whole-string rules: always fullmatch (re.match with "$" also accepts a trailing newline).
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 MAX_EMAIL_LENGTH = 254
 
 # The most frequent leaked passwords of 12+ characters (the shorter ones already fail the length rule).
@@ -59,8 +61,8 @@ COMMON_PASSWORDS = frozenset(
 API_KEY_PREFIX = "llk_"  # recognisable in logs and by secret scanners
 API_KEY_SECRET_BYTES = 32  # 256 bits: a plain SHA-256 is a sound hash for a secret this strong
 API_KEY_SHOWN_PREFIX = len(API_KEY_PREFIX) + 8
-_API_KEY = re.compile(rf"^{API_KEY_PREFIX}[A-Za-z0-9_-]{{43}}$")
-_ID = re.compile(r"^apiKeys/([0-9a-f]{32})$")
+_API_KEY = re.compile(rf"{API_KEY_PREFIX}[A-Za-z0-9_-]{{43}}")
+_ID = re.compile(r"apiKeys/([0-9a-f]{32})")
 MAX_DISPLAY_NAME = 100
 
 
@@ -106,27 +108,29 @@ def normalize_email(email: str) -> str:
 def validate_registration(username: str, email: str, password: str) -> tuple[str, str]:
     """The normalized (username, email), or INVALID_ARGUMENT saying what to change."""
     user = normalize_username(username)
-    if not USERNAME.match(user):
+    if not USERNAME.fullmatch(user):
         raise _invalid(
             "username",
             "username must be 3 to 32 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
             "INVALID_USERNAME",
         )
     mail = normalize_email(email)
-    if len(mail) > MAX_EMAIL_LENGTH or not EMAIL.match(mail):
+    if problem := unsafe_character(mail):
+        raise _invalid("email", f"email {problem}", "INVALID_EMAIL")
+    if len(mail) > MAX_EMAIL_LENGTH or not EMAIL.fullmatch(mail):
         raise _invalid("email", f"email {email!r} is not an email address", "INVALID_EMAIL")
     check_password(password, user, mail)
     return user, mail
 
 
-def check_password(password: str, username: str, email: str) -> None:
+def check_password(password: str, username: str, email: str, field: str = "password") -> None:
     def weak(why: str) -> InvalidArgument:
-        return _invalid("password", f"the password is too weak: {why}", "WEAK_PASSWORD")
+        return _invalid(field, f"the password is too weak: {why}", "WEAK_PASSWORD")
 
     if len(password) < MIN_PASSWORD_LENGTH:
         raise weak(f"use at least {MIN_PASSWORD_LENGTH} characters (a few random words work well)")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise _invalid("password", f"the password is longer than {MAX_PASSWORD_LENGTH} characters", "PASSWORD_TOO_LONG")
+        raise _invalid(field, f"the password is longer than {MAX_PASSWORD_LENGTH} characters", "PASSWORD_TOO_LONG")
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS:
         raise weak("it is one of the most common passwords; choose another")
@@ -145,6 +149,8 @@ def validate_display_name(display_name: str) -> str:
             f"display_name is longer than {MAX_DISPLAY_NAME} characters",
             "INVALID_DISPLAY_NAME",
         )
+    if problem := unsafe_character(name):
+        raise _invalid("api_key.display_name", f"display_name {problem}", "INVALID_DISPLAY_NAME")
     return name
 
 
@@ -164,7 +170,7 @@ def looks_like_api_key(token: str) -> bool:
 
 
 def well_formed_api_key(token: str) -> bool:
-    return bool(_API_KEY.match(token))
+    return bool(_API_KEY.fullmatch(token))
 
 
 def user_name(user_id: str) -> str:
@@ -176,7 +182,7 @@ def api_key_name(key_id: str) -> str:
 
 
 def parse_api_key_name(name: str) -> str:
-    match = _ID.match(name)
+    match = _ID.fullmatch(name)
     if not match:
         raise _invalid(
             "name",

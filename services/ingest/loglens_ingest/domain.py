@@ -10,18 +10,21 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from loglens_common.errors import FieldViolation, InvalidArgument, ResourceExhausted
+from loglens_common.text import unsafe_character, visible_name
 
 MAX_CHUNK_BYTES = 1024 * 1024
 MAX_FILENAME = 255
 MAX_LABELS = 64
-LABEL_KEY = re.compile(r"^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$")
-SERVICE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,126}[A-Za-z0-9])?$")
-REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Whole-string rules: always fullmatch (re.match with "$" also accepts a trailing newline).
+LABEL_KEY = re.compile(r"[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?")
+SERVICE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,126}[A-Za-z0-9])?")
+REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+# A file's name is kept as given, bidi and zero-width characters included (it is shown escaped); controls are not.
+FILENAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # The shape of an IANA zone name ("UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"): no
 # dots, no leading slash, no backslash, so a name can never walk out of the zone database.
-ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*){0,2}$")
+ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*){0,2}")
 MAX_ZONE_NAME = 64
 # Files of the zone database that load but name no place: "localtime" is whatever zone the server's host is
 # set to, "posixrules" is an internal default, and the "right/" zones count leap seconds, which log times never do.
@@ -67,7 +70,7 @@ def zone_problem(name: str) -> str | None:
     """Why ``name`` is not an IANA time zone this server knows, or None if it is one."""
     known = (
         len(name) <= MAX_ZONE_NAME
-        and ZONE_NAME.match(name) is not None
+        and ZONE_NAME.fullmatch(name) is not None
         and name not in NOT_ZONES
         and not name.startswith("right/")
     )
@@ -101,28 +104,41 @@ def validate_metadata(
         violations.append(FieldViolation("metadata.filename", "required: the log file's name"))
     elif len(base) > MAX_FILENAME:
         violations.append(FieldViolation("metadata.filename", f"at most {MAX_FILENAME} characters"))
-    elif CONTROL.search(base) or base in (".", ".."):
-        violations.append(FieldViolation("metadata.filename", "must not contain control characters"))
-    if len(content_type) > 255 or CONTROL.search(content_type):
+    elif base in (".", ".."):
+        violations.append(FieldViolation("metadata.filename", "must be a file's name, not '.' or '..'"))
+    elif problem := unsafe_character(base, FILENAME_CONTROL):
+        violations.append(FieldViolation("metadata.filename", problem))
+    if len(content_type) > 255 or unsafe_character(content_type):
         violations.append(FieldViolation("metadata.content_type", "at most 255 printable characters"))
     if len(labels) > MAX_LABELS:
         violations.append(FieldViolation("metadata.labels", f"at most {MAX_LABELS} labels"))
     for key, value in labels.items():
-        if not LABEL_KEY.match(key):
+        field = f"metadata.labels['{visible_name(key)}']"
+        if not LABEL_KEY.fullmatch(key):
+            why = unsafe_character(key)
             violations.append(
-                FieldViolation(f"metadata.labels[{key!r}]", "keys: lowercase letters, digits, _ . -, <= 63")
+                FieldViolation(field, f"the key {why}" if why else "keys: lowercase letters, digits, _ . -, <= 63")
             )
-        if len(value) > 255 or CONTROL.search(value):
-            violations.append(FieldViolation(f"metadata.labels[{key!r}]", "values: <= 255 printable chars"))
-    if service and not SERVICE.match(service):
-        violations.append(FieldViolation("metadata.service", "letters, digits, _ . -, at most 128"))
-    if request_id and not REQUEST_ID.match(request_id):
-        violations.append(FieldViolation("metadata.request_id", "letters, digits, _ . : -, at most 128"))
+        if len(value) > 255:
+            violations.append(FieldViolation(field, "values: at most 255 characters"))
+        elif problem := unsafe_character(value):
+            violations.append(FieldViolation(field, f"the value {problem}"))
+    if service and not SERVICE.fullmatch(service):
+        why = unsafe_character(service)
+        violations.append(
+            FieldViolation(
+                "metadata.service",
+                why or "letters, digits, _ . -, at most 128, starting and ending with a letter or digit",
+            )
+        )
+    if request_id and not REQUEST_ID.fullmatch(request_id):
+        why = unsafe_character(request_id)
+        violations.append(FieldViolation("metadata.request_id", why or "letters, digits, _ . : -, at most 128"))
     if declared_size == 0:  # the same answer as for an empty stream, whether the size was declared or not
         raise empty_file()
     if declared_size is not None and declared_size < 0:
         violations.append(FieldViolation("metadata.declared_size_bytes", "must be at least 1"))
-    if declared_sha256 and not SHA256.match(declared_sha256):
+    if declared_sha256 and not SHA256.fullmatch(declared_sha256):
         violations.append(FieldViolation("metadata.declared_sha256", "64 lowercase hex digits"))
     zone_error = zone_problem(time_zone) if time_zone else None
     if zone_error:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loglens_gateway.domain import ApiKey, User
 
@@ -117,6 +117,12 @@ def _key(m: Any) -> ApiKey:
     return ApiKey(**{k: m[k] for k in ApiKey.__dataclass_fields__})
 
 
+async def _lock_sessions(conn: AsyncConnection, user_id: str) -> None:
+    """Serialize changes to one user's sessions on the user's row: a refresh that rotates a token while a
+    logout revokes its session would otherwise insert a successor the revocation never saw."""
+    await conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True))
+
+
 class AccountRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -180,6 +186,12 @@ class AccountRepository:
         family is revoked, so both the thief and the victim must log in again.
         """
         async with self.engine.begin() as conn:
+            owner = (
+                await conn.execute(select(refresh_tokens.c.user_id).where(refresh_tokens.c.id == token_id))
+            ).first()
+            if owner is None:
+                return RotationResult(Rotation.UNKNOWN)
+            await _lock_sessions(conn, owner.user_id)
             row = (
                 (await conn.execute(select(refresh_tokens).where(refresh_tokens.c.id == token_id).with_for_update()))
                 .mappings()
@@ -208,6 +220,46 @@ class AccountRepository:
                 )
             )
             return RotationResult(Rotation.ROTATED, row["user_id"], row["family_id"])
+
+    async def revoke_session(self, token_id: str) -> str | None:
+        """Revoke every refresh token of the session (family) ``token_id`` belongs to, spent or not.
+
+        The owner's id, or None when the token is unknown. Idempotent: a revoked session stays revoked.
+        """
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(refresh_tokens.c.family_id, refresh_tokens.c.user_id).where(refresh_tokens.c.id == token_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            await _lock_sessions(conn, row.user_id)
+            await conn.execute(
+                update(refresh_tokens)
+                .where(refresh_tokens.c.family_id == row.family_id, refresh_tokens.c.revoke_time.is_(None))
+                .values(revoke_time=func.now())
+            )
+            return str(row.user_id)
+
+    async def revoke_sessions(self, user_id: str, password_hash: str | None = None) -> int:
+        """Revoke every refresh token of the user, after setting a new password hash if one is given (both in
+        one transaction: no session made with the old password survives the change).
+
+        The number of sessions that were open (an unspent, unexpired token ended).
+        """
+        async with self.engine.begin() as conn:
+            await _lock_sessions(conn, user_id)
+            if password_hash is not None:
+                await conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+            ended = await conn.execute(
+                update(refresh_tokens)
+                .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoke_time.is_(None))
+                .values(revoke_time=func.now())
+                .returning(refresh_tokens.c.family_id, refresh_tokens.c.used_time, refresh_tokens.c.expire_time)
+            )
+            now = dt.datetime.now(dt.UTC)
+            return len({r.family_id for r in ended if r.used_time is None and r.expire_time > now})
 
     async def delete_expired_refresh_tokens(self) -> int:
         """Forget refresh tokens past their expiry: the JWT check refuses them before the table is read."""

@@ -41,9 +41,10 @@ CHUNK_BYTES = 1024 * 1024  # the upload RPC's largest chunk
 STATUS_GRACE_S = 5.0  # how long a failed upload write waits for the server's status
 REQUEST_ID = "x-request-id"
 _RPC = "loglens.rpc"  # request key: the gRPC method an HTTP request was routed to
-_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+MAX_FORWARDED_CHARS = 1024  # the right end of a long X-Forwarded-For: the hops the gateway may read
+_REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
-_TIMEOUT = re.compile(r"^([0-9]{1,8})([HMSmun])$")
+_TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
 _HTTP_TO_CODE = {
     400: code_pb2.INVALID_ARGUMENT,
     404: code_pb2.NOT_FOUND,
@@ -70,7 +71,7 @@ MIN_TIMEOUT_S = 0.001
 def parse_timeout(value: str) -> float:
     """Seconds from a ``grpc-timeout`` header: ``30S``, ``250m``, ``1M``, or a plain number of seconds."""
     text = value.strip()
-    match = _TIMEOUT.match(text)
+    match = _TIMEOUT.fullmatch(text)
     if match:
         seconds = int(match.group(1)) * _TIMEOUT_UNITS[match.group(2)]
     else:
@@ -159,7 +160,7 @@ class RestBridge:
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         request_id = request.headers.get(REQUEST_ID, "")
-        if not _REQUEST_ID_OK.match(request_id):
+        if not _REQUEST_ID_OK.fullmatch(request_id):
             request_id = uuid.uuid4().hex
         request_id_var.set(request_id)
         started = time.perf_counter()
@@ -211,8 +212,13 @@ class RestBridge:
         if authorization:
             metadata.append(("authorization", authorization))
         if request.remote:
-            # The HTTP client's address; every bridged call reaches the gateway from loopback.
-            metadata.append(("x-forwarded-for", request.remote))
+            # Every bridged call reaches the gateway from loopback, so the bridge says who it serves the way a
+            # proxy does: what the HTTP client's X-Forwarded-For said, then the client's own address. The gateway
+            # reads it from the right and believes an address only if the hop after it is a trusted proxy
+            # (see loglens_gateway.clients), so a client writing the header itself gains nothing.
+            forwarded = request.headers.get("X-Forwarded-For", "")[-MAX_FORWARDED_CHARS:]
+            forwarded = "".join(c for c in forwarded if " " <= c <= "~")  # gRPC metadata is printable ASCII
+            metadata.append(("x-forwarded-for", f"{forwarded}, {request.remote}" if forwarded else request.remote))
         return metadata
 
     def _timeout(self, request: web.Request, ceiling: float) -> float:

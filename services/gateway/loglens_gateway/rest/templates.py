@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_LITERAL = re.compile(r"^[A-Za-z0-9\-._~%!$&'()+,;=@]+$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_LITERAL = re.compile(r"[A-Za-z0-9\-._~%!$&'()+,;=@]+")
 
 
 class TemplateError(ValueError):
@@ -49,7 +49,7 @@ class PathTemplate:
         last_colon = body.rfind(":")
         if last_colon > body.rfind("}") and last_colon > body.rfind("/"):
             body, verb = body[:last_colon], body[last_colon + 1 :]
-            if not _LITERAL.match(verb):
+            if not _LITERAL.fullmatch(verb):
                 raise TemplateError(f"{template!r}: bad verb {verb!r}")
         segments: list[str] = []
         variables: list[Variable] = []
@@ -59,7 +59,7 @@ class PathTemplate:
                     raise TemplateError(f"{template!r}: bad variable {token!r}")
                 inner = token[1:-1]
                 field_path, _, pattern = inner.partition("=")
-                if not _IDENT.match(field_path):
+                if not _IDENT.fullmatch(field_path):
                     raise TemplateError(f"{template!r}: bad field path {field_path!r}")
                 sub = pattern.split("/") if pattern else ["*"]
                 start = len(segments)
@@ -176,7 +176,7 @@ def _check_segment(segment: str, template: str, *, in_variable: bool) -> None:
         if in_variable:
             raise TemplateError(f"{template!r}: nested variables")
         raise TemplateError(f"{template!r}: bad variable {segment!r}")
-    if not _LITERAL.match(segment):
+    if not _LITERAL.fullmatch(segment):
         raise TemplateError(f"{template!r}: bad segment {segment!r}")
 
 
