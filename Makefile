@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos third_party/protos -name '*.proto')
 BUF_VERSION := 1.75.0
 
-.PHONY: setup proto run test test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean deploy-render install-cli
+.PHONY: setup proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean deploy-render install-cli
 
 setup: $(STAMP) gen/.stamp
 
@@ -38,8 +38,18 @@ install-cli: setup
 run: setup
 	$(PY) -m loglens_devstack run
 
-test: setup
+test: setup browser
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# A headless Chromium for the browser tests (tests/e2e/browser.py), unpacked into the venv from the npm package
+# @sparticuz/chromium, which ships the binary: no root, no browser download; about 8 s once per venv.
+CHROMIUM_NPM_VERSION := 153.0.0
+BROWSER_STAMP := $(VENV)/chromium/.installed-$(CHROMIUM_NPM_VERSION)
+browser: $(BROWSER_STAMP)
+
+$(BROWSER_STAMP): scripts/install_browser.sh
+	scripts/install_browser.sh $(VENV)/chromium $(CHROMIUM_NPM_VERSION)
+	if [ -x $(VENV)/chromium/chromium ]; then touch $@; fi
 
 # Faults, hostile files, fuzzing and load at full counts, plus the tenant-isolation and token-forgery suites;
 # the figures (counts, latencies, RSS) are printed in the summary. `make test` runs the same at small counts.
