@@ -4,12 +4,12 @@ time grid of the charts, the headline figures. No markup here: the views decide 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from loglens.v1 import report_pb2
+from loglens_common.text import visible as visible  # the views escape log text by the shared rule
 
 # How many rows each list shows (the report itself is already capped; these keep a page readable).
 TOP_PATTERNS = 25
@@ -63,22 +63,6 @@ INTERVAL_ANOMALIES = (
     report_pb2.ANOMALY_KIND_SILENCE,
 )
 NO_LEVEL = "no level"
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """Control characters (and bidi overrides) as visible symbols: a log cannot drive a terminal or a page."""
-
-    def show(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        if code < 0x20:
-            return chr(0x2400 + code)  # the Control Pictures block: ␀ ␛ ...
-        if code == 0x7F:
-            return "\u2421"
-        return f"\\u{code:04x}"
-
-    return _CONTROL.sub(show, text)
 
 
 def level_name(level: int) -> str:
