@@ -51,11 +51,13 @@ $(BROWSER_STAMP): scripts/install_browser.sh
 	scripts/install_browser.sh $(VENV)/chromium $(CHROMIUM_NPM_VERSION)
 	if [ -x $(VENV)/chromium/chromium ]; then touch $@; fi
 
-# Faults, hostile files, fuzzing and load at full counts, plus the tenant-isolation and token-forgery suites;
+# Faults, hostile files, fuzzing and load at full counts, plus the tenant-isolation, token-forgery, per-client
+# rate-limit and session suites;
 # the figures (counts, latencies, RSS) are printed in the summary. `make test` runs the same at small counts.
 test-chaos: setup
 	LOGLENS_CHAOS_SCALE=full $(PY) -m pytest -q -p no:cacheprovider tests/chaos tests/e2e/test_isolation.py \
-		tests/integration/test_auth.py tests/integration/test_auth_tokens.py tests/integration/test_rest_schemathesis.py
+		tests/integration/test_auth.py tests/integration/test_auth_tokens.py tests/integration/test_rest_schemathesis.py \
+		tests/integration/test_auth_clients.py tests/integration/test_auth_sessions.py
 
 test-unit: setup
 	$(PY) -m pytest -q -m unit

@@ -179,6 +179,9 @@ def test_curl_sequence(stack: Stack, workdir: Path) -> None:
     assert not missing, f"README: /openapi.json is 'the OpenAPI 3 document of every route below'; not in it: {missing}"
 
 
+NEW_PASSWORD = "another horse battery staple"
+
+
 def test_cli_sequence(stack: Stack, workdir: Path) -> None:
     cli = section("CLI")
     (block,) = code_blocks(cli, "sh")
@@ -208,6 +211,9 @@ def test_cli_sequence(stack: Stack, workdir: Path) -> None:
         stdin = ""
         if command.split()[1] in ("register", "login"):  # no terminal here: the password comes on stdin
             command, stdin = command + " --password-stdin", password + "\n"
+        if command.split()[1] == "passwd":  # the current password, then the new one
+            command, stdin = command + " --password-stdin", f"{password}\n{NEW_PASSWORD}\n"
+            password = NEW_PASSWORD
         command = command.replace("kubectl logs deploy/orders", "cat app.log")
         for placeholder in ("logFiles/ID/analysisRuns/ID", "logFiles/ID", "apiKeys/ID"):
             if placeholder in command:
@@ -232,6 +238,8 @@ def test_cli_sequence(stack: Stack, workdir: Path) -> None:
             listed = run("loglens api-keys list")
             names["apiKeys/ID"] = re.findall(r"apiKeys/\S+", listed.stdout)[0]
     assert any(c.split()[1] == "delete" for c in done)
+    if done[-1].split()[1] == "logout":  # the error examples below need a session again
+        assert run(f"loglens login -u {user} --password-stdin", password + "\n").returncode == 0
 
     # "Errors are one line: `loglens ...` prints `loglens: error: ...` (exit N)": each command prints its line.
     examples = re.findall(r"`(loglens [^`]+)`\s+prints\s+`(loglens: error: [^`]+)` \(exit (\d+)\)", cli)
