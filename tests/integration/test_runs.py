@@ -27,7 +27,7 @@ from loglens.events.v1 import events_pb2
 from loglens.v1 import analysis_pb2, log_file_pb2
 from loglens_analysis.adapters.queue import EVENTS_CONSUMER
 from loglens_common.errors import error_info
-from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED, SUBJECT_STORED
+from loglens_common.events import SIGNATURE_HEADER, STREAM, SUBJECT_RUN_QUEUED, SUBJECT_STORED, object_key
 from loglens_common.objectstore import ensure_bucket
 from loglens_devstack.client import TERMINAL, GatewayClient, upload_requests
 from loglens_devstack.servers import free_port
@@ -329,7 +329,9 @@ def test_a_stored_event_delivered_after_the_deletion_does_not_bring_the_file_bac
         event = events_pb2.LogFileStored(
             log_file=log_file.name, owner=owner, bucket=bucket, object_key=key, size_bytes=size, analyze=True
         )
-        await js.publish(SUBJECT_STORED, event.SerializeToString(), headers={"Nats-Msg-Id": f"{file_id}-late"})
+        payload = event.SerializeToString()  # as ingest's outbox sends it: signed with ingest's event key
+        headers = {"Nats-Msg-Id": f"{file_id}-late", **ingest_signature(stack, SUBJECT_STORED, payload)}
+        await js.publish(SUBJECT_STORED, payload, headers=headers)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             info = await js.consumer_info(STREAM, EVENTS_CONSUMER)
@@ -446,12 +448,19 @@ def test_the_upload_names_its_run_and_it_answers_at_once(client: GatewayClient, 
     assert upload_reply(client, logs["small"], analyze=False).analysis_run == ""
 
 
+def ingest_signature(stack: Stack, subject: str, payload: bytes) -> dict[str, str]:
+    """The header ingest's outbox adds: these tests stand in for ingest (forged events: test_chaos_9)."""
+    return {SIGNATURE_HEADER: stack.event_signer().header(subject, payload)}
+
+
 def consume(stack: Stack, *events: events_pb2.LogFileStored) -> None:
     async def publish_and_wait() -> None:
         nc = await nats.connect(stack.nats.url)
         js = nc.jetstream()
         for event in events:
-            await js.publish(SUBJECT_STORED, event.SerializeToString(), headers={"Nats-Msg-Id": f"t{time.time_ns()}"})
+            payload = event.SerializeToString()
+            headers = {"Nats-Msg-Id": f"t{time.time_ns()}", **ingest_signature(stack, SUBJECT_STORED, payload)}
+            await js.publish(SUBJECT_STORED, payload, headers=headers)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             info = await js.consumer_info(STREAM, EVENTS_CONSUMER)
@@ -503,8 +512,9 @@ def test_an_announced_run_is_queued_until_its_event_comes_and_then_created_once(
     assert get_run(client, name).state == State.STATE_QUEUED
 
     old = client.upload(logs["small"], analyze=False)
-    wait_until(lambda: forget(stack, old.name.split("/", 1)[1]), 30, "analysis to know the file")
+    old_id = old.name.split("/", 1)[1]
+    wait_until(lambda: forget(stack, old_id), 30, "analysis to know the file")
     consume(stack, events_pb2.LogFileStored(
-        log_file=old.name, owner=owner, bucket=bucket, object_key=key, size_bytes=size, analyze=True
+        log_file=old.name, owner=owner, bucket=bucket, object_key=object_key(old_id), size_bytes=size, analyze=True
     ))  # fmt: skip
     assert len(client.runs(old.name)) == 1
