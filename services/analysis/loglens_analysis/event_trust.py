@@ -10,6 +10,8 @@ database, and the refusal is logged with its reason.
 
 from __future__ import annotations
 
+from google.protobuf.message import DecodeError
+
 from loglens.events.v1 import events_pb2
 from loglens_common import names
 from loglens_common.errors import LogLensError
@@ -36,7 +38,7 @@ class LogFileEvents:
                 else events_pb2.LogFileDeleted.FromString(payload)
             )
             log_file_id = names.parse_log_file(event.log_file)
-        except (LogLensError, ValueError) as exc:  # protobuf's DecodeError is a ValueError
+        except (LogLensError, DecodeError, ValueError) as exc:
             raise UntrustedEvent(f"unreadable event: {type(exc).__name__}") from None
         if not event.owner:
             raise UntrustedEvent("no owner")
