@@ -6,17 +6,20 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos third_party/protos -name '*.proto')
 BUF_VERSION := 1.75.0
 
-.PHONY: setup proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean deploy-render install-cli
+.PHONY: setup lock proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e clean deploy-render install-cli
 
 setup: $(STAMP) gen/.stamp
 
-# The venv: the code generators first (gen/ must exist before the editable install maps it), then the project.
-$(STAMP): pyproject.toml
+# The venv, from the lock only: every package pinned with its hashes (pip refuses anything else), the project
+# itself added without dependencies. The locked pip first (the venv's own may be old and slower), then the rest;
+# the code generators come with the lock, so gen/ exists before the editable install maps it.
+# The locks are refreshed with `make lock`.
+$(STAMP): pyproject.toml requirements/build.lock requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q 'grpcio-tools>=1.85' 'mypy-protobuf>=3.6'
+	$(PY) -m pip install -q --require-hashes -r requirements/build.lock
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
 	$(PY) scripts/gen_protos.py
-	$(PY) -m pip install -q -e '.[local,dev]'
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 gen/.stamp: $(PROTOS) scripts/gen_protos.py | $(STAMP)
@@ -70,9 +73,24 @@ test-e2e: setup
 
 lint: setup
 	npx --yes @bufbuild/buf@$(BUF_VERSION) lint
+	$(PY) scripts/audit_deps.py requirements/services.lock requirements/codegen.lock --dev requirements/dev.lock
 	$(VENV)/bin/ruff check services tests tools scripts
 	$(VENV)/bin/ruff format --check services tests tools scripts
 	$(VENV)/bin/mypy services tools
+
+# Re-resolve the lock files from pyproject.toml and requirements/*.in (universal: any OS, Python >= 3.11), with
+# hashes. Pins already in a lock are kept unless UPGRADE=1 moves everything to its latest release. The image's,
+# the code generators' and the tools' locks are constrained to the development lock's pins. uv resolves (about a
+# second); it is installed here, from its own lock, rather than by make setup (a 20 MB wheel few need).
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet $(if $(UPGRADE),--upgrade)
+UV := $(VENV)/bin/uv pip compile $(LOCK_FLAGS)
+lock: $(STAMP)
+	$(PY) -m pip install -q --require-hashes -r requirements/uv.lock
+	$(UV) pyproject.toml requirements/build.in --extra local --extra dev -o requirements/dev.lock
+	$(UV) pyproject.toml requirements/build.in -c requirements/dev.lock -o requirements/services.lock
+	$(UV) requirements/codegen.in requirements/build.in -c requirements/dev.lock -o requirements/codegen.lock
+	$(UV) requirements/build.in -c requirements/dev.lock -o requirements/build.lock
+	$(UV) requirements/uv.in -o requirements/uv.lock
 
 fmt: setup
 	$(VENV)/bin/ruff check --fix services tests tools scripts
