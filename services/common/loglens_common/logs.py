@@ -1,4 +1,8 @@
-"""JSON logs, one object per line, carrying the request id of the call being served."""
+"""JSON logs, one object per line, carrying the request id of the call being served.
+
+Every line goes through :func:`loglens_common.redaction.redact`: a secret that reaches a message, a field or a
+traceback (a URL's password in a driver's error, an API key) is masked before it is written.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ import contextvars
 import json
 import logging
 import sys
+import threading
 import time
+from types import TracebackType
 from typing import Any
+
+from loglens_common.redaction import redact
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -23,16 +31,16 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
         for key, value in getattr(record, "fields", {}).items():
-            entry[key] = value
+            entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=lambda value: redact(str(value)))
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -43,6 +51,25 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("nats", "urllib3", "sqlalchemy.engine", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # What would otherwise reach stderr unformatted (and unredacted): warnings, and uncaught exceptions.
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    logging.getLogger("loglens").critical("uncaught exception", exc_info=(kind, exc, tb))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
+        thread = args.thread.name if args.thread else "?"
+        logging.getLogger("loglens").critical(
+            "uncaught exception in thread %s", thread, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+        )
 
 
 def log_fields(**fields: Any) -> dict[str, Any]:
