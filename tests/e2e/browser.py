@@ -92,7 +92,8 @@ class Tab:
             self.console.append(f"exception: {params['exceptionDetails'].get('text')}")
 
     async def open(self, url: str, headers: dict[str, str] | None = None) -> None:
-        """Loads ``url`` and waits for its load event; ``console`` then holds what the page said."""
+        """Loads ``url`` and waits for its load event; ``console`` then holds what this page said."""
+        self.console.clear()
         for domain in ("Page", "Runtime", "Log", "Network"):
             await self.call(f"{domain}.enable")
         await self.call("Network.setExtraHTTPHeaders", headers=headers or {})

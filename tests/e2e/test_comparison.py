@@ -22,6 +22,7 @@ from loglens_cli.errors import ExitCode
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.stack import Stack
 from loglens_loggen import PLANTS, write_log
+from tests.e2e.browser import chromium, chromium_or_skip
 
 F = comparison_pb2
 SIZE = 1_500_000  # about 11,000 records a file: enough for every planted change to show
@@ -183,7 +184,9 @@ def test_cli_diff_formats_and_fail_on_exit_code(stack: Stack, shop: Shop, tmp_pa
     assert code == 0 and json.loads(out)["target"]["analysisRun"] == shop.target
     page = tmp_path / "diff.html"
     code, _out, _err = _cli(stack, shop, "diff", shop.target, "-f", "html", "-o", str(page))
-    assert code == 0 and "<table>" in page.read_text() and "Content-Security-Policy" in page.read_text()
+    assert (
+        code == 0 and '<table class="findings">' in page.read_text() and "Content-Security-Policy" in page.read_text()
+    )
     code, out, _err = _cli(stack, shop, "diff", shop.target, "-f", "md")
     assert code == 0 and out.startswith("# What changed") and "| # | Severity |" in out
     code, _out, err = _cli(stack, shop, "diff", shop.lone)
@@ -205,3 +208,33 @@ def test_cli_upload_wait_diff(stack: Stack, shop: Shop, tmp_path: Path) -> None:
     assert " SUCCEEDED" in out and "Payment provider rejected" in out
     code, _out, err = _cli(stack, shop, "upload", str(log), "--wait", "--fail-on", "new-errors")
     assert code == ExitCode.USAGE and "needs --diff" in err
+
+
+async def test_the_comparison_page_in_a_browser(stack: Stack, shop: Shop, stub: Any) -> None:
+    """From the report page's "compare with recent runs" to the comparison page, in headless Chromium: a quiet
+    console under the page's policy, and every planted change in its table for a reader to see."""
+    executable = chromium_or_skip()
+    c = _compare(stub, shop, shop.target)
+    headers = {"Authorization": f"Bearer {shop.token}"}
+    run_url = f"http://127.0.0.1:{stack.ports.http}/v1/{shop.target}"
+    async with chromium(executable) as tab:
+        await tab.open(f"{run_url}/report:html", headers=headers)
+        link = await tab.evaluate("[...document.querySelectorAll('nav.links a')].map(a => [a.innerText, a.href])")
+        assert link == [["Compare with recent runs", f"{run_url}/comparison:html"]]
+        await tab.open(link[0][1], headers=headers)
+        assert tab.console == []  # no CSP refusal (inline styles, SVG), no error, nothing failed to load
+        assert await tab.visible_text("h1") == ["What changed: wed.log"]
+        assert len(await tab.visible_text("table.findings tbody tr")) == len(c.findings)
+        seen = {table: " ".join(await tab.visible_text(f"table.{table} tbody tr")) for table in TABLES}
+        assert "Payment provider rejected" in seen["new"] and "NullPointerException" in seen["new"]
+        assert "rate limit close" in seen["gone"]
+        assert "eth0: link up" in seen["changed"]
+        assert "Slow query" in seen["values"]
+        assert len(await tab.visible_text("#sidebyside svg.pair")) >= 3  # before and now, side by side
+        assert len(await tab.visible_text("table.changed svg.spark")) >= 2
+        sides = await tab.evaluate("[...document.querySelectorAll('table.sides a')].map(a => a.href)")
+    runs = [shop.target, *(b.analysis_run for b in c.baselines)]
+    assert sides == [f"http://127.0.0.1:{stack.ports.http}/v1/{run}/report:html" for run in runs]
+
+
+TABLES = ("new", "gone", "changed", "values")

@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a baseline run or log file (repeatable; default: the last runs of the target's service)",
     )
     p.add_argument("--history", type=int, default=0, metavar="N", help="runs of the service's history (default 5)")
-    p.add_argument("-f", "--format", choices=diff.FORMATS, default="text", help="text (default), json, md or html")
+    p.add_argument("-f", "--format", choices=FORMATS, default="text", help="text (default), json, md or html")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--title", default="", help="the comparison's title (default: the target run's name)")
     p.add_argument("--fail-on", choices=sorted(diff.FAIL_ON), metavar="KIND", help=diff.FAIL_ON_HELP)

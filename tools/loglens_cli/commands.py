@@ -19,7 +19,7 @@ from google.protobuf import json_format
 
 from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, report_pb2
 from loglens_common.text import visible_name
-from loglens_presentation import render
+from loglens_presentation import render, render_comparison
 from loglens_presentation.reading import human_bytes, human_duration, level_name
 
 from .client import TERMINAL_STATES, Gateway, _iso
@@ -489,7 +489,7 @@ def cmd_upload(ctx: Context) -> None:
                 if args.json:
                     entry["comparison"] = as_json(comparison)
                 else:
-                    ctx.out.write(diff.render_text(comparison, log_file.filename))
+                    ctx.out.write(render_comparison(comparison, "text", title=log_file.filename))
                 diff.gate(ctx, comparison, args.fail_on)
         results.append(entry)
     if args.json:

@@ -200,3 +200,32 @@ def sparkline_svg(values: Sequence[float], colour: str, *, top: float | None = N
 def share_bar(share: float) -> str:
     pct = max(0.0, min(1.0, share)) * 100
     return f'<span class="share"><span style="width:{pct:.1f}%"></span></span>{share:.1%}'
+
+
+def rate_bars_svg(histogram: report_pb2.Histogram, colour: str, top: float, *, label: str) -> str:
+    """One run's histogram of a message as bars of records per hour, on the scale ``top`` (shared with the
+    chart beside it), with its first and last time under it; a note when the run has none of it."""
+    width, height, axis = 360, 64, 16
+    counts = list(histogram.counts)
+    start = when(histogram.start_time)
+    if not counts or not any(counts) or start is None or histogram.bucket_seconds <= 0 or top <= 0:
+        return f'<div class="pair-empty">{esc(label)}: none</div>'
+    slot = width / len(counts)
+    bars = []
+    for i, count in enumerate(counts):
+        if count <= 0:
+            continue
+        rate = count * 3600 / histogram.bucket_seconds
+        h = max(1.0, (height - 2) * min(rate, top) / top)
+        bars.append(
+            f'<rect x="{i * slot:.1f}" y="{height - h:.1f}" width="{max(1.0, slot * 0.85):.1f}" height="{h:.1f}" '
+            f'fill="{colour}"><title>{count:,} records ({rate:,.0f}/h)</title></rect>'
+        )
+    end = datetime.fromtimestamp(start.timestamp() + len(counts) * histogram.bucket_seconds, tz=UTC)
+    return (
+        f'<svg class="pair" viewBox="0 0 {width} {height + axis}" role="img" aria-label="{esc(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+        f'<line class="baseline" x1="0" x2="{width}" y1="{height}" y2="{height}"/>{"".join(bars)}'
+        f'<text class="axis" x="0" y="{height + 12}">{start:%m-%d %H:%M}</text>'
+        f'<text class="axis" x="{width}" y="{height + 12}" text-anchor="end">{end:%m-%d %H:%M}</text></svg>'
+    )
