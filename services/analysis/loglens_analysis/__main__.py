@@ -16,14 +16,17 @@ from typing import Any
 import grpc
 import nats
 
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc, comparison_pb2, comparison_pb2_grpc
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc, comparison_pb2, comparison_pb2_grpc, quota_pb2, quota_pb2_grpc
+from loglens_analysis.adapters.ingest_quotas import IngestQuotas
 from loglens_analysis.adapters.log_file_directory import LogFileDirectory
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import SCHEMA, RunRepository
-from loglens_analysis.api import AnalysisApi, ComparisonApi
+from loglens_analysis.api import AnalysisApi, ComparisonApi, QuotaApi
 from loglens_analysis.comparisons import RunComparisons
 from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.event_trust import LogFileEvents
+from loglens_analysis.quotas import RunAdmission, RunQuotas, WatchStreams
+from loglens_analysis.run_feed import RunFeed
 from loglens_analysis.service import AnalysisRuns
 from loglens_analysis.worker import Worker
 from loglens_common.auth import TokenVerifier, load_public_keys
@@ -62,21 +65,30 @@ async def main(settings: AnalysisSettings) -> None:
     ingest = grpc.aio.insecure_channel(settings.ingest_addr, options=[("grpc.lb_policy_name", "round_robin")])
     resources.push_async_callback(ingest.close)
     directory = LogFileDirectory(ingest)
-    runs = AnalysisRuns(repository, publisher, directory, settings.watch_poll_s)
+    feed = RunFeed(repository, settings.watch_poll_s)
+    quotas = RunQuotas(settings.quota_concurrent_runs, settings.quota_runs_per_hour, settings.quota_watch_streams)
+    runs = AnalysisRuns(
+        repository, publisher, directory, feed, RunAdmission(quotas), WatchStreams(quotas.watch_streams)
+    )
     comparisons = RunComparisons(repository, directory)
     trusted = LogFileEvents(EventVerifier(load_public_keys(settings.event_public_keys)), settings.s3_bucket)
     worker = Worker(repository, s3_client(settings), js, publisher, settings, trusted)
-    background: list[Callable[[], Coroutine[Any, Any, None]]] = [worker.consume_log_file_events, worker.reconcile]
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = [
+        worker.consume_log_file_events,
+        worker.reconcile,
+        feed.run,
+    ]
     background += [worker.consume_runs] * settings.workers
 
     verifier = TokenVerifier(load_public_keys(settings.jwt_public_keys), settings.jwt_issuer, settings.jwt_audience)
     await serve(
         name="analysis",
         settings=settings,
-        register=lambda server: register(server, runs, comparisons),
+        register=lambda server: register(server, runs, comparisons, IngestQuotas(ingest)),
         service_names=[
             analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,
             comparison_pb2.DESCRIPTOR.services_by_name["ComparisonService"].full_name,
+            quota_pb2.DESCRIPTOR.services_by_name["QuotaService"].full_name,
         ],
         authenticator=JwtAuthenticator(verifier),
         resources=resources,
@@ -85,9 +97,13 @@ async def main(settings: AnalysisSettings) -> None:
     )
 
 
-def register(server: grpc.aio.Server, runs: AnalysisRuns, comparisons: RunComparisons) -> None:
+def register(
+    server: grpc.aio.Server, runs: AnalysisRuns, comparisons: RunComparisons, ingest_quotas: IngestQuotas
+) -> None:
     analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisApi(runs), server)
     comparison_pb2_grpc.add_ComparisonServiceServicer_to_server(ComparisonApi(comparisons), server)
+    # The caller's quotas: analysis's own and ingest's (asked on the caller's behalf), in one answer.
+    quota_pb2_grpc.add_QuotaServiceServicer_to_server(QuotaApi(runs, ingest_quotas), server)
 
 
 def run() -> None:

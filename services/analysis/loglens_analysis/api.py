@@ -9,7 +9,8 @@ from typing import Any, TypeAlias
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc, comparison_pb2, comparison_pb2_grpc
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc, comparison_pb2, comparison_pb2_grpc, quota_pb2, quota_pb2_grpc
+from loglens_analysis.adapters.ingest_quotas import IngestQuotas
 from loglens_analysis.comparisons import RunComparisons
 from loglens_analysis.domain import AnalysisRun, RunState
 from loglens_analysis.service import AnalysisRuns
@@ -105,3 +106,23 @@ class ComparisonApi(comparison_pb2_grpc.ComparisonServiceServicer):
             current_principal().subject, request.target, list(request.baseline_runs), request.history_size
         )
         return comparison_pb2.CompareAnalysisRunsResponse(comparison=comparison)
+
+
+class QuotaApi(quota_pb2_grpc.QuotaServiceServicer):
+    """The caller's quotas: ingest's (asked on the caller's behalf) and analysis's own."""
+
+    def __init__(self, runs: AnalysisRuns, ingest: IngestQuotas) -> None:
+        self.runs = runs
+        self.ingest = ingest
+
+    async def GetQuotaUsage(
+        self, request: quota_pb2.GetQuotaUsageRequest, context: Context
+    ) -> quota_pb2.GetQuotaUsageResponse:
+        quotas = await self.ingest.get()
+        for q in await self.runs.quota_usage(current_principal().subject):
+            quotas.append(
+                quota_pb2.Quota(
+                    quota_id=q.quota_id, description=q.description, limit=q.limit, usage=q.usage, unit=q.unit
+                )
+            )
+        return quota_pb2.GetQuotaUsageResponse(quota_usage=quota_pb2.QuotaUsage(quotas=quotas))

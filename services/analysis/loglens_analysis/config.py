@@ -45,7 +45,18 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
     engine_memory_limit_mib: int = Field(
         768, ge=128, description="address space of the process analysing one run (ENGINE_MEMORY_LIMIT)"
     )
-    watch_poll_s: float = Field(0.5, gt=0, description="how often WatchAnalysisRun looks for changes")
+    watch_poll_s: float = Field(
+        0.5, gt=0, description="how often this process reads the runs its WatchAnalysisRun streams follow (one query)"
+    )
+    # Quotas per owner (QUOTA_EXCEEDED). Runs are counted in the database, under the owner's lock; Watch streams
+    # per process (a stream lives in one process: with N replicas an owner may hold up to N times this).
+    quota_concurrent_runs: int = Field(
+        4, ge=1, description="runs one owner may have QUEUED or RUNNING when asking for another (CreateAnalysisRun)"
+    )
+    quota_runs_per_hour: int = Field(
+        30, ge=1, description="runs one owner may ask for (CreateAnalysisRun) in any hour; uploads' own runs are free"
+    )
+    quota_watch_streams: int = Field(8, ge=1, description="WatchAnalysisRun streams one owner may have open")
 
     @field_validator("event_public_keys")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -11,6 +12,8 @@ from loglens_analysis.adapters.log_file_directory import LogFileDirectory
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile
+from loglens_analysis.quotas import QuotaLine, RunAdmission, WatchStreams
+from loglens_analysis.run_feed import RunFeed
 from loglens_common import metrics, names
 from loglens_common.errors import FailedPrecondition, Unavailable, not_found
 
@@ -23,12 +26,16 @@ class AnalysisRuns:
         repository: RunRepository,
         publisher: RunPublisher,
         directory: LogFileDirectory,
-        watch_poll_s: float,
+        feed: RunFeed,
+        admission: RunAdmission,
+        watch_streams: WatchStreams,
     ) -> None:
         self.repository = repository
         self.publisher = publisher
         self.directory = directory
-        self.watch_poll_s = watch_poll_s
+        self.feed = feed
+        self.admission = admission
+        self.watch_streams = watch_streams
 
     async def _log_file(self, owner: str, parent: str) -> StoredLogFile | None:
         """The log file if analysis knows it; None if ingest has it but its event is still on the way."""
@@ -51,7 +58,9 @@ class AnalysisRuns:
                 retry_after_s=2,
             )
         log_file_id = log_file.id
-        run, existed = await self.repository.create_run(log_file, log_file.size_bytes)
+        run, existed = await self.repository.create_run(
+            log_file, log_file.size_bytes, lambda usage: self.admission.admit(owner, usage)
+        )
         if not existed:
             metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
             await self.publisher.publish(names.analysis_run_name(log_file_id, run.id), run.id)
@@ -148,22 +157,26 @@ class AnalysisRuns:
 
     async def watch(self, owner: str, name: str) -> AsyncIterator[AnalysisRun]:
         """Yield the run whenever its state or progress changes, ending with its terminal state."""
-        run = await self.get(owner, name)
-        last = None
-        while True:
-            key = (run.state, run.bytes_done, run.lines_done)
-            if key != last:
-                last = key
-                yield run
-            if run.state.terminal:
-                return
-            await asyncio.sleep(self.watch_poll_s)
-            current = await self.repository.get_run(owner, run.log_file_id, run.id)
-            if current is None:  # deleted, or announced and its event still on the way
-                current = await self._announced(owner, name)
-            if current is None:
-                raise not_found(name)
-            run = current
+        with self.watch_streams.hold(owner):
+            run = await self.get(owner, name)
+            with self.feed.following(run.id):
+                last = None
+                while True:
+                    key = (run.state, run.bytes_done, run.lines_done)
+                    if key != last:
+                        last = key
+                        yield run
+                    if run.state.terminal:
+                        return
+                    current = await self.feed.next(run.id)
+                    if current is None:  # deleted, or announced and its event still on the way
+                        current = await self._announced(owner, name)
+                    if current is None:
+                        raise not_found(name)
+                    run = current
+
+    async def quota_usage(self, owner: str) -> builtins.list[QuotaLine]:
+        return self.admission.lines(await self.repository.run_usage(owner), self.watch_streams.count(owner))
 
     async def report(self, owner: str, name: str) -> report_pb2.AnalysisReport:
         log_file_id, run_id = names.parse_report(name)

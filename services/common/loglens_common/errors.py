@@ -23,6 +23,16 @@ class FieldViolation:
     description: str
 
 
+@dataclass(frozen=True)
+class QuotaViolation:
+    """One limit a request went past, for ``google.rpc.QuotaFailure``: which quota, its value, whose it is."""
+
+    quota_id: str  # the quota's stable name, e.g. "stored_bytes" (GetQuotaUsage lists the same ids)
+    limit: int
+    subject: str  # whose limit: "user:<subject>", or "service:ingest" for a limit of the whole process
+    description: str  # what to do about it, for a person
+
+
 @dataclass
 class LogLensError(Exception):
     """An error a caller can act on. Subclasses fix the gRPC code."""
@@ -32,6 +42,7 @@ class LogLensError(Exception):
     violations: Sequence[FieldViolation] = field(default_factory=tuple)
     metadata: Mapping[str, str] = field(default_factory=dict)
     retry_after_s: float | None = None
+    quota_violations: Sequence[QuotaViolation] = field(default_factory=tuple)
 
     code = grpc.StatusCode.UNKNOWN
 
@@ -82,6 +93,20 @@ class Aborted(LogLensError):
     code = grpc.StatusCode.ABORTED
 
 
+def quota_exceeded(
+    quota_id: str, limit: int, owner: str, message: str, retry_after_s: float | None = None
+) -> ResourceExhausted:
+    """The one refusal for a per-owner quota: RESOURCE_EXHAUSTED, ErrorInfo QUOTA_EXCEEDED naming the quota
+    (metadata ``quota``, ``limit``), and a QuotaFailure with the same. ``message`` says what to do."""
+    return ResourceExhausted(
+        message,
+        reason="QUOTA_EXCEEDED",
+        metadata={"quota": quota_id, "limit": str(limit)},
+        retry_after_s=retry_after_s,
+        quota_violations=[QuotaViolation(quota_id, limit, f"user:{owner}", message)],
+    )
+
+
 def not_found(name: str) -> NotFound:
     """The one NOT_FOUND for a resource: identical whether it is missing or another tenant's."""
     return NotFound(f"{name} was not found", reason="RESOURCE_NOT_FOUND", metadata={"resource": name})
@@ -115,6 +140,23 @@ def to_status(error: LogLensError) -> status_pb2.Status:
         )
         packed = any_pb2.Any()
         packed.Pack(bad)
+        details.append(packed)
+    if error.quota_violations:
+        quota = error_details_pb2.QuotaFailure(
+            violations=[
+                error_details_pb2.QuotaFailure.Violation(
+                    subject=v.subject,
+                    description=_clip(v.description, MAX_VIOLATION_TEXT),
+                    api_service=DOMAIN,
+                    quota_id=v.quota_id,
+                    quota_metric=f"{DOMAIN}/{v.quota_id}",
+                    quota_value=v.limit,
+                )
+                for v in list(error.quota_violations)[:MAX_VIOLATIONS]
+            ]
+        )
+        packed = any_pb2.Any()
+        packed.Pack(quota)
         details.append(packed)
     if error.retry_after_s is not None:
         delay = duration_pb2.Duration()

@@ -44,25 +44,45 @@ STATUS_GRACE_S = 5.0
 async def _forward_stream(call: Any, requests: AsyncIterator[bytes], context: Context) -> bytes:
     """Write the caller's stream to the back end, then return its answer.
 
-    Two races are handled here. A cancel by the caller also reads as EOF: the call is cancelled instead of
-    half-closed, so the back end never completes a truncated upload. And when the back end answers early
-    (bad metadata, a limit) while we still write, the failing write reports a local INTERNAL (grpc/grpc
-    issue 36066); the back end's real status arrives a moment later, and awaiting the call returns it.
+    Three races are handled here. A cancel by the caller also reads as EOF: the call is cancelled instead of
+    half-closed, so the back end never completes a truncated upload. When the back end answers early (bad
+    metadata, a limit) while we still write, the failing write reports a local INTERNAL (grpc/grpc issue
+    36066); the back end's real status arrives a moment later, and awaiting the call returns it. And when
+    the back end answers while the caller sends nothing (an idle upload it aborted), that answer is relayed
+    at once: waiting for the caller's next message would hold the stream until the caller's deadline.
     """
+    pump = asyncio.ensure_future(_pump(call, requests, context))
+    answer = asyncio.ensure_future(_outcome(call))
     try:
-        async for request in requests:
-            await call.write(request)
-        await raise_if_cancelled_at_end(context)
-        await call.done_writing()
+        await asyncio.wait((pump, answer), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        pump.cancel()
+        answer.cancel()
+        call.cancel()
+        raise
+    if not pump.done():  # the back end ended the call while the caller was quiet: stop reading the caller
+        pump.cancel()
+        await asyncio.gather(pump, return_exceptions=True)
+        return await answer
+    try:
+        pump.result()
     except (asyncio.InvalidStateError, grpc.aio.AioRpcError) as error:
         try:
-            return await asyncio.wait_for(_outcome(call), STATUS_GRACE_S)
+            return await asyncio.wait_for(answer, STATUS_GRACE_S)
         except TimeoutError:
             raise error from None
     except BaseException:
+        answer.cancel()
         call.cancel()
         raise
-    return await _outcome(call)
+    return await answer
+
+
+async def _pump(call: Any, requests: AsyncIterator[bytes], context: Context) -> None:
+    async for request in requests:
+        await call.write(request)
+    await raise_if_cancelled_at_end(context)
+    await call.done_writing()
 
 
 async def _outcome(call: Any) -> bytes:

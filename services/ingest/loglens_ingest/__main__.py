@@ -14,7 +14,9 @@ import logging
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from loglens.v1 import log_file_pb2, log_file_pb2_grpc
+import grpc
+
+from loglens.v1 import log_file_pb2, log_file_pb2_grpc, quota_pb2, quota_pb2_grpc
 from loglens_common.auth import TokenVerifier, load_private_key, load_public_keys
 from loglens_common.db import async_engine, ping
 from loglens_common.entrypoint import run_service
@@ -25,8 +27,9 @@ from loglens_common.server import serve
 from loglens_ingest.adapters.object_store import ObjectStore
 from loglens_ingest.adapters.outbox import OutboxPublisher, nats_connector
 from loglens_ingest.adapters.repository import SCHEMA, LogFileRepository
-from loglens_ingest.api import LogFileApi
+from loglens_ingest.api import LogFileApi, UploadQuotaApi
 from loglens_ingest.config import MIB, IngestSettings
+from loglens_ingest.quotas import OwnerQuotas, UploadQuotas
 from loglens_ingest.service import LogFiles
 
 log = logging.getLogger("loglens.ingest")
@@ -80,7 +83,25 @@ async def main(settings: IngestSettings) -> None:
     )
     resources.push_async_callback(outbox.close)
     resources.callback(store.close)
-    log_files = LogFiles(repository, store, outbox, settings.max_upload_bytes)
+    quotas = UploadQuotas(
+        OwnerQuotas(settings.quota_concurrent_uploads, settings.quota_stored_bytes, settings.quota_log_files)
+    )
+    log_files = LogFiles(
+        repository,
+        store,
+        outbox,
+        settings.max_upload_bytes,
+        quotas,
+        settings.max_concurrent_uploads,
+        settings.upload_lease_s,
+    )
+
+    def register(server: grpc.aio.Server) -> None:
+        log_file_pb2_grpc.add_LogFileServiceServicer_to_server(
+            LogFileApi(log_files, settings.upload_idle_timeout_s), server
+        )
+        # Ingest's part of the caller's quotas, asked by analysis (the gateway routes QuotaService there).
+        quota_pb2_grpc.add_QuotaServiceServicer_to_server(UploadQuotaApi(log_files), server)
 
     async def sweeper() -> None:
         while True:
@@ -94,11 +115,14 @@ async def main(settings: IngestSettings) -> None:
     await serve(
         name="ingest",
         settings=settings,
-        register=lambda server: log_file_pb2_grpc.add_LogFileServiceServicer_to_server(LogFileApi(log_files), server),
-        service_names=[log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"].full_name],
+        register=register,
+        service_names=[
+            log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"].full_name,
+            quota_pb2.DESCRIPTOR.services_by_name["QuotaService"].full_name,
+        ],
         authenticator=JwtAuthenticator(verifier),
         resources=resources,
-        background=[outbox.run, sweeper],
+        background=[outbox.run, sweeper, log_files.keep_slots],
         readiness=lambda: ping(engine),  # NOT_SERVING while Postgres is unreachable
     )
 

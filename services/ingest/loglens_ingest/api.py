@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from loglens.v1 import log_file_pb2, log_file_pb2_grpc
+from loglens.v1 import log_file_pb2, log_file_pb2_grpc, quota_pb2, quota_pb2_grpc
 from loglens_common import names
 from loglens_common.auth import current_principal
-from loglens_common.errors import FieldViolation, InvalidArgument
+from loglens_common.errors import DeadlineExceeded, FieldViolation, InvalidArgument
 from loglens_common.streams import raise_if_cancelled_at_end
 from loglens_ingest.adapters.repository import LogFileRow
 from loglens_ingest.domain import MAX_CHUNK_BYTES, validate_metadata
 from loglens_ingest.service import LogFiles
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+T = TypeVar("T")
 
 
 def log_file_proto(row: LogFileRow) -> log_file_pb2.LogFile:
@@ -53,8 +55,28 @@ def _parse_label_filters(filters: list[str]) -> dict[str, str]:
     return labels
 
 
-async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest], context: Context) -> AsyncIterator[bytes]:
-    async for request in requests:
+def idle_timeout(idle_timeout_s: float) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        f"the upload sent nothing for {idle_timeout_s:g} s and was aborted; nothing was kept. Send the next "
+        f"chunk within {idle_timeout_s:g} s of the last one, and upload again",
+        reason="UPLOAD_IDLE_TIMEOUT",
+        metadata={"idle_timeout_s": f"{idle_timeout_s:g}"},
+    )
+
+
+async def _next(requests: AsyncIterator[T], idle_timeout_s: float) -> T | None:
+    """The stream's next message, None at its end; an idle stream is aborted rather than held for hours."""
+    try:
+        async with asyncio.timeout(idle_timeout_s):  # no task per message, unlike wait_for
+            return await anext(requests, None)
+    except TimeoutError:
+        raise idle_timeout(idle_timeout_s) from None
+
+
+async def _chunks(
+    requests: AsyncIterator[log_file_pb2.UploadLogFileRequest], context: Context, idle_timeout_s: float
+) -> AsyncIterator[bytes]:
+    while (request := await _next(requests, idle_timeout_s)) is not None:
         payload = request.WhichOneof("payload")
         if payload == "chunk":
             yield request.chunk
@@ -74,15 +96,16 @@ async def _chunks(requests: AsyncIterator[log_file_pb2.UploadLogFileRequest], co
 
 
 class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
-    def __init__(self, log_files: LogFiles) -> None:
+    def __init__(self, log_files: LogFiles, idle_timeout_s: float) -> None:
         self.log_files = log_files
+        self.idle_timeout_s = idle_timeout_s
 
     async def UploadLogFile(
         self, request_iterator: AsyncIterator[log_file_pb2.UploadLogFileRequest], context: Context
     ) -> log_file_pb2.UploadLogFileResponse:
         owner = current_principal().subject
         requests = aiter(request_iterator)
-        first = await anext(requests, None)
+        first = await _next(requests, self.idle_timeout_s)
         if first is None or first.WhichOneof("payload") != "metadata":
             what = "nothing" if first is None else "a chunk"
             raise InvalidArgument(
@@ -104,7 +127,7 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
             time_zone=m.time_zone,
             year=m.year if m.HasField("year") else None,
         )
-        row = await self.log_files.upload(owner, meta, _chunks(requests, context))
+        row = await self.log_files.upload(owner, meta, _chunks(requests, context, self.idle_timeout_s))
         log_file = log_file_proto(row)
         return log_file_pb2.UploadLogFileResponse(log_file=log_file, analysis_run=log_file.analysis_run)
 
@@ -138,3 +161,20 @@ class LogFileApi(log_file_pb2_grpc.LogFileServiceServicer):
         async for chunk in self.log_files.download(current_principal().subject, request.name):
             for start in range(0, len(chunk), MAX_CHUNK_BYTES):
                 yield log_file_pb2.DownloadLogFileResponse(chunk=chunk[start : start + MAX_CHUNK_BYTES])
+
+
+class UploadQuotaApi(quota_pb2_grpc.QuotaServiceServicer):
+    """Ingest's part of the caller's quotas. The public QuotaService is analysis's, which adds this part."""
+
+    def __init__(self, log_files: LogFiles) -> None:
+        self.log_files = log_files
+
+    async def GetQuotaUsage(
+        self, request: quota_pb2.GetQuotaUsageRequest, context: Context
+    ) -> quota_pb2.GetQuotaUsageResponse:
+        lines = await self.log_files.quota_usage(current_principal().subject)
+        quotas = [
+            quota_pb2.Quota(quota_id=q.quota_id, description=q.description, limit=q.limit, usage=q.usage, unit=q.unit)
+            for q in lines
+        ]
+        return quota_pb2.GetQuotaUsageResponse(quota_usage=quota_pb2.QuotaUsage(quotas=quotas))

@@ -27,6 +27,23 @@ class IngestSettings(ServiceSettings, StorageSettings):
     sweep_interval_s: float = Field(300.0, gt=0, description="how often stale uploads and orphans are swept")
     stale_upload_age_s: float = Field(3600.0, gt=0, description="multipart uploads older than this are aborted")
 
+    # Uploads at once. An idle one holds no part buffer (it is allocated with the first chunk); one that
+    # sends holds about (s3_parallel_parts + 1) x s3_part_size_mib: 32 x 3 x 6 MiB = 576 MiB at worst, under
+    # the 1 GiB container limit with ingest's ~100 MiB of its own (deploy/k8s/base/ingest.yaml).
+    max_concurrent_uploads: int = Field(
+        32, ge=1, description="uploads open at once in this process; past it, UPLOADS_BUSY (retry shortly)"
+    )
+    upload_idle_timeout_s: float = Field(
+        60.0, gt=0, description="an upload stream that sends nothing this long is aborted (UPLOAD_IDLE_TIMEOUT)"
+    )
+    # Quotas per owner (QUOTA_EXCEEDED), enforced in the database: every replica sees the same counts.
+    quota_concurrent_uploads: int = Field(4, ge=1, description="uploads one owner may have open at once")
+    quota_stored_bytes: int = Field(10 * 1024 * MIB, ge=1, description="bytes of log files one owner may keep")
+    quota_log_files: int = Field(1000, ge=1, description="log files one owner may keep")
+    upload_lease_s: float = Field(
+        120.0, ge=5, description="how long the upload slots of a crashed replica outlive it (renewed every third)"
+    )
+
     # Only ingest holds this key: analysis trusts a log-file event only with its signature (events.py).
     event_signing_key: str = Field(
         ..., description="Ed25519 private key (PKCS#8 PEM, inline or @path) that signs ingest's NATS events"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -18,6 +18,7 @@ from loglens_ingest.adapters.object_store import ObjectStore
 from loglens_ingest.adapters.outbox import OutboxPublisher
 from loglens_ingest.adapters.repository import DuplicateRequest, LogFileRepository, LogFileRow
 from loglens_ingest.domain import UploadMetadata, UploadTally
+from loglens_ingest.quotas import OwnerUsage, QuotaLine, UploadQuotas, server_busy
 
 log = logging.getLogger("loglens.ingest")
 
@@ -61,29 +62,78 @@ def _reraise(exc: BaseException, what: str) -> None:
     ) from exc
 
 
+async def _quietly(work: Awaitable[None], what: str) -> None:
+    """Finish ``work`` even if the caller is cancelled meanwhile; log, never raise, on failure."""
+    try:
+        await asyncio.shield(work)
+    except Exception as exc:
+        log.warning("could not %s now: %s", what, exc)
+    except asyncio.CancelledError:
+        pass
+
+
 class LogFiles:
     def __init__(
-        self, repository: LogFileRepository, store: ObjectStore, outbox: OutboxPublisher, max_bytes: int
+        self,
+        repository: LogFileRepository,
+        store: ObjectStore,
+        outbox: OutboxPublisher,
+        max_bytes: int,
+        quotas: UploadQuotas,
+        max_concurrent_uploads: int,
+        upload_lease_s: float,
     ) -> None:
         self.repository = repository
         self.store = store
         self.outbox = outbox
         self.max_bytes = max_bytes
+        self.quotas = quotas
+        self.max_concurrent_uploads = max_concurrent_uploads
+        self.upload_lease_s = upload_lease_s
+        self.slots: set[str] = set()  # upload slots this process holds in the database (renewed by keep_slots)
 
     async def upload(self, owner: str, meta: UploadMetadata, chunks: AsyncIterator[bytes]) -> LogFileRow:
         if meta.request_id:
             earlier = await self.repository.by_request_id(owner, meta.request_id)
             if earlier is not None:  # a retry of an upload that completed: same answer, nothing stored
                 return earlier
+        # The process's cap first (no I/O): counted synchronously, so concurrent calls cannot overshoot it.
+        if len(self.slots) >= self.max_concurrent_uploads:
+            raise server_busy(self.max_concurrent_uploads)
         log_file_id = names.new_id()
+        self.slots.add(log_file_id)
+        try:
+            try:
+                usage = await self.repository.reserve_slot(
+                    owner,
+                    log_file_id,
+                    meta.declared_size or 0,
+                    self.upload_lease_s,
+                    lambda u: self.quotas.admit(owner, u, meta.declared_size),
+                )
+            except BaseException as exc:
+                _reraise(exc, "the database")
+                raise
+            return await self._store(owner, log_file_id, meta, chunks, usage)
+        finally:
+            self.slots.discard(log_file_id)
+            # Gone already when the row committed; otherwise freed now (or it lapses if this fails too).
+            await _quietly(self.repository.release_slot(log_file_id), f"release upload slot {log_file_id}")
+
+    async def _store(
+        self, owner: str, log_file_id: str, meta: UploadMetadata, chunks: AsyncIterator[bytes], usage: OwnerUsage
+    ) -> LogFileRow:
         key = object_key(log_file_id)
         tally = UploadTally(self.max_bytes)
+        room = self.quotas.byte_allowance(usage)  # the file may not grow past this: refuse as soon as it does
         self.store.active.add(key)
         try:
             upload = self.store.start_upload(key)
             try:
                 async for chunk in chunks:
                     tally.add(chunk)
+                    if tally.size > room:
+                        raise self.quotas.refuse_streamed_bytes(owner, usage, tally.size)
                     await upload.send(chunk)
                 digest = tally.finish(meta.declared_size, meta.declared_sha256)
                 await upload.complete()
@@ -113,7 +163,9 @@ class LogFiles:
             analysis_run_id=names.new_id() if meta.analyze else None,
         )
         try:
-            await self.repository.add(row, _stored_event(row))
+            await self.repository.add(
+                row, _stored_event(row), lambda others: self.quotas.check_commit(owner, others, row.size_bytes)
+            )
         except DuplicateRequest:  # a concurrent retry won the race: keep its file, drop ours
             await self._discard(owner, log_file_id, key)
             earlier = await self.repository.by_request_id(owner, meta.request_id)
@@ -139,6 +191,19 @@ class LogFiles:
             await asyncio.shield(discard())
         except Exception as exc:
             log.warning("could not discard object %s now; the sweeper will: %s", key, exc)
+
+    async def quota_usage(self, owner: str) -> list[QuotaLine]:
+        return self.quotas.lines(await self.repository.usage(owner))
+
+    async def keep_slots(self) -> None:
+        """Renew this process's upload slots, and drop lapsed ones (a crashed replica's), forever."""
+        while True:
+            await asyncio.sleep(self.upload_lease_s / 3)
+            try:
+                await self.repository.renew_slots(sorted(self.slots), self.upload_lease_s)
+                await self.repository.delete_expired_slots()
+            except Exception as exc:  # the database is away: the next round renews before the lease ends
+                log.warning("could not renew upload slots now: %s", exc)
 
     async def get(self, owner: str, name: str) -> LogFileRow:
         row = await self.repository.get(owner, names.parse_log_file(name))

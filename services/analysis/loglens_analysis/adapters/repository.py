@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import (
     BigInteger,
@@ -28,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loglens_analysis.domain import AnalysisRun, FailureCode, RunState, StoredLogFile
+from loglens_analysis.quotas import HOUR, RunUsage
 from loglens_common import names
 
 SCHEMA = "analysis"
@@ -77,6 +79,7 @@ runs = Table(
     Column("engine_version", String(64), nullable=False, server_default=""),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("publishes", Integer, nullable=False, server_default="0"),
+    Column("requested", Boolean, nullable=False, server_default="false"),  # asked for with CreateAnalysisRun
 )
 
 reports = Table(
@@ -209,14 +212,23 @@ class RunRepository:
         return done.rowcount or 0
 
     # Runs ---------------------------------------------------------------------------------------
-    async def create_run(self, log_file: StoredLogFile, total: int) -> tuple[AnalysisRun, bool]:
-        """A new QUEUED run, or the active one (True) if the log file has one. Safe under concurrency."""
+    async def create_run(
+        self, log_file: StoredLogFile, total: int, check: Callable[[RunUsage], None] | None = None
+    ) -> tuple[AnalysisRun, bool]:
+        """A new QUEUED run, or the active one (True) if the log file has one. Safe under concurrency.
+
+        With ``check`` the run is one a caller asked for: ``check`` sees the owner's usage under the owner's
+        lock, in the transaction that inserts the run, and raises to refuse it.
+        """
         for _ in range(5):
             active = await self.active_run(log_file.id)
             if active is not None:
                 return active, True
             try:
                 async with self.engine.begin() as conn:
+                    if check is not None:
+                        await _lock_owner(conn, log_file.owner)
+                        check(await _run_usage(conn, log_file.owner))
                     m = (
                         (
                             await conn.execute(
@@ -227,6 +239,7 @@ class RunRepository:
                                     owner=log_file.owner,
                                     state=RunState.QUEUED.value,
                                     bytes_total=total,
+                                    requested=check is not None,
                                 )
                                 .returning(*runs.c)
                             )
@@ -239,6 +252,20 @@ class RunRepository:
                 if "runs_one_active_per_log_file" not in str(exc.orig):
                     raise
         raise RuntimeError("could not create or find an active run")  # pragma: no cover
+
+    async def run_usage(self, owner: str) -> RunUsage:
+        async with self.engine.connect() as conn:
+            return await _run_usage(conn, owner)
+
+    async def runs_by_ids(self, run_ids: list[str]) -> dict[str, AnalysisRun]:
+        """The runs with these ids that exist, in one query per thousand (the Watch feed's poll)."""
+        found: dict[str, AnalysisRun] = {}
+        async with self.engine.connect() as conn:
+            for start in range(0, len(run_ids), 1000):
+                batch = run_ids[start : start + 1000]
+                for m in (await conn.execute(select(runs).where(runs.c.id.in_(batch)))).mappings():
+                    found[m["id"]] = _run(m)
+        return found
 
     async def has_runs(self, log_file_id: str) -> bool:
         async with self.engine.connect() as conn:
@@ -462,3 +489,23 @@ class RunRepository:
 async def _lock_log_file(conn: AsyncConnection, log_file_id: str) -> None:
     """Serialise a file's stored and deleted events (two workers may hold one each) until commit."""
     await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("analysis.log_file:" + log_file_id))))
+
+
+async def _lock_owner(conn: AsyncConnection, owner: str) -> None:
+    """Serialise the run-quota checks of one owner until commit."""
+    await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("analysis.owner:" + owner))))
+
+
+async def _run_usage(conn: AsyncConnection, owner: str) -> RunUsage:
+    now = (await conn.execute(select(func.now()))).scalar_one()
+    active = (
+        await conn.execute(select(func.count()).where(runs.c.owner == owner, runs.c.state.in_(ACTIVE)))
+    ).scalar_one()
+    requested, oldest = (
+        await conn.execute(
+            select(func.count(), func.min(runs.c.create_time)).where(
+                runs.c.owner == owner, runs.c.requested, runs.c.create_time > now - HOUR
+            )
+        )
+    ).one()
+    return RunUsage(active_runs=int(active), requested_last_hour=int(requested), oldest_requested=oldest, now=now)

@@ -5,7 +5,8 @@ it is (minio and urllib3 send any bytes-like body), to a small thread pool that 
 fills; a buffer S3 has taken is filled again rather than freed. At most ``parallel`` parts are in flight;
 beyond that ``send`` waits, which stops reading the gRPC stream and lets flow control push back on the
 client. Memory per upload is therefore bounded by about ``(parallel + 1) * part_size``, whatever the file
-size. A file smaller than one part is written with a single PUT (no multipart upload to leave open).
+size, and is next to nothing until the first chunk arrives. A file smaller than one part is written with a
+single PUT (no multipart upload to leave open).
 
 Bodies go unsigned (``UNSIGNED-PAYLOAD``; the headers and URL are still signed): minio would otherwise hash
 every part once more (SHA-256 over HTTP, MD5 over HTTPS), about a third of ingest's CPU per byte. The
@@ -47,7 +48,9 @@ class StreamingUpload:
         self._store = store
         self.key = key
         self._part_size = store.part_size
-        self._buffer = bytearray(self._part_size)  # the part being filled, allocated once at full size
+        # The part being filled, allocated at full size with the first chunk: an upload that has sent only its
+        # metadata (or nothing yet) holds no buffer, so idle streams cost ingest almost nothing.
+        self._buffer = bytearray()
         self._filled = 0
         # Buffers of parts S3 took, reused: a fresh one would cost a page fault per 4 KiB on every part.
         self._spare: list[bytearray] = []
@@ -65,6 +68,7 @@ class StreamingUpload:
                 # goes up as a single PUT, and the last part of a multipart upload is never empty.)
                 full, self._buffer, self._filled = self._buffer, bytearray(), 0
                 await self._start_part(full)  # waits while `parallel` parts are in flight
+            if not self._buffer:
                 self._buffer = self._spare.pop() if self._spare else bytearray(self._part_size)
             take = min(len(view), self._part_size - self._filled)
             # Through a memoryview: assigning to a bytearray slice would copy the chunk to a temporary first.

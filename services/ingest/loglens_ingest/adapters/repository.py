@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
@@ -27,7 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loglens_ingest.quotas import OwnerUsage
 
 SCHEMA = "ingest"
 metadata = MetaData(schema=SCHEMA)
@@ -74,6 +77,22 @@ outbox = Table(
     Index("outbox_unpublished", "id", postgresql_where=text("published_time IS NULL")),
 )
 
+# One row per upload in progress: the reservation that quota checks count (see reserve_slot). A replica that
+# dies leaves its rows behind; they lapse at expire_time, which the live ones renew.
+upload_slots = Table(
+    "upload_slots",
+    metadata,
+    Column("id", String(32), primary_key=True),  # the log file's id
+    Column("owner", String(64), nullable=False),
+    Column("reserved_bytes", BigInteger, nullable=False, server_default="0"),  # the declared size, if any
+    Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expire_time", DateTime(timezone=True), nullable=False),
+    Index("upload_slots_owner", "owner"),
+)
+
+# Runs inside the owner's locked transaction with the owner's usage; raises to refuse.
+QuotaCheck = Callable[[OwnerUsage], None]
+
 
 @dataclass
 class LogFileRow:
@@ -117,12 +136,20 @@ class LogFileRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def add(self, row: LogFileRow, event: tuple[str, str, bytes]) -> LogFileRow:
-        """Insert the log file and its event in one transaction (the outbox)."""
+    async def add(self, row: LogFileRow, event: tuple[str, str, bytes], check: QuotaCheck | None = None) -> LogFileRow:
+        """Insert the log file and its event in one transaction (the outbox), and free its upload slot.
+
+        ``check`` sees the owner's usage without this upload's slot, under the owner's lock: a file that
+        would go past a quota is refused here even if another upload of the owner committed meanwhile.
+        """
         values = {k: getattr(row, k) for k in LogFileRow.__dataclass_fields__}
         subject, msg_id, payload = event
         try:
             async with self.engine.begin() as conn:
+                if check is not None:
+                    await _lock_owner(conn, row.owner)
+                    check(await _usage(conn, row.owner, exclude_slot=row.id))
+                await conn.execute(delete(upload_slots).where(upload_slots.c.id == row.id))
                 await conn.execute(insert(log_files).values(**values))
                 await conn.execute(insert(outbox).values(subject=subject, msg_id=msg_id, payload=payload))
         except IntegrityError as exc:
@@ -192,6 +219,55 @@ class LogFileRepository:
             await conn.execute(insert(outbox).values(subject=subject, msg_id=msg_id, payload=payload))
         return _row(found)
 
+    # Upload slots and quotas ---------------------------------------------------------------------
+    async def reserve_slot(
+        self, owner: str, slot_id: str, reserved_bytes: int, lease_s: float, check: QuotaCheck
+    ) -> OwnerUsage:
+        """Take an upload slot if ``check`` passes on the owner's usage; returns that usage (without it).
+
+        The owner's advisory lock serialises this with every other reservation and commit of the owner, on
+        every replica: two uploads cannot both take the last free slot, file or byte.
+        """
+        async with self.engine.begin() as conn:
+            await _lock_owner(conn, owner)
+            await conn.execute(
+                delete(upload_slots).where(upload_slots.c.owner == owner, upload_slots.c.expire_time < func.now())
+            )
+            usage = await _usage(conn, owner)
+            check(usage)
+            await conn.execute(
+                insert(upload_slots).values(
+                    id=slot_id,
+                    owner=owner,
+                    reserved_bytes=reserved_bytes,
+                    expire_time=func.now() + dt.timedelta(seconds=lease_s),
+                )
+            )
+        return usage
+
+    async def release_slot(self, slot_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(upload_slots).where(upload_slots.c.id == slot_id))
+
+    async def renew_slots(self, slot_ids: list[str], lease_s: float) -> None:
+        if not slot_ids:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(upload_slots)
+                .where(upload_slots.c.id.in_(slot_ids))
+                .values(expire_time=func.now() + dt.timedelta(seconds=lease_s))
+            )
+
+    async def delete_expired_slots(self) -> int:
+        async with self.engine.begin() as conn:
+            done = await conn.execute(delete(upload_slots).where(upload_slots.c.expire_time < func.now()))
+        return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def usage(self, owner: str) -> OwnerUsage:
+        async with self.engine.connect() as conn:
+            return await _usage(conn, owner)
+
     async def object_keys(self, keys: list[str]) -> set[str]:
         """Which of ``keys`` a row points to."""
         if not keys:
@@ -232,4 +308,34 @@ class LogFileRepository:
             )
 
 
-__all__ = ["DuplicateRequest", "LogFileRepository", "LogFileRow", "OutboxEvent", "log_files", "outbox"]
+async def _lock_owner(conn: AsyncConnection, owner: str) -> None:
+    """Serialise the quota checks of one owner until commit (reservations and commits of uploads)."""
+    await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("ingest.owner:" + owner))))
+
+
+async def _usage(conn: AsyncConnection, owner: str, exclude_slot: str = "") -> OwnerUsage:
+    """The owner's files and bytes kept, and uploads in progress (slots that have not lapsed)."""
+    files, stored = (
+        await conn.execute(
+            select(func.count(), func.coalesce(func.sum(log_files.c.size_bytes), 0)).where(log_files.c.owner == owner)
+        )
+    ).one()
+    slots = select(func.count(), func.coalesce(func.sum(upload_slots.c.reserved_bytes), 0)).where(
+        upload_slots.c.owner == owner, upload_slots.c.id != exclude_slot, upload_slots.c.expire_time >= func.now()
+    )
+    open_uploads, reserved = (await conn.execute(slots)).one()
+    return OwnerUsage(
+        log_files=int(files), stored_bytes=int(stored), open_uploads=int(open_uploads), reserved_bytes=int(reserved)
+    )
+
+
+__all__ = [
+    "DuplicateRequest",
+    "LogFileRepository",
+    "LogFileRow",
+    "OutboxEvent",
+    "QuotaCheck",
+    "log_files",
+    "outbox",
+    "upload_slots",
+]
