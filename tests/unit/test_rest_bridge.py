@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from openapi_spec_validator import validate
 
-from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2
+from loglens.v1 import analysis_pb2, auth_pb2, comparison_pb2, log_file_pb2
 from loglens_common.errors import FieldViolation, InvalidArgument, LogLensError, to_status
 from loglens_gateway.api import PUBLIC_METHODS
 from loglens_gateway.rest import descriptor_set_path, split_host_port
@@ -101,6 +101,35 @@ def test_the_most_specific_route_wins() -> None:
     assert route.method.name == "CancelAnalysisRun" and route.body == "*"
     route, _ = first_match("POST", "/v1/auth:login")
     assert route.public
+
+
+def test_pages_are_routes_like_any_other_with_their_own_media_type() -> None:
+    """The report and the comparison as HTML: routes read from PAGE_RULES, matched, documented as text/html."""
+    services = [*SERVICES, comparison_pb2.DESCRIPTOR.services_by_name["ComparisonService"]]
+    all_routes = routes_for(services, PUBLIC_METHODS)
+    pages = {r.method.name: r for r in all_routes if r.shape is Shape.PAGE}
+    assert set(pages) == {"GetAnalysisReport", "CompareAnalysisRuns"}
+    run = f"logFiles/{ID}/analysisRuns/{ID}"
+
+    def match(path: str) -> tuple[Route, dict[str, str]]:
+        return next((r, v) for r in all_routes if (v := r.template.match(path)) is not None)
+
+    route, values = match(f"/v1/{run}/report:html")
+    assert route is pages["GetAnalysisReport"] and values == {"name": f"{run}/report"}
+    assert route.response_body == "report" and route.links == (("Compare with recent runs", "./comparison:html"),)
+    route, values = match(f"/v1/{run}/comparison:html")
+    assert route is pages["CompareAnalysisRuns"] and values == {"target": run}
+    assert match(f"/v1/{run}/report")[0].shape is Shape.UNARY  # the JSON twins are untouched
+    assert match(f"/v1/{run}:compare")[0].shape is Shape.UNARY
+
+    document = openapi_document(all_routes, title="t", version="v1", comments=load_comments(descriptor_set_path()))
+    validate(document)
+    page = document["paths"]["/v1/logFiles/{logFile}/analysisRuns/{analysisRun}/comparison:html"]["get"]
+    assert page["operationId"] == "ComparisonService_CompareAnalysisRunsHtml"
+    assert set(page["responses"]["200"]["content"]) == {"text/html"}
+    assert {p["name"] for p in page["parameters"]} >= {"logFile", "analysisRun", "baseline_runs", "history_size"}
+    report = document["paths"]["/v1/logFiles/{logFile}/analysisRuns/{analysisRun}/report:html"]["get"]
+    assert report["operationId"] == "AnalysisService_GetAnalysisReportHtml"
 
 
 # Binding -----------------------------------------------------------------------------------------------------
