@@ -12,6 +12,7 @@ import pytest
 from loglens_cli.commands import clean
 from loglens_common import names
 from loglens_common.errors import InvalidArgument
+from loglens_common.logs import accepted_request_id
 from loglens_common.text import unsafe_character, visible, visible_name
 from loglens_gateway.domain import parse_api_key_name, validate_display_name, validate_registration
 from loglens_ingest.domain import validate_metadata
@@ -120,3 +121,10 @@ def test_the_character_rules() -> None:
         assert unsafe_character(char) is not None, repr(char)
     assert visible("line\twith tab\nnext\x1b") == "line\twith tab\nnext␛"  # log text keeps tab and newline
     assert visible_name("x\ty\n\x7f\u202e") == "x␉y␊␡\\u202e"
+
+
+def test_a_callers_request_id_is_kept_only_when_it_is_a_plain_token() -> None:
+    assert accepted_request_id("build-42:step.7") == "build-42:step.7"
+    for sent in ("", "r-1\n", "two words", "x" * 129, f"r{RLO}1"):
+        replaced = accepted_request_id(sent)
+        assert replaced != sent and len(replaced) == 32

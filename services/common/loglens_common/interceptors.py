@@ -10,7 +10,6 @@ import asyncio
 import contextvars
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
@@ -28,7 +27,7 @@ from loglens_common.errors import (
     Unavailable,
     to_status,
 )
-from loglens_common.logs import log_fields, request_id_var
+from loglens_common.logs import accepted_request_id, log_fields, request_id_var
 from loglens_common.outages import dependency_down, refused_input
 
 log = logging.getLogger("loglens.rpc")
@@ -122,7 +121,7 @@ class _CallScope:
         if task is not None:
             _CALLS.add(task)
             task.add_done_callback(_CALLS.discard)
-        request_id = self.metadata.get(REQUEST_ID_KEY) or uuid.uuid4().hex
+        request_id = accepted_request_id(self.metadata.get(REQUEST_ID_KEY, ""))
         request_id_var.set(request_id)
         authorization_var.set(self.metadata.get("authorization", ""))
         context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))

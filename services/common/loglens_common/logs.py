@@ -9,15 +9,24 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import threading
 import time
+import uuid
 from types import TracebackType
 from typing import Any
 
 from loglens_common.redaction import redact
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+# A caller's own request id is kept only when it is a plain token (it goes into every log line and is echoed).
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+
+
+def accepted_request_id(sent: str) -> str:
+    """The caller's request id if it is a plain token of at most 128 characters, else a new one."""
+    return sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
 
 
 class JsonFormatter(logging.Formatter):

@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +27,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from loglens.v1 import log_file_pb2
 from loglens_common.errors import DeadlineExceeded, InvalidArgument, LogLensError, NotFound
-from loglens_common.logs import log_fields, request_id_var
+from loglens_common.logs import accepted_request_id, log_fields, request_id_var
 from loglens_gateway.rest import status as rest_status
 from loglens_gateway.rest.binding import bind_query, bind_request, descriptor_of, resolve
 from loglens_gateway.rest.routes import Route, Shape
@@ -42,7 +41,6 @@ STATUS_GRACE_S = 5.0  # how long a failed upload write waits for the server's st
 REQUEST_ID = "x-request-id"
 _RPC = "loglens.rpc"  # request key: the gRPC method an HTTP request was routed to
 MAX_FORWARDED_CHARS = 1024  # the right end of a long X-Forwarded-For: the hops the gateway may read
-_REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 _TIMEOUT_UNITS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 _TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
 _HTTP_TO_CODE = {
@@ -159,9 +157,7 @@ class RestBridge:
         raise NotFound(f"no API route matches {request.method} {request.path}", reason="ROUTE_NOT_FOUND")
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
-        request_id = request.headers.get(REQUEST_ID, "")
-        if not _REQUEST_ID_OK.fullmatch(request_id):
-            request_id = uuid.uuid4().hex
+        request_id = accepted_request_id(request.headers.get(REQUEST_ID, ""))
         request_id_var.set(request_id)
         started = time.perf_counter()
         status = 499  # stays so when the client goes away and the handler is cancelled
