@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -233,8 +234,15 @@ async def test_the_comparison_page_in_a_browser(stack: Stack, shop: Shop, stub: 
         assert len(await tab.visible_text("#sidebyside svg.pair")) >= 3  # before and now, side by side
         assert len(await tab.visible_text("table.changed svg.spark")) >= 2
         sides = await tab.evaluate("[...document.querySelectorAll('table.sides a')].map(a => a.href)")
+        picture = await tab.screenshot(1280) if os.environ.get("LOGLENS_UPDATE_SCREENSHOT") == "1" else b""
+    if picture:
+        readme_picture("comparison.png", picture)
     runs = [shop.target, *(b.analysis_run for b in c.baselines)]
     assert sides == [f"http://127.0.0.1:{stack.ports.http}/v1/{run}/report:html" for run in runs]
 
 
 TABLES = ("new", "gone", "changed", "values")
+
+
+def readme_picture(name: str, data: bytes) -> None:
+    (Path(__file__).resolve().parents[2] / "docs" / name).write_bytes(data)

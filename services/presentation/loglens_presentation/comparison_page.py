@@ -79,7 +79,7 @@ def headline(c: comparison_pb2.Comparison) -> str:
         ("New", f"{len(of_kinds(c, NEW_KINDS)):,}"),
         ("Gone", f"{len(of_kinds(c, GONE_KINDS)):,}"),
         ("Rate changes", f"{len(of_kinds(c, RATE_KINDS)):,}"),
-        ("New values", f"{len(of_kinds(c, VALUE_KINDS)):,}"),
+        ("Values, wording", f"{len(of_kinds(c, VALUE_KINDS)):,}"),
         ("Severe", f"{sum(f.severity >= F.SEVERITY_HIGH for f in c.findings):,}"),
         ("Undecided", f"{len(c.undecided):,}"),
         ("Compared", f"{c.templates_compared:,}"),
