@@ -60,7 +60,8 @@ $(BROWSER_STAMP): scripts/install_browser.sh
 test-chaos: setup
 	LOGLENS_CHAOS_SCALE=full $(PY) -m pytest -q -p no:cacheprovider tests/chaos tests/e2e/test_isolation.py \
 		tests/integration/test_auth.py tests/integration/test_auth_tokens.py tests/integration/test_rest_schemathesis.py \
-		tests/integration/test_auth_clients.py tests/integration/test_auth_sessions.py
+		tests/integration/test_auth_clients.py tests/integration/test_auth_sessions.py \
+		tests/integration/test_rest_malformed.py tests/e2e/test_secrets_in_logs.py tests/unit/test_redaction.py
 
 test-unit: setup
 	$(PY) -m pytest -q -m unit

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -69,5 +70,55 @@ def test_no_server_errors(rest_schema: Any, bearer: dict[str, str], path: str, v
     @given(case=cases)
     def check(case: schemathesis.Case) -> None:
         case.call_and_validate(headers=bearer, checks=CHECKS, timeout=30)
+
+    check()
+
+
+# Hostile HTTP on every operation (issue 15 item 7): the generated request of each operation, with an
+# Authorization header of arbitrary bytes (sent as Latin-1, so not UTF-8), or a body nested far past any message
+# or not UTF-8, or query values of arbitrary text. Each answer is a 4xx (or a success) in JSON, never a 5xx.
+HOSTILE_TEXT = st.text(st.characters(min_codepoint=1, max_codepoint=0xFF, exclude_characters="\r\n"), max_size=40)
+HOSTILE_BODIES = st.one_of(
+    st.integers(1, 20_000).map(lambda depth: b"[" * depth + b"]" * depth),
+    st.integers(1, 20_000).map(lambda depth: b'{"a":' * depth + b"0" + b"}" * depth),
+    st.binary(max_size=64).map(lambda raw: b'{"name":"' + raw + b'"}'),
+)
+
+
+@pytest.mark.parametrize(("path", "verb"), OPERATIONS, ids=[f"{verb.upper()} {path}" for path, verb in OPERATIONS])
+def test_hostile_headers_bodies_and_queries_get_status_json(
+    rest_schema: Any, bearer: dict[str, str], path: str, verb: str
+) -> None:
+    operation = rest_schema[path][verb]
+
+    @settings(
+        max_examples=max(5, MAX_EXAMPLES // 5),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        case=operation.as_strategy(GenerationMode.POSITIVE),
+        mutation=st.sampled_from(["authorization", "body", "query"]),
+        text=HOSTILE_TEXT,
+        body=HOSTILE_BODIES,
+    )
+    def check(case: schemathesis.Case, mutation: str, text: str, body: bytes) -> None:
+        kwargs = case.as_transport_kwargs(headers=dict(bearer))
+        if mutation == "authorization":
+            kwargs["headers"]["Authorization"] = "Bearer " + text
+        elif mutation == "body":
+            kwargs.pop("json", None)
+            kwargs["data"] = body
+            kwargs["headers"]["Content-Type"] = "application/json"
+        else:
+            kwargs["params"] = {**(kwargs.get("params") or {}), **{name: text for name in kwargs.get("params") or {}}}
+            kwargs["params"].setdefault("pageToken" if verb == "get" else "x", text)
+        response = requests.request(**kwargs, timeout=30)
+        assert response.status_code < 500, (mutation, response.status_code, response.text[:300])
+        if response.status_code >= 400:
+            assert response.headers["Content-Type"].startswith("application/json"), response.headers
+            assert isinstance(response.json()["code"], int)
 
     check()

@@ -22,7 +22,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from loglens_gateway.config import GatewaySettings
 from loglens_gateway.rest.openapi import load_comments, openapi_document
 from loglens_gateway.rest.routes import routes_for
-from loglens_gateway.rest.server import RestBridge, loopback_target
+from loglens_gateway.rest.server import RestBridge, StatusJsonAppRunner, loopback_target
 
 log = logging.getLogger("loglens.gateway.rest")
 
@@ -93,7 +93,7 @@ async def serve_http(
         max_body_bytes=max_message_bytes,
     )
     # handler_cancellation: a client that disconnects cancels its handler, and with it the gRPC call.
-    runner = web.AppRunner(bridge.app(), handler_cancellation=True, access_log=None)
+    runner = StatusJsonAppRunner(bridge.app(), handler_cancellation=True, access_log=None)
     await runner.setup()
     try:
         host, port = split_host_port(listen_addr)

@@ -157,6 +157,14 @@ def _parse_into(message: Message, data: dict[str, Any], param: str) -> None:
         raise bad_parameter(param, _plain(str(exc))) from None
 
 
+def too_deep() -> InvalidArgument:
+    return InvalidArgument(
+        "the request body is nested too deeply to be a request of this API",
+        reason="INVALID_JSON",
+        violations=[FieldViolation("body", "nested too deeply")],
+    )
+
+
 def _plain(text: str) -> str:
     return text.replace("Failed to parse ", "cannot parse ")
 
@@ -219,6 +227,8 @@ def bind_body(message: Message, body_field: str, raw: bytes) -> None:
     if raw.strip():
         try:
             data = json.loads(raw)
+        except RecursionError:  # '[[[[...': Python's parser gives up past ~1,000 levels; no message is that deep
+            raise too_deep() from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidArgument(
                 f"the request body is not valid JSON: {exc}",
@@ -241,6 +251,8 @@ def bind_body(message: Message, body_field: str, raw: bytes) -> None:
         target = {body_field: data}
     try:
         json_format.ParseDict(target, message)
+    except RecursionError:
+        raise too_deep() from None
     except (json_format.ParseError, ValueError, TypeError) as exc:
         raise InvalidArgument(
             f"the request body does not fit {message.DESCRIPTOR.full_name}: {_plain(str(exc))}",

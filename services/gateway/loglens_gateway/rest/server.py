@@ -16,17 +16,19 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 import grpc
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc import code_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from loglens.v1 import log_file_pb2
-from loglens_common.errors import DeadlineExceeded, InvalidArgument, LogLensError, NotFound
+from loglens_common.errors import DeadlineExceeded, InvalidArgument, LogLensError, NotFound, Unauthenticated
 from loglens_common.logs import accepted_request_id, log_fields, request_id_var
 from loglens_gateway.rest import status as rest_status
 from loglens_gateway.rest.binding import bind_query, bind_request, descriptor_of, resolve
@@ -48,6 +50,10 @@ _HTTP_TO_CODE = {
     404: code_pb2.NOT_FOUND,
     405: code_pb2.UNIMPLEMENTED,
     413: code_pb2.RESOURCE_EXHAUSTED,
+    414: code_pb2.RESOURCE_EXHAUSTED,
+    431: code_pb2.RESOURCE_EXHAUSTED,
+    500: code_pb2.INTERNAL,
+    504: code_pb2.DEADLINE_EXCEEDED,
 }
 # What curl --data-binary sends by default: says nothing about the file.
 _MEANINGLESS_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -64,6 +70,57 @@ def loopback_target(listen_addr: str) -> str:
 
 
 MIN_TIMEOUT_S = 0.001
+
+
+def _printable_ascii(value: str) -> bool:
+    """What a gRPC (non-binary) metadata value may hold. aiohttp hands non-UTF-8 header bytes over as
+    surrogate escapes, which gRPC cannot encode."""
+    return value.isascii() and value.isprintable()
+
+
+class _StatusJsonRequestHandler(RequestHandler):
+    """aiohttp's connection handler, answering what it refuses itself with Status JSON like the rest.
+
+    aiohttp answers a request it cannot parse (a header line over its limit, a control or non-token byte in the
+    request line or a header, a bad Content-Length) and a handler's crash with a text/plain page, before any of
+    the bridge runs. The text it would show echoes the offending line, which may hold a credential: neither
+    the answer nor the log line repeats it, only the kind of error.
+    """
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if request.writer.output_size > 0:  # the status line has gone out: nothing to answer with
+            raise ConnectionError("the response was already started")
+        kind = type(exc).__name__ if exc is not None else "error"
+        if status >= 500:
+            log.error("http request failed: %s", kind, exc_info=exc)
+            text = f"internal error; quote request id {request_id_var.get() or '-'} when reporting it"
+        else:
+            log.info("http request refused before routing", extra=log_fields(status=status, error=kind))
+            text = f"malformed HTTP request ({kind}): {HTTPStatus(status).phrase}"
+        status_message = status_pb2.Status(code=_HTTP_TO_CODE.get(status, code_pb2.UNKNOWN), message=text)
+        response = web.Response(body=rest_status.encode(status_message), status=status, content_type="application/json")
+        response.force_close()
+        return response
+
+
+class _StatusJsonServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _StatusJsonRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+class StatusJsonAppRunner(web.AppRunner):
+    """``web.AppRunner`` whose connections answer parse errors and crashes with Status JSON (see above)."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _StatusJsonServer  # same state, one method more: aiohttp has no option for it
+        return server
 
 
 def parse_timeout(value: str) -> float:
@@ -188,7 +245,9 @@ class RestBridge:
             too_big = rest_status.PayloadTooLarge(
                 f"the request body is larger than {self._max_body_bytes} bytes", reason="BODY_TOO_LARGE"
             )
-            return self._error(rest_status.from_error(too_big), request_id, too_big, http_status=413)
+            response = self._error(rest_status.from_error(too_big), request_id, too_big, http_status=413)
+            response.force_close()  # the rest of the body is not read: the connection cannot carry another request
+            return response
 
     async def _serve(
         self, route: Route, path_values: dict[str, str], request: web.Request, request_id: str
@@ -206,6 +265,11 @@ class RestBridge:
         metadata = [(REQUEST_ID, request_id)]
         authorization = request.headers.get("Authorization")
         if authorization:
+            if not _printable_ascii(authorization):
+                raise Unauthenticated(
+                    "the Authorization header holds characters no credential has: send 'Bearer <token>' in ASCII",
+                    reason="INVALID_AUTHORIZATION_HEADER",
+                )
             metadata.append(("authorization", authorization))
         if request.remote:
             # Every bridged call reaches the gateway from loopback, so the bridge says who it serves the way a
@@ -264,6 +328,8 @@ class RestBridge:
     async def _call(
         self, route: Route, path_values: dict[str, str], request: web.Request, metadata: list[tuple[str, str]]
     ) -> Message:
+        if route.body and (request.content_length or 0) > self._max_body_bytes:
+            raise web.HTTPRequestEntityTooLarge(self._max_body_bytes, request.content_length or 0)  # before reading
         body = await request.read() if route.body else b""
         message = bind_request(
             route.request_class(),
