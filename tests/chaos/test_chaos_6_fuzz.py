@@ -15,7 +15,7 @@ from google.protobuf.message_factory import GetMessageClass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2
+from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, quota_pb2
 from loglens_devstack.stack import Stack
 from tests.chaos.kit import figure, health, scale
 
@@ -23,6 +23,7 @@ SERVICES = [
     auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
     log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"],
     analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"],
+    quota_pb2.DESCRIPTOR.services_by_name["QuotaService"],
 ]
 METHODS: list[MethodDescriptor] = [m for s in SERVICES for m in s.methods]
 CASES_PER_RPC = scale(12, 2000 // len(METHODS) + 1)

@@ -156,3 +156,24 @@ def test_an_empty_file_gets_one_message_by_path_and_from_stdin(env: dict[str, st
     from_stdin = run_cli("upload", "-", env=env, stdin="")
     expected = "loglens: error: the file is empty; there is nothing to analyse [INVALID_ARGUMENT/EMPTY_FILE]\n"
     assert (by_path.code, by_path.err) == (from_stdin.code, from_stdin.err) == (ExitCode.REJECTED, expected)
+
+
+def test_quota_shows_usage_and_limits(env: dict[str, str], tmp_path: Path) -> None:
+    log = tmp_path / "small.log"
+    write_log(str(log), 64 << 10, seed=4, kind="app")
+    assert run_cli("upload", str(log), "--no-analyze", env=env).code == 0
+    shown = run_cli("quota", env=env)
+    assert shown.code == 0, shown.err
+    rows = {line.split()[0]: line for line in shown.out.splitlines()[1:]}
+    assert set(rows) == {
+        "stored_bytes",
+        "log_files",
+        "concurrent_uploads",
+        "concurrent_runs",
+        "runs_per_hour",
+        "watch_streams",
+    }
+    assert rows["log_files"].split()[1:3] == ["1", "1000"]
+    assert "KiB" in rows["stored_bytes"] and "10.0 GiB" in rows["stored_bytes"]
+    quotas = {q["quotaId"]: q for q in json.loads(run_cli("quota", "--json", env=env).out)["quotaUsage"]["quotas"]}
+    assert int(quotas["stored_bytes"]["usage"]) == log.stat().st_size

@@ -28,6 +28,7 @@ examples:
   loglens upload syslog --timezone Europe/Berlin --year 2005
   kubectl logs deploy/orders | loglens upload - --name orders.log --wait --fail-on error
   loglens ls --service orders
+  loglens quota                                          # what you may store and run, and what you use
   loglens runs logFiles/ID
   loglens cancel logFiles/ID/analysisRuns/ID
   loglens report logFiles/ID --format html -o report.html
@@ -144,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
     p = command("whoami", commands.cmd_whoami, "show the account the credential belongs to")
+    json_flag(p)
+
+    p = command("quota", commands.cmd_quota, "show your quotas: each limit and how much of it you use")
     json_flag(p)
 
     keys = command("api-keys", lambda ctx: None, "create, list and revoke API keys (for CI jobs)")

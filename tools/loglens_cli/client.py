@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc, auth_pb2, auth_pb2_grpc, log_file_pb2_grpc
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc, auth_pb2, auth_pb2_grpc, log_file_pb2_grpc, quota_pb2_grpc
 
 from .config import Settings
 from .errors import CliError, ExitCode
@@ -73,6 +73,7 @@ class Gateway:
         self.auth = auth_pb2_grpc.AuthServiceStub(self.channel)
         self.log_files = log_file_pb2_grpc.LogFileServiceStub(self.channel)
         self.analysis = analysis_pb2_grpc.AnalysisServiceStub(self.channel)
+        self.quotas = quota_pb2_grpc.QuotaServiceStub(self.channel)
         self._token = settings.token
         self._checked = False
 

@@ -17,7 +17,7 @@ from typing import IO, Any, TextIO
 import grpc
 from google.protobuf import json_format
 
-from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, report_pb2
+from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, quota_pb2, report_pb2
 from loglens_common.text import visible_name
 from loglens_presentation import render, render_comparison
 from loglens_presentation.reading import human_bytes, human_duration, level_name
@@ -302,6 +302,30 @@ def cmd_whoami(ctx: Context) -> None:
         f"on {ctx.settings.server}",
         file=ctx.out,
     )
+
+
+def _amount(value: int, unit: str) -> str:
+    """A quota's number as people read it: bytes in KiB/MiB/GiB, anything else as a count."""
+    return human_bytes(value) if unit == "bytes" else str(value)
+
+
+def cmd_quota(ctx: Context) -> None:
+    gw = ctx.gateway
+    reply = gw.call(gw.quotas.GetQuotaUsage, quota_pb2.GetQuotaUsageRequest())
+    if ctx.args.json:
+        print_json(ctx.out, as_json(reply))
+        return
+    rows = [
+        [
+            q.quota_id,
+            _amount(q.usage, q.unit),
+            _amount(q.limit, q.unit),
+            f"{100 * q.usage // q.limit}%" if q.limit else "",
+            clean(q.description),
+        ]
+        for q in reply.quota_usage.quotas
+    ]
+    table(ctx.out, ["QUOTA", "USED", "LIMIT", "USE", "WHAT"], rows, right=(1, 2, 3))
 
 
 def cmd_api_keys_create(ctx: Context) -> None:

@@ -18,6 +18,11 @@ from loglens_common.errors import quota_exceeded
 
 CONCURRENT_RUNS, RUNS_PER_HOUR, WATCH_STREAMS = "concurrent_runs", "runs_per_hour", "watch_streams"
 HOUR = dt.timedelta(hours=1)
+WHAT = {
+    CONCURRENT_RUNS: "analysis runs queued or running",
+    RUNS_PER_HOUR: "analysis runs asked for in the last hour",
+    WATCH_STREAMS: "WatchAnalysisRun streams open",
+}
 RETRY_ACTIVE_S = 10.0  # an active run of a small file ends within seconds
 
 
@@ -61,6 +66,7 @@ class RunAdmission:
                 owner,
                 f"you have {usage.active_runs} analysis runs queued or running, the most one account may have "
                 "when asking for another; wait until one has finished (or cancel one), then retry",
+                WHAT[CONCURRENT_RUNS],
                 retry_after_s=RETRY_ACTIVE_S,
             )
         if usage.requested_last_hour >= q.runs_per_hour:
@@ -72,21 +78,16 @@ class RunAdmission:
                 owner,
                 f"you asked for {usage.requested_last_hour} analysis runs in the last hour, the most one account "
                 f"may; the next one can start in {seconds} s",
+                WHAT[RUNS_PER_HOUR],
                 retry_after_s=float(seconds),
             )
 
     def lines(self, usage: RunUsage, watch_streams: int) -> list[QuotaLine]:
         q = self.quotas
         return [
-            QuotaLine(CONCURRENT_RUNS, "analysis runs queued or running", q.concurrent_runs, usage.active_runs, "runs"),
-            QuotaLine(
-                RUNS_PER_HOUR,
-                "analysis runs asked for in the last hour",
-                q.runs_per_hour,
-                usage.requested_last_hour,
-                "runs",
-            ),
-            QuotaLine(WATCH_STREAMS, "WatchAnalysisRun streams open", q.watch_streams, watch_streams, "streams"),
+            QuotaLine(CONCURRENT_RUNS, WHAT[CONCURRENT_RUNS], q.concurrent_runs, usage.active_runs, "runs"),
+            QuotaLine(RUNS_PER_HOUR, WHAT[RUNS_PER_HOUR], q.runs_per_hour, usage.requested_last_hour, "runs"),
+            QuotaLine(WATCH_STREAMS, WHAT[WATCH_STREAMS], q.watch_streams, watch_streams, "streams"),
         ]
 
 
@@ -109,6 +110,7 @@ class WatchStreams:
                 owner,
                 f"you have {self._open[owner]} WatchAnalysisRun streams open, the most one account may have; "
                 "close one you no longer follow (or poll GetAnalysisRun), then retry",
+                WHAT[WATCH_STREAMS],
             )
         self._open[owner] += 1
         try:

@@ -30,7 +30,7 @@ class QuotaViolation:
     quota_id: str  # the quota's stable name, e.g. "stored_bytes" (GetQuotaUsage lists the same ids)
     limit: int
     subject: str  # whose limit: "user:<subject>", or "service:ingest" for a limit of the whole process
-    description: str  # what to do about it, for a person
+    description: str  # the limit in words: "log files kept: at most 1000 per account"
 
 
 @dataclass
@@ -94,16 +94,17 @@ class Aborted(LogLensError):
 
 
 def quota_exceeded(
-    quota_id: str, limit: int, owner: str, message: str, retry_after_s: float | None = None
+    quota_id: str, limit: int, owner: str, message: str, what: str, retry_after_s: float | None = None
 ) -> ResourceExhausted:
     """The one refusal for a per-owner quota: RESOURCE_EXHAUSTED, ErrorInfo QUOTA_EXCEEDED naming the quota
-    (metadata ``quota``, ``limit``), and a QuotaFailure with the same. ``message`` says what to do."""
+    (metadata ``quota``, ``limit``), and a QuotaFailure with the same. ``message`` says what happened and what
+    to do; ``what`` is the quota itself, short ("log files kept"), for the violation's description."""
     return ResourceExhausted(
         message,
         reason="QUOTA_EXCEEDED",
         metadata={"quota": quota_id, "limit": str(limit)},
         retry_after_s=retry_after_s,
-        quota_violations=[QuotaViolation(quota_id, limit, f"user:{owner}", message)],
+        quota_violations=[QuotaViolation(quota_id, limit, f"user:{owner}", f"{what}: at most {limit} per account")],
     )
 
 

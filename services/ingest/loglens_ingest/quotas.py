@@ -19,6 +19,12 @@ MIB = 1024 * 1024
 RETRY_BUSY_S = 2.0  # an upload slot frees when an upload ends: seconds for small files
 STORED_BYTES, LOG_FILES, CONCURRENT_UPLOADS = "stored_bytes", "log_files", "concurrent_uploads"
 SERVER_CONCURRENT_UPLOADS = "server_concurrent_uploads"
+# What each quota limits, in the words GetQuotaUsage and the QuotaFailure use.
+WHAT = {
+    STORED_BYTES: "bytes of log files kept",
+    LOG_FILES: "log files kept",
+    CONCURRENT_UPLOADS: "uploads in progress at once",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ def _size(n: int) -> str:
         return f"{n / (1024 * MIB):.1f} GiB"
     if n >= MIB:
         return f"{n / MIB:.1f} MiB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KiB"
     return f"{n} bytes"
 
 
@@ -69,6 +77,7 @@ class UploadQuotas:
                 owner,
                 f"you have {usage.open_uploads} uploads in progress, the most one account may have at once; "
                 "retry when one of them has finished",
+                WHAT[CONCURRENT_UPLOADS],
                 retry_after_s=RETRY_BUSY_S,
             )
         if usage.log_files + usage.open_uploads >= q.log_files:
@@ -79,6 +88,7 @@ class UploadQuotas:
                 f"you keep {usage.log_files} log files"
                 + (f" and upload {usage.open_uploads} more" if usage.open_uploads else "")
                 + f", and the quota is {q.log_files}; delete log files you no longer need to upload new ones",
+                WHAT[LOG_FILES],
             )
         room = self.byte_allowance(usage)
         if room <= 0 or (declared_size is not None and declared_size > room):
@@ -97,6 +107,7 @@ class UploadQuotas:
                 owner,
                 f"you keep {others.log_files} log files and the quota is {self.quotas.log_files}; nothing was "
                 "kept: delete log files you no longer need, then upload again",
+                WHAT[LOG_FILES],
             )
         if size > self.byte_allowance(others):
             raise self._bytes_error(owner, others, size)
@@ -116,15 +127,16 @@ class UploadQuotas:
             f"this upload needs {_size(size)} or more but {_size(free)} of your {_size(limit)} quota is free "
             f"(your log files take {_size(usage.stored_bytes)}{reserved}); nothing was kept: delete log files "
             "you no longer need to make room",
+            WHAT[STORED_BYTES],
         )
 
     def lines(self, usage: OwnerUsage) -> list[QuotaLine]:
         q = self.quotas
         return [
-            QuotaLine(STORED_BYTES, "bytes of log files kept", q.stored_bytes, usage.stored_bytes, "bytes"),
-            QuotaLine(LOG_FILES, "log files kept", q.log_files, usage.log_files, "files"),
+            QuotaLine(STORED_BYTES, WHAT[STORED_BYTES], q.stored_bytes, usage.stored_bytes, "bytes"),
+            QuotaLine(LOG_FILES, WHAT[LOG_FILES], q.log_files, usage.log_files, "files"),
             QuotaLine(
-                CONCURRENT_UPLOADS, "uploads in progress at once", q.concurrent_uploads, usage.open_uploads, "uploads"
+                CONCURRENT_UPLOADS, WHAT[CONCURRENT_UPLOADS], q.concurrent_uploads, usage.open_uploads, "uploads"
             ),
         ]
 
@@ -137,5 +149,9 @@ def server_busy(limit: int) -> ResourceExhausted:
         reason="UPLOADS_BUSY",
         metadata={"quota": SERVER_CONCURRENT_UPLOADS, "limit": str(limit)},
         retry_after_s=RETRY_BUSY_S,
-        quota_violations=[QuotaViolation(SERVER_CONCURRENT_UPLOADS, limit, "service:ingest", message)],
+        quota_violations=[
+            QuotaViolation(
+                SERVER_CONCURRENT_UPLOADS, limit, "service:ingest", f"uploads one ingest process takes at once: {limit}"
+            )
+        ],
     )
