@@ -72,9 +72,12 @@ def audit(name: str, version: str) -> Audit:
             result.unaudited = f"no advisory data for this release here (latest is {latest})"
             return result
         document = project
+    seen: set[str] = set()  # one advisory is often listed once per database (PYSEC, GHSA), each aliasing the other
     for vulnerability in document.get("vulnerabilities") or []:  # type: ignore[attr-defined]
-        if not vulnerability.get("withdrawn"):
+        ids = {str(vulnerability.get("id")), *(str(a) for a in vulnerability.get("aliases") or [])}
+        if not vulnerability.get("withdrawn") and not ids & seen:
             result.advisories.append(_described(vulnerability))
+        seen |= ids
     return result
 
 
