@@ -318,3 +318,23 @@ def test_findings_ranked_by_severity() -> None:
 def test_a_baseline_is_required() -> None:
     with pytest.raises(ValueError):
         compare(run("t", report(steady())), [])
+
+
+def test_placeholders_lined_up_differently_are_not_compared() -> None:
+    text = "GET <*> status=<*> in <*> ms"
+    base = [t for t in steady() if t.text != text] + [tpl(text, 9000, placeholders=[(1, {"500": 9000})])]
+    target = [t for t in steady() if t.text != text] + [tpl(text, 9000, placeholders=[(1, {"v1.19.4": 9000})])]
+    target[-1].placeholders[0].kind = "word"  # the same index holds another kind of value: another position
+    c = compare(run("t", report(target)), [run("b", report(base))])
+    assert F.FINDING_KIND_NEW_VALUES not in kinds(c)
+
+
+def test_a_count_beyond_a_baseline_cap_is_bounded() -> None:
+    # The baseline lists only its top templates; "heartbeat" is not among them, so its count there is at most
+    # the smallest listed count (60): a rise to 3,500 is decided, a rise to 90 is not.
+    capped = report(steady(drop="heartbeat from node <*>"), template_count=50)
+    c = compare(run("t", report(steady(**{"heartbeat from node <*>": 3500}))), [run("b", capped)])
+    assert kinds(c) == [F.FINDING_KIND_RATE_INCREASE] and list(c.undecided) == []
+    assert c.findings[0].baseline_count == 60 and "at least" in c.findings[0].description
+    c = compare(run("t", report(steady(**{"heartbeat from node <*>": 90}))), [run("b", capped)])
+    assert list(c.findings) == [] and [u.kind for u in c.undecided] == [F.FINDING_KIND_NEW_TEMPLATE]

@@ -13,13 +13,13 @@ from .rates import benjamini_hochberg, dispersion, rate_ratio, rate_test_p
 
 FALSE_DISCOVERY_RATE = 0.01
 MIN_RATE_RATIO = 1.5
-NEW_VALUE_MIN_COUNT = 1  # a value seen once in the target's sample can be a finding if the samples are large
+NEW_VALUE_MIN_BASELINE = 20  # baseline records behind a placeholder's values before they count as "stable"
 MAX_LINES = 5  # lines cited per finding
 MAX_NEW_VALUES = 10
-MAX_UNDECIDED = 200
+MAX_UNDECIDED = 200  # undecided findings listed (the first ones, in the order the rules meet them)
 TEXT_CHARS = 100
 METHOD = (
-    "conditional binomial test of two Poisson rates (exact tails; likelihood ratio from 30 records a side), "
+    "conditional binomial test of two Poisson rates (exact tails; likelihood ratio from 1,000 records a side), "
     "counts divided by the dispersion, Benjamini-Hochberg across all messages"
 )
 
@@ -77,20 +77,14 @@ class Message:
     target: list[report_pb2.Template] = field(default_factory=list)
     baseline: list[list[report_pb2.Template]] = field(default_factory=list)
 
-    @property
-    def k1(self) -> int:
-        return sum(t.count for t in self.target)
+    k1: int = 0  # records in the target (``count``, once every template is in)
+    k0: int = 0  # records in all baseline runs together
+    present: int = 0  # baseline runs that have the message
 
-    def k0_of(self, j: int) -> int:
-        return sum(t.count for t in self.baseline[j])
-
-    @property
-    def k0(self) -> int:
-        return sum(t.count for ts in self.baseline for t in ts)
-
-    @property
-    def present(self) -> int:
-        return sum(1 for ts in self.baseline if ts)
+    def count(self) -> None:
+        self.k1 = sum(t.count for t in self.target)
+        self.k0 = sum(t.count for ts in self.baseline for t in ts)
+        self.present = sum(1 for ts in self.baseline if ts)
 
     def level(self, side: str = "target") -> int:
         ts = self.target if side == "target" and self.target else [t for ts in self.baseline for t in ts]
@@ -227,6 +221,8 @@ class _Comparer:
         for j, side in enumerate(self.baselines):
             for t in side.report.templates:
                 message(t.id).baseline[j].append(t)
+        for m in by_key.values():
+            m.count()
         return list(by_key.values()), lineage, generalised
 
     def add(self, f: comparison_pb2.ComparisonFinding, strength: float, line: int = 0) -> None:
@@ -260,11 +256,19 @@ class _Comparer:
             k0_high = k0_low + sum(self.baselines[j].min_listed for j in unknown)
             k1 = float(m.k1)
             k1_high = float(self.target.min_listed) if not m.target and self.target.capped else k1
-            p_a = rate_test_p(k1, self.e1, k0_low, self.e0, phi)
-            p_b = rate_test_p(k1_high, self.e1, k0_high, self.e0, phi)
-            p_c = rate_test_p(k1, self.e1, k0_high, self.e0, phi)
-            p_d = rate_test_p(k1_high, self.e1, k0_low, self.e0, phi)
-            tested.append((m, k0_low, max(p_a, p_b, p_c, p_d), min(p_a, p_b, p_c, p_d)))
+            p = rate_test_p(k1, self.e1, k0_low, self.e0, phi)
+            if k0_high == k0_low and k1_high == k1:  # every count known: one test
+                tested.append((m, k0_low, p, p))
+                continue
+            # A count only bounded (beyond a report's cap): the rate ratio lies between its two extreme corners.
+            # The weakest answer is 1 when that range holds equal rates, else the corner nearer to them; the
+            # strongest is the corner farther away.
+            low_p = rate_test_p(k1, self.e1, k0_high, self.e0, phi)  # lowest ratio
+            high_p = rate_test_p(k1_high, self.e1, k0_low, self.e0, phi)  # highest ratio
+            same = self.e1 / self.e0
+            holds_equal = k1 * self.e0 <= k0_high * self.e1 and (k0_low == 0 or k1_high / k0_low >= same)
+            weakest = 1.0 if holds_equal else max(low_p, high_p)
+            tested.append((m, k0_low, weakest, min(low_p, high_p)))
         # New wordings of known messages (a constant became a placeholder): tested as new records of the message.
         wordings: list[tuple[Message, list[report_pb2.Template], float]] = []
         for m in messages:
@@ -295,7 +299,19 @@ class _Comparer:
             open_question = not significant and p_liberal <= cutoff
             unknown = self._unknown_in(m)
             if m.k1 and not m.k0:
-                self.new_message(m, p, qv, significant, unknown, generalised, lineage)
+                if not unknown:
+                    self.new_message(m, p, qv, significant)
+                elif significant:  # absent from a capped baseline's list, and more than its cap allows for
+                    bound = sum(self.baselines[j].min_listed for j in unknown)
+                    self.rate_change(m, p, qv, phi, k0_bound=bound)
+                elif open_question or m.level() >= L.LEVEL_WARN:
+                    self.undecide(
+                        F.FINDING_KIND_NEW_TEMPLATE,
+                        m.target,
+                        ", ".join(self.baselines[j].run.name for j in unknown)
+                        + " list only their most frequent templates; this message may be among the others",
+                        _lines(m.target),
+                    )
             elif not m.k1 and m.k0:
                 if m.present < majority:
                     continue
@@ -314,8 +330,9 @@ class _Comparer:
                     self.gone_message(m, p, qv, phi)
             elif m.k1 and m.k0:
                 if open_question:
+                    up = m.k1 * self.e0 > m.k0 * self.e1
                     self.undecide(
-                        F.FINDING_KIND_RATE_INCREASE,
+                        F.FINDING_KIND_RATE_INCREASE if up else F.FINDING_KIND_RATE_DECREASE,
                         m.target,
                         "its count in "
                         + ", ".join(self.baselines[j].run.name for j in unknown)
@@ -347,30 +364,12 @@ class _Comparer:
         if bt is not None and bt.HasField("histogram"):
             f.baseline_histogram.CopyFrom(bt.histogram)
 
-    def new_message(
-        self,
-        m: Message,
-        p: float,
-        qv: float,
-        significant: bool,
-        unknown: list[int],
-        generalised: set[str],
-        lineage: Lineage,
-    ) -> None:
+    def new_message(self, m: Message, p: float, qv: float, significant: bool) -> None:
         level = m.level()
         if not (level >= L.LEVEL_WARN or significant):
             return
         main = m.main_target()
         assert main is not None
-        if unknown:
-            self.undecide(
-                F.FINDING_KIND_NEW_TEMPLATE,
-                m.target,
-                ", ".join(self.baselines[j].run.name for j in unknown)
-                + " list only their most frequent templates; this message may be among the others",
-                _lines(m.target),
-            )
-            return
         f = comparison_pb2.ComparisonFinding(
             kind=F.FINDING_KIND_NEW_TEMPLATE,
             severity=_severity_of_level(level),  # type: ignore[arg-type]
@@ -446,8 +445,10 @@ class _Comparer:
         )
         self.add(f, p)
 
-    def rate_change(self, m: Message, p: float, qv: float, phi: float) -> None:
-        rr = rate_ratio(m.k1, self.e1, m.k0, self.e0, phi)
+    def rate_change(self, m: Message, p: float, qv: float, phi: float, k0_bound: int = 0) -> None:
+        """A rate finding; with ``k0_bound`` the baseline count is only known to be at most that (a capped report
+        did not list the message), and the ratio is its lower bound."""
+        rr = rate_ratio(m.k1, self.e1, k0_bound or m.k0, self.e0, phi)
         if 1 / MIN_RATE_RATIO < rr.ratio < MIN_RATE_RATIO:
             return
         up = rr.ratio > 1
@@ -472,11 +473,20 @@ class _Comparer:
         if main.examples:
             f.example.CopyFrom(main.examples[0])
         how = f"rose {rr.ratio:.1f}x" if up else f"fell to {rr.ratio:.2g}x"
-        f.description = (
-            f'"{_short(main.text)}" {how} (95% CI {rr.lower:.2g} to {rr.upper:.2g}): {_fmt_rate(f.target_rate)} '
-            f"vs {_fmt_rate(f.baseline_rate)} {self.unit_text} ({m.k1:,} records, {m.k0:,} in the baseline; "
-            f"q = {qv:.2g})"
-        )
+        if k0_bound:
+            f.baseline_count = k0_bound
+            f.baseline_rate = k0_bound / self.e0
+            f.description = (
+                f'"{_short(main.text)}" rose at least {rr.ratio:.1f}x: {_fmt_rate(f.target_rate)} {self.unit_text} '
+                f"({m.k1:,} records), where the baseline had at most {k0_bound:,} (beyond its reports' listed "
+                f"templates; q = {qv:.2g})"
+            )
+        else:
+            f.description = (
+                f'"{_short(main.text)}" {how} (95% CI {rr.lower:.2g} to {rr.upper:.2g}): {_fmt_rate(f.target_rate)} '
+                f"vs {_fmt_rate(f.baseline_rate)} {self.unit_text} ({m.k1:,} records, {m.k0:,} in the baseline; "
+                f"q = {qv:.2g})"
+            )
         self.add(f, p, main.first_line)
 
     # New messages, with their wording lineage ------------------------------------------------------
@@ -495,18 +505,28 @@ class _Comparer:
                 if not with_id:
                     continue
                 for ph in t.placeholders:
+                    if ph.distinct_values > len(ph.top_values):  # few values on this side too, all of them listed
+                        continue
                     known: set[str] = set()
                     sampled = 0
                     complete = True
                     for bt in with_id:
                         assert bt is not None
                         bp = next((x for x in bt.placeholders if x.index == ph.index), None)
-                        if bp is None or bp.distinct_values > len(bp.top_values) or bp.distinct_values == 0:
+                        # The same template can line its placeholders up differently in another file (a value more
+                        # or less in the header): the same count and kind, or no comparison.
+                        if (
+                            bp is None
+                            or len(bt.placeholders) != len(t.placeholders)
+                            or bp.kind != ph.kind
+                            or bp.distinct_values > len(bp.top_values)
+                            or bp.distinct_values == 0
+                        ):
                             complete = False
                             break
                         known.update(v.value for v in bp.top_values)
                         sampled += bp.sampled
-                    if not complete or not sampled:
+                    if not complete or sampled < NEW_VALUE_MIN_BASELINE:
                         continue
                     fresh = [(v.value, v.count) for v in ph.top_values if v.value not in known]
                     if not fresh or ph.sampled <= 0:

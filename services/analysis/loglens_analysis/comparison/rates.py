@@ -2,11 +2,12 @@
 
 Two counts ``k1`` (target, exposure ``e1``) and ``k0`` (baseline, exposure ``e0``): under "same rate", given
 ``n = k1 + k0``, ``k1`` is Binomial(n, e1 / (e1 + e0)). The two-sided p-value doubles the smaller tail (as for
-Clopper-Pearson intervals). Tails come from the regularized incomplete beta function, exact for small counts;
-with at least ``LR_MIN_COUNT`` on both sides the likelihood-ratio statistic (chi-square, 1 degree of freedom)
-stands in, as exact as matters there and O(1). Overdispersion (records that come in runs, traffic that swings)
-is taken in by dividing both counts by a dispersion factor (quasi-Poisson: the variance is that factor times
-the mean), estimated across all messages of a comparison by ``dispersion``.
+Clopper-Pearson intervals). Tails come from the regularized incomplete beta function, exact; with at least
+``LR_MIN_COUNT`` records on both sides the likelihood-ratio statistic (chi-square, 1 degree of freedom) stands
+in, O(1) and within about 10 % of the exact p-value there (0.0091 against 0.0097 at 1,000 and 1,120).
+Overdispersion (records that come in runs, traffic that swings) is taken in by dividing both counts by a
+dispersion factor (quasi-Poisson: the variance is that factor times the mean), estimated across all messages
+of a comparison by ``dispersion``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-LR_MIN_COUNT = 30.0
+LR_MIN_COUNT = 1000.0
 Z95 = 1.959963984540054
-_EPS = 3e-16
+_EPS = 1e-13
 _TINY = 1e-300
 _MAX_ITER = 10_000
 
@@ -94,9 +95,9 @@ def rate_test_p(k1: float, e1: float, k0: float, e0: float, dispersion: float = 
     if min(k1, k0) >= LR_MIN_COUNT:
         g = 2.0 * (_xlogy(k1, n * p) + _xlogy(k0, n * (1.0 - p)))
         return math.erfc(math.sqrt(max(g, 0.0) / 2.0))
-    low = binom_cdf(k1, n, p)
-    high = binom_sf(k1, n, p)
-    return min(1.0, 2.0 * min(low, high))
+    # The smaller tail is the one on k1's side of the mean (at the mean both are about 1/2 and the answer 1).
+    tail = binom_cdf(k1, n, p) if k1 <= n * p else binom_sf(k1, n, p)
+    return min(1.0, 2.0 * tail)
 
 
 @dataclass(frozen=True, slots=True)
