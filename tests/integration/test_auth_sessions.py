@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -73,20 +75,31 @@ def test_logout_ends_only_its_own_session(auth: auth_pb2_grpc.AuthServiceStub) -
         assert (code, got) == (grpc.StatusCode.UNAUTHENTICATED, reason)
 
 
-def test_logout_all_ends_every_session(auth: auth_pb2_grpc.AuthServiceStub) -> None:
+def test_logout_all_ends_every_session(auth: auth_pb2_grpc.AuthServiceStub, gateway_channel: grpc.Channel) -> None:
     name = register(auth)
     sessions = [login(auth, name) for _ in range(3)]
     refresh(auth, sessions[0].refresh_token)  # a rotated session is still one session
+    auth.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(sessions[2].access_token), timeout=10)
+    time.sleep(1.1)  # access tokens carry whole-second issue times: the cut-off spares one issued in its second
     reply = auth.LogoutAll(auth_pb2.LogoutAllRequest(), metadata=bearer(sessions[1].access_token), timeout=10)
     assert reply.revoked_session_count == 3
+    # The access tokens of those sessions stop working too, at the gateway and so for every service behind it.
+    for session in sessions:
+        code, reason, message = failure(auth.GetMe, auth_pb2.GetMeRequest(), metadata=bearer(session.access_token))
+        assert (code, reason) == (grpc.StatusCode.UNAUTHENTICATED, "SESSION_ENDED") and "log in again" in message
+    code, reason, _ = failure(
+        log_file_pb2_grpc.LogFileServiceStub(gateway_channel).ListLogFiles,
+        log_file_pb2.ListLogFilesRequest(),
+        metadata=bearer(sessions[0].access_token),
+    )
+    assert (code, reason) == (grpc.StatusCode.UNAUTHENTICATED, "SESSION_ENDED")
     for session in sessions:
         code, reason, _ = failure(auth.Refresh, auth_pb2.RefreshRequest(refresh_token=session.refresh_token))
         assert code == grpc.StatusCode.UNAUTHENTICATED and reason in ("REFRESH_TOKEN_REVOKED", "REFRESH_TOKEN_REUSED")
-    again = auth.LogoutAll(auth_pb2.LogoutAllRequest(), metadata=bearer(sessions[1].access_token), timeout=10)
-    assert again.revoked_session_count == 0
     code, _, _ = failure(auth.LogoutAll, auth_pb2.LogoutAllRequest())
     assert code == grpc.StatusCode.UNAUTHENTICATED  # it needs a credential
-    login(auth, name)  # logging in again works
+    again = login(auth, name)  # logging in again works
+    auth.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(again.access_token), timeout=10)
 
 
 def test_change_password_verifies_the_current_one_and_ends_every_session(
@@ -95,6 +108,7 @@ def test_change_password_verifies_the_current_one_and_ends_every_session(
     name = register(auth)
     old_sessions = [login(auth, name) for _ in range(2)]
     caller = bearer(old_sessions[0].access_token)
+    time.sleep(1.1)  # whole-second issue times (see above)
 
     def change(current: str, new: str, metadata: Any = caller) -> tuple[grpc.StatusCode, str, str]:
         request = auth_pb2.ChangePasswordRequest(current_password=current, new_password=new)
@@ -119,6 +133,7 @@ def test_change_password_verifies_the_current_one_and_ends_every_session(
     for session in old_sessions:
         code, _, _ = failure(auth.Refresh, auth_pb2.RefreshRequest(refresh_token=session.refresh_token))
         assert code == grpc.StatusCode.UNAUTHENTICATED
+    assert failure(auth.GetMe, auth_pb2.GetMeRequest(), metadata=caller)[1] == "SESSION_ENDED"
     refresh(auth, reply.refresh_token)  # the session the change started works
     me = auth.GetMe(auth_pb2.GetMeRequest(), metadata=bearer(reply.access_token), timeout=10)
     assert me.user.username == name
@@ -163,6 +178,7 @@ async def test_sessions_over_rest(http: tuple[aiohttp.ClientSession, str]) -> No
     status, _ = await post("/v1/auth:register", account)
     assert status == 200
     tokens = [(await post("/v1/auth:login", {"username": name, "password": PASSWORD}))[1] for _ in range(3)]
+    await asyncio.sleep(1.1)  # whole-second issue times (see above)
 
     assert await post("/v1/auth:logout", {"refreshToken": tokens[0]["refreshToken"]}) == (200, {})
     status, payload = await post("/v1/auth:refresh", {"refreshToken": tokens[0]["refreshToken"]})
@@ -184,6 +200,8 @@ async def test_sessions_over_rest(http: tuple[aiohttp.ClientSession, str]) -> No
     assert status == 200 and changed["revokedSessionCount"] == 2, changed  # tokens[0] had ended already
     status, _ = await post("/v1/auth:refresh", {"refreshToken": tokens[2]["refreshToken"]})
     assert status == 401
+    async with session.get(f"{url}/v1/me", headers={"Authorization": f"Bearer {tokens[2]['accessToken']}"}) as got:
+        assert got.status == 401 and (await got.json())["details"][0]["reason"] == "SESSION_ENDED"
 
     status, payload = await post("/v1/auth:logoutAll", {}, changed["accessToken"])
     assert (status, payload) == (200, {"revokedSessionCount": 1})

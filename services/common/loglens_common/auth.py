@@ -133,12 +133,16 @@ class TokenVerifier:
         return claims
 
     def principal(self, token: str) -> Principal:
-        claims = self.verify(token)
-        return Principal(
-            subject=str(claims["sub"]),
-            username=str(claims.get("name", "")),
-            via=str(claims.get("via", "jwt")),
-        )
+        return principal_of(self.verify(token))
+
+
+def principal_of(claims: dict[str, Any]) -> Principal:
+    """The caller named by a verified access token's claims."""
+    return Principal(
+        subject=str(claims["sub"]),
+        username=str(claims.get("name", "")),
+        via=str(claims.get("via", "jwt")),
+    )
 
 
 class TokenSigner:

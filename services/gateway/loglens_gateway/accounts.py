@@ -6,6 +6,7 @@ No gRPC and no SQL here: the servicer translates protos, the repository stores, 
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,15 @@ def _expiry(token: str) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
 
 
+CUTOFF_CACHE_S = 5.0  # how stale a user's session cut-off may be in one gateway process
+MAX_CUTOFFS = 100_000
+
+
+def _this_second() -> dt.datetime:
+    """Now, to the second: tokens carry whole-second iat, and one issued right after the cut-off must pass."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def _required(field: str) -> InvalidArgument:
     return InvalidArgument(
         f"{field} is required", reason="MISSING_FIELD", violations=[FieldViolation(field, "required")]
@@ -117,6 +127,7 @@ class Accounts:
         self.verifier = verifier
         self.policy = policy
         self.limits = limits
+        self._cutoffs: dict[str, tuple[float, float | None]] = {}  # user -> (until, sessions revoke epoch)
 
     # Register, Login, Refresh, Logout: no credential, rate limited ---------------------------------------
     async def register(self, client: str, username: str, email: str, password: str) -> User:
@@ -218,7 +229,29 @@ class Accounts:
     async def logout_all(self, principal: Principal) -> int:
         """End every session of the caller; the number that were open."""
         user = await self.me(principal)
-        return await self.repository.revoke_sessions(user.id)
+        ended = await self.repository.revoke_sessions(user.id, _this_second())
+        self._cutoffs.pop(user.id, None)
+        return ended
+
+    async def ensure_not_ended(self, user_id: str, issued_at: int) -> None:
+        """Refuse an access token issued before its user ended every session (LogoutAll, ChangePassword).
+
+        The instant is read from the store at most every CUTOFF_CACHE_S per user and process, so another
+        gateway replica's change applies here within that.
+        """
+        now = time.monotonic()
+        cached = self._cutoffs.get(user_id)
+        if cached is None or cached[0] <= now:
+            revoke_time = await self.repository.sessions_revoke_time(user_id)
+            if len(self._cutoffs) >= MAX_CUTOFFS:
+                self._cutoffs.clear()
+            cached = (now + CUTOFF_CACHE_S, revoke_time.timestamp() if revoke_time else None)
+            self._cutoffs[user_id] = cached
+        if cached[1] is not None and issued_at < cached[1]:
+            raise Unauthenticated(
+                "this token's session was ended (log out everywhere, or a password change); log in again",
+                reason="SESSION_ENDED",
+            )
 
     async def change_password(
         self, principal: Principal, client: str, current_password: str, new_password: str
@@ -242,7 +275,8 @@ class Accounts:
                 reason="PASSWORD_UNCHANGED",
                 violations=[FieldViolation("new_password", "must differ from current_password")],
             )
-        ended = await self.repository.revoke_sessions(user.id, await self.passwords.hash(new_password))
+        ended = await self.repository.revoke_sessions(user.id, _this_second(), await self.passwords.hash(new_password))
+        self._cutoffs.pop(user.id, None)
         return await self._issue(user, uuid.uuid4().hex, None), ended
 
     async def create_api_key(self, principal: Principal, display_name: str) -> tuple[ApiKey, str]:

@@ -7,19 +7,22 @@ gateway and the back ends need no database of keys.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 from collections.abc import Mapping
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from loglens_common.auth import Principal, TokenVerifier
+from loglens_common.auth import Principal, TokenVerifier, principal_of
 from loglens_common.errors import Unavailable
 from loglens_common.interceptors import bearer_token
 from loglens_gateway.accounts import Accounts
 from loglens_gateway.domain import looks_like_api_key
 
 log = logging.getLogger("loglens.gateway.auth")
+
+CUTOFF_LOOKUP_S = 2.0  # the longest a call waits to learn whether its token's sessions were ended
 
 # The bearer token to send to the back ends for the call being served; set by the authenticator.
 forward_token_var: contextvars.ContextVar[str] = contextvars.ContextVar("forward_token", default="")
@@ -41,6 +44,15 @@ class GatewayAuthenticator:
                     "the API key cannot be checked right now; retry shortly", reason="AUTH_STORE_UNAVAILABLE"
                 ) from None
         else:
-            principal, forward = self._verifier.principal(token), token
+            claims = self._verifier.verify(token)
+            principal, forward = principal_of(claims), token
+            try:
+                await asyncio.wait_for(
+                    self._accounts.ensure_not_ended(principal.subject, int(claims["iat"])), CUTOFF_LOOKUP_S
+                )
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:
+                # The token is signed and expires within minutes: when the store cannot say whether its session
+                # was ended, let it through rather than fail every call while the database is away.
+                log.warning("session cut-off lookup failed, token accepted: %s", exc)
         forward_token_var.set(forward)
         return principal

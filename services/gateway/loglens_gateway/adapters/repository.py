@@ -42,6 +42,8 @@ users = Table(
     Column("email", String(254), nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Access tokens issued before this instant are refused (set by LogoutAll and ChangePassword).
+    Column("sessions_revoke_time", DateTime(timezone=True)),
     UniqueConstraint("username", name="users_username_key"),
     UniqueConstraint("email", name="users_email_key"),
 )
@@ -164,6 +166,13 @@ class AccountRepository:
             found = (await conn.execute(select(users).where(users.c.id == user_id))).mappings().first()
         return _user(found) if found else None
 
+    async def sessions_revoke_time(self, user_id: str) -> dt.datetime | None:
+        """When the user last ended every session (access tokens issued before are refused), if ever."""
+        async with self.engine.connect() as conn:
+            return (  # type: ignore[no-any-return]
+                await conn.execute(select(users.c.sessions_revoke_time).where(users.c.id == user_id))
+            ).scalar()
+
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
@@ -242,16 +251,19 @@ class AccountRepository:
             )
             return str(row.user_id)
 
-    async def revoke_sessions(self, user_id: str, password_hash: str | None = None) -> int:
-        """Revoke every refresh token of the user, after setting a new password hash if one is given (both in
-        one transaction: no session made with the old password survives the change).
+    async def revoke_sessions(self, user_id: str, revoke_time: dt.datetime, password_hash: str | None = None) -> int:
+        """Revoke every refresh token of the user and refuse access tokens issued before ``revoke_time``, after
+        setting a new password hash if one is given (all in one transaction: no session made with the old
+        password survives the change).
 
         The number of sessions that were open (an unspent, unexpired token ended).
         """
         async with self.engine.begin() as conn:
             await _lock_sessions(conn, user_id)
+            changes: dict[str, Any] = {"sessions_revoke_time": revoke_time}
             if password_hash is not None:
-                await conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+                changes["password_hash"] = password_hash
+            await conn.execute(update(users).where(users.c.id == user_id).values(**changes))
             ended = await conn.execute(
                 update(refresh_tokens)
                 .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoke_time.is_(None))
