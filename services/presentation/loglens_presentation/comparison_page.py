@@ -221,7 +221,7 @@ def values(c: comparison_pb2.Comparison) -> str:
 
 
 def side_by_side(c: comparison_pb2.Comparison) -> str:
-    items = []
+    items: list[str] = []
     for f in c.findings:
         base, now = rates_per_hour(f.baseline_histogram), rates_per_hour(f.target_histogram)
         top = max([*base, *now], default=0.0)
