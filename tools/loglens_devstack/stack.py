@@ -142,7 +142,7 @@ class Stack:
         if path.exists():
             return path.read_text().strip()
         secret = secrets.token_urlsafe(24)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.touch(0o600)
         path.write_text(secret + "\n")
         return secret
@@ -157,7 +157,7 @@ class Stack:
         if path.exists():
             return load_private_key(path.read_text())
         key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.write_text(private_pem(key))
         path.chmod(0o600)
         return key
