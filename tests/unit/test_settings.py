@@ -55,3 +55,23 @@ def test_a_rule_across_settings_names_them_and_echoes_no_value(
     err = capsys.readouterr().err
     assert "LOGLENS_S3_PART_SIZE_MIB" in err and "10000 parts" in err
     assert "secret" not in err
+
+
+def test_the_event_keys_are_checked_at_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ingest will not start without a usable signing key, nor analysis without a key to verify events with
+    (it would refuse every event): the prod overlay's placeholders stop both with the variable named."""
+    from loglens_analysis.config import AnalysisSettings
+
+    monkeypatch.setenv("LOGLENS_DATABASE_URL", "postgresql://x")
+    monkeypatch.setenv("LOGLENS_EVENT_SIGNING_KEY", "REPLACE_ME: the PEM")
+    with pytest.raises(SystemExit):
+        load_settings(IngestSettings)
+    err = capsys.readouterr().err
+    assert "LOGLENS_EVENT_SIGNING_KEY" in err and "REPLACE_ME" not in err
+    for keys in ("{}", "not json", '{"k": "not a pem"}'):
+        monkeypatch.setenv("LOGLENS_EVENT_PUBLIC_KEYS", keys)
+        with pytest.raises(SystemExit):
+            load_settings(AnalysisSettings)
+        assert "LOGLENS_EVENT_PUBLIC_KEYS" in capsys.readouterr().err
