@@ -23,6 +23,7 @@ from loglens_presentation.comparison_reading import (
     unit_name,
 )
 from loglens_presentation.page import (
+    Link,
     cards,
     document,
     empty,
@@ -30,13 +31,13 @@ from loglens_presentation.page import (
     examples_html,
     level_badge,
     line_chips,
+    nav,
     pattern_html,
     section,
     table,
 )
 from loglens_presentation.reading import fmt_time, human_duration
 
-Link = tuple[str, str]
 ReportHref = Callable[[str], str]  # a run's name -> the URL of its report page
 SIDE_BY_SIDE = 30  # messages whose two histograms are drawn
 
@@ -67,10 +68,7 @@ def header(c: comparison_pb2.Comparison, title: str, links: Sequence[Link]) -> s
     ]
     if c.HasField("create_time"):
         subtitle.append(f"compared {esc(fmt_time(c.create_time))} UTC")
-    nav = "".join(f'<a href="{esc(href)}">{esc(text)}</a>' for text, href in links)
-    return f'<h1>What changed: {esc(title)}</h1><div class="subtitle">{" · ".join(subtitle)}</div>' + (
-        f'<nav class="links">{nav}</nav>' if nav else ""
-    )
+    return f'<h1>What changed: {esc(title)}</h1><div class="subtitle">{" · ".join(subtitle)}</div>' + nav(links)
 
 
 def headline(c: comparison_pb2.Comparison) -> str:

@@ -21,7 +21,7 @@ from loglens_presentation.reading import level_name, visible
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 )
-MEDIA_TYPE = "text/html"
+Link = tuple[str, str]  # (text, href): a page the reader may go to next
 
 
 @functools.cache
@@ -65,6 +65,12 @@ def examples_html(examples: Iterable[report_pb2.Example]) -> str:
     return "".join(
         f'<div class="ex"><span class="ln">L{ex.line_number}</span><pre>{esc(ex.text)}</pre></div>' for ex in examples
     )
+
+
+def nav(links: Iterable[Link]) -> str:
+    """Links onward, under a page's title (none: nothing)."""
+    anchors = "".join(f'<a href="{esc(href)}">{esc(text)}</a>' for text, href in links)
+    return f'<nav class="links">{anchors}</nav>' if anchors else ""
 
 
 def section(section_id: str, heading: str, body: str, note: str = "") -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from loglens.v1 import report_pb2
 from loglens_presentation.charts import LEVEL_COLOUR, level_histogram_svg, line_colour, share_bar, sparkline_svg
 from loglens_presentation.page import (
+    Link,
     anchor,
     cards,
     document,
@@ -17,6 +18,7 @@ from loglens_presentation.page import (
     level_badge,
     level_css,
     line_chips,
+    nav,
     pattern_html,
     section,
     table,
@@ -41,7 +43,6 @@ from loglens_presentation.reading import (
 )
 
 TemplateLink = Callable[[str], str]
-Link = tuple[str, str]  # (text, href): a page the reader may go to next
 
 
 def template_linker(report: report_pb2.AnalysisReport) -> TemplateLink:
@@ -66,10 +67,7 @@ def header(report: report_pb2.AnalysisReport, title: str, links: Sequence[Link] 
         subtitle.append(
             f"{esc(fmt_time(report.time_range.start_time))} → {esc(fmt_time(report.time_range.end_time))} UTC"
         )
-    nav = "".join(f'<a href="{esc(href)}">{esc(text)}</a>' for text, href in links)
-    return f'<h1>{esc(title)}</h1><div class="subtitle">{" · ".join(subtitle)}</div>' + (
-        f'<nav class="links">{nav}</nav>' if nav else ""
-    )
+    return f'<h1>{esc(title)}</h1><div class="subtitle">{" · ".join(subtitle)}</div>' + nav(links)
 
 
 def headline(report: report_pb2.AnalysisReport) -> str:
