@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from pydantic import ValidationError
 
 from loglens_common.auth import ACCESS, REFRESH, TokenSigner, TokenVerifier, private_pem
 from loglens_common.errors import InvalidArgument, ResourceExhausted, Unauthenticated
+from loglens_gateway import accounts as accounts_module
+from loglens_gateway.accounts import Accounts
 from loglens_gateway.clients import ClientAddresses, parse_networks, peer_address
 from loglens_gateway.config import OWASP_MIN_MEMORY_X_TIME, GatewaySettings
 from loglens_gateway.domain import (
@@ -231,3 +234,48 @@ def test_gateway_settings_refuse_argon2_below_owasp_without_echoing_the_key(tmp_
     [error] = caught.value.errors()
     assert error["loc"] == ("argon2_time_cost",) and "OWASP" in error["msg"]
     assert "PRIVATE KEY" not in str(error.get("input"))
+
+
+def test_trusted_proxies_are_checked_at_start_up(tmp_path: Path) -> None:
+    pem = private_pem(Ed25519PrivateKey.generate())
+    base = {"database_url": "postgresql://db/loglens", "jwt_kid": "k1", "jwt_private_key": pem}
+    assert GatewaySettings(**base, trusted_proxies="10.0.0.0/8,192.168.1.7").trusted_proxies  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as caught:
+        GatewaySettings(**base, trusted_proxies="10.0.0.0/8,ingress")  # type: ignore[arg-type]
+    [error] = caught.value.errors()
+    assert error["loc"] == ("trusted_proxies",) and "'ingress' is not an IP address or CIDR network" in error["msg"]
+
+
+class FakeSessions:
+    """Just the repository calls the session cut-off makes."""
+
+    def __init__(self) -> None:
+        self.revoke_time: dt.datetime | None = None
+        self.reads = 0
+
+    async def sessions_revoke_time(self, user_id: str) -> dt.datetime | None:
+        self.reads += 1
+        return self.revoke_time
+
+
+def test_access_tokens_issued_before_the_cut_off_are_refused_within_the_cache_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr(accounts_module.time, "monotonic", lambda: now[0])
+    store = FakeSessions()
+    accounts = Accounts(store, None, None, None, None, None)  # type: ignore[arg-type]
+    cut = dt.datetime(2026, 11, 30, 10, 0, 5, tzinfo=dt.UTC)
+
+    async def scenario() -> None:
+        await accounts.ensure_not_ended("u1", int(cut.timestamp()) - 60)  # never cut off: fine
+        store.revoke_time = cut  # another replica ends every session
+        await accounts.ensure_not_ended("u1", int(cut.timestamp()) - 60)  # cached for up to 5 s
+        now[0] += accounts_module.CUTOFF_CACHE_S
+        with pytest.raises(Unauthenticated) as caught:
+            await accounts.ensure_not_ended("u1", int(cut.timestamp()) - 60)
+        assert caught.value.reason == "SESSION_ENDED"
+        await accounts.ensure_not_ended("u1", int(cut.timestamp()))  # issued in the cut-off's second or later
+        assert store.reads == 2
+
+    asyncio.run(scenario())
