@@ -45,11 +45,11 @@ async def call(
 
 
 def service_logs(root: Path) -> list[Path]:
-    """Every log file under the stack's folder: services (logs/), NATS, weed, PostgreSQL (data/log/)."""
+    """Every log file under the stack's folder: services (logs/*.log), NATS, weed, PostgreSQL (data/log)."""
     return sorted(
         path
         for path in root.rglob("*")
-        if path.is_file() and (path.suffix == ".log" or path.parent.name in ("log", "logs"))
+        if path.is_file() and (path.suffix == ".log" or path.name == "log" or path.parent.name in ("log", "logs"))
     )
 
 
@@ -126,7 +126,7 @@ async def test_no_user_secret_reaches_any_log(stack: Stack, http: aiohttp.Client
     }
     logs = service_logs(stack.root)
     names = {path.name for path in logs}
-    assert {"gateway.log", "ingest.log", "analysis.log"} <= names, names
+    assert {"gateway.log", "ingest.log", "analysis.log", "nats.log", "weed.log", "log"} <= names, names
     gateway_log = (stack.root / "logs" / "gateway.log").read_text(errors="replace")
     assert "/v1/auth:login" in gateway_log and "/v1/apiKeys" in gateway_log, "the bridge's lines of this session"
 
