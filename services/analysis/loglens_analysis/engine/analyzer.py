@@ -35,10 +35,11 @@ from .formats import (
     detect_format,
     level_reader,
 )
-from .masking import VARIABLE_RE, WILDCARD, mask_tail, mask_text
+from .masking import WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, PARTIAL, Block
 from .timestamps import STATEFUL_FAMILIES, TimestampParser
+from .values import ClusterValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
 MAX_SHAPES = 200_000
@@ -48,10 +49,9 @@ MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
-MAX_VALUES_TRACKED = 256
-MAX_NUMBERS_KEPT = 512
-VALUE_SAMPLE_FIRST = 16  # every record of a cluster is sampled until this many ...
-VALUE_SAMPLE_EVERY = 256  # ... then every 256th
+VALUE_READ_ALL = 20_000  # the placeholder values of a file's first 20,000 records are all read ...
+VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 ...
+VALUE_SAMPLE_EVERY = 256  # ... and the records at every 256th position of the file
 MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
@@ -113,18 +113,6 @@ def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 
 
 @dataclass(slots=True)
-class ClusterValues:
-    """Placeholder values of one cluster, over a deterministic sample."""
-
-    seen: int = 0
-    sampled: int = 0
-    positions: dict[int, dict[str, int]] = field(default_factory=dict)
-    numbers: dict[int, list[float]] = field(default_factory=dict)
-    kinds: dict[int, str] = field(default_factory=dict)
-    overflow: set[int] = field(default_factory=set)
-
-
-@dataclass(slots=True)
 class ExceptionStats:
     """Aggregates of one exception group (before template ids are final)."""
 
@@ -157,9 +145,10 @@ class ShapeInfo:
     time: TimeFinder | None
     explained: bool
     exception: ExceptionStats | None
-    value_rx_tokens: int
-    value_skip: int
+    # Placeholder statistics of the cluster, and where this shape's records hold their values (None when its
+    # placeholders do not line up with the cluster's: another count of them, or an edge inside a digit run).
     values: ClusterValues | None = None
+    reader: ValueReader | None = None
     # How far into a record its time may stand (a JSON "time" field can be the last of a long line).
     time_window: int = TIME_WINDOW
     # Where the time stood in the shape's first record: later records of the shape are tried there first (an
@@ -321,20 +310,21 @@ class Analyzer:
         return tf
 
     # ------------------------------------------------------------------ records
-    def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, int, int]:
-        """The parsed record, its masked message, and the variables in the message and before it."""
+    def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, list[tuple[str, int, int]]]:
+        """The parsed record, its masked message, and the message's variables (kind, start, end in the record's
+        first line)."""
         assert self.parser is not None
         parsed: ParsedRecord = self.parser.parse(rec)
         head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
         one_pass = mask_tail(head, parsed.message) if parsed.message else None
         if one_pass is not None:
-            return parsed, *one_pass
+            return parsed, one_pass[0], one_pass[2]
         # The message is not the end of the record (JSON): no placeholder statistics.
-        return parsed, mask_text(parsed.message), 0, 0
+        return parsed, mask_text(parsed.message), []
 
     def _miss(self, record: str, shape: str) -> ShapeInfo:
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
-        parsed, masked, n_vars, skip = self._masked_message(rec)
+        parsed, masked, spans = self._masked_message(rec)
         finder = self._time_finder(parsed.time_text, rec)
         tokens = masked.split()
         cluster = self.miner.add_tokens(list(tokens))
@@ -360,7 +350,7 @@ class Analyzer:
                     exc_stats = ExceptionStats(variant, info, example=rec.replace(JOIN, "\n")[:4000])
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
-        info_ = ShapeInfo(variant, parsed.level, finder, explained, exc_stats, n_vars, skip)
+        info_ = ShapeInfo(variant, parsed.level, finder, explained, exc_stats)
         info_.digit_level = parsed.digit_level
         info_.level_of = level_reader(parsed.fmt) if parsed.digit_level else None
         if finder is not None and parsed.time_text:
@@ -370,11 +360,13 @@ class Analyzer:
         if finder is not None and not finder.at_start:
             first = finder.rx.search(rec, 0, info_.time_window)
             info_.time_at = first.start() if first is not None else -1
-        if n_vars or variant.digit_tokens:
+        if spans or variant.digit_tokens:
             cv = self.values.get(variant.cluster.index)
             if cv is None:
-                cv = self.values[variant.cluster.index] = ClusterValues()
+                cv = self.values[variant.cluster.index] = ClusterValues(width=len(spans))
             info_.values = cv
+            if spans and len(spans) == cv.width:
+                info_.reader = ValueReader(rec.split(JOIN, 1)[0] if JOIN in rec else rec, spans)
         self._shape_chars += len(shape)
         if len(self._shapes) >= MAX_SHAPES or self._shape_chars > MAX_CACHE_CHARS:
             self._shapes.clear()
@@ -645,8 +637,10 @@ class Analyzer:
         return head + list(map(of.__getitem__, timed))
 
     def _sample_values(self, records: list[str], infos: list[ShapeInfo], per_shape: dict[ShapeInfo, list[int]]) -> None:
-        """Placeholder values: every record of a cluster until it has VALUE_SAMPLE_FIRST, then the
-        records at every VALUE_SAMPLE_EVERY-th position of the file (a systematic, deterministic sample)."""
+        """Placeholder values of a deterministic sample: every record of the file's first VALUE_READ_ALL (a file
+        of that size has exact statistics), every record of a cluster until it has VALUE_SAMPLE_FIRST, and the
+        records at every VALUE_SAMPLE_EVERY-th position of the file (each cluster in proportion to its count).
+        A sampled record's values are read where its shape holds them (``ValueReader``: no scan for variables)."""
         by_values: dict[int, tuple[ClusterValues, list[tuple[ShapeInfo, list[int]]]]] = {}
         for info, agg in per_shape.items():
             cv = info.values
@@ -660,12 +654,33 @@ class Analyzer:
             cv.seen += sum(agg[0] for _info, agg in members)
             if want > 0:
                 picked.update(_first_indices(infos, members, want))
+        if self.records < VALUE_READ_ALL:
+            picked.update(
+                i for i in range(min(len(records), VALUE_READ_ALL - self.records)) if infos[i].values is not None
+            )
         start = (-self.records) % VALUE_SAMPLE_EVERY
         picked.update(i for i in range(start, len(records), VALUE_SAMPLE_EVERY) if infos[i].values is not None)
+        read: dict[PlaceholderStats, list[str]] = {}
         for i in sorted(picked):
             info = infos[i]
-            assert info.values is not None
-            self._values(info.values, records[i], info)
+            cv = info.values
+            assert cv is not None
+            if info.variant.digit_tokens:
+                self._check_digit_tokens(records[i], info.variant)
+            reader = info.reader
+            values = reader.read(records[i]) if reader is not None else None
+            if values is None:
+                continue
+            cv.records += 1
+            for j, value in enumerate(values):
+                st = cv.stats(j, reader.kinds[j])  # type: ignore[union-attr]
+                got = read.get(st)
+                if got is None:
+                    read[st] = [value]
+                else:
+                    got.append(value)
+        for st, column in read.items():
+            st.add_column(column)
 
     def _coarsen(self) -> None:
         """Double the bucket width everywhere (keeps histograms at most MAX_BINS wide)."""
@@ -731,44 +746,6 @@ class Analyzer:
         if len(v.cluster.tokens) == len(v.tokens):
             for pos in changed:
                 v.cluster.tokens[pos] = WILDCARD
-
-    def _values(self, cv: ClusterValues, record: str, info: ShapeInfo) -> None:
-        """Placeholder values of one sampled record (the caller decides which records are sampled)."""
-        if info.variant.digit_tokens:
-            self._check_digit_tokens(record, info.variant)
-        if not info.value_rx_tokens:
-            return
-        head = record.split(JOIN, 1)[0] if JOIN in record else record
-        found = [(m.lastgroup or "word", m.group()) for m in VARIABLE_RE.finditer(head)]
-        if len(found) != info.value_rx_tokens + info.value_skip:
-            return
-        found = found[info.value_skip :]
-        cv.sampled += 1
-        for i, (kind, value) in enumerate(found):
-            cv.kinds.setdefault(i, kind)
-            d = cv.positions.get(i)
-            if d is None:
-                d = cv.positions[i] = {}
-            if value in d:
-                d[value] += 1
-            elif len(d) < MAX_VALUES_TRACKED:
-                d[value] = 1
-            else:
-                cv.overflow.add(i)
-            if kind == "number":
-                try:
-                    x = float(value.replace(",", ""))
-                except ValueError:
-                    continue
-                nums = cv.numbers.get(i)
-                if nums is None:
-                    nums = cv.numbers[i] = []
-                if len(nums) < MAX_NUMBERS_KEPT:
-                    nums.append(x)
-                else:
-                    # Deterministic thinning: keep every other value, then keep sampling.
-                    del nums[::2]
-                    nums.append(x)
 
 
 _DIGIT_LEVEL = attrgetter("digit_level")

@@ -80,18 +80,20 @@ def mask_text(text: str) -> str:
     return VARIABLE_RE.sub(_mask_one, text)
 
 
-def mask_tail(record: str, tail: str) -> tuple[str, int, int] | None:
+def mask_tail(record: str, tail: str) -> tuple[str, int, list[tuple[str, int, int]]] | None:
     """Mask ``tail``, a suffix of ``record``, with one pass over the record.
 
-    Returns the masked tail, the number of variables in it and the number before it; None when the
-    tail is not a suffix or a variable straddles its start (then mask the tail on its own).
+    Returns the masked tail, the number of variables before it and the variables in it (kind, start, end
+    in ``record``); None when the tail is not a suffix or a variable straddles its start (then mask the
+    tail on its own).
     """
     if not record.endswith(tail):
         return None
     offset = len(record) - len(tail)
     parts: list[str] = []
     pos = offset
-    before = inside = 0
+    before = 0
+    spans: list[tuple[str, int, int]] = []
     for m in VARIABLE_RE.finditer(record):
         start, end = m.span()
         if end <= offset:
@@ -102,9 +104,9 @@ def mask_tail(record: str, tail: str) -> tuple[str, int, int] | None:
         parts.append(record[pos:start])
         parts.append(_mask_one(m))
         pos = end
-        inside += 1
+        spans.append((m.lastgroup or "word", start, end))
     parts.append(record[pos:])
-    return "".join(parts), inside, before
+    return "".join(parts), before, spans
 
 
 def shape_of(record: str) -> str:

@@ -16,7 +16,6 @@ from .analyzer import (
     MAX_BINS,
     MAX_EXAMPLES,
     MAX_EXCEPTION_GROUPS,
-    MAX_VALUES_TRACKED,
     Analyzer,
     BinEdges,
     Variant,
@@ -25,6 +24,7 @@ from .exceptions import fingerprint
 from .levels import LEVELS, severity_rank
 from .miner import resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, ReadCounters
+from .values import HEAVY_HITTERS_CAPACITY
 
 MAX_TEMPLATES = 1000
 MAX_TOP_VALUES = 5
@@ -825,7 +825,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     caps.max_templates = MAX_TEMPLATES
     caps.max_examples = MAX_EXAMPLES
     caps.max_top_values = MAX_TOP_VALUES
-    caps.max_values_tracked = MAX_VALUES_TRACKED
+    caps.max_values_tracked = HEAVY_HITTERS_CAPACITY
     caps.max_histogram_buckets = MAX_BINS
     caps.max_record_chars = MAX_RECORD_CHARS
     caps.max_exception_groups = MAX_EXCEPTION_GROUPS
@@ -857,18 +857,30 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
     for ln, text in r.examples:
         t.examples.add(line_number=ln, text=text[:EXAMPLE_CHARS])
     cv = an.values.get(r.cluster_index)
-    if cv is not None and cv.sampled:
+    if cv is not None and cv.records:
         for i in sorted(cv.positions):
-            d = cv.positions[i]
-            p = t.placeholders.add(index=i, kind=cv.kinds.get(i, "word"), sampled=cv.sampled, distinct_values=len(d))
-            for value, count in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TOP_VALUES]:
+            st = cv.positions[i]
+            hh = st.values
+            p = t.placeholders.add(
+                index=i,
+                kind=st.kind,
+                records=cv.records,
+                sampled=cv.records,
+                distinct_values=len(hh.counts),
+                counts_exact=hh.exact,
+                count_error=hh.error,
+            )
+            for value, count in hh.top(MAX_TOP_VALUES):
                 p.top_values.add(value=value, count=count)
-            nums = sorted(cv.numbers.get(i, []))
-            if nums:
-                p.numeric.min = nums[0]
-                p.numeric.median = nums[len(nums) // 2]
-                p.numeric.p95 = nums[min(len(nums) - 1, math.ceil(0.95 * len(nums)) - 1)]
-                p.numeric.max = nums[-1]
+            q = st.numbers
+            if q is not None and q.count:
+                p.numeric.min = q.min
+                p.numeric.max = q.max
+                p.numeric.median = q.quantile(0.5)
+                p.numeric.p95 = q.quantile(0.95)
+                p.numeric.p99 = q.quantile(0.99)
+                p.numeric.count = q.count
+                p.numeric.rank_error = round(q.rank_error, 6)
     if r.bins and an.origin is not None:
         lo, hi = min(r.bins), max(r.bins)
         _put(t.histogram.start_time, an.origin + lo * an.bin_seconds)

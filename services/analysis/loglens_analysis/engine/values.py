@@ -1,0 +1,243 @@
+"""Placeholder values: where a shape's values stand, and bounded summaries of them.
+
+- ``ValueReader``: records of one *shape* (the record with every hex-ish digit run masked, see
+  ``analyzer.SHAPE_RE``) share all their text but those runs, so the placeholders of the shape's first record
+  locate every later record's: step over each constant stretch, match one digit run (linear, no scan for
+  variables). A placeholder without a digit run is the same text in every record of the shape.
+- ``HeavyHitters``: the mergeable Misra-Gries summary (Agarwal et al., "Mergeable summaries", 2012) of at
+  most ``capacity`` values. Counts are exact until more distinct values come than it keeps; then every
+  count kept is low by at most ``error`` (reported), and any value more frequent than ``error`` is kept.
+- ``QuantileSketch``: a KLL quantile sketch, mergeable, with a rank-error bound tracked as it compacts;
+  min, max and the count exact.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Caps (documented in the package docstring).
+HEAVY_HITTERS_CAPACITY = 256
+QUANTILE_LEVEL_CAPACITY = 1024  # values per level of a quantile sketch
+
+# A digit run as the shape masks it (``analyzer.SHAPE_RE``), possessive so a record's match is linear.
+_RUN_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")
+_NUMBER_CHARS = str.maketrans("", "", ",")
+
+
+class ValueReader:
+    """Where the placeholders of one shape's records stand.
+
+    Records of a shape have the same constant text between their digit runs, so a record's runs are found by
+    stepping over each constant stretch (its length is known) and matching one run there (``_RUN_RE.match``
+    at a position: linear, no scan for variables). A placeholder's edges are fixed offsets from the end of
+    the run before them; a placeholder without a digit run is the same text in every record of the shape.
+    Worked out from the shape's first record on the first read (most shapes are never sampled); a shape
+    with a placeholder edge inside a digit run reads nothing (its placeholders and runs do not line up).
+    """
+
+    __slots__ = ("_edges", "_fixed", "_gaps", "_head", "_spans", "kinds")
+
+    def __init__(self, head: str, spans: list[tuple[str, int, int]]):
+        self.kinds = tuple(k for k, _s, _e in spans)
+        self._head = head[: spans[-1][2]] if spans else ""
+        self._spans = spans
+        self._gaps: tuple[int, ...] = ()
+        self._fixed: tuple[str | None, ...] = ()
+        self._edges: tuple[tuple[int, int, int, int], ...] | None = None
+
+    def _prepare(self) -> bool:
+        head, spans = self._head, self._spans
+        runs = [m.span() for m in _RUN_RE.finditer(head)]
+        # Every edge as (runs wholly before it, offset from the end of the last of them).
+        anchors: dict[int, tuple[int, int]] = {}
+        edges = sorted({x for _k, s, e in spans for x in (s, e)})
+        j = 0
+        for x in edges:
+            while j < len(runs) and runs[j][1] <= x:
+                j += 1
+            if j < len(runs) and runs[j][0] < x:
+                return False  # the edge is inside a run
+            anchors[x] = (j, x - (runs[j - 1][1] if j else 0))
+        self._gaps = tuple(a - (runs[k - 1][1] if k else 0) for k, (a, _b) in enumerate(runs))
+        self._edges = tuple((*anchors[s], *anchors[e]) for _k, s, e in spans)
+        self._fixed = tuple(head[s:e] if anchors[s][0] == anchors[e][0] else None for _k, s, e in spans)
+        return True
+
+    def read(self, record: str) -> list[str] | None:
+        """The values of every placeholder of one record (None when the record does not have the shape)."""
+        if self._edges is None and (not self._spans or not self._prepare()):
+            self._spans = []
+            return None
+        ends = [0]
+        pos = 0
+        match = _RUN_RE.match
+        for gap in self._gaps:
+            m = match(record, pos + gap)
+            if m is None:
+                return None
+            pos = m.end()
+            ends.append(pos)
+        return [
+            f if f is not None else record[ends[js] + ds : ends[je] + de]
+            for f, (js, ds, je, de) in zip(self._fixed, self._edges, strict=True)  # type: ignore[arg-type]
+        ]
+
+
+@dataclass(slots=True)
+class HeavyHitters:
+    """Mergeable Misra-Gries: exact counts while at most ``capacity`` distinct values were seen, else each kept
+    count is low by at most ``error`` and every value with more than ``error`` occurrences is kept. A batch
+    is counted in C (``Counter.update``) and merged by one prune."""
+
+    capacity: int = HEAVY_HITTERS_CAPACITY
+    counts: Counter[str] = field(default_factory=Counter)
+    error: int = 0
+
+    def add(self, value: str, count: int) -> None:
+        self.counts[value] += count
+        if len(self.counts) > self.capacity:
+            self._prune()
+
+    def add_all(self, values: Iterable[str]) -> None:
+        self.counts.update(values)
+        if len(self.counts) > self.capacity:
+            self._prune()
+
+    def _prune(self) -> None:
+        # Subtract the (capacity+1)-th largest count from every count and drop what is left at zero or less.
+        cut = sorted(self.counts.values(), reverse=True)[self.capacity]
+        self.error += cut
+        self.counts = Counter({v: c - cut for v, c in self.counts.items() if c > cut})
+
+    @property
+    def exact(self) -> bool:
+        return self.error == 0
+
+    def top(self, k: int) -> list[tuple[str, int]]:
+        """The ``k`` most frequent values whose kept count exceeds the error bound (below it, a value kept is
+        as likely noise of the pruning as a frequent one)."""
+        ranked = sorted(self.counts.items(), key=lambda vc: (-vc[1], vc[0]))
+        return [(v, c) for v, c in ranked[:k] if c > self.error]
+
+
+@dataclass(slots=True)
+class QuantileSketch:
+    """A compactor quantile sketch (Manku-Rajagopalan-Lindsay; KLL's compactors with equal capacities and
+    deterministic offsets) over every value: level ``h`` holds values of weight 2**h, as packed doubles; a
+    level over ``QUANTILE_LEVEL_CAPACITY`` is sorted and every other value (alternating offsets) moves up.
+    All of it is work in C (extend, sort, slices). ``rank_error`` bounds, for any quantile, how far (as a
+    share of ``count``) the returned value's rank can be from the one asked for: a compaction at level h moves
+    any rank by at most 2**h, and they are added up as they happen (about log2(n / capacity) / capacity).
+    Min, max and count are exact. Memory: at most one level's capacity per level, 8 bytes a value."""
+
+    levels: list[array[float]] = field(default_factory=lambda: [array("d")])
+    count: int = 0
+    min: float = math.inf
+    max: float = -math.inf
+    error_weight: int = 0
+    _flip: int = 0
+
+    def add_all(self, xs: list[float]) -> None:
+        if not xs:
+            return
+        self.count += len(xs)
+        lo, hi = min(xs), max(xs)
+        if lo < self.min:
+            self.min = lo
+        if hi > self.max:
+            self.max = hi
+        self.levels[0].extend(xs)
+        self._compress()
+
+    def _compress(self) -> None:
+        h = 0
+        while h < len(self.levels):
+            level = self.levels[h]
+            if len(level) > QUANTILE_LEVEL_CAPACITY:
+                if h + 1 == len(self.levels):
+                    self.levels.append(array("d"))
+                ordered = sorted(level)
+                keep = array("d", ordered[-1:] if len(ordered) % 2 else ())  # an even number is compacted
+                if keep:
+                    ordered.pop()
+                self._flip ^= 1
+                self.levels[h + 1].extend(ordered[self._flip :: 2])
+                self.levels[h] = keep
+                self.error_weight += 1 << h
+            h += 1
+
+    @property
+    def rank_error(self) -> float:
+        return self.error_weight / self.count if self.count else 0.0
+
+    def quantile(self, q: float) -> float:
+        """The value at quantile ``q`` (0..1): the exact min and max at the ends."""
+        if not self.count:
+            return math.nan
+        if q <= 0:
+            return self.min
+        if q >= 1:
+            return self.max
+        weighted = sorted((x, 1 << h) for h, level in enumerate(self.levels) for x in level)
+        rank = q * sum(w for _x, w in weighted)
+        seen = 0
+        for x, w in weighted:
+            seen += w
+            if seen > rank:
+                return x
+        return self.max
+
+
+@dataclass(eq=False, slots=True)
+class PlaceholderStats:
+    """Every value one placeholder of a cluster took: frequent values and, for numbers, their distribution."""
+
+    kind: str
+    values: HeavyHitters = field(default_factory=HeavyHitters)
+    numbers: QuantileSketch | None = None
+    plain_numbers: bool = True  # every number so far converted by float() as it stands (no "1,234", "12ms")
+
+    def add_column(self, column: list[str]) -> None:
+        self.values.add_all(column)
+        if self.kind == "number":
+            self._add_numbers(column)
+
+    def _add_numbers(self, column: list[str]) -> None:
+        xs: list[float] | None = None
+        if self.plain_numbers:
+            try:
+                xs = list(map(float, column))
+            except ValueError:
+                self.plain_numbers = False
+        if xs is None:
+            xs = []
+            for v in column:
+                try:
+                    xs.append(float(v.translate(_NUMBER_CHARS)))
+                except ValueError:
+                    continue  # "12ms", "v1.2": a number with a unit or a version has no value here
+        if xs:
+            if self.numbers is None:
+                self.numbers = QuantileSketch()
+            self.numbers.add_all(xs)
+
+
+@dataclass(slots=True)
+class ClusterValues:
+    """Placeholder statistics of one cluster, over every record whose shape lines up with its placeholders."""
+
+    width: int  # placeholders of the message: only shapes with as many count (their positions line up)
+    seen: int = 0  # records of the cluster so far (the first VALUE_SAMPLE_FIRST are all sampled)
+    records: int = 0  # records whose values were read
+    positions: dict[int, PlaceholderStats] = field(default_factory=dict)
+
+    def stats(self, index: int, kind: str) -> PlaceholderStats:
+        s = self.positions.get(index)
+        if s is None:
+            s = self.positions[index] = PlaceholderStats(kind)
+        return s

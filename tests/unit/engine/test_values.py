@@ -1,0 +1,109 @@
+"""Placeholder values: where a shape's values stand, the heavy-hitter summary and the quantile sketch."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.analyzer import VALUE_READ_ALL
+from loglens_analysis.engine.masking import VARIABLE_RE
+from loglens_analysis.engine.values import HeavyHitters, QuantileSketch, ValueReader
+
+pytestmark = pytest.mark.unit
+
+
+def _reader(first: str, message_at: int = 0) -> ValueReader:
+    spans = [(m.lastgroup or "word", *m.span()) for m in VARIABLE_RE.finditer(first) if m.start() >= message_at]
+    return ValueReader(first, spans)
+
+
+def test_reader_reads_every_record_of_the_shape_with_runs_of_other_widths() -> None:
+    r = _reader("12:00:01 took 5 ms from 10.0.0.1 port 22 user bob", message_at=9)
+    assert r.read("12:00:01 took 5 ms from 10.0.0.1 port 22 user bob") == ["5", "10.0.0.1", "22"]
+    # Same shape: every digit run may change width, the constant text stays.
+    assert r.read("9:59:59 took 12345 ms from 192.168.100.200 port 65535 user bob") == [
+        "12345",
+        "192.168.100.200",
+        "65535",
+    ]
+
+
+def test_reader_placeholder_without_digits_is_the_shapes_constant() -> None:
+    r = _reader("at /var/log/app took 7")
+    assert r.read("at /var/log/app took 300") == ["/var/log/app", "300"]
+
+
+def test_reader_refuses_a_placeholder_edge_inside_a_digit_run() -> None:
+    # "c1f" is one digit run for the shape (hex letters before a digit belong to it); a placeholder over "1f"
+    # alone does not line up with it.
+    assert ValueReader("ab c1f", [("hex", 4, 6)]).read("ab c1f") is None
+    assert ValueReader("ab 1f", [("hex", 3, 5)]).read("ab 2e") == ["2e"]
+
+
+def test_heavy_hitters_exact_until_capacity_then_bounded() -> None:
+    hh = HeavyHitters(capacity=8)
+    hh.add_all(["a", "b", "a", "c"])
+    assert hh.exact and hh.top(2) == [("a", 2), ("b", 1)]
+    rng = random.Random(5)
+    stream = [rng.choice("abc") for _ in range(3000)] + [f"u{i}" for i in range(3000)]
+    rng.shuffle(stream)
+    truth = Counter(stream) + Counter({"a": 2, "b": 1, "c": 1})
+    for i in range(0, len(stream), 700):  # batches, as blocks arrive
+        hh.add_all(stream[i : i + 700])
+    assert not hh.exact
+    for value, count in hh.counts.items():
+        assert truth[value] - hh.error <= count <= truth[value]
+    # Every value more frequent than the error bound is kept, and listed.
+    assert {v for v, c in truth.items() if c > hh.error} <= {v for v, _ in hh.top(8)}
+    assert hh.error <= len(stream) // 8
+
+
+def test_quantile_sketch_min_max_exact_and_ranks_within_the_reported_bound() -> None:
+    rng = random.Random(11)
+    xs = [rng.lognormvariate(0, 2) for _ in range(200_000)]
+    q = QuantileSketch()
+    for i in range(0, len(xs), 8192):
+        q.add_all(xs[i : i + 8192])
+    ordered = sorted(xs)
+    assert (q.min, q.max, q.count) == (ordered[0], ordered[-1], len(xs))
+    assert 0 < q.rank_error < 0.02
+    for p in (0.5, 0.95, 0.99):
+        got = q.quantile(p)
+        rank = sum(1 for x in ordered if x <= got) / len(xs)
+        assert abs(rank - p) <= q.rank_error + 1 / len(xs), (p, rank, q.rank_error)
+
+
+def test_quantile_sketch_is_exact_while_small() -> None:
+    q = QuantileSketch()
+    q.add_all([float(x) for x in range(1, 101)])
+    assert q.rank_error == 0
+    assert (q.quantile(0.5), q.quantile(0.95), q.quantile(0.99)) == (51.0, 96.0, 100.0)
+
+
+def _stats(report, text: str):  # type: ignore[no-untyped-def]
+    t = next(t for t in report.templates if t.text.startswith(text))
+    return t, {p.index: p for p in t.placeholders}
+
+
+def test_small_file_statistics_are_exact_over_every_record() -> None:
+    """A file within VALUE_READ_ALL records: top values, counts and min/max are those of every record (a
+    sample would miss the leader that appears late, as it did before)."""
+    rng = random.Random(2)
+    lines = []
+    for i in range(3000):
+        late = i > 2000
+        ip = "10.9.9.9" if late and i % 2 else f"10.0.0.{rng.randrange(1, 40)}"
+        pause = 0.5 if i == 2999 else round(rng.uniform(0.001, 0.05), 4)
+        lines.append(f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z INFO Failed login from {ip} pause {pause} s")
+    assert len(lines) < VALUE_READ_ALL
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    t, ph = _stats(rep, "Failed login from")
+    assert ph[0].records == t.count == 3000
+    assert ph[0].counts_exact
+    assert ph[0].top_values[0].value == "10.9.9.9"
+    assert ph[0].top_values[0].count == sum(1 for i in range(3000) if i > 2000 and i % 2)
+    assert ph[1].numeric.max == 0.5
+    assert ph[1].numeric.count == 3000
