@@ -20,6 +20,8 @@ from loglens.v1 import (
     analysis_pb2_grpc,
     auth_pb2,
     auth_pb2_grpc,
+    comparison_pb2,
+    comparison_pb2_grpc,
     log_file_pb2,
     log_file_pb2_grpc,
 )
@@ -112,6 +114,10 @@ RPCS: dict[str, Call] = {
     ),
     "GetAnalysisReport": lambda ch, f, r, md: _runs(ch).GetAnalysisReport(
         analysis_pb2.GetAnalysisReportRequest(name=_run(f, r) + "/report"), metadata=md, timeout=10
+    ),
+    # As the target; as a baseline beside one's own target: tests/e2e/test_comparison.py.
+    "CompareAnalysisRuns": lambda ch, f, r, md: comparison_pb2_grpc.ComparisonServiceStub(ch).CompareAnalysisRuns(
+        comparison_pb2.CompareAnalysisRunsRequest(target=_run(f, r)), metadata=md, timeout=10
     ),
 }
 
