@@ -172,6 +172,18 @@ class Postgres:
         self.url = self.url_for("postgres", self.admin_password)
         if self.admin_password:
             self._require_passwords()
+        self._terse_errors()
+
+    def _terse_errors(self) -> None:
+        """A failed statement's DETAIL names the offending values (``Key (email)=(...) already exists``):
+        keep it out of the server's log, as deploy/ does. Clients still get it."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            setting = conn.execute("SHOW log_error_verbosity").fetchone()
+            if setting is None or setting[0].lower() != "terse":
+                conn.execute("ALTER SYSTEM SET log_error_verbosity = 'terse'")
+                conn.execute("SELECT pg_reload_conf()")
 
     def url_for(self, role: str, password: str) -> str:
         """A URL of this server's ``postgres`` database as ``role``."""
