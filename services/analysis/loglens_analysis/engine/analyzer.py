@@ -71,22 +71,31 @@ _DIGIT_IN = re.compile(r"\d")
 
 
 @dataclass(slots=True)
-class Bin:
-    """One time bucket of a variant: count and the first line in it."""
+class TimeBucket:
+    """One time bucket of the whole file: its records and errors, and its first and last record (by line):
+    their lines, times and text (capped at EXAMPLE_CHARS; the report reads header fields such as a process
+    id from it)."""
 
-    count: int
+    records: int
+    errors: int
     first_line: int
-
-
-@dataclass(slots=True)
-class BinEdges:
-    """The first and the last record of a time bucket (by line): their times and their text (capped at
-    EXAMPLE_CHARS; the report reads header fields such as a process id from it)."""
-
+    last_line: int
+    first_error_line: int  # 0: none
     first_time: float
     last_time: float
     first_text: str
     last_text: str
+
+    def merge(self, other: TimeBucket) -> None:
+        """Add a later-numbered bucket's figures (coarsening: two buckets become one)."""
+        self.records += other.records
+        self.errors += other.errors
+        if other.first_line < self.first_line:
+            self.first_line, self.first_time, self.first_text = other.first_line, other.first_time, other.first_text
+        if other.last_line > self.last_line:
+            self.last_line, self.last_time, self.last_text = other.last_line, other.last_time, other.last_text
+        if other.first_error_line and (not self.first_error_line or other.first_error_line < self.first_error_line):
+            self.first_error_line = other.first_error_line
 
 
 @dataclass(eq=False, slots=True)
@@ -200,8 +209,7 @@ class Analyzer:
         self.origin: float | None = None
         self.bin_seconds = FIRST_BIN_SECONDS
         # bin -> [records, errors, first line, last line, first error line or 0]
-        self.total_bins: dict[int, list[int]] = {}
-        self.bin_edges: dict[int, BinEdges] = {}  # bin -> its first and last record (time, capped text)
+        self.buckets: dict[int, TimeBucket] = {}
         self._last_time: float | None = None
         self._time_cache: dict[str, float | None] = {}
         self._minute_cache: dict[str, float] = {}
@@ -415,8 +423,7 @@ class Analyzer:
 
         # Per shape: [count, first index, last index, first timed index or -1].
         per_shape: dict[ShapeInfo, list[int]] = {}
-        total_bins = self.total_bins
-        bin_edges = self.bin_edges
+        file_buckets = self.buckets
         for pair, c in counts.items():
             info, b = pair
             fi, li = first_of[pair], last_of[pair]
@@ -437,28 +444,32 @@ class Analyzer:
             else:
                 vb[0] += c
                 vb[1] = min(vb[1], lines[fi])
-            tb = total_bins.get(b)
+            tb = file_buckets.get(b)
             if tb is None:
-                tb = total_bins[b] = [0, 0, lines[fi], lines[li], 0]
-                bin_edges[b] = BinEdges(
+                tb = file_buckets[b] = TimeBucket(
+                    0,
+                    0,
+                    lines[fi],
+                    lines[li],
+                    0,
                     cast("float", times[fi]),
                     cast("float", times[li]),
                     records[fi][:EXAMPLE_CHARS],
                     records[li][:EXAMPLE_CHARS],
                 )
-            tb[0] += c
-            if lines[fi] < tb[2]:
-                tb[2] = lines[fi]
-                bin_edges[b].first_time = cast("float", times[fi])
-                bin_edges[b].first_text = records[fi][:EXAMPLE_CHARS]
-            if lines[li] > tb[3]:
-                tb[3] = lines[li]
-                bin_edges[b].last_time = cast("float", times[li])
-                bin_edges[b].last_text = records[li][:EXAMPLE_CHARS]
+            tb.records += c
+            if lines[fi] < tb.first_line:
+                tb.first_line = lines[fi]
+                tb.first_time = cast("float", times[fi])
+                tb.first_text = records[fi][:EXAMPLE_CHARS]
+            if lines[li] > tb.last_line:
+                tb.last_line = lines[li]
+                tb.last_time = cast("float", times[li])
+                tb.last_text = records[li][:EXAMPLE_CHARS]
             if info.level == "ERROR" or info.level == "FATAL":
-                tb[1] += c
-                if not tb[4] or lines[fi] < tb[4]:
-                    tb[4] = lines[fi]
+                tb.errors += c
+                if not tb.first_error_line or lines[fi] < tb.first_error_line:
+                    tb.first_error_line = lines[fi]
 
         # Per variant and per exception group: the shapes' figures added up.
         per_variant: dict[Variant, list[int]] = {}
@@ -694,28 +705,14 @@ class Analyzer:
                 else:
                     x[0] += c
             v.bins = nb
-        tb: dict[int, list[int]] = {}
-        be: dict[int, BinEdges] = {}
-        for b, (c, e, fl, ll, fe) in sorted(self.total_bins.items()):
-            x = tb.get(b // 2)
-            if x is None:
-                tb[b // 2] = [c, e, fl, ll, fe]
-                be[b // 2] = replace(self.bin_edges[b])
-                continue
-            x[0] += c
-            x[1] += e
-            if fl < x[2]:
-                x[2] = fl
-                be[b // 2].first_time = self.bin_edges[b].first_time
-                be[b // 2].first_text = self.bin_edges[b].first_text
-            if ll > x[3]:
-                x[3] = ll
-                be[b // 2].last_time = self.bin_edges[b].last_time
-                be[b // 2].last_text = self.bin_edges[b].last_text
-            if fe and (not x[4] or fe < x[4]):
-                x[4] = fe
-        self.total_bins = tb
-        self.bin_edges = be
+        merged: dict[int, TimeBucket] = {}
+        for b, tb in sorted(self.buckets.items()):
+            into = merged.get(b // 2)
+            if into is None:
+                merged[b // 2] = tb
+            else:
+                into.merge(tb)
+        self.buckets = merged
 
     def time_finders(self) -> list[TimeFinder]:
         """The timestamp finders this file's records used (the report blanks timestamps out of headers)."""

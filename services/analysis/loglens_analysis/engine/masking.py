@@ -4,11 +4,8 @@ Besides the usual types: host names (before a port or "/ip", or under a common T
 identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions (``v1.17``) and numbers
 with a unit glued on (``640MB``). A date-time with seconds is written ``<*>:<*>:<*>``.
 
-One compiled alternation does the work in C. The same regex serves two purposes:
-- ``mask_message`` turns a message into its masked token list for the template miner;
-- ``shape_of`` turns a whole record into its *shape*, the cache key of the fast path: two records with
-  the same shape get the same header parse and the same template, so repeated shapes skip all per-token
-  Python work.
+One compiled alternation does the work in C: ``mask_text`` and ``mask_tail`` turn a message into its
+masked text for the template miner (once per record *shape*, see ``analyzer.SHAPE_RE``).
 """
 
 from __future__ import annotations
@@ -107,26 +104,3 @@ def mask_tail(record: str, tail: str) -> tuple[str, int, list[tuple[str, int, in
         spans.append((m.lastgroup or "word", start, end))
     parts.append(record[pos:])
     return "".join(parts), before, spans
-
-
-def shape_of(record: str) -> str:
-    """The cache key of a record: the record with its variables masked."""
-    return VARIABLE_RE.sub("\x00", record)
-
-
-def tokens_of(masked: str) -> list[str]:
-    """Whitespace tokens of a masked message."""
-    return masked.split()
-
-
-def is_variable_token(token: str) -> bool:
-    """True when a token is entirely a placeholder."""
-    return token == WILDCARD
-
-
-def variable_kind(value: str) -> str:
-    """Which typed mask a value falls under (for placeholder statistics)."""
-    m = VARIABLE_RE.fullmatch(value)
-    if m is None or m.lastgroup is None:
-        return "word"
-    return m.lastgroup

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .masking import WILDCARD, mask_text
+from .masking import WILDCARD
 
 # Thresholds (leave-one-out over the ten Loghub systems, see the commit): a message joins a cluster when
 # at least half of its evidence positions agree; a template placeholder filled by a word counts half.
@@ -145,10 +145,6 @@ class TemplateMiner:
         self.clusters: list[Cluster] = []
         self._groups: dict[tuple[int, str], list[Cluster]] = {}
         self._overflow: Cluster | None = None
-
-    def add_message(self, message: str) -> Cluster:
-        """Mask a message and assign it to a cluster."""
-        return self.add_tokens(mask_text(message).split())
 
     def add_tokens(self, tokens: list[str]) -> Cluster:
         if not tokens:

@@ -17,7 +17,7 @@ from .analyzer import (
     MAX_EXAMPLES,
     MAX_EXCEPTION_GROUPS,
     Analyzer,
-    BinEdges,
+    TimeBucket,
     Variant,
 )
 from .exceptions import fingerprint
@@ -230,20 +230,19 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Buckets:
-    """The file's time buckets (``Analyzer.total_bins``). The first and the last are partial (the file
+    """The file's time buckets (``Analyzer.buckets``). The first and the last are partial (the file
     starts and ends inside them): only the *whole* ones in between feed burst and rate rules."""
 
     origin: float
     width: int
     count: int
-    bins: dict[int, list[int]]  # bucket -> [records, errors, first line, last line, first error line or 0]
-    edges: dict[int, BinEdges]  # bucket -> its first and last record
+    bins: dict[int, TimeBucket]
 
     @classmethod
     def of(cls, an: Analyzer) -> Buckets | None:
-        if not an.total_bins or an.origin is None:
+        if not an.buckets or an.origin is None:
             return None
-        return cls(an.origin, an.bin_seconds, max(an.total_bins) + 1, an.total_bins, an.bin_edges)
+        return cls(an.origin, an.bin_seconds, max(an.buckets) + 1, an.buckets)
 
     @property
     def whole(self) -> range:
@@ -266,12 +265,12 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     if n < MIN_INTERIOR_BUCKETS:
         return out
     w = bk.width
-    inner_err = [(b, bk.bins[b]) for b in bk.whole if b in bk.bins and bk.bins[b][1]]
-    mean = sum(x[1] for _b, x in inner_err) / n
+    inner_err = [(b, bk.bins[b]) for b in bk.whole if b in bk.bins and bk.bins[b].errors]
+    mean = sum(x.errors for _b, x in inner_err) / n
     limit = _burst_limit(mean)
     error_buckets = set()
     for b, x in inner_err:
-        e, first_error = x[1], x[4]
+        e, first_error = x.errors, x.first_error_line
         if e >= limit:
             error_buckets.add(b)
             desc = (
@@ -327,12 +326,12 @@ def _silences(bk: Buckets) -> list[Finding]:
         return []
     gaps = []
     for a, b in itertools.pairwise(sorted(bk.bins)):
-        last_line, next_line = bk.bins[a][3], bk.bins[b][2]
-        t0, t1 = bk.edges[a].last_time, bk.edges[b].first_time
+        last_line, next_line = bk.bins[a].last_line, bk.bins[b].first_line
+        t0, t1 = bk.bins[a].last_time, bk.bins[b].first_time
         if next_line > last_line and t1 - t0 >= SILENCE_MIN_BUCKETS * bk.width:
             gaps.append((a, b, last_line, next_line, t0, t1))
     inside = {x for a, b, *_rest in gaps for x in range(a + 1, b)}
-    outside = sorted(bk.bins[x][0] if x in bk.bins else 0 for x in whole if x not in inside)
+    outside = sorted(bk.bins[x].records if x in bk.bins else 0 for x in whole if x not in inside)
     if len(outside) < SILENCE_MIN_BASE_BUCKETS:
         return []
     median = outside[len(outside) // 2]
@@ -402,7 +401,7 @@ def _rate_changes(bk: Buckets, silences: list[Finding]) -> list[Finding]:
     whole = list(bk.whole)
     if len(whole) < MIN_INTERIOR_BUCKETS:
         return []
-    counts = [bk.bins[b][0] if b in bk.bins else 0 for b in whole]
+    counts = [bk.bins[b].records if b in bk.bins else 0 for b in whole]
     min_len = max(1, math.ceil(RATE_CHANGE_MIN_SHARE * len(whole)))
     out: list[Finding] = []
     w = bk.width
@@ -416,7 +415,12 @@ def _rate_changes(bk: Buckets, silences: list[Finding]) -> list[Finding]:
         first_in = next(whole[j] for j in range(lo, hi) if counts[j])
         last_in = next(whole[j] for j in range(hi - 1, lo - 1, -1) if counts[j])
         after = next(whole[j] for j in range(hi, len(whole)) if counts[j])
-        lines = [bk.bins[before][3], bk.bins[first_in][2], bk.bins[last_in][3], bk.bins[after][2]]
+        lines = [
+            bk.bins[before].last_line,
+            bk.bins[first_in].first_line,
+            bk.bins[last_in].last_line,
+            bk.bins[after].first_line,
+        ]
         if lines != sorted(set(lines)):  # records out of order: the lines would not bound the stretch
             continue
         desc = (
@@ -506,9 +510,9 @@ def _pid_changes(an: Analyzer) -> list[PidChange]:
     is cited at the last record with the old value and the first with the new one (both sampled, so the
     change lies between them)."""
     samples: list[tuple[int, int, list[str]]] = []  # (line, bucket, numbers)
-    for b in sorted(an.bin_edges):
-        e, tb = an.bin_edges[b], an.total_bins[b]
-        for line, text in ((tb[2], e.first_text), (tb[3], e.last_text)):
+    for b in sorted(an.buckets):
+        tb = an.buckets[b]
+        for line, text in ((tb.first_line, tb.first_text), (tb.last_line, tb.last_text)):
             nums = _header_numbers(an, text)
             if nums is not None:
                 samples.append((line, b, nums))
@@ -560,7 +564,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     if rare < 1 or not templates:
         return []
     last_line = max(r.last_line for r in templates)
-    last_bucket = max(an.total_bins, default=-1)
+    last_bucket = max(an.buckets, default=-1)
     first = min(templates, key=lambda r: r.first_line)
     head_line = max(1, math.floor(RESTART_HEAD_SHARE * last_line))
     tail_line = last_line - head_line
@@ -635,12 +639,6 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     return out
 
 
-def _bucket_of(an: Analyzer, t: float | None) -> int | None:
-    if t is None or an.origin is None:
-        return None
-    return int((t - an.origin) // an.bin_seconds)
-
-
 def _bucket_start(an: Analyzer, b: int | None) -> float | None:
     return None if b is None or an.origin is None else an.origin + b * an.bin_seconds
 
@@ -650,8 +648,8 @@ def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> f
     line of its bucket), else None."""
     if r is not None and line == r.first_line:
         return r.first_time
-    if b is not None and b in an.total_bins and an.total_bins[b][2] == line:
-        return an.bin_edges[b].first_time
+    if b is not None and b in an.buckets and an.buckets[b].first_line == line:
+        return an.buckets[b].first_time
     return None
 
 
