@@ -24,6 +24,8 @@ from loglens.v1 import (
     comparison_pb2_grpc,
     log_file_pb2,
     log_file_pb2_grpc,
+    quota_pb2,
+    quota_pb2_grpc,
 )
 from loglens_devstack.client import GatewayClient
 
@@ -157,6 +159,16 @@ def test_listings_show_only_the_callers_own(gateway_channel: grpc.Channel, tenan
         names = [f.name for f in GatewayClient(gateway_channel, me.credential).list_log_files()]
         assert names == [_file(me.file_id)]
         assert _file(other.file_id) not in names
+
+
+def test_quota_usage_counts_only_the_callers_own(gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant]) -> None:
+    """Each tenant's usage is their own one file, whichever credential (the API key's call is forwarded by
+    analysis to ingest on the caller's behalf)."""
+    stub = quota_pb2_grpc.QuotaServiceStub(gateway_channel)
+    for tenant in tenants:
+        reply = stub.GetQuotaUsage(quota_pb2.GetQuotaUsageRequest(), metadata=tenant.metadata, timeout=10)
+        usage = {q.quota_id: q.usage for q in reply.quota_usage.quotas}
+        assert (usage["log_files"], usage["stored_bytes"]) == (1, SAMPLE.stat().st_size), usage
 
 
 def test_the_victims_resources_are_untouched(gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant]) -> None:
