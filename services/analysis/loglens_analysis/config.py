@@ -57,6 +57,12 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
         30, ge=1, description="runs one owner may ask for (CreateAnalysisRun) in any hour; uploads' own runs are free"
     )
     quota_watch_streams: int = Field(8, ge=1, description="WatchAnalysisRun streams one owner may have open")
+    registry_max_patterns: int = Field(
+        50_000,
+        ge=100,
+        description="patterns a service's registry keeps; past it the least recently seen ones nobody labelled, "
+        "noted or gave a state are evicted (and count as new if seen again)",
+    )
 
     @field_validator("event_public_keys")
     @classmethod

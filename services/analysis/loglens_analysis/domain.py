@@ -81,6 +81,7 @@ class StoredLogFile:
     time_zone: str = ""
     year: int | None = None
     upload_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    service: str = ""  # the log file's service ("" for none): its runs feed that service's pattern registry
 
 
 def backoff_s(first: float, delivery: int, ceiling: float = 60.0) -> float:

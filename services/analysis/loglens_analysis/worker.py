@@ -186,6 +186,7 @@ class Worker:
             time_zone=stored.time_zone,
             year=stored.year if stored.HasField("year") else None,
             upload_time=stored.create_time.ToDatetime(tzinfo=dt.UTC),
+            service=stored.service,
         )
         announced = stored.analysis_run_id if stored.analyze else ""
         remembered = await self.repository.remember_log_file(log_file, announced)
@@ -267,7 +268,14 @@ class Worker:
             heartbeat.cancel()
             tracker.bytes_read = log_file.size_bytes
             tracker.lines = result.lines
-            if await self.repository.succeed(run, result.report, tracker.bytes_read, tracker.lines):
+            if await self.repository.succeed(
+                run,
+                result.report,
+                tracker.bytes_read,
+                tracker.lines,
+                log_file.service,
+                self.settings.registry_max_patterns,
+            ):
                 metrics.RUNS_BY_STATE.labels(RunState.SUCCEEDED.value).inc()
                 metrics.ANALYSIS_LINES.inc(tracker.lines)
                 log.info("run succeeded", extra=log_fields(run=run.id, lines=tracker.lines))

@@ -18,6 +18,10 @@ _ID = r"([0-9a-f]{32})"
 LOG_FILE = re.compile(rf"logFiles/{_ID}")
 ANALYSIS_RUN = re.compile(rf"logFiles/{_ID}/analysisRuns/{_ID}")
 REPORT = re.compile(rf"logFiles/{_ID}/analysisRuns/{_ID}/report")
+# A log file's service, as ingest accepts it; a pattern is a template id (engine/miner.py) within a service.
+_SERVICE = r"([A-Za-z0-9](?:[A-Za-z0-9_.-]{0,126}[A-Za-z0-9])?)"
+SERVICE = re.compile(rf"services/{_SERVICE}")
+PATTERN = re.compile(rf"services/{_SERVICE}/patterns/(t[0-9a-f]{{12}})")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -64,6 +68,28 @@ def parse_report(name: str, field: str = "name") -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+def service_name(service: str) -> str:
+    return f"services/{service}"
+
+
+def pattern_name(service: str, template_id: str) -> str:
+    return f"services/{service}/patterns/{template_id}"
+
+
+def parse_service(name: str, field: str = "parent") -> str:
+    match = SERVICE.fullmatch(name)
+    if not match:
+        raise _bad_name(field, name, "services/{service}")
+    return match.group(1)
+
+
+def parse_pattern(name: str, field: str = "name") -> tuple[str, str]:
+    match = PATTERN.fullmatch(name)
+    if not match:
+        raise _bad_name(field, name, "services/{service}/patterns/{template_id}")
+    return match.group(1), match.group(2)
+
+
 def page_size(requested: int) -> int:
     if requested < 0:
         raise InvalidArgument(
@@ -98,6 +124,34 @@ def cut_page(found: Sequence[K], size: int, query: str) -> tuple[list[K], str]:
     page = list(found[:size])
     token = encode_page_token(page[-1].create_time, page[-1].id, query) if len(found) > size else ""
     return page, token
+
+
+def encode_cursor(values: list[int | str], query: str) -> str:
+    """An opaque keyset cursor of any sort key (numbers and strings), bound to the query that made it."""
+    raw = json.dumps({"k": values, "q": query}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, query: str, kinds: tuple[type, ...]) -> list[int | str] | None:
+    """The sort key of ``encode_cursor``, checked against the query and the kinds of its values."""
+    if not token:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        values = raw["k"]
+        if raw["q"] != query or len(values) != len(kinds):
+            raise ValueError("query changed")
+        if not all(type(v) is k for v, k in zip(values, kinds, strict=True)):
+            raise ValueError("not this list's key")
+        if any(type(v) is int and not -(2**63) <= v < 2**63 for v in values):
+            raise ValueError("out of range")
+        return list(values)
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidArgument(
+            "page_token is invalid or belongs to another query; start again without it",
+            reason="INVALID_PAGE_TOKEN",
+            violations=[FieldViolation("page_token", "not a token this list returned")],
+        ) from None
 
 
 def decode_page_token(token: str, query: str) -> tuple[datetime, str] | None:

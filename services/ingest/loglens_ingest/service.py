@@ -39,6 +39,7 @@ def _stored_event(row: LogFileRow) -> tuple[str, str, bytes]:
         time_zone=row.time_zone,
         year=row.year,
         analysis_run_id=row.analysis_run_id or "",
+        service=row.service,
     )
     return SUBJECT_STORED, f"stored-{row.id}", event.SerializeToString()
 

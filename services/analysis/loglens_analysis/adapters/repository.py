@@ -1,4 +1,5 @@
-"""The analysis schema: known log files, runs and reports. The only place with SQL for analysis."""
+"""The analysis schema: known log files, runs and reports. The only place with SQL for analysis, with the pattern
+registry's own module (adapters/pattern_registry.py), whose writes run inside this module's transactions."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from loglens.v1 import report_pb2
+from loglens_analysis.adapters import pattern_registry
 from loglens_analysis.domain import AnalysisRun, FailureCode, RunState, StoredLogFile
 from loglens_analysis.quotas import HOUR, RunUsage
 from loglens_common import names
@@ -48,6 +51,7 @@ log_files = Table(
     Column("time_zone", String(64), nullable=False, server_default=""),
     Column("year", Integer),
     Column("upload_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("service", String(128), nullable=False, server_default=""),
 )
 
 # A tombstone per deleted log file: its stored event may be delivered again after its deleted event (the
@@ -143,6 +147,7 @@ class RunRepository:
                     time_zone=f.time_zone,
                     year=f.year,
                     upload_time=f.upload_time,
+                    service=f.service,
                 )
                 .on_conflict_do_nothing(index_elements=["id"])
             )
@@ -188,6 +193,7 @@ class RunRepository:
             time_zone=m["time_zone"],
             year=m["year"],
             upload_time=m["upload_time"],
+            service=m["service"],
         )
 
     async def forget_log_file(self, owner: str, log_file_id: str) -> list[str]:
@@ -200,7 +206,15 @@ class RunRepository:
                 .values(id=log_file_id, owner=owner)
                 .on_conflict_do_nothing(index_elements=["id"])
             )
-            run_ids = [r[0] for r in await conn.execute(select(runs.c.id).where(runs.c.log_file_id == log_file_id))]
+            # The runs' rows locked first: a run storing its report right now commits (and its registry merge
+            # with it) before its contribution is read back out, or finds the run gone and merges nothing.
+            run_ids = [
+                r[0]
+                for r in await conn.execute(
+                    select(runs.c.id).where(runs.c.log_file_id == log_file_id).order_by(runs.c.id).with_for_update()
+                )
+            ]
+            await pattern_registry.remove_log_file_runs(conn, owner, log_file_id)
             await conn.execute(delete(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id))
         return run_ids
 
@@ -355,7 +369,17 @@ class RunRepository:
             )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
-    async def succeed(self, run: AnalysisRun, report: bytes, bytes_done: int, lines_done: int) -> bool:
+    async def succeed(
+        self,
+        run: AnalysisRun,
+        report: bytes,
+        bytes_done: int,
+        lines_done: int,
+        service: str = "",
+        max_patterns: int = 0,
+    ) -> bool:
+        """Store a run's report. With a ``service``, the report is merged into the service's pattern registry (and
+        marked against it) in the same transaction, which keeps at most ``max_patterns`` patterns."""
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(runs)
@@ -370,6 +394,12 @@ class RunRepository:
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
+            if service:
+                parsed = report_pb2.AnalysisReport.FromString(report)
+                await pattern_registry.merge_run(
+                    conn, run.owner, service, run.log_file_id, run.id, parsed, max_patterns
+                )
+                report = parsed.SerializeToString()
             await conn.execute(insert(reports).values(run_id=run.id, report=report))
         return True
 
