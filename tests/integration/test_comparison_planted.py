@@ -38,7 +38,8 @@ def test_planted_changes_are_found_and_findings_are_true() -> None:
         planted += len(PLANTS)
         true += len(j.true)
         found += len(j.true) + len(j.false)
-        assert {"new-error", "gone", "x5", "div5", "new-exception", "generalised"} <= j.recalled, (
+        # The new status code is told from chance only with exact placeholder counts (see README): not required.
+        assert set(PLANTS) - {"new-status"} <= j.recalled, (
             seed,
             [comparison_pb2.FindingKind.Name(f.kind) + " " + f.description for f in c.findings],
         )

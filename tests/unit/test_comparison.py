@@ -338,3 +338,17 @@ def test_a_count_beyond_a_baseline_cap_is_bounded() -> None:
     assert c.findings[0].baseline_count == 60 and "at least" in c.findings[0].description
     c = compare(run("t", report(steady(**{"heartbeat from node <*>": 90}))), [run("b", capped)])
     assert list(c.findings) == [] and [u.kind for u in c.undecided] == [F.FINDING_KIND_NEW_TEMPLATE]
+
+
+def test_values_of_another_shape_of_record_are_not_compared() -> None:
+    # The baseline's statistics came from records with three more values (a query string): other records.
+    text = "Forbidden: <*> Reason: done"
+    base = tpl(
+        text, 500, placeholders=[(0, {"/api/v1/pods": 17, "/api/v1/nodes": 5}), (1, {"500": 22}), (2, {"0": 22})]
+    )
+    for p in base.placeholders:
+        p.kind = "path" if p.index == 0 else "number"
+    target = tpl(text, 700, placeholders=[(0, {"/apis/storage/csinodes": 550, "/api/v1/nodes": 75})])
+    target.placeholders[0].kind = "path"
+    c = compare(run("t", report([*steady(), target])), [run("b", report([*steady(), base]))])
+    assert F.FINDING_KIND_NEW_VALUES not in kinds(c)

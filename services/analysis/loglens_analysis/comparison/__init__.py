@@ -18,9 +18,9 @@ values, exception groups, time range, caps). The rules:
 - *Gone* messages: present in at least half the baseline runs, absent now, and a discovery.
 - *New values*: a placeholder whose values were few (each baseline run lists all of them, from at least
   ``NEW_VALUE_MIN_BASELINE`` records, and the target lists all of its own) took a value never seen there, and the
-  split of that value between the two sides could not come by chance (its own BH family). Placeholders are
-  compared only where both templates have as many of them and the same kind at that place (a file with one
-  value more in its header lines them up differently).
+  split of that value between the two sides could not come by chance (its own BH family). Only templates with as
+  many placeholders are compared (values read from another shape of record describe other records), and
+  placeholders pair up as the n-th of their kind of value (another file can index them differently).
 - *New exception groups*: a stack fingerprint seen in no baseline run (nor the same type and frames under
   another wording of its message); the record that carries it is one finding, merged with a new message.
 - *Error share*: ERROR and FATAL records per record, tested the same way (one test at the same level).

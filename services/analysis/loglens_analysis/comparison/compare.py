@@ -158,6 +158,14 @@ def _severity_of_level(level: int) -> int:
     return F.SEVERITY_LOW
 
 
+def _by_kind(placeholders: Sequence[report_pb2.Placeholder]) -> dict[str, list[report_pb2.Placeholder]]:
+    """Placeholders by kind of value, each list in placeholder order."""
+    out: dict[str, list[report_pb2.Placeholder]] = {}
+    for p in sorted(placeholders, key=lambda x: x.index):
+        out.setdefault(p.kind, []).append(p)
+    return out
+
+
 def _lines(ts: Sequence[report_pb2.Template]) -> list[int]:
     found: set[int] = set()
     for t in ts:
@@ -504,24 +512,27 @@ class _Comparer:
                 ]
                 if not with_id:
                     continue
+                target_kinds = _by_kind(t.placeholders)
                 for ph in t.placeholders:
                     if ph.distinct_values > len(ph.top_values):  # few values on this side too, all of them listed
                         continue
                     known: set[str] = set()
                     sampled = 0
                     complete = True
+                    rank = [x.index for x in target_kinds[ph.kind]].index(ph.index)
                     for bt in with_id:
                         assert bt is not None
-                        bp = next((x for x in bt.placeholders if x.index == ph.index), None)
-                        # The same template can line its placeholders up differently in another file (a value more
-                        # or less in the header): the same count and kind, or no comparison.
-                        if (
-                            bp is None
-                            or len(bt.placeholders) != len(t.placeholders)
-                            or bp.kind != ph.kind
-                            or bp.distinct_values > len(bp.top_values)
-                            or bp.distinct_values == 0
-                        ):
+                        # Values read from records of another shape (another number of placeholders) describe
+                        # other records: no comparison. Within one shape another file can index them differently,
+                        # so placeholders pair up as the n-th of their kind of value.
+                        same_kind = _by_kind(bt.placeholders).get(ph.kind, [])
+                        bp = (
+                            same_kind[rank]
+                            if len(bt.placeholders) == len(t.placeholders)
+                            and len(same_kind) == len(target_kinds[ph.kind])
+                            else None
+                        )
+                        if bp is None or bp.distinct_values > len(bp.top_values) or bp.distinct_values == 0:
                             complete = False
                             break
                         known.update(v.value for v in bp.top_values)
