@@ -11,6 +11,7 @@ GetQuotaUsage shows usage and limits. The services here run beside the chaos sta
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -327,6 +328,34 @@ def test_uploads_at_once_per_owner_and_the_idle_timeout_through_the_gateway(chao
     wait_until(lambda: not open_uploads(s3_client(chaos_stack)), 20, "the multipart upload aborted")
     tenant.upload()  # and the slots are free again
     figure(f"idle upload through the gateway: DEADLINE_EXCEEDED UPLOAD_IDLE_TIMEOUT {took:.1f} s into the wait")
+
+
+@pytest.mark.timeout(60)
+def test_an_idle_rest_upload_is_answered_when_it_is_aborted(
+    chaos_stack: Stack, tenant: Tenant, quota_stack: QuotaStack
+) -> None:
+    """Over REST the body stops coming: the bridge answers the abort at once, not at the client's next bytes."""
+    host, port = quota_stack.rest.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=IDLE_TIMEOUT_S + 10) as conn:
+        conn.sendall(
+            f"PUT /v1/logFiles:upload?filename=idle.log HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {tenant.token}\r\nContent-Length: 100000\r\n\r\n".encode()
+            + b"2026-11-30 12:00:00 INFO started\n" * 10
+        )
+        started = time.monotonic()
+        raw = conn.recv(65536)
+        took = time.monotonic() - started
+        while b"}" not in raw.rpartition(b"\r\n\r\n")[2]:  # the JSON body may come in a second segment
+            more = conn.recv(65536)
+            if not more:
+                break
+            raw += more
+    head = raw.decode()
+    assert head.startswith("HTTP/1.1 504"), head
+    assert '"UPLOAD_IDLE_TIMEOUT"' in head and "nothing was kept" in head, head
+    assert took < IDLE_TIMEOUT_S + 5, took
+    assert files_of(chaos_stack, tenant.owner) == 0 and slots(chaos_stack, [tenant.owner]) == 0
+    figure(f"idle upload over REST: 504 UPLOAD_IDLE_TIMEOUT {took:.1f} s after the last bytes")
 
 
 @pytest.mark.timeout(120)

@@ -103,6 +103,7 @@ class LogFiles:
             raise server_busy(self.max_concurrent_uploads)
         log_file_id = names.new_id()
         self.slots.add(log_file_id)
+        stored = False
         try:
             try:
                 usage = await self.repository.reserve_slot(
@@ -115,11 +116,13 @@ class LogFiles:
             except BaseException as exc:
                 _reraise(exc, "the database")
                 raise
-            return await self._store(owner, log_file_id, meta, chunks, usage)
+            row = await self._store(owner, log_file_id, meta, chunks, usage)
+            stored = row.id == log_file_id  # (an earlier upload's row when this was a retry)
+            return row
         finally:
             self.slots.discard(log_file_id)
-            # Gone already when the row committed; otherwise freed now (or it lapses if this fails too).
-            await _quietly(self.repository.release_slot(log_file_id), f"release upload slot {log_file_id}")
+            if not stored:  # the row's commit removed the slot; otherwise free it now (or it lapses)
+                await _quietly(self.repository.release_slot(log_file_id), f"release upload slot {log_file_id}")
 
     async def _store(
         self, owner: str, log_file_id: str, meta: UploadMetadata, chunks: AsyncIterator[bytes], usage: OwnerUsage

@@ -414,7 +414,8 @@ class RestBridge:
             request_serializer=request_class.SerializeToString,
             response_deserializer=route.response_class.FromString,
         )(metadata=tuple(metadata), timeout=self._timeout(request, self._stream_deadline_s))
-        try:
+
+        async def send() -> None:
             await call.write(first)
             buffer = bytearray()
             async for piece in request.content.iter_any():
@@ -425,26 +426,44 @@ class RestBridge:
             if buffer:
                 await call.write(request_class(**{chunk_field.name: bytes(buffer)}))
             await call.done_writing()
+
+        async def answer() -> Message:
+            return await call  # type: ignore[no-any-return]
+
+        sending, answered = asyncio.ensure_future(send()), asyncio.ensure_future(answer())
+        try:
+            await asyncio.wait((sending, answered), return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            sending.cancel()
+            answered.cancel()
+            call.cancel()
+            raise
+        if not sending.done():
+            # The server answered while the client sent nothing (an idle upload it aborted): answer now rather
+            # than when the client's next bytes (or its deadline) come.
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+            return self._json(await answered, metadata[0][1])
+        try:
+            sending.result()
         except (asyncio.InvalidStateError, grpc.aio.AioRpcError) as error:
             # The server ended the call while we were still writing (a refused token or bad metadata is answered
             # before the body is read). A write that loses that race fails with a local INTERNAL; the server's
             # own status arrives a moment later, and awaiting the call returns it.
-            response = await self._upload_outcome(call, error)
+            response = await self._upload_outcome(answered, error)
         except BaseException:
             # The client went away or sent a broken body: the upload must not complete.
+            answered.cancel()
             call.cancel()
             raise
         else:
-            response = await call
+            response = await answered
         return self._json(response, metadata[0][1])
 
     @staticmethod
-    async def _upload_outcome(call: Any, error: BaseException) -> Message:
-        async def outcome() -> Message:
-            return await call  # type: ignore[no-any-return]
-
+    async def _upload_outcome(answered: asyncio.Future[Message], error: BaseException) -> Message:
         try:
-            return await asyncio.wait_for(outcome(), STATUS_GRACE_S)
+            return await asyncio.wait_for(answered, STATUS_GRACE_S)
         except TimeoutError:
             raise error from None
 
