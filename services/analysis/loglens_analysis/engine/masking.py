@@ -4,6 +4,11 @@ Besides the usual types: host names (before a port or "/ip", or under a common T
 identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions (``v1.17``) and numbers
 with a unit glued on (``640MB``). A date-time with seconds is written ``<*>:<*>:<*>``.
 
+A word that holds a digit (``slot2``, ``ata1``, ``d0``) is a variable where its place says it is a value:
+right after ``key=``, or inside a token that already holds a variable (``ata1.<*>:``, ``.../input3``). The
+engine caches records by their digits-as-zero key, so such a word cannot stay in a template as one record's
+text; a digit word standing alone (``ssh2``, ``ipv6``) stays, checked per sampled record by the analyzer.
+
 One compiled alternation does the work in C: ``mask_text`` and ``mask_tail`` turn a message into its
 masked text for the template miner (once per record *shape*, see ``analyzer.SHAPE_RE``).
 """
@@ -11,6 +16,7 @@ masked text for the template miner (once per record *shape*, see ``analyzer.SHAP
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 WILDCARD = "<*>"
 
@@ -72,9 +78,66 @@ def _mask_one(m: re.Match[str]) -> str:
     return TIME_WILDCARD if m.lastgroup == "datetime" and m.group().count(":") >= 2 else WILDCARD
 
 
+# A run of letters and digits that holds a digit (the typed masks above did not take it).
+_DIGIT_WORD_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*\d[A-Za-z0-9]*")
+_DIGIT = re.compile(r"\d")
+
+
+def _variables(text: str, start: int = 0) -> list[tuple[str, int, int, str]]:
+    """The variables of ``text[start:]``: (kind, start, end, placeholder) in order; see the module docstring
+    for the digit words taken besides the typed masks."""
+    found = [(m.lastgroup or "word", m.start(), m.end(), _mask_one(m)) for m in VARIABLE_RE.finditer(text, start)]
+    words = [m.span() for m in _DIGIT_WORD_RE.finditer(text, start)]
+    if not words:
+        return found
+    # Tokens (whitespace-delimited) that hold a typed variable: their digit words are variables too. Token
+    # starts are found in C and looked up by bisection (linear in the text, whatever its tokens' lengths).
+    starts = [m.start() for m in _TOKEN_RE.finditer(text, start)]
+    held = {starts[bisect_right(starts, s) - 1] for _k, s, _e, _p in found}
+    extra: list[tuple[str, int, int, str]] = []
+    j = 0
+    for s, e in words:
+        while j < len(found) and found[j][2] <= s:
+            j += 1
+        if j < len(found) and found[j][1] < e:
+            continue  # overlaps a typed variable
+        if (s > 0 and text[s - 1] == "=") or starts[bisect_right(starts, s) - 1] in held:
+            extra.append(("id", s, e, WILDCARD))
+    if not extra:
+        return found
+    return sorted(found + extra, key=lambda v: v[1])
+
+
+def _takes_digit_words(masked: str) -> bool:
+    """True when the typed masks left a digit word that is a variable by its place (see ``_variables``).
+    Checked on the masked text, where a typed variable reads ``<*>``: most texts have no digit word left,
+    and cost one search."""
+    if _DIGIT.search(masked) is None or (WILDCARD not in masked and "=" not in masked):
+        return False
+    for m in _DIGIT_WORD_RE.finditer(masked):
+        s, e = m.span()
+        if s > 0 and masked[s - 1] == "=":
+            return True
+        left = max(masked.rfind(" ", 0, s), masked.rfind("\t", 0, s)) + 1
+        right = min((k for k in (masked.find(" ", e), masked.find("\t", e)) if k >= 0), default=len(masked))
+        if WILDCARD in masked[left:right]:
+            return True
+    return False
+
+
 def mask_text(text: str) -> str:
     """The text with every variable replaced by ``<*>`` (a date-time with seconds by ``<*>:<*>:<*>``)."""
-    return VARIABLE_RE.sub(_mask_one, text)
+    masked = VARIABLE_RE.sub(_mask_one, text)
+    if not _takes_digit_words(masked):
+        return masked
+    parts: list[str] = []
+    pos = 0
+    for _kind, s, e, ph in _variables(text):
+        parts.append(text[pos:s])
+        parts.append(ph)
+        pos = e
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def mask_tail(record: str, tail: str) -> tuple[str, int, list[tuple[str, int, int]]] | None:
@@ -102,5 +165,29 @@ def mask_tail(record: str, tail: str) -> tuple[str, int, list[tuple[str, int, in
         parts.append(_mask_one(m))
         pos = end
         spans.append((m.lastgroup or "word", start, end))
+    parts.append(record[pos:])
+    masked = "".join(parts)
+    if _takes_digit_words(masked):
+        return _mask_from(record, offset, _variables(record))
+    return masked, before, spans
+
+
+def _mask_from(
+    record: str, offset: int, variables: list[tuple[str, int, int, str]]
+) -> tuple[str, int, list[tuple[str, int, int]]] | None:
+    parts: list[str] = []
+    pos = offset
+    before = 0
+    spans: list[tuple[str, int, int]] = []
+    for kind, start, end, ph in variables:
+        if end <= offset:
+            before += 1
+            continue
+        if start < offset:
+            return None
+        parts.append(record[pos:start])
+        parts.append(ph)
+        pos = end
+        spans.append((kind, start, end))
     parts.append(record[pos:])
     return "".join(parts), before, spans

@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from math import isqrt
 
 from .masking import WILDCARD
 
@@ -83,7 +84,13 @@ def _generalize(a: str, b: str) -> str:
             break
         ia = find("=")
         if ia > la and b.find("=", lb, lb + ia - la + 1) == lb + ia - la and a[la:ia] == b[lb : lb + ia - la]:
+            # The key stays, and so does punctuation both values end with ("state=<*>," from "state=up,").
             opens.append(a[la : ia + 1])
+            va, vb = ia + 1, lb + ia - la + 1
+            while ha > va and hb > vb and a[ha - 1] == b[hb - 1] and not a[ha - 1].isalnum() and a[ha - 1] != ">":
+                closes.append(a[ha - 1])
+                ha -= 1
+                hb -= 1
             break
         # A shared "name(" or "(" opening and its closing bracket: "chdir(<*>)", "[<*>]".
         k = min((i for i in (find("("), find("["), find("{")) if i >= 0), default=-1)
@@ -328,7 +335,11 @@ def resolve_templates(
     A position that became ``<*>`` because its tokens differed, but took at most ``SPLIT_MAX_VALUES``
     distinct values over the whole file, one of them holding text besides placeholders, is a constant
     that tells events apart ("Link up" / "Link error", "by (uid=<*>)" / "by LOGIN(uid=<*>)"), not a
-    variable: the cluster is split on it.
+    variable: the cluster is split on it. Words that differ *together* in several positions (a phrase:
+    each position's word determines the others', ``_phrase_positions``) split the cluster while they take at
+    most max(SPLIT_MAX_VALUES, sqrt(n)) wordings over its n records: distinct messages in one wrapper
+    ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
+    SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data.
 
     Positions are compared only between variants of the same token count: a cluster merged by
     ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
@@ -357,23 +368,56 @@ def _fold(members: list[tuple[str, ...]]) -> list[str]:
     return base
 
 
+MAX_PHRASE_POSITIONS = 32  # positions compared pairwise for a phrase (bounds the quadratic step)
+
+
+def _phrase_positions(candidates: list[int], members: list[tuple[str, ...]]) -> list[int]:
+    """The candidate positions that vary in lockstep with another one: their words determine each other
+    (one-to-one over the variants), so together they word distinct events ("Process timed out" beside
+    "Received SIGTERM now"), where a lone varying word (a user name) reads as a variable."""
+    cands = candidates[:MAX_PHRASE_POSITIONS]
+    out: set[int] = set()
+    for x, i in enumerate(cands):
+        for j in cands[x + 1 :]:
+            if i in out and j in out:
+                continue
+            fwd: dict[str, str] = {}
+            back: dict[str, str] = {}
+            locked = True
+            for toks in members:
+                a, b = _skeleton(toks[i]), _skeleton(toks[j])
+                if fwd.setdefault(a, b) != b or back.setdefault(b, a) != a:
+                    locked = False
+                    break
+            if locked:
+                out.update((i, j))
+    return sorted(out)
+
+
 def _resolve_aligned(
     base: list[str], members: list[tuple[str, ...]], counts: dict[tuple[str, ...], int]
 ) -> dict[tuple[str, ...], str]:
     """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``)."""
     wild = [i for i, t in enumerate(base) if WILDCARD in t]
     split_at: list[int] = []
+    # A phrase of constant words that differ together is a closed set while it has at most about sqrt(n)
+    # wordings over n records (a variable's values keep coming as records do).
+    limit = max(SPLIT_MAX_VALUES, isqrt(sum(counts.get(toks, 1) for toks in members)))
+    wider: list[int] = []  # positions of SPLIT_MAX_VALUES < k <= limit distinct words
     for i in wild:
         values: dict[str, int] = {}
         ok = True
         for toks in members:
             v = _skeleton(toks[i])
             values[v] = values.get(v, 0) + counts.get(toks, 1)
-            if len(values) > SPLIT_MAX_VALUES:
+            if len(values) > limit:
                 ok = False
                 break
         if ok and len(values) > 1 and _distinct_events(list(values)):
-            split_at.append(i)
+            (split_at if len(values) <= SPLIT_MAX_VALUES else wider).append(i)
+    if len(wider) >= 2:
+        split_at += _phrase_positions(wider, members)
+        split_at.sort()
     # Within one split-off event, a position that holds the same plain word in all its variants
     # is a constant of that event ("establish new session" beside "renew session <*>").
     constant: dict[tuple[str, ...], dict[int, str]] = {}

@@ -1,0 +1,159 @@
+"""Template mining principles (issue 14 item 1), each on small synthetic lines (no system's text):
+
+- key=value: the key stays, the value is the variable, punctuation after it stays;
+- a word holding a digit is a value where its place says so (after ``key=``, inside a token that holds a
+  variable), so the digit-keyed caches never show one record's word for all;
+- distinct constant phrases in the same positions split templates; a lone position with many values
+  over many records stays a variable (cardinality, not position alone);
+- every template matches each of its records, and on the real files every template its examples.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from loglens_analysis.engine import ENGINE_VERSION
+from loglens_analysis.engine.analyzer import EXAMPLE_CHARS, Analyzer
+from loglens_analysis.engine.masking import WILDCARD, mask_tail, mask_text
+from loglens_analysis.engine.miner import TemplateMiner, _generalize, glob_match, resolve_templates
+from loglens_analysis.engine.records import RecordReader
+from loglens_analysis.engine.report import build_report
+
+pytestmark = pytest.mark.unit
+
+
+def mine(lines: list[str]) -> list[str]:
+    """The miner alone (no format detection): one final template per line."""
+    miner = TemplateMiner()
+    seen = []
+    for line in lines:
+        tokens = mask_text(line).split()
+        seen.append((miner.add_tokens(list(tokens)), tuple(tokens)))
+    clusters = miner.finish()
+    variants: dict[int, dict[tuple[str, ...], int]] = {}
+    for c, tokens in seen:
+        d = variants.setdefault(c.root().index, {})
+        d[tokens] = d.get(tokens, 0) + 1
+    final = resolve_templates(clusters, variants)
+    return [final[(c.root().index, tokens)] for c, tokens in seen]
+
+
+def assert_all_match(lines: list[str], templates: list[str]) -> None:
+    for line, template in zip(lines, templates, strict=True):
+        assert glob_match(template, " ".join(line.split())), (template, line)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "out"),
+    [
+        ("state=up,", "state=down,", "state=<*>,"),
+        ("[mode=fast]", "[mode=slow]", "[mode=<*>]"),
+        ("mode=fast", "mode=slow", "mode=<*>"),
+        ("k=<*>;", "k=none;", "k=<*>;"),
+    ],
+)
+def test_key_value_keeps_key_and_trailing_punctuation(a: str, b: str, out: str) -> None:
+    assert _generalize(a, b) == out
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("owner=q7 ready", "owner=<*> ready"),  # a digit word after key= is the value
+        ("disk sd3.1: ready", "disk <*>.<*>: ready"),  # in a token that holds a variable
+        ("link /dev/bus7/port12 up", "link <*> up"),
+        ("relay over tls2 and ipv6", "relay over tls2 and ipv6"),  # standing alone: stays
+        ("build 5 of zeta9", "build <*> of zeta9"),
+    ],
+)
+def test_digit_words_are_values_by_their_place(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+    got = mask_tail("HDR 12 " + text, text)
+    assert got is not None and got[0] == masked and got[1] == 1
+
+
+def test_key_value_pairs_mine_to_their_keys() -> None:
+    lines = [
+        f"unit u{i % 40} moved state={('up', 'down', 'paused')[i % 3]}, zone=z{i % 9}, took {i} ms" for i in range(120)
+    ]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert {t for t in templates} == {
+        f"unit <*> moved state={s}, zone=<*>, took <*> ms" for s in ("up", "down", "paused")
+    }  # three states over 120 records: a constant that splits; the zones (digits) are values
+
+
+def test_distinct_phrases_split_where_a_lone_name_stays_a_variable() -> None:
+    """One wrapper sentence holding six different reasons (three words each, moving together) is six events;
+    the task name varies alone over many values and stays a variable."""
+    reasons = [
+        "Disk quota hit",
+        "Lease lost early",
+        "Peer hung up",
+        "Input was empty",
+        "Clock went backwards",
+        "Key not found",
+    ]
+    lines = [f"job {i} for task t{i % 7}x failed ({reasons[i % 6]}; code {i % 4})" for i in range(240)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    counts = Counter(templates)
+    assert len(counts) == 6, counts
+    for reason in reasons:
+        assert counts[f"job <*> for task <*> failed ({reason}; code <*>)"] == 40
+
+
+def test_a_lone_word_position_with_many_values_is_a_variable() -> None:
+    names = ["amber", "basil", "cedar", "delta", "ember", "fjord", "gamma", "heron", "iris", "juniper"]
+    lines = [f"session opened for user {names[(i * 7) % 10]} from host" for i in range(200)]
+    assert set(mine(lines)) == {"session opened for user <*> from host"}
+
+
+def test_few_values_in_one_position_split() -> None:
+    lines = [f"link eth{i % 5} went {('up', 'down')[(i // 5) % 2]} after {i} s" for i in range(50)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"link <*> went up after <*> s", "link <*> went down after <*> s"}
+
+
+def test_placeholder_only_template_only_for_records_without_words() -> None:
+    lines = []
+    for i in range(30):
+        lines += [f"{i} {i * 3} {i * 7}", f"{i} opened {i * 7}", f"{i} closed {i * 7}", f"{i} {i + 1} moved"]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    for line, t in zip(lines, templates, strict=True):
+        if any(ch.isalpha() for ch in line):
+            assert any(ch.isalpha() for ch in t.replace(WILDCARD, "")), (t, line)
+    assert "<*> <*> <*>" in templates
+
+
+REALWORLD = Path(__file__).resolve().parents[3].parent / "shared" / "realworld"
+FILES = sorted(p for p in REALWORLD.glob("*/*") if p.suffix not in (".tsv", ".md")) if REALWORLD.is_dir() else []
+
+
+@pytest.mark.skipif(not FILES, reason="../shared/realworld is only on developers' machines and CI")
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_template_matches_its_examples_on_real_files(path: Path) -> None:
+    """Each example's message (parsed as the engine parses it) is an instance of its template, whitespace
+    runs read as one space. Examples cut at EXAMPLE_CHARS are not checked (their end is missing)."""
+    reader = RecordReader()
+    an = Analyzer()
+    for block in reader.blocks([path.read_bytes()]):
+        an.feed(block)
+    an.finish()
+    rep = build_report(an, reader.counters, ENGINE_VERSION)
+    assert an.parser is not None
+    bad = []
+    for t in rep.templates:
+        for e in t.examples:
+            first = e.text.split("\n", 1)[0]
+            if len(e.text) >= EXAMPLE_CHARS:
+                continue
+            message = an.parser.parse(first).message
+            if not glob_match(" ".join(t.text.split()), " ".join(message.split())):
+                bad.append((t.text[:120], e.line_number))
+    assert not bad, bad[:5]
