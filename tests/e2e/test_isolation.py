@@ -13,6 +13,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
 from loglens.v1 import (
@@ -26,6 +27,8 @@ from loglens.v1 import (
     log_file_pb2_grpc,
     quota_pb2,
     quota_pb2_grpc,
+    registry_pb2,
+    registry_pb2_grpc,
 )
 from loglens_devstack.client import GatewayClient
 
@@ -39,6 +42,8 @@ class Tenant:
     credential: str
     file_id: str
     run_id: str
+    service: str  # each tenant's own service, with a pattern registry
+    template_id: str  # a pattern of it
 
     @property
     def metadata(self) -> tuple[tuple[str, str]]:
@@ -57,11 +62,17 @@ def new_tenant(channel: grpc.Channel, with_api_key: bool) -> Tenant:
             timeout=5,
         ).secret
     client = GatewayClient(channel, credential)
-    log_file = client.upload(SAMPLE, service="isolation")
+    service = "isolation-" + ("key" if with_api_key else "jwt")
+    log_file = client.upload(SAMPLE, service=service)
     run = client.wait_for_run(log_file.name, timeout=120)
     assert run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED, run.failure_reason
     file_id = log_file.name.split("/")[1]
-    return Tenant(credential, file_id, run.name.split("/")[3])
+    patterns = _registry(channel).ListPatterns(
+        registry_pb2.ListPatternsRequest(parent=f"services/{service}"),
+        metadata=(("authorization", f"Bearer {credential}"),),
+        timeout=10,
+    )
+    return Tenant(credential, file_id, run.name.split("/")[3], service, patterns.patterns[0].template_id)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +81,10 @@ def tenants(gateway_channel: grpc.Channel) -> tuple[Tenant, Tenant]:
 
 
 Call = Callable[[grpc.Channel, str, str, tuple[tuple[str, str]]], Message | list[Message]]
+
+
+def _registry(channel: grpc.Channel) -> registry_pb2_grpc.PatternRegistryServiceStub:
+    return registry_pb2_grpc.PatternRegistryServiceStub(channel)
 
 
 def _files(channel: grpc.Channel) -> log_file_pb2_grpc.LogFileServiceStub:
@@ -154,11 +169,49 @@ def test_another_tenants_resource_is_indistinguishable_from_a_missing_one(
     assert theirs[2], "NOT_FOUND carries rich details (ErrorInfo)"
 
 
+# The pattern registry's RPCs, called with (service, template id) in place of (file id, run id).
+REGISTRY_RPCS: dict[str, Call] = {
+    "ListPatterns": lambda ch, s, t, md: _registry(ch).ListPatterns(
+        registry_pb2.ListPatternsRequest(parent=f"services/{s}"), metadata=md, timeout=10
+    ),
+    "GetPattern": lambda ch, s, t, md: _registry(ch).GetPattern(
+        registry_pb2.GetPatternRequest(name=f"services/{s}/patterns/{t}"), metadata=md, timeout=10
+    ),
+    "UpdatePattern": lambda ch, s, t, md: _registry(ch).UpdatePattern(
+        registry_pb2.UpdatePatternRequest(
+            pattern=registry_pb2.Pattern(name=f"services/{s}/patterns/{t}", note="intruder", labels={"x": "y"}),
+            update_mask=FieldMask(paths=["note", "labels"]),
+        ),
+        metadata=md,
+        timeout=10,
+    ),
+}
+
+
+@pytest.mark.parametrize("rpc", list(REGISTRY_RPCS))
+@pytest.mark.parametrize("direction", ["jwt user -> api-key user", "api-key user -> jwt user"])
+def test_another_tenants_service_and_pattern_are_indistinguishable_from_missing_ones(
+    gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant], rpc: str, direction: str
+) -> None:
+    intruder, victim = tenants if direction.startswith("jwt") else tenants[::-1]
+    call = REGISTRY_RPCS[rpc]
+    theirs = outcome(call, gateway_channel, victim.service, victim.template_id, intruder.metadata)
+    missing_service = "isolation-" + uuid.uuid4().hex[:3]  # as long as the victim's (length prefixes alike)
+    missing = outcome(call, gateway_channel, missing_service, "t" + uuid.uuid4().hex[:12], intruder.metadata)
+    assert theirs[0] == grpc.StatusCode.NOT_FOUND, theirs
+    assert theirs == missing
+    assert theirs[2], "NOT_FOUND carries rich details (ErrorInfo)"
+
+
 def test_listings_show_only_the_callers_own(gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant]) -> None:
     for me, other in (tenants, tenants[::-1]):
         names = [f.name for f in GatewayClient(gateway_channel, me.credential).list_log_files()]
         assert names == [_file(me.file_id)]
         assert _file(other.file_id) not in names
+        services = _registry(gateway_channel).ListServices(
+            registry_pb2.ListServicesRequest(), metadata=me.metadata, timeout=10
+        )
+        assert [s.name for s in services.services] == [f"services/{me.service}"]
 
 
 def test_quota_usage_counts_only_the_callers_own(gateway_channel: grpc.Channel, tenants: tuple[Tenant, Tenant]) -> None:
@@ -179,3 +232,13 @@ def test_the_victims_resources_are_untouched(gateway_channel: grpc.Channel, tena
         assert [r.name for r in runs] == [_run(tenant.file_id, tenant.run_id)]
         assert runs[0].state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED
         assert client.report(_run(tenant.file_id, tenant.run_id)).report.line_count > 0
+        pattern = (
+            _registry(gateway_channel)
+            .GetPattern(
+                registry_pb2.GetPatternRequest(name=f"services/{tenant.service}/patterns/{tenant.template_id}"),
+                metadata=tenant.metadata,
+                timeout=10,
+            )
+            .pattern
+        )
+        assert (pattern.note, dict(pattern.labels)) == ("", {})

@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, quota_pb2
+from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, quota_pb2, registry_pb2
 from loglens_devstack.stack import Stack
 from loglens_gateway.api import PUBLIC_METHODS
 from loglens_gateway.rest.openapi import openapi_document
@@ -36,6 +36,7 @@ SERVICES = [
     analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"],
     auth_pb2.DESCRIPTOR.services_by_name["AuthService"],
     quota_pb2.DESCRIPTOR.services_by_name["QuotaService"],
+    registry_pb2.DESCRIPTOR.services_by_name["PatternRegistryService"],
 ]
 OPERATIONS = [
     (path, verb)

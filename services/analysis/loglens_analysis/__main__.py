@@ -16,15 +16,26 @@ from typing import Any
 import grpc
 import nats
 
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc, comparison_pb2, comparison_pb2_grpc, quota_pb2, quota_pb2_grpc
+from loglens.v1 import (
+    analysis_pb2,
+    analysis_pb2_grpc,
+    comparison_pb2,
+    comparison_pb2_grpc,
+    quota_pb2,
+    quota_pb2_grpc,
+    registry_pb2,
+    registry_pb2_grpc,
+)
 from loglens_analysis.adapters.ingest_quotas import IngestQuotas
 from loglens_analysis.adapters.log_file_directory import LogFileDirectory
+from loglens_analysis.adapters.pattern_registry import PatternRegistryStore
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import SCHEMA, RunRepository
-from loglens_analysis.api import AnalysisApi, ComparisonApi, QuotaApi
+from loglens_analysis.api import AnalysisApi, ComparisonApi, PatternRegistryApi, QuotaApi
 from loglens_analysis.comparisons import RunComparisons
 from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.event_trust import LogFileEvents
+from loglens_analysis.patterns import PatternRegistry
 from loglens_analysis.quotas import RunAdmission, RunQuotas, WatchStreams
 from loglens_analysis.run_feed import RunFeed
 from loglens_analysis.service import AnalysisRuns
@@ -71,6 +82,7 @@ async def main(settings: AnalysisSettings) -> None:
         repository, publisher, directory, feed, RunAdmission(quotas), WatchStreams(quotas.watch_streams)
     )
     comparisons = RunComparisons(repository, directory)
+    registry = PatternRegistryApi(PatternRegistry(PatternRegistryStore(engine)), settings.registry_max_patterns)
     trusted = LogFileEvents(EventVerifier(load_public_keys(settings.event_public_keys)), settings.s3_bucket)
     worker = Worker(repository, s3_client(settings), js, publisher, settings, trusted)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [
@@ -84,11 +96,12 @@ async def main(settings: AnalysisSettings) -> None:
     await serve(
         name="analysis",
         settings=settings,
-        register=lambda server: register(server, runs, comparisons, IngestQuotas(ingest)),
+        register=lambda server: register(server, runs, comparisons, IngestQuotas(ingest), registry),
         service_names=[
             analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,
             comparison_pb2.DESCRIPTOR.services_by_name["ComparisonService"].full_name,
             quota_pb2.DESCRIPTOR.services_by_name["QuotaService"].full_name,
+            registry_pb2.DESCRIPTOR.services_by_name["PatternRegistryService"].full_name,
         ],
         authenticator=JwtAuthenticator(verifier),
         resources=resources,
@@ -98,12 +111,17 @@ async def main(settings: AnalysisSettings) -> None:
 
 
 def register(
-    server: grpc.aio.Server, runs: AnalysisRuns, comparisons: RunComparisons, ingest_quotas: IngestQuotas
+    server: grpc.aio.Server,
+    runs: AnalysisRuns,
+    comparisons: RunComparisons,
+    ingest_quotas: IngestQuotas,
+    registry: PatternRegistryApi,
 ) -> None:
     analysis_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisApi(runs), server)
     comparison_pb2_grpc.add_ComparisonServiceServicer_to_server(ComparisonApi(comparisons), server)
     # The caller's quotas: analysis's own and ingest's (asked on the caller's behalf), in one answer.
     quota_pb2_grpc.add_QuotaServiceServicer_to_server(QuotaApi(runs, ingest_quotas), server)
+    registry_pb2_grpc.add_PatternRegistryServiceServicer_to_server(registry, server)
 
 
 def run() -> None:

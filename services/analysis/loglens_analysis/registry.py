@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from loglens.v1 import report_pb2
 from loglens_analysis.comparison.identity import TokenIndex
+from loglens_analysis.engine.summary import write_summary
 from loglens_common.errors import FieldViolation, InvalidArgument
 
 LEVELS = 8  # report_pb2.Level values 0..7: a pattern's level mix is an array indexed by level
@@ -101,7 +102,8 @@ class Annotation:
 
 
 def annotate(report: report_pb2.AnalysisReport, service: str, view: RegistryView) -> Annotation:
-    """Mark the report's templates against the registry: new to the service, muted, important."""
+    """Mark the report's templates against the registry (new to the service, muted, important) and tell its
+    summary again when that changes what it should say."""
     index = TokenIndex(view.candidates.items()) if view.candidates else None
     new_ids: set[str] = set()
     lineage: dict[str, list[str]] = {}
@@ -134,6 +136,9 @@ def annotate(report: report_pb2.AnalysisReport, service: str, view: RegistryView
         if t.muted:
             memory.muted_templates += 1
             memory.muted_records += t.count
+    if new_ids or any(s is not PatternState.UNREVIEWED for s in states.values()):
+        report.ClearField("summary")
+        write_summary(report)
     return Annotation(new_ids, lineage, states)
 
 

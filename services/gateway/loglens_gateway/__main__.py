@@ -9,7 +9,7 @@ from pathlib import Path
 
 import grpc
 
-from loglens.v1 import analysis_pb2, auth_pb2_grpc, comparison_pb2, log_file_pb2, quota_pb2
+from loglens.v1 import analysis_pb2, auth_pb2_grpc, comparison_pb2, log_file_pb2, quota_pb2, registry_pb2
 from loglens_common.auth import TokenSigner, TokenVerifier, load_private_key, load_public_keys
 from loglens_common.db import async_engine
 from loglens_common.entrypoint import run_service
@@ -30,6 +30,7 @@ ANALYSIS = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"]
 COMPARISONS = comparison_pb2.DESCRIPTOR.services_by_name["ComparisonService"]  # served by analysis
 # Served by analysis, which adds ingest's part: one call shows every quota (see loglens_analysis.api.QuotaApi).
 QUOTAS = quota_pb2.DESCRIPTOR.services_by_name["QuotaService"]
+PATTERNS = registry_pb2.DESCRIPTOR.services_by_name["PatternRegistryService"]  # served by analysis
 MIGRATIONS = Path(__file__).parent / "migrations"
 SWEEP_INTERVAL_S = 3600.0
 log = logging.getLogger("loglens.gateway")
@@ -86,6 +87,7 @@ async def main(settings: GatewaySettings) -> None:
             (ANALYSIS, Forwarder(analysis, settings.unary_deadline_s, settings.stream_deadline_s)),
             (COMPARISONS, Forwarder(analysis, settings.unary_deadline_s, settings.stream_deadline_s)),
             (QUOTAS, Forwarder(analysis, settings.unary_deadline_s, settings.stream_deadline_s)),
+            (PATTERNS, Forwarder(analysis, settings.unary_deadline_s, settings.stream_deadline_s)),
         ]
     )
     repository = AccountRepository(engine)
@@ -109,13 +111,13 @@ async def main(settings: GatewaySettings) -> None:
         name="gateway",
         settings=settings,
         register=register,
-        service_names=[s.full_name for s in (SERVICE, LOG_FILES, ANALYSIS, COMPARISONS, QUOTAS)],
+        service_names=[s.full_name for s in (SERVICE, LOG_FILES, ANALYSIS, COMPARISONS, QUOTAS, PATTERNS)],
         authenticator=GatewayAuthenticator(verifier, accounts),
         public_methods=PUBLIC_METHODS,
         resources=resources,
         background=[
             sweeper,
-            *bridge_jobs(settings, [SERVICE, LOG_FILES, ANALYSIS, COMPARISONS, QUOTAS], PUBLIC_METHODS),
+            *bridge_jobs(settings, [SERVICE, LOG_FILES, ANALYSIS, COMPARISONS, QUOTAS, PATTERNS], PUBLIC_METHODS),
         ],
     )
 

@@ -9,6 +9,11 @@ restart; rare messages and bursts only fill the room left. Every claim quotes th
 
 A file of fewer than ``SHORT_FILE_RECORDS`` records is told message by message instead: its few
 records are the news (a three-line file's one error must not vanish behind statistics).
+
+When the analysis service has marked the report against its service's pattern registry (``Template.new_to_service``,
+``muted``, ``important``; the engine itself never reads the registry), messages new to the service lead the
+summary, messages marked important follow, and muted messages are left out of every claim (their records still
+count in the overview's totals, and the text ends with how many were left out).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first li
 _ERROR_LEVELS = (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL)
 # Section name -> most claims it may take; the order is the order of the summary.
 SECTION_CAPS: dict[str, int] = {
+    "new": 3,
+    "important": 2,
     "overview": 1,
     "exceptions": 2,
     "errors": 3,
@@ -66,10 +73,11 @@ def _claim(text: str, template_ids: list[str], lines: list[int]) -> report_pb2.S
 
 
 def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
-    if not rep.templates:
+    shown = [t for t in rep.templates if not t.muted]
+    if not shown:
         return None
-    first_t = min(rep.templates, key=lambda t: t.first_line)
-    last_t = max(rep.templates, key=lambda t: t.last_line)
+    first_t = min(shown, key=lambda t: t.first_line)
+    last_t = max(shown, key=lambda t: t.last_line)
     first, last = first_t.first_line, last_t.last_line
     counts = {lc.level: lc.count for lc in rep.levels}
     errors = sum(counts.get(lv, 0) for lv in _ERROR_LEVELS)
@@ -86,12 +94,15 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
 def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
     """Each distinct message of a short file, most severe first, then in line order."""
     room = MAX_CLAIMS - 1
-    chosen = sorted(rep.templates, key=lambda t: (-t.max_level, t.first_line))[:room]
+    shown = [t for t in rep.templates if not t.muted]
+    chosen = sorted(shown, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))[:room]
     out = []
     for t in sorted(chosen, key=lambda t: t.first_line):
         quote = t.examples[0].text if t.examples else t.text
         lv = _level(t.max_level) if t.max_level else "no level"
         text = f'Line {t.first_line} ({lv}): "{shorten(quote, SHORT_FILE_TEXT_CHARS)}"'
+        if t.new_to_service:
+            text += " (new to this service)"
         if t.count > 1:
             text += f", {t.count} times in all, last at line {t.last_line}"
         out.append(_claim(text + ".", [t.id], sorted({t.first_line, t.last_line})))
@@ -141,17 +152,62 @@ def _errors(
     return out
 
 
+def _where(t: report_pb2.Template) -> str:
+    return f"at line {t.first_line}" if t.count == 1 else f"lines {t.first_line} to {t.last_line}"
+
+
+def _new_to_service(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
+    """Messages the service never logged before, most severe first, then the most frequent."""
+    new = sorted(
+        (t for t in rep.templates if t.new_to_service and not t.muted),
+        key=lambda t: (-t.max_level, -t.count, t.first_line),
+    )
+    cap = SECTION_CAPS["new"]
+    out = []
+    for t in new[: cap if len(new) <= cap else cap - 1]:
+        lv = f" at {_level(t.max_level)}" if t.max_level else ""
+        text = f'New to this service: "{shorten(t.text)}", {_records(t.count)}{lv}, {_where(t)}.'
+        out.append(_claim(text, [t.id], sorted({t.first_line, t.last_line})))
+    rest = new[len(out) :]
+    if rest:
+        lines = sorted(t.first_line for t in rest)[:MAX_LISTED_LINES]
+        text = f"{len(rest)} more messages new to this service, first at lines " + ", ".join(str(x) for x in lines)
+        text += " and later." if len(rest) > len(lines) else "."
+        out.append(_claim(text, sorted(t.id for t in rest[:MAX_LISTED_LINES]), lines))
+    return out
+
+
+def _important(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
+    """Messages the service's owner marked important, whenever the file has them (new ones are told already)."""
+    marked = sorted(
+        (t for t in rep.templates if t.important and not t.new_to_service), key=lambda t: (-t.count, t.first_line)
+    )
+    return [
+        _claim(
+            f'Marked important: "{shorten(t.text)}", {_records(t.count)}, {_where(t)}.',
+            [t.id],
+            sorted({t.first_line, t.last_line}),
+        )
+        for t in marked
+    ]
+
+
 def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.SummaryClaim]]:
     by_id = {t.id: t for t in rep.templates}
+    muted = {t.id for t in rep.templates if t.muted}
     sections: dict[str, list[report_pb2.SummaryClaim]] = {name: [] for name in SECTION_CAPS}
+    sections["new"] = _new_to_service(rep)
+    sections["important"] = _important(rep)
     overview = _overview(rep)
     if overview is not None:
         sections["overview"].append(overview)
-    sections["exceptions"] = _exceptions(rep, by_id)
+    sections["exceptions"] = [c for c in _exceptions(rep, by_id) if not muted.intersection(c.template_ids)]
     told = {eg.template_id for eg in list(rep.exception_groups)[: SECTION_CAPS["exceptions"]]}
-    sections["errors"] = _errors(rep, by_id, told)
+    sections["errors"] = _errors(rep, by_id, told | muted)
     more: dict[str, list[report_pb2.Anomaly]] = {}
     for a in rep.anomalies:  # already ranked
+        if a.template_id in muted:
+            continue
         section = _SECTION_OF_KIND[a.kind]
         if section in _COUNTED and len(sections[section]) >= SECTION_CAPS[section] - 1:
             more.setdefault(section, []).append(a)
@@ -193,6 +249,10 @@ def write_summary(rep: report_pb2.AnalysisReport) -> None:
         claims = [c for name in SECTION_CAPS for c in sections[name][: taken[name]]]
     rep.summary.claims.extend(claims)
     text = " ".join(c.text for c in claims)
+    muted = [t for t in rep.templates if t.muted]
+    if muted:
+        records = sum(t.count for t in muted)
+        text += f" Muted for this service and left out: {len(muted)} messages, {_records(records)}."
     q = rep.parse_quality
     if q.truncated_records or q.invalid_utf8_sequences:
         text += (
