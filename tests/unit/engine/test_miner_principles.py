@@ -63,6 +63,7 @@ def test_key_value_keeps_key_and_trailing_punctuation(a: str, b: str, out: str) 
     ("text", "masked"),
     [
         ("owner=q7 ready", "owner=<*> ready"),  # a digit word after key= is the value
+        ("r7=0x1f r8=0x2e", "r7=<*> r8=<*>"),  # a key that holds a digit stays a key
         ("disk sd3.1: ready", "disk <*>.<*>: ready"),  # in a token that holds a variable
         ("link /dev/bus7/port12 up", "link <*> up"),
         ("relay over tls2 and ipv6", "relay over tls2 and ipv6"),  # standing alone: stays

@@ -5,9 +5,10 @@ identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions
 with a unit glued on (``640MB``). A date-time with seconds is written ``<*>:<*>:<*>``.
 
 A word that holds a digit (``slot2``, ``ata1``, ``d0``) is a variable where its place says it is a value:
-right after ``key=``, or inside a token that already holds a variable (``ata1.<*>:``, ``.../input3``). The
-engine caches records by their digits-as-zero key, so such a word cannot stay in a template as one record's
-text; a digit word standing alone (``ssh2``, ``ipv6``) stays, checked per sampled record by the analyzer.
+right after ``key=``, or inside a token that already holds a variable (``ata1.<*>:``, ``.../input3``); a
+key itself (``r24=``) stays. The engine caches records by their digits-as-zero key, so such a word cannot
+stay in a template as one record's text; a digit word standing alone (``ssh2``, ``ipv6``) stays, checked
+per sampled record by the analyzer.
 
 One compiled alternation does the work in C: ``mask_text`` and ``mask_tail`` turn a message into its
 masked text for the template miner (once per record *shape*, see ``analyzer.SHAPE_RE``).
@@ -79,7 +80,7 @@ def _mask_one(m: re.Match[str]) -> str:
 
 
 # A run of letters and digits that holds a digit (the typed masks above did not take it).
-_DIGIT_WORD_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*\d[A-Za-z0-9]*")
+_DIGIT_WORD_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*\d[A-Za-z0-9]*+(?!=)")  # before "=" it is a key
 _DIGIT = re.compile(r"\d")
 
 
