@@ -53,6 +53,9 @@ def assert_all_match(lines: list[str], templates: list[str]) -> None:
         ("[mode=fast]", "[mode=slow]", "[mode=<*>]"),
         ("mode=fast", "mode=slow", "mode=<*>"),
         ("k=<*>;", "k=none;", "k=<*>;"),
+        ('name="abc",', 'name="xy",', 'name="<*>",'),  # the quotes both values open and close with stay
+        ('profile="<*>"', 'profile="unconfined"', 'profile="<*>"'),
+        ("f(k=a);", "f(k=b);", "f(k=<*>);"),
     ],
 )
 def test_key_value_keeps_key_and_trailing_punctuation(a: str, b: str, out: str) -> None:

@@ -88,13 +88,26 @@ def _generalize(a: str, b: str) -> str:
             break
         ia = find("=")
         if ia > la and b.find("=", lb, lb + ia - la + 1) == lb + ia - la and a[la:ia] == b[lb : lb + ia - la]:
-            # The key stays, and so does punctuation both values end with ("state=<*>," from "state=up,").
-            opens.append(a[la : ia + 1])
+            # The key stays, and so does punctuation both values end with ("state=<*>," from "state=up,"),
+            # with the quote or bracket both open with when it closes there ('name="<*>",').
             va, vb = ia + 1, lb + ia - la + 1
-            while ha > va and hb > vb and a[ha - 1] == b[hb - 1] and not a[ha - 1].isalnum() and a[ha - 1] != ">":
-                closes.append(a[ha - 1])
-                ha -= 1
-                hb -= 1
+            t = 0
+            while (
+                ha - t > va
+                and hb - t > vb
+                and a[ha - 1 - t] == b[hb - 1 - t]
+                and not a[ha - 1 - t].isalnum()
+                and a[ha - 1 - t] != ">"
+            ):
+                t += 1
+            head = a[la:va]
+            tail = a[ha - t : ha]
+            o = a[va] if va < ha - t and vb < hb - t and a[va] == b[vb] and a[va] in _PAIRS else ""
+            if o and _PAIRS[o] in tail:
+                head += o
+                tail = tail[tail.index(_PAIRS[o]) :]
+            opens.append(head)
+            closes.append(tail)
             break
         # A shared "name(" or "(" opening and its closing bracket: "chdir(<*>)", "[<*>]".
         k = min((i for i in (find("("), find("["), find("{")) if i >= 0), default=-1)
