@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos third_party/protos -name '*.proto')
 BUF_VERSION := 1.75.0
 
-.PHONY: setup lock proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e bench-compare clean deploy-render install-cli
+.PHONY: setup lock proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e bench-compare bench-registry clean deploy-render install-cli
 
 setup: $(STAMP) gen/.stamp
 
@@ -118,3 +118,8 @@ bench-e2e: setup
 # A run compared with 5 baseline runs of 5,000 templates each through the gateway: prints compare_p95_ms=<x>.
 bench-compare: setup
 	$(PY) tests/bench/bench_compare.py $(ARGS)
+
+# A 5,000-template run's registry update and ListPatterns on 20,000 patterns, on a real PostgreSQL:
+# prints registry_update_ms=<x> list_patterns_p95_ms=<y>.
+bench-registry: setup
+	$(PY) tests/bench/bench_registry.py $(ARGS)

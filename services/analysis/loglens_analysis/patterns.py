@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from loglens_analysis.adapters.pattern_registry import (
     ORDER_COLUMNS,
@@ -18,7 +17,7 @@ from loglens_analysis.adapters.pattern_registry import (
     RunRef,
     ServiceRecord,
 )
-from loglens_analysis.registry import PatternState, history_size, pattern_change, text_filter
+from loglens_analysis.registry import PatternState, history_size, pattern_change, placeholders_of, text_filter
 from loglens_common import names
 from loglens_common.errors import FieldViolation, InvalidArgument, not_found
 
@@ -39,17 +38,16 @@ class PatternDetail:
     placeholders: list[MergedPlaceholder]
 
 
-def merge_placeholders(per_run: list[Any]) -> list[MergedPlaceholder]:
+def merge_placeholders(per_run: list[str]) -> list[MergedPlaceholder]:
     """Sum each placeholder's reported top values over runs (lower bounds where a run's counts were a summary)."""
     kinds: dict[int, str] = {}
     counts: dict[int, dict[str, int]] = {}
-    for run in per_run:
-        for p in run:
-            index = int(p["i"])
-            kinds.setdefault(index, str(p["k"]))
-            values = counts.setdefault(index, {})
-            for value, count in p["v"]:
-                values[value] = values.get(value, 0) + int(count)
+    for encoded in per_run:
+        for p in placeholders_of(encoded):
+            kinds.setdefault(p.index, p.kind)
+            values = counts.setdefault(p.index, {})
+            for v in p.top_values:
+                values[v.value] = values.get(v.value, 0) + v.count
     return [
         MergedPlaceholder(i, kinds[i], sorted(counts[i].items(), key=lambda vc: (-vc[1], vc[0]))[:MERGED_TOP_VALUES])
         for i in sorted(kinds)

@@ -8,6 +8,7 @@ wording that generalised is not new, it inherits the earlier wording's state and
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 import re
@@ -53,8 +54,19 @@ class Contribution:
     level_counts: list[int]
     max_level: int
     first_line: int
-    first_record_time: dt.datetime | None
-    placeholders: list[dict[str, object]]
+    first_record_time: str | None  # RFC 3339
+    placeholders: str  # base64 of a Template holding only the report's placeholders (values and their counts)
+
+
+def _placeholders(t: report_pb2.Template) -> str:
+    kept = report_pb2.Template()
+    kept.placeholders.extend(t.placeholders)
+    return base64.b64encode(kept.SerializeToString()).decode()
+
+
+def placeholders_of(encoded: str) -> list[report_pb2.Placeholder]:
+    """A run's placeholders of one template, as ``Contribution.placeholders`` keeps them."""
+    return list(report_pb2.Template.FromString(base64.b64decode(encoded)).placeholders)
 
 
 def contributions(report: report_pb2.AnalysisReport) -> list[Contribution]:
@@ -74,10 +86,8 @@ def contributions(report: report_pb2.AnalysisReport) -> list[Contribution]:
                 level_counts=levels,
                 max_level=int(t.max_level),
                 first_line=t.first_line,
-                first_record_time=t.first_time.ToDatetime(tzinfo=dt.UTC) if t.HasField("first_time") else None,
-                placeholders=[
-                    {"i": p.index, "k": p.kind, "v": [[v.value, v.count] for v in p.top_values]} for p in t.placeholders
-                ],
+                first_record_time=t.first_time.ToJsonString() if t.HasField("first_time") else None,
+                placeholders=_placeholders(t),
             )
         )
     out.sort(key=lambda c: c.template_id)

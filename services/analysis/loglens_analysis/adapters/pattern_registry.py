@@ -1,5 +1,8 @@
 """The pattern registry's tables (migration 0006) and its SQL.
 
+``service_runs`` keeps each run's contribution as one row of arrays aligned by template (what deleting a log file
+subtracts, what a pattern's history is read from); ``patterns`` holds the totals.
+
 Writes happen inside the repository's transactions: ``merge_run`` in the one that stores a run's report,
 ``remove_log_file_runs`` in the one that forgets a deleted log file. Both lock the service's
 ``service_registries`` row first, so the merges of one service queue behind each other (a few milliseconds of
@@ -71,6 +74,8 @@ service_runs = Table(
     Column("run_id", String(32), nullable=False),
     Column("log_file_id", String(32), nullable=False),
     Column("record_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The run's contribution: template id -> [count, levels, max level, first line, first time, placeholders].
+    Column("contribution", JSONB, nullable=False),
 )
 
 patterns = Table(
@@ -97,79 +102,68 @@ patterns = Table(
     Column("update_time", DateTime(timezone=True)),
 )
 
-pattern_runs = Table(
-    "pattern_runs",
-    metadata,
-    Column("seq", BigInteger, primary_key=True),
-    Column("template_id", String(32), primary_key=True),
-    Column("owner", String(64), nullable=False),
-    Column("service", String(128), nullable=False),
-    Column("count", BigInteger, nullable=False),
-    Column("level_counts", ARRAY(BigInteger), nullable=False),
-    Column("max_level", SmallInteger, nullable=False),
-    Column("first_line", BigInteger, nullable=False),
-    Column("first_record_time", DateTime(timezone=True)),
-    Column("placeholders", JSONB, nullable=False),
-)
+# A level mix is 8 counts (report_pb2.Level 0..7); PostgreSQL arrays are 1-based.
+_ADD_LEVELS = "ARRAY[" + ", ".join(f"p.level_counts[{i}] + excluded.level_counts[{i}]" for i in range(1, 9)) + "]"
+_SUBTRACT_LEVELS = "ARRAY[" + ", ".join(f"p.level_counts[{i}] - (r.v->1->>{i - 1})::bigint" for i in range(1, 9)) + "]"
 
 # One statement for all of a run's templates: arrays in, one row each out of unnest, in template-id order.
 _UPSERT_PATTERNS = text(
-    """
+    f"""
 INSERT INTO analysis.patterns AS p (owner, service, template_id, text, token_count, lineage, level_counts, max_level,
     first_seq, first_record_time, first_line, last_seq, run_count, total_count)
-SELECT :owner, :service, u.tid, u.text, u.tokens, string_to_array(u.lineage, ',')::varchar[],
-    string_to_array(u.levels, ',')::bigint[], u.max_level, :seq, u.first_time, u.first_line, :seq, 1, u.count
-FROM unnest(CAST(:tids AS text[]), CAST(:texts AS text[]), CAST(:tokens AS int[]), CAST(:lineages AS text[]),
-    CAST(:levels AS text[]), CAST(:max_levels AS int[]), CAST(:first_times AS timestamptz[]),
-    CAST(:first_lines AS bigint[]), CAST(:counts AS bigint[]))
-    AS u(tid, text, tokens, lineage, levels, max_level, first_time, first_line, count)
-ORDER BY u.tid
+SELECT :owner, :service, u.t, u.x, u.n, '{{}}'::varchar[], u.l, u.m, :seq, u.ft, u.fl, :seq, 1, u.c
+FROM json_to_recordset(CAST(:rows AS json)) AS u(t text, x text, n int, l bigint[], m smallint, ft timestamptz,
+    fl bigint, c bigint)
+ORDER BY u.t
 ON CONFLICT (owner, service, template_id) DO UPDATE SET
-    level_counts = ARRAY(SELECT a + b FROM unnest(p.level_counts, excluded.level_counts) WITH ORDINALITY
-        AS x(a, b, i) ORDER BY i),
+    level_counts = {_ADD_LEVELS},
     max_level = greatest(p.max_level, excluded.max_level),
     last_seq = greatest(p.last_seq, excluded.last_seq),
     run_count = p.run_count + 1,
     total_count = p.total_count + excluded.total_count
-RETURNING (xmax = 0) AS inserted
+RETURNING p.template_id, (xmax = 0) AS inserted, p.state, p.state_expire_time
 """
 )
 
-_INSERT_PATTERN_RUNS = text(
+# Parameters are JSON text: psycopg quotes every element of a text array with a regular expression, which cost
+# more than the statements for 5,000 templates.
+_INSERT_SERVICE_RUN = text(
     """
-INSERT INTO analysis.pattern_runs (seq, template_id, owner, service, count, level_counts, max_level, first_line,
-    first_record_time, placeholders)
-SELECT :seq, u.tid, :owner, :service, u.count, string_to_array(u.levels, ',')::bigint[], u.max_level, u.first_line,
-    u.first_time, u.placeholders::jsonb
-FROM unnest(CAST(:tids AS text[]), CAST(:counts AS bigint[]), CAST(:levels AS text[]), CAST(:max_levels AS int[]),
-    CAST(:first_lines AS bigint[]), CAST(:first_times AS timestamptz[]), CAST(:placeholders AS text[]))
-    AS u(tid, count, levels, max_level, first_line, first_time, placeholders)
+INSERT INTO analysis.service_runs (owner, service, run_id, log_file_id, contribution)
+VALUES (:owner, :service, :run_id, :log_file_id, CAST(:contribution AS jsonb))
+RETURNING seq, record_time
 """
 )
 
 # Take one run's contribution back out (the run's log file was deleted).
 _SUBTRACT_RUN = text(
-    """
+    f"""
 UPDATE analysis.patterns AS p SET
-    level_counts = ARRAY(SELECT a - b FROM unnest(p.level_counts, r.level_counts) WITH ORDINALITY AS x(a, b, i)
-        ORDER BY i),
+    level_counts = {_SUBTRACT_LEVELS},
     run_count = p.run_count - 1,
     total_count = p.total_count - r.count
-FROM analysis.pattern_runs AS r
-WHERE r.seq = :seq AND p.owner = r.owner AND p.service = r.service AND p.template_id = r.template_id
+FROM (SELECT s.owner, s.service, e.key AS tid, (e.value->>0)::bigint AS count, e.value AS v
+    FROM analysis.service_runs AS s, jsonb_each(s.contribution) AS e WHERE s.seq = :seq) AS r
+WHERE p.owner = r.owner AND p.service = r.service AND p.template_id = r.tid
 """
 )
 
-# First/last seen and the most severe level again from the contributions that remain.
+# First/last seen and the most severe level again from the contributions that remain (a scan of the service's
+# runs: deleting a log file is rare, and the runs' arrays are the only place that knows).
 _RESEAT = text(
     """
 UPDATE analysis.patterns AS p SET
-    (first_seq, first_line, first_record_time) = (SELECT r.seq, r.first_line, r.first_record_time
-        FROM analysis.pattern_runs AS r
-        WHERE r.owner = p.owner AND r.service = p.service AND r.template_id = p.template_id ORDER BY r.seq LIMIT 1),
-    (last_seq, max_level) = (SELECT max(r.seq), max(r.max_level) FROM analysis.pattern_runs AS r
-        WHERE r.owner = p.owner AND r.service = p.service AND r.template_id = p.template_id)
-WHERE p.owner = :owner AND p.service = :service AND p.template_id = ANY(CAST(:tids AS text[]))
+    first_seq = f.first_seq, first_line = f.first_line, first_record_time = f.first_time,
+    last_seq = f.last_seq, max_level = f.max_level
+FROM (
+    SELECT DISTINCT ON (e.key) e.key AS tid, s.seq AS first_seq, (e.value->>3)::bigint AS first_line,
+        (e.value->>4)::timestamptz AS first_time, max(s.seq) OVER (PARTITION BY e.key) AS last_seq,
+        max((e.value->>2)::smallint) OVER (PARTITION BY e.key) AS max_level
+    FROM analysis.service_runs AS s, jsonb_each(s.contribution) AS e
+    WHERE s.owner = :owner AND s.service = :service AND e.key IN (SELECT json_array_elements_text(CAST(:tids AS json)))
+    ORDER BY e.key, s.seq
+) AS f
+WHERE p.owner = :owner AND p.service = :service AND p.template_id = f.tid
 """
 )
 
@@ -179,14 +173,10 @@ WITH victims AS (
     SELECT template_id FROM analysis.patterns
     WHERE owner = :owner AND service = :service AND state = 'UNREVIEWED' AND note = '' AND labels = '{}'::jsonb
     ORDER BY last_seq, total_count, template_id LIMIT :n
-), gone AS (
-    DELETE FROM analysis.patterns AS p USING victims AS v
-    WHERE p.owner = :owner AND p.service = :service AND p.template_id = v.template_id
-    RETURNING p.template_id
 )
-DELETE FROM analysis.pattern_runs AS r USING gone AS g
-WHERE r.owner = :owner AND r.service = :service AND r.template_id = g.template_id
-RETURNING r.template_id
+DELETE FROM analysis.patterns AS p USING victims AS v
+WHERE p.owner = :owner AND p.service = :service AND p.template_id = v.template_id
+RETURNING p.template_id
 """
 )
 
@@ -243,10 +233,6 @@ class PatternFilter:
 ORDER_COLUMNS = {"last_seen": "last_seq", "total_count": "total_count", "first_seen": "first_seq"}
 
 
-def _csv(values: list[int] | list[str]) -> str:
-    return ",".join(str(v) for v in values)
-
-
 async def merge_run(
     conn: AsyncConnection,
     owner: str,
@@ -271,29 +257,59 @@ async def merge_run(
         )
     ).one()
     earlier_runs = int(reg.run_count) - 1
+    found = contributions(report)
+    contribution = {
+        c.template_id: [c.count, c.level_counts, c.max_level, c.first_line, c.first_record_time, c.placeholders]
+        for c in found
+    }
     seq, now = (
         await conn.execute(
-            pg_insert(service_runs)
-            .values(owner=owner, service=service, run_id=run_id, log_file_id=log_file_id)
-            .returning(service_runs.c.seq, service_runs.c.record_time)
+            _INSERT_SERVICE_RUN,
+            {
+                "owner": owner,
+                "service": service,
+                "run_id": run_id,
+                "log_file_id": log_file_id,
+                "contribution": json.dumps(contribution, separators=(",", ":")),
+            },
         )
     ).one()
-    found = contributions(report)
-    ids = [c.template_id for c in found]
-    known = await conn.execute(
-        select(patterns.c.template_id, patterns.c.state, patterns.c.state_expire_time).where(
-            patterns.c.owner == owner, patterns.c.service == service, patterns.c.template_id.in_(ids)
+    # Upserted first: the answer says which templates the registry had (and their states) and which are new.
+    states: dict[str, PatternState] = {}
+    unregistered: set[int] = set()
+    added = 0
+    if found:
+        upserts = [
+            {
+                "t": c.template_id,
+                "x": c.text,
+                "n": c.token_count,
+                "l": c.level_counts,
+                "m": c.max_level,
+                "ft": c.first_record_time,
+                "fl": c.first_line,
+                "c": c.count,
+            }
+            for c in found
+        ]
+        rows = await conn.execute(
+            _UPSERT_PATTERNS,
+            {"owner": owner, "service": service, "seq": seq, "rows": json.dumps(upserts, separators=(",", ":"))},
         )
-    )
-    states = {r[0]: effective_state(r[1], r[2], now) for r in known}
+        for tid, inserted, state, expire in rows:
+            if inserted:
+                added += 1
+            else:
+                states[tid] = effective_state(state, expire, now)
+        unregistered = {c.token_count for c in found if c.template_id not in states}
     candidates: dict[str, tuple[str, ...]] = {}
-    unregistered = {c.token_count for c in found if c.template_id not in states}
-    if unregistered and earlier_runs > 0:
+    if unregistered and earlier_runs > 0:  # other wordings of the new ones, registered by earlier runs
         rows = await conn.execute(
             select(patterns.c.template_id, patterns.c.text, patterns.c.state, patterns.c.state_expire_time).where(
                 patterns.c.owner == owner,
                 patterns.c.service == service,
                 patterns.c.token_count.in_(sorted(unregistered)),
+                patterns.c.first_seq < seq,
             )
         )
         for tid, pattern_text, state, expire in rows:
@@ -302,33 +318,12 @@ async def merge_run(
     marked = annotate(report, service, RegistryView(earlier_runs, states, candidates))
     if not found:
         return
-    params: dict[str, Any] = {
-        "owner": owner,
-        "service": service,
-        "seq": seq,
-        "tids": ids,
-        "counts": [c.count for c in found],
-        "levels": [_csv(c.level_counts) for c in found],
-        "max_levels": [c.max_level for c in found],
-        "first_lines": [c.first_line for c in found],
-        "first_times": [c.first_record_time for c in found],
-    }
-    inserted = (
+    for tid, earlier in sorted(marked.lineage.items()):
         await conn.execute(
-            _UPSERT_PATTERNS,
-            {
-                **params,
-                "texts": [c.text for c in found],
-                "tokens": [c.token_count for c in found],
-                "lineages": [_csv(marked.lineage.get(c.template_id, [])) for c in found],
-            },
+            update(patterns)
+            .where(patterns.c.owner == owner, patterns.c.service == service, patterns.c.template_id == tid)
+            .values(lineage=earlier)
         )
-    ).scalars()
-    added = sum(1 for i in inserted if i)
-    await conn.execute(
-        _INSERT_PATTERN_RUNS,
-        {**params, "placeholders": [json.dumps(c.placeholders, separators=(",", ":")) for c in found]},
-    )
     pattern_count = int(reg.pattern_count) + added
     evicted = 0
     if pattern_count > max_patterns:
@@ -361,17 +356,14 @@ async def remove_log_file_runs(conn: AsyncConnection, owner: str, log_file_id: s
         )
         touched = sorted(
             {
-                r[0]
-                for r in await conn.execute(
-                    select(pattern_runs.c.template_id)
-                    .where(pattern_runs.c.seq.in_(seqs))
-                    .order_by(pattern_runs.c.template_id)
+                tid
+                for (tid,) in await conn.execute(
+                    select(func.jsonb_object_keys(service_runs.c.contribution)).where(service_runs.c.seq.in_(seqs))
                 )
             }
         )
         for seq in seqs:
             await conn.execute(_SUBTRACT_RUN, {"seq": seq})
-        await conn.execute(pattern_runs.delete().where(pattern_runs.c.seq.in_(seqs)))
         await conn.execute(service_runs.delete().where(service_runs.c.seq.in_(seqs)))
         gone = (
             await conn.execute(
@@ -380,7 +372,7 @@ async def remove_log_file_runs(conn: AsyncConnection, owner: str, log_file_id: s
                 .returning(patterns.c.template_id)
             )
         ).all()
-        await conn.execute(_RESEAT, {"owner": owner, "service": service, "tids": touched})
+        await conn.execute(_RESEAT, {"owner": owner, "service": service, "tids": json.dumps(touched)})
         left = (
             await conn.execute(
                 update(service_registries)
@@ -550,29 +542,28 @@ class PatternRegistryStore:
 
     async def history(
         self, owner: str, service: str, template_id: str, runs: int
-    ) -> tuple[list[tuple[RunRef, int]], list[Any]]:
+    ) -> tuple[list[tuple[RunRef, int]], list[str]]:
         """The service's last ``runs`` runs, newest first, with the pattern's count in each (0 when absent), and
         the placeholder summaries of those runs that had it."""
-        recent = (
-            select(service_runs)
+        entry = service_runs.c.contribution.op("->")(template_id)
+        query = (
+            select(
+                service_runs.c.seq,
+                service_runs.c.log_file_id,
+                service_runs.c.run_id,
+                service_runs.c.record_time,
+                entry.op("->>")(0).label("count"),
+                entry.op("->>")(5).label("placeholders"),
+            )
             .where(service_runs.c.owner == owner, service_runs.c.service == service)
             .order_by(service_runs.c.seq.desc())
             .limit(runs)
-            .subquery()
-        )
-        query = (
-            select(recent, pattern_runs.c.count, pattern_runs.c.placeholders)
-            .select_from(
-                recent.outerjoin(
-                    pattern_runs,
-                    and_(pattern_runs.c.seq == recent.c.seq, pattern_runs.c.template_id == template_id),
-                )
-            )
-            .order_by(recent.c.seq.desc())
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        points = [(RunRef(m["seq"], m["log_file_id"], m["run_id"], m["record_time"]), m["count"] or 0) for m in rows]
+        points = [
+            (RunRef(m["seq"], m["log_file_id"], m["run_id"], m["record_time"]), int(m["count"] or 0)) for m in rows
+        ]
         return points, [m["placeholders"] for m in rows if m["placeholders"] is not None]
 
     async def update_pattern(
