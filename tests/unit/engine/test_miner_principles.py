@@ -135,6 +135,17 @@ def test_placeholder_only_template_only_for_records_without_words() -> None:
     assert "<*> <*> <*>" in templates
 
 
+def test_words_glued_to_placeholders_are_not_rendered_away() -> None:
+    """A record whose words sit glued to placeholders ("!:io\\<*>") would render as "!:<*>", a template
+    without a word for records that have one: such a record keeps its masked text."""
+    names = ["io", "app", "batch", "apps", "topology", "node"]
+    lines = [f" - !:{n}\\\\.kube\\\\.x{i}" for i, n in enumerate(names)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    for name, t in zip(names, templates, strict=True):
+        assert name in t, t
+
+
 REALWORLD = Path(__file__).resolve().parents[3].parent / "shared" / "realworld"
 FILES = sorted(p for p in REALWORLD.glob("*/*") if p.suffix not in (".tsv", ".md")) if REALWORLD.is_dir() else []
 

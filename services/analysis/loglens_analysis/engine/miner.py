@@ -457,7 +457,11 @@ def _resolve_aligned(
         text = render(" ".join(t))
         if not _has_text(text) and any(_has_text(x) and _is_wordlike(x) for x in toks):
             # A template of placeholders and punctuation only is kept for records without a constant
-            # word; a record that has one keeps its own (masked) text.
-            text = render(" ".join(toks))
+            # word; a record that has one keeps its own (masked) text, not glued into placeholders where
+            # that would leave no word ("!:io.<*>", not "!:<*>").
+            own = " ".join(toks)
+            text = render(own)
+            if not _has_text(text):
+                text = own
         out[toks] = text
     return out
