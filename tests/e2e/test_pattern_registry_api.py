@@ -19,7 +19,7 @@ import requests
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from loglens.v1 import analysis_pb2, registry_pb2, registry_pb2_grpc, report_pb2
+from loglens.v1 import analysis_pb2, comparison_pb2, comparison_pb2_grpc, registry_pb2, registry_pb2_grpc, report_pb2
 from loglens_analysis.engine.miner import template_id
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.stack import Stack
@@ -213,3 +213,19 @@ def test_update_labels_note_and_a_state_with_an_expiry_over_rest(stack: Stack, s
     assert past.status_code == 400
     missing = requests.get(f"{base}/services/nope/patterns", headers=headers, timeout=10)
     assert missing.status_code == 404
+
+
+def test_comparison_findings_leave_the_muted_message_out_but_count_it(
+    gateway_channel: grpc.Channel, shop: Shop
+) -> None:
+    stub = comparison_pb2_grpc.ComparisonServiceStub(gateway_channel)
+    result = stub.CompareAnalysisRuns(
+        comparison_pb2.CompareAnalysisRunsRequest(target=shop.runs[5], baseline_runs=shop.runs[:5]),
+        metadata=shop.metadata,
+        timeout=60,
+    ).comparison
+    noisy = template_id(NOISY)
+    assert result.muted_findings >= 1  # the noisy message's rate rose about fourfold: decided, then left out
+    assert all(noisy not in (*f.template_ids, *f.baseline_template_ids) for f in result.findings)
+    new = {i for f in result.findings if f.kind == comparison_pb2.FINDING_KIND_NEW_TEMPLATE for i in f.template_ids}
+    assert new == {t.id for t in shop.reports[5].templates if t.new_to_service}

@@ -81,8 +81,9 @@ async def main(settings: AnalysisSettings) -> None:
     runs = AnalysisRuns(
         repository, publisher, directory, feed, RunAdmission(quotas), WatchStreams(quotas.watch_streams)
     )
-    comparisons = RunComparisons(repository, directory)
-    registry = PatternRegistryApi(PatternRegistry(PatternRegistryStore(engine)), settings.registry_max_patterns)
+    patterns = PatternRegistryStore(engine)
+    comparisons = RunComparisons(repository, directory, patterns)
+    registry = PatternRegistryApi(PatternRegistry(patterns), settings.registry_max_patterns)
     trusted = LogFileEvents(EventVerifier(load_public_keys(settings.event_public_keys)), settings.s3_bucket)
     worker = Worker(repository, s3_client(settings), js, publisher, settings, trusted)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [

@@ -12,6 +12,7 @@ import datetime as dt
 
 from loglens.v1 import comparison_pb2, report_pb2
 from loglens_analysis.adapters.log_file_directory import LogFileDirectory
+from loglens_analysis.adapters.pattern_registry import PatternRegistryStore
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.comparison import RunReport, compare
 from loglens_analysis.domain import AnalysisRun, RunState
@@ -25,9 +26,12 @@ HISTORY_PAGE = 100
 
 
 class RunComparisons:
-    def __init__(self, repository: RunRepository, directory: LogFileDirectory) -> None:
+    def __init__(
+        self, repository: RunRepository, directory: LogFileDirectory, registry: PatternRegistryStore | None = None
+    ) -> None:
         self.repository = repository
         self.directory = directory
+        self.registry = registry
 
     async def compare(
         self, owner: str, target: str, baseline_runs: list[str], history_size: int
@@ -66,10 +70,27 @@ class RunComparisons:
             report.ParseFromString(data)
             reports.append(RunReport(run_name, report))
         result = compare(reports[0], reports[1:])
+        await self._leave_out_muted(owner, reports[0].report, result)
         result.baseline_source = source
         result.service = service
         result.create_time.FromDatetime(dt.datetime.now(dt.UTC))
         return result
+
+    async def _leave_out_muted(
+        self, owner: str, target: report_pb2.AnalysisReport, result: comparison_pb2.Comparison
+    ) -> None:
+        """Findings about a message muted in the target's service (now, expiry respected) are counted, not listed."""
+        service = target.service_memory.service.removeprefix("services/")
+        if self.registry is None or not service:
+            return
+        ids = sorted({i for f in result.findings for i in (*f.template_ids, *f.baseline_template_ids)})
+        muted = await self.registry.muted_template_ids(owner, service, ids)
+        if not muted:
+            return
+        kept = [f for f in result.findings if not muted.intersection((*f.template_ids, *f.baseline_template_ids))]
+        result.muted_findings = len(result.findings) - len(kept)
+        del result.findings[:]
+        result.findings.extend(kept)
 
     async def _succeeded(self, owner: str, log_file_id: str, run_id: str, name: str) -> AnalysisRun:
         run = await self.repository.get_run(owner, log_file_id, run_id)
