@@ -13,7 +13,7 @@ import grpc
 
 from loglens_presentation import FORMATS
 
-from . import commands, diff
+from . import commands, diff, patterns
 from .errors import EXIT_CODES_HELP, CliError, ExitCode, from_rpc_error
 
 DESCRIPTION = """\
@@ -35,6 +35,11 @@ examples:
   loglens diff logFiles/ID --fail-on new-errors          # against the service's last 5 runs
   loglens diff logFiles/ID --baseline logFiles/OLD --format md
   loglens upload app.log --service orders --wait --diff --fail-on new-errors
+  loglens services                                       # services with a pattern registry
+  loglens patterns orders --new-since 7d --level error   # messages new to the service this week
+  loglens pattern orders/t1a2b3c4d5e6f                   # one pattern with its count per run
+  loglens mute orders/t1a2b3c4d5e6f --for 7d             # out of summaries and diffs for a week
+  loglens label orders/t1a2b3c4d5e6f team=payments --note "retried by the client"
 
 configuration (later ones win):
   config file   $LOGLENS_CONFIG, else ~/.config/loglens/config.toml (written by `loglens login`)
@@ -239,6 +244,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--title", default="", help="the comparison's title (default: the target run's name)")
     p.add_argument("--fail-on", choices=sorted(diff.FAIL_ON), metavar="KIND", help=diff.FAIL_ON_HELP)
+
+    p = command("services", patterns.cmd_services, "list your services that have a pattern registry")
+    json_flag(p)
+
+    p = command("patterns", patterns.cmd_patterns, "list a service's patterns: every message its runs logged")
+    p.add_argument("service", metavar="SERVICE", help="the service (as given at upload)")
+    p.add_argument(
+        "--new-since",
+        metavar="RUN|TIME|AGE",
+        help="only patterns first seen after a run (logFiles/ID/analysisRuns/ID), a time (RFC 3339) or an age (7d)",
+    )
+    p.add_argument("--state", choices=sorted(patterns.STATES), help="only patterns in this state")
+    p.add_argument("--level", choices=sorted(patterns.LEVELS), help="only patterns logged at this level or above")
+    p.add_argument("--grep", metavar="TEXT", help="only patterns whose text contains TEXT (any case)")
+    p.add_argument("--sort", choices=list(patterns.SORTS), default="last-seen", help="order (default last-seen)")
+    p.add_argument("--limit", type=_int32, default=50, metavar="N", help="at most N patterns (default 50)")
+    json_flag(p)
+
+    p = command("pattern", patterns.cmd_pattern, "show one pattern with its count in each of the service's last runs")
+    p.add_argument("pattern", metavar="PATTERN", help="services/SERVICE/patterns/ID or SERVICE/ID")
+    p.add_argument("--history", type=_int32, default=20, metavar="N", help="runs of history (default 20)")
+    json_flag(p)
+
+    p = command("mute", patterns.cmd_mute, "mute a pattern: left out of summaries and diffs, still counted")
+    p.add_argument("pattern", metavar="PATTERN", help="services/SERVICE/patterns/ID or SERVICE/ID")
+    p.add_argument(
+        "--for", dest="for_", metavar="AGE", help="for this long only (7d, 12h, 1d12h); default: until unmuted"
+    )
+    p.add_argument("--unmute", action="store_true", help="unmute it (back to unreviewed)")
+    json_flag(p)
+
+    p = command("label", patterns.cmd_label, "set a pattern's labels (KEY=VALUE; KEY- removes) and note")
+    p.add_argument("pattern", metavar="PATTERN", help="services/SERVICE/patterns/ID or SERVICE/ID")
+    p.add_argument("labels", nargs="*", metavar="KEY=VALUE")
+    p.add_argument("--note", help="the pattern's note (empty to clear it)")
+    json_flag(p)
 
     p = command("delete", commands.cmd_delete, "delete log files with their runs and reports")
     p.add_argument("log_files", nargs="+", metavar="LOG_FILE", help="logFiles/ID or ID")
