@@ -199,6 +199,8 @@ def test_two_hundred_idle_streams_cost_little_memory_then_time_out(chaos_stack: 
 class QuotaStack:
     gateway: str
     rest: str
+    ingest: str
+    analysis: str
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +245,7 @@ def quota_stack(chaos_stack: Stack) -> Iterator[QuotaStack]:
         started.append("quota-gateway")
         for name, addr in (("quota-ingest", ingest), ("quota-analysis", analysis), ("quota-gateway", gateway)):
             chaos_stack.wait_serving(name, addr=addr)
-        yield QuotaStack(gateway, f"http://127.0.0.1:{http}")
+        yield QuotaStack(gateway, f"http://127.0.0.1:{http}", ingest, analysis)
     finally:
         for name in started:
             chaos_stack.stop_service(name)
@@ -459,6 +461,48 @@ def test_watch_streams_per_owner(tenant: Tenant) -> None:
     for stream in (streams[1], extra):
         assert list(stream)[-1].analysis_run.state == analysis_pb2.AnalysisRun.STATE_CANCELLED
     figure(f"watch_streams quota {Q_WATCHES}: the next refused; {refused.details()}")  # type: ignore[attr-defined]
+
+
+@pytest.mark.timeout(120)
+def test_watch_streams_are_counted_across_analysis_replicas(
+    chaos_stack: Stack, tenant: Tenant, quota_stack: QuotaStack
+) -> None:
+    """Two analysis processes (as two pods): streams on either count against one quota, and a concurrent
+    rush at the last slot takes it once."""
+    log_file = tenant.upload(analyze=True)  # QUEUED: no workers
+    request = analysis_pb2.WatchAnalysisRunRequest(name=log_file.analysis_run)
+    addr = f"127.0.0.1:{free_port()}"
+    chaos_stack.start_service(
+        "analysis",
+        name="quota-analysis-2",
+        LOGLENS_LISTEN_ADDR=addr,
+        LOGLENS_METRICS_PORT="0",
+        LOGLENS_WORKERS="0",
+        LOGLENS_INGEST_ADDR=quota_stack.ingest,
+        LOGLENS_QUOTA_WATCH_STREAMS=str(Q_WATCHES),
+    )
+    try:
+        chaos_stack.wait_serving("quota-analysis-2", addr=addr)
+        with grpc.insecure_channel(quota_stack.analysis) as one, grpc.insecure_channel(addr) as two:
+            stubs = [analysis_pb2_grpc.AnalysisServiceStub(ch) for ch in (one, two)]
+            first = stubs[0].WatchAnalysisRun(request, metadata=tenant.md, timeout=60)
+            assert next(first).analysis_run.state == analysis_pb2.AnalysisRun.STATE_QUEUED
+            # One slot left (Q_WATCHES = 2): four streams at once, two on each replica; one gets it.
+            rush = [stubs[i % 2].WatchAnalysisRun(request, metadata=tenant.md, timeout=60) for i in range(4)]
+            outcomes = [refusal_or(lambda s=s: next(s)) for s in rush]
+            opened = [o for o in outcomes if isinstance(o, analysis_pb2.WatchAnalysisRunResponse)]
+            refused = [o for o in outcomes if not isinstance(o, analysis_pb2.WatchAnalysisRunResponse)]
+            assert len(opened) == 1 and len(refused) == 3, outcomes
+            for exc in refused:
+                assert_quota(exc, "watch_streams", Q_WATCHES)
+            assert tenant.usage()["watch_streams"] == (Q_WATCHES, Q_WATCHES)
+            for stream in (first, *rush):
+                stream.cancel()
+            wait_until(lambda: tenant.usage()["watch_streams"][0] == 0, 10, "both replicas' streams closed")
+    finally:
+        chaos_stack.stop_service("quota-analysis-2")
+    tenant.cancel(log_file.analysis_run)
+    figure(f"watch_streams across 2 analysis replicas: 1 open + 4 at once for the last slot -> {len(opened)} opened")
 
 
 @pytest.mark.timeout(120)

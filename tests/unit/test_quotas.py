@@ -11,7 +11,7 @@ import pytest
 from google.rpc import error_details_pb2
 
 from loglens_analysis.domain import AnalysisRun, RunState
-from loglens_analysis.quotas import RunAdmission, RunQuotas, RunUsage, WatchStreams
+from loglens_analysis.quotas import RunAdmission, RunQuotas, RunUsage
 from loglens_analysis.run_feed import RunFeed
 from loglens_common.errors import LogLensError, to_status
 from loglens_ingest.quotas import OwnerQuotas, OwnerUsage, UploadQuotas, server_busy
@@ -94,14 +94,10 @@ def test_runs_at_once_and_per_hour() -> None:
     assert "601 s" in hourly.message
 
 
-def test_watch_streams_are_counted_while_open() -> None:
-    streams = WatchStreams(limit=2)
-    with streams.hold("a"), streams.hold("a"):
-        assert streams.count("a") == 2
-        assert refused(lambda: streams.hold("a").__enter__()).metadata["quota"] == "watch_streams"
-        with streams.hold("b"):  # another owner has their own
-            pass
-    assert streams.count("a") == 0
+def test_watch_streams_up_to_the_quota() -> None:
+    RUNS.admit_watch("u", 1)
+    refused_watch = refused(lambda: RUNS.admit_watch("u", 2))
+    assert refused_watch.metadata["quota"] == "watch_streams" and "close one" in refused_watch.message
 
 
 def _run(run_id: str, state: RunState = RunState.QUEUED, done: int = 0) -> AnalysisRun:

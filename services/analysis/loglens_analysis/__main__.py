@@ -36,8 +36,8 @@ from loglens_analysis.comparisons import RunComparisons
 from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.event_trust import LogFileEvents
 from loglens_analysis.patterns import PatternRegistry
-from loglens_analysis.quotas import RunAdmission, RunQuotas, WatchStreams
-from loglens_analysis.run_feed import RunFeed
+from loglens_analysis.quotas import RunAdmission, RunQuotas
+from loglens_analysis.run_feed import RunFeed, WatchSlots
 from loglens_analysis.service import AnalysisRuns
 from loglens_analysis.worker import Worker
 from loglens_common.auth import TokenVerifier, load_public_keys
@@ -77,10 +77,10 @@ async def main(settings: AnalysisSettings) -> None:
     resources.push_async_callback(ingest.close)
     directory = LogFileDirectory(ingest)
     feed = RunFeed(repository, settings.watch_poll_s)
-    quotas = RunQuotas(settings.quota_concurrent_runs, settings.quota_runs_per_hour, settings.quota_watch_streams)
-    runs = AnalysisRuns(
-        repository, publisher, directory, feed, RunAdmission(quotas), WatchStreams(quotas.watch_streams)
+    admission = RunAdmission(
+        RunQuotas(settings.quota_concurrent_runs, settings.quota_runs_per_hour, settings.quota_watch_streams)
     )
+    runs = AnalysisRuns(repository, publisher, directory, feed, admission, WatchSlots(repository, admission))
     patterns = PatternRegistryStore(engine)
     comparisons = RunComparisons(repository, directory, patterns)
     registry = PatternRegistryApi(PatternRegistry(patterns), settings.registry_max_patterns)
@@ -90,6 +90,7 @@ async def main(settings: AnalysisSettings) -> None:
         worker.consume_log_file_events,
         worker.reconcile,
         feed.run,
+        runs.watch_slots.keep,
     ]
     background += [worker.consume_runs] * settings.workers
 

@@ -48,8 +48,7 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
     watch_poll_s: float = Field(
         0.5, gt=0, description="how often this process reads the runs its WatchAnalysisRun streams follow (one query)"
     )
-    # Quotas per owner (QUOTA_EXCEEDED). Runs are counted in the database, under the owner's lock; Watch streams
-    # per process (a stream lives in one process: with N replicas an owner may hold up to N times this).
+    # Quotas per owner (QUOTA_EXCEEDED), counted in the database under the owner's lock: they hold across replicas.
     quota_concurrent_runs: int = Field(
         4, ge=1, description="runs one owner may have QUEUED or RUNNING when asking for another (CreateAnalysisRun)"
     )

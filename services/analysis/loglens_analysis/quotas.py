@@ -3,15 +3,12 @@
 Runs are counted in the database inside the transaction that creates the run, under the owner's lock, so
 two concurrent requests cannot both take the last free run. Only runs a caller asks for (CreateAnalysisRun)
 are refused; the run an upload starts is part of the upload, which ingest's quotas already admitted, but it
-counts among the active runs. Watch streams are counted by the process that serves them.
+counts among the active runs. Open Watch streams are counted the same way, one row per stream (see run_feed.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from loglens_common.errors import quota_exceeded
@@ -82,6 +79,18 @@ class RunAdmission:
                 retry_after_s=float(seconds),
             )
 
+    def admit_watch(self, owner: str, open_streams: int) -> None:
+        """May ``owner`` open one more WatchAnalysisRun stream? Raises QUOTA_EXCEEDED if not."""
+        if open_streams >= self.quotas.watch_streams:
+            raise quota_exceeded(
+                WATCH_STREAMS,
+                self.quotas.watch_streams,
+                owner,
+                f"you have {open_streams} WatchAnalysisRun streams open, the most one account may have; "
+                "close one you no longer follow (or poll GetAnalysisRun), then retry",
+                WHAT[WATCH_STREAMS],
+            )
+
     def lines(self, usage: RunUsage, watch_streams: int) -> list[QuotaLine]:
         q = self.quotas
         return [
@@ -89,33 +98,3 @@ class RunAdmission:
             QuotaLine(RUNS_PER_HOUR, WHAT[RUNS_PER_HOUR], q.runs_per_hour, usage.requested_last_hour, "runs"),
             QuotaLine(WATCH_STREAMS, WHAT[WATCH_STREAMS], q.watch_streams, watch_streams, "streams"),
         ]
-
-
-class WatchStreams:
-    """The WatchAnalysisRun streams this process serves, per owner (asyncio: no lock needed)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._open: Counter[str] = Counter()
-
-    def count(self, owner: str) -> int:
-        return self._open[owner]
-
-    @contextmanager
-    def hold(self, owner: str) -> Iterator[None]:
-        if self._open[owner] >= self.limit:
-            raise quota_exceeded(
-                WATCH_STREAMS,
-                self.limit,
-                owner,
-                f"you have {self._open[owner]} WatchAnalysisRun streams open, the most one account may have; "
-                "close one you no longer follow (or poll GetAnalysisRun), then retry",
-                WHAT[WATCH_STREAMS],
-            )
-        self._open[owner] += 1
-        try:
-            yield
-        finally:
-            self._open[owner] -= 1
-            if self._open[owner] <= 0:
-                del self._open[owner]

@@ -1,4 +1,4 @@
-"""Changes of the runs that WatchAnalysisRun streams follow: one poller per process, fanned out in memory.
+"""WatchAnalysisRun's machinery: the runs' changes from one poller per process, and the streams' quota slots.
 
 Each stream used to read its run from PostgreSQL every ``watch_poll_s``: N streams, N queries per interval.
 Here one task reads every followed run in one query per interval and wakes all streams; each compares the
@@ -18,13 +18,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.domain import AnalysisRun
+from loglens_analysis.quotas import RunAdmission
+from loglens_common import names
 
 log = logging.getLogger("loglens.analysis.watch")
+# A stream's slot outlives a replica that died by this much at most; the live replica renews it every third.
+WATCH_LEASE_S = 60.0
 
 
 class RunFeed:
@@ -72,3 +76,44 @@ class RunFeed:
             self._latest = {run_id: found.get(run_id) for run_id in followed}
             polled, self._polled = self._polled, asyncio.Event()
             polled.set()
+
+
+class WatchSlots:
+    """Open WatchAnalysisRun streams, one database row each: the per-owner quota holds whichever replica serves
+    a stream (the gateway spreads them), and the check and the insert share the owner's lock, so two streams
+    opened at once cannot both take the last slot. Two short transactions per stream, one renewal per process."""
+
+    def __init__(self, repository: RunRepository, admission: RunAdmission, lease_s: float = WATCH_LEASE_S) -> None:
+        self._repository = repository
+        self._admission = admission
+        self._lease_s = lease_s
+        self._held: set[str] = set()
+
+    @asynccontextmanager
+    async def hold(self, owner: str) -> AsyncIterator[None]:
+        def check(open_streams: int) -> None:
+            self._admission.admit_watch(owner, open_streams)
+
+        slot_id = names.new_id()
+        await self._repository.open_watch(owner, slot_id, self._lease_s, check)
+        self._held.add(slot_id)
+        try:
+            yield
+        finally:
+            self._held.discard(slot_id)
+            try:
+                await asyncio.shield(self._repository.close_watch(slot_id))
+            except Exception as exc:  # the database is away: the slot lapses with its lease
+                log.warning("could not free a watch slot now: %s", exc)
+
+    async def count(self, owner: str) -> int:
+        return await self._repository.open_watches(owner)
+
+    async def keep(self) -> None:
+        """Renew this process's slots and drop lapsed ones (a background task of the service)."""
+        while True:
+            await asyncio.sleep(self._lease_s / 3)
+            try:
+                await self._repository.renew_watches(sorted(self._held), self._lease_s)
+            except Exception as exc:
+                log.warning("could not renew watch slots now: %s", exc)

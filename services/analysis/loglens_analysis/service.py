@@ -12,8 +12,8 @@ from loglens_analysis.adapters.log_file_directory import LogFileDirectory
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile
-from loglens_analysis.quotas import QuotaLine, RunAdmission, WatchStreams
-from loglens_analysis.run_feed import RunFeed
+from loglens_analysis.quotas import QuotaLine, RunAdmission
+from loglens_analysis.run_feed import RunFeed, WatchSlots
 from loglens_common import metrics, names
 from loglens_common.errors import FailedPrecondition, Unavailable, not_found
 
@@ -28,14 +28,14 @@ class AnalysisRuns:
         directory: LogFileDirectory,
         feed: RunFeed,
         admission: RunAdmission,
-        watch_streams: WatchStreams,
+        watch_slots: WatchSlots,
     ) -> None:
         self.repository = repository
         self.publisher = publisher
         self.directory = directory
         self.feed = feed
         self.admission = admission
-        self.watch_streams = watch_streams
+        self.watch_slots = watch_slots
 
     async def _log_file(self, owner: str, parent: str) -> StoredLogFile | None:
         """The log file if analysis knows it; None if ingest has it but its event is still on the way."""
@@ -157,7 +157,7 @@ class AnalysisRuns:
 
     async def watch(self, owner: str, name: str) -> AsyncIterator[AnalysisRun]:
         """Yield the run whenever its state or progress changes, ending with its terminal state."""
-        with self.watch_streams.hold(owner):
+        async with self.watch_slots.hold(owner):
             run = await self.get(owner, name)
             with self.feed.following(run.id):
                 last = None
@@ -176,7 +176,7 @@ class AnalysisRuns:
                     run = current
 
     async def quota_usage(self, owner: str) -> builtins.list[QuotaLine]:
-        return self.admission.lines(await self.repository.run_usage(owner), self.watch_streams.count(owner))
+        return self.admission.lines(await self.repository.run_usage(owner), await self.watch_slots.count(owner))
 
     async def report(self, owner: str, name: str) -> report_pb2.AnalysisReport:
         log_file_id, run_id = names.parse_report(name)

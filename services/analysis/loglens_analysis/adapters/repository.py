@@ -94,6 +94,16 @@ reports = Table(
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# One row per open WatchAnalysisRun stream (the per-owner quota counts them, whichever replica serves them); a
+# replica that dies leaves its rows, which lapse at expire_time since the live ones renew theirs.
+watch_slots = Table(
+    "watch_slots",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("expire_time", DateTime(timezone=True), nullable=False),
+)
+
 ACTIVE = (RunState.QUEUED.value, RunState.RUNNING.value)
 
 
@@ -270,6 +280,39 @@ class RunRepository:
     async def run_usage(self, owner: str) -> RunUsage:
         async with self.engine.connect() as conn:
             return await _run_usage(conn, owner)
+
+    # Watch slots ----------------------------------------------------------------------------------
+    async def open_watch(self, owner: str, slot_id: str, lease_s: float, check: Callable[[int], None]) -> None:
+        """Take a Watch slot if ``check`` passes on the owner's open streams (under the owner's lock)."""
+        async with self.engine.begin() as conn:
+            await _lock_owner(conn, owner)
+            await conn.execute(
+                delete(watch_slots).where(watch_slots.c.owner == owner, watch_slots.c.expire_time < func.now())
+            )
+            check(await _open_watches(conn, owner))
+            await conn.execute(
+                insert(watch_slots).values(
+                    id=slot_id, owner=owner, expire_time=func.now() + dt.timedelta(seconds=lease_s)
+                )
+            )
+
+    async def close_watch(self, slot_id: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(watch_slots).where(watch_slots.c.id == slot_id))
+
+    async def renew_watches(self, slot_ids: list[str], lease_s: float) -> None:
+        async with self.engine.begin() as conn:
+            if slot_ids:
+                await conn.execute(
+                    update(watch_slots)
+                    .where(watch_slots.c.id.in_(slot_ids))
+                    .values(expire_time=func.now() + dt.timedelta(seconds=lease_s))
+                )
+            await conn.execute(delete(watch_slots).where(watch_slots.c.expire_time < func.now()))
+
+    async def open_watches(self, owner: str) -> int:
+        async with self.engine.connect() as conn:
+            return await _open_watches(conn, owner)
 
     async def runs_by_ids(self, run_ids: list[str]) -> dict[str, AnalysisRun]:
         """The runs with these ids that exist, in one query per thousand (the Watch feed's poll)."""
@@ -539,3 +582,10 @@ async def _run_usage(conn: AsyncConnection, owner: str) -> RunUsage:
         )
     ).one()
     return RunUsage(active_runs=int(active), requested_last_hour=int(requested), oldest_requested=oldest, now=now)
+
+
+async def _open_watches(conn: AsyncConnection, owner: str) -> int:
+    found = await conn.execute(
+        select(func.count()).where(watch_slots.c.owner == owner, watch_slots.c.expire_time >= func.now())
+    )
+    return int(found.scalar_one())
