@@ -151,6 +151,59 @@ def timeline(report: report_pb2.AnalysisReport, link: TemplateLink) -> str:
     return section("timeline", "Incident timeline", body)
 
 
+def marks(t: report_pb2.Template) -> str:
+    """What the service's pattern registry said of a template when the report was stored."""
+    out = ""
+    if t.new_to_service:
+        out += '<span class="mark">new to this service</span>'
+    if t.important:
+        out += '<span class="mark mark-important">important</span>'
+    if t.muted:
+        out += '<span class="mark mark-muted">muted</span>'
+    return out
+
+
+def history_hint(report: report_pb2.AnalysisReport, t: report_pb2.Template) -> str:
+    """Where the template's history across the service's runs is: the pattern's name, and the command."""
+    service = report.service_memory.service
+    if not service:
+        return ""
+    name = f"{service}/patterns/{t.id}"
+    command = f"loglens pattern {service.removeprefix('services/')}/{t.id}"
+    return f' &middot; history: <code title="{esc(command)}">{esc(name)}</code>'
+
+
+def new_to_service(report: report_pb2.AnalysisReport) -> str:
+    """The messages the log file's service never logged before (only for a file with a service)."""
+    memory = report.service_memory
+    if not memory.service:
+        return ""
+    service = esc(memory.service.removeprefix("services/"))
+    new = sorted((t for t in report.templates if t.new_to_service), key=lambda t: (-t.max_level, t.first_line))
+    if memory.earlier_runs == 0:
+        body = empty(
+            f"The first run of service {memory.service.removeprefix('services/')}: its messages are the baseline."
+        )
+    else:
+        rows = [
+            f"<tr><td>{level_badge(t.max_level)}</td><td><div class='pattern'>{pattern_html(t.text)}</div>"
+            f"{examples_html(t.examples)}<div class='sub'><code>{esc(t.id)}</code>{history_hint(report, t)}</div></td>"
+            f"<td class='num'>{t.count:,}</td><td class='num muted'>{t.first_line:,}&ndash;{t.last_line:,}</td></tr>"
+            for t in new
+        ]
+        header = (
+            '<th>Level</th><th>Pattern and first examples</th><th class="num">Records</th><th class="num">Lines</th>'
+        )
+        body = table("new", header, rows, "Nothing new: every message was seen in the service's earlier runs.")
+    if memory.muted_templates:
+        body += (
+            f'<p class="more">{memory.muted_templates:,} muted messages ({memory.muted_records:,} records) are left '
+            "out of the summary.</p>"
+        )
+    note = f"service {service}, {memory.earlier_runs:,} earlier runs"
+    return section("new", "New to this service", body, note)
+
+
 def patterns(report: report_pb2.AnalysisReport) -> str:
     grid = TimeGrid.of(report, SPARKLINE_BUCKETS)
     rows = []
@@ -159,7 +212,7 @@ def patterns(report: report_pb2.AnalysisReport) -> str:
         rows.append(
             f'<tr id="{anchor(t.id)}"><td class="num muted">{i}</td>'
             f'<td><div class="pattern">{pattern_html(t.text)}</div>'
-            f'<div class="sub"><code>{esc(t.id)}</code></div></td>'
+            f'<div class="sub"><code>{esc(t.id)}</code>{marks(t)}{history_hint(report, t)}</div></td>'
             f"<td>{level_badge(t.max_level)}</td><td class='num'>{t.count:,}</td>"
             f"<td class='sharecell'>{share_bar(t.share)}</td>"
             f"<td>{spark}</td><td class='num muted'>{t.first_line:,}&ndash;{t.last_line:,}</td></tr>"
@@ -249,6 +302,7 @@ def render_report_page(report: report_pb2.AnalysisReport, title: str, links: Seq
     body = (
         headline(report)
         + summary(report, link)
+        + new_to_service(report)
         + activity(report)
         + timeline(report, link)
         + patterns(report)
