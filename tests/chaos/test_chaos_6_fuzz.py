@@ -15,7 +15,7 @@ from google.protobuf.message_factory import GetMessageClass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, quota_pb2
+from loglens.v1 import analysis_pb2, auth_pb2, log_file_pb2, quota_pb2, registry_pb2
 from loglens_devstack.stack import Stack
 from tests.chaos.kit import figure, health, scale
 
@@ -24,6 +24,7 @@ SERVICES = [
     log_file_pb2.DESCRIPTOR.services_by_name["LogFileService"],
     analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"],
     quota_pb2.DESCRIPTOR.services_by_name["QuotaService"],
+    registry_pb2.DESCRIPTOR.services_by_name["PatternRegistryService"],
 ]
 METHODS: list[MethodDescriptor] = [m for s in SERVICES for m in s.methods]
 CASES_PER_RPC = scale(12, 2000 // len(METHODS) + 1)
@@ -31,7 +32,14 @@ RANDOM_PER_RPC = scale(10, 100)
 FORBIDDEN = {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
 CODES: Counter[str] = Counter()
 ID = "0123456789abcdef0123456789abcdef"
-NAMES = [f"logFiles/{ID}", f"logFiles/{ID}/analysisRuns/{ID}", f"logFiles/{ID}/analysisRuns/{ID}/report", "logFiles/-"]
+NAMES = [
+    f"logFiles/{ID}",
+    f"logFiles/{ID}/analysisRuns/{ID}",
+    f"logFiles/{ID}/analysisRuns/{ID}/report",
+    "logFiles/-",
+    "services/orders",
+    "services/orders/patterns/t0123456789ab",
+]
 
 _INTS = {
     FieldDescriptor.TYPE_INT32: st.integers(-(2**31), 2**31 - 1),

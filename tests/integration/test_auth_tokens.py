@@ -15,8 +15,9 @@ import grpc
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from google.protobuf.field_mask_pb2 import FieldMask
 
-from loglens.v1 import analysis_pb2, analysis_pb2_grpc, log_file_pb2, log_file_pb2_grpc
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc, log_file_pb2, log_file_pb2_grpc, registry_pb2, registry_pb2_grpc
 from loglens_common.auth import ACCESS, REFRESH, TokenSigner, public_pem
 from loglens_common.errors import error_info
 from loglens_devstack.stack import KID, Stack
@@ -134,6 +135,31 @@ def test_forged_token_is_unauthenticated(
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED, error.details()
     assert info is not None and info.reason == expected_reason, (info, error.details())
     assert error.details() and "Traceback" not in error.details()
+
+
+def change_a_pattern(channel: grpc.Channel, metadata: tuple[tuple[str, str], ...]) -> None:
+    registry_pb2_grpc.PatternRegistryServiceStub(channel).UpdatePattern(
+        registry_pb2.UpdatePatternRequest(
+            pattern=registry_pb2.Pattern(name="services/orders/patterns/t0123456789ab", note="forged"),
+            update_mask=FieldMask(paths=["note"]),
+        ),
+        metadata=metadata,
+        timeout=5,
+    )
+
+
+@pytest.mark.parametrize("target", ["gateway", "analysis"])
+@pytest.mark.parametrize("forgery", list(FORGERIES))
+def test_forged_token_cannot_change_a_pattern(
+    stack: Stack, channels: dict[str, grpc.Channel], forgery: str, target: str
+) -> None:
+    """The pattern registry (served by analysis, forwarded by the gateway) refuses forged tokens like the rest."""
+    make, expected_reason = FORGERIES[forgery]
+    with pytest.raises(grpc.RpcError) as caught:
+        change_a_pattern(channels[target], (("authorization", f"Bearer {make(stack)}"),))
+    info = error_info(caught.value)
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED, caught.value.details()
+    assert info is not None and info.reason == expected_reason, (info, caught.value.details())
 
 
 @pytest.mark.parametrize("target", list(TARGETS))
