@@ -107,3 +107,13 @@ def test_small_file_statistics_are_exact_over_every_record() -> None:
     assert ph[0].top_values[0].count == sum(1 for i in range(3000) if i > 2000 and i % 2)
     assert ph[1].numeric.max == 0.5
     assert ph[1].numeric.count == 3000
+
+
+def test_reader_reads_many_records_of_a_shape() -> None:
+    r = _reader("t=1 took 5 ms from 10.0.0.1 port 22", message_at=4)
+    rng = random.Random(3)
+    for i in range(100):
+        ms, port, host = rng.randrange(10 ** rng.randrange(1, 6)), rng.randrange(65536), rng.randrange(256)
+        rec = f"t={i} took {ms} ms from 10.0.{host}.1 port {port}"
+        assert r.read(rec) == [str(ms), f"10.0.{host}.1", str(port)], i
+    assert r.read("t=1 took ms from 10.0.0.1 port 22") is None  # another shape: no digit run where one stood

@@ -19,7 +19,7 @@ Caps (all bounded, so the report and the memory are bounded):
   the quantiles' rank-error bound reported), a histogram of at most 128 buckets
   (``MAX_BINS``; the width starts at 1 s and doubles as needed, so a file spanning a minute or more
   has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics read every record of the
-  file's first 20,000 (exact for such a file), then a deterministic sample (every record of a mined
+  file's first 10,000 (exact for such a file), then a deterministic sample (every record of a mined
   cluster until it has 16, then the records at every 256th position of the file, so each cluster is
   sampled in proportion to its count);
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a

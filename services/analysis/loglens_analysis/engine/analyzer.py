@@ -49,7 +49,7 @@ MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
-VALUE_READ_ALL = 20_000  # the placeholder values of a file's first 20,000 records are all read ...
+VALUE_READ_ALL = 10_000  # the placeholder values of a file's first 10,000 records are all read ...
 VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 ...
 VALUE_SAMPLE_EVERY = 256  # ... and the records at every 256th position of the file
 MAX_EXCEPTION_GROUPS = 1000
@@ -665,19 +665,20 @@ class Analyzer:
             cv.seen += sum(agg[0] for _info, agg in members)
             if want > 0:
                 picked.update(_first_indices(infos, members, want))
-        if self.records < VALUE_READ_ALL:
-            picked.update(
-                i for i in range(min(len(records), VALUE_READ_ALL - self.records)) if infos[i].values is not None
-            )
         start = (-self.records) % VALUE_SAMPLE_EVERY
         picked.update(i for i in range(start, len(records), VALUE_SAMPLE_EVERY) if infos[i].values is not None)
+        # The sample also checks the variants' digit-holding words (a full parse when one changed: not per record).
+        for i in picked:
+            if infos[i].variant.digit_tokens:
+                self._check_digit_tokens(records[i], infos[i].variant)
+        if self.records < VALUE_READ_ALL:
+            head = range(min(len(records), VALUE_READ_ALL - self.records))
+            picked.update(i for i in head if infos[i].values is not None)
         read: dict[PlaceholderStats, list[str]] = {}
         for i in sorted(picked):
             info = infos[i]
             cv = info.values
             assert cv is not None
-            if info.variant.digit_tokens:
-                self._check_digit_tokens(records[i], info.variant)
             reader = info.reader
             values = reader.read(records[i]) if reader is not None else None
             if values is None:

@@ -874,9 +874,7 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
             if q is not None and q.count:
                 p.numeric.min = q.min
                 p.numeric.max = q.max
-                p.numeric.median = q.quantile(0.5)
-                p.numeric.p95 = q.quantile(0.95)
-                p.numeric.p99 = q.quantile(0.99)
+                p.numeric.median, p.numeric.p95, p.numeric.p99 = q.quantiles([0.5, 0.95, 0.99])
                 p.numeric.count = q.count
                 p.numeric.rank_error = round(q.rank_error, 6)
     if r.bins and an.origin is not None:

@@ -177,20 +177,27 @@ class QuantileSketch:
 
     def quantile(self, q: float) -> float:
         """The value at quantile ``q`` (0..1): the exact min and max at the ends."""
+        return self.quantiles([q])[0]
+
+    def quantiles(self, qs: list[float]) -> list[float]:
+        """The values at quantiles ``qs`` (ascending, 0..1), from one pass over the sorted sketch."""
         if not self.count:
-            return math.nan
-        if q <= 0:
-            return self.min
-        if q >= 1:
-            return self.max
+            return [math.nan] * len(qs)
         weighted = sorted((x, 1 << h) for h, level in enumerate(self.levels) for x in level)
-        rank = q * sum(w for _x, w in weighted)
+        total = sum(w for _x, w in weighted)
+        out = []
         seen = 0
-        for x, w in weighted:
-            seen += w
-            if seen > rank:
-                return x
-        return self.max
+        i = 0
+        for q in qs:
+            if q <= 0:
+                out.append(self.min)
+                continue
+            rank = q * total
+            while i < len(weighted) and seen + weighted[i][1] <= rank:
+                seen += weighted[i][1]
+                i += 1
+            out.append(weighted[i][0] if i < len(weighted) and q < 1 else self.max)
+        return out
 
 
 @dataclass(eq=False, slots=True)
