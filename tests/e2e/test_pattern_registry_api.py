@@ -8,6 +8,7 @@ does not mention the muted one, and ListPatterns(new since run 5) returns exactl
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,15 @@ import requests
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from loglens.v1 import analysis_pb2, comparison_pb2, comparison_pb2_grpc, registry_pb2, registry_pb2_grpc, report_pb2
+from loglens.v1 import (
+    analysis_pb2,
+    comparison_pb2,
+    comparison_pb2_grpc,
+    log_file_pb2,
+    registry_pb2,
+    registry_pb2_grpc,
+    report_pb2,
+)
 from loglens_analysis.engine.miner import template_id
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.stack import Stack
@@ -137,7 +146,8 @@ def test_list_filters_orders_and_pages(registry: Any, shop: Shop) -> None:
     assert len(everything) >= 8
     by_count = _list(registry, shop, order_by=registry_pb2.PATTERN_ORDER_TOTAL_COUNT, page_size=1000).patterns
     assert [p.total_count for p in by_count] == sorted((p.total_count for p in by_count), reverse=True)
-    paged, token = [], ""
+    paged: list[registry_pb2.Pattern] = []
+    token = ""
     while True:
         page = _list(registry, shop, order_by=registry_pb2.PATTERN_ORDER_TOTAL_COUNT, page_size=3, page_token=token)
         paged += page.patterns
@@ -229,3 +239,31 @@ def test_comparison_findings_leave_the_muted_message_out_but_count_it(
     assert all(noisy not in (*f.template_ids, *f.baseline_template_ids) for f in result.findings)
     new = {i for f in result.findings if f.kind == comparison_pb2.FINDING_KIND_NEW_TEMPLATE for i in f.template_ids}
     assert new == {t.id for t in shop.reports[5].templates if t.new_to_service}
+
+
+def test_deleting_a_log_file_takes_its_run_out_of_the_registry(
+    stack: Stack, gateway_channel: grpc.Channel, registry: Any, tmp_path: Path
+) -> None:
+    client = GatewayClient(gateway_channel, stack.token(uuid.uuid4().hex))
+    md = client.metadata
+    write_log(str(tmp_path / "a.log"), 64 << 10, seed=11, kind="app")
+    write_log(str(tmp_path / "b.log"), 64 << 10, seed=12, kind="app")
+    _analysed(client, tmp_path / "a.log", "cart")
+
+    def totals() -> dict[str, tuple[int, int]]:
+        found = registry.ListPatterns(
+            registry_pb2.ListPatternsRequest(parent="services/cart", page_size=1000), metadata=md, timeout=10
+        )
+        return {p.text: (p.total_count, p.run_count) for p in found.patterns}
+
+    before = totals()
+    second = _analysed(client, tmp_path / "b.log", "cart")
+    assert totals() != before
+    log_file = "/".join(second.split("/")[:2])
+    client.log_files.DeleteLogFile(log_file_pb2.DeleteLogFileRequest(name=log_file), metadata=md, timeout=10)
+    deadline = time.monotonic() + 30
+    while totals() != before and time.monotonic() < deadline:  # the deleted event reaches analysis in ms
+        time.sleep(0.2)
+    assert totals() == before
+    (service,) = registry.ListServices(registry_pb2.ListServicesRequest(), metadata=md, timeout=10).services
+    assert service.run_count == 1
