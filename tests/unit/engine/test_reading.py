@@ -261,3 +261,19 @@ def test_docker_json_file_lines_are_unwrapped_and_traces_joined() -> None:
     assert (g.exception_type, g.count, g.first_line) == ("java.lang.IllegalStateException", 10, 1)
     assert list(g.top_frames) == ["c.e.Svc.close", "c.e.Ctl.run"]
     assert [t.text for t in rep.templates] == ["Request <*> failed"]
+
+
+def test_exception_type_after_the_header_is_the_message_not_a_logger_name() -> None:
+    """When nearly every record is "<time> ERROR [Class:line] pkg.SomeException: <path>" plus its trace, the
+    layout discovers a "name:" column; for these records that column is the exception's type, which opens the
+    message (the template keeps it), while a real logger name before the message stays in the header."""
+    lines = []
+    for i in range(60):
+        lines.append(f"10:00:{i:02d},5{i:02d} ERROR [Store:{i}] org.app.store.NoSuchFileException: /data/{i}/file.bin")
+        lines.append("\tat org.app.store.Store.read(Store.java:12)")
+        lines.append("\tat org.app.Main.run(Main.java:3)")
+    lines.append("10:01:00,000 INFO [Boot:1] org.app.Boot: started in 5 s")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts.get("org.app.store.NoSuchFileException: <*>") == 60, texts
+    assert rep.exception_groups[0].exception_type == "org.app.store.NoSuchFileException"

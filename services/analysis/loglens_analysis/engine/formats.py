@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .exceptions import exception_of
 from .levels import (
     level_from_http_status,
     level_from_letter,
@@ -425,6 +426,12 @@ class HeaderParser:
                     break
         if mismatches > 1 or (mismatches == 1 and k < 4):
             return None
+        if end > 1 and got[end - 1] == "C" and "\x1e" in record:
+            # A "name:" that is the type of the exception the record's trace reports opens the message
+            # ("[Store:181] java.io.FileNotFoundException: /x" + frames): it is not the logger.
+            info = exception_of(record)
+            if info is not None and info.type == toks[end - 1].group()[:-1]:
+                end -= 1
         level = None
         component = None
         timed = False
