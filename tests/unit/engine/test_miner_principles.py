@@ -154,7 +154,8 @@ FILES = sorted(p for p in REALWORLD.glob("*/*") if p.suffix not in (".tsv", ".md
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_template_matches_its_examples_on_real_files(path: Path) -> None:
     """Each example's message (parsed as the engine parses it, or a longer whole-token suffix of its first line)
-    is an instance of its template, whitespace runs read as one space. Examples cut at EXAMPLE_CHARS are not checked (their end is missing)."""
+    is an instance of its template, whitespace runs read as one space. Examples cut at EXAMPLE_CHARS are not
+    checked (their end is missing)."""
     reader = RecordReader()
     an = Analyzer()
     for block in reader.blocks([path.read_bytes()]):
