@@ -176,7 +176,7 @@ async def bench(url: str, calls: int, updates: int) -> tuple[float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=200, help="ListPatterns calls timed")
-    ap.add_argument("--updates", type=int, default=5, help="5,000-template runs stored, with and without registry")
+    ap.add_argument("--updates", type=int, default=9, help="5,000-template runs stored, with and without registry")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="loglens-bench-registry-"))
     postgres = Postgres(root)

@@ -109,6 +109,7 @@ _SUBTRACT_LEVELS = "ARRAY[" + ", ".join(f"p.level_counts[{i}] - (r.v->1->>{i - 1
 # One statement for all of a run's templates: arrays in, one row each out of unnest, in template-id order.
 _UPSERT_PATTERNS = text(
     f"""
+WITH up AS (
 INSERT INTO analysis.patterns AS p (owner, service, template_id, text, token_count, lineage, level_counts, max_level,
     first_seq, first_record_time, first_line, last_seq, run_count, total_count)
 SELECT :owner, :service, u.t, u.x, u.n, '{{}}'::varchar[], u.l, u.m, :seq, u.ft, u.fl, :seq, 1, u.c
@@ -122,6 +123,10 @@ ON CONFLICT (owner, service, template_id) DO UPDATE SET
     run_count = p.run_count + 1,
     total_count = p.total_count + excluded.total_count
 RETURNING p.template_id, (xmax = 0) AS inserted, p.state, p.state_expire_time
+)
+-- Only what is not the common case comes back: new patterns, and patterns someone gave a state.
+SELECT template_id, inserted, state, state_expire_time FROM up
+WHERE inserted OR state <> 'UNREVIEWED' OR state_expire_time IS NOT NULL
 """
 )
 
@@ -259,7 +264,7 @@ async def merge_run(
     earlier_runs = int(reg.run_count) - 1
     found = contributions(report)
     contribution = {
-        c.template_id: [c.count, c.level_counts, c.max_level, c.first_line, c.first_record_time, c.placeholders]
+        c.template_id: [c.records, c.level_counts, c.max_level, c.first_line, c.first_record_time, c.placeholders]
         for c in found
     }
     seq, now = (
@@ -288,7 +293,7 @@ async def merge_run(
                 "m": c.max_level,
                 "ft": c.first_record_time,
                 "fl": c.first_line,
-                "c": c.count,
+                "c": c.records,
             }
             for c in found
         ]
@@ -296,12 +301,17 @@ async def merge_run(
             _UPSERT_PATTERNS,
             {"owner": owner, "service": service, "seq": seq, "rows": json.dumps(upserts, separators=(",", ":"))},
         )
+        decided: dict[str, PatternState] = {}
+        inserted_ids: set[str] = set()
         for tid, inserted, state, expire in rows:
             if inserted:
-                added += 1
+                inserted_ids.add(tid)
             else:
-                states[tid] = effective_state(state, expire, now)
-        unregistered = {c.token_count for c in found if c.template_id not in states}
+                decided[tid] = effective_state(state, expire, now)
+        added = len(inserted_ids)
+        states = {c.template_id: PatternState.UNREVIEWED for c in found if c.template_id not in inserted_ids}
+        states.update(decided)
+        unregistered = {c.token_count for c in found if c.template_id in inserted_ids}
     candidates: dict[str, tuple[str, ...]] = {}
     if unregistered and earlier_runs > 0:  # other wordings of the new ones, registered by earlier runs
         rows = await conn.execute(
