@@ -267,3 +267,24 @@ def test_deleting_a_log_file_takes_its_run_out_of_the_registry(
     assert totals() == before
     (service,) = registry.ListServices(registry_pb2.ListServicesRequest(), metadata=md, timeout=10).services
     assert service.run_count == 1
+
+
+def test_the_report_page_links_new_templates_to_their_pattern_page(stack: Stack, shop: Shop) -> None:
+    base = f"http://127.0.0.1:{stack.ports.http}"
+    headers = {"Authorization": f"Bearer {shop.token}"}
+    page = requests.get(f"{base}/v1/{shop.runs[5]}/report:html", headers=headers, timeout=30)
+    assert page.status_code == 200 and '<section id="new">' in page.text
+    new = sorted(t.id for t in shop.reports[5].templates if t.new_to_service)
+    for tid in new:
+        assert f'href="/v1/services/shop/patterns/{tid}:html"' in page.text
+    pattern = requests.get(f"{base}/v1/services/shop/patterns/{template_id(NOISY)}:html", headers=headers, timeout=30)
+    assert pattern.status_code == 200 and pattern.headers["Content-Type"].startswith("text/html")
+    for run in shop.runs:  # each run of the history links to its report page
+        assert f'href="/v1/{run}/report:html"' in pattern.text
+    assert "Count per run" in pattern.text and "Cache hit for key user:" in pattern.text
+    other = requests.get(
+        f"{base}/v1/services/shop/patterns/{template_id(NOISY)}:html",
+        headers={"Authorization": f"Bearer {stack.token(uuid.uuid4().hex)}"},
+        timeout=30,
+    )
+    assert other.status_code == 404

@@ -11,6 +11,7 @@ as visible symbols. One module per view; in each, one function per section of th
 - ``reading``: what every view of a report reads the same way (levels, times, sizes, the charts' time grid)
 - ``report_text``, ``report_markdown``, ``report_page``: a report as text, Markdown, HTML
 - ``comparison_reading``, ``comparison_text``, ``comparison_page``: a comparison of runs, the same way
+- ``pattern_page``: one pattern of a service's registry, with its count per run
 - ``page``, ``charts``, ``markdown``, ``page.css``: the pages' frame (Content-Security-Policy, style sheet), SVG
   charts, Markdown that log text cannot break out of
 """
@@ -22,10 +23,11 @@ from collections.abc import Sequence
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from loglens.v1 import comparison_pb2, report_pb2
+from loglens.v1 import comparison_pb2, registry_pb2, report_pb2
 from loglens_presentation.comparison_page import render_comparison_page
 from loglens_presentation.comparison_text import render_comparison_markdown, render_comparison_text
 from loglens_presentation.page import CONTENT_SECURITY_POLICY
+from loglens_presentation.pattern_page import render_pattern_page
 from loglens_presentation.report_markdown import render_markdown
 from loglens_presentation.report_page import Link, render_report_page
 from loglens_presentation.report_text import render_text
@@ -68,10 +70,17 @@ def bridge_report_href(run: str) -> str:
     return f"/v1/{run}/report:html"
 
 
+def bridge_pattern_href(pattern: str) -> str:
+    """Where the REST bridge serves a pattern's page (its history across the service's runs)."""
+    return f"/v1/{pattern}:html"
+
+
 def page_of(message: Message, *, title: str = "", links: Sequence[Link] = ()) -> str:
     """The HTML page of a message the REST bridge serves as a page (see the gateway's ``PAGE_RULES``)."""
     if isinstance(message, report_pb2.AnalysisReport):
-        return render_report_page(message, title, links)
+        return render_report_page(message, title, links, pattern_href=bridge_pattern_href)
+    if isinstance(message, registry_pb2.Pattern):
+        return render_pattern_page(message, title, links, report_href=bridge_report_href)
     if isinstance(message, comparison_pb2.Comparison):
         return render_comparison_page(message, title, links, report_href=bridge_report_href)
     raise TypeError(f"no page shows a {type(message).__name__}")

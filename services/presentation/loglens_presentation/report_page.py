@@ -163,17 +163,24 @@ def marks(t: report_pb2.Template) -> str:
     return out
 
 
-def history_hint(report: report_pb2.AnalysisReport, t: report_pb2.Template) -> str:
-    """Where the template's history across the service's runs is: the pattern's name, and the command."""
+PatternHref = Callable[[str], str]
+
+
+def history_hint(report: report_pb2.AnalysisReport, t: report_pb2.Template, href: PatternHref | None = None) -> str:
+    """Where the template's history across the service's runs is: the pattern (a link to its page where one is
+    served), and the command that shows it."""
     service = report.service_memory.service
     if not service:
         return ""
     name = f"{service}/patterns/{t.id}"
     command = f"loglens pattern {service.removeprefix('services/')}/{t.id}"
-    return f' &middot; history: <code title="{esc(command)}">{esc(name)}</code>'
+    shown = f'<code title="{esc(command)}">{esc(name)}</code>'
+    if href is not None:
+        shown = f'<a href="{esc(href(name))}">{shown}</a>'
+    return f" &middot; history: {shown}"
 
 
-def new_to_service(report: report_pb2.AnalysisReport) -> str:
+def new_to_service(report: report_pb2.AnalysisReport, href: PatternHref | None = None) -> str:
     """The messages the log file's service never logged before (only for a file with a service)."""
     memory = report.service_memory
     if not memory.service:
@@ -187,7 +194,8 @@ def new_to_service(report: report_pb2.AnalysisReport) -> str:
     else:
         rows = [
             f"<tr><td>{level_badge(t.max_level)}</td><td><div class='pattern'>{pattern_html(t.text)}</div>"
-            f"{examples_html(t.examples)}<div class='sub'><code>{esc(t.id)}</code>{history_hint(report, t)}</div></td>"
+            f"{examples_html(t.examples)}<div class='sub'><code>{esc(t.id)}</code>{history_hint(report, t, href)}</div>"
+            "</td>"
             f"<td class='num'>{t.count:,}</td><td class='num muted'>{t.first_line:,}&ndash;{t.last_line:,}</td></tr>"
             for t in new
         ]
@@ -204,7 +212,7 @@ def new_to_service(report: report_pb2.AnalysisReport) -> str:
     return section("new", "New to this service", body, note)
 
 
-def patterns(report: report_pb2.AnalysisReport) -> str:
+def patterns(report: report_pb2.AnalysisReport, href: PatternHref | None = None) -> str:
     grid = TimeGrid.of(report, SPARKLINE_BUCKETS)
     rows = []
     for i, t in enumerate(list(report.templates)[:TOP_PATTERNS], 1):
@@ -212,7 +220,7 @@ def patterns(report: report_pb2.AnalysisReport) -> str:
         rows.append(
             f'<tr id="{anchor(t.id)}"><td class="num muted">{i}</td>'
             f'<td><div class="pattern">{pattern_html(t.text)}</div>'
-            f'<div class="sub"><code>{esc(t.id)}</code>{marks(t)}{history_hint(report, t)}</div></td>'
+            f'<div class="sub"><code>{esc(t.id)}</code>{marks(t)}{history_hint(report, t, href)}</div></td>'
             f"<td>{level_badge(t.max_level)}</td><td class='num'>{t.count:,}</td>"
             f"<td class='sharecell'>{share_bar(t.share)}</td>"
             f"<td>{spark}</td><td class='num muted'>{t.first_line:,}&ndash;{t.last_line:,}</td></tr>"
@@ -295,17 +303,20 @@ def footer(report: report_pb2.AnalysisReport) -> str:
     )
 
 
-def render_report_page(report: report_pb2.AnalysisReport, title: str, links: Sequence[Link] = ()) -> str:
-    """The whole page; ``links`` are pages to go to next, shown under the title (e.g. a comparison)."""
+def render_report_page(
+    report: report_pb2.AnalysisReport, title: str, links: Sequence[Link] = (), pattern_href: PatternHref | None = None
+) -> str:
+    """The whole page; ``links`` are pages to go to next, shown under the title (e.g. a comparison);
+    ``pattern_href`` links each template of a service to its pattern's page."""
     page_title = title or "LogLens report"
     link = template_linker(report)
     body = (
         headline(report)
         + summary(report, link)
-        + new_to_service(report)
+        + new_to_service(report, pattern_href)
         + activity(report)
         + timeline(report, link)
-        + patterns(report)
+        + patterns(report, pattern_href)
         + errors(report)
         + exceptions(report, link)
         + quality(report)

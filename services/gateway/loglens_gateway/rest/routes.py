@@ -64,6 +64,9 @@ PAGE_RULES: dict[str, PageRule] = {
         _rule(get="/v1/{target=logFiles/*/analysisRuns/*}/comparison:html", response_body="comparison"),
         links=(("Report of this run", "./report:html"),),
     ),
+    "loglens.v1.PatternRegistryService.GetPattern": PageRule(
+        _rule(get="/v1/{name=services/*/patterns/*}:html", response_body="pattern")
+    ),
 }
 
 
