@@ -296,6 +296,7 @@ def test_capped_baseline_leaves_new_undecided() -> None:
     c = compare(run("t", report(target)), [run("b", base)])
     assert F.FINDING_KIND_NEW_TEMPLATE not in kinds(c)
     assert [u.kind for u in c.undecided] == [F.FINDING_KIND_NEW_TEMPLATE]
+    assert c.undecided_total == 1
     assert "most frequent" in c.undecided[0].reason
 
 

@@ -79,7 +79,7 @@ def headline(c: comparison_pb2.Comparison) -> str:
         ("Rate changes", f"{len(of_kinds(c, RATE_KINDS)):,}"),
         ("Values, wording", f"{len(of_kinds(c, VALUE_KINDS)):,}"),
         ("Severe", f"{sum(f.severity >= F.SEVERITY_HIGH for f in c.findings):,}"),
-        ("Undecided", f"{len(c.undecided):,}"),
+        ("Undecided", f"{max(c.undecided_total, len(c.undecided)):,}"),
         ("Compared", f"{c.templates_compared:,}"),
     ]
     return f'<div class="cards">{cards(figures, alert=("Severe",))}</div>'

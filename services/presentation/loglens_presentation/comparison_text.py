@@ -34,7 +34,9 @@ def render_comparison_text(c: comparison_pb2.Comparison, title: str = "") -> str
             where = f" [lines {lines_text(f)}]" if f.line_numbers else ""
             out.append(f"{i:3d}. {severity_name(f.severity):<8} {kind_name(f.kind):<13} {_line(f.description)}{where}")
     if c.undecided:
-        out.append(f"{len(c.undecided)} undecided (a report lists only its most frequent items):")
+        total = max(c.undecided_total, len(c.undecided))
+        shown = "" if total == len(c.undecided) else f", the first {len(c.undecided)} listed"
+        out.append(f"{total} undecided (a report lists only its most frequent items{shown}):")
         out += [f"     {kind_name(u.kind)}: {_line(u.template_text)[:80]} ({_line(u.reason)})" for u in c.undecided]
     return "\n".join(out) + "\n"
 

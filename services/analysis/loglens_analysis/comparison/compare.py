@@ -355,6 +355,7 @@ class _Comparer:
         self.findings.sort(key=lambda kf: kf[0])
         self.out.findings.extend(f for _k, f in self.findings)
         self.out.undecided.extend(self.undecided[:MAX_UNDECIDED])
+        self.out.undecided_total = len(self.undecided)
         return self.out
 
     def _rates(self, f: comparison_pb2.ComparisonFinding, m: Message) -> None:
