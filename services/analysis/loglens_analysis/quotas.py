@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from loglens_common.errors import quota_exceeded
+from loglens_common.quota import QuotaLine
 
 CONCURRENT_RUNS, RUNS_PER_HOUR, WATCH_STREAMS = "concurrent_runs", "runs_per_hour", "watch_streams"
 HOUR = dt.timedelta(hours=1)
@@ -36,17 +37,6 @@ class RunUsage:
     requested_last_hour: int  # runs asked for with CreateAnalysisRun in the last hour
     oldest_requested: dt.datetime | None  # the oldest of those: the hour frees a run when it is an hour old
     now: dt.datetime
-
-
-@dataclass(frozen=True)
-class QuotaLine:
-    """One row of GetQuotaUsage."""
-
-    quota_id: str
-    description: str
-    limit: int
-    usage: int
-    unit: str
 
 
 class RunAdmission:

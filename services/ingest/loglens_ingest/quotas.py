@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loglens_common.errors import QuotaViolation, ResourceExhausted, quota_exceeded
+from loglens_common.quota import QuotaLine
 
 MIB = 1024 * 1024
 RETRY_BUSY_S = 2.0  # an upload slot frees when an upload ends: seconds for small files
@@ -40,17 +41,6 @@ class OwnerUsage:
     stored_bytes: int
     open_uploads: int  # uploads in progress (their slots)
     reserved_bytes: int  # bytes declared by the uploads in progress
-
-
-@dataclass(frozen=True)
-class QuotaLine:
-    """One row of GetQuotaUsage."""
-
-    quota_id: str
-    description: str
-    limit: int
-    usage: int
-    unit: str
 
 
 def _size(n: int) -> str:
