@@ -277,3 +277,20 @@ def test_exception_type_after_the_header_is_the_message_not_a_logger_name() -> N
     texts = {t.text: t.count for t in rep.templates}
     assert texts.get("org.app.store.NoSuchFileException: <*>") == 60, texts
     assert rep.exception_groups[0].exception_type == "org.app.store.NoSuchFileException"
+
+
+def test_a_templates_first_record_at_its_level_is_cited_not_its_first_record() -> None:
+    """An access log's GET template opens with 200s: the timeline and the summary cite its first 404."""
+    lines = [
+        f'10.0.0.{i % 7} - - [01/Jun/2020:10:{i // 60:02d}:{i % 60:02d} +0000] "GET /p/{i} HTTP/1.1" '
+        f'{404 if i in (30, 41) else 200} 12 "-" "curl/8"'
+        for i in range(60)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    entry = next(e for e in rep.timeline if "first WARN" in e.description)
+    assert list(entry.line_numbers) == [31], entry.description
+    assert "2 of its 60 records" in entry.description
+    claim = next(c for c in rep.summary.claims if "WARN among its" in c.text)
+    assert "(the first at line 31)" in claim.text and 31 in claim.line_numbers
+    levels = {lc.level: lc for lc in rep.templates[0].levels}
+    assert levels[report_pb2.LEVEL_WARN].first_line == 31 and levels[report_pb2.LEVEL_INFO].first_line == 1

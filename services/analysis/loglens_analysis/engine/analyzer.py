@@ -106,6 +106,7 @@ class Variant:
     tokens: tuple[str, ...]
     count: int = 0
     levels: dict[str, int] = field(default_factory=dict)
+    level_first: dict[str, tuple[int, float | None]] = field(default_factory=dict)  # level -> first (line, time)
     first_line: int = 0
     last_line: int = 0
     first_time: float | None = None
@@ -484,8 +485,12 @@ class Analyzer:
                 _merge(target, agg)
             lv = info.level
             if lv is not None:
-                info.variant.levels[lv] = info.variant.levels.get(lv, 0) + agg[0]
+                v = info.variant
+                v.levels[lv] = v.levels.get(lv, 0) + agg[0]
                 with_level += agg[0]
+                seen = v.level_first.get(lv)
+                if seen is None or lines[agg[1]] < seen[0]:
+                    v.level_first[lv] = (lines[agg[1]], times[agg[1]])
             if info.explained:
                 explained += agg[0]
             else:

@@ -137,6 +137,7 @@ class Rolled:
     first_time: float | None = None
     last_time: float | None = None
     levels: dict[str, int] = field(default_factory=dict)
+    level_first: dict[str, tuple[int, float | None]] = field(default_factory=dict)  # level -> first (line, time)
     bins: dict[int, list[int]] = field(default_factory=dict)
     examples: list[tuple[int, str]] = field(default_factory=list)
     cluster_index: int = -1
@@ -175,6 +176,9 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
             r.last_time = v.last_time
         for k, c in v.levels.items():
             r.levels[k] = r.levels.get(k, 0) + c
+        for k, first in v.level_first.items():
+            if k not in r.level_first or first[0] < r.level_first[k][0]:
+                r.level_first[k] = first
         for b, (c, fl) in v.bins.items():
             x = r.bins.get(b)
             if x is None:
@@ -780,14 +784,19 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     # rank order; cut to MAX_TIMELINE in that order, then sorted by time.
     events: list[tuple[float, int, report_pb2.TimelineEntry]] = []
     for _score, r, lv in ranked[:TIMELINE_FIRST_ERRORS]:
+        # The first record at the template's level, not the template's first record (an access log's GET
+        # template opens with a 200; its first 404 is what the timeline is about).
+        line, when = r.level_first.get(lv, (r.first_line, r.first_time))
+        at_level = r.levels.get(lv, 0)
+        in_all = f"{at_level} in all" if at_level == r.count else f"{at_level} of its {r.count} records"
         e = report_pb2.TimelineEntry(
-            description=f'first {lv} "{shorten(r.text)}" at line {r.first_line} ({r.count} in all)',
+            description=f'first {lv} "{shorten(r.text)}" at line {line} ({in_all})',
             template_ids=[r.id],
-            line_numbers=[r.first_line],
+            line_numbers=[line],
         )
-        if r.first_time is not None:
-            _put(e.time, r.first_time)
-        events.append((r.first_time if r.first_time is not None else math.inf, r.first_line, e))
+        if when is not None:
+            _put(e.time, when)
+        events.append((when if when is not None else math.inf, line, e))
     for f in findings:
         e = report_pb2.TimelineEntry(
             description=f.description,
@@ -845,7 +854,7 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
     )
     for k in LEVELS:
         if r.levels.get(k):
-            t.levels.add(level=LEVEL_ENUM[k], count=r.levels[k])
+            t.levels.add(level=LEVEL_ENUM[k], count=r.levels[k], first_line=r.level_first.get(k, (0, None))[0])
     lv = r.max_level()
     t.max_level = LEVEL_ENUM[lv] if lv else report_pb2.LEVEL_UNSPECIFIED
     if r.first_time is not None:

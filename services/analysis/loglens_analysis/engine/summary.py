@@ -143,12 +143,16 @@ def _errors(
                 else f"first at line {t.first_line}, last at line {t.last_line}"
             )
             text = f'{_records(t.count)} at {lv}: "{shorten(t.text)}", {where}.'
+            lines = sorted({t.first_line, t.last_line})
         else:
+            first_at = next((lc.first_line for lc in t.levels if lc.level == rt.level and lc.first_line), 0)
             text = (
-                f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records, '
-                f"which run from line {t.first_line} to line {t.last_line}."
+                f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records'
+                + (f" (the first at line {first_at})" if first_at else "")
+                + f", which run from line {t.first_line} to line {t.last_line}."
             )
-        out.append(_claim(text, [t.id], sorted({t.first_line, t.last_line})))
+            lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else [])})
+        out.append(_claim(text, [t.id], lines))
     return out
 
 
