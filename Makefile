@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos third_party/protos -name '*.proto')
 BUF_VERSION := 1.75.0
 
-.PHONY: setup lock proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e bench-compare bench-registry clean deploy-render install-cli
+.PHONY: setup lock proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e bench-compare bench-registry bench-api clean deploy-render install-cli
 
 setup: $(STAMP) gen/.stamp
 
@@ -123,3 +123,8 @@ bench-compare: setup
 # prints registry_update_ms=<x> list_patterns_p95_ms=<y>.
 bench-registry: setup
 	$(PY) tests/bench/bench_registry.py $(ARGS)
+
+# Point reads through the gateway (GetLogFile, ListLogFiles, GetAnalysisRun) at 1 and 20 clients on a local stack:
+# prints calls/s, p50, p99 per method and last api_calls_per_s=<x> api_p50_ms=<y>. LOGLENS_BENCH_API_SECONDS per step.
+bench-api: setup
+	$(PY) tests/bench/bench_api.py $(ARGS)

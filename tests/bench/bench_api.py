@@ -1,0 +1,159 @@
+"""Point reads through the gateway: GetLogFile, ListLogFiles and GetAnalysisRun with 1 and 20 clients.
+
+    make bench-api [ARGS="--seconds 10 --clients 1,20"]      (or LOGLENS_BENCH_API_SECONDS=15 make bench-api)
+
+On one local stack started as ``make run`` starts it (real PostgreSQL, NATS JetStream and S3; gateway, ingest and
+analysis as their own processes): a user is registered and logs in (so each call's token is checked as a real
+user's, session cut-off included), a small file is uploaded and analysed, then each method is called through the
+gateway with the generated stubs for a fixed time, first by 1 client, then by 20 concurrent ones, after a short
+warm-up that is not counted. A client sends its next call as soon as its last one returned.
+
+The load generator runs on the same 2 cores as the system it measures: it is one grpc.aio process (one channel,
+one task per client), the cheapest Python client measured here; its own CPU use is printed beside each step, so
+what the services had left is visible. Prints per method and client count calls/s, p50 and p99, and last,
+exactly ``api_calls_per_s=<GetLogFile, 20 clients> api_p50_ms=<GetLogFile p50, 1 client>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from loglens.v1 import analysis_pb2, analysis_pb2_grpc, auth_pb2, auth_pb2_grpc, log_file_pb2, log_file_pb2_grpc
+from loglens_devstack.client import GatewayClient
+from loglens_devstack.stack import Ports, Stack
+
+SAMPLE = Path(__file__).resolve().parents[2] / "tools" / "loglens_devstack" / "sample.log"
+USERNAME = "bench-api"
+PASSWORD = "correct-horse-battery-staple-42"  # a throwaway account on a throwaway stack
+WARMUP_S = 1.0
+
+
+@dataclass
+class Step:
+    method: str
+    clients: int
+    calls: int
+    seconds: float
+    latencies_ms: list[float]
+    client_cpu_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds
+
+    def quantile(self, q: float) -> float:
+        s = sorted(self.latencies_ms)
+        return s[min(len(s) - 1, int(q * len(s)))]
+
+    def line(self) -> str:
+        return (
+            f"{self.method:<15} {self.clients:>2} client{'s' if self.clients > 1 else ' '}: "
+            f"{self.rate:7.0f} calls/s, p50 {self.quantile(0.50):6.2f} ms, p99 {self.quantile(0.99):6.2f} ms "
+            f"({self.calls} calls; load generator used {100 * self.client_cpu_s / self.seconds:.0f}% of a core)"
+        )
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _run_step(method: str, call: Callable[[], Awaitable[object]], clients: int, seconds: float) -> Step:
+    latencies: list[float] = []
+    measuring = False
+    stop_at = 0.0
+
+    async def client() -> None:
+        while True:
+            t0 = time.perf_counter()
+            await call()
+            t1 = time.perf_counter()
+            if t1 >= stop_at:
+                return
+            if measuring:
+                latencies.append((t1 - t0) * 1000)
+
+    stop_at = time.perf_counter() + WARMUP_S + seconds
+    tasks = [asyncio.create_task(client()) for _ in range(clients)]
+    await asyncio.sleep(WARMUP_S)
+    measuring = True
+    cpu0, t0 = _cpu_s(), time.perf_counter()
+    await asyncio.gather(*tasks)
+    elapsed, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
+    return Step(method, clients, len(latencies), elapsed, latencies, cpu)
+
+
+async def _load(gateway: str, token: str, log_file: str, run: str, clients: list[int], seconds: float) -> list[Step]:
+    metadata = (("authorization", f"Bearer {token}"),)
+    async with grpc.aio.insecure_channel(gateway) as channel:
+        log_files = log_file_pb2_grpc.LogFileServiceStub(channel)
+        runs = analysis_pb2_grpc.AnalysisServiceStub(channel)
+        get_file = log_file_pb2.GetLogFileRequest(name=log_file)
+        list_files = log_file_pb2.ListLogFilesRequest(page_size=10)
+        get_run = analysis_pb2.GetAnalysisRunRequest(name=run)
+        methods: dict[str, Callable[[], Awaitable[object]]] = {
+            "GetLogFile": lambda: log_files.GetLogFile(get_file, metadata=metadata, timeout=10),
+            "ListLogFiles": lambda: log_files.ListLogFiles(list_files, metadata=metadata, timeout=10),
+            "GetAnalysisRun": lambda: runs.GetAnalysisRun(get_run, metadata=metadata, timeout=10),
+        }
+        steps = []
+        for method, call in methods.items():
+            for n in clients:
+                step = await _run_step(method, call, n, seconds)
+                print(step.line(), flush=True)
+                steps.append(step)
+        return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("LOGLENS_BENCH_API_SECONDS", "10")))
+    parser.add_argument("--clients", default="1,20", help="client counts, comma-separated (1 and 20 are reported)")
+    args = parser.parse_args()
+    clients = [int(c) for c in args.clients.split(",")]
+
+    root = Path(tempfile.mkdtemp(prefix="loglens-bench-api-"))
+    stack = Stack(root / "stack", Ports.free(), workers=1)
+    try:
+        stack.start()
+        gateway = stack.ports.addr("gateway")
+        with grpc.insecure_channel(gateway) as channel:
+            auth = auth_pb2_grpc.AuthServiceStub(channel)
+            auth.Register(
+                auth_pb2.RegisterRequest(username=USERNAME, email=f"{USERNAME}@example.com", password=PASSWORD),
+                timeout=30,
+            )
+            token = auth.Login(auth_pb2.LoginRequest(username=USERNAME, password=PASSWORD), timeout=30).access_token
+            client = GatewayClient(channel, token)
+            log_file = client.upload(SAMPLE, service="bench-api")
+            run = client.wait_for_run(log_file.name, timeout=300)
+            assert run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED, run.failure_reason
+        print(
+            f"through the gateway at {gateway}, {args.seconds:g} s per step after {WARMUP_S:g} s of warm-up; "
+            f"load generator: one grpc.aio process on this machine ({os.cpu_count()} cores shared with the stack), "
+            "one channel, one task per client",
+            flush=True,
+        )
+        steps = asyncio.run(_load(gateway, token, log_file.name, run.name, clients, args.seconds))
+        by = {(s.method, s.clients): s for s in steps}
+        busy, single = by.get(("GetLogFile", max(clients))), by.get(("GetLogFile", min(clients)))
+        assert busy is not None and single is not None
+        print(f"api_calls_per_s={busy.rate:.0f} api_p50_ms={single.quantile(0.5):.2f}")
+    finally:
+        stack.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
