@@ -29,7 +29,7 @@ from loglens_analysis.sandbox import (
     analyze_in_child,
     start_forkserver,
 )
-from loglens_analysis.worker import Worker
+from loglens_analysis.use_cases.execute_run import EngineBounds
 from loglens_loggen import write_log
 
 MIB = 1024 * 1024
@@ -231,9 +231,9 @@ def test_a_run_is_bounded_by_its_size() -> None:
         engine_min_bytes_per_s=MIB,
         engine_memory_limit_mib=512,
     )
-    worker = Worker(None, None, None, None, settings, None)  # type: ignore[arg-type]
-    plain = worker.engine_limits(StoredLogFile("a", "o", "b", "k", 100 * MIB, gzip=False))
+    bounds = EngineBounds.from_settings(settings)
+    plain = bounds.limits(StoredLogFile("a", "o", "b", "k", 100 * MIB, gzip=False))
     assert (plain.cpu_s, plain.wall_s, plain.memory_bytes) == (160, 320, 512 * MIB)
-    packed = worker.engine_limits(StoredLogFile("a", "o", "b", "k", 10 * MIB, gzip=True))
+    packed = bounds.limits(StoredLogFile("a", "o", "b", "k", 10 * MIB, gzip=True))
     # A gzip file may inflate to 100x its size (max_gzip_ratio): its bound follows the inflated bytes.
     assert packed.cpu_s == 60 + 1000

@@ -26,8 +26,10 @@ from loglens.v1 import (
     registry_pb2,
     registry_pb2_grpc,
 )
+from loglens_analysis.adapters.engine_runner import SandboxedEngine
 from loglens_analysis.adapters.ingest_quotas import IngestQuotas
 from loglens_analysis.adapters.log_file_directory import LogFileDirectory
+from loglens_analysis.adapters.object_store import StoredObjects
 from loglens_analysis.adapters.pattern_registry import PatternRegistryStore
 from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import SCHEMA, RunRepository
@@ -39,6 +41,8 @@ from loglens_analysis.patterns import PatternRegistry
 from loglens_analysis.quotas import RunAdmission, RunQuotas
 from loglens_analysis.run_feed import RunFeed, WatchSlots
 from loglens_analysis.service import AnalysisRuns
+from loglens_analysis.use_cases.execute_run import EngineBounds, ExecuteRun, ExecutionPolicy
+from loglens_analysis.use_cases.queue_run import QueueRun
 from loglens_analysis.worker import Worker
 from loglens_common.auth import TokenVerifier, load_public_keys
 from loglens_common.db import async_engine, ping
@@ -72,7 +76,7 @@ async def main(settings: AnalysisSettings) -> None:
     await ensure_stream(js, settings.stream_replicas)
 
     repository = RunRepository(engine)
-    publisher = RunPublisher(js)
+    queue = QueueRun(repository, RunPublisher(js))
     ingest = grpc.aio.insecure_channel(settings.ingest_addr, options=[("grpc.lb_policy_name", "round_robin")])
     resources.push_async_callback(ingest.close)
     directory = LogFileDirectory(ingest)
@@ -80,12 +84,20 @@ async def main(settings: AnalysisSettings) -> None:
     admission = RunAdmission(
         RunQuotas(settings.quota_concurrent_runs, settings.quota_runs_per_hour, settings.quota_watch_streams)
     )
-    runs = AnalysisRuns(repository, publisher, directory, feed, admission, WatchSlots(repository, admission))
+    runs = AnalysisRuns(repository, queue, directory, feed, admission, WatchSlots(repository, admission))
     patterns = PatternRegistryStore(engine)
     comparisons = RunComparisons(repository, directory, patterns)
     registry = PatternRegistryApi(PatternRegistry(patterns), settings.registry_max_patterns)
     trusted = LogFileEvents(EventVerifier(load_public_keys(settings.event_public_keys)), settings.s3_bucket)
-    worker = Worker(repository, s3_client(settings), js, publisher, settings, trusted)
+    sandboxed = SandboxedEngine()
+    execution = ExecuteRun(
+        repository,
+        StoredObjects(s3_client(settings)),
+        sandboxed,
+        ExecutionPolicy.from_settings(settings),
+        EngineBounds.from_settings(settings),
+    )
+    worker = Worker(repository, js, queue, execution, sandboxed, settings, trusted)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [
         worker.consume_log_file_events,
         worker.reconcile,

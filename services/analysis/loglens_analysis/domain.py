@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from loglens_common.errors import FailedPrecondition
+
 
 class RunState(enum.StrEnum):
     QUEUED = "QUEUED"
@@ -44,6 +46,32 @@ class FailureCode(enum.StrEnum):
 
 def can_move(current: RunState, target: RunState) -> bool:
     return target in ALLOWED[current]
+
+
+def sources(target: RunState) -> frozenset[RunState]:
+    """The states a run may leave for ``target``."""
+    return frozenset(state for state in RunState if can_move(state, target))
+
+
+class IllegalTransition(FailedPrecondition):
+    """A move the state machine does not allow (a finished run never changes again). Raised before anything is
+    written: it is a caller asking for the impossible, not a race lost to another writer."""
+
+    def __init__(self, current: RunState, target: RunState) -> None:
+        super().__init__(
+            f"an analysis run cannot move from {current.value} to {target.value}"
+            + (f": {current.value} is final" if current.terminal else ""),
+            reason="ILLEGAL_RUN_TRANSITION",
+            metadata={"state": current.value, "target": target.value},
+        )
+        self.current = current
+        self.target = target
+
+
+def check_move(current: RunState, target: RunState) -> None:
+    """Raise IllegalTransition unless a run in ``current`` may move to ``target``."""
+    if not can_move(current, target):
+        raise IllegalTransition(current, target)
 
 
 @dataclass

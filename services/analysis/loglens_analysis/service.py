@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 
 from loglens.v1 import report_pb2
 from loglens_analysis.adapters.log_file_directory import LogFileDirectory
-from loglens_analysis.adapters.queue import RunPublisher
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.domain import AnalysisRun, RunState, StoredLogFile
 from loglens_analysis.quotas import QuotaLine, RunAdmission
 from loglens_analysis.run_feed import RunFeed, WatchSlots
-from loglens_common import metrics, names
+from loglens_analysis.use_cases.queue_run import QueueRun
+from loglens_common import names
 from loglens_common.errors import FailedPrecondition, Unavailable, not_found
 
 REGISTRATION_WAIT_S = 5.0
@@ -24,14 +24,14 @@ class AnalysisRuns:
     def __init__(
         self,
         repository: RunRepository,
-        publisher: RunPublisher,
+        queue: QueueRun,
         directory: LogFileDirectory,
         feed: RunFeed,
         admission: RunAdmission,
         watch_slots: WatchSlots,
     ) -> None:
         self.repository = repository
-        self.publisher = publisher
+        self.queue = queue
         self.directory = directory
         self.feed = feed
         self.admission = admission
@@ -57,14 +57,7 @@ class AnalysisRuns:
                 reason="LOG_FILE_REGISTERING",
                 retry_after_s=2,
             )
-        log_file_id = log_file.id
-        run, existed = await self.repository.create_run(
-            log_file, log_file.size_bytes, lambda usage: self.admission.admit(owner, usage)
-        )
-        if not existed:
-            metrics.RUNS_BY_STATE.labels(RunState.QUEUED.value).inc()
-            await self.publisher.publish(names.analysis_run_name(log_file_id, run.id), run.id)
-        return run, existed
+        return await self.queue.requested(log_file, lambda usage: self.admission.admit(owner, usage))
 
     async def get(self, owner: str, name: str) -> AnalysisRun:
         log_file_id, run_id = names.parse_analysis_run(name)
@@ -151,8 +144,6 @@ class AnalysisRuns:
         cancelled = await self.repository.cancel(owner, run.log_file_id, run.id)
         if cancelled is None:
             raise not_found(name)
-        if cancelled.state is RunState.CANCELLED:
-            metrics.RUNS_BY_STATE.labels(RunState.CANCELLED.value).inc()
         return cancelled
 
     async def watch(self, owner: str, name: str) -> AsyncIterator[AnalysisRun]:

@@ -4,12 +4,14 @@ registry's own module (adapters/pattern_registry.py), whose writes run inside th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Integer,
@@ -31,9 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loglens.v1 import report_pb2
 from loglens_analysis.adapters import pattern_registry
-from loglens_analysis.domain import AnalysisRun, FailureCode, RunState, StoredLogFile
+from loglens_analysis.domain import (
+    AnalysisRun,
+    FailureCode,
+    RunState,
+    StoredLogFile,
+    check_move,
+    sources,
+)
 from loglens_analysis.quotas import HOUR, RunUsage
-from loglens_common import names
+from loglens_common import metrics, names
 
 SCHEMA = "analysis"
 metadata = MetaData(schema=SCHEMA)
@@ -182,7 +191,10 @@ class RunRepository:
                 .mappings()
                 .first()
             )
-        return _run(created) if created is not None else True
+        if created is None:
+            return True
+        _reached(RunState.QUEUED)
+        return _run(created)
 
     async def log_file(self, owner: str, log_file_id: str) -> StoredLogFile | None:
         async with self.engine.connect() as conn:
@@ -271,6 +283,7 @@ class RunRepository:
                         .mappings()
                         .one()
                     )
+                _reached(RunState.QUEUED)
                 return _run(m), False
             except IntegrityError as exc:
                 if "runs_one_active_per_log_file" not in str(exc.orig):
@@ -368,39 +381,70 @@ class RunRepository:
         async with self.engine.connect() as conn:
             return [_run(m) for m in (await conn.execute(query)).mappings()]
 
-    async def claim(self, run_id: str, stale_after_s: float, engine_version: str) -> AnalysisRun | None:
-        """QUEUED (or RUNNING with a dead worker) -> RUNNING for this worker; None if not claimable."""
-        stale = func.now() - dt.timedelta(seconds=stale_after_s)
-        async with self.engine.begin() as conn:
-            m = (
-                (
-                    await conn.execute(
-                        update(runs)
-                        .where(
-                            runs.c.id == run_id,
-                            (runs.c.state == RunState.QUEUED.value)
-                            | ((runs.c.state == RunState.RUNNING.value) & (runs.c.heartbeat_time < stale)),
-                        )
-                        .values(
-                            state=RunState.RUNNING.value,
-                            start_time=func.coalesce(runs.c.start_time, func.now()),
-                            heartbeat_time=func.now(),
-                            attempts=runs.c.attempts + 1,
-                            bytes_done=0,
-                            lines_done=0,
-                            engine_version=engine_version,
-                        )
-                        .returning(*runs.c)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        return _run(m) if m else None
+    # Moves -------------------------------------------------------------------------------------------
+    async def transition(
+        self,
+        target: RunState,
+        *,
+        where: ColumnElement[bool],
+        from_states: Collection[RunState] | None = None,
+        held: AnalysisRun | None = None,
+        values: Mapping[str, Any] | None = None,
+        also: Callable[[AsyncConnection, list[AnalysisRun]], Awaitable[None]] | None = None,
+    ) -> list[AnalysisRun]:
+        """Move the runs matching ``where`` to ``target``: the one place a run's state changes (its creation as
+        QUEUED aside). The moves below (claim, succeed, fail, release, cancel, requeue) say which runs.
 
-    def _mine(self, run: AnalysisRun):  # type: ignore[no-untyped-def]
+        Only runs in one of ``from_states`` move (by default every state the domain lets move to ``target``),
+        so the table never holds a move the state machine forbids. A run in another state is left as it is and
+        missing from the answer: a race lost to another writer (cancelled while it ran, re-claimed after a
+        stall) is an answer, not an error. A move the state machine never allows (one of ``from_states``, or
+        the state of the ``held`` run as its caller last read it) raises IllegalTransition before anything is
+        written. ``also`` runs in the same transaction when runs moved (a success stores its report). The
+        run-state metric counts the runs moved, after the commit.
+        """
+        for state in from_states if from_states is not None else sources(target):
+            check_move(state, target)
+        if held is not None:
+            check_move(held.state, target)
+        states = [s.value for s in (from_states if from_states is not None else sources(target))]
+        changes: dict[str, Any] = {"state": target.value, **_times(target), **(values or {})}
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(runs).where(where, runs.c.state.in_(states)).values(**changes).returning(*runs.c)
+            )
+            moved = [_run(m) for m in result.mappings()]
+            if moved and also is not None:
+                await also(conn, moved)
+        _reached(target, len(moved))
+        return moved
+
+    async def claim(self, run_id: str, stale_after_s: float, engine_version: str) -> AnalysisRun | None:
+        """QUEUED (or RUNNING with a dead worker) -> RUNNING for this worker; None if not claimable.
+
+        A RUNNING run whose worker went silent is first given back (RUNNING -> QUEUED, as the reconciler would
+        do), then claimed like any queued run: a new attempt, which fences the silent worker out.
+        """
+        await self.transition(
+            RunState.QUEUED, where=(runs.c.id == run_id) & _silent(stale_after_s), from_states=(RunState.RUNNING,)
+        )
+        claimed = await self.transition(
+            RunState.RUNNING,
+            where=runs.c.id == run_id,
+            from_states=(RunState.QUEUED,),
+            values={
+                "heartbeat_time": func.now(),
+                "attempts": runs.c.attempts + 1,
+                "bytes_done": 0,
+                "lines_done": 0,
+                "engine_version": engine_version,
+            },
+        )
+        return claimed[0] if claimed else None
+
+    def _mine(self, run: AnalysisRun) -> ColumnElement[bool]:
         """The fence: only the worker holding this attempt of a RUNNING run may write to it."""
-        return (runs.c.id == run.id) & (runs.c.state == RunState.RUNNING.value) & (runs.c.attempts == run.attempts)
+        return (runs.c.state == RunState.RUNNING.value) & _attempt(run)
 
     async def heartbeat(self, run: AnalysisRun, bytes_done: int, lines_done: int) -> bool:
         """Record progress; False when the run is no longer ours (cancelled, deleted, re-claimed)."""
@@ -421,70 +465,50 @@ class RunRepository:
         service: str = "",
         max_patterns: int = 0,
     ) -> bool:
-        """Store a run's report. With a ``service``, the report is merged into the service's pattern registry (and
-        marked against it) in the same transaction, which keeps at most ``max_patterns`` patterns."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(runs)
-                .where(self._mine(run))
-                .values(
-                    state=RunState.SUCCEEDED.value,
-                    finish_time=func.now(),
-                    bytes_done=bytes_done,
-                    lines_done=lines_done,
-                    heartbeat_time=func.now(),
-                )
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return False
+        """Store a run's report (RUNNING -> SUCCEEDED, this attempt only). With a ``service``, the report is merged
+        into the service's pattern registry (and marked against it) in the same transaction, which keeps at most
+        ``max_patterns`` patterns."""
+
+        async def store_report(conn: AsyncConnection, _: list[AnalysisRun]) -> None:
+            data = report
             if service:
                 parsed = report_pb2.AnalysisReport.FromString(report)
                 await pattern_registry.merge_run(
                     conn, run.owner, service, run.log_file_id, run.id, parsed, max_patterns
                 )
-                report = parsed.SerializeToString()
-            await conn.execute(insert(reports).values(run_id=run.id, report=report))
-        return True
+                data = parsed.SerializeToString()
+            await conn.execute(insert(reports).values(run_id=run.id, report=data))
 
-    async def fail(self, run_id: str, reason: str, code: FailureCode, attempts: int | None = None) -> bool:
-        condition = (runs.c.id == run_id) & runs.c.state.in_(ACTIVE)
-        if attempts is not None:
-            condition &= runs.c.attempts == attempts
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(runs)
-                .where(condition)
-                .values(
-                    state=RunState.FAILED.value,
-                    failure_reason=reason[:2000],
-                    failure_code=code.value,
-                    finish_time=func.now(),
-                    start_time=func.coalesce(runs.c.start_time, func.now()),
-                )
-            )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        moved = await self.transition(
+            RunState.SUCCEEDED,
+            where=_attempt(run),
+            from_states=(RunState.RUNNING,),
+            held=run,
+            values={"bytes_done": bytes_done, "lines_done": lines_done, "heartbeat_time": func.now()},
+            also=store_report,
+        )
+        return bool(moved)
+
+    async def fail(self, run: AnalysisRun, reason: str, code: FailureCode) -> bool:
+        """QUEUED or RUNNING -> FAILED, unless another attempt has claimed the run since ``run`` was read."""
+        moved = await self.transition(
+            RunState.FAILED,
+            where=_attempt(run),
+            held=run,
+            values={"failure_reason": reason[:2000], "failure_code": code.value},
+        )
+        return bool(moved)
 
     async def release(self, run: AnalysisRun) -> None:
-        """Give a run back to the queue after a transient failure."""
-        async with self.engine.begin() as conn:
-            await conn.execute(update(runs).where(self._mine(run)).values(state=RunState.QUEUED.value))
+        """Give a run back to the queue after a transient failure (RUNNING -> QUEUED, this attempt only)."""
+        await self.transition(RunState.QUEUED, where=_attempt(run), from_states=(RunState.RUNNING,), held=run)
 
     async def cancel(self, owner: str, log_file_id: str, run_id: str) -> AnalysisRun | None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(runs)
-                .where(
-                    runs.c.owner == owner,
-                    runs.c.log_file_id == log_file_id,
-                    runs.c.id == run_id,
-                    runs.c.state.in_(ACTIVE),
-                )
-                .values(
-                    state=RunState.CANCELLED.value,
-                    finish_time=func.now(),
-                    start_time=func.coalesce(runs.c.start_time, func.now()),
-                )
-            )
+        """QUEUED or RUNNING -> CANCELLED; the run as it is now (a run that finished meanwhile keeps its state)."""
+        await self.transition(
+            RunState.CANCELLED,
+            where=(runs.c.owner == owner) & (runs.c.log_file_id == log_file_id) & (runs.c.id == run_id),
+        )
         return await self.get_run(owner, log_file_id, run_id)
 
     async def report(self, run_id: str) -> bytes | None:
@@ -520,16 +544,8 @@ class RunRepository:
     # Reconciliation -----------------------------------------------------------------------------
     async def requeue_stale(self, stale_after_s: float) -> int:
         """RUNNING runs whose worker stopped heartbeating go back to QUEUED."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(runs)
-                .where(
-                    runs.c.state == RunState.RUNNING.value,
-                    runs.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s),
-                )
-                .values(state=RunState.QUEUED.value)
-            )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        moved = await self.transition(RunState.QUEUED, where=_silent(stale_after_s), from_states=(RunState.RUNNING,))
+        return len(moved)
 
     async def queued_needing_publish(self, older_than_s: float, limit: int = 100) -> list[tuple[str, int]]:
         """QUEUED runs older than ``older_than_s`` since their last publish: (id, publish count)."""
@@ -557,6 +573,30 @@ class RunRepository:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(runs.c.state, func.count()).group_by(runs.c.state))
             return {r[0]: int(r[1]) for r in rows}
+
+
+def _attempt(run: AnalysisRun) -> ColumnElement[bool]:
+    """This attempt of the run: a later claim (a new attempt) fences out whoever holds an older one."""
+    return (runs.c.id == run.id) & (runs.c.attempts == run.attempts)
+
+
+def _silent(stale_after_s: float) -> ColumnElement[bool]:
+    """Runs whose worker has not heartbeated for ``stale_after_s``: presumed dead."""
+    return runs.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s)
+
+
+def _times(target: RunState) -> dict[str, Any]:
+    """The times a move sets: a run has a start time once it ran or ended, a finish time once it ended."""
+    if target is RunState.QUEUED:
+        return {}
+    started = {"start_time": func.coalesce(runs.c.start_time, func.now())}
+    return {**started, "finish_time": func.now()} if target.terminal else started
+
+
+def _reached(state: RunState, runs_moved: int = 1) -> None:
+    """The run-state metric, counted here only: runs reaching ``state`` (created QUEUED, or moved)."""
+    if runs_moved:
+        metrics.RUNS_BY_STATE.labels(state.value).inc(runs_moved)
 
 
 async def _lock_log_file(conn: AsyncConnection, log_file_id: str) -> None:
