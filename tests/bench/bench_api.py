@@ -94,7 +94,9 @@ async def _run_step(method: str, call: Callable[[], Awaitable[object]], clients:
     return Step(method, clients, len(latencies), elapsed, latencies, cpu)
 
 
-async def _load(gateway: str, token: str, log_file: str, run: str, clients: list[int], seconds: float) -> list[Step]:
+async def _load(
+    gateway: str, token: str, log_file: str, run: str, clients: list[int], seconds: float, only: list[str]
+) -> list[Step]:
     metadata = (("authorization", f"Bearer {token}"),)
     async with grpc.aio.insecure_channel(gateway) as channel:
         log_files = log_file_pb2_grpc.LogFileServiceStub(channel)
@@ -109,6 +111,8 @@ async def _load(gateway: str, token: str, log_file: str, run: str, clients: list
         }
         steps = []
         for method, call in methods.items():
+            if only and method not in only:
+                continue
             for n in clients:
                 step = await _run_step(method, call, n, seconds)
                 print(step.line(), flush=True)
@@ -116,11 +120,29 @@ async def _load(gateway: str, token: str, log_file: str, run: str, clients: list
         return steps
 
 
+def prepare(gateway: str) -> tuple[str, log_file_pb2.LogFile, analysis_pb2.AnalysisRun]:
+    """A registered user's access token, and a small file of theirs analysed to the end."""
+    with grpc.insecure_channel(gateway) as channel:
+        auth = auth_pb2_grpc.AuthServiceStub(channel)
+        auth.Register(
+            auth_pb2.RegisterRequest(username=USERNAME, email=f"{USERNAME}@example.com", password=PASSWORD),
+            timeout=30,
+        )
+        token = auth.Login(auth_pb2.LoginRequest(username=USERNAME, password=PASSWORD), timeout=30).access_token
+        client = GatewayClient(channel, token)
+        log_file = client.upload(SAMPLE, service="bench-api")
+        run = client.wait_for_run(log_file.name, timeout=300)
+        assert run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED, run.failure_reason
+    return token, log_file, run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("LOGLENS_BENCH_API_SECONDS", "10")))
     parser.add_argument("--clients", default="1,20", help="client counts, comma-separated (1 and 20 are reported)")
+    parser.add_argument("--methods", default="", help="only these methods, comma-separated (GetLogFile is required)")
     args = parser.parse_args()
+    only = [m for m in args.methods.split(",") if m]
     clients = [int(c) for c in args.clients.split(",")]
 
     root = Path(tempfile.mkdtemp(prefix="loglens-bench-api-"))
@@ -128,24 +150,14 @@ def main() -> None:
     try:
         stack.start()
         gateway = stack.ports.addr("gateway")
-        with grpc.insecure_channel(gateway) as channel:
-            auth = auth_pb2_grpc.AuthServiceStub(channel)
-            auth.Register(
-                auth_pb2.RegisterRequest(username=USERNAME, email=f"{USERNAME}@example.com", password=PASSWORD),
-                timeout=30,
-            )
-            token = auth.Login(auth_pb2.LoginRequest(username=USERNAME, password=PASSWORD), timeout=30).access_token
-            client = GatewayClient(channel, token)
-            log_file = client.upload(SAMPLE, service="bench-api")
-            run = client.wait_for_run(log_file.name, timeout=300)
-            assert run.state == analysis_pb2.AnalysisRun.STATE_SUCCEEDED, run.failure_reason
+        token, log_file, run = prepare(gateway)
         print(
             f"through the gateway at {gateway}, {args.seconds:g} s per step after {WARMUP_S:g} s of warm-up; "
             f"load generator: one grpc.aio process on this machine ({os.cpu_count()} cores shared with the stack), "
             "one channel, one task per client",
             flush=True,
         )
-        steps = asyncio.run(_load(gateway, token, log_file.name, run.name, clients, args.seconds))
+        steps = asyncio.run(_load(gateway, token, log_file.name, run.name, clients, args.seconds, only))
         by = {(s.method, s.clients): s for s in steps}
         busy, single = by.get(("GetLogFile", max(clients))), by.get(("GetLogFile", min(clients)))
         assert busy is not None and single is not None

@@ -6,12 +6,15 @@ import asyncio
 import datetime as dt
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import jwt.api_jwt
 import pytest
 from argon2 import extract_parameters
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
+from loglens_common import auth as auth_module
 from loglens_common.auth import ACCESS, REFRESH, TokenSigner, TokenVerifier, private_pem
 from loglens_common.errors import InvalidArgument, ResourceExhausted, Unauthenticated
 from loglens_gateway import accounts as accounts_module
@@ -221,6 +224,53 @@ def test_verifier_accepts_both_keys_of_a_rotation_and_keeps_token_types_apart() 
     with pytest.raises(Unauthenticated) as caught:
         after_rotation.verify(TokenSigner("k1", old, "loglens", "loglens").sign("u1", ACCESS, 60))
     assert caught.value.reason == "TOKEN_UNKNOWN_KEY"
+
+
+def test_verified_tokens_are_remembered_until_they_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = Ed25519PrivateKey.generate()
+    signer = TokenSigner("k1", key, "loglens", "loglens")
+    verifier = TokenVerifier({"k1": key.public_key()}, "loglens", "loglens")
+    token, refresh = signer.sign("u1", ACCESS, 60), signer.sign("u1", REFRESH, 60)
+    assert verifier.verify(token)["sub"] == "u1"
+    assert verifier.verify(refresh, REFRESH)["typ"] == REFRESH
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+
+    def no_second_verification(token: str) -> dict[str, object]:
+        raise AssertionError("a verified token was verified again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(verifier, "_decode", no_second_verification)
+        assert verifier.principal(token).subject == "u1"
+        with pytest.raises(Unauthenticated) as caught:  # a remembered token keeps its type
+            verifier.verify(refresh)
+        assert caught.value.reason == "TOKEN_TYPE"
+    with pytest.raises(Unauthenticated) as caught:  # a forged copy is not the remembered token
+        verifier.verify(tampered)
+    assert caught.value.reason == "TOKEN_SIGNATURE"
+
+    # Two minutes later, for the verifier's look-up and for PyJWT alike: the remembered token has expired.
+    later = time.time() + 120
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Later:  # type: ignore[override]
+            return cls.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Later)
+    monkeypatch.setattr(auth_module, "time", SimpleNamespace(time=lambda: later))
+    with pytest.raises(Unauthenticated) as caught:
+        verifier.verify(token)
+    assert caught.value.reason == "TOKEN_EXPIRED"
+
+
+def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth_module, "VERIFIED_TOKENS_MAX", 3)
+    key = Ed25519PrivateKey.generate()
+    signer = TokenSigner("k1", key, "loglens", "loglens")
+    verifier = TokenVerifier({"k1": key.public_key()}, "loglens", "loglens")
+    for n in range(10):
+        verifier.verify(signer.sign(f"u{n}", ACCESS, 60))
+    assert len(verifier._verified) == 3
 
 
 def test_gateway_settings_refuse_argon2_below_owasp_without_echoing_the_key(tmp_path: Path) -> None:

@@ -82,13 +82,37 @@ def load_private_key(pem: str) -> Ed25519PrivateKey:
     return key
 
 
+LEEWAY_S = 5
+# Tokens whose signature and claims were verified, kept so that a client's next call with the same token costs
+# a dictionary look-up instead of an Ed25519 verification and a JSON parse (about 110 us, twice per call through
+# the gateway). Only the expiry can change the verdict on a verified token: it is checked on every use. Failed
+# tokens are never kept. Bounded: when full, the oldest entry makes room.
+VERIFIED_TOKENS_MAX = 4096
+
+
 class TokenVerifier:
     def __init__(self, keys: dict[str, Ed25519PublicKey], issuer: str, audience: str) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def verify(self, token: str, expected_type: str = ACCESS) -> dict[str, Any]:
+        """The token's claims (read-only) once its signature, key, algorithm, audience, issuer and times hold."""
+        claims = self._verified.get(token)
+        if claims is None or claims["exp"] + LEEWAY_S <= time.time():
+            claims = self._decode(token)
+            if len(self._verified) >= VERIFIED_TOKENS_MAX:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = claims
+        if claims.get("typ") != expected_type:
+            raise Unauthenticated(
+                f"a {claims.get('typ')!r} token cannot be used here; send an {expected_type} token",
+                reason="TOKEN_TYPE",
+            )
+        return claims
+
+    def _decode(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError:
@@ -109,7 +133,7 @@ class TokenVerifier:
                 audience=self._audience,
                 issuer=self._issuer,
                 options={"require": REQUIRED_CLAIMS},
-                leeway=5,
+                leeway=LEEWAY_S,
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired; log in again", reason="TOKEN_EXPIRED") from None
@@ -125,11 +149,6 @@ class TokenVerifier:
             raise Unauthenticated("the token's signature does not verify", reason="TOKEN_SIGNATURE") from None
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"the token is invalid: {exc}", reason="TOKEN_INVALID") from None
-        if claims.get("typ") != expected_type:
-            raise Unauthenticated(
-                f"a {claims.get('typ')!r} token cannot be used here; send an {expected_type} token",
-                reason="TOKEN_TYPE",
-            )
         return claims
 
     def principal(self, token: str) -> Principal:
