@@ -1,0 +1,110 @@
+"""A run's moves on a real PostgreSQL, all through the repository's transition(): only the moves the state machine
+allows happen, a write fenced out by a later attempt or a cancellation changes nothing, and the run-state metric
+counts each run that moved, once."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client import REGISTRY
+
+import loglens_analysis
+from loglens_analysis.adapters.repository import RunRepository
+from loglens_analysis.domain import AnalysisRun, FailureCode, IllegalTransition, RunState, StoredLogFile
+from loglens_common.db import async_engine, migrate
+from loglens_devstack.servers import Postgres
+
+MIGRATIONS = Path(loglens_analysis.__file__).parent / "migrations"
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    root = Path(tempfile.mkdtemp(prefix="loglens-run-transitions-"))
+    postgres = Postgres(root)
+    try:
+        postgres.start()
+        migrate(postgres.url, MIGRATIONS, "analysis")
+        yield postgres.url
+    finally:
+        postgres.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def reached() -> dict[RunState, float]:
+    return {s: REGISTRY.get_sample_value("loglens_analysis_runs_total", {"state": s.value}) or 0.0 for s in RunState}
+
+
+def test_runs_move_only_as_the_state_machine_allows_and_each_move_is_counted_once(database: str) -> None:
+    async def scenario() -> dict[RunState, float]:
+        engine = async_engine(database, pool_size=2)
+        repository = RunRepository(engine)
+        first_file = StoredLogFile("lf1", "o", "b", "k1", 10, False)
+        second_file = StoredLogFile("lf2", "o", "b", "k2", 10, False)
+        before = reached()
+        try:
+            # Cancelled while it runs: the worker's later writes are fenced out.
+            queued = await repository.remember_log_file(first_file, "r1")
+            assert isinstance(queued, AnalysisRun) and queued.state is RunState.QUEUED
+            held = await repository.claim("r1", 60, "v1")
+            assert held is not None and (held.state, held.attempts, held.engine_version) == (RunState.RUNNING, 1, "v1")
+            assert held.start_time is not None
+            assert await repository.claim("r1", 60, "v1") is None  # its worker is alive
+            cancelled = await repository.cancel("o", "lf1", "r1")
+            assert cancelled is not None and cancelled.state is RunState.CANCELLED and cancelled.finish_time
+            assert not await repository.heartbeat(held, 5, 1)
+            assert not await repository.succeed(held, b"late report", 10, 2)
+            assert not await repository.fail(held, "too late", FailureCode.INPUT_REFUSED)
+            await repository.release(held)
+            again = await repository.cancel("o", "lf1", "r1")  # nothing left to cancel: it answers the run
+            assert again is not None and again.state is RunState.CANCELLED and again.failure_code is None
+            assert await repository.report("r1") is None
+
+            # A stalled worker's run is claimed again: the new attempt's report is stored, the old one's is not.
+            second, existed = await repository.create_run(first_file, 10)
+            assert not existed
+            stalled = await repository.claim(second.id, 60, "v1")
+            assert stalled is not None
+            taken = await repository.claim(second.id, 0, "v1")  # with a bound of 0 s its worker counts as silent
+            assert taken is not None and taken.attempts == 2
+            assert not await repository.heartbeat(stalled, 5, 1) and await repository.heartbeat(taken, 5, 1)
+            assert not await repository.succeed(stalled, b"old attempt", 10, 2)
+            assert await repository.succeed(taken, b"new attempt", 10, 2)
+            assert await repository.report(second.id) == b"new attempt"
+            with pytest.raises(IllegalTransition):  # a final run, as its caller holds it, never moves again
+                await repository.fail(
+                    await repository.run_by_id(second.id) or taken, "after success", FailureCode.INPUT_REFUSED
+                )
+            finished = await repository.run_by_id(second.id)
+            assert finished is not None and finished.state is RunState.SUCCEEDED and finished.finish_time
+
+            # The reconciler gives a silent worker's run back; a transient failure gives it back too.
+            assert await repository.remember_log_file(second_file) is True
+            third, _ = await repository.create_run(second_file, 10)
+            assert await repository.claim(third.id, 60, "v1") is not None
+            assert await repository.requeue_stale(0) == 1
+            retried = await repository.claim(third.id, 60, "v1")
+            assert retried is not None and retried.attempts == 2
+            await repository.release(retried)
+            requeued = await repository.run_by_id(third.id)
+            assert requeued is not None and requeued.state is RunState.QUEUED
+            assert await repository.requeue_stale(0) == 0  # nothing RUNNING is left
+        finally:
+            await engine.dispose()
+        after = reached()
+        return {s: after[s] - before[s] for s in RunState}
+
+    moved = asyncio.run(scenario())
+    # QUEUED: 3 created, 1 stalled attempt given back by the claim, 1 by the reconciler, 1 released.
+    # RUNNING: 1 + 2 + 2 claims.
+    assert moved == {
+        RunState.QUEUED: 6,
+        RunState.RUNNING: 5,
+        RunState.SUCCEEDED: 1,
+        RunState.FAILED: 0,
+        RunState.CANCELLED: 1,
+    }
