@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from loglens_common.redaction import redact_url
 
@@ -21,16 +25,53 @@ def sqlalchemy_url(url: str) -> str:
     raise ValueError(f"not a PostgreSQL URL: {redact_url(url)!r}")
 
 
+# A pooled connection is checked (one round trip) before use only when it sat unused this long: one that
+# lived through a database restart or an idle timeout on the way is replaced before a call gets it, and a
+# busy pool does not pay a ping per call. A connection that breaks while in use fails its call as UNAVAILABLE
+# (loglens_common.outages), and SQLAlchemy then replaces every connection of the pool.
+PING_AFTER_IDLE_S = 2.0
+
+
 def async_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
         hide_parameters=HIDE_PARAMETERS,
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    dialect = engine.sync_engine.dialect
+
+    def connected(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_in(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool drops this connection and checks out another (or connects anew)
+            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+
+    event.listen(engine.sync_engine.pool, "connect", connected)
+    event.listen(engine.sync_engine.pool, "checkin", checked_in)
+    event.listen(engine.sync_engine.pool, "checkout", checked_out)
+
+
+def single_statements(engine: AsyncEngine) -> AsyncEngine:
+    """The engine's pool for reads of one statement: each runs on its own (autocommit), so a point read is one
+    round trip instead of three (BEGIN, the query, and the ROLLBACK that returns a connection to the pool).
+    Only for code that reads with one statement; writes and multi-statement reads use ``engine.begin()``."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from loglens_common.db import single_statements
 from loglens_ingest.quotas import OwnerUsage
 
 SCHEMA = "ingest"
@@ -135,6 +136,7 @@ def _row(mapping: object) -> LogFileRow:
 class LogFileRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.reads = single_statements(engine)  # the API's one-statement reads: one round trip each
 
     async def add(self, row: LogFileRow, event: tuple[str, str, bytes], check: QuotaCheck | None = None) -> LogFileRow:
         """Insert the log file and its event in one transaction (the outbox), and free its upload slot.
@@ -159,7 +161,7 @@ class LogFileRepository:
         return row
 
     async def get(self, owner: str, log_file_id: str) -> LogFileRow | None:
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             found = (
                 (await conn.execute(select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)))
                 .mappings()
@@ -196,7 +198,7 @@ class LogFileRepository:
         if after is not None:
             query = query.where(tuple_(log_files.c.create_time, log_files.c.id) < tuple_(*after))
         query = query.order_by(log_files.c.create_time.desc(), log_files.c.id.desc()).limit(limit)
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             return [_row(m) for m in (await conn.execute(query)).mappings()]
 
     async def delete(self, owner: str, log_file_id: str, event: tuple[str, str, bytes]) -> LogFileRow | None:
