@@ -43,6 +43,7 @@ from loglens_analysis.domain import (
 )
 from loglens_analysis.quotas import HOUR, RunUsage
 from loglens_common import metrics, names
+from loglens_common.db import single_statements
 
 SCHEMA = "analysis"
 metadata = MetaData(schema=SCHEMA)
@@ -140,6 +141,7 @@ def _run(m: object) -> AnalysisRun:
 class RunRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.reads = single_statements(engine)  # the API's one-statement reads: one round trip each
 
     # Log files ----------------------------------------------------------------------------------
     async def remember_log_file(self, f: StoredLogFile, announced_run_id: str = "") -> bool | AnalysisRun:
@@ -352,7 +354,7 @@ class RunRepository:
         return _run(m) if m else None
 
     async def get_run(self, owner: str, log_file_id: str, run_id: str) -> AnalysisRun | None:
-        async with self.engine.connect() as conn:
+        async with self.reads.connect() as conn:
             m = (
                 (
                     await conn.execute(
