@@ -72,7 +72,15 @@ def test_a_forbidden_move_is_a_clear_domain_error(current: RunState, target: Run
 
 
 class _NoDatabase:
+    """An engine that fails any use: a refused move must not get as far as a connection."""
+
+    def execution_options(self, **_: object) -> _NoDatabase:
+        return self
+
     def begin(self) -> object:
+        raise AssertionError("a forbidden move reached the database")
+
+    def connect(self) -> object:
         raise AssertionError("a forbidden move reached the database")
 
 
