@@ -388,14 +388,15 @@ class RunRepository:
         self,
         target: RunState,
         *,
-        where: ColumnElement[bool],
+        where: ColumnElement[bool] | None = None,
         from_states: Collection[RunState] | None = None,
         held: AnalysisRun | None = None,
         values: Mapping[str, Any] | None = None,
         also: Callable[[AsyncConnection, list[AnalysisRun]], Awaitable[None]] | None = None,
     ) -> list[AnalysisRun]:
-        """Move the runs matching ``where`` to ``target``: the one place a run's state changes (its creation as
-        QUEUED aside). The moves below (claim, succeed, fail, release, cancel, requeue) say which runs.
+        """Move the runs matching ``where`` (or the ``held`` run, as long as no later attempt claimed it) to
+        ``target``: the one place a run's state changes (its creation as QUEUED aside). The moves below (claim,
+        succeed, fail, release, cancel, requeue) say which runs.
 
         Only runs in one of ``from_states`` move (by default every state the domain lets move to ``target``),
         so the table never holds a move the state machine forbids. A run in another state is left as it is and
@@ -405,16 +406,20 @@ class RunRepository:
         written. ``also`` runs in the same transaction when runs moved (a success stores its report). The
         run-state metric counts the runs moved, after the commit.
         """
-        for state in from_states if from_states is not None else sources(target):
+        allowed = sources(target) if from_states is None else from_states
+        for state in allowed:
             check_move(state, target)
+        conditions: list[ColumnElement[bool]] = [runs.c.state.in_([state.value for state in allowed])]
         if held is not None:
             check_move(held.state, target)
-        states = [s.value for s in (from_states if from_states is not None else sources(target))]
+            conditions.append(_attempt(held))
+        if where is not None:
+            conditions.append(where)
+        if len(conditions) == 1:
+            raise ValueError("a transition names its runs: where, held, or both")
         changes: dict[str, Any] = {"state": target.value, **_times(target), **(values or {})}
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(runs).where(where, runs.c.state.in_(states)).values(**changes).returning(*runs.c)
-            )
+            result = await conn.execute(update(runs).where(*conditions).values(**changes).returning(*runs.c))
             moved = [_run(m) for m in result.mappings()]
             if moved and also is not None:
                 await also(conn, moved)
@@ -483,9 +488,8 @@ class RunRepository:
 
         moved = await self.transition(
             RunState.SUCCEEDED,
-            where=_attempt(run),
-            from_states=(RunState.RUNNING,),
             held=run,
+            from_states=(RunState.RUNNING,),
             values={"bytes_done": bytes_done, "lines_done": lines_done, "heartbeat_time": func.now()},
             also=store_report,
         )
@@ -495,7 +499,6 @@ class RunRepository:
         """QUEUED or RUNNING -> FAILED, unless another attempt has claimed the run since ``run`` was read."""
         moved = await self.transition(
             RunState.FAILED,
-            where=_attempt(run),
             held=run,
             values={"failure_reason": reason[:2000], "failure_code": code.value},
         )
@@ -503,7 +506,7 @@ class RunRepository:
 
     async def release(self, run: AnalysisRun) -> None:
         """Give a run back to the queue after a transient failure (RUNNING -> QUEUED, this attempt only)."""
-        await self.transition(RunState.QUEUED, where=_attempt(run), from_states=(RunState.RUNNING,), held=run)
+        await self.transition(RunState.QUEUED, held=run, from_states=(RunState.RUNNING,))
 
     async def cancel(self, owner: str, log_file_id: str, run_id: str) -> AnalysisRun | None:
         """QUEUED or RUNNING -> CANCELLED; the run as it is now (a run that finished meanwhile keeps its state)."""
