@@ -16,6 +16,20 @@ from loglens_common.redaction import register_secrets
 S = TypeVar("S", bound=ServiceSettings)
 
 
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on uvloop's event loop (libuv), or asyncio's own where uvloop is not installed (Windows).
+
+    Every call through the gateway crosses two event loops and the client's: uvloop's scheduling, timers and
+    socket waits cost less (make bench-api, interleaved runs: 5-10% less CPU per call in gateway and ingest)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - a dependency everywhere but Windows
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
 def run_service(
     name: str,
     settings_class: type[S],
@@ -34,6 +48,6 @@ def run_service(
     elif command == "serve":
         if before_serve is not None:
             before_serve()
-        asyncio.run(serve(settings))
+        run_loop(serve(settings))
     else:
         raise SystemExit(f"usage: python -m loglens_{name} [serve|migrate], not {command!r}")
