@@ -37,6 +37,7 @@ def async_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_use_lifo=True,  # the most recently used connection first: it needs no ping, its statements are prepared
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
         hide_parameters=HIDE_PARAMETERS,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -128,6 +129,10 @@ class DuplicateRequest(Exception):
     """Another upload with the same (owner, request_id) committed first."""
 
 
+# GetLogFile's read, built once: building it and its cache key on each call was a quarter of the read's CPU.
+_GET = select(log_files).where(log_files.c.owner == bindparam("owner"), log_files.c.id == bindparam("id"))
+
+
 def _row(mapping: object) -> LogFileRow:
     m = dict(mapping)  # type: ignore[call-overload]
     return LogFileRow(**{k: m[k] for k in LogFileRow.__dataclass_fields__})
@@ -162,11 +167,7 @@ class LogFileRepository:
 
     async def get(self, owner: str, log_file_id: str) -> LogFileRow | None:
         async with self.reads.connect() as conn:
-            found = (
-                (await conn.execute(select(log_files).where(log_files.c.owner == owner, log_files.c.id == log_file_id)))
-                .mappings()
-                .first()
-            )
+            found = (await conn.execute(_GET, {"owner": owner, "id": log_file_id})).mappings().first()
         return _row(found) if found else None
 
     async def by_request_id(self, owner: str, request_id: str) -> LogFileRow | None:
