@@ -10,8 +10,10 @@ warm-up that is not counted. A client sends its next call as soon as its last on
 
 The load generator runs on the same 2 cores as the system it measures: it is one grpc.aio process (one channel,
 one task per client), the cheapest Python client measured here; its own CPU use is printed beside each step, so
-what the services had left is visible. Prints per method and client count calls/s, p50 and p99, and last,
-exactly ``api_calls_per_s=<GetLogFile, 20 clients> api_p50_ms=<GetLogFile p50, 1 client>``.
+what the services had left is visible. Beside it, the raw limit: the same calls through a bare grpc.aio proxy to a
+bare grpc.aio server (``grpc_floor.py``), and GetLogFile's share of it. Prints per method and client count
+calls/s, p50 and p99, and last, exactly ``api_calls_per_s=<GetLogFile, 20 clients> api_p50_ms=<GetLogFile p50,
+1 client>``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import asyncio
 import os
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -31,7 +35,11 @@ import grpc
 
 from loglens.v1 import analysis_pb2, analysis_pb2_grpc, auth_pb2, auth_pb2_grpc, log_file_pb2, log_file_pb2_grpc
 from loglens_devstack.client import GatewayClient
+from loglens_devstack.servers import free_port, spawn, stop_processes
 from loglens_devstack.stack import Ports, Stack
+
+sys.path.insert(0, str(Path(__file__).parent))
+import grpc_floor
 
 SAMPLE = Path(__file__).resolve().parents[2] / "tools" / "loglens_devstack" / "sample.log"
 USERNAME = "bench-api"
@@ -120,6 +128,30 @@ async def _load(
         return steps
 
 
+async def _floor(proxy: str, request: bytes, token: str, clients: list[int], seconds: float) -> list[Step]:
+    """The same calls (request bytes, token header, answer size) through the bare proxy and server."""
+    metadata = (("authorization", f"Bearer {token}"),)
+    async with grpc.aio.insecure_channel(proxy) as channel:
+        call = channel.unary_unary(grpc_floor.METHOD)
+        await call(request, metadata=metadata, timeout=10, wait_for_ready=True)
+        steps = []
+        for n in clients:
+            step = await _run_step("floor", lambda: call(request, metadata=metadata, timeout=10), n, seconds)
+            print(step.line(), flush=True)
+            steps.append(step)
+        return steps
+
+
+def _start_floor(root: Path, answer_bytes: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    echo, proxy = free_port(), free_port()
+    script = str(Path(grpc_floor.__file__))
+    processes = [
+        spawn([sys.executable, script, "echo", str(echo), str(answer_bytes)], root / "floor-echo.log"),
+        spawn([sys.executable, script, "proxy", str(proxy), str(echo)], root / "floor-proxy.log"),
+    ]
+    return f"127.0.0.1:{proxy}", processes
+
+
 def prepare(gateway: str) -> tuple[str, log_file_pb2.LogFile, analysis_pb2.AnalysisRun]:
     """A registered user's access token, and a small file of theirs analysed to the end."""
     with grpc.insecure_channel(gateway) as channel:
@@ -140,6 +172,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("LOGLENS_BENCH_API_SECONDS", "10")))
     parser.add_argument("--clients", default="1,20", help="client counts, comma-separated (1 and 20 are reported)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare grpc.aio proxy and server beside it")
     parser.add_argument("--methods", default="", help="only these methods, comma-separated (GetLogFile is required)")
     args = parser.parse_args()
     only = [m for m in args.methods.split(",") if m]
@@ -161,6 +194,25 @@ def main() -> None:
         by = {(s.method, s.clients): s for s in steps}
         busy, single = by.get(("GetLogFile", max(clients))), by.get(("GetLogFile", min(clients)))
         assert busy is not None and single is not None
+        if not args.no_floor:
+            answer = log_file_pb2.GetLogFileResponse(log_file=log_file).ByteSize()
+            request = log_file_pb2.GetLogFileRequest(name=log_file.name).SerializeToString()
+            print(
+                f"the raw limit, side by side: the same calls ({len(request)} bytes in, {answer} out, the same token "
+                "header) through a bare grpc.aio proxy to a bare grpc.aio server (tests/bench/grpc_floor.py: two "
+                "processes on the services' event loop; no interceptor, token check, database, log line or metric)",
+                flush=True,
+            )
+            address, floor_processes = _start_floor(root, answer)
+            try:
+                floor = {s.clients: s for s in asyncio.run(_floor(address, request, token, clients, args.seconds))}
+            finally:
+                stop_processes(floor_processes, grace_s=2)
+            print(
+                f"GetLogFile against the raw limit: {busy.rate / floor[busy.clients].rate:.2f} of its calls/s at "
+                f"{busy.clients} clients; p50 at {single.clients} client {single.quantile(0.5):.2f} ms against "
+                f"{floor[single.clients].quantile(0.5):.2f} ms"
+            )
         print(f"api_calls_per_s={busy.rate:.0f} api_p50_ms={single.quantile(0.5):.2f}")
     finally:
         stack.stop()
