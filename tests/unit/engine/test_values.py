@@ -109,6 +109,32 @@ def test_small_file_statistics_are_exact_over_every_record() -> None:
     assert ph[1].numeric.count == 3000
 
 
+def test_values_read_by_digit_key_equal_the_shape_reader() -> None:
+    """Records of one digit key are sliced at the spans of the first of them: the values equal what the shape's
+    reader finds in each record, for numbers of every width and hex words."""
+    from loglens_analysis.engine.values import ClusterValues, KeyValues
+
+    first = "t=1 took 5 ms from 10.0.0.1 port 22 id 0a1f"
+    r = _reader(first, message_at=4)
+    rng = random.Random(5)
+    by_key: dict[str, KeyValues] = {}
+    rows: list[tuple[KeyValues, str]] = []
+    for i in range(500):
+        ms, port, host = rng.randrange(10 ** rng.randrange(1, 6)), rng.randrange(65536), rng.randrange(256)
+        rec = f"t={i} took {ms} ms from 10.0.{host}.1 port {port} id {rng.randrange(4096):04x}"
+        key = rec.translate(str.maketrans("123456789", "000000000"))
+        kv = by_key.get(key)
+        if kv is None:
+            got = KeyValues.of(ClusterValues(width=4), r, rec)
+            assert got is not None
+            kv = by_key[key] = got
+        kv.rows.append(rec)
+        rows.append((kv, rec))
+    assert len(by_key) > 20  # many widths: many keys
+    for kv, rec in rows:
+        assert list(kv.get(rec)) == r.read(rec), rec
+
+
 def test_reader_reads_many_records_of_a_shape() -> None:
     r = _reader("t=1 took 5 ms from 10.0.0.1 port 22", message_at=4)
     rng = random.Random(3)

@@ -6,10 +6,14 @@ characters holding a digit masked, one regex substitution). The first record of 
 (format, header, level, message, exception) and mined; the result is cached under both keys, so later
 records cost a dict lookup. Both caches are bounded (cleared when full).
 
-Per block, the only per-record Python loop is the one that finds times; everything else is counted per
-distinct (shape, histogram bucket) pair with ``Counter`` and ``dict`` over zipped lists (C-level), then
-applied once per pair. Timestamps are cached by their text, and by their text without the seconds (a
-new second of a known minute costs an ``int``).
+Records with the same digit key differ only in their digits: same length, same text elsewhere. So what
+the first record of a digit key shows is where every later one holds its timestamp (``TimeKey``) and its
+placeholder values (``KeyValues``): slices, no search. Per block there is no per-record Python loop on the
+fast path: times are sliced and looked up in a cache (only a stamp not cached yet, a new second, costs
+Python), and everything else is counted per distinct (shape, histogram bucket) pair with ``Counter`` and
+``dict`` over zipped lists (C-level), then applied once per pair. Timestamps are cached by their text
+without the fraction, and by their text without the seconds (a new second of a known minute costs an
+``int``).
 
 Aggregation happens per *variant* (a mined cluster plus the exact masked message), then rolls up into
 final templates when the file ends (``miner.resolve_templates``).
@@ -20,11 +24,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import compress
-from operator import attrgetter
-from typing import cast
+from functools import partial
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, call, is_, is_not, itemgetter, lt
+from typing import Any, cast
 
 from .exceptions import ExceptionInfo, exception_of
 from .formats import (
@@ -39,7 +44,7 @@ from .masking import WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, PARTIAL, Block
 from .timestamps import STATEFUL_FAMILIES, TimestampParser
-from .values import ClusterValues, PlaceholderStats, ValueReader
+from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
 MAX_SHAPES = 200_000
@@ -146,6 +151,26 @@ class TimeFinder:
     has_seconds: bool  # the regex has a group "S" (the minute cache applies)
 
 
+@dataclass(frozen=True, slots=True)
+class TimeKey:
+    """Where the records of one digit key carry their time. Records with the same digit key differ only in their
+    digits, so the stamp stands at the same span in all of them: ``get`` slices it out without its fraction
+    (times are whole seconds), and that text is the key of the time cache. ``at``: where to match the stamp
+    when the cache does not have it."""
+
+    finder: TimeFinder
+    at: int
+    get: Callable[[str], Hashable]
+
+
+# The time key of records without a time: the empty slice, whose time is None.
+_NO_TIME = itemgetter(slice(0, 0))
+_MISS = float("nan")  # not in the time cache (compared by identity: NaN equals nothing)
+_NOT_NONE = partial(is_not, None)
+_AT = attrgetter("at")
+_MATCH = attrgetter("finder.rx.match")
+
+
 @dataclass(eq=False, slots=True)
 class ShapeInfo:
     """What the first record of a shape taught us; reused for every later record of the shape."""
@@ -190,6 +215,7 @@ class Analyzer:
         self._sample: list[tuple[str, int]] = []
         self._shapes: dict[str, ShapeInfo] = {}
         self._by_key: dict[str, ShapeInfo] = {}
+        self._value_keys: dict[str, KeyValues] = {}  # digit key -> where its records hold their values
         self._key_chars = 0
         self._shape_chars = 0
         self._variants: dict[tuple[int, str], Variant] = {}
@@ -212,7 +238,9 @@ class Analyzer:
         # bin -> [records, errors, first line, last line, first error line or 0]
         self.buckets: dict[int, TimeBucket] = {}
         self._last_time: float | None = None
-        self._time_cache: dict[str, float | None] = {}
+        self._time_keys: dict[str, TimeKey] = {}  # digit key -> where its records carry their time
+        self._time_getters: dict[str, Callable[[str], Hashable]] = {}  # digit key -> TimeKey.get
+        self._time_cache: dict[Any, float | None] = {"": None}  # a stamp's text (TimeKey.get) -> its time
         self._minute_cache: dict[str, float] = {}
         self._minute_lookups = self._minute_hits = 0
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
@@ -255,9 +283,8 @@ class Analyzer:
         """The time of a timestamp match the time cache did not have.
 
         A timestamp whose seconds field is two digits is looked up once more without them (a minute
-        cache): a new second of a known minute costs an ``int`` instead of a parse. A key that holds a
-        fraction (it stands before a zone offset or a year) leaves it out of the minute key, and is not
-        kept in the time cache (it would rarely come again); times are whole seconds either way.
+        cache): a new second of a known minute costs an ``int`` instead of a parse. A fraction is left out
+        of the minute key; times are whole seconds either way.
         """
         key = m.group()
         minute_key = None
@@ -285,11 +312,29 @@ class Analyzer:
                 if len(self._minute_cache) > 100_000:
                     self._minute_cache.clear()
                 self._minute_cache[minute_key] = t - sec
-        if frac_end < 0 and tf.fmt not in STATEFUL_FAMILIES:
-            if len(self._time_cache) > 100_000:
-                self._time_cache.clear()
-            self._time_cache[key] = t
         return t
+
+    def _time_key(self, record: str, info: ShapeInfo) -> TimeKey | None:
+        """Where the records of a new digit key carry their time: where the shape's first record had it (a record
+        whose stamp there is not a valid time has none: searching on would find a date inside the message)."""
+        tf = info.time
+        if tf is None:
+            return None
+        if tf.at_start:
+            m = tf.rx.match(record)
+        elif info.time_at > 0:
+            at = info.time_at
+            m = tf.rx.match(record, at) or tf.rx.search(
+                record, max(0, at - TIME_SHIFT_SLACK), at + TIME_SHIFT_SLACK + MAX_STAMP_CHARS
+            )
+        else:
+            m = tf.rx.search(record, 0, info.time_window)
+        if m is None:
+            return None
+        a, b = m.span()
+        f0, f1 = m.span("frac") if "frac" in tf.rx.groupindex else (-1, -1)
+        get = itemgetter(slice(a, f0), slice(f1, b)) if f0 >= 0 else itemgetter(slice(a, b))
+        return TimeKey(tf, a, get)
 
     def _minute_cache_pays(self) -> bool:
         """False once the minute cache has missed 15 of 16 of its first 4,096 lookups: then the file's
@@ -305,6 +350,7 @@ class Analyzer:
         if self.times.rules_version != rules:
             # The parser learned the zone of zone-less times from this record: cached times are stale.
             self._time_cache.clear()
+            self._time_cache[""] = None
             self._minute_cache.clear()
         if found is None:
             return None
@@ -388,10 +434,15 @@ class Analyzer:
 
         Records are looked up by their *digit key* (every digit written 0, one C-level translate per
         block): records with the same digit key have the same shape, so only a record whose key is new
-        pays for the shape regex (``_resolve``). Then the only per-record Python loop finds times
-        (``_times``); counts, first and last lines, levels and histogram buckets are taken per distinct
+        pays for the shape regex (``_resolve``). Times are sliced where the digit key holds them and looked
+        up in C (``_times``); counts, first and last lines, levels and histogram buckets are taken per distinct
         (shape, bucket) pair with ``Counter`` and ``dict`` over zipped lists, and applied once per pair.
         """
+        if len(self._by_key) >= MAX_DIGIT_KEYS or self._key_chars > MAX_CACHE_CHARS:
+            # Between blocks, so a block's records all find what its new keys were given (one block's keys over).
+            for cache in (self._by_key, self._value_keys, self._time_keys, self._time_getters):
+                cache.clear()
+            self._key_chars = 0
         records = text.split("\n")
         keys = text.translate(_DIGITS_TO_ZERO).split("\n")
         infos: list[ShapeInfo | None] = list(map(self._by_key.get, keys))
@@ -408,6 +459,7 @@ class Analyzer:
             keep = [i for i, x in enumerate(infos) if x is not None]
             self.empty_lines += len(records) - len(keep)
             records = [records[i] for i in keep]
+            keys = [keys[i] for i in keep]
             lines = [lines[i] for i in keep]
             infos = [infos[i] for i in keep]
         if not records:
@@ -415,7 +467,7 @@ class Analyzer:
         shapes = cast("list[ShapeInfo]", infos)
         if any(map(_DIGIT_LEVEL, shapes)):
             self._levels_per_record(records, shapes)
-        times = self._times(records, shapes)
+        times = self._times(records, keys)
         buckets = self._buckets(times)
         pairs = list(zip(shapes, buckets, strict=True))
         counts = Counter(pairs)
@@ -529,7 +581,7 @@ class Analyzer:
         if unexplained and room > 0:
             for i in _first_indices(shapes, unexplained, room):
                 self.unexplained_samples.append((lines[i], records[i][:EXAMPLE_CHARS]))
-        self._sample_values(records, shapes, per_shape)
+        self._sample_values(records, keys, shapes, per_shape)
         self.with_level += with_level
         self.explained += explained
         self.records += len(records)
@@ -571,10 +623,15 @@ class Analyzer:
                 if info is None:
                     info = self._miss(rec, shape)
                 self._key_chars += len(dkey)
-                if len(by_key) >= MAX_DIGIT_KEYS or self._key_chars > MAX_CACHE_CHARS:
-                    by_key.clear()
-                    self._key_chars = len(dkey)
                 by_key[dkey] = info
+                tk = self._time_key(rec, info)
+                if tk is not None:
+                    self._time_keys[dkey] = tk
+                    self._time_getters[dkey] = tk.get
+                if info.reader is not None and PARTIAL not in rec:
+                    kv = KeyValues.of(cast("ClusterValues", info.values), info.reader, rec)
+                    if kv is not None:
+                        self._value_keys[dkey] = kv
             infos[i] = info
 
     def _line_numbers(self, records: list[str], first_line: int) -> list[int]:
@@ -592,47 +649,57 @@ class Analyzer:
         self.multiline_records += multiline
         return out
 
-    def _times(self, records: list[str], infos: list[ShapeInfo]) -> list[float | None]:
-        """The time of each record: its own, else the last one seen before it (None before the first)."""
-        out: list[float | None] = []
-        append = out.append
-        cache_get = self._time_cache.get
-        last = self._last_time
-        high = self.max_time if self.max_time is not None else float("-inf")
-        own = disorder = 0
-        for rec, info in zip(records, infos, strict=True):
-            tf = info.time
-            if tf is not None:
-                # Where the shape's first record had its time; a record of the shape whose stamp there is not a
-                # valid time has none (searching on would find a date inside the message).
-                if tf.at_start:
-                    m = tf.rx.match(rec)
-                elif info.time_at > 0:
-                    at = info.time_at
-                    m = tf.rx.match(rec, at) or tf.rx.search(
-                        rec, max(0, at - TIME_SHIFT_SLACK), at + TIME_SHIFT_SLACK + MAX_STAMP_CHARS
-                    )
+    def _times(self, records: list[str], keys: list[str]) -> list[float | None]:
+        """The time of each record: its own, else the last one seen before it (None before the first).
+
+        C-level passes: each record's stamp text is sliced where its digit key has it (``TimeKey``) and looked
+        up in the time cache; only a stamp not cached yet (a new second) costs Python (``_time_miss``)."""
+        getters = map(self._time_getters.get, keys, repeat(_NO_TIME))
+        tkeys = list(map(call, getters, records))
+        times: list[Any] = list(map(self._time_cache.get, tkeys, repeat(_MISS)))
+        if _MISS in times:
+            self._time_misses(records, keys, tkeys, times)
+        none = times.count(None)
+        own: list[float] = times if not none else list(filter(_NOT_NONE, times))
+        self.with_time += len(own)
+        if own:
+            high = self.max_time if self.max_time is not None else own[0]
+            highs = list(accumulate(own, max, initial=high))
+            self.out_of_order += sum(map(lt, own, highs))
+            self.max_time = highs[-1]
+        if none:  # a record without a time of its own takes the one before it
+            last = self._last_time
+            for j, t in enumerate(times):
+                if t is None:
+                    times[j] = last
                 else:
-                    m = tf.rx.search(rec, 0, info.time_window)
-                if m is not None:
-                    t = cache_get(m.group(), -1.0)
-                    if t == -1.0:
-                        t = self._time_of(m, tf)
-                        cache_get = self._time_cache.get
-                    if t is not None:
-                        own += 1
-                        if t < high:
-                            disorder += 1
-                        else:
-                            high = t
-                        last = t
-            append(last)
-        self.with_time += own
-        self.out_of_order += disorder
-        self._last_time = last
-        if high != float("-inf"):
-            self.max_time = high
-        return out
+                    last = t
+        if times:
+            self._last_time = times[-1] if times[-1] is not None else self._last_time
+        return times
+
+    def _time_misses(self, records: list[str], keys: list[str], tkeys: list[Hashable], times: list[Any]) -> None:
+        """The times of records whose stamp text the time cache did not have: each stamp is matched where its
+        digit key has it (C-level over all of them: a text that is no valid stamp costs no Python), converted
+        and cached, unless a date-less time, which hangs on the stamps before it (so they go in order)."""
+        miss = list(compress(range(len(times)), map(is_, times, repeat(_MISS))))
+        tks = list(map(self._time_keys.__getitem__, map(keys.__getitem__, miss)))
+        found = map(call, map(_MATCH, tks), map(records.__getitem__, miss), map(_AT, tks))
+        cache = self._time_cache
+        for i, tk, m in zip(miss, tks, found, strict=True):
+            if m is None:
+                times[i] = None
+                continue
+            tkey = tkeys[i]
+            t = cache.get(tkey, _MISS)
+            if t is _MISS:
+                t = self._time_of(m, tk.finder)
+                if tk.finder.fmt not in STATEFUL_FAMILIES:
+                    if len(cache) > 100_000:
+                        cache.clear()
+                        cache[""] = None
+                    cache[tkey] = t
+            times[i] = t
 
     def _buckets(self, times: list[float | None]) -> list[int | None]:
         """Histogram bucket of each record (None before the file's first time); widens buckets as needed."""
@@ -652,11 +719,14 @@ class Analyzer:
         head: list[int | None] = [None] * k
         return head + list(map(of.__getitem__, timed))
 
-    def _sample_values(self, records: list[str], infos: list[ShapeInfo], per_shape: dict[ShapeInfo, list[int]]) -> None:
+    def _sample_values(
+        self, records: list[str], keys: list[str], infos: list[ShapeInfo], per_shape: dict[ShapeInfo, list[int]]
+    ) -> None:
         """Placeholder values of a deterministic sample: every record of the file's first VALUE_READ_ALL (a file
         of that size has exact statistics), every record of a cluster until it has VALUE_SAMPLE_FIRST, and the
         records at every VALUE_SAMPLE_EVERY-th position of the file (each cluster in proportion to its count).
-        A sampled record's values are read where its shape holds them (``ValueReader``: no scan for variables)."""
+        A sampled record's values are sliced where its digit key holds them (``KeyValues``: no search), and
+        each placeholder's column of the block goes to its sketches at once."""
         by_values: dict[int, tuple[ClusterValues, list[tuple[ShapeInfo, list[int]]]]] = {}
         for info, agg in per_shape.items():
             cv = info.values
@@ -677,26 +747,26 @@ class Analyzer:
             if infos[i].variant.digit_tokens:
                 self._check_digit_tokens(records[i], infos[i].variant)
         if self.records < VALUE_READ_ALL:
-            head = range(min(len(records), VALUE_READ_ALL - self.records))
-            picked.update(i for i in head if infos[i].values is not None)
-        read: dict[PlaceholderStats, list[str]] = {}
+            picked.update(range(min(len(records), VALUE_READ_ALL - self.records)))
+        value_keys = self._value_keys
+        touched: dict[KeyValues, None] = {}
         for i in sorted(picked):
-            info = infos[i]
-            cv = info.values
-            assert cv is not None
-            reader = info.reader
-            values = reader.read(records[i]) if reader is not None else None
-            if values is None:
-                continue
-            cv.records += 1
-            for j, value in enumerate(values):
-                st = cv.stats(j, reader.kinds[j])  # type: ignore[union-attr]
-                got = read.get(st)
+            kv = value_keys.get(keys[i])
+            if kv is not None:
+                kv.rows.append(records[i])
+                touched[kv] = None
+        columns: dict[PlaceholderStats, list[str]] = {}
+        for kv in touched:  # in record order: the same input is summed the same way
+            cv = kv.values
+            cv.records += len(kv.rows)
+            for j, column in enumerate(kv.take()):
+                st = cv.stats(j, kv.kinds[j])
+                got = columns.get(st)
                 if got is None:
-                    read[st] = [value]
+                    columns[st] = list(column)
                 else:
-                    got.append(value)
-        for st, column in read.items():
+                    got.extend(column)
+        for st, column in columns.items():
             st.add_column(column)
 
     def _coarsen(self) -> None:

@@ -3,7 +3,9 @@
 - ``ValueReader``: records of one *shape* (the record with every hex-ish digit run masked, see
   ``analyzer.SHAPE_RE``) share all their text but those runs, so the placeholders of the shape's first record
   locate every later record's: step over each constant stretch, match one digit run (linear, no scan for
-  variables). A placeholder without a digit run is the same text in every record of the shape.
+  variables). A placeholder without a digit run is the same text in every record of the shape. Records with
+  the same *digit key* (every digit written 0) have the same length and the same text but their digits,
+  so the spans one of them gives serve all of them (``KeyValues``: slices in C, no search).
 - ``HeavyHitters``: the mergeable Misra-Gries summary (Agarwal et al., "Mergeable summaries", 2012) of at
   most ``capacity`` values. Counts are exact until more distinct values come than it keeps; then every
   count kept is low by at most ``error`` (reported), and any value more frequent than ``error`` is kept.
@@ -16,9 +18,13 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import itemgetter
+from typing import Any
 
 # Caps (documented in the package docstring).
 HEAVY_HITTERS_CAPACITY = 256
@@ -36,18 +42,17 @@ class ValueReader:
     stepping over each constant stretch (its length is known) and matching one run there (``_RUN_RE.match``
     at a position: linear, no scan for variables). A placeholder's edges are fixed offsets from the end of
     the run before them; a placeholder without a digit run is the same text in every record of the shape.
-    Worked out from the shape's first record on the first read (most shapes are never sampled); a shape
-    with a placeholder edge inside a digit run reads nothing (its placeholders and runs do not line up).
+    Worked out from the shape's first record on the first read; a shape with a placeholder edge inside a
+    digit run reads nothing (its placeholders and runs do not line up).
     """
 
-    __slots__ = ("_edges", "_fixed", "_gaps", "_head", "_spans", "kinds")
+    __slots__ = ("_edges", "_gaps", "_head", "_spans", "kinds")
 
     def __init__(self, head: str, spans: list[tuple[str, int, int]]):
         self.kinds = tuple(k for k, _s, _e in spans)
         self._head = head[: spans[-1][2]] if spans else ""
         self._spans = spans
         self._gaps: tuple[int, ...] = ()
-        self._fixed: tuple[str | None, ...] = ()
         self._edges: tuple[tuple[int, int, int, int], ...] | None = None
 
     def _prepare(self) -> bool:
@@ -65,11 +70,10 @@ class ValueReader:
             anchors[x] = (j, x - (runs[j - 1][1] if j else 0))
         self._gaps = tuple(a - (runs[k - 1][1] if k else 0) for k, (a, _b) in enumerate(runs))
         self._edges = tuple((*anchors[s], *anchors[e]) for _k, s, e in spans)
-        self._fixed = tuple(head[s:e] if anchors[s][0] == anchors[e][0] else None for _k, s, e in spans)
         return True
 
-    def read(self, record: str) -> list[str] | None:
-        """The values of every placeholder of one record (None when the record does not have the shape)."""
+    def spans(self, record: str) -> list[tuple[int, int]] | None:
+        """Where every placeholder of one record stands (None when the record does not have the shape)."""
         if self._edges is None and (not self._spans or not self._prepare()):
             self._spans = []
             return None
@@ -82,10 +86,38 @@ class ValueReader:
                 return None
             pos = m.end()
             ends.append(pos)
-        return [
-            f if f is not None else record[ends[js] + ds : ends[je] + de]
-            for f, (js, ds, je, de) in zip(self._fixed, self._edges, strict=True)  # type: ignore[arg-type]
-        ]
+        return [(ends[js] + ds, ends[je] + de) for js, ds, je, de in self._edges]  # type: ignore[union-attr]
+
+    def read(self, record: str) -> list[str] | None:
+        """The values of every placeholder of one record (None when the record does not have the shape)."""
+        spans = self.spans(record)
+        return None if spans is None else [record[s:e] for s, e in spans]
+
+
+@dataclass(eq=False, slots=True)
+class KeyValues:
+    """Where the records of one digit key hold their placeholder values. Records with the same digit key (every
+    digit written 0) differ in their digits only: same length, same text elsewhere, so the spans read from one
+    of them are every one's, and a record's values are one ``itemgetter`` of slices (C, no search).
+    ``rows`` collects a block's records of the key; ``take`` reads them all and empties it."""
+
+    values: ClusterValues
+    kinds: tuple[str, ...]
+    get: Callable[[str], Any]
+    rows: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, values: ClusterValues, reader: ValueReader, record: str) -> KeyValues | None:
+        spans = reader.spans(record)
+        if not spans:
+            return None
+        return cls(values, reader.kinds, itemgetter(*(slice(s, e) for s, e in spans)))
+
+    def take(self) -> list[Sequence[str]]:
+        """The columns of values (one per placeholder) of the records collected, which are then let go."""
+        got = list(map(self.get, self.rows))
+        self.rows = []
+        return [got] if len(self.kinds) == 1 else list(zip(*got, strict=True))
 
 
 @dataclass(slots=True)
@@ -180,23 +212,27 @@ class QuantileSketch:
         return self.quantiles([q])[0]
 
     def quantiles(self, qs: list[float]) -> list[float]:
-        """The values at quantiles ``qs`` (ascending, 0..1), from one pass over the sorted sketch."""
+        """The values at quantiles ``qs`` (0..1): the exact min and max at the ends. The value at ``q`` is the
+        first whose weights, added up in value order, exceed ``q`` x the total (C-level: sort, accumulate,
+        bisect; one level of weight 1 is a plain sort)."""
         if not self.count:
             return [math.nan] * len(qs)
-        weighted = sorted((x, 1 << h) for h, level in enumerate(self.levels) for x in level)
-        total = sum(w for _x, w in weighted)
+        values: list[float] = []
+        weights: list[int] = []
+        for h, level in enumerate(self.levels):
+            values.extend(level)
+            weights.extend(repeat(1 << h, len(level)))
+        order = sorted(range(len(values)), key=values.__getitem__)
+        ordered = list(map(values.__getitem__, order))
+        upto = list(accumulate(map(weights.__getitem__, order)))
+        total = upto[-1] if upto else 0
         out = []
-        seen = 0
-        i = 0
         for q in qs:
             if q <= 0:
                 out.append(self.min)
                 continue
-            rank = q * total
-            while i < len(weighted) and seen + weighted[i][1] <= rank:
-                seen += weighted[i][1]
-                i += 1
-            out.append(weighted[i][0] if i < len(weighted) and q < 1 else self.max)
+            i = bisect_right(upto, q * total)
+            out.append(ordered[i] if i < len(ordered) and q < 1 else self.max)
         return out
 
 
@@ -209,12 +245,12 @@ class PlaceholderStats:
     numbers: QuantileSketch | None = None
     plain_numbers: bool = True  # every number so far converted by float() as it stands (no "1,234", "12ms")
 
-    def add_column(self, column: list[str]) -> None:
+    def add_column(self, column: Sequence[str]) -> None:
         self.values.add_all(column)
         if self.kind == "number":
             self._add_numbers(column)
 
-    def _add_numbers(self, column: list[str]) -> None:
+    def _add_numbers(self, column: Sequence[str]) -> None:
         xs: list[float] | None = None
         if self.plain_numbers:
             try:
