@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -149,6 +149,7 @@ class TimeFinder:
     rx: re.Pattern[str]
     at_start: bool
     has_seconds: bool  # the regex has a group "S" (the minute cache applies)
+    has_frac: bool = False  # the regex has a group "frac" (a fraction of a second, left out of cache keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +162,14 @@ class TimeKey:
     finder: TimeFinder
     at: int
     get: Callable[[str], Hashable]
+    stateful: bool  # a date-less time: converted per record, never cached (it hangs on the stamps before it)
 
 
 # The time key of records without a time: the empty slice, whose time is None.
 _NO_TIME = itemgetter(slice(0, 0))
 _MISS = float("nan")  # not in the time cache (compared by identity: NaN equals nothing)
 _NOT_NONE = partial(is_not, None)
-_AT = attrgetter("at")
-_MATCH = attrgetter("finder.rx.match")
+_STATEFUL = attrgetter("stateful")
 
 
 @dataclass(eq=False, slots=True)
@@ -240,6 +241,7 @@ class Analyzer:
         self._last_time: float | None = None
         self._time_keys: dict[str, TimeKey] = {}  # digit key -> where its records carry their time
         self._time_getters: dict[str, Callable[[str], Hashable]] = {}  # digit key -> TimeKey.get
+        self._time_spans: dict[tuple[int, int, int, int, int], TimeKey] = {}  # one TimeKey per stamp span
         self._time_cache: dict[Any, float | None] = {"": None}  # a stamp's text (TimeKey.get) -> its time
         self._minute_cache: dict[str, float] = {}
         self._minute_lookups = self._minute_hits = 0
@@ -332,9 +334,20 @@ class Analyzer:
         if m is None:
             return None
         a, b = m.span()
-        f0, f1 = m.span("frac") if "frac" in tf.rx.groupindex else (-1, -1)
-        get = itemgetter(slice(a, f0), slice(f1, b)) if f0 >= 0 else itemgetter(slice(a, b))
-        return TimeKey(tf, a, get)
+        f0, f1 = m.span("frac") if tf.has_frac else (-1, -1)
+        span = (id(tf), a, b, f0, f1)  # finders live as long as the analyzer
+        tk = self._time_spans.get(span)  # digit keys of one shape mostly share where the stamp stands
+        if tk is None:
+            get = itemgetter(slice(a, f0), slice(f1, b)) if f0 >= 0 else itemgetter(slice(a, b))
+            tk = self._time_spans[span] = TimeKey(tf, a, get, tf.fmt in STATEFUL_FAMILIES)
+        return tk
+
+    def _cache_time(self, tkey: Hashable, t: float | None) -> None:
+        cache = self._time_cache
+        if len(cache) > 100_000:
+            cache.clear()
+            cache[""] = None
+        cache[tkey] = t
 
     def _minute_cache_pays(self) -> bool:
         """False once the minute cache has missed 15 of 16 of its first 4,096 lookups: then the file's
@@ -360,7 +373,7 @@ class Analyzer:
         if tf is None:
             # Date-less times depend on the dated stamps before them: no minute cache (nor time cache).
             seconds = "S" in pattern.groupindex and name not in STATEFUL_FAMILIES
-            tf = TimeFinder(name, pattern, at_start, seconds)
+            tf = TimeFinder(name, pattern, at_start, seconds, "frac" in pattern.groupindex)
             self._finders[(name, at_start)] = tf
         return tf
 
@@ -440,7 +453,7 @@ class Analyzer:
         """
         if len(self._by_key) >= MAX_DIGIT_KEYS or self._key_chars > MAX_CACHE_CHARS:
             # Between blocks, so a block's records all find what its new keys were given (one block's keys over).
-            for cache in (self._by_key, self._value_keys, self._time_keys, self._time_getters):
+            for cache in (self._by_key, self._value_keys, self._time_keys, self._time_getters, self._time_spans):
                 cache.clear()
             self._key_chars = 0
         records = text.split("\n")
@@ -628,10 +641,6 @@ class Analyzer:
                 if tk is not None:
                     self._time_keys[dkey] = tk
                     self._time_getters[dkey] = tk.get
-                if info.reader is not None and PARTIAL not in rec:
-                    kv = KeyValues.of(cast("ClusterValues", info.values), info.reader, rec)
-                    if kv is not None:
-                        self._value_keys[dkey] = kv
             infos[i] = info
 
     def _line_numbers(self, records: list[str], first_line: int) -> list[int]:
@@ -679,27 +688,31 @@ class Analyzer:
         return times
 
     def _time_misses(self, records: list[str], keys: list[str], tkeys: list[Hashable], times: list[Any]) -> None:
-        """The times of records whose stamp text the time cache did not have: each stamp is matched where its
-        digit key has it (C-level over all of them: a text that is no valid stamp costs no Python), converted
-        and cached, unless a date-less time, which hangs on the stamps before it (so they go in order)."""
+        """The times of records whose stamp text the time cache did not have. Each distinct stamp text is matched
+        where its digit key has it and converted once, in record order (a year-less stamp takes its year from
+        the dated ones before it); a date-less time, which hangs on the stamps before it, is converted per
+        record, in the same order, and never cached. Then every record takes its stamp's time (C-level)."""
         miss = list(compress(range(len(times)), map(is_, times, repeat(_MISS))))
         tks = list(map(self._time_keys.__getitem__, map(keys.__getitem__, miss)))
-        found = map(call, map(_MATCH, tks), map(records.__getitem__, miss), map(_AT, tks))
-        cache = self._time_cache
-        for i, tk, m in zip(miss, tks, found, strict=True):
-            if m is None:
-                times[i] = None
-                continue
-            tkey = tkeys[i]
-            t = cache.get(tkey, _MISS)
-            if t is _MISS:
-                t = self._time_of(m, tk.finder)
-                if tk.finder.fmt not in STATEFUL_FAMILIES:
-                    if len(cache) > 100_000:
-                        cache.clear()
-                        cache[""] = None
-                    cache[tkey] = t
-            times[i] = t
+        mkeys = list(map(tkeys.__getitem__, miss))
+        firsts = dict(zip(reversed(mkeys), reversed(miss), strict=True))  # each distinct stamp text -> its first record
+        stateful = list(compress(miss, map(_STATEFUL, tks)))
+        todo = sorted(set(firsts.values()).union(stateful)) if stateful else sorted(firsts.values())
+        fresh: dict[Hashable, float | None] = {}
+        own: dict[int, float | None] = {}
+        for i in todo:
+            tk = self._time_keys[keys[i]]
+            m = tk.finder.rx.match(records[i], tk.at)
+            t = self._time_of(m, tk.finder) if m is not None else None
+            if tk.stateful:
+                own[i] = t
+            else:
+                fresh[tkeys[i]] = t
+                if m is not None:  # a text that is no valid stamp would rarely come again
+                    self._cache_time(tkeys[i], t)
+        deque(map(times.__setitem__, miss, map(fresh.get, mkeys)), maxlen=0)
+        if own:
+            deque(map(times.__setitem__, own.keys(), own.values()), maxlen=0)
 
     def _buckets(self, times: list[float | None]) -> list[int | None]:
         """Histogram bucket of each record (None before the file's first time); widens buckets as needed."""
@@ -752,9 +765,17 @@ class Analyzer:
         touched: dict[KeyValues, None] = {}
         for i in sorted(picked):
             kv = value_keys.get(keys[i])
-            if kv is not None:
-                kv.rows.append(records[i])
-                touched[kv] = None
+            if kv is None:
+                # Where this digit key's records hold their values, from its first sampled record.
+                info = infos[i]
+                if info.reader is None or info.values is None or PARTIAL in records[i]:
+                    continue
+                kv = KeyValues.of(info.values, info.reader, records[i])
+                if kv is None:
+                    continue
+                value_keys[keys[i]] = kv
+            kv.rows.append(records[i])
+            touched[kv] = None
         columns: dict[PlaceholderStats, list[str]] = {}
         for kv in touched:  # in record order: the same input is summed the same way
             cv = kv.values
