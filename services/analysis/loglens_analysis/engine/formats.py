@@ -289,6 +289,8 @@ MAX_HEADER_TOKENS = 12
 MAX_EXTRA_LAYOUTS = 2  # layouts discovered besides the main one (sources interleaved in one file)
 MIN_LAYOUT_LINES = 20
 MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sources are interleaved
+HEADER_CHARS = 400  # how far into a line its header is looked for
+HEADER_MEMO = 4096  # lines whose header tokens are memoised (format detection reads its sample twice)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -314,11 +316,24 @@ def token_class(token: str) -> str:
 def header_tokens(line: str) -> list[re.Match[str]]:
     """The first tokens of a line (bounded work: only the start of the line is looked at)."""
     out: list[re.Match[str]] = []
-    for m in _HEADER_TOKEN.finditer(line, 0, min(len(line), 400)):
+    for m in _HEADER_TOKEN.finditer(line, 0, min(len(line), HEADER_CHARS)):
         out.append(m)
         if len(out) > MAX_HEADER_TOKENS:
             break
     return out
+
+
+def classified_tokens(line: str) -> tuple[tuple[re.Match[str], ...], str]:
+    """The first tokens of a line and their classes (one letter each). Memoised on the line's first
+    HEADER_CHARS (all that is read, so the memo holds no long line): format detection classifies every
+    sampled line to discover a layout, then cuts the same lines with it."""
+    return _classified(line[:HEADER_CHARS])
+
+
+@lru_cache(maxsize=HEADER_MEMO)
+def _classified(head: str) -> tuple[tuple[re.Match[str], ...], str]:
+    toks = tuple(header_tokens(head))
+    return toks, "".join(token_class(m.group()) for m in toks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,8 +368,8 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     """
     seqs = []
     for line in lines:
-        toks = header_tokens(line)
-        seqs.append("".join(token_class(m.group()) for m in toks[:-1] if True) if len(toks) > 1 else "")
+        toks, classes = classified_tokens(line)
+        seqs.append(classes[: len(toks) - 1] if len(toks) > 1 else "")
     n = len(seqs)
     if n == 0:
         return HeaderLayout("", 0.0)
@@ -410,11 +425,10 @@ class HeaderParser:
         if not classes:
             return None
         head = record.split("\x1e", 1)[0]
-        toks = header_tokens(head)
+        toks, got = classified_tokens(head)
         k = len(classes)
         if len(toks) < k:
             return None
-        got = [token_class(m.group()) for m in toks]
         mismatches = sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
         end = k
         if classes[-1] == "C" and got[k - 1] != "C":
