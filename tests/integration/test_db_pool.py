@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loglens_common import db
 from loglens_common.db import async_engine, single_statements
@@ -42,18 +43,22 @@ def test_an_idle_connection_that_outlived_a_restart_is_replaced_before_use(
 ) -> None:
     monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)  # every pooled connection counts as idle
 
-    async def scenario() -> int:
-        engine = async_engine(postgres.url, pool_size=1)
+    async def read(engine: AsyncEngine, n: int) -> int:
+        async with engine.connect() as conn:
+            await asyncio.sleep(0.05)  # held a moment, so that concurrent reads use different connections
+            return int((await conn.execute(text(f"SELECT {n}"))).scalar_one())
+
+    async def scenario() -> list[int]:
+        engine = async_engine(postgres.url, pool_size=2)
         try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await asyncio.gather(read(engine, 0), read(engine, 0))  # two connections in the pool
             await asyncio.to_thread(restart, postgres)
-            async with engine.connect() as conn:  # the pooled connection is dead: pinged, dropped, replaced
-                return int((await conn.execute(text("SELECT 2"))).scalar_one())
+            # Both pooled connections are dead: found out by a ping at checkout and replaced before a read uses them.
+            return list(await asyncio.gather(read(engine, 1), read(engine, 2)))
         finally:
             await engine.dispose()
 
-    assert asyncio.run(scenario()) == 2
+    assert asyncio.run(scenario()) == [1, 2]
 
 
 def test_a_busy_connection_is_not_pinged_and_a_broken_one_fails_as_unavailable_once(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -60,8 +60,8 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             return
         try:
             dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # the pool drops this connection and checks out another (or connects anew)
-            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+        except Exception as exc:  # as SQLAlchemy's own pre-ping: the database restarted, renew the pool's connections
+            raise InvalidatePoolError(f"a pooled connection failed its ping: {exc}") from exc
 
     event.listen(engine.sync_engine.pool, "connect", connected)
     event.listen(engine.sync_engine.pool, "checkin", checked_in)
