@@ -91,6 +91,8 @@ def analyze(
     an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
     next_report = PROGRESS_EVERY_LINES
     for block in reader.blocks(chunks):
+        # A docker-compose service column interleaves sources line by line: no line continues another's.
+        an.sources_interleaved = reader.envelope is not None and reader.envelope.strip
         an.feed(block)
         if progress is not None and reader.counters.lines >= next_report:
             progress(Progress(reader.counters.input_bytes, reader.counters.lines))

@@ -38,11 +38,13 @@ from .formats import (
     ParsedRecord,
     RecordParser,
     detect_format,
+    labelled_time,
+    level_prefix,
     level_reader,
 )
 from .masking import WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
-from .records import JOIN, PARTIAL, Block
+from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, Block
 from .timestamps import STATEFUL_FAMILIES, TimestampParser
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
@@ -53,6 +55,7 @@ MAX_CACHE_CHARS = 16_000_000  # per cache: bounds its memory whatever the record
 MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
+MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before them, at most
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
 VALUE_READ_ALL = 10_000  # the placeholder values of a file's first 10,000 records are all read ...
 VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 ...
@@ -211,6 +214,7 @@ class Analyzer:
         self.miner = TemplateMiner()
         # Hints from the upload: the zone of zone-less times, the year of year-less ones, the upload time.
         self.times = TimestampParser(default_zone=time_zone, year=year, reference_epoch=reference_epoch)
+        self._lead_times = TimestampParser(default_zone=time_zone, year=year, reference_epoch=reference_epoch)
         self.guess: FormatGuess | None = None
         self.parser: RecordParser | None = None
         self._sample: list[tuple[str, int]] = []
@@ -248,13 +252,28 @@ class Analyzer:
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
         # The variant of every record in input order (None for an empty one); for line-level benchmarks.
         self.record_variants: list[Variant | None] | None = [] if keep_record_variants else None
+        # Lines without a time continue the timed record before them (``_glue_untimed``), unless several
+        # sources are interleaved line by line (a docker-compose service column: the reader joins per source).
+        self.sources_interleaved = False
+        self._glue = False
+        self._held: tuple[str, int] | None = None
+        self._led_by_key: dict[str, int] = {"": -1}  # digit key -> 1 leads with a time, 0 not, -1 blank
+        self.glued_lines = 0
 
     # ------------------------------------------------------------------ feeding
     def feed(self, block: Block) -> None:
         if self.parser is None:
             self._sample_block(block)
             return
-        self._process(block.text, block.first_line)
+        self._feed_text(block.text, block.first_line)
+
+    def _feed_text(self, text: str, first_line: int) -> None:
+        if not self._glue:
+            self._process(text, first_line)
+            return
+        text, first_line, split = self._glue_untimed(text, first_line)
+        if text:
+            self._process(text, first_line, split)
 
     def _sample_block(self, block: Block) -> None:
         self._sample.append((block.text, block.first_line))
@@ -272,13 +291,127 @@ class Analyzer:
                     break
         self.guess = detect_format(sample_lines)
         self.parser = RecordParser(self.guess)
+        # Records carry their time: a line without one continues the record before it (below).
+        flags = [self._line_flag(line) for line in sample_lines]
+        self._glue = not self.sources_interleaved and flags.count(1) * 2 > len(flags) - flags.count(-1)
         pending, self._sample = self._sample, []
         for text, first in pending:
-            self._process(text, first)
+            self._feed_text(text, first)
 
     def finish(self) -> None:
         if self.parser is None:
             self._start()
+        if self._held is not None:
+            (text, first), self._held = self._held, None
+            self._process(text, first)
+
+    def _leads_with_time(self, head: str) -> bool:
+        """Whether a record's first line carries a timestamp: at its start (after a bracket), a dated one near
+        it, or one labelled as the time ("received at time=1659371665", a crash handler's line). A parser of
+        its own: locating reads stamps, which moves the state of year-less and zone-less times
+        (``self.times``)."""
+        lead = self._lead_times
+        if lead.locate(head, None) is not None:
+            return True
+        text = labelled_time(head)
+        return text is not None and lead.locate(head, text) is not None
+
+    def _line_flag(self, head: str, key: str | None = None) -> int:
+        """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; -1: blank.
+        Remembered by digit key (the same for every line of one layout)."""
+        if key is None:
+            key = head.translate(_DIGITS_TO_ZERO)
+        got = self._led_by_key.get(key)
+        if got is None:
+            if not head.strip():
+                got = -1
+            elif self._leads_with_time(head):
+                got = 1
+            else:
+                got = 2 if self._parsed_level(head) is not None else 0
+            if len(self._led_by_key) >= MAX_DIGIT_KEYS:
+                self._led_by_key.clear()
+                self._led_by_key[""] = -1
+            self._led_by_key[key] = got
+        return got
+
+    def _parsed_level(self, head: str) -> str | None:
+        assert self.parser is not None
+        return self.parser.parse(head).level
+
+    def _glue_untimed(self, text: str, first_line: int) -> tuple[str, int, tuple[list[str], list[str]] | None]:
+        """In a file whose records lead with their time, a record whose first line has none continues the
+        timed record before it (Filebeat's and Fluent Bit's multiline rule: a record starts with a timestamp):
+        "Trying again in 2.00 seconds" under a connection error, the lines of a leak report or of a dumped
+        file, a crash handler's lines after a fatal record. A line that states a level of its own ("[heartbeat]
+        WARNING: ...", another source interleaved) is a record, unless the timed record has no level (a
+        two-line header: java.util.logging's "INFO: message"). A blank line ends a record; lines before the first
+        timed record stay records of their own; a record grows to at most MAX_GLUED_LINES lines and the
+        joined-record cap. The block's last timed record and the lines after it wait for the next block (they
+        may continue there).
+        Records are told apart by digit key (one ``locate`` per new key), so a block costs C-level passes
+        unless it has a line without a time."""
+        if self._held is not None:
+            (held, line), self._held = self._held, None
+            text, first_line = held + "\n" + text, line
+        keys = text.translate(_DIGITS_TO_ZERO).split("\n")
+        led_by_key = self._led_by_key
+        flags = list(map(led_by_key.get, keys))
+        records = text.split("\n")
+        if None in flags:
+            i = -1
+            while True:
+                try:
+                    i = flags.index(None, i + 1)
+                except ValueError:
+                    break
+                flags[i] = self._line_flag(records[i].split(JOIN, 1)[0], keys[i])
+        cap = MAX_RECORD_CHARS * JOINED_RECORD_FACTOR
+        # The last timed record and the lines after it wait for the next block (they may continue there),
+        # unless a blank line closed it or it is already as long as a record may grow.
+        last = len(flags) - 1 - flags[::-1].index(1) if 1 in flags else -1
+        if last >= 0 and -1 not in flags[last:]:
+            tail = records[last:]
+            size = sum(map(len, tail))
+            if size < cap and len(tail) <= MAX_GLUED_LINES:
+                start = sum(map(len, records[:last])) + last
+                before = text[:start]
+                self._held = (text[start:], first_line + last + before.count(JOIN) + before.count(PARTIAL))
+                if not last:
+                    return "", first_line, None
+                records, flags, text, keys = records[:last], flags[:last], text[: start - 1], keys[:last]
+        if 0 not in flags and 2 not in flags:
+            return text, first_line, (records, keys)  # nothing glued: the split is _process's too
+        out: list[str] = []
+        run: list[str] = []  # the timed record being continued, then its continuation lines
+        run_chars = run_lines = 0
+        run_level: str | None = ""  # the level of the run's timed record ("": not read yet)
+        for rec, flag in zip(records, flags, strict=True):
+            if flag == 2 and run and run_level == "":
+                run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
+            if (
+                (flag == 0 or (flag == 2 and run_level is None))
+                and run
+                and run_lines < MAX_GLUED_LINES
+                and run_chars + len(rec) < cap
+            ):
+                run.append(rec)
+                run_chars += len(rec) + 1
+                run_lines += 1 + rec.count(JOIN)
+                self.glued_lines += 1 + rec.count(JOIN)
+                continue
+            if run:
+                out.append(JOIN.join(run))
+                run = []
+            if flag == 1:
+                run = [rec]
+                run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
+                run_level = ""
+            else:
+                out.append(rec)
+        if run:
+            out.append(JOIN.join(run))
+        return "\n".join(out), first_line, None
 
     # ------------------------------------------------------------------ time
     def _time_of(self, m: re.Match[str], tf: TimeFinder) -> float | None:
@@ -418,7 +551,12 @@ class Analyzer:
                     exc_stats = ExceptionStats(variant, info, example=rec.replace(JOIN, "\n")[:4000])
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
-        info_ = ShapeInfo(variant, parsed.level, finder, explained, exc_stats)
+        level = parsed.level
+        if level is None and JOIN in rec:
+            # A two-line header (java.util.logging: time and logger, then "INFO: message") has its level on
+            # the second line.
+            level = level_prefix(rec.split(JOIN, 2)[1])
+        info_ = ShapeInfo(variant, level, finder, explained, exc_stats)
         info_.digit_level = parsed.digit_level
         info_.level_of = level_reader(parsed.fmt) if parsed.digit_level else None
         if finder is not None and parsed.time_text:
@@ -442,7 +580,7 @@ class Analyzer:
         self._shapes[shape] = info_
         return info_
 
-    def _process(self, text: str, first_line: int) -> None:
+    def _process(self, text: str, first_line: int, split: tuple[list[str], list[str]] | None = None) -> None:
         """One block, in a few C-level passes over its records and then one pass over what is distinct.
 
         Records are looked up by their *digit key* (every digit written 0, one C-level translate per
@@ -456,8 +594,11 @@ class Analyzer:
             for cache in (self._by_key, self._value_keys, self._time_keys, self._time_getters, self._time_spans):
                 cache.clear()
             self._key_chars = 0
-        records = text.split("\n")
-        keys = text.translate(_DIGITS_TO_ZERO).split("\n")
+        if split is not None:  # the records and digit keys of this text, already split (``_glue_untimed``)
+            records, keys = split
+        else:
+            records = text.split("\n")
+            keys = text.translate(_DIGITS_TO_ZERO).split("\n")
         infos: list[ShapeInfo | None] = list(map(self._by_key.get, keys))
         if None in infos:
             self._resolve(records, keys, infos)

@@ -267,6 +267,9 @@ def _level_prefix(message: str) -> str | None:
     return level_from_word(m.group(1), strict=False) if m else None
 
 
+level_prefix = _level_prefix  # "WARNING: ...": the severity a line opens with (a two-line header's second line)
+
+
 KNOWN_PARSERS = (
     (FORMAT_JSON, _parse_json),
     (FORMAT_KLOG, _parse_klog),
@@ -532,6 +535,12 @@ _TIME_KEY = re.compile(r"(?<![\w.-])(?:time|ts|timestamp|@timestamp|datetime)=\"
 PLAIN_TIME_CHARS = 48  # a record no layout explains: a timestamp this near its start is its time
 
 
+def labelled_time(head: str) -> str | None:
+    """The text after a label that names the time: "received at time=1659371665", "ts=..." (else None)."""
+    key = _TIME_KEY.search(head, 0, 400)
+    return head[key.end() : key.end() + PLAIN_TIME_CHARS] if key is not None else None
+
+
 def parse_plain_message(text: str) -> ParsedRecord:
     """A record no grammar explains: the whole line is the message; a level word near the start counts, and
     so does a timestamp near the start."""
@@ -542,9 +551,7 @@ def parse_plain_message(text: str) -> ParsedRecord:
     opens_with_time = first[:1].isdigit() or first[:1] in "[(<" or looks_like_time_token(first)
     time_text = head[:PLAIN_TIME_CHARS] if opens_with_time else None
     if time_text is None and "=" in head:
-        key = _TIME_KEY.search(head, 0, 400)  # a value labelled as the time: "received at time=1659371665"
-        if key is not None:
-            time_text = head[key.end() : key.end() + PLAIN_TIME_CHARS]
+        time_text = labelled_time(head)
     return ParsedRecord(FORMAT_PLAIN, time_text, _level_in_text(text), head, None)
 
 

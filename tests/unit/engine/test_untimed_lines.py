@@ -1,0 +1,101 @@
+"""A record leads with its time: in a file whose records do, a line without one continues the timed record
+before it (``Analyzer._glue_untimed``). Lines written here, no file copied."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.analyzer import Analyzer
+from loglens_analysis.engine.records import JOIN, Block, ReadCounters
+from loglens_analysis.engine.report import build_report
+
+pytestmark = pytest.mark.unit
+
+
+def _stamp(i: int) -> str:
+    return f"2024-03-01 10:{i // 60 % 60:02d}:{i % 60:02d},{i % 1000:03d}"
+
+
+def _lines(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        if i % 10 == 3:
+            out.append(f"{_stamp(i)} ERROR worker: Cannot connect to broker at 10.0.0.{i % 7}: Connection refused.")
+            out.append(f"Trying again in {i % 5}.00 seconds... ({i % 9}/100)")
+        else:
+            out.append(f"{_stamp(i)} INFO worker: task {i} done in {i % 13} ms")
+    return out
+
+
+def _report(lines: list[str]) -> report_pb2.AnalysisReport:
+    return analyze([("\n".join(lines) + "\n").encode()])
+
+
+def _texts(rep: report_pb2.AnalysisReport) -> list[str]:
+    return [t.text for t in rep.templates]
+
+
+def test_a_line_without_a_time_continues_the_timed_record_before_it() -> None:
+    lines = _lines(400)
+    rep = _report(lines)
+    assert rep.line_count == 440
+    assert rep.record_count == 400  # the 40 "Trying again" lines are inside their error records
+    assert not [t for t in _texts(rep) if t.startswith("Trying again")]
+    assert rep.parse_quality.timestamp_share == 1.0
+    errors = [t for t in rep.templates if t.text.startswith("Cannot connect")]
+    assert [t.count for t in errors] == [40]
+    # Line numbers still count physical lines: error records at lines 4, 15, 26 (each takes the line after it).
+    assert [e.line_number for e in errors[0].examples] == [4, 15, 26]
+
+
+def test_lines_before_the_first_time_and_after_a_blank_line_stay_records() -> None:
+    banner = ["worker banner v1.2", "-- config --"]
+    lines = banner + _lines(100) + ["", "a line after a blank one", "another"] + _lines(100)
+    rep = _report(lines)
+    texts = _texts(rep)
+    assert any(t.startswith("worker banner") for t in texts)
+    assert "-- config --" in texts
+    assert "a line after a blank one" in texts
+    assert "another" in texts
+
+
+def test_a_file_whose_lines_mostly_have_no_time_is_not_glued() -> None:
+    lines = []
+    for i in range(300):
+        lines.append(f"{_stamp(i)} INFO step {i} started")
+        lines.append(f"output line {i} of the step")
+        lines.append(f"more output {i}")
+    rep = _report(lines)
+    assert rep.record_count == 900
+    assert any(t.text.startswith("output line") for t in rep.templates)
+
+
+def test_compose_sources_are_never_glued_to_each_other() -> None:
+    lines = []
+    for i in range(300):
+        lines.append(f"api_1     | {_stamp(i)} INFO request {i} served")
+        if i % 3 == 0:
+            lines.append(f"worker_1  | Deploying component {i}")
+    rep = _report(lines)
+    assert rep.parse_quality.envelope == "compose-service"
+    assert any(t.text.startswith("Deploying component") for t in rep.templates)
+    assert rep.record_count == 400
+
+
+def test_a_record_continued_across_blocks_is_one_record() -> None:
+    lines = _lines(60)
+    # Cut between every pair of lines: the record before the cut takes the lines after it.
+    for cut in range(1, len(lines)):
+        an = Analyzer()
+        an.feed(Block("\n".join(lines[:cut]), 1))
+        an.feed(Block("\n".join(lines[cut:]), cut + 1))
+        an.finish()
+        rep = build_report(an, ReadCounters(), "test")
+        assert rep.record_count == 60, cut
+        assert an.multiline_records == 6, cut
+        errs = [t for t in rep.templates if t.text.startswith("Cannot connect")]
+        assert [t.count for t in errs] == [6], cut
+        assert errs[0].examples[0].line_number == 4, cut
+        assert JOIN not in "".join(t.text for t in rep.templates)
