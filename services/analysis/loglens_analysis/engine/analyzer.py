@@ -56,6 +56,7 @@ MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
 MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before them, at most
+LEAD_KEY_CHARS = 40  # a line's start whose digit key says whether a stamp leads it (memo key)
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
 VALUE_READ_ALL = 10_000  # the placeholder values of a file's first 10,000 records are all read ...
 VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 ...
@@ -173,6 +174,8 @@ _NO_TIME = itemgetter(slice(0, 0))
 _MISS = float("nan")  # not in the time cache (compared by identity: NaN equals nothing)
 _NOT_NONE = partial(is_not, None)
 _STATEFUL = attrgetter("stateful")
+# The start of a digit key, where a leading stamp stands (one of the longest stamps, with a bracket before it).
+_LEAD_START = itemgetter(slice(0, LEAD_KEY_CHARS))
 
 
 @dataclass(eq=False, slots=True)
@@ -258,6 +261,7 @@ class Analyzer:
         self._glue = False
         self._held: tuple[str, int] | None = None
         self._led_by_key: dict[str, int] = {"": -1}  # digit key -> 1 leads with a time, 0 not, -1 blank
+        self._leads_by_start: dict[str, bool] = {"": False}  # digit key of a line's start -> a stamp there
         self.glued_lines = 0
 
     # ------------------------------------------------------------------ feeding
@@ -305,16 +309,33 @@ class Analyzer:
             (text, first), self._held = self._held, None
             self._process(text, first)
 
-    def _leads_with_time(self, head: str) -> bool:
+    def _leads_with_time(self, head: str, key: str) -> bool:
         """Whether a record's first line carries a timestamp: at its start (after a bracket), a dated one near
-        it, or one labelled as the time ("received at time=1659371665", a crash handler's line). A parser of
+        it, one labelled as the time ("received at time=1659371665", a crash handler's line), or one further in
+        its first 160 characters (a column of another layout). A parser of
         its own: locating reads stamps, which moves the state of year-less and zone-less times
         (``self.times``)."""
-        lead = self._lead_times
-        if lead.locate(head, None) is not None:
+        if self._leads_at_start(head, key):
             return True
         text = labelled_time(head)
-        return text is not None and lead.locate(head, text) is not None
+        if text is not None and self._lead_times.locate(head, text) is not None:
+            return True
+        # A stamp further into the line (an epoch in a column: "node-246 unix.hw ... 1077804742 1 ..."): a record
+        # of another layout, not a continuation. Only lines without a leading stamp get here (few).
+        return self._lead_times.locate(head, head) is not None
+
+    def _leads_at_start(self, head: str, key: str) -> bool:
+        """A stamp at the start of the line (after a bracket) or a dated one near it. Remembered by the digit key
+        of the line's first LEAD_KEY_CHARS: lines that start alike answer alike (a request id later in the line
+        does not make a new question). A blank line has none."""
+        start = _LEAD_START(key)
+        got = self._leads_by_start.get(start)
+        if got is None:
+            if len(self._leads_by_start) >= MAX_DIGIT_KEYS:
+                self._leads_by_start.clear()
+                self._leads_by_start[""] = False
+            got = self._leads_by_start[start] = self._lead_times.locate(head, None) is not None
+        return got
 
     def _line_flag(self, head: str, key: str | None = None) -> int:
         """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; -1: blank.
@@ -325,7 +346,7 @@ class Analyzer:
         if got is None:
             if not head.strip():
                 got = -1
-            elif self._leads_with_time(head):
+            elif self._leads_with_time(head, key):
                 got = 1
             else:
                 got = 2 if self._parsed_level(head) is not None else 0
@@ -355,14 +376,29 @@ class Analyzer:
             (held, line), self._held = self._held, None
             text, first_line = held + "\n" + text, line
         keys = text.translate(_DIGITS_TO_ZERO).split("\n")
-        led_by_key = self._led_by_key
-        flags = list(map(led_by_key.get, keys))
         records = text.split("\n")
-        if None in flags:
+        # Most lines lead with a stamp: told by the digit key of their start (C-level passes); only the others
+        # are looked at one by one (a stamp labelled as the time, a level of their own, blank).
+        by_start = self._leads_by_start
+        leads = list(map(by_start.get, map(_LEAD_START, keys)))
+        if None in leads:
             i = -1
             while True:
                 try:
-                    i = flags.index(None, i + 1)
+                    i = leads.index(None, i + 1)
+                except ValueError:
+                    break
+                known = self._led_by_key.get(keys[i])  # a line of this digit key was flagged before
+                if known is not None:
+                    leads[i] = known == 1
+                else:
+                    leads[i] = self._leads_at_start(records[i].split(JOIN, 1)[0], keys[i])
+        flags = [1] * len(leads)
+        if False in leads:
+            i = -1
+            while True:
+                try:
+                    i = leads.index(False, i + 1)
                 except ValueError:
                     break
                 flags[i] = self._line_flag(records[i].split(JOIN, 1)[0], keys[i])
