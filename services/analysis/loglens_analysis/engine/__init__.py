@@ -27,8 +27,10 @@ Caps (all bounded, so the report and the memory are bounded):
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
   summary claims (per-section caps in ``summary.SECTION_CAPS``); 10 lines cited per restart or stop;
   per time bucket, its first and last record (500 characters each); the shape cache holds 200,000
-  shapes and the digit-key cache 50,000 keys, each at most 16 million characters (cleared when full); the
-  header tokens of the last 4,096 distinct line starts (400 characters each) are memoised.
+  shapes and the digit-key cache 20,000 keys, each at most 16 million characters (cleared when full); the
+  header tokens of the last 4,096 distinct line starts (400 characters each) are memoised, and whether a line
+  carries a time for 4,096 line starts and 4,096 lines without a leading stamp; a line without a time joins the
+  timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap.
 
 Anomaly thresholds are named constants at the top of ``report.py`` (with what each one means); none
 is fitted to a data set. The first and last time buckets are partial and feed no burst or rate

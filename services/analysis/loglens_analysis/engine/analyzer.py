@@ -50,13 +50,14 @@ from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
 MAX_SHAPES = 200_000
-MAX_DIGIT_KEYS = 50_000
+MAX_DIGIT_KEYS = 20_000
 MAX_CACHE_CHARS = 16_000_000  # per cache: bounds its memory whatever the record length
 MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
 MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before them, at most
 LEAD_KEY_CHARS = 40  # a line's start whose digit key says whether a stamp leads it (memo key)
+LEAD_MEMO = 4096  # line starts and lines remembered for that (cleared when full: memos, not caches of state)
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
 VALUE_READ_ALL = 10_000  # the placeholder values of a file's first 10,000 records are all read ...
 VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 ...
@@ -331,7 +332,7 @@ class Analyzer:
         start = _LEAD_START(key)
         got = self._leads_by_start.get(start)
         if got is None:
-            if len(self._leads_by_start) >= MAX_DIGIT_KEYS:
+            if len(self._leads_by_start) >= LEAD_MEMO:
                 self._leads_by_start.clear()
                 self._leads_by_start[""] = False
             got = self._leads_by_start[start] = self._lead_times.locate(head, None) is not None
@@ -350,7 +351,7 @@ class Analyzer:
                 got = 1
             else:
                 got = 2 if self._parsed_level(head) is not None else 0
-            if len(self._led_by_key) >= MAX_DIGIT_KEYS:
+            if len(self._led_by_key) >= LEAD_MEMO:
                 self._led_by_key.clear()
                 self._led_by_key[""] = -1
             self._led_by_key[key] = got
