@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import accumulate, compress, repeat
@@ -383,12 +383,7 @@ class Analyzer:
         by_start = self._leads_by_start
         leads = list(map(by_start.get, map(_LEAD_START, keys)))
         if None in leads:
-            i = -1
-            while True:
-                try:
-                    i = leads.index(None, i + 1)
-                except ValueError:
-                    break
+            for i in _positions(leads, None):
                 known = self._led_by_key.get(keys[i])  # a line of this digit key was flagged before
                 if known is not None:
                     leads[i] = known == 1
@@ -396,12 +391,7 @@ class Analyzer:
                     leads[i] = self._leads_at_start(records[i].split(JOIN, 1)[0], keys[i])
         flags = [1] * len(leads)
         if False in leads:
-            i = -1
-            while True:
-                try:
-                    i = leads.index(False, i + 1)
-                except ValueError:
-                    break
+            for i in _positions(leads, False):
                 flags[i] = self._line_flag(records[i].split(JOIN, 1)[0], keys[i])
         cap = MAX_RECORD_CHARS * JOINED_RECORD_FACTOR
         # The last timed record and the lines after it wait for the next block (they may continue there),
@@ -797,12 +787,7 @@ class Analyzer:
     def _resolve(self, records: list[str], keys: list[str], infos: list[ShapeInfo | None]) -> None:
         """Fill in the shapes of records whose digit key was not cached, in record order (mining order)."""
         by_key = self._by_key
-        i = -1
-        while True:
-            try:
-                i = infos.index(None, i + 1)
-            except ValueError:
-                return
+        for i in _positions(infos, None):
             rec = records[i]
             if not rec:
                 continue
@@ -1021,6 +1006,18 @@ class Analyzer:
 
 
 _DIGIT_LEVEL = attrgetter("digit_level")
+
+
+def _positions(items: Sequence[object], value: object) -> Iterator[int]:
+    """The indices of ``value`` in ``items``, in order, found by C-level searches (``list.index``); the caller may
+    change an item once its index was given."""
+    i = -1
+    while True:
+        try:
+            i = items.index(value, i + 1)
+        except ValueError:
+            return
+        yield i
 
 
 def _merge(into: list[int], agg: list[int]) -> None:
