@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,12 @@ def test_upload_wait_then_list_report_and_delete(env: dict[str, str], tmp_path: 
     assert run_cli("report", name, "-o", os.devnull, "--fail-on", "error", env=env).code == ExitCode.FINDINGS
 
     assert run_cli("delete", name, env=env).out == f"deleted {name}\n"
+    # The file is gone at once; its runs and reports follow through the deletion event (log_file.proto says so).
     gone = run_cli("report", name, env=env)
+    deadline = time.monotonic() + 15
+    while gone.code == ExitCode.OK and time.monotonic() < deadline:
+        time.sleep(0.2)
+        gone = run_cli("report", name, env=env)
     assert gone.code == ExitCode.NOT_FOUND and "[NOT_FOUND" in gone.err
     assert json.loads(run_cli("ls", "--json", env=env).out) == []
 

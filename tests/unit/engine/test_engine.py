@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import itertools
 import re
@@ -11,7 +12,7 @@ from google.protobuf import json_format
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analyze
-from loglens_analysis.engine.analyzer import Analyzer
+from loglens_analysis.engine.analyzer import GC_YOUNG_THRESHOLD, Analyzer
 from loglens_analysis.engine.formats import detect_format
 from loglens_analysis.engine.loghub import parse_lines
 from loglens_analysis.engine.records import JOIN, RecordReader
@@ -318,3 +319,20 @@ def test_times_are_exact_with_and_without_the_minute_cache(step: int, shuffled: 
     assert rep.time_range.end_time.ToSeconds() == int(start.timestamp()) + max(steps)
     assert template.first_time.ToSeconds() == int(start.timestamp()) + steps[0]
     assert template.last_time.ToSeconds() == int(start.timestamp()) + steps[-1]
+
+
+def test_the_collector_runs_less_often_only_while_an_analysis_runs() -> None:
+    """The engine raises the cyclic collector's young-generation threshold for its own run and puts the
+    caller's settings back after it, also when the analysis fails."""
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    try:
+        gc.set_threshold(900, 11, 12)
+        _run(_lines("json", 60000), progress=lambda _p: during.append(gc.get_threshold()))
+        assert during and all(t == (GC_YOUNG_THRESHOLD, 11, 12) for t in during)
+        assert gc.get_threshold() == (900, 11, 12)
+        with pytest.raises(EngineError):
+            analyze([b"\x1f\x8b\x08\x00" + bytes(range(256)) * 64])  # gzip magic, then no deflate stream
+        assert gc.get_threshold() == (900, 11, 12)
+    finally:
+        gc.set_threshold(*before)

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .analyzer import Analyzer
+from .analyzer import Analyzer, young_gc_threshold
 from .records import BLOCK_BYTES, Block
 from .report import roll_up
 
 
 def parse_lines(lines: Sequence[str]) -> list[tuple[str, str]]:
     """One (template id, template with ``<*>``) per line, in order."""
+    with young_gc_threshold():
+        return _parse_lines(lines)
+
+
+def _parse_lines(lines: Sequence[str]) -> list[tuple[str, str]]:
     an = Analyzer(keep_record_variants=True)
     start = 0
     while start < len(lines):
