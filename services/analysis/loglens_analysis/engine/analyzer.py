@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import accumulate, compress, repeat
-from operator import and_, attrgetter, call, is_, is_not, itemgetter, lt, not_
+from operator import attrgetter, call, is_, is_not, itemgetter, lt
 from typing import Any, cast
 
 from .exceptions import ExceptionInfo, exception_of
@@ -193,9 +193,6 @@ _NO_TIME = itemgetter(slice(0, 0))
 _MISS = float("nan")  # not in the time cache (compared by identity: NaN equals nothing)
 _NOT_NONE = partial(is_not, None)
 _STATEFUL = attrgetter("stateful")
-_TIME_RX = attrgetter("finder.rx")
-_TIME_AT = attrgetter("at")
-_MATCH = re.Pattern.match
 # The start of a digit key, where a leading stamp stands (one of the longest stamps, with a bracket before it).
 _LEAD_START = itemgetter(slice(0, LEAD_KEY_CHARS))
 
