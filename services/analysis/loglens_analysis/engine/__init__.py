@@ -29,7 +29,7 @@ Caps (all bounded, so the report and the memory are bounded):
   per time bucket, its first and last record (500 characters each); the shape cache holds 200,000
   shapes and the digit-key cache 20,000 keys, each at most 16 million characters (cleared when full); the
   header tokens of the last 4,096 distinct line starts (400 characters each) are memoised, and whether a line
-  carries a time for 4,096 line starts and 4,096 lines without a leading stamp; a line without a time joins the
+  carries a time for 4,096 line starts and 20,000 digit keys (``MAX_DIGIT_KEYS``); a line without a time joins the
   timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap; while an analysis
   runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700).
 

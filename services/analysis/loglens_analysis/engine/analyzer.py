@@ -59,7 +59,7 @@ MAX_EXAMPLES = 3
 MAX_BINS = 128
 MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before them, at most
 LEAD_KEY_CHARS = 40  # a line's start whose digit key says whether a stamp leads it (memo key)
-LEAD_MEMO = 4096  # line starts and lines remembered for that (cleared when full: memos, not caches of state)
+LEAD_MEMO = 4096  # line starts remembered for that (cleared when full: a memo, not a cache of state)
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
 VALUE_READ_ALL = 10_000  # the placeholder values of a file's first 10,000 records are all read ...
 VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 ...
@@ -369,7 +369,7 @@ class Analyzer:
                 got = 1
             else:
                 got = 2 if self._parsed_level(head) is not None else 0
-            if len(self._led_by_key) >= LEAD_MEMO:
+            if len(self._led_by_key) >= MAX_DIGIT_KEYS:
                 self._led_by_key.clear()
                 self._led_by_key[""] = -1
             self._led_by_key[key] = got
@@ -396,20 +396,11 @@ class Analyzer:
             text, first_line = held + "\n" + text, line
         keys = text.translate(_DIGITS_TO_ZERO).split("\n")
         records = text.split("\n")
-        # Most lines lead with a stamp: told by the digit key of their start (C-level passes); only the others
-        # are looked at one by one (a stamp labelled as the time, a level of their own, blank).
-        by_start = self._leads_by_start
-        leads = list(map(by_start.get, map(_LEAD_START, keys)))
-        if None in leads:
-            for i in _positions(leads, None):
-                known = self._led_by_key.get(keys[i])  # a line of this digit key was flagged before
-                if known is not None:
-                    leads[i] = known == 1
-                else:
-                    leads[i] = self._leads_at_start(records[i].split(JOIN, 1)[0], keys[i])
-        flags = [1] * len(leads)
-        if False in leads:
-            for i in _positions(leads, False):
+        # Each line's flag is remembered by its digit key (the key _process looks its shape up by: hashed once);
+        # a new key is told by the digit key of its start (``_line_flag``), only the rest are looked at one by one.
+        flags = list(map(self._led_by_key.get, keys))
+        if None in flags:
+            for i in _positions(flags, None):
                 flags[i] = self._line_flag(records[i].split(JOIN, 1)[0], keys[i])
         cap = MAX_RECORD_CHARS * JOINED_RECORD_FACTOR
         # The last timed record and the lines after it wait for the next block (they may continue there),

@@ -151,12 +151,13 @@ class Envelope:
 ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix
 ENVELOPE_SAMPLE_LINES = 400
 # Candidates, most specific first. A level word is never taken for a compose service name.
+_CRI_ENVELOPE = Envelope(
+    "kubernetes-cri",
+    re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) (?:stdout|stderr) [FP] "),
+    False,
+)
 _ENVELOPES = (
-    Envelope(
-        "kubernetes-cri",
-        re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) (?:stdout|stderr) [FP] "),
-        False,
-    ),
+    _CRI_ENVELOPE,
     Envelope(
         "timestamp-prefix", re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "), False
     ),
@@ -480,7 +481,8 @@ class RecordReader:
                 return m.group()[:cap]
 
             text = self._too_long.sub(cut, text)
-        if " P " in text:
+        # Partial lines come from the container runtime's envelope (or a file too short to tell its envelope).
+        if (env is _CRI_ENVELOPE or (env is None and c.lines <= ENVELOPE_SAMPLE_LINES)) and " P " in text:
             again = [True]
 
             def glue(m: re.Match[str]) -> str:
@@ -492,7 +494,9 @@ class RecordReader:
                 text, joined = _CRI_PARTIAL.subn(glue, text)
                 c.cri_partials += joined
         marked = env is not None and env.strip  # lines of another source were marked
-        if "\n\n" in text:
+        # Every join below starts at a line that _may_continue looks for: a block without one (most) skips them.
+        hint = _may_continue(text)
+        if hint and "\n\n" in text:
             if "goroutine" in text:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
             if "During handling" in text or "The above exception" in text:
@@ -500,7 +504,7 @@ class RecordReader:
                 c.joined_lines += n0
         enveloped = env is not None and not env.strip
         n = 0
-        if enveloped or _may_continue(text):
+        if enveloped or (hint and _may_continue(text)):
             if "Exception" in text or "Error" in text or "Throwable" in text:
                 # An exception header right after a stack frame opens a new trace, not a continuation.
                 before = text
