@@ -41,7 +41,10 @@ LEVEL_ENUM = {
     "ERROR": report_pb2.LEVEL_ERROR,
     "FATAL": report_pb2.LEVEL_FATAL,
 }
-SEVERITY_WEIGHT = {"WARN": 1.0, "ERROR": 3.0, "FATAL": 5.0}  # error ranking: weight x log2(1 + count)
+SEVERITY_WEIGHT = {"WARN": 1.0, "ERROR": 3.0, "FATAL": 5.0}  # error ranking: weight x log2(1 + count) ...
+# ... within a tier: a warning template never outranks an error template, however many records it has (a
+# person on call reads the 4 errors before the 1,210 repeats of one warning).
+SEVERITY_TIER = {"WARN": 0, "ERROR": 1, "FATAL": 1}
 TEMPLATE_TEXT_CHARS = 80  # template text quoted in findings and the summary
 RESTART_HEAD_SHARE = 0.05  # a banner in the first 5 % of the lines (or the first bucket) is the initial start
 ANOMALY_BURST = report_pb2.ANOMALY_KIND_BURST
@@ -467,6 +470,16 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
     return groups
 
 
+def _known_lines(r: Rolled) -> set[int]:
+    """The lines of a template the aggregates hold: its first and last, its examples, its first in each bucket."""
+    return {r.first_line, r.last_line, *(ln for ln, _t in r.examples), *(x[1] for x in r.bins.values())}
+
+
+def _replays(line: int, opening: list[Rolled]) -> bool:
+    """Whether one of the file's opening messages comes again in the ``NEAR_LINES`` lines after ``line``."""
+    return any(line < x <= line + NEAR_LINES for r in opening for x in _known_lines(r))
+
+
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
     if r is first:
         return True
@@ -575,11 +588,21 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     banners: list[Occurrence] = []
     strong: list[Occurrence] = []
     weak: list[Occurrence] = []
+    # The once-per-start messages that follow the file's first record in its head: a start writes them again.
+    opening_end = min(head_line, first.first_line + NEAR_LINES)
+    opening = [
+        r for r in templates if r is not first and r.count <= rare and first.first_line < r.first_line <= opening_end
+    ]
     for r in templates:
         if r.count > rare:
             continue
         if _is_banner(r, first, head_line):
-            banners += [(b, ln, r) for b, ln in _occurrences(r)]
+            found = [(b, ln, r) for b, ln in _occurrences(r)]
+            if r is first and opening and not _is_banner(r, None, head_line):
+                # Its only evidence is having opened the file: seen again, it is a start only where the
+                # messages that followed it then follow it again (a reconnect repeats one message, not a start).
+                found = [o for o in found if o[1] == r.first_line or _replays(o[1], opening)]
+            banners += found
         if _STOP_STRONG.search(r.text) is not None:
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
         elif _STOP_WEAK.search(r.text) is not None:
@@ -622,7 +645,11 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 what = f'process start at {at}, not at the beginning of the file: "{shorten(r.text)}"'
             if len(group) > 1:
                 others = ", ".join(str(x) for x in lines[1:])
-                what += f", with {len(group) - 1} more such message{'s' if len(group) > 2 else ''} at line(s) {others}"
+                # The group's other messages are other templates (each says it once per start or stop).
+                noun = "start" if kind == ANOMALY_RESTART else "stop"
+                what += (
+                    f", with {len(group) - 1} more {noun} message{'s' if len(group) > 2 else ''} at line(s) {others}"
+                )
             if pid is not None:
                 pids.remove(pid)
                 what += (
@@ -721,14 +748,14 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     listed = templates[:MAX_TEMPLATES]
     for r in listed:
         _template(rep, an, r)
-    # Errors and warnings ranked: severity weight times log of the count.
+    # Errors and warnings ranked: errors (ERROR, FATAL) before warnings, then severity weight times log of the count.
     ranked = []
     for r in listed:
         lv = r.max_level()
         if lv in SEVERITY_WEIGHT:
             n_bad = sum(c for k, c in r.levels.items() if k in SEVERITY_WEIGHT)
             ranked.append((round(SEVERITY_WEIGHT[lv] * math.log2(1 + n_bad), 4), r, lv))
-    ranked.sort(key=lambda x: (-x[0], x[1].first_line))
+    ranked.sort(key=lambda x: (-SEVERITY_TIER[x[2]], -x[0], x[1].first_line))
     for score, r, lv in ranked[:MAX_ERROR_TEMPLATES]:
         rep.error_templates.add(template_id=r.id, score=score, level=LEVEL_ENUM[lv], count=r.count)
     listed_ids = {r.id for r in listed}
