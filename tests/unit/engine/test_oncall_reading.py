@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
+from loglens_analysis.engine.exceptions import exception_of
+from loglens_analysis.engine.records import JOIN
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC).timestamp()
 RESTART = report_pb2.ANOMALY_KIND_RESTART
@@ -75,3 +77,27 @@ def test_the_first_message_again_with_the_messages_that_followed_it_is_a_restart
     assert len(restarts) == 1, [a.description for a in rep.anomalies]
     at = restarts[0].line_numbers[0]
     assert at > 1 and lines[at - 1].endswith("No hostname was supplied, using the default")
+
+
+def test_a_recovered_panic_without_a_panic_line_keeps_the_logged_message() -> None:
+    # A logging library that recovers a panic writes its own line, then the goroutine dump; there is no
+    # "panic: <message>" line, so the panic's message is the message the record logged.
+    record = JOIN.join(
+        [
+            "web-1 - router (4242) - 02 Jan 24 10:00 +01 - panic - map key not found",
+            "",
+            "goroutine 1 [running]:",
+            "example.com/log.Recover(0x0)",
+            "\t/src/example.com/log/log.go:597 +0xab",
+            "panic(0x16b1d20, 0xc420163450)",
+            "\t/usr/local/go/src/runtime/panic.go:489 +0x2cf",
+            "example.com/router.lookup(0xc4201a5ec8, 0x2)",
+            "\t/src/example.com/router/lookup.go:20 +0x16f",
+        ]
+    )
+    info = exception_of(record, "map key not found")
+    assert info is not None
+    assert (info.type, info.message) == ("panic", "map key not found")
+    assert info.frames[:2] == ("example.com/log.Recover", "example.com/router.lookup")
+    told = exception_of(JOIN.join(["panic: runtime error: index out of range", "", "goroutine 1 [running]:"]))
+    assert told is not None and told.message == "runtime error: index out of range"

@@ -148,14 +148,18 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
     return ExceptionInfo(outer[0], outer[1], root_type, root_msg, tuple(frames))
 
 
-def _go(lines: list[str], head: str) -> ExceptionInfo | None:
-    """A Go panic: ``panic: message``, an optional ``[signal SIGSEGV ...]`` and goroutine stacks."""
+def _go(lines: list[str], head: str, logged: str = "") -> ExceptionInfo | None:
+    """A Go panic: ``panic: message``, an optional ``[signal SIGSEGV ...]`` and goroutine stacks. A panic
+    recovered and logged by a library has no ``panic: `` line: its message is the record's logged message
+    (``logged``, the message of the record's first line)."""
     message = ""
     for line in lines:
         at = line.find("panic: ")
         if at >= 0:
             message = _clip(line[at + len("panic: ") :])
             break
+    if not message and "panic" in head:
+        message = _clip(logged.split(JOIN, 1)[0])
     signal = next((m.group(1) for m in map(_GO_SIGNAL.match, lines) if m is not None), None)
     frames: list[str] = []
     in_first = False
@@ -214,7 +218,7 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
         if any(line.startswith(_TRACEBACK) for line in lines):
             return _python(lines)
         if any(line.startswith("goroutine ") for line in lines) or head.startswith("panic: "):
-            return _go(lines, head)
+            return _go(lines, head, message)
         if any(_RUBY_FRAME.match(line) and ".rb:" in line for line in lines[1:3]):
             got = _ruby(lines)
             if got is not None:
