@@ -5,6 +5,7 @@ Synthetic lines only; each test states the principle it checks.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 from loglens.v1 import report_pb2
@@ -101,3 +102,45 @@ def test_a_recovered_panic_without_a_panic_line_keeps_the_logged_message() -> No
     assert info.frames[:2] == ("example.com/log.Recover", "example.com/router.lookup")
     told = exception_of(JOIN.join(["panic: runtime error: index out of range", "", "goroutine 1 [running]:"]))
     assert told is not None and told.message == "runtime error: index out of range"
+
+
+def _mixed_file() -> list[str]:
+    """Three messages: a user name the miner makes a placeholder before an IP; a request line whose method
+    splits one cluster into a GET and a POST template; a plugin name that splits another into three."""
+    rng = random.Random(1)
+    users = ("admin", "oracle", "test", "support", "guest", "ftp", "mysql", "postgres", "ubuntu", "pi")
+    plugins = ("kubernetes.io/azure-disk", "kubernetes.io/aws-ebs", "kubernetes.io/cinder")
+    lines = []
+    for i in range(900):
+        ts = f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z"
+        lines.append(f"{ts} INFO Error getting volume limit for plugin {plugins[i % 3]}")
+        ip = f"10.1.{rng.randrange(4)}.{rng.randrange(1, 9)}"
+        port = rng.randrange(1024, 65535)
+        lines.append(f"{ts} INFO Failed password for invalid user {rng.choice(users)} from {ip} port {port} ssh2")
+        method, page, status = rng.choice(("GET", "POST")), rng.choice("abc"), rng.choice((200, 304))
+        lines.append(f'{ts} INFO 127.0.0.1 - - "{method} /web/{page} HTTP/1.1" {status} - {rng.randrange(9)}')
+    return lines
+
+
+def test_placeholder_statistics_count_only_the_templates_own_records() -> None:
+    # Statistics read per cluster are a template's only when no other template holds records of that cluster:
+    # the GET template must not show the POST records' values, nor "azure-disk" count "cinder" records.
+    rep = _analyze(_mixed_file())
+    assert len(rep.templates) >= 4
+    for t in rep.templates:
+        for p in t.placeholders:
+            assert p.records <= t.count, (t.text, p.index, p.records, t.count)
+            assert sum(v.count for v in p.top_values) <= t.count, (t.text, p.index)
+
+
+def test_a_placeholders_index_is_its_place_in_the_template() -> None:
+    # The miner turned the user name into a placeholder: the IP is the template's second placeholder, not
+    # its first, and its values are IPs.
+    rep = _analyze(_mixed_file())
+    t = next(t for t in rep.templates if t.text.startswith("Failed password for invalid user"))
+    assert t.text == "Failed password for invalid user <*> from <*> port <*> ssh2"
+    by_index = {p.index: p for p in t.placeholders}
+    assert 0 not in by_index or by_index[0].kind != "ip"
+    assert by_index[1].kind == "ip" and by_index[1].records == t.count == 900
+    assert all(v.value.startswith("10.1.") for v in by_index[1].top_values)
+    assert by_index[2].numeric.count == 900 and 1024 <= by_index[2].numeric.min <= by_index[2].numeric.max < 65535

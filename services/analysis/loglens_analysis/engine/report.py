@@ -22,9 +22,10 @@ from .analyzer import (
 )
 from .exceptions import fingerprint
 from .levels import LEVELS, severity_rank
+from .masking import TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, ReadCounters
-from .values import HEAVY_HITTERS_CAPACITY
+from .values import HEAVY_HITTERS_CAPACITY, ClusterValues
 
 MAX_TEMPLATES = 1000
 MAX_TOP_VALUES = 5
@@ -746,8 +747,9 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         if totals.get(k):
             rep.levels.add(level=LEVEL_ENUM[k], count=totals[k])
     listed = templates[:MAX_TEMPLATES]
+    owners = cluster_owners(templates)
     for r in listed:
-        _template(rep, an, r)
+        _template(rep, an, r, owners)
     # Errors and warnings ranked: errors (ERROR, FATAL) before warnings, then severity weight times log of the count.
     ranked = []
     for r in listed:
@@ -870,7 +872,83 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     return rep
 
 
-def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
+def cluster_owners(templates: list[Rolled]) -> dict[int, int]:
+    """Cluster index -> how many final templates hold records of that cluster (its variants')."""
+    held: dict[int, set[str]] = {}
+    for r in templates:
+        for v in r.variants:
+            held.setdefault(v.cluster.root().index, set()).add(r.id)
+    return {c: len(ids) for c, ids in held.items()}
+
+
+def _variable_places(masked: tuple[str, ...], text: str, kinds: dict[int, str]) -> dict[int, int] | None:
+    """Variable i of a masked message (its i-th masked span) -> its placeholder's index in the template
+    ``text``; None when the two do not line up token for token. A token the miner kept as the message has it
+    maps its spans one to one (a date-time span reads ``<*>:<*>:<*>``, three placeholders, the first cited); a
+    token the miner generalised ("admin" -> ``<*>``) adds template placeholders no masked span fills, and
+    spans inside it have no single placeholder (left out)."""
+    words = text.split()
+    if len(words) != len(masked):
+        return None
+    out: dict[int, int] = {}
+    k = 0  # masked span
+    p = 0  # template placeholder
+    for a, b in zip(masked, words, strict=True):
+        q = 0  # wildcard within the token
+        n = a.count(WILDCARD)
+        at = 0
+        while q < n:
+            at = a.index(WILDCARD, at)
+            wide = kinds.get(k) == "datetime" and a.startswith(TIME_WILDCARD, at)
+            if a == b:
+                out[k] = p + q
+            step = TIME_WILDCARD.count(WILDCARD) if wide else 1
+            q += step
+            at += len(TIME_WILDCARD) if wide else len(WILDCARD)
+            k += 1
+        p += b.count(WILDCARD)
+    return out
+
+
+def placeholder_positions(r: Rolled, cv: ClusterValues, owners: dict[int, int]) -> dict[int, int] | None:
+    """Where a cluster's placeholder statistics stand in template ``r``: variable index -> placeholder index,
+    or None when they are not ``r``'s to show.
+
+    The statistics are read per cluster, over the masked message's variables. They are a template's own only
+    when no other template holds records of that cluster (a cluster the resolver split by a word, "GET" and
+    "POST", or "azure-disk" and "cinder", counts the records of all of them), and their indices are the
+    template's only where every variant read lines up with its text the same way (the miner may have made a
+    word into a placeholder, "user admin" -> "user <*>", which shifts the indices)."""
+    if owners.get(r.cluster_index, 0) != 1:
+        return None
+    kinds = {i: st.kind for i, st in cv.positions.items()}
+    found: dict[int, int] | None = None
+    for v in r.variants:
+        if v.cluster.index != r.cluster_index:
+            continue  # another cluster's records: not in these statistics
+        spans = _spans(v.tokens, kinds)
+        if spans != cv.width:
+            continue  # its records were not read (their variables do not line up with the cluster's)
+        got = _variable_places(v.tokens, r.text, kinds)
+        if got is None or (found is not None and got != found):
+            return None
+        found = got
+    return found
+
+
+def _spans(masked: tuple[str, ...], kinds: dict[int, str]) -> int:
+    """How many masked spans a masked message holds (a date-time span reads as three wildcards)."""
+    k = 0
+    for a in masked:
+        at = a.find(WILDCARD)
+        while at >= 0:
+            wide = kinds.get(k) == "datetime" and a.startswith(TIME_WILDCARD, at)
+            at = a.find(WILDCARD, at + (len(TIME_WILDCARD) if wide else len(WILDCARD)))
+            k += 1
+    return k
+
+
+def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled, owners: dict[int, int]) -> None:
     t = rep.templates.add(
         id=r.id,
         text=r.text,
@@ -891,12 +969,15 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
     for ln, text in r.examples:
         t.examples.add(line_number=ln, text=text[:EXAMPLE_CHARS])
     cv = an.values.get(r.cluster_index)
-    if cv is not None and cv.records:
+    where = placeholder_positions(r, cv, owners) if cv is not None and cv.records else None
+    if cv is not None and where is not None:
         for i in sorted(cv.positions):
+            if i not in where:
+                continue
             st = cv.positions[i]
             hh = st.values
             p = t.placeholders.add(
-                index=i,
+                index=where[i],
                 kind=st.kind,
                 records=cv.records,
                 sampled=cv.records,
