@@ -87,7 +87,7 @@ TIMES = [
     ("realworld/klog/kube-apiserver-arm64.log", "2026-11-19T11:56:29Z", "2026-11-19T12:13:07Z", 1.000, 1.000),
     ("realworld/klog/windows-kubelet-gce.log", "2019-08-20T20:28:26Z", "2019-08-21T00:00:15Z", 1.000, 1.000),
     ("realworld/python/celery-worker.log", "2025-08-21T07:25:13Z", "2025-08-21T07:40:15Z", 0.451, 0.441),
-    ("realworld/python/odoo18-server.log", "2026-03-04T08:43:46Z", "2026-03-04T12:29:36Z", 0.993, 0.996),
+    ("realworld/python/odoo18-server.log", "2026-03-04T08:43:46Z", "2026-03-04T12:29:36Z", 0.996, 0.996),
     ("realworld/stacktraces/go-panic-droute.log", "2017-05-25T14:49:00Z", "2017-05-25T15:14:00Z", 1.000, 1.000),
     ("realworld/stacktraces/rails-production-puma.log", "2016-05-03T07:34:37Z", "2016-05-03T07:45:27Z", 1.000, 1.000),
     ("loghub2k/Apache/Apache_2k.log", "2005-12-04T04:47:44Z", "2005-12-05T19:15:57Z", 1.000, 1.000),

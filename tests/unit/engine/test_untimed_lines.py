@@ -72,6 +72,32 @@ def test_a_file_whose_lines_mostly_have_no_time_is_not_glued() -> None:
     assert any(t.text.startswith("output line") for t in rep.templates)
 
 
+def test_a_line_stating_a_level_joins_a_record_without_one_or_with_the_same_one() -> None:
+    """An untimed line with a level of its own is another source's record, unless it restates the level of the
+    timed record before it (an error's detail) or that record has none (a two-line header)."""
+    lines = []
+    for i in range(200):
+        if i % 20 == 5:
+            lines.append(f"{_stamp(i)} ERROR db: bad query: UPDATE t SET x = {i}")
+            lines.append("ERROR: cursor already closed")
+        elif i % 20 == 9:
+            lines.append(f"{_stamp(i)} INFO worker: task {i} done in {i % 13} ms")
+            lines.append(f"[heartbeat] WARNING: probe {i % 3} missed")
+        elif i % 20 == 13:
+            lines.append(f"{_stamp(i)} org.example.Server start")
+            lines.append(f"INFO: Server startup in {i} ms")
+        else:
+            lines.append(f"{_stamp(i)} INFO worker: task {i} done in {i % 13} ms")
+    rep = _report(lines)
+    assert rep.line_count == 230
+    assert rep.record_count == 200 + 10  # only the heartbeat lines (after INFO records) stand alone
+    texts = _texts(rep)
+    assert not [t for t in texts if t.startswith("ERROR: cursor")]
+    assert [t for t in rep.templates if t.text.startswith("[heartbeat]")][0].count == 10
+    levels = {report_pb2.Level.Name(x.level): x.count for x in rep.levels}
+    assert levels == {"LEVEL_ERROR": 10, "LEVEL_WARN": 10, "LEVEL_INFO": 190}
+
+
 def test_compose_sources_are_never_glued_to_each_other() -> None:
     lines = []
     for i in range(300):

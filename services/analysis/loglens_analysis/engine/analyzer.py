@@ -384,11 +384,12 @@ class Analyzer:
         timed record before it (Filebeat's and Fluent Bit's multiline rule: a record starts with a timestamp):
         "Trying again in 2.00 seconds" under a connection error, the lines of a leak report or of a dumped
         file, a crash handler's lines after a fatal record. A line that states a level of its own ("[heartbeat]
-        WARNING: ...", another source interleaved) is a record, unless the timed record has no level (a
-        two-line header: java.util.logging's "INFO: message"). A blank line ends a record; lines before the first
-        timed record stay records of their own; a record grows to at most MAX_GLUED_LINES lines and the
-        joined-record cap. The block's last timed record and the lines after it wait for the next block (they
-        may continue there).
+        WARNING: ..." after an INFO record: another source interleaved) is a record, unless the timed record has
+        no level (a two-line header: java.util.logging's "INFO: message") or the same one (an error's detail that
+        restates it: a database's "ERROR: cursor already closed" under the ERROR record that logged it). A blank
+        line ends a record; lines before the first timed record stay records of their own; a record grows to at
+        most MAX_GLUED_LINES lines and the joined-record cap. The block's last timed record and the lines after it
+        wait for the next block (they may continue there).
         Records are told apart by digit key (one ``locate`` per new key), so a block costs C-level passes
         unless it has a line without a time."""
         if self._held is not None:
@@ -425,12 +426,11 @@ class Analyzer:
         for rec, flag in zip(records, flags, strict=True):
             if flag == 2 and run and run_level == "":
                 run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
-            if (
-                (flag == 0 or (flag == 2 and run_level is None))
-                and run
-                and run_lines < MAX_GLUED_LINES
-                and run_chars + len(rec) < cap
-            ):
+            # A line with a level of its own continues a record without one, or one of the same level.
+            continues = flag == 0 or (
+                flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level)
+            )
+            if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(rec) < cap:
                 run.append(rec)
                 run_chars += len(rec) + 1
                 run_lines += 1 + rec.count(JOIN)
