@@ -144,3 +144,36 @@ def test_a_placeholders_index_is_its_place_in_the_template() -> None:
     assert by_index[1].kind == "ip" and by_index[1].records == t.count == 900
     assert all(v.value.startswith("10.1.") for v in by_index[1].top_values)
     assert by_index[2].numeric.count == 900 and 1024 <= by_index[2].numeric.min <= by_index[2].numeric.max < 65535
+
+
+RARE = report_pb2.ANOMALY_KIND_RARE_TEMPLATE
+
+
+def _rare_file() -> list[str]:
+    lines = [_line(T0, "INFO", "Registered signal handlers for TERM HUP INT")]
+    lines += [_line(T0 + 1, "INFO", "Loaded plugin catalogue from the local store")]
+    lines += _steady(T0 + 2, T0 + 3000, 2)
+    lines.insert(1000, _line(T0 + 1997, "INFO", "Quota of volume data nearly exhausted, switching to read only"))
+    lines.insert(1250, _line(T0 + 2497, "ERROR", "Replica set lost its primary, electing a new one"))
+    return lines
+
+
+def test_a_rare_message_of_the_files_start_ranks_after_one_from_its_middle() -> None:
+    # A start sequence writes most of its messages once: rare by construction. Equal scores were ordered by
+    # line, so the file's first lines always took the summary's rare slots.
+    lines = _rare_file()
+    rep = _analyze(lines)
+    rare = [lines[a.line_numbers[0] - 1] for a in rep.anomalies if a.kind == RARE]
+    assert rare[0].endswith("switching to read only"), rare
+    assert rare[-1].endswith(("Registered signal handlers for TERM HUP INT", "from the local store")), rare
+    claims = [c.text for c in rep.summary.claims if c.text.startswith("Rare message")]
+    assert "switching to read only" in claims[0], claims
+
+
+def test_an_error_told_in_the_summary_is_not_told_again_as_a_rare_message() -> None:
+    lines = _steady(T0, T0 + 3000, 2)
+    lines.insert(1250, _line(T0 + 2497, "ERROR", "Replica set lost its primary, electing a new one"))
+    rep = _analyze(lines)
+    told = [c.text for c in rep.summary.claims if "Replica set lost its primary" in c.text]
+    assert len(told) == 1 and told[0].startswith("1 record at ERROR"), told
+    assert any(a.kind == RARE and "Replica set lost" in a.description for a in rep.anomalies)  # still a finding

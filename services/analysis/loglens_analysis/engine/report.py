@@ -230,10 +230,13 @@ class Finding:
     score: float
     lines: list[int]
     description: str
+    # A finding the file's start explains (a message seen once in its head: a start sequence says it once per
+    # start): ranked after the others of its kind.
+    routine: bool = False
 
-    def rank(self) -> tuple[int, float, int]:
-        """Sort key: kind (``KIND_RANK``), then score (higher first), then line."""
-        return (KIND_RANK[self.kind], -self.score, self.lines[0] if self.lines else 0)
+    def rank(self) -> tuple[int, bool, float, int]:
+        """Sort key: kind (``KIND_RANK``), then routine last, then score (higher first), then line."""
+        return (KIND_RANK[self.kind], self.routine, -self.score, self.lines[0] if self.lines else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,9 +689,16 @@ def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> f
 
 
 def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
-    """Templates seen at most ``RARE_MAX_COUNT`` times in a file of at least ``RARE_MIN_RECORDS``."""
-    if an.records < RARE_MIN_RECORDS:
+    """Templates seen at most ``RARE_MAX_COUNT`` times in a file of at least ``RARE_MIN_RECORDS``.
+
+    One first seen in the file's head (its first ``RESTART_HEAD_SHARE`` of lines, or its first bucket) is
+    *routine*: a process's start sequence writes most of its messages once, so they are rare by construction;
+    ranked after the rare messages of the rest of the file (equal scores were ordered by line, which put a
+    file's first lines ahead of every later rare message)."""
+    if an.records < RARE_MIN_RECORDS or not templates:
         return []
+    head_line = max(1, math.floor(RESTART_HEAD_SHARE * max(r.last_line for r in templates)))
+    first_bucket = min(an.buckets, default=None)
     out = []
     for r in templates:
         if r.count <= RARE_MAX_COUNT:
@@ -696,7 +706,9 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
             seen = f"once, at line {r.first_line}" if r.count == 1 else f"{r.count} times, first at line {r.first_line}"
             desc = f'rare message "{shorten(r.text)}" seen {seen}'
             score = round(math.log10(an.records / r.count), 2)
-            out.append(Finding(ANOMALY_RARE, r, r.first_time, r.last_time, r.count, 0.0, score, lines, desc))
+            head = r.first_line <= head_line or (first_bucket is not None and min(r.bins, default=None) == first_bucket)
+            f = Finding(ANOMALY_RARE, r, r.first_time, r.last_time, r.count, 0.0, score, lines, desc, routine=head)
+            out.append(f)
     return out
 
 

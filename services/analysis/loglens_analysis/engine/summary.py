@@ -217,6 +217,12 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
             more.setdefault(section, []).append(a)
         else:
             sections[section].append(_anomaly_claim(a))
+    # A rare message that is one of the errors told above is not news twice: its claim makes room for another.
+    # (Rare messages only take room the primary sections left, so the errors shown are their first ``cap``.)
+    told_ids = {
+        tid for name in ("exceptions", "errors") for c in sections[name][: SECTION_CAPS[name]] for tid in c.template_ids
+    }
+    sections["rare"] = [c for c in sections["rare"] if not told_ids.issuperset(c.template_ids)]
     for section, rest in more.items():
         if len(rest) == 1:
             sections[section].append(_anomaly_claim(rest[0]))
