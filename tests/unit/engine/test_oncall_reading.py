@@ -177,3 +177,19 @@ def test_an_error_told_in_the_summary_is_not_told_again_as_a_rare_message() -> N
     told = [c.text for c in rep.summary.claims if "Replica set lost its primary" in c.text]
     assert len(told) == 1 and told[0].startswith("1 record at ERROR"), told
     assert any(a.kind == RARE and "Replica set lost" in a.description for a in rep.anomalies)  # still a finding
+
+
+def test_a_start_first_seen_after_a_stop_is_told_beside_it_not_called_a_restart() -> None:
+    # In a log of many processes the stop just before a start may be another process's: without a process-id
+    # change or the same banner seen before, the start is told with the stop it follows, not as a restart.
+    lines = _steady(T0, T0 + 3000, 2)
+    lines.insert(800, _line(T0 + 1599, "INFO", "Stopped Backup agent for the snap application."))
+    lines.insert(810, _line(T0 + 1619, "INFO", "indexer version 3.46.0 starting"))
+    rep = _analyze(lines)
+    starts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert len(starts) == 1, [a.description for a in rep.anomalies]
+    a = starts[0]
+    assert a.description.startswith("process start at line 811"), a.description
+    assert "after the stop at line 801" in a.description
+    assert list(a.line_numbers) == [811, 801]
+    assert lines[800].endswith("Stopped Backup agent for the snap application.")

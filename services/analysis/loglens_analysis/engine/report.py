@@ -629,6 +629,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         for group in _episodes(found):
             b, ln, r = group[0]
             lines = sorted({o[1] for o in group})[:MAX_OCCURRENCE_LINES]
+            cited: list[int] = []  # other lines the text names (a stop before the start)
             t = _time_of_line(an, r, b, ln)
             at = f"line {ln}" + ("" if t is None else f" ({_iso(t)})")
             pid = next(
@@ -643,8 +644,13 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 what = f'stop at {at}: "{shorten(r.text)}"'
             elif ln != r.first_line:
                 what = f'restart at {at}: "{shorten(r.text)}" again (first at line {r.first_line})'
-            elif pid is not None or any(ln - NEAR_LINES <= x < ln for x in before_start):
+            elif pid is not None:
                 what = f'restart at {at}: "{shorten(r.text)}"'
+            elif stopped := [x for _b, x, _r in stops if ln - NEAR_LINES <= x < ln]:
+                # A stop just before a message first seen: in a log of many processes (a journal) the stop
+                # may be another's, so the start is told beside it, not called a restart of the same process.
+                what = f'process start at {at}, after the stop at line {max(stopped)}: "{shorten(r.text)}"'
+                cited.append(max(stopped))
             else:
                 what = f'process start at {at}, not at the beginning of the file: "{shorten(r.text)}"'
             if len(group) > 1:
@@ -654,6 +660,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 what += (
                     f", with {len(group) - 1} more {noun} message{'s' if len(group) > 2 else ''} at line(s) {others}"
                 )
+            lines += [x for x in cited if x not in lines]
             if pid is not None:
                 pids.remove(pid)
                 what += (
