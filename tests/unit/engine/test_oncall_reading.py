@@ -193,3 +193,24 @@ def test_a_start_first_seen_after_a_stop_is_told_beside_it_not_called_a_restart(
     assert "after the stop at line 801" in a.description
     assert list(a.line_numbers) == [811, 801]
     assert lines[800].endswith("Stopped Backup agent for the snap application.")
+
+
+def test_a_storm_over_adjacent_buckets_is_one_burst_and_separate_storms_stay_apart() -> None:
+    # Buckets are a counting grid, not events: a storm that crosses bucket edges is one episode, told once
+    # with its total and its whole span; two storms with quiet buckets between them are two.
+    lines = _steady(T0, T0 + 7200, 10)
+    # 7200 s in about 60-200 buckets: each storm below lasts well over three buckets of at most 120 s.
+    storm = [_line(T0 + 3000 + k, "ERROR", f"database timeout after {k} retries") for k in range(0, 400, 2)]
+    later = [_line(T0 + 6000 + k, "ERROR", f"database timeout after {k} retries") for k in range(0, 40)]
+    merged = sorted(lines + storm + later, key=lambda x: x[:19])
+    rep = _analyze(merged)
+    bursts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_ERROR_BURST]
+    assert len(bursts) == 2, [a.description for a in bursts]
+    first, second = sorted(bursts, key=lambda a: a.start_time.ToSeconds())
+    # The storm's edge buckets hold only part of it and may stay under the limit: most of its 200 errors.
+    assert 150 <= first.count <= 200 and "buckets) from" in first.description, first.description
+    assert " ERROR app: database timeout after " in merged[first.line_numbers[0] - 1]
+    assert first.end_time.ToSeconds() - first.start_time.ToSeconds() >= 300
+    assert second.count <= 40 and second.start_time.ToSeconds() >= T0 + 5900
+    claims = [c.text for c in rep.summary.claims if c.text.startswith("Error burst")]
+    assert len(claims) == 1 and f"{first.count} ERROR/FATAL records" in claims[0], claims

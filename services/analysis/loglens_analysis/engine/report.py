@@ -267,41 +267,59 @@ def _burst_limit(mean: float) -> float:
     return max(BURST_MIN_RECORDS, BURST_FACTOR * mean + BURST_SIGMAS * math.sqrt(mean) + BURST_MARGIN)
 
 
+def _runs(hits: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+    """(bucket, count, first line) in bucket order, grouped into runs of adjacent buckets."""
+    runs: list[list[tuple[int, int, int]]] = []
+    for h in hits:
+        if runs and runs[-1][-1][0] + 1 == h[0]:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return runs
+
+
+def _burst_findings(
+    bk: Buckets,
+    hits: list[tuple[int, int, int]],
+    mean: float,
+    what: str,
+    kind: report_pb2.AnomalyKind.ValueType,
+    r: Rolled | None,
+) -> list[Finding]:
+    """One finding per run of adjacent burst buckets: one episode, told once (a storm over three buckets
+    is one storm, not three), with its total, its whole span and its first line; scored by its peak."""
+    out = []
+    w = bk.width
+    for run in _runs(hits):
+        first, last = run[0][0], run[-1][0]
+        total = sum(c for _b, c, _l in run)
+        line = run[0][2]
+        span = f"the {duration(w)}" if first == last else f"the {duration(w * len(run))} ({len(run)} buckets)"
+        desc = (
+            f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
+            f"from {_iso(bk.start(first))}, first at line {line}, against {mean:.1f} per {duration(w)} over the file"
+        )
+        score = round(max(c for _b, c, _l in run) / mean, 2)
+        lines = [line, *(fl for _b, _c, fl in run[1:MAX_OCCURRENCE_LINES])]
+        out.append(Finding(kind, r, bk.start(first), bk.start(last + 1), total, round(mean, 3), score, lines, desc))
+    return out
+
+
 def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     """Buckets far above their own baseline (``_burst_limit``): the file's ERROR/FATAL records (cited at
     the first error record of the bucket), and a template's records (an error template's burst in a
-    bucket that already has an error burst is told by that one). Whole buckets only."""
+    bucket that already has an error burst is told by that one). Whole buckets only; adjacent burst buckets
+    of one series are one finding (``_burst_findings``)."""
     out: list[Finding] = []
     n = len(bk.whole)
     if n < MIN_INTERIOR_BUCKETS:
         return out
-    w = bk.width
     inner_err = [(b, bk.bins[b]) for b in bk.whole if b in bk.bins and bk.bins[b].errors]
     mean = sum(x.errors for _b, x in inner_err) / n
     limit = _burst_limit(mean)
-    error_buckets = set()
-    for b, x in inner_err:
-        e, first_error = x.errors, x.first_error_line
-        if e >= limit:
-            error_buckets.add(b)
-            desc = (
-                f"error burst: {e} ERROR/FATAL records in the {duration(w)} from {_iso(bk.start(b))}, first at line "
-                f"{first_error}, against {mean:.1f} per {duration(w)} over the file"
-            )
-            score = round(e / mean, 2)
-            out.append(
-                Finding(
-                    ANOMALY_ERROR_BURST,
-                    None,
-                    bk.start(b),
-                    bk.start(b + 1),
-                    e,
-                    round(mean, 3),
-                    score,
-                    [first_error],
-                    desc,
-                )
-            )
+    hits = [(b, x.errors, x.first_error_line) for b, x in inner_err if x.errors >= limit]
+    error_buckets = {b for b, _c, _l in hits}
+    out += _burst_findings(bk, hits, mean, "error burst", ANOMALY_ERROR_BURST, None)
     for r in templates:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
             continue
@@ -309,16 +327,8 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
         inner = [(b, x) for b, x in sorted(r.bins.items()) if b in bk.whole]
         mean = sum(x[0] for _b, x in inner) / n
         limit = _burst_limit(mean)
-        for b, (c, fl) in inner:
-            if c >= limit and not (is_error and b in error_buckets):
-                desc = (
-                    f'burst of "{shorten(r.text)}": {c} records in the {duration(w)} from {_iso(bk.start(b))}, '
-                    f"first at line {fl}, against {mean:.1f} per {duration(w)} over the file"
-                )
-                score = round(c / mean, 2)
-                out.append(
-                    Finding(ANOMALY_BURST, r, bk.start(b), bk.start(b + 1), c, round(mean, 3), score, [fl], desc)
-                )
+        hits = [(b, c, fl) for b, (c, fl) in inner if c >= limit and not (is_error and b in error_buckets)]
+        out += _burst_findings(bk, hits, mean, f'burst of "{shorten(r.text)}"', ANOMALY_BURST, r)
     return out
 
 
