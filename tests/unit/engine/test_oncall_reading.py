@@ -214,3 +214,24 @@ def test_a_storm_over_adjacent_buckets_is_one_burst_and_separate_storms_stay_apa
     assert second.count <= 40 and second.start_time.ToSeconds() >= T0 + 5900
     claims = [c.text for c in rep.summary.claims if c.text.startswith("Error burst")]
     assert len(claims) == 1 and f"{first.count} ERROR/FATAL records" in claims[0], claims
+
+
+def test_a_burst_of_the_start_sequence_ranks_after_a_burst_of_the_run() -> None:
+    # A start floods its initialisation messages; the burst an on-call engineer needs is the one in the run.
+    def start(t: float) -> list[str]:
+        banner = [_line(t, "INFO", "Starting payments-api version 2.4.1")]
+        return banner + [_line(t + 1 + k // 50, "INFO", f"FLAG: --option-{k}=value") for k in range(200)]
+
+    lines = start(T0) + _steady(T0 + 6, T0 + 7200, 10)
+    lines += [_line(T0 + 2999, "INFO", "received SIGTERM, shutting down"), *start(T0 + 3000)]
+    lines += [_line(T0 + 5000 + k // 10, "INFO", f"retrying upload of chunk {k}") for k in range(80)]
+    lines += [_line(T0 + 10 + 30 * k, "INFO", f"retrying upload of chunk {k}") for k in range(240)]
+    lines.sort(key=lambda x: x[:19])
+    rep = _analyze(lines)
+    assert any(a.kind == RESTART for a in rep.anomalies)
+    bursts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_BURST]
+    texts = [lines[a.line_numbers[0] - 1] for a in bursts]
+    assert any("FLAG: --option-" in t for t in texts), texts  # still a finding
+    assert "retrying upload of chunk" in texts[0], texts
+    claims = [c.text for c in rep.summary.claims if c.text.startswith("Burst of")]
+    assert claims and "retrying upload of chunk" in claims[0], claims

@@ -230,8 +230,8 @@ class Finding:
     score: float
     lines: list[int]
     description: str
-    # A finding the file's start explains (a message seen once in its head: a start sequence says it once per
-    # start): ranked after the others of its kind.
+    # A finding a process's start explains (``_mark_start_sequences``, and a rare message first seen in the
+    # file's first bucket): ranked after the others of its kind.
     routine: bool = False
 
     def rank(self) -> tuple[int, bool, float, int]:
@@ -743,8 +743,26 @@ def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     else:
         out += _lifecycle(an, templates, [])
     out += _rare(an, templates)
+    _mark_start_sequences(out, templates)
     out.sort(key=Finding.rank)
     return out[:MAX_ANOMALIES]
+
+
+def _mark_start_sequences(found: list[Finding], templates: list[Rolled]) -> None:
+    """Bursts and rare messages that begin a process's run are routine (``Finding.routine``): those starting in
+    the file's head (first ``RESTART_HEAD_SHARE`` of lines) or at most ``NEAR_LINES`` lines after a line a
+    restart cites (its start messages). A start floods its initialisation messages (a burst of flags, of
+    caches filled) and writes most of them once (rare), so they rank after the bursts and rare messages of
+    the run itself. Error bursts stay as they are: errors at a start are news (a start that fails)."""
+    if not templates:
+        return
+    head_line = max(1, math.floor(RESTART_HEAD_SHARE * max(r.last_line for r in templates)))
+    starts = [ln for f in found if f.kind == ANOMALY_RESTART for ln in f.lines]  # a start's messages and pid lines
+    for f in found:
+        if f.kind in (ANOMALY_BURST, ANOMALY_RARE) and f.lines:
+            at = f.lines[0]
+            if at <= head_line or any(s <= at <= s + NEAR_LINES for s in starts):
+                f.routine = True
 
 
 def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> report_pb2.AnalysisReport:
