@@ -294,3 +294,24 @@ def test_a_templates_first_record_at_its_level_is_cited_not_its_first_record() -
     assert "(the first at line 31)" in claim.text and 31 in claim.line_numbers
     levels = {lc.level: lc for lc in rep.templates[0].levels}
     assert levels[report_pb2.LEVEL_WARN].first_line == 31 and levels[report_pb2.LEVEL_INFO].first_line == 1
+
+
+def test_records_with_fewer_header_columns_lose_the_columns_they_have() -> None:
+    """zap's console writes a logger column on most lines and none on a few: a record that fits no layout is cut
+    after the layout's leading columns it has (the time and the level), not read as plain text with its stamp in
+    the message; a record whose only fitting column is its first (one token of a longer stamp) is not cut."""
+    lines = []
+    for i in range(2000):
+        stamp = f"2023-12-02T20:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}Z"
+        if i % 400 == 7:
+            lines.append(f"{stamp}\twarn\tbuildListeners: skipping privileged port {80 + i % 3} for node n{i % 9}")
+        else:
+            lines.append(f"{stamp}\tinfo\tads\tEDS: PUSH request for node{i % 7} resources:{i % 5} size:{i}kB")
+    lines.append("Jan 12, 2012 3:53:59 PM org.apache.catalina.core.AprLifecycleListener init")
+    rep = _run("\n".join(lines) + "\n")
+    texts = {t.text for t in rep.templates}
+    assert "buildListeners: skipping privileged port <*> for node <*>" in texts
+    assert not any(t.startswith("<*>:<*>:<*> warn") for t in texts)
+    assert "<*>:<*>:<*> PM org.apache.catalina.core.AprLifecycleListener init" in texts  # not cut after "Jan"
+    assert _levels(rep) == {"INFO": 1995, "WARN": 5}
+    assert rep.format.explained_share == pytest.approx(2000 / 2001, abs=1e-4)  # the last line is not cut

@@ -422,27 +422,38 @@ class HeaderParser:
         r = self.cut(record)
         return r[0] if r is not None else None
 
-    def cut(self, record: str) -> tuple[ParsedRecord, int] | None:
-        """The parsed record and how many header columns did not fit the layout (0 or 1)."""
+    def cut(self, record: str, *, fewer_columns: bool = False) -> tuple[ParsedRecord, int] | None:
+        """The parsed record and how many header columns did not fit the layout (0 or 1). With
+        ``fewer_columns``, the record is cut after the layout's leading columns it has (the count is of the
+        columns it lacks)."""
         classes = self.layout.classes
         if not classes:
             return None
         head = record.split("\x1e", 1)[0]
         toks, got = classified_tokens(head)
         k = len(classes)
-        if len(toks) < k:
-            return None
-        mismatches = sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
-        end = k
-        if classes[-1] == "C" and got[k - 1] != "C":
-            # The name before the colon may contain spaces ("syslogd 1.4.1:"): look a few tokens on.
-            for j in range(k, min(len(got), k + 3)):
-                if got[j] == "C":
-                    end = j + 1
-                    mismatches -= 1
-                    break
-        if mismatches > 1 or (mismatches == 1 and k < 4):
-            return None
+        if fewer_columns:
+            # A record with fewer columns than the layout (zap's console writes no logger name for some lines):
+            # the leading columns it has, when they hold the time and one more (one column alone is no evidence of
+            # the layout: a stamp of several tokens would be cut after its first).
+            end = _fitting_prefix(got, classes)
+            if end < 2 or "T" not in classes[:end] or end >= len(toks):
+                return None
+            mismatches = k - end
+        else:
+            if len(toks) < k:
+                return None
+            mismatches = sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
+            end = k
+            if classes[-1] == "C" and got[k - 1] != "C":
+                # The name before the colon may contain spaces ("syslogd 1.4.1:"): look a few tokens on.
+                for j in range(k, min(len(got), k + 3)):
+                    if got[j] == "C":
+                        end = j + 1
+                        mismatches -= 1
+                        break
+            if mismatches > 1 or (mismatches == 1 and k < 4):
+                return None
         if end > 1 and got[end - 1] == "C" and "\x1e" in record:
             # A "name:" that is the type of the exception the record's trace reports opens the message
             # ("[Store:181] java.io.FileNotFoundException: /x" + frames): it is not the logger.
@@ -473,6 +484,16 @@ class HeaderParser:
         return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
 
 
+def _fitting_prefix(got: Sequence[str], classes: str) -> int:
+    """How many leading columns of a record are of the layout's classes, in order."""
+    n = 0
+    for a, b in zip(got, classes, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
 class HeaderParsers:
     """Several discovered layouts (sources interleaved in one file): an exact fit wins, then the first."""
 
@@ -489,6 +510,15 @@ class HeaderParsers:
                 if loose is None:
                     loose = r[0]
         return loose
+
+    def parse_fewer_columns(self, record: str) -> ParsedRecord | None:
+        """A record that fits no layout cut after the leading columns (with the time) it has of the first layout
+        that allows it (the last resort before plain text)."""
+        for hp in self.parsers:
+            r = hp.cut(record, fewer_columns=True)
+            if r is not None:
+                return r[0]
+        return None
 
 
 # Per-record level readers for formats whose level hangs on digits: the record's shape was parsed once, so
@@ -597,8 +627,10 @@ class RecordParser:
                     if inner is not None:
                         return ParsedRecord(r.fmt, r.time_text, inner.level or r.level, inner.message, inner.component)
                 return r
-        if self._header is not None and self.guess.name != FORMAT_HEADER:
-            r = self._header.parse(record)
+        if self._header is not None:
+            r = self._header.parse(record) if self.guess.name != FORMAT_HEADER else None
+            if r is None:
+                r = self._header.parse_fewer_columns(record)
             if r is not None:
                 return r
         return parse_plain_message(record)
