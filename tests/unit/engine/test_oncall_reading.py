@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+import pytest
+
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.exceptions import exception_of
@@ -235,3 +237,22 @@ def test_a_burst_of_the_start_sequence_ranks_after_a_burst_of_the_run() -> None:
     assert "retrying upload of chunk" in texts[0], texts
     claims = [c.text for c in rep.summary.claims if c.text.startswith("Burst of")]
     assert claims and "retrying upload of chunk" in claims[0], claims
+
+
+def test_a_duration_placeholder_has_its_distribution_in_seconds() -> None:
+    # "12ms", "1.5s" and "2m" are one quantity at three scales: its unit says how to compare them.
+    rng = random.Random(4)
+    values = [
+        rng.choice((f"{rng.randrange(1, 999)}ms", f"{rng.randrange(1, 9)}.{rng.randrange(10)}s")) for _ in range(500)
+    ]
+    values[250] = "2m"
+    lines = [_line(T0 + i, "INFO", f"request served in {v}") for i, v in enumerate(values)]
+    rep = _analyze(lines)
+    t = next(t for t in rep.templates if t.text == "request served in <*>")
+    (p,) = t.placeholders
+    assert p.kind == "duration" and p.numeric.count == 500
+    seconds = sorted(
+        float(v[:-2]) / 1000 if v.endswith("ms") else float(v[:-1]) * (60 if v.endswith("m") else 1) for v in values
+    )
+    assert p.numeric.max == 120.0 and p.numeric.min == pytest.approx(seconds[0])
+    assert abs(p.numeric.median - seconds[250]) <= 0.01

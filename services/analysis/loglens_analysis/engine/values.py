@@ -33,6 +33,10 @@ QUANTILE_LEVEL_CAPACITY = 1024  # values per level of a quantile sketch
 # A digit run as the shape masks it (``analyzer.SHAPE_RE``), possessive so a record's match is linear.
 _RUN_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")
 _NUMBER_CHARS = str.maketrans("", "", ",")
+# A duration as the masks take it (``masking``: a number with a time unit glued on), and its unit in seconds.
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)")
+_PER_SECOND = {"ns": 1e9, "us": 1e6, "µs": 1e6, "ms": 1e3}  # divided by (exact: 9 / 1e3 == 0.009)
+_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}  # multiplied by
 
 
 class ValueReader:
@@ -249,6 +253,22 @@ class PlaceholderStats:
         self.values.add_all(column)
         if self.kind == "number":
             self._add_numbers(column)
+        elif self.kind == "duration":
+            self._add_durations(column)
+
+    def _add_durations(self, column: Sequence[str]) -> None:
+        """A duration's unit says its scale: "0.7ms", "3s" and "2m" are compared in seconds (the numeric
+        statistics of a duration placeholder are in seconds), so a latency's p99 and max are read at all."""
+        xs: list[float] = []
+        for v in column:
+            m = _DURATION.fullmatch(v)
+            if m is not None:
+                x, unit = float(m.group(1)), m.group(2)
+                xs.append(x / _PER_SECOND[unit] if unit in _PER_SECOND else x * _SECONDS[unit])
+        if xs:
+            if self.numbers is None:
+                self.numbers = QuantileSketch()
+            self.numbers.add_all(xs)
 
     def _add_numbers(self, column: Sequence[str]) -> None:
         xs: list[float] | None = None
