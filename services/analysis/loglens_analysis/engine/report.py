@@ -920,11 +920,12 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
 
 
 def cluster_owners(templates: list[Rolled]) -> dict[int, int]:
-    """Cluster index -> how many final templates hold records of that cluster (its variants')."""
+    """Cluster index -> how many final templates hold records whose values that cluster's statistics read
+    (those of the variants made in it: ``Analyzer.values`` is keyed by the variant's own cluster)."""
     held: dict[int, set[str]] = {}
     for r in templates:
         for v in r.variants:
-            held.setdefault(v.cluster.root().index, set()).add(r.id)
+            held.setdefault(v.cluster.index, set()).add(r.id)
     return {c: len(ids) for c, ids in held.items()}
 
 
