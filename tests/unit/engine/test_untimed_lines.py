@@ -93,7 +93,7 @@ def test_a_line_stating_a_level_joins_a_record_without_one_or_with_the_same_one(
     assert rep.record_count == 200 + 10  # only the heartbeat lines (after INFO records) stand alone
     texts = _texts(rep)
     assert not [t for t in texts if t.startswith("ERROR: cursor")]
-    assert [t for t in rep.templates if t.text.startswith("[heartbeat]")][0].count == 10
+    assert next(t for t in rep.templates if t.text.startswith("[heartbeat]")).count == 10
     levels = {report_pb2.Level.Name(x.level): x.count for x in rep.levels}
     assert levels == {"LEVEL_ERROR": 10, "LEVEL_WARN": 10, "LEVEL_INFO": 190}
 

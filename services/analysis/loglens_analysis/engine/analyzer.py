@@ -271,6 +271,7 @@ class Analyzer:
         self._time_cache: dict[Any, float | None] = {"": None}  # a stamp's text (TimeKey.get) -> its time
         self._minute_cache: dict[str, float] = {}
         self._minute_lookups = self._minute_hits = 0
+        self._stateful_keys = False  # some digit key's stamp is date-less (``TimeKey.stateful``)
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
         # The variant of every record in input order (None for an empty one); for line-level benchmarks.
         self.record_variants: list[Variant | None] | None = [] if keep_record_variants else None
@@ -509,6 +510,7 @@ class Analyzer:
         if tk is None:
             get = itemgetter(slice(a, f0), slice(f1, b)) if f0 >= 0 else itemgetter(slice(a, b))
             tk = self._time_spans[span] = TimeKey(tf, a, get, tf.fmt in STATEFUL_FAMILIES)
+            self._stateful_keys = self._stateful_keys or tk.stateful
         return tk
 
     def _cache_time(self, tkey: Hashable, t: float | None) -> None:
@@ -865,11 +867,16 @@ class Analyzer:
         the dated ones before it); a date-less time, which hangs on the stamps before it, is converted per
         record, in the same order, and never cached. Then every record takes its stamp's time (C-level)."""
         miss = list(compress(range(len(times)), map(is_, times, repeat(_MISS))))
-        tks = list(map(self._time_keys.__getitem__, map(keys.__getitem__, miss)))
         mkeys = list(map(tkeys.__getitem__, miss))
         firsts = dict(zip(reversed(mkeys), reversed(miss), strict=True))  # each distinct stamp text -> its first record
-        stateful = list(compress(miss, map(_STATEFUL, tks)))
-        todo = sorted(set(firsts.values()).union(stateful)) if stateful else sorted(firsts.values())
+        stateful: list[int] = []
+        if self._stateful_keys:  # date-less stamps are converted per record
+            tks = map(self._time_keys.__getitem__, map(keys.__getitem__, miss))
+            stateful = list(compress(miss, map(_STATEFUL, tks)))
+        if stateful:
+            todo = sorted(set(firsts.values()).union(stateful))
+        else:  # every miss a distinct text (already in order), else each text's first record
+            todo = miss if len(firsts) == len(miss) else sorted(firsts.values())
         fresh: dict[Hashable, float | None] = {}
         own: dict[int, float | None] = {}
         for i in todo:
