@@ -315,3 +315,20 @@ def test_records_with_fewer_header_columns_lose_the_columns_they_have() -> None:
     assert "<*>:<*>:<*> PM org.apache.catalina.core.AprLifecycleListener init" in texts  # not cut after "Jan"
     assert _levels(rep) == {"INFO": 1995, "WARN": 5}
     assert rep.format.explained_share == pytest.approx(2000 / 2001, abs=1e-4)  # the last line is not cut
+
+
+@pytest.mark.parametrize("size", [1 << 12, 1 << 16])
+def test_crlf_lines_cut_between_blocks_are_counted_once(size: int) -> None:
+    """A block ends at its last newline: the carriage return before it is part of the same line end, not a line
+    of its own (every line number after a block cut was one too high)."""
+    lines = [
+        f"2024-05-01 00:{i // 60 % 60:02d}:{i % 60:02d} INFO request {i} served in {i % 97} ms" for i in range(3000)
+    ]
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    reader = RecordReader(block_bytes=size)
+    blocks = list(reader.blocks([data[i : i + 1000] for i in range(0, len(data), 1000)]))
+    assert len(blocks) > 1
+    records = [r for b in blocks for r in b.text.split("\n")]
+    assert records == lines
+    assert [b.first_line - 1 for b in blocks] == [lines.index(b.text.split("\n", 1)[0]) for b in blocks]
+    assert reader.counters.lines == 3000

@@ -366,7 +366,9 @@ class RecordReader:
                     skipping = True
                     self.counters.truncated_records += 1
                 continue
-            text = self._decode(bytes(buf[:cut]))
+            # A CRLF line's "\r" stays with its "\n" (decoded alone it would end one more, empty, line).
+            end = cut - 1 if cut and buf[cut - 1] == 0x0D else cut
+            text = self._decode(bytes(buf[:end]))
             del buf[: cut + 1]
             if pending is not None:
                 text = pending + "\n" + text
