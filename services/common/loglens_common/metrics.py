@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 RPCS = Counter("loglens_rpc_total", "RPCs handled", ["service", "method", "code"])
@@ -21,9 +23,18 @@ EVENTS_REFUSED = Counter(
 OUTBOX_PENDING = Gauge("loglens_ingest_outbox_pending", "Events not yet acknowledged by JetStream")
 
 
+# Each (service, method, code)'s two series, looked up once: labels() takes a lock and builds its key on every call.
+# Bounded by the methods served (only registered ones get here) times the status codes.
+_RPC_SERIES: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
 def observe_rpc(service: str, method: str, code: str, seconds: float) -> None:
-    RPCS.labels(service, method, code).inc()
-    RPC_SECONDS.labels(service, method).observe(seconds)
+    key = (service, method, code)
+    series = _RPC_SERIES.get(key)
+    if series is None:
+        series = _RPC_SERIES[key] = (RPCS.labels(service, method, code), RPC_SECONDS.labels(service, method))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def serve_metrics(port: int) -> None:

@@ -5,6 +5,7 @@ No gRPC and no SQL here: the servicer translates protos, the repository stores, 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 import uuid
@@ -233,16 +234,19 @@ class Accounts:
         self._cutoffs.pop(user.id, None)
         return ended
 
-    async def ensure_not_ended(self, user_id: str, issued_at: int) -> None:
+    async def ensure_not_ended(self, user_id: str, issued_at: int, lookup_timeout_s: float | None = None) -> None:
         """Refuse an access token issued before its user ended every session (LogoutAll, ChangePassword).
 
         The instant is read from the store at most every CUTOFF_CACHE_S per user and process, so another
-        gateway replica's change applies here within that.
+        gateway replica's change applies here within that; a read that takes over ``lookup_timeout_s`` raises
+        TimeoutError. (The timeout covers the read only: a timer per call would cost every call, most of which
+        read nothing.)
         """
         now = time.monotonic()
         cached = self._cutoffs.get(user_id)
         if cached is None or cached[0] <= now:
-            revoke_time = await self.repository.sessions_revoke_time(user_id)
+            async with asyncio.timeout(lookup_timeout_s):
+                revoke_time = await self.repository.sessions_revoke_time(user_id)
             if len(self._cutoffs) >= MAX_CUTOFFS:
                 self._cutoffs.clear()
             cached = (now + CUTOFF_CACHE_S, revoke_time.timestamp() if revoke_time else None)

@@ -7,7 +7,6 @@ gateway and the back ends need no database of keys.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 from collections.abc import Mapping
@@ -47,8 +46,7 @@ class GatewayAuthenticator:
             claims = self._verifier.verify(token)
             principal, forward = principal_of(claims), token
             try:
-                async with asyncio.timeout(CUTOFF_LOOKUP_S):  # no task per call, unlike wait_for
-                    await self._accounts.ensure_not_ended(principal.subject, int(claims["iat"]))
+                await self._accounts.ensure_not_ended(principal.subject, int(claims["iat"]), CUTOFF_LOOKUP_S)
             except (SQLAlchemyError, OSError, TimeoutError) as exc:
                 # The token is signed and expires within minutes: when the store cannot say whether its session
                 # was ended, let it through rather than fail every call while the database is away.
