@@ -116,6 +116,17 @@ def test_digit_holding_words_that_vary_become_placeholders_and_constant_ones_sta
     assert not any("node0" in t for t in templates)
 
 
+def test_a_digit_word_that_varies_inside_a_longer_token_is_the_only_placeholder_there() -> None:
+    """A flag dump writes one token per line: "--lb-ipv4-cidr=''" and "--lb-ipv6-cidr=''" share a digit key, and
+    the word that differs becomes the placeholder, not the whole token (a template of one "<*>" claimed no
+    constant word although each record has several)."""
+    lines = [f"  --lb-rss-ipv{4 + 2 * (i % 2)}-src-cidr=''" for i in range(40)]
+    lines += [f"  --flag-{name}=true" for name in ("alpha", "beta", "gamma")]
+    templates = {t for _, t in parse_lines(lines)}
+    assert "--lb-rss-<*>-src-cidr=''" in templates
+    assert "<*>" not in templates
+
+
 def test_a_constant_word_beside_a_masked_value_in_one_position_keeps_two_templates() -> None:
     """'done <n>' and 'done request' share a length and a first word: 'request' stands against a masked
     number, so they stay two templates and 'done request' keeps its word (it used to read 'done <*>')."""

@@ -138,6 +138,25 @@ def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
     return tuple((i, t) for i, t in enumerate(tokens) if WILDCARD not in t and _DIGIT_IN.search(t) is not None)
 
 
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _varied_words(old: str, new: str) -> str:
+    """``old`` with each word (run of letters and digits) that ``new`` writes differently as a placeholder; one
+    placeholder for the token when the two differ in more than such words' digits."""
+    if len(old) != len(new) or old.translate(_DIGITS_TO_ZERO) != new.translate(_DIGITS_TO_ZERO):
+        return WILDCARD
+    parts: list[str] = []
+    pos = 0
+    for m in _WORD.finditer(old):
+        s, e = m.span()
+        if old[s:e] != new[s:e]:
+            parts += (old[pos:s], WILDCARD)
+            pos = e
+    parts.append(old[pos:])
+    return "".join(parts)
+
+
 @dataclass(slots=True)
 class ExceptionStats:
     """Aggregates of one exception group (before template ids are final)."""
@@ -1002,23 +1021,25 @@ class Analyzer:
 
     def _check_digit_tokens(self, record: str, v: Variant) -> None:
         """A sampled record whose unmasked digit-holding tokens differ from its variant's ("u3" where the
-        first record of the shape said "u0") makes those positions placeholders, in the variant and its
-        cluster, so the template does not claim one record's value for all. A token found verbatim in
-        the record is taken as unchanged (no parse)."""
+        first record of the shape said "u0") makes the words that differ placeholders, in the variant and its
+        cluster, so the template does not claim one record's value for all ("--lb-ipv4-cidr" and
+        "--lb-ipv6-cidr": "--lb-<*>-cidr", the other words stay). A token found verbatim in the record is
+        taken as unchanged (no parse)."""
         if all(text in record for _pos, text in v.digit_tokens):
             return
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         tokens = self._masked_message(rec)[1].split()
         if len(tokens) != len(v.tokens):
             return
-        changed = {pos for pos, text in v.digit_tokens if tokens[pos] != text}
+        changed = {pos: _varied_words(text, tokens[pos]) for pos, text in v.digit_tokens if tokens[pos] != text}
         if not changed:
             return
-        v.tokens = tuple(WILDCARD if i in changed else t for i, t in enumerate(v.tokens))
+        same_cluster = len(v.cluster.tokens) == len(v.tokens)
+        for pos, varied in changed.items():
+            if same_cluster:
+                v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
+        v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
-        if len(v.cluster.tokens) == len(v.tokens):
-            for pos in changed:
-                v.cluster.tokens[pos] = WILDCARD
 
 
 _DIGIT_LEVEL = attrgetter("digit_level")
