@@ -55,6 +55,25 @@ def test_json_access_log_status_and_late_time_field() -> None:
     assert _levels(rep) == {"INFO": 20, "ERROR": 2}
 
 
+def test_json_request_records_take_their_level_from_the_http_status_even_beside_a_level_field() -> None:
+    """A proxy writes "level":"info" on every request it logs, failed ones included: the status class decides,
+    per record (records of one shape differ only in their digits), whatever the status field is called; a level
+    of the record's own stays unless the status is worse than INFO, and a number in a field that names no
+    status is no status."""
+    statuses = [200] * 30 + [301] * 2 + [404] * 5 + [499] + [502] * 3
+    keys = ("EdgeStatus", "status_code", "resp.status", "response_code")
+    written = [str(s) if i % 2 else f'"{s}"' for i, s in enumerate(statuses)]  # a number or its digits
+    lines = [
+        f'{{"level":"info","msg":"","{keys[i % 4]}":{w},"retries":503,"time":"2021-02-05T07:57:{i % 60:02d}Z"}}'
+        for i, w in enumerate(written)
+    ]
+    assert _levels(_run("\n".join(lines) + "\n")) == {"INFO": 32, "WARN": 6, "ERROR": 3}
+    own = [f'{{"level":"{lv}","msg":"call {i}","status":{st}}}' for i, (lv, st) in enumerate([("error", 200)] * 4)]
+    own += [f'{{"level":"debug","msg":"call {i}","status":200}}' for i in range(4)]
+    own += [f'{{"level":"debug","msg":"call {i}","sc-status":"404"}}' for i in range(4)]
+    assert _levels(_run("\n".join(own) + "\n")) == {"ERROR": 4, "DEBUG": 4, "WARN": 4}
+
+
 def test_klog_and_logcat_levels_from_their_letters() -> None:
     klog = "".join(
         f"{c}0120 11:42:{i % 60:02d}.123456    1234 kubelet.go:{40 + i}] pod sync {i}\n"

@@ -18,11 +18,13 @@ from functools import lru_cache
 
 from .exceptions import exception_of
 from .levels import (
+    http_status,
     level_from_http_status,
     level_from_letter,
     level_from_number,
     level_from_syslog_pri,
     level_from_word,
+    severity_rank,
 )
 from .timestamps import looks_like_time_token
 
@@ -58,7 +60,6 @@ class ParsedRecord:
 # Field names are matched without regard to case ("Time", "Level", "@Timestamp").
 _MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "output", "error", "err")
 _LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "levelno", "@level", "status")
-_STATUS_KEYS = ("status", "downstreamstatus", "originstatus", "status_code", "statuscode", "http.status_code")
 _TIME_KEYS = (
     "timestamp",
     "@timestamp",
@@ -87,6 +88,16 @@ _ACCESS = re.compile(
     r'(\S+) (\S+) (\S+) \[([^\]]+)\] "([A-Z]+) ?(\S*) ?([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)")?(.*)',
     re.DOTALL,
 )
+
+
+@lru_cache(maxsize=4096)
+def _names_status(key: str) -> bool:
+    """A field whose name says it holds a status: the last part of a dotted key, case and punctuation aside,
+    ends in "status", "status code" or "response code" ("status", "DownstreamStatus", "elb_status_code",
+    "http.response.status_code", "sc-status", "response_code"). Its value is an HTTP status only when it is
+    one (``http_status``)."""
+    last = "".join(c for c in key.rsplit(".", 1)[-1] if c.isalnum()).lower()
+    return last.endswith(("status", "statuscode", "responsecode"))
 
 
 def _flatten(obj: dict[str, object], prefix: str = "", out: dict[str, object] | None = None) -> dict[str, object]:
@@ -127,13 +138,6 @@ def _parse_json(record: str) -> ParsedRecord | None:
             digit_level = level is not None
         if level:
             break
-    if level is None:
-        # An access log in JSON (traefik, nginx json, ALB): the HTTP status class, per record.
-        for k in _STATUS_KEYS:
-            v = flat.get(k)
-            if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599:
-                level, digit_level = level_from_http_status(v), True
-                break
     time_text = next((str(flat[k]) for k in _TIME_KEYS if k in flat and flat[k] not in (None, "")), None)
     if message is None:
         # No message field: the template is the set of keys (values are variables).
@@ -141,6 +145,16 @@ def _parse_json(record: str) -> ParsedRecord | None:
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if level is None and message:
         level = _level_prefix(message)
+    # A request's record (an access log in JSON: traefik, nginx, ALB; or a service logging a response) carries
+    # an HTTP status: its class is the record's level, per record (5xx ERROR, 4xx WARN, else INFO). A level the
+    # record gives itself stays unless the status says worse than INFO: traefik writes "level":"info" on every
+    # request, its 502s included. Several status fields (downstream, origin): the worst one.
+    status = max((c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None), default=0)
+    if status:
+        digit_level = True  # records of one shape differ in status, so in level: read per record
+        by_status = level_from_http_status(status)
+        if level is None or severity_rank(by_status) > max(severity_rank(level), severity_rank("INFO")):
+            level = by_status
     return ParsedRecord(FORMAT_JSON, time_text, level, message.split("\n", 1)[0], component, digit_level)
 
 

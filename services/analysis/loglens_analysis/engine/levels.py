@@ -54,6 +54,15 @@ def level_from_syslog_pri(pri: int) -> str:
     return _SYSLOG_SEVERITY[pri % 8]
 
 
+def http_status(value: object) -> int | None:
+    """The HTTP status a field value holds: a three-digit number 100..599, written as a number or as digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and len(value) == 3 and value.isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 100 <= value <= 599 else None
+
+
 def level_from_http_status(status: int) -> str:
     """Level from an HTTP status class: 5xx ERROR, 4xx WARN, else INFO."""
     if status >= 500:
