@@ -336,6 +336,50 @@ def test_records_with_fewer_header_columns_lose_the_columns_they_have() -> None:
     assert rep.format.explained_share == pytest.approx(2000 / 2001, abs=1e-4)  # the last line is not cut
 
 
+def test_a_record_without_the_layouts_last_column_keeps_its_first_words() -> None:
+    """Nearly every record is "<time> LEVEL [Class:n] pkg.SomeException: <path>", so the layout ends on a
+    "name:" column. A record with a word there has not got that column: the word opens its message, it is not
+    taken as an odd column, and a colon a few words on ("Push Status: {") does not make the words before it a
+    name."""
+    lines = []
+    for i in range(60):
+        lines.append(f"10:00:{i:02d},5{i:02d} ERROR [Store:{i}] org.app.store.NoSuchFileException: /data/{i}/f.bin")
+        lines += ["\tat org.app.store.Store.read(Store.java:12)", "\tat org.app.Main.run(Main.java:3)"]
+    lines += [f"10:01:0{i},000 INFO  [Conf:12] Refreshed the configuration of all parts" for i in range(3)]
+    lines += [f"10:01:1{i},000 INFO  [Push:7] Push Status: {{" for i in range(3)]
+    texts = {t.text: t.count for t in _run("\n".join(lines) + "\n").templates}
+    assert texts.get("Refreshed the configuration of all parts") == 3, texts
+    assert texts.get("Push Status: {") == 3, texts
+    assert texts.get("org.app.store.NoSuchFileException: <*>") == 60, texts
+
+
+def test_tab_separated_header_columns_end_at_a_tab_not_at_a_message_space() -> None:
+    """zap's console separates its columns with tabs, and writes the logger column on most lines only: a record
+    whose token after the level is followed by a space has no logger column, so its message starts there; a
+    logger column followed by a word (no "name:") leaves the word in the message."""
+    lines = []
+    for i in range(300):
+        stamp = f"2023-12-02T20:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}Z"
+        if i % 50 == 3:
+            lines.append(f"{stamp}\tinfo\tmesh networks configuration updated to: {{")
+        elif i % 50 == 5:
+            lines.append(f"{stamp}\tinfo\tSidecar injection request for pod-{i}")
+        elif i % 50 == 7:
+            lines.append(f"{stamp}\tinfo\tinitializing controllers")
+        elif i % 50 == 9:
+            lines.append(f"{stamp}\twarn\tads\tfailed to fetch key for k{i}")
+        else:
+            lines.append(f"{stamp}\tinfo\tads\tEDS: PUSH request for node{i % 7} resources:{i % 5} size:{i}kB")
+    rep = _run("\n".join(lines) + "\n")
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts.get("mesh networks configuration updated to: {") == 6, texts
+    assert texts.get("Sidecar injection request for pod-<*>") == 6, texts
+    assert texts.get("initializing controllers") == 6, texts
+    assert texts.get("failed to fetch key for <*>") == 6, texts
+    assert texts.get("PUSH request for <*> resources:<*> size:<*>") == 276, texts
+    assert _levels(rep) == {"INFO": 294, "WARN": 6}
+
+
 @pytest.mark.parametrize("size", [1 << 12, 1 << 16])
 def test_crlf_lines_cut_between_blocks_are_counted_once(size: int) -> None:
     """A block ends at its last newline: the carriage return before it is part of the same line end, not a line

@@ -157,6 +157,20 @@ def test_json_access_log_level_counts_equal_jq_on_the_status_field() -> None:
     assert _levels(_report(name)) == dict(expected)
 
 
+def test_header_columns_a_record_lacks_do_not_take_its_words() -> None:
+    """Checked by hand: Liferay's line 22 is "<time> INFO  [EasyConf:122] Refreshed the configuration of all
+    components" and 11 log4j records say "Upgrading <class>" (the layout ends on a "name:" column these records
+    lack); istiod has 33 records "<time>\tinfo\tads\tPush Status: {", 33 "<time>\tinfo\tSidecar injection
+    request for ..." and one "<time>\tinfo\tmesh networks configuration updated to: {" (no logger column)."""
+    liferay = {t.text: t.count for t in _report("java/liferay-tomcat-catalina.out").templates}
+    assert liferay.get("Refreshed the configuration of all components") == 1
+    assert sum(c for t, c in liferay.items() if t.startswith("Upgrading ")) == 11
+    istiod = {t.text: t.count for t in _report("go-json-logfmt/istiod-zap-console.log").templates}
+    assert istiod.get("Push Status: {") == 33 and "{" not in istiod
+    assert sum(c for t, c in istiod.items() if t.startswith("Sidecar injection request for ")) == 33
+    assert istiod.get("mesh networks configuration updated to: {") == 1
+
+
 def test_chained_python_traceback_is_one_record_with_its_root_cause() -> None:
     name = "python/celery-worker.log"
     rec = _record_at(name, 111)  # an ERROR line, then two tracebacks chained by "During handling ..."

@@ -359,6 +359,9 @@ class HeaderLayout:
 
     classes: str
     share: float
+    # Per column: the layout's records end it with a tab (zap's console, tab-separated headers). A record that
+    # ends such a column with a space has not got the column: that token opens its message.
+    tab_ended: tuple[bool, ...] = ()
 
     @property
     def width(self) -> int:
@@ -423,7 +426,26 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     # A header with neither time, level, name, number nor bracket is more likely the start of the messages.
     if best.classes and not any(c in best.classes for c in "TLCNB"):
         return HeaderLayout("", 1.0)
-    return best
+    return _with_tab_ends(best, lines, seqs)
+
+
+def _gap_after(text: str, toks: Sequence[re.Match[str]], i: int) -> str:
+    """The blank between token ``i`` and the next ("" where the line ends after it)."""
+    return text[toks[i].end() : toks[i + 1].start()] if i + 1 < len(toks) else ""
+
+
+def _with_tab_ends(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
+    """The layout with the columns that most of the lines it fits exactly end with a tab."""
+    k = layout.width
+    fits = [line for line, seq in zip(lines, seqs, strict=True) if seq.startswith(layout.classes)]
+    if not k or not fits:
+        return layout
+    tabs = [0] * k
+    for line in fits:
+        toks = classified_tokens(line)[0]
+        for i in range(k):
+            tabs[i] += "\t" in _gap_after(line, toks, i)
+    return HeaderLayout(layout.classes, layout.share, tuple(2 * t > len(fits) for t in tabs))
 
 
 class HeaderParser:
@@ -454,18 +476,23 @@ class HeaderParser:
             if end < 2 or "T" not in classes[:end] or end >= len(toks):
                 return None
             mismatches = k - end
+        elif (tab_end := self._tab_end(head, toks)) < k:
+            # The layout ends this column with a tab and the record with a space (or the line ends): the token
+            # opens the message ("<time>\tinfo\tmesh networks updated" has no logger column), and the record has
+            # the columns before it, which must all fit.
+            if tab_end == 0 or got[:tab_end] != classes[:tab_end]:
+                return None
+            end, mismatches = tab_end, k - tab_end
         else:
             if len(toks) < k:
                 return None
             mismatches = sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
             end = k
-            if classes[-1] == "C" and got[k - 1] != "C":
-                # The name before the colon may contain spaces ("syslogd 1.4.1:"): look a few tokens on.
-                for j in range(k, min(len(got), k + 3)):
-                    if got[j] == "C":
-                        end = j + 1
-                        mismatches -= 1
-                        break
+            if got[k - 1] != classes[-1]:
+                # One odd column is tolerated where the columns around it fit. The last column closes the header
+                # and nothing after it shows that the record's header reaches so far: a token of another class
+                # there ("Refreshed" where the layout has a "name:") opens the message; the record lacks the column.
+                end = k - 1
             if mismatches > 1 or (mismatches == 1 and k < 4):
                 return None
         if end > 1 and got[end - 1] == "C" and "\x1e" in record:
@@ -496,6 +523,14 @@ class HeaderParser:
         # other characters: "[10.30 16:49:06]", "20171223-22:15:29:606|").
         time_text = head[:header_end] if timed or "N" in classes else None
         return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
+
+    def _tab_end(self, head: str, toks: Sequence[re.Match[str]]) -> int:
+        """The first column the layout ends with a tab that the record does not (the layout's width if none)."""
+        tab_ended = self.layout.tab_ended
+        for i in range(min(len(tab_ended), len(toks))):
+            if tab_ended[i] and "\t" not in _gap_after(head, toks, i):
+                return i
+        return self.layout.width
 
 
 def _fitting_prefix(got: Sequence[str], classes: str) -> int:
