@@ -143,3 +143,58 @@ def test_reader_reads_many_records_of_a_shape() -> None:
         rec = f"t={i} took {ms} ms from 10.0.{host}.1 port {port}"
         assert r.read(rec) == [str(ms), f"10.0.{host}.1", str(port)], i
     assert r.read("t=1 took ms from 10.0.0.1 port 22") is None  # another shape: no digit run where one stood
+
+
+def test_merged_heavy_hitters_keep_exact_counts_and_add_their_error_bounds() -> None:
+    a, b = HeavyHitters(capacity=8), HeavyHitters(capacity=8)
+    a.add_all(["x"] * 5 + ["y"] * 2)
+    b.add_all(["x"] * 3 + ["z"])
+    a.merge(b)
+    assert a.exact and a.counts == Counter({"x": 8, "y": 2, "z": 1})
+    rng = random.Random(7)
+    c, d = HeavyHitters(capacity=8), HeavyHitters(capacity=8)
+    values = ["hot"] * 300 + [str(rng.randrange(1000)) for _ in range(700)]
+    rng.shuffle(values)
+    c.add_all(values[:500])
+    d.add_all(values[500:])
+    c.merge(d)
+    true = Counter(values)
+    assert not c.exact and c.counts["hot"] <= true["hot"] <= c.counts["hot"] + c.error
+    assert all(count <= true[v] <= count + c.error for v, count in c.counts.items())
+
+
+def test_merged_quantile_sketches_keep_min_max_count_and_the_rank_bound() -> None:
+    rng = random.Random(3)
+    xs = [rng.expovariate(1.0) for _ in range(30_000)]
+    a, b = QuantileSketch(), QuantileSketch()
+    a.add_all(xs[:20_000])
+    b.add_all(xs[20_000:])
+    a.merge(b)
+    assert (a.count, a.min, a.max) == (len(xs), min(xs), max(xs))
+    ordered = sorted(xs)
+    for q, got in zip((0.5, 0.95, 0.99), a.quantiles([0.5, 0.95, 0.99]), strict=True):
+        rank = sum(1 for x in ordered if x <= got) / len(xs)
+        assert abs(rank - q) <= a.rank_error + 1 / len(xs)
+
+
+def test_a_templates_statistics_are_its_own_variants_merged() -> None:
+    """Statistics are kept per message variant and merged per template: a template the miner made of many
+    variants ("user alice", "user bob", ...) counts them all; records of another template of the same cluster
+    (split by a word: "azure-disk", "cinder") never enter its figures."""
+    names = [a + b for a in "bdfhjl" for b in "aeiou"]  # 30 user names, words without digits
+    lines = []
+    for i in range(600):
+        who = names[i % len(names)]
+        lines.append(f"2024-05-01 00:{i // 60 % 60:02d}:{i % 60:02d} INFO user {who} logged in from 10.0.{i % 3}.1")
+        plugin = ("azure-disk", "aws-ebs", "cinder")[i % 3] if i % 4 else "cinder"
+        lines.append(f"2024-05-01 00:{i // 60 % 60:02d}:{i % 60:02d} INFO no limit for plugin io/{plugin} in {i} ms")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    by_text = {t.text: t for t in rep.templates}
+    login = by_text["user <*> logged in from <*>"]
+    ip = next(p for p in login.placeholders if p.kind == "ip")
+    assert ip.records == 600 and {v.value: v.count for v in ip.top_values} == {f"10.0.{k}.1": 200 for k in range(3)}
+    counts = {"azure-disk": 150, "aws-ebs": 150, "cinder": 300}  # one cluster, resolved into three templates
+    for plugin, count in counts.items():
+        t = by_text[f"no limit for plugin io/{plugin} in <*> ms"]
+        took = next(p for p in t.placeholders if p.kind == "number")
+        assert (took.records, took.numeric.count) == (count, count)

@@ -21,7 +21,8 @@ Caps (all bounded, so the report and the memory are bounded):
   has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics read every record of the
   file's first 10,000 (exact for such a file), then a deterministic sample (every record of a mined
   cluster until it has 16, then the records at every 256th position of the file, so each cluster is
-  sampled in proportion to its count);
+  sampled in proportion to its count), kept per message variant and merged per template (Misra-Gries and
+  the sketch are mergeable);
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
   higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10

@@ -225,8 +225,8 @@ class ShapeInfo:
     time: TimeFinder | None
     explained: bool
     exception: ExceptionStats | None
-    # Placeholder statistics of the cluster, and where this shape's records hold their values (None when its
-    # placeholders do not line up with the cluster's: another count of them, or an edge inside a digit run).
+    # Placeholder statistics of the variant, and where this shape's records hold their values (None when its
+    # placeholders do not line up with the variant's: another count of them, or an edge inside a digit run).
     values: ClusterValues | None = None
     reader: ValueReader | None = None
     # How far into a record its time may stand (a JSON "time" field can be the last of a long line).
@@ -266,7 +266,8 @@ class Analyzer:
         self._shape_chars = 0
         self._variants: dict[tuple[int, str], Variant] = {}
         self._overflow_variants: dict[int, Variant] = {}
-        self.values: dict[int, ClusterValues] = {}
+        self.values: dict[Variant, ClusterValues] = {}  # placeholder statistics per message variant
+        self._sampled_of_cluster: dict[int, int] = {}  # cluster index -> its records seen by the value sampler
         self.exceptions: dict[tuple[int, str, str, tuple[str, ...]], ExceptionStats] = {}
         self.records = 0
         self.empty_lines = 0
@@ -624,9 +625,9 @@ class Analyzer:
             first = finder.rx.search(rec, 0, info_.time_window)
             info_.time_at = first.start() if first is not None else -1
         if spans or variant.digit_tokens:
-            cv = self.values.get(variant.cluster.index)
+            cv = self.values.get(variant)
             if cv is None:
-                cv = self.values[variant.cluster.index] = ClusterValues(width=len(spans))
+                cv = self.values[variant] = ClusterValues(width=len(spans))
             info_.values = cv
             if spans and len(spans) == cv.width:
                 info_.reader = ValueReader(rec.split(JOIN, 1)[0] if JOIN in rec else rec, spans)
@@ -935,20 +936,21 @@ class Analyzer:
     ) -> None:
         """Placeholder values of a deterministic sample: every record of the file's first VALUE_READ_ALL (a file
         of that size has exact statistics), every record of a cluster until it has VALUE_SAMPLE_FIRST, and the
-        records at every VALUE_SAMPLE_EVERY-th position of the file (each cluster in proportion to its count).
+        records at every VALUE_SAMPLE_EVERY-th position of the file (each cluster in proportion to its count);
+        kept per message variant (``ClusterValues``), merged per template by the report.
         A sampled record's values are sliced where its digit key holds them (``KeyValues``: no search), and
         each placeholder's column of the block goes to its sketches at once."""
-        by_values: dict[int, tuple[ClusterValues, list[tuple[ShapeInfo, list[int]]]]] = {}
+        by_cluster: dict[int, list[tuple[ShapeInfo, list[int]]]] = {}
         for info, agg in per_shape.items():
-            cv = info.values
-            if cv is not None:
-                by_values.setdefault(id(cv), (cv, []))[1].append((info, agg))
-        if not by_values:
+            if info.values is not None:
+                by_cluster.setdefault(info.variant.cluster.index, []).append((info, agg))
+        if not by_cluster:
             return
         picked: set[int] = set()
-        for cv, members in by_values.values():
-            want = VALUE_SAMPLE_FIRST - cv.seen
-            cv.seen += sum(agg[0] for _info, agg in members)
+        seen = self._sampled_of_cluster
+        for cluster, members in by_cluster.items():
+            want = VALUE_SAMPLE_FIRST - seen.get(cluster, 0)
+            seen[cluster] = seen.get(cluster, 0) + sum(agg[0] for _info, agg in members)
             if want > 0:
                 picked.update(_first_indices(infos, members, want))
         start = (-self.records) % VALUE_SAMPLE_EVERY

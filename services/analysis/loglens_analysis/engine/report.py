@@ -25,7 +25,7 @@ from .levels import LEVELS, severity_rank
 from .masking import TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, ReadCounters
-from .values import HEAVY_HITTERS_CAPACITY, ClusterValues
+from .values import HEAVY_HITTERS_CAPACITY, PlaceholderStats
 
 MAX_TEMPLATES = 1000
 MAX_TOP_VALUES = 5
@@ -794,9 +794,8 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         if totals.get(k):
             rep.levels.add(level=LEVEL_ENUM[k], count=totals[k])
     listed = templates[:MAX_TEMPLATES]
-    owners = cluster_owners(templates)
     for r in listed:
-        _template(rep, an, r, owners)
+        _template(rep, an, r)
     # Errors and warnings ranked: errors (ERROR, FATAL) before warnings, then severity weight times log of the count.
     ranked = []
     for r in listed:
@@ -919,16 +918,6 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     return rep
 
 
-def cluster_owners(templates: list[Rolled]) -> dict[int, int]:
-    """Cluster index -> how many final templates hold records whose values that cluster's statistics read
-    (those of the variants made in it: ``Analyzer.values`` is keyed by the variant's own cluster)."""
-    held: dict[int, set[str]] = {}
-    for r in templates:
-        for v in r.variants:
-            held.setdefault(v.cluster.index, set()).add(r.id)
-    return {c: len(ids) for c, ids in held.items()}
-
-
 def _variable_places(masked: tuple[str, ...], text: str, kinds: dict[int, str]) -> dict[int, int] | None:
     """Variable i of a masked message (its i-th masked span) -> its placeholder's index in the template
     ``text``; None when the two do not line up token for token. A token the miner kept as the message has it
@@ -958,30 +947,38 @@ def _variable_places(masked: tuple[str, ...], text: str, kinds: dict[int, str]) 
     return out
 
 
-def placeholder_positions(r: Rolled, cv: ClusterValues, owners: dict[int, int]) -> dict[int, int] | None:
-    """Where a cluster's placeholder statistics stand in template ``r``: variable index -> placeholder index,
-    or None when they are not ``r``'s to show.
-
-    The statistics are read per cluster, over the masked message's variables. They are a template's own only
-    when no other template holds records of that cluster (a cluster the resolver split by a word, "GET" and
-    "POST", or "azure-disk" and "cinder", counts the records of all of them), and their indices are the
-    template's only where every variant read lines up with its text the same way (the miner may have made a
-    word into a placeholder, "user admin" -> "user <*>", which shifts the indices)."""
-    if owners.get(r.cluster_index, 0) != 1:
-        return None
-    kinds = {i: st.kind for i, st in cv.positions.items()}
-    found: dict[int, int] | None = None
+def template_values(an: Analyzer, r: Rolled) -> dict[int, tuple[int, PlaceholderStats]]:
+    """Template ``r``'s placeholder statistics: placeholder index -> (records read, statistics), its variants'
+    own merged where their variables stand at the same placeholder of its text (the miner may have made a word
+    a placeholder, "user admin" -> "user <*>", which shifts the indices; a variable inside a generalised word
+    has no placeholder of its own and is left out). Read per variant, so no other template's records are in
+    them; a placeholder whose variants read different kinds of value is left out."""
+    out: dict[int, tuple[int, PlaceholderStats]] = {}
+    mixed: set[int] = set()
     for v in r.variants:
-        if v.cluster.index != r.cluster_index:
-            continue  # another cluster's records: not in these statistics
-        spans = _spans(v.tokens, kinds)
-        if spans != cv.width:
-            continue  # its records were not read (their variables do not line up with the cluster's)
-        got = _variable_places(v.tokens, r.text, kinds)
-        if got is None or (found is not None and got != found):
-            return None
-        found = got
-    return found
+        cv = an.values.get(v)
+        if cv is None or not cv.records:
+            continue
+        kinds = {i: st.kind for i, st in cv.positions.items()}
+        if _spans(v.tokens, kinds) != cv.width:
+            continue  # its records were not read (their variables do not line up with its placeholders)
+        where = _variable_places(v.tokens, r.text, kinds)
+        if where is None:
+            continue
+        for i, st in cv.positions.items():
+            p = where.get(i)
+            if p is None or p in mixed:
+                continue
+            got = out.get(p)
+            if got is None:
+                got = out[p] = (0, PlaceholderStats(st.kind))
+            elif got[1].kind != st.kind:
+                mixed.add(p)
+                del out[p]
+                continue
+            got[1].merge(st)
+            out[p] = (got[0] + cv.records, got[1])
+    return out
 
 
 def _spans(masked: tuple[str, ...], kinds: dict[int, str]) -> int:
@@ -996,7 +993,7 @@ def _spans(masked: tuple[str, ...], kinds: dict[int, str]) -> int:
     return k
 
 
-def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled, owners: dict[int, int]) -> None:
+def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
     t = rep.templates.add(
         id=r.id,
         text=r.text,
@@ -1016,32 +1013,26 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled, owners: d
         _put(t.last_time, r.last_time)
     for ln, text in r.examples:
         t.examples.add(line_number=ln, text=text[:EXAMPLE_CHARS])
-    cv = an.values.get(r.cluster_index)
-    where = placeholder_positions(r, cv, owners) if cv is not None and cv.records else None
-    if cv is not None and where is not None:
-        for i in sorted(cv.positions):
-            if i not in where:
-                continue
-            st = cv.positions[i]
-            hh = st.values
-            p = t.placeholders.add(
-                index=where[i],
-                kind=st.kind,
-                records=cv.records,
-                sampled=cv.records,
-                distinct_values=len(hh.counts),
-                counts_exact=hh.exact,
-                count_error=hh.error,
-            )
-            for value, count in hh.top(MAX_TOP_VALUES):
-                p.top_values.add(value=value, count=count)
-            q = st.numbers
-            if q is not None and q.count:
-                p.numeric.min = q.min
-                p.numeric.max = q.max
-                p.numeric.median, p.numeric.p95, p.numeric.p99 = q.quantiles([0.5, 0.95, 0.99])
-                p.numeric.count = q.count
-                p.numeric.rank_error = round(q.rank_error, 6)
+    for index, (records, st) in sorted(template_values(an, r).items()):
+        hh = st.values
+        p = t.placeholders.add(
+            index=index,
+            kind=st.kind,
+            records=records,
+            sampled=records,
+            distinct_values=len(hh.counts),
+            counts_exact=hh.exact,
+            count_error=hh.error,
+        )
+        for value, count in hh.top(MAX_TOP_VALUES):
+            p.top_values.add(value=value, count=count)
+        q = st.numbers
+        if q is not None and q.count:
+            p.numeric.min = q.min
+            p.numeric.max = q.max
+            p.numeric.median, p.numeric.p95, p.numeric.p99 = q.quantiles([0.5, 0.95, 0.99])
+            p.numeric.count = q.count
+            p.numeric.rank_error = round(q.rank_error, 6)
     if r.bins and an.origin is not None:
         lo, hi = min(r.bins), max(r.bins)
         _put(t.histogram.start_time, an.origin + lo * an.bin_seconds)

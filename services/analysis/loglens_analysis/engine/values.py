@@ -144,6 +144,13 @@ class HeavyHitters:
         if len(self.counts) > self.capacity:
             self._prune()
 
+    def merge(self, other: HeavyHitters) -> None:
+        """Add another summary (Agarwal et al.: counts added, errors added, one prune)."""
+        self.counts.update(other.counts)
+        self.error += other.error
+        if len(self.counts) > self.capacity:
+            self._prune()
+
     def _prune(self) -> None:
         # Subtract the (capacity+1)-th largest count from every count and drop what is left at zero or less.
         cut = sorted(self.counts.values(), reverse=True)[self.capacity]
@@ -188,6 +195,20 @@ class QuantileSketch:
         if hi > self.max:
             self.max = hi
         self.levels[0].extend(xs)
+        self._compress()
+
+    def merge(self, other: QuantileSketch) -> None:
+        """Add another sketch: level by level, then compacted as adding does (the error weights add up)."""
+        if not other.count:
+            return
+        self.count += other.count
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+        self.error_weight += other.error_weight
+        for h, level in enumerate(other.levels):
+            if h == len(self.levels):
+                self.levels.append(array("d"))
+            self.levels[h].extend(level)
         self._compress()
 
     def _compress(self) -> None:
@@ -249,6 +270,14 @@ class PlaceholderStats:
     numbers: QuantileSketch | None = None
     plain_numbers: bool = True  # every number so far converted by float() as it stands (no "1,234", "12ms")
 
+    def merge(self, other: PlaceholderStats) -> None:
+        """Add another placeholder's statistics (of the same kind)."""
+        self.values.merge(other.values)
+        if other.numbers is not None:
+            if self.numbers is None:
+                self.numbers = QuantileSketch()
+            self.numbers.merge(other.numbers)
+
     def add_column(self, column: Sequence[str]) -> None:
         self.values.add_all(column)
         if self.kind == "number":
@@ -292,10 +321,10 @@ class PlaceholderStats:
 
 @dataclass(slots=True)
 class ClusterValues:
-    """Placeholder statistics of one cluster, over every record whose shape lines up with its placeholders."""
+    """Placeholder statistics of one message variant (a cluster's exact masked message), over every record whose
+    shape lines up with its placeholders; a template's are its variants' merged (``report.template_values``)."""
 
     width: int  # placeholders of the message: only shapes with as many count (their positions line up)
-    seen: int = 0  # records of the cluster so far (the first VALUE_SAMPLE_FIRST are all sampled)
     records: int = 0  # records whose values were read
     positions: dict[int, PlaceholderStats] = field(default_factory=dict)
 
