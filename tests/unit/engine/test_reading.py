@@ -72,6 +72,12 @@ def test_json_request_records_take_their_level_from_the_http_status_even_beside_
     own += [f'{{"level":"debug","msg":"call {i}","status":200}}' for i in range(4)]
     own += [f'{{"level":"debug","msg":"call {i}","sc-status":"404"}}' for i in range(4)]
     assert _levels(_run("\n".join(own) + "\n")) == {"ERROR": 4, "DEBUG": 4, "WARN": 4}
+    # Two status fields: the worst; a numeric level beside a status; a three-digit number out of 100..599.
+    pairs = [(200, 200), (200, 502), (404, 200), (301, 301)] * 3
+    two = [f'{{"level":"info","msg":"r","edge":{{"status":{d}}},"OriginStatus":{o}}}' for d, o in pairs]
+    two += [f'{{"level":{lv},"msg":"r","status":{st}}}' for lv, st in [(30, 404), (50, 200), (30, 200)] * 2]
+    two += [f'{{"level":"info","msg":"r","status":"{st}"}}' for st in (700, 200)]
+    assert _levels(_run("\n".join(two) + "\n")) == {"INFO": 10, "ERROR": 5, "WARN": 5}
 
 
 def test_klog_and_logcat_levels_from_their_letters() -> None:
