@@ -125,3 +125,12 @@ def test_a_record_continued_across_blocks_is_one_record() -> None:
         assert [t.count for t in errs] == [6], cut
         assert errs[0].examples[0].line_number == 4, cut
         assert JOIN not in "".join(t.text for t in rep.templates)
+
+
+def test_a_line_of_blanks_is_an_empty_line_not_a_record() -> None:
+    lines = _lines(100)
+    lines[10:10] = ["   ", "\t"]
+    rep = _report(lines)
+    assert rep.record_count == 100
+    assert "" not in _texts(rep)
+    assert rep.parse_quality.timestamp_share == 1.0

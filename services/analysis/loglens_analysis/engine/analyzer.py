@@ -820,7 +820,7 @@ class Analyzer:
         by_key = self._by_key
         for i in _positions(infos, None):
             rec = records[i]
-            if not rec:
+            if not rec or rec.isspace():  # a line of blanks is an empty line (no record, no template "")
                 continue
             dkey = keys[i]
             info = by_key.get(dkey)
