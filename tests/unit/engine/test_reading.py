@@ -401,3 +401,25 @@ def test_crlf_lines_cut_between_blocks_are_counted_once(size: int) -> None:
     assert records == lines
     assert [b.first_line - 1 for b in blocks] == [lines.index(b.text.split("\n", 1)[0]) for b in blocks]
     assert reader.counters.lines == 3000
+
+
+def test_an_indented_line_after_a_blank_one_does_not_make_a_record_of_a_blank_line() -> None:
+    text = "2024-05-01 00:00:00 WARNING pkg/x.py:72: UserWarning: a note\nthat spans lines\n\n  warnings.warn(X)\n"
+    records = [r for r in _records(text) if r]
+    assert records[-1] == "  warnings.warn(X)"
+    assert all(r.split(JOIN, 1)[0].strip() for r in records)
+    spaced = "  \n   -------- banner v1\n   .> app: x\n"
+    assert [r for r in _records(spaced) if r] == [JOIN.join(["   -------- banner v1", "   .> app: x"])]
+
+
+def test_a_header_led_by_a_time_is_found_where_lines_of_words_are_the_majority() -> None:
+    """A worker whose timed records are outnumbered by its untimed lines (retry notes, a banner): the lines of
+    words do not vote against the header the timed records share."""
+    words = ("Connected", "Cannot", "Connection", "mingle", "Error", "Started")
+    lines = []
+    for i in range(40):
+        lines.append(f"Trying again in {i + 2}.00 seconds... ({i + 1}/100)")
+        lines.append(f"Note {i}: the broker may be down")
+        lines.append(f"[2025-08-21 07:{i:02d}:15,500: ERROR/MainProcess] {words[i % 6]} to broker {i}: refused.")
+    guess = detect_format(lines)
+    assert guess.name == "header-message" and guess.layout is not None and guess.layout.classes == "T"

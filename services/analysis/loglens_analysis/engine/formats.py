@@ -422,6 +422,12 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         if not counts:
             break
         prefix, c = counts.most_common(1)[0]
+        if k == 1 and prefix not in STRUCTURAL:
+            # Lines of words (continuations, banners, a script's output) do not vote against the header the
+            # records that have one share: the most common structural first column, where it leads enough lines.
+            lead = max(((v, p) for p, v in counts.items() if p in STRUCTURAL), default=None)
+            if lead is not None and lead[0] >= MIN_LAYOUT_COVER * n:
+                c, prefix = lead
         # Tolerate one odd column (a label that is usually "-" but sometimes a word).
         loose = sum(v for p, v in counts.items() if sum(a != b for a, b in zip(p, prefix, strict=False)) <= 1)
         share = c / n

@@ -72,7 +72,11 @@ class NewTraces:
         return "".join(pieces)
 
 
-_CONTINUATION = re.compile(rf"\n(?={_CONTINUATION_BODY})")
+# A line continues the one before it, never an empty one (a blank line ends a record: an indented line after one
+# would make a record whose first line is empty).
+_CONTINUATION = re.compile(rf"(?<=[^\n])\n(?={_CONTINUATION_BODY})")
+# A line of blanks is an empty line.
+_BLANK_LINE = re.compile(r"(?m)^[ \t]+$")
 # Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
 # alternatives need an indented next line): when there is none, the costlier regex is not run at all.
 _CONTINUATION_HINT = re.compile(
@@ -498,6 +502,8 @@ class RecordReader:
         marked = env is not None and env.strip  # lines of another source were marked
         # Every join below starts at a line that _may_continue looks for: a block without one (most) skips them.
         hint = _may_continue(text)
+        if hint:  # a line of blanks starts with one: it is an empty line (joins nothing, nothing joins it)
+            text = _BLANK_LINE.sub("", text)
         if hint and "\n\n" in text:
             if "goroutine" in text:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
