@@ -138,7 +138,7 @@ def _engine(postgres: Postgres, application: str, pool_size: int) -> AsyncEngine
 
 
 def test_point_reads_keep_to_the_pool_size_and_are_closed_with_the_engine(postgres: Postgres) -> None:
-    async def scenario() -> tuple[list[int], int, int]:
+    async def scenario() -> tuple[list[int], int, int, int, int]:
         engine = _engine(postgres, "point-reads-size", pool_size=2)
         reads = point_reads(engine)
         assert point_reads(engine) is reads  # one per engine
@@ -149,16 +149,23 @@ def test_point_reads_keep_to_the_pool_size_and_are_closed_with_the_engine(postgr
             open_while_serving = await _backends(postgres, "point-reads-size")
         finally:
             await engine.dispose()
+        open_after_dispose = await _backends(postgres, "point-reads-size")
+        # As the engine itself after dispose(): usable again, on a new connection, closed by the next dispose().
+        again = await reads.one(sql, {"n": 10, "pause": 0})
+        assert again is not None
+        open_again = await _backends(postgres, "point-reads-size")
+        await engine.dispose()
         return (
-            [int(r["n"]) for r in rows if r is not None],
+            [int(r["n"]) for r in [*rows, again] if r is not None],
             open_while_serving,
+            open_after_dispose,
+            open_again,
             await _backends(postgres, "point-reads-size"),
         )
 
-    values, open_while_serving, open_after_dispose = asyncio.run(scenario())
-    assert values == list(range(10))  # ten concurrent reads, served in turn by two connections
-    assert open_while_serving == 2
-    assert open_after_dispose == 0
+    values, open_while_serving, open_after_dispose, open_again, open_at_end = asyncio.run(scenario())
+    assert values == list(range(11))  # ten concurrent reads, served in turn by two connections, then one more
+    assert (open_while_serving, open_after_dispose, open_again, open_at_end) == (2, 0, 1, 0)
 
 
 def test_point_reads_replace_idle_connections_that_outlived_a_restart(

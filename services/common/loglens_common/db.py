@@ -114,7 +114,7 @@ class PointReads:
         # Calls waiting for a connection, first come first served: handed a returned connection, or None when
         # they may open one themselves.
         self._waiters: deque[asyncio.Future[psycopg.AsyncConnection[DictRow] | None]] = deque()
-        self._closed = False
+        self._generation = 0  # a connection opened before the last close() is closed when it comes back
 
     async def one(self, sql: str, params: Mapping[str, Any]) -> DictRow | None:
         async with self._connection() as conn:
@@ -128,23 +128,23 @@ class PointReads:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[DictRow]]:
-        if self._closed:
-            raise psycopg.OperationalError("the database connections are closed: the service is stopping")
         conn = await self._checkout()
+        generation = self._generation
         try:
             yield conn
         except psycopg.Error:
             if conn.broken or conn.closed:  # the database went away: the idle connections are dead too
                 self._drop_idle()
-            await self._give_back(conn)
+            await self._give_back(conn, generation)
             raise
         except BaseException:  # a cancelled call may have left it mid-statement: never handed out again
             await self._discard(conn)
             raise
-        await self._give_back(conn)
+        await self._give_back(conn, generation)
 
-    async def _give_back(self, conn: psycopg.AsyncConnection[DictRow]) -> None:
-        if self._closed or conn.closed or conn.info.transaction_status != pq.TransactionStatus.IDLE:
+    async def _give_back(self, conn: psycopg.AsyncConnection[DictRow], generation: int) -> None:
+        stale = generation != self._generation
+        if stale or conn.closed or conn.info.transaction_status != pq.TransactionStatus.IDLE:
             await self._discard(conn)
             return
         while self._waiters:
@@ -216,8 +216,9 @@ class PointReads:
             self._slot_freed()
 
     def close(self) -> None:
-        """Close the idle connections now, and the busy ones when their call returns them."""
-        self._closed = True
+        """Close the idle connections now, and the busy ones when their call returns them. As with the engine after
+        dispose(), a later read opens a new connection."""
+        self._generation += 1
         self._drop_idle()
 
 
