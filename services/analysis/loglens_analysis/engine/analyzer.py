@@ -42,7 +42,6 @@ from .formats import (
     detect_format,
     labelled_time,
     level_prefix,
-    level_reader,
 )
 from .masking import WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
@@ -616,7 +615,8 @@ class Analyzer:
             level = level_prefix(rec.split(JOIN, 2)[1])
         info_ = ShapeInfo(variant, level, finder, explained, exc_stats)
         info_.digit_level = parsed.digit_level
-        info_.level_of = level_reader(parsed.fmt) if parsed.digit_level else None
+        assert self.parser is not None  # set before the first record is read (``_start``)
+        info_.level_of = self.parser.level_reader(parsed.fmt) if parsed.digit_level else None
         if finder is not None and parsed.time_text:
             at = rec.find(parsed.time_text)
             if at >= 0 and at + len(parsed.time_text) > TIME_WINDOW:

@@ -627,11 +627,10 @@ _JSON_STATUS_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"?(\d{3})(?![\d.])')
 _STATUS_CLASSES = "12345"
 JSON_LEVEL_PLANS = 4096  # digit keys whose plan is kept, and their bytes (cleared when either is full)
 JSON_LEVEL_PLAN_BYTES = 16 << 20
-_json_plans: dict[bytes, tuple[tuple[int, ...], dict[str, str | None]] | None] = {}
-_json_plan_bytes = [0]
+_JsonLevelPlan = tuple[tuple[int, ...], dict[str, str | None]]
 
 
-def _json_level_plan(head: str) -> tuple[tuple[int, ...], dict[str, str | None]] | None:
+def _json_level_plan(head: str) -> _JsonLevelPlan | None:
     """Where the record's statuses stand and its level by the worst status class ("" for none); None where only
     a full parse reads the level."""
     read = _read_json(head)
@@ -647,28 +646,35 @@ def _json_level_plan(head: str) -> tuple[tuple[int, ...], dict[str, str | None]]
     return tuple(m.start(2) for m in found), by_class | {"": own}
 
 
-def _json_level(record: str) -> str | None:
-    head = record.split("\x1e", 1)[0] if "\x1e" in record else record
-    key = head.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
-    if key in _json_plans:
-        plan = _json_plans[key]
-    else:
-        plan = _json_level_plan(head)
-        if len(_json_plans) >= JSON_LEVEL_PLANS or _json_plan_bytes[0] + len(key) > JSON_LEVEL_PLAN_BYTES:
-            _json_plans.clear()
-            _json_plan_bytes[0] = 0
-        _json_plans[key] = plan
-        _json_plan_bytes[0] += len(key)
-    if plan is None:
-        parsed = _parse_json(head)
-        return parsed.level if parsed is not None else None
-    starts, by_class = plan
-    worst = ""
-    for a in starts:
-        c = head[a]
-        if c > worst and c in _STATUS_CLASSES:
-            worst = c
-    return by_class[worst]
+class JsonLevels:
+    """Per-record levels of JSON records, read where a plan made once per digit key says (one file's plans)."""
+
+    def __init__(self) -> None:
+        self._plans: dict[bytes, _JsonLevelPlan | None] = {}
+        self._bytes = 0
+
+    def read(self, record: str) -> str | None:
+        head = record.split("\x1e", 1)[0] if "\x1e" in record else record
+        key = head.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
+        if key in self._plans:
+            plan = self._plans[key]
+        else:
+            plan = _json_level_plan(head)
+            if len(self._plans) >= JSON_LEVEL_PLANS or self._bytes + len(key) > JSON_LEVEL_PLAN_BYTES:
+                self._plans.clear()
+                self._bytes = 0
+            self._plans[key] = plan
+            self._bytes += len(key)
+        if plan is None:
+            parsed = _parse_json(head)
+            return parsed.level if parsed is not None else None
+        starts, by_class = plan
+        worst = ""
+        for a in starts:
+            c = head[a]
+            if c > worst and c in _STATUS_CLASSES:
+                worst = c
+        return by_class[worst]
 
 
 _LEVEL_READERS = {
@@ -677,13 +683,7 @@ _LEVEL_READERS = {
     FORMAT_SYSLOG_5424: _pri_level,
     FORMAT_SYSLOG_3164: _pri_level,
     FORMAT_KLOG: _klog_level,
-    FORMAT_JSON: _json_level,
 }
-
-
-def level_reader(fmt: str) -> Callable[[str], str | None] | None:
-    """The cheap per-record level reader of a format whose level hangs on digits (None: parse the record)."""
-    return _LEVEL_READERS.get(fmt)
 
 
 _TIME_KEY = re.compile(r"(?<![\w.-])(?:time|ts|timestamp|@timestamp|datetime)=\"?", re.IGNORECASE)
@@ -734,6 +734,11 @@ class RecordParser:
             if name == guess.name or (guess.name == FORMAT_ACCESS_COMMON and name == FORMAT_ACCESS_COMBINED)
         ]
         self._chain = primary + [p for _, p in KNOWN_PARSERS if p not in primary]
+        self._json_levels = JsonLevels()
+
+    def level_reader(self, fmt: str) -> Callable[[str], str | None] | None:
+        """The cheap per-record level reader of a format whose level hangs on digits (None: parse the record)."""
+        return self._json_levels.read if fmt == FORMAT_JSON else _LEVEL_READERS.get(fmt)
 
     def parse(self, record: str) -> ParsedRecord:
         if self.guess.name == FORMAT_HEADER and self._header is not None:
