@@ -74,9 +74,11 @@ class NewTraces:
 
 # A line continues the one before it, never an empty one (a blank line ends a record: an indented line after one
 # would make a record whose first line is empty).
-_CONTINUATION = re.compile(rf"(?<=[^\n])\n(?={_CONTINUATION_BODY})")
-# A line of blanks is an empty line.
-_BLANK_LINE = re.compile(r"(?m)^[ \t]+$")
+# (The newline comes first, so the regex engine finds candidates by a fast search for it.)
+_CONTINUATION = re.compile(rf"\n(?<=[^\n]\n)(?={_CONTINUATION_BODY})")
+# A line of blanks is an empty line (the first line of a text is matched on its own).
+_BLANK_LINE = re.compile(r"\n[ \t]+(?=\n|\Z)")
+_FIRST_BLANK_LINE = re.compile(r"[ \t]+(?=\n|\Z)")
 # Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
 # alternatives need an indented next line): when there is none, the costlier regex is not run at all.
 _CONTINUATION_HINT = re.compile(
@@ -503,7 +505,10 @@ class RecordReader:
         # Every join below starts at a line that _may_continue looks for: a block without one (most) skips them.
         hint = _may_continue(text)
         if hint:  # a line of blanks starts with one: it is an empty line (joins nothing, nothing joins it)
-            text = _BLANK_LINE.sub("", text)
+            text = _BLANK_LINE.sub("\n", text)
+            blank = _FIRST_BLANK_LINE.match(text)
+            if blank is not None:
+                text = text[blank.end() :]
         if hint and "\n\n" in text:
             if "goroutine" in text:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
