@@ -423,3 +423,16 @@ def test_a_header_led_by_a_time_is_found_where_lines_of_words_are_the_majority()
         lines.append(f"[2025-08-21 07:{i:02d}:15,500: ERROR/MainProcess] {words[i % 6]} to broker {i}: refused.")
     guess = detect_format(lines)
     assert guess.name == "header-message" and guess.layout is not None and guess.layout.classes == "T"
+
+
+def test_json_status_levels_stay_per_record_when_every_record_has_an_id_of_its_own() -> None:
+    """Records that never share a digit key (a request id in each) make the level plans useless: after their trial
+    each record is parsed for its level, with the same levels."""
+    statuses = [200, 404, 502, 200, 301]
+    lines = [
+        f'{{"time":"2024-05-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z","level":"info","msg":"request done",'
+        f'"request_id":"{i:x}{i * 7919:x}","status":{statuses[i % 5]}}}'
+        for i in range(3000)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert _levels(rep) == {"INFO": 1800, "WARN": 600, "ERROR": 600}

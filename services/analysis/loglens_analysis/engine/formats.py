@@ -627,6 +627,7 @@ _JSON_STATUS_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"?(\d{3})(?![\d.])')
 _STATUS_CLASSES = "12345"
 JSON_LEVEL_PLANS = 4096  # digit keys whose plan is kept, and their bytes (cleared when either is full)
 JSON_LEVEL_PLAN_BYTES = 16 << 20
+JSON_PLAN_TRIAL = 1024  # lookups before the plans must show they pay (1 hit in 16), else a parse per record
 _JsonLevelPlan = tuple[tuple[int, ...], dict[str, str | None]]
 
 
@@ -647,16 +648,24 @@ def _json_level_plan(head: str) -> _JsonLevelPlan | None:
 
 
 class JsonLevels:
-    """Per-record levels of JSON records, read where a plan made once per digit key says (one file's plans)."""
+    """Per-record levels of JSON records, read where a plan made once per digit key says (one file's plans). A file
+    whose records rarely share a digit key (an id in every record) gains nothing from plans: once they missed
+    15 of 16 of their first JSON_PLAN_TRIAL lookups, each record is parsed for its level instead."""
 
     def __init__(self) -> None:
         self._plans: dict[bytes, _JsonLevelPlan | None] = {}
         self._bytes = 0
+        self._lookups = self._hits = 0
 
     def read(self, record: str) -> str | None:
         head = record.split("\x1e", 1)[0] if "\x1e" in record else record
+        if self._lookups >= JSON_PLAN_TRIAL and self._hits * 16 < JSON_PLAN_TRIAL:
+            parsed = _parse_json(head)
+            return parsed.level if parsed is not None else None
+        self._lookups += 1
         key = head.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
         if key in self._plans:
+            self._hits += 1
             plan = self._plans[key]
         else:
             plan = _json_level_plan(head)
