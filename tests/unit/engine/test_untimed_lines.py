@@ -134,3 +134,11 @@ def test_a_line_of_blanks_is_an_empty_line_not_a_record() -> None:
     assert rep.record_count == 100
     assert "" not in _texts(rep)
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_lines_without_a_time_at_the_end_of_the_file_continue_its_last_timed_record() -> None:
+    lines = [*_lines(50), f"{_stamp(60)} ERROR worker: leak found", "Recent access records:", "Created at:"]
+    rep = _report(lines)
+    assert rep.record_count == 51
+    assert not [t for t in _texts(rep) if t.startswith(("Recent access", "Created at"))]
+    assert rep.parse_quality.timestamp_share == 1.0

@@ -344,9 +344,11 @@ class Analyzer:
     def finish(self) -> None:
         if self.parser is None:
             self._start()
-        if self._held is not None:
-            (text, first), self._held = self._held, None
-            self._process(text, first)
+        if self._held is not None:  # the file's last timed record and the lines after it: nothing follows them
+            (held, first), self._held = self._held, None
+            text, first, split = self._glue_untimed(held, first, final=True)
+            if text:
+                self._process(text, first, split)
 
     def _leads_with_time(self, head: str, key: str) -> bool:
         """Whether a record's first line carries a timestamp: at its start (after a bracket), a dated one near
@@ -399,7 +401,9 @@ class Analyzer:
         assert self.parser is not None
         return self.parser.parse(head).level
 
-    def _glue_untimed(self, text: str, first_line: int) -> tuple[str, int, tuple[list[str], list[str]] | None]:
+    def _glue_untimed(
+        self, text: str, first_line: int, *, final: bool = False
+    ) -> tuple[str, int, tuple[list[str], list[str]] | None]:
         """In a file whose records lead with their time, a record whose first line has none continues the
         timed record before it (Filebeat's and Fluent Bit's multiline rule: a record starts with a timestamp):
         "Trying again in 2.00 seconds" under a connection error, the lines of a leak report or of a dumped
@@ -409,7 +413,7 @@ class Analyzer:
         restates it: a database's "ERROR: cursor already closed" under the ERROR record that logged it). A blank
         line ends a record; lines before the first timed record stay records of their own; a record grows to at
         most MAX_GLUED_LINES lines and the joined-record cap. The block's last timed record and the lines after it
-        wait for the next block (they may continue there).
+        wait for the next block (they may continue there), unless this is the file's last (``final``).
         Records are told apart by digit key (one ``locate`` per new key), so a block costs C-level passes
         unless it has a line without a time."""
         if self._held is not None:
@@ -427,7 +431,7 @@ class Analyzer:
         # The last timed record and the lines after it wait for the next block (they may continue there),
         # unless a blank line closed it or it is already as long as a record may grow.
         last = len(flags) - 1 - flags[::-1].index(1) if 1 in flags else -1
-        if last >= 0 and -1 not in flags[last:]:
+        if last >= 0 and -1 not in flags[last:] and not final:
             tail = records[last:]
             size = sum(map(len, tail))
             if size < cap and len(tail) <= MAX_GLUED_LINES:
