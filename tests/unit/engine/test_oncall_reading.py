@@ -256,3 +256,31 @@ def test_a_duration_placeholder_has_its_distribution_in_seconds() -> None:
     )
     assert p.numeric.max == 120.0 and p.numeric.min == pytest.approx(seconds[0])
     assert abs(p.numeric.median - seconds[250]) <= 0.01
+
+
+def test_the_template_cap_keeps_a_one_off_error_over_frequent_info_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file of more templates than the report lists: the ones cut are the least important (INFO messages
+    # seen a few times), never an error seen once; the overview's error count and the error ranking agree.
+    from loglens_analysis.engine import report
+
+    monkeypatch.setattr(report, "MAX_TEMPLATES", 4)
+    messages = (
+        "processed job {i} in {i} ms",
+        "cache hit ratio {i} percent",
+        "queue depth {i}",
+        "heartbeat from node-{i}",
+        "flushed {i} pages to disk",
+        "rotated session key {i}",
+    )
+    lines = [_line(T0 + 6 * i + k, "INFO", m.format(i=i)) for i in range(40) for k, m in enumerate(messages)]
+    lines.append(_line(T0 + 300, "WARN", "disk usage above 80 percent on /var"))
+    lines.append(_line(T0 + 301, "ERROR", "could not open the journal file: permission denied"))
+    rep = _analyze(lines)
+    texts = [t.text for t in rep.templates]
+    assert len(texts) == 4 and rep.template_count == 8, texts
+    assert "could not open the journal file: permission denied" in texts
+    assert any(t.startswith("disk usage above") for t in texts), texts
+    assert [t.count for t in rep.templates] == sorted((t.count for t in rep.templates), reverse=True)
+    by_id = {t.id: t for t in rep.templates}
+    assert by_id[rep.error_templates[0].template_id].text == "could not open the journal file: permission denied"
+    assert any("could not open the journal file" in c.text for c in rep.summary.claims)

@@ -765,6 +765,19 @@ def _mark_start_sequences(found: list[Finding], templates: list[Rolled]) -> None
                 f.routine = True
 
 
+def listed_templates(templates: list[Rolled]) -> list[Rolled]:
+    """The templates the report lists (``MAX_TEMPLATES``), in ``templates``' order (most frequent first). Which
+    ones is chosen by rank, not by count: every ERROR/FATAL template, then every WARN one, then the most
+    frequent of the rest (a cap never drops an error seen once for an INFO message seen twice: a file of
+    thousands of one-off messages would otherwise lose its one-off errors from the error ranking and the
+    summary, while its overview still counts them)."""
+    if len(templates) <= MAX_TEMPLATES:
+        return templates
+    ranked = sorted(templates, key=lambda r: (-SEVERITY_TIER.get(r.max_level() or "", -1), -r.count, r.first_line))
+    keep = {id(r) for r in ranked[:MAX_TEMPLATES]}
+    return [r for r in templates if id(r) in keep]
+
+
 def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> report_pb2.AnalysisReport:
     templates, of_variant = roll_up(an)
     rep = report_pb2.AnalysisReport(
@@ -793,7 +806,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     for k in LEVELS:
         if totals.get(k):
             rep.levels.add(level=LEVEL_ENUM[k], count=totals[k])
-    listed = templates[:MAX_TEMPLATES]
+    listed = listed_templates(templates)
     for r in listed:
         _template(rep, an, r)
     # Errors and warnings ranked: errors (ERROR, FATAL) before warnings, then severity weight times log of the count.
