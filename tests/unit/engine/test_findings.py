@@ -308,3 +308,21 @@ def test_every_realworld_file_restarts_have_evidence_and_bursts_avoid_edge_bucke
             if a.kind in (BURST, ERROR_BURST, RATE_CHANGE):
                 assert a.start_time.ToSeconds() >= start + width, (p.name, a.description)
                 assert a.end_time.ToSeconds() <= end, (p.name, a.description)
+
+
+def test_cilium_init_script_restart_in_the_files_head_is_told() -> None:
+    # Checked by hand: line 7 says the container restarts, line 8 is line 1 again, and lines 9 to 12 repeat
+    # lines 2 to 5 (the init sequence); nothing else in the file starts again.
+    rep, lines = _analyze_file(_real("go-json-logfmt/cilium-slog-logfmt.log"))
+    restarts = _of(rep, RESTART)
+    assert [a.line_numbers[0] for a in restarts] == [8], [a.description for a in restarts]
+    assert lines[7] == lines[0] and "Restarting container" in lines[6]
+    assert lines[8:12] == lines[1:5]
+
+
+def test_versions_and_interleaved_replica_starts_in_a_files_head_are_no_restart() -> None:
+    # Checked by hand: the CI job prints "Version: ..." for its runner image and each action (lines 4, 15, 41,
+    # 46); the swarm log interleaves four replicas' starts out of time order (line 4 is 85 s before line 1).
+    for name in ("ci-system/github-actions-job.log", "ci-system/swarm-service-logs-glog.log"):
+        rep, _lines = _analyze_file(_real(name))
+        assert [a.description for a in _of(rep, RESTART)] == [], name

@@ -284,3 +284,52 @@ def test_the_template_cap_keeps_a_one_off_error_over_frequent_info_messages(monk
     by_id = {t.id: t for t in rep.templates}
     assert by_id[rep.error_templates[0].template_id].text == "could not open the journal file: permission denied"
     assert any("could not open the journal file" in c.text for c in rep.summary.claims)
+
+
+_INIT = ("checking cluster connectivity", "cluster connection OK", "mounting the host volumes")
+
+
+def test_the_opening_sequence_replayed_in_the_files_head_is_a_restart() -> None:
+    # A start banner is written once per start: the file's first message and the messages that followed it,
+    # written again a few lines later, are a second start even inside the file's head.
+    first = "=== router addon init ==="
+    lines = [_line(T0, "INFO", first)] + [_line(T0, "INFO", m) for m in _INIT]
+    lines.append(_line(T0 + 1, "INFO", "restarting the container to activate the mounts"))
+    lines += [_line(T0 + 2, "INFO", first)] + [_line(T0 + 2, "INFO", m) for m in _INIT]
+    lines += _steady(T0 + 3, T0 + 6000, 3)
+    rep = _analyze(lines)
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert [a.line_numbers[0] for a in restarts] == [6], [a.description for a in rep.anomalies]
+    assert lines[6 - 1].endswith(first)
+    assert any(c.text.startswith("Restart at line 6") for c in rep.summary.claims)
+
+
+def test_the_first_message_again_in_the_head_before_the_opening_messages_is_no_restart() -> None:
+    # The file's first message written twice before the rest of its start: what follows the second one are the
+    # opening messages' first records, not a replay of them.
+    first = "No hostname was supplied, using the default"
+    lines = [_line(T0, "WARN", first), _line(T0 + 1, "WARN", first)] + [_line(T0 + 2, "INFO", m) for m in _OPENING]
+    lines += _steady(T0 + 3, T0 + 6000, 3)
+    rep = _analyze(lines)
+    assert [a.description for a in rep.anomalies if a.kind == RESTART] == []
+
+
+def test_starts_of_processes_interleaved_out_of_time_order_are_no_restart() -> None:
+    # Replicas' logs merged: the second replica's start is written after the first's but happened before it.
+    # Which start came first cannot be told from line order, so none is called a restart.
+    start = ("register main thread: tid=1", "server base: start 4 io workers", "opened the shared log segment")
+    lines = [_line(T0 + 60, "INFO", m) for m in start] + [_line(T0 + 5, "INFO", m) for m in start]
+    lines += _steady(T0 + 61, T0 + 6000, 3)
+    rep = _analyze(lines)
+    assert [a.description for a in rep.anomalies if a.kind == RESTART] == []
+
+
+def test_a_version_line_repeated_in_the_head_without_the_start_replayed_is_no_restart() -> None:
+    # A CI job prints the versions of several tools in its first lines: the same "Version: x" message
+    # again, but not the sequence the file opened with.
+    lines = [_line(T0, "INFO", "Current runner version: '2.325.0'"), _line(T0, "INFO", "Version: 20250620.352")]
+    lines += [_line(T0, "INFO", m) for m in ("Hosted Compute Agent", "Operating System Ubuntu", "Image: ubuntu-24.04")]
+    lines += [_line(T0, "INFO", "Version: 20250602.3.0"), _line(T0, "INFO", "Download action package checkout")]
+    lines += [_line(T0, "INFO", "Version: 4.2.2"), *_steady(T0 + 1, T0 + 6000, 3)]
+    rep = _analyze(lines)
+    assert [a.description for a in rep.anomalies if a.kind == RESTART] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -455,10 +456,17 @@ def _rate_changes(bk: Buckets, silences: list[Finding]) -> list[Finding]:
 
 
 def _occurrences(r: Rolled) -> list[tuple[int | None, int]]:
-    """(bucket, first line of the template in it) in line order; without times, its known lines."""
-    if r.bins:
-        return sorted(((b, x[1]) for b, x in r.bins.items()), key=lambda p: p[1])
-    return [(None, ln) for ln in sorted({r.first_line, r.last_line, *(ln for ln, _t in r.examples)})]
+    """(bucket, line) of the template's known lines (``_known_lines``: its first line in each bucket, its
+    first examples, its last line) in line order; without times, bucket None. A banner written twice within
+    one bucket is two occurrences (two starts a few lines apart), not one."""
+    if not r.bins:
+        return [(None, ln) for ln in sorted(_known_lines(r))]
+    firsts = sorted((x[1], b) for b, x in r.bins.items())
+    out = []
+    for ln in sorted(_known_lines(r)):
+        at = bisect.bisect_right(firsts, (ln, math.inf)) - 1  # the bucket whose first record of it is before
+        out.append((firsts[max(at, 0)][1], ln))
+    return out
 
 
 Occurrence = tuple[int | None, int, "Rolled"]  # (bucket or None without times, line, template)
@@ -492,6 +500,26 @@ def _known_lines(r: Rolled) -> set[int]:
 def _replays(line: int, opening: list[Rolled]) -> bool:
     """Whether one of the file's opening messages comes again in the ``NEAR_LINES`` lines after ``line``."""
     return any(line < x <= line + NEAR_LINES for r in opening for x in _known_lines(r))
+
+
+def _second_start(o: Occurrence, opening: list[Rolled]) -> bool:
+    """Whether a banner's occurrence in the file's head is a second start: a banner is written once per
+    start, so a later record of it is one where it comes after the first in time (a template whose last
+    record is earlier than its first is written by processes interleaved out of order: which start is the
+    first cannot be told) and at least half of the file's opening messages written
+    before it (``opening``, other templates) are written again in the ``NEAR_LINES`` lines after it: the
+    start sequence replayed, not one message of it repeated."""
+    b, line, r = o
+    if line == r.first_line:
+        return False
+    first_b = next((k for k, x in r.bins.items() if x[1] == r.first_line), None)
+    if b is not None and first_b is not None and b < first_b:
+        return False
+    if r.first_time is not None and r.last_time is not None and r.last_time < r.first_time:
+        return False
+    before = [x for x in opening if x is not r and x.first_line < line]
+    again = [x for x in before if any(line < y <= line + NEAR_LINES for y in _known_lines(x))]
+    return bool(before) and 2 * len(again) >= len(before)
 
 
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
@@ -632,7 +660,9 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     starts = [
         o
         for o in banners
-        if not (o[0] == 0 or o[1] <= head_line) or any(o[1] - NEAR_LINES <= x <= o[1] for x in before_start)
+        if not (o[0] == 0 or o[1] <= head_line)
+        or _second_start(o, opening)
+        or any(o[1] - NEAR_LINES <= x <= o[1] for x in before_start)
     ]
     out: list[Finding] = []
     for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
