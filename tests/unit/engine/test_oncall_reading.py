@@ -333,3 +333,19 @@ def test_a_version_line_repeated_in_the_head_without_the_start_replayed_is_no_re
     lines += [_line(T0, "INFO", "Version: 4.2.2"), *_steady(T0 + 1, T0 + 6000, 3)]
     rep = _analyze(lines)
     assert [a.description for a in rep.anomalies if a.kind == RESTART] == []
+
+
+def test_a_storm_of_a_frequent_message_outranks_a_few_extra_records_of_a_rare_one() -> None:
+    # 300 extra records of a message written ~12 times a bucket, against 14 of one written ~0.2 times a bucket:
+    # the first is the bigger departure from its baseline, though its ratio to the baseline is the smaller.
+    lines = _steady(T0, T0 + 6000, 2)
+    storm = [_line(T0 + 3000 + i / 10, "INFO", f"queue depth {i % 13}") for i in range(300)]
+    rare = [_line(T0 + 500 * k + 7, "INFO", f"reconnecting to the broker at node-{k}") for k in range(1, 9)]
+    rare += [_line(T0 + 4500 + i, "INFO", f"reconnecting to the broker at node-{i}") for i in range(14)]
+    lines = sorted(lines + storm + rare, key=lambda ln: ln[:19])
+    rep = _analyze(lines)
+    bursts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_BURST]
+    by_id = {t.id: t for t in rep.templates}
+    texts = [by_id[a.template_id].text for a in bursts]
+    assert texts[:2] == ["queue depth <*>", "reconnecting to the broker at node-<*>"], texts
+    assert next(c.text for c in rep.summary.claims if c.text.startswith("Burst")).startswith('Burst of "queue depth')

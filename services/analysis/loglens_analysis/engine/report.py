@@ -268,6 +268,13 @@ def _burst_limit(mean: float) -> float:
     return max(BURST_MIN_RECORDS, BURST_FACTOR * mean + BURST_SIGMAS * math.sqrt(mean) + BURST_MARGIN)
 
 
+def _surprise(observed: float, expected: float) -> float:
+    """The Poisson log-likelihood ratio of ``observed`` records where ``expected`` were due: how surely and
+    by how much a count departs from its baseline (it grows with the excess, and with the ratio only as its
+    logarithm)."""
+    return _xlogx(observed, expected) - (observed - expected)
+
+
 def _runs(hits: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
     """(bucket, count, first line) in bucket order, grouped into runs of adjacent buckets."""
     runs: list[list[tuple[int, int, int]]] = []
@@ -288,7 +295,9 @@ def _burst_findings(
     r: Rolled | None,
 ) -> list[Finding]:
     """One finding per run of adjacent burst buckets: one episode, told once (a storm over three buckets
-    is one storm, not three), with its total, its whole span and its first line; scored by its peak."""
+    is one storm, not three), with its total, its whole span and its first line. Scored by how far the
+    episode's total departs from what its baseline expects over its buckets (``_surprise``), not by the
+    ratio of its peak to its baseline: 1,156 records where 58 were expected outrank 11 where 0.2 were."""
     out = []
     w = bk.width
     for run in _runs(hits):
@@ -300,7 +309,7 @@ def _burst_findings(
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
             f"from {_iso(bk.start(first))}, first at line {line}, against {mean:.1f} per {duration(w)} over the file"
         )
-        score = round(max(c for _b, c, _l in run) / mean, 2)
+        score = round(_surprise(total, mean * len(run)), 2)
         lines = [line, *(fl for _b, _c, fl in run[1:MAX_OCCURRENCE_LINES])]
         out.append(Finding(kind, r, bk.start(first), bk.start(last + 1), total, round(mean, 3), score, lines, desc))
     return out
