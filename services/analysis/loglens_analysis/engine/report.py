@@ -471,7 +471,7 @@ def _occurrences(r: Rolled) -> list[tuple[int | None, int]]:
     if not r.bins:
         return [(None, ln) for ln in sorted(_known_lines(r))]
     firsts = sorted((x[1], b) for b, x in r.bins.items())
-    out = []
+    out: list[tuple[int | None, int]] = []
     for ln in sorted(_known_lines(r)):
         at = bisect.bisect_right(firsts, (ln, math.inf)) - 1  # the bucket whose first record of it is before
         out.append((firsts[max(at, 0)][1], ln))
