@@ -349,3 +349,15 @@ def test_a_storm_of_a_frequent_message_outranks_a_few_extra_records_of_a_rare_on
     texts = [by_id[a.template_id].text for a in bursts]
     assert texts[:2] == ["queue depth <*>", "reconnecting to the broker at node-<*>"], texts
     assert next(c.text for c in rep.summary.claims if c.text.startswith("Burst")).startswith('Burst of "queue depth')
+
+
+def test_an_exception_logged_as_its_own_line_is_quoted_once_and_whole() -> None:
+    # The record is the exception line: "logged as" would repeat it, and the room it takes cut the message.
+    message = "connection pool exhausted after waiting 30 seconds for a free connection"
+    lines = _steady(T0, T0 + 600, 5)
+    lines.insert(50, _line(T0 + 250, "ERROR", f"java.lang.IllegalStateException: {message}"))
+    lines.insert(51, "\tat com.example.pool.Pool.borrow(Pool.java:42)")
+    lines.insert(52, "\tat com.example.web.Handler.serve(Handler.java:17)")
+    rep = _analyze(lines)
+    claim = next(c.text for c in rep.summary.claims if "IllegalStateException" in c.text)
+    assert claim == f"1 x java.lang.IllegalStateException: {message}, at line 51.", claim

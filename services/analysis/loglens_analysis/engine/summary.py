@@ -110,18 +110,25 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
 
 
 def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template]) -> list[report_pb2.SummaryClaim]:
+    """One claim per exception group: its type and message, its root cause, the message it was logged with
+    where that is another text (a record that is the exception line itself is quoted once, its message at
+    the length a template's text gets), its lines."""
     out = []
     for eg in rep.exception_groups:
+        t = by_id.get(eg.template_id)
+        logged = t is not None and eg.exception_type not in t.text
         text = f"{eg.count} x {eg.exception_type}"
         if eg.message:
-            text += f": {shorten(eg.message, TEMPLATE_TEXT_CHARS // 2)}"
+            text += f": {shorten(eg.message, TEMPLATE_TEXT_CHARS // 2 if logged else TEMPLATE_TEXT_CHARS)}"
         if eg.root_cause_type and (eg.root_cause_type, eg.root_cause_message) != (eg.exception_type, eg.message):
             text += f" (root cause {eg.root_cause_type}"
             text += f": {shorten(eg.root_cause_message, TEMPLATE_TEXT_CHARS // 2)})" if eg.root_cause_message else ")"
-        t = by_id.get(eg.template_id)
-        if t is not None:
+        if t is not None and logged:
             text += f', logged as "{shorten(t.text)}"'
-        text += f", first at line {eg.first_line}, last at line {eg.last_line}."
+        if eg.first_line == eg.last_line:
+            text += f", at line {eg.first_line}."
+        else:
+            text += f", first at line {eg.first_line}, last at line {eg.last_line}."
         out.append(_claim(text, [eg.template_id], sorted({eg.first_line, eg.last_line})))
     return out
 
