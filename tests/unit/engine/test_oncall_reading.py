@@ -361,3 +361,17 @@ def test_an_exception_logged_as_its_own_line_is_quoted_once_and_whole() -> None:
     rep = _analyze(lines)
     claim = next(c.text for c in rep.summary.claims if "IllegalStateException" in c.text)
     assert claim == f"1 x java.lang.IllegalStateException: {message}, at line 51.", claim
+
+
+def test_a_long_start_sequence_in_the_first_minutes_is_routine_beyond_the_heads_lines() -> None:
+    # A server that logs its start in detail: 300 lines in its first 150 s (more than 5 % of the file's lines
+    # and past its first bucket, inside 5 % of its time). Its one-off start messages rank after the one-off
+    # message of its run.
+    lines = [_line(T0 + i / 2, "INFO", f"registered handler {i} for route /api/v{i % 7}") for i in range(300)]
+    lines += [_line(T0 + 150, "INFO", m) for m in ("Serving securely on 0.0.0.0:6443", "Building the initial spec")]
+    lines += _steady(T0 + 151, T0 + 3000, 3)
+    lines.append(_line(T0 + 3000, "INFO", "lost the leader lease, now following node-2"))
+    lines += _steady(T0 + 3001, T0 + 6000, 3)
+    rep = _analyze(lines)
+    rare = [c.text for c in rep.summary.claims if c.text.startswith("Rare message")]
+    assert rare and "lost the leader lease" in rare[0], [c.text for c in rep.summary.claims]
