@@ -1,6 +1,7 @@
 """Typed masks: the variable parts of a message (numbers, hex, IPs, UUIDs, paths, URLs, ...).
 
-Besides the usual types: host names (before a port or "/ip", or under a common TLD), values of
+Besides the usual types: host names (before a port or "/ip", or under a common TLD, but not a domain before a
+path, which names a thing: "kubernetes.io/aws-ebs"), values of
 identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions (``v1.17``) and numbers
 with a unit glued on (``640MB``). A date-time with seconds is written ``<*>:<*>:<*>``.
 
@@ -41,11 +42,15 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("email", r"\b(?<![\w.+-][\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b"),
     ("ip", r"(?:(?<![\w.-])/)?(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)"),
     ("mac", r"\b[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}\b"),
-    # A host name: one that holds a digit before a port or "/ip", or a dotted name under a common TLD.
+    # A host name: one that holds a digit before a port or "/ip", or a dotted name under a common TLD. A domain
+    # with a path after it and no scheme names a thing, not a host reached ("kubernetes.io/aws-ebs" a plugin,
+    # "github.com/org/repo" a package, "docker.io/library/x" an image): it is no host, and the miner makes it a
+    # placeholder only where it varies across a template's records (its digits, if any, are numbers: records are
+    # cached by their digits-as-zero key). Labels are taken possessively: a word without a dot fails after one scan.
     (
         "host",
         r"(?<![\w.@/-])(?=[\w.-]*\d)[A-Za-z0-9][\w-]*(?:\.[\w-]+)*(?=:\d+(?![\w.])|/\d{1,3}\.\d)"
-        rf"|(?<![\w.@/-])(?:[A-Za-z0-9][\w-]*\.)+(?i:{_TLDS})(?![\w-]|\.\w)",
+        rf"|(?<![\w.@/-])(?:[A-Za-z0-9][\w-]*+\.)+(?i:{_TLDS})(?![\w-]|\.\w|/)",
     ),
     (
         "hex",

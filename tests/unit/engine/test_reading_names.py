@@ -1,0 +1,43 @@
+"""What a word in a message is: a name that stays in the template, or a variable that becomes a placeholder.
+Synthetic lines written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.masking import mask_text
+
+pytestmark = pytest.mark.unit
+
+
+def _run(text: str) -> report_pb2.AnalysisReport:
+    return analyze([text.encode()])
+
+
+def test_a_domain_before_a_path_names_a_thing_and_stays_in_the_template() -> None:
+    # A plugin, a package and an image under a domain: constant names, not hosts reached.
+    assert mask_text('Loaded volume plugin "kubernetes.io/aws-ebs"') == 'Loaded volume plugin "kubernetes.io/aws-ebs"'
+    assert mask_text("import github.com/org/repo/pkg failed") == "import github.com/org/repo/pkg failed"
+    assert mask_text("label node.kubernetes.io/os=linux") == "label node.kubernetes.io/os=linux"
+
+
+def test_hosts_and_addresses_are_still_placeholders() -> None:
+    assert mask_text("reverse mapping for ns.example.com [10.1.2.3] failed") == "reverse mapping for <*> [<*>] failed"
+    assert mask_text("connect to ip-10-0-0-1.ec2.internal failed") == "connect to <*> failed"
+    # A name before a path keeps its words; its digits are numbers.
+    assert mask_text("pull registry-1.docker.io/library/x") == "pull registry-<*>.docker.io/library/x"
+    assert mask_text("see https://kubernetes.io/docs") == "see <*>"
+    assert mask_text("Opening proxy : web1.corp.example.com:5488") == "Opening proxy : <*>:<*>"
+
+
+def test_plugin_names_under_a_domain_split_a_template_by_name() -> None:
+    plugins = ("kubernetes.io/azure-disk", "kubernetes.io/aws-ebs", "kubernetes.io/cinder")
+    lines = [
+        f"I0820 20:28:{i % 60:02d}.510512    3312 csi.go:42] Error getting volume limit for plugin {plugins[i % 3]}"
+        for i in range(90)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    texts = sorted(t.text for t in rep.templates)
+    assert texts == sorted(f"Error getting volume limit for plugin {p}" for p in plugins)
