@@ -1,0 +1,76 @@
+"""Levels read per record where the record's digits decide them. Synthetic lines written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.formats import FORMAT_LOGFMT, FormatGuess, RecordParser
+
+pytestmark = pytest.mark.unit
+
+
+def _run(text: str) -> report_pb2.AnalysisReport:
+    data = text.encode()
+    return analyze([data[i : i + 4096] for i in range(0, len(data), 4096)])
+
+
+def _levels(rep: report_pb2.AnalysisReport) -> dict[str, int]:
+    return {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
+
+
+def test_logfmt_access_records_take_their_status_class_as_level_per_record() -> None:
+    statuses = [200] * 30 + [304] * 5 + [404] * 6 + [502] * 4
+    text = "".join(
+        f"time=2024-03-01T10:00:{i % 60:02d}Z status={s} method=GET path=/api/v1/items/{i} duration={i}ms\n"
+        for i, s in enumerate(statuses)
+    )
+    rep = _run(text)
+    assert rep.format.name == FORMAT_LOGFMT
+    assert _levels(rep) == {"INFO": 35, "WARN": 6, "ERROR": 4}
+
+
+def test_a_logfmt_record_with_a_level_of_its_own_keeps_it() -> None:
+    text = "".join(
+        f'ts=2024-03-01T10:00:{i % 60:02d}Z level=info msg="request done" http.status_code="{s}" path=/x\n'
+        for i, s in enumerate([200] * 10 + [503] * 3)
+    )
+    assert _levels(_run(text)) == {"INFO": 13}
+
+
+def test_logfmt_status_reader_agrees_with_the_parse() -> None:
+    parser = RecordParser(FormatGuess(FORMAT_LOGFMT, 1.0, 1.0, None))
+    read = parser.level_reader(FORMAT_LOGFMT)
+    assert read is not None
+    for rec in (
+        "status=502 method=GET path=/a bytes=120",
+        'method=POST response_code="404" path=/b bytes=0',
+        "method=GET status=200 upstream_status=503 path=/c",
+        "method=GET code=abc path=/d bytes=99",  # no status at all
+        'method=GET msg="x" exit_code=404 path=/e',  # not an HTTP status field
+    ):
+        parsed = parser.parse(rec)
+        assert parsed.fmt == FORMAT_LOGFMT
+        assert read(rec) == parsed.level, rec
+    assert parser.parse("status=502 method=GET path=/a bytes=120").level == "ERROR"
+    assert parser.parse("method=GET status=200 upstream_status=503 path=/c").level == "ERROR"
+    assert parser.parse('method=GET msg="x" exit_code=404 path=/e').level is None
+
+
+def test_logfmt_levels_read_by_plan_equal_a_full_read_on_records_of_one_digit_key() -> None:
+    # Records that differ only in their digits share a plan: the status at the planned offset decides, and a
+    # value outside 100..599 at that place is no status.
+    parser = RecordParser(FormatGuess(FORMAT_LOGFMT, 1.0, 1.0, None))
+    read = parser.level_reader(FORMAT_LOGFMT)
+    assert read is not None
+    for s in ("099", "200", "404", "503", "404", "699", "200", "500"):
+        rec = f"method=GET path=/a status={s} bytes=1{s}"
+        assert read(rec) == parser.parse(rec).level, rec
+
+
+def test_a_logfmt_status_outside_the_http_range_does_not_hide_the_statuses_of_later_records() -> None:
+    # The first record's value is no HTTP status; later records of the same digit key are 404s and 503s.
+    statuses = ["099"] + ["404"] * 3 + ["503"] * 2
+    text = "".join(f"ts=2024-03-01T10:00:0{i}Z method=GET path=/a status={s}\n" for i, s in enumerate(statuses))
+    assert _levels(_run(text)) == {"WARN": 3, "ERROR": 2}
