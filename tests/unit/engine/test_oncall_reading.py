@@ -375,3 +375,16 @@ def test_a_long_start_sequence_in_the_first_minutes_is_routine_beyond_the_heads_
     rep = _analyze(lines)
     rare = [c.text for c in rep.summary.claims if c.text.startswith("Rare message")]
     assert rare and "lost the leader lease" in rare[0], [c.text for c in rep.summary.claims]
+
+
+def test_a_restart_is_told_before_warnings_and_after_errors() -> None:
+    # Ranked for a person on call: errors first, then a process restarting, then warnings.
+    lines = _file(replay_opening=True)
+    lines.insert(300, _line(T0 + 1500, "ERROR", "could not flush the write-ahead log: disk full"))
+    lines.insert(400, _line(T0 + 2000, "WARN", "slow request to /api/orders took 2.4 s"))
+    rep = _analyze(lines)
+    claims = [c.text for c in rep.summary.claims]
+    error_at = next(i for i, c in enumerate(claims) if "could not flush the write-ahead log" in c)
+    restart_at = next(i for i, c in enumerate(claims) if c.startswith("Restart"))
+    warn_at = [i for i, c in enumerate(claims) if " at WARN" in c]
+    assert warn_at and error_at < restart_at < min(warn_at), claims

@@ -1,8 +1,9 @@
 """The summary: at most ``MAX_CLAIMS`` sentences for a person on call, each citing templates and lines.
 
-Sections, in the order a person on call reads them: what the file is; exceptions and error templates
-(with their text, counts and lines); error bursts; outages (silences); restarts and stops; lulls in
-the record rate; rare messages; bursts. Each section has a cap (``SECTION_CAPS``); the first claim of
+Sections, in the order a person on call reads them: what the file is; exceptions and ERROR/FATAL
+templates (with their text, counts and lines); error bursts; outages (silences); restarts and stops; lulls
+in the record rate; WARN templates (a warning is less than an error, and less than a process stopping or
+going silent); rare messages; bursts. Each section has a cap (``SECTION_CAPS``); the first claim of
 every section is kept before the second claim of any, so errors cannot crowd out an outage or a
 restart; rare messages and bursts only fill the room left. Every claim quotes the template text
 (shortened), never an id alone.
@@ -39,6 +40,7 @@ SECTION_CAPS: dict[str, int] = {
     "restarts": 2,
     "stops": 2,
     "rate_changes": 1,
+    "warnings": 3,
     "rare": 2,
     "bursts": 1,
 }
@@ -135,7 +137,8 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
 
 def _errors(
     rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template], told: set[str]
-) -> list[report_pb2.SummaryClaim]:
+) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
+    """One claim per ranked error or warning template not told already, with the level it is ranked at."""
     out = []
     for rt in rep.error_templates:
         if rt.template_id in told:
@@ -159,7 +162,7 @@ def _errors(
                 + f", which run from line {t.first_line} to line {t.last_line}."
             )
             lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else [])})
-        out.append(_claim(text, [t.id], lines))
+        out.append((rt.level, _claim(text, [t.id], lines)))
     return out
 
 
@@ -214,7 +217,9 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
         sections["overview"].append(overview)
     sections["exceptions"] = [c for c in _exceptions(rep, by_id) if not muted.intersection(c.template_ids)]
     told = {eg.template_id for eg in list(rep.exception_groups)[: SECTION_CAPS["exceptions"]]}
-    sections["errors"] = _errors(rep, by_id, told | muted)
+    errors = _errors(rep, by_id, told | muted)
+    sections["errors"] = [c for lv, c in errors if lv in _ERROR_LEVELS]
+    sections["warnings"] = [c for lv, c in errors if lv not in _ERROR_LEVELS]
     more: dict[str, list[report_pb2.Anomaly]] = {}
     for a in rep.anomalies:  # already ranked
         if a.template_id in muted:
@@ -227,7 +232,10 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     # A rare message that is one of the errors told above is not news twice: its claim makes room for another.
     # (Rare messages only take room the primary sections left, so the errors shown are their first ``cap``.)
     told_ids = {
-        tid for name in ("exceptions", "errors") for c in sections[name][: SECTION_CAPS[name]] for tid in c.template_ids
+        tid
+        for name in ("exceptions", "errors", "warnings")
+        for c in sections[name][: SECTION_CAPS[name]]
+        for tid in c.template_ids
     }
     sections["rare"] = [c for c in sections["rare"] if not told_ids.issuperset(c.template_ids)]
     for section, rest in more.items():
