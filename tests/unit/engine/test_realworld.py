@@ -225,3 +225,14 @@ def test_github_actions_timestamp_prefix_is_the_envelope() -> None:
     rep = _report("ci-system/github-actions-job.log")
     assert rep.parse_quality.envelope == "timestamp-prefix"
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_go_panic_headers_fields_after_the_level_are_not_the_message() -> None:
+    # Checked by hand: every panic header is "host - app (pid) - time - panic - <tags> - <empty> - <message>", and
+    # the message of the one at line 1 reads "key not found", at line 111 "interface conversion: ...".
+    rep = _report("stacktraces/go-panic-droute.log")
+    by_line = {t.first_line: t.text for t in rep.templates}
+    assert by_line[1] == "key not found"
+    assert by_line[111].startswith("interface conversion: ")
+    groups = {g.first_line: g for g in rep.exception_groups}
+    assert groups[1].message == "key not found"

@@ -426,6 +426,10 @@ class HeaderLayout:
     # Per column: the layout's records end it with a tab (zap's console, tab-separated headers). A record that
     # ends such a column with a space has not got the column: that token opens its message.
     tab_ended: tuple[bool, ...] = ()
+    # Fields the layout's records carry after its columns, each closed by ``delimiter`` (a separator token): a
+    # header of fields delimited by " - ", some of several words or empty ("- no tags - - message").
+    message_fields: int = 0
+    delimiter: str = ""
 
     @property
     def width(self) -> int:
@@ -496,7 +500,7 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     # A header with neither time, level, name, number nor bracket is more likely the start of the messages.
     if best.classes and not any(c in best.classes for c in "TLCNB"):
         return HeaderLayout("", 1.0)
-    return _with_tab_ends(best, lines, seqs)
+    return _with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs)
 
 
 def _gap_after(text: str, toks: Sequence[re.Match[str]], i: int) -> str:
@@ -516,6 +520,45 @@ def _with_tab_ends(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[st
         for i in range(k):
             tabs[i] += "\t" in _gap_after(line, toks, i)
     return HeaderLayout(layout.classes, layout.share, tuple(2 * t > len(fits) for t in tabs))
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def _delimited_fields(text: str, delimiter: str) -> list[int]:
+    """Where each ``delimiter`` token of ``text`` ends."""
+    return [m.end() for m in _TOKEN.finditer(text) if m.group() == delimiter]
+
+
+def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
+    """The layout with the delimited fields its records carry after its columns.
+
+    Columns are tokens; a field of a delimited header may be several words or none ("host - app - time - level -
+    no tags - - message"), which token classes do not show. Where nearly all the records the layout fits go on with
+    the separator token that closes a column, the fields go on: as many as *every* one of those records has (a
+    message that holds the separator itself has more; the count is the fewest).
+    """
+    k = layout.width
+    fits = [line for line, seq in zip(lines, seqs, strict=True) if seq.startswith(layout.classes)]
+    if not k or len(fits) < 2:
+        return layout
+    rests = []
+    closing: Counter[str] = Counter()  # the separators that close the layout's columns
+    for line in fits:
+        head = line.split("\x1e", 1)[0]
+        toks = classified_tokens(head)[0]
+        rests.append(head[toks[k - 1].end() :] if len(toks) > k else "")
+        closing.update(toks[i].group() for i in range(k) if layout.classes[i] == "S")
+    firsts = Counter(r.split(None, 1)[0] if r.strip() else "" for r in rests)
+    delimiter, c = firsts.most_common(1)[0]
+    if delimiter not in closing or c < 0.8 * len(fits):
+        return layout
+    counts = [len(_delimited_fields(r, delimiter)) for r in rests if r.split(None, 1)[:1] == [delimiter]]
+    # The last delimited field is the message: one delimiter at least stays after the fields for every record.
+    n = min(counts)
+    if n < 1:
+        return layout
+    return HeaderLayout(layout.classes, layout.share, layout.tab_ended, n, delimiter)
 
 
 class HeaderParser:
@@ -584,6 +627,10 @@ class HeaderParser:
             elif cls == "C" and component is None:
                 component = tok[:-1]
         header_end = toks[end - 1].end()
+        if self.layout.message_fields and mismatches == 0 and end == k:
+            ends = _delimited_fields(head[header_end:], self.layout.delimiter)
+            if len(ends) >= self.layout.message_fields and head[header_end:].split(None, 1)[0] == self.layout.delimiter:
+                header_end += ends[self.layout.message_fields - 1]
         message = "" if header_end >= len(head) else head[header_end:].strip()
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
