@@ -41,3 +41,10 @@ def test_plugin_names_under_a_domain_split_a_template_by_name() -> None:
     rep = _run("\n".join(lines) + "\n")
     texts = sorted(t.text for t in rep.templates)
     assert texts == sorted(f"Error getting volume limit for plugin {p}" for p in plugins)
+
+
+def test_a_zone_written_after_a_space_belongs_to_its_date_time() -> None:
+    # Ruby's and Go's way of writing a time in a message: the offset is the date-time's, not a placeholder of its own.
+    assert mask_text("GET / for 10.0.0.7 at 2021-07-09 11:02:13 -0700") == "GET / for <*> at <*>:<*>:<*>"
+    assert mask_text("tick at 2021-07-09 11:02:13.5 +0000 UTC") == "tick at <*>:<*>:<*> UTC"
+    assert mask_text("moved 2021-07-09 11:02:13 -12.5 units") == "moved <*>:<*>:<*> <*> units"  # a number, no zone
