@@ -48,3 +48,10 @@ def test_a_zone_written_after_a_space_belongs_to_its_date_time() -> None:
     assert mask_text("GET / for 10.0.0.7 at 2021-07-09 11:02:13 -0700") == "GET / for <*> at <*>:<*>:<*>"
     assert mask_text("tick at 2021-07-09 11:02:13.5 +0000 UTC") == "tick at <*>:<*>:<*> UTC"
     assert mask_text("moved 2021-07-09 11:02:13 -12.5 units") == "moved <*>:<*>:<*> <*> units"  # a number, no zone
+
+
+def test_a_url_ends_before_the_punctuation_and_brackets_around_it() -> None:
+    assert mask_text("endpoints ([https://10.1.2.3:2379])") == "endpoints ([<*>])"
+    assert mask_text("Cannot connect to amqp://guest:**@broker:5672//: refused.") == "Cannot connect to <*>: refused."
+    assert mask_text("see https://example.org/a/b.html.") == "see <*>."
+    assert mask_text("GET http://h/x?a=1&b=2 done") == "GET <*> done"

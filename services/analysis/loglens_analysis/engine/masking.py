@@ -38,7 +38,8 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"|\b\d{1,2}/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\d{4}[: ]\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?",
     ),
     ("uuid", r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
-    ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s\"'<>]+"),
+    # A URL ends before the punctuation and closing brackets that follow it in a sentence ("([https://h:1])").
+    ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s\"'<>]*[^\s\"'<>.,;:!?)\]}]"),
     # Starts only where a run of local-part characters starts (else "a.a.a..." is quadratic).
     ("email", r"\b(?<![\w.+-][\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b"),
     ("ip", r"(?:(?<![\w.-])/)?(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)"),
