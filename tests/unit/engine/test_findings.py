@@ -329,15 +329,24 @@ def test_versions_and_interleaved_replica_starts_in_a_files_head_are_no_restart(
 
 
 def test_istiod_summary_tells_the_push_storm_and_apiserver_its_runs_one_off_messages() -> None:
-    # Checked by hand (awk over the tab-separated lines): istiod writes 1,156 "PUSH for ... cached:n/m" lines in
-    # the two 1,024 s buckets from 00:45:21, the first at line 2482, against ~29 per bucket over 19 h.
+    # Checked by hand (a regex over the tab-separated lines): istiod writes 1,250 "PUSH for ... cached:n/m"
+    # lines in the three 1,024 s buckets from 00:28:17, the first at line 2131 (2,123 in 19 h in all).
     rep, lines = _analyze_file(_real("go-json-logfmt/istiod-zap-console.log"))
     burst = next(c.text for c in rep.summary.claims if c.text.startswith("Burst"))
-    assert burst.startswith('Burst of "PUSH for <*> resources:<*> size:<*> cached:<*>/<*>": 1156 records'), burst
-    assert "first at line 2482" in burst and "PUSH for node:" in lines[2482 - 1]
+    assert burst.startswith('Burst of "PUSH for <*> resources:<*> size:<*> cached:<*>/<*>": 1250 records'), burst
+    assert "first at line 2131" in burst and "PUSH for node:" in lines[2131 - 1]
     # kube-apiserver starts in its first 48 s (11 % of its lines, 5 % of its 16 min): the summary's one-off
     # message told first is from the run (etcd compaction at lines 9581 and 13559), not from the start.
     rep, lines = _analyze_file(_real("klog/kube-apiserver-arm64.log"))
     rare = [c for c in rep.summary.claims if c.text.startswith("Rare message")]
     assert rare and rare[0].line_numbers[0] == 9581, [c.text for c in rare]
     assert "etcd: compacted rev" in lines[9581 - 1] and "etcd: compacted rev" in lines[13559 - 1]
+
+
+def test_liferay_error_storm_is_told_from_its_first_error() -> None:
+    # Checked by hand: the log4j ERROR lines are 37 at 15:54:46 (the first at line 38), then 207, 172 and 160
+    # in the next three seconds, and one at 15:54:50 (the file's last second); none before line 38.
+    rep, lines = _analyze_file(_real("java/liferay-tomcat-catalina.out"))
+    bursts = _of(rep, ERROR_BURST)
+    assert [(a.line_numbers[0], a.count) for a in bursts] == [(38, 576)], [a.description for a in bursts]
+    assert lines[38 - 1].startswith("15:54:46,153 ERROR")

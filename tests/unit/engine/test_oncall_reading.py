@@ -388,3 +388,19 @@ def test_a_restart_is_told_before_warnings_and_after_errors() -> None:
     restart_at = next(i for i, c in enumerate(claims) if c.startswith("Restart"))
     warn_at = [i for i, c in enumerate(claims) if " at WARN" in c]
     assert warn_at and error_at < restart_at < min(warn_at), claims
+
+
+def test_an_error_storm_is_measured_against_the_rest_of_the_file_and_told_from_its_first_error() -> None:
+    # 30 errors in a minute, then 600 in the next three: measured against a mean that holds the storm itself
+    # (7 a bucket), the first minute stays below the bar and the storm is told from its second minute.
+    records = [(t, "INFO", m) for t, m in ((t, f"processed job {int(t)}") for t in range(int(T0), int(T0) + 6000, 4))]
+    records += [(T0 + 150 + 300 * k, "ERROR", f"upstream timed out after {k} s") for k in range(20) if k != 10]
+    records += [(T0 + 3008 + 2 * i, "ERROR", f"could not reach the database at db-{i % 3}") for i in range(30)]
+    records += [(T0 + 3072 + 0.32 * i, "ERROR", f"could not reach the database at db-{i % 3}") for i in range(600)]
+    records.sort(key=lambda x: x[0])
+    lines = [_line(t, lv, m) for t, lv, m in records]
+    first_storm_line = next(i for i, (t, lv, _m) in enumerate(records, 1) if lv == "ERROR" and t >= T0 + 3008)
+    rep = _analyze(lines)
+    bursts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_ERROR_BURST]
+    assert [a.line_numbers[0] for a in bursts] == [first_storm_line], [a.description for a in bursts]
+    assert bursts[0].count == 630 and "in the rest of the file" in bursts[0].description

@@ -286,6 +286,25 @@ def _runs(hits: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
     return runs
 
 
+def _baseline(series: list[tuple[int, int, int]], n: int) -> tuple[float, list[tuple[int, int, int]]]:
+    """A series' baseline per whole bucket and its burst buckets (``_burst_limit``). ``series`` holds
+    (bucket, count, first line) of the whole buckets with records, of ``n`` whole buckets. The baseline is
+    the mean of the buckets that are not bursts: a first pass against the mean of all, then the bursts
+    against the mean without that pass's bursts (a storm must not raise the bar it is measured against: 539
+    errors in 3 s of a 51 s file made a mean of 11.5 per second, and the storm's first second, 37 errors,
+    stayed below it). The baseline returned is the mean of the buckets outside the bursts found."""
+
+    def rest(hits: list[tuple[int, int, int]]) -> float:
+        return (total - sum(c for _b, c, _l in hits)) / max(1, n - len(hits))
+
+    total = sum(c for _b, c, _l in series)
+    first = [h for h in series if h[1] >= _burst_limit(total / n)]
+    if not first:
+        return total / n, []
+    hits = [h for h in series if h[1] >= _burst_limit(rest(first))]
+    return rest(hits), hits
+
+
 def _burst_findings(
     bk: Buckets,
     hits: list[tuple[int, int, int]],
@@ -307,9 +326,11 @@ def _burst_findings(
         span = f"the {duration(w)}" if first == last else f"the {duration(w * len(run))} ({len(run)} buckets)"
         desc = (
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
-            f"from {_iso(bk.start(first))}, first at line {line}, against {mean:.1f} per {duration(w)} over the file"
+            f"from {_iso(bk.start(first))}, first at line {line}, against {mean:.1f} per {duration(w)} in the rest "
+            "of the file"
         )
-        score = round(_surprise(total, mean * len(run)), 2)
+        # A series seen only in its bursts has a baseline below one record over the whole buckets.
+        score = round(_surprise(total, max(mean, 1 / len(bk.whole)) * len(run)), 2)
         lines = [line, *(fl for _b, _c, fl in run[1:MAX_OCCURRENCE_LINES])]
         out.append(Finding(kind, r, bk.start(first), bk.start(last + 1), total, round(mean, 3), score, lines, desc))
     return out
@@ -324,20 +345,17 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     n = len(bk.whole)
     if n < MIN_INTERIOR_BUCKETS:
         return out
-    inner_err = [(b, bk.bins[b]) for b in bk.whole if b in bk.bins and bk.bins[b].errors]
-    mean = sum(x.errors for _b, x in inner_err) / n
-    limit = _burst_limit(mean)
-    hits = [(b, x.errors, x.first_error_line) for b, x in inner_err if x.errors >= limit]
+    inner_err = [(b, x.errors, x.first_error_line) for b in bk.whole if (x := bk.bins.get(b)) is not None and x.errors]
+    mean, hits = _baseline(inner_err, n)
     error_buckets = {b for b, _c, _l in hits}
     out += _burst_findings(bk, hits, mean, "error burst", ANOMALY_ERROR_BURST, None)
     for r in templates:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
             continue
         is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
-        inner = [(b, x) for b, x in sorted(r.bins.items()) if b in bk.whole]
-        mean = sum(x[0] for _b, x in inner) / n
-        limit = _burst_limit(mean)
-        hits = [(b, c, fl) for b, (c, fl) in inner if c >= limit and not (is_error and b in error_buckets)]
+        inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in bk.whole]
+        mean, hits = _baseline(inner, n)
+        hits = [h for h in hits if not (is_error and h[0] in error_buckets)]
         out += _burst_findings(bk, hits, mean, f'burst of "{shorten(r.text)}"', ANOMALY_BURST, r)
     return out
 
