@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from .levels import level_from_word
 from .records import JOIN
 
 MAX_FRAMES = 3
@@ -204,9 +205,14 @@ _CONVENTIONAL = re.compile(r"(?:Exception|Error|Throwable|Fault|Timeout|Interrup
 
 
 def _typed(name: str) -> bool:
-    """A name in the exception position that is a type: qualified, or named like one."""
+    """A name in the exception position that is a type: named like one ("TimeoutError", "System.IO.IOException"), or
+    a class in a lower-case package ("android.util.Log$TerribleFailure"). A severity word is the message's level,
+    not a type ("Error: must be run on an X11 session"); a capitalised dotted name without such an ending is a
+    logger or a tag ("Logging.Events: Non-call EVENT")."""
     last = name.rsplit(".", 1)[-1]
-    return last[:1].isupper() and ("." in name or _CONVENTIONAL.search(last) is not None)
+    if not last[:1].isupper() or ("." not in name and level_from_word(name) is not None):
+        return False
+    return _CONVENTIONAL.search(last) is not None or ("." in name and name[:1].islower())
 
 
 def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
