@@ -19,11 +19,11 @@ Caps (all bounded, so the report and the memory are bounded):
   `count_error`), numbers in a compactor quantile sketch (1,024 values per level; min, max and count exact,
   the quantiles' rank-error bound reported), a histogram of at most 128 buckets
   (``MAX_BINS``; the width starts at 1 s and doubles as needed, so a file spanning a minute or more
-  has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics count every record whose
-  placeholders line up with its message's (values wait in rows of at most 32,768 records, ``VALUE_BATCH_ROWS``,
-  then are counted column by column), kept per message variant and merged per template (Misra-Gries and
-  the sketch are mergeable); digit-holding template words are checked on every record of a mined cluster
-  until it has 16, then on the records at every 256th position of the file;
+  has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics read every record of the
+  file's first 10,000 (exact for such a file), then a deterministic sample (every record of a mined
+  cluster until it has 16, then the records at every 256th position of the file, so each cluster is
+  sampled in proportion to its count), kept per message variant and merged per template (Misra-Gries and
+  the sketch are mergeable);
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
   higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10

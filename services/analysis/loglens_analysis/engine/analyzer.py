@@ -47,7 +47,7 @@ from .masking import WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, Block
 from .timestamps import STATEFUL_FAMILIES, TimestampParser
-from .values import ClusterValues, KeyValues, ValueReader
+from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
 MAX_SHAPES = 200_000
@@ -60,9 +60,9 @@ MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before 
 LEAD_KEY_CHARS = 40  # a line's start whose digit key says whether a stamp leads it (memo key)
 LEAD_MEMO = 4096  # line starts remembered for that (cleared when full: a memo, not a cache of state)
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
-VALUE_BATCH_ROWS = 1 << 15  # placeholder values wait in rows until this many, then are counted column by column
-DIGIT_CHECK_FIRST = 16  # digit-holding words are checked on every record of a cluster until it has 16 ...
-DIGIT_CHECK_EVERY = 256  # ... and on the records at every 256th position of the file
+VALUE_READ_ALL = 10_000  # the placeholder values of a file's first 10,000 records are all read ...
+VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 ...
+VALUE_SAMPLE_EVERY = 256  # ... and the records at every 256th position of the file
 MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
@@ -266,10 +266,7 @@ class Analyzer:
         self._variants: dict[tuple[int, str], Variant] = {}
         self._overflow_variants: dict[int, Variant] = {}
         self.values: dict[Variant, ClusterValues] = {}  # placeholder statistics per message variant
-        self._checked_of_cluster: dict[int, int] = {}  # cluster index -> its records seen by the digit-word check
-        self._pending_values: dict[ClusterValues, None] = {}  # variants with rows not yet counted, in order met
-        self._pending_rows = 0
-        self._no_values = KeyValues(ClusterValues(width=0), _nothing)  # a digit key whose records give no values
+        self._sampled_of_cluster: dict[int, int] = {}  # cluster index -> its records seen by the value sampler
         self.exceptions: dict[tuple[int, str, str, tuple[str, ...]], ExceptionStats] = {}
         self.records = 0
         self.empty_lines = 0
@@ -352,7 +349,6 @@ class Analyzer:
             text, first, split = self._glue_untimed(held, first, final=True)
             if text:
                 self._process(text, first, split)
-        self._flush_values()
 
     def _leads_with_time(self, head: str, key: str) -> bool:
         """Whether a record's first line carries a timestamp: at its start (after a bracket), a dated one near
@@ -801,8 +797,7 @@ class Analyzer:
         if unexplained and room > 0:
             for i in _first_indices(shapes, unexplained, room):
                 self.unexplained_samples.append((lines[i], records[i][:EXAMPLE_CHARS]))
-        self._check_sampled_digit_tokens(records, shapes, per_shape)
-        self._read_values(records, keys, shapes)
+        self._sample_values(records, keys, shapes, per_shape)
         self.with_level += with_level
         self.explained += explained
         self.records += len(records)
@@ -940,65 +935,64 @@ class Analyzer:
         head: list[int | None] = [None] * k
         return head + list(map(of.__getitem__, timed))
 
-    def _check_sampled_digit_tokens(
-        self, records: list[str], infos: list[ShapeInfo], per_shape: dict[ShapeInfo, list[int]]
+    def _sample_values(
+        self, records: list[str], keys: list[str], infos: list[ShapeInfo], per_shape: dict[ShapeInfo, list[int]]
     ) -> None:
-        """The variants' digit-holding words are checked on a deterministic sample (a full parse when one changed,
-        so not per record): every record of a mined cluster until it has DIGIT_CHECK_FIRST, and the records at
-        every DIGIT_CHECK_EVERY-th position of the file."""
+        """Placeholder values of a deterministic sample: every record of the file's first VALUE_READ_ALL (a file
+        of that size has exact statistics), every record of a cluster until it has VALUE_SAMPLE_FIRST, and the
+        records at every VALUE_SAMPLE_EVERY-th position of the file (each cluster in proportion to its count);
+        kept per message variant (``ClusterValues``), merged per template by the report.
+        A sampled record's values are sliced where its digit key holds them (``KeyValues``: no search), and
+        each placeholder's column of the block goes to its sketches at once."""
         by_cluster: dict[int, list[tuple[ShapeInfo, list[int]]]] = {}
         for info, agg in per_shape.items():
-            if info.variant.digit_tokens:
+            if info.values is not None:
                 by_cluster.setdefault(info.variant.cluster.index, []).append((info, agg))
         if not by_cluster:
             return
         picked: set[int] = set()
-        seen = self._checked_of_cluster
+        seen = self._sampled_of_cluster
         for cluster, members in by_cluster.items():
-            want = DIGIT_CHECK_FIRST - seen.get(cluster, 0)
+            want = VALUE_SAMPLE_FIRST - seen.get(cluster, 0)
             seen[cluster] = seen.get(cluster, 0) + sum(agg[0] for _info, agg in members)
             if want > 0:
                 picked.update(_first_indices(infos, members, want))
-        start = (-self.records) % DIGIT_CHECK_EVERY
-        picked.update(range(start, len(records), DIGIT_CHECK_EVERY))
-        for i in sorted(picked):
+        start = (-self.records) % VALUE_SAMPLE_EVERY
+        picked.update(i for i in range(start, len(records), VALUE_SAMPLE_EVERY) if infos[i].values is not None)
+        # The sample also checks the variants' digit-holding words (a full parse when one changed: not per record).
+        for i in picked:
             if infos[i].variant.digit_tokens:
                 self._check_digit_tokens(records[i], infos[i].variant)
-
-    def _read_values(self, records: list[str], keys: list[str], infos: list[ShapeInfo]) -> None:
-        """The placeholder values of every record, in C-level passes: each record's values are sliced where its
-        digit key holds them (``KeyValues``: no search) and appended to its message variant's pending rows,
-        which are counted in batches (``_flush_values``). Only a digit key not seen yet costs Python."""
-        value_keys, none = self._value_keys, self._no_values
-        kvs: list[Any] = list(map(value_keys.get, keys))
-        if None in kvs:
-            for i in _positions(kvs, None):
-                kv = value_keys.get(keys[i])
+        if self.records < VALUE_READ_ALL:
+            picked.update(range(min(len(records), VALUE_READ_ALL - self.records)))
+        value_keys = self._value_keys
+        touched: dict[KeyValues, None] = {}
+        for i in sorted(picked):
+            kv = value_keys.get(keys[i])
+            if kv is None:
+                # Where this digit key's records hold their values, from its first sampled record.
+                info = infos[i]
+                if info.reader is None or info.values is None or PARTIAL in records[i]:
+                    continue
+                kv = KeyValues.of(info.values, info.reader, records[i])
                 if kv is None:
-                    # Where this digit key's records hold their values, from its first record.
-                    info = infos[i]
-                    if info.reader is not None and info.values is not None and PARTIAL not in records[i]:
-                        kv = KeyValues.of(info.values, info.reader, records[i])
-                    value_keys[keys[i]] = kv = kv if kv is not None else none
-                kvs[i] = kv
-        left_out = kvs.count(none)
-        if left_out == len(kvs):
-            return
-        rows = map(call, map(_GET, kvs), records)
-        deque(map(call, map(_APPEND, kvs), rows), maxlen=0)
-        none.values.pending.clear()
-        self._pending_values.update(dict.fromkeys(map(_VALUES, dict.fromkeys(kvs))))
-        self._pending_values.pop(none.values, None)
-        self._pending_rows += len(kvs) - left_out
-        if self._pending_rows >= VALUE_BATCH_ROWS:
-            self._flush_values()
-
-    def _flush_values(self) -> None:
-        """Count every pending row (in the order the variants were first met in: the same input, the same sums)."""
-        for cv in self._pending_values:
-            cv.flush()
-        self._pending_values.clear()
-        self._pending_rows = 0
+                    continue
+                value_keys[keys[i]] = kv
+            kv.rows.append(records[i])
+            touched[kv] = None
+        columns: dict[PlaceholderStats, list[str]] = {}
+        for kv in touched:  # in record order: the same input is summed the same way
+            cv = kv.values
+            cv.records += len(kv.rows)
+            for j, column in enumerate(kv.take()):
+                st = cv.stats(j, kv.kinds[j])
+                got = columns.get(st)
+                if got is None:
+                    columns[st] = list(column)
+                else:
+                    got.extend(column)
+        for st, column in columns.items():
+            st.add_column(column)
 
     def _coarsen(self) -> None:
         """Double the bucket width everywhere (keeps histograms at most MAX_BINS wide)."""
@@ -1055,13 +1049,6 @@ class Analyzer:
 
 
 _DIGIT_LEVEL = attrgetter("digit_level")
-_GET = attrgetter("get")
-_VALUES = attrgetter("values")
-_APPEND = attrgetter("append")
-
-
-def _nothing(_record: str) -> None:
-    return None
 
 
 def _positions(items: Sequence[object], value: object) -> Iterator[int]:

@@ -19,7 +19,7 @@ import math
 import re
 from array import array
 from bisect import bisect_right
-from collections import Counter, _count_elements  # type: ignore[attr-defined]
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, repeat
@@ -102,25 +102,26 @@ class ValueReader:
 class KeyValues:
     """Where the records of one digit key hold their placeholder values. Records with the same digit key (every
     digit written 0) differ in their digits only: same length, same text elsewhere, so the spans read from one
-    of them are every one's, and a record's values are one ``itemgetter`` of slices (C, no search): a string
-    for a message with one placeholder, else a tuple. ``values`` is the message variant's statistics; ``append``
-    adds a row to its pending rows."""
+    of them are every one's, and a record's values are one ``itemgetter`` of slices (C, no search).
+    ``rows`` collects a block's records of the key; ``take`` reads them all and empties it."""
 
     values: ClusterValues
+    kinds: tuple[str, ...]
     get: Callable[[str], Any]
-    append: Callable[[Any], None] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.append = self.values.pending.append
+    rows: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, values: ClusterValues, reader: ValueReader, record: str) -> KeyValues | None:
         spans = reader.spans(record)
         if not spans:
             return None
-        if values.kinds is None:
-            values.kinds = reader.kinds
-        return cls(values, itemgetter(*(slice(s, e) for s, e in spans)))
+        return cls(values, reader.kinds, itemgetter(*(slice(s, e) for s, e in spans)))
+
+    def take(self) -> list[Sequence[str]]:
+        """The columns of values (one per placeholder) of the records collected, which are then let go."""
+        got = list(map(self.get, self.rows))
+        self.rows = []
+        return [got] if len(self.kinds) == 1 else list(zip(*got, strict=True))
 
 
 @dataclass(slots=True)
@@ -139,7 +140,7 @@ class HeavyHitters:
             self._prune()
 
     def add_all(self, values: Iterable[str]) -> None:
-        _count_elements(self.counts, values)  # what Counter.update does with an iterable, without its checks
+        self.counts.update(values)
         if len(self.counts) > self.capacity:
             self._prune()
 
@@ -338,34 +339,17 @@ class PlaceholderStats:
             self.numbers.add_all(xs)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(slots=True)
 class ClusterValues:
     """Placeholder statistics of one message variant (a cluster's exact masked message), over every record whose
-    shape lines up with its placeholders; a template's are its variants' merged (``report.template_values``).
-
-    Every such record's values are counted. They wait in ``pending`` (one row per record, in record order)
-    until the analyzer flushes a batch: each placeholder's column then goes to its summaries at once (C-level
-    counting, conversion and sorting), so the cost per record is a slice and an append."""
+    shape lines up with its placeholders; a template's are its variants' merged (``report.template_values``)."""
 
     width: int  # placeholders of the message: only shapes with as many count (their positions line up)
-    records: int = 0  # records whose values were counted
+    records: int = 0  # records whose values were read
     positions: dict[int, PlaceholderStats] = field(default_factory=dict)
-    kinds: tuple[str, ...] | None = None  # each placeholder's kind, from the first shape read
-    pending: list[Any] = field(default_factory=list)  # rows not yet counted (a string when width is 1); one list
 
     def stats(self, index: int, kind: str) -> PlaceholderStats:
         s = self.positions.get(index)
         if s is None:
             s = self.positions[index] = PlaceholderStats(kind)
         return s
-
-    def flush(self) -> None:
-        """Count the pending rows, one column per placeholder."""
-        rows = self.pending
-        if not rows or self.kinds is None:
-            return
-        self.records += len(rows)
-        columns: Iterable[Sequence[str]] = [rows] if self.width == 1 else zip(*rows, strict=True)
-        for j, column in enumerate(columns):
-            self.stats(j, self.kinds[j]).add_column(column)
-        rows.clear()  # the same list: every KeyValues of the variant appends to it
