@@ -530,6 +530,15 @@ def _delimited_fields(text: str, delimiter: str) -> list[int]:
     return [m.end() for m in _TOKEN.finditer(text) if m.group() == delimiter]
 
 
+def layout_separators(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> set[str]:
+    """The separator tokens that close the layout's columns, in the first line it fits exactly."""
+    for line, seq in zip(lines, seqs, strict=True):
+        if seq.startswith(layout.classes):
+            toks = classified_tokens(line)[0]
+            return {toks[i].group() for i, c in enumerate(layout.classes) if c == "S"}
+    return set()
+
+
 def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
     """The layout with the delimited fields its records carry after its columns.
 
@@ -539,21 +548,25 @@ def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Seque
     message that holds the separator itself has more; the count is the fewest).
     """
     k = layout.width
-    fits = [line for line, seq in zip(lines, seqs, strict=True) if seq.startswith(layout.classes)]
-    if not k or len(fits) < 2:
+    if not k:
         return layout
-    rests = []
-    closing: Counter[str] = Counter()  # the separators that close the layout's columns
-    for line in fits:
-        head = line.split("\x1e", 1)[0]
-        toks = classified_tokens(head)[0]
-        rests.append(head[toks[k - 1].end() :] if len(toks) > k else "")
-        closing.update(toks[i].group() for i in range(k) if layout.classes[i] == "S")
-    firsts = Counter(r.split(None, 1)[0] if r.strip() else "" for r in rests)
-    delimiter, c = firsts.most_common(1)[0]
-    if delimiter not in closing or c < 0.8 * len(fits):
+    # The token after the columns, in the lines the layout fits exactly (their tokens are memoised).
+    fits = [
+        (line, toks)
+        for line, seq in zip(lines, seqs, strict=True)
+        if seq.startswith(layout.classes)
+        for toks in (classified_tokens(line)[0],)
+    ]
+    if len(fits) < 2:
         return layout
-    counts = [len(_delimited_fields(r, delimiter)) for r in rests if r.split(None, 1)[:1] == [delimiter]]
+    delimiter, c = Counter(toks[k].group() if len(toks) > k else "" for _, toks in fits).most_common(1)[0]
+    if delimiter not in _SEPARATORS or c < 0.8 * len(fits) or delimiter not in layout_separators(layout, lines, seqs):
+        return layout
+    counts = [
+        len(_delimited_fields(line.split("\x1e", 1)[0][toks[k].start() :], delimiter))
+        for line, toks in fits
+        if len(toks) > k and toks[k].group() == delimiter
+    ]
     # The last delimited field is the message: one delimiter at least stays after the fields for every record.
     n = min(counts)
     if n < 1:
