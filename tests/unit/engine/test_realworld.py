@@ -63,6 +63,7 @@ UPLOAD_TIME = calendar.timegm((2026, 11, 30, 12, 0, 0))  # the reference for yea
 # Shares below 95% are files whose other records carry no time or level (banners, joined blocks, CI output).
 # Where most records carry a time, a line without one continues the timed record before it (a leak report's
 # "Created at:" block, a healthz dump, java.util.logging's "INFO: message" line), so those files are near 100%.
+# (Liferay's last line, "Stopping the server ...", follows a stack trace and has no time: a record of its own.)
 TIMES = [
     ("realworld/access/nginx-combined.log", "2020-06-01T06:26:49Z", "2020-06-01T16:18:01Z", 1.000, 1.000),
     ("realworld/access/tomcat-access-0530.log", "2020-01-17T19:06:18Z", "2020-01-18T18:02:51Z", 1.000, 1.000),
@@ -84,7 +85,7 @@ TIMES = [
         0.538,
     ),
     ("realworld/java/elasticsearch-8.log", "2022-09-05T07:35:02Z", "2022-09-08T16:02:19Z", 1.000, 1.000),
-    ("realworld/java/liferay-tomcat-catalina.out", "2012-01-12T15:53:59Z", "2012-01-12T15:54:50Z", 1.000, 1.000),
+    ("realworld/java/liferay-tomcat-catalina.out", "2012-01-12T15:53:59Z", "2012-01-12T15:54:50Z", 0.998, 0.998),
     ("realworld/klog/kube-apiserver-arm64.log", "2026-11-19T11:56:29Z", "2026-11-19T12:13:07Z", 1.000, 1.000),
     ("realworld/klog/windows-kubelet-gce.log", "2019-08-20T20:28:26Z", "2019-08-21T00:00:15Z", 1.000, 1.000),
     ("realworld/python/celery-worker.log", "2025-08-21T07:25:13Z", "2025-08-21T07:40:15Z", 0.455, 0.446),

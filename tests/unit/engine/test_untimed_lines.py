@@ -142,3 +142,36 @@ def test_lines_without_a_time_at_the_end_of_the_file_continue_its_last_timed_rec
     assert rep.record_count == 51
     assert not [t for t in _texts(rep) if t.startswith(("Recent access", "Created at"))]
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_a_line_after_the_end_of_a_stack_trace_is_a_record_of_its_own() -> None:
+    """A stack trace ends with a frame or "... N more"; an untimed line after it is no part of the trace (a
+    server's own message that it stops), while a line inside a trace's grammar and a line after a plain record
+    still continue."""
+    trace = [
+        f"{_stamp(150)} ERROR [Startup:12] Upgrade failed",
+        "java.lang.IllegalStateException: duplicate key",
+        "\tat com.example.Upgrade.run(Upgrade.java:42)",
+        "Caused by: java.sql.SQLException: duplicate key",
+        "\tat org.db.Driver.execute(Driver.java:7)",
+        "\t... 20 more",
+        "Stopping the server due to unexpected startup errors",
+    ]
+    node = [
+        f"{_stamp(160)} ERROR request failed",
+        "TypeError: x is undefined",
+        "    at handler (/srv/app.js:10:5)",
+        "process exiting with code 1",
+    ]
+    lines = _lines(150) + trace + _lines(10) + node + _lines(10)
+    rep = _report(lines)
+    texts = _texts(rep)
+    stop = [t for t in rep.templates if t.text == "Stopping the server due to unexpected startup errors"]
+    assert [(t.count, t.first_line) for t in stop] == [(1, 150 + 15 + 7)]
+    assert "process exiting with code <*>" in texts
+    upgrade = next(t for t in rep.templates if "Upgrade failed" in t.text)
+    assert upgrade.count == 1
+    groups = [g for g in rep.exception_groups if "IllegalStateException" in g.exception_type]
+    assert groups and groups[0].root_cause_type.endswith("SQLException")
+    # The "Trying again" lines (no trace before them) still continue their error records.
+    assert not [t for t in texts if t.startswith("Trying again")]

@@ -138,6 +138,13 @@ def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+# The last line of a stack trace: a call frame ("\tat pkg.Class.method(File.java:1)", Node's "    at fn (file.js:1:2)",
+# .NET's "   at Ns.Class.Method() in file:line") or Java's "... N more". A trace is a grammar of its own (the reader
+# joins its frames, "Caused by:" and "Suppressed:" lines); a line of none of its forms after it is not part of it.
+_TRACE_END = re.compile(r"[ \t]+at \S|[ \t]*\.\.\. \d+ more\s*$")
+# A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
+# boundary can leave the reader's join of such a line to this pass).
+_TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
 
 
 def _varied_words(old: str, new: str) -> str:
@@ -411,8 +418,10 @@ class Analyzer:
         WARNING: ..." after an INFO record: another source interleaved) is a record, unless the timed record has
         no level (a two-line header: java.util.logging's "INFO: message") or the same one (an error's detail that
         restates it: a database's "ERROR: cursor already closed" under the ERROR record that logged it). A blank
-        line ends a record; lines before the first timed record stay records of their own; a record grows to at
-        most MAX_GLUED_LINES lines and the joined-record cap. The block's last timed record and the lines after it
+        line ends a record, and so does the end of a stack trace (``_TRACE_END``: a server's "Stopping the server
+        due to unexpected startup errors" after the trace of the error that stopped it is a message of its own);
+        lines before the first timed record stay records of their own; a record grows to at most MAX_GLUED_LINES
+        lines and the joined-record cap. The block's last timed record and the lines after it
         wait for the next block (they may continue there), unless this is the file's last (``final``).
         Records are told apart by digit key (one ``locate`` per new key), so a block costs C-level passes
         unless it has a line without a time."""
@@ -450,10 +459,12 @@ class Analyzer:
         for rec, flag in zip(records, flags, strict=True):
             if flag == 2 and run and run_level == "":
                 run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
-            # A line with a level of its own continues a record without one, or one of the same level.
-            continues = flag == 0 or (
-                flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level)
-            )
+            # A line with a level of its own continues a record without one, or one of the same level; after a
+            # stack trace's last line, only a line of the trace's grammar does.
+            continues = (
+                flag == 0
+                or (flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level))
+            ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(rec))
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(rec) < cap:
                 run.append(rec)
                 run_chars += len(rec) + 1
