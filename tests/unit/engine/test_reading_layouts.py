@@ -41,3 +41,16 @@ def test_delimited_fields_after_the_header_columns_are_not_the_message() -> None
         "timeout reading ledger",
     ]
     assert {report_pb2.Level.Name(t.max_level) for t in rep.templates} == {"LEVEL_ERROR"}
+
+
+def test_a_header_layout_is_reported_only_for_a_header_message_file() -> None:
+    """The format's header layout names a header-message file's columns; a klog file whose few other lines fit a
+    layout reports none (it would read as the klog file's own layout)."""
+    klog = [f"I0102 03:04:{i % 60:02d}.000001    1234 server.go:{i % 90 + 1}] request {i} served" for i in range(300)]
+    other = [f"[2024-01-02 03:04:{i % 60:02d}] INFO app: started worker {i}" for i in range(6)]
+    rep = analyze([("\n".join(klog[:150] + other + klog[150:]) + "\n").encode()])
+    assert rep.format.name == "klog"
+    assert rep.format.header_layout == ""
+    header = [f"2024-01-02 03:04:{i % 60:02d} INFO app: started worker {i}" for i in range(300)]
+    rep = analyze([("\n".join(header) + "\n").encode()])
+    assert rep.format.name == "header-message" and rep.format.header_layout

@@ -22,6 +22,7 @@ from .analyzer import (
     Variant,
 )
 from .exceptions import fingerprint
+from .formats import FORMAT_HEADER
 from .levels import LEVELS, severity_rank
 from .masking import TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
@@ -867,7 +868,9 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         rep.format.name = g.name
         rep.format.confidence = g.confidence
         rep.format.share = g.share
-        rep.format.header_layout = g.layout.describe() if g.layout is not None else ""
+        # The discovered header names a header-message file's layout; under another format (klog, logcat) a layout
+        # was only found for the lines that format does not explain, and would read as the file's own.
+        rep.format.header_layout = g.layout.describe() if g.layout is not None and g.name == FORMAT_HEADER else ""
     rep.format.explained_share = round(an.explained / an.records, 4) if an.records else 0.0
     if an.min_time is not None and an.max_time is not None:
         _put(rep.time_range.start_time, an.min_time)
