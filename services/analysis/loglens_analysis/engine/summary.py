@@ -19,6 +19,8 @@ count in the overview's totals, and the text ends with how many were left out).
 
 from __future__ import annotations
 
+import re
+
 from loglens.v1 import report_pb2
 
 from .report import TEMPLATE_TEXT_CHARS, duration, shorten
@@ -26,6 +28,7 @@ from .report import TEMPLATE_TEXT_CHARS, duration, shorten
 MAX_CLAIMS = 10
 SHORT_FILE_RECORDS = 20
 SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first line), up to this length
+QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 
 _ERROR_LEVELS = (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL)
 # Section name -> most claims it may take; the order is the order of the summary.
@@ -152,7 +155,7 @@ def _errors(
                 if t.count == 1
                 else f"first at line {t.first_line}, last at line {t.last_line}"
             )
-            text = f'{_records(t.count)} at {lv}: "{shorten(t.text)}", {where}.'
+            text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}", {where}.'
             lines = sorted({t.first_line, t.last_line})
         else:
             first_at = next((lc.first_line for lc in t.levels if lc.level == rt.level and lc.first_line), 0)
@@ -164,6 +167,27 @@ def _errors(
             lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else [])})
         out.append((rt.level, _claim(text, [t.id], lines)))
     return out
+
+
+_SLOT = re.compile(r"<\*>:<\*>:<\*>|<\*>")  # a placeholder of a template's text (a date-time is one)
+
+
+def as_written(t: report_pb2.Template) -> str:
+    """A template of one record as that record wrote it: each placeholder filled with the one value it took (a
+    message seen once is a fact, "exit code 1", not a pattern, "exit code <*>"), unless the value is longer than
+    QUOTED_VALUE_CHARS (a long path would push the message's words out of the shortened quote). The template's
+    text where its placeholders and the statistics read for them do not line up one to one."""
+    if t.count != 1:
+        return t.text
+    values = {p.index: p.top_values[0].value for p in t.placeholders if len(p.top_values) == 1}
+    pieces = _SLOT.split(t.text)
+    if len(pieces) - 1 != len(values) or set(values) != set(range(len(values))):
+        return t.text
+    slots = _SLOT.findall(t.text)
+    out = [pieces[0]]
+    for i, piece in enumerate(pieces[1:]):
+        out += (values[i] if len(values[i]) <= QUOTED_VALUE_CHARS else slots[i], piece)
+    return "".join(out)
 
 
 def _where(t: report_pb2.Template) -> str:
