@@ -10,17 +10,13 @@ from loglens_analysis.engine import analyze
 from loglens_analysis.engine.exceptions import exception_of
 from loglens_analysis.engine.formats import detect_format
 from loglens_analysis.engine.records import JOIN, RecordReader
+from tests.unit.engine.reading_support import level_counts, run_blocks
 
 pytestmark = pytest.mark.unit
 
 
-def _run(text: str) -> report_pb2.AnalysisReport:
-    data = text.encode()
-    return analyze([data[i : i + 4096] for i in range(0, len(data), 4096)])
-
-
-def _levels(rep: report_pb2.AnalysisReport) -> dict[str, int]:
-    return {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
+_run = run_blocks
+_levels = level_counts
 
 
 def _records(text: str) -> list[str]:

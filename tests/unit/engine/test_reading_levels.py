@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from loglens.v1 import report_pb2
-from loglens_analysis.engine import analyze
 from loglens_analysis.engine.formats import FORMAT_LOGFMT, FormatGuess, RecordParser
+from tests.unit.engine.reading_support import level_counts, run_blocks
 
 pytestmark = pytest.mark.unit
 
 
-def _run(text: str) -> report_pb2.AnalysisReport:
-    data = text.encode()
-    return analyze([data[i : i + 4096] for i in range(0, len(data), 4096)])
-
-
-def _levels(rep: report_pb2.AnalysisReport) -> dict[str, int]:
-    return {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
+_run = run_blocks
+_levels = level_counts
 
 
 def test_logfmt_access_records_take_their_status_class_as_level_per_record() -> None:
