@@ -59,6 +59,7 @@ class ParsedRecord:
 # --------------------------------------------------------------------------- known grammars
 # Field names are matched without regard to case ("Time", "Level", "@Timestamp").
 _MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "output", "error", "err")
+_WORD_VALUE = re.compile(r"[a-z][a-z_-]{0,23}|[A-Z][A-Z_-]{0,23}")
 _LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "levelno", "@level", "status")
 _TIME_KEYS = (
     "timestamp",
@@ -148,8 +149,13 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
             break
     time_text = next((str(flat[k]) for k in _TIME_KEYS if k in flat and flat[k] not in (None, "")), None)
     if message is None:
-        # No message field: the template is the set of keys (values are variables).
-        message = " ".join(f"{k}=<v>" for k in sorted(flat))
+        # No message field: the template is the record's fields. A value that is one short word (an action, a
+        # method, a name: "pass", "GET", "websecure") is kept and comes first; any other value is a variable.
+        # The miner makes a kept word a placeholder where it varies across many records.
+        words = {k: v for k, v in flat.items() if isinstance(v, str) and _WORD_VALUE.fullmatch(v)}
+        message = " ".join(
+            [f"{k}={words[k]}" for k in sorted(words)] + [f"{k}=<v>" for k in sorted(flat) if k not in words]
+        )
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if level is None and message:
         level = _level_prefix(message)

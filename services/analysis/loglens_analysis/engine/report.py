@@ -6,6 +6,7 @@ import bisect
 import itertools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -632,7 +633,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         text and a version number (1.2.3, v1.2, "version 7") in one of its records, or
       - announces a version ("Odoo version 18.0", "version: 7") and is first seen in the file's head, or
       - is the template of the file's first record (a file that starts with a process start shows that
-        start again at every restart, whatever its words).
+        start again at every restart, whatever its words), if its mined cluster is as rare (not a rare
+        variant of a frequent message).
     The file's *head* is its first bucket and its first ``RESTART_HEAD_SHARE`` of lines. A banner in the
     head is the initial start, unless a stop or a process-id change comes at most ``NEAR_LINES`` lines
     before it; every later banner is a restart (a banner never seen before: a process start), cited at
@@ -663,10 +665,16 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     opening = [
         r for r in templates if r is not first and r.count <= rare and first.first_line < r.first_line <= opening_end
     ]
+    # The file's first record opens a start only as a message of its own: a rare variant of a frequent message
+    # (an access log's first request, a word apart from the others of its mined cluster) is that message.
+    cluster_count: Counter[int] = Counter()
+    for r in templates:
+        cluster_count[r.cluster_index] += r.count
+    opener = first if cluster_count[first.cluster_index] <= rare else None
     for r in templates:
         if r.count > rare:
             continue
-        if _is_banner(r, first, head_line):
+        if _is_banner(r, opener, head_line):
             found = [(b, ln, r) for b, ln in _occurrences(r)]
             if r is first and opening and not _is_banner(r, None, head_line):
                 # Its only evidence is having opened the file: seen again, it is a start only where the

@@ -1,0 +1,63 @@
+"""JSON records without a message field: their template is their fields, short word values kept (an action, a
+method), every other value a variable; and such a file's first record is no start banner by position alone when
+it is a rare variant of a frequent message. Lines written here, no file copied."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2025, 8, 12, 19, 50, tzinfo=UTC).timestamp()
+
+
+def _at(i: int) -> str:
+    return datetime.fromtimestamp(T0 + i, UTC).isoformat()
+
+
+def _report(records: list[dict[str, object]]) -> report_pb2.AnalysisReport:
+    return analyze([("\n".join(json.dumps(r) for r in records) + "\n").encode()])
+
+
+def test_a_record_without_a_message_keeps_its_word_values_and_masks_the_rest() -> None:
+    """go test -json: "pass" and "fail" records are different messages; test names (CamelCase, subtests with a
+    slash, digits) and times are values, so each action is one template whatever the test."""
+    records: list[dict[str, object]] = []
+    for i in range(300):
+        name = ("TestParse", f"TestParse/case_{i % 9}", "TestRetryBackoff")[i % 3] + ("" if i % 2 else "V2")
+        records.append({"Time": _at(i), "Action": "run", "Package": "example.com/mod/pkg", "Test": name})
+        action = "fail" if i % 50 == 7 else "pass"
+        records.append({"Time": _at(i), "Action": action, "Package": "example.com/mod/pkg", "Test": name,
+                        "Elapsed": round(0.01 * (i % 17), 2)})  # fmt: skip
+    rep = _report(records)
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts == {
+        "action=run package=<v> test=<v> time=<v>": 300,
+        "action=pass elapsed=<v> package=<v> test=<v> time=<v>": 294,
+        "action=fail elapsed=<v> package=<v> test=<v> time=<v>": 6,
+    }, counts
+
+
+def test_the_first_record_as_a_rare_variant_of_a_frequent_message_is_no_start() -> None:
+    """An access log's first request (a HEAD among GETs) written again later is one request more, not a restart:
+    its template is a word apart from the file's frequent one."""
+    records: list[dict[str, object]] = []
+    for i in range(400):
+        method = "HEAD" if i in (0, 33) else "GET"
+        records.append({"time": _at(3 * i), "RequestMethod": method, "RequestPath": f"/api/items/{i % 37}",
+                        "DownstreamStatus": 200, "Duration": 1000 + i, "entryPointName": "web"})  # fmt: skip
+    rep = _report(records)
+    texts = {t.text: t.count for t in rep.templates}
+    assert (
+        texts.get("entrypointname=web requestmethod=HEAD downstreamstatus=<v> duration=<v> requestpath=<v> time=<v>")
+        == 2
+    )
+    assert not [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART], [
+        a.description for a in rep.anomalies
+    ]
