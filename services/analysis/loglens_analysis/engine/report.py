@@ -595,8 +595,9 @@ def _pid_changes(an: Analyzer) -> list[PidChange]:
     A header number is a process id when, over those records in line order, it takes between 2 and
     ``BANNER_MAX_COUNT + 1`` values, each in one unbroken run (a value never comes back once another took
     over): a thread id or a counter takes many values, a multi-process log interleaves them. Each change
-    is cited at the last record with the old value and the first with the new one (both sampled, so the
-    change lies between them)."""
+    is cited at the last record with the old value and the first with the new one, from those records and
+    every message variant's first records (its examples, ``_narrowed``): the change lies between them, and
+    where a record was kept on each side of it, the lines cited are the ones next to it."""
     samples: list[tuple[int, int, list[str]]] = []  # (line, bucket, numbers)
     for b in sorted(an.buckets):
         tb = an.buckets[b]
@@ -620,8 +621,25 @@ def _pid_changes(an: Analyzer) -> list[PidChange]:
         values = [r[0] for r in runs]
         if not 2 <= len(runs) <= BANNER_MAX_COUNT + 1 or len(set(values)) != len(values):
             continue
-        out += [PidChange(p[0], q[0], p[2], q[1], q[3]) for p, q in itertools.pairwise(runs)]
+        out += [_narrowed(an, k, PidChange(p[0], q[0], p[2], q[1], q[3])) for p, q in itertools.pairwise(runs)]
     return out
+
+
+def _narrowed(an: Analyzer, field: int, change: PidChange) -> PidChange:
+    """A process-id change found between two bucket-edge records, cited at the records nearest to it that the
+    aggregates hold: the examples of every message variant between those two lines (a start writes messages
+    of its own, so the new process's first records are most often some variant's first ones). The last record
+    with the old value before the first with the new one; a record whose header reads otherwise stays out."""
+    seen: list[tuple[int, str]] = []
+    for v in an.variants():
+        for line, text in v.examples:
+            if change.old_line < line < change.new_line:
+                nums = _header_numbers(an, text)
+                if nums is not None and len(nums) > field and nums[field] in (change.old, change.new):
+                    seen.append((line, nums[field]))
+    new_line = min((ln for ln, x in seen if x == change.new), default=change.new_line)
+    old_line = max((ln for ln, x in seen if x == change.old and ln < new_line), default=change.old_line)
+    return PidChange(change.old, change.new, old_line, new_line, change.bucket)
 
 
 def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -> list[Finding]:
@@ -739,9 +757,16 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             lines += [x for x in cited if x not in lines]
             if pid is not None:
                 pids.remove(pid)
-                what += (
-                    f"; the process id changes from {pid.old} (line {pid.old_line}) to {pid.new} (line {pid.new_line})"
-                )
+                if pid.new_line == pid.old_line + 1:
+                    what += (
+                        f"; the process id changes from {pid.old} (line {pid.old_line}) to {pid.new} "
+                        f"(line {pid.new_line})"
+                    )
+                else:  # no record between them was kept: the change lies somewhere in that stretch
+                    what += (
+                        f"; the process id changes from {pid.old} to {pid.new} between line {pid.old_line} "
+                        f"and line {pid.new_line}"
+                    )
                 lines += [x for x in (pid.old_line, pid.new_line) if x not in lines]  # the start's own line first
             when = t if t is not None else _bucket_start(an, b)
             out.append(Finding(kind, r, when, when, len(group), 0.0, float(len(group)), lines, what))
