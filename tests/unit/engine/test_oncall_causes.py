@@ -40,3 +40,30 @@ def test_a_process_id_change_is_cited_at_the_records_next_to_it_not_at_bucket_ed
     assert sorted(restarts[0].line_numbers[:2]) == [601, 602], restarts[0].description
     assert "[4242]" in lines[600] and "[5151]" in lines[601]
     assert "from 4242 (line 601) to 5151 (line 602)" in restarts[0].description
+
+
+def _ci_log(before: str) -> list[str]:
+    def at(i: int, text: str) -> str:
+        return f"{datetime.fromtimestamp(T0 + i, UTC):%Y-%m-%dT%H:%M:%S}.1234567Z {text}"
+
+    lines = [at(i, f"Downloading package {i} of 40 from the mirror") for i in range(40)]
+    lines.append(at(41, before))
+    lines.append(at(42, "##[error]Process completed with exit code 127."))
+    lines += [at(43 + i, f"Cleaning up orphan process {i}") for i in range(5)]
+    return lines
+
+
+def test_an_error_is_told_with_the_unlevelled_output_just_before_it() -> None:
+    # A runner's error reports that a step failed; the step's own output, the line before it (no level: the
+    # runner did not write it), says why. The summary quotes it beside the error and cites its line.
+    rep = _analyze(_ci_log("Command not found: pytest"))
+    claim = next(c for c in rep.summary.claims if "exit code 127" in c.text)
+    assert '(after "Command not found: pytest", line 41)' in claim.text, claim.text
+    assert 41 in claim.line_numbers and 42 in claim.line_numbers
+
+
+def test_a_record_with_a_level_of_its_own_before_an_error_is_not_quoted_as_its_cause() -> None:
+    rep = _analyze(_ci_log("INFO: uploading the test report"))
+    claim = next(c for c in rep.summary.claims if "exit code 127" in c.text)
+    assert "after" not in claim.text, claim.text
+    assert 41 not in claim.line_numbers

@@ -138,10 +138,33 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
     return out
 
 
+def _unlevelled_records(rep: report_pb2.AnalysisReport) -> dict[int, report_pb2.Template]:
+    """Line -> template, for the records the report holds (its templates' examples) that carry no level."""
+    return {
+        e.line_number: t
+        for t in rep.templates
+        if t.max_level == report_pb2.LEVEL_UNSPECIFIED and t.text.strip()
+        for e in t.examples
+    }
+
+
+def _after(line: int, unlevelled: dict[int, report_pb2.Template]) -> tuple[str, list[int]]:
+    """The record just before an error's first record, where it is one without a level: the output of the
+    command or step the error reports on. A runner's error says that something failed ("exit code 1"); the
+    line before it, written by what failed, says why ("Command not found: pytest"). Quoted beside the error,
+    cited at its line; nothing where that record is not held or has a level of its own (another message)."""
+    t = unlevelled.get(line - 1)
+    if t is None:
+        return "", []
+    return f' (after "{shorten(as_written(t), TEMPLATE_TEXT_CHARS // 2)}", line {line - 1})', [line - 1]
+
+
 def _errors(
     rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template], told: set[str]
 ) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
-    """One claim per ranked error or warning template not told already, with the level it is ranked at."""
+    """One claim per ranked error or warning template not told already, with the level it is ranked at, and
+    the unlevelled record just before its first record at that level (``_after``)."""
+    unlevelled = _unlevelled_records(rep)
     out = []
     for rt in rep.error_templates:
         if rt.template_id in told:
@@ -150,21 +173,23 @@ def _errors(
         lv = _level(rt.level)
         at_level = sum(lc.count for lc in t.levels if lc.level == rt.level)
         if at_level == t.count:
+            after, before = _after(t.first_line, unlevelled)
             where = (
-                f"at line {t.first_line}"
+                f"at line {t.first_line}{after}"
                 if t.count == 1
-                else f"first at line {t.first_line}, last at line {t.last_line}"
+                else f"first at line {t.first_line}{after}, last at line {t.last_line}"
             )
             text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}", {where}.'
-            lines = sorted({t.first_line, t.last_line})
+            lines = sorted({t.first_line, t.last_line, *before})
         else:
             first_at = next((lc.first_line for lc in t.levels if lc.level == rt.level and lc.first_line), 0)
+            after, before = _after(first_at, unlevelled) if first_at else ("", [])
             text = (
                 f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records'
-                + (f" (the first at line {first_at})" if first_at else "")
+                + (f" (the first at line {first_at}{after})" if first_at else "")
                 + f", which run from line {t.first_line} to line {t.last_line}."
             )
-            lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else [])})
+            lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
         out.append((rt.level, _claim(text, [t.id], lines)))
     return out
 
