@@ -67,3 +67,26 @@ def test_a_record_with_a_level_of_its_own_before_an_error_is_not_quoted_as_its_c
     claim = next(c for c in rep.summary.claims if "exit code 127" in c.text)
     assert "after" not in claim.text, claim.text
     assert 41 not in claim.line_numbers
+
+
+def test_a_crash_loop_is_one_stop_finding_with_its_count_and_reaches_the_summary() -> None:
+    # A record naming a signal a process dies of (SIGSEGV, SIGABRT, ...) at ERROR/FATAL or no level is a crash,
+    # however often it comes: a daemon that segfaults every few minutes writes it at every crash (more often
+    # than a start banner or a stop message may be). One finding tells them all, scored by their count; a
+    # handler installed for the signal, logged at INFO, is no crash.
+    def line(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} {level} gpsd: {message}"
+
+    lines = [line(T0, "INFO", "installed handler for SIGSEGV and SIGABRT")]
+    lines += [line(T0 + 1 + 5 * i, "INFO", f"fix {i} acquired with {i % 9} satellites") for i in range(1400)]
+    for k in range(15):
+        lines.append(line(T0 + 300 + 450 * k, "FATAL", f"signal 11 (SIGSEGV), code 1, fault addr 0x{k:x}0"))
+    lines.sort(key=lambda s: s[:19])
+    rep = _analyze(lines)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert len(crashes) == 1, [a.description for a in rep.anomalies]
+    crash = crashes[0]
+    assert crash.count == 15
+    assert all("(SIGSEGV)" in lines[ln - 1] and " FATAL " in lines[ln - 1] for ln in crash.line_numbers)
+    assert crash.description.startswith('15 crashes: "signal <*> (SIGSEGV), code <*>, fault addr <*>", first at line')
+    assert any(c.text.startswith("15 crashes: ") for c in rep.summary.claims), [c.text for c in rep.summary.claims]

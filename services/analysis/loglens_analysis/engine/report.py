@@ -98,6 +98,9 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
 # agrees (its tail, or a restart or a silence right after).
 _STOP_STRONG = re.compile(r"\b(?:SIG(?:TERM|INT|QUIT|KILL|HUP)|shutting down|exiting)\b", re.IGNORECASE)
 _STOP_WEAK = re.compile(r"\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE)
+# The POSIX signals a process dies of by its own fault (the kernel or abort() sends them; no handler resumes
+# it): a record naming one tells a crash, however often it comes (a crash loop writes it at every crash).
+_CRASH_SIGNAL = re.compile(r"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b")
 # The order in which anomalies are ranked (for a person on call), then by score; caps cut this order.
 KIND_RANK = {
     report_pb2.ANOMALY_KIND_ERROR_BURST: 0,
@@ -665,7 +668,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     A *stop* is a template as rare as a banner whose text names a POSIX termination signal, "shutting
     down" or "exiting"; or a weaker stop word (shutdown, stopped, exited, terminating, ...) where the
     file agrees: in its tail (last ``RESTART_HEAD_SHARE`` of lines, or last bucket), or with a banner, a
-    silence or a process-id change at most ``NEAR_LINES`` lines after it.
+    silence or a process-id change at most ``NEAR_LINES`` lines after it. A template naming a crash signal
+    (``_CRASH_SIGNAL``) is a stop whatever its count, told once for all its records (``_crash``).
     """
     rare = min(BANNER_MAX_COUNT, an.records // BANNER_MIN_SPACING)
     if rare < 1 or not templates:
@@ -689,7 +693,11 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     for r in templates:
         cluster_count[r.cluster_index] += r.count
     opener = first if cluster_count[first.cluster_index] <= rare else None
+    crashes: list[Rolled] = []
     for r in templates:
+        if _CRASH_SIGNAL.search(r.text) is not None and severity_rank(r.max_level()) in (-1, *_ERROR_RANKS):
+            crashes.append(r)  # told once, with its count (``_crash``), not once per record
+            continue
         if r.count > rare:
             continue
         if _is_banner(r, opener, head_line):
@@ -770,6 +778,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 lines += [x for x in (pid.old_line, pid.new_line) if x not in lines]  # the start's own line first
             when = t if t is not None else _bucket_start(an, b)
             out.append(Finding(kind, r, when, when, len(group), 0.0, float(len(group)), lines, what))
+    out += [_crash(r) for r in crashes]
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
         if p.new_line == p.old_line + 1:
@@ -780,6 +789,24 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         when = t if t is not None else _bucket_start(an, p.bucket)
         out.append(Finding(ANOMALY_RESTART, None, when, when, 1, 0.0, 1.0, [p.new_line, p.old_line], what))
     return out
+
+
+_ERROR_RANKS = (severity_rank("ERROR"), severity_rank("FATAL"))
+
+
+def _crash(r: Rolled) -> Finding:
+    """A stop finding for a template that names a crash signal (``_CRASH_SIGNAL``), at ERROR, FATAL or no level
+    (a handler installed for SIGSEGV, logged at INFO, is no crash): one finding for all its records, scored by
+    their count, so a crash loop (a daemon that segfaults every two minutes) is told as one stop that outranks
+    a single clean one, with its first and last line and the lines between that the aggregates hold."""
+    when = "" if r.first_time is None else f" ({_iso(r.first_time)})"
+    if r.count == 1:
+        what = f'crash at line {r.first_line}{when}: "{shorten(r.text)}"'
+    else:
+        what = f'{r.count} crashes: "{shorten(r.text)}", first at line {r.first_line}{when}, last at line {r.last_line}'
+    known = sorted(_known_lines(r) - {r.first_line, r.last_line})[: MAX_OCCURRENCE_LINES - 2]
+    lines = [r.first_line, *known, *([r.last_line] if r.last_line != r.first_line else [])]
+    return Finding(ANOMALY_SHUTDOWN, r, r.first_time, r.last_time, r.count, 0.0, float(r.count), lines, what)
 
 
 def _bucket_start(an: Analyzer, b: int | None) -> float | None:
