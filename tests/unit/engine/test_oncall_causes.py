@@ -90,3 +90,23 @@ def test_a_crash_loop_is_one_stop_finding_with_its_count_and_reaches_the_summary
     assert all("(SIGSEGV)" in lines[ln - 1] and " FATAL " in lines[ln - 1] for ln in crash.line_numbers)
     assert crash.description.startswith('15 crashes: "signal <*> (SIGSEGV), code <*>, fault addr <*>", first at line')
     assert any(c.text.startswith("15 crashes: ") for c in rep.summary.claims), [c.text for c in rep.summary.claims]
+
+
+def test_a_start_banner_from_a_process_that_was_writing_long_before_is_no_process_start() -> None:
+    # The header's first number is the process id. A start banner (a start verb and a version) from a process
+    # that has written for an hour is a component of it starting, not a process start; the same banner from a
+    # process that first writes a few lines (one start sequence) before it is one.
+    def rec(t: float, pid: int, message: str) -> str:
+        return f"{_stamp(t)} [{pid}] INFO app: {message}"
+
+    lines = [rec(T0 + 5 * i, 100, f"rendered frame {i} in {i % 17} ms") for i in range(1440)]  # two hours
+    lines.append(rec(T0 + 3600 + 2, 100, "Initialized renderer, version 1.4"))
+    lines.append(rec(T0 + 5400 + 1, 300, "loading plugin registry"))
+    lines.append(rec(T0 + 5400 + 2, 300, "Initialized renderer, version 1.4"))
+    lines.sort(key=lambda s: s[:19])
+    rep = _analyze(lines)
+    at = {a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART}
+    running = next(i + 1 for i, s in enumerate(lines) if "[100] INFO app: Initialized" in s)
+    started = next(i + 1 for i, s in enumerate(lines) if "[300] INFO app: Initialized" in s)
+    assert running not in at, [a.description for a in rep.anomalies]
+    assert started in at, [a.description for a in rep.anomalies]

@@ -628,6 +628,53 @@ def _pid_changes(an: Analyzer) -> list[PidChange]:
     return out
 
 
+def _held_records(an: Analyzer) -> dict[int, tuple[str, int | None]]:
+    """Line -> (text, time bucket) of the records the aggregates hold: every message variant's examples (in the
+    bucket of the variant's last first-record at or before it), every bucket's first and last record."""
+    held: dict[int, tuple[str, int | None]] = {}
+    for v in an.variants():
+        firsts = sorted((fl, b) for b, (_c, fl) in v.bins.items())
+        for ln, text in v.examples:
+            at = bisect.bisect_right(firsts, (ln, math.inf)) - 1
+            held[ln] = (text, firsts[at][1] if at >= 0 else None)
+    for b, tb in an.buckets.items():
+        held[tb.first_line] = (tb.first_text, b)
+        held[tb.last_line] = (tb.last_text, b)
+    return held
+
+
+def _first_writes(an: Analyzer, held: dict[int, tuple[str, int | None]]) -> dict[str, tuple[int, int | None]]:
+    """A header's first stand-alone number (a process id) -> the first held record that carries it there."""
+    firsts: dict[str, tuple[int, int | None]] = {}
+    for ln in sorted(held):
+        text, b = held[ln]
+        nums = _header_numbers(an, text)
+        if nums:
+            firsts.setdefault(nums[0], (ln, b))
+    return firsts
+
+
+def _written_by_a_running_process(
+    an: Analyzer, o: Occurrence, held: dict[int, tuple[str, int | None]], firsts: dict[str, tuple[int, int | None]]
+) -> bool:
+    """Whether a banner's record comes from a process that was writing long before it: its header's first
+    stand-alone number (the process id: logcat, journal, syslog, klog, Ruby Logger put it first) is the first
+    number of a held record (``_first_writes``) more than ``EPISODE_BUCKETS`` buckets earlier (without times,
+    ``NEAR_LINES`` lines): further back than one start sequence reaches. A start banner written so is a
+    component of a running process starting ("Initialized EGL, version 1.4" from a system server that has
+    logged for half an hour), not a process start. Unknown (False) where the record is not held or its header
+    has no number."""
+    b, line, _r = o
+    got = held.get(line)
+    nums = _header_numbers(an, got[0]) if got is not None else None
+    if not nums or nums[0] not in firsts:
+        return False
+    first_line, first_b = firsts[nums[0]]
+    if b is not None and first_b is not None:
+        return first_b < b - EPISODE_BUCKETS
+    return first_line < line - NEAR_LINES
+
+
 def _narrowed(an: Analyzer, field: int, change: PidChange) -> PidChange:
     """A process-id change found between two bucket-edge records, cited at the records nearest to it that the
     aggregates hold: the examples of every message variant between those two lines (a start writes messages
@@ -659,7 +706,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     The file's *head* is its first bucket and its first ``RESTART_HEAD_SHARE`` of lines. A banner in the
     head is the initial start, unless a stop or a process-id change comes at most ``NEAR_LINES`` lines
     before it; every later banner is a restart (a banner never seen before: a process start), cited at
-    its line. Banners at most ``EPISODE_BUCKETS`` buckets apart are one start (each template once). A
+    its line, unless its record's process id was writing long before it (``_written_by_a_running_process``).
+    Banners at most ``EPISODE_BUCKETS`` buckets apart are one start (each template once). A
     component that "started stream writer" has no version and is not the first record: not a banner.
 
     A *process-id change* (``_pid_changes``) is a restart too, cited at the lines on both sides; next to
@@ -726,6 +774,10 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         or _second_start(o, opening)
         or any(o[1] - NEAR_LINES <= x <= o[1] for x in before_start)
     ]
+    if starts:
+        held = _held_records(an)
+        firsts = _first_writes(an, held)
+        starts = [o for o in starts if not _written_by_a_running_process(an, o, held, firsts)]
     out: list[Finding] = []
     for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
         for group in _episodes(found):
