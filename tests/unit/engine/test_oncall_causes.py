@@ -110,3 +110,33 @@ def test_a_start_banner_from_a_process_that_was_writing_long_before_is_no_proces
     started = next(i + 1 for i, s in enumerate(lines) if "[300] INFO app: Initialized" in s)
     assert running not in at, [a.description for a in rep.anomalies]
     assert started in at, [a.description for a in rep.anomalies]
+
+
+def test_a_json_request_record_without_a_message_reads_as_its_request() -> None:
+    # A JSON access log (a proxy's) has no message field: each record is a request, and a person reads it as one
+    # ("GET /api/items/3 502"), not as the list of its thirty keys. Its level is still its status's class.
+    import json
+
+    records = []
+    for i in range(300):
+        status = 502 if i in (40, 41, 90) else 404 if i % 25 == 3 else 200
+        records.append(
+            {
+                "ClientAddr": f"10.0.0.{i % 7}:{30000 + i}",
+                "DownstreamStatus": status,
+                "Duration": 1000 + 37 * i,
+                "RequestMethod": "GET",
+                "RequestPath": f"/api/items/{i % 37}",
+                "RouterName": "api@docker",
+                "entryPointName": "web",
+                "level": "info",
+                "msg": "",
+                "time": f"{datetime.fromtimestamp(T0 + 3 * i, UTC):%Y-%m-%dT%H:%M:%SZ}",
+            }
+        )
+    rep = _analyze([json.dumps(r) for r in records])
+    assert {t.text: t.count for t in rep.templates} == {"GET <*> <*>": 300}
+    errors = [c.text for c in rep.summary.claims if "ERROR" in c.text and "among" in c.text]
+    assert errors and errors[0].startswith('"GET <*> <*>": 3 ERROR among its 300 records (the first at line 41)'), [
+        c.text for c in rep.summary.claims
+    ]

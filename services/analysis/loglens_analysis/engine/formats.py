@@ -148,6 +148,9 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         if level:
             break
     time_text = next((str(flat[k]) for k in _TIME_KEYS if k in flat and flat[k] not in (None, "")), None)
+    statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
+    if message is None:
+        message = _request_line(flat, statuses)
     if message is None:
         # No message field: the template is the record's fields. A value that is one short word (an action, a
         # method, a name: "pass", "GET", "websecure") is kept and comes first; any other value is a variable.
@@ -159,7 +162,6 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if level is None and message:
         level = _level_prefix(message)
-    statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
     # Records of one shape differ in their digits: a numeric level or a status is read per record.
     digit_level = numeric or bool(statuses)
     parsed = ParsedRecord(
@@ -171,6 +173,40 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         digit_level,
     )
     return parsed, level, numeric, statuses
+
+
+# The request methods of HTTP (RFC 9110 section 9, and PATCH, RFC 5789).
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+
+
+def _last_name(key: str) -> str:
+    """The last part of a dotted field name, letters and digits only, lower case ("RequestPath" -> "requestpath")."""
+    return "".join(c for c in key.rsplit(".", 1)[-1] if c.isalnum()).lower()
+
+
+def _request_line(flat: dict[str, object], statuses: list[int]) -> str | None:
+    """A record without a message that describes an HTTP request (an access log in JSON: traefik, ALB, an ingress)
+    reads as its request, the way an access log's line does: "GET /api/items 502". Its method is a field named
+    "...method" holding an HTTP method; its target a field named "...path", "...uri" or "...url" holding a path
+    ("/..."); its status the worst of its status fields. None unless the record has a method and a target or a
+    status (the record's fields are its template then)."""
+    method = next(
+        (v for k, v in flat.items() if isinstance(v, str) and v in HTTP_METHODS and _last_name(k).endswith("method")),
+        None,
+    )
+    if method is None:
+        return None
+    target = next(
+        (
+            v
+            for k, v in flat.items()
+            if isinstance(v, str) and v.startswith("/") and _last_name(k).endswith(("path", "uri", "url"))
+        ),
+        None,
+    )
+    if target is None and not statuses:
+        return None
+    return " ".join([method, *([target] if target is not None else []), *([str(max(statuses))] if statuses else [])])
 
 
 def _with_status(level: str | None, status: int) -> str | None:

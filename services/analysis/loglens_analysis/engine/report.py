@@ -554,6 +554,17 @@ def _second_start(o: Occurrence, opening: list[Rolled]) -> bool:
     return bool(before) and 2 * len(again) >= len(before)
 
 
+def _variant_of_frequent(r: Rolled, templates: list[Rolled]) -> bool:
+    """Whether a more frequent template has as many words as ``r`` and differs from it in one word only."""
+    words = r.text.split()
+    for x in templates:
+        if x.count > r.count and x is not r:
+            other = x.text.split()
+            if len(other) == len(words) and sum(a != b for a, b in zip(words, other, strict=True)) <= 1:
+                return True
+    return False
+
+
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
     if r is first:
         return True
@@ -736,11 +747,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         r for r in templates if r is not first and r.count <= rare and first.first_line < r.first_line <= opening_end
     ]
     # The file's first record opens a start only as a message of its own: a rare variant of a frequent message
-    # (an access log's first request, a word apart from the others of its mined cluster) is that message.
+    # (an access log's first request, a word apart from the others of its mined cluster, or from a more frequent
+    # template of as many words where the miner kept them apart: "HEAD <*> <*>" beside "GET <*> <*>") is that
+    # message.
     cluster_count: Counter[int] = Counter()
     for r in templates:
         cluster_count[r.cluster_index] += r.count
-    opener = first if cluster_count[first.cluster_index] <= rare else None
+    frequent_variant = _variant_of_frequent(first, templates)
+    opener = first if cluster_count[first.cluster_index] <= rare and not frequent_variant else None
     crashes: list[Rolled] = []
     for r in templates:
         if _CRASH_SIGNAL.search(r.text) is not None and severity_rank(r.max_level()) in (-1, *_ERROR_RANKS):
