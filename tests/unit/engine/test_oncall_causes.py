@@ -140,3 +140,26 @@ def test_a_json_request_record_without_a_message_reads_as_its_request() -> None:
     assert errors and errors[0].startswith('"GET <*> <*>": 3 ERROR among its 300 records (the first at line 41)'), [
         c.text for c in rep.summary.claims
     ]
+
+
+def _abort_log(last_words_level: str) -> list[str]:
+    def line(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} {level} engine: {message}"
+
+    lines = [line(T0 + 5 * i, "INFO", f"served batch {i} of {i % 31} items") for i in range(800)]
+    lines.append(line(T0 + 4000, last_words_level, "Check failed: queue_ != nullptr"))
+    lines.append(f"*** SIGABRT received at time={int(T0) + 4000} on cpu 3 ***")
+    lines += [line(T0 + 4001 + 5 * i, "INFO", f"served batch {i} of {i % 31} items") for i in range(100)]
+    return lines
+
+
+def test_a_crash_is_told_with_the_error_the_process_wrote_just_before_it() -> None:
+    # A process that aborts writes why first (a FATAL check failure), then its signal handler's line: the crash is
+    # told with that record quoted and cited. A record before it that is no error is not a cause.
+    rep = _analyze(_abort_log("FATAL"))
+    crash = next(a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN)
+    assert 'after "Check failed: queue_ != nullptr" at line 801' in crash.description, crash.description
+    assert crash.line_numbers[0] == 802 and 801 in crash.line_numbers
+    rep = _analyze(_abort_log("INFO"))
+    crash = next(a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN)
+    assert "after" not in crash.description and 801 not in crash.line_numbers, crash.description

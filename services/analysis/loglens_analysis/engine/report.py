@@ -844,7 +844,9 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 lines += [x for x in (pid.old_line, pid.new_line) if x not in lines]  # the start's own line first
             when = t if t is not None else _bucket_start(an, b)
             out.append(Finding(kind, r, when, when, len(group), 0.0, float(len(group)), lines, what))
-    out += [_crash(r) for r in crashes]
+    if crashes:
+        of_line = {ln: x for x in templates for v in x.variants for ln, _text in v.examples}
+        out += [_crash(r, of_line.get(r.first_line - 1)) for r in crashes]
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
         if p.new_line == p.old_line + 1:
@@ -860,18 +862,29 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
 _ERROR_RANKS = (severity_rank("ERROR"), severity_rank("FATAL"))
 
 
-def _crash(r: Rolled) -> Finding:
+def _crash(r: Rolled, before: Rolled | None) -> Finding:
     """A stop finding for a template that names a crash signal (``_CRASH_SIGNAL``), at ERROR, FATAL or no level
     (a handler installed for SIGSEGV, logged at INFO, is no crash): one finding for all its records, scored by
     their count, so a crash loop (a daemon that segfaults every two minutes) is told as one stop that outranks
-    a single clean one, with its first and last line and the lines between that the aggregates hold."""
-    when = "" if r.first_time is None else f" ({_iso(r.first_time)})"
+    a single clean one, with its first and last line and the lines between that the aggregates hold.
+
+    ``before`` is the template of the record just before the first crash, where the aggregates hold it: when it
+    is an ERROR or FATAL message of its own, it is what the process said as it died (glog's FATAL line before
+    its abort, a crash dump's process name), quoted and cited."""
+    notes = [] if r.first_time is None else [_iso(r.first_time)]
+    if before is not None and before is not r and severity_rank(before.max_level()) in _ERROR_RANKS:
+        notes.append(f'after "{shorten(before.text, TEMPLATE_TEXT_CHARS // 2)}" at line {r.first_line - 1}')
+    else:
+        before = None
+    when = f" ({', '.join(notes)})" if notes else ""
     if r.count == 1:
         what = f'crash at line {r.first_line}{when}: "{shorten(r.text)}"'
     else:
         what = f'{r.count} crashes: "{shorten(r.text)}", first at line {r.first_line}{when}, last at line {r.last_line}'
-    known = sorted(_known_lines(r) - {r.first_line, r.last_line})[: MAX_OCCURRENCE_LINES - 2]
+
+    known = sorted(_known_lines(r) - {r.first_line, r.last_line})[: MAX_OCCURRENCE_LINES - 3]
     lines = [r.first_line, *known, *([r.last_line] if r.last_line != r.first_line else [])]
+    lines += [r.first_line - 1] if before is not None else []
     return Finding(ANOMALY_SHUTDOWN, r, r.first_time, r.last_time, r.count, 0.0, float(r.count), lines, what)
 
 
