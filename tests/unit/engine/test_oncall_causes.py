@@ -163,3 +163,27 @@ def test_a_crash_is_told_with_the_error_the_process_wrote_just_before_it() -> No
     rep = _analyze(_abort_log("INFO"))
     crash = next(a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN)
     assert "after" not in crash.description and 801 not in crash.line_numbers, crash.description
+
+
+def _boot_journal(stopper: int) -> list[str]:
+    def rec(t: float, unit: str, pid: int, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} host {unit}[{pid}]: {message}"
+
+    lines = [rec(T0 + i // 4, "kernel", 0, f"probing device {i} on bus {i % 5}") for i in range(40)]
+    lines.append(rec(T0 + 10, "supervisor", stopper, "livepatch.service: Main process exited, code=exited"))
+    lines.append(rec(T0 + 10, "accountsd", 2126, "accountsd version 3.44.0 starting"))
+    for i in range(650):  # the kernel keeps writing: no header number holds one value for a stretch
+        lines.append(rec(T0 + 11 + 6 * i, "accountsd", 2126, f"loaded account {i} of user {i % 4}"))
+        lines.append(rec(T0 + 14 + 6 * i, "kernel", 0, f"link {i % 3} changed state to up"))
+    return lines
+
+
+def test_a_start_is_not_confirmed_or_told_beside_another_processs_stop() -> None:
+    # In a log of many processes (a journal), a start banner in the file's first moments is the initial start;
+    # a stop just before it confirms a restart, and is told beside it, only when the same process (the header's
+    # process id) wrote both: the supervisor reporting another unit's exit says nothing of this start.
+    rep = _analyze(_boot_journal(stopper=1))
+    assert not [a for a in rep.anomalies if a.kind == RESTART], [a.description for a in rep.anomalies]
+    rep = _analyze(_boot_journal(stopper=2126))
+    told = [a.description for a in rep.anomalies if a.kind == RESTART]
+    assert len(told) == 1 and "after the stop at line 41" in told[0], [a.description for a in rep.anomalies]

@@ -715,7 +715,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         start again at every restart, whatever its words), if its mined cluster is as rare (not a rare
         variant of a frequent message).
     The file's *head* is its first bucket and its first ``RESTART_HEAD_SHARE`` of lines. A banner in the
-    head is the initial start, unless a stop or a process-id change comes at most ``NEAR_LINES`` lines
+    head is the initial start, unless a stop (of the same process, where both headers name a process id) or a
+    process-id change comes at most ``NEAR_LINES`` lines
     before it; every later banner is a restart (a banner never seen before: a process start), cited at
     its line, unless its record's process id was writing long before it (``_written_by_a_running_process``).
     Banners at most ``EPISODE_BUCKETS`` buckets apart are one start (each template once). A
@@ -777,19 +778,34 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     def near_after(ln: int, lines: list[int]) -> bool:
         return any(ln < x <= ln + NEAR_LINES for x in lines)
 
+    held = _held_records(an)
+    writer: dict[int, str | None] = {}
+
+    def same_process(a: int, b: int) -> bool:
+        """Whether two lines may be one process's: not when both headers name a process id and they differ
+        (a journal's systemd stopping a unit, then another daemon starting, are two processes)."""
+        for ln in (a, b):
+            if ln not in writer:
+                got = held.get(ln)
+                nums = _header_numbers(an, got[0]) if got is not None else None
+                writer[ln] = nums[0] if nums else None
+        return writer[a] is None or writer[b] is None or writer[a] == writer[b]
+
     pids = _pid_changes(an)
+    # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
+    # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
     confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
     stops = strong + [o for o in weak if o[1] >= tail_line or o[0] == last_bucket or near_after(o[1], confirm)]
-    before_start = [ln for _b, ln, _r in stops] + [p.new_line for p in pids]
+    stop_lines = [ln for _b, ln, _r in stops]
     starts = [
         o
         for o in banners
         if not (o[0] == 0 or o[1] <= head_line)
         or _second_start(o, opening)
-        or any(o[1] - NEAR_LINES <= x <= o[1] for x in before_start)
+        or any(o[1] - NEAR_LINES <= p.new_line <= o[1] for p in pids)
+        or any(o[1] - NEAR_LINES <= x <= o[1] and same_process(x, o[1]) for x in stop_lines)
     ]
     if starts:
-        held = _held_records(an)
         firsts = _first_writes(an, held)
         starts = [o for o in starts if not _written_by_a_running_process(an, o, held, firsts)]
     out: list[Finding] = []
@@ -814,7 +830,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 what = f'restart at {at}: "{shorten(r.text)}" again (first at line {r.first_line})'
             elif pid is not None:
                 what = f'restart at {at}: "{shorten(r.text)}"'
-            elif stopped := [x for _b, x, _r in stops if ln - NEAR_LINES <= x < ln]:
+            elif stopped := [x for x in stop_lines if ln - NEAR_LINES <= x < ln and same_process(x, ln)]:
                 # A stop just before a message first seen: in a log of many processes (a journal) the stop
                 # may be another's, so the start is told beside it, not called a restart of the same process.
                 what = f'process start at {at}, after the stop at line {max(stopped)}: "{shorten(r.text)}"'
