@@ -187,3 +187,28 @@ def test_a_start_is_not_confirmed_or_told_beside_another_processs_stop() -> None
     rep = _analyze(_boot_journal(stopper=2126))
     told = [a.description for a in rep.anomalies if a.kind == RESTART]
     assert len(told) == 1 and "after the stop at line 41" in told[0], [a.description for a in rep.anomalies]
+
+
+def _broker_log(pause: bool) -> list[str]:
+    def line(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} {level} worker: {message}"
+
+    lines = [line(T0 + 2 * i, "INFO", f"heartbeat {i} from pool {i % 4}") for i in range(1800)]  # an hour
+    down = [t for t in range(60, 3540, 20) if not (pause and 1500 <= t < 2400)]
+    lines += [line(T0 + t + 1, "ERROR", "Cannot connect to amqp://broker:5672: Connection refused") for t in down]
+    lines.sort(key=lambda s: s[:19])
+    return lines
+
+
+def test_an_error_that_stops_for_a_while_and_comes_back_is_told_with_its_pause() -> None:
+    # An error written every 20 s that stops for 15 min and comes back (a broker reached, then lost again): its
+    # claim tells the pause, between bucket edges (no record of it inside). One written steadily has none.
+    rep = _analyze(_broker_log(pause=True))
+    claim = next(c.text for c in rep.summary.claims if "Connection refused" in c.text)
+    assert "; it pauses for 1" in claim, claim
+    start, end = (datetime.fromisoformat(x.rstrip(".")) for x in claim.split(", from ")[1].split(" to "))
+    assert start.timestamp() >= T0 + 1481 and end.timestamp() <= T0 + 2401, claim  # between the errors around it
+    assert (end - start).total_seconds() >= 600
+    rep = _analyze(_broker_log(pause=False))
+    claim = next(c.text for c in rep.summary.claims if "Connection refused" in c.text)
+    assert "pauses" not in claim, claim

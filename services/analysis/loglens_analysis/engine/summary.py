@@ -20,15 +20,17 @@ count in the overview's totals, and the text ends with how many were left out).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from loglens.v1 import report_pb2
 
-from .report import TEMPLATE_TEXT_CHARS, duration, shorten
+from .report import RATE_CHANGE_FACTOR, SILENCE_MIN_BUCKETS, TEMPLATE_TEXT_CHARS, duration, shorten
 
 MAX_CLAIMS = 10
 SHORT_FILE_RECORDS = 20
 SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first line), up to this length
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
+PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 
 _ERROR_LEVELS = (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL)
 # Section name -> most claims it may take; the order is the order of the summary.
@@ -179,7 +181,7 @@ def _errors(
                 if t.count == 1
                 else f"first at line {t.first_line}{after}, last at line {t.last_line}"
             )
-            text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}", {where}.'
+            text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}", {where}{_pause(t)}.'
             lines = sorted({t.first_line, t.last_line, *before})
         else:
             first_at = next((lc.first_line for lc in t.levels if lc.level == rt.level and lc.first_line), 0)
@@ -187,11 +189,49 @@ def _errors(
             text = (
                 f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records'
                 + (f" (the first at line {first_at}{after})" if first_at else "")
-                + f", which run from line {t.first_line} to line {t.last_line}."
+                + f", which run from line {t.first_line} to line {t.last_line}{_pause(t)}."
             )
             lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
         out.append((rt.level, _claim(text, [t.id], lines)))
     return out
+
+
+def _pause(t: report_pb2.Template) -> str:
+    """Where an error or warning stopped for a while and came back (a broker refused connections, was reached,
+    then refused again): its histogram's longest run of empty buckets between its first and last record, told
+    where that run is at least ``SILENCE_MIN_BUCKETS`` buckets, ``RATE_CHANGE_FACTOR`` times its next longest
+    run (a pause unusual for this message, not its usual spacing), with at least ``PAUSE_MIN_SIDE`` records on
+    each side. Its bounds are bucket edges, so no record of the template falls inside them."""
+    counts = list(t.histogram.counts)
+    w = t.histogram.bucket_seconds
+    runs: list[tuple[int, int]] = []  # (length, first empty bucket)
+    i = 0
+    while i < len(counts):
+        j = i
+        while j < len(counts) and counts[j] == 0:
+            j += 1
+        if j > i:
+            runs.append((j - i, i))
+        i = j + 1
+    if not runs or not w:
+        return ""
+    runs.sort(key=lambda r: (-r[0], r[1]))
+    length, start = runs[0]
+    next_longest = runs[1][0] if len(runs) > 1 else 0
+    before, after = sum(counts[:start]), sum(counts[start + length :])
+    if (
+        length < SILENCE_MIN_BUCKETS
+        or length < RATE_CHANGE_FACTOR * next_longest
+        or min(before, after) < PAUSE_MIN_SIDE
+    ):
+        return ""
+    origin = t.histogram.start_time.ToSeconds()
+    t0, t1 = origin + start * w, origin + (start + length) * w
+    return f"; it pauses for {duration(t1 - t0)}, from {_iso(t0)} to {_iso(t1)}"
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _SLOT = re.compile(r"<\*>:<\*>:<\*>|<\*>")  # a placeholder of a template's text (a date-time is one)
