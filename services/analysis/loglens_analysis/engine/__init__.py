@@ -36,10 +36,11 @@ Caps (all bounded, so the report and the memory are bounded):
   runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700).
 
 Anomaly thresholds are named constants at the top of ``report.py`` (with what each one means); none
-is fitted to a data set. The summary's are at the top of ``summary.py`` (an error's pause is told with at least
-``PAUSE_MIN_SIDE`` = 2 of its records on each side, and the silence and rate-change factors of ``report.py``). The first and last time buckets are partial and feed no burst or rate
-finding; the rules for restarts, stops, silences and lulls are in the docstrings of ``_lifecycle``,
-``_pid_changes``, ``_silences`` and ``_rate_changes``.
+is fitted to a data set. The summary's are at the top of ``summary.py`` (an error's pause is told with at
+least ``PAUSE_MIN_SIDE`` = 2 of its records on each side, and the silence and rate-change factors of
+``report.py``). The first and last time buckets are partial and feed no burst or rate finding; the rules
+for restarts, stops, silences and lulls are in the docstrings of ``_lifecycle``, ``_pid_changes``,
+``_silences`` and ``_rate_changes``.
 
 Time resolution is one second; a record without a timestamp takes the time of the record before it
 (for histograms) and is counted as such in the parse-quality section.

@@ -654,36 +654,31 @@ def _held_records(an: Analyzer) -> dict[int, tuple[str, int | None]]:
     return held
 
 
-def _first_writes(an: Analyzer, held: dict[int, tuple[str, int | None]]) -> dict[str, tuple[int, int | None]]:
-    """A header's first stand-alone number (a process id) -> the first held record that carries it there."""
-    firsts: dict[str, tuple[int, int | None]] = {}
-    for ln in sorted(held):
-        text, b = held[ln]
-        nums = _header_numbers(an, text)
-        if nums:
-            firsts.setdefault(nums[0], (ln, b))
-    return firsts
-
-
-def _written_by_a_running_process(
-    an: Analyzer, o: Occurrence, held: dict[int, tuple[str, int | None]], firsts: dict[str, tuple[int, int | None]]
-) -> bool:
+def _written_by_a_running_process(an: Analyzer, o: Occurrence, held: dict[int, tuple[str, int | None]]) -> bool:
     """Whether a banner's record comes from a process that was writing long before it: its header's first
     stand-alone number (the process id: logcat, journal, syslog, klog, Ruby Logger put it first) is the first
-    number of a held record (``_first_writes``) more than ``EPISODE_BUCKETS`` buckets earlier (without times,
+    number of a held record (``_held_records``) more than ``EPISODE_BUCKETS`` buckets earlier (without times,
     ``NEAR_LINES`` lines): further back than one start sequence reaches. A start banner written so is a
     component of a running process starting ("Initialized EGL, version 1.4" from a system server that has
     logged for half an hour), not a process start. Unknown (False) where the record is not held or its header
-    has no number."""
+    has no number. Only held records whose text holds the number are parsed."""
     b, line, _r = o
     got = held.get(line)
     nums = _header_numbers(an, got[0]) if got is not None else None
-    if not nums or nums[0] not in firsts:
+    if not nums:
         return False
-    first_line, first_b = firsts[nums[0]]
-    if b is not None and first_b is not None:
-        return first_b < b - EPISODE_BUCKETS
-    return first_line < line - NEAR_LINES
+    pid = nums[0]
+    for ln in sorted(x for x, (text, _b) in held.items() if x < line and pid in text):
+        text, first_b = held[ln]
+        if b is not None and first_b is not None:
+            if first_b >= b - EPISODE_BUCKETS:
+                return False
+        elif ln >= line - NEAR_LINES:
+            return False
+        got_nums = _header_numbers(an, text)
+        if got_nums and got_nums[0] == pid:
+            return True
+    return False
 
 
 def _narrowed(an: Analyzer, field: int, change: PidChange) -> PidChange:
@@ -805,9 +800,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         or any(o[1] - NEAR_LINES <= p.new_line <= o[1] for p in pids)
         or any(o[1] - NEAR_LINES <= x <= o[1] and same_process(x, o[1]) for x in stop_lines)
     ]
-    if starts:
-        firsts = _first_writes(an, held)
-        starts = [o for o in starts if not _written_by_a_running_process(an, o, held, firsts)]
+    starts = [o for o in starts if not _written_by_a_running_process(an, o, held)]
     out: list[Finding] = []
     for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
         for group in _episodes(found):
