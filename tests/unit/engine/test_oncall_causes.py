@@ -110,6 +110,9 @@ def test_a_start_banner_from_a_process_that_was_writing_long_before_is_no_proces
     started = next(i + 1 for i, s in enumerate(lines) if "[300] INFO app: Initialized" in s)
     assert running not in at, [a.description for a in rep.anomalies]
     assert started in at, [a.description for a in rep.anomalies]
+    # The banner's first record was no start, so the later one is a process start, not the first "again".
+    told = next(a.description for a in rep.anomalies if a.kind == RESTART and a.line_numbers[0] == started)
+    assert told.startswith(f"process start at line {started}") and "again" not in told, told
 
 
 def test_a_json_request_record_without_a_message_reads_as_its_request() -> None:

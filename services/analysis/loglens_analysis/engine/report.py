@@ -800,7 +800,11 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         or any(o[1] - NEAR_LINES <= p.new_line <= o[1] for p in pids)
         or any(o[1] - NEAR_LINES <= x <= o[1] and same_process(x, o[1]) for x in stop_lines)
     ]
-    starts = [o for o in starts if not _written_by_a_running_process(an, o, held)]
+    running = [o for o in starts if _written_by_a_running_process(an, o, held)]
+    starts = [o for o in starts if o not in running]
+    # A banner whose first record was a running process's is no start there: a later one is told as a start,
+    # not as the first "again".
+    not_started = {id(r) for _b, ln, r in running if ln == r.first_line}
     out: list[Finding] = []
     for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
         for group in _episodes(found):
@@ -819,7 +823,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             )
             if kind == ANOMALY_SHUTDOWN:
                 what = f'stop at {at}: "{shorten(r.text)}"'
-            elif ln != r.first_line:
+            elif ln != r.first_line and id(r) not in not_started:
                 what = f'restart at {at}: "{shorten(r.text)}" again (first at line {r.first_line})'
             elif pid is not None:
                 what = f'restart at {at}: "{shorten(r.text)}"'
