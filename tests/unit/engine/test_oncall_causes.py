@@ -215,3 +215,18 @@ def test_an_error_that_stops_for_a_while_and_comes_back_is_told_with_its_pause()
     rep = _analyze(_broker_log(pause=False))
     claim = next(c.text for c in rep.summary.claims if "Connection refused" in c.text)
     assert "pauses" not in claim, claim
+
+
+def test_a_stop_whose_record_is_an_error_told_above_is_not_told_twice() -> None:
+    # A FATAL "worker exited" in the file's tail is an error claim and a stop finding: the summary tells it once
+    # (the error's claim cites its line), the finding stays in the report.
+    def line(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} {level} dispatcher: {message}"
+
+    lines = [line(T0 + 3 * i, "INFO", f"dispatched call {i} to worker {i % 4}") for i in range(1200)]
+    lines.append(line(T0 + 3600, "FATAL", "Running worker 1 exited"))
+    lines += [line(T0 + 3601 + i, "INFO", f"dispatched call {i} to worker {i % 3}") for i in range(5)]
+    rep = _analyze(lines)
+    assert [a.line_numbers[0] for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN] == [1201]
+    told = [c.text for c in rep.summary.claims if "worker <*> exited" in c.text or "worker 1 exited" in c.text]
+    assert len(told) == 1 and told[0].startswith("1 record at FATAL"), [c.text for c in rep.summary.claims]

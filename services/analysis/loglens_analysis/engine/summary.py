@@ -309,9 +309,17 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     errors = _errors(rep, by_id, told | muted)
     sections["errors"] = [c for lv, c in errors if lv in _ERROR_LEVELS]
     sections["warnings"] = [c for lv, c in errors if lv not in _ERROR_LEVELS]
+    # A stop whose record is an error told above, at the same lines, is not told twice (its claim makes room).
+    told_lines: dict[str, set[int]] = {}
+    for name in ("exceptions", "errors", "warnings"):
+        for c in sections[name][: SECTION_CAPS[name]]:
+            for tid in c.template_ids:
+                told_lines.setdefault(tid, set()).update(c.line_numbers)
     more: dict[str, list[report_pb2.Anomaly]] = {}
     for a in rep.anomalies:  # already ranked
         if a.template_id in muted:
+            continue
+        if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and set(a.line_numbers) <= told_lines.get(a.template_id, set()):
             continue
         section = _SECTION_OF_KIND[a.kind]
         if section in _COUNTED and len(sections[section]) >= SECTION_CAPS[section] - 1:
