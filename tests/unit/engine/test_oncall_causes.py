@@ -230,3 +230,22 @@ def test_a_stop_whose_record_is_an_error_told_above_is_not_told_twice() -> None:
     assert [a.line_numbers[0] for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN] == [1201]
     told = [c.text for c in rep.summary.claims if "worker <*> exited" in c.text or "worker 1 exited" in c.text]
     assert len(told) == 1 and told[0].startswith("1 record at FATAL"), [c.text for c in rep.summary.claims]
+
+
+def test_a_crash_described_in_words_is_a_crash_at_any_level() -> None:
+    # A database's supervisor reports a backend's death at its ordinary level, describing the signal as
+    # strsignal() does ("Segmentation fault"), not by its name: a crash all the same, told with its count.
+    def line(t: float, pid: int, level: str, message: str) -> str:
+        return f"{_stamp(t)}.123 UTC [{pid}] {level}:  {message}"
+
+    lines = [line(T0 + 4 * i, 500 + i % 9, "LOG", f"checkpoint complete: wrote {i % 50} buffers") for i in range(900)]
+    for k in range(12):
+        at = T0 + 200 + 280 * k
+        lines.append(
+            line(at, 77, "LOG", f"server process (PID {9000 + k}) was terminated by signal 11: Segmentation fault")
+        )
+    lines.sort(key=lambda s: s[:23])
+    rep = _analyze(lines)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert len(crashes) == 1 and crashes[0].count == 12, [a.description for a in rep.anomalies]
+    assert all("Segmentation fault" in lines[ln - 1] for ln in crashes[0].line_numbers)

@@ -101,6 +101,13 @@ _STOP_WEAK = re.compile(r"\b(?:shut down|shutdown|terminating|terminated|exited|
 # The POSIX signals a process dies of by its own fault (the kernel or abort() sends them; no handler resumes
 # it): a record naming one tells a crash, however often it comes (a crash loop writes it at every crash).
 _CRASH_SIGNAL = re.compile(r"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b")
+# The same signals as strsignal() and the shells describe them ("terminated by signal 11: Segmentation fault",
+# the kernel's "segfault at 0 ip ...", "Aborted (core dumped)"): written when the signal came, not when a
+# handler for it is set up, so they tell a crash at any level (a database's supervisor logs them at LOG).
+_CRASH_DESCRIBED = re.compile(
+    r"\b(?:segmentation fault|segfault|bus error|illegal instruction|floating point exception|core dumped)\b",
+    re.IGNORECASE,
+)
 # The order in which anomalies are ranked (for a person on call), then by score; caps cut this order.
 KIND_RANK = {
     report_pb2.ANOMALY_KIND_ERROR_BURST: 0,
@@ -724,7 +731,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     down" or "exiting"; or a weaker stop word (shutdown, stopped, exited, terminating, ...) where the
     file agrees: in its tail (last ``RESTART_HEAD_SHARE`` of lines, or last bucket), or with a banner, a
     silence or a process-id change at most ``NEAR_LINES`` lines after it. A template naming a crash signal
-    (``_CRASH_SIGNAL``) is a stop whatever its count, told once for all its records (``_crash``).
+    (``_CRASH_SIGNAL``, at ERROR, FATAL or no level) or describing one (``_CRASH_DESCRIBED``, at any level) is a
+    stop whatever its count, told once for all its records (``_crash``).
     """
     rare = min(BANNER_MAX_COUNT, an.records // BANNER_MIN_SPACING)
     if rare < 1 or not templates:
@@ -753,7 +761,9 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     opener = first if cluster_count[first.cluster_index] <= rare and not frequent_variant else None
     crashes: list[Rolled] = []
     for r in templates:
-        if _CRASH_SIGNAL.search(r.text) is not None and severity_rank(r.max_level()) in (-1, *_ERROR_RANKS):
+        if _CRASH_DESCRIBED.search(r.text) is not None or (
+            _CRASH_SIGNAL.search(r.text) is not None and severity_rank(r.max_level()) in (-1, *_ERROR_RANKS)
+        ):
             crashes.append(r)  # told once, with its count (``_crash``), not once per record
             continue
         if r.count > rare:
