@@ -249,3 +249,15 @@ def test_a_crash_described_in_words_is_a_crash_at_any_level() -> None:
     crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
     assert len(crashes) == 1 and crashes[0].count == 12, [a.description for a in rep.anomalies]
     assert all("Segmentation fault" in lines[ln - 1] for ln in crashes[0].line_numbers)
+
+
+def test_a_routine_message_before_an_error_is_not_quoted_as_its_cause() -> None:
+    # The record before an error tells why only when it is a message of its own (rare): one of the file's
+    # routine messages that happens to come before it (the 41st "Downloading package") says nothing of it.
+    lines = _ci_log("Command not found: pytest")
+    lines.insert(2, lines.pop(41))  # the error now follows the second "Downloading package" (one held as example)
+    lines = [lines[0][:28] + line[28:] for line in lines]  # one second: order by line
+    assert "Downloading package 1 of 40" in lines[1] and "exit code 127" in lines[2]
+    rep = _analyze(lines)
+    claim = next(c for c in rep.summary.claims if "exit code 127" in c.text)
+    assert "after" not in claim.text and 2 not in claim.line_numbers, claim.text

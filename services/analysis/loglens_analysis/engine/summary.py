@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from loglens.v1 import report_pb2
 
-from .report import RATE_CHANGE_FACTOR, SILENCE_MIN_BUCKETS, TEMPLATE_TEXT_CHARS, duration, shorten
+from .report import RARE_MAX_COUNT, RATE_CHANGE_FACTOR, SILENCE_MIN_BUCKETS, TEMPLATE_TEXT_CHARS, duration, shorten
 
 MAX_CLAIMS = 10
 SHORT_FILE_RECORDS = 20
@@ -141,21 +141,25 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
 
 
 def _unlevelled_records(rep: report_pb2.AnalysisReport) -> dict[int, report_pb2.Template]:
-    """Line -> template, for the records the report holds (its templates' examples) that carry no level."""
+    """Line -> template, for the records the report holds (its templates' examples) that carry no level and are
+    rare (seen at most ``RARE_MAX_COUNT`` times: a message of their own, not the file's routine)."""
     return {
         e.line_number: t
         for t in rep.templates
-        if t.max_level == report_pb2.LEVEL_UNSPECIFIED and t.text.strip()
+        if t.max_level == report_pb2.LEVEL_UNSPECIFIED and t.text.strip() and t.count <= RARE_MAX_COUNT
         for e in t.examples
     }
 
 
-def _after(line: int, unlevelled: dict[int, report_pb2.Template]) -> tuple[str, list[int]]:
-    """The record just before an error's first record, where it is one without a level: the output of the
-    command or step the error reports on. A runner's error says that something failed ("exit code 1"); the
-    line before it, written by what failed, says why ("Command not found: pytest"). Quoted beside the error,
-    cited at its line; nothing where that record is not held or has a level of its own (another message)."""
-    t = unlevelled.get(line - 1)
+def _after(
+    line: int, unlevelled: dict[int, report_pb2.Template], level: report_pb2.Level.ValueType
+) -> tuple[str, list[int]]:
+    """The record just before an error's first record, where it is a rare one without a level: the output of
+    the command or step the error reports on. A runner's error says that something failed ("exit code 1"); the
+    line before it, written by what failed, says why ("Command not found: pytest"). Quoted beside the error
+    (ERROR or FATAL, not a warning), cited at its line; nothing where that record is not held, has a level of
+    its own (another message) or is a routine one (a frequent message that happens to come before)."""
+    t = unlevelled.get(line - 1) if level in _ERROR_LEVELS else None
     if t is None:
         return "", []
     return f' (after "{shorten(as_written(t), TEMPLATE_TEXT_CHARS // 2)}", line {line - 1})', [line - 1]
@@ -175,7 +179,7 @@ def _errors(
         lv = _level(rt.level)
         at_level = sum(lc.count for lc in t.levels if lc.level == rt.level)
         if at_level == t.count:
-            after, before = _after(t.first_line, unlevelled)
+            after, before = _after(t.first_line, unlevelled, rt.level)
             where = (
                 f"at line {t.first_line}{after}"
                 if t.count == 1
@@ -185,7 +189,7 @@ def _errors(
             lines = sorted({t.first_line, t.last_line, *before})
         else:
             first_at = next((lc.first_line for lc in t.levels if lc.level == rt.level and lc.first_line), 0)
-            after, before = _after(first_at, unlevelled) if first_at else ("", [])
+            after, before = _after(first_at, unlevelled, rt.level) if first_at else ("", [])
             text = (
                 f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records'
                 + (f" (the first at line {first_at}{after})" if first_at else "")
