@@ -12,17 +12,21 @@ The load generator runs on the same 2 cores as the system it measures, so it is 
 here: one process, one channel, each client a chain of calls on grpc's sync channel, the next call sent from the
 callback of the last one (``future()``; no thread and no task per client). On the raw limit at 20 clients it took
 147 to 177 us of CPU per call against 185 to 231 us for one grpc.aio task per client (its form before), in seven
-interleaved pairs; one thread per client blocking on each call took as much as grpc.aio, and uvloop under
-grpc.aio changed nothing. Its own CPU use is printed beside each step, so what the services had left is visible.
-Beside it, the raw limit: the same calls through a bare grpc.aio proxy to a bare grpc.aio server
-(``grpc_floor.py``), and GetLogFile's share of it. Prints per method and client count
-calls/s, p50 and p99, and last, exactly ``api_calls_per_s=<GetLogFile, 20 clients> api_p50_ms=<GetLogFile p50,
-1 client>``.
+interleaved pairs; one thread per client blocking on each call took as much as grpc.aio, and uvloop under grpc.aio
+changed nothing.
+
+Under each step: the CPU per call of each process (load generator, gateway, ingest, analysis, PostgreSQL with its
+back ends; for the raw limit its server and proxy; from /proc) and the machine's load average. On a shared machine
+that is the steadier figure, and it says where the time went. Beside it all, the raw limit: the same calls through
+a bare grpc.aio proxy to a bare grpc.aio server (``grpc_floor.py``), and GetLogFile's share of it. Prints per
+method and client count calls/s, p50 and p99, and last, exactly ``api_calls_per_s=<GetLogFile, 20 clients>
+api_p50_ms=<GetLogFile p50, 1 client>``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import shutil
@@ -59,6 +63,8 @@ class Step:
     seconds: float
     latencies_ms: list[float]
     client_cpu_s: float
+    cpu_s: dict[str, float]  # CPU seconds of each measured process (all its threads) during the step
+    load: tuple[float, float]  # the machine's 1-minute load average before and after the step
 
     @property
     def rate(self) -> float:
@@ -75,13 +81,68 @@ class Step:
             f"({self.calls} calls; load generator used {100 * self.client_cpu_s / self.seconds:.0f}% of a core)"
         )
 
+    def cpu_line(self) -> str:
+        """CPU per call of each process: steadier than calls/s on a shared machine (it does not count the CPU
+        other work took), and it says where the time went."""
+        per_call = {"load generator": self.client_cpu_s, **self.cpu_s}
+        parts = ", ".join(f"{name} {seconds * 1e6 / max(1, self.calls):.0f}" for name, seconds in per_call.items())
+        return f"{'':>29}CPU per call, us: {parts}; load average {self.load[0]:.1f} -> {self.load[1]:.1f}"
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_s(pid: int) -> float:
+    """A process's CPU seconds so far, all its threads (utime + stime of /proc/PID/stat); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _children(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds of named processes; a group (PostgreSQL: the postmaster and its back ends) is summed."""
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self._groups = groups
+
+    def read(self) -> dict[str, float]:
+        return {name: sum(_process_cpu_s(pid) for pid in pids()) for name, pids in self._groups.items()}
+
+
+def _stack_meter(stack: Stack) -> CpuMeter:
+    def postgres() -> list[int]:
+        pid_file = stack.postgres.root / "data" / "postmaster.pid"
+        try:
+            postmaster = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        return [postmaster, *_children(postmaster)]
+
+    groups: dict[str, Callable[[], list[int]]] = {
+        name: functools.partial(lambda pid: [pid], process.pid) for name, process in stack.processes.items()
+    }
+    return CpuMeter({**groups, "postgres": postgres})
+
 
 def _cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-def _run_step(method: str, start: Callable[[], grpc.Future], clients: int, seconds: float) -> Step:
+def _run_step(method: str, start: Callable[[], grpc.Future], clients: int, seconds: float, meter: CpuMeter) -> Step:
     """``clients`` chains of calls, each sending its next call from the callback of its last one."""
     latencies: list[float] = []
     measuring = False
@@ -114,17 +175,27 @@ def _run_step(method: str, start: Callable[[], grpc.Future], clients: int, secon
     for _ in range(clients):
         issue()
     time.sleep(WARMUP_S)
+    load0 = os.getloadavg()[0]
+    processes0 = meter.read()
     measuring = True
     cpu0, t0 = _cpu_s(), time.perf_counter()
     done.wait()
     elapsed, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
+    processes = {name: seconds - processes0[name] for name, seconds in meter.read().items()}
     if failures:
         raise failures[0]
-    return Step(method, clients, len(latencies), elapsed, latencies, cpu)
+    return Step(method, clients, len(latencies), elapsed, latencies, cpu, processes, (load0, os.getloadavg()[0]))
 
 
 def _load(
-    gateway: str, token: str, log_file: str, run: str, clients: list[int], seconds: float, only: list[str]
+    gateway: str,
+    token: str,
+    log_file: str,
+    run: str,
+    clients: list[int],
+    seconds: float,
+    only: list[str],
+    meter: CpuMeter,
 ) -> list[Step]:
     metadata = (("authorization", f"Bearer {token}"),)
     with grpc.insecure_channel(gateway) as channel:
@@ -143,13 +214,14 @@ def _load(
             if only and method not in only:
                 continue
             for n in clients:
-                step = _run_step(method, start, n, seconds)
+                step = _run_step(method, start, n, seconds, meter)
                 print(step.line(), flush=True)
+                print(step.cpu_line(), flush=True)
                 steps.append(step)
         return steps
 
 
-def _floor(proxy: str, request: bytes, token: str, clients: list[int], seconds: float) -> list[Step]:
+def _floor(proxy: str, request: bytes, token: str, clients: list[int], seconds: float, meter: CpuMeter) -> list[Step]:
     """The same calls (request bytes, token header, answer size) through the bare proxy and server."""
     metadata = (("authorization", f"Bearer {token}"),)
     with grpc.insecure_channel(proxy) as channel:
@@ -157,8 +229,9 @@ def _floor(proxy: str, request: bytes, token: str, clients: list[int], seconds: 
         call(request, metadata=metadata, timeout=10, wait_for_ready=True)
         steps = []
         for n in clients:
-            step = _run_step("floor", lambda: call.future(request, metadata=metadata, timeout=10), n, seconds)
+            step = _run_step("floor", lambda: call.future(request, metadata=metadata, timeout=10), n, seconds, meter)
             print(step.line(), flush=True)
+            print(step.cpu_line(), flush=True)
             steps.append(step)
         return steps
 
@@ -211,7 +284,7 @@ def main() -> None:
             "channel, each client a chain of grpc futures (the next call sent from the last one's callback)",
             flush=True,
         )
-        steps = _load(gateway, token, log_file.name, run.name, clients, args.seconds, only)
+        steps = _load(gateway, token, log_file.name, run.name, clients, args.seconds, only, _stack_meter(stack))
         by = {(s.method, s.clients): s for s in steps}
         busy, single = by.get(("GetLogFile", max(clients))), by.get(("GetLogFile", min(clients)))
         assert busy is not None and single is not None
@@ -226,7 +299,10 @@ def main() -> None:
             )
             address, floor_processes = _start_floor(root, answer)
             try:
-                floor = {s.clients: s for s in _floor(address, request, token, clients, args.seconds)}
+                meter = CpuMeter(
+                    {"bare server": lambda: [floor_processes[0].pid], "bare proxy": lambda: [floor_processes[1].pid]}
+                )
+                floor = {s.clients: s for s in _floor(address, request, token, clients, args.seconds, meter)}
             finally:
                 stop_processes(floor_processes, grace_s=2)
             print(
