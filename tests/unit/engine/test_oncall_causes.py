@@ -261,3 +261,23 @@ def test_a_routine_message_before_an_error_is_not_quoted_as_its_cause() -> None:
     rep = _analyze(lines)
     claim = next(c for c in rep.summary.claims if "exit code 127" in c.text)
     assert "after" not in claim.text and 2 not in claim.line_numbers, claim.text
+
+
+def test_a_start_banner_told_as_a_restart_is_not_told_again_as_a_rare_message() -> None:
+    # The banner a restart is told with is seen twice in a long file, so it is also a rare message: the summary
+    # tells it once (the restart), and the rare message's room goes to the next claim.
+    def line(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} {level} api: {message}"
+
+    lines = [line(T0, "INFO", "Starting api version 2.4.1 on port 3000")]
+    lines += [line(T0 + 1 + 3 * i, "INFO", f"request {i} completed in {i % 40} ms") for i in range(1200)]
+    lines.append(line(T0 + 3700, "INFO", "received SIGTERM, shutting down"))
+    lines.append(line(T0 + 3705, "INFO", "Starting api version 2.4.1 on port 3000"))
+    lines += [line(T0 + 3706 + 3 * i, "INFO", f"request {i} completed in {i % 40} ms") for i in range(600)]
+    rep = _analyze(lines)
+    claims = [c.text for c in rep.summary.claims]
+    assert any(c.startswith("Restart at line 1203") for c in claims), claims
+    assert not any(c.startswith("Rare message") and "Starting api" in c for c in claims), claims
+    assert any(
+        a.kind == report_pb2.ANOMALY_KIND_RARE_TEMPLATE and "Starting api" in a.description for a in rep.anomalies
+    )

@@ -330,11 +330,12 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
             more.setdefault(section, []).append(a)
         else:
             sections[section].append(_anomaly_claim(a))
-    # A rare message that is one of the errors told above is not news twice: its claim makes room for another.
-    # (Rare messages only take room the primary sections left, so the errors shown are their first ``cap``.)
+    # A rare message that is one of the errors, starts or stops told above is not news twice: its claim makes
+    # room for another. (Rare messages only take room the primary sections left, so the claims shown are their
+    # first ``cap``; restarts and stops hold only the ones told one by one here.)
     told_ids = {
         tid
-        for name in ("exceptions", "errors", "warnings")
+        for name in ("exceptions", "errors", "warnings", "restarts", "stops")
         for c in sections[name][: SECTION_CAPS[name]]
         for tid in c.template_ids
     }
