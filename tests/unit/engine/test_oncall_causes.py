@@ -281,3 +281,19 @@ def test_a_start_banner_told_as_a_restart_is_not_told_again_as_a_rare_message() 
     assert any(
         a.kind == report_pb2.ANOMALY_KIND_RARE_TEMPLATE and "Starting api" in a.description for a in rep.anomalies
     )
+
+
+def test_a_rare_message_a_stop_claim_already_cites_is_not_told_again() -> None:
+    # A stop told with its second message ("... with 1 more stop message at line(s) N") cites that record; the
+    # same record is not told again as a rare message.
+    def line(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} {level} broker: {message}"
+
+    lines = [line(T0 + 3 * i, "INFO", f"rolled segment {i} in {i % 9} ms") for i in range(1200)]
+    lines.append(line(T0 + 3600, "INFO", "received SIGTERM, shutting down"))
+    lines.append(line(T0 + 3600, "INFO", "shutdown completed"))
+    lines += [line(T0 + 3601 + 3 * i, "INFO", f"rolled segment {i} in {i % 9} ms") for i in range(40)]
+    rep = _analyze(lines)
+    claims = [c.text for c in rep.summary.claims]
+    assert any(c.startswith("Stop at line 1201") and "1 more stop message at line(s) 1202" in c for c in claims), claims
+    assert not any(c.startswith("Rare message") and "shutdown completed" in c for c in claims), claims
