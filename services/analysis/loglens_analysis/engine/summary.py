@@ -333,15 +333,15 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     # A rare message that is one of the errors, starts or stops told above is not news twice: its claim makes
     # room for another. (Rare messages only take room the primary sections left, so the claims shown are their
     # first ``cap``; restarts and stops hold only the ones told one by one here.)
-    told = [
+    told_claims = [
         c
         for name in ("exceptions", "errors", "warnings", "restarts", "stops")
         for c in sections[name][: SECTION_CAPS[name]]
     ]
-    told_ids = {tid for c in told for tid in c.template_ids}
+    told_ids = {tid for c in told_claims for tid in c.template_ids}
     # A line a claim cites starts one record: a rare message whose every line is cited already (a stop's second
     # message, "shut down completed", told with the stop) is that record told.
-    cited = {ln for c in told for ln in c.line_numbers}
+    cited = {ln for c in told_claims for ln in c.line_numbers}
     sections["rare"] = [
         c for c in sections["rare"] if not told_ids.issuperset(c.template_ids) and not cited.issuperset(c.line_numbers)
     ]
