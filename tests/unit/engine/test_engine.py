@@ -275,6 +275,23 @@ def test_generic_miner_on_generated_lines() -> None:
     assert len(templates) < 20
 
 
+def test_line_parser_answers_every_line_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmark adapter cuts blocks by size: one answer per line whatever the cut, the same answers as one
+    block, and a line holding a newline is still one line (not two records)."""
+    import loglens_analysis.engine.loghub as loghub
+
+    lines = generate_lines(1200, 4, "syslog")
+    lines[5] = "Failed password for invalid user bob\nfrom 10.0.0.1 port 22 ssh2"
+    lines[6] = ""
+    whole = parse_lines(lines)
+    monkeypatch.setattr(loghub, "BLOCK_BYTES", 997)  # many blocks, cuts inside lines' sizes
+    cut = parse_lines(lines)
+    assert len(cut) == len(lines) == len(whole)
+    assert cut == whole
+    assert whole[6] == ("", "")  # an empty line has no record
+    assert whole[5][1] and "\n" not in whole[5][1]
+
+
 def test_generator_is_deterministic() -> None:
     a = [r for _, r in zip(range(100), records(1, "mixed"), strict=False)]
     b = [r for _, r in zip(range(100), records(1, "mixed"), strict=False)]

@@ -341,9 +341,14 @@ class Analyzer:
                     break
         self.guess = detect_format(sample_lines)
         self.parser = RecordParser(self.guess)
-        # Records carry their time: a line without one continues the record before it (below).
+        # Records carry their time: a line without one continues the record before it (below). Not when every
+        # line is to be answered for (``record_variants``: a parser benchmark scores each line as a record).
         flags = [self._line_flag(line) for line in sample_lines]
-        self._glue = not self.sources_interleaved and flags.count(1) * 2 > len(flags) - flags.count(-1)
+        self._glue = (
+            self.record_variants is None
+            and not self.sources_interleaved
+            and flags.count(1) * 2 > len(flags) - flags.count(-1)
+        )
         pending, self._sample = self._sample, []
         for text, first in pending:
             self._feed_text(text, first)
@@ -681,7 +686,7 @@ class Analyzer:
         else:
             lines = range(first_line, first_line + len(records))
         if self.record_variants is not None:
-            self.record_variants.extend(None if x is None else x.variant for x in infos)
+            self.record_variants.extend(map(getattr, infos, repeat("variant"), repeat(None)))  # C-level
         if None in infos:  # empty lines: counted, then left out
             keep = [i for i, x in enumerate(infos) if x is not None]
             self.empty_lines += len(records) - len(keep)
