@@ -297,3 +297,19 @@ def test_a_rare_message_a_stop_claim_already_cites_is_not_told_again() -> None:
     claims = [c.text for c in rep.summary.claims]
     assert any(c.startswith("Stop at line 1201") and "1 more stop message at line(s) 1202" in c for c in claims), claims
     assert not any(c.startswith("Rare message") and "shutdown completed" in c for c in claims), claims
+
+
+def test_a_separator_glued_to_the_header_is_not_the_messages_first_word() -> None:
+    # "[time] INFO [GroupCoordinator 1]: Member ..." closes its bracketed column with a colon: the message is
+    # "Member ...", not ": Member ...".
+    lines = []
+    for i in range(600):
+        stamp = f"[{datetime.fromtimestamp(T0 + 2 * i, UTC):%Y-%m-%d %H:%M:%S},{i % 1000:03d}]"
+        if i % 10 >= 3:  # the glued form is a minority: the layout's last column is the bracket alone
+            lines.append(f"{stamp} INFO [Log partition=orders-{i % 12}, dir=/var/lib/kafka] Rolled new log segment {i}")
+        else:
+            lines.append(f"{stamp} INFO [GroupCoordinator 1]: Member consumer-{i} in group billing has failed")
+    rep = _analyze(lines)
+    texts = {t.text for t in rep.templates}
+    assert "Member consumer-<*> in group billing has failed" in texts, texts
+    assert not any(t.startswith(":") for t in texts), texts

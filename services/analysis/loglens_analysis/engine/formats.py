@@ -686,6 +686,12 @@ class HeaderParser:
             ends = _delimited_fields(head[header_end:], self.layout.delimiter)
             if len(ends) >= self.layout.message_fields and head[header_end:].split(None, 1)[0] == self.layout.delimiter:
                 header_end += ends[self.layout.message_fields - 1]
+        if header_end < len(head) and not head[header_end].isspace():
+            # A separator glued to the header's last column closes the header ("[GroupCoordinator 1]: Member
+            # ..."): it is not the message's first word.
+            glued = head[header_end:].split(None, 1)[0]
+            if glued in _SEPARATORS:
+                header_end += len(glued)
         message = "" if header_end >= len(head) else head[header_end:].strip()
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
