@@ -313,3 +313,20 @@ def test_a_separator_glued_to_the_header_is_not_the_messages_first_word() -> Non
     texts = {t.text for t in rep.templates}
     assert "Member consumer-<*> in group billing has failed" in texts, texts
     assert not any(t.startswith(":") for t in texts), texts
+
+
+def test_a_process_that_writes_alone_under_the_same_id_after_a_restart_is_restarted() -> None:
+    # A container's process is always pid 1: its banner again after the process was killed is a restart, though
+    # the same id wrote long before (only where processes write at once does an old id mean a running process).
+    def rec(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} [1] {level} app: {message}"
+
+    lines = [rec(T0, "INFO", "Starting orders-api version 2.4.1")]
+    lines += [rec(T0 + 1 + 2 * i, "INFO", f"handled request {i} in {i % 90} ms") for i in range(2000)]
+    lines.append(rec(T0 + 4001, "WARN", "Killed by OOM, container restarting"))
+    lines.append(rec(T0 + 4020, "INFO", "Starting orders-api version 2.4.1"))
+    lines += [rec(T0 + 4021 + 2 * i, "INFO", f"handled request {i} in {i % 90} ms") for i in range(1000)]
+    rep = _analyze(lines)
+    assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART] == [2003], [
+        a.description for a in rep.anomalies
+    ]

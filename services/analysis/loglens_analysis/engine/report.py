@@ -667,8 +667,10 @@ def _written_by_a_running_process(an: Analyzer, o: Occurrence, held: dict[int, t
     number of a held record (``_held_records``) more than ``EPISODE_BUCKETS`` buckets earlier (without times,
     ``NEAR_LINES`` lines): further back than one start sequence reaches. A start banner written so is a
     component of a running process starting ("Initialized EGL, version 1.4" from a system server that has
-    logged for half an hour), not a process start. Unknown (False) where the record is not held or its header
-    has no number. Only held records whose text holds the number are parsed."""
+    logged for half an hour), not a process start. Only where the file's processes write at once
+    (``_interleaved``): a process that writes alone may come back under the same id (a container's process is
+    always 1), and its id then says nothing. Unknown (False) where the record is not held or its header has no
+    number. Only held records whose text holds the number are parsed."""
     b, line, _r = o
     got = held.get(line)
     nums = _header_numbers(an, got[0]) if got is not None else None
@@ -684,7 +686,25 @@ def _written_by_a_running_process(an: Analyzer, o: Occurrence, held: dict[int, t
             return False
         got_nums = _header_numbers(an, text)
         if got_nums and got_nums[0] == pid:
+            return _interleaved(an, held)
+    return False
+
+
+def _interleaved(an: Analyzer, held: dict[int, tuple[str, int | None]]) -> bool:
+    """Whether the held records' first header numbers (process ids) interleave: one comes back after another
+    took over (processes writing at once: a device's logcat, a journal), not one run per process (a server
+    restarted under a new id, or the same one)."""
+    done: set[str] = set()
+    current = None
+    for ln in sorted(held):
+        nums = _header_numbers(an, held[ln][0])
+        if not nums or nums[0] == current:
+            continue
+        if nums[0] in done:
             return True
+        if current is not None:
+            done.add(current)
+        current = nums[0]
     return False
 
 
