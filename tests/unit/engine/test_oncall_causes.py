@@ -330,3 +330,19 @@ def test_a_process_that_writes_alone_under_the_same_id_after_a_restart_is_restar
     assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART] == [2003], [
         a.description for a in rep.anomalies
     ]
+
+
+def test_a_stop_then_a_start_under_a_new_id_in_a_file_of_one_process_at_a_time_is_a_restart() -> None:
+    # One process at a time (ids never interleave): the old process's stop and the new one's banner are one
+    # restart, though their ids differ, even where the id change itself is too early to be read as one.
+    def rec(t: float, pid: int, message: str) -> str:
+        return f"{_stamp(t)} [{pid}] INFO api: {message}"
+
+    lines = [rec(T0 + i, 100, f"handled request {i} in {i % 40} ms") for i in range(3)]
+    lines.append(rec(T0 + 3, 100, "received SIGTERM, shutting down"))
+    lines.append(rec(T0 + 5, 200, "Starting api version 2.4.1"))
+    lines += [rec(T0 + 6 + i // 100, 200, f"handled request {i} in {i % 40} ms") for i in range(400)]  # 4 s
+    rep = _analyze(lines)
+    assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART] == [5], [
+        a.description for a in rep.anomalies
+    ]

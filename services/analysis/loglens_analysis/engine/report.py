@@ -806,15 +806,23 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     held = _held_records(an)
     writer: dict[int, str | None] = {}
 
+    interleaved: list[bool] = []  # computed once, when first needed
+
     def same_process(a: int, b: int) -> bool:
-        """Whether two lines may be one process's: not when both headers name a process id and they differ
-        (a journal's systemd stopping a unit, then another daemon starting, are two processes)."""
+        """Whether two lines may be one process's: not when both headers name a process id, they differ and the
+        file's processes write at once (``_interleaved``: a journal's systemd stopping a unit, then another
+        daemon starting, are two processes). Where processes write one at a time, the old one's stop and the
+        new one's start are one restart under two ids."""
         for ln in (a, b):
             if ln not in writer:
                 got = held.get(ln)
                 nums = _header_numbers(an, got[0]) if got is not None else None
                 writer[ln] = nums[0] if nums else None
-        return writer[a] is None or writer[b] is None or writer[a] == writer[b]
+        if writer[a] is None or writer[b] is None or writer[a] == writer[b]:
+            return True
+        if not interleaved:
+            interleaved.append(_interleaved(an, held))
+        return not interleaved[0]
 
     pids = _pid_changes(an)
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
