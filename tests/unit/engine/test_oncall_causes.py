@@ -346,3 +346,20 @@ def test_a_stop_then_a_start_under_a_new_id_in_a_file_of_one_process_at_a_time_i
     assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART] == [5], [
         a.description for a in rep.anomalies
     ]
+
+
+def test_a_process_id_change_and_the_banner_its_start_sequence_writes_later_are_one_restart() -> None:
+    # A new process writes 180 flag lines, then its banner: the id change (at its first line) and the banner
+    # are one start, told once at the banner with the id change, not as two restarts.
+    def rec(t: float, pid: int, message: str) -> str:
+        return f"{_stamp(t)} [{pid}] INFO api: {message}"
+
+    lines = [rec(T0 + 3 * i, 100, f"handled request {i} in {i % 40} ms") for i in range(1000)]
+    lines.append(rec(T0 + 3000, 100, "received SIGTERM, shutting down"))
+    lines += [rec(T0 + 3010, 200, f"FLAG: --option-{i}=value{i}") for i in range(180)]
+    lines.append(rec(T0 + 3011, 200, "Starting api version 2.4.1"))
+    lines += [rec(T0 + 3012 + 3 * i, 200, f"handled request {i} in {i % 40} ms") for i in range(1000)]
+    rep = _analyze(lines)
+    restarts = [a.description for a in rep.anomalies if a.kind == RESTART]
+    assert len(restarts) == 1, restarts
+    assert restarts[0].startswith("restart at line 1182") and "from 100 (line 1001) to 200 (line 1002)" in restarts[0]

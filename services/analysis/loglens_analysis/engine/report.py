@@ -851,11 +851,17 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             cited: list[int] = []  # other lines the text names (a stop before the start)
             t = _time_of_line(an, r, b, ln)
             at = f"line {ln}" + ("" if t is None else f" ({_iso(t)})")
+            # The process-id change this start belongs to: around its line, or before it in the same start
+            # sequence (a new process that writes its flags first and its banner 180 lines later).
             pid = next(
                 (
                     p
                     for p in pids
-                    if kind == ANOMALY_RESTART and p.old_line - NEAR_LINES <= ln <= p.new_line + NEAR_LINES
+                    if kind == ANOMALY_RESTART
+                    and (
+                        p.old_line - NEAR_LINES <= ln <= p.new_line + NEAR_LINES
+                        or (b is not None and p.new_line <= ln and p.bucket <= b <= p.bucket + EPISODE_BUCKETS)
+                    )
                 ),
                 None,
             )
