@@ -363,3 +363,31 @@ def test_a_process_id_change_and_the_banner_its_start_sequence_writes_later_are_
     restarts = [a.description for a in rep.anomalies if a.kind == RESTART]
     assert len(restarts) == 1, restarts
     assert restarts[0].startswith("restart at line 1182") and "from 100 (line 1001) to 200 (line 1002)" in restarts[0]
+
+
+def test_a_stack_frame_written_as_a_record_of_its_own_is_not_ranked_as_an_error() -> None:
+    # logcat writes each line of a trace as a record: its frames make the most frequent ERROR template. A frame
+    # is part of the exception its trace reports (told in the exception groups), not an error message.
+    def lc(t: float, level: str, tag: str, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%m-%d %H:%M:%S}.000  1234  1250 {level} {tag}: {message}"
+
+    lines = []
+    for i in range(1500):
+        t = T0 + 2 * i
+        lines.append(lc(t, "I", "ActivityManager", f"Start proc {4000 + i}:com.app{i % 7}/u0a{i % 90} for service"))
+        if i % 50 == 0:
+            lines.append(lc(t, "E", "AndroidRuntime", "FATAL EXCEPTION: main"))
+            lines.append(lc(t, "E", "AndroidRuntime", "java.lang.NullPointerException: Attempt to invoke a method"))
+            lines += [
+                lc(t, "E", "AndroidRuntime", f"\tat com.example.Main{k}.run{k}(Main{k}.java:{100 + k})")
+                for k in range(12)
+            ]
+        if i % 100 == 7:
+            lines.append(lc(t, "E", "wifi", f"Failed to connect to network {i % 5}: timeout"))
+    rep = _analyze(lines)
+    by_id = {t.id: t.text for t in rep.templates}
+    ranked = [by_id[e.template_id] for e in rep.error_templates]
+    assert ranked and not any(text.startswith("at ") for text in ranked), ranked
+    assert any(t.text.startswith("at com.example.") and t.count == 360 for t in rep.templates)  # still a template
+    claims = [c.text for c in rep.summary.claims]
+    assert not any('"at com.example.' in c for c in claims), claims

@@ -242,6 +242,18 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
     return ExceptionInfo(m.group(1), msg, m.group(1), msg, ())
 
 
+_FRAMES = (_JVM_FRAME, _NODE_BARE_FRAME, _PY_FRAME, _RUBY_FRAME)
+
+
+def is_frame_template(text: str) -> bool:
+    """Whether a template is one frame of a stack trace ("at com.example.<*>(<*>:<*>)", "at <*>", 'File "<*>", line
+    <*>, in <*>'): a log that writes each line of a trace as a record of its own (logcat) makes a template of its
+    frames. A frame is part of the exception its trace reports, not a message of its own. Placeholders read as
+    "1" (a name, a file, a line number all may be one)."""
+    line = " " + text.replace("<*>", "1")
+    return any(rx.match(line) for rx in _FRAMES)
+
+
 def fingerprint(info: ExceptionInfo, template_id: str) -> str:
     """A stable id for an exception group: the root cause's type and top frames (the template only when
     there are no frames to tell code paths apart)."""

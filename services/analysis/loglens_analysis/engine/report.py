@@ -22,7 +22,7 @@ from .analyzer import (
     TimeBucket,
     Variant,
 )
-from .exceptions import fingerprint
+from .exceptions import fingerprint, is_frame_template
 from .formats import FORMAT_HEADER
 from .levels import LEVELS, severity_rank
 from .masking import TIME_WILDCARD, WILDCARD
@@ -1082,10 +1082,12 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     for r in listed:
         _template(rep, an, r)
     # Errors and warnings ranked: errors (ERROR, FATAL) before warnings, then severity weight times log of the count.
+    # A template that is one frame of a stack trace is part of the exception its trace reports (the exception
+    # groups tell it), not an error message of its own: not ranked.
     ranked = []
     for r in listed:
         lv = r.max_level()
-        if lv in SEVERITY_WEIGHT:
+        if lv in SEVERITY_WEIGHT and not is_frame_template(r.text):
             n_bad = sum(c for k, c in r.levels.items() if k in SEVERITY_WEIGHT)
             ranked.append((round(SEVERITY_WEIGHT[lv] * math.log2(1 + n_bad), 4), r, lv))
     ranked.sort(key=lambda x: (-SEVERITY_TIER[x[2]], -x[0], x[1].first_line))
