@@ -5,6 +5,7 @@ Synthetic lines only; each test states the principle it checks.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from loglens.v1 import report_pb2
@@ -118,8 +119,6 @@ def test_a_start_banner_from_a_process_that_was_writing_long_before_is_no_proces
 def test_a_json_request_record_without_a_message_reads_as_its_request() -> None:
     # A JSON access log (a proxy's) has no message field: each record is a request, and a person reads it as one
     # ("GET /api/items/3 502"), not as the list of its thirty keys. Its level is still its status's class.
-    import json
-
     records = []
     for i in range(300):
         status = 502 if i in (40, 41, 90) else 404 if i % 25 == 3 else 200
@@ -391,3 +390,25 @@ def test_a_stack_frame_written_as_a_record_of_its_own_is_not_ranked_as_an_error(
     assert any(t.text.startswith("at com.example.") and t.count == 360 for t in rep.templates)  # still a template
     claims = [c.text for c in rep.summary.claims]
     assert not any('"at com.example.' in c for c in claims), claims
+
+
+def test_the_warnings_of_a_template_ranked_at_error_are_told_too() -> None:
+    # A request template holds the 502s (errors) and the 404s (warnings): the errors lead, and the warnings,
+    # news of their own, are told among the warnings instead of vanishing behind the template's worst level.
+    records = []
+    for i in range(300):
+        status = 502 if i in (40, 41, 90) else 404 if i % 20 == 3 else 200
+        records.append(
+            {
+                "RequestMethod": "GET",
+                "RequestPath": f"/api/items/{i % 37}",
+                "DownstreamStatus": status,
+                "time": f"{datetime.fromtimestamp(T0 + 3 * i, UTC):%Y-%m-%dT%H:%M:%SZ}",
+            }
+        )
+    rep = _analyze([json.dumps(r) for r in records])
+    claims = [c.text for c in rep.summary.claims]
+    errors = next(i for i, c in enumerate(claims) if c.startswith('"GET <*> <*>": 3 ERROR among its 300 records'))
+    warnings = next(i for i, c in enumerate(claims) if c.startswith('"GET <*> <*>": 15 WARN among its 300 records'))
+    assert errors < warnings, claims
+    assert "(the first at line 4)" in claims[warnings], claims

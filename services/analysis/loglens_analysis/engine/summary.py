@@ -169,35 +169,53 @@ def _errors(
     rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template], told: set[str]
 ) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
     """One claim per ranked error or warning template not told already, with the level it is ranked at, and
-    the unlevelled record just before its first record at that level (``_after``)."""
+    the unlevelled record just before its first record at that level (``_after``). A template ranked at ERROR
+    or FATAL whose records include warnings (an access log's request template: its 502s are errors, its 404s
+    warnings) also gets a claim at WARN: its warnings are news of their own, ranked among the other warnings by
+    their count. Warnings come most numerous first (the ranking's order for templates of warnings only)."""
     unlevelled = _unlevelled_records(rep)
-    out = []
+    errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
+    warnings: list[tuple[int, report_pb2.SummaryClaim]] = []
     for rt in rep.error_templates:
         if rt.template_id in told:
             continue
         t = by_id[rt.template_id]
-        lv = _level(rt.level)
-        at_level = sum(lc.count for lc in t.levels if lc.level == rt.level)
-        if at_level == t.count:
-            after, before = _after(t.first_line, unlevelled, rt.level)
-            where = (
-                f"at line {t.first_line}{after}"
-                if t.count == 1
-                else f"first at line {t.first_line}{after}, last at line {t.last_line}"
-            )
-            text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}", {where}{_pause(t)}.'
-            lines = sorted({t.first_line, t.last_line, *before})
+        counts = {lc.level: lc.count for lc in t.levels}
+        if rt.level in _ERROR_LEVELS:
+            errors.append((rt.level, _claim_at(t, rt.level, unlevelled)))
+            if counts.get(report_pb2.LEVEL_WARN):
+                warnings.append((counts[report_pb2.LEVEL_WARN], _claim_at(t, report_pb2.LEVEL_WARN, unlevelled)))
         else:
-            first_at = next((lc.first_line for lc in t.levels if lc.level == rt.level and lc.first_line), 0)
-            after, before = _after(first_at, unlevelled, rt.level) if first_at else ("", [])
-            text = (
-                f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records'
-                + (f" (the first at line {first_at}{after})" if first_at else "")
-                + f", which run from line {t.first_line} to line {t.last_line}{_pause(t)}."
-            )
-            lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
-        out.append((rt.level, _claim(text, [t.id], lines)))
-    return out
+            warnings.append((counts.get(rt.level, 0), _claim_at(t, rt.level, unlevelled)))
+    warnings.sort(key=lambda x: -x[0])  # stable: ties keep the ranking's order
+    return errors + [(report_pb2.LEVEL_WARN, c) for _n, c in warnings]
+
+
+def _claim_at(
+    t: report_pb2.Template, level: report_pb2.Level.ValueType, unlevelled: dict[int, report_pb2.Template]
+) -> report_pb2.SummaryClaim:
+    """A template's claim at one level: all its records, or those at the level among its records."""
+    lv = _level(level)
+    at_level = sum(lc.count for lc in t.levels if lc.level == level)
+    if at_level == t.count:
+        after, before = _after(t.first_line, unlevelled, level)
+        where = (
+            f"at line {t.first_line}{after}"
+            if t.count == 1
+            else f"first at line {t.first_line}{after}, last at line {t.last_line}"
+        )
+        text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}", {where}{_pause(t)}.'
+        lines = sorted({t.first_line, t.last_line, *before})
+    else:
+        first_at = next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0)
+        after, before = _after(first_at, unlevelled, level) if first_at else ("", [])
+        text = (
+            f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records'
+            + (f" (the first at line {first_at}{after})" if first_at else "")
+            + f", which run from line {t.first_line} to line {t.last_line}{_pause(t)}."
+        )
+        lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
+    return _claim(text, [t.id], lines)
 
 
 def _pause(t: report_pb2.Template) -> str:
