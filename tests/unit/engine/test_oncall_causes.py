@@ -6,7 +6,10 @@ Synthetic lines only; each test states the principle it checks.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
+
+import pytest
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
@@ -412,3 +415,30 @@ def test_the_warnings_of_a_template_ranked_at_error_are_told_too() -> None:
     warnings = next(i for i, c in enumerate(claims) if c.startswith('"GET <*> <*>": 15 WARN among its 300 records'))
     assert errors < warnings, claims
     assert "(the first at line 4)" in claims[warnings], claims
+
+
+def test_restart_rules_parse_each_held_record_once_however_many_banners(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whether a banner's process was writing before it, and whether the file's processes write at once, are read
+    # from the held records' headers (a parse each). With many banners, a record's header must be parsed once per
+    # report, not once per banner: the work stays bounded by what the aggregates hold.
+    import loglens_analysis.engine.report as report
+
+    parsed: Counter[str] = Counter()
+    read = report._header_numbers
+
+    def counting(an: object, text: str) -> list[str] | None:
+        parsed[text] += 1
+        return read(an, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report, "_header_numbers", counting)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    lines = []
+    for i in range(2400):  # two processes writing at once, 100 distinct messages
+        pid = 100 if i % 2 else 200
+        lines.append(f"{_stamp(T0 + 3 * i)} [{pid}] INFO app: {words[i % 10]} {words[i // 10 % 10]} step {i}")
+    for k in range(8):  # the running process 100 starts a component every 15 minutes
+        lines.append(f"{_stamp(T0 + 900 * (k + 1) + 1)} [100] INFO app: Initialized renderer, version 1.{k}")
+    lines.sort(key=lambda s: s[:19])
+    _analyze(lines)
+    assert parsed, "the restart rules read no header"
+    assert max(parsed.values()) <= 2, parsed.most_common(3)

@@ -27,7 +27,9 @@ Caps (all bounded, so the report and the memory are bounded):
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
   higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
-  summary claims (per-section caps in ``summary.SECTION_CAPS``); 10 lines cited per restart or stop;
+  summary claims (per-section caps in ``summary.SECTION_CAPS``); 10 lines cited per restart or stop; whether
+  processes write at once is read from the first 2,000 held records with a process id (``INTERLEAVE_RECORDS``),
+  and each held record's header is parsed at most once per report (``report.HeldRecords``);
   per time bucket, its first and last record (500 characters each); the shape cache holds 200,000
   shapes and the digit-key cache 20,000 keys, each at most 16 million characters (cleared when full); the
   header tokens of the last 4,096 distinct line starts (400 characters each) are memoised, and whether a line

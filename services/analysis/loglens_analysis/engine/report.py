@@ -79,6 +79,7 @@ BANNER_MIN_SPACING = 50  # ... and at most once per 50 records of the file
 RARE_MIN_RECORDS = 1000  # rare templates are only reported in files of at least 1,000 records ...
 RARE_MAX_COUNT = 2  # ... and are seen at most twice
 MAX_OCCURRENCE_LINES = 10  # lines cited per restart or stop finding
+INTERLEAVE_RECORDS = 2000  # held records with a process id read to tell whether processes write at once
 EPISODE_BUCKETS = 4  # start (or stop) messages this many buckets apart or less belong to one start (stop)
 NEAR_LINES = 100  # a stop and the start (or silence) next to it are at most this many lines apart
 
@@ -646,65 +647,87 @@ def _pid_changes(an: Analyzer) -> list[PidChange]:
     return out
 
 
-def _held_records(an: Analyzer) -> dict[int, tuple[str, int | None]]:
-    """Line -> (text, time bucket) of the records the aggregates hold: every message variant's examples (in the
-    bucket of the variant's last first-record at or before it), every bucket's first and last record."""
-    held: dict[int, tuple[str, int | None]] = {}
-    for v in an.variants():
-        firsts = sorted((fl, b) for b, (_c, fl) in v.bins.items())
-        for ln, text in v.examples:
-            at = bisect.bisect_right(firsts, (ln, math.inf)) - 1
-            held[ln] = (text, firsts[at][1] if at >= 0 else None)
-    for b, tb in an.buckets.items():
-        held[tb.first_line] = (tb.first_text, b)
-        held[tb.last_line] = (tb.last_text, b)
-    return held
+class HeldRecords:
+    """The records the aggregates hold, by line: every message variant's examples (in the bucket of the variant's
+    last first-record at or before it) and every bucket's first and last record. Each record's header numbers
+    (``_header_numbers``: a parse) are read at most once per report, and whether the file's processes write at
+    once (``interleaved``) is worked out once: the restart rules ask both for many banners and stops."""
+
+    def __init__(self, an: Analyzer) -> None:
+        self.an = an
+        self.texts: dict[int, tuple[str, int | None]] = {}
+        for v in an.variants():
+            firsts = sorted((fl, b) for b, (_c, fl) in v.bins.items())
+            for ln, text in v.examples:
+                at = bisect.bisect_right(firsts, (ln, math.inf)) - 1
+                self.texts[ln] = (text, firsts[at][1] if at >= 0 else None)
+        for b, tb in an.buckets.items():
+            self.texts[tb.first_line] = (tb.first_text, b)
+            self.texts[tb.last_line] = (tb.last_text, b)
+        self._numbers: dict[int, list[str] | None] = {}
+        self._interleaved: bool | None = None
+
+    def numbers(self, line: int) -> list[str] | None:
+        """The header numbers of the record held at ``line`` (None where none is held or its header has none)."""
+        if line not in self._numbers:
+            got = self.texts.get(line)
+            self._numbers[line] = _header_numbers(self.an, got[0]) if got is not None else None
+        return self._numbers[line]
+
+    def pid(self, line: int) -> str | None:
+        """The first header number (the process id, where the header has one) of the record held at ``line``."""
+        nums = self.numbers(line)
+        return nums[0] if nums else None
+
+    def interleaved(self) -> bool:
+        """Whether the held records' first header numbers (process ids) interleave: one comes back after another
+        took over (processes writing at once: a device's logcat, a journal), not one run per process (a server
+        restarted under a new id, or the same one). Read over the first ``INTERLEAVE_RECORDS`` held records with
+        a process id, in line order."""
+        if self._interleaved is None:
+            self._interleaved = False
+            done: set[str] = set()
+            current = None
+            seen = 0
+            for ln in sorted(self.texts):
+                pid = self.pid(ln)
+                if pid is None or pid == current:
+                    continue
+                if pid in done:
+                    self._interleaved = True
+                    break
+                if current is not None:
+                    done.add(current)
+                current = pid
+                seen += 1
+                if seen >= INTERLEAVE_RECORDS:
+                    break
+        return self._interleaved
 
 
-def _written_by_a_running_process(an: Analyzer, o: Occurrence, held: dict[int, tuple[str, int | None]]) -> bool:
+def _written_by_a_running_process(o: Occurrence, held: HeldRecords) -> bool:
     """Whether a banner's record comes from a process that was writing long before it: its header's first
     stand-alone number (the process id: logcat, journal, syslog, klog, Ruby Logger put it first) is the first
-    number of a held record (``_held_records``) more than ``EPISODE_BUCKETS`` buckets earlier (without times,
+    number of a held record (``HeldRecords``) more than ``EPISODE_BUCKETS`` buckets earlier (without times,
     ``NEAR_LINES`` lines): further back than one start sequence reaches. A start banner written so is a
     component of a running process starting ("Initialized EGL, version 1.4" from a system server that has
     logged for half an hour), not a process start. Only where the file's processes write at once
-    (``_interleaved``): a process that writes alone may come back under the same id (a container's process is
-    always 1), and its id then says nothing. Unknown (False) where the record is not held or its header has no
-    number. Only held records whose text holds the number are parsed."""
+    (``HeldRecords.interleaved``): a process that writes alone may come back under the same id (a container's
+    process is always 1), and its id then says nothing. Unknown (False) where the record is not held or its
+    header has no number. Only held records whose text holds the number are parsed."""
     b, line, _r = o
-    got = held.get(line)
-    nums = _header_numbers(an, got[0]) if got is not None else None
-    if not nums:
+    pid = held.pid(line)
+    if pid is None:
         return False
-    pid = nums[0]
-    for ln in sorted(x for x, (text, _b) in held.items() if x < line and pid in text):
-        text, first_b = held[ln]
+    for ln in sorted(x for x, (text, _b) in held.texts.items() if x < line and pid in text):
+        first_b = held.texts[ln][1]
         if b is not None and first_b is not None:
             if first_b >= b - EPISODE_BUCKETS:
                 return False
         elif ln >= line - NEAR_LINES:
             return False
-        got_nums = _header_numbers(an, text)
-        if got_nums and got_nums[0] == pid:
-            return _interleaved(an, held)
-    return False
-
-
-def _interleaved(an: Analyzer, held: dict[int, tuple[str, int | None]]) -> bool:
-    """Whether the held records' first header numbers (process ids) interleave: one comes back after another
-    took over (processes writing at once: a device's logcat, a journal), not one run per process (a server
-    restarted under a new id, or the same one)."""
-    done: set[str] = set()
-    current = None
-    for ln in sorted(held):
-        nums = _header_numbers(an, held[ln][0])
-        if not nums or nums[0] == current:
-            continue
-        if nums[0] in done:
-            return True
-        if current is not None:
-            done.add(current)
-        current = nums[0]
+        if held.pid(ln) == pid:
+            return held.interleaved()
     return False
 
 
@@ -803,26 +826,15 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     def near_after(ln: int, lines: list[int]) -> bool:
         return any(ln < x <= ln + NEAR_LINES for x in lines)
 
-    held = _held_records(an)
-    writer: dict[int, str | None] = {}
-
-    interleaved: list[bool] = []  # computed once, when first needed
+    held = HeldRecords(an)
 
     def same_process(a: int, b: int) -> bool:
         """Whether two lines may be one process's: not when both headers name a process id, they differ and the
-        file's processes write at once (``_interleaved``: a journal's systemd stopping a unit, then another
+        file's processes write at once (``HeldRecords.interleaved``: a journal's systemd stopping a unit, then another
         daemon starting, are two processes). Where processes write one at a time, the old one's stop and the
         new one's start are one restart under two ids."""
-        for ln in (a, b):
-            if ln not in writer:
-                got = held.get(ln)
-                nums = _header_numbers(an, got[0]) if got is not None else None
-                writer[ln] = nums[0] if nums else None
-        if writer[a] is None or writer[b] is None or writer[a] == writer[b]:
-            return True
-        if not interleaved:
-            interleaved.append(_interleaved(an, held))
-        return not interleaved[0]
+        pa, pb = held.pid(a), held.pid(b)
+        return pa is None or pb is None or pa == pb or not held.interleaved()
 
     pids = _pid_changes(an)
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
@@ -838,7 +850,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         or any(o[1] - NEAR_LINES <= p.new_line <= o[1] for p in pids)
         or any(o[1] - NEAR_LINES <= x <= o[1] and same_process(x, o[1]) for x in stop_lines)
     ]
-    running = [o for o in starts if _written_by_a_running_process(an, o, held)]
+    running = [o for o in starts if _written_by_a_running_process(o, held)]
     starts = [o for o in starts if o not in running]
     # A banner whose first record was a running process's is no start there: a later one is told as a start,
     # not as the first "again".
