@@ -137,7 +137,8 @@ def _put(dst: Timestamp, epoch: float | None) -> None:
         dst.CopyFrom(t)
 
 
-def _iso(epoch: float | None) -> str:
+def iso(epoch: float | None) -> str:
+    """A time as the report writes it: RFC 3339 in UTC ("2025-08-21T07:34:09Z"), "?" where there is none."""
     t = _ts(epoch)
     return t.ToJsonString() if t is not None else "?"
 
@@ -339,7 +340,7 @@ def _burst_findings(
         span = f"the {duration(w)}" if first == last else f"the {duration(w * len(run))} ({len(run)} buckets)"
         desc = (
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
-            f"from {_iso(bk.start(first))}, first at line {line}, against {mean:.1f} per {duration(w)} in the rest "
+            f"from {iso(bk.start(first))}, first at line {line}, against {mean:.1f} per {duration(w)} in the rest "
             "of the file"
         )
         # A series seen only in its bursts has a baseline below one record over the whole buckets.
@@ -409,8 +410,8 @@ def _silences(bk: Buckets) -> list[Finding]:
         if expected < SILENCE_MIN_EXPECTED or by_chance > SILENCE_MAX_CHANCE:
             continue
         desc = (
-            f"silence of {duration(gap)}: no records between line {last_line} ({_iso(t0)}) and line "
-            f"{next_line} ({_iso(t1)}), where the file's usual rate ({median} per {duration(bk.width)}) "
+            f"silence of {duration(gap)}: no records between line {last_line} ({iso(t0)}) and line "
+            f"{next_line} ({iso(t1)}), where the file's usual rate ({median} per {duration(bk.width)}) "
             f"would have written about {expected:.0f}"
         )
         out.append(
@@ -487,7 +488,7 @@ def _rate_changes(bk: Buckets, silences: list[Finding]) -> list[Finding]:
             continue
         desc = (
             f"record rate drops from {before_rate:.1f} to {low:.1f} per {duration(w)} for {duration(t1 - t0)} "
-            f"(lines {lines[1]} to {lines[2]}, from about {_iso(t0)}), then recovers to {after_rate:.1f}"
+            f"(lines {lines[1]} to {lines[2]}, from about {iso(t0)}), then recovers to {after_rate:.1f}"
         )
         score = round(min(before_rate, after_rate) / low, 2)
         baseline = round(before_rate, 3)
@@ -862,7 +863,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             lines = sorted({o[1] for o in group})[:MAX_OCCURRENCE_LINES]
             cited: list[int] = []  # other lines the text names (a stop before the start)
             t = _time_of_line(an, r, b, ln)
-            at = f"line {ln}" + ("" if t is None else f" ({_iso(t)})")
+            at = f"line {ln}" + ("" if t is None else f" ({iso(t)})")
             # The process-id change this start belongs to: around its line, or before it in the same start
             # sequence (a new process that writes its flags first and its banner 180 lines later).
             pid = next(
@@ -919,7 +920,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
         if p.new_line == p.old_line + 1:
-            at = f"at line {p.new_line}" + ("" if t is None else f" ({_iso(t)})")
+            at = f"at line {p.new_line}" + ("" if t is None else f" ({iso(t)})")
         else:  # only sampled records are read: the change lies somewhere between them
             at = f"between line {p.old_line} and line {p.new_line}"
         what = f"restart {at}: the process id changes from {p.old} (line {p.old_line}) to {p.new} (line {p.new_line})"
@@ -940,7 +941,7 @@ def _crash(r: Rolled, before: Rolled | None) -> Finding:
     ``before`` is the template of the record just before the first crash, where the aggregates hold it: when it
     is an ERROR or FATAL message of its own, it is what the process said as it died (glog's FATAL line before
     its abort, a crash dump's process name), quoted and cited."""
-    notes = [] if r.first_time is None else [_iso(r.first_time)]
+    notes = [] if r.first_time is None else [iso(r.first_time)]
     if before is not None and before is not r and severity_rank(before.max_level()) in _ERROR_RANKS:
         notes.append(f'after "{shorten(before.text, TEMPLATE_TEXT_CHARS // 2)}" at line {r.first_line - 1}')
     else:

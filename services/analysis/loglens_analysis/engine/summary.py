@@ -20,11 +20,18 @@ count in the overview's totals, and the text ends with how many were left out).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from loglens.v1 import report_pb2
 
-from .report import RARE_MAX_COUNT, RATE_CHANGE_FACTOR, SILENCE_MIN_BUCKETS, TEMPLATE_TEXT_CHARS, duration, shorten
+from .report import (
+    RARE_MAX_COUNT,
+    RATE_CHANGE_FACTOR,
+    SILENCE_MIN_BUCKETS,
+    TEMPLATE_TEXT_CHARS,
+    duration,
+    iso,
+    shorten,
+)
 
 MAX_CLAIMS = 10
 SHORT_FILE_RECORDS = 20
@@ -249,11 +256,7 @@ def _pause(t: report_pb2.Template) -> str:
         return ""
     origin = t.histogram.start_time.ToSeconds()
     t0, t1 = origin + start * w, origin + (start + length) * w
-    return f"; it pauses for {duration(t1 - t0)}, from {_iso(t0)} to {_iso(t1)}"
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"; it pauses for {duration(t1 - t0)}, from {iso(t0)} to {iso(t1)}"
 
 
 _SLOT = re.compile(r"<\*>:<\*>:<\*>|<\*>")  # a placeholder of a template's text (a date-time is one)
