@@ -2,7 +2,8 @@
 
 The contract the service builds on (issue 18, point 2):
 
-    plans = plan_chunks(size, chunk_bytes)                  # nominal byte ranges, fixed by size alone
+    if can_chunk(head) is None:                             # else analyse the file in one pass
+        plans = plan_chunks(size, chunk_bytes)              # nominal byte ranges, fixed by size alone
     partial = analyze_chunk(head, rest, plans[i], ...)      # one chunk -> bytes (store them anywhere)
     report = merge_partials([partial_0, partial_1, ...])   # in chunk order -> the file's AnalysisReport
 
@@ -14,7 +15,8 @@ The contract the service builds on (issue 18, point 2):
   to the chunk it starts in.
 - The chunks are fixed by the file's size, and the merge reads them in chunk order, so the report is the
   same whatever the number of workers and whichever finished first.
-- gzip input is not chunked (it cannot be read from the middle): ``analyze_chunk`` refuses it.
+- gzip input is not chunked (it cannot be read from the middle): ``can_chunk`` says so, ``analyze_chunk``
+  refuses it.
 
 THIS FIRST VERSION IS THE CONTRACT ONLY: a partial holds its chunk's bytes (compressed) and the merge analyses
 them in one pass. It is correct (the report is exactly the one-pass report) but does no work in parallel.
@@ -49,6 +51,14 @@ class ChunkPlan:
     def read_from(self) -> int:
         """Where the chunk's reading starts: one byte before ``start`` (it says whether a line starts there)."""
         return max(0, self.start - 1)
+
+
+def can_chunk(head: bytes) -> str | None:
+    """None when a file starting with ``head`` can be analysed in chunks, else why not (analyse it in one pass).
+    gzip cannot be read from the middle."""
+    if head.startswith(GZIP_MAGIC):
+        return "gzip input is read from its start only"
+    return None
 
 
 def plan_chunks(size: int, chunk_bytes: int) -> list[ChunkPlan]:
