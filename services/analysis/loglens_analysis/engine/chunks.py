@@ -9,8 +9,8 @@ The contract the service builds on (issue 18, point 2):
 
 - ``head`` is the file's first ``HEAD_BYTES`` (fewer for a shorter file): every chunk reads the file's format
   from it, so that all chunks read records the same way.
-- ``rest`` is the file's bytes from ``plan.start`` to its end, read lazily: a chunk reads a little past
-  ``plan.end``, to the end of the record that crosses it, and no further.
+- ``rest`` is the file's bytes from ``plan.read_from`` (one byte before ``plan.start``) to its end, read
+  lazily: a chunk reads a little past ``plan.end``, to the end of the record that crosses it, and no further.
 - A chunk's records are those that start in ``[plan.start, plan.end)``; a record that crosses a cut belongs
   to the chunk it starts in.
 - The chunks are fixed by the file's size, and the merge reads them in chunk order, so the report is the
