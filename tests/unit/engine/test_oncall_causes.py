@@ -107,6 +107,9 @@ def test_a_start_banner_from_a_process_that_was_writing_long_before_is_no_proces
     lines.append(rec(T0 + 3600 + 2, 100, "Initialized renderer, version 1.4"))
     lines.append(rec(T0 + 5400 + 1, 300, "loading plugin registry"))
     lines.append(rec(T0 + 5400 + 2, 300, "Initialized renderer, version 1.4"))
+    # Processes write at once here (100 goes on writing): a new one is told when it writes a start sequence, more
+    # than one start message (test_where_many_processes_write_at_once_one_starting_or_shutting_down_is_routine).
+    lines.append(rec(T0 + 5400 + 3, 300, "Started plugin host, version 2.0"))
     lines.sort(key=lambda s: s[:19])
     rep = _analyze(lines)
     at = {a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART}
@@ -442,3 +445,43 @@ def test_restart_rules_parse_each_held_record_once_however_many_banners(monkeypa
     _analyze(lines)
     assert parsed, "the restart rules read no header"
     assert max(parsed.values()) <= 2, parsed.most_common(3)
+
+
+def _many_processes(extra: list[tuple[float, int, str]]) -> list[str]:
+    """Three long-running processes that write at once (their ids interleave), two hours, plus ``extra``."""
+
+    def rec(t: float, pid: int, message: str) -> str:
+        return f"{_stamp(t)} [{pid}] INFO app: {message}"
+
+    lines = [rec(T0 + 3 * i, (100, 200, 300)[i % 3], f"synced shard {i} in {i % 17} ms") for i in range(2400)]
+    lines += [rec(t, pid, message) for t, pid, message in extra]
+    lines.sort(key=lambda s: s[:19])
+    return lines
+
+
+def test_where_many_processes_write_at_once_one_starting_or_shutting_down_is_routine() -> None:
+    # logcat, a journal, a compose file: processes come and go all the time. A new process's one start banner, or
+    # a short-lived tool's "shutting down", is no finding; a process starting again (its banner seen before at a
+    # start), a machine or stack booting (several start messages of its own) and a stop in the file's tail are.
+    routine = [
+        (T0 + 2000, 401, "Initialized renderer, version 1.4"),
+        (T0 + 2001, 402, "Shutting down VM"),
+        (T0 + 4001, 404, "Shutting down VM"),
+    ]
+    rep = _analyze(_many_processes(routine))
+    lifecycle = [a.description for a in rep.anomalies if a.kind in (RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)]
+    assert lifecycle == [], lifecycle
+
+    boot = [
+        (T0 + 3000, 500, "klogd 1.4.1, log source = /proc/kmsg started."),
+        (T0 + 3000, 500, "Linux version 2.6.5-1.358 booting"),
+        (T0 + 3001, 500, "SELinux: Initializing."),
+        (T0 + 7199, 100, "Shutting down VM"),  # the file's last record
+    ]
+    lines = _many_processes(boot)
+    rep = _analyze(lines)
+    starts = [a for a in rep.anomalies if a.kind == RESTART]
+    stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    klogd = next(i + 1 for i, s in enumerate(lines) if "klogd" in s)
+    assert [a.line_numbers[0] for a in starts] == [klogd], [a.description for a in rep.anomalies]
+    assert [a.line_numbers[0] for a in stops] == [len(lines)], [a.description for a in rep.anomalies]

@@ -7,6 +7,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -732,6 +733,29 @@ def _written_by_a_running_process(o: Occurrence, held: HeldRecords) -> bool:
     return False
 
 
+def _told_in_many_process_log(
+    group: list[Occurrence],
+    pids: list[PidChange],
+    stop_lines: list[int],
+    same_process: Callable[[int, int], bool],
+    not_started: set[int],
+) -> bool:
+    """Whether a start in a file where many processes write at once (a journal, logcat, a compose file's
+    services) is more than one of them starting for the first time, which is routine there. It is when its
+    banner was seen before at a start (a restart; ``not_started``: templates whose first record was no start),
+    when a process-id change or a stop of the same process comes at most ``NEAR_LINES`` lines before it, or when
+    it writes several start messages of its own (a machine or a stack booting: "klogd started", "SELinux:
+    Initializing", ...)."""
+    if len({id(r) for _b, _ln, r in group}) > 1:
+        return True
+    return any(
+        (ln != r.first_line and id(r) not in not_started)
+        or any(ln - NEAR_LINES <= p.new_line <= ln for p in pids)
+        or any(ln - NEAR_LINES <= x < ln and same_process(x, ln) for x in stop_lines)
+        for _b, ln, r in group
+    )
+
+
 def _narrowed(an: Analyzer, field: int, change: PidChange) -> PidChange:
     """A process-id change found between two bucket-edge records, cited at the records nearest to it that the
     aggregates hold: the examples of every message variant between those two lines (a start writes messages
@@ -767,6 +791,12 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     its line, unless its record's process id was writing long before it (``_written_by_a_running_process``).
     Banners at most ``EPISODE_BUCKETS`` buckets apart are one start (each template once). A
     component that "started stream writer" has no version and is not the first record: not a banner.
+
+    Where many processes write at once (``HeldRecords.interleaved``, or a compose file's services), processes
+    come and go all the time: a start there is told only when it writes several start messages of its own (a
+    machine or a stack booting), its banner was seen before at a start, or a process-id change or a stop of the
+    same process comes just before it (``_told_in_many_process_log``); a strong stop word only in the file's
+    tail or before a start of the same process.
 
     A *process-id change* (``_pid_changes``) is a restart too, cited at the lines on both sides; next to
     a banner it is told with that restart.
@@ -841,7 +871,22 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
     confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
-    stops = strong + [o for o in weak if o[1] >= tail_line or o[0] == last_bucket or near_after(o[1], confirm)]
+
+    def confirmed(o: Occurrence) -> bool:
+        return o[1] >= tail_line or o[0] == last_bucket or near_after(o[1], confirm)
+
+    def restarted(o: Occurrence) -> bool:
+        return (
+            o[1] >= tail_line
+            or o[0] == last_bucket
+            or any(0 < x - o[1] <= NEAR_LINES and same_process(o[1], x) for x in confirm)
+        )
+
+    # Where many processes write at once, one of them shutting down is routine (logcat's short-lived tools each
+    # "Shutting down VM"): a strong stop word is told there in the file's tail or before a start of the same
+    # process.
+    many = an.sources_interleaved or held.interleaved()
+    stops = [o for o in strong if not many or restarted(o)] + [o for o in weak if confirmed(o)]
     stop_lines = [ln for _b, ln, _r in stops]
     starts = [
         o
@@ -859,6 +904,12 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     out: list[Finding] = []
     for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
         for group in _episodes(found):
+            if (
+                kind == ANOMALY_RESTART
+                and many
+                and not _told_in_many_process_log(group, pids, stop_lines, same_process, not_started)
+            ):
+                continue
             b, ln, r = group[0]
             lines = sorted({o[1] for o in group})[:MAX_OCCURRENCE_LINES]
             cited: list[int] = []  # other lines the text names (a stop before the start)
