@@ -162,8 +162,9 @@ def _families() -> tuple[Family, ...]:
     iso_date = r"(?<![\w.])(?P<Y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)"
     any_frac = _Tail(_FRAC, "adj+sp")
     return (
-        # RFC 3339 / ISO 8601 with T or space, Python logging, log4j, Windows, CRI / GitHub Actions prefixes.
-        _family("iso8601", rf"{iso_date}[T ]{_HMS}", any_frac, "date"),
+        # RFC 3339 / ISO 8601 with T or space, Python logging, log4j, Windows, CRI / GitHub Actions prefixes; a
+        # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC").
+        _family("iso8601", rf"{iso_date}(?:[T ]|, ){_HMS}", any_frac, "date"),
         # ISO 8601 basic: 20240101T100000Z.
         _family(
             "iso8601-basic",
