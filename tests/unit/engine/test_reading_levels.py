@@ -68,3 +68,24 @@ def test_a_logfmt_status_outside_the_http_range_does_not_hide_the_statuses_of_la
     statuses = ["099"] + ["404"] * 3 + ["503"] * 2
     text = "".join(f"ts=2024-03-01T10:00:0{i}Z method=GET path=/a status={s}\n" for i, s in enumerate(statuses))
     assert _levels(_run(text)) == {"WARN": 3, "ERROR": 2}
+
+
+def test_a_level_column_that_writes_log_in_capitals_reads_it_as_a_level_and_log_as_a_word_stays_a_word() -> None:
+    # PostgreSQL writes its informational records at "LOG:" beside "WARNING:" and "ERROR:" in the same column: all
+    # of them are the record's level, and none stays in the message. A capitalised "Log" is an ordinary word.
+    rows = [("LOG", "checkpoint complete: wrote {} buffers"), ("WARNING", "slow query took {} ms")]
+    rows += [("ERROR", "could not connect to server: Connection refused"), ("LOG", "worker {} started")]
+    text = "".join(
+        f"2024-01-15 08:{i // 60:02d}:{i % 60:02d}.123 UTC [{1000 + i % 3}] {lvl}:  {msg.format(i)}\n"
+        for i, (lvl, msg) in ((i, rows[i % len(rows)]) for i in range(120))
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"INFO": 60, "WARN": 30, "ERROR": 30}
+    assert sorted(t.text for t in rep.templates) == [
+        "checkpoint complete: wrote <*> buffers",
+        "could not connect to server: Connection refused",
+        "slow query took <*> ms",
+        "worker <*> started",
+    ]
+    text = "".join(f"2024-01-15 08:00:{i:02d}.123 UTC [7] INFO:  Log file rotated to part {i}\n" for i in range(40))
+    assert [t.text for t in _run(text).templates] == ["Log file rotated to part <*>"]

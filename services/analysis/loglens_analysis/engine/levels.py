@@ -36,6 +36,9 @@ _WORDS: dict[str, str] = {
     "panic": "FATAL",
     "failure": "ERROR",
 }
+# Words that are a level only in capitals: PostgreSQL's "LOG:" (information for administrators), where "Log file
+# created at" (glog's first line) and "log rotated" are ordinary words.
+_CAPITAL_WORDS = {"LOG": "INFO"}
 # Single letters are only accepted where a level is expected (a JSON field), never in free text.
 _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
 
@@ -44,9 +47,9 @@ _SYSLOG_SEVERITY = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO"
 
 def level_from_word(word: str, *, strict: bool = True) -> str | None:
     """The normalised level of a word such as ``WARN``, ``[error]``, ``Info:``; None if it is not one."""
-    w = word.strip("[]()<>:,|- \t").lower()
+    w = word.strip("[]()<>:,|- \t")
     table = _LOOSE_WORDS if strict else _WORDS
-    return table.get(w)
+    return table.get(w.lower()) or _CAPITAL_WORDS.get(w)
 
 
 def level_from_syslog_pri(pri: int) -> str:
