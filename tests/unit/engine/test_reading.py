@@ -156,6 +156,30 @@ def test_timestamp_prefix_envelope_joins_continuations() -> None:
     assert recs[0].split(JOIN)[1] == "\tat com.example.A.run(A.java:1)"
 
 
+def test_a_time_the_application_writes_before_its_padded_level_is_its_header_not_an_envelope() -> None:
+    # Spring Boot pads its level column ("%5p"): "...+01:00  INFO 1 --- [main] ...". The blanks after the time are
+    # the layout's, not a continuation's indent: each line is a record, and a stack trace joins its record.
+    lines = []
+    for i in range(40):
+        ts = f"2024-01-15T08:00:{i:02d}.123+01:00"
+        level = "ERROR" if i % 20 == 2 else ("INFO", "WARN")[i % 2]
+        lines.append(f"{ts} {level:>5} 1 --- [           main] o.s.b.w.e.tomcat.TomcatWebServer : step {i} done")
+        if level == "ERROR":
+            lines += ["java.lang.IllegalStateException: bad state", "\tat com.example.A.run(A.java:1)"]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 40
+    assert rep.parse_quality.envelope == ""
+    assert level_counts(rep) == {"INFO": 18, "WARN": 20, "ERROR": 2}
+    (g,) = rep.exception_groups
+    assert g.exception_type == "java.lang.IllegalStateException" and g.count == 2
+
+
+def test_serilog_three_letter_levels() -> None:
+    levels = ("VRB", "DBG", "INF", "WRN", "ERR", "FTL")
+    text = "".join(f"2024-01-15 08:00:{i:02d}.123 +00:00 [{levels[i % 6]}] Handled request {i}\n" for i in range(36))
+    assert level_counts(_run(text)) == {"TRACE": 6, "DEBUG": 6, "INFO": 6, "WARN": 6, "ERROR": 6, "FATAL": 6}
+
+
 def test_ansi_colours_and_bom_are_removed() -> None:
     text = "\ufeff" + "".join(f"\x1b[32m2024-01-01 10:00:{i:02d} INFO\x1b[0m started {i}\n" for i in range(10))
     rep = _run(text)

@@ -204,6 +204,17 @@ def _unwrap_docker_json(text: str) -> str:
     return "\n".join(out)
 
 
+def _pads_a_level(matches: list[re.Match[str]]) -> bool:
+    """Whether the blanks after a time prefix pad the application's own level column ("...+01:00  INFO 1 ---
+    [main]", Spring Boot's "%5p"): most lines that go on with blanks go on with a level word. A collector's prefix
+    leaves the application's lines as they were, and its indented lines are continuations (frames, YAML, output)."""
+    from .levels import level_from_word
+
+    indented = [m.string[m.end() :].split(None, 1) for m in matches if m.string[m.end() : m.end() + 1].isspace()]
+    levelled = sum(bool(words) and level_from_word(words[0]) is not None for words in indented)
+    return levelled * 2 > len(indented)
+
+
 def detect_envelope(lines: list[str]) -> Envelope | None:
     """The prefix nearly every one of the first lines carries, if any (docker-compose, CRI, CI timestamps)."""
     from .levels import level_from_word
@@ -214,6 +225,8 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
     for env in _ENVELOPES:
         matches = [m for m in map(env.rx.match, lines) if m is not None]
         if len(matches) < ENVELOPE_MIN_SHARE * len(lines):
+            continue
+        if not env.strip and _pads_a_level(matches):
             continue
         if env.strip:
             # A compose column: the bar stands in one column on (nearly) every line, and the names are not
