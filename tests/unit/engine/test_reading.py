@@ -456,3 +456,17 @@ def test_json_status_levels_stay_per_record_when_every_record_has_an_id_of_its_o
     ]
     rep = _run("\n".join(lines) + "\n")
     assert _levels(rep) == {"INFO": 1800, "WARN": 600, "ERROR": 600}
+
+
+def test_header_fields_glued_by_a_bar_are_columns() -> None:
+    # NLog's default layout "${longdate}|${level}|${logger}|${message}": the bars delimit the header's columns
+    # as blanks do elsewhere, so the level is read and the message starts after the logger.
+    levels = ("INFO", "WARN", "ERROR", "INFO")
+    text = "".join(
+        f"2024-01-15 08:00:{i:02d}.1234|{levels[i % 4]}|MyApp.Orders|Order {i} shipped to warehouse {i % 3}\n"
+        for i in range(40)
+    )
+    rep = _run(text)
+    assert level_counts(rep) == {"INFO": 20, "WARN": 10, "ERROR": 10}
+    assert [t.text for t in rep.templates] == ["Order <*> shipped to warehouse <*>"]
+    assert rep.parse_quality.timestamp_share == 1.0

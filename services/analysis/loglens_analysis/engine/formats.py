@@ -404,7 +404,7 @@ KNOWN_PARSERS = (
 
 # --------------------------------------------------------------------------- discovered header layouts
 # Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters.
-_HEADER_TOKEN = re.compile(r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\S+")
+_HEADER_TOKEN = re.compile(r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|[^\s|]+|\|")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
 STRUCTURAL = frozenset("TLNBSC")
