@@ -470,3 +470,22 @@ def test_header_fields_glued_by_a_bar_are_columns() -> None:
     assert level_counts(rep) == {"INFO": 20, "WARN": 10, "ERROR": 10}
     assert [t.text for t in rep.templates] == ["Order <*> shipped to warehouse <*>"]
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_a_tab_delimited_header_takes_every_column_closed_by_a_tab() -> None:
+    # zap's console encoder: time, level, caller, message, then the fields, each closed by a tab. The caller is a
+    # column like the time and the level (not the message's first word); a line without it starts its message.
+    messages = ("cache refreshed in {} ms", "request {} served", "worker {} started")
+    lines = [
+        f"2024-01-15T08:00:{i:02d}.123Z\tinfo\tserver/handler.go:{10 + i % 7}\t"
+        f'{messages[i % 3].format(i)}\t{{"id": {i}}}'
+        for i in range(45)
+    ]
+    lines.append("2024-01-15T08:00:46.123Z\terror\tshutting down after 45 requests")
+    rep = _run("\n".join(lines) + "\n")
+    assert sorted(t.text for t in rep.templates) == [
+        'cache refreshed in <*> ms {"id": <*>}',
+        'request <*> served {"id": <*>}',
+        "shutting down after <*> requests",
+        'worker <*> started {"id": <*>}',
+    ]

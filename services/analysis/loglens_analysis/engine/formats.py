@@ -412,6 +412,7 @@ MAX_HEADER_TOKENS = 12
 MAX_EXTRA_LAYOUTS = 2  # layouts discovered besides the main one (sources interleaved in one file)
 MIN_LAYOUT_LINES = 20
 MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sources are interleaved
+MIN_TAB_COLUMN_SHARE = 0.8  # a token closed by a tab in this share of a tab-delimited header's records is a column
 HEADER_CHARS = 400  # how far into a line its header is looked for
 HEADER_MEMO = 4096  # lines whose header tokens are memoised (format detection reads its sample twice)
 
@@ -431,8 +432,8 @@ def token_class(token: str) -> str:
         return "N"
     if token[0] in "[(<" and token[-1] in "])>":
         return "B"
-    if len(token) > 1 and token.endswith(":") and not token.endswith("::"):
-        return "C"
+    if len(token) > 1 and token.endswith(":") and not token.endswith("::") and (token[0].isalnum() or token[0] == "_"):
+        return "C"  # a name ("sshd[812]:", "ADS:"), not a key of the record's JSON fields ('{"id":')
     return "W"
 
 
@@ -561,7 +562,22 @@ def _with_tab_ends(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[st
         toks = classified_tokens(line)[0]
         for i in range(k):
             tabs[i] += "\t" in _gap_after(line, toks, i)
-    return HeaderLayout(layout.classes, layout.share, tuple(2 * t > len(fits) for t in tabs))
+    ended = [2 * t > len(fits) for t in tabs]
+    classes = layout.classes
+    # A header whose columns are all closed by tabs (zap's console) goes on while the next token is closed by a tab
+    # too: a scope or a caller ("ads", "server/handler.go:17") is a column, whatever its class; the message is the
+    # first field of words (or a field the records do not end with a tab).
+    while all(ended) and len(classes) < MAX_HEADER_TOKENS:
+        nxt = [(toks[k], line) for line in fits if len(toks := classified_tokens(line)[0]) > k + 1]
+        if len(nxt) < MIN_TAB_COLUMN_SHARE * len(fits):
+            break
+        closed = [m for m, line in nxt if line[m.end() : m.end() + 1] == "\t"]
+        if len(closed) < MIN_TAB_COLUMN_SHARE * len(fits):
+            break
+        classes += Counter(token_class(m.group()) for m in closed).most_common(1)[0][0]
+        ended.append(True)
+        k += 1
+    return HeaderLayout(classes, layout.share, tuple(ended))
 
 
 _TOKEN = re.compile(r"\S+")
