@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(shell find protos third_party/protos -name '*.proto')
 BUF_VERSION := 1.75.0
 
-.PHONY: setup lock proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e bench-compare bench-registry bench-api clean deploy-render install-cli
+.PHONY: setup lock proto run test browser test-chaos test-unit test-integration test-e2e lint fmt bench-engine bench-ingest bench-e2e bench-compare bench-registry bench-api bench-scale clean deploy-render install-cli
 
 setup: $(STAMP) gen/.stamp
 
@@ -128,3 +128,9 @@ bench-registry: setup
 # prints calls/s, p50, p99 per method and last api_calls_per_s=<x> api_p50_ms=<y>. LOGLENS_BENCH_API_SECONDS per step.
 bench-api: setup
 	$(PY) tests/bench/bench_api.py $(ARGS)
+
+# One generated 1 GiB log (cached in build/bench-scale/) uploaded once through the gateway of a local stack, then
+# analysed with 1 and with 2 analysis workers, chunking on (64 MiB chunks): prints seconds, lines/s, MiB/s and peak
+# RSS per worker count, and last scale_speedup_2w=<x> scale_same_report=<0|1>. LOGLENS_BENCH_SCALE_FILE=any plain log.
+bench-scale: setup
+	$(PY) tests/bench/bench_scale.py $(ARGS)
