@@ -18,6 +18,10 @@ import pytest
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
 
+# Chunking on for any file above 16 KiB, in chunks of 64 KiB (issue 18): every run test with a bigger file goes
+# through the chunked path (chunks on the work queue, partial results, the merge), the rest through the one-pass path.
+CHUNKING = {"LOGLENS_CHUNK_THRESHOLD_BYTES": str(16 << 10), "LOGLENS_CHUNK_BYTES": str(64 << 10)}
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -30,12 +34,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     root = Path(tempfile.mkdtemp(prefix="loglens-test-"))
-    test_stack = Stack(
-        root,
-        Ports.free(),
-        workers=2,
-        env_overrides={k: dict(v) for k, v in TEST_TIMINGS.items()},
-    )
+    overrides = {k: dict(v) for k, v in TEST_TIMINGS.items()}
+    overrides["analysis"].update(CHUNKING)
+    test_stack = Stack(root, Ports.free(), workers=2, env_overrides=overrides)
     test_stack.start()
     try:
         yield test_stack

@@ -18,6 +18,7 @@ from _pytest.terminal import TerminalReporter
 
 from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
 from tests.chaos.kit import FIGURES, FULL, Workers
+from tests.conftest import CHUNKING
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
@@ -38,6 +39,7 @@ def chaos_stack() -> Iterator[Stack]:
     # run, since SeaweedFS takes ~15 s to answer again after its restart.
     overrides["analysis"]["LOGLENS_MAX_DELIVERIES"] = "6"
     overrides["ingest"].update({"LOGLENS_S3_PART_SIZE_MIB": "5", "LOGLENS_S3_PARALLEL_PARTS": "2"})
+    overrides["analysis"].update(CHUNKING)  # the chaos runs' files above 16 KiB are analysed in chunks
     stack = Stack(root, Ports.free(), workers=0, env_overrides=overrides)
     try:
         stack.start()  # ingest, an analysis API without workers, the gateway; workers come per test

@@ -33,6 +33,7 @@ from loglens_devstack.client import TERMINAL, GatewayClient, upload_requests
 from loglens_devstack.servers import free_port
 from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
 from loglens_loggen import write_log
+from tests.conftest import CHUNKING
 
 State = analysis_pb2.AnalysisRun
 MIB = 1024 * 1024
@@ -41,7 +42,9 @@ MIB = 1024 * 1024
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     root = Path(tempfile.mkdtemp(prefix="loglens-runs-"))
-    s = Stack(root, Ports.free(), workers=0, env_overrides={k: dict(v) for k, v in TEST_TIMINGS.items()})
+    overrides = {k: dict(v) for k, v in TEST_TIMINGS.items()}
+    overrides["analysis"].update(CHUNKING)  # files above 16 KiB in chunks: both paths under the same tests
+    s = Stack(root, Ports.free(), workers=0, env_overrides=overrides)
     try:
         s.start_servers()
         s.migrate()
@@ -287,7 +290,10 @@ def test_killed_workers_lose_no_run_and_duplicate_none(
         ).fetchall()
     assert sorted(r[0] for r in rows) == sorted(ids), "exactly one run per file"
     assert all(state == "SUCCEEDED" and reports == 1 for _, state, reports, _ in rows), rows
-    assert sum(attempts for *_, attempts in rows) > len(rows), "the kills interrupted runs in progress"
+    # A run analysed in one pass is claimed again (a new attempt), a chunk of a chunked run is claimed again.
+    logs = "".join(p.read_text(errors="replace") for p in (stack.root / "logs").glob("worker-*.log"))
+    interrupted = sum(attempts for *_, attempts in rows) > len(rows) or "chunk claimed again" in logs
+    assert interrupted, "the kills interrupted runs in progress"
 
 
 def test_deleting_a_log_file_removes_its_runs(client: GatewayClient, workers: Workers, logs: dict[str, Path]) -> None:

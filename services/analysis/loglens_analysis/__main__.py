@@ -41,6 +41,7 @@ from loglens_analysis.patterns import PatternRegistry
 from loglens_analysis.quotas import RunAdmission, RunQuotas
 from loglens_analysis.run_feed import RunFeed, WatchSlots
 from loglens_analysis.service import AnalysisRuns
+from loglens_analysis.use_cases.execute_chunk import ChunkPolicy, ExecuteChunk, RunChunking
 from loglens_analysis.use_cases.execute_run import EngineBounds, ExecuteRun, ExecutionPolicy
 from loglens_analysis.use_cases.queue_run import QueueRun
 from loglens_analysis.worker import Worker
@@ -76,7 +77,8 @@ async def main(settings: AnalysisSettings) -> None:
     await ensure_stream(js, settings.stream_replicas)
 
     repository = RunRepository(engine)
-    queue = QueueRun(repository, RunPublisher(js))
+    publisher = RunPublisher(js)
+    queue = QueueRun(repository, publisher)
     ingest = grpc.aio.insecure_channel(settings.ingest_addr, options=[("grpc.lb_policy_name", "round_robin")])
     resources.push_async_callback(ingest.close)
     directory = LogFileDirectory(ingest)
@@ -90,14 +92,14 @@ async def main(settings: AnalysisSettings) -> None:
     registry = PatternRegistryApi(PatternRegistry(patterns), settings.registry_max_patterns)
     trusted = LogFileEvents(EventVerifier(load_public_keys(settings.event_public_keys)), settings.s3_bucket)
     sandboxed = SandboxedEngine()
-    execution = ExecuteRun(
-        repository,
-        StoredObjects(s3_client(settings)),
-        sandboxed,
-        ExecutionPolicy.from_settings(settings),
-        EngineBounds.from_settings(settings),
+    objects = StoredObjects(s3_client(settings))
+    policy, bounds = ExecutionPolicy.from_settings(settings), EngineBounds.from_settings(settings)
+    chunking = RunChunking(
+        repository, objects, publisher, ChunkPolicy(settings.chunk_threshold_bytes, settings.chunk_bytes)
     )
-    worker = Worker(repository, js, queue, execution, sandboxed, settings, trusted)
+    execution = ExecuteRun(repository, objects, sandboxed, policy, bounds, chunking=chunking)
+    chunk_execution = ExecuteChunk(repository, objects, sandboxed, policy, bounds)
+    worker = Worker(repository, js, queue, execution, sandboxed, settings, trusted, chunk_execution, publisher)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [
         worker.consume_log_file_events,
         worker.reconcile,

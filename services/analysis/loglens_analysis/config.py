@@ -45,6 +45,18 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
     engine_memory_limit_mib: int = Field(
         768, ge=128, description="address space of the process analysing one run (ENGINE_MEMORY_LIMIT)"
     )
+    # A plain file larger than chunk_threshold_bytes is cut into chunks of about chunk_bytes, each analysed by any
+    # worker slot (a message on the runs' work queue) and merged into the one report (use_cases/execute_chunk.py).
+    chunk_threshold_bytes: int = Field(
+        256 << 20,
+        ge=0,
+        description="a plain (not gzip) file larger than this is analysed in chunks by any worker slots; 0: never",
+    )
+    chunk_bytes: int = Field(
+        64 << 20,
+        ge=4096,
+        description="nominal size of one chunk of a file analysed in chunks (each cut moves to a record start)",
+    )
     watch_poll_s: float = Field(
         0.5, gt=0, description="how often this process reads the runs its WatchAnalysisRun streams follow (one query)"
     )

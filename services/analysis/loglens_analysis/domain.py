@@ -74,6 +74,56 @@ def check_move(current: RunState, target: RunState) -> None:
         raise IllegalTransition(current, target)
 
 
+class ChunkState(enum.StrEnum):
+    """A step of a run analysed in chunks: one chunk's analysis, or the final merge of their partial results.
+
+    A step is claimed (QUEUED -> RUNNING, a new attempt), given back after a transient failure or a stall
+    (RUNNING -> QUEUED), or DONE once its result is stored. A step never fails on its own: a chunk that fails
+    for good FAILS its run, and a run that leaves RUNNING takes its steps (and their partial results) with it.
+    """
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+
+
+CHUNK_ALLOWED = {
+    ChunkState.QUEUED: {ChunkState.RUNNING},
+    ChunkState.RUNNING: {ChunkState.DONE, ChunkState.QUEUED},
+    ChunkState.DONE: set(),
+}
+
+
+def can_move_chunk(current: ChunkState, target: ChunkState) -> bool:
+    return target in CHUNK_ALLOWED[current]
+
+
+def check_chunk_move(current: ChunkState, target: ChunkState) -> None:
+    """Raise ValueError unless a run's step in ``current`` may move to ``target`` (a programming error: steps
+    are moved by the worker only, never on a caller's request)."""
+    if not can_move_chunk(current, target):
+        raise ValueError(f"a run's chunk cannot move from {current.value} to {target.value}")
+
+
+MERGE_INDEX = -1  # the merge step's index: known to every worker without asking how many chunks a run has
+
+
+@dataclass(frozen=True)
+class RunChunk:
+    """One step of a run analysed in chunks: chunk ``index`` covers the file's bytes ``[start, end)``; the merge
+    step (``merge``) has index MERGE_INDEX and covers the whole file. ``run_attempt`` is the
+    run's attempt that planned it (a later attempt of the run fences it out), ``attempts`` its own claims."""
+
+    run_id: str
+    index: int
+    run_attempt: int
+    start: int
+    end: int
+    merge: bool
+    state: ChunkState
+    attempts: int
+
+
 @dataclass
 class AnalysisRun:
     id: str

@@ -18,6 +18,10 @@ cause may lie outside the run (the OOM killer may have picked it for another pro
 Children are forked by a forkserver (started once, the engine preloaded; never forked from the service's
 own process, which runs asyncio and gRPC threads): about 5 ms per run, against about 90 ms to spawn a fresh
 interpreter. One child per run, so the cumulative RLIMIT_CPU counts that run alone.
+
+A run analysed in chunks uses the same child, bounds and outcomes for each step: ``analyze_chunk_to_bytes``
+(one chunk into its partial result, bounds scaled to the chunk's bytes) and ``merge_to_bytes`` (the partial
+results, one per message, into the report).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 
 from loglens_analysis.domain import FailureCode
 from loglens_analysis.engine import EngineError, Progress, analyze
+from loglens_analysis.engine.chunks import ChunkPlan, analyze_chunk, merge_partials
 
 # Preload this module (and so the engine) into the forkserver: each child starts with it imported.
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -87,6 +92,34 @@ def analyze_to_bytes(
     chunks: Iterator[bytes], progress: Callable[[Progress], None], options: Mapping[str, Any]
 ) -> EngineResult:
     report = analyze(chunks, progress=progress, **options)
+    return EngineResult(report.SerializeToString(), report.line_count)
+
+
+def analyze_chunk_to_bytes(
+    chunks: Iterator[bytes], progress: Callable[[Progress], None], options: Mapping[str, Any]
+) -> EngineResult:
+    """One chunk of a file: ``chunks`` are the file's head (one message), then its bytes from the chunk's
+    ``read_from``; ``options["plan"]`` is (index, start, end). The result is the chunk's partial result."""
+    engine_options = dict(options)
+    index, start, end = engine_options.pop("plan")
+    head = next(chunks, b"")
+    lines = 0
+
+    def seen(p: Progress) -> None:
+        nonlocal lines
+        lines = p.lines
+        progress(p)
+
+    partial = analyze_chunk(head, chunks, ChunkPlan(index, start, end), progress=seen, **engine_options)
+    return EngineResult(partial, lines)
+
+
+def merge_to_bytes(
+    chunks: Iterator[bytes], progress: Callable[[Progress], None], options: Mapping[str, Any]
+) -> EngineResult:
+    """A file's report from its chunks' partial results, one per message, in chunk order."""
+    del progress, options
+    report = merge_partials(list(chunks))
     return EngineResult(report.SerializeToString(), report.line_count)
 
 

@@ -3,9 +3,10 @@
 This module translates only: it decodes messages, hands them to the use cases (use_cases/), keeps the message
 alive while a run is analysed, and settles it after the database commit (ack), for good (term) or for a
 retry with backoff (nak). The rules of a run's execution (the attempt fence, progress, failures, the engine's
-bounds) live in use_cases/execute_run.py, queueing in use_cases/queue_run.py. Log-file events are trusted
-only when ingest signed them (event_trust.py). The reconciler re-queues runs whose worker died and
-re-publishes lost messages.
+bounds) live in use_cases/execute_run.py, those of a run analysed in chunks (a big file's chunks and their
+merge, messages on the same work queue) in use_cases/execute_chunk.py, queueing in use_cases/queue_run.py.
+Log-file events are trusted only when ingest signed them (event_trust.py). The reconciler re-queues runs (and
+chunks) whose worker died and re-publishes lost messages.
 """
 
 from __future__ import annotations
@@ -21,11 +22,17 @@ from nats.js.api import ConsumerConfig
 
 from loglens.events.v1 import events_pb2
 from loglens_analysis.adapters.engine_runner import SandboxedEngine
-from loglens_analysis.adapters.queue import WORK_CONSUMER, events_consumer_config, work_consumer_config
+from loglens_analysis.adapters.queue import (
+    WORK_CONSUMER,
+    RunPublisher,
+    events_consumer_config,
+    work_consumer_config,
+)
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.config import AnalysisSettings
 from loglens_analysis.domain import StoredLogFile, backoff_s
 from loglens_analysis.event_trust import LogFileEvents
+from loglens_analysis.use_cases.execute_chunk import ExecuteChunk
 from loglens_analysis.use_cases.execute_run import ExecuteRun, Outcome, Settle
 from loglens_analysis.use_cases.queue_run import QueueRun
 from loglens_common import metrics, names
@@ -72,7 +79,11 @@ class Worker:
         engine: SandboxedEngine,
         settings: AnalysisSettings,
         log_file_events: LogFileEvents,
+        chunk_execution: ExecuteChunk,
+        publisher: RunPublisher,
     ) -> None:
+        self.chunk_execution = chunk_execution
+        self.publisher = publisher
         self.log_file_events = log_file_events
         self.repository = repository
         self.js = js
@@ -164,6 +175,9 @@ class Worker:
             return
         request_id_var.set(queued.request_id)
         delivery = JetStreamDelivery(msg)
+        if queued.HasField("chunk"):
+            await self._handle_chunk(msg, delivery, run_id, queued.chunk)
+            return
         claimed = await self.execution.claim(run_id, delivery.delivered)
         if isinstance(claimed, Outcome):
             await self._settle(msg, claimed, run_id)
@@ -171,6 +185,21 @@ class Worker:
         try:
             outcome = await self.execution.execute(claimed, delivery)
         except asyncio.CancelledError:  # shutting down: the run was given back, hand its message on now
+            await asyncio.shield(self._settle(msg, Outcome(Settle.RETRY), run_id))
+            raise
+        await self._settle(msg, outcome, run_id)
+
+    async def _handle_chunk(
+        self, msg: Msg, delivery: JetStreamDelivery, run_id: str, chunk: events_pb2.AnalysisRunChunk
+    ) -> None:
+        """A step of a run analysed in chunks (use_cases/execute_chunk.py), settled like a run's message."""
+        claimed = await self.chunk_execution.claim(run_id, chunk.run_attempt, chunk.index, delivery.delivered)
+        if isinstance(claimed, Outcome):
+            await self._settle(msg, claimed, run_id)
+            return
+        try:
+            outcome = await self.chunk_execution.execute(claimed, delivery)
+        except asyncio.CancelledError:  # shutting down: the step was given back, hand its message on now
             await asyncio.shield(self._settle(msg, Outcome(Settle.RETRY), run_id))
             raise
         await self._settle(msg, outcome, run_id)
@@ -197,10 +226,15 @@ class Worker:
 
     async def reconcile_once(self) -> tuple[int, int]:
         requeued = await self.repository.requeue_stale(self.settings.stale_after_s)
+        requeued += await self.repository.requeue_stale_chunks(self.settings.stale_after_s)
         republished = 0
         for run_id, generation in await self.repository.queued_needing_publish(self.settings.requeue_after_s):
             run = await self.repository.run_by_id(run_id)
             if run is not None and await self.queue.publish(run, generation):
+                republished += 1
+        for run, index, generation in await self.repository.chunks_needing_publish(self.settings.requeue_after_s):
+            run_name = names.analysis_run_name(run.log_file_id, run.id)
+            if await self.publisher.publish_chunk(run_name, run.id, run.attempts, index, generation):
                 republished += 1
         swept = await self.repository.sweep_tombstones(TOMBSTONE_KEEP_S)
         if requeued or republished or swept:

@@ -43,22 +43,37 @@ def work_consumer_config(ack_wait_s: float, max_deliveries: int) -> ConsumerConf
 
 
 class RunPublisher:
-    """Publishes 'run queued' messages; the reconciler re-publishes any that got lost."""
+    """Publishes 'run queued' messages, and those of the steps of runs analysed in chunks (the same subject, so the
+    same durable consumer and its backlog: a big file's chunks are what the workers' autoscaler sees waiting); the
+    reconciler re-publishes any that got lost."""
 
     def __init__(self, js: JetStreamContext) -> None:
         self._js = js
 
     async def publish(self, run_name: str, run_id: str, generation: int = 0) -> bool:
         event = events_pb2.AnalysisRunQueued(analysis_run=run_name, request_id=request_id_var.get())
+        return await self._send(event, f"run-{run_id}-{generation}")
+
+    async def publish_chunk(
+        self, run_name: str, run_id: str, run_attempt: int, index: int, generation: int = 0
+    ) -> bool:
+        event = events_pb2.AnalysisRunQueued(
+            analysis_run=run_name,
+            request_id=request_id_var.get(),
+            chunk=events_pb2.AnalysisRunChunk(index=index, run_attempt=run_attempt),
+        )
+        return await self._send(event, f"chunk-{run_id}-{run_attempt}-{index}-{generation}")
+
+    async def _send(self, event: events_pb2.AnalysisRunQueued, message_id: str) -> bool:
         try:
             await self._js.publish(
                 SUBJECT_RUN_QUEUED,
                 event.SerializeToString(),
                 stream=STREAM,
                 timeout=5,
-                headers={"Nats-Msg-Id": f"run-{run_id}-{generation}"},
+                headers={"Nats-Msg-Id": message_id},
             )
             return True
         except Exception as exc:  # NATS down: the reconciler publishes it later
-            log.warning("run %s not published now (%s); the reconciler will", run_id, exc)
+            log.warning("%s not published now (%s); the reconciler will", message_id, exc)
             return False

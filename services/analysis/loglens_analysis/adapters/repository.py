@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     select,
@@ -36,10 +37,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from loglens.v1 import report_pb2
 from loglens_analysis.adapters import pattern_registry
 from loglens_analysis.domain import (
+    MERGE_INDEX,
     AnalysisRun,
+    ChunkState,
     FailureCode,
+    RunChunk,
     RunState,
     StoredLogFile,
+    check_chunk_move,
     check_move,
     sources,
 )
@@ -106,6 +111,29 @@ reports = Table(
     Column("create_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# The steps of a run analysed in chunks (migration 0009): one row per chunk, then one for the merge, each claimed
+# and fenced like a run (state, attempts) and tied to the run's attempt that planned them. A chunk's partial
+# result is stored in its row when it is DONE, in the transaction that says so; the rows go when the run leaves
+# RUNNING (in the transition's transaction) or is deleted (cascade): no partial result outlives its run.
+run_chunks = Table(
+    "run_chunks",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("run_attempt", Integer, nullable=False),
+    Column("start_byte", BigInteger, nullable=False),
+    Column("end_byte", BigInteger, nullable=False),
+    Column("merge", Boolean, nullable=False, server_default="false"),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("heartbeat_time", DateTime(timezone=True)),
+    Column("publish_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("publishes", Integer, nullable=False, server_default="0"),
+    Column("bytes_done", BigInteger, nullable=False, server_default="0"),
+    Column("lines_done", BigInteger, nullable=False, server_default="0"),
+    Column("partial", LargeBinary),
+)
+
 # One row per open WatchAnalysisRun stream (the per-owner quota counts them, whichever replica serves them); a
 # replica that dies leaves its rows, which lapse at expire_time since the live ones renew theirs.
 watch_slots = Table(
@@ -124,6 +152,20 @@ _GET_RUN = compiled_sql(
         runs.c.owner == bindparam("owner"), runs.c.log_file_id == bindparam("log_file_id"), runs.c.id == bindparam("id")
     )
 )
+
+
+def _chunk(m: object) -> RunChunk:
+    row = dict(m)  # type: ignore[call-overload]
+    return RunChunk(
+        run_id=row["run_id"],
+        index=row["idx"],
+        run_attempt=row["run_attempt"],
+        start=row["start_byte"],
+        end=row["end_byte"],
+        merge=row["merge"],
+        state=ChunkState(row["state"]),
+        attempts=row["attempts"],
+    )
 
 
 def _run(m: object) -> AnalysisRun:
@@ -422,6 +464,8 @@ class RunRepository:
         async with self.engine.begin() as conn:
             result = await conn.execute(update(runs).where(*conditions).values(**changes).returning(*runs.c))
             moved = [_run(m) for m in result.mappings()]
+            if moved and target is not RunState.RUNNING:  # a run's steps (and partial results) end with its attempt
+                await conn.execute(delete(run_chunks).where(run_chunks.c.run_id.in_([r.id for r in moved])))
             if moved and also is not None:
                 await also(conn, moved)
         _reached(target, len(moved))
@@ -547,6 +591,267 @@ class RunRepository:
         async with self.engine.connect() as conn:
             return {m["log_file_id"]: _run(m) for m in (await conn.execute(query)).mappings()}
 
+    # A run analysed in chunks ----------------------------------------------------------------------------
+    async def start_chunks(self, run: AnalysisRun, ranges: list[tuple[int, int]], size: int) -> list[RunChunk] | None:
+        """Plan a claimed run as steps: one QUEUED step per byte range ``[start, end)``, then the merge step.
+        Fenced by the run's attempt: None (nothing written) when the run is no longer this attempt's. Steps an
+        earlier attempt planned are replaced."""
+        async with self.engine.begin() as conn:
+            if not await _hold_run(conn, run):
+                return None
+            await conn.execute(delete(run_chunks).where(run_chunks.c.run_id == run.id))
+            steps = [(index, start, end) for index, (start, end) in enumerate(ranges)] + [(MERGE_INDEX, 0, size)]
+            rows = [
+                {
+                    "run_id": run.id,
+                    "idx": index,
+                    "run_attempt": run.attempts,
+                    "start_byte": start,
+                    "end_byte": end,
+                    "merge": index == MERGE_INDEX,
+                    "state": ChunkState.QUEUED.value,
+                }
+                for index, start, end in steps
+            ]
+            planned = (await conn.execute(insert(run_chunks).values(rows).returning(*run_chunks.c))).mappings()
+            chunks = sorted((_chunk(m) for m in planned), key=lambda c: (c.merge, c.index))
+            await conn.execute(
+                update(runs).where(_attempt(run)).values(heartbeat_time=func.now(), bytes_done=0, lines_done=0)
+            )
+        return chunks
+
+    async def chunk_transition(
+        self,
+        conn: AsyncConnection,
+        target: ChunkState,
+        *,
+        from_states: Collection[ChunkState],
+        where: ColumnElement[bool],
+        values: Mapping[str, Any] | None = None,
+    ) -> list[RunChunk]:
+        """Move the steps matching ``where`` and in one of ``from_states`` to ``target``, in the caller's
+        transaction: the one place a step's state changes (its planning as QUEUED aside). A move the domain
+        forbids raises before anything is written; a step in another state is left as it is (a race lost)."""
+        for state in from_states:
+            check_chunk_move(state, target)
+        result = await conn.execute(
+            update(run_chunks)
+            .where(run_chunks.c.state.in_([state.value for state in from_states]), where)
+            .values(state=target.value, **(values or {}))
+            .returning(*run_chunks.c)
+        )
+        return [_chunk(m) for m in result.mappings()]
+
+    async def claim_chunk(
+        self, run_id: str, run_attempt: int, index: int, stale_after_s: float
+    ) -> tuple[AnalysisRun, RunChunk] | None:
+        """A step of the run's attempt ``run_attempt``, RUNNING for this worker (a new attempt of the step), with
+        its run; None when not claimable: the run is no longer RUNNING in that attempt (cancelled, deleted,
+        failed, done), the step is DONE or held by a live worker, or it is the merge and a chunk is not DONE.
+        A RUNNING step whose worker went silent is given back first (RUNNING -> QUEUED), then claimed."""
+        step = (run_chunks.c.run_id == run_id) & (run_chunks.c.idx == index) & (run_chunks.c.run_attempt == run_attempt)
+        async with self.engine.begin() as conn:
+            m = (
+                (
+                    await conn.execute(
+                        select(runs)
+                        .where(
+                            runs.c.id == run_id, runs.c.state == RunState.RUNNING.value, runs.c.attempts == run_attempt
+                        )
+                        .with_for_update()
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if m is None:
+                return None
+            run = _run(m)
+            pending = exists(
+                select(run_chunks.c.idx).where(
+                    run_chunks.c.run_id == run_id,
+                    run_chunks.c.run_attempt == run_attempt,
+                    ~run_chunks.c.merge,
+                    run_chunks.c.state != ChunkState.DONE.value,
+                )
+            )
+            ready = step & (~run_chunks.c.merge | ~pending)
+            await self.chunk_transition(
+                conn,
+                ChunkState.QUEUED,
+                from_states=(ChunkState.RUNNING,),
+                where=ready & _chunk_silent(stale_after_s),
+            )
+            claimed = await self.chunk_transition(
+                conn,
+                ChunkState.RUNNING,
+                from_states=(ChunkState.QUEUED,),
+                where=ready,
+                values={
+                    "attempts": run_chunks.c.attempts + 1,
+                    "heartbeat_time": func.now(),
+                    "bytes_done": 0,
+                    "lines_done": 0,
+                },
+            )
+            if not claimed:
+                return None
+            await conn.execute(update(runs).where(_attempt(run)).values(heartbeat_time=func.now()))
+        return run, claimed[0]
+
+    async def chunk(self, run_id: str, run_attempt: int, index: int) -> RunChunk | None:
+        async with self.engine.connect() as conn:
+            m = (
+                (
+                    await conn.execute(
+                        select(*[c for c in run_chunks.c if c.name != "partial"]).where(
+                            run_chunks.c.run_id == run_id,
+                            run_chunks.c.idx == index,
+                            run_chunks.c.run_attempt == run_attempt,
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return _chunk(m) if m else None
+
+    async def chunk_heartbeat(self, run: AnalysisRun, chunk: RunChunk, bytes_done: int, lines_done: int) -> bool:
+        """Record a step's progress, and the run's as the sum over its chunks (which keeps the run alive); False
+        when the step is no longer this worker's (the run cancelled, deleted, failed; the step re-claimed)."""
+        async with self.engine.begin() as conn:
+            if not await _hold_run(conn, run):
+                return False
+            result = await conn.execute(
+                update(run_chunks)
+                .where(_chunk_mine(chunk))
+                .values(heartbeat_time=func.now(), bytes_done=bytes_done, lines_done=lines_done)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            await _sum_progress(conn, run)
+        return True
+
+    async def finish_chunk(
+        self, run: AnalysisRun, chunk: RunChunk, partial: bytes, bytes_done: int, lines_done: int
+    ) -> bool | None:
+        """Store a chunk's partial result (RUNNING -> DONE, this attempt of the step and of the run only) and add
+        its progress to the run's. True when it was the run's last chunk (the merge may start), False when
+        others remain, None when the step is no longer this worker's (nothing stored)."""
+        async with self.engine.begin() as conn:
+            if not await _hold_run(conn, run):  # the run's row locked: one of its chunks finishes at a time
+                return None
+            done = await self.chunk_transition(
+                conn,
+                ChunkState.DONE,
+                from_states=(ChunkState.RUNNING,),
+                where=_chunk_mine(chunk),
+                values={
+                    "partial": partial,
+                    "bytes_done": bytes_done,
+                    "lines_done": lines_done,
+                    "heartbeat_time": func.now(),
+                },
+            )
+            if not done:
+                return None
+            await _sum_progress(conn, run)
+            remaining = await conn.execute(
+                select(func.count()).where(
+                    run_chunks.c.run_id == run.id,
+                    run_chunks.c.run_attempt == run.attempts,
+                    ~run_chunks.c.merge,
+                    run_chunks.c.state != ChunkState.DONE.value,
+                )
+            )
+            return int(remaining.scalar_one()) == 0
+
+    async def release_chunk(self, chunk: RunChunk) -> None:
+        """Give a step back after a transient failure (RUNNING -> QUEUED, this attempt of the step only)."""
+        async with self.engine.begin() as conn:
+            await self.chunk_transition(
+                conn, ChunkState.QUEUED, from_states=(ChunkState.RUNNING,), where=_chunk_mine(chunk)
+            )
+
+    async def chunk_count(self, run: AnalysisRun) -> int:
+        """How many chunks (the merge step aside) the run's attempt was cut into."""
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                select(func.count()).where(
+                    run_chunks.c.run_id == run.id, run_chunks.c.run_attempt == run.attempts, ~run_chunks.c.merge
+                )
+            )
+            return int(found.scalar_one())
+
+    async def partial(self, run: AnalysisRun, index: int) -> bytes | None:
+        """Chunk ``index``'s partial result, while the run is RUNNING in the attempt that planned it."""
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                select(run_chunks.c.partial).where(
+                    run_chunks.c.run_id == run.id,
+                    run_chunks.c.run_attempt == run.attempts,
+                    run_chunks.c.idx == index,
+                    run_chunks.c.state == ChunkState.DONE.value,
+                    exists(select(runs.c.id).where(_attempt(run), runs.c.state == RunState.RUNNING.value)),
+                )
+            )
+            return found.scalar_one_or_none()
+
+    async def requeue_stale_chunks(self, stale_after_s: float) -> int:
+        """RUNNING steps whose worker stopped heartbeating go back to QUEUED (their messages come again)."""
+        async with self.engine.begin() as conn:
+            moved = await self.chunk_transition(
+                conn, ChunkState.QUEUED, from_states=(ChunkState.RUNNING,), where=_chunk_silent(stale_after_s)
+            )
+        return len(moved)
+
+    async def chunks_needing_publish(self, older_than_s: float, limit: int = 500) -> list[tuple[AnalysisRun, int, int]]:
+        """QUEUED steps whose message was sent more than ``older_than_s`` ago (a merge step only once its chunks
+        are DONE): (run, step index, publish count). Each wait doubles, up to 16 times ``older_than_s``, so a long
+        queue of a big file's chunks is not re-sent again and again."""
+        other = run_chunks.alias("other")
+        pending = exists(
+            select(other.c.idx).where(
+                other.c.run_id == run_chunks.c.run_id,
+                other.c.run_attempt == run_chunks.c.run_attempt,
+                ~other.c.merge,
+                other.c.state != ChunkState.DONE.value,
+            )
+        )
+        wait = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s * func.power(2, func.least(run_chunks.c.publishes, 4)))
+        async with self.engine.begin() as conn:
+            rows = await conn.execute(
+                update(run_chunks)
+                .where(
+                    tuple_(run_chunks.c.run_id, run_chunks.c.idx).in_(
+                        select(run_chunks.c.run_id, run_chunks.c.idx)
+                        .where(
+                            run_chunks.c.state == ChunkState.QUEUED.value,
+                            run_chunks.c.publish_time < func.now() - wait,
+                            ~run_chunks.c.merge | ~pending,
+                        )
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .values(publishes=run_chunks.c.publishes + 1, publish_time=func.now())
+                .returning(run_chunks.c.run_id, run_chunks.c.idx, run_chunks.c.run_attempt, run_chunks.c.publishes)
+            )
+            found = [(r[0], r[1], r[2], r[3]) for r in rows]
+            by_id = {
+                m["id"]: _run(m)
+                for m in (
+                    await conn.execute(
+                        select(runs).where(runs.c.id.in_({f[0] for f in found}), runs.c.state == RunState.RUNNING.value)
+                    )
+                ).mappings()
+            }
+        return [
+            (by_id[run_id], index, publishes)
+            for run_id, index, attempt, publishes in found
+            if run_id in by_id and by_id[run_id].attempts == attempt
+        ]
+
     # Reconciliation -----------------------------------------------------------------------------
     async def requeue_stale(self, stale_after_s: float) -> int:
         """RUNNING runs whose worker stopped heartbeating go back to QUEUED."""
@@ -587,8 +892,51 @@ def _attempt(run: AnalysisRun) -> ColumnElement[bool]:
 
 
 def _silent(stale_after_s: float) -> ColumnElement[bool]:
-    """Runs whose worker has not heartbeated for ``stale_after_s``: presumed dead."""
-    return runs.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s)
+    """Runs whose worker has not heartbeated for ``stale_after_s``: presumed dead. A run analysed in chunks (its
+    attempt has steps) is never silent as a whole: its steps are claimed, re-driven and fenced one by one
+    (chunk_claim, requeue_stale_chunks), and a step that keeps failing FAILS the run."""
+    chunked = exists(
+        select(run_chunks.c.idx).where(run_chunks.c.run_id == runs.c.id, run_chunks.c.run_attempt == runs.c.attempts)
+    )
+    return (runs.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s)) & ~chunked
+
+
+def _chunk_silent(stale_after_s: float) -> ColumnElement[bool]:
+    """Steps whose worker has not heartbeated for ``stale_after_s``: presumed dead."""
+    return run_chunks.c.heartbeat_time < func.now() - dt.timedelta(seconds=stale_after_s)
+
+
+def _chunk_mine(chunk: RunChunk) -> ColumnElement[bool]:
+    """The fence of a step: only the worker holding this attempt of it, RUNNING, may write to it."""
+    return (
+        (run_chunks.c.run_id == chunk.run_id)
+        & (run_chunks.c.idx == chunk.index)
+        & (run_chunks.c.run_attempt == chunk.run_attempt)
+        & (run_chunks.c.attempts == chunk.attempts)
+        & (run_chunks.c.state == ChunkState.RUNNING.value)
+    )
+
+
+async def _hold_run(conn: AsyncConnection, run: AnalysisRun) -> bool:
+    """Lock the run's row until commit if it is still RUNNING in this attempt: the run's fence for its steps, and
+    what serialises their completions (exactly one of them sees the last chunk DONE)."""
+    found = await conn.execute(
+        select(runs.c.id).where(_attempt(run), runs.c.state == RunState.RUNNING.value).with_for_update()
+    )
+    return found.first() is not None
+
+
+async def _sum_progress(conn: AsyncConnection, run: AnalysisRun) -> None:
+    """The run's progress is the sum over its chunks; recording it is the run's heartbeat."""
+    chunk_sum = select(
+        func.coalesce(func.sum(run_chunks.c.bytes_done), 0), func.coalesce(func.sum(run_chunks.c.lines_done), 0)
+    ).where(run_chunks.c.run_id == run.id, run_chunks.c.run_attempt == run.attempts, ~run_chunks.c.merge)
+    bytes_done, lines_done = (await conn.execute(chunk_sum)).one()
+    await conn.execute(
+        update(runs)
+        .where(_attempt(run))
+        .values(heartbeat_time=func.now(), bytes_done=bytes_done, lines_done=lines_done)
+    )
 
 
 def _times(target: RunState) -> dict[str, Any]:

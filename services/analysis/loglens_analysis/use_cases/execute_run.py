@@ -7,7 +7,8 @@ report. While the engine works, a heartbeat records progress and keeps the messa
 database refuses (the run was cancelled, deleted, or re-claimed after a stall) stops the work and records
 nothing. Poison input FAILS the run for good (TERM); a transient failure gives the run back (RETRY, with
 backoff); redelivery is bounded. The engine runs within CPU, memory and wall-clock bounds that grow with the
-file (EngineBounds); a run over them FAILS rather than being retried.
+file (EngineBounds); a run over them FAILS rather than being retried. A big plain file is not analysed here:
+its run is cut into chunks that any worker takes (use_cases/execute_chunk.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from loglens_common.logs import log_fields
 
 if TYPE_CHECKING:
     from loglens_analysis.config import AnalysisSettings
+    from loglens_analysis.use_cases.execute_chunk import RunChunking
 
 log = logging.getLogger("loglens.analysis.worker")
 
@@ -101,7 +103,10 @@ class EngineBounds:
     def limits(self, log_file: StoredLogFile) -> EngineLimits:
         """A run's bounds grow with the bytes it may have to analyse: the file's size, or a gzip file's
         inflate bound (its inflated size is unknown until it is read)."""
-        work_bytes = self.inflate_limit(log_file) if log_file.gzip else log_file.size_bytes
+        return self.for_bytes(self.inflate_limit(log_file) if log_file.gzip else log_file.size_bytes)
+
+    def for_bytes(self, work_bytes: int) -> EngineLimits:
+        """The bounds of analysing ``work_bytes`` (a whole file's, or one chunk's)."""
         cpu_s = self.cpu_base_s + work_bytes / self.min_bytes_per_s
         return EngineLimits(cpu_s=cpu_s, wall_s=cpu_s * WALL_CLOCK_PER_CPU_S, memory_bytes=self.memory_limit_mib << 20)
 
@@ -128,7 +133,7 @@ class EngineBounds:
 
 
 @dataclass
-class _Tracker:
+class ProgressTracker:
     """Progress shared between the engine's thread and the heartbeat task."""
 
     bytes_read: int = 0
@@ -148,6 +153,7 @@ class ExecuteRun:
         policy: ExecutionPolicy,
         bounds: EngineBounds,
         clock: Clock | None = None,
+        chunking: RunChunking | None = None,
     ) -> None:
         self.runs = runs
         self.objects = objects
@@ -155,6 +161,7 @@ class ExecuteRun:
         self.policy = policy
         self.bounds = bounds
         self.clock = clock or SystemClock()
+        self.chunking = chunking  # None: every file is analysed in one pass
 
     async def claim(self, run_id: str, delivered: int) -> AnalysisRun | Outcome:
         """The run, RUNNING for this worker (a new attempt), or what to do with its message instead."""
@@ -181,12 +188,14 @@ class ExecuteRun:
         the caller may hand the message to another worker at once.
         """
         stop = threading.Event()  # set: the engine and the object's reading stop, nothing more is recorded
-        tracker = _Tracker()
+        tracker = ProgressTracker()
         heartbeat: asyncio.Task[None] | None = None
         try:
             log_file = await self.runs.log_file(run.owner, run.log_file_id)
             if log_file is None:  # deleted, and its runs with it
                 return ACK
+            if self.chunking is not None and await self.chunking.plan(run, log_file):
+                return ACK  # its chunks are on the queue; the run stays RUNNING until they are merged
             heartbeat = asyncio.create_task(self._heartbeat(run, delivery, tracker, stop))
             result = await self.engine.analyze(
                 self.objects.chunks(log_file, stop),
@@ -235,7 +244,9 @@ class ExecuteRun:
         except Exception as exc:  # the reconciler re-queues it once its heartbeat is stale
             log.warning("could not release run %s: %s", run.id, exc)
 
-    async def _heartbeat(self, run: AnalysisRun, delivery: Delivery, tracker: _Tracker, stop: threading.Event) -> None:
+    async def _heartbeat(
+        self, run: AnalysisRun, delivery: Delivery, tracker: ProgressTracker, stop: threading.Event
+    ) -> None:
         while not stop.is_set():
             await self.clock.sleep(self.policy.heartbeat_s)
             try:

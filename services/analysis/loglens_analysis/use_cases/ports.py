@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
-from loglens_analysis.domain import AnalysisRun, FailureCode, StoredLogFile
+from loglens_analysis.domain import AnalysisRun, FailureCode, RunChunk, StoredLogFile
 from loglens_analysis.engine import Progress
 from loglens_analysis.quotas import RunUsage
 from loglens_analysis.sandbox import EngineLimits, EngineResult
@@ -64,6 +64,31 @@ class RunStore(Protocol):
     async def release(self, run: AnalysisRun) -> None: ...
 
 
+class ChunkStore(RunStore, Protocol):
+    """The steps of runs analysed in chunks (adapters/repository.py): each fenced by its own attempt and by the
+    attempt of its run; a run that leaves RUNNING takes its steps and their partial results with it."""
+
+    async def start_chunks(
+        self, run: AnalysisRun, ranges: list[tuple[int, int]], size: int
+    ) -> list[RunChunk] | None: ...
+
+    async def claim_chunk(
+        self, run_id: str, run_attempt: int, index: int, stale_after_s: float
+    ) -> tuple[AnalysisRun, RunChunk] | None: ...
+
+    async def chunk_heartbeat(self, run: AnalysisRun, chunk: RunChunk, bytes_done: int, lines_done: int) -> bool: ...
+
+    async def finish_chunk(
+        self, run: AnalysisRun, chunk: RunChunk, partial: bytes, bytes_done: int, lines_done: int
+    ) -> bool | None: ...
+
+    async def release_chunk(self, chunk: RunChunk) -> None: ...
+
+    async def chunk_count(self, run: AnalysisRun) -> int: ...
+
+    async def partial(self, run: AnalysisRun, index: int) -> bytes | None: ...
+
+
 class RunMessages(Protocol):
     """The work queue's 'run queued' messages (adapters/queue.py). False when not published now: the
     reconciler publishes every QUEUED run that waits too long, so a lost message only delays a run."""
@@ -71,8 +96,26 @@ class RunMessages(Protocol):
     async def publish(self, run_name: str, run_id: str, generation: int = 0) -> bool: ...
 
 
+class ChunkMessages(Protocol):
+    """The work queue's messages for one step of a run analysed in chunks (adapters/queue.py), on the same
+    queue as runs. False when not published now: the reconciler re-sends QUEUED steps' messages."""
+
+    async def publish_chunk(
+        self, run_name: str, run_id: str, run_attempt: int, index: int, generation: int = 0
+    ) -> bool: ...
+
+
 class ObjectReader(Protocol):
     """A stored log file's bytes (adapters/object_store.py)."""
+
+    def head(self, log_file: StoredLogFile, length: int) -> bytes:
+        """The object's first ``length`` bytes (fewer for a shorter object), with one range read; PoisonInput
+        (OBJECT_MISSING) when it is gone."""
+        ...
+
+    def chunks_from(self, log_file: StoredLogFile, offset: int, stop: threading.Event) -> Iterator[bytes]:
+        """As ``chunks``, from byte ``offset`` to the object's end (a range read), lazily."""
+        ...
 
     def chunks(self, log_file: StoredLogFile, stop: threading.Event) -> Iterator[bytes]:
         """The object's bytes, read lazily; raises PoisonInput (OBJECT_MISSING) when the object is gone and
@@ -94,6 +137,30 @@ class EngineRunner(Protocol):
         """The report of ``chunks``. Raises EngineFailure (final: the run FAILS with its code), EngineStopped
         (``stop`` was set), or whatever else went wrong (worth a retry), including what reading ``chunks``
         raised."""
+        ...
+
+    async def analyze_chunk(
+        self,
+        chunks: Iterator[bytes],
+        limits: EngineLimits,
+        options: Mapping[str, object],
+        progress: Callable[[Progress], None],
+        stop: threading.Event,
+    ) -> EngineResult:
+        """One chunk's partial result (``report``) and its lines: ``chunks`` are the file's head, then its bytes
+        from the chunk's ``read_from``; ``options`` the engine's plus ``plan`` (index, start, end). Raises as
+        ``analyze``."""
+        ...
+
+    async def merge(
+        self,
+        partials: Iterator[bytes],
+        limits: EngineLimits,
+        options: Mapping[str, object],
+        progress: Callable[[Progress], None],
+        stop: threading.Event,
+    ) -> EngineResult:
+        """The file's report from its chunks' partial results, in chunk order. Raises as ``analyze``."""
         ...
 
 

@@ -1,0 +1,244 @@
+"""One file's analysis split across workers, on real servers (issue 18 points 2 and 3): a file above the chunk
+threshold is cut into chunks that any worker slot takes from the work queue, and the merge gives the one-pass
+report, whatever the number of slots; a killed chunk worker's message is redelivered and its chunk claimed again;
+cancelling stops the chunks; a chunk that fails for good FAILS the run with its reason.
+
+The workers here are started per test (the API process has none), each with the chunk settings it is given; the
+worker that claims a run decides whether it is chunked. The rules themselves: tests/unit/test_run_chunks.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import psycopg
+import pytest
+from minio import Minio
+
+from loglens.v1 import analysis_pb2
+from loglens_common.events import object_key
+from loglens_devstack.client import TERMINAL, GatewayClient
+from loglens_devstack.servers import free_port
+from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
+from loglens_loggen import write_log
+
+State = analysis_pb2.AnalysisRun
+KIB = 1024
+ONE_PASS = {"LOGLENS_CHUNK_THRESHOLD_BYTES": "0"}
+CHUNKED = {"LOGLENS_CHUNK_THRESHOLD_BYTES": str(16 * KIB), "LOGLENS_CHUNK_BYTES": str(64 * KIB)}
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    root = Path(tempfile.mkdtemp(prefix="loglens-chunks-"))
+    s = Stack(root, Ports.free(), workers=0, env_overrides={k: dict(v) for k, v in TEST_TIMINGS.items()})
+    try:
+        s.start_servers()
+        s.migrate()
+        for service in ("ingest", "analysis"):
+            s.start_service(service)
+        for service in ("ingest", "analysis"):
+            s.wait_serving(service)
+        yield s
+    finally:
+        s.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def channels(stack: Stack) -> Iterator[tuple[grpc.Channel, grpc.Channel]]:
+    with (
+        grpc.insecure_channel(stack.ports.addr("ingest")) as ingest,
+        grpc.insecure_channel(stack.ports.addr("analysis")) as analysis,
+    ):
+        yield ingest, analysis
+
+
+@pytest.fixture
+def client(stack: Stack, channels: tuple[grpc.Channel, grpc.Channel], subject: str) -> GatewayClient:
+    return GatewayClient(channels[0], stack.token(subject), analysis_channel=channels[1])
+
+
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("logs") / "big.log"
+    write_log(str(path), 1_500_000, seed=18)  # about 23 chunks of 64 KiB
+    return path
+
+
+class Workers:
+    """Analysis worker processes sharing the work queue's durable consumer."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.count = 0
+
+    def start(self, slots: int = 1, **env: str) -> str:
+        self.count += 1
+        name = f"chunk-worker-{self.count}"
+        addr = f"127.0.0.1:{free_port()}"
+        self.stack.start_service(
+            "analysis", name=name, LOGLENS_LISTEN_ADDR=addr, LOGLENS_WORKERS=str(slots), LOGLENS_METRICS_PORT="0", **env
+        )
+        self.stack.wait_serving(name, addr=addr)
+        return name
+
+    def kill(self, name: str) -> None:
+        process = self.stack.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def stop(self, name: str) -> None:
+        self.stack.stop_service(name)
+
+    def stop_all(self) -> None:
+        for name in [n for n in self.stack.processes if n.startswith("chunk-worker-")]:
+            self.stack.stop_service(name)
+
+    def log(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in (self.stack.root / "logs").glob("chunk-worker-*.log"))
+
+
+@pytest.fixture
+def workers(stack: Stack) -> Iterator[Workers]:
+    pool = Workers(stack)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+def db(stack: Stack) -> psycopg.Connection:
+    return psycopg.connect(stack.postgres.url, autocommit=True)
+
+
+def wait_until(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def run_id(run_name: str) -> str:
+    return run_name.split("/")[-1]
+
+
+def chunk_states(stack: Stack, run_name: str) -> dict[str, int]:
+    """The run's steps by state (none: the run is not analysed in chunks, or its steps are gone)."""
+    with db(stack) as conn:
+        rows = conn.execute(
+            "SELECT state, count(*) FROM analysis.run_chunks WHERE run_id = %s GROUP BY state", (run_id(run_name),)
+        ).fetchall()
+    return {state: int(n) for state, n in rows}
+
+
+def new_run(client: GatewayClient, log_file: str) -> str:
+    return client.analysis.CreateAnalysisRun(
+        analysis_pb2.CreateAnalysisRunRequest(parent=log_file), metadata=client.metadata, timeout=30
+    ).analysis_run.name
+
+
+def get_run(client: GatewayClient, name: str) -> analysis_pb2.AnalysisRun:
+    return client.analysis.GetAnalysisRun(
+        analysis_pb2.GetAnalysisRunRequest(name=name), metadata=client.metadata, timeout=10
+    ).analysis_run
+
+
+def finished(client: GatewayClient, name: str, timeout: float = 120) -> analysis_pb2.AnalysisRun:
+    return wait_until(lambda: (r := get_run(client, name)).state in TERMINAL and r, timeout, f"{name} to end")
+
+
+def one_pass_report(client: GatewayClient, workers: Workers, log_file: str) -> analysis_pb2.GetAnalysisReportResponse:
+    worker = workers.start(**ONE_PASS)
+    run = finished(client, new_run(client, log_file))
+    assert run.state == State.STATE_SUCCEEDED, run.failure_reason
+    workers.stop(worker)
+    return client.report(run.name)
+
+
+def test_a_chunked_run_gives_the_one_pass_report_with_1_2_and_4_worker_slots(
+    stack: Stack, client: GatewayClient, workers: Workers, big_log: Path
+) -> None:
+    log_file = client.upload(big_log, analyze=False)
+    expected = one_pass_report(client, workers, log_file.name)
+    assert expected.report.line_count > 1000
+    for slots in (1, 2, 4):
+        worker = workers.start(slots, **CHUNKED)
+        name = new_run(client, log_file.name)
+        seen_chunks = wait_until(lambda: chunk_states(stack, name), 30, "the run's chunks")  # noqa: B023
+        run = finished(client, name)
+        assert run.state == State.STATE_SUCCEEDED, run.failure_reason
+        assert sum(seen_chunks.values()) == 23 + 1, seen_chunks  # 23 chunks and the merge
+        assert run.bytes_done == run.bytes_total == log_file.size_bytes
+        assert run.lines_done == expected.report.line_count
+        got = client.report(name)
+        for field in expected.report.DESCRIPTOR.fields:  # field by field, for a readable failure
+            assert getattr(got.report, field.name) == getattr(expected.report, field.name), (slots, field.name)
+        assert got.report == expected.report
+        assert chunk_states(stack, name) == {}, "the steps and partial results went with the run's end"
+        workers.stop(worker)
+    assert workers.log().count('"run cut into chunks"') == 3
+
+
+def test_a_killed_chunk_worker_is_redelivered_and_its_chunk_claimed_again(
+    stack: Stack, client: GatewayClient, workers: Workers, big_log: Path
+) -> None:
+    log_file = client.upload(big_log, analyze=False)
+    expected = one_pass_report(client, workers, log_file.name)
+    worker = workers.start(**CHUNKED)
+    name = new_run(client, log_file.name)
+    for _ in range(10):  # killed while a chunk is RUNNING; the chunks are short, so try again if it was between two
+        wait_until(lambda: chunk_states(stack, name).get("RUNNING"), 30, "a chunk in progress")
+        workers.kill(worker)
+        worker = workers.start(**CHUNKED)
+        if "chunk claimed again" in workers.log():
+            break
+    assert "chunk claimed again" in workers.log(), "no chunk was killed in progress"
+    run = finished(client, name)
+    assert run.state == State.STATE_SUCCEEDED, run.failure_reason
+    assert client.report(name).report == expected.report
+
+
+def test_cancelling_a_chunked_run_stops_its_chunks(
+    stack: Stack, client: GatewayClient, workers: Workers, big_log: Path
+) -> None:
+    log_file = client.upload(big_log, analyze=False)
+    workers.start(2, **CHUNKED)
+    name = new_run(client, log_file.name)
+    wait_until(lambda: chunk_states(stack, name).get("DONE"), 30, "a chunk done")
+    cancelled = client.analysis.CancelAnalysisRun(
+        analysis_pb2.CancelAnalysisRunRequest(name=name), metadata=client.metadata, timeout=10
+    ).analysis_run
+    assert cancelled.state == State.STATE_CANCELLED
+    assert chunk_states(stack, name) == {}, "its steps and partial results went in the cancel's commit"
+    time.sleep(3)  # the chunks' messages come and find nothing to claim
+    assert get_run(client, name).state == State.STATE_CANCELLED
+    assert chunk_states(stack, name) == {}
+    # The workers go on: the file's next run is analysed in chunks to its end.
+    again = new_run(client, log_file.name)
+    assert finished(client, again).state == State.STATE_SUCCEEDED
+
+
+def test_a_chunk_that_fails_for_good_fails_the_run_with_its_reason(
+    stack: Stack, client: GatewayClient, workers: Workers, big_log: Path
+) -> None:
+    log_file = client.upload(big_log, analyze=False)
+    workers.start(**CHUNKED)
+    name = new_run(client, log_file.name)
+    wait_until(lambda: chunk_states(stack, name).get("DONE"), 30, "a chunk done")
+    s3 = Minio(stack.s3.endpoint, stack.s3.access_key, stack.s3.secret_key, secure=False)
+    s3.remove_object("loglens", object_key(log_file.name.split("/")[1]))  # the next chunks cannot be read
+    run = finished(client, name)
+    assert run.state == State.STATE_FAILED
+    assert run.failure_code == "OBJECT_MISSING", run
+    assert "missing" in run.failure_reason
+    assert chunk_states(stack, name) == {}, "no partial result outlives the failed run"
