@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import func, select
 
 import loglens_analysis
-from loglens_analysis.adapters.repository import RunRepository
-from loglens_analysis.domain import AnalysisRun, FailureCode, IllegalTransition, RunState, StoredLogFile
+from loglens_analysis.adapters.repository import RunRepository, run_chunks
+from loglens_analysis.domain import MERGE_INDEX, AnalysisRun, FailureCode, IllegalTransition, RunState, StoredLogFile
 from loglens_common.db import async_engine, migrate
 from loglens_devstack.servers import Postgres
 
@@ -108,3 +109,61 @@ def test_runs_move_only_as_the_state_machine_allows_and_each_move_is_counted_onc
         RunState.FAILED: 0,
         RunState.CANCELLED: 1,
     }
+
+
+def test_a_chunked_runs_steps_are_fenced_summed_re_driven_and_go_with_the_run(database: str) -> None:
+    """The chunk steps' SQL (adapters/repository.py) on a real PostgreSQL: claims fenced by the step's attempt and
+    the run's, progress summed into the run, the merge claimable only once every chunk is DONE, a stalled chunk
+    given back and its message re-sent (a chunked run is never re-queued as a whole), and the steps deleted in the
+    commit that ends the run."""
+
+    async def scenario() -> None:
+        engine = async_engine(database, pool_size=2)
+        repository = RunRepository(engine)
+        try:
+            await repository.remember_log_file(StoredLogFile("lf9", "o", "b", "k9", 300, False), "r9")
+            run = await repository.claim("r9", 60, "v1")
+            assert run is not None
+            steps = await repository.start_chunks(run, [(0, 100), (100, 200), (200, 300)], 300)
+            assert steps is not None and [(s.index, s.merge) for s in steps] == [(0, 0), (1, 0), (2, 0), (-1, 1)]
+            # A merge waits for every chunk; a message of another attempt of the run claims nothing.
+            assert await repository.claim_chunk("r9", 1, MERGE_INDEX, 60) is None
+            assert await repository.claim_chunk("r9", 2, 0, 60) is None
+            claimed = [await repository.claim_chunk("r9", 1, i, 60) for i in range(3)]
+            assert all(c is not None for c in claimed)
+            assert await repository.claim_chunk("r9", 1, 0, 60) is None  # held by a live worker
+            (_, c0), (_, c1), _ = claimed  # type: ignore[misc]
+            assert await repository.chunk_heartbeat(run, c0, 60, 6)
+            assert await repository.finish_chunk(run, c1, b"p1", 100, 10) is False
+            now = await repository.run_by_id("r9")
+            assert now is not None and (now.bytes_done, now.lines_done) == (160, 16), "the sum over the chunks"
+            # A chunked run whose worker is silent is not re-queued as a whole: its stalled chunks are.
+            await asyncio.sleep(1.1)
+            assert await repository.requeue_stale(1) == 0
+            assert await repository.requeue_stale_chunks(1) == 2  # chunks 0 and 2
+            assert not await repository.chunk_heartbeat(run, c0, 70, 7), "a stalled holder is fenced out"
+            resent = await repository.chunks_needing_publish(0.5)
+            assert sorted(index for _, index, _ in resent) == [0, 2], "the merge waits for its chunks"
+            assert await repository.chunks_needing_publish(0.5) == [], "re-sent again only after a longer wait"
+            again = await repository.claim_chunk("r9", 1, 0, 60)
+            assert again is not None and again[1].attempts == 2
+            assert await repository.finish_chunk(run, c0, b"late", 100, 10) is None  # the old attempt's result
+            assert await repository.finish_chunk(run, again[1], b"p0", 100, 10) is False
+            _, c2b = await repository.claim_chunk("r9", 1, 2, 60)  # type: ignore[misc]
+            assert await repository.finish_chunk(run, c2b, b"p2", 100, 10) is True
+            assert [await repository.partial(run, i) for i in range(await repository.chunk_count(run))] == [
+                b"p0",
+                b"p1",
+                b"p2",
+            ]
+            merge = await repository.claim_chunk("r9", 1, MERGE_INDEX, 60)
+            assert merge is not None and merge[1].merge
+            assert await repository.succeed(run, b"report", 300, 30)
+            async with engine.connect() as conn:
+                left = (await conn.execute(select(func.count()).where(run_chunks.c.run_id == "r9"))).scalar_one()
+            assert left == 0, "the steps and partial results went in the success's commit"
+            assert await repository.claim_chunk("r9", 1, 0, 60) is None
+        finally:
+            await engine.dispose()
+
+    asyncio.run(scenario())

@@ -13,8 +13,20 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import cast
 
-from loglens_analysis.domain import AnalysisRun, FailureCode, RunState, StoredLogFile, check_move, sources
+from loglens_analysis.domain import (
+    MERGE_INDEX,
+    AnalysisRun,
+    ChunkState,
+    FailureCode,
+    RunChunk,
+    RunState,
+    StoredLogFile,
+    check_chunk_move,
+    check_move,
+    sources,
+)
 from loglens_analysis.engine import Progress
 from loglens_analysis.quotas import RunUsage
 from loglens_analysis.sandbox import EngineLimits, EngineResult, EngineStopped
@@ -41,6 +53,11 @@ class InMemoryRuns:
         self.heartbeats: list[tuple[str, int, int, bool]] = []
         self.heartbeat_seen = asyncio.Event()
         self._ids = 0
+        # Runs analysed in chunks: each step by (run id, index), with its partial result and progress.
+        self.chunks: dict[tuple[str, int], RunChunk] = {}
+        self.partials: dict[tuple[str, int], bytes] = {}
+        self.chunk_progress: dict[tuple[str, int], tuple[int, int]] = {}
+        self.silent_chunks: set[tuple[str, int]] = set()  # steps whose worker stopped heartbeating
 
     # What the tests arrange and look at ----------------------------------------------------------------
     def run(self, run_id: str) -> AnalysisRun:
@@ -49,12 +66,25 @@ class InMemoryRuns:
     def worker_went_silent(self, run_id: str) -> None:
         self.silent.add(run_id)
 
+    def chunk_worker_went_silent(self, run_id: str, index: int) -> None:
+        self.silent_chunks.add((run_id, index))
+
+    def steps(self, run_id: str) -> dict[int, ChunkState]:
+        return {i: c.state for (r, i), c in sorted(self.chunks.items()) if r == run_id}
+
+    def _drop_chunks(self, run_id: str) -> None:
+        for key in [k for k in self.chunks if k[0] == run_id]:
+            self.chunks.pop(key)
+            self.partials.pop(key, None)
+            self.chunk_progress.pop(key, None)
+
     def forget_log_file(self, log_file_id: str) -> None:
         """A deleted log file: its runs go with it, and a tombstone stays."""
         self.tombstones.add(log_file_id)
         self.log_files.pop(log_file_id, None)
         for run_id in [r.id for r in self.runs.values() if r.log_file_id == log_file_id]:
             del self.runs[run_id]
+            self._drop_chunks(run_id)
 
     async def cancel(self, run_id: str) -> bool:
         return self._move(run_id, RunState.CANCELLED)
@@ -78,6 +108,8 @@ class InMemoryRuns:
         if run is None or run.state not in allowed or (held is not None and run.attempts != held.attempts):
             return False
         self.runs[run_id] = replace(run, state=target, **changes)  # type: ignore[arg-type]
+        if target is not RunState.RUNNING:  # as the repository: a run's steps end with its attempt
+            self._drop_chunks(run_id)
         return True
 
     # RunStore ------------------------------------------------------------------------------------------
@@ -185,6 +217,100 @@ class InMemoryRuns:
     async def release(self, run: AnalysisRun) -> None:
         self._move(run.id, RunState.QUEUED, from_states=(RunState.RUNNING,), held=run)
 
+    # ChunkStore ----------------------------------------------------------------------------------------
+    def _running(self, run_id: str, attempt: int) -> AnalysisRun | None:
+        run = self.runs.get(run_id)
+        return run if run is not None and run.state is RunState.RUNNING and run.attempts == attempt else None
+
+    def _move_chunk(
+        self, key: tuple[str, int], target: ChunkState, from_states: set[ChunkState], **changes: object
+    ) -> bool:
+        for state in from_states:
+            check_chunk_move(state, target)
+        chunk = self.chunks.get(key)
+        if chunk is None or chunk.state not in from_states:
+            return False
+        self.chunks[key] = replace(chunk, state=target, **changes)  # type: ignore[arg-type]
+        return True
+
+    def _mine(self, run: AnalysisRun, chunk: RunChunk) -> bool:
+        current = self.chunks.get((chunk.run_id, chunk.index))
+        return (
+            self._running(run.id, chunk.run_attempt) is not None
+            and current is not None
+            and current.state is ChunkState.RUNNING
+            and current.attempts == chunk.attempts
+            and current.run_attempt == chunk.run_attempt
+        )
+
+    def _sum_progress(self, run_id: str) -> None:
+        done = [p for (r, i), p in self.chunk_progress.items() if r == run_id and i != MERGE_INDEX]
+        run = self.runs[run_id]
+        self.runs[run_id] = replace(run, bytes_done=sum(b for b, _ in done), lines_done=sum(n for _, n in done))
+
+    async def start_chunks(self, run: AnalysisRun, ranges: list[tuple[int, int]], size: int) -> list[RunChunk] | None:
+        if self._running(run.id, run.attempts) is None:
+            return None
+        self._drop_chunks(run.id)
+        steps = [(i, start, end) for i, (start, end) in enumerate(ranges)] + [(MERGE_INDEX, 0, size)]
+        for index, start, end in steps:
+            self.chunks[(run.id, index)] = RunChunk(
+                run.id, index, run.attempts, start, end, index == MERGE_INDEX, ChunkState.QUEUED, 0
+            )
+        return [self.chunks[(run.id, i)] for i, _, _ in steps]
+
+    async def claim_chunk(
+        self, run_id: str, run_attempt: int, index: int, stale_after_s: float
+    ) -> tuple[AnalysisRun, RunChunk] | None:
+        run = self._running(run_id, run_attempt)
+        chunk = self.chunks.get((run_id, index))
+        if run is None or chunk is None or chunk.run_attempt != run_attempt:
+            return None
+        if chunk.merge and any(
+            c.state is not ChunkState.DONE for (r, i), c in self.chunks.items() if r == run_id and i != MERGE_INDEX
+        ):
+            return None
+        if (run_id, index) in self.silent_chunks:
+            self.silent_chunks.discard((run_id, index))
+            self._move_chunk((run_id, index), ChunkState.QUEUED, {ChunkState.RUNNING})
+        if not self._move_chunk((run_id, index), ChunkState.RUNNING, {ChunkState.QUEUED}, attempts=chunk.attempts + 1):
+            return None
+        return run, self.chunks[(run_id, index)]
+
+    async def chunk_heartbeat(self, run: AnalysisRun, chunk: RunChunk, bytes_done: int, lines_done: int) -> bool:
+        mine = self._mine(run, chunk)
+        if mine:
+            self.chunk_progress[(chunk.run_id, chunk.index)] = (bytes_done, lines_done)
+            self._sum_progress(run.id)
+        self.heartbeats.append((f"{run.id}/{chunk.index}", bytes_done, lines_done, mine))
+        self.heartbeat_seen.set()
+        return mine
+
+    async def finish_chunk(
+        self, run: AnalysisRun, chunk: RunChunk, partial: bytes, bytes_done: int, lines_done: int
+    ) -> bool | None:
+        if not self._mine(run, chunk):
+            return None
+        key = (chunk.run_id, chunk.index)
+        self._move_chunk(key, ChunkState.DONE, {ChunkState.RUNNING})
+        self.partials[key] = partial
+        self.chunk_progress[key] = (bytes_done, lines_done)
+        self._sum_progress(run.id)
+        return all(c.state is ChunkState.DONE for (r, i), c in self.chunks.items() if r == run.id and i != MERGE_INDEX)
+
+    async def release_chunk(self, chunk: RunChunk) -> None:
+        current = self.chunks.get((chunk.run_id, chunk.index))
+        if current is not None and current.attempts == chunk.attempts:
+            self._move_chunk((chunk.run_id, chunk.index), ChunkState.QUEUED, {ChunkState.RUNNING})
+
+    async def chunk_count(self, run: AnalysisRun) -> int:
+        return sum(1 for (r, i) in self.chunks if r == run.id and i != MERGE_INDEX)
+
+    async def partial(self, run: AnalysisRun, index: int) -> bytes | None:
+        if self._running(run.id, run.attempts) is None:
+            return None
+        return self.partials.get((run.id, index))
+
 
 @dataclass
 class RecordingMessages:
@@ -193,10 +319,20 @@ class RecordingMessages:
     published: list[tuple[str, str, int]] = field(default_factory=list)
     down: bool = False
 
+    chunks: list[tuple[str, int, int]] = field(default_factory=list)  # (run id, run attempt, step index)
+
     async def publish(self, run_name: str, run_id: str, generation: int = 0) -> bool:
         if self.down:
             return False
         self.published.append((run_name, run_id, generation))
+        return True
+
+    async def publish_chunk(
+        self, run_name: str, run_id: str, run_attempt: int, index: int, generation: int = 0
+    ) -> bool:
+        if self.down:
+            return False
+        self.chunks.append((run_id, run_attempt, index))
         return True
 
 
@@ -208,9 +344,18 @@ class InMemoryObjects:
         self.chunk = chunk
 
     def chunks(self, log_file: StoredLogFile, stop: threading.Event) -> Iterator[bytes]:
+        return self.chunks_from(log_file, 0, stop)
+
+    def head(self, log_file: StoredLogFile, length: int) -> bytes:
+        return self._data(log_file)[:length]
+
+    def _data(self, log_file: StoredLogFile) -> bytes:
         if log_file.object_key not in self.data:
             raise PoisonInput(f"the stored object of logFiles/{log_file.id} is missing", FailureCode.OBJECT_MISSING)
-        data = self.data[log_file.object_key]
+        return self.data[log_file.object_key]
+
+    def chunks_from(self, log_file: StoredLogFile, offset: int, stop: threading.Event) -> Iterator[bytes]:
+        data = self._data(log_file)[offset:]
         for start in range(0, len(data), self.chunk):
             if stop.is_set():
                 raise RunLost("stopped")
@@ -224,6 +369,7 @@ class FakeEngine:
 
     def __init__(self, hold: bool = False) -> None:
         self.hold = hold
+        self.merged: list[bytes] = []
         self.input_read = asyncio.Event()
         self._go = asyncio.Event()
         self._raising: BaseException | None = None
@@ -257,6 +403,45 @@ class FakeEngine:
         if self._raising is not None:
             raise self._raising
         return EngineResult(f"report of {lines} lines".encode(), lines)
+
+    async def analyze_chunk(
+        self,
+        chunks: Iterator[bytes],
+        limits: EngineLimits,
+        options: Mapping[str, object],
+        progress: Callable[[Progress], None],
+        stop: threading.Event,
+    ) -> EngineResult:
+        """A chunk's 'partial result': its own lines (those starting in [start, end)), read as the contract says
+        (the head first, then the file from one byte before the chunk)."""
+        index, start, end = cast(tuple[int, int, int], options["plan"])
+        pieces = iter(chunks)
+        next(pieces)  # the head
+        read_from = max(0, start - 1)
+        data = b"".join(pieces)
+        lines, pos = [], read_from
+        for line in data.splitlines(keepends=True):
+            if start <= pos < end:  # a line that starts in the chunk (the first piece starts before it)
+                lines.append(line)
+            pos += len(line)
+        body = b"".join(lines)
+        result = await self.analyze(iter([body]), limits, options, progress, stop)
+        return EngineResult(f"{index}:".encode() + body, result.lines)
+
+    async def merge(
+        self,
+        partials: Iterator[bytes],
+        limits: EngineLimits,
+        options: Mapping[str, object],
+        progress: Callable[[Progress], None],
+        stop: threading.Event,
+    ) -> EngineResult:
+        self.merged = await asyncio.to_thread(list, partials)  # read from a thread, as the sandbox's feeder does
+        body = b"".join(p.partition(b":")[2] for p in self.merged)
+        if stop.is_set():
+            raise EngineStopped("stopped")
+        lines = body.count(b"\n")
+        return EngineResult(b"report of %d lines: " % lines + body, lines)
 
 
 class FakeClock:
