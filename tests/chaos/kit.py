@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -200,6 +201,19 @@ class RssSampler:
     def window_mean(self, name: str, start: float, end: float) -> float:
         values = [rss for t, rss in self.samples.get(name, []) if start <= t < end]
         return sum(values) / len(values) if values else 0.0
+
+
+def chunks_claimed_again(stack: Stack, run_ids: Iterable[str]) -> set[str]:
+    """The runs (of ``run_ids``) that had a chunk claimed again (its worker killed mid-chunk), from the workers' logs:
+    a run analysed in chunks keeps its one attempt, its chunks count the interruptions."""
+    wanted, found = set(run_ids), set()
+    for path in (stack.root / "logs").glob("*worker*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            if '"chunk claimed again"' in line:
+                run = json.loads(line).get("run")
+                if run in wanted:
+                    found.add(run)
+    return found
 
 
 class Workers:

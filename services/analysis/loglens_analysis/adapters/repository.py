@@ -134,6 +134,8 @@ run_chunks = Table(
     Column("partial", LargeBinary),
 )
 
+_STEP = [c for c in run_chunks.c if c.name != "partial"]  # a step without its partial result (read apart)
+
 # One row per open WatchAnalysisRun stream (the per-owner quota counts them, whichever replica serves them); a
 # replica that dies leaves its rows, which lapse at expire_time since the live ones renew theirs.
 watch_slots = Table(
@@ -613,7 +615,7 @@ class RunRepository:
                 }
                 for index, start, end in steps
             ]
-            planned = (await conn.execute(insert(run_chunks).values(rows).returning(*run_chunks.c))).mappings()
+            planned = (await conn.execute(insert(run_chunks).values(rows).returning(*_STEP))).mappings()
             chunks = sorted((_chunk(m) for m in planned), key=lambda c: (c.merge, c.index))
             await conn.execute(
                 update(runs).where(_attempt(run)).values(heartbeat_time=func.now(), bytes_done=0, lines_done=0)
@@ -638,7 +640,7 @@ class RunRepository:
             update(run_chunks)
             .where(run_chunks.c.state.in_([state.value for state in from_states]), where)
             .values(state=target.value, **(values or {}))
-            .returning(*run_chunks.c)
+            .returning(*_STEP)
         )
         return [_chunk(m) for m in result.mappings()]
 
@@ -698,23 +700,6 @@ class RunRepository:
                 return None
             await conn.execute(update(runs).where(_attempt(run)).values(heartbeat_time=func.now()))
         return run, claimed[0]
-
-    async def chunk(self, run_id: str, run_attempt: int, index: int) -> RunChunk | None:
-        async with self.engine.connect() as conn:
-            m = (
-                (
-                    await conn.execute(
-                        select(*[c for c in run_chunks.c if c.name != "partial"]).where(
-                            run_chunks.c.run_id == run_id,
-                            run_chunks.c.idx == index,
-                            run_chunks.c.run_attempt == run_attempt,
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        return _chunk(m) if m else None
 
     async def chunk_heartbeat(self, run: AnalysisRun, chunk: RunChunk, bytes_done: int, lines_done: int) -> bool:
         """Record a step's progress, and the run's as the sum over its chunks (which keeps the run alive); False
