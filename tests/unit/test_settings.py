@@ -75,3 +75,27 @@ def test_the_event_keys_are_checked_at_start(
         with pytest.raises(SystemExit):
             load_settings(AnalysisSettings)
         assert "LOGLENS_EVENT_PUBLIC_KEYS" in capsys.readouterr().err
+
+
+def test_the_chunk_settings_default_to_big_files_only_and_bad_ones_are_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file is analysed in chunks above 256 MiB, in chunks of 64 MiB; 0 turns chunking off; a chunk smaller than
+    4 KiB (or a negative threshold) stops the service naming the variable."""
+    import json
+
+    from loglens_analysis.config import AnalysisSettings
+    from loglens_common.auth import public_pem
+
+    monkeypatch.setenv("LOGLENS_DATABASE_URL", "postgresql://x")
+    monkeypatch.setenv("LOGLENS_EVENT_PUBLIC_KEYS", json.dumps({"k1": public_pem(Ed25519PrivateKey.generate())}))
+    settings = load_settings(AnalysisSettings)
+    assert (settings.chunk_threshold_bytes, settings.chunk_bytes) == (256 << 20, 64 << 20)
+    monkeypatch.setenv("LOGLENS_CHUNK_THRESHOLD_BYTES", "0")
+    assert load_settings(AnalysisSettings).chunk_threshold_bytes == 0
+    monkeypatch.setenv("LOGLENS_CHUNK_THRESHOLD_BYTES", "-1")
+    monkeypatch.setenv("LOGLENS_CHUNK_BYTES", "1000")
+    with pytest.raises(SystemExit):
+        load_settings(AnalysisSettings)
+    err = capsys.readouterr().err
+    assert "LOGLENS_CHUNK_THRESHOLD_BYTES" in err and "LOGLENS_CHUNK_BYTES" in err
