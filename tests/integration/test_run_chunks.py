@@ -4,7 +4,7 @@ report, whatever the number of slots; a killed chunk worker's message is redeliv
 cancelling stops the chunks; a chunk that fails for good FAILS the run with its reason.
 
 The workers here are started per test (the API process has none), each with the chunk settings it is given; the
-worker that claims a run decides whether it is chunked. The rules themselves: tests/unit/test_run_chunks.py.
+worker that claims a run decides whether it is chunked. The rules themselves: tests/unit/test_chunked_runs.py.
 """
 
 from __future__ import annotations
