@@ -254,6 +254,63 @@ def _status_kib(status: str, key: str) -> int:
     return 0
 
 
+@dataclass
+class StepTimes:
+    """When a chunked run's steps moved, from its rows in ``analysis.run_chunks`` polled during the run (the rows
+    go with the commit that ends the run, so they are read while it goes). All times are this process's clock."""
+
+    chunks: int = 0  # chunk steps seen (0: the run was analysed in one pass, or this build has no chunks)
+    cut_at: float = 0.0  # first seen: the run was cut
+    last_chunk_done_at: float = 0.0  # every chunk step DONE
+    merge_running_at: float = 0.0  # the merge step claimed
+    error: str = ""
+
+
+def step_times_update(times: StepTimes, rows: Iterable[tuple[int, bool, str]], now: float) -> None:
+    """Fold one poll of (idx, merge, state) rows into ``times``."""
+    rows = list(rows)
+    chunks = [state for _, merge, state in rows if not merge]
+    if chunks and not times.cut_at:
+        times.cut_at = now
+    times.chunks = max(times.chunks, len(chunks))
+    if chunks and all(state == "DONE" for state in chunks) and not times.last_chunk_done_at:
+        times.last_chunk_done_at = now
+    if any(merge and state in ("RUNNING", "DONE") for _, merge, state in rows) and not times.merge_running_at:
+        times.merge_running_at = now
+
+
+class StepWatcher:
+    def __init__(self, database_url: str, interval_s: float = 0.25) -> None:
+        self.url = database_url
+        self.interval_s = interval_s
+        self.times = StepTimes()
+        self.run_id = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def watch(self, run_name: str) -> None:
+        self.run_id = run_name.rsplit("/", 1)[1]
+        self._thread.start()
+
+    def _loop(self) -> None:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                while not self._stop.wait(self.interval_s):
+                    rows = conn.execute(
+                        "SELECT idx, merge, state FROM analysis.run_chunks WHERE run_id = %s", (self.run_id,)
+                    ).fetchall()
+                    step_times_update(self.times, rows, time.time())
+        except Exception as exc:  # e.g. a build without run_chunks: the run's own times still hold
+            self.times.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -266,6 +323,7 @@ class Measured:
     queued_s: float
     wall_s: float
     sampler: GroupSampler
+    steps: StepTimes
     load_before: str
     load_after: str
 
@@ -280,7 +338,20 @@ class Measured:
             f"({self.sampler.cpu_s / s:.2f} cores); peak RSS: service {self.sampler.leader_peak_kib / 1024:.0f} MiB, "
             f"largest engine child {self.sampler.child_peak_kib / 1024:.0f} MiB, all analysis processes "
             f"{self.sampler.group_peak_kib / 1024:.0f} MiB; load average {self.load_before} -> {self.load_after}"
+            + self.steps_line()
         )
+
+    def steps_line(self) -> str:
+        t = self.steps
+        if not t.chunks:
+            return "\n   analysed in one pass (no chunk steps seen" + (f": {t.error})" if t.error else ")")
+        created = self.run.create_time.ToNanoseconds() / 1e9
+        finish = self.run.finish_time.ToNanoseconds() / 1e9
+        parts = [f"{t.chunks} chunks", f"cut {t.cut_at - created:.1f} s after queued"]
+        if t.last_chunk_done_at:
+            parts.append(f"chunks done at {t.last_chunk_done_at - created:.1f} s")
+            parts.append(f"merge and report {finish - t.last_chunk_done_at:.1f} s (last chunk DONE -> SUCCEEDED)")
+        return "\n   " + ", ".join(parts) + " (steps polled every 0.25 s)"
 
 
 def _seconds(start: Any, end: Any) -> float:
@@ -359,11 +430,15 @@ def create_run(client: GatewayClient, log_file: str) -> str:
             time.sleep(0.5)
 
 
-def run_once(client: GatewayClient, log_file: str, groups: tuple[int, ...], workers: int, timeout: float) -> Measured:
+def run_once(
+    client: GatewayClient, log_file: str, groups: tuple[int, ...], workers: int, timeout: float, database_url: str
+) -> Measured:
     load_before = load_average()
     t0 = time.perf_counter()
+    watcher = StepWatcher(database_url)
     with GroupSampler(groups) as sampler:
         name = create_run(client, log_file)
+        watcher.watch(name)
         deadline = time.monotonic() + timeout
         while True:
             run = client.analysis.GetAnalysisRun(
@@ -374,13 +449,22 @@ def run_once(client: GatewayClient, log_file: str, groups: tuple[int, ...], work
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{name} not finished after {timeout:.0f} s")
             time.sleep(0.5)
+    watcher.stop()
     wall = time.perf_counter() - t0
     if run.state != analysis_pb2.AnalysisRun.STATE_SUCCEEDED:
         state = analysis_pb2.AnalysisRun.State.Name(run.state)
         raise SystemExit(f"bench-scale: {name} ended {state}: {run.failure_code} {run.failure_reason}")
     report = MessageToDict(client.report(name).report, preserving_proto_field_name=True)
     return Measured(
-        workers, run, report, _seconds(run.create_time, run.finish_time), wall, sampler, load_before, load_average()
+        workers,
+        run,
+        report,
+        _seconds(run.create_time, run.finish_time),
+        wall,
+        sampler,
+        watcher.times,
+        load_before,
+        load_average(),
     )
 
 
@@ -417,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"upload through the gateway: {up:.1f} s ({size / MIB / up:.1f} MiB/s), {log_file.name}", flush=True)
             for count in args.workers:
                 groups = workers.start(count)
-                m = run_once(client, log_file.name, groups, count, args.timeout)
+                m = run_once(client, log_file.name, groups, count, args.timeout, stack.database_url("analysis"))
                 measured.append(m)
                 print(m.line(size), flush=True)
     finally:

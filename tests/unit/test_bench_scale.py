@@ -155,3 +155,18 @@ def test_speedup_and_last_line(bench: ModuleType) -> None:
     assert math.isnan(bench.speedup({1: 90.0}))
     assert bench.result_line({1: 90.0, 2: 50.0}, True) == "scale_speedup_2w=1.80 scale_same_report=1"
     assert bench.result_line({2: 50.0, 1: 100.0}, False) == "scale_speedup_2w=2.00 scale_same_report=0"
+
+
+def test_step_times_from_polls_of_the_run_chunks_rows(bench: ModuleType) -> None:
+    times = bench.StepTimes()
+    bench.step_times_update(times, [], 1.0)  # not cut yet (or analysed in one pass)
+    assert times.chunks == 0 and times.cut_at == 0.0
+    bench.step_times_update(times, [(0, False, "RUNNING"), (1, False, "QUEUED"), (2, True, "QUEUED")], 2.0)
+    assert (times.chunks, times.cut_at, times.last_chunk_done_at) == (2, 2.0, 0.0)
+    bench.step_times_update(times, [(0, False, "DONE"), (1, False, "DONE"), (2, True, "QUEUED")], 9.0)
+    assert times.last_chunk_done_at == 9.0 and times.merge_running_at == 0.0
+    bench.step_times_update(times, [(0, False, "DONE"), (1, False, "DONE"), (2, True, "RUNNING")], 9.5)
+    bench.step_times_update(times, [(0, False, "DONE"), (1, False, "DONE"), (2, True, "DONE")], 12.0)
+    assert (times.cut_at, times.last_chunk_done_at, times.merge_running_at) == (2.0, 9.0, 9.5)
+    bench.step_times_update(times, [], 13.0)  # the rows go with the commit that ends the run
+    assert times.chunks == 2

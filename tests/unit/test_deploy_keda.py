@@ -25,7 +25,7 @@ import pytest
 import yaml
 from test_deploy import DEPLOY, K8S_VERSIONS, OVERLAYS, of_kind, render
 
-from loglens_analysis.adapters.queue import WORK_CONSUMER, work_consumer_config
+from loglens_analysis.adapters.queue import WORK_CONSUMER, RunPublisher, work_consumer_config
 from loglens_common.events import STREAM, STREAM_CONFIG
 
 pytestmark = pytest.mark.unit
@@ -213,6 +213,25 @@ def test_the_code_still_pulls_runs_from_that_consumer_on_that_stream() -> None:
     # The analysis NATS user may read that consumer's state (KEDA reads it over HTTP, not as this user).
     for conf in NATS_CONFS:
         assert f'"$JS.API.CONSUMER.INFO.{STREAM}.{WORK_CONSUMER}"' in conf.read_text(), conf
+
+
+async def test_runs_and_their_chunks_are_queued_where_that_consumer_reads() -> None:
+    """A big file's chunks are messages of the same work consumer as runs, so the trigger's lag counts them: the
+    backlog KEDA scales on is the chunks waiting or in progress, and one big file spreads over many pods."""
+
+    class RecordingJetStream:
+        def __init__(self) -> None:
+            self.subjects: list[str] = []
+
+        async def publish(self, subject: str, payload: bytes, **kwargs: Any) -> None:
+            self.subjects.append(subject)
+
+    js = RecordingJetStream()
+    publisher = RunPublisher(js)  # type: ignore[arg-type]
+    assert await publisher.publish("logFiles/f/analysisRuns/r", "r")
+    assert await publisher.publish_chunk("logFiles/f/analysisRuns/r", "r", run_attempt=1, index=3)
+    config = work_consumer_config(ack_wait_s=30, max_deliveries=5)
+    assert js.subjects == [config.filter_subject] * 2
 
 
 @pytest.mark.parametrize(
