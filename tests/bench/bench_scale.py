@@ -118,9 +118,19 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
         help="LOGLENS_CHUNK_THRESHOLD_BYTES (default 256MiB; 0 turns chunking off)",
     )
     ap.add_argument("--timeout", type=float, default=3600, help="seconds one run may take")
+    ap.add_argument(
+        "--analysis-env",
+        action="append",
+        default=[],
+        metavar="LOGLENS_X=VALUE",
+        help="another analysis setting (repeatable), e.g. LOGLENS_ENGINE_MEMORY_LIMIT_MIB=2048",
+    )
     args = ap.parse_args(argv)
     if args.chunk_bytes < 4096:
         ap.error("--chunk-bytes must be at least 4096 (the service's lower bound)")
+    for item in args.analysis_env:
+        if not item.startswith("LOGLENS_") or "=" not in item:
+            ap.error(f"--analysis-env takes LOGLENS_NAME=VALUE, got {item!r}")
     return args
 
 
@@ -453,7 +463,17 @@ def run_once(
     wall = time.perf_counter() - t0
     if run.state != analysis_pb2.AnalysisRun.STATE_SUCCEEDED:
         state = analysis_pb2.AnalysisRun.State.Name(run.state)
-        raise SystemExit(f"bench-scale: {name} ended {state}: {run.failure_code} {run.failure_reason}")
+        t = watcher.times
+        created = run.create_time.ToNanoseconds() / 1e9
+        seen = f"{t.chunks} chunk steps seen" + (
+            f", all DONE {t.last_chunk_done_at - created:.1f} s after queued" if t.last_chunk_done_at else ""
+        )
+        seen += f", merge claimed at {t.merge_running_at - created:.1f} s" if t.merge_running_at else ""
+        raise SystemExit(
+            f"bench-scale: {name} ended {state} after {_seconds(run.create_time, run.finish_time):.1f} s "
+            f"({seen}; analysis peak RSS: largest engine child {sampler.child_peak_kib / 1024:.0f} MiB): "
+            f"{run.failure_code} {run.failure_reason}"
+        )
     report = MessageToDict(client.report(name).report, preserving_proto_field_name=True)
     return Measured(
         workers,
@@ -477,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"file: {path.name}, {size / MIB:,.1f} MiB, {lines:,} lines; LOGLENS_CHUNK_THRESHOLD_BYTES="
         f"{args.chunk_threshold} LOGLENS_CHUNK_BYTES={args.chunk_bytes} (about {chunks} chunk(s) where chunking "
-        f"exists); workers {','.join(map(str, args.workers))} as {args.two_workers}",
+        f"exists); workers {','.join(map(str, args.workers))} as {args.two_workers}"
+        + (f"; analysis {' '.join(args.analysis_env)}" if args.analysis_env else ""),
         flush=True,
     )
     root = Path(tempfile.mkdtemp(prefix="loglens-bench-scale-"))
@@ -486,6 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "analysis": {
             "LOGLENS_CHUNK_THRESHOLD_BYTES": str(args.chunk_threshold),
             "LOGLENS_CHUNK_BYTES": str(args.chunk_bytes),
+            **dict(item.split("=", 1) for item in args.analysis_env),
         },
     }
     stack = Stack(root / "stack", Ports.free(), workers=args.workers[0], env_overrides=env)

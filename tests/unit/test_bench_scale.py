@@ -122,12 +122,23 @@ def test_arguments_and_their_defaults(bench: ModuleType) -> None:
     assert args.chunk_threshold == 0
     assert args.two_workers == "processes"
     assert args.file == Path("/data/big.log")
+    assert args.analysis_env == []
+    args = bench.parse_args(["--analysis-env", "LOGLENS_ENGINE_MEMORY_LIMIT_MIB=2048"], environ={})
+    assert args.analysis_env == ["LOGLENS_ENGINE_MEMORY_LIMIT_MIB=2048"]
     assert bench.parse_args(["--file", "x.log"], environ={"LOGLENS_BENCH_SCALE_FILE": "y.log"}).file == Path("x.log")
 
 
 @pytest.mark.parametrize(
     "argv",
-    [["--workers", "0"], ["--workers", ","], ["--workers", "a"], ["--chunk-bytes", "1KiB"], ["--size", "lots"]],
+    [
+        ["--workers", "0"],
+        ["--workers", ","],
+        ["--workers", "a"],
+        ["--chunk-bytes", "1KiB"],
+        ["--size", "lots"],
+        ["--analysis-env", "PATH=/x"],
+        ["--analysis-env", "LOGLENS_WORKERS"],
+    ],
 )
 def test_bad_arguments_are_refused(bench: ModuleType, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
