@@ -489,3 +489,23 @@ def test_a_tab_delimited_header_takes_every_column_closed_by_a_tab() -> None:
         "shutting down after <*> requests",
         'worker <*> started {"id": <*>}',
     ]
+
+
+def test_a_syslog_message_that_is_a_structured_line_with_a_level_gives_its_level_and_message() -> None:
+    # A daemon's logfmt forwarded to syslog (gitlab-runner, dockerd): the line's own level and message count;
+    # key=value pairs without a level (an audit record) stay the message they are.
+    levels = ("info", "warning", "error", "info")
+    lines = [
+        f'Jan 15 08:00:{i:02d} runner gitlab-runner[812]: time="2024-01-15T08:00:{i:02d}Z" level={levels[i % 4]} '
+        f'msg="Checking for jobs... received" job={1000 + i} repo_url="https://example.com/r{i}.git"'
+        for i in range(40)
+    ]
+    lines += [
+        f'Jan 15 08:01:{i:02d} host kernel: audit: apparmor="DENIED" operation="open" profile="snap" pid={500 + i}'
+        for i in range(10)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert level_counts(rep) == {"INFO": 20, "WARN": 10, "ERROR": 10}
+    texts = sorted(t.text for t in rep.templates)
+    assert texts[0].startswith("Checking for jobs... received"), texts
+    assert texts[1].startswith('audit: apparmor="DENIED" operation="open"'), texts

@@ -311,6 +311,13 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         return None
     pri = m.group(1)
     msg = m.group(5).split("\x1e", 1)[0]
+    if not pri:
+        # A structured line with a level of its own in the message (a daemon's logfmt or JSON forwarded to syslog:
+        # gitlab-runner's 'time="..." level=warning msg="..."'): its level and message, as a container runtime's
+        # line is read. Key=value pairs without a level (the kernel's audit records) stay the message they are.
+        inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
+        if inner is not None and inner.level is not None and not inner.digit_level:
+            return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), inner.level, inner.message, m.group(4))
     level = level_from_syslog_pri(int(pri)) if pri else _level_prefix(msg)
     return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
 
