@@ -509,3 +509,23 @@ def test_a_syslog_message_that_is_a_structured_line_with_a_level_gives_its_level
     texts = sorted(t.text for t in rep.templates)
     assert texts[0].startswith("Checking for jobs... received"), texts
     assert texts[1].startswith('audit: apparmor="DENIED" operation="open"'), texts
+
+
+def test_a_w3c_extended_log_reads_its_columns_from_its_fields_directive() -> None:
+    # IIS writes "#Fields:" naming its blank-separated columns: a request is read by its method, path and
+    # status (the status's class its level), its time from the date and time columns; directives stay records.
+    lines = [
+        "#Software: Microsoft Internet Information Services 10.0",
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port c-ip sc-status sc-substatus time-taken",
+    ]
+    statuses = [200] * 30 + [404] * 6 + [500] * 4
+    lines += [
+        f"2024-01-15 08:00:{i:02d} 10.0.0.5 GET /api/orders/{i} id={i} 443 203.0.113.{i} {s} 0 {i * 7}"
+        for i, s in enumerate(statuses)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.format.name == "w3c-extended"
+    requests = [t for t in rep.templates if t.text.startswith("GET")]
+    assert [t.text for t in requests] == ["GET <*> <*>"] and requests[0].count == 40
+    assert level_counts(rep) == {"INFO": 30, "WARN": 6, "ERROR": 4}
+    assert rep.record_count == 42 and rep.parse_quality.timestamp_share == pytest.approx(40 / 42, abs=1e-4)

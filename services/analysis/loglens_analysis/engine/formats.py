@@ -39,6 +39,7 @@ FORMAT_DOCKER = "docker-json"
 FORMAT_KLOG = "klog"
 FORMAT_LOGCAT = "android-logcat"
 FORMAT_HEADER = "header-message"
+FORMAT_W3C = "w3c-extended"
 FORMAT_PLAIN = "plain"
 
 
@@ -419,6 +420,7 @@ MAX_HEADER_TOKENS = 12
 MAX_EXTRA_LAYOUTS = 2  # layouts discovered besides the main one (sources interleaved in one file)
 MIN_LAYOUT_LINES = 20
 MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sources are interleaved
+W3C_MIN_SHARE = 0.8  # share of the sampled lines a W3C "#Fields:" layout (or a directive) must explain
 MIN_TAB_COLUMN_SHARE = 0.8  # a token closed by a tab in this share of a tab-delimited header's records is a column
 HEADER_CHARS = 400  # how far into a line its header is looked for
 HEADER_MEMO = 4096  # lines whose header tokens are memoised (format detection reads its sample twice)
@@ -919,6 +921,52 @@ def parse_plain_message(text: str) -> ParsedRecord:
     return ParsedRecord(FORMAT_PLAIN, time_text, _level_in_text(text), head, None)
 
 
+class W3cFields:
+    """The W3C Extended Log File Format (IIS, and others that write it): a "#Fields:" directive names the columns
+    of the blank-separated records after it. A request is read as an access log's is: its method, path and status
+    make the message, the status's class the level; "#" directives are records of their own."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = tuple(c.lower() for c in columns)
+        at = {c: i for i, c in enumerate(self.columns)}
+        self._date, self._time = at.get("date"), at.get("time")
+        self._status = at.get("sc-status")
+        request = [at[c] for c in ("cs-method", "cs-uri-stem") if c in at]
+        self._message = [*request, self._status] if request and self._status is not None else None
+        self._rest = [i for i in range(len(self.columns)) if i not in (self._date, self._time)]
+
+    @staticmethod
+    def columns_of(line: str) -> list[str] | None:
+        """The columns a "#Fields:" directive names, or None for any other line."""
+        if not line.startswith("#Fields:"):
+            return None
+        return line.split()[1:] or None
+
+    def parse(self, record: str) -> ParsedRecord | None:
+        head = record.split("\x1e", 1)[0]
+        if head.startswith("#"):
+            return ParsedRecord(FORMAT_W3C, None, None, head, None)
+        values = head.split()
+        if len(values) != len(self.columns):
+            return None
+        time_text = None
+        if self._time is not None:
+            time_text = values[self._time]
+            if self._date is not None and self._time == self._date + 1:
+                time_text = f"{values[self._date]} {time_text}"
+        level = self.level(head) if self._status is not None else None
+        keep = self._message if self._message is not None else self._rest
+        return ParsedRecord(FORMAT_W3C, time_text, level, " ".join(values[i] for i in keep), None, level is not None)
+
+    def level(self, record: str) -> str | None:
+        """The level of a record by its status's class (None where the status is no HTTP status)."""
+        if self._status is None:
+            return None
+        values = record.split(None, len(self.columns))
+        status = http_status(values[self._status]) if len(values) > self._status else None
+        return None if status is None else level_from_http_status(status)
+
+
 @dataclass(frozen=True, slots=True)
 class FormatGuess:
     """The detected format of a file: its name, the share of sampled records it explains, a confidence."""
@@ -928,6 +976,7 @@ class FormatGuess:
     confidence: float
     layout: HeaderLayout | None
     more_layouts: tuple[HeaderLayout, ...] = ()
+    w3c_columns: tuple[str, ...] = ()  # the columns a W3C "#Fields:" directive named
 
 
 class RecordParser:
@@ -945,9 +994,12 @@ class RecordParser:
         self._chain = primary + [p for _, p in KNOWN_PARSERS if p not in primary]
         self._json_levels = JsonLevels()
         self._logfmt_levels = LogfmtLevels()
+        self._w3c = W3cFields(guess.w3c_columns) if guess.w3c_columns else None
 
     def level_reader(self, fmt: str) -> Callable[[str], str | None] | None:
         """The cheap per-record level reader of a format whose level hangs on digits (None: parse the record)."""
+        if fmt == FORMAT_W3C and self._w3c is not None:
+            return self._w3c.level
         if fmt == FORMAT_JSON:
             return self._json_levels.read
         if fmt == FORMAT_LOGFMT:
@@ -955,6 +1007,8 @@ class RecordParser:
         return _LEVEL_READERS.get(fmt)
 
     def parse(self, record: str) -> ParsedRecord:
+        if self._w3c is not None and (w3c := self._w3c.parse(record)) is not None:
+            return w3c
         if self.guess.name == FORMAT_HEADER and self._header is not None:
             r = self._header.parse(record)
             if r is not None:
@@ -980,11 +1034,27 @@ class RecordParser:
         return parse_plain_message(record)
 
 
+def _w3c_guess(lines: Sequence[str]) -> FormatGuess | None:
+    """A W3C extended log: a "#Fields:" directive whose columns most of the other lines fill."""
+    columns = next((c for line in lines if (c := W3cFields.columns_of(line)) is not None), None)
+    if columns is None:
+        return None
+    fields = W3cFields(columns)
+    fit = sum(fields.parse(line) is not None for line in lines)
+    share = fit / len(lines)
+    if share < W3C_MIN_SHARE:
+        return None
+    return FormatGuess(FORMAT_W3C, round(share, 4), round(share, 4), None, (), tuple(columns))
+
+
 def detect_format(sample: Sequence[str]) -> FormatGuess:
     """Which format explains most of the sampled records, and how confidently."""
     lines = [s for s in sample if s.strip()]
     if not lines:
         return FormatGuess(FORMAT_PLAIN, 0.0, 0.0, None)
+    w3c = _w3c_guess(lines)
+    if w3c is not None:
+        return w3c
     counts: Counter[str] = Counter()
     unexplained: list[str] = []
     wrapped: list[str] = []  # the application lines inside container runtime records
