@@ -22,6 +22,7 @@ final templates when the file ends (``miner.resolve_templates``).
 from __future__ import annotations
 
 import gc
+import hashlib
 import math
 import re
 from collections import Counter, deque
@@ -76,6 +77,7 @@ MINUTE_CACHE_TRIAL = 4096  # timestamp lookups before the minute cache must show
 # engine allocates a tuple or list per record in its C-level passes, none of them in a cycle: at 700 the
 # collector ran its full, heap-wide generation every 70,000 allocations, a fifth of the engine's time.
 GC_YOUNG_THRESHOLD = 50_000
+RISING_KEPT = 1024  # a chunk's first distinct rising times kept for the merge's out-of-order count
 
 # The shape of a record: every run of hex-ish characters holding a digit masked. Cheap (one C pass per
 # block) and close enough to the typed masks that a shape always maps to one template.
@@ -131,6 +133,11 @@ class Variant:
     # Tokens (position, text) that hold a digit yet were not masked, e.g. "ssh2" or "u0". The caches
     # treat digits as variable, so sampled records check them (``Analyzer._check_digit_tokens``).
     digit_tokens: tuple[tuple[int, str], ...] = ()
+
+
+def shape_digest(shape: str) -> str:
+    """A shape's short, stable name (chunks of one file tell their shapes apart by it)."""
+    return hashlib.blake2b(shape.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
 
 
 def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
@@ -309,6 +316,25 @@ class Analyzer:
         self._led_by_key: dict[str, int] = {"": -1}  # digit key -> 1 leads with a time, 0 not, -1 blank
         self._leads_by_start: dict[str, bool] = {"": False}  # digit key of a line's start -> a stamp there
         self.glued_lines = 0
+        # A chunk of a file (``chunks``): the records before the chunk's first timed one take the time of the
+        # chunk before (unknown here), so their figures wait apart (``lead``) for the merge; the shapes mined, in
+        # order (``mined``); the rising times that a later time may follow (``rising``, for out-of-order counts).
+        self.chunk_mode = False
+        self.lead: dict[Variant, list[int]] = {}  # variant -> [records, first line]
+        self.lead_bucket: TimeBucket | None = None
+        self.mined: list[tuple[str, int, str]] = []  # (shape digest, cluster index, masked message)
+        self.rising: list[list[float]] = []  # [time, records]: the first RISING_KEPT times not below all before
+        self.rising_full = False
+        self.other_widths: dict[tuple[Variant, int], ClusterValues] = {}
+
+    def follow(self, guess: FormatGuess, glue: bool, origin: float | None) -> None:
+        """Read as the file's start said (a chunk of it, ``chunks``): its format, whether untimed lines are
+        glued to the timed record before, and the origin of its histogram."""
+        self.guess = guess
+        self.parser = RecordParser(guess)
+        self._glue = glue
+        self.origin = origin
+        self.chunk_mode = True
 
     # ------------------------------------------------------------------ feeding
     def feed(self, block: Block) -> None:
@@ -607,6 +633,8 @@ class Analyzer:
         tokens = masked.split()
         cluster = self.miner.add_tokens(list(tokens))
         key = (cluster.index, masked)
+        if self.chunk_mode:
+            self.mined.append((shape_digest(shape), cluster.index, masked))
         variant = self._variants.get(key)
         if variant is None:
             if len(self._variants) >= MAX_VARIANTS:
@@ -648,6 +676,10 @@ class Analyzer:
             cv = self.values.get(variant)
             if cv is None:
                 cv = self.values[variant] = ClusterValues(width=len(spans))
+            elif self.chunk_mode and len(spans) != cv.width:
+                # The file's first shape of the variant may be another chunk's: each width is read apart, and
+                # the merge keeps the one of the variant's first shape in the file (as one pass reads).
+                cv = self.other_widths.setdefault((variant, len(spans)), ClusterValues(width=len(spans)))
             info_.values = cv
             if spans and len(spans) == cv.width:
                 info_.reader = ValueReader(rec.split(JOIN, 1)[0] if JOIN in rec else rec, spans)
@@ -722,6 +754,8 @@ class Analyzer:
                 if b is not None and (agg[3] < 0 or fi < agg[3]):
                     agg[3] = fi
             if b is None:
+                if self.chunk_mode:
+                    self._lead(info, c, lines[fi], lines[li], records[fi], records[li])
                 continue
             vb = info.variant.bins.get(b)
             if vb is None:
@@ -835,6 +869,32 @@ class Analyzer:
                 copy = info.by_level[level] = replace(info, level=level, digit_level=False, by_level={})
             shapes[i] = copy
 
+    def _lead(self, info: ShapeInfo, count: int, first: int, last: int, first_text: str, last_text: str) -> None:
+        """Records of a chunk before its first timed one: counted per variant and in one bucket whose time the
+        merge gives them (the last time of the chunks before)."""
+        got = self.lead.get(info.variant)
+        if got is None:
+            self.lead[info.variant] = [count, first]
+        else:
+            got[0] += count
+            got[1] = min(got[1], first)
+        errors = count if info.level == "ERROR" or info.level == "FATAL" else 0
+        tb = TimeBucket(
+            count,
+            errors,
+            first,
+            last,
+            first if errors else 0,
+            0.0,
+            0.0,
+            first_text[:EXAMPLE_CHARS],
+            last_text[:EXAMPLE_CHARS],
+        )
+        if self.lead_bucket is None:
+            self.lead_bucket = tb
+        else:
+            self.lead_bucket.merge(tb)
+
     def _resolve(self, records: list[str], keys: list[str], infos: list[ShapeInfo | None]) -> None:
         """Fill in the shapes of records whose digit key was not cached, in record order (mining order)."""
         by_key = self._by_key
@@ -890,6 +950,8 @@ class Analyzer:
             highs = list(accumulate(own, max, initial=high))
             self.out_of_order += sum(map(lt, own, highs))
             self.max_time = highs[-1]
+            if self.chunk_mode and not self.rising_full:
+                self._rise(own, highs)
         if none:  # a record without a time of its own takes the one before it
             last = self._last_time
             for j, t in enumerate(times):
@@ -932,6 +994,21 @@ class Analyzer:
         deque(map(times.__setitem__, miss, map(fresh.get, mkeys)), maxlen=0)
         if own:
             deque(map(times.__setitem__, own.keys(), own.values()), maxlen=0)
+
+    def _rise(self, own: list[float], highs: list[float]) -> None:
+        """Keep the chunk's times that are not below any time before them in the chunk, run-length coded, until
+        RISING_KEPT distinct ones: those a time of an earlier chunk can make out of order (``chunks``)."""
+        rising = self.rising
+        for t, h in zip(own, highs, strict=False):
+            if t < h:
+                continue
+            if rising and rising[-1][0] == t:
+                rising[-1][1] += 1
+            elif len(rising) >= RISING_KEPT:
+                self.rising_full = True
+                return
+            else:
+                rising.append([t, 1])
 
     def _buckets(self, times: list[float | None]) -> list[int | None]:
         """Histogram bucket of each record (None before the file's first time); widens buckets as needed."""

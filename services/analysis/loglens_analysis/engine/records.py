@@ -292,6 +292,20 @@ class RecordReader:
         self._new_traces = NewTraces("")
         self._strip = _CONTINUATION  # replaced by the envelope's prefix when one is stripped
         self._first_text = True
+        self._lines_before = 0  # physical lines of the file before this reader's first (a chunk's)
+
+    def follow(self, model: RecordReader, *, lines_before: int, at_file_start: bool) -> None:
+        """Read a chunk of a file as ``model``, the reader of the file's start, decided to read it (its envelope),
+        ``lines_before`` lines into the file."""
+        self._lines_before = lines_before
+        self._first_text = at_file_start
+        self._envelope_known = True
+        self._docker_json = model._docker_json
+        self.envelope = model.envelope
+        self.counters.envelope = model.counters.envelope
+        self._continuation = model._continuation
+        self._new_traces = model._new_traces
+        self._strip = model._strip
 
     # ------------------------------------------------------------------ bytes
     def _plain(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -503,7 +517,9 @@ class RecordReader:
 
             text = self._too_long.sub(cut, text)
         # Partial lines come from the container runtime's envelope (or a file too short to tell its envelope).
-        if (env is _CRI_ENVELOPE or (env is None and c.lines <= ENVELOPE_SAMPLE_LINES)) and " P " in text:
+        if (
+            env is _CRI_ENVELOPE or (env is None and c.lines + self._lines_before <= ENVELOPE_SAMPLE_LINES)
+        ) and " P " in text:
             again = [True]
 
             def glue(m: re.Match[str]) -> str:

@@ -1,0 +1,221 @@
+"""A file analysed in chunks (``engine.chunks``) and merged gives the one-pass report: templates, exception groups,
+histograms, parse quality, anomalies and summary; placeholder statistics as the module docstring says. Lines
+written here or generated (``loglens_loggen``), no file copied."""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import CorruptInput, analyze
+from loglens_analysis.engine.analyzer import MAX_EXAMPLES, MAX_EXCEPTION_GROUPS, MAX_VARIANTS
+from loglens_analysis.engine.chunks import (
+    HEAD_BYTES,
+    PARTIAL_MAGIC,
+    _Merge,
+    _check_order,
+    _load,
+    analyze_chunk,
+    can_chunk,
+    merge_partials,
+    plan_chunks,
+)
+from loglens_loggen import generate_lines
+
+pytestmark = pytest.mark.unit
+
+HINTS = {"year": 2024}
+
+
+def _partials(data: bytes, chunk_bytes: int) -> list[bytes]:
+    head = data[:HEAD_BYTES]
+    assert can_chunk(head, **HINTS) is None
+    return [analyze_chunk(head, [data[p.read_from :]], p, **HINTS) for p in plan_chunks(len(data), chunk_bytes)]
+
+
+def _chunked(data: bytes, chunk_bytes: int) -> report_pb2.AnalysisReport:
+    return merge_partials(_partials(data, chunk_bytes))
+
+
+def _without_placeholders(rep: report_pb2.AnalysisReport) -> bytes:
+    out = report_pb2.AnalysisReport()
+    out.CopyFrom(rep)
+    for t in out.templates:
+        del t.placeholders[:]
+    return out.SerializeToString(deterministic=True)
+
+
+def _generated(kind: str, n: int = 3000, seed: int = 5) -> bytes:
+    return ("\n".join(generate_lines(n, seed, kind)) + "\n").encode()
+
+
+JAVA = b"""2024-03-01 10:00:00,001 INFO  [main] c.e.App - starting service on port 8080
+2024-03-01 10:00:01,002 INFO  [main] c.e.App - connected to db-1 in 12 ms
+2024-03-01 10:00:02,003 ERROR [pool-1] c.e.Worker - job 17 failed
+java.lang.IllegalStateException: queue closed
+\tat com.example.Worker.run(Worker.java:42)
+\tat java.base/java.lang.Thread.run(Thread.java:833)
+Caused by: java.io.IOException: broken pipe
+\tat com.example.Queue.put(Queue.java:7)
+\t... 2 more
+2024-03-01 10:00:03,004 WARN  [main] c.e.App - retrying job 17 in 5 s
+Retry budget: 3 of 5 left
+2024-03-01 10:00:09,005 INFO  [main] c.e.App - connected to db-2 in 30 ms
+2024-03-01 10:00:10,006 ERROR [pool-2] c.e.Worker - job 18 failed
+java.lang.IllegalStateException: queue closed
+\tat com.example.Worker.run(Worker.java:42)
+\tat java.base/java.lang.Thread.run(Thread.java:833)
+2024-03-01 10:01:10,007 INFO  [main] c.e.App - stopping service
+"""
+
+PYTHON = b"""2024-03-01 10:00:00,001 INFO app: worker 1 ready
+2024-03-01 10:00:01,001 ERROR app: task 7 crashed
+Traceback (most recent call last):
+  File "/app/tasks.py", line 10, in run
+    do(x)
+  File "/app/tasks.py", line 20, in do
+    raise ValueError("bad x")
+ValueError: bad x
+2024-03-01 10:00:05,001 INFO app: worker 2 ready
+2024-03-01 10:00:09,001 ERROR app: task 8 crashed
+Traceback (most recent call last):
+  File "/app/tasks.py", line 10, in run
+    do(x)
+KeyError: 'y'
+2024-03-01 10:00:30,001 INFO app: worker 1 done after 30 s
+"""
+
+SYSLOG = b"".join(
+    f"2024-03-01T10:{i // 60:02d}:{i % 60:02d}Z host{i % 3} sshd[{100 + i}]: {m}\n".encode()
+    for i, m in enumerate(
+        ["Accepted password for alice from 10.0.0.1 port 22", "Connection closed by 10.0.0.2 port 51000"] * 40
+        + ["error: maximum authentication attempts exceeded for root"] * 3
+    )
+)
+
+JSONL = b"".join(
+    (
+        f'{{"time":"2024-03-01T10:00:{i % 60:02d}Z","level":"{"error" if i % 9 == 0 else "info"}",'
+        f'"msg":"request {"failed" if i % 9 == 0 else "served"}","path":"/api/{i % 4}","ms":{i % 17}}}\n'
+    ).encode()
+    for i in range(120)
+)
+
+COMPOSE = b"".join(
+    f"{svc:<6}| 2024-03-01 10:00:{i % 60:02d} INFO {svc} handled request {i}\n".encode()
+    for i, svc in zip(range(90), itertools.cycle(["web", "db", "cache"]), strict=False)
+)
+
+INLINE = {"java": JAVA, "python": PYTHON, "syslog": SYSLOG, "jsonl": JSONL, "compose": COMPOSE}
+
+
+@pytest.mark.parametrize("name", sorted(INLINE))
+@pytest.mark.parametrize("chunk_bytes", [50, 300, 10_000])
+def test_small_files_of_several_formats_give_the_one_pass_report_whole(name: str, chunk_bytes: int) -> None:
+    """Fewer records than every sampling bound: even the placeholder statistics are the one-pass ones."""
+    data = INLINE[name]
+    one = analyze([data], **HINTS)
+    rep = _chunked(data, chunk_bytes)
+    assert rep.SerializeToString(deterministic=True) == one.SerializeToString(deterministic=True)
+
+
+@pytest.mark.parametrize("kind", ["app", "python", "json", "access", "logfmt", "cri", "mixed"])
+def test_generated_files_give_the_one_pass_report_but_for_placeholder_statistics(kind: str) -> None:
+    data = _generated(kind, 1500)
+    one = analyze([data], **HINTS)
+    for chunk_bytes in (len(data) // 3, len(data) // 10, 4096):
+        rep = _chunked(data, chunk_bytes)
+        assert _without_placeholders(rep) == _without_placeholders(one), (kind, chunk_bytes)
+        # The same placeholders, of the same kinds (their statistics: see the chunks docstring).
+        for a, b in zip(one.templates, rep.templates, strict=True):
+            assert [(p.index, p.kind) for p in a.placeholders] == [(p.index, p.kind) for p in b.placeholders]
+
+
+def test_every_cut_of_a_stack_trace_file_gives_the_one_pass_report() -> None:
+    one = analyze([JAVA], **HINTS).SerializeToString(deterministic=True)
+    head = JAVA[:HEAD_BYTES]
+    for cut in range(1, len(JAVA)):
+        plans = plan_chunks(len(JAVA), cut)[:2]
+        # Two chunks: [0, cut) and [cut, end).
+        from loglens_analysis.engine.chunks import ChunkPlan
+
+        two = [ChunkPlan(0, 0, cut), ChunkPlan(1, cut, len(JAVA))]
+        assert plans[0] == two[0]
+        parts = [analyze_chunk(head, [JAVA[p.read_from :]], p, **HINTS) for p in two]
+        assert merge_partials(parts).SerializeToString(deterministic=True) == one, cut
+
+
+def test_the_order_chunks_finish_in_does_not_matter() -> None:
+    data = _generated("app", 1500)
+    head = data[:HEAD_BYTES]
+    plans = plan_chunks(len(data), len(data) // 5)
+    expected = None
+    for order in (list(range(len(plans))), list(reversed(range(len(plans)))), [2, 0, 4, 1, 3, 5][: len(plans)]):
+        done: dict[int, bytes] = {}
+        for i in order:
+            done[i] = analyze_chunk(head, [data[plans[i].read_from :]], plans[i], **HINTS)
+        got = merge_partials([done[i] for i in range(len(plans))]).SerializeToString(deterministic=True)
+        expected = expected or got
+        assert got == expected
+
+
+def test_a_partial_is_bounded_by_the_caps_not_by_the_chunk_s_bytes() -> None:
+    """The placeholder partial held the chunk's bytes: four times the bytes, four times the partial; here the sketches fill up to their caps and stop growing."""
+    data = _generated("json", 12000, seed=3)
+    head = data[:HEAD_BYTES]
+    small = plan_chunks(len(data), len(data) // 4)[0]
+    big = plan_chunks(len(data), len(data))[0]
+    a = analyze_chunk(head, [data], small, **HINTS)
+    b = analyze_chunk(head, [data], big, **HINTS)
+    assert len(b) < 2.5 * len(a)
+    assert len(b) < len(data) // 50
+
+
+def test_corrupt_truncated_foreign_or_misordered_partials_are_refused() -> None:
+    parts = _partials(JAVA, 200)
+    assert len(parts) >= 3
+    with pytest.raises(CorruptInput, match="out of order"):
+        merge_partials([parts[1], parts[0], *parts[2:]])
+    with pytest.raises(CorruptInput, match="damaged or truncated"):
+        merge_partials([parts[0][:-20], *parts[1:]])
+    with pytest.raises(CorruptInput, match="not a partial"):
+        merge_partials([b"\x80\x04pickle", *parts[1:]])
+    with pytest.raises(CorruptInput, match="chunks missing"):
+        merge_partials(parts[:-1])
+    with pytest.raises(CorruptInput):
+        merge_partials([])
+    with pytest.raises(CorruptInput, match="malformed"):
+        merge_partials([PARTIAL_MAGIC + zlib.compress(b'{"v":2,"engine":"0.1.0"}'), *parts[1:]])
+    with pytest.raises(CorruptInput, match="another engine version"):
+        merge_partials([b"LLCP1\n" + parts[0][len(PARTIAL_MAGIC) :], *parts[1:]])
+
+
+def test_merging_many_partials_keeps_the_merged_state_within_the_caps() -> None:
+    data = _generated("mixed", 2000, seed=11)
+    parts = _partials(data, max(1, len(data) // 200))
+    assert len(parts) >= 200
+    docs = [_load(p, i) for i, p in enumerate(parts)]
+    _check_order(docs)
+    m = _Merge(docs)
+    m.mine()
+    for k, d in enumerate(docs):
+        m.chunk(k, d)
+    an = m.an
+    assert len(an._variants) <= MAX_VARIANTS
+    assert len(an.exceptions) <= MAX_EXCEPTION_GROUPS
+    assert len(an.buckets) <= 128
+    assert all(len(v.examples) <= MAX_EXAMPLES and len(v.bins) <= 128 for v in an._all_variants())
+    assert len(an.miner.clusters) == len({c.index for c in an.miner.clusters})
+    assert _without_placeholders(m.finish()) == _without_placeholders(analyze([data], **HINTS))
+
+
+def test_files_read_in_order_only_are_not_chunked() -> None:
+    assert "gzip" in (can_chunk(b"\x1f\x8b\x08\x00rest") or "")
+    no_date = b"".join(f"10:00:{i % 60:02d} INFO tick {i}\n".encode() for i in range(50))
+    assert "without a date" in (can_chunk(no_date) or "")
+    no_year = b"".join(f"Mar  1 10:00:{i % 60:02d} host app: tick {i}\n".encode() for i in range(50))
+    assert "without a year" in (can_chunk(no_year) or "")
+    assert can_chunk(no_year, year=2024) is None
