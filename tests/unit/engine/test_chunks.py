@@ -15,9 +15,9 @@ from loglens_analysis.engine.analyzer import MAX_EXAMPLES, MAX_EXCEPTION_GROUPS,
 from loglens_analysis.engine.chunks import (
     HEAD_BYTES,
     PARTIAL_MAGIC,
-    _Merge,
     _check_order,
     _load,
+    _Merge,
     analyze_chunk,
     can_chunk,
     merge_partials,
@@ -163,7 +163,8 @@ def test_the_order_chunks_finish_in_does_not_matter() -> None:
 
 
 def test_a_partial_is_bounded_by_the_caps_not_by_the_chunk_s_bytes() -> None:
-    """The placeholder partial held the chunk's bytes: four times the bytes, four times the partial; here the sketches fill up to their caps and stop growing."""
+    """A partial that held the chunk's bytes grew with them (four times the bytes, four times the partial); the
+    aggregates grow only until the caps fill (sketches, top values), far below the bytes."""
     data = _generated("json", 12000, seed=3)
     head = data[:HEAD_BYTES]
     small = plan_chunks(len(data), len(data) // 4)[0]
