@@ -529,3 +529,29 @@ def test_a_w3c_extended_log_reads_its_columns_from_its_fields_directive() -> Non
     assert [t.text for t in requests] == ["GET <*> <*>"] and requests[0].count == 40
     assert level_counts(rep) == {"INFO": 30, "WARN": 6, "ERROR": 4}
     assert rep.record_count == 42 and rep.parse_quality.timestamp_share == pytest.approx(40 / 42, abs=1e-4)
+
+
+def test_a_two_line_header_reads_its_time_from_the_first_line_and_its_message_from_the_second() -> None:
+    # java.util.logging's default: "Jan 12, 2012 3:53:59 PM <logger> <method>", then "<LEVEL>: <message>". Half the
+    # lines carry a time, and each untimed line continues the timed one before it: one record per pair, timed,
+    # levelled by its second line, and templated by its message, not by where it was written.
+    pairs = [
+        ("org.apache.catalina.startup.Catalina start", "INFO: Server startup in {} ms"),
+        ("org.apache.catalina.core.StandardContext filterStart", "SEVERE: Exception starting filter {}"),
+        ("org.apache.catalina.startup.Catalina start", "WARNING: Pool {} is close to its limit"),
+    ]
+    lines = []
+    for i in range(60):
+        where, message = pairs[i % 3]
+        lines += [f"Jan 12, 2012 3:{i // 60:02d}:{i % 60:02d} PM {where}", message.format(100 + i)]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 60
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert level_counts(rep) == {"INFO": 20, "ERROR": 20, "WARN": 20}
+    assert sorted(t.text for t in rep.templates) == [
+        "Exception starting filter <*>",
+        "Pool <*> is close to its limit",
+        "Server startup in <*> ms",
+    ]
+    example = next(t for t in rep.templates if t.text.startswith("Server")).examples[0]
+    assert example.text == f"{lines[0]}\n{lines[1]}" and example.line_number == 1

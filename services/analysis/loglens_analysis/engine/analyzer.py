@@ -252,6 +252,7 @@ class ShapeInfo:
     digit_level: bool = False
     by_level: dict[str | None, ShapeInfo] = field(default_factory=dict)
     level_of: Callable[[str], str | None] | None = None  # a cheap reader for the format, else a full parse
+    example_lines: int = 1  # lines of a record its examples show: 2 where the message is on the second one
 
 
 class Analyzer:
@@ -373,7 +374,7 @@ class Analyzer:
         self._glue = (
             self.record_variants is None
             and not self.sources_interleaved
-            and flags.count(1) * 2 > len(flags) - flags.count(-1)
+            and flags.count(1) * 2 >= len(flags) - flags.count(-1)
         )
         pending, self._sample = self._sample, []
         for text, first in pending:
@@ -614,21 +615,23 @@ class Analyzer:
         return tf
 
     # ------------------------------------------------------------------ records
-    def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, list[tuple[str, int, int]]]:
-        """The parsed record, its masked message, and the message's variables (kind, start, end in the record's
-        first line)."""
+    def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, list[tuple[str, int, int]], bool]:
+        """The parsed record, its masked message, the message's variables (kind, start, end in the record's
+        first line), and whether the message is on the record's second line (a two-line header)."""
         assert self.parser is not None
         parsed: ParsedRecord = self.parser.parse(rec)
+        if JOIN in rec and (second := self.parser.second_line_message(rec)) is not None:
+            return parsed, mask_text(second), [], True  # a two-line header (java.util.logging's)
         head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
         one_pass = mask_tail(head, parsed.message) if parsed.message else None
         if one_pass is not None:
-            return parsed, one_pass[0], one_pass[2]
+            return parsed, one_pass[0], one_pass[2], False
         # The message is not the end of the record (JSON): no placeholder statistics.
-        return parsed, mask_text(parsed.message), []
+        return parsed, mask_text(parsed.message), [], False
 
     def _miss(self, record: str, shape: str) -> ShapeInfo:
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
-        parsed, masked, spans = self._masked_message(rec)
+        parsed, masked, spans, two_lines = self._masked_message(rec)
         finder = self._time_finder(parsed.time_text, rec)
         tokens = masked.split()
         cluster = self.miner.add_tokens(list(tokens))
@@ -662,6 +665,7 @@ class Analyzer:
             # the second line.
             level = level_prefix(rec.split(JOIN, 2)[1])
         info_ = ShapeInfo(variant, level, finder, explained, exc_stats)
+        info_.example_lines = 2 if two_lines else 1
         info_.digit_level = parsed.digit_level
         assert self.parser is not None  # set before the first record is read (``_start``)
         info_.level_of = self.parser.level_reader(parsed.fmt) if parsed.digit_level else None
@@ -835,7 +839,8 @@ class Analyzer:
                 v.last_time = times[li]
             if v in members:
                 for i in _first_indices(shapes, members[v], MAX_EXAMPLES - len(v.examples)):
-                    v.examples.append((lines[i], records[i].split(JOIN, 1)[0].replace(PARTIAL, "")[:EXAMPLE_CHARS]))
+                    head = "\n".join(records[i].split(JOIN, shapes[i].example_lines)[: shapes[i].example_lines])
+                    v.examples.append((lines[i], head.replace(PARTIAL, "")[:EXAMPLE_CHARS]))
         for exc, (c, fi, li, _ti) in per_exception.values():
             if exc.count == 0:
                 exc.first_line = lines[fi]

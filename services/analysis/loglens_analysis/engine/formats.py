@@ -398,6 +398,14 @@ def _level_prefix(message: str) -> str | None:
 level_prefix = _level_prefix  # "WARNING: ...": the severity a line opens with (a two-line header's second line)
 
 
+def after_level_prefix(line: str) -> tuple[str, str] | None:
+    """The level a line opens with and the text after it ("SEVERE: Exception starting filter" -> ("ERROR",
+    "Exception starting filter")); None if the line does not open with a level."""
+    m = _LEVEL_PREFIX.match(line)
+    level = level_from_word(m.group(1), strict=False) if m else None
+    return None if m is None or level is None else (level, line[m.end() :].strip())
+
+
 KNOWN_PARSERS = (
     (FORMAT_JSON, _parse_json),
     (FORMAT_KLOG, _parse_klog),
@@ -1005,6 +1013,18 @@ class RecordParser:
         if fmt == FORMAT_LOGFMT:
             return self._logfmt_levels.read
         return _LEVEL_READERS.get(fmt)
+
+    def second_line_message(self, record: str) -> str | None:
+        """The message of a record with a two-line header (java.util.logging: time, logger and method, then
+        "INFO: message"): its second line's text after the level it opens with, where its first line has no level
+        of its own; None for any other record. Lines are joined by ``records.JOIN``."""
+        lines = record.split("\x1e", 2)
+        if len(lines) < 2:
+            return None
+        second = after_level_prefix(lines[1])
+        if second is None or not second[1] or self.parse(lines[0]).level is not None:
+            return None
+        return second[1]
 
     def parse(self, record: str) -> ParsedRecord:
         if self._w3c is not None and (w3c := self._w3c.parse(record)) is not None:

@@ -704,4 +704,5 @@ _TIME_TOKEN = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T -].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}/[A-Z][a-z]{2}/\d{4}.*"
     r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*|\d{4}-\d{2}-\d{2}T\S+|1\d{9}(?:\d{3}|\.\d+)?"
+    r"|[AaPp][Mm]"  # a 12-hour clock's half of the day ("3:53:59 PM")
 )
