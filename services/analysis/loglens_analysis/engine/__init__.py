@@ -36,6 +36,11 @@ Caps (all bounded, so the report and the memory are bounded):
   carries a time for 4,096 line starts and 20,000 digit keys (``MAX_DIGIT_KEYS``); a line without a time joins the
   timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap; while an analysis
   runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700).
+- chunked analysis (``chunks``): every chunk reads the file's first 1 MiB (``HEAD_BYTES``) for its format, and
+  its bytes go to the reader in 1 MiB pieces (``FEED_BYTES``); a partial result holds the chunk's aggregates
+  under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 200,000 mined
+  shape digests (``MAX_SHAPES``) and the chunk's first 1,024 distinct rising times (``RISING_KEPT``, for the
+  merge's out-of-order count): its size is bounded by these caps, not by the chunk's bytes.
 
 Anomaly thresholds are named constants at the top of ``report.py`` (with what each one means); none
 is fitted to a data set. The summary's are at the top of ``summary.py`` (an error's pause is told with at
