@@ -103,6 +103,13 @@ def parse_args(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     )
     ap.add_argument("--size", type=size_arg, default=1 << 30, help="size of the generated file (default 1GiB)")
     ap.add_argument("--seed", type=int, default=42, help="loggen seed of the generated file")
+    ap.add_argument(
+        "--year",
+        type=int,
+        default=2024,
+        help="the upload's year hint for times without one (default 2024, loggen's; without a hint a file with "
+        "year-less times, as syslog's, is analysed in one pass); 0: none",
+    )
     ap.add_argument("--workers", type=parse_workers, default=(1, 2), help="worker counts to measure (default 1,2)")
     ap.add_argument(
         "--two-workers",
@@ -518,7 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with grpc.insecure_channel(stack.ports.addr("gateway")) as channel:
             client = GatewayClient(channel, stack.token())
             t0 = time.perf_counter()
-            log_file = client.upload(path, timeout=3600, analyze=False)
+            hint = {"year": args.year} if args.year else {}
+            log_file = client.upload(path, timeout=3600, analyze=False, **hint)
             up = time.perf_counter() - t0
             print(f"upload through the gateway: {up:.1f} s ({size / MIB / up:.1f} MiB/s), {log_file.name}", flush=True)
             for count in args.workers:

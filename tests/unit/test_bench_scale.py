@@ -123,6 +123,7 @@ def test_arguments_and_their_defaults(bench: ModuleType) -> None:
     assert args.two_workers == "processes"
     assert args.file == Path("/data/big.log")
     assert args.analysis_env == []
+    assert args.year == 2024  # loggen's year: its syslog lines carry none, and without a hint it is not chunked
     args = bench.parse_args(["--analysis-env", "LOGLENS_ENGINE_MEMORY_LIMIT_MIB=2048"], environ={})
     assert args.analysis_env == ["LOGLENS_ENGINE_MEMORY_LIMIT_MIB=2048"]
     assert bench.parse_args(["--file", "x.log"], environ={"LOGLENS_BENCH_SCALE_FILE": "y.log"}).file == Path("x.log")
