@@ -18,6 +18,7 @@ from loglens_common.errors import error_info
 from loglens_devstack.client import GatewayClient
 from loglens_devstack.stack import Stack
 from tests.chaos.kit import MIB, RssSampler, Workers, db, figure, scale
+from tests.conftest import ONE_PASS
 
 RSS_LIMIT_MIB = 256
 BOMB_BYTES = scale(256 * MIB, 1024 * MIB)
@@ -90,7 +91,7 @@ def test_hostile_files_are_refused_or_analysed_within_memory(
 ) -> None:
     files = hostile_files(tmp_path)
     client = GatewayClient(ingest_channel, chaos_stack.token(owner), analysis_channel=analysis_channel)
-    worker = workers.start(LOGLENS_GZIP_RATIO_GRACE_BYTES=str(16 * MIB))
+    worker = workers.start(LOGLENS_GZIP_RATIO_GRACE_BYTES=str(16 * MIB), **ONE_PASS)
     outcomes: dict[str, str] = {}
     peaks: dict[str, float] = {}
     with RssSampler({"worker": workers.pid(worker)}, tree=True) as rss:

@@ -26,6 +26,7 @@ from loglens_devstack.client import GatewayClient
 from loglens_devstack.stack import Stack
 from loglens_loggen import write_log
 from tests.chaos.kit import MIB, Workers, db, figure, health, latency_summary, random_text, scale, wait_until
+from tests.conftest import ONE_PASS
 
 State = analysis_pb2.AnalysisRun
 CPU_BOUND_S = scale(4, 10)
@@ -118,7 +119,10 @@ def test_a_run_over_its_cpu_bound_fails_while_the_worker_stays_responsive(
     # Two slots: the ordinary run is analysed beside the hostile one. The bound is the base alone (the share by
     # size is nil at 1 TiB/s), so the hostile file is far over it and the ordinary one (0.2 s) far under.
     worker = workers.start(
-        LOGLENS_WORKERS="2", LOGLENS_ENGINE_CPU_BASE_S=str(CPU_BOUND_S), LOGLENS_ENGINE_MIN_BYTES_PER_S=str(1 << 40)
+        LOGLENS_WORKERS="2",
+        LOGLENS_ENGINE_CPU_BASE_S=str(CPU_BOUND_S),
+        LOGLENS_ENGINE_MIN_BYTES_PER_S=str(1 << 40),
+        **ONE_PASS,
     )
     addr = workers.addrs[worker]
     drained(chaos_stack)
@@ -181,7 +185,7 @@ def test_a_killed_worker_leaves_no_engine_process_behind(
     hostile = tmp_path / "hostile.log"
     hostile.write_bytes(random_text(HOSTILE_BYTES, seed=16))
     client = GatewayClient(ingest_channel, chaos_stack.token(owner), analysis_channel=analysis_channel)
-    worker = workers.start(LOGLENS_ENGINE_CPU_BASE_S="120")
+    worker = workers.start(LOGLENS_ENGINE_CPU_BASE_S="120", **ONE_PASS)
     drained(chaos_stack)
     log_file = client.upload(hostile, timeout=120)
     first_run(client, log_file.name)
