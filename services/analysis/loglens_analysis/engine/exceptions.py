@@ -99,18 +99,24 @@ def _python(lines: list[str]) -> ExceptionInfo | None:
     return ExceptionInfo(outer[0], outer[1], root[0], root[1], root[2])
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
-    """JVM (``at`` frames, ``Caused by:``), .NET (``--->`` inner exceptions) and Node.js traces."""
+    """JVM (``at`` frames, ``Caused by:``), .NET (``--->`` inner exceptions) and Node.js traces. A trace's
+    exception is the line its frames are indented under (at the margin, or indented itself where the logger
+    indents the whole record: .NET's console logger)."""
     chain: list[tuple[str, str, int]] = []  # (type, message, index of its line)
     for i, line in enumerate(lines):
         if (
             i == 0
             or line.startswith(("Caused by: ", "Suppressed: "))
-            or (line[:1] not in (" ", "\t") and i + 1 < len(lines) and _JVM_FRAME.match(lines[i + 1]))
+            or (i + 1 < len(lines) and _JVM_FRAME.match(lines[i + 1]) and _indent(line) < _indent(lines[i + 1]))
         ):
             if line.startswith("Suppressed: "):
                 continue
-            e = _EXC_LINE.match(line) if i else None
+            e = _EXC_LINE.match(line.lstrip()) if i else None
             if e is not None and (i > 0 and ("." in e.group(1) or e.group(2) is not None)):
                 chain.append((e.group(1), _clip(e.group(2) or ""), i))
             else:
@@ -243,6 +249,12 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
 
 
 _FRAMES = (_JVM_FRAME, _NODE_BARE_FRAME, _PY_FRAME, _RUBY_FRAME)
+
+
+def is_frame_line(line: str) -> bool:
+    """Whether a line (with its indentation) is one frame of a stack trace: "    at Shop.Orders.Get()", '  File
+    "x.py", line 3, in f'."""
+    return any(rx.match(line) for rx in _FRAMES)
 
 
 def is_frame_template(text: str) -> bool:

@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .exceptions import exception_of
+from .exceptions import exception_of, is_frame_line
 from .levels import (
     http_status,
     level_from_http_status,
     level_from_letter,
     level_from_number,
+    level_from_otel_number,
     level_from_syslog_pri,
     level_from_word,
     severity_rank,
@@ -149,6 +150,14 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         if level:
             break
     time_text = next((str(flat[k]) for k in _TIME_KEYS if k in flat and flat[k] not in (None, "")), None)
+    component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
+    if message is None or level is None or time_text is None:
+        conv = _json_conventions(obj, flat)
+        message = message if message is not None else conv.message
+        if level is None and conv.level is not None:
+            level, numeric = conv.level, conv.numeric
+        time_text = time_text if time_text is not None else conv.time_text
+        component = component if component is not None else conv.component
     statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
     if message is None:
         message = _request_line(flat, statuses)
@@ -160,7 +169,6 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         message = " ".join(
             [f"{k}={words[k]}" for k in sorted(words)] + [f"{k}=<v>" for k in sorted(flat) if k not in words]
         )
-    component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if level is None and message:
         level = _level_prefix(message)
     # Records of one shape differ in their digits: a numeric level or a status is read per record.
@@ -174,6 +182,91 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         digit_level,
     )
     return parsed, level, numeric, statuses
+
+
+@dataclass(frozen=True, slots=True)
+class _Conventions:
+    """What a JSON record says of itself under names other than the usual ones (``_json_conventions``)."""
+
+    message: str | None = None
+    level: str | None = None
+    numeric: bool = False  # the level is read from a number (per record, as a numeric "level" is)
+    time_text: str | None = None
+    component: str | None = None
+
+
+# Field names as the conventions below match them: the last part of a dotted name, letters and digits only, lower
+# case (``_last_name``: "log.level" -> "level", "@l" -> "l", "severityText" -> "severitytext").
+_LEVEL_NAMES = ("level", "severity", "severitytext", "lvl", "loglevel", "levelname", "sev", "l", "s")
+_MESSAGE_NAMES = ("message", "msg", "m", "body", "text")
+_TIME_NAMES = ("timestamp", "time", "ts", "datetime", "date", "t")
+_COMPONENT_NAMES = ("logger", "loggername", "sourcecontext", "component", "service")
+# A CLEF message template's hole: "{Name}", "{@Name}", "{$Name}", "{Name,-10}", "{Elapsed:0.000}" ("{{" is a brace).
+_CLEF_HOLE = re.compile(r"\{\{|\}\}|\{[@$]?(\w+)(?:,-?\d+)?(?::[^{}]*)?\}")
+
+
+def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conventions:
+    """A JSON record whose message, level or time is not under the usual names, read by documented conventions:
+
+    - the systemd journal's export (``journalctl -o json``, marked by "__REALTIME_TIMESTAMP"): "MESSAGE", the
+      syslog severity in "PRIORITY", microseconds since the epoch, "SYSLOG_IDENTIFIER" (or the unit) as component;
+    - Serilog's compact format (CLEF, marked by "@t" with "@m" or "@mt"): the rendered message, or the message
+      template with its properties put in its holes; "@l", and Information where it is absent (the format's rule);
+    - otherwise a field by the last part of its name, shallowest first, where a logger prefixes or abbreviates
+      the usual names (MongoDB's "s":"I", OpenTelemetry's "severityText" or "severityNumber" and "body").
+    A level-named field counts only when its value is a level (a word, a one-letter severity, a known number)."""
+    if "__realtime_timestamp" in flat:
+        pri = str(flat.get("priority", ""))
+        unit = flat.get("syslog_identifier") or flat.get("_systemd_unit") or flat.get("_comm")
+        return _Conventions(
+            message=_text(flat.get("message")),
+            level=level_from_syslog_pri(int(pri)) if pri.isdigit() and int(pri) < 8 else None,
+            numeric=pri.isdigit(),
+            time_text=_text(flat.get("__realtime_timestamp")),
+            component=_text(unit),
+        )
+    if "@t" in obj and ("@m" in obj or "@mt" in obj):
+        message = _text(obj.get("@m"))
+        if message is None:
+            message = _CLEF_HOLE.sub(lambda m: _clef_value(obj, m), str(obj["@mt"]))
+        level = level_from_word(str(obj["@l"]), strict=False) if "@l" in obj else "INFO"
+        return _Conventions(message, level, False, _text(obj["@t"]), _text(flat.get("sourcecontext")))
+    named: dict[str, object] = {}
+    for k in sorted(flat, key=lambda k: k.count(".")):  # shallowest first, then in the record's order
+        named.setdefault(_last_name(k), flat[k])
+    level, numeric = None, False
+    for name in _LEVEL_NAMES:
+        v = named.get(name)
+        if isinstance(v, str) and (level := level_from_word(v, strict=False)):
+            break
+    else:
+        v = named.get("severitynumber")
+        if isinstance(v, int) and not isinstance(v, bool):
+            level, numeric = level_from_otel_number(v), True
+    return _Conventions(
+        message=next((t for n in _MESSAGE_NAMES if (t := _text(named.get(n))) is not None), None),
+        level=level,
+        numeric=numeric and level is not None,
+        time_text=next((t for n in _TIME_NAMES if (t := _text(named.get(n))) is not None), None),
+        component=next((t for n in _COMPONENT_NAMES if (t := _text(named.get(n))) is not None), None),
+    )
+
+
+def _text(value: object) -> str | None:
+    """A field's value as text, None for a missing, null, empty or nested one."""
+    if value is None or value == "" or isinstance(value, dict | list):
+        return None
+    return str(value)
+
+
+def _clef_value(obj: dict[str, object], hole: re.Match[str]) -> str:
+    """The text a CLEF template's hole stands for: its property's value (strings bare), else the hole itself."""
+    if hole.group(1) is None:
+        return hole.group(0)[0]
+    v = obj.get(hole.group(1))
+    if v is None:
+        return hole.group(0)
+    return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
 
 
 # The request methods of HTTP (RFC 9110 section 9, and PATCH, RFC 5789).
@@ -987,6 +1080,10 @@ class FormatGuess:
     w3c_columns: tuple[str, ...] = ()  # the columns a W3C "#Fields:" directive named
 
 
+# A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]").
+_SOURCE_NAME = re.compile(r"[A-Za-z_][\w$]*(?:[.:][A-Za-z_][\w$]*)+(?:\[\d+\])?")
+
+
 class RecordParser:
     """Parses records of one file: the detected format first, then the other grammars, then plain text."""
 
@@ -1015,16 +1112,32 @@ class RecordParser:
         return _LEVEL_READERS.get(fmt)
 
     def second_line_message(self, record: str) -> str | None:
-        """The message of a record with a two-line header (java.util.logging: time, logger and method, then
-        "INFO: message"): its second line's text after the level it opens with, where its first line has no level
-        of its own; None for any other record. Lines are joined by ``records.JOIN``."""
+        """The message of a record with a two-line header, None for any other record (lines are joined by
+        ``records.JOIN``):
+
+        - java.util.logging's (time, logger and method, then "INFO: message"): the second line's text after the
+          level it opens with, where the first line has no level of its own;
+        - a first line whose message is only a name (.NET's console logger: "fail: Shop.Orders[42]" and the
+          message indented under it): the indented second line, unless it is a stack frame or an exception's
+          first line (a record that logs a bare exception name over its trace keeps its first line)."""
         lines = record.split("\x1e", 2)
         if len(lines) < 2:
             return None
+        first = self.parse(lines[0])
         second = after_level_prefix(lines[1])
-        if second is None or not second[1] or self.parse(lines[0]).level is not None:
+        if second is not None and second[1] and first.level is None:
+            return second[1]
+        text = lines[1].strip()
+        if (
+            first.level is None
+            or not lines[1][:1].isspace()
+            or not text
+            or _SOURCE_NAME.fullmatch(first.message.strip()) is None
+            or is_frame_line(lines[1])
+            or exception_of(lines[1].lstrip()) is not None
+        ):
             return None
-        return second[1]
+        return text
 
     def parse(self, record: str) -> ParsedRecord:
         if self._w3c is not None and (w3c := self._w3c.parse(record)) is not None:

@@ -10,8 +10,10 @@ _WORDS: dict[str, str] = {
     "finer": "TRACE",
     "verbose": "TRACE",
     "vrb": "TRACE",
+    "trce": "TRACE",
     "debug": "DEBUG",
     "dbg": "DEBUG",
+    "dbug": "DEBUG",
     "fine": "DEBUG",
     "d": "DEBUG",
     "info": "INFO",
@@ -37,6 +39,7 @@ _WORDS: dict[str, str] = {
     "emergency": "FATAL",
     "panic": "FATAL",
     "failure": "ERROR",
+    "fail": "ERROR",
 }
 # Words that are a level only in capitals: PostgreSQL's "LOG:" (information for administrators), where "Log file
 # created at" (glog's first line) and "log rotated" are ordinary words.
@@ -87,6 +90,14 @@ _LETTERS |= {"F": "FATAL", "A": "FATAL", "C": "FATAL"}
 def level_from_number(value: int, *, python: bool = False) -> str | None:
     """Level from a numeric level field: bunyan/pino 10..60, or Python's ``levelno`` 10..50."""
     return (_PYTHON_LEVELNO if python else _BUNYAN).get(value)
+
+
+def level_from_otel_number(value: int) -> str | None:
+    """Level from OpenTelemetry's SeverityNumber: 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR,
+    21-24 FATAL (the log data model); None outside 1..24."""
+    if not 1 <= value <= 24:
+        return None
+    return ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")[(value - 1) // 4]
 
 
 def level_from_letter(letter: str) -> str | None:

@@ -1,0 +1,134 @@
+"""Records that say their time, level and message under the documented names of widespread loggers other than the
+usual "time"/"level"/"msg": the systemd journal's JSON export, Serilog's compact JSON (CLEF), MongoDB's "s",
+OpenTelemetry's severity number; and .NET's console logger, whose message sits indented under a line that names
+its source. Lines written here from the formats' documentation, no file copied."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from tests.unit.engine.reading_support import level_counts, run_blocks
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2025, 8, 12, 19, 50, tzinfo=UTC)
+
+
+def _json(records: list[dict[str, object]]) -> report_pb2.AnalysisReport:
+    return analyze([("\n".join(json.dumps(r, separators=(",", ":")) for r in records) + "\n").encode()])
+
+
+def _texts(rep: report_pb2.AnalysisReport) -> dict[str, tuple[int, str]]:
+    return {t.text: (t.count, report_pb2.Level.Name(t.max_level).removeprefix("LEVEL_")) for t in rep.templates}
+
+
+def test_the_journal_export_reads_priority_realtime_and_identifier() -> None:
+    """journalctl -o json: MESSAGE, PRIORITY (the syslog severity, as a string), __REALTIME_TIMESTAMP
+    (microseconds since the epoch, as a string) and SYSLOG_IDENTIFIER."""
+    start = int(T0.timestamp() * 1_000_000)
+    records: list[dict[str, object]] = []
+    for i in range(120):
+        pri, msg = ("6", f"Started Session {i} of User root.") if i % 10 else ("3", "Failed to start nginx.service.")
+        records.append({"__CURSOR": f"s=1;i={i}", "__REALTIME_TIMESTAMP": str(start + i * 1_500_000),
+                        "__MONOTONIC_TIMESTAMP": str(9_000_000 + i), "PRIORITY": pri, "SYSLOG_FACILITY": "3",
+                        "SYSLOG_IDENTIFIER": "systemd", "_PID": "1", "MESSAGE": msg})  # fmt: skip
+    rep = _json(records)
+    assert _texts(rep) == {
+        "Started Session <*> of User <*>.": (108, "INFO"),
+        "Failed to start nginx.service.": (12, "ERROR"),
+    }
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToDatetime(UTC) == T0
+    # 119 x 1.5 s later, in whole seconds.
+    assert rep.time_range.end_time.ToDatetime(UTC) == datetime(2025, 8, 12, 19, 52, 58, tzinfo=UTC)
+
+
+def test_clef_renders_its_template_and_reads_an_absent_level_as_information() -> None:
+    """Serilog's compact JSON: "@t", the message template "@mt" with its properties, "@l" left out for
+    Information (the format's rule); the rendered "@m" where it is written."""
+    records: list[dict[str, object]] = []
+    for i in range(90):
+        t = f"2025-08-12T19:50:{i % 60:02d}.1234567Z"
+        if i % 3 == 0:
+            template = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms"
+            records.append({"@t": t, "@mt": template, "RequestMethod": "GET", "RequestPath": f"/api/items/{i}",
+                            "StatusCode": 200, "Elapsed": i / 7})  # fmt: skip
+        elif i % 3 == 1:
+            records.append({"@t": t, "@mt": "Cache miss for {Key}", "@l": "Warning", "Key": f"user:{i}"})
+        else:
+            records.append({"@t": t, "@m": f"Order {i} failed", "@mt": "Order {OrderId} failed", "@l": "Error",
+                            "OrderId": i})  # fmt: skip
+    rep = _json(records)
+    assert _texts(rep) == {
+        "HTTP GET <*> responded <*> in <*> ms": (30, "INFO"),
+        "Cache miss for user:<*>": (30, "WARN"),
+        "Order <*> failed": (30, "ERROR"),
+    }
+    assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_a_level_under_an_abbreviated_or_prefixed_name() -> None:
+    """MongoDB's structured log ("t": {"$date"}, "s": "I"/"W"/"E", "msg") and OpenTelemetry's log records
+    ("severityNumber" 1..24 with no text, "body")."""
+    mongo = [{"t": {"$date": f"2025-08-12T19:50:{i % 60:02d}.000+00:00"}, "s": "IWE"[i % 3], "c": "NETWORK",
+              "id": 22943, "ctx": "listener", "msg": ("Connection accepted", "Slow query", "Error in heartbeat")[i % 3],
+              "attr": {"remote": f"10.0.0.{i}:27017"}} for i in range(60)]  # fmt: skip
+    assert level_counts(_json(mongo)) == {"INFO": 20, "WARN": 20, "ERROR": 20}
+    otel = [{"timestamp": f"2025-08-12T19:50:{i % 60:02d}Z", "severityNumber": (9, 13, 17, 21)[i % 4],
+             "body": f"cart event {i % 4}"} for i in range(80)]  # fmt: skip
+    assert level_counts(_json(otel)) == {"INFO": 20, "WARN": 20, "ERROR": 20, "FATAL": 20}
+
+
+def test_a_name_that_only_looks_like_a_level_field_gives_no_level() -> None:
+    """A field named like a level whose value is no level ("s": "ok") leaves the record without one."""
+    records = [{"ts": f"2025-08-12T19:50:{i % 60:02d}Z", "s": "ok", "msg": f"tick {i}"} for i in range(30)]
+    assert level_counts(_json(records)) == {}
+
+
+def test_dotnet_console_records_take_their_message_from_the_indented_line() -> None:
+    """.NET's console logger writes "<level>: <category>[<event id>]" and the message indented under it
+    (levels trce, dbug, info, warn, fail, crit); an exception follows the message, its frames indented under it."""
+    lines: list[str] = []
+    for i in range(40):
+        lines += ["info: Microsoft.AspNetCore.Hosting.Diagnostics[1]",
+                  f"      Request starting HTTP/1.1 GET http://localhost:5000/api/items/{i} - -",
+                  "dbug: Microsoft.AspNetCore.Routing.EndpointMiddleware[1]",
+                  f"      Executing endpoint 'Api.ItemsController.Get{i % 3} (Api)'"]  # fmt: skip
+        if i % 10 == 9:
+            lines += ["fail: Microsoft.AspNetCore.Server.Kestrel[13]",
+                      f'      Connection id "0HMV{i}": An unhandled exception was thrown by the application.',
+                      "      System.InvalidOperationException: Sequence contains no elements",
+                      "         at System.Linq.ThrowHelper.ThrowNoElementsException()",
+                      "         at Shop.Orders.Process(Int32 id) in /src/Orders.cs:line 42"]  # fmt: skip
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.record_count == 84
+    assert _texts(rep) == {
+        "Request starting HTTP/<*> GET <*> - -": (40, "INFO"),
+        "Executing endpoint 'Api.ItemsController.<*> (Api)'": (40, "DEBUG"),
+        'Connection id "<*>": An unhandled exception was thrown by the application.': (4, "ERROR"),
+    }
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.count, group.message) == (
+        "System.InvalidOperationException",
+        4,
+        "Sequence contains no elements",
+    )
+    example = next(t for t in rep.templates if t.text.startswith("Request")).examples[0]
+    assert example.text == f"{lines[0]}\n{lines[1]}" and example.line_number == 1
+
+
+def test_a_bare_exception_name_over_its_trace_keeps_its_first_line() -> None:
+    """A record whose first line logs only an exception's name, its frames under it: the frame is no message."""
+    lines: list[str] = []
+    for i in range(30):
+        lines += [f"2025-08-12 19:50:{i:02d} ERROR java.lang.IllegalStateException",
+                  "    at com.example.Orders.process(Orders.java:42)",
+                  f"2025-08-12 19:50:{i:02d} INFO Order {i} done"]  # fmt: skip
+    rep = run_blocks("\n".join(lines) + "\n")
+    texts = _texts(rep)
+    assert texts["java.lang.IllegalStateException"] == (30, "ERROR"), texts
