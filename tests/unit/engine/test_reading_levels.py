@@ -89,3 +89,15 @@ def test_a_level_column_that_writes_log_in_capitals_reads_it_as_a_level_and_log_
     ]
     text = "".join(f"2024-01-15 08:00:{i:02d}.123 UTC [7] INFO:  Log file rotated to part {i}\n" for i in range(40))
     assert [t.text for t in _run(text).templates] == ["Log file rotated to part <*>"]
+
+
+def test_a_bracketed_note_is_information() -> None:
+    # MySQL's error log: "[Note]" beside "[Warning]" and "[ERROR]" in the level column; "[System]" is no level.
+    rows = [("Note", "Aborted connection {} to db: 'shop'"), ("Warning", "IP address '10.0.0.{}' is unresolved")]
+    rows += [("ERROR", "Table 'shop.t{}' doesn't exist"), ("System", "/usr/sbin/mysqld: ready for connections {}")]
+    text = "".join(
+        f"2024-01-15T08:{i // 60:02d}:{i % 60:02d}.123456Z {i % 9} [{lvl}] [MY-0{10000 + i % 3}] [Server] "
+        f"{msg.format(i)}\n"
+        for i, (lvl, msg) in ((i, rows[i % len(rows)]) for i in range(120))
+    )
+    assert _levels(_run(text)) == {"INFO": 30, "WARN": 30, "ERROR": 30}

@@ -23,6 +23,7 @@ from loglens_analysis.engine.timestamps import (
     ASSUME_NO_DATE_FALLBACK,
     ASSUME_UTC,
     ASSUME_YEAR,
+    ASSUME_ZONE_NAME,
     TimestampParser,
 )
 
@@ -50,6 +51,12 @@ def _utc(text: str) -> float:
         ("2021-06-08T18:26:05.510762253Z", "2021-06-08T18:26:05.510762253", "iso8601", ""),
         ("2024-01-01T10:00:00.5-05:30", "2024-01-01T15:30:00.5", "iso8601", ""),
         ("2024-01-01 10:00:00 -12 items left", "2024-01-01T10:00:00", "iso8601", ASSUME_UTC),
+        # A zone's name after a space (PostgreSQL's log_line_prefix %t/%m, Java's "z"): read where it is not
+        # ambiguous, noted where it is, never taken from a word glued to the time.
+        ("2024-03-01 12:00:01.123 CET [4242] LOG:  x", "2024-03-01T11:00:01.123", "iso8601", ""),
+        ("2024-07-01 12:00:01 PDT worker started", "2024-07-01T19:00:01", "iso8601", ""),
+        ("2024-03-01 12:00:01 IST [1] LOG:  x", "2024-03-01T12:00:01", "iso8601", ASSUME_ZONE_NAME),
+        ("2024-03-01 12:00:01 CETUS x", "2024-03-01T12:00:01", "iso8601", ASSUME_UTC),
         ("20240101T100000Z", "2024-01-01T10:00:00", "iso8601-basic", ""),
         # Python logging, bare and bracketed; log4j ISO8601; Windows.
         ("2024-01-01 10:00:00,123 INFO x: y", "2024-01-01T10:00:00.123", "iso8601", ASSUME_UTC),
@@ -362,6 +369,22 @@ def test_engine_access_log_offsets_are_applied() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.parse_quality.timestamp_share == 1.0
     assert _range(rep) == ("2000-10-10T20:00:00Z", "2000-10-10T20:04:59Z")
+    assert _no_zone_claim(rep)
+
+
+def test_engine_reads_a_zone_name_after_an_iso_time() -> None:
+    """PostgreSQL writes its log_timezone's abbreviation after the time ("%m": "2024-03-01 12:00:01.123 CET"):
+    the records' instants are in that zone, and no missing zone is claimed."""
+    messages = ["checkpoint starting: time", "automatic vacuum of table {}", 'relation "t{}" does not exist']
+    lines = [
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d}.{i % 1000:03d} CET [{4000 + i % 7}] "
+        + ("LOG:  ", "LOG:  ", "ERROR:  ")[i % 3]
+        + messages[i % 3].format(i % 11)
+        for i in range(180)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2024-03-01T11:00:00Z", "2024-03-01T11:02:59Z")
     assert _no_zone_claim(rep)
 
 

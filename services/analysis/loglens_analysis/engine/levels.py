@@ -22,6 +22,7 @@ _WORDS: dict[str, str] = {
     "inf": "INFO",
     "i": "INFO",
     "notice": "NOTICE",
+    "note": "INFO",  # MySQL's error log "[Note]", a compiler's "note:": information
     "warn": "WARN",
     "warning": "WARN",
     "wrn": "WARN",

@@ -123,9 +123,13 @@ def _zone(kind: str, group: str, utc_only: bool = False) -> str:
     if kind == "adj":
         return rf"(?P<{group}>(?:{off}|Z)(?![\w:]))"
     if kind == "adj+sp":
-        # After a space only +hhmm, +hh:mm or a word: "10:00:00 -12 items" is text.
-        space = rf"(?:\s(?=(?:{off_long}|{words})(?![\w:])))?+"
-        return rf"{space}(?P<{group}>(?:{off}|{words})(?![\w:]))"
+        # After a space only +hhmm, +hh:mm, a UTC word or a zone's name (PostgreSQL's "12:00:01.123 CET"):
+        # "10:00:00 -12 items" is text.
+        if utc_only:
+            space = rf"(?:\s(?=(?:{off_long}|{words})(?![\w:])))?+"
+            return rf"{space}(?P<{group}>(?:{off}|{words})(?![\w:]))"
+        space = rf"(?:\s(?=(?:{off_long}|{words})(?![\w:])|{_NAMED_ZONE}))?+"
+        return rf"{space}(?P<{group}>(?:{off}|{words})(?![\w:])|(?<=\s){_NAMED_ZONE})"
     if kind == "sp":
         named = "" if utc_only else "|" + _NAMED_ZONE
         return rf" (?P<{group}>(?:{off}|{words})(?![\w:]){named})"
@@ -144,7 +148,7 @@ def _family(name: str, head: str, tail: _Tail, dated: str, key: str | None = Non
         sec = local = full
     elif tail.zone:
         skip = r"(?:[.,:]\d++)?+" if tail.frac else ""
-        first = {"adj": "[-+Z]", "adj+sp": r"\s?+[-+ZUG]", "sp": " [-+A-Z]"}[tail.zone]
+        first = {"adj": "[-+Z]", "adj+sp": r"\s?+[-+A-Z]", "sp": " [-+A-Z]"}[tail.zone]
         guard = rf"(?={skip}{first})"  # cheap: most zone-less stamps stop here
         utc = rf"(?={skip}{_zone(tail.zone, 'utc', utc_only=True)})"
         other = frac + _zone(tail.zone, "tz")
