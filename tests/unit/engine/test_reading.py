@@ -344,7 +344,8 @@ def test_a_templates_first_record_at_its_level_is_cited_not_its_first_record() -
 def test_records_with_fewer_header_columns_lose_the_columns_they_have() -> None:
     """zap's console writes a logger column on most lines and none on a few: a record that fits no layout is cut
     after the layout's leading columns it has (the time and the level), not read as plain text with its stamp in
-    the message; a record whose only fitting column is its first (one token of a longer stamp) is not cut."""
+    the message; a record whose only fitting column is its first (one token of a longer stamp) is not cut there,
+    and its whole stamp is its header."""
     lines = []
     for i in range(2000):
         stamp = f"2023-12-02T20:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}Z"
@@ -357,7 +358,8 @@ def test_records_with_fewer_header_columns_lose_the_columns_they_have() -> None:
     texts = {t.text for t in rep.templates}
     assert "buildListeners: skipping privileged port <*> for node <*>" in texts
     assert not any(t.startswith("<*>:<*>:<*> warn") for t in texts)
-    assert "<*>:<*>:<*> PM org.apache.catalina.core.AprLifecycleListener init" in texts  # not cut after "Jan"
+    # Not cut after "Jan" (one token of its stamp): the whole stamp is the header of a line that opens with it.
+    assert "org.apache.catalina.core.AprLifecycleListener init" in texts
     assert _levels(rep) == {"INFO": 1995, "WARN": 5}
     assert rep.format.explained_share == pytest.approx(2000 / 2001, abs=1e-4)  # the last line is not cut
 

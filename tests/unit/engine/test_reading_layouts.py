@@ -54,3 +54,33 @@ def test_a_header_layout_is_reported_only_for_a_header_message_file() -> None:
     header = [f"2024-01-02 03:04:{i % 60:02d} INFO app: started worker {i}" for i in range(300)]
     rep = analyze([("\n".join(header) + "\n").encode()])
     assert rep.format.name == "header-message" and rep.format.header_layout
+
+
+def _function_log() -> list[str]:
+    # A serverless function's log: untimed "START/END/REPORT RequestId: ..." lines around the function's own
+    # "time<TAB>request id<TAB>LEVEL<TAB>message" lines, the timed lines a minority.
+    lines: list[str] = []
+    for i in range(60):
+        rid = f"{i:08x}-1f2e-4d3c-8b9a-{i * 7919:012x}"
+        t = f"2024-03-01T12:00:{i:02d}.{i * 7 % 1000:03d}Z"
+        lines.append(f"START RequestId: {rid} Version: $LATEST")
+        lines.append(f"{t}\t{rid}\tINFO\tProcessing order {100 + i}")
+        if i % 6 == 0:
+            lines.append(f"{t}\t{rid}\tERROR\tPayment declined for order {100 + i}")
+        lines.append(f"END RequestId: {rid}")
+        lines.append(f"REPORT RequestId: {rid}\tDuration: {i * 1.37:.2f} ms\tBilled Duration: {i + 2} ms")
+    return lines
+
+
+def test_words_and_names_alone_are_no_header_and_a_line_that_opens_with_its_time_has_it_as_header() -> None:
+    """A "START RequestId: <id> Version:" opens messages, it is no header (no time, level, number or bracket): the
+    messages keep their words; a line that no layout explains but that opens with a time has the time, and a level
+    word a few tokens after it, as its header: its message is what follows."""
+    rep = analyze([("\n".join(_function_log()) + "\n").encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts["START RequestId: <*> Version: $LATEST"] == 60, texts
+    assert texts["END RequestId: <*>"] == 60, texts
+    assert texts["Processing order <*>"] == 60, texts
+    assert texts["Payment declined for order <*>"] == 10, texts
+    assert {report_pb2.Level.Name(x.level): x.count for x in rep.levels}["LEVEL_ERROR"] == 10
+    assert rep.parse_quality.timestamp_share == pytest.approx(70 / 250)

@@ -27,7 +27,7 @@ from .levels import (
     level_from_word,
     severity_rank,
 )
-from .timestamps import looks_like_time_token
+from .timestamps import leading_time_end, looks_like_time_token
 
 FORMAT_JSON = "json"
 FORMAT_LOGFMT = "logfmt"
@@ -650,8 +650,9 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
                 # header field is the message's ("request 17"), not a pid or a thread.
                 continue
             best = HeaderLayout(prefix, max(share, loose / n))
-    # A header with neither time, level, name, number nor bracket is more likely the start of the messages.
-    if best.classes and not any(c in best.classes for c in "TLCNB"):
+    # A header with neither time, level, number nor bracket is more likely the start of the messages: words and
+    # "name:" tokens alone ("START RequestId: ... Version:", "Handling signal:") are what messages open with.
+    if best.classes and not any(c in best.classes for c in "TLNB"):
         return HeaderLayout("", 1.0)
     return _with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs)
 
@@ -1000,6 +1001,7 @@ _LEVEL_READERS = {
 
 _TIME_KEY = re.compile(r"(?<![\w.-])(?:time|ts|timestamp|@timestamp|datetime)=\"?", re.IGNORECASE)
 PLAIN_TIME_CHARS = 48  # a record no layout explains: a timestamp this near its start is its time
+PLAIN_LEVEL_TOKENS = 3  # ... and a level word this many tokens after its leading time is in its header
 
 
 def labelled_time(head: str) -> str | None:
@@ -1009,8 +1011,9 @@ def labelled_time(head: str) -> str | None:
 
 
 def parse_plain_message(text: str) -> ParsedRecord:
-    """A record no grammar explains: the whole line is the message; a level word near the start counts, and
-    so does a timestamp near the start."""
+    """A record no grammar explains: the line is the message; a level word near the start counts, and so does a
+    timestamp near the start. A line that opens with its time tokens has them as its header, and the level within
+    the next PLAIN_LEVEL_TOKENS tokens with them (``_after_leading_time``): the message is what follows."""
     head = text.split("\x1e", 1)[0].strip()
     # Only a line that opens with a time (a digit, a bracket, a month or weekday name) has one: a date inside
     # a message ("Not After : Jul 14 17:47:06 2031 GMT") is data, not the record's time.
@@ -1019,7 +1022,28 @@ def parse_plain_message(text: str) -> ParsedRecord:
     time_text = head[:PLAIN_TIME_CHARS] if opens_with_time else None
     if time_text is None and "=" in head:
         time_text = labelled_time(head)
-    return ParsedRecord(FORMAT_PLAIN, time_text, _level_in_text(text), head, None)
+    message, level = _after_leading_time(head) if opens_with_time else (head, None)
+    return ParsedRecord(FORMAT_PLAIN, time_text, level or _level_in_text(text), message, None)
+
+
+def _after_leading_time(head: str) -> tuple[str, str | None]:
+    """The message of a line that opens with a time, and the level the header gives: after the time, and after a
+    level word among the PLAIN_LEVEL_TOKENS tokens that follow it ("2024-03-01T12:00:01.123Z<TAB>3f2c...<TAB>INFO
+    <TAB>Processing order 5" -> "Processing order 5", INFO); the line whole when it does not open with a time or
+    nothing follows the header."""
+    end = leading_time_end(head)
+    if end == 0:
+        return head, None
+    toks, classes = classified_tokens(head[end:])
+    at = classes.find("L", 0, PLAIN_LEVEL_TOKENS)
+    if at >= 0:
+        end += toks[at].end()
+    message = head[end:].lstrip(" \t")
+    if message[:2] in ("- ", ": ", "| "):
+        message = message[2:].lstrip(" \t")
+    if not message:
+        return head, None
+    return message, level_from_word(toks[at].group()) if at >= 0 else None
 
 
 class W3cFields:

@@ -699,6 +699,12 @@ def _leap_ok(year: int, month: int, day: int, step: int) -> int:
     return year
 
 
+def leading_time_end(text: str) -> int:
+    """Where a time that opens ``text`` ends (with its fraction and zone), 0 when it opens with none: the longest
+    match of any family at its start."""
+    return max((m.end() for f in FAMILIES if (m := f.rx.match(text)) is not None), default=0)
+
+
 def looks_like_time_token(token: str) -> bool:
     """True for tokens that are (part of) a date or time: used by header discovery."""
     return _TIME_TOKEN.fullmatch(token.strip("[](),")) is not None
