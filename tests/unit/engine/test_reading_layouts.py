@@ -84,3 +84,22 @@ def test_words_and_names_alone_are_no_header_and_a_line_that_opens_with_its_time
     assert texts["Payment declined for order <*>"] == 10, texts
     assert {report_pb2.Level.Name(x.level): x.count for x in rep.levels}["LEVEL_ERROR"] == 10
     assert rep.parse_quality.timestamp_share == pytest.approx(70 / 250)
+
+
+def test_untimed_request_lines_are_messages_not_a_header() -> None:
+    """An untimed web app's request lines ("GET /api/items/5 200 12.345 ms - 532", Node's morgan) share a prefix
+    of words, numbers and a separator; without a time, level or bracket that is their message, so GET and POST
+    stay two templates."""
+    lines = ["Server listening on port 3000"]
+    for i in range(200):
+        if i % 5:
+            lines.append(f"GET /api/items/{i % 37} {(200, 304, 404)[i % 3]} {i * 0.731:.3f} ms - {100 + i}")
+        else:
+            lines.append(f"POST /api/orders {(201, 400)[i % 2]} {i * 1.37:.3f} ms - {10 + i % 50}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts == {
+        "GET <*> <*> <*> ms - <*>": 160,
+        "POST <*> <*> <*> ms - <*>": 40,
+        "Server listening on port <*>": 1,
+    }

@@ -650,9 +650,10 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
                 # header field is the message's ("request 17"), not a pid or a thread.
                 continue
             best = HeaderLayout(prefix, max(share, loose / n))
-    # A header with neither time, level, number nor bracket is more likely the start of the messages: words and
-    # "name:" tokens alone ("START RequestId: ... Version:", "Handling signal:") are what messages open with.
-    if best.classes and not any(c in best.classes for c in "TLNB"):
+    # A header says when, how bad or where from: one with neither time, level nor bracket is more likely the start
+    # of the messages. Words, numbers and "name:" tokens alone are what messages open with ("START RequestId: ...
+    # Version:", "Handling signal:", an untimed request line "GET /api/items/5 200 12.345 ms -").
+    if best.classes and not any(c in best.classes for c in "TLB"):
         return HeaderLayout("", 1.0)
     return _with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs)
 
