@@ -103,3 +103,7 @@ def test_untimed_request_lines_are_messages_not_a_header() -> None:
         "POST <*> <*> <*> ms - <*>": 40,
         "Server listening on port <*>": 1,
     }
+    # A request line with no level of its own takes its status class, per record, as an access log's does.
+    levels = {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
+    warn = sum(1 for i in range(200) if i % 5 and i % 3 == 2) + sum(1 for i in range(0, 200, 5) if i % 2)
+    assert levels == {"INFO": 200 - warn, "WARN": warn}, levels

@@ -1024,7 +1024,33 @@ def parse_plain_message(text: str) -> ParsedRecord:
     if time_text is None and "=" in head:
         time_text = labelled_time(head)
     message, level = _after_leading_time(head) if opens_with_time else (head, None)
-    return ParsedRecord(FORMAT_PLAIN, time_text, level or _level_in_text(text), message, None)
+    level = level or _level_in_text(text)
+    if level is None and (status := _request_status(message)) is not None:
+        # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
+        # read per record (``_plain_level``), as an access log's.
+        return ParsedRecord(FORMAT_PLAIN, time_text, level_from_http_status(status), message, None, True)
+    return ParsedRecord(FORMAT_PLAIN, time_text, level, message, None)
+
+
+# A message that is an HTTP request and its status: a method, a target (a path or a URL), an optional protocol,
+# the status (Node's morgan, many frameworks' untimed request lines).
+_REQUEST_STATUS = re.compile(
+    r'"?(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) (?:/|https?://)\S* '
+    r'(?:HTTP/[\d.]+"? )?([1-5]\d\d)(?![\w.])'
+)
+
+
+def _request_status(message: str) -> int | None:
+    m = _REQUEST_STATUS.match(message)
+    return int(m.group(1)) if m is not None else None
+
+
+def _plain_level(record: str) -> str | None:
+    """The level of a plain record whose level hangs on its digits (a request line's status)."""
+    return parse_plain_message(record).level
+
+
+_LEVEL_READERS[FORMAT_PLAIN] = _plain_level
 
 
 def _after_leading_time(head: str) -> tuple[str, str | None]:
