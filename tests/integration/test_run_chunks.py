@@ -10,6 +10,7 @@ worker that claims a run decides whether it is chunked. The rules themselves: te
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import signal
 import tempfile
@@ -286,3 +287,47 @@ def test_lost_chunk_messages_are_sent_again_by_the_reconciler(
     run = finished(client, name, timeout=90)
     assert run.state == State.STATE_SUCCEEDED, run.failure_reason
     assert run.lines_done == client.report(name).report.line_count
+
+
+def worker_records(workers: Workers, message: str) -> list[dict[str, object]]:
+    """The chunk workers' JSON log records with this message."""
+    found = []
+    for line in workers.log().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("message") == message:
+            found.append(record)
+    return found
+
+
+def test_a_year_less_file_is_chunked_with_its_uploads_year_hint_and_in_one_pass_without(
+    stack: Stack, client: GatewayClient, workers: Workers, tmp_path: Path
+) -> None:
+    """Year-less syslog times among dated ones: chunked when the upload gave a year (can_chunk is given the upload's
+    hints, as the analysis is); without one, their year comes from the dated times before them: one pass, with
+    the reason in the log."""
+    path = tmp_path / "mixed.log"
+    with path.open("wb") as f:
+        for i in range(6000):
+            stamp = (10 + i // 3600, i // 60 % 60, i % 60)
+            if i % 3 == 0:
+                f.write(b"2026-11-30 %02d:%02d:%02d,000 INFO web1 request %d served\n" % (*stamp, i))
+            else:
+                f.write(b"Nov 30 %02d:%02d:%02d web1 app[7]: request %d served\n" % (*stamp, i))
+    worker = workers.start(**CHUNKED)
+    hinted = client.upload(path, analyze=False, year=2026)
+    plain = client.upload(path, analyze=False)
+    assert hinted.size_bytes > 4 * 64 * KIB
+    with_hint = new_run(client, hinted.name)
+    assert finished(client, with_hint).state == State.STATE_SUCCEEDED
+    without = new_run(client, plain.name)
+    assert finished(client, without).state == State.STATE_SUCCEEDED
+    workers.stop(worker)  # its log flushed
+    cut = {r["run"]: r["chunks"] for r in worker_records(workers, "run cut into chunks")}
+    one_pass = {r["run"]: r["reason"] for r in worker_records(workers, "run analysed in one pass")}
+    assert cut.get(run_id(with_hint)) == -(-hinted.size_bytes // (64 * KIB)), (cut, one_pass)
+    assert run_id(without) not in cut and run_id(with_hint) not in one_pass
+    assert one_pass[run_id(without)] == "times without a year: their year is inferred from the timestamps before them"
+    assert client.report(with_hint).report.line_count == client.report(without).report.line_count == 6000

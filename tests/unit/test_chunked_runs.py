@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 from dataclasses import replace
 
 import pytest
@@ -17,10 +18,12 @@ from loglens_analysis.domain import (
     ChunkState,
     FailureCode,
     RunState,
+    StoredLogFile,
     can_move_chunk,
     check_chunk_move,
 )
 from loglens_analysis.sandbox import EngineCrashed, EngineFailure
+from loglens_analysis.use_cases import execute_chunk
 from loglens_analysis.use_cases.execute_chunk import ChunkPolicy, ClaimedStep, ExecuteChunk, RunChunking
 from loglens_analysis.use_cases.execute_run import ACK, TERM, ExecuteRun, Outcome, Settle
 from tests.unit.run_fakes import (
@@ -42,9 +45,15 @@ CHUNKING = ChunkPolicy(threshold_bytes=50, chunk_bytes=25)
 class Cluster:
     """A store, a queue and object store shared by any number of workers (each an ExecuteRun + ExecuteChunk)."""
 
-    def __init__(self, content: bytes = CONTENT, policy: ChunkPolicy = CHUNKING, gzip_file: bool = False) -> None:
+    def __init__(
+        self,
+        content: bytes = CONTENT,
+        policy: ChunkPolicy = CHUNKING,
+        gzip_file: bool = False,
+        file: StoredLogFile | None = None,
+    ) -> None:
         self.store, self.messages, self.objects = InMemoryRuns(), RecordingMessages(), InMemoryObjects(chunk=7)
-        self.file = replace(log_file(size=len(content)), gzip=gzip_file)
+        self.file = replace(file or log_file(size=len(content)), gzip=gzip_file)
         self.store.log_files["f1"] = self.file
         self.objects.data[self.file.object_key] = content
         self.engine = FakeEngine()
@@ -309,3 +318,64 @@ async def test_a_shutdown_mid_chunk_gives_the_chunk_back_at_once() -> None:
     assert cluster.store.steps(run_id)[0] is ChunkState.QUEUED
     cluster.engine.hold = False
     assert await cluster.step(0) == ACK
+
+
+# Year-less syslog times among dated ones (as in a file several sources write to): 12 lines (564 bytes), in 3 chunks
+# of 200. Without a year hint, a year-less time's year comes from the dated times before it: one pass only.
+MIXED = b"".join(
+    (
+        b"2026-11-30 10:00:%02d,000 INFO web1 request %02d served\n"
+        if i % 3 == 0
+        else b"Nov 30 10:00:%02d web1 app[7]: request %02d served\n"
+    )
+    % (i, i)
+    for i in range(12)
+)
+YEAR_LESS = b"".join(b"Nov 30 10:00:%02d web1 app[7]: request %02d served\n" % (i, i) for i in range(12))
+SYSLOG_CHUNKING = ChunkPolicy(threshold_bytes=100, chunk_bytes=200)
+
+
+@pytest.mark.parametrize(
+    ("content", "hints"),
+    [
+        (MIXED, {"year": 2026}),
+        (MIXED, {"year": 2026, "time_zone": "Europe/Paris"}),
+        (YEAR_LESS, {}),  # no dated time: the upload time alone says each time's year (engine/chunks.py)
+    ],
+    ids=["mixed-year", "mixed-year-zone", "year-less-upload-time"],
+)
+async def test_a_year_less_file_is_chunked_given_the_uploads_hints(
+    monkeypatch: pytest.MonkeyPatch, content: bytes, hints: dict[str, object]
+) -> None:
+    """can_chunk is given the upload's hints, those the one-pass run gives the engine (EngineBounds.options)."""
+    hinted = replace(log_file(size=len(content)), **hints)  # type: ignore[arg-type]
+    asked: list[dict[str, object]] = []
+    real = execute_chunk.can_chunk
+
+    def can_chunk(head: bytes, **kw: object) -> str | None:
+        asked.append(kw)
+        return real(head, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(execute_chunk, "can_chunk", can_chunk)
+    cluster = Cluster(content, SYSLOG_CHUNKING, file=hinted)
+    run_id = await cluster.planned()
+    assert cluster.store.run(run_id).state is RunState.RUNNING
+    assert cluster.messages.chunks == [(run_id, 1, i) for i in range(3)]
+    one_pass = BOUNDS.options(hinted)
+    assert asked == [{k: one_pass[k] for k in ("time_zone", "year", "reference_epoch")}]
+    for index in range(3):
+        assert await cluster.step(index) == ACK
+    assert cluster.store.run(run_id).state is RunState.SUCCEEDED
+    assert cluster.store.reports[run_id] == b"report of 12 lines: " + content
+
+
+async def test_a_mixed_year_less_file_without_a_year_hint_is_analysed_in_one_pass(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, "loglens.analysis.worker")
+    cluster = Cluster(MIXED, SYSLOG_CHUNKING, file=replace(log_file(size=len(MIXED)), time_zone="Europe/Paris"))
+    run_id = await cluster.planned()
+    assert cluster.store.run(run_id).state is RunState.SUCCEEDED
+    assert not cluster.messages.chunks and len(cluster.engine.calls) == 1
+    (record,) = [r for r in caplog.records if r.getMessage() == "run analysed in one pass"]
+    assert record.fields["reason"] == "times without a year: their year is inferred from the timestamps before them"

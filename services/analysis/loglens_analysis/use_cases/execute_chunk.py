@@ -3,8 +3,9 @@ analysed into a partial result by whichever worker takes its message, and the wo
 merges them into the report (ExecuteChunk). Orchestration over ports only, with the fences of a run's execution.
 
 - Planning: a claimed run of a plain file above the threshold, whose head the engine can read from the middle
-  (``can_chunk``), is cut by ``plan_chunks``; its steps (one per chunk, then the merge) are written QUEUED, tied
-  to the run's attempt, and the chunks' messages published on the run's work queue. The run stays RUNNING.
+  given the upload's time hints (``can_chunk``), is cut by ``plan_chunks``; its steps (one per chunk, then the
+  merge) are written QUEUED, tied to the run's attempt, and the chunks' messages published on the run's work
+  queue. The run stays RUNNING.
 - A step is claimed like a run (a new attempt of the step, fenced by it and by the run's attempt); a claimed
   chunk reads the file's head and its own range (S3 range reads), is analysed in the sandbox within bounds scaled
   to its bytes, and is DONE with its partial result in one commit. Its heartbeat records its progress and the
@@ -85,7 +86,14 @@ class RunChunking:
         if len(plans) < 2:
             return False
         head = await asyncio.to_thread(self.objects.head, log_file, HEAD_BYTES)
-        why_not = can_chunk(head)
+        # The upload's time hints, as EngineBounds.options gives them to the analysis: a year hint makes year-less
+        # times chunkable, and the file is judged as it will be read.
+        why_not = can_chunk(
+            head,
+            time_zone=log_file.time_zone or None,
+            year=log_file.year,
+            reference_epoch=log_file.upload_time.timestamp(),
+        )
         if why_not is not None:
             log.info("run analysed in one pass", extra=log_fields(run=run.id, reason=why_not))
             return False
