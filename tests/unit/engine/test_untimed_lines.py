@@ -175,3 +175,23 @@ def test_a_line_after_the_end_of_a_stack_trace_is_a_record_of_its_own() -> None:
     assert groups and groups[0].root_cause_type.endswith("SQLException")
     # The "Trying again" lines (no trace before them) still continue their error records.
     assert not [t for t in texts if t.startswith("Trying again")]
+
+
+def test_a_line_that_only_closes_brackets_ends_the_record_that_opened_them() -> None:
+    """Node prints an error's own fields as an object under its stack ("... {", indented fields, "}" at the margin):
+    the closing brace belongs to that record, it is no message of its own."""
+    lines = []
+    for i in range(40):
+        lines.append(f"GET /api/items/{i} 200 {i * 0.37:.2f} ms - {100 + i}")
+        if i % 8 == 3:
+            lines += [
+                f"Error: connect ECONNREFUSED 10.0.0.{i}:5432",
+                "    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1494:16) {",
+                "  errno: -111,",
+                "  code: 'ECONNREFUSED',",
+                "}",
+            ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 45
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts == {"GET <*> <*> <*> ms - <*>": 40, "Error: connect ECONNREFUSED <*>:<*>": 5}, texts
