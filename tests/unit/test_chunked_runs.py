@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
-from dataclasses import replace
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -42,6 +43,31 @@ CONTENT = b"".join(b"line %04d\n" % i for i in range(12))
 CHUNKING = ChunkPolicy(threshold_bytes=50, chunk_bytes=25)
 
 
+class ChunkRuns(InMemoryRuns):
+    """The store, with the record of JetStream's acknowledgements of the chunks' messages (the planner's outbox)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.acknowledged: list[tuple[str, int, int, int]] = []
+
+    async def chunk_messages_published(self, sent: Collection[tuple[str, int, int, int]]) -> None:
+        self.acknowledged.extend(sent)
+
+
+@dataclass
+class FlakyMessages(RecordingMessages):
+    """The work queue, refusing the messages of the chunks in ``refused`` (NATS answered with an error)."""
+
+    refused: set[int] = field(default_factory=set)
+
+    async def publish_chunk(
+        self, run_name: str, run_id: str, run_attempt: int, index: int, generation: int = 0
+    ) -> bool:
+        if index in self.refused:
+            return False
+        return await super().publish_chunk(run_name, run_id, run_attempt, index, generation)
+
+
 class Cluster:
     """A store, a queue and object store shared by any number of workers (each an ExecuteRun + ExecuteChunk)."""
 
@@ -52,7 +78,7 @@ class Cluster:
         gzip_file: bool = False,
         file: StoredLogFile | None = None,
     ) -> None:
-        self.store, self.messages, self.objects = InMemoryRuns(), RecordingMessages(), InMemoryObjects(chunk=7)
+        self.store, self.messages, self.objects = ChunkRuns(), FlakyMessages(), InMemoryObjects(chunk=7)
         self.file = replace(file or log_file(size=len(content)), gzip=gzip_file)
         self.store.log_files["f1"] = self.file
         self.objects.data[self.file.object_key] = content
@@ -318,6 +344,31 @@ async def test_a_shutdown_mid_chunk_gives_the_chunk_back_at_once() -> None:
     assert cluster.store.steps(run_id)[0] is ChunkState.QUEUED
     cluster.engine.hold = False
     assert await cluster.step(0) == ACK
+
+
+async def test_the_planner_records_which_chunk_messages_jetstream_acknowledged() -> None:
+    """The outbox's mark: the reconciler trusts the stream with an acknowledged message (a chunk waiting its turn is
+    not lost) and re-sends the others (adapters/repository.py, chunks_needing_publish)."""
+    cluster = Cluster()
+    cluster.messages.refused = {1, 3}
+    run_id = await cluster.planned()
+    assert cluster.store.acknowledged == [(run_id, 1, i, 0) for i in (0, 2, 4)], "generation 0: the planner's"
+    down = Cluster()
+    down.messages.down = True  # NATS away: nothing acknowledged, every chunk's message is the reconciler's to send
+    assert down.store.run(await down.planned()).state is RunState.RUNNING
+    assert down.store.acknowledged == []
+
+
+async def test_a_failed_record_of_the_acknowledgements_does_not_undo_the_plan(caplog: pytest.LogCaptureFixture) -> None:
+    cluster = Cluster()
+
+    async def database_away(sent: Collection[tuple[str, int, int, int]]) -> None:
+        raise ConnectionError("database away")
+
+    cluster.store.chunk_messages_published = database_away  # type: ignore[method-assign]
+    run_id = await cluster.planned()
+    assert cluster.store.run(run_id).state is RunState.RUNNING and len(cluster.messages.chunks) == 5
+    assert "acknowledgements of r1 not recorded" in caplog.text
 
 
 # Year-less syslog times among dated ones (as in a file several sources write to): 12 lines (564 bytes), in 3 chunks

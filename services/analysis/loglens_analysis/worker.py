@@ -232,15 +232,37 @@ class Worker:
             run = await self.repository.run_by_id(run_id)
             if run is not None and await self.queue.publish(run, generation):
                 republished += 1
-        for run, index, generation in await self.repository.chunks_needing_publish(self.settings.requeue_after_s):
-            run_name = names.analysis_run_name(run.log_file_id, run.id)
-            if await self.publisher.publish_chunk(run_name, run.id, run.attempts, index, generation):
-                republished += 1
+        republished += await self._resend_lost_chunks()
         swept = await self.repository.sweep_tombstones(TOMBSTONE_KEEP_S)
         if requeued or republished or swept:
             log.info("reconciled", extra=log_fields(requeued=requeued, republished=republished, tombstones=swept))
         await self._record_consumer_lag()
         return requeued, republished
+
+    async def _resend_lost_chunks(self) -> int:
+        """Send again the messages of chunk steps that may be lost (the rule: repository.chunks_needing_publish),
+        and record JetStream's acknowledgements; how many were sent. A chunk waiting its turn behind others is not
+        lost: its acknowledged message is in the stream until a worker settles it."""
+        empty = await self._work_queue_empty()
+        lost = await self.repository.chunks_needing_publish(self.settings.requeue_after_s, work_queue_empty=empty)
+        sent: list[tuple[str, int, int, int]] = []
+        for run, index, generation in lost:
+            run_name = names.analysis_run_name(run.log_file_id, run.id)
+            if not await self.publisher.publish_chunk(run_name, run.id, run.attempts, index, generation):
+                break  # NATS away: the rest stay unacknowledged, sent again at the next round past the wait
+            sent.append((run.id, run.attempts, index, generation))
+        await self.repository.chunk_messages_published(sent)
+        return len(sent)
+
+    async def _work_queue_empty(self) -> bool:
+        """True when the runs' consumer holds no message at all: none pending, none delivered and waiting for an
+        ack or a redelivery. False when it holds some, or when that cannot be told (NATS away, consumer not made
+        yet: its messages are delivered once it is)."""
+        try:
+            info = await self.js.consumer_info(STREAM, WORK_CONSUMER)
+        except Exception:
+            return False
+        return not info.num_pending and not info.num_ack_pending
 
     async def _record_consumer_lag(self) -> None:
         """Runs waiting for a worker: the figure to scale analysis workers on."""

@@ -127,8 +127,11 @@ run_chunks = Table(
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("heartbeat_time", DateTime(timezone=True)),
-    Column("publish_time", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("publishes", Integer, nullable=False, server_default="0"),
+    Column("publish_time", DateTime(timezone=True), nullable=False, server_default=func.now()),  # last sent
+    Column("publishes", Integer, nullable=False, server_default="0"),  # the reconciler's re-sends
+    # When JetStream acknowledged (stored) the step's latest message; NULL: not acknowledged, or none sent (migration
+    # 0010). The outbox's mark: what chunks_needing_publish trusts the stream with.
+    Column("published_time", DateTime(timezone=True)),
     Column("bytes_done", BigInteger, nullable=False, server_default="0"),
     Column("lines_done", BigInteger, nullable=False, server_default="0"),
     Column("partial", LargeBinary),
@@ -790,10 +793,45 @@ class RunRepository:
             )
         return len(moved)
 
-    async def chunks_needing_publish(self, older_than_s: float, limit: int = 500) -> list[tuple[AnalysisRun, int, int]]:
-        """QUEUED steps whose message was sent more than ``older_than_s`` ago (a merge step only once its chunks
-        are DONE): (run, step index, publish count). Each wait doubles, up to 16 times ``older_than_s``, so a long
-        queue of a big file's chunks is not re-sent again and again."""
+    async def chunk_messages_published(self, sent: Collection[tuple[str, int, int, int]]) -> None:
+        """Record that JetStream acknowledged these steps' messages: (run id, run attempt, step index, generation:
+        0 for the planner's message, else the reconciler's publish count). A step sent again since is left alone."""
+        if not sent:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(run_chunks)
+                .where(
+                    tuple_(run_chunks.c.run_id, run_chunks.c.run_attempt, run_chunks.c.idx, run_chunks.c.publishes).in_(
+                        list(sent)
+                    )
+                )
+                .values(published_time=func.now())
+            )
+
+    async def chunks_needing_publish(
+        self, older_than_s: float, work_queue_empty: bool = False, limit: int = 500
+    ) -> list[tuple[AnalysisRun, int, int]]:
+        """The QUEUED steps (a merge step only once its chunks are DONE) whose message may be lost, claimed for a
+        re-send: (run, step index, generation: the publish count the re-sent message's id carries).
+
+        The rule, as for any JetStream work queue: a message JetStream acknowledged stays in the stream until a
+        worker settles it, however long it waits behind others. So a step is re-sent only when
+
+        - its latest message was sent but never acknowledged (NATS away, or the sender died before it recorded
+          the acknowledgement: the outbox's case), ``older_than_s`` after it was sent;
+        - it was claimed before and given back (its worker died, stalled or failed): its message may have been
+          settled by the worker that lost the step (a stalled one acks once fenced out), so after ``older_than_s``
+          since its last send or heartbeat, doubling with each re-send up to 16 times (a redelivery of a message
+          still held, due within the ack wait or a retry's backoff, usually claims it first); or
+        - the work queue holds nothing at all (``work_queue_empty``: the runs' consumer has no message pending
+          and none waiting for an ack or a redelivery), so no message can bring it to a worker any more (deleted
+          or purged from the stream, aged out, past its delivery bound), ``older_than_s`` after it was last seen.
+
+        A chunk waiting its turn in a backlog (acknowledged, never claimed) is never re-sent while the queue holds
+        work. A step claimed here counts as unacknowledged until the re-send's acknowledgement is recorded
+        (chunk_messages_published). A merge step has no message of its own (the last chunk's claims it) until
+        this sends one."""
         other = run_chunks.alias("other")
         pending = exists(
             select(other.c.idx).where(
@@ -803,23 +841,30 @@ class RunRepository:
                 other.c.state != ChunkState.DONE.value,
             )
         )
-        wait = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s * func.power(2, func.least(run_chunks.c.publishes, 4)))
+        now = func.now()
+        wait = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s)
+        doubled = func.make_interval(
+            0, 0, 0, 0, 0, 0, older_than_s * func.power(2, func.least(run_chunks.c.publishes, 4))
+        )
+        last_seen = func.greatest(run_chunks.c.publish_time, run_chunks.c.heartbeat_time)  # NULLs ignored
+        sent = ~run_chunks.c.merge | (run_chunks.c.publishes > 0)
+        unacknowledged = sent & run_chunks.c.published_time.is_(None) & (run_chunks.c.publish_time < now - wait)
+        given_back = (run_chunks.c.attempts > 0) & (last_seen < now - doubled)
+        lost = unacknowledged | given_back
+        if work_queue_empty:
+            lost = lost | (last_seen < now - wait)
         async with self.engine.begin() as conn:
             rows = await conn.execute(
                 update(run_chunks)
                 .where(
                     tuple_(run_chunks.c.run_id, run_chunks.c.idx).in_(
                         select(run_chunks.c.run_id, run_chunks.c.idx)
-                        .where(
-                            run_chunks.c.state == ChunkState.QUEUED.value,
-                            run_chunks.c.publish_time < func.now() - wait,
-                            ~run_chunks.c.merge | ~pending,
-                        )
+                        .where(run_chunks.c.state == ChunkState.QUEUED.value, ~run_chunks.c.merge | ~pending, lost)
                         .limit(limit)
                         .with_for_update(skip_locked=True)
                     )
                 )
-                .values(publishes=run_chunks.c.publishes + 1, publish_time=func.now())
+                .values(publishes=run_chunks.c.publishes + 1, publish_time=func.now(), published_time=None)
                 .returning(run_chunks.c.run_id, run_chunks.c.idx, run_chunks.c.run_attempt, run_chunks.c.publishes)
             )
             found = [(r[0], r[1], r[2], r[3]) for r in rows]

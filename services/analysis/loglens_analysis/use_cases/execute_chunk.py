@@ -4,8 +4,9 @@ merges them into the report (ExecuteChunk). Orchestration over ports only, with 
 
 - Planning: a claimed run of a plain file above the threshold, whose head the engine can read from the middle
   given the upload's time hints (``can_chunk``), is cut by ``plan_chunks``; its steps (one per chunk, then the
-  merge) are written QUEUED, tied to the run's attempt, and the chunks' messages published on the run's work
-  queue. The run stays RUNNING.
+  merge) are written QUEUED, tied to the run's attempt, the chunks' messages published on the run's work queue,
+  and JetStream's acknowledgements recorded (an outbox: the reconciler re-sends only what was not acknowledged or
+  is gone from the stream, never a chunk merely waiting its turn). The run stays RUNNING.
 - A step is claimed like a run (a new attempt of the step, fenced by it and by the run's attempt); a claimed
   chunk reads the file's head and its own range (S3 range reads), is analysed in the sandbox within bounds scaled
   to its bytes, and is DONE with its partial result in one commit. Its heartbeat records its progress and the
@@ -26,8 +27,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from loglens_analysis.domain import MERGE_INDEX, AnalysisRun, FailureCode, RunChunk, StoredLogFile, backoff_s
 from loglens_analysis.engine.chunks import HEAD_BYTES, can_chunk, plan_chunks
@@ -67,10 +69,19 @@ class ChunkPolicy:
         return self.threshold_bytes > 0 and not log_file.gzip and log_file.size_bytes > self.threshold_bytes
 
 
+class ChunkPlanStore(ChunkStore, Protocol):
+    """The steps' store as the planner uses it: ChunkStore, and the record of JetStream's acknowledgements."""
+
+    async def chunk_messages_published(self, sent: Collection[tuple[str, int, int, int]]) -> None:
+        """(run id, run attempt, step index, generation) of messages JetStream acknowledged."""
+
+
 class RunChunking:
     """Cuts a claimed run into chunks when its file is big enough and can be read from the middle."""
 
-    def __init__(self, runs: ChunkStore, objects: ObjectReader, messages: ChunkMessages, policy: ChunkPolicy) -> None:
+    def __init__(
+        self, runs: ChunkPlanStore, objects: ObjectReader, messages: ChunkMessages, policy: ChunkPolicy
+    ) -> None:
         self.runs = runs
         self.objects = objects
         self.messages = messages
@@ -101,10 +112,20 @@ class RunChunking:
         if steps is None:
             raise RunLost("the run is no longer this worker's")
         run_name = names.analysis_run_name(run.log_file_id, run.id)
+        acknowledged: list[tuple[str, int, int, int]] = []  # (run, attempt, step, generation 0: the planner's)
         for step in steps:
-            if not step.merge:  # the merge is started by the worker that finishes the last chunk
-                await self.messages.publish_chunk(run_name, run.id, run.attempts, step.index)
-        log.info("run cut into chunks", extra=log_fields(run=run.id, chunks=len(plans)))
+            if step.merge:  # the merge is started by the worker that finishes the last chunk
+                continue
+            if await self.messages.publish_chunk(run_name, run.id, run.attempts, step.index):
+                acknowledged.append((run.id, run.attempts, step.index, 0))
+        try:
+            await self.runs.chunk_messages_published(acknowledged)
+        except Exception as exc:  # not lost: the reconciler sends unacknowledged messages again (a duplicate at worst)
+            log.warning("chunk messages' acknowledgements of %s not recorded: %s", run.id, exc)
+        log.info(
+            "run cut into chunks",
+            extra=log_fields(run=run.id, chunks=len(plans), unacknowledged=len(plans) - len(acknowledged)),
+        )
         return True
 
 
