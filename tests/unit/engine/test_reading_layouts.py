@@ -107,3 +107,16 @@ def test_untimed_request_lines_are_messages_not_a_header() -> None:
     levels = {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
     warn = sum(1 for i in range(200) if i % 5 and i % 3 == 2) + sum(1 for i in range(0, 200, 5) if i % 2)
     assert levels == {"INFO": 200 - warn, "WARN": warn}, levels
+
+
+def test_a_request_line_after_a_header_without_a_level_takes_its_status_class() -> None:
+    """Go's log package before a request line ("2024/03/01 12:00:01 GET /api/items/5 404 1.2ms"): the header has a
+    time and no level, so the status class is the record's level, per record."""
+    lines = [
+        f"2024/03/01 12:{i // 60:02d}:{i % 60:02d} GET /api/x/{i % 37} {(200, 200, 404, 500)[i % 4]} {i * 0.1:.1f}ms"
+        for i in range(120)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [t.text for t in rep.templates] == ["GET <*> <*> <*>"]
+    levels = {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
+    assert levels == {"INFO": 60, "WARN": 30, "ERROR": 30}

@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .exceptions import exception_of, is_frame_line
@@ -1160,7 +1160,13 @@ class RecordParser:
             return self._json_levels.read
         if fmt == FORMAT_LOGFMT:
             return self._logfmt_levels.read
+        if fmt == FORMAT_HEADER:
+            return self._header_level
         return _LEVEL_READERS.get(fmt)
+
+    def _header_level(self, record: str) -> str | None:
+        """The level of a header-message record whose level hangs on its digits (a request line's status)."""
+        return self.parse(record).level
 
     def second_line_message(self, record: str) -> str | None:
         """The message of a record with a two-line header, None for any other record (lines are joined by
@@ -1196,6 +1202,10 @@ class RecordParser:
         if self.guess.name == FORMAT_HEADER and self._header is not None:
             r = self._header.parse(record)
             if r is not None:
+                if r.level is None and (status := _request_status(r.message)) is not None:
+                    # A request line after a header with no level ("2024/03/01 12:00:01 GET /api/items 404 1.2ms"):
+                    # its status class, per record, as a plain request line's.
+                    return replace(r, level=level_from_http_status(status), digit_level=True)
                 return r
         first = record[:1]
         for p in self._chain:

@@ -167,8 +167,9 @@ def _families() -> tuple[Family, ...]:
     any_frac = _Tail(_FRAC, "adj+sp")
     return (
         # RFC 3339 / ISO 8601 with T or space, Python logging, log4j, Windows, CRI / GitHub Actions prefixes; a
-        # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC").
-        _family("iso8601", rf"{iso_date}(?:[T ]|, ){_HMS}", any_frac, "date"),
+        # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC"), or a dash between
+        # spaces.
+        _family("iso8601", rf"{iso_date}(?:[T ]|, | - ){_HMS}", any_frac, "date"),
         # ISO 8601 basic: 20240101T100000Z.
         _family(
             "iso8601-basic",
@@ -182,7 +183,13 @@ def _families() -> tuple[Family, ...]:
             "dashed", rf"{iso_date}-{_H2}[.:](?P<M>[0-5]\d)[.:](?P<S>[0-5]\d|60)", _Tail(r"\.(?P<frac>\d+)", ""), "date"
         ),
         # Go and nginx error logs: 2006/01/02 15:04:05(.000000).
-        _family("slashed", r"(?<![\w./])(?P<Y>\d{4})/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)[ T:]" + _HMS12, any_frac, "date"),
+        # A dash between spaces, too: Gin's "[GIN] 2024/03/01 - 12:00:01 | 200 | ...".
+        _family(
+            "slashed",
+            r"(?<![\w./])(?P<Y>\d{4})/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)(?:[ T:]| - )" + _HMS12,
+            any_frac,
+            "date",
+        ),
         # 2005.11.09 10:00:00.
         _family("dotted", r"(?<![\w.])(?P<Y>\d{4})\.(?P<m>[01]\d)\.(?P<d>[0-3]\d)[ T-]" + _HMS, any_frac, "date"),
         # 20171223-22:15:29:606.
