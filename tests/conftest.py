@@ -20,7 +20,12 @@ from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
 
 # Chunking on for any file above 16 KiB, in chunks of 64 KiB (issue 18): every run test with a bigger file goes
 # through the chunked path (chunks on the work queue, partial results, the merge), the rest through the one-pass path.
-CHUNKING = {"LOGLENS_CHUNK_THRESHOLD_BYTES": str(16 << 10), "LOGLENS_CHUNK_BYTES": str(64 << 10)}
+# At most 8 chunks a file: a 12 MiB file is 8 chunks of 1.5 MiB, not 192 sandboxed children of 64 KiB.
+CHUNKING = {
+    "LOGLENS_CHUNK_THRESHOLD_BYTES": str(16 << 10),
+    "LOGLENS_CHUNK_BYTES": str(64 << 10),
+    "LOGLENS_CHUNK_MAX_COUNT": "8",
+}
 # A worker that analyses every file in one pass: the tests of one engine child's bounds (memory, CPU, a killed
 # worker's child) on hostile files. A chunked run's bounds are per chunk; those tests do not cover them yet.
 ONE_PASS = {"LOGLENS_CHUNK_THRESHOLD_BYTES": "0"}

@@ -132,6 +132,14 @@ async def test_a_big_plain_file_is_cut_into_chunks_on_the_runs_queue_and_the_run
     assert not cluster.messages.published, "no run message: the chunks are the work"
 
 
+async def test_a_file_with_more_chunks_than_the_cap_gets_bigger_chunks() -> None:
+    # 120 bytes in chunks of 25 would be five; at most three: chunks of 40.
+    cluster = Cluster(policy=ChunkPolicy(threshold_bytes=50, chunk_bytes=25, max_chunks=3))
+    run_id = await cluster.planned()
+    assert cluster.store.steps(run_id) == {i: ChunkState.QUEUED for i in (MERGE_INDEX, 0, 1, 2)}
+    assert [p.chunk_bytes_for(n) for p in [ChunkPolicy(1, 25, 3)] for n in (10, 75, 76, 120)] == [25, 25, 26, 40]
+
+
 @pytest.mark.parametrize(
     ("policy", "content", "is_gzip"),
     [

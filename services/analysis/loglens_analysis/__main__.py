@@ -95,7 +95,10 @@ async def main(settings: AnalysisSettings) -> None:
     objects = StoredObjects(s3_client(settings))
     policy, bounds = ExecutionPolicy.from_settings(settings), EngineBounds.from_settings(settings)
     chunking = RunChunking(
-        repository, objects, publisher, ChunkPolicy(settings.chunk_threshold_bytes, settings.chunk_bytes)
+        repository,
+        objects,
+        publisher,
+        ChunkPolicy(settings.chunk_threshold_bytes, settings.chunk_bytes, settings.chunk_max_count),
     )
     execution = ExecuteRun(repository, objects, sandboxed, policy, bounds, chunking=chunking)
     chunk_execution = ExecuteChunk(repository, objects, sandboxed, policy, bounds)

@@ -57,6 +57,11 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
         ge=4096,
         description="nominal size of one chunk of a file analysed in chunks (each cut moves to a record start)",
     )
+    chunk_max_count: int = Field(
+        1024,
+        ge=2,
+        description="most chunks one file is cut into: a bigger file's chunks grow past chunk_bytes to fit",
+    )
     watch_poll_s: float = Field(
         0.5, gt=0, description="how often this process reads the runs its WatchAnalysisRun streams follow (one query)"
     )

@@ -64,6 +64,12 @@ log = logging.getLogger("loglens.analysis.worker")
 class ChunkPolicy:
     threshold_bytes: int  # a plain file larger than this is analysed in chunks (0: never)
     chunk_bytes: int  # nominal size of a chunk
+    max_chunks: int = 1024  # a bigger file's chunks grow past chunk_bytes, so it has no more than this many
+
+    def chunk_bytes_for(self, size: int) -> int:
+        """The nominal chunk size for a file of ``size`` bytes: chunk_bytes, or larger so that the file has at most
+        max_chunks chunks (each chunk is a message, a sandboxed child and a partial result in the database)."""
+        return max(self.chunk_bytes, -(-size // max(1, self.max_chunks)))
 
     def applies(self, log_file: StoredLogFile) -> bool:
         return self.threshold_bytes > 0 and not log_file.gzip and log_file.size_bytes > self.threshold_bytes
@@ -93,7 +99,7 @@ class RunChunking:
         the object is gone, anything else when a retry may do better."""
         if not self.policy.applies(log_file):
             return False
-        plans = plan_chunks(log_file.size_bytes, self.policy.chunk_bytes)
+        plans = plan_chunks(log_file.size_bytes, self.policy.chunk_bytes_for(log_file.size_bytes))
         if len(plans) < 2:
             return False
         head = await asyncio.to_thread(self.objects.head, log_file, HEAD_BYTES)
