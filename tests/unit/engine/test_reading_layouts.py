@@ -120,3 +120,23 @@ def test_a_request_line_after_a_header_without_a_level_takes_its_status_class() 
     assert [t.text for t in rep.templates] == ["GET <*> <*> <*>"]
     levels = {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
     assert levels == {"INFO": 60, "WARN": 30, "ERROR": 30}
+
+
+def test_three_bare_words_before_a_bracket_open_the_message() -> None:
+    """JVM unified logging: "[time][uptime][level][tags] GC(7) Pause Young (Normal) ...". Every record opens its
+    message alike, so the classes the records share go on past the tags; three bare words in a row and a bracket
+    after them are the message's, not header columns."""
+    lines = []
+    for i in range(200):
+        kind = ("Normal", "Concurrent Start")[i % 2]
+        lines.append(
+            f"[2024-03-01T12:{i // 60:02d}:{i % 60:02d}.{i % 1000:03d}+0100][{i * 1.7:.3f}s][info][gc] GC({i}) Pause "
+            f"Young ({kind}) (G1 Evacuation Pause) {20 + i % 70}M->{1 + i % 18}M(256M) {i * 0.013:.3f}ms"
+        )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = sorted(t.text for t in rep.templates)
+    assert texts == [
+        "GC(<*>) Pause Young (Concurrent Start) (G1 Evacuation Pause) <*>(<*>) <*>",
+        "GC(<*>) Pause Young (Normal) (G1 Evacuation Pause) <*>(<*>) <*>",
+    ], texts
+    assert rep.parse_quality.timestamp_share == 1.0

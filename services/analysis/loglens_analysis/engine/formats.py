@@ -649,6 +649,10 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
                 # "time level request 17 served": a number after a bare word that follows the last strong
                 # header field is the message's ("request 17"), not a pid or a thread.
                 continue
+            if "WWW" in prefix[max(prefix.rfind(c) for c in "TLC") + 1 :]:
+                # Three bare words in a row are prose unless a time, a level or a name: follows them ("host app
+                # worker-3 INFO"): "GC(0) Pause Young (Normal)" opens a message, the bracket is the message's.
+                continue
             best = HeaderLayout(prefix, max(share, loose / n))
     # A header says when, how bad or where from: one with neither time, level nor bracket is more likely the start
     # of the messages. Words, numbers and "name:" tokens alone are what messages open with ("START RequestId: ...
