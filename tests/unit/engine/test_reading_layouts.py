@@ -140,3 +140,21 @@ def test_three_bare_words_before_a_bracket_open_the_message() -> None:
         "GC(<*>) Pause Young (Normal) (G1 Evacuation Pause) <*>(<*>) <*>",
     ], texts
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_an_application_line_inside_a_container_record_keeps_its_header_for_the_layout() -> None:
+    """The same application's lines, bare and inside CRI records: the layout is discovered on both, so the CRI
+    records' application lines must reach it whole (their own time and level included), not cut as plain text."""
+    lines = []
+    for i in range(200):
+        app = (
+            f"2024-05-01 00:{i // 60:02d}:{i % 60:02d},{i % 1000:03d} {('INFO ', 'DEBUG')[i % 2]} "
+            f"[exec-{i % 7}] c.e.orders.OrderService - "
+            + ("Created order {} for customer c{}" if i % 3 else "Cache hit for key user:{} (ttl={}s)").format(i, i % 9)
+        )
+        lines.append(f"2024-05-01T00:{i // 60:02d}:{i % 60:02d}.{i:09d}Z stdout F {app}" if i % 2 else app)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "Cache hit for key user:<*> (ttl=<*>)",
+        "Created order <*> for customer <*>",
+    ]

@@ -101,3 +101,17 @@ def test_a_bracketed_note_is_information() -> None:
         for i, (lvl, msg) in ((i, rows[i % len(rows)]) for i in range(120))
     )
     assert _levels(_run(text)) == {"INFO": 30, "WARN": 30, "ERROR": 30}
+
+
+def test_python_loggings_default_level_and_logger_prefix_is_a_header() -> None:
+    # logging.basicConfig() writes "%(levelname)s:%(name)s:%(message)s": "WARNING:app.db:Retrying connection to db2".
+    # The level and the logger are the header: one template per message whatever its level or logger.
+    messages = ["Request handled in {} ms", "Retrying connection to db{}"]
+    loggers = ["app.api", "urllib3.connectionpool"]
+    text = "".join(
+        f"{('INFO', 'WARNING', 'ERROR')[i % 3]}:{loggers[i % 2]}:{messages[i // 2 % 2].format(i % 9)}\n"
+        for i in range(120)
+    )
+    rep = _run(text)
+    assert sorted(t.text for t in rep.templates) == ["Request handled in <*> ms", "Retrying connection to <*>"]
+    assert _levels(rep) == {"INFO": 40, "WARN": 40, "ERROR": 40}

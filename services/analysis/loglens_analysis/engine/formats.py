@@ -134,7 +134,7 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
     if set(obj) >= {"log", "stream"} and isinstance(obj.get("log"), str):
         inner = str(obj["log"]).rstrip("\n")
         time_text = obj.get("time")
-        parsed = parse_plain_message(inner)
+        parsed = parse_plain_message(inner, cut_header=False)
         docker = ParsedRecord(FORMAT_DOCKER, str(time_text) if time_text else None, parsed.level, parsed.message, None)
         return docker, parsed.level, False, []
     message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in (None, "")), None)
@@ -383,7 +383,7 @@ def _parse_cri(record: str) -> ParsedRecord | None:
     m = _CRI.match(record)
     if m is None:
         return None
-    inner = parse_plain_message(m.group(4).split("\x1e", 1)[0])
+    inner = parse_plain_message(m.group(4).split("\x1e", 1)[0], cut_header=False)
     level = inner.level or ("ERROR" if m.group(2) == "stderr" and False else None)
     return ParsedRecord(FORMAT_CRI, m.group(1), level, inner.message, None)
 
@@ -1015,7 +1015,7 @@ def labelled_time(head: str) -> str | None:
     return head[key.end() : key.end() + PLAIN_TIME_CHARS] if key is not None else None
 
 
-def parse_plain_message(text: str) -> ParsedRecord:
+def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
     """A record no grammar explains: the line is the message; a level word near the start counts, and so does a
     timestamp near the start. A line that opens with its time tokens has them as its header, and the level within
     the next PLAIN_LEVEL_TOKENS tokens with them (``_after_leading_time``): the message is what follows."""
@@ -1027,13 +1027,25 @@ def parse_plain_message(text: str) -> ParsedRecord:
     time_text = head[:PLAIN_TIME_CHARS] if opens_with_time else None
     if time_text is None and "=" in head:
         time_text = labelled_time(head)
-    message, level = _after_leading_time(head) if opens_with_time else (head, None)
+    # (A container runtime's record keeps its application's line whole: the file's layout is discovered on it.)
+    message, level = _after_leading_time(head) if opens_with_time and cut_header else (head, None)
+    component = None
+    if cut_header and level is None and (named := _LEVEL_AND_NAME.match(message)) is not None:
+        # Python logging's default "%(levelname)s:%(name)s:%(message)s": the level and the logger, each closed by a
+        # colon, are the header ("WARNING:app.db:Retrying connection to db2").
+        level = level_from_word(named.group(1))
+        if level is not None:
+            message, component = message[named.end() :].lstrip() or message, named.group(2)
     level = level or _level_in_text(text)
     if level is None and (status := _request_status(message)) is not None:
         # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
         # read per record (``_plain_level``), as an access log's.
-        return ParsedRecord(FORMAT_PLAIN, time_text, level_from_http_status(status), message, None, True)
-    return ParsedRecord(FORMAT_PLAIN, time_text, level, message, None)
+        return ParsedRecord(FORMAT_PLAIN, time_text, level_from_http_status(status), message, component, True)
+    return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
+
+
+# A level word and a logger's name, each closed by a colon with no blank before it: "INFO:app.api:".
+_LEVEL_AND_NAME = re.compile(r"([A-Za-z]{3,9}):([A-Za-z_][\w.$-]*):")
 
 
 # A message that is an HTTP request and its status: a method, a target (a path or a URL), an optional protocol,
