@@ -44,17 +44,19 @@ a zone learned from the file's records (it applies from that record on).
 
 What is not equal to one pass, by design:
 
-- Placeholder statistics (top values, quantiles) sample records by their position in the file (every record of
-  the first ``VALUE_READ_ALL``, the first ``VALUE_SAMPLE_FIRST`` of each cluster, then every
-  ``VALUE_SAMPLE_EVERY``-th). A chunk does not know its records' positions in the file: it samples as one pass
-  would a file that starts at the chunk (each width of a variant's placeholders apart), and the merge keeps the
-  width of the variant's first shape in the file and adds the chunks' Misra-Gries summaries and quantile
-  sketches. Equal to one pass for a file of fewer than ``VALUE_READ_ALL`` records whose placeholders took at most
-  ``HEAVY_HITTERS_CAPACITY`` distinct values and ``QUANTILE_LEVEL_CAPACITY`` numbers per chunk and in all (nothing
-  pruned or compacted; ``test_chunks``). Else the records read differ (``records``/``sampled``), and a summary
-  merged after pruning keeps other values than one pruned in order (``distinct_values``, ``count_error``, top
-  values: each within its reported error); a column of numbers with one non-number is parsed value by value, so
-  ``numeric.count`` can differ where the chunks' columns are cut elsewhere.
+- Placeholder statistics read every record of a file's first ``VALUE_READ_ALL`` (32,768), then a sample by
+  position in the file (the first ``VALUE_SAMPLE_FIRST`` of each cluster, then every ``VALUE_SAMPLE_EVERY``-th).
+  A chunk does not know its records' positions in the file: it reads as one pass would a file that starts at the
+  chunk (each width of a variant's placeholders apart), and the merge keeps the width of the variant's first shape
+  in the file and adds the chunks' Misra-Gries summaries and quantile sketches. For a file of at most
+  ``VALUE_READ_ALL`` records every record is read both ways, so the records read and the numbers' count, min and
+  max are the one-pass ones, and so are the top values and their counts where no summary was pruned (a placeholder
+  of at most ``HEAVY_HITTERS_CAPACITY`` distinct values: ``counts_exact``; ``test_exact_values``); the quantiles
+  (median, p95, p99) may differ within their reported ``rank_error`` (the sketches compacted other batches). For
+  a larger file the records read past the chunks' first ``VALUE_READ_ALL`` differ (``records``/``sampled``), and a
+  summary merged after pruning keeps other values than one pruned in order (``distinct_values``, ``count_error``,
+  top values: each within its reported error); a column of numbers with one non-number is parsed value by value
+  from its batch on, so ``numeric.count`` can differ where the batches are cut elsewhere.
 - The same sample checks a variant's unmasked digit-holding words ("u0", "t196", "root26_tmp":
   ``Analyzer._check_digit_tokens``): a word found to vary becomes a placeholder. Chunks check other records than
   one pass, so a template can keep such a word in one report and not in the other (seen on 5 of the 31
