@@ -115,3 +115,23 @@ def test_python_loggings_default_level_and_logger_prefix_is_a_header() -> None:
     rep = _run(text)
     assert sorted(t.text for t in rep.templates) == ["Request handled in <*> ms", "Retrying connection to <*>"]
     assert _levels(rep) == {"INFO": 40, "WARN": 40, "ERROR": 40}
+
+
+def test_monologs_channel_and_level_name_gives_the_level() -> None:
+    # Monolog's line format (Laravel, Symfony): "[%datetime%] %channel%.%level_name%: %message% %context%".
+    rows = [
+        ("INFO", "User {} logged in"),
+        ("WARNING", "Cache miss for key user:{}"),
+        ("ERROR", "Connection {} refused"),
+    ]
+    text = "".join(
+        f"[2024-03-01 12:{i // 60:02d}:{i % 60:02d}] production.{lvl}: {msg.format(i)} []\n"
+        for i, (lvl, msg) in ((i, rows[i % 3]) for i in range(90))
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"INFO": 30, "WARN": 30, "ERROR": 30}
+    assert sorted(t.text for t in rep.templates) == [
+        "Cache miss for key user:<*> []",
+        "Connection <*> refused []",
+        "User <*> logged in []",
+    ]

@@ -813,6 +813,12 @@ class HeaderParser:
                 level = level_from_word(tok) or level_from_letter(tok)
             elif cls == "C" and component is None:
                 component = tok[:-1]
+                if level is None and "." in component:
+                    # Monolog's "channel.LEVEL:" (Laravel, Symfony: "production.ERROR:"): the name's last part is
+                    # the level, the rest the channel.
+                    channel, _, last = component.rpartition(".")
+                    if (named := level_from_word(last)) is not None:
+                        level, component = named, channel
         header_end = toks[end - 1].end()
         if self.layout.message_fields and mismatches == 0 and end == k:
             ends = _delimited_fields(head[header_end:], self.layout.delimiter)
