@@ -44,6 +44,7 @@ from tests.unit.run_fakes import (
     RecordingMessages,
     log_file,
 )
+from tests.unit.test_run_resend_outbox import QueuedRuns  # the store with the record of acknowledged messages
 
 FORBIDDEN = [(a, b) for a in RunState for b in RunState if not can_move(a, b)]
 POLICY = ExecutionPolicy(
@@ -120,7 +121,7 @@ async def test_the_fake_store_keeps_the_same_contract() -> None:
 
 # Queueing -----------------------------------------------------------------------------------------------------
 async def test_a_requested_run_is_queued_once_while_it_is_active() -> None:
-    store, messages = InMemoryRuns(), RecordingMessages()
+    store, messages = QueuedRuns(), RecordingMessages()
     queue = QueueRun(store, messages)
     store.log_files["f1"] = f = log_file()
     admit = RunAdmission(RunQuotas(concurrent_runs=4, runs_per_hour=30, watch_streams=8))
@@ -139,7 +140,7 @@ async def test_a_requested_run_is_queued_once_while_it_is_active() -> None:
 
 
 async def test_a_requested_run_over_the_quota_is_refused_and_nothing_is_queued() -> None:
-    store, messages = InMemoryRuns(), RecordingMessages()
+    store, messages = QueuedRuns(), RecordingMessages()
     queue = QueueRun(store, messages)
     admit = RunAdmission(RunQuotas(concurrent_runs=4, runs_per_hour=2, watch_streams=8))
     files = [log_file(f"f{i}") for i in range(3)]
@@ -158,7 +159,7 @@ async def test_a_requested_run_over_the_quota_is_refused_and_nothing_is_queued()
 
 
 async def test_an_uploaded_file_queues_its_announced_run_once_however_often_the_event_comes() -> None:
-    store, messages = InMemoryRuns(), RecordingMessages()
+    store, messages = QueuedRuns(), RecordingMessages()
     queue = QueueRun(store, messages)
     f = log_file()
     assert await queue.uploaded(f, analyze=True, announced_run_id="r1")
@@ -167,7 +168,7 @@ async def test_an_uploaded_file_queues_its_announced_run_once_however_often_the_
 
 
 async def test_an_older_ingests_event_queues_the_files_first_run_only() -> None:
-    store, messages = InMemoryRuns(), RecordingMessages()
+    store, messages = QueuedRuns(), RecordingMessages()
     queue = QueueRun(store, messages)
     f = log_file()
     assert await queue.uploaded(f, analyze=True)
@@ -178,26 +179,27 @@ async def test_an_older_ingests_event_queues_the_files_first_run_only() -> None:
 
 
 async def test_an_upload_without_analysis_records_the_file_and_queues_nothing() -> None:
-    store, messages = InMemoryRuns(), RecordingMessages()
+    store, messages = QueuedRuns(), RecordingMessages()
     assert await QueueRun(store, messages).uploaded(log_file(), analyze=False, announced_run_id="r1")
     assert "f1" in store.log_files and not store.runs and not messages.published
 
 
 async def test_a_deleted_files_late_event_brings_nothing_back() -> None:
-    store, messages = InMemoryRuns(), RecordingMessages()
+    store, messages = QueuedRuns(), RecordingMessages()
     store.forget_log_file("f1")
     assert not await QueueRun(store, messages).uploaded(log_file(), analyze=True, announced_run_id="r1")
     assert not store.log_files and not store.runs and not messages.published
 
 
 async def test_a_run_whose_message_cannot_be_sent_stays_queued_for_the_reconciler() -> None:
-    store, messages = InMemoryRuns(), RecordingMessages(down=True)
+    store, messages = QueuedRuns(), RecordingMessages(down=True)
     queue = QueueRun(store, messages)
     assert await queue.uploaded(log_file(), analyze=True, announced_run_id="r1")
     assert store.run("r1").state is RunState.QUEUED and not messages.published
     messages.down = False
     assert await queue.publish(store.run("r1"), generation=1)  # the reconciler's copy
     assert messages.published == [("logFiles/f1/analysisRuns/r1", "r1", 1)]
+    assert store.acknowledged == [("r1", 1)], "the outbox's mark: only the acknowledged copy"
 
 
 # Execution ----------------------------------------------------------------------------------------------------

@@ -227,24 +227,35 @@ class Worker:
     async def reconcile_once(self) -> tuple[int, int]:
         requeued = await self.repository.requeue_stale(self.settings.stale_after_s)
         requeued += await self.repository.requeue_stale_chunks(self.settings.stale_after_s)
-        republished = 0
-        for run_id, generation in await self.repository.queued_needing_publish(self.settings.requeue_after_s):
-            run = await self.repository.run_by_id(run_id)
-            if run is not None and await self.queue.publish(run, generation):
-                republished += 1
-        republished += await self._resend_lost_chunks()
+        empty = await self._work_queue_empty()  # one look at the work queue for runs and chunks alike
+        republished = await self._resend_lost_runs(empty)
+        republished += await self._resend_lost_chunks(empty)
         swept = await self.repository.sweep_tombstones(TOMBSTONE_KEEP_S)
         if requeued or republished or swept:
             log.info("reconciled", extra=log_fields(requeued=requeued, republished=republished, tombstones=swept))
         await self._record_consumer_lag()
         return requeued, republished
 
-    async def _resend_lost_chunks(self) -> int:
+    async def _resend_lost_runs(self, work_queue_empty: bool) -> int:
+        """Send again the messages of QUEUED runs that may be lost (the rule: repository.queued_needing_publish);
+        QueueRun.publish records JetStream's acknowledgements. How many were sent. A run waiting its turn in a
+        backlog is not lost: its acknowledged message is in the stream until a worker settles it."""
+        lost = await self.repository.queued_needing_publish(self.settings.requeue_after_s, work_queue_empty)
+        sent = 0
+        for run_id, generation in lost:
+            run = await self.repository.run_by_id(run_id)
+            if run is None:  # deleted meanwhile
+                continue
+            if not await self.queue.publish(run, generation):
+                break  # NATS away: the rest stay unacknowledged, sent again at the next round past the wait
+            sent += 1
+        return sent
+
+    async def _resend_lost_chunks(self, work_queue_empty: bool) -> int:
         """Send again the messages of chunk steps that may be lost (the rule: repository.chunks_needing_publish),
         and record JetStream's acknowledgements; how many were sent. A chunk waiting its turn behind others is not
         lost: its acknowledged message is in the stream until a worker settles it."""
-        empty = await self._work_queue_empty()
-        lost = await self.repository.chunks_needing_publish(self.settings.requeue_after_s, work_queue_empty=empty)
+        lost = await self.repository.chunks_needing_publish(self.settings.requeue_after_s, work_queue_empty)
         sent: list[tuple[str, int, int, int]] = []
         for run, index, generation in lost:
             run_name = names.analysis_run_name(run.log_file_id, run.id)

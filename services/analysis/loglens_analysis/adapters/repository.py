@@ -99,8 +99,11 @@ runs = Table(
     Column("failure_code", String(32), nullable=False, server_default=""),
     Column("engine_version", String(64), nullable=False, server_default=""),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("publishes", Integer, nullable=False, server_default="0"),
+    Column("publishes", Integer, nullable=False, server_default="0"),  # the reconciler's re-sends of its message
     Column("requested", Boolean, nullable=False, server_default="false"),  # asked for with CreateAnalysisRun
+    # When JetStream acknowledged (stored) the run's latest message; NULL: not acknowledged, or none sent (migration
+    # 0011). The outbox's mark: what queued_needing_publish trusts the stream with.
+    Column("published_time", DateTime(timezone=True)),
 )
 
 reports = Table(
@@ -888,24 +891,64 @@ class RunRepository:
         moved = await self.transition(RunState.QUEUED, where=_silent(stale_after_s), from_states=(RunState.RUNNING,))
         return len(moved)
 
-    async def queued_needing_publish(self, older_than_s: float, limit: int = 100) -> list[tuple[str, int]]:
-        """QUEUED runs older than ``older_than_s`` since their last publish: (id, publish count)."""
+    async def run_messages_published(self, sent: Collection[tuple[str, int]]) -> None:
+        """Record that JetStream acknowledged these runs' messages: (run id, generation: 0 for the message sent when
+        the run was queued, else the reconciler's publish count). A run sent again since is left alone."""
+        if not sent:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(runs)
+                .where(tuple_(runs.c.id, runs.c.publishes).in_(list(sent)))
+                .values(published_time=func.now())
+            )
+
+    async def queued_needing_publish(
+        self, older_than_s: float, work_queue_empty: bool = False, limit: int = 100
+    ) -> list[tuple[str, int]]:
+        """The QUEUED runs whose message may be lost, claimed for a re-send: (run id, generation: the publish count
+        the re-sent message's id carries).
+
+        The rule is chunks_needing_publish's: a message JetStream acknowledged stays in the stream until a worker
+        settles it, however long it waits behind others (a backlog of uploads on one or two worker slots). So a
+        run is re-sent only when
+
+        - its latest message was sent but never acknowledged (NATS away when it was queued, or the sender died
+          before it recorded the acknowledgement: the outbox's case), ``older_than_s`` after it was sent;
+        - it was claimed before and given back (its worker died, stalled or failed): its message may have been
+          settled by the worker that lost the run (a stalled one acks once fenced out), so after ``older_than_s``
+          since its last send or heartbeat, doubling with each re-send up to 16 times (a redelivery of a message
+          still held, due within the ack wait or a retry's backoff, usually claims it first); or
+        - the work queue holds nothing at all (``work_queue_empty``: the runs' consumer has no message pending
+          and none waiting for an ack or a redelivery), so no message can bring it to a worker any more (deleted
+          or purged from the stream, aged out, past its delivery bound), ``older_than_s`` after it was last seen.
+
+        A run waiting its turn (acknowledged, never claimed) is never re-sent while the queue holds work. A run
+        claimed here counts as unacknowledged until the re-send's acknowledgement is recorded
+        (run_messages_published). For a QUEUED run, ``heartbeat_time`` is its last send or its worker's last
+        heartbeat (claims and re-sends set it), ``create_time`` before either."""
+        now = func.now()
+        wait = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s)
+        doubled = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s * func.power(2, func.least(runs.c.publishes, 4)))
+        last_seen = func.coalesce(runs.c.heartbeat_time, runs.c.create_time)
+        unacknowledged = runs.c.published_time.is_(None) & (last_seen < now - wait)
+        given_back = (runs.c.attempts > 0) & (last_seen < now - doubled)
+        lost = unacknowledged | given_back
+        if work_queue_empty:
+            lost = lost | (last_seen < now - wait)
         async with self.engine.begin() as conn:
             rows = await conn.execute(
                 update(runs)
                 .where(
                     runs.c.id.in_(
                         select(runs.c.id)
-                        .where(
-                            runs.c.state == RunState.QUEUED.value,
-                            func.coalesce(runs.c.heartbeat_time, runs.c.create_time)
-                            < func.now() - dt.timedelta(seconds=older_than_s),
-                        )
+                        .where(runs.c.state == RunState.QUEUED.value, lost)
+                        .order_by(last_seen)
                         .limit(limit)
                         .with_for_update(skip_locked=True)
                     )
                 )
-                .values(publishes=runs.c.publishes + 1, heartbeat_time=func.now())
+                .values(publishes=runs.c.publishes + 1, heartbeat_time=func.now(), published_time=None)
                 .returning(runs.c.id, runs.c.publishes)
             )
             return [(r[0], r[1]) for r in rows]

@@ -2,23 +2,36 @@
 upload does (ingest's stored event).
 
 The run is written QUEUED first (the database is the truth, and a log file has at most one active run), then its
-message is published. A message that cannot be published now is not an error: the reconciler publishes every
-QUEUED run that waits too long (worker.py). Queueing is idempotent: asking again while a run is active answers
-that run, and a redelivered stored event queues nothing more.
+message is published and JetStream's acknowledgement recorded on the run (an outbox: the run's row is the entry,
+the acknowledgement its mark). A message that cannot be published now is not an error: the reconciler sends again
+the messages that were not acknowledged or may be gone from the stream, never one of a run merely waiting its turn
+(worker.py; the rule: adapters/repository.py, queued_needing_publish). Queueing is idempotent: asking again while a
+run is active answers that run, and a redelivered stored event queues nothing more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Collection
+from typing import Protocol
 
 from loglens_analysis.domain import AnalysisRun, StoredLogFile
 from loglens_analysis.quotas import RunUsage
 from loglens_analysis.use_cases.ports import RunMessages, RunStore
 from loglens_common import names
 
+log = logging.getLogger("loglens.analysis.queue")
+
+
+class QueuedRunStore(RunStore, Protocol):
+    """The runs' store as queueing uses it: RunStore, and the record of JetStream's acknowledgements."""
+
+    async def run_messages_published(self, sent: Collection[tuple[str, int]]) -> None:
+        """(run id, generation) of run messages JetStream acknowledged."""
+
 
 class QueueRun:
-    def __init__(self, runs: RunStore, messages: RunMessages) -> None:
+    def __init__(self, runs: QueuedRunStore, messages: RunMessages) -> None:
         self.runs = runs
         self.messages = messages
 
@@ -51,5 +64,12 @@ class QueueRun:
         return True
 
     async def publish(self, run: AnalysisRun, generation: int = 0) -> bool:
-        """Send a QUEUED run's message (``generation`` > 0: the reconciler's copy of a lost one)."""
-        return await self.messages.publish(names.analysis_run_name(run.log_file_id, run.id), run.id, generation)
+        """Send a QUEUED run's message (``generation`` > 0: the reconciler's copy of one that may be lost) and
+        record JetStream's acknowledgement of it; False when NATS did not acknowledge it."""
+        if not await self.messages.publish(names.analysis_run_name(run.log_file_id, run.id), run.id, generation):
+            return False
+        try:
+            await self.runs.run_messages_published([(run.id, generation)])
+        except Exception as exc:  # not lost: the reconciler sends an unacknowledged message again (a duplicate)
+            log.warning("acknowledgement of run %s's message not recorded: %s", run.id, exc)
+        return True
