@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 import loglens_analysis
-from loglens_analysis.adapters.repository import RunRepository, run_chunks
+from loglens_analysis.adapters.repository import RunRepository, run_chunks, runs
 from loglens_analysis.domain import MERGE_INDEX, AnalysisRun, FailureCode, IllegalTransition, RunState, StoredLogFile
 from loglens_common.db import async_engine, migrate
 from loglens_devstack.servers import Postgres
@@ -167,3 +167,35 @@ def test_a_chunked_runs_steps_are_fenced_summed_re_driven_and_go_with_the_run(da
             await engine.dispose()
 
     asyncio.run(scenario())
+
+
+def test_a_cancellation_that_waited_for_a_claim_finishes_after_the_run_started(database: str) -> None:
+    """CancelAnalysisRun's transaction began (its now() fixed) before a claim that committed first: it waits for the
+    row, then ends a run whose start time is later than its own now(). The finish time is the later of the two, not
+    a check violation answered as INTERNAL (seen in the load suite's cancellations)."""
+
+    async def scenario() -> AnalysisRun | None:
+        engine = async_engine(database, pool_size=3)
+        repository = RunRepository(engine)
+        try:
+            await repository.remember_log_file(StoredLogFile("lf-race", "o", "b", "k-race", 10, False), "r-race")
+            async with engine.connect() as holder:
+                locked = await holder.begin()
+                await holder.execute(select(runs.c.id).where(runs.c.id == "r-race").with_for_update())
+                cancelling = asyncio.create_task(repository.cancel("o", "lf-race", "r-race"))
+                await asyncio.sleep(0.5)  # the cancellation's transaction has begun and waits for the row
+                # A claim commits: RUNNING, started now, later than the waiting transaction's now().
+                await holder.execute(
+                    update(runs)
+                    .where(runs.c.id == "r-race")
+                    .values(state=RunState.RUNNING.value, attempts=1, start_time=func.clock_timestamp())
+                )
+                await locked.commit()
+            return await asyncio.wait_for(cancelling, 10)
+        finally:
+            await engine.dispose()
+
+    cancelled = asyncio.run(scenario())
+    assert cancelled is not None and cancelled.state is RunState.CANCELLED
+    assert cancelled.start_time is not None and cancelled.finish_time is not None
+    assert cancelled.finish_time >= cancelled.start_time

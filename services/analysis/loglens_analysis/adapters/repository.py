@@ -1013,11 +1013,16 @@ async def _sum_progress(conn: AsyncConnection, run: AnalysisRun) -> None:
 
 
 def _times(target: RunState) -> dict[str, Any]:
-    """The times a move sets: a run has a start time once it ran or ended, a finish time once it ended."""
+    """The times a move sets: a run has a start time once it ran or ended, a finish time once it ended.
+
+    now() is the transaction's start: a cancellation whose transaction began before a claim that committed first
+    waits for the row, then finds a start time later than its own now(). The finish time is never before the
+    start time (runs_finish_after_start), so it is the later of the two."""
     if target is RunState.QUEUED:
         return {}
-    started = {"start_time": func.coalesce(runs.c.start_time, func.now())}
-    return {**started, "finish_time": func.now()} if target.terminal else started
+    start = func.coalesce(runs.c.start_time, func.now())
+    started = {"start_time": start}
+    return {**started, "finish_time": func.greatest(func.now(), start)} if target.terminal else started
 
 
 def _reached(state: RunState, runs_moved: int = 1) -> None:
