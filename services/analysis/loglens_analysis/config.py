@@ -23,7 +23,12 @@ class AnalysisSettings(ServiceSettings, StorageSettings):
     max_deliveries: int = Field(5, ge=1, le=100, description="deliveries of one run before it FAILS")
     retry_backoff_s: float = Field(2.0, gt=0, description="first retry delay after a transient failure")
     reconcile_interval_s: float = Field(10.0, gt=0, description="how often stuck runs are re-driven")
-    requeue_after_s: float = Field(60.0, gt=0, description="a QUEUED run this old gets its message again")
+    requeue_after_s: float = Field(
+        60.0,
+        gt=0,
+        description="a QUEUED run or chunk whose message may be lost (never acknowledged, given back, or the work "
+        "queue empty) gets it again after this long",
+    )
     max_decompressed_bytes: int = Field(64 << 30, ge=1 << 20, description="largest inflated size of a gzip file")
     max_gzip_ratio: float = Field(
         100.0, ge=10, description="a gzip file inflating past this many times its size is refused as a bomb"

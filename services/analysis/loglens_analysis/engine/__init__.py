@@ -20,7 +20,7 @@ Caps (all bounded, so the report and the memory are bounded):
   the quantiles' rank-error bound reported), a histogram of at most 128 buckets
   (``MAX_BINS``; the width starts at 1 s and doubles as needed, so a file spanning a minute or more
   has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics read every record of the
-  file's first 10,000 (exact for such a file), then a deterministic sample (every record of a mined
+  file's first 32,768 (exact for such a file), then a deterministic sample (every record of a mined
   cluster until it has 16, then the records at every 256th position of the file, so each cluster is
   sampled in proportion to its count), kept per message variant and merged per template (Misra-Gries and
   the sketch are mergeable);

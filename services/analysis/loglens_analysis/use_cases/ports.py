@@ -91,7 +91,8 @@ class ChunkStore(RunStore, Protocol):
 
 class RunMessages(Protocol):
     """The work queue's 'run queued' messages (adapters/queue.py). False when not published now: the
-    reconciler publishes every QUEUED run that waits too long, so a lost message only delays a run."""
+    reconciler publishes again a QUEUED run whose message JetStream never acknowledged, or that may be lost
+    (repository.queued_needing_publish), so a lost message only delays a run."""
 
     async def publish(self, run_name: str, run_id: str, generation: int = 0) -> bool: ...
 
