@@ -7,35 +7,14 @@ The same on real servers, with workers and the stream: tests/integration/test_ru
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-import loglens_analysis
 from loglens_analysis.adapters.repository import RunRepository, run_chunks
 from loglens_analysis.domain import MERGE_INDEX, FailureCode, StoredLogFile
-from loglens_common.db import async_engine, migrate
-from loglens_devstack.servers import Postgres
+from loglens_common.db import async_engine
 
-MIGRATIONS = Path(loglens_analysis.__file__).parent / "migrations"
 WAIT = 1.0  # older_than_s: the re-send wait, short for the test
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    root = Path(tempfile.mkdtemp(prefix="loglens-chunk-resend-"))
-    postgres = Postgres(root)
-    try:
-        postgres.start()
-        migrate(postgres.url, MIGRATIONS, "analysis")
-        yield postgres.url
-    finally:
-        postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 async def resent(repository: RunRepository, work_queue_empty: bool = False) -> list[int]:

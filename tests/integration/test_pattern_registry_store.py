@@ -4,39 +4,17 @@ concurrent runs of one service without lost updates, a deleted log file's runs t
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
-import pytest
 from sqlalchemy import text
 
-import loglens_analysis
 from loglens.v1 import report_pb2
 from loglens_analysis.adapters.pattern_registry import PatternFilter, PatternRegistryStore
 from loglens_analysis.adapters.repository import RunRepository
 from loglens_analysis.domain import AnalysisRun, StoredLogFile
 from loglens_analysis.engine.miner import template_id
-from loglens_common.db import async_engine, migrate
-from loglens_devstack.servers import Postgres
-
-MIGRATIONS = Path(loglens_analysis.__file__).parent / "migrations"
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    root = Path(tempfile.mkdtemp(prefix="loglens-registry-"))
-    postgres = Postgres(root)
-    try:
-        postgres.start()
-        migrate(postgres.url, MIGRATIONS, "analysis")
-        yield postgres.url
-    finally:
-        postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
+from loglens_common.db import async_engine
 
 
 def report(counts: dict[str, int], level: int = report_pb2.LEVEL_INFO) -> bytes:

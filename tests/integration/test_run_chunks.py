@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import signal
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -30,9 +27,9 @@ from loglens.v1 import analysis_pb2, report_pb2
 from loglens_analysis.engine.analyzer import VALUE_READ_ALL
 from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED, object_key
 from loglens_devstack.client import TERMINAL, GatewayClient
-from loglens_devstack.servers import free_port
-from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
+from loglens_devstack.stack import Stack
 from loglens_loggen import write_log
+from tests.integration.worker_stacks import Workers, api_channels, api_stack, workers_of
 
 State = analysis_pb2.AnalysisRun
 KIB = 1024
@@ -42,28 +39,14 @@ CHUNKED = {"LOGLENS_CHUNK_THRESHOLD_BYTES": str(16 * KIB), "LOGLENS_CHUNK_BYTES"
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    root = Path(tempfile.mkdtemp(prefix="loglens-chunks-"))
-    s = Stack(root, Ports.free(), workers=0, env_overrides={k: dict(v) for k, v in TEST_TIMINGS.items()})
-    try:
-        s.start_servers()
-        s.migrate()
-        for service in ("ingest", "analysis"):
-            s.start_service(service)
-        for service in ("ingest", "analysis"):
-            s.wait_serving(service)
+    with api_stack("loglens-chunks-") as s:
         yield s
-    finally:
-        s.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def channels(stack: Stack) -> Iterator[tuple[grpc.Channel, grpc.Channel]]:
-    with (
-        grpc.insecure_channel(stack.ports.addr("ingest")) as ingest,
-        grpc.insecure_channel(stack.ports.addr("analysis")) as analysis,
-    ):
-        yield ingest, analysis
+    with api_channels(stack) as pair:
+        yield pair
 
 
 @pytest.fixture
@@ -78,46 +61,10 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-class Workers:
-    """Analysis worker processes sharing the work queue's durable consumer."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.count = 0
-
-    def start(self, slots: int = 1, **env: str) -> str:
-        self.count += 1
-        name = f"chunk-worker-{self.count}"
-        addr = f"127.0.0.1:{free_port()}"
-        self.stack.start_service(
-            "analysis", name=name, LOGLENS_LISTEN_ADDR=addr, LOGLENS_WORKERS=str(slots), LOGLENS_METRICS_PORT="0", **env
-        )
-        self.stack.wait_serving(name, addr=addr)
-        return name
-
-    def kill(self, name: str) -> None:
-        process = self.stack.processes.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-
-    def stop(self, name: str) -> None:
-        self.stack.stop_service(name)
-
-    def stop_all(self) -> None:
-        for name in [n for n in self.stack.processes if n.startswith("chunk-worker-")]:
-            self.stack.stop_service(name)
-
-    def log(self) -> str:
-        return "".join(p.read_text(errors="replace") for p in (self.stack.root / "logs").glob("chunk-worker-*.log"))
-
-
 @pytest.fixture
 def workers(stack: Stack) -> Iterator[Workers]:
-    pool = Workers(stack)
-    try:
+    with workers_of(stack) as pool:
         yield pool
-    finally:
-        pool.stop_all()
 
 
 def db(stack: Stack) -> psycopg.Connection:

@@ -12,8 +12,6 @@ runs analysed in chunks: test_chunk_resend.py and test_run_chunks.py.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,20 +23,18 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-import loglens_analysis
 from loglens.events.v1 import events_pb2
 from loglens.v1 import analysis_pb2
 from loglens_analysis.adapters.repository import RunRepository, runs
 from loglens_analysis.domain import FailureCode, StoredLogFile
 from loglens_common import names
-from loglens_common.db import async_engine, migrate
+from loglens_common.db import async_engine
 from loglens_common.events import STREAM, SUBJECT_RUN_QUEUED
 from loglens_devstack.client import TERMINAL, GatewayClient
-from loglens_devstack.servers import Postgres, free_port
-from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
+from loglens_devstack.stack import Stack
 from loglens_loggen import write_log
+from tests.integration.worker_stacks import Workers, api_channels, api_stack, workers_of
 
-MIGRATIONS = Path(loglens_analysis.__file__).parent / "migrations"
 WAIT = 1.0  # older_than_s: the re-send wait, short for the test
 State = analysis_pb2.AnalysisRun
 REQUEUE_AFTER = {"LOGLENS_REQUEUE_AFTER_S": "1"}  # the reconcilers' re-send wait, here as in the chaos run: 1 s
@@ -46,19 +42,6 @@ ONE_PASS = {"LOGLENS_CHUNK_THRESHOLD_BYTES": "0", **REQUEUE_AFTER}
 
 
 # The rule's SQL, on PostgreSQL alone -----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    root = Path(tempfile.mkdtemp(prefix="loglens-run-resend-"))
-    postgres = Postgres(root)
-    try:
-        postgres.start()
-        migrate(postgres.url, MIGRATIONS, "analysis")
-        yield postgres.url
-    finally:
-        postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
 async def resent(repository: RunRepository, work_queue_empty: bool = False) -> list[str]:
     """The runs claimed for a re-send now (their re-sends acknowledged at once, as QueueRun.publish records)."""
     found = await repository.queued_needing_publish(WAIT, work_queue_empty)
@@ -153,30 +136,14 @@ def test_a_run_given_back_is_sent_again_with_a_doubling_wait(database: str) -> N
 # On the real servers ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    root = Path(tempfile.mkdtemp(prefix="loglens-run-resend-stack-"))
-    timings = {k: dict(v) for k, v in TEST_TIMINGS.items()}
-    timings["analysis"].update(REQUEUE_AFTER)  # the API process reconciles too, with the same wait
-    s = Stack(root, Ports.free(), workers=0, env_overrides=timings)
-    try:
-        s.start_servers()
-        s.migrate()
-        for service in ("ingest", "analysis"):
-            s.start_service(service)
-        for service in ("ingest", "analysis"):
-            s.wait_serving(service)
+    with api_stack("loglens-run-resend-stack-", REQUEUE_AFTER) as s:  # the API process reconciles too, same wait
         yield s
-    finally:
-        s.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def channels(stack: Stack) -> Iterator[tuple[grpc.Channel, grpc.Channel]]:
-    with (
-        grpc.insecure_channel(stack.ports.addr("ingest")) as ingest,
-        grpc.insecure_channel(stack.ports.addr("analysis")) as analysis,
-    ):
-        yield ingest, analysis
+    with api_channels(stack) as pair:
+        yield pair
 
 
 @pytest.fixture
@@ -195,41 +162,10 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return paths
 
 
-class Workers:
-    """Analysis worker processes sharing the work queue's durable consumer (the API process has none)."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.names: list[str] = []
-
-    def start(self, slots: int = 1) -> str:
-        name = f"resend-worker-{len(self.names) + 1}"
-        addr = f"127.0.0.1:{free_port()}"
-        self.stack.start_service(
-            "analysis",
-            name=name,
-            LOGLENS_LISTEN_ADDR=addr,
-            LOGLENS_WORKERS=str(slots),
-            LOGLENS_METRICS_PORT="0",
-            **ONE_PASS,
-        )
-        self.stack.wait_serving(name, addr=addr)
-        self.names.append(name)
-        return name
-
-    def stop_all(self) -> None:
-        for name in self.names:
-            if name in self.stack.processes:
-                self.stack.stop_service(name)
-
-
 @pytest.fixture
 def workers(stack: Stack) -> Iterator[Workers]:
-    pool = Workers(stack)
-    try:
+    with workers_of(stack, **ONE_PASS) as pool:
         yield pool
-    finally:
-        pool.stop_all()
 
 
 def wait_until(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]

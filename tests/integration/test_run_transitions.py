@@ -5,35 +5,14 @@ counts each run that moved, once."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 
-import loglens_analysis
 from loglens_analysis.adapters.repository import RunRepository, run_chunks, runs
 from loglens_analysis.domain import MERGE_INDEX, AnalysisRun, FailureCode, IllegalTransition, RunState, StoredLogFile
-from loglens_common.db import async_engine, migrate
-from loglens_devstack.servers import Postgres
-
-MIGRATIONS = Path(loglens_analysis.__file__).parent / "migrations"
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    root = Path(tempfile.mkdtemp(prefix="loglens-run-transitions-"))
-    postgres = Postgres(root)
-    try:
-        postgres.start()
-        migrate(postgres.url, MIGRATIONS, "analysis")
-        yield postgres.url
-    finally:
-        postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
+from loglens_common.db import async_engine
 
 
 def reached() -> dict[RunState, float]:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import shutil
-import signal
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,10 +27,10 @@ from loglens_common.errors import error_info
 from loglens_common.events import SIGNATURE_HEADER, STREAM, SUBJECT_RUN_QUEUED, SUBJECT_STORED, object_key
 from loglens_common.objectstore import ensure_bucket
 from loglens_devstack.client import TERMINAL, GatewayClient, upload_requests
-from loglens_devstack.servers import free_port
-from loglens_devstack.stack import TEST_TIMINGS, Ports, Stack
+from loglens_devstack.stack import Stack
 from loglens_loggen import write_log
 from tests.conftest import CHUNKING
+from tests.integration.worker_stacks import Workers, api_channels, api_stack, workers_of
 
 State = analysis_pb2.AnalysisRun
 MIB = 1024 * 1024
@@ -41,30 +38,14 @@ MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    root = Path(tempfile.mkdtemp(prefix="loglens-runs-"))
-    overrides = {k: dict(v) for k, v in TEST_TIMINGS.items()}
-    overrides["analysis"].update(CHUNKING)  # files above 16 KiB in chunks: both paths under the same tests
-    s = Stack(root, Ports.free(), workers=0, env_overrides=overrides)
-    try:
-        s.start_servers()
-        s.migrate()
-        for service in ("ingest", "analysis"):
-            s.start_service(service)
-        for service in ("ingest", "analysis"):
-            s.wait_serving(service)
+    with api_stack("loglens-runs-", CHUNKING) as s:  # files above 16 KiB in chunks: both paths under the same tests
         yield s
-    finally:
-        s.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def channels(stack: Stack) -> Iterator[tuple[grpc.Channel, grpc.Channel]]:
-    with (
-        grpc.insecure_channel(stack.ports.addr("ingest")) as ingest,
-        grpc.insecure_channel(stack.ports.addr("analysis")) as analysis,
-    ):
-        yield ingest, analysis
+    with api_channels(stack) as pair:
+        yield pair
 
 
 @pytest.fixture
@@ -81,40 +62,10 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
-class Workers:
-    """Worker processes that share the durable consumer with each other."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.count = 0
-
-    def start(self, **env: str) -> str:
-        self.count += 1
-        name = f"worker-{self.count}"
-        addr = f"127.0.0.1:{free_port()}"
-        self.stack.start_service(
-            "analysis", name=name, LOGLENS_LISTEN_ADDR=addr, LOGLENS_WORKERS="1", LOGLENS_METRICS_PORT="0", **env
-        )
-        self.stack.wait_serving(name, addr=addr)
-        return name
-
-    def kill(self, name: str) -> None:
-        process = self.stack.processes.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-
-    def stop_all(self) -> None:
-        for name in [n for n in self.stack.processes if n.startswith("worker-")]:
-            self.stack.stop_service(name)
-
-
 @pytest.fixture
 def workers(stack: Stack) -> Iterator[Workers]:
-    pool = Workers(stack)
-    try:
+    with workers_of(stack) as pool:
         yield pool
-    finally:
-        pool.stop_all()
 
 
 def db(stack: Stack) -> psycopg.Connection:
