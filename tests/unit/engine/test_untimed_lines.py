@@ -195,3 +195,24 @@ def test_a_line_that_only_closes_brackets_ends_the_record_that_opened_them() -> 
     assert rep.record_count == 45
     texts = {t.text: t.count for t in rep.templates}
     assert texts == {"GET <*> <*> <*> ms - <*>": 40, "Error: connect ECONNREFUSED <*>:<*>": 5}, texts
+
+
+def test_a_stack_trace_heading_is_no_trace_level_and_stays_with_its_error() -> None:
+    """PHP writes "Stack trace:" and "#0 ..." frames under its fatal error: "trace" there is a noun, not the TRACE
+    level (a line stating a level of its own would be a record of its own), so the lines continue the error."""
+    lines = []
+    for i in range(30):
+        stamp = f"[01-Mar-2024 12:00:{i:02d} UTC]"
+        lines.append(f"{stamp} PHP Warning:  Undefined variable $user in /var/www/index.php on line {10 + i}")
+        if i % 10 == 4:
+            lines += [
+                f"{stamp} PHP Fatal error:  Uncaught RuntimeException: Database unavailable in /var/www/db.php:12",
+                "Stack trace:",
+                "#0 /var/www/index.php(20): connect()",
+                "#1 {main}",
+                "  thrown in /var/www/db.php on line 12",
+            ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 33
+    assert not any(t.text.startswith(("Stack trace", "#")) for t in rep.templates), [t.text for t in rep.templates]
+    assert {report_pb2.Level.Name(x.level): x.count for x in rep.levels} == {"LEVEL_WARN": 30, "LEVEL_FATAL": 3}

@@ -470,8 +470,14 @@ _LEVEL_IN_TEXT = re.compile(
 
 
 def _level_in_text(text: str) -> str | None:
-    m = _LEVEL_IN_TEXT.search(text, 0, 80)
-    return level_from_word(m.group(1)) if m else None
+    """The first level word near the start of a line of free text. "trace" is also a noun of logs ("Stack trace:",
+    "see the trace"): it is a level only as levels are written, in capitals or in brackets ("TRACE", "[trace]")."""
+    for m in _LEVEL_IN_TEXT.finditer(text, 0, 80):
+        word = m.group(1)
+        if word.lower() == "trace" and not word.isupper() and not m.group().startswith("["):
+            continue
+        return level_from_word(word)
+    return None
 
 
 # A message that opens with its severity: "error: Bind to port 22 failed", "WARNING: ...", "[ERROR] ...",
