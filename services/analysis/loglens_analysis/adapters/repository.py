@@ -844,18 +844,16 @@ class RunRepository:
                 other.c.state != ChunkState.DONE.value,
             )
         )
-        now = func.now()
-        wait = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s)
-        doubled = func.make_interval(
-            0, 0, 0, 0, 0, 0, older_than_s * func.power(2, func.least(run_chunks.c.publishes, 4))
-        )
-        last_seen = func.greatest(run_chunks.c.publish_time, run_chunks.c.heartbeat_time)  # NULLs ignored
         sent = ~run_chunks.c.merge | (run_chunks.c.publishes > 0)
-        unacknowledged = sent & run_chunks.c.published_time.is_(None) & (run_chunks.c.publish_time < now - wait)
-        given_back = (run_chunks.c.attempts > 0) & (last_seen < now - doubled)
-        lost = unacknowledged | given_back
-        if work_queue_empty:
-            lost = lost | (last_seen < now - wait)
+        lost = _message_may_be_lost(
+            unacknowledged=sent & run_chunks.c.published_time.is_(None),
+            sent_at=run_chunks.c.publish_time,
+            last_seen=func.greatest(run_chunks.c.publish_time, run_chunks.c.heartbeat_time),  # NULLs ignored
+            publishes=run_chunks.c.publishes,
+            attempts=run_chunks.c.attempts,
+            older_than_s=older_than_s,
+            work_queue_empty=work_queue_empty,
+        )
         async with self.engine.begin() as conn:
             rows = await conn.execute(
                 update(run_chunks)
@@ -927,15 +925,16 @@ class RunRepository:
         claimed here counts as unacknowledged until the re-send's acknowledgement is recorded
         (run_messages_published). For a QUEUED run, ``heartbeat_time`` is its last send or its worker's last
         heartbeat (claims and re-sends set it), ``create_time`` before either."""
-        now = func.now()
-        wait = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s)
-        doubled = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s * func.power(2, func.least(runs.c.publishes, 4)))
         last_seen = func.coalesce(runs.c.heartbeat_time, runs.c.create_time)
-        unacknowledged = runs.c.published_time.is_(None) & (last_seen < now - wait)
-        given_back = (runs.c.attempts > 0) & (last_seen < now - doubled)
-        lost = unacknowledged | given_back
-        if work_queue_empty:
-            lost = lost | (last_seen < now - wait)
+        lost = _message_may_be_lost(
+            unacknowledged=runs.c.published_time.is_(None),
+            sent_at=last_seen,
+            last_seen=last_seen,
+            publishes=runs.c.publishes,
+            attempts=runs.c.attempts,
+            older_than_s=older_than_s,
+            work_queue_empty=work_queue_empty,
+        )
         async with self.engine.begin() as conn:
             rows = await conn.execute(
                 update(runs)
@@ -957,6 +956,27 @@ class RunRepository:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(runs.c.state, func.count()).group_by(runs.c.state))
             return {r[0]: int(r[1]) for r in rows}
+
+
+def _message_may_be_lost(
+    *,
+    unacknowledged: ColumnElement[bool],
+    sent_at: Any,
+    last_seen: Any,
+    publishes: Any,
+    attempts: Any,
+    older_than_s: float,
+    work_queue_empty: bool,
+) -> ColumnElement[bool]:
+    """The re-send rule of a QUEUED run's or chunk step's message (queued_needing_publish, chunks_needing_publish
+    say it in full): its latest send never acknowledged, ``older_than_s`` after ``sent_at``; or claimed before and
+    given back, ``older_than_s`` after ``last_seen`` doubled per re-send (up to 16 times); or, when the work queue
+    holds nothing at all, ``older_than_s`` after ``last_seen``."""
+    now = func.now()
+    wait = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s)
+    doubled = func.make_interval(0, 0, 0, 0, 0, 0, older_than_s * func.power(2, func.least(publishes, 4)))
+    lost = (unacknowledged & (sent_at < now - wait)) | ((attempts > 0) & (last_seen < now - doubled))
+    return lost | (last_seen < now - wait) if work_queue_empty else lost
 
 
 def _attempt(run: AnalysisRun) -> ColumnElement[bool]:

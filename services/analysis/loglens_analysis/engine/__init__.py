@@ -104,15 +104,32 @@ def analyze(
     with young_gc_threshold():
         reader = RecordReader(max_decompressed_bytes=max_decompressed_bytes)
         an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
-        next_report = PROGRESS_EVERY_LINES
-        for block in reader.blocks(chunks):
+
+        def envelope_of(_: Analyzer) -> None:
             # A docker-compose service column interleaves sources line by line: no line continues another's.
             an.sources_interleaved = reader.envelope is not None and reader.envelope.strip
-            an.feed(block)
-            if progress is not None and reader.counters.lines >= next_report:
-                progress(Progress(reader.counters.input_bytes, reader.counters.lines))
-                next_report = reader.counters.lines + PROGRESS_EVERY_LINES
-        an.finish()
-        if progress is not None:
-            progress(Progress(reader.counters.input_bytes, reader.counters.lines))
+
+        feed_all(an, reader, chunks, progress, before_each=envelope_of)
         return build_report(an, reader.counters, ENGINE_VERSION)
+
+
+def feed_all(
+    an: Analyzer,
+    reader: RecordReader,
+    chunks: Iterable[bytes],
+    progress: Callable[[Progress], None] | None,
+    before_each: Callable[[Analyzer], None] | None = None,
+) -> None:
+    """Feed every block the reader makes of ``chunks`` to the analyzer and finish it, telling ``progress`` every
+    PROGRESS_EVERY_LINES lines and at the end (one pass and a chunk alike)."""
+    next_report = PROGRESS_EVERY_LINES
+    for block in reader.blocks(chunks):
+        if before_each is not None:
+            before_each(an)
+        an.feed(block)
+        if progress is not None and reader.counters.lines >= next_report:
+            progress(Progress(reader.counters.input_bytes, reader.counters.lines))
+            next_report = reader.counters.lines + PROGRESS_EVERY_LINES
+    an.finish()
+    if progress is not None:
+        progress(Progress(reader.counters.input_bytes, reader.counters.lines))

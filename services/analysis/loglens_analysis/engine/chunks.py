@@ -85,7 +85,7 @@ from typing import Any
 
 from loglens.v1 import report_pb2
 
-from . import ENGINE_VERSION, PROGRESS_EVERY_LINES, Progress
+from . import ENGINE_VERSION, Progress, feed_all
 from .analyzer import (
     MAX_EXAMPLES,
     MAX_EXCEPTION_GROUPS,
@@ -335,15 +335,7 @@ def analyze_chunk(
         an.follow(ctx.guess, ctx.glue, ctx.origin)
         an.sources_interleaved = ctx.interleaved
         pieces = (bytes(body[i : i + FEED_BYTES]) for i in range(0, len(body), FEED_BYTES))
-        next_report = PROGRESS_EVERY_LINES
-        for block in reader.blocks(pieces):
-            an.feed(block)
-            if progress is not None and reader.counters.lines >= next_report:
-                progress(Progress(reader.counters.input_bytes, reader.counters.lines))
-                next_report = reader.counters.lines + PROGRESS_EVERY_LINES
-        an.finish()
-        if progress is not None:
-            progress(Progress(reader.counters.input_bytes, reader.counters.lines))
+        feed_all(an, reader, pieces, progress)
         doc = _dump(an, reader.counters, ctx, plan, eof)
         doc["size"] = plan.read_from + len(data) if eof else None
         doc["hints"] = [time_zone, year, reference_epoch, max_decompressed_bytes]
