@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loglens.v1 import report_pb2
 from loglens_analysis.engine.formats import FORMAT_LOGFMT, FormatGuess, RecordParser
 from tests.unit.engine.reading_support import level_counts, run_blocks
 
@@ -135,3 +136,53 @@ def test_monologs_channel_and_level_name_gives_the_level() -> None:
         "Connection <*> refused []",
         "User <*> logged in []",
     ]
+
+
+def test_an_outcome_in_capitals_is_an_error_where_the_record_states_no_level() -> None:
+    # Build tools, test runners and init systems write their outcome as a word in capitals, with no level column:
+    # those records are errors. "failed" in prose and a name holding FAIL are not a level.
+    steps = [
+        "> Task :compile{}",
+        "FooTest > case{}() FAILED",
+        "--- FAIL: TestParse{} (0.01s)",
+        "BUILD FAILED in {}s",
+        "[FAILED] Failed to start worker{}.service",
+        "step {} failed, retrying",
+        "state FAIL_TASK_CLEANUP for attempt {}",
+    ]
+    text = "".join(steps[i % len(steps)].format(i) + "\n" for i in range(70))
+    rep = _run(text)
+    levels = {t.text: [lc.level for lc in t.levels] for t in rep.templates}
+    failed = sorted(text for text, lv in levels.items() if lv == [report_pb2.LEVEL_ERROR])
+    assert failed == [
+        "--- FAIL: <*> (<*>)",
+        "BUILD FAILED in <*>",
+        "FooTest > <*>() FAILED",
+        "[FAILED] Failed to start <*>",
+    ]
+    assert all(not lv for text, lv in levels.items() if text not in failed), levels
+    assert _levels(rep) == {"ERROR": 40}
+
+
+def test_a_timed_record_without_a_level_column_takes_the_outcome_it_states() -> None:
+    # A CI runner's lines: a time, then the job's output. The test runner's "FAILED ..." lines are its errors.
+    rows = ["collected {} items", "FAILED tests/test_mod{}.py::test_case - AssertionError: 1 != 2", "{} passed"]
+    text = "".join(f"2024-03-01T12:00:{i % 60:02d}.{i:07d}Z {rows[i % 3].format(i)}\n" for i in range(60))
+    assert _levels(_run(text)) == {"ERROR": 20}
+
+
+def test_a_syslog_record_saying_its_process_exited_with_failure_is_an_error_and_a_level_column_still_wins() -> None:
+    # systemd's "status=1/FAILURE" has no level of its own in a syslog line without PRI; a level column, where there
+    # is one, says what the writer meant ("[INFO] BUILD FAILURE" is Maven's information).
+    syslog = "".join(
+        f"Mar  1 12:00:{i:02d} host systemd[1]: app{i % 3}.service: Main process exited, code=exited, "
+        f"status={1 + i % 2}/FAILURE\n"
+        if i % 2
+        else f"Mar  1 12:00:{i:02d} host systemd[1]: Started app{i % 3}.\n"
+        for i in range(40)
+    )
+    assert _levels(_run(syslog)) == {"ERROR": 20}
+    maven = "".join(
+        f"2024-03-01 12:00:{i:02d} [INFO] {'BUILD FAILURE' if i % 2 else f'Building module {i}'}\n" for i in range(40)
+    )
+    assert _levels(_run(maven)) == {"INFO": 40}

@@ -170,7 +170,7 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
             [f"{k}={words[k]}" for k in sorted(words)] + [f"{k}=<v>" for k in sorted(flat) if k not in words]
         )
     if level is None and message:
-        level = _level_prefix(message)
+        level = _message_level(message)
     # Records of one shape differ in their digits: a numeric level or a status is read per record.
     digit_level = numeric or bool(statuses)
     parsed = ParsedRecord(
@@ -330,7 +330,7 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
     level = next((level_from_word(fields[k], strict=False) for k in _LEVEL_KEYS if k in fields), None)
     if level is None and message:
-        level = _level_prefix(message)
+        level = _message_level(message)
     digit_level = False
     if level is None:
         # A request's record with no level of its own: its HTTP status class is its level, read per record (a
@@ -412,7 +412,7 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
         if inner is not None and inner.level is not None and not inner.digit_level:
             return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), inner.level, inner.message, m.group(4))
-    level = level_from_syslog_pri(int(pri)) if pri else _level_prefix(msg)
+    level = level_from_syslog_pri(int(pri)) if pri else _message_level(msg)
     return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
 
 
@@ -492,6 +492,22 @@ _LEVEL_PREFIX = re.compile(
 def _level_prefix(message: str) -> str | None:
     m = _LEVEL_PREFIX.match(message)
     return level_from_word(m.group(1), strict=False) if m else None
+
+
+# An outcome written in capitals, as build tools, test runners and init systems state one: "FAILED tests/test_a.py::
+# test_b - AssertionError", "--- FAIL: TestParse", "> Task :test FAILED", "BUILD FAILED in 12s", "[FAILED] Failed to
+# start nginx.service", "status=1/FAILURE". A whole word in capitals (in brackets or not), never "failed" in prose
+# ("Failed to sync, retrying" says no more than a level beside it) and never part of a name ("FAIL_TASK_CLEANUP").
+_OUTCOME_FAILED = re.compile(r"(?<![\w.-])\[?(?:FAIL|FAILED|FAILURE)\]?(?![\w.-])")
+
+
+def _message_level(message: str) -> str | None:
+    """The level a message with no level field states: the severity it opens with, else an outcome in capitals
+    (ERROR)."""
+    level = _level_prefix(message)
+    if level is None and _OUTCOME_FAILED.search(message) is not None:
+        level = "ERROR"
+    return level
 
 
 level_prefix = _level_prefix  # "WARNING: ...": the severity a line opens with (a two-line header's second line)
@@ -840,7 +856,7 @@ class HeaderParser:
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
         if level is None and message:
-            level = _level_prefix(message)
+            level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
         # other characters: "[10.30 16:49:06]", "20171223-22:15:29:606|").
         time_text = head[:header_end] if timed or "N" in classes else None
@@ -1053,6 +1069,8 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
         # read per record (``_plain_level``), as an access log's.
         return ParsedRecord(FORMAT_PLAIN, time_text, level_from_http_status(status), message, component, True)
+    if level is None and _OUTCOME_FAILED.search(head) is not None:
+        level = "ERROR"
     return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
 
 
