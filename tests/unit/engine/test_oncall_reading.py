@@ -420,3 +420,42 @@ def test_a_message_seen_once_is_quoted_with_its_values() -> None:
     assert any('"process completed with exit code 3"' in c for c in claims), claims
     assert any('"<*>:72: UserWarning: node already in use"' in c for c in claims), claims
     assert any('"lost connection to db-<*>"' in c for c in claims), claims
+
+
+def test_a_short_crash_log_tells_its_exception_first_with_type_and_message() -> None:
+    # The first file a user uploads is often a few lines around a crash: what they read it for is the exception.
+    lines = [
+        _line(T0, "INFO", "starting web host"),
+        _line(T0 + 1, "ERROR", "An unhandled exception has occurred while executing the request."),
+        "System.InvalidOperationException: Sequence contains no elements",
+        "   at Shop.Orders.OrderService.GetLatest(Int32 customerId) in /src/Shop/Orders/OrderService.cs:line 42",
+        "   at Shop.Api.OrdersController.Get(Int32 id) in /src/Shop/Api/OrdersController.cs:line 17",
+        _line(T0 + 2, "WARN", "retrying request 3 of 5"),
+    ]
+    rep = _analyze(lines)
+    assert rep.record_count < 20  # the short-file summary
+    claims = list(rep.summary.claims)
+    assert claims[1].text.startswith(
+        "1 x System.InvalidOperationException: Sequence contains no elements, logged as "
+        '"An unhandled exception has occurred while executing the request.", at line 2'
+    ), [c.text for c in claims]
+    assert list(claims[1].line_numbers) == [2]
+    # The record that logged it is not told twice; the others are, in line order.
+    assert [c.text.split(" (")[0] for c in claims[2:]] == ["Line 1", "Line 6"]
+
+
+def test_a_short_file_quotes_a_message_at_its_most_severe_record() -> None:
+    # A request line's template holds a 200 and a 500: the file's one error is the 500, quoted and cited as such.
+    lines = [
+        "Server started on port 3000",
+        "GET /api/users 200 12.345 ms - 512",
+        "GET /api/orders 500 3.210 ms - 45",
+        "GET /api/users 200 8.123 ms - 512",
+    ]
+    rep = _analyze(lines)
+    claim = next(c for c in rep.summary.claims if "(ERROR)" in c.text)
+    assert claim.text == (
+        'Line 3 (ERROR): "GET /api/orders 500 3.210 ms - 45", 1 of its 3 records at ERROR, which run from line 2 '
+        "to line 4."
+    ), claim.text
+    assert list(claim.line_numbers) == [2, 3, 4]

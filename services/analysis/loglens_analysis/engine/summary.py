@@ -23,6 +23,7 @@ import re
 
 from loglens.v1 import report_pb2
 
+from .miner import glob_match
 from .report import (
     RARE_MAX_COUNT,
     RATE_CHANGE_FACTOR,
@@ -106,20 +107,36 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
 
 
 def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
-    """Each distinct message of a short file, most severe first, then in line order."""
-    room = MAX_CLAIMS - 1
-    shown = [t for t in rep.templates if not t.muted]
+    """A short file's exception groups first (their type and message: what a crash log is read for), then each
+    other distinct message, most severe first, then in line order. A message whose records are at several levels
+    is quoted and cited at its first record of its most severe one (a request line's 500, not its first 200)."""
+    by_id = {t.id: t for t in rep.templates}
+    muted = {t.id for t in rep.templates if t.muted}
+    exceptions = [c for c in _exceptions(rep, by_id) if not muted.intersection(c.template_ids)]
+    exceptions = exceptions[: SECTION_CAPS["exceptions"]]
+    told = {tid for c in exceptions for tid in c.template_ids}
+    room = MAX_CLAIMS - 1 - len(exceptions)
+    shown = [t for t in rep.templates if not t.muted and t.id not in told]
     chosen = sorted(shown, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))[:room]
-    out = []
+    out = list(exceptions)
     for t in sorted(chosen, key=lambda t: t.first_line):
-        quote = t.examples[0].text if t.examples else t.text
+        at = t.first_line
+        at_level = t.count
+        if t.max_level and len(t.levels) > 1:
+            lc = next(lc for lc in t.levels if lc.level == t.max_level)
+            at, at_level = lc.first_line or t.first_line, lc.count
+        example = next((e.text for e in t.examples if e.line_number == at), None)
+        quote = example if example is not None else t.text
         lv = _level(t.max_level) if t.max_level else "no level"
-        text = f'Line {t.first_line} ({lv}): "{shorten(quote, SHORT_FILE_TEXT_CHARS)}"'
+        text = f'Line {at} ({lv}): "{shorten(quote, SHORT_FILE_TEXT_CHARS)}"'
         if t.new_to_service:
             text += " (new to this service)"
-        if t.count > 1:
+        if at_level < t.count:
+            text += f", {at_level} of its {t.count} records at {lv}, which run from line {t.first_line}"
+            text += f" to line {t.last_line}"
+        elif t.count > 1:
             text += f", {t.count} times in all, last at line {t.last_line}"
-        out.append(_claim(text + ".", [t.id], sorted({t.first_line, t.last_line})))
+        out.append(_claim(text + ".", [t.id], sorted({at, t.first_line, t.last_line})))
     return out
 
 
@@ -130,7 +147,9 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
     out = []
     for eg in rep.exception_groups:
         t = by_id.get(eg.template_id)
-        logged = t is not None and eg.exception_type not in t.text
+        # Logged as another text: not the exception line itself, nor a record whose message is the exception's
+        # (a Go panic's "key not found" is the template and the panic's message alike).
+        logged = t is not None and eg.exception_type not in t.text and not glob_match(t.text, eg.message)
         text = f"{eg.count} x {eg.exception_type}"
         if eg.message:
             text += f": {shorten(eg.message, TEMPLATE_TEXT_CHARS // 2 if logged else TEMPLATE_TEXT_CHARS)}"
