@@ -19,6 +19,7 @@ from .records import JOIN
 
 MAX_FRAMES = 3
 MESSAGE_CHARS = 300
+MESSAGE_LINES = 10  # lines an exception's message may go on over before its frames
 
 # A class-like name: dotted identifiers ("java.io.IOException", "AirflowTaskTimeout", "System.IO.IOException").
 # Only "." separates the parts, so a run of "$" or letters can be matched one way only (no backtracking).
@@ -108,9 +109,13 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
     exception is the line its frames are indented under (at the margin, or indented itself where the logger
     indents the whole record: .NET's console logger)."""
     chain: list[tuple[str, str, int]] = []  # (type, message, index of its line)
+    above, continued = _exceptions_above_frames(lines)
     for i, line in enumerate(lines):
+        if i in continued:  # a line of an exception's message, not an exception of its own
+            continue
         if (
             i == 0
+            or i in above
             or line.startswith(("Caused by: ", "Suppressed: "))
             or (i + 1 < len(lines) and _JVM_FRAME.match(lines[i + 1]) and _indent(line) < _indent(lines[i + 1]))
         ):
@@ -153,6 +158,30 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
                 if len(frames) == MAX_FRAMES:
                     break
     return ExceptionInfo(outer[0], outer[1], root_type, root_msg, tuple(frames))
+
+
+def _exceptions_above_frames(lines: list[str]) -> tuple[set[int], set[int]]:
+    """Lines that open a trace although its frames do not follow them at once: an exception whose message goes on
+    over more lines ("org.postgresql.util.PSQLException: ERROR: deadlock detected", then "  Detail: Process 4242
+    waits for ShareLock ...", then the frames). Above a run of frames whose line before is no exception of a
+    named type, the nearest line within MESSAGE_LINES that opens with one ("Type: message", the type qualified or
+    named like one) is the exception; the lines between are its message's (the second set)."""
+    out: set[int] = set()
+    continued: set[int] = set()
+    for f in range(2, len(lines)):
+        if _JVM_FRAME.match(lines[f]) is None or _JVM_FRAME.match(lines[f - 1]) is not None:
+            continue
+        for j in range(f - 1, max(0, f - 1 - MESSAGE_LINES), -1):
+            line = lines[j]
+            if _JVM_FRAME.match(line) is not None or line.startswith(("Caused by: ", "Suppressed: ")):
+                break
+            e = _EXC_LINE.match(line.lstrip())
+            if e is not None and e.group(2) is not None and _typed(e.group(1)):
+                if j < f - 1:
+                    out.add(j)
+                    continued.update(range(j + 1, f))
+                break
+    return out, continued
 
 
 def _go(lines: list[str], head: str, logged: str = "") -> ExceptionInfo | None:
