@@ -13,6 +13,7 @@ import pytest
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
+from loglens_analysis.engine.formats import structured_cause
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC).timestamp()
 RESTART = report_pb2.ANOMALY_KIND_RESTART
@@ -485,3 +486,67 @@ def test_where_many_processes_write_at_once_one_starting_or_shutting_down_is_rou
     klogd = next(i + 1 for i, s in enumerate(lines) if "klogd" in s)
     assert [a.line_numbers[0] for a in starts] == [klogd], [a.description for a in rep.anomalies]
     assert [a.line_numbers[0] for a in stops] == [len(lines)], [a.description for a in rep.anomalies]
+
+
+@pytest.mark.parametrize(
+    ("record", "cause"),
+    [
+        ('time=t level=error msg="failed to start container" error="exec: \\"/app\\": permission denied"', "error"),
+        (
+            '{"level":"error","msg":"peer became inactive","peer":"91bc","error":"dial tcp: connection refused"}',
+            "error",
+        ),
+        ('ts=t level=warn msg="Append failed" err="out of bounds" target=node', "err"),
+        ('{"level":"error","message":"job failed","error":{"message":"disk full","code":28}}', "error.message"),
+    ],
+)
+def test_a_structured_records_cause_is_the_field_it_names_its_error_in(record: str, cause: str) -> None:
+    got = structured_cause(record)
+    assert got is not None and got[0] == cause, got
+    assert got[1] in ('exec: "/app": permission denied', "dial tcp: connection refused", "out of bounds", "disk full")
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        '{"level":"error","error":"dial tcp: connection refused"}',  # the error is the message: told already
+        'time=t level=error msg="failed to start container" container=3f2a',  # no cause field
+        "2024-05-01 12:00:00 ERROR failed to start container error=boom",  # neither JSON nor logfmt
+        '{"level":"error","msg":"x","error":""}',
+    ],
+)
+def test_a_record_without_a_cause_field_of_its_own_has_none(record: str) -> None:
+    assert structured_cause(record) is None
+
+
+def test_a_structured_error_is_told_with_the_cause_its_record_names() -> None:
+    # Go services log the failure as the message and why as a field ("upstream call failed" error="context deadline
+    # exceeded"): the summary tells why, from the record it cites, and says which record that is when it tells many.
+    lines = []
+    for i in range(300):
+        t = datetime.fromtimestamp(T0 + i, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if i % 50 == 7:
+            lines.append(
+                f'time={t} level=error msg="upstream call failed" error="dial tcp 10.0.0.{i % 9}:443: refused"'
+            )
+        else:
+            lines.append(f'time={t} level=info msg="request served" path=/api/items/{i} took={i % 17}ms')
+    rep = _analyze(lines)
+    claim = next(c.text for c in rep.summary.claims if "upstream call failed" in c.text)
+    assert claim.startswith(
+        '6 records at ERROR: "upstream call failed" (error at line 8: "dial tcp 10.0.0.7:443: refused"), first at '
+        "line 8"
+    ), claim
+
+
+def test_a_short_structured_file_quotes_its_messages_and_the_cause_not_lines_of_fields() -> None:
+    lines = [
+        '{"level":"info","ts":"2024-05-01T12:00:00Z","caller":"main.go:12","msg":"starting","version":"1.4.2"}',
+        '{"level":"error","ts":"2024-05-01T12:00:01Z","caller":"peer.go:68","msg":"peer became inactive",'
+        '"peer-id":"91bc3c39","error":"failed to dial 91bc3c39: connection refused"}',
+    ]
+    claims = [c.text for c in _analyze(lines).summary.claims]
+    assert claims[1:] == [
+        'Line 1 (INFO): "starting".',
+        'Line 2 (ERROR): "peer became inactive" (error: "failed to dial 91bc3c39: connection refused").',
+    ], claims

@@ -316,6 +316,45 @@ def _with_status(level: str | None, status: int) -> str | None:
     return level
 
 
+# Field names under which structured loggers write why a record failed (zap's and logrus' "error", slog's "err",
+# "exception", "reason", "cause"), matched on the last part of a field's name ("error.message", "errorMessage").
+_CAUSE_NAMES = ("error", "err", "errormessage", "errmsg", "exception", "reason", "cause")
+
+
+def structured_cause(record: str) -> tuple[str, str] | None:
+    """The field a JSON or logfmt record states its cause in, and its text: ``("error", "OCI runtime create failed:
+    ...")`` for ``level=error msg="failed to start container" error="OCI runtime create failed: ..."``. None for other
+    records, for a record whose message is that field (no other message), and for an empty or non-text value."""
+    head = record.split("\x1e", 1)[0].strip()
+    fields: dict[str, object]
+    if head.startswith("{"):
+        try:
+            obj = json.loads(head)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict):
+            return None
+        fields = _flatten(obj)
+    else:
+        pairs = _LOGFMT_PAIR.findall(head)
+        if len(pairs) < 3:
+            return None
+        fields = {k: v[1:-1].replace('\\"', '"') if v[:1] == '"' and len(v) > 1 else v for k, v in pairs}
+    lower = {k.lower(): v for k, v in fields.items()}
+    if not any(lower.get(k) not in (None, "") for k in _MSG_KEYS if k not in _CAUSE_NAMES):
+        return None  # the cause is the message: told already
+    for key, value in fields.items():
+        if not isinstance(value, str) or not value.strip():
+            continue
+        # "error": "...", or an error object's message (Elastic Common Schema's "error.message").
+        parent, _, last = key.rpartition(".")
+        if _last_name(key) in _CAUSE_NAMES or (
+            last.lower() in ("message", "msg") and _last_name(parent) in _CAUSE_NAMES
+        ):
+            return key, value.strip()
+    return None
+
+
 def _parse_logfmt(record: str) -> ParsedRecord | None:
     head = record.split("\x1e", 1)[0]
     if "=" not in head[:40]:

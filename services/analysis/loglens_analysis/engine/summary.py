@@ -23,6 +23,7 @@ import re
 
 from loglens.v1 import report_pb2
 
+from .formats import FORMAT_JSON, FORMAT_LOGFMT, structured_cause
 from .miner import glob_match
 from .report import (
     RARE_MAX_COUNT,
@@ -116,9 +117,10 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
     exceptions = exceptions[: SECTION_CAPS["exceptions"]]
     told = {tid for c in exceptions for tid in c.template_ids}
     room = MAX_CLAIMS - 1 - len(exceptions)
-    shown = [t for t in rep.templates if not t.muted and t.id not in told]
-    chosen = sorted(shown, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))[:room]
+    untold = [t for t in rep.templates if not t.muted and t.id not in told]
+    chosen = sorted(untold, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))[:room]
     out = list(exceptions)
+    structured = rep.format.name in (FORMAT_JSON, FORMAT_LOGFMT)
     for t in sorted(chosen, key=lambda t: t.first_line):
         at = t.first_line
         at_level = t.count
@@ -126,9 +128,12 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
             lc = next(lc for lc in t.levels if lc.level == t.max_level)
             at, at_level = lc.first_line or t.first_line, lc.count
         example = next((e.text for e in t.examples if e.line_number == at), None)
-        quote = example if example is not None else t.text
+        # A record is quoted as written, but for a file of JSON or logfmt records: its message (with the values it
+        # took where it was seen once), not a line of fields.
+        quote = example if example is not None and not structured else as_written(t) if t.count == 1 else t.text
         lv = _level(t.max_level) if t.max_level else "no level"
-        text = f'Line {at} ({lv}): "{shorten(quote, SHORT_FILE_TEXT_CHARS)}"'
+        quoted = shorten(quote, SHORT_FILE_TEXT_CHARS)
+        text = f'Line {at} ({lv}): "{quoted}"' + (_cause(t, at, quoted, at_level == 1) if t.max_level else "")
         if t.new_to_service:
             text += " (new to this service)"
         if at_level < t.count:
@@ -230,18 +235,32 @@ def _claim_at(
             if t.count == 1
             else f"first at line {t.first_line}{after}, last at line {t.last_line}"
         )
-        text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}", {where}{_pause(t)}.'
+        cause = _cause(t, t.first_line, of_one=t.count == 1)
+        text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}"{cause}, {where}{_pause(t)}.'
         lines = sorted({t.first_line, t.last_line, *before})
     else:
         first_at = next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0)
         after, before = _after(first_at, unlevelled, level) if first_at else ("", [])
+        cause = _cause(t, first_at, of_one=at_level == 1)
         text = (
-            f'"{shorten(t.text)}": {at_level} {lv} among its {t.count} records'
+            f'"{shorten(t.text)}"{cause}: {at_level} {lv} among its {t.count} records'
             + (f" (the first at line {first_at}{after})" if first_at else "")
             + f", which run from line {t.first_line} to line {t.last_line}{_pause(t)}."
         )
         lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
     return _claim(text, [t.id], lines)
+
+
+def _cause(t: report_pb2.Template, line: int, quoted: str = "", of_one: bool = True) -> str:
+    """Why a structured record failed, where its message does not say: the error field of the template's record at
+    ``line`` (its example), ' (error: "OCI runtime create failed: ...")', or ' (error at line 90: "...")' where the
+    claim is of several records (each may hold another); nothing where that record is not held, has no such field,
+    or the quote already holds the field's text."""
+    example = next((e.text for e in t.examples if e.line_number == line), None)
+    got = structured_cause(example) if example is not None else None
+    if got is None or shorten(got[1]) in quoted:
+        return ""
+    return f' ({got[0]}{"" if of_one else f" at line {line}"}: "{shorten(got[1])}")'
 
 
 def _pause(t: report_pb2.Template) -> str:
