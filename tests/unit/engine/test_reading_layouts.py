@@ -158,3 +158,23 @@ def test_an_application_line_inside_a_container_record_keeps_its_header_for_the_
         "Cache hit for key user:<*> (ttl=<*>)",
         "Created order <*> for customer <*>",
     ]
+
+
+def test_a_header_that_only_a_time_makes_one_ends_after_the_time_and_its_numbers() -> None:
+    # A proxy's access log: an epoch time, a duration, then the request's own fields. Every record has the same token
+    # classes, but only the time says the columns are a header: the client, the cache result, the method and the
+    # rest are the message, so the templates tell a denied CONNECT from a cached GET.
+    results = ("TCP_MISS/200", "TCP_HIT/200", "TCP_DENIED/403")
+    methods = ("GET", "POST", "CONNECT")
+    lines = [
+        f"{1709294401 + i}.{i % 1000:03d} {100 + i * 7 % 900:6d} 10.0.{i % 4}.{i % 50} {results[i % 3]} {i * 37} "
+        f"{methods[i // 3 % 3]} http://site{i % 7}.example/p/{i} - HIER_DIRECT/10.1.1.{i % 9} text/html"
+        for i in range(180)
+    ]
+    guess = detect_format(lines)
+    assert guess.layout is not None and guess.layout.classes == "TN", guess
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = sorted(t.text for t in rep.templates)
+    assert len(texts) == 9, texts
+    assert all(("TCP_DENIED/<*>" in t) + ("TCP_HIT/<*>" in t) + ("TCP_MISS/<*>" in t) == 1 for t in texts), texts
+    assert sum("CONNECT" in t for t in texts) == 3, texts

@@ -720,6 +720,15 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     # Version:", "Handling signal:", an untimed request line "GET /api/items/5 200 12.345 ms -").
     if best.classes and not any(c in best.classes for c in "TLB"):
         return HeaderLayout("", 1.0)
+    if best.classes and not any(c in best.classes for c in "LBC"):
+        # Only a time says this header is one: it ends after the time and the numbers or separators right after it
+        # (a pid, a duration). The columns after those are the record's own fields, its message: a proxy's "10.0.0.1
+        # TCP_MISS/200 1234 GET http://... - HIER_DIRECT/10.1.1.1 text/html" tells the request, which the
+        # records share the token classes of, not a header (its template would be "HIER_DIRECT/<*> <*>").
+        end = best.classes.rfind("T") + 1
+        while end < best.width and best.classes[end] in "NS":
+            end += 1
+        best = HeaderLayout(best.classes[:end], best.share)
     return _with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs)
 
 
