@@ -178,3 +178,19 @@ def test_a_header_that_only_a_time_makes_one_ends_after_the_time_and_its_numbers
     assert len(texts) == 9, texts
     assert all(("TCP_DENIED/<*>" in t) + ("TCP_HIT/<*>" in t) + ("TCP_MISS/<*>" in t) == 1 for t in texts), texts
     assert sum("CONNECT" in t for t in texts) == 3, texts
+
+
+def test_a_line_opening_with_a_bracketed_time_has_it_cut_and_its_request_status_read() -> None:
+    # Python's http.server and Django's development server: "[01/Mar/2024 12:00:05] "GET /api HTTP/1.1" 200 512",
+    # between banner lines without a time. The time is read and cut from the message, the status class is the level.
+    lines = ["Starting development server at http://127.0.0.1:8000/", "Quit the server with CONTROL-C."]
+    lines += [
+        f'[01/Mar/2024 12:{i // 60:02d}:{i % 60:02d}] "GET /api/items/{i} HTTP/1.1" {(200, 404, 500)[i % 3]} {100 + i}'
+        for i in range(30)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-01T12:00:00Z"
+    request = next(t for t in rep.templates if "GET" in t.text)
+    assert request.text == '"GET <*> HTTP/<*>" <*> <*>'
+    levels = {report_pb2.Level.Name(lc.level): lc.count for lc in request.levels}
+    assert levels == {"LEVEL_INFO": 10, "LEVEL_WARN": 10, "LEVEL_ERROR": 10}

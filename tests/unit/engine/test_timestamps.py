@@ -71,6 +71,8 @@ def _utc(text: str) -> float:
         # Apache / nginx access logs: the offset is applied.
         ('1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /', "2000-10-10T20:55:36", "apache", ""),
         ("[18/Jan/2020:00:36:18 +0530]", "2020-01-17T19:06:18", "apache", ""),
+        # Python's http.server and Django's development server: a blank between the date and the time, no zone.
+        ('[01/Mar/2024 12:00:05] "GET /api HTTP/1.1" 200 512', "2024-03-01T12:00:05", "apache", ASSUME_UTC),
         ("20171223-22:15:29:606|Step_LSC|3|m", "2017-12-23T22:15:29.606", "compact-dash", ASSUME_UTC),
         ("2005.11.09 10:00:00 host", "2005-11-09T10:00:00", "dotted", ASSUME_UTC),
         ("2005-06-03-15.42.50.675872 R02", "2005-06-03T15:42:50.675872", "dashed", ASSUME_UTC),

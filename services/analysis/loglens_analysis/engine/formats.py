@@ -1153,6 +1153,9 @@ def _after_leading_time(head: str) -> tuple[str, str | None]:
     <TAB>Processing order 5" -> "Processing order 5", INFO); the line whole when it does not open with a time or
     nothing follows the header."""
     end = leading_time_end(head)
+    if end == 0 and head[:1] == "[":  # a time in brackets: "[01/Mar/2024 12:00:05] "GET /api HTTP/1.1" 200 512"
+        inner = leading_time_end(head[1:])
+        end = inner + 2 if inner and head[1 + inner : 2 + inner] == "]" else 0
     if end == 0:
         return head, None
     toks, classes = classified_tokens(head[end:])

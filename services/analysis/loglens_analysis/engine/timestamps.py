@@ -199,8 +199,10 @@ def _families() -> tuple[Family, ...]:
             _Tail(r"[.,:](?P<frac>\d+)", "adj"),
             "date",
         ),
-        # Apache / nginx access logs: 10/Oct/2000:13:55:36 -0700.
-        _family("apache", r"(?<![\w/])(?P<d>[0-3]?\d)/" + _MON + r"/(?P<Y>\d{4}):" + _HMS, _Tail(_FRAC, "sp"), "date"),
+        # Apache / nginx access logs: 10/Oct/2000:13:55:36 -0700; Python's http.server and Django: 10/Oct/2000 13:55:36.
+        _family(
+            "apache", r"(?<![\w/])(?P<d>[0-3]?\d)/" + _MON + r"/(?P<Y>\d{4})[: ]" + _HMS, _Tail(_FRAC, "sp"), "date"
+        ),
         # ctime, Apache error logs, Go UnixDate: Wed May  1 10:00:00(.123) (MST )2024.
         _family(
             "ctime",
