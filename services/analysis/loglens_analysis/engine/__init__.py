@@ -35,7 +35,10 @@ Caps (all bounded, so the report and the memory are bounded):
   header tokens of the last 4,096 distinct line starts (400 characters each) are memoised, and whether a line
   carries a time for 4,096 line starts and 20,000 digit keys (``MAX_DIGIT_KEYS``); a line without a time joins the
   timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap; while an analysis
-  runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700).
+  runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700);
+  an exception's message may go on over 10 lines before its frames (``exceptions.MESSAGE_LINES``); a quoted
+  request line and its status are looked for in a message's first 200 characters
+  (``formats.REQUEST_SEARCH_CHARS``).
 - chunked analysis (``chunks``): every chunk reads the file's first 1 MiB (``HEAD_BYTES``) for its format, and
   its bytes go to the reader in 1 MiB pieces (``FEED_BYTES``); a partial result holds the chunk's aggregates
   under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 200,000 mined

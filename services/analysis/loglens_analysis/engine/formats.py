@@ -1134,8 +1134,17 @@ _REQUEST_STATUS = re.compile(
 )
 
 
+# A request line quoted as the Common Log Format writes it, and its status, anywhere in a message's first
+# REQUEST_SEARCH_CHARS: after a client address ('10.0.0.6:51235 - "POST /api/orders HTTP/1.1" 500 Internal Server
+# Error', uvicorn's and werkzeug's access records, logged at INFO).
+_QUOTED_REQUEST_STATUS = re.compile(
+    r'"(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH) \S+ HTTP/[\d.]+" ([1-5]\d\d)(?![\w.])'
+)
+REQUEST_SEARCH_CHARS = 200
+
+
 def _request_status(message: str) -> int | None:
-    m = _REQUEST_STATUS.match(message)
+    m = _REQUEST_STATUS.match(message) or _QUOTED_REQUEST_STATUS.search(message, 0, REQUEST_SEARCH_CHARS)
     return int(m.group(1)) if m is not None else None
 
 
@@ -1299,10 +1308,11 @@ class RecordParser:
         if self.guess.name == FORMAT_HEADER and self._header is not None:
             r = self._header.parse(record)
             if r is not None:
-                if r.level is None and (status := _request_status(r.message)) is not None:
+                if r.level in (None, "INFO") and (status := _request_status(r.message)) is not None:
                     # A request line after a header with no level ("2024/03/01 12:00:01 GET /api/items 404 1.2ms"):
-                    # its status class, per record, as a plain request line's.
-                    return replace(r, level=level_from_http_status(status), digit_level=True)
+                    # its status class, per record, as a plain request line's. Where the header says INFO (a
+                    # server logs every request so), a status worse than that wins: a 500 is an error.
+                    return replace(r, level=_with_status(r.level, status), digit_level=True)
                 return r
         first = record[:1]
         for p in self._chain:
