@@ -119,16 +119,22 @@ def _parse_json(record: str) -> ParsedRecord | None:
     return read[0] if read is not None else None
 
 
-def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | None:
-    """A JSON record parsed, with what decides its level: the level it gives itself, whether that is a number,
-    and the HTTP statuses it carries."""
+def _json_object(head: str) -> dict[str, object] | None:
+    """A line that is one JSON object, parsed (None for any other line)."""
     if not head.startswith("{"):
         return None
     try:
         obj = json.loads(head)
     except ValueError:
         return None
-    if not isinstance(obj, dict):
+    return obj if isinstance(obj, dict) else None
+
+
+def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | None:
+    """A JSON record parsed, with what decides its level: the level it gives itself, whether that is a number,
+    and the HTTP statuses it carries."""
+    obj = _json_object(head)
+    if obj is None:
         return None
     flat = {k.lower(): v for k, v in _flatten(obj).items()}
     if set(obj) >= {"log", "stream"} and isinstance(obj.get("log"), str):
@@ -328,11 +334,8 @@ def structured_cause(record: str) -> tuple[str, str] | None:
     head = record.split("\x1e", 1)[0].strip()
     fields: dict[str, object]
     if head.startswith("{"):
-        try:
-            obj = json.loads(head)
-        except ValueError:
-            return None
-        if not isinstance(obj, dict):
+        obj = _json_object(head)
+        if obj is None:
             return None
         fields = _flatten(obj)
     else:
