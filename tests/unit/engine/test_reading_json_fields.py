@@ -58,3 +58,28 @@ def test_the_first_record_as_a_rare_variant_of_a_frequent_message_is_no_start() 
     assert not [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART], [
         a.description for a in rep.anomalies
     ]
+
+
+def test_an_audit_event_reads_its_time_from_a_timestamp_field_and_its_level_from_a_status_objects_code() -> None:
+    # Kubernetes' audit events: no "time" or "level" (their "level" is the audit depth, "Metadata"); the time is
+    # "requestReceivedTimestamp", the outcome "responseStatus": {"code": 403}. A field whose name ends in "timestamp"
+    # is a time where no usual name is there, and a status object's code is a status (its class the level).
+    codes = (200, 403, 500)
+    records: list[dict[str, object]] = [
+        {
+            "kind": "Event",
+            "level": "Metadata",
+            "auditID": f"a{i:07d}",
+            "verb": "get",
+            "requestURI": f"/api/v1/namespaces/default/pods/web-{i}",
+            "responseStatus": {"metadata": {}, "code": codes[i % 3]},
+            "requestReceivedTimestamp": _at(i),
+            "stageTimestamp": _at(i + 1),
+        }
+        for i in range(60)
+    ]
+    rep = _report(records)
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToJsonString() == "2025-08-12T19:50:00Z"
+    levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels}
+    assert levels == {"LEVEL_INFO": 20, "LEVEL_WARN": 20, "LEVEL_ERROR": 20}

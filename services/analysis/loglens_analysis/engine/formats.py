@@ -97,9 +97,12 @@ _ACCESS = re.compile(
 def _names_status(key: str) -> bool:
     """A field whose name says it holds a status: the last part of a dotted key, case and punctuation aside,
     ends in "status", "status code" or "response code" ("status", "DownstreamStatus", "elb_status_code",
-    "http.response.status_code", "sc-status", "response_code"). Its value is an HTTP status only when it is
-    one (``http_status``)."""
-    last = "".join(c for c in key.rsplit(".", 1)[-1] if c.isalnum()).lower()
+    "http.response.status_code", "sc-status", "response_code"), or it is the "code" of a status object
+    ("responseStatus.code"). Its value is an HTTP status only when it is one (``http_status``)."""
+    parent, _, name = key.rpartition(".")
+    last = "".join(c for c in name if c.isalnum()).lower()
+    if last == "code" and parent:  # the code of a status object: "responseStatus": {"code": 404} (Kubernetes' audit)
+        return "".join(c for c in parent.rsplit(".", 1)[-1] if c.isalnum()).lower().endswith("status")
     return last.endswith(("status", "statuscode", "responsecode"))
 
 
@@ -253,7 +256,9 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
         message=next((t for n in _MESSAGE_NAMES if (t := _text(named.get(n))) is not None), None),
         level=level,
         numeric=numeric and level is not None,
-        time_text=next((t for n in _TIME_NAMES if (t := _text(named.get(n))) is not None), None),
+        time_text=next((t for n in _TIME_NAMES if (t := _text(named.get(n))) is not None), None)
+        # A time under a longer name: "requestReceivedTimestamp" (Kubernetes' audit events), "eventTimestamp".
+        or next((t for n, v in named.items() if n.endswith("timestamp") and (t := _text(v)) is not None), None),
         component=next((t for n in _COMPONENT_NAMES if (t := _text(named.get(n))) is not None), None),
     )
 
