@@ -83,3 +83,37 @@ def test_an_audit_event_reads_its_time_from_a_timestamp_field_and_its_level_from
     assert rep.time_range.start_time.ToJsonString() == "2025-08-12T19:50:00Z"
     levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels}
     assert levels == {"LEVEL_INFO": 20, "LEVEL_WARN": 20, "LEVEL_ERROR": 20}
+
+
+def test_a_trace_written_in_a_field_of_a_json_record_is_an_exception_group() -> None:
+    # python-json-logger writes the traceback under "exc_info", Elastic Common Schema under "error.stack_trace",
+    # bunyan and pino under "err.stack": one field, its lines joined by "\n". Each is read as a trace written line by
+    # line is: its exception's type and message, the frames that group it.
+    python_tb = (
+        "Traceback (most recent call last):\n"
+        '  File "/app/worker.py", line 42, in run\n    process(job)\n'
+        '  File "/app/worker.py", line 17, in process\n    raise ValueError("bad payload")\n'
+        "ValueError: bad payload"
+    )
+    java = "java.lang.IllegalStateException: pool exhausted\n\tat com.example.Pool.take(Pool.java:88)"
+    node = "TypeError: Cannot read properties of undefined (reading 'id')\n    at getOrder (/app/src/orders.js:42:25)"
+    records: list[dict[str, object]] = []
+    for i in range(60):
+        t = _at(i)
+        if i % 10 == 1:
+            records.append({"asctime": t, "levelname": "ERROR", "message": f"job {i} failed", "exc_info": python_tb})
+        elif i % 10 == 2:
+            records.append(
+                {"@timestamp": t, "log.level": "error", "message": "request failed", "error.stack_trace": java}
+            )
+        elif i % 10 == 3:
+            records.append({"time": t, "level": 50, "msg": "handler threw", "err": {"message": "x", "stack": node}})
+        else:
+            records.append({"time": t, "level": "info", "msg": f"job {i} done"})
+    rep = _report(records)
+    groups = sorted((g.exception_type, g.message, g.count, tuple(g.top_frames)) for g in rep.exception_groups)
+    assert groups == [
+        ("TypeError", "Cannot read properties of undefined (reading 'id')", 6, ("getOrder",)),
+        ("ValueError", "bad payload", 6, ("worker.py:process", "worker.py:run")),
+        ("java.lang.IllegalStateException", "pool exhausted", 6, ("com.example.Pool.take",)),
+    ], groups

@@ -36,6 +36,8 @@ from typing import Any, cast
 
 from .exceptions import ExceptionInfo, exception_of
 from .formats import (
+    FORMAT_JSON,
+    FORMAT_LOGFMT,
     FORMAT_PLAIN,
     FormatGuess,
     ParsedRecord,
@@ -43,6 +45,7 @@ from .formats import (
     detect_format,
     labelled_time,
     level_prefix,
+    structured_trace,
 )
 from .masking import WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
@@ -658,13 +661,17 @@ class Analyzer:
                 variant.digit_tokens = _digit_tokens(variant.tokens)
                 self._variants[key] = variant
         exc_stats = None
-        if JOIN in rec or ": " in parsed.message:
-            info = exception_of(rec, parsed.message)
+        # A structured record's trace is a field of it (python-json-logger's "exc_info", ECS's "error.stack_trace"):
+        # read as a trace written line by line is.
+        trace = structured_trace(rec) if parsed.fmt in (FORMAT_JSON, FORMAT_LOGFMT) else None
+        if trace is not None or JOIN in rec or ": " in parsed.message:
+            info = exception_of(trace, "") if trace is not None else exception_of(rec, parsed.message)
             if info is not None:
                 ekey = (id(variant), info.type, info.root_type, info.frames)
                 exc_stats = self.exceptions.get(ekey)
                 if exc_stats is None and len(self.exceptions) < MAX_EXCEPTION_GROUPS:
-                    exc_stats = ExceptionStats(variant, info, example=rec.replace(JOIN, "\n")[:4000])
+                    example = (trace if trace is not None else rec).replace(JOIN, "\n")[:4000]
+                    exc_stats = ExceptionStats(variant, info, example=example)
                     self.exceptions[ekey] = exc_stats
         explained = parsed.fmt != FORMAT_PLAIN or (self.guess is not None and self.guess.name == FORMAT_PLAIN)
         level = parsed.level

@@ -332,28 +332,50 @@ def _with_status(level: str | None, status: int) -> str | None:
 _CAUSE_NAMES = ("error", "err", "errormessage", "errmsg", "exception", "reason", "cause")
 
 
+# Field names under which structured loggers write a record's stack trace, whole, as one text of several lines:
+# python-json-logger's "exc_info", Elastic Common Schema's "error.stack_trace", logstash-logback-encoder's
+# "stack_trace", bunyan's and pino's "err.stack", Serilog's compact "@x", "exception", "traceback".
+_TRACE_NAMES = ("excinfo", "exctext", "exception", "stacktrace", "stack", "traceback", "x")
+
+
+def _structured_fields(head: str) -> dict[str, object] | None:
+    """The fields of a JSON object or logfmt line (nested JSON objects flattened to dotted names), None otherwise."""
+    if head.startswith("{"):
+        obj = _json_object(head)
+        return None if obj is None else _flatten(obj)
+    pairs = _LOGFMT_PAIR.findall(head)
+    if len(pairs) < 3:
+        return None
+    return {k: v[1:-1].replace('\\"', '"').replace("\\n", "\n") if v[:1] == '"' and len(v) > 1 else v for k, v in pairs}
+
+
+def structured_trace(record: str) -> str | None:
+    """The stack trace a JSON or logfmt record carries in a field (``_TRACE_NAMES``), its lines joined as a joined
+    record's are (``JOIN``), so ``exceptions.exception_of`` reads it as it reads a trace written line by line; None
+    where no such field holds a text of several lines."""
+    head = record.split("\x1e", 1)[0].strip()
+    if "\\n" not in head:  # a text of several lines is written with escaped newlines in either format
+        return None
+    fields = _structured_fields(head)
+    for key, value in (fields or {}).items():
+        if isinstance(value, str) and "\n" in value.strip() and _last_name(key) in _TRACE_NAMES:
+            return "\x1e".join(value.strip().splitlines())
+    return None
+
+
 def structured_cause(record: str) -> tuple[str, str] | None:
     """The field a JSON or logfmt record states its cause in, and its text: ``("error", "OCI runtime create failed:
     ...")`` for ``level=error msg="failed to start container" error="OCI runtime create failed: ..."``. None for other
     records, for a record whose message is that field (no other message), and for an empty or non-text value."""
-    head = record.split("\x1e", 1)[0].strip()
-    fields: dict[str, object]
-    if head.startswith("{"):
-        obj = _json_object(head)
-        if obj is None:
-            return None
-        fields = _flatten(obj)
-    else:
-        pairs = _LOGFMT_PAIR.findall(head)
-        if len(pairs) < 3:
-            return None
-        fields = {k: v[1:-1].replace('\\"', '"') if v[:1] == '"' and len(v) > 1 else v for k, v in pairs}
+    fields = _structured_fields(record.split("\x1e", 1)[0].strip())
+    if fields is None:
+        return None
     lower = {k.lower(): v for k, v in fields.items()}
     if not any(lower.get(k) not in (None, "") for k in _MSG_KEYS if k not in _CAUSE_NAMES):
         return None  # the cause is the message: told already
     for key, value in fields.items():
-        if not isinstance(value, str) or not value.strip():
-            continue
+        if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
+            continue  # empty, or a trace of several lines (its exception group tells it)
         # "error": "...", or an error object's message (Elastic Common Schema's "error.message").
         parent, _, last = key.rpartition(".")
         if _last_name(key) in _CAUSE_NAMES or (
