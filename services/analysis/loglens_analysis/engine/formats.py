@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import islice
 
 from .exceptions import exception_of, is_frame_line
 from .levels import (
@@ -601,6 +602,18 @@ KNOWN_PARSERS = (
     (FORMAT_LOGFMT, _parse_logfmt),
 )
 
+# A line that could open a record of a known grammar: every parser above but JSON's and logfmt's explains a line
+# only where its regex matches at the start (keep this in step with KNOWN_PARSERS). Format detection rejects the
+# lines none of them explains (most lines of a file with a header of its own) with one match, not eight calls.
+_KNOWN_GRAMMARS = re.compile(
+    "|".join(f"(?:{rx.pattern})" for rx in (_KLOG, _LOGCAT, _CRI, _RFC5424, _ACCESS, _RFC3164)), re.DOTALL
+)
+
+
+def _no_known_grammar(line: str) -> bool:
+    """True where no parser of KNOWN_PARSERS explains the line (False: one may)."""
+    return line[:1] != "{" and "=" not in line[:40] and _KNOWN_GRAMMARS.match(line) is None
+
 
 # --------------------------------------------------------------------------- discovered header layouts
 # Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters.
@@ -618,9 +631,20 @@ HEADER_CHARS = 400  # how far into a line its header is looked for
 HEADER_MEMO = 4096  # lines whose header tokens are memoised (format detection reads its sample twice)
 
 
+# Digits 2..9 written 0: a token's class depends on where its digits stand, not on their values, but for a "1"
+# (an epoch in seconds is "1" and nine digits). Tokens that differ only so (numbers, ids, times) share one class.
+_CLASS_DIGITS = str.maketrans("23456789", "00000000")
+
+
 @lru_cache(maxsize=1 << 16)
 def token_class(token: str) -> str:
-    """One letter: T time, L level, N number, B bracketed, S separator, C ``name:``, W word (memoised)."""
+    """One letter: T time, L level, N number, B bracketed, S separator, C ``name:``, W word (memoised, and
+    worked out once per digit form of the token)."""
+    return _digit_form_class(token.translate(_CLASS_DIGITS))
+
+
+@lru_cache(maxsize=1 << 14)
+def _digit_form_class(token: str) -> str:
     if token in _SEPARATORS:
         return "S"
     if level_from_word(token) is not None and len(token) <= 12:
@@ -639,13 +663,9 @@ def token_class(token: str) -> str:
 
 
 def header_tokens(line: str) -> list[re.Match[str]]:
-    """The first tokens of a line (bounded work: only the start of the line is looked at)."""
-    out: list[re.Match[str]] = []
-    for m in _HEADER_TOKEN.finditer(line, 0, min(len(line), HEADER_CHARS)):
-        out.append(m)
-        if len(out) > MAX_HEADER_TOKENS:
-            break
-    return out
+    """The first MAX_HEADER_TOKENS + 1 tokens of a line (bounded work: only the start of the line is looked at).
+    ``islice`` stops the C-level iterator: no Python step per token."""
+    return list(islice(_HEADER_TOKEN.finditer(line, 0, HEADER_CHARS), MAX_HEADER_TOKENS + 1))
 
 
 def classified_tokens(line: str) -> tuple[tuple[re.Match[str], ...], str]:
@@ -655,10 +675,13 @@ def classified_tokens(line: str) -> tuple[tuple[re.Match[str], ...], str]:
     return _classified(line[:HEADER_CHARS])
 
 
+_TEXT_OF = re.Match.group  # a match's text (unbound, for ``map``)
+
+
 @lru_cache(maxsize=HEADER_MEMO)
 def _classified(head: str) -> tuple[tuple[re.Match[str], ...], str]:
     toks = tuple(header_tokens(head))
-    return toks, "".join(token_class(m.group()) for m in toks)
+    return toks, "".join(map(token_class, map(_TEXT_OF, toks)))  # C-level maps: no Python step per token
 
 
 @dataclass(frozen=True, slots=True)
@@ -705,10 +728,16 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     n = len(seqs)
     if n == 0:
         return HeaderLayout("", 0.0)
+    # The prefixes of each distinct class sequence, weighted by its lines: the same counts as over every line, in
+    # the same first-seen order (``most_common`` breaks ties by it), for a fraction of the steps.
+    distinct = Counter(seqs)
     best = HeaderLayout("", 1.0)
     narrow = False  # extending by the lines that begin like the prefix, not by the whole sample
     for k in range(1, MAX_HEADER_TOKENS + 1):
-        counts = Counter(s[:k] for s in seqs if len(s) >= k)
+        counts: Counter[str] = Counter()
+        for s, lines_of in distinct.items():
+            if len(s) >= k:
+                counts[s[:k]] += lines_of
         if not counts:
             break
         prefix, c = counts.most_common(1)[0]
@@ -775,6 +804,8 @@ def _with_tab_ends(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[st
         return layout
     tabs = [0] * k
     for line in fits:
+        if "\t" not in line:
+            continue  # no column of it ends with a tab
         toks = classified_tokens(line)[0]
         for i in range(k):
             tabs[i] += "\t" in _gap_after(line, toks, i)
@@ -853,48 +884,30 @@ class HeaderParser:
 
     def __init__(self, layout: HeaderLayout) -> None:
         self.layout = layout
+        self._tab_columns = [i for i, ended in enumerate(layout.tab_ended) if ended]
 
     def parse(self, record: str) -> ParsedRecord | None:
         r = self.cut(record)
         return r[0] if r is not None else None
 
+    def fits(self, record: str) -> bool:
+        """Whether ``cut`` explains the record, told by its columns alone (format detection counts the records a
+        layout explains: it need not cut them)."""
+        head = record.split("\x1e", 1)[0]
+        toks, got = classified_tokens(head)
+        return self._columns(head, toks, got, fewer_columns=False) is not None
+
     def cut(self, record: str, *, fewer_columns: bool = False) -> tuple[ParsedRecord, int] | None:
         """The parsed record and how many header columns did not fit the layout (0 or 1). With
         ``fewer_columns``, the record is cut after the layout's leading columns it has (the count is of the
         columns it lacks)."""
-        classes = self.layout.classes
-        if not classes:
-            return None
         head = record.split("\x1e", 1)[0]
         toks, got = classified_tokens(head)
-        k = len(classes)
-        if fewer_columns:
-            # A record with fewer columns than the layout (zap's console writes no logger name for some lines):
-            # the leading columns it has, when they hold the time and one more (one column alone is no evidence of
-            # the layout: a stamp of several tokens would be cut after its first).
-            end = _fitting_prefix(got, classes)
-            if end < 2 or "T" not in classes[:end] or end >= len(toks):
-                return None
-            mismatches = k - end
-        elif (tab_end := self._tab_end(head, toks)) < k:
-            # The layout ends this column with a tab and the record with a space (or the line ends): the token
-            # opens the message ("<time>\tinfo\tmesh networks updated" has no logger column), and the record has
-            # the columns before it, which must all fit.
-            if tab_end == 0 or got[:tab_end] != classes[:tab_end]:
-                return None
-            end, mismatches = tab_end, k - tab_end
-        else:
-            if len(toks) < k:
-                return None
-            mismatches = sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
-            end = k
-            if got[k - 1] != classes[-1]:
-                # One odd column is tolerated where the columns around it fit. The last column closes the header
-                # and nothing after it shows that the record's header reaches so far: a token of another class
-                # there ("Refreshed" where the layout has a "name:") opens the message; the record lacks the column.
-                end = k - 1
-            if mismatches > 1 or (mismatches == 1 and k < 4):
-                return None
+        columns = self._columns(head, toks, got, fewer_columns=fewer_columns)
+        if columns is None:
+            return None
+        end, mismatches = columns
+        classes = self.layout.classes
         if end > 1 and got[end - 1] == "C" and "\x1e" in record:
             # A "name:" that is the type of the exception the record's trace reports opens the message
             # ("[Store:181] java.io.FileNotFoundException: /x" + frames): it is not the logger.
@@ -920,7 +933,7 @@ class HeaderParser:
                     if (named := level_from_word(last)) is not None:
                         level, component = named, channel
         header_end = toks[end - 1].end()
-        if self.layout.message_fields and mismatches == 0 and end == k:
+        if self.layout.message_fields and mismatches == 0 and end == len(classes):
             ends = _delimited_fields(head[header_end:], self.layout.delimiter)
             if len(ends) >= self.layout.message_fields and head[header_end:].split(None, 1)[0] == self.layout.delimiter:
                 header_end += ends[self.layout.message_fields - 1]
@@ -940,11 +953,53 @@ class HeaderParser:
         time_text = head[:header_end] if timed or "N" in classes else None
         return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
 
+    def _columns(
+        self, head: str, toks: Sequence[re.Match[str]], got: str, *, fewer_columns: bool
+    ) -> tuple[int, int] | None:
+        """How many of the record's tokens its header takes and how many of the layout's columns do not fit (see
+        ``cut``); None where the layout does not explain the record."""
+        classes = self.layout.classes
+        if not classes:
+            return None
+        k = len(classes)
+        if fewer_columns:
+            # A record with fewer columns than the layout (zap's console writes no logger name for some lines):
+            # the leading columns it has, when they hold the time and one more (one column alone is no evidence of
+            # the layout: a stamp of several tokens would be cut after its first).
+            end = _fitting_prefix(got, classes)
+            if end < 2 or "T" not in classes[:end] or end >= len(toks):
+                return None
+            mismatches = k - end
+        elif (tab_end := self._tab_end(head, toks)) < k:
+            # The layout ends this column with a tab and the record with a space (or the line ends): the token
+            # opens the message ("<time>\tinfo\tmesh networks updated" has no logger column), and the record has
+            # the columns before it, which must all fit.
+            if tab_end == 0 or got[:tab_end] != classes[:tab_end]:
+                return None
+            end, mismatches = tab_end, k - tab_end
+        else:
+            if len(toks) < k:
+                return None
+            # (Most records fit exactly: one C-level comparison tells.)
+            mismatches = (
+                0 if got.startswith(classes) else sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
+            )
+            end = k
+            if got[k - 1] != classes[-1]:
+                # One odd column is tolerated where the columns around it fit. The last column closes the header
+                # and nothing after it shows that the record's header reaches so far: a token of another class
+                # there ("Refreshed" where the layout has a "name:") opens the message; the record lacks the column.
+                end = k - 1
+            if mismatches > 1 or (mismatches == 1 and k < 4):
+                return None
+        return end, mismatches
+
     def _tab_end(self, head: str, toks: Sequence[re.Match[str]]) -> int:
         """The first column the layout ends with a tab that the record does not (the layout's width if none)."""
-        tab_ended = self.layout.tab_ended
-        for i in range(min(len(tab_ended), len(toks))):
-            if tab_ended[i] and "\t" not in _gap_after(head, toks, i):
+        for i in self._tab_columns:
+            if i >= len(toks):
+                break
+            if "\t" not in _gap_after(head, toks, i):
                 return i
         return self.layout.width
 
@@ -1390,6 +1445,9 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     unexplained: list[str] = []
     wrapped: list[str] = []  # the application lines inside container runtime records
     for line in lines:
+        if _no_known_grammar(line):
+            unexplained.append(line)
+            continue
         for name, p in KNOWN_PARSERS:
             if name == FORMAT_JSON and not line.startswith("{"):
                 continue
@@ -1410,7 +1468,7 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     more: list[HeaderLayout] = []
     if layout is not None:
         hp = HeaderParser(layout)
-        fits = [hp.parse(line) is not None for line in unexplained]  # each line parsed once
+        fits = [hp.fits(line) for line in unexplained]  # each line's columns read once
         header_count = sum(fits)
         # Sources interleaved in one file: the lines no layout fits yet may share a layout of their own.
         rest = [line for line, fit in zip(unexplained, fits, strict=True) if not fit]
@@ -1419,7 +1477,7 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
             if not extra.classes or extra in more or extra == layout:
                 break
             ep = HeaderParser(extra)
-            fits = [ep.parse(line) is not None for line in rest]
+            fits = [ep.fits(line) for line in rest]
             fitted = sum(fits)
             if fitted < MIN_LAYOUT_LINES:
                 break
