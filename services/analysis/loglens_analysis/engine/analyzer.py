@@ -935,26 +935,31 @@ class Analyzer:
             self.lead_bucket.merge(tb)
 
     def _resolve(self, records: list[str], keys: list[str], infos: list[ShapeInfo | None]) -> None:
-        """Fill in the shapes of records whose digit key was not cached, in record order (mining order)."""
+        """Fill in the shapes of records whose digit key was not cached, in record order (mining order).
+
+        Each new key is resolved at its first record, in record order; the other records of the key then take its
+        shape in one C-level pass (a block that opens a file has thousands of records and a few hundred new keys)."""
         by_key = self._by_key
-        for i in _positions(infos, None):
+        missing = list(compress(range(len(infos)), map(is_, infos, repeat(None))))
+        # The first record of each missing key (reversed: an earlier record's index overwrites a later one's).
+        first_of = dict(zip(map(keys.__getitem__, reversed(missing)), reversed(missing), strict=True))
+        for i in sorted(first_of.values()):
             rec = records[i]
             if not rec or rec.isspace():  # a line of blanks is an empty line (no record, no template "")
                 continue
             dkey = keys[i]
-            info = by_key.get(dkey)
+            shape = SHAPE_RE.sub("\x00", rec)
+            info = self._shapes.get(shape)
             if info is None:
-                shape = SHAPE_RE.sub("\x00", rec)
-                info = self._shapes.get(shape)
-                if info is None:
-                    info = self._miss(rec, shape)
-                self._key_chars += len(dkey)
-                by_key[dkey] = info
-                tk = self._time_key(rec, info)
-                if tk is not None:
-                    self._time_keys[dkey] = tk
-                    self._time_getters[dkey] = tk.get
-            infos[i] = info
+                info = self._miss(rec, shape)
+            self._key_chars += len(dkey)
+            by_key[dkey] = info
+            tk = self._time_key(rec, info)
+            if tk is not None:
+                self._time_keys[dkey] = tk
+                self._time_getters[dkey] = tk.get
+        # Blank records' keys were given nothing: they stay None. No key given a shape before this block is missing.
+        infos[:] = map(by_key.get, keys)
 
     def _line_numbers(self, records: list[str], first_line: int) -> list[int]:
         """Physical line number of each record when some records span several lines (joined)."""

@@ -313,10 +313,12 @@ def _baseline(series: list[tuple[int, int, int]], n: int) -> tuple[float, list[t
         return (total - sum(c for _b, c, _l in hits)) / max(1, n - len(hits))
 
     total = sum(c for _b, c, _l in series)
-    first = [h for h in series if h[1] >= _burst_limit(total / n)]
+    limit = _burst_limit(total / n)
+    first = [h for h in series if h[1] >= limit]
     if not first:
         return total / n, []
-    hits = [h for h in series if h[1] >= _burst_limit(rest(first))]
+    limit = _burst_limit(rest(first))
+    hits = [h for h in series if h[1] >= limit]
     return rest(hits), hits
 
 
@@ -357,10 +359,11 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     bucket that already has an error burst is told by that one). Whole buckets only; adjacent burst buckets
     of one series are one finding (``_burst_findings``)."""
     out: list[Finding] = []
-    n = len(bk.whole)
+    whole = bk.whole
+    n = len(whole)
     if n < MIN_INTERIOR_BUCKETS:
         return out
-    inner_err = [(b, x.errors, x.first_error_line) for b in bk.whole if (x := bk.bins.get(b)) is not None and x.errors]
+    inner_err = [(b, x.errors, x.first_error_line) for b in whole if (x := bk.bins.get(b)) is not None and x.errors]
     mean, hits = _baseline(inner_err, n)
     error_buckets = {b for b, _c, _l in hits}
     out += _burst_findings(bk, hits, mean, "error burst", ANOMALY_ERROR_BURST, None)
@@ -368,7 +371,7 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
             continue
         is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
-        inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in bk.whole]
+        inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in whole]
         mean, hits = _baseline(inner, n)
         hits = [h for h in hits if not (is_error and h[0] in error_buckets)]
         out += _burst_findings(bk, hits, mean, f'burst of "{shorten(r.text)}"', ANOMALY_BURST, r)
@@ -613,7 +616,7 @@ def _header_numbers(an: Analyzer, text: str) -> list[str] | None:
     return [m.group(1) for m in _HEADER_NUMBER.finditer(header)]
 
 
-def _pid_changes(an: Analyzer) -> list[PidChange]:
+def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
     """Process-id changes, read from the first and last record of every time bucket.
 
     A header number is a process id when, over those records in line order, it takes between 2 and
@@ -626,7 +629,7 @@ def _pid_changes(an: Analyzer) -> list[PidChange]:
     for b in sorted(an.buckets):
         tb = an.buckets[b]
         for line, text in ((tb.first_line, tb.first_text), (tb.last_line, tb.last_text)):
-            nums = _header_numbers(an, text)
+            nums = held.numbers_of(text)
             if nums is not None:
                 samples.append((line, b, nums))
     samples = sorted({(ln, b): (ln, b, n) for ln, b, n in samples}.values())
@@ -645,7 +648,7 @@ def _pid_changes(an: Analyzer) -> list[PidChange]:
         values = [r[0] for r in runs]
         if not 2 <= len(runs) <= BANNER_MAX_COUNT + 1 or len(set(values)) != len(values):
             continue
-        out += [_narrowed(an, k, PidChange(p[0], q[0], p[2], q[1], q[3])) for p, q in itertools.pairwise(runs)]
+        out += [_narrowed(an, held, k, PidChange(p[0], q[0], p[2], q[1], q[3])) for p, q in itertools.pairwise(runs)]
     return out
 
 
@@ -666,15 +669,20 @@ class HeldRecords:
         for b, tb in an.buckets.items():
             self.texts[tb.first_line] = (tb.first_text, b)
             self.texts[tb.last_line] = (tb.last_text, b)
-        self._numbers: dict[int, list[str] | None] = {}
+        self._numbers: dict[str, list[str] | None] = {}  # a record's text -> its header numbers
         self._interleaved: bool | None = None
+
+    def numbers_of(self, text: str) -> list[str] | None:
+        """The header numbers of a record the aggregates hold, by its text (``_header_numbers``, read once: the
+        process-id rules read bucket edges and examples that ``numbers`` reads too)."""
+        if text not in self._numbers:
+            self._numbers[text] = _header_numbers(self.an, text)
+        return self._numbers[text]
 
     def numbers(self, line: int) -> list[str] | None:
         """The header numbers of the record held at ``line`` (None where none is held or its header has none)."""
-        if line not in self._numbers:
-            got = self.texts.get(line)
-            self._numbers[line] = _header_numbers(self.an, got[0]) if got is not None else None
-        return self._numbers[line]
+        got = self.texts.get(line)
+        return self.numbers_of(got[0]) if got is not None else None
 
     def pid(self, line: int) -> str | None:
         """The first header number (the process id, where the header has one) of the record held at ``line``."""
@@ -756,7 +764,7 @@ def _told_in_many_process_log(
     )
 
 
-def _narrowed(an: Analyzer, field: int, change: PidChange) -> PidChange:
+def _narrowed(an: Analyzer, held: HeldRecords, field: int, change: PidChange) -> PidChange:
     """A process-id change found between two bucket-edge records, cited at the records nearest to it that the
     aggregates hold: the examples of every message variant between those two lines (a start writes messages
     of its own, so the new process's first records are most often some variant's first ones). The last record
@@ -765,7 +773,7 @@ def _narrowed(an: Analyzer, field: int, change: PidChange) -> PidChange:
     for v in an.variants():
         for line, text in v.examples:
             if change.old_line < line < change.new_line:
-                nums = _header_numbers(an, text)
+                nums = held.numbers_of(text)
                 if nums is not None and len(nums) > field and nums[field] in (change.old, change.new):
                     seen.append((line, nums[field]))
     new_line = min((ln for ln, x in seen if x == change.new), default=change.new_line)
@@ -867,7 +875,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         pa, pb = held.pid(a), held.pid(b)
         return pa is None or pb is None or pa == pb or not held.interleaved()
 
-    pids = _pid_changes(an)
+    pids = _pid_changes(an, held)
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
     confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
