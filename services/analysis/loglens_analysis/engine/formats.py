@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice
+from operator import ne
+from typing import cast
 
 from .exceptions import exception_of, is_frame_line
 from .levels import (
@@ -602,17 +604,32 @@ KNOWN_PARSERS = (
     (FORMAT_LOGFMT, _parse_logfmt),
 )
 
-# A line that could open a record of a known grammar: every parser above but JSON's and logfmt's explains a line
-# only where its regex matches at the start (keep this in step with KNOWN_PARSERS). Format detection rejects the
-# lines none of them explains (most lines of a file with a header of its own) with one match, not eight calls.
+# The parsers above whose grammar is one regex matched at the line's start, in KNOWN_PARSERS' order (all but JSON's,
+# first there, and logfmt's, last; keep this in step with KNOWN_PARSERS). Each explains a line exactly where its regex
+# matches, so the first of them that explains a line is the first branch of their alternation that matches it: format
+# detection tries a line with one match, not a call per grammar (most lines of a file with a header of its own match
+# none, and a syslog line needs no klog, logcat, CRI, RFC 5424 and access-log attempts before it).
+_REGEX_GRAMMARS: tuple[tuple[re.Pattern[str], Callable[[str], ParsedRecord | None]], ...] = (
+    (_KLOG, _parse_klog),
+    (_LOGCAT, _parse_logcat),
+    (_CRI, _parse_cri),
+    (_RFC5424, _parse_5424),
+    (_ACCESS, _parse_access),
+    (_RFC3164, _parse_3164),
+)
 _KNOWN_GRAMMARS = re.compile(
-    "|".join(f"(?:{rx.pattern})" for rx in (_KLOG, _LOGCAT, _CRI, _RFC5424, _ACCESS, _RFC3164)), re.DOTALL
+    "|".join(f"(?P<g{i}>{rx.pattern})" for i, (rx, _p) in enumerate(_REGEX_GRAMMARS)), re.DOTALL
 )
 
 
-def _no_known_grammar(line: str) -> bool:
-    """True where no parser of KNOWN_PARSERS explains the line (False: one may)."""
-    return line[:1] != "{" and "=" not in line[:40] and _KNOWN_GRAMMARS.match(line) is None
+def _known_grammar(line: str) -> ParsedRecord | None:
+    """The line as the first parser of KNOWN_PARSERS that explains it reads it (None: none does)."""
+    if line[:1] == "{":
+        return next((r for _name, p in KNOWN_PARSERS if (r := p(line)) is not None), None)
+    m = _KNOWN_GRAMMARS.match(line)
+    if m is not None:
+        return _REGEX_GRAMMARS[int(cast(str, m.lastgroup)[1:])][1](line)
+    return _parse_logfmt(line) if "=" in line[:40] else None
 
 
 # --------------------------------------------------------------------------- discovered header layouts
@@ -980,10 +997,7 @@ class HeaderParser:
         else:
             if len(toks) < k:
                 return None
-            # (Most records fit exactly: one C-level comparison tells.)
-            mismatches = (
-                0 if got.startswith(classes) else sum(1 for a, b in zip(got[:k], classes, strict=False) if a != b)
-            )
+            mismatches = sum(map(ne, got[:k], classes))  # C-level: the columns of another class than the layout's
             end = k
             if got[k - 1] != classes[-1]:
                 # One odd column is tolerated where the columns around it fit. The last column closes the header
@@ -1445,20 +1459,13 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     unexplained: list[str] = []
     wrapped: list[str] = []  # the application lines inside container runtime records
     for line in lines:
-        if _no_known_grammar(line):
+        r = _known_grammar(line)
+        if r is None:
             unexplained.append(line)
             continue
-        for name, p in KNOWN_PARSERS:
-            if name == FORMAT_JSON and not line.startswith("{"):
-                continue
-            r = p(line)
-            if r is not None:
-                counts[r.fmt] += 1
-                if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message:
-                    wrapped.append(r.message)
-                break
-        else:
-            unexplained.append(line)
+        counts[r.fmt] += 1
+        if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message:
+            wrapped.append(r.message)
     n = len(lines)
     layout = discover_header(unexplained + wrapped) if unexplained or wrapped else None
     if layout is not None and not layout.classes:

@@ -1396,4 +1396,7 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
         lo, hi = min(r.bins), max(r.bins)
         _put(t.histogram.start_time, an.origin + lo * an.bin_seconds)
         t.histogram.bucket_seconds = an.bin_seconds
-        t.histogram.counts.extend(r.bins[b][0] if b in r.bins else 0 for b in range(lo, hi + 1))
+        counts = [0] * (hi - lo + 1)  # a step per bucket with records, not per bucket of the span
+        for b, (c, _first) in r.bins.items():
+            counts[b - lo] = c
+        t.histogram.counts.extend(counts)
