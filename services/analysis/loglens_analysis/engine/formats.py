@@ -701,6 +701,38 @@ def _classified(head: str) -> tuple[tuple[re.Match[str], ...], str]:
     return toks, "".join(map(token_class, map(_TEXT_OF, toks)))  # C-level maps: no Python step per token
 
 
+# Header classes by the header's digit key (every ASCII digit written 0, on the UTF-8 bytes: one C pass). Headers
+# that differ only in their digits have the same classes: tokens end at blanks, "|" and brackets, never at a digit,
+# and a token's class hangs on where its digits stand, not on their values, but for a "1" that opens a token of ten
+# digits or more (an epoch in seconds): a header with a "1" and nine digits after a blank, a "|", a bracket, a
+# parenthesis or a comma (or at its start) is classified on its own. (The regex opens with the "1", so the regex
+# engine looks for that character, not at every position.)
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # on the UTF-8 bytes: ten times str.translate
+_EPOCH_AT_TOKEN_START = re.compile(r"1(?<![^\s|\[\](),]1)\d{9}")
+_CLASSES_BY_KEY: dict[str, str] = {}  # a header's digit key -> its classes (cleared when HEADER_MEMO hold)
+
+
+def header_classes(line: str) -> str:
+    """The classes of a line's first tokens, as ``classified_tokens`` gives them, without cutting the tokens of a
+    line whose header differs from one classified before only in its digits (format detection classifies every
+    sampled line: most lines of a layout are such). Memoised on the line's first HEADER_CHARS."""
+    return _head_classes(line[:HEADER_CHARS])
+
+
+@lru_cache(maxsize=HEADER_MEMO)
+def _head_classes(head: str) -> str:
+    if _EPOCH_AT_TOKEN_START.search(head) is not None:
+        return _classified(head)[1]
+    key = head.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO).decode("utf-8", "surrogatepass")
+    classes = _CLASSES_BY_KEY.get(key)
+    if classes is None:
+        classes = _classified(head)[1]
+        if len(_CLASSES_BY_KEY) >= HEADER_MEMO:
+            _CLASSES_BY_KEY.clear()
+        _CLASSES_BY_KEY[key] = classes
+    return classes
+
+
 @dataclass(frozen=True, slots=True)
 class HeaderLayout:
     """A discovered header: the token classes before the message, and how much of the sample it fits."""
@@ -738,10 +770,8 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     first words of a message out of the header even when many messages begin alike. ``strict`` (for
     the few lines a first layout left over) tolerates no odd column.
     """
-    seqs = []
-    for line in lines:
-        toks, classes = classified_tokens(line)
-        seqs.append(classes[: len(toks) - 1] if len(toks) > 1 else "")
+    # Each line's classes but its last token's (one class per token).
+    seqs = [classes[:-1] for classes in map(header_classes, lines)]
     n = len(seqs)
     if n == 0:
         return HeaderLayout("", 0.0)
@@ -872,15 +902,15 @@ def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Seque
     k = layout.width
     if not k:
         return layout
-    # The token after the columns, in the lines the layout fits exactly (their tokens are memoised).
-    fits = [
-        (line, toks)
-        for line, seq in zip(lines, seqs, strict=True)
-        if seq.startswith(layout.classes)
-        for toks in (classified_tokens(line)[0],)
-    ]
-    if len(fits) < 2:
+    fitting = [line for line, seq in zip(lines, seqs, strict=True) if seq.startswith(layout.classes)]
+    if len(fitting) < 2:
         return layout
+    # The delimiter is a separator token after the columns in 80 % of those lines: a separator's class is "S", so
+    # where fewer have one there, no token is (their classes tell, without cutting their tokens).
+    if sum(header_classes(line)[k : k + 1] == "S" for line in fitting) < 0.8 * len(fitting):
+        return layout
+    # The token after the columns, in the lines the layout fits exactly.
+    fits = [(line, classified_tokens(line)[0]) for line in fitting]
     delimiter, c = Counter(toks[k].group() if len(toks) > k else "" for _, toks in fits).most_common(1)[0]
     if delimiter not in _SEPARATORS or c < 0.8 * len(fits) or delimiter not in layout_separators(layout, lines, seqs):
         return layout
@@ -908,11 +938,14 @@ class HeaderParser:
         return r[0] if r is not None else None
 
     def fits(self, record: str) -> bool:
-        """Whether ``cut`` explains the record, told by its columns alone (format detection counts the records a
-        layout explains: it need not cut them)."""
+        """Whether ``cut`` explains the record, told by its columns' classes alone (format detection counts the
+        records a layout explains: it need not cut them); their tokens only where the layout ends a column with a
+        tab."""
         head = record.split("\x1e", 1)[0]
-        toks, got = classified_tokens(head)
-        return self._columns(head, toks, got, fewer_columns=False) is not None
+        if self._tab_columns:
+            toks, got = classified_tokens(head)
+            return self._columns(got, self._tab_end(head, toks), fewer_columns=False) is not None
+        return self._columns(header_classes(head), self.layout.width, fewer_columns=False) is not None
 
     def cut(self, record: str, *, fewer_columns: bool = False) -> tuple[ParsedRecord, int] | None:
         """The parsed record and how many header columns did not fit the layout (0 or 1). With
@@ -920,7 +953,7 @@ class HeaderParser:
         columns it lacks)."""
         head = record.split("\x1e", 1)[0]
         toks, got = classified_tokens(head)
-        columns = self._columns(head, toks, got, fewer_columns=fewer_columns)
+        columns = self._columns(got, 0 if fewer_columns else self._tab_end(head, toks), fewer_columns=fewer_columns)
         if columns is None:
             return None
         end, mismatches = columns
@@ -970,11 +1003,10 @@ class HeaderParser:
         time_text = head[:header_end] if timed or "N" in classes else None
         return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
 
-    def _columns(
-        self, head: str, toks: Sequence[re.Match[str]], got: str, *, fewer_columns: bool
-    ) -> tuple[int, int] | None:
+    def _columns(self, got: str, tab_end: int, *, fewer_columns: bool) -> tuple[int, int] | None:
         """How many of the record's tokens its header takes and how many of the layout's columns do not fit (see
-        ``cut``); None where the layout does not explain the record."""
+        ``cut``); None where the layout does not explain the record. ``got``: the classes of the record's tokens (one
+        per token); ``tab_end``: ``_tab_end`` of the record (unused with ``fewer_columns``)."""
         classes = self.layout.classes
         if not classes:
             return None
@@ -984,10 +1016,10 @@ class HeaderParser:
             # the leading columns it has, when they hold the time and one more (one column alone is no evidence of
             # the layout: a stamp of several tokens would be cut after its first).
             end = _fitting_prefix(got, classes)
-            if end < 2 or "T" not in classes[:end] or end >= len(toks):
+            if end < 2 or "T" not in classes[:end] or end >= len(got):
                 return None
             mismatches = k - end
-        elif (tab_end := self._tab_end(head, toks)) < k:
+        elif tab_end < k:
             # The layout ends this column with a tab and the record with a space (or the line ends): the token
             # opens the message ("<time>\tinfo\tmesh networks updated" has no logger column), and the record has
             # the columns before it, which must all fit.
@@ -995,7 +1027,7 @@ class HeaderParser:
                 return None
             end, mismatches = tab_end, k - tab_end
         else:
-            if len(toks) < k:
+            if len(got) < k:
                 return None
             mismatches = sum(map(ne, got[:k], classes))  # C-level: the columns of another class than the layout's
             end = k
@@ -1080,7 +1112,6 @@ def _klog_level(record: str) -> str | None:
 # (a full parse per record cost ~13 us on JSON access logs, a status scan ~2.5 us on logfmt ones). A status's class
 # is its first digit, and the level hangs on the class only. No plan (a numeric level, statuses the scan does not
 # find exactly as the parse does): a full read.
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # on the UTF-8 bytes: ten times str.translate
 _JSON_STATUS_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*"?(\d{3})(?![\d.])')
 _STATUS_CLASSES = "12345"
 LEVEL_PLANS = 4096  # digit keys whose plan is kept, and their bytes (cleared when either is full)
