@@ -704,9 +704,9 @@ def _classified(head: str) -> tuple[tuple[re.Match[str], ...], str]:
 # Header classes by the header's digit key (every ASCII digit written 0, on the UTF-8 bytes: one C pass). Headers
 # that differ only in their digits have the same classes: tokens end at blanks, "|" and brackets, never at a digit,
 # and a token's class hangs on where its digits stand, not on their values, but for a "1" that opens a token of ten
-# digits or more (an epoch in seconds): a header with a "1" and nine digits after a blank, a "|", a bracket, a
-# parenthesis or a comma (or at its start) is classified on its own. (The regex opens with the "1", so the regex
-# engine looks for that character, not at every position.)
+# digits or more (an epoch in seconds): the key keeps a "1" followed by nine digits where a token may start (after a
+# blank, a "|", a bracket, a parenthesis or a comma, or at the header's start). (The regex opens with the "1", so the
+# regex engine looks for that character, not at every position.)
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # on the UTF-8 bytes: ten times str.translate
 _EPOCH_AT_TOKEN_START = re.compile(r"1(?<![^\s|\[\](),]1)\d{9}")
 _CLASSES_BY_KEY: dict[str, str] = {}  # a header's digit key -> its classes (cleared when HEADER_MEMO hold)
@@ -721,9 +721,9 @@ def header_classes(line: str) -> str:
 
 @lru_cache(maxsize=HEADER_MEMO)
 def _head_classes(head: str) -> str:
-    if _EPOCH_AT_TOKEN_START.search(head) is not None:
-        return _classified(head)[1]
     key = head.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO).decode("utf-8", "surrogatepass")
+    for m in _EPOCH_AT_TOKEN_START.finditer(head):
+        key = f"{key[: m.start()]}1{key[m.start() + 1 :]}"
     classes = _CLASSES_BY_KEY.get(key)
     if classes is None:
         classes = _classified(head)[1]
