@@ -15,7 +15,7 @@ from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analy
 from loglens_analysis.engine.analyzer import GC_YOUNG_THRESHOLD, Analyzer
 from loglens_analysis.engine.formats import detect_format
 from loglens_analysis.engine.loghub import parse_lines
-from loglens_analysis.engine.records import JOIN, RecordReader
+from loglens_analysis.engine.records import JOIN, RecordReader, digit_key
 from loglens_analysis.engine.timestamps import ASSUME_UTC, ASSUME_YEAR, TimestampParser
 from loglens_loggen import generate_lines, records
 
@@ -353,3 +353,18 @@ def test_the_collector_runs_less_often_only_while_an_analysis_runs() -> None:
         assert gc.get_threshold() == (900, 11, 12)
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "081109 203615 148 INFO dfs.DataNode: Receiving block blk_-1608999687919862906",
+        "2024-03-01 12:00:01 café 42 — naïve 7 µs\n2nd line 9",  # non-ASCII: the UTF-8 path
+        "\udcff bytes that were not UTF-8 123",  # a lone surrogate (surrogateescape) keeps its place
+        "٣ Arabic-Indic digit stays, 3 does not",
+        "",
+    ],
+)
+def test_a_digit_key_writes_every_ascii_digit_0_whatever_else_the_text_holds(text: str) -> None:
+    # records.digit_key takes the UTF-8 bytes of non-ASCII text (str.translate is slow on it): the same key.
+    assert digit_key(text) == text.translate(str.maketrans("123456789", "000000000"))

@@ -49,7 +49,7 @@ from .formats import (
 )
 from .masking import WILDCARD, mask_tail, mask_text
 from .miner import Cluster, TemplateMiner
-from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, Block
+from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, Block, digit_key
 from .timestamps import STATEFUL_FAMILIES, TimestampParser
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
@@ -90,8 +90,6 @@ RISING_KEPT = 1024  # a chunk's first distinct rising times kept for the merge's
 # block) and close enough to the typed masks that a shape always maps to one template.
 SHAPE_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")  # possessive: no backtracking over letter runs
 
-_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
-_DIGIT_BYTES_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # the same on UTF-8 bytes
 _SPLIT_JOIN = methodcaller("partition", JOIN)
 _FIRST_PART = itemgetter(0)
 _DIGIT_IN = re.compile(r"\d")
@@ -145,16 +143,6 @@ class Variant:
     digit_tokens: tuple[tuple[int, str], ...] = ()
 
 
-def digit_key(text: str) -> str:
-    """A block's text with every ASCII digit written 0 (the digit keys of its lines). ``str.translate`` is quick on
-    ASCII text only: one non-ASCII character in a block sends it down a per-character path (6.3 us a line on HDFS
-    lines against 0.14), so other text goes through its UTF-8 bytes (0.3 us a line; a digit is one byte there, so the
-    result is the same). (str.translate sets up ~1.5 us per call: translate blocks, not lines.)"""
-    if text.isascii():
-        return text.translate(_DIGITS_TO_ZERO)
-    return text.encode("utf-8", "surrogatepass").translate(_DIGIT_BYTES_TO_ZERO).decode("utf-8", "surrogatepass")
-
-
 def shape_digest(shape: str) -> str:
     """A shape's short, stable name (chunks of one file tell their shapes apart by it)."""
     return hashlib.blake2b(shape.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
@@ -177,7 +165,7 @@ _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
 def _varied_words(old: str, new: str) -> str:
     """``old`` with each word (run of letters and digits) that ``new`` writes differently as a placeholder; one
     placeholder for the token when the two differ in more than such words' digits."""
-    if len(old) != len(new) or old.translate(_DIGITS_TO_ZERO) != new.translate(_DIGITS_TO_ZERO):
+    if len(old) != len(new) or digit_key(old) != digit_key(new):
         return WILDCARD
     parts: list[str] = []
     pos = 0
@@ -489,7 +477,7 @@ class Analyzer:
         if self._held is not None:
             (held, line), self._held = self._held, None
             text, first_line = held + "\n" + text, line
-        keys = text.translate(_DIGITS_TO_ZERO).split("\n")
+        keys = digit_key(text).split("\n")
         records = text.split("\n")
         # Each line's flag is remembered by its digit key (the key _process looks its shape up by: hashed once);
         # a new key is told by the digit key of its start (``_line_flag``), only the rest are looked at one by one.
@@ -747,7 +735,7 @@ class Analyzer:
             records, keys = split
         else:
             records = text.split("\n")
-            keys = text.translate(_DIGITS_TO_ZERO).split("\n")
+            keys = digit_key(text).split("\n")
         infos: list[ShapeInfo | None] = list(map(self._by_key.get, keys))
         if None in infos:
             self._resolve(records, keys, infos)

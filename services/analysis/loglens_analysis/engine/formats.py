@@ -30,6 +30,7 @@ from .levels import (
     level_from_word,
     severity_rank,
 )
+from .records import digit_key
 from .timestamps import leading_time_end, looks_like_time_token
 
 FORMAT_JSON = "json"
@@ -701,13 +702,12 @@ def _classified(head: str) -> tuple[tuple[re.Match[str], ...], str]:
     return toks, "".join(map(token_class, map(_TEXT_OF, toks)))  # C-level maps: no Python step per token
 
 
-# Header classes by the header's digit key (every ASCII digit written 0, on the UTF-8 bytes: one C pass). Headers
+# Header classes by the header's digit key (every ASCII digit written 0: ``records.digit_key``). Headers
 # that differ only in their digits have the same classes: tokens end at blanks, "|" and brackets, never at a digit,
 # and a token's class hangs on where its digits stand, not on their values, but for a "1" that opens a token of ten
 # digits or more (an epoch in seconds): the key keeps a "1" followed by nine digits where a token may start (after a
 # blank, a "|", a bracket, a parenthesis or a comma, or at the header's start). (The regex opens with the "1", so the
 # regex engine looks for that character, not at every position.)
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # on the UTF-8 bytes: ten times str.translate
 _EPOCH_AT_TOKEN_START = re.compile(r"1(?<![^\s|\[\](),]1)\d{9}")
 _CLASSES_BY_KEY: dict[str, str] = {}  # a header's digit key -> its classes (cleared when HEADER_MEMO hold)
 
@@ -721,7 +721,7 @@ def header_classes(line: str) -> str:
 
 @lru_cache(maxsize=HEADER_MEMO)
 def _head_classes(head: str) -> str:
-    key = head.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO).decode("utf-8", "surrogatepass")
+    key = digit_key(head)
     for m in _EPOCH_AT_TOKEN_START.finditer(head):
         key = f"{key[: m.start()]}1{key[m.start() + 1 :]}"
     classes = _CLASSES_BY_KEY.get(key)
@@ -1146,6 +1146,9 @@ def _logfmt_level_plan(head: str) -> _LevelPlan | None:
     starts = tuple(m.start(1) for m in _logfmt_status_values(head))
     by_class = {c: level_from_http_status(int(c) * 100) for c in _STATUS_CLASSES}
     return starts, by_class | {"": None}
+
+
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # a status plan's key: the UTF-8 bytes, digits as 0
 
 
 class StatusLevels:

@@ -570,3 +570,18 @@ class RecordReader:
         if marked:
             text = text.replace(SOURCE_CHANGE, "")
         return Block(text, first)
+
+
+# Every ASCII digit written 0: the digit key of a line (records with one key differ in their digits only).
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_DIGIT_BYTES_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # the same on UTF-8 bytes (a digit is one byte)
+
+
+def digit_key(text: str) -> str:
+    """A block's text with every ASCII digit written 0 (the digit keys of its lines). ``str.translate`` is quick on
+    ASCII text only: one non-ASCII character in a block sends it down a per-character path (6.3 us a line on HDFS
+    lines against 0.14), so other text goes through its UTF-8 bytes (0.3 us a line; a digit is one byte there, so the
+    result is the same). (str.translate sets up ~1.5 us per call: translate blocks, not lines.)"""
+    if text.isascii():
+        return text.translate(_DIGITS_TO_ZERO)
+    return text.encode("utf-8", "surrogatepass").translate(_DIGIT_BYTES_TO_ZERO).decode("utf-8", "surrogatepass")
