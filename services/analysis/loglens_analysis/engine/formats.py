@@ -103,10 +103,9 @@ def _names_status(key: str) -> bool:
     ends in "status", "status code" or "response code" ("status", "DownstreamStatus", "elb_status_code",
     "http.response.status_code", "sc-status", "response_code"), or it is the "code" of a status object
     ("responseStatus.code"). Its value is an HTTP status only when it is one (``http_status``)."""
-    parent, _, name = key.rpartition(".")
-    last = "".join(c for c in name if c.isalnum()).lower()
-    if last == "code" and parent:  # the code of a status object: "responseStatus": {"code": 404} (Kubernetes' audit)
-        return "".join(c for c in parent.rsplit(".", 1)[-1] if c.isalnum()).lower().endswith("status")
+    last = _last_name(key)
+    if last == "code" and "." in key:  # a status object's code: "responseStatus": {"code": 404} (Kubernetes' audit)
+        return _last_name(key.rpartition(".")[0]).endswith("status")
     return last.endswith(("status", "statuscode", "responsecode"))
 
 
