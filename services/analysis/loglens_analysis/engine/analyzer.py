@@ -47,7 +47,7 @@ from .formats import (
     level_prefix,
     structured_trace,
 )
-from .masking import WILDCARD, mask_tail, mask_text
+from .masking import WILDCARD, mask_message, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, Block, digit_key
 from .timestamps import STATEFUL_FAMILIES, TimestampParser
@@ -640,9 +640,9 @@ class Analyzer:
         if JOIN in rec and (second := self.parser.second_line_message(rec)) is not None:
             return parsed, mask_text(second), [], True  # a two-line header (java.util.logging's)
         head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
-        one_pass = mask_tail(head, parsed.message) if parsed.message else None
+        one_pass = mask_message(head, parsed.message) if parsed.message else None
         if one_pass is not None:
-            return parsed, one_pass[0], one_pass[2], False
+            return parsed, one_pass[0], one_pass[1], False
         # The message is not the end of the record (JSON): no placeholder statistics.
         return parsed, mask_text(parsed.message), [], False
 

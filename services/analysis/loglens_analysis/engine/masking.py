@@ -164,12 +164,51 @@ def mask_tail(record: str, tail: str) -> tuple[str, int, list[tuple[str, int, in
     """
     if not record.endswith(tail):
         return None
+    return _mask_suffix(record, len(record) - len(tail), 0)
+
+
+def mask_message(record: str, tail: str) -> tuple[str, list[tuple[str, int, int]]] | None:
+    """``mask_tail`` without the count of variables before the tail: the masked tail and its variables, or None.
+
+    Where no variable can hold both the character before the tail and its first one (``_clean_cut``), the
+    variables of the tail are those a pass from the tail's start finds (the matches at every later position
+    are the same; lookbehinds see the text before it), so the text before it (a record's header) is not read.
+    """
+    if not record.endswith(tail):
+        return None
     offset = len(record) - len(tail)
+    got = _mask_suffix(record, offset, offset if _clean_cut(record, offset) else 0)
+    return None if got is None else (got[0], got[2])
+
+
+# Characters a variable may hold after a space: only a date-time holds a space (every other pattern stops at
+# whitespace), and in it a space comes after a digit, a lowercase letter (a month's or a weekday's name), a comma
+# or a space, and before a digit, a sign, a space or a month's name.
+_SPACE_BEFORE = frozenset(" ,abcdefghijklmnopqrstuvwxyz")
+_SPACE_AFTER = frozenset(" +-JFMASOND")
+
+
+def _clean_cut(record: str, offset: int) -> bool:
+    """True when no variable can hold both ``record[offset - 1]`` and ``record[offset]``: the cut is at
+    whitespace that no variable holds, or at a space that no date-time can hold there (see ``_SPACE_BEFORE``)."""
+    if offset <= 0 or offset >= len(record):
+        return True
+    cut = record[offset - 1]
+    if not cut.isspace():
+        return False
+    if cut != " " or offset == 1:
+        return True
+    after, before = record[offset], record[offset - 2]
+    return not ((after in _SPACE_AFTER or after.isdigit()) and (before in _SPACE_BEFORE or before.isdigit()))
+
+
+def _mask_suffix(record: str, offset: int, scan: int) -> tuple[str, int, list[tuple[str, int, int]]] | None:
+    """The masked ``record[offset:]``, the variables before it and those in it, reading from ``scan``."""
     parts: list[str] = []
     pos = offset
     before = 0
     spans: list[tuple[str, int, int]] = []
-    for m in VARIABLE_RE.finditer(record):
+    for m in VARIABLE_RE.finditer(record, scan):
         start, end = m.span()
         if end <= offset:
             before += 1
@@ -183,7 +222,7 @@ def mask_tail(record: str, tail: str) -> tuple[str, int, list[tuple[str, int, in
     parts.append(record[pos:])
     masked = "".join(parts)
     if _takes_digit_words(masked):
-        return _mask_from(record, offset, _variables(record))
+        return _mask_from(record, offset, _variables(record, scan))
     return masked, before, spans
 
 
