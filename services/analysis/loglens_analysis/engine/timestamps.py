@@ -297,6 +297,49 @@ _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp ma
 _BEFORE_SPAN = 16  # how far before the time text a stamp overlapping it may start (a weekday, a klog letter)
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a header time is its time
+# Where a leading stamp (no time text) may start: at the very start (after one bracket), a dated one before
+# LEADING_LIMIT; a bare number never (``_LEADING_SKIP``).
+_LEAD_BOUND = {f.name: LEADING_LIMIT if f.dated == "date" else 0 if f.name in _LEADING_SKIP else 2 for f in FAMILIES}
+_STEP_STARTS = 8  # this few starts left to try: matched one by one rather than searched
+# Characters every match of a family holds ("M": a month's name): a family whose characters are not all in the
+# window has no stamp there. Read off the regexes above (a literal outside every optional part).
+_MONTH_NAME = re.compile("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+_GATE_CHARS = "-/.: T"
+_NEEDS: dict[str, frozenset[str]] = {
+    name: frozenset(needs)
+    for name, needs in (
+        ("iso8601", "-:"),
+        ("iso8601-basic", "T"),
+        ("dashed", "-"),
+        ("slashed", "/:"),
+        ("dotted", ".:"),
+        ("compact-dash", ":"),
+        ("apache", "/:M"),
+        ("ctime", ": M"),
+        ("day-month-year", ": M"),
+        ("month-day-year", ": M"),
+        ("us-date", "/:"),
+        ("short-year", "/: "),
+        ("compact", " "),
+        ("dated-syslog", ": M"),
+        ("syslog", ": M"),
+        ("klog", ": "),
+        ("month-day", "-: "),
+        ("month-day-dotted", ".: "),
+        ("month-day-slashed", "/: "),
+        ("epoch", ""),
+        ("time-only", ":"),
+    )
+}
+assert set(_NEEDS) == set(_BY_NAME)
+
+
+def _present(record: str, lo: int, end: int) -> set[str]:
+    """Which of the characters families need (``_NEEDS``) are in ``record[lo:end]``."""
+    found = {c for c in _GATE_CHARS if record.find(c, lo, end) >= 0}
+    if _MONTH_NAME.search(record, lo, end) is not None:
+        found.add("M")
+    return found
 
 
 class ParsedTime(NamedTuple):
@@ -416,37 +459,73 @@ class TimestampParser:
             name = self._locate_memo.get(memo_key, "")
             if name != "":
                 return self._key_match(name, record, limit)
-        best: tuple[int, int, str] | None = None
-        for i, fam in enumerate(FAMILIES):
-            for m in fam.rx.finditer(record, lo, min(hi, limit)):
-                s = m.start()
-                if best is not None and s >= best[0]:
-                    break
-                if span is not None:
-                    if m.end() <= span[0]:
-                        continue
-                    if s >= span[1] or (fam.dated == "time-only" and s > span[0] + 1):
-                        break
-                elif time_text is None:
-                    leading = s <= 1 and fam.name not in _LEADING_SKIP
-                    if not leading and not (fam.dated == "date" and s < LEADING_LIMIT):
-                        break
-                if self._valid(fam.name, m.groupdict()):
-                    best = (s, i, fam.name)
-                    break
-        if best is None and time_text and span is None:
+        name = self._first_family(record, lo, min(hi, limit), span, time_text is None)
+        if name is None and time_text and span is None:
             # The time text is not in the record at all: the family of the text itself, searched for.
             for fam in FAMILIES:
                 found = fam.rx.search(time_text)
                 if found is not None and self._valid(fam.name, found.groupdict()):
-                    best = (0, 0, fam.name)
+                    name = fam.name
                     break
-        name = best[2] if best is not None else None
         if memo_key is not None:
             if len(self._locate_memo) > 4096:
                 self._locate_memo.clear()
             self._locate_memo[memo_key] = name
         return self._key_match(name, record, limit)
+
+    def _first_family(self, record: str, lo: int, end: int, span: tuple[int, int] | None, leading: bool) -> str | None:
+        """The family of the leftmost valid stamp in ``record[lo:end]`` (at equal starts, the earlier family) that
+        starts where it may: overlapping ``span`` (a date-less time only where the span starts); else, when
+        ``leading``, at the very start (after one bracket) or, a dated stamp, within ``LEADING_LIMIT``.
+
+        Each family's matches are read in order (as ``finditer`` gives them) up to the first start that can no
+        longer win: one past the leftmost valid stamp found so far, or the family's own limit. So a family is
+        not searched at all once a stamp starts where the window does (a time opening the record), and only the
+        few starts left are tried one by one; a family whose required characters are not in the window is
+        skipped."""
+        present: set[str] | None = None  # read once a family is to be searched
+        best: str | None = None
+        best_at = end
+        for fam in FAMILIES:
+            if span is not None:
+                bound = span[0] + 2 if fam.dated == "time-only" else span[1]
+            elif leading:
+                bound = _LEAD_BOUND[fam.name]
+            else:
+                bound = end
+            if best_at < bound:
+                bound = best_at
+            if bound <= lo:
+                continue
+            if present is None:
+                present = _present(record, lo, end)
+            if not _NEEDS[fam.name] <= present:
+                continue
+            rx = fam.rx
+            if bound - lo <= _STEP_STARTS:
+                # Few starts to try: each one matched in place (what finditer would try, without its search
+                # running on past them).
+                p = lo
+                while p < bound:
+                    m = rx.match(record, p, end)
+                    if m is None:
+                        p += 1
+                        continue
+                    if (span is None or m.end() > span[0]) and self._valid(fam.name, m.groupdict()):
+                        best, best_at = fam.name, p
+                        break
+                    p = max(m.end(), p + 1)
+                continue
+            for m in rx.finditer(record, lo, end):
+                s = m.start()
+                if s >= bound:
+                    break
+                if span is not None and m.end() <= span[0]:
+                    continue
+                if self._valid(fam.name, m.groupdict()):
+                    best, best_at = fam.name, s
+                    break
+        return best
 
     def _key_match(self, name: str | None, record: str, limit: int) -> tuple[str, re.Pattern[str]] | None:
         """The family and its key regex, when that regex finds a valid time in the record's window."""
