@@ -301,10 +301,12 @@ LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a he
 # LEADING_LIMIT; a bare number never (``_LEADING_SKIP``).
 _LEAD_BOUND = {f.name: LEADING_LIMIT if f.dated == "date" else 0 if f.name in _LEADING_SKIP else 2 for f in FAMILIES}
 _STEP_STARTS = 8  # this few starts left to try: matched one by one rather than searched
-# Characters every match of a family holds ("M": a month's name): a family whose characters are not all in the
-# window has no stamp there. Read off the regexes above (a literal outside every optional part).
+# Characters every match of a family holds (":": a clock's colon, between digits; "M": a month's name): a family
+# whose characters are not all in the window has no stamp there. Read off the regexes above (a literal outside
+# every optional part).
 _MONTH_NAME = re.compile("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
-_GATE_CHARS = "-/.: T"
+_CLOCK_COLON = re.compile(r"\d:\d")
+_GATE_CHARS = "-/. T"
 _NEEDS: dict[str, frozenset[str]] = {
     name: frozenset(needs)
     for name, needs in (
@@ -337,6 +339,8 @@ assert set(_NEEDS) == set(_BY_NAME)
 def _present(record: str, lo: int, end: int) -> set[str]:
     """Which of the characters families need (``_NEEDS``) are in ``record[lo:end]``."""
     found = {c for c in _GATE_CHARS if record.find(c, lo, end) >= 0}
+    if _CLOCK_COLON.search(record, lo, end) is not None:
+        found.add(":")
     if _MONTH_NAME.search(record, lo, end) is not None:
         found.add("M")
     return found
