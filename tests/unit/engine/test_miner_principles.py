@@ -123,6 +123,38 @@ def test_few_values_in_one_position_split() -> None:
     assert set(templates) == {"link <*> went up after <*> s", "link <*> went down after <*> s"}
 
 
+def test_an_event_split_off_is_judged_again_on_its_own_records() -> None:
+    """Two messages of one length ("<n> bytes (<x> KB) sent" and "sent, <n> bytes (<x> MB) received") share a
+    cluster; where one has a bare number the other has a unit word, so over the cluster the unit's position looks
+    like a value. Once the two messages are told apart, the unit is judged over each one's records: KB and MB
+    are different events, and a token every record of an event holds ("(<*>") stays in its template."""
+    units = ("KB", "MB")
+    lines = []
+    for i in range(240):
+        unit = units[(i // 2) % 2]
+        big = f"{i * 1000} bytes ({i}.5 {unit})"
+        if i % 2:
+            lines.append(f"node{i % 9}:{i} close, {big} sent, {i} bytes received, lifetime {i}")
+        else:
+            lines.append(f"node{i % 9}:{i} close, {i} bytes sent, {big} received, lifetime {i}")
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        f"<*>:<*> close, <*> bytes (<*> {u}) sent, <*> bytes received, lifetime <*>" for u in units
+    } | {f"<*>:<*> close, <*> bytes sent, <*> bytes (<*> {u}) received, lifetime <*>" for u in units}
+
+
+def test_a_value_over_the_cluster_is_not_split_within_an_event() -> None:
+    """A user name takes many values over the cluster; once the cluster splits on its few-valued word (opened /
+    closed), an event that happens to hold only two user names is not split on them."""
+    names = ["amber", "basil", "cedar", "delta", "ember", "fjord", "gamma", "heron"]
+    lines = [f"session opened for user {names[i % 8]} by cron" for i in range(160)]
+    lines += [f"session closed for user {names[i % 2]} by cron" for i in range(40)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"session opened for user <*> by cron", "session closed for user <*> by cron"}
+
+
 def test_placeholder_only_template_only_for_records_without_words() -> None:
     lines = []
     for i in range(30):

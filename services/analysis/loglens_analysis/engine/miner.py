@@ -412,15 +412,20 @@ def _phrase_positions(candidates: list[int], members: list[tuple[str, ...]]) -> 
 
 
 def _resolve_aligned(
-    base: list[str], members: list[tuple[str, ...]], counts: dict[tuple[str, ...], int]
+    base: list[str],
+    members: list[tuple[str, ...]],
+    counts: dict[tuple[str, ...], int],
+    eligible: frozenset[int] | None = None,
 ) -> dict[tuple[str, ...], str]:
-    """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``)."""
-    wild = [i for i, t in enumerate(base) if WILDCARD in t]
+    """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``). ``eligible``: the
+    positions an event split off a cluster may still be split on (None: every position of a cluster)."""
+    wild = [i for i, t in enumerate(base) if WILDCARD in t and (eligible is None or i in eligible)]
     split_at: list[int] = []
     # A phrase of constant words that differ together is a closed set while it has at most about sqrt(n)
     # wordings over n records (a variable's values keep coming as records do).
     limit = max(SPLIT_MAX_VALUES, isqrt(sum(counts.get(toks, 1) for toks in members)))
     wider: list[int] = []  # positions of SPLIT_MAX_VALUES < k <= limit distinct words
+    few: set[int] = set()  # positions of at most SPLIT_MAX_VALUES distinct words
     for i in wild:
         values: dict[str, int] = {}
         ok = True
@@ -430,30 +435,31 @@ def _resolve_aligned(
             if len(values) > limit:
                 ok = False
                 break
+        if ok and len(values) <= SPLIT_MAX_VALUES:
+            few.add(i)
         if ok and len(values) > 1 and _distinct_events(list(values)):
             (split_at if len(values) <= SPLIT_MAX_VALUES else wider).append(i)
-    if len(wider) >= 2:
+    if len(wider) >= 2 and eligible is None:
         split_at += _phrase_positions(wider, members)
         split_at.sort()
-    # Within one split-off event, a position that holds the same plain word in all its variants
-    # is a constant of that event ("establish new session" beside "renew session <*>").
-    constant: dict[tuple[str, ...], dict[int, str]] = {}
     if split_at:
-        rest = [i for i in wild if i not in split_at]
+        # Each split-off event is resolved on its own, as a cluster of its records: a position that took few
+        # words over the cluster is judged again over the event's records only (the other events' words or bare
+        # placeholders there no longer hide that it tells events apart: "(<*> KB)" beside "(<*> MB)" once "sent"
+        # is told from "received"); a position that varied like a value over the cluster stays a variable (a
+        # user name is not split on because one event has few of them); a position that holds the same token in
+        # all of the event's records is that token.
+        inner = frozenset(few)
         groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         for toks in members:
             groups.setdefault(tuple(toks[i] for i in split_at), []).append(toks)
-        for key, group in groups.items():
-            first = group[0]
-            constant[key] = {j: first[j] for j in rest if _is_word(first[j]) and all(m[j] == first[j] for m in group)}
+        resolved: dict[tuple[str, ...], str] = {}
+        for group in groups.values():
+            resolved.update(_resolve_aligned(_fold(group), group, counts, inner))
+        return resolved
     out: dict[tuple[str, ...], str] = {}
     for toks in members:
-        t = list(base)
-        for i in split_at:
-            t[i] = toks[i]
-        if split_at:
-            for j, word in constant[tuple(toks[i] for i in split_at)].items():
-                t[j] = word
+        t = base
         text = render(" ".join(t))
         if not _has_text(text) and any(_has_text(x) and _is_wordlike(x) for x in toks):
             # A template of placeholders and punctuation only is kept for records without a constant
