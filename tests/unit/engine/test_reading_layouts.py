@@ -43,6 +43,31 @@ def test_delimited_fields_after_the_header_columns_are_not_the_message() -> None
     assert {report_pb2.Level.Name(t.max_level) for t in rep.templates} == {"LEVEL_ERROR"}
 
 
+def test_pipe_delimited_columns_after_a_compact_time_are_header() -> None:
+    """A time written as one token of a dated family ("20240301-9:05:07:12", its clock's zeros left out at times),
+    then columns closed by "|" (a component, a pid) and the message: the columns are header, each record's time
+    is read, and the templates are the messages."""
+    comps = ("Sync_Worker", "Step_Counter", "Net_Probe")
+    msgs = ("flushed {} rows to cache", "step total now {}", "probe answered in {} ms")
+    lines = [
+        f"20240301-{i // 60 % 24}:{i % 60}:{i * 7 % 60}:{i * 37 % 1000}|{comps[i % 3]}|{3000 + i % 2}|"
+        + msgs[i % 3].format(i * 13)
+        for i in range(300)
+    ]
+    guess = detect_format(lines)
+    assert guess.name == FORMAT_HEADER
+    assert RecordParser(guess).parse(lines[4]).message == "step total now 52"
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 300  # every line leads with its time: none continues the one before
+    assert sorted(t.text for t in rep.templates) == [
+        "flushed <*> rows to cache",
+        "probe answered in <*> ms",
+        "step total now <*>",
+    ]
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-01T00:00:00Z"
+    assert rep.time_range.end_time.ToJsonString() == "2024-03-01T04:59:53Z"
+
+
 def test_a_header_layout_is_reported_only_for_a_header_message_file() -> None:
     """The format's header layout names a header-message file's columns; a klog file whose few other lines fit a
     layout reports none (it would read as the klog file's own layout)."""

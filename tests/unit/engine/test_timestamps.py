@@ -74,6 +74,9 @@ def _utc(text: str) -> float:
         # Python's http.server and Django's development server: a blank between the date and the time, no zone.
         ('[01/Mar/2024 12:00:05] "GET /api HTTP/1.1" 200 512', "2024-03-01T12:00:05", "apache", ASSUME_UTC),
         ("20171223-22:15:29:606|Step_LSC|3|m", "2017-12-23T22:15:29.606", "compact-dash", ASSUME_UTC),
+        # After a full date, the clock's fields may lack their leading zeros.
+        ("20171224-7:05:09:31|Step_LSC|3|m", "2017-12-24T07:05:09.31", "compact-dash", ASSUME_UTC),
+        ("20171224-0:5:9:310|Step_LSC|3|m", "2017-12-24T00:05:09.31", "compact-dash", ASSUME_UTC),
         ("2005.11.09 10:00:00 host", "2005-11-09T10:00:00", "dotted", ASSUME_UTC),
         ("2005-06-03-15.42.50.675872 R02", "2005-06-03T15:42:50.675872", "dashed", ASSUME_UTC),
         ("081109 203615 148 INFO dfs", "2008-11-09T20:36:15", "compact", ASSUME_UTC),

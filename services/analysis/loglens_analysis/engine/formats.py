@@ -833,8 +833,28 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         end = best.classes.rfind("T") + 1
         while end < best.width and best.classes[end] in "NS":
             end += 1
+        end = _delimited_columns(best, end, lines, seqs)
         best = HeaderLayout(best.classes[:end], best.share)
     return _with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs)
+
+
+def _delimited_columns(layout: HeaderLayout, end: int, lines: Sequence[str], seqs: Sequence[str]) -> int:
+    """Where a time-led header ends when a delimiter closes its time: the columns after it that the same "|"
+    closes are columns too ("20171223-22:15:29:606|Step_LSC|30002312|message": a component and a pid, not the
+    message's words). Only "|": prose holds dashes and colons, seldom a pipe."""
+    t = layout.classes.rfind("T") + 1
+    if t >= layout.width or layout.classes[t] != "S":
+        return end
+    toks = next(
+        (classified_tokens(line)[0] for line, seq in zip(lines, seqs, strict=True) if seq.startswith(layout.classes)),
+        (),
+    )
+    if len(toks) < layout.width or toks[t].group() != "|":
+        return end
+    k = t + 1
+    while k + 1 < layout.width and layout.classes[k + 1] == "S" and toks[k + 1].group() == "|":
+        k += 2
+    return max(end, k)
 
 
 def _gap_after(text: str, toks: Sequence[re.Match[str]], i: int) -> str:

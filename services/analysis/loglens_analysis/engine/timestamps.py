@@ -55,6 +55,7 @@ _H12 = r"(?P<H>[01]?\d|2[0-3])"  # one or two digits
 _MS = r"(?P<M>[0-5]\d):(?P<S>[0-5]\d|60)(?!\d)"
 _HMS = _H2 + ":" + _MS
 _HMS12 = _H12 + ":" + _MS
+_HMS_UNPADDED = _H12 + r":(?P<M>[0-5]?\d):(?P<S>[0-5]?\d|60)(?!\d)"  # 9:05:07 or 9:5:7
 _FRAC = r"[.,](?P<frac>\d+)"  # any length; the first 9 digits are read
 _OFF = r"[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?"  # +hh, +hhmm, +hh:mm (hours up to 23)
 _OFF_LONG = r"[+-](?:[01]\d|2[0-3]):?[0-5]\d"  # +hhmm, +hh:mm: only these may follow a space
@@ -192,10 +193,11 @@ def _families() -> tuple[Family, ...]:
         ),
         # 2005.11.09 10:00:00.
         _family("dotted", r"(?<![\w.])(?P<Y>\d{4})\.(?P<m>[01]\d)\.(?P<d>[0-3]\d)[ T-]" + _HMS, any_frac, "date"),
-        # 20171223-22:15:29:606.
+        # 20171223-22:15:29:606; after this full a date, the clock's fields may be written without their leading
+        # zero (20171224-0:5:9:33).
         _family(
             "compact-dash",
-            r"(?<![\w.])(?P<Y>\d{4})(?P<m>[01]\d)(?P<d>[0-3]\d)[- ]" + _HMS,
+            r"(?<![\w.])(?P<Y>\d{4})(?P<m>[01]\d)(?P<d>[0-3]\d)[- ]" + _HMS_UNPADDED,
             _Tail(r"[.,:](?P<frac>\d+)", "adj"),
             "date",
         ),
@@ -798,10 +800,13 @@ def leading_time_end(text: str) -> int:
 
 
 def looks_like_time_token(token: str) -> bool:
-    """True for tokens that are (part of) a date or time: used by header discovery."""
-    return _TIME_TOKEN.fullmatch(token.strip("[](),")) is not None
+    """True for tokens that are (part of) a date or time: used by header discovery. A token that is a whole
+    timestamp of a dated family ("20171223-22:15:29:606") is one too, whatever its layout."""
+    text = token.strip("[](),")
+    return _TIME_TOKEN.fullmatch(text) is not None or any(f.rx.fullmatch(text) for f in _DATED_FAMILIES)
 
 
+_DATED_FAMILIES = tuple(f for f in FAMILIES if f.dated == "date")
 _TIME_TOKEN = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T -].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}/[A-Z][a-z]{2}/\d{4}.*"
     r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
