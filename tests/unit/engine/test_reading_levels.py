@@ -92,6 +92,20 @@ def test_a_level_column_that_writes_log_in_capitals_reads_it_as_a_level_and_log_
     assert [t.text for t in _run(text).templates] == ["Log file rotated to part <*>"]
 
 
+def test_loguru_success_in_its_level_column_is_information_and_success_in_a_message_is_a_word() -> None:
+    # loguru's default format: "time | LEVEL    | module:function:line - message", its SUCCESS level between INFO and
+    # WARNING.
+    rows = [("INFO", "app.main:run:12", "Serving on port {}"), ("SUCCESS", "app.jobs:run:40", "Job {} finished")]
+    rows += [("WARNING", "app.cache:get:7", "Cache miss for key {}"), ("ERROR", "app.api:call:88", "Upstream gave {}")]
+    text = "".join(
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d}.{i:03d} | {lvl:<8} | {where} - {msg.format(i)}\n"
+        for i, (lvl, where, msg) in ((i, rows[i % len(rows)]) for i in range(120))
+    )
+    assert _levels(_run(text)) == {"INFO": 60, "WARN": 30, "ERROR": 30}
+    text = "".join(f"2024-03-01 12:00:{i:02d} | INFO     | app:f:1 - success rate {i} percent\n" for i in range(40))
+    assert [t.text for t in _run(text).templates] == ["success rate <*> percent"]
+
+
 def test_a_bracketed_note_is_information() -> None:
     # MySQL's error log: "[Note]" beside "[Warning]" and "[ERROR]" in the level column; "[System]" is no level.
     rows = [("Note", "Aborted connection {} to db: 'shop'"), ("Warning", "IP address '10.0.0.{}' is unresolved")]

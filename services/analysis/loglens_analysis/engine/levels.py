@@ -43,8 +43,9 @@ _WORDS: dict[str, str] = {
     "fail": "ERROR",
 }
 # Words that are a level only in capitals: PostgreSQL's "LOG:" (information for administrators), where "Log file
-# created at" (glog's first line) and "log rotated" are ordinary words.
-_CAPITAL_WORDS = {"LOG": "INFO"}
+# created at" (glog's first line) and "log rotated" are ordinary words; loguru's "SUCCESS" (between INFO and WARNING
+# in its order), where "success" is a word of messages.
+_CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO"}
 # Single letters are only accepted where a level is expected (a JSON field), never in free text.
 _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
 
