@@ -1078,10 +1078,12 @@ class Analyzer:
             return
         picked: set[int] = set()
         seen = self._sampled_of_cluster
+        # A block whose records are all read needs the sample only to check digit-holding words.
+        every = self.records + len(records) <= VALUE_READ_ALL
         for cluster, members in by_cluster.items():
             want = VALUE_SAMPLE_FIRST - seen.get(cluster, 0)
             seen[cluster] = seen.get(cluster, 0) + sum(agg[0] for _info, agg in members)
-            if want > 0:
+            if want > 0 and (not every or any(info.variant.digit_tokens for info, _agg in members)):
                 picked.update(_first_indices(infos, members, want))
         start = (-self.records) % VALUE_SAMPLE_EVERY
         picked.update(i for i in range(start, len(records), VALUE_SAMPLE_EVERY) if infos[i].values is not None)
