@@ -450,3 +450,24 @@ def test_year_less_records_take_the_year_of_a_dated_record_of_the_same_stretch()
     ]
     rep = analyze([("\n".join(mentioned) + "\n").encode()])
     assert _range(rep) == ("2000-09-24T08:20:00Z", "2000-09-24T08:20:59Z")
+
+
+def test_a_year_less_time_takes_the_year_of_a_dated_stamp_of_the_same_day_in_its_record() -> None:
+    """A syslog line whose message carries its own full date (a proxy's request time, an application's time
+    after the syslog prefix): the year in the text wins over the assumed one. A date of another day in the
+    message (a certificate's expiry) does not give the year."""
+    lines = [
+        f"Mar  1 12:00:{i % 60:02d} lb1 proxy[2001]: 10.0.0.{i % 200}:{40000 + i} [01/Mar/2024:12:00:{i % 60:02d}.123]"
+        f' front back/app1 0/0/1/2/3 200 {100 + i} "GET /item/{i} HTTP/1.1"'
+        for i in range(60)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-01T00:00:00"))
+    assert _range(rep) == ("2024-03-01T12:00:00Z", "2024-03-01T12:00:59Z")
+    assert ASSUME_FILE_YEAR in rep.parse_quality.time_assumptions[0]
+    other = [
+        f"Mar  1 12:00:{i % 60:02d} host app[7]: certificate valid until 2030-06-01 00:00:00 UTC" for i in range(60)
+    ]
+    rep = analyze([("\n".join(other) + "\n").encode()], reference_epoch=_utc("2026-12-01T00:00:00"))
+    assert _range(rep) == ("2026-03-01T12:00:00Z", "2026-03-01T12:00:59Z")
+    hinted = analyze([("\n".join(lines) + "\n").encode()], year=2021)  # a year given at upload wins
+    assert _range(hinted) == ("2021-03-01T12:00:00Z", "2021-03-01T12:00:59Z")

@@ -622,6 +622,10 @@ class Analyzer:
         if found is None:
             return None
         name, pattern = found
+        if not self.chunk_mode:
+            # The year in a record's text (one pass, or the file's head, whose reader refuses chunks when it
+            # learns one): a chunk reads only what the file's start said.
+            self.times.learn_year(record, name, pattern)
         at_start = pattern.match(record) is not None
         tf = self._finders.get((name, at_start))
         if tf is None:

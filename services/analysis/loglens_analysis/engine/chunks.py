@@ -39,7 +39,8 @@ Not chunked (``can_chunk`` says why; the file is analysed in one pass): gzip (it
 a file whose first ``SAMPLE_RECORDS`` records do not fit in its head (the format is read from more than every
 chunk reads); a file with no time in its head (the histogram's origin is not known to every chunk); times
 without a date (their day rolls over at midnight, known only in order); year-less times without a ``year`` hint,
-or, with a reference time, in a file with dated times too (their year is inferred from the stamps before them);
+or, with a reference time, in a file with dated times too, or whose head's records carry a dated stamp of their
+day (their year is inferred from the stamps before them; a chunk does not learn a year from its records);
 a zone learned from the file's records (it applies from that record on).
 
 What is not equal to one pass, by design:

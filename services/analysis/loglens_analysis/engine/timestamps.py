@@ -298,6 +298,7 @@ _LEADING_SKIP = frozenset({"epoch"})  # a bare number at the start of a line is 
 _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp may run
 _BEFORE_SPAN = 16  # how far before the time text a stamp overlapping it may start (a weekday, a klog letter)
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+YEAR_SEARCH_CHARS = 200  # how far after a year-less stamp a dated stamp of the same day is looked for
 LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a header time is its time
 # Where a leading stamp (no time text) may start: at the very start (after one bracket), a dated one before
 # LEADING_LIMIT; a bare number never (``_LEADING_SKIP``).
@@ -398,6 +399,7 @@ class TimestampParser:
         self._syslog_year = SYSLOG_DEFAULT_YEAR
         self._syslog_last_month = 0
         self._dated_year: int | None = None
+        self._year_less_converted = False  # a year-less stamp was given a year: the file's year is settled
         self._dated_epoch: float | None = None
         self._dated_day: int | None = None  # local midnight (as if UTC) of the last dated stamp
         self._clock_day: int | None = None  # the day date-less times are placed on
@@ -413,6 +415,32 @@ class TimestampParser:
             if self._zone is None
             else f"time zone abbreviation in the timestamp not understood; used the upload's zone {default_zone}"
         )
+
+    def learn_year(self, record: str, name: str, pattern: re.Pattern[str]) -> None:
+        """A record whose time is a year-less stamp (family ``name``, found by ``pattern``) and that carries a dated
+        stamp of the same day further on (a syslog line holding an application's own full time, a proxy's request
+        date): the year in the text wins, for this record and the file's other year-less stamps, as it would from
+        dated records of the file. Only while the file's year is open: no year hint, no dated stamp read yet, no
+        year-less stamp given a year yet (the file's years stay consistent)."""
+        if self._year_hint is not None or self._dated_year is not None or self._year_less_converted:
+            return
+        if _FAMILIES_BY_DATED.get(name) != "year-less":
+            return
+        stamp = pattern.search(record)
+        if stamp is None:
+            return
+        own = stamp.groupdict()
+        month = MONTHS[own["mon"][:3]] if own.get("mon") else int(own.get("m") or 0)
+        day = int(own.get("d") or 0)
+        end = stamp.end()
+        dated = [(m, f) for f in _DATED_FAMILIES if (m := f.rx.search(record, end, end + YEAR_SEARCH_CHARS))]
+        if not dated:
+            return
+        m, f = min(dated, key=lambda mf: mf[0].start())  # the leftmost (families in order break ties)
+        g = m.groupdict()
+        other_month = MONTHS[g["mon"][:3]] if g.get("mon") else int(g.get("m") or 0)
+        if other_month == month and abs(int(g.get("d") or 0) - day) <= 1:  # the same day, give or take a zone
+            self._convert(f.name, g)
 
     # ------------------------------------------------------------------ finding
     def parse(self, text: str, fmt: str | None = None) -> ParsedTime | None:
@@ -578,12 +606,14 @@ class TimestampParser:
         """Whether the groups (a record's own time) make a real time. The order-dependent state of
         year-less and date-less stamps is left as it was; a dated stamp does give the file its year."""
         state = (self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last)
+        settled = self._year_less_converted
         try:
             return self._convert(name, g) is not None
         except (ValueError, KeyError, OverflowError):
             return False
         finally:
             self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last = state
+            self._year_less_converted = settled
 
     def _peek(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
         """The time of the groups, leaving every state as it was: a stamp only looked at (a date inside a
@@ -596,6 +626,7 @@ class TimestampParser:
             self._dated_year,
             self._dated_epoch,
             self._dated_day,
+            self._year_less_converted,
         )
         try:
             return self._convert(name, g)
@@ -610,6 +641,7 @@ class TimestampParser:
                 self._dated_year,
                 self._dated_epoch,
                 self._dated_day,
+                self._year_less_converted,
             ) = state
 
     # ------------------------------------------------------------------ converting
@@ -676,6 +708,7 @@ class TimestampParser:
                 year += _year_step(int(g["m2"] or 0), month)
         else:
             year, assumption = self._year_of(month, day, clock)
+            self._year_less_converted = True
         midnight = self._day(year, month, day)
         if offset is None:
             learned = self._learned.get(name)
