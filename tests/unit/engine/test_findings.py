@@ -343,6 +343,32 @@ def test_istiod_summary_tells_the_push_storm_and_apiserver_its_runs_one_off_mess
     assert "etcd: compacted rev" in lines[9581 - 1] and "etcd: compacted rev" in lines[13559 - 1]
 
 
+def test_a_start_sequences_one_off_messages_are_routine_and_left_out_of_the_summary() -> None:
+    # A service writes its start banner once (lines 1-2), runs, then logs one odd message late in its run. The banner
+    # is rare by construction: the report keeps it as a routine anomaly; the summary tells only the late message.
+    records = [(1_700_000_000.0, "INFO", "Starting api version 4.2"), (1_700_000_001.0, "INFO", "Listening on port 80")]
+    records += _steady(1_700_000_002.0, 1_700_007_200.0, 4.0)
+    records.append((1_700_007_201.0, "INFO", "cache shard rebalanced to 3 nodes"))
+    records += _steady(1_700_007_202.0, 1_700_008_000.0, 4.0, first=2000)
+    rep, lines = _report(records)
+    rare = _of(rep, report_pb2.ANOMALY_KIND_RARE_TEMPLATE)
+    assert {(a.line_numbers[0], a.routine) for a in rare} == {(1, True), (2, True), (len(lines) - 200, False)}
+    told = [c.text for c in rep.summary.claims if c.text.startswith("Rare message")]
+    assert told == [f'Rare message "cache shard rebalanced to <*> nodes" seen once, at line {len(lines) - 200}.']
+
+
+def test_the_head_in_time_counts_only_where_time_runs_with_the_lines() -> None:
+    # Services' logs concatenated: the second one's lines start earlier in time than the first one's last lines. Its
+    # one-off message near the end (in the first bucket by time, far from the head by line) is no start message.
+    first = _steady(1_700_003_600.0, 1_700_007_200.0, 2.0)
+    second = _steady(1_700_000_000.0, 1_700_003_000.0, 2.0, first=5000)
+    second.append((1_700_000_100.0, "INFO", "worker pool drained after signal"))
+    rep, lines = _report(first + second)
+    rare = [a for a in _of(rep, report_pb2.ANOMALY_KIND_RARE_TEMPLATE) if "drained" in a.description]
+    assert len(rare) == 1 and not rare[0].routine and "worker pool drained" in lines[rare[0].line_numbers[0] - 1]
+    assert any(c.text.startswith('Rare message "worker pool drained') for c in rep.summary.claims)
+
+
 def test_liferay_error_storm_is_told_from_its_first_error() -> None:
     # Checked by hand: the log4j ERROR lines are 37 at 15:54:46 (the first at line 38), then 207, 172 and 160
     # in the next three seconds, and one at 15:54:50 (the file's last second); none before line 38.

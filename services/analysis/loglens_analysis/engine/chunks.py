@@ -65,7 +65,8 @@ What is not equal to one pass, by design:
   chunk's finding to the merged variant and, after mining, to its cluster (one pass does it mid-mining).
 - Out-of-order counts: a chunk keeps its first ``RISING_KEPT`` distinct rising times; a time of a chunk that is
   below the latest time of the chunks before it yet above every time before it in its chunk is counted from
-  them (exact unless that many distinct times rise before the chunk's times pass the earlier chunks' latest).
+  them (exact unless that many distinct times rise before the chunk's times pass the earlier chunks' latest); so is
+  whether a file's head is told by time as well as by lines (``report._in_time_order``), which hangs on the count.
 - Caches cleared when full (``MAX_SHAPES`` shapes) make one pass mine a shape again; a chunk keeps at most
   ``MAX_SHAPES`` mined shapes. Variant and exception-group caps (``MAX_VARIANTS``, ``MAX_EXCEPTION_GROUPS``) are
   applied in chunk order at the merge (one pass: in mining order).

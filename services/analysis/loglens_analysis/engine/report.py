@@ -52,6 +52,7 @@ SEVERITY_WEIGHT = {"WARN": 1.0, "ERROR": 3.0, "FATAL": 5.0}  # error ranking: we
 SEVERITY_TIER = {"WARN": 0, "ERROR": 1, "FATAL": 1}
 TEMPLATE_TEXT_CHARS = 80  # template text quoted in findings and the summary
 RESTART_HEAD_SHARE = 0.05  # a banner in the first 5 % of the lines (or the first bucket) is the initial start
+HEAD_OUT_OF_ORDER = 0.05  # ... by time only where at most this share of timed records go back in time
 ANOMALY_BURST = report_pb2.ANOMALY_KIND_BURST
 ANOMALY_ERROR_BURST = report_pb2.ANOMALY_KIND_ERROR_BURST
 ANOMALY_SILENCE = report_pb2.ANOMALY_KIND_SILENCE
@@ -1042,7 +1043,7 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
         return []
     head_line = max(1, math.floor(RESTART_HEAD_SHARE * max(r.last_line for r in templates)))
     head_time = _head_time(an)
-    first_bucket = min(an.buckets, default=None)
+    first_bucket = min(an.buckets, default=None) if head_time is not None else None
     out = []
     for r in templates:
         if r.count <= RARE_MAX_COUNT:
@@ -1083,9 +1084,17 @@ def _head_time(an: Analyzer) -> float | None:
     """The end of the file's head in time: its first ``RESTART_HEAD_SHARE`` of its time span. A start sequence
     lasts a while, not a number of lines: a server that logs its start in detail fills more than the head's
     share of lines with it (kube-apiserver: 11 % of the lines in the first 5 % of the time)."""
-    if an.min_time is None or an.max_time is None:
+    if an.min_time is None or an.max_time is None or not _in_time_order(an):
         return None
     return an.min_time + RESTART_HEAD_SHARE * (an.max_time - an.min_time)
+
+
+def _in_time_order(an: Analyzer) -> bool:
+    """Whether the file's time runs with its lines (at most ``HEAD_OUT_OF_ORDER`` of its timed records before a
+    time already seen): only then is its start in time its start in lines. Services' logs concatenated one after
+    another start again at every service: their first bucket holds every service's start, and the end of the
+    file as well (times before the histogram's origin fall in its first bucket)."""
+    return an.out_of_order <= HEAD_OUT_OF_ORDER * an.with_time
 
 
 def _mark_start_sequences(found: list[Finding], templates: list[Rolled], head_time: float | None) -> None:
@@ -1209,6 +1218,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
             score=f.score,
             line_numbers=f.lines,
             description=f.description,
+            routine=f.routine,
         )
         if f.start is not None:
             _put(a.start_time, f.start)
