@@ -546,7 +546,7 @@ def test_a_short_structured_file_quotes_its_messages_and_the_cause_not_lines_of_
         '"peer-id":"91bc3c39","error":"failed to dial 91bc3c39: connection refused"}',
     ]
     claims = [c.text for c in _analyze(lines).summary.claims]
-    assert claims[1:] == [
-        'Line 1 (INFO): "starting".',
+    assert claims[1:] == [  # the error first
         'Line 2 (ERROR): "peer became inactive" (error: "failed to dial 91bc3c39: connection refused").',
+        'Line 1 (INFO): "starting".',
     ], claims

@@ -440,8 +440,8 @@ def test_a_short_crash_log_tells_its_exception_first_with_type_and_message() -> 
         '"An unhandled exception has occurred while executing the request.", at line 2'
     ), [c.text for c in claims]
     assert list(claims[1].line_numbers) == [2]
-    # The record that logged it is not told twice; the others are, in line order.
-    assert [c.text.split(" (")[0] for c in claims[2:]] == ["Line 1", "Line 6"]
+    # The record that logged it is not told twice; the others are, the warning before the information.
+    assert [c.text.split(" (")[0] for c in claims[2:]] == ["Line 6", "Line 1"]
 
 
 def test_a_short_file_quotes_a_message_at_its_most_severe_record() -> None:
@@ -459,3 +459,34 @@ def test_a_short_file_quotes_a_message_at_its_most_severe_record() -> None:
         "to line 4."
     ), claim.text
     assert list(claim.line_numbers) == [2, 3, 4]
+
+
+def test_a_short_task_log_tells_its_failure_before_its_start_lines() -> None:
+    # A scheduler's task log: eight start lines, then the failure. Every message fits the summary but the room it
+    # has; the failure is read first, the start lines after it in their order.
+    start = [
+        "dependencies all met",
+        "starting attempt",
+        "executing the load operator",
+        "started the task process",
+        "running the task command",
+        "subtask load begins",
+        "exporting environment variables",
+        "opening the source bucket",
+    ]
+    lines = [_line(T0 + i, "INFO", m) for i, m in enumerate(start)]
+    lines += [_line(T0 + 10, "INFO", "rows loaded: 120"), _line(T0 + 11, "ERROR", "task load failed: bad row 17")]
+    lines += [_line(T0 + 12, "INFO", "Task exited with return code 1")]
+    rep = _analyze(lines)
+    claims = [c.text for c in rep.summary.claims]
+    assert claims[1].startswith("Line 10 (ERROR)") and "task load failed" in claims[1], claims
+    assert [c.split(" (")[0] for c in claims[2:]] == [
+        "Line 1",
+        "Line 2",
+        "Line 3",
+        "Line 4",
+        "Line 5",
+        "Line 6",
+        "Line 7",
+        "Line 8",
+    ]

@@ -107,10 +107,16 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
     return _claim(text, sorted({first_t.id, last_t.id}), sorted({first, last}))
 
 
+def _tier(level: report_pb2.Level.ValueType) -> int:
+    """2 for an error (ERROR, FATAL), 1 for a warning, 0 otherwise."""
+    return 2 if level in _ERROR_LEVELS else 1 if level == report_pb2.LEVEL_WARN else 0
+
+
 def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
     """A short file's exception groups first (their type and message: what a crash log is read for), then each
-    other distinct message, most severe first, then in line order. A message whose records are at several levels
-    is quoted and cited at its first record of its most severe one (a request line's 500, not its first 200)."""
+    other distinct message: the errors, then the warnings, then the rest, each in line order (a task log's one
+    failure is not told after its seven start lines). A message whose records are at several levels is quoted and
+    cited at its first record of its most severe one (a request line's 500, not its first 200)."""
     by_id = {t.id: t for t in rep.templates}
     muted = {t.id for t in rep.templates if t.muted}
     exceptions = [c for c in _exceptions(rep, by_id) if not muted.intersection(c.template_ids)]
@@ -121,7 +127,7 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
     chosen = sorted(untold, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))[:room]
     out = list(exceptions)
     structured = rep.format.name in (FORMAT_JSON, FORMAT_LOGFMT)
-    for t in sorted(chosen, key=lambda t: t.first_line):
+    for t in sorted(chosen, key=lambda t: (-_tier(t.max_level), t.first_line)):
         at = t.first_line
         at_level = t.count
         if t.max_level and len(t.levels) > 1:
