@@ -490,3 +490,21 @@ def test_a_short_task_log_tells_its_failure_before_its_start_lines() -> None:
         "Line 7",
         "Line 8",
     ]
+
+
+def test_a_short_files_records_are_quoted_from_their_message_on() -> None:
+    # The header (a time, a source file, the level) is told by the line number and the level in parentheses; the
+    # quote starts at the message, so a long message is not cut for the header's sake.
+    head = "[2024-03-01, 12:00:05 UTC] {standard_task_runner.py:104}"
+    failure = (
+        "Failed to execute job 42 for task load (bad row 17 in s3://bucket/exports/2024/03/01/part-0007.csv; 1234)"
+    )
+    lines = [f"{head} INFO - Started process 1234 to run task", f"{head} ERROR - {failure}"]
+    lines += ["[2024-03-01, 12:00:06 UTC] {local_task_job_runner.py:228} INFO - Task exited with return code 1"]
+    rep = _analyze(lines)
+    claims = [c.text for c in rep.summary.claims]
+    assert claims[1] == f'Line 2 (ERROR): "{failure}".', claims
+    assert claims[2:] == [
+        'Line 1 (INFO): "Started process 1234 to run task".',
+        'Line 3 (INFO): "Task exited with return code 1".',
+    ]

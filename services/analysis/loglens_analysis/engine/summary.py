@@ -134,9 +134,13 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
             lc = next(lc for lc in t.levels if lc.level == t.max_level)
             at, at_level = lc.first_line or t.first_line, lc.count
         example = next((e.text for e in t.examples if e.line_number == at), None)
-        # A record is quoted as written, but for a file of JSON or logfmt records: its message (with the values it
-        # took where it was seen once), not a line of fields.
-        quote = example if example is not None and not structured else as_written(t) if t.count == 1 else t.text
+        # A record is quoted as written from its message on (its line's header, a time and a level told already, would
+        # push the message out of the shortened quote), but for a file of JSON or logfmt records: its message (with
+        # the values it took where it was seen once), not a line of fields.
+        if example is not None and not structured:
+            quote = _from_message(example, t.text)
+        else:
+            quote = as_written(t) if t.count == 1 else t.text
         lv = _level(t.max_level) if t.max_level else "no level"
         quoted = shorten(quote, SHORT_FILE_TEXT_CHARS)
         text = f'Line {at} ({lv}): "{quoted}"' + (_cause(t, at, quoted, at_level == 1) if t.max_level else "")
@@ -304,6 +308,14 @@ def _pause(t: report_pb2.Template) -> str:
 
 
 _SLOT = re.compile(r"<\*>:<\*>:<\*>|<\*>")  # a placeholder of a template's text (a date-time is one)
+
+
+def _from_message(line: str, template: str) -> str:
+    """A record's first line from where its message starts: the template's text before its first placeholder,
+    found in the line (the whole line where the template opens with a placeholder or its text is not there)."""
+    lead = template.split("<*>", 1)[0]
+    at = line.find(lead) if lead.strip() else -1
+    return line[at:] if at > 0 else line
 
 
 def as_written(t: report_pb2.Template) -> str:
