@@ -211,3 +211,19 @@ def test_a_request_logged_at_info_takes_the_class_of_a_worse_status() -> None:
         for i in range(90)
     )
     assert _levels(_run(text)) == {"INFO": 30, "WARN": 30, "ERROR": 30}
+
+
+def test_a_level_word_in_capitals_opening_a_message_without_a_level_is_its_level() -> None:
+    # A key-value store's log marks levels with a symbol ("*", "#") and writes its warnings as "# WARNING ...";
+    # a Rust service under syslog writes " INFO crate::module: ...". "Error handling request" is prose.
+    rows = ["* Background saving started by pid {}"] * 7 + ["# WARNING Memory overcommit must be enabled! ({})"]
+    rows += ["* Error handling request {} stays prose", "- Accepted 10.0.0.{}:6379"]
+    text = "".join(
+        f"1:M 01 Mar 2024 12:{i // 60:02d}:{i % 60:02d}.{i:03d} {rows[i % 10].format(i)}\n" for i in range(200)
+    )
+    assert _levels(_run(text)) == {"WARN": 20}
+    text = "".join(
+        f"Mar  1 12:00:{i % 60:02d} host updater[{900 + i % 2}]:  INFO updater::service: checking for updates {i}\n"
+        for i in range(40)
+    )
+    assert _levels(_run(text)) == {"INFO": 40}

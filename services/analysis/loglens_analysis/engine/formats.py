@@ -561,8 +561,15 @@ _LEVEL_PREFIX = re.compile(
 )
 
 
+# A level word in capitals opening a message, then its text after a blank: Redis's "# WARNING Memory overcommit must be
+# enabled!", a script's "ERROR cannot open /data". Capitals only: "Error handling request" is prose.
+_CAPITAL_LEVEL_PREFIX = re.compile(
+    r"[#*!> ]{0,3}(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL) (?=\S)"
+)
+
+
 def _level_prefix(message: str) -> str | None:
-    m = _LEVEL_PREFIX.match(message)
+    m = _LEVEL_PREFIX.match(message) or _CAPITAL_LEVEL_PREFIX.match(message)
     return level_from_word(m.group(1), strict=False) if m else None
 
 
