@@ -227,3 +227,18 @@ def test_a_level_word_in_capitals_opening_a_message_without_a_level_is_its_level
         for i in range(40)
     )
     assert _levels(_run(text)) == {"INFO": 40}
+
+
+def test_klog_lines_under_syslog_take_their_letters_level_and_message() -> None:
+    # journald's kubelet: "host kubelet[1234]: E0301 12:00:00.123456    1234 pod_workers.go:1301] message". The letter
+    # is glued to the date (shapes mask "E0301" and "F0301" alike): each record's own letter gives its level, and the
+    # message after "file:line]" is what the template is made of.
+    letters = "IIIIWEEF"
+    text = "".join(
+        f"Mar 01 12:00:{i % 60:02d} node1 kubelet[1234]: {letters[i % 8]}0301 12:00:{i % 60:02d}.{i:06d}    1234 "
+        f'pod_workers.go:{1200 + i % 50}] "Error syncing pod, skipping" pod="default/web-{i % 7}"\n'
+        for i in range(160)
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"INFO": 80, "WARN": 20, "ERROR": 40, "FATAL": 20}
+    assert sorted({t.text for t in rep.templates}) == ['"Error syncing pod, skipping" pod="default/web-<*>"']

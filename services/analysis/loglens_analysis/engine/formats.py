@@ -484,6 +484,13 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
         if inner is not None and inner.level is not None and not inner.digit_level:
             return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), inner.level, inner.message, m.group(4))
+        # A klog line under syslog (journald's kubelet: "kubelet[1234]: E0301 12:00:00.123456 1234 pod_workers.go:
+        # 1301] message"): its severity letter and its message. Records' shapes mask "E0301" and "F0301" alike (hex-ish
+        # runs), so an E or F record's level is read per record (``_syslog_level``).
+        klog = _parse_klog(msg) if msg[:1] in "IWEF" else None
+        if klog is not None:
+            digit = msg[:1] in "EF"
+            return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), klog.level, klog.message, m.group(4), digit_level=digit)
     level = level_from_syslog_pri(int(pri)) if pri else _message_level(msg)
     return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
 
@@ -1129,6 +1136,15 @@ def _pri_level(record: str) -> str | None:
     return level_from_syslog_pri(int(m.group(1))) if m is not None else None
 
 
+def _syslog_level(record: str) -> str | None:
+    """An RFC 3164 record's level where its digits decide it: its PRI, else the letter of a klog line it carries."""
+    m = _PRI.match(record)
+    if m is not None:
+        return level_from_syslog_pri(int(m.group(1)))
+    parsed = _parse_3164(record)
+    return parsed.level if parsed is not None else None
+
+
 def _klog_level(record: str) -> str | None:
     return level_from_letter(record[:1])
 
@@ -1234,7 +1250,7 @@ _LEVEL_READERS = {
     FORMAT_ACCESS_COMBINED: _access_level,
     FORMAT_ACCESS_COMMON: _access_level,
     FORMAT_SYSLOG_5424: _pri_level,
-    FORMAT_SYSLOG_3164: _pri_level,
+    FORMAT_SYSLOG_3164: _syslog_level,
     FORMAT_KLOG: _klog_level,
 }
 
