@@ -242,3 +242,26 @@ def test_klog_lines_under_syslog_take_their_letters_level_and_message() -> None:
     rep = _run(text)
     assert _levels(rep) == {"INFO": 80, "WARN": 20, "ERROR": 40, "FATAL": 20}
     assert sorted({t.text for t in rep.templates}) == ['"Error syncing pod, skipping" pod="default/web-<*>"']
+
+
+def test_an_applications_own_time_and_level_under_syslog_are_its_records() -> None:
+    # An application that writes its own line to syslog: "shop[812]: 2024-03-01 12:00:00,123 WARN  [main] ...".
+    # Its level is the record's and the message follows it; a message that merely opens with a number and says
+    # "error" later has no level from that.
+    rows = [("INFO", "Order {} created"), ("WARN", "Slow query took {} ms"), ("ERROR", "Payment gateway timeout {}")]
+    text = "".join(
+        f"Mar  1 12:00:{i % 60:02d} app1 shop[812]: 2024-03-01 12:00:{i % 60:02d},{i:03d} {rows[i % 3][0]:<5} "
+        f"{rows[i % 3][1].format(i)}\n"
+        for i in range(90)
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"INFO": 30, "WARN": 30, "ERROR": 30}
+    assert sorted(t.text for t in rep.templates) == [
+        "Order <*> created",
+        "Payment gateway timeout <*>",
+        "Slow query took <*> ms",
+    ]
+    text = "".join(
+        f"Mar  1 12:00:{i % 60:02d} host netd[9]: {i} packets dropped, error rate rising\n" for i in range(40)
+    )
+    assert _levels(_run(text)) == {}

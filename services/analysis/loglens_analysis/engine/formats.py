@@ -491,6 +491,12 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         if klog is not None:
             digit = msg[:1] in "EF"
             return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), klog.level, klog.message, m.group(4), digit_level=digit)
+        # An application's own line under syslog, opening with its time and its level ("shop[812]: 2024-03-01
+        # 12:00:00,123 WARN  [main] c.e.Shop - Slow query"): the level, and the message after them.
+        if msg[:1].isdigit() or msg[:1] == "[":
+            message, level = _after_leading_time(msg)
+            if level is not None:
+                return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, message, m.group(4))
     level = level_from_syslog_pri(int(pri)) if pri else _message_level(msg)
     return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
 
