@@ -144,6 +144,20 @@ def test_an_event_split_off_is_judged_again_on_its_own_records() -> None:
     } | {f"<*>:<*> close, <*> bytes sent, <*> bytes (<*> {u}) received, lifetime <*>" for u in units}
 
 
+def test_a_bound_on_a_time_is_one_value_with_its_unit() -> None:
+    """A connection's lifetime written "00:01:12" by most records and "<1 sec" by the short ones: the bound, its
+    number and its unit are one value, so both kinds of record are one message. A comparison in prose ("if n <5
+    then") and arrows stay as they are."""
+    lines = [
+        f"app{i % 5} close, {i} bytes sent, lifetime {'<1 sec' if i % 3 == 0 else f'00:{i % 60:02d}'}"
+        for i in range(90)
+    ]
+    templates = mine(lines)
+    assert set(templates) == {"<*> close, <*> bytes sent, lifetime <*>"}, set(templates)
+    assert mask_text("took >30 s, ETA ~5 min") == "took <*>, ETA <*>"
+    assert mask_text("a -> b <- c if n <5 then") == "a -> b <- c if n <<*> then"
+
+
 def test_a_value_over_the_cluster_is_not_split_within_an_event() -> None:
     """A user name takes many values over the cluster; once the cluster splits on its few-valued word (opened /
     closed), an event that happens to hold only two user names is not split on them."""

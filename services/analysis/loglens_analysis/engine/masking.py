@@ -68,6 +68,13 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     ("path", r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][\w.$@+~%=-]+)+[/\\]?"),
     ("duration", r"(?<![\w.])\d+(?:\.\d+)?(?:ms|us|µs|ns|s|m|h)\b"),
+    # A bound on a time ("lifetime <1 sec", "took >30 s", "ETA ~5 min"): the sign, the number and its unit word are one
+    # value, as where another record of the message writes "00:01".
+    (
+        "bound",
+        r"(?<![\w<>~=])[<>~]=?\d+(?:\.\d+)? ?(?:ns|us|µs|ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?)"
+        r"(?![\w.])",
+    ),
     ("id", r"(?<![\w.-])[A-Za-z]+(?:_[A-Za-z]+)*_-?\d[\w-]*"),
     # Literal values: booleans and nulls are data wherever they stand.
     ("literal", r"(?<![\w.-])(?:(?i:true|false|null)|None|nil)(?![\w-])"),
@@ -77,7 +84,7 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
 # No variable starts inside a run of letters and digits, nor at a space or most punctuation: the
 # lookarounds in front let the regex engine skip those positions before trying every alternative.
 VARIABLE_RE = re.compile(
-    r"(?=[\w/\\+-])(?<![A-Za-z0-9](?=[A-Za-z0-9]))(?:"
+    r"(?=[\w/\\+<>~-])(?<![A-Za-z0-9](?=[A-Za-z0-9]))(?:"
     + "|".join(f"(?P<{name}>{rx})" for name, rx in _VARIABLE_PATTERNS)
     + ")"
 )
