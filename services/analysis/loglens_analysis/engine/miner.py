@@ -459,8 +459,7 @@ def _resolve_aligned(
         return resolved
     out: dict[tuple[str, ...], str] = {}
     for toks in members:
-        t = base
-        text = render(" ".join(t))
+        text = render(" ".join(base))
         if not _has_text(text) and any(_has_text(x) and _is_wordlike(x) for x in toks):
             # A template of placeholders and punctuation only is kept for records without a constant
             # word; a record that has one keeps its own (masked) text, not glued into placeholders where

@@ -429,17 +429,15 @@ class TimestampParser:
         stamp = pattern.search(record)
         if stamp is None:
             return
-        own = stamp.groupdict()
-        month = MONTHS[own["mon"][:3]] if own.get("mon") else int(own.get("m") or 0)
-        day = int(own.get("d") or 0)
+        month, day = _month_day(stamp.groupdict())
         end = stamp.end()
         dated = [(m, f) for f in _DATED_FAMILIES if (m := f.rx.search(record, end, end + YEAR_SEARCH_CHARS))]
         if not dated:
             return
         m, f = min(dated, key=lambda mf: mf[0].start())  # the leftmost (families in order break ties)
         g = m.groupdict()
-        other_month = MONTHS[g["mon"][:3]] if g.get("mon") else int(g.get("m") or 0)
-        if other_month == month and abs(int(g.get("d") or 0) - day) <= 1:  # the same day, give or take a zone
+        other_month, other_day = _month_day(g)
+        if other_month == month and abs(other_day - day) <= 1:  # the same day, give or take a zone
             self._convert(f.name, g)
 
     # ------------------------------------------------------------------ finding
@@ -695,9 +693,7 @@ class TimestampParser:
         fam = _BY_NAME[name]
         if fam.dated == "time-only":
             return self._time_only(clock, offset, tz, name)
-        mon = g.get("mon")
-        month = MONTHS[mon[:3]] if mon else int(g["m"] or 0)
-        day = int(g["d"] or 0)
+        month, day = _month_day(g)
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
         assumption = ASSUME_NONE
@@ -830,6 +826,12 @@ def leading_time_end(text: str) -> int:
     """Where a time that opens ``text`` ends (with its fraction and zone), 0 when it opens with none: the longest
     match of any family at its start."""
     return max((m.end() for f in FAMILIES if (m := f.rx.match(text)) is not None), default=0)
+
+
+def _month_day(g: dict[str, str | None]) -> tuple[int, int]:
+    """The month (by its name or its number) and the day of a family's match."""
+    mon = g.get("mon")
+    return (MONTHS[mon[:3]] if mon else int(g.get("m") or 0)), int(g.get("d") or 0)
 
 
 def looks_like_time_token(token: str) -> bool:
