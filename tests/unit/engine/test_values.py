@@ -198,3 +198,24 @@ def test_a_templates_statistics_are_its_own_variants_merged() -> None:
         t = by_text[f"no limit for plugin io/{plugin} in <*> ms"]
         took = next(p for p in t.placeholders if p.kind == "number")
         assert (took.records, took.numeric.count) == (count, count)
+
+
+def test_first_indices_are_the_group_s_first_records_in_order() -> None:
+    """``_first_indices`` (examples, unexplained samples, the digit-word check) gives the first ``want`` record
+    indices of a group of shapes, in record order, as a scan of every record would: shapes of one record, of two
+    (first and last known), and of many, whose next records lie after other shapes' first ones."""
+    from loglens_analysis.engine.analyzer import _first_indices
+
+    rng = random.Random(11)
+    shapes = [object() for _ in range(12)]
+    for _ in range(300):
+        infos = [rng.choice(shapes) for _ in range(rng.randrange(1, 400))]
+        present = sorted({id(s): s for s in infos}.values(), key=infos.index)
+        group = rng.sample(present, rng.randrange(1, len(present) + 1))
+        members = []
+        for s in group:
+            at = [i for i, x in enumerate(infos) if x is s]
+            members.append((s, [len(at), at[0], at[-1], -1]))
+        want = rng.randrange(0, 20)
+        expected = [i for i, x in enumerate(infos) if any(x is s for s in group)][:want]
+        assert _first_indices(infos, members, want) == expected  # type: ignore[arg-type]

@@ -1232,13 +1232,18 @@ def _merge(into: list[int], agg: list[int]) -> None:
 
 
 def _first_indices(infos: list[ShapeInfo], members: list[tuple[ShapeInfo, list[int]]], want: int) -> list[int]:
-    """The first ``want`` record indices (in record order) of a group of shapes; C-level searches only."""
-    found: list[int] = []
-    for info, (c, fi, li, _ti) in members:
-        i = fi
-        found.append(i)
-        for _ in range(min(want, c) - 1):
-            i = infos.index(info, i + 1, li + 1)
-            found.append(i)
-    found.sort()
-    return found[:want]
+    """The first ``want`` record indices (in record order) of a group of shapes. Each shape's first and last
+    index are known (``members``' aggregates); where a shape has records between them, one lazy C-level pass
+    finds them, from the group's first record up to the ``want``-th of the known ones at most (a shape's own next
+    record may lie far off, after the other shapes' first ones: no search per shape)."""
+    if want <= 0:
+        return []
+    known = sorted({x for _info, agg in members for x in (agg[1], agg[2])})
+    if all(agg[0] <= 2 for _info, agg in members):
+        return known[:want]
+    group = {info for info, _agg in members}
+    hits = compress(
+        range(known[0], len(infos)),
+        map(group.__contains__, islice(infos, known[0], known[min(want, len(known)) - 1] + 1)),
+    )
+    return list(islice(hits, want))
