@@ -117,3 +117,25 @@ def test_a_chunked_analysis_counts_the_same_values_as_one_pass() -> None:
                     q.numeric.max,
                     q.numeric.count,
                 )
+
+
+def test_the_statistics_do_not_depend_on_how_the_input_was_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values settle into their summaries at batches of the file's records, not at the ends of the blocks the
+    input's chunks make, and a full digit-key cache (cleared between blocks) does not count them early: one file
+    fed in chunks of other sizes gives the same report, pruned summaries and compacted sketches included (the
+    engine's sandbox child reads the file in other chunks than an analysis in process)."""
+    from loglens_analysis.engine import analyzer, values
+    from loglens_loggen import generate_lines
+
+    monkeypatch.setattr(analyzer, "VALUE_BATCH_ROWS", 3000)
+    monkeypatch.setattr(analyzer, "MAX_DIGIT_KEYS", 400)
+    monkeypatch.setattr(values, "PENDING_VALUES", 64)
+    data = ("\n".join(generate_lines(24_000, seed=11)) + "\n").encode()
+    reports = []
+    for size in (1 << 20, 65_536 + 12_345, 7_777):
+        reports.append(analyze([data[i : i + size] for i in range(0, len(data), size)]))
+    placeholders = [p for t in reports[0].templates for p in t.placeholders]
+    assert any(not p.counts_exact for p in placeholders), "a summary was pruned"
+    assert any(p.numeric.rank_error > 0 for p in placeholders), "a sketch compacted"
+    first = reports[0].SerializeToString(deterministic=True)
+    assert all(r.SerializeToString(deterministic=True) == first for r in reports[1:])

@@ -23,7 +23,8 @@ Caps (all bounded, so the report and the memory are bounded):
   file's first 32,768 (exact for such a file), then a deterministic sample (every record of a mined
   cluster until it has 16, then the records at every 256th position of the file, so each cluster is
   sampled in proportion to its count), kept per message variant and merged per template (Misra-Gries and
-  the sketch are mergeable);
+  the sketch are mergeable); a placeholder's values are counted exactly (in C) and settled into its summaries
+  when it holds more than 512 distinct ones and when the file ends;
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
   higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
@@ -31,7 +32,9 @@ Caps (all bounded, so the report and the memory are bounded):
   processes write at once is read from the first 2,000 held records with a process id (``INTERLEAVE_RECORDS``),
   and each held record's header is parsed at most once per report (``report.HeldRecords``);
   per time bucket, its first and last record (500 characters each); the shape cache holds 200,000
-  shapes and the digit-key cache 20,000 keys, each at most 16 million characters (cleared when full); the
+  shapes and the digit-key cache 20,000 keys, each at most 16 million characters (cleared when full); records
+  read for their values wait in their digit keys' rows up to 65,536 records or 16 million characters
+  (``VALUE_BATCH_ROWS``, ``VALUE_BATCH_CHARS``); the
   header tokens of the last 4,096 distinct line starts (400 characters each) are memoised, and whether a line
   carries a time for 4,096 line starts and 20,000 digit keys (``MAX_DIGIT_KEYS``); a line without a time joins the
   timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap; while an analysis

@@ -25,12 +25,13 @@ import gc
 import hashlib
 import math
 import re
+from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, chain, compress, islice, repeat
 from operator import attrgetter, call, is_, is_not, itemgetter, lt, methodcaller
 from typing import Any, cast
 
@@ -64,13 +65,13 @@ MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before 
 LEAD_KEY_CHARS = 40  # a line's start whose digit key says whether a stamp leads it (memo key)
 LEAD_MEMO = 4096  # line starts remembered for that (cleared when full: a memo, not a cache of state)
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
-# Placeholder values: every record of a file's first 32,768 is read (exact statistics for such a file; every record
-# read costs about 2.3 us, +80% engine time on a 500,000-line file, so larger files are sampled past them) ...
+# Placeholder values: every record of a file's first 32,768 is read (exact statistics for such a file; past them,
+# reading every record costs +35 % engine time on the shared harness's corpus, issue 14's note) ...
 VALUE_READ_ALL = 32_768
 VALUE_SAMPLE_FIRST = 16  # ... then every record of a cluster until it has 16 (digit-holding words: always) ...
 VALUE_SAMPLE_EVERY = 256  # ... and the records at every 256th position of the file
-VALUE_BATCH_ROWS = 32_768  # records held in their digit key's rows before their values are counted ...
-VALUE_BATCH_CHARS = 8_000_000  # ... or records of as many characters
+VALUE_BATCH_ROWS = 65_536  # records held in their digit key's rows before their values are counted ...
+VALUE_BATCH_CHARS = 16_000_000  # ... or records of as many characters
 MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
@@ -284,9 +285,10 @@ class Analyzer:
         self._shapes: dict[str, ShapeInfo] = {}
         self._by_key: dict[str, ShapeInfo] = {}
         self._value_keys: dict[str, KeyValues] = {}  # digit key -> where its records hold their values
-        self._no_values = KeyValues(ClusterValues(0), (), _NO_TIME)  # a digit key whose records hold no values to read
+        self._no_values = KeyValues(ClusterValues(0), ())  # a digit key whose records hold no values to read
         self._value_order: list[KeyValues] = []  # the digit keys read, in the order they were first read
-        self._value_rows = self._value_chars = 0  # records (and characters) held in digit keys' rows, not counted
+        self._stale_values: list[KeyValues] = []  # digit keys of a cleared cache whose rows wait to be counted
+        self._value_rows = self._value_chars = 0  # records (and characters) read since values were last counted
         self._key_chars = 0
         self._shape_chars = 0
         self._variants: dict[tuple[int, str], Variant] = {}
@@ -730,7 +732,9 @@ class Analyzer:
         """
         if len(self._by_key) >= MAX_DIGIT_KEYS or self._key_chars > MAX_CACHE_CHARS:
             # Between blocks, so a block's records all find what its new keys were given (one block's keys over).
-            self._count_values()
+            # Their rows are counted with the batch (``_hold_values``), not here: where a cache fills depends on
+            # where the input's blocks were cut.
+            self._stale_values += self._value_order
             self._value_order = []
             for cache in (self._by_key, self._value_keys, self._time_keys, self._time_getters, self._time_spans):
                 cache.clear()
@@ -1103,6 +1107,31 @@ class Analyzer:
         self._hold_values(records, keys, infos)
 
     def _hold_values(self, records: list[str], keys: list[str], infos: list[ShapeInfo]) -> None:
+        """Records read for their values wait in their digit keys' rows until a batch of VALUE_BATCH_ROWS of them
+        (or VALUE_BATCH_CHARS characters) is held, then their values are counted (``_count_values``). A batch ends
+        at that record, not at the end of a block, so the values settle into their summaries at the same
+        records however the input was cut into blocks (the same file gives the same report, in one process or in
+        the engine's sandbox child, which reads other chunks)."""
+        while True:
+            cut = min(len(records), VALUE_BATCH_ROWS - self._value_rows)
+            ends = list(accumulate(map(len, islice(records, cut))))
+            room = VALUE_BATCH_CHARS - self._value_chars
+            if ends and ends[-1] >= room:
+                cut = bisect_left(ends, room) + 1
+            if cut == len(records):
+                self._hold_rows(records, keys, infos)
+            else:
+                self._hold_rows(records[:cut], keys[:cut], infos[:cut])
+            self._value_rows += cut
+            self._value_chars += ends[cut - 1] if cut else 0
+            if self._value_rows < VALUE_BATCH_ROWS and self._value_chars < VALUE_BATCH_CHARS:
+                return
+            self._count_values()
+            if cut == len(records):
+                return
+            records, keys, infos = records[cut:], keys[cut:], infos[cut:]
+
+    def _hold_rows(self, records: list[str], keys: list[str], infos: list[ShapeInfo]) -> None:
         """Each record to its digit key's rows (C-level), where it waits to be counted (``_count_values``); a digit
         key's first record says where its records hold their values (``KeyValues.of``), or that they hold none
         to read (``_no_values``: no placeholder, or its placeholders and digit runs do not line up)."""
@@ -1121,36 +1150,30 @@ class Analyzer:
                     kv = value_keys[keys[i]] = got if got is not None else self._no_values
                 kvs[i] = kv
         deque(map(list.append, map(_ROWS, kvs), records), maxlen=0)
-        skipped = self._no_values.rows
-        self._value_rows += len(records) - len(skipped)
-        self._value_chars += sum(map(len, records)) - sum(map(len, skipped))
-        skipped.clear()
-        if self._value_rows >= VALUE_BATCH_ROWS or self._value_chars >= VALUE_BATCH_CHARS:
-            self._count_values()
+        self._no_values.rows.clear()
 
     def _count_values(self) -> None:
         """Count the values of the records held in their digit keys' rows (``_hold_values``), a batch of many blocks
         at once: a placeholder's column of the batch, over all its digit keys, goes to its statistics in one call
-        (``PlaceholderStats.add_column``: counted in C, numbers converted once per distinct value). Before the
-        digit-key cache is cleared and when the file ends."""
+        (``PlaceholderStats.add_column``: sliced and counted in C, no list of values made). When a batch is held
+        and when the file ends."""
         if not self._value_rows:
             return
-        columns: dict[PlaceholderStats, list[str]] = {}
-        for kv in self._value_order:  # in the order digit keys were first read: the same input sums the same way
+        columns: dict[PlaceholderStats, list[Iterator[str]]] = {}
+        for kv in chain(self._stale_values, self._value_order):  # in the order digit keys were first read
             if not kv.rows:
                 continue
-            cv = kv.values
-            cv.records += len(kv.rows)
-            for j, column in enumerate(kv.take()):
-                st = cv.stats(j, kv.kinds[j])
+            rows = kv.take()
+            for st, get in kv.columns:
                 got = columns.get(st)
                 if got is None:
-                    columns[st] = column if isinstance(column, list) else list(column)
+                    columns[st] = [map(get, rows)]
                 else:
-                    got.extend(column)
+                    got.append(map(get, rows))
         self._value_rows = self._value_chars = 0
-        for st, column in columns.items():
-            st.add_column(column)
+        self._stale_values = []
+        for st, maps in columns.items():
+            st.add_column(maps[0] if len(maps) == 1 else chain.from_iterable(maps))
 
     def _coarsen(self) -> None:
         """Double the bucket width everywhere (keeps histograms at most MAX_BINS wide)."""

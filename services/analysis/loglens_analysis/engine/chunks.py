@@ -57,7 +57,7 @@ What is not equal to one pass, by design:
   a larger file the records read past the chunks' first ``VALUE_READ_ALL`` differ (``records``/``sampled``), and a
   summary merged after pruning keeps other values than one pruned in order (``distinct_values``, ``count_error``,
   top values: each within its reported error); a column of numbers with one non-number is parsed value by value
-  from its batch on, so ``numeric.count`` can differ where the batches are cut elsewhere.
+  from the values settled with it on, so ``numeric.count`` can differ where the chunks are cut.
 - The same sample checks a variant's unmasked digit-holding words ("u0", "t196", "root26_tmp":
   ``Analyzer._check_digit_tokens``): a word found to vary becomes a placeholder. Chunks check other records than
   one pass, so a template can keep such a word in one report and not in the other (seen on 5 of the 31
@@ -483,6 +483,7 @@ def _dump_bucket(tb: TimeBucket) -> list[Any]:
 
 
 def _dump_stats(index: int, st: PlaceholderStats) -> list[Any]:
+    st.settle()
     hh = st.values
     sk = st.numbers
     sketch = (

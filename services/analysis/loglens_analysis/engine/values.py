@@ -9,10 +9,12 @@
 - ``HeavyHitters``: the mergeable Misra-Gries summary (Agarwal et al., "Mergeable summaries", 2012) of at
   most ``capacity`` values. Counts are exact until more distinct values come than it keeps; then every
   count kept is low by at most ``error`` (reported), and any value more frequent than ``error`` is kept.
-  A batch of values is counted exactly first (``Counter``, in C) and pruned once, so a prune subtracts the
-  batch's (capacity+1)-th largest count: small where few values repeat.
+  A placeholder's values are counted exactly first (``PlaceholderStats.pending``: ``Counter``, in C, over the
+  records read) and settled into the summary once per ``PENDING_VALUES`` distinct values and when the file ends, so a
+  placeholder of few distinct values is never pruned, and a prune subtracts the (capacity+1)-th largest count of
+  many values: small where few values repeat.
 - ``QuantileSketch``: a KLL quantile sketch, mergeable, with a rank-error bound tracked as it compacts;
-  min, max and the count exact. A batch's distinct values come with their counts as weights (a value of
+  min, max and the count exact. Settled distinct values come with their counts as weights (a value of
   weight w sits at every level whose bit is set in w), so a number is converted once per distinct value and
   a column of few distinct values compacts little or not at all (rank error 0).
 """
@@ -24,15 +26,15 @@ import re
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, repeat
 from operator import and_, itemgetter
-from typing import Any
 
 # Caps (documented in the package docstring).
 HEAVY_HITTERS_CAPACITY = 256
 QUANTILE_LEVEL_CAPACITY = 1024  # values per level of a quantile sketch
+PENDING_VALUES = 512  # distinct values a placeholder counts exactly before they are settled into its summaries
 
 # A digit run as the shape masks it (``analyzer.SHAPE_RE``), possessive so a record's match is linear.
 _RUN_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")
@@ -106,12 +108,11 @@ class ValueReader:
 class KeyValues:
     """Where the records of one digit key hold their placeholder values. Records with the same digit key (every
     digit written 0) differ in their digits only: same length, same text elsewhere, so the spans read from one
-    of them are every one's, and a record's values are one ``itemgetter`` of slices (C, no search).
-    ``rows`` collects a block's records of the key; ``take`` reads them all and empties it."""
+    of them are every one's, and a record's value at a placeholder is one ``itemgetter`` of a slice (C, no search).
+    ``rows`` collects the key's records until ``take`` hands them out and empties it."""
 
     values: ClusterValues
-    kinds: tuple[str, ...]
-    get: Callable[[str], Any]
+    columns: tuple[tuple[PlaceholderStats, Callable[[str], str]], ...]  # each placeholder's statistics and slice
     rows: list[str] = field(default_factory=list)
 
     @classmethod
@@ -119,13 +120,16 @@ class KeyValues:
         spans = reader.spans(record)
         if not spans:
             return None
-        return cls(values, reader.kinds, itemgetter(*(slice(s, e) for s, e in spans)))
+        kinds = reader.kinds
+        return cls(
+            values, tuple((values.stats(j, kinds[j]), itemgetter(slice(s, e))) for j, (s, e) in enumerate(spans))
+        )
 
-    def take(self) -> list[Sequence[str]]:
-        """The columns of values (one per placeholder) of the records collected, which are then let go."""
-        got = list(map(self.get, self.rows))
-        self.rows = []
-        return [got] if len(self.kinds) == 1 else list(zip(*got, strict=True))
+    def take(self) -> list[str]:
+        """The records collected, which are then let go (their values: ``map(get, rows)`` per column)."""
+        rows, self.rows = self.rows, []
+        self.values.records += len(rows)
+        return rows
 
 
 @dataclass(slots=True)
@@ -321,25 +325,42 @@ class QuantileSketch:
 
 @dataclass(eq=False, slots=True)
 class PlaceholderStats:
-    """Every value one placeholder of a cluster took: frequent values and, for numbers, their distribution."""
+    """Every value one placeholder of a cluster took: frequent values and, for numbers, their distribution.
+    Values are counted exactly as they come (``pending``: ``Counter.update`` over a column, in C) and settled into
+    the summaries only when ``pending`` holds more than ``PENDING_VALUES`` distinct values, and before the
+    statistics are read or merged (``settle``): a placeholder of few distinct values converts each number once per
+    file and merges once, whatever the number of records."""
 
     kind: str
     values: HeavyHitters = field(default_factory=HeavyHitters)
     numbers: QuantileSketch | None = None
     plain_numbers: bool = True  # every number so far converted by float() as it stands (no "1,234", "12ms")
+    pending: Counter[str] = field(default_factory=Counter)
 
     def merge(self, other: PlaceholderStats) -> None:
         """Add another placeholder's statistics (of the same kind)."""
+        self.settle()
+        other.settle()
         self.values.merge(other.values)
         if other.numbers is not None:
             if self.numbers is None:
                 self.numbers = QuantileSketch()
             self.numbers.merge(other.numbers)
 
-    def add_column(self, column: Sequence[str]) -> None:
-        """A batch of this placeholder's values: counted in C (``Counter``), then numbers converted once per
-        distinct value and given to the quantile sketch with their counts as weights."""
-        batch = Counter(column)
+    def add_column(self, column: Iterable[str]) -> None:
+        """A batch of this placeholder's values (any iterable: consumed in C), counted into ``pending``."""
+        pending = self.pending
+        pending.update(column)
+        if len(pending) > PENDING_VALUES:
+            self.settle()
+
+    def settle(self) -> None:
+        """The values counted in ``pending`` go to the summaries: numbers converted once per distinct value and
+        given to the quantile sketch with their counts as weights, the counts to the heavy hitters."""
+        batch = self.pending
+        if not batch:
+            return
+        self.pending = Counter()
         if self.kind == "number":
             self._add_numbers(batch)
         elif self.kind == "duration":
