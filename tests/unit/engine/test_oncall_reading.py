@@ -181,6 +181,53 @@ def test_an_error_told_in_the_summary_is_not_told_again_as_a_rare_message() -> N
     assert any(a.kind == RARE and "Replica set lost" in a.description for a in rep.anomalies)  # still a finding
 
 
+def test_lines_of_a_pretty_printed_document_are_not_rare_messages() -> None:
+    # A program that prints a JSON document one line per record (a test's output under go test -json, a client's
+    # dump of a response) makes each of its lines a template seen once: '"Scope": {', '},'. None of them is a
+    # message; a rare message among them still is.
+    document = [
+        "{",
+        '"Resource": [',
+        "{",
+        '"Key": "service.name",',
+        '"Value": {',
+        '"Type": "STRING",',
+        '"Value": "orders"',
+        "}",
+        "}",
+        "],",
+        '"Scope": {',
+        '"Name": "orders/aws",',
+        '"Version": "",',
+        '"SchemaURL": ""',
+        "},",
+        '"Metrics": [',
+        "{",
+        '"Name": "aws.sqs.operations",',
+        '"Description": "Count of AWS SQS operations",',
+        '"Unit": "{operation}",',
+        '"Data": {',
+        '"Temporality": "CumulativeTemporality",',
+        '"IsMonotonic": true',
+        "}",
+        "}",
+        "]",
+        "}",
+    ]
+    lines = _steady(T0, T0 + 3000, 2)
+    at = 1100
+    for k, text in enumerate(document):
+        lines.insert(at + k, _line(T0 + 2200 + k / 100, "INFO", "    " + text))
+    lines.insert(1500, _line(T0 + 2700, "INFO", "Skipping integration test until the queue can be mocked"))
+    rep = _analyze(lines)
+    rare = [lines[a.line_numbers[0] - 1] for a in rep.anomalies if a.kind == RARE]
+    assert any(r.endswith("until the queue can be mocked") for r in rare), rare
+    told = [r for r in rare if r.split("app: ", 1)[1].strip() in document]
+    assert not told, told
+    claims = [c.text for c in rep.summary.claims if c.text.startswith("Rare message")]
+    assert claims and "until the queue can be mocked" in claims[0], claims
+
+
 def test_a_start_first_seen_after_a_stop_is_told_beside_it_not_called_a_restart() -> None:
     # In a log of many processes the stop just before a start may be another process's: without a process-id
     # change or the same banner seen before, the start is told with the stop it follows, not as a restart.

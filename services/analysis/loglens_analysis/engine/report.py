@@ -111,6 +111,13 @@ _CRASH_DESCRIBED = re.compile(
     r"\b(?:segmentation fault|segfault|bus error|illegal instruction|floating point exception|core dumped)\b",
     re.IGNORECASE,
 )
+# A line of pretty-printed data, not a message: brackets that open or close a block, or one member of a JSON object
+# (a quoted key, a colon, a value or a block it opens, a comma). A program that prints a JSON document one line per
+# record (a test's output in ``go test -json``, a client's dump of a response) makes each of its lines a template
+# seen once or twice; none of them is a rare message.
+_DATA_LINE = re.compile(
+    r'[\]\})]*,?[ \t]*(?:"[^"]*"[ \t]*:[ \t]*(?:"[^"]*"|[^\s"\[\]{}(),]+)?[ \t]*)?[\[{(]?[ \t]*[\]})]*,?'
+)
 # The order in which anomalies are ranked (for a person on call), then by score; caps cut this order.
 KIND_RANK = {
     report_pb2.ANOMALY_KIND_ERROR_BURST: 0,
@@ -1033,7 +1040,8 @@ def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> f
 
 
 def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
-    """Templates seen at most ``RARE_MAX_COUNT`` times in a file of at least ``RARE_MIN_RECORDS``.
+    """Templates seen at most ``RARE_MAX_COUNT`` times in a file of at least ``RARE_MIN_RECORDS``, but for lines of
+    pretty-printed data (``_DATA_LINE``: '"Scope": {', '},').
 
     One first seen in the file's head (its first ``RESTART_HEAD_SHARE`` of lines or of its time span, or its
     first bucket) is *routine*: a process's start sequence writes most of its messages once, so they are rare
@@ -1046,7 +1054,7 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     first_bucket = min(an.buckets, default=None) if head_time is not None else None
     out = []
     for r in templates:
-        if r.count <= RARE_MAX_COUNT:
+        if r.count <= RARE_MAX_COUNT and not _DATA_LINE.fullmatch(r.text.strip()):
             lines = sorted({r.first_line, r.last_line})
             seen = f"once, at line {r.first_line}" if r.count == 1 else f"{r.count} times, first at line {r.first_line}"
             desc = f'rare message "{shorten(r.text)}" seen {seen}'
