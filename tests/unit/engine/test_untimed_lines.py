@@ -216,3 +216,23 @@ def test_a_stack_trace_heading_is_no_trace_level_and_stays_with_its_error() -> N
     assert rep.record_count == 33
     assert not any(t.text.startswith(("Stack trace", "#")) for t in rep.templates), [t.text for t in rep.templates]
     assert {report_pb2.Level.Name(x.level): x.count for x in rep.levels} == {"LEVEL_WARN": 30, "LEVEL_FATAL": 3}
+
+
+def test_a_shells_report_that_the_process_died_is_its_own_record_and_a_stop() -> None:
+    # The shell writes "Killed" (or, in a script, "./run.sh: line 12: 4321 Killed  java ...") after the process
+    # whose log this is died of SIGKILL, the OOM killer's signal: another process's line, not the last record's
+    # continuation, and the file's stop. An untimed line in words of its own still continues its record.
+    lines = [f"{_stamp(i)} INFO worker: processed batch {i} in {i % 13} ms" for i in range(1200)]
+    lines.insert(600, "./run.sh: line 12:  4321 Killed                  java -Xmx512m -jar worker.jar")
+    lines.insert(601, f"{_stamp(600)} INFO worker: worker 2.4.1 starting")
+    lines.insert(900, "Killed process in the pool, spawning another")
+    lines.append("Killed")
+    rep = _report(lines)
+    texts = _texts(rep)
+    assert "Killed" in texts
+    assert any(t.startswith("./run.sh: line <*>: <*> Killed") for t in texts), texts
+    assert not any("Killed process in the pool" in t for t in texts), texts  # continues the record before it
+    stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert any(len(lines) in a.line_numbers for a in stops), [a.description for a in stops]
+    claims = [c.text for c in rep.summary.claims]
+    assert any(c.startswith(f"Stop at line {len(lines)} ") and c.endswith('"Killed".') for c in claims), claims

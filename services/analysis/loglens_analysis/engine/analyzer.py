@@ -50,7 +50,7 @@ from .formats import (
 )
 from .masking import WILDCARD, mask_message, mask_text
 from .miner import Cluster, TemplateMiner
-from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, Block, digit_key
+from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, SHELL_SIGNAL_REPORT, Block, digit_key
 from .timestamps import STATEFUL_FAMILIES, TimestampParser
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
@@ -437,7 +437,8 @@ class Analyzer:
         return got
 
     def _line_flag(self, head: str, key: str | None = None) -> int:
-        """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; -1: blank.
+        """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; 3: a shell's
+        report that a process died of a signal (``SHELL_SIGNAL_REPORT``: "Killed"), never a continuation; -1: blank.
         Remembered by digit key (the same for every line of one layout)."""
         if key is None:
             key = digit_key(head)
@@ -447,6 +448,8 @@ class Analyzer:
                 got = -1
             elif self._leads_with_time(head, key):
                 got = 1
+            elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
+                got = 3
             else:
                 got = 2 if self._parsed_level(head) is not None else 0
             if len(self._led_by_key) >= MAX_DIGIT_KEYS:
@@ -471,8 +474,9 @@ class Analyzer:
         restates it: a database's "ERROR: cursor already closed" under the ERROR record that logged it). A blank
         line ends a record, and so does the end of a stack trace (``_TRACE_END``: a server's "Stopping the server
         due to unexpected startup errors" after the trace of the error that stopped it is a message of its own);
-        lines before the first timed record stay records of their own; a record grows to at most MAX_GLUED_LINES
-        lines and the joined-record cap. The block's last timed record and the lines after it
+        lines before the first timed record stay records of their own, and so does a shell's report that a process
+        died of a signal ("Killed" after the last record of a process the OOM killer ended); a record grows to at
+        most MAX_GLUED_LINES lines and the joined-record cap. The block's last timed record and the lines after it
         wait for the next block (they may continue there), unless this is the file's last (``final``).
         Records are told apart by digit key (one ``locate`` per new key), so a block costs C-level passes
         unless it has a line without a time."""

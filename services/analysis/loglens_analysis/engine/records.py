@@ -108,6 +108,17 @@ _PY_TAIL = re.compile(r"\n(?=[A-Za-z_][\w.]*(?::|\n|$))")
 _TRACEBACK = "Traceback (most recent call last):"
 # Joined records are capped too: this many times the physical-line cap.
 JOINED_RECORD_FACTOR = 4
+# A shell's report that a child died of a signal: strsignal's text ("Killed", "Segmentation fault"), "(core dumped)"
+# where it dumped, and in a script the script's name and line, the child's process id and its command ("./run.sh:
+# line 12: 4321 Killed  java -jar app.jar"). The shell writes it after the process whose log this is died, so it is
+# never a continuation of that process's last record. Digits may stand as a template's placeholders.
+_DIED_OF = (
+    r"(?:Killed|Terminated|Segmentation fault|Aborted|Bus error|Illegal instruction|Floating point exception|Hangup|"
+    r"Quit|Trace/breakpoint trap|Alarm clock|CPU time limit exceeded|File size limit exceeded|User defined signal "
+    r"(?:[12]|<\*>))(?: \(core dumped\))?"
+)
+_NUMBER = r"(?:\d+|<\*>)"
+SHELL_SIGNAL_REPORT = re.compile(rf"\S+: line {_NUMBER}: +{_NUMBER} +{_DIED_OF}(?: +\S.*)?|{_DIED_OF}")
 
 
 def _join_py_tails(text: str) -> tuple[str, int]:

@@ -28,7 +28,7 @@ from .formats import FORMAT_HEADER
 from .levels import LEVELS, severity_rank
 from .masking import TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
-from .records import JOIN, MAX_RECORD_CHARS, ReadCounters
+from .records import JOIN, MAX_RECORD_CHARS, SHELL_SIGNAL_REPORT, ReadCounters
 from .values import HEAVY_HITTERS_CAPACITY, PlaceholderStats
 
 MAX_TEMPLATES = 1000
@@ -818,9 +818,10 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     a banner it is told with that restart.
 
     A *stop* is a template as rare as a banner whose text names a POSIX termination signal, "shutting
-    down" or "exiting"; or a weaker stop word (shutdown, stopped, exited, terminating, ...) where the
-    file agrees: in its tail (last ``RESTART_HEAD_SHARE`` of lines, or last bucket), or with a banner, a
-    silence or a process-id change at most ``NEAR_LINES`` lines after it. A template naming a crash signal
+    down" or "exiting", or is a shell's report that a process died of one ("Killed": ``SHELL_SIGNAL_REPORT``);
+    or a weaker stop word (shutdown, stopped, exited, terminating, ...) where the file agrees: in its tail
+    (last ``RESTART_HEAD_SHARE`` of lines, or last bucket), or with a banner, a silence or a process-id change
+    at most ``NEAR_LINES`` lines after it. A template naming a crash signal
     (``_CRASH_SIGNAL``, at ERROR, FATAL or no level) or describing one (``_CRASH_DESCRIBED``, at any level) is a
     stop whatever its count, told once for all its records (``_crash``).
     """
@@ -865,7 +866,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 # messages that followed it then follow it again (a reconnect repeats one message, not a start).
                 found = [o for o in found if o[1] == r.first_line or _replays(o[1], opening)]
             banners += found
-        if _STOP_STRONG.search(r.text) is not None:
+        if _STOP_STRONG.search(r.text) is not None or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
         elif _STOP_WEAK.search(r.text) is not None:
             weak += [(b, ln, r) for b, ln in _occurrences(r)]
