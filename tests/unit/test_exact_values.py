@@ -7,6 +7,7 @@ sample (the first 10,000 records, a cluster's first 16, every 256th record) does
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
 
@@ -14,6 +15,7 @@ from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.analyzer import VALUE_READ_ALL, VALUE_SAMPLE_EVERY
 from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, can_chunk, merge_partials, plan_chunks
+from loglens_analysis.engine.values import HeavyHitters, PlaceholderStats
 
 pytestmark = pytest.mark.unit
 
@@ -139,3 +141,54 @@ def test_the_statistics_do_not_depend_on_how_the_input_was_cut(monkeypatch: pyte
     assert any(p.numeric.rank_error > 0 for p in placeholders), "a sketch compacted"
     first = reports[0].SerializeToString(deterministic=True)
     assert all(r.SerializeToString(deterministic=True) == first for r in reports[1:])
+
+
+def _reference_numbers(values: list[str]) -> list[float]:
+    """What a number placeholder's values are worth, one by one: separators dropped, then a decimal number."""
+    out = []
+    for v in values:
+        w = v.replace(",", "")
+        try:
+            float(w)
+        except ValueError:
+            continue
+        if w.strip() == w and w.lower().lstrip("+-") not in ("inf", "infinity", "nan"):
+            out.append(float(w))
+    return out
+
+
+def test_a_column_of_numbers_with_others_among_them_counts_every_number_whatever_its_batches() -> None:
+    """Numbers with separators and values that are no number ("12ms", a dotted date, a version) in one column:
+    every number is counted once with its value, and the count, min and max do not depend on where the column's
+    batches end (a batch with a non-number used to switch the rest of the column to a slower path)."""
+    rng = random.Random(3)
+    pool = ["1,234", "12ms", "2005.06.03", "v1.2", "-3.5e2", ".5", "7.", "0", "1,000,000", "12:30"]
+    values = [rng.choice(pool) if rng.random() < 0.3 else str(rng.randrange(100_000)) for _ in range(5000)]
+    expected = _reference_numbers(values)
+    for size in (1, 7, 600, 5000):
+        st = PlaceholderStats("number")
+        for k in range(0, len(values), size):
+            st.add_column(values[k : k + size])
+        st.settle()
+        assert st.numbers is not None
+        assert (st.numbers.count, st.numbers.min, st.numbers.max) == (len(expected), min(expected), max(expected))
+
+
+def test_a_pruned_summary_is_the_misra_gries_one() -> None:
+    """The prune (in C: the counts sorted, the values above the cut picked by a mask) keeps what Misra-Gries
+    keeps: every count above the (capacity+1)-th largest, less that count; the error grows by it."""
+    rng = random.Random(1)
+    for _ in range(100):
+        got, ref, error = HeavyHitters(capacity=8), Counter[str](), 0
+        for _batch in range(40):
+            batch = Counter(
+                rng.choice("abcdefghijklmnopqrstuvwxyz") * rng.randint(1, 2) for _ in range(rng.randint(1, 30))
+            )
+            got.add_counts(Counter(batch))
+            ref.update(batch)
+            if len(ref) > 8:
+                cut = sorted(ref.values(), reverse=True)[8]
+                error += cut
+                ref = Counter({v: c - cut for v, c in ref.items() if c > cut})
+        assert dict(got.counts) == dict(ref)
+        assert got.error == error

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, repeat
-from operator import and_, itemgetter
+from operator import and_, itemgetter, lt, sub
 
 # Caps (documented in the package docstring).
 HEAVY_HITTERS_CAPACITY = 256
@@ -39,6 +39,7 @@ PENDING_VALUES = 512  # distinct values a placeholder counts exactly before they
 # A digit run as the shape masks it (``analyzer.SHAPE_RE``), possessive so a record's match is linear.
 _RUN_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")
 _NUMBER_CHARS = str.maketrans("", "", ",")
+_DECIMAL = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")  # a decimal number, as float() reads it
 # A duration as the masks take it (``masking``: a number with a time unit glued on), and its unit in seconds.
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)")
 _PER_SECOND = {"ns": 1e9, "us": 1e6, "µs": 1e6, "ms": 1e3}  # divided by (exact: 9 / 1e3 == 0.009)
@@ -171,10 +172,15 @@ class HeavyHitters:
             self._prune()
 
     def _prune(self) -> None:
-        # Subtract the (capacity+1)-th largest count from every count and drop what is left at zero or less.
-        cut = sorted(self.counts.values(), reverse=True)[self.capacity]
+        """Subtract the (capacity+1)-th largest count from every count and drop what is left at zero or less: in
+        C (a sort of the counts, then the values above the cut picked by a mask), as a prune may see many values
+        (a batch of a column of mostly distinct values)."""
+        counts = list(self.counts.values())
+        cut = sorted(counts, reverse=True)[self.capacity]
         self.error += cut
-        self.counts = Counter({v: c - cut for v, c in self.counts.items() if c > cut})
+        above = list(map(lt, repeat(cut), counts))
+        kept = map(sub, compress(counts, above), repeat(cut))
+        self.counts = Counter(dict(zip(compress(self.counts, above), kept, strict=True)))
 
     @property
     def exact(self) -> bool:
@@ -334,7 +340,7 @@ class PlaceholderStats:
     kind: str
     values: HeavyHitters = field(default_factory=HeavyHitters)
     numbers: QuantileSketch | None = None
-    plain_numbers: bool = True  # every number so far converted by float() as it stands (no "1,234", "12ms")
+    plain_numbers: bool = True  # a hint: every number so far read by float() as it stands (same values either way)
     pending: Counter[str] = field(default_factory=Counter)
 
     def merge(self, other: PlaceholderStats) -> None:
@@ -387,22 +393,24 @@ class PlaceholderStats:
             self._sketch().add_weighted(xs, ws)
 
     def _add_numbers(self, batch: Counter[str]) -> None:
-        xs: list[float] | None = None
-        ws: list[int]
+        """Each distinct value converted once, in C: by ``float`` while every one is a number as it stands, else
+        with separators dropped ("1,234": one ``translate`` of the batch joined) and only the values that are
+        decimal numbers (``_DECIMAL``; "12ms", "v1.2", "2005.06.03": a number with a unit, a version or a
+        dotted date has no value here)."""
+        values = list(batch)
+        ws = list(batch.values())
+        xs: list[float] = []
         if self.plain_numbers:
             try:
-                xs = list(map(float, batch))
-                ws = list(batch.values())
+                xs = list(map(float, values))
             except ValueError:
                 self.plain_numbers = False
-        if xs is None:
-            xs, ws = [], []
-            for v, c in batch.items():
-                try:
-                    xs.append(float(v.translate(_NUMBER_CHARS)))
-                except ValueError:
-                    continue  # "12ms", "v1.2": a number with a unit or a version has no value here
-                ws.append(c)
+        if not self.plain_numbers:
+            cut = "\n".join(values).translate(_NUMBER_CHARS).split("\n")
+            values = cut if len(cut) == len(values) else [v.translate(_NUMBER_CHARS) for v in values]
+            keep = list(map(_DECIMAL.fullmatch, values))
+            xs = list(map(float, compress(values, keep)))
+            ws = list(compress(ws, keep))
         if xs:
             self._sketch().add_weighted(xs, ws)
 
