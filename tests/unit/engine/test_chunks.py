@@ -195,9 +195,9 @@ def test_corrupt_truncated_foreign_or_misordered_partials_are_refused() -> None:
 
 
 def test_merging_many_partials_keeps_the_merged_state_within_the_caps() -> None:
-    data = _generated("mixed", 2000, seed=11)
-    parts = _partials(data, max(1, len(data) // 200))
-    assert len(parts) >= 200
+    data = _generated("mixed", 1000, seed=11)
+    parts = _partials(data, max(1, len(data) // 100))
+    assert len(parts) >= 100
     docs = [_load(p, i) for i, p in enumerate(parts)]
     _check_order(docs)
     m = _Merge(docs)
