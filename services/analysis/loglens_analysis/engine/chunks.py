@@ -56,8 +56,8 @@ What is not equal to one pass, by design:
   (median, p95, p99) may differ within their reported ``rank_error`` (the sketches compacted other batches). For
   a larger file the records read past the chunks' first ``VALUE_READ_ALL`` differ (``records``/``sampled``), and a
   summary merged after pruning keeps other values than one pruned in order (``distinct_values``, ``count_error``,
-  top values: each within its reported error); a column of numbers with one non-number is parsed value by value
-  from the values settled with it on, so ``numeric.count`` can differ where the chunks are cut.
+  top values: each within its reported error). A number column's values are converted the same way whatever
+  the batch (``PlaceholderStats._add_numbers``), so ``numeric.count`` does not depend on where chunks are cut.
 - The same sample checks a variant's unmasked digit-holding words ("u0", "t196", "root26_tmp":
   ``Analyzer._check_digit_tokens``): a word found to vary becomes a placeholder. Chunks check other records than
   one pass, so a template can keep such a word in one report and not in the other (seen on 5 of the 31
