@@ -37,7 +37,11 @@ def postgres() -> Iterator[Postgres]:
 
 
 def restart(postgres: Postgres) -> None:
+    url = postgres.url
     postgres.kill()
+    # The server is really away (the chaos suite's outage hangs on it): a new connection is refused.
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=5).close()
     postgres.start()
 
 
