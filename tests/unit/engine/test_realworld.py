@@ -92,7 +92,7 @@ TIMES = [
     ("realworld/java/liferay-tomcat-catalina.out", "2012-01-12T15:53:59Z", "2012-01-12T15:54:50Z", 0.998, 0.998),
     ("realworld/klog/kube-apiserver-arm64.log", "2026-11-19T11:56:29Z", "2026-11-19T12:13:07Z", 1.000, 1.000),
     ("realworld/klog/windows-kubelet-gce.log", "2019-08-20T20:28:26Z", "2019-08-21T00:00:15Z", 1.000, 1.000),
-    ("realworld/python/celery-worker.log", "2025-08-21T07:25:13Z", "2025-08-21T07:40:15Z", 0.455, 0.446),
+    ("realworld/python/celery-worker.log", "2025-08-21T07:25:13Z", "2025-08-21T07:40:15Z", 0.862, 0.845),
     ("realworld/python/odoo18-server.log", "2026-03-04T08:43:46Z", "2026-03-04T12:29:36Z", 1.000, 1.000),
     ("realworld/stacktraces/go-panic-droute.log", "2017-05-25T14:49:00Z", "2017-05-25T15:14:00Z", 1.000, 1.000),
     ("realworld/stacktraces/rails-production-puma.log", "2016-05-03T07:34:37Z", "2016-05-03T07:45:27Z", 1.000, 1.000),

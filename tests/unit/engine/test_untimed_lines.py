@@ -72,6 +72,25 @@ def test_a_file_whose_lines_mostly_have_no_time_is_not_glued() -> None:
     assert any(t.text.startswith("output line") for t in rep.templates)
 
 
+def test_a_note_under_each_timed_record_is_glued_though_untimed_lines_are_the_most() -> None:
+    """A worker's log where a banner, blank lines and one note under each error outnumber the timed lines: the
+    notes still continue their records (they come one at a time, right after a timed line); the banner's lines
+    and the lines after a blank one stay records."""
+    banner = [f"- ** ---------- .> setting {k}: value {k}" for k in range(12)]
+    lines = [f"{_stamp(0)} WARN worker: No hostname was supplied.", "", *banner, ""]
+    for i in range(1, 41):
+        lines.append(f"{_stamp(i)} ERROR worker: Cannot connect to broker at 10.0.0.{i % 7}: Connection refused.")
+        lines.append(f"Trying again in {i % 5}.00 seconds... ({i}/100)")
+        lines.append("")
+    rep = _report(lines)
+    timed = 41
+    assert sum(1 for line in lines if line and not line[0].isdigit()) > timed  # the timed lines are a minority
+    assert rep.record_count == timed + len(banner)
+    assert not [t for t in _texts(rep) if t.startswith("Trying again")]
+    assert [t.count for t in rep.templates if t.text.startswith("Cannot connect")] == [40]
+    assert any(t.startswith("- ** ---------- .> setting") for t in _texts(rep))
+
+
 def test_a_line_stating_a_level_joins_a_record_without_one_or_with_the_same_one() -> None:
     """An untimed line with a level of its own is another source's record, unless it restates the level of the
     timed record before it (an error's detail) or that record has none (a two-line header)."""

@@ -76,6 +76,9 @@ MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
 SAMPLE_RECORDS = 2000
+# A file whose lines mostly have no time still has records that lead with their time when its untimed lines
+# right after a timed one come one at a time (a note under each record), at most this many:
+CONTINUATION_RUN_LINES = 1
 TIME_WINDOW = 160  # characters searched for a record's time, unless its first record had it further on
 TIME_WINDOW_SLACK = 256
 TIME_SHIFT_SLACK = 24  # how far variable-width numbers before it may move a shape's time, either way
@@ -392,7 +395,7 @@ class Analyzer:
         self._glue = (
             self.record_variants is None
             and not self.sources_interleaved
-            and flags.count(1) * 2 >= len(flags) - flags.count(-1)
+            and (flags.count(1) * 2 >= len(flags) - flags.count(-1) or _continued_in_short_runs(flags))
         )
         pending, self._sample = self._sample, []
         for text, first in pending:
@@ -1231,6 +1234,28 @@ class Analyzer:
                 v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
         v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+
+
+def _continued_in_short_runs(flags: list[int]) -> bool:
+    """Whether the lines without a time (flag 0, ``_line_flag``) that follow a timed line come in short runs: more
+    of them sit in runs of at most CONTINUATION_RUN_LINES lines than in longer ones. Then each timed record is
+    followed by a note (Celery's "Trying again in 2.00 seconds... (1/100)" under each connection error, while a
+    banner and blank lines keep the timed lines a minority); a program's output with a time on some of its lines
+    comes in longer runs. A run ends at a blank line or a line that leads a record; lines after a blank one
+    are not counted (they are records of their own either way)."""
+    short = long = run = 0
+    after_time = False
+    for flag in chain(flags, (-1,)):
+        if flag == 0:
+            run += after_time
+            continue
+        if run <= CONTINUATION_RUN_LINES:
+            short += run
+        else:
+            long += run
+        run = 0
+        after_time = flag == 1
+    return short > long
 
 
 _DIGIT_LEVEL = attrgetter("digit_level")
