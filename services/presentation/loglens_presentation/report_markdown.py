@@ -36,6 +36,8 @@ def header(report: report_pb2.AnalysisReport, title: str) -> list[str]:
     if report.time_range.HasField("start_time"):
         start, end = fmt_time(report.time_range.start_time), fmt_time(report.time_range.end_time)
         out += ["", f"From {start} to {end} UTC."]
+    if report.format.description:
+        out += ["", f"Format: {md_cell(report.format.description)}."]
     return out
 
 

@@ -59,7 +59,11 @@ def template_linker(report: report_pb2.AnalysisReport) -> TemplateLink:
 
 def header(report: report_pb2.AnalysisReport, title: str, links: Sequence[Link] = ()) -> str:
     subtitle = [f"engine {esc(report.engine_version or '?')}"]
-    if report.format.name:
+    if report.format.description:
+        fmt = f"format <b>{esc(report.format.description)}</b>"
+        fmt += f" (layout <code>{esc(report.format.header_layout)}</code>)" if report.format.header_layout else ""
+        subtitle.append(fmt)
+    elif report.format.name:  # a report of an engine before the description
         fmt = f"format <b>{esc(report.format.name)}</b> ({report.format.confidence:.0%} confidence"
         fmt += f", layout <code>{esc(report.format.header_layout)}</code>)" if report.format.header_layout else ")"
         subtitle.append(fmt)

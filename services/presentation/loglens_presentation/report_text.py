@@ -43,7 +43,9 @@ def header(report: report_pb2.AnalysisReport, title: str) -> list[str]:
     figures = stats(report)
     out.append("  ".join(f"{k}: {v}" for k, v in figures[:4]))
     out.append("  ".join(f"{k}: {v}" for k, v in figures[4:]))
-    if report.format.name:
+    if report.format.description:
+        out.append(f"Format: {visible(report.format.description)}")
+    elif report.format.name:  # a report of an engine before the description
         out.append(f"Format: {visible(report.format.name)} (confidence {report.format.confidence:.2f})")
     if report.time_range.HasField("start_time"):
         out.append(f"From {fmt_time(report.time_range.start_time)} to {fmt_time(report.time_range.end_time)} UTC")

@@ -1236,7 +1236,7 @@ class Analyzer:
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
 
 
-def _continued_in_short_runs(flags: list[int]) -> bool:
+def _continued_in_short_runs(flags: Sequence[int | None]) -> bool:
     """Whether the lines without a time (flag 0, ``_line_flag``) that follow a timed line come in short runs: more
     of them sit in runs of at most CONTINUATION_RUN_LINES lines than in longer ones. Then each timed record is
     followed by a note (Celery's "Trying again in 2.00 seconds... (1/100)" under each connection error, while a

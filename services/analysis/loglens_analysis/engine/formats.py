@@ -47,6 +47,38 @@ FORMAT_HEADER = "header-message"
 FORMAT_W3C = "w3c-extended"
 FORMAT_PLAIN = "plain"
 
+# When the known formats (the detected one, or another known grammar) explain less than half of a file's records,
+# the detected format is not the file's: the file is a mix (a docker-compose run of two dozen services, each
+# writing its own way), and the report says so rather than name the closest.
+MIXED_BELOW = 0.5
+# The prefix a collector put before every line (``records.Envelope``), as the report's format line tells it.
+ENVELOPE_WORDS = {
+    "compose-service": "each line prefixed by a docker-compose service name",
+    "kubernetes-cri": "each line in a container runtime's (CRI) time, stream and tag",
+    "timestamp-prefix": "each line prefixed by a collector's timestamp",
+    "docker-json": "each line in Docker's JSON log wrapper",
+}
+
+
+def format_word(name: str, explained_share: float) -> str:
+    """The format in a word: its name, or "mixed" when known formats explain less than half of the records."""
+    return "mixed" if name != FORMAT_PLAIN and explained_share < MIXED_BELOW else name
+
+
+def describe_format(name: str, confidence: float, explained_share: float, envelope: str) -> str:
+    """The report's format line (``FormatDetection.description``): what the file is written in, as a person reads
+    it, and the collector's prefix when one was removed."""
+    word = format_word(name, explained_share)
+    if name == FORMAT_PLAIN:
+        text = "plain text: no log format found"
+    elif word == "mixed":
+        text = f"mixed: known formats explain {explained_share:.1%} of the records (the closest, {name})"
+    else:
+        text = f"{name} (confidence {confidence:.2f})"
+    if envelope:
+        text += f", {ENVELOPE_WORDS.get(envelope, envelope + ' prefix on each line')}"
+    return text
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedRecord:

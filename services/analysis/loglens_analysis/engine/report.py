@@ -24,7 +24,7 @@ from .analyzer import (
     Variant,
 )
 from .exceptions import fingerprint, is_frame_template
-from .formats import FORMAT_HEADER
+from .formats import FORMAT_HEADER, describe_format
 from .levels import LEVELS, severity_rank
 from .masking import TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
@@ -1274,6 +1274,10 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     q.nul_bytes = counters.nul_bytes
     q.out_of_order_records = an.out_of_order
     q.envelope = counters.envelope
+    if rep.format.name:
+        rep.format.description = describe_format(
+            rep.format.name, rep.format.confidence, rep.format.explained_share, counters.envelope
+        )
     q.ansi_sequences = counters.ansi_sequences
     q.time_assumptions.extend(sorted(an.assumptions))
     q.unexplained_records = an.records - an.explained

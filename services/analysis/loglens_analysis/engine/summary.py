@@ -23,7 +23,7 @@ import re
 
 from loglens.v1 import report_pb2
 
-from .formats import FORMAT_JSON, FORMAT_LOGFMT, structured_cause
+from .formats import FORMAT_JSON, FORMAT_LOGFMT, format_word, structured_cause
 from .miner import glob_match
 from .report import (
     RARE_MAX_COUNT,
@@ -98,7 +98,7 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
     counts = {lc.level: lc.count for lc in rep.levels}
     errors = sum(counts.get(lv, 0) for lv in _ERROR_LEVELS)
     warnings = counts.get(report_pb2.LEVEL_WARN, 0)
-    text = f"{rep.record_count} records ({rep.format.name}"
+    text = f"{rep.record_count} records ({format_word(rep.format.name, rep.format.explained_share)}"
     tr = rep.time_range
     if tr.HasField("start_time") and tr.HasField("end_time"):
         span = tr.end_time.ToSeconds() - tr.start_time.ToSeconds()

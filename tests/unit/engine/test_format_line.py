@@ -1,0 +1,69 @@
+"""The report's format line (``FormatDetection.description``) and the summary's first claim say what a file is
+written in as a person reads it: the format when it explains most records, "mixed" when none explains half of
+them (a docker-compose run of many services), "plain text" when no format was found, and the prefix a collector
+put before every line. Lines written here, no file copied."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.formats import MIXED_BELOW
+from loglens_presentation import render
+from loglens_presentation.markdown import md_cell
+
+pytestmark = pytest.mark.unit
+
+
+def _report(lines: list[str]) -> report_pb2.AnalysisReport:
+    return analyze([("\n".join(lines) + "\n").encode()])
+
+
+def _klog(i: int) -> str:
+    return f"I0716 17:47:{i % 60:02d}.{i:06d}    {100 + i % 7} server.go:{i % 90}] Handled request {i} in {i % 13} ms"
+
+
+def _overview(rep: report_pb2.AnalysisReport) -> str:
+    return rep.summary.claims[0].text
+
+
+def test_a_file_of_one_format_is_named_with_its_confidence() -> None:
+    rep = _report([_klog(i) for i in range(300)])
+    assert rep.format.name == "klog"
+    assert rep.format.description == f"klog (confidence {rep.format.confidence:.2f})"
+    assert _overview(rep).startswith("300 records (klog, ")
+    assert f"Format: {rep.format.description}\n" in render(rep, "text", title="t")
+
+
+def test_a_file_no_format_explains_half_of_is_mixed() -> None:
+    lines = []
+    for i in range(150):  # a service's logfmt lines among two other programs' output, which no grammar explains
+        lines.append(f"zone {i % 200}.100.IN-ADDR.ARPA loaded serial {i}")
+        lines.append(f'ts=2021-07-16T17:47:{i % 60:02d}Z level=info msg="tick {i}" peer=10.0.0.{i % 9}')
+        lines.append(f"Generating a RSA private key for node {i % 11} of the cluster")
+    rep = _report(lines)
+    assert rep.format.name == "logfmt"
+    assert rep.format.explained_share == pytest.approx(1 / 3, abs=0.01)
+    assert rep.format.explained_share < MIXED_BELOW
+    assert rep.format.description == "mixed: known formats explain 33.3% of the records (the closest, logfmt)"
+    assert _overview(rep).startswith("450 records (mixed, ")
+    assert "Format: mixed: known formats explain 33.3%" in render(rep, "text", title="t")
+    assert f"Format: {md_cell(rep.format.description)}" in render(rep, "md", title="t")
+    assert "mixed: known formats explain 33.3%" in render(rep, "html", title="t")
+
+
+def test_plain_text_says_no_format_was_found() -> None:
+    rep = _report([f"compiling module {i} of the build, {i % 17} warnings so far" for i in range(200)])
+    assert rep.format.name == "plain"
+    assert rep.format.description == "plain text: no log format found"
+    assert _overview(rep).startswith("200 records (plain")
+
+
+def test_the_collectors_prefix_is_told() -> None:
+    lines = [f"{('api', 'worker', 'db')[i % 3]:<8}| {_klog(i)}" for i in range(300)]
+    rep = _report(lines)
+    assert rep.parse_quality.envelope == "compose-service"
+    assert rep.format.description == (
+        f"klog (confidence {rep.format.confidence:.2f}), each line prefixed by a docker-compose service name"
+    )
