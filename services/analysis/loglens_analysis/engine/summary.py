@@ -5,7 +5,9 @@ templates (with their text, counts and lines); error bursts; outages (silences);
 in the record rate; WARN templates (a warning is less than an error, and less than a process stopping or
 going silent); rare messages; bursts. Each section has a cap (``SECTION_CAPS``); the first claim of
 every section is kept before the second claim of any, so errors cannot crowd out an outage or a
-restart; rare messages and bursts only fill the room left. Every claim quotes the template text
+restart; rare messages and bursts only fill the room left, and room still left then goes to more errors and
+warnings. An error the file ends on (in its last histogram bucket) is always among the errors told. Every claim
+quotes the template text
 (shortened), never an id alone.
 
 A file of fewer than ``SHORT_FILE_RECORDS`` records is told message by message instead: its few
@@ -388,7 +390,7 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     sections["exceptions"] = [c for c in _exceptions(rep, by_id) if not muted.intersection(c.template_ids)]
     told = {eg.template_id for eg in list(rep.exception_groups)[: SECTION_CAPS["exceptions"]]}
     errors = _errors(rep, by_id, told | muted)
-    sections["errors"] = [c for lv, c in errors if lv in _ERROR_LEVELS]
+    sections["errors"] = _latest_error_kept([c for lv, c in errors if lv in _ERROR_LEVELS], rep, by_id)
     sections["warnings"] = [c for lv, c in errors if lv not in _ERROR_LEVELS]
     # A stop whose record is an error told above, at the same lines, is not told twice (its claim makes room).
     told_lines: dict[str, set[int]] = {}
@@ -437,6 +439,33 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     return sections
 
 
+def _latest_error_kept(
+    claims: list[report_pb2.SummaryClaim], rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template]
+) -> list[report_pb2.SummaryClaim]:
+    """The error claims in rank order, except that an error the file ends on takes the section's last place when it
+    was ranked below the cap: a CI job's "Process completed with exit code 1" after three errors of the steps
+    before it, each as frequent; a service's last error before it died. The file ends on the error that cites its
+    latest error record when that record is in the file's last histogram bucket (within one bucket's width of
+    the file's last time), or, in a file without times, in its last 64th of lines (the histogram's narrowest)."""
+    cap = SECTION_CAPS["errors"]
+    if len(claims) <= cap:
+        return claims
+    latest = max(range(len(claims)), key=lambda i: (max(claims[i].line_numbers, default=0), -i))
+    if latest < cap:
+        return claims
+    t = next((by_id[tid] for tid in claims[latest].template_ids if tid in by_id), None)
+    if t is None:
+        return claims
+    end = rep.time_range.end_time
+    if t.HasField("last_time") and rep.time_range.HasField("end_time") and t.histogram.bucket_seconds:
+        ends_file = end.ToSeconds() - t.last_time.ToSeconds() < t.histogram.bucket_seconds
+    else:
+        ends_file = (rep.line_count - max(claims[latest].line_numbers)) * 64 < rep.line_count
+    if ends_file:
+        claims.insert(cap - 1, claims.pop(latest))
+    return claims
+
+
 def _anomaly_claim(a: report_pb2.Anomaly) -> report_pb2.SummaryClaim:
     text = a.description[:1].upper() + a.description[1:] + "."
     return _claim(text, [a.template_id] if a.template_id else [], list(a.line_numbers))
@@ -457,6 +486,12 @@ def write_summary(rep: report_pb2.AnalysisReport) -> None:
                     while taken[name] < min(SECTION_CAPS[name], round_cap, len(sections[name])) and total < MAX_CLAIMS:
                         taken[name] += 1
                         total += 1
+        # Room still left goes to the errors, exceptions and warnings past their caps (most severe first): ten
+        # lines are not left half empty while errors go untold.
+        for name in ("exceptions", "errors", "warnings"):
+            while taken[name] < len(sections[name]) and total < MAX_CLAIMS:
+                taken[name] += 1
+                total += 1
         claims = [c for name in SECTION_CAPS for c in sections[name][: taken[name]]]
     rep.summary.claims.extend(claims)
     text = " ".join(c.text for c in claims)

@@ -1,0 +1,86 @@
+"""The summary's room (``summary.write_summary``): ten lines are not left half empty while errors go untold, and an
+error the file ends on (a CI job's verdict) is told whatever the errors ranked before it. Lines written here."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.summary import SECTION_CAPS, _latest_error_kept
+
+pytestmark = pytest.mark.unit
+
+
+def _ci_job() -> list[str]:
+    lines: list[str] = []
+
+    def at(i: int) -> str:
+        return f"2025-06-22T18:{50 + i // 60:02d}:{i % 60:02d}.{i * 7:07d}Z"
+
+    for i in range(40):
+        lines.append(f"{at(len(lines))} Collecting package{i}")
+    for error in ("Could not find a version for foo", "No matching distribution found for foo", "Failed building bar"):
+        for k in range(2):
+            lines.append(f"{at(len(lines))} ERROR: {error}")
+            lines.append(f"{at(len(lines))} Retrying step {k}")
+    lines.append(f"{at(len(lines))} ##[error]Process completed with exit code 1.")
+    for i in range(10):
+        lines.append(f"{at(len(lines))} Post job cleanup step {i}")
+    return lines
+
+
+def test_errors_past_their_cap_fill_the_room_left_and_the_verdict_is_told() -> None:
+    rep = analyze([("\n".join(_ci_job()) + "\n").encode()])
+    texts = [c.text for c in rep.summary.claims]
+    errors = [t for t in texts if " at ERROR: " in t]
+    assert len(errors) == SECTION_CAPS["errors"] + 1  # four error messages, room for all of them
+    assert any("Process completed with exit code 1." in t and "at line 53" in t for t in errors)
+    assert any("Failed building bar" in t for t in errors)
+
+
+def _claims(lines: list[int]) -> list[report_pb2.SummaryClaim]:
+    return [
+        report_pb2.SummaryClaim(text=f"e{i}", template_ids=[f"t{i}"], line_numbers=[ln]) for i, ln in enumerate(lines)
+    ]
+
+
+def _report(end_s: int, line_count: int) -> report_pb2.AnalysisReport:
+    rep = report_pb2.AnalysisReport(line_count=line_count)
+    if end_s:
+        rep.time_range.start_time.FromSeconds(1_000)
+        rep.time_range.end_time.FromSeconds(end_s)
+    return rep
+
+
+def _templates(last_times: list[int], bucket_s: int) -> dict[str, report_pb2.Template]:
+    out = {}
+    for i, t in enumerate(last_times):
+        tpl = report_pb2.Template(id=f"t{i}")
+        if t:
+            tpl.last_time.FromSeconds(t)
+            tpl.histogram.bucket_seconds = bucket_s
+        out[tpl.id] = tpl
+    return out
+
+
+def test_the_error_the_file_ends_on_takes_the_last_place_of_the_section() -> None:
+    claims = _claims([10, 20, 30, 40, 990])  # ranked: the one at line 990 last
+    templates = _templates([1_100, 1_200, 1_300, 1_400, 1_995], bucket_s=10)  # in the last 10 s bucket
+    got = _latest_error_kept(claims, _report(2_000, 1_000), templates)
+    assert [c.text for c in got] == ["e0", "e1", "e4", "e2", "e3"]
+
+
+def test_a_latest_error_long_before_the_end_keeps_its_rank() -> None:
+    claims = _claims([10, 20, 30, 40, 700])
+    templates = _templates([1_100, 1_200, 1_300, 1_400, 1_700], bucket_s=10)  # 300 s before the end
+    got = _latest_error_kept(claims, _report(2_000, 1_000), templates)
+    assert [c.text for c in got] == ["e0", "e1", "e2", "e3", "e4"]
+
+
+def test_without_times_the_last_64th_of_the_lines_is_the_end() -> None:
+    templates = _templates([0, 0, 0, 0, 0], bucket_s=0)
+    near = _latest_error_kept(_claims([10, 20, 30, 40, 6_350]), _report(0, 6_400), templates)
+    assert [c.text for c in near][2] == "e4"
+    far = _latest_error_kept(_claims([10, 20, 30, 40, 6_000]), _report(0, 6_400), templates)
+    assert [c.text for c in far][2] == "e2"
