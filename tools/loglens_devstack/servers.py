@@ -145,11 +145,15 @@ def spawn(args: list[str], log_path: Path, env: dict[str, str] | None = None) ->
     )
 
 
+ZOMBIE_REAP_S = 2.0  # how long an exited process's parent is given to reap it
+
+
 def _wait_exited(pid: int, timeout_s: float) -> bool:
-    """Whether process ``pid`` exits within ``timeout_s``. A zombie has exited: the postmaster's parent is
-    whoever adopted it after ``pg_ctl start`` and may never reap it (where there is no /proc, only a reaped
-    process counts)."""
+    """Whether process ``pid`` exits within ``timeout_s``. Once it has exited its parent (whoever adopted it after
+    ``pg_ctl start``) is given ZOMBIE_REAP_S to reap it, so that it is gone when this returns; a parent that never
+    does leaves a zombie, which counts as exited (where there is no /proc, only a reaped process counts)."""
     deadline = time.monotonic() + timeout_s
+    exited_at: float | None = None
     while True:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -163,9 +167,12 @@ def _wait_exited(pid: int, timeout_s: float) -> bool:
                 return True
             except PermissionError:
                 state = "R"
+        now = time.monotonic()
         if state in ("Z", "X"):
-            return True
-        if time.monotonic() >= deadline:
+            exited_at = exited_at if exited_at is not None else now
+            if now - exited_at >= ZOMBIE_REAP_S:
+                return True
+        elif now >= deadline:
             return False
         time.sleep(0.05)
 
