@@ -28,7 +28,8 @@ Caps (all bounded, so the report and the memory are bounded):
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
   higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
-  summary claims (per-section caps in ``summary.SECTION_CAPS``); 10 lines cited per restart or stop; whether
+  summary claims (per-section caps in ``summary.SECTION_CAPS``; room left goes to more errors and warnings);
+  10 lines cited per restart or stop; whether
   processes write at once is read from the first 2,000 held records with a process id (``INTERLEAVE_RECORDS``),
   and each held record's header is parsed at most once per report (``report.HeldRecords``);
   per time bucket, its first and last record (500 characters each); the shape cache holds 200,000
@@ -37,7 +38,9 @@ Caps (all bounded, so the report and the memory are bounded):
   (``VALUE_BATCH_ROWS``, ``VALUE_BATCH_CHARS``); the
   header tokens of the last 4,096 distinct line starts (400 characters each) are memoised, and whether a line
   carries a time for 4,096 line starts and 20,000 digit keys (``MAX_DIGIT_KEYS``); a line without a time joins the
-  timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap; while an analysis
+  timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap, in a file whose sampled
+  lines are mostly timed or whose untimed lines follow a timed one at most ``CONTINUATION_RUN_LINES`` (1) at a
+  time; while an analysis
   runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700);
   an exception's message may go on over 10 lines before its frames (``exceptions.MESSAGE_LINES``); a quoted
   request line and its status are looked for in a message's first 200 characters
