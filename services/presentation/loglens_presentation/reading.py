@@ -142,6 +142,31 @@ def templates_by_id(report: report_pb2.AnalysisReport) -> dict[str, report_pb2.T
     return {t.id: t for t in report.templates}
 
 
+@dataclass(frozen=True)
+class RankedView:
+    """How an errors-and-warnings entry reads: its template (None where the report lacks it), how many of its
+    records are at the level it is ranked at, of how many, and its examples with its first record at that level
+    first (a template's first records may be at another level: its examples are in line order)."""
+
+    template: report_pb2.Template | None
+    at_level: int
+    count: int
+    examples: list[report_pb2.Example]
+
+    def count_text(self) -> str:
+        return f"{self.at_level:,}" if self.at_level == self.count else f"{self.at_level:,} of {self.count:,}"
+
+
+def ranked_view(ranked: report_pb2.RankedTemplate, by_id: dict[str, report_pb2.Template]) -> RankedView:
+    t = by_id.get(ranked.template_id)
+    if t is None:
+        return RankedView(None, ranked.count, ranked.count, [])
+    at_level = sum(lc.count for lc in t.levels if lc.level == ranked.level)
+    first_at = next((lc.first_line for lc in t.levels if lc.level == ranked.level and lc.first_line), 0)
+    examples = sorted(t.examples, key=lambda ex: ex.line_number != first_at)  # stable: the rest in line order
+    return RankedView(t, at_level or t.count, t.count, examples)
+
+
 def claims(report: report_pb2.AnalysisReport) -> list[str]:
     """The summary's sentences (the plain summary text for a report written before claims)."""
     return [c.text for c in report.summary.claims] or ([report.summary.text] if report.summary.text else [])

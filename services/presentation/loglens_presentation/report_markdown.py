@@ -23,6 +23,7 @@ from loglens_presentation.reading import (
     level_histogram,
     level_name,
     quality_rows,
+    ranked_view,
     sparkline,
     stats,
     templates_by_id,
@@ -102,14 +103,15 @@ def errors(report: report_pb2.AnalysisReport) -> list[str]:
     by_id = templates_by_id(report)
     out = ["", "## Errors and warnings", ""]
     for ranked in list(report.error_templates)[:TOP_ERRORS]:
-        t = by_id.get(ranked.template_id)
+        view = ranked_view(ranked, by_id)
+        t = view.template
         text = t.text if t else ranked.template_id
-        out.append(f"### {level_name(ranked.level)} x{ranked.count:,}: {md_code(text, in_table=False)}")
+        out.append(f"### {level_name(ranked.level)} x{view.count_text()}: {md_code(text, in_table=False)}")
         if not t:
             out.append("")
             continue
         out += ["", f"Lines {t.first_line}..{t.last_line}, score {ranked.score:.1f}.", ""]
-        examples = "\n".join(f"L{ex.line_number}: {ex.text}" for ex in t.examples)
+        examples = "\n".join(f"L{ex.line_number}: {ex.text}" for ex in view.examples)
         if examples:
             out += [md_code_block(examples), ""]
     return out

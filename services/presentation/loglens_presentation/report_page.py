@@ -38,6 +38,7 @@ from loglens_presentation.reading import (
     level_histogram,
     level_name,
     quality_rows,
+    ranked_view,
     stats,
     templates_by_id,
 )
@@ -241,13 +242,14 @@ def errors(report: report_pb2.AnalysisReport) -> str:
     by_id = templates_by_id(report)
     rows = []
     for ranked in list(report.error_templates)[:TOP_ERRORS]:
-        found = by_id.get(ranked.template_id)
+        view = ranked_view(ranked, by_id)
+        found = view.template
         text = pattern_html(found.text) if found else esc(ranked.template_id)
-        examples = examples_html(found.examples) if found else ""
+        examples = examples_html(view.examples) if found else ""
         lines = f"{found.first_line:,}&ndash;{found.last_line:,}" if found else ""
         rows.append(
             f"<tr><td>{level_badge(ranked.level)}</td><td><div class='pattern'>{text}</div>{examples}</td>"
-            f"<td class='num'>{ranked.count:,}</td><td class='num muted'>{lines}</td>"
+            f"<td class='num'>{view.count_text()}</td><td class='num muted'>{lines}</td>"
             f"<td class='num muted'>{ranked.score:.1f}</td></tr>"
         )
     header = (

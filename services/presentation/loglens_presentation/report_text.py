@@ -20,6 +20,7 @@ from loglens_presentation.reading import (
     level_histogram,
     level_name,
     quality_rows,
+    ranked_view,
     sparkline,
     stats,
     templates_by_id,
@@ -99,13 +100,14 @@ def errors(report: report_pb2.AnalysisReport) -> list[str]:
     by_id = templates_by_id(report)
     out = heading("Errors and warnings")
     for ranked in list(report.error_templates)[:TOP_ERRORS]:
-        t = by_id.get(ranked.template_id)
+        view = ranked_view(ranked, by_id)
+        t = view.template
         out.append(
-            f"  {level_name(ranked.level):<6} x{ranked.count:<8,} {clip(t.text if t else ranked.template_id, 90)}"
+            f"  {level_name(ranked.level):<6} x{view.count_text():<8} {clip(t.text if t else ranked.template_id, 90)}"
         )
         if t:
             out.append(f"         lines {t.first_line}..{t.last_line}")
-            out += [f"         L{ex.line_number}: {clip(ex.text, 100)}" for ex in list(t.examples)[:2]]
+            out += [f"         L{ex.line_number}: {clip(ex.text, 100)}" for ex in view.examples[:2]]
     return out
 
 

@@ -10,11 +10,12 @@ import zlib
 import pytest
 
 from loglens.v1 import report_pb2
-from loglens_analysis.engine import CorruptInput, analyze
+from loglens_analysis.engine import ENGINE_VERSION, CorruptInput, analyze
 from loglens_analysis.engine.analyzer import MAX_EXAMPLES, MAX_EXCEPTION_GROUPS, MAX_VARIANTS
 from loglens_analysis.engine.chunks import (
     HEAD_BYTES,
     PARTIAL_MAGIC,
+    PARTIAL_VERSION,
     _check_order,
     _load,
     _Merge,
@@ -188,8 +189,9 @@ def test_corrupt_truncated_foreign_or_misordered_partials_are_refused() -> None:
         merge_partials(parts[:-1])
     with pytest.raises(CorruptInput):
         merge_partials([])
+    doc = b'{"v":%d,"engine":"%s"}' % (PARTIAL_VERSION, ENGINE_VERSION.encode())
     with pytest.raises(CorruptInput, match="malformed"):
-        merge_partials([PARTIAL_MAGIC + zlib.compress(b'{"v":2,"engine":"0.1.0"}'), *parts[1:]])
+        merge_partials([PARTIAL_MAGIC + zlib.compress(doc), *parts[1:]])
     with pytest.raises(CorruptInput, match="another engine version"):
         merge_partials([b"LLCP1\n" + parts[0][len(PARTIAL_MAGIC) :], *parts[1:]])
 

@@ -135,7 +135,8 @@ class Variant:
     tokens: tuple[str, ...]
     count: int = 0
     levels: dict[str, int] = field(default_factory=dict)
-    level_first: dict[str, tuple[int, float | None]] = field(default_factory=dict)  # level -> first (line, time)
+    # level -> its first record: (line, time, text; the text cut to EXAMPLE_CHARS)
+    level_first: dict[str, tuple[int, float | None, str]] = field(default_factory=dict)
     first_line: int = 0
     last_line: int = 0
     first_time: float | None = None
@@ -850,7 +851,7 @@ class Analyzer:
                 with_level += agg[0]
                 seen = v.level_first.get(lv)
                 if seen is None or lines[agg[1]] < seen[0]:
-                    v.level_first[lv] = (lines[agg[1]], times[agg[1]])
+                    v.level_first[lv] = (lines[agg[1]], times[agg[1]], records[agg[1]][:EXAMPLE_CHARS])
             if info.explained:
                 explained += agg[0]
             else:

@@ -125,7 +125,7 @@ from .values import ClusterValues, HeavyHitters, PlaceholderStats, QuantileSketc
 
 HEAD_BYTES = 1 << 20  # the file's start every chunk reads for the file's format
 PARTIAL_MAGIC = b"LLCP2\n"
-PARTIAL_VERSION = 2
+PARTIAL_VERSION = 3
 FEED_BYTES = 1 << 20  # a chunk's bytes go to its reader in pieces of this size (blocks as in one pass)
 
 _DATED = {f.name: f.dated for f in FAMILIES}
@@ -681,10 +681,10 @@ class _Merge:
                 v.last_time = last_t
             for lv, c in levels.items():
                 v.levels[lv] = v.levels.get(lv, 0) + int(c)
-            for lv, (line, t) in level_first.items():
+            for lv, (line, t, text) in level_first.items():
                 seen = v.level_first.get(lv)
                 if seen is None or int(line) + shift < seen[0]:
-                    v.level_first[lv] = (int(line) + shift, _time(t, carried))
+                    v.level_first[lv] = (int(line) + shift, _time(t, carried), str(text))
             if len(v.examples) < MAX_EXAMPLES or examples:
                 v.examples = sorted(v.examples + [(int(line) + shift, str(t)) for line, t in examples])[:MAX_EXAMPLES]
             for b, c, bl in bins:

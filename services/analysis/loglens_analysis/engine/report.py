@@ -165,7 +165,8 @@ class Rolled:
     first_time: float | None = None
     last_time: float | None = None
     levels: dict[str, int] = field(default_factory=dict)
-    level_first: dict[str, tuple[int, float | None]] = field(default_factory=dict)  # level -> first (line, time)
+    # level -> its first record (line, time, text)
+    level_first: dict[str, tuple[int, float | None, str]] = field(default_factory=dict)
     bins: dict[int, list[int]] = field(default_factory=dict)
     examples: list[tuple[int, str]] = field(default_factory=list)
     cluster_index: int = -1
@@ -216,8 +217,23 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
                 x[1] = min(x[1], fl)
         r.examples = sorted(r.examples + v.examples)[:MAX_EXAMPLES]
         of_variant[id(v)] = r
+    for r in rolled.values():
+        _show_most_severe(r)
     ordered = sorted(rolled.values(), key=lambda r: (-r.count, r.first_line))
     return ordered, of_variant
+
+
+def _show_most_severe(r: Rolled) -> None:
+    """A template whose records are not all at its most severe level shows its first record at that level among
+    its examples (in place of its last example): a template ranked an error is read through its examples, and its
+    first records may be at another level or at none (a message of one word, "/system/bin/sgdisk" at VERBOSE,
+    shares "<*>" with a crash's single words at FATAL)."""
+    lv = r.max_level()
+    if lv is None or r.levels[lv] == r.count:
+        return
+    line, _when, text = r.level_first[lv]
+    if all(ln != line for ln, _text in r.examples):
+        r.examples = sorted([*r.examples[: MAX_EXAMPLES - 1], (line, text)])
 
 
 def shorten(text: str, limit: int = TEMPLATE_TEXT_CHARS) -> str:
@@ -1239,7 +1255,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     for _score, r, lv in ranked[:TIMELINE_FIRST_ERRORS]:
         # The first record at the template's level, not the template's first record (an access log's GET
         # template opens with a 200; its first 404 is what the timeline is about).
-        line, when = r.level_first.get(lv, (r.first_line, r.first_time))
+        line, when, _text = r.level_first.get(lv, (r.first_line, r.first_time, ""))
         at_level = r.levels.get(lv, 0)
         in_all = f"{at_level} in all" if at_level == r.count else f"{at_level} of its {r.count} records"
         e = report_pb2.TimelineEntry(
