@@ -123,6 +123,28 @@ def test_few_values_in_one_position_split() -> None:
     assert set(templates) == {"link <*> went up after <*> s", "link <*> went down after <*> s"}
 
 
+def test_a_quoted_value_with_few_values_stays_a_variable() -> None:
+    """A message that quotes a value (Go's %q, Python's repr: a volume's or a mode's name) quotes data: a position
+    whose tokens are each one quoted string stays a variable with two or three values, where bare words split."""
+    volumes = ['"config-dir"', '"plugin-dir"', "'cache'"]
+    lines = [f"mount started for volume {volumes[i % 3]} on node a" for i in range(30)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"mount started for volume <*> on node a"}
+    bare = [f"mount started for volume {v.strip(chr(34) + chr(39))} on node a" for v in volumes]
+    assert len(set(mine([bare[i % 3] for i in range(30)]))) == 3
+
+
+def test_a_key_with_a_quoted_value_still_tells_states_apart() -> None:
+    """``key="value"``: the key is the message's word and its quoted value may name a state (an access decision):
+    those values split as words do."""
+    lines = [f'audit decision="{("ALLOWED", "DENIED")[i % 2]}" operation="open" pid={100 + i}' for i in range(20)]
+    assert set(mine(lines)) == {
+        'audit decision="ALLOWED" operation="open" pid=<*>',
+        'audit decision="DENIED" operation="open" pid=<*>',
+    }
+
+
 def test_an_event_split_off_is_judged_again_on_its_own_records() -> None:
     """Two messages of one length ("<n> bytes (<x> KB) sent" and "sent, <n> bytes (<x> MB) received") share a
     cluster; where one has a bare number the other has a unit word, so over the cluster the unit's position looks

@@ -324,6 +324,12 @@ def glob_match(pattern: str, text: str) -> bool:
     return True
 
 
+def _is_quoted(token: str) -> bool:
+    """A token that is one quoted string, ``"plugin-dir"`` or ``'x'`` (a ``key="value"`` token is not: its key is
+    the message's word, its value may name a state)."""
+    return len(token) >= 2 and token[0] in "\"'" and token[-1] == token[0]
+
+
 def _distinct_events(values: list[str]) -> bool:
     """True when at least two values differ in constant text, not merely by filling a placeholder.
 
@@ -356,7 +362,9 @@ def resolve_templates(
     each position's word determines the others', ``_phrase_positions``) split the cluster while they take at
     most max(SPLIT_MAX_VALUES, sqrt(n)) wordings over its n records: distinct messages in one wrapper
     ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
-    SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data.
+    SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
+    tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
+    own wording (a ``key="value"`` token is split on as any word: its value may name a state).
 
     Positions are compared only between variants of the same token count: a cluster merged by
     ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
@@ -435,6 +443,8 @@ def _resolve_aligned(
             if len(values) > limit:
                 ok = False
                 break
+        if ok and all(map(_is_quoted, values)):
+            continue  # a quoted value is data a message quotes (a volume's, a pod's name), never its wording
         if ok and len(values) <= SPLIT_MAX_VALUES:
             few.add(i)
         if ok and len(values) > 1 and _distinct_events(list(values)):
