@@ -36,7 +36,7 @@ def test_a_logfmt_record_with_a_level_of_its_own_keeps_it() -> None:
 
 def test_logfmt_status_reader_agrees_with_the_parse() -> None:
     parser = RecordParser(FormatGuess(FORMAT_LOGFMT, 1.0, 1.0, None))
-    read = parser.level_reader(FORMAT_LOGFMT)
+    read = parser.level_reader(parser.parse("status=502 method=GET path=/a bytes=120"))
     assert read is not None
     for rec in (
         "status=502 method=GET path=/a bytes=120",
@@ -57,7 +57,7 @@ def test_logfmt_levels_read_by_plan_equal_a_full_read_on_records_of_one_digit_ke
     # Records that differ only in their digits share a plan: the status at the planned offset decides, and a
     # value outside 100..599 at that place is no status.
     parser = RecordParser(FormatGuess(FORMAT_LOGFMT, 1.0, 1.0, None))
-    read = parser.level_reader(FORMAT_LOGFMT)
+    read = parser.level_reader(parser.parse("method=GET path=/a status=200 bytes=1200"))
     assert read is not None
     for s in ("099", "200", "404", "503", "404", "699", "200", "500"):
         rec = f"method=GET path=/a status={s} bytes=1{s}"

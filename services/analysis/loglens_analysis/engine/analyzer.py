@@ -703,7 +703,7 @@ class Analyzer:
         info_.example_lines = 2 if two_lines else 1
         info_.digit_level = parsed.digit_level
         assert self.parser is not None  # set before the first record is read (``_start``)
-        info_.level_of = self.parser.level_reader(parsed.fmt) if parsed.digit_level else None
+        info_.level_of = self.parser.level_reader(parsed) if parsed.digit_level else None
         if finder is not None and parsed.time_text:
             at = rec.find(parsed.time_text)
             if at >= 0 and at + len(parsed.time_text) > TIME_WINDOW:

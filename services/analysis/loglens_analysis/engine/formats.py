@@ -92,6 +92,9 @@ class ParsedRecord:
     # The level depends on digits of the record (an HTTP status, a syslog PRI, a numeric level): records of
     # one shape (digits masked) may differ in level, so it is read per record (``level_of_record``).
     digit_level: bool = False
+    # A container runtime's record whose application line a known grammar read (``_application_line``): that
+    # grammar's name. Such a line needs no discovered header cut from it.
+    wrapped: str | None = None
 
 
 # --------------------------------------------------------------------------- known grammars
@@ -177,9 +180,13 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
     flat = {k.lower(): v for k, v in _flatten(obj).items()}
     if set(obj) >= {"log", "stream"} and isinstance(obj.get("log"), str):
         inner = str(obj["log"]).rstrip("\n")
-        time_text = obj.get("time")
+        time_text = str(obj["time"]) if obj.get("time") else None
+        app = _application_line(inner)
+        if app is not None:
+            docker = _wrapping(FORMAT_DOCKER, time_text, app)
+            return docker, docker.level, docker.digit_level, []
         parsed = parse_plain_message(inner, cut_header=False)
-        docker = ParsedRecord(FORMAT_DOCKER, str(time_text) if time_text else None, parsed.level, parsed.message, None)
+        docker = ParsedRecord(FORMAT_DOCKER, time_text, parsed.level, parsed.message, None)
         return docker, parsed.level, False, []
     message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in (None, "")), None)
     level = None
@@ -487,9 +494,54 @@ def _parse_cri(record: str) -> ParsedRecord | None:
     m = _CRI.match(record)
     if m is None:
         return None
-    inner = parse_plain_message(m.group(4).split("\x1e", 1)[0], cut_header=False)
-    level = inner.level or ("ERROR" if m.group(2) == "stderr" and False else None)
-    return ParsedRecord(FORMAT_CRI, m.group(1), level, inner.message, None)
+    line = m.group(4).split("\x1e", 1)[0]
+    app = _application_line(line)
+    if app is not None:
+        return _wrapping(FORMAT_CRI, m.group(1), app)
+    inner = parse_plain_message(line, cut_header=False)
+    return ParsedRecord(FORMAT_CRI, m.group(1), inner.level, inner.message, None)
+
+
+def _application_line(line: str) -> ParsedRecord | None:
+    """The application's own line inside a container runtime's record, where a known grammar reads it: one JSON
+    object (zap, pino, bunyan, structlog), a klog line (the Kubernetes components), an access-log line (an ingress,
+    nginx), logfmt (logrus, go-kit, slog). A line of none of them is left to the file's discovered header
+    (``FormatDetector``), as any application's own layout is."""
+    first = line[:1]
+    if first == "{":
+        return _parse_json(line)
+    if first in "IWEF" and (klog := _parse_klog(line)) is not None:
+        return klog
+    if (access := _parse_access(line)) is not None:
+        return access
+    # logfmt only where the line opens with a pair: "INFO user=bob action=login" is a level and a message of
+    # pairs, which the file's header reads.
+    return _parse_logfmt(line) if _LOGFMT_PAIR.match(line) is not None else None
+
+
+def _wrapping(fmt: str, time_text: str | None, app: ParsedRecord) -> ParsedRecord:
+    """A runtime's record (``fmt``, its time) holding an application line a known grammar read: that line's level,
+    message and component. A level that hangs on the line's digits (a klog letter glued to its date, a numeric
+    level, an HTTP status) is read per record (``RecordParser.level_reader``)."""
+    return ParsedRecord(fmt, time_text, app.level, app.message, app.component, app.digit_level, app.fmt)
+
+
+# A collector's RFC 3339 time before the application's line ("kubectl logs --timestamps", a CI runner, Docker's
+# json-file records as the reader unwraps them: ``records._docker_line``).
+_PREFIXED = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (.*)", re.DOTALL)
+
+
+def _parse_prefixed(record: str) -> ParsedRecord | None:
+    """A collector's time, then an application line a known grammar reads (``_application_line``): that line's
+    format, level, message and component, at the collector's time (a full date with its offset, where a klog line
+    has no year). None where no known grammar reads the line: the file's discovered header does."""
+    m = _PREFIXED.match(record)
+    if m is None:
+        return None
+    app = _application_line(m.group(2).split("\x1e", 1)[0])
+    if app is None:
+        return None
+    return ParsedRecord(app.fmt, m.group(1), app.level, app.message, app.component, app.digit_level, app.fmt)
 
 
 def _parse_5424(record: str) -> ParsedRecord | None:
@@ -654,6 +706,7 @@ KNOWN_PARSERS = (
     (FORMAT_ACCESS_COMBINED, _parse_access),
     (FORMAT_SYSLOG_3164, _parse_3164),
     (FORMAT_LOGFMT, _parse_logfmt),
+    ("", _parse_prefixed),  # no format of its own: the application line's
 )
 
 # The parsers above whose grammar is one regex matched at the line's start, in KNOWN_PARSERS' order (all but JSON's,
@@ -668,6 +721,7 @@ _REGEX_GRAMMARS: tuple[tuple[re.Pattern[str], Callable[[str], ParsedRecord | Non
     (_RFC5424, _parse_5424),
     (_ACCESS, _parse_access),
     (_RFC3164, _parse_3164),
+    (_PREFIXED, _parse_prefixed),  # may read nothing where its regex matches: the last branch
 )
 _KNOWN_GRAMMARS = re.compile(
     "|".join(f"(?P<g{i}>{rx.pattern})" for i, (rx, _p) in enumerate(_REGEX_GRAMMARS)), re.DOTALL
@@ -679,8 +733,8 @@ def _known_grammar(line: str) -> ParsedRecord | None:
     if line[:1] == "{":
         return next((r for _name, p in KNOWN_PARSERS if (r := p(line)) is not None), None)
     m = _KNOWN_GRAMMARS.match(line)
-    if m is not None:
-        return _REGEX_GRAMMARS[int(cast(str, m.lastgroup)[1:])][1](line)
+    if m is not None and (r := _REGEX_GRAMMARS[int(cast(str, m.lastgroup)[1:])][1](line)) is not None:
+        return r
     return _parse_logfmt(line) if "=" in line[:40] else None
 
 
@@ -1471,8 +1525,12 @@ class RecordParser:
         self._logfmt_levels = LogfmtLevels()
         self._w3c = W3cFields(guess.w3c_columns) if guess.w3c_columns else None
 
-    def level_reader(self, fmt: str) -> Callable[[str], str | None] | None:
-        """The cheap per-record level reader of a format whose level hangs on digits (None: parse the record)."""
+    def level_reader(self, parsed: ParsedRecord) -> Callable[[str], str | None] | None:
+        """The cheap per-record level reader of a format whose level hangs on digits (None: parse the record). A
+        record that wraps an application's line (``ParsedRecord.wrapped``) is parsed whole."""
+        if parsed.wrapped is not None:
+            return self._header_level
+        fmt = parsed.fmt
         if fmt == FORMAT_W3C and self._w3c is not None:
             return self._w3c.level
         if fmt == FORMAT_JSON:
@@ -1484,7 +1542,8 @@ class RecordParser:
         return _LEVEL_READERS.get(fmt)
 
     def _header_level(self, record: str) -> str | None:
-        """The level of a header-message record whose level hangs on its digits (a request line's status)."""
+        """The level of a record whose level hangs on its digits, by a full parse (a request line's status after a
+        discovered header, an application line's inside a runtime's record)."""
         return self.parse(record).level
 
     def second_line_message(self, record: str) -> str | None:
@@ -1533,7 +1592,7 @@ class RecordParser:
                 continue
             r = p(record)
             if r is not None:
-                if self._header is not None and r.fmt in (FORMAT_CRI, FORMAT_DOCKER):
+                if self._header is not None and r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.wrapped is None:
                     # A container runtime wraps the application's own line: cut its header too.
                     inner = self._header.parse(r.message)
                     if inner is not None:
@@ -1578,7 +1637,7 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
             unexplained.append(line)
             continue
         counts[r.fmt] += 1
-        if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message:
+        if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message and r.wrapped is None:
             wrapped.append(r.message)
     n = len(lines)
     layout = discover_header(unexplained + wrapped) if unexplained or wrapped else None

@@ -1,0 +1,150 @@
+"""An application's line inside a runtime's or a collector's record (a Kubernetes container log: CRI; Docker's
+json-file; "kubectl logs --timestamps", a CI runner's time) is read by its own grammar when it has a known one:
+JSON (zap, pino's numeric levels), logfmt, an access-log line, klog. Its level, message and component are the
+application's, its time the wrapper's (a full date with an offset). A line of no known grammar is left to the
+file's discovered header, as before."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, merge_partials, plan_chunks
+from tests.unit.engine.reading_support import level_counts, run_blocks
+
+pytestmark = pytest.mark.unit
+
+N = 240
+EVENTS = [("info", "request served"), ("error", "failed to reconcile"), ("warn", "slow query"), ("debug", "cache hit")]
+LEVEL = {"info": "INFO", "error": "ERROR", "warn": "WARN", "debug": "DEBUG"}
+PINO = {"info": 30, "error": 50, "warn": 40, "debug": 20}
+KLOG = {"info": ("I", "volume {} mounted"), "error": ("E", "Error syncing pod {}"), "warn": ("W", "no status for {}")}
+
+
+def _stamp(i: int) -> str:
+    return f"2024-03-05T10:{i // 60:02d}:{i % 60:02d}.{i * 7919 % 1_000_000_000:09d}Z"
+
+
+def _zap(i: int, lv: str, msg: str, rnd: random.Random) -> str:
+    return json.dumps({"level": lv, "ts": 1709632800 + i, "caller": f"ctl/x.go:{rnd.randint(1, 300)}", "msg": msg})
+
+
+def _pino(i: int, lv: str, msg: str, rnd: random.Random) -> str:
+    return json.dumps({"level": PINO[lv], "time": 1709632800000 + i, "pid": rnd.randint(1, 9), "msg": msg})
+
+
+def _logfmt(i: int, lv: str, msg: str, rnd: random.Random) -> str:
+    return f'ts={1709632800 + i} level={lv} msg="{msg}" key=v{rnd.randint(1, 99)}'
+
+
+def _klog(i: int, lv: str, msg: str, rnd: random.Random) -> str:
+    letter, text = KLOG.get(lv, KLOG["info"])
+    return (
+        f"{letter}0305 10:{i // 60:02d}:{i % 60:02d}.{rnd.randint(0, 999_999):06d}    {rnd.randint(1, 99)} "
+        f"file.go:{rnd.randint(1, 900)}] {text.format(rnd.randint(1, 50))}"
+    )
+
+
+def _cri(stamp: str, line: str) -> str:
+    return f"{stamp} stderr F {line}"
+
+
+def _docker(stamp: str, line: str) -> str:
+    return json.dumps({"log": line + "\n", "stream": "stderr", "time": stamp}, separators=(",", ":"))
+
+
+def _prefixed(stamp: str, line: str) -> str:
+    return f"{stamp} {line}"
+
+
+APPS: dict[str, Callable[[int, str, str, random.Random], str]] = {
+    "zap": _zap,
+    "pino": _pino,
+    "logfmt": _logfmt,
+    "klog": _klog,
+}
+WRAPPERS: dict[str, Callable[[str, str], str]] = {"cri": _cri, "docker": _docker, "prefixed": _prefixed}
+
+
+def _file(app: str, wrapper: str) -> tuple[str, Counter[str]]:
+    rnd = random.Random(f"{app}/{wrapper}")
+    lines: list[str] = []
+    want: Counter[str] = Counter()
+    for i in range(N):
+        lv, msg = EVENTS[rnd.randrange(3 if app == "klog" else 4)]
+        want[LEVEL[lv]] += 1
+        lines.append(WRAPPERS[wrapper](_stamp(i), APPS[app](i, lv, msg, rnd)))
+    return "\n".join(lines) + "\n", want
+
+
+@pytest.mark.parametrize("wrapper", sorted(WRAPPERS))
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_the_application_line_gives_level_message_and_the_wrapper_its_time(app: str, wrapper: str) -> None:
+    text, want = _file(app, wrapper)
+    rep = run_blocks(text)
+    assert level_counts(rep) == dict(want)
+    texts = {t.text for t in rep.templates}
+    if app == "klog":
+        assert texts == {"volume <*> mounted", "Error syncing pod <*>", "no status for <*>"}
+    else:
+        assert texts == {msg for _lv, msg in EVENTS}
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-05T10:00:00Z"
+    assert rep.time_range.end_time.ToJsonString() == f"2024-03-05T10:{(N - 1) // 60:02d}:{(N - 1) % 60:02d}Z"
+
+
+def test_an_access_line_in_a_container_record_takes_its_status_class() -> None:
+    rnd = random.Random(3)
+    statuses = [rnd.choice([200, 200, 301, 404, 500, 503]) for _ in range(N)]
+    text = "".join(
+        _cri(_stamp(i), f'10.0.0.{i % 9} - - [05/Mar/2024:10:00:00 +0000] "GET /api/items/{i} HTTP/1.1" {s} 12 "-" "k"')
+        + "\n"
+        for i, s in enumerate(statuses)
+    )
+    rep = run_blocks(text)
+    want = Counter("ERROR" if s >= 500 else "WARN" if s >= 400 else "INFO" for s in statuses)
+    assert level_counts(rep) == dict(want)
+    assert [t.text for t in rep.templates] == ["GET <*> HTTP/<*> <*>"]
+
+
+def test_a_plain_application_line_is_left_to_the_discovered_header() -> None:
+    """An application's own layout in a container record ("INFO user=bob action=login"): not logfmt (it does not
+    open with a pair), so the header discovered on the file's lines gives its level and message."""
+    rnd = random.Random(5)
+    text = "".join(
+        _cri(_stamp(i), f"{lv.upper():5} user=u{rnd.randint(1, 9)} action={msg.split()[0]} took={i}ms") + "\n"
+        for i, (lv, msg) in enumerate(EVENTS[i % 4] for i in range(N))
+    )
+    rep = run_blocks(text)
+    assert level_counts(rep) == {"INFO": N // 4, "ERROR": N // 4, "WARN": N // 4, "DEBUG": N // 4}
+    assert all(not t.text.startswith(("INFO", "ERROR", "WARN", "DEBUG")) for t in rep.templates)
+
+
+def test_the_format_line_names_the_application_s_format_and_the_wrapper() -> None:
+    rep = run_blocks(_file("klog", "prefixed")[0])
+    assert rep.format.name == "klog"
+    assert rep.format.description.startswith("klog (confidence")
+    assert "collector's timestamp" in rep.format.description
+    cri = run_blocks(_file("zap", "cri")[0])
+    assert cri.format.name == "kubernetes-cri"
+
+
+@pytest.mark.parametrize("wrapper", ["cri", "prefixed"])
+def test_chunks_give_the_one_pass_report(wrapper: str) -> None:
+    """klog's E and F letters are glued to the date (one shape): the level is read per record, in chunks too."""
+    data = _file("klog", wrapper)[0].encode()
+    one = analyze([data], year=2024)
+    plans = plan_chunks(len(data), len(data) // 3)
+    assert len(plans) > 1
+    partials = [analyze_chunk(data[:HEAD_BYTES], [data[p.read_from :]], p, year=2024) for p in plans]
+    rep = merge_partials(partials)
+    assert level_counts(rep) == level_counts(one)
+    assert [(t.text, t.count) for t in rep.templates] == [(t.text, t.count) for t in one.templates]
+    assert rep.time_range == one.time_range
+    assert rep.format.name == one.format.name == ("kubernetes-cri" if wrapper == "cri" else "klog")
+    assert report_pb2.LEVEL_ERROR in {lc.level for lc in rep.levels}
