@@ -1,6 +1,6 @@
 """Records that say their time, level and message under the documented names of widespread loggers other than the
 usual "time"/"level"/"msg": the systemd journal's JSON export, Serilog's compact JSON (CLEF), MongoDB's "s",
-OpenTelemetry's severity number; and .NET's console logger, whose message sits indented under a line that names
+OpenTelemetry's severity number and JSON encoding, Google Cloud Logging's entries; and .NET's console logger, whose message sits indented under a line that names
 its source. Lines written here from the formats' documentation, no file copied."""
 
 from __future__ import annotations
@@ -82,6 +82,26 @@ def test_a_level_under_an_abbreviated_or_prefixed_name() -> None:
     otel = [{"timestamp": f"2025-08-12T19:50:{i % 60:02d}Z", "severityNumber": (9, 13, 17, 21)[i % 4],
              "body": f"cart event {i % 4}"} for i in range(80)]  # fmt: skip
     assert level_counts(_json(otel)) == {"INFO": 20, "WARN": 20, "ERROR": 20, "FATAL": 20}
+
+
+def test_opentelemetry_json_encoding_and_cloud_logging_entries() -> None:
+    """OTLP's JSON encoding of a log record ("timeUnixNano" as a string of nanoseconds, "body": {"stringValue"},
+    "severityText"), and a Google Cloud Logging entry ("textPayload", "severity" "WARNING", "timestamp")."""
+    start = int(T0.timestamp()) * 1_000_000_000
+    otel = [{"timeUnixNano": str(start + i * 1_000_000_000), "observedTimeUnixNano": str(start + i * 1_000_000_000 + 7),
+             "severityNumber": (9, 17)[i % 2], "severityText": ("INFO", "ERROR")[i % 2],
+             "body": {"stringValue": (f"cart {i} checked out", f"payment {i} declined")[i % 2]},
+             "attributes": [{"key": "user", "value": {"stringValue": f"u{i}"}}]} for i in range(60)]  # fmt: skip
+    rep = _json(otel)
+    assert _texts(rep) == {"cart <*> checked out": (30, "INFO"), "payment <*> declined": (30, "ERROR")}
+    assert rep.time_range.start_time.ToDatetime(UTC) == T0
+    assert rep.time_range.end_time.ToDatetime(UTC) == datetime(2025, 8, 12, 19, 50, 59, tzinfo=UTC)
+    gcp = [{"insertId": f"x{i}", "resource": {"type": "k8s_container", "labels": {"pod_name": "api-1"}},
+            "severity": ("INFO", "WARNING")[i % 2], "textPayload": (f"served /items/{i}", "cache cold")[i % 2],
+            "timestamp": f"2025-08-12T19:50:{i % 60:02d}.120Z"} for i in range(60)]  # fmt: skip
+    rep = _json(gcp)
+    assert _texts(rep) == {"served <*>": (30, "INFO"), "cache cold": (30, "WARN")}
+    assert rep.time_range.start_time.ToDatetime(UTC) == T0
 
 
 def test_a_name_that_only_looks_like_a_level_field_gives_no_level() -> None:

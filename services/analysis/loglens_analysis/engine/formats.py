@@ -249,8 +249,8 @@ class _Conventions:
 # Field names as the conventions below match them: the last part of a dotted name, letters and digits only, lower
 # case (``_last_name``: "log.level" -> "level", "@l" -> "l", "severityText" -> "severitytext").
 _LEVEL_NAMES = ("level", "severity", "severitytext", "lvl", "loglevel", "levelname", "sev", "l", "s")
-_MESSAGE_NAMES = ("message", "msg", "m", "body", "text")
-_TIME_NAMES = ("timestamp", "time", "ts", "datetime", "date", "t")
+_MESSAGE_NAMES = ("message", "msg", "m", "body", "text", "textpayload")
+_TIME_NAMES = ("timestamp", "time", "ts", "datetime", "date", "t", "timeunixnano", "observedtimeunixnano")
 _COMPONENT_NAMES = ("logger", "loggername", "sourcecontext", "component", "service")
 # A CLEF message template's hole: "{Name}", "{@Name}", "{$Name}", "{Name,-10}", "{Elapsed:0.000}" ("{{" is a brace).
 _CLEF_HOLE = re.compile(r"\{\{|\}\}|\{[@$]?(\w+)(?:,-?\d+)?(?::[^{}]*)?\}")
@@ -264,7 +264,8 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
     - Serilog's compact format (CLEF, marked by "@t" with "@m" or "@mt"): the rendered message, or the message
       template with its properties put in its holes; "@l", and Information where it is absent (the format's rule);
     - otherwise a field by the last part of its name, shallowest first, where a logger prefixes or abbreviates
-      the usual names (MongoDB's "s":"I", OpenTelemetry's "severityText" or "severityNumber" and "body").
+      the usual names (MongoDB's "s":"I"; OpenTelemetry's "severityText" or "severityNumber", "body" or its
+      JSON encoding's {"body": {"stringValue": ...}}, "timeUnixNano"; Google Cloud Logging's "textPayload").
     A level-named field counts only when its value is a level (a word, a one-letter severity, a known number)."""
     if "__realtime_timestamp" in flat:
         pri = str(flat.get("priority", ""))
@@ -295,7 +296,8 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
         if isinstance(v, int) and not isinstance(v, bool):
             level, numeric = level_from_otel_number(v), True
     return _Conventions(
-        message=next((t for n in _MESSAGE_NAMES if (t := _text(named.get(n))) is not None), None),
+        message=next((t for n in _MESSAGE_NAMES if (t := _text(named.get(n))) is not None), None)
+        or _text(flat.get("body.stringvalue")),
         level=level,
         numeric=numeric and level is not None,
         time_text=next((t for n in _TIME_NAMES if (t := _text(named.get(n))) is not None), None)
