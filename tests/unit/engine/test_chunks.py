@@ -5,6 +5,7 @@ written here or generated (``loglens_loggen``), no file copied."""
 from __future__ import annotations
 
 import itertools
+import json
 import zlib
 
 import pytest
@@ -16,6 +17,7 @@ from loglens_analysis.engine.chunks import (
     HEAD_BYTES,
     PARTIAL_MAGIC,
     PARTIAL_VERSION,
+    ChunkPlan,
     _check_order,
     _load,
     _Merge,
@@ -147,6 +149,38 @@ def test_every_cut_of_a_stack_trace_file_gives_the_one_pass_report() -> None:
         assert plans[0] == two[0]
         parts = [analyze_chunk(head, [JAVA[p.read_from :]], p, **HINTS) for p in two]
         assert merge_partials(parts).SerializeToString(deterministic=True) == one, cut
+
+
+def _wrapped(data: bytes, how: str) -> bytes:
+    """Each line of ``data`` as a container runtime (CRI) or Docker's json-file driver writes it."""
+    out = []
+    for i, line in enumerate(data.decode().splitlines()):
+        stamp = f"2024-03-01T10:00:{i:02d}.{i * 7919:09d}Z"
+        if how == "cri":
+            out.append(f"{stamp} stderr F {line}")
+        else:
+            out.append(json.dumps({"log": line + "\n", "stream": "stderr", "time": stamp}, separators=(",", ":")))
+    return ("\n".join(out) + "\n").encode()
+
+
+@pytest.mark.parametrize("how", ["cri", "docker"])
+def test_a_python_traceback_in_a_container_s_lines_is_one_record_at_every_cut(how: str) -> None:
+    """A traceback's last line ("ValueError: bad x") carries the runtime's prefix too: it still closes the
+    traceback's record, in one pass and whatever the chunk cut."""
+    data = _wrapped(PYTHON, how)
+    plain = analyze([PYTHON], **HINTS)
+    one = analyze([data], **HINTS)
+    assert one.record_count == plain.record_count
+    assert [(g.exception_type, g.count) for g in one.exception_groups] == [
+        (g.exception_type, g.count) for g in plain.exception_groups
+    ]
+    assert one.exception_groups[0].exception_type == "ValueError"
+    want = one.SerializeToString(deterministic=True)
+    head = data[:HEAD_BYTES]
+    for cut in range(1, len(data), 7):
+        two = [ChunkPlan(0, 0, cut), ChunkPlan(1, cut, len(data))]
+        parts = [analyze_chunk(head, [data[p.read_from :]], p, **HINTS) for p in two]
+        assert merge_partials(parts).SerializeToString(deterministic=True) == want, cut
 
 
 def test_the_order_chunks_finish_in_does_not_matter() -> None:

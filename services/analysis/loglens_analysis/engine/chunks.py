@@ -196,6 +196,7 @@ class FileContext:
         elif env is not None:
             prefix = env.rx.pattern
         self._continues = re.compile(rf"{prefix}(?:{_continuation_body(prefix)})")
+        self._prefix = re.compile(prefix) if prefix else None  # the envelope every line carries, kept by the join
         self._cri = env is None or env.name == "kubernetes-cri"
 
     def _refusal(self, started: bool, year: int | None, reference_epoch: float | None) -> str | None:
@@ -243,7 +244,11 @@ class FileContext:
             return False
         if self._continues.match(cur + "\n" + n) is not None:
             return False
-        if p[:1] in (" ", "\t") and _PY_TAIL_LINE.match(cur) is not None:
+        bare_p, bare = p, cur  # a traceback's last line and the frame before it, past their envelope
+        if self._prefix is not None:
+            mp, mc = self._prefix.match(p), self._prefix.match(cur)
+            bare_p, bare = p[mp.end() :] if mp else p, cur[mc.end() :] if mc else cur
+        if bare_p[:1] in (" ", "\t") and _PY_TAIL_LINE.match(bare) is not None:
             return False
         if self._cri and _CRI_PARTIAL_LINE.match(p) is not None:
             return False

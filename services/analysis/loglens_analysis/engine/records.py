@@ -104,7 +104,8 @@ _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
 # after the last frame of a record that holds a "Traceback" header, whatever the exception's name
 # ("AirflowTaskTimeout", "KeyboardInterrupt", "amqp.exceptions.RecoverableConnectionError: ..."). A candidate
 # newline here is checked in _join_py_tails (one regex spanning the record was quadratic in its length).
-_PY_TAIL = re.compile(r"\n(?=[A-Za-z_][\w.]*(?::|\n|$))")
+_PY_TAIL_NAME = r"(?=[A-Za-z_][\w.]*(?::|\n|$))"
+_PY_TAIL = re.compile(rf"\n{_PY_TAIL_NAME}")
 _TRACEBACK = "Traceback (most recent call last):"
 # Joined records are capped too: this many times the physical-line cap.
 JOINED_RECORD_FACTOR = 4
@@ -121,11 +122,17 @@ _NUMBER = r"(?:\d+|<\*>)"
 SHELL_SIGNAL_REPORT = re.compile(rf"\S+: line {_NUMBER}: +{_NUMBER} +{_DIED_OF}(?: +\S.*)?|{_DIED_OF}")
 
 
-def _join_py_tails(text: str) -> tuple[str, int]:
+def _py_tail(prefix: str) -> re.Pattern[str]:
+    """The newline before a traceback's last line, and the envelope ``prefix`` that line carries (the join drops it,
+    as it drops a continuation line's)."""
+    return re.compile(rf"\n{prefix}{_PY_TAIL_NAME}") if prefix else _PY_TAIL
+
+
+def _join_py_tails(text: str, tail: re.Pattern[str] = _PY_TAIL) -> tuple[str, int]:
     pieces: list[str] = []
     start = 0
     joined = 0
-    for match in _PY_TAIL.finditer(text):
+    for match in tail.finditer(text):
         at = match.start()
         record_start = text.rfind("\n", 0, at) + 1
         # The line before must be an indented frame line of a record that holds a traceback header.
@@ -136,7 +143,7 @@ def _join_py_tails(text: str) -> tuple[str, int]:
             continue
         pieces.append(text[start:at])
         pieces.append(JOIN)
-        start = at + 1
+        start = match.end()
         joined += 1
     if not joined:
         return text, 0
@@ -303,6 +310,7 @@ class RecordReader:
         self.envelope: Envelope | None = None
         self._continuation = _CONTINUATION
         self._new_traces = NewTraces("")
+        self._py_tail = _PY_TAIL
         self._strip = _CONTINUATION  # replaced by the envelope's prefix when one is stripped
         self._first_text = True
         self._lines_before = 0  # physical lines of the file before this reader's first (a chunk's)
@@ -318,6 +326,7 @@ class RecordReader:
         self.counters.envelope = model.counters.envelope
         self._continuation = model._continuation
         self._new_traces = model._new_traces
+        self._py_tail = model._py_tail
         self._strip = model._strip
 
     # ------------------------------------------------------------------ bytes
@@ -495,6 +504,7 @@ class RecordReader:
             prefix = _DOCKER_TIME_PREFIX.rx.pattern
             self._continuation = re.compile(rf"\n{prefix}(?={_continuation_body(prefix)})")
             self._new_traces = NewTraces(prefix)
+            self._py_tail = _py_tail(prefix)
             return
         env = detect_envelope(sample)
         if env is None:
@@ -507,6 +517,7 @@ class RecordReader:
             # Continuation lines carry the prefix too: it is matched (and dropped) by the join itself.
             self._continuation = re.compile(rf"\n{env.rx.pattern}(?={_continuation_body(env.rx.pattern)})")
             self._new_traces = NewTraces(env.rx.pattern)
+            self._py_tail = _py_tail(env.rx.pattern)
 
     def _finish(self, text: str) -> Block:
         c = self.counters
@@ -567,7 +578,7 @@ class RecordReader:
                 marked = marked or text is not before
             text, n = (self._continuation if enveloped else _CONTINUATION).subn(JOIN, text)
         if n:
-            text, n2 = _join_py_tails(text) if JOIN + " " in text or JOIN + "\t" in text else (text, 0)
+            text, n2 = _join_py_tails(text, self._py_tail) if JOIN + " " in text or JOIN + "\t" in text else (text, 0)
             n += n2
             c.joined_lines += n
             if self._too_long_joined.search(text) is not None:  # e.g. a 10,000-frame trace: keep its top
