@@ -132,6 +132,10 @@ def test_the_format_line_names_the_application_s_format_and_the_wrapper() -> Non
     assert "collector's timestamp" in rep.format.description
     cri = run_blocks(_file("zap", "cri")[0])
     assert cri.format.name == "kubernetes-cri"
+    assert cri.format.description.endswith("(CRI) time, stream and tag, the application's lines in json")
+    docker = run_blocks(_file("klog", "docker")[0])
+    assert docker.format.description.startswith("klog (confidence")
+    assert docker.format.description.endswith("each line in Docker's JSON log wrapper")
 
 
 @pytest.mark.parametrize("wrapper", ["cri", "prefixed"])
@@ -147,4 +151,5 @@ def test_chunks_give_the_one_pass_report(wrapper: str) -> None:
     assert [(t.text, t.count) for t in rep.templates] == [(t.text, t.count) for t in one.templates]
     assert rep.time_range == one.time_range
     assert rep.format.name == one.format.name == ("kubernetes-cri" if wrapper == "cri" else "klog")
+    assert rep.format.description == one.format.description
     assert report_pb2.LEVEL_ERROR in {lc.level for lc in rep.levels}

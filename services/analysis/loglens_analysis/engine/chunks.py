@@ -426,7 +426,14 @@ def _dump(an: Analyzer, counters: ReadCounters, ctx: FileContext, plan: ChunkPla
         "start": plan.start,
         "end": plan.end,
         "eof": eof,
-        "guess": [g.name, g.share, g.confidence, _dump_layout(g.layout), [_dump_layout(x) for x in g.more_layouts]],
+        "guess": [
+            g.name,
+            g.share,
+            g.confidence,
+            _dump_layout(g.layout),
+            [_dump_layout(x) for x in g.more_layouts],
+            g.wrapped,
+        ],
         "interleaved": ctx.interleaved,
         "origin": ctx.origin,
         "counters": [
@@ -601,13 +608,14 @@ class _Merge:
         first = docs[0]
         time_zone, year, reference_epoch, _max_bytes = first["hints"]
         an = self.an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
-        name, share, confidence, layout, more = first["guess"]
+        name, share, confidence, layout, more, wrapped = first["guess"]
         an.guess = FormatGuess(
             str(name),
             float(share),
             float(confidence),
             _load_layout(layout),
             tuple(x for x in map(_load_layout, more) if x is not None),
+            wrapped=str(wrapped),
         )
         an.parser = RecordParser(an.guess)
         an.sources_interleaved = bool(first["interleaved"])

@@ -65,9 +65,10 @@ def format_word(name: str, explained_share: float) -> str:
     return "mixed" if name != FORMAT_PLAIN and explained_share < MIXED_BELOW else name
 
 
-def describe_format(name: str, confidence: float, explained_share: float, envelope: str) -> str:
+def describe_format(name: str, confidence: float, explained_share: float, envelope: str, wrapped: str = "") -> str:
     """The report's format line (``FormatDetection.description``): what the file is written in, as a person reads
-    it, and the collector's prefix when one was removed."""
+    it, the collector's prefix when one was removed, and the format of the application lines a container runtime's
+    records hold (``FormatGuess.wrapped``)."""
     word = format_word(name, explained_share)
     if name == FORMAT_PLAIN:
         text = "plain text: no log format found"
@@ -77,6 +78,8 @@ def describe_format(name: str, confidence: float, explained_share: float, envelo
         text = f"{name} (confidence {confidence:.2f})"
     if envelope:
         text += f", {ENVELOPE_WORDS.get(envelope, envelope + ' prefix on each line')}"
+    if wrapped:
+        text += f", the application's lines in {wrapped}"
     return text
 
 
@@ -1504,6 +1507,7 @@ class FormatGuess:
     layout: HeaderLayout | None
     more_layouts: tuple[HeaderLayout, ...] = ()
     w3c_columns: tuple[str, ...] = ()  # the columns a W3C "#Fields:" directive named
+    wrapped: str = ""  # the format most of a container runtime's records hold their application's lines in
 
 
 # A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]").
@@ -1633,13 +1637,16 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     counts: Counter[str] = Counter()
     unexplained: list[str] = []
     wrapped: list[str] = []  # the application lines inside container runtime records
+    inner: Counter[str] = Counter()  # the formats of those lines a known grammar read
     for line in lines:
         r = _known_grammar(line)
         if r is None:
             unexplained.append(line)
             continue
         counts[r.fmt] += 1
-        if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message and r.wrapped is None:
+        if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.wrapped is not None:
+            inner[r.wrapped] += 1
+        elif r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message:
             wrapped.append(r.message)
     n = len(lines)
     layout = discover_header(unexplained + wrapped) if unexplained or wrapped else None
@@ -1681,4 +1688,6 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
         else min(1.0, 0.4 * share + 0.4 * margin + 0.2 * (layout.share if layout else 0)),
         4,
     )
-    return FormatGuess(best_name, round(share, 4), confidence, layout, tuple(more))
+    app, held = inner.most_common(1)[0] if inner else ("", 0)
+    held_in = app if best_name in (FORMAT_CRI, FORMAT_DOCKER) and held * 2 >= counts[best_name] else ""
+    return FormatGuess(best_name, round(share, 4), confidence, layout, tuple(more), wrapped=held_in)

@@ -1292,7 +1292,11 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     q.envelope = counters.envelope
     if rep.format.name:
         rep.format.description = describe_format(
-            rep.format.name, rep.format.confidence, rep.format.explained_share, counters.envelope
+            rep.format.name,
+            rep.format.confidence,
+            rep.format.explained_share,
+            counters.envelope,
+            g.wrapped if g is not None else "",
         )
     q.ansi_sequences = counters.ansi_sequences
     q.time_assumptions.extend(sorted(an.assumptions))
