@@ -1,7 +1,8 @@
 """Records that say their time, level and message under the documented names of widespread loggers other than the
 usual "time"/"level"/"msg": the systemd journal's JSON export, Serilog's compact JSON (CLEF), MongoDB's "s",
-OpenTelemetry's severity number and JSON encoding, Google Cloud Logging's entries; and .NET's console logger, whose message sits indented under a line that names
-its source. Lines written here from the formats' documentation, no file copied."""
+OpenTelemetry's severity number and JSON encoding, Google Cloud Logging's entries; and .NET's console logger, whose
+message sits indented under a line that names its source. Lines written here from the formats' documentation, no
+file copied."""
 
 from __future__ import annotations
 
