@@ -82,6 +82,10 @@ def _utc(text: str) -> float:
         ("081109 203615 148 INFO dfs", "2008-11-09T20:36:15", "compact", ASSUME_UTC),
         ("17/06/09 20:10:40 INFO x", "2017-06-09T20:10:40", "short-year", ASSUME_UTC),
         ("05/01/2024 3:04:05 PM x", "2024-05-01T15:04:05", "us-date", ASSUME_UTC),
+        # Day first with dots (most European locales), with or without a fraction or a zone.
+        ("05.03.2024 10:00:01 INFO x", "2024-03-05T10:00:01", "day-month-dotted", ASSUME_UTC),
+        ("5.3.2024 9:00:01,250 x", "2024-03-05T09:00:01.25", "day-month-dotted", ASSUME_UTC),
+        ("25.12.2023 23:59:59 +01:00 x", "2023-12-25T22:59:59", "day-month-dotted", ""),
         ("[Wed Oct 11 14:32:52.123456 2000] [error]", "2000-10-11T14:32:52.123456", "ctime", ASSUME_UTC),
         ("Mon Jan  2 15:04:05 PST 2006", "2006-01-02T23:04:05", "ctime", ""),
         ("Tue, 02 Jan 2024 15:04:05 GMT", "2024-01-02T15:04:05", "day-month-year", ""),

@@ -234,6 +234,14 @@ def _families() -> tuple[Family, ...]:
             _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
             "date",
         ),
+        # Day first with dots, as most of Europe writes a date (German, Russian, Polish, Nordic locales): 05.03.2024
+        # 10:00:00(,123). A date with dots and the year last is never month first.
+        _family(
+            "day-month-dotted",
+            r"(?<![\w.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<Y>\d{4})[ T,]+" + _HMS12,
+            _Tail(_FRAC, "adj+sp"),
+            "date",
+        ),
         # yy/MM/dd HH:mm:ss (Spark).
         _family(
             "short-year", r"(?<![\w./])(?P<y2>\d\d)/(?P<m>[01]\d)/(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "date"
@@ -324,6 +332,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("day-month-year", ": M"),
         ("month-day-year", ": M"),
         ("us-date", "/:"),
+        ("day-month-dotted", ".:"),
         ("short-year", "/: "),
         ("compact", " "),
         ("dated-syslog", ": M"),
