@@ -510,7 +510,8 @@ def test_a_short_file_quotes_a_message_at_its_most_severe_record() -> None:
 
 def test_a_short_task_log_tells_its_failure_before_its_start_lines() -> None:
     # A scheduler's task log: eight start lines, then the failure. Every message fits the summary but the room it
-    # has; the failure is read first, the start lines after it in their order.
+    # has; the failure is read first, then the first start lines and, with half of the room, the file's last
+    # messages: how the task ended ("Task exited with return code 1") is not cut for its routine start.
     start = [
         "dependencies all met",
         "starting attempt",
@@ -532,11 +533,12 @@ def test_a_short_task_log_tells_its_failure_before_its_start_lines() -> None:
         "Line 2",
         "Line 3",
         "Line 4",
-        "Line 5",
-        "Line 6",
         "Line 7",
         "Line 8",
+        "Line 9",
+        "Line 11",
     ]
+    assert claims[-1] == 'Line 11 (INFO): "Task exited with return code 1".', claims
 
 
 def test_a_short_files_records_are_quoted_from_their_message_on() -> None:
@@ -555,3 +557,14 @@ def test_a_short_files_records_are_quoted_from_their_message_on() -> None:
         'Line 1 (INFO): "Started process 1234 to run task".',
         'Line 3 (INFO): "Task exited with return code 1".',
     ]
+
+
+def test_a_short_files_message_that_opens_with_a_value_is_quoted_without_its_header() -> None:
+    # "0 downstream tasks scheduled": the template opens with a placeholder, so where the message starts in its
+    # line is not found by its words; a record seen once is quoted as it wrote its message, not with its header.
+    head = "[2024-03-01, 12:00:0{} UTC] {{taskinstance.py:2778}} INFO - "
+    lines = [head.format(5) + "Started process 1234 to run task"]
+    lines += [head.format(6) + "0 downstream tasks scheduled from follow-on schedule check"]
+    rep = _analyze(lines)
+    claims = [c.text for c in rep.summary.claims]
+    assert claims[-1] == 'Line 2 (INFO): "0 downstream tasks scheduled from follow-on schedule check".', claims

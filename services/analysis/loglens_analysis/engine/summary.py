@@ -26,6 +26,7 @@ import re
 from loglens.v1 import report_pb2
 
 from .formats import FORMAT_JSON, FORMAT_LOGFMT, format_word, structured_cause
+from .masking import WILDCARD
 from .miner import glob_match
 from .report import (
     RARE_MAX_COUNT,
@@ -117,7 +118,8 @@ def _tier(level: report_pb2.Level.ValueType) -> int:
 def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
     """A short file's exception groups first (their type and message: what a crash log is read for), then each
     other distinct message: the errors, then the warnings, then the rest, each in line order (a task log's one
-    failure is not told after its seven start lines). A message whose records are at several levels is quoted and
+    failure is not told after its seven start lines); where the rest do not fit, its first and its last ones
+    (``_first_and_last``). A message whose records are at several levels is quoted and
     cited at its first record of its most severe one (a request line's 500, not its first 200)."""
     by_id = {t.id: t for t in rep.templates}
     muted = {t.id for t in rep.templates if t.muted}
@@ -126,7 +128,9 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
     told = {tid for c in exceptions for tid in c.template_ids}
     room = MAX_CLAIMS - 1 - len(exceptions)
     untold = [t for t in rep.templates if not t.muted and t.id not in told]
-    chosen = sorted(untold, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))[:room]
+    ranked = sorted(untold, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))
+    news = [t for t in ranked if t.important or t.new_to_service or _tier(t.max_level)][:room]
+    chosen = news + _first_and_last([t for t in ranked if t not in news], room - len(news))
     out = list(exceptions)
     structured = rep.format.name in (FORMAT_JSON, FORMAT_LOGFMT)
     for t in sorted(chosen, key=lambda t: (-_tier(t.max_level), t.first_line)):
@@ -139,10 +143,12 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
         # A record is quoted as written from its message on (its line's header, a time and a level told already, would
         # push the message out of the shortened quote), but for a file of JSON or logfmt records: its message (with
         # the values it took where it was seen once), not a line of fields.
-        if example is not None and not structured:
-            quote = _from_message(example, t.text)
-        else:
-            quote = as_written(t) if t.count == 1 else t.text
+        written = as_written(t) if t.count == 1 else t.text
+        quote = _from_message(example, t.text) if example is not None and not structured else None
+        if quote is None:
+            # A message that opens with a value ("0 downstream tasks scheduled"): its line's header cannot be told
+            # from it, so the message as written, unless a value was too long to fill in.
+            quote = written if example is None or structured or WILDCARD not in written else example
         lv = _level(t.max_level) if t.max_level else "no level"
         quoted = shorten(quote, SHORT_FILE_TEXT_CHARS)
         text = f'Line {at} ({lv}): "{quoted}"' + (_cause(t, at, quoted, at_level == 1) if t.max_level else "")
@@ -155,6 +161,17 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
             text += f", {t.count} times in all, last at line {t.last_line}"
         out.append(_claim(text + ".", [t.id], sorted({at, t.first_line, t.last_line})))
     return out
+
+
+def _first_and_last(rest: list[report_pb2.Template], room: int) -> list[report_pb2.Template]:
+    """A short file's other messages where they do not all fit: its first ones and, with half of the room, its last
+    ones. A job's or a task's log opens with routine steps and ends with its outcome ("Marking task as
+    UP_FOR_RETRY", "Task exited with return code 1"): its first lines alone would leave out how it ended."""
+    if len(rest) <= room:
+        return rest
+    last = sorted(rest, key=lambda t: (t.last_line, t.first_line))[len(rest) - room // 2 :] if room // 2 else []
+    first = sorted((t for t in rest if t not in last), key=lambda t: t.first_line)[: room - len(last)]
+    return first + last
 
 
 def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template]) -> list[report_pb2.SummaryClaim]:
@@ -312,11 +329,14 @@ def _pause(t: report_pb2.Template) -> str:
 _SLOT = re.compile(r"<\*>:<\*>:<\*>|<\*>")  # a placeholder of a template's text (a date-time is one)
 
 
-def _from_message(line: str, template: str) -> str:
+def _from_message(line: str, template: str) -> str | None:
     """A record's first line from where its message starts: the template's text before its first placeholder,
-    found in the line (the whole line where the template opens with a placeholder or its text is not there)."""
+    found in the line (None where the template opens with a placeholder; the whole line where its text is not
+    there)."""
     lead = template.split("<*>", 1)[0]
-    at = line.find(lead) if lead.strip() else -1
+    if not lead.strip():
+        return None
+    at = line.find(lead)
     return line[at:] if at > 0 else line
 
 
