@@ -183,6 +183,58 @@ def test_a_python_traceback_in_a_container_s_lines_is_one_record_at_every_cut(ho
         assert merge_partials(parts).SerializeToString(deterministic=True) == want, cut
 
 
+GO_PANIC = b"""2024-03-01 10:00:00 INFO serving on :8080
+2024-03-01 10:00:01 INFO request handled path=/a
+panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x6b2d1a]
+
+goroutine 42 [running]:
+main.(*Server).handle(0x0, {0x7f1a2c, 0xc000012345})
+\t/app/srv/server.go:88 +0x3a
+created by net/http.(*Server).Serve in goroutine 1
+\t/usr/local/go/src/net/http/server.go:3086 +0x5cb
+2024-03-01 10:00:05 INFO serving on :8080
+"""
+
+PY_CHAINED = b"""2024-03-01 10:00:00,001 INFO app: worker 1 ready
+2024-03-01 10:00:01,001 ERROR app: task 7 crashed
+Traceback (most recent call last):
+  File "/app/tasks.py", line 10, in run
+    do(x)
+KeyError: 'x'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/app/tasks.py", line 12, in run
+    raise ValueError("bad x")
+ValueError: bad x
+2024-03-01 10:00:05,001 INFO app: worker 2 ready
+"""
+
+
+@pytest.mark.parametrize("how", ["cri", "docker"])
+@pytest.mark.parametrize("name", ["go", "py"])
+def test_blank_lines_inside_a_trace_in_a_container_s_lines_keep_it_one_record(name: str, how: str) -> None:
+    """A Go panic's goroutine dump and a chained Python traceback hold blank lines; under a runtime's prefix a blank
+    line still carries it ("...Z stderr F "). The trace stays one record, in one pass and at every chunk cut."""
+    plain_data = GO_PANIC if name == "go" else PY_CHAINED
+    data = _wrapped(plain_data, how)
+    plain = analyze([plain_data], **HINTS)
+    one = analyze([data], **HINTS)
+    assert one.record_count == plain.record_count
+    assert [(g.exception_type, g.count) for g in one.exception_groups] == [
+        (g.exception_type, g.count) for g in plain.exception_groups
+    ]
+    assert one.exception_groups
+    want = one.SerializeToString(deterministic=True)
+    head = data[:HEAD_BYTES]
+    for cut in range(1, len(data), 5):
+        two = [ChunkPlan(0, 0, cut), ChunkPlan(1, cut, len(data))]
+        parts = [analyze_chunk(head, [data[p.read_from :]], p, **HINTS) for p in two]
+        assert merge_partials(parts).SerializeToString(deterministic=True) == want, cut
+
+
 def test_the_order_chunks_finish_in_does_not_matter() -> None:
     data = _generated("app", 1500)
     head = data[:HEAD_BYTES]

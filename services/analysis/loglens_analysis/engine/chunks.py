@@ -248,6 +248,8 @@ class FileContext:
         if self._prefix is not None:
             mp, mc = self._prefix.match(p), self._prefix.match(cur)
             bare_p, bare = p[mp.end() :] if mp else p, cur[mc.end() :] if mc else cur
+            if not bare.strip():  # an enveloped blank line: inside a Go panic or a chained traceback, joined
+                return False
         if bare_p[:1] in (" ", "\t") and _PY_TAIL_LINE.match(bare) is not None:
             return False
         if self._cri and _CRI_PARTIAL_LINE.match(p) is not None:

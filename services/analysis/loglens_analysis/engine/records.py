@@ -100,6 +100,24 @@ def _may_continue(text: str) -> bool:
 
 
 _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
+
+
+def _enveloped_blanks(prefix: str) -> re.Pattern[str]:
+    """The blank lines inside a Go panic or a chained Python traceback (``_GO_BLANK``, ``_PY_CHAIN_BLANKS``) where an
+    envelope's ``prefix`` stands before every line, the blank ones too ("...Z stderr F "): joined, the prefixes of
+    the lines they join dropped."""
+    return re.compile(
+        rf"\n{prefix}\n{prefix}(?=goroutine \d+ \[|During handling of the above exception"
+        rf"|The above exception was the direct cause)"
+        rf"|(?<=another exception occurred:|of the following exception:)\n{prefix}(?=\n{prefix}Traceback \()"
+    )
+
+
+def _newline_joins(m: re.Match[str]) -> str:
+    """One JOIN per newline matched (the envelope's prefixes between them dropped)."""
+    return JOIN * m.group().count("\n")
+
+
 # The final "ValueError: message" line of a Python traceback (not indented, so not caught above): the line
 # after the last frame of a record that holds a "Traceback" header, whatever the exception's name
 # ("AirflowTaskTimeout", "KeyboardInterrupt", "amqp.exceptions.RecoverableConnectionError: ..."). A candidate
@@ -311,6 +329,7 @@ class RecordReader:
         self._continuation = _CONTINUATION
         self._new_traces = NewTraces("")
         self._py_tail = _PY_TAIL
+        self._blanks: re.Pattern[str] | None = None  # blank lines inside a trace, under an envelope
         self._strip = _CONTINUATION  # replaced by the envelope's prefix when one is stripped
         self._first_text = True
         self._lines_before = 0  # physical lines of the file before this reader's first (a chunk's)
@@ -327,6 +346,7 @@ class RecordReader:
         self._continuation = model._continuation
         self._new_traces = model._new_traces
         self._py_tail = model._py_tail
+        self._blanks = model._blanks
         self._strip = model._strip
 
     # ------------------------------------------------------------------ bytes
@@ -505,6 +525,7 @@ class RecordReader:
             self._continuation = re.compile(rf"\n{prefix}(?={_continuation_body(prefix)})")
             self._new_traces = NewTraces(prefix)
             self._py_tail = _py_tail(prefix)
+            self._blanks = _enveloped_blanks(prefix)
             return
         env = detect_envelope(sample)
         if env is None:
@@ -518,6 +539,7 @@ class RecordReader:
             self._continuation = re.compile(rf"\n{env.rx.pattern}(?={_continuation_body(env.rx.pattern)})")
             self._new_traces = NewTraces(env.rx.pattern)
             self._py_tail = _py_tail(env.rx.pattern)
+            self._blanks = _enveloped_blanks(env.rx.pattern)
 
     def _finish(self, text: str) -> Block:
         c = self.counters
@@ -569,6 +591,13 @@ class RecordReader:
                 text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
                 c.joined_lines += n0
         enveloped = env is not None and not env.strip
+        if (
+            enveloped
+            and self._blanks is not None
+            and ("goroutine" in text or "During handling" in text or "The above exception" in text)
+        ):
+            text, n0 = self._blanks.subn(_newline_joins, text)
+            c.joined_lines += n0
         n = 0
         if enveloped or (hint and _may_continue(text)):
             if "Exception" in text or "Error" in text or "Throwable" in text:
