@@ -654,11 +654,24 @@ class Analyzer:
         if JOIN in rec and (second := self.parser.second_line_message(rec)) is not None:
             return parsed, mask_text(second), [], True  # a two-line header (java.util.logging's)
         head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
-        one_pass = mask_message(head, parsed.message) if parsed.message else None
+        message = parsed.message
+        one_pass = mask_message(head, message) if message else None
         if one_pass is not None:
             return parsed, one_pass[0], one_pass[1], False
-        # The message is not the end of the record (JSON): no placeholder statistics.
-        return parsed, mask_text(parsed.message), [], False
+        # The message is not the end of the record: its variables are read where it stands in the record, a field's
+        # text written once as it is (a JSON "msg" without escapes, a logfmt msg="..."), or the parts it was put
+        # together from (an access line's), else nowhere (no placeholder statistics).
+        alone = mask_message(message, message) if message else None
+        if alone is None:
+            return parsed, mask_text(message), [], False
+        masked, spans = alone
+        if parsed.pieces:
+            placed = _placed(spans, parsed.pieces)
+            return parsed, masked, placed if placed is not None else [], False
+        if head.count(message) == 1:
+            at = head.find(message)
+            return parsed, masked, [(kind, s + at, e + at) for kind, s, e in spans], False
+        return parsed, masked, [], False
 
     def _miss(self, record: str, shape: str) -> ShapeInfo:
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
@@ -1235,6 +1248,20 @@ class Analyzer:
                 v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
         v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+
+
+def _placed(
+    spans: list[tuple[str, int, int]], pieces: tuple[tuple[int, int, int], ...]
+) -> list[tuple[str, int, int]] | None:
+    """A put-together message's variables (``spans``, in the message) where they stand in the record: each must lie in
+    one of the parts the message was made of (``ParsedRecord.pieces``); None where one does not."""
+    out = []
+    for kind, s, e in spans:
+        piece = next(((ms, rs) for ms, rs, n in pieces if ms <= s and e <= ms + n), None)
+        if piece is None:
+            return None
+        out.append((kind, piece[1] + s - piece[0], piece[1] + e - piece[0]))
+    return out
 
 
 def _continued_in_short_runs(flags: Sequence[int | None]) -> bool:

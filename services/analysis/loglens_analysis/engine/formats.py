@@ -98,6 +98,9 @@ class ParsedRecord:
     # A container runtime's record whose application line a known grammar read (``_application_line``): that
     # grammar's name. Such a line needs no discovered header cut from it.
     wrapped: str | None = None
+    # A message put together from parts of the record (an access line's method, path, protocol and status):
+    # (offset in the message, offset in the record, length) of each part, so its values are read where they stand.
+    pieces: tuple[tuple[int, int, int], ...] = ()
 
 
 # --------------------------------------------------------------------------- known grammars
@@ -502,7 +505,7 @@ def _parse_cri(record: str) -> ParsedRecord | None:
     line = m.group(4).split("\x1e", 1)[0]
     app = _application_line(line)
     if app is not None:
-        return _wrapping(FORMAT_CRI, m.group(1), app)
+        return _wrapping(FORMAT_CRI, m.group(1), app, m.start(4))
     inner = parse_plain_message(line, cut_header=False)
     return ParsedRecord(FORMAT_CRI, m.group(1), inner.level, inner.message, None)
 
@@ -524,11 +527,13 @@ def _application_line(line: str) -> ParsedRecord | None:
     return _parse_logfmt(line) if _LOGFMT_PAIR.match(line) is not None else None
 
 
-def _wrapping(fmt: str, time_text: str | None, app: ParsedRecord) -> ParsedRecord:
+def _wrapping(fmt: str, time_text: str | None, app: ParsedRecord, at: int = -1) -> ParsedRecord:
     """A runtime's record (``fmt``, its time) holding an application line a known grammar read: that line's level,
     message and component. A level that hangs on the line's digits (a klog letter glued to its date, a numeric
-    level, an HTTP status) is read per record (``RecordParser.level_reader``)."""
-    return ParsedRecord(fmt, time_text, app.level, app.message, app.component, app.digit_level, app.fmt)
+    level, an HTTP status) is read per record (``RecordParser.level_reader``). ``at``: where the application's
+    line starts in the record (-1: not in it as written, a JSON string's escapes between)."""
+    pieces = tuple((ms, rs + at, n) for ms, rs, n in app.pieces) if at >= 0 else ()
+    return ParsedRecord(fmt, time_text, app.level, app.message, app.component, app.digit_level, app.fmt, pieces)
 
 
 # A collector's RFC 3339 time before the application's line ("kubectl logs --timestamps", a CI runner, Docker's
@@ -546,7 +551,7 @@ def _parse_prefixed(record: str) -> ParsedRecord | None:
     app = _application_line(m.group(2).split("\x1e", 1)[0])
     if app is None:
         return None
-    return ParsedRecord(app.fmt, m.group(1), app.level, app.message, app.component, app.digit_level, app.fmt)
+    return _wrapping(app.fmt, m.group(1), app, m.start(2))
 
 
 def _parse_5424(record: str) -> ParsedRecord | None:
@@ -597,8 +602,17 @@ def _parse_access(record: str) -> ParsedRecord | None:
     status = int(m.group(8))
     fmt = FORMAT_ACCESS_COMBINED if m.group(10) is not None else FORMAT_ACCESS_COMMON
     path = m.group(6).split("?", 1)[0]
-    msg = f"{m.group(5)} {path} {m.group(7)} {status}".replace("  ", " ")
-    return ParsedRecord(fmt, m.group(4), level_from_http_status(status), msg, None, digit_level=True)
+    parts = [(m.group(5), m.start(5)), (path, m.start(6)), (m.group(7), m.start(7)), (m.group(8), m.start(8))]
+    pieces: list[tuple[int, int, int]] = []
+    at = 0
+    for text, start in parts:
+        if text:
+            pieces.append((at, start, len(text)))
+            at += len(text) + 1
+    msg = " ".join(text for text, _start in parts if text)
+    return ParsedRecord(
+        fmt, m.group(4), level_from_http_status(status), msg, None, digit_level=True, pieces=tuple(pieces)
+    )
 
 
 # klog / glog: "E0120 11:42:15.123456    1234 file.go:42] message" (the thread may be a name).

@@ -1,0 +1,90 @@
+"""Placeholder statistics of messages that are not the end of their record: a JSON or logfmt message field, and an
+access line's request (its method, path, protocol and status, put together from the record's parts). Their values
+are read where they stand in the record, so an access log's status codes and paths and a structured record's
+numbers get exact counts as a plain line's do."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+import pytest
+
+from loglens.v1 import report_pb2
+from tests.unit.engine.reading_support import run_blocks
+
+pytestmark = pytest.mark.unit
+
+N = 600
+
+
+def _placeholders(rep: report_pb2.AnalysisReport, text: str) -> list[report_pb2.Placeholder]:
+    t = next(t for t in rep.templates if t.text == text)
+    return list(t.placeholders)
+
+
+def _top(p: report_pb2.Placeholder) -> dict[str, int]:
+    return {v.value: v.count for v in p.top_values}
+
+
+def _access(wrap: str) -> tuple[str, Counter[str], Counter[str]]:
+    rnd = random.Random(11)
+    statuses: Counter[str] = Counter()
+    paths: Counter[str] = Counter()
+    lines = []
+    for i in range(N):
+        status = rnd.choice(["200"] * 6 + ["404", "502"])
+        path = rnd.choice(["/healthz", "/api/orders", "/api/users", "/login"])
+        statuses[status] += 1
+        paths[path] += 1
+        clock = f"10:{i // 60 % 60:02d}:{i % 60:02d}"
+        line = (
+            f"10.0.{rnd.randint(0, 255)}.{rnd.randint(1, 254)} - - [05/Mar/2024:{clock} +0000] "
+            f'"GET {path}?page={rnd.randint(1, 99)} HTTP/1.1" {status} {rnd.randint(10, 99999)} "-" "curl/8.5.0"'
+        )
+        if wrap == "cri":
+            line = f"2024-03-05T10:{i // 60 % 60:02d}:{i % 60:02d}.{i:09d}Z stdout F {line}"
+        lines.append(line)
+    return "\n".join(lines) + "\n", statuses, paths
+
+
+@pytest.mark.parametrize("wrap", ["plain", "cri"])
+def test_an_access_log_counts_its_statuses_and_paths_exactly(wrap: str) -> None:
+    text, statuses, paths = _access(wrap)
+    rep = run_blocks(text)
+    path, protocol, status = _placeholders(rep, "GET <*> HTTP/<*> <*>")
+    assert _top(status) == dict(statuses)
+    assert status.counts_exact and status.records == N
+    assert _top(path) == dict(paths), "the query string is not part of the path"
+    assert _top(protocol) == {"1.1": N}
+
+
+@pytest.mark.parametrize("fmt", ["json", "logfmt"])
+def test_a_structured_records_message_values_are_read_in_place(fmt: str) -> None:
+    rnd = random.Random(5)
+    took = [rnd.randint(1, 900) for _ in range(N)]
+    lines = []
+    for i, ms in enumerate(took):
+        stamp = f"2024-03-05T10:{i // 60 % 60:02d}:{i % 60:02d}Z"
+        if fmt == "json":
+            record = {"time": stamp, "level": "warn", "msg": f"slow query took {ms} ms", "table": "orders"}
+            lines.append(json.dumps(record, separators=(",", ":")))
+        else:
+            lines.append(f'time={stamp} level=warn msg="slow query took {ms} ms" table=orders')
+    rep = run_blocks("\n".join(lines) + "\n")
+    (p,) = _placeholders(rep, "slow query took <*> ms")
+    assert p.records == N
+    assert p.numeric.min == min(took) and p.numeric.max == max(took)
+    assert sum(_top(p).values()) <= N and set(_top(p)) <= {str(ms) for ms in took}
+
+
+def test_a_message_written_twice_in_its_record_is_not_read() -> None:
+    """Where the message's text stands twice in the record ("msg" and a copy in another field), which one is the
+    message is not known: no placeholder statistics rather than a guess."""
+    lines = [
+        json.dumps({"time": f"2024-03-05T10:00:{i % 60:02d}Z", "msg": f"job {i} done", "echo": f"job {i} done"})
+        for i in range(60)
+    ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert _placeholders(rep, "job <*> done") == []
