@@ -336,7 +336,7 @@ def test_a_templates_first_record_at_its_level_is_cited_not_its_first_record() -
     assert list(entry.line_numbers) == [31], entry.description
     assert "2 of its 60 records" in entry.description
     claim = next(c for c in rep.summary.claims if "WARN among its" in c.text)
-    assert "(the first at line 31)" in claim.text and 31 in claim.line_numbers
+    assert "(status 404 x2; the first at line 31)" in claim.text and 31 in claim.line_numbers
     levels = {lc.level: lc for lc in rep.templates[0].levels}
     assert levels[report_pb2.LEVEL_WARN].first_line == 31 and levels[report_pb2.LEVEL_INFO].first_line == 1
 

@@ -58,6 +58,13 @@ def test_an_access_log_counts_its_statuses_and_paths_exactly(wrap: str) -> None:
     assert status.counts_exact and status.records == N
     assert _top(path) == dict(paths), "the query string is not part of the path"
     assert _top(protocol) == {"1.1": N}
+    assert status.kind == "status" and path.kind == "path"
+    # The summary names the statuses behind each level, with their exact counts.
+    claims = [c.text for c in rep.summary.claims]
+    error = next(c for c in claims if " ERROR among its " in c)
+    assert f"(status 502 x{statuses['502']}; the first at line " in error, error
+    warn = next(c for c in claims if " WARN among its " in c)
+    assert f"(status 404 x{statuses['404']}; the first at line " in warn, warn
 
 
 @pytest.mark.parametrize("fmt", ["json", "logfmt"])

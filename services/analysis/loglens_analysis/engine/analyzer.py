@@ -1251,16 +1251,18 @@ class Analyzer:
 
 
 def _placed(
-    spans: list[tuple[str, int, int]], pieces: tuple[tuple[int, int, int], ...]
+    spans: list[tuple[str, int, int]], pieces: tuple[tuple[int, int, int, str], ...]
 ) -> list[tuple[str, int, int]] | None:
     """A put-together message's variables (``spans``, in the message) where they stand in the record: each must lie in
-    one of the parts the message was made of (``ParsedRecord.pieces``); None where one does not."""
+    one of the parts the message was made of (``ParsedRecord.pieces``), and takes the part's kind where it is the
+    whole part (an HTTP status); None where one does not lie in a part."""
     out = []
     for kind, s, e in spans:
-        piece = next(((ms, rs) for ms, rs, n in pieces if ms <= s and e <= ms + n), None)
+        piece = next(((ms, rs, n, k) for ms, rs, n, k in pieces if ms <= s and e <= ms + n), None)
         if piece is None:
             return None
-        out.append((kind, piece[1] + s - piece[0], piece[1] + e - piece[0]))
+        ms, rs, n, own = piece
+        out.append((own if own and (s, e) == (ms, ms + n) else kind, rs + s - ms, rs + e - ms))
     return out
 
 

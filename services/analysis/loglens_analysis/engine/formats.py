@@ -99,8 +99,9 @@ class ParsedRecord:
     # grammar's name. Such a line needs no discovered header cut from it.
     wrapped: str | None = None
     # A message put together from parts of the record (an access line's method, path, protocol and status):
-    # (offset in the message, offset in the record, length) of each part, so its values are read where they stand.
-    pieces: tuple[tuple[int, int, int], ...] = ()
+    # (offset in the message, offset in the record, length, the kind of a value that is the whole part or "") of
+    # each part, so its values are read where they stand (an HTTP status is of kind "status").
+    pieces: tuple[tuple[int, int, int, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- known grammars
@@ -532,7 +533,7 @@ def _wrapping(fmt: str, time_text: str | None, app: ParsedRecord, at: int = -1) 
     message and component. A level that hangs on the line's digits (a klog letter glued to its date, a numeric
     level, an HTTP status) is read per record (``RecordParser.level_reader``). ``at``: where the application's
     line starts in the record (-1: not in it as written, a JSON string's escapes between)."""
-    pieces = tuple((ms, rs + at, n) for ms, rs, n in app.pieces) if at >= 0 else ()
+    pieces = tuple((ms, rs + at, n, kind) for ms, rs, n, kind in app.pieces) if at >= 0 else ()
     return ParsedRecord(fmt, time_text, app.level, app.message, app.component, app.digit_level, app.fmt, pieces)
 
 
@@ -602,14 +603,15 @@ def _parse_access(record: str) -> ParsedRecord | None:
     status = int(m.group(8))
     fmt = FORMAT_ACCESS_COMBINED if m.group(10) is not None else FORMAT_ACCESS_COMMON
     path = m.group(6).split("?", 1)[0]
-    parts = [(m.group(5), m.start(5)), (path, m.start(6)), (m.group(7), m.start(7)), (m.group(8), m.start(8))]
-    pieces: list[tuple[int, int, int]] = []
+    parts = [(m.group(5), m.start(5), ""), (path, m.start(6), ""), (m.group(7), m.start(7), "")]
+    parts.append((m.group(8), m.start(8), "status"))
+    pieces: list[tuple[int, int, int, str]] = []
     at = 0
-    for text, start in parts:
+    for text, start, kind in parts:
         if text:
-            pieces.append((at, start, len(text)))
+            pieces.append((at, start, len(text), kind))
             at += len(text) + 1
-    msg = " ".join(text for text, _start in parts if text)
+    msg = " ".join(text for text, _start, _kind in parts if text)
     return ParsedRecord(
         fmt, m.group(4), level_from_http_status(status), msg, None, digit_level=True, pieces=tuple(pieces)
     )

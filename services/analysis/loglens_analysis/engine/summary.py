@@ -26,6 +26,7 @@ import re
 from loglens.v1 import report_pb2
 
 from .formats import FORMAT_JSON, FORMAT_LOGFMT, format_word, structured_cause
+from .levels import level_from_http_status
 from .masking import WILDCARD
 from .miner import glob_match
 from .report import (
@@ -43,6 +44,7 @@ SHORT_FILE_RECORDS = 20
 SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first line), up to this length
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
+MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
 
 _ERROR_LEVELS = (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL)
 # Section name -> most claims it may take; the order is the order of the summary.
@@ -265,19 +267,41 @@ def _claim_at(
             else f"first at line {t.first_line}{after}, last at line {t.last_line}"
         )
         cause = _cause(t, t.first_line, of_one=t.count == 1)
-        text = f'{_records(t.count)} at {lv}: "{shorten(as_written(t))}"{cause}, {where}{_pause(t)}.'
+        statuses = _statuses(t, level) if t.count > 1 else ""  # a record seen once is quoted with its status
+        lv_told = f"{lv} ({statuses})" if statuses else lv
+        text = f'{_records(t.count)} at {lv_told}: "{shorten(as_written(t))}"{cause}, {where}{_pause(t)}.'
         lines = sorted({t.first_line, t.last_line, *before})
     else:
         first_at = next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0)
         after, before = _after(first_at, unlevelled, level) if first_at else ("", [])
         cause = _cause(t, first_at, of_one=at_level == 1)
+        statuses = _statuses(t, level)
+        first = f"the first at line {first_at}{after}" if first_at else ""
+        told = "; ".join(x for x in (statuses, first) if x)
         text = (
             f'"{shorten(t.text)}"{cause}: {at_level} {lv} among its {t.count} records'
-            + (f" (the first at line {first_at}{after})" if first_at else "")
+            + (f" ({told})" if told else "")
             + f", which run from line {t.first_line} to line {t.last_line}{_pause(t)}."
         )
         lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
     return _claim(text, [t.id], lines)
+
+
+def _statuses(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> str:
+    """The HTTP statuses that gave a request template's records the level (an access line's level is its status
+    class): 'status 502 x99, 503 x75' from the status placeholder's counts, the most frequent first, up to
+    MAX_STATUSES_TOLD; '~' before counts that are not exact (a Misra-Gries summary's); "" without such a
+    placeholder."""
+    p = next((p for p in t.placeholders if p.kind == "status"), None)
+    if p is None:
+        return ""
+    told = [v for v in p.top_values if v.value.isdigit() and level_from_http_status(int(v.value)) == _level(level)][
+        :MAX_STATUSES_TOLD
+    ]
+    if not told:
+        return ""
+    approx = "" if p.counts_exact else "~"
+    return "status " + ", ".join(f"{v.value} x{approx}{v.count}" for v in told)
 
 
 def _cause(t: report_pb2.Template, line: int, quoted: str = "", of_one: bool = True) -> str:
