@@ -114,10 +114,12 @@ from .records import (
     ENVELOPE_SAMPLE_LINES,
     GZIP_MAGIC,
     MAX_DECOMPRESSED_BYTES,
+    UTF16_SNIFF_BYTES,
     ReadCounters,
     RecordReader,
     _continuation_body,
     _docker_line,
+    utf16_of,
 )
 from .report import build_report
 from .timestamps import FAMILIES, STATEFUL_FAMILIES, TimestampParser
@@ -307,6 +309,8 @@ def can_chunk(
     The hints are those the analysis will be given (a ``year`` hint makes year-less times chunkable)."""
     if head.startswith(GZIP_MAGIC):
         return "gzip input is read from its start only"
+    if utf16_of(head[:UTF16_SNIFF_BYTES]) is not None:
+        return "UTF-16 text is read from its start only (a chunk's bytes may start inside a character)"
     return read_context(head, time_zone=time_zone, year=year, reference_epoch=reference_epoch).refusal
 
 

@@ -8,6 +8,7 @@ whatever the input size.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import zlib
@@ -79,6 +80,27 @@ class NewTraces:
 # (The newline comes first, so the regex engine finds candidates by a fast search for it.)
 _CONTINUATION = re.compile(rf"\n(?<=[^\n]\n)(?={_CONTINUATION_BODY})")
 # A line of blanks is an empty line (the first line of a text is matched on its own).
+UTF16_SNIFF_BYTES = 512  # a file's first bytes, read for a UTF-16 byte order mark or its NULs
+
+
+def utf16_of(head: bytes) -> str | None:
+    """The codec of a file in UTF-16 (Windows PowerShell's redirection, SQL Server's error log), from its first
+    bytes: a byte order mark, or, without one, a NUL in every other byte of text that is otherwise ASCII (a NUL
+    in the high byte of each code unit: little-endian after each character, big-endian before). None for any
+    other file."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # the mark says the byte order, and the decoder drops it
+    units = len(head) // 2
+    if units < 16:
+        return None
+    even, odd = head[0 : units * 2 : 2], head[1 : units * 2 : 2]
+    if odd.count(0) == units and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) == units and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
 _BLANK_LINE = re.compile(r"\n[ \t]+(?=\n|\Z)")
 _FIRST_BLANK_LINE = re.compile(r"[ \t]+(?=\n|\Z)")
 # Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
@@ -351,6 +373,26 @@ class RecordReader:
 
     # ------------------------------------------------------------------ bytes
     def _plain(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """The file's bytes, gunzipped, as UTF-8 (a UTF-16 file transcoded: ``utf16_of``)."""
+        stream = self._uncompressed(chunks)
+        head = b""
+        for data in stream:
+            head += data
+            if len(head) >= UTF16_SNIFF_BYTES:
+                break
+        encoding = utf16_of(head)
+        if encoding is None:
+            if head:
+                yield head
+            yield from stream
+            return
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        yield decoder.decode(head).encode("utf-8", "surrogatepass")
+        for data in stream:
+            yield decoder.decode(data).encode("utf-8", "surrogatepass")
+        yield decoder.decode(b"", final=True).encode("utf-8", "surrogatepass")
+
+    def _uncompressed(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         it = iter(chunks)
         head = b""
         for chunk in it:
