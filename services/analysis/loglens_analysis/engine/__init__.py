@@ -3,9 +3,12 @@
     from loglens_analysis.engine import ENGINE_VERSION, analyze, Progress
     report = analyze(chunks, progress=callback)
 
-Input is any iterable of byte chunks, plain or gzip (detected by its magic bytes); memory stays
-constant whatever the input size. Input the engine refuses raises an ``EngineError`` subclass whose
-message says what to do.
+Input is any iterable of byte chunks, plain or gzip (detected by its magic bytes), UTF-8 or UTF-16 (by its
+byte order mark or its NULs, ``records.utf16_of``); memory stays constant whatever the input size. Input the
+engine refuses raises an ``EngineError`` subclass whose message says what to do. A container runtime's or a
+collector's record (CRI, Docker's json-file, an RFC 3339 time prefix) holding an application line of a known
+grammar (JSON, klog, an access line, logfmt) is read by that grammar, at the wrapper's time
+(``formats._application_line``).
 
 Caps (all bounded, so the report and the memory are bounded):
 
@@ -28,7 +31,9 @@ Caps (all bounded, so the report and the memory are bounded):
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
   higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
-  summary claims (per-section caps in ``summary.SECTION_CAPS``; room left goes to more errors and warnings);
+  summary claims (per-section caps in ``summary.SECTION_CAPS``; room left goes to more errors and warnings; a
+  file of fewer than 20 records is told message by message, its routine ones first and last where they do not
+  all fit; a request template's claim names up to 3 HTTP statuses, ``summary.MAX_STATUSES_TOLD``);
   10 lines cited per restart or stop; whether
   processes write at once is read from the first 2,000 held records with a process id (``INTERLEAVE_RECORDS``),
   and each held record's header is parsed at most once per report (``report.HeldRecords``);
