@@ -67,6 +67,37 @@ def test_an_access_log_counts_its_statuses_and_paths_exactly(wrap: str) -> None:
     assert f"(status 404 x{statuses['404']}; the first at line " in warn, warn
 
 
+def test_a_json_access_record_counts_its_statuses_and_paths_exactly() -> None:
+    """An access log in JSON (traefik's field names) has no message: its request line is put together from its method,
+    path and status fields, whose values are read where they stand (the status field before the path field)."""
+    rnd = random.Random(7)
+    statuses: Counter[str] = Counter()
+    paths: Counter[str] = Counter()
+    lines = []
+    for i in range(N):
+        status = rnd.choice([200] * 6 + [404, 502])
+        path = rnd.choice(["/healthz", "/api/orders", "/api/users", "/login"])
+        statuses[str(status)] += 1
+        paths[path] += 1
+        record = {
+            "ClientAddr": f"10.0.0.{rnd.randint(1, 254)}:{rnd.randint(1024, 65535)}",
+            "DownstreamStatus": status,
+            "Duration": rnd.randint(1000, 9_999_999),
+            "RequestMethod": "GET",
+            "RequestPath": path,
+            "StartUTC": f"2024-03-05T10:{i // 60 % 60:02d}:{i % 60:02d}.{rnd.randint(0, 999_999_999):09d}Z",
+            "level": "info",
+            "msg": "",
+        }
+        lines.append(json.dumps(record, separators=(",", ":")))
+    rep = run_blocks("\n".join(lines) + "\n")
+    path, status = _placeholders(rep, "GET <*> <*>")
+    assert status.kind == "status" and _top(status) == dict(statuses) and status.records == N
+    assert _top(path) == dict(paths) and path.records == N
+    error = next(c.text for c in rep.summary.claims if " ERROR among its " in c.text)
+    assert f"(status 502 x{statuses['502']}; the first at line " in error, error
+
+
 @pytest.mark.parametrize("fmt", ["json", "logfmt"])
 def test_a_structured_records_message_values_are_read_in_place(fmt: str) -> None:
     rnd = random.Random(5)

@@ -217,8 +217,10 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         time_text = time_text if time_text is not None else conv.time_text
         component = component if component is not None else conv.component
     statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
+    pieces: tuple[tuple[int, int, int, str], ...] = ()
     if message is None:
         message = _request_line(flat, statuses)
+        pieces = _request_pieces(head, obj, message) if message is not None else ()
     if message is None:
         # No message field: the template is the record's fields. A value that is one short word (an action, a
         # method, a name: "pass", "GET", "websecure") is kept and comes first; any other value is a variable.
@@ -238,6 +240,7 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         message.split("\n", 1)[0],
         component,
         digit_level,
+        pieces=pieces,
     )
     return parsed, level, numeric, statuses
 
@@ -363,6 +366,35 @@ def _request_line(flat: dict[str, object], statuses: list[int]) -> str | None:
     if target is None and not statuses:
         return None
     return " ".join([method, *([target] if target is not None else []), *([str(max(statuses))] if statuses else [])])
+
+
+def _request_pieces(head: str, obj: dict[str, object], message: str) -> tuple[tuple[int, int, int, str], ...]:
+    """Where the words of a JSON record's request line (``_request_line``: method, target, status) stand in the
+    record, as ``ParsedRecord.pieces``: each a top-level field's value written as its JSON text ('"RequestPath":"/"',
+    '"DownstreamStatus":404'), the status of kind "status". Nothing unless every word is found so (a nested field,
+    an escaped character): the request's placeholders then have no statistics."""
+    out: list[tuple[int, int, int, str]] = []
+    at = 0
+    words = message.split(" ")
+    for i, word in enumerate(words):
+        status = i == len(words) - 1 and word.isdigit() and len(words) > 1
+        found = None
+        for key, value in obj.items():
+            if str(value) != word or isinstance(value, bool | dict | list):
+                continue
+            if status and not _names_status(key.lower()):
+                continue
+            text = json.dumps(value)
+            m = re.search(re.escape(json.dumps(key)) + r"\s*:\s*" + re.escape(text), head)
+            if m is not None:
+                quote = 1 if isinstance(value, str) else 0
+                found = (at, m.end() - len(text) + quote, len(word), "status" if status else "")
+                break
+        if found is None:
+            return ()
+        out.append(found)
+        at += len(word) + 1
+    return tuple(out)
 
 
 def _with_status(level: str | None, status: int) -> str | None:

@@ -61,7 +61,9 @@ class ValueReader:
 
     def __init__(self, head: str, spans: list[tuple[str, int, int]]):
         self.kinds = tuple(k for k, _s, _e in spans)
-        self._head = head[: spans[-1][2]] if spans else ""
+        # Up to the last placeholder's end in the record (a put-together message's placeholders need not stand in
+        # the record in the template's order: a JSON access record's status field comes before its path field).
+        self._head = head[: max(e for _k, _s, e in spans)] if spans else ""
         self._spans = spans
         self._gaps: tuple[int, ...] = ()
         self._edges: tuple[tuple[int, int, int, int], ...] | None = None
