@@ -163,24 +163,31 @@ def _wrapped(data: bytes, how: str) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
-@pytest.mark.parametrize("how", ["cri", "docker"])
-def test_a_python_traceback_in_a_container_s_lines_is_one_record_at_every_cut(how: str) -> None:
-    """A traceback's last line ("ValueError: bad x") carries the runtime's prefix too: it still closes the
-    traceback's record, in one pass and whatever the chunk cut."""
-    data = _wrapped(PYTHON, how)
-    plain = analyze([PYTHON], **HINTS)
+def _wrapped_reads_as_plain(plain_data: bytes, how: str, step: int) -> report_pb2.AnalysisReport:
+    """``plain_data`` wrapped as ``how`` writes it: the plain file's record count and exception groups in one pass,
+    and the one-pass report whatever the cut of two chunks (every ``step``-th byte). The one-pass report."""
+    data = _wrapped(plain_data, how)
+    plain = analyze([plain_data], **HINTS)
     one = analyze([data], **HINTS)
     assert one.record_count == plain.record_count
     assert [(g.exception_type, g.count) for g in one.exception_groups] == [
         (g.exception_type, g.count) for g in plain.exception_groups
     ]
-    assert one.exception_groups[0].exception_type == "ValueError"
     want = one.SerializeToString(deterministic=True)
     head = data[:HEAD_BYTES]
-    for cut in range(1, len(data), 7):
+    for cut in range(1, len(data), step):
         two = [ChunkPlan(0, 0, cut), ChunkPlan(1, cut, len(data))]
         parts = [analyze_chunk(head, [data[p.read_from :]], p, **HINTS) for p in two]
         assert merge_partials(parts).SerializeToString(deterministic=True) == want, cut
+    return one
+
+
+@pytest.mark.parametrize("how", ["cri", "docker"])
+def test_a_python_traceback_in_a_container_s_lines_is_one_record_at_every_cut(how: str) -> None:
+    """A traceback's last line ("ValueError: bad x") carries the runtime's prefix too: it still closes the
+    traceback's record, in one pass and whatever the chunk cut."""
+    one = _wrapped_reads_as_plain(PYTHON, how, 7)
+    assert one.exception_groups[0].exception_type == "ValueError"
 
 
 GO_PANIC = b"""2024-03-01 10:00:00 INFO serving on :8080
@@ -218,21 +225,8 @@ ValueError: bad x
 def test_blank_lines_inside_a_trace_in_a_container_s_lines_keep_it_one_record(name: str, how: str) -> None:
     """A Go panic's goroutine dump and a chained Python traceback hold blank lines; under a runtime's prefix a blank
     line still carries it ("...Z stderr F "). The trace stays one record, in one pass and at every chunk cut."""
-    plain_data = GO_PANIC if name == "go" else PY_CHAINED
-    data = _wrapped(plain_data, how)
-    plain = analyze([plain_data], **HINTS)
-    one = analyze([data], **HINTS)
-    assert one.record_count == plain.record_count
-    assert [(g.exception_type, g.count) for g in one.exception_groups] == [
-        (g.exception_type, g.count) for g in plain.exception_groups
-    ]
+    one = _wrapped_reads_as_plain(GO_PANIC if name == "go" else PY_CHAINED, how, 5)
     assert one.exception_groups
-    want = one.SerializeToString(deterministic=True)
-    head = data[:HEAD_BYTES]
-    for cut in range(1, len(data), 5):
-        two = [ChunkPlan(0, 0, cut), ChunkPlan(1, cut, len(data))]
-        parts = [analyze_chunk(head, [data[p.read_from :]], p, **HINTS) for p in two]
-        assert merge_partials(parts).SerializeToString(deterministic=True) == want, cut
 
 
 def test_the_order_chunks_finish_in_does_not_matter() -> None:
