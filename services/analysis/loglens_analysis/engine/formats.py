@@ -95,8 +95,8 @@ class ParsedRecord:
     # The level depends on digits of the record (an HTTP status, a syslog PRI, a numeric level): records of
     # one shape (digits masked) may differ in level, so it is read per record (``level_of_record``).
     digit_level: bool = False
-    # A container runtime's record whose application line a known grammar read (``_application_line``): that
-    # grammar's name. Such a line needs no discovered header cut from it.
+    # A runtime's or a collector's record whose application line a known grammar read (``_application_line``):
+    # that grammar's name. Such a line needs no discovered header cut from it.
     wrapped: str | None = None
     # A message put together from parts of the record (an access line's method, path, protocol and status):
     # (offset in the message, offset in the record, length, the kind of a value that is the whole part or "") of
@@ -547,7 +547,7 @@ def _application_line(line: str) -> ParsedRecord | None:
     """The application's own line inside a container runtime's record, where a known grammar reads it: one JSON
     object (zap, pino, bunyan, structlog), a klog line (the Kubernetes components), an access-log line (an ingress,
     nginx), logfmt (logrus, go-kit, slog). A line of none of them is left to the file's discovered header
-    (``FormatDetector``), as any application's own layout is."""
+    (``detect_format``), as any application's own layout is."""
     first = line[:1]
     if first == "{":
         return _parse_json(line)

@@ -79,7 +79,6 @@ class NewTraces:
 # would make a record whose first line is empty).
 # (The newline comes first, so the regex engine finds candidates by a fast search for it.)
 _CONTINUATION = re.compile(rf"\n(?<=[^\n]\n)(?={_CONTINUATION_BODY})")
-# A line of blanks is an empty line (the first line of a text is matched on its own).
 UTF16_SNIFF_BYTES = 512  # a file's first bytes, read for a UTF-16 byte order mark or its NULs
 
 
@@ -101,6 +100,7 @@ def utf16_of(head: bytes) -> str | None:
     return None
 
 
+# A line of blanks is an empty line (the first line of a text is matched on its own).
 _BLANK_LINE = re.compile(r"\n[ \t]+(?=\n|\Z)")
 _FIRST_BLANK_LINE = re.compile(r"[ \t]+(?=\n|\Z)")
 # Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
