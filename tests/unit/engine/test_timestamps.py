@@ -475,3 +475,43 @@ def test_a_year_less_time_takes_the_year_of_a_dated_stamp_of_the_same_day_in_its
     assert _range(rep) == ("2026-03-01T12:00:00Z", "2026-03-01T12:00:59Z")
     hinted = analyze([("\n".join(lines) + "\n").encode()], year=2021)  # a year given at upload wins
     assert _range(hinted) == ("2021-03-01T12:00:00Z", "2021-03-01T12:00:59Z")
+
+
+def _slashed(first_day: int, day_first: bool) -> bytes:
+    """Two days of records with slashed dates, day first (25/03/2024) or month first (03/25/2024)."""
+    lines = []
+    for i in range(120):
+        day = first_day + i // 60
+        date = f"{day:02d}/03/2024" if day_first else f"03/{day:02d}/2024"
+        lines.append(f"{date} 10:{i % 60:02d}:00 INFO job {i} ok")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_slashed_dates_are_day_first_where_the_files_head_says_so() -> None:
+    """A file whose slashed dates put a day above 12 first reads them day first (Britain, most of Europe, India);
+    one that puts it second, or whose head has none above 12, month first (the US order, as before)."""
+    from loglens_analysis.engine.timestamps import slashed_day_first
+
+    uk = analyze([_slashed(25, day_first=True)])
+    assert uk.time_range.start_time.ToJsonString() == "2024-03-25T10:00:00Z"
+    assert uk.time_range.end_time.ToJsonString() == "2024-03-26T10:59:00Z"
+    assert uk.parse_quality.timestamp_share == 1.0
+    us = analyze([_slashed(25, day_first=False)])
+    assert us.time_range.start_time.ToJsonString() == "2024-03-25T10:00:00Z"
+    assert us.time_range.end_time.ToJsonString() == "2024-03-26T10:59:00Z"
+    assert slashed_day_first(["25/03/2024 10:00:00 x"]) is True
+    assert slashed_day_first(["03/25/2024 10:00:00 x"]) is False
+    assert slashed_day_first(["05/03/2024 10:00:00 x", "25/03/2024 10:00:00 x"]) is True
+    assert slashed_day_first(["05/03/2024 10:00:00 x"]) is False  # nothing tells: the US order, as before
+
+
+def test_every_chunk_reads_slashed_dates_as_the_files_head_does() -> None:
+    from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, merge_partials, plan_chunks
+
+    data = _slashed(25, day_first=True)
+    one = analyze([data])
+    parts = [analyze_chunk(data[:HEAD_BYTES], [data[p.read_from :]], p) for p in plan_chunks(len(data), 1000)]
+    assert len(parts) > 2
+    rep = merge_partials(parts)
+    assert rep.time_range == one.time_range
+    assert [(t.text, t.count) for t in rep.templates] == [(t.text, t.count) for t in one.templates]

@@ -51,7 +51,7 @@ from .formats import (
 from .masking import WILDCARD, mask_message, mask_text
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, SHELL_SIGNAL_REPORT, Block, digit_key
-from .timestamps import STATEFUL_FAMILIES, TimestampParser
+from .timestamps import STATEFUL_FAMILIES, TimestampParser, slashed_day_first
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
@@ -345,9 +345,10 @@ class Analyzer:
         self.rising_full = False
         self.other_widths: dict[tuple[Variant, int], ClusterValues] = {}
 
-    def follow(self, guess: FormatGuess, glue: bool, origin: float | None) -> None:
+    def follow(self, guess: FormatGuess, glue: bool, origin: float | None, day_first: bool = False) -> None:
         """Read as the file's start said (a chunk of it, ``chunks``): its format, whether untimed lines are
-        glued to the timed record before, and the origin of its histogram."""
+        glued to the timed record before, the origin of its histogram, and whether its slashed dates are day first."""
+        self.times.day_first = self._lead_times.day_first = day_first
         self.guess = guess
         self.parser = RecordParser(guess)
         self._glue = glue
@@ -385,6 +386,7 @@ class Analyzer:
             sample_lines += map(_FIRST_PART, map(_SPLIT_JOIN, islice(filter(None, recs), max(room, 1))))
         self.guess = detect_format(sample_lines)
         self.parser = RecordParser(self.guess)
+        self.times.day_first = self._lead_times.day_first = slashed_day_first(sample_lines)
         # Records carry their time: a line without one continues the record before it (below). Not when every
         # line is to be answered for (``record_variants``: a parser benchmark scores each line as a record).
         # Each line's flag is remembered by its digit key: the sample's keys in one pass (str.translate per line

@@ -26,6 +26,7 @@ import datetime as _dt
 import math
 import re
 import time as _time
+from collections.abc import Sequence
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -227,10 +228,11 @@ def _families() -> tuple[Family, ...]:
             _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
             "date",
         ),
-        # US dates: 05/01/2024 10:00:00 (PM).
+        # US dates: 05/01/2024 10:00:00 (PM); day first (25/12/2024) where the file's head says so
+        # (``slashed_day_first``): the first field takes any day so that such a date is found.
         _family(
             "us-date",
-            r"(?<![\w./])(?P<m>[01]?\d)/(?P<d>[0-3]?\d)/(?P<Y>\d{4})[ T:,]+" + _HMS12,
+            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?P<Y>\d{4})[ T:,]+" + _HMS12,
             _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
             "date",
         ),
@@ -294,6 +296,7 @@ def _families() -> tuple[Family, ...]:
 
 FAMILIES = _families()
 _BY_NAME = {f.name: f for f in FAMILIES}
+_SLASHED = _BY_NAME["us-date"].rx  # the slashed dates ``slashed_day_first`` reads
 _FAMILIES_BY_DATED = {f.name: f.dated for f in FAMILIES}
 # Cheap test for a zoned stamp later in a record: a digit, then an offset or a UTC word.
 _ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)(?![\w:])")
@@ -413,6 +416,8 @@ class TimestampParser:
         self._dated_day: int | None = None  # local midnight (as if UTC) of the last dated stamp
         self._clock_day: int | None = None  # the day date-less times are placed on
         self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
+        # Slashed dates (the us-date family) are day first: decided once from the file's head (``slashed_day_first``).
+        self.day_first = False
         self._suffix = _UTC_SUFFIX if self._zone is None else f", zone {default_zone}"
         self._assume_zone = (
             ASSUME_UTC
@@ -703,6 +708,8 @@ class TimestampParser:
         if fam.dated == "time-only":
             return self._time_only(clock, offset, tz, name)
         month, day = _month_day(g)
+        if self.day_first and name == "us-date":
+            month, day = day, month
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
         assumption = ASSUME_NONE
@@ -835,6 +842,21 @@ def leading_time_end(text: str) -> int:
     """Where a time that opens ``text`` ends (with its fraction and zone), 0 when it opens with none: the longest
     match of any family at its start."""
     return max((m.end() for f in FAMILIES if (m := f.rx.match(text)) is not None), default=0)
+
+
+def slashed_day_first(lines: Sequence[str]) -> bool:
+    """Whether a file writes its slashed dates day first (25/12/2024, as Britain, most of Europe, India and Australia
+    do), from its first lines: a first field above 12 says day first, a second field above 12 month first (the US
+    order), the first such date seen deciding; none of either (every date of the head up to the 12th): month first.
+    Read from the head alone, so every chunk of a file makes the same choice."""
+    for line in lines:
+        for m in _SLASHED.finditer(line, 0, LEADING_LIMIT + _MAX_STAMP):
+            first, second = int(m.group("m")), int(m.group("d"))
+            if first > 12 >= second:
+                return True
+            if second > 12 >= first:
+                return False
+    return False
 
 
 def _month_day(g: dict[str, str | None]) -> tuple[int, int]:
