@@ -64,3 +64,23 @@ def test_an_exception_whose_message_goes_on_over_lines_before_its_frames_is_stil
         "org.postgresql.util.PSQLException",
     )
     assert got.frames == ("org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse", "com.example.Db.run")
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ["    at Timeout._onTimeout (/app/src/server.js:42:11)", "    at /app/src/server.js:42:11"],
+)
+def test_a_first_line_with_frames_under_it_is_the_exception_even_when_named_error(frame: str) -> None:
+    """JavaScript's base class is ``Error``: a severity word on a line of its own, but a type where frames follow."""
+    record = JOIN.join(
+        ["Error: connect ECONNREFUSED 10.0.0.5:5432", frame, "    at listOnTimeout (node:internal/timers:569:17)"]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.message) == ("Error", "connect ECONNREFUSED 10.0.0.5:5432")
+    assert info.frames[0] in ("Timeout._onTimeout", "/app/src/server.js")
+
+
+def test_a_severity_word_without_frames_under_it_stays_a_level() -> None:
+    record = JOIN.join(["Error: the daemon must be run on a desktop session.", "Stopping now."])
+    assert exception_of(record) is None

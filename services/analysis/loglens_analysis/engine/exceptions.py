@@ -128,6 +128,12 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
                 t = _EXC_IN_TEXT.search(line)
                 if t is not None:
                     chain.append((t.group(1), _clip(t.group(2) or ""), i))
+                elif i == 0 and len(lines) > 1 and _frame_follows(lines, 0):
+                    # The frames prove the record's first line is a throwable: "Error: connect ECONNREFUSED" is
+                    # JavaScript's base class, a type although its name is a severity word.
+                    e = _EXC_LINE.match(line)
+                    if e is not None and e.group(2) is not None:
+                        chain.append((e.group(1), _clip(e.group(2)), 0))
     if not chain:
         return None
     outer = chain[0]
@@ -158,6 +164,12 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
                 if len(frames) == MAX_FRAMES:
                     break
     return ExceptionInfo(outer[0], outer[1], root_type, root_msg, tuple(frames))
+
+
+def _frame_follows(lines: list[str], i: int) -> bool:
+    """Whether the line after ``lines[i]`` is a frame (``at fn (file:1:2)`` or Node's bare ``at /app/x.js:1:2``)."""
+    nxt = lines[i + 1]
+    return _JVM_FRAME.match(nxt) is not None or _NODE_BARE_FRAME.match(nxt) is not None
 
 
 def _exceptions_above_frames(lines: list[str]) -> tuple[set[int], set[int]]:
