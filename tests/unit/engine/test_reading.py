@@ -384,7 +384,8 @@ def test_a_record_without_the_layouts_last_column_keeps_its_first_words() -> Non
 def test_tab_separated_header_columns_end_at_a_tab_not_at_a_message_space() -> None:
     """zap's console separates its columns with tabs, and writes the logger column on most lines only: a record
     whose token after the level is followed by a space has no logger column, so its message starts there; a
-    logger column followed by a word (no "name:") leaves the word in the message."""
+    logger column followed by a word (no "name:") leaves the word in the message. A "name:" after the logger column
+    that not every record writes there opens the message ("ads\tEDS: PUSH ...": zap's message is "EDS: PUSH ...")."""
     lines = []
     for i in range(300):
         stamp = f"2023-12-02T20:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}Z"
@@ -404,7 +405,7 @@ def test_tab_separated_header_columns_end_at_a_tab_not_at_a_message_space() -> N
     assert texts.get("Sidecar injection request for pod-<*>") == 6, texts
     assert texts.get("initializing controllers") == 6, texts
     assert texts.get("failed to fetch key for <*>") == 6, texts
-    assert texts.get("PUSH request for <*> resources:<*> size:<*>") == 276, texts
+    assert texts.get("EDS: PUSH request for <*> resources:<*> size:<*>") == 276, texts
     assert _levels(rep) == {"INFO": 294, "WARN": 6}
 
 
