@@ -329,12 +329,16 @@ def test_versions_and_interleaved_replica_starts_in_a_files_head_are_no_restart(
 
 
 def test_istiod_summary_tells_the_push_storm_and_apiserver_its_runs_one_off_messages() -> None:
-    # Checked by hand (a regex over the tab-separated lines): istiod writes 1,250 "PUSH for ... cached:n/m"
-    # lines in the three 1,024 s buckets from 00:28:17, the first at line 2131 (2,123 in 19 h in all).
+    # Checked by hand (grep over the tab-separated lines): istiod writes 539 "EDS: PUSH INC" lines, 432 of them in
+    # the three 1,024 s buckets from 00:28:17 (00:44 to 01:15), the first at line 2314; of the other 107, 63 are in
+    # the file's first (partial) bucket, so the rest of the file's 64 whole buckets hold 44: 0.7 per bucket.
     rep, lines = _analyze_file(_real("go-json-logfmt/istiod-zap-console.log"))
     burst = next(c.text for c in rep.summary.claims if c.text.startswith("Burst"))
-    assert burst.startswith('Burst of "PUSH for <*> resources:<*> size:<*> cached:<*>/<*>": 1250 records'), burst
-    assert "first at line 2131" in burst and "PUSH for node:" in lines[2131 - 1]
+    assert burst.startswith(
+        'Burst of "EDS: PUSH INC for <*> resources:<*> size:<*> empty:<*> cached:<*>/<*>": 432 records'
+    )
+    assert "first at line 2314" in burst and "EDS: PUSH INC for node:" in lines[2314 - 1]
+    assert "against 0.7 per 17 min in the rest of the file" in burst, burst
     # kube-apiserver starts in its first 48 s (11 % of its lines, 5 % of its 16 min): the summary's one-off
     # message told first is from the run (etcd compaction at lines 9581 and 13559), not from the start.
     rep, lines = _analyze_file(_real("klog/kube-apiserver-arm64.log"))

@@ -325,31 +325,24 @@ def _runs(hits: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
     return runs
 
 
-def _baseline(series: list[tuple[int, int, int]], n: int) -> tuple[float, list[tuple[int, int, int]]]:
-    """A series' baseline per whole bucket and its burst buckets (``_burst_limit``). ``series`` holds
-    (bucket, count, first line) of the whole buckets with records, of ``n`` whole buckets. The baseline is
-    the mean of the buckets that are not bursts: a first pass against the mean of all, then the bursts
-    against the mean without that pass's bursts (a storm must not raise the bar it is measured against: 539
-    errors in 3 s of a 51 s file made a mean of 11.5 per second, and the storm's first second, 37 errors,
-    stayed below it). The baseline returned is the mean of the buckets outside the bursts found."""
-
-    def rest(hits: list[tuple[int, int, int]]) -> float:
-        return (total - sum(c for _b, c, _l in hits)) / max(1, n - len(hits))
-
+def _burst_buckets(series: list[tuple[int, int, int]], n: int) -> list[tuple[int, int, int]]:
+    """A series' burst buckets (``_burst_limit``). ``series`` holds (bucket, count, first line) of the whole buckets
+    with records, of ``n`` whole buckets. A first pass against the mean of all, then the bursts against the mean
+    without that pass's bursts (a storm must not raise the bar it is measured against: 539 errors in 3 s of a 51 s
+    file made a mean of 11.5 per second, and the storm's first second, 37 errors, stayed below it)."""
     total = sum(c for _b, c, _l in series)
     limit = _burst_limit(total / n)
     first = [h for h in series if h[1] >= limit]
     if not first:
-        return total / n, []
-    limit = _burst_limit(rest(first))
-    hits = [h for h in series if h[1] >= limit]
-    return rest(hits), hits
+        return []
+    limit = _burst_limit((total - sum(c for _b, c, _l in first)) / max(1, n - len(first)))
+    return [h for h in series if h[1] >= limit]
 
 
 def _burst_findings(
     bk: Buckets,
+    series: list[tuple[int, int, int]],
     hits: list[tuple[int, int, int]],
-    mean: float,
     what: str,
     kind: report_pb2.AnomalyKind.ValueType,
     r: Rolled | None,
@@ -357,12 +350,18 @@ def _burst_findings(
     """One finding per run of adjacent burst buckets: one episode, told once (a storm over three buckets
     is one storm, not three), with its total, its whole span and its first line. Scored by how far the
     episode's total departs from what its baseline expects over its buckets (``_surprise``), not by the
-    ratio of its peak to its baseline: 1,156 records where 58 were expected outrank 11 where 0.2 were."""
+    ratio of its peak to its baseline: 1,156 records where 58 were expected outrank 11 where 0.2 were. The baseline is
+    the series' mean over the whole buckets outside the episode: what "the rest of the file" says it is (a series
+    of several episodes has its other episodes in it; without them a bursty template's rest read 0.0 per bucket where
+    it wrote 107 records)."""
     out = []
     w = bk.width
+    n = len(bk.whole)
+    series_total = sum(c for _b, c, _l in series)
     for run in _runs(hits):
         first, last = run[0][0], run[-1][0]
         total = sum(c for _b, c, _l in run)
+        mean = (series_total - total) / max(1, n - len(run))
         line = run[0][2]
         span = f"the {duration(w)}" if first == last else f"the {duration(w * len(run))} ({len(run)} buckets)"
         desc = (
@@ -388,17 +387,16 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     if n < MIN_INTERIOR_BUCKETS:
         return out
     inner_err = [(b, x.errors, x.first_error_line) for b in whole if (x := bk.bins.get(b)) is not None and x.errors]
-    mean, hits = _baseline(inner_err, n)
+    hits = _burst_buckets(inner_err, n)
     error_buckets = {b for b, _c, _l in hits}
-    out += _burst_findings(bk, hits, mean, "error burst", ANOMALY_ERROR_BURST, None)
+    out += _burst_findings(bk, inner_err, hits, "error burst", ANOMALY_ERROR_BURST, None)
     for r in templates:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
             continue
         is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
         inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in whole]
-        mean, hits = _baseline(inner, n)
-        hits = [h for h in hits if not (is_error and h[0] in error_buckets)]
-        out += _burst_findings(bk, hits, mean, f'burst of "{shorten(r.text)}"', ANOMALY_BURST, r)
+        hits = [h for h in _burst_buckets(inner, n) if not (is_error and h[0] in error_buckets)]
+        out += _burst_findings(bk, inner, hits, f'burst of "{shorten(r.text)}"', ANOMALY_BURST, r)
     return out
 
 
