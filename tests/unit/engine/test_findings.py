@@ -135,6 +135,26 @@ def test_no_burst_in_the_partial_first_or_last_bucket() -> None:
     assert 60 <= 7200 / width <= 200  # buckets sized to the span
 
 
+def test_a_bursts_baseline_is_the_rest_of_the_file_with_the_series_other_episodes_in_it() -> None:
+    """A message written in two floods and a few times between: each flood is told against the series' mean over
+    the whole buckets outside that flood, the other flood included (it is "the rest of the file")."""
+    recs = _steady(T0, T0 + 7200, 10)
+    big, small = T0 + 3600 + 3, T0 + 1800 + 3
+    recs += [(big, "INFO", f"rebalancing shard {i}") for i in range(300)]
+    recs += [(small, "INFO", f"rebalancing shard {i}") for i in range(60)]
+    recs += [(T0 + 600 * k + 5, "INFO", f"rebalancing shard {k}") for k in range(2, 11) if k not in (3, 6)]
+    recs.sort(key=lambda r: r[0])
+    rep, lines = _report(recs)
+    floods = {a.count: a for a in _of(rep, BURST) if "rebalancing" in a.description}
+    assert set(floods) == {300, 60}, [a.description for a in rep.anomalies]
+    width = next(t.histogram.bucket_seconds for t in rep.templates if t.text == "rebalancing shard <*>")
+    whole = len(range(1, int((T0 + 7200 - _time(lines[0])) // width)))  # whole buckets: all but the first and last
+    for count, a in floods.items():
+        rest = 300 + 60 + 7 - count  # the other flood and the 7 single records
+        assert abs(a.baseline - rest / (whole - 1)) < 0.02, (a.baseline, rest, whole, a.description)
+        assert f"against {rest / (whole - 1):.1f} per" in a.description, a.description
+
+
 def test_error_burst_cites_the_first_error_record_of_its_bucket() -> None:
     recs = _steady(T0, T0 + 7200, 10)
     t = T0 + 3600 + 7
