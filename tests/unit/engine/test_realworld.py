@@ -61,7 +61,8 @@ UPLOAD_TIME = calendar.timegm((2026, 11, 30, 12, 0, 0))  # the reference for yea
 # go-test2json -04:00, cilium's +01:00 lines, go-panic -03, rails +0200 written beside its zone-less header;
 # BGL and HPC from their epoch seconds; year-less files take the latest year not after the upload, unless a record
 # of theirs carries a dated stamp of its own day: journal-popos's "setting system clock to 2023-09-24T06:20:20 UTC",
-# Linux's ftpd "at Fri Jun 17 07:07:00 2005").
+# Linux's ftpd "at Fri Jun 17 07:07:00 2005"; logcat's "now=Sat Sep 26 18:18:35 GMT+03:00 2020 (1601133515251)" beside
+# its "09-26 18:18:35.260", which also gives its clock's zone, +03:00: the epoch in it is 2020-09-26T15:18:35Z).
 # Shares below 95% are files whose other records carry no time or level (banners, joined blocks, CI output;
 # journal-popos: the 9 systemd "status=1/FAILURE" lines are levelled by their outcome, a Rust updater's 13 " INFO
 # crate::module: ..." lines by the capital word they open with, the rest have no level).
@@ -72,7 +73,7 @@ TIMES = [
     ("realworld/access/nginx-combined.log", "2020-06-01T06:26:49Z", "2020-06-01T16:18:01Z", 1.000, 1.000),
     ("realworld/access/tomcat-access-0530.log", "2020-01-17T19:06:18Z", "2020-01-18T18:02:51Z", 1.000, 1.000),
     ("realworld/access/traefik-json-access.log", "2021-02-05T07:57:16Z", "2021-02-05T08:09:47Z", 1.000, 1.000),
-    ("realworld/ci-system/android-logcat-threadtime.log", "2026-09-26T18:17:26Z", "2026-09-26T19:01:25Z", 1.000, 1.000),
+    ("realworld/ci-system/android-logcat-threadtime.log", "2020-09-26T15:17:26Z", "2020-09-26T16:01:25Z", 1.000, 1.000),
     ("realworld/ci-system/compose-open5gs.log", "2021-07-16T17:47:02Z", "2021-07-16T17:47:21Z", 0.371, 0.501),
     ("realworld/ci-system/github-actions-job.log", "2025-06-22T18:59:18Z", "2025-06-22T18:59:34Z", 1.000, 0.005),
     ("realworld/ci-system/jenkins-console.log", "-", "-", 0.000, 0.000),

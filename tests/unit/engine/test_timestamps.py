@@ -274,6 +274,27 @@ def test_any_rfc3339_time_round_trips_to_its_utc_instant(stamp: tuple[str, float
         assert k is not None and math.floor(k.epoch) == math.floor(epoch + 1e-9)
 
 
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2024-03-05 10:00:00 GMT+01:00 INFO x", "2024-03-05T09:00:00"),  # Java's SimpleDateFormat "z"
+        ("2024-03-05 10:00:00 UTC+01:00 INFO x", "2024-03-05T09:00:00"),
+        ("2024-03-05 10:00:00 GMT+1 INFO x", "2024-03-05T09:00:00"),
+        ("2024-03-05 10:00:00 UTC-5 INFO x", "2024-03-05T15:00:00"),
+        ("2024-03-05 10:00:00 GMT-05:30 INFO x", "2024-03-05T15:30:00"),
+        ("2024-03-05 10:00:00 GMT+00:00 INFO x", "2024-03-05T10:00:00"),
+        ("Tue Mar 05 10:00:00 GMT+01:00 2024 INFO x", "2024-03-05T09:00:00"),  # java.util.Date.toString()
+    ],
+)
+def test_an_offset_after_a_utc_word_is_that_offset(text: str, utc: str) -> None:
+    """ "GMT+01:00" is an hour east of UTC; it was read as GMT, an hour off, with no assumption told."""
+    t = TimestampParser().parse(text)
+    assert t is not None and t.epoch == _utc(utc) and not t.assumption, t
+    key = TimestampParser().key_pattern("iso8601").search(text)
+    if "+00" not in text and key is not None:  # the key keeps a zone that is not UTC (two zones, two instants)
+        assert key.group().endswith(text.split()[2]), key.group()
+
+
 def test_key_holds_the_zone_unless_it_means_utc() -> None:
     rx = TimestampParser().key_pattern("iso8601")
     plus8 = rx.search('"ts":"2020-01-20T16:25:06.090+0800"')
@@ -429,6 +450,20 @@ def test_engine_learns_the_zone_written_beside_the_same_time() -> None:
     assert list(rep.parse_quality.time_assumptions) == [
         "no time zone in the timestamp; used +02:00, written beside the same time in the file"
     ]
+
+
+def test_a_year_less_time_learns_zone_and_year_from_a_dated_time_of_the_same_wall_clock() -> None:
+    """logcat's "09-26 18:18:35.260" has no year and no zone; a message printing the device's clock beside it, "now=Sat
+    Sep 26 18:18:35 GMT+03:00 2020", says both (the year of a year-less stamp is an assumption, so only the calendar
+    day and the time must agree)."""
+    lines = []
+    for i in range(200):
+        t = f"18:{18 + i // 60:02d}:{i % 60:02d}"
+        lines.append(f"09-26 {t}.{i % 1000:03d}  2817  2817 D CondProv: now=Sat Sep 26 {t} GMT+03:00 2020 ({i})")
+        lines.append(f"09-26 {t}.{i % 1000:03d}  2817  2830 I ActivityManager: Start proc {4000 + i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-11-30T12:00:00"))
+    assert _range(rep) == ("2020-09-26T15:18:00Z", "2020-09-26T15:21:19Z")
+    assert any("+03:00" in a for a in rep.parse_quality.time_assumptions), list(rep.parse_quality.time_assumptions)
 
 
 def test_a_zoned_time_of_another_moment_in_the_message_teaches_nothing() -> None:

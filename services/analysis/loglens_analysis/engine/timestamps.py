@@ -60,6 +60,8 @@ _HMS_UNPADDED = _H12 + r":(?P<M>[0-5]?\d):(?P<S>[0-5]?\d|60)(?!\d)"  # 9:05:07 o
 _FRAC = r"[.,](?P<frac>\d+)"  # any length; the first 9 digits are read
 _OFF = r"[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?"  # +hh, +hhmm, +hh:mm (hours up to 23)
 _OFF_LONG = r"[+-](?:[01]\d|2[0-3]):?[0-5]\d"  # +hhmm, +hh:mm: only these may follow a space
+# An offset after a UTC word: Java's "GMT+01:00" (SimpleDateFormat's general time zone), "UTC+1", "GMT-5".
+_OFF_WORD = r"(?:UTC|GMT)[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?"
 # Zone names: only the unambiguous ones are read (CST, IST, BST, AST mean different zones in different places).
 _ZONE_NAMES = {
     "Z": 0,
@@ -121,7 +123,9 @@ def _zone(kind: str, group: str, utc_only: bool = False) -> str:
     mean UTC (Z, +00, +0000, +00:00, UTC, GMT, UT)."""
     off = r"[+-]00(?::?00)?" if utc_only else _OFF
     off_long = r"[+-]00:?00" if utc_only else _OFF_LONG
-    words = r"UTC|GMT|UT|Z"
+    # A UTC word followed by an offset is that offset ("GMT+01:00"), not UTC.
+    words = r"(?:UTC|GMT)[+-]0?0(?::?00)?|" if utc_only else _OFF_WORD + "|"
+    words += r"(?:UTC|GMT|UT)(?![+-]\d)|Z"
     if kind == "adj":
         return rf"(?P<{group}>(?:{off}|Z)(?![\w:]))"
     if kind == "adj+sp":
@@ -210,7 +214,7 @@ def _families() -> tuple[Family, ...]:
         _family(
             "ctime",
             rf"(?<!\w){_DOW},? {_MON} +(?P<d>[0-3]?\d) {_HMS12}",
-            _Tail(_FRAC, "", rf"(?: (?P<tz>[+-]\d{{4}}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)"),
+            _Tail(_FRAC, "", rf"(?: (?P<tz>[+-]\d{{4}}|{_OFF_WORD}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)"),
             "date",
         ),
         # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700).
@@ -376,12 +380,28 @@ def _tz_offset(tz: str | None) -> int | None:
     """Seconds east of UTC of a zone in the text; None for none or a name that is not understood."""
     if not tz:
         return None
+    if tz[:3] in ("UTC", "GMT") and len(tz) > 3:
+        tz = tz[3:]  # "GMT+01:00"
     if tz[0] not in "+-":
         minutes = _ZONE_NAMES.get(tz)
         return None if minutes is None else minutes * 60
     sign = -1 if tz[0] == "-" else 1
-    digits = tz[1:].replace(":", "")
-    return sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
+    hours, _, minutes_text = tz[1:].partition(":")
+    if not minutes_text and len(hours) > 2:  # +hhmm (or +hmm)
+        hours, minutes_text = hours[:-2], hours[-2:]
+    return sign * (int(hours) * 3600 + int(minutes_text or 0) * 60)
+
+
+def _same_wall_clock(a: float, b: float, dated: str) -> bool:
+    """Whether two wall-clock times (epochs read as if UTC) are the same second; for a year-less stamp, the same
+    second of the same day of the year's calendar (its year is an assumption the other stamp may not share: a
+    logcat line's "09-26 18:18:35" beside "Sat Sep 26 18:18:35 GMT+03:00 2020")."""
+    if math.floor(a) == math.floor(b):
+        return True
+    if dated != "year-less":
+        return False
+    x, y = _dt.datetime.fromtimestamp(math.floor(a), _dt.UTC), _dt.datetime.fromtimestamp(math.floor(b), _dt.UTC)
+    return (x.month, x.day, x.hour, x.minute, x.second) == (y.month, y.day, y.hour, y.minute, y.second)
 
 
 def _frac_of(s: str | None) -> float:
@@ -609,7 +629,7 @@ class TimestampParser:
                 if offset is None:
                     continue
                 t = self._peek(fam.name, other.groupdict())
-                if t is not None and math.floor(t.epoch + offset) == math.floor(local.epoch):
+                if t is not None and _same_wall_clock(t.epoch + offset, local.epoch, _FAMILIES_BY_DATED[name]):
                     self._learned[name] = offset
                     self.rules_version += 1
                     return
