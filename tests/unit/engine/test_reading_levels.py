@@ -106,6 +106,20 @@ def test_loguru_success_in_its_level_column_is_information_and_success_in_a_mess
     assert [t.text for t in _run(text).templates] == ["success rate <*> percent"]
 
 
+def test_log15s_four_letter_levels_and_java_util_loggings_config_are_levels() -> None:
+    # log15 / go-kit: "lvl=dbug|info|warn|eror|crit"; java.util.logging's SimpleFormatter: "CONFIG: message".
+    text = "".join(
+        f't=2024-03-01T12:00:{i % 60:02d}+0000 lvl={("dbug", "info", "warn", "eror", "crit")[i % 5]} msg="step {i}"\n'
+        for i in range(50)
+    )
+    assert _levels(_run(text)) == {"DEBUG": 10, "INFO": 10, "WARN": 10, "ERROR": 10, "FATAL": 10}
+    words = ("CONFIG", "INFO", "SEVERE")
+    text = "".join(f"2024-03-01 12:00:{i % 60:02d} {words[i % 3]}: loaded config file {i}\n" for i in range(30))
+    rep = _run(text)
+    assert _levels(rep) == {"DEBUG": 10, "INFO": 10, "ERROR": 10}
+    assert [t.text for t in rep.templates] == ["loaded config file <*>"]
+
+
 def test_a_bracketed_note_is_information() -> None:
     # MySQL's error log: "[Note]" beside "[Warning]" and "[ERROR]" in the level column; "[System]" is no level.
     rows = [("Note", "Aborted connection {} to db: 'shop'"), ("Warning", "IP address '10.0.0.{}' is unresolved")]

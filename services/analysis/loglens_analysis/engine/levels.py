@@ -29,6 +29,7 @@ _WORDS: dict[str, str] = {
     "w": "WARN",
     "error": "ERROR",
     "err": "ERROR",
+    "eror": "ERROR",  # log15 / go-kit's four-letter level ("lvl=eror"), beside "dbug" and "crit"
     "severe": "ERROR",
     "e": "ERROR",
     "fatal": "FATAL",
@@ -44,8 +45,9 @@ _WORDS: dict[str, str] = {
 }
 # Words that are a level only in capitals: PostgreSQL's "LOG:" (information for administrators), where "Log file
 # created at" (glog's first line) and "log rotated" are ordinary words; loguru's "SUCCESS" (between INFO and WARNING
-# in its order), where "success" is a word of messages.
-_CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO"}
+# in its order), where "success" is a word of messages; java.util.logging's "CONFIG" (between INFO and FINE, below
+# what it writes by default), where "config" is one.
+_CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO", "CONFIG": "DEBUG"}
 # Single letters are only accepted where a level is expected (a JSON field), never in free text.
 _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
 
