@@ -69,7 +69,19 @@ APPS: dict[str, Callable[[int, str, str, random.Random], str]] = {
     "logfmt": _logfmt,
     "klog": _klog,
 }
-WRAPPERS: dict[str, Callable[[str, str], str]] = {"cri": _cri, "docker": _docker, "prefixed": _prefixed}
+
+
+def _tagged(stamp: str, line: str) -> str:
+    """A log drain's line (Heroku's): the time, the source's tag, then the application's line."""
+    return f"{stamp} app[web.1]: {line}"
+
+
+WRAPPERS: dict[str, Callable[[str, str], str]] = {
+    "cri": _cri,
+    "docker": _docker,
+    "prefixed": _prefixed,
+    "tagged": _tagged,
+}
 
 
 def _file(app: str, wrapper: str) -> tuple[str, Counter[str]]:
@@ -110,6 +122,26 @@ def test_an_access_line_in_a_container_record_takes_its_status_class() -> None:
     want = Counter("ERROR" if s >= 500 else "WARN" if s >= 400 else "INFO" for s in statuses)
     assert level_counts(rep) == dict(want)
     assert [t.text for t in rep.templates] == ["GET <*> HTTP/<*> <*>"]
+
+
+def test_a_logfmt_request_without_a_message_reads_as_its_request_with_its_status_class() -> None:
+    """Heroku's router: "at=info method=GET path=... status=503 ..." under a drain's time and tag. No message field:
+    the record reads as its request, "GET <path> <status>", as a JSON access record does (it was one template of
+    keys, "at=<v> method=<v> path=<v> ..."), its level by the status class, the status a placeholder of its own."""
+    rnd = random.Random(9)
+    statuses = [rnd.choice([200, 200, 200, 404, 503]) for _ in range(N)]
+    lines = [
+        f'{_stamp(i)} heroku[router]: at={"error" if s >= 500 else "info"} method=GET path="/api/items/{i}" '
+        f'host=shop.example.com request_id={i:08x} fwd="10.0.0.{i % 9}" dyno=web.{1 + i % 2} '
+        f"connect={i % 3}ms service={i * 2}ms status={s} bytes={500 + i} protocol=https"
+        for i, s in enumerate(statuses)
+    ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    want = Counter("ERROR" if s >= 500 else "WARN" if s >= 400 else "INFO" for s in statuses)
+    assert level_counts(rep) == dict(want)
+    assert [t.text for t in rep.templates] == ["GET <*> <*>"]
+    status = next(p for p in rep.templates[0].placeholders if p.kind == "status")
+    assert {v.value: v.count for v in status.top_values} == {str(k): c for k, c in Counter(statuses).items()}
 
 
 def test_a_plain_application_line_is_left_to_the_discovered_header() -> None:

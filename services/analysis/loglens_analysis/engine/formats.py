@@ -222,13 +222,7 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         message = _request_line(flat, statuses)
         pieces = _request_pieces(head, obj, message) if message is not None else ()
     if message is None:
-        # No message field: the template is the record's fields. A value that is one short word (an action, a
-        # method, a name: "pass", "GET", "websecure") is kept and comes first; any other value is a variable.
-        # The miner makes a kept word a placeholder where it varies across many records.
-        words = {k: v for k, v in flat.items() if isinstance(v, str) and _WORD_VALUE.fullmatch(v)}
-        message = " ".join(
-            [f"{k}={words[k]}" for k in sorted(words)] + [f"{k}=<v>" for k in sorted(flat) if k not in words]
-        )
+        message = _fields_template(flat)
     if level is None and message:
         level = _message_level(message)
     # Records of one shape differ in their digits: a numeric level or a status is read per record.
@@ -243,6 +237,15 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         pieces=pieces,
     )
     return parsed, level, numeric, statuses
+
+
+def _fields_template(flat: dict[str, object]) -> str:
+    """The message of a JSON record without a message field or a request: its fields, in an order that does not hang
+    on the record's (JSON writers differ). A value that is one short word (an action, a method, a name: "pass",
+    "GET", "websecure") is kept and comes first; any other value is a variable. The miner makes a kept word a
+    placeholder where it varies across many records."""
+    words = {k: v for k, v in flat.items() if isinstance(v, str) and _WORD_VALUE.fullmatch(v)}
+    return " ".join([f"{k}={words[k]}" for k in sorted(words)] + [f"{k}=<v>" for k in sorted(flat) if k not in words])
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,13 +475,13 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     head = record.split("\x1e", 1)[0]
     if "=" not in head[:40]:
         return None
-    pairs = _LOGFMT_PAIR.findall(head)
-    if len(pairs) < 3:
+    found = list(_LOGFMT_PAIR.finditer(head))
+    if len(found) < 3:
         return None
-    covered = sum(len(k) + len(v) + 2 for k, v in pairs)
+    covered = sum(m.end() - m.start() + 1 for m in found)
     if covered < 0.8 * len(head):
         return None
-    fields = {k.lower(): v.strip('"') for k, v in pairs}
+    fields = {m.group(1).lower(): m.group(2).strip('"') for m in found}
     message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
     level = next((level_from_word(fields[k], strict=False) for k in _LEVEL_KEYS if k in fields), None)
     if level is None and message:
@@ -491,10 +494,37 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
         level = _status_level(statuses)
         digit_level = bool(statuses)
     time_text = next((fields[k] for k in _TIME_KEYS if fields.get(k)), None)
+    pieces: tuple[tuple[int, int, int, str], ...] = ()
+    if message is None:
+        # A request's record reads as its request, as a JSON one does ("GET /api/items/7 503": Heroku's router).
+        statuses = [c for k, v in fields.items() if _names_status(k) and (c := http_status(v)) is not None]
+        message = _request_line(dict(fields), statuses)
+        pieces = _logfmt_request_pieces(found, message) if message is not None else ()
     if message is None:
         message = " ".join(f"{k}=<v>" for k in fields if k not in _TIME_KEYS)
     component = fields.get("logger") or fields.get("component")
-    return ParsedRecord(FORMAT_LOGFMT, time_text, level, message, component, digit_level)
+    return ParsedRecord(FORMAT_LOGFMT, time_text, level, message, component, digit_level, pieces=pieces)
+
+
+def _logfmt_request_pieces(pairs: list[re.Match[str]], message: str) -> tuple[tuple[int, int, int, str], ...]:
+    """Where the words of a logfmt record's request line (``_request_line``) stand in it, as ``ParsedRecord.pieces``:
+    each the value of a pair (inside its quotes), the status of kind "status"; nothing unless every word is found."""
+    out: list[tuple[int, int, int, str]] = []
+    at = 0
+    words = message.split(" ")
+    for i, word in enumerate(words):
+        status = i == len(words) - 1 and word.isdigit() and len(words) > 1
+        found = None
+        for m in pairs:
+            if m.group(2).strip('"') != word or (status and not _names_status(m.group(1).lower())):
+                continue
+            found = (at, m.start(2) + (m.group(2)[:1] == '"'), len(word), "status" if status else "")
+            break
+        if found is None:
+            return ()
+        out.append(found)
+        at += len(word) + 1
+    return tuple(out)
 
 
 # A logfmt pair whose key may name a status ("status=502", "http.status_code=\"404\"") and whose value is three
@@ -571,7 +601,12 @@ def _wrapping(fmt: str, time_text: str | None, app: ParsedRecord, at: int = -1) 
 
 # A collector's RFC 3339 time before the application's line ("kubectl logs --timestamps", a CI runner, Docker's
 # json-file records as the reader unwraps them: ``records._docker_line``).
-_PREFIXED = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (.*)", re.DOTALL)
+# The time may be followed by the source's tag ("app[web.1]: ", Heroku's and a log drain's "source[instance]:").
+_PREFIXED = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) "
+    r"(?:([A-Za-z][\w.\-/]*+(?:\[[^\]\s]*\])?): )?(.*)",
+    re.DOTALL,
+)
 
 
 def _parse_prefixed(record: str) -> ParsedRecord | None:
@@ -581,10 +616,11 @@ def _parse_prefixed(record: str) -> ParsedRecord | None:
     m = _PREFIXED.match(record)
     if m is None:
         return None
-    app = _application_line(m.group(2).split("\x1e", 1)[0])
+    app = _application_line(m.group(3).split("\x1e", 1)[0])
     if app is None:
         return None
-    return _wrapping(app.fmt, m.group(1), app, m.start(2))
+    wrapped = _wrapping(app.fmt, m.group(1), app, m.start(3))
+    return wrapped if m.group(2) is None or app.component else replace(wrapped, component=m.group(2))
 
 
 def _parse_5424(record: str) -> ParsedRecord | None:
