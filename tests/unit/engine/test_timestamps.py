@@ -67,6 +67,7 @@ def _utc(text: str) -> float:
         ("2006/01/02 15:04:05.123456 msg", "2006-01-02T15:04:05.123456", "slashed", ASSUME_UTC),
         ("2024/1/2 3:04:05 [error] 12#0", "2024-01-02T03:04:05", "slashed", ASSUME_UTC),
         ("[GIN] 2024/03/01 - 12:00:01 | 200 |", "2024-03-01T12:00:01", "slashed", ASSUME_UTC),
+        ("2024/03/01-12:00:01.123456 7f8b2c0 [db/db_impl.cc:1] x", "2024-03-01T12:00:01.123456", "slashed", ASSUME_UTC),
         ("2024-03-01 - 12:00:01 worker", "2024-03-01T12:00:01", "iso8601", ASSUME_UTC),
         # Apache / nginx access logs: the offset is applied.
         ('1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /', "2000-10-10T20:55:36", "apache", ""),

@@ -189,10 +189,11 @@ def _families() -> tuple[Family, ...]:
             "dashed", rf"{iso_date}-{_H2}[.:](?P<M>[0-5]\d)[.:](?P<S>[0-5]\d|60)", _Tail(r"\.(?P<frac>\d+)", ""), "date"
         ),
         # Go and nginx error logs: 2006/01/02 15:04:05(.000000).
-        # A dash between spaces, too: Gin's "[GIN] 2024/03/01 - 12:00:01 | 200 | ...".
+        # A dash between spaces, too: Gin's "[GIN] 2024/03/01 - 12:00:01 | 200 | ...", or alone: RocksDB's and
+        # LevelDB's "2024/03/01-12:00:01.123456".
         _family(
             "slashed",
-            r"(?<![\w./])(?P<Y>\d{4})/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)(?:[ T:]| - )" + _HMS12,
+            r"(?<![\w./])(?P<Y>\d{4})/(?P<m>[01]?\d)/(?P<d>[0-3]?\d)(?:[ T:-]| - )" + _HMS12,
             any_frac,
             "date",
         ),
