@@ -84,3 +84,23 @@ def test_without_times_the_last_64th_of_the_lines_is_the_end() -> None:
     assert [c.text for c in near][2] == "e4"
     far = _latest_error_kept(_claims([10, 20, 30, 40, 6_000]), _report(0, 6_400), templates)
     assert [c.text for c in far][2] == "e2"
+
+
+def test_a_quiet_file_is_told_by_its_most_frequent_messages_and_a_file_of_small_ones_is_not() -> None:
+    """Nothing to report (no error, no warning, nothing rare): the summary still says what the file holds, its most
+    frequent messages with their counts, shares and lines, until they hold half the records; a message under a tenth
+    of the records is not named (the claim is of the file's bulk)."""
+    lines = ["Started by an SCM change", "Building in workspace /var/lib/jenkins/job"]
+    lines += [f"RF{i:05d} AB{i * 7:06d}.1 {i % 90} {i % 90 + 118}" for i in range(300)]  # a query's output rows
+    lines += [f"Copying artifact {i} of 30" for i in range(30)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    told = [c for c in rep.summary.claims if c.text.startswith("Most frequent")]
+    assert len(told) == 1, [c.text for c in rep.summary.claims]
+    rows = next(t for t in rep.templates if t.count == 300)
+    assert told[0].text == f'Most frequent: "{rows.text}" (300, 90%, lines 3 to 302).'
+    assert list(told[0].template_ids) == [rows.id] and list(told[0].line_numbers) == [3]
+    assert lines[3 - 1].startswith("RF00000")
+    many = [" ".join(["heartbeat"] * k) for k in range(1, 12) for _ in range(5)]  # eleven messages of 5 records
+    rep = analyze([("\n".join(many) + "\n").encode()])
+    assert all(t.count < 0.1 * rep.record_count for t in rep.templates), [(t.text, t.count) for t in rep.templates]
+    assert not any(c.text.startswith("Most frequent") for c in rep.summary.claims)

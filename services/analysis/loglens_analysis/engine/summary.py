@@ -3,9 +3,10 @@
 Sections, in the order a person on call reads them: what the file is; exceptions and ERROR/FATAL
 templates (with their text, counts and lines); error bursts; outages (silences); restarts and stops; lulls
 in the record rate; WARN templates (a warning is less than an error, and less than a process stopping or
-going silent); rare messages; bursts. Each section has a cap (``SECTION_CAPS``); the first claim of
-every section is kept before the second claim of any, so errors cannot crowd out an outage or a
-restart; rare messages and bursts only fill the room left, and room still left then goes to more errors and
+going silent); rare messages; bursts; the file's most frequent messages. Each section has a cap
+(``SECTION_CAPS``); the first claim of every section is kept before the second claim of any, so errors cannot
+crowd out an outage or a restart; rare messages, bursts and the most frequent messages only fill the room left,
+and room still left then goes to more errors and
 warnings. An error the file ends on (in its last histogram bucket) is always among the errors told. Every claim
 quotes the template text
 (shortened), never an id alone.
@@ -45,6 +46,8 @@ SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first li
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
+MAX_CONTENTS_TOLD = 3  # the most frequent messages named in the claim of what a file mostly holds ...
+MIN_CONTENTS_SHARE = 0.1  # ... each holding at least this share of the file's records
 
 _ERROR_LEVELS = (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL)
 # Section name -> most claims it may take; the order is the order of the summary.
@@ -62,9 +65,10 @@ SECTION_CAPS: dict[str, int] = {
     "warnings": 3,
     "rare": 2,
     "bursts": 1,
+    "contents": 1,
 }
-# Rare messages and bursts only take the room the sections before them left.
-_SECONDARY = ("rare", "bursts")
+# Rare messages, bursts and what the file mostly holds only take the room the sections before them left.
+_SECONDARY = ("rare", "bursts", "contents")
 _PRIMARY = tuple(name for name in SECTION_CAPS if name not in _SECONDARY)
 # Sections whose findings are told one by one up to the cap less one, and then counted in one claim
 # ("5 more restarts, at lines ...") that cites up to MAX_LISTED_LINES of their lines.
@@ -470,6 +474,7 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     sections["rare"] = [
         c for c in sections["rare"] if not told_ids.issuperset(c.template_ids) and not cited.issuperset(c.line_numbers)
     ]
+    sections["contents"] = _contents(rep, told_ids | muted)
     for section, rest in more.items():
         if len(rest) == 1:
             sections[section].append(_anomaly_claim(rest[0]))
@@ -481,6 +486,27 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
         ids = sorted({a.template_id for a in rest if a.template_id})
         sections[section].append(_claim(text, ids, shown))
     return sections
+
+
+def _contents(rep: report_pb2.AnalysisReport, told: set[str]) -> list[report_pb2.SummaryClaim]:
+    """What the file mostly holds: its most frequent messages not told above, each holding at least
+    MIN_CONTENTS_SHARE of the records, until they hold half (at most MAX_CONTENTS_TOLD). A file with nothing to
+    report is not left at its overview ("49991 records in 17 templates": a console of 49,975 lines of one query's
+    output rows); a file of many small messages has no such claim."""
+    ranked = sorted((t for t in rep.templates if t.id not in told), key=lambda t: (-t.count, t.first_line))
+    picked: list[report_pb2.Template] = []
+    for t in ranked:
+        if sum(p.count for p in picked) * 2 >= rep.record_count or len(picked) == MAX_CONTENTS_TOLD:
+            break
+        if t.count < MIN_CONTENTS_SHARE * rep.record_count:
+            break
+        picked.append(t)
+    if not picked or rep.record_count == 0:
+        return []
+    parts = [f'"{shorten(t.text)}" ({t.count}, {t.count / rep.record_count:.0%}, {_where(t)})' for t in picked]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    text = f"Most frequent: {listed}."
+    return [_claim(text, [t.id for t in picked], sorted({t.first_line for t in picked}))]
 
 
 def _latest_error_kept(
