@@ -117,3 +117,29 @@ def test_a_trace_written_in_a_field_of_a_json_record_is_an_exception_group() -> 
         ("ValueError", "bad payload", 6, ("worker.py:process", "worker.py:run")),
         ("java.lang.IllegalStateException", "pool exhausted", 6, ("com.example.Pool.take",)),
     ], groups
+
+
+def test_an_audit_event_reads_as_its_verb_target_and_status() -> None:
+    """A Kubernetes API server's audit event: no message, a "verb" (list, watch, create: words, not HTTP methods), a
+    "requestURI" and a nested "responseStatus.code". It reads "create <uri> 403" as an access record does, one template
+    per verb, its level by the status class (it was one template of fields for every event)."""
+    verbs = [("list", "/api/v1/nodes", 200), ("create", "/apis/apps/v1/namespaces/prod/deployments", 403)]
+    verbs += [
+        ("delete", "/api/v1/namespaces/dev/pods/job-{}", 404),
+        ("get", "/api/v1/namespaces/default/pods/web-{}", 200),
+    ]
+    records: list[dict[str, object]] = []
+    for i in range(200):
+        verb, uri, code = verbs[i % 4]
+        records.append({"kind": "Event", "level": "Metadata", "auditID": f"{i:08x}-aaaa", "stage": "ResponseComplete",
+                        "requestURI": uri.format(i), "verb": verb, "user": {"username": f"sa-{i % 3}"},
+                        "responseStatus": {"metadata": {}, "code": code},
+                        "requestReceivedTimestamp": _at(i)})  # fmt: skip
+    rep = _report(records)
+    assert {t.text: t.count for t in rep.templates} == {
+        "list <*> <*>": 50,
+        "create <*> <*>": 50,
+        "delete <*> <*>": 50,
+        "get <*> <*>": 50,
+    }
+    assert {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels} == {"LEVEL_INFO": 100, "LEVEL_WARN": 100}

@@ -347,13 +347,22 @@ def _last_name(key: str) -> str:
 
 
 def _request_line(flat: dict[str, object], statuses: list[int]) -> str | None:
-    """A record without a message that describes an HTTP request (an access log in JSON: traefik, ALB, an ingress)
-    reads as its request, the way an access log's line does: "GET /api/items 502". Its method is a field named
-    "...method" holding an HTTP method; its target a field named "...path", "...uri" or "...url" holding a path
+    """A record without a message that describes an HTTP request (an access log in JSON: traefik, ALB, an ingress;
+    a Kubernetes API server's audit event) reads as its request, the way an access log's line does: "GET
+    /api/items 502", "list /api/v1/nodes 200". Its method is a field named "...method" holding an HTTP method, or
+    one named "verb" holding a word; its target a field named "...path", "...uri" or "...url" holding a path
     ("/..."); its status the worst of its status fields. None unless the record has a method and a target or a
     status (the record's fields are its template then)."""
     method = next(
-        (v for k, v in flat.items() if isinstance(v, str) and v in HTTP_METHODS and _last_name(k).endswith("method")),
+        (
+            v
+            for k, v in flat.items()
+            if isinstance(v, str)
+            and (
+                (v in HTTP_METHODS and _last_name(k).endswith("method"))
+                or (_last_name(k) == "verb" and _WORD_VALUE.fullmatch(v))
+            )
+        ),
         None,
     )
     if method is None:
