@@ -474,7 +474,9 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     sections["rare"] = [
         c for c in sections["rare"] if not told_ids.issuperset(c.template_ids) and not cited.issuperset(c.line_numbers)
     ]
-    sections["contents"] = _contents(rep, told_ids | muted)
+    # The bulk of the file, of messages no claim above names (a burst's template is told as a burst).
+    named = {tid for name in ("rare", "bursts") for c in sections[name][: SECTION_CAPS[name]] for tid in c.template_ids}
+    sections["contents"] = _contents(rep, told_ids | named | muted)
     for section, rest in more.items():
         if len(rest) == 1:
             sections[section].append(_anomaly_claim(rest[0]))
