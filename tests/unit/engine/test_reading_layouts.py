@@ -207,7 +207,8 @@ def test_a_header_that_only_a_time_makes_one_ends_after_the_time_and_its_numbers
 
 def test_a_line_opening_with_a_bracketed_time_has_it_cut_and_its_request_status_read() -> None:
     # Python's http.server and Django's development server: "[01/Mar/2024 12:00:05] "GET /api HTTP/1.1" 200 512",
-    # between banner lines without a time. The time is read and cut from the message, the status class is the level.
+    # between banner lines without a time. The time is read and cut from the message, the status class is the level,
+    # and the record reads as its request (``RequestColumns``).
     lines = ["Starting development server at http://127.0.0.1:8000/", "Quit the server with CONTROL-C."]
     lines += [
         f'[01/Mar/2024 12:{i // 60:02d}:{i % 60:02d}] "GET /api/items/{i} HTTP/1.1" {(200, 404, 500)[i % 3]} {100 + i}'
@@ -216,6 +217,46 @@ def test_a_line_opening_with_a_bracketed_time_has_it_cut_and_its_request_status_
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.time_range.start_time.ToJsonString() == "2024-03-01T12:00:00Z"
     request = next(t for t in rep.templates if "GET" in t.text)
-    assert request.text == '"GET <*> HTTP/<*>" <*> <*>'
+    assert request.text == "GET <*> <*>"
     levels = {report_pb2.Level.Name(lc.level): lc.count for lc in request.levels}
     assert levels == {"LEVEL_INFO": 10, "LEVEL_WARN": 10, "LEVEL_ERROR": 10}
+
+
+def _alb(i: int, status: int, path: str) -> str:
+    """An AWS application load balancer's access log line (its documented field order): the status fields come
+    before the quoted request, then more quoted fields."""
+    target = status if status < 502 else "-"
+    return (
+        f"https 2024-03-05T10:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}Z app/my-alb/50dc6c495c0c9188 "
+        f"203.0.113.{i % 90}:{40000 + i} 10.0.1.{i % 4}:80 0.000 0.{i % 9:03d} 0.000 {status} {target} {100 + i} "
+        f'{300 + 3 * i} "GET https://shop.example.com:443{path} HTTP/1.1" "Mozilla/5.0" ECDHE-RSA-AES128-GCM-SHA256 '
+        f"TLSv1.2 arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067 "
+        f'"Root=1-58337281-{i:024x}" "shop.example.com" "-" 0'
+    )
+
+
+def _envoy(i: int, status: int, path: str) -> str:
+    """Envoy's default access log format: the status right after the quoted request, then more fields."""
+    return (
+        f'[2024-03-05T10:{i // 60 % 60:02d}:{i % 60:02d}.{i % 1000:03d}Z] "GET {path} HTTP/1.1" {status} - 0 '
+        f'{100 + i} {i % 50} {i % 40} "10.0.0.{i % 9}" "curl/8.0" "{i:08x}-aaaa" "api.example.com" '
+        f'"10.1.0.{i % 4}:8080"'
+    )
+
+
+@pytest.mark.parametrize("line", [_alb, _envoy])
+def test_an_access_log_of_its_own_layout_reads_as_its_request_and_status(line) -> None:  # type: ignore[no-untyped-def]
+    """An access log whose fields are not the Combined Log Format's: the field holding the quoted request line in
+    nearly every record and the first field holding an HTTP status (few distinct values: the byte counts in the
+    same range have many) make each record "GET <target> <status>", its level the status's class. Both were one
+    template of the whole line, with no level (the load balancer's)."""
+    statuses = [(200, 200, 200, 404, 502, 503)[i * 7 % 6] for i in range(240)]
+    paths = [("/health", f"/api/items/{i}", f"/static/app.{i % 5}.js")[i % 3] for i in range(240)]
+    rep = analyze(
+        [("\n".join(line(i, s, p) for i, (s, p) in enumerate(zip(statuses, paths, strict=True))) + "\n").encode()]
+    )
+    assert [t.text for t in rep.templates] == ["GET <*> <*>"]
+    levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels}
+    assert levels == {"LEVEL_INFO": statuses.count(200), "LEVEL_WARN": statuses.count(404), "LEVEL_ERROR": 80}
+    status = next(p for p in rep.templates[0].placeholders if p.kind == "status")
+    assert {v.value: v.count for v in status.top_values} == {str(s): statuses.count(s) for s in set(statuses)}

@@ -1603,6 +1603,75 @@ class W3cFields:
         return None if status is None else level_from_http_status(status)
 
 
+# A record's fields where a quoted string is one field (an access log's "GET /x HTTP/1.1", its user agent).
+_FIELD = re.compile(r'"(?:[^"\\]|\\.)*"|\S+')
+_QUOTED_REQUEST = re.compile(r'"([A-Z]+) (\S+) (HTTP/[\d.]+)"')
+REQUEST_FIELDS = 40  # fields of a record looked at for its quoted request and its status
+REQUEST_COLUMN_SHARE = 0.9  # share of the layout's lines whose request (and status) stand in the same field
+MAX_STATUS_VALUES = 12  # a status column holds few distinct values (byte counts and durations many)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestColumns:
+    """Where the records of an access log in a layout of its own hold their request and status (an AWS load
+    balancer's, HAProxy's, Envoy's, a custom nginx format): the n-th field (a quoted string is one field) is the
+    quoted request line "GET /x HTTP/1.1" and the m-th its HTTP status, in nearly every line of the file. The
+    record then reads as its request ("GET /x 502") with the status's class as its level, as a Combined Log
+    Format line does."""
+
+    request: int
+    status: int
+
+    @staticmethod
+    def of(lines: Sequence[str]) -> RequestColumns | None:
+        """The request and status columns most of ``lines`` agree on: the field holding a quoted request line with
+        an HTTP method in REQUEST_COLUMN_SHARE of them, and the first other field holding an HTTP status (100..599)
+        in as many, of at most MAX_STATUS_VALUES distinct values (a byte count in the same range has many)."""
+        rows = [[m.group() for m in islice(_FIELD.finditer(line), REQUEST_FIELDS)] for line in lines]
+        at: Counter[int] = Counter()
+        for fields in rows:
+            for j, f in enumerate(fields):
+                m = _QUOTED_REQUEST.fullmatch(f)
+                if m is not None and m.group(1) in HTTP_METHODS:
+                    at[j] += 1
+                    break
+        if not at:
+            return None
+        request, n = at.most_common(1)[0]
+        need = REQUEST_COLUMN_SHARE * len(rows)
+        if n < need:
+            return None
+        for j in range(min(REQUEST_FIELDS, max(map(len, rows)))):
+            if j == request:
+                continue
+            values = [fields[j] for fields in rows if len(fields) > j]
+            statuses = [v for v in values if len(v) == 3 and http_status(v) is not None]
+            if len(statuses) >= need and len(set(statuses)) <= MAX_STATUS_VALUES:
+                return RequestColumns(request, j)
+        return None
+
+    def read(self, record: str) -> tuple[str, int, tuple[tuple[int, int, int, str], ...]] | None:
+        """The record's request line ("GET /x 502"), its status and where the words stand (``ParsedRecord.pieces``),
+        or None where its fields do not hold them."""
+        fields = list(islice(_FIELD.finditer(record), max(self.request, self.status) + 1))
+        if len(fields) <= max(self.request, self.status):
+            return None
+        req, st = fields[self.request], fields[self.status]
+        m = _QUOTED_REQUEST.fullmatch(req.group())
+        status = http_status(st.group()) if len(st.group()) == 3 else None
+        if m is None or status is None:
+            return None
+        method, target = m.group(1), m.group(2)
+        message = f"{method} {target} {st.group()}"
+        base = req.start()
+        pieces = (
+            (0, base + m.start(1), len(method), ""),
+            (len(method) + 1, base + m.start(2), len(target), ""),
+            (len(method) + len(target) + 2, st.start(), 3, "status"),
+        )
+        return message, status, pieces
+
+
 @dataclass(frozen=True, slots=True)
 class FormatGuess:
     """The detected format of a file: its name, the share of sampled records it explains, a confidence."""
@@ -1614,6 +1683,7 @@ class FormatGuess:
     more_layouts: tuple[HeaderLayout, ...] = ()
     w3c_columns: tuple[str, ...] = ()  # the columns a W3C "#Fields:" directive named
     wrapped: str = ""  # the format most of a container runtime's records hold their application's lines in
+    requests: RequestColumns | None = None  # an access log's request and status fields, in a layout of its own
 
 
 # A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]").
@@ -1692,6 +1762,11 @@ class RecordParser:
         if self.guess.name == FORMAT_HEADER and self._header is not None:
             r = self._header.parse(record)
             if r is not None:
+                if self.guess.requests is not None and (req := self.guess.requests.read(record)) is not None:
+                    message, code, pieces = req
+                    return replace(
+                        r, level=_with_status(r.level, code), message=message, digit_level=True, pieces=pieces
+                    )
                 if r.level in (None, "INFO") and (status := _request_status(r.message)) is not None:
                     # A request line after a header with no level ("2024/03/01 12:00:01 GET /api/items 404 1.2ms"):
                     # its status class, per record, as a plain request line's. Where the header says INFO (a
@@ -1796,4 +1871,5 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     )
     app, held = inner.most_common(1)[0] if inner else ("", 0)
     held_in = app if best_name in (FORMAT_CRI, FORMAT_DOCKER) and held * 2 >= counts[best_name] else ""
-    return FormatGuess(best_name, round(share, 4), confidence, layout, tuple(more), wrapped=held_in)
+    requests = RequestColumns.of(unexplained) if best_name == FORMAT_HEADER and len(more) == 0 else None
+    return FormatGuess(best_name, round(share, 4), confidence, layout, tuple(more), wrapped=held_in, requests=requests)
