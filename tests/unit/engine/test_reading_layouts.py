@@ -244,7 +244,17 @@ def _envoy(i: int, status: int, path: str) -> str:
     )
 
 
-@pytest.mark.parametrize("line", [_alb, _envoy])
+def _haproxy(i: int, status: int, path: str) -> str:
+    """HAProxy's HTTP log format, sent to syslog: the status among the timers and counters, the request last."""
+    return (
+        f"Mar  5 10:{i // 60 % 60:02d}:{i % 60:02d} lb1 haproxy[{1200 + i % 2}]: 10.0.{i % 9}.{i % 250}:{40000 + i} "
+        f"[05/Mar/2024:10:{i // 60 % 60:02d}:{i % 60:02d}.{i % 1000:03d}] www~ be_app/app{i % 3} "
+        f"0/0/{i % 5}/{i % 40}/{i % 45} {status} {1000 + 7 * i} - - ---- {i % 9}/{i % 9}/0/0/0 0/0 "
+        f'"GET {path} HTTP/1.1"'
+    )
+
+
+@pytest.mark.parametrize("line", [_alb, _envoy, _haproxy])
 def test_an_access_log_of_its_own_layout_reads_as_its_request_and_status(line) -> None:  # type: ignore[no-untyped-def]
     """An access log whose fields are not the Combined Log Format's: the field holding the quoted request line in
     nearly every record and the first field holding an HTTP status (few distinct values: the byte counts in the

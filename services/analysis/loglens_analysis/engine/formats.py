@@ -1611,6 +1611,9 @@ REQUEST_COLUMN_SHARE = 0.9  # share of the layout's lines whose request (and sta
 MAX_STATUS_VALUES = 12  # a status column holds few distinct values (byte counts and durations many)
 
 
+_SYSLOG_FORMATS = frozenset({FORMAT_SYSLOG_3164, FORMAT_SYSLOG_5424})
+
+
 @dataclass(frozen=True, slots=True)
 class RequestColumns:
     """Where the records of an access log in a layout of its own hold their request and status (an AWS load
@@ -1710,8 +1713,8 @@ class RecordParser:
     def level_reader(self, parsed: ParsedRecord) -> Callable[[str], str | None] | None:
         """The cheap per-record level reader of a format whose level hangs on digits (None: parse the record). A
         record that wraps an application's line (``ParsedRecord.wrapped``) is parsed whole."""
-        if parsed.wrapped is not None:
-            return self._header_level
+        if parsed.wrapped is not None or (parsed.pieces and parsed.fmt in _SYSLOG_FORMATS):
+            return self._header_level  # an application's line, or a request's status, read whole
         fmt = parsed.fmt
         if fmt == FORMAT_W3C and self._w3c is not None:
             return self._w3c.level
@@ -1722,6 +1725,18 @@ class RecordParser:
         if fmt == FORMAT_HEADER:
             return self._header_level
         return _LEVEL_READERS.get(fmt)
+
+    def _syslog_request(self, record: str, r: ParsedRecord) -> ParsedRecord:
+        """A syslog record whose message is an access log's line (``FormatGuess.requests``): its request and status,
+        the status's class where it is worse than the record's priority says."""
+        assert self.guess.requests is not None
+        req = self.guess.requests.read(r.message)
+        if req is None:
+            return r
+        message, code, pieces = req
+        at = record.find(r.message)
+        moved = tuple((ms, rs + at, n, kind) for ms, rs, n, kind in pieces) if at >= 0 else ()
+        return replace(r, level=_with_status(r.level, code), message=message, digit_level=True, pieces=moved)
 
     def _header_level(self, record: str) -> str | None:
         """The level of a record whose level hangs on its digits, by a full parse (a request line's status after a
@@ -1779,6 +1794,8 @@ class RecordParser:
                 continue
             r = p(record)
             if r is not None:
+                if self.guess.requests is not None and r.fmt in _SYSLOG_FORMATS:
+                    r = self._syslog_request(record, r)
                 if self._header is not None and r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.wrapped is None:
                     # A container runtime wraps the application's own line: cut its header too.
                     inner = self._header.parse(r.message)
@@ -1819,12 +1836,15 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     unexplained: list[str] = []
     wrapped: list[str] = []  # the application lines inside container runtime records
     inner: Counter[str] = Counter()  # the formats of those lines a known grammar read
+    syslog_messages: list[str] = []  # what a syslog daemon's records say (an access log sent to syslog: HAProxy's)
     for line in lines:
         r = _known_grammar(line)
         if r is None:
             unexplained.append(line)
             continue
         counts[r.fmt] += 1
+        if r.fmt in _SYSLOG_FORMATS:
+            syslog_messages.append(r.message)
         if r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.wrapped is not None:
             inner[r.wrapped] += 1
         elif r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message:
@@ -1871,5 +1891,9 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     )
     app, held = inner.most_common(1)[0] if inner else ("", 0)
     held_in = app if best_name in (FORMAT_CRI, FORMAT_DOCKER) and held * 2 >= counts[best_name] else ""
-    requests = RequestColumns.of(unexplained) if best_name == FORMAT_HEADER and len(more) == 0 else None
+    requests = None
+    if best_name == FORMAT_HEADER and not more:
+        requests = RequestColumns.of(unexplained)
+    elif best_name in _SYSLOG_FORMATS:
+        requests = RequestColumns.of(syslog_messages)
     return FormatGuess(best_name, round(share, 4), confidence, layout, tuple(more), wrapped=held_in, requests=requests)
