@@ -9,6 +9,7 @@ classes that nearly all records share and that ends on a structural token. No pe
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections import Counter
@@ -45,6 +46,7 @@ FORMAT_KLOG = "klog"
 FORMAT_LOGCAT = "android-logcat"
 FORMAT_HEADER = "header-message"
 FORMAT_W3C = "w3c-extended"
+FORMAT_CSV = "csv"
 FORMAT_PLAIN = "plain"
 
 # When the known formats (the detected one, or another known grammar) explain less than half of a file's records,
@@ -851,6 +853,9 @@ MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sourc
 # record of its source writes.
 SOURCE_COLUMN_SHARE = 0.95
 W3C_MIN_SHARE = 0.8  # share of the sampled lines a W3C "#Fields:" layout (or a directive) must explain
+CSV_MIN_FIELDS = 6  # comma-separated values: a record of this many fields at least ...
+CSV_MIN_SHARE = 0.9  # ... in this share of the sampled lines, all of one field count, makes a CSV log ...
+CSV_COLUMN_SHARE = 0.9  # ... whose time and level columns hold a time and a level word in this share of them
 MIN_TAB_COLUMN_SHARE = 0.8  # a token closed by a tab in this share of a tab-delimited header's records is a column
 HEADER_CHARS = 400  # how far into a line its header is looked for
 HEADER_MEMO = 4096  # lines whose header tokens are memoised (format detection reads its sample twice)
@@ -1614,6 +1619,57 @@ MAX_STATUS_VALUES = 12  # a status column holds few distinct values (byte counts
 _SYSLOG_FORMATS = frozenset({FORMAT_SYSLOG_3164, FORMAT_SYSLOG_5424})
 
 
+def _csv_row(line: str) -> list[str]:
+    """A line's comma-separated values (quoted values may hold commas and doubled quotes), as ``csv`` reads them."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class CsvColumns:
+    """A log written as comma-separated values (PostgreSQL's csvlog, an event viewer's export): every record has
+    the same fields; the time is the first field that holds a timestamp, the level the field that holds a level word
+    ("LOG", "ERROR", "Information"), in nearly every line; the message the field of the longest texts of the others.
+    A first line of names (a header row) is a record of its own."""
+
+    width: int
+    time: int
+    level: int | None
+    message: int
+
+    @staticmethod
+    def of(lines: Sequence[str]) -> CsvColumns | None:
+        if not lines or not all("," in line and line[:1] not in "{[" for line in lines[:5]):
+            return None  # JSON has commas too
+        rows = [_csv_row(line) for line in lines]
+        widths = Counter(len(r) for r in rows)
+        width, n = widths.most_common(1)[0]
+        if width < CSV_MIN_FIELDS or n < CSV_MIN_SHARE * len(rows):
+            return None
+        rows = [r for r in rows if len(r) == width]
+        need = CSV_COLUMN_SHARE * len(rows)
+        time = next((j for j in range(width) if sum(looks_like_time_token(r[j]) for r in rows) >= need), None)
+        if time is None:
+            return None
+        level = next(
+            (j for j in range(width) if j != time and sum(level_from_word(r[j]) is not None for r in rows) >= need),
+            None,
+        )
+        others = [j for j in range(width) if j not in (time, level)]
+        message = max(others, key=lambda j: (sum(len(r[j]) for r in rows if any(c.isalpha() for c in r[j])), -j))
+        return CsvColumns(width, time, level, message)
+
+    def parse(self, record: str) -> ParsedRecord | None:
+        head = record.split("\x1e", 1)[0]
+        row = _csv_row(head)
+        if len(row) != self.width:
+            return None
+        level = level_from_word(row[self.level], strict=False) if self.level is not None else None
+        return ParsedRecord(FORMAT_CSV, row[self.time] or None, level, row[self.message], None)
+
+
 @dataclass(frozen=True, slots=True)
 class RequestColumns:
     """Where the records of an access log in a layout of its own hold their request and status (an AWS load
@@ -1687,6 +1743,7 @@ class FormatGuess:
     w3c_columns: tuple[str, ...] = ()  # the columns a W3C "#Fields:" directive named
     wrapped: str = ""  # the format most of a container runtime's records hold their application's lines in
     requests: RequestColumns | None = None  # an access log's request and status fields, in a layout of its own
+    csv: CsvColumns | None = None  # a log of comma-separated values: its time, level and message fields
 
 
 # A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]").
@@ -1774,6 +1831,8 @@ class RecordParser:
     def parse(self, record: str) -> ParsedRecord:
         if self._w3c is not None and (w3c := self._w3c.parse(record)) is not None:
             return w3c
+        if self.guess.csv is not None and (row := self.guess.csv.parse(record)) is not None:
+            return row
         if self.guess.name == FORMAT_HEADER and self._header is not None:
             r = self._header.parse(record)
             if r is not None:
@@ -1832,6 +1891,10 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     w3c = _w3c_guess(lines)
     if w3c is not None:
         return w3c
+    columns = CsvColumns.of(lines)
+    if columns is not None:
+        fit = sum(columns.parse(line) is not None for line in lines) / len(lines)
+        return FormatGuess(FORMAT_CSV, round(fit, 4), round(fit, 4), None, csv=columns)
     counts: Counter[str] = Counter()
     unexplained: list[str] = []
     wrapped: list[str] = []  # the application lines inside container runtime records
