@@ -222,7 +222,7 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
     pieces: tuple[tuple[int, int, int, str], ...] = ()
     if message is None:
         message = _request_line(flat, statuses)
-        pieces = _request_pieces(head, obj, message) if message is not None else ()
+        pieces = _request_pieces(message, _json_field_at(head, obj)) if message is not None else ()
     if message is None:
         message = _fields_template(flat)
     if level is None and message:
@@ -382,17 +382,29 @@ def _request_line(flat: dict[str, object], statuses: list[int]) -> str | None:
     return " ".join([method, *([target] if target is not None else []), *([str(max(statuses))] if statuses else [])])
 
 
-def _request_pieces(head: str, obj: dict[str, object], message: str) -> tuple[tuple[int, int, int, str], ...]:
-    """Where the words of a JSON record's request line (``_request_line``: method, target, status) stand in the
-    record, as ``ParsedRecord.pieces``: each a top-level field's value written as its JSON text ('"RequestPath":"/"',
-    '"DownstreamStatus":404'), the status of kind "status". Nothing unless every word is found so (a nested field,
-    an escaped character): the request's placeholders then have no statistics."""
+def _request_pieces(message: str, locate: Callable[[str, bool], int | None]) -> tuple[tuple[int, int, int, str], ...]:
+    """Where the words of a record's request line (``_request_line``: method, target, status) stand in the record, as
+    ``ParsedRecord.pieces``, each found by ``locate(word, is_status)`` (its offset in the record, None where not
+    found), the status of kind "status". Nothing unless every word is found: the request's placeholders then have
+    no statistics."""
     out: list[tuple[int, int, int, str]] = []
     at = 0
     words = message.split(" ")
     for i, word in enumerate(words):
         status = i == len(words) - 1 and word.isdigit() and len(words) > 1
-        found = None
+        offset = locate(word, status)
+        if offset is None:
+            return ()
+        out.append((at, offset, len(word), "status" if status else ""))
+        at += len(word) + 1
+    return tuple(out)
+
+
+def _json_field_at(head: str, obj: dict[str, object]) -> Callable[[str, bool], int | None]:
+    """A JSON record's word locator for ``_request_pieces``: a top-level field's value written as its JSON text
+    ('"RequestPath":"/"', '"DownstreamStatus":404'); a nested field or an escaped character is not found."""
+
+    def locate(word: str, status: bool) -> int | None:
         for key, value in obj.items():
             if str(value) != word or isinstance(value, bool | dict | list):
                 continue
@@ -401,14 +413,22 @@ def _request_pieces(head: str, obj: dict[str, object], message: str) -> tuple[tu
             text = json.dumps(value)
             m = re.search(re.escape(json.dumps(key)) + r"\s*:\s*" + re.escape(text), head)
             if m is not None:
-                quote = 1 if isinstance(value, str) else 0
-                found = (at, m.end() - len(text) + quote, len(word), "status" if status else "")
-                break
-        if found is None:
-            return ()
-        out.append(found)
-        at += len(word) + 1
-    return tuple(out)
+                return m.end() - len(text) + (1 if isinstance(value, str) else 0)
+        return None
+
+    return locate
+
+
+def _logfmt_value_at(pairs: list[re.Match[str]]) -> Callable[[str, bool], int | None]:
+    """A logfmt record's word locator for ``_request_pieces``: the value of a pair, inside its quotes."""
+
+    def locate(word: str, status: bool) -> int | None:
+        for m in pairs:
+            if m.group(2).strip('"') == word and not (status and not _names_status(m.group(1).lower())):
+                return m.start(2) + (m.group(2)[:1] == '"')
+        return None
+
+    return locate
 
 
 def _with_status(level: str | None, status: int) -> str | None:
@@ -508,34 +528,13 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     pieces: tuple[tuple[int, int, int, str], ...] = ()
     if message is None:
         # A request's record reads as its request, as a JSON one does ("GET /api/items/7 503": Heroku's router).
-        statuses = [c for k, v in fields.items() if _names_status(k) and (c := http_status(v)) is not None]
-        message = _request_line(dict(fields), statuses)
-        pieces = _logfmt_request_pieces(found, message) if message is not None else ()
+        codes = [c for k, v in fields.items() if _names_status(k) and (c := http_status(v)) is not None]
+        message = _request_line(dict(fields), codes)
+        pieces = _request_pieces(message, _logfmt_value_at(found)) if message is not None else ()
     if message is None:
         message = " ".join(f"{k}=<v>" for k in fields if k not in _TIME_KEYS)
     component = fields.get("logger") or fields.get("component")
     return ParsedRecord(FORMAT_LOGFMT, time_text, level, message, component, digit_level, pieces=pieces)
-
-
-def _logfmt_request_pieces(pairs: list[re.Match[str]], message: str) -> tuple[tuple[int, int, int, str], ...]:
-    """Where the words of a logfmt record's request line (``_request_line``) stand in it, as ``ParsedRecord.pieces``:
-    each the value of a pair (inside its quotes), the status of kind "status"; nothing unless every word is found."""
-    out: list[tuple[int, int, int, str]] = []
-    at = 0
-    words = message.split(" ")
-    for i, word in enumerate(words):
-        status = i == len(words) - 1 and word.isdigit() and len(words) > 1
-        found = None
-        for m in pairs:
-            if m.group(2).strip('"') != word or (status and not _names_status(m.group(1).lower())):
-                continue
-            found = (at, m.start(2) + (m.group(2)[:1] == '"'), len(word), "status" if status else "")
-            break
-        if found is None:
-            return ()
-        out.append(found)
-        at += len(word) + 1
-    return tuple(out)
 
 
 # A logfmt pair whose key may name a status ("status=502", "http.status_code=\"404\"") and whose value is three
