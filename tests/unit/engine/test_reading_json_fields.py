@@ -143,3 +143,8 @@ def test_an_audit_event_reads_as_its_verb_target_and_status() -> None:
         "get <*> <*>": 50,
     }
     assert {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels} == {"LEVEL_INFO": 100, "LEVEL_WARN": 100}
+    # The nested status ('"code":403', once in each record) is the request's status placeholder: claims name it.
+    create = next(t for t in rep.templates if t.text.startswith("create"))
+    status = next(p for p in create.placeholders if p.kind == "status")
+    assert [(v.value, v.count) for v in status.top_values] == [("403", 50)]
+    assert any("(status 403 x50)" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]

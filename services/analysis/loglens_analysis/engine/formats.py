@@ -401,19 +401,23 @@ def _request_pieces(message: str, locate: Callable[[str, bool], int | None]) -> 
 
 
 def _json_field_at(head: str, obj: dict[str, object]) -> Callable[[str, bool], int | None]:
-    """A JSON record's word locator for ``_request_pieces``: a top-level field's value written as its JSON text
-    ('"RequestPath":"/"', '"DownstreamStatus":404'); a nested field or an escaped character is not found."""
+    """A JSON record's word locator for ``_request_pieces``: a field's value written as its JSON text after its name
+    ('"RequestPath":"/"', '"DownstreamStatus":404'; a nested field's last name: '"code":403' of
+    "responseStatus.code"), where that text stands once in the record; a value with an escaped character is not
+    found."""
 
     def locate(word: str, status: bool) -> int | None:
-        for key, value in obj.items():
+        for key, value in _flatten(obj).items():
             if str(value) != word or isinstance(value, bool | dict | list):
                 continue
             if status and not _names_status(key.lower()):
                 continue
             text = json.dumps(value)
-            m = re.search(re.escape(json.dumps(key)) + r"\s*:\s*" + re.escape(text), head)
-            if m is not None:
-                return m.end() - len(text) + (1 if isinstance(value, str) else 0)
+            found = list(
+                re.finditer(re.escape(json.dumps(key.rsplit(".", 1)[-1])) + r"\s*:\s*" + re.escape(text), head)
+            )
+            if len(found) == 1:
+                return found[0].end() - len(text) + (1 if isinstance(value, str) else 0)
         return None
 
     return locate
