@@ -8,7 +8,12 @@ byte order mark or its NULs, ``records.utf16_of``); memory stays constant whatev
 engine refuses raises an ``EngineError`` subclass whose message says what to do. A container runtime's or a
 collector's record (CRI, Docker's json-file, an RFC 3339 time prefix) holding an application line of a known
 grammar (JSON, klog, an access line, logfmt) is read by that grammar, at the wrapper's time
-(``formats._application_line``).
+(``formats._application_line``); so is one after a log drain's time and source tag ("... app[web.1]: "). An
+access log in a layout of its own (a load balancer's, Envoy's, HAProxy's through syslog) reads as its request and
+status once the file's lines agree on the fields that hold them (``formats.RequestColumns``); a JSON or logfmt
+record without a message that describes a request (a method or a Kubernetes audit verb, a path, a status) reads
+so too. A log of comma-separated values (PostgreSQL's csvlog) is read by its time, level and message fields
+(``formats.CsvColumns``).
 
 Caps (all bounded, so the report and the memory are bounded):
 
@@ -33,7 +38,9 @@ Caps (all bounded, so the report and the memory are bounded):
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
   summary claims (per-section caps in ``summary.SECTION_CAPS``; room left goes to more errors and warnings; a
   file of fewer than 20 records is told message by message, its routine ones first and last where they do not
-  all fit; a request template's claim names up to 3 HTTP statuses, ``summary.MAX_STATUSES_TOLD``);
+  all fit; a request template's claim names up to 3 HTTP statuses, ``summary.MAX_STATUSES_TOLD``; room still
+  left names the file's most frequent messages, up to 3 of a tenth of its records or more each,
+  ``summary.MAX_CONTENTS_TOLD``);
   10 lines cited per restart or stop; whether
   processes write at once is read from the first 2,000 held records with a process id (``INTERLEAVE_RECORDS``),
   and each held record's header is parsed at most once per report (``report.HeldRecords``);
@@ -49,7 +56,8 @@ Caps (all bounded, so the report and the memory are bounded):
   runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700);
   an exception's message may go on over 10 lines before its frames (``exceptions.MESSAGE_LINES``); a quoted
   request line and its status are looked for in a message's first 200 characters
-  (``formats.REQUEST_SEARCH_CHARS``).
+  (``formats.REQUEST_SEARCH_CHARS``), and in a record's first 40 fields where the file's lines agree on them
+  (``formats.REQUEST_FIELDS``).
 - chunked analysis (``chunks``): every chunk reads the file's first 1 MiB (``HEAD_BYTES``) for its format, and
   its bytes go to the reader in 1 MiB pieces (``FEED_BYTES``); a partial result holds the chunk's aggregates
   under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 200,000 mined
