@@ -81,6 +81,7 @@ def test_an_export_with_a_row_of_names_reads_the_rest_by_their_fields() -> None:
             f'10.0.0.{i % 9} - - [05/Mar/2024:10:00:{i % 60:02d} +0000] "GET /a,b,c,d,e,f HTTP/1.1" 200 12 "-" "x"'
         ),
         lambda i: f"2024-03-05 10:00:{i % 60:02d},{i:03d} INFO worker: done a, b, c, d and e",
+        lambda i: f"2024-03-05 10:00:{i % 60:02d},{i:03d} INFO worker: batch {i}, sizes 1, 2, 3, 4, 5 and 6",
     ],
 )
 def test_lines_with_commas_that_are_no_rows_of_values_are_not_csv(line) -> None:  # type: ignore[no-untyped-def]

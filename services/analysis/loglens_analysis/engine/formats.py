@@ -1634,12 +1634,12 @@ def _csv_row(line: str) -> list[str]:
 class CsvColumns:
     """A log written as comma-separated values (PostgreSQL's csvlog, an event viewer's export): every record has
     the same fields; the time is the first field that holds a timestamp, the level the field that holds a level word
-    ("LOG", "ERROR", "Information"), in nearly every line; the message the field of the longest texts of the others.
-    A first line of names (a header row) is a record of its own."""
+    ("LOG", "ERROR", "Information"), both in nearly every line; the message the field of the longest texts of the
+    others. A first line of names (a header row) is a record of its own."""
 
     width: int
     time: int
-    level: int | None
+    level: int
     message: int
 
     @staticmethod
@@ -1660,6 +1660,8 @@ class CsvColumns:
             (j for j in range(width) if j != time and sum(level_from_word(r[j]) is not None for r in rows) >= need),
             None,
         )
+        if level is None:
+            return None  # a time and commas are not enough: a line's message may hold as many commas every time
         others = [j for j in range(width) if j not in (time, level)]
         message = max(others, key=lambda j: (sum(len(r[j]) for r in rows if any(c.isalpha() for c in r[j])), -j))
         return CsvColumns(width, time, level, message)
@@ -1669,7 +1671,7 @@ class CsvColumns:
         row = _csv_row(head)
         if len(row) != self.width:
             return None
-        level = level_from_word(row[self.level], strict=False) if self.level is not None else None
+        level = level_from_word(row[self.level], strict=False)
         return ParsedRecord(FORMAT_CSV, row[self.time] or None, level, row[self.message], None)
 
 
