@@ -84,3 +84,55 @@ def test_a_first_line_with_frames_under_it_is_the_exception_even_when_named_erro
 def test_a_severity_word_without_frames_under_it_stays_a_level() -> None:
     record = JOIN.join(["Error: the daemon must be run on a desktop session.", "Stopping now."])
     assert exception_of(record) is None
+
+
+_RUST = [
+    "thread 'tokio-runtime-worker' panicked at src/worker.rs:42:17:",
+    "called `Option::unwrap()` on a `None` value",
+    "stack backtrace:",
+    "   0: rust_begin_unwind",
+    "             at /rustc/90b35a6/library/std/src/panicking.rs:645:5",
+    "   1: core::panicking::panic_fmt",
+    "   2: app::worker::run",
+    "             at ./src/worker.rs:42:17",
+    "   3: app::main",
+]
+_PHP = [
+    "PHP Fatal error:  Uncaught RuntimeException: payment gateway timeout in /var/www/src/Pay.php:88",
+    "Stack trace:",
+    "#0 /var/www/src/Order.php(41): Pay->charge()",
+    "#1 /var/www/index.php(12): Order->place(Object(Cart))",
+    "#2 {main}",
+    "  thrown in /var/www/src/Pay.php on line 88",
+]
+_ELIXIR = [
+    "** (RuntimeError) cache not warmed",
+    "    (my_app 0.1.0) lib/my_app/cache.ex:10: MyApp.Cache.get/1",
+    "    (my_app 0.1.0) lib/my_app/worker.ex:22: MyApp.Worker.run/0",
+    "    (elixir 1.16.0) lib/task/supervised.ex:101: Task.Supervised.invoke_mfa/2",
+]
+
+
+@pytest.mark.parametrize(
+    ("lines", "type_", "message", "frames"),
+    [
+        (_RUST, "panic", "called `Option::unwrap()` on a `None` value", ("app::worker::run", "app::main")),
+        (["thread 'main' panicked at 'index out of bounds', src/main.rs:7:5"], "panic", "index out of bounds", ()),
+        (_PHP, "RuntimeException", "payment gateway timeout", ("Pay->charge", "Order->place")),
+        (
+            _ELIXIR,
+            "RuntimeError",
+            "cache not warmed",
+            ("MyApp.Cache.get/1", "MyApp.Worker.run/0", "Task.Supervised.invoke_mfa/2"),
+        ),
+    ],
+)
+def test_rust_php_and_elixir_traces_give_their_exception(
+    lines: list[str], type_: str, message: str, frames: tuple[str, ...]
+) -> None:
+    """Each runtime's own way of printing what failed and where: a Rust panic (its message on the next line since Rust
+    1.73, quoted in the line before; the standard library's panic frames left out), a PHP uncaught exception and its
+    "#0 ..." calls, an Elixir raise and its stacktrace. They were records with no exception group."""
+    info = exception_of(JOIN.join(["2024-03-05T10:00:00Z ERROR job failed", *lines]) if len(lines) > 1 else lines[0])
+    assert info is not None
+    assert (info.type, info.message, info.frames) == (type_, message, frames)

@@ -1,5 +1,6 @@
 """Exceptions carried by joined records: type, message, root cause and top frames, for every language whose
-traces the reader joins (Java and other JVM languages, Python, Go, Node.js, .NET, Ruby).
+traces the reader joins (Java and other JVM languages, Python, Go, Node.js, .NET, Ruby, Rust, PHP, Elixir and
+Erlang).
 
 A record's physical lines are separated by ``JOIN``. The *outermost* exception is the one the program
 reported; the *root cause* is where the failure began: the last ``Caused by:`` (JVM), the last ``--->``
@@ -38,6 +39,17 @@ _RUBY_FRAME = re.compile(r"[ \t]*(?:from )?([^\s:]+\.rb):\d+:in [`'](?:[\w:]+[#.
 _RUBY_HEAD = re.compile(r"(?<![^\s:])([^\s:]+\.rb):\d+:in [`'][^'`]+': (.*) \((" + _NAME + r")\)$")
 _GO_FUNC = re.compile(r"([\w./*()\[\]-]+?)\((?:[^()]*)\)$")
 _GO_SIGNAL = re.compile(r"\[signal ([A-Z]+)")
+# Rust: "thread 'main' panicked at src/main.rs:10:5:" and the message on the next line (Rust 1.73 on), or
+# "thread 'main' panicked at 'message', src/main.rs:10:5" (before); backtrace frames "   3: app::worker::run".
+_RUST_PANIC = re.compile(r"thread '([^']*)' panicked at (?:'(.*)', )?(\S+?):\d+:\d+:?$")
+_RUST_FRAME = re.compile(r" *\d+: (\S+)$")
+_RUST_RUNTIME = ("std::", "core::", "alloc::", "rust_begin_unwind", "__rust", "<")
+# PHP: "PHP Fatal error:  Uncaught RuntimeException: message in /x.php:88", frames "#0 /x.php(41): Pay->charge()".
+_PHP_UNCAUGHT = re.compile(rf"Uncaught ({_NAME})(?:: (.*?))? in (\S+?):\d+(?:$| Stack trace)")
+_PHP_FRAME = re.compile(r"#\d+ (?:\S+\(\d+\)|\[internal function\]): (.+?)(?:\(.*\))?$")
+# Elixir and Erlang: "** (RuntimeError) message", frames "    (my_app 0.1.0) lib/x.ex:10: MyApp.Cache.get/1".
+_BEAM_RAISE = re.compile(rf"\*\* \(({_NAME})\) ?(.*)")
+_BEAM_FRAME = re.compile(r"\s+\([\w]+(?: [\w.\-]+)?\) \S+: (\S+)")
 _TRACEBACK = "Traceback (most recent call last):"
 _PY_CHAIN = ("During handling of the above exception", "The above exception was the direct cause")
 
@@ -232,6 +244,58 @@ def _go(lines: list[str], head: str, logged: str = "") -> ExceptionInfo | None:
     return ExceptionInfo("panic", message, signal or "panic", message, tuple(frames))
 
 
+def _rust(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
+    """A Rust panic (``_RUST_PANIC`` at line ``i``): its message (in the line, or the line after it), and the first
+    frames of its backtrace that are the program's (the standard library's panic machinery left out)."""
+    message = m.group(2) if m.group(2) is not None else (lines[i + 1] if i + 1 < len(lines) else "")
+    frames: list[str] = []
+    for line in lines[i + 1 :]:
+        f = _RUST_FRAME.match(line)
+        if f is not None and not f.group(1).startswith(_RUST_RUNTIME):
+            frames.append(f.group(1))
+            if len(frames) == MAX_FRAMES:
+                break
+    return ExceptionInfo("panic", _clip(message), "panic", _clip(message), tuple(frames))
+
+
+def _php(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
+    """A PHP uncaught exception (``_PHP_UNCAUGHT`` in line ``i``) and the calls of its "#0 ..." stack trace."""
+    frames: list[str] = []
+    for line in lines[i + 1 :]:
+        f = _PHP_FRAME.match(line)
+        if f is not None and f.group(1) != "{main}":
+            frames.append(f.group(1))
+            if len(frames) == MAX_FRAMES:
+                break
+    message = _clip(m.group(2) or "")
+    return ExceptionInfo(m.group(1), message, m.group(1), message, tuple(frames))
+
+
+def _beam(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
+    """An Elixir or Erlang exception (``** (RuntimeError) message``) and the functions of its stacktrace."""
+    frames: list[str] = []
+    for line in lines[i + 1 :]:
+        f = _BEAM_FRAME.match(line)
+        if f is not None:
+            frames.append(f.group(1))
+            if len(frames) == MAX_FRAMES:
+                break
+    message = _clip(m.group(2))
+    return ExceptionInfo(m.group(1), message, m.group(1), message, tuple(frames))
+
+
+def _other_runtimes(lines: list[str]) -> ExceptionInfo | None:
+    """A Rust panic, a PHP uncaught exception or an Elixir/Erlang raise in a record's lines (the first found)."""
+    for i, line in enumerate(lines):
+        if "panicked at " in line and (m := _RUST_PANIC.search(line)) is not None:
+            return _rust(lines, i, m)
+        if "Uncaught " in line and (m := _PHP_UNCAUGHT.search(line)) is not None:
+            return _php(lines, i, m)
+        if line.startswith("** (") and (m := _BEAM_RAISE.match(line)) is not None:
+            return _beam(lines, i, m)
+    return None
+
+
 def _ruby(lines: list[str]) -> ExceptionInfo | None:
     """Ruby: ``file.rb:1:in 'm': message (Type)`` then ``from file.rb:2:in 'n'`` lines."""
     for i, line in enumerate(lines):
@@ -278,8 +342,10 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
                 return got
         if any(_JVM_FRAME.match(line) for line in lines[1:]):
             return _jvm(lines, head)
-        return None
+        return _other_runtimes(lines)
     text = message or head
+    if ("panicked at " in text or "Uncaught " in text) and (other := _other_runtimes([text])) is not None:
+        return other
     if text.startswith("panic: "):
         return _go(lines, head)
     m = _EXC_LINE.match(text)
