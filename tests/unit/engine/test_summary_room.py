@@ -104,3 +104,26 @@ def test_a_quiet_file_is_told_by_its_most_frequent_messages_and_a_file_of_small_
     rep = analyze([("\n".join(many) + "\n").encode()])
     assert all(t.count < 0.1 * rep.record_count for t in rep.templates), [(t.text, t.count) for t in rep.templates]
     assert not any(c.text.startswith("Most frequent") for c in rep.summary.claims)
+
+
+def test_an_exception_told_in_room_left_is_not_told_again_as_its_error() -> None:
+    """Three exceptions, each logged by its own error message: the third is told in the room the sections left (past
+    the exceptions' cap of two), and its error message's claim, which says less, is not told beside it."""
+    lines: list[str] = []
+    kinds = [
+        ("job failed", "ValueError", "bad row"),
+        ("sync failed", "KeyError", "'id'"),
+        ("crashed", "OSError", "eof"),
+    ]
+    for i in range(90):
+        at = f"2024-03-05 10:{i // 60:02d}:{i % 60:02d},000"
+        lines.append(f"{at} INFO request {i} handled")
+        if i % 10 == 3:
+            message, exc, text = kinds[i // 10 % 3]
+            lines += [f"{at} ERROR {message}", "Traceback (most recent call last):", '  File "app.py", line 7, in run']
+            lines += ["    step()", f"{exc}: {text}"]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = [c.text for c in rep.summary.claims]
+    told = [t for t in texts if " x ValueError" in t or " x KeyError" in t or " x OSError" in t]
+    assert len(told) == 3, texts
+    assert not [t for t in texts if " at ERROR: " in t], texts  # each error message is told with its exception

@@ -543,6 +543,25 @@ def _anomaly_claim(a: report_pb2.Anomaly) -> report_pb2.SummaryClaim:
     return _claim(text, [a.template_id] if a.template_id else [], list(a.line_numbers))
 
 
+def _room(sections: dict[str, list[report_pb2.SummaryClaim]]) -> dict[str, int]:
+    """How many claims of each section the summary tells: every primary section's first claim, then each up to its
+    cap, then the secondary ones the same way, in MAX_CLAIMS lines; room still left goes to the errors, exceptions
+    and warnings past their caps (most severe first): ten lines are not left half empty while errors go untold."""
+    taken = dict.fromkeys(SECTION_CAPS, 0)
+    total = 0
+    for group in (_PRIMARY, _SECONDARY):
+        for round_cap in (1, max(SECTION_CAPS.values())):  # every section's first claim, then the rest
+            for name in group:
+                while taken[name] < min(SECTION_CAPS[name], round_cap, len(sections[name])) and total < MAX_CLAIMS:
+                    taken[name] += 1
+                    total += 1
+    for name in ("exceptions", "errors", "warnings"):
+        while taken[name] < len(sections[name]) and total < MAX_CLAIMS:
+            taken[name] += 1
+            total += 1
+    return taken
+
+
 def write_summary(rep: report_pb2.AnalysisReport) -> None:
     """Fill ``rep.summary`` from the rest of the report (which must be complete)."""
     if 0 < rep.record_count < SHORT_FILE_RECORDS:
@@ -550,20 +569,15 @@ def write_summary(rep: report_pb2.AnalysisReport) -> None:
         claims = ([overview] if overview is not None else []) + _short_file(rep)
     else:
         sections = _sections(rep)
-        taken = dict.fromkeys(SECTION_CAPS, 0)
-        total = 0
-        for group in (_PRIMARY, _SECONDARY):
-            for round_cap in (1, max(SECTION_CAPS.values())):  # every section's first claim, then the rest
-                for name in group:
-                    while taken[name] < min(SECTION_CAPS[name], round_cap, len(sections[name])) and total < MAX_CLAIMS:
-                        taken[name] += 1
-                        total += 1
-        # Room still left goes to the errors, exceptions and warnings past their caps (most severe first): ten
-        # lines are not left half empty while errors go untold.
-        for name in ("exceptions", "errors", "warnings"):
-            while taken[name] < len(sections[name]) and total < MAX_CLAIMS:
-                taken[name] += 1
-                total += 1
+        while True:
+            taken = _room(sections)
+            # An exception told in room left (past its section's cap) whose message an error claim tells too: the
+            # error claim goes and its room is handed out again.
+            told = {tid for c in sections["exceptions"][: taken["exceptions"]] for tid in c.template_ids}
+            errors = [c for c in sections["errors"] if not told.issuperset(c.template_ids)]
+            if len(errors) == len(sections["errors"]):
+                break
+            sections["errors"] = errors
         claims = [c for name in SECTION_CAPS for c in sections[name][: taken[name]]]
     rep.summary.claims.extend(claims)
     text = " ".join(c.text for c in claims)
