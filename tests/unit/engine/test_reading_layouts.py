@@ -266,6 +266,9 @@ def test_an_access_log_of_its_own_layout_reads_as_its_request_and_status(line) -
         [("\n".join(line(i, s, p) for i, (s, p) in enumerate(zip(statuses, paths, strict=True))) + "\n").encode()]
     )
     assert [t.text for t in rep.templates] == ["GET <*> <*>"]
+    assert rep.format.description.endswith(
+        ", each record an HTTP request read from its fields (request line and status)"
+    )
     levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels}
     assert levels == {"LEVEL_INFO": statuses.count(200), "LEVEL_WARN": statuses.count(404), "LEVEL_ERROR": 80}
     status = next(p for p in rep.templates[0].placeholders if p.kind == "status")

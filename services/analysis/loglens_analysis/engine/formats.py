@@ -67,10 +67,13 @@ def format_word(name: str, explained_share: float) -> str:
     return "mixed" if name != FORMAT_PLAIN and explained_share < MIXED_BELOW else name
 
 
-def describe_format(name: str, confidence: float, explained_share: float, envelope: str, wrapped: str = "") -> str:
+def describe_format(
+    name: str, confidence: float, explained_share: float, envelope: str, wrapped: str = "", requests: bool = False
+) -> str:
     """The report's format line (``FormatDetection.description``): what the file is written in, as a person reads
-    it, the collector's prefix when one was removed, and the format of the application lines a container runtime's
-    records hold (``FormatGuess.wrapped``)."""
+    it, the collector's prefix when one was removed, the format of the application lines a container runtime's
+    records hold (``FormatGuess.wrapped``), and whether its records are an access log's requests read from their
+    fields (``FormatGuess.requests``)."""
     word = format_word(name, explained_share)
     if name == FORMAT_PLAIN:
         text = "plain text: no log format found"
@@ -82,6 +85,8 @@ def describe_format(name: str, confidence: float, explained_share: float, envelo
         text += f", {ENVELOPE_WORDS.get(envelope, envelope + ' prefix on each line')}"
     if wrapped:
         text += f", the application's lines in {wrapped}"
+    if requests and word != "mixed":
+        text += ", each record an HTTP request read from its fields (request line and status)"
     return text
 
 

@@ -1295,6 +1295,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
             rep.format.explained_share,
             counters.envelope,
             g.wrapped if g is not None else "",
+            g is not None and g.requests is not None,
         )
     q.ansi_sequences = counters.ansi_sequences
     q.time_assumptions.extend(sorted(an.assumptions))
