@@ -86,3 +86,17 @@ def test_an_export_with_a_row_of_names_reads_the_rest_by_their_fields() -> None:
 )
 def test_lines_with_commas_that_are_no_rows_of_values_are_not_csv(line) -> None:  # type: ignore[no-untyped-def]
     assert detect_format([line(i) for i in range(50)]).name != FORMAT_CSV
+
+
+def test_chunks_read_csv_fields_as_one_pass_does() -> None:
+    from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, merge_partials, plan_chunks
+
+    data = ("\n".join(_csvlog(i) for i in range(3000)) + "\n").encode()
+    one = analyze([data])
+    plans = plan_chunks(len(data), len(data) // 3)
+    assert len(plans) > 1
+    rep = merge_partials([analyze_chunk(data[:HEAD_BYTES], [data[p.read_from :]], p) for p in plans])
+    assert rep.format.name == one.format.name == FORMAT_CSV
+    assert [(t.text, t.count) for t in rep.templates] == [(t.text, t.count) for t in one.templates]
+    assert _levels(rep) == _levels(one) == {"INFO": 1000, "ERROR": 1000, "WARN": 1000}
+    assert rep.time_range == one.time_range

@@ -273,3 +273,26 @@ def test_an_access_log_of_its_own_layout_reads_as_its_request_and_status(line) -
     assert levels == {"LEVEL_INFO": statuses.count(200), "LEVEL_WARN": statuses.count(404), "LEVEL_ERROR": 80}
     status = next(p for p in rep.templates[0].placeholders if p.kind == "status")
     assert {v.value: v.count for v in status.top_values} == {str(s): statuses.count(s) for s in set(statuses)}
+
+
+@pytest.mark.parametrize("line", [_alb, _haproxy])
+def test_chunks_read_requests_by_their_fields_as_one_pass_does(line) -> None:  # type: ignore[no-untyped-def]
+    """Every chunk finds the request and status fields in the file's head, as one pass does: the same templates,
+    levels and statuses whatever the cuts."""
+    from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, merge_partials, plan_chunks
+
+    statuses = [(200, 200, 200, 404, 502, 503)[i * 7 % 6] for i in range(3000)]
+    data = ("\n".join(line(i, s, f"/api/items/{i % 50}") for i, s in enumerate(statuses)) + "\n").encode()
+    one = analyze([data], year=2024)
+    plans = plan_chunks(len(data), len(data) // 3)
+    assert len(plans) > 1
+    rep = merge_partials([analyze_chunk(data[:HEAD_BYTES], [data[p.read_from :]], p, year=2024) for p in plans])
+    assert (
+        [(t.text, t.count) for t in rep.templates]
+        == [(t.text, t.count) for t in one.templates]
+        == [("GET <*> <*>", 3000)]
+    )
+    assert list(rep.levels) == list(one.levels)
+    assert rep.format.description == one.format.description
+    status = next(p for p in rep.templates[0].placeholders if p.kind == "status")
+    assert {v.value: v.count for v in status.top_values} == {str(s): statuses.count(s) for s in set(statuses)}

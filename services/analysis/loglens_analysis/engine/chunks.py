@@ -105,7 +105,7 @@ from .analyzer import (
 )
 from .errors import CorruptInput
 from .exceptions import ExceptionInfo
-from .formats import FormatGuess, HeaderLayout, RecordParser
+from .formats import CsvColumns, FormatGuess, HeaderLayout, RecordParser, RequestColumns
 from .masking import WILDCARD
 from .miner import Cluster
 from .records import (
@@ -127,7 +127,7 @@ from .values import ClusterValues, HeavyHitters, PlaceholderStats, QuantileSketc
 
 HEAD_BYTES = 1 << 20  # the file's start every chunk reads for the file's format
 PARTIAL_MAGIC = b"LLCP2\n"
-PARTIAL_VERSION = 3
+PARTIAL_VERSION = 4  # 4: the format guess carries an access log's request fields and a CSV log's columns
 FEED_BYTES = 1 << 20  # a chunk's bytes go to its reader in pieces of this size (blocks as in one pass)
 
 _DATED = {f.name: f.dated for f in FAMILIES}
@@ -441,6 +441,8 @@ def _dump(an: Analyzer, counters: ReadCounters, ctx: FileContext, plan: ChunkPla
             _dump_layout(g.layout),
             [_dump_layout(x) for x in g.more_layouts],
             g.wrapped,
+            None if g.requests is None else [g.requests.request, g.requests.status],
+            None if g.csv is None else [g.csv.width, g.csv.time, g.csv.level, g.csv.message],
         ],
         "interleaved": ctx.interleaved,
         "origin": ctx.origin,
@@ -616,7 +618,7 @@ class _Merge:
         first = docs[0]
         time_zone, year, reference_epoch, _max_bytes = first["hints"]
         an = self.an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
-        name, share, confidence, layout, more, wrapped = first["guess"]
+        name, share, confidence, layout, more, wrapped, requests, csv = first["guess"]
         an.guess = FormatGuess(
             str(name),
             float(share),
@@ -624,6 +626,8 @@ class _Merge:
             _load_layout(layout),
             tuple(x for x in map(_load_layout, more) if x is not None),
             wrapped=str(wrapped),
+            requests=None if requests is None else RequestColumns(int(requests[0]), int(requests[1])),
+            csv=None if csv is None else CsvColumns(*(int(x) for x in csv)),
         )
         an.parser = RecordParser(an.guess)
         an.sources_interleaved = bool(first["interleaved"])
