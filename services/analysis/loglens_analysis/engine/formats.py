@@ -1406,6 +1406,33 @@ def _logfmt_level_plan(head: str) -> _LevelPlan | None:
     return starts, by_class | {"": None}
 
 
+def _app_at(head: str) -> int | None:
+    """Where a wrapper's application line starts in a record (after a collector's time and tag, a CRI record's
+    fields); None where it is not there as written (Docker's JSON string)."""
+    m = _PREFIXED.match(head)
+    if m is not None:
+        return m.start(3)
+    m = _CRI.match(head)
+    return m.start(4) if m is not None else None
+
+
+def _wrapped_plan(plan_of: Callable[[str], _LevelPlan | None]) -> Callable[[str], _LevelPlan | None]:
+    """A level plan for records that wrap an application line: the application's grammar's plan, moved to where
+    its line starts in the record."""
+
+    def plan(head: str) -> _LevelPlan | None:
+        at = _app_at(head)
+        if at is None:
+            return None
+        got = plan_of(head[at:])
+        if got is None:
+            return None
+        starts, by_class = got
+        return tuple(a + at for a in starts), by_class
+
+    return plan
+
+
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")  # a status plan's key: the UTF-8 bytes, digits as 0
 
 
@@ -1627,6 +1654,13 @@ MAX_STATUS_VALUES = 12  # a status column holds few distinct values (byte counts
 _SYSLOG_FORMATS = frozenset({FORMAT_SYSLOG_3164, FORMAT_SYSLOG_5424})
 
 
+def _as_request(r: ParsedRecord, req: tuple[str, int, tuple[tuple[int, int, int, str], ...]]) -> ParsedRecord:
+    """A record read as the request its fields hold (``RequestColumns.read``): the request line is its message, the
+    status's class its level where worse than the record's own, read per record."""
+    message, code, pieces = req
+    return replace(r, level=_with_status(r.level, code), message=message, digit_level=True, pieces=pieces)
+
+
 def _csv_row(line: str) -> list[str]:
     """A line's comma-separated values (quoted values may hold commas and doubled quotes), as ``csv`` reads them."""
     try:
@@ -1775,13 +1809,22 @@ class RecordParser:
         self._chain = primary + [p for _, p in KNOWN_PARSERS if p not in primary]
         self._json_levels = JsonLevels()
         self._logfmt_levels = LogfmtLevels()
+        self._request_levels = StatusLevels(self._request_plan, self._header_level)
+        # An application line's status inside a wrapper (Heroku's router under its drain's time and tag).
+        self._wrapped_levels = {
+            FORMAT_JSON: StatusLevels(_wrapped_plan(_json_level_plan), self._header_level),
+            FORMAT_LOGFMT: StatusLevels(_wrapped_plan(_logfmt_level_plan), self._header_level),
+        }
         self._w3c = W3cFields(guess.w3c_columns) if guess.w3c_columns else None
 
     def level_reader(self, parsed: ParsedRecord) -> Callable[[str], str | None] | None:
         """The cheap per-record level reader of a format whose level hangs on digits (None: parse the record). A
         record that wraps an application's line (``ParsedRecord.wrapped``) is parsed whole."""
-        if parsed.wrapped is not None or (parsed.pieces and parsed.fmt in _SYSLOG_FORMATS):
-            return self._header_level  # an application's line, or a request's status, read whole
+        if parsed.wrapped is not None:
+            wrapped = self._wrapped_levels.get(parsed.wrapped)
+            return wrapped.read if wrapped is not None else self._header_level  # else the application's line read whole
+        if self.guess.requests is not None and parsed.pieces and parsed.fmt in (FORMAT_HEADER, *_SYSLOG_FORMATS):
+            return self._request_levels.read  # a request's status, where its digit key's plan says
         fmt = parsed.fmt
         if fmt == FORMAT_W3C and self._w3c is not None:
             return self._w3c.level
@@ -1793,6 +1836,24 @@ class RecordParser:
             return self._header_level
         return _LEVEL_READERS.get(fmt)
 
+    def _request_plan(self, head: str) -> _LevelPlan | None:
+        """Where a request's status stands in records of this digit key (``FormatGuess.requests``), and the level by
+        its class over the level the record's header or priority gives; None where a full parse reads the level (a
+        syslog priority: its digits are the level)."""
+        if head.startswith("<") or self.guess.requests is None:
+            return None
+        if self.guess.name == FORMAT_HEADER and self._header is not None:
+            bare = self._header.parse(head)
+            req = self.guess.requests.read(head) if bare is not None else None
+            r = _as_request(bare, req) if bare is not None and req is not None else None
+        else:
+            bare = _parse_3164(head) or _parse_5424(head)
+            r = self._syslog_request(head, bare) if bare is not None else None
+        if bare is None or r is None or not r.pieces or r.pieces[-1][3] != "status":
+            return None
+        by_class = {c: _with_status(bare.level, int(c) * 100) for c in _STATUS_CLASSES}
+        return (r.pieces[-1][1],), by_class | {"": bare.level}
+
     def _syslog_request(self, record: str, r: ParsedRecord) -> ParsedRecord:
         """A syslog record whose message is an access log's line (``FormatGuess.requests``): its request and status,
         the status's class where it is worse than the record's priority says."""
@@ -1800,10 +1861,9 @@ class RecordParser:
         req = self.guess.requests.read(r.message)
         if req is None:
             return r
-        message, code, pieces = req
         at = record.find(r.message)
-        moved = tuple((ms, rs + at, n, kind) for ms, rs, n, kind in pieces) if at >= 0 else ()
-        return replace(r, level=_with_status(r.level, code), message=message, digit_level=True, pieces=moved)
+        message, code, pieces = req
+        return _as_request(r, (message, code, tuple((ms, rs + at, n, k) for ms, rs, n, k in pieces) if at >= 0 else ()))
 
     def _header_level(self, record: str) -> str | None:
         """The level of a record whose level hangs on its digits, by a full parse (a request line's status after a
@@ -1847,10 +1907,7 @@ class RecordParser:
             r = self._header.parse(record)
             if r is not None:
                 if self.guess.requests is not None and (req := self.guess.requests.read(record)) is not None:
-                    message, code, pieces = req
-                    return replace(
-                        r, level=_with_status(r.level, code), message=message, digit_level=True, pieces=pieces
-                    )
+                    return _as_request(r, req)
                 if r.level in (None, "INFO") and (status := _request_status(r.message)) is not None:
                     # A request line after a header with no level ("2024/03/01 12:00:01 GET /api/items 404 1.2ms"):
                     # its status class, per record, as a plain request line's. Where the header says INFO (a
