@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .levels import level_from_word
@@ -244,44 +245,38 @@ def _go(lines: list[str], head: str, logged: str = "") -> ExceptionInfo | None:
     return ExceptionInfo("panic", message, signal or "panic", message, tuple(frames))
 
 
+def _first_frames(lines: list[str], frame: re.Pattern[str], keep: Callable[[str], bool]) -> tuple[str, ...]:
+    """The first MAX_FRAMES frames (``frame``'s first group) of ``lines`` that ``keep`` keeps."""
+    frames: list[str] = []
+    for line in lines:
+        f = frame.match(line)
+        if f is not None and keep(f.group(1)):
+            frames.append(f.group(1))
+            if len(frames) == MAX_FRAMES:
+                break
+    return tuple(frames)
+
+
 def _rust(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
     """A Rust panic (``_RUST_PANIC`` at line ``i``): its message (in the line, or the line after it), and the first
     frames of its backtrace that are the program's (the standard library's panic machinery left out)."""
     message = m.group(2) if m.group(2) is not None else (lines[i + 1] if i + 1 < len(lines) else "")
-    frames: list[str] = []
-    for line in lines[i + 1 :]:
-        f = _RUST_FRAME.match(line)
-        if f is not None and not f.group(1).startswith(_RUST_RUNTIME):
-            frames.append(f.group(1))
-            if len(frames) == MAX_FRAMES:
-                break
-    return ExceptionInfo("panic", _clip(message), "panic", _clip(message), tuple(frames))
+    frames = _first_frames(lines[i + 1 :], _RUST_FRAME, lambda name: not name.startswith(_RUST_RUNTIME))
+    return ExceptionInfo("panic", _clip(message), "panic", _clip(message), frames)
 
 
 def _php(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
     """A PHP uncaught exception (``_PHP_UNCAUGHT`` in line ``i``) and the calls of its "#0 ..." stack trace."""
-    frames: list[str] = []
-    for line in lines[i + 1 :]:
-        f = _PHP_FRAME.match(line)
-        if f is not None and f.group(1) != "{main}":
-            frames.append(f.group(1))
-            if len(frames) == MAX_FRAMES:
-                break
+    frames = _first_frames(lines[i + 1 :], _PHP_FRAME, lambda name: name != "{main}")
     message = _clip(m.group(2) or "")
-    return ExceptionInfo(m.group(1), message, m.group(1), message, tuple(frames))
+    return ExceptionInfo(m.group(1), message, m.group(1), message, frames)
 
 
 def _beam(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
     """An Elixir or Erlang exception (``** (RuntimeError) message``) and the functions of its stacktrace."""
-    frames: list[str] = []
-    for line in lines[i + 1 :]:
-        f = _BEAM_FRAME.match(line)
-        if f is not None:
-            frames.append(f.group(1))
-            if len(frames) == MAX_FRAMES:
-                break
+    frames = _first_frames(lines[i + 1 :], _BEAM_FRAME, lambda name: True)
     message = _clip(m.group(2))
-    return ExceptionInfo(m.group(1), message, m.group(1), message, tuple(frames))
+    return ExceptionInfo(m.group(1), message, m.group(1), message, frames)
 
 
 def _other_runtimes(lines: list[str]) -> ExceptionInfo | None:
