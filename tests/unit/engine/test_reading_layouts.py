@@ -296,3 +296,64 @@ def test_chunks_read_requests_by_their_fields_as_one_pass_does(line) -> None:  #
     assert rep.format.description == one.format.description
     status = next(p for p in rep.templates[0].placeholders if p.kind == "status")
     assert {v.value: v.count for v in status.top_values} == {str(s): statuses.count(s) for s in set(statuses)}
+
+
+def _padded_source_lines() -> list[str]:
+    # SQL Server's errorlog: a time, then the session or source padded to a column of 12 characters, the message.
+    sources = ("spid51", "spid9s", "Logon", "Server", "Backup")
+    messages = (
+        "Login succeeded for user 'app_web'. Connection made using SQL Server authentication. [CLIENT: 10.1.0.{}]",
+        "Error: 18456, Severity: 14, State: {}.",
+        "SQL Server has encountered {} occurrence(s) of I/O requests taking longer than 15 seconds to complete",
+    )
+    return [
+        f"2024-03-01 12:{i // 60 % 60:02d}:{i % 60:02d}.{i % 100:02d} {sources[i * 7 % 5]:<12}"
+        + messages[i % 3].format(i % 9 + 1)
+        for i in range(120)
+    ]
+
+
+def test_a_column_padded_to_a_fixed_width_is_header_not_the_messages_first_word() -> None:
+    """Blanks that fill a column to one width put the message at the same distance from the column's start whatever
+    the word in it ("spid51      Login ...", "Logon       Error: ..."): the word is the record's source, a header
+    column. Before, the five sources times three messages were fifteen templates, each opening with its source."""
+    lines = _padded_source_lines()
+    guess = detect_format(lines)
+    assert guess.name == FORMAT_HEADER
+    parser = RecordParser(guess)
+    assert parser.parse(lines[1]).message == "Error: 18456, Severity: 14, State: 2."
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "Error: <*>, Severity: <*>, State: <*>.",
+        "Login succeeded for user 'app_web'. Connection made using SQL Server authentication. [CLIENT: <*>]",
+        "SQL Server has encountered <*> occurrence(s) of I/O requests taking longer than <*> seconds to complete",
+    ]
+
+
+def test_a_separator_closing_a_padded_column_is_header_too() -> None:
+    """A process manager's prefix: a time, the process name padded to one width, then "|" and the process's own
+    line. The name and the bar are header; the line's own level word is read ("ERROR: ...")."""
+    procs = ("web.1", "worker.1", "clock.1")
+    messages = ("Started GET /", "Completed 200 OK in {}ms", "ERROR: could not connect to database")
+    lines = [f"10:{i // 60:02d}:{i % 60:02d} {procs[i % 3]:<9}| {messages[i * 5 % 3].format(i)}" for i in range(90)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "Completed <*> OK in <*>",
+        "ERROR: could not connect to database",
+        "Started GET /",
+    ]
+    levels = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates}
+    assert levels["ERROR: could not connect to database"] == "LEVEL_ERROR"
+
+
+def test_a_message_whose_first_word_has_one_blank_after_it_keeps_that_word() -> None:
+    """No padding, no column: messages whose first words differ in length and are followed by one blank keep them."""
+    words = ("started", "stopped", "reloading", "ok")
+    lines = [f"2024-03-01 12:00:{i % 60:02d} INFO {words[i % 4]} unit {i} of the pool" for i in range(80)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "ok unit <*> of the pool",
+        "reloading unit <*> of the pool",
+        "started unit <*> of the pool",
+        "stopped unit <*> of the pool",
+    ]

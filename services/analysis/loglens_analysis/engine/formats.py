@@ -864,6 +864,7 @@ W3C_MIN_SHARE = 0.8  # share of the sampled lines a W3C "#Fields:" layout (or a 
 CSV_MIN_FIELDS = 6  # comma-separated values: a record of this many fields at least ...
 CSV_MIN_SHARE = 0.9  # ... in this share of the sampled lines, all of one field count, makes a CSV log ...
 CSV_COLUMN_SHARE = 0.9  # ... whose time and level columns hold a time and a level word in this share of them
+PADDED_COLUMN_SHARE = 0.9  # a column padded to a fixed width: its next token starts as far on in this share of lines
 MIN_TAB_COLUMN_SHARE = 0.8  # a token closed by a tab in this share of a tab-delimited header's records is a column
 HEADER_CHARS = 400  # how far into a line its header is looked for
 HEADER_MEMO = 4096  # lines whose header tokens are memoised (format detection reads its sample twice)
@@ -1065,7 +1066,38 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
             end += 1
         end = _delimited_columns(best, end, lines, seqs)
         best = HeaderLayout(best.classes[:end], best.share)
-    return _with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs)
+    return _with_padded_column(_with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs), lines, seqs)
+
+
+def _with_padded_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
+    """The layout with the column its records pad to a fixed width after its columns, if they have one: a word (or
+    number) after which the next token starts the same number of characters on in nearly all the lines the layout
+    fits, blanks filling the column (SQL Server's errorlog "<time> spid52      Login ..." beside "<time> Logon
+    Error: ...", CBS's "<time>, Info                  CSI    0000..."). A message's first word is followed by one
+    blank, whatever its length."""
+    k = layout.width
+    if not k or k >= MAX_HEADER_TOKENS or layout.message_fields or any(layout.tab_ended):
+        return layout
+    fits = [line for line, seq in zip(lines, seqs, strict=True) if len(seq) > k and seq.startswith(layout.classes)]
+    if len(fits) < MIN_LAYOUT_LINES:
+        return layout
+    widths: Counter[int] = Counter()
+    padded = 0
+    kinds: Counter[str] = Counter()
+    closed = 0  # lines whose column a separator closes ("web.1  | Started GET /"): the separator is the header's
+    for line in fits:
+        toks = classified_tokens(line)[0]
+        word, after = toks[k], toks[k + 1]
+        widths[after.start() - word.start()] += 1
+        padded += after.start() - word.end() > 1
+        kinds[token_class(word.group())] += 1
+        closed += after.group() in _SEPARATORS and len(toks) > k + 2
+    kind = kinds.most_common(1)[0][0]
+    if widths.most_common(1)[0][1] < PADDED_COLUMN_SHARE * len(fits) or 2 * padded < len(fits) or kind not in "WN":
+        return layout
+    return HeaderLayout(
+        layout.classes + kind + ("S" if closed >= PADDED_COLUMN_SHARE * len(fits) else ""), layout.share
+    )
 
 
 def _delimited_columns(layout: HeaderLayout, end: int, lines: Sequence[str], seqs: Sequence[str]) -> int:
