@@ -357,3 +357,25 @@ def test_a_message_whose_first_word_has_one_blank_after_it_keeps_that_word() -> 
         "started unit <*> of the pool",
         "stopped unit <*> of the pool",
     ]
+
+
+def test_a_time_on_a_line_of_its_own_is_followed_by_its_records_message() -> None:
+    """Oracle's alert log writes each record's time on a line of its own and the message under it: the message is
+    the template, not the time ("<*>:<*>:<*>", one template for every record before), and the time is still read."""
+    messages = (
+        "Thread 1 advanced to log sequence {} (LGWR switch)\n  Current log# 2 seq# {} mem# 0: /u01/redo02.log",
+        "Resize operation completed for file# {}, old size 6410K, new size {}K",
+        "ORA-1653: unable to extend table APP.ORDERS by {} in tablespace USERS",
+    )
+    lines: list[str] = []
+    for i in range(60):
+        lines.append(f"2024-03-01T12:{i:02d}:00.{i * 7919 % 1000000:06d}+01:00")
+        lines.extend(messages[i % 3].format(100 + i, 100 + i).split("\n"))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "ORA-<*>: unable to extend table APP.ORDERS by <*> in tablespace USERS",
+        "Resize operation completed for file# <*>, old size <*>, new size <*>",
+        "Thread <*> advanced to log sequence <*> (LGWR switch)",
+    ]
+    assert rep.record_count == 60
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-01T11:00:00Z"

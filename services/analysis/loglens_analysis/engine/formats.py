@@ -1629,6 +1629,13 @@ def _after_leading_time(head: str) -> tuple[str, str | None]:
     return message, level_from_word(toks[at].group()) if at >= 0 else None
 
 
+def _only_time(text: str) -> bool:
+    """Whether ``text`` is a time and nothing else (in brackets or not)."""
+    if text[:1] == "[" and text[-1:] == "]":
+        text = text[1:-1]
+    return bool(text) and leading_time_end(text) == len(text)
+
+
 class W3cFields:
     """The W3C Extended Log File Format (IIS, and others that write it): a "#Fields:" directive names the columns
     of the blank-separated records after it. A request is read as an access log's is: its method, path and status
@@ -1910,10 +1917,14 @@ class RecordParser:
           level it opens with, where the first line has no level of its own;
         - a first line whose message is only a name (.NET's console logger: "fail: Shop.Orders[42]" and the
           message indented under it): the indented second line, unless it is a stack frame or an exception's
-          first line (a record that logs a bare exception name over its trace keeps its first line)."""
+          first line (a record that logs a bare exception name over its trace keeps its first line);
+        - a first line that is only the record's time (Oracle's alert log writes the time on a line of its own and
+          the message under it): the second line, unless it is a stack frame."""
         lines = record.split("\x1e", 2)
         if len(lines) < 2:
             return None
+        if _only_time(lines[0].strip()) and (alone := lines[1].strip()) and not is_frame_line(lines[1]):
+            return alone
         first = self.parse(lines[0])
         second = after_level_prefix(lines[1])
         if second is not None and second[1] and first.level is None:
