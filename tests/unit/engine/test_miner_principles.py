@@ -250,3 +250,52 @@ def test_every_template_matches_its_examples_on_real_files(path: Path) -> None:
             if not any(glob_match(template, " ".join(words[k:])) for k in range(len(words))):
                 bad.append((t.text[:120], e.line_number))
     assert not bad, bad[:5]
+
+
+def _templates_of(lines: list[str]) -> list[str]:
+    from loglens_analysis.engine import analyze
+
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    return sorted(t.text for t in rep.templates)
+
+
+def test_a_quoted_string_of_several_words_is_one_value() -> None:
+    """A CI step's or a wake lock's name quoted in a message is one value whatever its number of words: one template,
+    not one per name length (each name of another length was a template of its own)."""
+    steps = ["'Publish Docker image'", "'Lint'", "'Run unit tests'", "'Deploy to staging now please'", "'Build'"]
+    lines = [
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d} INFO Step {steps[i * 3 % 5]} started (job {i})" for i in range(100)
+    ]
+    assert _templates_of(lines) == ["Step '<*>' started (job <*>)"]
+    tags = ['"Screen Dim Timeout"', '"NlpWakeLock"', '"Wakeful StateMachine: Geofencer"', '"*alarm*"']
+    lines = [
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d} INFO acquire lock={i * 7919}, tag={tags[i % 4]}, uid={1000 + i % 3}"
+        for i in range(100)
+    ]
+    assert _templates_of(lines) == ['acquire lock=<*>, tag="<*>", uid=<*>']
+
+
+def test_a_quoted_sentence_with_a_variable_keeps_its_words() -> None:
+    """A quoted string that holds a variable is a sentence of its own (a structured record's message="..."): its
+    constant words stay in the template, only its variable is a placeholder."""
+    lines = [
+        f'2024-03-01 12:00:{i % 60:02d} INFO cluster message="health changed to GREEN after {i} retries" node=main'
+        for i in range(40)
+    ]
+    assert _templates_of(lines) == ['cluster message="health changed to GREEN after <*> retries" node=main']
+
+
+@pytest.mark.parametrize(
+    ("masked", "tokens"),
+    [
+        ("Step 'Publish Docker image' started", ["Step", "'Publish Docker image'", "started"]),
+        ('acquire tag="Screen Dim Timeout", ws=null', ["acquire", 'tag="Screen Dim Timeout",', "ws=null"]),
+        ("don't stop, it's fine", ["don't", "stop,", "it's", "fine"]),  # apostrophes inside words quote nothing
+        ('a "b c', ["a", '"b', "c"]),  # a quote that does not close
+        ('run "make <*> all" now', ["run", '"make', "<*>", 'all"', "now"]),  # a variable inside: words stay
+    ],
+)
+def test_message_tokens(masked: str, tokens: list[str]) -> None:
+    from loglens_analysis.engine.masking import message_tokens
+
+    assert message_tokens(masked) == tokens

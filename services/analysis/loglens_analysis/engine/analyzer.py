@@ -48,7 +48,7 @@ from .formats import (
     level_prefix,
     structured_trace,
 )
-from .masking import WILDCARD, mask_message, mask_text
+from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, SHELL_SIGNAL_REPORT, Block, digit_key
 from .timestamps import STATEFUL_FAMILIES, TimestampParser, slashed_day_first
@@ -679,7 +679,7 @@ class Analyzer:
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         parsed, masked, spans, two_lines = self._masked_message(rec)
         finder = self._time_finder(parsed.time_text, rec)
-        tokens = masked.split()
+        tokens = message_tokens(masked)
         cluster = self.miner.add_tokens(list(tokens))
         key = (cluster.index, masked)
         if self.chunk_mode:
@@ -1238,7 +1238,7 @@ class Analyzer:
         if all(text in record for _pos, text in v.digit_tokens):
             return
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
-        tokens = self._masked_message(rec)[1].split()
+        tokens = message_tokens(self._masked_message(rec)[1])
         if len(tokens) != len(v.tokens):
             return
         changed = {pos: _varied_words(text, tokens[pos]) for pos, text in v.digit_tokens if tokens[pos] != text}

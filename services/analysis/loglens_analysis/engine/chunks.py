@@ -106,7 +106,7 @@ from .analyzer import (
 from .errors import CorruptInput
 from .exceptions import ExceptionInfo
 from .formats import CsvColumns, FormatGuess, HeaderLayout, RecordParser, RequestColumns
-from .masking import WILDCARD
+from .masking import WILDCARD, message_tokens
 from .miner import Cluster
 from .records import (
     _ANSI,
@@ -651,7 +651,7 @@ class _Merge:
             for digest, index, masked in d["mined"]:
                 c = by_digest.get(digest)
                 if c is None:
-                    c = by_digest[digest] = miner.add_tokens(str(masked).split())
+                    c = by_digest[digest] = miner.add_tokens(message_tokens(str(masked)))
                 of.setdefault((int(index), str(masked)), c)
                 of_index.setdefault(int(index), c)
             self.cluster_of.append(of)
@@ -662,13 +662,13 @@ class _Merge:
         if masked is None:  # a chunk's overflow variant (past MAX_VARIANTS)
             c = self.cluster_of_index[k].get(cidx) or an.miner.add_tokens(list(tokens))
             return self._overflow(c)
-        c = self.cluster_of[k].get((cidx, masked)) or an.miner.add_tokens(masked.split())
+        c = self.cluster_of[k].get((cidx, masked)) or an.miner.add_tokens(message_tokens(masked))
         key = (c.index, masked)
         v = an._variants.get(key)
         if v is None:
             if len(an._variants) >= MAX_VARIANTS:
                 return self._overflow(c)
-            v = an._variants[key] = Variant(c, tuple(masked.split()))
+            v = an._variants[key] = Variant(c, tuple(message_tokens(masked)))
             v.digit_tokens = _digit_tokens(v.tokens)
             self.base_tokens[id(v)] = v.tokens
         return v

@@ -95,6 +95,37 @@ _TOKEN_RE = re.compile(r"\S+")
 
 TIME_WILDCARD = "<*>:<*>:<*>"
 
+# A quoted string of several words: it opens a token (or follows "=", "(", "[", "{", ":" or ","), holds no quote of
+# its kind, and closes where a token may end. Bounded: a stray quote does not reach far.
+_QUOTED_WORDS = re.compile(
+    r"""(?<![^\s=(\[{:,])(?:"[^"\s][^"\n]{0,200}?\s[^"\n]{0,200}?"|'[^'\s][^'\n]{0,200}?\s[^'\n]{0,200}?')"""
+    r"(?=[\s,;:)\]}.]|$)"
+)
+_QUOTED_SPACE = "\x00"  # no record holds one (the reader removes NUL bytes); not a blank to str.split
+
+
+def message_tokens(masked: str) -> list[str]:
+    """The tokens of a masked message, as the template miner compares them: its words, but a quoted string of several
+    words and no variable is one token with whatever is glued to it ('Step "Publish Docker image" started',
+    'tag="Screen Dim Timeout",'): a message quotes data, and the data's words are one value, whatever their number
+    (split on its blanks, each step's name of another length was a template of its own)."""
+    if '"' not in masked and "'" not in masked:
+        return masked.split()
+    joined = _QUOTED_WORDS.sub(_glued_quote, masked)
+    if joined is masked or _QUOTED_SPACE not in joined:
+        return masked.split()
+    return [t.replace(_QUOTED_SPACE, " ") for t in joined.split()]
+
+
+def _glued_quote(m: re.Match[str]) -> str:
+    quoted = m.group()
+    # A quoted string with a variable in it is a sentence of its own (a structured record's message="... <*> ..."):
+    # its words stay tokens, so its constant words stay in the template where only its variable differs.
+    return quoted if WILDCARD in quoted else _BLANK.sub(_QUOTED_SPACE, quoted)
+
+
+_BLANK = re.compile(r"\s")
+
 
 def _mask_one(m: re.Match[str]) -> str:
     return TIME_WILDCARD if m.lastgroup == "datetime" and m.group().count(":") >= 2 else WILDCARD
