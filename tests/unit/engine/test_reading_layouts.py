@@ -379,3 +379,15 @@ def test_a_time_on_a_line_of_its_own_is_followed_by_its_records_message() -> Non
     ]
     assert rep.record_count == 60
     assert rep.time_range.start_time.ToJsonString() == "2024-03-01T11:00:00Z"
+
+
+def test_two_words_after_the_level_open_the_message_even_before_a_bracket_every_record_has() -> None:
+    """A file of one message that holds a bracketed name in every record: the words before the bracket are the
+    message's, not header columns (the template was ", flags=<*>", the message cut to its tail)."""
+    names = ("[cache-a]", "[cache-b]", "[cache-c]", "[cache-d]", "[cache-e]")
+    lines = [
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d} INFO evicted entries {i * 31} {names[i % 5]}, flags=0"
+        for i in range(100)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [t.text for t in rep.templates] == ["evicted entries <*> <*> flags=<*>"]
