@@ -273,6 +273,13 @@ def test_a_quoted_string_of_several_words_is_one_value() -> None:
         for i in range(100)
     ]
     assert _templates_of(lines) == ['acquire lock=<*>, tag="<*>", uid=<*>']
+    names = ["[Screen Dim Timeout]", "[NlpWakeLock]", "[Wakeful StateMachine: Geofencer]", "[*alarm*]"]
+    lines = [
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d} INFO the wake lock was released: lock={i * 7919} {names[i % 4]}, "
+        "flags=0"
+        for i in range(100)
+    ]
+    assert _templates_of(lines) == ["the wake lock was released: lock=<*> <*> flags=<*>"]
 
 
 def test_a_quoted_sentence_with_a_variable_keeps_its_words() -> None:
@@ -292,6 +299,8 @@ def test_a_quoted_sentence_with_a_variable_keeps_its_words() -> None:
         ('acquire tag="Screen Dim Timeout", ws=null', ["acquire", 'tag="Screen Dim Timeout",', "ws=null"]),
         ("don't stop, it's fine", ["don't", "stop,", "it's", "fine"]),  # apostrophes inside words quote nothing
         ('a "b c', ["a", '"b', "c"]),  # a quote that does not close
+        ("lock=<*> [Screen Dim Timeout], flags=0", ["lock=<*>", "[Screen Dim Timeout],", "flags=0"]),
+        ("[instance: <*>] VM started", ["[instance:", "<*>]", "VM", "started"]),  # a variable inside: words stay
         ('run "make <*> all" now', ["run", '"make', "<*>", 'all"', "now"]),  # a variable inside: words stay
     ],
 )

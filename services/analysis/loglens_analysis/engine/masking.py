@@ -95,21 +95,23 @@ _TOKEN_RE = re.compile(r"\S+")
 
 TIME_WILDCARD = "<*>:<*>:<*>"
 
-# A quoted string of several words: it opens a token (or follows "=", "(", "[", "{", ":" or ","), holds no quote of
-# its kind, and closes where a token may end. Bounded: a stray quote does not reach far.
+# A quoted (or bracketed) string of several words: it opens a token (or follows "=", "(", "[", "{", ":" or ","),
+# holds no quote of its kind (no bracket), and closes where a token may end. Bounded: a stray quote does not reach far.
 _QUOTED_WORDS = re.compile(
-    r"""(?<![^\s=(\[{:,])(?:"[^"\s][^"\n]{0,200}?\s[^"\n]{0,200}?"|'[^'\s][^'\n]{0,200}?\s[^'\n]{0,200}?')"""
+    r"""(?<![^\s=(\[{:,])(?:"[^"\s][^"\n]{0,200}?\s[^"\n]{0,200}?"|'[^'\s][^'\n]{0,200}?\s[^'\n]{0,200}?'"""
+    r"""|\[[^\]\[\s][^\]\[\n]{0,200}?\s[^\]\[\n]{0,200}?\])"""
     r"(?=[\s,;:)\]}.]|$)"
 )
 _QUOTED_SPACE = "\x00"  # no record holds one (the reader removes NUL bytes); not a blank to str.split
 
 
 def message_tokens(masked: str) -> list[str]:
-    """The tokens of a masked message, as the template miner compares them: its words, but a quoted string of several
-    words and no variable is one token with whatever is glued to it ('Step "Publish Docker image" started',
-    'tag="Screen Dim Timeout",'): a message quotes data, and the data's words are one value, whatever their number
-    (split on its blanks, each step's name of another length was a template of its own)."""
-    if '"' not in masked and "'" not in masked:
+    """The tokens of a masked message, as the template miner compares them: its words, but a quoted or bracketed
+    string of several words and no variable is one token with whatever is glued to it ('Step "Publish Docker image"
+    started', 'tag="Screen Dim Timeout",', 'lock=<*> [Screen Dim Timeout], flags=<*>'): a message quotes data, and the
+    data's words are one value, whatever their number (split on its blanks, each step's name of another length was a
+    template of its own)."""
+    if '"' not in masked and "'" not in masked and "[" not in masked:
         return masked.split()
     joined = _QUOTED_WORDS.sub(_glued_quote, masked)
     if joined is masked or _QUOTED_SPACE not in joined:
