@@ -1,8 +1,8 @@
 """Records that say their time, level and message under the documented names of widespread loggers other than the
 usual "time"/"level"/"msg": the systemd journal's JSON export, Serilog's compact JSON (CLEF), MongoDB's "s",
 OpenTelemetry's severity number and JSON encoding, Google Cloud Logging's entries; and .NET's console logger, whose
-message sits indented under a line that names its source. Lines written here from the formats' documentation, no
-file copied."""
+message sits indented under a line that names its source; Linux's audit log, whose time is its msg=audit(...) field.
+Lines written here from the formats' documentation, no file copied."""
 
 from __future__ import annotations
 
@@ -153,3 +153,37 @@ def test_a_bare_exception_name_over_its_trace_keeps_its_first_line() -> None:
     rep = run_blocks("\n".join(lines) + "\n")
     texts = _texts(rep)
     assert texts["java.lang.IllegalStateException"] == (30, "ERROR"), texts
+
+
+def _audit_lines() -> list[str]:
+    # Linux's audit log (auditd): "type=... msg=audit(<epoch seconds>.<ms>:<serial>): key=value ...", a login's
+    # message a second, single-quoted msg field.
+    out = []
+    for i in range(90):
+        stamp = f"audit({1709294400 + i * 7}.{i * 37 % 1000:03d}:{1000 + i})"
+        if i % 3 == 2:
+            res = ("failed", "success")[i % 2]
+            out.append(
+                f"type=USER_LOGIN msg={stamp}: pid={2000 + i} uid=0 auid=4294967295 ses=4294967295 msg='op=login "
+                f'acct="root" exe="/usr/sbin/sshd" hostname=? addr=10.0.0.{i % 50 + 1} terminal=sshd res={res}\''
+            )
+        else:
+            out.append(
+                f"type=SYSCALL msg={stamp}: arch=c000003e syscall=59 success=yes exit=0 items=2 ppid={900 + i} "
+                f'pid={3000 + i} auid=1000 uid=0 comm="ls" exe="/usr/bin/ls" key="exec"'
+            )
+    return out
+
+
+def test_auditd_records_have_their_time_and_a_login_its_own_message() -> None:
+    """auditd's msg=audit(...) field is the record's time and serial, no message: the time is read (2024-03-01,
+    not "no timestamps"), a record with no other message field is its fields, a login's message is its second msg
+    field (a single-quoted value): before, every record's template was "audit(<*>:<*>):" or "'op=login"."""
+    rep = analyze([("\n".join(_audit_lines()) + "\n").encode()])
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-01T12:00:00Z"
+    assert rep.time_range.end_time.ToJsonString() == "2024-03-01T12:10:23Z"
+    texts = sorted(t.text for t in rep.templates)
+    assert 'op=login acct="<*>" exe="<*>" hostname=? addr=<*> terminal=sshd res=failed' in texts
+    assert sum(t.startswith("op=login") for t in texts) == 2  # res=failed and res=success
+    assert any(t.startswith("type=<v> arch=<v> syscall=<v>") for t in texts)
+    assert not any("audit(" in t for t in texts)

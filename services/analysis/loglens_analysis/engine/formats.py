@@ -132,7 +132,7 @@ _TIME_KEYS = (
     "created",
 )
 # A key starts where a word starts and is taken whole (possessive): linear on long lines without "=".
-_LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=("(?:[^"\\]|\\.)*"|\S*)')
+_LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=("(?:[^"\\]|\\.)*"|\'[^\'\n]*\'(?!\S)|\S*)')
 _CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DOTALL)
 _RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.DOTALL)
 _RFC3164 = re.compile(
@@ -511,6 +511,17 @@ def structured_cause(record: str) -> tuple[str, str] | None:
     return None
 
 
+def _unquoted(value: str) -> str:
+    """A logfmt value without the quotes around it (double, or single as auditd writes a message)."""
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1]
+    return value.strip('"')
+
+
+# A value that is a time in epoch seconds with its fraction and a serial or id, in a word's brackets: no message.
+_STAMPED_ID = re.compile(r"[a-z]*\((?:1\d{9}\.\d{3,9})[:.]\d+\):?")
+
+
 def _parse_logfmt(record: str) -> ParsedRecord | None:
     head = record.split("\x1e", 1)[0]
     if "=" not in head[:40]:
@@ -521,7 +532,17 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     covered = sum(m.end() - m.start() + 1 for m in found)
     if covered < 0.8 * len(head):
         return None
-    fields = {m.group(1).lower(): m.group(2).strip('"') for m in found}
+    pairs = [(m.group(1).lower(), _unquoted(m.group(2))) for m in found]
+    fields = dict(pairs)
+    time_text = next((fields[k] for k in _TIME_KEYS if fields.get(k)), None)
+    if time_text is None:
+        # A message field that is the record's time and serial, no words (auditd's "msg=audit(1709294400.123:
+        # 1000):"): the record's time; its message is another message field ("msg='op=login acct=...'"), or its
+        # fields.
+        stamp = next((v for k, v in pairs if k in _MSG_KEYS and _STAMPED_ID.fullmatch(v) is not None), None)
+        if stamp is not None:
+            time_text = stamp
+            fields = {k: v for k, v in pairs if v is not stamp}
     message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
     level = next((level_from_word(fields[k], strict=False) for k in _LEVEL_KEYS if k in fields), None)
     if level is None and message:
@@ -533,7 +554,6 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
         statuses = _logfmt_statuses(head)
         level = _status_level(statuses)
         digit_level = bool(statuses)
-    time_text = next((fields[k] for k in _TIME_KEYS if fields.get(k)), None)
     pieces: tuple[tuple[int, int, int, str], ...] = ()
     if message is None:
         # A request's record reads as its request, as a JSON one does ("GET /api/items/7 503": Heroku's router).

@@ -290,9 +290,10 @@ def _families() -> tuple[Family, ...]:
         _family(
             "epoch",
             r"(?<![\w./-])(?P<epoch>[12]\d{9})",
-            _Tail(None, "", r"(?P<sub>\d{9}|\d{6}|\d{3})?(?:\.(?P<efrac>\d+))?(?![\w:/-])(?!\.\d)"),
+            # With a fraction, a colon may follow: auditd's "audit(1709294400.123:1000)" (time, then serial).
+            _Tail(None, "", r"(?P<sub>\d{9}|\d{6}|\d{3})?(?:\.(?P<efrac>\d+)(?![\w/-])|(?![\w:/-]))(?!\.\d)"),
             "epoch",
-            key=r"(?<![\w./-])(?P<epoch>[12]\d{9})(?=(?:\d{9}|\d{6}|\d{3})?(?:\.\d+)?(?![\w:/-])(?!\.\d))",
+            key=r"(?<![\w./-])(?P<epoch>[12]\d{9})(?=(?:\d{9}|\d{6}|\d{3})?(?:\.\d+(?![\w/-])|(?![\w:/-]))(?!\.\d))",
         ),
         # A time with no date (some log4j layouts): last, so any dated family around it wins.
         _family("time-only", r"(?<![\w:.,/-])(?<!\d[-/.]\d\d[ T])" + _HMS, _Tail(_FRAC, "adj"), "time-only"),
