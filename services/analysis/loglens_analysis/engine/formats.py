@@ -884,6 +884,7 @@ W3C_MIN_SHARE = 0.8  # share of the sampled lines a W3C "#Fields:" layout (or a 
 CSV_MIN_FIELDS = 6  # comma-separated values: a record of this many fields at least ...
 CSV_MIN_SHARE = 0.9  # ... in this share of the sampled lines, all of one field count, makes a CSV log ...
 CSV_COLUMN_SHARE = 0.9  # ... whose time and level columns hold a time and a level word in this share of them
+MIN_NAME_LINES = 3  # a ``name:`` after the level is told an event's word only by a name on this many lines
 PADDED_COLUMN_SHARE = 0.9  # a column padded to a fixed width: its next token starts as far on in this share of lines
 MIN_TAB_COLUMN_SHARE = 0.8  # a token closed by a tab in this share of a tab-delimited header's records is a column
 HEADER_CHARS = 400  # how far into a line its header is looked for
@@ -1091,7 +1092,35 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
             end += 1
         end = _delimited_columns(best, end, lines, seqs)
         best = HeaderLayout(best.classes[:end], best.share)
+    if best.classes.endswith("LC") and _opens_events(best, lines, seqs):
+        best = HeaderLayout(best.classes[:-1], best.share)
     return _with_padded_column(_with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs), lines, seqs)
+
+
+_PLAIN_WORD_NAME = re.compile(r"[a-z]+:")
+
+
+def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> bool:
+    """Whether the ``name:`` after the level is the event the message tells, not where it comes from: every name a
+    plain lowercase word (a logger, a module, a program or a file has structure: a dot, a digit, a bracket, a
+    capital), several of them, each opening messages of one length (in words), one on MIN_NAME_LINES lines at least
+    (supervisord's "INFO spawned: 'web' with pid 812", "WARN exited: web (exit status 1; not expected)"). Read as a
+    column, the template lost its verb ("'web' with pid <*>")."""
+    k = layout.width
+    lengths: dict[str, set[int]] = {}
+    seen: Counter[str] = Counter()
+    for line, seq in zip(lines, seqs, strict=True):
+        if seq.startswith(layout.classes):
+            name = classified_tokens(line)[0][k - 1].group()
+            if _PLAIN_WORD_NAME.fullmatch(name) is None:
+                return False
+            got = lengths.setdefault(name, set())
+            got.add(len(line[len(name) + line.find(name) : HEADER_CHARS].split()))
+            if len(got) > 1:
+                return False
+            seen[name] += 1
+    # One name is a constant column, a source's ("INFO app: request served in 12ms"); events are several.
+    return len(seen) > 1 and seen.most_common(1)[0][1] >= MIN_NAME_LINES
 
 
 def _with_padded_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
