@@ -185,3 +185,25 @@ def test_chunks_give_the_one_pass_report(wrapper: str) -> None:
     assert rep.format.name == one.format.name == ("kubernetes-cri" if wrapper == "cri" else "klog")
     assert rep.format.description == one.format.description
     assert report_pb2.LEVEL_ERROR in {lc.level for lc in rep.levels}
+
+
+def test_a_time_then_a_level_on_every_line_is_the_application_s_header_not_a_collector_s() -> None:
+    """HashiCorp's hclog ("2024-03-05T10:00:00.000Z [INFO]  agent: Synced node info"): the RFC 3339 time before
+    each line is followed by the application's level, so it is the application's own header: the format line does
+    not say a collector put it there, and the levels and messages are read."""
+    levels = ("INFO", "DEBUG", "WARN", "ERROR")
+    messages = (
+        "agent: Synced node info",
+        "agent: Node info in sync",
+        "agent: Check is now critical",
+        "agent: RPC failed",
+    )
+    text = "".join(
+        f"2024-03-05T10:{i // 60:02d}:{i % 60:02d}.{i:03d}Z [{levels[i % 4]}]{' ' * (6 - len(levels[i % 4]))}"
+        f"{messages[i % 4]}\n"
+        for i in range(80)
+    )
+    rep = run_blocks(text)
+    assert "collector" not in rep.format.description
+    assert level_counts(rep) == {"INFO": 20, "DEBUG": 20, "WARN": 20, "ERROR": 20}
+    assert "Synced node info" in {t.text for t in rep.templates}

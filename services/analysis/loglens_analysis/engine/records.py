@@ -264,15 +264,22 @@ def _unwrap_docker_json(text: str) -> str:
     return "\n".join(out)
 
 
-def _pads_a_level(matches: list[re.Match[str]]) -> bool:
-    """Whether the blanks after a time prefix pad the application's own level column ("...+01:00  INFO 1 ---
-    [main]", Spring Boot's "%5p"): most lines that go on with blanks go on with a level word. A collector's prefix
-    leaves the application's lines as they were, and its indented lines are continuations (frames, YAML, output)."""
+def _application_header(matches: list[re.Match[str]]) -> bool:
+    """Whether the time prefix is the application's own header: the blanks after it pad its level column ("...+01:00
+    INFO 1 --- [main]", Spring Boot's "%5p": most lines that go on with blanks go on with a level word), or most
+    lines go on with a level. A collector's prefix leaves the application's lines as they were, and its indented
+    lines are continuations (frames, YAML, output)."""
     from .levels import level_from_word
 
     indented = [m.string[m.end() :].split(None, 1) for m in matches if m.string[m.end() : m.end() + 1].isspace()]
     levelled = sum(bool(words) and level_from_word(words[0]) is not None for words in indented)
-    return levelled * 2 > len(indented)
+    if levelled * 2 > len(indented):
+        return True
+    # A time then a level, bracketed or not, on most lines is the application's own header (HashiCorp's hclog:
+    # "2024-03-05T10:00:00.000Z [INFO]  agent: Synced node info"), not a collector's time before its lines.
+    firsts = [m.string[m.end() :].split(None, 1) for m in matches]
+    levelled = sum(bool(words) and level_from_word(words[0].strip("[]:")) is not None for words in firsts)
+    return levelled * 2 > len(matches)
 
 
 def detect_envelope(lines: list[str]) -> Envelope | None:
@@ -286,7 +293,7 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
         matches = [m for m in map(env.rx.match, lines) if m is not None]
         if len(matches) < ENVELOPE_MIN_SHARE * len(lines):
             continue
-        if not env.strip and _pads_a_level(matches):
+        if not env.strip and _application_header(matches):
             continue
         if env.strip:
             # A compose column: the bar stands in one column on (nearly) every line, and the names are not
