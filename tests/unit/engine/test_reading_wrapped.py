@@ -207,3 +207,15 @@ def test_a_time_then_a_level_on_every_line_is_the_application_s_header_not_a_col
     assert "collector" not in rep.format.description
     assert level_counts(rep) == {"INFO": 20, "DEBUG": 20, "WARN": 20, "ERROR": 20}
     assert "Synced node info" in {t.text for t in rep.templates}
+
+
+def test_a_level_second_after_the_time_makes_the_application_s_header_too() -> None:
+    """MySQL 8's error log: "2024-03-05T10:00:00.000000Z 0 [Warning] [MY-010055] [Server] ...": the thread id, then
+    the level: the application's own header, no collector's prefix."""
+    levels = ("Warning", "System", "Note", "ERROR")
+    text = "".join(
+        f"2024-03-05T10:00:{i % 60:02d}.{i:06d}Z {i % 3} [{levels[i % 4]}] [MY-0100{i % 4}] [Server] event {i} seen\n"
+        for i in range(80)
+    )
+    rep = run_blocks(text)
+    assert "collector" not in rep.format.description

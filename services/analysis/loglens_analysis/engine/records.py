@@ -216,6 +216,7 @@ class Envelope:
 
 ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix
 ENVELOPE_SAMPLE_LINES = 400
+APP_LEVEL_WORDS = 2  # a level among this many words after a time prefix makes the prefix the application's header
 # Candidates, most specific first. A level word is never taken for a compose service name.
 _CRI_ENVELOPE = Envelope(
     "kubernetes-cri",
@@ -275,10 +276,11 @@ def _application_header(matches: list[re.Match[str]]) -> bool:
     levelled = sum(bool(words) and level_from_word(words[0]) is not None for words in indented)
     if levelled * 2 > len(indented):
         return True
-    # A time then a level, bracketed or not, on most lines is the application's own header (HashiCorp's hclog:
-    # "2024-03-05T10:00:00.000Z [INFO]  agent: Synced node info"), not a collector's time before its lines.
-    firsts = [m.string[m.end() :].split(None, 1) for m in matches]
-    levelled = sum(bool(words) and level_from_word(words[0].strip("[]:")) is not None for words in firsts)
+    # A time then a level among the next few words, bracketed or not, on most lines is the application's own header
+    # (HashiCorp's hclog: "2024-03-05T10:00:00.000Z [INFO]  agent: Synced node info"; MySQL's "...Z 0 [Warning]
+    # [MY-010055]"), not a collector's time before its lines.
+    firsts = [m.string[m.end() :].split(None, APP_LEVEL_WORDS)[:APP_LEVEL_WORDS] for m in matches]
+    levelled = sum(any(level_from_word(w.strip("[]:")) is not None for w in words) for words in firsts)
     return levelled * 2 > len(matches)
 
 
