@@ -1111,11 +1111,12 @@ def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str
     seen: Counter[str] = Counter()
     for line, seq in zip(lines, seqs, strict=True):
         if seq.startswith(layout.classes):
-            name = classified_tokens(line)[0][k - 1].group()
+            column = classified_tokens(line)[0][k - 1]
+            name = column.group()
             if _PLAIN_WORD_NAME.fullmatch(name) is None:
                 return False
             got = lengths.setdefault(name, set())
-            got.add(len(line[len(name) + line.find(name) : HEADER_CHARS].split()))
+            got.add(len(line[column.end() : HEADER_CHARS].split()))
             if len(got) > 1:
                 return False
             seen[name] += 1
