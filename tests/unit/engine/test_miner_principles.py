@@ -56,6 +56,10 @@ def assert_all_match(lines: list[str], templates: list[str]) -> None:
         ('name="abc",', 'name="xy",', 'name="<*>",'),  # the quotes both values open and close with stay
         ('profile="<*>"', 'profile="unconfined"', 'profile="<*>"'),
         ("f(k=a);", "f(k=b);", "f(k=<*>);"),
+        ("[Screen Dim Timeout],", "[NlpWakeLock],", "[<*>],"),  # a bracketed value a comma closes keeps both
+        ('"kube-system/coredns",', '"default/web",', '"<*>",'),
+        ("(eth0):", "(wlan0):", "(<*>):"),
+        ("[a],", "b,", "<*>"),  # not the same layers: no layer kept
     ],
 )
 def test_key_value_keeps_key_and_trailing_punctuation(a: str, b: str, out: str) -> None:
@@ -279,7 +283,7 @@ def test_a_quoted_string_of_several_words_is_one_value() -> None:
         "flags=0"
         for i in range(100)
     ]
-    assert _templates_of(lines) == ["the wake lock was released: lock=<*> <*> flags=<*>"]
+    assert _templates_of(lines) == ["the wake lock was released: lock=<*> [<*>], flags=<*>"]
 
 
 def test_a_quoted_sentence_with_a_variable_keeps_its_words() -> None:

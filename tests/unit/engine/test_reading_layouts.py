@@ -390,7 +390,7 @@ def test_two_words_after_the_level_open_the_message_even_before_a_bracket_every_
         for i in range(100)
     ]
     rep = analyze([("\n".join(lines) + "\n").encode()])
-    assert [t.text for t in rep.templates] == ["evicted entries <*> <*> flags=<*>"]
+    assert [t.text for t in rep.templates] == ["evicted entries <*> [<*>], flags=<*>"]
 
 
 def test_a_plain_word_after_the_level_that_opens_one_message_each_is_the_message() -> None:

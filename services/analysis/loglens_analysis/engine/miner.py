@@ -76,6 +76,20 @@ def _generalize(a: str, b: str) -> str:
     closes: list[str] = []
     la, ha, lb, hb = 0, len(a), 0, len(b)
     nxt = {c: -2 for c in "=([{"}  # next position of each character in a at or after la (-2: not searched)
+    if (
+        ha >= 3
+        and hb >= 3
+        and a[-1] == b[-1]
+        and a[-1] in ",;:."
+        and a[-2] == b[-2]
+        and a[-2] in ")]}\"'"
+        and a[0] == b[0]
+        and _PAIRS.get(a[0]) == a[-2]
+    ):
+        # A bracketed or quoted value that punctuation closes ("[Screen Dim Timeout]," / "[NlpWakeLock],"): the
+        # punctuation stays after the layers peeled below ("[<*>],").
+        closes.append(a[-1])
+        ha, hb = ha - 1, hb - 1
 
     def find(c: str) -> int:
         p = nxt[c]
