@@ -312,3 +312,47 @@ def test_message_tokens(masked: str, tokens: list[str]) -> None:
     from loglens_analysis.engine.masking import message_tokens
 
     assert message_tokens(masked) == tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # A request's target names a route: its segments stay, the values in them (ids, hashes, numbers) do not.
+        (
+            '10.1.2.3 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200',
+            '<*> "GET /<*>/<*>/servers/detail HTTP/<*>" status: <*>',
+        ),
+        (
+            "DELETE /api/users/12345/orders?id=7&sort=asc HTTP/1.1",
+            "DELETE /api/users/<*>/orders?id=<*>&sort=asc HTTP/<*>",
+        ),
+        ("GET /static/app.8f3a2c9d.js HTTP/1.1", "GET /static/app.<*>.js HTTP/<*>"),
+        # Any other path names a file or an object: data, one value.
+        ("open /var/log/app/current.log failed", "open <*> failed"),
+        ("TARGET /var/log/x reached", "TARGET <*> reached"),  # a method is a word of its own
+    ],
+)
+def test_a_request_target_keeps_its_route(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+def test_requests_are_told_apart_by_route() -> None:
+    """An access log's requests are events of their routes (the endpoints a server answers): one template per
+    method and route while the routes are a closed set, as an API's are; a position of paths that keep coming as
+    records do (every page of a site) stays one variable."""
+    routes = ["/manager/html"] * 30 + ["/", "/", "/script", "/api/v2/items/<id>", "/api/v2/items/<id>/detail"] * 6
+    lines = [
+        f'10.0.{i % 9}.{i % 200} - - [18/Jan/2020:00:{i % 60:02d}:21 +0530] "GET '
+        f'{routes[i % 60].replace("<id>", str(1000 + i))} HTTP/1.1" {(401, 200, 404)[i % 3]} {100 + i}'
+        for i in range(300)
+    ]
+    assert _templates_of(lines) == sorted(
+        f"GET {r} HTTP/<*> <*>"
+        for r in ("/manager/html", "/", "/script", "/api/<*>/items/<*>", "/api/<*>/items/<*>/detail")
+    )
+    slugs = [f"{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(400)]
+    pages = [
+        f'10.0.0.{i % 200} - - [18/Jan/2020:00:{i % 60:02d}:21 +0530] "GET /blog/post-{slug}/ HTTP/1.1" 200 {100 + i}'
+        for i, slug in enumerate(slugs)
+    ]
+    assert _templates_of(pages) == ["GET <*> HTTP/<*> <*>"]

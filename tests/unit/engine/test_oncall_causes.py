@@ -144,10 +144,10 @@ def test_a_json_request_record_without_a_message_reads_as_its_request() -> None:
             }
         )
     rep = _analyze([json.dumps(r) for r in records])
-    assert {t.text: t.count for t in rep.templates} == {"GET <*> <*>": 300}
+    assert {t.text: t.count for t in rep.templates} == {"GET /api/items/<*> <*>": 300}
     errors = [c.text for c in rep.summary.claims if "ERROR" in c.text and "among" in c.text]
     assert errors and errors[0].startswith(
-        '"GET <*> <*>": 3 ERROR among its 300 records (status 502 x3; the first at line 41)'
+        '"GET /api/items/<*> <*>": 3 ERROR among its 300 records (status 502 x3; the first at line 41)'
     ), [c.text for c in rep.summary.claims]
 
 
@@ -415,8 +415,12 @@ def test_the_warnings_of_a_template_ranked_at_error_are_told_too() -> None:
         )
     rep = _analyze([json.dumps(r) for r in records])
     claims = [c.text for c in rep.summary.claims]
-    errors = next(i for i, c in enumerate(claims) if c.startswith('"GET <*> <*>": 3 ERROR among its 300 records'))
-    warnings = next(i for i, c in enumerate(claims) if c.startswith('"GET <*> <*>": 15 WARN among its 300 records'))
+    errors = next(
+        i for i, c in enumerate(claims) if c.startswith('"GET /api/items/<*> <*>": 3 ERROR among its 300 records')
+    )
+    warnings = next(
+        i for i, c in enumerate(claims) if c.startswith('"GET /api/items/<*> <*>": 15 WARN among its 300 records')
+    )
     assert errors < warnings, claims
     assert "(status 404 x15; the first at line 4)" in claims[warnings], claims
 

@@ -495,9 +495,9 @@ def test_a_short_file_quotes_a_message_at_its_most_severe_record() -> None:
     # A request line's template holds a 200 and a 500: the file's one error is the 500, quoted and cited as such.
     lines = [
         "Server started on port 3000",
-        "GET /api/users 200 12.345 ms - 512",
+        "GET /api/orders 200 12.345 ms - 512",
         "GET /api/orders 500 3.210 ms - 45",
-        "GET /api/users 200 8.123 ms - 512",
+        "GET /api/orders 200 8.123 ms - 512",
     ]
     rep = _analyze(lines)
     claim = next(c for c in rep.summary.claims if "(ERROR)" in c.text)

@@ -529,7 +529,7 @@ def test_a_w3c_extended_log_reads_its_columns_from_its_fields_directive() -> Non
     rep = _run("\n".join(lines) + "\n")
     assert rep.format.name == "w3c-extended"
     requests = [t for t in rep.templates if t.text.startswith("GET")]
-    assert [t.text for t in requests] == ["GET <*> <*>"] and requests[0].count == 40
+    assert [t.text for t in requests] == ["GET /api/orders/<*> <*>"] and requests[0].count == 40
     assert level_counts(rep) == {"INFO": 30, "WARN": 6, "ERROR": 4}
     assert rep.record_count == 42 and rep.parse_quality.timestamp_share == pytest.approx(40 / 42, abs=1e-4)
 

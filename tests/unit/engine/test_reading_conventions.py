@@ -66,7 +66,7 @@ def test_clef_renders_its_template_and_reads_an_absent_level_as_information() ->
                             "OrderId": i})  # fmt: skip
     rep = _json(records)
     assert _texts(rep) == {
-        "HTTP GET <*> responded <*> in <*> ms": (30, "INFO"),
+        "HTTP GET /api/items/<*> responded <*> in <*> ms": (30, "INFO"),
         "Cache miss for user:<*>": (30, "WARN"),
         "Order <*> failed": (30, "ERROR"),
     }
@@ -129,7 +129,7 @@ def test_dotnet_console_records_take_their_message_from_the_indented_line() -> N
     rep = run_blocks("\n".join(lines) + "\n")
     assert rep.record_count == 84
     assert _texts(rep) == {
-        "Request starting HTTP/<*> GET <*> - -": (40, "INFO"),
+        "Request starting HTTP/<*> GET <*>/api/items/<*> - -": (40, "INFO"),
         "Executing endpoint 'Api.ItemsController.<*> (Api)'": (40, "DEBUG"),
         'Connection id "<*>": An unhandled exception was thrown by the application.': (4, "ERROR"),
     }

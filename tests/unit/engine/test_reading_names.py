@@ -54,7 +54,9 @@ def test_a_url_ends_before_the_punctuation_and_brackets_around_it() -> None:
     assert mask_text("endpoints ([https://10.1.2.3:2379])") == "endpoints ([<*>])"
     assert mask_text("Cannot connect to amqp://guest:**@broker:5672//: refused.") == "Cannot connect to <*>: refused."
     assert mask_text("see https://example.org/a/b.html.") == "see <*>."
-    assert mask_text("GET http://h/x?a=1&b=2 done") == "GET <*> done"
+    assert mask_text("fetch http://h/x?a=1&b=2 done") == "fetch <*> done"
+    # A request's target written whole: its scheme and authority are one value, its path the route.
+    assert mask_text("GET http://h/x?a=1&b=2 done") == "GET <*>/x?a=<*>&b=<*> done"
 
 
 def test_dates_with_a_month_name_or_slashes_are_one_date_time() -> None:

@@ -121,7 +121,7 @@ def test_an_access_line_in_a_container_record_takes_its_status_class() -> None:
     rep = run_blocks(text)
     want = Counter("ERROR" if s >= 500 else "WARN" if s >= 400 else "INFO" for s in statuses)
     assert level_counts(rep) == dict(want)
-    assert [t.text for t in rep.templates] == ["GET <*> HTTP/<*> <*>"]
+    assert [t.text for t in rep.templates] == ["GET /api/items/<*> HTTP/<*> <*>"]
 
 
 def test_a_logfmt_request_without_a_message_reads_as_its_request_with_its_status_class() -> None:
@@ -139,7 +139,7 @@ def test_a_logfmt_request_without_a_message_reads_as_its_request_with_its_status
     rep = run_blocks("\n".join(lines) + "\n")
     want = Counter("ERROR" if s >= 500 else "WARN" if s >= 400 else "INFO" for s in statuses)
     assert level_counts(rep) == dict(want)
-    assert [t.text for t in rep.templates] == ["GET <*> <*>"]
+    assert [t.text for t in rep.templates] == ["GET /api/items/<*> <*>"]
     status = next(p for p in rep.templates[0].placeholders if p.kind == "status")
     assert {v.value: v.count for v in status.top_values} == {str(k): c for k, c in Counter(statuses).items()}
 

@@ -213,7 +213,7 @@ def test_a_line_that_only_closes_brackets_ends_the_record_that_opened_them() -> 
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.record_count == 45
     texts = {t.text: t.count for t in rep.templates}
-    assert texts == {"GET <*> <*> <*> ms - <*>": 40, "Error: connect ECONNREFUSED <*>:<*>": 5}, texts
+    assert texts == {"GET /api/items/<*> <*> <*> ms - <*>": 40, "Error: connect ECONNREFUSED <*>:<*>": 5}, texts
 
 
 def test_a_stack_trace_heading_is_no_trace_level_and_stays_with_its_error() -> None:

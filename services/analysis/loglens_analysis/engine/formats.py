@@ -31,6 +31,7 @@ from .levels import (
     level_from_word,
     severity_rank,
 )
+from .masking import HTTP_METHODS
 from .records import digit_key
 from .timestamps import leading_time_end, looks_like_time_token
 
@@ -342,10 +343,6 @@ def _clef_value(obj: dict[str, object], hole: re.Match[str]) -> str:
     if v is None:
         return hole.group(0)
     return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
-
-
-# The request methods of HTTP (RFC 9110 section 9, and PATCH, RFC 5789).
-HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 
 
 def _last_name(key: str) -> str:

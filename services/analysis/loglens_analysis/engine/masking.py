@@ -22,6 +22,12 @@ from bisect import bisect_right
 
 WILDCARD = "<*>"
 
+# The request methods of HTTP (RFC 9110 section 9, and PATCH, RFC 5789).
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+# Right after a method and a blank (the method a word of its own: "TARGET /x" is no request), and not.
+_A_TARGET = "(?:" + "|".join(rf"(?<=(?<![A-Za-z]){m} )" for m in sorted(HTTP_METHODS)) + ")"
+_NOT_A_TARGET = "".join(rf"(?<!(?<![A-Za-z]){m} )" for m in sorted(HTTP_METHODS))
+
 # Order matters: the first alternative that matches at a position wins.
 _TLDS = "com|net|org|edu|gov|mil|io|info|biz|local|localdomain|internal|lan|arpa|corp"
 # Keys whose value is always data (an identity, an address), even when it is the same all file long.
@@ -43,6 +49,9 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"| (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* )\d{4}[ T:]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?",
     ),
     ("uuid", r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    # A request's target written whole (a load balancer's "GET https://shop.example.com:443/api/items/7 HTTP/1.1"):
+    # its scheme and authority are one value, its path the route (see "path" below).
+    ("origin", _A_TARGET + r"[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s/\"'<>?#]+"),
     # A URL ends before the punctuation and closing brackets that follow it in a sentence ("([https://h:1])").
     ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s\"'<>]*[^\s\"'<>.,;:!?)\]}]"),
     # Starts only where a run of local-part characters starts (else "a.a.a..." is quadratic).
@@ -66,7 +75,10 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"\b0[xX][0-9a-fA-F]+\b|(?<![\w-])(?=[0-9a-fA-F]{4})(?=[0-9a-fA-F]*?\d)(?=[0-9a-fA-F]*?[a-fA-F])"
         r"[0-9a-fA-F]++(?![\w-])",
     ),
-    ("path", r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][\w.$@+~%=-]+)+[/\\]?"),
+    # A path names a file or an object: data. Not a request's target (the path after an HTTP method), which names the
+    # route a server answers: its segments are the message's wording and only the values in them (ids, numbers,
+    # hashes) are variables ("GET /v2/<*>/servers/detail"), taken by the patterns below.
+    ("path", _NOT_A_TARGET + r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][\w.$@+~%=-]+)+[/\\]?"),
     ("duration", r"(?<![\w.])\d+(?:\.\d+)?(?:ms|us|µs|ns|s|m|h)\b"),
     # A bound on a time ("lifetime <1 sec", "took >30 s", "ETA ~5 min"): the sign, the number and its unit word are one
     # value, as where another record of the message writes "00:01".

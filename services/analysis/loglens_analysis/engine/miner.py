@@ -461,7 +461,9 @@ def _resolve_aligned(
             continue  # a quoted value is data a message quotes (a volume's, a pod's name), never its wording
         if ok and len(values) <= SPLIT_MAX_VALUES:
             few.add(i)
-        if ok and len(values) > 1 and _distinct_events(list(values)):
+        if ok and len(values) > 1 and eligible is None and all(v[:1] == "/" for v in values):
+            split_at.append(i)  # request targets: the routes of a server (``_is_route``)
+        elif ok and len(values) > 1 and _distinct_events(list(values)):
             (split_at if len(values) <= SPLIT_MAX_VALUES else wider).append(i)
     if len(wider) >= 2 and eligible is None:
         split_at += _phrase_positions(wider, members)
