@@ -514,6 +514,26 @@ def test_a_syslog_message_that_is_a_structured_line_with_a_level_gives_its_level
     assert texts[1].startswith('audit: apparmor="DENIED" operation="open"'), texts
 
 
+def test_a_syslog_tag_naming_the_instance_it_speaks_for_is_the_header() -> None:
+    # macOS's launchd writes the service it speaks for in brackets after its own name and pid: the whole tag is the
+    # record's source, the message starts after it (it was a message opening with the host and the tag, one
+    # template per host).
+    services = ("com.apple.suggestd[40890]", "com.apple.mdworker.bundles[16380]", "com.apple.preference.displays")
+    hosts = ("calvisitor-10-105-160-95", "authorMacBook-Pro")
+    lines = [
+        f"Jul  1 09:{i // 60:02d}:{i % 60:02d} {hosts[i % 2]} com.apple.xpc.launchd[1] ({services[i % 3]}): "
+        f"Service exited with abnormal code: {i % 4}"
+        for i in range(60)
+    ]
+    lines += [f"Jul  1 10:00:{i:02d} {hosts[i % 2]} kernel[0]: IO80211: Link Down on en0, reason {i}" for i in range(9)]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.format.name == "syslog-rfc3164"
+    assert {t.text: t.count for t in rep.templates} == {
+        "Service exited with abnormal code: <*>": 60,
+        "IO80211: Link Down on en0, reason <*>": 9,
+    }
+
+
 def test_a_w3c_extended_log_reads_its_columns_from_its_fields_directive() -> None:
     # IIS writes "#Fields:" naming its blank-separated columns: a request is read by its method, path and
     # status (the status's class its level), its time from the date and time columns; directives stay records.
