@@ -400,3 +400,16 @@ def test_liferay_error_storm_is_told_from_its_first_error() -> None:
     bursts = _of(rep, ERROR_BURST)
     assert [(a.line_numbers[0], a.count) for a in bursts] == [(38, 576)], [a.description for a in bursts]
     assert lines[38 - 1].startswith("15:54:46,153 ERROR")
+
+
+def test_a_burst_of_a_template_seen_almost_only_in_it_counts_the_rest_instead_of_a_rate_of_zero() -> None:
+    # Ten hours of steady records; a login storm of 300 records in ten minutes, the same message twice elsewhere (in
+    # whole buckets). Its rest of the file is two records, not "0.0 per <bucket>" (a rate that reads as none).
+    records = _steady(T0, T0 + 36_000, 60)
+    records += [(T0 + 18_000 + 2 * i, "WARN", f"login failed for user u{i % 50}") for i in range(300)]
+    records += [(T0 + 7_200, "WARN", "login failed for user u1"), (T0 + 28_800, "WARN", "login failed for user u2")]
+    rep, _lines = _report(sorted(records))
+    burst = next(a.description for a in _of(rep, BURST) if "login failed" in a.description)
+    assert re.search(r": 300 records in the .* against 2 records in the rest of the file \(\d+ buckets\)$", burst), (
+        burst
+    )

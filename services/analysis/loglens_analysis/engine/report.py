@@ -364,10 +364,14 @@ def _burst_findings(
         mean = (series_total - total) / max(1, n - len(run))
         line = run[0][2]
         span = f"the {duration(w)}" if first == last else f"the {duration(w * len(run))} ({len(run)} buckets)"
+        if mean >= 0.1:
+            rest = f"{mean:.1f} per {duration(w)} in the rest of the file"
+        else:  # a rate that rounds to 0.0 reads as none: the count says what it is
+            others = series_total - total
+            rest = f"{others} {'record' if others == 1 else 'records'} in the rest of the file ({n - len(run)} buckets)"
         desc = (
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
-            f"from {iso(bk.start(first))}, first at line {line}, against {mean:.1f} per {duration(w)} in the rest "
-            "of the file"
+            f"from {iso(bk.start(first))}, first at line {line}, against {rest}"
         )
         # A series seen only in its bursts has a baseline below one record over the whole buckets.
         score = round(_surprise(total, max(mean, 1 / len(bk.whole)) * len(run)), 2)
