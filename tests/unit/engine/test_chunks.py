@@ -302,3 +302,28 @@ def test_files_read_in_order_only_are_not_chunked() -> None:
     no_year = b"".join(f"Mar  1 10:00:{i % 60:02d} host app: tick {i}\n".encode() for i in range(50))
     assert "without a year" in (can_chunk(no_year) or "")
     assert can_chunk(no_year, year=2024) is None
+
+
+def test_a_placeholder_a_chunk_first_reads_as_another_kind_is_counted_as_one_pass_counts_it() -> None:
+    # An asset's hash is hex ("app.3f9a01bc.js"); every other one happens to be all digits ("app.04670963.js"), a number
+    # to a chunk whose first record of the message holds one. One pass counts every record under the kind of the
+    # file's first (a hash: no numeric statistics); so does the merge, whatever the cuts.
+    lines = []
+    for i in range(4000):
+        asset = f"f{i % 10}{(i * 2654435761) % 16**6:06x}" if i % 2 == 0 else f"{(i * 40503) % 10**8:08d}"
+        lines.append(f"2024-03-01 10:{i // 60 % 60:02d}:{i % 60:02d} INFO GET /static/js/app.{asset}.js in {i % 90} ms")
+    data = ("\n".join(lines) + "\n").encode()
+    one = analyze([data], **HINTS)
+    for chunk_bytes in (len(data) // 7, len(data) // 13):
+        rep = _chunked(data, chunk_bytes)
+        assert (
+            [t.text for t in rep.templates]
+            == [t.text for t in one.templates]
+            == ["GET /static/js/app.<*>.js in <*> ms"]
+        )
+        (a, b), (c, d) = (x.placeholders for x in (one.templates[0], rep.templates[0]))
+        assert (a.kind, a.HasField("numeric")) == (c.kind, c.HasField("numeric")) == ("hex", False)
+        assert b.numeric.count == d.numeric.count == 4000 and (b.numeric.min, b.numeric.max) == (
+            d.numeric.min,
+            d.numeric.max,
+        )

@@ -57,7 +57,9 @@ What is not equal to one pass, by design:
   a larger file the records read past the chunks' first ``VALUE_READ_ALL`` differ (``records``/``sampled``), and a
   summary merged after pruning keeps other values than one pruned in order (``distinct_values``, ``count_error``,
   top values: each within its reported error). A number column's values are converted the same way whatever
-  the batch (``PlaceholderStats._add_numbers``), so ``numeric.count`` does not depend on where chunks are cut.
+  the batch (``PlaceholderStats._add_numbers``), so ``numeric.count`` does not depend on where chunks are cut; a
+  chunk whose first record of a message wrote a placeholder as another kind (an all-digit hash: a number) has its
+  values counted under the kind of the file's first record, as one pass counts them (``PlaceholderStats.counted_as``).
 - The same sample checks a variant's unmasked digit-holding words ("u0", "t196", "root26_tmp":
   ``Analyzer._check_digit_tokens``): a word found to vary becomes a placeholder. Chunks check other records than
   one pass, so a template can keep such a word in one report and not in the other (seen on 5 of the 31
@@ -732,7 +734,7 @@ class _Merge:
                     cv.positions[index] = st
                 else:
                     got.plain_numbers = got.plain_numbers and st.plain_numbers
-                    got.merge(st)
+                    got.merge(st if st.kind == got.kind else st.counted_as(got.kind))
         for vref, info, count, fl, ll, ft, lt, example in d["exceptions"]:
             v = refs[int(vref)]
             ei = ExceptionInfo(str(info[0]), str(info[1]), str(info[2]), str(info[3]), tuple(map(str, info[4])))

@@ -355,6 +355,19 @@ class PlaceholderStats:
                 self.numbers = QuantileSketch()
             self.numbers.merge(other.numbers)
 
+    def counted_as(self, kind: str) -> PlaceholderStats:
+        """These values as a placeholder of another kind counts them: a chunk whose first record of a message wrote
+        a placeholder's value otherwise ("04670963" a number where the file's first record wrote "361d9cca", a hash)
+        counted them as that; one pass counts every record under the kind of the file's first. The values stay; the
+        numbers are made again from their counts (exact while the counts are, ``HeavyHitters.exact``)."""
+        self.settle()
+        out = PlaceholderStats(kind, values=self.values, plain_numbers=self.plain_numbers)
+        if kind == "number":
+            out._add_numbers(Counter(self.values.counts))
+        elif kind == "duration":
+            out._add_durations(Counter(self.values.counts))
+        return out
+
     def add_column(self, column: Iterable[str]) -> None:
         """A batch of this placeholder's values (any iterable: consumed in C), counted into ``pending``."""
         pending = self.pending
