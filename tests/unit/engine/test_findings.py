@@ -413,3 +413,14 @@ def test_a_burst_of_a_template_seen_almost_only_in_it_counts_the_rest_instead_of
     assert re.search(r": 300 records in the .* against 2 records in the rest of the file \(\d+ buckets\)$", burst), (
         burst
     )
+
+
+def test_a_version_in_a_requests_target_announces_no_start() -> None:
+    # A client's websocket request names the version it wants ("GET /websocket?version=18.0-7"): rare, first seen in
+    # the file's head, written again later. What a client asked for is not the process announcing its version.
+    records = _steady(T0, T0 + 7_200, 10)
+    for at in (T0 + 20, T0 + 2_400, T0 + 4_800, T0 + 6_500):
+        records.append((at + 1, "INFO", 'werkzeug: 127.0.0.1 - - "GET /websocket?version=18.0-7 HTTP/1.1" 101 -'))
+    rep, _lines = _report(sorted(records))
+    assert any("/websocket?version=<*>" in t.text for t in rep.templates), [t.text for t in rep.templates]
+    assert _of(rep, RESTART) == [], [a.description for a in _of(rep, RESTART)]

@@ -355,4 +355,18 @@ def test_requests_are_told_apart_by_route() -> None:
         f'10.0.0.{i % 200} - - [18/Jan/2020:00:{i % 60:02d}:21 +0530] "GET /blog/post-{slug}/ HTTP/1.1" 200 {100 + i}'
         for i, slug in enumerate(slugs)
     ]
-    assert _templates_of(pages) == ["GET <*> HTTP/<*> <*>"]
+    assert _templates_of(pages) == ["GET /blog/<*> HTTP/<*> <*>"]
+    # Below a route, more segments than a closed set has (a user's name) end it with a placeholder; the endpoints
+    # beside it stay apart.
+    names = [f"{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)}" for i in range(200)]
+    lines = [
+        f'10.0.0.{i % 200} - - [18/Jan/2020:00:{i % 60:02d}:21 +0530] "GET '
+        + ("/health", f"/users/{names[i % 200]}/profile", f"/api/v1/orders/{i}", f"/users/{names[i % 200]}")[i % 4]
+        + f' HTTP/1.1" 200 {100 + i}'
+        for i in range(2000)
+    ]
+    assert _templates_of(lines) == [
+        "GET /api/<*>/orders/<*> HTTP/<*> <*>",
+        "GET /health HTTP/<*> <*>",
+        "GET /users/<*> HTTP/<*> <*>",
+    ]

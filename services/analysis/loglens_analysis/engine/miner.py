@@ -407,6 +407,35 @@ def _fold(members: list[tuple[str, ...]]) -> list[str]:
     return base
 
 
+def _route_shapes(targets: dict[str, int]) -> dict[str, str]:
+    """The route of each request target (with its count of records): the target itself, but where the targets below
+    a route's segment go on to more segments than a closed set has (more than max(SPLIT_MAX_VALUES, sqrt(n)) over
+    its n records: a user's name, a page's slug, every file of a site), the route ends there with a placeholder
+    for the rest ("/users/<*>", "/blog/<*>", "/<*>"). An API's endpoints stay apart ("/api/<*>/items/<*>",
+    "/health"); a value that is no route does not make a template of each of its values."""
+    shapes: dict[str, str] = {}
+    stack: list[tuple[int, list[tuple[list[str], str, int]]]] = [
+        (1, [(t.split("/"), t, c) for t, c in targets.items()])
+    ]
+    while stack:
+        depth, items = stack.pop()
+        below: dict[str, list[tuple[list[str], str, int]]] = {}
+        n = 0
+        for segs, t, c in items:
+            if len(segs) <= depth:
+                shapes[t] = t  # the target ends here, every segment of it kept
+            else:
+                below.setdefault(segs[depth], []).append((segs, t, c))
+                n += c
+        if len(below) > max(SPLIT_MAX_VALUES, isqrt(n)):
+            for group in below.values():
+                for segs, t, _c in group:
+                    shapes[t] = "/".join(segs[:depth]) + "/" + WILDCARD
+        else:
+            stack.extend((depth + 1, group) for group in below.values())
+    return shapes
+
+
 MAX_PHRASE_POSITIONS = 32  # positions compared pairwise for a phrase (bounds the quadratic step)
 
 
@@ -448,7 +477,24 @@ def _resolve_aligned(
     limit = max(SPLIT_MAX_VALUES, isqrt(sum(counts.get(toks, 1) for toks in members)))
     wider: list[int] = []  # positions of SPLIT_MAX_VALUES < k <= limit distinct words
     few: set[int] = set()  # positions of at most SPLIT_MAX_VALUES distinct words
+    routes: dict[int, dict[str, str]] = {}  # position of request targets -> each target's route (``_route_shapes``)
     for i in wild:
+        if eligible is None and all(toks[i][:1] == "/" for toks in members):
+            # Request targets (masking keeps a target's route, and no other path, as text): split on their routes.
+            targets: dict[str, int] = {}
+            for toks in members:
+                v = _skeleton(toks[i])
+                targets[v] = targets.get(v, 0) + counts.get(toks, 1)
+            shapes = _route_shapes(targets)
+            if len(set(shapes.values())) > 1:
+                routes[i] = shapes
+                split_at.append(i)
+            else:  # one route for them all: it is the template's text there (but a bare "/<*>": any target)
+                (shape,) = set(shapes.values())
+                if shape != "/" + WILDCARD and any(toks[i] != members[0][i] for toks in members):
+                    base = base.copy()
+                    base[i] = shape
+            continue
         values: dict[str, int] = {}
         ok = True
         for toks in members:
@@ -461,13 +507,11 @@ def _resolve_aligned(
             continue  # a quoted value is data a message quotes (a volume's, a pod's name), never its wording
         if ok and len(values) <= SPLIT_MAX_VALUES:
             few.add(i)
-        if ok and len(values) > 1 and eligible is None and all(v[:1] == "/" for v in values):
-            split_at.append(i)  # request targets: the routes of a server (``_is_route``)
-        elif ok and len(values) > 1 and _distinct_events(list(values)):
+        if ok and len(values) > 1 and _distinct_events(list(values)):
             (split_at if len(values) <= SPLIT_MAX_VALUES else wider).append(i)
     if len(wider) >= 2 and eligible is None:
         split_at += _phrase_positions(wider, members)
-        split_at.sort()
+    split_at.sort()
     if split_at:
         # Each split-off event is resolved on its own, as a cluster of its records: a position that took few
         # words over the cluster is judged again over the event's records only (the other events' words or bare
@@ -478,10 +522,15 @@ def _resolve_aligned(
         inner = frozenset(few)
         groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         for toks in members:
-            groups.setdefault(tuple(toks[i] for i in split_at), []).append(toks)
+            key = tuple(routes[i][_skeleton(toks[i])] if i in routes else toks[i] for i in split_at)
+            groups.setdefault(key, []).append(toks)
         resolved: dict[tuple[str, ...], str] = {}
         for group in groups.values():
-            resolved.update(_resolve_aligned(_fold(group), group, counts, inner))
+            base = _fold(group)
+            for i, shapes in routes.items():
+                if any(toks[i] != group[0][i] for toks in group):
+                    base[i] = shapes[_skeleton(group[0][i])]  # the route its targets share ("/users/<*>")
+            resolved.update(_resolve_aligned(base, group, counts, inner))
         return resolved
     out: dict[tuple[str, ...], str] = {}
     for toks in members:

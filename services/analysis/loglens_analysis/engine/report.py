@@ -26,7 +26,7 @@ from .analyzer import (
 from .exceptions import fingerprint, is_frame_template
 from .formats import FORMAT_HEADER, describe_format
 from .levels import LEVELS, severity_rank
-from .masking import TIME_WILDCARD, WILDCARD
+from .masking import HTTP_METHODS, TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, SHELL_SIGNAL_REPORT, ReadCounters
 from .values import HEAVY_HITTERS_CAPACITY, PlaceholderStats
@@ -368,7 +368,8 @@ def _burst_findings(
             rest = f"{mean:.1f} per {duration(w)} in the rest of the file"
         else:  # a rate that rounds to 0.0 reads as none: the count says what it is
             others = series_total - total
-            rest = f"{others} {'record' if others == 1 else 'records'} in the rest of the file ({n - len(run)} buckets)"
+            said = "none" if not others else f"{others} {'record' if others == 1 else 'records'}"
+            rest = f"{said} in the rest of the file ({n - len(run)} buckets)"
         desc = (
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
             f"from {iso(bk.start(first))}, first at line {line}, against {rest}"
@@ -604,12 +605,18 @@ def _variant_of_frequent(r: Rolled, templates: list[Rolled]) -> bool:
     return False
 
 
+# A request line's method and target: what a client asked for ("GET /websocket?version=18.0-7"), not what the
+# process says of itself.
+_REQUEST_TARGET = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(HTTP_METHODS)) + r") \S+")
+
+
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
     if r is first:
         return True
-    if r.first_line <= head_line and any(_VERSION_ANNOUNCEMENT.search(t) for _ln, t in r.examples):
+    said = [_REQUEST_TARGET.sub(" ", t) for _ln, t in r.examples]
+    if r.first_line <= head_line and any(map(_VERSION_ANNOUNCEMENT.search, said)):
         return True
-    return _START_VERB.search(r.text) is not None and any(_VERSION.search(t) for _ln, t in r.examples)
+    return _START_VERB.search(r.text) is not None and any(map(_VERSION.search, said))
 
 
 # A number standing alone in a record's header ("39000", "#7116", "[412]"), not part of a word or a path.
