@@ -362,10 +362,7 @@ class PlaceholderStats:
         numbers are made again from their counts (exact while the counts are, ``HeavyHitters.exact``)."""
         self.settle()
         out = PlaceholderStats(kind, values=self.values, plain_numbers=self.plain_numbers)
-        if kind == "number":
-            out._add_numbers(Counter(self.values.counts))
-        elif kind == "duration":
-            out._add_durations(Counter(self.values.counts))
+        out._measure(Counter(self.values.counts))
         return out
 
     def add_column(self, column: Iterable[str]) -> None:
@@ -382,11 +379,15 @@ class PlaceholderStats:
         if not batch:
             return
         self.pending = Counter()
+        self._measure(batch)
+        self.values.add_counts(batch)
+
+    def _measure(self, batch: Counter[str]) -> None:
+        """A number's or a duration's values, with their counts, to the quantile sketch (other kinds have none)."""
         if self.kind == "number":
             self._add_numbers(batch)
         elif self.kind == "duration":
             self._add_durations(batch)
-        self.values.add_counts(batch)
 
     def _sketch(self) -> QuantileSketch:
         if self.numbers is None:
