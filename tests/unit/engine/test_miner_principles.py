@@ -370,3 +370,22 @@ def test_requests_are_told_apart_by_route() -> None:
         "GET /health HTTP/<*> <*>",
         "GET /users/<*> HTTP/<*> <*>",
     ]
+
+
+def test_words_that_come_at_different_levels_are_different_statements() -> None:
+    """A log statement has one level: a position of a few words, each at one level and not all at the same one, splits
+    the template by level ("VM crashed" at ERROR apart from the states logged at INFO), while the words of one level
+    stay one template. A name whose records come at several levels, or all at one level, stays a variable."""
+    states = ["started", "stopped", "crashed", "paused", "resumed"]
+    lines = [
+        f"2024-01-01 10:{i // 60:02d}:{i % 60:02d} {'ERROR' if states[i % 5] == 'crashed' else 'INFO'} "
+        f"vm-{100 + i} VM {states[i % 5]}"
+        for i in range(10)
+    ]
+    assert _templates_of(lines) == ["vm-<*> VM <*>", "vm-<*> VM crashed"]
+    users = ["alice", "bob", "carol", "dave", "erin"]
+    lines = [
+        f"2024-01-01 10:{i // 60:02d}:{i % 60:02d} {'WARN' if i % 3 == 0 else 'INFO'} user {users[i % 5]} logged in"
+        for i in range(30)
+    ]
+    assert _templates_of(lines) == ["user <*> logged in"]

@@ -365,7 +365,9 @@ def _distinct_events(values: list[str]) -> bool:
 
 
 def resolve_templates(
-    clusters: list[Cluster], variants: dict[int, dict[tuple[str, ...], int]]
+    clusters: list[Cluster],
+    variants: dict[int, dict[tuple[str, ...], int]],
+    levels: dict[int, dict[tuple[str, ...], str | None]] | None = None,
 ) -> dict[tuple[int, tuple[str, ...]], str]:
     """Final template text for each (cluster index, variant tokens).
 
@@ -380,6 +382,12 @@ def resolve_templates(
     tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
     own wording (a ``key="value"`` token is split on as any word: its value may name a state).
 
+    A log statement has one level: where a position's words (a closed set, as above) each come at one level and
+    not all at the same one, the records are several statements ("VM started", "VM stopped" at INFO beside "VM
+    crashed" at ERROR), split by level on that position's words (``levels``: each variant's one level, None
+    where its records have none or several). The words of one level stay together (the level tells statements
+    apart, not every word: a name logged at one level is still a variable).
+
     Positions are compared only between variants of the same token count: a cluster merged by
     ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
     do not line up. Each length is resolved on its own, and the text of a merged cluster is written in
@@ -392,9 +400,10 @@ def resolve_templates(
         for toks in vs:
             by_len.setdefault(len(toks), []).append(toks)
         merged = len(by_len) > 1
+        lv = levels.get(c.index) if levels is not None else None
         for n, members in by_len.items():
             base = list(c.tokens) if n == len(c.tokens) else _fold(members)
-            for toks, text in _resolve_aligned(base, members, vs).items():
+            for toks, text in _resolve_aligned(base, members, vs, levels=lv).items():
                 out[(c.index, toks)] = merge_key(text) if merged else text
     return out
 
@@ -436,6 +445,19 @@ def _route_shapes(targets: dict[str, int]) -> dict[str, str]:
     return shapes
 
 
+def _word_levels(
+    i: int, members: list[tuple[str, ...]], levels: dict[tuple[str, ...], str | None]
+) -> dict[str, str] | None:
+    """Each word's level at position ``i`` when every word comes at one level and the words come at more than one
+    (several statements, ``resolve_templates``); else None (a variant without one level, one level for all)."""
+    out: dict[str, str] = {}
+    for toks in members:
+        lv = levels.get(toks)
+        if lv is None or out.setdefault(_skeleton(toks[i]), lv) != lv:
+            return None
+    return out if len(set(out.values())) > 1 else None
+
+
 MAX_PHRASE_POSITIONS = 32  # positions compared pairwise for a phrase (bounds the quadratic step)
 
 
@@ -467,9 +489,11 @@ def _resolve_aligned(
     members: list[tuple[str, ...]],
     counts: dict[tuple[str, ...], int],
     eligible: frozenset[int] | None = None,
+    levels: dict[tuple[str, ...], str | None] | None = None,
 ) -> dict[tuple[str, ...], str]:
     """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``). ``eligible``: the
-    positions an event split off a cluster may still be split on (None: every position of a cluster)."""
+    positions an event split off a cluster may still be split on (None: every position of a cluster); ``levels``:
+    each variant's one level (None: none or several)."""
     wild = [i for i, t in enumerate(base) if WILDCARD in t and (eligible is None or i in eligible)]
     split_at: list[int] = []
     # A phrase of constant words that differ together is a closed set while it has at most about sqrt(n)
@@ -478,6 +502,7 @@ def _resolve_aligned(
     wider: list[int] = []  # positions of SPLIT_MAX_VALUES < k <= limit distinct words
     few: set[int] = set()  # positions of at most SPLIT_MAX_VALUES distinct words
     routes: dict[int, dict[str, str]] = {}  # position of request targets -> each target's route (``_route_shapes``)
+    by_level: dict[int, dict[str, str]] = {}  # position whose words tell levels apart -> each word's level
     for i in wild:
         if eligible is None and all(toks[i][:1] == "/" for toks in members):
             # Request targets (masking keeps a target's route, and no other path, as text): split on their routes.
@@ -509,8 +534,15 @@ def _resolve_aligned(
             few.add(i)
         if ok and len(values) > 1 and _distinct_events(list(values)):
             (split_at if len(values) <= SPLIT_MAX_VALUES else wider).append(i)
+        if levels is not None and eligible is None and len(values) > SPLIT_MAX_VALUES:
+            level_of = _word_levels(i, members, levels)
+            if level_of is not None and _distinct_events(list(level_of)):
+                by_level[i] = level_of
     if len(wider) >= 2 and eligible is None:
         split_at += _phrase_positions(wider, members)
+    # A phrase is split on its words; a position that tells levels apart, on its words' levels.
+    by_level = {i: v for i, v in by_level.items() if i not in split_at}
+    split_at += by_level
     split_at.sort()
     if split_at:
         # Each split-off event is resolved on its own, as a cluster of its records: a position that took few
@@ -521,8 +553,9 @@ def _resolve_aligned(
         # all of the event's records is that token.
         inner = frozenset(few)
         groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        keyed = routes | by_level  # a position split by what its words stand for, not by each word
         for toks in members:
-            key = tuple(routes[i][_skeleton(toks[i])] if i in routes else toks[i] for i in split_at)
+            key = tuple(keyed[i][_skeleton(toks[i])] if i in keyed else toks[i] for i in split_at)
             groups.setdefault(key, []).append(toks)
         resolved: dict[tuple[str, ...], str] = {}
         for group in groups.values():

@@ -181,11 +181,15 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
     clusters = an.miner.finish()
     variants = an.variants()
     by_cluster: dict[int, dict[tuple[str, ...], int]] = {}
+    level_of: dict[int, dict[tuple[str, ...], str | None]] = {}  # each variant's one level (None: none or several)
     for v in variants:
         root = v.cluster.root()
         d = by_cluster.setdefault(root.index, {})
         d[v.tokens] = d.get(v.tokens, 0) + v.count
-    final = resolve_templates(clusters, by_cluster)
+        one = next(iter(v.levels)) if len(v.levels) == 1 and sum(v.levels.values()) == v.count else None
+        lv = level_of.setdefault(root.index, {})
+        lv[v.tokens] = one if lv.get(v.tokens, one) == one else None
+    final = resolve_templates(clusters, by_cluster, level_of)
     rolled: dict[str, Rolled] = {}
     of_variant: dict[int, Rolled] = {}
     for v in sorted(variants, key=lambda x: x.first_line):
