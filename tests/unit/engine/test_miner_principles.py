@@ -60,6 +60,11 @@ def assert_all_match(lines: list[str], templates: list[str]) -> None:
         ('"kube-system/coredns",', '"default/web",', '"<*>",'),
         ("(eth0):", "(wlan0):", "(<*>):"),
         ("[a],", "b,", "<*>"),  # not the same layers: no layer kept
+        # A bracket the values open inside them is theirs, kept whole; never a closing bracket without its opening.
+        ("uid=<*>(gps)", "uid=<*>(system)", "uid=<*>(<*>)"),
+        ("uid=1000(system),", "uid=1021(gps),", "uid=<*>(<*>),"),
+        ("k=a[1]", "k=b[2]", "k=<*>[<*>]"),
+        ("k=5)", "k=6)", "k=<*>"),
     ],
 )
 def test_key_value_keeps_key_and_trailing_punctuation(a: str, b: str, out: str) -> None:
@@ -389,3 +394,15 @@ def test_words_that_come_at_different_levels_are_different_statements() -> None:
         for i in range(30)
     ]
     assert _templates_of(lines) == ["user <*> logged in"]
+
+
+def test_an_identity_value_ends_where_a_bracketed_name_begins() -> None:
+    """An identity key's value ("uid=1021") stops before the name in brackets glued to it ("(gps)"): no template
+    with a stray closing bracket ("uid=<*>)"), and the account names that vary make "uid=<*>(<*>)"."""
+    assert mask_text("uid=1021(gps) /system/bin/gpsd expire 2 lines") == "uid=<*>(gps) <*> expire <*> lines"
+    names = ["gps", "system", "su.sniff.cepter", "radio", "bluetooth"]
+    lines = [
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d} INFO uid={1000 + i % 5}({names[i % 5]}) Binder:{i} expire {i} lines"
+        for i in range(50)
+    ]
+    assert _templates_of(lines) == ["uid=<*>(<*>) Binder:<*> expire <*> lines"]

@@ -33,7 +33,8 @@ _TLDS = "com|net|org|edu|gov|mil|io|info|biz|local|localdomain|internal|lan|arpa
 # Keys whose value is always data (an identity, an address), even when it is the same all file long.
 _VALUE_KEYS = ("uid", "gid", "euid", "pid", "host", "hostname", "rhost", "ip", "addr", "port")
 _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("value", "(?<==)(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&)\]]+"),
+    # The value ends where a name in brackets after it begins ("uid=1021(gps)": the account's number, then its name).
+    ("value", "(?<==)(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&()\]]+"),
     (
         "datetime",
         r"\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +"

@@ -63,6 +63,7 @@ class Cluster:
 
 
 _PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
 def _generalize(a: str, b: str) -> str:
@@ -120,6 +121,15 @@ def _generalize(a: str, b: str) -> str:
             if o and _PAIRS[o] in tail:
                 head += o
                 tail = tail[tail.index(_PAIRS[o]) :]
+            else:
+                # A bracket the values close that opens inside them, not before the key ("uid=1000(system)" /
+                # "uid=1021(gps)"): the values' own brackets, "uid=<*>(<*>)", where both open it; else no stray
+                # closing bracket.
+                k = next((j for j, ch in enumerate(tail) if ch in _CLOSERS), -1)
+                if k >= 0 and _CLOSERS[tail[k]] not in head:
+                    opener = _CLOSERS[tail[k]]
+                    both = a.find(opener, va, ha - t) > va and b.find(opener, vb, hb - t) > vb
+                    tail = opener + WILDCARD + tail[k:] if both else tail[:k]
             opens.append(head)
             closes.append(tail)
             break
