@@ -18,7 +18,7 @@ import pytest
 from loglens_analysis.engine import ENGINE_VERSION
 from loglens_analysis.engine.analyzer import EXAMPLE_CHARS, Analyzer
 from loglens_analysis.engine.masking import WILDCARD, mask_tail, mask_text
-from loglens_analysis.engine.miner import TemplateMiner, _generalize, glob_match, resolve_templates
+from loglens_analysis.engine.miner import Cluster, TemplateMiner, _generalize, glob_match, resolve_templates
 from loglens_analysis.engine.records import JOIN, RecordReader
 from loglens_analysis.engine.report import build_report
 
@@ -406,3 +406,37 @@ def test_an_identity_value_ends_where_a_bracketed_name_begins() -> None:
         for i in range(50)
     ]
     assert _templates_of(lines) == ["uid=<*>(<*>) Binder:<*> expire <*> lines"]
+
+
+def test_a_placeholder_keeps_the_punctuation_its_records_have_around_it() -> None:
+    """Where every record's token closes a bracket opened before it ("(device sda1):"), the template keeps it
+    ("(device <*>):"), and a value's own brackets stay whole ("at <*>(<*>)"): a template never loses a bracket its
+    records close. A closing quote or bracket that nothing before it opens is not kept (no stray closer)."""
+    devices = ["sda1", "nvme1n1p3", "sdb2", "vda", "nvme0n1p1"]
+    lines = [
+        f"2024-03-01 12:00:{i % 60:02d} INFO Mounted filesystem (device {devices[i % 5]}), using free space tree"
+        for i in range(20)
+    ]
+    assert _templates_of(lines) == ["Mounted filesystem (device <*>), using free space tree"]
+    frames = [f"com.a.B{k}.run(B{k}.java:{{}})" for k in "ABCDEFGH"]
+    lines = [f"2024-03-01 12:00:{i % 60:02d} ERROR at {frames[i % 8].format(i)}" for i in range(40)]
+    assert _templates_of(lines) == ["at <*>(<*>)"]
+    flags = ["--address", "--port", "--v", "--cloud-provider", "--node-ip", "--root-dir"]
+    lines = [f'2024-03-01 12:00:{i % 60:02d} INFO set flag {flags[i % 6]}="{i}"' for i in range(30)]
+    assert _templates_of(lines) == ["set flag <*>"]
+
+
+def test_punctuation_kept_around_a_placeholder_never_splits_a_template() -> None:
+    """Records that make one template without the punctuation kept around its placeholders stay one template where
+    some of them lost it to their masking ("Starting <*>..." beside "Starting <*>", a description's last word masked
+    whole): the template is written without it. Where all agree, it is kept."""
+    a = Cluster(["Starting", WILDCARD], 0, 5)
+    b = Cluster(["Starting", WILDCARD], 1, 5)
+    variants = {
+        0: {("Starting", f"{w}..."): 1 for w in ["Journal", "Modules", "Udev", "Snap", "Disk"]},
+        1: {("Starting", WILDCARD): 5},
+    }
+    final = resolve_templates([a, b], variants)
+    assert set(final.values()) == {"Starting <*>"}
+    final = resolve_templates([a], {0: variants[0]})
+    assert set(final.values()) == {"Starting <*>..."}

@@ -169,9 +169,18 @@ _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
 
 def _varied_words(old: str, new: str) -> str:
     """``old`` with each word (run of letters and digits) that ``new`` writes differently as a placeholder; one
-    placeholder for the token when the two differ in more than such words' digits."""
+    placeholder for the token when the two differ in more than such words' digits, with the punctuation both open
+    and close with ("sda1)," / "sdb2),": "<*>),", as "nvme1n1p3)," / "nvme0n1p1)," give)."""
     if len(old) != len(new) or digit_key(old) != digit_key(new):
-        return WILDCARD
+        head = 0
+        while head < min(len(old), len(new)) and old[head] == new[head] and not old[head].isalnum():
+            head += 1
+        tail = 0
+        while (
+            tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail] and not old[-1 - tail].isalnum()
+        ):
+            tail += 1
+        return old[:head] + WILDCARD + old[len(old) - tail :]
     parts: list[str] = []
     pos = 0
     for m in _WORD.finditer(old):

@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from math import isqrt
 
 from .masking import WILDCARD
@@ -403,7 +404,8 @@ def resolve_templates(
     do not line up. Each length is resolved on its own, and the text of a merged cluster is written in
     its merged form (runs of placeholders collapsed), which every one of its variants matches.
     """
-    out: dict[tuple[int, tuple[str, ...]], str] = {}
+    plain: dict[tuple[int, tuple[str, ...]], str] = {}
+    shown: dict[str, set[str]] = {}  # each text without kept punctuation -> its texts with it
     for c in clusters:
         vs = variants.get(c.index, {})
         by_len: dict[int, list[tuple[str, ...]]] = {}
@@ -413,9 +415,77 @@ def resolve_templates(
         lv = levels.get(c.index) if levels is not None else None
         for n, members in by_len.items():
             base = list(c.tokens) if n == len(c.tokens) else _fold(members)
-            for toks, text in _resolve_aligned(base, members, vs, levels=lv).items():
-                out[(c.index, toks)] = merge_key(text) if merged else text
+            for toks, (text, punctuated) in _resolve_aligned(base, members, vs, levels=lv).items():
+                if merged:
+                    text, punctuated = merge_key(text), merge_key(punctuated)
+                plain[(c.index, toks)] = text
+                shown.setdefault(text, set()).add(punctuated)
+    # A template is the records whose texts agree without the punctuation kept around placeholders (which a
+    # placeholder's masking may have taken in one cluster and not in another: "Starting <*>" / "Starting <*>...");
+    # its text has that punctuation where all of them agree on it.
+    return {k: next(iter(shown[t])) if len(shown[t]) == 1 else t for k, t in plain.items()}
+
+
+_PUNCTUATION = frozenset("()[]{},;:.!?\"'")
+
+
+def _with_shared_punctuation(base: list[str], members: list[tuple[str, ...]]) -> list[str]:
+    """A bare placeholder keeps the punctuation every record's token has around it: "(device <*>): using" where the
+    tokens were "sda1):" and "nvme1n1p3):", "{<*> <*>}" where a braced list's last words differ ("-1}" / "list}"),
+    so the template does not lose a bracket its records close (or open) there."""
+    out = base
+    for i, t in enumerate(base):
+        if t != WILDCARD or len(members) < 2:
+            continue
+        tokens = [toks[i] for toks in members]
+        first = tokens[0]
+        head = 0
+        while (
+            head < len(first)
+            and first[head] in _PUNCTUATION
+            and all(len(x) > head and x[head] == first[head] for x in tokens)
+        ):
+            head += 1
+        tail = 0
+        while (
+            tail < len(first) - head
+            and first[-1 - tail] in _PUNCTUATION
+            and all(len(x) - head > tail and x[-1 - tail] == first[-1 - tail] for x in tokens)
+        ):
+            tail += 1
+        suffix = _closed_suffix(out[:i], first[:head], first[len(first) - tail :] if tail else "", tokens, head)
+        if head or suffix:
+            if out is base:
+                out = base.copy()
+            out[i] = first[:head] + WILDCARD + suffix
     return out
+
+
+def _closed_suffix(before: list[str], head: str, suffix: str, tokens: list[str], skip: int) -> str:
+    """The punctuation kept after a placeholder, up to a closing bracket that nothing before it opens: where every
+    token opens that bracket inside its value ("RuntimeInit.wtf(RuntimeInit.java:<*>)"), the value's own brackets
+    ("<*>(<*>)"), else the punctuation before that bracket only (no stray closing bracket, nor a closing quote
+    where no quote is open before it)."""
+    depth = {o: 0 for o in _CLOSERS.values()}
+    for ch in chain.from_iterable((*before, head)):
+        if ch in depth:
+            depth[ch] += 1
+        elif ch in _CLOSERS and depth[_CLOSERS[ch]] > 0:
+            depth[_CLOSERS[ch]] -= 1
+    for j, ch in enumerate(suffix):
+        if ch in "\"'" and sum(x.count(ch) for x in (*before, head)) % 2 == 0:
+            return suffix[:j]  # a quote that closes none opened before it ('FLAG: --address="0.0.0.0"')
+        if ch in depth:
+            depth[ch] += 1
+        elif ch in _CLOSERS:
+            opener = _CLOSERS[ch]
+            if depth[opener] > 0:
+                depth[opener] -= 1
+            elif all(opener in x[skip : len(x) - len(suffix)] for x in tokens):
+                return opener + WILDCARD + suffix[j:]
+            else:
+                return suffix[:j]
+    return suffix
 
 
 def _fold(members: list[tuple[str, ...]]) -> list[str]:
@@ -500,10 +570,11 @@ def _resolve_aligned(
     counts: dict[tuple[str, ...], int],
     eligible: frozenset[int] | None = None,
     levels: dict[tuple[str, ...], str | None] | None = None,
-) -> dict[tuple[str, ...], str]:
+) -> dict[tuple[str, ...], tuple[str, str]]:
     """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``). ``eligible``: the
     positions an event split off a cluster may still be split on (None: every position of a cluster); ``levels``:
-    each variant's one level (None: none or several)."""
+    each variant's one level (None: none or several). Each text twice: as is, and with the punctuation every
+    record has around a placeholder (``_with_shared_punctuation``)."""
     wild = [i for i, t in enumerate(base) if WILDCARD in t and (eligible is None or i in eligible)]
     split_at: list[int] = []
     # A phrase of constant words that differ together is a closed set while it has at most about sqrt(n)
@@ -567,7 +638,7 @@ def _resolve_aligned(
         for toks in members:
             key = tuple(keyed[i][_skeleton(toks[i])] if i in keyed else toks[i] for i in split_at)
             groups.setdefault(key, []).append(toks)
-        resolved: dict[tuple[str, ...], str] = {}
+        resolved: dict[tuple[str, ...], tuple[str, str]] = {}
         for group in groups.values():
             base = _fold(group)
             for i, shapes in routes.items():
@@ -575,7 +646,8 @@ def _resolve_aligned(
                     base[i] = shapes[_skeleton(group[0][i])]  # the route its targets share ("/users/<*>")
             resolved.update(_resolve_aligned(base, group, counts, inner))
         return resolved
-    out: dict[tuple[str, ...], str] = {}
+    punctuated = _with_shared_punctuation(base, members)
+    out: dict[tuple[str, ...], tuple[str, str]] = {}
     for toks in members:
         text = render(" ".join(base))
         if not _has_text(text) and any(_has_text(x) and _is_wordlike(x) for x in toks):
@@ -586,5 +658,7 @@ def _resolve_aligned(
             text = render(own)
             if not _has_text(text):
                 text = own
-        out[toks] = text
+            out[toks] = (text, text)
+        else:
+            out[toks] = (text, render(" ".join(punctuated)) if punctuated is not base else text)
     return out
