@@ -421,6 +421,19 @@ def test_a_placeholder_keeps_the_punctuation_its_records_have_around_it() -> Non
     frames = [f"com.a.B{k}.run(B{k}.java:{{}})" for k in "ABCDEFGH"]
     lines = [f"2024-03-01 12:00:{i % 60:02d} ERROR at {frames[i % 8].format(i)}" for i in range(40)]
     assert _templates_of(lines) == ["at <*>(<*>)"]
+    names = [
+        "Module Device",
+        "Processor Device",
+        "Linux-Dell Video",
+        "Aggregator Device",
+        "Linux-HPI Hybrid",
+        "Darwin x",
+    ]
+    lines = [f"2024-03-01 12:00:{i % 60:02d} INFO ACPI added _OSI({names[i % 6]})" for i in range(30)]
+    assert _templates_of(lines) == ["ACPI added _OSI(<*> <*>)"]
+    calls = [f"{p}.invoke{k}(Native Method)" for k, p in enumerate(["a.B", "c.D", "e.F", "g.H", "i.J", "k.L"])]
+    lines = [f"2024-03-01 12:00:{i % 60:02d} WARN at {calls[i % 6]}" for i in range(30)]
+    assert _templates_of(lines) == ["at <*>(Native Method)"]
     flags = ["--address", "--port", "--v", "--cloud-provider", "--node-ip", "--root-dir"]
     lines = [f'2024-03-01 12:00:{i % 60:02d} INFO set flag {flags[i % 6]}="{i}"' for i in range(30)]
     assert _templates_of(lines) == ["set flag <*>"]

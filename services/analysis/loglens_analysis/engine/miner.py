@@ -432,7 +432,8 @@ _PUNCTUATION = frozenset("()[]{},;:.!?\"'")
 def _with_shared_punctuation(base: list[str], members: list[tuple[str, ...]]) -> list[str]:
     """A bare placeholder keeps the punctuation every record's token has around it: "(device <*>): using" where the
     tokens were "sda1):" and "nvme1n1p3):", "{<*> <*>}" where a braced list's last words differ ("-1}" / "list}"),
-    so the template does not lose a bracket its records close (or open) there."""
+    so the template does not lose a bracket its records close (or open) there; where no punctuation is shared, a
+    bracket every token opens, with the words that stand with it."""
     out = base
     for i, t in enumerate(base):
         if t != WILDCARD or len(members) < 2:
@@ -453,12 +454,31 @@ def _with_shared_punctuation(base: list[str], members: list[tuple[str, ...]]) ->
             and all(len(x) - head > tail and x[-1 - tail] == first[-1 - tail] for x in tokens)
         ):
             tail += 1
+        if not head and not tail:
+            # A bracket every token opens, with the words between it and the token's edge: the name a call's
+            # argument follows ("_OSI(Module" / "_OSI(Processor": "_OSI(<*>"), or the words an argument opens with
+            # ("invoke(Native" / "invoke0(Native": "<*>(Native", then "Method)" closes it).
+            common = _common_prefix(tokens)
+            head = max(map(common.rfind, "([{")) + 1
+            if not head:
+                common = _common_prefix([x[::-1] for x in tokens])[::-1]
+                cut = min((k for k in map(common.find, "([{") if k >= 0), default=-1)
+                tail = len(common) - cut if cut >= 0 else 0
         suffix = _closed_suffix(out[:i], first[:head], first[len(first) - tail :] if tail else "", tokens, head)
         if head or suffix:
             if out is base:
                 out = base.copy()
             out[i] = first[:head] + WILDCARD + suffix
     return out
+
+
+def _common_prefix(texts: list[str]) -> str:
+    """The characters every text starts with (those of the first and last in sorted order are every one's)."""
+    lo, hi = min(texts), max(texts)
+    k = 0
+    while k < len(lo) and lo[k] == hi[k]:
+        k += 1
+    return lo[:k]
 
 
 def _closed_suffix(before: list[str], head: str, suffix: str, tokens: list[str], skip: int) -> str:
