@@ -255,3 +255,62 @@ def test_a_shells_report_that_the_process_died_is_its_own_record_and_a_stop() ->
     assert any(len(lines) in a.line_numbers for a in stops), [a.description for a in stops]
     claims = [c.text for c in rep.summary.claims]
     assert any(c.startswith(f"Stop at line {len(lines)} ") and c.endswith('"Killed".') for c in claims), claims
+
+
+def _monolog(n: int) -> list[str]:
+    """Monolog's line format (Laravel, Symfony): "[time] channel.LEVEL: message {context}"; an error's context holds
+    the exception with "[stacktrace]" and its frames on lines of their own, a blank line, then the previous exception
+    and its frames. The traces are most of the file's lines."""
+    out: list[str] = []
+    for i in range(n):
+        stamp = f"[2024-05-03 10:{i // 60 % 60:02d}:{i % 60:02d}]"
+        if i % 8 == 5:
+            out.append(
+                f'{stamp} production.ERROR: Connection refused {{"exception":"[object] (QueryException(code: 2002)'
+            )
+            out.append("[stacktrace]")
+            out += [
+                f"#{k} /var/www/html/vendor/Database/Connection.php({100 + k}): Connection->run()" for k in range(12)
+            ]
+            out += [
+                "#12 {main}",
+                "",
+                "[previous exception] [object] (PDOException(code: 2002): refused",
+                "[stacktrace]",
+            ]
+            out += [
+                f"#{k} /var/www/html/vendor/Connectors/Connector.php({60 + k}): PDO->__construct()" for k in range(8)
+            ]
+            out.append('"} ')
+        else:
+            out.append(f'{stamp} production.INFO: User logged in {{"user_id":{1000 + i},"ip":"10.0.0.{i % 250}"}} ')
+    return out
+
+
+def test_records_whose_bodies_are_most_of_the_lines_are_read_by_the_lines_that_open_them() -> None:
+    """Stack traces under a few errors can be most of a file's lines: the layout is found on the lines that open with
+    a time, the level is read from Monolog's "channel.LEVEL:", and every line up to the next timed one (a blank line
+    inside the trace too) belongs to the record it follows."""
+    lines = _monolog(200)
+    rep = _report(lines)
+    assert rep.line_count == len(lines)
+    assert rep.record_count == 200
+    assert rep.parse_quality.level_share == 1.0
+    errors = [t for t in rep.templates if t.max_level == report_pb2.LEVEL_ERROR]
+    assert [t.count for t in errors] == [25]
+    assert not [t for t in _texts(rep) if t.startswith(("#", "[stacktrace]", "[previous exception]"))]
+
+
+def test_lines_without_a_time_after_every_timed_line_are_records_of_another_source() -> None:
+    """A function runtime's "END RequestId" and "REPORT" lines come after each of the application's timed lines: they
+    are the platform's records, interleaved, not the bodies of the application's."""
+    lines: list[str] = []
+    for i in range(60):
+        rid = f"{i:08d}-1111-2222-3333-{i:012d}"
+        lines.append(f"START RequestId: {rid} Version: $LATEST")
+        lines.append(f"2024-03-05T10:{i // 60:02d}:{i % 60:02d}.000Z\t{rid}\tINFO\tprocessing order {1000 + i}")
+        lines.append(f"END RequestId: {rid}")
+        lines.append(f"REPORT RequestId: {rid}\tDuration: {i % 9}.5 ms\tBilled Duration: {i % 9 + 1} ms")
+    rep = _report(lines)
+    assert rep.record_count == 240
+    assert any(t.startswith("REPORT RequestId:") for t in _texts(rep))

@@ -407,7 +407,11 @@ class Analyzer:
         self._glue = (
             self.record_variants is None
             and not self.sources_interleaved
-            and (flags.count(1) * 2 >= len(flags) - flags.count(-1) or _continued_in_short_runs(flags))
+            and (
+                flags.count(1) * 2 >= len(flags) - flags.count(-1)
+                or _continued_in_short_runs(flags)
+                or self.guess.continued  # a layout only the lines that open with a time share: they open records
+            )
         )
         pending, self._sample = self._sample, []
         for text, first in pending:
@@ -506,6 +510,10 @@ class Analyzer:
         if None in flags:
             for i in _positions(flags, None):
                 flags[i] = self._line_flag(records[i].split(JOIN, 1)[0], keys[i])
+        if self.guess is not None and self.guess.continued and -1 in flags:
+            # Records that run over many lines (the layout is only the lines that open with a time): a blank line
+            # inside one (Monolog's before "[previous exception]") does not end it; the next line with a time does.
+            flags = [0 if f == -1 else f for f in flags]
         cap = MAX_RECORD_CHARS * JOINED_RECORD_FACTOR
         # The last timed record and the lines after it wait for the next block (they may continue there),
         # unless a blank line closed it or it is already as long as a record may grow.

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, pairwise
 from operator import ne
 from typing import cast
 
@@ -1881,6 +1881,9 @@ class FormatGuess:
     wrapped: str = ""  # the format most of a container runtime's records hold their application's lines in
     requests: RequestColumns | None = None  # an access log's request and status fields, in a layout of its own
     csv: CsvColumns | None = None  # a log of comma-separated values: its time, level and message fields
+    # The layout was found on the lines that open with a time only: most lines continue a record (a stack trace
+    # under each error, a dumped context), so a line without a time continues the record before it.
+    continued: bool = False
 
 
 # A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]").
@@ -2080,6 +2083,20 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
     layout = discover_header(unexplained + wrapped) if unexplained or wrapped else None
     if layout is not None and not layout.classes:
         layout = None
+    continued = False
+    if layout is None and unexplained and not wrapped:
+        # Records of many lines (Monolog's "[stacktrace]" and its frames under each error, a dumped state): the
+        # layout is the one of the lines that open records, those that open with a time; only they are records.
+        # Bodies come under some records (errors), not under most: lines without a time after most timed lines
+        # are another source's, interleaved (a function runtime's "END RequestId" and "REPORT" after each one).
+        opening = [line for line in unexplained if header_classes(line)[:1] == "T"]
+        timed = [header_classes(line)[:1] == "T" for line in lines]
+        with_body = sum(a and not b for a, b in pairwise(timed))
+        found = discover_header(opening) if len(opening) >= MIN_LAYOUT_LINES and with_body * 2 < len(opening) else None
+        if found is not None and found.classes:
+            layout, continued = found, True
+            n = len(opening) + sum(counts.values())
+            unexplained = opening
     best_name, best_count = counts.most_common(1)[0] if counts else (FORMAT_PLAIN, 0)
     header_count = 0
     more: list[HeaderLayout] = []
@@ -2123,4 +2140,13 @@ def detect_format(sample: Sequence[str]) -> FormatGuess:
         requests = RequestColumns.of(unexplained)
     elif best_name in _SYSLOG_FORMATS:
         requests = RequestColumns.of(syslog_messages)
-    return FormatGuess(best_name, round(share, 4), confidence, layout, tuple(more), wrapped=held_in, requests=requests)
+    return FormatGuess(
+        best_name,
+        round(share, 4),
+        confidence,
+        layout,
+        tuple(more),
+        wrapped=held_in,
+        requests=requests,
+        continued=continued and best_name == FORMAT_HEADER,
+    )
