@@ -314,3 +314,24 @@ def test_lines_without_a_time_after_every_timed_line_are_records_of_another_sour
     rep = _report(lines)
     assert rep.record_count == 240
     assert any(t.startswith("REPORT RequestId:") for t in _texts(rep))
+
+
+def test_a_date_inside_a_continuation_line_of_a_time_of_day_file_is_no_record_and_no_date() -> None:
+    """Elixir's Logger writes a time of day and no date; a crash report's dumped state below a record can hold a
+    date ("last_event_at: ~U[2024-05-04 00:48:29Z]"). That line continues the crash report: it is not a record of
+    its own, and its date does not become the file's (the times run from 23:10 over midnight to 00:50, 100 minutes,
+    not a day)."""
+    lines: list[str] = []
+    for i in range(200):
+        minute = (23 * 60 + 10 + i // 2) % (24 * 60)
+        lines.append(f"{minute // 60:02d}:{minute % 60:02d}:{i % 60:02d}.121 [info] GET /api/orders/{i}")
+        if i == 150:
+            lines.append(f"{minute // 60:02d}:{minute % 60:02d}:30.226 [error] GenServer MyApp.Worker terminating")
+            lines.append("** (KeyError) key :amount not found in: %{id: 7}")
+            lines.append("Last message: {:process, 7}")
+            lines.append("State: %{processed: 1842, last_event_at: ~U[2024-05-04 00:48:29.903114Z]}")
+    rep = _report(lines)
+    assert rep.record_count == 201
+    assert not [t for t in _texts(rep) if t.startswith("State:")]
+    span = rep.time_range.end_time.seconds - rep.time_range.start_time.seconds
+    assert 99 * 60 <= span <= 101 * 60, span

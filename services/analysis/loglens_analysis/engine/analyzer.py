@@ -51,7 +51,7 @@ from .formats import (
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, SHELL_SIGNAL_REPORT, Block, digit_key
-from .timestamps import STATEFUL_FAMILIES, TimestampParser, slashed_day_first
+from .timestamps import LEADING_LIMIT, STATEFUL_FAMILIES, TimestampParser, slashed_day_first
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
@@ -83,6 +83,7 @@ TIME_WINDOW = 160  # characters searched for a record's time, unless its first r
 TIME_WINDOW_SLACK = 256
 TIME_SHIFT_SLACK = 24  # how far variable-width numbers before it may move a shape's time, either way
 MAX_STAMP_CHARS = 48  # the longest timestamp text (a date, a time with 9 fraction digits, an offset)
+OPENING_STAMP_AT = 1  # a stamp that opens a line starts here at most (after one bracket)
 MINUTE_CACHE_TRIAL = 4096  # timestamp lookups before the minute cache must show it pays (1 hit in 16)
 # The cyclic collector's young-generation threshold while an analysis runs (CPython's default is 700). The
 # engine allocates a tuple or list per record in its C-level passes, none of them in a cycle: at 700 the
@@ -342,6 +343,7 @@ class Analyzer:
         self._held: tuple[str, int] | None = None
         self._led_by_key: dict[str, int] = {"": -1}  # digit key -> 1 leads with a time, 0 not, -1 blank
         self._leads_by_start: dict[str, bool] = {"": False}  # digit key of a line's start -> a stamp there
+        self._stamps_open_lines = False  # the file's lines open with a time of day and no date (``_start``)
         self.glued_lines = 0
         # A chunk of a file (``chunks``): the records before the chunk's first timed one take the time of the
         # chunk before (unknown here), so their figures wait apart (``lead``) for the merge; the shapes mined, in
@@ -401,6 +403,7 @@ class Analyzer:
         # Each line's flag is remembered by its digit key: the sample's keys in one pass (str.translate per line
         # cost ~1.5 us, most of it the call's own set-up), and only the first line of a key is looked at, in order.
         keys = digit_key("\n".join(sample_lines)).split("\n") if sample_lines else []
+        self._stamps_open_lines = self._open_with_stamps(sample_lines)
         flags = list(map(self._led_by_key.get, keys))
         for i in _positions(flags, None):
             flags[i] = self._line_flag(sample_lines[i], keys[i])
@@ -439,8 +442,26 @@ class Analyzer:
         if text is not None and self._lead_times.locate(head, text) is not None:
             return True
         # A stamp further into the line (an epoch in a column: "node-246 unix.hw ... 1077804742 1 ..."): a record
-        # of another layout, not a continuation. Only lines without a leading stamp get here (few).
-        return self._lead_times.locate(head, head) is not None
+        # of another layout, not a continuation. Only lines without a leading stamp get here (few); not where the
+        # file's lines open with a time of day (there, a date further in is what the line says).
+        return not self._stamps_open_lines and self._lead_times.locate(head, head) is not None
+
+    def _open_with_stamps(self, lines: list[str]) -> bool:
+        """Whether the file's records open with a time of day and no date: nearly all of the sampled lines that carry
+        a stamp near their start carry such a time at their very start (after a bracket at most). Then a date further
+        into a line (a dumped state under a crash report: "last_event_at: ~U[2024-05-04 00:48:29Z]") is what the
+        line says, not its time: such a line does not open a record, and its date is not the file's."""
+        opening = later = 0
+        for head in lines:
+            found = self._lead_times.locate(head, None) if head.strip() else None
+            if found is None:
+                continue
+            m = found[1].search(head, 0, LEADING_LIMIT + MAX_STAMP_CHARS)
+            if m is not None and m.start() <= OPENING_STAMP_AT and found[0] in STATEFUL_FAMILIES:
+                opening += 1
+            else:
+                later += 1
+        return opening > 0 and later * 10 < opening
 
     def _leads_at_start(self, head: str, key: str) -> bool:
         """A stamp at the start of the line (after a bracket) or a dated one near it. Remembered by the digit key
@@ -452,7 +473,13 @@ class Analyzer:
             if len(self._leads_by_start) >= LEAD_MEMO:
                 self._leads_by_start.clear()
                 self._leads_by_start[""] = False
-            got = self._leads_by_start[start] = self._lead_times.locate(head, None) is not None
+            found = self._lead_times.locate(head, None)
+            if found is not None and self._stamps_open_lines:
+                # The file's records open with a time of day: a stamp further in (a date inside a dumped state under
+                # a crash report) is what the line says, not its time.
+                m = found[1].search(head, 0, LEADING_LIMIT + MAX_STAMP_CHARS)
+                found = found if m is not None and m.start() <= OPENING_STAMP_AT else None
+            got = self._leads_by_start[start] = found is not None
         return got
 
     def _line_flag(self, head: str, key: str | None = None) -> int:
