@@ -510,6 +510,13 @@ def test_a_structured_records_cause_is_the_field_it_names_its_error_in(record: s
     assert got[1] in ('exec: "/app": permission denied', "dial tcp: connection refused", "out of bounds", "disk full")
 
 
+def test_a_cause_cut_with_its_record_is_told_as_far_as_it_goes() -> None:
+    """A record is held to its first EXAMPLE_CHARS characters: a quoted cause the cut falls inside is its text up to
+    the cut and "…", not its first word without its quote ("Ge" for 'Get "https://..."')."""
+    record = 'ts=t level=error msg="download failed" err="Get \\"https://example.com/report.csv\\": tls: failed to ver'
+    assert structured_cause(record) == ("err", 'Get "https://example.com/report.csv": tls: failed to ver…')
+
+
 @pytest.mark.parametrize(
     "record",
     [

@@ -133,7 +133,8 @@ _TIME_KEYS = (
     "created",
 )
 # A key starts where a word starts and is taken whole (possessive): linear on long lines without "=".
-_LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=("(?:[^"\\]|\\.)*"|\'[^\'\n]*\'(?!\S)|\S*)')
+# A quoted value runs to its closing quote, or to the end of a record cut short (an example cut inside a value).
+_LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=("(?:[^"\\]|\\.)*+(?:"|\Z)|\'[^\'\n]*\'(?!\S)|\S*)')
 _CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DOTALL)
 _RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.DOTALL)
 _RFC3164 = re.compile(
@@ -471,7 +472,18 @@ def _structured_fields(head: str) -> dict[str, object] | None:
     pairs = _LOGFMT_PAIR.findall(head)
     if len(pairs) < 3:
         return None
-    return {k: v[1:-1].replace('\\"', '"').replace("\\n", "\n") if v[:1] == '"' and len(v) > 1 else v for k, v in pairs}
+    return {k: _logfmt_text(v) for k, v in pairs}
+
+
+def _logfmt_text(value: str) -> str:
+    """A logfmt value's text: a quoted one unquoted and unescaped, "…" where the record was cut inside it."""
+    if value[:1] != '"':
+        return value
+    if len(value) > 1 and value.endswith('"') and not value.endswith('\\"'):
+        inner, cut = value[1:-1], ""
+    else:
+        inner, cut = value[1:], "…"
+    return inner.replace('\\"', '"').replace("\\n", "\n") + cut
 
 
 def structured_trace(record: str) -> str | None:
