@@ -90,6 +90,24 @@ def test_restart_needs_a_start_banner_and_a_component_start_is_none() -> None:
     assert "SIGTERM" in lines[at - 2]
 
 
+def test_a_start_message_without_a_version_right_after_a_stop_is_a_restart() -> None:
+    """A server that says "starting" with no version in that record ("MongoDB starting", its version in a later
+    "Build Info"): a start where its process's stop ("shutting down", a signal) comes just before it, once per stop (a
+    worker starting three consumers is one start); the same words without a stop before them are no start."""
+    recs = _steady(T0, T0 + 3000, 5)
+    recs += [(T0 + 3000, "INFO", "Consumer started on queue alpha")]  # no stop before it: routine
+    recs += _steady(T0 + 3001, T0 + 6000, 5)
+    recs += [(T0 + 6000, "INFO", "Received signal 15 (Terminated), shutting down")]
+    recs += [(T0 + 6010, "INFO", "server starting with dbpath /var/lib/db")]
+    recs += [(T0 + 6011 + k, "INFO", f"Consumer started on queue {q}") for k, q in enumerate(("beta", "gamma"))]
+    recs += _steady(T0 + 6020, T0 + 9000, 5)
+    rep, lines = _report(recs)
+    restarts = _of(rep, RESTART)
+    assert len(restarts) == 1, [a.description for a in rep.anomalies]
+    assert lines[restarts[0].line_numbers[0] - 1].endswith("server starting with dbpath /var/lib/db")
+    assert all(ln > 600 for ln in restarts[0].line_numbers)  # the consumer start with no stop before it is none
+
+
 def test_the_first_records_template_seen_again_is_a_restart() -> None:
     recs = [(T0, "INFO", "Registered metrics reporter for service")]
     recs += _steady(T0 + 1, T0 + 3000, 5)

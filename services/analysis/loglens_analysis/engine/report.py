@@ -863,6 +863,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     head_line = max(1, math.floor(RESTART_HEAD_SHARE * last_line))
     tail_line = last_line - head_line
     banners: list[Occurrence] = []
+    worded: list[Occurrence] = []  # rare start-worded messages without a version: a start only right after a stop
     strong: list[Occurrence] = []
     weak: list[Occurrence] = []
     # The once-per-start messages that follow the file's first record in its head: a start writes them again.
@@ -895,6 +896,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 # messages that followed it then follow it again (a reconnect repeats one message, not a start).
                 found = [o for o in found if o[1] == r.first_line or _replays(o[1], opening)]
             banners += found
+        elif _START_VERB.search(r.text) is not None and r is not first:
+            worded += [(b, ln, r) for b, ln in _occurrences(r)]
         if _STOP_STRONG.search(r.text) is not None or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
         elif _STOP_WEAK.search(r.text) is not None:
@@ -942,6 +945,16 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         or any(o[1] - NEAR_LINES <= p.new_line <= o[1] for p in pids)
         or any(o[1] - NEAR_LINES <= x <= o[1] and same_process(x, o[1]) for x in stop_lines)
     ]
+    # A start-worded message without a version ("MongoDB starting", "***** SERVER RESTARTED *****") is a start where
+    # the same process's stop (a strong stop word: a signal, "shutting down", "exiting") comes just before it.
+    # Each such message once per stop (a worker starting three consumers is one start).
+    strong_stops = sorted(ln for _b, ln, r in stops if _STOP_STRONG.search(r.text) is not None)
+    after_stop: dict[tuple[int, int], Occurrence] = {}
+    for o in sorted(worded, key=lambda o: o[1]):
+        k = bisect.bisect_left(strong_stops, o[1]) - 1
+        if o[1] > head_line and k >= 0 and o[1] - strong_stops[k] <= NEAR_LINES and same_process(strong_stops[k], o[1]):
+            after_stop.setdefault((strong_stops[k], id(o[2])), o)
+    starts += after_stop.values()
     running = [o for o in starts if _written_by_a_running_process(o, held)]
     starts = [o for o in starts if o not in running]
     # A banner whose first record was a running process's is no start there: a later one is told as a start,
