@@ -427,3 +427,37 @@ def test_a_plain_word_after_the_level_that_opens_one_message_each_is_the_message
     lines = [f"2024-03-01 12:00:{i % 60:02d} INFO {files[i % 3]} " + messages[i % 3].format(n=i) for i in range(60)]
     texts = {t.text for t in analyze([("\n".join(lines) + "\n").encode()]).templates}
     assert "listening on :<*>" in texts
+
+
+def test_a_module_path_and_the_spans_before_it_are_the_source_not_the_message() -> None:
+    """Rust's tracing writes "<time> <LEVEL> <spans>: <target>: <message>", the spans (a name and its fields in
+    braces, joined by ":") only inside a request: the module path and the spans before it say where a record comes
+    from, so one message is one template whatever request or handler logged it, and it reads as the message."""
+    others = (
+        " INFO {}inventory_service::events: consumed event topic=orders partition={} offset=77",
+        "DEBUG {}tower_http::trace::on_request: started processing request {}",
+        " WARN {}sqlx::query: slow statement: execution time exceeded threshold rows={}",
+        " INFO inventory_service::metrics: db pool stats size=5 idle={} in_use=3",
+    )
+    lines = []
+    for i in range(120):
+        stamp = f"2024-05-03T16:{i // 60:02d}:{i % 60:02d}.115572Z"
+        span = f"request{{method=GET uri=/api/v1/items/{i} version=HTTP/1.1}}:get_item{{id={i}}}: "
+        lines.append(f"{stamp} ERROR {span}inventory_service::handlers::items: database error error=pool timed out")
+        other = others[i % 4]
+        lines.append(f"{stamp} " + (other.format(i) if i % 4 == 3 else other.format(span if i % 3 else "", i)))
+    guess = detect_format(lines)
+    parser = RecordParser(guess)
+    got = parser.parse(lines[0])
+    assert (got.message, got.component) == (
+        "database error error=pool timed out",
+        "inventory_service::handlers::items",
+    )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "consumed event topic=orders partition=<*> offset=<*>",
+        "database error error=pool timed out",
+        "db pool stats size=<*> idle=<*> in_use=<*>",
+        "slow statement: execution time exceeded threshold rows=<*>",
+        "started processing request <*>",
+    ]

@@ -1273,6 +1273,13 @@ def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Seque
     return HeaderLayout(layout.classes, layout.share, layout.tab_ended, n, delimiter)
 
 
+# A message's source, before it: a module path ("app::handlers::items:"), after the spans it ran in, each a name with
+# its fields in braces, joined by ":" ("request{method=GET uri=/x}:get_item{id=7}: ").
+_SOURCE_PATH = re.compile(
+    r"(?:[A-Za-z_]\w*\{[^{}\n]*\}(?::[A-Za-z_]\w*\{[^{}\n]*\})*: )?([A-Za-z_]\w*(?:::[A-Za-z_]\w*)+): (?=\S)"
+)
+
+
 class HeaderParser:
     """Cuts records with a discovered layout; tolerant of one odd column and of a ``name:`` that moved."""
 
@@ -1341,6 +1348,13 @@ class HeaderParser:
             if glued in _SEPARATORS:
                 header_end += len(glued)
         message = "" if header_end >= len(head) else head[header_end:].strip()
+        source = _SOURCE_PATH.match(message)
+        if source is not None:
+            # The module path the record comes from, after the spans it ran in (Rust's tracing: "request{method=GET
+            # uri=/x}: app::handlers::items: database error"): where it comes from, as a logger's name; the message
+            # is what follows.
+            component = component or source.group(1)
+            message = message[source.end() :]
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
         if level is None and message:
