@@ -403,7 +403,7 @@ class Analyzer:
         # Each line's flag is remembered by its digit key: the sample's keys in one pass (str.translate per line
         # cost ~1.5 us, most of it the call's own set-up), and only the first line of a key is looked at, in order.
         keys = digit_key("\n".join(sample_lines)).split("\n") if sample_lines else []
-        self._stamps_open_lines = self._open_with_stamps(sample_lines)
+        self._stamps_open_lines = self._open_with_stamps(sample_lines, keys)
         flags = list(map(self._led_by_key.get, keys))
         for i in _positions(flags, None):
             flags[i] = self._line_flag(sample_lines[i], keys[i])
@@ -446,22 +446,34 @@ class Analyzer:
         # file's lines open with a time of day (there, a date further in is what the line says).
         return not self._stamps_open_lines and self._lead_times.locate(head, head) is not None
 
-    def _open_with_stamps(self, lines: list[str]) -> bool:
+    def _open_with_stamps(self, lines: list[str], keys: list[str]) -> bool:
         """Whether the file's records open with a time of day and no date: nearly all of the sampled lines that carry
         a stamp near their start carry such a time at their very start (after a bracket at most). Then a date further
         into a line (a dumped state under a crash report: "last_event_at: ~U[2024-05-04 00:48:29Z]") is what the
-        line says, not its time: such a line does not open a record, and its date is not the file's."""
+        line says, not its time: such a line does not open a record, and its date is not the file's. Lines that start
+        alike (the digit key of their start) answer alike: each start is located once."""
+        by_start: dict[str, bool | None] = {}  # None: no stamp; True: a time of day opening the line
         opening = later = 0
-        for head in lines:
-            found = self._lead_times.locate(head, None) if head.strip() else None
-            if found is None:
-                continue
-            m = found[1].search(head, 0, LEADING_LIMIT + MAX_STAMP_CHARS)
-            if m is not None and m.start() <= OPENING_STAMP_AT and found[0] in STATEFUL_FAMILIES:
-                opening += 1
-            else:
-                later += 1
+        for head, key in zip(lines, keys, strict=True):
+            start = _LEAD_START(key)
+            if start not in by_start:
+                stamp = self._leading_stamp(head) if head.strip() else None
+                by_start[start] = (
+                    None if stamp is None else stamp[1] <= OPENING_STAMP_AT and stamp[0] in STATEFUL_FAMILIES
+                )
+            got = by_start[start]
+            if got is not None:
+                opening += got
+                later += not got
         return opening > 0 and later * 10 < opening
+
+    def _leading_stamp(self, head: str) -> tuple[str, int] | None:
+        """The family of the stamp a line leads with (at its start, or a dated one near it) and where it starts."""
+        found = self._lead_times.locate(head, None)
+        if found is None:
+            return None
+        m = found[1].search(head, 0, LEADING_LIMIT + MAX_STAMP_CHARS)
+        return found[0], m.start() if m is not None else LEADING_LIMIT
 
     def _leads_at_start(self, head: str, key: str) -> bool:
         """A stamp at the start of the line (after a bracket) or a dated one near it. Remembered by the digit key
@@ -473,13 +485,12 @@ class Analyzer:
             if len(self._leads_by_start) >= LEAD_MEMO:
                 self._leads_by_start.clear()
                 self._leads_by_start[""] = False
-            found = self._lead_times.locate(head, None)
-            if found is not None and self._stamps_open_lines:
-                # The file's records open with a time of day: a stamp further in (a date inside a dumped state under
-                # a crash report) is what the line says, not its time.
-                m = found[1].search(head, 0, LEADING_LIMIT + MAX_STAMP_CHARS)
-                found = found if m is not None and m.start() <= OPENING_STAMP_AT else None
-            got = self._leads_by_start[start] = found is not None
+            # Where the file's records open with a time of day, a stamp further in (a date inside a dumped state under
+            # a crash report) is what the line says, not its time.
+            stamp = self._leading_stamp(head)
+            got = self._leads_by_start[start] = stamp is not None and (
+                not self._stamps_open_lines or stamp[1] <= OPENING_STAMP_AT
+            )
         return got
 
     def _line_flag(self, head: str, key: str | None = None) -> int:

@@ -126,11 +126,7 @@ def _generalize(a: str, b: str) -> str:
                 # A bracket the values close that opens inside them, not before the key ("uid=1000(system)" /
                 # "uid=1021(gps)"): the values' own brackets, "uid=<*>(<*>)", where both open it; else no stray
                 # closing bracket.
-                k = next((j for j, ch in enumerate(tail) if ch in _CLOSERS), -1)
-                if k >= 0 and _CLOSERS[tail[k]] not in head:
-                    opener = _CLOSERS[tail[k]]
-                    both = a.find(opener, va, ha - t) > va and b.find(opener, vb, hb - t) > vb
-                    tail = opener + WILDCARD + tail[k:] if both else tail[:k]
+                tail = _closed_suffix([], head, tail, [a[:ha], b[:hb]], va)
             opens.append(head)
             closes.append(tail)
             break
