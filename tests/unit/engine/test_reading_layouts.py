@@ -461,3 +461,31 @@ def test_a_module_path_and_the_spans_before_it_are_the_source_not_the_message() 
         "slow statement: execution time exceeded threshold rows=<*>",
         "started processing request <*>",
     ]
+
+
+def test_a_bracket_that_opens_half_the_messages_is_not_a_header_column() -> None:
+    # The kernel's ring buffer: "[seconds since boot] message", where a firewall's records open with "[UFW BLOCK]"
+    # and are written as key=value pairs. The bracket is the message's: the header is the stamp alone, and a
+    # line that opens with a header is no logfmt record, however many pairs follow.
+    others = (
+        "docker0: port {}(veth{}) entered blocking state",
+        "eth0: renamed from veth{}{}",
+        "usb 1-{}: new device {}",
+    )
+    lines = []
+    for i in range(120):
+        stamp = f"[{10 + i * 7.25:12.6f}]"
+        if i % 5 < 3:
+            lines.append(
+                f"{stamp} [UFW BLOCK] IN=eth0 OUT= MAC=3c:ec:ef:12:34:56:00:1b:21:aa:bb:cc:08:00 SRC=10.0.0.{i} "
+                f"DST=10.0.0.20 LEN=52 TOS=0x00 PREC=0x00 TTL=236 ID={i * 31} PROTO=TCP SPT={i * 7} DPT={i}"
+                " WINDOW=65535"
+            )
+        else:
+            lines.append(f"{stamp} {others[i % 3].format(i, i + 1)}")
+    guess = detect_format(lines)
+    assert guess.name == FORMAT_HEADER
+    assert guess.layout is not None and guess.layout.classes == "B"
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    ufw = [t for t in rep.templates if "IN=" in t.text]
+    assert len(ufw) == 1 and ufw[0].text.startswith("[UFW BLOCK] IN=") and ufw[0].count == 72

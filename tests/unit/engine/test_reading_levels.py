@@ -279,3 +279,29 @@ def test_an_applications_own_time_and_level_under_syslog_are_its_records() -> No
         f"Mar  1 12:00:{i % 60:02d} host netd[9]: {i} packets dropped, error rate rising\n" for i in range(40)
     )
     assert _levels(_run(text)) == {}
+
+
+def test_a_source_named_before_the_level_leaves_the_level_to_the_record() -> None:
+    # A prefix with an optional session field (PostgreSQL's "%m [%p] %q%u@%d "): "app@shop ERROR:  ..." where a
+    # session wrote the record, "LOG:  ..." where none did. The level is the record's either way, and one statement
+    # is one template whichever session logged it, its level word kept as where no session wrote it.
+    rows = [
+        ("", "LOG:  checkpoint starting: time"),
+        ("", "LOG:  checkpoint starting: time"),
+        ("", "ERROR:  canceling autovacuum task"),
+        ("app@shop ", 'ERROR:  duplicate key value violates unique constraint "orders_pkey"'),
+        ("etl@shop ", 'ERROR:  duplicate key value violates unique constraint "orders_pkey"'),
+        ("app@shop ", "FATAL:  terminating connection due to idle-in-transaction timeout"),
+        ("[unknown]@[unknown] ", "LOG:  connection received: host=10.0.2.{} port=4{}"),
+        ("app@shop ", "WARNING:  there is no transaction in progress"),
+    ]
+    text = "".join(
+        f"2024-03-11 06:{i // 60:02d}:{i % 60:02d}.{i:03d} UTC [{2000 + i}] {src}{msg.format(i, i)}\n"
+        for i, (src, msg) in ((i, rows[i % len(rows)]) for i in range(136))
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"INFO": 51, "ERROR": 51, "FATAL": 17, "WARN": 17}
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts['ERROR: duplicate key value violates unique constraint "orders_pkey"'] == 34
+    assert texts["LOG: checkpoint starting: time"] == 34
+    assert not [t for t in texts if "@" in t], "the session is the source, not the message"

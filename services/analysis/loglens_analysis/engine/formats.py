@@ -538,7 +538,7 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     if "=" not in head[:40]:
         return None
     found = list(_LOGFMT_PAIR.finditer(head))
-    if len(found) < 3:
+    if len(found) < 3 or head[: found[0].start()].strip():
         return None
     covered = sum(m.end() - m.start() + 1 for m in found)
     if covered < 0.8 * len(head):
@@ -791,7 +791,7 @@ def _level_in_text(text: str) -> str | None:
 # A message that opens with its severity: "error: Bind to port 22 failed", "WARNING: ...", "[ERROR] ...",
 # "panic: runtime error", "fatal: not a git repository", a CI annotation "##[error]Process completed".
 _LEVEL_PREFIX = re.compile(
-    r"[#*!> ]{0,3}\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
+    r"[#*!> ]{0,3}\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
     r"\]?(?::|\]| -)",
     re.IGNORECASE,
 )
@@ -1015,6 +1015,10 @@ def _last_strong(classes: str) -> int:
     return max(classes.rfind(c) for c in "TLCB")
 
 
+# A bracketed column's kind of field: a bracketed word, or a level (which is often written in brackets).
+_FIELD_KIND = {"B": "BL"}
+
+
 def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: bool = False) -> HeaderLayout:
     """The longest token-class prefix shared by ``min_share`` of the lines that ends on a structural token.
 
@@ -1058,8 +1062,12 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         own = share >= MIN_LAYOUT_COVER and c / base >= max(min_share, SOURCE_COLUMN_SHARE) and not strict
         # An odd column is one whose usual class most of the lines that begin like it have: Apache's error log after
         # "[module:level] [pid:tid]" goes on with "AH00489:", "[client ...]" or "(111)Connection" (39%, 30%, 31%),
-        # three messages, no column.
-        odd = loose / n >= min_share + 0.1 and (k == 1 or 2 * c > base) and not strict
+        # three messages, no column. A bracketed column is one where nearly all of them write a bracketed field (or
+        # a level): a bracket that opens half of the messages (the kernel's "[UFW BLOCK] IN=eth0 ..." beside
+        # "docker0: port 1 entered ...") is the messages' own.
+        kind = _FIELD_KIND.get(prefix[-1])
+        fields = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1] and p[-1] in kind) if kind else base
+        odd = loose / n >= min_share + 0.1 and (k == 1 or (2 * c > base and fields >= min_share * base)) and not strict
         shared = share >= min_share or odd
         if not shared and not own:
             break
@@ -1278,6 +1286,12 @@ def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Seque
 _SOURCE_PATH = re.compile(
     r"(?:[A-Za-z_]\w*\{[^{}\n]*\}(?::[A-Za-z_]\w*\{[^{}\n]*\})*: )?([A-Za-z_]\w*(?:::[A-Za-z_]\w*)+): (?=\S)"
 )
+# A source named before the level a message opens with, one token without blanks, then the level in capitals and its
+# colon: PostgreSQL's "app@shop ERROR:  duplicate key ..." beside "LOG:  checkpoint starting" where no session wrote
+# the record (its prefix's user@database is empty there). Capitals only: "Connection error: reset" is prose.
+_SOURCE_THEN_LEVEL = re.compile(
+    r"([^\s:]*\w[^\s:]*) +(?=(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|PANIC):\s)"
+)
 
 
 class HeaderParser:
@@ -1357,6 +1371,12 @@ class HeaderParser:
             message = message[source.end() :]
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
+        if level is None and message and (named := _SOURCE_THEN_LEVEL.match(message)) is not None:
+            # The source is where the record comes from; the message keeps its level word, as one that opens with it
+            # does (the same statement reads the same with or without a source).
+            component = component or named.group(1)
+            level = level_from_word(named.group(2))
+            message = message[named.end() :]
         if level is None and message:
             level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
