@@ -257,6 +257,27 @@ def test_a_crash_described_in_words_is_a_crash_at_any_level() -> None:
     assert all("Segmentation fault" in lines[ln - 1] for ln in crashes[0].line_numbers)
 
 
+def test_a_process_the_kernel_killed_for_memory_is_a_crash_in_a_file_without_levels() -> None:
+    # The kernel's ring buffer writes no level (plain dmesg): its one OOM kill among routine interface messages
+    # must still reach the summary, with its line. A process an agent kills as routine is no crash.
+    lines = []
+    for i in range(600):
+        stamp = f"[{100 + i * 13.5:12.6f}]"
+        lines.append(
+            f"{stamp} docker0: port {i % 4 + 1}(veth{i:05x}) entered {('blocking', 'forwarding')[i % 2]} state"
+        )
+        if i == 300:
+            lines.append(f"{stamp} Out of memory: Killed process 4242 (java) total-vm:39506172kB, anon-rss:29382712kB")
+        if i % 50 == 7:
+            lines.append(f"{stamp} lowmemorykiller: Successfully killed process cgroup uid 10{i} pid {i + 900}")
+    rep = _analyze(lines)
+    at = next(n for n, x in enumerate(lines, 1) if "Out of memory" in x)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert [a.line_numbers[0] for a in crashes] == [at], [a.description for a in crashes]
+    claim = next(c for c in rep.summary.claims if "Out of memory" in c.text)
+    assert claim.text.startswith(f"Crash at line {at}") and at in claim.line_numbers, claim.text
+
+
 def test_a_routine_message_before_an_error_is_not_quoted_as_its_cause() -> None:
     # The record before an error tells why only when it is a message of its own (rare): one of the file's
     # routine messages that happens to come before it (the 41st "Downloading package") says nothing of it.

@@ -106,9 +106,12 @@ _STOP_WEAK = re.compile(r"\b(?:shut down|shutdown|terminating|terminated|exited|
 _CRASH_SIGNAL = re.compile(r"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b")
 # The same signals as strsignal() and the shells describe them ("terminated by signal 11: Segmentation fault",
 # the kernel's "segfault at 0 ip ...", "Aborted (core dumped)"): written when the signal came, not when a
-# handler for it is set up, so they tell a crash at any level (a database's supervisor logs them at LOG).
+# handler for it is set up, so they tell a crash at any level (a database's supervisor logs them at LOG). A process
+# the system killed for want of memory dies as surely: the kernel's "Out of memory: Killed process 4242 (java)", a
+# container's "OOMKilled".
 _CRASH_DESCRIBED = re.compile(
-    r"\b(?:segmentation fault|segfault|bus error|illegal instruction|floating point exception|core dumped)\b",
+    r"\b(?:segmentation fault|segfault|bus error|illegal instruction|floating point exception|core dumped"
+    r"|out of memory: kill(?:ed)? process|OOM ?killed)\b",
     re.IGNORECASE,
 )
 # A line of pretty-printed data, not a message: brackets that open or close a block, or one member of a JSON object
