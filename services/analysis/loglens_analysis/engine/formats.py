@@ -1371,12 +1371,12 @@ class HeaderParser:
             message = message[source.end() :]
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
-        if level is None and message and (named := _SOURCE_THEN_LEVEL.match(message)) is not None:
+        if level is None and message and (sourced := _SOURCE_THEN_LEVEL.match(message)) is not None:
             # The source is where the record comes from; the message keeps its level word, as one that opens with it
             # does (the same statement reads the same with or without a source).
-            component = component or named.group(1)
-            level = level_from_word(named.group(2))
-            message = message[named.end() :]
+            component = component or sourced.group(1)
+            level = level_from_word(sourced.group(2))
+            message = message[sourced.end() :]
         if level is None and message:
             level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
