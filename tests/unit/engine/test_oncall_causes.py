@@ -14,6 +14,7 @@ import pytest
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.formats import structured_cause
+from loglens_analysis.engine.report import _STOP_WEAK
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC).timestamp()
 RESTART = report_pb2.ANOMALY_KIND_RESTART
@@ -582,3 +583,32 @@ def test_a_short_structured_file_quotes_its_messages_and_the_cause_not_lines_of_
         'Line 2 (ERROR): "peer became inactive" (error: "failed to dial 91bc3c39: connection refused").',
         'Line 1 (INFO): "starting".',
     ], claims
+
+
+def test_an_untimed_restart_is_one_finding_and_an_instruction_to_shut_down_is_no_stop() -> None:
+    # .NET's console logger writes no time. Its start sequence ends with "Application started. Press Ctrl+C to shut
+    # down.": how to stop it, not a stop. A restart's messages, a few lines apart, are one restart (without times an
+    # episode is told by lines, not only by one line).
+    def rec(category: str, message: str) -> list[str]:
+        return [f"info: {category}", f"      {message}"]
+
+    start = rec("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager[0]", "Using '/keys' as key repository")
+    start += rec("Microsoft.Hosting.Lifetime[14]", "Now listening on: http://[::]:8080")
+    start += rec("Microsoft.Hosting.Lifetime[0]", "Application started. Press Ctrl+C to shut down.")
+    start += rec("Microsoft.Hosting.Lifetime[0]", "Hosting environment: Production")
+    lines = list(start)
+    for i in range(1300):
+        lines += rec("Shop.Api.Controllers.OrdersController[0]", f"Order {9000 + i} created with {i % 7} items")
+        if i == 900:
+            lines += rec("Microsoft.Hosting.Lifetime[0]", "Application is shutting down...")
+            restart_at = len(lines) + 1
+            lines += start
+    rep = _analyze(lines)
+    stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert all("Ctrl+C" not in a.description for a in stops), [a.description for a in stops]
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert len(restarts) == 1 and restarts[0].line_numbers[0] == restart_at, [a.description for a in restarts]
+    assert "more start message" in restarts[0].description
+    assert _STOP_WEAK.search("Application started. Press Ctrl+C to shut down.") is None
+    assert _STOP_WEAK.search("Service failed to shutdown cleanly") is None
+    assert _STOP_WEAK.search("Worker shut down after 3 retries") is not None

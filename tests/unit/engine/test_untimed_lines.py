@@ -335,3 +335,32 @@ def test_a_date_inside_a_continuation_line_of_a_time_of_day_file_is_no_record_an
     assert not [t for t in _texts(rep) if t.startswith("State:")]
     span = rep.time_range.end_time.seconds - rep.time_range.start_time.seconds
     assert 99 * 60 <= span <= 101 * 60, span
+
+
+def _console_records() -> list[str]:
+    # .NET's console logger: "level: Category[event]" and the message indented under it, no time on either line.
+    out = []
+    for i in range(200):
+        if i % 25 == 9:
+            out += ["warn: Polly[3]", f"      Execution attempt. Source: 'payments', Result: '502', Attempt: '{i % 4}'"]
+        elif i % 50 == 17:
+            out += [
+                "warn: Microsoft.AspNetCore.Server.Kestrel[22]",
+                f'      As of "03/11/2024 13:{i % 60:02d}:20 +00:00", the heartbeat has been running for "00:00:04"',
+            ]
+        else:
+            out += [
+                "info: Shop.Api.Controllers.OrdersController[0]",
+                f"      Order {9000 + i} created with {i % 7} items",
+            ]
+    return out
+
+
+def test_a_date_in_the_message_under_an_untimed_header_is_no_time_of_the_record() -> None:
+    # The records carry no time: a date the message quotes ("As of ...") is what it says, not when it was written. It
+    # dated the file (13:17 to 13:17 and a histogram of four records) and put every record after it in its bucket.
+    rep = _report(_console_records())
+    assert not rep.time_range.HasField("start_time") and rep.parse_quality.timestamp_share == 0
+    texts = {t.text: t.count for t in rep.templates}
+    # A category with its event number and no namespace ("Polly[3]") is the source too: the message is under it.
+    assert texts["Execution attempt. Source: 'payments', Result: '<*>', Attempt: '<*>'"] == 8, texts

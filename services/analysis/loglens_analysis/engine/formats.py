@@ -1932,8 +1932,9 @@ class FormatGuess:
     continued: bool = False
 
 
-# A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]").
-_SOURCE_NAME = re.compile(r"[A-Za-z_][\w$]*(?:[.:][A-Za-z_][\w$]*)+(?:\[\d+\])?")
+# A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]"), or one
+# name with its event number ("Polly[3]").
+_SOURCE_NAME = re.compile(r"[A-Za-z_][\w$]*(?:(?:[.:][A-Za-z_][\w$]*)+(?:\[\d+\])?|\[\d+\])")
 
 
 class RecordParser:

@@ -100,7 +100,10 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
 # ones ("shutdown", "stopped", ...) are often nouns or about a component, and only count where the file
 # agrees (its tail, or a restart or a silence right after).
 _STOP_STRONG = re.compile(r"\b(?:SIG(?:TERM|INT|QUIT|KILL|HUP)|shutting down|exiting)\b", re.IGNORECASE)
-_STOP_WEAK = re.compile(r"\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE)
+# A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
+_STOP_WEAK = re.compile(
+    r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE
+)
 # The POSIX signals a process dies of by its own fault (the kernel or abort() sends them; no handler resumes
 # it): a record naming one tells a crash, however often it comes (a crash loop writes it at every crash).
 _CRASH_SIGNAL = re.compile(r"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b")
@@ -553,7 +556,8 @@ Occurrence = tuple[int | None, int, "Rolled"]  # (bucket or None without times, 
 
 def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
     """Occurrences grouped into episodes: those at most ``EPISODE_BUCKETS`` buckets after the previous one
-    are one start (or stop); without times, only those on the same line."""
+    are one start (or stop); without times (a .NET console's records have none), those at most ``NEAR_LINES``
+    lines after it."""
     groups: list[list[Occurrence]] = []
     for occ in sorted(found, key=lambda o: (o[1], o[2].first_line)):
         prev = groups[-1][-1] if groups else None
@@ -563,6 +567,7 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
             and (
                 prev[1] == occ[1]
                 or (occ[0] is not None and prev[0] is not None and occ[0] - prev[0] <= EPISODE_BUCKETS)
+                or ((occ[0] is None or prev[0] is None) and occ[1] - prev[1] <= NEAR_LINES)
             )
         ):
             groups[-1].append(occ)

@@ -520,6 +520,10 @@ class TimestampParser:
         # Only where a stamp overlapping the span (or near the start) can be; and the choice is the same for
         # records whose text there differs only in digits (shapes of one layout): remembered.
         lo, hi = (max(0, span[0] - _BEFORE_SPAN), span[1] + _MAX_STAMP) if span else (0, LEADING_LIMIT + _MAX_STAMP)
+        if span is None and (first_end := record.find("\x1e", 0, hi)) >= 0:
+            # A record's time is on its first line: a date on a line under a short one (a two-line record's message,
+            # "As of \"03/11/2024 13:05:20\", the heartbeat ...") is what the record says, not when it was written.
+            hi = first_end
         memo_key = None
         if span is not None or time_text is None:
             end = span[1] if span else LEADING_LIMIT
