@@ -612,3 +612,26 @@ def test_an_untimed_restart_is_one_finding_and_an_instruction_to_shut_down_is_no
     assert _STOP_WEAK.search("Application started. Press Ctrl+C to shut down.") is None
     assert _STOP_WEAK.search("Service failed to shutdown cleanly") is None
     assert _STOP_WEAK.search("Worker shut down after 3 retries") is not None
+
+
+def test_a_stop_sequence_with_a_repeated_message_is_one_stop_and_an_error_is_no_start() -> None:
+    # A broker stopping as its log ends: its signal, then each of its two message stores "Stopping ..." and "... is
+    # stopped": one stop (a repeated message inside a sequence is no new one; the sequence's first message coming
+    # again would be). An error naming a connection's state "starting" and an Erlang process id that reads as a
+    # version is no start.
+    def line(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)}.123456+00:00 [{level}] <0.{300 + int(t) % 7}.0> {message}"
+
+    lines = [line(T0 + 5 * i, "info", f"accepting AMQP connection ({i % 250}.0.0.1:{4000 + i})") for i in range(900)]
+    for k in range(3):
+        lines.append(line(T0 + 2000 + k, "error", f"Error on AMQP connection <0.11928{k}.0> (state: starting):"))
+    t = T0 + 4500
+    stop = ["SIGTERM received - shutting down", "stopped TCP listener on [::]:5672"]
+    stop += [f"Stopping message store for directory '/var/lib/rabbitmq/{d}'" for d in ("transient", "persistent")]
+    stop += [f"Message store for directory '/var/lib/rabbitmq/{d}' is stopped" for d in ("transient", "persistent")]
+    lines += [line(t + k * 0.1, "info", m) for k, m in enumerate(stop)]
+    lines.sort(key=lambda s: s[:26])
+    rep = _analyze(lines)
+    assert not [a for a in rep.anomalies if a.kind == RESTART and "Error on AMQP" in a.description]
+    stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert len(stops) == 1 and stops[0].description.startswith("stop at line 904"), [a.description for a in stops]

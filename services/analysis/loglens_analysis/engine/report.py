@@ -563,7 +563,9 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
         prev = groups[-1][-1] if groups else None
         if (
             prev is not None
-            and all(o[2] is not occ[2] for o in groups[-1])  # a template says it once per start
+            # A sequence opens with its first message once per start: where that comes again, another start begins
+            # (a message inside it may repeat: RabbitMQ stops two message stores, each "Stopping message store").
+            and groups[-1][0][2] is not occ[2]
             and (
                 prev[1] == occ[1]
                 or (occ[0] is not None and prev[0] is not None and occ[0] - prev[0] <= EPISODE_BUCKETS)
@@ -897,14 +899,17 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             continue
         if r.count > rare:
             continue
-        if _is_banner(r, opener, head_line):
+        # A start is announced, not reported as an error: "Error on AMQP connection <0.1192.0> (state: starting)"
+        # names a state, and an Erlang process id that reads as a version.
+        announced = severity_rank(r.max_level()) not in _ERROR_RANKS
+        if announced and _is_banner(r, opener, head_line):
             found = [(b, ln, r) for b, ln in _occurrences(r)]
             if r is first and opening and not _is_banner(r, None, head_line):
                 # Its only evidence is having opened the file: seen again, it is a start only where the
                 # messages that followed it then follow it again (a reconnect repeats one message, not a start).
                 found = [o for o in found if o[1] == r.first_line or _replays(o[1], opening)]
             banners += found
-        elif _START_VERB.search(r.text) is not None and r is not first:
+        elif announced and _START_VERB.search(r.text) is not None and r is not first:
             worded += [(b, ln, r) for b, ln in _occurrences(r)]
         if _STOP_STRONG.search(r.text) is not None or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
