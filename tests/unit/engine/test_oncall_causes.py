@@ -635,3 +635,32 @@ def test_a_stop_sequence_with_a_repeated_message_is_one_stop_and_an_error_is_no_
     assert not [a for a in rep.anomalies if a.kind == RESTART and "Error on AMQP" in a.description]
     stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
     assert len(stops) == 1 and stops[0].description.startswith("stop at line 904"), [a.description for a in stops]
+
+
+def test_a_start_worded_step_of_a_stop_is_no_start() -> None:
+    # An agent leaving its cluster as it stops: "server starting leave" comes between "Gracefully shutting down" and
+    # "Graceful exit completed". The start is the first start message after the stop's last message.
+    def line(t: float, message: str, module: str = "agent") -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}.123Z [INFO]  {module}: {message}"
+
+    def routine(t: float, i: int) -> str:
+        return (
+            line(t, f"Request finished: method=GET url=/v1/kv/app{i % 40} latency={i % 97}ms", "agent.http"),
+            line(t, f"Synced check: check=service:web-{i % 9}"),
+            line(t, f"serf: EventMemberJoin: consul-client-{i % 7} 10.0.3.{i % 50}", "agent.server.serf.lan"),
+            line(t, f"Check is now critical: check=service:db-{i % 5}"),
+            line(t, f"memberlist: Initiating push/pull sync with: consul-client-{i % 7}", "agent.server.memberlist"),
+        )[i % 5]
+
+    lines = [routine(T0 + 4 * i, i) for i in range(700)]
+    t = T0 + 3000
+    lines += [line(t, "Caught: signal=terminated"), line(t, "Gracefully shutting down agent...")]
+    lines += [line(t + 1, "server starting leave"), line(t + 2, "Graceful exit completed")]
+    lines += [line(t + 2, "shutdown complete"), line(t + 3, "Endpoints down")]
+    start_at = len(lines) + 1
+    lines += [line(t + 9, "Started DNS server: address=0.0.0.0:8600 network=udp"), line(t + 9, "started state syncer")]
+    lines += [routine(t + 10 + 4 * i, i) for i in range(300)]
+    rep = _analyze(lines)
+    starts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert len(starts) == 1 and starts[0].line_numbers[0] == start_at, [a.description for a in starts]
+    assert "starting leave" not in starts[0].description

@@ -84,6 +84,7 @@ MAX_OCCURRENCE_LINES = 10  # lines cited per restart or stop finding
 INTERLEAVE_RECORDS = 2000  # held records with a process id read to tell whether processes write at once
 EPISODE_BUCKETS = 4  # start (or stop) messages this many buckets apart or less belong to one start (stop)
 NEAR_LINES = 100  # a stop and the start (or silence) next to it are at most this many lines apart
+STOP_SEQUENCE_LINES = 20  # a start-worded message with a stop message this few lines after it is a step of a stop
 
 # Generic English lifecycle words and POSIX signal names; no product names. A start verb makes a banner
 # only together with a version number (or when the template is the file's first record's, see below).
@@ -961,11 +962,20 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # A start-worded message without a version ("MongoDB starting", "***** SERVER RESTARTED *****") is a start where
     # the same process's stop (a strong stop word: a signal, "shutting down", "exiting") comes just before it.
     # Each such message once per stop (a worker starting three consumers is one start).
+    # One that more stop messages of its process follow is a step of the stop ("Gracefully shutting down agent...",
+    # "server starting leave", "Graceful exit completed", "shutdown complete"): the start is what comes after them.
     strong_stops = sorted(ln for _b, ln, r in stops if _STOP_STRONG.search(r.text) is not None)
+    stop_words = sorted(ln for _b, ln, _r in strong + weak)
+
+    def stopping(o: Occurrence) -> bool:
+        k = bisect.bisect_right(stop_words, o[1])
+        return k < len(stop_words) and stop_words[k] - o[1] <= STOP_SEQUENCE_LINES and same_process(o[1], stop_words[k])
+
     after_stop: dict[tuple[int, int], Occurrence] = {}
     for o in sorted(worded, key=lambda o: o[1]):
         k = bisect.bisect_left(strong_stops, o[1]) - 1
-        if o[1] > head_line and k >= 0 and o[1] - strong_stops[k] <= NEAR_LINES and same_process(strong_stops[k], o[1]):
+        near = k >= 0 and o[1] - strong_stops[k] <= NEAR_LINES and same_process(strong_stops[k], o[1])
+        if o[1] > head_line and near and not stopping(o):
             after_stop.setdefault((strong_stops[k], id(o[2])), o)
     starts += after_stop.values()
     running = [o for o in starts if _written_by_a_running_process(o, held)]
