@@ -489,3 +489,21 @@ def test_a_bracket_that_opens_half_the_messages_is_not_a_header_column() -> None
     rep = analyze([("\n".join(lines) + "\n").encode()])
     ufw = [t for t in rep.templates if "IN=" in t.text]
     assert len(ufw) == 1 and ufw[0].text.startswith("[UFW BLOCK] IN=") and ufw[0].count == 72
+
+
+def test_a_thread_column_some_sources_lack_is_still_a_column() -> None:
+    # Two applications in one stream: a Java one writes its thread in brackets after the level, a Python one a name.
+    # The bracket holds a field, one thread or another, so it is a column though a quarter of the lines lack it (a
+    # bracket of one text opening some messages is theirs: see above).
+    threads = ("main", "pool-2-thread-5", "http-nio-8080-exec-2", "scheduler-15")
+    lines = []
+    for i in range(160):
+        stamp = f"2024-05-01 00:{i // 60:02d}:{i % 60:02d},{i % 1000:03d}"
+        if i % 4 == 3:
+            lines.append(f"{stamp} WARNING api.views: Retrying connection to db-{i % 3}:5432 (attempt {i % 5})")
+        else:
+            lines.append(f"{stamp} INFO  [{threads[i % 4]}] c.e.orders.OrderService - Created order {i} in {i % 90} ms")
+    guess = detect_format(lines)
+    assert guess.layout is not None and guess.layout.classes.startswith("TTLB"), guess.layout
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert "Created order <*> in <*> ms" in {t.text for t in rep.templates}

@@ -789,7 +789,8 @@ def _level_in_text(text: str) -> str | None:
 
 
 # A message that opens with its severity: "error: Bind to port 22 failed", "WARNING: ...", "[ERROR] ...",
-# "panic: runtime error", "fatal: not a git repository", a CI annotation "##[error]Process completed".
+# "panic: runtime error", "fatal: not a git repository", a CI annotation "##[error]Process completed", PostgreSQL's
+# "LOG:  checkpoint starting" (a level in capitals only: ``level_from_word`` reads "log:" as none).
 _LEVEL_PREFIX = re.compile(
     r"[#*!> ]{0,3}\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
     r"\]?(?::|\]| -)",
@@ -1019,6 +1020,15 @@ def _last_strong(classes: str) -> int:
 _FIELD_KIND = {"B": "BL"}
 
 
+def _one_text(lines: Sequence[str], seqs: Sequence[str], prefix: str) -> bool:
+    """Whether every line whose classes begin with ``prefix`` has the same text in its last column."""
+    k = len(prefix) - 1
+    texts = {
+        classified_tokens(line)[0][k].group() for line, seq in zip(lines, seqs, strict=True) if seq.startswith(prefix)
+    }
+    return len(texts) == 1
+
+
 def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: bool = False) -> HeaderLayout:
     """The longest token-class prefix shared by ``min_share`` of the lines that ends on a structural token.
 
@@ -1062,12 +1072,15 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         own = share >= MIN_LAYOUT_COVER and c / base >= max(min_share, SOURCE_COLUMN_SHARE) and not strict
         # An odd column is one whose usual class most of the lines that begin like it have: Apache's error log after
         # "[module:level] [pid:tid]" goes on with "AH00489:", "[client ...]" or "(111)Connection" (39%, 30%, 31%),
-        # three messages, no column. A bracketed column is one where nearly all of them write a bracketed field (or
-        # a level): a bracket that opens half of the messages (the kernel's "[UFW BLOCK] IN=eth0 ..." beside
+        # three messages, no column. A bracket that some of them lack is a column where it holds a field, one value
+        # or another (a thread: "[main]", "[pool-2-thread-5]"), or where nearly all write a bracketed field there; a
+        # bracket that opens part of the messages with one text (the kernel's "[UFW BLOCK] IN=eth0 ..." beside
         # "docker0: port 1 entered ...") is the messages' own.
+        odd = loose / n >= min_share + 0.1 and (k == 1 or 2 * c > base) and not strict
         kind = _FIELD_KIND.get(prefix[-1])
-        fields = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1] and p[-1] in kind) if kind else base
-        odd = loose / n >= min_share + 0.1 and (k == 1 or (2 * c > base and fields >= min_share * base)) and not strict
+        if odd and k > 1 and kind:
+            fields = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1] and p[-1] in kind)
+            odd = fields >= min_share * base or not _one_text(lines, seqs, prefix)
         shared = share >= min_share or odd
         if not shared and not own:
             break

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from .records import JOIN
+
 MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
 
 ASSUME_NONE = ""
@@ -520,7 +522,7 @@ class TimestampParser:
         # Only where a stamp overlapping the span (or near the start) can be; and the choice is the same for
         # records whose text there differs only in digits (shapes of one layout): remembered.
         lo, hi = (max(0, span[0] - _BEFORE_SPAN), span[1] + _MAX_STAMP) if span else (0, LEADING_LIMIT + _MAX_STAMP)
-        if span is None and (first_end := record.find("\x1e", 0, hi)) >= 0:
+        if span is None and (first_end := record.find(JOIN, 0, hi)) >= 0:
             # A record's time is on its first line: a date on a line under a short one (a two-line record's message,
             # "As of \"03/11/2024 13:05:20\", the heartbeat ...") is what the record says, not when it was written.
             hi = first_end
