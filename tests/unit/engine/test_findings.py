@@ -224,6 +224,31 @@ def test_a_file_that_often_pauses_reports_no_silence() -> None:
     assert not _of(rep, SILENCE), [a.description for a in _of(rep, SILENCE)]
 
 
+def test_a_short_outage_in_a_long_file_is_a_silence() -> None:
+    # 35 minutes without a record in a day-long file that writes every 30 s: two bucket widths of the file's
+    # histogram, but 70 records missing and 70 times the file's usual pause.
+    recs = _steady(T0, T0 + 20 * 3600, 30)
+    gap_from, gap_to = T0 + 9 * 3600, T0 + 9 * 3600 + 35 * 60
+    recs = [r for r in recs if not gap_from < r[0] < gap_to]
+    rep, lines = _report(recs)
+    silences = _of(rep, SILENCE)
+    assert len(silences) == 1, [a.description for a in rep.anomalies]
+    before, after = silences[0].line_numbers
+    assert _time(lines[after - 1]) - _time(lines[before - 1]) == 35 * 60
+    assert "35 min" in silences[0].description
+    assert any("Silence of 35 min" in c.text for c in rep.summary.claims)
+
+
+def test_pauses_a_long_file_keeps_taking_are_no_silence() -> None:
+    # A batch job busy 25 minutes of every hour for a day: each 35-minute pause is the file's usual one.
+    recs = []
+    for k in range(24):
+        start = T0 + k * 3600
+        recs += _steady(start, start + 25 * 60, 10, first=k * 1000)
+    rep, _lines = _report(recs)
+    assert not _of(rep, SILENCE), [a.description for a in _of(rep, SILENCE)]
+
+
 def test_a_lull_that_recovers_is_a_rate_change() -> None:
     recs = _steady(T0, T0 + 3000, 2) + _steady(T0 + 3000, T0 + 5000, 40) + _steady(T0 + 5000, T0 + 8000, 2)
     rep, lines = _report(recs)
@@ -304,8 +329,9 @@ def test_rails_outage_is_a_silence_with_a_restart_after_it() -> None:
     # the log writes hundreds of records per 8 s on both sides.
     rep, lines = _analyze_file(_real("stacktraces/rails-production-puma.log"))
     silences = _of(rep, SILENCE)
-    assert [list(a.line_numbers) for a in silences] == [[4000, 4001]]
-    assert "silence of 4 min" in silences[0].description
+    # Line 2000 (09:35:07, pid 6750) to line 2001 (09:37:08, pid 7116) is the other restart's two minutes down.
+    assert sorted(list(a.line_numbers) for a in silences) == [[2000, 2001], [4000, 4001]]
+    assert {a.line_numbers[0]: a for a in silences}[4000].description.startswith("silence of 4 min")
     restarts = {a.line_numbers[0]: a for a in _of(rep, RESTART)}
     assert set(restarts) == {2001, 4001}
     assert "#7116]" in lines[4000 - 1] and "#7317]" in lines[4001 - 1]

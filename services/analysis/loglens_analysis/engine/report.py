@@ -72,6 +72,8 @@ SILENCE_MIN_BUCKETS = 4.0  # a silence lasts at least four bucket widths (3-6 % 
 SILENCE_MIN_EXPECTED = 30.0  # ... where the file's usual bucket rate expects at least 30 records ...
 SILENCE_MAX_CHANCE = 0.001  # ... and as many empty buckets in a row would come by chance < 1/1000 times
 SILENCE_MIN_BASE_BUCKETS = 4  # ... the usual rate being the median of at least 4 whole buckets outside the gap
+SILENCE_MIN_SHARE = 0.02  # or a silence lasts at least 2 % of the span ...
+SILENCE_PAUSE_FACTOR = 4.0  # ... and 4 times the file's usual long pause (90th percentile of bucket-edge gaps)
 RATE_CHANGE_FACTOR = 4.0  # a lull's rate is at most 1/4 of the rates before it and after it ...
 RATE_CHANGE_MIN_SHARE = 0.125  # ... it and the stretches around it are at least 1/8 of the whole buckets ...
 RATE_CHANGE_MIN_LLR = 25.0  # ... and the Poisson log-likelihood ratio of the lull is at least 25
@@ -417,29 +419,45 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
 
 
 def _silences(bk: Buckets) -> list[Finding]:
-    """Gaps between two consecutive records (the last of one bucket, the first of the next busy one) at
-    least ``SILENCE_MIN_BUCKETS`` buckets long, where the file's usual rate would have written at least
-    ``SILENCE_MIN_EXPECTED`` records: an outage. The usual rate is the median count of the whole buckets
-    outside all such gaps (at least ``SILENCE_MIN_BASE_BUCKETS`` of them), so long outages do not hide
-    themselves by emptying most buckets; and the gap's run of empty buckets must be one that the file's
-    share of empty buckets would give by chance less than ``SILENCE_MAX_CHANCE`` times (a file that
-    often pauses reports no pause). Gaps shorter
-    than a bucket are not seen (they fall inside one); longer ones are measured exactly, between the
-    times of the cited lines."""
+    """Gaps between two consecutive records (the last of one bucket, the first of the next busy one) where the
+    file's usual rate would have written at least ``SILENCE_MIN_EXPECTED`` records, and that no usual pause of the
+    file explains: an outage. The usual rate is the median count of the whole buckets outside all candidate gaps
+    (at least ``SILENCE_MIN_BASE_BUCKETS`` of them), so long outages do not hide themselves by emptying most
+    buckets. A gap is unusual in either of two ways:
+
+    - it is at least ``SILENCE_MIN_BUCKETS`` buckets long, and its run of empty buckets is one that the file's
+      share of empty buckets would give by chance less than ``SILENCE_MAX_CHANCE`` times;
+    - or it is at least ``SILENCE_MIN_SHARE`` of the file's span and ``SILENCE_PAUSE_FACTOR`` times the file's
+      usual long pause: the 90th percentile of the gaps that cross a bucket edge (one per pair of busy buckets
+      next to each other in time; a file that keeps pausing for that long has long usual pauses). Short outages
+      in long files (a 35-minute stop in a day's log is two or three bucket widths) are seen this way.
+
+    A file that often pauses reports no pause. Gaps shorter than a bucket are not seen (they fall inside one);
+    longer ones are measured exactly, between the times of the cited lines."""
     whole = bk.whole
     if len(whole) < MIN_INTERIOR_BUCKETS:
         return []
+    busy = sorted(bk.bins)
+    span = bk.bins[busy[-1]].last_time - bk.bins[busy[0]].first_time
+    shortest = min(SILENCE_MIN_BUCKETS * bk.width, SILENCE_MIN_SHARE * span)
+    crossing: list[float] = []
     gaps = []
-    for a, b in itertools.pairwise(sorted(bk.bins)):
+    for a, b in itertools.pairwise(busy):
         last_line, next_line = bk.bins[a].last_line, bk.bins[b].first_line
         t0, t1 = bk.bins[a].last_time, bk.bins[b].first_time
-        if next_line > last_line and t1 - t0 >= SILENCE_MIN_BUCKETS * bk.width:
+        if next_line <= last_line:
+            continue
+        crossing.append(t1 - t0)
+        if t1 - t0 >= shortest:
             gaps.append((a, b, last_line, next_line, t0, t1))
     inside = {x for a, b, *_rest in gaps for x in range(a + 1, b)}
     outside = sorted(bk.bins[x].records if x in bk.bins else 0 for x in whole if x not in inside)
     if len(outside) < SILENCE_MIN_BASE_BUCKETS:
         return []
     median = outside[len(outside) // 2]
+    crossing.sort()
+    # No bucket edge crossed in line order (records out of time order): no usual pause to tell one from.
+    usual_pause = crossing[int(0.9 * (len(crossing) - 1))] if crossing else math.inf
     # Chance that a whole bucket is empty (Laplace-smoothed): k empty buckets in a row somewhere among the
     # file's n happen about n * p_empty**k times by chance (a file that often pauses has no outages).
     empty = sum(1 for x in whole if x not in bk.bins)
@@ -448,8 +466,13 @@ def _silences(bk: Buckets) -> list[Finding]:
     for a, b, last_line, next_line, t0, t1 in gaps:
         gap = t1 - t0
         expected = gap * median / bk.width
+        if expected < SILENCE_MIN_EXPECTED:
+            continue
         by_chance = len(whole) * p_empty ** sum(1 for x in range(a + 1, b) if x in whole)
-        if expected < SILENCE_MIN_EXPECTED or by_chance > SILENCE_MAX_CHANCE:
+        long_and_unlikely = gap >= SILENCE_MIN_BUCKETS * bk.width and by_chance <= SILENCE_MAX_CHANCE
+        if not long_and_unlikely and not (
+            gap >= SILENCE_MIN_SHARE * span and gap >= SILENCE_PAUSE_FACTOR * usual_pause
+        ):
             continue
         desc = (
             f"silence of {duration(gap)}: no records between line {last_line} ({iso(t0)}) and line "
