@@ -144,14 +144,53 @@ def test_a_quoted_value_with_few_values_stays_a_variable() -> None:
     assert len(set(mine([bare[i % 3] for i in range(30)]))) == 3
 
 
-def test_a_key_with_a_quoted_value_still_tells_states_apart() -> None:
-    """``key="value"``: the key is the message's word and its quoted value may name a state (an access decision):
-    those values split as words do."""
+def test_a_key_with_a_quoted_value_names_data() -> None:
+    """``key="value"`` (or ``key={...}``): the key is the statement's word and the quoted value the data it writes
+    under that name, as any quoted value is (an access decision, an event's type): one template, however few the
+    values. A bare ``key=word`` still splits as a word does."""
     lines = [f'audit decision="{("ALLOWED", "DENIED")[i % 2]}" operation="open" pid={100 + i}' for i in range(20)]
-    assert set(mine(lines)) == {
-        'audit decision="ALLOWED" operation="open" pid=<*>',
-        'audit decision="DENIED" operation="open" pid=<*>',
-    }
+    assert set(mine(lines)) == {'audit decision="<*>" operation="open" pid=<*>'}
+    bare = [f"audit decision={('ALLOWED', 'DENIED')[i % 2]} operation=open pid={100 + i}" for i in range(20)]
+    assert len(set(mine(bare))) == 2
+
+
+def test_a_structured_record_is_one_statement_whatever_its_quoted_values() -> None:
+    """A structured record (klog's ``"message" key="value" ...``) writes its message as one quoted string and its
+    data as named quoted values; names quoted inside the message are escaped (``\\"tmp\\"``). Records of one
+    statement whose values all differ still agree on the message and the keys: one template, every value a
+    variable, closing punctuation after a quoted value included (``\\"kubernetes.io/<kind>/<uid>-tmp\\")``)."""
+    kinds = ["configmap", "empty-dir", "projected"]
+    vols = ["config", "tmp", "token"]
+    types = ["ContainerStarted", "ContainerDied"]
+    pods = ["shop/web-1", "batch/report-2", "payments/ledger-3", "shop/cart-4"]
+    lines = []
+    for i in range(24):
+        lines.append(
+            f'"MountVolume started for volume \\"{vols[i % 3]}\\" (UniqueName: \\"kubernetes.io/{kinds[i % 3]}/'
+            f'u{i}-{vols[i % 3]}\\") pod \\"{pods[i % 4].split("/")[1]}\\" " pod="{pods[i % 4]}"'
+        )
+        lines.append(
+            f'"SyncLoop (PLEG): event for pod" pod="{pods[i % 4]}" '
+            f'event={{"ID":"0467ab0d-ef52-41fb-81c4-{i:012x}","Type":"{types[i % 2]}"}}'
+        )
+    records = [f"I0305 10:00:{i % 60:02d}.000000    2187 kubelet.go:{100 + i % 7}] {m}" for i, m in enumerate(lines)]
+    templates = _templates_of(records)
+    assert len(templates) == 2, templates
+    assert any(t.startswith('"SyncLoop (PLEG): event for pod" pod="<*>" event=') for t in templates), templates
+    assert any(t.startswith('"MountVolume started for volume') for t in templates), templates
+
+
+def test_a_quoted_value_that_comes_at_a_level_of_its_own_is_a_statement() -> None:
+    """A log statement has one level: ``result="failed"`` written at ERROR and ``result="ok"`` at INFO are two
+    statements, though a quoted value is data."""
+    lines = [
+        f"2024-01-01 10:00:{i % 60:02d} {'ERROR' if i % 4 == 0 else 'INFO'} "
+        f'job finished result="{"failed" if i % 4 == 0 else ("ok", "skipped", "cached")[i % 3]}" id={i}'
+        for i in range(40)
+    ]
+    templates = _templates_of(lines)
+    assert 'job finished result="failed" id=<*>' in templates, templates
+    assert len(templates) == 2, templates
 
 
 def test_an_event_split_off_is_judged_again_on_its_own_records() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -181,6 +182,21 @@ def _has_digit_or_wild(token: str) -> bool:
     return WILDCARD in token or any(ch.isdigit() for ch in token)
 
 
+_KEY = re.compile(r"[A-Za-z_][\w.-]*=(?=[\"'{\[])")
+
+
+@lru_cache(maxsize=1 << 16)
+def _key_of(token: str) -> str | None:
+    """The ``key=`` a token opens with where a quoted string or a braced or bracketed structure follows it."""
+    m = _KEY.match(token)
+    return None if m is None else m.group()
+
+
+def _same_key(a: str, b: str) -> bool:
+    key = _key_of(a)
+    return key is not None and key == _key_of(b)
+
+
 class TemplateMiner:
     """Drain-class streaming miner over masked messages. Bounded: at most ``max_clusters`` clusters."""
 
@@ -217,6 +233,8 @@ class TemplateMiner:
                     den += 1
                 elif _is_wordlike(a) or _is_wordlike(b):
                     den += 1
+                    if _same_key(a, b):  # one name over two quoted values: the wording agrees, the data differs
+                        same += 1
             sim = same / den if den else 1.0
             if sim > best_sim or (sim == best_sim and wild > best_wild):
                 best, best_sim, best_wild, best_den = c, sim, wild, den
@@ -346,9 +364,26 @@ def glob_match(pattern: str, text: str) -> bool:
 
 
 def _is_quoted(token: str) -> bool:
-    """A token that is one quoted string, ``"plugin-dir"`` or ``'x'`` (a ``key="value"`` token is not: its key is
-    the message's word, its value may name a state)."""
-    return len(token) >= 2 and token[0] in "\"'" and token[-1] == token[0]
+    """A token that is one quoted string, ``"plugin-dir"`` or ``'x'``, or one written with escaped quotes inside
+    another quoted string (``\\"plugin-dir\\"``, a structured record's message quoting a name); brackets and
+    punctuation around it are the sentence's (``(UniqueName: \\"kubernetes.io/configmap/<*>\\")``)."""
+    token = token.lstrip("([{").rstrip(")]}:;,.")
+    if len(token) >= 2 and token[0] in "\"'" and token[-1] == token[0]:
+        return True
+    return len(token) >= 4 and token[0] == "\\" and token[1] == '"' and token.endswith('\\"')
+
+
+def _one_key(values: Iterable[str]) -> bool:
+    """True when every value is ``key=`` and a quoted string (or a braced or bracketed structure) with the same key:
+    data the statement writes under a name (``probeType="Readiness"``, ``event={"Type":"ContainerDied"}``), quoted
+    as data is, never its wording. A bare ``key=word`` stays a word (``user=root``, ``tty=NODEVssh``)."""
+    key = None
+    for v in values:
+        m = _KEY.match(v)
+        if m is None or (key is not None and m.group() != key):
+            return False
+        key = m.group()
+    return True
 
 
 def _distinct_events(values: list[str]) -> bool:
@@ -378,27 +413,28 @@ def resolve_templates(
 ) -> dict[tuple[int, tuple[str, ...]], str]:
     """Final template text for each (cluster index, variant tokens).
 
-    A position that became ``<*>`` because its tokens differed, but took at most ``SPLIT_MAX_VALUES``
-    distinct values over the whole file, one of them holding text besides placeholders, is a constant
-    that tells events apart ("Link up" / "Link error", "by (uid=<*>)" / "by LOGIN(uid=<*>)"), not a
-    variable: the cluster is split on it. Words that differ *together* in several positions (a phrase:
-    each position's word determines the others', ``_phrase_positions``) split the cluster while they take at
-    most max(SPLIT_MAX_VALUES, sqrt(n)) wordings over its n records: distinct messages in one wrapper
-    ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
-    SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
-    tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
-    own wording (a ``key="value"`` token is split on as any word: its value may name a state).
+        A position that became ``<*>`` because its tokens differed, but took at most ``SPLIT_MAX_VALUES``
+        distinct values over the whole file, one of them holding text besides placeholders, is a constant
+        that tells events apart ("Link up" / "Link error", "by (uid=<*>)" / "by LOGIN(uid=<*>)"), not a
+        variable: the cluster is split on it. Words that differ *together* in several positions (a phrase:
+        each position's word determines the others', ``_phrase_positions``) split the cluster while they take at
+        most max(SPLIT_MAX_VALUES, sqrt(n)) wordings over its n records: distinct messages in one wrapper
+        ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
+        SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
+        tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
+        own wording, and neither is a ``key="value"`` position of one key (the key is the wording, the quoted value
+        its data; ``_one_key``).
 
-    A log statement has one level: where a position's words (a closed set, as above) each come at one level and
-    not all at the same one, the records are several statements ("VM started", "VM stopped" at INFO beside "VM
-    crashed" at ERROR), split by level on that position's words (``levels``: each variant's one level, None
-    where its records have none or several). The words of one level stay together (the level tells statements
-    apart, not every word: a name logged at one level is still a variable).
+        A log statement has one level: where a position's words (a closed set, as above) each come at one level and
+        not all at the same one, the records are several statements ("VM started", "VM stopped" at INFO beside "VM
+        crashed" at ERROR), split by level on that position's words (``levels``: each variant's one level, None
+        where its records have none or several). The words of one level stay together (the level tells statements
+        apart, not every word: a name logged at one level is still a variable).
 
-    Positions are compared only between variants of the same token count: a cluster merged by
-    ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
-    do not line up. Each length is resolved on its own, and the text of a merged cluster is written in
-    its merged form (runs of placeholders collapsed), which every one of its variants matches.
+        Positions are compared only between variants of the same token count: a cluster merged by
+        ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
+        do not line up. Each length is resolved on its own, and the text of a merged cluster is written in
+        its merged form (runs of placeholders collapsed), which every one of its variants matches.
     """
     plain: dict[tuple[int, tuple[str, ...]], str] = {}
     shown: dict[str, set[str]] = {}  # each text without kept punctuation -> its texts with it
@@ -625,8 +661,14 @@ def _resolve_aligned(
             if len(values) > limit:
                 ok = False
                 break
-        if ok and all(map(_is_quoted, values)):
-            continue  # a quoted value is data a message quotes (a volume's, a pod's name), never its wording
+        if ok and (all(map(_is_quoted, values)) or _one_key(values)):
+            # A quoted value is data a message quotes (a volume's, a pod's name), and a key's value the data it
+            # names, never its wording; a value that comes at a level of its own still tells statements apart.
+            if levels is not None and eligible is None and len(values) > 1:
+                level_of = _word_levels(i, members, levels)
+                if level_of is not None and _distinct_events(list(level_of)):
+                    by_level[i] = level_of
+            continue
         if ok and len(values) <= SPLIT_MAX_VALUES:
             few.add(i)
         if ok and len(values) > 1 and _distinct_events(list(values)):
