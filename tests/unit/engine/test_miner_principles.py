@@ -180,6 +180,21 @@ def test_a_structured_record_is_one_statement_whatever_its_quoted_values() -> No
     assert any(t.startswith('"MountVolume started for volume') for t in templates), templates
 
 
+def test_a_list_of_quoted_values_of_any_length_is_one_variable() -> None:
+    """A message that prints a collection (Python's set or list repr, a JSON array) writes as many quoted values as it
+    holds: the records differ in token count, yet a run of placeholders joined by punctuation and quotes is one value
+    of varying length, so the template is one."""
+    ids = [f"5f0c{k:04x}-9a1b-4c2d-8e3f-0a1b2c3d{k:04x}" for k in range(40)]
+    lines = []
+    for i in range(30):
+        members = ", ".join(f"'{ids[(i + k) % 40]}'" for k in range(1 + i % 3))
+        lines.append(f"2024-03-01 12:00:{i % 60:02d} INFO Security group member updated {{{members}}}")
+        quoted = ", ".join(f'"{ids[(i + k) % 40]}"' for k in range(1 + i % 4))
+        lines.append(f"2024-03-01 12:00:{i % 60:02d} INFO Ports bound: [{quoted}]")
+    templates = _templates_of(lines)
+    assert len(templates) == 2, templates
+
+
 def test_a_quoted_value_that_comes_at_a_level_of_its_own_is_a_statement() -> None:
     """A log statement has one level: ``result="failed"`` written at ERROR and ``result="ok"`` at INFO are two
     statements, though a quoted value is data."""

@@ -30,7 +30,7 @@ DEFAULT_SIMILARITY = 0.5
 WILD_WEIGHT = 0.5
 MAX_CLUSTERS_PER_GROUP = 64
 
-_COLLAPSE = re.compile(r"<\*>(?:[\s,;:=/.-]*<\*>)+")
+_COLLAPSE = re.compile(r"<\*>(?:[\s,;:=/.'\"-]*<\*>)+")
 
 
 def template_id(template: str) -> str:
@@ -413,28 +413,28 @@ def resolve_templates(
 ) -> dict[tuple[int, tuple[str, ...]], str]:
     """Final template text for each (cluster index, variant tokens).
 
-        A position that became ``<*>`` because its tokens differed, but took at most ``SPLIT_MAX_VALUES``
-        distinct values over the whole file, one of them holding text besides placeholders, is a constant
-        that tells events apart ("Link up" / "Link error", "by (uid=<*>)" / "by LOGIN(uid=<*>)"), not a
-        variable: the cluster is split on it. Words that differ *together* in several positions (a phrase:
-        each position's word determines the others', ``_phrase_positions``) split the cluster while they take at
-        most max(SPLIT_MAX_VALUES, sqrt(n)) wordings over its n records: distinct messages in one wrapper
-        ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
-        SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
-        tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
-        own wording, and neither is a ``key="value"`` position of one key (the key is the wording, the quoted value
-        its data; ``_one_key``).
+    A position that became ``<*>`` because its tokens differed, but took at most ``SPLIT_MAX_VALUES``
+    distinct values over the whole file, one of them holding text besides placeholders, is a constant
+    that tells events apart ("Link up" / "Link error", "by (uid=<*>)" / "by LOGIN(uid=<*>)"), not a
+    variable: the cluster is split on it. Words that differ *together* in several positions (a phrase:
+    each position's word determines the others', ``_phrase_positions``) split the cluster while they take at
+    most max(SPLIT_MAX_VALUES, sqrt(n)) wordings over its n records: distinct messages in one wrapper
+    ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
+    SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
+    tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
+    own wording, and neither is a ``key="value"`` position of one key (the key is the wording, the quoted value
+    its data; ``_one_key``).
 
-        A log statement has one level: where a position's words (a closed set, as above) each come at one level and
-        not all at the same one, the records are several statements ("VM started", "VM stopped" at INFO beside "VM
-        crashed" at ERROR), split by level on that position's words (``levels``: each variant's one level, None
-        where its records have none or several). The words of one level stay together (the level tells statements
-        apart, not every word: a name logged at one level is still a variable).
+    A log statement has one level: where a position's words (a closed set, as above) each come at one level and
+    not all at the same one, the records are several statements ("VM started", "VM stopped" at INFO beside "VM
+    crashed" at ERROR), split by level on that position's words (``levels``: each variant's one level, None
+    where its records have none or several). The words of one level stay together (the level tells statements
+    apart, not every word: a name logged at one level is still a variable).
 
-        Positions are compared only between variants of the same token count: a cluster merged by
-        ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
-        do not line up. Each length is resolved on its own, and the text of a merged cluster is written in
-        its merged form (runs of placeholders collapsed), which every one of its variants matches.
+    Positions are compared only between variants of the same token count: a cluster merged by
+    ``finish`` (a variable spanning several tokens) holds variants of several lengths, whose positions
+    do not line up. Each length is resolved on its own, and the text of a merged cluster is written in
+    its merged form (runs of placeholders collapsed), which every one of its variants matches.
     """
     plain: dict[tuple[int, tuple[str, ...]], str] = {}
     shown: dict[str, set[str]] = {}  # each text without kept punctuation -> its texts with it
