@@ -157,6 +157,23 @@ def test_invalid_utf8_nul_crlf_and_truncation() -> None:
     assert all("\r" not in t.text for t in rep.templates)
 
 
+def test_ascii_separators_in_a_line_are_blanks_not_lines() -> None:
+    """auditd's enriched format writes a group separator (0x1d) before its translated fields, and RFC 7464 opens each
+    JSON text with a record separator (0x1e): a line holding them is one line, its records cited at their lines."""
+    lines = [
+        f"type=USER_LOGIN msg=audit(1709658{100 + i}.686:{26000 + i}): pid={4000 + i} uid=0 res=success"
+        f'\x1dUID="root" AUID="user{i % 3}"'
+        for i in range(30)
+    ]
+    lines[20] = 'type=SERVICE_STOP msg=audit(1709658120.100:26020): unit=sshd res=failed\x1eUID="root"\x1f'
+    rep = _run(("\n".join(lines) + "\n").encode())
+    assert rep.line_count == 30 and rep.record_count == 30
+    assert max(t.last_line for t in rep.templates) == 30
+    stop = [t for t in rep.templates if "SERVICE_STOP" in t.text or "unit=" in t.text]
+    assert stop and stop[0].first_line == 21, [(t.text, t.first_line) for t in rep.templates]
+    assert all(ch not in t.text for t in rep.templates for ch in "\x1d\x1e\x1f")
+
+
 @pytest.mark.parametrize("cap", [4, 7, 10])
 def test_every_line_longer_than_the_cap_is_cut_wherever_it_stands(cap: int) -> None:
     """The reader skips its truncation regex when no window of cap/2 characters lacks a newline: a long

@@ -24,6 +24,7 @@ MAX_DECOMPRESSED_BYTES = 64 << 30
 JOIN = "\x1e"  # replaces the newline between the physical lines of one record
 PARTIAL = "\x1d"  # marks where CRI partial lines were glued (removed from the message)
 SOURCE_CHANGE = "\x1f"  # a line from another source than the line before (removed once records are joined)
+_SEPARATORS_AS_BLANKS = str.maketrans({JOIN: " ", PARTIAL: " ", SOURCE_CHANGE: " "})
 
 
 # A physical line continues the previous record when it is indented, starts a Java "Caused by:" or
@@ -526,6 +527,11 @@ class RecordReader:
             text = text.replace("\x00", "")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\x1d" in text or "\x1e" in text or "\x1f" in text:
+            # ASCII's group, record and unit separators part fields of a line (auditd's enriched fields follow a
+            # group separator; RFC 7464 opens each JSON text with a record separator): blanks to the reader, whose
+            # own markers they are (JOIN, PARTIAL, SOURCE_CHANGE), so a file's own never counts as a line or a join.
+            text = text.translate(_SEPARATORS_AS_BLANKS)
         if "\x1b" in text:
             text, n = _ANSI.subn("", text)
             self.counters.ansi_sequences += n
