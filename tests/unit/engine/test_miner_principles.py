@@ -195,6 +195,21 @@ def test_a_list_of_quoted_values_of_any_length_is_one_variable() -> None:
     assert len(templates) == 2, templates
 
 
+def test_a_name_opening_a_message_is_judged_by_its_values_as_any_position() -> None:
+    """The miner routes a message by its first token, but where that token is a name (a unit's, with dots and dashes)
+    the clusters it kept apart are one event whose first position is judged as any other: many names are a variable,
+    two or three a closed set. A plain word opening a message (a verb) still tells events apart."""
+    units = ["sysstat-collect.service", "phpsessionclean.service", "systemd-tmpfiles-clean.service", "logrotate.timer"]
+    units += ["man-db.service", "apt-daily.service", "user@1000.service"]
+    lines = [f"Mar  5 10:01:{i % 60:02d} web-02 systemd[1]: {units[i % 7]}: Succeeded." for i in range(42)]
+    assert _templates_of(lines) == ["<*>: Succeeded."]
+    two = [f"Mar  5 10:01:{i % 60:02d} web-02 systemd[1]: {units[i % 2]}: Succeeded." for i in range(20)]
+    assert len(_templates_of(two)) == 2
+    verbs = ["Started", "Stopped", "Reached", "Finished", "Closed"]
+    said = [f"Mar  5 10:01:{i % 60:02d} web-02 systemd[1]: {verbs[i % 5]} target-{i % 9}.unit." for i in range(45)]
+    assert len(_templates_of(said)) == 5
+
+
 def test_a_quoted_value_that_comes_at_a_level_of_its_own_is_a_statement() -> None:
     """A log statement has one level: ``result="failed"`` written at ERROR and ``result="ok"`` at INFO are two
     statements, though a quoted value is data."""

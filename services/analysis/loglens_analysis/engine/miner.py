@@ -178,6 +178,18 @@ def _is_wordlike(token: str) -> bool:
     return digits == 0 or digits < letters
 
 
+_NAME_INSIDE = frozenset("._-/@")
+
+
+def _is_name(token: str) -> bool:
+    """A placeholder, or a token with a dot, dash, underscore, slash or "@" between its letters (a unit's, a host's, a
+    logger's name: ``sysstat-collect.service:``), punctuation around it aside; not a plain word (``Started``)."""
+    if token == WILDCARD:
+        return True
+    core = token.strip("()[]{}<>:;,.!?\"'")
+    return any(ch in _NAME_INSIDE for ch in core) and any(ch.isalpha() for ch in core)
+
+
 def _has_digit_or_wild(token: str) -> bool:
     return WILDCARD in token or any(ch.isdigit() for ch in token)
 
@@ -279,7 +291,31 @@ class TemplateMiner:
                 drop.merged_into = keep
                 drop.count = 0
                 by_key[k] = keep
+        self._merge_named_first_tokens()
         return [c for c in self.clusters if c.merged_into is None]
+
+    def _merge_named_first_tokens(self) -> None:
+        """Clusters routed apart only by their first token, where each of those tokens is a name (a unit's, a
+        host's: ``sysstat-collect.service:``) or a placeholder, are one cluster: the first token routes a message for
+        speed, and what a position's values mean (a few words that tell events apart, or a variable) is for
+        ``resolve_templates`` to decide over all of them, as at any other position. A plain word opening a message
+        (a verb: ``Started``, ``Stopped``) keeps its cluster."""
+        by_rest: dict[tuple[str, ...], list[Cluster]] = {}
+        for c in self.clusters:
+            if c.merged_into is None and len(c.tokens) > 1 and _is_name(c.tokens[0]):
+                by_rest.setdefault(tuple(c.tokens[1:]), []).append(c)
+        for group in by_rest.values():
+            if len(group) < 2:
+                continue
+            keep = max(group, key=lambda c: (c.count, -c.index))
+            first = keep.tokens[0]
+            for c in group:
+                if c is not keep:
+                    first = first if first == c.tokens[0] else _generalize(first, c.tokens[0])
+                    keep.count += c.count
+                    c.merged_into = keep
+                    c.count = 0
+            keep.tokens = [first, *keep.tokens[1:]]
 
 
 SPLIT_MAX_VALUES = 3
