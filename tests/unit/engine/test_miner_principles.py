@@ -210,6 +210,21 @@ def test_a_name_opening_a_message_is_judged_by_its_values_as_any_position() -> N
     assert len(_templates_of(said)) == 5
 
 
+def test_an_account_at_a_host_is_data_a_hash_or_a_line_after_at_is_not() -> None:
+    """``user@database`` or ``node@host`` without a domain is an address as an e-mail is; a Java object's
+    ``Class@1a2b3c4d`` keeps its class (the hash is a number) and a thread's ``Worker@679`` its name."""
+    assert mask_text("orders_app@orders DETAIL: Key exists") == "<*> DETAIL: Key exists"
+    assert mask_text("node celery@csae8092 ready") == "node <*> ready"
+    assert mask_text("peer QuorumServer@1a2b3c4d joined") == "peer QuorumServer@<*> joined"
+    assert mask_text("[SendWorker@679] sending") == "[SendWorker@<*>] sending"
+    users = ["orders_app@orders", "billing@billing", "airflow@airflow", "reporting@orders"]
+    lines = [
+        f"2024-03-05 02:48:{i % 60:02d}.123 UTC [{4000 + i}] {users[i % 4]} DETAIL:  Key (id)=({i}) already exists."
+        for i in range(24)
+    ]
+    assert len(_templates_of(lines)) == 1, _templates_of(lines)
+
+
 def test_a_quoted_value_that_comes_at_a_level_of_its_own_is_a_statement() -> None:
     """A log statement has one level: ``result="failed"`` written at ERROR and ``result="ok"`` at INFO are two
     statements, though a quoted value is data."""

@@ -55,8 +55,10 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("origin", _A_TARGET + r"[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s/\"'<>?#]+"),
     # A URL ends before the punctuation and closing brackets that follow it in a sentence ("([https://h:1])").
     ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s\"'<>]*[^\s\"'<>.,;:!?)\]}]"),
-    # Starts only where a run of local-part characters starts (else "a.a.a..." is quadratic).
-    ("email", r"\b(?<![\w.+-][\w.+-])[\w.+-]++@[\w-]+(?:\.[\w-]+)+\b"),
+    # Starts only where a run of local-part characters starts (else "a.a.a..." is quadratic). An account at a host or
+    # a database without a domain ("app@shop", PostgreSQL's user@database) is one too; a Java object's "Class@1a2b3c"
+    # (a hash) and a thread's "Worker@679" (a line) are not.
+    ("email", r"\b(?<![\w.+-][\w.+-])[\w.+-]++@(?:[\w-]+(?:\.[\w-]+)+|(?![0-9a-fA-F]+\b)[A-Za-z][\w-]*)\b"),
     ("ip", r"(?:(?<![\w.-])/)?(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.]*\d)"),
     ("mac", r"\b[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}\b"),
     # A host name: one that holds a digit before a port or "/ip", or a dotted name under a common TLD. A domain
