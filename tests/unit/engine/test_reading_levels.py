@@ -305,3 +305,16 @@ def test_a_source_named_before_the_level_leaves_the_level_to_the_record() -> Non
     assert texts['ERROR: duplicate key value violates unique constraint "orders_pkey"'] == 34
     assert texts["LOG: checkpoint starting: time"] == 34
     assert not [t for t in texts if "@" in t], "the session is the source, not the message"
+
+
+def test_a_level_in_brackets_glued_after_other_header_fields_is_read() -> None:
+    """A second format in one file (Envoy's application lines among its access lines): the layout takes the time,
+    and "[24017][warning][config]" glued after it are header fields, the level among them."""
+    lines = [
+        f'[2024-03-05T13:00:{i % 60:02d}.038Z] "GET /api/v1/items/{i} HTTP/1.1" 200 - 0 1925 34 33 "10.0.0.5"\n'
+        for i in range(40)
+    ]
+    lines[10] = "[2024-03-05 13:00:10.500][24017][warning][config] gRPC config for clusters rejected\n"
+    lines[20] = "[2024-03-05 13:00:20.500][24017][info][main] starting workers\n"
+    counts = _levels(_run("".join(lines)))
+    assert counts.get("WARN") == 1 and counts.get("INFO", 0) >= 1, counts

@@ -127,3 +127,20 @@ def test_an_exception_told_in_room_left_is_not_told_again_as_its_error() -> None
     told = [t for t in texts if " x ValueError" in t or " x KeyError" in t or " x OSError" in t]
     assert len(told) == 3, texts
     assert not [t for t in texts if " at ERROR: " in t], texts  # each error message is told with its exception
+
+
+def test_a_warning_the_software_wrote_comes_before_the_statuses_it_answered_clients_with() -> None:
+    """A server's own warning (one record) is told before request templates' 4xx records, however many: a 4xx is the
+    client's request at fault, news of its own but not the service's."""
+    lines = []
+    for i in range(600):
+        status = 404 if i % 9 == 0 else (403 if i % 13 == 0 else 200)
+        route = ("/api/users/me", "/api/items", "/api/orders", "/api/carts")[i % 4]
+        lines.append(
+            f'10.0.0.{i % 50} - - [05/Mar/2024:13:{i // 60 % 60:02d}:{i % 60:02d} +0000] "GET {route} HTTP/1.1" '
+            f'{status} {100 + i} "-" "curl/8.0"'
+        )
+    lines[300] = "2024/03/05 13:05:00 [warn] 12#12: TLS certificate for db.internal expires in 1 day"
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    warned = [c.text for c in rep.summary.claims if "at WARN" in c.text or "WARN among" in c.text]
+    assert warned and "TLS certificate" in warned[0], [c.text for c in rep.summary.claims]

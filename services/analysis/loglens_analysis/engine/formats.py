@@ -790,9 +790,12 @@ def _level_in_text(text: str) -> str | None:
 
 # A message that opens with its severity: "error: Bind to port 22 failed", "WARNING: ...", "[ERROR] ...",
 # "panic: runtime error", "fatal: not a git repository", a CI annotation "##[error]Process completed", PostgreSQL's
-# "LOG:  checkpoint starting" (a level in capitals only: ``level_from_word`` reads "log:" as none).
+# "LOG:  checkpoint starting" (a level in capitals only: ``level_from_word`` reads "log:" as none). Bracketed fields
+# glued before the level are header fields the file's layout did not take (a second format in one file: Envoy's
+# "[<time>][24017][warning][config] ..." among its access lines).
 _LEVEL_PREFIX = re.compile(
-    r"[#*!> ]{0,3}\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
+    r"[#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*"
+    r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
     r"\]?(?::|\]| -)",
     re.IGNORECASE,
 )

@@ -241,20 +241,24 @@ def _errors(
     their count. Warnings come most numerous first (the ranking's order for templates of warnings only)."""
     unlevelled = _unlevelled_records(rep)
     errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
-    warnings: list[tuple[int, report_pb2.SummaryClaim]] = []
+    warnings: list[tuple[bool, int, report_pb2.SummaryClaim]] = []
     for rt in rep.error_templates:
         if rt.template_id in told:
             continue
         t = by_id[rt.template_id]
         counts = {lc.level: lc.count for lc in t.levels}
+        answered = any(p.kind == "status" for p in t.placeholders)
         if rt.level in _ERROR_LEVELS:
             errors.append((rt.level, _claim_at(t, rt.level, unlevelled)))
             if counts.get(report_pb2.LEVEL_WARN):
-                warnings.append((counts[report_pb2.LEVEL_WARN], _claim_at(t, report_pb2.LEVEL_WARN, unlevelled)))
+                claim = _claim_at(t, report_pb2.LEVEL_WARN, unlevelled)
+                warnings.append((answered, counts[report_pb2.LEVEL_WARN], claim))
         else:
-            warnings.append((counts.get(rt.level, 0), _claim_at(t, rt.level, unlevelled)))
-    warnings.sort(key=lambda x: -x[0])  # stable: ties keep the ranking's order
-    return errors + [(report_pb2.LEVEL_WARN, c) for _n, c in warnings]
+            warnings.append((answered, counts.get(rt.level, 0), _claim_at(t, rt.level, unlevelled)))
+    # A warning the software wrote of itself comes before the statuses a server answered its clients with (a 4xx is
+    # the request's fault: news, but the client's); within each, most numerous first (stable: ties keep the ranking).
+    warnings.sort(key=lambda x: (x[0], -x[1]))
+    return errors + [(report_pb2.LEVEL_WARN, c) for _a, _n, c in warnings]
 
 
 def _claim_at(
