@@ -507,3 +507,21 @@ def test_a_thread_column_some_sources_lack_is_still_a_column() -> None:
     assert guess.layout is not None and guess.layout.classes.startswith("TTLB"), guess.layout
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert "Created order <*> in <*> ms" in {t.text for t in rep.templates}
+
+
+def test_a_column_that_is_the_whole_message_of_most_lines_is_not_header() -> None:
+    """A playbook log: "ok: [web14]" on most lines, "ok: [web14] => (item=x)" on others. The host in brackets is
+    the last token, all the message, of most lines: no header takes it (every record keeps a message), and the
+    "fatal: [db1]: FAILED! => ..." record keeps its words."""
+    lines = []
+    for i in range(300):
+        stamp = f"2024-03-05 14:{i // 60:02d}:{i % 60:02d},491 p=4242 u=deploy n=ansible |"
+        if i % 3 == 0:
+            lines.append(f"{stamp} ok: [web{i % 17}] => (item=pkg-{i % 5})")
+        elif i % 50 == 7:
+            lines.append(f'{stamp} fatal: [db{i % 4}]: FAILED! => {{"changed": false, "msg": "apt cache failed"}}')
+        else:
+            lines.append(f"{stamp} {('ok', 'changed')[i % 2]}: [web{i % 17}]")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert all(t.text.strip() for t in rep.templates), [t.text for t in rep.templates]
+    assert any("FAILED!" in t.text for t in rep.templates), [t.text for t in rep.templates]

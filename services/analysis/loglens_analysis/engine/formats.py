@@ -1071,7 +1071,9 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # (and by a good part of the file) is still a header; the other sources get layouts of their own.
         # Only a short step is taken that way: at most one word, then a structural token other than a
         # number (so the first words and numbers of messages stay out of the header).
-        base = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1]) if k > 1 else n
+        # Lines whose last token stands where this column would (their k-th token is all their message: "ok: [web14]"
+        # beside "ok: [web14] => (item=x)") begin like it too: a header never takes a line's whole message.
+        base = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1]) + distinct.get(prefix[:-1], 0) if k > 1 else n
         own = share >= MIN_LAYOUT_COVER and c / base >= max(min_share, SOURCE_COLUMN_SHARE) and not strict
         # An odd column is one whose usual class most of the lines that begin like it have: Apache's error log after
         # "[module:level] [pid:tid]" goes on with "AH00489:", "[client ...]" or "(111)Connection" (39%, 30%, 31%),
