@@ -302,7 +302,14 @@ class TemplateMiner:
         (a verb: ``Started``, ``Stopped``) keeps its cluster."""
         by_rest: dict[tuple[str, ...], list[Cluster]] = {}
         for c in self.clusters:
-            if c.merged_into is None and len(c.tokens) > 1 and _is_name(c.tokens[0]):
+            # The rest must word the event: where it is placeholders only, the first token is all the wording there
+            # is ("[scheduler-<*>] <*>" beside "[http-nio-<*>-exec-<*>] <*>": two threads' fragments, not one event).
+            if (
+                c.merged_into is None
+                and len(c.tokens) > 1
+                and _is_name(c.tokens[0])
+                and any(_is_wordlike(t) and _has_text(t) for t in c.tokens[1:])
+            ):
                 by_rest.setdefault(tuple(c.tokens[1:]), []).append(c)
         for group in by_rest.values():
             if len(group) < 2:
