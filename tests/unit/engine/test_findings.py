@@ -201,6 +201,17 @@ def test_caps_keep_the_higher_ranked_findings() -> None:
     assert ranks == sorted(ranks)
 
 
+def test_a_rare_message_that_states_a_failure_ranks_before_other_rare_ones() -> None:
+    recs = _steady(T0, T0 + 3 * 3600, 5)
+    recs.append((T0 + 3000, "INFO", "cache warmed for tenant acme in one pass"))
+    recs.append((T0 + 3100, "INFO", "nightly report mailed to the ops list"))
+    recs.append((T0 + 9000, "INFO", "disk0s2: I/O error."))
+    recs.sort(key=lambda r: r[0])
+    rep, _lines = _report(recs)
+    rare = [a.description for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RARE_TEMPLATE]
+    assert rare and "I/O error" in rare[0], rare
+
+
 # ----------------------------------------------------------------------------- silences and lulls
 def test_silence_cites_the_records_on_both_sides_of_the_gap() -> None:
     recs = _steady(T0, T0 + 3 * 3600, 5)

@@ -124,6 +124,12 @@ _CRASH_DESCRIBED = re.compile(
 # (a quoted key, a colon, a value or a block it opens, a comma). A program that prints a JSON document one line per
 # record (a test's output in ``go test -json``, a client's dump of a response) makes each of its lines a template
 # seen once or twice; none of them is a rare message.
+# Generic English words a message states a failure with (a rare message that says one comes before one that does not).
+_FAILURE_WORDS = re.compile(
+    r"(?<![A-Za-z])(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
+    r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid)(?![A-Za-z])",
+    re.IGNORECASE,
+)
 _DATA_LINE = re.compile(
     r'[\]\})]*,?[ \t]*(?:"[^"]*"[ \t]*:[ \t]*(?:"[^"]*"|[^\s"\[\]{}(),]+)?[ \t]*)?[\[{(]?[ \t]*[\]})]*,?'
 )
@@ -1135,7 +1141,8 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     One first seen in the file's head (its first ``RESTART_HEAD_SHARE`` of lines or of its time span, or its
     first bucket) is *routine*: a process's start sequence writes most of its messages once, so they are rare
     by construction; ranked after the rare messages of the rest of the file (equal scores were ordered by line,
-    which put a file's first lines ahead of every later rare message)."""
+    which put a file's first lines ahead of every later rare message). A message that states a failure
+    (``_FAILURE_WORDS``) scores one more: as rare as others, it is the likelier news."""
     if an.records < RARE_MIN_RECORDS or not templates:
         return []
     head_line = max(1, math.floor(RESTART_HEAD_SHARE * max(r.last_line for r in templates)))
@@ -1147,7 +1154,9 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
             lines = sorted({r.first_line, r.last_line})
             seen = f"once, at line {r.first_line}" if r.count == 1 else f"{r.count} times, first at line {r.first_line}"
             desc = f'rare message "{shorten(r.text)}" seen {seen}'
-            score = round(math.log10(an.records / r.count), 2)
+            # As rare as another, a message that states a failure comes first ("disk0s2: I/O error." logged at no
+            # level of note, beside the one-off steps of a routine job).
+            score = round(math.log10(an.records / r.count) + (1.0 if _FAILURE_WORDS.search(r.text) else 0.0), 2)
             head = (
                 r.first_line <= head_line
                 or (first_bucket is not None and min(r.bins, default=None) == first_bucket)
