@@ -420,13 +420,8 @@ def _one_key(values: Iterable[str]) -> bool:
     """True when every value is ``key=`` and a quoted string (or a braced or bracketed structure) with the same key:
     data the statement writes under a name (``probeType="Readiness"``, ``event={"Type":"ContainerDied"}``), quoted
     as data is, never its wording. A bare ``key=word`` stays a word (``user=root``, ``tty=NODEVssh``)."""
-    key = None
-    for v in values:
-        m = _KEY.match(v)
-        if m is None or (key is not None and m.group() != key):
-            return False
-        key = m.group()
-    return True
+    keys = {_key_of(v) for v in values}
+    return len(keys) == 1 and None not in keys
 
 
 def _distinct_events(values: list[str]) -> bool:
