@@ -247,7 +247,7 @@ def _errors(
             continue
         t = by_id[rt.template_id]
         counts = {lc.level: lc.count for lc in t.levels}
-        answered = any(p.kind == "status" for p in t.placeholders)
+        answered = _status_placeholder(t) is not None
         if rt.level in _ERROR_LEVELS:
             errors.append((rt.level, _claim_at(t, rt.level, unlevelled)))
             if counts.get(report_pb2.LEVEL_WARN):
@@ -295,12 +295,17 @@ def _claim_at(
     return _claim(text, [t.id], lines)
 
 
+def _status_placeholder(t: report_pb2.Template) -> report_pb2.Placeholder | None:
+    """A request template's HTTP status placeholder (its records' levels are their status classes), or None."""
+    return next((p for p in t.placeholders if p.kind == "status"), None)
+
+
 def _statuses(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> str:
     """The HTTP statuses that gave a request template's records the level (an access line's level is its status
     class): 'status 502 x99, 503 x75' from the status placeholder's counts, the most frequent first, up to
     MAX_STATUSES_TOLD; '~' before counts that are not exact (a Misra-Gries summary's); "" without such a
     placeholder."""
-    p = next((p for p in t.placeholders if p.kind == "status"), None)
+    p = _status_placeholder(t)
     if p is None:
         return ""
     told = [v for v in p.top_values if v.value.isdigit() and level_from_http_status(int(v.value)) == _level(level)][
