@@ -132,6 +132,20 @@ def test_few_values_in_one_position_split() -> None:
     assert set(templates) == {"link <*> went up after <*> s", "link <*> went down after <*> s"}
 
 
+def test_a_word_numbered_otherwise_is_the_same_event() -> None:
+    # Two or three names that differ only in their number (an interface, a CPU, a partition) are instances, not
+    # wordings: few values, but one event; words that differ otherwise still split.
+    lines = [f"{('eth0', 'eth1')[i % 2]}: link is {('up', 'down')[(i // 2) % 2]} at {i} Mbps" for i in range(40)]
+    lines += [f"CPU{i % 2}: core temperature above threshold, cpu clock throttled ({i} s)" for i in range(10)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        "<*>: link is up at <*> Mbps",
+        "<*>: link is down at <*> Mbps",
+        "<*>: core temperature above threshold, cpu clock throttled (<*> s)",
+    }
+
+
 def test_a_quoted_value_with_few_values_stays_a_variable() -> None:
     """A message that quotes a value (Go's %q, Python's repr: a volume's or a mode's name) quotes data: a position
     whose tokens are each one quoted string stays a variable with two or three values, where bare words split."""

@@ -424,6 +424,14 @@ def _one_key(values: Iterable[str]) -> bool:
     return len(keys) == 1 and None not in keys
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _numbered(token: str) -> str:
+    """A token with each run of digits written as a placeholder (the word a numbered name is a number of)."""
+    return _DIGITS.sub(WILDCARD, token)
+
+
 def _distinct_events(values: list[str]) -> bool:
     """True when at least two values differ in constant text, not merely by filling a placeholder.
 
@@ -431,6 +439,10 @@ def _distinct_events(values: list[str]) -> bool:
     or ``up`` and ``down`` are different events.
     """
     if not any(_has_text(v) for v in values):
+        return False
+    if len(set(map(_numbered, values))) == 1:
+        # The same word numbered otherwise ("eth0" / "eth1", "CPU0:" / "CPU1:", "sda1" / "sda5"): one event, whose
+        # number is data as any other number is.
         return False
     if len(values) == 2 and WILDCARD in values:
         # One plain word against a bare placeholder (a masked number, address or id): the word is a constant of
