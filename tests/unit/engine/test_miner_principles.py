@@ -146,6 +146,17 @@ def test_a_word_numbered_otherwise_is_the_same_event() -> None:
     }
 
 
+def test_a_dotted_name_is_data_however_few_its_values() -> None:
+    # A package, class or host name of three or more dotted labels is named by the message, never its wording:
+    # three of them are still one event (as three quoted names are); three plain words still split.
+    names = ["org.example.backup.Manager$Lifecycle", "org.example.storage.Service", "mail.example.org"]
+    lines = [f"Service {names[i % 3]} took {i} ms in onUnlock" for i in range(30)]
+    lines += [f"Field {('a.b.state', 'a.b.status', 'a.b.order')[i % 3]}: unknown parameter 'x'" for i in range(30)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"Service <*> took <*> ms in onUnlock", "Field <*>: unknown parameter 'x'"}
+
+
 def test_a_quoted_value_with_few_values_stays_a_variable() -> None:
     """A message that quotes a value (Go's %q, Python's repr: a volume's or a mode's name) quotes data: a position
     whose tokens are each one quoted string stays a variable with two or three values, where bare words split."""

@@ -416,6 +416,17 @@ def _is_quoted(token: str) -> bool:
     return len(token) >= 4 and token[0] == "\\" and token[1] == '"' and token.endswith('\\"')
 
 
+_LABEL = re.compile(r"[A-Za-z_$][\w$-]*")
+
+
+def _is_dotted_name(token: str) -> bool:
+    """A token that is one name of three or more dotted labels (``com.example.sync.daily``, ``mail.example.org``):
+    a package, class, host or job name a message names, data as a path is; punctuation around it is the
+    sentence's."""
+    labels = token.lstrip("([{").rstrip(")]}:;,.").split(".")
+    return len(labels) >= 3 and all(map(_LABEL.fullmatch, labels))
+
+
 def _one_key(values: Iterable[str]) -> bool:
     """True when every value is ``key=`` and a quoted string (or a braced or bracketed structure) with the same key:
     data the statement writes under a name (``probeType="Readiness"``, ``event={"Type":"ContainerDied"}``), quoted
@@ -472,8 +483,9 @@ def resolve_templates(
     ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
     SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
     tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
-    own wording, and neither is a ``key="value"`` position of one key (the key is the wording, the quoted value
-    its data; ``_one_key``).
+    own wording, and neither is one whose tokens are each a dotted name (``_is_dotted_name``: a package, class or
+    host a message names) or a ``key="value"`` position of one key (the key is the wording, the quoted value its
+    data; ``_one_key``). Nor is one whose words differ only in their digits (``eth0`` / ``eth1``: ``_numbered``).
 
     A log statement has one level: where a position's words (a closed set, as above) each come at one level and
     not all at the same one, the records are several statements ("VM started", "VM stopped" at INFO beside "VM
@@ -711,9 +723,10 @@ def _resolve_aligned(
             if len(values) > limit:
                 ok = False
                 break
-        if ok and (all(map(_is_quoted, values)) or _one_key(values)):
-            # A quoted value is data a message quotes (a volume's, a pod's name), and a key's value the data it
-            # names, never its wording; a value that comes at a level of its own still tells statements apart.
+        if ok and (all(map(_is_quoted, values)) or all(map(_is_dotted_name, values)) or _one_key(values)):
+            # A quoted value is data a message quotes (a volume's, a pod's name), a dotted name data it names, and a
+            # key's value the data it names, never its wording; a value that comes at a level of its own still tells
+            # statements apart.
             if levels is not None and eligible is None and len(values) > 1:
                 level_of = _word_levels(i, members, levels)
                 if level_of is not None and _distinct_events(list(level_of)):
