@@ -157,6 +157,19 @@ def test_a_dotted_name_is_data_however_few_its_values() -> None:
     assert set(templates) == {"Service <*> took <*> ms in onUnlock", "Field <*>: unknown parameter 'x'"}
 
 
+def test_a_keys_value_of_any_shape_is_one_event() -> None:
+    # The keys word the statement; what a key holds is data, one token or several ("ws=null," beside
+    # "ws=Source{10002 org.example.mail},"): the clusters their token counts routed apart are one template.
+    apps = ["org.example.mail", "org.example.chat", "org.example.maps"]
+    lines = []
+    for i in range(60):
+        ws = ("null", f"Source{{{1000 + i}}}", f"Source{{{10000 + i} {apps[(i // 3) % 3]}}}")[i % 3]
+        lines.append(f"acquire lock={i * 7919}, flags=0x{i % 2}, ws={ws}, uid={1000 + i}, pid={i + 300}")
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"acquire lock=<*>, flags=<*>, ws=<*>, uid=<*>, pid=<*>"}
+
+
 def test_a_quoted_value_with_few_values_stays_a_variable() -> None:
     """A message that quotes a value (Go's %q, Python's repr: a volume's or a mode's name) quotes data: a position
     whose tokens are each one quoted string stays a variable with two or three values, where bare words split."""

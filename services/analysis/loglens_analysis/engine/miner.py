@@ -38,9 +38,22 @@ def template_id(template: str) -> str:
     return "t" + hashlib.blake2b(template.encode("utf-8"), digest_size=6).hexdigest()
 
 
+# A key's value that holds a variable, whatever its shape ("ws=WorkSource{<*>}", "flags=0x<*>"): up to the
+# punctuation that ends a key=value pair.
+_KEYED_VALUE = re.compile(r"(?<!\S)([A-Za-z_][\w.-]*=)(?=[^\s,;]*<\*>)[^\s,;]+")
+
+
+# Punctuation glued after a placeholder, which the miner keeps in one cluster and not in another (a value's own
+# closing bracket, the comma after it): clusters are merged whatever it is, as ``resolve_templates`` joins templates
+# whose texts agree without it.
+_PUNCTUATION_AFTER = re.compile(r"<\*>[^\s\w<]+")
+
+
 def merge_key(template: str) -> str:
-    """Templates equal under this key describe the same event (a variable spanning several tokens)."""
-    return _COLLAPSE.sub(WILDCARD, template)
+    """Templates equal under this key describe the same event: a variable spanning several tokens, and a key's
+    value of any shape once it holds a variable ("ws=<*>," beside "ws=WorkSource{<*> <*>},": the key is the
+    statement's wording, what it holds is data)."""
+    return _KEYED_VALUE.sub(r"\1" + WILDCARD, _COLLAPSE.sub(WILDCARD, template))
 
 
 @dataclass(eq=False, slots=True)
@@ -282,6 +295,9 @@ class TemplateMiner:
             if c.merged_into is not None:
                 continue
             k = merge_key(c.template)
+            loose = _PUNCTUATION_AFTER.sub(WILDCARD, k)
+            if _has_text(loose):  # placeholders and punctuation alone say too little to merge on
+                k = loose
             other = by_key.get(k)
             if other is None:
                 by_key[k] = c
