@@ -152,9 +152,15 @@ def test_a_dotted_name_is_data_however_few_its_values() -> None:
     names = ["org.example.backup.Manager$Lifecycle", "org.example.storage.Service", "mail.example.org"]
     lines = [f"Service {names[i % 3]} took {i} ms in onUnlock" for i in range(30)]
     lines += [f"Field {('a.b.state', 'a.b.status', 'a.b.order')[i % 3]}: unknown parameter 'x'" for i in range(30)]
+    components = ["org.example.app/.ui.MainActivity", "org.example.mail/org.example.mail.SyncService"]
+    lines += [f"Displayed {components[i % 2]}: +{i}ms" for i in range(20)]
     templates = mine(lines)
     assert_all_match(lines, templates)
-    assert set(templates) == {"Service <*> took <*> ms in onUnlock", "Field <*>: unknown parameter 'x'"}
+    assert set(templates) == {
+        "Service <*> took <*> ms in onUnlock",
+        "Field <*>: unknown parameter 'x'",
+        "Displayed <*>: <*>",
+    }
 
 
 def test_a_keys_value_of_any_shape_is_one_event() -> None:

@@ -432,15 +432,16 @@ def _is_quoted(token: str) -> bool:
     return len(token) >= 4 and token[0] == "\\" and token[1] == '"' and token.endswith('\\"')
 
 
-_LABEL = re.compile(r"[A-Za-z_$][\w$-]*")
+# Three or more dotted labels, and a class of it after a slash (a component: "org.example.app/.ui.MainActivity").
+_LABEL = r"[A-Za-z_$][\w$-]*"
+_DOTTED_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL}){{2,}}(?:/\.?{_LABEL}(?:\.{_LABEL})*)?")
 
 
 def _is_dotted_name(token: str) -> bool:
-    """A token that is one name of three or more dotted labels (``com.example.sync.daily``, ``mail.example.org``):
-    a package, class, host or job name a message names, data as a path is; punctuation around it is the
-    sentence's."""
-    labels = token.lstrip("([{").rstrip(")]}:;,.").split(".")
-    return len(labels) >= 3 and all(map(_LABEL.fullmatch, labels))
+    """A token that is one name of three or more dotted labels (``com.example.sync.daily``, ``mail.example.org``,
+    ``org.example.app/.ui.MainActivity``): a package, class, component, host or job name a message names, data as a
+    path is; punctuation around it is the sentence's."""
+    return _DOTTED_NAME.fullmatch(token.lstrip("([{").rstrip(")]}:;,.")) is not None
 
 
 def _one_key(values: Iterable[str]) -> bool:
