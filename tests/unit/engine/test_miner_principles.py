@@ -188,6 +188,21 @@ def test_a_quoted_value_with_few_values_stays_a_variable() -> None:
     assert len(set(mine([bare[i % 3] for i in range(30)]))) == 3
 
 
+def test_grave_and_apostrophe_quote_data_too() -> None:
+    # `name' (older tools' quotes) and `name` quote data as "name" does: two of them are one event, and the
+    # template keeps its quotes around the placeholder.
+    lines = [f"Job `cron.{('daily', 'weekly')[i % 2]}' terminated after {i} s" for i in range(20)]
+    lines += [f"can't open table `{('filter', 'nat')[i % 2]}': no such table ({i})" for i in range(20)]
+    lines += [f"needs to run as uid `{i % 2}`. It is being run as {i}" for i in range(20)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        "Job `<*>' terminated after <*> s",
+        "can't open table `<*>': no such table (<*>)",
+        "needs to run as uid `<*>`. It is being run as <*>",
+    }
+
+
 def test_a_key_with_a_quoted_value_names_data() -> None:
     """``key="value"`` (or ``key={...}``): the key is the statement's word and the quoted value the data it writes
     under that name, as any quoted value is (an access decision, an event's type): one template, however few the

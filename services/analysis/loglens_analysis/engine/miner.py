@@ -347,7 +347,7 @@ SPLIT_MAX_VALUES = 3
 # Canonical rendering of a template (the conventions of Khan et al., ICSE 2022, used by Loghub-2.0):
 # a placeholder glued to other characters of the same piece is one variable ("<*>MB", "<*>>"), and
 # placeholders joined by nothing, "." or "-" are one variable. Pieces are cut at these delimiters:
-_DELIMS = r"\s,!;:=|\"'\[\](){}.\-+@#$%&/"
+_DELIMS = r"\s,!;:=|\"'`\[\](){}.\-+@#$%&/"
 _PIECE = re.compile(rf"[^{_DELIMS}]+")
 _JOINED = re.compile(r"<\*>(?:[.-]?<\*>)+")
 
@@ -423,11 +423,12 @@ def glob_match(pattern: str, text: str) -> bool:
 
 
 def _is_quoted(token: str) -> bool:
-    """A token that is one quoted string, ``"plugin-dir"`` or ``'x'``, or one written with escaped quotes inside
-    another quoted string (``\\"plugin-dir\\"``, a structured record's message quoting a name); brackets and
-    punctuation around it are the sentence's (``(UniqueName: \\"kubernetes.io/configmap/<*>\\")``)."""
+    """A token that is one quoted string, ``"plugin-dir"``, ``'x'``, ```x``` or ```x'`` (the grave-and-apostrophe
+    quotes of older tools), or one written with escaped quotes inside another quoted string (``\\"plugin-dir\\"``, a
+    structured record's message quoting a name); brackets and punctuation around it are the sentence's
+    (``(UniqueName: \\"kubernetes.io/configmap/<*>\\")``)."""
     token = token.lstrip("([{").rstrip(")]}:;,.")
-    if len(token) >= 2 and token[0] in "\"'" and token[-1] == token[0]:
+    if len(token) >= 2 and token[0] in "\"'`" and token[-1] in ("'`" if token[0] == "`" else token[0]):
         return True
     return len(token) >= 4 and token[0] == "\\" and token[1] == '"' and token.endswith('\\"')
 
@@ -537,7 +538,7 @@ def resolve_templates(
     return {k: next(iter(shown[t])) if len(shown[t]) == 1 else t for k, t in plain.items()}
 
 
-_PUNCTUATION = frozenset("()[]{},;:.!?\"'")
+_PUNCTUATION = frozenset("()[]{},;:.!?\"'`")
 
 
 def _with_shared_punctuation(base: list[str], members: list[tuple[str, ...]]) -> list[str]:
@@ -592,6 +593,17 @@ def _common_prefix(texts: list[str]) -> str:
     return lo[:k]
 
 
+def _quote_marks(text: str, quote: str) -> int:
+    """How many of ``text``'s characters open or close a quote of that kind: not an apostrophe inside a word
+    ("can't"); for "'", also the grave accents that open a `name' quote."""
+    marks = quote + "`" if quote == "'" else quote
+    n = 0
+    for k, ch in enumerate(text):
+        if ch in marks and not (0 < k < len(text) - 1 and text[k - 1].isalnum() and text[k + 1].isalnum()):
+            n += 1
+    return n
+
+
 def _closed_suffix(before: list[str], head: str, suffix: str, tokens: list[str], skip: int) -> str:
     """The punctuation kept after a placeholder, up to a closing bracket that nothing before it opens: where every
     token opens that bracket inside its value ("RuntimeInit.wtf(RuntimeInit.java:<*>)"), the value's own brackets
@@ -604,7 +616,7 @@ def _closed_suffix(before: list[str], head: str, suffix: str, tokens: list[str],
         elif ch in _CLOSERS and depth[_CLOSERS[ch]] > 0:
             depth[_CLOSERS[ch]] -= 1
     for j, ch in enumerate(suffix):
-        if ch in "\"'" and sum(x.count(ch) for x in (*before, head)) % 2 == 0:
+        if ch in "\"'`" and sum(_quote_marks(x, ch) for x in (*before, head)) % 2 == 0:
             return suffix[:j]  # a quote that closes none opened before it ('FLAG: --address="0.0.0.0"')
         if ch in depth:
             depth[ch] += 1
