@@ -144,3 +144,17 @@ def test_a_warning_the_software_wrote_comes_before_the_statuses_it_answered_clie
     rep = analyze([("\n".join(lines) + "\n").encode()])
     warned = [c.text for c in rep.summary.claims if "at WARN" in c.text or "WARN among" in c.text]
     assert warned and "TLS certificate" in warned[0], [c.text for c in rep.summary.claims]
+
+
+def test_messages_that_part_past_the_cut_are_quoted_apart() -> None:
+    # Two rare messages that differ only in their last words: each summary line quotes the words that tell it from
+    # the other, never the same shortened text for both.
+    head = "[instance: <*>] Received unexpected event network-vif-plugged for instance with"
+    lines = [f"2024-03-01 12:00:{i % 60:02d} INFO worker heartbeat {i} ok" for i in range(300)]
+    lines[100] = f"2024-03-01 12:00:40 WARNING {head} vm_state building and task_state spawning."
+    lines[200] = f"2024-03-01 12:00:20 WARNING {head} vm_state active and task_state deleting."
+    summary = [c.text for c in analyze([("\n".join(lines) + "\n").encode()]).summary.claims]
+    told = [c for c in summary if "Received" in c]
+    assert len(told) == 2, summary
+    assert any("building and task_state spawning" in c for c in told), told
+    assert any("active and task_state deleting" in c for c in told), told

@@ -185,6 +185,7 @@ class Rolled:
     bins: dict[int, list[int]] = field(default_factory=dict)
     examples: list[tuple[int, str]] = field(default_factory=list)
     cluster_index: int = -1
+    quote: str = ""  # the text as findings quote it (``quotes``: shortened, and apart from the other templates')
 
     def max_level(self) -> str | None:
         present = [lv for lv, c in self.levels.items() if c]
@@ -239,6 +240,8 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
     for r in rolled.values():
         _show_most_severe(r)
     ordered = sorted(rolled.values(), key=lambda r: (-r.count, r.first_line))
+    for r, quoted in zip(ordered, quotes([r.text for r in ordered]), strict=True):
+        r.quote = quoted
     return ordered, of_variant
 
 
@@ -259,6 +262,46 @@ def shorten(text: str, limit: int = TEMPLATE_TEXT_CHARS) -> str:
     """A template or message on one line, cut to ``limit`` characters (an ellipsis marks the cut)."""
     t = " ".join(text.split())
     return t if len(t) <= limit else t[: limit - 1] + "\u2026"
+
+
+def quotes(texts: list[str], limit: int = TEMPLATE_TEXT_CHARS) -> list[str]:
+    """Each text as a finding quotes it: shortened (``shorten``), but where two texts would be cut to the same words
+    (a long message whose wordings differ only past the cut: "... for instance with vm_state building and ..." /
+    "... vm_state active ..."), each keeps its head and then the words from where it parts from the others, so two
+    lines of a summary never quote the same text for different templates."""
+    out = [shorten(t, limit) for t in texts]
+    cut: dict[str, list[int]] = {}
+    for i, q in enumerate(out):
+        if q.endswith("\u2026"):
+            cut.setdefault(q, []).append(i)
+    for same in cut.values():
+        if len(same) < 2:
+            continue
+        flat = [" ".join(texts[i].split()) for i in same]
+        for k, i in enumerate(same):
+            parts = min(_shared(flat[k], o) for j, o in enumerate(flat) if j != k)
+            out[i] = _apart(flat[k], parts, limit)
+    return out
+
+
+def _shared(a: str, b: str) -> int:
+    """How many characters two texts start with alike."""
+    k = 0
+    while k < len(a) and k < len(b) and a[k] == b[k]:
+        k += 1
+    return k
+
+
+def _apart(text: str, parts: int, limit: int) -> str:
+    """``text`` cut to ``limit`` characters around where it parts from the others (at ``parts``, the first character
+    where one of them differs): its head, an ellipsis, then its words from a little before that point (an ellipsis
+    where more follows)."""
+    head = limit // 3
+    room = limit - head - 4
+    start = max(head, text.rfind(" ", head, max(head, parts - room // 4)) + 1)
+    rest = text[start : start + room]
+    words = text.rfind(" ", limit // 6, head)  # the head ends with a whole word where it can
+    return text[: words if words > 0 else head] + " \u2026 " + rest + ("\u2026" if start + room < len(text) else "")
 
 
 def duration(seconds: float) -> str:
@@ -420,7 +463,7 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
         is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
         inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in whole]
         hits = [h for h in _burst_buckets(inner, n) if not (is_error and h[0] in error_buckets)]
-        out += _burst_findings(bk, inner, hits, f'burst of "{shorten(r.text)}"', ANOMALY_BURST, r)
+        out += _burst_findings(bk, inner, hits, f'burst of "{r.quote}"', ANOMALY_BURST, r)
     return out
 
 
@@ -1041,18 +1084,18 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 None,
             )
             if kind == ANOMALY_SHUTDOWN:
-                what = f'stop at {at}: "{shorten(r.text)}"'
+                what = f'stop at {at}: "{r.quote}"'
             elif ln != r.first_line and id(r) not in not_started:
-                what = f'restart at {at}: "{shorten(r.text)}" again (first at line {r.first_line})'
+                what = f'restart at {at}: "{r.quote}" again (first at line {r.first_line})'
             elif pid is not None:
-                what = f'restart at {at}: "{shorten(r.text)}"'
+                what = f'restart at {at}: "{r.quote}"'
             elif stopped := [x for x in stop_lines if ln - NEAR_LINES <= x < ln and same_process(x, ln)]:
                 # A stop just before a message first seen: in a log of many processes (a journal) the stop
                 # may be another's, so the start is told beside it, not called a restart of the same process.
-                what = f'process start at {at}, after the stop at line {max(stopped)}: "{shorten(r.text)}"'
+                what = f'process start at {at}, after the stop at line {max(stopped)}: "{r.quote}"'
                 cited.append(max(stopped))
             else:
-                what = f'process start at {at}, not at the beginning of the file: "{shorten(r.text)}"'
+                what = f'process start at {at}, not at the beginning of the file: "{r.quote}"'
             if len(group) > 1:
                 others = ", ".join(str(x) for x in lines[1:])
                 # The group's other messages are other templates (each says it once per start or stop).
@@ -1110,9 +1153,9 @@ def _crash(r: Rolled, before: Rolled | None) -> Finding:
         before = None
     when = f" ({', '.join(notes)})" if notes else ""
     if r.count == 1:
-        what = f'crash at line {r.first_line}{when}: "{shorten(r.text)}"'
+        what = f'crash at line {r.first_line}{when}: "{r.quote}"'
     else:
-        what = f'{r.count} crashes: "{shorten(r.text)}", first at line {r.first_line}{when}, last at line {r.last_line}'
+        what = f'{r.count} crashes: "{r.quote}", first at line {r.first_line}{when}, last at line {r.last_line}'
 
     known = sorted(_known_lines(r) - {r.first_line, r.last_line})[: MAX_OCCURRENCE_LINES - 3]
     lines = [r.first_line, *known, *([r.last_line] if r.last_line != r.first_line else [])]
@@ -1153,7 +1196,7 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
         if r.count <= RARE_MAX_COUNT and not _DATA_LINE.fullmatch(r.text.strip()):
             lines = sorted({r.first_line, r.last_line})
             seen = f"once, at line {r.first_line}" if r.count == 1 else f"{r.count} times, first at line {r.first_line}"
-            desc = f'rare message "{shorten(r.text)}" seen {seen}'
+            desc = f'rare message "{r.quote}" seen {seen}'
             # As rare as another, a message that states a failure comes first ("disk0s2: I/O error." logged at no
             # level of note, beside the one-off steps of a routine job).
             score = round(math.log10(an.records / r.count) + (1.0 if _FAILURE_WORDS.search(r.text) else 0.0), 2)
@@ -1340,7 +1383,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         at_level = r.levels.get(lv, 0)
         in_all = f"{at_level} in all" if at_level == r.count else f"{at_level} of its {r.count} records"
         e = report_pb2.TimelineEntry(
-            description=f'first {lv} "{shorten(r.text)}" at line {line} ({in_all})',
+            description=f'first {lv} "{r.quote}" at line {line} ({in_all})',
             template_ids=[r.id],
             line_numbers=[line],
         )

@@ -37,6 +37,7 @@ from .report import (
     TEMPLATE_TEXT_CHARS,
     duration,
     iso,
+    quotes,
     shorten,
 )
 
@@ -240,6 +241,8 @@ def _errors(
     warnings) also gets a claim at WARN: its warnings are news of their own, ranked among the other warnings by
     their count. Warnings come most numerous first (the ranking's order for templates of warnings only)."""
     unlevelled = _unlevelled_records(rep)
+    # Each template's text as quoted, apart from the others' where their shortened texts would be the same.
+    quoted = dict(zip(by_id, quotes([as_written(t) for t in by_id.values()]), strict=True))
     errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
     warnings: list[tuple[bool, int, report_pb2.SummaryClaim]] = []
     for rt in rep.error_templates:
@@ -249,12 +252,12 @@ def _errors(
         counts = {lc.level: lc.count for lc in t.levels}
         answered = _status_placeholder(t) is not None
         if rt.level in _ERROR_LEVELS:
-            errors.append((rt.level, _claim_at(t, rt.level, unlevelled)))
+            errors.append((rt.level, _claim_at(t, rt.level, unlevelled, quoted[t.id])))
             if counts.get(report_pb2.LEVEL_WARN):
-                claim = _claim_at(t, report_pb2.LEVEL_WARN, unlevelled)
+                claim = _claim_at(t, report_pb2.LEVEL_WARN, unlevelled, quoted[t.id])
                 warnings.append((answered, counts[report_pb2.LEVEL_WARN], claim))
         else:
-            warnings.append((answered, counts.get(rt.level, 0), _claim_at(t, rt.level, unlevelled)))
+            warnings.append((answered, counts.get(rt.level, 0), _claim_at(t, rt.level, unlevelled, quoted[t.id])))
     # A warning the software wrote of itself comes before the statuses a server answered its clients with (a 4xx is
     # the request's fault: news, but the client's); within each, most numerous first (stable: ties keep the ranking).
     warnings.sort(key=lambda x: (x[0], -x[1]))
@@ -262,9 +265,13 @@ def _errors(
 
 
 def _claim_at(
-    t: report_pb2.Template, level: report_pb2.Level.ValueType, unlevelled: dict[int, report_pb2.Template]
+    t: report_pb2.Template,
+    level: report_pb2.Level.ValueType,
+    unlevelled: dict[int, report_pb2.Template],
+    quote: str,
 ) -> report_pb2.SummaryClaim:
-    """A template's claim at one level: all its records, or those at the level among its records."""
+    """A template's claim at one level: all its records, or those at the level among its records; ``quote`` is its
+    text as quoted (``report.quotes``)."""
     lv = _level(level)
     at_level = sum(lc.count for lc in t.levels if lc.level == level)
     if at_level == t.count:
@@ -277,7 +284,7 @@ def _claim_at(
         cause = _cause(t, t.first_line, of_one=t.count == 1)
         statuses = _statuses(t, level) if t.count > 1 else ""  # a record seen once is quoted with its status
         lv_told = f"{lv} ({statuses})" if statuses else lv
-        text = f'{_records(t.count)} at {lv_told}: "{shorten(as_written(t))}"{cause}, {where}{_pause(t)}.'
+        text = f'{_records(t.count)} at {lv_told}: "{quote}"{cause}, {where}{_pause(t)}.'
         lines = sorted({t.first_line, t.last_line, *before})
     else:
         first_at = next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0)
@@ -287,7 +294,7 @@ def _claim_at(
         first = f"the first at line {first_at}{after}" if first_at else ""
         told = "; ".join(x for x in (statuses, first) if x)
         text = (
-            f'"{shorten(t.text)}"{cause}: {at_level} {lv} among its {t.count} records'
+            f'"{quote}"{cause}: {at_level} {lv} among its {t.count} records'
             + (f" ({told})" if told else "")
             + f", which run from line {t.first_line} to line {t.last_line}{_pause(t)}."
         )
