@@ -117,6 +117,7 @@ def test_families(text: str, utc: str, fmt: str, assumption: str) -> None:
     ("text", "utc", "fmt"),
     [
         ("Jan  5 10:00:00 host sshd[1]: x", "2000-01-05T10:00:00", "syslog"),
+        ("Dec-02 10:15:01.118 [main] DEBUG nextflow.cli.Launcher - x", "2000-12-02T10:15:01.118", "syslog"),
         ("E0120 11:42:15.123456    1234 file.go:42] msg", "2000-01-20T11:42:15.123456", "klog"),
         ("03-17 16:13:38.811  1702  2395 D Tag: msg", "2000-03-17T16:13:38.811", "month-day"),
         ("[10.30 16:49:06] x", "2000-10-30T16:49:06", "month-day-dotted"),

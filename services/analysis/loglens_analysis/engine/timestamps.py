@@ -274,7 +274,8 @@ def _families() -> tuple[Family, ...]:
             "date",
         ),
         # Year-less families.
-        _family("syslog", rf"(?<!\w){_MON} +(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, ""), "year-less"),
+        # The month and its day joined by a dash too (a JVM tool's "MMM-dd HH:mm:ss.SSS": "Dec-02 10:15:01.118").
+        _family("syslog", rf"(?<!\w){_MON}(?: +|-)(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, ""), "year-less"),
         # klog / glog: I0120 11:42:15.123456.
         _family("klog", r"(?<![\w.])[IWEF](?P<m>[01]\d)(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"),
         # Android logcat: 03-17 16:13:38.811.
