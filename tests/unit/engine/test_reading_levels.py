@@ -318,3 +318,24 @@ def test_a_level_in_brackets_glued_after_other_header_fields_is_read() -> None:
     lines[20] = "[2024-03-05 13:00:20.500][24017][info][main] starting workers\n"
     counts = _levels(_run("".join(lines)))
     assert counts.get("WARN") == 1 and counts.get("INFO", 0) >= 1, counts
+
+
+def test_a_level_after_a_sources_tag_in_capitals_is_the_records_level() -> None:
+    # A process manager's lines state their level first ("NOTICE: ...", "WARNING: ..."); the interpreter's lines in
+    # the same file put its tag in capitals before theirs ("PHP Warning:"), and write the fatal level with its noun
+    # ("PHP Fatal error:"). Both state the record's level; "Deprecated" is no level word and states none.
+    rows = [
+        "[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Warning:  Undefined variable $rate in /srv/c{i}.php on line 2",
+        "[02-Dec-2026 05:{m:02d}:{s:02d}] NOTICE: [pool www] child {i} started",
+        "[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Fatal error:  Allowed memory size of {i} bytes exhausted",
+        "[02-Dec-2026 05:{m:02d}:{s:02d}] WARNING: [pool www] server reached pm.max_children setting ({i})",
+        "[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Deprecated:  strlen(): passing null is deprecated ({i})",
+        "[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Notice:  Only variables should be passed by reference ({i})",
+    ]
+    text = "".join(rows[i % 6].format(m=i // 60, s=i % 60, i=i, z=" Europe/Berlin") + "\n" for i in range(120))
+    rep = _run(text)
+    levels = {t.text: [lc.level for lc in t.levels] for t in rep.templates}
+    assert levels["PHP Warning: Undefined variable $rate in <*> on line <*>"] == [report_pb2.LEVEL_WARN]
+    assert levels["PHP Fatal error: Allowed memory size of <*> bytes exhausted"] == [report_pb2.LEVEL_FATAL]
+    assert levels["PHP Notice: Only variables should be passed by reference (<*>)"] == [report_pb2.LEVEL_NOTICE]
+    assert levels["PHP Deprecated: strlen(): passing <*> is deprecated (<*>)"] == []
