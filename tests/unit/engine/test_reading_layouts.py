@@ -525,3 +525,19 @@ def test_a_column_that_is_the_whole_message_of_most_lines_is_not_header() -> Non
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert all(t.text.strip() for t in rep.templates), [t.text for t in rep.templates]
     assert any("FAILED!" in t.text for t in rep.templates), [t.text for t in rep.templates]
+
+
+def test_a_parenthesised_thread_with_blanks_in_it_is_one_column() -> None:
+    # The JBoss family's layout ("%d %-5p [%c] (%t) %s"): the thread's name, in parentheses, holds blanks ("default
+    # task-12", "MSC service thread 1-2"). The parentheses delimit the column as brackets do; the message after it is
+    # the statement's own, one template whatever thread wrote it.
+    threads = ("default task-12", "MSC service thread 1-2", "main", "Thread-7 (ActiveMQ-client-global-threads)")
+    lines = [
+        f"2024-05-01 00:{i // 60:02d}:{i % 60:02d},{i % 1000:03d} INFO  [com.example.orders] ({threads[i % 4]}) "
+        f"Order {i} created for customer {i * 7} ({i % 5} items)"
+        for i in range(160)
+    ]
+    guess = detect_format(lines)
+    assert guess.layout is not None and guess.layout.classes.startswith("TTLBB"), guess.layout
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [t.text for t in rep.templates] == ["Order <*> created for customer <*> (<*> items)"]

@@ -884,7 +884,7 @@ def _known_grammar(line: str) -> ParsedRecord | None:
 
 # --------------------------------------------------------------------------- discovered header layouts
 # Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters.
-_HEADER_TOKEN = re.compile(r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|[^\s|]+|\|")
+_HEADER_TOKEN = re.compile(r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)|[^\s|]+|\|")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
 STRUCTURAL = frozenset("TLNBSC")
