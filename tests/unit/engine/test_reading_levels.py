@@ -331,11 +331,14 @@ def test_a_level_after_a_sources_tag_in_capitals_is_the_records_level() -> None:
         "[02-Dec-2026 05:{m:02d}:{s:02d}] WARNING: [pool www] server reached pm.max_children setting ({i})",
         "[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Deprecated:  strlen(): passing null is deprecated ({i})",
         "[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Notice:  Only variables should be passed by reference ({i})",
+        '[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Parse error:  syntax error, unexpected token "}}" in /srv/p{i}.php',
     ]
-    text = "".join(rows[i % 6].format(m=i // 60, s=i % 60, i=i, z=" Europe/Berlin") + "\n" for i in range(120))
+    text = "".join(rows[i % 7].format(m=i // 60, s=i % 60, i=i, z=" Europe/Berlin") + "\n" for i in range(140))
     rep = _run(text)
     levels = {t.text: [lc.level for lc in t.levels] for t in rep.templates}
     assert levels["PHP Warning: Undefined variable $rate in <*> on line <*>"] == [report_pb2.LEVEL_WARN]
     assert levels["PHP Fatal error: Allowed memory size of <*> bytes exhausted"] == [report_pb2.LEVEL_FATAL]
     assert levels["PHP Notice: Only variables should be passed by reference (<*>)"] == [report_pb2.LEVEL_NOTICE]
     assert levels["PHP Deprecated: strlen(): passing <*> is deprecated (<*>)"] == []
+    # One capitalised word after the tag names the kind of error.
+    assert levels['PHP Parse error: syntax error, unexpected token "}" in <*>'] == [report_pb2.LEVEL_ERROR]

@@ -57,6 +57,11 @@ def _utc(text: str) -> float:
         ("2024-07-01 12:00:01 PDT worker started", "2024-07-01T19:00:01", "iso8601", ""),
         ("2024-03-01 12:00:01 IST [1] LOG:  x", "2024-03-01T12:00:01", "iso8601", ASSUME_ZONE_NAME),
         ("2024-03-01 12:00:01 CETUS x", "2024-03-01T12:00:01", "iso8601", ASSUME_UTC),
+        # A zone of the tz database by its name (PHP's error_log, Java's "VV"), at its offset on that day.
+        ("[02-Dec-2026 05:51:03 Europe/Berlin] PHP Warning: x", "2026-12-02T04:51:03", "day-month-year", ""),
+        ("[02-Jul-2026 05:51:03 Europe/Berlin] PHP Warning: x", "2026-07-02T03:51:03", "day-month-year", ""),
+        ("2024-03-01 12:00:01 America/Argentina/Buenos_Aires x", "2024-03-01T15:00:01", "iso8601", ""),
+        ("2024-03-01 12:00:01 Europe/Atlantis x", "2024-03-01T12:00:01", "iso8601", ASSUME_ZONE_NAME),
         ("20240101T100000Z", "2024-01-01T10:00:00", "iso8601-basic", ""),
         # Python logging, bare and bracketed; log4j ISO8601; Windows.
         ("2024-01-01 10:00:00,123 INFO x: y", "2024-01-01T10:00:00.123", "iso8601", ASSUME_UTC),
@@ -420,6 +425,50 @@ def test_engine_reads_a_zone_name_after_an_iso_time() -> None:
     assert rep.parse_quality.timestamp_share == 1.0
     assert _range(rep) == ("2024-03-01T11:00:00Z", "2024-03-01T11:02:59Z")
     assert _no_zone_claim(rep)
+
+
+def _php_fpm(n: int) -> bytes:
+    """A PHP-FPM error log: the interpreter's lines name the zone of date.timezone, the process manager's own lines
+    (the same host's clock) name none. Berlin is at +01:00 in December."""
+    rows = [
+        "[02-Dec-2026 05:{m:02d}:{s:02d}] NOTICE: [pool www] child {i} started",
+        "[02-Dec-2026 05:{m:02d}:{s:02d} Europe/Berlin] PHP Warning:  Undefined variable $r in /srv/c{i}.php on line 2",
+        "[02-Dec-2026 05:{m:02d}:{s:02d} Europe/Berlin] PHP Fatal error:  Allowed memory size of {i} bytes exhausted",
+    ]
+    return "".join(rows[i % 3].format(m=i // 60, s=i % 60, i=i) + "\n" for i in range(n)).encode()
+
+
+def test_engine_reads_a_zone_named_by_the_tz_database_and_the_files_zone_less_stamps_in_it() -> None:
+    """Every record is at its Berlin instant, the named ones by their own zone and the zone-less ones by the zone
+    the file's other stamps name (said so), so interleaved lines stay in order."""
+    rep = analyze([_php_fpm(180)])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2026-12-02T04:00:00Z", "2026-12-02T04:02:59Z")
+    assert rep.parse_quality.out_of_order_records == 0
+    assert list(rep.parse_quality.time_assumptions) == [
+        "no time zone in the timestamp; used the zone the file's other timestamps name, Europe/Berlin"
+    ]
+
+
+def test_a_head_naming_two_zones_teaches_no_zone() -> None:
+    text = _php_fpm(180).decode().replace("Europe/Berlin] PHP Fatal", "America/New_York] PHP Fatal")
+    rep = analyze([text.encode()])
+    assert ASSUME_UTC in rep.parse_quality.time_assumptions
+    assert _range(rep)[1] == "2026-12-02T10:02:59Z"  # the last line names New York: 05:02:59 at -05:00
+
+
+def test_every_chunk_reads_zone_less_stamps_in_the_zone_the_files_head_names() -> None:
+    from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, can_chunk, merge_partials, plan_chunks
+
+    data = _php_fpm(3000)
+    assert can_chunk(data[:HEAD_BYTES]) is None
+    one = analyze([data])
+    parts = [analyze_chunk(data[:HEAD_BYTES], [data[p.read_from :]], p) for p in plan_chunks(len(data), 40_000)]
+    assert len(parts) > 2
+    rep = merge_partials(parts)
+    assert rep.time_range == one.time_range
+    assert list(rep.parse_quality.time_assumptions) == list(one.parse_quality.time_assumptions)
+    assert [(t.text, t.count) for t in rep.templates] == [(t.text, t.count) for t in one.templates]
 
 
 def test_engine_offsets_that_differ_within_a_second_are_not_confused() -> None:

@@ -356,10 +356,16 @@ class Analyzer:
         self.rising_full = False
         self.other_widths: dict[tuple[Variant, int], ClusterValues] = {}
 
-    def follow(self, guess: FormatGuess, glue: bool, origin: float | None, day_first: bool = False) -> None:
+    def follow(
+        self, guess: FormatGuess, glue: bool, origin: float | None, day_first: bool = False, zone: str | None = None
+    ) -> None:
         """Read as the file's start said (a chunk of it, ``chunks``): its format, whether untimed lines are
-        glued to the timed record before, the origin of its histogram, and whether its slashed dates are day first."""
+        glued to the timed record before, the origin of its histogram, whether its slashed dates are day first,
+        and the zone its stamps name (``TimestampParser.learn_named_zone``)."""
         self.times.day_first = self._lead_times.day_first = day_first
+        if zone is not None:
+            self.times.use_file_zone(zone)
+            self._lead_times.use_file_zone(zone)
         self.guess = guess
         self.parser = RecordParser(guess)
         self._glue = glue
@@ -397,6 +403,8 @@ class Analyzer:
             sample_lines += map(_FIRST_PART, map(_SPLIT_JOIN, islice(filter(None, recs), max(room, 1))))
         self.guess = detect_format(sample_lines)
         self.parser = RecordParser(self.guess)
+        self.times.learn_named_zone(sample_lines)
+        self._lead_times.learn_named_zone(sample_lines)
         self.times.day_first = self._lead_times.day_first = slashed_day_first(sample_lines)
         # Records carry their time: a line without one continues the record before it (below). Not when every
         # line is to be answered for (``record_variants``: a parser benchmark scores each line as a record).

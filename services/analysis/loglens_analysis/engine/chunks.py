@@ -9,8 +9,9 @@ The contract the service builds on (issue 18, point 2):
 
 - ``head`` is the file's first ``HEAD_BYTES`` (fewer for a shorter file): every chunk reads the file's format
   from it, so that all chunks read records the same way: the format guess and header layouts, the collector's
-  envelope, whether lines without a time are glued to the timed record before them, and the origin of the
-  histogram (the file's first time, floored to the second). ``read_context`` reads them, as one pass does.
+  envelope, whether lines without a time are glued to the timed record before them, the zone its stamps name
+  (for its zone-less ones) and the origin of the histogram (the file's first time, floored to the second).
+  ``read_context`` reads them, as one pass does.
 - ``rest`` is the file's bytes from ``plan.read_from`` (one byte before ``plan.start``) to its end, read
   lazily: a chunk reads a little past ``plan.end``, to the end of the record that crosses it, and no further.
 - Record boundaries (the idea of Hadoop's TextInputFormat): a chunk's records are those that start in
@@ -176,6 +177,7 @@ class FileContext:
             self.glue = False
             self.origin: float | None = None
             self.day_first = False
+            self.zone: str | None = None
             self.interleaved = False
             return
         self.first_block_lines = 0  # lines of one pass's first block (CRI partial lines are read in a short one)
@@ -190,6 +192,7 @@ class FileContext:
         self.glue = an._glue
         self.origin = an.origin
         self.day_first = an.times.day_first
+        self.zone = an.times.file_zone
         self.interleaved = an.sources_interleaved
         self.refusal = self._refusal(started, year, reference_epoch)
         env = self.reader.envelope
@@ -349,7 +352,7 @@ def analyze_chunk(
         at = plan.read_from + begin
         reader.follow(ctx.reader, lines_before=ctx.lines_before(at), at_file_start=at == 0)
         an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
-        an.follow(ctx.guess, ctx.glue, ctx.origin, ctx.day_first)
+        an.follow(ctx.guess, ctx.glue, ctx.origin, ctx.day_first, ctx.zone)
         an.sources_interleaved = ctx.interleaved
         pieces = (bytes(body[i : i + FEED_BYTES]) for i in range(0, len(body), FEED_BYTES))
         feed_all(an, reader, pieces, progress)

@@ -793,9 +793,10 @@ def _level_in_text(text: str) -> str | None:
 # "LOG:  checkpoint starting" (a level in capitals only: ``level_from_word`` reads "log:" as none). Bracketed fields
 # glued before the level are header fields the file's layout did not take (a second format in one file: Envoy's
 # "[<time>][24017][warning][config] ..." among its access lines), and so is a source's tag in capitals before it
-# ("PHP Warning:", "SSL error:"); "Fatal error:" is the fatal level written with its noun.
+# ("PHP Warning:", "SSL error:"); "Fatal error:" is the fatal level written with its noun, and after such a tag
+# one capitalised word may name the kind of error before the level word ("PHP Parse error:").
 _LEVEL_PREFIX = re.compile(
-    r"[#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?-i:[A-Z][A-Z0-9]{1,7} )?"
+    r"[#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
     r"(?: error)?\]?(?::|\]| -)",
     re.IGNORECASE,

@@ -7,8 +7,10 @@ text has one) and, where it can, leaves the fraction out (so records of the same
 
 Rules (the report records every assumption, ``ParsedTime.assumption`` says which):
 
-- an offset or ``Z`` in the text is always applied, and then nothing is assumed about the zone; a text
-  without one is read in the zone hint (an IANA name, DST-correct) or else as UTC;
+- an offset or ``Z`` in the text is always applied, and so is a zone of the tz database named after the time
+  ("05:51:03 Europe/Berlin", DST-correct), and then nothing is assumed about the zone; a text without one is
+  read in the zone hint (an IANA name, DST-correct), else in the one zone the file's head names that way
+  (``learn_named_zone``), else as UTC;
 - a year in the text wins. A year-less stamp (syslog, klog, logcat, ``MM.DD``) takes the year hint, else
   the year of the file's dated stamps (the nearest one to the last dated stamp), else the latest year
   that does not put it after the reference time (the upload time), else 2000 (a leap year, so 29 Feb
@@ -23,12 +25,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 import math
 import re
 import time as _time
 from collections.abc import Sequence
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .records import JOIN
 
@@ -99,7 +102,21 @@ _ZONE_NAMES = {
 }
 _UTC_ZONES = frozenset({"Z", "UTC", "GMT", "UT"})
 _AMBIGUOUS_ZONES = ("CST", "CDT", "IST", "BST", "AST", "ADT")  # noted, not read
-_NAMED_ZONE = "(?:" + "|".join(sorted([*_ZONE_NAMES, *_AMBIGUOUS_ZONES], key=len, reverse=True)) + r")(?![\w:])"
+# A zone of the tz database by its name ("Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"): one of
+# the database's areas, a slash, a location. Its offset depends on the date (DST), read per wall-clock minute.
+_IANA_ZONE = (
+    r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)"
+    r"/[A-Z][A-Za-z0-9_+-]*+(?:/[A-Z][A-Za-z_-]*+)?+(?![\w/])"
+)
+_NAMED_ZONE = (
+    "(?:(?:"
+    + "|".join(sorted([*_ZONE_NAMES, *_AMBIGUOUS_ZONES], key=len, reverse=True))
+    + r")(?![\w:])|"
+    + _IANA_ZONE
+    + ")"
+)
+# A tz database name right after a time of day (and its fraction): the zone a file's stamps name.
+_IANA_AFTER_TIME = re.compile(rf"\d:[0-5]\d(?:[.,]\d+)?\s({_IANA_ZONE})")
 
 
 class _Tail(NamedTuple):
@@ -310,6 +327,7 @@ _FAMILIES_BY_DATED = {f.name: f.dated for f in FAMILIES}
 # Cheap test for a zoned stamp later in a record: a digit, then an offset or a UTC word.
 _ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)(?![\w:])")
 MAX_ZONE_LEARNING = 64  # shapes whose records are searched for a zone written beside their time
+NAMED_ZONE_SEARCH = 100  # how far into a line of the file's head a stamp naming its tz database zone is looked for
 # (name, regex, has_year): the older view of the families, kept for callers that iterate it.
 _COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES)
 # Families whose time depends on what came before (the date of a dated stamp): never cache by text.
@@ -397,6 +415,15 @@ def _tz_offset(tz: str | None) -> int | None:
     return sign * (int(hours) * 3600 + int(minutes_text or 0) * 60)
 
 
+@functools.lru_cache(maxsize=64)
+def _named_zone(name: str) -> ZoneInfo | None:
+    """The tz database's zone of that name (None for a name it does not have)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def _same_wall_clock(a: float, b: float, dated: str) -> bool:
     """Whether two wall-clock times (epochs read as if UTC) are the same second; for a year-less stamp, the same
     second of the same day of the year's calendar (its year is an assumption the other stamp may not share: a
@@ -426,11 +453,12 @@ class TimestampParser:
         # Offsets learned from the file for zone-less families (when there is no zone hint); the analyzer
         # drops its cached times when ``rules_version`` changes.
         self._learned: dict[str, int] = {}
+        self.file_zone: str | None = None  # the zone the file's head names, read for its zone-less stamps
         self._learn_tries = 0
         self.rules_version = 0
-        self._zone = ZoneInfo(default_zone) if default_zone else None
-        self._zone_name = default_zone
-        self._zone_offsets: dict[tuple[int, int, int, int, int], int] = {}
+        self._zone: ZoneInfo | None = None
+        self._zone_name: str | None = None
+        self._zone_offsets: dict[tuple[str, int, int, int, int, int], int] = {}
         self._year_hint = year
         self._reference = reference_epoch
         self._syslog_year = SYSLOG_DEFAULT_YEAR
@@ -443,17 +471,36 @@ class TimestampParser:
         self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
         # Slashed dates (the us-date family) are day first: decided once from the file's head (``slashed_day_first``).
         self.day_first = False
-        self._suffix = _UTC_SUFFIX if self._zone is None else f", zone {default_zone}"
-        self._assume_zone = (
-            ASSUME_UTC
-            if self._zone is None
-            else f"no time zone in the timestamp; used the upload's zone {default_zone}"
-        )
-        self._assume_name = (
-            ASSUME_ZONE_NAME
-            if self._zone is None
-            else f"time zone abbreviation in the timestamp not understood; used the upload's zone {default_zone}"
-        )
+        self._suffix = _UTC_SUFFIX
+        self._assume_zone = ASSUME_UTC
+        self._assume_name = ASSUME_ZONE_NAME
+        if default_zone:
+            self._use_zone(ZoneInfo(default_zone), "the upload's zone")
+
+    def _use_zone(self, zone: ZoneInfo, source: str) -> None:
+        """Times written without a zone are read in ``zone`` (DST-correct), and the report says so."""
+        self._zone, self._zone_name = zone, zone.key
+        self._suffix = f", zone {zone.key}"
+        self._assume_zone = f"no time zone in the timestamp; used {source} {zone.key}"
+        self._assume_name = f"time zone abbreviation in the timestamp not understood; used {source} {zone.key}"
+
+    def learn_named_zone(self, lines: Sequence[str]) -> None:
+        """A file whose stamps name one zone of the tz database ("[02-Dec-2026 05:51:03 Europe/Berlin]") keeps its
+        clock in that zone: its stamps written without a zone (the same process's other lines) are read in it
+        too. Learned from the file's head before any record is read (no upload hint), so every record and every
+        chunk of the file reads its times the same way; a head naming two zones teaches nothing."""
+        if self._zone is not None:
+            return
+        names = {m.group(1) for line in lines for m in _IANA_AFTER_TIME.finditer(line, 0, NAMED_ZONE_SEARCH)}
+        if len(names) == 1:
+            self.use_file_zone(names.pop())
+
+    def use_file_zone(self, name: str) -> None:
+        """Read zone-less stamps in the zone the file's head names (``learn_named_zone``; a chunk is told it)."""
+        zone = _named_zone(name)
+        if zone is not None:
+            self._use_zone(zone, "the zone the file's other timestamps name,")
+            self.file_zone = name
 
     def learn_year(self, record: str, name: str, pattern: re.Pattern[str]) -> None:
         """A record whose time is a year-less stamp (family ``name``, found by ``pattern``) and that carries a dated
@@ -706,12 +753,14 @@ class TimestampParser:
             self._days[key] = v
         return v
 
-    def _local_offset(self, y: int, m: int, d: int, hour: int, minute: int) -> int:
-        """Seconds east of UTC of the hinted zone at that wall-clock time (DST-correct; cached per minute)."""
-        key = (y, m, d, hour, minute)
+    def _local_offset(self, y: int, m: int, d: int, hour: int, minute: int, zone: ZoneInfo | None = None) -> int:
+        """Seconds east of UTC of a zone (the hinted one unless given) at that wall-clock time (DST-correct;
+        cached per minute)."""
+        zone = zone or self._zone
+        key = (zone.key if zone is not None else "", y, m, d, hour, minute)
         off = self._zone_offsets.get(key)
         if off is None:
-            delta = _dt.datetime(y, m, d, hour, minute, tzinfo=self._zone).utcoffset()
+            delta = _dt.datetime(y, m, d, hour, minute, tzinfo=zone).utcoffset()
             off = int(delta.total_seconds()) if delta is not None else 0
             if len(self._zone_offsets) > 4096:
                 self._zone_offsets.clear()
@@ -732,10 +781,12 @@ class TimestampParser:
             return None
         tz = g.get("tz") or g.get("utc")
         offset = _tz_offset(tz)
+        # A zone written by its name: its offset on that day.
+        named = _named_zone(tz) if offset is None and tz is not None and "/" in tz else None
         clock = hour * 3600 + minute * 60 + sec + _frac_of(g.get("frac"))
         fam = _BY_NAME[name]
         if fam.dated == "time-only":
-            return self._time_only(clock, offset, tz, name)
+            return self._time_only(clock, offset, tz, name, named)
         month, day = _month_day(g)
         if self.day_first and name == "us-date":
             month, day = day, month
@@ -751,6 +802,8 @@ class TimestampParser:
             year, assumption = self._year_of(month, day, clock)
             self._year_less_converted = True
         midnight = self._day(year, month, day)
+        if named is not None:
+            offset = self._local_offset(year, month, day, hour, minute, named)
         if offset is None:
             learned = self._learned.get(name)
             if learned is not None:
@@ -811,7 +864,9 @@ class TimestampParser:
         self._syslog_last_month = month
         return _leap_ok(self._syslog_year, month, day, 1), ASSUME_YEAR.removesuffix(_UTC_SUFFIX)
 
-    def _time_only(self, clock: float, offset: int | None, tz: str | None, name: str) -> ParsedTime:
+    def _time_only(
+        self, clock: float, offset: int | None, tz: str | None, name: str, named: ZoneInfo | None = None
+    ) -> ParsedTime:
         """A time with no date: the date of the last dated stamp (moving on a day when the clock goes back
         by more than 12 hours), else the reference date, else 2000-01-01."""
         if self._clock_day is None:
@@ -834,13 +889,15 @@ class TimestampParser:
         else:
             why = ASSUME_NO_DATE_FALLBACK.removesuffix(_UTC_SUFFIX)
         if offset is None:
-            if self._zone is not None:
+            zone = named or self._zone  # the zone the stamp names, else the hinted or learned one
+            if zone is not None:
                 d = _time.gmtime(midnight)
                 h = int(clock // 3600)
-                offset = self._local_offset(d.tm_year, d.tm_mon, d.tm_mday, h, int(clock % 3600 // 60))
+                offset = self._local_offset(d.tm_year, d.tm_mon, d.tm_mday, h, int(clock % 3600 // 60), zone)
             else:
                 offset = 0
-            why += self._suffix
+            if named is None:
+                why += self._suffix
         return ParsedTime(midnight + clock - offset, name, why)
 
 
