@@ -137,17 +137,32 @@ def test_generated_files_give_the_one_pass_report_but_for_placeholder_statistics
             assert [(p.index, p.kind) for p in a.placeholders] == [(p.index, p.kind) for p in b.placeholders]
 
 
-def test_every_cut_of_a_stack_trace_file_gives_the_one_pass_report() -> None:
-    one = analyze([JAVA], **HINTS).SerializeToString(deterministic=True)
-    head = JAVA[:HEAD_BYTES]
-    for cut in range(1, len(JAVA)):
-        plans = plan_chunks(len(JAVA), cut)[:2]
+POSTGRES = b"""2024-03-01 10:00:00.001 CET [4001] LOG:  database system is ready to accept connections
+2024-03-01 10:00:01.002 CET [4002] app@shop ERROR:  relation "ordrs" does not exist at character 15
+2024-03-01 10:00:01.002 CET [4002] app@shop STATEMENT:  SELECT * FROM ordrs
+2024-03-01 10:00:02.003 CET [4003] app@shop ERROR:  duplicate key value violates unique constraint "orders_pkey"
+2024-03-01 10:00:02.003 CET [4003] app@shop DETAIL:  Key (id)=(7) already exists.
+2024-03-01 10:00:02.003 CET [4003] app@shop STATEMENT:  INSERT INTO orders (id) VALUES (7)
+2024-03-01 10:00:02.004 CET [4004] app@shop DETAIL:  a label line of another process
+2024-03-01 10:00:03.004 CET [4001] LOG:  checkpoint starting: time
+2024-03-01 10:00:09.005 CET [4001] LOG:  automatic vacuum of table "shop.public.orders": index scans: 1
+	pages: 0 removed, 12 remain, 12 scanned (100.00% of total)
+2024-03-01 10:01:10.007 CET [4001] LOG:  checkpoint complete: wrote 3 buffers (0.0%)
+"""
+
+
+@pytest.mark.parametrize("data", [JAVA, POSTGRES], ids=["java", "postgres"])
+def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
+    one = analyze([data], **HINTS).SerializeToString(deterministic=True)
+    head = data[:HEAD_BYTES]
+    for cut in range(1, len(data)):
+        plans = plan_chunks(len(data), cut)[:2]
         # Two chunks: [0, cut) and [cut, end).
         from loglens_analysis.engine.chunks import ChunkPlan
 
-        two = [ChunkPlan(0, 0, cut), ChunkPlan(1, cut, len(JAVA))]
+        two = [ChunkPlan(0, 0, cut), ChunkPlan(1, cut, len(data))]
         assert plans[0] == two[0]
-        parts = [analyze_chunk(head, [JAVA[p.read_from :]], p, **HINTS) for p in two]
+        parts = [analyze_chunk(head, [data[p.read_from :]], p, **HINTS) for p in two]
         assert merge_partials(parts).SerializeToString(deterministic=True) == one, cut
 
 

@@ -364,3 +364,56 @@ def test_a_date_in_the_message_under_an_untimed_header_is_no_time_of_the_record(
     texts = {t.text: t.count for t in rep.templates}
     # A category with its event number and no namespace ("Polly[3]") is the source too: the message is under it.
     assert texts["Execution attempt. Source: 'payments', Result: '<*>', Attempt: '<*>'"] == 8, texts
+
+
+def _postgres(n: int) -> list[str]:
+    """A PostgreSQL server log (log_line_prefix '%m [%p] %q%u@%d '): an error's DETAIL, HINT and STATEMENT lines
+    repeat the error's prefix; background processes write no user@db."""
+    out = []
+    for i in range(n):
+        t = f"2026-11-30 10:{i // 60 % 60:02d}:{i % 60:02d}.{i % 1000:03d} CET"
+        if i % 5 == 2:
+            out.append(f'{t} [{4000 + i}] app@shop ERROR:  duplicate key value violates unique constraint "pkey"')
+            out.append(f"{t} [{4000 + i}] app@shop DETAIL:  Key (id)=({i}) already exists.")
+            out.append(f"{t} [{4000 + i}] app@shop STATEMENT:  INSERT INTO orders (id) VALUES ({i})")
+        elif i % 5 == 4:
+            out.append(f"{t} [{4000 + i}] LOG:  checkpoint starting: time")
+        else:
+            out.append(f"{t} [{4000 + i}] app@shop LOG:  duration: {i % 17}.{i % 10}12 ms")
+    return out
+
+
+def test_a_timed_line_repeating_the_line_before_up_to_a_label_is_a_field_of_its_event() -> None:
+    """PostgreSQL writes an error's DETAIL and STATEMENT as lines of their own with the error's prefix (the same
+    time to the millisecond, the same process): they are fields of that error, not records stating no level."""
+    rep = _report(_postgres(200))
+    assert rep.record_count == 200
+    by_text = {t.text: t for t in rep.templates}
+    error = by_text['ERROR: duplicate key value violates unique constraint "pkey"']
+    assert error.count == 40
+    assert [lc.level for lc in error.levels] == [report_pb2.LEVEL_ERROR]
+    assert rep.parse_quality.multiline_records == 40  # each error with its two lines
+    assert not [t for t in _texts(rep) if "DETAIL" in t or "STATEMENT" in t]
+
+
+def test_a_label_line_of_another_process_or_time_is_a_record_of_its_own() -> None:
+    lines = _postgres(200)
+    at = lines.index(next(x for x in lines if "DETAIL" in x))
+    lines[at] = lines[at].replace("[4002]", "[5555]")  # another process
+    at = lines.index(next(x for x in lines[at + 1 :] if "DETAIL" in x))
+    lines[at] = lines[at].replace(".", ".9", 1)  # another millisecond
+    rep = _report(lines)
+    # Each changed DETAIL line is a record, and so is the STATEMENT line after it, which repeats it no more.
+    assert rep.record_count == 204
+    assert sum(t.count for t in rep.templates if "DETAIL:" in t.text) == 2
+    assert sum(t.count for t in rep.templates if "STATEMENT:" in t.text) == 2
+
+
+def test_label_lines_of_one_second_are_records_of_their_own() -> None:
+    """A kernel's boot lines share their second and their source ("kernel: ACPI: ...", "kernel: PCI: ..."): the
+    same second is many emissions; only the same millisecond (or finer) makes a label's line a field of the line
+    before."""
+    lines = [f"Sep 24 10:20:{i // 10:02d} host kernel: ACPI: table {i} loaded" for i in range(60)]
+    lines += [f"Sep 24 10:21:{i // 10:02d} host kernel: PCI: bus {i} found" for i in range(60)]
+    rep = _report(lines)
+    assert rep.record_count == 120

@@ -48,6 +48,7 @@ from .formats import (
     level_prefix,
     structured_trace,
 )
+from .levels import level_from_word
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, SHELL_SIGNAL_REPORT, Block, digit_key
@@ -166,6 +167,12 @@ _TRACE_END = re.compile(r"[ \t]+at \S|[ \t]*\.\.\. \d+ more\s*$")
 # A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
 # boundary can leave the reader's join of such a line to this pass).
 _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
+# A message that opens with a label in capitals where records state their level, after a source's name at most: a
+# field of the event logged on the line before ("DETAIL:  Key (id)=(5) already exists.", "app@db STATEMENT:  ...").
+_LABEL_OPENING = re.compile(r"(?:\S+ )?([A-Z]{3,12}):\s")
+# A time of day to the millisecond or finer: two lines of one process stamped with the same such instant are one
+# emission (within one second, a process writes many records).
+_SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 
 
 def _varied_words(old: str, new: str) -> str:
@@ -419,7 +426,7 @@ class Analyzer:
             self.record_variants is None
             and not self.sources_interleaved
             and (
-                flags.count(1) * 2 >= len(flags) - flags.count(-1)
+                (flags.count(1) + flags.count(4)) * 2 >= len(flags) - flags.count(-1)
                 or _continued_in_short_runs(flags)
                 or self.guess.continued  # a layout only the lines that open with a time share: they open records
             )
@@ -503,7 +510,9 @@ class Analyzer:
 
     def _line_flag(self, head: str, key: str | None = None) -> int:
         """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; 3: a shell's
-        report that a process died of a signal (``SHELL_SIGNAL_REPORT``: "Killed"), never a continuation; -1: blank.
+        report that a process died of a signal (``SHELL_SIGNAL_REPORT``: "Killed"), never a continuation; 4: it
+        carries a time, states no level and its message opens with a label in capitals (``_LABEL_OPENING``): it
+        continues the line before it when it repeats that line up to the label (``continues_event``); -1: blank.
         Remembered by digit key (the same for every line of one layout)."""
         if key is None:
             key = digit_key(head)
@@ -512,7 +521,7 @@ class Analyzer:
             if not head.strip():
                 got = -1
             elif self._leads_with_time(head, key):
-                got = 1
+                got = 4 if self._label_at(head) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
                 got = 3
             else:
@@ -526,6 +535,25 @@ class Analyzer:
     def _parsed_level(self, head: str) -> str | None:
         assert self.parser is not None
         return self.parser.parse(head).level
+
+    def _label_at(self, head: str) -> int:
+        """Where a line's message opens with a label in capitals that is no level, the line stating no level and its
+        time being to the millisecond or finer (``_SUBSECOND``) (0: it does not)."""
+        assert self.parser is not None
+        parsed = self.parser.parse(head)
+        m = _LABEL_OPENING.match(parsed.message) if parsed.level is None else None
+        if m is None or level_from_word(m.group(1)) is not None:
+            return 0
+        at = head.find(m.group(1) + ":")
+        return at if at > 0 and _SUBSECOND.search(head, 0, at) is not None else 0
+
+    def continues_event(self, prev: str, line: str) -> bool:
+        """Whether a line of flag 4 (``_line_flag``) continues the physical line before it: the two are the same up
+        to the label (the same time to the millisecond or finer, the same process, the same source), so the label's
+        line is a field of the event the line before logged (PostgreSQL's DETAIL, HINT, CONTEXT and STATEMENT
+        lines); a kernel's "ACPI:" lines of one second are records of their own."""
+        at = self._label_at(line)
+        return at > 0 and prev[:at] == line[:at]
 
     def _glue_untimed(
         self, text: str, first_line: int, *, final: bool = False
@@ -574,7 +602,7 @@ class Analyzer:
                 if not last:
                     return "", first_line, None
                 records, flags, text, keys = records[:last], flags[:last], text[: start - 1], keys[:last]
-        if 0 not in flags and 2 not in flags:
+        if 0 not in flags and 2 not in flags and 4 not in flags:
             return text, first_line, (records, keys)  # nothing glued: the split is _process's too
         out: list[str] = []
         run: list[str] = []  # the timed record being continued, then its continuation lines
@@ -588,6 +616,7 @@ class Analyzer:
             continues = (
                 flag == 0
                 or (flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level))
+                or (flag == 4 and bool(run) and self.continues_event(run[-1].rpartition(JOIN)[2], rec.split(JOIN)[0]))
             ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(rec))
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(rec) < cap:
                 run.append(rec)
@@ -598,7 +627,7 @@ class Analyzer:
             if run:
                 out.append(JOIN.join(run))
                 run = []
-            if flag == 1:
+            if flag in (1, 4):
                 run = [rec]
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""

@@ -263,7 +263,10 @@ class FileContext:
             return False
         if self._cri and _CRI_PARTIAL_LINE.match(p) is not None:
             return False
-        return not self.glue or self.analyzer._line_flag(cur) == 1
+        if not self.glue:
+            return True
+        flag = self.analyzer._line_flag(cur)
+        return flag == 1 or (flag == 4 and not self.analyzer.continues_event(p, cur))
 
     def cut(self, data: bytes | bytearray, at: int, eof: bool) -> int | None:
         """Index in ``data`` of the first certain record start after the line that starts at or after ``at``
