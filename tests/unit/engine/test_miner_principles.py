@@ -520,6 +520,39 @@ def test_requests_are_told_apart_by_route() -> None:
     ]
 
 
+def test_a_request_a_message_quotes_as_a_keys_value_is_one_value() -> None:
+    """A server's error about a request names the request under a key ('request: "GET /x HTTP/1.1"'): the event is
+    the error, whatever the request, which is one value (not its route, as an access record's request line is)."""
+    routes = ["/favicon.ico", "/wp-login.php", "/static/app.js", "/images/banner-7.webp"]
+    lines = [
+        f'2026/11/30 10:00:{i % 60:02d} [error] 812#812: *{9000 + i} open() "/srv/www{routes[i % 4]}" failed (2: No '
+        f"such file or directory), client: 10.0.0.{i % 9}, server: shop.example.com, request: "
+        f'"{("GET", "POST", "HEAD")[i % 3]} {routes[i % 4]} HTTP/1.1", host: "shop.example.com"'
+        for i in range(120)
+    ]
+    assert _templates_of(lines) == [
+        '*<*> open() "<*>" failed (<*>: No such file or directory), client: <*>, server: <*>, request: "<*>", host: '
+        '"<*>"'
+    ]
+    assert mask_text('x, request="GET /a HTTP/2.0" y') == 'x, request="<*>" y'
+    assert mask_text('"GET /a HTTP/1.1" 200') == '"GET /a HTTP/<*>" <*>'  # an access record's own request line
+
+
+def test_a_word_holding_a_digit_beside_a_masked_value_is_a_value_too() -> None:
+    """A cipher's name written as a word with digits ("ECDHE-RSA-AES256-GCM-SHA384") where the message's other
+    records hold one the masks take ("TLS_AES_256_GCM_SHA384"): the same event; a plain word beside a masked value
+    is a constant of its own records (two events)."""
+    lines = [
+        f"TLS connection established to mx{i % 3}.example.net[203.0.113.{i}]:25: TLSv1.{2 + i % 2} with cipher "
+        + ("TLS_AES_256_GCM_SHA384" if i % 3 else "ECDHE-RSA-AES256-GCM-SHA384")
+        + " (256/256 bits)"
+        for i in range(60)
+    ]
+    assert set(mine(lines)) == {"TLS connection established to <*>[<*>]:<*>: <*> with cipher <*> (<*>/<*> bits)"}
+    lines = [f"request {i} served" if i % 2 else f"<{i}> {i} served" for i in range(60)]
+    assert len(set(mine(lines))) == 2
+
+
 def test_words_that_come_at_different_levels_are_different_statements() -> None:
     """A log statement has one level: a position of a few words, each at one level and not all at the same one, splits
     the template by level ("VM crashed" at ERROR apart from the states logged at INFO), while the words of one level

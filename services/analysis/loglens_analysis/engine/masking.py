@@ -50,6 +50,13 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"| (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* )\d{4}[ T:]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?",
     ),
     ("uuid", r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
+    # A request line quoted as a key's value (a server's error about a request: 'open() "/srv/x" failed, client:
+    # 10.0.0.1, request: "GET /x HTTP/1.1"') is the request the event is about, one value: not the event's wording,
+    # as the request line an access record is (its route stays, "path" below).
+    (
+        "request",
+        r'(?:(?<=\w: ")|(?<=\w="))(?:' + "|".join(sorted(HTTP_METHODS)) + r') [^"\s]+ HTTP/\d(?:\.\d)?(?=")',
+    ),
     # A request's target written whole (a load balancer's "GET https://shop.example.com:443/api/items/7 HTTP/1.1"):
     # its scheme and authority are one value, its path the route (see "path" below).
     ("origin", _A_TARGET + r"[a-zA-Z][a-zA-Z0-9+.-]{1,10}://[^\s/\"'<>?#]+"),

@@ -476,9 +476,11 @@ def _distinct_events(values: list[str]) -> bool:
     if len(values) == 2 and WILDCARD in values:
         # One plain word against a bare placeholder (a masked number, address or id): the word is a constant of
         # its records ("request <*> served" beside "<*> <*> served"), two events. With several words beside
-        # the placeholder the position varies like a name, and stays a variable.
+        # the placeholder the position varies like a name, and stays a variable; so does a word that holds a digit
+        # (a cipher's, a version's name: "ECDHE-RSA-AES256-GCM-SHA384" beside a masked one), a value as the masked
+        # one is (records are told apart by their digits only where their words vary, ``Analyzer``'s sample).
         word = values[0] if values[1] == WILDCARD else values[1]
-        if WILDCARD not in word and _has_text(word):
+        if WILDCARD not in word and _has_text(word) and not _DIGITS.search(word):
             return True
     patterns = [v for v in values if WILDCARD in v]
     kept = [v for v in values if not any(p != v and glob_match(p, v) for p in patterns)]
