@@ -664,3 +664,37 @@ def test_a_start_worded_step_of_a_stop_is_no_start() -> None:
     starts = [a for a in rep.anomalies if a.kind == RESTART]
     assert len(starts) == 1 and starts[0].line_numbers[0] == start_at, [a.description for a in starts]
     assert "starting leave" not in starts[0].description
+
+
+def test_a_crash_signal_written_by_number_is_a_crash_and_the_banner_after_it_a_restart() -> None:
+    # A database writes the signal it died of by number ("got signal 6": SIGABRT), which its template masks, and its
+    # header's number is a thread's (the main thread is 0 in every run, so the number says nothing of a new
+    # process): the crash is told, and the start banner after it is a restart.
+    def line(t: float, thread: int, level: str, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}.{int(t) % 997:06d}Z {thread} [{level}] {message}"
+
+    def start(t: float) -> list[str]:
+        return [
+            line(t, 0, "System", "/usr/sbin/dbd (dbd 8.0.35) starting as process 30912"),
+            line(t + 1, 1, "System", "engine initialization has started."),
+            line(t + 2, 0, "System", "/usr/sbin/dbd: ready for connections. Version: '8.0.35'"),
+        ]
+
+    lines = start(T0)
+    lines += [
+        line(T0 + 10 + 7 * i, 5000 + i, "Warning", f"client {i % 13} used a deprecated plugin") for i in range(400)
+    ]
+    crash_at = T0 + 10 + 7 * 400
+    lines.append(line(crash_at, 5400, "ERROR", "Assertion failure: btr0cur.cc:296 thread 5400"))
+    lines.append(f"{datetime.fromtimestamp(crash_at, UTC):%Y-%m-%dT%H:%M:%S}Z UTC - dbd got signal 6 ;")
+    lines += start(crash_at + 5)
+    lines += [
+        line(crash_at + 20 + 7 * i, 6000 + i, "Warning", f"client {i % 13} used a deprecated plugin")
+        for i in range(300)
+    ]
+    rep = _analyze(lines)
+    crash_line = next(i for i, x in enumerate(lines, 1) if "got signal 6" in x)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert [a.line_numbers[0] for a in crashes] == [crash_line], [a.description for a in rep.anomalies]
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert [a.line_numbers[0] for a in restarts] == [crash_line + 1], [a.description for a in rep.anomalies]

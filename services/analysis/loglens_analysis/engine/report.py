@@ -110,6 +110,9 @@ _STOP_WEAK = re.compile(
 # The POSIX signals a process dies of by its own fault (the kernel or abort() sends them; no handler resumes
 # it): a record naming one tells a crash, however often it comes (a crash loop writes it at every crash).
 _CRASH_SIGNAL = re.compile(r"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b")
+# The same signals by number where a record writes it after the word (the numbers every POSIX system shares: SIGILL 4,
+# SIGABRT 6, SIGFPE 8, SIGSEGV 11; "mysqld got signal 6 ;"): a template masks the number, its records hold it.
+_CRASH_SIGNAL_NUMBER = re.compile(r"\bsignal:? (?:4|6|8|11)(?![\w.])", re.IGNORECASE)
 # The same signals as strsignal() and the shells describe them ("terminated by signal 11: Segmentation fault",
 # the kernel's "segfault at 0 ip ...", "Aborted (core dumped)"): written when the signal came, not when a
 # handler for it is set up, so they tell a crash at any level (a database's supervisor logs them at LOG). A process
@@ -966,7 +969,11 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     crashes: list[Rolled] = []
     for r in templates:
         if _CRASH_DESCRIBED.search(r.text) is not None or (
-            _CRASH_SIGNAL.search(r.text) is not None and severity_rank(r.max_level()) in (-1, *_ERROR_RANKS)
+            severity_rank(r.max_level()) in (-1, *_ERROR_RANKS)
+            and (
+                _CRASH_SIGNAL.search(r.text) is not None
+                or any(_CRASH_SIGNAL_NUMBER.search(text) for _ln, text in r.examples)
+            )
         ):
             crashes.append(r)  # told once, with its count (``_crash``), not once per record
             continue
@@ -1050,7 +1057,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         if o[1] > head_line and near and not stopping(o):
             after_stop.setdefault((strong_stops[k], id(o[2])), o)
     starts += after_stop.values()
-    running = [o for o in starts if _written_by_a_running_process(o, held)]
+    # A banner just after a crash is the crashed process started again, whatever number its header repeats (a
+    # thread's, not a process's, where the file writes one: a database's main thread is 0 in every run).
+    crash_lines = [ln for r in crashes for _b, ln in _occurrences(r)]
+    running = [
+        o
+        for o in starts
+        if not any(o[1] - NEAR_LINES <= x < o[1] for x in crash_lines) and _written_by_a_running_process(o, held)
+    ]
     starts = [o for o in starts if o not in running]
     # A banner whose first record was a running process's is no start there: a later one is told as a start,
     # not as the first "again".
