@@ -553,6 +553,20 @@ def test_a_word_holding_a_digit_beside_a_masked_value_is_a_value_too() -> None:
     assert len(set(mine(lines))) == 2
 
 
+def test_a_list_of_one_items_shape_is_one_value_however_many_items_it_holds() -> None:
+    """A statement that prints a list ("Compacting [Reader(path='a'), Reader(path='b')]") is one event whatever the
+    list's length: the lists of one, two and three readers are one template, which every record matches."""
+    lines = [
+        f"Compacting ({i}) ["
+        + ", ".join(f"Reader(path='/data/t{i}-{k}.db')" for k in range(1 + i % 3))
+        + "] in keyspace shop"
+        for i in range(90)
+    ]
+    templates = mine(lines)
+    assert set(templates) == {"Compacting (<*>) [Reader(path='<*>')] in keyspace shop"}
+    assert_all_match(lines, templates)
+
+
 def test_words_that_come_at_different_levels_are_different_statements() -> None:
     """A log statement has one level: a position of a few words, each at one level and not all at the same one, splits
     the template by level ("VM crashed" at ERROR apart from the states logged at INFO), while the words of one level

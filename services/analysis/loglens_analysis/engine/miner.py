@@ -49,11 +49,16 @@ _KEYED_VALUE = re.compile(r"(?<!\S)([A-Za-z_][\w.-]*=)(?=[^\s,;]*<\*>)[^\s,;]+")
 _PUNCTUATION_AFTER = re.compile(r"<\*>[^\s\w<]+")
 
 
+# A list in brackets of several items of one shape that holds a variable: "[Reader(path='<*>'), Reader(path='<*>')]".
+_LIST = re.compile(r"\[([^\s\[\],]*<\*>[^\s\[\],]*)(?:, \1)+\]")
+
+
 def merge_key(template: str) -> str:
-    """Templates equal under this key describe the same event: a variable spanning several tokens, and a key's
+    """Templates equal under this key describe the same event: a variable spanning several tokens, a key's
     value of any shape once it holds a variable ("ws=<*>," beside "ws=WorkSource{<*> <*>},": the key is the
-    statement's wording, what it holds is data)."""
-    return _KEYED_VALUE.sub(r"\1" + WILDCARD, _COLLAPSE.sub(WILDCARD, template))
+    statement's wording, what it holds is data), and a list of one item's shape however many items it holds."""
+    key = _LIST.sub(r"[\1]", template) if "[" in template else template
+    return _KEYED_VALUE.sub(r"\1" + WILDCARD, _COLLAPSE.sub(WILDCARD, key))
 
 
 @dataclass(eq=False, slots=True)
