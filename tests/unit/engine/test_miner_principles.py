@@ -567,6 +567,29 @@ def test_a_list_of_one_items_shape_is_one_value_however_many_items_it_holds() ->
     assert_all_match(lines, templates)
 
 
+def test_a_message_of_placeholders_alone_does_not_erase_a_templates_words() -> None:
+    """A collector's lines share a numbered prefix ("GC(12) Eden regions: 411->0(410)", "GC(12) User=0.10s
+    Sys=0.01s Real=0.02s", "GC(12)   Other: 0.2ms"): a message whose every token holds a value agrees with a worded
+    one on placeholders alone, and joining them left "GC(<*>) <*> <*> <*>", which then took the messages of other
+    lengths as "GC(<*>) <*>"."""
+    lines = []
+    for i in range(60):
+        lines += [f"GC({i}) {kind} regions: {i * 7 % 400}->{i % 5}({400 + i % 9})" for kind in ("Eden", "Survivor")]
+        lines += [f"GC({i}) {kind} regions: {i % 40}->{i % 45}" for kind in ("Old", "Archive", "Humongous")]
+        lines.append(f"GC({i}) User=0.{i % 10}0s Sys=0.0{i % 7}s Real=0.0{i % 3}s")
+        lines.append(f"GC({i})   Other: 0.{i % 9}ms")
+        if i % 10 == 0:  # a concurrent cycle's phases
+            lines += [f"GC({i}) Concurrent Mark Cycle", f"GC({i}) Concurrent Preclean 0.{i % 7}87ms"]
+    templates = mine(lines)
+    assert "GC(<*>) <*>" not in templates
+    assert {t for t, n in Counter(templates).items() if n >= 60} == {
+        "GC(<*>) <*> regions: <*>",
+        "GC(<*>) User=<*> Sys=<*> Real=<*>",
+        "GC(<*>) Other: <*>",
+    }
+    assert_all_match(lines, templates)
+
+
 def test_words_that_come_at_different_levels_are_different_statements() -> None:
     """A log statement has one level: a position of a few words, each at one level and not all at the same one, splits
     the template by level ("VM crashed" at ERROR apart from the states logged at INFO), while the words of one level

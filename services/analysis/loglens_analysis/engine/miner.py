@@ -181,6 +181,11 @@ def _generalize(a: str, b: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
+def _is_plain_word(token: str) -> bool:
+    """A token that is constant wording: word-like (``_is_wordlike``), with text and no placeholder in it."""
+    return WILDCARD not in token and _is_wordlike(token) and _has_text(token)
+
+
 def _is_wordlike(token: str) -> bool:
     """A token whose constant text reads as words, keys or punctuation, not as an id or a number: not a
     bare placeholder, and fewer digits than letters besides its placeholders (``Hit:<*>``, ``ipv4``,
@@ -273,10 +278,24 @@ class TemplateMiner:
             and (best_sim + best_wild / max(best_den, 1) * WILD_WEIGHT) >= self.similarity
             and (best_sim > 0)
         ):
-            if best.tokens != tokens:
-                best.tokens = [a if a == b else _generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)]
-            best.count += 1
-            return best
+            if best.tokens == tokens:
+                best.count += 1
+                return best
+            merged = [a if a == b else _generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)]
+            # A message without a word of its own (only placeholders and words holding one) joins a template that
+            # has words only where it would leave none standing ("GC(<*>) User=<*> Sys=<*> Real=<*>" into "GC(<*>)
+            # <*> regions: <*>" made "GC(<*>) <*> <*> <*>", which then took every message of four tokens): the
+            # two agree on placeholders alone, and the message is a cluster of its own.
+            if (
+                not any(map(_is_plain_word, tokens))
+                and any(map(_is_plain_word, best.tokens))
+                and not any(map(_is_plain_word, merged))
+            ):
+                best = None
+            else:
+                best.tokens = merged
+                best.count += 1
+                return best
         if len(self.clusters) >= self.max_clusters:
             if self._overflow is None:
                 self._overflow = Cluster(["<overflow>", WILDCARD], len(self.clusters))
@@ -300,6 +319,8 @@ class TemplateMiner:
             if c.merged_into is not None:
                 continue
             k = merge_key(c.template)
+            if k != c.template and not any(map(_is_plain_word, k.split())):
+                continue  # no word left to tell what the collapsed variable belongs to: its lengths stay apart
             loose = _PUNCTUATION_AFTER.sub(WILDCARD, k)
             if _has_text(loose):  # placeholders and punctuation alone say too little to merge on
                 k = loose
