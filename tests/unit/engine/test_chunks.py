@@ -151,7 +151,17 @@ POSTGRES = b"""2024-03-01 10:00:00.001 CET [4001] LOG:  database system is ready
 """
 
 
-@pytest.mark.parametrize("data", [JAVA, POSTGRES], ids=["java", "postgres"])
+RUST = b"""[2024-03-01T10:00:00Z INFO  app::http] GET /api/orders 200 2ms
+[2024-03-01T10:00:01Z INFO  app::http] POST /api/orders/7/refund accepted
+thread 'tokio-runtime-worker' panicked at src/handlers.rs:42:17:
+called `Option::unwrap()` on a `None` value
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+[2024-03-01T10:00:01Z ERROR app::http] request task failed: task 2281 panicked
+[2024-03-01T10:00:05Z INFO  app::http] GET /api/orders 200 3ms
+"""
+
+
+@pytest.mark.parametrize("data", [JAVA, POSTGRES, RUST], ids=["java", "postgres", "rust"])
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)
     head = data[:HEAD_BYTES]

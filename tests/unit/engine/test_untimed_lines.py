@@ -417,3 +417,25 @@ def test_label_lines_of_one_second_are_records_of_their_own() -> None:
     lines += [f"Sep 24 10:21:{i // 10:02d} host kernel: PCI: bus {i} found" for i in range(60)]
     rep = _report(lines)
     assert rep.record_count == 120
+
+
+def test_a_runtimes_crash_report_is_a_record_of_its_own_not_the_logged_record_before_it() -> None:
+    """Rust's panic hook and Go's runtime write their crash report themselves, after whatever the program logged
+    last: the report (its first line and the untimed lines after it) is one record of its own."""
+    for crash in (
+        [
+            "thread 'tokio-runtime-worker' panicked at src/handlers.rs:42:17:",
+            "called `Option::unwrap()` on a `None` value",
+            "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+        ],
+        ["panic: runtime error: invalid memory address or nil pointer dereference", "goroutine 1 [running]:"],
+    ):
+        lines = [
+            f"[2026-11-30T10:{i // 60:02d}:{i % 60:02d}Z INFO  app::http] GET /api/orders 200 {i}ms" for i in range(100)
+        ]
+        lines[50:50] = crash
+        rep = _report(lines)
+        assert rep.record_count == 101, crash[0]
+        crashed = [t for t in rep.templates if t.examples[0].line_number == 51]
+        assert len(crashed) == 1 and crashed[0].count == 1, crash[0]
+        assert [g.first_line for g in rep.exception_groups] == [51], crash[0]

@@ -170,6 +170,10 @@ _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
 # A message that opens with a label in capitals where records state their level, after a source's name at most: a
 # field of the event logged on the line before ("DETAIL:  Key (id)=(5) already exists.", "app@db STATEMENT:  ...").
 _LABEL_OPENING = re.compile(r"(?:\S+ )?([A-Z]{3,12}):\s")
+# The first line of a crash report a language runtime writes itself, not through a log call (Rust's "thread 'main'
+# panicked at src/main.rs:4:5:", Go's "panic: runtime error: ..."): the report is a record of its own, whatever record
+# the program logged before it.
+_RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S")
 # A time of day to the millisecond or finer: two lines of one process stamped with the same such instant are one
 # emission (within one second, a process writes many records).
 _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
@@ -512,8 +516,10 @@ class Analyzer:
         """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; 3: a shell's
         report that a process died of a signal (``SHELL_SIGNAL_REPORT``: "Killed"), never a continuation; 4: it
         carries a time, states no level and its message opens with a label in capitals (``_LABEL_OPENING``): it
-        continues the line before it when it repeats that line up to the label (``continues_event``); -1: blank.
-        Remembered by digit key (the same for every line of one layout)."""
+        continues the line before it when it repeats that line up to the label (``continues_event``); 5: it does
+        not carry a time and opens a runtime's crash report (``_RUNTIME_CRASH``): a record, never a continuation,
+        that the lines after it without a time continue; -1: blank. Remembered by digit key (the same for every line
+        of one layout)."""
         if key is None:
             key = digit_key(head)
         got = self._led_by_key.get(key)
@@ -524,6 +530,8 @@ class Analyzer:
                 got = 4 if self._label_at(head) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
                 got = 3
+            elif _RUNTIME_CRASH.match(head) is not None:
+                got = 5
             else:
                 got = 2 if self._parsed_level(head) is not None else 0
             if len(self._led_by_key) >= MAX_DIGIT_KEYS:
@@ -602,7 +610,7 @@ class Analyzer:
                 if not last:
                     return "", first_line, None
                 records, flags, text, keys = records[:last], flags[:last], text[: start - 1], keys[:last]
-        if 0 not in flags and 2 not in flags and 4 not in flags:
+        if 0 not in flags and 2 not in flags and 4 not in flags and 5 not in flags:
             return text, first_line, (records, keys)  # nothing glued: the split is _process's too
         out: list[str] = []
         run: list[str] = []  # the timed record being continued, then its continuation lines
@@ -627,7 +635,7 @@ class Analyzer:
             if run:
                 out.append(JOIN.join(run))
                 run = []
-            if flag in (1, 4):
+            if flag in (1, 4, 5):
                 run = [rec]
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""

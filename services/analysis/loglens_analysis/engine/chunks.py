@@ -266,7 +266,7 @@ class FileContext:
         if not self.glue:
             return True
         flag = self.analyzer._line_flag(cur)
-        return flag == 1 or (flag == 4 and not self.analyzer.continues_event(p, cur))
+        return flag in (1, 5) or (flag == 4 and not self.analyzer.continues_event(p, cur))
 
     def cut(self, data: bytes | bytearray, at: int, eof: bool) -> int | None:
         """Index in ``data`` of the first certain record start after the line that starts at or after ``at``
