@@ -63,6 +63,8 @@ MAX_VARIANTS = 20_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
 MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before them, at most
+LABEL_SEARCH_CHARS = 240  # how far into a timed line a label in capitals after its time is looked for (PostgreSQL)
+LABEL_SAME_START = 16  # characters a label's line and the line before it share at least (a time to the millisecond)
 LEAD_KEY_CHARS = 40  # a line's start whose digit key says whether a stamp leads it (memo key)
 LEAD_MEMO = 4096  # line starts remembered for that (cleared when full: a memo, not a cache of state)
 FIRST_BIN_SECONDS = 1  # doubled as needed: a file of any span from about a minute up gets 64..127 buckets
@@ -177,6 +179,8 @@ _RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S")
 # A time of day to the millisecond or finer: two lines of one process stamped with the same such instant are one
 # emission (within one second, a process writes many records).
 _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
+# A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
+_LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
 
 
 def _varied_words(old: str, new: str) -> str:
@@ -355,6 +359,10 @@ class Analyzer:
         self._led_by_key: dict[str, int] = {"": -1}  # digit key -> 1 leads with a time, 0 not, -1 blank
         self._leads_by_start: dict[str, bool] = {"": False}  # digit key of a line's start -> a stamp there
         self._stamps_open_lines = False  # the file's lines open with a time of day and no date (``_start``)
+        # The file's head has lines whose message opens with a label after a time to the millisecond (``_start``):
+        # only then are later lines parsed for one (``_label_at``; most files have none, and each new digit key
+        # would cost a parse).
+        self._labels = False
         self.glued_lines = 0
         # A chunk of a file (``chunks``): the records before the chunk's first timed one take the time of the
         # chunk before (unknown here), so their figures wait apart (``lead``) for the merge; the shapes mined, in
@@ -368,12 +376,20 @@ class Analyzer:
         self.other_widths: dict[tuple[Variant, int], ClusterValues] = {}
 
     def follow(
-        self, guess: FormatGuess, glue: bool, origin: float | None, day_first: bool = False, zone: str | None = None
+        self,
+        guess: FormatGuess,
+        glue: bool,
+        origin: float | None,
+        day_first: bool = False,
+        zone: str | None = None,
+        labels: bool = False,
     ) -> None:
         """Read as the file's start said (a chunk of it, ``chunks``): its format, whether untimed lines are
         glued to the timed record before, the origin of its histogram, whether its slashed dates are day first,
-        and the zone its stamps name (``TimestampParser.learn_named_zone``)."""
+        the zone its stamps name (``TimestampParser.learn_named_zone``) and whether its lines carry labels
+        (``_label_at``)."""
         self.times.day_first = self._lead_times.day_first = day_first
+        self._labels = labels
         if zone is not None:
             self.times.use_file_zone(zone)
             self._lead_times.use_file_zone(zone)
@@ -423,6 +439,13 @@ class Analyzer:
         # cost ~1.5 us, most of it the call's own set-up), and only the first line of a key is looked at, in order.
         keys = digit_key("\n".join(sample_lines)).split("\n") if sample_lines else []
         self._stamps_open_lines = self._open_with_stamps(sample_lines, keys)
+        # A label's line repeats the line before it up to the label (its time to the millisecond at least): only
+        # such pairs are parsed.
+        self._labels = any(
+            self.continues_event(a, b)
+            for a, b in zip(sample_lines, islice(sample_lines, 1, None), strict=False)
+            if a[:LABEL_SAME_START] == b[:LABEL_SAME_START]
+        )
         flags = list(map(self._led_by_key.get, keys))
         for i in _positions(flags, None):
             flags[i] = self._line_flag(sample_lines[i], keys[i])
@@ -527,7 +550,7 @@ class Analyzer:
             if not head.strip():
                 got = -1
             elif self._leads_with_time(head, key):
-                got = 4 if self._label_at(head) > 0 else 1
+                got = 4 if self._labels and self._label_at(head) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
                 got = 3
             elif _RUNTIME_CRASH.match(head) is not None:
@@ -548,6 +571,8 @@ class Analyzer:
         """Where a line's message opens with a label in capitals that is no level, the line stating no level and its
         time being to the millisecond or finer (``_SUBSECOND``) (0: it does not)."""
         assert self.parser is not None
+        if _LABEL_AFTER.search(head, 0, LABEL_SEARCH_CHARS) is None or _SUBSECOND.search(head) is None:
+            return 0
         parsed = self.parser.parse(head)
         m = _LABEL_OPENING.match(parsed.message) if parsed.level is None else None
         if m is None or level_from_word(m.group(1)) is not None:

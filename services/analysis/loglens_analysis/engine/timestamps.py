@@ -115,8 +115,10 @@ _NAMED_ZONE = (
     + _IANA_ZONE
     + ")"
 )
-# A tz database name right after a time of day (and its fraction): the zone a file's stamps name.
+# A tz database name right after a time of day (and its fraction): the zone a file's stamps name; the area alone
+# first (a cheap test: most files name none).
 _IANA_AFTER_TIME = re.compile(rf"\d:[0-5]\d(?:[.,]\d+)?\s({_IANA_ZONE})")
+_IANA_AREA = re.compile(r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/")
 
 
 class _Tail(NamedTuple):
@@ -491,7 +493,8 @@ class TimestampParser:
         chunk of the file reads its times the same way; a head naming two zones teaches nothing."""
         if self._zone is not None:
             return
-        names = {m.group(1) for line in lines for m in _IANA_AFTER_TIME.finditer(line, 0, NAMED_ZONE_SEARCH)}
+        head = "\n".join([line[:NAMED_ZONE_SEARCH] for line in lines])
+        names = set(_IANA_AFTER_TIME.findall(head)) if _IANA_AREA.search(head) is not None else set()
         if len(names) == 1:
             self.use_file_zone(names.pop())
 
