@@ -104,10 +104,8 @@ _UTC_ZONES = frozenset({"Z", "UTC", "GMT", "UT"})
 _AMBIGUOUS_ZONES = ("CST", "CDT", "IST", "BST", "AST", "ADT")  # noted, not read
 # A zone of the tz database by its name ("Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"): one of
 # the database's areas, a slash, a location. Its offset depends on the date (DST), read per wall-clock minute.
-_IANA_ZONE = (
-    r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)"
-    r"/[A-Z][A-Za-z0-9_+-]*+(?:/[A-Z][A-Za-z_-]*+)?+(?![\w/])"
-)
+_IANA_AREA = r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/"
+_IANA_ZONE = _IANA_AREA + r"[A-Z][A-Za-z0-9_+-]*+(?:/[A-Z][A-Za-z_-]*+)?+(?![\w/])"
 _NAMED_ZONE = (
     "(?:(?:"
     + "|".join(sorted([*_ZONE_NAMES, *_AMBIGUOUS_ZONES], key=len, reverse=True))
@@ -118,7 +116,7 @@ _NAMED_ZONE = (
 # A tz database name right after a time of day (and its fraction): the zone a file's stamps name; the area alone
 # first (a cheap test: most files name none).
 _IANA_AFTER_TIME = re.compile(rf"\d:[0-5]\d(?:[.,]\d+)?\s({_IANA_ZONE})")
-_IANA_AREA = re.compile(r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/")
+_IANA_AREA_RE = re.compile(_IANA_AREA)
 
 
 class _Tail(NamedTuple):
@@ -494,7 +492,7 @@ class TimestampParser:
         if self._zone is not None:
             return
         head = "\n".join([line[:NAMED_ZONE_SEARCH] for line in lines])
-        names = set(_IANA_AFTER_TIME.findall(head)) if _IANA_AREA.search(head) is not None else set()
+        names = set(_IANA_AFTER_TIME.findall(head)) if _IANA_AREA_RE.search(head) is not None else set()
         if len(names) == 1:
             self.use_file_zone(names.pop())
 
