@@ -363,6 +363,7 @@ class Analyzer:
         # only then are later lines parsed for one (``_label_at``; most files have none, and each new digit key
         # would cost a parse).
         self._labels = False
+        self._label_memo: dict[str, int] = {}  # a line's digit key -> where its label stands (``_label_at``)
         self.glued_lines = 0
         # A chunk of a file (``chunks``): the records before the chunk's first timed one take the time of the
         # chunk before (unknown here), so their figures wait apart (``lead``) for the merge; the shapes mined, in
@@ -569,7 +570,17 @@ class Analyzer:
 
     def _label_at(self, head: str) -> int:
         """Where a line's message opens with a label in capitals that is no level, the line stating no level and its
-        time being to the millisecond or finer (``_SUBSECOND``) (0: it does not)."""
+        time being to the millisecond or finer (``_SUBSECOND``) (0: it does not). Remembered by the line's digit key:
+        lines that differ in their digits only have their label at the same place."""
+        key = digit_key(head)
+        at = self._label_memo.get(key)
+        if at is None:
+            if len(self._label_memo) >= MAX_DIGIT_KEYS:
+                self._label_memo.clear()
+            at = self._label_memo[key] = self._find_label(head)
+        return at
+
+    def _find_label(self, head: str) -> int:
         assert self.parser is not None
         if _LABEL_AFTER.search(head, 0, LABEL_SEARCH_CHARS) is None or _SUBSECOND.search(head) is None:
             return 0
