@@ -590,6 +590,22 @@ def test_a_message_of_placeholders_alone_does_not_erase_a_templates_words() -> N
     assert_all_match(lines, templates)
 
 
+def test_a_value_a_key_names_spans_tokens_in_one_template() -> None:
+    """A key names the value after it ("ws=null", "ws=WorkSource{1000}", "ws=WorkSource{10113 com.example.app}"):
+    where that value takes two tokens the message is still the same statement, merged across lengths by its keys
+    although no plain word is left in it (a key is a word telling what the collapsed value is)."""
+    lines = []
+    for i in range(90):
+        ws = ("null", f"WorkSource{{{1000 + i % 3}}}", f"WorkSource{{{10100 + i} com.example.app{i % 4}}}")[i % 3]
+        lines.append(
+            f"release:lock={58678372 + i * 7919}, flg=0x{i % 2}, tag=View{i % 5}, name=com.app{i % 6}, ws={ws}, "
+            f"uid={1000 + i % 4}, pid={2800 + i}"
+        )
+    templates = mine(lines)
+    assert len(set(templates)) == 1, Counter(templates)
+    assert_all_match(lines, templates)
+
+
 def test_words_that_come_at_different_levels_are_different_statements() -> None:
     """A log statement has one level: a position of a few words, each at one level and not all at the same one, splits
     the template by level ("VM crashed" at ERROR apart from the states logged at INFO), while the words of one level

@@ -186,6 +186,17 @@ def _is_plain_word(token: str) -> bool:
     return WILDCARD not in token and _is_wordlike(token) and _has_text(token)
 
 
+# A value named by the key before it: "ws=<*>,", "release:lock=<*>", "tag='<*>'".
+_NAMED_VALUE = re.compile(r"[A-Za-z_][\w.:-]*[=:][\"'{\[(]?<\*>")
+
+
+@lru_cache(maxsize=1 << 16)
+def _says_what(token: str) -> bool:
+    """A token that tells what a value is: constant wording (``_is_plain_word``) or a key naming its value."""
+    return _is_plain_word(token) or _NAMED_VALUE.match(token) is not None
+
+
+@lru_cache(maxsize=1 << 16)
 def _is_wordlike(token: str) -> bool:
     """A token whose constant text reads as words, keys or punctuation, not as an id or a number: not a
     bare placeholder, and fewer digits than letters besides its placeholders (``Hit:<*>``, ``ipv4``,
@@ -319,8 +330,8 @@ class TemplateMiner:
             if c.merged_into is not None:
                 continue
             k = merge_key(c.template)
-            if k != c.template and not any(map(_is_plain_word, k.split())):
-                continue  # no word left to tell what the collapsed variable belongs to: its lengths stay apart
+            if k != c.template and not any(map(_says_what, k.split())):
+                continue  # no word or key left to tell what the collapsed variable is: its lengths stay apart
             loose = _PUNCTUATION_AFTER.sub(WILDCARD, k)
             if _has_text(loose):  # placeholders and punctuation alone say too little to merge on
                 k = loose
