@@ -31,7 +31,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import accumulate, chain, compress, islice, repeat
+from itertools import accumulate, chain, compress, groupby, islice, repeat
 from operator import attrgetter, call, is_, is_not, itemgetter, lt, methodcaller
 from typing import Any, cast
 
@@ -1173,24 +1173,34 @@ class Analyzer:
         firsts = dict(zip(reversed(mkeys), reversed(miss), strict=True))  # each distinct stamp text -> its first record
         stateful: list[int] = []
         if self._stateful_keys:  # date-less stamps are converted per record
-            tks = map(self._time_keys.__getitem__, map(keys.__getitem__, miss))
-            stateful = list(compress(miss, map(_STATEFUL, tks)))
+            stateful = list(
+                compress(miss, map(_STATEFUL, map(self._time_keys.__getitem__, map(keys.__getitem__, miss))))
+            )
         if stateful:
             todo = sorted(set(firsts.values()).union(stateful))
         else:  # every miss a distinct text (already in order), else each text's first record
             todo = miss if len(firsts) == len(miss) else sorted(firsts.values())
         fresh: dict[Hashable, float | None] = {}
         own: dict[int, float | None] = {}
-        for i in todo:
-            tk = self._time_keys[keys[i]]
-            m = tk.finder.rx.match(records[i], tk.at)
+        # Each stamp matched where its key has it in one C-level pass; only the stamps that match (and the
+        # date-less ones) take a Python step. A text that is no valid stamp has no time (``fresh.get``: None)
+        # and is not cached: it would rarely come again.
+        tks = list(map(self._time_keys.__getitem__, map(keys.__getitem__, todo)))
+        found: list[re.Match[str] | None] = []
+        texts = list(map(records.__getitem__, todo))
+        start = 0
+        for tk, run in groupby(tks):  # records of one stamp place come in runs
+            n = len(list(run))
+            found += map(tk.finder.rx.match, texts[start : start + n], repeat(tk.at))
+            start += n
+        for k in range(len(todo)) if stateful else compress(range(len(todo)), found):
+            i, tk, m = todo[k], tks[k], found[k]
             t = self._time_of(m, tk.finder) if m is not None else None
             if tk.stateful:
                 own[i] = t
-            else:
+            elif m is not None:
                 fresh[tkeys[i]] = t
-                if m is not None:  # a text that is no valid stamp would rarely come again
-                    self._cache_time(tkeys[i], t)
+                self._cache_time(tkeys[i], t)
         deque(map(times.__setitem__, miss, map(fresh.get, mkeys)), maxlen=0)
         if own:
             deque(map(times.__setitem__, own.keys(), own.values()), maxlen=0)
