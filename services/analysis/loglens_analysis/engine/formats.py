@@ -13,7 +13,7 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice, pairwise
@@ -975,11 +975,17 @@ def header_classes(line: str) -> str:
     """The classes of a line's first tokens, as ``classified_tokens`` gives them, without cutting the tokens of a
     line whose header differs from one classified before only in its digits (format detection classifies every
     sampled line: most lines of a layout are such). Memoised on the line's first HEADER_CHARS."""
-    return _head_classes(line[:HEADER_CHARS])
+    return _head_key_classes(line[:HEADER_CHARS])[1]
+
+
+def header_key(line: str) -> str:
+    """The key ``header_classes`` shares a line's classes by: lines of one key have their first tokens at the same
+    places, of the same classes, with the same text where it holds no digit (memoised with the classes)."""
+    return _head_key_classes(line[:HEADER_CHARS])[0]
 
 
 @lru_cache(maxsize=HEADER_MEMO)
-def _head_classes(head: str) -> str:
+def _head_key_classes(head: str) -> tuple[str, str]:
     key = digit_key(head)
     for m in _EPOCH_AT_TOKEN_START.finditer(head):
         key = f"{key[: m.start()]}1{key[m.start() + 1 :]}"
@@ -989,7 +995,20 @@ def _head_classes(head: str) -> str:
         if len(_CLASSES_BY_KEY) >= HEADER_MEMO:
             _CLASSES_BY_KEY.clear()
         _CLASSES_BY_KEY[key] = classes
-    return classes
+    return key, classes
+
+
+def _one_per_key(lines: Iterable[str]) -> list[tuple[str, int]]:
+    """One line of each header key (``header_key``) and how many of ``lines`` have that key, in first-seen order:
+    what depends only on where the first tokens stand and of which class is read once per key."""
+    firsts: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for line in lines:
+        key = header_key(line)
+        counts[key] += 1
+        if key not in firsts:
+            firsts[key] = line
+    return [(line, counts[key]) for key, line in firsts.items()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1179,13 +1198,13 @@ def _with_padded_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequen
     padded = 0
     kinds: Counter[str] = Counter()
     closed = 0  # lines whose column a separator closes ("web.1  | Started GET /"): the separator is the header's
-    for line in fits:
+    for line, n in _one_per_key(fits):  # the same places, classes and separators for every line of a key
         toks = classified_tokens(line)[0]
         word, after = toks[k], toks[k + 1]
-        widths[after.start() - word.start()] += 1
-        padded += after.start() - word.end() > 1
-        kinds[token_class(word.group())] += 1
-        closed += after.group() in _SEPARATORS and len(toks) > k + 2
+        widths[after.start() - word.start()] += n
+        padded += n * (after.start() - word.end() > 1)
+        kinds[token_class(word.group())] += n
+        closed += n * (after.group() in _SEPARATORS and len(toks) > k + 2)
     kind = kinds.most_common(1)[0][0]
     if widths.most_common(1)[0][1] < PADDED_COLUMN_SHARE * len(fits) or 2 * padded < len(fits) or kind not in "WN":
         return layout
@@ -1889,6 +1908,8 @@ class RequestColumns:
         """The request and status columns most of ``lines`` agree on: the field holding a quoted request line with
         an HTTP method in REQUEST_COLUMN_SHARE of them, and the first other field holding an HTTP status (100..599)
         in as many, of at most MAX_STATUS_VALUES distinct values (a byte count in the same range has many)."""
+        if "\n".join(lines).count(" HTTP/") < REQUEST_COLUMN_SHARE * len(lines):
+            return None  # every line counted holds a quoted "METHOD target HTTP/x": too few can
         rows = [[m.group() for m in islice(_FIELD.finditer(line), REQUEST_FIELDS)] for line in lines]
         at: Counter[int] = Counter()
         for fields in rows:
