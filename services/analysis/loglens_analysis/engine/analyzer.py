@@ -181,6 +181,8 @@ _RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S")
 _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 # A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
 _LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
+# Whether a text holds _LABEL_AFTER anywhere, led by a literal (the regex engine skips to each colon).
+_LABEL_IN_TEXT = re.compile(r":\s(?<=[A-Z]{3}:\s)")
 
 
 def _varied_words(old: str, new: str) -> str:
@@ -438,11 +440,12 @@ class Analyzer:
         # line is to be answered for (``record_variants``: a parser benchmark scores each line as a record).
         # Each line's flag is remembered by its digit key: the sample's keys in one pass (str.translate per line
         # cost ~1.5 us, most of it the call's own set-up), and only the first line of a key is looked at, in order.
-        keys = digit_key("\n".join(sample_lines)).split("\n") if sample_lines else []
+        joined = "\n".join(sample_lines)
+        keys = digit_key(joined).split("\n") if sample_lines else []
         self._stamps_open_lines = self._open_with_stamps(sample_lines, keys)
         # A label's line repeats the line before it up to the label (its time to the millisecond at least): only
-        # such pairs are parsed.
-        self._labels = any(
+        # such pairs are parsed, and only where the head holds a label's shape at all (one scan).
+        self._labels = _LABEL_IN_TEXT.search(joined) is not None and any(
             self.continues_event(a, b)
             for a, b in zip(sample_lines, islice(sample_lines, 1, None), strict=False)
             if a[:LABEL_SAME_START] == b[:LABEL_SAME_START]
