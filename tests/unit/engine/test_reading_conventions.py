@@ -111,6 +111,22 @@ def test_a_name_that_only_looks_like_a_level_field_gives_no_level() -> None:
     assert level_counts(_json(records)) == {}
 
 
+def test_a_field_whose_whole_value_is_a_level_word_gives_the_level_where_no_field_is_named_for_it() -> None:
+    """A Kubernetes event (kubectl get events -o json) states its severity in "type": "Warning" is WARN, "Normal"
+    states none; a level word inside a longer value is no level ("reason": "ErrorBackoff" or a message)."""
+    records = [
+        {"kind": "Event", "type": ("Normal", "Warning")[i % 2], "reason": ("Pulled", "ErrorBackoff")[i % 2],
+         "lastTimestamp": f"2025-08-12T19:50:{i % 60:02d}Z",
+         "message": (f"Container image app:{i} already present", "Back-off restarting failed container")[i % 2]}
+        for i in range(40)
+    ]  # fmt: skip
+    rep = _json(records)
+    assert _texts(rep) == {
+        "Container image app:<*> already present": (20, "UNSPECIFIED"),
+        "Back-off restarting failed container": (20, "WARN"),
+    }
+
+
 def test_dotnet_console_records_take_their_message_from_the_indented_line() -> None:
     """.NET's console logger writes "<level>: <category>[<event id>]" and the message indented under it
     (levels trce, dbug, info, warn, fail, crit); an exception follows the message, its frames indented under it."""

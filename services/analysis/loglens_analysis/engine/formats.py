@@ -290,7 +290,8 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
     - otherwise a field by the last part of its name, shallowest first, where a logger prefixes or abbreviates
       the usual names (MongoDB's "s":"I"; OpenTelemetry's "severityText" or "severityNumber", "body" or its
       JSON encoding's {"body": {"stringValue": ...}}, "timeUnixNano"; Google Cloud Logging's "textPayload").
-    A level-named field counts only when its value is a level (a word, a one-letter severity, a known number)."""
+    A level-named field counts only when its value is a level (a word, a one-letter severity, a known number); without
+    one, a top-level field whose whole value is a level word (not a letter) gives the level."""
     if "__realtime_timestamp" in flat:
         pri = str(flat.get("priority", ""))
         unit = flat.get("syslog_identifier") or flat.get("_systemd_unit") or flat.get("_comm")
@@ -319,6 +320,10 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
         v = named.get("severitynumber")
         if isinstance(v, int) and not isinstance(v, bool):
             level, numeric = level_from_otel_number(v), True
+    if level is None:
+        # No field named for it: a top-level field whose whole value is a level word states the record's severity
+        # (a Kubernetes event's "type": "Warning", whose other value "Normal" states none).
+        level = next((lv for v in obj.values() if isinstance(v, str) and (lv := level_from_word(v)) is not None), None)
     return _Conventions(
         message=next((t for n in _MESSAGE_NAMES if (t := _text(named.get(n))) is not None), None)
         or _text(flat.get("body.stringvalue")),
