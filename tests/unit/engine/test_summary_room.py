@@ -158,3 +158,26 @@ def test_messages_that_part_past_the_cut_are_quoted_apart() -> None:
     assert len(told) == 2, summary
     assert any("building and task_state spawning" in c for c in told), told
     assert any("active and task_state deleting" in c for c in told), told
+
+
+def test_exceptions_that_read_the_same_are_told_apart_by_the_frame_where_their_stacks_part() -> None:
+    """One exception thrown along two call paths is two groups (their stacks differ) whose claims would read the same:
+    each names the first frame of its own that the other does not share."""
+    lines: list[str] = []
+    for i in range(60):
+        at = f"2024-03-05 10:{i // 60:02d}:{i % 60:02d},000"
+        lines.append(f"{at} INFO request {i} handled")
+        if i % 10 == 3:
+            caller = ("getActivityOptions", "setTaskDescription")[i // 10 % 2]
+            lines += [
+                f"{at} WARN Bad activity token",
+                "java.lang.ClassCastException: BinderProxy cannot be cast to ActivityRecord$Token",
+                "\tat com.example.am.ActivityRecord.forTokenLocked(ActivityRecord.java:783)",
+                f"\tat com.example.am.ActivityManagerService.{caller}(ActivityManagerService.java:10642)",
+                "\tat android.os.Binder.execTransact(Binder.java:697)",
+            ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    told = sorted(c.text for c in rep.summary.claims if "x java.lang.ClassCastException" in c.text)
+    assert len(told) == 2, [c.text for c in rep.summary.claims]
+    assert "(via ActivityManagerService.getActivityOptions)" in told[0]
+    assert "(via ActivityManagerService.setTaskDescription)" in told[1]

@@ -186,7 +186,8 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
     where that is another text (a record that is the exception line itself is quoted once, its message at
     the length a template's text gets), its lines."""
     out = []
-    for eg in rep.exception_groups:
+    vias = _distinguishing_frames(list(rep.exception_groups))
+    for eg, via in zip(rep.exception_groups, vias, strict=True):
         t = by_id.get(eg.template_id)
         # Logged as another text: not the exception line itself, nor a record whose message is the exception's
         # (a Go panic's "key not found" is the template and the panic's message alike).
@@ -197,6 +198,8 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
         if eg.root_cause_type and (eg.root_cause_type, eg.root_cause_message) != (eg.exception_type, eg.message):
             text += f" (root cause {eg.root_cause_type}"
             text += f": {shorten(eg.root_cause_message, TEMPLATE_TEXT_CHARS // 2)})" if eg.root_cause_message else ")"
+        if via:
+            text += f" (via {via})"
         if t is not None and logged:
             text += f', logged as "{shorten(t.text)}"'
         if eg.first_line == eg.last_line:
@@ -204,6 +207,26 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
         else:
             text += f", first at line {eg.first_line}, last at line {eg.last_line}."
         out.append(_claim(text, [eg.template_id], sorted({eg.first_line, eg.last_line})))
+    return out
+
+
+def _distinguishing_frames(groups: list[report_pb2.ExceptionGroup]) -> list[str]:
+    """For each exception group, the frame that tells it from the groups whose claims would read the same (the same
+    type, message and root cause, thrown along other call paths: their stacks differ): its first top frame that not
+    all of them share, as "Class.method"; "" where no other group reads the same or the frames do not tell them
+    apart."""
+    alike: dict[tuple[str, str, str, str], list[int]] = {}
+    for i, eg in enumerate(groups):
+        alike.setdefault((eg.exception_type, eg.message, eg.root_cause_type, eg.root_cause_message), []).append(i)
+    out = [""] * len(groups)
+    for members in alike.values():
+        if len(members) < 2:
+            continue
+        stacks = [list(groups[i].top_frames) for i in members]
+        for i, frames in zip(members, stacks, strict=True):
+            k = next((k for k, f in enumerate(frames) if any(o[k : k + 1] != [f] for o in stacks)), None)
+            if k is not None:
+                out[i] = ".".join(frames[k].rsplit(".", 2)[-2:])
     return out
 
 
