@@ -161,7 +161,18 @@ note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
 """
 
 
-@pytest.mark.parametrize("data", [JAVA, POSTGRES, RUST], ids=["java", "postgres", "rust"])
+LOGCAT = b"""09-26 15:19:05.100  1234  1250 I ActivityManager: Start proc 5678:com.example/u0a12 for activity
+09-26 15:19:07.300  5678  5678 E AndroidRuntime: java.lang.RuntimeException: Unable to start activity
+09-26 15:19:07.300  5678  5678 E AndroidRuntime: \tat android.app.ActivityThread.performLaunch(ActivityThread.java:2416)
+09-26 15:19:07.300  5678  5678 E AndroidRuntime: Caused by: java.lang.NullPointerException: null object reference
+09-26 15:19:07.300  5678  5678 E AndroidRuntime: \tat com.example.Main.onCreate(Main.java:42)
+09-26 15:19:07.300  5678  5678 E AndroidRuntime: \t... 10 more
+09-26 15:19:07.301  5679  5679 E AndroidRuntime: \tat com.example.Other.run(Other.java:7)
+09-26 15:19:08.000  1234  1300 I ActivityManager: Process com.example (pid 5678) has died
+"""
+
+
+@pytest.mark.parametrize("data", [JAVA, POSTGRES, RUST, LOGCAT], ids=["java", "postgres", "rust", "logcat"])
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)
     head = data[:HEAD_BYTES]

@@ -135,13 +135,33 @@ LETTER = {"V": "TRACE", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR", "F
     [
         ("klog/kube-apiserver-arm64.log", r"(?m)^([IWEF])\d{4} "),
         ("klog/windows-kubelet-gce.log", r"(?m)^([IWEF])\d{4} "),
-        ("ci-system/android-logcat-threadtime.log", r"(?m)^\d\d-\d\d \S+ +\d+ +\d+ ([VDIWEFA]) "),
     ],
 )
 def test_level_counts_equal_grep_on_the_level_letter(name: str, grep: str) -> None:
     text = _path(name).read_text(encoding="utf-8", errors="replace")
     expected = collections.Counter(LETTER[m.group(1)] for m in re.finditer(grep, text))
     assert _levels(_report(name)) == dict(expected)
+
+
+def test_logcat_level_counts_equal_grep_on_the_level_letter_of_each_record() -> None:
+    """logcat writes a stack trace line by line, each under the same header: a frame, "Caused by:" or "... N more"
+    under the header of the line before is part of that record. Every other line is a record at its letter's level."""
+    text = _path("ci-system/android-logcat-threadtime.log").read_text(encoding="utf-8", errors="replace")
+    header = re.compile(r"(\d\d-\d\d \S+ +\d+ +\d+ ([VDIWEFA]) [^:]*: )(.*)")
+    trace_line = re.compile(r"\s*(?:at [\w$.<>]+ ?\(|Caused by: |Suppressed: |\.\.\. \d+ more)")
+    expected: collections.Counter[str] = collections.Counter()
+    joined = 0
+    before = None
+    for line in text.split("\n"):
+        m = header.match(line)
+        if m is not None and m.group(1) == before and trace_line.match(m.group(3)):
+            joined += 1
+            continue
+        if m is not None:
+            expected[LETTER[m.group(2)]] += 1
+        before = m.group(1) if m is not None else None
+    assert joined > 300  # the file's traces (ClassCastException under "Bad activity token", ...)
+    assert _levels(_report("ci-system/android-logcat-threadtime.log")) == dict(expected)
 
 
 @pytest.mark.parametrize("name", ["access/nginx-combined.log", "access/tomcat-access-0530.log"])

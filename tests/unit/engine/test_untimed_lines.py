@@ -439,3 +439,38 @@ def test_a_runtimes_crash_report_is_a_record_of_its_own_not_the_logged_record_be
         crashed = [t for t in rep.templates if t.examples[0].line_number == 51]
         assert len(crashed) == 1 and crashed[0].count == 1, crash[0]
         assert [g.first_line for g in rep.exception_groups] == [51], crash[0]
+
+
+def _logcat_crash(stamp: str, pid: int, frames: int) -> list[str]:
+    head = f"09-26 15:19:{stamp}  {pid}  {pid} E AndroidRuntime: "
+    return [
+        head + "java.lang.RuntimeException: Unable to start activity ComponentInfo{com.example/com.example.Main}",
+        *[head + f"\tat com.example.Main.step{k}(Main.java:{40 + k})" for k in range(frames)],
+        head + "Caused by: java.lang.NullPointerException: Attempt to invoke virtual method on a null object",
+        head + "\tat com.example.Main.onCreate(Main.java:42)",
+        head + "\t... 10 more",
+    ]
+
+
+def test_a_trace_written_line_by_line_under_one_header_is_one_record() -> None:
+    """A logger that writes a stack trace line by line writes its header before each line (Android's logcat: the
+    same time, pid, tid, level and tag): a frame, "Caused by:" or "... N more" under the same header continues the
+    record, joined as the trace's own line (its header left out), so the record reads as a trace with its root
+    cause; a frame under another header (another time or process) starts a record."""
+    lines = [f"09-26 15:18:{i:02d}.100  1234  1250 I ActivityManager: heartbeat {i}" for i in range(40)]
+    lines += _logcat_crash("07.300", 5678, 3)
+    lines += [f"09-26 15:19:{10 + i:02d}.100  1234  1250 I ActivityManager: heartbeat {i}" for i in range(20)]
+    lines += _logcat_crash("40.500", 5679, 2)
+    lines += ["09-26 15:19:41.000  5680  5680 E AndroidRuntime: \tat com.example.Other.run(Other.java:7)"]
+    rep = _report(lines)
+    assert rep.record_count == 40 + 1 + 20 + 1 + 1
+    groups = [(g.exception_type, g.root_cause_type, g.count) for g in rep.exception_groups]
+    assert groups == [("java.lang.RuntimeException", "java.lang.NullPointerException", 2)]
+    assert {g.first_line for g in rep.exception_groups} == {41}
+    trace = rep.exception_groups[0].example.text.split("\n")
+    assert trace[1:5] == [  # the header left out, the trace's own indent kept
+        "\tat com.example.Main.step0(Main.java:40)",
+        "\tat com.example.Main.step1(Main.java:41)",
+        "\tat com.example.Main.step2(Main.java:42)",
+        "Caused by: java.lang.NullPointerException: Attempt to invoke virtual method on a null object",
+    ]

@@ -179,6 +179,12 @@ _RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S")
 # A time of day to the millisecond or finer: two lines of one process stamped with the same such instant are one
 # emission (within one second, a process writes many records).
 _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
+# A message that is a line of a stack trace (a JVM's or a JavaScript runtime's frame, "Caused by:", "Suppressed:",
+# "... N more"), and a cheap test for
+# one anywhere in a line before the line is parsed: a trace a logger wrote line by line, its header before each line
+# (Android's logcat, a Java service through syslog or the journal).
+_TRACE_MESSAGE = re.compile(r"[ \t]*(?:at (?:new |async )?[\w$.<>]+ ?\(|Caused by: |Suppressed: |\.\.\. \d+ more)")
+_TRACE_HINT = re.compile(r"at (?:new |async )?[\w$.<>]+ ?\(|Caused by: |Suppressed: |\.\.\. \d+ more")
 # A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
 _LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
 # Whether a text holds _LABEL_AFTER anywhere, led by a literal (the regex engine skips to each colon).
@@ -366,6 +372,7 @@ class Analyzer:
         # would cost a parse).
         self._labels = False
         self._label_memo: dict[str, int] = {}  # a line's digit key -> where its label stands (``_label_at``)
+        self._trace_memo: dict[str, int] = {}  # a line's digit key -> where its trace line starts (``_trace_at``)
         self.glued_lines = 0
         # A chunk of a file (``chunks``): the records before the chunk's first timed one take the time of the
         # chunk before (unknown here), so their figures wait apart (``lead``) for the merge; the shapes mined, in
@@ -446,7 +453,7 @@ class Analyzer:
         # A label's line repeats the line before it up to the label (its time to the millisecond at least): only
         # such pairs are parsed, and only where the head holds a label's shape at all (one scan).
         self._labels = _LABEL_IN_TEXT.search(joined) is not None and any(
-            self.continues_event(a, b)
+            (at := self._label_at(b)) > 0 and a[:at] == b[:at]
             for a, b in zip(sample_lines, islice(sample_lines, 1, None), strict=False)
             if a[:LABEL_SAME_START] == b[:LABEL_SAME_START]
         )
@@ -554,7 +561,16 @@ class Analyzer:
             if not head.strip():
                 got = -1
             elif self._leads_with_time(head, key):
-                got = 4 if self._labels and self._label_at(head) > 0 else 1
+                # A label only where the head has them; a trace's line only where the line holds what one opens
+                # with (C-level tests: every new digit key of a timed line comes here).
+                may = (
+                    self._labels
+                    or ("at " in head and "(" in head)
+                    or "Caused by: " in head
+                    or " more" in head
+                    or "Suppressed: " in head
+                )
+                got = 4 if may and self._continued_at(head, key) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
                 got = 3
             elif _RUNTIME_CRASH.match(head) is not None:
@@ -594,13 +610,56 @@ class Analyzer:
         at = head.find(m.group(1) + ":")
         return at if at > 0 and _SUBSECOND.search(head, 0, at) is not None else 0
 
+    def _trace_at(self, head: str, key: str | None = None) -> int:
+        """Where the message of a timed line that is a line of a stack trace (``_TRACE_MESSAGE``) starts, with the
+        trace's own indent (the blanks before it but the one closing the header) (0: the line is none). Remembered
+        by the line's digit key."""
+        if key is None:
+            key = digit_key(head)
+        at = self._trace_memo.get(key)
+        if at is None:
+            if len(self._trace_memo) >= MAX_DIGIT_KEYS:
+                self._trace_memo.clear()
+            at = self._trace_memo[key] = self._find_trace(head)
+        return at
+
+    def _find_trace(self, head: str) -> int:
+        assert self.parser is not None
+        if _TRACE_HINT.search(head) is None:
+            return 0
+        message = self.parser.parse(head).message
+        at = head.find(message) if message and _TRACE_MESSAGE.match(message) is not None else -1
+        while at > 0 and head[at - 1] in " \t":
+            at -= 1
+        if 0 < at < len(head) and head[at] == " ":
+            at += 1  # the blank that closes the header is the header's; the trace's own indent stays its line's
+        return max(at, 0)
+
+    def _continued_at(self, line: str, key: str) -> int:
+        """How far a line of flag 4 must repeat the line before it to continue it: up to its label, or up to its
+        message where that is a line of a stack trace (0: neither)."""
+        at = self._label_at(line) if self._labels else 0
+        return at if at > 0 else self._trace_at(line, key)
+
+    def joined_from(self, prev: str, line: str) -> int:
+        """Where a line of flag 4 joins the record of the line before it when it continues it (``continues_event``):
+        0, the whole line (a label's line is a field of the event, its header kept), or its message's start (a
+        trace's line joins as the trace's own line, its repeated header left out, so the record reads as a trace
+        written in one piece); -1 where it does not continue it."""
+        label = self._label_at(line) if self._labels else 0
+        if label > 0:
+            return 0 if prev[:label] == line[:label] else -1
+        at = self._trace_at(line)
+        return at if at > 0 and prev[:at] == line[:at] else -1
+
     def continues_event(self, prev: str, line: str) -> bool:
         """Whether a line of flag 4 (``_line_flag``) continues the physical line before it: the two are the same up
         to the label (the same time to the millisecond or finer, the same process, the same source), so the label's
         line is a field of the event the line before logged (PostgreSQL's DETAIL, HINT, CONTEXT and STATEMENT
-        lines); a kernel's "ACPI:" lines of one second are records of their own."""
-        at = self._label_at(line)
-        return at > 0 and prev[:at] == line[:at]
+        lines); a kernel's "ACPI:" lines of one second are records of their own. A line of a stack trace continues
+        the line before it where the two have the same header (time, process, level, source): a logger that writes
+        a trace line by line writes its header before each (logcat's "... E AndroidRuntime: \tat ...")."""
+        return self.joined_from(prev, line) >= 0
 
     def _glue_untimed(
         self, text: str, first_line: int, *, final: bool = False
@@ -655,19 +714,23 @@ class Analyzer:
         run: list[str] = []  # the timed record being continued, then its continuation lines
         run_chars = run_lines = 0
         run_level: str | None = ""  # the level of the run's timed record ("": not read yet)
+        run_last = ""  # the run's last physical line as written (a trace's line joins without its header)
         for rec, flag in zip(records, flags, strict=True):
             if flag == 2 and run and run_level == "":
                 run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
             # A line with a level of its own continues a record without one, or one of the same level; after a
             # stack trace's last line, only a line of the trace's grammar does.
+            cut = self.joined_from(run_last, rec.split(JOIN, 1)[0]) if flag == 4 and run else -1
+            part = rec[cut:] if cut > 0 else rec
             continues = (
                 flag == 0
                 or (flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level))
-                or (flag == 4 and bool(run) and self.continues_event(run[-1].rpartition(JOIN)[2], rec.split(JOIN)[0]))
-            ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(rec))
-            if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(rec) < cap:
-                run.append(rec)
-                run_chars += len(rec) + 1
+                or cut >= 0
+            ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
+            if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
+                run.append(part)
+                run_last = rec.rpartition(JOIN)[2]
+                run_chars += len(part) + 1
                 run_lines += 1 + rec.count(JOIN)
                 self.glued_lines += 1 + rec.count(JOIN)
                 continue
@@ -676,6 +739,7 @@ class Analyzer:
                 run = []
             if flag in (1, 4, 5):
                 run = [rec]
+                run_last = rec.rpartition(JOIN)[2]
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""
             else:
