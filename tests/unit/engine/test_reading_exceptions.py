@@ -81,6 +81,24 @@ def test_a_first_line_with_frames_under_it_is_the_exception_even_when_named_erro
     assert info.frames[0] in ("Timeout._onTimeout", "/app/src/server.js")
 
 
+def test_frames_with_their_methods_return_type_are_frames() -> None:
+    """Android's runtime writes a frame with the method's return type and argument types ("at java.lang.Class
+    java.lang.Class.forName(java.lang.String) (Class.java:453)"): the frame is the method, and the chain is read."""
+    record = JOIN.join(
+        [
+            "Rejecting re-init on previously-failed class: java.lang.NoClassDefFoundError: Failed resolution of: LX;",
+            "  at java.lang.Class java.lang.Class.forName(java.lang.String, boolean) (Class.java:453)",
+            "  at void android.os.Looper.loop() (Looper.java:164)",
+            'Caused by: java.lang.ClassNotFoundException: Didn\'t find class "X" on path: DexPathList[]',
+            "  at java.lang.Class dalvik.system.BaseDexClassLoader.findClass(java.lang.String) (Loader.java:125)",
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.root_type) == ("java.lang.NoClassDefFoundError", "java.lang.ClassNotFoundException")
+    assert info.frames[0] == "dalvik.system.BaseDexClassLoader.findClass"
+
+
 def test_a_severity_word_without_frames_under_it_stays_a_level() -> None:
     record = JOIN.join(["Error: the daemon must be run on a desktop session.", "Stopping now."])
     assert exception_of(record) is None

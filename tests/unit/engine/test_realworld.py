@@ -145,10 +145,12 @@ def test_level_counts_equal_grep_on_the_level_letter(name: str, grep: str) -> No
 
 def test_logcat_level_counts_equal_grep_on_the_level_letter_of_each_record() -> None:
     """logcat writes a stack trace line by line, each under the same header: a frame, "Caused by:" or "... N more"
-    under the header of the line before is part of that record. Every other line is a record at its letter's level."""
+    under the header of the line before (its time aside: the same pid, tid, level and tag) is part of that record.
+    Every other line is a record at its letter's level."""
     text = _path("ci-system/android-logcat-threadtime.log").read_text(encoding="utf-8", errors="replace")
-    header = re.compile(r"(\d\d-\d\d \S+ +\d+ +\d+ ([VDIWEFA]) [^:]*: )(.*)")
-    trace_line = re.compile(r"\s*(?:at [\w$.<>]+ ?\(|Caused by: |Suppressed: |\.\.\. \d+ more)")
+    header = re.compile(r"\d\d-\d\d \S+( +\d+ +\d+ ([VDIWEFA]) [^:]*: )(.*)")
+    frame = r"at (?:[\w$.<>\[\]]+ )?[\w$.<>]+ ?\("  # ART writes the method's return type before it
+    trace_line = re.compile(rf"\s*(?:{frame}|Caused by: |Suppressed: |\.\.\. \d+ more)")
     expected: collections.Counter[str] = collections.Counter()
     joined = 0
     before = None

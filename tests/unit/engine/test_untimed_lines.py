@@ -456,11 +456,14 @@ def test_a_trace_written_line_by_line_under_one_header_is_one_record() -> None:
     """A logger that writes a stack trace line by line writes its header before each line (Android's logcat: the
     same time, pid, tid, level and tag): a frame, "Caused by:" or "... N more" under the same header continues the
     record, joined as the trace's own line (its header left out), so the record reads as a trace with its root
-    cause; a frame under another header (another time or process) starts a record."""
+    cause, though its lines run over a millisecond's edge; a frame under another header (another process) starts a
+    record."""
     lines = [f"09-26 15:18:{i:02d}.100  1234  1250 I ActivityManager: heartbeat {i}" for i in range(40)]
     lines += _logcat_crash("07.300", 5678, 3)
     lines += [f"09-26 15:19:{10 + i:02d}.100  1234  1250 I ActivityManager: heartbeat {i}" for i in range(20)]
-    lines += _logcat_crash("40.500", 5679, 2)
+    crash = _logcat_crash("40.500", 5679, 2)
+    crash[-2:] = [line.replace("40.500", "40.501") for line in crash[-2:]]  # a trace over a millisecond's edge
+    lines += crash
     lines += ["09-26 15:19:41.000  5680  5680 E AndroidRuntime: \tat com.example.Other.run(Other.java:7)"]
     rep = _report(lines)
     assert rep.record_count == 40 + 1 + 20 + 1 + 1

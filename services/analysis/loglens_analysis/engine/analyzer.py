@@ -52,7 +52,7 @@ from .levels import level_from_word
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner
 from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, SHELL_SIGNAL_REPORT, Block, digit_key
-from .timestamps import LEADING_LIMIT, STATEFUL_FAMILIES, TimestampParser, slashed_day_first
+from .timestamps import LEADING_LIMIT, STATEFUL_FAMILIES, TimestampParser, leading_time_end, slashed_day_first
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
@@ -176,6 +176,8 @@ _LABEL_OPENING = re.compile(r"(?:\S+ )?([A-Z]{3,12}):\s")
 # panicked at src/main.rs:4:5:", Go's "panic: runtime error: ..."): the report is a record of its own, whatever record
 # the program logged before it.
 _RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S")
+# A time of day's fraction of a second.
+_FRACTION = re.compile(r"(?<=:\d\d)[.,]\d+")
 # A time of day to the millisecond or finer: two lines of one process stamped with the same such instant are one
 # emission (within one second, a process writes many records).
 _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
@@ -183,8 +185,9 @@ _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 # "... N more"), and a cheap test for
 # one anywhere in a line before the line is parsed: a trace a logger wrote line by line, its header before each line
 # (Android's logcat, a Java service through syslog or the journal).
-_TRACE_MESSAGE = re.compile(r"[ \t]*(?:at (?:new |async )?[\w$.<>]+ ?\(|Caused by: |Suppressed: |\.\.\. \d+ more)")
-_TRACE_HINT = re.compile(r"at (?:new |async )?[\w$.<>]+ ?\(|Caused by: |Suppressed: |\.\.\. \d+ more")
+_TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?[\w$.<>]+ ?\("  # a return type before the method: ART's
+_TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more)")
+_TRACE_HINT = re.compile(rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more")
 # A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
 _LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
 # Whether a text holds _LABEL_AFTER anywhere, led by a literal (the regex engine skips to each colon).
@@ -650,15 +653,25 @@ class Analyzer:
         if label > 0:
             return 0 if prev[:label] == line[:label] else -1
         at = self._trace_at(line)
-        return at if at > 0 and prev[:at] == line[:at] else -1
+        if at <= 0:
+            return -1
+        # The same source (process, thread, level, tag) in the same second, whatever the fraction its line was
+        # stamped at: a long trace's lines run over a millisecond's edge.
+        t = leading_time_end(line)
+        if 0 < t < at and leading_time_end(prev) == t:
+            same = prev[t:at] == line[t:at] and _FRACTION.sub("", prev[:t]) == _FRACTION.sub("", line[:t])
+        else:
+            same = prev[:at] == line[:at]
+        return at if same else -1
 
     def continues_event(self, prev: str, line: str) -> bool:
         """Whether a line of flag 4 (``_line_flag``) continues the physical line before it: the two are the same up
         to the label (the same time to the millisecond or finer, the same process, the same source), so the label's
         line is a field of the event the line before logged (PostgreSQL's DETAIL, HINT, CONTEXT and STATEMENT
         lines); a kernel's "ACPI:" lines of one second are records of their own. A line of a stack trace continues
-        the line before it where the two have the same header (time, process, level, source): a logger that writes
-        a trace line by line writes its header before each (logcat's "... E AndroidRuntime: \tat ...")."""
+        the line before it where the two have the same header, but for the fraction of the second that leads it
+        (process, level, source): a logger that writes a trace line by line writes its header before each
+        (logcat's "... E AndroidRuntime: \tat ...")."""
         return self.joined_from(prev, line) >= 0
 
     def _glue_untimed(

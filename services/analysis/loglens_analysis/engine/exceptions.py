@@ -33,7 +33,8 @@ _EXC_IN_TEXT = re.compile(
     r"(?<![\w.$])((?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*|[A-Z][\w$]*(?:Exception|Error|Throwable|Fault|Timeout"
     r"|Interrupt|Exit|Failure))(?::\s(.*)|$)"
 )
-_JVM_FRAME = re.compile(r"[ \t]+at (?:async )?([\w$.<>/`\[\]]+?)(?: \(|\()")  # Java, .NET, Node "at fn ("
+# Java, .NET, Node "at fn (", Android's runtime with the method's return type first ("at void a.B.run() (B.java:9)").
+_JVM_FRAME = re.compile(r"[ \t]+at (?:async )?(?:[\w$.<>\[\]]+ (?=[\w$.<>]+\())?([\w$.<>/`\[\]]+?)(?: \(|\()")
 _NODE_BARE_FRAME = re.compile(r"[ \t]+at (\S+)$")  # Node "at /app/x.js:1:2" (line and column cut in Python)
 _PY_FRAME = re.compile(r'[ \t]+File "([^"]+)", line \d+, in (\S+)')
 _RUBY_FRAME = re.compile(r"[ \t]*(?:from )?([^\s:]+\.rb):\d+:in [`'](?:[\w:]+[#.])?([^'`]+)'")
