@@ -594,13 +594,7 @@ class Analyzer:
         """Where a line's message opens with a label in capitals that is no level, the line stating no level and its
         time being to the millisecond or finer (``_SUBSECOND``) (0: it does not). Remembered by the line's digit key:
         lines that differ in their digits only have their label at the same place."""
-        key = digit_key(head)
-        at = self._label_memo.get(key)
-        if at is None:
-            if len(self._label_memo) >= MAX_DIGIT_KEYS:
-                self._label_memo.clear()
-            at = self._label_memo[key] = self._find_label(head)
-        return at
+        return _by_digit_key(self._label_memo, head, self._find_label)
 
     def _find_label(self, head: str) -> int:
         assert self.parser is not None
@@ -617,14 +611,7 @@ class Analyzer:
         """Where the message of a timed line that is a line of a stack trace (``_TRACE_MESSAGE``) starts, with the
         trace's own indent (the blanks before it but the one closing the header) (0: the line is none). Remembered
         by the line's digit key."""
-        if key is None:
-            key = digit_key(head)
-        at = self._trace_memo.get(key)
-        if at is None:
-            if len(self._trace_memo) >= MAX_DIGIT_KEYS:
-                self._trace_memo.clear()
-            at = self._trace_memo[key] = self._find_trace(head)
-        return at
+        return _by_digit_key(self._trace_memo, head, self._find_trace, key)
 
     def _find_trace(self, head: str) -> int:
         assert self.parser is not None
@@ -1476,6 +1463,19 @@ class Analyzer:
                 v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
         v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+
+
+def _by_digit_key(memo: dict[str, int], head: str, find: Callable[[str], int], key: str | None = None) -> int:
+    """``find(head)``, remembered in ``memo`` by the line's digit key (lines that differ in their digits only give
+    the same answer); the memo is emptied when it holds MAX_DIGIT_KEYS."""
+    if key is None:
+        key = digit_key(head)
+    got = memo.get(key)
+    if got is None:
+        if len(memo) >= MAX_DIGIT_KEYS:
+            memo.clear()
+        got = memo[key] = find(head)
+    return got
 
 
 def _placed(
