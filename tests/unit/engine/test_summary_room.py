@@ -181,3 +181,19 @@ def test_exceptions_that_read_the_same_are_told_apart_by_the_frame_where_their_s
     assert len(told) == 2, [c.text for c in rep.summary.claims]
     assert "(via ActivityManagerService.getActivityOptions)" in told[0]
     assert "(via ActivityManagerService.setTaskDescription)" in told[1]
+
+
+def test_the_frame_told_is_where_each_stack_becomes_its_own() -> None:
+    """Three call paths of one exception, two of them parting only at their third frame: each claim names the frame
+    from which no other stack is the same (not the second frame, which two of them share)."""
+    from loglens_analysis.engine.summary import _distinguishing_frames
+
+    def group(frames: list[str]) -> report_pb2.ExceptionGroup:
+        eg = report_pb2.ExceptionGroup(exception_type="java.lang.IllegalStateException", message="closed")
+        eg.top_frames.extend(frames)
+        return eg
+
+    stacks = [["a.Pool.get", "a.Db.query", "a.Orders.list"], ["a.Pool.get", "a.Db.query", "a.Users.find"]]
+    stacks += [["a.Pool.get", "a.Cache.load"], ["a.Pool.get"]]
+    groups = [group(s) for s in stacks] + [report_pb2.ExceptionGroup(exception_type="java.io.IOException")]
+    assert _distinguishing_frames(groups) == ["Orders.list", "Users.find", "Cache.load", "", ""]

@@ -182,9 +182,8 @@ _FRACTION = re.compile(r"(?<=:\d\d)[.,]\d+")
 # emission (within one second, a process writes many records).
 _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 # A message that is a line of a stack trace (a JVM's or a JavaScript runtime's frame, "Caused by:", "Suppressed:",
-# "... N more"), and a cheap test for
-# one anywhere in a line before the line is parsed: a trace a logger wrote line by line, its header before each line
-# (Android's logcat, a Java service through syslog or the journal).
+# "... N more"), and a test for one anywhere in a line before the line is parsed: a trace a logger wrote line by
+# line, its header before each line (Android's logcat, a Java service through syslog or the journal).
 _TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?[\w$.<>]+ ?\("  # a return type before the method: ART's
 _TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more)")
 _TRACE_HINT = re.compile(rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more")

@@ -212,9 +212,9 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
 
 def _distinguishing_frames(groups: list[report_pb2.ExceptionGroup]) -> list[str]:
     """For each exception group, the frame that tells it from the groups whose claims would read the same (the same
-    type, message and root cause, thrown along other call paths: their stacks differ): its first top frame that not
-    all of them share, as "Class.method"; "" where no other group reads the same or the frames do not tell them
-    apart."""
+    type, message and root cause, thrown along other call paths: their stacks differ): the top frame where its
+    stack, read from the innermost frame, has become its own (no other of them has the same frames up to it), as
+    "Class.method"; "" where no other group reads the same or the frames do not tell them apart."""
     alike: dict[tuple[str, str, str, str], list[int]] = {}
     for i, eg in enumerate(groups):
         alike.setdefault((eg.exception_type, eg.message, eg.root_cause_type, eg.root_cause_message), []).append(i)
@@ -224,7 +224,7 @@ def _distinguishing_frames(groups: list[report_pb2.ExceptionGroup]) -> list[str]
             continue
         stacks = [list(groups[i].top_frames) for i in members]
         for i, frames in zip(members, stacks, strict=True):
-            k = next((k for k, f in enumerate(frames) if any(o[k : k + 1] != [f] for o in stacks)), None)
+            k = next((k for k in range(len(frames)) if sum(o[: k + 1] == frames[: k + 1] for o in stacks) == 1), None)
             if k is not None:
                 out[i] = ".".join(frames[k].rsplit(".", 2)[-2:])
     return out
