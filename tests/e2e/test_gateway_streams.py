@@ -60,3 +60,27 @@ def test_an_early_refusal_keeps_its_status_while_the_client_still_sends(client: 
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(upload, range(120)))
     assert set(codes) == {grpc.StatusCode.INVALID_ARGUMENT}, {c: codes.count(c) for c in set(codes)}
+
+
+def test_a_limit_refusal_keeps_its_status_while_a_slow_client_still_sends(client: GatewayClient) -> None:
+    """Ingest refuses a declared size over the limit at once, without reading on (a limit is not drained).
+    The gateway then gets ingest's answer while the caller is still between two writes; it must read the
+    caller's last messages before answering, or the caller sees grpc's local INTERNAL (issue 36066)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def upload(seed: int) -> grpc.StatusCode:
+        def requests():  # type: ignore[no-untyped-def]
+            meta = log_file_pb2.UploadLogFileMetadata(filename="big.log", declared_size_bytes=1 << 40)
+            yield log_file_pb2.UploadLogFileRequest(metadata=meta)
+            time.sleep(0.002 * (seed % 10))  # a client busy elsewhere: the refusal overtakes its next write
+            yield log_file_pb2.UploadLogFileRequest(chunk=b"2026-01-01 INFO slow\n" * 50)
+
+        try:
+            client.log_files.UploadLogFile(requests(), metadata=client.metadata, timeout=30)
+        except grpc.RpcError as exc:
+            return exc.code()  # type: ignore[no-any-return]
+        return grpc.StatusCode.OK
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(upload, range(200)))
+    assert set(codes) == {grpc.StatusCode.RESOURCE_EXHAUSTED}, {c: codes.count(c) for c in set(codes)}

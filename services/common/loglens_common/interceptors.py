@@ -11,6 +11,7 @@ import contextvars
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any, Protocol
 
 import grpc
@@ -22,13 +23,13 @@ from loglens_common.errors import (
     FieldViolation,
     InvalidArgument,
     LogLensError,
-    ResourceExhausted,
     Unauthenticated,
     Unavailable,
     to_status,
 )
 from loglens_common.logs import accepted_request_id, log_fields, request_id_var
 from loglens_common.outages import dependency_down, refused_input
+from loglens_common.streams import drop_rest
 
 log = logging.getLogger("loglens.rpc")
 
@@ -202,37 +203,13 @@ def _decoder(deserialize: Callable[[bytes], Any] | None, streaming: bool) -> Cal
     return decode_stream
 
 
-# Before refusing a client stream, read (and drop) what the client still sends, within these bounds. Ending
-# the call while the client writes makes grpc report a local INTERNAL to it instead of our status
-# (grpc/grpc issue 36066), which the gateway, a client of ingest, would then pass on.
-DRAIN_MAX_MESSAGES = 32
-DRAIN_MAX_S = 2.0
-
-
-def _drainer(requests: AsyncIterator[Any]) -> Callable[[], Awaitable[None]]:
-    async def drain() -> None:
-        async def read() -> None:
-            seen = 0
-            async for _ in requests:
-                seen += 1
-                if seen >= DRAIN_MAX_MESSAGES:
-                    return
-
-        try:
-            await asyncio.wait_for(read(), DRAIN_MAX_S)
-        except Exception:  # the stream broke or the bound passed: refuse now either way
-            pass
-
-    return drain
-
-
 def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHandler:
     decode = _decoder(handler.request_deserializer, handler.request_streaming)
     if handler.unary_unary or handler.stream_unary:
         inner = handler.unary_unary or handler.stream_unary
 
         async def unary_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            drain = _drainer(request) if handler.stream_unary else None
+            drain = partial(drop_rest, request) if handler.stream_unary else None
             await scope.enter(context, drain)
             try:
                 response = await inner(decode(request), context)
@@ -242,7 +219,7 @@ def _wrap(handler: grpc.RpcMethodHandler, scope: _CallScope) -> grpc.RpcMethodHa
             except GeneratorExit:
                 raise
             except Exception as exc:
-                if drain is not None and not isinstance(exc, ResourceExhausted):  # a limit stops reading at once
+                if drain is not None:
                     await drain()
                 await scope.fail(context, exc)
                 raise

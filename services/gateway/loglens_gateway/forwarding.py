@@ -18,7 +18,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 
 from loglens_common.interceptors import REQUEST_ID_KEY
 from loglens_common.logs import request_id_var
-from loglens_common.streams import raise_if_cancelled_at_end
+from loglens_common.streams import drop_rest, next_message, raise_if_cancelled_at_end
 from loglens_gateway.credentials import forward_token_var
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
@@ -46,43 +46,49 @@ async def _forward_stream(call: Any, requests: AsyncIterator[bytes], context: Co
 
     Three races are handled here. A cancel by the caller also reads as EOF: the call is cancelled instead of
     half-closed, so the back end never completes a truncated upload. When the back end answers early (bad
-    metadata, a limit) while we still write, the failing write reports a local INTERNAL (grpc/grpc issue
-    36066); the back end's real status arrives a moment later, and awaiting the call returns it. And when
-    the back end answers while the caller sends nothing (an idle upload it aborted), that answer is relayed
-    at once: waiting for the caller's next message would hold the stream until the caller's deadline.
+    metadata, a limit, an idle upload it aborted), the caller's last messages are read and dropped before
+    its answer is relayed (:func:`loglens_common.streams.drop_rest`), or grpc would report a local INTERNAL
+    to a caller still writing (grpc/grpc issue 36066). And a write that lost the race with that answer fails
+    locally; the back end's real status arrives a moment later, and awaiting the call returns it.
     """
-    pump = asyncio.ensure_future(_pump(call, requests, context))
+    messages = aiter(requests)
     answer = asyncio.ensure_future(_outcome(call))
+    lost_write: grpc.aio.AioRpcError | None = None
     try:
-        await asyncio.wait((pump, answer), return_when=asyncio.FIRST_COMPLETED)
+        while True:
+            read = asyncio.ensure_future(next_message(messages))
+            await asyncio.wait((read, answer), return_when=asyncio.FIRST_COMPLETED)
+            if not read.done() or call.done():  # the back end has answered: read the caller out, then relay
+                await drop_rest(messages, read)
+                break
+            request = read.result()
+            if request is None:
+                await raise_if_cancelled_at_end(context)
+                try:
+                    await call.done_writing()
+                except asyncio.InvalidStateError:
+                    pass
+                except grpc.aio.AioRpcError as error:
+                    lost_write = error
+                break
+            try:
+                await call.write(request)
+            except asyncio.InvalidStateError:
+                pass  # the call has ended: the next turn reads the caller out
+            except grpc.aio.AioRpcError as error:
+                lost_write = error
+                await drop_rest(messages)
+                break
     except BaseException:
-        pump.cancel()
         answer.cancel()
         call.cancel()
         raise
-    if not pump.done():  # the back end ended the call while the caller was quiet: stop reading the caller
-        pump.cancel()
-        await asyncio.gather(pump, return_exceptions=True)
+    if lost_write is None:
         return await answer
     try:
-        pump.result()
-    except (asyncio.InvalidStateError, grpc.aio.AioRpcError) as error:
-        try:
-            return await asyncio.wait_for(answer, STATUS_GRACE_S)
-        except TimeoutError:
-            raise error from None
-    except BaseException:
-        answer.cancel()
-        call.cancel()
-        raise
-    return await answer
-
-
-async def _pump(call: Any, requests: AsyncIterator[bytes], context: Context) -> None:
-    async for request in requests:
-        await call.write(request)
-    await raise_if_cancelled_at_end(context)
-    await call.done_writing()
+        return await asyncio.wait_for(answer, STATUS_GRACE_S)
+    except TimeoutError:
+        raise lost_write from None
 
 
 async def _outcome(call: Any) -> bytes:
