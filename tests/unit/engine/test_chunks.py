@@ -172,7 +172,21 @@ LOGCAT = b"""09-26 15:19:05.100  1234  1250 I ActivityManager: Start proc 5678:c
 """
 
 
-@pytest.mark.parametrize("data", [JAVA, POSTGRES, RUST, LOGCAT], ids=["java", "postgres", "rust", "logcat"])
+JOURNAL_PYTHON = b"""May 01 10:05:00 host app[123]: processed batch 4 in 12 ms
+May 01 10:05:01 host app[123]: Traceback (most recent call last):
+May 01 10:05:01 host app[123]:   File "/app/x.py", line 3, in <module>
+May 01 10:05:01 host app[123]:     main()
+May 01 10:05:01 host app[123]:   File "/app/x.py", line 9, in main
+May 01 10:05:01 host app[123]:     raise ValueError("bad")
+May 01 10:05:01 host app[123]: ValueError: bad
+May 01 10:05:01 host app[123]: Retrying in 5 s
+May 01 10:05:06 host app[123]: processed batch 5 in 11 ms
+"""
+
+
+@pytest.mark.parametrize(
+    "data", [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON], ids=["java", "postgres", "rust", "logcat", "journal-python"]
+)
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)
     head = data[:HEAD_BYTES]

@@ -334,6 +334,24 @@ def test_the_template_cap_keeps_a_one_off_error_over_frequent_info_messages(monk
     assert any("could not open the journal file" in c.text for c in rep.summary.claims)
 
 
+def test_the_template_cap_keeps_a_one_off_record_that_carries_an_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A record with no level of its own whose trace reports an exception ("Exception ignored in atexit callback" and
+    # a Python traceback) ranks with the errors when templates are cut: its exception group is reported with it.
+    from loglens_analysis.engine import report
+
+    monkeypatch.setattr(report, "MAX_TEMPLATES", 4)
+    messages = ("processed job {i} in {i} ms", "cache hit ratio {i} percent", "queue depth {i}", "flushed {i} pages")
+    lines = [_line(T0 + 6 * i + k, "INFO", m.format(i=i)) for i in range(40) for k, m in enumerate(messages)]
+    lines.append(f"{datetime.fromtimestamp(T0 + 300, UTC):%Y-%m-%d %H:%M:%S} Exception ignored in atexit callback")
+    lines += ["Traceback (most recent call last):", '  File "/app/daemon.py", line 72, in exit', "    sys.exit(0)"]
+    lines.append("SystemExit: 0")
+    rep = _analyze(lines)
+    assert rep.template_count == 5 and len(rep.templates) == 4
+    (g,) = rep.exception_groups
+    assert (g.exception_type, g.first_line) == ("SystemExit", 161)
+    assert {t.id: t.text for t in rep.templates}[g.template_id] == "Exception ignored in atexit callback"
+
+
 _INIT = ("checking cluster connectivity", "cluster connection OK", "mounting the host volumes")
 
 

@@ -174,10 +174,51 @@ def test_a_time_the_application_writes_before_its_padded_level_is_its_header_not
     assert g.exception_type == "java.lang.IllegalStateException" and g.count == 2
 
 
+@pytest.mark.parametrize("pad", ["level", "number"])
+def test_a_line_whose_blanks_pad_its_first_column_is_a_record_not_an_indented_line(pad: str) -> None:
+    # log4j's "%5p" writes " INFO" beside "ERROR" and Python's "%(levelname)8s" "    INFO"; Kamailio right-aligns
+    # the number before its level (" 0(36) INFO:" beside "89(125) INFO:"). Such a line opens with blanks, yet it
+    # is a record like its unpadded neighbours; a stack trace's indented frames still join their record.
+    lines = []
+    for i in range(40):
+        level = "ERROR" if i % 20 == 2 else ("INFO", "WARN", "DEBUG")[i % 3]
+        if pad == "level":
+            lines.append(f"{level:>8} [main] (Worker.java:{i + 10}) - step {i} done")
+        else:
+            lines.append(f"{i * 3 % 17:>2}({100 + i}) {level}: core [worker.c:{i + 10}]: step {i} done")
+        if level == "ERROR":
+            lines += ["java.lang.IllegalStateException: bad state", "\tat com.example.A.run(A.java:1)"]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 40
+    assert level_counts(rep) == {"DEBUG": 12, "INFO": 14, "WARN": 12, "ERROR": 2}
+    (g,) = rep.exception_groups
+    assert g.exception_type == "java.lang.IllegalStateException" and g.count == 2
+
+
+def test_an_indented_line_that_names_a_level_inside_its_text_still_continues_its_record() -> None:
+    # Only a level in a header's place (first, or after numbers and brackets) with text after it: an indented
+    # line of prose, a YAML "level: INFO" or a quoted level is the record's own.
+    text = "".join(
+        f"2024-01-15 08:00:{i:02d} ERROR request {i} failed\n"
+        f"    the handler said ERROR twice\n    level: INFO\n    'WARN' was expected\n"
+        for i in range(10)
+    )
+    rep = _run(text)
+    assert rep.record_count == 10
+    assert level_counts(rep) == {"ERROR": 10}
+
+
 def test_serilog_three_letter_levels() -> None:
     levels = ("VRB", "DBG", "INF", "WRN", "ERR", "FTL")
     text = "".join(f"2024-01-15 08:00:{i:02d}.123 +00:00 [{levels[i % 6]}] Handled request {i}\n" for i in range(36))
     assert level_counts(_run(text)) == {"TRACE": 6, "DEBUG": 6, "INFO": 6, "WARN": 6, "ERROR": 6, "FATAL": 6}
+    # Serilog's console default, "[{Timestamp:HH:mm:ss} {Level:u3}] {Message}": the level inside the time's brackets.
+    text = "".join(f"[08:00:{i:02d} {levels[i % 6]}] Handled request {i}\n" for i in range(36))
+    assert level_counts(_run(text)) == {"TRACE": 6, "DEBUG": 6, "INFO": 6, "WARN": 6, "ERROR": 6, "FATAL": 6}
+    # In free text the short forms are levels in capitals only: "inf" is a value, "Dbg" a word.
+    words = ("the result was inf", "opened Dbg console", "cache hit", "request served", "queue drained")
+    text = "".join(f"08:00:{i:02d} worker {i} says {words[i % 5]} at step {i}\n" for i in range(36))
+    assert level_counts(_run(text)) == {}
 
 
 def test_ansi_colours_and_bom_are_removed() -> None:

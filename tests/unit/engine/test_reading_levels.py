@@ -120,6 +120,19 @@ def test_log15s_four_letter_levels_and_java_util_loggings_config_are_levels() ->
     assert [t.text for t in rep.templates] == ["loaded config file <*>"]
 
 
+def test_a_debug_level_with_its_verbosity_digit_is_debug() -> None:
+    # PostgreSQL writes DEBUG1..DEBUG5 in its level column; OpenSSH's verbose output opens lines with "debug1:".
+    levels = ("LOG", "DEBUG1", "DEBUG2", "WARNING", "DEBUG5", "ERROR")
+    text = "".join(
+        f"2024-03-01 12:00:{i % 60:02d}.123 UTC [{100 + i % 7}] {levels[i % 6]}:  checkpoint step {i}\n"
+        for i in range(60)
+    )
+    assert _levels(_run(text)) == {"DEBUG": 30, "INFO": 10, "WARN": 10, "ERROR": 10}
+    text = "".join(f"debug{1 + i % 3}: Reading configuration data /etc/ssh/ssh_config.d/{i}.conf\n" for i in range(30))
+    assert _levels(_run(text)) == {"DEBUG": 30}
+    assert _levels(_run("".join(f"2024-03-01 12:00:{i:02d} ERROR12: code {i}\n" for i in range(30)))) != {"ERROR": 30}
+
+
 def test_a_bracketed_note_is_information() -> None:
     # MySQL's error log: "[Note]" beside "[Warning]" and "[ERROR]" in the level column; "[System]" is no level.
     rows = [("Note", "Aborted connection {} to db: 'shop'"), ("Warning", "IP address '10.0.0.{}' is unresolved")]

@@ -477,3 +477,46 @@ def test_a_trace_written_line_by_line_under_one_header_is_one_record() -> None:
         "\tat com.example.Main.step2(Main.java:42)",
         "Caused by: java.lang.NullPointerException: Attempt to invoke virtual method on a null object",
     ]
+
+
+def _journal_traceback(second: int, pid: int, error: str) -> list[str]:
+    head = f"May 01 10:05:{second:02d} host app[{pid}]: "
+    return [
+        head + "Traceback (most recent call last):",
+        head + '  File "/usr/lib/python3/dist-packages/app/main.py", line 31, in <module>',
+        head + "    main()",
+        head + '  File "<frozen importlib._bootstrap>", line 1176, in _find_and_load',  # no code line under it
+        head + '  File "/usr/lib/python3/dist-packages/app/db.py", line 9, in connect',
+        head + "    raise ConnectionError(host)",
+        head + error,
+    ]
+
+
+def test_a_python_traceback_written_line_by_line_under_one_header_is_one_record() -> None:
+    """A service's stderr through syslog or the journal: each line of a Python traceback under the same header. Its
+    banner and "File" frames are trace lines; the code line under a frame (indented) and the exception's last line
+    after them are told by the line before; the record ends there, so the next line under the same header ("Retrying
+    in 5 s") is a record of its own, and so is a traceback under another process's header."""
+    lines = [f"May 01 10:04:{i:02d} host app[812]: processed batch {i} in 12 ms" for i in range(40)]
+    lines += ["May 01 10:05:01 host app[812]: failed to open the database", *_journal_traceback(1, 812, "")]
+    lines[-1] += "ConnectionError: db1.internal:5432"
+    lines += ["May 01 10:05:01 host app[812]: Retrying in 5 s"]
+    lines += [f"May 01 10:05:{10 + i:02d} host app[812]: processed batch {i} in 12 ms" for i in range(10)]
+    lines += _journal_traceback(30, 913, "KeyboardInterrupt")
+    lines += ["May 01 10:05:31 host app[913]: processed batch 1 in 9 ms"]
+    rep = _report(lines)
+    assert rep.record_count == 40 + 1 + 1 + 10 + 1 + 1
+    groups = [(g.exception_type, g.message, g.first_line, g.count) for g in rep.exception_groups]
+    assert sorted(groups) == [("ConnectionError", "db1.internal:5432", 41, 1), ("KeyboardInterrupt", "", 60, 1)]
+    by_type = {g.exception_type: g for g in rep.exception_groups}
+    assert list(by_type["ConnectionError"].top_frames)[:2] == [
+        "db.py:connect",
+        "<frozen importlib._bootstrap>:_find_and_load",
+    ]
+    assert by_type["ConnectionError"].example.text.split("\n")[1:3] == [
+        "Traceback (most recent call last):",
+        '  File "/usr/lib/python3/dist-packages/app/main.py", line 31, in <module>',
+    ]
+    texts = {t.text for t in rep.templates}
+    assert "Retrying in <*> s" in texts and not any("File" in t or "main()" in t for t in texts)
+    # Chunked reading (every cut) agrees: see test_chunks's journal-python case.

@@ -51,7 +51,16 @@ from .formats import (
 from .levels import level_from_word
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner
-from .records import JOIN, JOINED_RECORD_FACTOR, MAX_RECORD_CHARS, PARTIAL, SHELL_SIGNAL_REPORT, Block, digit_key
+from .records import (
+    JOIN,
+    JOINED_RECORD_FACTOR,
+    MAX_RECORD_CHARS,
+    PARTIAL,
+    SHELL_SIGNAL_REPORT,
+    TRACEBACK_BANNER,
+    Block,
+    digit_key,
+)
 from .timestamps import LEADING_LIMIT, STATEFUL_FAMILIES, TimestampParser, leading_time_end, slashed_day_first
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
@@ -184,9 +193,16 @@ _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 # A message that is a line of a stack trace (a JVM's or a JavaScript runtime's frame, "Caused by:", "Suppressed:",
 # "... N more"), and a test for one anywhere in a line before the line is parsed: a trace a logger wrote line by
 # line, its header before each line (Android's logcat, a Java service through syslog or the journal).
+# Python's traceback too: its banner, the banners that chain two, its "File" frames; the code line under a frame and
+# the exception's last line ("ValueError: bad value") are told by the line before them (``python_trace_at``).
 _TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?[\w$.<>]+ ?\("  # a return type before the method: ART's
-_TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more)")
-_TRACE_HINT = re.compile(rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more")
+_PY_FRAME = r'File "[^"\n]+", line \d+'
+_PY_BANNERS = r"Traceback \(most recent call last\):|During handling of the above exception|The above exception was the"
+_TRACE_LINES = rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_FRAME}|{_PY_BANNERS}"
+_TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES})")
+_TRACE_HINT = re.compile(_TRACE_LINES)
+_PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
+_PY_LAST_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")  # "ValueError: bad value", "KeyboardInterrupt" (records._PY_TAIL)
 # A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
 _LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
 # Whether a text holds _LABEL_AFTER anywhere, led by a literal (the regex engine skips to each colon).
@@ -375,6 +391,7 @@ class Analyzer:
         self._labels = False
         self._label_memo: dict[str, int] = {}  # a line's digit key -> where its label stands (``_label_at``)
         self._trace_memo: dict[str, int] = {}  # a line's digit key -> where its trace line starts (``_trace_at``)
+        self._message_memo: dict[str, int] = {}  # a line's digit key -> where its message starts (``_message_at``)
         self.glued_lines = 0
         # A chunk of a file (``chunks``): the records before the chunk's first timed one take the time of the
         # chunk before (unknown here), so their figures wait apart (``lead``) for the merge; the shapes mined, in
@@ -571,6 +588,9 @@ class Analyzer:
                     or "Caused by: " in head
                     or " more" in head
                     or "Suppressed: " in head
+                    or 'File "' in head
+                    or "Traceback (" in head
+                    or " above exception" in head
                 )
                 got = 4 if may and self._continued_at(head, key) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
@@ -613,16 +633,37 @@ class Analyzer:
         return _by_digit_key(self._trace_memo, head, self._find_trace, key)
 
     def _find_trace(self, head: str) -> int:
-        assert self.parser is not None
         if _TRACE_HINT.search(head) is None:
             return 0
+        at = self._message_at(head)
+        return at if at > 0 and _TRACE_MESSAGE.match(head, at) is not None else 0
+
+    def _message_at(self, head: str, key: str | None = None) -> int:
+        """Where a timed line's message starts, with its own indent (the blanks before it but the one closing the
+        header) (0: no header before it). Remembered by the line's digit key."""
+        return _by_digit_key(self._message_memo, head, self._find_message, key)
+
+    def _find_message(self, head: str) -> int:
+        assert self.parser is not None
         message = self.parser.parse(head).message
-        at = head.find(message) if message and _TRACE_MESSAGE.match(message) is not None else -1
+        at = head.find(message) if message else -1
         while at > 0 and head[at - 1] in " \t":
             at -= 1
         if 0 < at < len(head) and head[at] == " ":
             at += 1  # the blank that closes the header is the header's; the trace's own indent stays its line's
         return max(at, 0)
+
+    def python_trace_at(self, prev: str, line: str, in_traceback: bool = True) -> int:
+        """Where a timed line joins the record of the line before it as the next line of a Python traceback that a
+        logger wrote line by line, its header before each (``joined_from``'s): the code line under a "File" frame
+        (indented), or, ``in_traceback``, the exception's last line after a frame or its code line ("ValueError:
+        bad value"); -1 where it is neither. Told by the two lines alone (the chunk cutter asks too)."""
+        at = self._message_at(prev)
+        if at <= 0 or prev[at : at + 1] not in (" ", "\t") or not _same_header(prev, line, at):
+            return -1
+        if line[at : at + 1] in (" ", "\t"):
+            return at if _PY_FRAME_LINE.match(prev, at) is not None else -1
+        return at if in_traceback and _PY_LAST_LINE.match(line, at) is not None else -1
 
     def _continued_at(self, line: str, key: str) -> int:
         """How far a line of flag 4 must repeat the line before it to continue it: up to its label, or up to its
@@ -639,16 +680,7 @@ class Analyzer:
         if label > 0:
             return 0 if prev[:label] == line[:label] else -1
         at = self._trace_at(line)
-        if at <= 0:
-            return -1
-        # The same source (process, thread, level, tag) in the same second, whatever the fraction its line was
-        # stamped at: a long trace's lines run over a millisecond's edge.
-        t = leading_time_end(line)
-        if 0 < t < at and leading_time_end(prev) == t:
-            same = prev[t:at] == line[t:at] and _FRACTION.sub("", prev[:t]) == _FRACTION.sub("", line[:t])
-        else:
-            same = prev[:at] == line[:at]
-        return at if same else -1
+        return at if at > 0 and _same_header(prev, line, at) else -1
 
     def continues_event(self, prev: str, line: str) -> bool:
         """Whether a line of flag 4 (``_line_flag``) continues the physical line before it: the two are the same up
@@ -697,6 +729,12 @@ class Analyzer:
         # The last timed record and the lines after it wait for the next block (they may continue there),
         # unless a blank line closed it or it is already as long as a record may grow.
         last = len(flags) - 1 - flags[::-1].index(1) if 1 in flags else -1
+        # (A timed line may continue a Python traceback written under a repeated header: its record starts before.)
+        while (
+            last > 0
+            and self.python_trace_at(records[last - 1].rpartition(JOIN)[2], records[last].split(JOIN, 1)[0]) >= 0
+        ):
+            last = last - 1 - flags[last - 1 :: -1].index(1) if 1 in flags[:last] else -1
         if last >= 0 and -1 not in flags[last:] and not final:
             tail = records[last:]
             size = sum(map(len, tail))
@@ -714,12 +752,17 @@ class Analyzer:
         run_chars = run_lines = 0
         run_level: str | None = ""  # the level of the run's timed record ("": not read yet)
         run_last = ""  # the run's last physical line as written (a trace's line joins without its header)
+        run_py = False  # the run holds a Python traceback's banner and not yet its last line
         for rec, flag in zip(records, flags, strict=True):
             if flag == 2 and run and run_level == "":
                 run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
             # A line with a level of its own continues a record without one, or one of the same level; after a
             # stack trace's last line, only a line of the trace's grammar does.
             cut = self.joined_from(run_last, rec.split(JOIN, 1)[0]) if flag == 4 and run else -1
+            if cut < 0 and run_py and (flag == 1 or flag == 4):
+                cut = self.python_trace_at(run_last, rec.split(JOIN, 1)[0])
+                if cut > 0 and rec[cut : cut + 1] not in (" ", "\t"):
+                    run_py = False  # its last line
             part = rec[cut:] if cut > 0 else rec
             continues = (
                 flag == 0
@@ -729,6 +772,7 @@ class Analyzer:
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
                 run.append(part)
                 run_last = rec.rpartition(JOIN)[2]
+                run_py = run_py or TRACEBACK_BANNER in part
                 run_chars += len(part) + 1
                 run_lines += 1 + rec.count(JOIN)
                 self.glued_lines += 1 + rec.count(JOIN)
@@ -739,6 +783,7 @@ class Analyzer:
             if flag in (1, 4, 5):
                 run = [rec]
                 run_last = rec.rpartition(JOIN)[2]
+                run_py = TRACEBACK_BANNER in rec
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""
             else:
@@ -1462,6 +1507,15 @@ class Analyzer:
                 v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
         v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+
+
+def _same_header(prev: str, line: str, at: int) -> bool:
+    """Whether two lines have the same header up to ``at``: the same source (process, thread, level, tag) in the same
+    second, whatever the fraction each was stamped at (a long trace's lines run over a millisecond's edge)."""
+    t = leading_time_end(line)
+    if 0 < t < at and leading_time_end(prev) == t:
+        return prev[t:at] == line[t:at] and _FRACTION.sub("", prev[:t]) == _FRACTION.sub("", line[:t])
+    return prev[:at] == line[:at]
 
 
 def _by_digit_key(memo: dict[str, int], head: str, find: Callable[[str], int], key: str | None = None) -> int:

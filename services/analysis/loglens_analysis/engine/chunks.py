@@ -268,6 +268,8 @@ class FileContext:
         if not self.glue:
             return True
         flag = self.analyzer._line_flag(cur)
+        if flag in (1, 4) and self.analyzer.python_trace_at(p, cur) >= 0:
+            return False  # a traceback's code line or last line under a repeated header may continue its record
         return flag in (1, 5) or (flag == 4 and not self.analyzer.continues_event(p, cur))
 
     def cut(self, data: bytes | bytearray, at: int, eof: bool) -> int | None:

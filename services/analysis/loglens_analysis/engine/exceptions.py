@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .levels import level_from_word
-from .records import JOIN
+from .records import JOIN, TRACEBACK_BANNER
 
 MAX_FRAMES = 3
 MESSAGE_CHARS = 300
@@ -52,7 +52,6 @@ _PHP_FRAME = re.compile(r"#\d+ (?:\S+\(\d+\)|\[internal function\]): (.+?)(?:\(.
 # Elixir and Erlang: "** (RuntimeError) message", frames "    (my_app 0.1.0) lib/x.ex:10: MyApp.Cache.get/1".
 _BEAM_RAISE = re.compile(rf"\*\* \(({_NAME})\) ?(.*)")
 _BEAM_FRAME = re.compile(r"\s+\([\w]+(?: [\w.\-]+)?\) \S+: (\S+)")
-_TRACEBACK = "Traceback (most recent call last):"
 _PY_CHAIN = ("During handling of the above exception", "The above exception was the direct cause")
 
 
@@ -93,7 +92,7 @@ def _python(lines: list[str]) -> ExceptionInfo | None:
     frames: list[str] = []
     inside = False
     for line in lines:
-        if line.startswith(_TRACEBACK):
+        if line.startswith(TRACEBACK_BANNER):
             inside, frames = True, []
             continue
         if not inside:
@@ -328,8 +327,10 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
     lines = record.split(JOIN)
     head = lines[0]
     if len(lines) > 1:
-        if any(line.startswith(_TRACEBACK) for line in lines):
+        if any(line.startswith(TRACEBACK_BANNER) for line in lines):
             return _python(lines)
+        if head.endswith(TRACEBACK_BANNER):  # the banner under a header a logger wrote before each line (the journal's)
+            return _python([TRACEBACK_BANNER, *lines[1:]])
         if any(line.startswith("goroutine ") for line in lines) or head.startswith("panic: "):
             return _go(lines, head, message)
         if any(_RUBY_FRAME.match(line) and ".rb:" in line for line in lines[1:3]):

@@ -22,6 +22,7 @@ from typing import cast
 
 from .exceptions import exception_of, is_frame_line
 from .levels import (
+    LEVEL_WORDS,
     http_status,
     level_from_http_status,
     level_from_letter,
@@ -776,8 +777,13 @@ def _parse_logcat(record: str) -> ParsedRecord | None:
     return ParsedRecord(FORMAT_LOGCAT, time_text, level_from_letter(letter), msg, tag.strip() or None)
 
 
+_LEVELS_IN_TEXT: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "SEVERE", "FATAL")
+_LEVELS_IN_TEXT += ("CRITICAL", "CRIT", "ERR")
+# The short forms of level words (Serilog's and zerolog's "INF", "WRN", log15's "EROR", java.util.logging's "FINE"):
+# levels in capitals only, where the full names above are levels in any case.
+_LEVEL_SHORT_FORMS = sorted({w.upper() for w in LEVEL_WORDS if len(w) <= 4} - set(_LEVELS_IN_TEXT))
 _LEVEL_IN_TEXT = re.compile(
-    r"(?<![\w.-])\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|CRIT|ERR)\]?(?![\w.-])",
+    rf"(?<![\w.-])\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.-])",
     re.IGNORECASE,
 )
 

@@ -51,6 +51,11 @@ _CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO", "CONFIG": "DEBUG"}
 # Single letters are only accepted where a level is expected (a JSON field), never in free text.
 _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
 
+# The words (not letters) that name a level wherever they stand: a layout's header column, free text's "WARNING:".
+LEVEL_WORDS: frozenset[str] = frozenset(_LOOSE_WORDS) | frozenset(w.lower() for w in _CAPITAL_WORDS)
+
+_VERBOSITY_WORDS = {"debug": "DEBUG", "trace": "TRACE", "verbose": "TRACE"}
+
 _SYSLOG_SEVERITY = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
 
 
@@ -58,7 +63,11 @@ def level_from_word(word: str, *, strict: bool = True) -> str | None:
     """The normalised level of a word such as ``WARN``, ``[error]``, ``Info:``; None if it is not one."""
     w = word.strip("[]()<>:,|- \t")
     table = _LOOSE_WORDS if strict else _WORDS
-    return table.get(w.lower()) or _CAPITAL_WORDS.get(w)
+    level = table.get(w.lower()) or _CAPITAL_WORDS.get(w)
+    if level is None and len(w) > 1 and w[-1].isdigit() and not w[-2].isdigit():
+        # A debug level with its verbosity (PostgreSQL's "DEBUG1".."DEBUG5", OpenSSH's "debug1:".."debug3:").
+        level = _VERBOSITY_WORDS.get(w[:-1].lower())
+    return level
 
 
 def level_from_syslog_pri(pri: int) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import CorruptInput, DecompressedSizeExceeded
+from .levels import LEVEL_WORDS
 
 GZIP_MAGIC = b"\x1f\x8b"
 BLOCK_BYTES = 1 << 20
@@ -31,11 +32,23 @@ _SEPARATORS_AS_BLANKS = str.maketrans({JOIN: " ", PARTIAL: " ", SOURCE_CHANGE: "
 # "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header, frame or
 # "[signal ...]" line, a Python "Traceback" or chained-traceback banner, a Ruby "from file:line:in", or only closes
 # brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines).
+# An indented line whose blanks pad a header's first column: a level written right-aligned (log4j's "%5p" writes
+# " INFO" beside "ERROR", Python's "%(levelname)8s" "    INFO"), or a number before the level (Kamailio's " 0(36)
+# INFO:" beside "89(125) INFO:", a "%5r" of milliseconds). After the blanks, at most two fields that are not words
+# (a number, a bracket), then a level word in capitals with text after it: the line opens a record of its own, as
+# its unpadded neighbours do; it is not an indented line of the record before.
+_PADDED_HEADER = (
+    r"(?:[\d\[(]\S*[ \t]+){0,2}(?:"
+    + "|".join(sorted({w.upper() for w in LEVEL_WORDS}, key=lambda w: (-len(w), w)))
+    + r")[:\]]?[ \t]+\S"
+)
+
+
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
     after the newlines inside the pattern too: an exception header is followed by an enveloped "at" line)."""
     return (
-        r"[ \t]+\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
+        rf"[ \t]+(?!{_PADDED_HEADER})\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
         r"|During handling of the above exception|The above exception was the direct cause"
         rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
         rf"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n{prefix}\t|created by |from [^\s:]+:\d+:in "
@@ -147,7 +160,7 @@ def _newline_joins(m: re.Match[str]) -> str:
 # newline here is checked in _join_py_tails (one regex spanning the record was quadratic in its length).
 _PY_TAIL_NAME = r"(?=[A-Za-z_][\w.]*(?::|\n|$))"
 _PY_TAIL = re.compile(rf"\n{_PY_TAIL_NAME}")
-_TRACEBACK = "Traceback (most recent call last):"
+TRACEBACK_BANNER = "Traceback (most recent call last):"  # a Python traceback opens with it
 # Joined records are capped too: this many times the physical-line cap.
 JOINED_RECORD_FACTOR = 4
 # A shell's report that a child died of a signal: strsignal's text ("Killed", "Segmentation fault"), "(core dumped)"
@@ -180,7 +193,7 @@ def _join_py_tails(text: str, tail: re.Pattern[str] = _PY_TAIL) -> tuple[str, in
         last_line = text.rfind(JOIN, record_start, at)
         if last_line < 0 or text[last_line + 1 : last_line + 2] not in (" ", "\t"):
             continue
-        if text.find(_TRACEBACK, record_start, at) < 0:
+        if text.find(TRACEBACK_BANNER, record_start, at) < 0:
             continue
         pieces.append(text[start:at])
         pieces.append(JOIN)

@@ -1279,15 +1279,20 @@ def _mark_start_sequences(found: list[Finding], templates: list[Rolled], head_ti
                 f.routine = True
 
 
-def listed_templates(templates: list[Rolled]) -> list[Rolled]:
+def listed_templates(templates: list[Rolled], with_exceptions: frozenset[int] = frozenset()) -> list[Rolled]:
     """The templates the report lists (``MAX_TEMPLATES``), in ``templates``' order (most frequent first). Which
-    ones is chosen by rank, not by count: every ERROR/FATAL template, then every WARN one, then the most
-    frequent of the rest (a cap never drops an error seen once for an INFO message seen twice: a file of
-    thousands of one-off messages would otherwise lose its one-off errors from the error ranking and the
-    summary, while its overview still counts them)."""
+    ones is chosen by rank, not by count: every ERROR/FATAL template and every one whose records carry an exception
+    (``with_exceptions``: ids of templates; an exception group is reported with its template), then every WARN one,
+    then the most frequent of the rest (a cap never drops an error seen once for an INFO message seen twice: a file
+    of thousands of one-off messages would otherwise lose its one-off errors and exceptions from the error ranking,
+    the exception groups and the summary, while its overview still counts them)."""
     if len(templates) <= MAX_TEMPLATES:
         return templates
-    ranked = sorted(templates, key=lambda r: (-SEVERITY_TIER.get(r.max_level() or "", -1), -r.count, r.first_line))
+
+    def tier(r: Rolled) -> int:
+        return SEVERITY_TIER["ERROR"] if id(r) in with_exceptions else SEVERITY_TIER.get(r.max_level() or "", -1)
+
+    ranked = sorted(templates, key=lambda r: (-tier(r), -r.count, r.first_line))
     keep = {id(r) for r in ranked[:MAX_TEMPLATES]}
     return [r for r in templates if id(r) in keep]
 
@@ -1322,7 +1327,10 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     for k in LEVELS:
         if totals.get(k):
             rep.levels.add(level=LEVEL_ENUM[k], count=totals[k])
-    listed = listed_templates(templates)
+    carrying = frozenset(
+        id(of_variant[id(es.variant)]) for es in an.exceptions.values() if id(es.variant) in of_variant
+    )
+    listed = listed_templates(templates, carrying)
     for r in listed:
         _template(rep, an, r)
     # Errors and warnings ranked: errors (ERROR, FATAL) before warnings, then severity weight times log of the count.

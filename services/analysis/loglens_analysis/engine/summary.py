@@ -30,6 +30,7 @@ from .formats import FORMAT_JSON, FORMAT_LOGFMT, format_word, structured_cause
 from .levels import level_from_http_status
 from .masking import WILDCARD
 from .miner import glob_match
+from .records import TRACEBACK_BANNER
 from .report import (
     RARE_MAX_COUNT,
     RATE_CHANGE_FACTOR,
@@ -190,8 +191,13 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
     for eg, via in zip(rep.exception_groups, vias, strict=True):
         t = by_id.get(eg.template_id)
         # Logged as another text: not the exception line itself, nor a record whose message is the exception's
-        # (a Go panic's "key not found" is the template and the panic's message alike).
-        logged = t is not None and eg.exception_type not in t.text and not glob_match(t.text, eg.message)
+        # (a Go panic's "key not found" is the template and the panic's message alike), nor a traceback's banner.
+        logged = (
+            t is not None
+            and eg.exception_type not in t.text
+            and not glob_match(t.text, eg.message)
+            and not t.text.startswith(TRACEBACK_BANNER)
+        )
         text = f"{eg.count} x {eg.exception_type}"
         if eg.message:
             text += f": {shorten(eg.message, TEMPLATE_TEXT_CHARS // 2 if logged else TEMPLATE_TEXT_CHARS)}"
