@@ -337,6 +337,7 @@ class Analyzer:
         self.guess: FormatGuess | None = None
         self.parser: RecordParser | None = None
         self._sample: list[tuple[str, int]] = []
+        self._sample_lines = 0  # lines of the sampled blocks, counted as far as SAMPLE_RECORDS (``_lines_up_to``)
         self._shapes: dict[str, ShapeInfo] = {}
         self._by_key: dict[str, ShapeInfo] = {}
         self._value_keys: dict[str, KeyValues] = {}  # digit key -> where its records hold their values
@@ -445,8 +446,8 @@ class Analyzer:
 
     def _sample_block(self, block: Block) -> None:
         self._sample.append((block.text, block.first_line))
-        lines = sum(t.count("\n") + 1 for t, _ in self._sample)
-        if lines >= SAMPLE_RECORDS:
+        self._sample_lines += _lines_up_to(block.text, SAMPLE_RECORDS)
+        if self._sample_lines >= SAMPLE_RECORDS:
             self._start()
 
     def _start(self) -> None:
@@ -455,7 +456,7 @@ class Analyzer:
             # The first line of each non-empty record while the sample has room; a block after the sample is full
             # adds its first line (when not empty). C-level: no Python step per line.
             room = SAMPLE_RECORDS - len(sample_lines)
-            recs = text.split("\n") if room > 0 else text.split("\n", 1)[:1]
+            recs = _first_lines(text, room) if room > 0 else text.split("\n", 1)[:1]
             sample_lines += map(_FIRST_PART, map(_SPLIT_JOIN, islice(filter(None, recs), max(room, 1))))
         self.guess = detect_format(sample_lines)
         self.parser = RecordParser(self.guess)
@@ -741,7 +742,11 @@ class Analyzer:
             if size < cap and len(tail) <= MAX_GLUED_LINES:
                 start = sum(map(len, records[:last])) + last
                 before = text[:start]
-                self._held = (text[start:], first_line + last + before.count(JOIN) + before.count(PARTIAL))
+                # (``in`` is a memchr over the text, ``count`` a loop per character: most blocks have neither.)
+                joined = (before.count(JOIN) if JOIN in before else 0) + (
+                    before.count(PARTIAL) if PARTIAL in before else 0
+                )
+                self._held = (text[start:], first_line + last + joined)
                 if not last:
                     return "", first_line, None
                 records, flags, text, keys = records[:last], flags[:last], text[: start - 1], keys[:last]
@@ -1418,17 +1423,19 @@ class Analyzer:
         value_keys = self._value_keys
         kvs: list[KeyValues | None] = list(map(value_keys.get, keys))
         if None in kvs:
-            for i in _positions(kvs, None):
-                kv = value_keys.get(keys[i])
-                if kv is None:
-                    info = infos[i]
-                    got = None
-                    if info.reader is not None and info.values is not None and PARTIAL not in records[i]:
-                        got = KeyValues.of(info.values, info.reader, records[i])
-                    if got is not None:
-                        self._value_order.append(got)
-                    kv = value_keys[keys[i]] = got if got is not None else self._no_values
-                kvs[i] = kv
+            # Each new key at its first record, in record order; then every record of the block takes its key's
+            # (C-level: a block that opens a file holds most of its keys' records, a Python step each otherwise).
+            missing = list(compress(range(len(kvs)), map(is_, kvs, repeat(None))))
+            first_of = dict(zip(map(keys.__getitem__, reversed(missing)), reversed(missing), strict=True))
+            for i in sorted(first_of.values()):
+                info = infos[i]
+                got = None
+                if info.reader is not None and info.values is not None and PARTIAL not in records[i]:
+                    got = KeyValues.of(info.values, info.reader, records[i])
+                if got is not None:
+                    self._value_order.append(got)
+                value_keys[keys[i]] = got if got is not None else self._no_values
+            kvs = list(map(value_keys.__getitem__, keys))
         deque(map(list.append, map(_ROWS, kvs), records), maxlen=0)
         self._no_values.rows.clear()
 
@@ -1573,6 +1580,25 @@ _DIGIT_LEVEL = attrgetter("digit_level")
 _ROWS = attrgetter("rows")
 
 
+def _lines_up_to(text: str, n: int) -> int:
+    """The lines of ``text``, counted no further than it takes to tell that it has ``n`` (a block of a whole file
+    need not be counted to the end for the sample's first lines)."""
+    head = text.count("\n", 0, n * 256)
+    return head + 1 if head >= n else text.count("\n") + 1
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """The lines of ``text`` up to its ``n``-th non-empty one at least (all of them where it has fewer), split no
+    further than that."""
+    parts = text.split("\n", n)
+    if len(parts) > n:  # the last part is the rest of the text, not a line
+        rest = parts.pop()
+        blank = parts.count("")
+        if blank:  # as many more lines as blank ones came
+            parts += _first_lines(rest, blank)
+    return parts
+
+
 def _positions(items: Sequence[object], value: object) -> Iterator[int]:
     """The indices of ``value`` in ``items``, in order, found by C-level searches (``list.index``); the caller may
     change an item once its index was given."""
@@ -1594,6 +1620,9 @@ def _merge(into: list[int], agg: list[int]) -> None:
         into[3] = agg[3]
 
 
+FEW_SHAPES = 4  # a group of at most this many shapes finds its first records shape by shape (``_first_indices``)
+
+
 def _first_indices(infos: list[ShapeInfo], members: list[tuple[ShapeInfo, list[int]]], want: int) -> list[int]:
     """The first ``want`` record indices (in record order) of a group of shapes. Each shape's first and last
     index are known (``members``' aggregates); where a shape has records between them, one lazy C-level pass
@@ -1604,6 +1633,16 @@ def _first_indices(infos: list[ShapeInfo], members: list[tuple[ShapeInfo, list[i
     known = sorted({x for _info, agg in members for x in (agg[1], agg[2])})
     if all(agg[0] <= 2 for _info, agg in members):
         return known[:want]
+    if len(members) <= FEW_SHAPES:
+        # A few shapes: each one's first ``want`` records, by ``list.index`` (an identity test per record in C, a
+        # quarter of the cost of the set test below); the group's first ``want`` are among them.
+        found = []
+        for info, (count, i, last, _t) in members:
+            found.append(i)
+            for _ in range(min(want, count) - 1):
+                i = infos.index(info, i + 1, last + 1)
+                found.append(i)
+        return sorted(found)[:want]
     group = {info for info, _agg in members}
     hits = compress(
         range(known[0], len(infos)),

@@ -103,6 +103,7 @@ def utf16_of(head: bytes) -> str | None:
     other file."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # the mark says the byte order, and the decoder drops it
+    head = head[:UTF16_SNIFF_BYTES]  # the first chunk may be the whole file: its first bytes tell
     units = len(head) // 2
     if units < 16:
         return None
