@@ -56,6 +56,7 @@ from .records import (
     JOINED_RECORD_FACTOR,
     MAX_RECORD_CHARS,
     PARTIAL,
+    PY_TAIL_LINE,
     SHELL_SIGNAL_REPORT,
     TRACEBACK_BANNER,
     Block,
@@ -202,7 +203,6 @@ _TRACE_LINES = rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_F
 _TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES})")
 _TRACE_HINT = re.compile(_TRACE_LINES)
 _PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
-_PY_LAST_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")  # "ValueError: bad value", "KeyboardInterrupt" (records._PY_TAIL)
 # A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
 _LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
 # Whether a text holds _LABEL_AFTER anywhere, led by a literal (the regex engine skips to each colon).
@@ -654,17 +654,18 @@ class Analyzer:
             at += 1  # the blank that closes the header is the header's; the trace's own indent stays its line's
         return max(at, 0)
 
-    def python_trace_at(self, prev: str, line: str, in_traceback: bool = True) -> int:
+    def python_trace_at(self, prev: str, line: str) -> int:
         """Where a timed line joins the record of the line before it as the next line of a Python traceback that a
         logger wrote line by line, its header before each (``joined_from``'s): the code line under a "File" frame
-        (indented), or, ``in_traceback``, the exception's last line after a frame or its code line ("ValueError:
-        bad value"); -1 where it is neither. Told by the two lines alone (the chunk cutter asks too)."""
+        (indented), or the exception's last line after a frame or its code line ("ValueError: bad value"); -1 where
+        it is neither. Told by the two lines alone (the chunk cutter asks too); the glue asks only inside a
+        traceback (a record that holds its banner and not yet its last line)."""
         at = self._message_at(prev)
         if at <= 0 or prev[at : at + 1] not in (" ", "\t") or not _same_header(prev, line, at):
             return -1
         if line[at : at + 1] in (" ", "\t"):
             return at if _PY_FRAME_LINE.match(prev, at) is not None else -1
-        return at if in_traceback and _PY_LAST_LINE.match(line, at) is not None else -1
+        return at if PY_TAIL_LINE.match(line, at) is not None else -1
 
     def _continued_at(self, line: str, key: str) -> int:
         """How far a line of flag 4 must repeat the line before it to continue it: up to its label, or up to its

@@ -117,6 +117,7 @@ from .records import (
     ENVELOPE_SAMPLE_LINES,
     GZIP_MAGIC,
     MAX_DECOMPRESSED_BYTES,
+    PY_TAIL_LINE,
     UTF16_SNIFF_BYTES,
     ReadCounters,
     RecordReader,
@@ -134,8 +135,6 @@ PARTIAL_VERSION = 4  # 4: the format guess carries an access log's request field
 FEED_BYTES = 1 << 20  # a chunk's bytes go to its reader in pieces of this size (blocks as in one pass)
 
 _DATED = {f.name: f.dated for f in FAMILIES}
-# The last line of a Python traceback ("ValueError: message") after an indented frame (records._PY_TAIL).
-_PY_TAIL_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")
 # A CRI partial line: the next line is the rest of its record (records._CRI_PARTIAL).
 _CRI_PARTIAL_LINE = re.compile(r"\S+ (?:stdout|stderr) P ")
 
@@ -261,7 +260,7 @@ class FileContext:
             bare_p, bare = p[mp.end() :] if mp else p, cur[mc.end() :] if mc else cur
             if not bare.strip():  # an enveloped blank line: inside a Go panic or a chained traceback, joined
                 return False
-        if bare_p[:1] in (" ", "\t") and _PY_TAIL_LINE.match(bare) is not None:
+        if bare_p[:1] in (" ", "\t") and PY_TAIL_LINE.match(bare) is not None:
             return False
         if self._cri and _CRI_PARTIAL_LINE.match(p) is not None:
             return False

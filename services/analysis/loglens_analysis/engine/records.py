@@ -28,10 +28,6 @@ SOURCE_CHANGE = "\x1f"  # a line from another source than the line before (remov
 _SEPARATORS_AS_BLANKS = str.maketrans({JOIN: " ", PARTIAL: " ", SOURCE_CHANGE: " "})
 
 
-# A physical line continues the previous record when it is indented, starts a Java "Caused by:" or
-# "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header, frame or
-# "[signal ...]" line, a Python "Traceback" or chained-traceback banner, a Ruby "from file:line:in", or only closes
-# brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines).
 # An indented line whose blanks pad a header's first column: a level written right-aligned (log4j's "%5p" writes
 # " INFO" beside "ERROR", Python's "%(levelname)8s" "    INFO"), or a number before the level (Kamailio's " 0(36)
 # INFO:" beside "89(125) INFO:", a "%5r" of milliseconds). After the blanks, at most two fields that are not words
@@ -44,6 +40,10 @@ _PADDED_HEADER = (
 )
 
 
+# A physical line continues the previous record when it is indented (but for a padded header), starts a Java
+# "Caused by:" or "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header,
+# frame or "[signal ...]" line, a Python "Traceback" or chained-traceback banner, a Ruby "from file:line:in", or only
+# closes brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines).
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
     after the newlines inside the pattern too: an exception header is followed by an enveloped "at" line)."""
@@ -162,6 +162,8 @@ def _newline_joins(m: re.Match[str]) -> str:
 _PY_TAIL_NAME = r"(?=[A-Za-z_][\w.]*(?::|\n|$))"
 _PY_TAIL = re.compile(rf"\n{_PY_TAIL_NAME}")
 TRACEBACK_BANNER = "Traceback (most recent call last):"  # a Python traceback opens with it
+# Its last line, on its own: "ValueError: bad value", "KeyboardInterrupt".
+PY_TAIL_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")
 # Joined records are capped too: this many times the physical-line cap.
 JOINED_RECORD_FACTOR = 4
 # A shell's report that a child died of a signal: strsignal's text ("Killed", "Segmentation fault"), "(core dumped)"
