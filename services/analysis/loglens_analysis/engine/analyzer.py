@@ -1590,14 +1590,14 @@ def _lines_up_to(text: str, n: int) -> int:
 
 def _first_lines(text: str, n: int) -> list[str]:
     """The lines of ``text`` up to its ``n``-th non-empty one at least (all of them where it has fewer), split no
-    further than that."""
+    further than that where its first ``n`` lines are not empty (else the whole text: a block of blank lines, a
+    gzip bomb of newlines, has no ``n``-th line soon)."""
     parts = text.split("\n", n)
-    if len(parts) > n:  # the last part is the rest of the text, not a line
-        rest = parts.pop()
-        blank = parts.count("")
-        if blank:  # as many more lines as blank ones came
-            parts += _first_lines(rest, blank)
-    return parts
+    if len(parts) <= n:
+        return parts
+    if "" in parts[:n]:
+        return text.split("\n")
+    return parts[:n]
 
 
 def _positions(items: Sequence[object], value: object) -> Iterator[int]:

@@ -916,7 +916,7 @@ MIN_NAME_LINES = 3  # a ``name:`` after the level is told an event's word only b
 PADDED_COLUMN_SHARE = 0.9  # a column padded to a fixed width: its next token starts as far on in this share of lines
 MIN_TAB_COLUMN_SHARE = 0.8  # a token closed by a tab in this share of a tab-delimited header's records is a column
 HEADER_CHARS = 400  # how far into a line its header is looked for
-HEADER_MEMO = 4096  # lines whose header tokens are memoised (format detection reads its sample twice)
+HEADER_MEMO = 2048  # lines whose header tokens are memoised: the sample (read twice) fits; each holds its matches
 
 
 # Digits 2..9 written 0: a token's class depends on where its digits stand, not on their values, but for a "1"
