@@ -520,3 +520,32 @@ def test_a_python_traceback_written_line_by_line_under_one_header_is_one_record(
     texts = {t.text for t in rep.templates}
     assert "Retrying in <*> s" in texts and not any("File" in t or "main()" in t for t in texts)
     # Chunked reading (every cut) agrees: see test_chunks's journal-python case.
+
+
+def test_a_chained_python_traceback_under_one_header_is_one_record_with_its_root_cause() -> None:
+    """requests over urllib3: a traceback, "During handling of the above exception, another exception occurred:" and
+    a second traceback, each line under the same header (the journal drops the blank lines between them): one
+    record, logged as the line before it, its exception the last one and its root cause the first."""
+    head = "May 01 10:05:01 host app[123]: "
+    trace = [
+        "Traceback (most recent call last):",
+        '  File "/usr/lib/python3/dist-packages/urllib3/connection.py", line 174, in _new_conn',
+        "    conn = connection.create_connection(",
+        "ConnectionRefusedError: [Errno 111] Connection refused",
+        "During handling of the above exception, another exception occurred:",
+        "Traceback (most recent call last):",
+        '  File "/usr/lib/python3/dist-packages/requests/adapters.py", line 489, in send',
+        "    resp = conn.urlopen(",
+        "requests.exceptions.ConnectionError: HTTPConnectionPool(host='db', port=80): Max retries exceeded",
+    ]
+    lines = [f"May 01 10:04:{i:02d} host app[123]: processed batch {i}" for i in range(30)]
+    lines += [head + "fetch failed", *(head + line for line in trace), head + "Retrying in 5 s"]
+    rep = _report(lines)
+    assert rep.record_count == 30 + 1 + 1
+    (g,) = rep.exception_groups
+    assert (g.exception_type, g.root_cause_type, g.first_line) == (
+        "requests.exceptions.ConnectionError",
+        "ConnectionRefusedError",
+        31,
+    )
+    assert {t.id: t.text for t in rep.templates}[g.template_id] == "fetch failed"
