@@ -80,6 +80,9 @@ def test_a_level_under_an_abbreviated_or_prefixed_name() -> None:
               "id": 22943, "ctx": "listener", "msg": ("Connection accepted", "Slow query", "Error in heartbeat")[i % 3],
               "attr": {"remote": f"10.0.0.{i}:27017"}} for i in range(60)]  # fmt: skip
     assert level_counts(_json(mongo)) == {"INFO": 20, "WARN": 20, "ERROR": 20}
+    for i, rec in enumerate(mongo):  # its debug levels carry their verbosity: "D1".."D5"
+        rec["s"] = ("I", f"D{1 + i % 5}")[i % 2]
+    assert level_counts(_json(mongo)) == {"INFO": 30, "DEBUG": 30}
     otel = [{"timestamp": f"2025-08-12T19:50:{i % 60:02d}Z", "severityNumber": (9, 13, 17, 21)[i % 4],
              "body": f"cart event {i % 4}"} for i in range(80)]  # fmt: skip
     assert level_counts(_json(otel)) == {"INFO": 20, "WARN": 20, "ERROR": 20, "FATAL": 20}

@@ -55,6 +55,7 @@ _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"
 LEVEL_WORDS: frozenset[str] = frozenset(_LOOSE_WORDS) | frozenset(w.lower() for w in _CAPITAL_WORDS)
 
 _VERBOSITY_WORDS = {"debug": "DEBUG", "trace": "TRACE", "verbose": "TRACE"}
+_VERBOSITY_LETTERS = {"D": "DEBUG", "d": "DEBUG"}
 
 _SYSLOG_SEVERITY = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
 
@@ -65,8 +66,9 @@ def level_from_word(word: str, *, strict: bool = True) -> str | None:
     table = _LOOSE_WORDS if strict else _WORDS
     level = table.get(w.lower()) or _CAPITAL_WORDS.get(w)
     if level is None and len(w) > 1 and w[-1].isdigit() and not w[-2].isdigit():
-        # A debug level with its verbosity (PostgreSQL's "DEBUG1".."DEBUG5", OpenSSH's "debug1:".."debug3:").
-        level = _VERBOSITY_WORDS.get(w[:-1].lower())
+        # A debug level with its verbosity (PostgreSQL's "DEBUG1".."DEBUG5", OpenSSH's "debug1:".."debug3:"; where a
+        # level is expected, its letter too: MongoDB's "D1".."D5").
+        level = _VERBOSITY_WORDS.get(w[:-1].lower()) or (None if strict else _VERBOSITY_LETTERS.get(w[:-1]))
     return level
 
 
