@@ -420,8 +420,9 @@ def test_label_lines_of_one_second_are_records_of_their_own() -> None:
 
 
 def test_a_runtimes_crash_report_is_a_record_of_its_own_not_the_logged_record_before_it() -> None:
-    """Rust's panic hook and Go's runtime write their crash report themselves, after whatever the program logged
-    last: the report (its first line and the untimed lines after it) is one record of its own."""
+    """Rust's panic hook, Go's runtime and the JVM's default handler of an uncaught exception write their crash
+    report themselves, after whatever the program logged last: the report (its first line and the untimed lines
+    after it) is one record of its own, an error."""
     for crash in (
         [
             "thread 'tokio-runtime-worker' panicked at src/handlers.rs:42:17:",
@@ -429,6 +430,11 @@ def test_a_runtimes_crash_report_is_a_record_of_its_own_not_the_logged_record_be
             "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
         ],
         ["panic: runtime error: invalid memory address or nil pointer dereference", "goroutine 1 [running]:"],
+        [
+            'Exception in thread "main" java.lang.IllegalStateException: pool exhausted',
+            "\tat com.example.Pool.take(Pool.java:42)",
+            "\tat com.example.App.main(App.java:17)",
+        ],
     ):
         lines = [
             f"[2026-11-30T10:{i // 60:02d}:{i % 60:02d}Z INFO  app::http] GET /api/orders 200 {i}ms" for i in range(100)
@@ -438,7 +444,29 @@ def test_a_runtimes_crash_report_is_a_record_of_its_own_not_the_logged_record_be
         assert rep.record_count == 101, crash[0]
         crashed = [t for t in rep.templates if t.examples[0].line_number == 51]
         assert len(crashed) == 1 and crashed[0].count == 1, crash[0]
+        assert crashed[0].max_level in (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL), crash[0]
         assert [g.first_line for g in rep.exception_groups] == [51], crash[0]
+
+
+def test_a_traceback_no_logged_record_carries_is_an_error() -> None:
+    """Python's interpreter prints the traceback of an exception nothing caught: a record that opens with the
+    banner (a file of one crash, or one under a journal's header) is an error. Under a record the program logged
+    with its exception (Odoo logs a missing file's traceback at INFO) the traceback is that record's, at its level."""
+    trace = ["Traceback (most recent call last):", '  File "/app/main.py", line 88, in <module>', "    main()"]
+    rep = _report([*trace, "KeyError: 'dsn'"])
+    assert [(t.count, t.max_level) for t in rep.templates] == [(1, report_pb2.LEVEL_ERROR)]
+    head = "Sep 24 08:20:44 pop-os networkd-dispatcher[1412]: "
+    lines = [f"Sep 24 08:20:{i:02d} pop-os systemd[1]: Started session {i} of user root." for i in range(40)]
+    lines += [head + line for line in [*trace, "KeyError: 'dsn'"]]
+    rep = _report(lines)
+    crashed = [t for t in rep.templates if t.examples[0].line_number == 41]
+    assert [(t.count, t.max_level) for t in crashed] == [(1, report_pb2.LEVEL_ERROR)]
+    assert [(g.first_line, g.count) for g in rep.exception_groups] == [(41, 1)]
+    lines = [f"{_stamp(i)} INFO odoo.addons.base: _read_file reading /srv/filestore/f{i}" for i in range(40)]
+    lines[20:20] = [*trace, "FileNotFoundError: [Errno 2] No such file or directory: '/srv/filestore/f19'"]
+    rep = _report(lines)
+    assert [(t.count, t.max_level) for t in rep.templates] == [(40, report_pb2.LEVEL_INFO)]
+    assert [(g.first_line, g.count) for g in rep.exception_groups] == [(20, 1)]
 
 
 def _logcat_crash(stamp: str, pid: int, frames: int) -> list[str]:

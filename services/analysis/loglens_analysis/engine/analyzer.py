@@ -57,6 +57,7 @@ from .records import (
     MAX_RECORD_CHARS,
     PARTIAL,
     PY_TAIL_LINE,
+    RUNTIME_CRASH,
     SHELL_SIGNAL_REPORT,
     TRACEBACK_BANNER,
     Block,
@@ -182,10 +183,6 @@ _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
 # A message that opens with a label in capitals where records state their level, after a source's name at most: a
 # field of the event logged on the line before ("DETAIL:  Key (id)=(5) already exists.", "app@db STATEMENT:  ...").
 _LABEL_OPENING = re.compile(r"(?:\S+ )?([A-Z]{3,12}):\s")
-# The first line of a crash report a language runtime writes itself, not through a log call (Rust's "thread 'main'
-# panicked at src/main.rs:4:5:", Go's "panic: runtime error: ..."): the report is a record of its own, whatever record
-# the program logged before it.
-_RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S")
 # A time of day's fraction of a second.
 _FRACTION = re.compile(r"(?<=:\d\d)[.,]\d+")
 # A time of day to the millisecond or finer: two lines of one process stamped with the same such instant are one
@@ -571,7 +568,7 @@ class Analyzer:
         report that a process died of a signal (``SHELL_SIGNAL_REPORT``: "Killed"), never a continuation; 4: it
         carries a time, states no level and its message opens with a label in capitals (``_LABEL_OPENING``): it
         continues the line before it when it repeats that line up to the label (``continues_event``); 5: it does
-        not carry a time and opens a runtime's crash report (``_RUNTIME_CRASH``): a record, never a continuation,
+        not carry a time and opens a runtime's crash report (``RUNTIME_CRASH``): a record, never a continuation,
         that the lines after it without a time continue; -1: blank. Remembered by digit key (the same for every line
         of one layout)."""
         if key is None:
@@ -596,7 +593,7 @@ class Analyzer:
                 got = 4 if may and self._continued_at(head, key) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
                 got = 3
-            elif _RUNTIME_CRASH.match(head) is not None:
+            elif RUNTIME_CRASH.match(head) is not None:
                 got = 5
             else:
                 got = 2 if self._parsed_level(head) is not None else 0

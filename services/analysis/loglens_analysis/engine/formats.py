@@ -33,7 +33,7 @@ from .levels import (
     severity_rank,
 )
 from .masking import HTTP_METHODS
-from .records import digit_key
+from .records import RUNTIME_CRASH, TRACEBACK_BANNER, digit_key
 from .timestamps import leading_time_end, looks_like_time_token
 
 FORMAT_JSON = "json"
@@ -833,11 +833,17 @@ def _level_prefix(message: str) -> str | None:
 _OUTCOME_FAILED = re.compile(r"(?<![\w.-])\[?(?:FAIL|FAILED|FAILURE)\]?(?![\w.-])")
 
 
+def _uncaught(message: str) -> bool:
+    """The message opens with the report a language runtime writes itself of an exception nothing caught (a crash
+    report, ``RUNTIME_CRASH``, or Python's traceback banner): an error, where no logged record carries it."""
+    return message.startswith(TRACEBACK_BANNER) or RUNTIME_CRASH.match(message) is not None
+
+
 def _message_level(message: str) -> str | None:
-    """The level a message with no level field states: the severity it opens with, else an outcome in capitals
-    (ERROR)."""
+    """The level a message with no level field states: the severity it opens with, else an outcome in capitals or a
+    runtime's report of an uncaught exception (ERROR)."""
     level = _level_prefix(message)
-    if level is None and _OUTCOME_FAILED.search(message) is not None:
+    if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message)):
         level = "ERROR"
     return level
 
@@ -1718,7 +1724,7 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
         # read per record (``_plain_level``), as an access log's.
         return ParsedRecord(FORMAT_PLAIN, time_text, level_from_http_status(status), message, component, True)
-    if level is None and _OUTCOME_FAILED.search(head) is not None:
+    if level is None and (_OUTCOME_FAILED.search(head) is not None or _uncaught(message)):
         level = "ERROR"
     return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
 

@@ -162,6 +162,11 @@ def _newline_joins(m: re.Match[str]) -> str:
 _PY_TAIL_NAME = r"(?=[A-Za-z_][\w.]*(?::|\n|$))"
 _PY_TAIL = re.compile(rf"\n{_PY_TAIL_NAME}")
 TRACEBACK_BANNER = "Traceback (most recent call last):"  # a Python traceback opens with it
+# The first line of a crash report a language runtime writes itself, not through a log call (Rust's "thread 'main'
+# panicked at src/main.rs:4:5:", Go's "panic: runtime error: ...", the JVM's default handler of an uncaught exception
+# 'Exception in thread "main" java.lang.IllegalStateException: ...'): the report is a record of its own, whatever
+# record the program logged before it, and an error.
+RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S|Exception in thread \"[^\"\n]*\" \S")
 # Its last line, on its own: "ValueError: bad value", "KeyboardInterrupt".
 PY_TAIL_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")
 # Joined records are capped too: this many times the physical-line cap.
