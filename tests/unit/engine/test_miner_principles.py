@@ -682,3 +682,13 @@ def test_punctuation_kept_around_a_placeholder_never_splits_a_template() -> None
     assert set(final.values()) == {"Starting <*>"}
     final = resolve_templates([a], {0: variants[0]})
     assert set(final.values()) == {"Starting <*>..."}
+
+
+def test_blanks_padding_a_number_in_brackets_are_no_token_boundary() -> None:
+    # A test runner's progress right-aligns its percentage ("[ 12%]" beside "[100%]"), a kernel its uptime: one
+    # message, whatever the width of the number.
+    from loglens_analysis.engine import analyze
+
+    lines = [f"tests/test_{i}.py::test_case_{i} PASSED{' ' * 20}[{(i + 1) * 100 // 40:>3}%]" for i in range(40)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [(t.text, t.count) for t in rep.templates] == [("tests/<*>.py::<*> PASSED [<*>%]", 40)]

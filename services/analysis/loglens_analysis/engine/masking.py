@@ -132,13 +132,19 @@ def message_tokens(masked: str) -> list[str]:
     string of several words and no variable is one token with whatever is glued to it ('Step "Publish Docker image"
     started', 'tag="Screen Dim Timeout",', 'lock=<*> [Screen Dim Timeout], flags=<*>'): a message quotes data, and the
     data's words are one value, whatever their number (split on its blanks, each step's name of another length was a
-    template of its own)."""
+    template of its own). Blanks between an opening bracket and a variable pad a number to its column's width
+    ("[ 12%]" beside "[100%]"): no token boundary."""
+    if "[ " in masked or "( " in masked:
+        masked = _PADDED_VARIABLE.sub("", masked)
     if '"' not in masked and "'" not in masked and "[" not in masked:
         return masked.split()
     joined = _QUOTED_WORDS.sub(_glued_quote, masked)
     if joined is masked or _QUOTED_SPACE not in joined:
         return masked.split()
     return [t.replace(_QUOTED_SPACE, " ") for t in joined.split()]
+
+
+_PADDED_VARIABLE = re.compile(r"(?<=[\[(]) +(?=<\*>)")
 
 
 def _glued_quote(m: re.Match[str]) -> str:
