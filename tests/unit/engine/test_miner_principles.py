@@ -692,3 +692,24 @@ def test_blanks_padding_a_number_in_brackets_are_no_token_boundary() -> None:
     lines = [f"tests/test_{i}.py::test_case_{i} PASSED{' ' * 20}[{(i + 1) * 100 // 40:>3}%]" for i in range(40)]
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert [(t.text, t.count) for t in rep.templates] == [("tests/<*>.py::<*> PASSED [<*>%]", 40)]
+
+
+def test_where_the_superuser_is_named_the_other_words_are_account_names() -> None:
+    # "root" is an account, data; "nobody" beside it in the same place is one too: one event, not two.
+    lines = [f"session opened for user {'nobody' if i % 9 == 4 else 'root'} by (uid={i % 3})" for i in range(90)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"session opened for user <*> by (uid=<*>)"}
+
+
+def test_verbs_of_one_inflection_in_one_place_word_distinct_events() -> None:
+    # A lifecycle's states ("VM Started", "VM Paused", ...) are the statements' verbs: more of them than a closed
+    # set's plain words may be, still each its own event; as many plain words there (names) stay a variable.
+    states = ["Started", "Paused", "Resumed", "Stopped", "Suspended"]
+    lines = [f"[instance: {i:08x}-aa{i:04d}] VM {states[i % 5]} (Lifecycle Event)" for i in range(100)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {f"[instance: <*>] VM {s} (Lifecycle Event)" for s in states}
+    names = ["alice", "bob", "carol", "dave", "erin"]
+    lines = [f"[instance: {i:08x}-aa{i:04d}] VM owner {names[i % 5]} (Lifecycle Event)" for i in range(100)]
+    assert set(mine(lines)) == {"[instance: <*>] VM owner <*> (Lifecycle Event)"}

@@ -723,6 +723,21 @@ def _word_levels(
 MAX_PHRASE_POSITIONS = 32  # positions compared pairwise for a phrase (bounds the quadratic step)
 
 
+# A verb inflected as a message states what happened ("Started", "Paused", "Resumed", "Stopped"; "starting"): a word
+# of its wording, as no name of data (an account, a host) is one.
+_INFLECTED = re.compile(r"[A-Za-z]{2,}(?:ed|ing)")
+
+
+def _one_inflection(values: dict[str, int]) -> bool:
+    """True when every word a position takes is a verb of the same inflection (all past forms, or all -ing forms):
+    the position words the statement, however many of them there are (within the closed set's bound), where a lone
+    position of other words reads as a variable (a user name)."""
+    words = list(values)
+    if not all(_INFLECTED.fullmatch(w) for w in words):
+        return False
+    return len({w.endswith("ed") for w in words}) == 1
+
+
 def _phrase_positions(candidates: list[int], members: list[tuple[str, ...]]) -> list[int]:
     """The candidate positions that vary in lockstep with another one: their words determine each other
     (one-to-one over the variants), so together they word distinct events ("Process timed out" beside
@@ -791,10 +806,16 @@ def _resolve_aligned(
             if len(values) > limit:
                 ok = False
                 break
-        if ok and (all(map(_is_quoted, values)) or all(map(_is_dotted_name, values)) or _one_key(values)):
+        if ok and (
+            all(map(_is_quoted, values))
+            or all(map(_is_dotted_name, values))
+            or _one_key(values)
+            or any(_ACCOUNT.fullmatch(v) for v in values)
+        ):
             # A quoted value is data a message quotes (a volume's, a pod's name), a dotted name data it names, and a
-            # key's value the data it names, never its wording; a value that comes at a level of its own still tells
-            # statements apart.
+            # key's value the data it names, never its wording; where the superuser's name is one of the words, the
+            # others are account names too ("user root" beside "user nobody"); a value that comes at a level of its
+            # own still tells statements apart.
             if levels is not None and eligible is None and len(values) > 1:
                 level_of = _word_levels(i, members, levels)
                 if level_of is not None and _distinct_events(list(level_of)):
@@ -803,7 +824,10 @@ def _resolve_aligned(
         if ok and len(values) <= SPLIT_MAX_VALUES:
             few.add(i)
         if ok and len(values) > 1 and _distinct_events(list(values)):
-            (split_at if len(values) <= SPLIT_MAX_VALUES else wider).append(i)
+            if len(values) <= SPLIT_MAX_VALUES or _one_inflection(values):
+                split_at.append(i)
+            else:
+                wider.append(i)
         if levels is not None and eligible is None and len(values) > SPLIT_MAX_VALUES:
             level_of = _word_levels(i, members, levels)
             if level_of is not None and _distinct_events(list(level_of)):
