@@ -11,7 +11,7 @@ import zlib
 import pytest
 
 from loglens.v1 import report_pb2
-from loglens_analysis.engine import ENGINE_VERSION, CorruptInput, analyze
+from loglens_analysis.engine import ENGINE_VERSION, CorruptInput, analyze, records
 from loglens_analysis.engine.analyzer import MAX_EXAMPLES, MAX_EXCEPTION_GROUPS, MAX_VARIANTS
 from loglens_analysis.engine.chunks import (
     HEAD_BYTES,
@@ -27,6 +27,7 @@ from loglens_analysis.engine.chunks import (
     plan_chunks,
 )
 from loglens_loggen import generate_lines
+from tests.unit.engine.reading_support import compose_starts
 
 pytestmark = pytest.mark.unit
 
@@ -113,6 +114,7 @@ COMPOSE = b"".join(
 )
 
 INLINE = {"java": JAVA, "python": PYTHON, "syslog": SYSLOG, "jsonl": JSONL, "compose": COMPOSE}
+INLINE["compose-starts"] = compose_starts()  # restarts told by each line's service
 
 
 @pytest.mark.parametrize("name", sorted(INLINE))
@@ -377,3 +379,28 @@ def test_a_placeholder_a_chunk_first_reads_as_another_kind_is_counted_as_one_pas
             d.numeric.min,
             d.numeric.max,
         )
+
+
+@pytest.mark.parametrize("cap", [3, 5, 8, 100])
+@pytest.mark.parametrize("cut", [4, 7, 10, 15])
+def test_the_sources_of_lines_merged_from_chunks_are_one_readers(
+    monkeypatch: pytest.MonkeyPatch, cap: int, cut: int
+) -> None:
+    """Each line's compose service, as one reader remembers it (its first runs, up to the cap), whatever the chunks:
+    a chunk numbers its lines from 1 and starts a run at its first line, which may go on from the chunk before."""
+    monkeypatch.setattr(records, "MAX_SOURCE_RUNS", cap)
+    names = ["db", "db", "web", "web", "db", "cache", "cache", "web", "db", "db", "", "web", "cache", "db", "db", "web"]
+    one = records.SourceRuns()
+    for line, name in enumerate(names, 1):
+        one.add(line, name)
+    merged = records.SourceRuns()
+    for lo, hi in ((0, cut), (cut, len(names))):
+        part = records.SourceRuns()
+        for line, name in enumerate(names[lo:hi], 1):
+            part.add(line, name)
+        merged.extend(part, lo)
+    assert (merged.starts, merged.names, merged.end) == (one.starts, one.names, one.end)
+    assert [merged.at(x) for x in range(1, 20)] == [one.at(x) for x in range(1, 20)]
+    if cap == 100:
+        assert [one.at(x) for x in range(1, len(names) + 1)] == [n or None for n in names]
+        assert one.lines_before("db", 10) == 4 and one.lines_before("web", 10) == 3

@@ -15,6 +15,7 @@ import pytest
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.report import KIND_RANK, MAX_ANOMALIES
+from tests.unit.engine.reading_support import compose_starts
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC).timestamp()
 SHARED = Path(__file__).resolve().parents[4] / "shared"
@@ -106,6 +107,16 @@ def test_a_start_message_without_a_version_right_after_a_stop_is_a_restart() -> 
     assert len(restarts) == 1, [a.description for a in rep.anomalies]
     assert lines[restarts[0].line_numbers[0] - 1].endswith("server starting with dbpath /var/lib/db")
     assert all(ln > 600 for ln in restarts[0].line_numbers)  # the consumer start with no stop before it is none
+
+
+def test_a_compose_services_first_start_is_no_restart_and_no_other_services_stop_is_its() -> None:
+    """Compose services start when they are ready: web's first start, a quarter into the file, is routine, and db's
+    stop just before it is not web's (the reader keeps each line's service). db's own start after its own stop is
+    a restart."""
+    rep = analyze([compose_starts()])
+    found = [(a.kind, list(a.line_numbers)) for a in rep.anomalies if a.kind in (RESTART, SHUTDOWN)]
+    assert found == [(RESTART, [406]), (SHUTDOWN, [401])], [a.description for a in rep.anomalies]
+    assert "after the stop" not in " ".join(c.text for c in rep.summary.claims)
 
 
 def test_the_first_records_template_seen_again_is_a_restart() -> None:
@@ -393,6 +404,14 @@ def test_cilium_init_script_restart_in_the_files_head_is_told() -> None:
     assert [a.line_numbers[0] for a in restarts] == [8], [a.description for a in restarts]
     assert lines[7] == lines[0] and "Restarting container" in lines[6]
     assert lines[8:12] == lines[1:5]
+
+
+def test_compose_services_starting_one_after_another_are_no_restarts() -> None:
+    # Checked by hand: dns writes BIND's start (lines 15 to 45, versions of its libraries) while mysql's entrypoint
+    # stops its first server (line 29); fhoss's Tomcat starts at line 603, its first minute. Each service's first
+    # start: no restart, and no stop of one service is another's.
+    rep, _lines = _analyze_file(_real("ci-system/compose-open5gs.log"))
+    assert [a.description for a in _of(rep, RESTART)] == []
 
 
 def test_versions_and_interleaved_replica_starts_in_a_files_head_are_no_restart() -> None:

@@ -18,7 +18,9 @@ so too. A log of comma-separated values (PostgreSQL's csvlog) is read by its tim
 Caps (all bounded, so the report and the memory are bounded):
 
 - records: at most 16 KiB characters each (longer ones are cut and counted); gzip input may inflate to
-  at most 64 GiB (``MAX_DECOMPRESSED_BYTES``);
+  at most 64 GiB (``MAX_DECOMPRESSED_BYTES``); where a source column is stripped (a compose service), the
+  service of the file's first 65,536 runs of lines of one service (``records.MAX_SOURCE_RUNS``; the restart
+  rules tell services apart by it);
 - templates: 50,000 clusters mined (further messages go to one overflow template), 20,000 exact
   message variants tracked, 1,000 templates listed in the report (every ERROR and FATAL one first, then WARN,
   then the most frequent; listed most frequent first);
@@ -153,6 +155,7 @@ def feed_all(
         if progress is not None and reader.counters.lines >= next_report:
             progress(Progress(reader.counters.input_bytes, reader.counters.lines))
             next_report = reader.counters.lines + PROGRESS_EVERY_LINES
+    an.line_sources = reader.sources
     an.finish()
     if progress is not None:
         progress(Progress(reader.counters.input_bytes, reader.counters.lines))

@@ -61,6 +61,7 @@ from .records import (
     SHELL_SIGNAL_REPORT,
     TRACEBACK_BANNER,
     Block,
+    SourceRuns,
     digit_key,
 )
 from .timestamps import LEADING_LIMIT, STATEFUL_FAMILIES, TimestampParser, leading_time_end, slashed_day_first
@@ -378,6 +379,7 @@ class Analyzer:
         # Lines without a time continue the timed record before them (``_glue_untimed``), unless several
         # sources are interleaved line by line (a docker-compose service column: the reader joins per source).
         self.sources_interleaved = False
+        self.line_sources = SourceRuns()  # there, the source of each line (the reader's ``sources``)
         self._glue = False
         self._held: tuple[str, int] | None = None
         self._led_by_key: dict[str, int] = {"": -1}  # digit key -> 1 leads with a time, 0 not, -1 blank

@@ -121,6 +121,7 @@ from .records import (
     UTF16_SNIFF_BYTES,
     ReadCounters,
     RecordReader,
+    SourceRuns,
     _continuation_body,
     _docker_line,
     utf16_of,
@@ -456,6 +457,7 @@ def _dump(an: Analyzer, counters: ReadCounters, ctx: FileContext, plan: ChunkPla
             None if g.csv is None else [g.csv.width, g.csv.time, g.csv.level, g.csv.message],
         ],
         "interleaved": ctx.interleaved,
+        "sources": [an.line_sources.starts, an.line_sources.names, an.line_sources.end],
         "origin": ctx.origin,
         "counters": [
             counters.input_bytes,
@@ -802,6 +804,9 @@ class _Merge:
         c.multiline_records += int(got[7])
         c.cri_partials += int(got[8])
         c.ansi_sequences += int(got[9])
+        starts, names, end = d["sources"]
+        runs = SourceRuns(list(map(int, starts)), list(map(str, names)), None if end is None else int(end))
+        an.line_sources.extend(runs, self.shift)
         self.shift += int(got[2])
 
     def _digit_changes(self, v: Variant, tokens: list[str], digit_tokens: list[Any]) -> None:

@@ -12,8 +12,9 @@ import codecs
 import json
 import re
 import zlib
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import CorruptInput, DecompressedSizeExceeded
 from .levels import LEVEL_WORDS
@@ -351,6 +352,49 @@ class ReadCounters:
     envelope: str = ""
 
 
+MAX_SOURCE_RUNS = 65_536  # runs of lines of one source (a compose service) remembered, the file's first
+
+
+@dataclass(slots=True)
+class SourceRuns:
+    """Which source wrote each line, where a collector interleaved sources line by line and the reader strips their
+    column (a docker-compose service): the first line of every run of lines of one source, and its name. The file's
+    first MAX_SOURCE_RUNS runs; past them (from line ``end``) a line's source is not known."""
+
+    starts: list[int] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    end: int | None = None  # the first line whose source is not known (None: every line's is)
+
+    def add(self, line: int, name: str) -> None:
+        """A run of ``name``'s lines starts at ``line`` (after the runs added before it)."""
+        if self.end is not None or (self.names and self.names[-1] == name):
+            return
+        if len(self.starts) >= MAX_SOURCE_RUNS:
+            self.end = line
+            return
+        self.starts.append(line)
+        self.names.append(name)
+
+    def at(self, line: int) -> str | None:
+        """The source of ``line`` (None where it is not known, or the line has none: the collector's own)."""
+        k = bisect_right(self.starts, line) - 1
+        return None if k < 0 or (self.end is not None and line >= self.end) else self.names[k] or None
+
+    def lines_before(self, name: str, line: int) -> int:
+        """How many lines ``name`` wrote before ``line``."""
+        k = bisect_right(self.starts, line - 1)
+        ends = [*self.starts[1:k], line]
+        return sum(e - s for s, e, n in zip(self.starts[:k], ends, self.names[:k], strict=True) if n == name)
+
+    def extend(self, other: SourceRuns, shift: int) -> None:
+        """Append a later stretch of the file's runs (a chunk's, its lines numbered from 1, ``shift`` lines into the
+        file): as the runs of one reader of the whole file, cut as it would be."""
+        for line, name in zip(other.starts, other.names, strict=True):
+            self.add(line + shift, name)
+        if other.end is not None and self.end is None:
+            self.end = other.end + shift
+
+
 @dataclass(slots=True)
 class Block:
     """A run of whole records; ``first_line`` is the 1-based physical line number of the first one."""
@@ -386,6 +430,7 @@ class RecordReader:
         self._strip = _CONTINUATION  # replaced by the envelope's prefix when one is stripped
         self._first_text = True
         self._lines_before = 0  # physical lines of the file before this reader's first (a chunk's)
+        self.sources = SourceRuns()  # the source of each line where a source column is stripped
 
     def follow(self, model: RecordReader, *, lines_before: int, at_file_start: bool) -> None:
         """Read a chunk of a file as ``model``, the reader of the file's start, decided to read it (its envelope),
@@ -580,14 +625,17 @@ class RecordReader:
         out = []
         prev = None
         match = self._strip.match
+        line_number = self._next_line
         for line in text.split("\n"):
             m = match(line)
             if m is None:
                 source, rest = None, line
             else:
                 source, rest = m.group(1), line[m.end() :]
+            self.sources.add(line_number, source or "")
             out.append(rest if source == prev else SOURCE_CHANGE + rest)
             prev = source
+            line_number += 1
         return "\n".join(out)
 
     def _learn_envelope(self, text: str) -> None:

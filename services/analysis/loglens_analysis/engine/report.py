@@ -1001,11 +1001,17 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
 
     held = HeldRecords(an)
 
+    sources = an.line_sources
+
     def same_process(a: int, b: int) -> bool:
-        """Whether two lines may be one process's: not when both headers name a process id, they differ and the
-        file's processes write at once (``HeldRecords.interleaved``: a journal's systemd stopping a unit, then another
-        daemon starting, are two processes). Where processes write one at a time, the old one's stop and the
-        new one's start are one restart under two ids."""
+        """Whether two lines may be one process's: not when two sources wrote them (compose services), nor when
+        both headers name a process id, they differ and the file's processes write at once
+        (``HeldRecords.interleaved``: a journal's systemd stopping a unit, then another daemon starting, are two
+        processes). Where processes write one at a time, the old one's stop and the new one's start are one restart
+        under two ids."""
+        sa, sb = sources.at(a), sources.at(b)
+        if sa is not None and sb is not None and sa != sb:
+            return False
         pa, pb = held.pid(a), held.pid(b)
         return pa is None or pb is None or pa == pb or not held.interleaved()
 
@@ -1065,7 +1071,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         for o in starts
         if not any(o[1] - NEAR_LINES <= x < o[1] for x in crash_lines) and _written_by_a_running_process(o, held)
     ]
-    starts = [o for o in starts if o not in running]
+    # A start among the first lines its source wrote (a compose service's start sequence) is that source's first
+    # start, routine where sources are interleaved (a stack's services start when they are ready, not at once).
+    starts = [
+        o
+        for o in starts
+        if o not in running
+        and not ((name := sources.at(o[1])) is not None and sources.lines_before(name, o[1]) <= NEAR_LINES)
+    ]
     # A banner whose first record was a running process's is no start there: a later one is told as a start,
     # not as the first "again".
     not_started = {id(r) for _b, ln, r in running if ln == r.first_line}
