@@ -1284,31 +1284,37 @@ class Analyzer:
         where its digit key has it and converted once, in record order (a year-less stamp takes its year from
         the dated ones before it); a date-less time, which hangs on the stamps before it, is converted per
         record, in the same order, and never cached. Then every record takes its stamp's time (C-level)."""
-        miss = list(compress(range(len(times)), map(is_, times, repeat(_MISS))))
-        mkeys = list(map(tkeys.__getitem__, miss))
-        firsts = dict(zip(reversed(mkeys), reversed(miss), strict=True))  # each distinct stamp text -> its first record
+        n = len(times)
+        # A block none of whose stamps was cached (stamps that rarely repeat) needs no index lists: it is every record.
+        every = times.count(_MISS) == n  # C-level: the marker is found by identity
+        miss: Sequence[int] = range(n) if every else list(compress(range(n), map(is_, times, repeat(_MISS))))
+        mkeys = tkeys if every else list(map(tkeys.__getitem__, miss))
+        # Each distinct stamp text -> its first record (None: every miss a distinct text, already in order).
+        firsts = None if len(set(mkeys)) == len(mkeys) else dict(zip(reversed(mkeys), reversed(miss), strict=True))
         stateful: list[int] = []
         if self._stateful_keys:  # date-less stamps are converted per record
             stateful = list(
                 compress(miss, map(_STATEFUL, map(self._time_keys.__getitem__, map(keys.__getitem__, miss))))
             )
+        todo: Sequence[int]
         if stateful:
-            todo = sorted(set(firsts.values()).union(stateful))
-        else:  # every miss a distinct text (already in order), else each text's first record
-            todo = miss if len(firsts) == len(miss) else sorted(firsts.values())
+            todo = sorted(set(miss if firsts is None else firsts.values()).union(stateful))
+        else:
+            todo = miss if firsts is None else sorted(firsts.values())
         fresh: dict[Hashable, float | None] = {}
         own: dict[int, float | None] = {}
         # Each stamp matched where its key has it in one C-level pass; only the stamps that match (and the
         # date-less ones) take a Python step. A text that is no valid stamp has no time (``fresh.get``: None)
         # and is not cached: it would rarely come again.
-        tks = list(map(self._time_keys.__getitem__, map(keys.__getitem__, todo)))
+        whole = every and todo is miss  # every record, in order
+        tks = list(map(self._time_keys.__getitem__, keys if whole else map(keys.__getitem__, todo)))
         found: list[re.Match[str] | None] = []
-        texts = list(map(records.__getitem__, todo))
+        texts = records if whole else list(map(records.__getitem__, todo))
         start = 0
         for tk, run in groupby(tks):  # records of one stamp place come in runs
-            n = len(list(run))
-            found += map(tk.finder.rx.match, texts[start : start + n], repeat(tk.at))
-            start += n
+            k = len(list(run))
+            found += map(tk.finder.rx.match, texts[start : start + k] if k < len(texts) else texts, repeat(tk.at))
+            start += k
         for k in range(len(todo)) if stateful else compress(range(len(todo)), found):
             i, tk, m = todo[k], tks[k], found[k]
             t = self._time_of(m, tk.finder) if m is not None else None
@@ -1317,7 +1323,10 @@ class Analyzer:
             elif m is not None:
                 fresh[tkeys[i]] = t
                 self._cache_time(tkeys[i], t)
-        deque(map(times.__setitem__, miss, map(fresh.get, mkeys)), maxlen=0)
+        if every:
+            times[:] = map(fresh.get, tkeys)
+        else:
+            deque(map(times.__setitem__, miss, map(fresh.get, mkeys)), maxlen=0)
         if own:
             deque(map(times.__setitem__, own.keys(), own.values()), maxlen=0)
 
