@@ -713,3 +713,27 @@ def test_verbs_of_one_inflection_in_one_place_word_distinct_events() -> None:
     names = ["alice", "bob", "carol", "dave", "erin"]
     lines = [f"[instance: {i:08x}-aa{i:04d}] VM owner {names[i % 5]} (Lifecycle Event)" for i in range(100)]
     assert set(mine(lines)) == {"[instance: <*>] VM owner <*> (Lifecycle Event)"}
+
+
+def test_an_error_quoted_with_its_type_is_a_sentence_and_a_quoted_name_one_value() -> None:
+    # Spring's "Resolved [<exception type>: <its message>]": four errors, four events; a cron job's name in quotes
+    # holds a colon too ("Mail: send digest"), and stays one value of one event.
+    from loglens_analysis.engine import analyze
+
+    errors = [
+        "org.example.web.NoResourceFoundException: No static resource {}.",
+        "org.example.web.MethodNotSupportedException: Request method '{}' is not supported",
+        "org.example.web.MissingParameterException: Required request parameter '{}' is not present",
+        "org.example.web.TypeMismatchException: Failed to convert value '{}' to a number",
+    ]
+    jobs = ["Mail: send digest", "Users: notify unregistered users", "Backup: rotate snapshots", "Queue: drain"]
+    lines = []
+    for i in range(80):
+        t = f"2024-03-01 10:{i // 60:02d}:{i % 60:02d}"
+        lines.append(f"{t} WARN web: Resolved [{errors[i % 4].format(f'item{i}')}]")
+        lines.append(f"{t} INFO cron: Job '{jobs[i % 4]}' ({i}) starting")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    resolved = sorted(t.text for t in rep.templates if t.text.startswith("Resolved"))
+    assert len(resolved) == 4 and all(t.count == 20 for t in rep.templates if t.text.startswith("Resolved")), resolved
+    assert "Resolved [org.example.web.NoResourceFoundException: No static resource <*>.]" in resolved
+    assert [(t.text, t.count) for t in rep.templates if t.text.startswith("Job")] == [("Job '<*>' (<*>) starting", 80)]

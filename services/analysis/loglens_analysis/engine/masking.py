@@ -149,9 +149,14 @@ _PADDED_VARIABLE = re.compile(r"(?<=[\[(]) +(?=<\*>)")
 
 def _glued_quote(m: re.Match[str]) -> str:
     quoted = m.group()
-    # A quoted string with a variable in it is a sentence of its own (a structured record's message="... <*> ..."):
-    # its words stay tokens, so its constant words stay in the template where only its variable differs.
-    return quoted if WILDCARD in quoted else _BLANK.sub(_QUOTED_SPACE, quoted)
+    # A quoted string with a variable in it is a sentence of its own (a structured record's message="... <*> ..."),
+    # and so is an error quoted with its type ("[org.example.NoResourceFoundException: No static resource x.]"): its
+    # words stay tokens, so its constant words stay in the template where only its variable differs. A name may hold a
+    # colon ("Mail: send web push notification", a job's), never an exception's type before one.
+    return quoted if WILDCARD in quoted or _QUOTED_ERROR.search(quoted) else _BLANK.sub(_QUOTED_SPACE, quoted)
+
+
+_QUOTED_ERROR = re.compile(r"(?:Exception|Error|Throwable): \S")
 
 
 _BLANK = re.compile(r"\s")
