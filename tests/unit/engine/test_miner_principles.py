@@ -737,3 +737,19 @@ def test_an_error_quoted_with_its_type_is_a_sentence_and_a_quoted_name_one_value
     assert len(resolved) == 4 and all(t.count == 20 for t in rep.templates if t.text.startswith("Resolved")), resolved
     assert "Resolved [org.example.web.NoResourceFoundException: No static resource <*>.]" in resolved
     assert [(t.text, t.count) for t in rep.templates if t.text.startswith("Job")] == [("Job '<*>' (<*>) starting", 80)]
+
+
+def test_a_keys_quoted_value_inside_a_printed_structure_is_data() -> None:
+    # A printed object names its fields: "CFS(Keyspace='shop', ColumnFamily='carts')": the keyspace is data under its
+    # key, however few keyspaces there are, as a bare key's quoted value is.
+    tables = {"shop": ["carts", "orders", "order_items"], "iot": ["readings", "device_state"]}
+    lines = []
+    for i in range(60):
+        ks = ("shop", "iot")[i % 2]
+        cf = tables[ks][i % len(tables[ks])]
+        lines.append(f"Flushing largest CFS(Keyspace='{ks}', ColumnFamily='{cf}') to free up room. Used total: 0.{i}")
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        "Flushing largest CFS(Keyspace='<*>', ColumnFamily='<*>') to free up room. Used total: <*>"
+    }

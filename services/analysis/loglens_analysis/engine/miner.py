@@ -228,12 +228,15 @@ def _has_digit_or_wild(token: str) -> bool:
     return WILDCARD in token or any(ch.isdigit() for ch in token)
 
 
-_KEY = re.compile(r"[A-Za-z_][\w.-]*=(?=[\"'{\[])")
+# A key, at a token's start or first in a structure a name opens (Python's and Java's printed objects:
+# "CFS(Keyspace='shop',"), before a quoted string or a braced or bracketed structure.
+_KEY = re.compile(r"(?:[A-Za-z_$][\w.$]*[(\[{])?[A-Za-z_][\w.-]*=(?=[\"'{\[])")
 
 
 @lru_cache(maxsize=1 << 16)
 def _key_of(token: str) -> str | None:
-    """The ``key=`` a token opens with where a quoted string or a braced or bracketed structure follows it."""
+    """The ``key=`` a token opens with (after a structure's name: ``CFS(Keyspace=``) where a quoted string or a braced
+    or bracketed structure follows it."""
     m = _KEY.match(token)
     return None if m is None else m.group()
 
