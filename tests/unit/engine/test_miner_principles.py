@@ -753,3 +753,20 @@ def test_a_keys_quoted_value_inside_a_printed_structure_is_data() -> None:
     assert set(templates) == {
         "Flushing largest CFS(Keyspace='<*>', ColumnFamily='<*>') to free up room. Used total: <*>"
     }
+
+
+def test_a_value_in_square_brackets_is_data_however_few_its_values() -> None:
+    # Elasticsearch writes each datum of a message in brackets, the kernel a disk's name: a user, a realm, a disk
+    # named in brackets is data, as a quoted one is, though a file holds few of them.
+    users = [("elastic", "reserved"), ("admin", "native"), ("beats_system", "reserved"), ("kibana", "reserved")]
+    lines = [
+        f"Authentication of [{u}] was terminated by realm [{r}] - failed to authenticate user [{u}]"
+        for u, r in (users[i % 4] for i in range(80))
+    ]
+    lines += [f"sd 0:0:{i % 2}:0: [{('sda', 'sdb')[i % 2]}] Attached SCSI disk" for i in range(20)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        "Authentication of [<*>] was terminated by realm [<*>] - failed to authenticate user [<*>]",
+        "sd <*>:<*>:<*>:<*>: [<*>] Attached SCSI disk",
+    }

@@ -473,6 +473,15 @@ def _is_quoted(token: str) -> bool:
     return len(token) >= 4 and token[0] == "\\" and token[1] == '"' and token.endswith('\\"')
 
 
+_BRACKETED = re.compile(r"\[[^\[\]\s]+\][,;:.]?")
+
+
+def _is_bracketed(token: str) -> bool:
+    """A token that is one value in square brackets, as a log writes each datum of a message (``[logs-2024.05]``,
+    ``[elastic]``): data a message names, as a quoted one."""
+    return _BRACKETED.fullmatch(token) is not None
+
+
 # Three or more dotted labels, and a class of it after a slash (a component: "org.example.app/.ui.MainActivity").
 _LABEL = r"[A-Za-z_$][\w$-]*"
 _DOTTED_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL}){{2,}}(?:/\.?{_LABEL}(?:\.{_LABEL})*)?")
@@ -811,6 +820,7 @@ def _resolve_aligned(
                 break
         if ok and (
             all(map(_is_quoted, values))
+            or all(map(_is_bracketed, values))
             or all(map(_is_dotted_name, values))
             or _one_key(values)
             or any(_ACCOUNT.fullmatch(v) for v in values)
