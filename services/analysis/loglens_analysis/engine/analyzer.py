@@ -875,7 +875,10 @@ class Analyzer:
 
     def _time_finder(self, text: str | None, record: str) -> TimeFinder | None:
         """How to find the time of records of this shape: the timestamp family the parser finds where the
-        format put the time text (or, with none, at the start of the record), and its key regex."""
+        format put the time text (or, with none, at the start of the record), and its key regex; None where the
+        format says the record has no time (an empty time text)."""
+        if text == "":
+            return None
         rules = self.times.rules_version
         found = self.times.locate(record, text)
         if self.times.rules_version != rules:

@@ -94,7 +94,9 @@ def describe_format(
 
 @dataclass(frozen=True, slots=True)
 class ParsedRecord:
-    """One record cut into its parts. ``time_text`` is the raw timestamp text (parsed later, cached)."""
+    """One record cut into its parts. ``time_text`` is the raw timestamp text (parsed later, cached); None where the
+    format does not say where the time is (the analyzer looks at the start of the record), "" where it says the
+    record has none (a plain line whose header is a level with no time after it)."""
 
     fmt: str
     time_text: str | None
@@ -1703,15 +1705,26 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
     timestamp near the start. A line that opens with its time tokens has them as its header, and the level within
     the next PLAIN_LEVEL_TOKENS tokens with them (``_after_leading_time``): the message is what follows."""
     head = text.split("\x1e", 1)[0].strip()
+    # A line that opens with its level ("[INFO] Building shop-core 1.4.0", "ERROR: no space left on device"): the
+    # level is its header, and what follows is read as a line of its own (its time, if one follows the level).
+    lead_level = None
+    if cut_header and (lead := _LEADING_LEVEL.match(head)) is not None and lead.end() < len(head):
+        lead_level = level_from_word(lead.group(1) or lead.group(2))
+        if lead_level is not None:
+            head = head[lead.end() :]
     # Only a line that opens with a time (a digit, a bracket, a month or weekday name) has one: a date inside
-    # a message ("Not After : Jul 14 17:47:06 2031 GMT") is data, not the record's time.
+    # a message ("Not After : Jul 14 17:47:06 2031 GMT", "[INFO] Finished at: 2024-03-14T09:21:07Z") is data, not
+    # the record's time.
     first = head.split(None, 1)[0] if head else ""
     opens_with_time = first[:1].isdigit() or first[:1] in "[(<" or looks_like_time_token(first)
     time_text = head[:PLAIN_TIME_CHARS] if opens_with_time else None
-    if time_text is None and "=" in head:
+    if lead_level is not None and time_text is None:
+        time_text = ""  # the header is the level, and no time follows it: the line has none (``ParsedRecord``)
+    elif time_text is None and "=" in head:
         time_text = labelled_time(head)
     # (A container runtime's record keeps its application's line whole: the file's layout is discovered on it.)
     message, level = _after_leading_time(head) if opens_with_time and cut_header else (head, None)
+    level = lead_level or level
     component = None
     if cut_header and level is None and (named := _LEVEL_AND_NAME.match(message)) is not None:
         # Python logging's default "%(levelname)s:%(name)s:%(message)s": the level and the logger, each closed by a
@@ -1727,6 +1740,11 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
     if level is None and (_OUTCOME_FAILED.search(head) is not None or _uncaught(message)):
         level = "ERROR"
     return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
+
+
+# A level word that opens a line: in brackets ("[INFO] ", "[error]"), or in capitals closed by a colon or a blank
+# ("ERROR: ", "WARNING "); whether the word is a level is ``level_from_word``'s to say.
+_LEADING_LEVEL = re.compile(r"\[([A-Za-z]{3,9})\][ \t]*|([A-Z]{3,9}):?[ \t]+")
 
 
 # A level word and a logger's name, each closed by a colon with no blank before it: "INFO:app.api:".

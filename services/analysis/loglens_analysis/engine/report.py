@@ -25,7 +25,7 @@ from .analyzer import (
 )
 from .exceptions import fingerprint, is_frame_template
 from .formats import FORMAT_HEADER, describe_format
-from .levels import LEVELS, severity_rank
+from .levels import LEVELS, level_from_word, severity_rank
 from .masking import HTTP_METHODS, TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, SHELL_SIGNAL_REPORT, ReadCounters
@@ -136,6 +136,23 @@ _FAILURE_WORDS = re.compile(
 _DATA_LINE = re.compile(
     r'[\]\})]*,?[ \t]*(?:"[^"]*"[ \t]*:[ \t]*(?:"[^"]*"|[^\s"\[\]{}(),]+)?[ \t]*)?[\[{(]?[ \t]*[\]})]*,?'
 )
+_WORD = re.compile(r"[^\W\d_]+")  # a run of letters, in any script
+
+
+HEADING_WORDS = 3  # a label closed by a colon, of at most this many words, heads the records after it
+
+
+def says_nothing(text: str) -> bool:
+    """Whether a template has no value and no word but a level's, or only a label closed by a colon: a tool's blank
+    line or rule written at a level ("[ERROR]" between the lines of Maven's failure report, "[INFO] ------"), or
+    the heading of the records that follow it ("[ERROR] Failures: "), the same text every time and no message of
+    its own (not ranked among errors, not a rare message, not what a file mostly holds)."""
+    if WILDCARD in text:
+        return False
+    words = [w for w in _WORD.findall(text) if level_from_word(w) is None]
+    return not words or (text.rstrip().endswith(":") and len(words) <= HEADING_WORDS)
+
+
 # The order in which anomalies are ranked (for a person on call), then by score; caps cut this order.
 KIND_RANK = {
     report_pb2.ANOMALY_KIND_ERROR_BURST: 0,
@@ -1220,7 +1237,7 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     first_bucket = min(an.buckets, default=None) if head_time is not None else None
     out = []
     for r in templates:
-        if r.count <= RARE_MAX_COUNT and not _DATA_LINE.fullmatch(r.text.strip()):
+        if r.count <= RARE_MAX_COUNT and not _DATA_LINE.fullmatch(r.text.strip()) and not says_nothing(r.text):
             lines = sorted({r.first_line, r.last_line})
             seen = f"once, at line {r.first_line}" if r.count == 1 else f"{r.count} times, first at line {r.first_line}"
             desc = f'rare message "{r.quote}" seen {seen}'
@@ -1352,7 +1369,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     ranked = []
     for r in listed:
         lv = r.max_level()
-        if lv in SEVERITY_WEIGHT and not is_frame_template(r.text):
+        if lv in SEVERITY_WEIGHT and not is_frame_template(r.text) and not says_nothing(r.text):
             n_bad = sum(c for k, c in r.levels.items() if k in SEVERITY_WEIGHT)
             ranked.append((round(SEVERITY_WEIGHT[lv] * math.log2(1 + n_bad), 4), r, lv))
     ranked.sort(key=lambda x: (-SEVERITY_TIER[x[2]], -x[0], x[1].first_line))

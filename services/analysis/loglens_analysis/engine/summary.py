@@ -39,6 +39,7 @@ from .report import (
     duration,
     iso,
     quotes,
+    says_nothing,
     shorten,
 )
 
@@ -540,7 +541,10 @@ def _contents(rep: report_pb2.AnalysisReport, told: set[str]) -> list[report_pb2
     MIN_CONTENTS_SHARE of the records, until they hold half (at most MAX_CONTENTS_TOLD). A file with nothing to
     report is not left at its overview ("49991 records in 17 templates": a console of 49,975 lines of one query's
     output rows); a file of many small messages has no such claim."""
-    ranked = sorted((t for t in rep.templates if t.id not in told), key=lambda t: (-t.count, t.first_line))
+    ranked = sorted(
+        (t for t in rep.templates if t.id not in told and not says_nothing(t.text)),
+        key=lambda t: (-t.count, t.first_line),
+    )
     picked: list[report_pb2.Template] = []
     for t in ranked:
         if sum(p.count for p in picked) * 2 >= rep.record_count or len(picked) == MAX_CONTENTS_TOLD:

@@ -1,0 +1,124 @@
+"""Lines that open with their level and have no time (a build tool's console: Maven's "[INFO] ", "[ERROR] ", a
+script's "WARNING: "), and records that say nothing (a tool's blank line or rule at a level, a heading closed by a
+colon). Lines written here, in the style of a failed Maven build, no file copied."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.formats import parse_plain_message
+from loglens_analysis.engine.report import says_nothing
+
+pytestmark = pytest.mark.unit
+
+BUILD = "\n".join(
+    [
+        "[INFO] Scanning for projects...",
+        "[INFO] ------------------------------------------------------------------------",
+        "[INFO] Building shop-core 1.4.0-SNAPSHOT                                  [2/3]",
+        "[INFO] ------------------------------------------------------------------------",
+        "[INFO] ",
+        "[INFO] --- maven-surefire-plugin:2.22.2:test (default-test) @ shop-core ---",
+        "[INFO] Running com.example.core.PriceCalculatorTest",
+        "[INFO] Tests run: 12, Failures: 0, Errors: 0, Skipped: 0, Time"
+        " elapsed: 0.143 s - in com.example.core.PriceCalculatorTest",
+        "[INFO] Running com.example.core.OrderServiceTest",
+        "[ERROR] Tests run: 8, Failures: 1, Errors: 0, Skipped: 0, Time elapsed:"
+        " 1.204 s <<< FAILURE! - in com.example.core.OrderServiceTest",
+        "[ERROR] shouldRejectNegativeQuantity(com.example.core.OrderServiceTest)  Time elapsed: 0.011 s  <<< FAILURE!",
+        "org.opentest4j.AssertionFailedError: expected: <true> but was: <false>",
+        "\tat com.example.core.OrderServiceTest.shouldRejectNegativeQuantity(OrderServiceTest.java:87)",
+        "",
+        "[INFO] ",
+        "[INFO] Results:",
+        "[INFO] ",
+        "[ERROR] Failures: ",
+        "[ERROR]   OrderServiceTest.shouldRejectNegativeQuantity:87 expected: <true> but was: <false>",
+        "[INFO] ",
+        "[ERROR] Tests run: 20, Failures: 1, Errors: 0, Skipped: 0",
+        "[INFO] ",
+        "[INFO] ------------------------------------------------------------------------",
+        "[INFO] BUILD FAILURE",
+        "[INFO] ------------------------------------------------------------------------",
+        "[INFO] Total time:  7.512 s",
+        "[INFO] Finished at: 2024-03-14T09:21:07Z",
+        "[INFO] ------------------------------------------------------------------------",
+        "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-surefire-plugin:2.22.2:test"
+        " (default-test) on project shop-core: There are test failures.",
+        "[ERROR] ",
+        "[ERROR] -> [Help 1]",
+        "[ERROR] ",
+        "[ERROR] Re-run Maven using the -X switch to enable full debug logging.",
+        "[ERROR] ",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "level", "message"),
+    [
+        ("[INFO] Scanning for projects...", "INFO", "Scanning for projects..."),
+        ("[error] disk full", "ERROR", "disk full"),
+        ("WARNING: apt does not have a stable CLI interface.", "WARN", "apt does not have a stable CLI interface."),
+        ("ERROR 2024-03-14 09:21:07 upload failed", "ERROR", "upload failed"),
+        ("[ERROR]", "ERROR", "[ERROR]"),  # nothing after the level: the line is its message
+        ("[main] started", None, "[main] started"),  # a bracketed word that is no level is no header
+        ("Error reading config", "ERROR", "Error reading config"),  # a sentence's first word stays its own
+    ],
+)
+def test_a_level_that_opens_a_line_is_its_header(line: str, level: str | None, message: str) -> None:
+    parsed = parse_plain_message(line)
+    assert (parsed.level, parsed.message) == (level, message)
+
+
+def test_a_date_in_the_message_after_a_leading_level_is_no_time_of_the_record() -> None:
+    """ "[INFO] Finished at: 2024-03-14T09:21:07Z" says when the build finished; the line has no time of its own, and
+    the file has none: no time range, no record timed by it."""
+    assert parse_plain_message("[INFO] Finished at: 2024-03-14T09:21:07Z").time_text == ""
+    assert parse_plain_message("[INFO] 2024-03-14 09:21:07 Finished").time_text == "2024-03-14 09:21:07 Finished"
+    rep = analyze([BUILD.encode()])
+    assert not rep.HasField("time_range")
+    assert "2024" not in rep.summary.claims[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "nothing"),
+    [
+        ("[ERROR]", True),
+        ("------------------------------------------------------------------------", True),
+        ("*** *** *** ***", True),
+        ("Failures:", True),
+        ("Reactor Build Order:", True),
+        ("", True),
+        ("Tests run: <*>, Failures: <*>", False),
+        ("<*>", False),  # a value: what the record says
+        ("BUILD FAILURE", False),
+        ("Caused by: the disk is full:", False),  # a sentence, not a label
+        ("Errors: <*>", False),
+    ],
+)
+def test_what_says_nothing(text: str, nothing: bool) -> None:
+    assert says_nothing(text) is nothing
+
+
+def test_a_failed_build_is_summed_up_by_its_failures_not_its_blank_lines_and_headings() -> None:
+    """The failure's records lead: the exception, the failed tests and the failed goal; the build tool's blank
+    "[ERROR]" lines (3 of the file's 11 errors), its rules and its "Failures:" heading are neither ranked among the
+    errors nor what the file mostly holds, though their records keep their level."""
+    rep = analyze([BUILD.encode()])
+    by_id = {t.id: t for t in rep.templates}
+    ranked = [by_id[rt.template_id].text for rt in rep.error_templates]
+    assert "[ERROR]" not in ranked and "Failures:" not in ranked
+    assert any(text.startswith("Failed to execute goal") for text in ranked)
+    blank = next(t for t in rep.templates if t.text == "[ERROR]")
+    assert blank.count == 3 and blank.max_level == report_pb2.LEVEL_ERROR
+    summary = rep.summary.text
+    assert '"[ERROR]"' not in summary and '"[INFO]"' not in summary and '"Failures:"' not in summary
+    assert "AssertionFailedError" in summary
+    assert "Tests run: 8, Failures: 1" in summary
+    for claim in rep.summary.claims[1:]:  # after the overview, which cites the file's first and last line
+        for line in claim.line_numbers:
+            text = BUILD.splitlines()[line - 1]
+            assert text.strip() not in ("[ERROR]", "[INFO]", "[ERROR] Failures:"), claim.text
