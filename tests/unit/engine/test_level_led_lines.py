@@ -66,6 +66,7 @@ BUILD = "\n".join(
         ("[ERROR]", "ERROR", "[ERROR]"),  # nothing after the level: the line is its message
         ("[main] started", None, "[main] started"),  # a bracketed word that is no level is no header
         ("Error reading config", "ERROR", "Error reading config"),  # a sentence's first word stays its own
+        ("FAIL src/api/orders.test.ts", "ERROR", "FAIL src/api/orders.test.ts"),  # an outcome: what the line says
     ],
 )
 def test_a_level_that_opens_a_line_is_its_header(line: str, level: str | None, message: str) -> None:

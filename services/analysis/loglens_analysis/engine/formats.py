@@ -23,6 +23,7 @@ from typing import cast
 from .exceptions import exception_of, is_frame_line
 from .levels import (
     LEVEL_WORDS,
+    OUTCOME_WORDS,
     http_status,
     level_from_http_status,
     level_from_letter,
@@ -1708,7 +1709,12 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
     # A line that opens with its level ("[INFO] Building shop-core 1.4.0", "ERROR: no space left on device"): the
     # level is its header, and what follows is read as a line of its own (its time, if one follows the level).
     lead_level = None
-    if cut_header and (lead := _LEADING_LEVEL.match(head)) is not None and lead.end() < len(head):
+    if (
+        cut_header
+        and (lead := _LEADING_LEVEL.match(head)) is not None
+        and lead.end() < len(head)
+        and (lead.group(1) or lead.group(2)).lower() not in OUTCOME_WORDS
+    ):
         lead_level = level_from_word(lead.group(1) or lead.group(2))
         if lead_level is not None:
             head = head[lead.end() :]

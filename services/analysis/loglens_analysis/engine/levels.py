@@ -48,6 +48,9 @@ _WORDS: dict[str, str] = {
 # in its order), where "success" is a word of messages; java.util.logging's "CONFIG" (between INFO and FINE, below
 # what it writes by default), where "config" is one.
 _CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO", "CONFIG": "DEBUG"}
+# Words that give a level but state an outcome (a test runner's "FAIL src/api/orders.test.ts", loguru's "SUCCESS"):
+# the record's content as well as its level, never a header to cut off.
+OUTCOME_WORDS = frozenset({"fail", "failure", "success"})
 # Single letters are only accepted where a level is expected (a JSON field), never in free text.
 _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
 
