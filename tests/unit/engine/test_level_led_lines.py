@@ -96,6 +96,7 @@ def test_a_date_in_the_message_after_a_leading_level_is_no_time_of_the_record() 
         ("Tests run: <*>, Failures: <*>", False),
         ("<*>", False),  # a value: what the record says
         ("BUILD FAILURE", False),
+        ("FAIL", False),  # an outcome: go test's last line says the run failed
         ("Caused by: the disk is full:", False),  # a sentence, not a label
         ("Errors: <*>", False),
     ],

@@ -219,3 +219,32 @@ def test_first_indices_are_the_group_s_first_records_in_order() -> None:
         want = rng.randrange(0, 20)
         expected = [i for i, x in enumerate(infos) if any(x is s for s in group)][:want]
         assert _first_indices(infos, members, want) == expected  # type: ignore[arg-type]
+
+
+NAMES = [a + b for a in "bcdfg" for b in ("ar", "el", "ix", "om", "un", "ed")]  # 30 words, no digit
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ('10.0.0.{k} - - [14/Mar/2024:09:{m:02d}:{s:02d} +0000] "GET /docs/{w} HTTP/1.1" 200 {k}', "GET /docs/<*>"),
+        ("2024-03-14T09:{m:02d}:{s:02d}Z INFO session opened for {w} by sshd", "session opened for <*> by sshd"),
+    ],
+)
+def test_a_word_the_miner_made_a_placeholder_has_its_values_counted(line: str, text: str) -> None:
+    """A placeholder the miner made of words the records write as they are (too many to be the message's own
+    wording) lists those words with their exact counts, as a placeholder of masked values does: which pages, which
+    accounts. Kind "word"; every record of the template counted."""
+    lines, expected = [], Counter[str]()
+    for i in range(300):
+        w = NAMES[0] if i % 4 == 0 else NAMES[i % 7 + i % 23]  # one word a quarter of the records, 28 others
+        expected[w] += 1
+        lines.append(line.format(k=i % 9 + 1, m=i // 60, s=i % 60, w=w))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    t = next(t for t in rep.templates if t.text.startswith(text))
+    assert t.count == 300
+    p = next(p for p in t.placeholders if p.kind == "word")
+    assert p.records == 300 and p.counts_exact and p.distinct_values == len(expected)
+    ranked = sorted(expected.items(), key=lambda vc: (-vc[1], vc[0]))
+    assert [(v.value, v.count) for v in p.top_values] == ranked[: len(p.top_values)]
+    assert p.top_values[0].value == NAMES[0] and p.top_values[0].count == expected[NAMES[0]] > 70

@@ -25,7 +25,7 @@ from .analyzer import (
 )
 from .exceptions import fingerprint, is_frame_template
 from .formats import FORMAT_HEADER, describe_format
-from .levels import LEVELS, level_from_word, severity_rank
+from .levels import LEVELS, OUTCOME_WORDS, level_from_word, severity_rank
 from .masking import HTTP_METHODS, TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, SHELL_SIGNAL_REPORT, ReadCounters
@@ -144,12 +144,13 @@ HEADING_WORDS = 3  # a label closed by a colon, of at most this many words, head
 
 def says_nothing(text: str) -> bool:
     """Whether a template has no value and no word but a level's, or only a label closed by a colon: a tool's blank
-    line or rule written at a level ("[ERROR]" between the lines of Maven's failure report, "[INFO] ------"), or
+    line or rule written at a level ("[ERROR]" between the lines of Maven's failure report, "[INFO] ------"; an
+    outcome is a word: go test's last line "FAIL"), or
     the heading of the records that follow it ("[ERROR] Failures: "), the same text every time and no message of
     its own (not ranked among errors, not a rare message, not what a file mostly holds)."""
     if WILDCARD in text:
         return False
-    words = [w for w in _WORD.findall(text) if level_from_word(w) is None]
+    words = [w for w in _WORD.findall(text) if level_from_word(w) is None or w.lower() in OUTCOME_WORDS]
     return not words or (text.rstrip().endswith(":") and len(words) <= HEADING_WORDS)
 
 
@@ -1557,7 +1558,39 @@ def template_values(an: Analyzer, r: Rolled) -> dict[int, tuple[int, Placeholder
                 continue
             got[1].merge(st)
             out[p] = (got[0] + cv.records, got[1])
+    _generalised_words(r, out, mixed)
     return out
+
+
+def _generalised_words(r: Rolled, out: dict[int, tuple[int, PlaceholderStats]], mixed: set[int]) -> None:
+    """A placeholder the miner made of a word each variant writes as it is ("GET /blog/feed HTTP/1.1" and "GET
+    /about HTTP/1.1": "GET <*> HTTP/<*>"; "/docs/alpha" and "/docs/beta": "/docs/<*>") takes those words as its
+    values, each counted once per record of its variant (kind "word"; exact: a variant's records all write its
+    word). A variant whose word there holds a variable of its own gives its masked text ("/api/users/<*>"). Only
+    a placeholder alone in its token of the template, and not where a variant's variable stands at it (its values
+    are read: ``template_values``)."""
+    words = r.text.split()
+    slots: dict[int, tuple[int, str, str]] = {}  # token position -> its placeholder's index, the text around it
+    p = 0
+    for j, b in enumerate(words):
+        if b.count(WILDCARD) == 1:
+            before, _w, after = b.partition(WILDCARD)
+            slots[j] = (p, before, after)
+        p += b.count(WILDCARD)
+    worded: dict[int, Counter[str]] = {}
+    for v in r.variants:
+        if not v.count or len(v.tokens) != len(words):
+            continue
+        for j, (p, before, after) in slots.items():
+            a = v.tokens[j]
+            if a == words[j] or p in out or p in mixed:
+                continue
+            if len(a) > len(before) + len(after) and a.startswith(before) and a.endswith(after):
+                worded.setdefault(p, Counter())[a[len(before) : len(a) - len(after)]] += v.count
+    for p, counts in worded.items():
+        st = PlaceholderStats("word")
+        st.values.add_counts(counts)
+        out[p] = (sum(counts.values()), st)
 
 
 def _spans(masked: tuple[str, ...], kinds: dict[int, str]) -> int:
