@@ -197,3 +197,44 @@ def test_the_frame_told_is_where_each_stack_becomes_its_own() -> None:
     stacks += [["a.Pool.get", "a.Cache.load"], ["a.Pool.get"]]
     groups = [group(s) for s in stacks] + [report_pb2.ExceptionGroup(exception_type="java.io.IOException")]
     assert _distinguishing_frames(groups) == ["Orders.list", "Users.find", "Cache.load", "", ""]
+
+
+def test_a_short_file_without_levels_tells_the_messages_that_state_a_failure_first() -> None:
+    """A kernel's ring buffer (dmesg) writes no level: in a short file whose messages do not all fit, the ones whose
+    words state a failure (a timeout, a killed process, an I/O error) are told, right after any errors and warnings,
+    before its routine first and last lines; the rest of the room still goes to those."""
+    routine = [
+        "Linux version 6.1.0-18-amd64 (gcc-12 (Debian 12.2.0-14) 12.2.0)",
+        "Command line: BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 ro quiet",
+        "BIOS-provided physical RAM map:",
+        "ACPI: Early table checksum verification disabled",
+        "smpboot: Allowing 8 CPUs, 0 hotplug CPUs",
+        "EXT4-fs (sda1): mounted filesystem with ordered data mode",
+        "systemd[1]: Detected virtualization kvm.",
+        "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex",
+        "audit: initializing netlink subsys (disabled)",
+        "Bluetooth: Core ver 2.22",
+        "NET: Registered PF_INET6 protocol family",
+        "zram0: detected capacity change from 0 to 8388608",
+        "Adding 8388604k swap on /dev/zram0.",
+        "input: Power Button as /devices/LNXSYSTM:00/LNXPWRBN:00/input/input0",
+        "random: crng init done",
+        "snd_hda_intel 0000:00:1f.3: enabling device (0000 -> 0002)",
+    ]
+    failing = {
+        9: "nvme nvme0: I/O 512 QID 3 timeout, aborting",
+        13: "Out of memory: Killed process 4321 (java) total-vm:8123456kB",
+        16: "Buffer I/O error on dev sda1, logical block 0, lost async page write",
+    }
+    messages = list(routine)
+    for line, text in sorted(failing.items()):
+        messages.insert(line - 1, text)
+    lines = [f"[{1000 + 13 * n:>5}.{n * 7919 % 1000000:06d}] {m}" for n, m in enumerate(messages)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == len(messages) < 20
+    claims = list(rep.summary.claims)[1:]  # after the overview
+    assert len(claims) == 9 < len(rep.templates)
+    assert [c.line_numbers[0] for c in claims[:3]] == sorted(failing)  # the failures, in line order
+    assert all("(no level)" in c.text for c in claims)
+    told = {ln for c in claims for ln in c.line_numbers}
+    assert 1 in told and len(messages) in told  # the first and the last line still told

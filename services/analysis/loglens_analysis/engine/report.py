@@ -133,6 +133,13 @@ _FAILURE_WORDS = re.compile(
     r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid)(?![A-Za-z])",
     re.IGNORECASE,
 )
+
+
+def states_failure(text: str) -> bool:
+    """Whether a message's words state a failure ("I/O 512 QID 3 timeout", "Killed process 4321"), at any level."""
+    return _FAILURE_WORDS.search(text) is not None
+
+
 _DATA_LINE = re.compile(
     r'[\]\})]*,?[ \t]*(?:"[^"]*"[ \t]*:[ \t]*(?:"[^"]*"|[^\s"\[\]{}(),]+)?[ \t]*)?[\[{(]?[ \t]*[\]})]*,?'
 )
@@ -1244,7 +1251,7 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
             desc = f'rare message "{r.quote}" seen {seen}'
             # As rare as another, a message that states a failure comes first ("disk0s2: I/O error." logged at no
             # level of note, beside the one-off steps of a routine job).
-            score = round(math.log10(an.records / r.count) + (1.0 if _FAILURE_WORDS.search(r.text) else 0.0), 2)
+            score = round(math.log10(an.records / r.count) + (1.0 if states_failure(r.text) else 0.0), 2)
             head = (
                 r.first_line <= head_line
                 or (first_bucket is not None and min(r.bins, default=None) == first_bucket)

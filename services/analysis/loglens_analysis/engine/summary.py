@@ -41,6 +41,7 @@ from .report import (
     quotes,
     says_nothing,
     shorten,
+    states_failure,
 )
 
 MAX_CLAIMS = 10
@@ -126,9 +127,10 @@ def _tier(level: report_pb2.Level.ValueType) -> int:
 
 def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
     """A short file's exception groups first (their type and message: what a crash log is read for), then each
-    other distinct message: the errors, then the warnings, then the rest, each in line order (a task log's one
-    failure is not told after its seven start lines); where the rest do not fit, its first and its last ones
-    (``_first_and_last``). A message whose records are at several levels is quoted and
+    other distinct message: the errors, then the warnings, then the messages of no level whose words state a
+    failure (a kernel's "nvme0: I/O 512 QID 3 timeout, aborting", written with no level), then the rest, each in
+    line order (a task log's one failure is not told after its seven start lines); where the rest do not fit, its
+    first and its last ones (``_first_and_last``). A message whose records are at several levels is quoted and
     cited at its first record of its most severe one (a request line's 500, not its first 200)."""
     by_id = {t.id: t for t in rep.templates}
     muted = {t.id for t in rep.templates if t.muted}
@@ -138,11 +140,13 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
     room = MAX_CLAIMS - 1 - len(exceptions)
     untold = [t for t in rep.templates if not t.muted and t.id not in told]
     ranked = sorted(untold, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))
-    news = [t for t in ranked if t.important or t.new_to_service or _tier(t.max_level)][:room]
+    failing = {t.id for t in ranked if not t.max_level and states_failure(t.text)}
+    news = [t for t in ranked if t.important or t.new_to_service or _tier(t.max_level)]
+    news = (news + [t for t in ranked if t.id in failing and t not in news])[:room]
     chosen = news + _first_and_last([t for t in ranked if t not in news], room - len(news))
     out = list(exceptions)
     structured = rep.format.name in (FORMAT_JSON, FORMAT_LOGFMT)
-    for t in sorted(chosen, key=lambda t: (-_tier(t.max_level), t.first_line)):
+    for t in sorted(chosen, key=lambda t: (-_tier(t.max_level), t.id not in failing, t.first_line)):
         at = t.first_line
         at_level = t.count
         if t.max_level and len(t.levels) > 1:
