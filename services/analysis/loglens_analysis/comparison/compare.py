@@ -517,6 +517,10 @@ class _Comparer:
                 for ph in t.placeholders:
                     if ph.distinct_values > len(ph.top_values):  # few values on this side too, all of them listed
                         continue
+                    if ph.kind == "word":
+                        # Words the miner made a placeholder because they take too many wordings for the message's
+                        # own (user names, pages): an open set by that measure, where a new one is no news.
+                        continue
                     known: set[str] = set()
                     sampled = 0
                     complete = True
