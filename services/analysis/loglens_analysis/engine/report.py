@@ -102,6 +102,8 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
 # Stop words in two strengths: a signal name, "shutting down", "exiting" say a process stops; the weaker
 # ones ("shutdown", "stopped", ...) are often nouns or about a component, and only count where the file
 # agrees (its tail, or a restart or a silence right after).
+# A POSIX termination signal by name: a process that names one is being ended by it.
+_SIGNAL_NAME = re.compile(r"\bSIG(?:TERM|INT|QUIT|KILL|HUP)\b")
 _STOP_STRONG = re.compile(r"\b(?:SIG(?:TERM|INT|QUIT|KILL|HUP)|shutting down|exiting)\b", re.IGNORECASE)
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
 _STOP_WEAK = re.compile(
@@ -933,7 +935,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     """Restarts and stops, from the file's own evidence (no product names, no per-system word lists).
 
     A *start banner* is a template seen at most ``BANNER_MAX_COUNT`` times and at most once per
-    ``BANNER_MIN_SPACING`` records (a process prints it once per start) that
+    ``BANNER_MIN_SPACING`` records, or twice in a file of any length (a process prints it once per start) that
       - announces a start: a start verb (starting, started, booting, launched, initialized, ...) in its
         text and a version number (1.2.3, v1.2, "version 7") in one of its records, or
       - announces a version ("Odoo version 18.0", "version: 7") and is first seen in the file's head, or
@@ -961,12 +963,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     down" or "exiting", or is a shell's report that a process died of one ("Killed": ``SHELL_SIGNAL_REPORT``);
     or a weaker stop word (shutdown, stopped, exited, terminating, ...) where the file agrees: in its tail
     (last ``RESTART_HEAD_SHARE`` of lines, or last bucket), or with a banner, a silence or a process-id change
-    at most ``NEAR_LINES`` lines after it. A template naming a crash signal
+    at most ``NEAR_LINES`` lines after it and no strong stop between them (the start follows that one). A template
+    naming a crash signal
     (``_CRASH_SIGNAL``, at ERROR, FATAL or no level) or describing one (``_CRASH_DESCRIBED``, at any level) is a
-    stop whatever its count, told once for all its records (``_crash``).
+    stop whatever its count, told once for all its records (``_crash``). A start message too frequent for a banner
+    that takes turns with a message ending each run is a restart loop, told once (``_restart_loops``).
     """
-    rare = min(BANNER_MAX_COUNT, an.records // BANNER_MIN_SPACING)
-    if rare < 1 or not templates:
+    rare = min(BANNER_MAX_COUNT, max(2, an.records // BANNER_MIN_SPACING))
+    if not templates:
         return []
     last_line = max(r.last_line for r in templates)
     last_bucket = max(an.buckets, default=-1)
@@ -1045,8 +1049,18 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
     confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
 
+    strong_lines = sorted(ln for _b, ln, _r in strong)
+
     def confirmed(o: Occurrence) -> bool:
-        return o[1] >= tail_line or o[0] == last_bucket or near_after(o[1], confirm)
+        # A start confirms the stop it follows: no stronger stop between them (a database's "Background saving
+        # terminated with success", then "Received SIGTERM", then its start again: the start follows the SIGTERM).
+        if o[1] >= tail_line or o[0] == last_bucket:
+            return True
+        return any(
+            o[1] < x <= o[1] + NEAR_LINES
+            and bisect.bisect_right(strong_lines, o[1]) == bisect.bisect_left(strong_lines, x)
+            for x in confirm
+        )
 
     def restarted(o: Occurrence) -> bool:
         return (
@@ -1174,6 +1188,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     if crashes:
         of_line = {ln: x for x in templates for v in x.variants for ln, _text in v.examples}
         out += [_crash(r, of_line.get(r.first_line - 1)) for r in crashes]
+    out += _restart_loops(an, templates, rare, crashes, opener_of_loop=None if frequent_variant else first)
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
         if p.new_line == p.old_line + 1:
@@ -1217,6 +1232,85 @@ def _crash(r: Rolled, before: Rolled | None) -> Finding:
 
 def _bucket_start(an: Analyzer, b: int | None) -> float | None:
     return None if b is None or an.origin is None else an.origin + b * an.bin_seconds
+
+
+def _ends_a_run(r: Rolled, crashes: list[Rolled]) -> bool:
+    """Whether a template's records say the process that wrote them ends: a crash (``_crash``), a POSIX
+    termination signal or a shell's report of one, a FATAL record, or an error that says the process stops
+    ("Cannot start without broker, exiting with status 1")."""
+    rank = severity_rank(r.max_level())
+    return (
+        r in crashes
+        or rank == severity_rank("FATAL")
+        or _SIGNAL_NAME.search(r.text) is not None
+        or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()) is not None
+        or (rank in _ERROR_RANKS and (_STOP_STRONG.search(r.text) or _STOP_WEAK.search(r.text)) is not None)
+    )
+
+
+def _alternate(start: Rolled, end: Rolled) -> bool:
+    """Whether a start message and an end message take turns, start first (a run of the process between them):
+    their first records (the templates' examples) alternate, and at every bucket's end (exact counts per bucket)
+    the starts so far are as many as the ends or one more (a run in progress). The records of one bucket are not
+    ordered among themselves: the turns are checked where the aggregates can tell."""
+    starts = sorted(ln for ln, _t in start.examples)
+    ends = sorted(ln for ln, _t in end.examples)
+    if not starts or not ends:
+        return False
+    for i, e in enumerate(ends[: len(starts)]):
+        if not starts[i] < e or (i + 1 < len(starts) and not e < starts[i + 1]):
+            return False
+    if not start.bins or not end.bins:
+        return True
+    started = ended = 0
+    for b in sorted(start.bins.keys() | end.bins.keys()):
+        started += start.bins.get(b, (0, 0))[0]
+        ended += end.bins.get(b, (0, 0))[0]
+        if not ended <= started <= ended + 1:
+            return False
+    return True
+
+
+def _restart_loops(
+    an: Analyzer, templates: list[Rolled], rare: int, crashes: list[Rolled], opener_of_loop: Rolled | None
+) -> list[Finding]:
+    """A process that keeps dying and starting again (a crash loop, a container's restarts under its restart
+    policy, ``docker logs`` of all its runs): its start message comes more often than a banner's rarity allows
+    (``BANNER_MAX_COUNT``, ``BANNER_MIN_SPACING``), so the rules of ``_lifecycle`` leave it out, and so do they the
+    message that ends each run. Such a start message is a banner by its words (a start verb and a version, or a
+    version announced) or the file's first record's message (``opener_of_loop``: not a rare variant of a frequent
+    one); it is a loop where it comes at least three times and takes turns with one message that ends a run
+    (``_ends_a_run``: the message before each start again), as many of them or one fewer (the last run goes on)
+    (``_alternate``). Told once, with its count: a loop of 50 restarts outranks a single restart."""
+    out: list[Finding] = []
+    enders = [r for r in templates if _ends_a_run(r, crashes)]
+    for s in templates:
+        if s.count <= max(rare, 2) or severity_rank(s.max_level()) in _ERROR_RANKS:
+            continue
+        said = [_REQUEST_TARGET.sub(" ", t) for _ln, t in s.examples]
+        worded = _START_VERB.search(s.text) is not None and any(map(_VERSION.search, said))
+        if not (worded or s is opener_of_loop or any(map(_VERSION_ANNOUNCEMENT.search, said))):
+            continue
+        end = next((e for e in enders if e is not s and s.count - 1 <= e.count <= s.count and _alternate(s, e)), None)
+        if end is None:
+            continue
+        occ = _occurrences(s)
+        again = [(b, ln) for b, ln in occ if ln != s.first_line]
+        if not again:
+            continue
+        b2, second = again[0]
+        lv = end.max_level()
+        lines = [second, *(ln for _b, ln in again[1:])][: MAX_OCCURRENCE_LINES - 1]
+        lines.append(end.first_line)
+        what = (
+            f'restart loop: {s.count - 1} restarts, "{s.quote}" again at line {second}'
+            + (f" and {s.count - 2} more times up to line {s.last_line}" if s.count > 2 else "")
+            + f', each after "{end.quote}" ({lv + ", " if lv else ""}first at line {end.first_line})'
+        )
+        t = _time_of_line(an, s, b2, second)
+        when = t if t is not None else (_bucket_start(an, b2) if b2 is not None else None)
+        out.append(Finding(ANOMALY_RESTART, s, when, s.last_time, s.count - 1, 0.0, float(s.count - 1), lines, what))
+    return out
 
 
 def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> float | None:

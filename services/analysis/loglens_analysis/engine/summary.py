@@ -295,7 +295,34 @@ def _errors(
     # A warning the software wrote of itself comes before the statuses a server answered its clients with (a 4xx is
     # the request's fault: news, but the client's); within each, most numerous first (stable: ties keep the ranking).
     warnings.sort(key=lambda x: (x[0], -x[1]))
-    return errors + [(report_pb2.LEVEL_WARN, c) for _a, _n, c in warnings]
+    return errors + [(report_pb2.LEVEL_WARN, c) for _a, _n, c in warnings] + _failures_unlevelled(rep, told, quoted)
+
+
+def _failures_unlevelled(
+    rep: report_pb2.AnalysisReport, told: set[str], quoted: dict[str, str]
+) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
+    """In a file whose records mostly carry no level (a database's or a kernel's, written with marks or nothing),
+    the level cannot tell what went wrong; the words can: each message of no level whose words state a failure
+    (``report.states_failure``: "Can't save in background: fork: Cannot allocate memory"), told after the
+    warnings, in line order. A message that says nothing (``says_nothing``) is not one, nor one a restart or a stop
+    tells (a kernel's "Out of memory: Killed process", told as a crash)."""
+    if rep.parse_quality.level_share >= 0.5:
+        return []
+    lifecycle = (report_pb2.ANOMALY_KIND_RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)
+    told = told | {a.template_id for a in rep.anomalies if a.kind in lifecycle}
+    failing = [
+        t
+        for t in rep.templates
+        if not t.max_level and t.id not in told and not t.muted and states_failure(t.text) and not says_nothing(t.text)
+    ]
+    out: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
+    for t in sorted(failing, key=lambda t: t.first_line):
+        where = (
+            f"at line {t.first_line}" if t.count == 1 else f"first at line {t.first_line}, last at line {t.last_line}"
+        )
+        text = f'{_records(t.count)} of no level that state a failure: "{quoted[t.id]}", {where}.'
+        out.append((report_pb2.LEVEL_UNSPECIFIED, _claim(text, [t.id], sorted({t.first_line, t.last_line}))))
+    return out
 
 
 def _claim_at(

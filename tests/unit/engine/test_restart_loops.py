@@ -1,0 +1,191 @@
+"""A process that keeps dying and starting again (a crash loop; ``docker logs`` of a container under a restart
+policy holds all its runs): its start message is too frequent to be a banner by rarity, yet every start after the
+first is a restart. Told once, as a loop, where a message that ends a run takes turns with the start message.
+
+Synthetic lines only; each test states the principle it checks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+
+T0 = datetime(2024, 3, 14, 9, tzinfo=UTC).timestamp()
+RESTART = report_pb2.ANOMALY_KIND_RESTART
+
+
+def _stamp(t: float) -> str:
+    return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S.%f}"[:-3] + "Z"
+
+
+def _runs(
+    n: int, last: str, *, end_level: str = "FATAL", timed: bool = True, gap: float = 30.0
+) -> tuple[list[str], list[int]]:
+    """``n`` runs of a service that fails to reach its broker; each writes its start, four steps, an error, and
+    ``last`` at ``end_level`` (no record when empty). Returns the lines and the line of each run's start."""
+    lines: list[str] = []
+    starts: list[int] = []
+    t = T0
+    for _ in range(n):
+        run = [
+            ("INFO", "Starting OrderService v2.4.1 on host orders-7d9f"),
+            ("INFO", "Loading configuration from /etc/orders/app.yaml"),
+            ("INFO", "Connecting to database postgres://db.internal:5432/orders"),
+            ("INFO", "Database pool ready (size=10)"),
+            ("INFO", "Connecting to broker amqp://mq.internal:5672"),
+            ("ERROR", "Broker connection failed: ACCESS_REFUSED - Login was refused using PLAIN"),
+        ]
+        if last:
+            run.append((end_level, last))
+        starts.append(len(lines) + 1)
+        for level, message in run:
+            lines.append(f"{_stamp(t)} {level:<5} [main] {message}" if timed else f"{level:<5} [main] {message}")
+            t += 0.35
+        t += gap
+    return lines, starts
+
+
+def _report(lines: list[str]) -> report_pb2.AnalysisReport:
+    return analyze([("\n".join(lines) + "\n").encode()])
+
+
+def _restarts(rep: report_pb2.AnalysisReport) -> list[report_pb2.Anomaly]:
+    return [a for a in rep.anomalies if a.kind == RESTART]
+
+
+def test_a_start_message_that_comes_again_after_each_fatal_exit_is_one_restart_loop() -> None:
+    # Twelve runs, each ended by a FATAL "exiting": eleven restarts, told once, citing the second start and the
+    # first exit; the summary tells it with the errors.
+    lines, starts = _runs(12, "Cannot start without broker, exiting with status 1")
+    rep = _report(lines)
+    loops = _restarts(rep)
+    assert len(loops) == 1, [a.description for a in rep.anomalies]
+    loop = loops[0]
+    assert loop.description.startswith('restart loop: 11 restarts, "Starting OrderService'), loop.description
+    assert f"again at line {starts[1]} and 10 more times up to line {starts[-1]}" in loop.description
+    assert 'each after "Cannot start without broker, exiting with status <*>" (FATAL, first at line 7)' in (
+        loop.description
+    )
+    assert loop.line_numbers[0] == starts[1] and 7 in loop.line_numbers
+    for ln in loop.line_numbers:  # every cited line is a start again or the exit before the first restart
+        text = lines[ln - 1]
+        assert ("Starting OrderService" in text and ln != 1) or "exiting with status" in text, (ln, text)
+    assert any(c.text.startswith("Restart loop: 11 restarts") for c in rep.summary.claims), [
+        c.text for c in rep.summary.claims
+    ]
+
+
+def test_a_restart_loop_is_told_in_a_file_without_times() -> None:
+    # Without times there are no buckets: the turns are read from the messages' first records alone.
+    lines, starts = _runs(8, "Cannot start without broker, exiting with status 1", timed=False)
+    loops = _restarts(_report(lines))
+    assert len(loops) == 1 and loops[0].description.startswith("restart loop: 7 restarts"), [
+        a.description for a in loops
+    ]
+    assert loops[0].line_numbers[0] == starts[1]
+
+
+def test_a_run_ended_by_a_signal_at_info_is_a_restart_loop_too() -> None:
+    # A liveness probe that fails kills the container: "Received SIGTERM" at INFO ends each run.
+    lines, _starts = _runs(6, "Received SIGTERM, shutting down", end_level="INFO")
+    loops = _restarts(_report(lines))
+    assert len(loops) == 1 and loops[0].description.startswith("restart loop: 5 restarts"), [
+        a.description for a in loops
+    ]
+
+
+def test_a_job_that_starts_and_finishes_cleanly_again_and_again_is_no_restart_loop() -> None:
+    # A scheduled job's runs end with a routine message: its start again is the next run, not a restart.
+    lines, _starts = _runs(12, "Export finished, 0 orders pending", end_level="INFO")
+    assert _restarts(_report(lines)) == []
+
+
+def test_runs_that_end_without_a_word_are_not_claimed_to_end_with_one() -> None:
+    # No message ends each run: nothing says the process died between its starts, and the loop would have to
+    # cite a cause it does not have.
+    lines, _starts = _runs(12, "")
+    assert _restarts(_report(lines)) == []
+
+
+def test_fatal_records_that_do_not_take_turns_with_the_start_are_no_loop() -> None:
+    # A database logs FATAL per refused session: as many of them as starts, but all in one stretch, after the
+    # starts: no run ends with one.
+    lines, _starts = _runs(10, "", gap=5.0)
+    t = T0 + 10_000
+    for i in range(10):
+        lines.append(f'{_stamp(t + i)} FATAL [conn] password authentication failed for user "app{i}"')
+    assert _restarts(_report(lines)) == []
+
+
+def _kv_store_log() -> list[str]:
+    """A key-value store's log as its server writes it (process id and role, day, time, a mark, the message; no
+    level word): started, saved twice, failed to save twice, stopped on SIGTERM and started again."""
+
+    def rec(pid: int, role: str, t: float, mark: str, message: str) -> str:
+        return f"{pid}:{role} {datetime.fromtimestamp(t, UTC):%d %b %Y %H:%M:%S.%f}"[:-3] + f" {mark} {message}"
+
+    out = [
+        rec(1, "C", T0, "#", "oO0OoO0OoO0Oo Server is starting oO0OoO0OoO0Oo"),
+        rec(1, "C", T0, "#", "Server version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started"),
+        rec(1, "M", T0 + 1, "*", "Running mode=standalone, port=6379."),
+        rec(1, "M", T0 + 1, "*", "Server initialized"),
+        rec(1, "M", T0 + 1, "*", "Ready to accept connections tcp"),
+    ]
+    t = T0 + 3600
+    for i in range(3):
+        out.append(rec(1, "M", t, "*", f"{10**i} changes in 3600 seconds. Saving..."))
+        out.append(rec(1, "M", t, "*", f"Background saving started by pid {19 + i}"))
+        out.append(rec(19 + i, "C", t + 1, "*", "DB saved on disk"))
+        out.append(rec(1, "M", t + 1, "*", "Background saving terminated with success"))
+        t += 3600
+    for _ in range(2):
+        out.append(rec(1, "M", t, "*", "100 changes in 300 seconds. Saving..."))
+        out.append(rec(1, "M", t, "#", "Can't save in background: fork: Cannot allocate memory"))
+        t += 300
+    out.append(f"1:signal-handler ({int(t)}) Received SIGTERM scheduling shutdown...")
+    out.append(rec(1, "M", t + 1, "#", "User requested shutdown..."))
+    out.append(rec(1, "M", t + 1, "#", "Server is now ready to exit, bye bye..."))
+    out.append(rec(1, "C", t + 3, "#", "oO0OoO0OoO0Oo Server is starting oO0OoO0OoO0Oo"))
+    out.append(
+        rec(1, "C", t + 3, "#", "Server version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started")
+    )
+    out.append(rec(1, "M", t + 4, "*", "Server initialized"))
+    out.append(rec(1, "M", t + 4, "*", "Ready to accept connections tcp"))
+    return out
+
+
+def test_a_short_file_that_stops_on_a_signal_and_starts_again_is_told_so() -> None:
+    # 31 records: a banner twice is no longer too frequent for a file this short (a start is written once per
+    # start, whatever the file's length); the restart follows the SIGTERM, not the saves that "terminated with
+    # success" hours before it.
+    lines = _kv_store_log()
+    rep = _report(lines)
+    restarts = _restarts(rep)
+    start_again = [i for i, line in enumerate(lines, 1) if "is starting" in line][1]
+    assert len(restarts) == 1 and restarts[0].line_numbers[0] == start_again, [a.description for a in rep.anomalies]
+    stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    signal_at = next(i for i, line in enumerate(lines, 1) if "SIGTERM" in line)
+    assert [a.line_numbers[0] for a in stops] == [signal_at], [a.description for a in stops]
+
+
+def test_in_a_file_mostly_without_levels_a_message_that_states_a_failure_is_summarised() -> None:
+    # The store marks its lines with "*" and "#", no level word: the summary tells its failed saves from their
+    # words, with their lines, after the restart and the stop.
+    lines = _kv_store_log()
+    rep = _report(lines)
+    failed = [i for i, line in enumerate(lines, 1) if "Can't save" in line]
+    claims = [c for c in rep.summary.claims if "state a failure" in c.text]
+    assert len(claims) == 1, [c.text for c in rep.summary.claims]
+    assert claims[0].text.startswith("2 records of no level that state a failure: \"# Can't save in background")
+    assert list(claims[0].line_numbers) == [failed[0], failed[-1]]
+
+
+def test_in_a_file_with_levels_a_message_without_one_is_not_told_for_its_words() -> None:
+    # Where the records carry levels, the level says what went wrong; an unlevelled line with a failure word
+    # among them (a program's plain output) is not news by its words alone.
+    lines, _starts = _runs(3, "")
+    lines.insert(3, "retrying the cache warm-up after a timeout")
+    rep = _report(lines)
+    assert not [c.text for c in rep.summary.claims if "state a failure" in c.text]
