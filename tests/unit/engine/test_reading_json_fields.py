@@ -151,3 +151,57 @@ def test_an_audit_event_reads_as_its_verb_target_and_status() -> None:
     status = next(p for p in create.placeholders if p.kind == "status")
     assert [(v.value, v.count) for v in status.top_values] == [("403", 50)]
     assert any("(status 403 x50)" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]
+
+
+def test_a_one_letter_severity_a_message_opened_by_blank_lines_and_an_errors_message_beside_its_code() -> None:
+    """A database's structured log (severity letters I W E F under "s", a message in "msg", details in "attr"):
+    "F" is FATAL; a message written after two newlines is quoted from its first line with words, not as empty; an
+    error's message beside its numeric code is the cause its claim quotes."""
+    records: list[dict[str, object]] = [
+        {
+            "t": {"$date": _at(i)},
+            "s": "I",
+            "c": "NETWORK",
+            "ctx": "listener",
+            "msg": "Connection accepted",
+            "attr": {"remote": f"10.0.3.{i % 200}:51234", "connectionId": i},
+        }
+        for i in range(40)
+    ]
+    records.append(
+        {
+            "t": {"$date": _at(50)},
+            "s": "E",
+            "c": "STORAGE",
+            "ctx": "conn7",
+            "msg": "WiredTiger error message",
+            "attr": {"error": 28, "message": "No space left on device"},
+        }
+    )
+    records.append(
+        {
+            "t": {"$date": _at(51)},
+            "s": "F",
+            "c": "ASSERT",
+            "ctx": "conn7",
+            "msg": "Fatal assertion",
+            "attr": {"msgid": 50853, "file": "src/storage/util.cpp", "line": 712},
+        }
+    )
+    records.append(
+        {
+            "t": {"$date": _at(52)},
+            "s": "F",
+            "c": "ASSERT",
+            "ctx": "conn7",
+            "msg": "\n\n***aborting after fassert() failure\n\n",
+        }
+    )
+    rep = _report(records)
+    by_text = {t.text: t for t in rep.templates}
+    assert by_text["Fatal assertion"].max_level == report_pb2.LEVEL_FATAL, sorted(by_text)
+    assert by_text["***aborting after fassert() failure"].max_level == report_pb2.LEVEL_FATAL, sorted(by_text)
+    claims = [c.text for c in rep.summary.claims]
+    assert any("WiredTiger error message" in c and '(attr.message: "No space left on device")' in c for c in claims), (
+        claims
+    )

@@ -246,7 +246,7 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         FORMAT_JSON,
         time_text,
         _with_status(level, max(statuses, default=0)),
-        message.split("\n", 1)[0],
+        message.lstrip().split("\n", 1)[0],  # its first line with words ("\n\n***aborting after fassert() failure")
         component,
         digit_level,
         pieces=pieces,
@@ -522,10 +522,16 @@ def structured_cause(record: str) -> tuple[str, str] | None:
     for key, value in fields.items():
         if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
             continue  # empty, or a trace of several lines (its exception group tells it)
-        # "error": "...", or an error object's message (Elastic Common Schema's "error.message").
+        # "error": "...", or an error object's message (Elastic Common Schema's "error.message"), or a message beside
+        # an error's code (MongoDB's "attr": {"error": 28, "message": "No space left on device"}).
         parent, _, last = key.rpartition(".")
         if _last_name(key) in _CAUSE_NAMES or (
-            last.lower() in ("message", "msg") and _last_name(parent) in _CAUSE_NAMES
+            last.lower() in ("message", "msg")
+            and parent
+            and (
+                _last_name(parent) in _CAUSE_NAMES
+                or any(f"{parent.lower()}.{name}" in lower for name in _CAUSE_NAMES if name not in ("reason", "cause"))
+            )
         ):
             return key, value.strip()
     return None

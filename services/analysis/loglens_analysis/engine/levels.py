@@ -16,6 +16,7 @@ _WORDS: dict[str, str] = {
     "dbug": "DEBUG",
     "fine": "DEBUG",
     "d": "DEBUG",
+    "v": "TRACE",  # a one-letter severity where a level is expected (MongoDB's "s", logcat's): V D I W E F
     "info": "INFO",
     "information": "INFO",
     "informational": "INFO",
@@ -33,6 +34,7 @@ _WORDS: dict[str, str] = {
     "severe": "ERROR",
     "e": "ERROR",
     "fatal": "FATAL",
+    "f": "FATAL",
     "ftl": "FATAL",
     "critical": "FATAL",
     "crit": "FATAL",
