@@ -189,3 +189,30 @@ def test_in_a_file_with_levels_a_message_without_one_is_not_told_for_its_words()
     lines.insert(3, "retrying the cache warm-up after a timeout")
     rep = _report(lines)
     assert not [c.text for c in rep.summary.claims if "state a failure" in c.text]
+
+
+def test_a_loop_quotes_the_last_message_that_ends_a_run_before_the_start_again() -> None:
+    # A WSGI server whose worker dies on a missing setting: each run writes a traceback, its worker's exit code,
+    # then the master's own stop. The loop is told after the stop the start follows, not the worker's exit.
+    lines: list[str] = []
+    t = T0
+    for run in range(9):
+        stamp = f"[{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} +0000]"
+        lines += [
+            f"{stamp} [1] [INFO] Starting gunicorn 21.2.0",
+            f"{stamp} [1] [INFO] Listening at: http://0.0.0.0:8000 (1)",
+            f"{stamp} [7] [INFO] Booting worker with pid: 7",
+            f"{stamp} [7] [ERROR] Exception in worker process",
+            "Traceback (most recent call last):",
+            '  File "/app/shop/settings.py", line 12, in <module>',
+            '    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]',
+            "KeyError: 'DJANGO_SECRET_KEY'",
+            f"{stamp} [1] [ERROR] Worker (pid:7) exited with code 3",
+            f"{stamp} [1] [ERROR] Shutting down: Master",
+            f"{stamp} [1] [ERROR] Reason: Worker failed to boot.",
+        ]
+        t += 10 * 2 ** min(run, 5) + 1
+    loops = _restarts(_report(lines))
+    assert len(loops) == 1, [a.description for a in loops]
+    assert loops[0].description.startswith('restart loop: 8 restarts, "Starting gunicorn <*>" again at line 12')
+    assert 'each after "Shutting down: Master" (ERROR, first at line 10)' in loops[0].description

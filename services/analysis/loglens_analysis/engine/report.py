@@ -1281,7 +1281,8 @@ def _restart_loops(
     version announced) or the file's first record's message (``opener_of_loop``: not a rare variant of a frequent
     one); it is a loop where it comes at least three times and takes turns with one message that ends a run
     (``_ends_a_run``: the message before each start again), as many of them or one fewer (the last run goes on)
-    (``_alternate``). Told once, with its count: a loop of 50 restarts outranks a single restart."""
+    (``_alternate``); the last such message before the start again is quoted. Told once, with its count: a loop of
+    50 restarts outranks a single restart."""
     out: list[Finding] = []
     enders = [r for r in templates if _ends_a_run(r, crashes)]
     for s in templates:
@@ -1291,9 +1292,12 @@ def _restart_loops(
         worded = _START_VERB.search(s.text) is not None and any(map(_VERSION.search, said))
         if not (worded or s is opener_of_loop or any(map(_VERSION_ANNOUNCEMENT.search, said))):
             continue
-        end = next((e for e in enders if e is not s and s.count - 1 <= e.count <= s.count and _alternate(s, e)), None)
-        if end is None:
+        # Of the messages that end each run, the last one written before the start again (the process's own stop,
+        # "Shutting down: Master", after its worker's "exited with code 3").
+        ending = [e for e in enders if e is not s and s.count - 1 <= e.count <= s.count and _alternate(s, e)]
+        if not ending:
             continue
+        end = max(ending, key=lambda e: e.first_line)
         occ = _occurrences(s)
         again = [(b, ln) for b, ln in occ if ln != s.first_line]
         if not again:
