@@ -46,7 +46,11 @@ from .report import (
 
 MAX_CLAIMS = 10
 SHORT_FILE_RECORDS = 20
-SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first line), up to this length
+SHORT_FILE_TEXT_CHARS = 120
+SHOWN_CHARS = 80  # a record shown for a template without words (``_shown``)
+_LETTERS = re.compile(
+    r"[^\W\d_]"
+)  # a letter, in any script  # a short file's records are quoted whole (first line), up to this length
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
@@ -585,10 +589,21 @@ def _contents(rep: report_pb2.AnalysisReport, told: set[str]) -> list[report_pb2
         picked.append(t)
     if not picked or rep.record_count == 0:
         return []
-    parts = [f'"{shorten(t.text)}" ({t.count}, {t.count / rep.record_count:.0%}, {_where(t)})' for t in picked]
+    parts = [
+        f'"{shorten(t.text)}" ({t.count}, {t.count / rep.record_count:.0%}, {_where(t)}{_shown(t)})' for t in picked
+    ]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     text = f"Most frequent: {listed}."
     return [_claim(text, [t.id for t in picked], sorted({t.first_line for t in picked}))]
+
+
+def _shown(t: report_pb2.Template) -> str:
+    """A template without a word of its own ("<*> <*> <*> <*>": the rows of a table a job printed, tab-separated)
+    says nothing by its text: its first record is shown, as written (at its first line, which the claim cites)."""
+    if _LETTERS.search(t.text.replace(WILDCARD, " ")) is not None or not t.examples:
+        return ""
+    first = min(t.examples, key=lambda e: e.line_number)
+    return f'; line {first.line_number} reads "{shorten(first.text, SHOWN_CHARS)}"'
 
 
 def _latest_error_kept(
