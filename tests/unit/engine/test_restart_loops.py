@@ -168,6 +168,9 @@ def test_a_short_file_that_stops_on_a_signal_and_starts_again_is_told_so() -> No
     stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
     signal_at = next(i for i, line in enumerate(lines, 1) if "SIGTERM" in line)
     assert [a.line_numbers[0] for a in stops] == [signal_at], [a.description for a in stops]
+    # The start again is not timed before the stop it follows (its own time is not held: the latest time held at or
+    # before its line is, not its time bucket's start).
+    assert restarts[0].start_time.ToSeconds() >= stops[0].start_time.ToSeconds(), (restarts[0], stops[0])
 
 
 def test_in_a_file_mostly_without_levels_a_message_that_states_a_failure_is_summarised() -> None:

@@ -1183,7 +1183,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                         f"and line {pid.new_line}"
                     )
                 lines += [x for x in (pid.old_line, pid.new_line) if x not in lines]  # the start's own line first
-            when = t if t is not None else _bucket_start(an, b)
+            when = t if t is not None else _time_by(an, b, ln)
             out.append(Finding(kind, r, when, when, len(group), 0.0, float(len(group)), lines, what))
     if crashes:
         of_line = {ln: x for x in templates for v in x.variants for ln, _text in v.examples}
@@ -1196,7 +1196,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         else:  # only sampled records are read: the change lies somewhere between them
             at = f"between line {p.old_line} and line {p.new_line}"
         what = f"restart {at}: the process id changes from {p.old} (line {p.old_line}) to {p.new} (line {p.new_line})"
-        when = t if t is not None else _bucket_start(an, p.bucket)
+        when = t if t is not None else _time_by(an, p.bucket, p.new_line)
         out.append(Finding(ANOMALY_RESTART, None, when, when, 1, 0.0, 1.0, [p.new_line, p.old_line], what))
     return out
 
@@ -1232,6 +1232,22 @@ def _crash(r: Rolled, before: Rolled | None) -> Finding:
 
 def _bucket_start(an: Analyzer, b: int | None) -> float | None:
     return None if b is None or an.origin is None else an.origin + b * an.bin_seconds
+
+
+def _time_by(an: Analyzer, b: int | None, line: int) -> float | None:
+    """The time of a line of bucket ``b`` whose own time the aggregates do not hold, as the latest time they hold of
+    a record of that bucket at or before it: its bucket's first record's and every message variant's first record's
+    (a restart is not told before the stop it follows when both fall in one bucket); the bucket's start where none
+    is held."""
+    tb = an.buckets.get(b) if b is not None else None
+    if tb is None or tb.first_line > line:
+        return _bucket_start(an, b)
+    known = [
+        v.first_time
+        for v in an.variants()
+        if tb.first_line <= v.first_line <= line and v.first_time is not None and v.first_time <= tb.last_time
+    ]
+    return max([tb.first_time, *known])
 
 
 def _ends_a_run(r: Rolled, crashes: list[Rolled]) -> bool:
@@ -1312,7 +1328,7 @@ def _restart_loops(
             + f', each after "{end.quote}" ({lv + ", " if lv else ""}first at line {end.first_line})'
         )
         t = _time_of_line(an, s, b2, second)
-        when = t if t is not None else (_bucket_start(an, b2) if b2 is not None else None)
+        when = t if t is not None else _time_by(an, b2, second)
         out.append(Finding(ANOMALY_RESTART, s, when, s.last_time, s.count - 1, 0.0, float(s.count - 1), lines, what))
     return out
 
