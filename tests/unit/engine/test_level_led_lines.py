@@ -67,11 +67,35 @@ BUILD = "\n".join(
         ("[main] started", None, "[main] started"),  # a bracketed word that is no level is no header
         ("Error reading config", "ERROR", "Error reading config"),  # a sentence's first word stays its own
         ("FAIL src/api/orders.test.ts", "ERROR", "FAIL src/api/orders.test.ts"),  # an outcome: what the line says
+        # A tool's name, then its level in capitals: both the header ("npm ERR!" alone: a blank line of the tool's).
+        ("npm ERR! code ERESOLVE", "ERROR", "code ERESOLVE"),
+        (
+            "npm WARN deprecated glob@7.2.3: Glob versions prior to v9",
+            "WARN",
+            "deprecated glob@7.2.3: Glob versions prior to v9",
+        ),
+        ("npm ERR! ", "ERROR", ""),
+        ("disk error: sector 7 unreadable", "ERROR", "disk error: sector 7 unreadable"),  # a level word in a sentence
+        ("make FAIL target", "ERROR", "make FAIL target"),  # an outcome word stays the message's
     ],
 )
 def test_a_level_that_opens_a_line_is_its_header(line: str, level: str | None, message: str) -> None:
     parsed = parse_plain_message(line)
     assert (parsed.level, parsed.message) == (level, message)
+
+
+def test_a_tool_that_writes_its_name_and_level_before_each_line_is_summed_up_by_what_it_says() -> None:
+    """A package manager's failed install: every line opens with "npm ERR!", some have nothing after it. The summary
+    quotes what the errors say, not the prefix, and the blank ones say nothing (no claim of 'npm ERR!')."""
+    lines = ["npm WARN deprecated inflight@1.0.6: This module is not supported, and leaks memory."]
+    lines += ["npm ERR! code ERESOLVE", "npm ERR! ERESOLVE unable to resolve dependency tree", "npm ERR! "]
+    lines += ["npm ERR! While resolving: shop@1.0.0", "npm ERR! Found: react@18.2.0", "npm ERR! "]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    claims = [c.text for c in rep.summary.claims]
+    assert any('"ERESOLVE unable to resolve dependency tree"' in c for c in claims), claims
+    assert not any('"npm ERR!' in c for c in claims), claims
+    blank = next(t for t in rep.templates if t.count == 2)
+    assert blank.text == "" and blank.max_level == report_pb2.LEVEL_ERROR
 
 
 def test_a_date_in_the_message_after_a_leading_level_is_no_time_of_the_record() -> None:

@@ -1724,6 +1724,14 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         lead_level = level_from_word(lead.group(1) or lead.group(2))
         if lead_level is not None:
             head = head[lead.end() :]
+    lead_tool = None
+    if cut_header and lead_level is None and (tool := _TOOL_AND_LEVEL.match(head)) is not None:
+        # A tool's name, then its level in capitals ("npm ERR! code ERESOLVE", "gyp WARN ..."): both the header, the
+        # name the record's component; a line that is only the two ("npm ERR!", a blank line of the tool's) says
+        # nothing more.
+        lead_level = level_from_word(tool.group(2)) if tool.group(2).lower() not in OUTCOME_WORDS else None
+        if lead_level is not None:
+            head, lead_tool = head[tool.end() :], tool.group(1)
     # Only a line that opens with a time (a digit, a bracket, a month or weekday name) has one: a date inside
     # a message ("Not After : Jul 14 17:47:06 2031 GMT", "[INFO] Finished at: 2024-03-14T09:21:07Z") is data, not
     # the record's time.
@@ -1737,7 +1745,7 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
     # (A container runtime's record keeps its application's line whole: the file's layout is discovered on it.)
     message, level = _after_leading_time(head) if opens_with_time and cut_header else (head, None)
     level = lead_level or level
-    component = None
+    component = lead_tool
     if cut_header and level is None and (named := _LEVEL_AND_NAME.match(message)) is not None:
         # Python logging's default "%(levelname)s:%(name)s:%(message)s": the level and the logger, each closed by a
         # colon, are the header ("WARNING:app.db:Retrying connection to db2").
@@ -1757,6 +1765,10 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
 # A level word that opens a line: in brackets ("[INFO] ", "[error]"), or in capitals closed by a colon or a blank
 # ("ERROR: ", "WARNING "); whether the word is a level is ``level_from_word``'s to say.
 _LEADING_LEVEL = re.compile(r"\[([A-Za-z]{3,9})\][ \t]*|([A-Z]{3,9}):?[ \t]+")
+
+
+# A tool's name in lower case, then a level word in capitals, perhaps with "!" or ":" ("npm ERR! ", "gyp WARN ").
+_TOOL_AND_LEVEL = re.compile(r"([a-z][\w.-]{0,30})[ \t]+([A-Z]{3,9})[!:]?(?:[ \t]+|$)")
 
 
 # A level word and a logger's name, each closed by a colon with no blank before it: "INFO:app.api:".
