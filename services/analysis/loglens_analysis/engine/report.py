@@ -1045,6 +1045,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         return pa is None or pb is None or pa == pb or not held.interleaved()
 
     pids = _pid_changes(an, held)
+    firsts = _first_times(an)
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
     confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
@@ -1183,12 +1184,12 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                         f"and line {pid.new_line}"
                     )
                 lines += [x for x in (pid.old_line, pid.new_line) if x not in lines]  # the start's own line first
-            when = t if t is not None else _time_by(an, b, ln)
+            when = t if t is not None else _time_by(an, firsts, b, ln)
             out.append(Finding(kind, r, when, when, len(group), 0.0, float(len(group)), lines, what))
     if crashes:
         of_line = {ln: x for x in templates for v in x.variants for ln, _text in v.examples}
         out += [_crash(r, of_line.get(r.first_line - 1)) for r in crashes]
-    out += _restart_loops(an, templates, rare, crashes, opener_of_loop=None if frequent_variant else first)
+    out += _restart_loops(an, templates, rare, crashes, firsts, opener_of_loop=None if frequent_variant else first)
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
         if p.new_line == p.old_line + 1:
@@ -1196,7 +1197,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         else:  # only sampled records are read: the change lies somewhere between them
             at = f"between line {p.old_line} and line {p.new_line}"
         what = f"restart {at}: the process id changes from {p.old} (line {p.old_line}) to {p.new} (line {p.new_line})"
-        when = t if t is not None else _time_by(an, p.bucket, p.new_line)
+        when = t if t is not None else _time_by(an, firsts, p.bucket, p.new_line)
         out.append(Finding(ANOMALY_RESTART, None, when, when, 1, 0.0, 1.0, [p.new_line, p.old_line], what))
     return out
 
@@ -1234,20 +1235,22 @@ def _bucket_start(an: Analyzer, b: int | None) -> float | None:
     return None if b is None or an.origin is None else an.origin + b * an.bin_seconds
 
 
-def _time_by(an: Analyzer, b: int | None, line: int) -> float | None:
+def _first_times(an: Analyzer) -> list[tuple[int, float]]:
+    """Every message variant's first record, (line, time), in line order (``_time_by``)."""
+    return sorted((v.first_line, v.first_time) for v in an.variants() if v.first_time is not None)
+
+
+def _time_by(an: Analyzer, firsts: list[tuple[int, float]], b: int | None, line: int) -> float | None:
     """The time of a line of bucket ``b`` whose own time the aggregates do not hold, as the latest time they hold of
     a record of that bucket at or before it: its bucket's first record's and every message variant's first record's
-    (a restart is not told before the stop it follows when both fall in one bucket); the bucket's start where none
-    is held."""
+    (``firsts``; a restart is not told before the stop it follows when both fall in one bucket); the bucket's start
+    where none is held."""
     tb = an.buckets.get(b) if b is not None else None
     if tb is None or tb.first_line > line:
         return _bucket_start(an, b)
-    known = [
-        v.first_time
-        for v in an.variants()
-        if tb.first_line <= v.first_line <= line and v.first_time is not None and v.first_time <= tb.last_time
-    ]
-    return max([tb.first_time, *known])
+    lo = bisect.bisect_left(firsts, (tb.first_line, -math.inf))
+    hi = bisect.bisect_right(firsts, (line, math.inf))
+    return max([tb.first_time, *(t for _ln, t in firsts[lo:hi] if t <= tb.last_time)])
 
 
 def _ends_a_run(r: Rolled, crashes: list[Rolled]) -> bool:
@@ -1288,7 +1291,12 @@ def _alternate(start: Rolled, end: Rolled) -> bool:
 
 
 def _restart_loops(
-    an: Analyzer, templates: list[Rolled], rare: int, crashes: list[Rolled], opener_of_loop: Rolled | None
+    an: Analyzer,
+    templates: list[Rolled],
+    rare: int,
+    crashes: list[Rolled],
+    firsts: list[tuple[int, float]],
+    opener_of_loop: Rolled | None,
 ) -> list[Finding]:
     """A process that keeps dying and starting again (a crash loop, a container's restarts under its restart
     policy, ``docker logs`` of all its runs): its start message comes more often than a banner's rarity allows
@@ -1328,7 +1336,7 @@ def _restart_loops(
             + f', each after "{end.quote}" ({lv + ", " if lv else ""}first at line {end.first_line})'
         )
         t = _time_of_line(an, s, b2, second)
-        when = t if t is not None else _time_by(an, b2, second)
+        when = t if t is not None else _time_by(an, firsts, b2, second)
         out.append(Finding(ANOMALY_RESTART, s, when, s.last_time, s.count - 1, 0.0, float(s.count - 1), lines, what))
     return out
 
