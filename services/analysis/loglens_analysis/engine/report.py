@@ -1259,7 +1259,7 @@ def _ends_a_run(r: Rolled, crashes: list[Rolled]) -> bool:
     ("Cannot start without broker, exiting with status 1")."""
     rank = severity_rank(r.max_level())
     return (
-        r in crashes
+        any(r is c for c in crashes)
         or rank == severity_rank("FATAL")
         or _SIGNAL_NAME.search(r.text) is not None
         or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()) is not None

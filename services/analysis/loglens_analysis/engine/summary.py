@@ -46,11 +46,9 @@ from .report import (
 
 MAX_CLAIMS = 10
 SHORT_FILE_RECORDS = 20
-SHORT_FILE_TEXT_CHARS = 120
+SHORT_FILE_TEXT_CHARS = 120  # a short file's records are quoted whole (first line), up to this length
 SHOWN_CHARS = 80  # a record shown for a template without words (``_shown``)
-_LETTERS = re.compile(
-    r"[^\W\d_]"
-)  # a letter, in any script  # a short file's records are quoted whole (first line), up to this length
+_LETTERS = re.compile(r"[^\W\d_]")  # a letter, in any script
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
