@@ -587,3 +587,16 @@ def test_a_short_files_message_that_opens_with_a_value_is_quoted_without_its_hea
     rep = _analyze(lines)
     claims = [c.text for c in rep.summary.claims]
     assert claims[-1] == 'Line 2 (INFO): "0 downstream tasks scheduled from follow-on schedule check".', claims
+
+
+def test_a_duration_of_several_units_is_one_value_in_seconds() -> None:
+    # Go writes a duration in its units largest first ("1m30s", "2h0m0.5s", "5m0s"): one value, not a number
+    # followed by the rest of the duration ("<*>30s"), and its seconds are the sum of its parts.
+    values = ["1m30s", "2s", "500ms", "2h0m0.5s", "5m0s"] * 6
+    lines = [_line(T0 + i, "INFO", f"back-off {v} restarting failed container") for i, v in enumerate(values)]
+    rep = _analyze(lines)
+    (t,) = rep.templates
+    assert t.text == "back-off <*> restarting failed container", t.text
+    (p,) = t.placeholders
+    assert p.kind == "duration" and {v.value for v in p.top_values} == set(values)
+    assert p.numeric.min == 0.5 and p.numeric.max == 7200.5 and p.numeric.count == len(values)

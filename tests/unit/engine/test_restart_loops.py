@@ -219,3 +219,54 @@ def test_a_loop_quotes_the_last_message_that_ends_a_run_before_the_start_again()
     assert len(loops) == 1, [a.description for a in loops]
     assert loops[0].description.startswith('restart loop: 8 restarts, "Starting gunicorn <*>" again at line 12')
     assert 'each after "Shutting down: Master" (ERROR, first at line 10)' in loops[0].description
+
+
+def _database_log() -> list[str]:
+    """A database server in a container, as its log reads (time, [process id], level, message): its main process
+    is 1 in every run. It starts, serves (a checkpointer writes now and then), is asked to stop, its helper
+    processes stop, and it starts again under the same id; each start reports how the last run ended."""
+
+    def rec(t: float, pid: int, level: str, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S.%f}"[:-3] + f" UTC [{pid}] {level}:  {message}"
+
+    def start(t: float) -> list[str]:
+        return [
+            rec(t, 1, "LOG", "starting ShelfDB 16.2 (build 16.2-1) on x86_64-pc-linux-gnu, 64-bit"),
+            rec(t, 1, "LOG", 'listening on IPv4 address "0.0.0.0", port 5432'),
+            rec(t + 0.1, 29, "LOG", "database system was shut down at 2024-03-14 08:59:58 UTC"),
+            rec(t + 0.2, 1, "LOG", "database system is ready to accept connections"),
+        ]
+
+    out = start(T0)
+    t = T0 + 300
+    for i in range(4):
+        out.append(rec(t, 27, "LOG", "checkpoint starting: time"))
+        out.append(rec(t + 3, 27, "LOG", f"checkpoint complete: wrote {31 + i} buffers"))
+        out.append(rec(t + 40, 1042 + i, "ERROR", f'duplicate key value violates unique constraint "k{i}"'))
+        t += 300
+    out += [
+        rec(t, 1, "LOG", "received fast shutdown request"),
+        rec(t, 1, "LOG", "aborting any active transactions"),
+        rec(t, 1080, "FATAL", "terminating connection due to administrator command"),
+        rec(t, 27, "LOG", "shutting down"),
+        rec(t, 1, "LOG", "database system is shut down"),
+    ]
+    return out + start(t + 5)
+
+
+def test_a_server_that_stops_and_starts_again_under_the_same_process_id_is_told_so() -> None:
+    # The start again comes from process 1, which wrote long before it: a running process starting a component,
+    # were it not that process 1 stopped just before it (a new process took the id again). The stop is told at its
+    # first message, the request, though a helper process's "shutting down" comes after it in the same stop; the
+    # start's own report of how the last run ended ("was shut down at ...") is no stop.
+    lines = _database_log()
+    rep = _report(lines)
+    start_again = [i for i, line in enumerate(lines, 1) if "starting ShelfDB" in line][1]
+    restarts = _restarts(rep)
+    assert [a.line_numbers[0] for a in restarts] == [start_again], [a.description for a in rep.anomalies]
+    assert restarts[0].description.startswith(f"restart at line {start_again} ("), restarts[0].description
+    stops = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    request = next(i for i, line in enumerate(lines, 1) if "fast shutdown request" in line)
+    assert [a.line_numbers[0] for a in stops] == [request], [a.description for a in stops]
+    was_shut = [i for i, line in enumerate(lines, 1) if "was shut down at" in line]
+    assert not set(was_shut) & {ln for a in stops for ln in a.line_numbers}, stops[0].description

@@ -657,6 +657,14 @@ def _occurrences(r: Rolled) -> list[tuple[int | None, int]]:
 Occurrence = tuple[int | None, int, "Rolled"]  # (bucket or None without times, line, template)
 
 
+def _one_episode(a: Occurrence, b: Occurrence) -> bool:
+    """Whether two occurrences, ``a`` first, are of one episode: at most ``EPISODE_BUCKETS`` buckets apart (without
+    times, at most ``STOP_SEQUENCE_LINES`` lines)."""
+    if a[0] is None or b[0] is None:
+        return b[1] - a[1] <= STOP_SEQUENCE_LINES
+    return b[0] - a[0] <= EPISODE_BUCKETS
+
+
 def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
     """Occurrences grouped into episodes: those at most ``EPISODE_BUCKETS`` buckets after the previous one
     are one start (or stop); without times (a .NET console's records have none), those at most ``NEAR_LINES``
@@ -946,7 +954,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     head is the initial start, unless a stop (of the same process, where both headers name a process id) or a
     process-id change comes at most ``NEAR_LINES`` lines
     before it; every later banner is a restart (a banner never seen before: a process start), cited at
-    its line, unless its record's process id was writing long before it (``_written_by_a_running_process``).
+    its line, unless its record's process id was writing long before it (``_written_by_a_running_process``) and
+    did not stop just before it (a container's main process is 1 in every run).
     Banners at most ``EPISODE_BUCKETS`` buckets apart are one start (each template once). A
     component that "started stream writer" has no version and is not the first record: not a banner.
 
@@ -963,7 +972,9 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     down" or "exiting", or is a shell's report that a process died of one ("Killed": ``SHELL_SIGNAL_REPORT``);
     or a weaker stop word (shutdown, stopped, exited, terminating, ...) where the file agrees: in its tail
     (last ``RESTART_HEAD_SHARE`` of lines, or last bucket), or with a banner, a silence or a process-id change
-    at most ``NEAR_LINES`` lines after it and no strong stop between them (the start follows that one). A template
+    at most ``NEAR_LINES`` lines after it and no strong stop of a later episode between them (the start follows
+    that one), but not one written within ``STOP_SEQUENCE_LINES`` after every banner (a start's report of how the
+    last run ended: "database system was shut down at <time>"). A template
     naming a crash signal
     (``_CRASH_SIGNAL``, at ERROR, FATAL or no level) or describing one (``_CRASH_DESCRIBED``, at any level) is a
     stop whatever its count, told once for all its records (``_crash``). A start message too frequent for a banner
@@ -1025,6 +1036,21 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         elif _STOP_WEAK.search(r.text) is not None:
             weak += [(b, ln, r) for b, ln in _occurrences(r)]
 
+    # What a process writes while it starts is no stop, whatever its words ("database system was shut down at
+    # <time>": how the last run ended): a weak stop word written at every start, within STOP_SEQUENCE_LINES lines
+    # after each of its banners, the file's first record one of them, is a step of starting.
+    if any(ln == first.first_line and r is first for _b, ln, r in banners):
+        begun = sorted(ln for _b, ln, _r in banners)
+
+        def after_start(x: int) -> bool:
+            k = bisect.bisect_left(begun, x) - 1
+            return k >= 0 and x - begun[k] <= STOP_SEQUENCE_LINES
+
+        steps = {
+            id(r) for _b, _ln, r in weak if len(seen := _occurrences(r)) > 1 and all(after_start(x) for _b2, x in seen)
+        }
+        weak = [o for o in weak if id(o[2]) not in steps]
+
     def near_after(ln: int, lines: list[int]) -> bool:
         return any(ln < x <= ln + NEAR_LINES for x in lines)
 
@@ -1050,18 +1076,15 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
     confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
 
-    strong_lines = sorted(ln for _b, ln, _r in strong)
-
     def confirmed(o: Occurrence) -> bool:
-        # A start confirms the stop it follows: no stronger stop between them (a database's "Background saving
-        # terminated with success", then "Received SIGTERM", then its start again: the start follows the SIGTERM).
+        # A start confirms the stop it follows: no stronger stop of another episode between them (a database's
+        # "Background saving terminated with success", then an hour later "Received SIGTERM", then its start again:
+        # the start follows the SIGTERM). A strong stop word in the weak one's own episode is a step of the same stop
+        # ("received fast shutdown request", then a helper process's "shutting down").
         if o[1] >= tail_line or o[0] == last_bucket:
             return True
-        return any(
-            o[1] < x <= o[1] + NEAR_LINES
-            and bisect.bisect_right(strong_lines, o[1]) == bisect.bisect_left(strong_lines, x)
-            for x in confirm
-        )
+        later = sorted(ln for b, ln, _r in strong if ln > o[1] and not _one_episode(o, (b, ln, _r)))
+        return any(o[1] < x <= o[1] + NEAR_LINES and not (later and later[0] < x) for x in confirm)
 
     def restarted(o: Occurrence) -> bool:
         return (
@@ -1106,10 +1129,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # A banner just after a crash is the crashed process started again, whatever number its header repeats (a
     # thread's, not a process's, where the file writes one: a database's main thread is 0 in every run).
     crash_lines = [ln for r in crashes for _b, ln in _occurrences(r)]
+    # So is a banner just after its own process's stop: the process ended, and a new one took its id again (a
+    # container's main process is 1 in every run).
     running = [
         o
         for o in starts
-        if not any(o[1] - NEAR_LINES <= x < o[1] for x in crash_lines) and _written_by_a_running_process(o, held)
+        if not any(o[1] - NEAR_LINES <= x < o[1] for x in crash_lines)
+        and not any(o[1] - NEAR_LINES <= x < o[1] and same_process(x, o[1]) for x in stop_lines)
+        and _written_by_a_running_process(o, held)
     ]
     # A start among the first lines its source wrote (a compose service's start sequence) is that source's first
     # start, routine where sources are interleaved (a stack's services start when they are ready, not at once).
