@@ -163,6 +163,23 @@ def test_a_dotted_name_is_data_however_few_its_values() -> None:
     }
 
 
+def test_a_dotted_name_glued_to_its_key_is_data_as_one_after_a_blank() -> None:
+    # "action: <name>" and "action:<name>" name the same data: two names glued to one key are one event, as they
+    # are where a blank stands after the key; two keys glued to names still word two statements.
+    actions = ["org.example.intent.action.SCREEN_ON", "org.example.intent.action.SCREEN_OFF"]
+    lines = [f"onReceive action: {actions[i % 2]}" for i in range(20)]
+    lines += [f"handleBroadcast action:{actions[i % 2]}" for i in range(20)]
+    lines += [f"dispatch {('intent', 'service')[i % 2]}:org.example.app.Sync" for i in range(20)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        "onReceive action: <*>",
+        "handleBroadcast <*>",
+        "dispatch intent:org.example.app.Sync",
+        "dispatch service:org.example.app.Sync",
+    }
+
+
 def test_a_keys_value_of_any_shape_is_one_event() -> None:
     # The keys word the statement; what a key holds is data, one token or several ("ws=null," beside
     # "ws=Source{10002 org.example.mail},"): the clusters their token counts routed apart are one template.

@@ -494,6 +494,21 @@ def _is_dotted_name(token: str) -> bool:
     return _DOTTED_NAME.fullmatch(token.lstrip("([{").rstrip(")]}:;,.")) is not None
 
 
+_KEYED = re.compile(r"([A-Za-z_][\w-]*[:=])(\S+)")
+
+
+def _keyed_dotted_names(values: Iterable[str]) -> bool:
+    """True when every value is one ``key:`` (or ``key=``) glued to a dotted name (``action:android.intent.action.
+    SCREEN_ON``): the name is data, as it is where a blank stands after the key (``action: <*>``)."""
+    keys = set()
+    for v in values:
+        m = _KEYED.fullmatch(v.lstrip("([{"))
+        if m is None or not _is_dotted_name(m.group(2)):
+            return False
+        keys.add(m.group(1))
+    return len(keys) == 1
+
+
 def _one_key(values: Iterable[str]) -> bool:
     """True when every value is ``key=`` and a quoted string (or a braced or bracketed structure) with the same key:
     data the statement writes under a name (``probeType="Readiness"``, ``event={"Type":"ContainerDied"}``), quoted
@@ -553,8 +568,9 @@ def resolve_templates(
     SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
     tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
     own wording, and neither is one whose tokens are each a dotted name (``_is_dotted_name``: a package, class or
-    host a message names) or a ``key="value"`` position of one key (the key is the wording, the quoted value its
-    data; ``_one_key``). Nor is one whose words differ only in their digits (``eth0`` / ``eth1``: ``_numbered``).
+    host a message names; glued to one key, ``_keyed_dotted_names``) or a ``key="value"`` position of one key (the
+    key is the wording, the quoted value its data; ``_one_key``). Nor is one whose words differ only in their
+    digits (``eth0`` / ``eth1``: ``_numbered``).
 
     A log statement has one level: where a position's words (a closed set, as above) each come at one level and
     not all at the same one, the records are several statements ("VM started", "VM stopped" at INFO beside "VM
@@ -822,6 +838,7 @@ def _resolve_aligned(
             all(map(_is_quoted, values))
             or all(map(_is_bracketed, values))
             or all(map(_is_dotted_name, values))
+            or _keyed_dotted_names(values)
             or _one_key(values)
             or any(_ACCOUNT.fullmatch(v) for v in values)
         ):
