@@ -258,6 +258,24 @@ def test_a_crash_described_in_words_is_a_crash_at_any_level() -> None:
     assert all("Segmentation fault" in lines[ln - 1] for ln in crashes[0].line_numbers)
 
 
+def test_a_bus_error_a_word_qualifies_is_hardware_not_a_crash() -> None:
+    # strsignal(SIGBUS) is "Bus error": a process died of it. A memory controller's "general bus error" (or a
+    # "PCI bus error") is the machine's hardware reporting, the processes go on: no crash, however often it comes.
+    def line(t: float, message: str) -> str:
+        return f"{_stamp(t)} node7 {message}"
+
+    lines = [line(T0 + 4 * i, f"crond[{700 + i}]: (root) CMD (run-parts /etc/cron.hourly)") for i in range(300)]
+    for k in range(20):
+        lines.insert(15 * k + 3, line(T0 + 60 * k, "kernel: EDAC k8 MC0: general bus error: participating processor"))
+    lines.insert(200, line(T0 + 800, "kernel: PCI bus error detected on slot 3"))
+    lines.insert(250, line(T0 + 1000, "run-parts[901]: /etc/cron.hourly/logrotate: Bus error (core dumped)"))
+    lines.sort(key=lambda s: s[:19])
+    rep = _analyze(lines)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert len(crashes) == 1, [a.description for a in crashes]
+    assert all("(core dumped)" in lines[ln - 1] for ln in crashes[0].line_numbers), crashes[0].description
+
+
 def test_a_process_the_kernel_killed_for_memory_is_a_crash_in_a_file_without_levels() -> None:
     # The kernel's ring buffer writes no level (plain dmesg): its one OOM kill among routine interface messages
     # must still reach the summary, with its line. A process an agent kills as routine is no crash.

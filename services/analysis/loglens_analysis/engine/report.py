@@ -119,9 +119,11 @@ _CRASH_SIGNAL_NUMBER = re.compile(r"\bsignal:? (?:4|6|8|11)(?![\w.])", re.IGNORE
 # the kernel's "segfault at 0 ip ...", "Aborted (core dumped)"): written when the signal came, not when a
 # handler for it is set up, so they tell a crash at any level (a database's supervisor logs them at LOG). A process
 # the system killed for want of memory dies as surely: the kernel's "Out of memory: Killed process 4242 (java)", a
-# container's "OOMKilled".
+# container's "OOMKilled". A bus error is SIGBUS's only where no word qualifies it: "general bus error", "PCI bus
+# error" are a machine's hardware reporting (a memory controller's EDAC lines), not a process dying.
 _CRASH_DESCRIBED = re.compile(
-    r"\b(?:segmentation fault|segfault|bus error|illegal instruction|floating point exception|core dumped"
+    r"\b(?:segmentation fault|segfault|(?<![A-Za-z] )bus error|illegal instruction|floating point exception"
+    r"|core dumped"
     r"|out of memory: kill(?:ed)? process|OOM ?killed)\b",
     re.IGNORECASE,
 )
