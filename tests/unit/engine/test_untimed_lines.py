@@ -577,3 +577,43 @@ def test_a_chained_python_traceback_under_one_header_is_one_record_with_its_root
         31,
     )
     assert {t.id: t.text for t in rep.templates}[g.template_id] == "fetch failed"
+
+
+def _framework_error(i: int) -> list[str]:
+    """A web framework's error as Spring Boot writes it: the failed request at ERROR, "with root cause", a blank
+    line, then the root cause's trace (its header, an indented detail, its frames)."""
+    return [
+        f"{_stamp(i)} ERROR [exec-{i % 4}] dispatcher: Servlet.service() threw exception [Request processing failed:"
+        " org.example.DataIntegrityViolationException: could not execute statement] with root cause",
+        "",
+        'org.example.db.PSQLException: ERROR: duplicate key value violates unique constraint "orders_pkey"',
+        "  Detail: Key (id)=(1842) already exists.",
+        "\tat org.example.db.QueryExecutor.receiveErrorResponse(QueryExecutor.java:2725)",
+        "\tat org.example.orders.OrderService.create(OrderService.java:58)",
+    ]
+
+
+def test_a_trace_after_a_blank_line_under_an_error_belongs_to_it_however_the_input_is_cut() -> None:
+    # The blank line between the logged error and its root cause's trace does not end the record: one error, its
+    # exception the framework's with the root cause; line numbers still count the blank. After an INFO record, a
+    # blank line still ends it (a trace there is no part of a routine message). The same however the input is
+    # cut: at the start of each line around the error, or inside one.
+    lines = _lines(40) + _framework_error(40) + _lines(10)
+    lines += [f"{_stamp(60)} INFO dispatcher: request served", "", *_framework_error(61)[2:]]
+    lines += [f"{_stamp(62)} INFO dispatcher: closing"]
+    error_at = 45  # _lines(40) takes 44 lines
+    served = next(n for n, x in enumerate(lines, 1) if "request served" in x)
+    data = "\n".join(lines) + "\n"
+    starts = [sum(len(x) + 1 for x in lines[: n - 1]) for n in range(error_at, error_at + 7)]
+    for cut in [None, *starts, starts[0] + 30, starts[2] + 10, starts[4] + 5]:
+        pieces = [data.encode()] if cut is None else [data[:cut].encode(), data[cut:].encode()]
+        rep = analyze(pieces)
+        assert rep.line_count == len(lines), cut
+        errors = [t for t in rep.templates if "Servlet.service()" in t.text]
+        assert [(t.count, t.first_line) for t in errors] == [(1, error_at)], (cut, [t.text for t in rep.templates])
+        assert not [t for t in rep.templates if t.first_line == error_at + 2], cut  # the trace is no record
+        groups = [g for g in rep.exception_groups if g.first_line == error_at]
+        assert len(groups) == 1 and groups[0].root_cause_type == "org.example.db.PSQLException", (cut, groups)
+        assert any(t.first_line == served + 2 for t in rep.templates), cut  # after INFO: a record of its own
+        closing = [t.first_line for t in rep.templates if t.text.endswith("closing")]
+        assert closing == [len(lines)], cut  # the line numbers after both blanks still match

@@ -48,7 +48,7 @@ from .formats import (
     level_prefix,
     structured_trace,
 )
-from .levels import level_from_word
+from .levels import level_from_word, severity_rank
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner
 from .records import (
@@ -736,7 +736,12 @@ class Analyzer:
             and self.python_trace_at(records[last - 1].rpartition(JOIN)[2], records[last].split(JOIN, 1)[0]) >= 0
         ):
             last = last - 1 - flags[last - 1 :: -1].index(1) if 1 in flags[:last] else -1
-        if last >= 0 and -1 not in flags[last:] and not final:
+        # (A blank line closes the tail unless a trace it may bridge to comes after it: ``_bridges``.)
+        if (
+            last >= 0
+            and not final
+            and all(i + 1 == len(flags) or _bridges(records, flags, i) for i in _positions(flags, -1) if i > last)
+        ):
             tail = records[last:]
             size = sum(map(len, tail))
             if size < cap and len(tail) <= MAX_GLUED_LINES:
@@ -758,9 +763,25 @@ class Analyzer:
         run_level: str | None = ""  # the level of the run's timed record ("": not read yet)
         run_last = ""  # the run's last physical line as written (a trace's line joins without its header)
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
-        for rec, flag in zip(records, flags, strict=True):
-            if flag == 2 and run and run_level == "":
+        bridged = False  # a blank line was bridged: the trace after it continues the run
+        for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
+            if (flag == 2 or flag == -1) and run and run_level == "":
                 run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
+            if (
+                flag == -1
+                and run
+                and severity_rank(run_level) >= _WARN_RANK
+                and _bridges(records, flags, i)
+                and run_lines + 1 < MAX_GLUED_LINES
+            ):
+                # An error that a framework logs, a blank line, then the exception's trace ("... threw exception
+                # [...] with root cause", "", "org.postgresql.util.PSQLException: ..."): one record, the blank in it.
+                run.append("")
+                run_chars += 1
+                run_lines += 1
+                self.glued_lines += 1
+                bridged = True
+                continue
             # A line with a level of its own continues a record without one, or one of the same level; after a
             # stack trace's last line, only a line of the trace's grammar does.
             cut = self.joined_from(run_last, rec.split(JOIN, 1)[0]) if flag == 4 and run else -1
@@ -771,9 +792,11 @@ class Analyzer:
             part = rec[cut:] if cut > 0 else rec
             continues = (
                 flag == 0
+                or bridged
                 or (flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level))
                 or cut >= 0
             ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
+            bridged = False
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
                 run.append(part)
                 run_last = rec.rpartition(JOIN)[2]
@@ -1526,6 +1549,23 @@ class Analyzer:
                 v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
         v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+
+
+# A JVM trace's frame on a line after the first of a record the reader joined (its header, then its frames).
+_JOINED_FRAME = re.compile(re.escape(JOIN) + r"[ \t]+" + _TRACE_FRAME)
+_WARN_RANK = severity_rank("WARN")
+
+
+def _bridges(records: list[str], flags: list[int], i: int) -> bool:
+    """Whether the blank line at ``i`` stands between a record and a JVM exception's trace that belongs to it: the
+    next line has no time and opens a trace the reader joined (a header, then frames). Only after a warning or an
+    error (``_glue_untimed``): a framework logs the error, a blank line, then its root cause's trace."""
+    return (
+        flags[i] == -1
+        and i + 1 < len(flags)
+        and flags[i + 1] in (0, 2)
+        and _JOINED_FRAME.search(records[i + 1]) is not None
+    )
 
 
 def _same_header(prev: str, line: str, at: int) -> bool:
