@@ -1556,7 +1556,7 @@ _JOINED_FRAME = re.compile(re.escape(JOIN) + r"[ \t]+" + _TRACE_FRAME)
 _WARN_RANK = severity_rank("WARN")
 
 
-def _bridges(records: list[str], flags: list[int], i: int) -> bool:
+def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
     """Whether the blank line at ``i`` stands between a record and a JVM exception's trace that belongs to it: the
     next line has no time and opens a trace the reader joined (a header, then frames). Only after a warning or an
     error (``_glue_untimed``): a framework logs the error, a blank line, then its root cause's trace."""
