@@ -765,23 +765,20 @@ class Analyzer:
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
-            if (flag == 2 or flag == -1) and run and run_level == "":
-                run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
-            if (
-                flag == -1
-                and run
-                and severity_rank(run_level) >= _WARN_RANK
-                and _bridges(records, flags, i)
-                and run_lines + 1 < MAX_GLUED_LINES
-            ):
+            if flag == -1 and run and run_lines + 1 < MAX_GLUED_LINES and _bridges(records, flags, i):
+                if run_level == "":
+                    run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
+                bridged = severity_rank(run_level) >= _WARN_RANK
+            if bridged and flag == -1:
                 # An error that a framework logs, a blank line, then the exception's trace ("... threw exception
                 # [...] with root cause", "", "org.postgresql.util.PSQLException: ..."): one record, the blank in it.
                 run.append("")
                 run_chars += 1
                 run_lines += 1
                 self.glued_lines += 1
-                bridged = True
                 continue
+            if flag == 2 and run and run_level == "":
+                run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
             # A line with a level of its own continues a record without one, or one of the same level; after a
             # stack trace's last line, only a line of the trace's grammar does.
             cut = self.joined_from(run_last, rec.split(JOIN, 1)[0]) if flag == 4 and run else -1
