@@ -68,7 +68,12 @@ def test_an_exception_whose_message_goes_on_over_lines_before_its_frames_is_stil
 
 @pytest.mark.parametrize(
     "frame",
-    ["    at Timeout._onTimeout (/app/src/server.js:42:11)", "    at /app/src/server.js:42:11"],
+    [
+        "    at Timeout._onTimeout (/app/src/server.js:42:11)",
+        "    at /app/src/server.js:42:11",
+        # V8 names a method called under another name by both: "[as oncomplete]".
+        "    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)",
+    ],
 )
 def test_a_first_line_with_frames_under_it_is_the_exception_even_when_named_error(frame: str) -> None:
     """JavaScript's base class is ``Error``: a severity word on a line of its own, but a type where frames follow."""
@@ -78,7 +83,7 @@ def test_a_first_line_with_frames_under_it_is_the_exception_even_when_named_erro
     info = exception_of(record)
     assert info is not None
     assert (info.type, info.message) == ("Error", "connect ECONNREFUSED 10.0.0.5:5432")
-    assert info.frames[0] in ("Timeout._onTimeout", "/app/src/server.js")
+    assert info.frames[0] in ("Timeout._onTimeout", "/app/src/server.js", "TCPConnectWrap.afterConnect")
 
 
 def test_frames_with_their_methods_return_type_are_frames() -> None:

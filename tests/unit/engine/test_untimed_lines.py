@@ -617,3 +617,25 @@ def test_a_trace_after_a_blank_line_under_an_error_belongs_to_it_however_the_inp
         assert any(t.first_line == served + 2 for t in rep.templates), cut  # after INFO: a record of its own
         closing = [t.first_line for t in rep.templates if t.text.endswith("closing")]
         assert closing == [len(lines)], cut  # the line numbers after both blanks still match
+
+
+def test_a_trace_after_a_blank_line_under_an_error_other_lines_continue_is_a_record_of_its_own() -> None:
+    # A runtime's crash report (its source line, the code, a caret) after the last logged error, a blank line, then
+    # the uncaught exception's trace: the blank line ends the error's record, the trace is a record and an exception
+    # of its own (V8's frame "at TCPConnectWrap.afterConnect [as oncomplete] (...)" is a frame).
+    lines = [*_lines(40), f"{_stamp(40)} ERROR worker: request failed"]
+    lines += [
+        "node:internal/process/promises:288",
+        "            triggerUncaughtException(err, true);",
+        "            ^",
+        "",
+    ]
+    lines += [
+        "Error: connect ECONNREFUSED 10.0.5.9:5432",
+        "    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)",
+    ]
+    rep = _report(lines)
+    trace_at = len(lines) - 1
+    assert any(t.first_line == trace_at for t in rep.templates), [(t.first_line, t.text) for t in rep.templates]
+    groups = [(g.exception_type, g.first_line) for g in rep.exception_groups]
+    assert groups == [("Error", trace_at)], groups

@@ -194,7 +194,9 @@ _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 # line, its header before each line (Android's logcat, a Java service through syslog or the journal).
 # Python's traceback too: its banner, the banners that chain two, its "File" frames; the code line under a frame and
 # the exception's last line ("ValueError: bad value") are told by the line before them (``python_trace_at``).
-_TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?[\w$.<>]+ ?\("  # a return type before the method: ART's
+# A frame (a return type may stand before the method: ART's; V8 writes "[as name]" after a method called under
+# another name: "at Socket.emit [as onread] (...)").
+_TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?[\w$.<>]+(?: \[as [\w$.<>]+\])? ?\("
 _PY_FRAME = r'File "[^"\n]+", line \d+'
 _PY_BANNERS = r"Traceback \(most recent call last\):|During handling of the above exception|The above exception was the"
 _TRACE_LINES = rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_FRAME}|{_PY_BANNERS}"
@@ -765,7 +767,7 @@ class Analyzer:
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
-            if flag == -1 and run and run_lines + 1 < MAX_GLUED_LINES and _bridges(records, flags, i):
+            if flag == -1 and len(run) == 1 and run_lines + 1 < MAX_GLUED_LINES and _bridges(records, flags, i):
                 if run_level == "":
                     run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
                 bridged = severity_rank(run_level) >= _WARN_RANK
@@ -1556,7 +1558,9 @@ _WARN_RANK = severity_rank("WARN")
 def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
     """Whether the blank line at ``i`` stands between a record and a JVM exception's trace that belongs to it: the
     next line has no time and opens a trace the reader joined (a header, then frames). Only after a warning or an
-    error (``_glue_untimed``): a framework logs the error, a blank line, then its root cause's trace."""
+    error that nothing continued yet (``_glue_untimed``): a framework logs the error, a blank line, then its root
+    cause's trace; a record that other lines already continue (a runtime's crash report after it) is no such
+    error."""
     return (
         flags[i] == -1
         and i + 1 < len(flags)

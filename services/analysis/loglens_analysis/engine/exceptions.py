@@ -34,7 +34,10 @@ _EXC_IN_TEXT = re.compile(
     r"|Interrupt|Exit|Failure))(?::\s(.*)|$)"
 )
 # Java, .NET, Node "at fn (", Android's runtime with the method's return type first ("at void a.B.run() (B.java:9)").
-_JVM_FRAME = re.compile(r"[ \t]+at (?:async )?(?:[\w$.<>\[\]]+ (?=[\w$.<>]+\())?([\w$.<>/`\[\]]+?)(?: \(|\()")
+# (V8 writes a method called under another name with the name it was called by: "at Socket.emit [as onread] (...)".)
+_JVM_FRAME = re.compile(
+    r"[ \t]+at (?:async )?(?:[\w$.<>\[\]]+ (?=[\w$.<>]+\())?([\w$.<>/`\[\]]+?)(?: \[as [\w$.<>]+\])?(?: \(|\()"
+)
 _NODE_BARE_FRAME = re.compile(r"[ \t]+at (\S+)$")  # Node "at /app/x.js:1:2" (line and column cut in Python)
 _PY_FRAME = re.compile(r'[ \t]+File "([^"]+)", line \d+, in (\S+)')
 _RUBY_FRAME = re.compile(r"[ \t]*(?:from )?([^\s:]+\.rb):\d+:in [`'](?:[\w:]+[#.])?([^'`]+)'")
