@@ -270,3 +270,24 @@ def test_a_server_that_stops_and_starts_again_under_the_same_process_id_is_told_
     assert [a.line_numbers[0] for a in stops] == [request], [a.description for a in stops]
     was_shut = [i for i, line in enumerate(lines, 1) if "was shut down at" in line]
     assert not set(was_shut) & {ln for a in stops for ln in a.line_numbers}, stops[0].description
+
+
+def test_a_supervisors_start_and_the_services_own_start_are_one_loop() -> None:
+    # systemd writes "Started ..." and the service its own start message after it, at every restart, each run
+    # ended by the same "Main process exited": one loop, told once by its first start message, not twice.
+    lines: list[str] = []
+    for run in range(6):
+        t = f"Mar 05 14:00:{run * 7:02d} web-2"
+        pid = 3100 + 17 * run
+        lines += [
+            f"{t} systemd[1]: Started Orders API.",
+            f"{t} orders-api[{pid}]: Starting orders-api 2.4.1",
+            f"{t} orders-api[{pid}]: Could not connect to database: connection refused",
+            f"{t} systemd[1]: orders-api.service: Main process exited, code=exited, status=1/FAILURE",
+            f"{t} systemd[1]: orders-api.service: Scheduled restart job, restart counter is at {run + 1}.",
+        ]
+    rep = _report(lines)
+    loops = [a for a in _restarts(rep) if a.description.startswith("restart loop")]
+    assert len(loops) == 1, [a.description for a in rep.anomalies]
+    assert loops[0].description.startswith('restart loop: 5 restarts, "Started Orders API." again at line 6')
+    assert sum(c.text.startswith("Restart loop") for c in rep.summary.claims) == 1

@@ -1335,10 +1335,13 @@ def _restart_loops(
     one); it is a loop where it comes at least three times and takes turns with one message that ends a run
     (``_ends_a_run``: the message before each start again), as many of them or one fewer (the last run goes on)
     (``_alternate``); the last such message before the start again is quoted. Told once, with its count: a loop of
-    50 restarts outranks a single restart."""
+    50 restarts outranks a single restart. Start messages of one loop (a supervisor's "Started Orders API." and the
+    service's own "Starting orders-api 2.4.1" after it, as often, after the same ending message) are one loop, told by
+    its first start message."""
     out: list[Finding] = []
+    told: set[tuple[int, int]] = set()  # (the ending message, the restarts) of each loop told
     enders = [r for r in templates if _ends_a_run(r, crashes)]
-    for s in templates:
+    for s in sorted(templates, key=lambda r: r.first_line):
         if s.count <= max(rare, 2) or severity_rank(s.max_level()) in _ERROR_RANKS:
             continue
         said = [_REQUEST_TARGET.sub(" ", t) for _ln, t in s.examples]
@@ -1351,6 +1354,9 @@ def _restart_loops(
         if not ending:
             continue
         end = max(ending, key=lambda e: e.first_line)
+        if (id(end), s.count) in told:
+            continue
+        told.add((id(end), s.count))
         occ = _occurrences(s)
         again = [(b, ln) for b, ln in occ if ln != s.first_line]
         if not again:
