@@ -1085,8 +1085,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         # ("received fast shutdown request", then a helper process's "shutting down").
         if o[1] >= tail_line or o[0] == last_bucket:
             return True
-        later = sorted(ln for b, ln, _r in strong if ln > o[1] and not _one_episode(o, (b, ln, _r)))
-        return any(o[1] < x <= o[1] + NEAR_LINES and not (later and later[0] < x) for x in confirm)
+        later = min((s[1] for s in strong if s[1] > o[1] and not _one_episode(o, s)), default=None)
+        return any(o[1] < x <= o[1] + NEAR_LINES and not (later is not None and later < x) for x in confirm)
 
     def restarted(o: Occurrence) -> bool:
         return (
