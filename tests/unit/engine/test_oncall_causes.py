@@ -276,6 +276,26 @@ def test_a_bus_error_a_word_qualifies_is_hardware_not_a_crash() -> None:
     assert all("(core dumped)" in lines[ln - 1] for ln in crashes[0].line_numbers), crashes[0].description
 
 
+def test_systemds_signal_status_of_a_units_process_tells_a_crash_or_a_kill() -> None:
+    # systemd writes the signal that ended a unit's main process by number and short name, at NOTICE: "code=dumped,
+    # status=11/SEGV" is the process crashing, "code=killed, status=9/KILL" it being killed (no start after it here:
+    # the signal alone says the process ended, as "SIGKILL" would). A status that is an exit code
+    # ("status=1/FAILURE") names no signal, and "exited" alone is a weak stop word no start confirms here.
+    def line(t: float, message: str) -> str:
+        return f"{_stamp(t)} node-1 {message}"
+
+    lines = [line(T0 + 5 * i, f"orders-api: order {1000 + i} placed in {i % 300} ms") for i in range(400)]
+    lines[120] = line(T0 + 600, "systemd: orders-api.service: Main process exited, code=dumped, status=11/SEGV")
+    lines[121] = line(T0 + 605, "systemd: Started Orders API.")
+    lines[300] = line(T0 + 1500, "systemd: orders-api.service: Main process exited, code=killed, status=9/KILL")
+    lines[200] = line(T0 + 1000, "systemd: backup.service: Main process exited, code=exited, status=1/FAILURE")
+    rep = _analyze(lines)
+    stops = {a.line_numbers[0]: a.description for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN}
+    assert stops.keys() == {121, 301}, stops
+    assert stops[121].startswith("crash at line 121"), stops[121]
+    assert stops[301].startswith("stop at line 301"), stops[301]
+
+
 def test_a_process_the_kernel_killed_for_memory_is_a_crash_in_a_file_without_levels() -> None:
     # The kernel's ring buffer writes no level (plain dmesg): its one OOM kill among routine interface messages
     # must still reach the summary, with its line. A process an agent kills as routine is no crash.

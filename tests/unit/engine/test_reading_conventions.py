@@ -49,6 +49,36 @@ def test_the_journal_export_reads_priority_realtime_and_identifier() -> None:
     assert rep.time_range.end_time.ToDatetime(UTC) == datetime(2025, 8, 12, 19, 52, 58, tzinfo=UTC)
 
 
+def test_the_journal_export_reads_the_level_and_message_of_a_units_own_line() -> None:
+    """A unit's output is stored at its stream's one priority (6, info): a klog line (kubelet) or a logfmt line
+    with a level (containerd) in MESSAGE says the record's level and message itself, the klog letter per record (E and
+    F look alike to shapes). A line of no such grammar keeps PRIORITY's level."""
+    start = int(T0.timestamp() * 1_000_000)
+    letters = "IIWEF"
+    records: list[dict[str, object]] = []
+    for i in range(150):
+        if i % 3 == 0:
+            ident = "kubelet"
+            head = f"{letters[i % 5]}0812 19:50:{i % 60:02d}.{i:06d}    2041 pod_workers.go:1298]"
+            msg = f'{head} "Error syncing pod" pod="web-{i}"'
+        elif i % 3 == 1:
+            ident, msg = (
+                "containerd",
+                f'time="2025-08-12T19:50:{i % 60:02d}Z" level=warning msg="cleanup warnings" id={i}',
+            )
+        else:
+            ident, msg = "sshd", f"Accepted publickey for deploy from 10.0.0.{i} port {40000 + i} ssh2"
+        records.append({"__REALTIME_TIMESTAMP": str(start + i * 1_000_000), "PRIORITY": "6",
+                        "SYSLOG_IDENTIFIER": ident, "MESSAGE": msg})  # fmt: skip
+    rep = _json(records)
+    assert level_counts(rep) == {"INFO": 20 + 50, "WARN": 10 + 50, "ERROR": 10, "FATAL": 10}
+    assert sorted(_texts(rep)) == [
+        '"Error syncing pod" pod="web-<*>"',
+        "Accepted publickey for deploy from <*> port <*> ssh2",
+        "cleanup warnings",
+    ]
+
+
 def test_clef_renders_its_template_and_reads_an_absent_level_as_information() -> None:
     """Serilog's compact JSON: "@t", the message template "@mt" with its properties, "@l" left out for
     Information (the format's rule); the rendered "@m" where it is written."""

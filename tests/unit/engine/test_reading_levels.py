@@ -271,6 +271,28 @@ def test_klog_lines_under_syslog_take_their_letters_level_and_message() -> None:
     assert sorted({t.text for t in rep.templates}) == ['"Error syncing pod, skipping" pod="default/web-<*>"']
 
 
+def test_glogs_letter_glued_to_a_date_with_its_year_gives_each_records_level_and_time() -> None:
+    # glog 0.6+ writes the year ("E20240304 ..."), CockroachDB two digits of it and its source without the closing
+    # bracket, its tags after it ("W240304 09:00:01.000123 77 kv/store.go:52 ⋮ [n1,s1] 12  message"). Either way the
+    # letter glued to the date is each record's level (E and F look alike to shapes) and the date carries the year.
+    letters = "IIIIWEEF"
+    glog = "".join(
+        f"{letters[i % 8]}20240304 09:00:{i % 60:02d}.{i:06d} {1000 + i} disk_cache.cc:{80 + i % 5}] cache flush of "
+        f"shard {i % 9} took {i % 70} ms\n"
+        for i in range(160)
+    )
+    crdb = "".join(
+        f"{letters[i % 8]}240304 09:00:{i % 60:02d}.{i:06d} {1000 + i} kv/store.go:{80 + i % 5} ⋮ [n{i % 3},s1] "
+        f"{i % 90}  cache flush of shard {i % 9} took {i % 70} ms\n"
+        for i in range(160)
+    )
+    for text in (glog, crdb):
+        rep = _run(text)
+        assert _levels(rep) == {"INFO": 80, "WARN": 20, "ERROR": 40, "FATAL": 20}
+        assert [t.text for t in rep.templates] == ["cache flush of shard <*> took <*> ms"]
+        assert rep.time_range.start_time.ToJsonString() == "2024-03-04T09:00:00Z"
+
+
 def test_an_applications_own_time_and_level_under_syslog_are_its_records() -> None:
     # An application that writes its own line to syslog: "shop[812]: 2024-03-01 12:00:00,123 WARN  [main] ...".
     # Its level is the record's and the message follows it; a message that merely opens with a number and says

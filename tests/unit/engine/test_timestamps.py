@@ -107,6 +107,9 @@ def _utc(text: str) -> float:
         ("1579508706123456789", "2020-01-20T08:25:06.123456789", "epoch", ""),
         ('"ts":1579508706.25,', "2020-01-20T08:25:06.25", "epoch", ""),
         # A syslog time beside a yyyy.mm.dd date takes the date's year.
+        # glog with its year (glog 0.6+ writes it by default; CockroachDB two digits of it): the year is the text's.
+        ("I20240304 09:00:01.123456 12345 disk.cc:42] x", "2024-03-04T09:00:01.123456", "klog-dated", ASSUME_UTC),
+        ("W240304 09:00:01.123456 14 kv/store.go:52 ⋮ 7  x", "2024-03-04T09:00:01.123456", "klog-dated", ASSUME_UTC),
         ("2005.11.09 dn228 Nov  9 12:01:01 dn228/dn228 crond", "2005-11-09T12:01:01", "dated-syslog", ASSUME_UTC),
         ("2005.12.31 h Jan  1 00:00:01 h/h x", "2006-01-01T00:00:01", "dated-syslog", ASSUME_UTC),
     ],

@@ -226,7 +226,8 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if message is None or level is None or time_text is None:
         conv = _json_conventions(obj, flat)
-        message = message if message is not None else conv.message
+        # (The journal's MESSAGE may be an application's own line, read by ``_json_conventions``.)
+        message = message if message is not None and "__realtime_timestamp" not in flat else conv.message
         if level is None and conv.level is not None:
             level, numeric = conv.level, conv.numeric
         time_text = time_text if time_text is not None else conv.time_text
@@ -299,9 +300,19 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
     if "__realtime_timestamp" in flat:
         pri = str(flat.get("priority", ""))
         unit = flat.get("syslog_identifier") or flat.get("_systemd_unit") or flat.get("_comm")
+        message = _text(flat.get("message"))
+        # A unit's output is stored at its stream's one priority (info, unless the unit says otherwise): the level the
+        # application wrote in its own line, where a grammar reads one, is the record's (``_own_line``).
+        own = _own_line(message) if message is not None else None
+        if own is not None:
+            message = own[1]
         return _Conventions(
-            message=_text(flat.get("message")),
-            level=level_from_syslog_pri(int(pri)) if pri.isdigit() and int(pri) < 8 else None,
+            message=message,
+            level=own[0]
+            if own is not None
+            else level_from_syslog_pri(int(pri))
+            if pri.isdigit() and int(pri) < 8
+            else None,
             numeric=pri.isdigit(),
             time_text=_text(flat.get("__realtime_timestamp")),
             component=_text(unit),
@@ -705,28 +716,36 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         return None
     pri = m.group(1)
     msg = m.group(5).split("\x1e", 1)[0]
-    if not pri:
-        # A structured line with a level of its own in the message (a daemon's logfmt or JSON forwarded to syslog:
-        # gitlab-runner's 'time="..." level=warning msg="..."'): its level and message, as a container runtime's
-        # line is read. Key=value pairs without a level (the kernel's audit records) stay the message they are.
-        inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
-        if inner is not None and inner.level is not None and not inner.digit_level:
-            return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), inner.level, inner.message, m.group(4))
-        # A klog line under syslog (journald's kubelet: "kubelet[1234]: E0301 12:00:00.123456 1234 pod_workers.go:
-        # 1301] message"): its severity letter and its message. Records' shapes mask "E0301" and "F0301" alike (hex-ish
-        # runs), so an E or F record's level is read per record (``_syslog_level``).
-        klog = _parse_klog(msg) if msg[:1] in "IWEF" else None
-        if klog is not None:
-            digit = msg[:1] in "EF"
-            return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), klog.level, klog.message, m.group(4), digit_level=digit)
-        # An application's own line under syslog, opening with its time and its level ("shop[812]: 2024-03-01
-        # 12:00:00,123 WARN  [main] c.e.Shop - Slow query"): the level, and the message after them.
-        if msg[:1].isdigit() or msg[:1] == "[":
-            message, level = _after_leading_time(msg)
-            if level is not None:
-                return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, message, m.group(4))
+    if not pri and (own := _own_line(msg)) is not None:
+        return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), own[0], own[1], m.group(4), digit_level=own[2])
     level = level_from_syslog_pri(int(pri)) if pri else _message_level(msg)
     return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
+
+
+def _own_line(msg: str) -> tuple[str, str, bool] | None:
+    """The level and message of an application's own line that a collector carries as its message (syslog without a
+    priority, the systemd journal's MESSAGE of a unit's output), where a known grammar reads a level in it, and
+    whether that level hangs on the line's digits (None: the line states no level a grammar reads):
+
+    - a structured line with a level of its own (a daemon's logfmt or JSON: gitlab-runner's 'time="..."
+      level=warning msg="..."'), read as a container runtime's line is; key=value pairs without a level (the
+      kernel's audit records) stay the message they are;
+    - a klog line (journald's kubelet: "E0301 12:00:00.123456 1234 pod_workers.go:1301] message"): its severity
+      letter and its message. Records' shapes mask "E0301" and "F0301" alike (hex-ish runs), so an E or F record's
+      level is read per record;
+    - a line opening with its time and its level ("2024-03-01 12:00:00,123 WARN  [main] c.e.Shop - Slow query"): the
+      level, and the message after them."""
+    inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
+    if inner is not None and inner.level is not None and not inner.digit_level:
+        return inner.level, inner.message, False
+    klog = _parse_klog(msg) if msg[:1] in "IWEF" else None
+    if klog is not None and klog.level is not None:
+        return klog.level, klog.message, msg[:1] in "EF"
+    if msg[:1].isdigit() or msg[:1] == "[":
+        message, level = _after_leading_time(msg)
+        if level is not None:
+            return level, message, False
+    return None
 
 
 def _parse_access(record: str) -> ParsedRecord | None:
@@ -750,8 +769,10 @@ def _parse_access(record: str) -> ParsedRecord | None:
     )
 
 
-# klog / glog: "E0120 11:42:15.123456    1234 file.go:42] message" (the thread may be a name).
-_KLOG = re.compile(r"([IWEF])(\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) +(\S+) +([^\s\]]+:\d+)\] ?(.*)", re.DOTALL)
+# klog / glog: "E0120 11:42:15.123456    1234 file.go:42] message" (the thread may be a name). The date may carry
+# its year (glog 0.6+ "I20240120", CockroachDB's "I240120"), and the source may end at a blank rather than a bracket
+# (CockroachDB: "server/node.go:464 ⋮ [n1] 7  started").
+_KLOG = re.compile(r"([IWEF])((?:\d\d){2,4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) +(\S+) +([^\s\]]+:\d+)\] ?(.*)", re.DOTALL)
 
 
 def _parse_klog(record: str) -> ParsedRecord | None:
@@ -1360,6 +1381,10 @@ _SOURCE_THEN_LEVEL = re.compile(
 )
 
 
+# glog's level letter glued to its date, with or without the year ("E0120", "I240120", "W20240120").
+_GLUED_LEVEL = re.compile(r"([IWEF])(?:\d\d){2,4}")
+
+
 class HeaderParser:
     """Cuts records with a discovered layout; tolerant of one odd column and of a ``name:`` that moved."""
 
@@ -1435,6 +1460,11 @@ class HeaderParser:
             # is what follows.
             component = component or source.group(1)
             message = message[source.end() :]
+        digit_level = False
+        if level is None and end > 1 and got[1] == "T" and (letter := _GLUED_LEVEL.fullmatch(toks[0].group())):
+            # glog's level letter glued to its date, the time next ("I240304 09:00:01.123456 ..." under a header
+            # the klog grammar does not read): E and F are hex digits to shapes, so the level is read per record.
+            level, digit_level = level_from_letter(letter.group(1)), True
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
         if level is None and message and (sourced := _SOURCE_THEN_LEVEL.match(message)) is not None:
@@ -1448,7 +1478,7 @@ class HeaderParser:
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
         # other characters: "[10.30 16:49:06]", "20171223-22:15:29:606|").
         time_text = head[:header_end] if timed or "N" in classes else None
-        return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
+        return ParsedRecord(FORMAT_HEADER, time_text, level, message, component, digit_level), mismatches
 
     def _columns(self, got: str, tab_end: int, *, fewer_columns: bool) -> tuple[int, int] | None:
         """How many of the record's tokens its header takes and how many of the layout's columns do not fit (see

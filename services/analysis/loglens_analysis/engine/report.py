@@ -103,15 +103,21 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
 # ones ("shutdown", "stopped", ...) are often nouns or about a component, and only count where the file
 # agrees (its tail, or a restart or a silence right after).
 # A POSIX termination signal by name: a process that names one is being ended by it.
-_SIGNAL_NAME = re.compile(r"\bSIG(?:TERM|INT|QUIT|KILL|HUP)\b")
-_STOP_STRONG = re.compile(r"\b(?:SIG(?:TERM|INT|QUIT|KILL|HUP)|shutting down|exiting)\b", re.IGNORECASE)
+# systemd names the signal that ended a unit's process by its number and its short name ("code=killed,
+# status=9/KILL", "code=dumped, status=11/SEGV"); a template masks the number.
+_SIGNAL_STATUS = r"(?:\d+|<\*>)/"
+_SIGNAL_NAME = re.compile(rf"\bSIG(?:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b")
+_STOP_STRONG = re.compile(
+    rf"\b(?:SIG(?:TERM|INT|QUIT|KILL|HUP)|shutting down|exiting)\b|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b",
+    re.IGNORECASE,
+)
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
 _STOP_WEAK = re.compile(
     r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE
 )
 # The POSIX signals a process dies of by its own fault (the kernel or abort() sends them; no handler resumes
 # it): a record naming one tells a crash, however often it comes (a crash loop writes it at every crash).
-_CRASH_SIGNAL = re.compile(r"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b")
+_CRASH_SIGNAL = re.compile(rf"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b|{_SIGNAL_STATUS}(?:SEGV|ABRT|BUS|ILL|FPE)\b")
 # The same signals by number where a record writes it after the word (the numbers every POSIX system shares: SIGILL 4,
 # SIGABRT 6, SIGFPE 8, SIGSEGV 11; "mysqld got signal 6 ;"): a template masks the number, its records hold it.
 _CRASH_SIGNAL_NUMBER = re.compile(r"\bsignal:? (?:4|6|8|11)(?![\w.])", re.IGNORECASE)

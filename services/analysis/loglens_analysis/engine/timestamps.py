@@ -294,6 +294,14 @@ def _families() -> tuple[Family, ...]:
         # Year-less families.
         # The month and its day joined by a dash too (a JVM tool's "MMM-dd HH:mm:ss.SSS": "Dec-02 10:15:01.118").
         _family("syslog", rf"(?<!\w){_MON}(?: +|-)(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, ""), "year-less"),
+        # glog with its year (C++ glog 0.6+ "I20240120 11:42:15.123456", CockroachDB "I240120 11:42:15.123456"):
+        # the level letter, then the date with a four- or two-digit year.
+        _family(
+            "klog-dated",
+            r"(?<![\w.])[IWEF](?:(?P<Y>\d{4})|(?P<y2>\d\d))(?P<m>[01]\d)(?P<d>[0-3]\d) " + _HMS,
+            _Tail(_FRAC, ""),
+            "date",
+        ),
         # klog / glog: I0120 11:42:15.123456.
         _family("klog", r"(?<![\w.])[IWEF](?P<m>[01]\d)(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"),
         # Android logcat: 03-17 16:13:38.811.
@@ -369,6 +377,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("compact", " "),
         ("dated-syslog", ": M"),
         ("syslog", ": M"),
+        ("klog-dated", ": "),
         ("klog", ": "),
         ("month-day", "-: "),
         ("month-day-dotted", ".: "),
