@@ -138,6 +138,42 @@ def test_opentelemetry_json_encoding_and_cloud_logging_entries() -> None:
     assert rep.time_range.start_time.ToDatetime(UTC) == T0
 
 
+def test_log4j2_json_layouts_instant_and_thrown_and_a_timestamp_object() -> None:
+    """log4j2's JsonLayout: the time as "instant": {"epochSecond", "nanoOfSecond"} (or "timeMillis" before it), the
+    exception as "thrown": {"name", "message", "extendedStackTrace": [frames], "cause"}: read as the trace Java prints
+    (an exception group with its root cause). A protobuf Timestamp object {"seconds", "nanos"} under a time's name is
+    a time too; a "seconds" field under another name (a duration) is not."""
+    start = int(T0.timestamp())
+    thrown = {"name": "java.sql.SQLTransientConnectionException", "message": "Connection is not available",
+              "extendedStackTrace": [{"class": "com.zaxxer.hikari.pool.HikariPool", "method": "getConnection",
+                                      "file": "HikariPool.java", "line": 181, "exact": False}],
+              "cause": {"name": "java.net.ConnectException", "message": "Connection refused",
+                        "extendedStackTrace": [{"class": "sun.nio.ch.Net", "method": "connect0"}]}}  # fmt: skip
+    records: list[dict[str, object]] = []
+    for i in range(60):
+        record: dict[str, object] = {"instant": {"epochSecond": start + i, "nanoOfSecond": 250_000_000},
+                                     "thread": "main", "loggerName": "com.acme.Orders"}  # fmt: skip
+        if i % 2:
+            record |= {"level": "ERROR", "message": "Request failed", "thrown": thrown}
+        else:
+            record |= {"level": "INFO", "message": f"Order {i} placed"}
+        records.append(record)
+    rep = _json(records)
+    assert _texts(rep) == {"Order <*> placed": (30, "INFO"), "Request failed": (30, "ERROR")}
+    assert rep.time_range.start_time.ToDatetime(UTC) == T0
+    assert [(e.exception_type, e.root_cause_type, e.count) for e in rep.exception_groups] == [
+        ("java.sql.SQLTransientConnectionException", "java.net.ConnectException", 30)
+    ]
+    millis = [{"timeMillis": (start + i) * 1000 + 5, "level": "INFO", "message": f"tick {i}"} for i in range(30)]
+    assert _json(millis).time_range.start_time.ToDatetime(UTC) == T0
+    proto = [
+        {"timestamp": {"seconds": start + i, "nanos": 0}, "severity": "INFO", "textPayload": "ok"} for i in range(30)
+    ]
+    assert _json(proto).time_range.start_time.ToDatetime(UTC) == T0
+    duration = [{"elapsed": {"seconds": start + i, "nanos": 0}, "level": "INFO", "msg": "ok"} for i in range(30)]
+    assert not _json(duration).HasField("time_range")
+
+
 def test_a_name_that_only_looks_like_a_level_field_gives_no_level() -> None:
     """A field named like a level whose value is no level ("s": "ok") leaves the record without one."""
     records = [{"ts": f"2025-08-12T19:50:{i % 60:02d}Z", "s": "ok", "msg": f"tick {i}"} for i in range(30)]

@@ -279,7 +279,17 @@ class _Conventions:
 # case (``_last_name``: "log.level" -> "level", "@l" -> "l", "severityText" -> "severitytext").
 _LEVEL_NAMES = ("level", "severity", "severitytext", "lvl", "loglevel", "levelname", "sev", "l", "s")
 _MESSAGE_NAMES = ("message", "msg", "m", "body", "text", "textpayload")
-_TIME_NAMES = ("timestamp", "time", "ts", "datetime", "date", "t", "timeunixnano", "observedtimeunixnano")
+_TIME_NAMES = (
+    "timestamp",
+    "time",
+    "ts",
+    "datetime",
+    "date",
+    "t",
+    "timeunixnano",
+    "observedtimeunixnano",
+    "timemillis",  # log4j2's JsonLayout, before its "instant" object
+)
 _COMPONENT_NAMES = ("logger", "loggername", "sourcecontext", "component", "service")
 # A CLEF message template's hole: "{Name}", "{@Name}", "{$Name}", "{Name,-10}", "{Elapsed:0.000}" ("{{" is a brace).
 _CLEF_HOLE = re.compile(r"\{\{|\}\}|\{[@$]?(\w+)(?:,-?\d+)?(?::[^{}]*)?\}")
@@ -346,9 +356,31 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
         numeric=numeric and level is not None,
         time_text=next((t for n in _TIME_NAMES if (t := _text(named.get(n))) is not None), None)
         # A time under a longer name: "requestReceivedTimestamp" (Kubernetes' audit events), "eventTimestamp".
-        or next((t for n, v in named.items() if n.endswith("timestamp") and (t := _text(v)) is not None), None),
+        or next((t for n, v in named.items() if n.endswith("timestamp") and (t := _text(v)) is not None), None)
+        or _epoch_object(flat),
         component=next((t for n in _COMPONENT_NAMES if (t := _text(named.get(n))) is not None), None),
     )
+
+
+def _epoch_object(flat: dict[str, object]) -> str | None:
+    """A time written as an object of whole seconds since the epoch and their fraction in nanoseconds, as epoch text
+    ("1709542801.123000000"): log4j2's JsonLayout "instant": {"epochSecond", "nanoOfSecond"}, protobuf's Timestamp
+    in its object form {"seconds", "nanos"} under a time's name (a Google Cloud Logging entry's "timestamp").
+    ``flat``: the record's fields, flattened, names in lower case."""
+    for key, value in flat.items():
+        parent, _, last = key.rpartition(".")
+        if not isinstance(value, int) or isinstance(value, bool) or not parent:
+            continue
+        if last == "epochsecond":
+            nanos = flat.get(f"{parent}.nanoofsecond")
+        elif last == "seconds" and _last_name(parent) in _TIME_NAMES:
+            nanos = flat.get(f"{parent}.nanos")
+        else:
+            continue
+        if isinstance(nanos, int) and not isinstance(nanos, bool) and 0 <= nanos < 1_000_000_000:
+            return f"{value}.{nanos:09d}"
+        return str(value)
+    return None
 
 
 def _text(value: object) -> str | None:
@@ -511,6 +543,11 @@ def structured_trace(record: str) -> str | None:
     record's are (``JOIN``), so ``exceptions.exception_of`` reads it as it reads a trace written line by line; None
     where no such field holds a text of several lines."""
     head = record.split("\x1e", 1)[0].strip()
+    if '"thrown"' in head:
+        obj = _json_object(head)
+        thrown = obj.get("thrown") if obj is not None else None
+        if isinstance(thrown, dict) and (trace := _thrown_trace(thrown)) is not None:
+            return trace
     if "\\n" not in head:  # a text of several lines is written with escaped newlines in either format
         return None
     fields = _structured_fields(head)
@@ -518,6 +555,30 @@ def structured_trace(record: str) -> str | None:
         if isinstance(value, str) and "\n" in value.strip() and _last_name(key) in _TRACE_NAMES:
             return "\x1e".join(value.strip().splitlines())
     return None
+
+
+MAX_THROWN_CAUSES = 16  # causes of a JSON exception object followed (a cycle or a deep chain is cut there)
+
+
+def _thrown_trace(thrown: dict[str, object], depth: int = 0) -> str | None:
+    """log4j2's JsonLayout writes a record's exception as an object: "name" (its class), "message", its frames in
+    "extendedStackTrace" (or "stackTrace"), each {"class", "method", "file", "line"}, and its cause the same way under
+    "cause". Written here as Java prints the trace (lines joined by ``JOIN``), so it is read as one; None where the
+    object names no exception."""
+    name = thrown.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    message = thrown.get("message")
+    lines = [f"{name}: {message}" if isinstance(message, str) and message else name]
+    frames = thrown.get("extendedStackTrace", thrown.get("stackTrace"))
+    for f in frames if isinstance(frames, list) else ():
+        if isinstance(f, dict) and isinstance(f.get("class"), str) and isinstance(f.get("method"), str):
+            where = f"{f.get('file')}:{f.get('line')}" if isinstance(f.get("file"), str) else "Unknown Source"
+            lines.append(f"\tat {f['class']}.{f['method']}({where})")
+    cause = thrown.get("cause")
+    if isinstance(cause, dict) and depth < MAX_THROWN_CAUSES and (inner := _thrown_trace(cause, depth + 1)):
+        lines.append("Caused by: " + inner)
+    return "\x1e".join(lines)
 
 
 def structured_cause(record: str) -> tuple[str, str] | None:
