@@ -7,6 +7,7 @@ import pytest
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
+from loglens_analysis.engine.report import states_failure
 from loglens_analysis.engine.summary import SECTION_CAPS, _latest_error_kept
 
 pytestmark = pytest.mark.unit
@@ -243,3 +244,23 @@ def test_a_short_file_without_levels_tells_the_messages_that_state_a_failure_fir
     assert all("(no level)" in c.text for c in claims)
     told = {ln for c in claims for ln in c.line_numbers}
     assert 1 in told and len(messages) in told  # the first and the last line still told
+
+
+def test_a_failure_word_naming_a_counter_states_no_failure() -> None:
+    """A run's recap counts its outcomes under failure words ("failed=0", "unreachable=1", "errors=<*>"): the word
+    names a field, what the record says hangs on its value. Such lines are not told as messages that state a
+    failure; a word that states one ("status=failed", "error: ...") still is."""
+    assert not states_failure("<*> : ok=<*> changed=<*> unreachable=<*> failed=<*> skipped=<*> rescued=<*>")
+    assert not states_failure("tests=<*> errors=3 skipped=<*>")
+    assert states_failure("job status=failed")
+    assert states_failure("error: disk full")
+    hosts = [f"web{i}" for i in range(1, 9)]
+    lines = ["PLAY [webservers] " + "*" * 60, ""]
+    for task in ("Gathering Facts", "Install packages", "Deploy app"):
+        lines += [f"TASK [{task}] " + "*" * 60, *(f"ok: [{h}]" for h in hosts), ""]
+    lines += ["PLAY RECAP " + "*" * 60]
+    lines += [
+        f"{h:<26}: ok=3    changed={i % 2}    unreachable=0    failed=0    skipped=0" for i, h in enumerate(hosts)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert not any("state a failure" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]

@@ -604,3 +604,32 @@ def test_every_chunk_reads_slashed_dates_as_the_files_head_does() -> None:
     rep = merge_partials(parts)
     assert rep.time_range == one.time_range
     assert [(t.text, t.count) for t in rep.templates] == [(t.text, t.count) for t in one.templates]
+
+
+@pytest.mark.parametrize(
+    ("record", "found"),
+    [
+        # A sentence the date goes on: what the record says, not when it was written.
+        ("compiled with version: 12.2.0 on 01 January 2024 10:00:00", None),
+        ("the certificate is valid until [2031-07-14 17:47:06]", None),
+        # A header before a leading stamp: names, brackets, separators, a level.
+        ("web-1  | 2024-03-04 09:00:01 GET /api", "iso8601"),
+        ("[main] 2024-03-04 09:00:01 started", "iso8601"),
+        ("INFO 2024-03-04 09:00:01 started", "iso8601"),
+        ("*** Starting uWSGI 2.0.23 (64bit) on [Mon Mar  4 09:00:00 2024] ***", "ctime"),
+    ],
+)
+def test_a_stamp_that_prose_leads_to_is_no_leading_time(record: str, found: str | None) -> None:
+    got = TimestampParser().locate(record, None)
+    assert (got[0] if got is not None else None) == found
+
+
+def test_a_banner_naming_a_build_date_does_not_stretch_the_files_span() -> None:
+    # uWSGI's banner says when it was compiled, two months before the file: the span is the requests'.
+    lines = ["compiled with version: 12.2.0 on 01 January 2024 10:00:00", "detected number of CPU cores: 2"]
+    lines += [
+        f"[pid: 9|app: 0|req: {i}/{i}] [Mon Mar  4 09:{i % 60:02d}:00 2024] GET /api/{i} => 200" for i in range(60)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-04T09:00:00Z"
+    assert rep.parse_quality.out_of_order_records == 0

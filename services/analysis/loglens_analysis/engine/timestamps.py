@@ -352,6 +352,20 @@ LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a he
 # LEADING_LIMIT; a bare number never (``_LEADING_SKIP``).
 _LEAD_BOUND = {f.name: LEADING_LIMIT if f.dated == "date" else 0 if f.name in _LEADING_SKIP else 2 for f in FAMILIES}
 _STEP_STARTS = 8  # this few starts left to try: matched one by one rather than searched
+# A lower-case word of letters standing alone (not part of a name: no digit, dot, dash or underscore beside it).
+_PROSE_WORD = re.compile(r"(?<![\w.-])[a-z]{2,}(?![\w.-])")
+
+
+def _in_prose(before: str) -> bool:
+    """Whether the text before a stamp near a record's start is a sentence the stamp goes on ("compiled with version:
+    12.2.0 on 01 January 2024 10:00:00", "certificate valid until ..."): at least two lower-case words, the last one
+    right before the stamp (an opening bracket or quote between). Such a stamp is what the record says, not when it
+    was written; a header before a leading stamp is names, levels, brackets and separators ("web-1  | ", "[main] ",
+    "INFO ")."""
+    words = _PROSE_WORD.findall(before)
+    return len(words) >= 2 and before.rstrip(" \t[(\"'").endswith(words[-1])
+
+
 # Characters every match of a family holds (":": a clock's colon, between digits; "M": a month's name): a family
 # whose characters are not all in the window has no stamp there. Read off the regexes above (a literal outside
 # every optional part).
@@ -659,6 +673,8 @@ class TimestampParser:
                 if self._valid(fam.name, m.groupdict()):
                     best, best_at = fam.name, s
                     break
+        if best is not None and span is None and leading and _in_prose(record[lo:best_at]):
+            return None
         return best
 
     def _key_match(self, name: str | None, record: str, limit: int) -> tuple[str, re.Pattern[str]] | None:
