@@ -10,6 +10,7 @@ import pytest
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.formats import FORMAT_CSV, detect_format
+from loglens_analysis.engine.report import NEWEST_FIRST
 
 pytestmark = pytest.mark.unit
 
@@ -69,6 +70,69 @@ def test_an_export_with_a_row_of_names_reads_the_rest_by_their_fields() -> None:
     assert counts["The Windows Update service entered the running state."] == 30
     assert counts["Disk <*> has a bad block."] == 30
     assert _levels(rep) == {"INFO": 30, "ERROR": 30}
+
+
+_TOOL_ROWS = [
+    ("info", "Order {} created for customer {}"),
+    ("warn", "Inventory low for sku {} ({} left)"),
+    ("error", "Payment failed for order {}: card declined ({})"),
+]
+
+
+def test_a_log_tools_export_of_few_fields_under_their_names_newest_first() -> None:
+    """A log tool's CSV export: a row of names, five fields (time, host, service, status, message), newest record
+    first. Every message keeps its first word (the line is no header and message), each record its level, and the
+    report says the lines run newest first."""
+    lines = ["Date,Host,Service,Status,Message"]
+    for i in reversed(range(90)):
+        level, text = _TOOL_ROWS[i % 3]
+        lines.append(f"2024-03-04T09:{i // 60:02d}:{i % 60:02d}.{i:03d}Z,ip-10-0-0-{i % 7},orders,{level},"
+                     f"{text.format(1000 + i, i % 50)}")  # fmt: skip
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.format.name == FORMAT_CSV
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["Order <*> created for customer <*>"] == 30
+    assert counts["Payment failed for order <*>: card declined (<*>)"] == 30
+    assert _levels(rep) == {"INFO": 30, "WARN": 30, "ERROR": 30}
+    assert NEWEST_FIRST in rep.parse_quality.time_assumptions
+    assert "newest first" in rep.summary.claims[0].text
+    oldest_first = [lines[0], *reversed(lines[1:])]
+    assert NEWEST_FIRST not in analyze([("\n".join(oldest_first) + "\n").encode()]).parse_quality.time_assumptions
+    # In time order but for a late first record (every other record is then before a time already seen): not newest
+    # first.
+    late_first = [lines[0], lines[1].replace("T09:01:29", "T11:01:29"), *reversed(lines[2:])]
+    assert NEWEST_FIRST not in analyze([("\n".join(late_first) + "\n").encode()]).parse_quality.time_assumptions
+
+
+def _raw_export(n: int) -> list[str]:
+    lines = ['"_time","host","source","_raw"']
+    for i in range(n):
+        level, text = _TOOL_ROWS[i % 3]
+        raw = f"2024-03-04 09:{i // 60:02d}:{i % 60:02d},{i:03d} {level.upper():5} [exec-{i % 4}] c.a.Orders - "
+        lines.append(f'"2024-03-04T09:{i // 60:02d}:{i % 60:02d}.000+0000","app-1","/var/log/app.log",'
+                     f'"{raw}{text.format(1000 + i, i % 50)}"')  # fmt: skip
+    return lines
+
+
+def test_an_export_of_raw_lines_reads_each_lines_own_level_and_message() -> None:
+    """An export whose fields are the event's time, its source and the raw line ("_time,host,source,_raw"): no field
+    holds a level, the raw lines share their application's header (time, level, thread, logger), which is read as
+    the file's header would be; in chunks as in one pass."""
+    from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, merge_partials, plan_chunks
+
+    rep = analyze([("\n".join(_raw_export(90)) + "\n").encode()])
+    assert rep.format.name == FORMAT_CSV
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["Inventory low for sku <*> (<*> left)"] == 30
+    assert _levels(rep) == {"INFO": 30, "WARN": 30, "ERROR": 30}
+    data = ("\n".join(_raw_export(3000)) + "\n").encode()
+    one = analyze([data])
+    plans = plan_chunks(len(data), len(data) // 3)
+    merged = merge_partials([analyze_chunk(data[:HEAD_BYTES], [data[p.read_from :]], p) for p in plans])
+    assert [(t.text, t.count, t.max_level) for t in merged.templates] == [
+        (t.text, t.count, t.max_level) for t in one.templates
+    ]
+    assert "Order <*> created for customer <*>" in {t.text for t in one.templates}
 
 
 @pytest.mark.parametrize(

@@ -924,6 +924,11 @@ class Analyzer:
             self._finders[(name, at_start)] = tf
         return tf
 
+    @property
+    def last_time(self) -> float | None:
+        """The time of the file's last timed record (by line), None before one."""
+        return self._last_time
+
     # ------------------------------------------------------------------ records
     def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, list[tuple[str, int, int]], bool]:
         """The parsed record, its masked message, the message's variables (kind, start, end in the record's

@@ -1007,6 +1007,7 @@ MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sourc
 SOURCE_COLUMN_SHARE = 0.95
 W3C_MIN_SHARE = 0.8  # share of the sampled lines a W3C "#Fields:" layout (or a directive) must explain
 CSV_MIN_FIELDS = 6  # comma-separated values: a record of this many fields at least ...
+CSV_NAMED_MIN_FIELDS = 3  # ... or this many under a first line that names them (a log tool's export)
 CSV_MIN_SHARE = 0.9  # ... in this share of the sampled lines, all of one field count, makes a CSV log ...
 CSV_COLUMN_SHARE = 0.9  # ... whose time and level columns hold a time and a level word in this share of them
 MIN_NAME_LINES = 3  # a ``name:`` after the level is told an event's word only by a name on this many lines
@@ -2000,24 +2001,33 @@ def _csv_row(line: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class CsvColumns:
-    """A log written as comma-separated values (PostgreSQL's csvlog, an event viewer's export): every record has
-    the same fields; the time is the first field that holds a timestamp, the level the field that holds a level word
-    ("LOG", "ERROR", "Information"), both in nearly every line; the message the field of the longest texts of the
-    others. A first line of names (a header row) is a record of its own."""
+    """A log written as comma-separated values (PostgreSQL's csvlog, an event viewer's export, a log tool's export):
+    every record has the same fields; the time is the first field that holds a timestamp, the level the field that
+    holds a level word ("LOG", "ERROR", "Information"), both in nearly every line; the message the field of the
+    longest texts of the others. A first line of names (a header row) is a record of its own. Under such a row, fewer
+    fields make a CSV log (``CSV_NAMED_MIN_FIELDS``: "Date,Host,Service,Status,Message"), and the level may be in the
+    message rather than a field of its own (an export's raw line, "_time,host,source,_raw": the message is read as a
+    line of its own, its level and text after its own time and level)."""
 
     width: int
     time: int
-    level: int
+    level: int  # -1: no level field (the message's own header has it)
     message: int
+    inner: HeaderLayout | None = None  # without a level field: the header the messages share, as discovered
 
     @staticmethod
     def of(lines: Sequence[str]) -> CsvColumns | None:
         if not lines or not all("," in line and line[:1] not in "{[" for line in lines[:5]):
             return None  # JSON has commas too
         rows = [_csv_row(line) for line in lines]
+        named = len(rows) > 1 and len(rows[0]) >= CSV_NAMED_MIN_FIELDS and all(map(_CSV_NAME.fullmatch, rows[0]))
+        if named:
+            rows = [r for r in rows[1:] if len(r) == len(rows[0])] if len(rows) > 1 else []
+            if len(rows) < CSV_MIN_SHARE * (len(lines) - 1) or not rows:
+                return None
         widths = Counter(len(r) for r in rows)
         width, n = widths.most_common(1)[0]
-        if width < CSV_MIN_FIELDS or n < CSV_MIN_SHARE * len(rows):
+        if width < (CSV_NAMED_MIN_FIELDS if named else CSV_MIN_FIELDS) or n < CSV_MIN_SHARE * len(rows):
             return None
         rows = [r for r in rows if len(r) == width]
         need = CSV_COLUMN_SHARE * len(rows)
@@ -2028,19 +2038,39 @@ class CsvColumns:
             (j for j in range(width) if j != time and sum(level_from_word(r[j]) is not None for r in rows) >= need),
             None,
         )
-        if level is None:
+        if level is None and not named:
             return None  # a time and commas are not enough: a line's message may hold as many commas every time
         others = [j for j in range(width) if j not in (time, level)]
         message = max(others, key=lambda j: (sum(len(r[j]) for r in rows if any(c.isalpha() for c in r[j])), -j))
-        return CsvColumns(width, time, level, message)
+        if level is not None:
+            return CsvColumns(width, time, level, message)
+        inner = discover_header([r[message] for r in rows])
+        return CsvColumns(
+            width, time, -1, message, inner if inner.classes and inner.share >= CSV_COLUMN_SHARE else None
+        )
 
     def parse(self, record: str) -> ParsedRecord | None:
         head = record.split("\x1e", 1)[0]
         row = _csv_row(head)
         if len(row) != self.width:
             return None
+        if self.level < 0:
+            text = row[self.message]
+            cut = _header_parser(self.inner).parse(text) if self.inner is not None else None
+            own = cut if cut is not None else parse_plain_message(text)
+            return ParsedRecord(FORMAT_CSV, row[self.time] or None, own.level, own.message, own.component)
         level = level_from_word(row[self.level], strict=False)
         return ParsedRecord(FORMAT_CSV, row[self.time] or None, level, row[self.message], None)
+
+
+@lru_cache(maxsize=16)
+def _header_parser(layout: HeaderLayout) -> HeaderParser:
+    return HeaderParser(layout)
+
+
+# A column's name in a header row: a word, perhaps with blanks, dots, dashes or an "@" / "_" prefix ("_raw",
+# "@timestamp", "Last Seen", "log.level"); no digit first, nothing a value would hold (":", "/", quotes).
+_CSV_NAME = re.compile(r"[A-Za-z_@][\w .@-]{0,63}")
 
 
 @dataclass(frozen=True, slots=True)

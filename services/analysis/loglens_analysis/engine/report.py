@@ -16,6 +16,7 @@ from loglens.v1 import report_pb2
 
 from .analyzer import (
     EXAMPLE_CHARS,
+    FIRST_BIN_SECONDS,
     MAX_BINS,
     MAX_EXAMPLES,
     MAX_EXCEPTION_GROUPS,
@@ -53,6 +54,14 @@ SEVERITY_TIER = {"WARN": 0, "ERROR": 1, "FATAL": 1}
 TEMPLATE_TEXT_CHARS = 80  # template text quoted in findings and the summary
 RESTART_HEAD_SHARE = 0.05  # a banner in the first 5 % of the lines (or the first bucket) is the initial start
 HEAD_OUT_OF_ORDER = 0.05  # ... by time only where at most this share of timed records go back in time
+NEWEST_FIRST_SHARE = 0.9  # a file whose timed records and time buckets go back this often is newest first ...
+# ... of this many timed records at least (``_newest_first``)
+NEWEST_FIRST_MIN_RECORDS = 20
+# Said in the parse quality's time assumptions (and the summary's overview) of such a file.
+NEWEST_FIRST = (
+    "records run newest first (nearly every timed record is earlier than the ones before it, as a log tool's export "
+    "writes them): line numbers count from the newest record, so a message's first line is its latest record"
+)
 ANOMALY_BURST = report_pb2.ANOMALY_KIND_BURST
 ANOMALY_ERROR_BURST = report_pb2.ANOMALY_KIND_ERROR_BURST
 ANOMALY_SILENCE = report_pb2.ANOMALY_KIND_SILENCE
@@ -1456,6 +1465,18 @@ def _head_time(an: Analyzer) -> float | None:
     return an.min_time + RESTART_HEAD_SHARE * (an.max_time - an.min_time)
 
 
+def _newest_first(an: Analyzer) -> bool:
+    """Whether the file runs newest first (a log tool's export): nearly every timed record goes back in time
+    (``NEWEST_FIRST_SHARE``, of ``NEWEST_FIRST_MIN_RECORDS`` at least), its first timed record is its latest (in the
+    first histogram second of it) and its last one its earliest. A file in time order but for a late first line
+    (every record is then before a time already seen) ends on a later time than its earliest."""
+    if an.with_time < NEWEST_FIRST_MIN_RECORDS or an.out_of_order < NEWEST_FIRST_SHARE * an.with_time:
+        return False
+    if an.origin is None or an.max_time is None or an.last_time is None:
+        return False
+    return an.max_time - an.origin < FIRST_BIN_SECONDS and an.last_time == an.min_time
+
+
 def _in_time_order(an: Analyzer) -> bool:
     """Whether the file's time runs with its lines (at most ``HEAD_OUT_OF_ORDER`` of its timed records before a
     time already seen): only then is its start in time its start in lines. Services' logs concatenated one after
@@ -1651,6 +1672,8 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         )
     q.ansi_sequences = counters.ansi_sequences
     q.time_assumptions.extend(sorted(an.assumptions))
+    if _newest_first(an):
+        q.time_assumptions.append(NEWEST_FIRST)
     q.unexplained_records = an.records - an.explained
     for ln, text in an.unexplained_samples:
         q.unexplained_samples.add(line_number=ln, text=text)

@@ -32,6 +32,7 @@ from .masking import WILDCARD
 from .miner import glob_match
 from .records import TRACEBACK_BANNER
 from .report import (
+    NEWEST_FIRST,
     RARE_MAX_COUNT,
     RATE_CHANGE_FACTOR,
     SILENCE_MIN_BUCKETS,
@@ -118,6 +119,8 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
     if tr.HasField("start_time") and tr.HasField("end_time"):
         span = tr.end_time.ToSeconds() - tr.start_time.ToSeconds()
         text += f", {tr.start_time.ToJsonString()} to {tr.end_time.ToJsonString()}, {duration(span)}"
+        if NEWEST_FIRST in rep.parse_quality.time_assumptions:
+            text += ", newest first"
     text += f") in {rep.template_count} templates, lines {first} to {last}: {errors} ERROR/FATAL, {warnings} WARN."
     return _claim(text, sorted({first_t.id, last_t.id}), sorted({first, last}))
 
