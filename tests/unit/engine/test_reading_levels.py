@@ -377,3 +377,27 @@ def test_a_level_after_a_sources_tag_in_capitals_is_the_records_level() -> None:
     assert levels["PHP Deprecated: strlen(): passing <*> is deprecated (<*>)"] == []
     # One capitalised word after the tag names the kind of error.
     assert levels['PHP Parse error: syntax error, unexpected token "}" in <*>'] == [report_pb2.LEVEL_ERROR]
+
+
+def test_go_kitchen_times_and_pino_prettys_source_in_parentheses_are_header() -> None:
+    # zerolog's console writer stamps each line with Go's time.Kitchen ("9:04AM": a 12-hour clock, no seconds, no
+    # date); pino-pretty writes "[09:00:01.123] INFO (orders/4101 on web-1): message". The time is read, and the
+    # source in parentheses closed by a colon is the header's, not the message's first words.
+    rows = [("INF", "INFO", "order created"), ("WRN", "WARN", "slow request"), ("ERR", "ERROR", "payment failed")]
+    zerolog = "".join(
+        f"{9 + i // 60 - (12 if 9 + i // 60 > 12 else 0)}:{i % 60:02d}{'AM' if 9 + i // 60 < 12 else 'PM'} "
+        f"{rows[i % 3][0]} {rows[i % 3][2]} id={i}\n"
+        for i in range(120)
+    )
+    rep = _run(zerolog)
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.end_time.ToSeconds() - rep.time_range.start_time.ToSeconds() == 119 * 60
+    assert _levels(rep) == {"INFO": 40, "WARN": 40, "ERROR": 40}
+    pino = "".join(
+        f"[09:{i // 60:02d}:{i % 60:02d}.{i:03d}] {rows[i % 3][1]} (orders/{4100 + i % 3} on web-{i % 2}): "
+        f"{rows[i % 3][2]}\n"
+        for i in range(120)
+    )
+    rep = _run(pino)
+    assert sorted(t.text for t in rep.templates) == ["order created", "payment failed", "slow request"]
+    assert _levels(rep) == {"INFO": 40, "WARN": 40, "ERROR": 40}

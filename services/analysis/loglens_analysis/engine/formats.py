@@ -1443,6 +1443,10 @@ _SOURCE_THEN_LEVEL = re.compile(
 )
 
 
+# A source in parentheses closed by a colon and a blank, at a message's start ("(orders/4101 on web-1): ").
+_PAREN_SOURCE = re.compile(r"\(([^()\s][^()]{0,80})\): ")
+
+
 # glog's level letter glued to its date, with or without the year ("E0120", "I240120", "W20240120").
 _GLUED_LEVEL = re.compile(r"([IWEF])(?:\d\d){2,4}")
 
@@ -1515,6 +1519,10 @@ class HeaderParser:
             if glued in _SEPARATORS:
                 header_end += len(glued)
         message = "" if header_end >= len(head) else head[header_end:].strip()
+        if level is not None and (paren := _PAREN_SOURCE.match(message)) is not None:
+            # Where the record comes from, in parentheses closed by a colon after the level (pino-pretty's "INFO
+            # (orders/4101 on web-1): order created"): a source, as a logger's name; the message is what follows.
+            component, message = component or paren.group(1), message[paren.end() :]
         source = _SOURCE_PATH.match(message)
         if source is not None:
             # The module path the record comes from, after the spans it ran in (Rust's tracing: "request{method=GET

@@ -326,6 +326,13 @@ def _families() -> tuple[Family, ...]:
         ),
         # A time with no date (some log4j layouts): last, so any dated family around it wins.
         _family("time-only", r"(?<![\w:.,/-])(?<!\d[-/.]\d\d[ T])" + _HMS, _Tail(_FRAC, "adj"), "time-only"),
+        # A 12-hour clock without a date, its seconds perhaps left out (Go's time.Kitchen, zerolog's console: "9:04AM").
+        _family(
+            "time-only-12h",
+            r"(?<![\w:.,/-])(?P<H>1[0-2]|0?[1-9]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))? ?(?P<ampm>[AaPp][Mm])(?!\w)",
+            _Tail(None, ""),
+            "time-only",
+        ),
     )
 
 
@@ -398,6 +405,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("month-day-slashed", "/: "),
         ("epoch", ""),
         ("time-only", ":"),
+        ("time-only-12h", ":"),
     )
 }
 assert set(_NEEDS) == set(_BY_NAME)
@@ -993,7 +1001,7 @@ def looks_like_time_token(token: str) -> bool:
 _DATED_FAMILIES = tuple(f for f in FAMILIES if f.dated == "date")
 _TIME_TOKEN = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T -].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}/[A-Z][a-z]{2}/\d{4}.*"
-    r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?(?:Z|[+-]\d{2}:?\d{2}|[AaPp][Mm])?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*|\d{4}-\d{2}-\d{2}T\S+|1\d{9}(?:\d{3}|\.\d+)?"
     r"|[AaPp][Mm]"  # a 12-hour clock's half of the day ("3:53:59 PM")
 )
