@@ -5,6 +5,8 @@ put before every line. Lines written here, no file copied."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from loglens.v1 import report_pb2
@@ -67,3 +69,21 @@ def test_the_collectors_prefix_is_told() -> None:
     assert rep.format.description == (
         f"klog (confidence {rep.format.confidence:.2f}), each line prefixed by a docker-compose service name"
     )
+
+
+def test_kubectls_pod_and_container_prefix_is_a_collectors_prefix() -> None:
+    # kubectl logs --prefix over two containers that write differently: "[pod/<pod>/<container>] " is stripped and
+    # each container's lines are read in their own format (a JSON line's level and message, not a header's tail).
+    lines = []
+    for i in range(300):
+        if i % 3:
+            stamp = f"2024-03-04T09:{i // 60:02d}:{i % 60:02d}.000Z"
+            lines.append(f"[pod/web-7d9f8-{i % 2}/app] {stamp} INFO  GET /api/{i}")
+        else:
+            job = json.dumps({"ts": 1709542800 + i, "level": "error" if i % 9 == 0 else "info", "msg": "job done"})
+            lines.append(f"[pod/worker-5c6d7-x/worker] {job}")
+    rep = _report(lines)
+    assert rep.parse_quality.envelope == "kubectl-prefix"
+    assert rep.format.description.endswith("each line prefixed by its pod and container (kubectl logs --prefix)")
+    levels = {(t.text, report_pb2.Level.Name(t.max_level)) for t in rep.templates}
+    assert ("job done", "LEVEL_ERROR") in levels and ("GET /api/<*>", "LEVEL_INFO") in levels, levels

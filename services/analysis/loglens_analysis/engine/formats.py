@@ -59,6 +59,7 @@ MIXED_BELOW = 0.5
 # The prefix a collector put before every line (``records.Envelope``), as the report's format line tells it.
 ENVELOPE_WORDS = {
     "compose-service": "each line prefixed by a docker-compose service name",
+    "kubectl-prefix": "each line prefixed by its pod and container (kubectl logs --prefix)",
     "kubernetes-cri": "each line in a container runtime's (CRI) time, stream and tag",
     "timestamp-prefix": "each line prefixed by a collector's timestamp",
     "docker-json": "each line in Docker's JSON log wrapper",

@@ -251,6 +251,8 @@ _ENVELOPES = (
     Envelope(
         "timestamp-prefix", re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "), False
     ),
+    # kubectl logs --prefix: "[pod/<pod>/<container>] " before each line of each container's log.
+    Envelope("kubectl-prefix", re.compile(r"\[(pod/[^\s/\]]+/[^\s/\]]+)\] ?"), True),
     Envelope("compose-service", re.compile(r"([\w][\w.@/-]*) *\| ?"), True),
 )
 
@@ -320,7 +322,7 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
             continue
         if not env.strip and _application_header(matches):
             continue
-        if env.strip:
+        if env.name == "compose-service":
             # A compose column: the bar stands in one column on (nearly) every line, and the names are not
             # level words ("INFO | message" is a layout, not a service prefix).
             columns = {m.group().rindex("|") for m in matches}
