@@ -125,6 +125,26 @@ def test_a_lone_word_position_with_many_values_is_a_variable() -> None:
     assert set(mine(lines)) == {"session opened for user <*> from host"}
 
 
+def test_a_position_of_constants_in_capitals_tells_events_apart_however_many() -> None:
+    """A program's constants in capitals (an enum's states, a proxy's result codes: "RUNNING", "TCP_DENIED") are the
+    statement's own kinds: six of them over many records are six events, where six lower-case names (or constants
+    mixed with other words) stay a variable."""
+    states = ["NEW", "SUBMITTED", "RUNNING", "SUCCEEDED", "FAILED", "KILLED"]
+    lines = [f"application app_{i} moved to {states[i % 6]} after {i % 9} s" for i in range(240)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert Counter(templates) == {f"application <*> moved to {s} after <*> s": 40 for s in states}
+    codes = ["TCP_HIT/<*>", "TCP_MISS/<*>", "TCP_DENIED/<*>", "TCP_REFRESH_MODIFIED/<*>"]
+    lines = [f"{i}.5 10.0.0.{i % 200} {codes[i % 4].replace('<*>', str(200 + i % 2))} GET /a" for i in range(200)]
+    assert len(set(mine(lines))) == 4
+    names = ["amber", "basil", "cedar", "delta", "ember", "fjord"]
+    lines = [f"application app_{i} moved to {names[i % 6]} after {i % 9} s" for i in range(240)]
+    assert set(mine(lines)) == {"application <*> moved to <*> after <*> s"}
+    mixed = [*states[:5], "queue"]
+    lines = [f"application app_{i} moved to {mixed[i % 6]} after {i % 9} s" for i in range(240)]
+    assert set(mine(lines)) == {"application <*> moved to <*> after <*> s"}
+
+
 def test_few_values_in_one_position_split() -> None:
     lines = [f"link eth{i % 5} went {('up', 'down')[(i // 5) % 2]} after {i} s" for i in range(50)]
     templates = mine(lines)

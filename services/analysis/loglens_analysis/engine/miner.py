@@ -565,7 +565,9 @@ def resolve_templates(
     each position's word determines the others', ``_phrase_positions``) split the cluster while they take at
     most max(SPLIT_MAX_VALUES, sqrt(n)) wordings over its n records: distinct messages in one wrapper
     ("failed (Disk quota hit)" / "failed (Peer hung up)"), where one lone word with more than
-    SPLIT_MAX_VALUES values (a user name) stays a variable. Neither bound is fitted to data. A position whose
+    SPLIT_MAX_VALUES values (a user name) stays a variable, unless each is a verb of one inflection
+    (``_one_inflection``) or a program's constant in capitals (``_constants``: "RUNNING" / "FAILED" / "KILLED").
+    Neither bound is fitted to data. A position whose
     tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
     own wording, and neither is one whose tokens are each a dotted name (``_is_dotted_name``: a package, class or
     host a message names; glued to one key, ``_keyed_dotted_names``) or a ``key="value"`` position of one key (the
@@ -766,6 +768,17 @@ def _one_inflection(values: dict[str, int]) -> bool:
     return len({w.endswith("ed") for w in words}) == 1
 
 
+# A code constant: capitals and digits, words joined by underscores, the first a letter ("TCP_MISS", "RUNNING").
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?:/<\*>)?")
+
+
+def _constants(values: dict[str, int]) -> bool:
+    """True when every word a position takes is a program's constant in capitals (an enum's name, a state, a result
+    code: "TCP_HIT", "TCP_DENIED/<*>"), of two letters or more: the statement's own kinds, told apart, however many
+    (within the closed set's bound), where words of data (a user's, a host's name) are rarely written so."""
+    return all(len(v) > 1 and _CONSTANT.fullmatch(v) for v in values)
+
+
 def _phrase_positions(candidates: list[int], members: list[tuple[str, ...]]) -> list[int]:
     """The candidate positions that vary in lockstep with another one: their words determine each other
     (one-to-one over the variants), so together they word distinct events ("Process timed out" beside
@@ -854,7 +867,7 @@ def _resolve_aligned(
         if ok and len(values) <= SPLIT_MAX_VALUES:
             few.add(i)
         if ok and len(values) > 1 and _distinct_events(list(values)):
-            if len(values) <= SPLIT_MAX_VALUES or _one_inflection(values):
+            if len(values) <= SPLIT_MAX_VALUES or _one_inflection(values) or _constants(values):
                 split_at.append(i)
             else:
                 wider.append(i)
