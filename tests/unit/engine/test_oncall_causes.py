@@ -739,3 +739,19 @@ def test_a_crash_signal_written_by_number_is_a_crash_and_the_banner_after_it_a_r
     assert [a.line_numbers[0] for a in crashes] == [crash_line], [a.description for a in rep.anomalies]
     restarts = [a for a in rep.anomalies if a.kind == RESTART]
     assert [a.line_numbers[0] for a in restarts] == [crash_line + 1], [a.description for a in rep.anomalies]
+
+
+def test_a_daemon_reloading_on_sighup_has_not_stopped() -> None:
+    # nginx reloads its configuration on SIGHUP ("signal 1 (SIGHUP) received from 512, reconfiguring") and goes on:
+    # no stop there. The SIGTERM it exits on is one.
+    def line(t: float, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y/%m/%d %H:%M:%S} [notice] 1#1: {message}"
+
+    lines = [line(T0 + 6 * i, f"*{i} client {i % 7} closed keepalive connection") for i in range(300)]
+    lines[150] = line(T0 + 900, "signal 1 (SIGHUP) received from 512, reconfiguring")
+    lines[151] = line(T0 + 900, "reconfiguring")
+    lines[152] = line(T0 + 900, "start worker process 77")
+    lines[299] = line(T0 + 1794, "signal 15 (SIGTERM) received from 1, exiting")
+    rep = _analyze(lines)
+    stops = [a.line_numbers[0] for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert stops == [300], [a.description for a in rep.anomalies]

@@ -111,13 +111,15 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
 # Stop words in two strengths: a signal name, "shutting down", "exiting" say a process stops; the weaker
 # ones ("shutdown", "stopped", ...) are often nouns or about a component, and only count where the file
 # agrees (its tail, or a restart or a silence right after).
-# A POSIX termination signal by name: a process that names one is being ended by it.
+# A POSIX termination signal by name: a process that names one is being ended by it. Not SIGHUP: a daemon takes it
+# as the order to reload its configuration or reopen its files (nginx's "signal 1 (SIGHUP) received from 512,
+# reconfiguring"); one that ends on it says so ("exiting"), and systemd's status of a process it ended names it.
 # systemd names the signal that ended a unit's process by its number and its short name ("code=killed,
 # status=9/KILL", "code=dumped, status=11/SEGV"); a template masks the number.
 _SIGNAL_STATUS = r"(?:\d+|<\*>)/"
-_SIGNAL_NAME = re.compile(rf"\bSIG(?:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b")
+_SIGNAL_NAME = re.compile(rf"\bSIG(?:TERM|INT|QUIT|KILL)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b")
 _STOP_STRONG = re.compile(
-    rf"\b(?:SIG(?:TERM|INT|QUIT|KILL|HUP)|shutting down|exiting)\b|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b",
+    rf"\b(?:SIG(?:TERM|INT|QUIT|KILL)|shutting down|exiting)\b|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b",
     re.IGNORECASE,
 )
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
