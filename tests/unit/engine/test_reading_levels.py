@@ -401,3 +401,23 @@ def test_go_kitchen_times_and_pino_prettys_source_in_parentheses_are_header() ->
     rep = _run(pino)
     assert sorted(t.text for t in rep.templates) == ["order created", "payment failed", "slow request"]
     assert _levels(rep) == {"INFO": 40, "WARN": 40, "ERROR": 40}
+
+
+def test_a_shells_report_of_a_command_it_could_not_run_is_an_error() -> None:
+    # A CI step's script: bash says a command was not found, sh that a file may not be run. The lines carry no level;
+    # they are the step's failure. A message that merely ends in "not found" is no shell's report.
+    steps = [
+        "/home/runner/work/_temp/0b5f.sh: line 3: mvnw: command not found",
+        "sh: 1: ./deploy.sh: Permission denied",
+        "Resolving dependencies for module {}",
+        "Looking up cache key {}: not found",
+    ]
+    text = "".join(f"2024-03-04T09:00:{i % 60:02d}.1234567Z {steps[i % 4].format(i)}\n" for i in range(80))
+    rep = _run(text)
+    levels = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates}
+    assert levels == {
+        "<*>: line <*>: mvnw: command not found": "LEVEL_ERROR",  # a temporary script path is data
+        "sh: <*>: ./deploy.sh: Permission denied": "LEVEL_ERROR",
+        "Resolving dependencies for module <*>": "LEVEL_UNSPECIFIED",
+        "Looking up cache key <*>: not found": "LEVEL_UNSPECIFIED",
+    }, levels

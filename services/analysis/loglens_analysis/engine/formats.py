@@ -925,6 +925,20 @@ def _level_prefix(message: str) -> str | None:
 _OUTCOME_FAILED = re.compile(r"(?<![\w.-])\[?(?:FAIL|FAILED|FAILURE)\]?(?![\w.-])")
 
 
+# A POSIX shell's own report of a command it could not run, as bash, dash, sh and zsh word it (a CI step's
+# "/home/runner/work/_temp/x.sh: line 3: mvnw: command not found", "sh: 1: ./deploy: Permission denied"): the shell
+# (or the script it runs) names itself, then the line, then the command and why.
+_SHELL_ERROR = re.compile(
+    r"(?:\S*/)?(?:(?:ba|da|z|k)?sh|[\w.-]+\.sh): (?:line \d+: |\d+: )?\S.{0,200}?: "
+    r"(?:command not found|not found|Permission denied|No such file or directory|syntax error[^\n]*)$"
+)
+
+
+def _shell_error(message: str) -> bool:
+    """The message is a shell's report of a command it could not run (``_SHELL_ERROR``): an error."""
+    return ": " in message and _SHELL_ERROR.match(message) is not None
+
+
 def _uncaught(message: str) -> bool:
     """The message opens with the report a language runtime writes itself of an exception nothing caught (a crash
     report, ``RUNTIME_CRASH``, or Python's traceback banner): an error, where no logged record carries it."""
@@ -933,9 +947,9 @@ def _uncaught(message: str) -> bool:
 
 def _message_level(message: str) -> str | None:
     """The level a message with no level field states: the severity it opens with, else an outcome in capitals or a
-    runtime's report of an uncaught exception (ERROR)."""
+    runtime's report of an uncaught exception or a shell's of a command it could not run (ERROR)."""
     level = _level_prefix(message)
-    if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message)):
+    if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     return level
 
@@ -1858,7 +1872,7 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
         # read per record (``_plain_level``), as an access log's.
         return ParsedRecord(FORMAT_PLAIN, time_text, level_from_http_status(status), message, component, True)
-    if level is None and (_OUTCOME_FAILED.search(head) is not None or _uncaught(message)):
+    if level is None and (_OUTCOME_FAILED.search(head) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
 
