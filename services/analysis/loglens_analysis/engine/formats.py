@@ -832,8 +832,9 @@ def _parse_access(record: str) -> ParsedRecord | None:
 
 
 # klog / glog: "E0120 11:42:15.123456    1234 file.go:42] message" (the thread may be a name). The date may carry
-# its year (glog 0.6+ "I20240120", CockroachDB's "I240120"), and the source may end at a blank rather than a bracket
-# (CockroachDB: "server/node.go:464 ⋮ [n1] 7  started").
+# its year (glog 0.6+ "I20240120", CockroachDB's "I240120"). A source that ends at a blank rather than a bracket
+# (CockroachDB: "server/node.go:464 ⋮ [n1] 7  started") is left to the discovered header, which cuts its tags too
+# (``HeaderParser.cut`` reads the glued level letter).
 _KLOG = re.compile(r"([IWEF])((?:\d\d){2,4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) +(\S+) +([^\s\]]+:\d+)\] ?(.*)", re.DOTALL)
 
 

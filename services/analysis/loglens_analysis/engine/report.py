@@ -54,8 +54,8 @@ SEVERITY_TIER = {"WARN": 0, "ERROR": 1, "FATAL": 1}
 TEMPLATE_TEXT_CHARS = 80  # template text quoted in findings and the summary
 RESTART_HEAD_SHARE = 0.05  # a banner in the first 5 % of the lines (or the first bucket) is the initial start
 HEAD_OUT_OF_ORDER = 0.05  # ... by time only where at most this share of timed records go back in time
-NEWEST_FIRST_SHARE = 0.9  # a file whose timed records and time buckets go back this often is newest first ...
-# ... of this many timed records at least (``_newest_first``)
+NEWEST_FIRST_SHARE = 0.9  # a file whose timed records go back in time this often (its first the latest, its last ...
+# ... the earliest) is newest first, of this many timed records at least (``_newest_first``)
 NEWEST_FIRST_MIN_RECORDS = 20
 # Said in the parse quality's time assumptions (and the summary's overview) of such a file.
 NEWEST_FIRST = (
