@@ -63,6 +63,7 @@ ENVELOPE_WORDS = {
     "kubernetes-cri": "each line in a container runtime's (CRI) time, stream and tag",
     "timestamp-prefix": "each line prefixed by a collector's timestamp",
     "docker-json": "each line in Docker's JSON log wrapper",
+    "json-document": "each record one object of a JSON document, written over several lines",
 }
 
 
@@ -233,6 +234,11 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
             level, numeric = conv.level, conv.numeric
         time_text = time_text if time_text is not None else conv.time_text
         component = component if component is not None else conv.component
+    if level is None and message is not None and (own := _own_line(message)) is not None:
+        # A message that is an application's own line with its level in it (a collector's record of the line: a
+        # CloudWatch export of a Lambda function's "[ERROR]\t<time>\t<request id>\tItem failed") gives the level and
+        # the message after that line's header.
+        level, message, numeric = own[0], own[1], numeric or own[2]
     statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
     pieces: tuple[tuple[int, int, int, str], ...] = ()
     if message is None:
@@ -292,6 +298,23 @@ _TIME_NAMES = (
     "timemillis",  # log4j2's JsonLayout, before its "instant" object
 )
 _COMPONENT_NAMES = ("logger", "loggername", "sourcecontext", "component", "service")
+# What makes a JSON object a record rather than a document that holds records (``jsondoc``): a key naming its time,
+# its level or its message. Not "status", "error", "err", "event" or "output": an API's answer has them beside its
+# records.
+_RECORD_FIELD_NAMES = frozenset(_TIME_KEYS + _TIME_NAMES + _LEVEL_KEYS + _LEVEL_NAMES + _MSG_KEYS + _MESSAGE_NAMES) - {
+    "status",
+    "error",
+    "err",
+    "event",
+    "output",
+}
+
+
+def names_record_field(name: str) -> bool:
+    """Whether a JSON object's key names a record's time, level or message (``_RECORD_FIELD_NAMES``)."""
+    return name.lower() in _RECORD_FIELD_NAMES
+
+
 # A CLEF message template's hole: "{Name}", "{@Name}", "{$Name}", "{Name,-10}", "{Elapsed:0.000}" ("{{" is a brace).
 _CLEF_HOLE = re.compile(r"\{\{|\}\}|\{[@$]?(\w+)(?:,-?\d+)?(?::[^{}]*)?\}")
 
@@ -515,6 +538,7 @@ _CAUSE_NAMES = ("error", "err", "errormessage", "errmsg", "exception", "reason",
 # python-json-logger's "exc_info", Elastic Common Schema's "error.stack_trace", logstash-logback-encoder's
 # "stack_trace", bunyan's and pino's "err.stack", Serilog's compact "@x", "exception", "traceback".
 _TRACE_NAMES = ("excinfo", "exctext", "exception", "stacktrace", "stack", "traceback", "x")
+_TRACE_MESSAGE_NAMES = frozenset(_MSG_KEYS + _MESSAGE_NAMES)
 
 
 def _structured_fields(head: str) -> dict[str, object] | None:
@@ -540,9 +564,9 @@ def _logfmt_text(value: str) -> str:
 
 
 def structured_trace(record: str) -> str | None:
-    """The stack trace a JSON or logfmt record carries in a field (``_TRACE_NAMES``), its lines joined as a joined
-    record's are (``JOIN``), so ``exceptions.exception_of`` reads it as it reads a trace written line by line; None
-    where no such field holds a text of several lines."""
+    """The stack trace a JSON or logfmt record carries in a field (``_TRACE_NAMES``, else its message), its lines
+    joined as a joined record's are (``JOIN``), so ``exceptions.exception_of`` reads it as it reads a trace written
+    line by line; None where no such field holds a text of several lines."""
     head = record.split("\x1e", 1)[0].strip()
     if '"thrown"' in head:
         obj = _json_object(head)
@@ -552,9 +576,15 @@ def structured_trace(record: str) -> str | None:
     if "\\n" not in head:  # a text of several lines is written with escaped newlines in either format
         return None
     fields = _structured_fields(head)
-    for key, value in (fields or {}).items():
-        if isinstance(value, str) and "\n" in value.strip() and _last_name(key) in _TRACE_NAMES:
-            return "\x1e".join(value.strip().splitlines())
+    texts = [(_last_name(k), v.strip()) for k, v in (fields or {}).items() if isinstance(v, str) and "\n" in v.strip()]
+    for name, value in texts:
+        if name in _TRACE_NAMES:
+            return "\x1e".join(value.splitlines())
+    # A message of several lines is a trace where it is one (a collector that keeps a trace in the record's message:
+    # Cloud Logging's "textPayload" holds the whole Python traceback): ``exception_of`` tells.
+    for name, value in texts:
+        if name in _TRACE_MESSAGE_NAMES:
+            return "\x1e".join(value.splitlines())
     return None
 
 
@@ -784,6 +814,10 @@ def _parse_3164(record: str) -> ParsedRecord | None:
     return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
 
 
+# A line's first word, in brackets or not, and the blanks after it.
+_LEADING_WORD = re.compile(r"\[?[A-Za-z]{1,16}\]?[ \t]+")
+
+
 def _own_line(msg: str) -> tuple[str, str, bool] | None:
     """The level and message of an application's own line that a collector carries as its message (syslog without a
     priority, the systemd journal's MESSAGE of a unit's output), where a known grammar reads a level in it, and
@@ -795,8 +829,9 @@ def _own_line(msg: str) -> tuple[str, str, bool] | None:
     - a klog line (journald's kubelet: "E0301 12:00:00.123456 1234 pod_workers.go:1301] message"): its severity
       letter and its message. Records' shapes mask "E0301" and "F0301" alike (hex-ish runs), so an E or F record's
       level is read per record;
-    - a line opening with its time and its level ("2024-03-01 12:00:00,123 WARN  [main] c.e.Shop - Slow query"): the
-      level, and the message after them."""
+    - a line opening with its time and its level ("2024-03-01 12:00:00,123 WARN  [main] c.e.Shop - Slow query"), or
+      its level and its time (an AWS Lambda Python function's "[ERROR]\t2024-03-01T12:00:00.123Z\t<request id>\t..."):
+      the level, and the message after them."""
     inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
     if inner is not None and inner.level is not None and not inner.digit_level:
         return inner.level, inner.message, False
@@ -806,6 +841,12 @@ def _own_line(msg: str) -> tuple[str, str, bool] | None:
     if msg[:1].isdigit() or msg[:1] == "[":
         message, level = _after_leading_time(msg)
         if level is not None:
+            return level, message, False
+    lead = _LEADING_WORD.match(msg)
+    if lead is not None and (level := level_from_word(lead.group())) is not None:
+        end = leading_time_end(msg[lead.end() :])
+        message = msg[lead.end() + end :].lstrip(" \t")
+        if end and message:
             return level, message, False
     return None
 

@@ -13,10 +13,11 @@ import json
 import re
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import CorruptInput, DecompressedSizeExceeded
+from .jsondoc import LEFT, JsonDocument, opens_document
 from .levels import LEVEL_WORDS
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -433,6 +434,8 @@ class RecordReader:
         self._first_text = True
         self._lines_before = 0  # physical lines of the file before this reader's first (a chunk's)
         self.sources = SourceRuns()  # the source of each line where a source column is stripped
+        self._document_known = False
+        self.document: JsonDocument | None = None  # the file is a JSON document: its records are its objects
 
     def follow(self, model: RecordReader, *, lines_before: int, at_file_start: bool) -> None:
         """Read a chunk of a file as ``model``, the reader of the file's start, decided to read it (its envelope),
@@ -567,6 +570,11 @@ class RecordReader:
             del buf[: cut + 1]
             if pending is not None:
                 text = pending + "\n" + text
+            if not self._document_known or self.document is not None:
+                text, held = yield from self._read_document(text, False)
+                if held or not text:
+                    pending = text or None
+                    continue
             pending, block = self._hold_tail(text)
             if block is not None:
                 yield block
@@ -574,8 +582,51 @@ class RecordReader:
         if tail is not None and tail.endswith("\n"):
             tail = tail[:-1]
         last: str | None = (pending if tail is None else pending + "\n" + tail) if pending is not None else tail
+        if last and (not self._document_known or self.document is not None):
+            last, _held = yield from self._read_document(last, True)
         if last:
             yield self._finish(last)
+
+    def _read_document(self, text: str, final: bool) -> Generator[Block, None, tuple[str, bool]]:
+        """A JSON document's records (``jsondoc``), as blocks; then the text left and whether it is held back (the
+        start of a record the text cuts) or is to be read as lines (the document ended). Whether the file is one is
+        told once, from its first line."""
+        if not self._document_known:
+            self._document_known = True
+            first = text.lstrip(" \t\r\n").split("\n", 1)[0]
+            if self._lines_before == 0 and opens_document(first):
+                self.document = JsonDocument(JOIN)
+                self._envelope_known = True
+                self.counters.envelope = "json-document"
+        doc = self.document
+        if doc is None or doc.mode == LEFT:
+            return text, False
+        records, rest = doc.take(text, final)
+        if doc.mode == LEFT and doc.records < 2:
+            self.counters.envelope = ""  # one object before the lines (a configuration printed): no document
+        # The lines given are the text's before the rest ("" is one empty line: a lone "[").
+        if (text.count("\n") - rest.count("\n") if rest else 1) > 0:
+            yield self._finish_document(records)
+        return rest, doc.mode != LEFT
+
+    def _finish_document(self, text: str) -> Block:
+        """A block of a JSON document's records (one line each, then a JOIN per further line it spans)."""
+        c = self.counters
+        first = self._next_line
+        joins = text.count(JOIN)
+        nlines = text.count("\n") + joins + 1
+        self._next_line += nlines
+        c.lines += nlines
+        c.joined_lines += joins
+        if self._may_hold_long_line(text) and self._too_long.search(text) is not None:
+            cap = self.max_record_chars
+
+            def cut(m: re.Match[str]) -> str:
+                c.truncated_records += 1
+                return m.group()[:cap]
+
+            text = self._too_long.sub(cut, text)
+        return Block(text, first)
 
     def _hold_tail(self, text: str) -> tuple[str | None, Block | None]:
         """Keep the last line back: the next block may continue its record (a stack trace)."""
