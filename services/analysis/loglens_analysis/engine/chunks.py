@@ -125,6 +125,7 @@ from .records import (
     SourceRuns,
     _continuation_body,
     _docker_line,
+    past_envelope,
     utf16_of,
 )
 from .report import build_report
@@ -205,6 +206,7 @@ class FileContext:
             prefix = _DOCKER_TIME_PREFIX.rx.pattern
         elif env is not None and env.strip:
             self._strip = env.rx
+            prefix = env.kept
         elif env is not None:
             prefix = env.rx.pattern
         self._continues = re.compile(rf"{prefix}(?:{_continuation_body(prefix)})")
@@ -248,7 +250,7 @@ class FileContext:
         elif self._strip is not None:
             m = self._strip.match(text)
             if m is not None:
-                text = text[m.end() :]
+                text = past_envelope(m)
         return text
 
     def starts_record(self, prev: bytes, line: bytes, nxt: bytes) -> bool:

@@ -63,6 +63,7 @@ ENVELOPE_WORDS = {
     "kubernetes-cri": "each line in a container runtime's (CRI) time, stream and tag",
     "timestamp-prefix": "each line prefixed by a collector's timestamp",
     "docker-json": "each line in Docker's JSON log wrapper",
+    "stream-labels": "each line prefixed by its time and its stream's labels (a log store's query output)",
     "json-document": "each record one object of a JSON document, written over several lines",
 }
 

@@ -228,20 +228,23 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 class Envelope:
     """A prefix that a collector put before every line of the application's log.
 
-    ``strip``: the prefix carries nothing the record needs (a docker-compose service column) and is removed
-    from every line; otherwise (a timestamp the collector added) the first line of a record keeps it and the
-    continuation lines lose it when they are joined.
+    ``strip``: the prefix names the line's source (a docker-compose service column, group "source") and is
+    removed from every line but for its group "keep" where it has one (``past_envelope``); otherwise (a timestamp
+    the collector added) the first line of a record keeps it and the continuation lines lose it when they are
+    joined.
     """
 
     name: str
     rx: re.Pattern[str]
     strip: bool
+    kept: str = ""  # a stripped envelope's group "keep" as a pattern: every line still opens with it (joins drop it)
 
 
 ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix
 ENVELOPE_SAMPLE_LINES = 400
 APP_LEVEL_WORDS = 2  # a level among this many words after a time prefix makes the prefix the application's header
 # Candidates, most specific first. A level word is never taken for a compose service name.
+_LINE_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "  # RFC 3339, as collectors write it
 _CRI_ENVELOPE = Envelope(
     "kubernetes-cri",
     re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) (?:stdout|stderr) [FP] "),
@@ -249,16 +252,29 @@ _CRI_ENVELOPE = Envelope(
 )
 _ENVELOPES = (
     _CRI_ENVELOPE,
+    # A log store's query output (Loki's logcli): the entry's time, then its stream's labels, '{app="shop",
+    # pod="shop-1"} ', then the line. The labels are the line's source (streams interleave), the time stays.
     Envelope(
-        "timestamp-prefix", re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "), False
+        "stream-labels",
+        re.compile(rf'(?P<keep>{_LINE_TIME})(?P<source>\{{(?:[A-Za-z_]\w*="(?:[^"\\\n]|\\.)*"(?:, ?)?)*\}}) '),
+        True,
+        _LINE_TIME,
     ),
+    Envelope("timestamp-prefix", re.compile(_LINE_TIME), False),
     # kubectl logs --prefix: "[pod/<pod>/<container>] " before each line of each container's log.
-    Envelope("kubectl-prefix", re.compile(r"\[(pod/[^\s/\]]+/[^\s/\]]+)\] ?"), True),
-    Envelope("compose-service", re.compile(r"([\w][\w.@/-]*) *\| ?"), True),
+    Envelope("kubectl-prefix", re.compile(r"\[(?P<source>pod/[^\s/\]]+/[^\s/\]]+)\] ?"), True),
+    Envelope("compose-service", re.compile(r"(?P<source>[\w][\w.@/-]*) *\| ?"), True),
 )
 
 
 _DOCKER_TIME_PREFIX = Envelope("docker-json", re.compile(r"\S* "), False)
+
+
+def past_envelope(m: re.Match[str]) -> str:
+    """A line past the stripped envelope ``m`` matched at its start: the part the envelope keeps (a stream's
+    time), then the application's line."""
+    keep = m.group("keep") if "keep" in m.re.groupindex else None
+    return (keep or "") + m.string[m.end() :]
 
 
 def _docker_line(line: str) -> str | None:
@@ -684,7 +700,7 @@ class RecordReader:
             if m is None:
                 source, rest = None, line
             else:
-                source, rest = m.group(1), line[m.end() :]
+                source, rest = m.group("source"), past_envelope(m)
             self.sources.add(line_number, source or "")
             out.append(rest if source == prev else SOURCE_CHANGE + rest)
             prev = source
@@ -713,12 +729,13 @@ class RecordReader:
         self.counters.envelope = env.name
         if env.strip:
             self._strip = env.rx
-        else:
+        prefix = env.kept if env.strip else env.rx.pattern
+        if prefix:
             # Continuation lines carry the prefix too: it is matched (and dropped) by the join itself.
-            self._continuation = re.compile(rf"\n{env.rx.pattern}(?={_continuation_body(env.rx.pattern)})")
-            self._new_traces = NewTraces(env.rx.pattern)
-            self._py_tail = _py_tail(env.rx.pattern)
-            self._blanks = _enveloped_blanks(env.rx.pattern)
+            self._continuation = re.compile(rf"\n{prefix}(?={_continuation_body(prefix)})")
+            self._new_traces = NewTraces(prefix)
+            self._py_tail = _py_tail(prefix)
+            self._blanks = _enveloped_blanks(prefix)
 
     def _finish(self, text: str) -> Block:
         c = self.counters
@@ -769,7 +786,7 @@ class RecordReader:
             if "During handling" in text or "The above exception" in text:
                 text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
                 c.joined_lines += n0
-        enveloped = env is not None and not env.strip
+        enveloped = env is not None and (not env.strip or bool(env.kept))  # every line opens with a prefix
         if (
             enveloped
             and self._blanks is not None
