@@ -541,3 +541,23 @@ def test_a_parenthesised_thread_with_blanks_in_it_is_one_column() -> None:
     assert guess.layout is not None and guess.layout.classes.startswith("TTLBB"), guess.layout
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert [t.text for t in rep.templates] == ["Order <*> created for customer <*> (<*> items)"]
+
+
+def test_a_line_with_fewer_columns_keeps_the_word_that_opens_its_message() -> None:
+    """Heroku's log stream: the app's lines ("time app[web.1]: I, [time #pid]  INFO -- : ...") set the layout; the
+    platform's own ("time heroku[web.1]: Process exited with status 137") have its first two columns only. The word
+    after them opens the message: it cannot be told from a column the layout has there."""
+    lines = []
+    for i in range(80):
+        stamp = f"2024-01-15T10:{i // 60:02d}:{i % 60:02d}.{i:06d}+00:00"
+        if i % 20 == 19:
+            lines.append(f"{stamp} heroku[web.1]: Process exited with status {137 if i % 40 == 39 else 143}")
+            lines.append(f"{stamp} heroku[web.1]: State changed from up to crashed")
+        else:
+            app = f"I, [{stamp[:26]} #{4 + i % 3}]  INFO -- : Completed 200 OK in {i}ms"
+            lines.append(f"{stamp} app[web.{1 + i % 2}]: {app}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["Process exited with status <*>"] == 4
+    assert counts["State changed from up to crashed"] == 4
+    assert counts["Completed <*> OK in <*>"] == 76

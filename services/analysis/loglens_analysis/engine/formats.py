@@ -1621,6 +1621,11 @@ class HeaderParser:
             # the leading columns it has, when they hold the time and one more (one column alone is no evidence of
             # the layout: a stamp of several tokens would be cut after its first).
             end = _fitting_prefix(got, classes)
+            # A bare word that ends the columns the record has may be its message's first word (Heroku's router
+            # writes "time heroku[web.1]: Process exited with status 137" beside an app's "time app[web.1]: I, [...]
+            # INFO -- : ..."): the cut stops before it.
+            while end and got[end - 1] == "W":
+                end -= 1
             if end < 2 or "T" not in classes[:end] or end >= len(got):
                 return None
             mismatches = k - end
