@@ -755,3 +755,17 @@ def test_a_daemon_reloading_on_sighup_has_not_stopped() -> None:
     rep = _analyze(lines)
     stops = [a.line_numbers[0] for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
     assert stops == [300], [a.description for a in rep.anomalies]
+
+
+@pytest.mark.parametrize(("code", "crash"), [(139, True), (134, True), (137, False), (143, False), (1, False)])
+def test_an_exit_status_of_128_plus_a_crash_signal_is_a_crash(code: int, crash: bool) -> None:
+    # A supervisor reports how its child ended by the shells' convention, 128 + the signal's number: 139 is SIGSEGV,
+    # 134 SIGABRT (a crash); 137 SIGKILL and 143 SIGTERM end a process from outside, 1 is the process's own exit.
+    def line(t: float, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}.{int(t) % 997:06d}+00:00 {message}"
+
+    lines = [line(T0 + 5 * i, f"app[worker.1]: processed job {i} in {i % 40 + 3} ms") for i in range(300)]
+    lines[200] = line(T0 + 1000, f"heroku[worker.1]: Process exited with status {code}")
+    rep = _analyze(lines)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and "crash" in a.description]
+    assert [a.line_numbers[0] for a in crashes] == ([201] if crash else []), [a.description for a in rep.anomalies]

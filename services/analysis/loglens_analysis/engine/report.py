@@ -131,7 +131,13 @@ _STOP_WEAK = re.compile(
 _CRASH_SIGNAL = re.compile(rf"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b|{_SIGNAL_STATUS}(?:SEGV|ABRT|BUS|ILL|FPE)\b")
 # The same signals by number where a record writes it after the word (the numbers every POSIX system shares: SIGILL 4,
 # SIGABRT 6, SIGFPE 8, SIGSEGV 11; "mysqld got signal 6 ;"): a template masks the number, its records hold it.
-_CRASH_SIGNAL_NUMBER = re.compile(r"\bsignal:? (?:4|6|8|11)(?![\w.])", re.IGNORECASE)
+# A process's exit status of 128 + N tells that signal N ended it (the shells' convention, kept by container runtimes
+# and supervisors: "app-1 exited with code 139", "Process exited with status 134", "returned non-zero exit status 139"):
+# 132, 134, 135, 136, 139 are SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV.
+_CRASH_SIGNAL_NUMBER = re.compile(
+    r"\bsignal:? (?:4|6|8|11)(?![\w.])|\bexit(?:ed)?(?: with)? (?:status|code):? (?:132|134|135|136|139)(?![\w.])",
+    re.IGNORECASE,
+)
 # The same signals as strsignal() and the shells describe them ("terminated by signal 11: Segmentation fault",
 # the kernel's "segfault at 0 ip ...", "Aborted (core dumped)"): written when the signal came, not when a
 # handler for it is set up, so they tell a crash at any level (a database's supervisor logs them at LOG). A process
