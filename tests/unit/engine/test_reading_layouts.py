@@ -561,3 +561,26 @@ def test_a_line_with_fewer_columns_keeps_the_word_that_opens_its_message() -> No
     assert counts["Process exited with status <*>"] == 4
     assert counts["State changed from up to crashed"] == 4
     assert counts["Completed <*> OK in <*>"] == 76
+
+
+def test_two_bare_words_after_a_name_closed_by_a_colon_open_the_message() -> None:
+    """cloud-init's "time - file.py[LEVEL]: message": most messages open alike ("Running command [...]"), and a
+    bracket follows two words in all of them; a column after a name is one token, so the words are the message's."""
+    lines = []
+    for i in range(150):
+        stamp = f"2024-01-15 10:{i // 60:02d}:{i % 60:02d},{100 + i}"
+        if i % 5 == 4:
+            lines.append(f"{stamp} - util.py[WARNING]: Failed running /var/lib/cloud/scripts/s{i % 3}.sh [{i % 2}]")
+        elif i % 5 == 3:
+            lines.append(f"{stamp} - util.py[DEBUG]: Reading from /proc/{i}/status (quiet=False)")
+        else:
+            lines.append(
+                f"{stamp} - subp.py[DEBUG]: Running command ['systemctl', 'restart', 'svc{i % 7}'] with allowed "
+                "return codes [0] (shell=False, capture=True)"
+            )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["Failed running <*> [<*>]"] == 30
+    assert counts["Reading from <*> (quiet=<*>)"] == 30
+    assert sum(n for text, n in counts.items() if text.startswith("Running command [")) == 90
+    assert {report_pb2.Level.Name(lc.level) for lc in rep.levels} == {"LEVEL_DEBUG", "LEVEL_WARN"}

@@ -1297,10 +1297,11 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
                 # Three bare words in a row are prose unless a time, a level or a name: follows them ("host app
                 # worker-3 INFO"): "GC(0) Pause Young (Normal)" opens a message, the bracket is the message's.
                 continue
-            if "WW" in prefix[prefix.rfind("L") + 1 :] and "L" in prefix:
-                # After the level, a column is one token (a logger, a thread, a padded source): two bare words
-                # there open the message ("INFO release lock=7919 [Screen Dim Timeout], ...": the bracket is the
-                # message's, even where every record has one).
+            if any(c in prefix and "WW" in prefix[prefix.rfind(c) + 1 :] for c in "LC"):
+                # After the level or a name closed by a colon, a column is one token (a logger, a thread, a padded
+                # source): two bare words there open the message ("INFO release lock=7919 [Screen Dim Timeout], ...",
+                # cloud-init's "- subp.py[DEBUG]: Running command ['systemctl', ...]": the bracket is the message's,
+                # even where every record has one).
                 continue
             best = HeaderLayout(prefix, max(share, loose / n))
     # A header says when, how bad or where from: one with neither time, level nor bracket is more likely the start
