@@ -63,7 +63,9 @@ Caps (all bounded, so the report and the memory are bounded):
   100 characters of the file's sampled lines (``timestamps.NAMED_ZONE_SEARCH``); a JSON exception object's causes
   (log4j2's "thrown") are followed 16 deep (``formats.MAX_THROWN_CAUSES``); an object of a JSON document (a
   pretty-printed export, ``jsondoc``) is one record up to 1 MiB of text (``jsondoc.MAX_DOCUMENT_RECORD_CHARS``;
-  a longer one ends the document, and the rest of the file is read as lines).
+  a longer one ends the document, and the rest of the file is read as lines), a block of "Name: value" lines
+  (``fieldblocks``) up to 200 lines (``fieldblocks.MAX_BLOCK_LINES``); whether a file is either is told from its
+  first 400 lines (``records.ENVELOPE_SAMPLE_LINES``), as its collector's envelope is.
 - chunked analysis (``chunks``): every chunk reads the file's first 1 MiB (``HEAD_BYTES``) for its format, and
   its bytes go to the reader in 1 MiB pieces (``FEED_BYTES``); a partial result holds the chunk's aggregates
   under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 200,000 mined

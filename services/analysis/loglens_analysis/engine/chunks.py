@@ -37,7 +37,7 @@ The contract the service builds on (issue 18, point 2):
   same whatever the number of workers and whichever finished first.
 
 Not chunked (``can_chunk`` says why; the file is analysed in one pass): gzip (it cannot be read from the middle);
-a JSON document (``jsondoc``: its records are told from its start);
+a JSON document or blocks of fields (``jsondoc``, ``fieldblocks``: their records are told from the file's start);
 a file whose first ``SAMPLE_RECORDS`` records do not fit in its head (the format is read from more than every
 chunk reads); a file with no time in its head (the histogram's origin is not known to every chunk); times
 without a date (their day rolls over at midnight, known only in order); year-less times without a ``year`` hint,
@@ -216,7 +216,7 @@ class FileContext:
     def _refusal(self, started: bool, year: int | None, reference_epoch: float | None) -> str | None:
         an = self.analyzer
         if self.reader.document is not None:
-            return "a JSON document's records are its objects, read from the document's start"
+            return "a JSON document's objects or a file's blocks of fields are read as records from the file's start"
         if not self.whole and not started:
             return (
                 f"the file's first {SAMPLE_RECORDS} records do not fit in its first {HEAD_BYTES} bytes, "

@@ -65,6 +65,7 @@ ENVELOPE_WORDS = {
     "docker-json": "each line in Docker's JSON log wrapper",
     "stream-labels": "each line prefixed by its time and its stream's labels (a log store's query output)",
     "json-document": "each record one object of a JSON document, written over several lines",
+    "field-blocks": 'each record a block of "name: value" lines',
 }
 
 
@@ -121,7 +122,7 @@ class ParsedRecord:
 
 # --------------------------------------------------------------------------- known grammars
 # Field names are matched without regard to case ("Time", "Level", "@Timestamp").
-_MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "output", "error", "err")
+_MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "output", "error", "err", "description")
 _WORD_VALUE = re.compile(r"[a-z][a-z_-]{0,23}|[A-Z][A-Z_-]{0,23}")
 _LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "levelno", "@level", "status")
 _TIME_KEYS = (

@@ -17,6 +17,8 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import CorruptInput, DecompressedSizeExceeded
+from .fieldblocks import FieldBlocks
+from .fieldblocks import detect as field_blocks
 from .jsondoc import LEFT, JsonDocument, opens_document
 from .levels import LEVEL_WORDS
 
@@ -451,7 +453,8 @@ class RecordReader:
         self._lines_before = 0  # physical lines of the file before this reader's first (a chunk's)
         self.sources = SourceRuns()  # the source of each line where a source column is stripped
         self._document_known = False
-        self.document: JsonDocument | None = None  # the file is a JSON document: its records are its objects
+        # The file is a JSON document (its records are its objects) or blocks of "Name: value" lines.
+        self.document: JsonDocument | FieldBlocks | None = None
 
     def follow(self, model: RecordReader, *, lines_before: int, at_file_start: bool) -> None:
         """Read a chunk of a file as ``model``, the reader of the file's start, decided to read it (its envelope),
@@ -604,22 +607,27 @@ class RecordReader:
             yield self._finish(last)
 
     def _read_document(self, text: str, final: bool) -> Generator[Block, None, tuple[str, bool]]:
-        """A JSON document's records (``jsondoc``), as blocks; then the text left and whether it is held back (the
-        start of a record the text cuts) or is to be read as lines (the document ended). Whether the file is one is
-        told once, from its first line."""
+        """A JSON document's records (``jsondoc``) or a file's blocks of fields (``fieldblocks``), as blocks; then
+        the text left and whether it is held back (the start of a record the text cuts) or is to be read as lines
+        (the document ended). Whether the file is one is told once, from its first text."""
         if not self._document_known:
+            if not final and text.count("\n") < ENVELOPE_SAMPLE_LINES:
+                return text, True  # the file's kind is told from its first lines: not all read yet
             self._document_known = True
             first = text.lstrip(" \t\r\n").split("\n", 1)[0]
             if self._lines_before == 0 and opens_document(first):
                 self.document = JsonDocument(JOIN)
-                self._envelope_known = True
                 self.counters.envelope = "json-document"
+            elif self._lines_before == 0 and field_blocks(text):
+                self.document = FieldBlocks(JOIN)
+                self.counters.envelope = "field-blocks"
+            self._envelope_known = self.document is not None
         doc = self.document
         if doc is None or doc.mode == LEFT:
             return text, False
         records, rest = doc.take(text, final)
         if doc.mode == LEFT and doc.records < 2:
-            self.counters.envelope = ""  # one object before the lines (a configuration printed): no document
+            self.counters.envelope = ""  # one record before the lines (a configuration printed): no document
         # The lines given are the text's before the rest ("" is one empty line: a lone "[").
         if (text.count("\n") - rest.count("\n") if rest else 1) > 0:
             yield self._finish_document(records)

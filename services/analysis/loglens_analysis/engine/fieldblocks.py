@@ -1,0 +1,125 @@
+"""A log written as blocks of "Name: value" lines, one block per record, blocks parted by blank lines.
+
+Event exports read this way: ``wevtutil qe System /f:text`` writes "Event[0]:" then "  Log Name: System",
+"  Date: 2024-01-15T10:00:00.000", "  Level: Error", ..., "  Description: " and the description on the lines after
+it; PowerShell's ``Format-List`` writes "TimeCreated  : ...", "Message      : ..." blocks. Read line by line, every
+field is a record of its own and no record has a time, a level or a message.
+
+A file is read so when its first block of text (``detect``) is mostly such blocks: at least
+``MIN_BLOCKS`` blank-line-parted blocks, most of them of ``MIN_FIELDS`` fields or more, field lines most of its
+lines, and most blocks naming the same fields (one kind of record). A field's name is words of letters (no
+digits: a line that opens with a time or a count is no field), then a colon; a line that is no field goes on
+the value of the field before it, and a field with an empty value takes the lines after it ("Description: ").
+A block's first line without a value is its heading ("Event[0]:"), no field.
+
+Each block becomes one line of compact JSON (its fields by name, in order; the heading left out), then one
+``join`` marker per further line, so the JSON reader reads its time, level and message by their names and a
+finding cites the line the block opens on; blank lines stay empty lines. A block that a text cuts waits for the
+next text; a block longer than ``MAX_BLOCK_LINES`` lines ends the reading (the rest is read as lines).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+from .jsondoc import LEFT
+
+MIN_BLOCKS = 3  # blocks the first text must hold
+MIN_FIELDS = 3  # fields most of its blocks hold
+FIELD_LINE_SHARE = 0.6  # share of its non-blank lines that are fields
+SHARED_NAME_SHARE = 0.8  # share of its blocks that name the block's most common field
+MAX_BLOCK_LINES = 200  # the longest block read as one record
+
+# "Name: value", "Name    : value", "Name:": words of letters (and ._/()-), then a colon.
+_FIELD = re.compile(r"([ \t]*)([A-Za-z][A-Za-z _./()-]{0,38}?)[ \t]*:(?:[ \t]+(.*?)|)[ \t]*")
+
+
+def _blocks(text: str) -> list[list[str]]:
+    out: list[list[str]] = []
+    block: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            block.append(line)
+        elif block:
+            out.append(block)
+            block = []
+    if block:
+        out.append(block)
+    return out
+
+
+def _fields(block: list[str]) -> tuple[list[tuple[str, str]], int]:
+    """The block's fields (name, value) in order, and how many of its lines are fields. The first field sets the
+    fields' indentation: a line of another indentation goes on the value of the field before it (a description
+    written under its "Description:", a message's wrapped lines), as does a line that is no field; a line before
+    the first field is the block's heading."""
+    fields: list[tuple[str, str]] = []
+    indent: str | None = None
+    for line in block:
+        m = _FIELD.fullmatch(line)
+        if m is not None and (indent is None or m.group(1) == indent):
+            indent = m.group(1)
+            fields.append((m.group(2).strip(), (m.group(3) or "").strip()))
+        elif fields:
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {line.strip()}" if value else line.strip())
+    return fields, len(fields)
+
+
+def detect(text: str) -> bool:
+    """Whether ``text`` (a file's first text) is records written as blocks of fields (module docstring)."""
+    blocks = _blocks(text)
+    if len(blocks) < MIN_BLOCKS:
+        return False
+    lines = field_lines = full = 0
+    names: Counter[str] = Counter()
+    for block in blocks:
+        fields, n = _fields(block)
+        lines += len(block)
+        field_lines += n
+        full += n >= MIN_FIELDS
+        names.update({name for name, _value in fields})
+    if full < SHARED_NAME_SHARE * len(blocks) or field_lines < FIELD_LINE_SHARE * lines:
+        return False
+    return names.most_common(1)[0][1] >= SHARED_NAME_SHARE * len(blocks)
+
+
+class FieldBlocks:
+    """The reading of a file of field blocks (module docstring). ``take`` each text of whole lines."""
+
+    def __init__(self, join: str) -> None:
+        self.join = join
+        self.mode = "blocks"
+        self.records = 0
+
+    def take(self, text: str, final: bool) -> tuple[str, str]:
+        """The records of ``text`` as lines (blank lines as empty lines), and the lines held back: the block the
+        text ends inside (it may go on in the next text), or, once a block is too long, the rest as it is."""
+        lines = text.split("\n")
+        out: list[str] = []
+        start = 0  # the first line of the block being read
+        for k, line in enumerate(lines):
+            if line.strip():
+                if k - start >= MAX_BLOCK_LINES:
+                    self.mode = LEFT
+                    return "\n".join(out), "\n".join(lines[start:])
+                continue
+            if k > start:
+                out.append(self._record(lines[start:k]))
+            out.append("")
+            start = k + 1
+        if start < len(lines):
+            if not final:
+                return "\n".join(out), "\n".join(lines[start:])
+            out.append(self._record(lines[start:]))
+        return "\n".join(out), ""
+
+    def _record(self, block: list[str]) -> str:
+        fields, _n = _fields(block)
+        self.records += 1
+        obj: dict[str, str] = {}
+        for name, value in fields:
+            obj[name] = f"{obj[name]} {value}" if name in obj else value
+        return json.dumps(obj, ensure_ascii=False) + self.join * (len(block) - 1)

@@ -1,0 +1,125 @@
+"""Records written as blocks of "Name: value" lines parted by blank lines (an event log's text export, a shell's list
+view): each block is one record, read by its fields' names. Synthetic events written for these tests after
+``wevtutil qe /f:text`` and PowerShell's ``Format-List``."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+from loglens_analysis.engine.fieldblocks import MAX_BLOCK_LINES
+from loglens_analysis.engine.records import RecordReader
+
+pytestmark = pytest.mark.unit
+
+_EVENTS = [
+    ("Information", 7036, "The Windows Update service entered the running state."),
+    ("Error", 7031, "The Print Spooler service terminated unexpectedly.  It has done this {} time(s)."),
+    ("Warning", 129, "NtpClient was unable to set a domain peer to use as a time source: discovery error {}."),
+]
+
+
+def _wevtutil(n: int) -> list[str]:
+    lines = []
+    for i in range(n):
+        level, event_id, text = _EVENTS[i % 3]
+        lines += [
+            f"Event[{i}]:",
+            "  Log Name: System",
+            "  Source: Service Control Manager",
+            f"  Date: 2024-01-15T10:{i // 60:02d}:{i % 60:02d}.{i % 1000:03d}0000Z",
+            f"  Event ID: {event_id}",
+            "  Task: N/A",
+            f"  Level: {level}",
+            "  Keyword: Classic",
+            "  Computer: WIN-SRV01",
+            "  Description: ",
+            text.format(i % 5 + 1),
+            "",
+        ]
+    return lines
+
+
+def _levels(rep: report_pb2.AnalysisReport) -> dict[str, int]:
+    return {report_pb2.Level.Name(lc.level).removeprefix("LEVEL_"): lc.count for lc in rep.levels}
+
+
+def test_an_event_export_is_one_record_per_block_with_its_time_level_and_description() -> None:
+    lines = _wevtutil(60)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.envelope == "field-blocks"
+    assert 'block of "name: value" lines' in rep.format.description
+    assert rep.record_count == 60
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _levels(rep) == {"INFO": 20, "ERROR": 20, "WARN": 20}
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["The Windows Update service entered the running state."] == 20
+    # The description's ": " is the description's, not a field (it is not at the fields' indentation).
+    assert counts["NtpClient was unable to set a domain peer to use as a time source: discovery error <*>."] == 20
+    spooler = next(t for t in rep.templates if t.text.startswith("The Print Spooler"))
+    assert spooler.first_line == lines.index("Event[1]:") + 1
+    assert spooler.last_line == lines.index("Event[58]:") + 1
+    assert rep.line_count == len(lines)
+
+
+def test_a_list_view_with_padded_names_and_wrapped_values() -> None:
+    lines = []
+    for i in range(30):
+        level, event_id, text = _EVENTS[i % 3]
+        message = text.format(i % 4)
+        cut = message.rindex(" ", 0, 30)  # wrapped at a blank before the view's width
+        lines += [
+            f"TimeCreated      : 2024-01-15T10:00:{i:02d}Z",
+            "ProviderName     : Service Control Manager",
+            f"Id               : {event_id}",
+            f"Level            : {level}",
+            f"Message          : {message[:cut]}",
+            f"                   {message[cut + 1 :]}",
+            "",
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.envelope == "field-blocks"
+    assert rep.record_count == 30
+    assert _levels(rep) == {"INFO": 10, "ERROR": 10, "WARN": 10}
+    assert {t.text for t in rep.templates} >= {"The Windows Update service entered the running state."}
+
+
+@pytest.mark.parametrize("block_bytes", [64, 500, 4096, 1 << 20])
+def test_blocks_are_the_same_records_however_the_text_is_cut(block_bytes: int) -> None:
+    data = ("\n".join(_wevtutil(40)) + "\n").encode()
+    whole = RecordReader()
+    expected = [b.text for b in whole.blocks([data])]
+    reader = RecordReader(block_bytes=block_bytes)
+    got = [b.text for b in reader.blocks([data[i : i + 97] for i in range(0, len(data), 97)])]
+    assert "\n".join(got) == "\n".join(expected)
+    assert reader.counters.lines == whole.counters.lines == data.count(b"\n")
+
+
+def test_a_block_longer_than_the_cap_ends_the_reading_and_every_line_is_still_read() -> None:
+    lines = _wevtutil(10)
+    lines += ["Event[10]:", *(f"  Field: value {k}" for k in range(MAX_BLOCK_LINES + 5)), ""]
+    lines += _wevtutil(3)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.line_count == len(lines)
+    assert sum(t.count for t in rep.templates if t.text.startswith("The Windows Update")) >= 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Lines that open with a time or a count are no fields, blank lines or not.
+        "".join(f"Jan 15 10:00:{i:02d} web-1 sshd[{800 + i}]: Accepted key for root\n\n" for i in range(40)),
+        "".join(f"2024-01-15 10:00:{i:02d} INFO: worker {i} ready\nWARN: retrying\n\n" for i in range(40)),
+        # A few fields among prose.
+        "".join(f"Processing batch {i}\nstatus: ok\nThe batch was read and stored.\n\n" for i in range(40)),
+    ],
+)
+def test_logs_with_blank_lines_are_no_field_blocks(text: str) -> None:
+    assert analyze([text.encode()]).parse_quality.envelope == ""
+
+
+def test_blocks_of_fields_are_not_cut_into_chunks() -> None:
+    from loglens_analysis.engine.chunks import FileContext
+
+    assert FileContext(("\n".join(_wevtutil(40)) + "\n").encode()).refusal is not None
