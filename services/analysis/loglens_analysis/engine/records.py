@@ -462,6 +462,7 @@ class RecordReader:
         self._lines_before = lines_before
         self._first_text = at_file_start
         self._envelope_known = True
+        self._document_known = True  # (a document is read in one pass: ``chunks`` refuses it)
         self._docker_json = model._docker_json
         self.envelope = model.envelope
         self.counters.envelope = model.counters.envelope
