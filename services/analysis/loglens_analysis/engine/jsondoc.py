@@ -37,6 +37,14 @@ _BLANKS = re.compile(r"[ \t\n\r]*")
 _BLANKS_OR_COMMAS = re.compile(r"[ \t\n\r,]*")
 _LINE_BREAK_INDENT = re.compile(r"\n[ \t]*")
 
+
+def _past_blanks(text: str, pos: int) -> int:
+    """The first position at or after ``pos`` that is no JSON blank (``len(text)`` if none)."""
+    m = _BLANKS.match(text, pos)
+    assert m is not None  # (the pattern matches the empty string)
+    return m.end()
+
+
 # Modes of the reading.
 _START = "start"  # the document's opening is not read yet
 _ARRAY = "array"  # inside the array of records
@@ -113,9 +121,8 @@ class JsonDocument:
                 self.mode = LEFT
                 break
             if self.mode == _ARRAY:
-                after = _BLANKS.match(text, end)
-                assert after is not None
-                if after.end() < n and text[after.end()] not in ",]":
+                after = _past_blanks(text, end)
+                if after < n and text[after] not in ",]":
                     self.mode = LEFT
                     break
             body = text[pos:end]
@@ -141,20 +148,17 @@ class JsonDocument:
     def _open(self, text: str, final: bool) -> int | None:
         """Read the document's opening: where its first record starts (the mode set), or None until more text
         is needed to tell."""
-        first = _BLANKS.match(text)
-        assert first is not None
-        at = first.end()
+        at = _past_blanks(text, 0)
         if at >= len(text):
             return None if not final else self._leave(0)
         if text[at] == "[":
-            inner = _BLANKS.match(text, at + 1)
-            assert inner is not None
-            if inner.end() >= len(text):
+            inner = _past_blanks(text, at + 1)
+            if inner >= len(text):
                 return None if not final else self._leave(0)
-            if text[inner.end()] != "{":
+            if text[inner] != "{":
                 return self._leave(0)
             self.mode = _ARRAY
-            return inner.end()
+            return inner
         if text[at] != "{":
             return self._leave(0)
         found = _wrapped_array(text, at)
@@ -182,9 +186,7 @@ def _wrapped_array(text: str, at: int) -> int | None:
     pos = at
     n = len(text)
     while True:
-        m = _BLANKS.match(text, pos)
-        assert m is not None
-        pos = m.end()
+        pos = _past_blanks(text, pos)
         if pos >= n:
             return None
         c = text[pos]
@@ -207,30 +209,25 @@ def _wrapped_array(text: str, at: int) -> int | None:
             key, pos = _DECODER.raw_decode(text, pos)
         except ValueError:
             return None
-        m = _BLANKS.match(text, pos)
-        assert m is not None
-        pos = m.end()
+        pos = _past_blanks(text, pos)
         if pos >= n:
             return None
         if text[pos] != ":":
             return -1
         if names_record_field(str(key)):
             return -1
-        m = _BLANKS.match(text, pos + 1)
-        assert m is not None
-        pos = m.end()
+        pos = _past_blanks(text, pos + 1)
         if pos >= n:
             return None
         c = text[pos]
         if c == "{":
             continue  # walked into
         if c == "[":
-            m = _BLANKS.match(text, pos + 1)
-            assert m is not None
-            if m.end() >= n:
+            first = _past_blanks(text, pos + 1)
+            if first >= n:
                 return None
-            if text[m.end()] == "{":
-                return m.end()
+            if text[first] == "{":
+                return first
         try:
             _value, pos = _DECODER.raw_decode(text, pos)
         except ValueError:

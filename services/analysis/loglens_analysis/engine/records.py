@@ -615,11 +615,11 @@ class RecordReader:
             if not final and text.count("\n") < ENVELOPE_SAMPLE_LINES:
                 return text, True  # the file's kind is told from its first lines: not all read yet
             self._document_known = True
-            first = text.lstrip(" \t\r\n").split("\n", 1)[0]
-            if self._lines_before == 0 and opens_document(first):
+            sample = text.lstrip(" \t\r\n").split("\n", ENVELOPE_SAMPLE_LINES)[:ENVELOPE_SAMPLE_LINES]
+            if self._lines_before == 0 and opens_document(sample[0]):
                 self.document = JsonDocument(JOIN)
                 self.counters.envelope = "json-document"
-            elif self._lines_before == 0 and field_blocks(text):
+            elif self._lines_before == 0 and field_blocks("\n".join(sample)):
                 self.document = FieldBlocks(JOIN)
                 self.counters.envelope = "field-blocks"
             self._envelope_known = self.document is not None
@@ -635,7 +635,8 @@ class RecordReader:
         return rest, doc.mode != LEFT
 
     def _finish_document(self, text: str) -> Block:
-        """A block of a JSON document's records (one line each, then a JOIN per further line it spans)."""
+        """A block of a document's records (``_read_document``: one line each, then a JOIN per further line it
+        spans), and its empty lines."""
         c = self.counters
         first = self._next_line
         joins = text.count(JOIN)
@@ -643,15 +644,20 @@ class RecordReader:
         self._next_line += nlines
         c.lines += nlines
         c.joined_lines += joins
-        if self._may_hold_long_line(text) and self._too_long.search(text) is not None:
-            cap = self.max_record_chars
+        return Block(self._cut_long_lines(text), first)
 
-            def cut(m: re.Match[str]) -> str:
-                c.truncated_records += 1
-                return m.group()[:cap]
+    def _cut_long_lines(self, text: str) -> str:
+        """``text`` with each line longer than the cap cut to it (and counted)."""
+        if not self._may_hold_long_line(text) or self._too_long.search(text) is None:
+            return text
+        c = self.counters
+        cap = self.max_record_chars
 
-            text = self._too_long.sub(cut, text)
-        return Block(text, first)
+        def cut(m: re.Match[str]) -> str:
+            c.truncated_records += 1
+            return m.group()[:cap]
+
+        return self._too_long.sub(cut, text)
 
     def _hold_tail(self, text: str) -> tuple[str | None, Block | None]:
         """Keep the last line back: the next block may continue its record (a stack trace)."""
@@ -759,14 +765,7 @@ class RecordReader:
         nlines = text.count("\n") + 1
         self._next_line += nlines
         c.lines += nlines
-        if self._may_hold_long_line(text) and self._too_long.search(text) is not None:
-            cap = self.max_record_chars
-
-            def cut(m: re.Match[str]) -> str:
-                c.truncated_records += 1
-                return m.group()[:cap]
-
-            text = self._too_long.sub(cut, text)
+        text = self._cut_long_lines(text)
         # Partial lines come from the container runtime's envelope (or a file too short to tell its envelope).
         if (
             env is _CRI_ENVELOPE or (env is None and c.lines + self._lines_before <= ENVELOPE_SAMPLE_LINES)
