@@ -421,3 +421,22 @@ def test_a_shells_report_of_a_command_it_could_not_run_is_an_error() -> None:
         "Resolving dependencies for module <*>": "LEVEL_UNSPECIFIED",
         "Looking up cache key <*>: not found": "LEVEL_UNSPECIFIED",
     }, levels
+
+
+def test_words_after_a_records_key_value_pairs_that_open_with_a_level_are_its_level_and_message() -> None:
+    # A job runner writes its context as pairs, then the record's level and message in words ("... jid=...
+    # elapsed=4.1 INFO: fail"): the message is "fail", not the pairs' names; words after the pairs that open with no
+    # level stay a value's (a value cut at a blank).
+    rows = ["INFO: start", "INFO: done", "ERROR: fail"]
+    text = "".join(
+        f"2024-01-15T10:00:{i % 60:02d}.{i:03d}Z pid=4711 tid=t{i:x} class=HardJob jid={i * 7919:012x} "
+        f"elapsed={i / 10:.1f} {rows[i % 3]}\n"
+        for i in range(60)
+    )
+    rep = _run(text)
+    assert rep.format.name == FORMAT_LOGFMT
+    assert _levels(rep) == {"INFO": 40, "ERROR": 20}
+    assert sorted(t.text for t in rep.templates) == ["done", "fail", "start"]
+    parser = RecordParser(FormatGuess(FORMAT_LOGFMT, 1.0, 1.0, None))
+    loose = parser.parse("host=alpha.example port=8080 user=bobby note=slow disk")
+    assert loose.level is None and loose.message == "host=<v> port=<v> user=<v> note=<v>"

@@ -653,6 +653,15 @@ def _unquoted(value: str) -> str:
 _STAMPED_ID = re.compile(r"[a-z]*\((?:1\d{9}\.\d{3,9})[:.]\d+\):?")
 
 
+def _after_pairs(tail: str) -> tuple[str | None, str | None]:
+    """The level and message of the words after a record's last key=value pair where they open with a level word
+    (``"INFO: done"``), else (None, None): other words there are a value's, cut at a blank."""
+    word, _, rest = tail.strip().partition(" ")
+    level = level_from_word(word) if word else None
+    rest = rest.strip()
+    return (level, rest) if level is not None and rest else (None, None)
+
+
 def _parse_logfmt(record: str) -> ParsedRecord | None:
     head = record.split("\x1e", 1)[0]
     if "=" not in head[:40]:
@@ -676,6 +685,10 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
             fields = {k: v for k, v in pairs if v is not stamp}
     message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
     level = next((level_from_word(fields[k], strict=False) for k in _LEVEL_KEYS if k in fields), None)
+    if message is None and level is None:
+        # Pairs that open the record, then its level and message in words (Sidekiq's "pid=4711 tid=x class=HardJob
+        # jid=... elapsed=4.1 INFO: fail"): the words after the last pair are the record's.
+        level, message = _after_pairs(head[found[-1].end() :])
     if level is None and message:
         level = _message_level(message)
     digit_level = False
