@@ -557,6 +557,27 @@ def test_requests_are_told_apart_by_route() -> None:
     ]
 
 
+def test_a_target_written_whole_is_told_apart_by_its_route_as_a_path_is() -> None:
+    """A load balancer or a proxy writes the request's target whole ("GET https://shop.example.com:443/health"):
+    its scheme and authority are one value, its route the event, as in a server's "GET /health". A value that
+    starts as a masked target does but follows no method ("1234/sshd", a process and its program) is no route."""
+    routes = ["/", "/health", "/api/orders", "/api/orders/{}"]
+    lines = [
+        f'10.0.0.{i % 200} - - [18/Jan/2020:00:{i % 60:02d}:21 +0530] "GET https://shop.example.com:443'
+        f'{routes[i % 4].format(1000 + i)} HTTP/1.1" 200 {100 + i}'
+        for i in range(200)
+    ]
+    assert _templates_of(lines) == sorted(
+        f"GET <*>{r} HTTP/<*> <*>" for r in ("/", "/health", "/api/orders", "/api/orders/<*>")
+    )
+    programs = ["sshd", "nginx", "java", "node", "redis", "etcd", "dockerd", "kubelet", "postgres", "python3"]
+    sockets = [
+        f"2024-01-15 10:00:{i % 60:02d} socket 0.0.0.0:{8000 + i} held by {4000 + i}/{programs[i % 10]}"
+        for i in range(200)
+    ]
+    assert _templates_of(sockets) == ["socket <*>:<*> held by <*>"]
+
+
 def test_a_request_a_message_quotes_as_a_keys_value_is_one_value() -> None:
     """A server's error about a request names the request under a key ('request: "GET /x HTTP/1.1"'): the event is
     the error, whatever the request, which is one value (not its route, as an access record's request line is)."""

@@ -18,7 +18,7 @@ from functools import lru_cache
 from itertools import chain
 from math import isqrt
 
-from .masking import WILDCARD
+from .masking import HTTP_METHODS, WILDCARD
 
 # Thresholds, principled constants rather than fitted ones: a message joins a cluster when at least half of
 # its evidence positions agree (a two-word message "Updating <name>" joins on its verb); a template
@@ -708,6 +708,15 @@ def _fold(members: list[tuple[str, ...]]) -> list[str]:
     return base
 
 
+def _is_target(toks: tuple[str, ...], i: int) -> bool:
+    """Whether token ``i`` is a request's target as masking leaves it: its route ("/api/orders/<*>"), after its
+    origin where the target is written whole (a load balancer's or a proxy's "GET <*>/api/orders/<*>", the
+    scheme and authority one placeholder), which only a method before it tells from other values (netstat's
+    "1234/sshd")."""
+    t = toks[i]
+    return t[:1] == "/" or (t.startswith(WILDCARD + "/") and i > 0 and toks[i - 1] in HTTP_METHODS)
+
+
 def _route_shapes(targets: dict[str, int]) -> dict[str, str]:
     """The route of each request target (with its count of records): the target itself, but where the targets below
     a route's segment go on to more segments than a closed set has (more than max(SPLIT_MAX_VALUES, sqrt(n)) over
@@ -823,7 +832,7 @@ def _resolve_aligned(
     routes: dict[int, dict[str, str]] = {}  # position of request targets -> each target's route (``_route_shapes``)
     by_level: dict[int, dict[str, str]] = {}  # position whose words tell levels apart -> each word's level
     for i in wild:
-        if eligible is None and all(toks[i][:1] == "/" for toks in members):
+        if eligible is None and all(_is_target(toks, i) for toks in members):
             # Request targets (masking keeps a target's route, and no other path, as text): split on their routes.
             targets: dict[str, int] = {}
             for toks in members:
