@@ -578,6 +578,32 @@ def test_a_target_written_whole_is_told_apart_by_its_route_as_a_path_is() -> Non
     assert _templates_of(sockets) == ["socket <*>:<*> held by <*>"]
 
 
+def test_a_relative_path_to_a_file_is_data_as_an_absolute_one_is() -> None:
+    """A build names the file it compiles, and a compiler the file and place of each diagnostic, as relative paths
+    ("src/hash.c", "src/net.c:40:12:", tsc's "src/api/client.ts(12,5):"): data, one placeholder, not a word that
+    makes a template of each file. A name with a slash and no file's extension stays a word ("TCP_MISS/200",
+    "text/html")."""
+    files = ["parser", "lexer", "codegen", "main", "util", "hash", "io", "net"]
+    lines = []
+    for i in range(80):
+        lines.append(f"gcc -O2 -Wall -c src/{files[i % 8]}.c -o build/{files[i % 8]}.o")
+        if i % 2:
+            lines.append(
+                f"src/{files[i % 8]}.c:{10 + i}:{1 + i % 30}: warning: comparison of integer expressions of "
+                "different signedness: 'int' and 'size_t' [-Wsign-compare]"
+            )
+        if i % 3 == 0:
+            lines.append(f"web/{files[i % 4]}.ts({1 + i},{1 + i % 9}): error TS2322: Type 'string' is not assignable")
+    assert _templates_of(lines) == [
+        "<*>(<*>): error TS2322: Type 'string' is not assignable",
+        "<*>: warning: comparison of integer expressions of different signedness: 'int' and 'size_t' [-Wsign-compare]",
+        "gcc -O2 -Wall -c <*> -o <*>",
+    ]
+    kinds = ["text/html", "application/json", "image/png"]
+    served = [f"served {100 + i} bytes as {kinds[i % 3]} to client {i}" for i in range(60)]
+    assert _templates_of(served) == sorted(f"served <*> bytes as {k} to client <*>" for k in kinds)
+
+
 def test_a_request_a_message_quotes_as_a_keys_value_is_one_value() -> None:
     """A server's error about a request names the request under a key ('request: "GET /x HTTP/1.1"'): the event is
     the error, whatever the request, which is one value (not its route, as an access record's request line is)."""

@@ -494,6 +494,24 @@ def _is_dotted_name(token: str) -> bool:
     return _DOTTED_NAME.fullmatch(token.lstrip("([{").rstrip(")]}:;,.")) is not None
 
 
+# A relative path to a file: directories, then a name with an extension ("src/hash.c", "app/models/user.rb"), perhaps
+# with the place in it a compiler or a linter writes after it (":<*>:<*>", "(<*>,<*>)").
+_FILE_PATH = re.compile(r"(?:[\w.$@+~-]+/)+[A-Za-z_][\w$@+~-]*(?:\.[\w-]+)*\.[A-Za-z][A-Za-z0-9]{0,7}")
+_PLACE_IN_FILE = re.compile(r"(?::<\*>)+|\(<\*>(?:,<\*>)*")  # its closing bracket is stripped with the punctuation
+
+
+def _is_file_path(token: str) -> bool:
+    """A token that is one relative path to a file (``src/hash.c``, ``build/hash.o``, ``src/net.c:<*>:<*>:``): data
+    a message names, as an absolute path is (masking takes only those: a name with a slash may be a word's, as
+    ``TCP_MISS/200`` or ``text/html`` are); punctuation around it is the sentence's."""
+    core = token.lstrip("([{'\"")
+    m = _FILE_PATH.match(core)
+    if m is None:
+        return False
+    rest = core[m.end() :].rstrip(")]}:;,.'\"")
+    return not rest or _PLACE_IN_FILE.fullmatch(rest) is not None
+
+
 _KEYED = re.compile(r"([A-Za-z_][\w-]*[:=])(\S+)")
 
 
@@ -570,7 +588,8 @@ def resolve_templates(
     Neither bound is fitted to data. A position whose
     tokens are each one quoted string (``volume "plugin-dir"``) is never split on: a message quotes data, not its
     own wording, and neither is one whose tokens are each a dotted name (``_is_dotted_name``: a package, class or
-    host a message names; glued to one key, ``_keyed_dotted_names``) or a ``key="value"`` position of one key (the
+    host a message names; glued to one key, ``_keyed_dotted_names``), a relative path to a file (``_is_file_path``:
+    "src/hash.c", a compiler's "src/net.c:40:12:") or a ``key="value"`` position of one key (the
     key is the wording, the quoted value its data; ``_one_key``). Nor is one whose words differ only in their
     digits (``eth0`` / ``eth1``: ``_numbered``).
 
@@ -860,6 +879,7 @@ def _resolve_aligned(
             all(map(_is_quoted, values))
             or all(map(_is_bracketed, values))
             or all(map(_is_dotted_name, values))
+            or all(map(_is_file_path, values))
             or _keyed_dotted_names(values)
             or _one_key(values)
             or any(_ACCOUNT.fullmatch(v) for v in values)
