@@ -104,6 +104,29 @@ def test_a_log_tools_export_of_few_fields_under_their_names_newest_first() -> No
     assert NEWEST_FIRST not in analyze([("\n".join(late_first) + "\n").encode()]).parse_quality.time_assumptions
 
 
+def test_the_timeline_of_a_file_that_runs_newest_first_gives_each_messages_earliest_record() -> None:
+    """In a file that runs newest first, a message's first record in time is its last line: the timeline's "first
+    ERROR" cites that record and its time (not the latest, which its first line is), in chunks as in one pass."""
+    from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, merge_partials, plan_chunks
+
+    lines = ["Date,Host,Service,Status,Message"]
+    for i in reversed(range(3000)):
+        level, text = _TOOL_ROWS[i % 3]
+        lines.append(f"2024-03-04T{9 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000Z,ip-10-0-0-{i % 7},orders,"
+                     f"{level},{text.format(1000 + i, i % 50)}")  # fmt: skip
+    data = ("\n".join(lines) + "\n").encode()
+    earliest_error = next(n for n, line in enumerate(lines[::-1]) if ",error," in line)
+    line_no = len(lines) - earliest_error
+    assert lines[line_no - 1].startswith("2024-03-04T09:00:02.000Z")
+    plans = plan_chunks(len(data), len(data) // 3)
+    merged = merge_partials([analyze_chunk(data[:HEAD_BYTES], [data[p.read_from :]], p) for p in plans])
+    for rep in (analyze([data]), merged):
+        assert NEWEST_FIRST in rep.parse_quality.time_assumptions
+        (entry,) = [e for e in rep.timeline if e.description.startswith("first ERROR")]
+        assert list(entry.line_numbers) == [line_no]
+        assert entry.time.ToJsonString() == "2024-03-04T09:00:02Z"
+
+
 def _raw_export(n: int) -> list[str]:
     lines = ['"_time","host","source","_raw"']
     for i in range(n):

@@ -153,6 +153,8 @@ class Variant:
     levels: dict[str, int] = field(default_factory=dict)
     # level -> its first record: (line, time, text; the text cut to EXAMPLE_CHARS)
     level_first: dict[str, tuple[int, float | None, str]] = field(default_factory=dict)
+    # level -> its last record: (line, time); in a file that runs newest first, its earliest
+    level_last: dict[str, tuple[int, float | None]] = field(default_factory=dict)
     first_line: int = 0
     last_line: int = 0
     first_time: float | None = None
@@ -1149,6 +1151,9 @@ class Analyzer:
                 seen = v.level_first.get(lv)
                 if seen is None or lines[agg[1]] < seen[0]:
                     v.level_first[lv] = (lines[agg[1]], times[agg[1]], records[agg[1]][:EXAMPLE_CHARS])
+                last = v.level_last.get(lv)
+                if last is None or lines[agg[2]] > last[0]:
+                    v.level_last[lv] = (lines[agg[2]], times[agg[2]])
             if info.explained:
                 explained += agg[0]
             else:

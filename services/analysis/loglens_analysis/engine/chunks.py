@@ -134,7 +134,7 @@ from .values import ClusterValues, HeavyHitters, PlaceholderStats, QuantileSketc
 
 HEAD_BYTES = 1 << 20  # the file's start every chunk reads for the file's format
 PARTIAL_MAGIC = b"LLCP2\n"
-PARTIAL_VERSION = 4  # 4: the format guess carries an access log's request fields and a CSV log's columns
+PARTIAL_VERSION = 5  # 5: each variant's last record per level (4: a format guess's request fields, CSV columns)
 FEED_BYTES = 1 << 20  # a chunk's bytes go to its reader in pieces of this size (blocks as in one pass)
 
 _DATED = {f.name: f.dated for f in FAMILIES}
@@ -415,6 +415,7 @@ def _dump(an: Analyzer, counters: ReadCounters, ctx: FileContext, plan: ChunkPla
                 v.count,
                 v.levels,
                 {lv: list(x) for lv, x in v.level_first.items()},
+                {lv: list(x) for lv, x in v.level_last.items()},
                 v.first_line,
                 v.last_line,
                 v.first_time,
@@ -709,7 +710,23 @@ class _Merge:
         lead_bin = _bin(carried, origin, width) if carried is not None and origin is not None else None
         refs: list[Variant] = []
         for x in d["variants"]:
-            cidx, masked, tokens, count, levels, level_first, fl, ll, ft, lt, examples, bins, digit_tokens, lead = x
+            (
+                cidx,
+                masked,
+                tokens,
+                count,
+                levels,
+                level_first,
+                level_last,
+                fl,
+                ll,
+                ft,
+                lt,
+                examples,
+                bins,
+                digit_tokens,
+                lead,
+            ) = x
             v = self._variant(k, int(cidx), masked, list(tokens))
             refs.append(v)
             self._digit_changes(v, [str(t) for t in tokens], digit_tokens)
@@ -730,6 +747,10 @@ class _Merge:
                 seen = v.level_first.get(lv)
                 if seen is None or int(line) + shift < seen[0]:
                     v.level_first[lv] = (int(line) + shift, _time(t, carried), str(text))
+            for lv, (line, t) in level_last.items():
+                last = v.level_last.get(lv)
+                if last is None or int(line) + shift > last[0]:
+                    v.level_last[lv] = (int(line) + shift, _time(t, carried))
             if len(v.examples) < MAX_EXAMPLES or examples:
                 v.examples = sorted(v.examples + [(int(line) + shift, str(t)) for line, t in examples])[:MAX_EXAMPLES]
             for b, c, bl in bins:

@@ -240,6 +240,7 @@ class Rolled:
     levels: dict[str, int] = field(default_factory=dict)
     # level -> its first record (line, time, text)
     level_first: dict[str, tuple[int, float | None, str]] = field(default_factory=dict)
+    level_last: dict[str, tuple[int, float | None]] = field(default_factory=dict)  # level -> its last record
     bins: dict[int, list[int]] = field(default_factory=dict)
     examples: list[tuple[int, str]] = field(default_factory=list)
     cluster_index: int = -1
@@ -286,6 +287,9 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
         for k, first in v.level_first.items():
             if k not in r.level_first or first[0] < r.level_first[k][0]:
                 r.level_first[k] = first
+        for k, last in v.level_last.items():
+            if k not in r.level_last or last[0] > r.level_last[k][0]:
+                r.level_last[k] = last
         for b, (c, fl) in v.bins.items():
             x = r.bins.get(b)
             if x is None:
@@ -1631,10 +1635,14 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     # The timeline: first errors (top TIMELINE_FIRST_ERRORS ranked error templates), then findings in their
     # rank order; cut to MAX_TIMELINE in that order, then sorted by time.
     events: list[tuple[float, int, report_pb2.TimelineEntry]] = []
+    newest_first = _newest_first(an)
     for _score, r, lv in ranked[:TIMELINE_FIRST_ERRORS]:
         # The first record at the template's level, not the template's first record (an access log's GET
-        # template opens with a 200; its first 404 is what the timeline is about).
+        # template opens with a 200; its first 404 is what the timeline is about). First in time: in a file
+        # that runs newest first, its last record at the level.
         line, when, _text = r.level_first.get(lv, (r.first_line, r.first_time, ""))
+        if newest_first and lv in r.level_last:
+            line, when = r.level_last[lv]
         at_level = r.levels.get(lv, 0)
         in_all = f"{at_level} in all" if at_level == r.count else f"{at_level} of its {r.count} records"
         e = report_pb2.TimelineEntry(
