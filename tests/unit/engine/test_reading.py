@@ -208,6 +208,29 @@ def test_an_indented_line_that_names_a_level_inside_its_text_still_continues_its
     assert level_counts(rep) == {"ERROR": 10}
 
 
+def test_a_numbered_source_line_in_a_diagnostics_gutter_continues_the_diagnostic() -> None:
+    # rustc draws a gutter under a diagnostic and writes the excerpt's line number flush left in it: the numbered
+    # line follows the gutter's bare bar and belongs to the diagnostic (it was a record of its own, the file's most
+    # frequent "<*> | let x = <*>;"). A file whose records open with a number and a bar stays a record per line.
+    heads = [
+        "warning: unused variable: `x{}`",
+        "error[E0308]: mismatched types",
+        "warning: function `f{}` is never used",
+    ]
+    text = "".join(
+        f"{heads[i % 3].format(i)}\n --> src/main.rs:{i + 2}:9\n  |\n{i + 2} |     let x{i}: u32 = 5;\n"
+        f"  |         ^^ help: if this is intentional, prefix it with an underscore: `_x{i}`\n  |\n"
+        "  = note: `#[warn(unused_variables)]` on by default\n\n"
+        for i in range(12)
+    )
+    rep = _run(text)
+    assert rep.record_count == 12
+    assert len(rep.templates) == 3
+    assert not [t.text for t in rep.templates if "|" in t.text], [t.text for t in rep.templates]
+    piped = "".join(f"{1709294400 + i} | INFO | worker {i % 3} finished batch {i}\n" for i in range(30))
+    assert _run(piped).record_count == 30
+
+
 def test_serilog_three_letter_levels() -> None:
     levels = ("VRB", "DBG", "INF", "WRN", "ERR", "FTL")
     text = "".join(f"2024-01-15 08:00:{i:02d}.123 +00:00 [{levels[i % 6]}] Handled request {i}\n" for i in range(36))
