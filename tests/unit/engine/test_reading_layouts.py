@@ -407,16 +407,18 @@ def test_two_words_after_the_level_open_the_message_even_before_a_bracket_every_
 def test_a_plain_word_after_the_level_that_opens_one_message_each_is_the_message() -> None:
     """supervisord's "INFO spawned: 'web' with pid 812": each plain word after the level opens messages of one
     shape, so it is the event the message tells, not a source column (the template was "'<*>' with pid <*>").
+    One statement may write a word or not ("(exit status 0; expected)" beside "(exit status 1; not expected)").
     A logger or a file ("handler.go:42:", "app.db:") has structure and stays a column."""
     procs = ("web", "worker", "beat")
     events = (
         "INFO spawned: '{p}' with pid {n}",
         "INFO success: {p} entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)",
         "WARN exited: {p} (exit status {n}; not expected)",
+        "INFO exited: {p} (exit status 0; expected)",
     )
     lines = [
-        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d},{i * 7 % 1000:03d} " + events[i % 3].format(p=procs[i % 5 % 3], n=i)
-        for i in range(90)
+        f"2024-03-01 12:{i // 60:02d}:{i % 60:02d},{i * 7 % 1000:03d} " + events[i % 4].format(p=procs[i % 5 % 3], n=i)
+        for i in range(120)
     ]
     texts = {t.text for t in analyze([("\n".join(lines) + "\n").encode()]).templates}
     assert "spawned: '<*>' with pid <*>" in texts

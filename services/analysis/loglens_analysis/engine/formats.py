@@ -1344,9 +1344,10 @@ _PLAIN_WORD_NAME = re.compile(r"[a-z]+:")
 def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> bool:
     """Whether the ``name:`` after the level is the event the message tells, not where it comes from: every name a
     plain lowercase word (a logger, a module, a program or a file has structure: a dot, a digit, a bracket, a
-    capital), several of them, each opening messages of one length (in words), one on MIN_NAME_LINES lines at least
-    (supervisord's "INFO spawned: 'web' with pid 812", "WARN exited: web (exit status 1; not expected)"). Read as a
-    column, the template lost its verb ("'web' with pid <*>")."""
+    capital), several of them, each opening messages of one length in words (one statement; give or take the one
+    word it writes or not: "exited: web (exit status 0; expected)" beside "(exit status 1; not expected)"), one on
+    MIN_NAME_LINES lines at least (supervisord's "INFO spawned: 'web' with pid 812", "WARN exited: web (exit status
+    1; not expected)"). Read as a column, the template lost its verb ("'web' with pid <*>")."""
     k = layout.width
     lengths: dict[str, set[int]] = {}
     seen: Counter[str] = Counter()
@@ -1358,7 +1359,7 @@ def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str
                 return False
             got = lengths.setdefault(name, set())
             got.add(len(line[column.end() : HEADER_CHARS].split()))
-            if len(got) > 1:
+            if max(got) - min(got) > 1:
                 return False
             seen[name] += 1
     # One name is a constant column, a source's ("INFO app: request served in 12ms"); events are several.
