@@ -251,6 +251,22 @@ def test_ansi_colours_and_bom_are_removed() -> None:
     assert all("\x1b" not in t.text for t in rep.templates)
 
 
+def test_a_terminals_control_strings_are_removed_as_colours_are() -> None:
+    # A CI runner marks each line with its time in an application control string a terminal does not show
+    # (Buildkite's "ESC _bk;t=<ms> BEL"), an operating system command sets a window's title: neither is the message.
+    steps = ("~~~ Running commands", "$ bundle exec rspec", "Installing rake 13.1.0", "412 examples, 1 failure")
+    text = "".join(f"\x1b_bk;t={1705312800000 + i * 137}\x07{steps[i % 4]}\n" for i in range(40))
+    text += "\x1b]0;build finished\x1b\\user command error: exit status 1\n"
+    rep = _run(text)
+    assert sorted(t.text for t in rep.templates) == [
+        "$ bundle exec rspec",
+        "<*> examples, <*> failure",
+        "Installing rake <*>",
+        "user command error: exit status <*>",
+        "~~~ Running commands",
+    ]
+
+
 CHAINED = (
     "2024-01-01 10:00:00,000 ERROR task failed\n"
     "Traceback (most recent call last):\n"

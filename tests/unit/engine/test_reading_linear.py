@@ -52,6 +52,7 @@ def test_exception_parsing_is_linear(case: str) -> None:
 
 FILES: dict[str, Callable[[int], str]] = {
     "ansi sequences without an end": lambda n: "\x1b]" * (n // 2),
+    "control strings without an end": lambda n: "\x1b_bk;t=1" * (n // 8),
     "access-like quotes": lambda n: '1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "' + '] "' * (n // 3),
     "compose-like bars": lambda n: "svc " + " " * n + "| x",
     "exception headers after frames": lambda n: (

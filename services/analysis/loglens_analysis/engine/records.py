@@ -227,8 +227,10 @@ def _joins(m: re.Match[str]) -> str:
     return JOIN * len(m.group())
 
 
-# ANSI escape sequences (colours, cursor moves): presentation, not content.
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+# ANSI escape sequences (colours, cursor moves) and the control strings a terminal does not show (an operating
+# system command's, ESC ]; an application's, ESC _, as a CI runner marks each line's time: Buildkite's
+# "ESC _bk;t=1705312800000 BEL"; a device's, ESC P): presentation, not content.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[\]_P^X][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 
 @dataclass(frozen=True, slots=True)
