@@ -440,3 +440,20 @@ def test_words_after_a_records_key_value_pairs_that_open_with_a_level_are_its_le
     parser = RecordParser(FormatGuess(FORMAT_LOGFMT, 1.0, 1.0, None))
     loose = parser.parse("host=alpha.example port=8080 user=bobby note=slow disk")
     assert loose.level is None and loose.message == "host=<v> port=<v> user=<v> note=<v>"
+
+
+def test_failed_in_capitals_is_an_outcome_and_an_error_as_fail_is() -> None:
+    # systemd's console writes each unit's outcome in a bracket ("[  OK  ] Started x.", "[FAILED] Failed to start
+    # y."): FAILED in capitals is the record's level, and stays its content (an outcome, as FAIL is a test
+    # runner's); "failed" in a sentence is a word.
+    units = ("Journal Service", "Network Manager", "OpenSSH server daemon", "Login Service", "kubelet")
+    lines = []
+    for i in range(40):
+        unit = f"{units[i % 5]} {i}"
+        lines.append(f"         Starting {unit}...")
+        lines.append(f"[FAILED] Failed to start {unit}." if i % 5 == 4 else f"[  OK  ] Started {unit}.")
+    lines.append("[  OK  ] Reached target Multi-User System, 3 units failed.")
+    rep = _run("\n".join(lines) + "\n")
+    assert _levels(rep) == {"ERROR": 8}
+    (failed,) = [t for t in rep.templates if "Failed to start" in t.text]
+    assert failed.count == 8 and "FAILED" in failed.examples[0].text

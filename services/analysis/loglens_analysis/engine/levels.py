@@ -48,11 +48,12 @@ _WORDS: dict[str, str] = {
 # Words that are a level only in capitals: PostgreSQL's "LOG:" (information for administrators), where "Log file
 # created at" (glog's first line) and "log rotated" are ordinary words; loguru's "SUCCESS" (between INFO and WARNING
 # in its order), where "success" is a word of messages; java.util.logging's "CONFIG" (between INFO and FINE, below
-# what it writes by default), where "config" is one.
-_CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO", "CONFIG": "DEBUG"}
+# what it writes by default), where "config" is one; an outcome in capitals, "FAILED" (systemd's console "[FAILED]
+# Failed to start ...", pytest's "FAILED tests/..."), where "failed" is a word of messages.
+_CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO", "CONFIG": "DEBUG", "FAILED": "ERROR"}
 # Words that give a level but state an outcome (a test runner's "FAIL src/api/orders.test.ts", loguru's "SUCCESS"):
 # the record's content as well as its level, never a header to cut off.
-OUTCOME_WORDS = frozenset({"fail", "failure", "success"})
+OUTCOME_WORDS = frozenset({"fail", "failure", "failed", "success"})
 # Single letters are only accepted where a level is expected (a JSON field), never in free text.
 _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
 
