@@ -457,3 +457,15 @@ def test_failed_in_capitals_is_an_outcome_and_an_error_as_fail_is() -> None:
     assert _levels(rep) == {"ERROR": 8}
     (failed,) = [t for t in rep.templates if "Failed to start" in t.text]
     assert failed.count == 8 and "FAILED" in failed.examples[0].text
+
+
+def test_the_longest_level_words_in_brackets_are_a_level_column() -> None:
+    # ClickHouse writes its level in angle brackets, "<Information>" among "<Debug>" and "<Error>": thirteen
+    # characters, longer than a level column's token was allowed to be, so its information records had no level.
+    rows = [("<Information>", "Read {} rows in 0.01 sec."), ("<Debug>", "Query {} parsed"), ("<Error>", "Code: {}.")]
+    text = "".join(
+        f"2024.01.15 10:00:{i % 60:02d}.{i:06d} [ {100 + i % 7} ] {{}} {rows[i % 3][0]} executeQuery: "
+        f"{rows[i % 3][1].format(i)}\n"
+        for i in range(60)
+    )
+    assert _levels(_run(text)) == {"INFO": 20, "DEBUG": 20, "ERROR": 20}

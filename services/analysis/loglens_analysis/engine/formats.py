@@ -1094,6 +1094,10 @@ HEADER_MEMO = 2048  # lines whose header tokens are memoised: the sample (read t
 _CLASS_DIGITS = str.maketrans("23456789", "00000000")
 
 
+# The longest level token: the longest level word in brackets ("<Information>", ClickHouse's; "[informational]").
+MAX_LEVEL_TOKEN_CHARS = 2 + max(map(len, LEVEL_WORDS))
+
+
 # 16,384 tokens: on a file of distinct lines nearly every token is new, and 65,536 held 7 MiB more at the peak.
 @lru_cache(maxsize=1 << 14)
 def token_class(token: str) -> str:
@@ -1106,7 +1110,7 @@ def token_class(token: str) -> str:
 def _digit_form_class(token: str) -> str:
     if token in _SEPARATORS:
         return "S"
-    if level_from_word(token) is not None and len(token) <= 12:
+    if level_from_word(token) is not None and len(token) <= MAX_LEVEL_TOKEN_CHARS:
         return "L"
     if len(token) == 1 and level_from_letter(token) is not None:
         return "L"  # a one-letter severity (logcat "D", Ruby "E,") counts only where a layout puts it
