@@ -159,3 +159,32 @@ def test_rust_php_and_elixir_traces_give_their_exception(
     info = exception_of(JOIN.join(["2024-03-05T10:00:00Z ERROR job failed", *lines]) if len(lines) > 1 else lines[0])
     assert info is not None
     assert (info.type, info.message, info.frames) == (type_, message, frames)
+
+
+def test_a_ruby_error_a_job_runner_logs_line_by_line_is_one_exception_with_its_frames() -> None:
+    """Sidekiq logs a rescued error as "Type: message", then each line of its backtrace, its header before each:
+    the backtrace's lines join the error's record (as a JVM's frames written so do), and the record is a Ruby
+    exception, its type the class's constant path, its frames the backtrace's."""
+    from loglens_analysis.engine import analyze
+
+    lines = []
+    for i in range(40):
+        stamp = f"2024-01-15T10:{i // 60:02d}:{i % 60:02d}.{i:03d}Z pid=4711 tid=t{i:x}"
+        lines.append(f"{stamp} class=HardJob jid={i * 7919:012x} INFO: start")
+        if i % 4 == 3:
+            lines.append(f"{stamp} WARN: Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>")
+            lines.append(f"{stamp} WARN: /app/app/jobs/hard_job.rb:12:in `perform'")
+            lines.append(
+                f"{stamp} WARN: /usr/local/bundle/gems/sidekiq-7.2.0/lib/sidekiq/processor.rb:202:in `execute_job'"
+            )
+        else:
+            lines.append(f"{stamp} class=HardJob jid={i * 7919:012x} elapsed=0.{i} INFO: done")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 80
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.count) == ("Net::ReadTimeout", 10)
+    assert group.message == "Net::ReadTimeout with #<TCPSocket:(closed)>"
+    assert list(group.top_frames)[:2] == ["hard_job.rb:perform", "processor.rb:execute_job"]
+    assert not [t.text for t in rep.templates if ":in `" in t.text]
+    info = exception_of(f"WARN: ActiveRecord::RecordNotFound: Couldn't find Order{JOIN}app/models/order.rb:3:in `find'")
+    assert info is not None and info.type == "ActiveRecord::RecordNotFound"

@@ -201,9 +201,12 @@ _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 _TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?[\w$.<>]+(?: \[as [\w$.<>]+\])? ?\("
 _PY_FRAME = r'File "[^"\n]+", line \d+'
 _PY_BANNERS = r"Traceback \(most recent call last\):|During handling of the above exception|The above exception was the"
+# Ruby's frame ("app/jobs/hard_job.rb:12:in `perform'", "in 'Class#method'" since 3.4), which a job runner logs line
+# by line (Sidekiq); found in a line by its ":12:in `" (a literal to skip to: no scan from every position).
+_RB_FRAME = r"[^\s:]+:\d+:in [`']"
 _TRACE_LINES = rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_FRAME}|{_PY_BANNERS}"
-_TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES})")
-_TRACE_HINT = re.compile(_TRACE_LINES)
+_TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES}|{_RB_FRAME})")
+_TRACE_HINT = re.compile(rf"{_TRACE_LINES}|:\d+:in [`']")
 _PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
 # A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
 _LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
@@ -595,6 +598,7 @@ class Analyzer:
                     or 'File "' in head
                     or "Traceback (" in head
                     or " above exception" in head
+                    or ":in " in head
                 )
                 got = 4 if may and self._continued_at(head, key) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):

@@ -295,19 +295,35 @@ def _other_runtimes(lines: list[str]) -> ExceptionInfo | None:
 
 
 def _ruby(lines: list[str]) -> ExceptionInfo | None:
-    """Ruby: ``file.rb:1:in 'm': message (Type)`` then ``from file.rb:2:in 'n'`` lines."""
+    """Ruby: ``file.rb:1:in 'm': message (Type)`` then ``from file.rb:2:in 'n'`` lines; or, as a logger writes a
+    rescued error, ``Type: message`` (a class's constant path: "Net::ReadTimeout: Net::ReadTimeout with ...") then
+    its backtrace's ``file.rb:2:in 'n'`` lines."""
     for i, line in enumerate(lines):
         m = _RUBY_HEAD.search(line)
         if m is not None:
-            frames = [_base_name(m.group(1))]
-            for rest in lines[i + 1 :]:
-                f = _RUBY_FRAME.match(rest)
-                if f is not None:
-                    frames.append(f"{_base_name(f.group(1))}:{f.group(2)}")
-                if len(frames) == MAX_FRAMES:
-                    break
+            frames = [_base_name(m.group(1)), *_ruby_frames(lines[i + 1 :], MAX_FRAMES - 1)]
             return ExceptionInfo(m.group(3), _clip(m.group(2)), m.group(3), _clip(m.group(2)), tuple(frames))
+    for t in _RUBY_TYPED.finditer(lines[0]):
+        if "::" in t.group(1) or _typed(t.group(1)):
+            msg = _clip(lines[0][t.end() + 1 :])
+            return ExceptionInfo(t.group(1), msg, t.group(1), msg, tuple(_ruby_frames(lines[1:], MAX_FRAMES)))
     return None
+
+
+# A Ruby class's constant path with a message after it, where a logged error opens ("Net::ReadTimeout: ...").
+_RUBY_TYPED = re.compile(r"(?<!\S)((?:[A-Z]\w*::)*[A-Z]\w*):(?= \S)")
+
+
+def _ruby_frames(lines: list[str], most: int) -> list[str]:
+    """The "file:method" of each Ruby frame among ``lines``, ``most`` at most."""
+    frames: list[str] = []
+    for rest in lines:
+        f = _RUBY_FRAME.match(rest)
+        if f is not None:
+            frames.append(f"{_base_name(f.group(1))}:{f.group(2)}")
+            if len(frames) == most:
+                break
+    return frames
 
 
 _CONVENTIONAL = re.compile(r"(?:Exception|Error|Throwable|Fault|Timeout|Interrupt|Failure)$")
