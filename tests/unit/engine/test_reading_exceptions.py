@@ -188,3 +188,24 @@ def test_a_ruby_error_a_job_runner_logs_line_by_line_is_one_exception_with_its_f
     assert not [t.text for t in rep.templates if ":in `" in t.text]
     info = exception_of(f"WARN: ActiveRecord::RecordNotFound: Couldn't find Order{JOIN}app/models/order.rb:3:in `find'")
     assert info is not None and info.type == "ActiveRecord::RecordNotFound"
+
+
+def test_an_error_type_after_the_level_opens_the_message_not_a_source_column() -> None:
+    """A logged error's "ERROR java.io.IOException: Connection reset" where other records' "name:" after the level is
+    their logger: a name only an exception's type has (a conventional ending) opens the message, which carries the
+    exception; a Ruby class's path ("Net::ReadTimeout:") is no module path (Rust's are snake case) either."""
+    from loglens_analysis.engine import analyze
+
+    rows = [
+        "INFO cache: hit ratio {}",
+        "ERROR java.io.IOException: Connection reset by peer",
+        "WARN Net::ReadTimeout: Net::ReadTimeout with socket {}",
+        "INFO cache: evicted {} entries",
+    ]
+    text = "".join(f"2024-01-15 10:00:{i % 60:02d} " + rows[i % 4].format(i) + "\n" for i in range(80))
+    rep = analyze([text.encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts["java.io.IOException: Connection reset by peer"] == 20
+    assert texts["Net::ReadTimeout: Net::ReadTimeout with socket <*>"] == 20
+    assert texts["hit ratio <*>"] == 20
+    assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("java.io.IOException", 20)]

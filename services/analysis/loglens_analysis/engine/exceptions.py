@@ -329,6 +329,13 @@ def _ruby_frames(lines: list[str], most: int) -> list[str]:
 _CONVENTIONAL = re.compile(r"(?:Exception|Error|Throwable|Fault|Timeout|Interrupt|Failure)$")
 
 
+def named_as_type(name: str) -> bool:
+    """A name that only an exception's type has: its last part capitalised and with a conventional ending
+    ("java.io.IOException", "Net::ReadTimeout", "TimeoutError"); a logger's or a module's name has none."""
+    last = name.rsplit(".", 1)[-1].rsplit("::", 1)[-1]
+    return last[:1].isupper() and _CONVENTIONAL.search(last) is not None
+
+
 def _typed(name: str) -> bool:
     """A name in the exception position that is a type: named like one ("TimeoutError", "System.IO.IOException"), or
     a class in a lower-case package ("android.util.Log$TerribleFailure"). A severity word is the message's level,

@@ -20,7 +20,7 @@ from itertools import islice, pairwise
 from operator import ne
 from typing import cast
 
-from .exceptions import exception_of, is_frame_line
+from .exceptions import exception_of, is_frame_line, named_as_type
 from .levels import (
     LEVEL_WORDS,
     OUTCOME_WORDS,
@@ -1508,10 +1508,12 @@ def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Seque
     return HeaderLayout(layout.classes, layout.share, layout.tab_ended, n, delimiter)
 
 
-# A message's source, before it: a module path ("app::handlers::items:"), after the spans it ran in, each a name with
-# its fields in braces, joined by ":" ("request{method=GET uri=/x}:get_item{id=7}: ").
+# A message's source, before it: a module path ("app::handlers::items:", Rust's: its modules are named in snake case),
+# after the spans it ran in, each a name with its fields in braces, joined by ":" ("request{method=GET uri=/x}:
+# get_item{id=7}: "). A path of capitalised names is a class's, the type of an error the message opens with (Ruby's
+# "Net::ReadTimeout: execution expired"), not a source.
 _SOURCE_PATH = re.compile(
-    r"(?:[A-Za-z_]\w*\{[^{}\n]*\}(?::[A-Za-z_]\w*\{[^{}\n]*\})*: )?([A-Za-z_]\w*(?:::[A-Za-z_]\w*)+): (?=\S)"
+    r"(?:[A-Za-z_]\w*\{[^{}\n]*\}(?::[A-Za-z_]\w*\{[^{}\n]*\})*: )?([a-z_][a-z0-9_]*(?:::[a-z_][a-z0-9_]*)+): (?=\S)"
 )
 # A source named before the level a message opens with, one token without blanks, then the level in capitals and its
 # colon: PostgreSQL's "app@shop ERROR:  duplicate key ..." beside "LOG:  checkpoint starting" where no session wrote
@@ -1561,11 +1563,14 @@ class HeaderParser:
             return None
         end, mismatches = columns
         classes = self.layout.classes
-        if end > 1 and got[end - 1] == "C" and "\x1e" in record:
+        if end > 1 and got[end - 1] == "C":
             # A "name:" that is the type of the exception the record's trace reports opens the message
-            # ("[Store:181] java.io.FileNotFoundException: /x" + frames): it is not the logger.
-            info = exception_of(record)
-            if info is not None and info.type == toks[end - 1].group()[:-1]:
+            # ("[Store:181] java.io.FileNotFoundException: /x" + frames), as does one named only as a type is (a
+            # logged error's "ERROR java.io.IOException: Connection reset", "WARN Net::ReadTimeout: ..."): it is not
+            # the logger.
+            name = toks[end - 1].group()[:-1]
+            info = exception_of(record) if "\x1e" in record else None
+            if named_as_type(name) or (info is not None and info.type == name):
                 end -= 1
         level = None
         component = None
