@@ -272,3 +272,24 @@ def test_auditd_records_have_their_time_and_a_login_its_own_message() -> None:
     assert sum(t.startswith("op=login") for t in texts) == 2  # res=failed and res=success
     assert any(t.startswith("type=<v> arch=<v> syscall=<v>") for t in texts)
     assert not any("audit(" in t for t in texts)
+
+
+def test_the_words_a_key_value_record_writes_between_its_fields_open_its_message() -> None:
+    """The kernel's audit record of a denial writes what happened in words between its fields ('type=AVC
+    msg=audit(...): avc:  denied  { read } for  pid=812 comm="httpd" ...'): they open its message, before its
+    fields; a record of fields only is its fields."""
+    lines = []
+    for i in range(60):
+        stamp = f"audit({1709294400 + i * 7}.{i:03d}:{1000 + i})"
+        if i % 3 == 0:
+            lines.append(
+                f'type=AVC msg={stamp}: avc:  denied  {{ read }} for  pid={800 + i} comm="httpd" name="index.html" '
+                f"dev=dm-0 ino={5000 + i} scontext=system_u:system_r:httpd_t:s0 tclass=file permissive=0"
+            )
+        else:
+            lines.append(f'type=CWD msg={stamp}: cwd="/root/{i}" item=0 dev=fd:00 mode=0100755 ouid=0')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    (denied,) = [t for t in texts if t.startswith("avc: denied { read } for ")]
+    assert texts[denied] == 20
+    assert texts["type=<v> cwd=<v> item=<v> dev=<v> mode=<v> ouid=<v>"] == 40

@@ -705,7 +705,10 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
         message = _request_line(dict(fields), codes)
         pieces = _request_pieces(message, _logfmt_value_at(found)) if message is not None else ()
     if message is None:
-        message = " ".join(f"{k}=<v>" for k in fields if k not in _TIME_KEYS)
+        # Its fields, after the words it writes between them, which state what happened (the kernel's audit record
+        # of a denial: 'type=AVC msg=audit(...): avc:  denied  { read } for  pid=812 comm="httpd" ...').
+        words = " ".join(w for a, b in pairwise(found) for w in head[a.end() : b.start()].split())
+        message = " ".join([words] * bool(words) + [f"{k}=<v>" for k in fields if k not in _TIME_KEYS])
     component = fields.get("logger") or fields.get("component")
     return ParsedRecord(FORMAT_LOGFMT, time_text, level, message, component, digit_level, pieces=pieces)
 
