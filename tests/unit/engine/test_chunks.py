@@ -186,8 +186,33 @@ May 01 10:05:06 host app[123]: processed batch 5 in 11 ms
 """
 
 
+RUSTC = b"""warning: unused variable: `x`
+ --> src/main.rs:2:9
+  |
+2 |     let x = 5;
+  |         ^ help: if this is intentional, prefix it with an underscore: `_x`
+  |
+error[E0308]: mismatched types
+ --> src/db.rs:4:18
+  |
+4 |     let n: u32 = "five";
+  |            ---   ^^^^^^ expected `u32`, found `&str`
+error: could not compile `shop` (bin "shop") due to 1 previous error; 1 warning emitted
+"""
+
+
+SIDEKIQ = b"""2024-01-15T10:00:06.892Z pid=4711 tid=13b02c class=HardJob jid=8fd09bd96c34 INFO: start
+2024-01-15T10:00:06.892Z pid=4711 tid=13b02c WARN: Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>
+2024-01-15T10:00:06.892Z pid=4711 tid=13b02c WARN: /app/app/jobs/hard_job.rb:12:in `perform'
+2024-01-15T10:00:06.893Z pid=4711 tid=13b02c WARN: /app/lib/processor.rb:202:in `execute_job'
+2024-01-15T10:00:07.001Z pid=4711 tid=13c1aa class=HardJob jid=3545f33ddb90 elapsed=0.2 INFO: done
+"""
+
+
 @pytest.mark.parametrize(
-    "data", [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON], ids=["java", "postgres", "rust", "logcat", "journal-python"]
+    "data",
+    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ],
+    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq"],
 )
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)

@@ -258,7 +258,8 @@ class FileContext:
         p, cur, n = self._text(prev), self._text(line), self._text(nxt)
         if p is None or cur is None or n is None or not cur.strip():
             return False
-        if self._continues.match(cur + "\n" + n) is not None:
+        # (Matched after the line before it, which a continuation may look back at: a gutter's bar that ends it.)
+        if self._continues.match(f"{p}\n{cur}\n{n}", len(p) + 1) is not None:
             return False
         bare_p, bare = p, cur  # a traceback's last line and the frame before it, past their envelope
         if self._prefix is not None:
