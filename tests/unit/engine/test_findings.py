@@ -131,6 +131,17 @@ def test_the_first_records_template_seen_again_is_a_restart() -> None:
     assert lines[restarts[0].line_numbers[0] - 1].endswith("Registered metrics reporter for service")
 
 
+def test_a_first_record_of_no_words_seen_again_is_no_restart() -> None:
+    # `tail` of several files heads each file's part with its name ("==> /var/log/web.log <=="): the file's first
+    # record, seen again, but it says nothing of a start (no word); the same steady process writes around it.
+    lines = ["==> /var/log/shop/web.log <=="] + [_line(t, lv, m) for t, lv, m in _steady(T0 + 1, T0 + 3000, 5)]
+    lines += ["", "==> /var/log/shop/web.1.log <=="] + [
+        _line(t, lv, m) for t, lv, m in _steady(T0 + 3001, T0 + 6000, 5)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _of(rep, RESTART) == []
+
+
 def test_process_id_change_in_the_header_is_a_restart() -> None:
     def rec(t: float, pid: int, i: int) -> str:
         return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} [{pid}] INFO worker: handled request {i}"

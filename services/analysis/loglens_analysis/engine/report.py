@@ -1037,7 +1037,10 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     for r in templates:
         cluster_count[r.cluster_index] += r.count
     frequent_variant = _variant_of_frequent(first, templates)
-    opener = first if cluster_count[first.cluster_index] <= rare and not frequent_variant else None
+    # Nor does a first record of no words ("==> /var/log/web.log <==", the file's name where `tail` of several
+    # files heads each part): it states no start.
+    worded_first = _WORD.search(first.text.replace(WILDCARD, " ")) is not None
+    opener = first if cluster_count[first.cluster_index] <= rare and not frequent_variant and worded_first else None
     crashes: list[Rolled] = []
     for r in templates:
         if _CRASH_DESCRIBED.search(r.text) is not None or (
