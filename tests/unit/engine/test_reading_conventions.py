@@ -293,3 +293,29 @@ def test_the_words_a_key_value_record_writes_between_its_fields_open_its_message
     (denied,) = [t for t in texts if t.startswith("avc: denied { read } for ")]
     assert texts[denied] == 20
     assert texts["type=<v> cwd=<v> item=<v> dev=<v> mode=<v> ouid=<v>"] == 40
+
+
+def test_gelf_reads_short_message_its_syslog_severity_and_the_trace_in_full_message() -> None:
+    """GELF (Graylog's format, "version" with "short_message"): the message is "short_message", the level the syslog
+    severity in "level" (3 error, 4 warning, 6 informational), read per record; a trace in "full_message" is the
+    record's exception. Before, every record's template was its fields' names, with no level."""
+    records: list[dict[str, object]] = []
+    for i in range(60):
+        sev = (6, 6, 4, 3)[i % 4]
+        msg = {6: f"Order {i} processed in {i * 7} ms", 4: f"Slow query took {500 + i} ms", 3: "Payment call failed"}
+        rec: dict[str, object] = {"version": "1.1", "host": "web-1", "short_message": msg[sev]}
+        rec |= {"timestamp": T0.timestamp() + i * 2.5, "level": sev, "_logger_name": "com.acme.Orders"}
+        if sev == 3:
+            rec["full_message"] = (
+                "Payment call failed\njava.net.ConnectException: Connection refused\n"
+                "\tat com.acme.Payments.call(Payments.java:42)\n\tat com.acme.Orders.pay(Orders.java:7)"
+            )
+        records.append(rec)
+    rep = _json(records)
+    assert _texts(rep) == {
+        "Order <*> processed in <*> ms": (30, "INFO"),
+        "Slow query took <*> ms": (15, "WARN"),
+        "Payment call failed": (15, "ERROR"),
+    }
+    assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("java.net.ConnectException", 15)]
+    assert rep.time_range.start_time.ToJsonString() == "2025-08-12T19:50:00Z"

@@ -328,6 +328,7 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
       syslog severity in "PRIORITY", microseconds since the epoch, "SYSLOG_IDENTIFIER" (or the unit) as component;
     - Serilog's compact format (CLEF, marked by "@t" with "@m" or "@mt"): the rendered message, or the message
       template with its properties put in its holes; "@l", and Information where it is absent (the format's rule);
+    - GELF (Graylog's, marked by "version" with "short_message"): "short_message", the syslog severity in "level";
     - otherwise a field by the last part of its name, shallowest first, where a logger prefixes or abbreviates
       the usual names (MongoDB's "s":"I"; OpenTelemetry's "severityText" or "severityNumber", "body" or its
       JSON encoding's {"body": {"stringValue": ...}}, "timeUnixNano"; Google Cloud Logging's "textPayload").
@@ -359,6 +360,18 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
             message = _CLEF_HOLE.sub(lambda m: _clef_value(obj, m), str(obj["@mt"]))
         level = level_from_word(str(obj["@l"]), strict=False) if "@l" in obj else "INFO"
         return _Conventions(message, level, False, _text(obj["@t"]), _text(flat.get("sourcecontext")))
+    if "short_message" in obj and "version" in obj:
+        # GELF (Graylog's): "short_message", "level" a syslog severity (0 emergency .. 7 debug), "timestamp" in
+        # seconds, added fields named with a leading "_"; a trace in "full_message" (``_TRACE_NAMES``).
+        sev = obj.get("level")
+        sev = sev if isinstance(sev, int) and not isinstance(sev, bool) and 0 <= sev <= 7 else None
+        return _Conventions(
+            message=_text(obj.get("short_message")),
+            level=level_from_syslog_pri(sev) if sev is not None else None,
+            numeric=sev is not None,
+            time_text=_text(flat.get("timestamp")),
+            component=_text(flat.get("_logger_name") or flat.get("_logger") or flat.get("facility")),
+        )
     named: dict[str, object] = {}
     for k in sorted(flat, key=lambda k: k.count(".")):  # shallowest first, then in the record's order
         named.setdefault(_last_name(k), flat[k])
@@ -539,7 +552,7 @@ _CAUSE_NAMES = ("error", "err", "errormessage", "errmsg", "exception", "reason",
 # Field names under which structured loggers write a record's stack trace, whole, as one text of several lines:
 # python-json-logger's "exc_info", Elastic Common Schema's "error.stack_trace", logstash-logback-encoder's
 # "stack_trace", bunyan's and pino's "err.stack", Serilog's compact "@x", "exception", "traceback".
-_TRACE_NAMES = ("excinfo", "exctext", "exception", "stacktrace", "stack", "traceback", "x")
+_TRACE_NAMES = ("excinfo", "exctext", "exception", "stacktrace", "stack", "traceback", "x", "fullmessage")
 _TRACE_MESSAGE_NAMES = frozenset(_MSG_KEYS + _MESSAGE_NAMES)
 
 
