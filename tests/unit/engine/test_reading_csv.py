@@ -187,3 +187,23 @@ def test_chunks_read_csv_fields_as_one_pass_does() -> None:
     assert [(t.text, t.count) for t in rep.templates] == [(t.text, t.count) for t in one.templates]
     assert _levels(rep) == _levels(one) == {"INFO": 1000, "ERROR": 1000, "WARN": 1000}
     assert rep.time_range == one.time_range
+
+
+def test_an_export_of_a_time_and_a_message_whose_quoted_values_hold_line_breaks() -> None:
+    """CloudWatch Logs Insights exports "@timestamp,@message": two fields under their names, each message a Lambda
+    function's line ("[ERROR]\\t<time>\\t<request id>\\tmsg") that ends with its line break, so each quoted value closes
+    on the next line (RFC 4180). The records are the CSV's, their messages read as lines of their own (the level and
+    text after their header); before, the file was plain lines, its templates ',"[INFO] <*>:<*>:<*> <*> ...'."""
+    rows = [("INFO", "Processed order {}"), ("WARN", "Retrying call after throttling ({})"), ("ERROR", "Unhandled: {}")]
+    lines = ["@timestamp,@message"]
+    for i in range(90):
+        level, text = rows[i % 3]
+        stamp = f"2024-03-04 09:{i // 60:02d}:{i % 60:02d}.{i:03d}"
+        lines.append(f'{stamp},"[{level}]\t2024-03-04T09:{i // 60:02d}:{i % 60:02d}.{i:03d}Z\t{i:08x}-aa\t'
+                     f'{text.format(1000 + i)}\n"')  # fmt: skip
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.format.name == FORMAT_CSV
+    assert rep.record_count == 91
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["Processed order <*>"] == 30
+    assert _levels(rep) == {"INFO": 30, "WARN": 30, "ERROR": 30}

@@ -1095,9 +1095,10 @@ MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sourc
 SOURCE_COLUMN_SHARE = 0.95
 W3C_MIN_SHARE = 0.8  # share of the sampled lines a W3C "#Fields:" layout (or a directive) must explain
 CSV_MIN_FIELDS = 6  # comma-separated values: a record of this many fields at least ...
-CSV_NAMED_MIN_FIELDS = 3  # ... or this many under a first line that names them (a log tool's export)
+CSV_NAMED_MIN_FIELDS = 2  # ... or this many under a first line that names them (a log tool's export: a time, a message)
 CSV_MIN_SHARE = 0.9  # ... in this share of the sampled lines, all of one field count, makes a CSV log ...
 CSV_COLUMN_SHARE = 0.9  # ... whose time and level columns hold a time and a level word in this share of them
+CSV_MAX_RECORD_LINES = 64  # a quoted value's line breaks a record of comma-separated values goes on over, at most
 MIN_NAME_LINES = 3  # a ``name:`` after the level is told an event's word only by a name on this many lines
 PADDED_COLUMN_SHARE = 0.9  # a column padded to a fixed width: its next token starts as far on in this share of lines
 MIN_TAB_COLUMN_SHARE = 0.8  # a token closed by a tab in this share of a tab-delimited header's records is a column
@@ -2111,6 +2112,26 @@ def _csv_row(line: str) -> list[str]:
         return []
 
 
+def _csv_records(lines: Sequence[str]) -> list[str]:
+    """The records of lines of comma-separated values: a quoted value may hold a line break (RFC 4180; a log tool's
+    export of messages that end with one: CloudWatch Logs Insights' "@message"), and its record goes on over the
+    lines up to its closing quote (its lines joined by a newline). A line is a record of its own where its quotes
+    close on it."""
+    out: list[str] = []
+    open_record: list[str] = []
+    quotes = 0
+    for line in lines:
+        open_record.append(line)
+        quotes += line.count('"')
+        # A record's quotes are closed where it holds an even number of them (a doubled quote is two).
+        if quotes % 2 == 0 or len(open_record) > CSV_MAX_RECORD_LINES:
+            out.append("\n".join(open_record))
+            open_record, quotes = [], 0
+    if open_record:
+        out.append("\n".join(open_record))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class CsvColumns:
     """A log written as comma-separated values (PostgreSQL's csvlog, an event viewer's export, a log tool's export):
@@ -2129,8 +2150,11 @@ class CsvColumns:
 
     @staticmethod
     def of(lines: Sequence[str]) -> CsvColumns | None:
-        if not lines or not all("," in line and line[:1] not in "{[" for line in lines[:5]):
+        if not lines or not all("," in line and line[:1] not in "{[" for line in lines[:2]):
             return None  # JSON has commas too
+        lines = _csv_records(lines) if any('"' in line for line in lines) else lines
+        if not all("," in line and line[:1] not in "{[" for line in lines[:5]):
+            return None
         rows = [_csv_row(line) for line in lines]
         named = len(rows) > 1 and len(rows[0]) >= CSV_NAMED_MIN_FIELDS and all(map(_CSV_NAME.fullmatch, rows[0]))
         if named:
@@ -2164,6 +2188,10 @@ class CsvColumns:
     def parse(self, record: str) -> ParsedRecord | None:
         head = record.split("\x1e", 1)[0]
         row = _csv_row(head)
+        if len(row) != self.width and "\x1e" in record and head.count('"') % 2:
+            # A quoted value that goes on over the record's next lines (``_csv_records``): its first line.
+            row = _csv_row(record.replace("\x1e", "\n"))
+            row = [value.split("\n", 1)[0] for value in row]
         if len(row) != self.width:
             return None
         if self.level < 0:
