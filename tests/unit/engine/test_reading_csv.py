@@ -207,3 +207,17 @@ def test_an_export_of_a_time_and_a_message_whose_quoted_values_hold_line_breaks(
     counts = {t.text: t.count for t in rep.templates}
     assert counts["Processed order <*>"] == 30
     assert _levels(rep) == {"INFO": 30, "WARN": 30, "ERROR": 30}
+
+
+def test_a_column_named_with_its_zone_in_brackets_is_a_name() -> None:
+    """Azure Log Analytics names its time column with the zone ("TimeGenerated [UTC]") and writes the time with a
+    comma in it, quoted ("1/15/2024, 10:00:19.120 AM"): the first line is the columns' names all the same."""
+    rows = [("Informational", "Backup job {} completed"), ("Warning", "Disk space low on C:"), ("Error", "Crash {}")]
+    lines = ["TimeGenerated [UTC],Computer,Level,Message"]
+    for i in range(60):
+        level, text = rows[i % 3]
+        lines.append(f'"1/15/2024, 10:{i // 60:02d}:{i % 60:02d}.{i:03d} AM",vm-web-01,{level},"{text.format(i)}"')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.format.name == FORMAT_CSV
+    assert _levels(rep) == {"INFO": 20, "WARN": 20, "ERROR": 20}
+    assert rep.time_range.start_time.ToJsonString() == "2024-01-15T10:00:00Z"

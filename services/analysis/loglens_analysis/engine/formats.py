@@ -2209,8 +2209,9 @@ def _header_parser(layout: HeaderLayout) -> HeaderParser:
 
 
 # A column's name in a header row: a word, perhaps with blanks, dots, dashes or an "@" / "_" prefix ("_raw",
-# "@timestamp", "Last Seen", "log.level"); no digit first, nothing a value would hold (":", "/", quotes).
-_CSV_NAME = re.compile(r"[A-Za-z_@][\w .@-]{0,63}")
+# "@timestamp", "Last Seen", "log.level"), and a unit or zone in brackets after it (Azure Log Analytics'
+# "TimeGenerated [UTC]", "Duration (ms)"); no digit first, nothing a value would hold (":", "/", quotes).
+_CSV_NAME = re.compile(r"[A-Za-z_@][\w .@()\[\]-]{0,63}")
 
 
 @dataclass(frozen=True, slots=True)
