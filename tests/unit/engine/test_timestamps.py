@@ -100,6 +100,8 @@ def _utc(text: str) -> float:
         ("host - app (12) - 25 May 17 11:49 -03 - panic", "2017-05-25T14:49:00", "day-month-year", ""),
         ("Jan 12, 2012 3:53:59 PM org.x.Y init", "2012-01-12T15:53:59", "month-day-year", ASSUME_UTC),
         ("Jan 12, 2012 12:03:59 AM org.x.Y init", "2012-01-12T00:03:59", "month-day-year", ASSUME_UTC),
+        # Kibana's date format (its CSV exports and Discover): an "@" before the time.
+        ('"Jan 15, 2024 @ 10:24:46.508",info,web-3', "2024-01-15T10:24:46.508", "month-day-year", ASSUME_UTC),
         # Epoch seconds, ms, us, ns, and seconds with a fraction.
         ("1579508706 x", "2020-01-20T08:25:06", "epoch", ""),
         ("1579508706123", "2020-01-20T08:25:06.123", "epoch", ""),

@@ -246,10 +246,11 @@ def _families() -> tuple[Family, ...]:
             _Tail(_FRAC, "sp"),
             "date",
         ),
-        # java.util.logging and friends: Jan 12, 2012 3:53:59 PM; also Jan 12 2012 15:53:59.
+        # java.util.logging and friends: Jan 12, 2012 3:53:59 PM; also Jan 12 2012 15:53:59; Kibana's "@" before the
+        # time: Jan 12, 2012 @ 15:53:59.123.
         _family(
             "month-day-year",
-            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}}),? {_HMS12}",
+            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}})(?:,? | @ ){_HMS12}",
             _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
             "date",
         ),
