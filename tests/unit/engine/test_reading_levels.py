@@ -469,3 +469,18 @@ def test_the_longest_level_words_in_brackets_are_a_level_column() -> None:
         for i in range(60)
     )
     assert _levels(_run(text)) == {"INFO": 20, "DEBUG": 20, "ERROR": 20}
+
+
+def test_a_date_in_the_message_of_a_record_whose_header_has_no_time_is_no_time_of_the_record() -> None:
+    # A build tool's records carry only a level ("[INFO] Building shop 1.0"); its last ones say when it finished
+    # ("[INFO] Finished at: 2024-01-15T10:00:00Z"): data, not the record's time, as a plain line's date in its
+    # message is not (the report claimed the build ran from 10:00:00 to 10:00:00, and dated later records).
+    lines = [
+        f"[INFO] Downloaded from central: https://repo.example.org/x/{i}.pom ({i} kB at 9 kB/s)" for i in range(40)
+    ]
+    lines += ["[ERROR] COMPILATION ERROR :", "[INFO] BUILD FAILURE", "[INFO] Finished at: 2024-01-15T10:00:00Z"]
+    lines += ["[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile"]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.parse_quality.timestamp_share == 0.0
+    assert not rep.HasField("time_range") or not rep.time_range.HasField("start_time")
+    assert _levels(rep) == {"INFO": 42, "ERROR": 2}

@@ -1591,13 +1591,10 @@ class HeaderParser:
                 end -= 1
         level = None
         component = None
-        timed = False
         for i in range(end):
             tok = toks[i].group()
             cls = got[i]
-            if cls == "T":
-                timed = True
-            elif cls == "L" and level is None:
+            if cls == "L" and level is None:
                 level = level_from_word(tok) or level_from_letter(tok)
             elif cls == "C" and component is None:
                 component = tok[:-1]
@@ -1646,8 +1643,9 @@ class HeaderParser:
         if level is None and message:
             level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
-        # other characters: "[10.30 16:49:06]", "20171223-22:15:29:606|").
-        time_text = head[:header_end] if timed or "N" in classes else None
+        # other characters: "[10.30 16:49:06]", "20171223-22:15:29:606|"), and only there: a date in the message
+        # is data ("[INFO] Finished at: 2024-03-14T09:21:07Z", a build's end), not the record's time.
+        time_text = head[:header_end]
         return ParsedRecord(FORMAT_HEADER, time_text, level, message, component, digit_level), mismatches
 
     def _columns(self, got: str, tab_end: int, *, fewer_columns: bool) -> tuple[int, int] | None:
