@@ -102,6 +102,12 @@ def _utc(text: str) -> float:
         ("Jan 12, 2012 12:03:59 AM org.x.Y init", "2012-01-12T00:03:59", "month-day-year", ASSUME_UTC),
         # Kibana's date format (its CSV exports and Discover): an "@" before the time.
         ('"Jan 15, 2024 @ 10:24:46.508",info,web-3', "2024-01-15T10:24:46.508", "month-day-year", ASSUME_UTC),
+        # A zone after the 12-hour clock (WebLogic's "####<Nov 30, 2026 8:00:07 AM UTC>").
+        ("####<Nov 30, 2026 8:00:07 PM CET> <Info>", "2026-11-30T19:00:07", "month-day-year", ""),
+        # A two-digit year, month first, milliseconds after a colon, then a zone (WebSphere's SystemOut.log).
+        ("[11/30/26 8:00:07:123 EST] 0000002a SystemOut", "2026-11-30T13:00:07.123", "us-date", ""),
+        ("[1/5/26 17:00:07:123 UTC] 0000002a SystemOut", "2026-01-05T17:00:07.123", "us-date", ""),
+        ("11/30/26 08:00:07 x", "2026-11-30T08:00:07", "us-date", ASSUME_UTC),
         # Epoch seconds, ms, us, ns, and seconds with a fraction.
         ("1579508706 x", "2020-01-20T08:25:06", "epoch", ""),
         ("1579508706123", "2020-01-20T08:25:06.123", "epoch", ""),
@@ -594,6 +600,13 @@ def test_slashed_dates_are_day_first_where_the_files_head_says_so() -> None:
     assert slashed_day_first(["03/25/2024 10:00:00 x"]) is False
     assert slashed_day_first(["05/03/2024 10:00:00 x", "25/03/2024 10:00:00 x"]) is True
     assert slashed_day_first(["05/03/2024 10:00:00 x"]) is False  # nothing tells: the US order, as before
+    # A two-digit year may open a date (Spark's "17/06/09"): such a date says nothing of the order, and is never read
+    # day first (25/12/24 is yy/MM/dd as well).
+    assert slashed_day_first(["17/06/09 20:10:40 INFO x"]) is False
+    day_first = TimestampParser()
+    day_first.day_first = True
+    t = day_first.parse("17/06/09 20:10:40 INFO x")
+    assert t is not None and (t.fmt, t.epoch) == ("short-year", _utc("2017-06-09T20:10:40"))
 
 
 def test_every_chunk_reads_slashed_dates_as_the_files_head_does() -> None:

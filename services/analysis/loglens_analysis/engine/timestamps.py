@@ -188,6 +188,11 @@ def _family(name: str, head: str, tail: _Tail, dated: str, key: str | None = Non
     return Family(name, re.compile(full), re.compile(sec), re.compile(local), dated)
 
 
+# A 12-hour clock's half of the day, then a zone, after the seconds of a date written in words or slashes ("Nov 30, 2026
+# 8:00:07 AM UTC", "11/30/26 8:00:07:123 EST").
+_AMPM_ZONE = rf"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?(?: (?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE})(?![\w:]))?"
+
+
 def _families() -> tuple[Family, ...]:
     iso_date = r"(?<![\w.])(?P<Y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)"
     any_frac = _Tail(_FRAC, "adj+sp")
@@ -251,15 +256,17 @@ def _families() -> tuple[Family, ...]:
         _family(
             "month-day-year",
             rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}})(?:,? | @ ){_HMS12}",
-            _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
+            _Tail(_FRAC, "", _AMPM_ZONE),
             "date",
         ),
         # US dates: 05/01/2024 10:00:00 (PM); day first (25/12/2024) where the file's head says so
-        # (``slashed_day_first``): the first field takes any day so that such a date is found.
+        # (``slashed_day_first``): the first field takes any day so that such a date is found. The year in two
+        # digits too, month first only (WebSphere's "11/30/26 8:00:07:123 UTC": its milliseconds after a colon, its
+        # zone after the clock); "17/06/09" is no month and is left to the year-first family below.
         _family(
             "us-date",
-            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?P<Y>\d{4})[ T:,]+" + _HMS12,
-            _Tail(_FRAC, "", r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"),
+            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))[ T:,]+" + _HMS12,
+            _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
             "date",
         ),
         # Day first with dots, as most of Europe writes a date (German, Russian, Polish, Nordic locales): 05.03.2024
@@ -826,6 +833,8 @@ class TimestampParser:
             return self._time_only(clock, offset, tz, name, named)
         month, day = _month_day(g)
         if self.day_first and name == "us-date":
+            if not g.get("Y"):  # 25/12/24 may be yy/MM/dd as well: a two-digit year is read month first only
+                return None
             month, day = day, month
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
@@ -978,6 +987,8 @@ def slashed_day_first(lines: Sequence[str]) -> bool:
     if _SLASHED_HINT.search(heads) is None:  # a plain regex the scanner runs fast: most files have no such date
         return False
     for m in _SLASHED.finditer(heads):
+        if not m.group("Y"):  # a two-digit year may come first ("17/06/09"): no evidence of the order
+            continue
         first, second = int(m.group("m")), int(m.group("d"))
         if first > 12 >= second:
             return True
