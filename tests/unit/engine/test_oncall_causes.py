@@ -587,6 +587,8 @@ def test_a_cause_cut_with_its_record_is_told_as_far_as_it_goes() -> None:
         'time=t level=error msg="failed to start container" container=3f2a',  # no cause field
         "2024-05-01 12:00:00 ERROR failed to start container error=boom",  # neither JSON nor logfmt
         '{"level":"error","msg":"x","error":""}',
+        # A Ruby hash's inspection: "=>" is an arrow, not a pair's "=" (the cause was ">Pool::HostUnreachableError,").
+        '[t][WARN ][out] Retrying {:url=>"http://es01:9200/", :exception=>Pool::HostUnreachableError, :message=>"x"}',
     ],
 )
 def test_a_record_without_a_cause_field_of_its_own_has_none(record: str) -> None:

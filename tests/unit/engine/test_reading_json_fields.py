@@ -205,3 +205,22 @@ def test_a_one_letter_severity_a_message_opened_by_blank_lines_and_an_errors_mes
     assert any("WiredTiger error message" in c and '(attr.message: "No space left on device")' in c for c in claims), (
         claims
     )
+
+
+def test_a_value_that_is_an_everyday_word_as_well_as_a_level_word_gives_no_level() -> None:
+    """Without a field named for the level, a top-level value that is a level word gives the record's severity (a
+    Kubernetes event's "type": "Warning"); not a word that names other things as well: an IDS's "event_type":
+    "alert" is a kind of event, not the syslog severity "alert" (FATAL)."""
+    lines = []
+    for i in range(60):
+        base = {"timestamp": f"2026-11-30T08:00:{i:02d}.000000+0000", "src_ip": f"10.0.0.{i % 9}", "proto": "TCP"}
+        if i % 3 == 0:
+            base |= {"event_type": "alert", "alert": {"signature_id": 2013028 + i % 2, "severity": 2}}
+        elif i % 3 == 1:
+            base |= {"event_type": "dns", "dns": {"rrname": "example.com", "rrtype": "A"}}
+        else:
+            base |= {"type": "Warning", "reason": "BackOff", "note": "restarting failed container"}
+        lines.append(json.dumps(base))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    levels = {lc.level: lc.count for lc in rep.levels}
+    assert levels == {report_pb2.LEVEL_WARN: 20}, levels

@@ -586,3 +586,69 @@ def test_two_bare_words_after_a_name_closed_by_a_colon_open_the_message() -> Non
     assert counts["Reading from <*> (quiet=<*>)"] == 30
     assert sum(n for text, n in counts.items() if text.startswith("Running command [")) == 90
     assert {report_pb2.Level.Name(lc.level) for lc in rep.levels} == {"LEVEL_DEBUG", "LEVEL_WARN"}
+
+
+def test_a_header_of_fields_in_angle_brackets_and_a_message_closed_on_its_own_line() -> None:
+    """A server that writes every field in angle brackets ("####<time> <severity> <subsystem> ... <thread> ... <message
+    id> <message>", as WebLogic does): a field holds blanks and brackets of its own (the thread's "<[ACTIVE] Worker:
+    '3' for queue: 'default (self-tuning)'>"), the time names its zone after the 12-hour clock, and a message with a
+    stack trace is closed by a ">" on a line of its own. Each field is one column, the message is read without its
+    brackets, and the closing line ends its record."""
+    lines = []
+    for i in range(90):
+        clock = f"Nov 30, 2026 {1 + i // 60}:{i % 60:02d}:07 PM CET"
+        thread = f"<[ACTIVE] Worker: '{i % 7}' for queue: 'default (self-tuning)'>"
+        head = f"####<{clock}> <{('Info', 'Warning', 'Error')[i % 3]}> <Sub{i % 2}> <host1> <Server1> {thread}"
+        head += f" <<anonymous>> <> <> <{1796000000000 + i}> <MSG-{100 + i % 3}>"
+        if i % 3 == 0:
+            lines.append(f"{head} <{20 + i}% of the heap is free.>")
+        elif i % 3 == 1:
+            lines.append(f'{head} <Pool "orders" could not reach host db{i % 4}.>')
+        else:
+            lines += [f"{head} <Request {i} failed with an exception", "java.lang.IllegalStateException: closed"]
+            lines += ["\tat com.example.Worker.run(Worker.java:42)", "\tat java.lang.Thread.run(Thread.java:833)", ">"]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 90
+    counts = {t.text: (t.count, report_pb2.Level.Name(t.max_level)) for t in rep.templates}
+    assert counts == {
+        "<*>% of the heap is free.": (30, "LEVEL_INFO"),
+        'Pool "orders" could not reach host <*>.': (30, "LEVEL_WARN"),
+        "Request <*> failed with an exception": (30, "LEVEL_ERROR"),
+    }
+    (g,) = rep.exception_groups
+    assert g.exception_type == "java.lang.IllegalStateException" and g.count == 30
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert list(rep.parse_quality.time_assumptions) == []  # "CET" is read, no zone assumed
+    assert rep.time_range.start_time.ToJsonString() == "2026-11-30T12:00:07Z"
+
+
+def test_a_name_followed_by_nothing_but_values_opens_the_message() -> None:
+    """A "name:" after the header's columns is a source's when words follow it ("modeset(0): Output VGA-1
+    connected"); where only values follow (a quoted string, a number: 'LoadModule: "glx"'), the name is what the record
+    says, and its value a placeholder: not one template per value with the name lost."""
+    lines = []
+    for i in range(120):
+        head = f"[{i * 0.137:11.3f}] (II)"
+        if i % 2:
+            lines.append(f'{head} LoadModule: "{("glx", "fbdev", "evdev", "libinput", "vesa")[i % 5]}"')
+        else:
+            lines.append(f"{head} modeset(0): Output VGA-{i % 3} connected")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts == {'LoadModule: "<*>"': 60, "Output VGA-<*> connected": 60}
+
+
+def test_a_thread_id_in_hex_digits_is_the_same_column_as_one_in_decimal_digits() -> None:
+    """A thread's id written in eight hex digits ("0000002a" beside "00000051", WebSphere's SystemOut.log): ids with
+    a letter among their digits are ids as the all-digit ones are, one column of one layout, never the message's
+    first word (the source after it is padded to a fixed width: a column too)."""
+    lines = []
+    for i in range(200):
+        thread = f"{(0x2A, 0x3F, 0x51, 0x77, 0xB0)[i % 5]:08x}"
+        message = ("Processing order {} for customer 7", "Channel chain {} started")[i % 2].format(1000 + i)
+        source = ("SystemOut", "WebContainer", "Channel")[i % 3]
+        lines.append(f"[11/30/26 8:{i // 60:02d}:{i % 60:02d}:123 UTC] {thread} {source:<13} {message}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts == {"Processing order <*> for customer <*>": 100, "Channel chain <*> started": 100}
+    assert rep.parse_quality.timestamp_share == 1.0

@@ -22,6 +22,7 @@ from typing import cast
 
 from .exceptions import exception_of, is_frame_line, named_as_type
 from .levels import (
+    EVERYDAY_LEVEL_WORDS,
     LEVEL_WORDS,
     OUTCOME_WORDS,
     http_status,
@@ -141,8 +142,9 @@ _TIME_KEYS = (
     "created",
 )
 # A key starts where a word starts and is taken whole (possessive): linear on long lines without "=".
-# A quoted value runs to its closing quote, or to the end of a record cut short (an example cut inside a value).
-_LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=("(?:[^"\\]|\\.)*+(?:"|\Z)|\'[^\'\n]*\'(?!\S)|\S*)')
+# A quoted value runs to its closing quote, or to the end of a record cut short (an example cut inside a value). An
+# arrow is no pair's "=" (a Ruby hash's inspection: "{:url=>\"http://es01/\", :exception=>Pool::HostUnreachableError}").
+_LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=(?!>)("(?:[^"\\]|\\.)*+(?:"|\Z)|\'[^\'\n]*\'(?!\S)|\S*)')
 _CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DOTALL)
 _RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.DOTALL)
 _RFC3164 = re.compile(
@@ -386,8 +388,18 @@ def _json_conventions(obj: dict[str, object], flat: dict[str, object]) -> _Conve
             level, numeric = level_from_otel_number(v), True
     if level is None:
         # No field named for it: a top-level field whose whole value is a level word states the record's severity
-        # (a Kubernetes event's "type": "Warning", whose other value "Normal" states none).
-        level = next((lv for v in obj.values() if isinstance(v, str) and (lv := level_from_word(v)) is not None), None)
+        # (a Kubernetes event's "type": "Warning", whose other value "Normal" states none), unless that word names
+        # other things too (Suricata's "event_type": "alert").
+        level = next(
+            (
+                lv
+                for v in obj.values()
+                if isinstance(v, str)
+                and v.lower() not in EVERYDAY_LEVEL_WORDS
+                and (lv := level_from_word(v)) is not None
+            ),
+            None,
+        )
     return _Conventions(
         message=next((t for n in _MESSAGE_NAMES if (t := _text(named.get(n))) is not None), None)
         or _text(flat.get("body.stringvalue")),
@@ -1081,8 +1093,12 @@ def _known_grammar(line: str) -> ParsedRecord | None:
 
 # --------------------------------------------------------------------------- discovered header layouts
 # Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters.
-_HEADER_TOKEN = re.compile(r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)|[^\s|]+|\|")
+_HEADER_TOKEN = re.compile(
+    r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
+    r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)|[^\s|]+|\|"
+)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_HEX_ID = re.compile(r"(?=[a-fA-F]*\d)[\da-fA-F]{6,}")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
 STRUCTURAL = frozenset("TLNBSC")
 MAX_HEADER_TOKENS = 12
@@ -1131,10 +1147,14 @@ def _digit_form_class(token: str) -> str:
         return "L"
     if len(token) == 1 and level_from_letter(token) is not None:
         return "L"  # a one-letter severity (logcat "D", Ruby "E,") counts only where a layout puts it
-    if looks_like_time_token(token) or (token[0] == "[" and looks_like_time_token(token[1:].split(" ", 1)[0])):
+    if looks_like_time_token(token) or (
+        # A time in brackets, its words inside ("[10.30 16:49:06]"), perhaps after a record mark
+        # ("####<Nov 30, 2026 8:00:07 AM UTC>", WebLogic's).
+        token[-1] in "]>" and looks_like_time_token(token.lstrip("#*[<").split(" ", 1)[0])
+    ):
         return "T"
-    if _NUMBER.fullmatch(token.rstrip(",")):
-        return "N"
+    if _NUMBER.fullmatch(token.rstrip(",")) or _HEX_ID.fullmatch(token):
+        return "N"  # a number, or an id in hex digits ("0000003f", a thread's: the same column as "00000051")
     if token[0] in "[(<" and token[-1] in "])>":
         return "B"
     if len(token) > 1 and token.endswith(":") and not token.endswith("::") and (token[0].isalnum() or token[0] == "_"):
@@ -1548,6 +1568,28 @@ _PAREN_SOURCE = re.compile(r"\(([^()\s][^()]{0,80})\): ")
 _GLUED_LEVEL = re.compile(r"([IWEF])(?:\d\d){2,4}")
 
 
+# A word a statement writes, and a quoted value (which is data, whatever it holds).
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_QUOTED_VALUE = re.compile(r'"[^"]*"' + r"|'[^']*'")
+
+
+def _unwrapped(message: str, record: str) -> str:
+    """A message written as one more field of a header of fields in angle brackets ("<Info> <Health> ... <45% of the
+    total memory is free.>", WebLogic's) without its brackets, as the header's fields are read: the bracket that
+    opens it closes at its end, or, where it goes on over lines, at the end of the record's last line."""
+    if not message.startswith("<") or not record.endswith(">"):
+        return message
+    depth = 0
+    for i, ch in enumerate(message):
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+            if depth == 0:
+                return message[1:-1].strip() if i == len(message) - 1 else message
+    return message[1:].strip() if "\x1e" in record else message
+
+
 class HeaderParser:
     """Cuts records with a discovered layout; tolerant of one odd column and of a ``name:`` that moved."""
 
@@ -1587,7 +1629,12 @@ class HeaderParser:
             # the logger.
             name = toks[end - 1].group()[:-1]
             info = exception_of(record) if "\x1e" in record else None
-            if named_as_type(name) or (info is not None and info.type == name):
+            if (
+                named_as_type(name)
+                or (info is not None and info.type == name)
+                or _WORD.search(_QUOTED_VALUE.sub("", head[toks[end - 1].end() :])) is None
+            ):
+                # Or nothing but values follow it (Xorg's 'LoadModule: "glx"'): the name says what happened.
                 end -= 1
         level = None
         component = None
@@ -1615,7 +1662,7 @@ class HeaderParser:
             glued = head[header_end:].split(None, 1)[0]
             if glued in _SEPARATORS:
                 header_end += len(glued)
-        message = "" if header_end >= len(head) else head[header_end:].strip()
+        message = "" if header_end >= len(head) else _unwrapped(head[header_end:].strip(), record)
         if level is not None and (paren := _PAREN_SOURCE.match(message)) is not None:
             # Where the record comes from, in parentheses closed by a colon after the level (pino-pretty's "INFO
             # (orders/4101 on web-1): order created"): a source, as a logger's name; the message is what follows.

@@ -60,6 +60,11 @@ _LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"
 # The words (not letters) that name a level wherever they stand: a layout's header column, free text's "WARNING:".
 LEVEL_WORDS: frozenset[str] = frozenset(_LOOSE_WORDS) | frozenset(w.lower() for w in _CAPITAL_WORDS)
 
+# Level words that are everyday words as well, naming things other than a severity: an IDS's "alert" event, a
+# "notice" sent, a "note", a result that is "fine", a "failure" counted, a "panic" button. Where no field is named for
+# the level, a value that is one of these says nothing of the record's severity.
+EVERYDAY_LEVEL_WORDS = frozenset({"alert", "notice", "note", "fine", "finer", "finest", "failure", "fail", "panic"})
+
 _VERBOSITY_WORDS = {"debug": "DEBUG", "trace": "TRACE", "verbose": "TRACE"}
 _VERBOSITY_LETTERS = {"D": "DEBUG", "d": "DEBUG"}
 

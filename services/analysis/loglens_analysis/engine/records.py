@@ -47,7 +47,8 @@ _PADDED_HEADER = (
 # A physical line continues the previous record when it is indented (but for a padded header), starts a Java
 # "Caused by:" or "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header,
 # frame or "[signal ...]" line, a Python "Traceback" or chained-traceback banner, a Ruby "from file:line:in", only
-# closes brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines), or
+# closes brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines; ">":
+# the end of a message written in angle brackets, WebLogic's), or
 # is a numbered source line in a diagnostic's gutter.
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
@@ -57,7 +58,7 @@ def _continuation_body(prefix: str = "") -> str:
         r"|During handling of the above exception|The above exception was the direct cause"
         rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
         rf"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n{prefix}\t|created by |from [^\s:]+:\d+:in "
-        r"|[}\])]+[,;]?[ \t]*(?:\n|\Z)"
+        r"|[}\])>]+[,;]?[ \t]*(?:\n|\Z)"
         # A compiler's excerpt of source under a diagnostic, its line number in the gutter the lines before it
         # drew ("  |" then "4 |     let n: u32 = ...", rustc's): the number is flush left, the gutter's bar ends
         # the line before.
@@ -131,7 +132,7 @@ _FIRST_BLANK_LINE = re.compile(r"[ \t]+(?=\n|\Z)")
 # alternatives need an indented next line): when there is none, the costlier regex is not run at all.
 _CONTINUATION_HINT = re.compile(
     r"\n(?:[ \t]|Caused by: |\.\.\. |Traceback \(|During handling|The above exception|goroutine |\[signal "
-    r"|created by |from |[}\])])|\|\n\d"
+    r"|created by |from |[}\])>])|\|\n\d"
 )
 # Python prints a blank line before and after the banner that chains two tracebacks: the blank lines belong
 # to the record too (the banner and the next traceback are then joined by _CONTINUATION).
