@@ -148,3 +148,23 @@ def test_a_failed_build_is_summed_up_by_its_failures_not_its_blank_lines_and_hea
         for line in claim.line_numbers:
             text = BUILD.splitlines()[line - 1]
             assert text.strip() not in ("[ERROR]", "[INFO]", "[ERROR] Failures:"), claim.text
+
+
+@pytest.mark.parametrize(
+    ("line", "level", "message"),
+    [
+        # A level word after a noun is the noun phrase's, not a column after the time (dbt's console).
+        ("08:00:25  Database Error in model model_3 (models/model_3.sql)", "ERROR", "Database Error in model model_3"),
+        ("08:00:25  1 of 5 ERROR creating sql table model m3", "ERROR", "1 of 5 ERROR creating sql table model m3"),
+        ("08:00:25 host-1 ERROR disk full", "ERROR", "disk full"),  # a column before the level
+        # A level word that names a count is no level (a run's totals).
+        ("08:00:25  Done. PASS=4 WARN=0 ERROR=1 SKIP=0 TOTAL=5", None, "Done. PASS=4 WARN=0 ERROR=1 SKIP=0 TOTAL=5"),
+        ("08:00:25  ", None, ""),  # a time alone: no message (its template is not the time's placeholders)
+    ],
+)
+def test_a_level_after_a_leading_time_is_a_column_only_where_it_stands_as_one(
+    line: str, level: str | None, message: str
+) -> None:
+    parsed = parse_plain_message(line)
+    assert parsed.level == level
+    assert parsed.message.startswith(message) and (message or not parsed.message)

@@ -652,3 +652,33 @@ def test_a_thread_id_in_hex_digits_is_the_same_column_as_one_in_decimal_digits()
     counts = {t.text: t.count for t in rep.templates}
     assert counts == {"Processing order <*> for customer <*>": 100, "Channel chain <*> started": 100}
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_a_column_let_pass_as_odd_is_not_where_the_header_goes_on_from() -> None:
+    """Records "time LEVEL logger [] - message" (Flink's log4j layout) whose messages open with a word in most records
+    and with a "name:" in the others ("Source: orders (1/4) switched from RUNNING to FAILED"): the header ends at the
+    separator. It was taken on past it by the records of the other kind (as a source interleaved), and their
+    templates lost the operator they are about."""
+    loggers = ("org.example.Coordinator", "org.example.ExecutionGraph", "org.example.Task")
+    lines = []
+    for i in range(200):
+        stamp = f"2026-11-30 08:{i // 60:02d}:{i % 60:02d},{i:03d}"
+        kind = i % 20  # more messages open with a word than with a name, fewer with two words
+        if kind < 7:
+            message = f"Completed checkpoint {i} for job {i * 7919:x} ({i * 31} bytes)."
+        elif kind < 11:
+            message = "Unhandled exception."
+        elif kind < 16:
+            message = f"Source: orders ({1 + i % 4}/4) (attempt #{i % 3}) switched from RUNNING to FAILED."
+        else:
+            message = f"Sink: Print ({1 + i % 4}/4) switched from RUNNING to CANCELING."
+        level = "WARN " if kind >= 16 else "INFO "
+        lines.append(f"{stamp} {level} {loggers[i % 3]:<40} [] - {message}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts == {
+        "Completed checkpoint <*> for job <*> (<*> bytes).": 70,
+        "Unhandled exception.": 40,
+        "Source: orders (<*>/<*>) (attempt #<*>) switched from RUNNING to FAILED.": 50,
+        "Sink: Print (<*>/<*>) switched from RUNNING to CANCELING.": 40,
+    }

@@ -484,3 +484,34 @@ def test_a_date_in_the_message_of_a_record_whose_header_has_no_time_is_no_time_o
     assert rep.parse_quality.timestamp_share == 0.0
     assert not rep.HasField("time_range") or not rep.time_range.HasField("start_time")
     assert _levels(rep) == {"INFO": 42, "ERROR": 2}
+
+
+@pytest.mark.parametrize(
+    ("mark", "expected"),
+    [
+        ("{}!", {"DEBUG": 20, "WARN": 20, "ERROR": 20}),  # Telegraf's "E! [outputs.influxdb] ..."
+        ("[{}]", {"DEBUG": 20, "WARN": 20, "ERROR": 20}),  # Gitea's "[E] repository does not exist ..."
+    ],
+)
+def test_a_level_letter_in_brackets_or_marked_is_a_level_column(mark: str, expected: dict[str, int]) -> None:
+    # A one-letter severity counts where a layout puts it (logcat's "D"); so does one written in brackets or marked by
+    # the character after it: read as a word or a bracket, these files had no level at all.
+    rows = [("D", "Wrote batch of {} metrics"), ("W", "Collection took longer than {}s"), ("E", "write {} failed")]
+    text = "".join(
+        f"2024-01-15T10:{i // 60:02d}:{i % 60:02d}Z {mark.format(rows[i % 3][0])} [plugin{i % 2}] "
+        f"{rows[i % 3][1].format(i)}\n"
+        for i in range(60)
+    )
+    assert _levels(_run(text)) == expected
+
+
+def test_a_name_followed_by_a_url_alone_opens_the_message() -> None:
+    # 'Listen: http://0.0.0.0:3000' beside 'router: completed GET /' (a name that is a source): the URL is a value, the
+    # name what the record says; read as a source, the template was a bare placeholder.
+    text = "".join(
+        f"2024/01/15 10:{i // 60:02d}:{i % 60:02d} cmd/web.go:{140 + i % 3}:run() [I] "
+        + (f"Listen: http://0.0.0.0:{3000 + i}" if i % 2 else f"router: completed GET /repo{i} in {i}ms")
+        + "\n"
+        for i in range(60)
+    )
+    assert {t.text: t.count for t in _run(text).templates} == {"Listen: <*>": 30, "completed GET /<*> in <*>": 30}

@@ -960,14 +960,15 @@ _LEVELS_IN_TEXT += ("CRITICAL", "CRIT", "ERR")
 # levels in capitals only, where the full names above are levels in any case.
 _LEVEL_SHORT_FORMS = sorted({w.upper() for w in LEVEL_WORDS if len(w) <= 4} - set(_LEVELS_IN_TEXT))
 _LEVEL_IN_TEXT = re.compile(
-    rf"(?<![\w.-])\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.-])",
+    rf"(?<![\w.-])\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.=-])",
     re.IGNORECASE,
 )
 
 
 def _level_in_text(text: str) -> str | None:
     """The first level word near the start of a line of free text. "trace" is also a noun of logs ("Stack trace:",
-    "see the trace"): it is a level only as levels are written, in capitals or in brackets ("TRACE", "[trace]")."""
+    "see the trace"): it is a level only as levels are written, in capitals or in brackets ("TRACE", "[trace]"). A
+    level word that names a count is no level ("PASS=4 WARN=0 ERROR=1", a run's totals)."""
     for m in _LEVEL_IN_TEXT.finditer(text, 0, 80):
         word = m.group(1)
         if word.lower() == "trace" and not word.isupper() and not m.group().startswith("["):
@@ -1098,6 +1099,7 @@ _HEADER_TOKEN = re.compile(
     r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)|[^\s|]+|\|"
 )
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,]")  # a letter in brackets, or marked by the character after it
 _HEX_ID = re.compile(r"(?=[a-fA-F]*\d)[\da-fA-F]{6,}")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
 STRUCTURAL = frozenset("TLNBSC")
@@ -1145,8 +1147,10 @@ def _digit_form_class(token: str) -> str:
         return "S"
     if level_from_word(token) is not None and len(token) <= MAX_LEVEL_TOKEN_CHARS:
         return "L"
-    if len(token) == 1 and level_from_letter(token) is not None:
-        return "L"  # a one-letter severity (logcat "D", Ruby "E,") counts only where a layout puts it
+    if (len(token) == 1 or _MARKED_LETTER.fullmatch(token)) and level_from_letter(token.strip("[]!,")) is not None:
+        # A one-letter severity (logcat's "D"; in brackets, Gitea's "[E]"; marked, Telegraf's "E!", Ruby's "E,")
+        # counts only where a layout puts it.
+        return "L"
     if looks_like_time_token(token) or (
         # A time in brackets, its words inside ("[10.30 16:49:06]"), perhaps after a record mark
         # ("####<Nov 30, 2026 8:00:07 AM UTC>", WebLogic's).
@@ -1294,6 +1298,7 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     distinct = Counter(seqs)
     best = HeaderLayout("", 1.0)
     narrow = False  # extending by the lines that begin like the prefix, not by the whole sample
+    taken = ""  # the columns taken so far (the prefix of the step before)
     for k in range(1, MAX_HEADER_TOKENS + 1):
         counts: Counter[str] = Counter()
         for s, lines_of in distinct.items():
@@ -1318,7 +1323,15 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # Lines whose last token stands where this column would (their k-th token is all their message: "ok: [web14]"
         # beside "ok: [web14] => (item=x)") begin like it too: a header never takes a line's whole message.
         base = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1]) + distinct.get(prefix[:-1], 0) if k > 1 else n
-        own = share >= MIN_LAYOUT_COVER and c / base >= max(min_share, SOURCE_COLUMN_SHARE) and not strict
+        # It goes on from the columns taken so far: not from a column the step before let pass as odd (Flink's "[] -
+        # Source: orders (1/4) (attempt #0) switched ..." beside "[] - Completed checkpoint ...": no column after
+        # the separator).
+        own = (
+            share >= MIN_LAYOUT_COVER
+            and c / base >= max(min_share, SOURCE_COLUMN_SHARE)
+            and not strict
+            and prefix[:-1] == taken
+        )
         # An odd column is one whose usual class most of the lines that begin like it have: Apache's error log after
         # "[module:level] [pid:tid]" goes on with "AH00489:", "[client ...]" or "(111)Connection" (39%, 30%, 31%),
         # three messages, no column. A bracket that some of them lack is a column where it holds a field, one value
@@ -1333,6 +1346,7 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         shared = share >= min_share or odd
         if not shared and not own:
             break
+        taken = prefix
         if not shared:
             narrow = True
         if narrow and (len(prefix) - len(prefix.rstrip("W")) > 1):
@@ -1568,9 +1582,10 @@ _PAREN_SOURCE = re.compile(r"\(([^()\s][^()]{0,80})\): ")
 _GLUED_LEVEL = re.compile(r"([IWEF])(?:\d\d){2,4}")
 
 
-# A word a statement writes, and a quoted value (which is data, whatever it holds).
-_WORD = re.compile(r"[^\W\d_]{2,}")
-_QUOTED_VALUE = re.compile(r'"[^"]*"' + r"|'[^']*'")
+# Values alone, between blanks: quoted strings, numbers, URLs and paths (a line of a document a source prints,
+# '"Key": "name",' or "}", is not).
+_VALUE = r"""(?:"[^"]*"|'[^']*'|[-+]?\d[\w.:/-]*|[a-z][\w+.-]*://\S+|/\S+)"""
+_ONLY_VALUES = re.compile(rf"\s*{_VALUE}(?:\s+{_VALUE})*\s*")
 
 
 def _unwrapped(message: str, record: str) -> str:
@@ -1632,7 +1647,7 @@ class HeaderParser:
             if (
                 named_as_type(name)
                 or (info is not None and info.type == name)
-                or _WORD.search(_QUOTED_VALUE.sub("", head[toks[end - 1].end() :])) is None
+                or _ONLY_VALUES.fullmatch(head, toks[end - 1].end()) is not None
             ):
                 # Or nothing but values follow it (Xorg's 'LoadModule: "glx"'): the name says what happened.
                 end -= 1
@@ -1642,7 +1657,7 @@ class HeaderParser:
             tok = toks[i].group()
             cls = got[i]
             if cls == "L" and level is None:
-                level = level_from_word(tok) or level_from_letter(tok)
+                level = level_from_word(tok) or level_from_letter(tok.strip("[]!,"))
             elif cls == "C" and component is None:
                 component = tok[:-1]
                 if level is None and "." in component:
@@ -2059,7 +2074,7 @@ def _after_leading_time(head: str) -> tuple[str, str | None]:
     """The message of a line that opens with a time, and the level the header gives: after the time, and after a
     level word among the PLAIN_LEVEL_TOKENS tokens that follow it ("2024-03-01T12:00:01.123Z<TAB>3f2c...<TAB>INFO
     <TAB>Processing order 5" -> "Processing order 5", INFO); the line whole when it does not open with a time or
-    nothing follows the header."""
+    nothing follows its level; no message where nothing follows its time."""
     end = leading_time_end(head)
     if end == 0 and head[:1] == "[":  # a time in brackets: "[01/Mar/2024 12:00:05] "GET /api HTTP/1.1" 200 512"
         inner = leading_time_end(head[1:])
@@ -2068,11 +2083,15 @@ def _after_leading_time(head: str) -> tuple[str, str | None]:
         return head, None
     toks, classes = classified_tokens(head[end:])
     at = classes.find("L", 0, PLAIN_LEVEL_TOKENS)
+    if at > 0 and not toks[at].group().isupper() and toks[at - 1].group().istitle() and classes[at - 1] == "W":
+        at = -1  # a noun before it makes the word prose, not a column: dbt's "Database Error in model ..."
     if at >= 0:
         end += toks[at].end()
     message = head[end:].lstrip(" \t")
     if message[:2] in ("- ", ": ", "| "):
         message = message[2:].lstrip(" \t")
+    if not message and at < 0:
+        return "", None  # a time alone (a blank line a tool wrote with its time: dbt's "08:00:03 "): no message
     if not message:
         return head, None
     return message, level_from_word(toks[at].group()) if at >= 0 else None
