@@ -138,3 +138,36 @@ def test_a_constant_word_beside_a_masked_value_in_one_position_keeps_two_templat
     rep = analyze([("\n".join(lines) + "\n").encode()])
     texts = {t.text: t.count for t in rep.templates}
     assert texts == {"done request": 20, "done <*>": 10}, texts
+
+
+def test_a_route_to_files_named_with_digits_keeps_its_segments() -> None:
+    """Requests for files whose names hold digits ("PUT /uploads/u304.bin", "/uploads/u67.bin"): a word with digits
+    is a word to masking, and the records of one shape (digits zeroed) share a variant until a sample shows the
+    word differs. The word that differs is the placeholder, not the whole target ("PUT /<*>" lost the route). Also
+    where the cluster generalised the target before (a bucket's access log: its message is put together from the
+    request's columns, and records of many shapes reach one cluster): the target the records all write stays."""
+    from loglens_analysis.engine import analyze
+
+    combined = [
+        f'10.0.0.{i % 9} - - [30/Nov/2026:08:{i // 60:02d}:{i % 60:02d} +0000] "PUT /uploads/u{7 + i * 37 % 900}.bin '
+        f'HTTP/1.1" {503 if i % 5 == 0 else 200} 123 "-" "curl/8"'
+        for i in range(300)
+    ]
+    rep = analyze([("\n".join(combined) + "\n").encode()])
+    assert [t.text for t in rep.templates] == ["PUT /uploads/<*>.bin HTTP/<*> <*>"]
+    bucket = [
+        f"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be shop-data [30/Nov/2026:08:{i // 60:02d}:"
+        f"{i % 60:02d} +0000] 10.0.{i % 7}.{i % 250} arn:aws:iam::123456789012:role/app {i * 7919:016X} "
+        + (
+            f'REST.PUT.OBJECT uploads/u{i * 37 % 900}.bin "PUT /shop-data/uploads/u{i * 37 % 900}.bin HTTP/1.1" '
+            if i % 2
+            else f'REST.GET.OBJECT reports/r{i}.csv "GET /shop-data/reports/2026/r{i}.csv HTTP/1.1" '
+        )
+        + f'{503 if i % 10 == 1 else 200} {"SlowDown" if i % 10 == 1 else "-"} {i * 13} {i * 17} {i % 90} {i % 9} "-" '
+        f'"aws-sdk-go/1.44.0" - {i * 104729:x}= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader s3.amazonaws.com TLSv1.2'
+        for i in range(300)
+    ]
+    rep = analyze([("\n".join(bucket) + "\n").encode()])
+    texts = {t.text for t in rep.templates}
+    assert any(t.startswith("PUT /shop-data/uploads/<*>") for t in texts), texts
+    assert not any(t.startswith("PUT <*>") or t.startswith("PUT /<*>") for t in texts), texts

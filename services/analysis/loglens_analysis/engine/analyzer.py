@@ -218,7 +218,10 @@ def _varied_words(old: str, new: str) -> str:
     """``old`` with each word (run of letters and digits) that ``new`` writes differently as a placeholder; one
     placeholder for the token when the two differ in more than such words' digits, with the punctuation both open
     and close with ("sda1)," / "sdb2),": "<*>),", as "nvme1n1p3)," / "nvme0n1p1)," give)."""
-    if len(old) != len(new) or digit_key(old) != digit_key(new):
+    if (len(old) != len(new) or digit_key(old) != digit_key(new)) and _WORD.split(old) != _WORD.split(new):
+        # Not the same words between the same punctuation: one placeholder between the punctuation both open and close
+        # with. (Where the punctuation agrees, each word that differs is one: "/uploads/u304.bin" and
+        # "/uploads/u67.bin" give "/uploads/<*>.bin", a route's file, not "/<*>".)
         head = 0
         while head < min(len(old), len(new)) and old[head] == new[head] and not old[head].isalnum():
             head += 1
@@ -230,9 +233,9 @@ def _varied_words(old: str, new: str) -> str:
         return old[:head] + WILDCARD + old[len(old) - tail :]
     parts: list[str] = []
     pos = 0
-    for m in _WORD.finditer(old):
+    for m, other in zip(_WORD.finditer(old), _WORD.findall(new), strict=True):
         s, e = m.span()
-        if old[s:e] != new[s:e]:
+        if m.group() != other:
             parts += (old[pos:s], WILDCARD)
             pos = e
     parts.append(old[pos:])

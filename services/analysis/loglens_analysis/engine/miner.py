@@ -863,9 +863,12 @@ def _resolve_aligned(
                 split_at.append(i)
             else:  # one route for them all: it is the template's text there (but a bare "/<*>": any target)
                 (shape,) = set(shapes.values())
-                if shape != "/" + WILDCARD and any(toks[i] != members[0][i] for toks in members):
+                same = all(toks[i] == members[0][i] for toks in members)
+                if shape != "/" + WILDCARD and (base[i] == WILDCARD or not same):
+                    # (Where they all write one target and the cluster kept none, that target: records of shapes
+                    # the cluster generalised before their words were, "PUT /shop-data/uploads/<*>.bin".)
                     base = base.copy()
-                    base[i] = shape
+                    base[i] = members[0][i] if same else shape
             continue
         values: dict[str, int] = {}
         ok = True
