@@ -511,8 +511,8 @@ def test_an_indented_line_after_a_blank_one_does_not_make_a_record_of_a_blank_li
     records = [r for r in _records(text) if r]
     assert records[-1] == "  warnings.warn(X)"
     assert all(r.split(JOIN, 1)[0].strip() for r in records)
-    spaced = "  \n   -------- banner v1\n   .> app: x\n"
-    assert [r for r in _records(spaced) if r] == [JOIN.join(["   -------- banner v1", "   .> app: x"])]
+    spaced = "  \n   -------- banner v1\n          .> app: x\n"
+    assert [r for r in _records(spaced) if r] == [JOIN.join(["   -------- banner v1", "          .> app: x"])]
 
 
 def test_a_header_led_by_a_time_is_found_where_lines_of_words_are_the_majority() -> None:
@@ -658,3 +658,49 @@ def test_a_two_line_header_reads_its_time_from_the_first_line_and_its_message_fr
     ]
     example = next(t for t in rep.templates if t.text.startswith("Server")).examples[0]
     assert example.text == f"{lines[0]}\n{lines[1]}" and example.line_number == 1
+
+
+def test_lines_indented_alike_after_a_blank_line_are_records_of_their_own() -> None:
+    """A test runner's report: a blank line, then a block of lines each indented alike, one test a line ("  ✓  1
+    [chromium] > ...", "  ✘  2 ..."). A line continues a record where it is indented under it; lines as deep as the
+    record's first line are items of a list, each a record (they were one record: the failures were lost in it).
+    Lines indented deeper still continue their item; a cross mark that opens a line states a failure, a check
+    mark a success."""
+    tests = [("✓", "adds item", 812), ("✘", "pays with card", 5003), ("✓", "shows error", 301), ("✓", "logs out", 122)]
+    lines = ["", "Running 4 tests using 2 workers", ""]
+    for k, (mark, title, ms) in enumerate(tests, 1):
+        lines.append(f"  {mark}  {k} [chromium] \u203a tests/shop.spec.ts:{10 * k}:5 \u203a {title} ({ms}ms)")
+    lines += [
+        "",
+        "  1) [chromium] \u203a tests/shop.spec.ts:20:5 \u203a pays with card",
+        "",
+        "    Error: Timed out 5000ms",
+    ]
+    lines += ["      at /app/tests/shop.spec.ts:21:7", "", "  1 failed", "  3 passed (6.2s)"]
+    records = [r for r in _records("\n".join(lines) + "\n") if r]
+    assert records[1:5] == [line for line in lines[3:7]]
+    assert JOIN.join(["    Error: Timed out 5000ms", "      at /app/tests/shop.spec.ts:21:7"]) in records
+    assert records[-2:] == ["  1 failed", "  3 passed (6.2s)"]
+    rep = _run("\n".join(lines) + "\n")
+    failed = [t for t in rep.templates if t.text.startswith("✘")]
+    assert [report_pb2.Level.Name(t.max_level) for t in failed] == ["LEVEL_ERROR"]
+    # A check mark states what passed: a test named "shows error" is no error, nor a failure a summary tells.
+    passed = next(t for t in rep.templates if "shows error" in t.text)
+    assert passed.max_level == report_pb2.LEVEL_UNSPECIFIED
+    told = [c.text for c in rep.summary.claims if "shows error" in c.text]  # a short file: told line by line
+    assert told and all("(no level)" in c for c in told), told
+
+
+def test_a_trace_printed_at_one_depth_stays_one_record() -> None:
+    """Lines indented alike are items of a list, but not the lines of a stack trace printed at one depth (under a
+    test's name): "Caused by:", "at ...", "... 3 more" go on with the trace's header."""
+    trace = [
+        "    java.lang.IllegalStateException: cart is empty",
+        "    at shop.Cart.pay(Cart.java:41)",
+        "    Caused by: java.io.IOException: closed",
+        "    at shop.Db.read(Db.java:7)",
+        "    ... 3 more",
+    ]
+    text = "\n".join(["Tests run: 2, Failures: 1", "", *trace, "", "BUILD FAILED"]) + "\n"
+    records = [r for r in _records(text) if r]
+    assert JOIN.join(trace) in records

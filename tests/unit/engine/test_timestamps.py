@@ -138,6 +138,7 @@ def test_families(text: str, utc: str, fmt: str, assumption: str) -> None:
         ("03-17 16:13:38.811  1702  2395 D Tag: msg", "2000-03-17T16:13:38.811", "month-day"),
         ("[10.30 16:49:06] x", "2000-10-30T16:49:06", "month-day-dotted"),
         ("08/21 10:00:00.123: [app] INFO: x", "2000-08-21T10:00:00.123", "month-day-slashed"),
+        ("11/30-08:00:07.123456  [**] [1:2001219:20] x", "2000-11-30T08:00:07.123456", "month-day-slashed"),
     ],
 )
 def test_year_less_families_fall_back_to_2000_and_say_so(text: str, utc: str, fmt: str) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -62,16 +64,25 @@ def test_an_access_log_counts_its_statuses_and_paths_exactly(wrap: str) -> None:
         assert _top(protocol) == {"1.1": t.count}
         counted.update(_top(status))
     assert counted == statuses
-    # The summary names the statuses behind each level, with their exact counts.
-    claims = [c.text for c in rep.summary.claims]
-    error = next(c for c in claims if " ERROR among its " in c)
-    route = error.split('"')[1]
-    n = _top(_placeholders(rep, route)[1])["502"]
-    assert f"(status 502 x{n}; the first at line " in error, error
-    warn = next(c for c in claims if " WARN among its " in c)
-    route = warn.split('"')[1]
-    n = _top(_placeholders(rep, route)[1])["404"]
-    assert f"(status 404 x{n}; the first at line " in warn, warn
+    # The summary names the statuses behind each level, with their exact counts: every route answered 502s and
+    # 404s, so each level is one claim over the routes, the routes with the most first, each with its count.
+    _assert_answered(rep, "ERROR", "502", statuses["502"], lambda t: _placeholders(rep, t)[1])
+    _assert_answered(rep, "WARN", "404", statuses["404"], lambda t: _placeholders(rep, t)[1])
+
+
+def _assert_answered(
+    rep: report_pb2.AnalysisReport, level: str, status: str, total: int, placeholder: Callable[[str], Any]
+) -> None:
+    claim = next(c for c in rep.summary.claims if f"answered at {level}" in c.text)
+    assert claim.text.startswith(f"{total} records answered at {level} (status {status} x{total}) on 4 routes: "), claim
+    counts = {t.text: _top(placeholder(t.text))[status] for t in rep.templates}
+    named = [(text, n) for text, n in counts.items() if f'"{text}" x{n}' in claim.text]
+    assert len(named) == 3, claim.text  # each named with its exact count ...
+    told = sorted(named, key=lambda x: claim.text.index(f'"{x[0]}"'))
+    assert [n for _t, n in told] == sorted((n for _t, n in told), reverse=True)  # ... the most first ...
+    assert min(n for _t, n in told) >= max(n for text, n in counts.items() if (text, n) not in named)  # ... of all
+    assert claim.text.endswith(" and 1 more; the first at line " + str(min(claim.line_numbers)) + "."), claim.text
+    assert sorted(claim.template_ids) == sorted(t.id for t in rep.templates)
 
 
 def test_a_json_access_record_counts_its_statuses_and_paths_exactly() -> None:
@@ -105,9 +116,7 @@ def test_a_json_access_record_counts_its_statuses_and_paths_exactly() -> None:
         assert status.kind == "status" and status.records == t.count
         counted.update(_top(status))
     assert counted == statuses
-    error = next(c.text for c in rep.summary.claims if " ERROR among its " in c.text)
-    n = _top(_placeholders(rep, error.split('"')[1])[0])["502"]
-    assert f"(status 502 x{n}; the first at line " in error, error
+    _assert_answered(rep, "ERROR", "502", statuses["502"], lambda t: _placeholders(rep, t)[0])
 
 
 @pytest.mark.parametrize("fmt", ["json", "logfmt"])
@@ -138,3 +147,29 @@ def test_a_message_written_twice_in_its_record_is_not_read() -> None:
     ]
     rep = run_blocks("\n".join(lines) + "\n")
     assert _placeholders(rep, "job <*> done") == []
+
+
+def test_a_request_line_after_a_header_has_its_status_placeholder() -> None:
+    """A development server's request lines after a bracketed time ('[05/Mar/2024 10:00:01] "GET /cart/ HTTP/1.1" 500
+    12'): the status is read per record as the level and counted as a status, also where a line without a time was
+    joined under the request line (the framework's own "Not Found: /x" before the next request)."""
+    rnd = random.Random(3)
+    statuses: Counter[str] = Counter()
+    lines = []
+    for i in range(400):
+        status = rnd.choice(["200"] * 6 + ["404", "500"])
+        path = rnd.choice(["/", "/cart/", "/api/orders/"])
+        statuses[status] += 1
+        clock = f"10:{i // 60 % 60:02d}:{i % 60:02d}"
+        lines.append(f'[05/Mar/2024 {clock}] "GET {path} HTTP/1.1" {status} {rnd.randint(0, 9999)}')
+        if status == "404":
+            lines.append(f"Not Found: {path}")
+    rep = run_blocks("\n".join(lines) + "\n")
+    counted: Counter[str] = Counter()
+    for t in rep.templates:
+        status_p = next(p for p in t.placeholders if p.kind == "status")
+        assert status_p.records == t.count
+        counted.update(_top(status_p))
+    assert counted == statuses
+    errors = next(c.text for c in rep.summary.claims if "answered at ERROR" in c.text)
+    assert errors.startswith(f"{statuses['500']} records answered at ERROR (status 500 x{statuses['500']}) on 3 routes")

@@ -950,7 +950,11 @@ class Analyzer:
         message = parsed.message
         one_pass = mask_message(head, message) if message else None
         if one_pass is not None:
-            return parsed, one_pass[0], one_pass[1], False
+            spans = one_pass[1]
+            if parsed.pieces:  # a variable that is a whole part of a kind (an HTTP status) takes the part's kind
+                kinds = {(rs, rs + n): k for _ms, rs, n, k in parsed.pieces if k}
+                spans = [(kinds.get((s, e), kind), s, e) for kind, s, e in spans]
+            return parsed, one_pass[0], spans, False
         # The message is not the end of the record: its variables are read where it stands in the record, a field's
         # text written once as it is (a JSON "msg" without escapes, a logfmt msg="..."), or the parts it was put
         # together from (an access line's), else nowhere (no placeholder statistics).

@@ -1008,7 +1008,12 @@ def _level_prefix(message: str) -> str | None:
 # test_b - AssertionError", "--- FAIL: TestParse", "> Task :test FAILED", "BUILD FAILED in 12s", "[FAILED] Failed to
 # start nginx.service", "status=1/FAILURE". A whole word in capitals (in brackets or not), never "failed" in prose
 # ("Failed to sync, retrying" says no more than a level beside it) and never part of a name ("FAIL_TASK_CLEANUP").
-_OUTCOME_FAILED = re.compile(r"(?<![\w.-])\[?(?:FAIL|FAILED|FAILURE)\]?(?![\w.-])")
+# A cross mark that opens a line states a failure as FAIL does (test runners' "✘  9 [chromium] > cart.spec.ts:78 >
+# ...", linters' "✖ 17 problems").
+_OUTCOME_FAILED = re.compile(r"(?<![\w.-])\[?(?:FAIL|FAILED|FAILURE)\]?(?![\w.-])|^\s*[✘✗✖❌] ")
+# A check mark that opens a line states a success: the words after it name what passed ("✓  13 [chromium] > ... >
+# shows error (812ms)": a test of the error message, passed), no level.
+OUTCOME_PASSED = re.compile(r"\s*[✓✔✅] ")
 
 
 # A POSIX shell's own report of a command it could not run, as bash, dash, sh and zsh word it (a CI step's
@@ -1582,6 +1587,18 @@ _PAREN_SOURCE = re.compile(r"\(([^()\s][^()]{0,80})\): ")
 _GLUED_LEVEL = re.compile(r"([IWEF])(?:\d\d){2,4}")
 
 
+# The source file and line that close a glog header ("pod_workers.go:1298] ").
+_KLOG_SOURCE = re.compile(r"([^\s\]]+:\d+)\] ")
+
+
+def _glued_level(toks: Sequence[re.Match[str]], got: str, end: int) -> str | None:
+    """The level of a glog letter glued to its date in a header column that a time follows (``_GLUED_LEVEL``)."""
+    for i in range(end - 1):
+        if got[i + 1] == "T" and (letter := _GLUED_LEVEL.fullmatch(toks[i].group())) is not None:
+            return level_from_letter(letter.group(1))
+    return None
+
+
 # Values alone, between blanks: quoted strings, numbers, URLs and paths (a line of a document a source prints,
 # '"Key": "name",' or "}", is not).
 _VALUE = r"""(?:"[^"]*"|'[^']*'|[-+]?\d[\w.:/-]*|[a-z][\w+.-]*://\S+|/\S+)"""
@@ -1690,10 +1707,13 @@ class HeaderParser:
             component = component or source.group(1)
             message = message[source.end() :]
         digit_level = False
-        if level is None and end > 1 and got[1] == "T" and (letter := _GLUED_LEVEL.fullmatch(toks[0].group())):
+        if level is None and end > 1 and (glued_level := _glued_level(toks, got, end)) is not None:
             # glog's level letter glued to its date, the time next ("I240304 09:00:01.123456 ..." under a header
-            # the klog grammar does not read): E and F are hex digits to shapes, so the level is read per record.
-            level, digit_level = level_from_letter(letter.group(1)), True
+            # the klog grammar does not read; or after a collector's columns: "<epoch> node1 kubelet[812]: E1130
+            # 08:00:07.123456 ..."): E and F are hex digits to shapes, so the level is read per record.
+            level, digit_level = glued_level, True
+            if (where := _KLOG_SOURCE.match(message)) is not None:
+                component, message = component or where.group(1), message[where.end() :]  # its "file.go:1298]"
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
         if level is None and message and (sourced := _SOURCE_THEN_LEVEL.match(message)) is not None:
@@ -2017,11 +2037,20 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         level = level_from_word(named.group(1))
         if level is not None:
             message, component = message[named.end() :].lstrip() or message, named.group(2)
-    level = level or _level_in_text(text)
+    if level is None and OUTCOME_PASSED.match(head) is None:
+        level = _level_in_text(text)
     if level is None and (status := _request_status(message)) is not None:
         # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
         # read per record (``_plain_level``), as an access log's.
-        return ParsedRecord(FORMAT_PLAIN, time_text, level_from_http_status(status), message, component, True)
+        return ParsedRecord(
+            FORMAT_PLAIN,
+            time_text,
+            level_from_http_status(status),
+            message,
+            component,
+            True,
+            pieces=_status_piece(text, message),
+        )
     if level is None and (_OUTCOME_FAILED.search(head) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
@@ -2058,8 +2087,25 @@ REQUEST_SEARCH_CHARS = 200
 
 
 def _request_status(message: str) -> int | None:
-    m = _REQUEST_STATUS.match(message) or _QUOTED_REQUEST_STATUS.search(message, 0, REQUEST_SEARCH_CHARS)
+    m = _request_status_match(message)
     return int(m.group(1)) if m is not None else None
+
+
+def _request_status_match(message: str) -> re.Match[str] | None:
+    return _REQUEST_STATUS.match(message) or _QUOTED_REQUEST_STATUS.search(message, 0, REQUEST_SEARCH_CHARS)
+
+
+def _status_piece(record: str, message: str) -> tuple[tuple[int, int, int, str], ...]:
+    """Where the HTTP status of a request line inside ``message`` stands (``ParsedRecord.pieces``: the message's
+    other words are where the message stands in the record), of kind "status", so that its values are counted as
+    statuses; nothing where the message is not the end of the record's first line (the lines joined under it
+    aside)."""
+    m = _request_status_match(message)
+    record = record.split("\x1e", 1)[0]
+    if m is None or not record.endswith(message):
+        return ()
+    at = len(record) - len(message)
+    return ((m.start(1), at + m.start(1), len(m.group(1)), "status"),)
 
 
 def _plain_level(record: str) -> str | None:
@@ -2486,7 +2532,8 @@ class RecordParser:
                     # A request line after a header with no level ("2024/03/01 12:00:01 GET /api/items 404 1.2ms"):
                     # its status class, per record, as a plain request line's. Where the header says INFO (a
                     # server logs every request so), a status worse than that wins: a 500 is an error.
-                    return replace(r, level=_with_status(r.level, status), digit_level=True)
+                    level = _with_status(r.level, status)
+                    return replace(r, level=level, digit_level=True, pieces=_status_piece(record, r.message))
                 return r
         first = record[:1]
         for p in self._chain:

@@ -205,6 +205,64 @@ def _py_tail(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"\n{prefix}{_PY_TAIL_NAME}") if prefix else _PY_TAIL
 
 
+# A record whose first line is indented (a block after a blank line: a test runner's "  ✓  1 [chromium] > ...", each
+# test a line) with a joined line after it.
+# (After a line break only: a block's first line may go on with a record of the block before.)
+_INDENTED_RECORD = re.compile(r"\n[ \t]+\S[^\n\x1e]*\x1e")
+
+
+# The words that open a line of a stack trace or of its chain, however deep it stands ("Caused by: ...", "at ...",
+# 'File "app.py", line 3', "... 12 more"): such a line goes on with its trace even where the trace is printed at
+# one depth throughout (indented under a test's name).
+_TRACE_LINE = re.compile(
+    r"[ \t]*(?:Caused by: |Suppressed: |\.\.\. \d+ more|at |File \"|from |Traceback \(|During handling|The above exc"
+    r"|[}\])>])"
+)
+
+
+def _indent(line: str) -> int:
+    """The width of a line's leading blanks (a tab to the next multiple of eight)."""
+    return len(line) - len(line.lstrip(" \t").expandtabs(8)) if "\t" in line else len(line) - len(line.lstrip(" "))
+
+
+def _split_level_lines(text: str) -> tuple[str, int]:
+    """Indented lines that stand as deep as the first line of the record they were joined to (or less deep) open
+    records of their own: a line continues a record where it is indented under it, and a block of lines each
+    indented alike lists items (Playwright's or Jest's tests, "  ✓  1 ... (812ms)" then "  ✘  2 ..."), not one
+    item's lines. Returns the text and how many joins were undone."""
+    pieces: list[str] = []
+    start = 0
+    undone = 0
+    for m in _INDENTED_RECORD.finditer(text):
+        first_at = m.start() + 1
+        end = text.find("\n", first_at)
+        end = len(text) if end < 0 else end
+        lines = text[first_at:end].split(JOIN)
+        if not any(ch.isalnum() for ch in lines[0]):
+            continue  # a bracket that closes a document's part after a blank line in it: the document goes on
+        width = _indent(lines[0].expandtabs(8))
+        kept = [lines[0]]
+        for line in lines[1:]:
+            # (A line joined by another rule, not indented, stays: an exception's header under a padded header.)
+            if (
+                line[:1] in " \t"
+                and line.strip()
+                and _indent(line.expandtabs(8)) <= width
+                and _TRACE_LINE.match(line) is None
+            ):
+                kept.append("\n" + line)
+                undone += 1
+            else:
+                kept.append(JOIN + line)
+        if undone:
+            pieces += (text[start:first_at], "".join(kept))
+            start = end
+    if not undone:
+        return text, 0
+    pieces.append(text[start:])
+    return "".join(pieces), undone
+
+
 def _join_py_tails(text: str, tail: re.Pattern[str] = _PY_TAIL) -> tuple[str, int]:
     pieces: list[str] = []
     start = 0
@@ -826,6 +884,9 @@ class RecordReader:
         if n:
             text, n2 = _join_py_tails(text, self._py_tail) if JOIN + " " in text or JOIN + "\t" in text else (text, 0)
             n += n2
+            if _INDENTED_RECORD.search(text) is not None:
+                text, n3 = _split_level_lines(text)
+                n -= n3
             c.joined_lines += n
             if self._too_long_joined.search(text) is not None:  # e.g. a 10,000-frame trace: keep its top
                 joined_cap = self.max_record_chars * JOINED_RECORD_FACTOR

@@ -25,7 +25,7 @@ from .analyzer import (
     Variant,
 )
 from .exceptions import fingerprint, is_frame_template
-from .formats import FORMAT_HEADER, describe_format
+from .formats import FORMAT_HEADER, OUTCOME_PASSED, describe_format
 from .levels import LEVELS, OUTCOME_WORDS, level_from_word, severity_rank
 from .masking import HTTP_METHODS, TIME_WILDCARD, WILDCARD
 from .miner import resolve_templates, template_id
@@ -166,8 +166,9 @@ _FAILURE_WORDS = re.compile(
 
 
 def states_failure(text: str) -> bool:
-    """Whether a message's words state a failure ("I/O 512 QID 3 timeout", "Killed process 4321"), at any level."""
-    return _FAILURE_WORDS.search(text) is not None
+    """Whether a message's words state a failure ("I/O 512 QID 3 timeout", "Killed process 4321"), at any level; not
+    after a check mark that opens it (what passed: "✓ shows error", ``formats.OUTCOME_PASSED``)."""
+    return _FAILURE_WORDS.search(text) is not None and OUTCOME_PASSED.match(text) is None
 
 
 _DATA_LINE = re.compile(

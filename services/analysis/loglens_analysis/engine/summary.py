@@ -23,6 +23,7 @@ count in the overview's totals, and the text ends with how many were left out).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from loglens.v1 import report_pb2
 
@@ -53,6 +54,7 @@ _LETTERS = re.compile(r"[^\W\d_]")  # a letter, in any script
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
+ROUTES_TOLD = 3  # requests answered at one level on several routes are one claim, naming its most frequent routes
 MAX_CONTENTS_TOLD = 3  # the most frequent messages named in the claim of what a file mostly holds ...
 MIN_CONTENTS_SHARE = 0.1  # ... each holding at least this share of the file's records
 
@@ -282,25 +284,78 @@ def _errors(
     unlevelled = _unlevelled_records(rep)
     # Each template's text as quoted, apart from the others' where their shortened texts would be the same.
     quoted = dict(zip(by_id, quotes([as_written(t) for t in by_id.values()]), strict=True))
-    errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
-    warnings: list[tuple[bool, int, report_pb2.SummaryClaim]] = []
+    # (level, template) in rank order; the requests a server answered at a level on several routes come together.
+    ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]] = []
     for rt in rep.error_templates:
         if rt.template_id in told:
             continue
         t = by_id[rt.template_id]
-        counts = {lc.level: lc.count for lc in t.levels}
-        answered = _status_placeholder(t) is not None
-        if rt.level in _ERROR_LEVELS:
-            errors.append((rt.level, _claim_at(t, rt.level, unlevelled, quoted[t.id])))
-            if counts.get(report_pb2.LEVEL_WARN):
-                claim = _claim_at(t, report_pb2.LEVEL_WARN, unlevelled, quoted[t.id])
-                warnings.append((answered, counts[report_pb2.LEVEL_WARN], claim))
+        ranked.append((rt.level, t))
+        if rt.level in _ERROR_LEVELS and any(lc.level == report_pb2.LEVEL_WARN and lc.count for lc in t.levels):
+            ranked.append((report_pb2.LEVEL_WARN, t))
+    routes: dict[report_pb2.Level.ValueType, list[report_pb2.Template]] = {}
+    for level, t in ranked:
+        if _status_placeholder(t) is not None:
+            routes.setdefault(level, []).append(t)
+    errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
+    warnings: list[tuple[bool, int, report_pb2.SummaryClaim]] = []
+    for level, t in ranked:
+        answered = routes.get(level, [])
+        if t in answered and len(answered) > 1:
+            if t is not answered[0]:
+                continue  # told in the claim of the first
+            claim = _answered_on_routes(answered, level, quoted)
+            count = sum(_at_level(r, level) for r in answered)
         else:
-            warnings.append((answered, counts.get(rt.level, 0), _claim_at(t, rt.level, unlevelled, quoted[t.id])))
+            claim, count = _claim_at(t, level, unlevelled, quoted[t.id]), _at_level(t, level)
+        if level in _ERROR_LEVELS:
+            errors.append((level, claim))
+        else:
+            warnings.append((t in answered, count, claim))
     # A warning the software wrote of itself comes before the statuses a server answered its clients with (a 4xx is
     # the request's fault: news, but the client's); within each, most numerous first (stable: ties keep the ranking).
     warnings.sort(key=lambda x: (x[0], -x[1]))
     return errors + [(report_pb2.LEVEL_WARN, c) for _a, _n, c in warnings] + _failures_unlevelled(rep, told, quoted)
+
+
+def _at_level(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> int:
+    return sum(lc.count for lc in t.levels if lc.level == level)
+
+
+def _answered_on_routes(
+    routes: list[report_pb2.Template], level: report_pb2.Level.ValueType, quoted: dict[str, str]
+) -> report_pb2.SummaryClaim:
+    """One claim for the requests a server answered at one level on several routes (request templates, each route
+    its own): a proxy's 502s on every route are one failure, not one claim per route, and the routes a scanner
+    probed for are one warning. Their count; their statuses summed over the routes, the most frequent first (up to
+    MAX_STATUSES_TOLD; "~" where a route's counts are not exact); the routes with the most such answers first, up to
+    ROUTES_TOLD, each with its count; the first record at the level, and each named route's first one, cited."""
+    lv = _level(level)
+    by_count = sorted(routes, key=lambda t: -_at_level(t, level))  # stable: ties keep the ranking
+    total = sum(_at_level(t, level) for t in routes)
+    statuses: Counter[str] = Counter()
+    exact = True
+    for t in routes:
+        p = _status_placeholder(t)
+        if p is None:
+            continue
+        exact = exact and p.counts_exact
+        for v in p.top_values:
+            if v.value.isdigit() and level_from_http_status(int(v.value)) == lv:
+                statuses[v.value] += v.count
+    approx = "" if exact else "~"
+    told = ", ".join(f"{value} x{approx}{n}" for value, n in statuses.most_common(MAX_STATUSES_TOLD))
+    firsts = {t.id: next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0) for t in routes}
+    first = min((ln for ln in firsts.values() if ln), default=0)
+    named = by_count[:ROUTES_TOLD]
+    listed = ", ".join(f'"{quoted[t.id]}" x{_at_level(t, level)}' for t in named)
+    more = f" and {len(routes) - len(named)} more" if len(routes) > len(named) else ""
+    text = (
+        f"{_records(total)} answered at {lv}" + (f" (status {told})" if told else "") + f" on {len(routes)} routes: "
+        f"{listed}{more}" + (f"; the first at line {first}" if first else "") + "."
+    )
+    lines = sorted({first, *(firsts[t.id] for t in named)} - {0})
+    return _claim(text, sorted(t.id for t in routes), lines)
 
 
 def _failures_unlevelled(
@@ -549,6 +604,10 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
         for name in ("exceptions", "errors", "warnings", "restarts", "stops")
         for c in sections[name][: SECTION_CAPS[name]]
     ]
+    # (A claim of the answers at a level on several routes tells that level's records, not what the routes hold:
+    # neither its unnamed routes as rare messages nor its routes as what the file mostly holds are told by it.)
+    requests = {t.id for t in rep.templates if _status_placeholder(t) is not None}
+    told_claims = [c for c in told_claims if len(c.template_ids) < 2 or not requests.issuperset(c.template_ids)]
     told_ids = {tid for c in told_claims for tid in c.template_ids}
     # A line a claim cites starts one record: a rare message whose every line is cited already (a stop's second
     # message, "shut down completed", told with the stop) is that record told.

@@ -318,9 +318,10 @@ def _families() -> tuple[Family, ...]:
         _family(
             "month-day-dotted", r"(?<![\w.:/-])(?P<m>[01]\d)\.(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"
         ),
-        # 08/21 10:00:00.123 (Open5GS).
+        # 08/21 10:00:00.123 (Open5GS); the time joined by a dash as in the dated slashed family above (an IDS's
+        # fast alert log: "11/30-08:00:07.123456").
         _family(
-            "month-day-slashed", r"(?<![\w.:/-])(?P<m>[01]\d)/(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"
+            "month-day-slashed", r"(?<![\w.:/-])(?P<m>[01]\d)/(?P<d>[0-3]\d)[ -]" + _HMS, _Tail(_FRAC, ""), "year-less"
         ),
         # Epoch seconds, ms, us, ns (10, 13, 16, 19 digits) and seconds with a fraction: 2001-09 to 2065.
         # The key is the seconds: the sub-second digits are only looked at.
