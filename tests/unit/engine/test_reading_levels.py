@@ -517,3 +517,18 @@ def test_a_name_followed_by_a_url_alone_opens_the_message() -> None:
         for i in range(60)
     )
     assert {t.text: t.count for t in _run(text).templates} == {"Listen: <*>": 30, "completed GET /<*> in <*>": 30}
+
+
+def test_verbose_in_capitals_is_the_lowest_level_and_in_prose_a_word() -> None:
+    """A PBX's "VERBOSE[1006][C-00000001] pbx.c:" beside its "WARNING[1006]": the most verbose level (TRACE); the
+    word in lower case is prose ("verbose output enabled" states no level)."""
+    words = ["VERBOSE", "VERBOSE", "WARNING", "ERROR"]
+    text = "".join(
+        f"[Nov 30 08:{i // 60:02d}:{i % 60:02d}] {words[i % 4]}[{1000 + i % 7}][C-{i % 5:08x}] pbx.c: call {i} routed\n"
+        for i in range(120)
+    )
+    assert _levels(_run(text)) == {"TRACE": 60, "WARN": 30, "ERROR": 30}
+    prose = "".join(
+        f"2024-03-01 10:00:{i:02d} job {i} " + ("runs with verbose output\n" if i % 2 else "done\n") for i in range(30)
+    )
+    assert _levels(_run(prose)) == {}

@@ -114,6 +114,7 @@ def _utc(text: str) -> float:
         ("1579508706123456", "2020-01-20T08:25:06.123456", "epoch", ""),
         ("1579508706123456789", "2020-01-20T08:25:06.123456789", "epoch", ""),
         ('"ts":1579508706.25,', "2020-01-20T08:25:06.25", "epoch", ""),
+        ("1579508706: New connection from 10.0.0.2:51234 on port 1883.", "2020-01-20T08:25:06", "epoch", ""),
         # A syslog time beside a yyyy.mm.dd date takes the date's year.
         # glog with its year (glog 0.6+ writes it by default; CockroachDB two digits of it): the year is the text's.
         ("I20240304 09:00:01.123456 12345 disk.cc:42] x", "2024-03-04T09:00:01.123456", "klog-dated", ASSUME_UTC),
@@ -159,6 +160,7 @@ def test_year_less_families_fall_back_to_2000_and_say_so(text: str, utc: str, fm
         "2024-01-01 24:00:00",
         "2024-01-01 10:61:00",
         "took 12345678901 ns",  # 11 digits: no epoch
+        "port 1579508706:8080",  # a colon glued to more digits: no header's end
         "id 0123456789",
         "build 20241301-10:00:00",
         "9999-12-31 23:59:59",  # a sentinel, not a time

@@ -956,9 +956,10 @@ def _parse_logcat(record: str) -> ParsedRecord | None:
 
 _LEVELS_IN_TEXT: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "SEVERE", "FATAL")
 _LEVELS_IN_TEXT += ("CRITICAL", "CRIT", "ERR")
-# The short forms of level words (Serilog's and zerolog's "INF", "WRN", log15's "EROR", java.util.logging's "FINE"):
-# levels in capitals only, where the full names above are levels in any case.
-_LEVEL_SHORT_FORMS = sorted({w.upper() for w in LEVEL_WORDS if len(w) <= 4} - set(_LEVELS_IN_TEXT))
+# The short forms of level words (Serilog's and zerolog's "INF", "WRN", log15's "EROR", java.util.logging's "FINE"),
+# and "VERBOSE" (an everyday word in lower case: "verbose output enabled"): levels in capitals only, where the full
+# names above are levels in any case.
+_LEVEL_SHORT_FORMS = sorted(({w.upper() for w in LEVEL_WORDS if len(w) <= 4} | {"VERBOSE"}) - set(_LEVELS_IN_TEXT))
 _LEVEL_IN_TEXT = re.compile(
     rf"(?<![\w.-])\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.=-])",
     re.IGNORECASE,

@@ -328,10 +328,16 @@ def _families() -> tuple[Family, ...]:
         _family(
             "epoch",
             r"(?<![\w./-])(?P<epoch>[12]\d{9})",
-            # With a fraction, a colon may follow: auditd's "audit(1709294400.123:1000)" (time, then serial).
-            _Tail(None, "", r"(?P<sub>\d{9}|\d{6}|\d{3})?(?:\.(?P<efrac>\d+)(?![\w/-])|(?![\w:/-]))(?!\.\d)"),
+            # With a fraction, a colon may follow: auditd's "audit(1709294400.123:1000)" (time, then serial); without
+            # one, a colon only as a header's end, a blank after it (a broker's "1764489607: New connection from ...").
+            _Tail(
+                None,
+                "",
+                r"(?P<sub>\d{9}|\d{6}|\d{3})?(?:\.(?P<efrac>\d+)(?![\w/-])|(?![\w:/-])|(?=: ))(?!\.\d)",
+            ),
             "epoch",
-            key=r"(?<![\w./-])(?P<epoch>[12]\d{9})(?=(?:\d{9}|\d{6}|\d{3})?(?:\.\d+(?![\w/-])|(?![\w:/-]))(?!\.\d))",
+            key=r"(?<![\w./-])(?P<epoch>[12]\d{9})"
+            r"(?=(?:\d{9}|\d{6}|\d{3})?(?:\.\d+(?![\w/-])|(?![\w:/-])|(?=: ))(?!\.\d))",
         ),
         # A time with no date (some log4j layouts): last, so any dated family around it wins.
         _family("time-only", r"(?<![\w:.,/-])(?<!\d[-/.]\d\d[ T])" + _HMS, _Tail(_FRAC, "adj"), "time-only"),
