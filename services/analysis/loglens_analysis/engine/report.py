@@ -494,7 +494,9 @@ def _burst_findings(
         else:  # a rate that rounds to 0.0 reads as none: the count says what it is
             others = series_total - total
             said = "none" if not others else f"{others} {'record' if others == 1 else 'records'}"
-            rest = f"{said} in the rest of the file ({n - len(run)} buckets)"
+            # (Over the whole buckets, as the rate is: records in the file's first and last, partial, buckets are
+            # not in the count.)
+            rest = f"{said} in the rest of the file's whole buckets ({n - len(run)})"
         desc = (
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
             f"from {iso(bk.start(first))}, first at line {line}, against {rest}"
