@@ -1106,6 +1106,12 @@ _HEADER_TOKEN = re.compile(
 )
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,]")  # a letter in brackets, or marked by the character after it
+_LETTER_MARKS = "[]!,"  # what a marked letter is read without
+
+
+def _letter_level(token: str) -> str | None:
+    """The level a one-letter severity states, read without its marks (``_MARKED_LETTER``)."""
+    return level_from_letter(token.strip(_LETTER_MARKS))
 _HEX_ID = re.compile(r"(?=[a-fA-F]*\d)[\da-fA-F]{6,}")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
 STRUCTURAL = frozenset("TLNBSC")
@@ -1153,7 +1159,7 @@ def _digit_form_class(token: str) -> str:
         return "S"
     if level_from_word(token) is not None and len(token) <= MAX_LEVEL_TOKEN_CHARS:
         return "L"
-    if (len(token) == 1 or _MARKED_LETTER.fullmatch(token)) and level_from_letter(token.strip("[]!,")) is not None:
+    if (len(token) == 1 or _MARKED_LETTER.fullmatch(token)) and _letter_level(token) is not None:
         # A one-letter severity (logcat's "D"; in brackets, Gitea's "[E]"; marked, Telegraf's "E!", Ruby's "E,")
         # counts only where a layout puts it.
         return "L"
@@ -1675,7 +1681,7 @@ class HeaderParser:
             tok = toks[i].group()
             cls = got[i]
             if cls == "L" and level is None:
-                level = level_from_word(tok) or level_from_letter(tok.strip("[]!,"))
+                level = level_from_word(tok) or _letter_level(tok)
             elif cls == "C" and component is None:
                 component = tok[:-1]
                 if level is None and "." in component:
