@@ -532,3 +532,14 @@ def test_verbose_in_capitals_is_the_lowest_level_and_in_prose_a_word() -> None:
         f"2024-03-01 10:00:{i:02d} job {i} " + ("runs with verbose output\n" if i % 2 else "done\n") for i in range(30)
     )
     assert _levels(_run(prose)) == {}
+
+
+def test_a_tools_level_after_a_header_is_the_records_level() -> None:
+    """A CI runner stamps each line of a step's output with its time: "<time> npm WARN deprecated ..." states WARN as
+    "npm WARN ..." alone does."""
+    lines = [
+        f"2026-11-30T08:00:{i % 60:02d}.{i:07d}Z "
+        + ("npm WARN deprecated inflight@1.0.6: not supported" if i % 3 == 0 else f"added {i} packages in {i % 9}s")
+        for i in range(60)
+    ]
+    assert _levels(_run("\n".join(lines) + "\n")) == {"WARN": 20}

@@ -1040,7 +1040,7 @@ def _uncaught(message: str) -> bool:
 def _message_level(message: str) -> str | None:
     """The level a message with no level field states: the severity it opens with, else an outcome in capitals or a
     runtime's report of an uncaught exception or a shell's of a command it could not run (ERROR)."""
-    level = _level_prefix(message)
+    level = _level_prefix(message) or _tool_level(message)
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     return level
@@ -1112,6 +1112,8 @@ _LETTER_MARKS = "[]!,"  # what a marked letter is read without
 def _letter_level(token: str) -> str | None:
     """The level a one-letter severity states, read without its marks (``_MARKED_LETTER``)."""
     return level_from_letter(token.strip(_LETTER_MARKS))
+
+
 _HEX_ID = re.compile(r"(?=[a-fA-F]*\d)[\da-fA-F]{6,}")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
 STRUCTURAL = frozenset("TLNBSC")
@@ -2021,7 +2023,7 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         # A tool's name, then its level in capitals ("npm ERR! code ERESOLVE", "gyp WARN ..."): both the header, the
         # name the record's component; a line that is only the two ("npm ERR!", a blank line of the tool's) says
         # nothing more.
-        lead_level = level_from_word(tool.group(2)) if tool.group(2).lower() not in OUTCOME_WORDS else None
+        lead_level = _tool_level(head)
         if lead_level is not None:
             head, lead_tool = head[tool.end() :], tool.group(1)
     # Only a line that opens with a time (a digit, a bracket, a month or weekday name) has one: a date inside
@@ -2070,6 +2072,15 @@ _LEADING_LEVEL = re.compile(r"\[([A-Za-z]{3,9})\][ \t]*|([A-Z]{3,9}):?[ \t]+")
 
 # A tool's name in lower case, then a level word in capitals, perhaps with "!" or ":" ("npm ERR! ", "gyp WARN ").
 _TOOL_AND_LEVEL = re.compile(r"([a-z][\w.-]{0,30})[ \t]+([A-Z]{3,9})[!:]?(?:[ \t]+|$)")
+
+
+def _tool_level(text: str) -> str | None:
+    """The level a tool's name and a level word in capitals open ``text`` with (``_TOOL_AND_LEVEL``), or None: after
+    a header too (a CI runner's time before "npm WARN deprecated ...")."""
+    tool = _TOOL_AND_LEVEL.match(text)
+    if tool is None or tool.group(2).lower() in OUTCOME_WORDS:
+        return None
+    return level_from_word(tool.group(2))
 
 
 # A level word and a logger's name, each closed by a colon with no blank before it: "INFO:app.api:".
