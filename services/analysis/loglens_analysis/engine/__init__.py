@@ -40,7 +40,8 @@ Caps (all bounded, so the report and the memory are bounded):
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
   summary claims (per-section caps in ``summary.SECTION_CAPS``; room left goes to more errors and warnings; a
   file of fewer than 20 records is told message by message, its routine ones first and last where they do not
-  all fit; a request template's claim names up to 3 HTTP statuses, ``summary.MAX_STATUSES_TOLD``; room still
+  all fit; a request template's claim names up to 3 HTTP statuses, ``summary.MAX_STATUSES_TOLD``, and the claim
+  of the requests answered at one level on several routes names up to 3 routes, ``summary.ROUTES_TOLD``; room still
   left names the file's most frequent messages, up to 3 of a tenth of its records or more each,
   ``summary.MAX_CONTENTS_TOLD``);
   10 lines cited per restart or stop; whether
