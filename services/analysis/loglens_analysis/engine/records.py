@@ -222,7 +222,8 @@ _TRACE_LINE = re.compile(
 
 def _indent(line: str) -> int:
     """The width of a line's leading blanks (a tab to the next multiple of eight)."""
-    return len(line) - len(line.lstrip(" \t").expandtabs(8)) if "\t" in line else len(line) - len(line.lstrip(" "))
+    wide = line.expandtabs(8)
+    return len(wide) - len(wide.lstrip(" "))
 
 
 def _split_level_lines(text: str) -> tuple[str, int]:
@@ -240,16 +241,11 @@ def _split_level_lines(text: str) -> tuple[str, int]:
         lines = text[first_at:end].split(JOIN)
         if not any(ch.isalnum() for ch in lines[0]):
             continue  # a bracket that closes a document's part after a blank line in it: the document goes on
-        width = _indent(lines[0].expandtabs(8))
+        width = _indent(lines[0])
         kept = [lines[0]]
         for line in lines[1:]:
             # (A line joined by another rule, not indented, stays: an exception's header under a padded header.)
-            if (
-                line[:1] in " \t"
-                and line.strip()
-                and _indent(line.expandtabs(8)) <= width
-                and _TRACE_LINE.match(line) is None
-            ):
+            if line[:1] in " \t" and line.strip() and _indent(line) <= width and _TRACE_LINE.match(line) is None:
                 kept.append("\n" + line)
                 undone += 1
             else:
