@@ -74,6 +74,12 @@ def _utc(text: str) -> float:
         ("[GIN] 2024/03/01 - 12:00:01 | 200 |", "2024-03-01T12:00:01", "slashed", ASSUME_UTC),
         ("2024/03/01-12:00:01.123456 7f8b2c0 [db/db_impl.cc:1] x", "2024-03-01T12:00:01.123456", "slashed", ASSUME_UTC),
         ("2024-03-01 - 12:00:01 worker", "2024-03-01T12:00:01", "iso8601", ASSUME_UTC),
+        # An hour of one digit after a space, padded with a second one or not (MariaDB's error log).
+        ("2024-03-01  8:00:07 0 [Note] InnoDB: x", "2024-03-01T08:00:07", "iso8601", ASSUME_UTC),
+        ("2024-03-01 8:00:07.250 x", "2024-03-01T08:00:07.25", "iso8601", ASSUME_UTC),
+        # yyMMdd then the clock with colons, the hour padded with a space or not (MySQL 5, Tornado).
+        ("240301  8:00:07 [Note] Event Scheduler: x", "2024-03-01T08:00:07", "compact-clock", ASSUME_UTC),
+        ("[I 240301 18:00:07 web:2243] 200 GET /", "2024-03-01T18:00:07", "compact-clock", ASSUME_UTC),
         # Apache / nginx access logs: the offset is applied.
         ('1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /', "2000-10-10T20:55:36", "apache", ""),
         ("[18/Jan/2020:00:36:18 +0530]", "2020-01-17T19:06:18", "apache", ""),
@@ -140,6 +146,8 @@ def test_families(text: str, utc: str, fmt: str, assumption: str) -> None:
         ("[10.30 16:49:06] x", "2000-10-30T16:49:06", "month-day-dotted"),
         ("08/21 10:00:00.123: [app] INFO: x", "2000-08-21T10:00:00.123", "month-day-slashed"),
         ("11/30-08:00:07.123456  [**] [1:2001219:20] x", "2000-11-30T08:00:07.123456", "month-day-slashed"),
+        # The clock's digits run together after the month, the day and a slash (Chromium's debug log).
+        ("[812:812:1130/080007.123456:ERROR:gpu_init.cc(523)] x", "2000-11-30T08:00:07.123456", "month-day-compact"),
     ],
 )
 def test_year_less_families_fall_back_to_2000_and_say_so(text: str, utc: str, fmt: str) -> None:
@@ -164,6 +172,8 @@ def test_year_less_families_fall_back_to_2000_and_say_so(text: str, utc: str, fm
         "id 0123456789",
         "build 20241301-10:00:00",
         "9999-12-31 23:59:59",  # a sentinel, not a time
+        "2024-03-01T8:00:07",  # after a T the hour has two digits
+        "build 1130/080007 done",  # run-together clock digits without a fraction: a path's numbers
     ],
 )
 def test_no_false_positives(text: str) -> None:

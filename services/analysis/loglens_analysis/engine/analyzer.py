@@ -64,7 +64,14 @@ from .records import (
     SourceRuns,
     digit_key,
 )
-from .timestamps import LEADING_LIMIT, STATEFUL_FAMILIES, TimestampParser, leading_time_end, slashed_day_first
+from .timestamps import (
+    LEADING_LIMIT,
+    STATEFUL_FAMILIES,
+    TimestampParser,
+    leading_time_end,
+    opens_with_label,
+    slashed_day_first,
+)
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
@@ -525,8 +532,13 @@ class Analyzer:
             return True
         # A stamp further into the line (an epoch in a column: "node-246 unix.hw ... 1077804742 1 ..."): a record
         # of another layout, not a continuation. Only lines without a leading stamp get here (few); not where the
-        # file's lines open with a time of day (there, a date further in is what the line says).
-        return not self._stamps_open_lines and self._lead_times.locate(head, head) is not None
+        # file's lines open with a time of day (there, a date further in is what the line says), nor after a field's
+        # name that opens the line (a dumped response's "Date: Mon, 30 Nov 2026 08:00:07 GMT": ``opens_with_label``).
+        return (
+            not self._stamps_open_lines
+            and not opens_with_label(head)
+            and self._lead_times.locate(head, head) is not None
+        )
 
     def _open_with_stamps(self, lines: list[str], keys: list[str]) -> bool:
         """Whether the file's records open with a time of day and no date: nearly all of the sampled lines that carry

@@ -199,14 +199,22 @@ def _families() -> tuple[Family, ...]:
     return (
         # RFC 3339 / ISO 8601 with T or space, Python logging, log4j, Windows, CRI / GitHub Actions prefixes; a
         # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC"), or a dash between
-        # spaces.
-        _family("iso8601", rf"{iso_date}(?:[T ]|, | - ){_HMS}", any_frac, "date"),
+        # spaces. After a space, an hour of one digit, padded with a second space or not (MariaDB's
+        # "2024-03-01  8:00:07").
+        _family("iso8601", rf"{iso_date}(?:T(?=\d\d)|(?: |, | - )(?: (?=\d:))?){_HMS12}", any_frac, "date"),
         # ISO 8601 basic: 20240101T100000Z.
         _family(
             "iso8601-basic",
             r"(?<![\w.])(?P<Y>\d{4})(?P<m>[01]\d)(?P<d>[0-3]\d)T" + _H2 + r"(?P<M>[0-5]\d)"
             r"(?P<S>[0-5]\d|60)",
             any_frac,
+            "date",
+        ),
+        # The same with a colon between the date and the clock (Zabbix's "1234:20240301:080007.123").
+        _family(
+            "basic-colon",
+            r"(?<![\w.])(?P<Y>\d{4})(?P<m>[01]\d)(?P<d>[0-3]\d):" + _H2 + r"(?P<M>[0-5]\d)(?P<S>[0-5]\d|60)(?![\d:])",
+            _Tail(r"\.(?P<frac>\d+)", ""),
             "date",
         ),
         # 2005-06-03-15.42.50.675872 (BGL, DB2).
@@ -281,6 +289,14 @@ def _families() -> tuple[Family, ...]:
         _family(
             "short-year", r"(?<![\w./])(?P<y2>\d\d)/(?P<m>[01]\d)/(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "date"
         ),
+        # yyMMdd HH:mm:ss, the hour padded with a space or not (MySQL 5's "240301  8:00:07", Tornado's
+        # "[I 240301 08:00:07 web:2243]").
+        _family(
+            "compact-clock",
+            r"(?<![\w.])(?P<y2>\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)  ?" + _HMS12,
+            _Tail(_FRAC, ""),
+            "date",
+        ),
         # yyMMdd HHmmss (HDFS).
         _family(
             "compact",
@@ -322,6 +338,14 @@ def _families() -> tuple[Family, ...]:
         # fast alert log: "11/30-08:00:07.123456").
         _family(
             "month-day-slashed", r"(?<![\w.:/-])(?P<m>[01]\d)/(?P<d>[0-3]\d)[ -]" + _HMS, _Tail(_FRAC, ""), "year-less"
+        ),
+        # The month and day, a slash, then the clock's digits run together, with a fraction (Chromium's and
+        # Electron's "[812:812:1130/080007.123456:ERROR:gpu_init.cc(523)]").
+        _family(
+            "month-day-compact",
+            r"(?<![\w./-])(?P<m>[01]\d)(?P<d>[0-3]\d)/" + _H2 + r"(?P<M>[0-5]\d)(?P<S>[0-5]\d)(?=\.\d{3})",
+            _Tail(r"\.(?P<frac>\d+)", ""),
+            "year-less",
         ),
         # Epoch seconds, ms, us, ns (10, 13, 16, 19 digits) and seconds with a fraction: 2001-09 to 2065.
         # The key is the seconds: the sub-second digits are only looked at.
@@ -378,12 +402,30 @@ _STEP_STARTS = 8  # this few starts left to try: matched one by one rather than 
 _PROSE_WORD = re.compile(r"(?<![\w.-])[a-z]{2,}(?![\w.-])")
 
 
+# A field's name alone before a value: "Date: ", "last_modified: " (letters, dashes and underscores, then a colon).
+_FIELD_LABEL = re.compile(r"[A-Za-z][A-Za-z_-]*: ?")
+
+
+def opens_with_label(line: str) -> bool:
+    """Whether a line opens with a field's name (``_FIELD_LABEL``) that is no level word: what follows is the field's
+    value ("Date: Mon, 30 Nov 2026 08:00:07 GMT", a line of a dumped HTTP response), not a header."""
+    m = _FIELD_LABEL.match(line)
+    if m is None:
+        return False
+    from .levels import level_from_word
+
+    return level_from_word(m.group().rstrip(": ")) is None
+
+
 def _in_prose(before: str) -> bool:
     """Whether the text before a stamp near a record's start is a sentence the stamp goes on ("compiled with version:
     12.2.0 on 01 January 2024 10:00:00", "certificate valid until ..."): at least two lower-case words, the last one
-    right before the stamp (an opening bracket or quote between). Such a stamp is what the record says, not when it
-    was written; a header before a leading stamp is names, levels, brackets and separators ("web-1  | ", "[main] ",
-    "INFO ")."""
+    right before the stamp (an opening bracket or quote between); or a field's name alone (a dumped HTTP response's
+    "Date: Mon, 30 Nov 2026 08:00:07 GMT", a YAML document's "created_at: 2024-03-01 ..."), no level word. Such a
+    stamp is what the record says, not when it was written; a header before a leading stamp is names, levels,
+    brackets and separators ("web-1  | ", "[main] ", "INFO ")."""
+    if _FIELD_LABEL.fullmatch(before) is not None:
+        return opens_with_label(before)
     words = _PROSE_WORD.findall(before)
     return len(words) >= 2 and before.rstrip(" \t[(\"'").endswith(words[-1])
 
@@ -399,6 +441,7 @@ _NEEDS: dict[str, frozenset[str]] = {
     for name, needs in (
         ("iso8601", "-:"),
         ("iso8601-basic", "T"),
+        ("basic-colon", ":"),
         ("dashed", "-"),
         ("slashed", "/:"),
         ("dotted", ".:"),
@@ -410,6 +453,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("us-date", "/:"),
         ("day-month-dotted", ".:"),
         ("short-year", "/: "),
+        ("compact-clock", ": "),
         ("compact", " "),
         ("dated-syslog", ": M"),
         ("syslog", ": M"),
@@ -418,6 +462,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("month-day", "-: "),
         ("month-day-dotted", ".: "),
         ("month-day-slashed", "/: "),
+        ("month-day-compact", "/."),
         ("epoch", ""),
         ("time-only", ":"),
         ("time-only-12h", ":"),
