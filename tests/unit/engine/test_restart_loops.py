@@ -181,7 +181,7 @@ def test_in_a_file_mostly_without_levels_a_message_that_states_a_failure_is_summ
     failed = [i for i, line in enumerate(lines, 1) if "Can't save" in line]
     claims = [c for c in rep.summary.claims if "state a failure" in c.text]
     assert len(claims) == 1, [c.text for c in rep.summary.claims]
-    assert claims[0].text.startswith("2 records of no level that state a failure: \"# Can't save in background")
+    assert claims[0].text.startswith("2 records of no level that state a failure: \"Can't save in background")
     assert list(claims[0].line_numbers) == [failed[0], failed[-1]]
 
 

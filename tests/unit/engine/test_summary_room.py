@@ -246,6 +246,16 @@ def test_a_short_file_without_levels_tells_the_messages_that_state_a_failure_fir
     assert 1 in told and len(messages) in told  # the first and the last line still told
 
 
+def test_a_failure_word_in_a_name_in_parentheses_states_no_failure() -> None:
+    """A JVM's routine young collection files itself under its cause, "[GC (Allocation Failure) ...": a name, each word
+    capitalised, in parentheses; 80% of a GC log's records were told as messages that state a failure. A failure word
+    outside such a name still states one."""
+    assert not states_failure("[GC (Allocation Failure) [PSYoungGen: <*>(<*>)] <*>(<*>), <*> secs]")
+    assert states_failure("[GC (Allocation Failure) promotion failed]")
+    assert states_failure("upstream (payments) failed")
+    assert states_failure("probe (Connection refused)")
+
+
 def test_a_failure_word_naming_a_counter_states_no_failure() -> None:
     """A run's recap counts its outcomes under failure words ("failed=0", "unreachable=1", "errors=<*>"): the word
     names a field, what the record says hangs on its value. Such lines are not told as messages that state a

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -1116,8 +1117,19 @@ def _letter_level(token: str) -> str | None:
 
 _HEX_ID = re.compile(r"(?=[a-fA-F]*\d)[\da-fA-F]{6,}")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
+_NOT_SEPARATORS = frozenset("[](){}<>\"'`")
+
+
+def _lone_mark(char: str) -> bool:
+    """Whether a character standing alone as a token separates columns: a punctuation mark or a mathematical sign,
+    not a bracket or a quote (``_NOT_SEPARATORS``)."""
+    category = unicodedata.category(char)
+    return (category[0] == "P" or category == "Sm") and char not in _NOT_SEPARATORS
+
+
 STRUCTURAL = frozenset("TLNBSC")
 MAX_HEADER_TOKENS = 12
+MAX_FIELD_WORDS = 6  # words a bracketed header field holds at most (a thread, a client, a level and a time)
 MAX_EXTRA_LAYOUTS = 2  # layouts discovered besides the main one (sources interleaved in one file)
 MIN_LAYOUT_LINES = 20
 MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sources are interleaved
@@ -1157,7 +1169,10 @@ def token_class(token: str) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def _digit_form_class(token: str) -> str:
-    if token in _SEPARATORS:
+    if token in _SEPARATORS or (len(token) == 1 and _lone_mark(token)):
+        # Or any one punctuation mark or mathematical sign but a bracket or a quote, standing alone: CockroachDB's "⋮"
+        # between a header's source and its tags, Redis's "#" and "." before its messages, a pretty-printer's "»" or
+        # "•". Not a symbol that says something (a check mark, a cross: a test's outcome).
         return "S"
     if level_from_word(token) is not None and len(token) <= MAX_LEVEL_TOKEN_CHARS:
         return "L"
@@ -1165,19 +1180,48 @@ def _digit_form_class(token: str) -> str:
         # A one-letter severity (logcat's "D"; in brackets, Gitea's "[E]"; marked, Telegraf's "E!", Ruby's "E,")
         # counts only where a layout puts it.
         return "L"
-    if looks_like_time_token(token) or (
-        # A time in brackets, its words inside ("[10.30 16:49:06]"), perhaps after a record mark
-        # ("####<Nov 30, 2026 8:00:07 AM UTC>", WebLogic's).
-        token[-1] in "]>" and looks_like_time_token(token.lstrip("#*[<").split(" ", 1)[0])
+    if (
+        looks_like_time_token(token)
+        or (
+            # A time after a number and a colon, a process's id glued to it (Zabbix's "1234:20240301:080007.123").
+            token[:1].isdigit()
+            and ":" in token
+            and token.partition(":")[0].isdigit()
+            and looks_like_time_token(token.partition(":")[2])
+        )
+        or (
+            # A time in brackets, its words inside ("[10.30 16:49:06]"), perhaps after a record mark
+            # ("####<Nov 30, 2026 8:00:07 AM UTC>", WebLogic's), or after a one-letter level (Tornado's and Jupyter's
+            # "[I 240301 08:00:07 web:2243]": ``_bracket_letter``).
+            token[-1] in "]>"
+            and (looks_like_time_token(token.lstrip("#*[<").split(" ", 1)[0]) or _bracket_letter(token) is not None)
+        )
     ):
         return "T"
     if _NUMBER.fullmatch(token.rstrip(",")) or _HEX_ID.fullmatch(token):
         return "N"  # a number, or an id in hex digits ("0000003f", a thread's: the same column as "00000051")
-    if token[0] in "[(<" and token[-1] in "])>":
+    if token[0] in "[(<" and token[-1] in "])>" and len(token.split(None, MAX_FIELD_WORDS)) <= MAX_FIELD_WORDS:
+        # (More words in one bracket are a sentence, the message's: a JVM's "[GC (Allocation Failure) [PSYoungGen:
+        # 484160K->42344K(571904K)] 684160K->242344K(2071904K), 0.0123457 secs]".)
         return "B"
     if len(token) > 1 and token.endswith(":") and not token.endswith("::") and (token[0].isalnum() or token[0] == "_"):
         return "C"  # a name ("sshd[812]:", "ADS:"), not a key of the record's JSON fields ('{"id":')
     return "W"
+
+
+# A one-letter level opening a bracketed time: "[I 240301 08:00:07 web:2243]", "[W 2024-03-01 08:00:07.123 ServerApp]".
+_BRACKET_LETTER = re.compile(r"\[([A-Z]) (\S+)(?: ([^\s\]]+))?")
+
+
+def _bracket_letter(token: str) -> str | None:
+    """The level of a one-letter severity that opens a bracketed field, its date or time right after it (in one word
+    or two: ``_BRACKET_LETTER``)."""
+    m = _BRACKET_LETTER.match(token)
+    if m is None or not (
+        looks_like_time_token(m.group(2)) or (m.group(3) is not None and looks_like_time_token(m.group(3)))
+    ):
+        return None
+    return level_from_letter(m.group(1))
 
 
 def header_tokens(line: str) -> list[re.Match[str]]:
@@ -1380,11 +1424,16 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
                 # Three bare words in a row are prose unless a time, a level or a name: follows them ("host app
                 # worker-3 INFO"): "GC(0) Pause Young (Normal)" opens a message, the bracket is the message's.
                 continue
-            if any(c in prefix and "WW" in prefix[prefix.rfind(c) + 1 :] for c in "LC"):
+            if any(c in prefix and "WW" in prefix[prefix.find(c) + 1 :] for c in "LC"):
                 # After the level or a name closed by a colon, a column is one token (a logger, a thread, a padded
                 # source): two bare words there open the message ("INFO release lock=7919 [Screen Dim Timeout], ...",
                 # cloud-init's "- subp.py[DEBUG]: Running command ['systemctl', ...]": the bracket is the message's,
                 # even where every record has one).
+                continue
+            if "T" in prefix and "WW" in prefix[prefix.rfind("T") + 1 :] and not any(c in prefix for c in "LC"):
+                # After a time, with no level or name: column, two bare words open the message: Tornado's "[I 240301
+                # 08:00:07 web:2243] 200 GET /api/items/5 (10.0.0.2) 1.23ms" tells a request in every record, not a
+                # header that ends at the client's address.
                 continue
             best = HeaderLayout(prefix, max(share, loose / n))
     # A header says when, how bad or where from: one with neither time, level nor bracket is more likely the start
@@ -1402,21 +1451,25 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
             end += 1
         end = _delimited_columns(best, end, lines, seqs)
         best = HeaderLayout(best.classes[:end], best.share)
-    if best.classes.endswith("LC") and _opens_events(best, lines, seqs):
-        best = HeaderLayout(best.classes[:-1], best.share)
+    if best.classes.endswith(("LC", "WC")) and _opens_events(best, lines, seqs):
+        # A word before the event's name is the statement's too (vsftpd's "[pid 812] [ftp] OK LOGIN: Client ..."
+        # beside "FAIL LOGIN:" and "OK DOWNLOAD:").
+        best = HeaderLayout(best.classes[:-1].rstrip("W"), best.share)
     return _with_padded_column(_with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs), lines, seqs)
 
 
-_PLAIN_WORD_NAME = re.compile(r"[a-z]+:")
+_PLAIN_WORD_NAME = re.compile(r"[a-z]+:|[A-Z]+:")
 
 
 def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> bool:
-    """Whether the ``name:`` after the level is the event the message tells, not where it comes from: every name a
-    plain lowercase word (a logger, a module, a program or a file has structure: a dot, a digit, a bracket, a
-    capital), several of them, each opening messages of one length in words (one statement; give or take the one
-    word it writes or not: "exited: web (exit status 0; expected)" beside "(exit status 1; not expected)"), one on
+    """Whether the ``name:`` after the level (or a word) is the event the message tells, not where it comes from:
+    every name a plain word in lower case or in capitals (a logger, a module, a program or a file has structure: a
+    dot, a digit, a bracket, a capital then lower case), several of them, each opening messages of one length in
+    words (one statement; give or take the one word it writes or not: "exited: web (exit status 0; expected)" beside
+    "(exit status 1; not expected)"), one on
     MIN_NAME_LINES lines at least (supervisord's "INFO spawned: 'web' with pid 812", "WARN exited: web (exit status
-    1; not expected)"). Read as a column, the template lost its verb ("'web' with pid <*>")."""
+    1; not expected)"; vsftpd's "OK LOGIN: Client ..." and "OK DOWNLOAD: Client ..."). Read as a column, the
+    template lost its verb ("'web' with pid <*>")."""
     k = layout.width
     lengths: dict[str, set[int]] = {}
     seen: Counter[str] = Counter()
@@ -1723,8 +1776,19 @@ class HeaderParser:
             level, digit_level = glued_level, True
             if (where := _KLOG_SOURCE.match(message)) is not None:
                 component, message = component or where.group(1), message[where.end() :]  # its "file.go:1298]"
+        if level is None and (timed := _TIMED_LEVEL_AND_NAME.match(message)) is not None:
+            # Python logging's "%(asctime)s:%(levelname)s:%(name)s:%(message)s" (certbot's "2024-03-01
+            # 08:00:07,123:DEBUG:acme.client:Sending GET request"): the clock, the level and the logger glued by colons
+            # after the date are the header.
+            level = level_from_word(timed.group(2))
+            if level is not None:
+                time_text = head[: head.index(message[:1], header_end) + timed.end(1)]
+                component, message = timed.group(3), message[timed.end() :].lstrip()
+                return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
+            if level is None and "T" in got[:end]:
+                level = _bracket_letter(toks[got.index("T")].group())
         if level is None and message and (sourced := _SOURCE_THEN_LEVEL.match(message)) is not None:
             # The source is where the record comes from; the message keeps its level word, as one that opens with it
             # does (the same statement reads the same with or without a source).
@@ -2085,6 +2149,8 @@ def _tool_level(text: str) -> str | None:
 
 # A level word and a logger's name, each closed by a colon with no blank before it: "INFO:app.api:".
 _LEVEL_AND_NAME = re.compile(r"([A-Za-z]{3,9}):([A-Za-z_][\w.$-]*):")
+# The same after a clock glued to them by a colon (the date before it a header's column): "08:00:07,123:INFO:app.api:".
+_TIMED_LEVEL_AND_NAME = re.compile(r"(\d\d?:\d\d:\d\d(?:[.,]\d+)?):" + _LEVEL_AND_NAME.pattern)
 
 
 # A message that is an HTTP request and its status: a method, a target (a path or a URL), an optional protocol,
@@ -2286,7 +2352,10 @@ class CsvColumns:
         rows = [_csv_row(line) for line in lines]
         named = len(rows) > 1 and len(rows[0]) >= CSV_NAMED_MIN_FIELDS and all(map(_CSV_NAME.fullmatch, rows[0]))
         if named:
-            rows = [r for r in rows[1:] if len(r) == len(rows[0])] if len(rows) > 1 else []
+            # Under the names, the last field may have none (Windows Event Viewer's export: "Level,Date and
+            # Time,Source,Event ID,Task Category" above rows of six fields, the event's description last).
+            names = len(rows[0])
+            rows = [r for r in rows[1:] if names <= len(r) <= names + 1] if len(rows) > 1 else []
             if len(rows) < CSV_MIN_SHARE * (len(lines) - 1) or not rows:
                 return None
         widths = Counter(len(r) for r in rows)

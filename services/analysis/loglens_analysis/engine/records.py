@@ -36,11 +36,13 @@ _SEPARATORS_AS_BLANKS = str.maketrans({JOIN: " ", PARTIAL: " ", SOURCE_CHANGE: "
 # " INFO" beside "ERROR", Python's "%(levelname)8s" "    INFO"), or a number before the level (Kamailio's " 0(36)
 # INFO:" beside "89(125) INFO:", a "%5r" of milliseconds). After the blanks, at most two fields that are not words
 # (a number, a bracket), then a level word in capitals with text after it: the line opens a record of its own, as
-# its unpadded neighbours do; it is not an indented line of the record before.
+# its unpadded neighbours do; it is not an indented line of the record before. Or a number right-aligned then a
+# colon and a date's digits (Zabbix's "%6d:%Y%m%d:%H%M%S": "  1234:20240301:080007.123 ..."), a process's id before
+# its time.
 _PADDED_HEADER = (
     r"(?:[\d\[(]\S*[ \t]+){0,2}(?:"
     + "|".join(sorted({w.upper() for w in LEVEL_WORDS}, key=lambda w: (-len(w), w)))
-    + r")[:\]]?[ \t]+\S"
+    + r")[:\]]?[ \t]+\S|\d+:\d{8}[:T -]?\d"
 )
 
 

@@ -165,10 +165,19 @@ _FAILURE_WORDS = re.compile(
 )
 
 
+# A name in parentheses, each word capitalised: a category the message files itself under (a JVM's "[GC (Allocation
+# Failure) ...", the cause of a routine collection), not a statement.
+_TITLED_NAME = re.compile(r"\((?:[A-Z][a-z]+ )*[A-Z][a-z]+\)")
+
+
 def states_failure(text: str) -> bool:
     """Whether a message's words state a failure ("I/O 512 QID 3 timeout", "Killed process 4321"), at any level; not
-    after a check mark that opens it (what passed: "✓ shows error", ``formats.OUTCOME_PASSED``)."""
-    return _FAILURE_WORDS.search(text) is not None and OUTCOME_PASSED.match(text) is None
+    after a check mark that opens it (what passed: "✓ shows error", ``formats.OUTCOME_PASSED``), nor in a name in
+    parentheses (``_TITLED_NAME``)."""
+    found = _FAILURE_WORDS.search(text)
+    if found is not None and "(" in text:
+        found = _FAILURE_WORDS.search(_TITLED_NAME.sub("", text))
+    return found is not None and OUTCOME_PASSED.match(text) is None
 
 
 _DATA_LINE = re.compile(
