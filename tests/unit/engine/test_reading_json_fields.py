@@ -155,6 +155,31 @@ def test_an_audit_event_reads_as_its_verb_target_and_status() -> None:
     assert "403 x50" in claim and "404 x50" in claim and '"create <*> <*>" x50' in claim, claim
 
 
+def test_a_message_that_says_a_request_was_served_is_followed_by_the_request_its_fields_hold() -> None:
+    """Caddy's access log: every record's message is "handled request", the request in fields ("request.method",
+    "request.uri", "status"). The template shows the route and the status placeholder (statistics of its values, claims
+    that name statuses); a message that names the request already (Serilog's "HTTP GET /x responded 500") is kept."""
+    records: list[dict[str, object]] = []
+    for i in range(120):
+        status = (200, 404, 502)[i % 3]
+        records.append({"level": "info", "ts": T0 + i, "logger": "http.log.access", "msg": "handled request",
+                        "request": {"method": "GET", "uri": f"/api/items/{i}", "remote_ip": f"10.0.0.{i % 9}"},
+                        "duration": 0.001 * i, "status": status})  # fmt: skip
+    for i in range(30):
+        records.append({"level": "info", "ts": T0 + 200 + i, "msg": f"HTTP GET /api/orders/{i} responded 200",
+                        "method": "GET", "path": f"/api/orders/{i}", "status": 200})  # fmt: skip
+    rep = _report(records)
+    assert {t.text: t.count for t in rep.templates} == {
+        "handled request: GET /api/items/<*> <*>": 120,
+        "HTTP GET /api/orders/<*> responded <*>": 30,
+    }
+    served = rep.templates[0]
+    status = next(p for p in served.placeholders if p.kind == "status")
+    assert sorted((v.value, v.count) for v in status.top_values) == [("200", 40), ("404", 40), ("502", 40)]
+    claim = next(c.text for c in rep.summary.claims if "ERROR" in c.text and "handled request" in c.text)
+    assert "502 x40" in claim, claim
+
+
 def test_a_one_letter_severity_a_message_opened_by_blank_lines_and_an_errors_message_beside_its_code() -> None:
     """A database's structured log (severity letters I W E F under "s", a message in "msg", details in "attr"):
     "F" is FATAL; a message written after two newlines is quoted from its first line with words, not as empty; an

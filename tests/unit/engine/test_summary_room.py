@@ -254,6 +254,7 @@ def test_a_failure_word_in_a_name_in_parentheses_states_no_failure() -> None:
     assert states_failure("[GC (Allocation Failure) promotion failed]")
     assert states_failure("upstream (payments) failed")
     assert states_failure("probe (Connection refused)")
+    assert states_failure("Login incorrect (mschap: MS-CHAP2-Response is incorrect): [<*>]")
 
 
 def test_a_failure_word_naming_a_counter_states_no_failure() -> None:

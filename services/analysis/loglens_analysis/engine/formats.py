@@ -246,9 +246,15 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         level, message, numeric = own[0], own[1], numeric or own[2]
     statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
     pieces: tuple[tuple[int, int, int, str], ...] = ()
+    request = _request_line(flat, statuses)
     if message is None:
-        message = _request_line(flat, statuses)
+        message = request
         pieces = _request_pieces(message, _json_field_at(head, obj)) if message is not None else ()
+    elif request is not None and not _tells_request(message, request):
+        # A message that tells a request was served, the request in fields of its own (Caddy's "handled request", a
+        # service's "request completed" with method, path and status): the request is what the record is about;
+        # both are the message, so the template shows the route and the status.
+        message, pieces = _with_request(head, obj, message.lstrip().split("\n", 1)[0], request)
     if message is None:
         message = _fields_template(flat)
     if level is None and message:
@@ -507,6 +513,33 @@ def _request_pieces(message: str, locate: Callable[[str, bool], int | None]) -> 
         out.append((at, offset, len(word), "status" if status else ""))
         at += len(word) + 1
     return tuple(out)
+
+
+def _tells_request(message: str, request: str) -> bool:
+    """Whether a message already tells the request a record's fields hold: it names its target (Serilog's "HTTP GET
+    /api/orders/17 responded 500 in 12 ms"), or its method and status where it has no target."""
+    words = request.split(" ")
+    if len(words) > 1 and words[1].startswith("/"):
+        return words[1] in message
+    return all(w in message for w in words)
+
+
+def _with_request(
+    head: str, obj: dict[str, object], message: str, request: str
+) -> tuple[str, tuple[tuple[int, int, int, str], ...]]:
+    """A JSON record's message followed by its request line, and where their words stand in the record (the message
+    where its text is written once as it is, the request's words as ``_request_pieces`` finds them; none where either
+    is not found)."""
+    combined = f"{message}: {request}"
+    text = json.dumps(message)
+    if head.count(text) != 1:
+        return combined, ()
+    parts = _request_pieces(request, _json_field_at(head, obj))
+    if not parts:
+        return combined, ()
+    shift = len(message) + 2
+    own = (0, head.find(text) + 1, len(message), "")
+    return combined, (own, *((ms + shift, rs, n, kind) for ms, rs, n, kind in parts))
 
 
 def _json_field_at(head: str, obj: dict[str, object]) -> Callable[[str, bool], int | None]:

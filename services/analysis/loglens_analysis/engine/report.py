@@ -157,7 +157,8 @@ _CRASH_DESCRIBED = re.compile(
 # Generic English words a message states a failure with (a rare message that says one comes before one that does not).
 _FAILURE_WORDS = re.compile(
     r"(?<![A-Za-z])(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
-    r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid)(?![A-Za-z])"
+    r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid|incorrect)"
+    r"(?![A-Za-z])"
     # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>") is a
     # counter's or a field's name: what the record says hangs on the value, not on the word.
     r"(?!=(?:<\*>|\d))",
