@@ -209,10 +209,19 @@ SIDEKIQ = b"""2024-01-15T10:00:06.892Z pid=4711 tid=13b02c class=HardJob jid=8fd
 """
 
 
+MAVEN = b"""[INFO] Compiling 42 source files to /app/target/classes
+[ERROR] /app/src/main/java/com/acme/OrderService.java:[57,21] cannot find symbol
+[ERROR]   symbol:   method getTotal()
+[ERROR]   location: variable order of type com.acme.Order
+[ERROR] /app/src/main/java/com/acme/Cart.java:[12,5] incompatible types: String cannot be converted to int
+[INFO] BUILD FAILURE
+"""
+
+
 @pytest.mark.parametrize(
     "data",
-    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ],
-    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq"],
+    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ, MAVEN],
+    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq", "maven"],
 )
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)

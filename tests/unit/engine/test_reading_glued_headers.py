@@ -188,3 +188,21 @@ def test_words_after_the_level_are_the_message_whatever_their_classes_later() ->
         "no action. I am (pg-<*>), the leader with the lock": 48,
         "Lock owner: pg-<*>; I am pg-<*>": 12,
     }
+
+
+def test_a_diagnostics_detail_lines_under_its_level_in_brackets_are_one_record() -> None:
+    """Maven's compiler errors: "[ERROR] .../OrderService.java:[57,21] cannot find symbol", then "[ERROR]   symbol:
+    method getTotal()" and "[ERROR]   location: ...": the detail lines repeat the level and indent their text. Each was
+    told as an error of its own; a line at the same depth is a record of its own."""
+    lines = ["[INFO] Compiling 42 source files"]
+    for i in range(5):
+        lines += [
+            f"[ERROR] /app/src/main/java/com/acme/Service{i}.java:[{i + 10},21] cannot find symbol",
+            f"[ERROR]   symbol:   method getTotal{i}()",
+            f"[ERROR]   location: variable order of type com.acme.Order{i}",
+        ]
+    lines += ["[ERROR] Failed to execute goal compile", "[ERROR]   ", "[INFO] BUILD FAILURE"]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.record_count == 1 + 5 + 3
+    assert level_counts(rep) == {"INFO": 2, "ERROR": 7}
+    assert {t.text: t.count for t in rep.templates if t.count == 5} == {"<*>:[<*>] cannot find symbol": 5}

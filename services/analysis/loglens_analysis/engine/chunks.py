@@ -125,6 +125,7 @@ from .records import (
     SourceRuns,
     _continuation_body,
     _docker_line,
+    may_join_level_indented,
     past_envelope,
     utf16_of,
 )
@@ -271,6 +272,8 @@ class FileContext:
             return False
         if self._cri and _CRI_PARTIAL_LINE.match(p) is not None:
             return False
+        if self._prefix is None and may_join_level_indented(p, cur):
+            return False  # a build tool's detail line under its diagnostic, its level repeated
         if not self.glue:
             return True
         flag = self.analyzer._line_flag(cur)

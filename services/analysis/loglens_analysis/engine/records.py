@@ -20,7 +20,7 @@ from .errors import CorruptInput, DecompressedSizeExceeded
 from .fieldblocks import FieldBlocks
 from .fieldblocks import detect as field_blocks
 from .jsondoc import LEFT, JsonDocument, opens_document
-from .levels import LEVEL_WORDS
+from .levels import LEVEL_WORDS, level_from_word
 
 GZIP_MAGIC = b"\x1f\x8b"
 BLOCK_BYTES = 1 << 20
@@ -277,6 +277,50 @@ def _join_py_tails(text: str, tail: re.Pattern[str] = _PY_TAIL) -> tuple[str, in
         pieces.append(text[start:at])
         pieces.append(JOIN)
         start = match.end()
+        joined += 1
+    if not joined:
+        return text, 0
+    pieces.append(text[start:])
+    return "".join(pieces), joined
+
+
+# A line that opens with a level in brackets, then its text indented by two blanks or more: a candidate for
+# ``_join_level_indented``.
+_LEVEL_INDENTED = re.compile(r"\n(?=(\[[A-Za-z]{3,9}\])( {2,}|\t)\S)")
+
+
+def may_join_level_indented(prev: str, line: str) -> bool:
+    """Whether ``line`` may continue the record of ``prev`` by ``_join_level_indented`` (the same level in brackets
+    opens both, ``line``'s text indented by two blanks or more): the chunk cutter never cuts there."""
+    m = _LEVEL_INDENTED.match("\n" + line)
+    return m is not None and prev.startswith(m.group(1))
+
+
+def _join_level_indented(text: str) -> tuple[str, int]:
+    """Lines that repeat the level in brackets the line before them opens with and indent their text further continue
+    its record: a build tool writes a diagnostic's detail lines so (Maven's "[ERROR]   symbol:   method getTotal()"
+    and "[ERROR]   location: ..." under "[ERROR] .../OrderService.java:[57,21] cannot find symbol", sbt's "[error]
+    found   : Int"). Each was told as an error of its own. Returns the text and the lines joined."""
+    pieces: list[str] = []
+    start = joined = 0
+    last = -1  # where the line last joined starts
+    own = 0  # the indent of the text of the first line of the record it joined
+    for m in _LEVEL_INDENTED.finditer(text):
+        at = m.start()
+        label = m.group(1)
+        if text.rfind("\n", 0, at) + 1 != last:  # the line before opens its record (the ones after it join it)
+            prev = text[text.rfind("\n", 0, at) + 1 : at]
+            prev = prev[: prev.find(JOIN)] if JOIN in prev else prev
+            if not prev.startswith(label):
+                continue
+            own = len(prev) - len(prev[len(label) :].lstrip(" \t")) - len(label)
+        elif not text.startswith(label, last):
+            continue
+        if len(m.group(2)) <= own or level_from_word(label[1:-1]) is None:
+            continue
+        pieces.append(text[start:at])
+        pieces.append(JOIN)
+        start = last = at + 1
         joined += 1
     if not joined:
         return text, 0
@@ -894,6 +938,9 @@ class RecordReader:
                     return m.group()[:joined_cap]
 
                 text = self._too_long_joined.sub(cut_joined, text)
+        if env is None and ("]  " in text or "]\t" in text):
+            text, n4 = _join_level_indented(text)
+            c.joined_lines += n4
         if marked:
             text = text.replace(SOURCE_CHANGE, "")
         return Block(text, first)
