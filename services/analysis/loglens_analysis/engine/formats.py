@@ -766,8 +766,12 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     if message is None:
         # Its fields, after the words it writes between them, which state what happened (the kernel's audit record
         # of a denial: 'type=AVC msg=audit(...): avc:  denied  { read } for  pid=812 comm="httpd" ...').
+        # A value that is one short word (a record's type, an outcome: auditd's "type=SYSCALL", "success=yes") is
+        # kept, as in a JSON record's fields (``_fields_template``); the miner makes it a placeholder where it varies
+        # across many records.
         words = " ".join(w for a, b in pairwise(found) for w in head[a.end() : b.start()].split())
-        message = " ".join([words] * bool(words) + [f"{k}=<v>" for k in fields if k not in _TIME_KEYS])
+        kept = [f"{k}={v if _WORD_VALUE.fullmatch(v) else '<v>'}" for k, v in fields.items() if k not in _TIME_KEYS]
+        message = " ".join([words] * bool(words) + kept)
     component = fields.get("logger") or fields.get("component")
     return ParsedRecord(FORMAT_LOGFMT, time_text, level, message, component, digit_level, pieces=pieces)
 
