@@ -168,10 +168,14 @@ def test_a_message_that_says_a_request_was_served_is_followed_by_the_request_its
     for i in range(30):
         records.append({"level": "info", "ts": T0 + 200 + i, "msg": f"HTTP GET /api/orders/{i} responded 200",
                         "method": "GET", "path": f"/api/orders/{i}", "status": 200})  # fmt: skip
+    for i in range(30):  # a message logged while serving a request, no status: the request is its context only
+        records.append({"level": 2, "time": T0 + 300 + i, "message": f"Login failed: 'admin{i % 3}'",
+                        "method": "GET", "url": "/index.php/login"})  # fmt: skip
     rep = _report(records)
     assert {t.text: t.count for t in rep.templates} == {
-        "handled request: GET /api/items/<*> <*>": 120,
+        "handled request GET /api/items/<*> <*>": 120,
         "HTTP GET /api/orders/<*> responded <*>": 30,
+        "Login failed: '<*>'": 30,
     }
     served = rep.templates[0]
     status = next(p for p in served.placeholders if p.kind == "status")

@@ -200,9 +200,10 @@ def _json_object(head: str) -> dict[str, object] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | None:
+def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | None, bool, list[int]] | None:
     """A JSON record parsed, with what decides its level: the level it gives itself, whether that is a number,
-    and the HTTP statuses it carries."""
+    and the HTTP statuses it carries. Without ``whole``, for its level alone (read per record where statuses decide
+    it): its message is not followed by its request (``_with_request``), which never moves the level."""
     obj = _json_object(head)
     if obj is None:
         return None
@@ -246,19 +247,27 @@ def _read_json(head: str) -> tuple[ParsedRecord, str | None, bool, list[int]] | 
         level, message, numeric = own[0], own[1], numeric or own[2]
     statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
     pieces: tuple[tuple[int, int, int, str], ...] = ()
-    request = _request_line(flat, statuses)
+    own_message = message
     if message is None:
-        message = request
+        message = _request_line(flat, statuses)
         pieces = _request_pieces(message, _json_field_at(head, obj)) if message is not None else ()
-    elif request is not None and not _tells_request(message, request):
-        # A message that tells a request was served, the request in fields of its own (Caddy's "handled request", a
-        # service's "request completed" with method, path and status): the request is what the record is about;
-        # both are the message, so the template shows the route and the status.
-        message, pieces = _with_request(head, obj, message.lstrip().split("\n", 1)[0], request)
     if message is None:
         message = _fields_template(flat)
     if level is None and message:
         level = _message_level(message)
+    if (
+        whole
+        and own_message is not None
+        and statuses
+        and (request := _request_line(flat, statuses)) is not None
+        and not _tells_request(own_message, request)
+    ):
+        # A message that tells a request was answered, the request and its status in fields of their own (Caddy's
+        # "handled request", a service's "request completed" with method, path and status): the request is what the
+        # record is about; both are the message, so the template shows the route and the status (a request without
+        # a target, only a method and a status, is not followed: its status gives the level; nor a record without a
+        # status, whose request is only the context it was logged in: Nextcloud's every message).
+        message, pieces = _with_request(head, obj, message.lstrip().split("\n", 1)[0], request)
     # Records of one shape differ in their digits: a numeric level or a status is read per record.
     digit_level = numeric or bool(statuses)
     parsed = ParsedRecord(
@@ -477,7 +486,7 @@ def _request_line(flat: dict[str, object], statuses: list[int]) -> str | None:
             if isinstance(v, str)
             and (
                 (v in HTTP_METHODS and _last_name(k).endswith("method"))
-                or (_last_name(k) == "verb" and _WORD_VALUE.fullmatch(v))
+                or (k.endswith("verb") and _last_name(k) == "verb" and _WORD_VALUE.fullmatch(v))
             )
         ),
         None,
@@ -516,12 +525,10 @@ def _request_pieces(message: str, locate: Callable[[str, bool], int | None]) -> 
 
 
 def _tells_request(message: str, request: str) -> bool:
-    """Whether a message already tells the request a record's fields hold: it names its target (Serilog's "HTTP GET
-    /api/orders/17 responded 500 in 12 ms"), or its method and status where it has no target."""
+    """Whether a message already tells the request a record's fields hold, as far as it matters: it names its target
+    (Serilog's "HTTP GET /api/orders/17 responded 500 in 12 ms"), or the request has none."""
     words = request.split(" ")
-    if len(words) > 1 and words[1].startswith("/"):
-        return words[1] in message
-    return all(w in message for w in words)
+    return len(words) < 2 or not words[1].startswith("/") or words[1] in message
 
 
 def _with_request(
@@ -530,14 +537,14 @@ def _with_request(
     """A JSON record's message followed by its request line, and where their words stand in the record (the message
     where its text is written once as it is, the request's words as ``_request_pieces`` finds them; none where either
     is not found)."""
-    combined = f"{message}: {request}"
+    combined = f"{message} {request}"
     text = json.dumps(message)
     if head.count(text) != 1:
         return combined, ()
     parts = _request_pieces(request, _json_field_at(head, obj))
     if not parts:
         return combined, ()
-    shift = len(message) + 2
+    shift = len(message) + 1
     own = (0, head.find(text) + 1, len(message), "")
     return combined, (own, *((ms + shift, rs, n, kind) for ms, rs, n, kind in parts))
 
@@ -1974,7 +1981,7 @@ _LevelPlan = tuple[tuple[int, ...], dict[str, str | None]]
 def _json_level_plan(head: str) -> _LevelPlan | None:
     """Where the record's statuses stand and its level by the worst status class ("" for none); None where only
     a full parse reads the level."""
-    read = _read_json(head)
+    read = _read_json(head, whole=False)
     if read is None or read[0].fmt != FORMAT_JSON or read[2]:
         return None
     _, own, _, statuses = read
@@ -1988,8 +1995,8 @@ def _json_level_plan(head: str) -> _LevelPlan | None:
 
 
 def _json_level(head: str) -> str | None:
-    parsed = _parse_json(head)
-    return parsed.level if parsed is not None else None
+    read = _read_json(head, whole=False)
+    return read[0].level if read is not None else None
 
 
 def _logfmt_level_plan(head: str) -> _LevelPlan | None:
