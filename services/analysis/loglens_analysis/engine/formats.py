@@ -539,8 +539,8 @@ def _with_request(
     is not found)."""
     combined = f"{message} {request}"
     text = json.dumps(message)
-    if head.count(text) != 1:
-        return combined, ()
+    if text[1:-1] != message or head.count(text) != 1:
+        return combined, ()  # (an escaped character: its offsets in the record are not the message's)
     parts = _request_pieces(request, _json_field_at(head, obj))
     if not parts:
         return combined, ()
