@@ -502,6 +502,7 @@ class Analyzer:
             and (
                 (flags.count(1) + flags.count(4)) * 2 >= len(flags) - flags.count(-1)
                 or _continued_in_short_runs(flags)
+                or self._timed_paragraphs()
                 or self.guess.continued  # a layout only the lines that open with a time share: they open records
             )
         )
@@ -586,6 +587,16 @@ class Analyzer:
                 not self._stamps_open_lines or stamp[1] <= OPENING_STAMP_AT
             )
         return got
+
+    def _timed_paragraphs(self) -> bool:
+        """Whether the sample's lines come in paragraphs that each open with a timed line (``_timed_paragraphs``);
+        the sample's first lines, blank ones included (the sample's records leave them out)."""
+        text = self._sample[0][0] if self._sample else ""
+        if "\n\n" not in text:
+            return False
+        lines = text.split("\n", SAMPLE_RECORDS)[:SAMPLE_RECORDS]
+        keys = digit_key("\n".join(lines)).split("\n")
+        return _timed_paragraphs(list(map(self._line_flag, lines, keys)))
 
     def _line_flag(self, head: str, key: str | None = None) -> int:
         """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; 3: a shell's
@@ -936,6 +947,7 @@ class Analyzer:
             # The year in a record's text (one pass, or the file's head, whose reader refuses chunks when it
             # learns one): a chunk reads only what the file's start said.
             self.times.learn_year(record, name, pattern)
+            self.times.learn_day(record, name)
         at_start = pattern.match(record) is not None
         tf = self._finders.get((name, at_start))
         if tf is None:
@@ -1660,6 +1672,22 @@ def _continued_in_short_runs(flags: Sequence[int | None]) -> bool:
         run = 0
         after_time = flag == 1
     return short > long
+
+
+def _timed_paragraphs(flags: Sequence[int | None]) -> bool:
+    """Whether the lines come in paragraphs (runs between blank lines) that each open with the one timed line they
+    hold, lines without a time under it, and such paragraphs of several lines hold most of the lines: reports
+    written as a timed heading and their body (Erlang/OTP's "=ERROR REPORT==== 30-Nov-2026::08:00:07 ===" and the
+    "** ..." lines under it). A paragraph's untimed lines are its record's."""
+    paragraphs = lines = 0
+    for blank, run in groupby(flags, (-1).__eq__):
+        if blank:
+            continue
+        block = list(run)
+        lines += len(block)
+        if block[0] in (1, 4) and len(block) > 1 and not any(f in (1, 4) for f in islice(block, 1, None)):
+            paragraphs += len(block)
+    return paragraphs * 2 > lines and paragraphs > 0
 
 
 _DIGIT_LEVEL = attrgetter("digit_level")

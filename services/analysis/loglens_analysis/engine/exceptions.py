@@ -357,6 +357,8 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
             return _python(lines)
         if head.endswith(TRACEBACK_BANNER):  # the banner under a header a logger wrote before each line (the journal's)
             return _python([TRACEBACK_BANNER, *lines[1:]])
+        if (indented := _indented_traceback(lines)) is not None:
+            return _python(indented)
         if any(line.startswith("goroutine ") for line in lines) or head.startswith("panic: "):
             return _go(lines, head, message)
         if any(_RUBY_FRAME.match(line) and ".rb:" in line for line in lines[1:3]):
@@ -376,6 +378,19 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
         return None
     msg = _clip(m.group(2))
     return ExceptionInfo(m.group(1), msg, m.group(1), msg, ())
+
+
+def _indented_traceback(lines: list[str]) -> list[str] | None:
+    """A Python traceback its logger indented as a whole under the record's first line (Twisted's "Unhandled Error"
+    and a tab before each line of the trace): its lines from the banner on, the banner's indentation taken off each,
+    where every one of them has it; None for any other record."""
+    at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(TRACEBACK_BANNER)), -1)
+    if at < 1:
+        return None
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    if not indent or not all(line.startswith(indent) for line in lines[at:]):
+        return None
+    return [line[len(indent) :] for line in lines[at:]]
 
 
 _FRAMES = (_JVM_FRAME, _NODE_BARE_FRAME, _PY_FRAME, _RUBY_FRAME)

@@ -142,6 +142,26 @@ _TIME_KEYS = (
     "startutc",
     "created",
 )
+# A time of day alone, no date: a field a record may write beside its date's (FortiGate's "date=2026-11-30
+# time=08:00:18 ... eventtime=1796025618537511168").
+_CLOCK_ONLY = re.compile(r"\d\d?:\d\d(?::\d\d(?:[.,]\d+)?)?")
+
+
+def _record_time(fields: dict[str, object]) -> str | None:
+    """The text of a structured record's time: its first time field (``_TIME_KEYS``' order), unless that holds a
+    time of day alone and another time field holds a whole time (a date, or an epoch), which says which day."""
+    texts = [str(v) for k in _TIME_KEYS if (v := fields.get(k)) not in (None, "")]
+    if not texts:
+        return None
+    if _CLOCK_ONLY.fullmatch(texts[0]) is not None:
+        return next((t for t in texts[1:] if _CLOCK_ONLY.fullmatch(t) is None and _WHOLE_TIME.search(t)), texts[0])
+    return texts[0]
+
+
+# A whole time's text: a date with its year, or an epoch (ten digits or more).
+_WHOLE_TIME = re.compile(r"\d{4}[-/.]\d\d?[-/.]\d\d?[T ]\d|\d\d?[-/.]\d\d?[-/.]\d{4}[T ]\d|^\d{10,19}(?:\.\d+)?$")
+
+
 # A key starts where a word starts and is taken whole (possessive): linear on long lines without "=".
 # A quoted value runs to its closing quote, or to the end of a record cut short (an example cut inside a value). An
 # arrow is no pair's "=" (a Ruby hash's inspection: "{:url=>\"http://es01/\", :exception=>Pool::HostUnreachableError}").
@@ -230,7 +250,7 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
             numeric = level is not None
         if level:
             break
-    time_text = next((str(flat[k]) for k in _TIME_KEYS if k in flat and flat[k] not in (None, "")), None)
+    time_text = _record_time(flat)
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if message is None or level is None or time_text is None:
         conv = _json_conventions(obj, flat)
@@ -740,7 +760,7 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
         return None
     pairs = [(m.group(1).lower(), _unquoted(m.group(2))) for m in found]
     fields = dict(pairs)
-    time_text = next((fields[k] for k in _TIME_KEYS if fields.get(k)), None)
+    time_text = _record_time(fields)
     if time_text is None:
         # A message field that is the record's time and serial, no words (auditd's "msg=audit(1709294400.123:
         # 1000):"): the record's time; its message is another message field ("msg='op=login acct=...'"), or its
@@ -1047,7 +1067,14 @@ _CAPITAL_LEVEL_PREFIX = re.compile(
 
 def _level_prefix(message: str) -> str | None:
     m = _LEVEL_PREFIX.match(message) or _CAPITAL_LEVEL_PREFIX.match(message)
-    return level_from_word(m.group(1), strict=False) if m else None
+    if m is None:
+        return None
+    word = m.group(1)
+    if word.isupper() and word.lower() in EVERYDAY_LEVEL_WORDS and message[: m.start(1)].rstrip()[-1:].isalpha():
+        # An everyday word in capitals after a word in capitals names an event ("SERVICE ALERT:", "HOST ALERT:" of a
+        # monitor whose records are state changes, OK ones as well), not a tool's level ("PHP Notice:").
+        return None
+    return level_from_word(word, strict=False)
 
 
 # An outcome written in capitals, as build tools, test runners and init systems state one: "FAILED tests/test_a.py::
@@ -1150,8 +1177,8 @@ _HEADER_TOKEN = re.compile(
     r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)|[^\s|]+|\|"
 )
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
-_MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,]")  # a letter in brackets, or marked by the character after it
-_LETTER_MARKS = "[]!,"  # what a marked letter is read without
+_MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,:]")  # a letter in brackets, or marked by the character after it
+_LETTER_MARKS = "[]!,:"  # what a marked letter is read without
 
 
 def _letter_level(token: str) -> str | None:
@@ -1485,6 +1512,10 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     # Version:", "Handling signal:", an untimed request line "GET /api/items/5 200 12.345 ms -").
     if best.classes and not any(c in best.classes for c in "TLB"):
         return HeaderLayout("", 1.0)
+    if "L" in best.classes and _names_events(best, lines, seqs):
+        # Nagios's "[1709280007] SERVICE ALERT: web1;HTTP;OK;HARD;1;HTTP OK ..." beside "SERVICE NOTIFICATION: ...":
+        # the column says which event the record tells, not how bad it is (every state change was FATAL).
+        best = HeaderLayout(best.classes[: best.classes.find("L")].rstrip("W"), best.share)
     if best.classes and not any(c in best.classes for c in "LBC"):
         # Only a time says this header is one: it ends after the time and the numbers or separators right after it
         # (a pid, a duration). The columns after those are the record's own fields, its message: a proxy's "10.0.0.1
@@ -1503,6 +1534,26 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
 
 
 _PLAIN_WORD_NAME = re.compile(r"[a-z]+:|[A-Z]+:")
+
+
+def _names_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> bool:
+    """Whether the layout's level column is an event's name: its level words are everyday words that name things too
+    (``EVERYDAY_LEVEL_WORDS``: an "ALERT:", a "NOTICE:") and, on MIN_NAME_LINES of the lines that begin like the
+    columns before it, the same place holds a name of the same form that is no level ("NOTIFICATION:", "STATE:"). A
+    level column holds a level on every record of its source ("PHP Warning:" beside "PHP Deprecated:": "Warning" is
+    no everyday word)."""
+    j = layout.classes.find("L")
+    before = layout.classes[:j]
+    names = 0
+    for line, seq in zip(lines, seqs, strict=True):
+        if len(seq) > j and seq.startswith(before) and seq[j] in "LC":
+            token = classified_tokens(line)[0][j].group()
+            if seq[j] == "L":
+                if token.strip("[]():").lower() not in EVERYDAY_LEVEL_WORDS:
+                    return False
+            elif _PLAIN_WORD_NAME.fullmatch(token) is not None and level_from_word(token) is None:
+                names += 1
+    return names >= MIN_NAME_LINES
 
 
 def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> bool:
@@ -1879,6 +1930,10 @@ class HeaderParser:
             if len(got) < k:
                 return None
             mismatches = sum(map(ne, got[:k], classes))  # C-level: the columns of another class than the layout's
+            if mismatches and "S" in classes and "L" in got[:k]:
+                # A level where the layout has a lone mark is the same column filled (TeamCity's status column: " :"
+                # on most lines, "W:" or "E:" on warnings and errors), not an odd one.
+                mismatches -= sum(a == "L" and b == "S" for a, b in zip(got, classes, strict=False))
             end = k
             if got[k - 1] != classes[-1]:
                 # One odd column is tolerated where the columns around it fit. The last column closes the header
@@ -2271,6 +2326,23 @@ def _after_leading_time(head: str) -> tuple[str, str | None]:
     return message, level_from_word(toks[at].group()) if at >= 0 else None
 
 
+# A rule: a character repeated to set a heading off ("=ERROR REPORT==== ... ===", "---- start ----").
+_RULE = re.compile(r"([=*#~-])\1\1")
+_WORD = re.compile(r"[^\W\d_]+")
+HEADING_WORDS = 2  # a heading over a report's lines holds its time, a rule and at most this many words
+
+
+def _timed_heading(line: str) -> bool:
+    """Whether ``line`` only heads the lines under it: a time, a rule and a word or two (Erlang/OTP's "=ERROR
+    REPORT==== 30-Nov-2026::08:00:13 ===" over the report's "** ..." lines)."""
+    at = next((i for i, c in enumerate(line) if c.isdigit()), -1)
+    end = leading_time_end(line[at:]) if at >= 0 else 0
+    if not end:
+        return False
+    rest = line[:at] + line[at + end :]
+    return _RULE.search(rest) is not None and len(_WORD.findall(rest)) <= HEADING_WORDS
+
+
 def _only_time(text: str) -> bool:
     """Whether ``text`` is a time and nothing else (in brackets or not)."""
     if text[:1] == "[" and text[-1:] == "]":
@@ -2627,11 +2699,16 @@ class RecordParser:
           message indented under it): the indented second line, unless it is a stack frame or an exception's
           first line (a record that logs a bare exception name over its trace keeps its first line);
         - a first line that is only the record's time (Oracle's alert log writes the time on a line of its own and
-          the message under it): the second line, unless it is a stack frame."""
+          the message under it), or a heading made of its time, a word or two and a rule (``_timed_heading``): the
+          second line, unless it is a stack frame."""
         lines = record.split("\x1e", 2)
         if len(lines) < 2:
             return None
-        if _only_time(lines[0].strip()) and (alone := lines[1].strip()) and not is_frame_line(lines[1]):
+        if (
+            (_only_time(lines[0].strip()) or _timed_heading(lines[0]))
+            and (alone := lines[1].strip())
+            and not is_frame_line(lines[1])
+        ):
             return alone
         first = self.parse(lines[0])
         second = after_level_prefix(lines[1])

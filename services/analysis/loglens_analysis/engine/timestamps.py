@@ -251,11 +251,12 @@ def _families() -> tuple[Family, ...]:
             _Tail(_FRAC, "", rf"(?: (?P<tz>[+-]\d{{4}}|{_OFF_WORD}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)"),
             "date",
         ),
-        # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700).
+        # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700); Erlang/OTP's
+        # "2-Jan-2006::15:04:05".
         _family(
             "day-month-year",
             rf"(?<![\w.:/-])(?:{_DOW},? )?(?P<d>[0-3]?\d)[ -]{_MON}[ -](?:(?P<Y>\d{{4}})|"
-            rf"(?P<y2>\d\d)) {_H2}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?",
+            rf"(?P<y2>\d\d))(?: |::){_H2}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?",
             _Tail(_FRAC, "sp"),
             "date",
         ),
@@ -388,6 +389,8 @@ NAMED_ZONE_SEARCH = 100  # how far into a line of the file's head a stamp naming
 _COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES)
 # Families whose time depends on what came before (the date of a dated stamp): never cache by text.
 STATEFUL_FAMILIES = frozenset(f.name for f in FAMILIES if f.dated == "time-only")
+# An ISO date standing alone as a field's value, no time after it: "date=2026-11-30", '"date": "2026-11-30"'.
+_DATE_ALONE = re.compile(r'(?:=|=\"|": ?\")(\d{4})-(\d\d)-(\d\d)(?![\d:/-]|[T ]\d)')
 _LEADING_SKIP = frozenset({"epoch"})  # a bare number at the start of a line is not evidence of a time
 _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp may run
 _BEFORE_SPAN = 16  # how far before the time text a stamp overlapping it may start (a weekday, a klog letter)
@@ -595,6 +598,21 @@ class TimestampParser:
         if zone is not None:
             self._use_zone(zone, "the zone the file's other timestamps name,")
             self.file_zone = name
+
+    def learn_day(self, record: str, name: str) -> None:
+        """A record whose time is a time of day alone (family ``name``) and that writes its date in a field of its
+        own (FortiGate's "date=2026-11-30 time=08:00:18 ...", a JSON "date"): the file's date-less times start
+        on that date, as they would after a dated stamp. Only before any date is known or assumed for them; the
+        clock rolls on from there as it does (a day on when it goes back by more than half a day)."""
+        if self._dated_day is not None or self._clock_day is not None or name not in STATEFUL_FAMILIES:
+            return
+        m = _DATE_ALONE.search(record)
+        if m is None:
+            return
+        try:
+            self._dated_day = self._day(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:  # no such day
+            return
 
     def learn_year(self, record: str, name: str, pattern: re.Pattern[str]) -> None:
         """A record whose time is a year-less stamp (family ``name``, found by ``pattern``) and that carries a dated
