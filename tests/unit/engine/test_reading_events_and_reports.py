@@ -161,3 +161,39 @@ def test_a_level_letter_marked_by_a_colon_after_the_time_is_the_level() -> None:
         rep = run_blocks("\n".join(lines) + "\n")
         assert level_counts(rep) == {"ERROR": errors, "WARN": errors}
         assert "Test com.acme.<*>.runs failed" in _templates(rep)
+
+
+def test_an_id_whose_hex_follows_a_prefix_and_a_dash_is_not_cut_into_a_number_and_digits() -> None:
+    """AWS's "i-0abc3582" ("i-07f3c2a1d9e4b5f60"): the number pattern took "0abc" as a number with a unit and left the
+    digits after it, so every instance's template read "i-<*>3582" and its placeholder's value "<*>3582" for all of
+    them. An API version ("v1alpha2") is no number either: it is not cut in two."""
+    from loglens_analysis.engine.masking import mask_text
+
+    assert mask_text("instance (i-07f3c2a1d9e4b5f60) not ready") == "instance (i-07f3c2a1d9e4b5f60) not ready"
+    assert mask_text("sandbox *v1alpha2.PodSandboxStatus") == "sandbox *v1alpha2.PodSandboxStatus"
+    assert mask_text("took 12ms on a 80x25 console, 2x faster") == "took <*> on a <*> console, <*> faster"
+    ids = ["0abc3582", "0def3704", "07f3c2a1d9e4b5f60", "0a1b3582", "0abc4031", "0def6497"]
+    text = "".join(
+        f"2026-11-30T08:00:{i:02d}Z instance (i-{ids[i % 6]}) failed to become ready: RequestLimitExceeded\n"
+        for i in range(30)
+    )
+    rep = run_blocks(text)
+    assert len(rep.templates) == 1
+    template = rep.templates[0]
+    assert template.count == 30 and "3582" not in template.text, template.text
+    for p in template.placeholders:
+        assert all("<*>" not in v.value for v in p.top_values), p
+
+
+def test_a_rare_message_told_as_a_warning_in_room_left_is_not_told_again() -> None:
+    """Four one-off warnings late in a long file: the fourth is told in the room the sections left, past the
+    warnings' cap; it was told again as a "Rare message" (kube-apiserver's "watch chan error: ...")."""
+    lines = [f"2026-11-30T08:{i // 60:02d}:{i % 60:02d}Z INFO served request {i}" for i in range(1500)]
+    for k, text in enumerate(["disk sda nearly full", "clock skew detected", "cache evicted", "watch chan error"]):
+        lines.append(f"2026-11-30T08:25:{k:02d}Z WARN {text}")
+    lines += [f"2026-11-30T08:26:{i % 60:02d}Z INFO served request {i}" for i in range(30)]
+    rep = run_blocks("\n".join(lines) + "\n")
+    warned = {t for c in rep.summary.claims if "at WARN" in c.text for t in c.template_ids}
+    rare = {t for c in rep.summary.claims if c.text.startswith("Rare message") for t in c.template_ids}
+    assert len(warned) == 4, [c.text for c in rep.summary.claims]
+    assert not warned & rare, [c.text for c in rep.summary.claims]

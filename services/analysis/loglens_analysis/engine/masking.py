@@ -101,7 +101,9 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("id", r"(?<![\w.-])[A-Za-z]+(?:_[A-Za-z]+)*_-?\d[\w-]*"),
     # Literal values: booleans and nulls are data wherever they stand.
     ("literal", r"(?<![\w.-])(?:(?i:true|false|null)|None|nil)(?![\w-])"),
-    ("number", r"(?<![A-Za-z0-9])(?:[vV](?=\d))?[-+]?\d+(?:[.,]\d+)*[A-Za-z]*"),
+    # A number (a dimension's too: "80x25") ends where its run of letters and digits ends: "0abc" of "i-0abc3582" is
+    # no number with a unit, and "v1alpha2" is no version number (an id and an API's name: not cut in two).
+    ("number", r"(?<![A-Za-z0-9])(?:[vV](?=\d))?[-+]?\d+(?:[.,]\d+)*(?:[xX]\d+)*[A-Za-z]*+(?![A-Za-z0-9])"),
 )
 
 # No variable starts inside a run of letters and digits, nor at a space or most punctuation: the

@@ -730,9 +730,17 @@ def write_summary(rep: report_pb2.AnalysisReport) -> None:
             # error claim goes and its room is handed out again.
             told = {tid for c in sections["exceptions"][: taken["exceptions"]] for tid in c.template_ids}
             errors = [c for c in sections["errors"] if not told.issuperset(c.template_ids)]
-            if len(errors) == len(sections["errors"]):
+            # A rare message that an error or warning told in room left tells too is not news twice.
+            shown = {
+                tid
+                for name in ("exceptions", "errors", "warnings", "restarts", "stops")
+                for c in sections[name][: taken[name]]
+                for tid in c.template_ids
+            }
+            rare = [c for c in sections["rare"] if not shown.issuperset(c.template_ids)]
+            if len(errors) == len(sections["errors"]) and len(rare) == len(sections["rare"]):
                 break
-            sections["errors"] = errors
+            sections["errors"], sections["rare"] = errors, rare
         claims = [c for name in SECTION_CAPS for c in sections[name][: taken[name]]]
     rep.summary.claims.extend(claims)
     text = " ".join(c.text for c in claims)
