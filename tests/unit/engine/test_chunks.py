@@ -438,3 +438,28 @@ def test_the_sources_of_lines_merged_from_chunks_are_one_readers(
     if cap == 100:
         assert [one.at(x) for x in range(1, len(names) + 1)] == [n or None for n in names]
         assert one.lines_before("db", 10) == 4 and one.lines_before("web", 10) == 3
+
+
+def test_a_shape_a_later_chunk_reads_first_with_other_digits_gives_the_one_pass_report() -> None:
+    """One pass counts the records of a shape (a digit key) under the text of its first record in the file and checks
+    the first records of a cluster against it: "device (virbr0)" after "device (virbr1)" made the word a placeholder,
+    so "(enp0s31f6)" joined them in one template. A chunk whose first record of the shape said "virbr0" made a variant
+    of its own, never compared with the first chunk's: 3 templates instead of 1 (the pop-os journal, 1,889 templates
+    against 1,887). The same holds for a cluster past its first records (no check: the word stays)."""
+    lines = []
+    for i in range(240):
+        t = f"2024-03-01 10:{i // 60:02d}:{i % 60:02d}"
+        if i in (20, 150, 200):
+            dev = {20: "virbr1", 150: "virbr0", 200: "enp0s31f6"}[i]
+            lines.append(f"{t} INFO device ({dev}): Activation: successful, device activated.")
+        elif i % 3 == 0:
+            lines.append(f"{t} WARN Failed password for invalid user {('judy', 'alice')[i % 2]}{i % 97} port {i}")
+        else:
+            lines.append(f"{t} INFO served request {i} in {i % 17} ms")
+    data = ("\n".join(lines) + "\n").encode()
+    one = analyze([data], **HINTS)
+    assert "device (<*>): Activation: successful, device activated." in {t.text for t in one.templates}
+    for chunk_bytes in (len(data) // 2 + 1, len(data) // 3 + 1, len(data) // 5 + 1, 2048):
+        assert _chunked(data, chunk_bytes).SerializeToString(deterministic=True) == one.SerializeToString(
+            deterministic=True
+        ), chunk_bytes

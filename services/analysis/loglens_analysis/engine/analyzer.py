@@ -1581,18 +1581,25 @@ class Analyzer:
         if all(text in record for _pos, text in v.digit_tokens):
             return
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
-        tokens = message_tokens(self._masked_message(rec)[1])
-        if len(tokens) != len(v.tokens):
-            return
-        changed = {pos: _varied_words(text, tokens[pos]) for pos, text in v.digit_tokens if tokens[pos] != text}
-        if not changed:
-            return
-        same_cluster = len(v.cluster.tokens) == len(v.tokens)
-        for pos, varied in changed.items():
-            if same_cluster:
-                v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
-        v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
-        v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+        vary_digit_tokens(v, message_tokens(self._masked_message(rec)[1]))
+
+
+def vary_digit_tokens(v: Variant, tokens: Sequence[str], *, cluster: bool = True) -> None:
+    """The variant's digit-holding tokens that a record of it (its masked ``tokens``) writes otherwise become
+    placeholders for the words that differ, in the variant and (with ``cluster``) its cluster
+    (``Analyzer._check_digit_tokens``; the merge of chunks, for a shape two chunks read first with other digits,
+    changes the clusters after mining)."""
+    if len(tokens) != len(v.tokens):
+        return
+    changed = {pos: _varied_words(text, tokens[pos]) for pos, text in v.digit_tokens if tokens[pos] != text}
+    if not changed:
+        return
+    same_cluster = cluster and len(v.cluster.tokens) == len(v.tokens)
+    for pos, varied in changed.items():
+        if same_cluster:
+            v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
+    v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
+    v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
 
 
 # A JVM trace's frame on a line after the first of a record the reader joined (its header, then its frames).
