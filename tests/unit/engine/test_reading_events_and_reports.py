@@ -197,3 +197,25 @@ def test_a_rare_message_told_as_a_warning_in_room_left_is_not_told_again() -> No
     rare = {t for c in rep.summary.claims if c.text.startswith("Rare message") for t in c.template_ids}
     assert len(warned) == 4, [c.text for c in rep.summary.claims]
     assert not warned & rare, [c.text for c in rep.summary.claims]
+
+
+def test_the_rows_of_a_table_under_a_record_are_records_of_their_own() -> None:
+    """`kubectl describe pod`'s events: "Events:", then a header row, a rule of dashes and the rows, all indented. The
+    indented lines continued "Events:": the report was one record told as "Events:", its Warning rows untold."""
+    rows = [
+        ("Normal", "Scheduled", "12m", "default-scheduler", "Successfully assigned shop/api-1 to node-3"),
+        ("Normal", "Pulled", "11m (x4 over 12m)", "kubelet", 'Container image "shop/api:1.4.2" already present'),
+        ("Warning", "BackOff", "2m (x47 over 12m)", "kubelet", "Back-off restarting failed container api in pod api-1"),
+        ("Warning", "Unhealthy", "2m (x12 over 11m)", "kubelet", "Readiness probe failed: connection refused"),
+    ]
+    lines = ["Name:         api-1", "Namespace:    shop", "Events:"]
+    lines.append(f"  {'Type':<9}{'Reason':<11}{'Age':<19}{'From':<19}Message")
+    lines.append(f"  {'----':<9}{'------':<11}{'----':<19}{'----':<19}-------")
+    lines += [f"  {a:<9}{b:<11}{c:<19}{d:<19}{e}" for a, b, c, d, e in rows]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert level_counts(rep) == {"WARN": 2}
+    warned = [c for c in rep.summary.claims if "(WARN)" in c.text or "at WARN" in c.text]
+    assert sorted(ln for c in warned for ln in c.line_numbers) == [8, 9], [c.text for c in rep.summary.claims]
+    # Indented lines with no rule above them still continue their record (a dumped object under its message).
+    text = "2024-03-01 10:00:00 ERROR request failed\n  status: 500\n  path: /api/orders\n"
+    assert run_blocks(text).record_count == 1

@@ -261,6 +261,44 @@ def _split_level_lines(text: str) -> tuple[str, int]:
     return "".join(pieces), undone
 
 
+# A table's rule, joined to the record above it: runs of dashes under the header row's column names ("  ----
+# ------  ---", as `kubectl describe` writes its events: "  Type     Reason   Age  From     Message").
+_TABLE_RULE = re.compile(r"\x1e([ \t]*)-{2,}(?:[ \t]+-{2,})+[ \t]*(?=\x1e)")
+
+
+def _split_table_rows(text: str) -> tuple[str, int]:
+    """The rows of a table a record's indented lines hold (a header row, a rule of dashes under it, then rows as deep
+    as the rule) are records of their own: `kubectl describe`'s events under "Events:", each a Normal or Warning
+    event, were one record told by its first line. A row's deeper lines stay with it. Returns the text and how many
+    joins were undone."""
+    pieces: list[str] = []
+    start = 0
+    undone = 0
+    for m in _TABLE_RULE.finditer(text):
+        if m.start() < start:
+            continue
+        header_at = max(text.rfind(JOIN, 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        header = text[header_at : m.start()]
+        width = _indent(m.group(1))
+        if _indent(header) != width or len(header.split()) < 2:
+            continue
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        kept = []
+        for line in text[m.end() + 1 : end].split(JOIN):
+            if line.strip() and _indent(line) == width:
+                kept.append("\n" + line)
+                undone += 1
+            else:
+                kept.append(JOIN + line)
+        pieces += (text[start : m.end()], "".join(kept))
+        start = end
+    if not undone:
+        return text, 0
+    pieces.append(text[start:])
+    return "".join(pieces), undone
+
+
 def _join_py_tails(text: str, tail: re.Pattern[str] = _PY_TAIL) -> tuple[str, int]:
     pieces: list[str] = []
     start = 0
@@ -929,6 +967,9 @@ class RecordReader:
             if _INDENTED_RECORD.search(text) is not None:
                 text, n3 = _split_level_lines(text)
                 n -= n3
+            if "--" in text and _TABLE_RULE.search(text) is not None:
+                text, n4 = _split_table_rows(text)
+                n -= n4
             c.joined_lines += n
             if self._too_long_joined.search(text) is not None:  # e.g. a 10,000-frame trace: keep its top
                 joined_cap = self.max_record_chars * JOINED_RECORD_FACTOR
