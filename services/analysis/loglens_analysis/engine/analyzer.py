@@ -589,14 +589,14 @@ class Analyzer:
         return got
 
     def _timed_paragraphs(self) -> bool:
-        """Whether the sample's lines come in paragraphs that each open with a timed line (``_timed_paragraphs``);
+        """Whether the sample's lines come in paragraphs that each open with a timed line (``_in_timed_paragraphs``);
         the sample's first lines, blank ones included (the sample's records leave them out)."""
         text = self._sample[0][0] if self._sample else ""
         if "\n\n" not in text:
             return False
         lines = text.split("\n", SAMPLE_RECORDS)[:SAMPLE_RECORDS]
         keys = digit_key("\n".join(lines)).split("\n")
-        return _timed_paragraphs(list(map(self._line_flag, lines, keys)))
+        return _in_timed_paragraphs(list(map(self._line_flag, lines, keys)))
 
     def _line_flag(self, head: str, key: str | None = None) -> int:
         """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; 3: a shell's
@@ -1681,7 +1681,7 @@ def _continued_in_short_runs(flags: Sequence[int | None]) -> bool:
     return short > long
 
 
-def _timed_paragraphs(flags: Sequence[int | None]) -> bool:
+def _in_timed_paragraphs(flags: Sequence[int | None]) -> bool:
     """Whether the lines come in paragraphs (runs between blank lines) that each open with the one timed line they
     hold, lines without a time under it, and such paragraphs of several lines hold most of the lines: reports
     written as a timed heading and their body (Erlang/OTP's "=ERROR REPORT==== 30-Nov-2026::08:00:07 ===" and the

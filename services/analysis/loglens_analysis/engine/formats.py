@@ -2328,7 +2328,7 @@ def _after_leading_time(head: str) -> tuple[str, str | None]:
 
 # A rule: a character repeated to set a heading off ("=ERROR REPORT==== ... ===", "---- start ----").
 _RULE = re.compile(r"([=*#~-])\1\1")
-_WORD = re.compile(r"[^\W\d_]+")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 HEADING_WORDS = 2  # a heading over a report's lines holds its time, a rule and at most this many words
 
 
@@ -2340,7 +2340,7 @@ def _timed_heading(line: str) -> bool:
     if not end:
         return False
     rest = line[:at] + line[at + end :]
-    return _RULE.search(rest) is not None and len(_WORD.findall(rest)) <= HEADING_WORDS
+    return _RULE.search(rest) is not None and len(_LETTER_RUN.findall(rest)) <= HEADING_WORDS
 
 
 def _only_time(text: str) -> bool:
