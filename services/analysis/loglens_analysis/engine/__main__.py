@@ -46,8 +46,14 @@ def render_text(rep: report_pb2.AnalysisReport) -> str:
         for e in list(rep.error_templates)[:10]:
             lv = report_pb2.Level.Name(e.level).removeprefix("LEVEL_")
             t = by_id[e.template_id]
+            # The records at the ranked level, of the template's (an access log's route: 3 of its 583 at WARN).
+            at = [lc for lc in t.levels if lc.level == e.level]
+            n = sum(lc.count for lc in at) or t.count
+            first = min((lc.first_line for lc in at if lc.first_line), default=t.first_line)
+            of = f"{n} of {t.count}" if n != t.count else f"{n}"
             out.append(
-                f"  {e.template_id} {lv:<5} x{e.count:<7} lines {t.first_line}..{t.last_line}  {shorten(t.text, 100)}"
+                f"  {e.template_id} {lv:<5} x{of:<7} first at line {first}, lines {t.first_line}..{t.last_line}  "
+                f"{shorten(t.text, 100)}"
             )
     if rep.exception_groups:
         out += ["", "Exceptions:"]

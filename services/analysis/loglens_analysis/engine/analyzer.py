@@ -774,7 +774,11 @@ class Analyzer:
         if (
             last >= 0
             and not final
-            and all(i + 1 == len(flags) or _bridges(records, flags, i) for i in _positions(flags, -1) if i > last)
+            and all(
+                i + 1 == len(flags) or _bridges(records, flags, i) or _announces(records, flags, i)
+                for i in _positions(flags, -1)
+                if i > last
+            )
         ):
             tail = records[last:]
             size = sum(map(len, tail))
@@ -799,10 +803,13 @@ class Analyzer:
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
-            if flag == -1 and len(run) == 1 and run_lines + 1 < MAX_GLUED_LINES and _bridges(records, flags, i):
-                if run_level == "":
-                    run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
-                bridged = severity_rank(run_level) >= _WARN_RANK
+            if flag == -1 and len(run) == 1 and run_lines + 1 < MAX_GLUED_LINES:
+                if _bridges(records, flags, i):
+                    if run_level == "":
+                        run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
+                    bridged = severity_rank(run_level) >= _WARN_RANK
+                else:
+                    bridged = _announces(records, flags, i)
             if bridged and flag == -1:
                 # An error that a framework logs, a blank line, then the exception's trace ("... threw exception
                 # [...] with root cause", "", "org.postgresql.util.PSQLException: ..."): one record, the blank in it.
@@ -1618,6 +1625,20 @@ def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
         and i + 1 < len(flags)
         and flags[i + 1] in (0, 2)
         and _JOINED_FRAME.search(records[i + 1]) is not None
+    )
+
+
+def _announces(records: list[str], flags: Sequence[int | None], i: int) -> bool:
+    """Whether the blank line at ``i`` stands between a timed record that announces what follows it (its last line
+    ends with a colon: ClickHouse's "..., Stack trace (when copying this message, always include the lines below):")
+    and lines without a time or a level of their own: what it announced (the numbered frames), the blank line
+    only set it apart. Any level: "Loaded configuration:", a blank line, the settings dumped."""
+    return (
+        flags[i] == -1
+        and 0 < i < len(flags) - 1
+        and flags[i - 1] in (1, 4)
+        and flags[i + 1] == 0
+        and records[i - 1].rpartition(JOIN)[2].rstrip().endswith(":")
     )
 
 

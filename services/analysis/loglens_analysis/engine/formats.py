@@ -1840,6 +1840,12 @@ class HeaderParser:
                     channel, _, last = component.rpartition(".")
                     if (named := level_from_word(last)) is not None:
                         level, component = named, channel
+                if level is None and "/" in component:
+                    # Icinga's "severity/facility:" ("information/ApiListener:", "critical/CheckerComponent:"):
+                    # the name's first part is the level, the rest the component.
+                    first, _, facility = component.partition("/")
+                    if facility and (named := level_from_word(first)) is not None:
+                        level, component = named, facility
         header_end = toks[end - 1].end()
         if self.layout.message_fields and mismatches == 0 and end == len(classes):
             ends = _delimited_fields(head[header_end:], self.layout.delimiter)

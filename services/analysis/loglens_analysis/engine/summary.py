@@ -366,7 +366,7 @@ def _failures_unlevelled(
     (``report.states_failure``: "Can't save in background: fork: Cannot allocate memory"), told after the
     warnings, in line order. A message that says nothing (``says_nothing``) is not one, nor one a restart or a stop
     tells (a kernel's "Out of memory: Killed process", told as a crash)."""
-    if rep.parse_quality.level_share >= 0.5:
+    if rep.parse_quality.level_share >= 0.5 and not _unlevelled_beside_requests(rep):
         return []
     lifecycle = (report_pb2.ANOMALY_KIND_RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)
     told = told | {a.template_id for a in rep.anomalies if a.kind in lifecycle}
@@ -383,6 +383,17 @@ def _failures_unlevelled(
         text = f'{_records(t.count)} of no level that state a failure: "{quoted[t.id]}", {where}.'
         out.append((report_pb2.LEVEL_UNSPECIFIED, _claim(text, [t.id], sorted({t.first_line, t.last_line}))))
     return out
+
+
+def _unlevelled_beside_requests(rep: report_pb2.AnalysisReport) -> bool:
+    """Whether the records that carry a level are mostly requests answered (an access log's: the level is the
+    status's class, not one the software wrote), and most of the others carry none: a proxy's own messages among
+    its request lines ("Server api/srv3 is DOWN, reason: Layer4 connection problem", written with no level), whose
+    words, not a level, tell what went wrong."""
+    requests = sum(t.count for t in rep.templates if _status_placeholder(t) is not None)
+    own = rep.record_count - requests
+    own_levelled = round(rep.parse_quality.level_share * rep.record_count) - requests
+    return requests > 0 and own > 0 and own_levelled * 2 < own
 
 
 def _claim_at(

@@ -1,0 +1,126 @@
+"""A level written as a facility's first part, a trace set apart from the record that announced it by a blank line,
+a proxy's own unlevelled messages among its request lines, and the engine's command line telling a template's
+records at its ranked level. Synthetic lines written for these tests from the formats' documentation."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.v1 import report_pb2
+from tests.unit.engine.reading_support import level_counts, run_blocks
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_level_that_opens_a_facility_name_is_the_record_level() -> None:
+    """Icinga 2's "[time] severity/Facility: message": "information/ApiListener:" was read as a component and left
+    its records with no level (levels 38.5%: only "critical" and "warning" were found, in the message's words)."""
+    rows = [
+        ("information", "ApiListener", "New client connection for identity 'web{i}.acme.org'"),
+        ("notice", "CheckerComponent", "Pending checkables: 0; Idle checkables: 1{i}"),
+        ("warning", "PluginNotificationTask", "Notification command for object 'web{i}!http' exited with code 127"),
+        ("critical", "ApiListener", "Cannot connect to host 'db{i}.acme.org' on port '5665'"),
+    ]
+    text = "".join(
+        f"[2026-11-30 08:{i // 60:02d}:{i % 60:02d} +0000] {sev}/{fac}: {msg.format(i=i % 3)}\n"
+        for i in range(80)
+        for sev, fac, msg in [rows[i % 4]]
+    )
+    rep = run_blocks(text)
+    assert level_counts(rep) == {"INFO": 20, "NOTICE": 20, "WARN": 20, "FATAL": 20}
+    assert rep.parse_quality.level_share == 1.0
+    # The message is what follows the facility: no "information/" left in a template.
+    assert not any("/" in t.text.split(":", 1)[0] for t in rep.templates), [t.text for t in rep.templates]
+    # A name with a slash whose first part is no level stays a component, its records unlevelled.
+    text = "".join(f"[2026-11-30 08:00:{i:02d} +0000] http/Router: route {i % 4} matched\n" for i in range(40))
+    assert level_counts(run_blocks(text)) == {}
+
+
+def test_lines_a_record_announces_with_a_colon_continue_it_past_a_blank_line() -> None:
+    """ClickHouse's "<Error> executeQuery: Code: 60. DB::Exception: ... Stack trace (when copying this message,
+    always include the lines below):", a blank line, the numbered frames, a blank line: each frame was a record of
+    its own (30 unexplained records of no time); they are the error's."""
+    out = []
+    for i in range(60):
+        t = f"2026.11.30 08:{i // 60:02d}:{i % 60:02d}.{i:06d} [ 81{i % 3} ] {{}}"
+        if i % 10 == 7:
+            out.append(
+                f"{t} <Error> executeQuery: Code: 60. DB::Exception: Table default.t{i} does not exist. "
+                "(UNKNOWN_TABLE), Stack trace (when copying this message, always include the lines below):"
+            )
+            out.append("")
+            out += [
+                "0. DB::Exception::Exception(DB::Exception::MessageMasked&&, int) @ 0x000000000c4fd597 in /usr/bin/ch",
+                "1. DB::DatabaseCatalog::getTable(DB::StorageID const&) const @ 0x0000000011a6d2cb in /usr/bin/ch",
+                "2. start_thread @ 0x0000000000007fa3 in ?",
+            ]
+            out.append("")
+        else:
+            out.append(f"{t} <Information> TCPHandler: Done processing connection {i}.")
+    rep = run_blocks("\n".join(out) + "\n")
+    assert rep.record_count == 60
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.parse_quality.unexplained_records == 0
+    errors = [t for t in rep.templates if t.max_level == report_pb2.LEVEL_ERROR]
+    assert len(errors) == 1 and errors[0].count == 6, [(t.text, t.count) for t in rep.templates]
+    assert rep.parse_quality.multiline_records == 6
+    # A record that announces nothing (no colon at its end) is not continued past a blank line: the lines after
+    # it stay records of their own.
+    plain = [ln.replace("lines below):", "lines below.") for ln in out]
+    rep = run_blocks("\n".join(plain) + "\n")
+    assert rep.record_count == 60 + 18
+
+
+def test_a_proxy_s_own_messages_of_no_level_among_its_requests_are_told_when_they_state_a_failure() -> None:
+    """HAProxy through syslog: request lines (their level the status class) and, written with no level, "Server
+    api/srv3 is DOWN, reason: Layer4 connection problem, info: "Connection refused" ...": the summary told only the
+    503s it caused (levels 98.9% of the file: the rule for unlevelled files did not apply)."""
+    out = []
+    for i in range(200):
+        ts = f"Nov 30 08:{i // 60:02d}:{i % 60:02d}"
+        if i == 100:
+            out.append(
+                f"{ts} lb1 haproxy[2211]: Server api/srv3 is DOWN, reason: Layer4 connection problem, info: "
+                '"Connection refused", check duration: 0ms. 0 active and 0 backup servers left.'
+            )
+            continue
+        status = 503 if 104 < i < 130 else 200  # (requests in flight still answered)
+        out.append(
+            f"{ts} lb1 haproxy[2211]: 10.0.0.{i % 9}:5{i:04d} [30/Nov/2026:08:{i // 60:02d}:{i % 60:02d}.118] www~ "
+            f'api/srv{i % 3} 0/0/1/12/13 {status} 1523 - - ---- 12/12/3/1/0 0/0 "GET /api/items/{i % 7} HTTP/1.1"'
+        )
+    rep = run_blocks("\n".join(out) + "\n")
+    claims = [c.text for c in rep.summary.claims]
+    down = [c for c in claims if "is DOWN" in c]
+    assert len(down) == 1 and "of no level that state a failure" in down[0] and "line 101" in down[0], claims
+    # Where the software's own messages carry their levels, its unlevelled ones are not told for their words.
+    leveled = [ln.replace("haproxy[2211]: Server", "haproxy[2211]: [ALERT] Server") for ln in out]
+    leveled += [f"Nov 30 09:00:{i:02d} lb1 haproxy[2211]: [NOTICE] reloaded config {i}" for i in range(20)]
+    leveled.append("Nov 30 09:01:00 lb1 haproxy[2211]: connection to peer lost")
+    claims = [c.text for c in run_blocks("\n".join(leveled) + "\n").summary.claims]
+    assert not any("no level that state a failure" in c for c in claims), claims
+
+
+def test_the_command_line_tells_a_template_s_records_at_its_ranked_level(tmp_path: object) -> None:
+    """`python -m loglens_analysis.engine FILE`: a request template ranked at WARN for 3 of its 60 records was
+    printed "WARN x60 lines 1..60", every request a warning to the reader."""
+    from pathlib import Path
+
+    from loglens_analysis.engine.__main__ import main
+
+    lines = [
+        f'10.0.0.{i % 9} - - [30/Nov/2026:08:00:{i % 60:02d} +0000] "GET /items/{i} HTTP/1.1" '
+        f'{404 if i in (20, 30, 40) else 200} 512 "-" "curl/8.4.0"'
+        for i in range(60)
+    ]
+    p = Path(str(tmp_path)) / "access.log"
+    p.write_text("\n".join(lines) + "\n")
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main([str(p)]) == 0
+    text = buf.getvalue()
+    errors = text.split("Errors and warnings:", 1)[1].split("\n\n", 1)[0]
+    assert "WARN  x3 of 60 first at line 21," in errors, errors
