@@ -124,3 +124,58 @@ def test_the_command_line_tells_a_template_s_records_at_its_ranked_level(tmp_pat
     text = buf.getvalue()
     errors = text.split("Errors and warnings:", 1)[1].split("\n\n", 1)[0]
     assert "WARN  x3 of 60 first at line 21," in errors, errors
+
+
+def test_a_first_line_that_only_says_where_in_the_code_heads_the_message_indented_under_it() -> None:
+    """Samba's log: "[2026/11/30 08:00:08.687780,  2] ../../source3/smbd/service.c:1127(make_connection_snum)", the
+    message indented on the next line. Every template was a source location ("../../<*>/smbd/service.c:<*>(...)");
+    the messages are the templates now."""
+    rows = [
+        ("../../source3/smbd/service.c:1127(make_connection_snum)", "10.0.0.{i} connect to service homes as uid={i}"),
+        ("../../source3/smbd/service.c:1337(close_cnum)", "10.0.0.{i} closed connection to service homes"),
+        (
+            "../../source3/auth/auth.c:334(auth_check_ntlm_password)",
+            "check_ntlm_password:  Authentication for user [admin] -> [admin] FAILED with NT_STATUS_WRONG_PASSWORD",
+        ),
+    ]
+    out = []
+    for i in range(60):
+        where, message = rows[i % 3]
+        out += [f"[2026/11/30 08:00:{i:02d}.{i:06d},  2] {where}", f"  {message.format(i=i)}"]
+    rep = run_blocks("\n".join(out) + "\n")
+    assert rep.record_count == 60 and rep.parse_quality.timestamp_share == 1.0
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts == {
+        "<*> connect to service homes as uid=<*>": 20,
+        "<*> closed connection to service homes": 20,
+        "check_ntlm_password: Authentication for user [admin] -> [admin] FAILED with NT_STATUS_WRONG_PASSWORD": 20,
+    }, texts
+    # A first line with a message of its own keeps it, whatever is indented under it.
+    out = [f"[2026/11/30 08:00:{i:02d}.{i:06d},  2] service.c:11 opened share {i}\n  detail {i}" for i in range(40)]
+    assert {t.text for t in run_blocks("\n".join(out) + "\n").templates} == {"service.c:<*> opened share <*>"}
+
+
+def test_a_ruled_token_before_every_line_is_the_writer_s_prefix_and_the_lines_are_read_past_it() -> None:
+    """Valgrind's memcheck report: "==31337== " before every line, the errors' frames indented after it ("==31337==
+    at 0x4005E4: main (main.c:12)"). Every line was a record of its own, the frames told as messages ("==<*>== by
+    <*>: main (main.c:<*>)"); each error is one record with its frames now."""
+    pid = "==31337=="
+    out = [f"{pid} Memcheck, a memory error detector", f"{pid} Command: ./server --port 8080", f"{pid} "]
+    for k in range(12):
+        out += [
+            f"{pid} Invalid read of size {4 + k % 2 * 4}",
+            f"{pid}    at 0x{0x4005E4 + k:06X}: parse_header (http.c:{120 + k})",
+            f"{pid}    by 0x{0x400A10 + k:06X}: main (main.c:42)",
+            f"{pid} ",
+        ]
+    out.append(f"{pid} ERROR SUMMARY: 12 errors from 1 contexts (suppressed: 0 from 0)")
+    rep = run_blocks("\n".join(out) + "\n")
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts["Invalid read of size <*>"] == 12, texts
+    assert not any("==" in t or "parse_header" in t for t in texts), texts
+    assert rep.parse_quality.multiline_records == 12
+    assert "Valgrind" in rep.format.description
+    # A token that opens every line but is the line's own (a field, a date, a level letter) is no prefix.
+    for first in ("date=2026-11-30", "I,", "09-26"):
+        lines = [f"{first} time=08:00:{i:02d} level=info msg=tick{i % 3}" for i in range(30)]
+        assert "prefixed" not in run_blocks("\n".join(lines) + "\n").format.description

@@ -66,6 +66,7 @@ ENVELOPE_WORDS = {
     "timestamp-prefix": "each line prefixed by a collector's timestamp",
     "docker-json": "each line in Docker's JSON log wrapper",
     "stream-labels": "each line prefixed by its time and its stream's labels (a log store's query output)",
+    "line-prefix": "each line prefixed by the same ruled token (Valgrind's \"==pid==\")",
     "json-document": "each record one object of a JSON document, written over several lines",
     "field-blocks": 'each record a block of "name: value" lines',
 }
@@ -2617,6 +2618,9 @@ class FormatGuess:
 # A message that is only a source's name: a dotted name with an optional event number ("Shop.Orders[42]"), or one
 # name with its event number ("Polly[3]").
 _SOURCE_NAME = re.compile(r"[A-Za-z_][\w$]*(?:(?:[.:][A-Za-z_][\w$]*)+(?:\[\d+\])?|\[\d+\])")
+# A message that is only where in the code it was written: a source file, its line, perhaps the function (Samba's
+# "../../source3/smbd/service.c:1127(make_connection_snum)", the message indented on the next line).
+_SOURCE_LOCATION = re.compile(r"[\w./\\-]*\.\w+:\d+(?:\(\w+\))?:?")
 
 
 class RecordParser:
@@ -2702,8 +2706,10 @@ class RecordParser:
         - java.util.logging's (time, logger and method, then "INFO: message"): the second line's text after the
           level it opens with, where the first line has no level of its own;
         - a first line whose message is only a name (.NET's console logger: "fail: Shop.Orders[42]" and the
-          message indented under it): the indented second line, unless it is a stack frame or an exception's
-          first line (a record that logs a bare exception name over its trace keeps its first line);
+          message indented under it), or, at any level, only a place in the code (``_SOURCE_LOCATION``: Samba's
+          "[time,  2] ../../source3/smbd/service.c:1127(make_connection_snum)"): the indented second line, unless
+          it is a stack frame or an exception's first line (a record that logs a bare exception name over its trace
+          keeps its first line);
         - a first line that is only the record's time (Oracle's alert log writes the time on a line of its own and
           the message under it), or a heading made of its time, a word or two and a rule (``_timed_heading``): the
           second line, unless it is a stack frame."""
@@ -2722,10 +2728,13 @@ class RecordParser:
             return second[1]
         text = lines[1].strip()
         if (
-            first.level is None
+            (first.level is None and _SOURCE_LOCATION.fullmatch(first.message.strip()) is None)
             or not lines[1][:1].isspace()
             or not text
-            or _SOURCE_NAME.fullmatch(first.message.strip()) is None
+            or (
+                _SOURCE_NAME.fullmatch(first.message.strip()) is None
+                and _SOURCE_LOCATION.fullmatch(first.message.strip()) is None
+            )
             or is_frame_line(lines[1])
             or exception_of(lines[1].lstrip()) is not None
         ):

@@ -13,6 +13,7 @@ import json
 import re
 import zlib
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -500,7 +501,24 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
             if len(columns) > 2 or any(level_from_word(n) for n in names):
                 continue
         return env
-    return None
+    return _constant_prefix(lines)
+
+
+# A token set between rules of one mark ("==31337==": Valgrind's process id before each line of its report).
+_RULED_TOKEN = re.compile(r"([^\w\s])\1+[\w.-]+\1+")
+
+
+def _constant_prefix(lines: list[str]) -> Envelope | None:
+    """A token that opens nearly every line, the same on each, set between rules of one mark (``_RULED_TOKEN``:
+    Valgrind's "==31337== " before every line of its report): the writer put it before each line, and the lines
+    are read past it (the report's "   at 0x4005E4: main (main.c:12)" frames, indented under their error, continue
+    it). A time, a level or a field that opens each line ("date=2026-11-30", logcat's "09-26", Ruby's "I,") is the
+    line's own."""
+    firsts = Counter(line.split(None, 1)[0] for line in lines)
+    token, n = firsts.most_common(1)[0]
+    if n < ENVELOPE_MIN_SHARE * len(lines) or _RULED_TOKEN.fullmatch(token) is None:
+        return None
+    return Envelope("line-prefix", re.compile(rf"(?P<source>{re.escape(token)})(?: |$)"), True)
 
 
 _CRI_PARTIAL = re.compile(r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) ")
