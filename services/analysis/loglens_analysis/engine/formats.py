@@ -66,7 +66,7 @@ ENVELOPE_WORDS = {
     "timestamp-prefix": "each line prefixed by a collector's timestamp",
     "docker-json": "each line in Docker's JSON log wrapper",
     "stream-labels": "each line prefixed by its time and its stream's labels (a log store's query output)",
-    "line-prefix": "each line prefixed by the same ruled token (Valgrind's \"==pid==\")",
+    "line-prefix": 'each line prefixed by the same ruled token (Valgrind\'s "==pid==")',
     "json-document": "each record one object of a JSON document, written over several lines",
     "field-blocks": 'each record a block of "name: value" lines',
 }
