@@ -179,3 +179,29 @@ def test_a_ruled_token_before_every_line_is_the_writer_s_prefix_and_the_lines_ar
     for first in ("date=2026-11-30", "I,", "09-26"):
         lines = [f"{first} time=08:00:{i:02d} level=info msg=tick{i % 3}" for i in range(30)]
         assert "prefixed" not in run_blocks("\n".join(lines) + "\n").format.description
+
+
+def test_a_span_whose_fields_hold_blanks_is_one_header_field() -> None:
+    """Rust tracing's spans before the target, their fields in braces with blanks between them (Linkerd's proxy:
+    "[   18.174900s] ERROR ThreadId(01) outbound:proxy{addr=10.3.91.65:5432}:service{ns=default name=db
+    port=5432}: linkerd_proxy_transport::connect: Connection refused (os error 111)"). The blanks cut the span into
+    words: those records were left unexplained and their template was the whole line."""
+    lines = []
+    for i in range(90):
+        up = f"[{i * 1.5:12.6f}s]"
+        if i % 3 == 0:
+            lines.append(
+                f"{up} ERROR ThreadId(01) outbound:proxy{{addr=10.0.0.{i % 7}:5432}}:service{{ns=default name=db "
+                f"port=5432}}: linkerd_proxy_transport::connect: Connection refused (os error 111)"
+            )
+        else:
+            lines.append(
+                f"{up}  WARN ThreadId(02) outbound:proxy{{addr=10.0.1.{i % 5}:8080}}: linkerd_reconnect: Failed to "
+                f"connect error=connect timed out after {i % 4 + 1}s"
+            )
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.parse_quality.unexplained_records == 0
+    assert {t.text: t.count for t in rep.templates} == {
+        "Connection refused (os error <*>)": 30,
+        "Failed to connect error=connect timed out after <*>": 60,
+    }

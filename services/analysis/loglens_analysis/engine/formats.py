@@ -1172,10 +1172,13 @@ def _known_grammar(line: str) -> ParsedRecord | None:
 
 
 # --------------------------------------------------------------------------- discovered header layouts
-# Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters.
+# Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters; a brace that
+# opens inside a run takes the run on to the brace that closes it (a span's fields: Rust tracing's
+# "outbound:proxy{addr=10.0.0.1:80}:service{ns=default name=db}:", blanks between its fields).
 _HEADER_TOKEN = re.compile(
     r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
-    r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)|[^\s|]+|\|"
+    r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)"
+    r"|[^\s|{]++(?:\{[^{}\n]*\}[^\s|{]*+)*+(?:\{[^\s|]*+)?|[^\s|]+|\|"
 )
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,:]")  # a letter in brackets, or marked by the character after it
@@ -1833,7 +1836,9 @@ class HeaderParser:
             cls = got[i]
             if cls == "L" and level is None:
                 level = level_from_word(tok) or _letter_level(tok)
-            elif cls == "C" and component is None:
+            elif cls == "C" and (component is None or "{" in component):
+                # (A span with its fields in braces says where the record was written, within what; the name after
+                # it, who wrote it: "outbound:proxy{addr=10.0.0.1:80}: linkerd_reconnect:".)
                 component = tok[:-1]
                 if level is None and "." in component:
                     # Monolog's "channel.LEVEL:" (Laravel, Symfony: "production.ERROR:"): the name's last part is
