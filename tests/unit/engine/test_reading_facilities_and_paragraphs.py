@@ -205,3 +205,72 @@ def test_a_span_whose_fields_hold_blanks_is_one_header_field() -> None:
         "Connection refused (os error <*>)": 30,
         "Failed to connect error=connect timed out after <*>": 60,
     }
+
+
+@pytest.mark.parametrize("pad", ["", " "])
+def test_fields_glued_to_the_clock_by_colons_are_the_header(pad: str) -> None:
+    """Jetty's own logger: "2026-11-30 08:00:21.174:WARN:oejs.HttpChannel:qtp1355531311-15: /api/orders/850"
+    (Jetty 10 pads the level: ":WARN :oejs..."). The clock, the level, the logger and the thread were one token: no
+    level was read, and Jetty 10's templates opened with "<*>:<*>:<*>:INFO :oejsh.ContextHandler:<*>:"."""
+    rows = [
+        ("INFO", "oejsh.ContextHandler", "main", "Started o.e.j.w.WebAppContext@{i:x}{{/app,AVAILABLE}}"),
+        ("WARN", "oejuc.AbstractConnection", "qtp1355531311-{i}", "Idle timeout expired: 30000/30000 ms"),
+        ("INFO", "oejs.AbstractConnector", "main", "Started ServerConnector@{i:x} on port {i}"),
+    ]
+    lines = []
+    for i in range(60):
+        level, logger, thread, message = rows[i % 3]
+        lines.append(
+            f"2026-11-30 08:00:{i:02d}.{i:03d}:{level}{pad}:{logger}:{thread.format(i=i)}: {message.format(i=i)}"
+        )
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert level_counts(rep) == {"INFO": 40, "WARN": 20}
+    assert rep.parse_quality.timestamp_share == 1.0
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts["Idle timeout expired: <*>/<*> ms"] == 20, texts
+    assert sorted(texts.values()) == [20, 20, 20], texts
+    # The messages open after the thread's name: no header field is left in a template.
+    assert all(t.startswith(("Started ", "Idle ")) for t in texts), texts
+    assert not any("oej" in t or "qtp" in t for t in texts), texts
+
+
+def test_a_month_in_capitals_and_a_month_first_date_with_dashes_are_times() -> None:
+    """Oracle's listener log "30-NOV-2026 08:00:07 * ..." and Splunk's splunkd.log "11-30-2026 08:00:07.123 +0000
+    INFO ...": no time was read in either file (0%), and the report had no span and no timeline."""
+    oracle = "".join(
+        f"30-NOV-2026 08:{i // 60:02d}:{i % 60:02d} * service_update * ORCL * {i % 2}\n" for i in range(60)
+    )
+    rep = run_blocks(oracle)
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToJsonString() == "2026-11-30T08:00:00Z"
+    splunk = "".join(
+        f"11-30-2026 08:{i // 60:02d}:{i % 60:02d}.{i:03d} +0100 INFO  TailReader [4{i:03d} tailreader0] - "
+        f"Batch input finished reading file='/var/log/app.log.{i % 9}'\n"
+        for i in range(60)
+    )
+    rep = run_blocks(splunk)
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToJsonString() == "2026-11-30T07:00:00Z"  # its offset read
+    # Day first where the file's head says so (a first field above 12), as for slashed dates.
+    european = "".join(f"30-11-2026 08:00:{i:02d} INFO job {i} done\n" for i in range(30))
+    rep = run_blocks(european)
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToJsonString() == "2026-11-30T08:00:00Z"
+
+
+def test_a_time_of_day_after_a_column_of_the_header_is_the_record_time() -> None:
+    """`strace -f -tt`: "4130  08:00:07.004249 openat(AT_FDCWD, ...) = 20", the process id before the clock. The
+    header's time text started at the process id, and a time of day alone is read only where that text starts: no
+    time at all (0%), no span, the stop at the end told without its time."""
+    lines = [
+        f'{4123 + i % 3}  08:00:{i // 10:02d}.{i:06d} openat(AT_FDCWD, "/etc/app/{i % 4}.yaml", O_RDONLY) = {i % 5}'
+        for i in range(100)
+    ]
+    lines.append("4123  08:00:10.000000 +++ exited with 1 +++")
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.parse_quality.timestamp_share == 1.0
+    start, end = rep.time_range.start_time.ToJsonString(), rep.time_range.end_time.ToJsonString()
+    assert start.endswith("T08:00:00Z") and end.endswith("T08:00:10Z"), (start, end)
+    # A number that opens a plain line is not a time's column: "1 passed" does not make "12:00" a record time.
+    plain = [f"{i} passed in 0.{i}s at step {i % 7}" for i in range(40)]
+    assert run_blocks("\n".join(plain) + "\n").parse_quality.timestamp_share == 0.0

@@ -1175,8 +1175,12 @@ def _known_grammar(line: str) -> ParsedRecord | None:
 # Tokens: a bracketed group (one level of nesting, spaces allowed) or a run of non-space characters; a brace that
 # opens inside a run takes the run on to the brace that closes it (a span's fields: Rust tracing's
 # "outbound:proxy{addr=10.0.0.1:80}:service{ns=default name=db}:", blanks between its fields).
+# A clock glued by a colon to the fields after it, each opened by a colon (Jetty's "08:00:21.174:WARN:oejs.HttpChannel:
+# qtp1355531311-15: /api/orders/850", "...174:INFO :oejs.Server:main: Started"): the clock ends where its digits do,
+# and each field is a token of its own (the last one with its closing colon).
 _HEADER_TOKEN = re.compile(
-    r"\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
+    r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?=:[A-Za-z])|:[^\s:|]++:?(?=\s|$)|:[^\s:|]++(?=:)"
+    r"|\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
     r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)"
     r"|[^\s|{]++(?:\{[^{}\n]*\}[^\s|{]*+)*+(?:\{[^\s|]*+)?|[^\s|]+|\|"
 )
@@ -1281,6 +1285,8 @@ def _digit_form_class(token: str) -> str:
         return "B"
     if len(token) > 1 and token.endswith(":") and not token.endswith("::") and (token[0].isalnum() or token[0] == "_"):
         return "C"  # a name ("sshd[812]:", "ADS:"), not a key of the record's JSON fields ('{"id":')
+    if token[0] == ":" and token[1:2].isalpha():
+        return "C"  # a field glued to the clock by a colon (Jetty's ":oejs.HttpChannel"): a name (``_HEADER_TOKEN``)
     return "W"
 
 
@@ -1839,7 +1845,7 @@ class HeaderParser:
             elif cls == "C" and (component is None or "{" in component):
                 # (A span with its fields in braces says where the record was written, within what; the name after
                 # it, who wrote it: "outbound:proxy{addr=10.0.0.1:80}: linkerd_reconnect:".)
-                component = tok[:-1]
+                component = tok[1:].rstrip(":") if tok[0] == ":" else tok[:-1]
                 if level is None and "." in component:
                     # Monolog's "channel.LEVEL:" (Laravel, Symfony: "production.ERROR:"): the name's last part is
                     # the level, the rest the channel.
@@ -1906,8 +1912,11 @@ class HeaderParser:
             level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
         # other characters: "[10.30 16:49:06]", "20171223-22:15:29:606|"), and only there: a date in the message
-        # is data ("[INFO] Finished at: 2024-03-14T09:21:07Z", a build's end), not the record's time.
-        time_text = head[:header_end]
+        # is data ("[INFO] Finished at: 2024-03-14T09:21:07Z", a build's end), not the record's time. It starts at the
+        # header's first time column: a time of day alone counts only where the time text starts, and a column
+        # before it (strace's process id: "4130  08:00:07.004249 openat(...)") is not the time's.
+        first_time = got.find("T", 0, end)
+        time_text = head[toks[first_time].start() if first_time > 0 else 0 : header_end]
         return ParsedRecord(FORMAT_HEADER, time_text, level, message, component, digit_level), mismatches
 
     def _columns(self, got: str, tab_end: int, *, fewer_columns: bool) -> tuple[int, int] | None:

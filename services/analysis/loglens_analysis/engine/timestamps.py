@@ -30,6 +30,7 @@ import math
 import re
 import time as _time
 from collections.abc import Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,7 +56,11 @@ _DAY = 86_400
 _ZONE_SLACK = 14 * 3600  # a wall clock may be this far ahead of UTC
 
 # --------------------------------------------------------------------------- regex parts
-_MON = r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# A month's name, in capitals too (Oracle's "30-NOV-2026 08:00:07", a mainframe's "NOV 30"): the same months.
+_MON = (
+    r"(?P<mon>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}"
+    r"|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]{0,6})\.?"
+)
 _DOW = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}"
 _H2 = r"(?P<H>[01]\d|2[0-3])"
 _H12 = r"(?P<H>[01]?\d|2[0-3])"  # one or two digits
@@ -278,6 +283,14 @@ def _families() -> tuple[Family, ...]:
             _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
             "date",
         ),
+        # The same with dashes and a four-digit year (Splunk's "11-30-2026 08:00:07.123 +0000"); day first where the
+        # file's head says so, as for slashes.
+        _family(
+            "dashed-us-date",
+            r"(?<![\w./-])(?P<m>[0-3]?\d)-(?P<d>[0-3]?\d)-(?P<Y>\d{4})[ T:,]+" + _HMS12,
+            _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
+            "date",
+        ),
         # Day first with dots, as most of Europe writes a date (German, Russian, Polish, Nordic locales): 05.03.2024
         # 10:00:00(,123). A date with dots and the year last is never month first.
         _family(
@@ -378,8 +391,9 @@ def _families() -> tuple[Family, ...]:
 
 FAMILIES = _families()
 _BY_NAME = {f.name: f for f in FAMILIES}
-_SLASHED = _BY_NAME["us-date"].rx  # the slashed dates ``slashed_day_first`` reads
-_SLASHED_HINT = re.compile(r"/\d\d?/\d{4}")  # a part of every one of them, led by a literal (a fast scan)
+_MONTH_FIRST = ("us-date", "dashed-us-date")  # the month-first families, read day first where the file's head says so
+_SLASHED = tuple(_BY_NAME[name].rx for name in _MONTH_FIRST)  # the dates ``slashed_day_first`` reads
+_SLASHED_HINT = re.compile(r"[/-]\d\d?[/-]\d{4}")  # a part of every one of them (a fast scan)
 _FAMILIES_BY_DATED = {f.name: f.dated for f in FAMILIES}
 # Cheap test for a zoned stamp later in a record: a digit, then an offset or a UTC word.
 _ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)(?![\w:])")
@@ -436,7 +450,9 @@ def _in_prose(before: str) -> bool:
 # Characters every match of a family holds (":": a clock's colon, between digits; "M": a month's name): a family
 # whose characters are not all in the window has no stamp there. Read off the regexes above (a literal outside
 # every optional part).
-_MONTH_NAME = re.compile("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+_MONTH_NAME = re.compile(
+    "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC"
+)
 _CLOCK_COLON = re.compile(r"\d:\d")
 _GATE_CHARS = "-/. T"
 _NEEDS: dict[str, frozenset[str]] = {
@@ -454,6 +470,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("day-month-year", ": M"),
         ("month-day-year", ": M"),
         ("us-date", "/:"),
+        ("dashed-us-date", "-:"),
         ("day-month-dotted", ".:"),
         ("short-year", "/: "),
         ("compact-clock", ": "),
@@ -902,7 +919,7 @@ class TimestampParser:
         if fam.dated == "time-only":
             return self._time_only(clock, offset, tz, name, named)
         month, day = _month_day(g)
-        if self.day_first and name == "us-date":
+        if self.day_first and name in _MONTH_FIRST:
             if not g.get("Y"):  # 25/12/24 may be yy/MM/dd as well: a two-digit year is read month first only
                 return None
             month, day = day, month
@@ -1056,7 +1073,7 @@ def slashed_day_first(lines: Sequence[str]) -> bool:
     heads = "\n".join(map(itemgetter(slice(0, LEADING_LIMIT + _MAX_STAMP)), lines))
     if _SLASHED_HINT.search(heads) is None:  # a plain regex the scanner runs fast: most files have no such date
         return False
-    for m in _SLASHED.finditer(heads):
+    for m in sorted(chain.from_iterable(rx.finditer(heads) for rx in _SLASHED), key=lambda m: m.start()):
         if not m.group("Y"):  # a two-digit year may come first ("17/06/09"): no evidence of the order
             continue
         first, second = int(m.group("m")), int(m.group("d"))
@@ -1070,7 +1087,7 @@ def slashed_day_first(lines: Sequence[str]) -> bool:
 def _month_day(g: dict[str, str | None]) -> tuple[int, int]:
     """The month (by its name or its number) and the day of a family's match."""
     mon = g.get("mon")
-    return (MONTHS[mon[:3]] if mon else int(g.get("m") or 0)), int(g.get("d") or 0)
+    return (MONTHS[mon[:3].title()] if mon else int(g.get("m") or 0)), int(g.get("d") or 0)
 
 
 def looks_like_time_token(token: str) -> bool:
