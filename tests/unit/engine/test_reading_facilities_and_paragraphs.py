@@ -274,3 +274,30 @@ def test_a_time_of_day_after_a_column_of_the_header_is_the_record_time() -> None
     # A number that opens a plain line is not a time's column: "1 passed" does not make "12:00" a record time.
     plain = [f"{i} passed in 0.{i}s at step {i % 7}" for i in range(40)]
     assert run_blocks("\n".join(plain) + "\n").parse_quality.timestamp_share == 0.0
+
+
+def test_a_level_in_a_syslog_tag_or_in_angle_brackets_before_a_bracketed_time_is_read() -> None:
+    """Through syslog without a priority: MIT Kerberos' "krb5kdc[1187](info): AS_REQ ...", its level after the pid,
+    and NetworkManager's "<warn>  [1701331207.1234] device (wlp2s0): ...", its level in angle brackets before its
+    own time. Neither level was read (levels 0%), and NetworkManager's templates opened with "<warn> [<*>]"."""
+    kdc = "".join(
+        f"Nov 30 08:00:{i:02d} kdc1 krb5kdc[1187]({('info', 'err')[i % 2]}): AS_REQ 10.0.0.{i}: "
+        f"{('ISSUE', 'CLIENT_NOT_FOUND')[i % 2]}: u{i}@ACME.ORG for krbtgt/ACME.ORG@ACME.ORG\n"
+        for i in range(40)
+    )
+    rep = run_blocks(kdc)
+    assert level_counts(rep) == {"INFO": 20, "ERROR": 20}
+    nm = "".join(
+        f"Nov 30 08:00:{i:02d} laptop NetworkManager[812]: <{('info', 'warn', 'error')[i % 3]}>  "
+        f"[{1796025600 + i}.{i:04d}] device (wlp2s0): state change {i % 3}\n"
+        for i in range(60)
+    )
+    rep = run_blocks(nm)
+    assert level_counts(rep) == {"INFO": 20, "WARN": 20, "ERROR": 20}
+    assert {t.text for t in rep.templates} == {"device (wlp2s0): state change <*>"}
+    # An instance in parentheses after a blank is no level (launchd's), whatever it names.
+    launchd = "".join(
+        f"Nov 30 08:00:{i:02d} mac com.apple.xpc.launchd[1] (com.apple.debug): Service exited with code {i % 3}\n"
+        for i in range(30)
+    )
+    assert "DEBUG" not in level_counts(run_blocks(launchd))

@@ -917,14 +917,26 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         return None
     pri = m.group(1)
     msg = m.group(5).split("\x1e", 1)[0]
+    tag = m.group(4)
+    if not pri and tag[-1:] == ")" and (lv := _tag_level(tag)) is not None:
+        # The level in parentheses after the program's name and pid (MIT Kerberos' "krb5kdc[1187](info):").
+        return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), lv, msg, tag[: tag.rindex("(")])
     if not pri and (own := _own_line(msg)) is not None:
-        return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), own[0], own[1], m.group(4), digit_level=own[2])
+        return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), own[0], own[1], tag, digit_level=own[2])
     level = level_from_syslog_pri(int(pri)) if pri else _message_level(msg)
-    return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, m.group(4), digit_level=bool(pri))
+    return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, tag, digit_level=bool(pri))
 
 
-# A line's first word, in brackets or not, and the blanks after it.
-_LEADING_WORD = re.compile(r"\[?[A-Za-z]{1,16}\]?[ \t]+")
+def _tag_level(tag: str) -> str | None:
+    """The level a syslog tag ends with in parentheses ("krb5kdc[1187](info)"), None where it ends otherwise (an
+    instance in parentheses: launchd's "com.apple.xpc.launchd[1] (com.apple.suggestd[40890])")."""
+    at = tag.rfind("(")
+    return level_from_word(tag[at + 1 : -1]) if at > 0 and tag[at - 1] != " " else None
+
+
+# A line's first word, in brackets (square or angle: NetworkManager's "<warn>  [1701331207.1234] ...") or not, and
+# the blanks after it.
+_LEADING_WORD = re.compile(r"[\[<]?[A-Za-z]{1,16}[\]>]?[ \t]+")
 
 
 def _own_line(msg: str) -> tuple[str, str, bool] | None:
@@ -939,8 +951,8 @@ def _own_line(msg: str) -> tuple[str, str, bool] | None:
       letter and its message. Records' shapes mask "E0301" and "F0301" alike (hex-ish runs), so an E or F record's
       level is read per record;
     - a line opening with its time and its level ("2024-03-01 12:00:00,123 WARN  [main] c.e.Shop - Slow query"), or
-      its level and its time (an AWS Lambda Python function's "[ERROR]\t2024-03-01T12:00:00.123Z\t<request id>\t..."):
-      the level, and the message after them."""
+      its level and its time (an AWS Lambda Python function's "[ERROR]\t2024-03-01T12:00:00.123Z\t<request id>\t...",
+      NetworkManager's "<warn>  [1701331207.1234] device ..."): the level, and the message after them."""
     inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
     if inner is not None and inner.level is not None and not inner.digit_level:
         return inner.level, inner.message, False
@@ -953,8 +965,11 @@ def _own_line(msg: str) -> tuple[str, str, bool] | None:
             return level, message, False
     lead = _LEADING_WORD.match(msg)
     if lead is not None and (level := level_from_word(lead.group())) is not None:
-        end = leading_time_end(msg[lead.end() :])
-        message = msg[lead.end() + end :].lstrip(" \t")
+        rest = msg[lead.end() :]
+        end = leading_time_end(rest)
+        if not end and rest[:1] == "[" and (inner := leading_time_end(rest[1:])) and rest[inner + 1 : inner + 2] == "]":
+            end = inner + 2  # the time in brackets (NetworkManager's "<info>  [1701331207.1234] ...")
+        message = rest[end:].lstrip(" \t")
         if end and message:
             return level, message, False
     return None
