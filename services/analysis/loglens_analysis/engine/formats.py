@@ -967,8 +967,9 @@ def _own_line(msg: str) -> tuple[str, str, bool] | None:
     if lead is not None and (level := level_from_word(lead.group())) is not None:
         rest = msg[lead.end() :]
         end = leading_time_end(rest)
-        if not end and rest[:1] == "[" and (inner := leading_time_end(rest[1:])) and rest[inner + 1 : inner + 2] == "]":
-            end = inner + 2  # the time in brackets (NetworkManager's "<info>  [1701331207.1234] ...")
+        within = leading_time_end(rest[1:]) if not end and rest[:1] == "[" else 0
+        if within and rest[within + 1 : within + 2] == "]":
+            end = within + 2  # the time in brackets (NetworkManager's "<info>  [1701331207.1234] ...")
         message = rest[end:].lstrip(" \t")
         if end and message:
             return level, message, False
