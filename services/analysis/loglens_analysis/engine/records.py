@@ -505,7 +505,8 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
 
 
 # A token set between rules of one mark ("==31337==": Valgrind's process id before each line of its report).
-_RULED_TOKEN = re.compile(r"([^\w\s])\1+[\w.-]+\1+")
+_RULED_TOKEN = re.compile(r"([^\w\s])\1+\w+\1+")  # (letters and digits between: linear on a rule of marks alone)
+RULED_TOKEN_CHARS = 32  # a prefix that long at most
 
 
 def _constant_prefix(lines: list[str]) -> Envelope | None:
@@ -516,7 +517,7 @@ def _constant_prefix(lines: list[str]) -> Envelope | None:
     line's own."""
     firsts = Counter(line.split(None, 1)[0] for line in lines)
     token, n = firsts.most_common(1)[0]
-    if n < ENVELOPE_MIN_SHARE * len(lines) or _RULED_TOKEN.fullmatch(token) is None:
+    if n < ENVELOPE_MIN_SHARE * len(lines) or len(token) > RULED_TOKEN_CHARS or _RULED_TOKEN.fullmatch(token) is None:
         return None
     return Envelope("line-prefix", re.compile(rf"(?P<source>{re.escape(token)})(?: |$)"), True)
 
