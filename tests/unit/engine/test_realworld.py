@@ -66,7 +66,8 @@ UPLOAD_TIME = calendar.timegm((2026, 11, 30, 12, 0, 0))  # the reference for yea
 # Shares below 95% are files whose other records carry no time or level (banners, joined blocks, CI output;
 # journal-popos: the 9 systemd "status=1/FAILURE" lines are levelled by their outcome, a Rust updater's 13 " INFO
 # crate::module: ..." lines by the capital word they open with, GNOME Shell's 41 "JS WARNING:" and 1 "JS ERROR:" by
-# the level after their tag, the rest have no level).
+# the level after their tag, NetworkManager's 93 "<info>  [<epoch>] ..." by the level in angle brackets before its
+# time, the rest have no level).
 # Where most records carry a time, a line without one continues the timed record before it (a leak report's
 # "Created at:" block, a healthz dump, java.util.logging's "INFO: message" line), so those files are near 100%.
 # (Liferay's last line, "Stopping the server ...", follows a stack trace and has no time: a record of its own.)
@@ -80,7 +81,7 @@ TIMES = [
     ("realworld/ci-system/compose-open5gs.log", "2021-07-16T17:47:02Z", "2021-07-16T17:47:21Z", 0.209, 0.719),
     ("realworld/ci-system/github-actions-job.log", "2025-06-22T18:59:18Z", "2025-06-22T18:59:34Z", 1.000, 0.005),
     ("realworld/ci-system/jenkins-console.log", "-", "-", 0.000, 0.000),
-    ("realworld/ci-system/journal-popos.log", "2023-09-24T08:20:26Z", "2023-09-24T09:07:32Z", 1.000, 0.084),
+    ("realworld/ci-system/journal-popos.log", "2023-09-24T08:20:26Z", "2023-09-24T09:07:32Z", 1.000, 0.105),
     ("realworld/ci-system/swarm-service-logs-glog.log", "2022-08-01T16:34:20Z", "2022-08-01T16:35:56Z", 0.984, 0.982),
     ("realworld/go-json-logfmt/cilium-slog-logfmt.log", "2026-03-21T09:15:16Z", "2026-03-21T09:16:58Z", 0.956, 0.961),
     ("realworld/go-json-logfmt/go-test2json-0400.log", "2025-08-12T19:50:15Z", "2025-08-12T19:50:24Z", 1.000, 0.000),

@@ -1193,9 +1193,10 @@ def _known_grammar(line: str) -> ParsedRecord | None:
 # "outbound:proxy{addr=10.0.0.1:80}:service{ns=default name=db}:", blanks between its fields).
 # A clock glued by a colon to the fields after it, each opened by a colon (Jetty's "08:00:21.174:WARN:oejs.HttpChannel:
 # qtp1355531311-15: /api/orders/850", "...174:INFO :oejs.Server:main: Started"): the clock ends where its digits do,
-# and each field is a token of its own (the last one with its closing colon).
+# and each field is a token of its own (the last one with its closing colon). Only where the glued fields end with a
+# colon before a blank: Python's "08:00:07,123:DEBUG:acme.client:Sending GET ..." glues its message's first word on.
 _HEADER_TOKEN = re.compile(
-    r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?=:[A-Za-z])|:[^\s:|]++:?(?=\s|$)|:[^\s:|]++(?=:)"
+    r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?=:[A-Za-z]\S*?(?::(?:\s|$)|\s+:))|:[^\s:|]++:?(?=\s|$)|:[^\s:|]++(?=:)"
     r"|\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
     r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)"
     r"|[^\s|{]++(?:\{[^{}\n]*\}[^\s|{]*+)*+(?:\{[^\s|]*+)?|[^\s|]+|\|"
