@@ -4,6 +4,8 @@ records at its ranked level. Synthetic lines written for these tests from the fo
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from loglens.v1 import report_pb2
@@ -301,3 +303,35 @@ def test_a_level_in_a_syslog_tag_or_in_angle_brackets_before_a_bracketed_time_is
         for i in range(30)
     )
     assert "DEBUG" not in level_counts(run_blocks(launchd))
+
+
+def test_a_traceback_after_json_lines_is_a_record_of_its_own() -> None:
+    """A worker that logs JSON lines, then dies of an uncaught exception whose traceback Python writes to stderr: the
+    traceback was joined to the last JSON record ("1 x redis.exceptions.ConnectionError ..., logged as "retrying
+    job <*> (attempt <*>)"", a warning's), though a JSON line is a record complete in itself."""
+    lines = [
+        json.dumps(
+            {
+                "asctime": f"2026-11-30T08:00:{i:02d}+00:00",
+                "levelname": ("INFO", "WARNING")[i % 2],
+                "message": (f"processed job {i}", f"retrying job {i}")[i % 2],
+            }
+        )
+        for i in range(40)
+    ]
+    lines += [
+        "Traceback (most recent call last):",
+        '  File "/app/worker.py", line 198, in main',
+        "    job = queue.get(timeout=30)",
+        "redis.exceptions.ConnectionError: Connection closed by server.",
+    ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.record_count == 41
+    group = rep.exception_groups[0]
+    assert group.exception_type == "redis.exceptions.ConnectionError" and group.first_line == 41
+    assert {t.text: t.count for t in rep.templates}["retrying job <*>"] == 20
+    # A Python logger's text line before the same traceback still carries it (logger.exception's).
+    text = "".join(f"2026-11-30 08:00:{i:02d},000 INFO processed job {i}\n" for i in range(20))
+    text += "2026-11-30 08:00:30,000 ERROR job failed\n" + "\n".join(lines[-4:]) + "\n"
+    rep = run_blocks(text)
+    assert rep.record_count == 21 and rep.exception_groups[0].first_line == 21

@@ -262,6 +262,18 @@ def _split_level_lines(text: str) -> tuple[str, int]:
     return "".join(pieces), undone
 
 
+# A JSON object whole on its line, and the join after it: such a record is complete in itself (a structured log's line
+# holds its own trace in a field), so what follows it is not its (an uncaught exception's traceback that the process
+# wrote to stderr after its JSON logs: a record of its own).
+_WHOLE_JSON_JOINED = re.compile(r"(?m)^\{[^\n\x1e]*\}[ \t]*\x1e")
+
+
+def _split_json_lines(text: str) -> tuple[str, int]:
+    """The records joined to a JSON object whole on its line, parted from it again (``_WHOLE_JSON_JOINED``); how
+    many joins were undone."""
+    return _WHOLE_JSON_JOINED.subn(lambda m: m.group()[:-1] + "\n", text)
+
+
 # A table's rule, joined to the record above it: runs of dashes under the header row's column names ("  ----
 # ------  ---", as `kubectl describe` writes its events: "  Type     Reason   Age  From     Message").
 _TABLE_RULE = re.compile(r"\x1e([ \t]*)-{2,}(?:[ \t]+-{2,})+[ \t]*(?=\x1e)")
@@ -989,6 +1001,9 @@ class RecordReader:
             if "--" in text and _TABLE_RULE.search(text) is not None:
                 text, n4 = _split_table_rows(text)
                 n -= n4
+            if "}" + JOIN in text or "} " + JOIN in text:
+                text, n5 = _split_json_lines(text)
+                n -= n5
             c.joined_lines += n
             if self._too_long_joined.search(text) is not None:  # e.g. a 10,000-frame trace: keep its top
                 joined_cap = self.max_record_chars * JOINED_RECORD_FACTOR
