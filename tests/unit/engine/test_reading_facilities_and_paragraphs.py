@@ -335,3 +335,18 @@ def test_a_traceback_after_json_lines_is_a_record_of_its_own() -> None:
     text += "2026-11-30 08:00:30,000 ERROR job failed\n" + "\n".join(lines[-4:]) + "\n"
     rep = run_blocks(text)
     assert rep.record_count == 21 and rep.exception_groups[0].first_line == 21
+
+
+def test_a_code_in_parentheses_closed_by_a_colon_is_a_header_column() -> None:
+    """SSSD's "(2026-11-30  8:00:10): [sssd[be[acme.org]]] [sdap_process_result] (0x0400): message": the debug level
+    in parentheses was the first word of every message ("(<*>): Search result: ...")."""
+    rows = [("0x0400", "Search result: Success(0), no errmsg set"), ("0x0040", "Unable to refresh subdomains [5]")]
+    text = "".join(
+        f"(2026-11-30  8:00:{i:02d}): [sssd[be[acme.org]]] [sdap_op_{i % 3}] ({rows[i % 2][0]}): {rows[i % 2][1]}\n"
+        for i in range(40)
+    )
+    rep = run_blocks(text)
+    assert {t.text for t in rep.templates} == {
+        "Search result: Success(<*>), no errmsg set",
+        "Unable to refresh subdomains [<*>]",
+    }

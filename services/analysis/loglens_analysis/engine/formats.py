@@ -1304,6 +1304,8 @@ def _digit_form_class(token: str) -> str:
         return "C"  # a name ("sshd[812]:", "ADS:"), not a key of the record's JSON fields ('{"id":')
     if token[0] == ":" and token[1:2].isalpha():
         return "C"  # a field glued to the clock by a colon (Jetty's ":oejs.HttpChannel"): a name (``_HEADER_TOKEN``)
+    if token[0] == "(" and token.endswith("):") and len(token) > 3 and " " not in token:
+        return "C"  # a code in parentheses closed by a colon (SSSD's debug level "(0x0400):"): a name
     return "W"
 
 
