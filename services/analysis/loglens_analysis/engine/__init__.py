@@ -68,7 +68,9 @@ Caps (all bounded, so the report and the memory are bounded):
   (``fieldblocks``) up to 200 lines (``fieldblocks.MAX_BLOCK_LINES``); whether a file is either is told from its
   first 400 lines (``records.ENVELOPE_SAMPLE_LINES``), as its collector's envelope is; a bracketed header field
   holds at most 6 words (``formats.MAX_FIELD_WORDS``: more are a sentence, the message's); a first line made of a
-  time, a rule and at most 2 words heads its record, whose message is the next line (``formats.HEADING_WORDS``).
+  time, a rule and at most 2 words heads its record, whose message is the next line (``formats.HEADING_WORDS``); a
+  token before every line, set between rules of one mark, is the writer's prefix when it is at most 32 characters
+  long (``records.RULED_TOKEN_CHARS``: Valgrind's "==31337==").
 - chunked analysis (``chunks``): every chunk reads the file's first 1 MiB (``HEAD_BYTES``) for its format, and
   its bytes go to the reader in 1 MiB pieces (``FEED_BYTES``); a partial result holds the chunk's aggregates
   under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 200,000 mined
