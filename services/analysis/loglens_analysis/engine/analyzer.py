@@ -802,7 +802,6 @@ class Analyzer:
         run_last = ""  # the run's last physical line as written (a trace's line joins without its header)
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
-        run_closed = False  # the run's record is a JSON object whole on its line: nothing continues it
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
             if flag == -1 and len(run) == 1 and run_lines + 1 < MAX_GLUED_LINES:
                 if _bridges(records, flags, i):
@@ -835,9 +834,6 @@ class Analyzer:
                 or (flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level))
                 or cut >= 0
             ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
-            # A JSON object whole on its line is a record complete in itself: what the process wrote after it
-            # without a time (an uncaught exception's traceback on stderr after its JSON logs) is not its.
-            continues = continues and not run_closed
             bridged = False
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
                 run.append(part)
@@ -853,7 +849,6 @@ class Analyzer:
             if flag in (1, 4, 5):
                 run = [rec]
                 run_last = rec.rpartition(JOIN)[2]
-                run_closed = rec[:1] == "{" and rec.rstrip().endswith("}") and JOIN not in rec
                 run_py = TRACEBACK_BANNER in rec
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""

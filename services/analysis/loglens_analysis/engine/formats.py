@@ -2760,14 +2760,13 @@ class RecordParser:
         if second is not None and second[1] and first.level is None:
             return second[1]
         text = lines[1].strip()
+        if not lines[1][:1].isspace() or not text:
+            return None
+        said = first.message.strip()
+        located = _SOURCE_LOCATION.fullmatch(said) is not None
         if (
-            (first.level is None and _SOURCE_LOCATION.fullmatch(first.message.strip()) is None)
-            or not lines[1][:1].isspace()
-            or not text
-            or (
-                _SOURCE_NAME.fullmatch(first.message.strip()) is None
-                and _SOURCE_LOCATION.fullmatch(first.message.strip()) is None
-            )
+            (first.level is None and not located)
+            or (not located and _SOURCE_NAME.fullmatch(said) is None)
             or is_frame_line(lines[1])
             or exception_of(lines[1].lstrip()) is not None
         ):
