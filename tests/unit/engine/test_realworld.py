@@ -97,7 +97,7 @@ TIMES = [
     ("realworld/java/liferay-tomcat-catalina.out", "2012-01-12T15:53:59Z", "2012-01-12T15:54:50Z", 0.998, 0.998),
     ("realworld/klog/kube-apiserver-arm64.log", "2026-11-19T11:56:29Z", "2026-11-19T12:13:07Z", 1.000, 1.000),
     ("realworld/klog/windows-kubelet-gce.log", "2019-08-20T20:28:26Z", "2019-08-21T00:00:15Z", 1.000, 1.000),
-    ("realworld/python/celery-worker.log", "2025-08-21T07:25:13Z", "2025-08-21T07:40:15Z", 0.862, 0.845),
+    ("realworld/python/celery-worker.log", "2025-08-21T07:25:13Z", "2025-08-21T07:40:15Z", 0.943, 0.925),
     ("realworld/python/odoo18-server.log", "2026-03-04T08:43:46Z", "2026-03-04T12:29:36Z", 1.000, 1.000),
     ("realworld/stacktraces/go-panic-droute.log", "2017-05-25T14:49:00Z", "2017-05-25T15:14:00Z", 1.000, 1.000),
     ("realworld/stacktraces/rails-production-puma.log", "2016-05-03T07:34:37Z", "2016-05-03T07:45:27Z", 1.000, 1.000),
@@ -215,6 +215,23 @@ def test_chained_python_traceback_is_one_record_with_its_root_cause() -> None:
     assert g.root_cause_type == "ConnectionResetError"
     assert g.count == 2  # the same chain again at line 153
     assert g.top_frames[0].endswith(":_read")
+
+
+def test_python_warnings_run_over_their_paragraphs_to_their_source_lines() -> None:
+    """Celery's two warnings: "...pidbox.py:72: UserWarning: A node named ... mailbox!", a blank line, three lines of
+    advice, a blank line, the source line (102-108); "...consumer.py:392: CPendingDeprecationWarning:", the
+    message's five lines, a blank line, the source line (182-189). Each is one WARN record."""
+    rep = _report("python/celery-worker.log")
+    texts = {t.text: (t.first_line, t.count) for t in rep.templates}
+    assert texts["<*>:<*>: UserWarning: A node named <*> is already using this process mailbox!"] == (102, 1)
+    assert texts["CPendingDeprecationWarning: In Celery <*> we introduced an optional breaking change which"] == (
+        182,
+        1,
+    )
+    assert not any("warnings.warn" in t or t.startswith("Maybe you forgot") for t in texts)
+    # Nothing in lines 103-108 or 183-189 opens a record: the records after each warning start at 110 and 191.
+    starts = sorted({e.line_number for t in rep.templates for e in t.examples} | {t.first_line for t in rep.templates})
+    assert not any(103 <= n <= 108 or 183 <= n <= 189 for n in starts)
 
 
 def test_java_caused_by_chain_groups_576_times_on_its_root_cause() -> None:

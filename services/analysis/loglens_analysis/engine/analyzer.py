@@ -775,7 +775,10 @@ class Analyzer:
             last >= 0
             and not final
             and all(
-                i + 1 == len(flags) or _bridges(records, flags, i) or _announces(records, flags, i)
+                i + 1 == len(flags)
+                or _bridges(records, flags, i)
+                or _announces(records, flags, i)
+                or _warns(records, flags, i, records[last])
                 for i in _positions(flags, -1)
                 if i > last
             )
@@ -809,7 +812,9 @@ class Analyzer:
                         run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
                     bridged = severity_rank(run_level) >= _WARN_RANK
                 else:
-                    bridged = _announces(records, flags, i)
+                    bridged = _announces(records, flags, i) or _warns(records, flags, i, run[0])
+            elif flag == -1 and run and run_lines + 1 < MAX_GLUED_LINES:
+                bridged = _warns(records, flags, i, run[0])
             if bridged and flag == -1:
                 # An error that a framework logs, a blank line, then the exception's trace ("... threw exception
                 # [...] with root cause", "", "org.postgresql.util.PSQLException: ..."): one record, the blank in it.
@@ -1612,6 +1617,9 @@ def vary_digit_tokens(v: Variant, tokens: Sequence[str], *, cluster: bool = True
 # A JVM trace's frame on a line after the first of a record the reader joined (its header, then its frames).
 _JOINED_FRAME = re.compile(re.escape(JOIN) + r"[ \t]+" + _TRACE_FRAME)
 _WARN_RANK = severity_rank("WARN")
+# A Python warning as ``warnings.formatwarning`` writes it, after a record's header ("... WARNING/MainProcess]
+# /srv/app/kombu/pidbox.py:72: UserWarning: A node named ...").
+_PY_WARNING_IN = re.compile(r"(?<!\S)\S+:\d+: [A-Z]\w*Warning:(?: |$)")
 
 
 def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
@@ -1640,6 +1648,28 @@ def _announces(records: list[str], flags: Sequence[int | None], i: int) -> bool:
         and flags[i + 1] == 0
         and records[i - 1].rpartition(JOIN)[2].rstrip().endswith(":")
     )
+
+
+def _warns(records: list[str], flags: Sequence[int | None], i: int, first: str) -> bool:
+    """Whether the blank line at ``i`` stands inside a Python warning that a timed record opened: the record's first
+    line holds the warning ("<file>:<line>: <category>: <message>", ``PY_WARNING``) and, after the blank line, lines
+    without a time or a level of their own and blank lines lead to the warning's last line, the source line that
+    ``warnings.formatwarning`` writes under the message indented by two blanks. A warning's message may run over
+    paragraphs (Celery's "A node named ... is already using this process mailbox!", a blank line, its advice, a
+    blank line, the source line): one record."""
+    if flags[i] != -1 or "Warning:" not in first:
+        return False
+    head = first.split(JOIN, 1)[0]
+    if _PY_WARNING_IN.search(head) is None:
+        return False
+    for j in range(i + 1, min(len(flags), i + MAX_GLUED_LINES)):
+        if flags[j] == 0:
+            line = records[j]
+            if line.startswith("  ") and line[2:3] not in (" ", "\t", ""):
+                return True
+        elif flags[j] != -1:
+            return False
+    return False
 
 
 def _same_header(prev: str, line: str, at: int) -> bool:

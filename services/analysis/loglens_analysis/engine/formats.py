@@ -1126,10 +1126,19 @@ def _uncaught(message: str) -> bool:
     return message.startswith(TRACEBACK_BANNER) or RUNTIME_CRASH.match(message) is not None
 
 
+# Python's warnings module writes a warning as "<file>:<line>: <category>: <message>" (``warnings.formatwarning``), the
+# category a class named for what it warns of ("DeprecationWarning", "UserWarning", SQLAlchemy's "SAWarning"); the
+# interpreter's own follow-up names the category alone ("RuntimeWarning: Enable tracemalloc to get ..."). Either
+# opening a message states a warning, however long the file's path.
+PY_WARNING = re.compile(r"(?:\S+:\d+: )?[A-Z]\w*Warning: ")
+_PY_WARNING_ALONE = re.compile(r"(?:\S+:\d+: )?([A-Z]\w*Warning):")  # the message on the lines below
+
+
 def _message_level(message: str) -> str | None:
-    """The level a message with no level field states: the severity it opens with, else an outcome in capitals or a
-    runtime's report of an uncaught exception or a shell's of a command it could not run (ERROR)."""
-    level = _level_prefix(message) or _tool_level(message)
+    """The level a message with no level field states: the severity it opens with (a Python warning's category:
+    WARN), else an outcome in capitals or a runtime's report of an uncaught exception or a shell's of a command it
+    could not run (ERROR)."""
+    level = _level_prefix(message) or _tool_level(message) or ("WARN" if PY_WARNING.match(message) else None)
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     return level
@@ -2249,6 +2258,8 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         level = level_from_word(named.group(1))
         if level is not None:
             message, component = message[named.end() :].lstrip() or message, named.group(2)
+    if level is None and PY_WARNING.match(message) is not None:
+        level = "WARN"
     if level is None and OUTCOME_PASSED.match(head) is None:
         level = _level_in_text(text)
     if level is None and (status := _request_status(message)) is not None:
@@ -2743,6 +2754,9 @@ class RecordParser:
           "[time,  2] ../../source3/smbd/service.c:1127(make_connection_snum)"): the indented second line, unless
           it is a stack frame or an exception's first line (a record that logs a bare exception name over its trace
           keeps its first line);
+        - a Python warning whose message starts on the next line (``warnings.formatwarning`` after a message that
+          opens with a line break: Celery's "consumer.py:392: CPendingDeprecationWarning:"): the category, then the
+          second line;
         - a first line that is only the record's time (Oracle's alert log writes the time on a line of its own and
           the message under it), or a heading made of its time, a word or two and a rule (``_timed_heading``): the
           second line, unless it is a stack frame."""
@@ -2756,6 +2770,12 @@ class RecordParser:
         ):
             return alone
         first = self.parse(lines[0])
+        if (
+            (alone := lines[1].strip())
+            and (warned := _PY_WARNING_ALONE.fullmatch(first.message.strip())) is not None
+            and not is_frame_line(lines[1])
+        ):
+            return f"{warned.group(1)}: {alone}"
         second = after_level_prefix(lines[1])
         if second is not None and second[1] and first.level is None:
             return second[1]
