@@ -91,6 +91,8 @@ def _utc(text: str) -> float:
         ("20171224-0:5:9:310|Step_LSC|3|m", "2017-12-24T00:05:09.31", "compact-dash", ASSUME_UTC),
         ("2005.11.09 10:00:00 host", "2005-11-09T10:00:00", "dotted", ASSUME_UTC),
         ("2005-06-03-15.42.50.675872 R02", "2005-06-03T15:42:50.675872", "dashed", ASSUME_UTC),
+        # The date with dots and the fraction after a colon (Unreal Engine's log).
+        ("[2026.11.30-08.00.01:123][  0]LogInit: Display: x", "2026-11-30T08:00:01.123", "dashed", ASSUME_UTC),
         ("081109 203615 148 INFO dfs", "2008-11-09T20:36:15", "compact", ASSUME_UTC),
         ("17/06/09 20:10:40 INFO x", "2017-06-09T20:10:40", "short-year", ASSUME_UTC),
         ("05/01/2024 3:04:05 PM x", "2024-05-01T15:04:05", "us-date", ASSUME_UTC),

@@ -1126,11 +1126,13 @@ def _uncaught(message: str) -> bool:
     return message.startswith(TRACEBACK_BANNER) or RUNTIME_CRASH.match(message) is not None
 
 
-# Python's warnings module writes a warning as "<file>:<line>: <category>: <message>" (``warnings.formatwarning``), the
-# category a class named for what it warns of ("DeprecationWarning", "UserWarning", SQLAlchemy's "SAWarning"); the
-# interpreter's own follow-up names the category alone ("RuntimeWarning: Enable tracemalloc to get ..."). Either
+# A runtime's warning, named by its class: Python's warnings module writes "<file>:<line>: <category>: <message>"
+# (``warnings.formatwarning``), the category a class named for what it warns of ("DeprecationWarning", "UserWarning",
+# SQLAlchemy's "SAWarning"), and the interpreter's own follow-up names the category alone ("RuntimeWarning: Enable
+# tracemalloc to get ..."); Node.js writes "(node:<pid>) [<code>] <name>: <message>" ("(node:4211) [DEP0005]
+# DeprecationWarning: Buffer() is deprecated ...", "(node:4211) MaxListenersExceededWarning: ..."). Any of these
 # opening a message states a warning, however long the file's path.
-PY_WARNING = re.compile(r"(?:\S+:\d+: )?[A-Z]\w*Warning: ")
+PY_WARNING = re.compile(r"(?:\S+:\d+: |\(\w+:\d+\) (?:\[\w+\] )?)?[A-Z]\w*Warning: ")
 _PY_WARNING_ALONE = re.compile(r"(?:\S+:\d+: )?([A-Z]\w*Warning):")  # the message on the lines below
 
 

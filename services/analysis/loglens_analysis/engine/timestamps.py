@@ -222,9 +222,13 @@ def _families() -> tuple[Family, ...]:
             _Tail(r"\.(?P<frac>\d+)", ""),
             "date",
         ),
-        # 2005-06-03-15.42.50.675872 (BGL, DB2).
+        # 2005-06-03-15.42.50.675872 (BGL, DB2); the date written with dots, the fraction after a colon (Unreal
+        # Engine's "[2026.11.30-08.00.01:123]").
         _family(
-            "dashed", rf"{iso_date}-{_H2}[.:](?P<M>[0-5]\d)[.:](?P<S>[0-5]\d|60)", _Tail(r"\.(?P<frac>\d+)", ""), "date"
+            "dashed",
+            r"(?<![\w.])(?P<Y>\d{4})[-.](?P<m>[01]\d)[-.](?P<d>[0-3]\d)-" + rf"{_H2}[.:](?P<M>[0-5]\d)[.:](?P<S>[0-5]\d|60)",
+            _Tail(r"[.:](?P<frac>\d+)", ""),
+            "date",
         ),
         # Go and nginx error logs: 2006/01/02 15:04:05(.000000).
         # A dash between spaces, too: Gin's "[GIN] 2024/03/01 - 12:00:01 | 200 | ...", or alone: RocksDB's and

@@ -1,6 +1,6 @@
-"""Python's warnings as programs write them: on stderr between a logger's records, and logged by a framework with
-a message that runs over paragraphs down to the source line ``warnings.formatwarning`` ends it with. Synthetic
-lines written for these tests from the warnings module's documented format."""
+"""Runtimes' warnings as programs write them: Python's on stderr between a logger's records, and logged by a framework
+with a message that runs over paragraphs down to the source line ``warnings.formatwarning`` ends it with; Node.js's
+process warnings. Synthetic lines written for these tests from the runtimes' documented formats."""
 
 from __future__ import annotations
 
@@ -102,4 +102,23 @@ def test_paragraphs_after_a_blank_line_stay_records_unless_a_warning_leads_to_it
     sourceless = LOGGED.replace("  warnings.warn(W_PIDBOX_IN_USE.format(node=self))\n", "")
     assert "Maybe you forgot to shutdown the other node or did not do so properly?" in {
         t.text for t in run_blocks(sourceless).templates
+    }
+
+
+def test_a_node_process_warning_is_a_warning_record_of_its_own() -> None:
+    """Node.js writes "(node:<pid>) [<code>] <Name>Warning: <message>" to stderr: a deprecation and an event emitter
+    leak were glued to the INFO request lines before them."""
+    out = []
+    for i in range(30):
+        out.append(f"2026-11-30T08:00:{i:02d}.{i * 7:03d}Z info: GET /api/items/{i} 200 {i % 9 + 1}ms")
+        if i == 5:
+            out.append("(node:4211) [DEP0005] DeprecationWarning: Buffer() is deprecated due to security issues.")
+        if i == 20:
+            out.append("(node:4211) MaxListenersExceededWarning: Possible EventEmitter memory leak detected.")
+    rep = run_blocks("\n".join(out) + "\n", 512)
+    assert level_counts(rep) == {"INFO": 30, "WARN": 2}
+    warned = {t.text: t.first_line for t in rep.templates if t.levels[0].level == report_pb2.LEVEL_WARN}
+    assert warned == {
+        "(node:<*>) [DEP0005] DeprecationWarning: Buffer() is deprecated due to security issues.": 7,
+        "(node:<*>) MaxListenersExceededWarning: Possible EventEmitter memory leak detected.": 23,
     }
