@@ -275,3 +275,11 @@ def test_a_failure_word_naming_a_counter_states_no_failure() -> None:
     ]
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert not any("state a failure" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]
+
+
+def test_the_overview_counts_one_record_and_one_template_in_the_singular() -> None:
+    """ "1 records ... in 1 templates" read as a slip; a file of one message is said "1 record ... in 1 template"."""
+    one = analyze([b"hello world\n"]).summary.claims[0].text
+    assert one.startswith("1 record (plain) in 1 template, lines 1 to 1:"), one
+    many = analyze([b"".join(b"job %d done\n" % i for i in range(5))]).summary.claims[0].text
+    assert many.startswith("5 records (plain) in 1 template, lines 1 to 5:"), many

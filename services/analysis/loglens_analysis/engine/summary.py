@@ -116,14 +116,15 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
     counts = {lc.level: lc.count for lc in rep.levels}
     errors = sum(counts.get(lv, 0) for lv in _ERROR_LEVELS)
     warnings = counts.get(report_pb2.LEVEL_WARN, 0)
-    text = f"{rep.record_count} records ({format_word(rep.format.name, rep.format.explained_share)}"
+    text = f"{_records(rep.record_count)} ({format_word(rep.format.name, rep.format.explained_share)}"
     tr = rep.time_range
     if tr.HasField("start_time") and tr.HasField("end_time"):
         span = tr.end_time.ToSeconds() - tr.start_time.ToSeconds()
         text += f", {tr.start_time.ToJsonString()} to {tr.end_time.ToJsonString()}, {duration(span)}"
         if NEWEST_FIRST in rep.parse_quality.time_assumptions:
             text += ", newest first"
-    text += f") in {rep.template_count} templates, lines {first} to {last}: {errors} ERROR/FATAL, {warnings} WARN."
+    templates = "1 template" if rep.template_count == 1 else f"{rep.template_count} templates"
+    text += f") in {templates}, lines {first} to {last}: {errors} ERROR/FATAL, {warnings} WARN."
     return _claim(text, sorted({first_t.id, last_t.id}), sorted({first, last}))
 
 
