@@ -463,3 +463,39 @@ def test_a_shape_a_later_chunk_reads_first_with_other_digits_gives_the_one_pass_
         assert _chunked(data, chunk_bytes).SerializeToString(deterministic=True) == one.SerializeToString(
             deterministic=True
         ), chunk_bytes
+
+
+def test_a_quoted_path_whose_digits_vary_keeps_its_quotes_in_one_pass_and_in_chunks() -> None:
+    """A quoted path's word found to vary ("Level2" then "Level3": "'.../<*>.umap'") after the cluster took another
+    variant's path ("'<*>'", from a record that continued onto an untimed line): the merge of chunks made the token a
+    bare "<*>" (the cluster's token no longer the variant's), and merged a chunk's varied word with another chunk's
+    unvaried one into "'../../../<*>'"; one pass said "'<*>'" and "'.../Maps/<*>.umap'". Both ways agree now."""
+    path = "'../../../Game/Content/Maps/Level{}.umap'"
+    cases = (
+        ["2026-11-30T08:03:0{}.431Z [18{}]LogStreaming: Warning: Failed to read file {} error.\n", (2, 3, 4)],
+        ["2026-11-30T08:03:1{}.431Z [19{}]LogStreaming: Warning: Failed to read file {} error.\n", (2, 4, 0)],
+    )
+    for line, levels in cases:
+        text = "".join(line.format(i, i, path.format(n)) for i, n in enumerate(levels))
+        if levels[-1] == 4:
+            text += "LogExit: Exiting.\n"
+        data = text.encode()
+        one = analyze([data], **HINTS)
+        assert {t.text for t in one.templates} <= {
+            "Failed to read file '<*>' error.",
+            "Failed to read file '../../../Game/Content/Maps/<*>.umap' error.",
+        }, [t.text for t in one.templates]
+        for chunk_bytes in range(40, len(data) + 1, 37):
+            assert _chunked(data, chunk_bytes).SerializeToString(deterministic=True) == one.SerializeToString(
+                deterministic=True
+            ), chunk_bytes
+
+
+def test_a_word_with_placeholders_meets_the_same_word_unvaried_without_losing_its_constant_parts() -> None:
+    from loglens_analysis.engine.analyzer import _varied_words
+
+    varied = "'../Maps/<*>.umap'"
+    assert _varied_words("'../Maps/Level2.umap'", varied) == varied
+    assert _varied_words("'../Maps/Level2.umap'", "'../Maps/Level3.umap'") == varied
+    # A word the placeholders cannot stand for stays a difference of its own.
+    assert _varied_words("'../Roads/Level2.umap'", varied) != varied

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loglens_analysis.engine import analyze
-from loglens_analysis.engine.miner import _generalize, glob_match, render
+from loglens_analysis.engine.miner import generalize, glob_match, render
 
 pytestmark = pytest.mark.unit
 
@@ -147,8 +147,8 @@ def test_helpers_are_linear_on_long_tokens() -> None:
     def cost(n: int) -> float:
         t = time.perf_counter()
         render("<*> " + "a" * n + " x<*>" + "b.c-" * n)
-        _generalize("(" * n + "a" + ")" * n, "(" * n + "b" + ")" * n)
-        _generalize("<" * n + "a=1" + ">" * n, "<" * n + "a=2" + ">" * n)
+        generalize("(" * n + "a" + ")" * n, "(" * n + "b" + ")" * n)
+        generalize("<" * n + "a=1" + ">" * n, "<" * n + "a=2" + ">" * n)
         glob_match("<*>!!" * n + "?", "a" + "!" * (4 * n))
         return time.perf_counter() - t
 

@@ -18,7 +18,7 @@ import pytest
 from loglens_analysis.engine import ENGINE_VERSION
 from loglens_analysis.engine.analyzer import EXAMPLE_CHARS, Analyzer
 from loglens_analysis.engine.masking import WILDCARD, mask_tail, mask_text
-from loglens_analysis.engine.miner import Cluster, TemplateMiner, _generalize, glob_match, resolve_templates
+from loglens_analysis.engine.miner import Cluster, TemplateMiner, generalize, glob_match, resolve_templates
 from loglens_analysis.engine.records import JOIN, RecordReader
 from loglens_analysis.engine.report import build_report
 
@@ -68,7 +68,7 @@ def assert_all_match(lines: list[str], templates: list[str]) -> None:
     ],
 )
 def test_key_value_keeps_key_and_trailing_punctuation(a: str, b: str, out: str) -> None:
-    assert _generalize(a, b) == out
+    assert generalize(a, b) == out
 
 
 @pytest.mark.parametrize(

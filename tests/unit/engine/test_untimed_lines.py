@@ -639,3 +639,24 @@ def test_a_trace_after_a_blank_line_under_an_error_other_lines_continue_is_a_rec
     assert any(t.first_line == trace_at for t in rep.templates), [(t.first_line, t.text) for t in rep.templates]
     groups = [(g.exception_type, g.first_line) for g in rep.exception_groups]
     assert groups == [("Error", trace_at)], groups
+
+
+def test_a_record_without_a_time_takes_the_time_before_it_whatever_the_share_of_such_records() -> None:
+    """``_carry_forward`` fills each None with the time before it (the block's first ones with the last time of the
+    blocks before), stepping over the fewer kind: the same as a plain walk over the list for every mix."""
+    import random
+
+    from loglens_analysis.engine.analyzer import _carry_forward
+
+    rng = random.Random(5)
+    for n in (0, 1, 2, 7, 50, 400):
+        for share in (0.0, 0.1, 0.5, 0.9, 1.0):
+            for last in (None, 12.5):
+                times = [None if rng.random() < share else float(rng.randrange(100)) for _ in range(n)]
+                want, prev = [], last
+                for t in times:
+                    prev = prev if t is None else t
+                    want.append(prev)
+                got = list(times)
+                _carry_forward(got, times.count(None), last)
+                assert got == want, (n, share, last)

@@ -50,7 +50,7 @@ from .formats import (
 )
 from .levels import level_from_word, severity_rank
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
-from .miner import Cluster, TemplateMiner
+from .miner import Cluster, TemplateMiner, generalize
 from .records import (
     JOIN,
     JOINED_RECORD_FACTOR,
@@ -183,6 +183,7 @@ def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD_AT_WILDCARD = _WORD.pattern  # what a placeholder of ``_varied_words`` stands for
 # The last line of a stack trace: a call frame ("\tat pkg.Class.method(File.java:1)", Node's "    at fn (file.js:1:2)",
 # .NET's "   at Ns.Class.Method() in file:line") or Java's "... N more". A trace is a grammar of its own (the reader
 # joins its frames, "Caused by:" and "Suppressed:" lines); a line of none of its forms after it is not part of it.
@@ -224,7 +225,11 @@ _LABEL_IN_TEXT = re.compile(r":\s(?<=[A-Z]{3}:\s)")
 def _varied_words(old: str, new: str) -> str:
     """``old`` with each word (run of letters and digits) that ``new`` writes differently as a placeholder; one
     placeholder for the token when the two differ in more than such words' digits, with the punctuation both open
-    and close with ("sda1)," / "sdb2),": "<*>),", as "nvme1n1p3)," / "nvme0n1p1)," give)."""
+    and close with ("sda1)," / "sdb2),": "<*>),", as "nvme1n1p3)," / "nvme0n1p1)," give). Where ``new`` already has
+    placeholders (the merge of chunks: a chunk's variant found its words to vary) and ``old`` reads as it with a word
+    at each, ``new`` is the answer: the words that vary are the same."""
+    if WILDCARD in new and re.fullmatch(_WORD_AT_WILDCARD.join(map(re.escape, new.split(WILDCARD))), old):
+        return new
     if (len(old) != len(new) or digit_key(old) != digit_key(new)) and _WORD.split(old) != _WORD.split(new):
         # Not the same words between the same punctuation: one placeholder between the punctuation both open and close
         # with. (Where the punctuation agrees, each word that differs is one: "/uploads/u304.bin" and
@@ -1351,12 +1356,7 @@ class Analyzer:
             if self.chunk_mode and not self.rising_full:
                 self._rise(own, highs)
         if none:  # a record without a time of its own takes the one before it
-            last = self._last_time
-            for j, t in enumerate(times):
-                if t is None:
-                    times[j] = last
-                else:
-                    last = t
+            _carry_forward(times, none, self._last_time)
         if times:
             self._last_time = times[-1] if times[-1] is not None else self._last_time
         return times
@@ -1609,9 +1609,17 @@ def vary_digit_tokens(v: Variant, tokens: Sequence[str], *, cluster: bool = True
     same_cluster = cluster and len(v.cluster.tokens) == len(v.tokens)
     for pos, varied in changed.items():
         if same_cluster:
-            v.cluster.tokens[pos] = varied if v.cluster.tokens[pos] == v.tokens[pos] else WILDCARD
+            v.cluster.tokens[pos] = varied_in_cluster(v.cluster.tokens[pos], v.tokens[pos], varied)
     v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
     v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+
+
+def varied_in_cluster(current: str, was: str, varied: str) -> str:
+    """A cluster's token where a variant of it found its digit-holding word ``was`` to vary (``varied``): the varied
+    word where the cluster still writes the variant's, else the two generalised as mining does (the cluster took
+    another variant's word there: "'<*>'" from two quoted paths stays quoted when one of them varies later). One
+    pass and the merge of chunks meet these in either order and come to the same token."""
+    return varied if current == was else generalize(current, varied)
 
 
 # A JVM trace's frame on a line after the first of a record the reader joined (its header, then its frames).
@@ -1769,6 +1777,23 @@ def _first_lines(text: str, n: int) -> list[str]:
     if "" in parts[:n]:
         return text.split("\n")
     return parts[:n]
+
+
+def _carry_forward(times: list[Any], none: int, last: float | None) -> None:
+    """Each None in ``times`` (``none`` of them) takes the time before it (``last`` before the first), in Python steps
+    only over the fewer of the two kinds: each record without a time where they are few (found by C-level searches),
+    else each run of them filled at once up to the next timed record."""
+    if 2 * none < len(times):
+        for j in _positions(times, None):
+            times[j] = times[j - 1] if j else last
+        return
+    start = 0
+    for i in compress(range(len(times)), map(is_not, times, repeat(None))):
+        if i > start:
+            times[start:i] = repeat(last, i - start)
+        last, start = times[i], i + 1
+    if start < len(times):
+        times[start:] = repeat(last, len(times) - start)
 
 
 def _positions(items: Sequence[object], value: object) -> Iterator[int]:

@@ -112,13 +112,14 @@ from .analyzer import (
     TimeFinder,
     Variant,
     _digit_tokens,
+    varied_in_cluster,
     vary_digit_tokens,
     young_gc_threshold,
 )
 from .errors import CorruptInput
 from .exceptions import ExceptionInfo
 from .formats import CsvColumns, FormatGuess, HeaderLayout, RecordParser, RequestColumns
-from .masking import WILDCARD, message_tokens
+from .masking import message_tokens
 from .miner import Cluster
 from .records import (
     _ANSI,
@@ -911,7 +912,7 @@ class _Merge:
                 continue
             for pos, (was, now) in enumerate(zip(base, v.tokens, strict=True)):
                 if was != now:
-                    v.cluster.tokens[pos] = now if v.cluster.tokens[pos] == was else WILDCARD
+                    v.cluster.tokens[pos] = varied_in_cluster(v.cluster.tokens[pos], was, now)
         an.max_time = self.high
         an._last_time = self.carried
         an.unexplained_samples = sorted(an.unexplained_samples)[:MAX_UNEXPLAINED_SAMPLES]

@@ -86,7 +86,7 @@ _PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
-def _generalize(a: str, b: str) -> str:
+def generalize(a: str, b: str) -> str:
     """The placeholder for two differing tokens; ``key=`` prefixes and enclosing brackets they share stay.
 
     Shared bracket layers are peeled in a loop over index ranges (no recursion, no slice per layer),
@@ -295,7 +295,7 @@ class TemplateMiner:
             if best.tokens == tokens:
                 best.count += 1
                 return best
-            merged = [a if a == b else _generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)]
+            merged = [a if a == b else generalize(a, b) for a, b in zip(best.tokens, tokens, strict=False)]
             # A message without a word of its own (only placeholders and words holding one) joins a template that
             # has words only where it would leave none standing ("GC(<*>) User=<*> Sys=<*> Real=<*>" into "GC(<*>)
             # <*> regions: <*>" made "GC(<*>) <*> <*> <*>", which then took every message of four tokens): the
@@ -374,7 +374,7 @@ class TemplateMiner:
             first = keep.tokens[0]
             for c in group:
                 if c is not keep:
-                    first = first if first == c.tokens[0] else _generalize(first, c.tokens[0])
+                    first = first if first == c.tokens[0] else generalize(first, c.tokens[0])
                     keep.count += c.count
                     c.merged_into = keep
                     c.count = 0
@@ -723,7 +723,7 @@ def _fold(members: list[tuple[str, ...]]) -> list[str]:
     """The template of variants of one length: positions that differ generalised."""
     base = list(members[0])
     for toks in members[1:]:
-        base = [a if a == b else _generalize(a, b) for a, b in zip(base, toks, strict=True)]
+        base = [a if a == b else generalize(a, b) for a, b in zip(base, toks, strict=True)]
     return base
 
 
