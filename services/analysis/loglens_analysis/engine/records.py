@@ -51,7 +51,8 @@ _PADDED_HEADER = (
 # "Caused by:" or "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header,
 # frame or "[signal ...]" line, a Python "Traceback" or chained-traceback banner, a Ruby "from file:line:in", only
 # closes brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines; ">":
-# the end of a message written in angle brackets, WebLogic's), or
+# the end of a message written in angle brackets, WebLogic's), is PHP's "Stack trace:" over its first frame or a
+# frame of it ("#0 /var/www/src/Cache.php(31): App\Cache->connect()", "#2 {main}"), or
 # is a numbered source line in a diagnostic's gutter.
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
@@ -62,6 +63,7 @@ def _continuation_body(prefix: str = "") -> str:
         rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
         rf"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n{prefix}\t|created by |from [^\s:]+:\d+:in "
         r"|[}\])>]+[,;]?[ \t]*(?:\n|\Z)"
+        rf"|Stack trace:\n{prefix}#0 |#\d+ (?:\{{main\}}|[^\n(]*\(\d+\): )"
         # A compiler's excerpt of source under a diagnostic, its line number in the gutter the lines before it
         # drew ("  |" then "4 |     let n: u32 = ...", rustc's): the number is flush left, the gutter's bar ends
         # the line before.
@@ -138,7 +140,7 @@ _FIRST_BLANK_LINE = re.compile(r"[ \t]+(?=\n|\Z)")
 _CONTINUATION_HINTS = (
     re.compile(
         r"\n(?:[ \t]|Caused by: |\.\.\. |Traceback \(|During handling|The above exception|goroutine |\[signal "
-        r"|created by |from |[}\])>])"
+        r"|created by |from |[}\])>]|Stack trace:|#\d)"
     ),
     re.compile(r"\|\n\d"),
 )
@@ -182,9 +184,15 @@ _PY_TAIL = re.compile(rf"\n{_PY_TAIL_NAME}")
 TRACEBACK_BANNER = "Traceback (most recent call last):"  # a Python traceback opens with it
 # The first line of a crash report a language runtime writes itself, not through a log call (Rust's "thread 'main'
 # panicked at src/main.rs:4:5:", Go's "panic: runtime error: ...", the JVM's default handler of an uncaught exception
-# 'Exception in thread "main" java.lang.IllegalStateException: ...'): the report is a record of its own, whatever
-# record the program logged before it, and an error.
-RUNTIME_CRASH = re.compile(r"thread '[^'\n]*' panicked at \S|panic: \S|Exception in thread \"[^\"\n]*\" \S")
+# 'Exception in thread "main" java.lang.IllegalStateException: ...', .NET's "Unhandled exception. System.Invalid
+# OperationException: ..." (.NET Framework's "Unhandled Exception: ..."), Ruby's top-level report of an uncaught
+# exception "app/importer.rb:12:in `parse': undefined method `fetch' for nil:NilClass (NoMethodError)", its frames
+# under it as "\tfrom ..."): the report is a record of its own, whatever record the program logged before it, and an
+# error.
+RUNTIME_CRASH = re.compile(
+    r"thread '[^'\n]*' panicked at \S|panic: \S|Exception in thread \"[^\"\n]*\" \S|Unhandled [Ee]xception[.:] \S"
+    r"|[^\s:]+:\d+:in [`'][^'\n]*': [^\n\x1e]*\([A-Z]\w*(?:::[A-Z]\w*)*\)(?=$|\n|\x1e)"
+)
 # Its last line, on its own: "ValueError: bad value", "KeyboardInterrupt".
 PY_TAIL_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")
 # Joined records are capped too: this many times the physical-line cap.
