@@ -283,3 +283,47 @@ def test_the_overview_counts_one_record_and_one_template_in_the_singular() -> No
     assert one.startswith("1 record (plain) in 1 template, lines 1 to 1:"), one
     many = analyze([b"".join(b"job %d done\n" % i for i in range(5))]).summary.claims[0].text
     assert many.startswith("5 records (plain) in 1 template, lines 1 to 5:"), many
+
+
+JVM_BLOCK = [
+    "WARNING: An illegal reflective access operation has occurred",
+    "WARNING: Illegal reflective access by com.google.inject.internal.cglib.core.$ReflectUtils$1 to method"
+    " java.lang.ClassLoader.defineClass(java.lang.String,byte[],int,int)",
+    "WARNING: Please consider reporting this to the maintainers of com.google.inject.internal.cglib.core"
+    ".$ReflectUtils$1",
+    "WARNING: Use --illegal-access=warn to enable warnings of further illegal reflective access operations",
+    "WARNING: All illegal access operations will be denied in a future release",
+]
+
+
+def _served(n: int, at: int = 0) -> list[str]:
+    return [
+        f"2026-11-30 08:{i // 60:02d}:{i % 60:02d}.123 INFO [exec-{i % 4}] GET /api/items/{i} 200" for i in range(at, n)
+    ]
+
+
+def test_a_message_written_line_by_line_is_one_claim_not_one_per_line() -> None:
+    """The JVM writes one illegal reflective access as five "WARNING:" lines before the application's first timed
+    record: five claims "1 record at WARN" filled half the summary."""
+    rep = analyze([("\n".join([*JVM_BLOCK, *_served(120)]) + "\n").encode()])
+    texts = [c.text for c in rep.summary.claims]
+    (block,) = [c for c in rep.summary.claims if "written together" in c.text]
+    assert block.text.startswith('5 records at WARN written together, lines 1 to 5: "An illegal reflective access')
+    assert block.text.endswith(" and 3 more.")
+    assert list(block.line_numbers) == [1, 5] and len(block.template_ids) == 5
+    assert not any(t.startswith("1 record at WARN") for t in texts), texts
+
+
+def test_lines_of_one_level_are_told_apart_where_nothing_says_they_were_written_at_once() -> None:
+    # Two warnings on consecutive lines but written at different times are two claims.
+    lines = _served(60)
+    lines[30] = "2026-11-30 08:00:30.123 WARN [exec-2] Pool is 90% full"
+    lines[31] = "2026-11-30 08:00:31.123 WARN [exec-3] Cache evicted 1200 entries"
+    texts = [c.text for c in analyze([("\n".join(lines) + "\n").encode()]).summary.claims]
+    assert sum(t.startswith("1 record at WARN") for t in texts) == 2, texts
+    # In a file without times (a test runner's summary: each line a failure of its own), each is told.
+    plain = [f"ok {i} test_{i}" for i in range(40)] + [
+        f"FAILED tests/test_{i}.py::test_x - AssertionError" for i in range(3)
+    ]
+    texts = [c.text for c in analyze([("\n".join(plain) + "\n").encode()]).summary.claims]
+    assert not any("written together" in t for t in texts), texts

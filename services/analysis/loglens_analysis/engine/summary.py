@@ -55,6 +55,7 @@ QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each u
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
 ROUTES_TOLD = 3  # requests answered at one level on several routes are one claim, naming its most frequent routes
+BLOCK_LINES_QUOTED = 2  # lines of one message written line by line, each its own record, quoted in its one claim
 MAX_CONTENTS_TOLD = 3  # the most frequent messages named in the claim of what a file mostly holds ...
 MIN_CONTENTS_SHARE = 0.1  # ... each holding at least this share of the file's records
 
@@ -298,15 +299,21 @@ def _errors(
     for level, t in ranked:
         if _status_placeholder(t) is not None:
             routes.setdefault(level, []).append(t)
+    blocks = _written_together(ranked) if rep.time_range.HasField("start_time") else {}
     errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
     warnings: list[tuple[bool, int, report_pb2.SummaryClaim]] = []
     for level, t in ranked:
         answered = routes.get(level, [])
+        block = blocks.get((level, t.id))
         if t in answered and len(answered) > 1:
             if t is not answered[0]:
                 continue  # told in the claim of the first
             claim = _answered_on_routes(answered, level, quoted)
             count = sum(_at_level(r, level) for r in answered)
+        elif block is not None:
+            if t is not block[0]:
+                continue  # told in the claim of the block's first line
+            claim, count = _block_claim(block, level, quoted), len(block)
         else:
             claim, count = _claim_at(t, level, unlevelled, quoted[t.id]), _at_level(t, level)
         if level in _ERROR_LEVELS:
@@ -317,6 +324,42 @@ def _errors(
     # the request's fault: news, but the client's); within each, most numerous first (stable: ties keep the ranking).
     warnings.sort(key=lambda x: (x[0], -x[1]))
     return errors + [(report_pb2.LEVEL_WARN, c) for _a, _n, c in warnings] + _failures_unlevelled(rep, told, quoted)
+
+
+def _written_together(
+    ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]],
+) -> dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]]:
+    """Messages written line by line at one level, each line a record of its own seen once, on consecutive lines at
+    one time (the JVM's five "WARNING:" lines of one illegal reflective access before the first timed record, a
+    tool's "ERROR:" lines written to stderr between two records): one block, told in one claim. Only in a file whose
+    records carry times (where lines without a time of their own take the same one: written at once). (level,
+    template id) -> its block, for each template in a block of two or more."""
+    singles: dict[report_pb2.Level.ValueType, list[report_pb2.Template]] = {}
+    for level, t in ranked:
+        if t.count == 1 and _at_level(t, level) == 1 and _status_placeholder(t) is None:
+            singles.setdefault(level, []).append(t)
+    out: dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]] = {}
+    for level, ts in singles.items():
+        run: list[report_pb2.Template] = []
+        for t in [*sorted(ts, key=lambda t: t.first_line), None]:
+            if t is not None and run and t.first_line == run[-1].first_line + 1 and t.first_time == run[-1].first_time:
+                run.append(t)
+                continue
+            if len(run) > 1:
+                out.update(((level, r.id), run) for r in run)
+            run = [t] if t is not None else []
+    return out
+
+
+def _block_claim(
+    block: list[report_pb2.Template], level: report_pb2.Level.ValueType, quoted: dict[str, str]
+) -> report_pb2.SummaryClaim:
+    """One claim for a message written line by line (``_written_together``): its lines, its first ones quoted."""
+    first, last = block[0].first_line, block[-1].first_line
+    listed = ", ".join(f'"{quoted[t.id]}"' for t in block[:BLOCK_LINES_QUOTED])
+    more = f" and {len(block) - BLOCK_LINES_QUOTED} more" if len(block) > BLOCK_LINES_QUOTED else ""
+    text = f"{len(block)} records at {_level(level)} written together, lines {first} to {last}: {listed}{more}."
+    return _claim(text, sorted(t.id for t in block), [first, last])
 
 
 def _at_level(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> int:
