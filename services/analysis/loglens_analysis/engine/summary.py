@@ -340,14 +340,14 @@ def _written_together(
             singles.setdefault(level, []).append(t)
     out: dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]] = {}
     for level, ts in singles.items():
-        run: list[report_pb2.Template] = []
-        for t in [*sorted(ts, key=lambda t: t.first_line), None]:
-            if t is not None and run and t.first_line == run[-1].first_line + 1 and t.first_time == run[-1].first_time:
-                run.append(t)
-                continue
-            if len(run) > 1:
-                out.update(((level, r.id), run) for r in run)
-            run = [t] if t is not None else []
+        runs: list[list[report_pb2.Template]] = []
+        for t in sorted(ts, key=lambda t: t.first_line):
+            last = runs[-1][-1] if runs else None
+            if last is not None and t.first_line == last.first_line + 1 and t.first_time == last.first_time:
+                runs[-1].append(t)
+            else:
+                runs.append([t])
+        out.update(((level, t.id), run) for run in runs if len(run) > 1 for t in run)
     return out
 
 
