@@ -1,0 +1,40 @@
+"""A network device's system message carries its syslog severity in its tag: "%FACILITY-SEVERITY-MNEMONIC:"
+(0 emergency .. 7 debug). Synthetic lines written for these tests from the documented message format."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.engine.reading_support import level_counts, run_blocks
+
+pytestmark = pytest.mark.unit
+
+MESSAGES = [
+    ("%LINK-3-UPDOWN: Interface GigabitEthernet0/{i}, changed state to down", "ERROR"),
+    ("%LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/{i}, changed state to up", "NOTICE"),
+    ("%ASA-4-106023: Deny tcp src outside:203.0.113.{i}/5{i}01 dst inside:10.0.0.5/22 by access-group", "WARN"),
+    ("%SEC-6-IPACCESSLOGP: list 101 denied tcp 203.0.113.{i}(5{i}01) -> 10.0.0.1(22), 1 packet", "INFO"),
+    ("%SYS-2-MALLOCFAIL: Memory allocation of {i}0000 bytes failed from 0x6040A1B0", "FATAL"),
+]
+
+
+@pytest.mark.parametrize("prefix", ["", "*", "{n}: *"])
+def test_the_severity_in_a_message_tag_is_the_record_level(prefix: str) -> None:
+    """ "*Nov 30 08:00:00.123: %LINK-3-UPDOWN: ..." (the star: the device's clock not synchronised; a sequence
+    number before it where the device numbers its messages): levels 0%, the interface going down uncounted."""
+    lines = []
+    for n in range(50):
+        message, _level = MESSAGES[n % len(MESSAGES)]
+        head = prefix.format(n=1000 + n)
+        lines.append(f"{head}Nov 30 08:{n // 60:02d}:{n % 60:02d}.{n * 7:03d}: {message.format(i=n % 4)}")
+    rep = run_blocks("\n".join(lines) + "\n", 700)
+    assert rep.parse_quality.level_share == 1.0
+    # (Syslog's critical, alert and emergency are the report's FATAL.)
+    assert level_counts(rep) == {"ERROR": 10, "NOTICE": 10, "WARN": 10, "INFO": 10, "FATAL": 10}
+
+
+def test_a_percent_sign_in_words_is_no_severity_tag() -> None:
+    # A share written with its sign, a format string: no tag of facility, digit and mnemonic closed by a colon.
+    lines = [f"2026-11-30 08:00:{i:02d} disk at 93%-4-full: check volume {i}" for i in range(20)]
+    lines += [f"2026-11-30 08:01:{i:02d} printf('%s-{i}-%d: x')" for i in range(20)]
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {}
