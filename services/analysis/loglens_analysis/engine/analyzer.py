@@ -1660,7 +1660,7 @@ def _announces(records: list[str], flags: Sequence[int | None], i: int) -> bool:
 
 def _warns(records: list[str], flags: Sequence[int | None], i: int, first: str) -> bool:
     """Whether the blank line at ``i`` stands inside a Python warning that a timed record opened: the record's first
-    line holds the warning ("<file>:<line>: <category>: <message>", ``PY_WARNING``) and, after the blank line, lines
+    line holds the warning ("<file>:<line>: <category>: <message>", ``_PY_WARNING_IN``) and, after the blank line, lines
     without a time or a level of their own and blank lines lead to the warning's last line, the source line that
     ``warnings.formatwarning`` writes under the message indented by two blanks. A warning's message may run over
     paragraphs (Celery's "A node named ... is already using this process mailbox!", a blank line, its advice, a

@@ -1132,7 +1132,7 @@ def _uncaught(message: str) -> bool:
 # tracemalloc to get ..."); Node.js writes "(node:<pid>) [<code>] <name>: <message>" ("(node:4211) [DEP0005]
 # DeprecationWarning: Buffer() is deprecated ...", "(node:4211) MaxListenersExceededWarning: ..."). Any of these
 # opening a message states a warning, however long the file's path.
-PY_WARNING = re.compile(r"(?:\S+:\d+: |\(\w+:\d+\) (?:\[\w+\] )?)?[A-Z]\w*Warning: ")
+_RUNTIME_WARNING = re.compile(r"(?:\S+:\d+: |\(\w+:\d+\) (?:\[\w+\] )?)?[A-Z]\w*Warning: ")
 # A message tag that carries its syslog severity (0 emergency .. 7 debug) between facility and mnemonic, as network
 # devices write their system messages ("%LINK-3-UPDOWN: Interface Gi0/1, changed state to down", "%ASA-4-106023:",
 # "%ETHPORT-5-IF_DOWN_LINK_FAILURE:"), after the device's own sequence number and clock where it writes them.
@@ -1140,25 +1140,25 @@ _SEVERITY_TAG = re.compile(r"(?<![\w%])%[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*-([0
 SEVERITY_TAG_CHARS = 64  # how far into a message its severity tag may stand
 
 
-def _tagged_severity(message: str) -> str | None:
-    """The level of a message whose tag carries a syslog severity (``_SEVERITY_TAG``), or None."""
+def _named_level(message: str) -> str | None:
+    """The level a message states by naming its kind: a runtime's warning class (``_RUNTIME_WARNING``: WARN), or a
+    syslog severity in its tag (``_SEVERITY_TAG``); None for any other message."""
+    if _RUNTIME_WARNING.match(message) is not None:
+        return "WARN"
     if "%" not in message[:SEVERITY_TAG_CHARS]:
         return None
     m = _SEVERITY_TAG.search(message, 0, SEVERITY_TAG_CHARS + 32)
     return level_from_syslog_pri(int(m.group(1))) if m is not None and m.start() < SEVERITY_TAG_CHARS else None
+
+
 _PY_WARNING_ALONE = re.compile(r"(?:\S+:\d+: )?([A-Z]\w*Warning):")  # the message on the lines below
 
 
 def _message_level(message: str) -> str | None:
-    """The level a message with no level field states: the severity it opens with (a Python warning's category:
-    WARN), else an outcome in capitals or a runtime's report of an uncaught exception or a shell's of a command it
-    could not run (ERROR)."""
-    level = (
-        _level_prefix(message)
-        or _tool_level(message)
-        or ("WARN" if PY_WARNING.match(message) else None)
-        or _tagged_severity(message)
-    )
+    """The level a message with no level field states: the severity it opens with or names (``_named_level``: a
+    runtime's warning class, a severity in its tag), else an outcome in capitals or a runtime's report of an
+    uncaught exception or a shell's of a command it could not run (ERROR)."""
+    level = _level_prefix(message) or _tool_level(message) or _named_level(message)
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     return level
@@ -2278,10 +2278,8 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         level = level_from_word(named.group(1))
         if level is not None:
             message, component = message[named.end() :].lstrip() or message, named.group(2)
-    if level is None and PY_WARNING.match(message) is not None:
-        level = "WARN"
     if level is None:
-        level = _tagged_severity(message)
+        level = _named_level(message)
     if level is None and OUTCOME_PASSED.match(head) is None:
         level = _level_in_text(text)
     if level is None and (status := _request_status(message)) is not None:
