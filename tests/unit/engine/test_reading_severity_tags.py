@@ -1,5 +1,6 @@
-"""A network device's system message carries its syslog severity in its tag: "%FACILITY-SEVERITY-MNEMONIC:"
-(0 emergency .. 7 debug). Synthetic lines written for these tests from the documented message format."""
+"""Network devices' lines: a system message that carries its syslog severity in its tag ("%FACILITY-SEVERITY-
+MNEMONIC:", 0 emergency .. 7 debug), and a router's syslog file with two blanks after the time. Synthetic lines
+written for these tests from the documented formats."""
 
 from __future__ import annotations
 
@@ -38,3 +39,21 @@ def test_a_percent_sign_in_words_is_no_severity_tag() -> None:
     lines = [f"2026-11-30 08:00:{i:02d} disk at 93%-4-full: check volume {i}" for i in range(20)]
     lines += [f"2026-11-30 08:01:{i:02d} printf('%s-{i}-%d: x')" for i in range(20)]
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {}
+
+
+def test_a_syslog_line_with_two_blanks_after_its_time_is_syslog() -> None:
+    """Junos writes "Nov 30 08:00:01  mx1 rpd[1500]: RPD_OSPF_NBRDOWN: ..." (two blanks before the host): the host and
+    the program's tag opened every template ("mx1 rpd[<*>]: RPD_OSPF_NBRDOWN: ...")."""
+    lines = [
+        f"Nov 30 08:{i // 60:02d}:{i % 60:02d}  mx1 rpd[1500]: RPD_OSPF_NBRDOWN: OSPF neighbor 10.0.0.{i % 5} state"
+        " changed from Full to Down"
+        if i % 2
+        else f"Nov 30 08:{i // 60:02d}:{i % 60:02d}  mx1 mgd[{2000 + i}]: UI_COMMIT: User 'admin' requested 'commit'"
+        for i in range(40)
+    ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.format.name == "syslog-rfc3164"
+    assert {t.text for t in rep.templates} == {
+        "RPD_OSPF_NBRDOWN: OSPF neighbor <*> state changed from Full to Down",
+        "UI_COMMIT: User 'admin' requested 'commit'",
+    }

@@ -170,7 +170,8 @@ _LOGFMT_PAIR = re.compile(r'(?<![\w.@-])([\w.@-]++)=(?!>)("(?:[^"\\]|\\.)*+(?:"|
 _CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DOTALL)
 _RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.DOTALL)
 _RFC3164 = re.compile(
-    r"(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}) "
+    # (Junos writes two blanks after the time: "Nov 30 08:00:01  mx1 rpd[1500]: RPD_OSPF_NBRDOWN: ...".)
+    r"(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}) {1,2}"
     # The tag: a program's name and pid, and the instance it speaks for in brackets after a blank (launchd's
     # "com.apple.xpc.launchd[1] (com.apple.suggestd[40890]): Service exited ...").
     r"(\S+) ([^:\s][^:]{0,47}?(?: \([^():\s]{1,160}\))?): (.*)",
