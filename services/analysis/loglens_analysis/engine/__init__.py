@@ -41,7 +41,8 @@ Caps (all bounded, so the report and the memory are bounded):
   summary claims (per-section caps in ``summary.SECTION_CAPS``; room left goes to more errors and warnings; a
   file of fewer than 20 records is told message by message, its routine ones first and last where they do not
   all fit; a request template's claim names up to 3 HTTP statuses, ``summary.MAX_STATUSES_TOLD``, and the claim
-  of the requests answered at one level on several routes names up to 3 routes, ``summary.ROUTES_TOLD``; room still
+  of the requests answered at one level on several routes names up to 3 routes, ``summary.ROUTES_TOLD``, and that
+  of a message written line by line quotes its first 2 lines, ``summary.BLOCK_LINES_QUOTED``; room still
   left names the file's most frequent messages, up to 3 of a tenth of its records or more each,
   ``summary.MAX_CONTENTS_TOLD``);
   10 lines cited per restart or stop; whether
@@ -70,7 +71,9 @@ Caps (all bounded, so the report and the memory are bounded):
   holds at most 6 words (``formats.MAX_FIELD_WORDS``: more are a sentence, the message's); a first line made of a
   time, a rule and at most 2 words heads its record, whose message is the next line (``formats.HEADING_WORDS``); a
   token before every line, set between rules of one mark, is the writer's prefix when it is at most 32 characters
-  long (``records.RULED_TOKEN_CHARS``: Valgrind's "==31337==").
+  long (``records.RULED_TOKEN_CHARS``: Valgrind's "==31337=="); a message's severity tag ("%LINK-3-UPDOWN:") is
+  looked for in its first 64 characters (``formats.SEVERITY_TAG_CHARS``); a blank line inside a Python warning is
+  bridged when its source line comes within ``MAX_GLUED_LINES`` lines (``analyzer._warns``).
 - chunked analysis (``chunks``): every chunk reads the file's first 1 MiB (``HEAD_BYTES``) for its format, and
   its bytes go to the reader in 1 MiB pieces (``FEED_BYTES``); a partial result holds the chunk's aggregates
   under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 200,000 mined
