@@ -142,6 +142,26 @@ def test_a_first_record_of_no_words_seen_again_is_no_restart() -> None:
     assert _of(rep, RESTART) == []
 
 
+def test_a_first_record_after_blank_lines_opens_the_file_and_is_no_start_after_it() -> None:
+    # A file of no times whose first line is blank (an automation tool's output: a heading of stars, then a line
+    # per host): its first record opens the file wherever it stands, not "a start not at the beginning".
+    hosts = [f"web{i}.example.com" for i in range(1, 6)]
+    lines = ["", "PLAY [webservers] " + "*" * 60, "", "TASK [Gathering Facts] " + "*" * 55]
+    for task in ("Install nginx", "Copy config", "Restart nginx", "Reload firewall", "Check health"):
+        lines += ["", f"TASK [{task}] " + "*" * 50] + [f"ok: [{h}]" for h in hosts]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.templates and min(t.first_line for t in rep.templates) == 2
+    assert _of(rep, RESTART) == []
+    # Over blank lines in front of it, the same process's banner seen again later is still a restart.
+    body = [_line(t, lv, m) for t, lv, m in _steady(T0 + 1, T0 + 3000, 5)]
+    again = [_line(t, lv, m) for t, lv, m in _steady(T0 + 3001, T0 + 6000, 5)]
+    banner = "Starting shop-api v2.4.1 on port 8080"
+    lines = ["", "", _line(T0, "INFO", banner), *body, _line(T0 + 3000, "INFO", banner), *again]
+    restarts = _of(analyze([("\n".join(lines) + "\n").encode()]), RESTART)
+    assert [lines[r.line_numbers[0] - 1].endswith(banner) for r in restarts] == [True]
+    assert restarts[0].line_numbers[0] > 3
+
+
 def test_process_id_change_in_the_header_is_a_restart() -> None:
     def rec(t: float, pid: int, i: int) -> str:
         return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} [{pid}] INFO worker: handled request {i}"

@@ -739,6 +739,15 @@ def _known_lines(r: Rolled) -> set[int]:
     return {r.first_line, r.last_line, *(ln for ln, _t in r.examples), *(x[1] for x in r.bins.values())}
 
 
+def _head_line(templates: list[Rolled]) -> int:
+    """The last line of the file's head: its first ``RESTART_HEAD_SHARE`` of the lines from its first record to its
+    last (at least the first record's line). Lines before the first record (blank lines, a banner of stars that no
+    record holds) are no part of it: the first record opens the file wherever it stands."""
+    first = min(r.first_line for r in templates)
+    last = max(r.last_line for r in templates)
+    return first - 1 + max(1, math.floor(RESTART_HEAD_SHARE * (last - first + 1)))
+
+
 def _replays(line: int, opening: list[Rolled]) -> bool:
     """Whether one of the file's opening messages comes again in the ``NEAR_LINES`` lines after ``line``."""
     return any(line < x <= line + NEAR_LINES for r in opening for x in _known_lines(r))
@@ -1031,8 +1040,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     last_line = max(r.last_line for r in templates)
     last_bucket = max(an.buckets, default=-1)
     first = min(templates, key=lambda r: r.first_line)
-    head_line = max(1, math.floor(RESTART_HEAD_SHARE * last_line))
-    tail_line = last_line - head_line
+    head_line = _head_line(templates)
+    tail_line = last_line - (head_line - first.first_line + 1)
     banners: list[Occurrence] = []
     worded: list[Occurrence] = []  # rare start-worded messages without a version: a start only right after a stop
     strong: list[Occurrence] = []
@@ -1443,7 +1452,7 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     (``_FAILURE_WORDS``) scores one more: as rare as others, it is the likelier news."""
     if an.records < RARE_MIN_RECORDS or not templates:
         return []
-    head_line = max(1, math.floor(RESTART_HEAD_SHARE * max(r.last_line for r in templates)))
+    head_line = _head_line(templates)
     head_time = _head_time(an)
     first_bucket = min(an.buckets, default=None) if head_time is not None else None
     out = []
@@ -1522,7 +1531,7 @@ def _mark_start_sequences(found: list[Finding], templates: list[Rolled], head_ti
     start that fails)."""
     if not templates:
         return
-    head_line = max(1, math.floor(RESTART_HEAD_SHARE * max(r.last_line for r in templates)))
+    head_line = _head_line(templates)
     starts = [ln for f in found if f.kind == ANOMALY_RESTART for ln in f.lines]  # a start's messages and pid lines
     for f in found:
         if f.kind in (ANOMALY_BURST, ANOMALY_RARE) and f.lines:
