@@ -376,7 +376,7 @@ def test_a_level_after_a_sources_tag_in_capitals_is_the_records_level() -> None:
     assert levels["PHP Warning: Undefined variable $rate in <*> on line <*>"] == [report_pb2.LEVEL_WARN]
     assert levels["PHP Fatal error: Allowed memory size of <*> bytes exhausted"] == [report_pb2.LEVEL_FATAL]
     assert levels["PHP Notice: Only variables should be passed by reference (<*>)"] == [report_pb2.LEVEL_NOTICE]
-    assert levels["PHP Deprecated: strlen(): passing <*> is deprecated (<*>)"] == []
+    assert levels["PHP Deprecated: strlen(): passing null is deprecated (<*>)"] == []
     # One capitalised word after the tag names the kind of error.
     assert levels['PHP Parse error: syntax error, unexpected token "}" in <*>'] == [report_pb2.LEVEL_ERROR]
 

@@ -47,6 +47,19 @@ REPORTS = {
         "RuntimeException",
         "FATAL",  # PHP's "Fatal error"
     ),
+    # A class in a namespace (most of today's PHP) is named with backslashes.
+    "php_namespaced": (
+        [
+            "PHP Fatal error:  Uncaught Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException: No route"
+            ' found for "GET /x" in /var/www/vendor/symfony/http-kernel/EventListener/RouterListener.php:127',
+            "Stack trace:",
+            "#0 /var/www/vendor/symfony/event-dispatcher/EventDispatcher.php(270):"
+            " Symfony\\Component\\HttpKernel\\EventListener\\RouterListener->onKernelRequest(Object(RequestEvent))",
+            "#1 {main}",
+        ],
+        "Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException",
+        "FATAL",
+    ),
 }
 
 
@@ -77,3 +90,41 @@ def test_numbered_build_steps_are_no_stack_frames() -> None:
         "#5 DONE 4.1s",
     ]
     assert run_blocks("\n".join(lines) + "\n").record_count == 6
+
+
+def test_an_exception_in_a_php_records_context_is_grouped_by_its_class() -> None:
+    """PHP's common logging library (Monolog: Laravel, Symfony) writes an exception passed in a record's context as
+    "[object] (Class(code: N): message at file:line)" inside the context's JSON (its backslashes doubled), then
+    "[stacktrace]" and the "#0 ..." frames, a blank line and the "[previous exception]" it wraps: the record's
+    exception is that class, named as PHP names it, and the file's few records are read by their header (fewer
+    records than a layout is otherwise found on where bodies are half the lines)."""
+    lines = []
+    for i in range(12):
+        t = f"[2026-11-30 08:{i:02d}:00]"
+        lines.append(f'{t} production.INFO: User {i} logged in {{"ip":"10.0.0.{i + 2}"}} ')
+        if i % 3 == 1:
+            lines += [
+                f"{t} production.ERROR: SQLSTATE[HY000] [2002] Connection refused (SQL: select * from `users` where"
+                f' `id` = {i} limit 1) {{"exception":"[object] (Illuminate\\\\Database\\\\QueryException(code: 2002):'
+                f" SQLSTATE[HY000] [2002] Connection refused at /var/www/vendor/laravel/framework/src/Illuminate/"
+                "Database/Connection.php:760)",
+                "[stacktrace]",
+                "#0 /var/www/vendor/laravel/framework/src/Illuminate/Database/Connection.php(720):"
+                " Illuminate\\Database\\Connection->runQueryCallback('select * from `...', Array, Object(Closure))",
+                "#1 {main}",
+                "",
+                "[previous exception] [object] (PDOException(code: 2002): SQLSTATE[HY000] [2002] Connection refused"
+                " at /var/www/vendor/laravel/framework/src/Illuminate/Database/Connectors/Connector.php:70)",
+                "[stacktrace]",
+                "#0 /var/www/vendor/laravel/framework/src/Illuminate/Database/Connectors/Connector.php(70):"
+                " PDO->__construct('mysql:host=db;...', 'app', 'secret', Array)",
+                "#1 {main}",
+                '"} ',
+            ]
+    for block in (4096, 211):
+        rep = run_blocks("\n".join(lines) + "\n", block)
+        assert rep.record_count == 16
+        assert level_counts(rep) == {"INFO": 12, "ERROR": 4}
+        (group,) = rep.exception_groups
+        assert (group.exception_type, group.count, group.first_line) == ("Illuminate\\Database\\QueryException", 4, 3)
+        assert list(group.top_frames)[:1] == ["Illuminate\\Database\\Connection->runQueryCallback"]

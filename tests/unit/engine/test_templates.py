@@ -19,6 +19,11 @@ pytestmark = pytest.mark.unit
         ("Resolved web1.corp.example.com to /default-rack", "Resolved <*> to <*>"),
         ("src: /10.0.0.1:5010 ok", "src: <*>:<*> ok"),
         ("enabled:true cache=null", "enabled:<*> cache=<*>"),
+        # A literal is a value where it stands as one; between two words of prose it qualifies the word after it.
+        ("config null", "config <*>"),
+        ("x is None, flag true", "x is <*>, flag <*>"),
+        ("invalid memory address or nil pointer dereference", "invalid memory address or nil pointer dereference"),
+        ("on a null object reference", "on a null object reference"),
         ("logname= uid=0 rhost=10.1.2.3.dyn.example.nl", "logname= uid=<*> rhost=<*>"),
         ("sdpd v1.17 started with 640MB", "sdpd <*> started with <*>"),
         ("at Fri Jun 17 07:07:00 2005", "at <*>:<*>:<*>"),

@@ -50,7 +50,14 @@ _RUST_PANIC = re.compile(r"thread '([^']*)' panicked at (?:'(.*)', )?(\S+?):\d+:
 _RUST_FRAME = re.compile(r" *\d+: (\S+)$")
 _RUST_RUNTIME = ("std::", "core::", "alloc::", "rust_begin_unwind", "__rust", "<")
 # PHP: "PHP Fatal error:  Uncaught RuntimeException: message in /x.php:88", frames "#0 /x.php(41): Pay->charge()".
-_PHP_UNCAUGHT = re.compile(rf"Uncaught ({_NAME})(?:: (.*?))? in (\S+?):\d+(?:$| Stack trace)")
+# A PHP class name is qualified by its namespaces with backslashes ("Illuminate\Database\QueryException"), each
+# doubled where the name stands in a JSON string.
+_PHP_NAME = r"(?:\\{1,2})?[A-Za-z_]\w*(?:\\{1,2}[A-Za-z_]\w*)*"
+_PHP_UNCAUGHT = re.compile(rf"Uncaught ({_PHP_NAME})(?:: (.*?))? in (\S+?):\d+(?:$| Stack trace)")
+# An exception in a record's context as PHP's common logging library (Monolog) writes it, whatever the framework:
+# "[object] (Illuminate\Database\QueryException(code: 2002): message at /x.php:760)", then "[stacktrace]" and the
+# "#0 ..." frames.
+_PHP_LOGGED = re.compile(rf"\[object\] \(({_PHP_NAME})\(code: -?\w+\): (.*?) at (\S+?):\d+\)")
 _PHP_FRAME = re.compile(r"#\d+ (?:\S+\(\d+\)|\[internal function\]): (.+?)(?:\(.*\))?$")
 # Elixir and Erlang: "** (RuntimeError) message", frames "    (my_app 0.1.0) lib/x.ex:10: MyApp.Cache.get/1".
 _BEAM_RAISE = re.compile(rf"\*\* \(({_NAME})\) ?(.*)")
@@ -269,10 +276,12 @@ def _rust(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
 
 
 def _php(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
-    """A PHP uncaught exception (``_PHP_UNCAUGHT`` in line ``i``) and the calls of its "#0 ..." stack trace."""
+    """A PHP exception (``_PHP_UNCAUGHT`` or ``_PHP_LOGGED`` in line ``i``) and the calls of its "#0 ..." stack
+    trace."""
     frames = _first_frames(lines[i + 1 :], _PHP_FRAME, lambda name: name != "{main}")
     message = _clip(m.group(2) or "")
-    return ExceptionInfo(m.group(1), message, m.group(1), message, frames)
+    name = m.group(1).replace("\\\\", "\\")  # the name as PHP writes it, not as JSON escapes it
+    return ExceptionInfo(name, message, name, message, frames)
 
 
 def _beam(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
@@ -288,6 +297,8 @@ def _other_runtimes(lines: list[str]) -> ExceptionInfo | None:
         if "panicked at " in line and (m := _RUST_PANIC.search(line)) is not None:
             return _rust(lines, i, m)
         if "Uncaught " in line and (m := _PHP_UNCAUGHT.search(line)) is not None:
+            return _php(lines, i, m)
+        if "[object] (" in line and (m := _PHP_LOGGED.search(line)) is not None:
             return _php(lines, i, m)
         if line.startswith("** (") and (m := _BEAM_RAISE.match(line)) is not None:
             return _beam(lines, i, m)

@@ -32,6 +32,7 @@ _NOT_A_TARGET = "".join(rf"(?<!(?<![A-Za-z]){m} )" for m in sorted(HTTP_METHODS)
 _TLDS = "com|net|org|edu|gov|mil|io|info|biz|local|localdomain|internal|lan|arpa|corp"
 # Keys whose value is always data (an identity, an address), even when it is the same all file long.
 _VALUE_KEYS = ("uid", "gid", "euid", "pid", "host", "hostname", "rhost", "ip", "addr", "port")
+_LITERAL = r"(?:(?i:true|false|null)|None|nil)"
 _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     # The value ends where a name in brackets after it begins ("uid=1021(gps)": the account's number, then its name).
     ("value", "(?<==)(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&()\]]+"),
@@ -99,8 +100,11 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?![\w.])",
     ),
     ("id", r"(?<![\w.-])[A-Za-z]+(?:_[A-Za-z]+)*_-?\d[\w-]*"),
-    # Literal values: booleans and nulls are data wherever they stand.
-    ("literal", r"(?<![\w.-])(?:(?i:true|false|null)|None|nil)(?![\w-])"),
+    # Literal values: booleans and nulls are data where they stand as a value (after "=", ":", a bracket, at a
+    # message's end or before punctuation). Between two words of prose one qualifies the word after it and is the
+    # message's wording: Go's "invalid memory address or nil pointer dereference", Java's "on a null object
+    # reference".
+    ("literal", rf"(?<![\w.-])(?:(?<![A-Za-z] ){_LITERAL}(?![\w-])|{_LITERAL}(?![\w-])(?! [a-z]))"),
     # A number (a dimension's too: "80x25") ends where its run of letters and digits ends: "0abc" of "i-0abc3582" is
     # no number with a unit, and "v1alpha2" is no version number (an id and an API's name: not cut in two).
     ("number", r"(?<![A-Za-z0-9])(?:[vV](?=\d))?[-+]?\d+(?:[.,]\d+)*(?:[xX]\d+)*[A-Za-z]*+(?![A-Za-z0-9])"),

@@ -51,8 +51,9 @@ _PADDED_HEADER = (
 # "Caused by:" or "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header,
 # frame or "[signal ...]" line, a Python "Traceback" or chained-traceback banner, a Ruby "from file:line:in", only
 # closes brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines; ">":
-# the end of a message written in angle brackets, WebLogic's), is PHP's "Stack trace:" over its first frame or a
-# frame of it ("#0 /var/www/src/Cache.php(31): App\Cache->connect()", "#2 {main}"), or
+# the end of a message written in angle brackets, WebLogic's; '"}': a JSON context whose string ran over lines), is
+# PHP's "Stack trace:" (Monolog's "[stacktrace]") over its first frame or a frame of it ("#0
+# /var/www/src/Cache.php(31): App\Cache->connect()", "#2 {main}"), Monolog's "[previous exception]" of a chain, or
 # is a numbered source line in a diagnostic's gutter.
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
@@ -62,8 +63,8 @@ def _continuation_body(prefix: str = "") -> str:
         r"|During handling of the above exception|The above exception was the direct cause"
         rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
         rf"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n{prefix}\t|created by |from [^\s:]+:\d+:in "
-        r"|[}\])>]+[,;]?[ \t]*(?:\n|\Z)"
-        rf"|Stack trace:\n{prefix}#0 |#\d+ (?:\{{main\}}|[^\n(]*\(\d+\): )"
+        r"|\"?[}\])>]+[,;]?[ \t]*(?:\n|\Z)"
+        rf"|(?:Stack trace:|\[stacktrace\])\n{prefix}#0 |#\d+ (?:\{{main\}}|[^\n(]*\(\d+\): )|\[previous exception\] "
         # A compiler's excerpt of source under a diagnostic, its line number in the gutter the lines before it
         # drew ("  |" then "4 |     let n: u32 = ...", rustc's): the number is flush left, the gutter's bar ends
         # the line before.
@@ -140,14 +141,15 @@ _FIRST_BLANK_LINE = re.compile(r"[ \t]+(?=\n|\Z)")
 _CONTINUATION_HINTS = (
     re.compile(
         r"\n(?:[ \t]|Caused by: |\.\.\. |Traceback \(|During handling|The above exception|goroutine |\[signal "
-        r"|created by |from |[}\])>]|Stack trace:|#\d)"
+        r"|created by |from |\"?[}\])>]|Stack trace:|\[stacktrace\]|\[previous exception\]|#\d)"
     ),
     re.compile(r"\|\n\d"),
 )
-# Python prints a blank line before and after the banner that chains two tracebacks: the blank lines belong
-# to the record too (the banner and the next traceback are then joined by _CONTINUATION).
+# Python prints a blank line before and after the banner that chains two tracebacks, Monolog one before the
+# "[previous exception]" of a chain: the blank lines belong to the record too (the banner and the next traceback are
+# then joined by _CONTINUATION).
 _PY_CHAIN_BLANKS = re.compile(
-    r"\n\n(?=During handling of the above exception|The above exception was the direct cause)"
+    r"\n\n(?=During handling of the above exception|The above exception was the direct cause|\[previous exception\] )"
     r"|(?<=another exception occurred:|of the following exception:)\n(?=\nTraceback \()"
 )
 
@@ -981,7 +983,7 @@ class RecordReader:
         if hint and "\n\n" in text:
             if "goroutine" in text:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
-            if "During handling" in text or "The above exception" in text:
+            if "During handling" in text or "The above exception" in text or "[previous exception]" in text:
                 text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
                 c.joined_lines += n0
         enveloped = env is not None and (not env.strip or bool(env.kept))  # every line opens with a prefix
