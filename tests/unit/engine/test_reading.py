@@ -632,6 +632,15 @@ def test_a_w3c_extended_log_reads_its_columns_from_its_fields_directive() -> Non
     assert [t.text for t in requests] == ["GET /api/orders/<*> <*>"] and requests[0].count == 40
     assert level_counts(rep) == {"INFO": 30, "WARN": 6, "ERROR": 4}
     assert rep.record_count == 42 and rep.parse_quality.timestamp_share == pytest.approx(40 / 42, abs=1e-4)
+    # Its values are read where its columns stand (the message is put together from them): the order's id and the
+    # status, counted as an access line's are, so the summary tells the requests answered at a level on all routes.
+    by_kind = {p.kind: p for p in requests[0].placeholders}
+    assert {v.value: v.count for v in by_kind["status"].top_values} == {"200": 30, "404": 6, "500": 4}
+    assert by_kind["number"].records == 40 and by_kind["number"].top_values[0].count == 1
+    lines += [f"2024-01-15 08:01:{i:02d} 10.0.0.5 POST /cart - 443 203.0.113.9 500 0 9" for i in range(3)]
+    rep = _run("\n".join(lines) + "\n")
+    (claim,) = [c.text for c in rep.summary.claims if "ERROR" in c.text and "answered" in c.text]
+    assert claim.startswith("7 records answered at ERROR (status 500 x7) on 2 routes:")
 
 
 def test_a_two_line_header_reads_its_time_from_the_first_line_and_its_message_from_the_second() -> None:

@@ -2422,6 +2422,9 @@ def _only_time(text: str) -> bool:
     return bool(text) and leading_time_end(text) == len(text)
 
 
+_CELL = re.compile(r"\S+")  # a blank-separated column of a W3C record
+
+
 class W3cFields:
     """The W3C Extended Log File Format (IIS, and others that write it): a "#Fields:" directive names the columns
     of the blank-separated records after it. A request is read as an access log's is: its method, path and status
@@ -2447,9 +2450,10 @@ class W3cFields:
         head = record.split("\x1e", 1)[0]
         if head.startswith("#"):
             return ParsedRecord(FORMAT_W3C, None, None, head, None)
-        values = head.split()
-        if len(values) != len(self.columns):
+        cells = [(m.start(), m.group()) for m in _CELL.finditer(head)]
+        if len(cells) != len(self.columns):
             return None
+        values = [v for _at, v in cells]
         time_text = None
         if self._time is not None:
             time_text = values[self._time]
@@ -2457,7 +2461,22 @@ class W3cFields:
                 time_text = f"{values[self._date]} {time_text}"
         level = self.level(head) if self._status is not None else None
         keep = self._message if self._message is not None else self._rest
-        return ParsedRecord(FORMAT_W3C, time_text, level, " ".join(values[i] for i in keep), None, level is not None)
+        # Where each part of the message stands in the record, so its values are read there (the status's of kind
+        # "status", as an access line's).
+        pieces: list[tuple[int, int, int, str]] = []
+        at = 0
+        for i in keep:
+            pieces.append((at, cells[i][0], len(values[i]), "status" if i == self._status else ""))
+            at += len(values[i]) + 1
+        return ParsedRecord(
+            FORMAT_W3C,
+            time_text,
+            level,
+            " ".join(values[i] for i in keep),
+            None,
+            level is not None,
+            pieces=tuple(pieces),
+        )
 
     def level(self, record: str) -> str | None:
         """The level of a record by its status's class (None where the status is no HTTP status)."""
