@@ -248,3 +248,27 @@ def test_a_word_the_miner_made_a_placeholder_has_its_values_counted(line: str, t
     ranked = sorted(expected.items(), key=lambda vc: (-vc[1], vc[0]))
     assert [(v.value, v.count) for v in p.top_values] == ranked[: len(p.top_values)]
     assert p.top_values[0].value == NAMES[0] and p.top_values[0].count == expected[NAMES[0]] > 70
+
+
+def test_a_placeholder_over_variables_and_punctuation_only_states_no_value_of_them() -> None:
+    """A kernel's "usb 1-8:" is two numbers joined by "-": the template shows one placeholder there. Its records
+    differ in it, so "<*>-<*>" (every record's masked text) is none of their values: it was reported as the one
+    value of all of them ("<*>-<*>" x16)."""
+    shapes = (
+        "usb {a}-{b}: new high-speed USB device number {n} using xhci_hcd",
+        "EXT4-fs (dm-0): mounted filesystem with ordered data mode. Quota mode: none.",
+        "e1000e 0000:00:1f.6 eno1: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
+        'audit: type=1400 audit({n}.120:{b}): apparmor="STATUS" operation="profile_load" pid={n}',
+        "Out of memory: Killed process {n} (java) total-vm:{n}0kB, anon-rss:{n}kB, file-rss:0kB",
+        "nvme nvme0: I/O {n} QID {b} timeout, aborting",
+    )
+    lines = [
+        f"[{i * 1.5 + 3:12.6f}] " + shapes[i % 6].format(a=1 + i % 2, b=i % 9 + 1, n=i * 7 + 100) for i in range(96)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    (usb,) = [t for t in rep.templates if t.text.startswith("usb ")]
+    assert usb.count == 16
+    values = [v.value for p in usb.placeholders for v in p.top_values]
+    assert values and not [v for v in values if "<*>" in v]
+    device = [p for p in usb.placeholders if p.records == 16 and p.kind == "number"]
+    assert device and {v.count for v in device[0].top_values} == {1}

@@ -1803,7 +1803,8 @@ def _generalised_words(r: Rolled, out: dict[int, tuple[int, PlaceholderStats]], 
     """A placeholder the miner made of a word each variant writes as it is ("GET /blog/feed HTTP/1.1" and "GET
     /about HTTP/1.1": "GET <*> HTTP/<*>"; "/docs/alpha" and "/docs/beta": "/docs/<*>") takes those words as its
     values, each counted once per record of its variant (kind "word"; exact: a variant's records all write its
-    word). A variant whose word there holds a variable of its own gives its masked text ("/api/users/<*>"). Only
+    word). A variant whose word there holds a variable of its own gives its masked text ("/api/users/<*>"), unless
+    that text is only variables and punctuation ("<*>-<*>": it is none of its records' values, which differ). Only
     a placeholder alone in its token of the template, and not where a variant's variable stands at it (its values
     are read: ``template_values``)."""
     words = r.text.split()
@@ -1823,7 +1824,10 @@ def _generalised_words(r: Rolled, out: dict[int, tuple[int, PlaceholderStats]], 
             if a == words[j] or p in out or p in mixed:
                 continue
             if len(a) > len(before) + len(after) and a.startswith(before) and a.endswith(after):
-                worded.setdefault(p, Counter())[a[len(before) : len(a) - len(after)]] += v.count
+                word = a[len(before) : len(a) - len(after)]
+                if WILDCARD in word and _WORD.search(word.replace(WILDCARD, " ")) is None:
+                    continue  # variables and punctuation only ("<*>-<*>" of "usb 1-8:"): no value of its records
+                worded.setdefault(p, Counter())[word] += v.count
     for p, counts in worded.items():
         st = PlaceholderStats("word")
         st.values.add_counts(counts)
