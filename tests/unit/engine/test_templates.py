@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loglens_analysis.engine import analyze
 from loglens_analysis.engine.loghub import parse_lines
 from loglens_analysis.engine.masking import mask_text
 from loglens_analysis.engine.miner import render
@@ -176,3 +177,30 @@ def test_a_route_to_files_named_with_digits_keeps_its_segments() -> None:
     texts = {t.text for t in rep.templates}
     assert any(t.startswith("PUT /shop-data/uploads/<*>") for t in texts), texts
     assert not any(t.startswith("PUT <*>") or t.startswith("PUT /<*>") for t in texts), texts
+
+
+def test_a_closing_quote_and_a_blank_part_two_fields_of_a_merged_template() -> None:
+    """Uvicorn's access line: the quoted request, then the status and its reason phrase of one to three words. The
+    phrases' lengths merge clusters, whose text collapses runs of placeholders; the request's closing quote and a
+    blank stood between two of them, and the status was lost from the text ('"POST /health HTTP/<*> OK'): no status
+    placeholder, no values, and the summary told each route's 404s apart."""
+    phrases = {200: "OK", 201: "Created", 404: "Not Found", 422: "Unprocessable Entity", 500: "Internal Server Error"}
+    lines = ["INFO:     Started server process [8]", "INFO:     Application startup complete."]
+    for i in range(90):
+        status = (200, 201, 404, 200, 422, 200, 500, 404, 200)[i % 9]
+        method, route = ("GET", "POST")[i % 2], ("/health", "/users/me", f"/items/{i}")[i % 5 % 3]
+        lines.append(
+            f'INFO:     172.18.0.{i % 7 + 2}:{40000 + i} - "{method} {route} HTTP/1.1" {status} {phrases[status]}'
+        )
+        if i % 4 == 0:  # the application's own lines between them (a log of requests only is read as an access log)
+            lines.append(f"WARNING:  cache miss for key item:{i}" if i % 8 else f"INFO:     order {i} created")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    requests = [t for t in rep.templates if t.text.startswith('"')]
+    assert requests and all('HTTP/<*>" <*> ' in t.text for t in requests), [t.text for t in requests]
+    ok = next(t for t in rep.templates if t.text == '"POST /health HTTP/<*>" <*> OK')
+    assert [(v.value, v.count) for p in ok.placeholders if p.kind == "status" for v in p.top_values] == [
+        ("200", ok.count)
+    ]
+    warned = [i for i in range(90) if (200, 201, 404, 200, 422, 200, 500, 404, 200)[i % 9] in (404, 422)]
+    told = f"{len(warned)} records answered at WARN (status 404 x"
+    assert any(c.text.startswith(told) for c in rep.summary.claims), [c.text for c in rep.summary.claims]

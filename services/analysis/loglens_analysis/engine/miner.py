@@ -30,7 +30,12 @@ DEFAULT_SIMILARITY = 0.5
 WILD_WEIGHT = 0.5
 MAX_CLUSTERS_PER_GROUP = 64
 
-_COLLAPSE = re.compile(r"<\*>(?:[\s,;:=/.'\"-]*<\*>)+")
+# Placeholders apart by blanks or by punctuation; a blank beside a quote only where quotes stand on both sides of it
+# (a list of quoted values: "'<*>', '<*>'"): a quote then a blank alone closes a quoted field, and what stands after
+# it is another field ('"GET /x HTTP/<*>" <*> OK': the request and the status).
+_COLLAPSE = re.compile(
+    r"<\*>(?:(?:[\s,;:=/.-]*|[,;:=/.'\"-]*|[,;:=/.'\"-]*['\"][,;:=/.-]*\s+[,;:=/.-]*['\"][,;:=/.'\"-]*)<\*>)+"
+)
 
 
 def template_id(template: str) -> str:
