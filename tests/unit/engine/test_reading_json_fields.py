@@ -263,3 +263,19 @@ def test_a_value_that_is_an_everyday_word_as_well_as_a_level_word_gives_no_level
     rep = analyze([("\n".join(lines) + "\n").encode()])
     levels = {lc.level: lc.count for lc in rep.levels}
     assert levels == {report_pb2.LEVEL_WARN: 20}, levels
+
+
+def test_json_records_whose_message_is_a_whole_traceback_are_records_one_by_one() -> None:
+    """Cloud Logging's structured JSON holds an uncaught error's whole traceback in one record's "message" (its
+    newlines escaped). Two such records in a row were read as one: the second as the next line of a traceback
+    written line by line (the same header up to "Traceback (" on both lines), an error and its exception lost."""
+    trace = 'Traceback (most recent call last):\n  File "/app/main.py", line 10, in handler\nValueError: bad message'
+    records: list[dict[str, object]] = []
+    for i in range(40):
+        error = i % 10 in (3, 4)  # two in a row, four times
+        message = trace if error else f"Handled request in {i}ms"
+        records.append({"severity": "ERROR" if error else "INFO", "message": message, "timestamp": _at(i)})
+    rep = _report(records)
+    assert rep.record_count == 40
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.count) == ("ValueError", 8)

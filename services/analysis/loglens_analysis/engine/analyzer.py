@@ -674,6 +674,11 @@ class Analyzer:
     def _find_trace(self, head: str) -> int:
         if _TRACE_HINT.search(head) is None:
             return 0
+        assert self.parser is not None
+        message = self.parser.parse(head).message
+        ends = head.find(message) + len(message) if message else -1
+        if ends > 0 and head.startswith("\\n", ends):
+            return 0  # its message goes on in the line (a JSON field's escaped newlines): a whole trace, not a line
         at = self._message_at(head)
         return at if at > 0 and _TRACE_MESSAGE.match(head, at) is not None else 0
 
