@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loglens_analysis.engine import analyze
 from loglens_analysis.engine.exceptions import exception_of
 from loglens_analysis.engine.records import JOIN
 
@@ -209,3 +210,17 @@ def test_an_error_type_after_the_level_opens_the_message_not_a_source_column() -
     assert texts["Net::ReadTimeout: Net::ReadTimeout with socket <*>"] == 20
     assert texts["hit ratio <*>"] == 20
     assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("java.io.IOException", 20)]
+
+
+def test_a_channel_and_its_level_in_capitals_is_no_exception_type() -> None:
+    """Monolog's "channel.LEVEL:" ("production.INFO: User 5 logged in") reads like a qualified name before ": ", but a
+    name that ends in a level in capitals is where a record comes from and its level, not a type: each line was
+    an exception group ("production.INFO" x30)."""
+    lines = []
+    for i in range(30):
+        lines.append(f'production.INFO: User {i} logged in {{"ip":"10.0.0.{i}"}} []')
+        if i % 6 == 2:
+            lines.append(f"production.ERROR: Payment {i} declined [] []")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 35
+    assert list(rep.exception_groups) == []

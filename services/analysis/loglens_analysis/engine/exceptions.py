@@ -350,10 +350,11 @@ def named_as_type(name: str) -> bool:
 def _typed(name: str) -> bool:
     """A name in the exception position that is a type: named like one ("TimeoutError", "System.IO.IOException"), or
     a class in a lower-case package ("android.util.Log$TerribleFailure"). A severity word is the message's level,
-    not a type ("Error: must be run on an X11 session"); a capitalised dotted name without such an ending is a
-    logger or a tag ("Logging.Events: Non-call EVENT")."""
+    not a type ("Error: must be run on an X11 session"), nor a name that ends in one in capitals (Monolog's channel
+    and level: "production.INFO: User 5 logged in"); a capitalised dotted name without such an ending is a logger or
+    a tag ("Logging.Events: Non-call EVENT")."""
     last = name.rsplit(".", 1)[-1]
-    if not last[:1].isupper() or ("." not in name and level_from_word(name) is not None):
+    if not last[:1].isupper() or (("." not in name or last.isupper()) and level_from_word(last) is not None):
         return False
     return _CONVENTIONAL.search(last) is not None or ("." in name and name[:1].islower())
 
