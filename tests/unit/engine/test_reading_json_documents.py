@@ -196,3 +196,20 @@ def test_a_message_that_holds_a_whole_trace_is_read_as_the_trace() -> None:
         assert [(g.exception_type, g.message, g.count) for g in rep.exception_groups] == [
             ("ConnectionError", "payments unavailable", 1)
         ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":' * 3000 + "1" + "}" * 3000,  # a line that opens as a JSON object
+        "[" * 3000 + "]" * 3000,  # a document that opens as an array
+        '{"log":' * 3000 + '"x"' + "}" * 3000,  # a Docker json-file record's opening
+        '{"level":"info","msg":"ok"}\n' * 30 + '{"a":' * 3000 + "1" + "}" * 3000 + "\n",  # among JSON records
+    ],
+)
+def test_json_nested_deeper_than_the_decoder_goes_is_read_as_text(text: str) -> None:
+    """A value nested a few thousand levels deep makes Python's JSON decoder raise RecursionError, not ValueError:
+    uncaught, a 12 KB file failed its analysis. Such a line is no JSON record the engine can read: it is text."""
+    rep = analyze([text.encode()])
+    assert rep.line_count == text.count("\n") + (not text.endswith("\n"))
+    assert rep.record_count >= 1

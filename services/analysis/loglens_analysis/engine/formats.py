@@ -217,7 +217,7 @@ def _json_object(head: str) -> dict[str, object] | None:
         return None
     try:
         obj = json.loads(head)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return None
     return obj if isinstance(obj, dict) else None
 

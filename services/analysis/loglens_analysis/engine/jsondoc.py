@@ -111,7 +111,7 @@ class JsonDocument:
             line_start = text.rfind("\n", 0, pos) + 1
             try:
                 _obj, end = _DECODER.raw_decode(text, pos)
-            except ValueError:
+            except (ValueError, RecursionError):
                 if not final and n - line_start <= MAX_DOCUMENT_RECORD_CHARS:
                     self._resume = pos - line_start
                     return _lines(out, text[line_start:]), text[line_start:]
@@ -207,7 +207,7 @@ def _wrapped_array(text: str, at: int) -> int | None:
             return -1  # no JSON object: the caller reads it as a record, which then fails and leaves
         try:
             key, pos = _DECODER.raw_decode(text, pos)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         pos = _past_blanks(text, pos)
         if pos >= n:
@@ -230,7 +230,7 @@ def _wrapped_array(text: str, at: int) -> int | None:
                 return first
         try:
             _value, pos = _DECODER.raw_decode(text, pos)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 

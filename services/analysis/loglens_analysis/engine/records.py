@@ -460,7 +460,7 @@ def _docker_line(line: str) -> str | None:
         return None
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return None
     if not isinstance(obj, dict) or not isinstance(obj.get("log"), str):
         return None
