@@ -102,6 +102,11 @@ def _utc(text: str) -> float:
         ("25.12.2023 23:59:59 +01:00 x", "2023-12-25T22:59:59", "day-month-dotted", ""),
         ("[Wed Oct 11 14:32:52.123456 2000] [error]", "2000-10-11T14:32:52.123456", "ctime", ASSUME_UTC),
         ("Mon Jan  2 15:04:05 PST 2006", "2006-01-02T23:04:05", "ctime", ""),
+        # GNU date(1) in a 12-hour locale (a script's "$(date): ..."), and day first as en_GB writes it.
+        ("Mon Nov 30 08:00:07 PM CET 2026: backup done", "2026-11-30T19:00:07", "ctime", ""),
+        ("Mon Nov 30 12:00:07 AM UTC 2026 x", "2026-11-30T00:00:07", "ctime", ""),
+        ("Mon 30 Nov 08:00:07 GMT 2026 - backup done", "2026-11-30T08:00:07", "ctime-day-first", ""),
+        ("Mon 30 Nov 08:00:07 CET 2026", "2026-11-30T07:00:07", "ctime-day-first", ""),
         ("Tue, 02 Jan 2024 15:04:05 GMT", "2024-01-02T15:04:05", "day-month-year", ""),
         ("01 Jan 2024 10:00:00,123 INFO x", "2024-01-01T10:00:00.123", "day-month-year", ASSUME_UTC),
         ("16-Jul-2021 17:47:02.787 general: info", "2021-07-16T17:47:02.787", "day-month-year", ASSUME_UTC),

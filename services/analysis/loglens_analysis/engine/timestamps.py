@@ -198,6 +198,14 @@ def _family(name: str, head: str, tail: _Tail, dated: str, key: str | None = Non
 _AMPM_ZONE = rf"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?(?: (?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE})(?![\w:]))?"
 
 
+# After a ctime's clock: its half of the day, its zone, then its year.
+_CTIME_TAIL = _Tail(
+    _FRAC,
+    "",
+    rf"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?(?: (?P<tz>[+-]\d{{4}}|{_OFF_WORD}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)",
+)
+
+
 def _families() -> tuple[Family, ...]:
     iso_date = r"(?<![\w.])(?P<Y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)"
     any_frac = _Tail(_FRAC, "adj+sp")
@@ -254,13 +262,10 @@ def _families() -> tuple[Family, ...]:
         _family(
             "apache", r"(?<![\w/])(?P<d>[0-3]?\d)/" + _MON + r"/(?P<Y>\d{4})[: ]" + _HMS, _Tail(_FRAC, "sp"), "date"
         ),
-        # ctime, Apache error logs, Go UnixDate: Wed May  1 10:00:00(.123) (MST )2024.
-        _family(
-            "ctime",
-            rf"(?<!\w){_DOW},? {_MON} +(?P<d>[0-3]?\d) {_HMS12}",
-            _Tail(_FRAC, "", rf"(?: (?P<tz>[+-]\d{{4}}|{_OFF_WORD}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)"),
-            "date",
-        ),
+        # ctime, Apache error logs, Go UnixDate: Wed May  1 10:00:00(.123) (MST )2024; GNU date(1) in a 12-hour
+        # locale ("Mon Nov 30 08:00:07 AM CET 2026"), and day first as en_GB writes it ("Mon 30 Nov 08:00:07 GMT 2026").
+        _family("ctime", rf"(?<!\w){_DOW},? {_MON} +(?P<d>[0-3]?\d) {_HMS12}", _CTIME_TAIL, "date"),
+        _family("ctime-day-first", rf"(?<!\w){_DOW},? (?P<d>[0-3]?\d) {_MON} {_HMS12}", _CTIME_TAIL, "date"),
         # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700); Erlang/OTP's
         # "2-Jan-2006::15:04:05".
         _family(
@@ -472,6 +477,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("compact-dash", ":"),
         ("apache", "/:M"),
         ("ctime", ": M"),
+        ("ctime-day-first", ": M"),
         ("day-month-year", ": M"),
         ("month-day-year", ": M"),
         ("us-date", "/:"),
