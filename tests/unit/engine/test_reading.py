@@ -640,6 +640,10 @@ def test_a_w3c_extended_log_reads_its_columns_from_its_fields_directive() -> Non
     lines += [f"2024-01-15 08:01:{i:02d} 10.0.0.5 POST /cart - 443 203.0.113.9 500 0 9" for i in range(3)]
     rep = _run("\n".join(lines) + "\n")
     (claim,) = [c.text for c in rep.summary.claims if "ERROR" in c.text and "answered" in c.text]
+    # Tab-separated (CloudFront writes its fields so): the same records, their times from the date and time columns.
+    rep = _run("\n".join(line.replace(" ", "\t") if line[:1].isdigit() else line for line in lines) + "\n")
+    assert rep.format.name == "w3c-extended" and rep.record_count == 45
+    assert rep.parse_quality.timestamp_share == pytest.approx(43 / 45, abs=1e-4)
     assert claim.startswith("7 records answered at ERROR (status 500 x7) on 2 routes:")
 
 

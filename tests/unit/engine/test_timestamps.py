@@ -45,6 +45,8 @@ def _utc(text: str) -> float:
         ("2017-05-25T11:49:00-03 panic", "2017-05-25T14:49:00", "iso8601", ""),
         ("2024-01-01 10:00:00 +0100 GET /", "2024-01-01T09:00:00", "iso8601", ""),
         ("2024-01-01 10:00:00 UTC x", "2024-01-01T10:00:00", "iso8601", ""),
+        # The date and time columns of a tab-separated log (CloudFront's W3C fields).
+        ("2026-11-30\t08:00:07\tFRA56-P1\t1234\t198.51.100.7", "2026-11-30T08:00:07", "iso8601", ASSUME_UTC),
         # A comma and a space between date and time (Airflow's task logs).
         ("[2024-03-01, 12:00:01 UTC] {taskinstance.py:1157} INFO", "2024-03-01T12:00:01", "iso8601", ""),
         ("2024-01-01T00:00:00.1234567Z ##[group]Run", "2024-01-01T00:00:00.1234567", "iso8601", ""),

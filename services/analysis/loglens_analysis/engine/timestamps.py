@@ -213,8 +213,8 @@ def _families() -> tuple[Family, ...]:
         # RFC 3339 / ISO 8601 with T or space, Python logging, log4j, Windows, CRI / GitHub Actions prefixes; a
         # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC"), or a dash between
         # spaces. After a space, an hour of one digit, padded with a second space or not (MariaDB's
-        # "2024-03-01  8:00:07").
-        _family("iso8601", rf"{iso_date}(?:T(?=\d\d)|(?: |, | - )(?: (?=\d:))?){_HMS12}", any_frac, "date"),
+        # "2024-03-01  8:00:07"). A tab between them: the date and time columns of a tab-separated log (CloudFront's).
+        _family("iso8601", rf"{iso_date}(?:T(?=\d\d)|(?: |, | - |\t)(?: (?=\d:))?){_HMS12}", any_frac, "date"),
         # ISO 8601 basic: 20240101T100000Z.
         _family(
             "iso8601-basic",
