@@ -110,6 +110,9 @@ def _utc(text: str) -> float:
         ("Mon 30 Nov 08:00:07 GMT 2026 - backup done", "2026-11-30T08:00:07", "ctime-day-first", ""),
         ("Mon 30 Nov 08:00:07 CET 2026", "2026-11-30T07:00:07", "ctime-day-first", ""),
         ("Tue, 02 Jan 2024 15:04:05 GMT", "2024-01-02T15:04:05", "day-month-year", ""),
+        # GNU date's "+%c" in a 12-hour locale: the half of the day, then the zone.
+        ("Mon 30 Nov 2026 08:00:07 PM CET backup done", "2026-11-30T19:00:07", "day-month-year", ""),
+        ("Mon 30 Nov 2026 12:00:07 AM UTC x", "2026-11-30T00:00:07", "day-month-year", ""),
         ("01 Jan 2024 10:00:00,123 INFO x", "2024-01-01T10:00:00.123", "day-month-year", ASSUME_UTC),
         ("16-Jul-2021 17:47:02.787 general: info", "2021-07-16T17:47:02.787", "day-month-year", ASSUME_UTC),
         ("host - app (12) - 25 May 17 11:49 -03 - panic", "2017-05-25T14:49:00", "day-month-year", ""),

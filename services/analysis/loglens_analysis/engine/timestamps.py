@@ -267,11 +267,11 @@ def _families() -> tuple[Family, ...]:
         _family("ctime", rf"(?<!\w){_DOW},? {_MON} +(?P<d>[0-3]?\d) {_HMS12}", _CTIME_TAIL, "date"),
         _family("ctime-day-first", rf"(?<!\w){_DOW},? (?P<d>[0-3]?\d) {_MON} {_HMS12}", _CTIME_TAIL, "date"),
         # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700); Erlang/OTP's
-        # "2-Jan-2006::15:04:05".
+        # "2-Jan-2006::15:04:05"; GNU date's "+%c" in a 12-hour locale: "Mon 30 Nov 2026 08:00:07 AM CET".
         _family(
             "day-month-year",
             rf"(?<![\w.:/-])(?:{_DOW},? )?(?P<d>[0-3]?\d)[ -]{_MON}[ -](?:(?P<Y>\d{{4}})|"
-            rf"(?P<y2>\d\d))(?: |::){_H2}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?",
+            rf"(?P<y2>\d\d))(?: |::){_H12}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?(?: (?P<ampm>[AaPp][Mm])(?!\w))?",
             _Tail(_FRAC, "sp"),
             "date",
         ),
