@@ -110,6 +110,14 @@ def _utc(text: str) -> float:
         ("Mon 30 Nov 08:00:07 GMT 2026 - backup done", "2026-11-30T08:00:07", "ctime-day-first", ""),
         ("Mon 30 Nov 08:00:07 CET 2026", "2026-11-30T07:00:07", "ctime-day-first", ""),
         ("Tue, 02 Jan 2024 15:04:05 GMT", "2024-01-02T15:04:05", "day-month-year", ""),
+        # A 12-hour clock after an ISO date; a 24-hour clock's hour beside a marker (a layout's "HH ... a") is its hour.
+        ("2026-11-30 08:00:07 PM CET job done", "2026-11-30T19:00:07", "iso8601", ""),
+        ("2026-11-30 20:00:07 PM job done", "2026-11-30T20:00:07", "iso8601", ASSUME_UTC),
+        # Names written out: the long English style ("at" before the time), a full month's name day first, which a
+        # header's time column (the clock alone) reaches back to.
+        ("November 30, 2026 at 8:00:07 PM UTC - synced", "2026-11-30T20:00:07", "month-day-year", ""),
+        ("Wednesday, September 30, 2026 at 8:00:07 PM: x", "2026-09-30T20:00:07", "month-day-year", ASSUME_UTC),
+        ("30 November 2026 20:00:07 INFO job", "2026-11-30T20:00:07", "day-month-year", ASSUME_UTC),
         # GNU date's "+%c" in a 12-hour locale: the half of the day, then the zone.
         ("Mon 30 Nov 2026 08:00:07 PM CET backup done", "2026-11-30T19:00:07", "day-month-year", ""),
         ("Mon 30 Nov 2026 12:00:07 AM UTC x", "2026-11-30T00:00:07", "day-month-year", ""),

@@ -214,7 +214,13 @@ def _families() -> tuple[Family, ...]:
         # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC"), or a dash between
         # spaces. After a space, an hour of one digit, padded with a second space or not (MariaDB's
         # "2024-03-01  8:00:07"). A tab between them: the date and time columns of a tab-separated log (CloudFront's).
-        _family("iso8601", rf"{iso_date}(?:T(?=\d\d)|(?: |, | - |\t)(?: (?=\d:))?){_HMS12}", any_frac, "date"),
+        # A 12-hour clock's half of the day after the seconds ("2026-11-30 08:00:07 PM CET"), where no fraction is.
+        _family(
+            "iso8601",
+            rf"{iso_date}(?:T(?=\d\d)|(?: |, | - |\t)(?: (?=\d:))?){_HMS12}(?: (?P<ampm>[AaPp][Mm])(?!\w))?",
+            any_frac,
+            "date",
+        ),
         # ISO 8601 basic: 20240101T100000Z.
         _family(
             "iso8601-basic",
@@ -276,10 +282,10 @@ def _families() -> tuple[Family, ...]:
             "date",
         ),
         # java.util.logging and friends: Jan 12, 2012 3:53:59 PM; also Jan 12 2012 15:53:59; Kibana's "@" before the
-        # time: Jan 12, 2012 @ 15:53:59.123.
+        # time: Jan 12, 2012 @ 15:53:59.123; the long English style's "at": November 30, 2026 at 8:00:07 PM.
         _family(
             "month-day-year",
-            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}})(?:,? | @ ){_HMS12}",
+            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}})(?:,? | @ |,? at ){_HMS12}",
             _Tail(_FRAC, "", _AMPM_ZONE),
             "date",
         ),
@@ -417,7 +423,9 @@ STATEFUL_FAMILIES = frozenset(f.name for f in FAMILIES if f.dated == "time-only"
 _DATE_ALONE = re.compile(r'(?:=|=\"|": ?\")(\d{4})-(\d\d)-(\d\d)(?![\d:/-]|[T ]\d)')
 _LEADING_SKIP = frozenset({"epoch"})  # a bare number at the start of a line is not evidence of a time
 _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp may run
-_BEFORE_SPAN = 16  # how far before the time text a stamp overlapping it may start (a weekday, a klog letter)
+# How far before the time text a stamp overlapping it may start: a weekday, a klog letter, a date with its names
+# written out ("Wednesday, September 30, 2026 at 8:00:07 PM").
+_BEFORE_SPAN = 32
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 YEAR_SEARCH_CHARS = 200  # how far after a year-less stamp a dated stamp of the same day is looked for
 LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a header time is its time
@@ -915,9 +923,7 @@ class TimestampParser:
         hour, minute = int(g["H"] or 0), int(g["M"] or 0)
         sec = int(g.get("S") or 0)
         ampm = g.get("ampm")
-        if ampm:
-            if not 1 <= hour <= 12:
-                return None
+        if ampm and 1 <= hour <= 12:  # an hour past 12 (or 0) is a 24-hour clock's: a marker beside it adds nothing
             hour = hour % 12 + (12 if ampm[0] in "Pp" else 0)
         if hour > 23 or minute > 59 or sec > 60:
             return None
