@@ -193,16 +193,18 @@ def _family(name: str, head: str, tail: _Tail, dated: str, key: str | None = Non
     return Family(name, re.compile(full), re.compile(sec), re.compile(local), dated)
 
 
-# A 12-hour clock's half of the day, then a zone, after the seconds of a date written in words or slashes ("Nov 30, 2026
-# 8:00:07 AM UTC", "11/30/26 8:00:07:123 EST").
-_AMPM_ZONE = rf"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?(?: (?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE})(?![\w:]))?"
+# A 12-hour clock's half of the day after its seconds (or its fraction), if written.
+_AMPM = r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"
+# The half of the day, then a zone, after the seconds of a date written in words or slashes ("Nov 30, 2026 8:00:07 AM
+# UTC", "11/30/26 8:00:07:123 EST").
+_AMPM_ZONE = rf"{_AMPM}(?: (?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE})(?![\w:]))?"
 
 
 # After a ctime's clock: its half of the day, its zone, then its year.
 _CTIME_TAIL = _Tail(
     _FRAC,
     "",
-    rf"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?(?: (?P<tz>[+-]\d{{4}}|{_OFF_WORD}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)",
+    rf"{_AMPM}(?: (?P<tz>[+-]\d{{4}}|{_OFF_WORD}|{_NAMED_ZONE}))? (?P<Y>\d{{4}})(?!\d)",
 )
 
 
@@ -217,7 +219,7 @@ def _families() -> tuple[Family, ...]:
         # A 12-hour clock's half of the day after the seconds ("2026-11-30 08:00:07 PM CET"), where no fraction is.
         _family(
             "iso8601",
-            rf"{iso_date}(?:T(?=\d\d)|(?: |, | - |\t)(?: (?=\d:))?){_HMS12}(?: (?P<ampm>[AaPp][Mm])(?!\w))?",
+            rf"{iso_date}(?:T(?=\d\d)|(?: |, | - |\t)(?: (?=\d:))?){_HMS12}{_AMPM}",
             any_frac,
             "date",
         ),
@@ -277,7 +279,7 @@ def _families() -> tuple[Family, ...]:
         _family(
             "day-month-year",
             rf"(?<![\w.:/-])(?:{_DOW},? )?(?P<d>[0-3]?\d)[ -]{_MON}[ -](?:(?P<Y>\d{{4}})|"
-            rf"(?P<y2>\d\d))(?: |::){_H12}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?(?: (?P<ampm>[AaPp][Mm])(?!\w))?",
+            rf"(?P<y2>\d\d))(?: |::){_H12}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?{_AMPM}",
             _Tail(_FRAC, "sp"),
             "date",
         ),
