@@ -529,3 +529,23 @@ def test_a_version_in_a_requests_target_announces_no_start() -> None:
     rep, _lines = _report(sorted(records))
     assert any("/websocket?version=<*>" in t.text for t in rep.templates), [t.text for t in rep.templates]
     assert _of(rep, RESTART) == [], [a.description for a in _of(rep, RESTART)]
+
+
+def test_a_bursts_episode_reaches_over_the_buckets_next_to_it_still_above_the_baseline() -> None:
+    """A storm of 33 records over five buckets (5, 7, 4, 14, 3), the message seen nowhere else: one bucket is over
+    the burst bar, its neighbours are far above the baseline too. The episode is the five buckets from the storm's
+    first record, not the one bucket with its neighbours counted as "the rest of the file"."""
+    records = _steady(T0, T0 + 7_200, 10)
+    width = 64  # two hours: 112 buckets of 64 s
+    storm = T0 + 3_200 - 3_200 % width  # a bucket's start
+    for k, n in enumerate((5, 7, 4, 14, 3)):
+        records += [
+            (storm + k * width + 2 + 3 * i, "INFO", f"start of service update for svc-{k}-{i}") for i in range(n)
+        ]
+    rep, lines = _report(sorted(records))
+    assert next(t.histogram.bucket_seconds for t in rep.templates if "service update" in t.text) == width
+    (burst,) = [a for a in _of(rep, BURST) if "service update" in a.description]
+    assert burst.count == 33, burst.description
+    first = next(i for i, line in enumerate(lines, 1) if "service update" in line)
+    assert burst.line_numbers[0] == first, burst.description
+    assert "(5 buckets)" in burst.description and "against none in the rest" in burst.description, burst.description

@@ -77,6 +77,7 @@ BURST_MIN_RECORDS = 10  # a burst holds at least this many records ...
 BURST_FACTOR = 5.0  # ... and at least 5 x mean + 3 sigma (Poisson) + 5 records of its own baseline
 BURST_SIGMAS = 3.0
 BURST_MARGIN = 5.0
+BURST_EXTEND_MARGIN = 1.0  # a bucket next to a burst joins its episode at mean + 3 sigma + 1 record of the baseline
 SILENCE_MIN_BUCKETS = 4.0  # a silence lasts at least four bucket widths (3-6 % of the span) ...
 SILENCE_MIN_EXPECTED = 30.0  # ... where the file's usual bucket rate expects at least 30 records ...
 SILENCE_MAX_CHANCE = 0.001  # ... and as many empty buckets in a row would come by chance < 1/1000 times
@@ -471,7 +472,23 @@ def _burst_buckets(series: list[tuple[int, int, int]], n: int) -> list[tuple[int
     if not first:
         return []
     limit = _burst_limit((total - sum(c for _b, c, _l in first)) / max(1, n - len(first)))
-    return [h for h in series if h[1] >= limit]
+    hits = [h for h in series if h[1] >= limit]
+    if not hits:
+        return []
+    # A burst's episode reaches over the buckets next to it that are still clearly above the baseline (a second,
+    # lower bar: hysteresis): a storm of 33 records over five buckets (5, 7, 4, 14, 3 where 0.15 was usual) is one
+    # episode from its first record, not the one bucket over the bar with its neighbours counted as the rest.
+    mean = (total - sum(c for _b, c, _l in hits)) / max(1, n - len(hits))
+    low = mean + BURST_SIGMAS * math.sqrt(mean) + BURST_EXTEND_MARGIN
+    by_bucket = {h[0]: h for h in series}
+    found = {h[0] for h in hits}
+    for b in sorted(found):
+        for step in (-1, 1):
+            x = b + step
+            while x not in found and (h := by_bucket.get(x)) is not None and h[1] >= low:
+                found.add(x)
+                x += step
+    return [by_bucket[b] for b in sorted(found)]
 
 
 def _burst_findings(
