@@ -560,6 +560,35 @@ def test_a_short_task_log_tells_its_failure_before_its_start_lines() -> None:
     assert claims[-1] == 'Line 11 (INFO): "Task exited with return code 1".', claims
 
 
+def test_a_short_files_stop_is_told_among_its_routine_messages() -> None:
+    # A database's short log: its error, then a stop on a signal and the server starting again, among more routine
+    # messages than the summary has room for. The stop (a finding) is news: not cut for the file's first and last
+    # messages, told in line order among them.
+    routine = [
+        "starting server 16.1 on x86_64",
+        'listening on IPv4 address "0.0.0.0", port 5432',
+        'listening on Unix socket "/var/run/db/.s.5432"',
+        "database system is ready to accept connections",
+        "checkpoint starting: time",
+        "checkpoint complete: wrote 44 buffers",
+        "autovacuum launcher started",
+        "logical replication launcher started",
+    ]
+    lines = [_line(T0 + i, "INFO", m) for i, m in enumerate(routine)]
+    lines += [_line(T0 + 10, "ERROR", 'relation "orderz" does not exist at character 15')]
+    lines += [_line(T0 + 20, "INFO", "received SIGTERM from the supervisor, shutting down")]
+    lines += [_line(T0 + 21, "INFO", m) for m in ("statistics collector started", "archiver started")]
+    lines += [_line(T0 + 22, "INFO", "redo done at 0/1A2B3C4"), _line(T0 + 23, "INFO", "recovery complete")]
+    rep = _analyze(lines)
+    assert rep.record_count < 20  # the short-file summary
+    assert any(a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and a.line_numbers[0] == 10 for a in rep.anomalies)
+    claims = [c.text for c in rep.summary.claims]
+    assert claims[1].startswith("Line 9 (ERROR)"), claims
+    assert 'Line 10 (INFO): "received SIGTERM from the supervisor, shutting down".' in claims, claims
+    told = [int(c.split(" ")[1]) for c in claims[2:]]
+    assert told == sorted(told) and len(claims) == 10, claims
+
+
 def test_a_short_files_records_are_quoted_from_their_message_on() -> None:
     # The header (a time, a source file, the level) is told by the line number and the level in parentheses; the
     # quote starts at the message, so a long message is not cut for the header's sake.

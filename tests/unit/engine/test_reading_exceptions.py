@@ -224,3 +224,45 @@ def test_a_channel_and_its_level_in_capitals_is_no_exception_type() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.record_count == 35
     assert list(rep.exception_groups) == []
+
+
+@pytest.mark.parametrize("indent", ["", "    "])
+def test_a_chain_of_causes_without_frames_gives_its_exception_and_root_cause(indent: str) -> None:
+    # An application server's failure description quotes the exception and its "Caused by:" chain, without frames,
+    # inside a structure it closes after the last cause: the exception and its root cause, without the closing marks.
+    record = JOIN.join(
+        [
+            '11:00:03,000 ERROR [mgmt] (Boot) Operation ("deploy") failed - failure description: {"Failed services" =>'
+            ' {"deployment.app" => "java.lang.RuntimeException: java.lang.ClassNotFoundException: com.example.Missing',
+            f"{indent}Caused by: java.lang.RuntimeException: java.lang.ClassNotFoundException: com.example.Missing",
+            f'{indent}Caused by: java.lang.ClassNotFoundException: com.example.Missing"}}}}',
+        ]
+    )
+    got = exception_of(record)
+    assert got is not None
+    assert (got.type, got.root_type, got.root_message) == (
+        "java.lang.RuntimeException",
+        "java.lang.ClassNotFoundException",
+        "com.example.Missing",
+    )
+    assert got.frames == ()
+
+
+def test_a_caused_by_line_without_a_type_opens_no_chain() -> None:
+    # A message that goes on with "Caused by: the disk filling up" names no exception: none is read from it.
+    record = JOIN.join(["backup failed for volume 7", "    Caused by: the disk filling up"])
+    assert exception_of(record) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        ('Permission denied: "/data/x"', 'Permission denied: "/data/x"'),
+        ("can't open 'config.yml'", "can't open 'config.yml'"),
+        ("bad value (expected [0, 1])", "bad value (expected [0, 1])"),
+        ('no such key: db.url"}]', "no such key: db.url"),
+    ],
+)
+def test_an_exceptions_message_keeps_its_own_quotes_and_brackets(message: str, kept: str) -> None:
+    got = exception_of("x", f"java.io.IOException: {message}")
+    assert got is not None and got.message == kept

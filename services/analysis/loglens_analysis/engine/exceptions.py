@@ -92,8 +92,22 @@ def _base_name(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
 
 
+# (Not "'": an apostrophe in a word ("can't") would leave a closing single quote unbalanced.)
+_CLOSERS = {'"': '"', "}": "{", "]": "[", ")": "("}
+
+
 def _clip(text: str) -> str:
-    return text.strip()[:MESSAGE_CHARS]
+    """A message, stripped and cut to MESSAGE_CHARS; the quotes and brackets it ends on that close nothing it
+    opened taken off: the end of the structure a logger quoted the exception in (WildFly's failure description,
+    '... => "java.lang.ClassNotFoundException: com.example.Missing"}}'), not the exception's words."""
+    text = text.strip()
+    while text and (opener := _CLOSERS.get(text[-1])) is not None:
+        closer = text[-1]
+        unbalanced = text.count(closer) % 2 == 1 if opener == closer else text.count(closer) > text.count(opener)
+        if not unbalanced:
+            break
+        text = text[:-1].rstrip()
+    return text[:MESSAGE_CHARS]
 
 
 def _python(lines: list[str]) -> ExceptionInfo | None:
@@ -139,10 +153,10 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
         if (
             i == 0
             or i in above
-            or line.startswith(("Caused by: ", "Suppressed: "))
+            or line.lstrip(" \t").startswith(("Caused by: ", "Suppressed: "))
             or (i + 1 < len(lines) and _JVM_FRAME.match(lines[i + 1]) and _indent(line) < _indent(lines[i + 1]))
         ):
-            if line.startswith("Suppressed: "):
+            if line.lstrip(" \t").startswith("Suppressed: "):
                 continue
             e = _EXC_LINE.match(line.lstrip()) if i else None
             if e is not None and (i > 0 and ("." in e.group(1) or e.group(2) is not None)):
@@ -170,7 +184,7 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
             root_type, root_msg = t.group(1), _clip(t.group(2) or "")
     frames: list[str] = []
     for line in lines[root[2] + 1 :]:
-        if line.startswith("Caused by: "):
+        if line.lstrip(" \t").startswith("Caused by: "):
             break
         m = _JVM_FRAME.match(line)
         if m is not None:
@@ -377,7 +391,7 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
             got = _ruby(lines)
             if got is not None:
                 return got
-        if any(_JVM_FRAME.match(line) for line in lines[1:]):
+        if any(_JVM_FRAME.match(line) or _caused_by(line) for line in lines[1:]):
             return _jvm(lines, head)
         return _other_runtimes(lines)
     text = message or head
@@ -390,6 +404,16 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
         return None
     msg = _clip(m.group(2))
     return ExceptionInfo(m.group(1), msg, m.group(1), msg, ())
+
+
+def _caused_by(line: str) -> bool:
+    """A JVM chain's "Caused by: <type>: message" line, at the margin or indented, naming a type: the cause of an
+    exception whose frames were left out (WildFly's failure description quotes the chain without them)."""
+    text = line.lstrip(" \t")
+    if not text.startswith("Caused by: "):
+        return False
+    e = _EXC_LINE.match(text)
+    return e is not None and e.group(2) is not None and _typed(e.group(1))
 
 
 def _indented_traceback(lines: list[str]) -> list[str] | None:

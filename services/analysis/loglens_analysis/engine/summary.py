@@ -137,7 +137,8 @@ def _tier(level: report_pb2.Level.ValueType) -> int:
 def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]:
     """A short file's exception groups first (their type and message: what a crash log is read for), then each
     other distinct message: the errors, then the warnings, then the messages of no level whose words state a
-    failure (a kernel's "nvme0: I/O 512 QID 3 timeout, aborting", written with no level), then the rest, each in
+    failure (a kernel's "nvme0: I/O 512 QID 3 timeout, aborting", written with no level), then the rest (those a
+    restart or a stop finding is about always among them), each in
     line order (a task log's one failure is not told after its seven start lines); where the rest do not fit, its
     first and its last ones (``_first_and_last``). A message whose records are at several levels is quoted and
     cited at its first record of its most severe one (a request line's 500, not its first 200)."""
@@ -150,8 +151,13 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
     untold = [t for t in rep.templates if not t.muted and t.id not in told]
     ranked = sorted(untold, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))
     failing = {t.id for t in ranked if not t.max_level and states_failure(t.text)}
+    # A message a restart or a stop finding is about is news too, never cut for the file's first and last messages
+    # (a database's backend killed, "server process (PID 330) was terminated by signal 9: Killed", among its
+    # handful of routine records); told in line order among them.
+    lifecycle = (report_pb2.ANOMALY_KIND_RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)
+    lives = {a.template_id for a in rep.anomalies if a.kind in lifecycle}
     news = [t for t in ranked if t.important or t.new_to_service or _tier(t.max_level)]
-    news = (news + [t for t in ranked if t.id in failing and t not in news])[:room]
+    news = (news + [t for t in ranked if (t.id in failing or t.id in lives) and t not in news])[:room]
     chosen = news + _first_and_last([t for t in ranked if t not in news], room - len(news))
     out = list(exceptions)
     structured = rep.format.name in (FORMAT_JSON, FORMAT_LOGFMT)
