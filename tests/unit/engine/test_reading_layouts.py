@@ -682,3 +682,36 @@ def test_a_column_let_pass_as_odd_is_not_where_the_header_goes_on_from() -> None
         "Source: orders (<*>/<*>) (attempt #<*>) switched from RUNNING to FAILED.": 50,
         "Sink: Print (<*>/<*>) switched from RUNNING to CANCELING.": 40,
     }
+
+
+def test_a_qualified_name_after_the_columns_in_every_record_is_its_source_not_its_message() -> None:
+    """Tomcat's one-line format writes the logger and its method after the thread, with no colon or separator:
+    "05-Dec-2026 08:15:04.101 SEVERE [main] org.apache.catalina.core.StandardContext.startInternal Context [/shop]
+    startup failed". The name is the record's source: the message (what is quoted and mined) starts after it."""
+    sources = (
+        "org.apache.catalina.startup.HostConfig.deployWAR",
+        "org.apache.catalina.core.StandardContext.startInternal",
+        "org.apache.coyote.AbstractProtocol.start",
+    )
+    messages = ("Deploying web application archive [/srv/app{}.war]", "Context [/app{}] startup failed", "Pausing [{}]")
+    levels = ("INFO", "SEVERE", "INFO")
+    lines = [
+        f"05-Dec-2026 08:{i // 60:02d}:{i % 60:02d}.123 {levels[i % 3]} [main] {sources[i % 3]} "
+        + messages[i % 3].format(i)
+        for i in range(60)
+    ]
+    parser = RecordParser(detect_format(lines))
+    assert parser.parse(lines[1]).message == "Context [/app1] startup failed"
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "Context [<*>] startup failed",
+        "Deploying web application archive [<*>]",
+        "Pausing [<*>]",
+    ]
+    # A message that opens with a qualified name now and then keeps it: no column.
+    mixed = [
+        f"2024-03-01 12:00:{i % 60:02d} INFO [main] "
+        + ("com.example.Cache.evict done" if i % 4 == 0 else f"served {i}")
+        for i in range(60)
+    ]
+    assert RecordParser(detect_format(mixed)).parse(mixed[0]).message == "com.example.Cache.evict done"

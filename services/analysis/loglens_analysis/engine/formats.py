@@ -1589,7 +1589,8 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # A word before the event's name is the statement's too (vsftpd's "[pid 812] [ftp] OK LOGIN: Client ..."
         # beside "FAIL LOGIN:" and "OK DOWNLOAD:").
         best = HeaderLayout(best.classes[:-1].rstrip("W"), best.share)
-    return _with_padded_column(_with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs), lines, seqs)
+    layout = _with_padded_column(_with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs), lines, seqs)
+    return _with_source_column(layout, lines, seqs)
 
 
 _PLAIN_WORD_NAME = re.compile(r"[a-z]+:|[A-Z]+:")
@@ -1640,6 +1641,34 @@ def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str
             seen[name] += 1
     # One name is a constant column, a source's ("INFO app: request served in 12ms"); events are several.
     return len(seen) > 1 and seen.most_common(1)[0][1] >= MIN_NAME_LINES
+
+
+# A qualified name: identifiers joined by dots, three parts at least ("org.apache.catalina.core.StandardService",
+# "nova.compute.manager"); not a number, a version or an address (each part opens with a letter).
+_QUALIFIED_NAME = re.compile(r"[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*){2,}")
+
+
+def _with_source_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
+    """The layout with the word after its last column where that word is the record's source: a qualified name
+    (``_QUALIFIED_NAME``: a logger, a class and its method) in PADDED_COLUMN_SHARE of the lines the layout fits,
+    with a message after it (Tomcat's "05-Dec-2026 08:15:04.101 SEVERE [main]
+    org.apache.catalina.core.StandardContext.startInternal Context [/shop] startup failed"; Java's loggers write
+    their name where others write "name:"). A message does not open with such a name record after record."""
+    k = layout.width
+    if not k or k >= MAX_HEADER_TOKENS or layout.message_fields or not any(c in layout.classes for c in "TL"):
+        return layout
+    if layout.classes[-1] in "WNC":
+        return layout
+    fits = [line for line, seq in zip(lines, seqs, strict=True) if len(seq) > k + 1 and seq.startswith(layout.classes)]
+    if len(fits) < MIN_LAYOUT_LINES:
+        return layout
+    named = 0
+    for line, n in _one_per_key(fits):
+        toks = classified_tokens(line)[0]
+        named += n * (_QUALIFIED_NAME.fullmatch(toks[k].group()) is not None)
+    if named < PADDED_COLUMN_SHARE * len(fits):
+        return layout
+    return HeaderLayout(layout.classes + "W", layout.share, layout.tab_ended)
 
 
 def _with_padded_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
