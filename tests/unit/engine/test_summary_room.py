@@ -327,3 +327,34 @@ def test_lines_of_one_level_are_told_apart_where_nothing_says_they_were_written_
     ]
     texts = [c.text for c in analyze([("\n".join(plain) + "\n").encode()]).summary.claims]
     assert not any("written together" in t for t in texts), texts
+
+
+def test_lines_of_one_report_parted_by_blank_lines_at_its_level_are_one_claim_in_a_file_without_times() -> None:
+    """A package manager's failure report: each line its own record at ERROR, its paragraphs parted by blank "ERR!"
+    lines, no times. Seven claims "1 record at ERROR" filled the summary; the blank lines at the level say the lines
+    are one report (nobody logs a blank error of its own)."""
+    report = [
+        "code ERESOLVE",
+        "ERESOLVE unable to resolve dependency tree",
+        "",
+        "While resolving: web@0.1.0",
+        "Found: react@18.2.0",
+        "",
+        "Could not resolve dependency:",
+        "peer react@17.0.0 from react-beautiful-dnd@13.1.1",
+        "",
+        "Fix the upstream dependency conflict, or retry",
+        "this command with --force or --legacy-peer-deps",
+        "",
+        "",
+        "For a full report see:",
+        "/root/.npm/_logs/eresolve-report.txt",
+    ]
+    lines = [f"pkg http fetch GET 200 https://registry.example.org/lib{i} {i}ms" for i in range(30)]
+    lines += [f"pkg ERR! {line}".rstrip() + (" " if not line else "") for line in report]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = [c.text for c in rep.summary.claims]
+    (block,) = [c for c in rep.summary.claims if "written together" in c.text]
+    opening = '10 records at ERROR written together, lines 31 to 45: "code ERESOLVE", "ERESOLVE'
+    assert block.text.startswith(opening), texts
+    assert not any(t.startswith("1 record at ERROR") for t in texts), texts

@@ -305,7 +305,7 @@ def _errors(
     for level, t in ranked:
         if _status_placeholder(t) is not None:
             routes.setdefault(level, []).append(t)
-    blocks = _written_together(ranked) if rep.time_range.HasField("start_time") else {}
+    blocks = _written_together(ranked, rep)
     errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
     warnings: list[tuple[bool, int, report_pb2.SummaryClaim]] = []
     for level, t in ranked:
@@ -333,27 +333,57 @@ def _errors(
 
 
 def _written_together(
-    ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]],
+    ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]], rep: report_pb2.AnalysisReport
 ) -> dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]]:
-    """Messages written line by line at one level, each line a record of its own seen once, on consecutive lines at
-    one time (the JVM's five "WARNING:" lines of one illegal reflective access before the first timed record, a
-    tool's "ERROR:" lines written to stderr between two records): one block, told in one claim. Only in a file whose
-    records carry times (where lines without a time of their own take the same one: written at once). (level,
-    template id) -> its block, for each template in a block of two or more."""
+    """Messages written line by line at one level, each line a record of its own seen once, on consecutive lines:
+    one block, told in one claim. In a file whose records carry times, lines written at one time (lines without a
+    time of their own take the one before): the JVM's five "WARNING:" lines of one illegal reflective access before
+    the first timed record, a tool's "ERROR:" lines written to stderr between two records. In a file without times,
+    nothing but the lines says so: where blank records at that level part them (``_blank_lines``: npm's "npm ERR! "
+    between the paragraphs of one report, Maven's "[ERROR] " between "Failed to execute goal ..." and "Please refer
+    to ..."); nobody logs a blank error of its own. A test runner's "FAILED ..." lines, one failure each, have none.
+    (level, template id) -> its block, for each template in a block of two or more."""
+    timed = rep.time_range.HasField("start_time")
+    blank = {} if timed else _blank_lines(rep)
     singles: dict[report_pb2.Level.ValueType, list[report_pb2.Template]] = {}
     for level, t in ranked:
         if t.count == 1 and _at_level(t, level) == 1 and _status_placeholder(t) is None:
             singles.setdefault(level, []).append(t)
     out: dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]] = {}
     for level, ts in singles.items():
-        runs: list[list[report_pb2.Template]] = []
+        bridges = blank.get(level, set())
+        runs: list[tuple[list[report_pb2.Template], bool]] = []  # (run, whether a blank line parts its records)
         for t in sorted(ts, key=lambda t: t.first_line):
-            last = runs[-1][-1] if runs else None
-            if last is not None and t.first_line == last.first_line + 1 and t.first_time == last.first_time:
-                runs[-1].append(t)
+            last = runs[-1][0][-1] if runs else None
+            gap = range(last.first_line + 1, t.first_line) if last is not None else range(0)
+            if last is not None and timed and t.first_line == last.first_line + 1 and t.first_time == last.first_time:
+                runs[-1][0].append(t)
+            elif last is not None and not timed and t.first_line > last.first_line and set(gap) <= bridges:
+                runs[-1] = (runs[-1][0] + [t], runs[-1][1] or len(gap) > 0)
             else:
-                runs.append([t])
-        out.update(((level, t.id), run) for run in runs if len(run) > 1 for t in run)
+                runs.append(([t], False))
+        out.update(((level, t.id), run) for run, parted in runs if len(run) > 1 and (timed or parted) for t in run)
+    return out
+
+
+def _blank_lines(rep: report_pb2.AnalysisReport) -> dict[report_pb2.Level.ValueType, set[int]]:
+    """Per level, the lines of a file without times that hold a blank record at that level (a template that says
+    nothing: ``says_nothing``): the lines its report names (examples, first and last), and, between its first and
+    last, every line no other template's report names and no record seen once holds (a blank template's fourth
+    record is not among its examples)."""
+    named: set[int] = set()
+    for t in rep.templates:
+        named.update((t.first_line, t.last_line, *(e.line_number for e in t.examples)))
+    out: dict[report_pb2.Level.ValueType, set[int]] = {}
+    for t in rep.templates:
+        if not t.max_level or not says_nothing(t.text):
+            continue
+        own = {t.first_line, t.last_line, *(e.line_number for e in t.examples)}
+        others = named - own
+        lines = own | {ln for ln in range(t.first_line, t.last_line + 1) if ln not in others}
+        for lc in t.levels:
+            if lc.count:
+                out.setdefault(lc.level, set()).update(lines)
     return out
 
 
