@@ -57,3 +57,51 @@ def test_a_syslog_line_with_two_blanks_after_its_time_is_syslog() -> None:
         "RPD_OSPF_NBRDOWN: OSPF neighbor <*> state changed from Full to Down",
         "UI_COMMIT: User 'admin' requested 'commit'",
     }
+
+
+def test_a_bracketed_level_a_separator_follows_a_few_words_into_the_message_is_the_level() -> None:
+    """A storage daemon's cluster channel: "<time> <thread> <debug level> log_channel(cluster) log [WRN] : Health
+    check failed: ...": the level in brackets after the channel's words, closed off by " : ". Levels were 0%, the
+    data-damage errors told as records of no level."""
+    messages = [
+        ("INF", "osd.{i} boot"),
+        ("WRN", "Health check failed: {i} osds down (OSD_DOWN)"),
+        ("ERR", "2.1f scrub {i} errors"),
+        ("DBG", "pgmap v{i}: 40 pgs: 40 active+clean"),
+    ]
+    lines = []
+    for n in range(40):
+        level, message = messages[n % 4]
+        lines.append(
+            f"2026-12-05T10:{n // 60:02d}:{n % 60:02d}.123+0000 7f1a2b3c4d50  0 log_channel(cluster) log [{level}] : "
+            + message.format(i=n)
+        )
+        # Between them, the daemon's own lines, of other words (no level column of the file's layout).
+        lines.append(f"2026-12-05T10:{n // 60:02d}:{n % 60:02d}.500+0000 7f1a2b3c4e60  1 mon.a@0(leader).osd e{n} up")
+    # Prose that names a level in brackets keeps its own level (none here).
+    lines += [
+        f"2026-12-05T11:00:{n:02d}.123+0000 7f1a2b3c4d50  0 mon.a scrub of {n} pgs found no [ERROR] entries in the map"
+        for n in range(10)
+    ]
+    rep = run_blocks("\n".join(lines) + "\n", 700)
+    # The daemon's lines and the prose have none.
+    assert level_counts(rep) == {"INFO": 10, "WARN": 10, "ERROR": 10, "DEBUG": 10}
+
+
+def test_words_after_a_closed_bracket_are_no_syslog_tag() -> None:
+    """A cluster engine's file log: "Dec 05 10:00:02 [1234] node1 corosync notice  [QUORUM] Sync members[1]: 1". Read
+    as syslog, the 'program' ran from "node1" to "members[1]" and the message was "1": templates "<*>" and
+    "<*> <*>" were what the file mostly held. A tag ends at its pid's bracket."""
+    messages = ("Sync members[{i}]: 1", "Members[{i}]: 1 2", "A new membership (1.{i}) was formed. Members joined: 1")
+    lines = [
+        f"Dec 05 10:{n // 60:02d}:{n % 60:02d} [1234] node1 corosync notice  [QUORUM] " + messages[n % 3].format(i=n)
+        for n in range(30)
+    ]
+    rep = run_blocks("\n".join(lines) + "\n", 700)
+    texts = sorted(t.text for t in rep.templates)
+    assert "<*>" not in texts and "<*> <*>" not in texts, texts
+    assert any(t.startswith("Sync members[") for t in texts), texts
+    # A tag with its instance in parentheses after a blank is still one (launchd's).
+    launchd = "Nov 30 08:00:01 mac com.apple.xpc.launchd[1] (com.apple.suggestd[40890]): Service exited with code: 1"
+    rep = run_blocks("\n".join([launchd] * 20) + "\n", 700)
+    assert [t.text for t in rep.templates] == ["Service exited with code: <*>"]

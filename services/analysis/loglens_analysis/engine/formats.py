@@ -912,6 +912,12 @@ def _parse_5424(record: str) -> ParsedRecord | None:
     )
 
 
+# A tag ends at its pid's bracket (or the instance in parentheses after it): words after a closed bracket are no
+# tag's but a message's, whose first colon came later (corosync's "Dec 05 10:00:02 [1234] node1 corosync notice
+# [QUORUM] Sync members[1]: 1" is no program "node1 ... members[1]" saying "1").
+_PAST_BRACKET = re.compile(r"\] (?!\()")
+
+
 def _parse_3164(record: str) -> ParsedRecord | None:
     m = _RFC3164.match(record)
     if m is None:
@@ -919,6 +925,8 @@ def _parse_3164(record: str) -> ParsedRecord | None:
     pri = m.group(1)
     msg = m.group(5).split("\x1e", 1)[0]
     tag = m.group(4)
+    if _PAST_BRACKET.search(tag) is not None:
+        return None
     if not pri and tag[-1:] == ")" and (lv := _tag_level(tag)) is not None:
         # The level in parentheses after the program's name and pid (MIT Kerberos' "krb5kdc[1187](info):").
         return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), lv, msg, tag[: tag.rindex("(")])
@@ -1141,11 +1149,22 @@ _SEVERITY_TAG = re.compile(r"(?<![\w%])%[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*-([0
 SEVERITY_TAG_CHARS = 64  # how far into a message its severity tag may stand
 
 
+# A level word in brackets that a separator closes off from the message after it, a few words into the message: a
+# level column the words of a channel or a subsystem stand before (Ceph's "log_channel(cluster) log [WRN] : Health
+# check failed: ..."). Only where a separator follows: a bracketed word inside prose is the prose's.
+_BRACKETED_LEVEL = re.compile(r"(?<!\S)\[([A-Za-z]{3,13})\] ?[:|-] ")
+
+
 def _named_level(message: str) -> str | None:
-    """The level a message states by naming its kind: a runtime's warning class (``_RUNTIME_WARNING``: WARN), or a
-    syslog severity in its tag (``_SEVERITY_TAG``); None for any other message."""
+    """The level a message states by naming its kind: a runtime's warning class (``_RUNTIME_WARNING``: WARN), a
+    syslog severity in its tag (``_SEVERITY_TAG``), or a level word in brackets a separator follows in its first
+    SEVERITY_TAG_CHARS characters (``_BRACKETED_LEVEL``); None for any other message."""
     if _RUNTIME_WARNING.match(message) is not None:
         return "WARN"
+    if "[" in message[:SEVERITY_TAG_CHARS]:
+        b = _BRACKETED_LEVEL.search(message, 0, SEVERITY_TAG_CHARS + 16)
+        if b is not None and b.start() < SEVERITY_TAG_CHARS and (lv := level_from_word(b.group(1))) is not None:
+            return lv
     if "%" not in message[:SEVERITY_TAG_CHARS]:
         return None
     m = _SEVERITY_TAG.search(message, 0, SEVERITY_TAG_CHARS + 32)
