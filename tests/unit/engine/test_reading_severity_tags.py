@@ -105,3 +105,12 @@ def test_words_after_a_closed_bracket_are_no_syslog_tag() -> None:
     launchd = "Nov 30 08:00:01 mac com.apple.xpc.launchd[1] (com.apple.suggestd[40890]): Service exited with code: 1"
     rep = run_blocks("\n".join([launchd] * 20) + "\n", 700)
     assert [t.text for t in rep.templates] == ["Service exited with code: <*>"]
+
+
+def test_a_level_after_the_arrow_a_tool_writes_after_its_header_is_the_level() -> None:
+    """An updater's log: "Sat Dec  5 07:01:31 2026 -> ERROR: Update failed.": the arrow closes the header; the level
+    word after it was not read (the update's failure a record of no level)."""
+    messages = ("-> ERROR: Update failed for database: daily{i}", "-> daily.cld updated (version: 2711{i})")
+    lines = [f"Sat Dec  5 07:{n // 60:02d}:{n % 60:02d} 2026 " + messages[n % 2].format(i=n) for n in range(30)]
+    rep = run_blocks("\n".join(lines) + "\n", 700)
+    assert level_counts(rep) == {"ERROR": 15}

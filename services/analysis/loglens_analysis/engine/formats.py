@@ -1075,9 +1075,10 @@ def _level_in_text(text: str) -> str | None:
 # glued before the level are header fields the file's layout did not take (a second format in one file: Envoy's
 # "[<time>][24017][warning][config] ..." among its access lines), and so is a source's tag in capitals before it
 # ("PHP Warning:", "SSL error:"); "Fatal error:" is the fatal level written with its noun, and after such a tag
-# one capitalised word may name the kind of error before the level word ("PHP Parse error:").
+# one capitalised word may name the kind of error before the level word ("PHP Parse error:"). Up to three marks may
+# lead it: a prompt's, a bullet's or an arrow a tool writes after its header ("-> ERROR: Update failed.").
 _LEVEL_PREFIX = re.compile(
-    r"[#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
+    r"[-#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
     r"(?: error)?\]?(?::|\]| -)",
     re.IGNORECASE,
@@ -1087,7 +1088,7 @@ _LEVEL_PREFIX = re.compile(
 # A level word in capitals opening a message, then its text after a blank: Redis's "# WARNING Memory overcommit must be
 # enabled!", a script's "ERROR cannot open /data". Capitals only: "Error handling request" is prose.
 _CAPITAL_LEVEL_PREFIX = re.compile(
-    r"[#*!> ]{0,3}(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL) (?=\S)"
+    r"[-#*!> ]{0,3}(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL) (?=\S)"
 )
 
 
