@@ -35,6 +35,9 @@ RECORDS: dict[str, Callable[[int], str]] = {
     "node frame of many :line parts": lambda n: "x" + JOIN + "TypeError: y" + JOIN + "    at " + ":1" * (n // 2) + "x",
     "long word before ruby frames": lambda n: "q" * n + JOIN + "\tfrom b.rb:2:in `c'" + JOIN + "\tfrom b.rb:3:in `d'",
     "dotted name without a colon": lambda n: "x" + JOIN + ("Ab." * (n // 3)) + JOIN + "\tat a.B.c(B.java:1)",
+    "closing marks after a cause": lambda n: (
+        "x" + JOIN + "    Caused by: java.io.IOException: y" + ")" * (n // 2) + " " * (n // 2) + '"}'
+    ),
     "python tail of a long name": lambda n: (
         "Traceback (most recent call last):" + JOIN + '  File "a.py", line 1, in f' + JOIN + "    g()" + JOIN + "E" * n
     ),

@@ -92,7 +92,9 @@ def _base_name(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
 
 
-# (Not "'": an apostrophe in a word ("can't") would leave a closing single quote unbalanced.)
+# (Not "'": an apostrophe in a word ("can't") would leave a closing single quote unbalanced.) A structure closes with a
+# few marks: at most MAX_CLOSING_MARKS are taken off.
+MAX_CLOSING_MARKS = 8
 _CLOSERS = {'"': '"', "}": "{", "]": "[", ")": "("}
 
 
@@ -101,13 +103,21 @@ def _clip(text: str) -> str:
     opened taken off: the end of the structure a logger quoted the exception in (WildFly's failure description,
     '... => "java.lang.ClassNotFoundException: com.example.Missing"}}'), not the exception's words."""
     text = text.strip()
-    while text and (opener := _CLOSERS.get(text[-1])) is not None:
-        closer = text[-1]
-        unbalanced = text.count(closer) % 2 == 1 if opener == closer else text.count(closer) > text.count(opener)
+    if not text or text[-1] not in _CLOSERS:
+        return text[:MESSAGE_CHARS]
+    counts = {c: text.count(c) for c in '"{}[]()'}  # counted once: a record's message may be long
+    end = len(text)
+    for _ in range(MAX_CLOSING_MARKS):
+        opener = _CLOSERS.get(text[end - 1]) if end else None
+        if opener is None:
+            break
+        closer = text[end - 1]
+        unbalanced = counts[closer] % 2 == 1 if opener == closer else counts[closer] > counts[opener]
         if not unbalanced:
             break
-        text = text[:-1].rstrip()
-    return text[:MESSAGE_CHARS]
+        counts[closer] -= 1
+        end = len(text[: end - 1].rstrip())
+    return text[:end][:MESSAGE_CHARS]
 
 
 def _python(lines: list[str]) -> ExceptionInfo | None:
