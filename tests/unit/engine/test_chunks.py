@@ -499,3 +499,22 @@ def test_a_word_with_placeholders_meets_the_same_word_unvaried_without_losing_it
     assert _varied_words("'../Maps/Level2.umap'", "'../Maps/Level3.umap'") == varied
     # A word the placeholders cannot stand for stays a difference of its own.
     assert _varied_words("'../Roads/Level2.umap'", varied) != varied
+
+
+def test_a_word_whose_digits_vary_keeps_the_other_placeholders_in_chunks_as_in_one_pass() -> None:
+    """A user's word with digits varies ("user17", "user5") after the values of its message began to be read: one
+    pass and every cut read the other placeholders (the client's address, the duration) as placeholders of the
+    same kinds; the report is otherwise the one-pass one."""
+    lines = []
+    for i in range(900):
+        user = f"user{i * 7 % 300}"
+        lines.append(f"2024-03-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z INFO User {user} logged in from 10.0.0.{i % 40}")
+        lines.append(f"2024-03-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z INFO User {user} logged out after {i % 50}s")
+    data = ("\n".join(lines) + "\n").encode()
+    one = analyze([data], **HINTS)
+    kinds = [[(p.index, p.kind) for p in t.placeholders] for t in one.templates]
+    assert kinds == [[(1, "ip")], [(1, "duration")]], kinds
+    for chunk_bytes in (len(data) // 2, len(data) // 5, 4096):
+        rep = _chunked(data, chunk_bytes)
+        assert _without_placeholders(rep) == _without_placeholders(one), chunk_bytes
+        assert [[(p.index, p.kind) for p in t.placeholders] for t in rep.templates] == kinds, chunk_bytes

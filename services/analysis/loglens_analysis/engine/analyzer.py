@@ -171,6 +171,9 @@ class Variant:
     # Tokens (position, text) that hold a digit yet were not masked, e.g. "ssh2" or "u0". The caches
     # treat digits as variable, so sampled records check them (``Analyzer._check_digit_tokens``).
     digit_tokens: tuple[tuple[int, str], ...] = ()
+    # The tokens before a digit-holding word was found to vary (``vary_digit_tokens``), None while none has: its
+    # records' values are read where those tokens' variables stand.
+    read_tokens: tuple[str, ...] | None = None
 
 
 def shape_digest(shape: str) -> str:
@@ -1615,6 +1618,8 @@ def vary_digit_tokens(v: Variant, tokens: Sequence[str], *, cluster: bool = True
     for pos, varied in changed.items():
         if same_cluster:
             v.cluster.tokens[pos] = varied_in_cluster(v.cluster.tokens[pos], v.tokens[pos], varied)
+    if v.read_tokens is None:
+        v.read_tokens = v.tokens
     v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
     v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
 

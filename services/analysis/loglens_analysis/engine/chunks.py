@@ -885,6 +885,8 @@ class _Merge:
         changed = {pos: tokens[pos] for pos, _t in v.digit_tokens if pos not in still and tokens[pos] != base[pos]}
         if not changed:
             return
+        if v.read_tokens is None:
+            v.read_tokens = v.tokens
         v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
         v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
 

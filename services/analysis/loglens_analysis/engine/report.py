@@ -1786,7 +1786,10 @@ def template_values(an: Analyzer, r: Rolled) -> dict[int, tuple[int, Placeholder
     own merged where their variables stand at the same placeholder of its text (the miner may have made a word
     a placeholder, "user admin" -> "user <*>", which shifts the indices; a variable inside a generalised word
     has no placeholder of its own and is left out). Read per variant, so no other template's records are in
-    them; a placeholder whose variants read different kinds of value is left out."""
+    them; a placeholder whose variants read different kinds of value is left out. A variant whose digit-holding
+    word varied after its values began to be read ("user17", then "user5": "<*>") is placed by the tokens its
+    values are read by (``Variant.read_tokens``): they still stand where its first record's variables do; the
+    varied word has no values of its own."""
     out: dict[int, tuple[int, PlaceholderStats]] = {}
     mixed: set[int] = set()
     for v in r.variants:
@@ -1794,9 +1797,12 @@ def template_values(an: Analyzer, r: Rolled) -> dict[int, tuple[int, Placeholder
         if cv is None or not cv.records:
             continue
         kinds = {i: st.kind for i, st in cv.positions.items()}
-        if _spans(v.tokens, kinds) != cv.width:
+        tokens = v.tokens
+        if _spans(tokens, kinds) != cv.width and v.read_tokens is not None:
+            tokens = v.read_tokens
+        if _spans(tokens, kinds) != cv.width:
             continue  # its records were not read (their variables do not line up with its placeholders)
-        where = _variable_places(v.tokens, r.text, kinds)
+        where = _variable_places(tokens, r.text, kinds)
         if where is None:
             continue
         for i, st in cv.positions.items():
