@@ -629,3 +629,23 @@ def test_a_duration_of_several_units_is_one_value_in_seconds() -> None:
     (p,) = t.placeholders
     assert p.kind == "duration" and {v.value for v in p.top_values} == set(values)
     assert p.numeric.min == 0.5 and p.numeric.max == 7200.5 and p.numeric.count == len(values)
+
+
+def test_a_short_files_trace_written_line_by_line_is_told_as_its_exception_not_frame_by_frame() -> None:
+    # logcat's brief format writes each line of a crash as a record of its own, its header before each; its frames
+    # were told as errors of their own ("Line 8 (ERROR): at com.example...") in a short file's summary. The
+    # ranking of errors leaves a frame out (part of the exception its trace reports); so does the short summary.
+    lines = [
+        "I/ActivityManager(  612): Start proc 4242:com.example.app/u0a123 for activity",
+        "E/AndroidRuntime( 4242): FATAL EXCEPTION: main",
+        "E/AndroidRuntime( 4242): java.lang.NullPointerException: Attempt to invoke virtual method on a null object",
+        "E/AndroidRuntime( 4242): \tat com.example.app.MainActivity.onCreate(MainActivity.java:42)",
+        "E/AndroidRuntime( 4242): \tat android.app.Activity.performCreate(Activity.java:8000)",
+        "I/ActivityManager(  612): Process com.example.app (pid 4242) has died",
+    ]
+    rep = _analyze(lines)
+    assert rep.record_count < 20  # the short-file summary
+    texts = [c.text for c in rep.summary.claims]
+    assert texts[1].startswith("1 x java.lang.NullPointerException"), texts
+    assert not any(" at com.example" in t or '"at ' in t for t in texts), texts
+    assert any(t.startswith('Line 2 (ERROR): "FATAL EXCEPTION: main"') for t in texts), texts

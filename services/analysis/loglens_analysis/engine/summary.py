@@ -27,6 +27,7 @@ from collections import Counter
 
 from loglens.v1 import report_pb2
 
+from .exceptions import is_frame_template
 from .formats import FORMAT_JSON, FORMAT_LOGFMT, format_word, structured_cause
 from .levels import level_from_http_status
 from .masking import WILDCARD
@@ -148,7 +149,9 @@ def _short_file(rep: report_pb2.AnalysisReport) -> list[report_pb2.SummaryClaim]
     exceptions = exceptions[: SECTION_CAPS["exceptions"]]
     told = {tid for c in exceptions for tid in c.template_ids}
     room = MAX_CLAIMS - 1 - len(exceptions)
-    untold = [t for t in rep.templates if not t.muted and t.id not in told]
+    # A frame of a stack trace written as a record of its own (logcat's "E/AndroidRuntime( 4242): \tat ...") is part
+    # of the exception its trace reports, not a message of its own: left out, as the ranking of errors leaves it.
+    untold = [t for t in rep.templates if not t.muted and t.id not in told and not is_frame_template(t.text)]
     ranked = sorted(untold, key=lambda t: (-t.important, -t.new_to_service, -t.max_level, t.first_line))
     failing = {t.id for t in ranked if not t.max_level and states_failure(t.text)}
     # A message a restart or a stop finding is about is news too, never cut for the file's first and last messages
