@@ -1618,6 +1618,12 @@ def vary_digit_tokens(v: Variant, tokens: Sequence[str], *, cluster: bool = True
     for pos, varied in changed.items():
         if same_cluster:
             v.cluster.tokens[pos] = varied_in_cluster(v.cluster.tokens[pos], v.tokens[pos], varied)
+    with_varied_words(v, changed)
+
+
+def with_varied_words(v: Variant, changed: dict[int, str]) -> None:
+    """The variant's tokens with the words at ``changed``'s positions replaced (digit-holding words found to vary),
+    no longer checked; the tokens before the first such change kept as those its values are read by."""
     if v.read_tokens is None:
         v.read_tokens = v.tokens
     v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))

@@ -114,6 +114,7 @@ from .analyzer import (
     _digit_tokens,
     varied_in_cluster,
     vary_digit_tokens,
+    with_varied_words,
     young_gc_threshold,
 )
 from .errors import CorruptInput
@@ -883,12 +884,8 @@ class _Merge:
             return
         still = {int(pos) for pos, _t in digit_tokens}
         changed = {pos: tokens[pos] for pos, _t in v.digit_tokens if pos not in still and tokens[pos] != base[pos]}
-        if not changed:
-            return
-        if v.read_tokens is None:
-            v.read_tokens = v.tokens
-        v.tokens = tuple(changed.get(i, t) for i, t in enumerate(v.tokens))
-        v.digit_tokens = tuple((pos, text) for pos, text in v.digit_tokens if pos not in changed)
+        if changed:
+            with_varied_words(v, changed)
 
     def _add_bin(self, v: Variant, b: int, count: int, first_line: int) -> None:
         x = v.bins.get(b)

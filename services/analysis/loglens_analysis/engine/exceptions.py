@@ -117,7 +117,7 @@ def _clip(text: str) -> str:
             break
         counts[closer] -= 1
         end = len(text[: end - 1].rstrip())
-    return text[:end][:MESSAGE_CHARS]
+    return text[: min(end, MESSAGE_CHARS)]
 
 
 def _python(lines: list[str]) -> ExceptionInfo | None:
@@ -160,13 +160,14 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
     for i, line in enumerate(lines):
         if i in continued:  # a line of an exception's message, not an exception of its own
             continue
+        text = line.lstrip(" \t")  # a chain's lines may be indented (WildFly's failure description)
         if (
             i == 0
             or i in above
-            or line.lstrip(" \t").startswith(("Caused by: ", "Suppressed: "))
+            or text.startswith(("Caused by: ", "Suppressed: "))
             or (i + 1 < len(lines) and _JVM_FRAME.match(lines[i + 1]) and _indent(line) < _indent(lines[i + 1]))
         ):
-            if line.lstrip(" \t").startswith("Suppressed: "):
+            if text.startswith("Suppressed: "):
                 continue
             e = _EXC_LINE.match(line.lstrip()) if i else None
             if e is not None and (i > 0 and ("." in e.group(1) or e.group(2) is not None)):

@@ -1663,6 +1663,13 @@ def _opens_events(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str
     return len(seen) > 1 and seen.most_common(1)[0][1] >= MIN_NAME_LINES
 
 
+def _fitted(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str], min_tokens: int = 0) -> list[str]:
+    """The lines that begin like the layout's columns, with at least ``min_tokens`` header tokens."""
+    return [
+        line for line, seq in zip(lines, seqs, strict=True) if len(seq) >= min_tokens and seq.startswith(layout.classes)
+    ]
+
+
 # A qualified name: identifiers joined by dots, three parts at least ("org.apache.catalina.core.StandardService",
 # "nova.compute.manager"); not a number, a version or an address (each part opens with a letter).
 _QUALIFIED_NAME = re.compile(r"[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*){2,}")
@@ -1679,7 +1686,7 @@ def _with_source_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequen
         return layout
     if layout.classes[-1] in "WNC":
         return layout
-    fits = [line for line, seq in zip(lines, seqs, strict=True) if len(seq) > k + 1 and seq.startswith(layout.classes)]
+    fits = _fitted(layout, lines, seqs, k + 2)
     if len(fits) < MIN_LAYOUT_LINES:
         return layout
     named = 0
@@ -1700,7 +1707,7 @@ def _with_padded_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequen
     k = layout.width
     if not k or k >= MAX_HEADER_TOKENS or layout.message_fields or any(layout.tab_ended):
         return layout
-    fits = [line for line, seq in zip(lines, seqs, strict=True) if len(seq) > k and seq.startswith(layout.classes)]
+    fits = _fitted(layout, lines, seqs, k + 1)
     if len(fits) < MIN_LAYOUT_LINES:
         return layout
     widths: Counter[int] = Counter()
@@ -1749,7 +1756,7 @@ def _gap_after(text: str, toks: Sequence[re.Match[str]], i: int) -> str:
 def _with_tab_ends(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
     """The layout with the columns that most of the lines it fits exactly end with a tab."""
     k = layout.width
-    fits = [line for line, seq in zip(lines, seqs, strict=True) if seq.startswith(layout.classes)]
+    fits = _fitted(layout, lines, seqs)
     if not k or not fits:
         return layout
     tabs = [0] * k
@@ -1805,7 +1812,7 @@ def _with_message_fields(layout: HeaderLayout, lines: Sequence[str], seqs: Seque
     k = layout.width
     if not k:
         return layout
-    fitting = [line for line, seq in zip(lines, seqs, strict=True) if seq.startswith(layout.classes)]
+    fitting = _fitted(layout, lines, seqs)
     if len(fitting) < 2:
         return layout
     # The delimiter is a separator token after the columns in 80 % of those lines: a separator's class is "S", so

@@ -342,26 +342,25 @@ def _written_together(
     one block, told in one claim. In a file whose records carry times, lines written at one time (lines without a
     time of their own take the one before): the JVM's five "WARNING:" lines of one illegal reflective access before
     the first timed record, a tool's "ERROR:" lines written to stderr between two records. In a file without times,
-    nothing but the lines says so: where blank records at that level part them (``_blank_lines``: npm's "npm ERR! "
+    nothing but the lines says so: where blank records at that level part them (``_BlankLines``: npm's "npm ERR! "
     between the paragraphs of one report, Maven's "[ERROR] " between "Failed to execute goal ..." and "Please refer
     to ..."); nobody logs a blank error of its own. A test runner's "FAILED ..." lines, one failure each, have none.
     (level, template id) -> its block, for each template in a block of two or more."""
     timed = rep.time_range.HasField("start_time")
-    blank = {} if timed else _blank_lines(rep)
+    blanks = None if timed else _BlankLines(rep)
     singles: dict[report_pb2.Level.ValueType, list[report_pb2.Template]] = {}
     for level, t in ranked:
         if t.count == 1 and _at_level(t, level) == 1 and _status_placeholder(t) is None:
             singles.setdefault(level, []).append(t)
     out: dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]] = {}
     for level, ts in singles.items():
-        bridges = blank.get(level, set())
         runs: list[tuple[list[report_pb2.Template], bool]] = []  # (run, whether a blank line parts its records)
         for t in sorted(ts, key=lambda t: t.first_line):
             last = runs[-1][0][-1] if runs else None
             gap = range(last.first_line + 1, t.first_line) if last is not None else range(0)
             if last is not None and timed and t.first_line == last.first_line + 1 and t.first_time == last.first_time:
                 runs[-1][0].append(t)
-            elif last is not None and not timed and t.first_line > last.first_line and set(gap) <= bridges:
+            elif last is not None and blanks is not None and t.first_line > last.first_line and blanks.fill(level, gap):
                 runs[-1] = (runs[-1][0] + [t], runs[-1][1] or len(gap) > 0)
             else:
                 runs.append(([t], False))
@@ -369,25 +368,43 @@ def _written_together(
     return out
 
 
-def _blank_lines(rep: report_pb2.AnalysisReport) -> dict[report_pb2.Level.ValueType, set[int]]:
-    """Per level, the lines of a file without times that hold a blank record at that level (a template that says
-    nothing: ``says_nothing``): the lines its report names (examples, first and last), and, between its first and
-    last, every line no other template's report names and no record seen once holds (a blank template's fourth
-    record is not among its examples)."""
-    named: set[int] = set()
-    for t in rep.templates:
-        named.update((t.first_line, t.last_line, *(e.line_number for e in t.examples)))
-    out: dict[report_pb2.Level.ValueType, set[int]] = {}
-    for t in rep.templates:
-        if not t.max_level or not says_nothing(t.text):
-            continue
-        own = {t.first_line, t.last_line, *(e.line_number for e in t.examples)}
-        others = named - own
-        lines = own | {ln for ln in range(t.first_line, t.last_line + 1) if ln not in others}
-        for lc in t.levels:
-            if lc.count:
-                out.setdefault(lc.level, set()).update(lines)
-    return out
+class _BlankLines:
+    """The blank records of a file without times, per level (templates that say nothing: ``says_nothing``): the
+    lines their reports name (examples, first and last), and how many of their records are on lines not named (a
+    blank template's fourth record is not among its examples)."""
+
+    def __init__(self, rep: report_pb2.AnalysisReport) -> None:
+        self.named: set[int] = set()  # every line a template's report names
+        self.known: dict[report_pb2.Level.ValueType, set[int]] = {}
+        self.spans: dict[report_pb2.Level.ValueType, list[tuple[int, int]]] = {}
+        self.unnamed: dict[report_pb2.Level.ValueType, int] = {}
+        for t in rep.templates:
+            own = {t.first_line, t.last_line, *(e.line_number for e in t.examples)}
+            self.named |= own
+            if not t.max_level or not says_nothing(t.text):
+                continue
+            for lc in t.levels:
+                if lc.count:
+                    self.known.setdefault(lc.level, set()).update(own)
+                    self.spans.setdefault(lc.level, []).append((t.first_line, t.last_line))
+                    self.unnamed[lc.level] = self.unnamed.get(lc.level, 0) + max(0, t.count - len(own))
+
+    def fill(self, level: report_pb2.Level.ValueType, gap: range) -> bool:
+        """Whether blank records at ``level`` fill the lines of ``gap``: each a named line of one, or a line no
+        report names between a blank template's first and last, no more such lines than its records not named."""
+        known = self.known.get(level, set())
+        budget = self.unnamed.get(level, 0)
+        if len(gap) > len(known) + budget:
+            return False
+        spans = self.spans.get(level, [])
+        unknown = 0
+        for x in gap:
+            if x in known:
+                continue
+            if x in self.named or not any(a <= x <= b for a, b in spans):
+                return False
+            unknown += 1
+        return unknown <= budget
 
 
 def _block_claim(
