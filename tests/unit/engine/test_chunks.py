@@ -201,6 +201,28 @@ error: could not compile `shop` (bin "shop") due to 1 previous error; 1 warning 
 """
 
 
+CARGO_TEST = b"""running 3 tests
+test ledger::tests::keeps_balance ... ok
+test ledger::tests::moves_funds ... FAILED
+test ledger::tests::rejects_overdraft ... FAILED
+
+failures:
+
+---- ledger::tests::moves_funds stdout ----
+thread 'ledger::tests::moves_funds' panicked at src/ledger.rs:214:9:
+assertion `left == right` failed
+  left: 700
+ right: 750
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+---- ledger::tests::rejects_overdraft stdout ----
+thread 'ledger::tests::rejects_overdraft' panicked at src/ledger.rs:98:38:
+attempt to subtract with overflow
+
+test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+"""
+
+
 SIDEKIQ = b"""2024-01-15T10:00:06.892Z pid=4711 tid=13b02c class=HardJob jid=8fd09bd96c34 INFO: start
 2024-01-15T10:00:06.892Z pid=4711 tid=13b02c WARN: Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>
 2024-01-15T10:00:06.892Z pid=4711 tid=13b02c WARN: /app/app/jobs/hard_job.rb:12:in `perform'
@@ -220,8 +242,8 @@ MAVEN = b"""[INFO] Compiling 42 source files to /app/target/classes
 
 @pytest.mark.parametrize(
     "data",
-    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ, MAVEN],
-    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq", "maven"],
+    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ, MAVEN, CARGO_TEST],
+    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq", "maven", "cargo-test"],
 )
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)

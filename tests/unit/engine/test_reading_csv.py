@@ -221,3 +221,27 @@ def test_a_column_named_with_its_zone_in_brackets_is_a_name() -> None:
     assert rep.format.name == FORMAT_CSV
     assert _levels(rep) == {"INFO": 20, "WARN": 20, "ERROR": 20}
     assert rep.time_range.start_time.ToJsonString() == "2024-01-15T10:00:00Z"
+
+
+def test_an_export_whose_quoted_messages_go_on_over_indented_lines_is_read_as_csv() -> None:
+    """Event Viewer's CSV export: descriptions that run over lines in one quoted field, some lines indented ("
+    Reason Code: 0x8000"). The reader joins indented lines to the line before, and the format was told from each
+    record's first line, whose quote closes on a joined line: the quotes of every later row were read out of step, and
+    the file was plain lines ("Information,<*>/<*>/<*> <*>:<*>:<*> PM,<*>,<*>,<*>")."""
+    rows = [
+        ("Information", "The Windows Update service entered the running state."),
+        ("Error", '"Faulting application name: sqlservr.exe, version: 2022.{}\r\nFaulting module name: ntdll.dll\r\n'
+         'Exception code: 0xc0000374\r\nFaulting package-relative application ID: "'),
+        ("Warning", '"The process shutdown.exe has initiated the restart of computer SRV{}\r\n Reason Code: 0x8000\r\n'
+         ' Shutdown Type: restart"'),
+    ]  # fmt: skip
+    lines = ["Level,Date and Time,Source,Event ID,Task Category,Message"]
+    for i in range(30):
+        level, text = rows[i % 3]
+        lines.append(f"{level},3/5/2024 {1 + i % 12}:{i % 60:02d}:00 PM,User32,{1074 + i % 3},None,{text.format(i)}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.format.name == FORMAT_CSV
+    texts = [t.text for t in rep.templates]
+    assert not [t for t in texts if "PM," in t], texts
+    assert any(t.startswith("The process shutdown.exe has initiated the restart") for t in texts), texts
+    assert _levels(rep)["WARN"] == 10

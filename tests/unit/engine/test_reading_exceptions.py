@@ -19,6 +19,8 @@ pytestmark = pytest.mark.unit
         "Fatal: no config",
         "Audit.Events: user EVENT: LOGIN, entering state idle",  # a capitalised logger or tag
         "Queue.Worker: job 7 done",
+        "Interrupt: exiting cleanly.",  # a conventional ending alone is a word (Tor's clean stop)
+        "Timeout: 30s",
     ],
 )
 def test_a_severity_word_or_a_logger_name_is_no_exception_type(message: str) -> None:
@@ -34,6 +36,7 @@ def test_a_severity_word_or_a_logger_name_is_no_exception_type(message: str) -> 
         ("android.util.Log$TerribleFailure: no wakelocks", "android.util.Log$TerribleFailure"),
         ("System.IO.IOException: disk full", "System.IO.IOException"),
         ("AirflowTaskTimeout: task took too long", "AirflowTaskTimeout"),
+        ("KeyboardInterrupt: ", "KeyboardInterrupt"),
     ],
 )
 def test_one_line_exception_types(message: str, type_: str) -> None:
@@ -141,7 +144,12 @@ _ELIXIR = [
     ("lines", "type_", "message", "frames"),
     [
         (_RUST, "panic", "called `Option::unwrap()` on a `None` value", ("app::worker::run", "app::main")),
-        (["thread 'main' panicked at 'index out of bounds', src/main.rs:7:5"], "panic", "index out of bounds", ()),
+        (  # no backtrace: where it panicked is its frame
+            ["thread 'main' panicked at 'index out of bounds', src/main.rs:7:5"],
+            "panic",
+            "index out of bounds",
+            ("src/main.rs:7",),
+        ),
         (_PHP, "RuntimeException", "payment gateway timeout", ("Pay->charge", "Order->place")),
         (
             _ELIXIR,
@@ -266,3 +274,39 @@ def test_a_caused_by_line_without_a_type_opens_no_chain() -> None:
 def test_an_exceptions_message_keeps_its_own_quotes_and_brackets(message: str, kept: str) -> None:
     got = exception_of("x", f"java.io.IOException: {message}")
     assert got is not None and got.message == kept
+
+
+def test_a_loggers_name_on_the_first_line_is_not_the_exception_where_one_stands_under_it() -> None:
+    # Serilog's "<logger>: <message>", then the exception's own line and its frames: the exception is the one thrown,
+    # not the logger that wrote the record.
+    record = JOIN.join(
+        [
+            'Emby.Server.Implementations.Library.LibraryManager: Error creating image for "/media/tv/a.mkv"',
+            "System.IO.IOException: No space left on device",
+            "   at System.IO.RandomAccess.WriteAtOffset(SafeFileHandle handle, Int64 fileOffset)",
+            "   at MediaBrowser.Controller.Drawing.ImageProcessor.ProcessImage(ImageProcessingOptions options)",
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.message, info.root_type) == (
+        "System.IO.IOException",
+        "No space left on device",
+        "System.IO.IOException",
+    ), info
+
+
+def test_a_rust_panics_message_on_the_line_after_it_is_its_message_and_each_site_its_own_failure() -> None:
+    # Rust since 1.73 ends a panic's first line with its location and a colon, the message on the next line; a test
+    # run without RUST_BACKTRACE prints no frames, so where it panicked tells two panics apart.
+    from tests.unit.engine.test_chunks import CARGO_TEST
+
+    rep = analyze([CARGO_TEST])
+    groups = sorted((g.message, g.count, g.first_line) for g in rep.exception_groups)
+    assert groups == [
+        ("assertion `left == right` failed", 1, 9),
+        ("attempt to subtract with overflow", 1, 16),
+    ], groups
+    assert any("attempt to subtract with overflow" in c.text for c in rep.summary.claims), [
+        c.text for c in rep.summary.claims
+    ]

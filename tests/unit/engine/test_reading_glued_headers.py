@@ -206,3 +206,38 @@ def test_a_diagnostics_detail_lines_under_its_level_in_brackets_are_one_record()
     assert rep.record_count == 1 + 5 + 3
     assert level_counts(rep) == {"INFO": 2, "ERROR": 7}
     assert {t.text: t.count for t in rep.templates if t.count == 5} == {"<*>:[<*>] cannot find symbol": 5}
+
+
+def test_a_level_padded_to_the_widest_glued_to_the_bracketed_time_is_the_header() -> None:
+    """log15's terminal format (go-ethereum): the level padded to five characters, then "[MM-DD|HH:MM:SS.mmm]": "INFO
+    [12-05|10:00:00.118] ..." beside "ERROR[12-05|10:22:43.357] ...". The time's "|" read no time at all, and the
+    glued "ERROR[" kept its time inside the message."""
+    rows = [
+        ("INFO ", "Imported new chain segment               number={} hash=0x{:08x} blocks=1"),
+        ("WARN ", "Beacon client online, but no consensus updates received in a while"),
+        ("INFO ", "Looking for peers                        peercount={} tried=12"),
+        ("ERROR", "Snapshot extension registration failed   peer={:08x} err=timeout"),
+    ]
+    lines = []
+    for i in range(80):
+        level, msg = rows[i % 4]
+        lines.append(f"{level}[12-05|10:{i // 60:02d}:{i % 60:02d}.{i:03d}] {msg.format(i, i * 7919)}")
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert level_counts(rep) == {"INFO": 40, "WARN": 20, "ERROR": 20}
+    failed = next(t.text for t in rep.templates if t.max_level == report_pb2.LEVEL_ERROR)
+    assert failed.startswith("Snapshot extension registration failed"), failed
+
+
+def test_brackets_glued_after_a_level_are_one_column_however_many() -> None:
+    """Asterisk: "NOTICE[1234] chan_sip.c: ..." beside "VERBOSE[2345][C-00000001] pbx.c: ...": the level, then the
+    brackets glued to it as one column, then the source; the call's id in a bracket of its own is no message word."""
+    rows = [
+        "NOTICE[1234] chan_sip.c: Registration from '\"10{}\" <sip:10{}@203.0.113.9>' failed - Wrong password",
+        'VERBOSE[2345][C-0000000{}] pbx.c: Executing [10{}@internal:1] Dial("PJSIP/101") in new stack',
+        "WARNING[2345][C-0000000{}] app_dial.c: Unable to create channel of type 'PJSIP' (cause {})",
+    ]
+    lines = [f"[Dec  5 10:00:{i:02d}] " + rows[i % 3].format(i % 9, i % 7) for i in range(60)]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert level_counts(rep) == {"NOTICE": 20, "TRACE": 20, "WARN": 20}
+    assert not [t.text for t in rep.templates if "[C-" in t.text or ".c:" in t.text], [t.text for t in rep.templates]

@@ -544,3 +544,19 @@ def test_a_tools_level_after_a_header_is_the_records_level() -> None:
         for i in range(60)
     ]
     assert _levels(_run("\n".join(lines) + "\n")) == {"WARN": 20}
+
+
+def test_a_diagnostics_severity_after_its_location_is_its_level_however_long_the_path() -> None:
+    # gcc, clang and javac write "<path>:<line>[:<column>]: error: ..."; a build's directories make the path long,
+    # and the severity stood past the first 80 characters where levels are looked for in free text.
+    root = "/home/ci/workspace/shop/app/src/main/java/com/example/shop/api/payments/internal"
+    lines = []
+    for i in range(30):
+        lines.append(f"> Task :module{i}:compileJava")
+        if i % 3 == 0:
+            lines.append(f"{root}/OrderController{i}.java:{40 + i}: error: cannot find symbol")
+        if i % 5 == 0:
+            where = f"{root}/Refunds{i}.java:{7 + i}:{i % 9 + 1}"
+            lines.append(f"{where}: warning: [deprecation] getPrincipal() is deprecated")
+    assert all(len(line.split(": ")[0]) > 80 for line in lines if ": error" in line or ": warning" in line)
+    assert _levels(_run("\n".join(lines) + "\n")) == {"ERROR": 10, "WARN": 6}

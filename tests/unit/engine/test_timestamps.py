@@ -681,3 +681,30 @@ def test_a_banner_naming_a_build_date_does_not_stretch_the_files_span() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.time_range.start_time.ToJsonString() == "2024-03-04T09:00:00Z"
     assert rep.parse_quality.out_of_order_records == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2026-12-05 10:00:00.004+0100: 2211: info : hostname: kvm-host-07", "2026-12-05T09:00:00.004"),
+        ("2026-12-05 10:00:00.004-05:00: 2211: error : cannot open file", "2026-12-05T15:00:00.004"),
+        ("2026-12-05T10:00:00Z: worker 3 started", "2026-12-05T10:00:00"),
+    ],
+)
+def test_a_zone_closed_by_a_colon_that_ends_a_header_field_is_read(text: str, utc: str) -> None:
+    """libvirt writes "<time>+0000: <pid>: <level> : ...": the colon after the offset closes the time's field. The
+    offset was dropped (UTC assumed), an hour off where the file's zone is +0100."""
+    t = TimestampParser().parse(text)
+    assert t is not None and t.epoch == _utc(utc) and not t.assumption, t
+
+
+def test_engine_reads_a_zone_a_colon_closes_in_every_record() -> None:
+    lines = [
+        f"2026-12-05 10:{i // 60:02d}:{i % 60:02d}.{i:03d}+0100: {2200 + i % 3}: info : qemuProcessLaunch:7661 : "
+        f"Domain vm-{i % 7} started, pid {120000 + i}"
+        for i in range(200)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2026-12-05T09:00:00Z", "2026-12-05T09:03:19Z")
+    assert _no_zone_claim(rep)

@@ -476,13 +476,19 @@ class Analyzer:
 
     def _start(self) -> None:
         sample_lines: list[str] = []
+        sample_records: list[str] = []
         for text, _ in self._sample:
             # The first line of each non-empty record while the sample has room; a block after the sample is full
             # adds its first line (when not empty). C-level: no Python step per line.
             room = SAMPLE_RECORDS - len(sample_lines)
-            recs = _first_lines(text, room) if room > 0 else text.split("\n", 1)[:1]
-            sample_lines += map(_FIRST_PART, map(_SPLIT_JOIN, islice(filter(None, recs), max(room, 1))))
-        self.guess = detect_format(sample_lines)
+            recs = list(
+                islice(filter(None, _first_lines(text, room) if room > 0 else text.split("\n", 1)[:1]), max(room, 1))
+            )
+            sample_lines += map(_FIRST_PART, map(_SPLIT_JOIN, recs))
+            sample_records += recs
+        # (The whole records too: a quoted value of comma-separated values may go on over indented lines the reader
+        # joined, its quotes closed only there.)
+        self.guess = detect_format(sample_lines, sample_records)
         self.parser = RecordParser(self.guess)
         self.times.learn_named_zone(sample_lines)
         self._lead_times.learn_named_zone(sample_lines)

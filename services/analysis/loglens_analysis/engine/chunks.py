@@ -129,6 +129,7 @@ from .records import (
     GZIP_MAGIC,
     MAX_DECOMPRESSED_BYTES,
     PY_TAIL_LINE,
+    RUST_PANIC_HEAD,
     UTF16_SNIFF_BYTES,
     ReadCounters,
     RecordReader,
@@ -284,6 +285,8 @@ class FileContext:
             return False
         if self._prefix is None and may_join_level_indented(p, cur):
             return False  # a build tool's detail line under its diagnostic, its level repeated
+        if RUST_PANIC_HEAD.search(p) is not None and not cur[:1].isspace():
+            return False  # a Rust panic's message under its first line
         if not self.glue:
             return True
         flag = self.analyzer._line_flag(cur)

@@ -46,7 +46,7 @@ _GO_FUNC = re.compile(r"([\w./*()\[\]-]+?)\((?:[^()]*)\)$")
 _GO_SIGNAL = re.compile(r"\[signal ([A-Z]+)")
 # Rust: "thread 'main' panicked at src/main.rs:10:5:" and the message on the next line (Rust 1.73 on), or
 # "thread 'main' panicked at 'message', src/main.rs:10:5" (before); backtrace frames "   3: app::worker::run".
-_RUST_PANIC = re.compile(r"thread '([^']*)' panicked at (?:'(.*)', )?(\S+?):\d+:\d+:?$")
+_RUST_PANIC = re.compile(r"thread '([^']*)' panicked at (?:'(.*)', )?(\S+?:\d+):\d+:?$")
 _RUST_FRAME = re.compile(r" *\d+: (\S+)$")
 _RUST_RUNTIME = ("std::", "core::", "alloc::", "rust_begin_unwind", "__rust", "<")
 # PHP: "PHP Fatal error:  Uncaught RuntimeException: message in /x.php:88", frames "#0 /x.php(41): Pay->charge()".
@@ -182,6 +182,11 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
                     e = _EXC_LINE.match(line)
                     if e is not None and e.group(2) is not None:
                         chain.append((e.group(1), _clip(e.group(2)), 0))
+    if len(chain) > 1 and chain[0][2] == 0 and not named_as_type(chain[0][0]):
+        # A record's first line names its logger, not an exception, where an exception's own line stands below it
+        # ("Emby.Server.Implementations.Library.LibraryManager: Error creating image ...", then
+        # "System.IO.IOException: No space left on device" and its frames).
+        chain = chain[1:]
     if not chain:
         return None
     outer = chain[0]
@@ -294,10 +299,11 @@ def _first_frames(lines: list[str], frame: re.Pattern[str], keep: Callable[[str]
 
 def _rust(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
     """A Rust panic (``_RUST_PANIC`` at line ``i``): its message (in the line, or the line after it), and the first
-    frames of its backtrace that are the program's (the standard library's panic machinery left out)."""
+    frames of its backtrace that are the program's (the standard library's panic machinery left out); without a
+    backtrace (the default), where it panicked ("src/ledger.rs:214"): two panics of one file are two failures."""
     message = m.group(2) if m.group(2) is not None else (lines[i + 1] if i + 1 < len(lines) else "")
     frames = _first_frames(lines[i + 1 :], _RUST_FRAME, lambda name: not name.startswith(_RUST_RUNTIME))
-    return ExceptionInfo("panic", _clip(message), "panic", _clip(message), frames)
+    return ExceptionInfo("panic", _clip(message), "panic", _clip(message), frames or (m.group(3),))
 
 
 def _php(lines: list[str], i: int, m: re.Match[str]) -> ExceptionInfo:
@@ -363,13 +369,22 @@ def _ruby_frames(lines: list[str], most: int) -> list[str]:
 
 
 _CONVENTIONAL = re.compile(r"(?:Exception|Error|Throwable|Fault|Timeout|Interrupt|Failure)$")
+# A conventional ending that is a type's whole name: the root classes ("Exception: boom", Python's base class). The
+# other endings alone are words ("Interrupt: exiting cleanly.", "Timeout: 30s"), a type only after a word of its own
+# ("KeyboardInterrupt", "ReadTimeout").
+_ROOT_TYPES = frozenset({"Exception", "Throwable"})
+
+
+def _conventional(last: str) -> bool:
+    m = _CONVENTIONAL.search(last)
+    return m is not None and (m.start() > 0 or last in _ROOT_TYPES)
 
 
 def named_as_type(name: str) -> bool:
     """A name that only an exception's type has: its last part capitalised and with a conventional ending
     ("java.io.IOException", "Net::ReadTimeout", "TimeoutError"); a logger's or a module's name has none."""
     last = name.rsplit(".", 1)[-1].rsplit("::", 1)[-1]
-    return last[:1].isupper() and _CONVENTIONAL.search(last) is not None
+    return last[:1].isupper() and _conventional(last)
 
 
 def _typed(name: str) -> bool:
@@ -381,7 +396,7 @@ def _typed(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     if not last[:1].isupper() or (("." not in name or last.isupper()) and level_from_word(last) is not None):
         return False
-    return _CONVENTIONAL.search(last) is not None or ("." in name and name[:1].islower())
+    return _conventional(last) or ("." in name and name[:1].islower())
 
 
 def exception_of(record: str, message: str = "") -> ExceptionInfo | None:

@@ -36,7 +36,7 @@ from .levels import (
     severity_rank,
 )
 from .masking import HTTP_METHODS
-from .records import RUNTIME_CRASH, TRACEBACK_BANNER, digit_key
+from .records import JOIN, RUNTIME_CRASH, TRACEBACK_BANNER, digit_key
 from .timestamps import leading_time_end, looks_like_time_token
 
 FORMAT_JSON = "json"
@@ -1057,11 +1057,18 @@ _LEVEL_IN_TEXT = re.compile(
 )
 
 
+# Where a compiler's or a linter's diagnostic says it is, before its severity: "<path>:<line>[:<column>]: " (gcc,
+# clang, javac, go vet; the path as long as the build's directories make it).
+_DIAGNOSTIC_LOCATION = re.compile(r"[^\s:]+:\d+(?::\d+)?: ")
+
+
 def _level_in_text(text: str) -> str | None:
-    """The first level word near the start of a line of free text. "trace" is also a noun of logs ("Stack trace:",
-    "see the trace"): it is a level only as levels are written, in capitals or in brackets ("TRACE", "[trace]"). A
-    level word that names a count is no level ("PASS=4 WARN=0 ERROR=1", a run's totals)."""
-    for m in _LEVEL_IN_TEXT.finditer(text, 0, 80):
+    """The first level word near the start of a line of free text (after a diagnostic's location, however long its
+    path). "trace" is also a noun of logs ("Stack trace:", "see the trace"): it is a level only as levels are
+    written, in capitals or in brackets ("TRACE", "[trace]"). A level word that names a count is no level ("PASS=4
+    WARN=0 ERROR=1", a run's totals)."""
+    at = located.end() if (located := _DIAGNOSTIC_LOCATION.match(text)) is not None else 0
+    for m in _LEVEL_IN_TEXT.finditer(text, at, at + 80):
         word = m.group(1)
         if word.lower() == "trace" and not word.isupper() and not m.group().startswith("["):
             continue
@@ -1245,9 +1252,12 @@ def _known_grammar(line: str) -> ParsedRecord | None:
 # qtp1355531311-15: /api/orders/850", "...174:INFO :oejs.Server:main: Started"): the clock ends where its digits do,
 # and each field is a token of its own (the last one with its closing colon). Only where the glued fields end with a
 # colon before a blank: Python's "08:00:07,123:DEBUG:acme.client:Sending GET ..." glues its message's first word on.
+# A word in capitals glued to the bracket after it is a column of its own: a level padded to the width of the widest
+# ("INFO [12-05|10:00:00.118] ..." beside "ERROR[12-05|10:22:43.357] ...", log15's terminal format); the brackets glued
+# after it are one column whatever their number (Asterisk's "NOTICE[1234] ..." beside "VERBOSE[2345][C-00000001] ...").
 _HEADER_TOKEN = re.compile(
     r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?=:[A-Za-z]\S*?(?::(?:\s|$)|\s+:))|:[^\s:|]++:?(?=\s|$)|:[^\s:|]++(?=:)"
-    r"|\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
+    r"|(?<![^\s|])[A-Z]{3,9}(?=\[)|(?<=[A-Z])(?:\[(?:[^\[\]]|\[[^\[\]]*\])*\])++|\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
     r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)"
     r"|[^\s|{]++(?:\{[^{}\n]*\}[^\s|{]*+)*+(?:\{[^\s|]*+)?|[^\s|]+|\|"
 )
@@ -2942,17 +2952,22 @@ def _w3c_guess(lines: Sequence[str]) -> FormatGuess | None:
     return FormatGuess(FORMAT_W3C, round(share, 4), round(share, 4), None, (), tuple(columns))
 
 
-def detect_format(sample: Sequence[str]) -> FormatGuess:
-    """Which format explains most of the sampled records, and how confidently."""
+def detect_format(sample: Sequence[str], records: Sequence[str] | None = None) -> FormatGuess:
+    """Which format explains most of the sampled records (``sample``: their first lines; ``records``: the records
+    whole, their lines joined by ``JOIN``, where the reader joined any), and how confidently."""
     lines = [s for s in sample if s.strip()]
     if not lines:
         return FormatGuess(FORMAT_PLAIN, 0.0, 0.0, None)
     w3c = _w3c_guess(lines)
     if w3c is not None:
         return w3c
-    columns = CsvColumns.of(lines)
+    # Comma-separated values are told from the physical lines: a quoted value may go on over lines the reader joined
+    # to its record (indented ones), its quotes closed only there.
+    whole = [r for r in records if r.strip()] if records is not None else lines
+    physical = [line for r in whole for line in r.split(JOIN)] if records is not None else lines
+    columns = CsvColumns.of(physical)
     if columns is not None:
-        fit = sum(columns.parse(line) is not None for line in lines) / len(lines)
+        fit = sum(columns.parse(r) is not None for r in whole) / len(whole)
         return FormatGuess(FORMAT_CSV, round(fit, 4), round(fit, 4), None, csv=columns)
     counts: Counter[str] = Counter()
     unexplained: list[str] = []

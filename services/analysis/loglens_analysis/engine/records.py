@@ -195,6 +195,16 @@ RUNTIME_CRASH = re.compile(
     r"thread '[^'\n]*' panicked at \S|panic: \S|Exception in thread \"[^\"\n]*\" \S|Unhandled [Ee]xception[.:] \S"
     r"|[^\s:]+:\d+:in [`'][^'\n]*': [^\n\x1e]*\([A-Z]\w*(?:::[A-Z]\w*)*\)(?=$|\n|\x1e)"
 )
+# Rust's report of a panic since 1.73: its first line ends with the location and a colon, and the panic's message
+# ("assertion `left == right` failed", "attempt to subtract with overflow") is the line after it, not indented.
+RUST_PANIC_HEAD = re.compile(r"panicked at [^\s'\n]+:\d+:\d+:$")
+_RUST_PANIC_MESSAGE = re.compile(r"(panicked at [^\s'\n]+:\d+:\d+:)\n(?=\S)")
+
+
+def _joined_after(m: re.Match[str]) -> str:
+    return m.group(1) + JOIN
+
+
 # Its last line, on its own: "ValueError: bad value", "KeyboardInterrupt".
 PY_TAIL_LINE = re.compile(r"[A-Za-z_][\w.]*(?::|$)")
 # Joined records are capped too: this many times the physical-line cap.
@@ -986,6 +996,9 @@ class RecordReader:
             if "During handling" in text or "The above exception" in text or "[previous exception]" in text:
                 text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
                 c.joined_lines += n0
+        if env is None and "panicked at " in text:
+            text, n0 = _RUST_PANIC_MESSAGE.subn(_joined_after, text)
+            c.joined_lines += n0
         enveloped = env is not None and (not env.strip or bool(env.kept))  # every line opens with a prefix
         if (
             enveloped

@@ -143,6 +143,11 @@ class Family(NamedTuple):
     dated: str  # "date" (full date), "year-less", "time-only", "epoch"
 
 
+# Where a zone after the seconds ends: no word character after it, and a colon only where it closes a header field (a
+# blank or the end after it: libvirt's "2026-12-05 10:00:00.004+0100: 2211: info : ..."), not a longer offset's.
+_ZONE_END = r"(?!\w|:\S)"
+
+
 def _zone(kind: str, group: str, utc_only: bool = False) -> str:
     """A zone after the seconds (and fraction), captured as ``group``; with ``utc_only``, only zones that
     mean UTC (Z, +00, +0000, +00:00, UTC, GMT, UT)."""
@@ -152,18 +157,18 @@ def _zone(kind: str, group: str, utc_only: bool = False) -> str:
     words = r"(?:UTC|GMT)[+-]0?0(?::?00)?|" if utc_only else _OFF_WORD + "|"
     words += r"(?:UTC|GMT|UT)(?![+-]\d)|Z"
     if kind == "adj":
-        return rf"(?P<{group}>(?:{off}|Z)(?![\w:]))"
+        return rf"(?P<{group}>(?:{off}|Z){_ZONE_END})"
     if kind == "adj+sp":
         # After a space only +hhmm, +hh:mm, a UTC word or a zone's name (PostgreSQL's "12:00:01.123 CET"):
         # "10:00:00 -12 items" is text.
         if utc_only:
-            space = rf"(?:\s(?=(?:{off_long}|{words})(?![\w:])))?+"
-            return rf"{space}(?P<{group}>(?:{off}|{words})(?![\w:]))"
-        space = rf"(?:\s(?=(?:{off_long}|{words})(?![\w:])|{_NAMED_ZONE}))?+"
-        return rf"{space}(?P<{group}>(?:{off}|{words})(?![\w:])|(?<=\s){_NAMED_ZONE})"
+            space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}))?+"
+            return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END})"
+        space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}|{_NAMED_ZONE}))?+"
+        return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END}|(?<=\s){_NAMED_ZONE})"
     if kind == "sp":
         named = "" if utc_only else "|" + _NAMED_ZONE
-        return rf" (?P<{group}>(?:{off}|{words})(?![\w:]){named})"
+        return rf" (?P<{group}>(?:{off}|{words}){_ZONE_END}{named})"
     raise ValueError(kind)
 
 
@@ -360,8 +365,8 @@ def _families() -> tuple[Family, ...]:
         ),
         # klog / glog: I0120 11:42:15.123456.
         _family("klog", r"(?<![\w.])[IWEF](?P<m>[01]\d)(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"),
-        # Android logcat: 03-17 16:13:38.811.
-        _family("month-day", r"(?<![\w.:/-])(?P<m>[01]\d)-(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"),
+        # Android logcat: 03-17 16:13:38.811; log15's terminal format (go-ethereum's): [03-17|16:13:38.811].
+        _family("month-day", r"(?<![\w.:/-])(?P<m>[01]\d)-(?P<d>[0-3]\d)[ |]" + _HMS, _Tail(_FRAC, ""), "year-less"),
         # [10.30 16:49:06]
         _family(
             "month-day-dotted", r"(?<![\w.:/-])(?P<m>[01]\d)\.(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "year-less"
@@ -414,7 +419,7 @@ _SLASHED = tuple(_BY_NAME[name].rx for name in _MONTH_FIRST)  # the dates ``slas
 _SLASHED_HINT = re.compile(r"[/-]\d\d?[/-]\d{4}")  # a part of every one of them (a fast scan)
 _FAMILIES_BY_DATED = {f.name: f.dated for f in FAMILIES}
 # Cheap test for a zoned stamp later in a record: a digit, then an offset or a UTC word.
-_ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)(?![\w:])")
+_ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)" + _ZONE_END)
 MAX_ZONE_LEARNING = 64  # shapes whose records are searched for a zone written beside their time
 NAMED_ZONE_SEARCH = 100  # how far into a line of the file's head a stamp naming its tz database zone is looked for
 # (name, regex, has_year): the older view of the families, kept for callers that iterate it.
