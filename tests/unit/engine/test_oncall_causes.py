@@ -771,3 +771,56 @@ def test_an_exit_status_of_128_plus_a_crash_signal_is_a_crash(code: int, crash: 
     rep = _analyze(lines)
     crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and "crash" in a.description]
     assert [a.line_numbers[0] for a in crashes] == ([201] if crash else []), [a.description for a in rep.anomalies]
+
+
+@pytest.mark.parametrize("stop", ["*** Got signal Terminated ***", "received signal: interrupt"])
+def test_a_signal_received_by_its_description_is_a_stop_and_a_version_announced_after_it_a_start(stop: str) -> None:
+    # strsignal(3) and Go's os.Signal name a signal by its description. A process that receives one stops, and a
+    # version announced right after (no start verb, far from the file's head) is the new process's start.
+    def rec(t: float, message: str) -> str:
+        return f"{_stamp(t)} 7f1a2b3c INFO {message}"
+
+    lines = [rec(T0 + 10 * i, f"scrubbed placement group {i} in {i % 9} ms") for i in range(300)]
+    lines.append(rec(T0 + 3001, stop))
+    lines.append(rec(T0 + 3200, "objstore version 18.2.1 (7fe91d5d5842) reef (stable), pid 4242"))
+    lines += [rec(T0 + 3210 + 10 * i, f"scrubbed placement group {i} in {i % 9} ms") for i in range(300)]
+    rep = _analyze(lines)
+    told = {a.kind: a.line_numbers[0] for a in rep.anomalies}
+    assert told.get(report_pb2.ANOMALY_KIND_SHUTDOWN) == 301, [a.description for a in rep.anomalies]
+    assert told.get(RESTART) == 302, [a.description for a in rep.anomalies]
+
+
+def test_a_childs_end_by_a_signal_is_no_stop_of_the_process() -> None:
+    # "signal: killed" is how Go reports a child process's end: the process that writes it goes on.
+    def rec(t: float, level: str, message: str) -> str:
+        return f"{_stamp(t)} 7f1a2b3c {level} {message}"
+
+    lines = [rec(T0 + 10 * i, "INFO", f"scrubbed placement group {i} in {i % 9} ms") for i in range(300)]
+    lines.append(rec(T0 + 3001, "WARN", "failed to read helper version: signal: killed"))
+    lines += [rec(T0 + 3010 + 10 * i, "INFO", f"scrubbed placement group {i} in {i % 9} ms") for i in range(300)]
+    rep = _analyze(lines)
+    assert not [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN], [
+        a.description for a in rep.anomalies
+    ]
+
+
+def test_the_files_first_message_seen_again_with_nothing_of_a_start_around_it_is_no_restart() -> None:
+    # A database log opens with a slow statement; the same statement is slow again later. Nothing rare followed the
+    # first record (no start sequence to replay), its words say nothing of a start, and no process change, silence
+    # or stop comes before the second one: it is no restart. The same message after a process-id change is one.
+    def rec(t: float, pid: int, message: str) -> str:
+        return f"{_stamp(t)} [{pid}] LOG: {message}"
+
+    slow = "duration: {} ms execute <unnamed>: UPDATE inventory SET reserved = reserved + $1 WHERE sku = $2"
+    lines = [rec(T0, 50, slow.format(1169))]
+    lines += [rec(T0 + 5 + 5 * i, 50, f"connection authorized: user=app{i % 3} database=orders") for i in range(300)]
+    lines.append(rec(T0 + 1600, 50, slow.format(2210)))
+    lines += [rec(T0 + 1605 + 5 * i, 50, f"connection authorized: user=app{i % 3} database=orders") for i in range(300)]
+    rep = _analyze(lines)
+    assert not [a for a in rep.anomalies if a.kind == RESTART], [a.description for a in rep.anomalies]
+    lines[302:] = [s.replace("[50]", "[77]") for s in lines[302:]]
+    lines[301] = lines[301].replace("[50]", "[77]")
+    rep = _analyze(lines)
+    assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART][:1] == [302], [
+        a.description for a in rep.anomalies
+    ]

@@ -204,3 +204,23 @@ def test_a_closing_quote_and_a_blank_part_two_fields_of_a_merged_template() -> N
     warned = [i for i in range(90) if (200, 201, 404, 200, 422, 200, 500, 404, 200)[i % 9] in (404, 422)]
     told = f"{len(warned)} records answered at WARN (status 404 x"
     assert any(c.text.startswith(told) for c in rep.summary.claims), [c.text for c in rep.summary.claims]
+
+
+def test_the_statuses_told_for_a_level_add_up_to_the_records_at_that_level() -> None:
+    """A route answered with more distinct statuses than a placeholder lists values (200, 401, 404, 502, 503, 504):
+    the summary adds each level's statuses up over the routes, so a status beyond the listed ones went missing
+    ("16 records answered at ERROR (status 504 x6, 503 x5, 502 x4)")."""
+    statuses = [200] * 40 + [401, 401, 404, 502, 503, 504, 504] + [502, 503, 503, 504]
+    lines = []
+    for i, status in enumerate(statuses):
+        route = "/api/users/me" if i < 47 else "/api/cart"
+        at = f"14/Mar/2026:09:{i // 60:02d}:{i % 60:02d} +0000"
+        lines.append(f'10.0.0.{i % 9 + 1} - - [{at}] "GET {route} HTTP/1.1" {status} 512')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    me = next(t for t in rep.templates if "/users/me" in t.text)
+    listed = {v.value: v.count for p in me.placeholders if p.kind == "status" for v in p.top_values}
+    assert listed == {"200": 40, "401": 2, "404": 1, "502": 1, "503": 1, "504": 2}, listed
+    claim = next(c.text for c in rep.summary.claims if "answered at ERROR" in c.text)
+    assert claim.startswith("8 records answered at ERROR (status ") and " on 2 routes" in claim, claim
+    told = dict(part.split(" x") for part in claim.split("(status ", 1)[1].split(")", 1)[0].split(", "))
+    assert told == {"502": "2", "503": "3", "504": "3"}, claim

@@ -24,10 +24,10 @@ Caps (all bounded, so the report and the memory are bounded):
 - templates: 50,000 clusters mined (further messages go to one overflow template), 20,000 exact
   message variants tracked, 1,000 templates listed in the report (every ERROR and FATAL one first, then WARN,
   then the most frequent; listed most frequent first);
-- per template: 3 examples (the first ones), 5 top values per placeholder from a Misra-Gries summary of
-  256 values (exact counts until more distinct values come, then each count low by at most the reported
-  `count_error`), numbers in a compactor quantile sketch (1,024 values per level; min, max and count exact,
-  the quantiles' rank-error bound reported), a histogram of at most 128 buckets
+- per template: 3 examples (the first ones), 5 top values per placeholder (every value of an HTTP status)
+  from a Misra-Gries summary of 256 values (exact counts until more distinct values come, then each count low
+  by at most the reported `count_error`), numbers in a compactor quantile sketch (1,024 values per level;
+  min, max and count exact, the quantiles' rank-error bound reported), a histogram of at most 128 buckets
   (``MAX_BINS``; the width starts at 1 s and doubles as needed, so a file spanning a minute or more
   has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics read every record of the
   file's first 32,768 (exact for such a file), then a deterministic sample (every record of a mined

@@ -118,9 +118,16 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
 # systemd names the signal that ended a unit's process by its number and its short name ("code=killed,
 # status=9/KILL", "code=dumped, status=11/SEGV"); a template masks the number.
 _SIGNAL_STATUS = r"(?:\d+|<\*>)/"
-_SIGNAL_NAME = re.compile(rf"\bSIG(?:TERM|INT|QUIT|KILL)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b")
+# A termination signal received, named by its description as strsignal(3) and Go's os.Signal write it ("Got signal
+# Terminated", "received signal: interrupt"). Not "killed": no process receives SIGKILL, and "signal: killed" is how
+# a child's end is reported ("failed to retrieve runc version: signal: killed").
+_SIGNAL_DESCRIBED = r"\b(?i:(?:got|received|caught)\s+signal:?\s+(?:terminated|interrupt|quit))\b"
+_SIGNAL_NAME = re.compile(
+    rf"\bSIG(?:TERM|INT|QUIT|KILL)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_DESCRIBED}"
+)
 _STOP_STRONG = re.compile(
-    rf"\b(?:SIG(?:TERM|INT|QUIT|KILL)|shutting down|exiting)\b|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b",
+    rf"\b(?:SIG(?:TERM|INT|QUIT|KILL)|shutting down|exiting)\b|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b"
+    rf"|{_SIGNAL_DESCRIBED}",
     re.IGNORECASE,
 )
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
@@ -806,13 +813,21 @@ def _variant_of_frequent(r: Rolled, templates: list[Rolled]) -> bool:
 _REQUEST_TARGET = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(HTTP_METHODS)) + r") \S+")
 
 
+def _said(r: Rolled) -> list[str]:
+    """A template's examples without the requests they quote (a path's "/v1.2.3/" is no version of the process)."""
+    return [_REQUEST_TARGET.sub(" ", t) for _ln, t in r.examples]
+
+
+def _announces_version(r: Rolled) -> bool:
+    return any(map(_VERSION_ANNOUNCEMENT.search, _said(r)))
+
+
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
     if r is first:
         return True
-    said = [_REQUEST_TARGET.sub(" ", t) for _ln, t in r.examples]
-    if r.first_line <= head_line and any(map(_VERSION_ANNOUNCEMENT.search, said)):
+    if r.first_line <= head_line and _announces_version(r):
         return True
-    return _START_VERB.search(r.text) is not None and any(map(_VERSION.search, said))
+    return _START_VERB.search(r.text) is not None and any(map(_VERSION.search, _said(r)))
 
 
 # A number standing alone in a record's header ("39000", "#7116", "[412]"), not part of a word or a path.
@@ -1060,6 +1075,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     head_line = _head_line(templates)
     tail_line = last_line - (head_line - first.first_line + 1)
     banners: list[Occurrence] = []
+    unproven: set[int] = set()  # lines of banners whose only evidence is the file's first record (see below)
     worded: list[Occurrence] = []  # rare start-worded messages without a version: a start only right after a stop
     strong: list[Occurrence] = []
     weak: list[Occurrence] = []
@@ -1098,12 +1114,20 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         announced = severity_rank(r.max_level()) not in _ERROR_RANKS
         if announced and _is_banner(r, opener, head_line):
             found = [(b, ln, r) for b, ln in _occurrences(r)]
-            if r is first and opening and not _is_banner(r, None, head_line):
+            if r is first and not _is_banner(r, None, head_line):
                 # Its only evidence is having opened the file: seen again, it is a start only where the
-                # messages that followed it then follow it again (a reconnect repeats one message, not a start).
-                found = [o for o in found if o[1] == r.first_line or _replays(o[1], opening)]
+                # messages that followed it then follow it again (a reconnect repeats one message, not a start);
+                # where no rare message followed it, only where its words say it starts or the file shows a process
+                # change or a silence just before it (``unproven``: a database's first slow statement, logged again
+                # an hour later, is no start).
+                if opening:
+                    found = [o for o in found if o[1] == r.first_line or _replays(o[1], opening)]
+                elif _START_VERB.search(r.text) is None:
+                    unproven.update(o[1] for o in found if o[1] != r.first_line)
             banners += found
-        elif announced and _START_VERB.search(r.text) is not None and r is not first:
+        elif announced and r is not first and (_START_VERB.search(r.text) is not None or _announces_version(r)):
+            # A version announced past the head ("ceph version 18.2.1 ..., pid 4242") is a start only right after
+            # a stop, as a start-worded message is.
             worded += [(b, ln, r) for b, ln in _occurrences(r)]
         if _STOP_STRONG.search(r.text) is not None or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
@@ -1145,6 +1169,9 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         return pa is None or pb is None or pa == pb or not held.interleaved()
 
     pids = _pid_changes(an, held)
+    if unproven:
+        before = [p.new_line for p in pids] + [sl.lines[-1] for sl in silences] + [ln for _b, ln, _r in strong + weak]
+        banners = [o for o in banners if o[1] not in unproven or any(o[1] - NEAR_LINES <= x <= o[1] for x in before)]
     firsts = _first_times(an)
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
@@ -1900,7 +1927,9 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
             counts_exact=hh.exact,
             count_error=hh.error,
         )
-        for value, count in hh.top(MAX_TOP_VALUES):
+        # An HTTP status is one of a few dozen codes, and the summary adds a level's statuses up over its routes:
+        # each status is listed.
+        for value, count in hh.top(len(hh.counts) if st.kind == "status" else MAX_TOP_VALUES):
             p.top_values.add(value=value, count=count)
         q = st.numbers
         if q is not None and q.count:
