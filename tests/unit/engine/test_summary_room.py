@@ -358,3 +358,33 @@ def test_lines_of_one_report_parted_by_blank_lines_at_its_level_are_one_claim_in
     opening = '10 records at ERROR written together, lines 31 to 45: "code ERESOLVE", "ERESOLVE'
     assert block.text.startswith(opening), texts
     assert not any(t.startswith("1 record at ERROR") for t in texts), texts
+
+
+def test_no_error_goes_untold_for_a_second_warning() -> None:
+    # A build's six distinct errors and three warnings: the warnings' first claim is kept (every section's first
+    # is), then every error the ten lines hold, before the second warning.
+    errors = [
+        "src/probe.c:231:5: error: unknown type name 'socklen'; did you mean 'socklen_t'?",
+        "src/probe.c:245:22: error: 'struct probe_result' has no member named 'rtt_usec'",
+        "src/probe.c:260:1: error: expected ';' before '}' token",
+        "src/report.c:88:5: error: conflicting types for 'report_flush'",
+        "src/config.c:12:10: fatal error: yaml.h: No such file or directory",
+        "src/main.c:40:3: error: too many arguments to function 'init_logging'",
+    ]
+    warnings = [
+        "src/config.c:117:17: warning: unused variable 'line_no' [-Wunused-variable]",
+        "src/icmp.c:58:12: warning: cast from pointer to integer of different size",
+        "src/tcp.c:203:9: warning: implicit declaration of function 'inet_aton'",
+    ]
+    lines = [f"gcc -O2 -c -o src/obj{i}.o src/obj{i}.c" for i in range(20)]
+    for k, w in enumerate(warnings):
+        lines.insert(2 + 3 * k, w)
+    for k, e in enumerate(errors):
+        lines.insert(12 + 2 * k, e)
+    lines.append("make: *** [Makefile:420: all] Error 1")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = [c.text for c in rep.summary.claims]
+    assert len(texts) <= 10
+    told = [e for e in errors if any(e.split("error: ")[1][:30] in t for t in texts)]
+    assert len(told) == len(errors), texts
+    assert any(" at WARN: " in t for t in texts), texts

@@ -5,8 +5,8 @@ templates (with their text, counts and lines); error bursts; outages (silences);
 in the record rate; WARN templates (a warning is less than an error, and less than a process stopping or
 going silent); rare messages; bursts; the file's most frequent messages. Each section has a cap
 (``SECTION_CAPS``); the first claim of every section is kept before the second claim of any, so errors cannot
-crowd out an outage or a restart; rare messages, bursts and the most frequent messages only fill the room left,
-and room still left then goes to more errors and
+crowd out an outage or a restart; warnings past their first claim come after every error the room holds; rare
+messages, bursts and the most frequent messages only fill the room left, and room still left then goes to more
 warnings. An error the file ends on (in its last histogram bucket) is always among the errors told. Every claim
 quotes the template text
 (shortened), never an id alone.
@@ -810,21 +810,30 @@ def _anomaly_claim(a: report_pb2.Anomaly) -> report_pb2.SummaryClaim:
 
 
 def _room(sections: dict[str, list[report_pb2.SummaryClaim]]) -> dict[str, int]:
-    """How many claims of each section the summary tells: every primary section's first claim, then each up to its
-    cap, then the secondary ones the same way, in MAX_CLAIMS lines; room still left goes to the errors, exceptions
-    and warnings past their caps (most severe first): ten lines are not left half empty while errors go untold."""
+    """How many claims of each section the summary tells, in MAX_CLAIMS lines: every primary section's first claim,
+    then each but the warnings up to its cap, then the exceptions and errors past their caps, then the warnings up
+    to theirs, then the secondary sections the same way (first claims, then caps), then more warnings: ten lines
+    are not left half empty, and no error goes untold for a warning."""
     taken = dict.fromkeys(SECTION_CAPS, 0)
     total = 0
-    for group in (_PRIMARY, _SECONDARY):
-        for round_cap in (1, max(SECTION_CAPS.values())):  # every section's first claim, then the rest
-            for name in group:
-                while taken[name] < min(SECTION_CAPS[name], round_cap, len(sections[name])) and total < MAX_CLAIMS:
-                    taken[name] += 1
-                    total += 1
-    for name in ("exceptions", "errors", "warnings"):
-        while taken[name] < len(sections[name]) and total < MAX_CLAIMS:
-            taken[name] += 1
-            total += 1
+
+    def fill(names: tuple[str, ...], most: int | None = None) -> None:
+        nonlocal total
+        for name in names:
+            cap = len(sections[name]) if most is None else min(most, SECTION_CAPS[name], len(sections[name]))
+            while taken[name] < cap and total < MAX_CLAIMS:
+                taken[name] += 1
+                total += 1
+
+    fill(_PRIMARY, 1)  # every primary section's first claim
+    # A warning is less than an error: warnings past their first claim come after every error and exception the
+    # room holds, so a build's fourth compiler error is not left out for its second warning.
+    fill(tuple(name for name in _PRIMARY if name != "warnings"), max(SECTION_CAPS.values()))
+    fill(("exceptions", "errors"))
+    fill(("warnings",), max(SECTION_CAPS.values()))
+    for most in (1, max(SECTION_CAPS.values())):
+        fill(_SECONDARY, most)
+    fill(("warnings",))
     return taken
 
 
