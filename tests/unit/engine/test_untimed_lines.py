@@ -660,3 +660,20 @@ def test_a_record_without_a_time_takes_the_time_before_it_whatever_the_share_of_
                 got = list(times)
                 _carry_forward(got, times.count(None), last)
                 assert got == want, (n, share, last)
+
+
+def test_a_name_assigned_a_date_under_a_timed_record_continues_it_and_gives_no_time() -> None:
+    # Airflow prints the task's environment under "Exporting the following env vars:", one "NAME=value" per line;
+    # the execution date is a day before the run. That date is what the line says, not when it was written: it
+    # neither opens a record nor moves the file's time range back a day. A line of its own time ("time=...") still
+    # has its time.
+    lines = []
+    for run in range(3):
+        base = 600 * run
+        lines.append(f"[{_stamp(base)}] {{python_operator.py:114}} INFO - Exporting the following env vars:")
+        lines += ["AIRFLOW_CTX_DAG_ID=sales_etl", "AIRFLOW_CTX_EXECUTION_DATE=2024-02-29T00:00:00+00:00"]
+        lines += [f"[{_stamp(base + 1 + i)}] {{logging_mixin.py:112}} INFO - Loaded batch {i}" for i in range(30)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 93
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-01T10:00:00Z"
+    assert rep.parse_quality.out_of_order_records == 0

@@ -69,6 +69,7 @@ from .timestamps import (
     STATEFUL_FAMILIES,
     TimestampParser,
     leading_time_end,
+    opens_with_assigned_time,
     opens_with_label,
     slashed_day_first,
 )
@@ -548,10 +549,12 @@ class Analyzer:
         # A stamp further into the line (an epoch in a column: "node-246 unix.hw ... 1077804742 1 ..."): a record
         # of another layout, not a continuation. Only lines without a leading stamp get here (few); not where the
         # file's lines open with a time of day (there, a date further in is what the line says), nor after a field's
-        # name that opens the line (a dumped response's "Date: Mon, 30 Nov 2026 08:00:07 GMT": ``opens_with_label``).
+        # name that opens the line (a dumped response's "Date: Mon, 30 Nov 2026 08:00:07 GMT": ``opens_with_label``)
+        # or a name assigned the stamp ("AIRFLOW_CTX_EXECUTION_DATE=2026-12-04T00:00:00+00:00").
         return (
             not self._stamps_open_lines
             and not opens_with_label(head)
+            and not opens_with_assigned_time(head)
             and self._lead_times.locate(head, head) is not None
         )
 

@@ -446,6 +446,10 @@ _PROSE_WORD = re.compile(r"(?<![\w.-])[a-z]{2,}(?![\w.-])")
 
 # A field's name alone before a value: "Date: ", "last_modified: " (letters, dashes and underscores, then a colon).
 _FIELD_LABEL = re.compile(r"[A-Za-z][A-Za-z_-]*: ?")
+# A name assigned the value after it ("AIRFLOW_CTX_EXECUTION_DATE=", an environment a task prints), and the names
+# that assign the record's own time ("time=", "ts=", FortiGate's "date=... time=..."), not another one's.
+_ASSIGNED = re.compile(r"([A-Za-z][\w.-]*)=\"?")
+_OWN_TIME_NAMES = frozenset({"time", "ts", "timestamp", "datetime", "date", "t"})
 
 
 def opens_with_label(line: str) -> bool:
@@ -459,15 +463,26 @@ def opens_with_label(line: str) -> bool:
     return level_from_word(m.group().rstrip(": ")) is None
 
 
+def opens_with_assigned_time(line: str) -> bool:
+    """Whether a line opens with a name assigned a time that is not the record's own ("AIRFLOW_CTX_EXECUTION_DATE=
+    2026-12-04T00:00:00+00:00": a value the line states, not when it was written)."""
+    m = _ASSIGNED.match(line)
+    return m is not None and m.group(1).lower() not in _OWN_TIME_NAMES and leading_time_end(line[m.end() :]) > 0
+
+
 def _in_prose(before: str) -> bool:
     """Whether the text before a stamp near a record's start is a sentence the stamp goes on ("compiled with version:
     12.2.0 on 01 January 2024 10:00:00", "certificate valid until ..."): at least two lower-case words, the last one
     right before the stamp (an opening bracket or quote between); or a field's name alone (a dumped HTTP response's
-    "Date: Mon, 30 Nov 2026 08:00:07 GMT", a YAML document's "created_at: 2024-03-01 ..."), no level word. Such a
+    "Date: Mon, 30 Nov 2026 08:00:07 GMT", a YAML document's "created_at: 2024-03-01 ..."), no level word, or
+    assigned ("AIRFLOW_CTX_EXECUTION_DATE=2026-12-04T00:00:00+00:00"), no name of a record's time. Such a
     stamp is what the record says, not when it was written; a header before a leading stamp is names, levels,
     brackets and separators ("web-1  | ", "[main] ", "INFO ")."""
     if _FIELD_LABEL.fullmatch(before) is not None:
         return opens_with_label(before)
+    if (assigned := _ASSIGNED.fullmatch(before)) is not None:
+        # The value of a name the line opens with: the record's own time only under a name of it.
+        return assigned.group(1).lower() not in _OWN_TIME_NAMES
     words = _PROSE_WORD.findall(before)
     return len(words) >= 2 and before.rstrip(" \t[(\"'").endswith(words[-1])
 
