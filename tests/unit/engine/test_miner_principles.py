@@ -854,3 +854,12 @@ def test_a_value_in_square_brackets_is_data_however_few_its_values() -> None:
         "Authentication of [<*>] was terminated by realm [<*>] - failed to authenticate user [<*>]",
         "sd <*>:<*>:<*>:<*>: [<*>] Attached SCSI disk",
     }
+
+
+def test_a_keys_quoted_value_in_the_sentences_brackets_is_data() -> None:
+    # '(ssid="HomeNet" freq=2412)': the key names the value, the brackets are the sentence's.
+    ssids = ["HomeNet", "Ziggo5G-88A1", "OfficeGuest"]
+    lines = [f'wlan0: association with 10.0.0.{i} completed (ssid="{ssids[i % 3]}" freq={2412 + i})' for i in range(30)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert len(set(templates)) == 1, set(templates)

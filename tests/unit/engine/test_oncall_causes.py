@@ -824,3 +824,28 @@ def test_the_files_first_message_seen_again_with_nothing_of_a_start_around_it_is
     assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART][:1] == [302], [
         a.description for a in rep.anomalies
     ]
+
+
+def test_a_banner_a_lone_process_writes_first_mid_file_is_a_component_starting_without_a_restart_before_it() -> None:
+    # A kubelet (one process, its id in every line) loses its container runtime and reconnects: "Container runtime
+    # initialized ... version=1.7.2" is a start-worded message with a version, seen for the first time mid-file, from
+    # the process that wrote long before it, with no stop, crash or silence before it: no process start. The same
+    # banner after the process fell silent for a while is one.
+    def rec(t: float, level: str, message: str) -> str:
+        s = _stamp(t)
+        return f"{level}{s[5:7]}{s[8:10]} {s[11:]}.000000    1234 kubelet.go:{100 + len(message)}] {message}"
+
+    def file(gap: float) -> list[str]:
+        lines = [rec(T0 + 3 * i, "I", f"SyncLoop (PLEG): event for pod web-{i % 7}") for i in range(600)]
+        lines += [rec(T0 + 1800 + i, "E", "Failed to list pod sandboxes: connection refused") for i in range(20)]
+        t = T0 + 1820 + gap
+        lines.append(rec(t, "I", 'Container runtime initialized containerRuntime="containerd" version="1.7.2"'))
+        lines += [rec(t + 1 + 3 * i, "I", f"SyncLoop (PLEG): event for pod web-{i % 7}") for i in range(600)]
+        return lines
+
+    rep = _analyze(file(1))
+    assert not [a for a in rep.anomalies if a.kind == RESTART], [a.description for a in rep.anomalies]
+    rep = _analyze(file(1800))
+    assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART] == [621], [
+        a.description for a in rep.anomalies
+    ]

@@ -240,9 +240,9 @@ _KEY = re.compile(r"(?:[A-Za-z_$][\w.$]*[(\[{])?[A-Za-z_][\w.-]*=(?=[\"'{\[])")
 
 @lru_cache(maxsize=1 << 16)
 def _key_of(token: str) -> str | None:
-    """The ``key=`` a token opens with (after a structure's name: ``CFS(Keyspace=``) where a quoted string or a braced
-    or bracketed structure follows it."""
-    m = _KEY.match(token)
+    """The ``key=`` a token opens with (after a structure's name: ``CFS(Keyspace=``; brackets the sentence opens before
+    it left out: ``(ssid="HomeNet"``) where a quoted string or a braced or bracketed structure follows it."""
+    m = _KEY.match(token.lstrip("([{"))
     return None if m is None else m.group()
 
 

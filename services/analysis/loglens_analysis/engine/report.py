@@ -959,16 +959,17 @@ class HeldRecords:
         return self._interleaved
 
 
-def _written_by_a_running_process(o: Occurrence, held: HeldRecords) -> bool:
+def _written_by_a_running_process(o: Occurrence, held: HeldRecords, alone_too: bool = False) -> bool:
     """Whether a banner's record comes from a process that was writing long before it: its header's first
     stand-alone number (the process id: logcat, journal, syslog, klog, Ruby Logger put it first) is the first
     number of a held record (``HeldRecords``) more than ``EPISODE_BUCKETS`` buckets earlier (without times,
     ``NEAR_LINES`` lines): further back than one start sequence reaches. A start banner written so is a
     component of a running process starting ("Initialized EGL, version 1.4" from a system server that has
     logged for half an hour), not a process start. Only where the file's processes write at once
-    (``HeldRecords.interleaved``): a process that writes alone may come back under the same id (a container's
-    process is always 1), and its id then says nothing. Unknown (False) where the record is not held or its
-    header has no number. Only held records whose text holds the number are parsed."""
+    (``HeldRecords.interleaved``), or ``alone_too``: a process that writes alone may come back under the same id
+    (a container's process is always 1), and its id then says nothing but of a banner the file shows for the first
+    time with nothing of a restart before it (the caller's to tell). Unknown (False) where the record is not held
+    or its header has no number. Only held records whose text holds the number are parsed."""
     b, line, _r = o
     pid = held.pid(line)
     if pid is None:
@@ -981,7 +982,7 @@ def _written_by_a_running_process(o: Occurrence, held: HeldRecords) -> bool:
         elif ln >= line - NEAR_LINES:
             return False
         if held.pid(ln) == pid:
-            return held.interleaved()
+            return alone_too or held.interleaved()
     return False
 
 
@@ -1227,6 +1228,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         if o[1] > head_line and near and not stopping(o):
             after_stop.setdefault((strong_stops[k], id(o[2])), o)
     starts += after_stop.values()
+    # A banner a process that writes alone shows for the first time, under the id it wrote long before, with no
+    # crash, stop or silence before it, is a component of that process starting (a kubelet's "Container runtime
+    # initialized ... version=1.7.2" when containerd is back), not the process.
+    silence_ends = [sl.lines[-1] for sl in silences]
+
+    def silent_before(ln: int) -> bool:
+        return any(ln - NEAR_LINES <= x <= ln for x in silence_ends)
+
     # A banner just after a crash is the crashed process started again, whatever number its header repeats (a
     # thread's, not a process's, where the file writes one: a database's main thread is 0 in every run).
     crash_lines = [ln for r in crashes for _b, ln in _occurrences(r)]
@@ -1237,7 +1246,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         for o in starts
         if not any(o[1] - NEAR_LINES <= x < o[1] for x in crash_lines)
         and not any(o[1] - NEAR_LINES <= x < o[1] and same_process(x, o[1]) for x in stop_lines)
-        and _written_by_a_running_process(o, held)
+        and _written_by_a_running_process(o, held, alone_too=o[1] == o[2].first_line and not silent_before(o[1]))
     ]
     # A start among the first lines its source wrote (a compose service's start sequence) is that source's first
     # start, routine where sources are interleaved (a stack's services start when they are ready, not at once).
