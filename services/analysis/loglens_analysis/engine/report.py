@@ -1170,13 +1170,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         return pa is None or pb is None or pa == pb or not held.interleaved()
 
     pids = _pid_changes(an, held)
+    silence_ends = [sl.lines[-1] for sl in silences]
     if unproven:
-        before = [p.new_line for p in pids] + [sl.lines[-1] for sl in silences] + [ln for _b, ln, _r in strong + weak]
+        before = [p.new_line for p in pids] + silence_ends + [ln for _b, ln, _r in strong + weak]
         banners = [o for o in banners if o[1] not in unproven or any(o[1] - NEAR_LINES <= x <= o[1] for x in before)]
     firsts = _first_times(an)
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
-    confirm = [ln for _b, ln, _r in banners] + [s.lines[-1] for s in silences] + [p.new_line for p in pids]
+    confirm = [ln for _b, ln, _r in banners] + silence_ends + [p.new_line for p in pids]
 
     def confirmed(o: Occurrence) -> bool:
         # A start confirms the stop it follows: no stronger stop of another episode between them (a database's
@@ -1231,8 +1232,6 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # A banner a process that writes alone shows for the first time, under the id it wrote long before, with no
     # crash, stop or silence before it, is a component of that process starting (a kubelet's "Container runtime
     # initialized ... version=1.7.2" when containerd is back), not the process.
-    silence_ends = [sl.lines[-1] for sl in silences]
-
     def silent_before(ln: int) -> bool:
         return any(ln - NEAR_LINES <= x <= ln for x in silence_ends)
 
