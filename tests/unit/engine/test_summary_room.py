@@ -388,3 +388,28 @@ def test_no_error_goes_untold_for_a_second_warning() -> None:
     told = [e for e in errors if any(e.split("error: ")[1][:30] in t for t in texts)]
     assert len(told) == len(errors), texts
     assert any(" at WARN: " in t for t in texts), texts
+
+
+def test_messages_written_one_after_the_other_each_time_are_one_claim() -> None:
+    # Each time the container runtime is down, three components report it in a row; two more report a second
+    # consequence. Five error templates, two sequences: two claims, each naming how often, leaving room for the rest.
+    def at(i: int) -> str:
+        return f"2024-03-01 10:{i // 60:02d}:{i % 60:02d}"
+
+    lines: list[str] = []
+    for i in range(60):
+        lines.append(f"{at(3 * i)} INFO kubelet: SyncLoop event for pod web-{i % 7}")
+        if 20 <= i < 32:
+            lines.append(f"{at(3 * i)} ERROR kubelet: ListPodSandbox from runtime failed err=connection refused")
+            lines.append(f"{at(3 * i)} ERROR kubelet: Failed to list pod sandboxes err=connection refused")
+            lines.append(f"{at(3 * i)} ERROR kubelet: GenericPLEG: Unable to retrieve pods err=connection refused")
+        if 24 <= i < 32:
+            lines.append(f"{at(3 * i + 1)} ERROR kubelet: Container runtime network not ready")
+            lines.append(f"{at(3 * i + 1)} ERROR kubelet: Error syncing pod web-{i % 7}, skipping")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = [c.text for c in rep.summary.claims]
+    told = [t for t in texts if "written one after the other" in t]
+    assert len(told) == 2, texts
+    assert told[0].startswith("3 messages at ERROR written one after the other 12 times, lines "), told
+    assert told[1].startswith("2 messages at ERROR written one after the other 8 times, lines "), told
+    assert not [t for t in texts if "Failed to list pod sandboxes" in t and "written one after" not in t], texts

@@ -1229,6 +1229,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         if o[1] > head_line and near and not stopping(o):
             after_stop.setdefault((strong_stops[k], id(o[2])), o)
     starts += after_stop.values()
+
     # A banner a process that writes alone shows for the first time, under the id it wrote long before, with no
     # crash, stop or silence before it, is a component of that process starting (a kubelet's "Container runtime
     # initialized ... version=1.7.2" when containerd is back), not the process.

@@ -309,6 +309,7 @@ def _errors(
         if _status_placeholder(t) is not None:
             routes.setdefault(level, []).append(t)
     blocks = _written_together(ranked, rep)
+    sequences = _written_in_sequence(ranked, rep, set(blocks) | {(lv, t.id) for lv, ts in routes.items() for t in ts})
     errors: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
     warnings: list[tuple[bool, int, report_pb2.SummaryClaim]] = []
     for level, t in ranked:
@@ -323,6 +324,10 @@ def _errors(
             if t is not block[0]:
                 continue  # told in the claim of the block's first line
             claim, count = _block_claim(block, level, quoted), len(block)
+        elif (sequence := sequences.get((level, t.id))) is not None:
+            if t is not sequence[0]:
+                continue  # told in the claim of the sequence's first message
+            claim, count = _sequence_claim(sequence, level, quoted), len(sequence) * _at_level(t, level)
         else:
             claim, count = _claim_at(t, level, unlevelled, quoted[t.id]), _at_level(t, level)
         if level in _ERROR_LEVELS:
@@ -366,6 +371,55 @@ def _written_together(
                 runs.append(([t], False))
         out.update(((level, t.id), run) for run, parted in runs if len(run) > 1 and (timed or parted) for t in run)
     return out
+
+
+def _written_in_sequence(
+    ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]],
+    rep: report_pb2.AnalysisReport,
+    taken: set[tuple[report_pb2.Level.ValueType, str]],
+) -> dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]]:
+    """Messages written one after the other, the same sequence every time: templates at one level seen as often
+    (all their records at it), each one's first and last record on the line after the one before's (at the same
+    time, where records carry times). One failure several components report in a row (a kubelet's "ListPodSandbox
+    ... failed", "Failed to list pod sandboxes", "GenericPLEG: Unable to retrieve pods", each time the runtime is
+    down) is one claim, not one per message. (level, template id) -> its sequence, for each of two or more."""
+    timed = rep.time_range.HasField("start_time")
+    by_level: dict[report_pb2.Level.ValueType, list[report_pb2.Template]] = {}
+    for level, t in ranked:
+        n = _at_level(t, level)
+        if n > 1 and n == t.count and (level, t.id) not in taken:
+            by_level.setdefault(level, []).append(t)
+    out: dict[tuple[report_pb2.Level.ValueType, str], list[report_pb2.Template]] = {}
+    for level, ts in by_level.items():
+        runs: list[list[report_pb2.Template]] = []
+        for t in sorted(ts, key=lambda t: t.first_line):
+            last = runs[-1][-1] if runs else None
+            if (
+                last is not None
+                and t.count == last.count
+                and t.first_line == last.first_line + 1
+                and t.last_line == last.last_line + 1
+                and (not timed or t.first_time == last.first_time)
+            ):
+                runs[-1].append(t)
+            else:
+                runs.append([t])
+        out.update(((level, t.id), run) for run in runs if len(run) > 1 for t in run)
+    return out
+
+
+def _sequence_claim(
+    sequence: list[report_pb2.Template], level: report_pb2.Level.ValueType, quoted: dict[str, str]
+) -> report_pb2.SummaryClaim:
+    """One claim for messages written in sequence (``_written_in_sequence``): how many, how often, their lines."""
+    first, last = sequence[0].first_line, sequence[-1].last_line
+    listed = ", ".join(f'"{quoted[t.id]}"' for t in sequence[:BLOCK_LINES_QUOTED])
+    more = f" and {len(sequence) - BLOCK_LINES_QUOTED} more" if len(sequence) > BLOCK_LINES_QUOTED else ""
+    text = (
+        f"{len(sequence)} messages at {_level(level)} written one after the other {sequence[0].count} times, "
+        f"lines {first} to {last}: {listed}{more}."
+    )
+    return _claim(text, sorted(t.id for t in sequence), [first, last])
 
 
 class _BlankLines:
