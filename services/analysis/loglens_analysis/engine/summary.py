@@ -413,11 +413,9 @@ def _sequence_claim(
 ) -> report_pb2.SummaryClaim:
     """One claim for messages written in sequence (``_written_in_sequence``): how many, how often, their lines."""
     first, last = sequence[0].first_line, sequence[-1].last_line
-    listed = ", ".join(f'"{quoted[t.id]}"' for t in sequence[:BLOCK_LINES_QUOTED])
-    more = f" and {len(sequence) - BLOCK_LINES_QUOTED} more" if len(sequence) > BLOCK_LINES_QUOTED else ""
     text = (
         f"{len(sequence)} messages at {_level(level)} written one after the other {sequence[0].count} times, "
-        f"lines {first} to {last}: {listed}{more}."
+        f"lines {first} to {last}: {_first_ones_quoted(sequence, quoted)}."
     )
     return _claim(text, sorted(t.id for t in sequence), [first, last])
 
@@ -466,10 +464,18 @@ def _block_claim(
 ) -> report_pb2.SummaryClaim:
     """One claim for a message written line by line (``_written_together``): its lines, its first ones quoted."""
     first, last = block[0].first_line, block[-1].first_line
-    listed = ", ".join(f'"{quoted[t.id]}"' for t in block[:BLOCK_LINES_QUOTED])
-    more = f" and {len(block) - BLOCK_LINES_QUOTED} more" if len(block) > BLOCK_LINES_QUOTED else ""
-    text = f"{len(block)} records at {_level(level)} written together, lines {first} to {last}: {listed}{more}."
+    text = (
+        f"{len(block)} records at {_level(level)} written together, lines {first} to {last}: "
+        f"{_first_ones_quoted(block, quoted)}."
+    )
     return _claim(text, sorted(t.id for t in block), [first, last])
+
+
+def _first_ones_quoted(templates: list[report_pb2.Template], quoted: dict[str, str]) -> str:
+    """The first BLOCK_LINES_QUOTED templates quoted, and how many more: '"a", "b" and 3 more'."""
+    listed = ", ".join(f'"{quoted[t.id]}"' for t in templates[:BLOCK_LINES_QUOTED])
+    more = len(templates) - BLOCK_LINES_QUOTED
+    return listed + (f" and {more} more" if more > 0 else "")
 
 
 def _at_level(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> int:
