@@ -109,6 +109,66 @@ def test_a_start_message_without_a_version_right_after_a_stop_is_a_restart() -> 
     assert all(ln > 600 for ln in restarts[0].line_numbers)  # the consumer start with no stop before it is none
 
 
+def test_a_replayed_opening_is_a_restart_whatever_thread_id_its_header_writes() -> None:
+    """A .NET server (Serilog's "[{ThreadId}]" column: the main thread is 1 in every run, pool threads' ids in
+    between read as processes writing at once) stops on SIGTERM and comes back a few minutes later: its first record
+    and the messages that followed it are written again, a restart; the SIGTERM line is the stop, told by its own
+    words beside a user's "Playback stopped" a line before it, and a child's exit long before the stop is none."""
+
+    def at(t: float, level: str, thread: int, message: str) -> str:
+        return f"[{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S}.112 +01:00] [{level}] [{thread}] {message}"
+
+    opening = [
+        "Main: Media server version: 10.10.3",
+        "Main: Arguments: [/srv/app.dll]",
+        "Main: Operating system: Debian GNU/Linux 12 (bookworm)",
+        "Main: Processor count: 4",
+        "Main: Program data path: /config/data",
+    ]
+    lines = [at(T0 + k * 0.01, "INF", 1, m) for k, m in enumerate(opening)]
+    threads = (12, 45, 7, 33, 12, 90)
+    t = T0 + 5
+    for i in range(60):
+        lines.append(at(t, "INF", threads[i % 6], f"Sessions.SessionManager: Session {i:04x} polled by user u{i % 5}"))
+        t += 30
+    lines.append(at(t, "ERR", 33, "Transcoding.Manager: FFmpeg exited with code 228"))
+    for i in range(25):
+        t += 4
+        lines.append(at(t, "INF", threads[i % 6], f"Sessions.SessionManager: Session {i:04x} polled by user u{i % 5}"))
+    lines.append(at(t + 1, "INF", 12, 'Sessions.SessionManager: Playback stopped reported by app "Web"'))
+    lines.append(at(t + 2, "INF", 110, "Main: Received a SIGTERM signal, shutting down"))
+    t += 400
+    lines += [at(t + k * 0.01, "INF", 1, m) for k, m in enumerate(opening)]
+    for i in range(60):
+        t += 30
+        lines.append(at(t, "INF", threads[i % 6], f"Sessions.SessionManager: Session {i:04x} polled by user u{i % 5}"))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    sigterm = next(k for k, x in enumerate(lines, 1) if "SIGTERM" in x)
+    restarts = [list(a.line_numbers) for a in _of(rep, RESTART)]
+    assert restarts == [[sigterm + 1]], [a.description for a in rep.anomalies]
+    stops = _of(rep, SHUTDOWN)
+    assert [a.line_numbers[0] for a in stops] == [sigterm], [a.description for a in rep.anomalies]
+    assert "Received a SIGTERM signal" in stops[0].description
+    assert not any("FFmpeg" in lines[ln - 1] for a in stops for ln in a.line_numbers)
+
+
+def test_a_termination_signal_received_by_number_is_a_stop_and_leads_its_stop_messages() -> None:
+    """ "Received signal 15" is SIGTERM received (2 SIGINT, 3 SIGQUIT: the numbers every POSIX system shares): a stop
+    in strong words, which its template masks and its record holds; the stop is told at it, the steps after it
+    listed with it."""
+    recs = [(T0, "INFO", "Starting ledger version 3.1.4")]
+    recs += _steady(T0 + 1, T0 + 3000, 5)
+    recs += [(T0 + 3000, "INFO", "Received signal 15")]
+    recs += [(T0 + 3000.5, "INFO", "Shutting down 3 extensions")]
+    recs += [(T0 + 3100, "INFO", "Starting ledger version 3.1.4")]
+    recs += _steady(T0 + 3101, T0 + 6000, 5)
+    rep, lines = _report(recs)
+    stops = _of(rep, SHUTDOWN)
+    assert len(stops) == 1, [a.description for a in rep.anomalies]
+    assert lines[stops[0].line_numbers[0] - 1].endswith("Received signal 15")
+    assert "Received signal <*>" in stops[0].description
+
+
 def test_a_compose_services_first_start_is_no_restart_and_no_other_services_stop_is_its() -> None:
     """Compose services start when they are ready: web's first start, a quarter into the file, is routine, and db's
     stop just before it is not web's (the reader keeps each line's service). db's own start after its own stop is

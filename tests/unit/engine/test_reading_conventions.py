@@ -6,6 +6,7 @@ Lines written here from the formats' documentation, no file copied."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -319,3 +320,31 @@ def test_gelf_reads_short_message_its_syslog_severity_and_the_trace_in_full_mess
     }
     assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("java.net.ConnectException", 15)]
     assert rep.time_range.start_time.ToJsonString() == "2025-08-12T19:50:00Z"
+
+
+def test_a_record_whose_first_line_is_its_header_only_takes_its_message_from_the_next_line() -> None:
+    """Rails' DebugExceptions logs an exception in one FATAL call whose text opens with a line of blanks; tagged
+    logging writes the request id again before every further line: "FATAL -- : [id]   ", then "[id] ActionView::...
+    (PG::UndefinedColumn: ...)". The record's message is that second line, without the tag (not a template of no
+    text, which the summary would leave out)."""
+    lines: list[str] = []
+    for i in range(30):
+        h = hashlib.md5(str(i).encode()).hexdigest()
+        rid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        at = f"2026-03-04T10:00:{i:02d}.431199"
+        lines += [f"I, [{at} #2811]  INFO -- : [{rid}] Started GET \"/orders/{i}\" for 10.0.3.22",
+                  f"I, [{at} #2811]  INFO -- : [{rid}] Completed 200 OK in {i + 3}ms"]  # fmt: skip
+        if i % 10 == 4:
+            lines += [f"F, [{at} #2811] FATAL -- : [{rid}]   ",
+                      f"[{rid}] ActionView::Template::Error (PG::UndefinedColumn: ERROR:  column orders.c{i} missing",
+                      f"[{rid}]     14:       <td><%= order.placed_at %></td>",
+                      f"[{rid}]   ",
+                      f"[{rid}] app/views/orders/index.html.erb:14",
+                      f"[{rid}] app/controllers/orders_controller.rb:9:in `index'",
+                      f"[{rid}] actionpack (7.1.3.2) lib/metal/renderer.rb:6:in `send_action'"]  # fmt: skip
+    rep = run_blocks("\n".join(lines) + "\n")
+    fatal = [t for t in rep.templates if t.max_level == report_pb2.LEVEL_FATAL]
+    assert [(t.text, t.count) for t in fatal] == [
+        ("ActionView::Template::Error (PG::UndefinedColumn: ERROR: column orders.<*> missing", 3)
+    ]
+    assert any("ActionView::Template::Error" in c.text for c in rep.summary.claims)

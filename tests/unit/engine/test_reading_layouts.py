@@ -715,3 +715,38 @@ def test_a_qualified_name_after_the_columns_in_every_record_is_its_source_not_it
         for i in range(60)
     ]
     assert RecordParser(detect_format(mixed)).parse(mixed[0]).message == "com.example.Cache.evict done"
+
+
+def test_syslog_with_an_rfc3339_time_reads_the_programs_own_levels_and_request_statuses() -> None:
+    """journalctl -o short-iso and rsyslog's RSYSLOG_FileFormat write a syslog line with an RFC 3339 time: the host,
+    the program and its pid are header as after "Mar  4 10:00:02", and the program's own header inside the message
+    (containerd's logrus fields, kubelet's klog letter) gives its level; a request line a server sent takes its
+    status class. A time, a level and a logger ("...Z INFO main: ...") are no host and program."""
+    lines = []
+    for i in range(60):
+        t = f"2026-03-04T10:{i // 60:02d}:{i % 60:02d}+0000"
+        micro = f"2026-03-04T10:00:{i % 60:02d}.{i:06d}Z"
+        lines += [
+            f'{t} node-1 containerd[812]: time="{micro}" level={("info", "error")[i % 2]} '
+            f'msg="StartContainer for \\"{i:064x}\\" returns successfully"',
+            f"{t} node-1 kubelet[905]: {'IE'[i % 2]}0304 10:00:{i % 60:02d}.{i:06d}     905 kubelet.go:2426] "
+            f'"SyncLoop (PLEG): event for pod" pod="web-{i}"',
+            f'{t} node-1 nginx[1201]: 10.0.0.{i} - - "GET /api/{i} HTTP/1.1" {(200, 503)[i % 2]} {100 + i}',
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.format.name == "syslog-rfc3164"
+    levels = {(t.text, report_pb2.Level.Name(lc.level).removeprefix("LEVEL_")): lc.count
+              for t in rep.templates for lc in t.levels}  # fmt: skip
+    assert levels == {
+        ('StartContainer for \\"<*>" returns successfully', "INFO"): 30,
+        ('StartContainer for \\"<*>" returns successfully', "ERROR"): 30,
+        ('"SyncLoop (PLEG): event for pod" pod="web-<*>"', "INFO"): 30,
+        ('"SyncLoop (PLEG): event for pod" pod="web-<*>"', "ERROR"): 30,
+        ('<*> - - "GET /api/<*> HTTP/<*>" <*> <*>', "INFO"): 30,
+        ('<*> - - "GET /api/<*> HTTP/<*>" <*> <*>', "ERROR"): 30,
+    }
+    leveled = [f"2026-03-04T10:00:{i % 60:02d}Z {('INFO', 'WARN')[i % 2]} main: queue depth {i}" for i in range(60)]
+    rep = analyze([("\n".join(leveled) + "\n").encode()])
+    assert rep.format.name != "syslog-rfc3164"
+    read = {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
+    assert read == {"INFO": 30, "WARN": 30}

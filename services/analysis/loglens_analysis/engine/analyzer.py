@@ -656,6 +656,12 @@ class Analyzer:
             self._led_by_key[key] = got
         return got
 
+    def _header_only(self, head: str) -> bool:
+        """Whether a timed line has a header and no message (its message follows on the next line)."""
+        assert self.parser is not None
+        message = self.parser.parse(head).message
+        return not message.strip() and message != head
+
     def _parsed_level(self, head: str) -> str | None:
         assert self.parser is not None
         return self.parser.parse(head).level
@@ -859,6 +865,9 @@ class Analyzer:
                 flag == 0
                 or bridged
                 or (flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level))
+                # (A timed line that is its header only, no message, is continued by the next line whatever level
+                # that states: Rails' "FATAL -- : [request-id]   " over "[request-id] PG::Error ... ERROR: ...")
+                or (flag == 2 and len(run) == 1 and self._header_only(run[0]))
                 or cut >= 0
             ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
             bridged = False

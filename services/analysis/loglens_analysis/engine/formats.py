@@ -171,7 +171,10 @@ _CRI = re.compile(r"(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF]) ?(.*)", re.DO
 _RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.DOTALL)
 _RFC3164 = re.compile(
     # (Junos writes two blanks after the time: "Nov 30 08:00:01  mx1 rpd[1500]: RPD_OSPF_NBRDOWN: ...".)
-    r"(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}) {1,2}"
+    # The time as RFC 3164 writes it, or as RFC 3339 does with its offset (rsyslog's RSYSLOG_FileFormat, journalctl's
+    # "-o short-iso" and "short-iso-precise": "2026-03-04T10:00:02.123456+00:00 host containerd[812]: ...").
+    r"(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}"
+    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) {1,2}"
     # The tag: a program's name and pid, and the instance it speaks for in brackets after a blank (launchd's
     # "com.apple.xpc.launchd[1] (com.apple.suggestd[40890]): Service exited ...").
     r"(\S+) ([^:\s][^:]{0,47}?(?: \([^():\s]{1,160}\))?): (.*)",
@@ -918,6 +921,10 @@ def _parse_5424(record: str) -> ParsedRecord | None:
 _PAST_BRACKET = re.compile(r"\] (?!\()")
 
 
+_ISO_SYSLOG_HOST = re.compile(r"[A-Za-z0-9][\w.-]*")
+_ISO_SYSLOG_TAG = re.compile(r"[A-Za-z_][\w./@-]*(?:\[\d+\])?")
+
+
 def _parse_3164(record: str) -> ParsedRecord | None:
     m = _RFC3164.match(record)
     if m is None:
@@ -926,6 +933,18 @@ def _parse_3164(record: str) -> ParsedRecord | None:
     msg = m.group(5).split("\x1e", 1)[0]
     tag = m.group(4)
     if _PAST_BRACKET.search(tag) is not None:
+        return None
+    if m.group(2)[:1].isdigit() and (
+        _ISO_SYSLOG_HOST.fullmatch(m.group(3)) is None
+        or _ISO_SYSLOG_TAG.fullmatch(tag) is None
+        or level_from_word(m.group(3)) is not None
+        or (not tag.endswith("]") and not any(ch in m.group(3) for ch in "0123456789.-_"))
+    ):
+        # After an RFC 3339 time, only a host's name and a program's make a syslog header: its pid in brackets, or
+        # a host named as machines are (a digit, a dot, a dash: "ip-10-0-12-34 kernel:"). A time, a level and a
+        # logger ("2026-03-04T10:00:02Z INFO main: ..."), a label of two words ("...Z Build Date: 2025-06-20"), a
+        # script's path ("... /tmp/x.sh: line 3: mvnw: command not found") or a log drain's source ("... app[web.1]:
+        # {...}") are the application's own.
         return None
     if not pri and tag[-1:] == ")" and (lv := _tag_level(tag)) is not None:
         # The level in parentheses after the program's name and pid (MIT Kerberos' "krb5kdc[1187](info):").
@@ -1239,8 +1258,14 @@ def _known_grammar(line: str) -> ParsedRecord | None:
     if line[:1] == "{":
         return next((r for _name, p in KNOWN_PARSERS if (r := p(line)) is not None), None)
     m = _KNOWN_GRAMMARS.match(line)
-    if m is not None and (r := _REGEX_GRAMMARS[int(cast(str, m.lastgroup)[1:])][1](line)) is not None:
-        return r
+    if m is not None:
+        at = int(cast(str, m.lastgroup)[1:])
+        if (r := _REGEX_GRAMMARS[at][1](line)) is not None:
+            return r
+        # (A grammar whose regex matched may still not explain the line: the later ones are tried in turn.)
+        for rx, parse in _REGEX_GRAMMARS[at + 1 :]:
+            if rx.match(line) is not None and (r := parse(line)) is not None:
+                return r
     return _parse_logfmt(line) if "=" in line[:40] else None
 
 
@@ -2804,6 +2829,8 @@ class RecordParser:
             return wrapped.read if wrapped is not None else self._header_level  # else the application's line read whole
         if self.guess.requests is not None and parsed.pieces and parsed.fmt in (FORMAT_HEADER, *_SYSLOG_FORMATS):
             return self._request_levels.read  # a request's status, where its digit key's plan says
+        if parsed.pieces and parsed.fmt in _SYSLOG_FORMATS:
+            return self._header_level  # a request's status in a syslog message (``parse``)
         fmt = parsed.fmt
         if fmt == FORMAT_W3C and self._w3c is not None:
             return self._w3c.level
@@ -2885,6 +2912,13 @@ class RecordParser:
         second = after_level_prefix(lines[1])
         if second is not None and second[1] and first.level is None:
             return second[1]
+        if not first.message.strip() and first.message != lines[0]:
+            # A first line that is its header only (Rails' "FATAL -- : [request-id]   " over the exception it logs,
+            # every line of it tagged again): the message is the next line, without the tags the header ends with.
+            head = lines[0].rstrip().rsplit(None, 1)[-1]
+            below = lines[1][len(head) :] if lines[1].startswith(head) else lines[1]
+            if below.strip() and not is_frame_line(below):
+                return below.strip()
         text = lines[1].strip()
         if not lines[1][:1].isspace() or not text:
             return None
@@ -2924,6 +2958,15 @@ class RecordParser:
             if r is not None:
                 if self.guess.requests is not None and r.fmt in _SYSLOG_FORMATS:
                     r = self._syslog_request(record, r)
+                elif (
+                    r.fmt in _SYSLOG_FORMATS
+                    and r.level in (None, "INFO")
+                    and (status := _request_status(r.message)) is not None
+                ):
+                    # A request line a server sent to syslog among other programs' messages (no access log's layout
+                    # for the file): its status class, as after any other header.
+                    level = _with_status(r.level, status)
+                    return replace(r, level=level, digit_level=True, pieces=_status_piece(record, r.message))
                 if self._header is not None and r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.wrapped is None:
                     # A container runtime wraps the application's own line: cut its header too.
                     inner = self._header.parse(r.message)

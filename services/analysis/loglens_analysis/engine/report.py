@@ -130,6 +130,21 @@ _STOP_STRONG = re.compile(
     rf"|{_SIGNAL_DESCRIBED}",
     re.IGNORECASE,
 )
+# A termination signal received, by its number (the numbers every POSIX system shares: SIGINT 2, SIGQUIT 3, SIGTERM 15;
+# "received signal 15, stopping"): a template masks the number, its records hold it.
+_SIGNAL_RECEIVED_NUMBER = re.compile(r"\b(?:got|received|caught)\s+signal:?\s+(?:2|3|15)(?![\w.])", re.IGNORECASE)
+
+
+def _strong_stop(r: Rolled) -> bool:
+    """Whether a template says a process stops in strong words (``_STOP_STRONG``), a shell's report that one died of a
+    signal, or a termination signal received by number in one of its records."""
+    return (
+        _STOP_STRONG.search(r.text) is not None
+        or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()) is not None
+        or any(_SIGNAL_RECEIVED_NUMBER.search(text) for _ln, text in r.examples)
+    )
+
+
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
 _STOP_WEAK = re.compile(
     r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE
@@ -1130,7 +1145,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             # A version announced past the head ("ceph version 18.2.1 ..., pid 4242") is a start only right after
             # a stop, as a start-worded message is.
             worded += [(b, ln, r) for b, ln in _occurrences(r)]
-        if _STOP_STRONG.search(r.text) is not None or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()):
+        if _strong_stop(r):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
         elif _STOP_WEAK.search(r.text) is not None:
             weak += [(b, ln, r) for b, ln in _occurrences(r)]
@@ -1183,17 +1198,29 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         # A start confirms the stop it follows: no stronger stop of another episode between them (a database's
         # "Background saving terminated with success", then an hour later "Received SIGTERM", then its start again:
         # the start follows the SIGTERM). A strong stop word in the weak one's own episode is a step of the same stop
-        # ("received fast shutdown request", then a helper process's "shutting down").
+        # ("received fast shutdown request", then a helper process's "shutting down") where it follows within
+        # STOP_SEQUENCE_LINES lines; one that comes after other records (a child's "FFmpeg exited with code 228",
+        # then a user's playback, then "Received a SIGTERM signal, shutting down") is the stop the start follows.
         if o[1] >= tail_line or o[0] == last_bucket:
             return True
-        later = min((s[1] for s in strong if s[1] > o[1] and not _one_episode(o, s)), default=None)
+        later = min(
+            (s[1] for s in strong if s[1] > o[1] and not (_one_episode(o, s) and s[1] - o[1] <= STOP_SEQUENCE_LINES)),
+            default=None,
+        )
         return any(o[1] < x <= o[1] + NEAR_LINES and not (later is not None and later < x) for x in confirm)
+
+    # The file's first record written again with the messages that followed it then (``_second_start``: its start
+    # sequence replayed) is the program started again, whatever number its header writes there: a thread's, where
+    # the file writes one (Serilog's "[1]" is the main thread in every run, pool threads' ids in between), reads as
+    # processes writing at once, but no component of a running process replays the file's opening.
+    replayed = [o for o in banners if o[2] is first and o[1] != first.first_line and _second_start(o, opening)]
 
     def restarted(o: Occurrence) -> bool:
         return (
             o[1] >= tail_line
             or o[0] == last_bucket
             or any(0 < x - o[1] <= NEAR_LINES and same_process(o[1], x) for x in confirm)
+            or any(0 < x - o[1] <= NEAR_LINES for _b, x, _r in replayed)
         )
 
     # Where many processes write at once, one of them shutting down is routine (logcat's short-lived tools each
@@ -1215,7 +1242,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # Each such message once per stop (a worker starting three consumers is one start).
     # One that more stop messages of its process follow is a step of the stop ("Gracefully shutting down agent...",
     # "server starting leave", "Graceful exit completed", "shutdown complete"): the start is what comes after them.
-    strong_stops = sorted(ln for _b, ln, r in stops if _STOP_STRONG.search(r.text) is not None)
+    strong_stops = sorted(ln for _b, ln, r in stops if _strong_stop(r))
     stop_words = sorted(ln for _b, ln, _r in strong + weak)
 
     def stopping(o: Occurrence) -> bool:
@@ -1246,6 +1273,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         for o in starts
         if not any(o[1] - NEAR_LINES <= x < o[1] for x in crash_lines)
         and not any(o[1] - NEAR_LINES <= x < o[1] and same_process(x, o[1]) for x in stop_lines)
+        and o not in replayed
         and _written_by_a_running_process(o, held, alone_too=o[1] == o[2].first_line and not silent_before(o[1]))
     ]
     # A start among the first lines its source wrote (a compose service's start sequence) is that source's first
@@ -1268,8 +1296,12 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 and not _told_in_many_process_log(group, pids, stop_lines, same_process, not_started)
             ):
                 continue
-            b, ln, r = group[0]
-            lines = sorted({o[1] for o in group})[:MAX_OCCURRENCE_LINES]
+            # A stop is told by its strongest message (a signal, "shutting down"), the others listed with it.
+            lead = group[0]
+            if kind == ANOMALY_SHUTDOWN:
+                lead = next((o for o in group if _strong_stop(o[2])), lead)
+            b, ln, r = lead
+            lines = [ln, *sorted({o[1] for o in group} - {ln})][:MAX_OCCURRENCE_LINES]
             cited: list[int] = []  # other lines the text names (a stop before the start)
             t = _time_of_line(an, r, b, ln)
             at = f"line {ln}" + ("" if t is None else f" ({iso(t)})")
