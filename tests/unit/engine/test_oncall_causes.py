@@ -317,6 +317,27 @@ def test_a_process_the_kernel_killed_for_memory_is_a_crash_in_a_file_without_lev
     assert claim.text.startswith(f"Crash at line {at}") and at in claim.line_numbers, claim.text
 
 
+def test_a_kernel_call_trace_printed_line_by_line_is_one_record() -> None:
+    # dmesg -T stamps every line of an OOM report with the same second: the frames under "Call Trace:" ("? func+0x
+    # 27/0x30", "<TASK>") are that trace's lines, not one-off messages each (they named "handle_mm_fault" as failures).
+    lines = []
+    for i in range(300):
+        lines.append(f"[Wed Mar  4 13:{i // 60:02d}:{i % 60:02d} 2026] eth0: link {('up', 'down')[i % 2]} check {i}")
+        if i == 150:
+            at = f"[Wed Mar  4 13:{i // 60:02d}:{i % 60:02d} 2026]"
+            lines += [f"{at} python3 invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE), order=0",
+                      f"{at} Call Trace:", f"{at}  <TASK>", f"{at}  dump_stack_lvl+0x48/0x70",
+                      f"{at}  out_of_memory+0x106/0x2f0", f"{at}  filemap_fault+0x5a4/0x9f0",
+                      f"{at}  __handle_mm_fault+0x661/0xa80", f"{at}  ? exc_page_fault+0x83/0x1b0",
+                      f"{at}  asm_exc_page_fault+0x27/0x30", f"{at}  </TASK>",
+                      f"{at} Out of memory: Killed process 4242 (python3) total-vm:39506172kB"]  # fmt: skip
+    rep = _analyze(lines)
+    assert rep.record_count == 300 + 3
+    trace = next(t for t in rep.templates if t.text == "Call Trace:")
+    assert trace.count == 1 and not any("+0x" in t.text or "TASK>" in t.text for t in rep.templates)
+    assert not any("fault+" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]
+
+
 def test_a_routine_message_before_an_error_is_not_quoted_as_its_cause() -> None:
     # The record before an error tells why only when it is a message of its own (rare): one of the file's
     # routine messages that happens to come before it (the 41st "Downloading package") says nothing of it.

@@ -560,3 +560,37 @@ def test_a_diagnostics_severity_after_its_location_is_its_level_however_long_the
             lines.append(f"{where}: warning: [deprecation] getPrincipal() is deprecated")
     assert all(len(line.split(": ")[0]) > 80 for line in lines if ": error" in line or ": warning" in line)
     assert _levels(_run("\n".join(lines) + "\n")) == {"ERROR": 10, "WARN": 6}
+
+
+def test_a_severity_after_the_name_of_the_part_that_speaks_is_the_records_level() -> None:
+    """Dovecot through syslog: "imap(user)<pid><session>: Error: ...", "auth: Warning: ...", "master: Fatal: ...": the
+    severity stands after the name of the process part that speaks, closed by a colon; a word that is no severity
+    there ("imap-login: Login: user=...") gives none."""
+    lines = []
+    for i in range(60):
+        t = f"Mar  4 10:{i // 60:02d}:{i % 60:02d} mail dovecot:"
+        lines.append(f"{t} imap-login: Login: user=<u{i}@example.org>, method=PLAIN, rip=10.0.0.{i}, mpid={1400 + i}")
+        if i % 10 == 3:
+            lines.append(f"{t} imap(u{i}@example.org)<{1400 + i}><Ox{i:04x}>: Error: write(/var/vmail/u{i}) failed")
+        if i % 20 == 5:
+            lines.append(f"{t} auth: Warning: Event queue size is {300 + i} (auth_failure_delay backlog)")
+    counts = level_counts(run_blocks("\n".join(lines) + "\n"))
+    assert counts == {"ERROR": 6, "WARN": 3}, counts
+
+
+def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
+    """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
+    error:" (the severity's two words, header, not the message's first word)."""
+    lines = []
+    for i in range(60):
+        t = f"[04-Mar-2026 10:{i // 60:02d}:{i % 60:02d} UTC]"
+        lines.append(f'{t} PHP Warning:  Undefined array key "k{i % 7}" in /var/www/inc/tags.php on line {100 + i}')
+        if i % 6 == 1:
+            lines.append(f"{t} PHP Deprecated:  strpos(): Passing null to parameter #1 is deprecated in /x.php:{i}")
+        if i % 20 == 9:
+            lines.append(f"{t} PHP Fatal error:  Uncaught Error: Call to undefined function wc_get_order() in /y:{i}")
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert level_counts(rep) == {"WARN": 70, "FATAL": 3}
+    texts = {t.text for t in rep.templates}
+    assert "Uncaught Error: Call to undefined function wc_get_order() in <*>:<*>" in texts, texts
+    assert not any(x.startswith(("PHP", "error:")) for x in texts), texts

@@ -81,7 +81,7 @@ TIMES = [
     ("realworld/ci-system/compose-open5gs.log", "2021-07-16T17:47:02Z", "2021-07-16T17:47:21Z", 0.209, 0.719),
     ("realworld/ci-system/github-actions-job.log", "2025-06-22T18:59:18Z", "2025-06-22T18:59:34Z", 1.000, 0.005),
     ("realworld/ci-system/jenkins-console.log", "-", "-", 0.000, 0.000),
-    ("realworld/ci-system/journal-popos.log", "2023-09-24T08:20:26Z", "2023-09-24T09:07:32Z", 1.000, 0.105),
+    ("realworld/ci-system/journal-popos.log", "2023-09-24T08:20:26Z", "2023-09-24T09:07:32Z", 1.000, 0.116),
     ("realworld/ci-system/swarm-service-logs-glog.log", "2022-08-01T16:34:20Z", "2022-08-01T16:35:56Z", 0.984, 0.982),
     ("realworld/go-json-logfmt/cilium-slog-logfmt.log", "2026-03-21T09:15:16Z", "2026-03-21T09:16:58Z", 0.956, 0.961),
     ("realworld/go-json-logfmt/go-test2json-0400.log", "2025-08-12T19:50:15Z", "2025-08-12T19:50:24Z", 1.000, 0.000),

@@ -257,6 +257,17 @@ def test_a_failure_word_in_a_name_in_parentheses_states_no_failure() -> None:
     assert states_failure("Login incorrect (mschap: MS-CHAP2-Response is incorrect): [<*>]")
 
 
+def test_a_failure_word_inside_a_name_in_lower_case_words_states_no_failure() -> None:
+    """A kernel call trace's frames are functions ("handle_mm_fault", "exc_page_fault"): a word joined by underscores
+    to lower-case words is part of a name, as a field's "error_count" is; a constant in capitals names an outcome."""
+    assert not states_failure("handle_mm_fault+0x18d/0x380")
+    assert not states_failure("do_user_addr_fault+0x169/0x660")
+    assert not states_failure("error_count <*> in batch")
+    assert states_failure("net::ERR_CONNECTION_REFUSED")
+    assert states_failure("page fault at <*>")
+    assert states_failure("Fault is of type FAULT_PDE")
+
+
 def test_a_failure_word_naming_a_counter_states_no_failure() -> None:
     """A run's recap counts its outcomes under failure words ("failed=0", "unreachable=1", "errors=<*>"): the word
     names a field, what the record says hangs on its value. Such lines are not told as messages that state a

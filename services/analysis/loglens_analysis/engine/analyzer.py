@@ -216,7 +216,11 @@ _PY_BANNERS = r"Traceback \(most recent call last\):|During handling of the abov
 # Ruby's frame ("app/jobs/hard_job.rb:12:in `perform'", "in 'Class#method'" since 3.4), which a job runner logs line
 # by line (Sidekiq); found in a line by its ":12:in `" (a literal to skip to: no scan from every position).
 _RB_FRAME = r"[^\s:]+:\d+:in [`']"
-_TRACE_LINES = rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_FRAME}|{_PY_BANNERS}"
+# A kernel's call trace, printed line by line under "Call Trace:" (an oops, a hung task, the OOM killer's report): a
+# frame is a function, its offset and its length, "?" before one the unwinder is unsure of
+# ("handle_mm_fault+0x18d/0x380", " ? exc_page_fault+0x83/0x1b0"), between "<TASK>" and "</TASK>".
+_KERNEL_FRAME = r"(?:\? )?[A-Za-z_][\w.]*\+0x[0-9a-f]+/0x[0-9a-f]+|</?TASK>"
+_TRACE_LINES = rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_FRAME}|{_PY_BANNERS}|{_KERNEL_FRAME}"
 _TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES}|{_RB_FRAME})")
 _TRACE_HINT = re.compile(rf"{_TRACE_LINES}|:\d+:in [`']")
 _PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
@@ -642,6 +646,8 @@ class Analyzer:
                     or "Traceback (" in head
                     or " above exception" in head
                     or ":in " in head
+                    or "+0x" in head
+                    or "TASK>" in head
                 )
                 got = 4 if may and self._continued_at(head, key) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):

@@ -1201,11 +1201,18 @@ def _named_level(message: str) -> str | None:
 _PY_WARNING_ALONE = re.compile(r"(?:\S+:\d+: )?([A-Z]\w*Warning):")  # the message on the lines below
 
 
+_SUBSYSTEM = re.compile(r"[^\s:]{1,80}: (?=\S)")
+
+
 def _message_level(message: str) -> str | None:
     """The level a message with no level field states: the severity it opens with or names (``_named_level``: a
     runtime's warning class, a severity in its tag), else an outcome in capitals or a runtime's report of an
     uncaught exception or a shell's of a command it could not run (ERROR)."""
     level = _level_prefix(message) or _tool_level(message) or _named_level(message)
+    if level is None and (sub := _SUBSYSTEM.match(message)) is not None:
+        # The severity after the name of the part of the program that speaks (Dovecot's "imap(carol@example.org)<14524>
+        # <OxRIpaVTcKP5zLqX>: Error: write(...) failed", "auth: Warning: Event queue size is 345").
+        level = _level_prefix(message[sub.end() :])
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     return level
@@ -2010,6 +2017,11 @@ class HeaderParser:
             if glued in _SEPARATORS:
                 header_end += len(glued)
         message = "" if header_end >= len(head) else _unwrapped(head[header_end:].strip(), record)
+        two_words = message[:6].lower() == "error:" and head[header_end - 1] != ":"
+        if level is not None and got[end - 1] == "L" and two_words:
+            # A severity of two words, the second "error" closed by a colon (PHP's "PHP Fatal error:  Uncaught ...",
+            # "PHP Parse error:"): the header's, not the message's first word.
+            message = message[6:].lstrip()
         if level is not None and (paren := _PAREN_SOURCE.match(message)) is not None:
             # Where the record comes from, in parentheses closed by a colon after the level (pino-pretty's "INFO
             # (orders/4101 on web-1): order created"): a source, as a logger's name; the message is what follows.

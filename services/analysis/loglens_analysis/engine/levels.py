@@ -50,7 +50,18 @@ _WORDS: dict[str, str] = {
 # in its order), where "success" is a word of messages; java.util.logging's "CONFIG" (between INFO and FINE, below
 # what it writes by default), where "config" is one; an outcome in capitals, "FAILED" (systemd's console "[FAILED]
 # Failed to start ...", pytest's "FAILED tests/..."), where "failed" is a word of messages.
-_CAPITAL_WORDS = {"LOG": "INFO", "SUCCESS": "INFO", "CONFIG": "DEBUG", "FAILED": "ERROR"}
+# A deprecation notice, written as a severity where one stands (PHP's "PHP Deprecated:  Creation of dynamic property",
+# E_DEPRECATED; "DEPRECATION:" / "DEPRECATED:" of a runtime or a tool): a warning; "deprecated" in lower case is a word
+# of messages ("X is deprecated").
+_CAPITAL_WORDS = {
+    "LOG": "INFO",
+    "SUCCESS": "INFO",
+    "CONFIG": "DEBUG",
+    "FAILED": "ERROR",
+    "Deprecated": "WARN",
+    "DEPRECATED": "WARN",
+    "DEPRECATION": "WARN",
+}
 # Words that give a level but state an outcome (a test runner's "FAIL src/api/orders.test.ts", loguru's "SUCCESS"):
 # the record's content as well as its level, never a header to cut off.
 OUTCOME_WORDS = frozenset({"fail", "failure", "failed", "success"})
