@@ -169,6 +169,47 @@ def test_a_termination_signal_received_by_number_is_a_stop_and_leads_its_stop_me
     assert "Received signal <*>" in stops[0].description
 
 
+def test_a_start_whose_object_is_a_stop_is_no_start() -> None:
+    """OpenTelemetry's collector writes "Starting shutdown..." from "service@v0.98.0/service.go" (a version in the
+    record): what starts is the stop, no process start; the start is the banner after the gap."""
+    recs = [(T0, "INFO", "service@v0.98.0/service.go:139 Starting otelcol-contrib version 0.98.0")]
+    recs += _steady(T0 + 1, T0 + 3000, 5)
+    recs += [(T0 + 3000, "INFO", "otelcol@v0.98.0/collector.go:264 Received signal from OS terminated")]
+    recs += [(T0 + 3000.5, "INFO", "service@v0.98.0/service.go:179 Starting shutdown...")]
+    recs += [(T0 + 3001, "INFO", "service@v0.98.0/service.go:193 Shutdown complete.")]
+    recs += [(T0 + 3100, "INFO", "service@v0.98.0/service.go:139 Starting otelcol-contrib version 0.98.0")]
+    recs += _steady(T0 + 3101, T0 + 6000, 5)
+    rep, lines = _report(recs)
+    restarts = _of(rep, RESTART)
+    assert len(restarts) == 1, [a.description for a in rep.anomalies]
+    assert all("Starting shutdown" not in lines[ln - 1] for ln in restarts[0].line_numbers)
+    assert lines[restarts[0].line_numbers[0] - 1].endswith("Starting otelcol-contrib version 0.98.0")
+
+
+def test_in_a_journal_a_programs_banner_under_a_new_process_id_is_a_restart() -> None:
+    """A node's journal, where processes write at once: containerd wrote as process 812, systemd restarts it, and a
+    banner comes from containerd[48811]: that program started again. A program's first banner (crio's, never seen
+    before) is a start like any other in such a log: no restart."""
+    lines = []
+    for i in range(400):
+        t = f"2026-03-04T10:{i // 60:02d}:{i % 60:02d}+0000 node-1"
+        lines.append(
+            f"{t} kubelet[905]: I0304 10:{i // 60:02d}:{i % 60:02d}.000000     905 prober.go:107] probe ok n{i}"
+        )
+        lines.append(f"{t} systemd[1]: Started Session {i} of User core.")
+        pid = 812 if i < 200 else 48811
+        if i == 200:
+            lines.append(f'{t} containerd[48811]: time="x" level=info msg="starting containerd" version=1.7.20')
+        if i == 300:
+            lines.append(f"{t} crio[5001]: Starting CRI-O, version: 1.29.1, git: abc")
+        lines.append(f'{t} containerd[{pid}]: time="x" level=info msg="StartContainer for c{i} returns successfully"')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    at = next(n for n, x in enumerate(lines, 1) if "starting containerd" in x)
+    restarts = _of(rep, RESTART)
+    assert [a.line_numbers[0] for a in restarts] == [at], [a.description for a in rep.anomalies]
+    assert "wrote as process 812 before" in restarts[0].description
+
+
 def test_a_compose_services_first_start_is_no_restart_and_no_other_services_stop_is_its() -> None:
     """Compose services start when they are ready: web's first start, a quarter into the file, is routine, and db's
     stop just before it is not web's (the reader keeps each line's service). db's own start after its own stop is

@@ -424,3 +424,20 @@ def test_messages_written_one_after_the_other_each_time_are_one_claim() -> None:
     assert told[0].startswith("3 messages at ERROR written one after the other 12 times, lines "), told
     assert told[1].startswith("2 messages at ERROR written one after the other 8 times, lines "), told
     assert not [t for t in texts if "Failed to list pod sandboxes" in t and "written one after" not in t], texts
+
+
+def test_the_most_frequent_messages_that_read_alike_up_to_the_cut_are_quoted_apart() -> None:
+    """A homeserver's access lines read alike for their first 80 characters and differ in the request after them: each
+    is quoted from where it parts from the others, not three times the same cut text."""
+    head = (
+        "::ffff:10.0.0.{0} - 8008 - Processed request: 0.{0:03d}sec/0.000sec (0.001sec, 0.000sec) (0.000sec/0.002sec/2)"
+        " 6256B 200 for the client of the homeserver on worker main"
+    )
+    routes = ("GET /_matrix/client/v3/sync", "POST /_matrix/client/v3/keys/query", "PUT /_matrix/client/v3/rooms/send")
+    lines = [
+        f"2026-03-04 10:00:{i % 60:02d},{i:03d} - synapse.access - INFO - " + head.format(i) + f' 200 "{routes[i % 3]}"'
+        for i in range(90)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    claim = next(c.text for c in rep.summary.claims if c.text.startswith("Most frequent"))
+    assert '"GET /_matrix' in claim and '"POST /_matrix' in claim, claim

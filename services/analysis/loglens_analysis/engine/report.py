@@ -145,6 +145,15 @@ def _strong_stop(r: Rolled) -> bool:
     )
 
 
+# A start verb whose object is a stop ("Starting shutdown...", "Initiating graceful shutdown", "begin stopping"): what
+# starts is the stop.
+_STARTS_A_STOP = re.compile(
+    r"\b(?:start(?:ing|ed|s)?|initiat(?:ing|ed|es?)|begin(?:ning|s)?)\s+(?:[a-z]+\s+)?"
+    r"(?:shut ?down|stop(?:ping)?|termination|exit(?:ing)?)\b",
+    re.IGNORECASE,
+)
+
+
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
 _STOP_WEAK = re.compile(
     r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE
@@ -915,6 +924,9 @@ def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
     return out
 
 
+_PROGRAM_WITH_PID = re.compile(r"([^\s\[\]]+)\[\d+\]")
+
+
 class HeldRecords:
     """The records the aggregates hold, by line: every message variant's examples (in the bucket of the variant's
     last first-record at or before it) and every bucket's first and last record. Each record's header numbers
@@ -933,6 +945,7 @@ class HeldRecords:
             self.texts[tb.first_line] = (tb.first_text, b)
             self.texts[tb.last_line] = (tb.last_text, b)
         self._numbers: dict[str, list[str] | None] = {}  # a record's text -> its header numbers
+        self._programs: dict[str, str | None] = {}  # a record's text -> the program its header names
         self._interleaved: bool | None = None
 
     def numbers_of(self, text: str) -> list[str] | None:
@@ -951,6 +964,30 @@ class HeldRecords:
         """The first header number (the process id, where the header has one) of the record held at ``line``."""
         nums = self.numbers(line)
         return nums[0] if nums else None
+
+    def program(self, line: int) -> str | None:
+        """The name of the program a held record's header names with its process id (a syslog tag, "containerd[812]":
+        the name), or None: a logger's name beside the id is no program's (one program's processes share it)."""
+        got = self.texts.get(line)
+        if got is None or self.an.parser is None:
+            return None
+        if got[0] not in self._programs:
+            component = self.an.parser.parse(got[0].split(JOIN, 1)[0]).component or ""
+            m = _PROGRAM_WITH_PID.fullmatch(component)
+            self._programs[got[0]] = m.group(1) if m is not None else None
+        return self._programs[got[0]]
+
+    def earlier_process(self, line: int) -> tuple[str, int] | None:
+        """Where the program of the record held at ``line`` wrote before under another process id: that id and the
+        last held line it wrote (None where it did not, or the record names no program and id)."""
+        name, pid = self.program(line), self.pid(line)
+        if name is None or pid is None:
+            return None
+        earlier = [x for x in self.texts if x < line and self.program(x) == name and self.pid(x) not in (None, pid)]
+        if not earlier:
+            return None
+        last = max(earlier)
+        return self.pid(last) or "", last
 
     def interleaved(self) -> bool:
         """Whether the held records' first header numbers (process ids) interleave: one comes back after another
@@ -1011,17 +1048,20 @@ def _told_in_many_process_log(
     stop_lines: list[int],
     same_process: Callable[[int, int], bool],
     not_started: set[int],
+    held: HeldRecords,
 ) -> bool:
     """Whether a start in a file where many processes write at once (a journal, logcat, a compose file's
     services) is more than one of them starting for the first time, which is routine there. It is when its
     banner was seen before at a start (a restart; ``not_started``: templates whose first record was no start),
-    when a process-id change or a stop of the same process comes at most ``NEAR_LINES`` lines before it, or when
-    it writes several start messages of its own (a machine or a stack booting: "klogd started", "SELinux:
-    Initializing", ...)."""
+    when a process-id change or a stop of the same process comes at most ``NEAR_LINES`` lines before it, when its
+    program wrote before under another process id (``HeldRecords.earlier_process``: containerd[812], then a banner from
+    containerd[48811]), or when it writes several start messages of its own (a machine or a stack booting: "klogd
+    started", "SELinux: Initializing", ...)."""
     if len({id(r) for _b, _ln, r in group}) > 1:
         return True
     return any(
         (ln != r.first_line and id(r) not in not_started)
+        or held.earlier_process(ln) is not None
         or any(ln - NEAR_LINES <= p.new_line <= ln for p in pids)
         or any(ln - NEAR_LINES <= x < ln and same_process(x, ln) for x in stop_lines)
         for _b, ln, r in group
@@ -1132,6 +1172,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         # A start is announced, not reported as an error: "Error on AMQP connection <0.1192.0> (state: starting)"
         # names a state, and an Erlang process id that reads as a version.
         announced = severity_rank(r.max_level()) not in _ERROR_RANKS
+        # Nor is a start whose object is a stop ("Starting shutdown...", "initiating graceful shutdown"): a stop's step.
+        announced = announced and _STARTS_A_STOP.search(r.text) is None
         if announced and _is_banner(r, opener, head_line):
             found = [(b, ln, r) for b, ln in _occurrences(r)]
             if r is first and not _is_banner(r, None, head_line):
@@ -1297,7 +1339,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             if (
                 kind == ANOMALY_RESTART
                 and many
-                and not _told_in_many_process_log(group, pids, stop_lines, same_process, not_started)
+                and not _told_in_many_process_log(group, pids, stop_lines, same_process, not_started, held)
             ):
                 continue
             # A stop is told by its strongest message (a signal, "shutting down"), the others listed with it.
@@ -1329,6 +1371,13 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 what = f'restart at {at}: "{r.quote}" again (first at line {r.first_line})'
             elif pid is not None:
                 what = f'restart at {at}: "{r.quote}"'
+            elif many and (earlier := held.earlier_process(ln)) is not None:
+                # Its program wrote before under another process id: the program started again.
+                what = (
+                    f'restart at {at}: "{r.quote}"; {held.program(ln)} wrote as process {earlier[0]} before '
+                    f"(last at line {earlier[1]}), as process {held.pid(ln)} from here"
+                )
+                cited.append(earlier[1])
             elif stopped := [x for x in stop_lines if ln - NEAR_LINES <= x < ln and same_process(x, ln)]:
                 # A stop just before a message first seen: in a log of many processes (a journal) the stop
                 # may be another's, so the start is told beside it, not called a restart of the same process.

@@ -820,8 +820,10 @@ def _contents(rep: report_pb2.AnalysisReport, told: set[str]) -> list[report_pb2
         picked.append(t)
     if not picked or rep.record_count == 0:
         return []
+    # (Messages that read alike up to the cut are each quoted from where they part: ``quotes``.)
     parts = [
-        f'"{shorten(t.text)}" ({t.count}, {t.count / rep.record_count:.0%}, {_where(t)}{_shown(t)})' for t in picked
+        f'"{q}" ({t.count}, {t.count / rep.record_count:.0%}, {_where(t)}{_shown(t)})'
+        for t, q in zip(picked, quotes([t.text for t in picked]), strict=True)
     ]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     text = f"Most frequent: {listed}."
