@@ -87,3 +87,25 @@ def test_chunks_give_the_one_pass_report() -> None:
     assert level_counts(rep) == level_counts(one)
     assert rep.time_range == one.time_range
     assert rep.parse_quality.envelope == one.parse_quality.envelope == "stream-labels"
+
+
+def test_a_launchers_bracketed_source_tags_are_stripped_and_its_own_lines_stay() -> None:
+    """torchrun tags each line of its worker processes "[rank0]: " (before a bracket: "[rank1]:[W304 ...]"), its own
+    lines untagged among them: the tag is the line's source, the worker's line is read by its own grammar (its time
+    and level), and a worker's traceback is one record under its tag whatever the other rank writes."""
+    lines = ["WARNING:torch.distributed.run:", "Setting OMP_NUM_THREADS environment variable for each process to be 1"]
+    for i in range(60):
+        for rank in (0, 1):
+            t = f"2026-03-04 09:{i // 60 + 58:02d}:{i % 60:02d},{100 + rank:03d}"
+            lines.append(f"[rank{rank}]: {t} - train - {('INFO', 'WARNING')[i % 10 == 9]} - epoch 1 step {i} loss 3.1")
+    lines += ["[rank1]: Traceback (most recent call last):",
+              '[rank1]:   File "/workspace/train.py", line 318, in <module>',
+              "[rank1]:     main()",
+              "[rank1]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 3.07 GiB.",
+              "[rank0]:[W304 10:18:16.402771215 ProcessGroupNCCL.cpp:1250] Warning: process group not destroyed",
+              "ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: 1) local_rank: 1"]  # fmt: skip
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share > 0.9
+    assert level_counts(rep).get("INFO") == 108 and level_counts(rep).get("WARN", 0) >= 12
+    assert [g.exception_type for g in rep.exception_groups] == ["torch.OutOfMemoryError"]
+    assert any(t.text == "epoch <*> step <*> loss <*>" and t.count == 120 for t in rep.templates)

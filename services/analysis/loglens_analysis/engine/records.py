@@ -424,9 +424,11 @@ class Envelope:
     rx: re.Pattern[str]
     strip: bool
     kept: str = ""  # a stripped envelope's group "keep" as a pattern: every line still opens with it (joins drop it)
+    min_share: float = 0.9  # share of a file's first lines that must carry the prefix (ENVELOPE_MIN_SHARE) ...
+    min_sources: int = 1  # ... naming at least this many sources
 
 
-ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix
+ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix (most envelopes)
 ENVELOPE_SAMPLE_LINES = 400
 APP_LEVEL_WORDS = 2  # a level among this many words after a time prefix makes the prefix the application's header
 # Candidates, most specific first. A level word is never taken for a compose service name.
@@ -450,6 +452,16 @@ _ENVELOPES = (
     # kubectl logs --prefix: "[pod/<pod>/<container>] " before each line of each container's log.
     Envelope("kubectl-prefix", re.compile(r"\[(?P<source>pod/[^\s/\]]+/[^\s/\]]+)\] ?"), True),
     Envelope("compose-service", re.compile(r"(?P<source>[\w][\w.@/-]*) *\| ?"), True),
+    # A launcher's tag before each line of the processes it runs, a name in brackets and a colon (torchrun's
+    # "[rank0]: 2026-03-04 09:58:12,404 - train - INFO - ...", "[rank1]:[W304 10:18:16.4 ProcessGroupNCCL.cpp:1250]
+    # ..."), its own lines untagged among them: several sources on at least half the lines.
+    Envelope(
+        "bracketed-source",
+        re.compile(r"\[(?P<source>[A-Za-z][\w.-]{0,31})\]:(?: |(?=\[))"),
+        True,
+        min_share=0.5,
+        min_sources=2,
+    ),
 )
 
 
@@ -521,7 +533,12 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
         return None
     for env in _ENVELOPES:
         matches = [m for m in map(env.rx.match, lines) if m is not None]
-        if len(matches) < ENVELOPE_MIN_SHARE * len(lines):
+        if len(matches) < env.min_share * len(lines):
+            continue
+        if env.min_sources > 1 and (
+            len(names := {m.group("source") for m in matches}) < env.min_sources
+            or any(level_from_word(n) for n in names)
+        ):
             continue
         if not env.strip and _application_header(matches):
             continue
