@@ -677,3 +677,16 @@ def test_a_name_assigned_a_date_under_a_timed_record_continues_it_and_gives_no_t
     assert rep.record_count == 93
     assert rep.time_range.start_time.ToJsonString() == "2024-03-01T10:00:00Z"
     assert rep.parse_quality.out_of_order_records == 0
+
+
+def test_a_run_of_untimed_lines_that_each_state_the_records_level_are_records_of_their_own() -> None:
+    """NCCL writes "host:pid:tid [dev] NCCL INFO ..." with no time among a launcher's timed INFO lines: a line stating
+    the level of the timed record above it restates that record only alone or nearly so; a run of them are records."""
+    lines = []
+    for k in range(40):
+        lines += [f"{_stamp(k * 10 + j)} INFO train: step {k * 10 + j} loss 3.{j}" for j in range(9)]
+        lines.append(f"{_stamp(k * 10 + 9)} INFO launch: Starting rank group {k}")
+        lines += [f"gpu-h100-03:{31000 + j}:{31000 + j} [{j}] NCCL INFO Channel {j:02d}/32 : 0[{j}] -> 1[{j}] via P2P"
+                  for j in range(6)]  # fmt: skip
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 40 * 16, rep.record_count

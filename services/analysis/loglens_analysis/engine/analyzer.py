@@ -102,6 +102,10 @@ SAMPLE_RECORDS = 2000
 # A file whose lines mostly have no time still has records that lead with their time when its untimed lines
 # right after a timed one come one at a time (a note under each record), at most this many:
 CONTINUATION_RUN_LINES = 1
+# A line without a time that states the level of the timed record above it restates that record (an error's detail:
+# "ERROR: cursor already closed" under the ERROR that logged it) when it comes alone or nearly so; a run of more such
+# lines are records of another writer's own (NCCL's "host:pid:tid [0] NCCL INFO ..." among a launcher's timed lines).
+RESTATED_LEVEL_LINES = 2
 TIME_WINDOW = 160  # characters searched for a record's time, unless its first record had it further on
 TIME_WINDOW_SLACK = 256
 TIME_SHIFT_SLACK = 24  # how far variable-width numbers before it may move a shape's time, either way
@@ -832,6 +836,13 @@ class Analyzer:
                 records, flags, text, keys = records[:last], flags[:last], text[: start - 1], keys[:last]
         if 0 not in flags and 2 not in flags and 4 not in flags and 5 not in flags:
             return text, first_line, (records, keys)  # nothing glued: the split is _process's too
+        # Runs of lines that state a level of their own, no time: longer than RESTATED_LEVEL_LINES, records each.
+        own_records: set[int] = set()
+        if 2 in flags:
+            for is_level, group in groupby(enumerate(flags), key=lambda x: x[1] == 2):
+                members = [i for i, _f in group]
+                if is_level and len(members) > RESTATED_LEVEL_LINES:
+                    own_records.update(members)
         out: list[str] = []
         run: list[str] = []  # the timed record being continued, then its continuation lines
         run_chars = run_lines = 0
@@ -870,7 +881,11 @@ class Analyzer:
             continues = (
                 flag == 0
                 or bridged
-                or (flag == 2 and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level))
+                or (
+                    flag == 2
+                    and i not in own_records
+                    and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level)
+                )
                 # (A timed line that is its header only, no message, is continued by the next line whatever level
                 # that states: Rails' "FATAL -- : [request-id]   " over "[request-id] PG::Error ... ERROR: ...")
                 or (flag == 2 and len(run) == 1 and self._header_only(run[0]))
