@@ -56,7 +56,10 @@ Caps (all bounded, so the report and the memory are bounded):
   carries a time for 4,096 line starts and 20,000 digit keys (``MAX_DIGIT_KEYS``); a line without a time joins the
   timed record before it up to 200 lines (``MAX_GLUED_LINES``) and the joined-record cap, in a file whose sampled
   lines are mostly timed or whose untimed lines follow a timed one at most ``CONTINUATION_RUN_LINES`` (1) at a
-  time; while an analysis
+  time; an untimed line stating the timed record's level restates it in a run of at most 2 such lines
+  (``analyzer.RESTATED_LEVEL_LINES``; a longer run are records); a launcher's bracketed source tag ("[rank0]: ")
+  stands on at least half the first lines and names 2 sources (``records.Envelope.min_share``, ``min_sources``;
+  every other envelope on 90 %, ``ENVELOPE_MIN_SHARE``); while an analysis
   runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700);
   an exception's message may go on over 10 lines before its frames (``exceptions.MESSAGE_LINES``); a quoted
   request line and its status are looked for in a message's first 200 characters

@@ -410,6 +410,9 @@ def _joins(m: re.Match[str]) -> str:
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[\]_P^X][^\x07\x1b]*(?:\x07|\x1b\\)")
 
 
+ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix (most envelopes)
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """A prefix that a collector put before every line of the application's log.
@@ -424,11 +427,10 @@ class Envelope:
     rx: re.Pattern[str]
     strip: bool
     kept: str = ""  # a stripped envelope's group "keep" as a pattern: every line still opens with it (joins drop it)
-    min_share: float = 0.9  # share of a file's first lines that must carry the prefix (ENVELOPE_MIN_SHARE) ...
+    min_share: float = ENVELOPE_MIN_SHARE  # share of a file's first lines that must carry the prefix ...
     min_sources: int = 1  # ... naming at least this many sources
 
 
-ENVELOPE_MIN_SHARE = 0.9  # share of a file's first lines that must carry the prefix (most envelopes)
 ENVELOPE_SAMPLE_LINES = 400
 APP_LEVEL_WORDS = 2  # a level among this many words after a time prefix makes the prefix the application's header
 # Candidates, most specific first. A level word is never taken for a compose service name.
