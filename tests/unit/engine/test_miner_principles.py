@@ -557,6 +557,27 @@ def test_requests_are_told_apart_by_route() -> None:
     ]
 
 
+def test_a_request_a_message_reports_after_other_words_is_its_argument() -> None:
+    """A server's statement that reports each request it served after other words (a client's address: nova's wsgi
+    server, werkzeug) is one statement whatever route the request names: its target is the statement's argument,
+    one template per method, not one per route (as an access log's records, which open with their method, are)."""
+    tenants = [f"{(i * 7919) % 10**8:08x}{i:024x}" for i in range(40)]
+    routes = ["servers/detail", "flavors/detail", "servers/{u}", "os-quota-sets/{u}", "servers/{u}/os-interface"]
+    lines = []
+    for i in range(400):
+        route = routes[i * 3 % 5].format(u=f"{i:08x}-1a2b-4c3d-8e9f-{i:012x}")
+        method = "POST" if i % 10 == 0 else "GET"
+        lines.append(
+            f"2018-02-07 00:{i // 60:02d}:{i % 60:02d}.262 4835 INFO nova.osapi_compute.wsgi.server "
+            f'10.40.2.{i % 200} "{method} /v2.1/{tenants[i % 40]}/{route} HTTP/1.1" status: 200 len: {900 + i} '
+            f"time: 0.{i:04d}"
+        )
+    assert _templates_of(lines) == [
+        '<*> "GET <*> HTTP/<*>" status: <*> len: <*> time: <*>',
+        '<*> "POST <*> HTTP/<*>" status: <*> len: <*> time: <*>',
+    ]
+
+
 def test_a_target_written_whole_is_told_apart_by_its_route_as_a_path_is() -> None:
     """A load balancer or a proxy writes the request's target whole ("GET https://shop.example.com:443/health"):
     its scheme and authority are one value, its route the event, as in a server's "GET /health". A value that

@@ -741,6 +741,15 @@ def _is_target(toks: tuple[str, ...], i: int) -> bool:
     return t[:1] == "/" or (t.startswith(WILDCARD + "/") and i > 0 and toks[i - 1] in HTTP_METHODS)
 
 
+def _requested(toks: tuple[str, ...], i: int) -> bool:
+    """Whether token ``i`` is the target of a request a message reports after other words (a server's "10.0.0.1
+    "GET /v2/<*>/servers/detail HTTP/1.1" status: 200", werkzeug's, nova's wsgi server's): the statement's
+    argument, one value whatever route it names, as a quoted request is ('request: "GET /x HTTP/1.1"'). Where the
+    message is the request itself (an access log's record, which opens with its method), the route is what the
+    record says (``_is_target``)."""
+    return i >= 2 and toks[i - 1].lstrip("\"'") in HTTP_METHODS and _is_target(toks, i)
+
+
 def _route_shapes(targets: dict[str, int]) -> dict[str, str]:
     """The route of each request target (with its count of records): the target itself, but where the targets below
     a route's segment go on to more segments than a closed set has (more than max(SPLIT_MAX_VALUES, sqrt(n)) over
@@ -856,6 +865,8 @@ def _resolve_aligned(
     routes: dict[int, dict[str, str]] = {}  # position of request targets -> each target's route (``_route_shapes``)
     by_level: dict[int, dict[str, str]] = {}  # position whose words tell levels apart -> each word's level
     for i in wild:
+        if all(_requested(toks, i) for toks in members):
+            continue  # the argument of a statement that reports requests: a variable (``_requested``)
         if eligible is None and all(_is_target(toks, i) for toks in members):
             # Request targets (masking keeps a target's route, and no other path, as text): split on their routes.
             targets: dict[str, int] = {}
