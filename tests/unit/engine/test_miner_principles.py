@@ -566,15 +566,18 @@ def test_a_request_a_message_reports_after_other_words_is_its_argument() -> None
     lines = []
     for i in range(400):
         route = routes[i * 3 % 5].format(u=f"{i:08x}-1a2b-4c3d-8e9f-{i:012x}")
-        method = "POST" if i % 10 == 0 else "GET"
+        method = "POST" if i % 7 == 0 else "GET"
+        stamp = f"2018-02-07 00:{i // 60:02d}:{i % 60:02d}.262 4835 INFO"
         lines.append(
-            f"2018-02-07 00:{i // 60:02d}:{i % 60:02d}.262 4835 INFO nova.osapi_compute.wsgi.server "
+            f"{stamp} nova.osapi_compute.wsgi.server "
             f'10.40.2.{i % 200} "{method} /v2.1/{tenants[i % 40]}/{route} HTTP/1.1" status: 200 len: {900 + i} '
             f"time: 0.{i:04d}"
         )
+        lines.append(f"{stamp} nova.compute.manager [instance: {i:08x}-1a2b-4c3d-8e9f-{i:012x}] VM Started")
     assert _templates_of(lines) == [
         '<*> "GET <*> HTTP/<*>" status: <*> len: <*> time: <*>',
         '<*> "POST <*> HTTP/<*>" status: <*> len: <*> time: <*>',
+        "[instance: <*>] VM Started",
     ]
 
 

@@ -310,3 +310,28 @@ def test_a_rust_panics_message_on_the_line_after_it_is_its_message_and_each_site
     assert any("attempt to subtract with overflow" in c.text for c in rep.summary.claims), [
         c.text for c in rep.summary.claims
     ]
+
+
+def test_an_exception_whose_message_quotes_a_time_or_ends_in_a_blank_line_is_one_record() -> None:
+    """A JDBC batch error under a WARN record (Kafka Connect's sink task): its message quotes the row it could not
+    write, a time among its values ("'2026-05-18 02:10:41.203+00'"), and its chain ends with a blank line before the
+    frames. The quoted time opened a record of no time and no level, the blank line another; the frames after it were
+    a template of their own."""
+    warn = "[2026-05-18 02:11:{s:02d},938] WARN [sink|task-0] Write of 500 records failed, remainingRetries={r}"
+    trace = [
+        "java.sql.BatchUpdateException: Batch entry 17 INSERT INTO \"orders\" VALUES (981273,'c-20411',"
+        "'2026-05-18 02:10:41.203+00') was aborted: ERROR: duplicate key value",
+        "  Detail: Key (order_id)=(981273) already exists.",
+        "",
+        "\tat io.confluent.connect.jdbc.sink.JdbcSinkTask.put(JdbcSinkTask.java:122)",
+        "\tat org.apache.kafka.connect.runtime.WorkerSinkTask.deliverMessages(WorkerSinkTask.java:601)",
+    ]
+    lines: list[str] = []
+    for r in range(3):
+        lines.append(f"[2026-05-18 02:11:{r * 10:02d},100] INFO [sink|task-0] Retrying with backoff of 3000 ms")
+        lines.append(warn.format(s=r * 10 + 5, r=3 - r))
+        lines += trace
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 6
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert {t.text.split(" ", 1)[0] for t in rep.templates} == {"Retrying", "Write"}

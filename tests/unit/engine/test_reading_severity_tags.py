@@ -114,3 +114,44 @@ def test_a_level_after_the_arrow_a_tool_writes_after_its_header_is_the_level() -
     lines = [f"Sat Dec  5 07:{n // 60:02d}:{n % 60:02d} 2026 " + messages[n % 2].format(i=n) for n in range(30)]
     rep = run_blocks("\n".join(lines) + "\n", 700)
     assert level_counts(rep) == {"ERROR": 15}
+
+
+def test_a_severity_column_before_the_program_is_the_level() -> None:
+    """A relay that writes the severity as a column of its own before the program ("bigip1 warning tmm[18872]:", a
+    BIG-IP's /var/log/ltm): levels 0% before, "warning tmm[18872]" read as the program and no failure counted."""
+    severities = ["warning", "notice", "err", "crit", "info"]
+    lines = [
+        f"Dec  5 09:{i // 60:02d}:{i % 60:02d} lb01 {severities[i % 5]} tmm[18872]: 0101{i % 5}:{i % 8}: "
+        f"Pool /Common/app member 10.0.0.{i % 9}:80 event {i}"
+        for i in range(50)
+    ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.format.name == "syslog-rfc3164"
+    assert level_counts(rep) == {"WARN": 10, "NOTICE": 10, "ERROR": 10, "FATAL": 10, "INFO": 10}
+
+
+def test_a_syslog_selector_or_a_list_of_topics_names_the_level() -> None:
+    """A relay's "facility.severity" column (OpenWrt's logread: "Sat Dec  5 18:02:39 2026 daemon.err dnsmasq[2214]:")
+    and a router's topics naming a severity among them (RouterOS: "gw system,error,critical login failure ..."): the
+    level (0% before); a word with a dot that names no facility ("app.err") or topics without a severity name none."""
+    selectors = ["daemon.err", "kern.warn", "authpriv.info", "local7.notice", "daemon.debug"]
+    lines = [
+        f"Sat Dec  5 18:{i // 60:02d}:{i % 60:02d} 2026 {selectors[i % 5]} dnsmasq[2214]: query {i} from 10.0.0.{i % 7}"
+        for i in range(50)
+    ]
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {
+        "ERROR": 10, "WARN": 10, "INFO": 10, "NOTICE": 10, "DEBUG": 10,
+    }  # fmt: skip
+    topics = ["system,error,critical", "pppoe,ppp,info", "dhcp,info", "script,warning"]
+    lines = [
+        f"Dec  5 08:{i // 60:02d}:{i % 60:02d} gw-core {topics[i % 4]} event {i} on ether{i % 3} done"
+        for i in range(40)
+    ]
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"ERROR": 10, "INFO": 20, "WARN": 10}
+
+
+@pytest.mark.parametrize("word", ["app.err", "tag,other", "Daemon.Err", "user.notaseverity"])
+def test_words_with_dots_or_commas_that_name_no_severity(word: str) -> None:
+    from loglens_analysis.engine.levels import level_from_word
+
+    assert level_from_word(word) is None

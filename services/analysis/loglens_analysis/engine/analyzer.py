@@ -559,11 +559,19 @@ class Analyzer:
         # file's lines open with a time of day (there, a date further in is what the line says), nor after a field's
         # name that opens the line (a dumped response's "Date: Mon, 30 Nov 2026 08:00:07 GMT": ``opens_with_label``)
         # or a name assigned the stamp ("AIRFLOW_CTX_EXECUTION_DATE=2026-12-04T00:00:00+00:00").
+        # A stamp in quotes that is no key's value is a value the line states (a failed statement's "VALUES (981273,
+        # '2026-05-18 02:10:41.203+00')" in an exception's message), not the time of a record ('"time": "..."' is).
+        if self._stamps_open_lines or opens_with_label(head) or opens_with_assigned_time(head):
+            return False
+        found = self._lead_times.locate(head, head)
+        if found is None:
+            return False
+        m = found[1].search(head)
         return (
-            not self._stamps_open_lines
-            and not opens_with_label(head)
-            and not opens_with_assigned_time(head)
-            and self._lead_times.locate(head, head) is not None
+            m is None
+            or m.start() == 0
+            or head[m.start() - 1] not in "'\""
+            or head[: m.start() - 1].rstrip()[-1:] in ":="
         )
 
     def _open_with_stamps(self, lines: list[str], keys: list[str]) -> bool:

@@ -31,6 +31,7 @@ from .levels import (
     level_from_letter,
     level_from_number,
     level_from_otel_number,
+    level_from_selector,
     level_from_syslog_pri,
     level_from_word,
     severity_rank,
@@ -946,6 +947,13 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         # script's path ("... /tmp/x.sh: line 3: mvnw: command not found") or a log drain's source ("... app[web.1]:
         # {...}") are the application's own.
         return None
+    first, blank, program = tag.partition(" ")
+    if blank and program and (lv := _column_severity(first)) is not None:
+        # The severity a relay writes before the program, as a column of its own ("bigip1 warning tmm[18872]:",
+        # "host daemon.err dnsmasq[2214]:"): the level, and the program after it the tag.
+        if pri:
+            lv = level_from_syslog_pri(int(pri))
+        return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), lv, msg, program, digit_level=bool(pri))
     if not pri and tag[-1:] == ")" and (lv := _tag_level(tag)) is not None:
         # The level in parentheses after the program's name and pid (MIT Kerberos' "krb5kdc[1187](info):").
         return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), lv, msg, tag[: tag.rindex("(")])
@@ -953,6 +961,14 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), own[0], own[1], tag, digit_level=own[2])
     level = level_from_syslog_pri(int(pri)) if pri else _message_level(msg)
     return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), level, msg, tag, digit_level=bool(pri))
+
+
+def _column_severity(word: str) -> str | None:
+    """The level a syslog header's column names: a severity name of syslog's in lower case ("warning", "err") or a
+    selector ("daemon.err", ``level_from_selector``); None for a program's name or any other word."""
+    if word in LEVEL_WORDS and word.islower() and word not in EVERYDAY_LEVEL_WORDS - {"alert", "notice"}:
+        return level_from_word(word)
+    return level_from_selector(word)
 
 
 def _tag_level(tag: str) -> str | None:
@@ -1362,7 +1378,7 @@ def _digit_form_class(token: str) -> str:
         # between a header's source and its tags, Redis's "#" and "." before its messages, a pretty-printer's "»" or
         # "•". Not a symbol that says something (a check mark, a cross: a test's outcome).
         return "S"
-    if level_from_word(token) is not None and len(token) <= MAX_LEVEL_TOKEN_CHARS:
+    if level_from_word(token) is not None and (len(token) <= MAX_LEVEL_TOKEN_CHARS or level_from_selector(token)):
         return "L"
     if (len(token) == 1 or _MARKED_LETTER.fullmatch(token)) and _letter_level(token) is not None:
         # A one-letter severity (logcat's "D"; in brackets, Gitea's "[E]"; marked, Telegraf's "E!", Ruby's "E,")

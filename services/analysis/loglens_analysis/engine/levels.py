@@ -82,11 +82,72 @@ _VERBOSITY_LETTERS = {"D": "DEBUG", "d": "DEBUG"}
 _SYSLOG_SEVERITY = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
 
 
+# The facilities of syslog (RFC 5424 section 6.2.1 and the names syslogd's configuration gives them): the first part
+# of a selector, "daemon.err", "kern.warning", "local7.info", that a relay writes as a record's column (OpenWrt's
+# logread, BusyBox syslogd -S, a template of "%syslogfacility-text%.%syslogseverity-text%").
+_FACILITIES = frozenset(
+    [
+        "kern",
+        "user",
+        "mail",
+        "daemon",
+        "auth",
+        "syslog",
+        "lpr",
+        "news",
+        "uucp",
+        "cron",
+        "authpriv",
+        "ftp",
+        "ntp",
+        "security",
+        "console",
+    ]
+) | frozenset(f"local{i}" for i in range(8))
+# The severity names of syslog (and the long forms of its tools), the words a selector or a list of topics names a
+# record's severity with; never a letter.
+_SEVERITY_NAMES = frozenset(
+    [
+        "emerg",
+        "emergency",
+        "alert",
+        "crit",
+        "critical",
+        "err",
+        "error",
+        "warning",
+        "warn",
+        "notice",
+        "info",
+        "informational",
+        "debug",
+    ]
+)
+
+
+def level_from_selector(word: str) -> str | None:
+    """The level a syslog selector states ("daemon.err": a facility, a dot, a severity name) or a list of topics
+    that names a severity among them (RouterOS's "system,error,critical", "pppoe,ppp,info": lower-case words joined
+    by commas, its first severity name); None for any other word."""
+    if "." in word:
+        facility, _, severity = word.partition(".")
+        return _WORDS[severity] if facility in _FACILITIES and severity in _SEVERITY_NAMES else None
+    if "," not in word:
+        return None
+    topics = word.split(",")
+    if not 2 <= len(topics) <= 4 or not all(t.isalpha() and t.islower() for t in topics):
+        return None
+    return next((_WORDS[t] for t in topics if t in _SEVERITY_NAMES), None)
+
+
 def level_from_word(word: str, *, strict: bool = True) -> str | None:
-    """The normalised level of a word such as ``WARN``, ``[error]``, ``Info:``; None if it is not one."""
+    """The normalised level of a word such as ``WARN``, ``[error]``, ``Info:``, or a syslog selector
+    (``level_from_selector``: "daemon.err"); None if it is not one."""
     w = word.strip("[]()<>:,|- \t")
     table = _LOOSE_WORDS if strict else _WORDS
     level = table.get(w.lower()) or _CAPITAL_WORDS.get(w)
+    if level is None and ("." in w or "," in w):
+        return level_from_selector(w)
     if level is None and len(w) > 1 and w[-1].isdigit() and not w[-2].isdigit():
         # A debug level with its verbosity (PostgreSQL's "DEBUG1".."DEBUG5", OpenSSH's "debug1:".."debug3:"; where a
         # level is expected, its letter too: MongoDB's "D1".."D5").

@@ -159,6 +159,10 @@ def _may_continue(text: str) -> bool:
 
 
 _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
+# A blank line before a stack frame: the end of an exception's message that closed with a newline (a JDBC batch
+# error's chain, "Detail: Key (id)=(7) already exists.\n\n\tat ..."): the frame goes on the trace before it, as
+# a frame never opens a record.
+_FRAME_BLANK = re.compile(r"\n\n(?=[ \t]+at [\w$.<>/]+\()")
 
 
 def _enveloped_blanks(prefix: str) -> re.Pattern[str]:
@@ -1012,6 +1016,8 @@ class RecordReader:
         if hint and "\n\n" in text:
             if "goroutine" in text:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
+            if "at " in text:
+                text = _FRAME_BLANK.sub(JOIN + JOIN, text)
             if "During handling" in text or "The above exception" in text or "[previous exception]" in text:
                 text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
                 c.joined_lines += n0
