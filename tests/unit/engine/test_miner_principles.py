@@ -581,6 +581,27 @@ def test_a_request_a_message_reports_after_other_words_is_its_argument() -> None
     ]
 
 
+def test_an_applications_request_statement_is_one_template_whatever_its_route() -> None:
+    """An application's handler that logs each request it served ("GET /api/v1/quotes/GBPUSD -> 200 in 8 ms") among
+    its other statements, a minority of its records: its target is the statement's argument, one template (it was one
+    per currency pair). A log of requests keeps its routes (``test_requests_are_told_apart_by_route``)."""
+    pairs = ["GBPUSD", "USDJPY", "EURUSD", "AUDUSD"]
+    lines = []
+    for i in range(120):
+        stamp = f"2026-12-05 11:{i // 60:02d}:{i % 60:02d},100 INFO  [vert.x-eventloop-thread-{i % 3}] ProxyHandler"
+        lines.append(f"{stamp} - GET /api/v1/quotes/{pairs[i % 4]} -> 200 in {i % 50} ms")
+        lines.append(f"{stamp} - Refreshed {i % 9} quotes from upstream feed in {i % 40} ms")
+        if i % 2:
+            lines.append(f"{stamp} - Session {i:06x} renewed, ttl=1800s")
+    assert _templates_of(lines) == [
+        "GET <*> -> <*> in <*> ms",
+        "Refreshed <*> quotes from upstream feed in <*> ms",
+        "Session <*> renewed, ttl=<*>",
+    ]
+    # A log whose records are mostly requests is a log of requests: told by route.
+    assert len(_templates_of([x for x in lines if "Session" not in x and "Refreshed" not in x])) == 4
+
+
 def test_a_target_written_whole_is_told_apart_by_its_route_as_a_path_is() -> None:
     """A load balancer or a proxy writes the request's target whole ("GET https://shop.example.com:443/health"):
     its scheme and authority are one value, its route the event, as in a server's "GET /health". A value that

@@ -655,19 +655,24 @@ def test_a_two_line_header_reads_its_time_from_the_first_line_and_its_message_fr
         ("org.apache.catalina.startup.Catalina start", "INFO: Server startup in {} ms"),
         ("org.apache.catalina.core.StandardContext filterStart", "SEVERE: Exception starting filter {}"),
         ("org.apache.catalina.startup.Catalina start", "WARNING: Pool {} is close to its limit"),
+        # Its levels below INFO in capitals (FINE, CONFIG: no level read, the logger and method the template).
+        ("com.example.gateway.SessionStore touch", "FINE: Session {} renewed"),
+        ("com.example.gateway.RateLimiter reload", "CONFIG: Rate limit reloaded: {} req/s"),
     ]
     lines = []
-    for i in range(60):
-        where, message = pairs[i % 3]
+    for i in range(100):
+        where, message = pairs[i % 5]
         lines += [f"Jan 12, 2012 3:{i // 60:02d}:{i % 60:02d} PM {where}", message.format(100 + i)]
     rep = _run("\n".join(lines) + "\n")
-    assert rep.record_count == 60
+    assert rep.record_count == 100
     assert rep.parse_quality.timestamp_share == 1.0
-    assert level_counts(rep) == {"INFO": 20, "ERROR": 20, "WARN": 20}
+    assert level_counts(rep) == {"INFO": 20, "ERROR": 20, "WARN": 20, "DEBUG": 40}
     assert sorted(t.text for t in rep.templates) == [
         "Exception starting filter <*>",
         "Pool <*> is close to its limit",
+        "Rate limit reloaded: <*> req/s",
         "Server startup in <*> ms",
+        "Session <*> renewed",
     ]
     example = next(t for t in rep.templates if t.text.startswith("Server")).examples[0]
     assert example.text == f"{lines[0]}\n{lines[1]}" and example.line_number == 1

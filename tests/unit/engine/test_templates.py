@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+
 import pytest
 
 from loglens_analysis.engine import analyze
@@ -224,3 +226,24 @@ def test_the_statuses_told_for_a_level_add_up_to_the_records_at_that_level() -> 
     assert claim.startswith("8 records answered at ERROR (status ") and " on 2 routes" in claim, claim
     told = dict(part.split(" x") for part in claim.split("(status ", 1)[1].split(")", 1)[0].split(", "))
     assert told == {"502": "2", "503": "3", "504": "3"}, claim
+
+
+def test_a_request_statement_names_the_targets_of_its_records_at_a_level() -> None:
+    """Uvicorn's access lines, a third of an application's records: one template per status (the target is the
+    statement's argument); the summary's claim for the 500s names the targets those records asked for, from the
+    target placeholder's counts (every record of the template is at the level)."""
+    phrases = {200: "OK", 404: "Not Found", 500: "Internal Server Error"}
+    lines = []
+    failed: collections.Counter[str] = collections.Counter()
+    for i in range(90):
+        status = (200, 404, 200, 500, 200, 200)[i % 6]
+        route = ("/health", "/users/me", f"/items/{i}")[i % 5 % 3]
+        if status == 500:
+            failed["/items/<*>" if route.startswith("/items/") else route] += 1
+        lines.append(f'INFO:     172.18.0.{i % 7 + 2}:{40000 + i} - "GET {route} HTTP/1.1" {status} {phrases[status]}')
+        lines.append(f"INFO:     order {i} created")
+        lines.append(f"WARNING:  cache miss for key item:{i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    told = ", ".join(f"{r} x{n}" for r, n in sorted(failed.items(), key=lambda rn: (-rn[1], rn[0])))
+    claim = next(c.text for c in rep.summary.claims if c.text.startswith("15 records at ERROR (status 500 x15)"))
+    assert f'Internal Server Error" ({told}), first at line 10' in claim, claim

@@ -1119,9 +1119,12 @@ def _level_in_text(text: str) -> str | None:
 # ("PHP Warning:", "SSL error:"); "Fatal error:" is the fatal level written with its noun, and after such a tag
 # one capitalised word may name the kind of error before the level word ("PHP Parse error:"). Up to three marks may
 # lead it: a prompt's, a bullet's or an arrow a tool writes after its header ("-> ERROR: Update failed.").
+# java.util.logging's levels below INFO in capitals ("FINE: Session renewed", "CONFIG: Rate limit reloaded", the second
+# line of its two-line records); "Config:" and "fine:" are words of messages.
 _LEVEL_PREFIX = re.compile(
     r"[-#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
-    r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC)"
+    r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
+    r"|(?-i:FINEST|FINER|FINE|CONFIG))"
     r"(?: error)?\]?(?::|\]| -)",
     re.IGNORECASE,
 )

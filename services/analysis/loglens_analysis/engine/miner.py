@@ -578,8 +578,17 @@ def resolve_templates(
     clusters: list[Cluster],
     variants: dict[int, dict[tuple[str, ...], int]],
     levels: dict[int, dict[tuple[str, ...], str | None]] | None = None,
+    *,
+    requests: bool = False,
 ) -> dict[tuple[int, tuple[str, ...]], str]:
     """Final template text for each (cluster index, variant tokens).
+
+    A request's target is a statement's argument, one variable, where a message reports the request after other
+    words ("10.0.0.1 "GET <*> HTTP/1.1" status: 200", nova's wsgi server, werkzeug), and where requests are one
+    statement among the many of a program's log ("GET <*> -> 200 in 8 ms", an application's handler). In a log of
+    requests (``requests``: most records are a request, their message the request itself, ``is_access_log``), what
+    tells its events apart is the route each names: its records are split by route while the routes are a closed
+    set (``_route_shapes``).
 
     A position that became ``<*>`` because its tokens differed, but took at most ``SPLIT_MAX_VALUES``
     distinct values over the whole file, one of them holding text besides placeholders, is a constant
@@ -620,7 +629,7 @@ def resolve_templates(
         lv = levels.get(c.index) if levels is not None else None
         for n, members in by_len.items():
             base = list(c.tokens) if n == len(c.tokens) else _fold(members)
-            for toks, (text, punctuated) in _resolve_aligned(base, members, vs, levels=lv).items():
+            for toks, (text, punctuated) in _resolve_aligned(base, members, vs, levels=lv, requests=requests).items():
                 if merged:
                     text, punctuated = merge_key(text), merge_key(punctuated)
                 plain[(c.index, toks)] = text
@@ -743,11 +752,17 @@ def _is_target(toks: tuple[str, ...], i: int) -> bool:
 
 def _requested(toks: tuple[str, ...], i: int) -> bool:
     """Whether token ``i`` is the target of a request a message reports after other words (a server's "10.0.0.1
-    "GET /v2/<*>/servers/detail HTTP/1.1" status: 200", werkzeug's, nova's wsgi server's): the statement's
-    argument, one value whatever route it names, as a quoted request is ('request: "GET /x HTTP/1.1"'). Where the
-    message is the request itself (an access log's record, which opens with its method), the route is what the
-    record says (``_is_target``)."""
+    "GET /v2/<*>/servers/detail HTTP/1.1" status: 200", werkzeug's): the message is not the request itself."""
     return i >= 2 and toks[i - 1].lstrip("\"'") in HTTP_METHODS and _is_target(toks, i)
+
+
+def is_access_log(first_tokens: dict[str, int]) -> bool:
+    """Whether a file is a log of requests (``resolve_templates``): most of its records (more than half) are a
+    request, their message opening with an HTTP method (``first_tokens``: each record's first token, quotes aside,
+    and its count of records). A server's own lines among them (an ingress controller's) leave it one."""
+    total = sum(first_tokens.values())
+    methods = sum(n for t, n in first_tokens.items() if t.strip("\"'") in HTTP_METHODS)
+    return methods * 2 > total
 
 
 def _route_shapes(targets: dict[str, int]) -> dict[str, str]:
@@ -850,11 +865,13 @@ def _resolve_aligned(
     counts: dict[tuple[str, ...], int],
     eligible: frozenset[int] | None = None,
     levels: dict[tuple[str, ...], str | None] | None = None,
+    requests: bool = False,
 ) -> dict[tuple[str, ...], tuple[str, str]]:
     """Final texts for variants that all have ``len(base)`` tokens (see ``resolve_templates``). ``eligible``: the
     positions an event split off a cluster may still be split on (None: every position of a cluster); ``levels``:
-    each variant's one level (None: none or several). Each text twice: as is, and with the punctuation every
-    record has around a placeholder (``_with_shared_punctuation``)."""
+    each variant's one level (None: none or several); ``requests``: the records are requests (an access log), each
+    told by its route. Each text twice: as is, and with the punctuation every record has around a placeholder
+    (``_with_shared_punctuation``)."""
     wild = [i for i, t in enumerate(base) if WILDCARD in t and (eligible is None or i in eligible)]
     split_at: list[int] = []
     # A phrase of constant words that differ together is a closed set while it has at most about sqrt(n)
@@ -865,8 +882,10 @@ def _resolve_aligned(
     routes: dict[int, dict[str, str]] = {}  # position of request targets -> each target's route (``_route_shapes``)
     by_level: dict[int, dict[str, str]] = {}  # position whose words tell levels apart -> each word's level
     for i in wild:
-        if all(_requested(toks, i) for toks in members):
-            continue  # the argument of a statement that reports requests: a variable (``_requested``)
+        if (not requests or any(_requested(toks, i) for toks in members)) and all(
+            _is_target(toks, i) for toks in members
+        ):
+            continue  # the argument of a statement that reports requests: a variable (``resolve_templates``)
         if eligible is None and all(_is_target(toks, i) for toks in members):
             # Request targets (masking keeps a target's route, and no other path, as text): split on their routes.
             targets: dict[str, int] = {}
@@ -948,7 +967,7 @@ def _resolve_aligned(
             for i, shapes in routes.items():
                 if any(toks[i] != group[0][i] for toks in group):
                     base[i] = shapes[_skeleton(group[0][i])]  # the route its targets share ("/users/<*>")
-            resolved.update(_resolve_aligned(base, group, counts, inner))
+            resolved.update(_resolve_aligned(base, group, counts, inner, requests=requests))
         return resolved
     punctuated = _with_shared_punctuation(base, members)
     out: dict[tuple[str, ...], tuple[str, str]] = {}

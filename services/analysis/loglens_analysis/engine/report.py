@@ -28,7 +28,7 @@ from .exceptions import fingerprint, is_frame_template
 from .formats import FORMAT_HEADER, OUTCOME_PASSED, describe_format
 from .levels import LEVELS, OUTCOME_WORDS, level_from_word, severity_rank
 from .masking import HTTP_METHODS, TIME_WILDCARD, WILDCARD
-from .miner import resolve_templates, template_id
+from .miner import is_access_log, resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, SHELL_SIGNAL_REPORT, ReadCounters
 from .values import HEAVY_HITTERS_CAPACITY, PlaceholderStats
 
@@ -311,7 +311,11 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
         one = next(iter(v.levels)) if len(v.levels) == 1 and sum(v.levels.values()) == v.count else None
         lv = level_of.setdefault(root.index, {})
         lv[v.tokens] = one if lv.get(v.tokens, one) == one else None
-    final = resolve_templates(clusters, by_cluster, level_of)
+    firsts: dict[str, int] = {}
+    for v in variants:
+        if v.tokens:
+            firsts[v.tokens[0]] = firsts.get(v.tokens[0], 0) + v.count
+    final = resolve_templates(clusters, by_cluster, level_of, requests=is_access_log(firsts))
     rolled: dict[str, Rolled] = {}
     of_variant: dict[int, Rolled] = {}
     for v in sorted(variants, key=lambda x: x.first_line):

@@ -508,10 +508,14 @@ def _answered_on_routes(
     firsts = {t.id: next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0) for t in routes}
     first = min((ln for ln in firsts.values() if ln), default=0)
     named = by_count[:ROUTES_TOLD]
-    listed = ", ".join(f'"{quoted[t.id]}" x{_at_level(t, level)}' for t in named)
+    listed = ", ".join(f'"{quoted[t.id]}" x{_at_level(t, level)}{_targets(t, level)}' for t in named)
     more = f" and {len(routes) - len(named)} more" if len(routes) > len(named) else ""
+    # Templates that write their routes are routes; those whose target is a placeholder, kinds of request.
+    kinds = (
+        f"in {len(routes)} request templates" if any(_targets(t, level) for t in routes) else f"on {len(routes)} routes"
+    )
     text = (
-        f"{_records(total)} answered at {lv}" + (f" (status {told})" if told else "") + f" on {len(routes)} routes: "
+        f"{_records(total)} answered at {lv}" + (f" (status {told})" if told else "") + f" {kinds}: "
         f"{listed}{more}" + (f"; the first at line {first}" if first else "") + "."
     )
     lines = sorted({first, *(firsts[t.id] for t in named)} - {0})
@@ -576,7 +580,8 @@ def _claim_at(
         cause = _cause(t, t.first_line, of_one=t.count == 1)
         statuses = _statuses(t, level) if t.count > 1 else ""  # a record seen once is quoted with its status
         lv_told = f"{lv} ({statuses})" if statuses else lv
-        text = f'{_records(t.count)} at {lv_told}: "{quote}"{cause}, {where}{_pause(t)}.'
+        targets = _targets(t, level) if t.count > 1 else ""  # (its one record quoted names its target)
+        text = f'{_records(t.count)} at {lv_told}: "{quote}"{targets}{cause}, {where}{_pause(t)}.'
         lines = sorted({t.first_line, t.last_line, *before})
     else:
         first_at = next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0)
@@ -592,6 +597,20 @@ def _claim_at(
         )
         lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
     return _claim(text, [t.id], lines)
+
+
+def _targets(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> str:
+    """The targets a request template's records name where its target is a placeholder (an application's request
+    statement, one template whatever the route): ' (/items/<*> x5, /health x2)', the most frequent first, up to
+    ROUTES_TOLD; "" where the template writes its route, or where some of its records are at another level than
+    ``level`` (the values are the template's, not the level's)."""
+    if _at_level(t, level) != t.count or _status_placeholder(t) is None:
+        return ""
+    p = next((p for p in t.placeholders if p.top_values and all(v.value[:1] == "/" for v in p.top_values)), None)
+    if p is None:
+        return ""
+    approx = "" if p.counts_exact else "~"
+    return " (" + ", ".join(f"{v.value} x{approx}{v.count}" for v in p.top_values[:ROUTES_TOLD]) + ")"
 
 
 def _status_placeholder(t: report_pb2.Template) -> report_pb2.Placeholder | None:
