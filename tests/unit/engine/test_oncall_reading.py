@@ -245,6 +245,30 @@ def test_a_start_first_seen_after_a_stop_is_told_beside_it_not_called_a_restart(
     assert lines[800].endswith("Stopped Backup agent for the snap application.")
 
 
+def test_the_start_messages_after_one_stop_are_one_start_and_a_state_in_brackets_is_none() -> None:
+    """A search node that dies ("fatal error in thread [...], exiting") writes its start over minutes: "initialized",
+    then "starting ...", "started" three minutes later: one start after the stop (it was two). A shard's state
+    "s[STARTED]" in a search failure, under a daily index's dotted date ("logstash-2026.02.03", no version), is no
+    process start (it was two restarts)."""
+    lines = _steady(T0, T0 + 3000, 10)
+    failed = "[logstash-2026.02.03][3], node[Hf8kP2eT], [R], s[STARTED], a[id=235eac53]: Failed to execute [search]"
+    lines.insert(60, _line(T0 + 599, "DEBUG", failed))
+    lines.insert(64, _line(T0 + 639, "DEBUG", failed.replace("][3]", "][0]")))
+    lines.insert(140, _line(T0 + 1379, "ERROR", "fatal error in thread [elasticsearch[node-1][bulk][T#3]], exiting"))
+    lines.insert(152, _line(T0 + 1497, "INFO", "initialized"))
+    lines.insert(153, _line(T0 + 1498, "INFO", "starting ..."))
+    lines.insert(172, _line(T0 + 1677, "INFO", "started"))  # 3 min later: more than EPISODE_BUCKETS buckets
+    lines.insert(
+        174, _line(T0 + 1695, "INFO", "Cluster health changed from [RED] to [YELLOW] (reason: [shards started])")
+    )
+    rep = _analyze(lines)
+    starts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert len(starts) == 1, [a.description for a in starts]
+    assert starts[0].description.startswith("process start at line 153"), starts[0].description
+    assert "after the stop at line 141" in starts[0].description
+    assert list(starts[0].line_numbers) == [153, 154, 173, 141]
+
+
 def test_a_storm_over_adjacent_buckets_is_one_burst_and_separate_storms_stay_apart() -> None:
     # Buckets are a counting grid, not events: a storm that crosses bucket edges is one episode, told once
     # with its total and its whole span; two storms with quiet buckets between them are two.

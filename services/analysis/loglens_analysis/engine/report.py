@@ -100,12 +100,20 @@ STOP_SEQUENCE_LINES = 20  # a start-worded message with a stop message this few 
 
 # Generic English lifecycle words and POSIX signal names; no product names. A start verb makes a banner
 # only together with a version number (or when the template is the file's first record's, see below).
+# A start word in square brackets is a state a record names (a shard's "s[STARTED]", a job's "[STARTED]"), not a
+# process saying it started.
 _START_VERB = re.compile(
-    r"\b(?:start(?:ing|ed)|start-?up|re-?start(?:ing|ed)|boot(?:ing|ed)|launch(?:ing|ed)|initiali[sz](?:ing|ed))\b",
+    r"(?<!\[)\b(?:start(?:ing|ed)|start-?up|re-?start(?:ing|ed)|boot(?:ing|ed)|launch(?:ing|ed)|initiali[sz](?:ing|ed))"
+    r"\b(?!\])",
     re.IGNORECASE,
 )
+# A date written with dots, its month and day in two digits ("logstash-2026.02.03", a daily index's name), is no
+# version (a calendar version writes its numbers without zeros: "2023.3.0", "2024.12.1").
+_DOTTED_DATE = r"(?:19|20)\d\d\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01])(?![.\d])"
 _VERSION = re.compile(
-    r"(?<![\w.])v?\d+\.\d+\.\d+(?![.\d])|(?<![\w.])v\d+\.\d+(?![.\d])|\bversion\b[\s:=\"']*v?\d", re.IGNORECASE
+    rf"(?<![\w.])(?!{_DOTTED_DATE})v?\d+\.\d+\.\d+(?![.\d])|(?<![\w.])v\d+\.\d+(?![.\d])"
+    r"|\bversion\b[\s:=\"']*v?\d",
+    re.IGNORECASE,
 )
 # "<name> version 18.0": a version announcement, a banner by itself.
 _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
@@ -790,6 +798,29 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
     return groups
 
 
+def _one_start_per_stop(
+    groups: list[list[Occurrence]], stop_lines: list[int], same_process: Callable[[int, int], bool]
+) -> list[list[Occurrence]]:
+    """Start episodes (``_episodes``) with the same stop last before them (within ``NEAR_LINES``, of the same
+    process) are one start: a stopped process starts once, however slowly its start messages come (a search node's
+    "initialized", then "started" a minute later). Merged in line order, but where the later one opens with the
+    earlier one's opening message (another start, as ``_episodes`` tells)."""
+    out: list[list[Occurrence]] = []
+    by_stop: dict[int, list[Occurrence]] = {}
+    for g in groups:
+        ln = g[0][1]
+        stopped = [x for x in stop_lines if ln - NEAR_LINES <= x < ln and same_process(x, ln)]
+        stop = max(stopped) if stopped else None
+        earlier = by_stop.get(stop) if stop is not None else None
+        if earlier is not None and earlier[0][2] is not g[0][2]:
+            earlier.extend(g)
+            continue
+        out.append(list(g))
+        if stop is not None:
+            by_stop[stop] = out[-1]
+    return out
+
+
 def _known_lines(r: Rolled) -> set[int]:
     """The lines of a template the aggregates hold: its first and last, its examples, its first in each bucket."""
     return {r.first_line, r.last_line, *(ln for ln, _t in r.examples), *(x[1] for x in r.bins.values())}
@@ -1339,7 +1370,10 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     not_started = {id(r) for _b, ln, r in running if ln == r.first_line}
     out: list[Finding] = []
     for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
-        for group in _episodes(found):
+        episodes = _episodes(found)
+        if kind == ANOMALY_RESTART:
+            episodes = _one_start_per_stop(episodes, stop_lines, same_process)
+        for group in episodes:
             if (
                 kind == ANOMALY_RESTART
                 and many
