@@ -690,3 +690,21 @@ def test_a_run_of_untimed_lines_that_each_state_the_records_level_are_records_of
                   for j in range(6)]  # fmt: skip
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.record_count == 40 * 16, rep.record_count
+
+
+def test_a_line_stating_a_level_below_a_record_of_none_is_a_record_past_its_second_line() -> None:
+    """A CI console: timed lines of no level ("[2026-03-12T14:04:00.337Z] Slack Send ..."), its untimed step lines
+    ("[Pipeline] }") under them, then "ERROR: script returned exit code 1" and "Finished: FAILURE": the build's
+    failure (it was glued into the Slack step's record, counted nowhere). A level on a record's second line is still
+    the record's (java.util.logging's two-line header: ``test_a_two_line_header_...`` in test_reading.py)."""
+    lines = []
+    for i in range(30):
+        for k in range(4):
+            lines.append(f"[2026-03-12T14:0{i // 10}:{i % 10}{k}.120Z] Running step {i}.{k} on build-agent-{i % 3}")
+        lines += ["[Pipeline] }", "[Pipeline] // stage"]
+    lines += ["[Pipeline] End of Pipeline", "ERROR: script returned exit code 1", "Finished: FAILURE"]
+    rep = _report(lines)
+    levels = {lc.level for t in rep.templates for lc in t.levels if lc.count}
+    assert report_pb2.LEVEL_ERROR in levels
+    failed = [t for t in rep.templates if t.text.startswith("script returned exit code")]
+    assert failed and failed[0].first_line == len(lines) - 1, _texts(rep)

@@ -780,9 +780,11 @@ class Analyzer:
         timed record before it (Filebeat's and Fluent Bit's multiline rule: a record starts with a timestamp):
         "Trying again in 2.00 seconds" under a connection error, the lines of a leak report or of a dumped
         file, a crash handler's lines after a fatal record. A line that states a level of its own ("[heartbeat]
-        WARNING: ..." after an INFO record: another source interleaved) is a record, unless the timed record has
-        no level (a two-line header: java.util.logging's "INFO: message") or the same one (an error's detail that
-        restates it: a database's "ERROR: cursor already closed" under the ERROR record that logged it). A blank
+        WARNING: ..." after an INFO record: another source interleaved) is a record, unless it is the second line of
+        a timed record that has no level (a two-line header: java.util.logging's "INFO: message"; further down, a
+        CI step's "ERROR: script returned exit code 1" under its untimed lines is a record) or the same one (an
+        error's detail that restates it: a database's "ERROR: cursor already closed" under the ERROR record that
+        logged it). A blank
         line ends a record, and so does the end of a stack trace (``_TRACE_END``: a server's "Stopping the server
         due to unexpected startup errors" after the trace of the error that stopped it is a message of its own);
         lines before the first timed record stay records of their own, and so does a shell's report that a process
@@ -892,7 +894,9 @@ class Analyzer:
                 or (
                     flag == 2
                     and i not in own_records
-                    and (run_level is None or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level)
+                    and (
+                        (run_level is None and len(run) == 1) or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level
+                    )
                 )
                 # (A timed line that is its header only, no message, is continued by the next line whatever level
                 # that states: Rails' "FATAL -- : [request-id]   " over "[request-id] PG::Error ... ERROR: ...")
