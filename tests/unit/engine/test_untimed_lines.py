@@ -708,3 +708,27 @@ def test_a_line_stating_a_level_below_a_record_of_none_is_a_record_past_its_seco
     assert report_pb2.LEVEL_ERROR in levels
     failed = [t for t in rep.templates if t.text.startswith("script returned exit code")]
     assert failed and failed[0].first_line == len(lines) - 1, _texts(rep)
+
+
+def test_an_untimed_line_tagged_for_another_source_is_no_line_of_a_tagged_record() -> None:
+    """Rails' tagged logging in a container's stdout with Puma's master: a request's lines each open with its
+    "[request-id]" (the exception under a FATAL record too), Puma's with "[1]" (its pid). "[1] ! Terminating timed out
+    worker" was glued into the request's record before it; the exception's own tagged lines stay in theirs."""
+    lines = []
+    for i in range(40):
+        rid = f"{i:08x}-6e42-23c1-791d-15a8f75a3b0e"
+        head = f"2026-09-08T14:0{i // 20}:{i % 20 * 3:02d}.422497 #18]"
+        lines.append(f'I, [{head}  INFO -- : [{rid}] Started GET "/orders" for 10.0.3.{i} at 2026-09-08')
+        if i % 10 == 9:
+            lines.append(f"F, [{head} FATAL -- : [{rid}]   ")
+            lines.append(f"[{rid}] ActiveRecord::ConnectionTimeoutError (could not obtain a connection)")
+            lines.append(f"[{rid}] app/models/order.rb:41:in `recent_for'")
+            lines.append(f"[1] ! Terminating timed out worker (Worker {i % 4} failed to check in within 60 seconds)")
+        else:
+            lines.append(f"I, [{head}  INFO -- : [{rid}] Completed 200 OK in {i}ms")
+    rep = _report(lines)
+    told = [t for t in rep.templates if "Terminating timed out worker" in t.text]
+    assert told and told[0].count == 4 and told[0].first_line == 23, _texts(rep)
+    fatal = [t for t in rep.templates if t.text.startswith("ActiveRecord::ConnectionTimeoutError")]
+    assert fatal and fatal[0].count == 4
+    assert rep.record_count == 84  # each exception's two tagged lines joined under its header: 92 lines

@@ -106,6 +106,8 @@ CONTINUATION_RUN_LINES = 1
 # "ERROR: cursor already closed" under the ERROR that logged it) when it comes alone or nearly so; a run of more such
 # lines are records of another writer's own (NCCL's "host:pid:tid [0] NCCL INFO ..." among a launcher's timed lines).
 RESTATED_LEVEL_LINES = 2
+# A tag in brackets that opens a line (a request's id, a process's) is at most this long, its brackets included.
+MAX_TAG_CHARS = 64
 TIME_WINDOW = 160  # characters searched for a record's time, unless its first record had it further on
 TIME_WINDOW_SLACK = 256
 TIME_SHIFT_SLACK = 24  # how far variable-width numbers before it may move a shape's time, either way
@@ -674,6 +676,26 @@ class Analyzer:
             self._led_by_key[key] = got
         return got
 
+    def _tagged_apart(self, run: list[str], line: str) -> bool:
+        """Whether an untimed line opens with a tag in brackets that is not the record's (``run``: its timed line,
+        then the lines that continue it), where the record's lines so far opened with a tag its timed line writes
+        (Rails' tagged logging: a request's lines, the exception under its FATAL too, each open with its
+        "[request-id]"). The line is another source's (Puma's "[1] ! Terminating timed out worker" after a
+        request's record), not the record's; a record whose lines showed no tag may go on over it (a slow log's
+        frames, each opening with its address in brackets)."""
+        end = line.find("]", 1, MAX_TAG_CHARS)
+        if end < 0:
+            return False
+        tag = line[: end + 1]
+        head = run[0].split(JOIN, 1)[0]
+        if tag in head:
+            return False
+        return any(
+            (t := below.find("]", 1, MAX_TAG_CHARS)) > 0 and below[: t + 1] in head
+            for below in run[1:]
+            if below[:1] == "["
+        )
+
     def _header_only(self, head: str) -> bool:
         """Whether a timed line has a header and no message (its message follows on the next line)."""
         assert self.parser is not None
@@ -889,7 +911,7 @@ class Analyzer:
                     run_py = False  # its last line
             part = rec[cut:] if cut > 0 else rec
             continues = (
-                flag == 0
+                (flag == 0 and not (rec[:1] == "[" and run and self._tagged_apart(run, rec)))
                 or bridged
                 or (
                     flag == 2
