@@ -335,3 +335,36 @@ def test_an_exception_whose_message_quotes_a_time_or_ends_in_a_blank_line_is_one
     assert rep.record_count == 6
     assert rep.parse_quality.timestamp_share == 1.0
     assert {t.text.split(" ", 1)[0] for t in rep.templates} == {"Retrying", "Write"}
+
+
+def test_a_traceback_whose_frames_blank_lines_set_apart_is_one_record_with_its_exception() -> None:
+    """loguru's "backtrace"/"diagnose" layout: a blank line after the banner and after each frame's variables, the
+    frame that caught the exception marked "> File". The blank lines cut the traceback into records of no time and
+    no level (its exception a record of its own, unexplained); the marked frame ended the traceback unread."""
+    trace = [
+        "Traceback (most recent call last):",
+        "",
+        '> File "/app/ingest/worker.py", line 70, in process_file',
+        "    totals = compute_totals(rows)",
+        "             └ <function compute_totals at 0x7f3a2c1e6a70>",
+        "",
+        '  File "/app/ingest/totals.py", line 22, in compute_totals',
+        '    unit = Decimal(row["amount"]) / int(row["qty"])',
+        "           └ <class 'decimal.Decimal'>",
+        "",
+        "decimal.DivisionByZero: [<class 'decimal.DivisionByZero'>]",
+    ]
+    lines: list[str] = []
+    for i in range(20):
+        stamp = f"2026-05-11 08:01:{i * 2:02d}.428 |"
+        lines.append(f"{stamp} INFO     | ingest.worker:process_file:64 - Processing batch_{i}.csv")
+        if i % 5 == 4:
+            lines.append(f"{stamp} ERROR    | ingest.worker:process_file:72 - Failed to process batch_{i}.csv")
+            lines += trace
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 24
+    assert rep.parse_quality.timestamp_share == 1.0
+    failed = next(t for t in rep.templates if t.text.startswith("Failed to process"))
+    assert failed.count == 4
+    claims = [c.text for c in rep.summary.claims]
+    assert any(c.startswith("4 x decimal.DivisionByZero: ") for c in claims), claims

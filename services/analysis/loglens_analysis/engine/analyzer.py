@@ -891,7 +891,7 @@ class Analyzer:
                 else:
                     bridged = _announces(records, flags, i) or _warns(records, flags, i, run[0])
             elif flag == -1 and run and run_lines + 1 < MAX_GLUED_LINES:
-                bridged = _warns(records, flags, i, run[0])
+                bridged = _warns(records, flags, i, run[0]) or (run_py and _in_py_trace(records, flags, i))
             if bridged and flag == -1:
                 # An error that a framework logs, a blank line, then the exception's trace ("... threw exception
                 # [...] with root cause", "", "org.postgresql.util.PSQLException: ..."): one record, the blank in it.
@@ -929,6 +929,8 @@ class Analyzer:
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
                 run.append(part)
                 run_last = rec.rpartition(JOIN)[2]
+                if run_py and part[:1] not in " \t>" and part.strip() and TRACEBACK_BANNER not in part:
+                    run_py = False  # the exception's line, flush left: the traceback's last
                 run_py = run_py or TRACEBACK_BANNER in part
                 run_chars += len(part) + 1
                 run_lines += 1 + rec.count(JOIN)
@@ -1730,6 +1732,23 @@ def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
         and i + 1 < len(flags)
         and flags[i + 1] in (0, 2)
         and _JOINED_FRAME.search(records[i + 1]) is not None
+    )
+
+
+# A line of a Python traceback after a blank line inside it (loguru's "diagnose" layout sets each frame apart with
+# one): a frame ("  File ...", the catching frame marked "> File ..."), an indented line under one, or the exception's
+# line, flush left ("decimal.DivisionByZero: [...]", "KeyError: 'qty'", "SystemExit").
+_PY_TRACE_AFTER_BLANK = re.compile(r"[ \t]+\S|>? ?File \"|[A-Za-z_][\w.]*(?::(?: |$)|$)")
+
+
+def _in_py_trace(records: list[str], flags: Sequence[int | None], i: int) -> bool:
+    """Whether the blank line at ``i`` stands inside a Python traceback the run holds (its banner and not yet its
+    last line): the next line has no time and is one of the traceback's (``_PY_TRACE_AFTER_BLANK``)."""
+    return (
+        flags[i] == -1
+        and i + 1 < len(flags)
+        and flags[i + 1] == 0
+        and _PY_TRACE_AFTER_BLANK.match(records[i + 1]) is not None
     )
 
 

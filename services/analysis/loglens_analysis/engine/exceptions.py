@@ -131,6 +131,8 @@ def _python(lines: list[str]) -> ExceptionInfo | None:
             continue
         if not inside:
             continue
+        if line.startswith("> File "):
+            line = line[1:]  # the frame that caught it, marked (loguru's "backtrace" layout): a frame as any other
         m = _PY_FRAME.match(line)
         if m is not None:
             frames.append(f"{_base_name(m.group(1))}:{m.group(2)}")
