@@ -134,6 +134,13 @@ def _utc(text: str) -> float:
         ("[11/30/26 8:00:07:123 EST] 0000002a SystemOut", "2026-11-30T13:00:07.123", "us-date", ""),
         ("[1/5/26 17:00:07:123 UTC] 0000002a SystemOut", "2026-01-05T17:00:07.123", "us-date", ""),
         ("11/30/26 08:00:07 x", "2026-11-30T08:00:07", "us-date", ASSUME_UTC),
+        # Suricata's fast.log: a dash between the date and the clock.
+        (
+            "12/05/2026-14:02:43.022136  [**] [1:2010935:3] ET POLICY",
+            "2026-12-05T14:02:43.022136",
+            "us-date",
+            ASSUME_UTC,
+        ),
         # Epoch seconds, ms, us, ns, and seconds with a fraction.
         ("1579508706 x", "2020-01-20T08:25:06", "epoch", ""),
         ("1579508706123", "2020-01-20T08:25:06.123", "epoch", ""),

@@ -299,10 +299,12 @@ def _families() -> tuple[Family, ...]:
         # US dates: 05/01/2024 10:00:00 (PM); day first (25/12/2024) where the file's head says so
         # (``slashed_day_first``): the first field takes any day so that such a date is found. The year in two
         # digits too, month first only (WebSphere's "11/30/26 8:00:07:123 UTC": its milliseconds after a colon, its
-        # zone after the clock); "17/06/09" is no month and is left to the year-first family below.
+        # zone after the clock); "17/06/09" is no month and is left to the year-first family below. A dash between
+        # the date and the clock too (Suricata's fast.log: "12/05/2026-14:02:43.022136").
         _family(
             "us-date",
-            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))[ T:,]+" + _HMS12,
+            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-)"
+            + _HMS12,
             _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
             "date",
         ),
