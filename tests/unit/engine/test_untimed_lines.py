@@ -732,3 +732,32 @@ def test_an_untimed_line_tagged_for_another_source_is_no_line_of_a_tagged_record
     fatal = [t for t in rep.templates if t.text.startswith("ActiveRecord::ConnectionTimeoutError")]
     assert fatal and fatal[0].count == 4
     assert rep.record_count == 84  # each exception's two tagged lines joined under its header: 92 lines
+
+
+def test_a_header_only_line_is_continued_over_blank_lines_by_the_message_and_trace_it_announced() -> None:
+    """Play's error handler: "[...] [ERROR] [play.api.http.DefaultHttpErrorHandler] [] [dispatcher-8] - " (its header
+    only), a blank line, "! @8k2m78445 - Internal server error, for (POST) [/orders/7/confirm] ->", a line of one
+    blank, then the exception and its frames. Each error was three records (an ERROR of no text, the "!" line, the
+    trace of no time); it is one, told by its message line, its exception read."""
+    lines = []
+    for i in range(100):
+        stamp = f"[2026-04-02 16:{20 + i // 60}:{i % 60:02d},137]"
+        said = (f"Order {i} confirmed", f"Cart {i} saved in {i % 7} ms", "Cluster is healthy")[i % 3]
+        lines.append(f"{stamp} [INFO] [orders.OrderController] [akka://orders] [dispatcher-{i % 4}] - {said}")
+        if i % 40 == 5:
+            lines += [
+                f"{stamp} [ERROR] [play.api.http.DefaultHttpErrorHandler] [] [dispatcher-8] - ",
+                "",
+                f"! @8k2m7{i:04d} - Internal server error, for (POST) [/orders/{i}/confirm] ->",
+                " ",
+                "play.api.UnexpectedException: Unexpected exception[AskTimeoutException: Ask timed out]",
+                "\tat play.api.http.HttpErrorHandlerExceptions$.throwableToUsefulException(HttpErrorHandler.scala:358)",
+                "\tat play.api.http.DefaultHttpErrorHandler.onServerError(HttpErrorHandler.scala:264)",
+            ]
+    rep = _report(lines)
+    assert rep.record_count == 103
+    assert rep.parse_quality.timestamp_share == 1.0
+    failed = [t for t in rep.templates if t.text.startswith("! @<*> - Internal server error")]
+    assert failed and failed[0].count == 3, _texts(rep)
+    claims = [c.text for c in rep.summary.claims]
+    assert any(c.startswith("3 x play.api.UnexpectedException: ") for c in claims), claims

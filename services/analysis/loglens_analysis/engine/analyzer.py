@@ -889,9 +889,24 @@ class Analyzer:
                         run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
                     bridged = severity_rank(run_level) >= _WARN_RANK
                 else:
-                    bridged = _announces(records, flags, i) or _warns(records, flags, i, run[0])
+                    bridged = (
+                        _announces(records, flags, i)
+                        or _warns(records, flags, i, run[0])
+                        # (A timed line that is its header only: its message comes after the blank line, Play's
+                        # error handler's "[ERROR] [...] - ", a blank line, "! @8k2m78445 - Internal server error".)
+                        or (
+                            i + 1 < len(flags)
+                            and flags[i + 1] in (0, 2)
+                            and self._header_only(run[0].split(JOIN, 1)[0])
+                        )
+                    )
             elif flag == -1 and run and run_lines + 1 < MAX_GLUED_LINES:
-                bridged = _warns(records, flags, i, run[0]) or (run_py and _in_py_trace(records, flags, i))
+                bridged = (
+                    _warns(records, flags, i, run[0])
+                    or (run_py and _in_py_trace(records, flags, i))
+                    # (The trace after a further blank line of such a record: the error it reported.)
+                    or (_bridges(records, flags, i) and self._header_only(run[0].split(JOIN, 1)[0]))
+                )
             if bridged and flag == -1:
                 # An error that a framework logs, a blank line, then the exception's trace ("... threw exception
                 # [...] with root cause", "", "org.postgresql.util.PSQLException: ..."): one record, the blank in it.
@@ -911,20 +926,24 @@ class Analyzer:
                     run_py = False  # its last line
             part = rec[cut:] if cut > 0 else rec
             continues = (
-                (flag == 0 and not (rec[:1] == "[" and run and self._tagged_apart(run, rec)))
-                or bridged
-                or (
-                    flag == 2
-                    and i not in own_records
-                    and (
-                        (run_level is None and len(run) == 1) or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level
+                (
+                    (flag == 0 and not (rec[:1] == "[" and run and self._tagged_apart(run, rec)))
+                    or bridged
+                    or (
+                        flag == 2
+                        and i not in own_records
+                        and (
+                            (run_level is None and len(run) == 1)
+                            or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level
+                        )
                     )
+                    # (A timed line that is its header only, no message, is continued by the next line whatever level
+                    # that states: Rails' "FATAL -- : [request-id]   " over "[request-id] PG::Error ... ERROR: ...")
+                    or (flag == 2 and run and not any(run[1:]) and self._header_only(run[0].split(JOIN, 1)[0]))
+                    or cut >= 0
                 )
-                # (A timed line that is its header only, no message, is continued by the next line whatever level
-                # that states: Rails' "FATAL -- : [request-id]   " over "[request-id] PG::Error ... ERROR: ...")
-                or (flag == 2 and len(run) == 1 and self._header_only(run[0]))
-                or cut >= 0
-            ) and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
+                and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
+            )
             bridged = False
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
                 run.append(part)

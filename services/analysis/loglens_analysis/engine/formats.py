@@ -2945,9 +2945,12 @@ class RecordParser:
             return second[1]
         if not first.message.strip() and first.message != lines[0]:
             # A first line that is its header only (Rails' "FATAL -- : [request-id]   " over the exception it logs,
-            # every line of it tagged again): the message is the next line, without the tags the header ends with.
+            # every line of it tagged again): the message is the next line, without the tags the header ends with;
+            # the first line of text after blank ones (Play's error handler: "[ERROR] [...] - ", a blank line, "!
+            # @8k2m78445 - Internal server error, for (POST) [/orders/7/confirm] ->").
             head = lines[0].rstrip().rsplit(None, 1)[-1]
-            below = lines[1][len(head) :] if lines[1].startswith(head) else lines[1]
+            after = lines[1] if lines[1].strip() else next((x for x in record.split("\x1e")[2:] if x.strip()), "")
+            below = after[len(head) :] if after.startswith(head) else after
             if below.strip() and not is_frame_line(below):
                 return below.strip()
         text = lines[1].strip()

@@ -303,8 +303,7 @@ def _families() -> tuple[Family, ...]:
         # the date and the clock too (Suricata's fast.log: "12/05/2026-14:02:43.022136").
         _family(
             "us-date",
-            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-)"
-            + _HMS12,
+            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-)" + _HMS12,
             _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
             "date",
         ),
