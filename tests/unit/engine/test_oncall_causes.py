@@ -870,3 +870,32 @@ def test_a_banner_a_lone_process_writes_first_mid_file_is_a_component_starting_w
     assert [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART] == [621], [
         a.description for a in rep.anomalies
     ]
+
+
+def test_an_error_that_announces_its_causes_is_told_with_the_first_line_under_it() -> None:
+    """kubeadm's "error execution phase preflight: [preflight] Some fatal errors occurred:" with the failed checks
+    indented under it: the claim quoted the heading only, the causes had to be read in the file. The first line
+    under it is told beside it; a stack frame under a heading (Tomcat's "Stack trace of thread:") is no cause."""
+    lines = []
+    for i in range(40):
+        lines.append(f"I0211 10:02:{i:02d}.004117    4812 checks.go:{100 + i}] [preflight] running check {i}")
+        if i % 20 == 7:
+            lines += [
+                f"E0211 10:02:{i:02d}.104117    4812 init.go:93] error execution phase preflight: Some fatal errors "
+                "occurred:",
+                "\t[ERROR Port-10250]: Port 10250 is in use",
+                "\t[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: contents are not set to 1",
+            ]
+        if i == 30:
+            lines += [
+                f"W0211 10:02:{i:02d}.204117    4812 leak.go:12] thread [cleanup] was left running. Stack trace of "
+                "thread:",
+                " java.base/java.lang.Object.wait(Native Method)",
+                " com.mysql.cj.jdbc.AbandonedConnectionCleanupThread.run(AbandonedConnectionCleanupThread.java:91)",
+            ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    claims = [c.text for c in rep.summary.claims]
+    failed = next(c for c in claims if "Some fatal errors occurred:" in c)
+    assert '(below it at line 9: "[ERROR Port-10250]: Port 10250 is in use")' in failed, failed
+    leak = next(c for c in claims if "was left running" in c)
+    assert "below it" not in leak, leak

@@ -1153,7 +1153,10 @@ class Analyzer:
             # the second line.
             level = level_prefix(rec.split(JOIN, 2)[1])
         info_ = ShapeInfo(variant, level, finder, explained, exc_stats)
-        info_.example_lines = 2 if two_lines else 1
+        # (A first line that announces the lines under it, "Some fatal errors occurred:": its examples show the next
+        # line too, what it announced: kubeadm's "[ERROR Port-10250]: Port 10250 is in use".)
+        announces = JOIN in rec and rec.split(JOIN, 1)[0].rstrip().endswith(":")
+        info_.example_lines = 2 if two_lines or announces else 1
         info_.digit_level = parsed.digit_level
         assert self.parser is not None  # set before the first record is read (``_start``)
         info_.level_of = self.parser.level_reader(parsed) if parsed.digit_level else None

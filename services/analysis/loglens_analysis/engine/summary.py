@@ -27,7 +27,7 @@ from collections import Counter
 
 from loglens.v1 import report_pb2
 
-from .exceptions import is_frame_template
+from .exceptions import is_frame_line, is_frame_template
 from .formats import FORMAT_JSON, FORMAT_LOGFMT, format_word, structured_cause
 from .levels import level_from_http_status
 from .masking import WILDCARD
@@ -55,6 +55,10 @@ _LETTERS = re.compile(r"[^\W\d_]")  # a letter, in any script
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
+# A JVM frame without its "at" (Tomcat's "Stack trace of thread:" under a leak warning): "java.base/java.lang.Object.
+# wait(Native Method)", "org.x.Pool.take(Pool.java:42)".
+_FRAME_BODY = re.compile(r"[\w$./]+\.[\w$<>]+\((?:[^()\s]*:\d+|Native Method|Unknown Source)\)")
+CAUSE_SEEN_CHARS = 24  # a cause whose first characters a claim's quote holds already is not told again
 ROUTES_TOLD = 3  # requests answered at one level on several routes are one claim, naming its most frequent routes
 BLOCK_LINES_QUOTED = 2  # lines of one message written line by line, each its own record, quoted in its one claim
 MAX_CONTENTS_TOLD = 3  # the most frequent messages named in the claim of what a file mostly holds ...
@@ -642,6 +646,23 @@ def _cause(t: report_pb2.Template, line: int, quoted: str = "", of_one: bool = T
     or the quote already holds the field's text."""
     example = next((e.text for e in t.examples if e.line_number == line), None)
     got = structured_cause(example) if example is not None else None
+    if got is None and example is not None and t.text.rstrip().endswith(":") and "\n" in example:
+        # A message that announces what follows it ("[preflight] Some fatal errors occurred:"): the first line under
+        # it says what (kubeadm's "[ERROR Port-10250]: Port 10250 is in use"). Under the line that announces it: a
+        # record whose message is on its second line shows no line below that.
+        rows = example.split("\n")
+        at = next((i for i, x in enumerate(rows) if x.rstrip().endswith(":")), len(rows))
+        below = next((x for x in rows[at + 1 :] if x.strip()), "")
+        # (Not a stack frame: where the code was, not what went wrong.)
+        told = below.strip()
+        got = (
+            ("below it", told)
+            if told
+            and not is_frame_line(below)
+            and _FRAME_BODY.fullmatch(told) is None
+            and told[:CAUSE_SEEN_CHARS] not in quoted.replace("\n", " ")
+            else None
+        )
     if got is None or shorten(got[1]) in quoted:
         return ""
     return f' ({got[0]}{"" if of_one else f" at line {line}"}: "{shorten(got[1])}")'
