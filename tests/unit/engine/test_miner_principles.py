@@ -321,6 +321,17 @@ def test_an_account_at_a_host_is_data_a_hash_or_a_line_after_at_is_not() -> None
     assert len(_templates_of(lines)) == 1, _templates_of(lines)
 
 
+def test_a_loggers_class_and_line_is_no_host_and_port() -> None:
+    """Kafka Connect ends each line with its logger and line, "(io.confluent.connect.s3.TopicPartitionWriter:637)":
+    a digit in a package's name ("s3") made the class a host and the line its port, "(<*>:<*>)". A class's part (a
+    capital, then humps) is no host's label; a host with a digit and its port stays one value."""
+    assert mask_text("(io.confluent.connect.s3.TopicPartitionWriter:637)") == (
+        "(io.confluent.connect.<*>.TopicPartitionWriter:<*>)"
+    )
+    assert mask_text("connect to db01.prod:5432 failed") == "connect to <*>:<*> failed"
+    assert mask_text("peer Web01.Corp.local:443 closed") == "peer <*>:<*> closed"
+
+
 def test_a_quoted_value_that_comes_at_a_level_of_its_own_is_a_statement() -> None:
     """A log statement has one level: ``result="failed"`` written at ERROR and ``result="ok"`` at INFO are two
     statements, though a quoted value is data."""

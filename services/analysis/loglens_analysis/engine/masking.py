@@ -74,9 +74,12 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     # "github.com/org/repo" a package, "docker.io/library/x" an image): it is no host, and the miner makes it a
     # placeholder only where it varies across a template's records (its digits, if any, are numbers: records are
     # cached by their digits-as-zero key). Labels are taken possessively: a word without a dot fails after one scan.
+    # A dotted name with a class's part in it (a capital, then humps: "TopicPartitionWriter") is a logger's name and
+    # its line ("io.confluent.connect.s3.TopicPartitionWriter:637"), not a host and its port.
     (
         "host",
-        r"(?<![\w.@/-])(?=[\w.-]*\d)[A-Za-z0-9][\w-]*(?:\.[\w-]+)*(?=:\d+(?![\w.])|/\d{1,3}\.\d)"
+        r"(?<![\w.@/-])(?=[\w.-]*\d)(?![\w.-]*\.[A-Z][a-z]+[A-Z])[A-Za-z0-9][\w-]*(?:\.[\w-]+)*"
+        r"(?=:\d+(?![\w.])|/\d{1,3}\.\d)"
         rf"|(?<![\w.@/-])(?:[A-Za-z0-9][\w-]*+\.)+(?i:{_TLDS})(?![\w-]|\.\w|/)",
     ),
     (
