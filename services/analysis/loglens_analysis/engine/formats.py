@@ -256,6 +256,10 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
             numeric = level is not None
         if level:
             break
+    if level is None and isinstance(tags := obj.get("tags"), list):
+        # A record that states its severity as one of its tags (Kibana's and OpenSearch Dashboards' JSON log:
+        # "tags": ["warning", "plugins", "securityDashboards"]): the first tag that is a severity's name.
+        level = next((lv for tag in tags if isinstance(tag, str) and (lv := _column_severity(tag))), None)
     time_text = _record_time(flat)
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if message is None or level is None or time_text is None:
