@@ -168,3 +168,37 @@ def test_a_level_after_a_leading_time_is_a_column_only_where_it_stands_as_one(
     parsed = parse_plain_message(line)
     assert parsed.level == level
     assert parsed.message.startswith(message) and (message or not parsed.message)
+
+
+def test_a_bracket_that_holds_no_time_gives_a_level_led_line_none() -> None:
+    """A launcher's lines before the logger is set up ("INFO  [] -   Total Process Memory: 1.563gb (1677721600
+    bytes)"): the empty context in brackets opens no time, and the byte count is no epoch; the file's times are its
+    timed records' own."""
+    assert parse_plain_message("INFO  [] -   Total Process Memory: 1.563gb (1677721600 bytes)").time_text == ""
+    assert parse_plain_message("[10.30 16:49:06] job started").time_text
+    head = [
+        "INFO  [] - Loading configuration property: jobmanager.memory.process.size, 1600m",
+        "INFO  [] - Final Master Memory configuration:",
+        "INFO  [] -   Total Process Memory: 1.563gb (1677721600 bytes)",
+        "INFO  [] -     Total Flink Memory: 1.125gb (1207959552 bytes)",
+    ]
+    timed = [
+        f"2026-03-14 11:{i // 60:02d}:{i % 60:02d},000 INFO  org.example.Cluster{i % 3}  [] - checkpoint {i} done"
+        for i in range(120)
+    ]
+    rep = analyze([("\n".join(head + timed + head) + "\n").encode()])
+    assert rep.time_range.start_time.ToJsonString() == "2026-03-14T11:00:00Z"
+    assert rep.time_range.end_time.ToJsonString() == "2026-03-14T11:01:59Z"
+    assert rep.parse_quality.out_of_order_records == 0
+
+
+def test_a_date_glued_to_a_path_or_a_url_is_no_time_of_the_record() -> None:
+    """A test run's output, no time on any line, one line printing a URL whose query holds a date and one naming a
+    file by its date: what they name, not when they were written; the file has no time range."""
+    assert parse_plain_message("wrote /backups/db-2024-03-13T00:00:00.tar.gz").time_text is None
+    out = [f"tests/unit/test_isbn.py::test_isbn_{i} PASSED [{i}%]" for i in range(60)]
+    out[30] = "fetching feed https://api.feed.example/v2/stock?since=2024-03-13T00:00:00Z"
+    out[40] = "/backups/db-2024-03-13 01:02:03.tar.gz written"
+    rep = analyze([("\n".join(out) + "\n").encode()])
+    assert not rep.HasField("time_range")
+    assert "2024" not in rep.summary.claims[0].text

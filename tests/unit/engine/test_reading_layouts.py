@@ -750,3 +750,30 @@ def test_syslog_with_an_rfc3339_time_reads_the_programs_own_levels_and_request_s
     assert rep.format.name != "syslog-rfc3164"
     read = {report_pb2.Level.Name(x.level).removeprefix("LEVEL_"): x.count for x in rep.levels}
     assert read == {"INFO": 30, "WARN": 30}
+
+
+def test_a_program_named_by_its_path_is_a_syslog_tag_of_the_header() -> None:
+    """A collector's columns (a label, an epoch, a date, the node) before each relayed syslog header, whose program
+    is sometimes named by its path ("/opt/ganglia/sbin/gmetad[1682]:", one record in six): the tag is a column
+    like "crond[812]:", so the messages, not the node and program, make the templates, whoever wrote them."""
+    programs = ("crond(pam_unix)[{}]: session closed for user {}", "sshd(pam_unix)[{}]: session closed for user {}")
+    lines = []
+    for i in range(240):
+        node = f"dn{100 + i * 7 % 90}"
+        clock = f"08:{i * 13 // 60 % 60:02d}:{i * 13 % 60:02d}"
+        when = f"- {1772352007 + i * 13} 2026.03.01 {node} Mar 1 {clock} {node}/{node}"
+        if i % 6 == 5:
+            lines.append(
+                f"{when} /opt/ganglia/sbin/gmetad[{1600 + i % 3}]: data_thread() got no answer from [grid_{i % 4}]"
+            )
+        else:
+            lines.append(f"{when} {programs[i % 2].format(2000 + i, ('root', 'ops', 'backup')[i % 3])}")
+    guess = detect_format(lines)
+    assert guess.name == FORMAT_HEADER
+    parser = RecordParser(guess)
+    assert parser.parse(lines[5]).message == "data_thread() got no answer from [grid_1]"
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert Counter({t.text: t.count for t in rep.templates}) == {
+        "session closed for user <*>": 200,
+        "data_thread() got no answer from [<*>]": 40,
+    }

@@ -1417,12 +1417,16 @@ def _digit_form_class(token: str) -> str:
         return "B"
     if len(token) > 1 and token.endswith(":") and not token.endswith("::") and (token[0].isalnum() or token[0] == "_"):
         return "C"  # a name ("sshd[812]:", "ADS:"), not a key of the record's JSON fields ('{"id":')
+    if _PATH_TAG.fullmatch(token):
+        return "C"  # a program named by its path, its pid after it ("/usr/sbin/cron[812]:"): a syslog tag, a name
     if token[0] == ":" and token[1:2].isalpha():
         return "C"  # a field glued to the clock by a colon (Jetty's ":oejs.HttpChannel"): a name (``_HEADER_TOKEN``)
     if token[0] == "(" and token.endswith("):") and len(token) > 3 and " " not in token:
         return "C"  # a code in parentheses closed by a colon (SSSD's debug level "(0x0400):"): a name
     return "W"
 
+
+_PATH_TAG = re.compile(r"/[\w.+@-]+(?:/[\w.+@-]+)+\[\d+\]:")
 
 # A one-letter level opening a bracketed time: "[I 240301 08:00:07 web:2243]", "[W 2024-03-01 08:00:07.123 ServerApp]".
 _BRACKET_LETTER = re.compile(r"\[([A-Z]) (\S+)(?: ([^\s\]]+))?")
@@ -2388,8 +2392,13 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
     # Only a line that opens with a time (a digit, a bracket, a month or weekday name) has one: a date inside
     # a message ("Not After : Jul 14 17:47:06 2031 GMT", "[INFO] Finished at: 2024-03-14T09:21:07Z") is data, not
     # the record's time.
+    # A bracket opens a time only where one stands inside it ("[10.30 16:49:06]", "[Thu Mar 14 ..."): not a thread's or
+    # an empty context ("INFO  [] -   Total Process Memory: 1.563gb (1677721600 bytes)": no time, not that number).
     first = head.split(None, 1)[0] if head else ""
-    opens_with_time = first[:1].isdigit() or first[:1] in "[(<" or looks_like_time_token(first)
+    inside = first[1:] if first[:1] in "[(<" else ""
+    opens_with_time = (
+        first[:1].isdigit() or looks_like_time_token(first) or inside[:1].isdigit() or looks_like_time_token(inside)
+    )
     time_text = head[:PLAIN_TIME_CHARS] if opens_with_time else None
     if lead_level is not None and time_text is None:
         time_text = ""  # the header is the level, and no time follows it: the line has none (``ParsedRecord``)

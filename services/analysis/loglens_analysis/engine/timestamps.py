@@ -479,6 +479,10 @@ def _in_prose(before: str) -> bool:
     assigned ("AIRFLOW_CTX_EXECUTION_DATE=2026-12-04T00:00:00+00:00"), no name of a record's time. Such a
     stamp is what the record says, not when it was written; a header before a leading stamp is names, levels,
     brackets and separators ("web-1  | ", "[main] ", "INFO ")."""
+    if before[-1:].strip() and any(c in before.rsplit(None, 1)[-1] for c in "/?"):
+        # Glued to a path or a URL ("... fetching https://feed.example/v2/stock?since=2024-03-13T00:00:00Z", "wrote
+        # /backups/db-2024-03-13.tar"): it names a file or a query, not when the line was written.
+        return True
     if _FIELD_LABEL.fullmatch(before) is not None:
         return opens_with_label(before)
     if (assigned := _ASSIGNED.fullmatch(before)) is not None:
