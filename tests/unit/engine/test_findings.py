@@ -653,3 +653,29 @@ def test_a_bursts_episode_reaches_over_the_buckets_next_to_it_still_above_the_ba
     first = next(i for i, line in enumerate(lines, 1) if "service update" in line)
     assert burst.line_numbers[0] == first, burst.description
     assert "(5 buckets)" in burst.description and "against none in the rest" in burst.description, burst.description
+
+
+def test_a_failure_too_slow_for_one_bucket_is_an_error_burst_over_the_buckets_it_lasts() -> None:
+    """Six hours of steady records; a dependency down for 24 minutes, one error every 30 s (48 in all, about 7 per
+    bucket of 256 s: no bucket past the bar of 10), three errors elsewhere. The episode is told as one error burst
+    from its first error record (which tells its message's burst too); the routine messages, which come as steadily
+    everywhere, make none."""
+    records = _steady(T0, T0 + 21_600, 20)
+    down = T0 + 9_000
+    records += [
+        (down + 30 * i, "ERROR", f"failed to heartbeat to peer 10.0.9.{i % 3}: dial tcp: connection refused")
+        for i in range(48)
+    ]
+    records += [(T0 + t, "ERROR", "snapshot upload failed: timeout") for t in (1_800, 15_000, 19_000)]
+    rep, lines = _report(sorted(records))
+    assert {t.histogram.bucket_seconds for t in rep.templates} == {256}
+    (burst,) = _of(rep, ERROR_BURST)
+    first = next(i for i, line in enumerate(lines, 1) if "failed to heartbeat" in line)
+    assert burst.line_numbers[0] == first, burst.description
+    assert burst.count >= 40 and "against 3 records in the rest" in burst.description, burst.description
+    assert re.search(
+        r'ERROR/FATAL records, most of them "failed to heartbeat to peer <\*>: dial tcp: connection refused"'
+        r" \(4\d\) in the ",
+        burst.description,
+    ), burst.description
+    assert _of(rep, BURST) == [], [a.description for a in _of(rep, BURST)]  # (the error burst tells its template)

@@ -7,7 +7,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -78,6 +78,9 @@ BURST_FACTOR = 5.0  # ... and at least 5 x mean + 3 sigma (Poisson) + 5 records 
 BURST_SIGMAS = 3.0
 BURST_MARGIN = 5.0
 BURST_EXTEND_MARGIN = 1.0  # a bucket next to a burst joins its episode at mean + 3 sigma + 1 record of the baseline
+# A failure too slow to fill one bucket past the bar (a dependency down for 20 minutes, an error or two a minute) is
+# judged over 2, 4 and 8 adjacent whole buckets (up to an eighth of the file's span), by the same bar at that scale.
+SLOW_BURST_SCALES = (2, 4, 8)
 SILENCE_MIN_BUCKETS = 4.0  # a silence lasts at least four bucket widths (3-6 % of the span) ...
 SILENCE_MIN_EXPECTED = 30.0  # ... where the file's usual bucket rate expects at least 30 records ...
 SILENCE_MAX_CHANCE = 0.001  # ... and as many empty buckets in a row would come by chance < 1/1000 times
@@ -538,13 +541,53 @@ def _burst_buckets(series: list[tuple[int, int, int]], n: int) -> list[tuple[int
     return [by_bucket[b] for b in sorted(found)]
 
 
+def _slow_episodes(series: list[tuple[int, int, int]], n: int, taken: set[int]) -> list[list[tuple[int, int, int]]]:
+    """Episodes no single bucket shows (``_burst_buckets``): windows of s adjacent whole buckets (``SLOW_BURST_SCALES``)
+    holding at least ``_burst_limit`` of what the rest of the file's whole buckets write over s buckets, each cut to
+    its busy buckets. The most surprising first (``_surprise``); none overlapping another or a bucket already told
+    (``taken``); windows that touch are one episode (one outage longer than a window). ``series`` holds (bucket,
+    count, first line) of the busy whole buckets, of ``n`` whole buckets numbered from 1."""
+    total = sum(c for _b, c, _l in series)
+    if total < BURST_MIN_RECORDS:
+        return []
+    by_bucket = {h[0]: h for h in series}
+    pre = [0, *itertools.accumulate(by_bucket[b][1] if b in by_bucket else 0 for b in range(1, n + 1))]
+    found: list[tuple[float, int, int]] = []
+    for s in SLOW_BURST_SCALES:
+        if 2 * s > n:
+            break
+        for i in range(n - s + 1):
+            inside = pre[i + s] - pre[i]
+            if inside < BURST_MIN_RECORDS:
+                continue
+            expected = (total - inside) / (n - s) * s
+            if inside >= _burst_limit(expected):
+                found.append((-_surprise(inside, max(expected, s / n)), i + 1, i + 1 + s))
+    windows: list[tuple[int, int]] = []
+    for _neg, lo, hi in sorted(found):
+        if any(b in taken for b in range(lo, hi)) or any(lo < b and a < hi for a, b in windows):
+            continue
+        windows.append((lo, hi))
+    episodes: list[list[tuple[int, int, int]]] = []
+    last_hi = None
+    for lo, hi in sorted(windows):
+        busy = [by_bucket[b] for b in range(lo, hi) if b in by_bucket]
+        if episodes and last_hi == lo:
+            episodes[-1] += busy
+        else:
+            episodes.append(busy)
+        last_hi = hi
+    return episodes
+
+
 def _burst_findings(
     bk: Buckets,
     series: list[tuple[int, int, int]],
-    hits: list[tuple[int, int, int]],
+    episodes: list[list[tuple[int, int, int]]],
     what: str,
     kind: report_pb2.AnomalyKind.ValueType,
     r: Rolled | None,
+    errors_of: Sequence[Rolled] = (),  # an error burst's candidates for the message most of it wrote
 ) -> list[Finding]:
     """One finding per run of adjacent burst buckets: one episode, told once (a storm over three buckets
     is one storm, not three), with its total, its whole span and its first line. Scored by how far the
@@ -557,12 +600,13 @@ def _burst_findings(
     w = bk.width
     n = len(bk.whole)
     series_total = sum(c for _b, c, _l in series)
-    for run in _runs(hits):
+    for run in episodes:
         first, last = run[0][0], run[-1][0]
+        width = last - first + 1  # (a slow episode may have quiet buckets inside it)
         total = sum(c for _b, c, _l in run)
-        mean = (series_total - total) / max(1, n - len(run))
+        mean = (series_total - total) / max(1, n - width)
         line = run[0][2]
-        span = f"the {duration(w)}" if first == last else f"the {duration(w * len(run))} ({len(run)} buckets)"
+        span = f"the {duration(w)}" if first == last else f"the {duration(w * width)} ({width} buckets)"
         if mean >= 0.1:
             rest = f"{mean:.1f} per {duration(w)} in the rest of the file"
         else:  # a rate that rounds to 0.0 reads as none: the count says what it is
@@ -571,12 +615,19 @@ def _burst_findings(
             # (Over the whole buckets, as the rate is: records in the file's first and last, partial, buckets are
             # not in the count.)
             rest = f"{said} in the rest of the file's whole buckets ({n - len(run)})"
+        most = ""
+        if errors_of:
+            # The message most of an error burst's records wrote, where one did ("IJ000604: Throwable while attempting
+            # to get a new connection: ...": what failed, not only that something did).
+            n_of, top = max((sum(c for b, (c, _l) in e.bins.items() if first <= b <= last), e.quote) for e in errors_of)
+            if 2 * n_of > total:
+                most = f', most of them "{top}" ({n_of})'
         desc = (
-            f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'} in {span} "
+            f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'}{most} in {span} "
             f"from {iso(bk.start(first))}, first at line {line}, against {rest}"
         )
         # A series seen only in its bursts has a baseline below one record over the whole buckets.
-        score = round(_surprise(total, max(mean, 1 / len(bk.whole)) * len(run)), 2)
+        score = round(_surprise(total, max(mean, 1 / len(bk.whole)) * width), 2)
         lines = [line, *(fl for _b, _c, fl in run[1:MAX_OCCURRENCE_LINES])]
         out.append(Finding(kind, r, bk.start(first), bk.start(last + 1), total, round(mean, 3), score, lines, desc))
     return out
@@ -595,14 +646,23 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     inner_err = [(b, x.errors, x.first_error_line) for b in whole if (x := bk.bins.get(b)) is not None and x.errors]
     hits = _burst_buckets(inner_err, n)
     error_buckets = {b for b, _c, _l in hits}
-    out += _burst_findings(bk, inner_err, hits, "error burst", ANOMALY_ERROR_BURST, None)
+    episodes = _runs(hits) + _slow_episodes(inner_err, n, error_buckets)
+    error_buckets.update(b for run in episodes for b in range(run[0][0], run[-1][0] + 1))
+    errors_of = [r for r in templates if severity_rank(r.max_level()) >= severity_rank("ERROR")]
+    out += _burst_findings(bk, inner_err, episodes, "error burst", ANOMALY_ERROR_BURST, None, errors_of)
     for r in templates:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
             continue
         is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
         inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in whole]
         hits = [h for h in _burst_buckets(inner, n) if not (is_error and h[0] in error_buckets)]
-        out += _burst_findings(bk, inner, hits, f'burst of "{r.quote}"', ANOMALY_BURST, r)
+        episodes = _runs(hits)
+        if all(severity_rank(lv) >= severity_rank("WARN") for lv, c in r.levels.items() if c):
+            # (Slow episodes of failures only, a statement every record of which is one: routine messages that
+            # gather slowly are a rate, not an incident, and so are requests that failed now and then.)
+            told = {b for b, _c, _l in hits} | (error_buckets if is_error else set())
+            episodes += _slow_episodes(inner, n, told)
+        out += _burst_findings(bk, inner, episodes, f'burst of "{r.quote}"', ANOMALY_BURST, r)
     return out
 
 
