@@ -722,3 +722,56 @@ def test_a_trace_printed_at_one_depth_stays_one_record() -> None:
     text = "\n".join(["Tests run: 2, Failures: 1", "", *trace, "", "BUILD FAILED"]) + "\n"
     records = [r for r in _records(text) if r]
     assert JOIN.join(trace) in records
+
+
+def _dev_server(n: int) -> str:
+    """A web framework's development server: its timed request lines, and the request logger's untimed messages (a
+    warning of one line, "Not Found: /favicon.ico"; an error with the chained traceback under it, the first
+    exception's message closed by a newline, psycopg2's, so two blank lines before the chaining banner). The error
+    is logged before its request's line: a failed request right after another one follows that one's 500."""
+    out = []
+    for i in range(n):
+        out.append(f'[14/Mar/2024 09:{i // 60:02d}:{i % 60:02d}] "GET /static/js/app.js HTTP/1.1" 304 0')
+        if i % 4 == 1:
+            out += [
+                "Not Found: /favicon.ico",
+                f'[14/Mar/2024 09:{i // 60:02d}:{i % 60:02d}] "GET /favicon.ico HTTP/1.1" 404 179',
+            ]
+        for k in range(2 if i % 20 == 7 else 0):
+            out += [
+                f"Internal Server Error: /books/{i + k}/",
+                "Traceback (most recent call last):",
+                '  File "/srv/app/.venv/lib/python3.11/site-packages/psycopg2/__init__.py", line 122, in connect',
+                "    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)",
+                'psycopg2.OperationalError: connection to server at "db" (10.0.0.5), port 5432 failed: Connection'
+                " refused",
+                "\tIs the server running on that host and accepting TCP/IP connections?",
+                "",
+                "",
+                "The above exception was the direct cause of the following exception:",
+                "",
+                "Traceback (most recent call last):",
+                '  File "/srv/app/catalog/views.py", line 21, in book_list',
+                '    return render(request, "catalog/list.html", {"books": list(qs)})',
+                'django.db.utils.OperationalError: connection to server at "db" (10.0.0.5), port 5432 failed:'
+                " Connection refused",
+                "\tIs the server running on that host and accepting TCP/IP connections?",
+                "",
+                f'[14/Mar/2024 09:{i // 60:02d}:{i % 60:02d}] "GET /books/{i + k}/ HTTP/1.1" 500 145',
+            ]
+    return "\n".join(out) + "\n"
+
+
+def test_an_untimed_message_over_a_traceback_is_its_own_record_and_its_chain_one_exception() -> None:
+    text = _dev_server(100)
+    data = text.encode()
+    for chunks in ([data], [data[k : k + 211] for k in range(0, len(data), 211)]):
+        rep = analyze(chunks)
+        (error,) = [t for t in rep.templates if t.text.startswith("Internal Server Error")]
+        assert error.count == 10
+        assert error.first_line == text.split("\n").index("Internal Server Error: /books/7/") + 1
+        assert [(g.exception_type, g.root_cause_type, g.count) for g in rep.exception_groups] == [
+            ("django.db.utils.OperationalError", "psycopg2.OperationalError", 10)
+        ]
+        static = next(t for t in rep.templates if "app.js" in t.text)
+        assert static.count == 100 and static.max_level == report_pb2.LEVEL_INFO

@@ -396,6 +396,33 @@ def test_a_timed_line_repeating_the_line_before_up_to_a_label_is_a_field_of_its_
     assert not [t for t in _texts(rep) if "DETAIL" in t or "STATEMENT" in t]
 
 
+def test_a_label_line_after_the_indented_lines_of_its_event_is_still_a_field_of_it() -> None:
+    """A deadlock's DETAIL goes on over tab-indented lines of no header (the other processes and their statements);
+    the HINT, CONTEXT and STATEMENT lines after them repeat the error's prefix, not the indented line's: one record,
+    whatever byte the file is cut into chunks at."""
+    lines = _postgres(200)
+    for i in (37, 112):
+        while "duration" not in lines[i]:  # a record of one line, replaced by the deadlock's
+            i += 1
+        t = lines[i].split(" app@shop ")[0] + " app@shop"
+        lines[i] = f"{t} ERROR:  deadlock detected"
+        lines[i + 1 : i + 1] = [
+            f"{t} DETAIL:  Process {4000 + i} waits for ShareLock on transaction 75{i}; blocked by process 61{i}.",
+            f"\tProcess 61{i} waits for ShareLock on transaction 76{i}; blocked by process {4000 + i}.",
+            f"\tProcess {4000 + i}: UPDATE accounts SET balance = balance - 10 WHERE id = {i}",
+            f"{t} HINT:  See server log for query details.",
+            f'{t} CONTEXT:  while updating tuple (0,{i}) in relation "accounts"',
+            f"{t} STATEMENT:  UPDATE accounts SET balance = balance - 10 WHERE id = {i}",
+        ]
+    data = ("\n".join(lines) + "\n").encode()
+    for chunks in ([data], [data[k : k + 97] for k in range(0, len(data), 97)]):
+        rep = analyze(chunks)
+        deadlock = next(t for t in rep.templates if t.text == "ERROR: deadlock detected")
+        assert deadlock.count == 2
+        assert not [t.text for t in rep.templates if "HINT" in t.text or "CONTEXT" in t.text]
+        assert rep.record_count == 200
+
+
 def test_a_label_line_of_another_process_or_time_is_a_record_of_its_own() -> None:
     lines = _postgres(200)
     at = lines.index(next(x for x in lines if "DETAIL" in x))

@@ -879,7 +879,9 @@ class Analyzer:
         run: list[str] = []  # the timed record being continued, then its continuation lines
         run_chars = run_lines = 0
         run_level: str | None = ""  # the level of the run's timed record ("": not read yet)
-        run_last = ""  # the run's last physical line as written (a trace's line joins without its header)
+        run_last = (
+            ""  # the run's last physical line with a header, as written (a trace's line joins without its header)
+        )
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
@@ -943,11 +945,13 @@ class Analyzer:
                     or cut >= 0
                 )
                 and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
+                and not (flag in (0, 2) and logged_traceback(rec, records[i + 1] if i + 1 < len(records) else ""))
             )
             bridged = False
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
                 run.append(part)
-                run_last = rec.rpartition(JOIN)[2]
+                if flag in (1, 4):
+                    run_last = _headed_last(rec)
                 if run_py and part[:1] not in " \t>" and part.strip() and TRACEBACK_BANNER not in part:
                     run_py = False  # the exception's line, flush left: the traceback's last
                 run_py = run_py or TRACEBACK_BANNER in part
@@ -960,7 +964,7 @@ class Analyzer:
                 run = []
             if flag in (1, 4, 5):
                 run = [rec]
-                run_last = rec.rpartition(JOIN)[2]
+                run_last = _headed_last(rec)
                 run_py = TRACEBACK_BANNER in rec
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""
@@ -1761,6 +1765,26 @@ def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
 # one): a frame ("  File ...", the catching frame marked "> File ..."), an indented line under one, or the exception's
 # line, flush left ("decimal.DivisionByZero: [...]", "KeyError: 'qty'", "SystemExit").
 _PY_TRACE_AFTER_BLANK = re.compile(r"[ \t]+\S|>? ?File \"|[A-Za-z_][\w.]*(?::(?: |$)|$)")
+
+
+def logged_traceback(rec: str, below: str) -> bool:
+    """Whether an untimed record is a message a logger wrote without a header, the Python traceback under it (on its
+    next line, joined to it or the record ``below`` it: Django's "Internal Server Error: /books/" among a development
+    server's timed request lines): a record of its own, not a line of the timed record before it, which logged no
+    exception."""
+    first, _, rest = rec.partition(JOIN)
+    return first[:1] not in (" ", "\t", "") and (rest or below).startswith(TRACEBACK_BANNER)
+
+
+def _headed_last(rec: str) -> str:
+    """A record's last physical line that is no indented line under another: the line a label's line or a trace's
+    next line repeats the header of (PostgreSQL's "HINT:" after the tab-indented lines of a deadlock's "DETAIL:")."""
+    if JOIN not in rec:
+        return rec
+    last = rec.rpartition(JOIN)[2]
+    if last[:1] not in (" ", "\t"):
+        return last
+    return next((line for line in reversed(rec.split(JOIN)) if line[:1] not in (" ", "\t", "")), last)
 
 
 def _in_py_trace(records: list[str], flags: Sequence[int | None], i: int) -> bool:

@@ -112,6 +112,7 @@ from .analyzer import (
     TimeFinder,
     Variant,
     _digit_tokens,
+    logged_traceback,
     varied_in_cluster,
     vary_digit_tokens,
     with_varied_words,
@@ -290,9 +291,14 @@ class FileContext:
         if not self.glue:
             return True
         flag = self.analyzer._line_flag(cur)
+        if flag in (0, 2) and logged_traceback(cur, n):
+            return True  # a message logged without a header, its traceback under it: a record of its own
         if flag in (1, 4) and self.analyzer.python_trace_at(p, cur) >= 0:
             return False  # a traceback's code line or last line under a repeated header may continue its record
-        return flag in (1, 5) or (flag == 4 and not self.analyzer.continues_event(p, cur))
+        # (A label's line after a line of no header may continue the header's line above that: not told from here.)
+        return flag in (1, 5) or (
+            flag == 4 and self.analyzer._line_flag(p) in (1, 4) and not self.analyzer.continues_event(p, cur)
+        )
 
     def cut(self, data: bytes | bytearray, at: int, eof: bool) -> int | None:
         """Index in ``data`` of the first certain record start after the line that starts at or after ``at``

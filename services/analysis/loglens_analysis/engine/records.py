@@ -145,11 +145,13 @@ _CONTINUATION_HINTS = (
     ),
     re.compile(r"\|\n\d"),
 )
-# Python prints a blank line before and after the banner that chains two tracebacks, Monolog one before the
+# Python prints a blank line before and after the banner that chains two tracebacks (two before it where the
+# exception's message ended with a newline: psycopg2's "...accepting TCP/IP connections?\n"), Monolog one before the
 # "[previous exception]" of a chain: the blank lines belong to the record too (the banner and the next traceback are
 # then joined by _CONTINUATION).
 _PY_CHAIN_BLANKS = re.compile(
-    r"\n\n(?=During handling of the above exception|The above exception was the direct cause|\[previous exception\] )"
+    r"\n\n\n?(?=During handling of the above exception|The above exception was the direct cause"
+    r"|\[previous exception\] )"
     r"|(?<=another exception occurred:|of the following exception:)\n(?=\nTraceback \()"
 )
 
