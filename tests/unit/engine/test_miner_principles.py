@@ -919,3 +919,20 @@ def test_a_keys_quoted_value_in_the_sentences_brackets_is_data() -> None:
     templates = mine(lines)
     assert_all_match(lines, templates)
     assert len(set(templates)) == 1, set(templates)
+
+
+def test_plain_words_opening_a_message_that_also_opens_with_a_masked_value_are_values() -> None:
+    """A game server's "<player> joined the game": players named by plain words ("blockwright", "tomatoPaste") and
+    by words with digits ("Steve42", masked). The statement opens with a masked value in some records: the first
+    token is a value there, and the plain words beside it are values too: one template, not one per player. Verbs
+    opening the same rest, with no masked value beside them, still tell events apart."""
+    players = ["blockwright", "tomatoPaste", "LlamaDrama", "Steve42", "ferro_cat", "Alex_07"]
+    lines = [
+        f"[10:{i // 60:02d}:{i % 60:02d}] [Server thread/INFO]: {players[i % 6]} {('joined', 'left')[i // 6 % 2]} "
+        "the game"
+        for i in range(72)
+    ]
+    assert sorted(set(_templates_of(lines))) == ["<*> joined the game", "<*> left the game"]
+    verbs = ["Started", "Stopped", "Reloaded"]
+    said = [f"[10:{i // 60:02d}:{i % 60:02d}] [main/INFO]: {verbs[i % 3]} the world save" for i in range(30)]
+    assert len(set(_templates_of(said))) == 3

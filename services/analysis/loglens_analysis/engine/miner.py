@@ -368,11 +368,15 @@ class TemplateMiner:
             if (
                 c.merged_into is None
                 and len(c.tokens) > 1
-                and _is_name(c.tokens[0])
+                and (_is_name(c.tokens[0]) or _is_plain_word(c.tokens[0]))
                 and any(_is_wordlike(t) and _has_text(t) for t in c.tokens[1:])
             ):
                 by_rest.setdefault(tuple(c.tokens[1:]), []).append(c)
         for group in by_rest.values():
+            if not any(c.tokens[0] == WILDCARD for c in group):
+                # A plain word keeps its cluster, but where the same rest opens with a masked value too: the
+                # statement's first token is a value there (a player's name, "Steve42" masked, "blockwright" not).
+                group = [c for c in group if _is_name(c.tokens[0])]
             if len(group) < 2:
                 continue
             keep = max(group, key=lambda c: (c.count, -c.index))
