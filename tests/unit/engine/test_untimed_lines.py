@@ -788,3 +788,40 @@ def test_a_header_only_line_is_continued_over_blank_lines_by_the_message_and_tra
     assert failed and failed[0].count == 3, _texts(rep)
     claims = [c.text for c in rep.summary.claims]
     assert any(c.startswith("3 x play.api.UnexpectedException: ") for c in claims), claims
+
+
+def _server_run(start: int, records: int) -> list[str]:
+    banner = [
+        "==> Secret server configuration:",
+        "",
+        "             Api Address: https://secrets-0.internal:8200",
+        "                 Storage: raft (HA available)",
+        "                 Version: Secret v1.15.2",
+        "",
+        "==> Secret server started! Log data will stream in below:",
+        "",
+    ]
+    lines = []
+    for i in range(records):
+        t = start + 37 * i
+        stamp = f"2024-03-12T{t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d}.{i % 1000:03d}Z"
+        said = (f"expiration: revoked lease: lease_id=database/creds/orders-rw/{i * 7919}", "core: leadership lost")
+        lines.append(f"{stamp} [{('INFO', 'WARN')[i % 9 == 4]}]  {said[i % 9 == 4]}")
+    return banner + lines
+
+
+def test_a_banner_the_file_opens_with_written_again_is_a_record_not_the_last_records_line() -> None:
+    """A server prints an untimed banner before its first timed line; stopped and started again, it prints it again
+    right after its last timed line of the first run. Those lines are the restart's records (its banner again), not
+    lines of the timed record before them, whichever chunk the file is cut into."""
+    first = _server_run(7 * 3600, 300)
+    stop = "2024-03-12T10:05:19.269Z [INFO]  core: vault is sealed"
+    text = "\n".join([*first, stop, *_server_run(10 * 3600 + 60, 300)]) + "\n"
+    data = text.encode()
+    for chunks in ([data], [data[k : k + 4093] for k in range(0, len(data), 4093)]):
+        rep = analyze(chunks)
+        started = next(t for t in rep.templates if t.text.startswith("==> Secret server started!"))
+        assert started.count == 2
+        (restart,) = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
+        lines = text.split("\n")
+        assert restart.line_numbers[0] == lines.index("==> Secret server configuration:", 1) + 1, restart.description

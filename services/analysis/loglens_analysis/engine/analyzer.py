@@ -193,6 +193,7 @@ def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_TWO_LETTERS = re.compile(r"[A-Za-z]{2}")  # a line that holds a word, not a rule of dashes or a number alone
 _WORD_AT_WILDCARD = _WORD.pattern  # what a placeholder of ``_varied_words`` stands for
 # The last line of a stack trace: a call frame ("\tat pkg.Class.method(File.java:1)", Node's "    at fn (file.js:1:2)",
 # .NET's "   at Ns.Class.Method() in file:line") or Java's "... N more". A trace is a grammar of its own (the reader
@@ -425,6 +426,10 @@ class Analyzer:
         # only then are later lines parsed for one (``_label_at``; most files have none, and each new digit key
         # would cost a parse).
         self._labels = False
+        # The untimed lines a file opens with, before its first timed line (a server's banner: Vault's "==> Vault
+        # server configuration:", Consul's "==> Starting Consul agent..."): written again later, each is a record, a
+        # restart's banner, not a line of the timed record before it (``_start``).
+        self._head_banners: frozenset[str] = frozenset()
         self._label_memo: dict[str, int] = {}  # a line's digit key -> where its label stands (``_label_at``)
         self._trace_memo: dict[str, int] = {}  # a line's digit key -> where its trace line starts (``_trace_at``)
         self._message_memo: dict[str, int] = {}  # a line's digit key -> where its message starts (``_message_at``)
@@ -448,13 +453,15 @@ class Analyzer:
         day_first: bool = False,
         zone: str | None = None,
         labels: bool = False,
+        banners: frozenset[str] = frozenset(),
     ) -> None:
         """Read as the file's start said (a chunk of it, ``chunks``): its format, whether untimed lines are
         glued to the timed record before, the origin of its histogram, whether its slashed dates are day first,
-        the zone its stamps name (``TimestampParser.learn_named_zone``) and whether its lines carry labels
-        (``_label_at``)."""
+        the zone its stamps name (``TimestampParser.learn_named_zone``), whether its lines carry labels
+        (``_label_at``) and the banner it opens with (``_head_banners``)."""
         self.times.day_first = self._lead_times.day_first = day_first
         self._labels = labels
+        self._head_banners = banners
         if zone is not None:
             self.times.use_file_zone(zone)
             self._lead_times.use_file_zone(zone)
@@ -521,6 +528,12 @@ class Analyzer:
         flags = list(map(self._led_by_key.get, keys))
         for i in _positions(flags, None):
             flags[i] = self._line_flag(sample_lines[i], keys[i])
+        first_timed = next((i for i, f in enumerate(flags) if f in (1, 4)), 0)
+        self._head_banners = frozenset(
+            line.rstrip()
+            for line, f in zip(sample_lines[:first_timed], flags, strict=False)
+            if f == 0 and line[:1] not in (" ", "\t") and _TWO_LETTERS.search(line) is not None
+        )
         self._glue = (
             self.record_variants is None
             and not self.sources_interleaved
@@ -929,7 +942,11 @@ class Analyzer:
             part = rec[cut:] if cut > 0 else rec
             continues = (
                 (
-                    (flag == 0 and not (rec[:1] == "[" and run and self._tagged_apart(run, rec)))
+                    (
+                        flag == 0
+                        and not (rec[:1] == "[" and run and self._tagged_apart(run, rec))
+                        and not (self._head_banners and rec.split(JOIN, 1)[0].rstrip() in self._head_banners)
+                    )
                     or bridged
                     or (
                         flag == 2

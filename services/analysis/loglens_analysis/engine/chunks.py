@@ -293,6 +293,8 @@ class FileContext:
         flag = self.analyzer._line_flag(cur)
         if flag in (0, 2) and logged_traceback(cur, n):
             return True  # a message logged without a header, its traceback under it: a record of its own
+        if flag == 0 and cur.rstrip() in self.analyzer._head_banners:
+            return True  # a line of the banner the file opens with, written again: a record (a restart's banner)
         if flag in (1, 4) and self.analyzer.python_trace_at(p, cur) >= 0:
             return False  # a traceback's code line or last line under a repeated header may continue its record
         # (A label's line after a line of no header may continue the header's line above that: not told from here.)
@@ -387,7 +389,7 @@ def analyze_chunk(
         at = plan.read_from + begin
         reader.follow(ctx.reader, lines_before=ctx.lines_before(at), at_file_start=at == 0)
         an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
-        an.follow(ctx.guess, ctx.glue, ctx.origin, ctx.day_first, ctx.zone, ctx.labels)
+        an.follow(ctx.guess, ctx.glue, ctx.origin, ctx.day_first, ctx.zone, ctx.labels, ctx.analyzer._head_banners)
         an.sources_interleaved = ctx.interleaved
         pieces = (bytes(body[i : i + FEED_BYTES]) for i in range(0, len(body), FEED_BYTES))
         feed_all(an, reader, pieces, progress)
