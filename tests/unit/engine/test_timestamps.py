@@ -118,6 +118,15 @@ def _utc(text: str) -> float:
         ("November 30, 2026 at 8:00:07 PM UTC - synced", "2026-11-30T20:00:07", "month-day-year", ""),
         ("Wednesday, September 30, 2026 at 8:00:07 PM: x", "2026-09-30T20:00:07", "month-day-year", ASSUME_UTC),
         ("30 November 2026 20:00:07 INFO job", "2026-11-30T20:00:07", "day-month-year", ASSUME_UTC),
+        # The long form with two blanks before the clock (a task timer's "%A %d %B %Y  %H:%M:%S %z"), and a dash
+        # between blanks after the year (a development server's banner).
+        (
+            "Thursday 14 March 2024  02:00:04 +0000 (0:00:02.323)       0:00:01.558 ****",
+            "2024-03-14T02:00:04",
+            "day-month-year",
+            "",
+        ),
+        ("March 14, 2024 - 08:47:12", "2024-03-14T08:47:12", "month-day-year", ASSUME_UTC),
         # GNU date's "+%c" in a 12-hour locale: the half of the day, then the zone.
         ("Mon 30 Nov 2026 08:00:07 PM CET backup done", "2026-11-30T19:00:07", "day-month-year", ""),
         ("Mon 30 Nov 2026 12:00:07 AM UTC x", "2026-11-30T00:00:07", "day-month-year", ""),

@@ -280,19 +280,22 @@ def _families() -> tuple[Family, ...]:
         _family("ctime", rf"(?<!\w){_DOW},? {_MON} +(?P<d>[0-3]?\d) {_HMS12}", _CTIME_TAIL, "date"),
         _family("ctime-day-first", rf"(?<!\w){_DOW},? (?P<d>[0-3]?\d) {_MON} {_HMS12}", _CTIME_TAIL, "date"),
         # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700); Erlang/OTP's
-        # "2-Jan-2006::15:04:05"; GNU date's "+%c" in a 12-hour locale: "Mon 30 Nov 2026 08:00:07 AM CET".
+        # "2-Jan-2006::15:04:05"; GNU date's "+%c" in a 12-hour locale: "Mon 30 Nov 2026 08:00:07 AM CET"; the
+        # long form with two blanks before the clock ("Thursday 14 March 2024  02:00:04 +0000", Ansible's task
+        # timer).
         _family(
             "day-month-year",
             rf"(?<![\w.:/-])(?:{_DOW},? )?(?P<d>[0-3]?\d)[ -]{_MON}[ -](?:(?P<Y>\d{{4}})|"
-            rf"(?P<y2>\d\d))(?: |::){_H12}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?{_AMPM}",
+            rf"(?P<y2>\d\d))(?: {{1,2}}|::){_H12}:(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d|60))?{_AMPM}",
             _Tail(_FRAC, "sp"),
             "date",
         ),
         # java.util.logging and friends: Jan 12, 2012 3:53:59 PM; also Jan 12 2012 15:53:59; Kibana's "@" before the
-        # time: Jan 12, 2012 @ 15:53:59.123; the long English style's "at": November 30, 2026 at 8:00:07 PM.
+        # time: Jan 12, 2012 @ 15:53:59.123; the long English style's "at": November 30, 2026 at 8:00:07 PM; a dash
+        # between blanks (Django's "March 14, 2024 - 08:47:12").
         _family(
             "month-day-year",
-            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}})(?:,? | @ |,? at ){_HMS12}",
+            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d),? (?P<Y>\d{{4}})(?:,? | @ |,? at | - ){_HMS12}",
             _Tail(_FRAC, "", _AMPM_ZONE),
             "date",
         ),
