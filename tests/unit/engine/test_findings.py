@@ -679,3 +679,18 @@ def test_a_failure_too_slow_for_one_bucket_is_an_error_burst_over_the_buckets_it
         burst.description,
     ), burst.description
     assert _of(rep, BURST) == [], [a.description for a in _of(rep, BURST)]  # (the error burst tells its template)
+
+
+def test_a_failure_its_words_state_at_info_is_judged_as_one_its_level_states() -> None:
+    """A replica set's member logs its lost heartbeats at INFO: 30 in 20 minutes of a six-hour file, none elsewhere.
+    Its words state the failure: a burst over the buckets it lasts, as a WARN's would be. A routine message that
+    comes as slowly in one stretch (a batch's progress) is a rate, not an incident: no burst."""
+    records = _steady(T0, T0 + 21_600, 20)
+    records += [
+        (T0 + 9_000 + 40 * i, "INFO", f"Heartbeat failed after max retries, target mongo-{i % 2}") for i in range(30)
+    ]
+    records += [(T0 + 15_000 + 40 * i, "INFO", f"exported batch {i} of the nightly report") for i in range(30)]
+    rep, lines = _report(sorted(records))
+    (burst,) = _of(rep, BURST)
+    assert "Heartbeat failed" in burst.description, burst.description
+    assert burst.line_numbers[0] == next(i for i, line in enumerate(lines, 1) if "Heartbeat failed" in line)

@@ -657,9 +657,11 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
         inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in whole]
         hits = [h for h in _burst_buckets(inner, n) if not (is_error and h[0] in error_buckets)]
         episodes = _runs(hits)
-        if all(severity_rank(lv) >= severity_rank("WARN") for lv, c in r.levels.items() if c):
-            # (Slow episodes of failures only, a statement every record of which is one: routine messages that
-            # gather slowly are a rate, not an incident, and so are requests that failed now and then.)
+        if states_failure(r.text) or all(severity_rank(lv) >= severity_rank("WARN") for lv, c in r.levels.items() if c):
+            # (Slow episodes of failures only: a statement every record of which is one, by its level or by its words
+            # at any level, MongoDB's "Heartbeat failed after max retries" at I, BIND's "query failed (timed out)" at
+            # info. Routine messages that gather slowly are a rate, not an incident, and so are requests that failed
+            # now and then.)
             told = {b for b, _c, _l in hits} | (error_buckets if is_error else set())
             episodes += _slow_episodes(inner, n, told)
         out += _burst_findings(bk, inner, episodes, f'burst of "{r.quote}"', ANOMALY_BURST, r)
