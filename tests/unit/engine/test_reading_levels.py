@@ -594,3 +594,16 @@ def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> Non
     texts = {t.text for t in rep.templates}
     assert "Uncaught Error: Call to undefined function wc_get_order() in <*>:<*>" in texts, texts
     assert not any(x.startswith(("PHP", "error:")) for x in texts), texts
+
+
+def test_a_logfmt_record_without_a_message_reads_as_its_fields_spelt_as_written_without_its_level() -> None:
+    """A go-kit logger's statistics line has no "msg": its fields are its message, each key as the file spells it
+    ("traceID"), the level it states being the record's level and not a field of what it says."""
+    text = "".join(
+        f"level={('info', 'warn')[i % 5 == 0]} ts=2024-03-01T10:00:{i % 60:02d}Z caller=metrics.go:159 "
+        f"component=frontend traceID={i * 7919:x} latency=fast duration={i}ms\n"
+        for i in range(40)
+    )
+    rep = _run(text)
+    assert [t.text for t in rep.templates] == ["caller=<v> component=frontend traceID=<v> latency=fast duration=<v>"]
+    assert _levels(rep) == {"INFO": 32, "WARN": 8}

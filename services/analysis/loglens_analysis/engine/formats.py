@@ -806,8 +806,15 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
         # A value that is one short word (a record's type, an outcome: auditd's "type=SYSCALL", "success=yes") is
         # kept, as in a JSON record's fields (``_fields_template``); the miner makes it a placeholder where it varies
         # across many records.
+        # Each key as the file spells it ("traceID", not the lower-case form it is looked up by); not the record's
+        # time, nor the level it states (the record's level, not what it says: "level=info caller=... query=...").
         words = " ".join(w for a, b in pairwise(found) for w in head[a.end() : b.start()].split())
-        kept = [f"{k}={v if _WORD_VALUE.fullmatch(v) else '<v>'}" for k, v in fields.items() if k not in _TIME_KEYS]
+        spelt = {m.group(1).lower(): m.group(1) for m in found}
+        kept = [
+            f"{spelt.get(k, k)}={v if _WORD_VALUE.fullmatch(v) else '<v>'}"
+            for k, v in fields.items()
+            if k not in _TIME_KEYS and not (k in _LEVEL_KEYS and k != "status" and level_from_word(v) is not None)
+        ]
         message = " ".join([words] * bool(words) + kept)
     component = fields.get("logger") or fields.get("component")
     return ParsedRecord(FORMAT_LOGFMT, time_text, level, message, component, digit_level, pieces=pieces)
