@@ -14,7 +14,7 @@ import pytest
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
-from loglens_analysis.engine.report import KIND_RANK, MAX_ANOMALIES
+from loglens_analysis.engine.report import _STARTS_A_STOP, KIND_RANK, MAX_ANOMALIES
 from tests.unit.engine.reading_support import compose_starts
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC).timestamp()
@@ -694,3 +694,66 @@ def test_a_failure_its_words_state_at_info_is_judged_as_one_its_level_states() -
     (burst,) = _of(rep, BURST)
     assert "Heartbeat failed" in burst.description, burst.description
     assert burst.line_numbers[0] == next(i for i, line in enumerate(lines, 1) if "Heartbeat failed" in line)
+
+
+def test_a_checkpoint_a_shutdown_starts_is_a_step_of_the_stop_not_the_start() -> None:
+    """A database's fast shutdown writes "checkpoint starting: shutdown immediate" among its stop messages (a process
+    of its own writes it); the start is the banner with its version after them, the file's first line, where the
+    restart is told."""
+
+    def pg(t: float, pid: int, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S}.{int(t * 1000) % 1000:03d} UTC [{pid}] {message}"
+
+    banner = "LOG:  starting PostgreSQL 16.2 on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14) 12.2.0, 64-bit"
+    lines = [pg(T0 - 1, 1021, banner)]
+    for i in range(600):
+        t = T0 + 5 * i
+        lines.append(pg(t, 30000 + i, f"app@orders LOG:  duration: {i % 97}.{i % 10}12 ms  statement: SELECT {i}"))
+        if i % 50 == 7:
+            lines.append(pg(t + 1, 1027, "LOG:  checkpoint starting: time"))
+            lines.append(pg(t + 2, 1027, f"LOG:  checkpoint complete: wrote {i} buffers"))
+    stop = T0 + 3000
+    lines += [
+        pg(stop, 1021, "LOG:  received fast shutdown request"),
+        pg(stop, 1021, "LOG:  aborting any active transactions"),
+        pg(stop, 33151, "LOG:  shutting down"),  # (a checkpointer started since: a process id not seen before)
+        pg(stop, 33151, "LOG:  checkpoint starting: shutdown immediate"),
+        pg(stop + 0.1, 1021, "LOG:  database system is shut down"),
+        pg(stop + 8, 48112, banner),
+        pg(stop + 8, 48112, 'LOG:  listening on IPv4 address "0.0.0.0", port 5432'),
+        pg(stop + 8, 48120, "LOG:  database system is ready to accept connections"),
+    ]
+    for i in range(600, 1200):
+        lines.append(
+            pg(T0 + 10 + 5 * i, 50000 + i, f"app@orders LOG:  duration: {i % 97}.{i % 10}12 ms  statement: SELECT {i}")
+        )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    # What starts is a step of the stop, whatever comes between the verb and its object.
+    for step in ("checkpoint starting: shutdown immediate", "Starting shutdown...", "initiating graceful shutdown"):
+        assert _STARTS_A_STOP.search(step) is not None, step
+    assert _STARTS_A_STOP.search("checkpoint starting: time") is None
+    starts = _of(rep, RESTART)
+    assert starts, [a.description for a in rep.anomalies]
+    assert "starting PostgreSQL" in lines[starts[0].line_numbers[0] - 1], starts[0].description
+    assert all("checkpoint" not in lines[ln - 1] for a in starts for ln in a.line_numbers), starts[0].description
+
+
+def test_an_error_burst_names_no_statement_whose_records_are_mostly_not_errors() -> None:
+    """A route's requests are logged by one statement at INFO or ERROR by their outcome; 14 of them fail within ten
+    minutes. The error burst is told, but that statement, mostly answered well, is not what "most of" the burst
+    wrote (its buckets count its good requests too)."""
+    records = _steady(T0, T0 + 21_600, 20)
+    records += [(T0 + 30 * i + 7, "INFO", "POST /api/orders answered") for i in range(700)]
+    records += [(T0 + 9_000 + 40 * i + 3, "ERROR", "POST /api/orders answered") for i in range(14)]
+    rep, _lines = _report(sorted(records))
+    (burst,) = _of(rep, ERROR_BURST)
+    assert "most of them" not in burst.description, burst.description
+
+
+def test_a_routine_message_of_no_level_that_gathers_slowly_is_no_burst() -> None:
+    """Records of no level are at no level, not at every level: a message of none that comes 30 times in 20 minutes
+    of a six-hour file (a batch's progress) is no failure's episode."""
+    records = _steady(T0, T0 + 21_600, 20)
+    records += [(T0 + 15_000 + 40 * i, "-", f"exported batch {i} of the nightly report") for i in range(30)]
+    rep, _lines = _report(sorted(records))
+    assert _of(rep, BURST) == [], [a.description for a in _of(rep, BURST)]

@@ -156,10 +156,10 @@ def _strong_stop(r: Rolled) -> bool:
     )
 
 
-# A start verb whose object is a stop ("Starting shutdown...", "Initiating graceful shutdown", "begin stopping"): what
-# starts is the stop.
+# A start verb whose object is a stop ("Starting shutdown...", "Initiating graceful shutdown", "begin stopping",
+# PostgreSQL's "checkpoint starting: shutdown immediate"): what starts is the stop.
 _STARTS_A_STOP = re.compile(
-    r"\b(?:start(?:ing|ed|s)?|initiat(?:ing|ed|es?)|begin(?:ning|s)?)\s+(?:[a-z]+\s+)?"
+    r"\b(?:start(?:ing|ed|s)?|initiat(?:ing|ed|es?)|begin(?:ning|s)?):?\s+(?:[a-z]+\s+)?"
     r"(?:shut ?down|stop(?:ping)?|termination|exit(?:ing)?)\b",
     re.IGNORECASE,
 )
@@ -303,6 +303,11 @@ class Rolled:
     examples: list[tuple[int, str]] = field(default_factory=list)
     cluster_index: int = -1
     quote: str = ""  # the text as findings quote it (``quotes``: shortened, and apart from the other templates')
+
+    def all_at_least(self, level: str) -> bool:
+        """Whether every record of the template is at ``level`` or worse (records of no level are at none)."""
+        rank = severity_rank(level)
+        return sum(c for lv, c in self.levels.items() if severity_rank(lv) >= rank) == self.count
 
     def max_level(self) -> str | None:
         present = [lv for lv, c in self.levels.items() if c]
@@ -620,7 +625,7 @@ def _burst_findings(
             # The message most of an error burst's records wrote, where one did ("IJ000604: Throwable while attempting
             # to get a new connection: ...": what failed, not only that something did).
             n_of, top = max((sum(c for b, (c, _l) in e.bins.items() if first <= b <= last), e.quote) for e in errors_of)
-            if 2 * n_of > total:
+            if total >= n_of and 2 * n_of > total:
                 most = f', most of them "{top}" ({n_of})'
         desc = (
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'}{most} in {span} "
@@ -648,7 +653,9 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     error_buckets = {b for b, _c, _l in hits}
     episodes = _runs(hits) + _slow_episodes(inner_err, n, error_buckets)
     error_buckets.update(b for run in episodes for b in range(run[0][0], run[-1][0] + 1))
-    errors_of = [r for r in templates if severity_rank(r.max_level()) >= severity_rank("ERROR")]
+    # (Statements every record of which is an error: a template's buckets count all its records, and a route's
+    # requests that failed now and then are mostly answered well.)
+    errors_of = [r for r in templates if r.all_at_least("ERROR")]
     out += _burst_findings(bk, inner_err, episodes, "error burst", ANOMALY_ERROR_BURST, None, errors_of)
     for r in templates:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
@@ -657,7 +664,7 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
         inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in whole]
         hits = [h for h in _burst_buckets(inner, n) if not (is_error and h[0] in error_buckets)]
         episodes = _runs(hits)
-        if states_failure(r.text) or all(severity_rank(lv) >= severity_rank("WARN") for lv, c in r.levels.items() if c):
+        if states_failure(r.text) or r.all_at_least("WARN"):
             # (Slow episodes of failures only: a statement every record of which is one, by its level or by its words
             # at any level, MongoDB's "Heartbeat failed after max retries" at I, BIND's "query failed (timed out)" at
             # info. Routine messages that gather slowly are a rate, not an incident, and so are requests that failed
