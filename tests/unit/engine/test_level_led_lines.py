@@ -202,3 +202,18 @@ def test_a_date_glued_to_a_path_or_a_url_is_no_time_of_the_record() -> None:
     rep = analyze([("\n".join(out) + "\n").encode()])
     assert not rep.HasField("time_range")
     assert "2024" not in rep.summary.claims[0].text
+
+
+def test_a_journals_own_opening_line_is_prose_whatever_weekday_stands_before_its_date() -> None:
+    """journalctl opens its output ("-o short-precise") with "-- Logs begin at Wed 2024-11-13 21:04:11 UTC, end at ...
+    --": a sentence
+    about the journal, not a record written then; the file's time range is its records'."""
+    lines = ["-- Logs begin at Wed 2024-11-13 21:04:11 UTC, end at Thu 2024-11-14 18:00:02 UTC. --"]
+    lines += [
+        f"Nov 14 06:{i // 60:02d}:{i % 60:02d}.8157{i % 100:02d} ip-10-0-12-34 kubelet[1423]: I1114"
+        f" 06:{i // 60:02d}:{i % 60:02d}.815553"
+        f'    1423 scope.go:117] "RemoveContainer" containerID="{i * 7919:x}"'
+        for i in range(120)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], year=2024)
+    assert rep.time_range.start_time.ToJsonString() == "2024-11-14T06:00:00Z"

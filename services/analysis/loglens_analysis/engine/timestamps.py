@@ -474,6 +474,9 @@ def opens_with_assigned_time(line: str) -> bool:
     return m is not None and m.group(1).lower() not in _OWN_TIME_NAMES and leading_time_end(line[m.end() :]) > 0
 
 
+_BEFORE_WEEKDAY = re.compile(r"(?<![A-Za-z])(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?[ \t]*$")
+
+
 def _in_prose(before: str) -> bool:
     """Whether the text before a stamp near a record's start is a sentence the stamp goes on ("compiled with version:
     12.2.0 on 01 January 2024 10:00:00", "certificate valid until ..."): at least two lower-case words, the last one
@@ -492,7 +495,9 @@ def _in_prose(before: str) -> bool:
         # The value of a name the line opens with: the record's own time only under a name of it.
         return assigned.group(1).lower() not in _OWN_TIME_NAMES
     words = _PROSE_WORD.findall(before)
-    return len(words) >= 2 and before.rstrip(" \t[(\"'").endswith(words[-1])
+    # (A weekday's name the sentence puts before the date is the stamp's: journalctl's "-- Logs begin at Wed
+    # 2024-11-13 21:04:11 UTC, end at ... --".)
+    return len(words) >= 2 and _BEFORE_WEEKDAY.sub("", before).rstrip(" \t[(\"'").endswith(words[-1])
 
 
 # Characters every match of a family holds (":": a clock's colon, between digits; "M": a month's name): a family
