@@ -292,3 +292,55 @@ def test_a_severity_among_a_records_tags_is_its_level() -> None:
     ]
     counts = {report_pb2.Level.Name(lc.level): lc.count for t in _report(records).templates for lc in t.levels}
     assert counts == {"LEVEL_ERROR": 10, "LEVEL_WARN": 10}  # the "plugins", "status" records: no level
+
+
+def test_a_record_of_no_level_carrying_an_error_is_an_error_unless_it_states_its_verbosity() -> None:
+    """A controller's JSON log without a level field: its info records state their verbosity ("v": 0), its errors an
+    "err" and no verbosity; an info record may carry the "error" it retries after. Only the records of an error and
+    no verbosity are errors."""
+    records: list[dict[str, object]] = []
+    for i in range(90):
+        ts = 1731564000 + 60 * i
+        if i % 3 == 0:
+            records.append({"ts": ts, "logger": "cert.challenges", "msg": "propagation check failed", "err": f"no {i}"})
+        elif i % 3 == 1:
+            records.append(
+                {
+                    "ts": ts,
+                    "logger": "cert.keys",
+                    "msg": "re-queuing item due to optimistic locking",
+                    "error": "modified",
+                    "v": 0,
+                }
+            )
+        else:
+            records.append({"ts": ts, "logger": "cert.keys", "msg": "certificate is up to date", "err": "", "v": 0})
+    rep = _report(records)
+    by_text = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates}
+    assert by_text == {
+        "propagation check failed": "LEVEL_ERROR",
+        "re-queuing item due to optimistic locking": "LEVEL_UNSPECIFIED",
+        "certificate is up to date": "LEVEL_UNSPECIFIED",
+    }
+
+
+def test_an_audit_event_reads_as_its_name_and_an_error_code_makes_it_an_error() -> None:
+    """An audit trail's events have no message: what happened is the event's name; an event that carries an error
+    code failed."""
+    records: list[dict[str, object]] = []
+    for i in range(80):
+        event: dict[str, object] = {
+            "eventTime": _at(i),
+            "eventSource": "secretsmanager.amazonaws.com",
+            "eventName": ("GetSecretValue", "DescribeInstances")[i % 2],
+            "userIdentity": {"type": "IAMUser", "userName": f"user{i % 7}"},
+            "requestID": f"{i * 7919:08x}-9f1e-4d09-978d-5faf411c5f0c",
+        }
+        if i % 10 == 4:
+            event["errorCode"] = "AccessDenied"
+            event["errorMessage"] = "User is not authorized to perform: secretsmanager:GetSecretValue"
+        records.append(event)
+    rep = _report(records)
+    assert sorted((t.text, t.count) for t in rep.templates) == [("DescribeInstances", 40), ("GetSecretValue", 40)]
+    errors = {t.text: sum(lc.count for lc in t.levels if lc.level == report_pb2.LEVEL_ERROR) for t in rep.templates}
+    assert errors == {"GetSecretValue": 8, "DescribeInstances": 0}

@@ -126,7 +126,21 @@ class ParsedRecord:
 
 # --------------------------------------------------------------------------- known grammars
 # Field names are matched without regard to case ("Time", "Level", "@Timestamp").
-_MSG_KEYS = ("message", "msg", "log", "event", "text", "@message", "body", "output", "error", "err", "description")
+# (An event's name where no message is written: an audit trail's "eventName", "GetSecretValue".)
+_MSG_KEYS = (
+    "message",
+    "msg",
+    "log",
+    "event",
+    "text",
+    "@message",
+    "body",
+    "output",
+    "error",
+    "err",
+    "description",
+    "eventname",
+)
 _WORD_VALUE = re.compile(r"[a-z][a-z_-]{0,23}|[A-Z][A-Z_-]{0,23}")
 _LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "levelno", "@level", "status")
 _TIME_KEYS = (
@@ -270,6 +284,12 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
             level, numeric = conv.level, conv.numeric
         time_text = time_text if time_text is not None else conv.time_text
         component = component if component is not None else conv.component
+    if level is None and _carries_error(obj) and not isinstance(obj.get("v"), int):
+        # A record that names no level but carries an error (a structured logger's "err" beside "msg"; an audit
+        # event's "errorCode"): an error. Not one that states its verbosity (logr's and klog's JSON write "v" on
+        # every info record, and an error's "err" without it: "re-queuing item ..." at v 0 with the "error" it retries
+        # after is information).
+        level = "ERROR"
     if level is None and message is not None and (own := _own_line(message)) is not None:
         # A message that is an application's own line with its level in it (a collector's record of the line: a
         # CloudWatch export of a Lambda function's "[ERROR]\t<time>\t<request id>\tItem failed") gives the level and
@@ -310,6 +330,23 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
         pieces=pieces,
     )
     return parsed, level, numeric, statuses
+
+
+# A record's fields that carry an error: present and not empty, the record reports a failure.
+_ERROR_FIELD_NAMES = frozenset(
+    {"err", "error", "errorcode", "errormessage", "error_code", "error_message", "exception"}
+)
+_NO_VALUES = (None, "", "-", "null", "none")
+
+
+def _carries_error(obj: dict[str, object]) -> bool:
+    return any(
+        k.lower() in _ERROR_FIELD_NAMES
+        and not isinstance(v, bool | int | float)
+        and v not in _NO_VALUES
+        and not (isinstance(v, dict | list) and not v)
+        for k, v in obj.items()
+    )
 
 
 def _fields_template(flat: dict[str, object]) -> str:
