@@ -86,8 +86,9 @@ Caps (all bounded, so the report and the memory are bounded):
 Anomaly thresholds are named constants at the top of ``report.py`` (with what each one means); none
 is fitted to a data set. The summary's are at the top of ``summary.py`` (an error's pause is told with at
 least ``PAUSE_MIN_SIDE`` = 2 of its records on each side, and the silence and rate-change factors of
-``report.py``). The first and last time buckets are partial and feed no burst or rate finding; the rules
-for restarts, stops, silences and lulls are in the docstrings of ``_lifecycle``, ``_pid_changes``,
+``report.py``). A failure too slow for one bucket's burst bar is judged over 2, 4 and 8 adjacent buckets by the
+same bar (``SLOW_BURST_SCALES``). The first and last time buckets are partial and feed no burst or rate finding;
+the rules for restarts, stops, silences and lulls are in the docstrings of ``_lifecycle``, ``_pid_changes``,
 ``_silences`` and ``_rate_changes``.
 
 Time resolution is one second; a record without a timestamp takes the time of the record before it

@@ -892,9 +892,8 @@ class Analyzer:
         run: list[str] = []  # the timed record being continued, then its continuation lines
         run_chars = run_lines = 0
         run_level: str | None = ""  # the level of the run's timed record ("": not read yet)
-        run_last = (
-            ""  # the run's last physical line with a header, as written (a trace's line joins without its header)
-        )
+        # The run's last physical line with a header, as written (a trace's line joins without its header).
+        run_last = ""
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
