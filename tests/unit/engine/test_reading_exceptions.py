@@ -368,3 +368,24 @@ def test_a_traceback_whose_frames_blank_lines_set_apart_is_one_record_with_its_e
     assert failed.count == 4
     claims = [c.text for c in rep.summary.claims]
     assert any(c.startswith("4 x decimal.DivisionByZero: ") for c in claims), claims
+
+
+def test_a_dotnet_exception_with_its_error_code_and_an_inner_exception_on_its_own_line() -> None:
+    """.NET writes an exception's HRESULT or error code between its type and its message, and its console logger
+    indents the trace under the record's header, the inner exception on a line of its own after " ---> ": the
+    outer exception is the record's, the inner one its root cause."""
+    rec = JOIN.join(
+        [
+            "fail: Microsoft.EntityFrameworkCore.Query[10100]",
+            "      An exception occurred while iterating over the results of a query for context type 'Billing'.",
+            "      Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.20.0.14:5432",
+            "       ---> System.Net.Sockets.SocketException (111): Connection refused",
+            "         at Npgsql.Internal.NpgsqlConnector.Connect(NpgsqlTimeout timeout)",
+            "         at Npgsql.Internal.NpgsqlConnector.RawOpen(SslMode sslMode, NpgsqlTimeout timeout)",
+        ]
+    )
+    info = exception_of(rec)
+    assert info is not None
+    assert (info.type, info.message) == ("Npgsql.NpgsqlException", "Failed to connect to 10.20.0.14:5432")
+    assert (info.root_type, info.root_message) == ("System.Net.Sockets.SocketException", "Connection refused")
+    assert info.frames[0] == "Npgsql.Internal.NpgsqlConnector.Connect"

@@ -27,11 +27,14 @@ MESSAGE_LINES = 10  # lines an exception's message may go on over before its fra
 # Only "." separates the parts, so a run of "$" or letters can be matched one way only (no backtracking).
 _NAME = r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"
 # "Type: message" or "Type" alone at the start of a line (after an optional "Caused by: " / "Suppressed: ").
-_EXC_LINE = re.compile(rf"(?:Caused by: |Suppressed: )?({_NAME})(?::\s?(.*)|\s*$)", re.DOTALL)
+# .NET writes an exception's HRESULT or error code between its type and its message ("Npgsql.NpgsqlException
+# (0x80004005): Failed to connect", " ---> System.Net.Sockets.SocketException (111): Connection refused").
+_ERROR_CODE = r"(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?"
+_EXC_LINE = re.compile(rf"(?:Caused by: |Suppressed: )?({_NAME}){_ERROR_CODE}(?::\s?(.*)|\s*$)", re.DOTALL)
 # Inside a log message: the last qualified or conventionally named type followed by ": " or the end.
 _EXC_IN_TEXT = re.compile(
     r"(?<![\w.$])((?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*|[A-Z][\w$]*(?:Exception|Error|Throwable|Fault|Timeout"
-    r"|Interrupt|Exit|Failure))(?::\s(.*)|$)"
+    r"|Interrupt|Exit|Failure))" + _ERROR_CODE + r"(?::\s(.*)|$)"
 )
 # Java, .NET, Node "at fn (", Android's runtime with the method's return type first ("at void a.B.run() (B.java:9)").
 # (V8 writes a method called under another name with the name it was called by: "at Socket.emit [as onread] (...)".)
@@ -160,9 +163,11 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
     chain: list[tuple[str, str, int]] = []  # (type, message, index of its line)
     above, continued = _exceptions_above_frames(lines)
     for i, line in enumerate(lines):
-        if i in continued:  # a line of an exception's message, not an exception of its own
-            continue
         text = line.lstrip(" \t")  # a chain's lines may be indented (WildFly's failure description)
+        if i in continued and not text.startswith("---> "):
+            # A line of an exception's message, not an exception of its own; .NET's inner exception on a line of its
+            # own (" ---> System.Net.Sockets.SocketException (111): Connection refused") is the chain's next.
+            continue
         if (
             i == 0
             or i in above
