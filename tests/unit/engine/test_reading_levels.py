@@ -607,3 +607,56 @@ def test_a_logfmt_record_without_a_message_reads_as_its_fields_spelt_as_written_
     rep = _run(text)
     assert [t.text for t in rep.templates] == ["caller=<v> component=frontend traceID=<v> latency=fast duration=<v>"]
     assert _levels(rep) == {"INFO": 32, "WARN": 8}
+
+
+def test_two_pairs_then_a_level_and_a_message_read_as_the_records_of_more_pairs_do() -> None:
+    """A job runner writes its process and thread as pairs before the level ("pid=7 tid=342 ERROR: Error fetching
+    job: ..."), and a job's class, id and time too where it runs one: the record with two pairs is read as the ones
+    with five, its level and message after them."""
+    lines = []
+    for i in range(60):
+        t = f"2024-03-12T06:{i // 60:02d}:{i % 60:02d}.117Z pid=7 tid=x{i % 5}w"
+        if i % 10 == 4:
+            lines.append(
+                f"{t} ERROR: Error fetching job: Error connecting to Redis on redis:6379 (Errno::ECONNREFUSED)"
+            )
+        else:
+            lines.append(f"{t} class=OrderJob jid={i * 7919:x} elapsed=0.{i % 9}2 INFO: done")
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.format.name == FORMAT_LOGFMT
+    assert _levels(rep) == {"INFO": 54, "ERROR": 6}
+    assert any(t.text.startswith("Error fetching job: Error connecting to Redis") for t in rep.templates)
+
+
+def test_a_level_word_closed_by_a_tab_is_the_level_of_a_line_the_layout_does_not_hold() -> None:
+    """A sidecar's file: its proxy's access lines ("[time] "GET ..." ...") and, among them, its agent's tab-delimited
+    lines ("<time><TAB>warn<TAB>xdsproxy<TAB>upstream terminated ..."): the word the tab closes is the agent line's
+    level."""
+    lines = []
+    for i in range(200):
+        t = f"2024-11-14T06:{i // 60:02d}:{i % 60:02d}.412931Z"
+        if i % 10 == 3:
+            level = ("info", "warn")[i % 20 == 3]
+            lines.append(f"{t}\t{level}\txdsproxy\tupstream [{i}] terminated with unexpected error EOF")
+        else:
+            lines.append(f'[{t}] "GET /api/cart/{i} HTTP/1.1" 200 - via_upstream - "-" 0 {i * 7} {i % 13} {i % 11}')
+    rep = _run("\n".join(lines) + "\n")
+    assert _levels(rep).get("WARN") == 10
+
+
+def test_context_pairs_before_a_bracketed_level_are_the_records_context_and_the_level_is_read() -> None:
+    """A logger writes its metadata as key=value pairs before the level in brackets where a request set them
+    ("request_id=F7ybeBlw0_e72IxdRSFI [info] GET /", a URL-safe id), and nothing there otherwise ("[info] Running
+    Endpoint ..."): the level is read either way."""
+    lines = []
+    for i in range(120):
+        t = f"18:{i // 60:02d}:{i % 60:02d}.211"
+        rid = f"F7{'ybeBlw0_e72IxdRSFI-ObRFl9hxCdZSQRBArZ'[i % 11 : i % 11 + 18]}"
+        if i % 2 == 0:
+            lines.append(f"{t} [info] Cache refreshed in {i}ms")
+        elif i % 6 == 5:
+            lines.append(f"{t} request_id={rid} [warning] webhook signature mismatch for event {i}")
+        else:
+            lines.append(f"{t} request_id={rid} [info] {('GET /api/items', 'Sent 200 in')[i % 2]} {i}")
+    rep = _run("\n".join(lines) + "\n")
+    assert _levels(rep) == {"INFO": 100, "WARN": 20}, _levels(rep)

@@ -800,11 +800,16 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
     if "=" not in head[:40]:
         return None
     found = list(_LOGFMT_PAIR.finditer(head))
-    if len(found) < 3 or head[: found[0].start()].strip():
+    if len(found) < 2 or head[: found[0].start()].strip():
         return None
     covered = sum(m.end() - m.start() + 1 for m in found)
-    if covered < 0.8 * len(head):
-        return None
+    if len(found) < 3 or covered < 0.8 * len(head):
+        # Pairs that open the record, then its level and its message in words (Sidekiq's "pid=7 tid=342 ERROR: Error
+        # fetching job: ...", two pairs where the job's records write five): the words after the pairs are the
+        # record's. Else at least three pairs, and pairs are the record.
+        tail_level, _ = _after_pairs(head[found[-1].end() :])
+        if tail_level is None:
+            return None
     pairs = [(m.group(1).lower(), _unquoted(m.group(2))) for m in found]
     fields = dict(pairs)
     time_text = _record_time(fields)
@@ -1173,7 +1178,9 @@ _LEVEL_PREFIX = re.compile(
     r"[-#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
     r"|(?-i:FINEST|FINER|FINE|CONFIG))"
-    r"(?: error)?\]?(?::|\]| -)",
+    # (Closed by a tab too: a level column of a tab-delimited line the file's layout does not hold, Istio's pilot
+    # agent's "info\tFLAG: ..." among its proxy's access lines.)
+    r"(?: error)?\]?(?::|\]| -|\t)",
     re.IGNORECASE,
 )
 
@@ -1962,6 +1969,13 @@ _SOURCE_PATH = re.compile(
 _SOURCE_THEN_LEVEL = re.compile(
     r"([^\s:]*\w[^\s:]*) +(?=(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|PANIC):\s)"
 )
+# The context a logger writes as key=value pairs before the level in brackets (Elixir's Logger metadata:
+# "request_id=F7ybeBlw0_e72IxdRSFI [info] GET /" beside "[info] Running AcmeWeb.Endpoint ..."): the pairs are the
+# record's context, and the message opens with its level as the records without context do.
+_PAIRS_THEN_LEVEL = re.compile(
+    r"(?:[A-Za-z_][\w.-]*=\S+ +)+(?=\[(trace|debug|info|notice|warn|warning|error|critical|alert|emergency)\] )",
+    re.IGNORECASE,
+)
 
 
 # A source in parentheses closed by a colon and a blank, at a message's start ("(orders/4101 on web-1): ").
@@ -2131,6 +2145,9 @@ class HeaderParser:
             component = component or sourced.group(1)
             level = level_from_word(sourced.group(2))
             message = message[sourced.end() :]
+        if level is None and message and (paired := _PAIRS_THEN_LEVEL.match(message)) is not None:
+            level = level_from_word(paired.group(1))
+            message = message[paired.end() :]
         if level is None and message:
             level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
