@@ -346,15 +346,15 @@ def test_a_quoted_value_that_comes_at_a_level_of_its_own_is_a_statement() -> Non
 
 
 def test_an_event_split_off_is_judged_again_on_its_own_records() -> None:
-    """Two messages of one length ("<n> bytes (<x> KB) sent" and "sent, <n> bytes (<x> MB) received") share a
-    cluster; where one has a bare number the other has a unit word, so over the cluster the unit's position looks
-    like a value. Once the two messages are told apart, the unit is judged over each one's records: KB and MB
+    """Two messages of one length ("<n> bytes (<x> cached) sent" and "sent, <n> bytes (<x> fetched) received") share a
+    cluster; where one has a bare number the other has a word, so over the cluster the word's position looks like a
+    value. Once the two messages are told apart, the word is judged over each one's records: "cached" and "fetched"
     are different events, and a token every record of an event holds ("(<*>") stays in its template."""
-    units = ("KB", "MB")
+    words = ("cached", "fetched")
     lines = []
     for i in range(240):
-        unit = units[(i // 2) % 2]
-        big = f"{i * 1000} bytes ({i}.5 {unit})"
+        word = words[(i // 2) % 2]
+        big = f"{i * 1000} bytes ({i} {word})"
         if i % 2:
             lines.append(f"node{i % 9}:{i} close, {big} sent, {i} bytes received, lifetime {i}")
         else:
@@ -362,8 +362,28 @@ def test_an_event_split_off_is_judged_again_on_its_own_records() -> None:
     templates = mine(lines)
     assert_all_match(lines, templates)
     assert set(templates) == {
-        f"<*>:<*> close, <*> bytes (<*> {u}) sent, <*> bytes received, lifetime <*>" for u in units
-    } | {f"<*>:<*> close, <*> bytes sent, <*> bytes (<*> {u}) received, lifetime <*>" for u in units}
+        f"<*>:<*> close, <*> bytes (<*> {w}) sent, <*> bytes received, lifetime <*>" for w in words
+    } | {f"<*>:<*> close, <*> bytes sent, <*> bytes (<*> {w}) received, lifetime <*>" for w in words}
+
+
+def test_a_data_size_is_one_value_with_its_unit() -> None:
+    """A writer picks a size's unit by the size ("(512 B)", "(1.20 KB)", "(3.4 MB)" of one message; Spark's
+    "estimated size 16.0 B, free 2.4 KB"): the unit is the value's, not the message's wording, as it is where it is
+    glued on ("640MB"). One template per message, whatever the units; a unit word ("bytes") stays."""
+    units = ("B", "KB", "MB", "GiB")
+    lines = []
+    for i in range(240):
+        size = f"{i % 97}.{i % 10}{'' if i % 3 else ' '}{units[(i * 7) % 4]}"
+        if i % 2:
+            lines.append(f"node{i % 9}:{i} close, {i} bytes ({size}) sent, {i} bytes received, lifetime {i}")
+        else:
+            lines.append(f"node{i % 9}:{i} close, {i} bytes sent, {i} bytes ({size}) received, lifetime {i}")
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        "<*>:<*> close, <*> bytes (<*>) sent, <*> bytes received, lifetime <*>",
+        "<*>:<*> close, <*> bytes sent, <*> bytes (<*>) received, lifetime <*>",
+    }, templates
 
 
 def test_a_bound_on_a_time_is_one_value_with_its_unit() -> None:

@@ -330,6 +330,22 @@ def test_a_duration_placeholder_has_its_distribution_in_seconds() -> None:
     assert abs(p.numeric.median - seconds[250]) <= 0.01
 
 
+def test_a_data_size_placeholder_has_its_distribution_in_bytes() -> None:
+    # "512 B", "1.20 KB" and "3.4 MB" are one quantity at three scales, written with a blank before the unit or
+    # without: one placeholder, its kind "size", compared in bytes (a capital prefix in 1024s, "kB" in 1000s).
+    values = ["512 B", "1.5 KB", "3MB", "2 kB", "1,024 KB", "0.5 GiB", "-5.00 GB"] * 20
+    lines = [_line(T0 + i, "INFO", f"cache evicted {v} of entries") for i, v in enumerate(values)]
+    rep = _analyze(lines)
+    (t,) = rep.templates
+    assert t.text == "cache evicted <*> of entries", t.text
+    (p,) = t.placeholders
+    assert p.kind == "size" and p.records == len(values) and {v.value for v in p.top_values} <= set(values)
+    # In bytes: -5 GiB, 512, 1,536, 2,000, 1 MiB, 3 MiB and 0.5 GiB, twenty of each: the median is "2 kB".
+    assert p.numeric.count == len(values)
+    assert p.numeric.min == -5.0 * 1024**3 and p.numeric.max == 0.5 * 1024**3
+    assert p.numeric.median == 2000.0
+
+
 def test_the_template_cap_keeps_a_one_off_error_over_frequent_info_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     # A file of more templates than the report lists: the ones cut are the least important (INFO messages
     # seen a few times), never an error seen once; the overview's error count and the error ranking agree.

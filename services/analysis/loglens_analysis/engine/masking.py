@@ -2,8 +2,9 @@
 
 Besides the usual types: host names (before a port or "/ip", or under a common TLD, but not a domain before a
 path, which names a thing: "kubernetes.io/aws-ebs"), values of
-identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions (``v1.17``) and numbers
-with a unit glued on (``640MB``). A date-time with seconds is written ``<*>:<*>:<*>``.
+identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions (``v1.17``), numbers
+with a unit glued on (``640MB``) and data sizes with their unit, glued on or not (``1.20 KB``). A date-time
+with seconds is written ``<*>:<*>:<*>``.
 
 A word that holds a digit (``slot2``, ``ata1``, ``d0``) is a variable where its place says it is a value:
 right after ``key=``, or inside a token that already holds a variable (``ata1.<*>:``, ``.../input3``); a
@@ -33,6 +34,8 @@ _TLDS = "com|net|org|edu|gov|mil|io|info|biz|local|localdomain|internal|lan|arpa
 # Keys whose value is always data (an identity, an address), even when it is the same all file long.
 _VALUE_KEYS = ("uid", "gid", "euid", "pid", "host", "hostname", "rhost", "ip", "addr", "port")
 _LITERAL = r"(?:(?i:true|false|null)|None|nil)"
+# A data size's unit: bytes, SI kilobytes, and bytes with a capital prefix, binary or not ("KB", "MiB", "GB").
+SIZE_UNITS = r"(?:B|kB|[KMGTPE]i?B)"
 _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     # The value ends where a name in brackets after it begins ("uid=1021(gps)": the account's number, then its name).
     ("value", "(?<==)(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&()\]]+"),
@@ -103,6 +106,10 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?![\w.])",
     ),
     ("id", r"(?<![\w.-])[A-Za-z]+(?:_[A-Za-z]+)*_-?\d[\w-]*"),
+    # A data size with its unit, glued on or after a blank ("640MB", "1.20 KB", "16.0 B"): one value. A writer picks
+    # the unit by the size ("(512 B)", "(1.20 KB)", "(3.4 MB)" of one message), so the unit is the value's, not the
+    # message's wording; its statistics are in bytes (``values``). A unit word ("bytes") is the message's.
+    ("size", rf"(?<![A-Za-z0-9])[-+]?\d+(?:[.,]\d+)* ?{SIZE_UNITS}(?![\w-])(?!\.\w)"),
     # Literal values: booleans and nulls are data where they stand as a value (after "=", ":", a bracket, at a
     # message's end or before punctuation). Between two words of prose one qualifies the word after it and is the
     # message's wording: Go's "invalid memory address or nil pointer dereference", Java's "on a null object

@@ -45,6 +45,10 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)")
 _DURATIONS = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|s|m|h))+")
 _PER_SECOND = {"ns": 1e9, "us": 1e6, "µs": 1e6, "ms": 1e3}  # divided by (exact: 9 / 1e3 == 0.009)
 _SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}  # multiplied by
+# A data size as the masks take it (``masking.SIZE_UNITS``), and its unit in bytes: "kB" is the SI kilobyte; a capital
+# prefix counts in 1024s, with its "i" (IEC) or without (as the JVM, Spark and Windows write "KB", "MB", "GB").
+_SIZE = re.compile(r"([-+]?\d+(?:[.,]\d+)*) ?(B|kB|[KMGTPE]i?B)")
+_BYTES = {"B": 1.0, "kB": 1e3} | {p + i + "B": 1024.0**k for k, p in enumerate("KMGTPE", start=1) for i in ("", "i")}
 
 
 class ValueReader:
@@ -384,11 +388,14 @@ class PlaceholderStats:
         self.values.add_counts(batch)
 
     def _measure(self, batch: Counter[str]) -> None:
-        """A number's or a duration's values, with their counts, to the quantile sketch (other kinds have none)."""
+        """A number's, a duration's or a size's values, with their counts, to the quantile sketch (other kinds have
+        none)."""
         if self.kind == "number":
             self._add_numbers(batch)
         elif self.kind == "duration":
             self._add_durations(batch)
+        elif self.kind == "size":
+            self._add_sizes(batch)
 
     def _sketch(self) -> QuantileSketch:
         if self.numbers is None:
@@ -411,6 +418,19 @@ class PlaceholderStats:
                 xs.append(
                     sum(float(x) / _PER_SECOND[u] if u in _PER_SECOND else float(x) * _SECONDS[u] for x, u in parts)
                 )
+                ws.append(c)
+        if xs:
+            self._sketch().add_weighted(xs, ws)
+
+    def _add_sizes(self, batch: Counter[str]) -> None:
+        """A data size's unit says its scale ("512 B", "1.20 KB", "3.4 MB" of one placeholder): compared in bytes, a
+        thousands separator dropped ("1,024 KB")."""
+        xs: list[float] = []
+        ws: list[int] = []
+        for v, c in batch.items():
+            m = _SIZE.fullmatch(v)
+            if m is not None:
+                xs.append(float(m.group(1).translate(_NUMBER_CHARS)) * _BYTES[m.group(2)])
                 ws.append(c)
         if xs:
             self._sketch().add_weighted(xs, ws)
