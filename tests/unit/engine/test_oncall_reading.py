@@ -689,3 +689,35 @@ def test_a_short_files_trace_written_line_by_line_is_told_as_its_exception_not_f
     assert texts[1].startswith("1 x java.lang.NullPointerException"), texts
     assert not any(" at com.example" in t or '"at ' in t for t in texts), texts
     assert any(t.startswith('Line 2 (ERROR): "FATAL EXCEPTION: main"') for t in texts), texts
+
+
+def test_a_restart_and_a_burst_are_told_at_the_time_of_the_line_they_cite() -> None:
+    # A banner written again in the middle of a time bucket, after a stop: the restart was stamped with the stop's
+    # time (the latest time the aggregates held before it) and told without one; a burst's first error was cited
+    # without its time. Each variant's first line in each bucket keeps its time, and so does each bucket's first
+    # error: the finding's time is its line's.
+    lines = [_line(T0, "INFO", "orders-api version 1.4.2 starting on port 8080")]
+    for i in range(1, 720):
+        t = T0 + 10 * i
+        lines.append(_line(t, "INFO", f"processed order {1000 + i} in 12 ms"))
+        if i == 360:
+            lines.append(_line(t + 1, "INFO", "received SIGTERM, shutting down"))
+            lines.append(_line(t + 5, "INFO", "orders-api version 1.4.2 starting on port 8080"))
+        if i % 50 == 0:
+            lines.append(_line(t + 3, "ERROR", f"payment gateway timeout after 30 s for order {1000 + i}"))
+        if 500 <= i < 520:
+            lines += [_line(t + 4 + k, "ERROR", f"db connection refused for order {1000 + i}") for k in range(6)]
+    rep = _analyze(lines)
+
+    def time_of(line: int) -> str:
+        return lines[line - 1][:19].replace(" ", "T") + "Z"
+
+    (restart,) = [a for a in rep.anomalies if a.kind == RESTART]
+    at = restart.line_numbers[0]
+    assert "starting on port" in lines[at - 1] and at > 2, at
+    assert restart.start_time.ToJsonString() == time_of(at), (restart.start_time.ToJsonString(), time_of(at))
+    assert f"restart at line {at} ({time_of(at)})" in restart.description, restart.description
+    (burst,) = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_ERROR_BURST]
+    first = burst.line_numbers[0]
+    assert " ERROR app: " in lines[first - 1] and time_of(first) != time_of(first - 1), lines[first - 2 : first]
+    assert f"first at line {first} ({time_of(first)})" in burst.description, burst.description

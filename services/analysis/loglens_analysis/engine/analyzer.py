@@ -144,6 +144,7 @@ class TimeBucket:
     last_time: float
     first_text: str
     last_text: str
+    first_error_time: float = 0.0  # (with first_error_line)
 
     def merge(self, other: TimeBucket) -> None:
         """Add a later-numbered bucket's figures (coarsening: two buckets become one)."""
@@ -154,7 +155,7 @@ class TimeBucket:
         if other.last_line > self.last_line:
             self.last_line, self.last_time, self.last_text = other.last_line, other.last_time, other.last_text
         if other.first_error_line and (not self.first_error_line or other.first_error_line < self.first_error_line):
-            self.first_error_line = other.first_error_line
+            self.first_error_line, self.first_error_time = other.first_error_line, other.first_error_time
 
 
 @dataclass(eq=False, slots=True)
@@ -174,7 +175,8 @@ class Variant:
     first_time: float | None = None
     last_time: float | None = None
     examples: list[tuple[int, str]] = field(default_factory=list)
-    bins: dict[int, list[int]] = field(default_factory=dict)
+    bins: dict[int, list[int]] = field(default_factory=dict)  # bucket -> [records, first line]
+    bin_times: dict[int, float] = field(default_factory=dict)  # bucket -> its first line's time (a finding's time)
     # Tokens (position, text) that hold a digit yet were not masked, e.g. "ssh2" or "u0". The caches
     # treat digits as variable, so sampled records check them (``Analyzer._check_digit_tokens``).
     digit_tokens: tuple[tuple[int, str], ...] = ()
@@ -1279,9 +1281,12 @@ class Analyzer:
             vb = info.variant.bins.get(b)
             if vb is None:
                 info.variant.bins[b] = [c, lines[fi]]
+                info.variant.bin_times[b] = cast("float", times[fi])
             else:
                 vb[0] += c
-                vb[1] = min(vb[1], lines[fi])
+                if lines[fi] < vb[1]:
+                    vb[1] = lines[fi]
+                    info.variant.bin_times[b] = cast("float", times[fi])
             tb = file_buckets.get(b)
             if tb is None:
                 tb = file_buckets[b] = TimeBucket(
@@ -1308,6 +1313,7 @@ class Analyzer:
                 tb.errors += c
                 if not tb.first_error_line or lines[fi] < tb.first_error_line:
                     tb.first_error_line = lines[fi]
+                    tb.first_error_time = cast("float", times[fi])
 
         # Per variant and per exception group: the shapes' figures added up.
         per_variant: dict[Variant, list[int]] = {}
@@ -1683,13 +1689,20 @@ class Analyzer:
         self.bin_seconds *= 2
         for v in self._all_variants():
             nb: dict[int, list[int]] = {}
+            nt: dict[int, float] = {}
+            times = v.bin_times
             for b, (c, fl) in sorted(v.bins.items()):
                 x = nb.get(b // 2)
                 if x is None:
                     nb[b // 2] = [c, fl]
+                    nt[b // 2] = times[b]
                 else:
                     x[0] += c
+                    if fl < x[1]:  # (lines out of time order)
+                        x[1] = fl
+                        nt[b // 2] = times[b]
             v.bins = nb
+            v.bin_times = nt
         merged: dict[int, TimeBucket] = {}
         for b, tb in sorted(self.buckets.items()):
             into = merged.get(b // 2)

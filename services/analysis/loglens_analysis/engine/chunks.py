@@ -147,7 +147,9 @@ from .values import ClusterValues, HeavyHitters, PlaceholderStats, QuantileSketc
 
 HEAD_BYTES = 1 << 20  # the file's start every chunk reads for the file's format
 PARTIAL_MAGIC = b"LLCP2\n"
-PARTIAL_VERSION = 5  # 5: each variant's last record per level (4: a format guess's request fields, CSV columns)
+# 6: each variant bucket's first time and each bucket's first error's (5: each variant's last record per level;
+# 4: a format guess's request fields, CSV columns)
+PARTIAL_VERSION = 6
 FEED_BYTES = 1 << 20  # a chunk's bytes go to its reader in pieces of this size (blocks as in one pass)
 
 _DATED = {f.name: f.dated for f in FAMILIES}
@@ -446,7 +448,7 @@ def _dump(an: Analyzer, counters: ReadCounters, ctx: FileContext, plan: ChunkPla
                 v.first_time,
                 v.last_time,
                 [list(e) for e in v.examples],
-                [[b, c, fl] for b, (c, fl) in v.bins.items()],
+                [[b, c, fl, v.bin_times[b]] for b, (c, fl) in v.bins.items()],
                 [list(t) for t in v.digit_tokens],
                 lead,
             ]
@@ -545,6 +547,7 @@ def _dump_bucket(tb: TimeBucket) -> list[Any]:
         tb.last_time,
         tb.first_text,
         tb.last_text,
+        tb.first_error_time,
     ]
 
 
@@ -603,7 +606,7 @@ def _load_stats(x: list[Any]) -> tuple[int, PlaceholderStats]:
 
 
 def _load_bucket(x: list[Any], shift: int) -> TimeBucket:
-    records, errors, fl, ll, fel, ft, lt, fx, lx = x
+    records, errors, fl, ll, fel, ft, lt, fx, lx, fet = x
     return TimeBucket(
         int(records),
         int(errors),
@@ -614,6 +617,7 @@ def _load_bucket(x: list[Any], shift: int) -> TimeBucket:
         float(lt),
         str(fx),
         str(lx),
+        float(fet),
     )
 
 
@@ -804,11 +808,11 @@ class _Merge:
                     v.level_last[lv] = (int(line) + shift, _time(t, carried))
             if len(v.examples) < MAX_EXAMPLES or examples:
                 v.examples = sorted(v.examples + [(int(line) + shift, str(t)) for line, t in examples])[:MAX_EXAMPLES]
-            for b, c, bl in bins:
-                self._add_bin(v, int(b) // step, int(c), int(bl) + shift)
+            for b, c, bl, bt in bins:
+                self._add_bin(v, int(b) // step, int(c), int(bl) + shift, float(bt))
             if has_lead:
-                assert lead_bin is not None
-                self._add_bin(v, lead_bin, int(lead[0]), int(lead[1]) + shift)
+                assert lead_bin is not None and carried is not None
+                self._add_bin(v, lead_bin, int(lead[0]), int(lead[1]) + shift, carried)
         for vref, width_, records, positions in d["values"]:
             v = refs[int(vref)]
             cv = an.values.get(v)
@@ -845,6 +849,8 @@ class _Merge:
             assert carried is not None
             tb = _load_bucket(d["lead_bucket"], shift)
             tb.first_time = tb.last_time = carried
+            if tb.first_error_line:
+                tb.first_error_time = carried
             self._add_bucket(lead_bin, tb)
         records, empty, with_time, with_level, explained, multiline, out_of_order, glued = map(int, d["scalars"])
         an.records += records
@@ -898,13 +904,16 @@ class _Merge:
         if changed:
             with_varied_words(v, changed)
 
-    def _add_bin(self, v: Variant, b: int, count: int, first_line: int) -> None:
+    def _add_bin(self, v: Variant, b: int, count: int, first_line: int, first_time: float) -> None:
         x = v.bins.get(b)
         if x is None:
             v.bins[b] = [count, first_line]
+            v.bin_times[b] = first_time
         else:
             x[0] += count
-            x[1] = min(x[1], first_line)
+            if first_line < x[1]:
+                x[1] = first_line
+                v.bin_times[b] = first_time
 
     def _add_bucket(self, b: int, tb: TimeBucket) -> None:
         into = self.an.buckets.get(b)
@@ -929,6 +938,7 @@ class _Merge:
         an.buckets = dict(sorted(an.buckets.items()))
         for v in an._all_variants():
             v.bins = dict(sorted(v.bins.items()))
+            v.bin_times = dict(sorted(v.bin_times.items()))
         return build_report(an, self.counters, ENGINE_VERSION)
 
 

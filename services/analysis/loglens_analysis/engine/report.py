@@ -299,7 +299,8 @@ class Rolled:
     # level -> its first record (line, time, text)
     level_first: dict[str, tuple[int, float | None, str]] = field(default_factory=dict)
     level_last: dict[str, tuple[int, float | None]] = field(default_factory=dict)  # level -> its last record
-    bins: dict[int, list[int]] = field(default_factory=dict)
+    bins: dict[int, list[int]] = field(default_factory=dict)  # bucket -> [records, first line]
+    bin_times: dict[int, float] = field(default_factory=dict)  # bucket -> its first line's time
     examples: list[tuple[int, str]] = field(default_factory=list)
     cluster_index: int = -1
     quote: str = ""  # the text as findings quote it (``quotes``: shortened, and apart from the other templates')
@@ -361,9 +362,12 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
             x = r.bins.get(b)
             if x is None:
                 r.bins[b] = [c, fl]
+                r.bin_times[b] = v.bin_times[b]
             else:
                 x[0] += c
-                x[1] = min(x[1], fl)
+                if fl < x[1]:
+                    x[1] = fl
+                    r.bin_times[b] = v.bin_times[b]
         r.examples = sorted(r.examples + v.examples)[:MAX_EXAMPLES]
         of_variant[id(v)] = r
     for r in rolled.values():
@@ -592,6 +596,7 @@ def _burst_findings(
     what: str,
     kind: report_pb2.AnomalyKind.ValueType,
     r: Rolled | None,
+    first_times: dict[int, float],  # bucket -> the time of the series' first line in it (the line cited)
     errors_of: Sequence[Rolled] = (),  # an error burst's candidates for the message most of it wrote
 ) -> list[Finding]:
     """One finding per run of adjacent burst buckets: one episode, told once (a storm over three buckets
@@ -611,6 +616,8 @@ def _burst_findings(
         total = sum(c for _b, c, _l in run)
         mean = (series_total - total) / max(1, n - width)
         line = run[0][2]
+        t = first_times.get(run[0][0])
+        at = f"line {line}" + ("" if t is None else f" ({iso(t)})")
         span = f"the {duration(w)}" if first == last else f"the {duration(w * width)} ({width} buckets)"
         if mean >= 0.1:
             rest = f"{mean:.1f} per {duration(w)} in the rest of the file"
@@ -629,7 +636,7 @@ def _burst_findings(
                 most = f', most of them "{top}" ({n_of})'
         desc = (
             f"{what}: {total} {'ERROR/FATAL records' if kind == ANOMALY_ERROR_BURST else 'records'}{most} in {span} "
-            f"from {iso(bk.start(first))}, first at line {line}, against {rest}"
+            f"from {iso(bk.start(first))}, first at {at}, against {rest}"
         )
         # A series seen only in its bursts has a baseline below one record over the whole buckets.
         score = round(_surprise(total, max(mean, 1 / len(bk.whole)) * width), 2)
@@ -656,7 +663,8 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     # (Statements every record of which is an error: a template's buckets count all its records, and a route's
     # requests that failed now and then are mostly answered well.)
     errors_of = [r for r in templates if r.all_at_least("ERROR")]
-    out += _burst_findings(bk, inner_err, episodes, "error burst", ANOMALY_ERROR_BURST, None, errors_of)
+    first_errors = {b: x.first_error_time for b, x in bk.bins.items() if x.errors}
+    out += _burst_findings(bk, inner_err, episodes, "error burst", ANOMALY_ERROR_BURST, None, first_errors, errors_of)
     for r in templates:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
             continue
@@ -671,7 +679,7 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
             # now and then.)
             told = {b for b, _c, _l in hits} | (error_buckets if is_error else set())
             episodes += _slow_episodes(inner, n, told)
-        out += _burst_findings(bk, inner, episodes, f'burst of "{r.quote}"', ANOMALY_BURST, r)
+        out += _burst_findings(bk, inner, episodes, f'burst of "{r.quote}"', ANOMALY_BURST, r, r.bin_times)
     return out
 
 
@@ -1677,10 +1685,12 @@ def _restart_loops(
 
 
 def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> float | None:
-    """The exact time of a line where the aggregates hold it (a template's first line, or the first
-    line of its bucket), else None."""
+    """The exact time of a line where the aggregates hold it (a template's first line, its first line in a
+    bucket, or the first line of a bucket), else None."""
     if r is not None and line == r.first_line:
         return r.first_time
+    if r is not None and b is not None and (x := r.bins.get(b)) is not None and x[1] == line:
+        return r.bin_times[b]
     if b is not None and b in an.buckets and an.buckets[b].first_line == line:
         return an.buckets[b].first_time
     return None
