@@ -240,10 +240,22 @@ MAVEN = b"""[INFO] Compiling 42 source files to /app/target/classes
 """
 
 
+# Lone carriage returns (a wiped section marker, a progress bar, a Lambda traceback's lines in one event) end no line.
+CARRIAGE = (
+    b"2024-03-01 10:00:00,001 INFO  [main] c.e.App - section_start:1709287200:step\r\x1b[0KExecuting step\n"
+    b"2024-03-01 10:00:01,002 INFO  [main] c.e.App - (Reading database ... \r(Reading database ... 5%\r\n"
+    b"2024-03-01 10:00:02,003 ERROR [main] c.e.App - KeyError: 'id'\rTraceback (most recent call last):\r"
+    b'  File "/var/task/app.py", line 5, in handler\n'
+    b"java.lang.IllegalStateException: boom\r\n"
+    b"\tat c.e.App.run(App.java:12)\n"
+    b"2024-03-01 10:00:03,004 INFO  [main] c.e.App - done\r\r\n"
+)
+
+
 @pytest.mark.parametrize(
     "data",
-    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ, MAVEN, CARGO_TEST],
-    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq", "maven", "cargo-test"],
+    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ, MAVEN, CARGO_TEST, CARRIAGE],
+    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq", "maven", "cargo-test", "carriage"],
 )
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)

@@ -174,6 +174,33 @@ def test_ascii_separators_in_a_line_are_blanks_not_lines() -> None:
     assert all(ch not in t.text for t in rep.templates for ch in "\x1d\x1e\x1f")
 
 
+def test_a_carriage_return_before_no_newline_ends_no_line() -> None:
+    """A lone carriage return sends a terminal back to the line's start: a progress bar redrawn, GitLab's section
+    marker wiped by an erase-line sequence, an AWS Lambda traceback's lines in one event. Each was read as a line
+    break, so every line cited after it was off from the file's (``grep -n``): an apt log's error at line 1382 of a
+    597-line file. The line stays one line; what an erase-line wipes is gone; the other pieces are parted by a blank."""
+    lines = [
+        "2024-05-01 10:00:00 INFO app: section_start:1714557600:step_script\r\x1b[0K\x1b[0KExecuting step script",
+        "2024-05-01 10:00:01 INFO app: (Reading database ... \r(Reading database ... 5%\r(Reading database ... 100%\r",
+        "\r2024-05-01 10:00:02 INFO app: unpacking libssl3",
+        "2024-05-01 10:00:03 ERROR app: [ERROR] KeyError: 'id'\rTraceback (most recent call last):\r"
+        '  File "/var/task/app.py", line 5, in handler\r    x = body["id"]',
+    ]
+    lines += [f"2024-05-01 10:00:{4 + i:02d} INFO app: settled order {i}\r\r" for i in range(20)]
+    lines.append("2024-05-01 10:00:30 ERROR app: payment gateway refused order 7")
+    rep = _run(("\n".join(lines) + "\n").encode())
+    assert rep.line_count == len(lines) and rep.record_count == len(lines), (rep.line_count, rep.record_count)
+    of = {t.text: t for t in rep.templates}
+    assert of["payment gateway refused order <*>"].first_line == len(lines), of
+    assert of["unpacking libssl3"].first_line == 3, of
+    assert of["Executing step script"].first_line == 1, of
+    assert not any("section_start" in t.text or "\r" in t.text for t in rep.templates), of
+    (trace,) = [t for t in rep.templates if "KeyError" in t.text]
+    assert trace.first_line == 4 and "Traceback (most recent call last): File" in trace.text, trace.text
+    (progress,) = [t for t in rep.templates if "Reading database" in t.text]
+    assert progress.first_line == 2 and progress.text.count("(Reading database ...") == 3, progress.text
+
+
 @pytest.mark.parametrize("cap", [4, 7, 10])
 def test_every_line_longer_than_the_cap_is_cut_wherever_it_stands(cap: int) -> None:
     """The reader skips its truncation regex when no window of cap/2 characters lacks a newline: a long

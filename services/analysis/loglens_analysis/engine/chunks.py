@@ -138,6 +138,7 @@ from .records import (
     _continuation_body,
     _docker_line,
     may_join_level_indented,
+    overwritten,
     past_envelope,
     utf16_of,
 )
@@ -250,13 +251,11 @@ class FileContext:
         return None
 
     # ------------------------------------------------------------------ record starts
-    def _text(self, raw: bytes) -> str | None:
-        """A physical line as the reader sees it (None: a lone carriage return makes it two lines)."""
+    def _text(self, raw: bytes) -> str:
+        """A physical line as the reader sees it (``records.overwritten``: a lone carriage return ends no line)."""
         text = raw.decode("utf-8", errors="replace").replace("\x00", "")
-        if text.endswith("\r"):
-            text = text[:-1]
         if "\r" in text:
-            return None
+            text = overwritten(text)
         if "\x1b" in text:
             text = _ANSI.sub("", text)
         if self.reader._docker_json:
@@ -271,7 +270,7 @@ class FileContext:
     def starts_record(self, prev: bytes, line: bytes, nxt: bytes) -> bool:
         """Whether ``line`` (after ``prev``, before ``nxt``) certainly opens a record, whatever came before."""
         p, cur, n = self._text(prev), self._text(line), self._text(nxt)
-        if p is None or cur is None or n is None or not cur.strip():
+        if not cur.strip():
             return False
         # (Matched after the line before it, which a continuation may look back at: a gutter's bar that ends it.)
         if self._continues.match(f"{p}\n{cur}\n{n}", len(p) + 1) is not None:

@@ -32,6 +32,23 @@ PARTIAL = "\x1d"  # marks where CRI partial lines were glued (removed from the m
 SOURCE_CHANGE = "\x1f"  # a line from another source than the line before (removed once records are joined)
 _SEPARATORS_AS_BLANKS = str.maketrans({JOIN: " ", PARTIAL: " ", SOURCE_CHANGE: " "})
 
+# A carriage return that no newline follows ends no line: a terminal goes back to the line's start and writes on (a
+# progress bar's "(Reading database ... 5%\r(Reading database ... 10%", GitLab's "section_start:...\r\x1b[0K" before
+# a section's title, an AWS Lambda runtime's traceback, its lines parted by carriage returns in one event). Read as a
+# line break, every line number after it disagreed with the file's (``grep -n``, an editor): the line stays one line.
+# What an erase-line sequence right after the return wipes is gone (the writer's own choice); a return at a line's
+# start or end parts nothing; the others part the line's pieces by a blank, in order.
+_CR_ERASED = re.compile(r"[^\n]*\r(?=\x1b\[[012]?K)")
+_CR_EDGE = re.compile(r"^\r+|\r+$", re.MULTILINE)
+_CR = re.compile(r"\r+")
+
+
+def overwritten(text: str) -> str:
+    """``text`` (its CRLF line ends already read) with each carriage return read as above: no line break."""
+    if "\x1b" in text:
+        text = _CR_ERASED.sub("", text)
+    return _CR.sub(" ", _CR_EDGE.sub("", text))
+
 
 # An indented line whose blanks pad a header's first column: a level written right-aligned (log4j's "%5p" writes
 # " INFO" beside "ERROR", Python's "%(levelname)8s" "    INFO"), or a number before the level (Kamailio's " 0(36)
@@ -903,7 +920,9 @@ class RecordReader:
             self.counters.nul_bytes += text.count("\x00")
             text = text.replace("\x00", "")
         if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = text.replace("\r\n", "\n")
+            if "\r" in text:
+                text = overwritten(text)
         if "\x1d" in text or "\x1e" in text or "\x1f" in text:
             # ASCII's group, record and unit separators part fields of a line (auditd's enriched fields follow a
             # group separator; RFC 7464 opens each JSON text with a record separator): blanks to the reader, whose
