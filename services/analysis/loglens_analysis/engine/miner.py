@@ -471,6 +471,29 @@ def glob_match(pattern: str, text: str) -> bool:
     return True
 
 
+def _instances(tokens: Iterable[str]) -> dict[str, str]:
+    """Each token that is an instance of another's pattern, and the most specific such pattern (followed to the
+    end): where a position tells events apart, a value that fills one of the events' patterns is of that event
+    (``_distinct_events`` counts it so), not an event of its own. A Kubernetes pod's name whose random suffix holds
+    no digit ("batch/report-job-<*>-wwrmh") is one of "batch/report-job-<*>", beside "ml/trainer-<*>"; a bare
+    placeholder is no event's pattern here (a plain word beside one is an event)."""
+    values = sorted(set(tokens))
+    patterns = [v for v in values if WILDCARD in v and v != WILDCARD]
+    out: dict[str, str] = {}
+    for v in values:
+        if WILDCARD in v:
+            found = [p for p in patterns if p != v and glob_match(p, v)]
+            if found:
+                out[v] = max(found, key=lambda p: (len(p.replace(WILDCARD, "")), p))
+    for v, p in out.items():
+        seen = {v}
+        while p in out and p not in seen:
+            seen.add(p)
+            p = out[p]
+        out[v] = p
+    return out
+
+
 def _is_quoted(token: str) -> bool:
     """A token that is one quoted string, ``"plugin-dir"``, ``'x'``, ```x``` or ```x'`` (the grave-and-apostrophe
     quotes of older tools), or one written with escaped quotes inside another quoted string (``\\"plugin-dir\\"``, a
@@ -962,8 +985,12 @@ def _resolve_aligned(
         inner = frozenset(few)
         groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         keyed = routes | by_level  # a position split by what its words stand for, not by each word
+        instances = {i: m for i in split_at if i not in keyed and (m := _instances(t[i] for t in members))}
         for toks in members:
-            key = tuple(keyed[i][_skeleton(toks[i])] if i in keyed else toks[i] for i in split_at)
+            key = tuple(
+                keyed[i][_skeleton(toks[i])] if i in keyed else instances.get(i, {}).get(toks[i], toks[i])
+                for i in split_at
+            )
             groups.setdefault(key, []).append(toks)
         resolved: dict[tuple[str, ...], tuple[str, str]] = {}
         for group in groups.values():
@@ -971,6 +998,9 @@ def _resolve_aligned(
             for i, shapes in routes.items():
                 if any(toks[i] != group[0][i] for toks in group):
                     base[i] = shapes[_skeleton(group[0][i])]  # the route its targets share ("/users/<*>")
+            for i, of in instances.items():
+                if any(toks[i] != group[0][i] for toks in group):
+                    base[i] = of.get(group[0][i], group[0][i])  # the pattern its instances fill
             resolved.update(_resolve_aligned(base, group, counts, inner, requests=requests))
         return resolved
     punctuated = _with_shared_punctuation(base, members)
