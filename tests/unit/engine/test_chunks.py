@@ -4,6 +4,7 @@ written here or generated (``loglens_loggen``), no file copied."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import zlib
@@ -552,3 +553,31 @@ def test_a_word_whose_digits_vary_keeps_the_other_placeholders_in_chunks_as_in_o
         rep = _chunked(data, chunk_bytes)
         assert _without_placeholders(rep) == _without_placeholders(one), chunk_bytes
         assert [[(p.index, p.kind) for p in t.placeholders] for t in rep.templates] == kinds, chunk_bytes
+
+
+def test_two_variants_of_a_chunk_that_are_one_variant_of_the_file_keep_its_first_and_last_lines() -> None:
+    """A chunk's clusters can generalise otherwise than the file's, so two of its variants can be one variant of the
+    merged file, listed in either order of their lines. The merge took the second one's last line as the variant's
+    (a CoreDNS query log's last record, at line 925, was cited as 922 at three chunks) and the first one's first.
+    The merged variant spans both: its first line the earlier, its last the later, with their times."""
+    data = _generated("app", 2000)
+    parts = _partials(data, len(data) // 2 + 1)
+    whole = merge_partials(parts)
+    doc = json.loads(zlib.decompress(parts[1][len(PARTIAL_MAGIC) :]))
+    # A variant of the second chunk told as two: its records from its second line on first, then one record at its
+    # first line (fields: cluster, masked, tokens, count, levels, level_first, level_last, first and last line,
+    # first and last time, ...).
+    i = max(range(len(doc["variants"])), key=lambda k: doc["variants"][k][3])
+    v = doc["variants"][i]
+    fl, ll, ft, lt = v[7], v[8], v[9], v[10]
+    assert fl < ll and ft is not None and lt is not None
+    early = copy.deepcopy(v)
+    early[3], early[8], early[10] = 1, fl, ft
+    later = copy.deepcopy(v)
+    later[7] = fl + 1
+    doc["variants"][i] = later
+    doc["variants"].append(early)
+    parts[1] = PARTIAL_MAGIC + zlib.compress(json.dumps(doc).encode())
+    merged = merge_partials(parts)
+    spans = {t.id: (t.first_line, t.last_line, t.last_time.ToSeconds()) for t in whole.templates}
+    assert {t.id: (t.first_line, t.last_line, t.last_time.ToSeconds()) for t in merged.templates} == spans

@@ -412,3 +412,45 @@ def test_the_collector_runs_less_often_only_while_an_analysis_runs() -> None:
 def test_a_digit_key_writes_every_ascii_digit_0_whatever_else_the_text_holds(text: str) -> None:
     # records.digit_key takes the UTF-8 bytes of non-ASCII text (str.translate is slow on it): the same key.
     assert digit_key(text) == text.translate(str.maketrans("123456789", "000000000"))
+
+
+def test_a_no_break_space_before_am_pm_is_a_blank() -> None:
+    """Java 20+ formats a 12-hour time with CLDR's narrow no-break space before AM/PM ("1:00:44\\u202fPM",
+    java.util.logging's default): the half of the day was lost, so afternoon records read as night ones (a span of
+    01:00 to 12:59 for 10:58 to 13:20, out of order). A no-break space is a blank to the reader."""
+    lines = []
+    for i in range(40):
+        h, m = divmod(10 * 60 + 58 + 4 * i, 60)
+        clock = f"{(h - 1) % 12 + 1}:{m:02d}:07\u202f{'AM' if h < 12 else 'PM'}"
+        lines += [f"Mar 12, 2024 {clock} com.acme.gateway.ProxyHandler handle", f"INFO: GET /api/users/{i} 200"]
+    rep = _run(("\n".join(lines) + "\n").encode())
+    tr = rep.time_range
+    assert (tr.start_time.ToJsonString(), tr.end_time.ToJsonString()) == (
+        "2024-03-12T10:58:07Z",
+        "2024-03-12T13:34:07Z",
+    ), (tr.start_time.ToJsonString(), tr.end_time.ToJsonString())
+    assert rep.parse_quality.out_of_order_records == 0
+
+
+def test_a_severity_word_where_a_syslog_tag_stands_is_the_level_of_a_line_of_no_host() -> None:
+    """Dovecot's own log writes syslog's time, then its process and the level where a host and a tag would stand
+    ("imap(alice@example.com)<31266><9ioBh>: Panic: ..."): read as host and program "Panic", no record had a level
+    (0 ERROR in a log of panics). No program is named by a severity word: it is the level."""
+    lines = []
+    for i in range(60):
+        t = f"Mar 12 07:{i:02d}:06"
+        lines.append(
+            f"{t} imap-login: Info: Login: user=<u{i}@example.com>, method=PLAIN, rip=10.0.0.{i}, session=<s{i}>"
+        )
+        if i % 20 == 5:
+            lines.append(
+                f"{t} imap(alice@example.com)<{31000 + i}><9ioBhXt{i}>: Panic: file mail-index-map.c: line 558"
+            )
+            lines.append(f"{t} imap(alice@example.com)<{31000 + i}><9ioBhXt{i}>: Error: Raw backtrace: libdovecot.so.0")
+        if i % 20 == 9:
+            lines.append(f"{t} lmtp({4000 + i}): Warning: Transaction log file was locked for {i} seconds")
+    rep = _run(("\n".join(lines) + "\n").encode())
+    levels = {t.text.split(":")[0]: t.max_level for t in rep.templates}
+    assert levels["file mail-index-map.c"] == report_pb2.LEVEL_FATAL, levels
+    assert levels["Raw backtrace"] == report_pb2.LEVEL_ERROR and levels["Login"] == report_pb2.LEVEL_INFO, levels
+    assert levels["Transaction log file was locked for <*> seconds"] == report_pb2.LEVEL_WARN, levels

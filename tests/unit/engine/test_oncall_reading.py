@@ -721,3 +721,23 @@ def test_a_restart_and_a_burst_are_told_at_the_time_of_the_line_they_cite() -> N
     first = burst.line_numbers[0]
     assert " ERROR app: " in lines[first - 1] and time_of(first) != time_of(first - 1), lines[first - 2 : first]
     assert f"first at line {first} ({time_of(first)})" in burst.description, burst.description
+
+
+def test_a_signal_the_process_sends_is_no_stop_of_its_own() -> None:
+    # A CI agent that kills a job's process ("sending SIGKILL job=... pid=...") keeps running: each was told as a
+    # stop (8 in an agent's log), the agent's own stop only listed beside one of them. A signal sent is another
+    # process's end; a signal received is the writer's.
+    lines = [_line(T0, "INFO", "Starting agent v3.62.0 with PID: 4100")]
+    for i in range(1, 400):
+        t = T0 + 20 * i
+        lines.append(_line(t, "INFO", f"Assigned job {9000 + i}, running build step {i % 7}"))
+        if i % 45 == 0:
+            lines.append(
+                _line(
+                    t + 5, "WARN", f"Timeout waiting for process to exit, sending SIGKILL job={9000 + i} pid={5000 + i}"
+                )
+            )
+    lines.append(_line(T0 + 8000, "INFO", "Received signal terminated, shutting down"))
+    stops = [a for a in _analyze(lines).anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    cited = {n for a in stops for n in a.line_numbers}
+    assert not any("sending SIGKILL" in lines[n - 1] for n in cited), [lines[n - 1] for n in cited]

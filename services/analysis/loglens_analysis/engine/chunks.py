@@ -140,6 +140,7 @@ from .records import (
     may_join_level_indented,
     overwritten,
     past_envelope,
+    plain_blanks,
     utf16_of,
 )
 from .report import build_report
@@ -256,6 +257,7 @@ class FileContext:
         text = raw.decode("utf-8", errors="replace").replace("\x00", "")
         if "\r" in text:
             text = overwritten(text)
+        text = plain_blanks(text)
         if "\x1b" in text:
             text = _ANSI.sub("", text)
         if self.reader._docker_json:
@@ -785,15 +787,21 @@ class _Merge:
             self.cluster_records[v.cluster.index] = self.cluster_records.get(v.cluster.index, 0) + int(count)
             refs.append(v)
             has_lead = lead is not None and lead_bin is not None
-            if v.count == 0:
-                v.first_line = int(fl) + shift
+            # (Two variants of a chunk can be one variant of the file, its clusters generalised otherwise: lines in
+            # either order.)
+            first_at, last_at = int(fl) + shift, int(ll) + shift
+            earlier = v.count == 0 or first_at < v.first_line
+            later = v.count == 0 or last_at > v.last_line
+            if earlier:
+                v.first_line = first_at
+            if later:
+                v.last_line = last_at
             v.count += int(count)
-            v.last_line = int(ll) + shift
             first_t = carried if has_lead else (None if ft is None else float(ft))
             last_t = float(lt) if lt is not None else (carried if has_lead else None)
-            if v.first_time is None and first_t is not None:
+            if first_t is not None and (v.first_time is None or earlier):
                 v.first_time = first_t
-            if last_t is not None:
+            if last_t is not None and (v.last_time is None or later):
                 v.last_time = last_t
             for lv, c in levels.items():
                 v.levels[lv] = v.levels.get(lv, 0) + int(c)

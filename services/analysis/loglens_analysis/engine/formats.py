@@ -1007,6 +1007,11 @@ def _parse_3164(record: str) -> ParsedRecord | None:
         if pri:
             lv = level_from_syslog_pri(int(pri))
         return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), lv, msg, program, digit_level=bool(pri))
+    if not pri and " " not in tag and tag[:1].isupper() and (lv := level_from_word(tag)) is not None:
+        # No program is named by a severity word: a line of no host, its program first and its level where a tag
+        # would stand (Dovecot's own log: "Mar 12 07:02:06 imap(alice@example.com)<31266><9ioBhX>: Panic: ...",
+        # "imap-login: Info: ...").
+        return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), lv, msg, m.group(3).rstrip(":"))
     if not pri and tag[-1:] == ")" and (lv := _tag_level(tag)) is not None:
         # The level in parentheses after the program's name and pid (MIT Kerberos' "krb5kdc[1187](info):").
         return ParsedRecord(FORMAT_SYSLOG_3164, m.group(2), lv, msg, tag[: tag.rindex("(")])

@@ -43,6 +43,20 @@ _CR_EDGE = re.compile(r"^\r+|\r+$", re.MULTILINE)
 _CR = re.compile(r"\r+")
 
 
+# A no-break space is a blank (CLDR's narrow one before AM/PM, which Java 20+ writes: "10:58:00\u202fAM"; the figure
+# space a number is padded with; a no-break space from a terminal or a word processor): read as " ", so times,
+# headers and tokens are found as where a plain one stands.
+NO_BREAK_SPACES = "\u00a0\u2007\u202f"
+_NO_BREAK_AS_BLANK = str.maketrans(dict.fromkeys(NO_BREAK_SPACES, " "))
+
+
+def plain_blanks(text: str) -> str:
+    """``text`` with its no-break spaces as plain ones (see ``NO_BREAK_SPACES``)."""
+    if "\u00a0" in text or "\u202f" in text or "\u2007" in text:
+        return text.translate(_NO_BREAK_AS_BLANK)
+    return text
+
+
 def overwritten(text: str) -> str:
     """``text`` (its CRLF line ends already read) with each carriage return read as above: no line break."""
     if "\x1b" in text:
@@ -923,6 +937,7 @@ class RecordReader:
             text = text.replace("\r\n", "\n")
             if "\r" in text:
                 text = overwritten(text)
+        text = plain_blanks(text)
         if "\x1d" in text or "\x1e" in text or "\x1f" in text:
             # ASCII's group, record and unit separators part fields of a line (auditd's enriched fields follow a
             # group separator; RFC 7464 opens each JSON text with a record separator): blanks to the reader, whose

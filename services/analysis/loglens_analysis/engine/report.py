@@ -133,12 +133,15 @@ _SIGNAL_STATUS = r"(?:\d+|<\*>)/"
 # Terminated", "received signal: interrupt"). Not "killed": no process receives SIGKILL, and "signal: killed" is how
 # a child's end is reported ("failed to retrieve runc version: signal: killed").
 _SIGNAL_DESCRIBED = r"\b(?i:(?:got|received|caught)\s+signal:?\s+(?:terminated|interrupt|quit))\b"
+# A signal the writer sends is another process's end, not its own: "sending SIGKILL job=1234 pid=5678" (an agent
+# killing a job's process, a supervisor a child that would not stop) is no stop of the process that logs it.
+_SENT = r"(?<!\b[Ss]end )(?<!\b[Ss]ending )(?<!\b[Ss]ent )"
 _SIGNAL_NAME = re.compile(
-    rf"\bSIG(?:TERM|INT|QUIT|KILL)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_DESCRIBED}"
+    rf"{_SENT}\bSIG(?:TERM|INT|QUIT|KILL)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_DESCRIBED}"
 )
 _STOP_STRONG = re.compile(
-    rf"\b(?:SIG(?:TERM|INT|QUIT|KILL)|shutting down|exiting)\b|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b"
-    rf"|{_SIGNAL_DESCRIBED}",
+    rf"{_SENT}\bSIG(?:TERM|INT|QUIT|KILL)\b|\b(?:shutting down|exiting)\b"
+    rf"|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_DESCRIBED}",
     re.IGNORECASE,
 )
 # A termination signal received, by its number (the numbers every POSIX system shares: SIGINT 2, SIGQUIT 3, SIGTERM 15;
