@@ -741,3 +741,25 @@ def test_a_signal_the_process_sends_is_no_stop_of_its_own() -> None:
     stops = [a for a in _analyze(lines).anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
     cited = {n for a in stops for n in a.line_numbers}
     assert not any("sending SIGKILL" in lines[n - 1] for n in cited), [lines[n - 1] for n in cited]
+
+
+def test_an_outage_in_a_log_that_writes_about_once_a_minute_is_a_silence() -> None:
+    # A service that logs about once a minute (random gaps, mean 60 s) for twelve hours, silent for 26 minutes while
+    # its metastore was down: the gap expects about 25 records at the file's usual rate (8 per 8.5-minute bucket), and
+    # a fixed bar of 30 expected records let it pass unseen. None of 25 expected records coming is a chance of e^-25;
+    # the bar is the count at which that chance, over the file's buckets, is below 1/1000 (about 11 records).
+    def log(outage: bool) -> list[str]:
+        rng = random.Random(7)
+        lines, t = [], T0
+        while t < T0 + 12 * 3600:
+            lines.append(_line(t, "INFO", f"query {len(lines)} finished in {rng.randrange(20, 900)} ms"))
+            t += rng.expovariate(1 / 60)
+            if outage and len(lines) == 500:
+                t += 26 * 60
+        return lines
+
+    (silence,) = [a for a in _analyze(log(True)).anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]
+    assert list(silence.line_numbers) == [500, 501], silence.description
+    assert silence.description.startswith("silence of 26 min"), silence.description
+    # The same log's own pauses (random, up to a few minutes) are none.
+    assert not [a for a in _analyze(log(False)).anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]

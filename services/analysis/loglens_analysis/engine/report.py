@@ -81,15 +81,18 @@ BURST_EXTEND_MARGIN = 1.0  # a bucket next to a burst joins its episode at mean 
 # A failure too slow to fill one bucket past the bar (a dependency down for 20 minutes, an error or two a minute) is
 # judged over 2, 4 and 8 adjacent whole buckets (up to an eighth of the file's span), by the same bar at that scale.
 SLOW_BURST_SCALES = (2, 4, 8)
-SILENCE_MIN_BUCKETS = 4.0  # a silence lasts at least four bucket widths (3-6 % of the span) ...
-SILENCE_MIN_EXPECTED = 30.0  # ... where the file's usual bucket rate expects at least 30 records ...
+# A silence is a gap where the file's usual rate expects so many records that none coming is itself unlikely: none of
+# x expected comes with chance e^-x (Poisson), and a file has about one gap per bucket, so x >= ln(buckets / 0.001)
+# (11-12 records for 60-200 buckets; a fixed 30 missed a 26-minute outage in a log that writes once a minute) ...
+SILENCE_MIN_BUCKETS = 4.0  # ... it lasts at least four bucket widths (3-6 % of the span) ...
 SILENCE_MAX_CHANCE = 0.001  # ... and as many empty buckets in a row would come by chance < 1/1000 times
 SILENCE_MIN_BASE_BUCKETS = 4  # ... the usual rate being the median of at least 4 whole buckets outside the gap
 SILENCE_MIN_SHARE = 0.02  # or a silence lasts at least 2 % of the span ...
 SILENCE_PAUSE_FACTOR = 4.0  # ... and 4 times the file's usual long pause (90th percentile of bucket-edge gaps)
 RATE_CHANGE_FACTOR = 4.0  # a lull's rate is at most 1/4 of the rates before it and after it ...
 RATE_CHANGE_MIN_SHARE = 0.125  # ... it and the stretches around it are at least 1/8 of the whole buckets ...
-RATE_CHANGE_MIN_LLR = 25.0  # ... and the Poisson log-likelihood ratio of the lull is at least 25
+RATE_CHANGE_MIN_LLR = 25.0  # ... and the Poisson log-likelihood ratio of the lull is at least 25 ...
+RATE_CHANGE_MIN_MISSING = 30.0  # ... where at least 30 records are missing against the lower of the two rates
 RATE_CHANGE_MAX_LULLS = 2  # the strongest lulls that do not overlap
 BANNER_MAX_COUNT = 10  # a start banner or stop message occurs once per start or stop: a few times ...
 BANNER_MIN_SPACING = 50  # ... and at most once per 50 records of the file
@@ -688,7 +691,8 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
 
 def _silences(bk: Buckets) -> list[Finding]:
     """Gaps between two consecutive records (the last of one bucket, the first of the next busy one) where the
-    file's usual rate would have written at least ``SILENCE_MIN_EXPECTED`` records, and that no usual pause of the
+    file's usual rate would have written so many records that none coming is itself a chance below
+    ``SILENCE_MAX_CHANCE`` among the file's buckets (e^-expected x buckets), and that no usual pause of the
     file explains: an outage. The usual rate is the median count of the whole buckets outside all candidate gaps
     (at least ``SILENCE_MIN_BASE_BUCKETS`` of them), so long outages do not hide themselves by emptying most
     buckets. A gap is unusual in either of two ways:
@@ -731,10 +735,11 @@ def _silences(bk: Buckets) -> list[Finding]:
     empty = sum(1 for x in whole if x not in bk.bins)
     p_empty = (empty + 1) / (len(whole) + 2)
     out: list[Finding] = []
+    evidence = math.log(len(whole) / SILENCE_MAX_CHANCE)
     for a, b, last_line, next_line, t0, t1 in gaps:
         gap = t1 - t0
         expected = gap * median / bk.width
-        if expected < SILENCE_MIN_EXPECTED:
+        if expected < evidence:
             continue
         by_chance = len(whole) * p_empty ** sum(1 for x in range(a + 1, b) if x in whole)
         long_and_unlikely = gap >= SILENCE_MIN_BUCKETS * bk.width and by_chance <= SILENCE_MAX_CHANCE
@@ -761,7 +766,7 @@ def _lulls(counts: list[int], min_len: int) -> list[tuple[int, int, float]]:
     """Stretches ``[i, j)`` of at least ``min_len`` buckets, with at least ``min_len`` on each side, whose
     rate is ``RATE_CHANGE_FACTOR`` times lower than the rate of the whole file before them and of the
     whole file after them, where those two agree within the factor (the rate recovers), and where at
-    least ``SILENCE_MIN_EXPECTED`` records are missing against the lower of them. Ranked by the Poisson
+    least ``RATE_CHANGE_MIN_MISSING`` records are missing against the lower of them. Ranked by the Poisson
     log-likelihood ratio of "one rate inside, one outside" against "one rate" (at least
     ``RATE_CHANGE_MIN_LLR``); overlapping ones give way to the stronger. An exhaustive search over at
     most 126 x 126 stretches (prefix sums): a lull is found even where no single change point separates
@@ -777,7 +782,7 @@ def _lulls(counts: list[int], min_len: int) -> list[tuple[int, int, float]]:
             r_in = inside / (j - i)
             if inside == 0 or r_in * RATE_CHANGE_FACTOR > low or high > RATE_CHANGE_FACTOR * low:
                 continue
-            if (low - r_in) * (j - i) < SILENCE_MIN_EXPECTED:  # too few records missing to tell
+            if (low - r_in) * (j - i) < RATE_CHANGE_MIN_MISSING:  # too few records missing to tell
                 continue
             llr = _xlogx(inside, j - i) + _xlogx(left + right, n - (j - i)) - _xlogx(total, n)
             if llr >= RATE_CHANGE_MIN_LLR:
