@@ -217,3 +217,24 @@ def test_a_journals_own_opening_line_is_prose_whatever_weekday_stands_before_its
     ]
     rep = analyze([("\n".join(lines) + "\n").encode()], year=2024)
     assert rep.time_range.start_time.ToJsonString() == "2024-11-14T06:00:00Z"
+
+
+def test_the_one_line_a_syslog_file_leaves_over_is_no_layout_and_a_start_by_systemd_is_no_pid_change() -> None:
+    """journalctl's opening line over plain syslog lines ("-- Logs begin at Mon 2024-03-11 06:12:40 UTC, end at ...
+    --"): the one line the syslog grammar left over became a header layout of its own, its sentence's date the
+    record's time (a false 18-hour silence ranked first, a 28-hour span for 11 hours). A header is structure lines
+    share. And systemd (pid 1) starting the service before the service's own lines is no change of the service's
+    process id (it was told as a restart at the file's first start)."""
+    lines = ["-- Logs begin at Mon 2024-03-11 06:12:40 UTC, end at Tue 2024-03-12 23:58:41 UTC. --"]
+    lines.append("Mar 12 00:00:04 node-2 systemd[1]: Starting Scylla Server...")
+    lines += [
+        f"Mar 12 {i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d} node-2 scylla[4127]:  [shard {i % 4}:main] compaction"
+        f" - done {i} sstables"
+        for i in range(7, 7200, 20)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], year=2024)
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-12T00:00:04Z", rep.time_range
+    kinds = {a.kind for a in rep.anomalies}
+    assert report_pb2.ANOMALY_KIND_SILENCE not in kinds and report_pb2.ANOMALY_KIND_RESTART not in kinds, [
+        a.description for a in rep.anomalies
+    ]

@@ -3143,7 +3143,11 @@ def detect_format(sample: Sequence[str], records: Sequence[str] | None = None) -
         elif r.fmt in (FORMAT_CRI, FORMAT_DOCKER) and r.message:
             wrapped.append(r.message)
     n = len(lines)
-    layout = discover_header(unexplained + wrapped) if unexplained or wrapped else None
+    # A header is structure lines share: the one line a known grammar leaves over in a file it reads (journalctl's
+    # "-- Logs begin at Mon 2024-03-11 06:12:40 UTC, end at ... --" over syslog lines) has none to share; its
+    # whole line as a layout read a time out of its sentence (a false 18-hour silence before the first record).
+    alone = len(unexplained) + len(wrapped) == 1 and bool(counts)
+    layout = discover_header(unexplained + wrapped) if (unexplained or wrapped) and not alone else None
     if layout is not None and not layout.classes:
         layout = None
     continued = False

@@ -1016,14 +1016,19 @@ def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
     over): a thread id or a counter takes many values, a multi-process log interleaves them. Each change
     is cited at the last record with the old value and the first with the new one, from those records and
     every message variant's first records (its examples, ``_narrowed``): the change lies between them, and
-    where a record was kept on each side of it, the lines cited are the ones next to it."""
+    where a record was kept on each side of it, the lines cited are the ones next to it. Where the records name
+    their program beside its id ("systemd[1]:", "scylla[4127]:"), a change is one program's: systemd starting a
+    service is no process of the service changing its id."""
     samples: list[tuple[int, int, list[str]]] = []  # (line, bucket, numbers)
+    program: dict[int, str] = {}  # line -> the program its record names beside an id
     for b in sorted(an.buckets):
         tb = an.buckets[b]
         for line, text in ((tb.first_line, tb.first_text), (tb.last_line, tb.last_text)):
             nums = held.numbers_of(text)
             if nums is not None:
                 samples.append((line, b, nums))
+                if (named := _PROGRAM_WITH_PID.search(text)) is not None:
+                    program[line] = named.group(1)
     samples = sorted({(ln, b): (ln, b, n) for ln, b, n in samples}.values())
     if len(samples) < MIN_INTERIOR_BUCKETS:
         return []
@@ -1040,7 +1045,11 @@ def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
         values = [r[0] for r in runs]
         if not 2 <= len(runs) <= BANNER_MAX_COUNT + 1 or len(set(values)) != len(values):
             continue
-        out += [_narrowed(an, held, k, PidChange(p[0], q[0], p[2], q[1], q[3])) for p, q in itertools.pairwise(runs)]
+        out += [
+            _narrowed(an, held, k, PidChange(p[0], q[0], p[2], q[1], q[3]))
+            for p, q in itertools.pairwise(runs)
+            if not (p[2] in program and q[1] in program and program[p[2]] != program[q[1]])
+        ]
     return out
 
 
