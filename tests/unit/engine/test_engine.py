@@ -454,3 +454,26 @@ def test_a_severity_word_where_a_syslog_tag_stands_is_the_level_of_a_line_of_no_
     assert levels["file mail-index-map.c"] == report_pb2.LEVEL_FATAL, levels
     assert levels["Raw backtrace"] == report_pb2.LEVEL_ERROR and levels["Login"] == report_pb2.LEVEL_INFO, levels
     assert levels["Transaction log file was locked for <*> seconds"] == report_pb2.LEVEL_WARN, levels
+
+
+def test_javascripts_error_over_its_frames_is_the_trace_of_the_record_above_whatever_its_level() -> None:
+    """electron-log writes a warning, then the error it caught: "Error: net::ERR_INTERNET_DISCONNECTED" and its
+    "    at ..." frames. "Error" is JavaScript's base exception type, not a level: the trace was split off a WARN
+    record as an ERROR record of its own (and joined to an ERROR record above it)."""
+    lines = []
+    for i in range(40):
+        lines.append(f"[2024-07-01 10:{i:02d}:10.100] [info] (sync) sync: pulled {i} changes")
+        if i % 8 == 3:
+            lines += [
+                f"[2024-07-01 10:{i:02d}:39.671] [warn] (sync) sync: push failed, retrying in 15s (attempt {i})",
+                "Error: net::ERR_INTERNET_DISCONNECTED",
+                "    at SimpleURLLoaderWrapper.<anonymous> (node:electron/js2c/browser_init:2:114742)",
+                "    at SimpleURLLoaderWrapper.emit (node:events:519:28)",
+            ]
+    rep = _run(("\n".join(lines) + "\n").encode())
+    assert rep.record_count == 45, rep.record_count
+    (warn,) = [t for t in rep.templates if "push failed" in t.text]
+    assert warn.count == 5 and warn.max_level == report_pb2.LEVEL_WARN
+    assert not [t for t in rep.templates if t.text.startswith("Error:") or "ERR_INTERNET" in t.text]
+    (group,) = rep.exception_groups
+    assert group.count == 5 and "ERR_INTERNET_DISCONNECTED" in group.message, group

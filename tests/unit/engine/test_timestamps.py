@@ -676,6 +676,9 @@ def test_every_chunk_reads_slashed_dates_as_the_files_head_does() -> None:
         # A sentence the date goes on: what the record says, not when it was written.
         ("compiled with version: 12.2.0 on 01 January 2024 10:00:00", None),
         ("the certificate is valid until [2031-07-14 17:47:06]", None),
+        # Punctuation between the sentence's last word and the date: Python's build date in its version string, as a
+        # server's banner prints it (uWSGI's span started a year before its file).
+        ("Python version: 3.11.2 (main, Mar 13 2023, 12:18:29) [GCC 12.2.0]", None),
         # A header before a leading stamp: names, brackets, separators, a level.
         ("web-1  | 2024-03-04 09:00:01 GET /api", "iso8601"),
         ("[main] 2024-03-04 09:00:01 started", "iso8601"),

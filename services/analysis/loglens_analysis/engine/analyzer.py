@@ -204,6 +204,19 @@ _TRACE_END = re.compile(r"[ \t]+at \S|[ \t]*\.\.\. \d+ more\s*$")
 # A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
 # boundary can leave the reader's join of such a line to this pass).
 _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
+# JavaScript's base exception type, flush left, and a frame of its trace on the next line.
+_JS_ERROR = re.compile(r"Error: ")
+_JS_FRAME = re.compile(r"[ \t]+at \S")
+
+
+def _js_error_over_frames(rec: str, after: str) -> bool:
+    """Whether a record opens with JavaScript's "Error: ..." and a frame follows it (its next line, in it or after)."""
+    if _JS_ERROR.match(rec) is None:
+        return False
+    _first, joined, rest = rec.partition(JOIN)
+    return _JS_FRAME.match(rest if joined else after) is not None
+
+
 # A message that opens with a label in capitals where records state their level, after a source's name at most: a
 # field of the event logged on the line before ("DETAIL:  Key (id)=(5) already exists.", "app@db STATEMENT:  ...").
 _LABEL_OPENING = re.compile(r"(?:\S+ )?([A-Z]{3,12}):\s")
@@ -960,6 +973,12 @@ class Analyzer:
                     # (A timed line that is its header only, no message, is continued by the next line whatever level
                     # that states: Rails' "FATAL -- : [request-id]   " over "[request-id] PG::Error ... ERROR: ...")
                     or (flag == 2 and run and not any(run[1:]) and self._header_only(run[0].split(JOIN, 1)[0]))
+                    # JavaScript's base exception over its frames ("Error: net::ERR_INTERNET_DISCONNECTED", "    at
+                    # SimpleURLLoaderWrapper.emit (node:events:519:28)"): the type of the error the record above
+                    # logged, not a level (it was split off a WARN record, and joined to an ERROR one).
+                    or (
+                        flag == 2 and run and _js_error_over_frames(rec, records[i + 1] if i + 1 < len(records) else "")
+                    )
                     or cut >= 0
                 )
                 and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))

@@ -497,7 +497,7 @@ def _in_prose(before: str) -> bool:
     words = _PROSE_WORD.findall(before)
     # (A weekday's name the sentence puts before the date is the stamp's: journalctl's "-- Logs begin at Wed
     # 2024-11-13 21:04:11 UTC, end at ... --".)
-    return len(words) >= 2 and _BEFORE_WEEKDAY.sub("", before).rstrip(" \t[(\"'").endswith(words[-1])
+    return len(words) >= 2 and _BEFORE_WEEKDAY.sub("", before).rstrip(" \t[(\"',").endswith(words[-1])
 
 
 # Characters every match of a family holds (":": a clock's colon, between digits; "M": a month's name): a family
