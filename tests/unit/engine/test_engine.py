@@ -477,3 +477,16 @@ def test_javascripts_error_over_its_frames_is_the_trace_of_the_record_above_what
     assert not [t for t in rep.templates if t.text.startswith("Error:") or "ERR_INTERNET" in t.text]
     (group,) = rep.exception_groups
     assert group.count == 5 and "ERR_INTERNET_DISCONNECTED" in group.message, group
+
+
+def test_a_capital_letter_that_opens_a_sentence_where_a_level_stands_is_no_severity() -> None:
+    """A CI job's log: its time, then a .NET level word on most lines ("info: ..."), a sentence on others. "A total of
+    1 test files matched" read "A" (logcat's Assert) as a FATAL level: the file's only FATAL, second in its summary.
+    A one-letter severity is followed by a tag, a name or a bracket, never by a plain lower-case word."""
+    lines = []
+    for i in range(60):
+        lines.append(f"2024-03-06T09:15:{i:02d}.6320080Z info: Acme.Payments[0] Captured payment {i} in {i + 3} ms")
+    lines.insert(30, "2024-03-06T09:15:30.1000000Z A total of 1 test files matched the specified pattern.")
+    rep = _run(("\n".join(lines) + "\n").encode())
+    (t,) = [t for t in rep.templates if "test files matched" in t.text]
+    assert t.text.startswith("A total of") and t.max_level == report_pb2.LEVEL_UNSPECIFIED, (t.text, t.max_level)

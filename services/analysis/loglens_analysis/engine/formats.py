@@ -1373,6 +1373,7 @@ _HEADER_TOKEN = re.compile(
     r"|[^\s|{]++(?:\{[^{}\n]*\}[^\s|{]*+)*+(?:\{[^\s|]*+)?|[^\s|]+|\|"
 )
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_PROSE_AFTER_LETTER = re.compile(r"[a-z]+")  # a plain lower-case word: the letter before it is prose ("A total")
 _MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,:]")  # a letter in brackets, or marked by the character after it
 _LETTER_MARKS = "[]!,:"  # what a marked letter is read without
 
@@ -2072,6 +2073,17 @@ class HeaderParser:
             ):
                 # Or nothing but values follow it (Xorg's 'LoadModule: "glx"'): the name says what happened.
                 end -= 1
+        if (
+            end > 1
+            and got[end - 1] == "L"
+            and len(toks[end - 1].group()) == 1
+            and end < len(toks)
+            and _PROSE_AFTER_LETTER.fullmatch(toks[end].group())
+        ):
+            # A capital letter that is a word of a sentence where a level column stands ("A total of 1 test files
+            # matched", "I am done"): a one-letter severity is followed by a tag, a name or a bracket (logcat's "I
+            # chromium: ..."), never by a plain lower-case word. It opens the message: no level (it read FATAL).
+            end -= 1
         level = None
         component = None
         for i in range(end):
