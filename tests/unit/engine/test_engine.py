@@ -490,3 +490,26 @@ def test_a_capital_letter_that_opens_a_sentence_where_a_level_stands_is_no_sever
     rep = _run(("\n".join(lines) + "\n").encode())
     (t,) = [t for t in rep.templates if "test files matched" in t.text]
     assert t.text.startswith("A total of") and t.max_level == report_pb2.LEVEL_UNSPECIFIED, (t.text, t.max_level)
+
+
+def test_a_quoted_message_in_brackets_is_the_message_not_a_header_column() -> None:
+    """TiDB's, TiKV's and PD's unified log format quotes the message in brackets after the time, the level and the
+    place ('[2024/03/12 00:04:18.463 +08:00] [INFO] [conn.go:1069] ["new connection"] [conn=2097177]'): read as one
+    more bracketed column, the messages went into the header and the templates were their fields
+    ("[conn=<*>]", one template of no text for many messages). A header column is never a quoted sentence."""
+    lines = []
+    for i in range(60):
+        t = f"[2024/03/12 00:{i:02d}:18.463 +08:00]"
+        lines.append(
+            f'{t} [INFO] [conn.go:1069] ["new connection"] [conn={2097000 + i}] [remoteAddr="10.0.0.{i}:4817"]'
+        )
+        lines.append(f'{t} [INFO] [conn.go:1101] ["close connection"] [conn={2097000 + i}]')
+        if i % 10 == 3:
+            lines.append(f'{t} [ERROR] [pd.go:436] ["[pd] failed updateMember"] [error="get member failed"]')
+    rep = _run(("\n".join(lines) + "\n").encode())
+    texts = {t.text for t in rep.templates}
+    assert texts == {
+        '["new connection"] [conn=<*>] [remoteAddr="<*>:<*>"]',
+        '["close connection"] [conn=<*>]',
+        '["[pd] failed updateMember"] [error="get member failed"]',
+    }, texts

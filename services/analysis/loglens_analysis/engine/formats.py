@@ -1468,6 +1468,11 @@ def _digit_form_class(token: str) -> str:
         return "T"
     if _NUMBER.fullmatch(token.rstrip(",")) or _HEX_ID.fullmatch(token):
         return "N"  # a number, or an id in hex digits ("0000003f", a thread's: the same column as "00000051")
+    if token.startswith('["') and token.endswith('"]'):
+        # A quoted string in brackets is a sentence, the message (TiDB's, TiKV's and PD's unified log format: "[time]
+        # [INFO] [conn.go:1069] ["new connection"] [conn=2097177]"): a header column is a name, a level, a place or a
+        # time, never quoted. (As a column, the messages went into the header and the templates were their fields.)
+        return "W"
     if token[0] in "[(<" and token[-1] in "])>" and len(token.split(None, MAX_FIELD_WORDS)) <= MAX_FIELD_WORDS:
         # (More words in one bracket are a sentence, the message's: a JVM's "[GC (Allocation Failure) [PSYoungGen:
         # 484160K->42344K(571904K)] 684160K->242344K(2071904K), 0.0123457 secs]".)
