@@ -175,8 +175,9 @@ class Variant:
     first_time: float | None = None
     last_time: float | None = None
     examples: list[tuple[int, str]] = field(default_factory=list)
-    bins: dict[int, list[int]] = field(default_factory=dict)  # bucket -> [records, first line]
-    bin_times: dict[int, float] = field(default_factory=dict)  # bucket -> its first line's time (a finding's time)
+    # bucket -> [records, first line, the first line's time] (the time a finding cites; in the one list, not a dict
+    # of its own: a file of many message variants held one more dict per variant)
+    bins: dict[int, list[Any]] = field(default_factory=dict)
     # Tokens (position, text) that hold a digit yet were not masked, e.g. "ssh2" or "u0". The caches
     # treat digits as variable, so sampled records check them (``Analyzer._check_digit_tokens``).
     digit_tokens: tuple[tuple[int, str], ...] = ()
@@ -1299,13 +1300,11 @@ class Analyzer:
                 continue
             vb = info.variant.bins.get(b)
             if vb is None:
-                info.variant.bins[b] = [c, lines[fi]]
-                info.variant.bin_times[b] = cast("float", times[fi])
+                info.variant.bins[b] = [c, lines[fi], times[fi]]
             else:
                 vb[0] += c
                 if lines[fi] < vb[1]:
-                    vb[1] = lines[fi]
-                    info.variant.bin_times[b] = cast("float", times[fi])
+                    vb[1], vb[2] = lines[fi], times[fi]
             tb = file_buckets.get(b)
             if tb is None:
                 tb = file_buckets[b] = TimeBucket(
@@ -1707,21 +1706,16 @@ class Analyzer:
         """Double the bucket width everywhere (keeps histograms at most MAX_BINS wide)."""
         self.bin_seconds *= 2
         for v in self._all_variants():
-            nb: dict[int, list[int]] = {}
-            nt: dict[int, float] = {}
-            times = v.bin_times
-            for b, (c, fl) in sorted(v.bins.items()):
+            nb: dict[int, list[Any]] = {}
+            for b, (c, fl, ft) in sorted(v.bins.items()):
                 x = nb.get(b // 2)
                 if x is None:
-                    nb[b // 2] = [c, fl]
-                    nt[b // 2] = times[b]
+                    nb[b // 2] = [c, fl, ft]
                 else:
                     x[0] += c
                     if fl < x[1]:  # (lines out of time order)
-                        x[1] = fl
-                        nt[b // 2] = times[b]
+                        x[1], x[2] = fl, ft
             v.bins = nb
-            v.bin_times = nt
         merged: dict[int, TimeBucket] = {}
         for b, tb in sorted(self.buckets.items()):
             into = merged.get(b // 2)

@@ -449,7 +449,7 @@ def _dump(an: Analyzer, counters: ReadCounters, ctx: FileContext, plan: ChunkPla
                 v.first_time,
                 v.last_time,
                 [list(e) for e in v.examples],
-                [[b, c, fl, v.bin_times[b]] for b, (c, fl) in v.bins.items()],
+                [[b, c, fl, ft] for b, (c, fl, ft) in v.bins.items()],
                 [list(t) for t in v.digit_tokens],
                 lead,
             ]
@@ -914,13 +914,11 @@ class _Merge:
     def _add_bin(self, v: Variant, b: int, count: int, first_line: int, first_time: float) -> None:
         x = v.bins.get(b)
         if x is None:
-            v.bins[b] = [count, first_line]
-            v.bin_times[b] = first_time
+            v.bins[b] = [count, first_line, first_time]
         else:
             x[0] += count
             if first_line < x[1]:
-                x[1] = first_line
-                v.bin_times[b] = first_time
+                x[1], x[2] = first_line, first_time
 
     def _add_bucket(self, b: int, tb: TimeBucket) -> None:
         into = self.an.buckets.get(b)
@@ -945,7 +943,6 @@ class _Merge:
         an.buckets = dict(sorted(an.buckets.items()))
         for v in an._all_variants():
             v.bins = dict(sorted(v.bins.items()))
-            v.bin_times = dict(sorted(v.bin_times.items()))
         return build_report(an, self.counters, ENGINE_VERSION)
 
 

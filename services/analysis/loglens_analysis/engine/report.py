@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -305,8 +306,7 @@ class Rolled:
     # level -> its first record (line, time, text)
     level_first: dict[str, tuple[int, float | None, str]] = field(default_factory=dict)
     level_last: dict[str, tuple[int, float | None]] = field(default_factory=dict)  # level -> its last record
-    bins: dict[int, list[int]] = field(default_factory=dict)  # bucket -> [records, first line]
-    bin_times: dict[int, float] = field(default_factory=dict)  # bucket -> its first line's time
+    bins: dict[int, list[Any]] = field(default_factory=dict)  # bucket -> [records, first line, its time]
     examples: list[tuple[int, str]] = field(default_factory=list)
     cluster_index: int = -1
     quote: str = ""  # the text as findings quote it (``quotes``: shortened, and apart from the other templates')
@@ -364,16 +364,14 @@ def roll_up(an: Analyzer) -> tuple[list[Rolled], dict[int, Rolled]]:
         for k, last in v.level_last.items():
             if k not in r.level_last or last[0] > r.level_last[k][0]:
                 r.level_last[k] = last
-        for b, (c, fl) in v.bins.items():
+        for b, (c, fl, ft) in v.bins.items():
             x = r.bins.get(b)
             if x is None:
-                r.bins[b] = [c, fl]
-                r.bin_times[b] = v.bin_times[b]
+                r.bins[b] = [c, fl, ft]
             else:
                 x[0] += c
                 if fl < x[1]:
-                    x[1] = fl
-                    r.bin_times[b] = v.bin_times[b]
+                    x[1], x[2] = fl, ft
         r.examples = sorted(r.examples + v.examples)[:MAX_EXAMPLES]
         of_variant[id(v)] = r
     for r in rolled.values():
@@ -637,7 +635,7 @@ def _burst_findings(
         if errors_of:
             # The message most of an error burst's records wrote, where one did ("IJ000604: Throwable while attempting
             # to get a new connection: ...": what failed, not only that something did).
-            n_of, top = max((sum(c for b, (c, _l) in e.bins.items() if first <= b <= last), e.quote) for e in errors_of)
+            n_of, top = max((sum(x[0] for b, x in e.bins.items() if first <= b <= last), e.quote) for e in errors_of)
             if total >= n_of and 2 * n_of > total:
                 most = f', most of them "{top}" ({n_of})'
         desc = (
@@ -675,7 +673,7 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
         if r.count < BURST_MIN_TEMPLATE_COUNT:
             continue
         is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
-        inner = [(b, c, fl) for b, (c, fl) in sorted(r.bins.items()) if b in whole]
+        inner = [(b, c, fl) for b, (c, fl, _t) in sorted(r.bins.items()) if b in whole]
         hits = [h for h in _burst_buckets(inner, n) if not (is_error and h[0] in error_buckets)]
         episodes = _runs(hits)
         if states_failure(r.text) or r.all_at_least("WARN"):
@@ -685,7 +683,9 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
             # now and then.)
             told = {b for b, _c, _l in hits} | (error_buckets if is_error else set())
             episodes += _slow_episodes(inner, n, told)
-        out += _burst_findings(bk, inner, episodes, f'burst of "{r.quote}"', ANOMALY_BURST, r, r.bin_times)
+        out += _burst_findings(
+            bk, inner, episodes, f'burst of "{r.quote}"', ANOMALY_BURST, r, {b: x[2] for b, x in r.bins.items()}
+        )
     return out
 
 
@@ -1066,7 +1066,7 @@ class HeldRecords:
         self.an = an
         self.texts: dict[int, tuple[str, int | None]] = {}
         for v in an.variants():
-            firsts = sorted((fl, b) for b, (_c, fl) in v.bins.items())
+            firsts = sorted((x[1], b) for b, x in v.bins.items())
             for ln, text in v.examples:
                 at = bisect.bisect_right(firsts, (ln, math.inf)) - 1
                 self.texts[ln] = (text, firsts[at][1] if at >= 0 else None)
@@ -1707,7 +1707,7 @@ def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> f
     if r is not None and line == r.first_line:
         return r.first_time
     if r is not None and b is not None and (x := r.bins.get(b)) is not None and x[1] == line:
-        return r.bin_times[b]
+        return float(x[2])
     if b is not None and b in an.buckets and an.buckets[b].first_line == line:
         return an.buckets[b].first_time
     return None
@@ -2171,6 +2171,6 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
         _put(t.histogram.start_time, an.origin + lo * an.bin_seconds)
         t.histogram.bucket_seconds = an.bin_seconds
         counts = [0] * (hi - lo + 1)  # a step per bucket with records, not per bucket of the span
-        for b, (c, _first) in r.bins.items():
+        for b, (c, _first, _t) in r.bins.items():
             counts[b - lo] = c
         t.histogram.counts.extend(counts)
