@@ -91,6 +91,25 @@ def test_restart_needs_a_start_banner_and_a_component_start_is_none() -> None:
     assert "SIGTERM" in lines[at - 2]
 
 
+def test_a_starts_first_message_written_for_each_of_two_things_is_one_restart() -> None:
+    # Telegraf opens its start with "Loading config: <file>" for its main file, then for a drop-in, on the next line:
+    # one start (cited at its first line), not a restart a line after another.
+    def start(t: float) -> list[tuple[float, str, str]]:
+        return [
+            (t, "INFO", "Loading config: /etc/telegraf/telegraf.conf"),
+            (t, "INFO", "Loading config: /etc/telegraf/telegraf.d/docker.conf"),
+            (t, "INFO", "Starting Telegraf 1.28.5 brought to you by InfluxData"),
+        ]
+
+    recs = start(T0) + _steady(T0 + 5, T0 + 3600, 10) + [(T0 + 3600, "INFO", "Stopping running outputs")]
+    recs += start(T0 + 3700) + _steady(T0 + 3705, T0 + 7200, 10)
+    rep, lines = _report(recs)
+    (restart,) = _of(rep, RESTART)
+    at = restart.line_numbers[0]
+    assert lines[at - 1].endswith("Loading config: /etc/telegraf/telegraf.conf") and at > 3, restart.description
+    assert at + 1 in restart.line_numbers, restart.description
+
+
 def test_a_start_message_without_a_version_right_after_a_stop_is_a_restart() -> None:
     """A server that says "starting" with no version in that record ("MongoDB starting", its version in a later
     "Build Info"): a start where its process's stop ("shutting down", a signal) comes just before it, once per stop (a
@@ -394,6 +413,35 @@ def test_a_short_outage_in_a_long_file_is_a_silence() -> None:
     assert _time(lines[after - 1]) - _time(lines[before - 1]) == 35 * 60
     assert "35 min" in silences[0].description
     assert any("Silence of 35 min" in c.text for c in rep.summary.claims)
+
+
+def test_a_silence_broken_only_by_a_heartbeat_is_one_silence() -> None:
+    # A controller busy every 5 s that writes nothing for 20 minutes but its heartbeat's error every 5 minutes: one
+    # stretch of 20 minutes with the heartbeat's records named, not four silences of 5 minutes.
+    recs = _steady(T0, T0 + 3 * 3600, 5)
+    gap_from, gap_to = T0 + 5000, T0 + 5000 + 20 * 60
+    recs = [r for r in recs if not gap_from < r[0] < gap_to]
+    beats = [(gap_from + k * 300, "ERROR", f"node{k} not responding") for k in (1, 2, 3)]
+    recs = sorted(recs + beats, key=lambda r: r[0])
+    rep, lines = _report(recs)
+    silences = _of(rep, SILENCE)
+    assert len(silences) == 1, [a.description for a in silences]
+    first, *between, last = silences[0].line_numbers
+    assert [lines[n - 1].split(" ", 4)[4] for n in between] == [b[2] for b in beats]
+    assert _time(lines[last - 1]) - _time(lines[first - 1]) == 20 * 60
+    assert silences[0].description.startswith("silence of 20 min but for 3 records"), silences[0].description
+
+
+def test_a_pause_in_a_starts_head_is_a_routine_silence_left_out_of_the_summary() -> None:
+    # A server that waits 3 minutes for its schema in its first minutes (the file's head: 5 % of 3 hours), then writes
+    # every 5 s: the pause is found, ranked as a start's (routine), and the summary leaves it out; the same pause in
+    # the run is news.
+    for start, routine in ((T0 + 120, True), (T0 + 5400, False)):
+        recs = [r for r in _steady(T0, T0 + 3 * 3600, 5) if not start < r[0] < start + 180]
+        rep, _lines = _report(recs)
+        (silence,) = _of(rep, SILENCE)
+        assert silence.routine is routine and silence.description.startswith("silence of 3 min"), silence
+        assert any(c.text.startswith("Silence of 3 min") for c in rep.summary.claims) is not routine
 
 
 def test_pauses_a_long_file_keeps_taking_are_no_silence() -> None:

@@ -257,6 +257,18 @@ def test_a_failure_word_in_a_name_in_parentheses_states_no_failure() -> None:
     assert states_failure("Login incorrect (mschap: MS-CHAP2-Response is incorrect): [<*>]")
 
 
+def test_a_failure_word_a_word_denies_states_no_failure() -> None:
+    """smartd writes "previous self-test completed without error" for every disk every half hour: 41 records told as
+    messages that state a failure, ahead of the array's real fault. A word that denies the failure word ("without",
+    "no", an adverb between them at most) takes it back; another failure word in the message still states one."""
+    assert not states_failure("Device: <*> [SAT], previous self-test completed without error")
+    assert not states_failure("fsck finished with no errors, <*> files checked")
+    assert not states_failure("scrub repaired <*> in <*> with no further errors")
+    assert states_failure("completed without any errors but <*> tests failed")
+    assert states_failure("error: no such file")
+    assert states_failure("no route to host: connection refused")
+
+
 def test_a_failure_word_inside_a_name_in_lower_case_words_states_no_failure() -> None:
     """A kernel call trace's frames are functions ("handle_mm_fault", "exc_page_fault"): a word joined by underscores
     to lower-case words is part of a name, as a field's "error_count" is; a constant in capitals names an outcome."""

@@ -706,6 +706,36 @@ def test_a_name_assigned_a_date_under_a_timed_record_continues_it_and_gives_no_t
     assert rep.parse_quality.out_of_order_records == 0
 
 
+def test_a_dumped_events_quoted_date_under_another_name_continues_the_record_and_gives_no_time() -> None:
+    # ESXi's hostd dumps the event a record posts under it, one '-->    name = value,' per line; its createdTime is
+    # "1970-01-01T00:00:00Z" (unset). The quoted date is a value the dump states, given to another name than the
+    # record's time: it neither opens a record nor moves the file's start back to 1970 (a span of 20,062 days).
+    # A quoted date given to a name of the record's own time still is one.
+    lines = []
+    for k in range(30):
+        lines.append(
+            f"{_stamp(10 * k)} warning hostd[2099123] [Originator@6876 sub=Vprob] Post event {k}: (vim.Event) {{"
+        )
+        lines += [
+            "-->    key = 868, ",
+            '-->    createdTime = "1970-01-01T00:00:00Z", ',
+            '-->    userName = "", ',
+            "--> }",
+        ]
+        lines += [
+            f"{_stamp(10 * k + j)} info hostd[2099123] [Originator@6876 sub=Vimsvc] task {j} done" for j in (1, 2)
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 90, rep.record_count
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-01T10:00:00Z"
+    assert rep.parse_quality.out_of_order_records == 0
+    from loglens_analysis.engine.timestamps import gives_other_time
+
+    assert gives_other_time('-->    createdTime = "') and gives_other_time("  deadline = ")
+    assert not gives_other_time('{"TimeCreated": "') and not gives_other_time("level=info ts=")
+    assert not gives_other_time('  time = "') and not gives_other_time("VALUES (981273, ")
+
+
 def test_a_run_of_untimed_lines_that_each_state_the_records_level_are_records_of_their_own() -> None:
     """NCCL writes "host:pid:tid [dev] NCCL INFO ..." with no time among a launcher's timed INFO lines: a line stating
     the level of the timed record above it restates that record only alone or nearly so; a run of them are records."""

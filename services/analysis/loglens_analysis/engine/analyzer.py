@@ -68,6 +68,7 @@ from .timestamps import (
     LEADING_LIMIT,
     STATEFUL_FAMILIES,
     TimestampParser,
+    gives_other_time,
     leading_time_end,
     opens_with_assigned_time,
     opens_with_label,
@@ -591,7 +592,8 @@ class Analyzer:
         # name that opens the line (a dumped response's "Date: Mon, 30 Nov 2026 08:00:07 GMT": ``opens_with_label``)
         # or a name assigned the stamp ("AIRFLOW_CTX_EXECUTION_DATE=2026-12-04T00:00:00+00:00").
         # A stamp in quotes that is no key's value is a value the line states (a failed statement's "VALUES (981273,
-        # '2026-05-18 02:10:41.203+00')" in an exception's message), not the time of a record ('"time": "..."' is).
+        # '2026-05-18 02:10:41.203+00')" in an exception's message), not the time of a record ('"time": "..."' is);
+        # so is one given to a name of another time than the record's (a dumped event's 'createdTime = "1970-...').
         if self._stamps_open_lines or opens_with_label(head) or opens_with_assigned_time(head):
             return False
         found = self._lead_times.locate(head, head)
@@ -602,7 +604,7 @@ class Analyzer:
             m is None
             or m.start() == 0
             or head[m.start() - 1] not in "'\""
-            or head[: m.start() - 1].rstrip()[-1:] in ":="
+            or (head[: m.start() - 1].rstrip()[-1:] in ":=" and not gives_other_time(head[: m.start()]))
         )
 
     def _open_with_stamps(self, lines: list[str], keys: list[str]) -> bool:

@@ -88,7 +88,7 @@ SLOW_BURST_SCALES = (2, 4, 8)
 SILENCE_MIN_BUCKETS = 4.0  # ... it lasts at least four bucket widths (3-6 % of the span) ...
 SILENCE_MAX_CHANCE = 0.001  # ... and as many empty buckets in a row would come by chance < 1/1000 times
 SILENCE_MIN_BASE_BUCKETS = 4  # ... the usual rate being the median of at least 4 whole buckets outside the gap
-SILENCE_MIN_SHARE = 0.02  # or a silence lasts at least 2 % of the span ...
+SILENCE_MIN_SHARE = 0.02  # (a gap of 2 % of the span at least is a candidate outage: its buckets leave the usual rate)
 SILENCE_PAUSE_FACTOR = 4.0  # ... and 4 times the file's usual long pause (90th percentile of bucket-edge gaps)
 RATE_CHANGE_FACTOR = 4.0  # a lull's rate is at most 1/4 of the rates before it and after it ...
 RATE_CHANGE_MIN_SHARE = 0.125  # ... it and the stretches around it are at least 1/8 of the whole buckets ...
@@ -225,14 +225,23 @@ _FAILURE_WORDS = re.compile(
 _TITLED_NAME = re.compile(r"\((?:[A-Z][a-z]+ )*[A-Z][a-z]+\)")
 
 
+# A word that denies the failure word after it ("completed without error", "with no errors", "no failures"), an
+# adverb between them at most ("without any error").
+_DENIED = re.compile(r"(?<![A-Za-z])(?:without|no|zero|never)(?: (?:any|further|other|more))? $", re.IGNORECASE)
+_DENIAL_CHARS = 24  # how far before a failure word its denial is looked for
+
+
 def states_failure(text: str) -> bool:
     """Whether a message's words state a failure ("I/O 512 QID 3 timeout", "Killed process 4321"), at any level; not
     after a check mark that opens it (what passed: "✓ shows error", ``formats.OUTCOME_PASSED``), nor in a name in
-    parentheses (``_TITLED_NAME``)."""
-    found = _FAILURE_WORDS.search(text)
-    if found is not None and "(" in text:
-        found = _FAILURE_WORDS.search(_TITLED_NAME.sub("", text))
-    return found is not None and OUTCOME_PASSED.match(text) is None
+    parentheses (``_TITLED_NAME``), nor where a word denies it (``_DENIED``: a disk's "previous self-test completed
+    without error" every half hour was 41 failures)."""
+    if "(" in text:
+        text = _TITLED_NAME.sub("", text)
+    return OUTCOME_PASSED.match(text) is None and any(
+        _DENIED.search(text, max(0, m.start() - _DENIAL_CHARS), m.start()) is None
+        for m in _FAILURE_WORDS.finditer(text)
+    )
 
 
 _DATA_LINE = re.compile(
@@ -689,6 +698,10 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     return out
 
 
+# A gap between busy buckets: the buckets before and after it, the lines it lies between and their times.
+_Gap = tuple[int, int, int, int, float, float]
+
+
 def _silences(bk: Buckets) -> list[Finding]:
     """Gaps between two consecutive records (the last of one bucket, the first of the next busy one) where the
     file's usual rate would have written so many records that none coming is itself a chance below
@@ -699,13 +712,17 @@ def _silences(bk: Buckets) -> list[Finding]:
 
     - it is at least ``SILENCE_MIN_BUCKETS`` buckets long, and its run of empty buckets is one that the file's
       share of empty buckets would give by chance less than ``SILENCE_MAX_CHANCE`` times;
-    - or it is at least ``SILENCE_MIN_SHARE`` of the file's span and ``SILENCE_PAUSE_FACTOR`` times the file's
-      usual long pause: the 90th percentile of the gaps that cross a bucket edge (one per pair of busy buckets
-      next to each other in time; a file that keeps pausing for that long has long usual pauses). Short outages
-      in long files (a 35-minute stop in a day's log is two or three bucket widths) are seen this way.
+    - or it is ``SILENCE_PAUSE_FACTOR`` times the file's usual long pause: the 90th percentile of the gaps that
+      cross a bucket edge (one per pair of busy buckets next to each other in time; a file that keeps pausing for
+      that long has long usual pauses). Short outages in long files (a 35-minute stop in a day's log is two or
+      three bucket widths; a 26-minute one in a day's log written every 70 s, 22 records missing, is 2 % of its
+      span: no share of the span is asked, the records missing say how unlikely it is) are seen this way.
 
     A file that often pauses reports no pause. Gaps shorter than a bucket are not seen (they fall inside one);
-    longer ones are measured exactly, between the times of the cited lines."""
+    longer ones are measured exactly, between the times of the cited lines. The usual rate leaves out the
+    buckets inside the gaps of at least ``SILENCE_MIN_BUCKETS`` widths or ``SILENCE_MIN_SHARE`` of the span
+    (candidates for a long outage), not those inside every gap a bucket long (a sparse file's empty buckets are
+    its usual rate)."""
     whole = bk.whole
     if len(whole) < MIN_INTERIOR_BUCKETS:
         return []
@@ -720,9 +737,9 @@ def _silences(bk: Buckets) -> list[Finding]:
         if next_line <= last_line:
             continue
         crossing.append(t1 - t0)
-        if t1 - t0 >= shortest:
+        if t1 - t0 >= bk.width:
             gaps.append((a, b, last_line, next_line, t0, t1))
-    inside = {x for a, b, *_rest in gaps for x in range(a + 1, b)}
+    inside = {x for a, b, _l, _n, t0, t1 in gaps if t1 - t0 >= shortest for x in range(a + 1, b)}
     outside = sorted(bk.bins[x].records if x in bk.bins else 0 for x in whole if x not in inside)
     if len(outside) < SILENCE_MIN_BASE_BUCKETS:
         return []
@@ -734,7 +751,7 @@ def _silences(bk: Buckets) -> list[Finding]:
     # file's n happen about n * p_empty**k times by chance (a file that often pauses has no outages).
     empty = sum(1 for x in whole if x not in bk.bins)
     p_empty = (empty + 1) / (len(whole) + 2)
-    out: list[Finding] = []
+    found: list[_Gap] = []
     evidence = math.log(len(whole) / SILENCE_MAX_CHANCE)
     for a, b, last_line, next_line, t0, t1 in gaps:
         gap = t1 - t0
@@ -743,19 +760,49 @@ def _silences(bk: Buckets) -> list[Finding]:
             continue
         by_chance = len(whole) * p_empty ** sum(1 for x in range(a + 1, b) if x in whole)
         long_and_unlikely = gap >= SILENCE_MIN_BUCKETS * bk.width and by_chance <= SILENCE_MAX_CHANCE
-        if not long_and_unlikely and not (
-            gap >= SILENCE_MIN_SHARE * span and gap >= SILENCE_PAUSE_FACTOR * usual_pause
-        ):
+        if not long_and_unlikely and gap < SILENCE_PAUSE_FACTOR * usual_pause:
             continue
+        found.append((a, b, last_line, next_line, t0, t1))
+    return [_silence(bk, chain, median) for chain in _broken_silences(bk, found, median)]
+
+
+def _broken_silences(bk: Buckets, found: list[_Gap], median: int) -> list[list[_Gap]]:
+    """Silences (in time order) broken only by a bucket that holds fewer records than the file's usual rate are one
+    (a controller that writes nothing for 20 minutes but its heartbeat's "node041 not responding" every 5: one
+    stretch of 20 minutes, not four silences of 5)."""
+    chains: list[list[_Gap]] = []
+    for gap in found:
+        if chains and chains[-1][-1][1] == gap[0] and bk.bins[gap[0]].records < median:
+            chains[-1].append(gap)
+        else:
+            chains.append([gap])
+    return chains
+
+
+def _silence(bk: Buckets, chain: list[_Gap], median: int) -> Finding:
+    """The finding of a silence (``chain``: one gap, or gaps broken only by a few records, ``_broken_silences``)."""
+    last_line, t0 = chain[0][2], chain[0][4]
+    next_line, t1 = chain[-1][3], chain[-1][5]
+    gap = t1 - t0
+    expected = gap * median / bk.width
+    between = [bk.bins[g[0]] for g in chain[1:]]
+    rate = f"the file's usual rate ({median} per {duration(bk.width)}) would have written about {expected:.0f}"
+    if not between:
         desc = (
-            f"silence of {duration(gap)}: no records between line {last_line} ({iso(t0)}) and line "
-            f"{next_line} ({iso(t1)}), where the file's usual rate ({median} per {duration(bk.width)}) "
-            f"would have written about {expected:.0f}"
+            f"silence of {duration(gap)}: no records between line {last_line} ({iso(t0)}) and line {next_line} "
+            f"({iso(t1)}), where {rate}"
         )
-        out.append(
-            Finding(ANOMALY_SILENCE, None, t0, t1, 0, float(median), round(expected, 1), [last_line, next_line], desc)
+        lines = [last_line, next_line]
+    else:
+        few = sum(tb.records for tb in between)
+        at = sorted({ln for tb in between for ln in (tb.first_line, tb.last_line)})
+        desc = (
+            f"silence of {duration(gap)} but for {few} record{'s' if few > 1 else ''} "
+            f"(line{'s' if len(at) > 1 else ''} {', '.join(map(str, at))}): between line {last_line} ({iso(t0)}) "
+            f"and line {next_line} ({iso(t1)}), {rate}"
         )
-    return out
+        lines = [last_line, *at, next_line]
+    return Finding(ANOMALY_SILENCE, None, t0, t1, 0, float(median), round(expected, 1), lines, desc)
 
 
 def _xlogx(s: float, n: float) -> float:
@@ -869,8 +916,10 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
         if (
             prev is not None
             # A sequence opens with its first message once per start: where that comes again, another start begins
-            # (a message inside it may repeat: RabbitMQ stops two message stores, each "Stopping message store").
-            and groups[-1][0][2] is not occ[2]
+            # (a message inside it may repeat: RabbitMQ stops two message stores, each "Stopping message store");
+            # not on the line right after it (one start's message for each of several things: Telegraf's "Loading
+            # config: <*>" for its main file, then for a drop-in, was two restarts a line apart).
+            and (groups[-1][0][2] is not occ[2] or (prev[2] is occ[2] and occ[1] == prev[1] + 1))
             and (
                 prev[1] == occ[1]
                 or (occ[0] is not None and prev[0] is not None and occ[0] - prev[0] <= EPISODE_BUCKETS)
@@ -1800,12 +1849,15 @@ def _mark_start_sequences(found: list[Finding], templates: list[Rolled], head_ti
     ``NEAR_LINES`` lines after a line a restart cites (its start messages). A start floods its initialisation
     messages (a burst of flags, of caches filled) and writes most of them once (rare), so they rank after the
     bursts and rare messages of the run itself. Error bursts stay as they are: errors at a start are news (a
-    start that fails)."""
+    start that fails). A start pauses as well (kube-apiserver's 12 s building its OpenAPI spec, 120 records
+    missing at its rate): a silence that ends in the file's head in time is routine too."""
     if not templates:
         return
     head_line = _head_line(templates)
     starts = [ln for f in found if f.kind == ANOMALY_RESTART for ln in f.lines]  # a start's messages and pid lines
     for f in found:
+        if f.kind == ANOMALY_SILENCE and head_time is not None and f.end is not None and f.end <= head_time:
+            f.routine = True
         if f.kind in (ANOMALY_BURST, ANOMALY_RARE) and f.lines:
             at = f.lines[0]
             early = head_time is not None and f.start is not None and f.start <= head_time

@@ -798,8 +798,8 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     for a in rep.anomalies:  # already ranked
         if a.template_id in muted:
             continue
-        if a.routine and a.kind == report_pb2.ANOMALY_KIND_RARE_TEMPLATE:
-            continue  # a message of a process's start sequence: rare by construction, not news for the summary
+        if a.routine and a.kind in (report_pb2.ANOMALY_KIND_RARE_TEMPLATE, report_pb2.ANOMALY_KIND_SILENCE):
+            continue  # a message or a pause of a process's start sequence: not news for the summary
         if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and set(a.line_numbers) <= told_lines.get(a.template_id, set()):
             continue
         section = _SECTION_OF_KIND[a.kind]

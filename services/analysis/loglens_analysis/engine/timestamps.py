@@ -456,6 +456,19 @@ _ASSIGNED = re.compile(r"([A-Za-z][\w.-]*)=\"?")
 _OWN_TIME_NAMES = frozenset({"time", "ts", "timestamp", "datetime", "date", "t"})
 
 
+# A name given the value after it with a spaced equals sign, at the end of a text (an opening quote after it): a
+# member of a dumped object ("createdTime = ").
+_SPACED_ASSIGNMENT = re.compile(r"([A-Za-z@_][\w.@-]*)[ \t]+=[ \t]*[\"']?$")
+
+
+def gives_other_time(before: str) -> bool:
+    """Whether the text before a stamp gives it, with " = " as a dump writes its members, to a name of another time
+    than the record's own ('-->    createdTime = "1970-01-01T00:00:00Z"', a line of an event dumped under a record):
+    a value the line states. (A JSON or logfmt member, '"TimeCreated": "..."', 'ts=...', is a record's field.)"""
+    m = _SPACED_ASSIGNMENT.search(before)
+    return m is not None and m.group(1).lower().lstrip("@_") not in _OWN_TIME_NAMES
+
+
 def opens_with_label(line: str) -> bool:
     """Whether a line opens with a field's name (``_FIELD_LABEL``) that is no level word: what follows is the field's
     value ("Date: Mon, 30 Nov 2026 08:00:07 GMT", a line of a dumped HTTP response), not a header."""
@@ -494,6 +507,9 @@ def _in_prose(before: str) -> bool:
     if (assigned := _ASSIGNED.fullmatch(before)) is not None:
         # The value of a name the line opens with: the record's own time only under a name of it.
         return assigned.group(1).lower() not in _OWN_TIME_NAMES
+    if gives_other_time(before):
+        # The value of a name further in, a dumped object's member (ESXi's hostd read its file as 20,062 days long).
+        return True
     words = _PROSE_WORD.findall(before)
     # (A weekday's name the sentence puts before the date is the stamp's: journalctl's "-- Logs begin at Wed
     # 2024-11-13 21:04:11 UTC, end at ... --".)
