@@ -199,6 +199,33 @@ def test_a_ruby_error_a_job_runner_logs_line_by_line_is_one_exception_with_its_f
     assert info is not None and info.type == "ActiveRecord::RecordNotFound"
 
 
+def test_a_ruby_error_the_standard_logger_writes_is_one_exception_its_class_after_its_message() -> None:
+    """Ruby's Logger given the exception itself writes "message (Class)", then the backtrace flush left: the class
+    in parentheses is the exception's type (59 Net::ReadTimeout and 15 NoMethodError traces made no group)."""
+    from loglens_analysis.engine import analyze
+
+    lines = []
+    for i in range(40):
+        stamp = f"[2024-12-05T06:{i // 60:02d}:{i % 60:02d}.{i:06d} #41873]"
+        lines.append(f"I, {stamp}  INFO -- mailer: Delivered campaign={i * 31} ({400 + i}ms)")
+        if i % 4 == 3:
+            lines.append(f"E, {stamp} ERROR -- mailer: Net::ReadTimeout with #<TCPSocket:(closed)> (Net::ReadTimeout)")
+            lines.append("/usr/local/lib/ruby/3.3.0/net/protocol.rb:229:in `rbuf_fill'")
+            lines.append("/app/lib/mailer/deliverer.rb:44:in `deliver'")
+        if i % 8 == 5:
+            lines.append(f"E, {stamp} ERROR -- api: undefined method `fetch' for nil (NoMethodError)")
+            lines.append("/app/lib/api/orders.rb:12:in `show'")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    groups = {g.exception_type: g for g in rep.exception_groups}
+    assert sorted(groups) == ["Net::ReadTimeout", "NoMethodError"], sorted(groups)
+    assert groups["Net::ReadTimeout"].count == 10 and groups["NoMethodError"].count == 5
+    assert groups["Net::ReadTimeout"].message == "Net::ReadTimeout with #<TCPSocket:(closed)>"
+    assert list(groups["Net::ReadTimeout"].top_frames)[:2] == ["protocol.rb:rbuf_fill", "deliverer.rb:deliver"]
+    assert groups["NoMethodError"].message == "undefined method `fetch' for nil"
+    # A message that ends with a word in parentheses not named as a class is no exception.
+    assert exception_of(f"ERROR -- : retry later (Temporary){JOIN}/app/x.rb:3:in `run'") is None
+
+
 def test_an_error_type_after_the_level_opens_the_message_not_a_source_column() -> None:
     """A logged error's "ERROR java.io.IOException: Connection reset" where other records' "name:" after the level is
     their logger: a name only an exception's type has (a conventional ending) opens the message, which carries the

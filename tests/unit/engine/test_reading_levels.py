@@ -360,7 +360,8 @@ def test_a_level_in_brackets_glued_after_other_header_fields_is_read() -> None:
 def test_a_level_after_a_sources_tag_in_capitals_is_the_records_level() -> None:
     # A process manager's lines state their level first ("NOTICE: ...", "WARNING: ..."); the interpreter's lines in
     # the same file put its tag in capitals before theirs ("PHP Warning:"), and write the fatal level with its noun
-    # ("PHP Fatal error:"). Both state the record's level; "Deprecated" is no level word and states none.
+    # ("PHP Fatal error:"). Both state the record's level; so does "Deprecated" written where a severity stands (PHP's
+    # E_DEPRECATED, a warning as levels' capital words have it: 91 records of no level before).
     rows = [
         "[02-Dec-2026 05:{m:02d}:{s:02d}{z}] PHP Warning:  Undefined variable $rate in /srv/c{i}.php on line 2",
         "[02-Dec-2026 05:{m:02d}:{s:02d}] NOTICE: [pool www] child {i} started",
@@ -376,7 +377,7 @@ def test_a_level_after_a_sources_tag_in_capitals_is_the_records_level() -> None:
     assert levels["PHP Warning: Undefined variable $rate in <*> on line <*>"] == [report_pb2.LEVEL_WARN]
     assert levels["PHP Fatal error: Allowed memory size of <*> bytes exhausted"] == [report_pb2.LEVEL_FATAL]
     assert levels["PHP Notice: Only variables should be passed by reference (<*>)"] == [report_pb2.LEVEL_NOTICE]
-    assert levels["PHP Deprecated: strlen(): passing null is deprecated (<*>)"] == []
+    assert levels["PHP Deprecated: strlen(): passing null is deprecated (<*>)"] == [report_pb2.LEVEL_WARN]
     # One capitalised word after the tag names the kind of error.
     assert levels['PHP Parse error: syntax error, unexpected token "}" in <*>'] == [report_pb2.LEVEL_ERROR]
 
@@ -660,3 +661,18 @@ def test_context_pairs_before_a_bracketed_level_are_the_records_context_and_the_
             lines.append(f"{t} request_id={rid} [info] {('GET /api/items', 'Sent 200 in')[i % 2]} {i}")
     rep = _run("\n".join(lines) + "\n")
     assert _levels(rep) == {"INFO": 100, "WARN": 20}, _levels(rep)
+
+
+def test_npms_levels_in_a_level_field_are_levels_and_no_level_in_free_text() -> None:
+    # winston writes its default npm levels in the record's "level" field: "http" (a request's line, below "info") and
+    # "silly" (below "debug") were no level (433 of 806 records). Where no level is expected, the words are text.
+    rows = [
+        '{{"level":"http","message":"GET /api/orders/{i} 200 - 12.{i} ms","timestamp":"2024-12-05T09:00:{s:02d}Z"}}',
+        '{{"level":"info","message":"order {i} created","timestamp":"2024-12-05T09:00:{s:02d}Z"}}',
+        '{{"level":"silly","message":"cache probe {i}","timestamp":"2024-12-05T09:00:{s:02d}Z"}}',
+    ]
+    counts = _levels(_run("".join(rows[i % 3].format(i=i, s=i % 60) + "\n" for i in range(90))))
+    assert counts == {"DEBUG": 30, "INFO": 30, "TRACE": 30}, counts
+    from loglens_analysis.engine.levels import LEVEL_WORDS, level_from_word
+
+    assert level_from_word("http") is None and "http" not in LEVEL_WORDS and "silly" not in LEVEL_WORDS

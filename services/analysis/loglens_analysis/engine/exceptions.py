@@ -343,10 +343,11 @@ def _other_runtimes(lines: list[str]) -> ExceptionInfo | None:
     return None
 
 
-def _ruby(lines: list[str]) -> ExceptionInfo | None:
+def _ruby(lines: list[str], message: str = "") -> ExceptionInfo | None:
     """Ruby: ``file.rb:1:in 'm': message (Type)`` then ``from file.rb:2:in 'n'`` lines; or, as a logger writes a
-    rescued error, ``Type: message`` (a class's constant path: "Net::ReadTimeout: Net::ReadTimeout with ...") then
-    its backtrace's ``file.rb:2:in 'n'`` lines."""
+    rescued error, ``Type: message`` (a class's constant path: "Net::ReadTimeout: Net::ReadTimeout with ...") or
+    ``message (Type)`` (the standard library's Logger given the exception itself: "Net::ReadTimeout with
+    #<TCPSocket:(closed)> (Net::ReadTimeout)") then its backtrace's ``file.rb:2:in 'n'`` lines."""
     for i, line in enumerate(lines):
         m = _RUBY_HEAD.search(line)
         if m is not None:
@@ -356,11 +357,19 @@ def _ruby(lines: list[str]) -> ExceptionInfo | None:
         if "::" in t.group(1) or _typed(t.group(1)):
             msg = _clip(lines[0][t.end() + 1 :])
             return ExceptionInfo(t.group(1), msg, t.group(1), msg, tuple(_ruby_frames(lines[1:], MAX_FRAMES)))
+    first = (message or lines[0]).split(JOIN, 1)[0].rstrip()
+    cut = first.rfind(" (") if first.endswith(")") else -1
+    name = first[cut + 2 : -1]
+    if cut > 0 and _RUBY_CLASS.fullmatch(name) is not None and ("::" in name or _typed(name)):
+        msg = _clip(first[:cut].strip())
+        return ExceptionInfo(name, msg, name, msg, tuple(_ruby_frames(lines[1:], MAX_FRAMES)))
     return None
 
 
 # A Ruby class's constant path with a message after it, where a logged error opens ("Net::ReadTimeout: ...").
 _RUBY_TYPED = re.compile(r"(?<!\S)((?:[A-Z]\w*::)*[A-Z]\w*):(?= \S)")
+# A class's constant path (Logger's "message (Type)" puts one in parentheses after the message).
+_RUBY_CLASS = re.compile(r"(?:[A-Z]\w*::)*[A-Z]\w*")
 
 
 def _ruby_frames(lines: list[str], most: int) -> list[str]:
@@ -421,7 +430,7 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
         if any(line.startswith("goroutine ") for line in lines) or head.startswith("panic: "):
             return _go(lines, head, message)
         if any(_RUBY_FRAME.match(line) and ".rb:" in line for line in lines[1:3]):
-            got = _ruby(lines)
+            got = _ruby(lines, message)
             if got is not None:
                 return got
         if any(_JVM_FRAME.match(line) or _caused_by(line) for line in lines[1:]):

@@ -1179,10 +1179,12 @@ def _level_in_text(text: str) -> str | None:
 # lead it: a prompt's, a bullet's or an arrow a tool writes after its header ("-> ERROR: Update failed.").
 # java.util.logging's levels below INFO in capitals ("FINE: Session renewed", "CONFIG: Rate limit reloaded", the second
 # line of its two-line records); "Config:" and "fine:" are words of messages.
+# (A deprecation notice written where a severity stands, levels' ``_CAPITAL_WORDS``: PHP's "PHP Deprecated:  ...",
+# a runtime's "DEPRECATION: ...", in those capitals only.)
 _LEVEL_PREFIX = re.compile(
     r"[-#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
-    r"|(?-i:FINEST|FINER|FINE|CONFIG))"
+    r"|(?-i:FINEST|FINER|FINE|CONFIG|Deprecated|DEPRECATED|DEPRECATION))"
     # (Closed by a tab too: a level column of a tab-delimited line the file's layout does not hold, Istio's pilot
     # agent's "info\tFLAG: ..." among its proxy's access lines.)
     r"(?: error)?\]?(?::|\]| -|\t)",

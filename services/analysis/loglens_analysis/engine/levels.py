@@ -44,7 +44,12 @@ _WORDS: dict[str, str] = {
     "panic": "FATAL",
     "failure": "ERROR",
     "fail": "ERROR",
+    # npm's levels (winston's default): "http" below "info" (a request's line), "silly" below "debug".
+    "http": "DEBUG",
+    "silly": "TRACE",
 }
+# Words that name a level only where a level is expected (a record's level field), never in free text.
+_FIELD_ONLY_WORDS = frozenset({"failure", "http", "silly"})
 # Words that are a level only in capitals: PostgreSQL's "LOG:" (information for administrators), where "Log file
 # created at" (glog's first line) and "log rotated" are ordinary words; loguru's "SUCCESS" (between INFO and WARNING
 # in its order), where "success" is a word of messages; java.util.logging's "CONFIG" (between INFO and FINE, below
@@ -66,7 +71,7 @@ _CAPITAL_WORDS = {
 # the record's content as well as its level, never a header to cut off.
 OUTCOME_WORDS = frozenset({"fail", "failure", "failed", "success"})
 # Single letters are only accepted where a level is expected (a JSON field), never in free text.
-_LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k != "failure"}
+_LOOSE_WORDS = {k: v for k, v in _WORDS.items() if len(k) > 1 and k not in _FIELD_ONLY_WORDS}
 
 # The words (not letters) that name a level wherever they stand: a layout's header column, free text's "WARNING:".
 LEVEL_WORDS: frozenset[str] = frozenset(_LOOSE_WORDS) | frozenset(w.lower() for w in _CAPITAL_WORDS)

@@ -402,8 +402,15 @@ _JOINED = re.compile(r"<\*>(?:[.-]?<\*>)+")
 
 
 # The superuser's name is an account (data), but it is kept through mining so that it can still tell
-# events apart from other account names; it becomes a placeholder when the template is written.
+# events apart from other account names; it becomes a placeholder when the template is written, where it stands as
+# an account: a field's value ("user=root", "user: root") or after a word that names who ("for root", "user root",
+# "by root", "as root"), quoted there ("user 'root'@'%'", 'acct="root"') or alone in brackets ("[root]", "(root)"),
+# not as a word of its own ("Content root path", "with root cause", "non-root", "Root CA").
 _ACCOUNT = re.compile(rf"(?<![^{_DELIMS}])(?i:root)(?![^{_DELIMS}])")
+_ACCOUNT_VALUE = re.compile(
+    rf"((?:[=:]|(?<![^\s\[(])(?i:user|for|by|as|login|account|owner)[ \t])[ \t]*[\"'`]?)(?i:root)(?![^{_DELIMS}])"
+    r"|(?<=[\[(])()(?i:root)(?=[\])])"
+)
 
 
 def _glued(m: re.Match[str]) -> str:
@@ -414,10 +421,15 @@ def _glued(m: re.Match[str]) -> str:
     return WILDCARD
 
 
+def _account_placeholder(m: re.Match[str]) -> str:
+    return (m.group(1) or "") + WILDCARD
+
+
 def render(template: str) -> str:
-    """The canonical text of a template: glued and joined placeholders become one ``<*>``."""
+    """The canonical text of a template: glued and joined placeholders become one ``<*>``, the superuser's name where
+    it stands as an account (``_ACCOUNT_VALUE``) too."""
     if "oot" in template or "OOT" in template:
-        template = _ACCOUNT.sub(WILDCARD, template)
+        template = _ACCOUNT_VALUE.sub(_account_placeholder, template)
     if WILDCARD not in template:
         return template
     t = _PIECE.sub(_glued, template)
