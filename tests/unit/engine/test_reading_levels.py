@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loglens.v1 import report_pb2
-from loglens_analysis.engine.formats import FORMAT_LOGFMT, FormatGuess, RecordParser
+from loglens_analysis.engine.formats import FORMAT_LOGFMT, FormatGuess, RecordParser, discover_header
 from tests.unit.engine.reading_support import level_counts, run_blocks
 
 pytestmark = pytest.mark.unit
@@ -676,3 +676,27 @@ def test_npms_levels_in_a_level_field_are_levels_and_no_level_in_free_text() -> 
     from loglens_analysis.engine.levels import LEVEL_WORDS, level_from_word
 
     assert level_from_word("http") is None and "http" not in LEVEL_WORDS and "silly" not in LEVEL_WORDS
+
+
+def test_two_sources_whose_headers_both_open_with_a_time_each_have_their_levels_read() -> None:
+    # MLflow under gunicorn: the app writes "2024/12/05 07:03:09 WARNING mlflow.server: ...", gunicorn "[2024-12-05
+    # 07:23:49 +0000] [1201] [CRITICAL] WORKER TIMEOUT (pid:1204)", among lines of neither (a migration tool's, the
+    # tail of an error). Both open with a time, and four in five of the timed lines go on with a second one: the
+    # header was the time alone, no level read on either (0 WARN for 100 WARNING lines), the time of day and the
+    # level left in every template. The app's branch is the header; gunicorn's lines get a layout of their own.
+    lines = []
+    for i in range(12):
+        for j in range(29):
+            level = ("WARNING", "INFO", "ERROR")[j % 3]
+            lines.append(
+                f"2024/12/05 07:{i:02d}:{j:02d} {level} mlflow.server.handlers: Metric key for run r{j} is {i}"
+            )
+        for j in range(7):
+            level = ("CRITICAL", "INFO")[j % 2]
+            lines.append(f"[2024-12-05 07:{i:02d}:{30 + j:02d} +0000] [{1000 + j}] [{level}] Worker boot (pid:{j})")
+        lines += ["", "}", "", "]"]
+        lines += [f"INFO  [alembic.runtime.migration] Running upgrade a{i}{j} -> b{i}{j}" for j in range(3)]
+        lines.append("DETAIL:  Key (key)=(lr) already exists.")
+    assert discover_header(lines).classes == "TTLC"
+    counts = _levels(_run("\n".join(lines) + "\n"))
+    assert counts.get("WARN") == 120 and counts.get("ERROR") == 108 and counts.get("FATAL") == 48, counts

@@ -1398,6 +1398,7 @@ def _lone_mark(char: str) -> bool:
 
 
 STRUCTURAL = frozenset("TLNBSC")
+_FORK_COLUMNS = STRUCTURAL - {"L", "C"}  # columns two sources' headers may part at (``discover_header``)
 MAX_HEADER_TOKENS = 12
 MAX_FIELD_WORDS = 6  # words a bracketed header field holds at most (a thread, a client, a level and a time)
 MAX_EXTRA_LAYOUTS = 2  # layouts discovered besides the main one (sources interleaved in one file)
@@ -1667,9 +1668,24 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # It goes on from the columns taken so far: not from a column the step before let pass as odd (Flink's "[] -
         # Source: orders (1/4) (attempt #0) switched ..." beside "[] - Completed checkpoint ...": no column after
         # the separator).
+        # Two sources whose headers open alike part at this column (an app's "<date> <time> LEVEL name:" beside its
+        # server's "[<time>] [pid] [LEVEL]": both open with a time): the branch most lines take goes on as this
+        # header where the other lines beginning like it take one other structural column (a layout of their own,
+        # discovered from the lines this one leaves). Not at a level or a label: one source's records part there by
+        # what they are (PostgreSQL's "LOG:" beside the "DETAIL:" of the error before it).
+        second = max(
+            (v for p, v in counts.items() if p[:-1] == prefix[:-1] and p != prefix and p[-1] in _FORK_COLUMNS),
+            default=0,
+        )
+        forks = (
+            k > 1
+            and prefix[-1] in _FORK_COLUMNS
+            and second >= MIN_LAYOUT_LINES
+            and c + second >= max(min_share, SOURCE_COLUMN_SHARE) * base
+        )
         own = (
             share >= MIN_LAYOUT_COVER
-            and c / base >= max(min_share, SOURCE_COLUMN_SHARE)
+            and (c / base >= max(min_share, SOURCE_COLUMN_SHARE) or forks)
             and not strict
             and prefix[:-1] == taken
         )
