@@ -855,3 +855,34 @@ def test_a_banner_the_file_opens_with_written_again_is_a_record_not_the_last_rec
         (restart,) = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
         lines = text.split("\n")
         assert restart.line_numbers[0] == lines.index("==> Secret server configuration:", 1) + 1, restart.description
+
+
+def test_a_python_exceptions_message_goes_on_over_a_blank_line_to_the_next_timed_record() -> None:
+    # SQLAlchemy's error message: the driver's ("duplicate key ...", psycopg2's DETAIL, or its "\tIs the server
+    # running ...?") ends with a newline, then "[SQL: ...]", "[parameters: ...]" and "(Background on this error at:
+    # ...)": lines of the exception, after a blank one. They were records of their own, the last one ERROR for its
+    # word "error" (24 of them in a server's log, a summary line).
+    lines = []
+    for k in range(30):
+        lines += [f"{_stamp(30 * k + j)} INFO app.server: request {k}.{j} served" for j in range(20)]
+        lines.append(f"{_stamp(30 * k + 25)} ERROR app.server: Exception on /api/runs [POST]")
+        lines += ["Traceback (most recent call last):", '  File "/app/store.py", line 1020, in log_batch']
+        lines.append("    raise MlflowException(e, INTERNAL_ERROR)")
+        if k % 2:
+            lines.append('sqlalchemy.exc.IntegrityError: (psycopg2.errors.UniqueViolation) duplicate key "param_pk"')
+            lines.append(f"DETAIL:  Key (key, run_uuid)=(lr, {k:08x}) already exists.")
+        else:
+            lines.append('sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to "db" failed')
+            lines.append("\tIs the server running on that host and accepting TCP/IP connections?")
+        lines += ["", "[SQL: INSERT INTO params (key, value) VALUES (%(key)s, %(value)s)]"]
+        lines += [
+            f"[parameters: {{'key': 'lr', 'value': '0.{k}'}}]",
+            "(Background on this error at: https://sqlalche.me/e/20/gkpj)",
+        ]
+    rep = _report(lines)
+    assert rep.record_count == 630, rep.record_count
+    assert not [t for t in _texts(rep) if "SQL" in t or "Background" in t or "parameters" in t], _texts(rep)
+    assert sorted((g.exception_type, g.count) for g in rep.exception_groups) == [
+        ("sqlalchemy.exc.IntegrityError", 15),
+        ("sqlalchemy.exc.OperationalError", 15),
+    ]

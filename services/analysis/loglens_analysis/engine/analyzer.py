@@ -880,6 +880,7 @@ class Analyzer:
                 or _bridges(records, flags, i)
                 or _announces(records, flags, i)
                 or _warns(records, flags, i, records[last])
+                or _py_message_goes_on(records[last:i], records, flags, i)
                 for i in _positions(flags, -1)
                 if i > last
             )
@@ -914,8 +915,16 @@ class Analyzer:
         run_last = ""
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
+        py_told = False  # a blank line after the run's Python exception was bridged (once a record)
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
-            if flag == -1 and len(run) == 1 and run_lines + 1 < MAX_GLUED_LINES:
+            if (
+                flag == -1
+                and len(run) == 1
+                and run_lines + 1 < MAX_GLUED_LINES
+                and _py_message_goes_on(run, records, flags, i)
+            ):
+                bridged = not py_told
+            elif flag == -1 and len(run) == 1 and run_lines + 1 < MAX_GLUED_LINES:
                 if _bridges(records, flags, i):
                     if run_level == "":
                         run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
@@ -936,10 +945,12 @@ class Analyzer:
                 bridged = (
                     _warns(records, flags, i, run[0])
                     or (run_py and _in_py_trace(records, flags, i))
+                    or (not py_told and _py_message_goes_on(run, records, flags, i))
                     # (The trace after a further blank line of such a record: the error it reported.)
                     or (_bridges(records, flags, i) and self._header_only(run[0].split(JOIN, 1)[0]))
                 )
             if bridged and flag == -1:
+                py_told = py_told or _py_message_goes_on(run, records, flags, i)
                 # An error that a framework logs, a blank line, then the exception's trace ("... threw exception
                 # [...] with root cause", "", "org.postgresql.util.PSQLException: ..."): one record, the blank in it.
                 run.append("")
@@ -1006,6 +1017,7 @@ class Analyzer:
                 run = [rec]
                 run_last = _headed_last(rec)
                 run_py = TRACEBACK_BANNER in rec
+                py_told = False
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""
             else:
@@ -1809,6 +1821,24 @@ def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
 # one): a frame ("  File ...", the catching frame marked "> File ..."), an indented line under one, or the exception's
 # line, flush left ("decimal.DivisionByZero: [...]", "KeyError: 'qty'", "SystemExit").
 _PY_TRACE_AFTER_BLANK = re.compile(r"[ \t]+\S|>? ?File \"|[A-Za-z_][\w.]*(?::(?: |$)|$)")
+
+
+def _py_message_goes_on(run: list[str], records: list[str], flags: Sequence[int | None], i: int) -> bool:
+    """Whether the blank line at ``i`` is inside the message of the Python exception that ends the record being
+    continued (``run``): its traceback's last line, flush left, is the record's last line but for lines of no header
+    after it, and the next line has no time and opens no traceback of its own. str() of an exception may hold blank
+    lines: SQLAlchemy's "[SQL: ...]", "[parameters: ...]" and "(Background on this error at: ...)" come after a
+    driver's message that ends with a newline (24 of them were ERROR records of their own, "(Background on this error
+    at: <*>)" a summary line)."""
+    if i + 1 >= len(flags) or flags[i + 1] not in (0, 2) or not any(TRACEBACK_BANNER in part for part in run):
+        return False
+    text = JOIN.join(run)
+    trace = text[text.rfind(TRACEBACK_BANNER) :].split(JOIN)[1:]
+    # (The exception's line, flush left, is reached; its message may go on indented: psycopg2's "\tIs the server
+    # running on that host ...?")
+    ended = any(line[:1] not in (" ", "\t", "") for line in trace)
+    below = records[i + 2] if i + 2 < len(records) else ""
+    return ended and not logged_traceback(records[i + 1], below) and not records[i + 1].startswith(TRACEBACK_BANNER)
 
 
 def logged_traceback(rec: str, below: str) -> bool:
