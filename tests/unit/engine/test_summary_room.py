@@ -453,3 +453,25 @@ def test_the_most_frequent_messages_that_read_alike_up_to_the_cut_are_quoted_apa
     rep = analyze([("\n".join(lines) + "\n").encode()])
     claim = next(c.text for c in rep.summary.claims if c.text.startswith("Most frequent"))
     assert '"GET /_matrix' in claim and '"POST /_matrix' in claim, claim
+
+
+def test_a_label_whose_record_goes_on_over_lines_of_its_own_is_an_error_told() -> None:
+    """dbt ends a failed run with "[error] [MainThread]: Encountered an error:" and the error under it, lines of no
+    time ("Database Error", "250001 (08001): Failed to connect to DB ..."): a label closed by a colon, but its record
+    says what follows it. It was left out of the errors and the summary as a heading of the records after it."""
+    from loglens_analysis.engine import analyze
+
+    lines = []
+    for i in range(300):
+        lines.append(
+            f"21:{i // 60:02d}:{i % 60:02d}.{i:06d} [info ] [Thread-1]: {i} of 300 OK created sql view model m{i}"
+        )
+    lines.append("22:00:16.044692 [error] [MainThread]: Encountered an error:")
+    lines += ["Database Error", "  250001 (08001): Failed to connect to DB: acme.snowflakecomputing.com:443."]
+    lines.append("22:00:16.082365 [debug] [MainThread]: Command `dbt run` failed after 16.10 seconds")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    by_id = {t.id: t for t in rep.templates}
+    assert [by_id[e.template_id].text for e in rep.error_templates] == ["Encountered an error:"]
+    assert any(c.line_numbers[0] == 301 and "Encountered an error" in c.text for c in rep.summary.claims), [
+        c.text for c in rep.summary.claims
+    ]

@@ -265,6 +265,22 @@ def says_nothing(text: str) -> bool:
     return not words or (text.rstrip().endswith(":") and len(words) <= HEADING_WORDS)
 
 
+def heads_nothing(r: Rolled) -> bool:
+    """Whether a template says nothing (``says_nothing``) in every record it holds: a label closed by a colon whose
+    records go on over lines of no header says what follows it (dbt's "[error] [MainThread]: Encountered an error:"
+    over "Database Error" and "250001 (08001): Failed to connect to DB ...": the run's failure, left out of the
+    errors and the summary as a heading); one over lines that each open as it does is a list's heading (Maven's
+    "[ERROR] Failures: " over "[ERROR]   OrderServiceTest.should...:87 expected ...", items told of their own)."""
+    return says_nothing(r.text) and not any(_goes_on_unheaded(text) for _ln, text in r.examples)
+
+
+def _goes_on_unheaded(text: str) -> bool:
+    """Whether a record's text has lines after its first that do not open with its first line's first word."""
+    lines = text.replace(JOIN, "\n").split("\n")
+    opening = lines[0].split(None, 1)[0] if lines[0].strip() else ""
+    return any(not (opening and line.startswith(opening)) for line in lines[1:] if line.strip())
+
+
 # The order in which anomalies are ranked (for a person on call), then by score; caps cut this order.
 KIND_RANK = {
     report_pb2.ANOMALY_KIND_ERROR_BURST: 0,
@@ -1778,7 +1794,7 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     first_bucket = min(an.buckets, default=None) if head_time is not None else None
     out = []
     for r in templates:
-        if r.count <= RARE_MAX_COUNT and not _DATA_LINE.fullmatch(r.text.strip()) and not says_nothing(r.text):
+        if r.count <= RARE_MAX_COUNT and not _DATA_LINE.fullmatch(r.text.strip()) and not heads_nothing(r):
             lines = sorted({r.first_line, r.last_line})
             seen = f"once, at line {r.first_line}" if r.count == 1 else f"{r.count} times, first at line {r.first_line}"
             desc = f'rare message "{r.quote}" seen {seen}'
@@ -1925,7 +1941,7 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     ranked = []
     for r in listed:
         lv = r.max_level()
-        if lv in SEVERITY_WEIGHT and not is_frame_template(r.text) and not says_nothing(r.text):
+        if lv in SEVERITY_WEIGHT and not is_frame_template(r.text) and not heads_nothing(r):
             n_bad = sum(c for k, c in r.levels.items() if k in SEVERITY_WEIGHT)
             ranked.append((round(SEVERITY_WEIGHT[lv] * math.log2(1 + n_bad), 4), r, lv))
     ranked.sort(key=lambda x: (-SEVERITY_TIER[x[2]], -x[0], x[1].first_line))
