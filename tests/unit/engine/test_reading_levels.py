@@ -700,3 +700,26 @@ def test_two_sources_whose_headers_both_open_with_a_time_each_have_their_levels_
     assert discover_header(lines).classes == "TTLC"
     counts = _levels(_run("\n".join(lines) + "\n"))
     assert counts.get("WARN") == 120 and counts.get("ERROR") == 108 and counts.get("FATAL") == 48, counts
+
+
+def test_a_bracketed_column_most_records_of_a_source_write_is_header_where_others_open_with_a_name() -> None:
+    # vsftpd writes "[pid 21966] [bob] OK DOWNLOAD: Client ..." for a logged-in session's records and "[pid 21965]
+    # CONNECT: Client ..." before the login: the user's column on most records, a name on the others. The header
+    # stopped at the pid: one template per user for each event (50 templates for 11 events, 7 of the 10 summary
+    # lines "[alice] FAIL LOGIN", "[bob] FAIL LOGIN", ...).
+    users = ["alice", "bob", "ftp", "anonymous", "backup", "webdev"]
+    lines = []
+    for i in range(240):
+        stamp = f"Thu Dec  5 {i // 60:02d}:{i % 60:02d}:{i % 60:02d} 2024 [pid {21000 + i}]"
+        if i % 5 == 0:
+            lines.append(f'{stamp} CONNECT: Client "::ffff:10.1.1.{i % 200}"')
+        else:
+            event = ("OK LOGIN", "OK DOWNLOAD", "FAIL LOGIN", "OK UPLOAD")[i % 4]
+            lines.append(f'{stamp} [{users[i % len(users)]}] {event}: Client "::ffff:10.1.1.{i % 200}"')
+        if i % 3 == 0:  # the transfer log's line, in the same file (xferlog_enable and dual logging)
+            when = f"Thu Dec  5 {i // 60:02d}:{i % 60:02d}:{i % 60:02d} 2024"
+            lines.append(f"{when} 1 10.1.1.{i % 200} {7449 * i} /home/bob/db-{i}.sql.gz b _ o r bob ftp 0 * c")
+    rep = _run("\n".join(lines) + "\n")
+    texts = sorted(t.text for t in rep.templates)
+    events = ("CONNECT", "FAIL LOGIN", "OK DOWNLOAD", "OK LOGIN", "OK UPLOAD")
+    assert [t for t in texts if "Client" in t] == [f'{e}: Client "::ffff:<*>"' for e in events], texts

@@ -1671,10 +1671,12 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # Two sources whose headers open alike part at this column (an app's "<date> <time> LEVEL name:" beside its
         # server's "[<time>] [pid] [LEVEL]": both open with a time): the branch most lines take goes on as this
         # header where the other lines beginning like it take one other structural column (a layout of their own,
-        # discovered from the lines this one leaves). Not at a level or a label: one source's records part there by
-        # what they are (PostgreSQL's "LOG:" beside the "DETAIL:" of the error before it).
+        # discovered from the lines this one leaves; vsftpd's "[pid 812] [bob] OK LOGIN: ..." beside "[pid 812]
+        # CONNECT: ...", the user's column on the records of a session). Not where the branch most lines take is a
+        # level or a label: one source's records part there by what they are (PostgreSQL's "LOG:" beside the
+        # "DETAIL:" of the error before it).
         second = max(
-            (v for p, v in counts.items() if p[:-1] == prefix[:-1] and p != prefix and p[-1] in _FORK_COLUMNS),
+            (v for p, v in counts.items() if p[:-1] == prefix[:-1] and p != prefix and p[-1] in STRUCTURAL),
             default=0,
         )
         forks = (
