@@ -6,6 +6,7 @@ Synthetic lines only; each test states the principle it checks.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -743,43 +744,47 @@ def test_a_signal_the_process_sends_is_no_stop_of_its_own() -> None:
     assert not any("sending SIGKILL" in lines[n - 1] for n in cited), [lines[n - 1] for n in cited]
 
 
-def test_an_outage_in_a_log_that_writes_about_once_a_minute_is_a_silence() -> None:
-    # A service that logs about once a minute (random gaps, mean 60 s) for twelve hours, silent for 26 minutes while
-    # its metastore was down: the gap expects about 25 records at the file's usual rate (8 per 8.5-minute bucket), and
-    # a fixed bar of 30 expected records let it pass unseen. None of 25 expected records coming is a chance of e^-25;
-    # the bar is the count at which that chance, over the file's buckets, is below 1/1000 (about 11 records).
-    def log(outage: bool) -> list[str]:
-        rng = random.Random(7)
-        lines, t = [], T0
-        while t < T0 + 12 * 3600:
-            lines.append(_line(t, "INFO", f"query {len(lines)} finished in {rng.randrange(20, 900)} ms"))
-            t += rng.expovariate(1 / 60)
-            if outage and len(lines) == 500:
-                t += 26 * 60
-        return lines
+def _sparse_log(
+    seed: int, hours: int, mean_gap: float, outage_after: int | None, say: Callable[[random.Random, int], str]
+) -> list[str]:
+    """A service's log of random gaps (mean ``mean_gap`` s) over ``hours``, silent 26 minutes after line
+    ``outage_after`` (none where None)."""
+    rng = random.Random(seed)
+    lines: list[str] = []
+    t = T0
+    while t < T0 + hours * 3600:
+        lines.append(_line(t, "INFO", say(rng, len(lines))))
+        t += rng.expovariate(1 / mean_gap)
+        if len(lines) == outage_after:
+            t += 26 * 60
+    return lines
 
-    (silence,) = [a for a in _analyze(log(True)).anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]
-    assert list(silence.line_numbers) == [500, 501], silence.description
+
+@pytest.mark.parametrize(
+    ("seed", "hours", "mean_gap", "at", "say"),
+    [
+        # A service that logs about once a minute for twelve hours, silent for 26 minutes while its metastore was
+        # down: the gap expects about 25 records at the file's usual rate (8 per 8.5-minute bucket), and a fixed bar
+        # of 30 expected records let it pass unseen. None of 25 expected records coming is a chance of e^-25; the bar
+        # is the count at which that chance, over the file's buckets, is below 1/1000 (about 11 records).
+        (7, 12, 60, 500, lambda rng, n: f"query {n} finished in {rng.randrange(20, 900)} ms"),
+        # A hypervisor's daemon that writes about once in 70 s for a day, silent 26 minutes while its storage was
+        # gone: 22 records missing (a chance of e^-22) and far past the file's usual pauses, but under 2 % of its
+        # span, the share a silence had to last as well (a day's log hid every outage under 29 minutes).
+        (11, 24, 70, 600, lambda rng, n: f"domain {rng.randrange(1, 40)} balloon at {rng.randrange(900, 4096)} MiB"),
+    ],
+    ids=["once a minute, 12 hours", "once in 70 s, a day"],
+)
+def test_an_outage_in_a_sparse_log_is_a_silence(
+    seed: int, hours: int, mean_gap: float, at: int, say: Callable[[random.Random, int], str]
+) -> None:
+    (silence,) = [
+        a
+        for a in _analyze(_sparse_log(seed, hours, mean_gap, at, say)).anomalies
+        if a.kind == report_pb2.ANOMALY_KIND_SILENCE
+    ]
+    assert list(silence.line_numbers) == [at, at + 1], silence.description
     assert silence.description.startswith("silence of 26 min"), silence.description
     # The same log's own pauses (random, up to a few minutes) are none.
-    assert not [a for a in _analyze(log(False)).anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]
-
-
-def test_an_outage_of_two_percent_of_a_days_log_is_a_silence() -> None:
-    # A hypervisor's daemon that writes about once in 70 s for a day, silent 26 minutes while its storage was gone:
-    # 22 records missing (a chance of e^-22) and far past the file's usual pauses, but under 2 % of its span, the
-    # share a silence had to last as well (a day's log hid every outage under 29 minutes).
-    def log(outage: bool) -> list[str]:
-        rng = random.Random(11)
-        lines, t = [], T0
-        while t < T0 + 24 * 3600:
-            lines.append(_line(t, "INFO", f"domain {rng.randrange(1, 40)} balloon at {rng.randrange(900, 4096)} MiB"))
-            t += rng.expovariate(1 / 70)
-            if outage and len(lines) == 600:
-                t += 26 * 60
-        return lines
-
-    (silence,) = [a for a in _analyze(log(True)).anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]
-    assert list(silence.line_numbers) == [600, 601], silence.description
-    assert silence.description.startswith("silence of 26 min"), silence.description
-    assert not [a for a in _analyze(log(False)).anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]
+    quiet = _analyze(_sparse_log(seed, hours, mean_gap, None, say))
+    assert not [a for a in quiet.anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]
