@@ -56,6 +56,8 @@ def test_masks(text: str, masked: str) -> None:
         ("Content root path: <*>", "Content root path: <*>"),
         ("threw exception [<*>] with root cause", "threw exception [<*>] with root cause"),
         ("loaded ca certificate CN=Acme Root CA", "loaded ca certificate CN=Acme Root CA"),
+        ("x509: root certificate expired", "x509: root certificate expired"),
+        ("user: root", "user: <*>"),
         ("uprooted tree", "uprooted tree"),
         ("no placeholders", "no placeholders"),
     ],

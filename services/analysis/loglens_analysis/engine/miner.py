@@ -403,12 +403,13 @@ _JOINED = re.compile(r"<\*>(?:[.-]?<\*>)+")
 
 # The superuser's name is an account (data), but it is kept through mining so that it can still tell
 # events apart from other account names; it becomes a placeholder when the template is written, where it stands as
-# an account: a field's value ("user=root", "user: root") or after a word that names who ("for root", "user root",
-# "by root", "as root"), quoted there ("user 'root'@'%'", 'acct="root"') or alone in brackets ("[root]", "(root)"),
-# not as a word of its own ("Content root path", "with root cause", "non-root", "Root CA").
+# an account: a key's value ("user=root", "acct=root") or after a word that names who ("for root", "user root",
+# "user: root", "by root", "as root"), quoted there ("user 'root'@'%'", 'acct="root"') or alone in brackets ("[root]",
+# "(root)"), not as a word of its own ("Content root path", "with root cause", "non-root", "Root CA", "x509: root
+# certificate").
 _ACCOUNT = re.compile(rf"(?<![^{_DELIMS}])(?i:root)(?![^{_DELIMS}])")
 _ACCOUNT_VALUE = re.compile(
-    rf"((?:[=:]|(?<![^\s\[(])(?i:user|for|by|as|login|account|owner)[ \t])[ \t]*[\"'`]?)(?i:root)(?![^{_DELIMS}])"
+    rf"((?:=|(?<![^\s\[(])(?i:user|for|by|as|login|account|owner)[:=]?[ \t])[ \t]*[\"'`]?)(?i:root)(?![^{_DELIMS}])"
     r"|(?<=[\[(])()(?i:root)(?=[\])])"
 )
 
