@@ -723,3 +723,20 @@ def test_a_bracketed_column_most_records_of_a_source_write_is_header_where_other
     texts = sorted(t.text for t in rep.templates)
     events = ("CONNECT", "FAIL LOGIN", "OK DOWNLOAD", "OK LOGIN", "OK UPLOAD")
     assert [t for t in texts if "Client" in t] == [f'{e}: Client "::ffff:<*>"' for e in events], texts
+
+
+def test_the_first_level_key_whose_value_is_a_level_is_the_records_level() -> None:
+    # PowerDNS's structured log: 'level="0"' is its verbosity, 'prio="Error"' its severity. The first level key was
+    # taken whatever its value: 0 % of the records had a level, and every template kept 'prio="Error"'.
+    rows = [
+        'msg="Failed to update the root hints" subsystem="housekeeping" level="0" prio="Error" tid="{i}"',
+        'msg="Incoming query dropped" subsystem="in" level="0" prio="Warning" tid="{i}" source="10.0.0.{i}"',
+        'msg="Operating in 64 bits mode" subsystem="config" level="0" prio="Info" tid="{i}"',
+    ]
+    text = "".join(
+        f"Dec  5 00:{i // 60:02d}:{i % 60:02d} ns2 pdns-recursor[913]: " + rows[i % 3].format(i=i) + "\n"
+        for i in range(120)
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"ERROR": 40, "WARN": 40, "INFO": 40}, _levels(rep)
+    assert not [t.text for t in rep.templates if "prio" in t.text], [t.text for t in rep.templates]

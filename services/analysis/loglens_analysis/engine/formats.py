@@ -142,7 +142,9 @@ _MSG_KEYS = (
     "eventname",
 )
 _WORD_VALUE = re.compile(r"[a-z][a-z_-]{0,23}|[A-Z][A-Z_-]{0,23}")
-_LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "levelno", "@level", "status")
+# (The first whose value reads as a level is the record's: PowerDNS writes its verbosity as "level" beside its
+# severity as "prio".)
+_LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "levelno", "@level", "prio", "status")
 _TIME_KEYS = (
     "timestamp",
     "@timestamp",
@@ -822,7 +824,7 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
             time_text = stamp
             fields = {k: v for k, v in pairs if v is not stamp}
     message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
-    level = next((level_from_word(fields[k], strict=False) for k in _LEVEL_KEYS if k in fields), None)
+    level = next((lv for k in _LEVEL_KEYS if k in fields and (lv := level_from_word(fields[k], strict=False))), None)
     if message is None and level is None:
         # Pairs that open the record, then its level and message in words (Sidekiq's "pid=4711 tid=x class=HardJob
         # jid=... elapsed=4.1 INFO: fail"): the words after the last pair are the record's.
