@@ -16,7 +16,9 @@
    fresh Drain3 miner per file (what a real single-system file looks like to both). Same process.
 3. The engine on a generated 1 GiB file in a subprocess (the ``python -m loglens_analysis.engine FILE``
    entry point), its peak RSS read by the child from the kernel (``VmHWM``: ``ru_maxrss`` of a child
-   also counts the parent's pages at fork, so it would report this bench's own size).
+   also counts the parent's pages at fork, so it would report this bench's own size); then the same on a
+   32 MiB file whose every line is a message of its own (``engine_unique_lines_peak_rss_mib``): the worst
+   case for memory, where the shape cache and the variant table fill to their caps.
 
 Tipping (``pip install tipping``, the Python binding of the Rust tipping-rs parser; issue 18's second peer) runs
 in 1, 2a and 2b on the same lines as the engine and Drain3, right after them. It is a batch parser: its
@@ -327,13 +329,27 @@ raise SystemExit(rc)
 """
 
 
-def peak_rss(size: int) -> float:
+def write_unique(path: str, size: int, seed: int) -> int:
+    """A file whose every line is a message of its own (words of random letters: no two lines share a shape or a
+    message variant), the worst case for the engine's memory: its caches and variant table fill to their caps."""
+    rnd = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        while f.tell() < size:
+            words = " ".join("".join(rnd.choices(letters, k=rnd.randint(4, 12))) for _ in range(rnd.randint(3, 9)))
+            f.write(f"2026-11-25T10:{n // 60 % 60:02d}:{n % 60:02d}Z INFO {words}\n")
+            n += 1
+    return n
+
+
+def peak_rss(size: int, what: str = "generated", write: Callable[[str, int, int], int] = write_log) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "big.log")
         t0 = time.perf_counter()
-        n = write_log(path, size, seed=7)
+        n = write(path, size, 7)
         print(
-            f"generated {os.path.getsize(path) / (1 << 20):,.0f} MiB ({n:,} lines) in {time.perf_counter() - t0:.1f}s",
+            f"{what}: {os.path.getsize(path) / (1 << 20):,.0f} MiB ({n:,} lines) in {time.perf_counter() - t0:.1f}s",
             flush=True,
         )
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(os.path.join(ROOT, p) for p in ("gen", "services/analysis")))
@@ -350,7 +366,7 @@ def peak_rss(size: int) -> float:
         peak_kib = int(done.stderr.rsplit("peak_kib=", 1)[1].split()[0])
         children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(
-            f"engine on {size / (1 << 20):,.0f} MiB in a subprocess: {dt:.1f}s ({n / dt:,.0f} lines/s), "
+            f"engine on {size / (1 << 20):,.0f} MiB ({what}) in a subprocess: {dt:.1f}s ({n / dt:,.0f} lines/s), "
             f"peak RSS {peak_kib / 1024:.0f} MiB (the engine process's VmHWM; ru_maxrss of children says "
             f"{children_kib / 1024:.0f} MiB, which counts this bench's own pages at fork)",
             flush=True,
@@ -368,6 +384,9 @@ def main() -> int:
         help="directory of Loghub-2k samples for the second comparison ('' skips it)",
     )
     ap.add_argument("--rss-size", default=str(1 << 30), help="bytes of the file for the RSS run (0 skips)")
+    ap.add_argument(
+        "--unique-size", default=str(32 << 20), help="bytes of the file of distinct lines for the RSS run (0 skips)"
+    )
     args = ap.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
 
@@ -390,6 +409,9 @@ def main() -> int:
         over_tipping.append((loghub.engine_over_tipping_one, loghub.tipping_one))
         tipping_ga = loghub.tipping_ga
     rss = peak_rss(int(args.rss_size)) if int(args.rss_size) else float("nan")
+    if int(args.unique_size):
+        unique = peak_rss(int(args.unique_size), "every line a message of its own", write_unique)
+        print(f"engine_unique_lines_peak_rss_mib={unique:.0f}")
     print(
         f"engine_ratio below is the lowest of the ratios on {args.lines:,}-line corpora (generated"
         + (f", loghub one corpus: {', '.join(f'{r:.2f}' for r in ratios)}" if loghub else f": {ratio:.2f}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import gzip
 import itertools
+import random
 import re
+import string
 
 import pytest
 from google.protobuf import json_format
@@ -15,6 +17,7 @@ from loglens_analysis.engine import ENGINE_VERSION, EngineError, Progress, analy
 from loglens_analysis.engine.analyzer import GC_YOUNG_THRESHOLD, Analyzer
 from loglens_analysis.engine.formats import detect_format
 from loglens_analysis.engine.loghub import parse_lines
+from loglens_analysis.engine.miner import MAX_CLUSTERS
 from loglens_analysis.engine.records import JOIN, RecordReader, digit_key
 from loglens_analysis.engine.timestamps import ASSUME_UTC, ASSUME_YEAR, TimestampParser
 from loglens_loggen import generate_lines, records
@@ -513,3 +516,17 @@ def test_a_quoted_message_in_brackets_is_the_message_not_a_header_column() -> No
         '["close connection"] [conn=<*>]',
         '["[pd] failed updateMember"] [error="get member failed"]',
     }, texts
+
+
+def test_a_file_whose_every_line_is_a_message_of_its_own_stops_mining_at_the_cluster_cap() -> None:
+    """Past ``MAX_CLUSTERS`` distinct messages, further ones go to the one overflow template: every record is still
+    counted, and memory stays bounded (each cluster drags a variant and a rolled-up template with it)."""
+    rnd = random.Random(11)
+    n = MAX_CLUSTERS + 2_000
+    words = ("".join(rnd.choices(string.ascii_lowercase, k=10)) for _ in range(3 * n))
+    lines = [f"2026-11-25T10:00:00Z INFO {a} {b} {c}" for a, b, c in zip(words, words, words, strict=False)]
+    assert len(set(lines)) == n
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    overflow = [t for t in rep.templates if t.text.startswith("<overflow>")]
+    assert len(overflow) == 1 and overflow[0].count == n - MAX_CLUSTERS, [(t.text, t.count) for t in overflow]
+    assert rep.templates[0].text == overflow[0].text, "the overflow template is the most frequent"

@@ -21,9 +21,9 @@ Caps (all bounded, so the report and the memory are bounded):
   at most 64 GiB (``MAX_DECOMPRESSED_BYTES``); where a source column is stripped (a compose service), the
   service of the file's first 65,536 runs of lines of one service (``records.MAX_SOURCE_RUNS``; the restart
   rules tell services apart by it);
-- templates: 50,000 clusters mined (further messages go to one overflow template), 20,000 exact
-  message variants tracked, 1,000 templates listed in the report (every ERROR and FATAL one first, then WARN,
-  then the most frequent; listed most frequent first);
+- templates: 10,000 clusters mined (``miner.MAX_CLUSTERS``; further messages go to one overflow template),
+  10,000 exact message variants tracked, 1,000 templates listed in the report (every ERROR and FATAL one
+  first, then WARN, then the most frequent; listed most frequent first);
 - per template: 3 examples (the first ones), 5 top values per placeholder (every value of an HTTP status)
   from a Misra-Gries summary of 256 values (exact counts until more distinct values come, then each count low
   by at most the reported `count_error`), numbers in a compactor quantile sketch (1,024 values per level;
@@ -48,7 +48,7 @@ Caps (all bounded, so the report and the memory are bounded):
   10 lines cited per restart or stop; whether
   processes write at once is read from the first 2,000 held records with a process id (``INTERLEAVE_RECORDS``),
   and each held record's header is parsed at most once per report (``report.HeldRecords``);
-  per time bucket, its first and last record (500 characters each); the shape cache holds 200,000
+  per time bucket, its first and last record (500 characters each); the shape cache holds 100,000
   shapes and the digit-key cache 20,000 keys, each at most 16 million characters (cleared when full); records
   read for their values wait in their digit keys' rows up to 65,536 records or 16 million characters
   (``VALUE_BATCH_ROWS``, ``VALUE_BATCH_CHARS``); the
@@ -79,7 +79,7 @@ Caps (all bounded, so the report and the memory are bounded):
   bridged when its source line comes within ``MAX_GLUED_LINES`` lines (``analyzer._warns``).
 - chunked analysis (``chunks``): every chunk reads the file's first 1 MiB (``HEAD_BYTES``) for its format, and
   its bytes go to the reader in 1 MiB pieces (``FEED_BYTES``); a partial result holds the chunk's aggregates
-  under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 200,000 mined
+  under the caps above (variants, examples, exception groups, 128 buckets, sketches), at most 100,000 mined
   shape digests (``MAX_SHAPES``) and the chunk's first 1,024 distinct rising times (``RISING_KEPT``, for the
   merge's out-of-order count): its size is bounded by these caps, not by the chunk's bytes.
 

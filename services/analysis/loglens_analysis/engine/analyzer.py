@@ -77,10 +77,12 @@ from .timestamps import (
 from .values import ClusterValues, KeyValues, PlaceholderStats, ValueReader
 
 # Caps (documented in the package docstring).
-MAX_SHAPES = 200_000
+# A cached shape costs about half a KiB besides its text, a message variant about 2 KiB: a file whose every line is a
+# message of its own (binary junk, random ids) holds these caps' worth, about 50 and 20 MiB (the worker's budget).
+MAX_SHAPES = 100_000
 MAX_DIGIT_KEYS = 20_000
 MAX_CACHE_CHARS = 16_000_000  # per cache: bounds its memory whatever the record length
-MAX_VARIANTS = 20_000
+MAX_VARIANTS = 10_000
 MAX_EXAMPLES = 3
 MAX_BINS = 128
 MAX_GLUED_LINES = 200  # lines without a time joined to the timed record before them, at most
@@ -366,7 +368,7 @@ class ShapeInfo:
     # The level depends on the record's digits (HTTP status, syslog PRI, numeric level): read per record,
     # and the records are counted under a copy of this shape per level (``by_level``).
     digit_level: bool = False
-    by_level: dict[str | None, ShapeInfo] = field(default_factory=dict)
+    by_level: dict[str | None, ShapeInfo] | None = None  # made at the first such copy (most shapes have none)
     level_of: Callable[[str], str | None] | None = None  # a cheap reader for the format, else a full parse
     example_lines: int = 1  # lines of a record its examples show: 2 where the message is on the second one
 
@@ -1425,9 +1427,11 @@ class Analyzer:
             level = read(rec) if read is not None else parse(rec.replace(PARTIAL, "") if PARTIAL in rec else rec).level
             if level == info.level:
                 continue
+            if info.by_level is None:
+                info.by_level = {}
             copy = info.by_level.get(level)
             if copy is None:
-                copy = info.by_level[level] = replace(info, level=level, digit_level=False, by_level={})
+                copy = info.by_level[level] = replace(info, level=level, digit_level=False, by_level=None)
             shapes[i] = copy
 
     def _lead(self, info: ShapeInfo, count: int, first: int, last: int, first_text: str, last_text: str) -> None:

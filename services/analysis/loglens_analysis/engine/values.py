@@ -58,24 +58,22 @@ class ValueReader:
     stepping over each constant stretch (its length is known) and matching one run there (``_RUN_RE.match``
     at a position: linear, no scan for variables). A placeholder's edges are fixed offsets from the end of
     the run before them; a placeholder without a digit run is the same text in every record of the shape.
-    Worked out from the shape's first record on the first read; a shape with a placeholder edge inside a
+    Worked out from the shape's first record when the reader is made (the record itself is not kept: a file whose
+    every line has a shape of its own holds a reader per cached shape); a shape with a placeholder edge inside a
     digit run reads nothing (its placeholders and runs do not line up).
     """
 
-    __slots__ = ("_edges", "_gaps", "_head", "_spans", "kinds")
+    __slots__ = ("_edges", "_gaps", "kinds")
 
     def __init__(self, head: str, spans: list[tuple[str, int, int]]):
         self.kinds = tuple(k for k, _s, _e in spans)
-        # Up to the last placeholder's end in the record (a put-together message's placeholders need not stand in
-        # the record in the template's order: a JSON access record's status field comes before its path field).
-        self._head = head[: max(e for _k, _s, e in spans)] if spans else ""
-        self._spans = spans
         self._gaps: tuple[int, ...] = ()
         self._edges: tuple[tuple[int, int, int, int], ...] | None = None
-
-    def _prepare(self) -> bool:
-        head, spans = self._head, self._spans
-        runs = [m.span() for m in _RUN_RE.finditer(head)]
+        if not spans:
+            return
+        # Up to the last placeholder's end in the record (a put-together message's placeholders need not stand in
+        # the record in the template's order: a JSON access record's status field comes before its path field).
+        runs = [m.span() for m in _RUN_RE.finditer(head, 0, max(e for _k, _s, e in spans))]
         # Every edge as (runs wholly before it, offset from the end of the last of them).
         anchors: dict[int, tuple[int, int]] = {}
         edges = sorted({x for _k, s, e in spans for x in (s, e)})
@@ -84,16 +82,14 @@ class ValueReader:
             while j < len(runs) and runs[j][1] <= x:
                 j += 1
             if j < len(runs) and runs[j][0] < x:
-                return False  # the edge is inside a run
+                return  # the edge is inside a run
             anchors[x] = (j, x - (runs[j - 1][1] if j else 0))
         self._gaps = tuple(a - (runs[k - 1][1] if k else 0) for k, (a, _b) in enumerate(runs))
         self._edges = tuple((*anchors[s], *anchors[e]) for _k, s, e in spans)
-        return True
 
     def spans(self, record: str) -> list[tuple[int, int]] | None:
         """Where every placeholder of one record stands (None when the record does not have the shape)."""
-        if self._edges is None and (not self._spans or not self._prepare()):
-            self._spans = []
+        if self._edges is None:
             return None
         ends = [0]
         pos = 0
@@ -104,7 +100,7 @@ class ValueReader:
                 return None
             pos = m.end()
             ends.append(pos)
-        return [(ends[js] + ds, ends[je] + de) for js, ds, je, de in self._edges]  # type: ignore[union-attr]
+        return [(ends[js] + ds, ends[je] + de) for js, ds, je, de in self._edges]
 
     def read(self, record: str) -> list[str] | None:
         """The values of every placeholder of one record (None when the record does not have the shape)."""
