@@ -175,12 +175,20 @@ def test_a_dotted_name_is_data_however_few_its_values() -> None:
     lines += [f"Field {('a.b.state', 'a.b.status', 'a.b.order')[i % 3]}: unknown parameter 'x'" for i in range(30)]
     components = ["org.example.app/.ui.MainActivity", "org.example.mail/org.example.mail.SyncService"]
     lines += [f"Displayed {components[i % 2]}: +{i}ms" for i in range(20)]
+    # A host's name then a path under it names a package or an image as well (go test's "?   \t<package>\t[no test
+    # files]", a pull of "docker.io/library/redis"); a slash without a host's dots stays a word ("text/html").
+    packages = ["github.com/acme/shop", "github.com/acme/shop/aws"]
+    lines += [f"? {packages[i % 2]} [no test files]" for i in range(2)]
+    images = ["docker.io/library/redis:7.2", "registry.k8s.io/pause:3.9"]
+    lines += [f"Pulled image {images[i % 2]} in {i} s" for i in range(10)]
     templates = mine(lines)
     assert_all_match(lines, templates)
     assert set(templates) == {
         "Service <*> took <*> ms in onUnlock",
         "Field <*>: unknown parameter 'x'",
         "Displayed <*>: <*>",
+        "? <*> [no test files]",
+        "Pulled image <*> in <*> s",
     }
 
 

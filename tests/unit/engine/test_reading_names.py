@@ -32,15 +32,18 @@ def test_hosts_and_addresses_are_still_placeholders() -> None:
     assert mask_text("Opening proxy : web1.corp.example.com:5488") == "Opening proxy : <*>:<*>"
 
 
-def test_plugin_names_under_a_domain_split_a_template_by_name() -> None:
+def test_plugin_names_under_a_domain_are_named_whole_by_one_template() -> None:
+    # One statement ("Error getting volume limit for plugin %s") naming three plugins: one template whose placeholder
+    # holds each name whole (not "<*>/azure-disk"), as a dotted name is data however few its values.
     plugins = ("kubernetes.io/azure-disk", "kubernetes.io/aws-ebs", "kubernetes.io/cinder")
     lines = [
         f"I0820 20:28:{i % 60:02d}.510512    3312 csi.go:42] Error getting volume limit for plugin {plugins[i % 3]}"
         for i in range(90)
     ]
     rep = _run("\n".join(lines) + "\n")
-    texts = sorted(t.text for t in rep.templates)
-    assert texts == sorted(f"Error getting volume limit for plugin {p}" for p in plugins)
+    assert [t.text for t in rep.templates] == ["Error getting volume limit for plugin <*>"]
+    values = {v.value: v.count for v in rep.templates[0].placeholders[0].top_values}
+    assert values == dict.fromkeys(plugins, 30)
 
 
 def test_a_zone_written_after_a_space_belongs_to_its_date_time() -> None:

@@ -533,13 +533,19 @@ def _is_bracketed(token: str) -> bool:
 
 # Three or more dotted labels, and a class of it after a slash (a component: "org.example.app/.ui.MainActivity").
 _LABEL = r"[A-Za-z_$][\w$-]*"
-_DOTTED_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL}){{2,}}(?:/\.?{_LABEL}(?:\.{_LABEL})*)?")
+# Or a host's name then a path under it: a Go package ("github.com/org/repo/aws"), an image ("docker.io/library/redis"),
+# a URL written without its scheme; the host's dots and the slash after it make it a name, not a word's "TCP_MISS/200".
+_HOST_LABEL = r"(?:[A-Za-z_$]|<\*>)(?:[\w$-]|<\*>)*"  # a label with a digit is masked where it holds one ("k8s")
+_DOTTED_NAME = re.compile(
+    rf"{_LABEL}(?:\.{_LABEL}){{2,}}(?:/\.?{_LABEL}(?:\.{_LABEL})*)?"
+    rf"|[A-Za-z_$](?:[\w$-]|<\*>)*(?:\.{_HOST_LABEL})+(?:/(?:[\w.$@+~:-]|<\*>)+)+"
+)
 
 
 def _is_dotted_name(token: str) -> bool:
     """A token that is one name of three or more dotted labels (``com.example.sync.daily``, ``mail.example.org``,
-    ``org.example.app/.ui.MainActivity``): a package, class, component, host or job name a message names, data as a
-    path is; punctuation around it is the sentence's."""
+    ``org.example.app/.ui.MainActivity``) or a host's path (``github.com/org/repo/aws``): a package, class, component,
+    host or job name a message names, data as a path is; punctuation around it is the sentence's."""
     return _DOTTED_NAME.fullmatch(token.lstrip("([{").rstrip(")]}:;,.")) is not None
 
 
@@ -961,6 +967,7 @@ def _resolve_aligned(
             all(map(_is_quoted, values))
             or all(map(_is_bracketed, values))
             or all(map(_is_dotted_name, values))
+            or all(_is_dotted_name(toks[i]) for toks in members)  # a host's label masked ("registry.<*>.io/pause")
             or all(map(_is_file_path, values))
             or _keyed_dotted_names(values)
             or _one_key(values)
