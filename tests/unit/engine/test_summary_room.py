@@ -278,6 +278,9 @@ def test_a_failure_word_inside_a_name_in_lower_case_words_states_no_failure() ->
     assert states_failure("net::ERR_CONNECTION_REFUSED")
     assert states_failure("page fault at <*>")
     assert states_failure("Fault is of type FAULT_PDE")
+    # Digits glued to the word make a program's name of it, as "ssh2" is one (a timer of fail2ban started daily).
+    assert not states_failure("Started fail2ban-rotate.timer - Daily fail2ban log rotation.")
+    assert states_failure("fail2ban.actions: Ban failed for <*>")
 
 
 def test_a_failure_word_naming_a_counter_states_no_failure() -> None:

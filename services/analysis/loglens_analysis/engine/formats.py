@@ -1218,8 +1218,11 @@ def _level_prefix(message: str) -> str | None:
 # start nginx.service", "status=1/FAILURE". A whole word in capitals (in brackets or not), never "failed" in prose
 # ("Failed to sync, retrying" says no more than a level beside it) and never part of a name ("FAIL_TASK_CLEANUP").
 # A cross mark that opens a line states a failure as FAIL does (test runners' "✘  9 [chromium] > cart.spec.ts:78 >
-# ...", linters' "✖ 17 problems").
-_OUTCOME_FAILED = re.compile(r"(?<![\w.-])\[?(?:FAIL|FAILED|FAILURE)\]?(?![\w.-])|^\s*[✘✗✖❌] ")
+# ...", linters' "✖ 17 problems", Next.js's " \u2a2f TypeError: ...", a cross product sign).
+_OUTCOME_FAILED = re.compile(r"(?<![\w.-])\[?(?:FAIL|FAILED|FAILURE)\]?(?![\w.-])|^\s*[✘✗✖❌\u2a2f] ")
+# A warning sign that opens a line states a warning, as the word would (Next.js's " ⚠ Fetch failed ...", the
+# log-symbols of Node's command-line tools).
+_WARNING_SIGN = re.compile(r"\s*⚠\ufe0f? ")
 # A check mark that opens a line states a success: the words after it name what passed ("✓  13 [chromium] > ... >
 # shows error (812ms)": a test of the error message, passed), no level.
 OUTCOME_PASSED = re.compile(r"\s*[✓✔✅] ")
@@ -1298,6 +1301,8 @@ def _message_level(message: str) -> str | None:
         level = _level_prefix(message[sub.end() :])
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
+    if level is None and _WARNING_SIGN.match(message) is not None:
+        level = "WARN"
     return level
 
 
@@ -2537,6 +2542,8 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         )
     if level is None and (_OUTCOME_FAILED.search(head) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
+    if level is None and _WARNING_SIGN.match(head) is not None:
+        level = "WARN"
     return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
 
 

@@ -70,11 +70,13 @@ def overwritten(text: str) -> str:
 # (a number, a bracket), then a level word in capitals with text after it: the line opens a record of its own, as
 # its unpadded neighbours do; it is not an indented line of the record before. Or a number right-aligned then a
 # colon and a date's digits (Zabbix's "%6d:%Y%m%d:%H%M%S": "  1234:20240301:080007.123 ..."), a process's id before
-# its time.
+# its time. Or a sign that states a level as the word would, a cross or a warning sign (Next.js's cross product sign,
+# "\u2a2f TypeError: ...", and " ⚠ Fetch failed ..." among its untimed lines; ``formats._OUTCOME_FAILED``,
+# ``formats._WARNING_SIGN``).
 _PADDED_HEADER = (
     r"(?:[\d\[(]\S*[ \t]+){0,2}(?:"
     + "|".join(sorted({w.upper() for w in LEVEL_WORDS}, key=lambda w: (-len(w), w)))
-    + r")[:\]]?[ \t]+\S|\d+:\d{8}[:T -]?\d"
+    + r")[:\]]?[ \t]+\S|\d+:\d{8}[:T -]?\d|[✘✗✖❌\u2a2f⚠]\ufe0f?[ \t]+\S"
 )
 
 

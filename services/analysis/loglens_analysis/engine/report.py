@@ -207,12 +207,12 @@ _CRASH_DESCRIBED = re.compile(
 # Generic English words a message states a failure with (a rare message that says one comes before one that does not).
 # A word of a name in lower-case words joined by underscores is a function's or a variable's name ("handle_mm_fault",
 # a frame of a kernel's call trace; "error_count"), not what the message states; a constant in capitals says an
-# outcome ("ERR_CONNECTION_REFUSED").
+# outcome ("ERR_CONNECTION_REFUSED"). Nor is a word with digits glued to it: a program's name ("fail2ban", as "ssh2").
 _FAILURE_WORDS = re.compile(
     r"(?<![A-Za-z])(?<!(?-i:[a-z0-9])_)"
     r"(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
     r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid|incorrect)"
-    r"(?![A-Za-z])(?!_(?-i:[a-z0-9]))"
+    r"(?![A-Za-z0-9])(?!_(?-i:[a-z0-9]))"
     # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>") is a
     # counter's or a field's name: what the record says hangs on the value, not on the word.
     r"(?!=(?:<\*>|\d))",
