@@ -297,6 +297,26 @@ def test_time_without_a_date() -> None:
     assert upload is not None and upload.epoch == _utc("2026-01-02T23:00:00") and "upload" in upload.assumption
 
 
+def test_a_time_without_a_date_right_after_a_dated_stamp_takes_the_day_nearest_it() -> None:
+    # A build log's banner states its start and its finish, then its lines write the time of day from the start: a
+    # clock more than 12 hours ahead of the dated stamp before it is the day before's (it was a day after the finish).
+    p = TimestampParser()
+    p.parse("2024-03-12 23:41:07 build started")
+    p.parse("2024-03-13 00:13:33 build finished")
+    got = [p.parse(f"{clock} step") for clock in ("23:41:07", "23:46:57", "00:11:14", "00:13:31")]
+    assert [t.epoch if t else None for t in got] == [
+        _utc("2024-03-12T23:41:07"),
+        _utc("2024-03-12T23:46:57"),
+        _utc("2024-03-13T00:11:14"),
+        _utc("2024-03-13T00:13:31"),
+    ]
+    # Between time-only stamps the clock only moves on: 13 hours ahead is later the same day, not the day before.
+    p = TimestampParser()
+    p.parse("2024-03-12 01:00:00 start")
+    later = [p.parse(f"{clock} step") for clock in ("01:30:00", "14:45:00")]
+    assert [t.epoch if t else None for t in later] == [_utc("2024-03-12T01:30:00"), _utc("2024-03-12T14:45:00")]
+
+
 def test_parser_does_not_read_the_clock() -> None:
     a = [TimestampParser().parse(t) for t in ("Jan  5 10:00:00", "10:00:00 x", "I0105 10:00:00.1 1 f:1] x")]
     b = [TimestampParser().parse(t) for t in ("Jan  5 10:00:00", "10:00:00 x", "I0105 10:00:00.1 1 f:1] x")]

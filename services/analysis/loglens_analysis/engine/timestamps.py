@@ -652,6 +652,7 @@ class TimestampParser:
         self._dated_day: int | None = None  # local midnight (as if UTC) of the last dated stamp
         self._clock_day: int | None = None  # the day date-less times are placed on
         self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
+        self._clock_dated = False  # whether ``_clock_last`` is a dated stamp's (its clock, read on its date)
         # Slashed dates (the us-date family) are day first: decided once from the file's head (``slashed_day_first``).
         self.day_first = False
         self._suffix = _UTC_SUFFIX
@@ -894,14 +895,14 @@ class TimestampParser:
     def _valid(self, name: str, g: dict[str, str | None]) -> bool:
         """Whether the groups (a record's own time) make a real time. The order-dependent state of
         year-less and date-less stamps is left as it was; a dated stamp does give the file its year."""
-        state = (self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last)
+        state = (self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last, self._clock_dated)
         settled = self._year_less_converted
         try:
             return self._convert(name, g) is not None
         except (ValueError, KeyError, OverflowError):
             return False
         finally:
-            self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last = state
+            self._syslog_year, self._syslog_last_month, self._clock_day, self._clock_last, self._clock_dated = state
             self._year_less_converted = settled
 
     def _peek(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
@@ -912,6 +913,7 @@ class TimestampParser:
             self._syslog_last_month,
             self._clock_day,
             self._clock_last,
+            self._clock_dated,
             self._dated_year,
             self._dated_epoch,
             self._dated_day,
@@ -927,6 +929,7 @@ class TimestampParser:
                 self._syslog_last_month,
                 self._clock_day,
                 self._clock_last,
+                self._clock_dated,
                 self._dated_year,
                 self._dated_epoch,
                 self._dated_day,
@@ -1020,7 +1023,7 @@ class TimestampParser:
         epoch = midnight + clock - offset
         if dated:
             self._dated_year, self._dated_epoch, self._dated_day = year, epoch, midnight
-            self._clock_day, self._clock_last = midnight, int(clock)
+            self._clock_day, self._clock_last, self._clock_dated = midnight, int(clock), True
         return ParsedTime(epoch, name, assumption)
 
     def _epoch(self, g: dict[str, str | None]) -> ParsedTime:
@@ -1030,7 +1033,7 @@ class TimestampParser:
         epoch = sec + frac
         day = sec - sec % _DAY
         self._dated_year, self._dated_epoch, self._dated_day = _time.gmtime(sec).tm_year, epoch, day
-        self._clock_day, self._clock_last = day, sec - day
+        self._clock_day, self._clock_last, self._clock_dated = day, sec - day, True
         return ParsedTime(epoch, "epoch", ASSUME_NONE)
 
     def _year_of(self, month: int, day: int, clock: float) -> tuple[int, str]:
@@ -1069,7 +1072,10 @@ class TimestampParser:
         self, clock: float, offset: int | None, tz: str | None, name: str, named: ZoneInfo | None = None
     ) -> ParsedTime:
         """A time with no date: the date of the last dated stamp (moving on a day when the clock goes back
-        by more than 12 hours), else the reference date, else 2000-01-01."""
+        by more than 12 hours), else the reference date, else 2000-01-01. Right after a dated stamp, the day of the
+        two that puts it nearest that stamp: a clock more than 12 hours ahead of it is the day before's (a build
+        log's banner "Started 'Tue Mar 12 23:41:07 UTC 2024'" then "Finished 'Wed Mar 13 00:13:33 UTC 2024'", then
+        its lines "[23:41:07] ..." from the start: on the 12th, not a day after the finish)."""
         if self._clock_day is None:
             if self._dated_day is not None:
                 self._clock_day = self._dated_day
@@ -1081,7 +1087,9 @@ class TimestampParser:
                 self._clock_day = self._day(2000, 1, 1)
         if self._clock_last is not None and clock < self._clock_last - _HALF_DAY:
             self._clock_day += _DAY
-        self._clock_last = int(clock)
+        elif self._clock_dated and self._clock_last is not None and clock > self._clock_last + _HALF_DAY:
+            self._clock_day -= _DAY
+        self._clock_last, self._clock_dated = int(clock), False
         midnight = self._clock_day
         if self._dated_day is not None:
             why = ASSUME_NO_DATE.removesuffix(_UTC_SUFFIX)
