@@ -117,6 +117,29 @@ def test_a_line_stating_a_level_joins_a_record_without_one_or_with_the_same_one(
     assert levels == {"LEVEL_ERROR": 10, "LEVEL_WARN": 10, "LEVEL_INFO": 190}
 
 
+def test_a_line_whose_level_stands_after_a_tag_of_its_own_is_no_two_line_header() -> None:
+    """Gin's debug lines ("[GIN-debug] [WARNING] Running in debug mode") under a service's own timed start line, which
+    has no level: the line is Gin's record, not the level of the line above (the start line was told as a warning).
+    A level in the tag's place ("[WARNING] ...") or first on the line still states the level of a record without one."""
+    lines = []
+    for i in range(60):
+        if i % 20 == 0:
+            lines.append(f"{_stamp(i)} billing-api starting, version 3.2.{i}")
+            lines.append("[GIN-debug] [WARNING] Running in debug mode. Switch to release mode in production.")
+        elif i % 20 == 7:
+            lines.append(f"{_stamp(i)} org.example.Server start")
+            lines.append(f"[WARNING] Server startup slow: {i} ms")
+        else:
+            lines.append(f"{_stamp(i)} INFO worker: task {i} done in {i % 13} ms")
+    rep = _report(lines)
+    assert rep.record_count == 60 + 3  # the three Gin lines stand alone
+    by_text = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates}
+    assert by_text["billing-api starting, version <*>"] == "LEVEL_UNSPECIFIED"
+    assert by_text["[GIN-debug] [WARNING] Running in debug mode. Switch to release mode in production."] == "LEVEL_WARN"
+    levels = {report_pb2.Level.Name(x.level): x.count for x in rep.levels}
+    assert levels == {"LEVEL_WARN": 3 + 3, "LEVEL_INFO": 54}
+
+
 def test_compose_sources_are_never_glued_to_each_other() -> None:
     lines = []
     for i in range(300):

@@ -205,6 +205,19 @@ _WORD_AT_WILDCARD = _WORD.pattern  # what a placeholder of ``_varied_words`` sta
 # .NET's "   at Ns.Class.Method() in file:line") or Java's "... N more". A trace is a grammar of its own (the reader
 # joins its frames, "Caused by:" and "Suppressed:" lines); a line of none of its forms after it is not part of it.
 _TRACE_END = re.compile(r"[ \t]+at \S|[ \t]*\.\.\. \d+ more\s*$")
+# The second line of a two-line header states the level of the line above (java.util.logging's "INFO: Server startup
+# in 812 ms" under its time and logger, Samba's "  PANIC (pid 812): ..." under its time and source file); a line that
+# opens with a tag of its own in brackets, no level, before its level ("[GIN-debug] [WARNING] Running in debug
+# mode") is its writer's record, not the level of the line before.
+_TAG_FIRST = re.compile(r"[ \t]*\[([^\]\[\s]{1,64})\]")
+
+
+def _tag_before_level(line: str) -> bool:
+    """Whether a line opens with a tag in brackets that is no level word."""
+    m = _TAG_FIRST.match(line)
+    return m is not None and level_from_word(m.group(1), strict=False) is None
+
+
 # A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
 # boundary can leave the reader's join of such a line to this pass).
 _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
@@ -982,7 +995,7 @@ class Analyzer:
                         flag == 2
                         and i not in own_records
                         and (
-                            (run_level is None and len(run) == 1)
+                            (run_level is None and len(run) == 1 and not _tag_before_level(rec))
                             or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level
                         )
                     )
