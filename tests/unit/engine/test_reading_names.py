@@ -79,3 +79,13 @@ def test_dates_with_a_month_name_or_slashes_are_one_date_time() -> None:
     rep = analyze([("\n".join(lines * 20) + "\n").encode()])
     texts = {t.text for t in rep.templates}
     assert not any(t.startswith("<*>-Jul-") for t in texts), texts
+
+
+def test_a_dates_weekday_and_a_clocks_am_or_pm_are_the_date_times_own() -> None:
+    # dnf's "using metadata from Mon 11 Mar 2024 12:29:58 AM EDT." made a template per weekday and half-day (a Tuesday's
+    # line a rare message); cloud-init's "running 'init' at Sat, 05 Dec 2026 ..." kept the day's name in the template.
+    assert mask_text("using metadata from Mon 11 Mar 2024 12:29:58 AM EDT.") == "using metadata from <*>:<*>:<*> EDT."
+    assert mask_text("using metadata from Tue 12 Mar 2024 01:38:24 PM EDT.") == "using metadata from <*>:<*>:<*> EDT."
+    assert mask_text("running 'init' at Sat, 05 Dec 2026 15:41:55 +0000.") == "running 'init' at <*>:<*>:<*> <*>."
+    assert mask_text("at Mar 12, 2024 3:53:59 PM org.example.Main") == "at <*>:<*>:<*> org.example.Main"
+    assert mask_text("Monday standup at 10:00") == "Monday standup at <*>:<*>"  # no date: the day's name is a word

@@ -41,8 +41,10 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("value", "(?<==)(?:" + "|".join(rf"(?<=(?<![\w.-]){k}=)" for k in _VALUE_KEYS) + r")[^\s,;&()\]]+"),
     (
         "datetime",
+        # A weekday's name before the date and a 12-hour clock's AM or PM after the time are the value's too (dnf's
+        # "using metadata from Mon 11 Mar 2024 12:29:58 AM EDT": each weekday made a template of its own).
         r"\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +"
-        r"\d{1,2},?(?: +\d{4})? +\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?: +\d{4})?"
+        r"\d{1,2},?(?: +\d{4})? +\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?: +\d{4})?(?: ?[AP]M\b)?"
         # A zone written after a space is the date-time's too (Ruby's and Go's "2016-05-03 09:34:37 +0200").
         r"|\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| [+-]\d{4}(?![\w.]))?"
         # The common log format's (an access line quoted in a message: "[04/Mar/2026 08:45:21]").
@@ -50,8 +52,10 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         # A slashed date, its year first or left out, then the time (Go's "2006/01/02 15:04:05", "07/16 17:47:13.593").
         r"|(?<![\w/.:-])(?:\d{2}(?:\d{2})?/)?\d{2}/\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
         # Day, month name, year, then the time ("16-Jul-2021 17:47:02.867", "05 Mar 2024 10:01:02,123").
-        r"|\b\d{1,2}(?:-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*-"
-        r"| (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* )\d{4}[ T:]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?",
+        r"|\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?"
+        r"\d{1,2}(?:-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*-"
+        r"| (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* )\d{4}[ T:]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+        r"(?: ?[AP]M\b)?",
     ),
     ("uuid", r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     # A request line quoted as a key's value (a server's error about a request: 'open() "/srv/x" failed, client:
