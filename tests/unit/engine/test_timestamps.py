@@ -747,3 +747,20 @@ def test_engine_reads_a_zone_a_colon_closes_in_every_record() -> None:
     assert rep.parse_quality.timestamp_share == 1.0
     assert _range(rep) == ("2026-12-05T09:00:00Z", "2026-12-05T09:03:19Z")
     assert _no_zone_claim(rep)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2024-03-14 06:00:{s:02d} UTC",
+        "2024-03-14 06:00:{s:02d}.118223523 +0100 CET",
+        "2024-03-14 06:00:{s:02d} +0000 UTC",
+    ],
+)
+def test_a_zones_name_after_the_clock_or_its_offset_is_the_times_not_the_messages(stamp: str) -> None:
+    # Go's time.Time prints itself "2024-03-14 06:00:02.118223523 +0100 CET" (podman events): the zone's name opened
+    # every template ("CET container start <*>"), and so did "UTC" after a clock.
+    lines = [f"{stamp.format(s=i % 60)} container start id{i} name=web" for i in range(120)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [t.text for t in rep.templates] == ["container start <*> name=web"]
+    assert rep.parse_quality.timestamp_share == 1.0

@@ -160,12 +160,14 @@ def _zone(kind: str, group: str, utc_only: bool = False) -> str:
         return rf"(?P<{group}>(?:{off}|Z){_ZONE_END})"
     if kind == "adj+sp":
         # After a space only +hhmm, +hh:mm, a UTC word or a zone's name (PostgreSQL's "12:00:01.123 CET"):
-        # "10:00:00 -12 items" is text.
+        # "10:00:00 -12 items" is text. An offset may have its zone's name after it, which the offset says (Go's
+        # time.Time as it prints itself: "2024-03-14 06:00:02.118223523 +0100 CET", "... +0000 UTC").
+        named = rf"(?:(?<=\d) {_NAMED_ZONE})?+"
         if utc_only:
             space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}))?+"
-            return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END})"
+            return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END}){named}"
         space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}|{_NAMED_ZONE}))?+"
-        return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END}|(?<=\s){_NAMED_ZONE})"
+        return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END}|(?<=\s){_NAMED_ZONE}){named}"
     if kind == "sp":
         named = "" if utc_only else "|" + _NAMED_ZONE
         return rf" (?P<{group}>(?:{off}|{words}){_ZONE_END}{named})"
@@ -1179,4 +1181,7 @@ _TIME_TOKEN = re.compile(
     r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?(?:Z|[+-]\d{2}:?\d{2}|[AaPp][Mm])?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*|\d{4}-\d{2}-\d{2}T\S+|1\d{9}(?:\d{3}|\.\d+)?"
     r"|[AaPp][Mm]"  # a 12-hour clock's half of the day ("3:53:59 PM")
+    # A zone's name, after the clock or its offset ("2024-03-14 06:00:02 UTC", Go's "... +0100 CET"): the time's, not
+    # the first word of every message.
+    r"|(?:" + "|".join(sorted([*_ZONE_NAMES, *_AMBIGUOUS_ZONES, "UTC", "GMT"], key=len, reverse=True)) + ")"
 )
