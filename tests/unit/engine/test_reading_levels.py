@@ -761,3 +761,15 @@ def test_a_warning_sign_or_a_cross_opening_an_indented_line_states_its_level_and
     assert rep.record_count == 80 + 10 + 4
     errors = [t for t in rep.templates if t.max_level == report_pb2.LEVEL_ERROR]
     assert [t.count for t in errors] == [4] and "TypeError" in errors[0].text
+
+
+def test_a_level_word_after_an_arrow_of_equals_signs_is_the_lines_level() -> None:
+    # makepkg's and mkinitcpio's steps under pacman's scriptlet lines: "==> WARNING: Possibly missing firmware ..." (26
+    # warnings of an Arch log read as none; "==> ERROR: Failed to install nvidia/550.67" as a message of no level).
+    from loglens_analysis.engine.formats import level_prefix
+
+    assert level_prefix("==> WARNING: Possibly missing firmware for module: 'qla2xxx'") == "WARN"
+    assert level_prefix("==> ERROR: Failed to install nvidia/550.67 for kernel 6.7.9-arch1-1") == "ERROR"
+    assert level_prefix("-> ERROR: Update failed.") == "ERROR"
+    assert level_prefix("==> /var/log/syslog <==") is None  # tail's banner: no level word
+    assert level_prefix("    Warning: An update to App was not wrapped in act(...).") is None  # indented under a record

@@ -1178,13 +1178,14 @@ def _level_in_text(text: str) -> str | None:
 # "[<time>][24017][warning][config] ..." among its access lines), and so is a source's tag in capitals before it
 # ("PHP Warning:", "SSL error:"); "Fatal error:" is the fatal level written with its noun, and after such a tag
 # one capitalised word may name the kind of error before the level word ("PHP Parse error:"). Up to three marks may
-# lead it: a prompt's, a bullet's or an arrow a tool writes after its header ("-> ERROR: Update failed.").
+# lead it: a prompt's, a bullet's or an arrow a tool writes after its header ("-> ERROR: Update failed."), or an arrow
+# of equals signs (makepkg's and mkinitcpio's "==> WARNING: Possibly missing firmware").
 # java.util.logging's levels below INFO in capitals ("FINE: Session renewed", "CONFIG: Rate limit reloaded", the second
 # line of its two-line records); "Config:" and "fine:" are words of messages.
 # (A deprecation notice written where a severity stands, levels' ``_CAPITAL_WORDS``: PHP's "PHP Deprecated:  ...",
 # a runtime's "DEPRECATION: ...", in those capitals only.)
 _LEVEL_PREFIX = re.compile(
-    r"[-#*!> ]{0,3}(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
+    r"(?:={1,3}>? |[-#*!> ]{0,3})(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
     r"|(?-i:FINEST|FINER|FINE|CONFIG|Deprecated|DEPRECATED|DEPRECATION))"
     # (Closed by a tab too: a level column of a tab-delimited line the file's layout does not hold, Istio's pilot
@@ -1197,7 +1198,7 @@ _LEVEL_PREFIX = re.compile(
 # A level word in capitals opening a message, then its text after a blank: Redis's "# WARNING Memory overcommit must be
 # enabled!", a script's "ERROR cannot open /data". Capitals only: "Error handling request" is prose.
 _CAPITAL_LEVEL_PREFIX = re.compile(
-    r"[-#*!> ]{0,3}(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL) (?=\S)"
+    r"(?:={1,3}>? |[-#*!> ]{0,3})(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL) (?=\S)"
 )
 
 
