@@ -256,7 +256,24 @@ def _haproxy(i: int, status: int, path: str) -> str:
     )
 
 
-@pytest.mark.parametrize("line", [_alb, _envoy, _haproxy])
+def _gin(i: int, status: int, path: str) -> str:
+    """Gin's default request logger: a tag, the time, then "|"-closed columns (status, latency, client), the method
+    and the quoted path; no quoted request line."""
+    return (
+        f"[GIN] 2024/03/05 - 10:{i // 60 % 60:02d}:{i % 60:02d} | {status} | {1 + i % 900:>9}.{i % 997:03d}ms | "
+        f'{"10.0." + str(i % 9) + "." + str(i % 250):>15} | GET     "{path}"'
+    )
+
+
+def _fiber(i: int, status: int, path: str) -> str:
+    """Fiber's default logger: the clock, then "|"-closed columns, the method and the path in columns of their own."""
+    return (
+        f"10:{i // 60 % 60:02d}:{i % 60:02d} | {status} | {1 + i % 900:>6}.{i % 997:03d}ms | "
+        f"{'10.0.' + str(i % 9) + '.' + str(i % 250):>15} | GET     | {path} | -"
+    )
+
+
+@pytest.mark.parametrize("line", [_alb, _envoy, _haproxy, _gin, _fiber])
 def test_an_access_log_of_its_own_layout_reads_as_its_request_and_status(line) -> None:  # type: ignore[no-untyped-def]
     """An access log whose fields are not the Combined Log Format's: the field holding the quoted request line in
     nearly every record and the first field holding an HTTP status (few distinct values: the byte counts in the
@@ -268,6 +285,7 @@ def test_an_access_log_of_its_own_layout_reads_as_its_request_and_status(line) -
         [("\n".join(line(i, s, p) for i, (s, p) in enumerate(zip(statuses, paths, strict=True))) + "\n").encode()]
     )
     # One template per route (the load balancer writes its target whole: its scheme and authority are one value).
+    # A method and its target in columns of their own are the request as a quoted request line is.
     origin = "<*>" if line is _alb else ""
     assert sorted(t.text for t in rep.templates) == [
         f"GET {origin}/api/items/<*> <*>",
@@ -286,7 +304,7 @@ def test_an_access_log_of_its_own_layout_reads_as_its_request_and_status(line) -
     assert counted == {str(s): statuses.count(s) for s in set(statuses)}
 
 
-@pytest.mark.parametrize("line", [_alb, _haproxy])
+@pytest.mark.parametrize("line", [_alb, _haproxy, _gin])
 def test_chunks_read_requests_by_their_fields_as_one_pass_does(line) -> None:  # type: ignore[no-untyped-def]
     """Every chunk finds the request and status fields in the file's head, as one pass does: the same templates,
     levels and statuses whatever the cuts."""
@@ -777,3 +795,39 @@ def test_a_program_named_by_its_path_is_a_syslog_tag_of_the_header() -> None:
         "session closed for user <*>": 200,
         "data_thread() got no answer from [<*>]": 40,
     }
+
+
+def test_a_request_logger_among_a_servers_own_lines_reads_its_requests() -> None:
+    """A Go server's file: a framework's route table and the server's start line before the request logger's lines,
+    and under each request its handler refused, the error it answered with ("Error #01: ...", no time). The request
+    lines read as their requests, levelled by status: the header took every column up to the path, the template was
+    "<*>" and no 5xx was an error. (The lines the layout fits are the ones whose fields are asked for a request.)"""
+    lines = [f"[GIN-debug] GET    /api/v1/route{i}   --> main.handler{i} (3 handlers)" for i in range(6)]
+    lines += ["2024/03/05 10:00:00 billing-api starting, version 3.2.0"]
+    for i in range(200):
+        status = (200, 200, 201, 400, 502)[i % 5]
+        lines.append(_gin(i, status, f"/api/v1/invoices/{i}" if i % 2 else "/ping"))
+        if status == 400:
+            lines.append("Error #01: Key: 'Invoice.Amount' Error:Field validation for 'Amount' failed on 'required'")
+    rep = analyze([("\n".join(lines) + "\n").encode()], year=2024)
+    by_text = {t.text: t.count for t in rep.templates}
+    assert by_text["GET /ping <*>"] == 100, by_text
+    assert by_text["GET /api/<*>/invoices/<*> <*>"] == 100, by_text
+    levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels}
+    # The error lines state their level: records of their own, as before.
+    assert levels == {"LEVEL_INFO": 120, "LEVEL_WARN": 40, "LEVEL_ERROR": 40 + 40}, levels
+    assert rep.record_count == 6 + 1 + 200 + 40
+
+
+def test_a_process_id_in_the_header_of_requests_read_from_their_fields_tells_a_restart() -> None:
+    """HAProxy's requests in syslog, read as their requests: the message is put together from the record's fields,
+    so the header is what comes before the first of them, and its process id ("haproxy[1200]:") changing tells the
+    restart, as on any other record (no header was found: no restart)."""
+    lines = []
+    for i in range(600):
+        line = _haproxy(i, (200, 200, 404, 503)[i % 4], f"/api/items/{i % 30}")
+        lines.append(line.replace(f"haproxy[{1200 + i % 2}]", "haproxy[1200]" if i < 300 else "haproxy[1377]"))
+    rep = analyze([("\n".join(lines) + "\n").encode()], year=2024)
+    assert sorted(t.text for t in rep.templates) == ["GET /api/items/<*> <*>"]
+    restarts = [a.description for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
+    assert any("the process id changes from 1200" in d and "to 1377" in d for d in restarts), restarts

@@ -198,15 +198,19 @@ def test_a_closing_quote_and_a_blank_part_two_fields_of_a_merged_template() -> N
     blank stood between two of them, and the status was lost from the text ('"POST /health HTTP/<*> OK'): no status
     placeholder, no values, and the summary told each route's 404s apart."""
     phrases = {200: "OK", 201: "Created", 404: "Not Found", 422: "Unprocessable Entity", 500: "Internal Server Error"}
-    lines = ["INFO:     Started server process [8]", "INFO:     Application startup complete."]
+    # Under the same header as the application's own lines, through a logging config of the application's (a log of
+    # requests only, or of requests in a layout of their own, is read as an access log: each record its request and
+    # status, ``RequestColumns``).
+    lines = ["INFO     Started server process [8]", "INFO     Application startup complete."]
     for i in range(90):
         status = (200, 201, 404, 200, 422, 200, 500, 404, 200)[i % 9]
         method, route = ("GET", "POST")[i % 2], ("/health", "/users/me", f"/items/{i}")[i % 5 % 3]
         lines.append(
-            f'INFO:     172.18.0.{i % 7 + 2}:{40000 + i} - "{method} {route} HTTP/1.1" {status} {phrases[status]}'
+            f'INFO     172.18.0.{i % 7 + 2}:{40000 + i} - "{method} {route} HTTP/1.1" {status} {phrases[status]}'
         )
-        if i % 4 == 0:  # the application's own lines between them (a log of requests only is read as an access log)
-            lines.append(f"WARNING:  cache miss for key item:{i}" if i % 8 else f"INFO:     order {i} created")
+        if i % 4 == 0:  # the application's own lines between them
+            lines.append(f"WARNING  cache miss for key item:{i}" if i % 8 else f"INFO     order {i} created")
+    lines = [f"2024-03-12 07:{i // 60:02d}:{i % 60:02d},{i:03d} {line}" for i, line in enumerate(lines)]
     rep = analyze([("\n".join(lines) + "\n").encode()])
     requests = [t for t in rep.templates if t.text.startswith('"')]
     assert requests and all('HTTP/<*>" <*> ' in t.text for t in requests), [t.text for t in requests]

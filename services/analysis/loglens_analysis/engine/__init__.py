@@ -9,8 +9,9 @@ engine refuses raises an ``EngineError`` subclass whose message says what to do.
 collector's record (CRI, Docker's json-file, an RFC 3339 time prefix) holding an application line of a known
 grammar (JSON, klog, an access line, logfmt) is read by that grammar, at the wrapper's time
 (``formats._application_line``); so is one after a log drain's time and source tag ("... app[web.1]: "). An
-access log in a layout of its own (a load balancer's, Envoy's, HAProxy's through syslog) reads as its request and
-status once the file's lines agree on the fields that hold them (``formats.RequestColumns``); a JSON or logfmt
+access log in a layout of its own (a load balancer's, Envoy's, HAProxy's through syslog, a Go framework's "|"
+columns with the method in one of them) reads as its request and status once the lines its header layout fits agree
+on the fields that hold them (``formats.RequestColumns``); a JSON or logfmt
 record without a message that describes a request (a method or a Kubernetes audit verb, a path, a status) reads
 so too. A log of comma-separated values (PostgreSQL's csvlog) is read by its time, level and message fields
 (``formats.CsvColumns``).

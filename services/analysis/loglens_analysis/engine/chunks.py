@@ -487,7 +487,7 @@ def _dump(an: Analyzer, counters: ReadCounters, ctx: FileContext, plan: ChunkPla
             _dump_layout(g.layout),
             [_dump_layout(x) for x in g.more_layouts],
             g.wrapped,
-            None if g.requests is None else [g.requests.request, g.requests.status],
+            None if g.requests is None else [g.requests.request, g.requests.status, g.requests.target],
             None if g.csv is None else [g.csv.width, g.csv.time, g.csv.level, g.csv.message, _dump_layout(g.csv.inner)],
         ],
         "interleaved": ctx.interleaved,
@@ -675,7 +675,7 @@ class _Merge:
             _load_layout(layout),
             tuple(x for x in map(_load_layout, more) if x is not None),
             wrapped=str(wrapped),
-            requests=None if requests is None else RequestColumns(int(requests[0]), int(requests[1])),
+            requests=None if requests is None else RequestColumns(*map(int, requests)),
             csv=None
             if csv is None
             else CsvColumns(int(csv[0]), int(csv[1]), int(csv[2]), int(csv[3]), _load_layout(csv[4])),

@@ -2869,64 +2869,93 @@ _CSV_NAME = re.compile(r"[A-Za-z_@][\w .@()\[\]-]{0,63}")
 @dataclass(frozen=True, slots=True)
 class RequestColumns:
     """Where the records of an access log in a layout of its own hold their request and status (an AWS load
-    balancer's, HAProxy's, Envoy's, a custom nginx format): the n-th field (a quoted string is one field) is the
-    quoted request line "GET /x HTTP/1.1" and the m-th its HTTP status, in nearly every line of the file. The
-    record then reads as its request ("GET /x 502") with the status's class as its level, as a Combined Log
-    Format line does."""
+    balancer's, HAProxy's, Envoy's, a custom nginx format, a Go framework's "| 200 | 1.2ms | 10.0.0.1 | GET
+    "/api/x""): the n-th field (a quoted string is one field) is the quoted request line "GET /x HTTP/1.1", or the
+    request's method alone with its target in the next field but a "|" (``target``), and the m-th its HTTP status,
+    in nearly every line of the file. The record then reads as its request ("GET /x 502") with the status's class as
+    its level, as a Combined Log Format line does."""
 
     request: int
     status: int
+    target: int = -1  # the field of the target where the method is a field of its own (-1: a quoted request line)
 
     @staticmethod
     def of(lines: Sequence[str]) -> RequestColumns | None:
         """The request and status columns most of ``lines`` agree on: the field holding a quoted request line with
-        an HTTP method in REQUEST_COLUMN_SHARE of them, and the first other field holding an HTTP status (100..599)
-        in as many, of at most MAX_STATUS_VALUES distinct values (a byte count in the same range has many)."""
-        if "\n".join(lines).count(" HTTP/") < REQUEST_COLUMN_SHARE * len(lines):
-            return None  # every line counted holds a quoted "METHOD target HTTP/x": too few can
+        an HTTP method, or an HTTP method followed by a target (a path or a URL), in REQUEST_COLUMN_SHARE of them,
+        and the first other field holding an HTTP status (100..599) in as many, of at most MAX_STATUS_VALUES
+        distinct values (a byte count in the same range has many)."""
+        if not lines:
+            return None
         rows = [[m.group() for m in islice(_FIELD.finditer(line), REQUEST_FIELDS)] for line in lines]
-        at: Counter[int] = Counter()
+        at: Counter[tuple[int, int]] = Counter()
         for fields in rows:
             for j, f in enumerate(fields):
                 m = _QUOTED_REQUEST.fullmatch(f)
                 if m is not None and m.group(1) in HTTP_METHODS:
-                    at[j] += 1
+                    at[j, -1] += 1
+                    break
+                if f in HTTP_METHODS and (t := _target_field(fields, j)) >= 0:
+                    at[j, t] += 1
                     break
         if not at:
             return None
-        request, n = at.most_common(1)[0]
+        (request, target), n = at.most_common(1)[0]
         need = REQUEST_COLUMN_SHARE * len(rows)
         if n < need:
             return None
         for j in range(min(REQUEST_FIELDS, max(map(len, rows)))):
-            if j == request:
+            if j in (request, target):
                 continue
             values = [fields[j] for fields in rows if len(fields) > j]
             statuses = [v for v in values if len(v) == 3 and http_status(v) is not None]
             if len(statuses) >= need and len(set(statuses)) <= MAX_STATUS_VALUES:
-                return RequestColumns(request, j)
+                return RequestColumns(request, j, target)
         return None
 
     def read(self, record: str) -> tuple[str, int, tuple[tuple[int, int, int, str], ...]] | None:
         """The record's request line ("GET /x 502"), its status and where the words stand (``ParsedRecord.pieces``),
         or None where its fields do not hold them."""
-        fields = list(islice(_FIELD.finditer(record), max(self.request, self.status) + 1))
-        if len(fields) <= max(self.request, self.status):
+        fields = list(islice(_FIELD.finditer(record), max(self.request, self.status, self.target) + 1))
+        if len(fields) <= max(self.request, self.status, self.target):
             return None
         req, st = fields[self.request], fields[self.status]
-        m = _QUOTED_REQUEST.fullmatch(req.group())
         status = http_status(st.group()) if len(st.group()) == 3 else None
-        if m is None or status is None:
+        if status is None:
             return None
-        method, target = m.group(1), m.group(2)
+        if self.target < 0:
+            m = _QUOTED_REQUEST.fullmatch(req.group())
+            if m is None:
+                return None
+            method, target = m.group(1), m.group(2)
+            method_at, target_at = req.start() + m.start(1), req.start() + m.start(2)
+        else:
+            tf = fields[self.target]
+            t = _TARGET.fullmatch(tf.group())
+            if req.group() not in HTTP_METHODS or t is None:
+                return None
+            method, target = req.group(), t.group(1)
+            method_at, target_at = req.start(), tf.start() + t.start(1)
         message = f"{method} {target} {st.group()}"
-        base = req.start()
         pieces = (
-            (0, base + m.start(1), len(method), ""),
-            (len(method) + 1, base + m.start(2), len(target), ""),
+            (0, method_at, len(method), ""),
+            (len(method) + 1, target_at, len(target), ""),
             (len(method) + len(target) + 2, st.start(), 3, "status"),
         )
         return message, status, pieces
+
+
+# A request's target as a field of its own: a path or a URL, perhaps quoted.
+_TARGET = re.compile(r'"?((?:/|https?://)[^"\s]*)"?')
+
+
+def _target_field(fields: Sequence[str], j: int) -> int:
+    """The field of the target after the method in field ``j`` (a "|" between them aside), or -1 where the next
+    field is none."""
+    k = j + 1
+    if k < len(fields) and fields[k] == "|":
+        k += 1
+    return k if k < len(fields) and _TARGET.fullmatch(fields[k]) is not None else -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -3101,7 +3130,17 @@ class RecordParser:
         if self.guess.name == FORMAT_HEADER and self._header is not None:
             r = self._header.parse(record)
             if r is not None:
-                if self.guess.requests is not None and (req := self.guess.requests.read(record)) is not None:
+                if (
+                    self.guess.requests is not None
+                    and (req := self.guess.requests.read(record)) is not None
+                    and (
+                        self.guess.requests.target < 0
+                        or not r.message
+                        or not 0 <= record.find(r.message) <= req[2][0][1]
+                    )
+                ):
+                    # (A method in a column of its own is read so where the header took it: a message that holds the
+                    # request keeps its words, its duration and sizes after the status: "200 GET /x (10.0.0.2) 1.2ms".)
                     return _as_request(r, req)
                 if r.level in (None, "INFO") and (status := _request_status(r.message)) is not None:
                     # A request line after a header with no level ("2024/03/01 12:00:01 GET /api/items 404 1.2ms"):
@@ -3214,10 +3253,12 @@ def detect_format(sample: Sequence[str], records: Sequence[str] | None = None) -
     best_name, best_count = counts.most_common(1)[0] if counts else (FORMAT_PLAIN, 0)
     header_count = 0
     more: list[HeaderLayout] = []
+    fitted_lines: list[str] = []
     if layout is not None:
         hp = HeaderParser(layout)
         fits = [hp.fits(line) for line in unexplained]  # each line's columns read once
         header_count = sum(fits)
+        fitted_lines = [line for line, fit in zip(unexplained, fits, strict=True) if fit]
         # Sources interleaved in one file: the lines no layout fits yet may share a layout of their own.
         rest = [line for line, fit in zip(unexplained, fits, strict=True) if not fit]
         while len(rest) >= MIN_LAYOUT_LINES and len(more) < MAX_EXTRA_LAYOUTS:
@@ -3250,8 +3291,10 @@ def detect_format(sample: Sequence[str], records: Sequence[str] | None = None) -
     app, held = inner.most_common(1)[0] if inner else ("", 0)
     held_in = app if best_name in (FORMAT_CRI, FORMAT_DOCKER) and held * 2 >= counts[best_name] else ""
     requests = None
-    if best_name == FORMAT_HEADER and not more:
-        requests = RequestColumns.of(unexplained)
+    if best_name == FORMAT_HEADER:
+        # The lines the layout fits: a server's own lines (its start, a panic and its trace) under another layout
+        # or none are not requests.
+        requests = RequestColumns.of(fitted_lines)
     elif best_name in _SYSLOG_FORMATS:
         requests = RequestColumns.of(syslog_messages)
     return FormatGuess(

@@ -1065,6 +1065,10 @@ def _header_numbers(an: Analyzer, text: str) -> list[str] | None:
     head = text.split(JOIN, 1)[0]
     parsed = an.parser.parse(head)
     at = head.find(parsed.message) if parsed.message else -1
+    if at < 0 and parsed.pieces:
+        # A message put together from the record's fields (an access line read as its request): the header is what
+        # comes before the first of them.
+        at = min(p[1] for p in parsed.pieces)
     if at <= 0:
         return None
     header = head[:at]
