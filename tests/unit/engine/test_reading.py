@@ -775,3 +775,30 @@ def test_an_untimed_message_over_a_traceback_is_its_own_record_and_its_chain_one
         ]
         static = next(t for t in rep.templates if "app.js" in t.text)
         assert static.count == 100 and static.max_level == report_pb2.LEVEL_INFO
+
+
+def test_a_services_second_header_after_the_files_time_column_gives_its_level() -> None:
+    """Compose output: the application's logger ("<date> <time>,ms LEVEL [name] ...") on most lines, its server
+    ("[<date> <time> +0000] [pid] [LEVEL] ...": gunicorn's) on a few. The file's header takes the time of both; the
+    server's own columns after it, its process id and its level in brackets, are the record's header too: its level
+    the record's, its message what follows ("Worker (pid:8) was sent SIGKILL!" was a record of no level, its template
+    "[<*>] [ERROR] Worker ...")."""
+    lines = []
+    for i in range(60):
+        lines.append(f"web-1    | 2024-05-14 09:{i:02d}:01,{i:03d} INFO [shop.api] GET /api/orders/{i} 200")
+        lines.append(f"web-1    | 2024-05-14 09:{i:02d}:02,{i:03d} INFO [shop.orders] Order {i} created")
+        # Other services, each its own layout: the time is all the file's lines share.
+        lines.append(
+            f"worker-1 | [2024-05-14 09:{i:02d}:02,{i:03d}: INFO/MainProcess] Task shop.send[{i:08x}] received"
+        )
+        lines.append(f"db-1     | 2024-05-14 09:{i:02d}:02.{i:03d} UTC [62] LOG:  checkpoint starting: time")
+        if i % 10 == 5:
+            lines.append(
+                f"web-1    | [2024-05-14 09:{i:02d}:03 +0000] [{i}] [ERROR] Worker (pid:{i}) was sent SIGKILL!"
+            )
+            lines.append(f"web-1    | [2024-05-14 09:{i:02d}:04 +0000] [1] [INFO] Booting worker with pid: {i + 1}")
+    rep = _run("\n".join(lines) + "\n")
+    by_text = {t.text: t for t in rep.templates}
+    assert "Worker (pid:<*>) was sent SIGKILL!" in by_text, sorted(by_text)
+    assert "Booting worker with pid: <*>" in by_text, sorted(by_text)
+    assert level_counts(rep)["ERROR"] == 6, level_counts(rep)

@@ -219,3 +219,41 @@ def test_a_level_second_after_the_time_makes_the_application_s_header_too() -> N
     )
     rep = run_blocks(text)
     assert "collector" not in rep.format.description
+
+
+def test_a_second_application_s_header_under_a_collector_s_time_gives_its_level_and_message() -> None:
+    """A platform's export (Cloud Run's text payloads) stamps each line with its time; the application's logger
+    writes "<date> <time>,ms LEVEL name: message" on most lines, its server ("[<date> <time> +0000] [pid] [LEVEL]
+    message": gunicorn's) on a few. Those fit only the collector's time, a header with no level; their own header,
+    its time then its level, is the record's too: the level is theirs and the template no longer opens with their
+    time ("[<*>:<*>:<*>] [<*>] [CRITICAL] WORKER TIMEOUT", no level: a worker killed was in no finding)."""
+    lines = []
+    for i in range(300):
+        at = f"2026-03-14T07:{i // 60:02d}:{i % 60:02d}"
+        stamp = f"{at}.{i:06d}123Z"
+        if i % 25 == 7:
+            lines.append(f"{stamp} [{at.replace('T', ' ')} +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:{i})")
+            lines.append(f"{stamp} [{at.replace('T', ' ')} +0000] [{i}] [ERROR] Error handling request /v1/x/{i}")
+        elif i % 25 == 9:
+            lines.append(f"{stamp} [{at.replace('T', ' ')} +0000] [{i}] [INFO] Booting worker with pid: {i}")
+        elif i % 25 == 15:
+            # The platform's own lines and a traceback written line by line share only the collector's time.
+            lines.append(f"{stamp} Default STARTUP TCP probe succeeded after 1 attempt for container on port 8080.")
+            lines.append(f"{stamp} {at.replace('T', ' ')},{i % 1000:03d} ERROR api.db: query failed for inv:{i}")
+            lines.append(f"{stamp} Traceback (most recent call last):")
+            lines.append(f'{stamp}   File "/app/api/db.py", line {i}, in fetch')
+            lines.append(f"{stamp}     return conn.execute(sql)")
+            lines.append(f"{stamp} TimeoutError: query took more than 10s")
+        else:
+            lines.append(f"{stamp} {at.replace('T', ' ')},{i % 1000:03d} INFO api.cache: cache hit key=inv:{i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    by_text = {t.text: t for t in rep.templates}
+    assert set(by_text) == {
+        "cache hit key=inv:<*>",
+        "Default STARTUP TCP probe succeeded after <*> attempt for container on port <*>.",
+        "query failed for inv:<*>",
+        "WORKER TIMEOUT (pid:<*>)",
+        "Error handling request <*>",
+        "Booting worker with pid: <*>",
+    }, sorted(by_text)
+    assert level_counts(rep) == {"INFO": 300 - 36 + 12, "FATAL": 12, "ERROR": 12 + 12}, level_counts(rep)

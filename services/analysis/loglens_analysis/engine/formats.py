@@ -2619,6 +2619,27 @@ def _plain_level(record: str) -> str | None:
 _LEVEL_READERS[FORMAT_PLAIN] = _plain_level
 
 
+# What a line that opens with a time opens with: a digit or a bracket (a month's or a weekday's name is a word a
+# message opens with too).
+_TIME_OPENERS = frozenset("0123456789[")
+
+
+def _inner_header(message: str) -> tuple[str, str | None]:
+    """A message's own header, where it opens with one: its time and the level after it (``_after_leading_time``), or
+    columns in brackets and a level in the PLAIN_LEVEL_TOKENS tokens that open it ("[8] [ERROR] ..."), the level in
+    brackets or in capitals; the message after it and that level, or the message whole and None."""
+    if leading_time_end(message) or (message[:1] == "[" and leading_time_end(message[1:])):
+        return _after_leading_time(message)
+    toks, classes = classified_tokens(message)
+    at = classes.find("L", 0, PLAIN_LEVEL_TOKENS)
+    if at < 0 or classes[:at].strip("B") or at + 1 >= len(toks):
+        return message, None
+    word = toks[at].group()
+    if word[:1] != "[" and not word.isupper():
+        return message, None  # a word of the message's sentence ("[!] Error uploading ipa file"), not a column
+    return message[toks[at].end() :].lstrip(" \t"), level_from_word(word)
+
+
 def _after_leading_time(head: str) -> tuple[str, str | None]:
     """The message of a line that opens with a time, and the level the header gives: after the time, and after a
     level word among the PLAIN_LEVEL_TOKENS tokens that follow it ("2024-03-01T12:00:01.123Z<TAB>3f2c...<TAB>INFO
@@ -3129,6 +3150,15 @@ class RecordParser:
             return row
         if self.guess.name == FORMAT_HEADER and self._header is not None:
             r = self._header.parse(record)
+            if r is not None and r.level is None and r.message[:1] in _TIME_OPENERS:
+                # A header that gives no level (a collector's or a platform's time) before a line with a header of
+                # its own, its time then its level ("<collector time> [2026-03-14 07:20:58 +0000] [1] [CRITICAL]
+                # WORKER TIMEOUT"), or its bracketed columns then its level (the time a column of the file's
+                # header: "[8] [ERROR] Worker (pid:8) was sent SIGKILL!"): the inner header is the record's too, its
+                # level the record's.
+                own, level = _inner_header(r.message)
+                if level is not None:
+                    r = replace(r, level=level, message=own)
             if r is not None:
                 if (
                     self.guess.requests is not None
