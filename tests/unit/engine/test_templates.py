@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import collections
+import random
+import re
 
 import pytest
 
@@ -262,3 +264,24 @@ def test_a_request_statement_names_the_targets_of_its_records_at_a_level() -> No
     told = ", ".join(f"{r} x{n}" for r, n in sorted(failed.items(), key=lambda rn: (-rn[1], rn[0])))
     claim = next(c.text for c in rep.summary.claims if c.text.startswith("15 records at ERROR (status 500 x15)"))
     assert f'Internal Server Error" ({told}), first at line 10' in claim, claim
+
+
+def test_a_value_masked_in_part_is_a_variable_where_its_records_write_it_otherwise() -> None:
+    """A request id of two hex groups ("a158a4c2-c8de"): the masks take the first (it holds digits where they stand
+    as a number's), the second is left as a word where it happens to read as one. Records of one shape (their hex runs
+    holding a digit, the same) shared the first record's variant, its word kept: the template claimed one record's
+    value for all ("request_id=<*>-c8de") and no other example matched it. The word is checked as any word left with
+    a digit is, and is a placeholder where the records differ."""
+    rng = random.Random(7)
+    lines = [
+        f"2026-12-05 06:{i // 60:02d}:{i % 60:02d} ERROR reservation failed order_id={rng.randint(10**5, 10**6)} "
+        f"request_id={rng.getrandbits(32):08x}-{rng.choice('abcdef')}{rng.randint(0, 9)}{rng.getrandbits(8):02x} "
+        f"sku=SKU-{rng.randint(10**4, 10**5)}"
+        for i in range(120)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    (t,) = rep.templates
+    assert t.text == "reservation failed order_id=<*> request_id=<*> sku=SKU-<*>"
+    tokens = (".*?".join(map(re.escape, token.split("<*>"))) for token in t.text.split())
+    pattern = re.compile(r"\s+".join(tokens))
+    assert all(pattern.search(lines[e.line_number - 1]) for e in t.examples)

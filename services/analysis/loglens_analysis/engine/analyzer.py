@@ -195,7 +195,9 @@ def shape_digest(shape: str) -> str:
 
 
 def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
-    return tuple((i, t) for i, t in enumerate(tokens) if WILDCARD not in t and _DIGIT_IN.search(t) is not None)
+    """The tokens that hold a digit outside their placeholders: words the masks left ("ssh2", "u0"), and the rest of
+    a value masked in part ("request_id=<*>-91b7": an id's first group masked, its second left as a word)."""
+    return tuple((i, t) for i, t in enumerate(tokens) if _DIGIT_IN.search(t.replace(WILDCARD, "")) is not None)
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -1772,7 +1774,7 @@ class Analyzer:
         cluster, so the template does not claim one record's value for all ("--lb-ipv4-cidr" and
         "--lb-ipv6-cidr": "--lb-<*>-cidr", the other words stay). A token found verbatim in the record is
         taken as unchanged (no parse)."""
-        if all(text in record for _pos, text in v.digit_tokens):
+        if all(all(part in record for part in text.split(WILDCARD)) for _pos, text in v.digit_tokens):
             return
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
         vary_digit_tokens(v, message_tokens(self._masked_message(rec)[1]))
