@@ -831,3 +831,32 @@ def test_a_process_id_in_the_header_of_requests_read_from_their_fields_tells_a_r
     assert sorted(t.text for t in rep.templates) == ["GET /api/items/<*> <*>"]
     restarts = [a.description for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
     assert any("the process id changes from 1200" in d and "to 1377" in d for d in restarts), restarts
+
+
+@pytest.mark.parametrize("logger", [True, False])
+def test_an_event_name_after_the_level_is_the_message_s_first_word(logger: bool) -> None:
+    """structlog's console renderer: the time, the level in brackets, the event's name padded to a width, the
+    logger in brackets (where one is added), then the event's keys. The name is no column of the header: each name
+    goes on with its own keys, as a message's first word does (a logger's or a thread's name heads records of many
+    kinds); read as a column, every template was the keys alone ("duration_ms=<*> method=GET ...") and two events
+    of the same keys were one."""
+    events = [
+        ("request_finished", "app.api", "duration_ms={} method=GET path=/items/{} status=200"),
+        ("request_failed", "app.api", "duration_ms={} method=GET path=/items/{} status=500"),
+        ("stock_lookup", "app.stock", "qty={} sku=SKU-{}"),
+        ("cache_refresh", "app.cache", "keys={} took_ms={}"),
+    ]
+    lines = []
+    for i in range(160):
+        name, source, keys = events[i % 4]
+        level = "error" if name == "request_failed" else "info"
+        bracket = f"[{source}] " if logger else ""
+        lines.append(
+            f"2026-12-05 06:{i // 60:02d}:{i % 60:02d} [{level:<9}] {name:<30} {bracket}{keys.format(i * 7, i % 13)}"
+        )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = sorted(t.text for t in rep.templates)
+    assert len(texts) == 4, texts
+    assert all(t.split()[0] in {e[0] for e in events} for t in texts), texts
+    failed = next(t for t in rep.templates if t.text.startswith("request_failed"))
+    assert failed.count == 40 and report_pb2.Level.Name(failed.max_level) == "LEVEL_ERROR"

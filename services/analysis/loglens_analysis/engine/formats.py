@@ -1769,7 +1769,43 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # beside "FAIL LOGIN:" and "OK DOWNLOAD:").
         best = HeaderLayout(best.classes[:-1].rstrip("W"), best.share)
     layout = _with_padded_column(_with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs), lines, seqs)
-    return _with_source_column(layout, lines, seqs)
+    return _without_event_names(_with_source_column(layout, lines, seqs), lines, seqs)
+
+
+# An event's name: a word in lower case, or words joined by "_" or "-" ("request_finished", "db-pool-ready"); not a
+# logger's, a file's or a host's name (dots, colons, capitals, digits first).
+_EVENT_NAME = re.compile(r"[a-z]+(?:[_-][a-z0-9]+)*")
+_FIRST_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+
+
+def _without_event_names(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
+    """The layout without the word column right after its level and the columns after it, where that word is the
+    event the record tells: an event's name (``_EVENT_NAME``) on every line the layout fits, several names, each on
+    two lines at least on average, and each always followed by the same first word of the rest (the same key of a
+    "key=value", the same word): the name says what the record goes on with, as a message's first word does
+    (structlog's console: "2026-12-05 06:30:13 [info     ] request_finished     [app.api] duration_ms=12 ...",
+    padded to a width; its template was the keys alone, "duration_ms=<*> method=<*> ..."). A logger's or a thread's
+    name heads records of many kinds."""
+    j = layout.classes.find("LW") + 1
+    if not j or layout.message_fields:
+        return layout
+    fits = _fitted(layout, lines, seqs, layout.width + 1)
+    if len(fits) < MIN_LAYOUT_LINES:
+        return layout
+    follows: dict[str, set[str]] = {}
+    for line in fits:
+        toks = classified_tokens(line)[0]
+        name = toks[j].group()
+        if _EVENT_NAME.fullmatch(name) is None:
+            return layout
+        first = _FIRST_NAME.match(toks[layout.width].group())
+        got = follows.setdefault(name, set())
+        got.add(first.group() if first is not None else "")
+        if len(got) > 1:
+            return layout
+    if len(follows) < MIN_NAME_LINES or 2 * len(follows) > len(fits):
+        return layout
+    return HeaderLayout(layout.classes[:j], layout.share, layout.tab_ended[:j])
 
 
 _PLAIN_WORD_NAME = re.compile(r"[a-z]+:|[A-Z]+:")
