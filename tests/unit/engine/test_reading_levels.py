@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
 from loglens_analysis.engine.formats import FORMAT_LOGFMT, FormatGuess, RecordParser, discover_header
 from tests.unit.engine.reading_support import level_counts, run_blocks
 
@@ -773,3 +774,30 @@ def test_a_level_word_after_an_arrow_of_equals_signs_is_the_lines_level() -> Non
     assert level_prefix("-> ERROR: Update failed.") == "ERROR"
     assert level_prefix("==> /var/log/syslog <==") is None  # tail's banner: no level word
     assert level_prefix("    Warning: An update to App was not wrapped in act(...).") is None  # indented under a record
+
+
+def test_a_tools_level_tag_after_a_header_without_a_level_is_the_records_level() -> None:
+    """A build platform's time before a tool's lines: Gatsby's and yarn's level tags in lower case ("warn Plugin
+    ... is not compatible", "error Command failed with exit code 1."), and logrus' level with its seconds glued
+    ("WARN[0075] Error uploading layer to cache ...", kaniko's). Neither was read (no level; logrus' tag the first
+    word of every message, two-word messages of different words one template "INFO[<*>] <*> <*>")."""
+    lines = []
+    for i in range(60):
+        at = f"2026-03-14T11:{i // 60 + 55:02d}:{i % 60:02d}.{i:06d}Z"
+        lines.append(f"{at} success step {i} - 0.{i:03d}s")
+        if i % 6 == 1:
+            lines.append(f"{at} warn Plugin gatsby-plugin-{i} is not compatible with your gatsby version")
+        if i % 6 == 2:
+            lines.append(f"{at} error Command failed with exit code {i}.")
+        if i % 6 == 3:
+            lines.append(f"{at} INFO[{i:04d}] WORKDIR /app")
+            lines.append(f"{at} INFO[{i:04d}] EXPOSE {8000 + i}")
+        if i % 6 == 4:
+            lines.append(f"{at} WARN[{i:04d}] Error uploading layer to cache: failed to push to registry")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    by_text = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates}
+    assert by_text["WORKDIR <*>"] == "LEVEL_INFO", by_text
+    assert by_text["EXPOSE <*>"] == "LEVEL_INFO", by_text
+    assert by_text["Error uploading layer to cache: failed to push to registry"] == "LEVEL_WARN", by_text
+    assert by_text["warn Plugin gatsby-plugin-<*> is not compatible with your gatsby version"] == "LEVEL_WARN", by_text
+    assert by_text["error Command failed with exit code <*>."] == "LEVEL_ERROR", by_text

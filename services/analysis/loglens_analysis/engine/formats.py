@@ -1189,8 +1189,9 @@ _LEVEL_PREFIX = re.compile(
     r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
     r"|(?-i:FINEST|FINER|FINE|CONFIG|Deprecated|DEPRECATED|DEPRECATION))"
     # (Closed by a tab too: a level column of a tab-delimited line the file's layout does not hold, Istio's pilot
-    # agent's "info\tFLAG: ..." among its proxy's access lines.)
-    r"(?: error)?\]?(?::|\]| -|\t)",
+    # agent's "info\tFLAG: ..." among its proxy's access lines; or by a bracketed time glued to it, logrus' text
+    # format: "WARN[0075] Error uploading layer to cache ...", seconds since the start.)
+    r"(?: error)?\]?(?::|\]| -|\t|\[[^\]\[\s]{1,40}\] )",
     re.IGNORECASE,
 )
 
@@ -1202,8 +1203,14 @@ _CAPITAL_LEVEL_PREFIX = re.compile(
 )
 
 
+# The same in lower case, the word alone before the text, as command-line tools tag their lines (yarn's and
+# Gatsby's "warn Plugin x is not compatible ...", "error Command failed with exit code 1."): a sentence does not open
+# with these words in lower case. ("trace" and "notice" open sentences: "trace id=...", "notice that ...".)
+_LOWER_LEVEL_PREFIX = re.compile(r"(debug|info|warn|warning|error) (?=\S)")
+
+
 def _level_prefix(message: str) -> str | None:
-    m = _LEVEL_PREFIX.match(message) or _CAPITAL_LEVEL_PREFIX.match(message)
+    m = _LEVEL_PREFIX.match(message) or _CAPITAL_LEVEL_PREFIX.match(message) or _LOWER_LEVEL_PREFIX.match(message)
     if m is None:
         return None
     word = m.group(1)
@@ -2231,6 +2238,16 @@ class HeaderParser:
             component = component or sourced.group(1)
             level = level_from_word(sourced.group(2))
             message = message[sourced.end() :]
+        if (
+            level is None
+            and message
+            and (tagged := _LEVEL_WITH_TIME.match(message)) is not None
+            and (tag_level := level_from_word(tagged.group(1))) is not None
+        ):
+            # logrus' level and time after a header of another writer (a CI step's prefix and time): the record's
+            # header too, not the first word of every message (Docker instructions of two words, "WORKDIR /app" and
+            # "EXPOSE 8080", were one template "INFO[<*>] <*> <*>").
+            level, message = tag_level, message[tagged.end() :]
         if level is None and message and (paired := _PAIRS_THEN_LEVEL.match(message)) is not None:
             level = level_from_word(paired.group(1))
             message = message[paired.end() :]
@@ -2658,6 +2675,11 @@ _LEVEL_READERS[FORMAT_PLAIN] = _plain_level
 # What a line that opens with a time opens with: a digit or a bracket (a month's or a weekday's name is a word a
 # message opens with too).
 _TIME_OPENERS = frozenset("0123456789[")
+
+
+# A level in capitals with its time in brackets glued to it, logrus' text format ("INFO[0001] Retrieving image
+# manifest ...", the seconds since the start; or a full time), then the message.
+_LEVEL_WITH_TIME = re.compile(r"([A-Z]{3,9})\[[^\]\[\s]{1,40}\][ \t]+(?=\S)")
 
 
 def _inner_header(message: str) -> tuple[str, str | None]:
