@@ -478,3 +478,57 @@ def test_a_label_whose_record_goes_on_over_lines_of_its_own_is_an_error_told() -
     assert any(c.line_numbers[0] == 301 and "Encountered an error" in c.text for c in rep.summary.claims), [
         c.text for c in rep.summary.claims
     ]
+
+
+def _build(verdict: list[str]) -> str:
+    """A build's log: its time and "AM:"/"PM:" on every line, forty deprecation warnings, steps, then ``verdict``
+    (its last lines, no level) and a line of clean-up."""
+    lines: list[str] = []
+
+    def add(text: str) -> None:
+        i = len(lines)
+        lines.append(f"11:{55 + i // 60:02d}:{i % 60:02d} AM: {text}")
+
+    for i in range(42):
+        add(f"npm WARN deprecated pkg{i}@{i}.0.1: Glob versions prior to v9 are no longer supported")
+    for i in range(30):
+        add(f"success step {i} - {i / 10:.3f}s")
+    for i in range(5):
+        add(f"npm WARN deprecated other{i}@1.0.{i}: Rimraf versions prior to v4 are no longer supported")
+        add(f"npm WARN deprecated third{i}@2.0.{i}: Please upgrade to version 7 or higher.")
+        add(f"npm WARN deprecated fourth{i}@3.0.{i}: This module leaks memory. Do not use it.")
+    for text in verdict:
+        add(text)
+    add("Finished processing build request in 6m3.412s")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_run_that_ends_stating_a_failure_is_told_its_verdict_before_its_warnings() -> None:
+    """A build's last lines say it failed, with no level ("Failed during stage 'building site': ...", "Failing
+    build: Failed to build site"); its warnings took every place of the summary's warnings, after which statements of
+    failure with no level were told: the build's failure was in no claim. Statements of failure made only among the
+    file's last records are its verdict, told after the overview, the first and the last quoted."""
+    verdict = [
+        "Failed during stage 'building site': Build script returned non-zero exit code: 2",
+        "Build failed due to a user error: Build script returned non-zero exit code: 2",
+        "Failing build: Failed to build site",
+    ]
+    rep = analyze([_build(verdict).encode()])
+    claims = [c.text for c in rep.summary.claims]
+    assert claims[1].startswith('The file ends stating a failure, at line 88: "Failed during stage'), claims
+    assert 'line 90: "Failing build: Failed to build site" (and 1 more).' in claims[1], claims
+    assert list(rep.summary.claims[1].line_numbers) == [88, 89, 90]
+
+
+def test_a_file_that_states_a_failure_all_along_has_no_verdict() -> None:
+    """A message of failure the file writes all along (a server's refused logins) is no verdict where the file ends
+    on it: a service's log was cut there, its run did not end so. Nor is a list of counts that names failures ("Failed:
+    0, Passed: 139"): its words are the counters' names."""
+    rep = analyze([_build(["Passed!  - Failed:     0, Passed:   139, Skipped:     2, Total:   141"]).encode()])
+    assert not any("ends stating" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]
+    lines = _build(["Login failed for user sa"]).split("\n")
+    lines[5:5] = [f"11:55:{i:02d} AM: Login failed for user sa" for i in range(3)]
+    rep = analyze([("\n".join(lines)).encode()])
+    assert not any("ends stating" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]
+    assert not states_failure("Passed! - Failed: <*>, Passed: <*>, Skipped: <*>")
+    assert states_failure("ATA status: <*> (DRDY ERR), error: <*> (UNC )")

@@ -171,7 +171,6 @@ _STARTS_A_STOP = re.compile(
     re.IGNORECASE,
 )
 
-
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
 _STOP_WEAK = re.compile(
     r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE
@@ -213,9 +212,10 @@ _FAILURE_WORDS = re.compile(
     r"(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
     r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid|incorrect)"
     r"(?![A-Za-z0-9])(?!_(?-i:[a-z0-9]))"
-    # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>") is a
-    # counter's or a field's name: what the record says hangs on the value, not on the word.
-    r"(?!=(?:<\*>|\d))",
+    # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>"), or one
+    # of a list of counts ("Failed:     0, Passed:   139, Skipped: 2", a test run's) is a counter's or a field's name:
+    # what the record says hangs on the value, not on the word (an error's code is no count: "error: 40 (UNC )").
+    r"(?!=(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),)",
     re.IGNORECASE,
 )
 

@@ -1,6 +1,7 @@
 """The summary: at most ``MAX_CLAIMS`` sentences for a person on call, each citing templates and lines.
 
-Sections, in the order a person on call reads them: what the file is; exceptions and ERROR/FATAL
+Sections, in the order a person on call reads them: what the file is; how a run ends, where it ends stating a
+failure with no level (a build's verdict: ``_outcome``); exceptions and ERROR/FATAL
 templates (with their text, counts and lines); error bursts; outages (silences); restarts and stops; lulls
 in the record rate; WARN templates (a warning is less than an error, and less than a process stopping or
 going silent); rare messages; bursts; the file's most frequent messages. Each section has a cap
@@ -55,6 +56,9 @@ _LETTERS = re.compile(r"[^\W\d_]")  # a letter, in any script
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
+OUTCOME_RECORDS = 5  # a run's verdict stands among its last records (a line or two of clean-up may follow it) ...
+OUTCOME_LINES = 20  # ... and its last lines (a record of a few lines, a listing of what failed, may follow it) ...
+OUTCOME_QUOTED = 2  # ... and its statements of failure there are quoted: the first (its reason) and the last
 # A JVM frame without its "at" (Tomcat's "Stack trace of thread:" under a leak warning): "java.base/java.lang.Object.
 # wait(Native Method)", "org.x.Pool.take(Pool.java:42)".
 _FRAME_BODY = re.compile(r"[\w$./]+\.[\w$<>]+\((?:[^()\s]*:\d+|Native Method|Unknown Source)\)")
@@ -70,6 +74,7 @@ SECTION_CAPS: dict[str, int] = {
     "new": 3,
     "important": 2,
     "overview": 1,
+    "outcome": 1,
     "exceptions": 2,
     "errors": 3,
     "error_bursts": 1,
@@ -289,7 +294,7 @@ def _after(
 
 
 def _errors(
-    rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template], told: set[str]
+    rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template], told: set[str], quoted: dict[str, str]
 ) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
     """One claim per ranked error or warning template not told already, with the level it is ranked at, and
     the unlevelled record just before its first record at that level (``_after``). A template ranked at ERROR
@@ -297,8 +302,6 @@ def _errors(
     warnings) also gets a claim at WARN: its warnings are news of their own, ranked among the other warnings by
     their count. Warnings come most numerous first (the ranking's order for templates of warnings only)."""
     unlevelled = _unlevelled_records(rep)
-    # Each template's text as quoted, apart from the others' where their shortened texts would be the same.
-    quoted = dict(zip(by_id, quotes([as_written(t) for t in by_id.values()]), strict=True))
     # (level, template) in rank order; the requests a server answered at a level on several routes come together.
     ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]] = []
     for rt in rep.error_templates:
@@ -526,6 +529,46 @@ def _answered_on_routes(
     return _claim(text, sorted(t.id for t in routes), lines)
 
 
+def _failing_unlevelled(rep: report_pb2.AnalysisReport, told: set[str]) -> list[report_pb2.Template]:
+    """The templates of no level whose words state a failure (``report.states_failure``), that no claim of the
+    errors, no restart and no stop tells; not one that says nothing (``says_nothing``)."""
+    lifecycle = (report_pb2.ANOMALY_KIND_RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)
+    told = told | {a.template_id for a in rep.anomalies if a.kind in lifecycle}
+    return [
+        t
+        for t in rep.templates
+        if not t.max_level and t.id not in told and not t.muted and states_failure(t.text) and not says_nothing(t.text)
+    ]
+
+
+def _outcome(
+    rep: report_pb2.AnalysisReport, told: set[str], quoted: dict[str, str]
+) -> tuple[list[report_pb2.SummaryClaim], set[str]]:
+    """How a run ends, where it ends stating a failure with no level (a build's "Failed during stage 'building site':
+    Build script returned non-zero exit code: 2" ... "Failing build: Failed to build site", a CI job's "Finished:
+    FAILURE"): its verdict, told after the overview, whatever the warnings before it (a build's forty deprecation
+    warnings took the room). The statements of failure made only among the file's last OUTCOME_RECORDS records (a
+    template's first record among the last records of all templates) and in its last OUTCOME_LINES lines: a message
+    the file writes all along (a proxy's denied requests, a server's failed logins) is no verdict where a service's
+    log was cut. The first and the last quoted, every line cited. The claim and the templates it tells."""
+    ends = sorted({t.last_line for t in rep.templates}, reverse=True)[:OUTCOME_RECORDS]
+    if not ends:
+        return [], set()
+    final = [
+        t
+        for t in _failing_unlevelled(rep, told)
+        if t.first_line >= ends[-1] and rep.line_count - t.first_line < OUTCOME_LINES
+    ]
+    if not final:
+        return [], set()
+    final.sort(key=lambda t: t.last_line)
+    shown = [final[0], final[-1]][: min(OUTCOME_QUOTED, len(final))]
+    said = "; ".join(f'line {t.last_line}: "{quoted[t.id]}"' for t in shown)
+    more = f" (and {len(final) - len(shown)} more)" if len(final) > len(shown) else ""
+    text = f"The file ends stating a failure, at {said}{more}."
+    return [_claim(text, [t.id for t in final], [t.last_line for t in final])], {t.id for t in final}
+
+
 def _failures_unlevelled(
     rep: report_pb2.AnalysisReport, told: set[str], quoted: dict[str, str]
 ) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
@@ -536,13 +579,7 @@ def _failures_unlevelled(
     tells (a kernel's "Out of memory: Killed process", told as a crash)."""
     if rep.parse_quality.level_share >= 0.5 and not _unlevelled_beside_requests(rep):
         return []
-    lifecycle = (report_pb2.ANOMALY_KIND_RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)
-    told = told | {a.template_id for a in rep.anomalies if a.kind in lifecycle}
-    failing = [
-        t
-        for t in rep.templates
-        if not t.max_level and t.id not in told and not t.muted and states_failure(t.text) and not says_nothing(t.text)
-    ]
+    failing = _failing_unlevelled(rep, told)
     out: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
     for t in sorted(failing, key=lambda t: t.first_line):
         where = (
@@ -785,7 +822,10 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
         sections["overview"].append(overview)
     sections["exceptions"] = [c for c in _exceptions(rep, by_id) if not muted.intersection(c.template_ids)]
     told = {eg.template_id for eg in list(rep.exception_groups)[: SECTION_CAPS["exceptions"]]}
-    errors = _errors(rep, by_id, told | muted)
+    # Each template's text as quoted, apart from the others' where their shortened texts would be the same.
+    quoted = dict(zip(by_id, quotes([as_written(t) for t in by_id.values()]), strict=True))
+    sections["outcome"], verdict = _outcome(rep, told | muted, quoted)
+    errors = _errors(rep, by_id, told | muted | verdict, quoted)
     sections["errors"] = _latest_error_kept([c for lv, c in errors if lv in _ERROR_LEVELS], rep, by_id)
     sections["warnings"] = [c for lv, c in errors if lv not in _ERROR_LEVELS]
     # A stop whose record is an error told above, at the same lines, is not told twice (its claim makes room).
