@@ -805,3 +805,41 @@ def test_a_routine_message_of_no_level_that_gathers_slowly_is_no_burst() -> None
     records += [(T0 + 15_000 + 40 * i, "-", f"exported batch {i} of the nightly report") for i in range(30)]
     rep, _lines = _report(sorted(records))
     assert _of(rep, BURST) == [], [a.description for a in _of(rep, BURST)]
+
+
+def test_a_stop_s_step_that_names_a_startup_or_starts_a_clean_up_is_no_start() -> None:
+    """Spring's context closing ("Closing ...XBeanBrokerFactory$1@5e9f23b4: startup date [...]": the date its context
+    started, told as it closes) and a supervisor's "Starting clean up." were taken for the process starting, after
+    the stop before them; the start is the context refreshed after the stop ("Refreshing ...: startup date")."""
+    recs = _steady(T0, T0 + 3000, 10)
+    recs += [
+        (T0 + 3000.2, "INFO", "Apache ActiveMQ 5.18.3 (localhost) is shutting down"),
+        (
+            T0 + 3000.4,
+            "INFO",
+            "Closing org.apache.activemq.xbean.XBeanBrokerFactory$1@5e9f23b4: startup date [Sat Dec 05]",
+        ),
+        (T0 + 3000.6, "INFO", "Starting clean up."),
+    ]
+    recs += [
+        (
+            T0 + 3100,
+            "INFO",
+            "Refreshing org.apache.activemq.xbean.XBeanBrokerFactory$1@7a1b2c3d: startup date [Sat Dec 05]",
+        )
+    ]
+    recs += _steady(T0 + 3101, T0 + 6000, 10, 300)
+    recs.insert(
+        0,
+        (
+            T0 - 1,
+            "INFO",
+            "Refreshing org.apache.activemq.xbean.XBeanBrokerFactory$1@5e9f23b4: startup date [Sat Dec 05]",
+        ),
+    )
+    rep, lines = _report(recs)
+    starts = _of(rep, RESTART)
+    assert starts, [a.description for a in rep.anomalies]
+    assert all("Refreshing" in lines[a.line_numbers[0] - 1] for a in starts), [a.description for a in starts]
+    for step in ("Closing context: startup date [x]", "Starting clean up.", "Starting cleanup of stale locks"):
+        assert _STARTS_A_STOP.search(step) is not None, step

@@ -164,12 +164,16 @@ def _strong_stop(r: Rolled) -> bool:
 
 
 # A start verb whose object is a stop ("Starting shutdown...", "Initiating graceful shutdown", "begin stopping",
-# PostgreSQL's "checkpoint starting: shutdown immediate"): what starts is the stop.
+# PostgreSQL's "checkpoint starting: shutdown immediate", a supervisor's "Starting clean up."): what starts is the
+# stop. So is a message that opens with a stop's verb, whatever it names after it (Spring's "Closing
+# ...XBeanBrokerFactory$1@5e9f23b4: startup date [...]": the context's startup date, told as it closes).
 _STARTS_A_STOP = re.compile(
     r"\b(?:start(?:ing|ed|s)?|initiat(?:ing|ed|es?)|begin(?:ning|s)?):?\s+(?:[a-z]+\s+)?"
-    r"(?:shut ?down|stop(?:ping)?|termination|exit(?:ing)?)\b",
+    r"(?:shut ?down|stop(?:ping)?|termination|exit(?:ing)?|clean-? ?up|tear-? ?down)\b"
+    r"|^(?:closing|stopping|shutting down|terminating|exiting)\b",
     re.IGNORECASE,
 )
+
 
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
 _STOP_WEAK = re.compile(
