@@ -801,3 +801,23 @@ def test_a_tools_level_tag_after_a_header_without_a_level_is_the_records_level()
     assert by_text["Error uploading layer to cache: failed to push to registry"] == "LEVEL_WARN", by_text
     assert by_text["warn Plugin gatsby-plugin-<*> is not compatible with your gatsby version"] == "LEVEL_WARN", by_text
     assert by_text["error Command failed with exit code <*>."] == "LEVEL_ERROR", by_text
+
+
+def test_a_debug_level_with_its_verbosity_opening_a_syslog_message_is_debug_and_says_nothing_of_failures() -> None:
+    """OpenSSH at LogLevel DEBUG1..3 writes "debug1: ..." after its syslog tag: the level with its verbosity (as
+    PostgreSQL's "DEBUG2:"), read nowhere but in a header's level column (0.1% of an sshd log's records levelled)."""
+    lines = []
+    for i in range(90):
+        at = f"Dec  5 06:{i // 60:02d}:{i % 60:02d} bastion sshd[{1044 + i // 30}]:"
+        lines.append(f"{at} debug{1 + i % 3}: channel {i}: new [server-session]")
+        if i % 10 == 0:
+            lines.append(f"{at} Accepted publickey for deploy from 10.0.0.{i} port {40000 + i} ssh2")
+        if i % 10 == 5:
+            lines.append(f"{at} Failed password for invalid user admin{i} from 203.0.113.{i} port {50000 + i} ssh2")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep).get("DEBUG") == 90, level_counts(rep)
+    # Its records of no level are told by their words, as in a file of no levels: a debug verbosity says nothing of
+    # how things went.
+    assert any(
+        c.text.startswith('9 records of no level that state a failure: "Failed password') for c in rep.summary.claims
+    ), [c.text for c in rep.summary.claims]

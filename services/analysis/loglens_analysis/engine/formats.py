@@ -1186,8 +1186,9 @@ def _level_in_text(text: str) -> str | None:
 # a runtime's "DEPRECATION: ...", in those capitals only.)
 _LEVEL_PREFIX = re.compile(
     r"(?:={1,3}>? |[-#*!> ]{0,3})(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
-    r"\[?(TRACE|DEBUG|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
+    r"\[?(TRACE|DEBUG[1-9]?|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
     r"|(?-i:FINEST|FINER|FINE|CONFIG|Deprecated|DEPRECATED|DEPRECATION))"
+    # (A debug level with its verbosity: OpenSSH's "debug1:" .. "debug3:", PostgreSQL's "DEBUG2:".)
     # (Closed by a tab too: a level column of a tab-delimited line the file's layout does not hold, Istio's pilot
     # agent's "info\tFLAG: ..." among its proxy's access lines; or by a bracketed time glued to it, logrus' text
     # format: "WARN[0075] Error uploading layer to cache ...", seconds since the start.)

@@ -572,12 +572,13 @@ def _outcome(
 def _failures_unlevelled(
     rep: report_pb2.AnalysisReport, told: set[str], quoted: dict[str, str]
 ) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
-    """In a file whose records mostly carry no level (a database's or a kernel's, written with marks or nothing),
-    the level cannot tell what went wrong; the words can: each message of no level whose words state a failure
+    """In a file whose records mostly carry no level that says how things went (a database's or a kernel's, written
+    with marks or nothing; or a debug verbosity: ``_told_by_level``), the level cannot tell what went wrong; the
+    words can: each message of no level whose words state a failure
     (``report.states_failure``: "Can't save in background: fork: Cannot allocate memory"), told after the
     warnings, in line order. A message that says nothing (``says_nothing``) is not one, nor one a restart or a stop
     tells (a kernel's "Out of memory: Killed process", told as a crash)."""
-    if rep.parse_quality.level_share >= 0.5 and not _unlevelled_beside_requests(rep):
+    if _told_by_level(rep) >= 0.5 and not _unlevelled_beside_requests(rep):
         return []
     failing = _failing_unlevelled(rep, told)
     out: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
@@ -588,6 +589,15 @@ def _failures_unlevelled(
         text = f'{_records(t.count)} of no level that state a failure: "{quoted[t.id]}", {where}.'
         out.append((report_pb2.LEVEL_UNSPECIFIED, _claim(text, [t.id], sorted({t.first_line, t.last_line}))))
     return out
+
+
+def _told_by_level(rep: report_pb2.AnalysisReport) -> float:
+    """The share of the records whose level says how things went: a debug verbosity says nothing of it (sshd at
+    LogLevel DEBUG3: nine records in ten "debug1:".."debug3:", its "Failed password for invalid user ..." of no
+    level among them)."""
+    quiet = (report_pb2.LEVEL_UNSPECIFIED, report_pb2.LEVEL_TRACE, report_pb2.LEVEL_DEBUG)
+    told = sum(lc.count for lc in rep.levels if lc.level not in quiet)
+    return told / rep.record_count if rep.record_count else 0.0
 
 
 def _unlevelled_beside_requests(rep: report_pb2.AnalysisReport) -> bool:
