@@ -532,3 +532,8 @@ def test_a_file_that_states_a_failure_all_along_has_no_verdict() -> None:
     assert not any("ends stating" in c.text for c in rep.summary.claims), [c.text for c in rep.summary.claims]
     assert not states_failure("Passed! - Failed: <*>, Passed: <*>, Skipped: <*>")
     assert states_failure("ATA status: <*> (DRDY ERR), error: <*> (UNC )")
+    # A command line's options name no failure.
+    assert not states_failure("$ helm upgrade --install ledger ./charts/ledger --wait --timeout <*>")
+    assert not states_failure("==> Fetching <*> curl --disable --show-error --fail --location <*>")
+    assert not states_failure("dockerize -wait tcp://localhost:<*> -timeout <*>")
+    assert states_failure("INFO-EVENTS-LOST - - - - <*> - - -")

@@ -210,7 +210,8 @@ _CRASH_DESCRIBED = re.compile(
 # Generic English words a message states a failure with (a rare message that says one comes before one that does not).
 # A word of a name in lower-case words joined by underscores is a function's or a variable's name ("handle_mm_fault",
 # a frame of a kernel's call trace; "error_count"), not what the message states; a constant in capitals says an
-# outcome ("ERR_CONNECTION_REFUSED"). Nor is a word with digits glued to it: a program's name ("fail2ban", as "ssh2").
+# outcome ("ERR_CONNECTION_REFUSED"). Nor is a word with digits glued to it: a program's name ("fail2ban", as "ssh2");
+# nor the name of a command line's option (``_OPTION``).
 _FAILURE_WORDS = re.compile(
     r"(?<![A-Za-z])(?<!(?-i:[a-z0-9])_)"
     r"(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
@@ -235,13 +236,21 @@ _DENIED = re.compile(r"(?<![A-Za-z])(?:without|no|zero|never)(?: (?:any|further|
 _DENIAL_CHARS = 24  # how far before a failure word its denial is looked for
 
 
+# A command line's option: a word after a dash or two that opens its token ("helm upgrade ... --timeout 10m", "curl
+# --show-error", "dockerize -timeout 1m"); a word's own dash is no option's ("INFO-EVENTS-LOST").
+_OPTION = re.compile(r"(?<!\S)--?[A-Za-z][\w-]*")
+
+
 def states_failure(text: str) -> bool:
     """Whether a message's words state a failure ("I/O 512 QID 3 timeout", "Killed process 4321"), at any level; not
     after a check mark that opens it (what passed: "✓ shows error", ``formats.OUTCOME_PASSED``), nor in a name in
-    parentheses (``_TITLED_NAME``), nor where a word denies it (``_DENIED``: a disk's "previous self-test completed
-    without error" every half hour was 41 failures)."""
+    parentheses (``_TITLED_NAME``) or a command line's option (``_OPTION``: an echoed command's "--timeout 10m"), nor
+    where a word denies it (``_DENIED``: a disk's "previous self-test completed without error" every half hour was 41
+    failures)."""
     if "(" in text:
         text = _TITLED_NAME.sub("", text)
+    if "-" in text:
+        text = _OPTION.sub("", text)
     return OUTCOME_PASSED.match(text) is None and any(
         _DENIED.search(text, max(0, m.start() - _DENIAL_CHARS), m.start()) is None
         for m in _FAILURE_WORDS.finditer(text)
