@@ -257,3 +257,27 @@ def test_a_second_application_s_header_under_a_collector_s_time_gives_its_level_
         "Booting worker with pid: <*>",
     }, sorted(by_text)
     assert level_counts(rep) == {"INFO": 300 - 36 + 12, "FATAL": 12, "ERROR": 12 + 12}, level_counts(rep)
+
+
+def test_a_routers_key_value_requests_under_a_drains_header_take_their_status_class() -> None:
+    """A log drain's time and source before an application's Ruby Logger lines and its router's key=value request
+    lines ("heroku[router]: at=info method=GET path=... status=200 ..."): the router's lines fit a layout of the
+    drain's time and source only, which gives no level; their status is their level, per record (the timeouts'
+    503s were no errors, the database outage no error burst)."""
+    lines = []
+    for i in range(200):
+        at = f"2026-03-14T16:{i // 60:02d}:{i % 60:02d}.{i:06d}+00:00"
+        rid = f"{i:08x}-0954"
+        lines.append(
+            f'{at} app[web.1]: I, [{at[:26]} #4]  INFO -- : [{rid}] Started GET "/posts/{i}" for 10.0.0.{i % 9}'
+        )
+        status = 503 if 120 <= i < 140 else 200
+        outcome = 'at=error code=H12 desc="Request timeout"' if status == 503 else "at=info"
+        lines.append(
+            f'{at} heroku[router]: {outcome} method=GET path="/posts/{i}" host=blog.example.com request_id={rid} '
+            f'fwd="10.0.0.{i % 9}" dyno=web.1 connect=0ms service={30 + i}ms status={status} bytes=512 protocol=https'
+        )
+        if i % 5 == 0:  # the platform's own lines under the same drain header: a layout of the time and source
+            lines.append(f"{at} heroku[web.{1 + i % 2}]: State changed from starting to up after {i} seconds")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep) == {"INFO": 200 + 180, "ERROR": 20}, level_counts(rep)

@@ -3218,6 +3218,16 @@ class RecordParser:
                 own, level = _inner_header(r.message)
                 if level is not None:
                     r = replace(r, level=level, message=own)
+            if (
+                r is not None
+                and r.level is None
+                and "=" in r.message
+                and (by_status := _logfmt_status_level(r.message)) is not None
+            ):
+                # A request told in key=value fields under a header that gives no level (Heroku's router after its
+                # drain's time and tag: "at=error code=H12 desc=\"Request timeout\" ... status=503"): its status's
+                # class, read per record (a full parse: ``_header_level``).
+                r = replace(r, level=by_status, digit_level=True)
             if r is not None:
                 if (
                     self.guess.requests is not None
