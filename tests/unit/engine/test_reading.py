@@ -678,6 +678,46 @@ def test_a_two_line_header_reads_its_time_from_the_first_line_and_its_message_fr
     assert example.text == f"{lines[0]}\n{lines[1]}" and example.line_number == 1
 
 
+def test_a_margin_before_every_line_is_the_writers_not_a_continuation() -> None:
+    """Node's ``debug`` module writes to a terminal "  express:router dispatching GET /x +2ms": two blanks before every
+    line. The margin marks no continuation: each line is a record (they were all joined onto the one line at the left
+    edge). A line at the left edge (console.log's) is a record too, and a trace's frames, indented deeper than the
+    margin, still continue their exception."""
+    lines = []
+    for i in range(80):
+        lines.append(f"  express:router dispatching GET /api/tickets/{5000 + i} +{i % 9}ms")
+        lines.append(f"  knex:query select * from tickets where id = ? limit ? trx{i} +0ms")
+        if i == 30:
+            lines.append("helpdesk-api listening on http://0.0.0.0:3000 (pid 23817)")
+        if i == 50:
+            lines += [
+                "",
+                "TypeError: Cannot read properties of null (reading 'email')",
+                "    at /srv/helpdesk-api/src/routes/tickets.js:88:38",
+                "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
+            ]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 162
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["express:router dispatching GET /api/tickets/<*> <*>"] == 80, counts
+    assert counts["knex:query select * from tickets where id = ? limit ? <*> <*>"] == 80, counts
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.first_line) == ("TypeError", 105)
+    assert "margin" in rep.parse_quality.envelope
+    # An event's time and class at the left edge and its fields under it, one depth: the fields are the event's
+    # (``zpool events -v``), however many of them there are.
+    event = ["Mar 12 2024 00:00:{:02d}.000000563 sysevent.fs.zfs.config_sync"]
+    event += [f"        f{k} = 0x{k}" for k in range(12)]
+    events = "\n".join(line.format(i) if k == 0 else line for i in range(10) for k, line in enumerate(event)) + "\n"
+    assert len(_records(events)) == 10
+    # Where most lines open at the left edge, indented lines continue the record before them, as always.
+    assert _records("ERROR boom\n  detail one\n  detail two\nINFO ok\nINFO fine\n") == [
+        f"ERROR boom{JOIN}  detail one{JOIN}  detail two",
+        "INFO ok",
+        "INFO fine",
+    ]
+
+
 def test_lines_indented_alike_after_a_blank_line_are_records_of_their_own() -> None:
     """A test runner's report: a blank line, then a block of lines each indented alike, one test a line ("  ✓  1
     [chromium] > ...", "  ✘  2 ..."). A line continues a record where it is indented under it; lines as deep as the

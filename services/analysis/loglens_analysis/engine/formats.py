@@ -70,6 +70,7 @@ ENVELOPE_WORDS = {
     "line-prefix": 'each line prefixed by the same ruled token (Valgrind\'s "==pid==")',
     "json-document": "each record one object of a JSON document, written over several lines",
     "field-blocks": 'each record a block of "name: value" lines',
+    "margin": "each line indented by the same margin",
 }
 
 

@@ -591,7 +591,7 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
             if len(columns) > 2 or any(level_from_word(n) for n in names):
                 continue
         return env
-    return _constant_prefix(lines)
+    return _constant_prefix(lines) or _margin(lines)
 
 
 # A token set between rules of one mark ("==31337==": Valgrind's process id before each line of its report).
@@ -610,6 +610,40 @@ def _constant_prefix(lines: list[str]) -> Envelope | None:
     if n < ENVELOPE_MIN_SHARE * len(lines) or len(token) > RULED_TOKEN_CHARS or _RULED_TOKEN.fullmatch(token) is None:
         return None
     return Envelope("line-prefix", re.compile(rf"(?P<source>{re.escape(token)})(?: |$)"), True)
+
+
+MAX_MARGIN = 8  # blanks a writer may put before every line of its log ...
+MARGIN_MIN_LINES = 20  # ... told from this many lines of the file's head at least
+# What a line of a trace opens with, past its indentation: a margin is no trace's indentation.
+_TRACE_OPENER = re.compile(r'(?:at |File "|Caused by: |\.\.\. \d+ more|from \S+:\d+)')
+
+
+def _margin(lines: list[str]) -> Envelope | None:
+    """The same few blanks before nearly every line (the ``debug`` module of Node.js writes "  express:router
+    dispatching GET /" to a terminal; HashiCorp's agents indent their lines under their "==> ..." banners): the
+    writer's margin, not the indentation of a record's continuation lines. Lines are read past it; a line indented
+    deeper than the margin still continues the record before it, and a line at the left edge (another writer's)
+    opens one. Nearly every line carries exactly the margin (lines indented at several depths are a structure: a
+    test runner's suites, their tests and the failures' details under them), and they are no lines of a trace (a
+    file of tracebacks is indented by its frames); no line at the left edge has a dated time near its start (it
+    heads a record whose lines are indented under it: ``zpool events -v``'s fields under each event's time and
+    class, journalctl's verbose output)."""
+    from .timestamps import dated_stamp_near_start
+
+    widths = Counter(len(line) - len(line.lstrip(" ")) for line in lines)
+    indented = len(lines) - widths[0]
+    if len(lines) < MARGIN_MIN_LINES or indented < ENVELOPE_MIN_SHARE * len(lines):
+        return None
+    del widths[0]
+    width, n = widths.most_common(1)[0]
+    if width > MAX_MARGIN or n < ENVELOPE_MIN_SHARE * len(lines):
+        return None
+    at_margin = [line[width:] for line in lines if line[:width].isspace() and not line[width:][:1].isspace()]
+    if 2 * sum(_TRACE_OPENER.match(line) is not None for line in at_margin) >= len(at_margin):
+        return None
+    if any(dated_stamp_near_start(line) for line in lines if not line[:1].isspace()):
+        return None
+    return Envelope("margin", re.compile(rf"(?P<source>) {{0,{width}}}+"), True)
 
 
 _CRI_PARTIAL = re.compile(r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) ")

@@ -1141,6 +1141,12 @@ def leading_time_end(text: str) -> int:
     return max((m.end() for f in FAMILIES if (m := f.rx.match(text)) is not None), default=0)
 
 
+def dated_stamp_near_start(text: str, chars: int = LEADING_LIMIT) -> bool:
+    """Whether a stamp with a date (or a month and day) stands in the first ``chars`` characters of ``text``
+    (after a weekday's name, a bracket, a process's number: "Sat 2026-12-05 06:15:11.735252 CET [s=...]")."""
+    return any(f.rx.search(text, 0, chars) for f in FAMILIES if f.dated in ("date", "year-less"))
+
+
 def slashed_day_first(lines: Sequence[str]) -> bool:
     """Whether a file writes its slashed dates day first (25/12/2024, as Britain, most of Europe, India and Australia
     do), from its first lines: a first field above 12 says day first, a second field above 12 month first (the US
