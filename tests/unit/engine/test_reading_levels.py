@@ -580,6 +580,25 @@ def test_a_severity_after_the_name_of_the_part_that_speaks_is_the_records_level(
     assert counts == {"ERROR": 6, "WARN": 3}, counts
 
 
+def test_a_severity_after_where_the_program_wrote_the_message_is_the_records_level() -> None:
+    """A C or C++ daemon's logger through syslog: the source file and line ("raid/raid_status.c:88 [ERROR] ..."), or
+    a thread's id in brackets ("(24781) [err] transfer.cpp:1187 ..."), before the severity in brackets. A file name
+    and line before words that are no severity give none."""
+    lines = []
+    for i in range(60):
+        t = f"2026-12-05T10:{i:02d}:07+01:00 nas"
+        lines.append(f"{t} synoscheduler[{13000 + i}]: synoscheduler.cpp:311 Task [Auto Update] finished, result=0")
+        lines.append(f"{t} storaged[8120]: disk/disk_temperature.c:157 Disk [/dev/sata1] temperature {40 + i % 5}C")
+        if i % 10 == 3:
+            lines.append(f"{t} storaged[8120]: smart/smart_attr.c:402 [WARNING] Disk [/dev/sata2] sectors={i} over")
+        if i % 20 == 5:
+            lines.append(f"{t} img_backup[{28000 + i}]: ({24000 + i}) [err] transfer_b2.cpp:1187 http error: [503]")
+        if i % 30 == 7:
+            lines.append(f"{t} storaged[8315]: raid/raid_status.c:88 [ERROR] Volume [1] status changed to [degraded]")
+    counts = level_counts(run_blocks("\n".join(lines) + "\n"))
+    assert counts == {"WARN": 6, "ERROR": 5}, counts
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

@@ -1298,6 +1298,10 @@ _PY_WARNING_ALONE = re.compile(r"(?:\S+:\d+: )?([A-Z]\w*Warning):")  # the messa
 
 
 _SUBSYSTEM = re.compile(r"[^\s:]{1,80}: (?=\S)")
+# Where in the program a message was written, before its severity: a source file and line ("raid/raid_status.c:88
+# [ERROR] Volume [1] degraded", as C and C++ daemons' loggers write them) or a thread's or job's id in brackets
+# ("(24781) [err] transfer.cpp:1187 http error"), one or two of them.
+_SOURCE_MARKS = re.compile(r"(?:(?:\([\w.-]{1,32}\)|[\w./-]{1,120}\.[A-Za-z]\w{0,5}:\d{1,6}) ){1,2}(?=\S)")
 
 
 def _message_level(message: str) -> str | None:
@@ -1309,6 +1313,8 @@ def _message_level(message: str) -> str | None:
         # The severity after the name of the part of the program that speaks (Dovecot's "imap(carol@example.org)<14524>
         # <OxRIpaVTcKP5zLqX>: Error: write(...) failed", "auth: Warning: Event queue size is 345").
         level = _level_prefix(message[sub.end() :])
+    if level is None and (marks := _SOURCE_MARKS.match(message)) is not None:
+        level = _level_prefix(message[marks.end() :])
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     if level is None and _WARNING_SIGN.match(message) is not None:
