@@ -599,6 +599,22 @@ def test_a_severity_after_where_the_program_wrote_the_message_is_the_records_lev
     assert counts == {"WARN": 6, "ERROR": 5}, counts
 
 
+def test_a_level_word_glued_to_its_value_is_a_field_not_a_level() -> None:
+    """client-go's trace under a klog record: 'Trace[1623897585]: ---"Objects listed" error:<nil> 38063ms' says there
+    was no error; a word in lower case glued by a colon to a value is a field. The word as a level ("error: ...")
+    or in capitals glued to a logger's name (Python's "WARNING:root:...") stays one."""
+    lines = []
+    for i in range(40):
+        t = f"I1205 00:{i:02d}:07.553301       1"
+        lines.append(f'{t} trace.go:236] Trace[{1623897585 + i}]: "Reflector ListAndWatch" (total: {38000 + i}ms):')
+        lines.append(f'Trace[{1623897585 + i}]: ---"Objects listed" error:<nil> {38063 + i}ms (00:{i:02d}:07.553)')
+        lines.append(f"Trace[{1623897585 + i}]: [38.083000000s] [38.083000000s] END")
+    counts = level_counts(run_blocks("\n".join(lines) + "\n"))
+    assert "ERROR" not in counts, counts
+    plain = [f"error: cannot open /data/{i}" if i % 4 == 0 else f"WARNING:root:disk {i} almost full" for i in range(20)]
+    assert level_counts(run_blocks("\n".join(plain) + "\n")) == {"ERROR": 5, "WARN": 15}
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

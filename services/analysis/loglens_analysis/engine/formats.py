@@ -1168,6 +1168,8 @@ def _level_in_text(text: str) -> str | None:
         word = m.group(1)
         if word.lower() == "trace" and not word.isupper() and not m.group().startswith("["):
             continue
+        if word.islower() and text[m.end() : m.end() + 1] == ":" and text[m.end() + 1 : m.end() + 2].strip():
+            continue  # a field and its value, glued: "error:<nil>" (client-go's trace: no error), "warn:false"
         return level_from_word(word)
     return None
 
