@@ -615,6 +615,20 @@ def test_a_level_word_glued_to_its_value_is_a_field_not_a_level() -> None:
     assert level_counts(run_blocks("\n".join(plain) + "\n")) == {"ERROR": 5, "WARN": 15}
 
 
+def test_a_level_named_by_its_steps_from_a_named_one_is_that_level() -> None:
+    """Go's log/slog names the levels between its four by their distance from one: "level=DEBUG-4", "level=ERROR+4"
+    (a fatal the program defines as ERROR+4): the named level's."""
+    lines = []
+    for i in range(40):
+        t = f"time=2026-12-05T10:{i:02d}:03.000+01:00"
+        lines.append(f'{t} level=INFO msg="http request" method=GET path=/api/{i} status=200')
+        if i % 4 == 0:
+            lines.append(f'{t} level=DEBUG-4 msg="cache lookup" key=k{i} hit=true')
+        if i == 39:
+            lines.append(f'{t} level=ERROR+4 msg="cannot continue, exiting" err="db unreachable"')
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"INFO": 40, "DEBUG": 10, "ERROR": 1}
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
 
 _WORDS: dict[str, str] = {
@@ -157,7 +159,14 @@ def level_from_word(word: str, *, strict: bool = True) -> str | None:
         # A debug level with its verbosity (PostgreSQL's "DEBUG1".."DEBUG5", OpenSSH's "debug1:".."debug3:"; where a
         # level is expected, its letter too: MongoDB's "D1".."D5").
         level = _VERBOSITY_WORDS.get(w[:-1].lower()) or (None if strict else _VERBOSITY_LETTERS.get(w[:-1]))
+    if level is None and (offset := _LEVEL_OFFSET.fullmatch(w)) is not None:
+        level = _CAPITAL_WORDS.get(offset.group(1)) or table.get(offset.group(1).lower())
     return level
+
+
+# A level in capitals and a number of steps above or below it: Go's log/slog names a level between its four that way
+# ("DEBUG-4", "INFO+2", "ERROR+4"): the named level's.
+_LEVEL_OFFSET = re.compile(r"([A-Z]{3,8})[+-]\d{1,2}")
 
 
 def level_from_syslog_pri(pri: int) -> str:
