@@ -764,3 +764,16 @@ def test_a_zones_name_after_the_clock_or_its_offset_is_the_times_not_the_message
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert [t.text for t in rep.templates] == ["container start <*> name=web"]
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_an_offsets_plus_escaped_in_a_json_string_is_the_offset() -> None:
+    """.NET's JSON console formatter (System.Text.Json) escapes "+" as "\\u002B" in every string: the time
+    "2026-12-05T00:00:02.331\\u002B01:00" is an hour east of UTC, as with a plain plus, and no zone is assumed."""
+    lines = []
+    for i in range(30):
+        stamp = f"2026-12-05T10:{i:02d}:02.331\\u002B01:00"
+        lines.append(f'{{"Timestamp":"{stamp}","EventId":2,"LogLevel":"Information","Message":"Request {i} done"}}')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.time_range.start_time.ToJsonString() == "2026-12-05T09:00:02Z"
+    assert rep.time_range.end_time.ToJsonString() == "2026-12-05T09:29:02Z"
+    assert list(rep.parse_quality.time_assumptions) == []

@@ -69,8 +69,11 @@ _HMS = _H2 + ":" + _MS
 _HMS12 = _H12 + ":" + _MS
 _HMS_UNPADDED = _H12 + r":(?P<M>[0-5]?\d):(?P<S>[0-5]?\d|60)(?!\d)"  # 9:05:07 or 9:5:7
 _FRAC = r"[.,](?P<frac>\d+)"  # any length; the first 9 digits are read
-_OFF = r"[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?"  # +hh, +hhmm, +hh:mm (hours up to 23)
-_OFF_LONG = r"[+-](?:[01]\d|2[0-3]):?[0-5]\d"  # +hhmm, +hh:mm: only these may follow a space
+# An offset's sign; a plus as a JSON string escapes it too (.NET's System.Text.Json writes "+" as "\u002B":
+# '"Timestamp":"2026-12-05T00:00:02.331\u002B01:00"', its JSON console formatter's every record).
+_SIGN = r"(?:[+-]|\\u002[Bb])"
+_OFF = _SIGN + r"(?:[01]\d|2[0-3])(?::?[0-5]\d)?"  # +hh, +hhmm, +hh:mm (hours up to 23)
+_OFF_LONG = _SIGN + r"(?:[01]\d|2[0-3]):?[0-5]\d"  # +hhmm, +hh:mm: only these may follow a space
 # An offset after a UTC word: Java's "GMT+01:00" (SimpleDateFormat's general time zone), "UTC+1", "GMT-5".
 _OFF_WORD = r"(?:UTC|GMT)[+-](?:1[0-4]|0?\d)(?::?[0-5]\d)?"
 # Zone names: only the unambiguous ones are read (CST, IST, BST, AST mean different zones in different places).
@@ -186,7 +189,8 @@ def _family(name: str, head: str, tail: _Tail, dated: str, key: str | None = Non
         sec = local = full
     elif tail.zone:
         skip = r"(?:[.,:]\d++)?+" if tail.frac else ""
-        first = {"adj": "[-+Z]", "adj+sp": r"\s?+[-+A-Z]", "sp": " [-+A-Z]"}[tail.zone]
+        # (A backslash: the escaped plus of ``_SIGN``.)
+        first = {"adj": r"[-+Z\\]", "adj+sp": r"\s?+[-+A-Z\\]", "sp": r" [-+A-Z\\]"}[tail.zone]
         guard = rf"(?={skip}{first})"  # cheap: most zone-less stamps stop here
         utc = rf"(?={skip}{_zone(tail.zone, 'utc', utc_only=True)})"
         other = frac + _zone(tail.zone, "tz")
@@ -590,6 +594,8 @@ def _tz_offset(tz: str | None) -> int | None:
         return None
     if tz[:3] in ("UTC", "GMT") and len(tz) > 3:
         tz = tz[3:]  # "GMT+01:00"
+    if tz[:1] == "\\":
+        tz = "+" + tz[6:]  # "\u002B01:00", a plus escaped (``_SIGN``)
     if tz[0] not in "+-":
         minutes = _ZONE_NAMES.get(tz)
         return None if minutes is None else minutes * 60
