@@ -678,6 +678,45 @@ def test_a_two_line_header_reads_its_time_from_the_first_line_and_its_message_fr
     assert example.text == f"{lines[0]}\n{lines[1]}" and example.line_number == 1
 
 
+def test_a_two_line_header_keeps_its_second_line_when_records_log_exceptions() -> None:
+    # The same two-line records, some of them logging an exception under their level's line (JavaMail's, its message
+    # going on over a line before the frames): the timed lines are then fewer than half of the file's lines, and
+    # each is still followed by a short run of lines (its level's line, the exception's) that continue it. The
+    # exception is the record's; no header is a record of its own.
+    lines = []
+    for i in range(60):
+        t = f"Dec 05, 2026 {1 + i // 60}:{i % 60:02d}:07 AM"
+        if i % 3 == 1:
+            lines += [
+                f"{t} com.acme.billing.mail.MailSender send",
+                f"WARNING: Mail delivery for customer {9000 + i} failed, will retry in 300 s",
+                "jakarta.mail.MessagingException: Could not connect to SMTP host: smtp.acme.local, port: 587;",
+                "  nested exception is:",
+                "\tjava.net.SocketTimeoutException: Connect timed out",
+                "\tat jakarta.mail.Service.connect(Service.java:342)",
+                "\tat com.acme.billing.mail.MailSender.send(MailSender.java:71)",
+                "Caused by: java.net.SocketTimeoutException: Connect timed out",
+                "\tat java.base/java.net.Socket.connect(Socket.java:751)",
+                "\t... 2 more",
+            ]
+        else:
+            lines += [
+                f"{t} com.acme.billing.InvoiceService generate",
+                f"INFO: Generated invoice INV-{70000 + i} for customer {5000 + i}",
+            ]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 60
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert level_counts(rep) == {"INFO": 40, "WARN": 20}
+    assert sorted(t.text for t in rep.templates) == [
+        "Generated invoice INV-<*> for customer <*>",
+        "Mail delivery for customer <*> failed, will retry in <*> s",
+    ]
+    (group,) = rep.exception_groups
+    assert (group.count, group.first_line) == (20, 3)
+    assert group.root_cause_type == "java.net.SocketTimeoutException"
+
+
 def test_a_margin_before_every_line_is_the_writers_not_a_continuation() -> None:
     """Node's ``debug`` module writes to a terminal "  express:router dispatching GET /x +2ms": two blanks before every
     line. The margin marks no continuation: each line is a record (they were all joined onto the one line at the left

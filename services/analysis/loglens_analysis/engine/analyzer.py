@@ -31,7 +31,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import accumulate, chain, compress, groupby, islice, repeat
+from itertools import accumulate, chain, compress, groupby, islice, pairwise, repeat
 from operator import attrgetter, call, is_, is_not, itemgetter, lt, methodcaller
 from typing import Any, cast
 
@@ -1971,12 +1971,14 @@ def _continued_in_short_runs(flags: Sequence[int | None]) -> bool:
     followed by a note (Celery's "Trying again in 2.00 seconds... (1/100)" under each connection error, while a
     banner and blank lines keep the timed lines a minority); a program's output with a time on some of its lines
     comes in longer runs. A run ends at a blank line or a line that leads a record; lines after a blank one
-    are not counted (they are records of their own either way)."""
+    are not counted (they are records of their own either way). A line that states a level right under a timed line
+    is the second line of a two-line header, the timed line's: the lines after it go on with the run
+    (java.util.logging's "WARNING: Mail delivery failed" under its time and logger, then the exception it logged)."""
     short = long = run = 0
     after_time = False
-    for flag in chain(flags, (-1,)):
-        if flag == 0:
-            run += after_time
+    for before, flag in pairwise(chain((-1,), flags, (-1,))):
+        if flag == 0 or (flag == 2 and before == 1):
+            run += flag == 0 and after_time
             continue
         if run <= CONTINUATION_RUN_LINES:
             short += run
