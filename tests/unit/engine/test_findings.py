@@ -91,6 +91,24 @@ def test_restart_needs_a_start_banner_and_a_component_start_is_none() -> None:
     assert "SIGTERM" in lines[at - 2]
 
 
+def test_an_objects_version_count_is_no_release_and_its_records_no_restarts() -> None:
+    """A controller writes '"version": "3571172"' (the count of changes of the object it reconciles) in a message
+    it logs all day: no release's number, so no banner, and each of its records is no restart. The one restart is
+    the start banner after the stop."""
+    recs = [(T0, "INFO", "Starting provider-aws version 1.14.0")]
+    recs += _steady(T0 + 10, T0 + 7200, 5)
+    for k, t in enumerate(range(60, 7200, 900)):
+        fields = f'{{"uid": "7f1c{k}", "version": "{3571172 + 97 * k}"}}'
+        recs.append((T0 + t + 5, "DEBUG", f"Cannot observe external resource {fields}"))
+    recs += [(T0 + 7200, "INFO", "received SIGTERM, shutting down")]
+    recs += [(T0 + 7205, "INFO", "Starting provider-aws version 1.14.0")]
+    recs += _steady(T0 + 7210, T0 + 9000, 5)
+    rep, lines = _report(sorted(recs))
+    restarts = _of(rep, RESTART)
+    assert len(restarts) == 1, [a.description for a in rep.anomalies]
+    assert lines[restarts[0].line_numbers[0] - 1].endswith("Starting provider-aws version 1.14.0")
+
+
 def test_a_starts_first_message_written_for_each_of_two_things_is_one_restart() -> None:
     # Telegraf opens its start with "Loading config: <file>" for its main file, then for a drop-in, on the next line:
     # one start (cited at its first line), not a restart a line after another.

@@ -122,8 +122,10 @@ _VERSION = re.compile(
     r"|\bversion\b[\s:=\"']*v?\d",
     re.IGNORECASE,
 )
-# "<name> version 18.0": a version announcement, a banner by itself.
-_VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d", re.IGNORECASE)
+# "<name> version 18.0": a version announcement, a banner by itself. A release's number has its parts: a whole number
+# after the word is a count of changes (a Kubernetes object's '"version": "3571172"', a schema's "version 42"), which
+# any record about that object writes.
+_VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d+\.\d", re.IGNORECASE)
 # Stop words in two strengths: a signal name, "shutting down", "exiting" say a process stops; the weaker
 # ones ("shutdown", "stopped", ...) are often nouns or about a component, and only count where the file
 # agrees (its tail, or a restart or a silence right after).
