@@ -114,6 +114,29 @@ def test_a_traceback_indented_under_its_record_is_the_records_exception() -> Non
     assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("java.lang.IllegalStateException", 10)]
 
 
+def test_a_line_of_a_traceback_that_names_no_exception_does_not_end_it() -> None:
+    """Twisted marks where a Deferred's failure was caught inside its traceback ("--- <exception caught here> ---",
+    the frames after it): the exception is still the trace's last line, not lost at the mark."""
+    lines: list[str] = []
+    for i in range(30):
+        lines.append(f"2026-12-05T01:{i:02d}:27+0100 [feedrelay.upstream#info] Fetched news: {i} new items")
+        if i % 10 == 3:
+            lines += [
+                f"2026-12-05T01:{i:02d}:20+0100 [-] Unhandled error in Deferred:",
+                "\tTraceback (most recent call last):",
+                '\t  File "/venv/lib/python3.11/site-packages/twisted/internet/defer.py", line 1078, in _runCallbacks',
+                "\t    current.result = callback(  # type: ignore[misc]",
+                "\t--- <exception caught here> ---",
+                '\t  File "/opt/feedrelay/feedrelay/upstream.py", line 64, in poll',
+                "\t    body = yield self.agent.request(b'GET', self.url)",
+                "\ttwisted.internet.error.ConnectionRefusedError: Connection was refused by other side: 111.",
+            ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.count) == ("twisted.internet.error.ConnectionRefusedError", 3)
+    assert list(group.top_frames) == ["upstream.py:poll", "defer.py:_runCallbacks"]
+
+
 def test_a_time_of_day_takes_its_date_from_the_records_date_field() -> None:
     """FortiGate's "date=2026-11-30 time=08:00:18 ..." (a date field, then a time field): the time was placed on the
     upload's day. With an epoch field as well ("eventtime=<ns>"), that whole time is the record's."""

@@ -143,8 +143,9 @@ def _python(lines: list[str]) -> ExceptionInfo | None:
         if line[:1] in (" ", "\t") or not line.strip():
             continue
         e = _EXC_LINE.match(line)
-        if e is not None:
-            blocks.append((e.group(1), _clip(e.group(2) or ""), tuple(reversed(frames[-MAX_FRAMES:]))))
+        if e is None:
+            continue  # a line of the trace that names no exception (Twisted's "--- <exception caught here> ---")
+        blocks.append((e.group(1), _clip(e.group(2) or ""), tuple(reversed(frames[-MAX_FRAMES:]))))
         inside = False
     if not blocks:
         return None
