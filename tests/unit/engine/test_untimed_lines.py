@@ -50,6 +50,30 @@ def test_a_line_without_a_time_continues_the_timed_record_before_it() -> None:
     assert [e.line_number for e in errors[0].examples] == [4, 15, 26]
 
 
+def test_untimed_lines_of_another_programs_tag_in_a_row_are_its_records() -> None:
+    """calico-node: felix's timed records, and BIRD's untimed lines in the same stream ("bird: Mesh_10_0_1_11: State
+    changed to down"), several in a row: they are BIRD's records, not lines of the felix record before them (the BGP
+    peers going down were glued to a felix warning). A single untimed line under a record still continues it, and
+    so does a run of lines whose tags differ (a record's "key: value" lines)."""
+    lines = []
+    for i in range(120):
+        lines.append(f"{_stamp(i)} [INFO][44] felix/int_dataplane.go 1836: Applying dataplane updates")
+        if i % 30 == 7:
+            lines.append(f"{_stamp(i)} [WARNING][44] felix/health.go 211: Reporter is not ready.")
+            lines += [f"bird: Mesh_10_0_1_{11 + k}: State changed to down" for k in range(3)]
+        if i % 30 == 17:
+            lines.append(f"{_stamp(i)} [INFO][44] felix/config.go 90: Loaded config")
+            lines += [f"datastore: kubernetes {i}", f"interface: eth{i % 3}"]
+        if i % 30 == 27:
+            lines.append(f"{_stamp(i)} [ERROR][44] felix/sync_client.go 274: Typha connection closed")
+            lines.append(f"Trying again in {i % 5}.00 seconds")
+    rep = _report(lines)
+    counts = {t.text: t.count for t in rep.templates}
+    assert counts["bird: <*>: State changed to down"] == 12, counts
+    assert rep.record_count == 120 + 4 + 4 + 4 + 12
+    assert not [t for t in _texts(rep) if t.startswith(("datastore", "interface", "Trying again"))]
+
+
 def test_lines_before_the_first_time_and_after_a_blank_line_stay_records() -> None:
     banner = ["worker banner v1.2", "-- config --"]
     lines = banner + _lines(100) + ["", "a line after a blank one", "another"] + _lines(100)

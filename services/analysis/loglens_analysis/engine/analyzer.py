@@ -109,6 +109,13 @@ CONTINUATION_RUN_LINES = 1
 # "ERROR: cursor already closed" under the ERROR that logged it) when it comes alone or nearly so; a run of more such
 # lines are records of another writer's own (NCCL's "host:pid:tid [0] NCCL INFO ..." among a launcher's timed lines).
 RESTATED_LEVEL_LINES = 2
+# A program's tag opening a line: its name in lower case, as programs are named (and its process id), then a colon
+# and a blank ("bird: Mesh_10_0_1_11: State changed to down", BIRD's untimed lines among calico-node's felix records;
+# a supervisor's child writing to the same stream). Untimed lines that open with the same tag one after another are
+# that program's records, not lines of the timed record before them (the BGP peers going down were glued to a felix
+# warning). A capitalised word is a label of the record's own lines (ClickHouse's "Code: 210. DB::NetException: ..."
+# lines under the error that lists them).
+_WRITER_TAG = re.compile(r"([a-z][a-z0-9_.-]{0,31}(?:\[\d+\])?): (?=\S)")
 # A tag in brackets that opens a line (a request's id, a process's) is at most this long, its brackets included.
 MAX_TAG_CHARS = 64
 TIME_WINDOW = 160  # characters searched for a record's time, unless its first record had it further on
@@ -924,6 +931,17 @@ class Analyzer:
                 members = [i for i, _f in group]
                 if is_level and len(members) > RESTATED_LEVEL_LINES:
                     own_records.update(members)
+        # Untimed lines that open with one program's tag, two or more in a row: that program's records, each.
+        if 0 in flags:
+            tags = [
+                m.group(1) if f == 0 and (m := _WRITER_TAG.match(rec)) is not None else None
+                for rec, f in zip(records, flags, strict=True)
+            ]
+            own_records.update(
+                i
+                for i, tag in enumerate(tags)
+                if tag is not None and ((i > 0 and tags[i - 1] == tag) or (i + 1 < len(tags) and tags[i + 1] == tag))
+            )
         out: list[str] = []
         run: list[str] = []  # the timed record being continued, then its continuation lines
         run_chars = run_lines = 0
@@ -989,6 +1007,7 @@ class Analyzer:
                 (
                     (
                         flag == 0
+                        and i not in own_records
                         and not (rec[:1] == "[" and run and self._tagged_apart(run, rec))
                         and not (self._head_banners and rec.split(JOIN, 1)[0].rstrip() in self._head_banners)
                     )
