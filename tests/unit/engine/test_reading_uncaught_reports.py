@@ -128,3 +128,22 @@ def test_an_exception_in_a_php_records_context_is_grouped_by_its_class() -> None
         (group,) = rep.exception_groups
         assert (group.exception_type, group.count, group.first_line) == ("Illuminate\\Database\\QueryException", 4, 3)
         assert list(group.top_frames)[:1] == ["Illuminate\\Database\\Connection->runQueryCallback"]
+
+
+def test_a_cpp_runtimes_terminate_report_is_the_records_exception() -> None:
+    """libstdc++ on an exception nothing caught: "terminate called after throwing an instance of
+    'std::out_of_range'" and "  what():  ..." under the last record the program logged (spdlog's critical): the
+    exception's type and message, grouped (the crash's cause was in no exception group nor the summary)."""
+    lines = []
+    for i in range(3):
+        for k in range(20):
+            lines.append(f"[2026-12-05 1{i}:00:{k:02d}.019] [net] [info] Client 10.0.0.{k}:25009 connected")
+        lines += [
+            f"[2026-12-05 1{i}:01:00.019] [engine] [critical] Invariant violated in room {5521 + i}: slot 12 of 12",
+            "terminate called after throwing an instance of 'std::out_of_range'",
+            f"  what():  vector::_M_range_check: __n (which is {12 + i}) >= this->size() (which is 12)",
+        ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.count) == ("std::out_of_range", 3)
+    assert group.message.startswith("vector::_M_range_check: __n (which is 12)")

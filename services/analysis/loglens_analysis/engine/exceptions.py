@@ -341,7 +341,17 @@ def _other_runtimes(lines: list[str]) -> ExceptionInfo | None:
             return _php(lines, i, m)
         if line.startswith("** (") and (m := _BEAM_RAISE.match(line)) is not None:
             return _beam(lines, i, m)
+        if "terminate called after" in line and (m := _CXX_TERMINATE.search(line)) is not None:
+            after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            msg = _clip(after.removeprefix("what():")) if after.startswith("what():") else ""
+            return ExceptionInfo(m.group(1), msg, m.group(1), msg, ())
     return None
+
+
+# C++'s runtime (libstdc++'s verbose terminate handler) on an exception nothing caught: "terminate called after
+# throwing an instance of 'std::out_of_range'", then "  what():  vector::_M_range_check: ..." (the exception's
+# what()), and the process aborts.
+_CXX_TERMINATE = re.compile(r"terminate called after throwing an instance of '([^'\s]{1,200})'")
 
 
 def _ruby(lines: list[str], message: str = "") -> ExceptionInfo | None:
