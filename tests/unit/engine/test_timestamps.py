@@ -777,3 +777,17 @@ def test_an_offsets_plus_escaped_in_a_json_string_is_the_offset() -> None:
     assert rep.time_range.start_time.ToJsonString() == "2026-12-05T09:00:02Z"
     assert rep.time_range.end_time.ToJsonString() == "2026-12-05T09:29:02Z"
     assert list(rep.parse_quality.time_assumptions) == []
+
+
+def test_a_stamp_inside_a_fields_quoted_value_is_no_records_time() -> None:
+    """glog's year-less stamps after its "Log file created at: 2026/12/05" header, and a dumped message's member
+    under one of them ('format_stamp: "Formatted at 2026-03-02 11:20:03 on tserver-1"'): the stamp is what the
+    field says. Read as that line's time, its year (2026-03) put the file's December 5 in 2025 for a whole run."""
+    lines = ["Log file created at: 2026/12/05 06:12:40", "Running on machine: tserver-1"]
+    for i in range(40):
+        lines.append(f"I1205 06:{13 + i // 60:02d}:{i % 60:02d}.118223  3129 fs_manager.cc:548] Opened filesystem {i}")
+        if i == 5:
+            lines.append('format_stamp: "Formatted at 2026-03-02 11:20:03 on tserver-1"')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.time_range.start_time.ToJsonString() == "2026-12-05T06:12:40Z"
+    assert rep.parse_quality.out_of_order_records == 0

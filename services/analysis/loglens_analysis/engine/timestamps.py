@@ -510,6 +510,10 @@ def _in_prose(before: str) -> bool:
         return True
     if _FIELD_LABEL.fullmatch(before) is not None:
         return opens_with_label(before)
+    if (label := _FIELD_LABEL.match(before)) is not None and before[label.end() : label.end() + 1] in ("'", '"'):
+        # Inside a field's quoted value ('format_stamp: "Formatted at 2026-03-02 11:20:03 on yb-tserver-1"', a
+        # dumped message's member): what the field says, not when the line was written.
+        return opens_with_label(before)
     if (assigned := _ASSIGNED.fullmatch(before)) is not None:
         # The value of a name the line opens with: the record's own time only under a name of it.
         return assigned.group(1).lower() not in _OWN_TIME_NAMES
