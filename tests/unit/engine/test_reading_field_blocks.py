@@ -85,9 +85,44 @@ def test_a_list_view_with_padded_names_and_wrapped_values() -> None:
     assert {t.text for t in rep.templates} >= {"The Windows Update service entered the running state."}
 
 
+def _paragraphs(n: int) -> list[str]:
+    """Format-List blocks whose message has paragraphs, blank lines between them, at the value's column."""
+    lines = ["", ""]
+    for i in range(n):
+        lines += [
+            f"TimeCreated      : 12/5/2026 11:{i % 60:02d}:53 PM",
+            "ProviderName     : Microsoft-Windows-Hyper-V-VMMS",
+            f"Id               : {21502 + i % 2}",
+            f"LevelDisplayName : {'Error' if i % 2 else 'Information'}",
+            f"Message          : 'VM{i}' failed to perform the 'Live Migration' operation."
+            if i % 2
+            else f"Message          : Checkpoint operation for 'VM{i}' was completed.",
+        ]
+        if i % 2:
+            lines += ["", "                   Live migration of the virtual machine failed.", ""]
+            lines += ["                   The service failed to establish a connection with host 'HV02'."]
+        lines.append("")
+    return lines
+
+
+def test_a_values_paragraphs_after_blank_lines_stay_the_blocks() -> None:
+    """Format-List writes a Windows event's message of several paragraphs with blank lines between them, each
+    paragraph at the value's column: one event, its message whole (the paragraphs were records of their own, of no
+    time and an empty template). A line at the fields' indentation after a blank line opens the next block."""
+    lines = _paragraphs(30)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.envelope == "field-blocks"
+    assert rep.record_count == 30
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _levels(rep) == {"INFO": 15, "ERROR": 15}
+    failed = next(t for t in rep.templates if "Live Migration" in t.text)
+    assert failed.count == 15 and "establish a connection" in failed.text
+    assert rep.line_count == len(lines)
+
+
 @pytest.mark.parametrize("block_bytes", [64, 500, 4096, 1 << 20])
 def test_blocks_are_the_same_records_however_the_text_is_cut(block_bytes: int) -> None:
-    data = ("\n".join(_wevtutil(40)) + "\n").encode()
+    data = ("\n".join(_wevtutil(40) + _paragraphs(20)) + "\n").encode()
     whole = RecordReader()
     expected = [b.text for b in whole.blocks([data])]
     reader = RecordReader(block_bytes=block_bytes)

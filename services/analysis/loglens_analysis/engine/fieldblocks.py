@@ -36,15 +36,34 @@ MAX_BLOCK_LINES = 200  # the longest block read as one record
 _FIELD = re.compile(r"([ \t]*)([A-Za-z][A-Za-z _./()-]{0,38}?)[ \t]*:(?:[ \t]+(.*?)|)[ \t]*")
 
 
+def _goes_on(block: list[str], line: str) -> bool:
+    """Whether ``line``, after blank lines that follow ``block``, goes on the block's last value: indented deeper
+    than the block's fields and no field of its own at their indentation (a message's paragraphs under its
+    "Message          : ", as Format-List writes a Windows event's text of several paragraphs)."""
+    if not line[:1].isspace():
+        return False
+    first = next((m for m in map(_FIELD.fullmatch, block) if m is not None), None)
+    if first is None:
+        return False
+    indent = first.group(1)
+    m = _FIELD.fullmatch(line)
+    return len(line) - len(line.lstrip()) > len(indent) and (m is None or m.group(1) != indent)
+
+
 def _blocks(text: str) -> list[list[str]]:
     out: list[list[str]] = []
     block: list[str] = []
+    blanks = 0
     for line in text.split("\n"):
-        if line.strip():
-            block.append(line)
-        elif block:
+        if not line.strip():
+            blanks += 1
+            continue
+        if blanks and block and not _goes_on(block, line):
             out.append(block)
             block = []
+        block += [""] * blanks if block else []
+        block.append(line)
+        blanks = 0
     if block:
         out.append(block)
     return out
@@ -58,6 +77,8 @@ def _fields(block: list[str]) -> tuple[list[tuple[str, str]], int]:
     fields: list[tuple[str, str]] = []
     indent: str | None = None
     for line in block:
+        if not line.strip():
+            continue  # a blank line between the paragraphs of a value
         m = _FIELD.fullmatch(line)
         if m is not None and (indent is None or m.group(1) == indent):
             indent = m.group(1)
@@ -99,21 +120,29 @@ class FieldBlocks:
         text ends inside (it may go on in the next text), or, once a block is too long, the rest as it is."""
         lines = text.split("\n")
         out: list[str] = []
-        start = 0  # the first line of the block being read
+        start: int | None = None  # the first line of the block being read (None: between blocks)
+        end = 0  # the line after its last line that is not blank
         for k, line in enumerate(lines):
-            if line.strip():
-                if k - start >= MAX_BLOCK_LINES:
-                    self.mode = LEFT
-                    return "\n".join(out), "\n".join(lines[start:])
+            if not line.strip():
+                if start is None:
+                    out.append("")
                 continue
-            if k > start:
-                out.append(self._record(lines[start:k]))
-            out.append("")
-            start = k + 1
-        if start < len(lines):
+            if start is not None and end < k and not _goes_on(lines[start:end], line):
+                # Blank lines, then a line that does not go on the block's last value: the block ends before them.
+                out.append(self._record(lines[start:end]))
+                out += [""] * (k - end)
+                start = None
+            if start is None:
+                start = k
+            if k - start >= MAX_BLOCK_LINES:
+                self.mode = LEFT
+                return "\n".join(out), "\n".join(lines[start:])
+            end = k + 1
+        if start is not None:
             if not final:
                 return "\n".join(out), "\n".join(lines[start:])
-            out.append(self._record(lines[start:]))
+            out.append(self._record(lines[start:end]))
+            out += [""] * (len(lines) - end)
         return "\n".join(out), ""
 
     def _record(self, block: list[str]) -> str:
