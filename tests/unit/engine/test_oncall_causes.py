@@ -794,6 +794,28 @@ def test_an_exit_status_of_128_plus_a_crash_signal_is_a_crash(code: int, crash: 
     assert [a.line_numbers[0] for a in crashes] == ([201] if crash else []), [a.description for a in rep.anomalies]
 
 
+@pytest.mark.parametrize(
+    ("end", "crash"),
+    [
+        ("orders.service: Main process exited, code=exited, status=139/n/a", True),
+        ("ProcMgr: 'Bgp' (PID=2841, status=134) has terminated.", True),
+        ("orders.service: Main process exited, code=exited, status=1/FAILURE", False),
+        ("ProcMgr: 'Bgp' (PID=2841, status=143) has terminated.", False),
+    ],
+)
+def test_a_status_field_of_128_plus_a_crash_signal_is_a_crash(end: str, crash: bool) -> None:
+    # The exit status as a field of the process's end, systemd's "code=exited, status=139/n/a" (a wrapper shell's
+    # 128 + SIGSEGV) or a process manager's "(PID=2841, status=134)" (SIGABRT): a crash, as in words.
+    def line(t: float, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} host {message}"
+
+    lines = [line(T0 + 5 * i, f"app[{4242}]: processed job {i} in {i % 40 + 3} ms") for i in range(300)]
+    lines[200] = line(T0 + 1000, end)
+    rep = _analyze(lines)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and "crash" in a.description]
+    assert [a.line_numbers[0] for a in crashes] == ([201] if crash else []), [a.description for a in rep.anomalies]
+
+
 @pytest.mark.parametrize("stop", ["*** Got signal Terminated ***", "received signal: interrupt"])
 def test_a_signal_received_by_its_description_is_a_stop_and_a_version_announced_after_it_a_start(stop: str) -> None:
     # strsignal(3) and Go's os.Signal name a signal by its description. A process that receives one stops, and a

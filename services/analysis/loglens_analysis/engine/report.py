@@ -188,9 +188,11 @@ _CRASH_SIGNAL = re.compile(rf"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b|{_SIGNAL_STATUS}(
 # SIGABRT 6, SIGFPE 8, SIGSEGV 11; "mysqld got signal 6 ;"): a template masks the number, its records hold it.
 # A process's exit status of 128 + N tells that signal N ended it (the shells' convention, kept by container runtimes
 # and supervisors: "app-1 exited with code 139", "Process exited with status 134", "returned non-zero exit status 139"):
-# 132, 134, 135, 136, 139 are SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV.
+# 132, 134, 135, 136, 139 are SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV; a field of a process's end says it as well
+# (a process manager's "'Bgp' (PID=2841, status=134) has terminated.", systemd's "code=exited, status=139").
 _CRASH_SIGNAL_NUMBER = re.compile(
-    r"\bsignal:? (?:4|6|8|11)(?![\w.])|\bexit(?:ed)?(?: with)? (?:status|code):? (?:132|134|135|136|139)(?![\w.])",
+    r"\bsignal:? (?:4|6|8|11)(?![\w.])|\bexit(?:ed)?(?: with)? (?:status|code):? (?:132|134|135|136|139)(?![\w.])"
+    r"|\bstatus=(?:132|134|135|136|139)(?![\w.])",
     re.IGNORECASE,
 )
 # The same signals as strsignal() and the shells describe them ("terminated by signal 11: Segmentation fault",
