@@ -860,3 +860,28 @@ def test_an_event_name_after_the_level_is_the_message_s_first_word(logger: bool)
     assert all(t.split()[0] in {e[0] for e in events} for t in texts), texts
     failed = next(t for t in rep.templates if t.text.startswith("request_failed"))
     assert failed.count == 40 and report_pb2.Level.Name(failed.max_level) == "LEVEL_ERROR"
+
+
+def test_a_field_before_the_loggers_name_and_its_separator_is_header() -> None:
+    """Logback's "%d %p [%t] %X{userId} %logger - %m" (Nexus): the user before the logger's dotted name, the separator
+    after it. Both are columns: one message, not a template per user ("*UNKNOWN ... - Failed to handle request" and
+    "admin ... - Failed to handle request" were two). Two words after the level that no logger's name and separator
+    close still open the message."""
+    users = ["*UNKNOWN", "admin", "anonymous", "jenkins", "deployer"]
+    lines = []
+    for i in range(100):
+        head = f"2026-12-05 07:{i // 60:02d}:{i % 60:02d},654+0000 ERROR [qtp1834726381-{190 + i % 9}] {users[i % 5]}"
+        if i % 2:
+            lines.append(f"{head} org.sonatype.nexus.handlers.ExceptionHandler - Failed to handle request PUT /v2/{i}")
+        else:
+            lines.append(f"{head} org.sonatype.nexus.security.AuthenticatingRealm - Failed login for user u{i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "Failed login for user <*>",
+        "Failed to handle request PUT /<*>/<*>",
+    ]
+    prose = [f"2026-12-05 07:00:{i % 60:02d},654 INFO [main] release lock={i} - held {i} ms" for i in range(60)]
+    rep = analyze([("\n".join(prose) + "\n").encode()])
+    assert [t.text for t in rep.templates] == ["release lock=<*> - held <*> ms"]
+
+

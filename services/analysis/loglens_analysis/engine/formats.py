@@ -1647,6 +1647,27 @@ def _one_text(lines: Sequence[str], seqs: Sequence[str], prefix: str) -> bool:
     return len(texts) == 1
 
 
+LOGGER_COLUMN_SHARE = 0.9  # share of the lines a layout fits whose word before its separator is a logger's name
+# A logger's name: a class's or a module's dotted path ("org.sonatype.nexus.repository.view.handlers.ExceptionHandler").
+_LOGGER_NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+
+
+def _logger_closed(lines: Sequence[str], seqs: Sequence[str], prefix: str) -> bool:
+    """Whether the layout's last two words are columns: a field, then a logger's dotted name (``_LOGGER_NAME``) that
+    the separator after it closes, on nearly every line the layout fits. Logback's "%d %p [%t] %X{userId} %logger -
+    %m", Nexus's user before the logger: "... [qtp1834726381-196] *UNKNOWN org.sonatype...ExceptionHandler - Failed
+    to handle request ..." (the user was the message's first word: one message, a template per user)."""
+    if not prefix.endswith("WWS") or prefix.endswith("WWWS"):
+        return False
+    k = len(prefix) - 2
+    named = [
+        _LOGGER_NAME.fullmatch(classified_tokens(line)[0][k].group()) is not None
+        for line, seq in zip(lines, seqs, strict=True)
+        if seq.startswith(prefix)
+    ]
+    return bool(named) and sum(named) >= LOGGER_COLUMN_SHARE * len(named)
+
+
 def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: bool = False) -> HeaderLayout:
     """The longest token-class prefix shared by ``min_share`` of the lines that ends on a structural token.
 
@@ -1750,11 +1771,14 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
                 # Three bare words in a row are prose unless a time, a level or a name: follows them ("host app
                 # worker-3 INFO"): "GC(0) Pause Young (Normal)" opens a message, the bracket is the message's.
                 continue
-            if any(c in prefix and "WW" in prefix[prefix.find(c) + 1 :] for c in "LC"):
+            if any(c in prefix and "WW" in prefix[prefix.find(c) + 1 :] for c in "LC") and not _logger_closed(
+                lines, seqs, prefix
+            ):
                 # After the level or a name closed by a colon, a column is one token (a logger, a thread, a padded
                 # source): two bare words there open the message ("INFO release lock=7919 [Screen Dim Timeout], ...",
                 # cloud-init's "- subp.py[DEBUG]: Running command ['systemctl', ...]": the bracket is the message's,
-                # even where every record has one).
+                # even where every record has one). Unless the second is a logger's dotted name that the separator
+                # closes (``_logger_closed``).
                 continue
             if "T" in prefix and "WW" in prefix[prefix.rfind("T") + 1 :] and not any(c in prefix for c in "LC"):
                 # After a time, with no level or name: column, two bare words open the message: Tornado's "[I 240301
