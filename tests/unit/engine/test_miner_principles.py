@@ -450,9 +450,9 @@ FILES = sorted(p for p in REALWORLD.glob("*/*") if p.suffix not in (".tsv", ".md
 @pytest.mark.skipif(not FILES, reason="../shared/realworld is only on developers' machines and CI")
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_template_matches_its_examples_on_real_files(path: Path) -> None:
-    """Each example's message (parsed as the engine parses it, or a longer whole-token suffix of its first line)
-    is an instance of its template, whitespace runs read as one space. Examples cut at EXAMPLE_CHARS are not
-    checked (their end is missing)."""
+    """Each example's message (parsed as the engine parses it, its wrapped lines with it, or a longer whole-token
+    suffix of its first line) is an instance of its template, whitespace runs read as one space. Examples cut at
+    EXAMPLE_CHARS are not checked (their end is missing)."""
     reader = RecordReader()
     an = Analyzer()
     for block in reader.blocks([path.read_bytes()]):
@@ -473,6 +473,9 @@ def test_every_template_matches_its_examples_on_real_files(path: Path) -> None:
             second = an.parser.second_line_message(e.text.replace("\n", JOIN))
             if second is not None and glob_match(template, " ".join(second.split())):
                 continue  # a two-line header's record: its message is on its second line
+            wrapped = an.parser.wrapped_message(e.text.replace("\n", JOIN), message)
+            if wrapped is not None and glob_match(template, " ".join(wrapped.split())):
+                continue  # a message wrapped over the record's lines at its column
             # A record's message can start earlier than its first line alone says (a "name:" that is the
             # type of the exception its trace reports belongs to the message): any whole-token suffix.
             words = first.split()

@@ -885,3 +885,23 @@ def test_a_field_before_the_loggers_name_and_its_separator_is_header() -> None:
     assert [t.text for t in rep.templates] == ["release lock=<*> - held <*> ms"]
 
 
+def test_a_message_wrapped_at_its_tables_last_column_is_one_message() -> None:
+    """A storage cluster's "event log show": time, node, severity, then the event's name and text, wrapped at the
+    view's width with the rest under the column the event opens at. The template is the whole sentence ("Volume"
+    alone stood for 19 volumes nearly full)."""
+    lines = ["Time                Node             Severity      Event"]
+    for i in range(40):
+        t = f"12/5/2026 21:{i:02d}:18  cluster1-0{1 + i % 2}      "
+        under = " " * 51  # the event column's
+        if i % 2:
+            lines += [
+                f"{t}ALERT         monitor.volume.nearlyFull: Volume",
+                f"{under}vol_db{i:02d}@vserver:8575 is nearly full (using or",
+                f"{under}reserving {90 + i % 9}% of space and 1% of inodes).",
+            ]
+        else:
+            lines.append(f"{t}NOTICE        arw.volume.state: Anti-ransomware state was changed on volume vol_{i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts.get("Volume <*>:<*> is nearly full (using or reserving <*>% of space and <*>% of inodes).") == 20
+    assert texts.get("Anti-ransomware state was changed on volume <*>") == 20

@@ -392,7 +392,8 @@ class ShapeInfo:
     digit_level: bool = False
     by_level: dict[str | None, ShapeInfo] | None = None  # made at the first such copy (most shapes have none)
     level_of: Callable[[str], str | None] | None = None  # a cheap reader for the format, else a full parse
-    example_lines: int = 1  # lines of a record its examples show: 2 where the message is on the second one
+    example_lines: int = 1  # lines of a record its examples show: 2 where the message is on the second one, all a
+    # wrapped message's
 
 
 class Analyzer:
@@ -1174,13 +1175,17 @@ class Analyzer:
         return self._last_time
 
     # ------------------------------------------------------------------ records
-    def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, list[tuple[str, int, int]], bool]:
+    def _masked_message(self, rec: str) -> tuple[ParsedRecord, str, list[tuple[str, int, int]], int]:
         """The parsed record, its masked message, the message's variables (kind, start, end in the record's
-        first line), and whether the message is on the record's second line (a two-line header)."""
+        first line), and how many of the record's lines its message is read from (2: on the second line, a two-line
+        header; more: a message wrapped over them)."""
         assert self.parser is not None
         parsed: ParsedRecord = self.parser.parse(rec)
         if JOIN in rec and (second := self.parser.second_line_message(rec)) is not None:
-            return parsed, mask_text(second), [], True  # a two-line header (java.util.logging's)
+            return parsed, mask_text(second), [], 2  # a two-line header (java.util.logging's)
+        if JOIN in rec and (wrapped := self.parser.wrapped_message(rec, parsed.message)) is not None:
+            # A message wrapped at its column (a table's last): its examples show each of its lines.
+            return parsed, mask_text(wrapped), [], rec.count(JOIN) + 1
         head = rec.split(JOIN, 1)[0] if JOIN in rec else rec
         message = parsed.message
         one_pass = mask_message(head, message) if message else None
@@ -1189,25 +1194,25 @@ class Analyzer:
             if parsed.pieces:  # a variable that is a whole part of a kind (an HTTP status) takes the part's kind
                 kinds = {(rs, rs + n): k for _ms, rs, n, k in parsed.pieces if k}
                 spans = [(kinds.get((s, e), kind), s, e) for kind, s, e in spans]
-            return parsed, one_pass[0], spans, False
+            return parsed, one_pass[0], spans, 1
         # The message is not the end of the record: its variables are read where it stands in the record, a field's
         # text written once as it is (a JSON "msg" without escapes, a logfmt msg="..."), or the parts it was put
         # together from (an access line's), else nowhere (no placeholder statistics).
         alone = mask_message(message, message) if message else None
         if alone is None:
-            return parsed, mask_text(message), [], False
+            return parsed, mask_text(message), [], 1
         masked, spans = alone
         if parsed.pieces:
             placed = _placed(spans, parsed.pieces)
-            return parsed, masked, placed if placed is not None else [], False
+            return parsed, masked, placed if placed is not None else [], 1
         if head.count(message) == 1:
             at = head.find(message)
-            return parsed, masked, [(kind, s + at, e + at) for kind, s, e in spans], False
-        return parsed, masked, [], False
+            return parsed, masked, [(kind, s + at, e + at) for kind, s, e in spans], 1
+        return parsed, masked, [], 1
 
     def _miss(self, record: str, shape: str) -> ShapeInfo:
         rec = record.replace(PARTIAL, "") if PARTIAL in record else record
-        parsed, masked, spans, two_lines = self._masked_message(rec)
+        parsed, masked, spans, message_lines = self._masked_message(rec)
         finder = self._time_finder(parsed.time_text, rec)
         tokens = message_tokens(masked)
         cluster = self.miner.add_tokens(list(tokens))
@@ -1248,7 +1253,7 @@ class Analyzer:
         # (A first line that announces the lines under it, "Some fatal errors occurred:": its examples show the next
         # line too, what it announced: kubeadm's "[ERROR Port-10250]: Port 10250 is in use".)
         announces = JOIN in rec and rec.split(JOIN, 1)[0].rstrip().endswith(":")
-        info_.example_lines = 2 if two_lines or announces else 1
+        info_.example_lines = max(message_lines, 2 if announces else 1)
         info_.digit_level = parsed.digit_level
         assert self.parser is not None  # set before the first record is read (``_start``)
         info_.level_of = self.parser.level_reader(parsed) if parsed.digit_level else None

@@ -3097,6 +3097,10 @@ _SOURCE_NAME = re.compile(r"[A-Za-z_][\w$]*(?:(?:[.:][A-Za-z_][\w$]*)+(?:\[\d+\]
 _SOURCE_LOCATION = re.compile(r"[\w./\\-]*\.\w+:\d+(?:\(\w+\))?:?")
 
 
+MAX_WRAPPED_LINES = 8  # lines a wrapped message goes on over under its first (``wrapped_message``) ...
+MIN_WRAP_COLUMN = 16  # ... from a message column at least this far in (a header's columns before it)
+
+
 class RecordParser:
     """Parses records of one file: the detected format first, then the other grammars, then plain text."""
 
@@ -3234,6 +3238,28 @@ class RecordParser:
         ):
             return None
         return text
+
+    def wrapped_message(self, record: str, message: str) -> str | None:
+        """The whole message of a record whose lines under the first go on its last column (a table's last column
+        wrapped at the view's width: ONTAP's "event log show" writes "monitor.volume.nearlyFull: Volume" and the
+        rest of the sentence under it, 51 blanks in, where the column opens), None for any other record. Each line
+        under it is indented exactly to a column the first line opens a field at, at or before its message, at
+        least MIN_WRAP_COLUMN in; it is text (no frame of a trace), and there are at most MAX_WRAPPED_LINES of
+        them."""
+        lines = record.split("\x1e")
+        if len(lines) < 2 or len(lines) > MAX_WRAPPED_LINES + 1 or not message.strip():
+            return None
+        head = lines[0]
+        starts = head.rfind(message.strip())
+        at = len(lines[1]) - len(lines[1].lstrip(" "))
+        if not MIN_WRAP_COLUMN <= at <= starts or head[at - 1] != " " or head[at] == " ":
+            return None
+        for line in lines[1:]:
+            if len(line) - len(line.lstrip(" ")) != at or not line.strip() or is_frame_line(line):
+                return None
+            if level_from_word(line.split(None, 1)[0]) is not None:
+                return None  # a record of its own under a blank time column (RichHandler's), not the message's
+        return " ".join([message.strip(), *(line.strip() for line in lines[1:])])
 
     def parse(self, record: str) -> ParsedRecord:
         if self._w3c is not None and (w3c := self._w3c.parse(record)) is not None:
