@@ -992,3 +992,18 @@ def test_a_value_that_fills_one_events_pattern_is_of_that_event() -> None:
         "Pod batch/report-job-<*> is unschedulable",
         "Pod ml/trainer-<*> is unschedulable",
     }, templates
+
+
+def test_a_quoted_message_keys_value_is_the_messages_words() -> None:
+    """klogr writes a logger's name, then '"msg"="leader elected, starting controllers"' and its other keys: the
+    quoted message is words, not one value (a setup logger's start and its shutdown were one template, "setup
+    "msg"="<*>"", and the stop was told by no finding)."""
+    messages = ["leader elected, starting controllers", "shutting down kyverno", "Kyverno shutdown successful"]
+    lines = []
+    for i in range(60):
+        lines.append(f'setup "msg"="{messages[i % 3]}" "pod"="kyverno-{i}"')
+        lines.append(f'EngineValidate "msg"="resource does not match rule" "name"="cart-{i:05x}"')
+    assert sorted(_templates_of(lines)) == sorted(
+        [f'setup "msg"="{m}" "pod"="kyverno-<*>"' for m in messages]
+        + ['EngineValidate "msg"="resource does not match rule" "name"="cart-<*>"']
+    )

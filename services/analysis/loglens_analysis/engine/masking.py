@@ -174,10 +174,21 @@ def _glued_quote(m: re.Match[str]) -> str:
     # and so is an error quoted with its type ("[org.example.NoResourceFoundException: No static resource x.]"): its
     # words stay tokens, so its constant words stay in the template where only its variable differs. A name may hold a
     # colon ("Mail: send web push notification", a job's), never an exception's type before one.
-    return quoted if WILDCARD in quoted or _QUOTED_ERROR.search(quoted) else _BLANK.sub(_QUOTED_SPACE, quoted)
+    if WILDCARD in quoted or _QUOTED_ERROR.search(quoted):
+        return quoted
+    # So is the value of a key that names the record's message (klogr's 'setup "msg"="leader elected, starting
+    # controllers"' beside 'setup "msg"="shutting down kyverno"': one template of the two was "<*>").
+    if _MESSAGE_KEY.search(m.string, max(0, m.start() - MESSAGE_KEY_CHARS), m.start()) is not None:
+        return quoted
+    return _BLANK.sub(_QUOTED_SPACE, quoted)
 
 
 _QUOTED_ERROR = re.compile(r"(?:Exception|Error|Throwable): \S")
+MESSAGE_KEY_CHARS = 12  # how far before a quoted string its key is looked for
+# The key a structured logger writes the record's message under ("msg"), then its "=" or ":", right before a quoted
+# value. Not "message": a field of the record that quotes another one's (klog's "Event occurred" ... message="Created
+# pod: web-7d9f"), whose data the record's message is not.
+_MESSAGE_KEY = re.compile(r"""(?<![\w.-])["']?msg["']?[=:] ?$""")
 
 
 _BLANK = re.compile(r"\s")
