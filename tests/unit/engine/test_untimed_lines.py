@@ -933,3 +933,26 @@ def test_a_python_exceptions_message_goes_on_over_a_blank_line_to_the_next_timed
         ("sqlalchemy.exc.IntegrityError", 15),
         ("sqlalchemy.exc.OperationalError", 15),
     ]
+
+
+def test_a_level_under_a_blank_time_column_is_a_record_of_its_own() -> None:
+    """RichHandler leaves the time column blank where the time repeats: "                    INFO     Batch 7 done"
+    under "[12/05/26 06:30:31] INFO     HTTP Request: ...". The level at the timed line's level column makes the line
+    a record of that time (such lines were glued to the record above, its template the first line's alone). A
+    message wrapped under the message column still goes on its record."""
+    lines = []
+    for i in range(60):
+        t = f"[12/05/26 06:{30 + i // 60:02d}:{i % 60:02d}]"
+        blank = " " * len(t)
+        lines.append(f"{t} INFO     Processing batch {48000 + i} with {i % 40} items         worker.py:118")
+        lines.append(f"{t} INFO     HTTP Request: POST http://pricing:8080/v1/quote 200    _client.py:1729")
+        lines.append(f"{blank} INFO     Batch {48000 + i} done in 0.{i % 9}s                      worker.py:171")
+        if i % 20 == 4:
+            lines.append(f"{blank} WARNING  Slow response from pricing for batch {48000 + i};  worker.py:151")
+            lines.append(f"{blank}          consider lowering concurrency")
+    rep = _report(lines)
+    counts = {t.text: t.count for t in rep.templates}
+    assert rep.record_count == 183, counts
+    assert counts["Batch <*> done in <*> worker.py:<*>"] == 60, counts
+    slow = next(t for t in rep.templates if t.text.startswith("Slow response"))
+    assert slow.count == 3 and slow.text.endswith("consider lowering concurrency"), slow.text

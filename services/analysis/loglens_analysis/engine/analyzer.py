@@ -227,6 +227,17 @@ def _tag_before_level(line: str) -> bool:
     return m is not None and level_from_word(m.group(1), strict=False) is None
 
 
+def _time_left_blank(line: str, timed: str) -> bool:
+    """Whether an untimed line that opens with blanks, then a level word, has that word at the very column of the
+    timed line's level (``timed``: the record above it): the time column left blank where a time repeats
+    (RichHandler writes "                    INFO     Batch 48212 done ..." under "[12/05/26 06:30:31] INFO     ..."
+    in the same second). The line is a record of that time, not a line of the record above it."""
+    word = line.lstrip(" ")
+    at = len(line) - len(word)
+    first = word.split(None, 1)[0] if word else ""
+    return at > 0 and timed[at - 1 : at] == " " and timed[at : at + len(first)] == first
+
+
 # A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
 # boundary can leave the reader's join of such a line to this pass).
 _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
@@ -1016,6 +1027,7 @@ class Analyzer:
                     or (
                         flag == 2
                         and i not in own_records
+                        and not (rec[:1] == " " and run and _time_left_blank(rec.split(JOIN, 1)[0], run[0]))
                         and (
                             (run_level is None and len(run) == 1 and not _tag_before_level(rec))
                             or self._parsed_level(rec.split(JOIN, 1)[0]) == run_level
