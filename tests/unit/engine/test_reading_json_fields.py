@@ -344,3 +344,22 @@ def test_an_audit_event_reads_as_its_name_and_an_error_code_makes_it_an_error() 
     assert sorted((t.text, t.count) for t in rep.templates) == [("DescribeInstances", 40), ("GetSecretValue", 40)]
     errors = {t.text: sum(lc.count for lc in t.levels if lc.level == report_pb2.LEVEL_ERROR) for t in rep.templates}
     assert errors == {"GetSecretValue": 8, "DescribeInstances": 0}
+
+
+def test_a_field_named_as_a_time_holding_a_whole_time_is_the_records_time() -> None:
+    """No field of the usual names ("time", "timestamp", ...), but one whose name says it is a time and whose value is
+    a whole time: Akamai's DataStream writes epoch seconds as a string, "reqTimeSec":"1796429025.735" (the report had
+    no time at all). A name that only contains the letters ("runtime", "lifetime") is no time's."""
+    lines = [
+        f'{{"reqId":"3c{i:04x}","reqTimeSec":"{1796429025 + 60 * i}.735","statusCode":"200",'
+        f'"reqMethod":"GET","reqPath":"/api/v3/price/{i}","runtime":{1796429025 + i}}}'
+        for i in range(40)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToSeconds() == 1796429025
+    assert rep.time_range.end_time.ToSeconds() == 1796429025 + 60 * 39
+    untimed = [f'{{"reqId":"3c{i:04x}","runtime":{1796429025 + i},"msg":"job {i} done"}}' for i in range(40)]
+    assert analyze([("\n".join(untimed) + "\n").encode()]).parse_quality.timestamp_share == 0.0
+
+

@@ -166,17 +166,34 @@ _TIME_KEYS = (
 _CLOCK_ONLY = re.compile(r"\d\d?:\d\d(?::\d\d(?:[.,]\d+)?)?")
 
 
-def _record_time(fields: dict[str, object]) -> str | None:
+def _record_time(fields: dict[str, object], named: dict[str, object] | None = None) -> str | None:
     """The text of a structured record's time: its first time field (``_TIME_KEYS``' order), unless that holds a
-    time of day alone and another time field holds a whole time (a date, or an epoch), which says which day."""
+    time of day alone and another time field holds a whole time (a date, or an epoch), which says which day.
+    ``named``: the fields with their names as written (``fields``' are folded to lower case), whose words tell a
+    time's name apart from another ("reqTimeSec", not "runtime")."""
     texts = [str(v) for k in _TIME_KEYS if (v := fields.get(k)) not in (None, "")]
     if not texts:
-        return None
+        # No field of the usual names: the first whose name says it is a time ("reqTimeSec", "eventTime",
+        # "start_date") and whose value is a whole time (Akamai's DataStream writes epoch seconds as a string:
+        # "reqTimeSec":"1796429025.735"); a duration or a count under such a name is no time.
+        return next(
+            (
+                text
+                for k, v in (fields if named is None else named).items()
+                if isinstance(v, (str, int, float))
+                and not isinstance(v, bool)
+                and _TIME_NAME.search(k) is not None
+                and _WHOLE_TIME.search(text := str(v)) is not None
+            ),
+            None,
+        )
     if _CLOCK_ONLY.fullmatch(texts[0]) is not None:
         return next((t for t in texts[1:] if _CLOCK_ONLY.fullmatch(t) is None and _WHOLE_TIME.search(t)), texts[0])
     return texts[0]
 
 
+# A key whose name says it holds a time: "time", "date" or "timestamp" as a word of it (camelCase, snake_case, dotted).
+_TIME_NAME = re.compile(r"(?:(?:^|(?<=[._-]))(?i:time(?:stamp)?|date)|(?<=[a-z0-9])(?:Time(?:stamp)?|Date))(?![a-z])")
 # A whole time's text: a date with its year, or an epoch (ten digits or more).
 _WHOLE_TIME = re.compile(r"\d{4}[-/.]\d\d?[-/.]\d\d?[T ]\d|\d\d?[-/.]\d\d?[-/.]\d{4}[T ]\d|^\d{10,19}(?:\.\d+)?$")
 
@@ -250,7 +267,8 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
     obj = _json_object(head)
     if obj is None:
         return None
-    flat = {k.lower(): v for k, v in _flatten(obj).items()}
+    unfolded = _flatten(obj)
+    flat = {k.lower(): v for k, v in unfolded.items()}
     if set(obj) >= {"log", "stream"} and isinstance(obj.get("log"), str):
         inner = str(obj["log"]).rstrip("\n")
         time_text = str(obj["time"]) if obj.get("time") else None
@@ -277,7 +295,7 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
         # A record that states its severity as one of its tags (Kibana's and OpenSearch Dashboards' JSON log:
         # "tags": ["warning", "plugins", "securityDashboards"]): the first tag that is a severity's name.
         level = next((lv for tag in tags if isinstance(tag, str) and (lv := _column_severity(tag))), None)
-    time_text = _record_time(flat)
+    time_text = _record_time(flat, unfolded)
     component = next((str(flat[k]) for k in ("logger", "service", "component", "name") if k in flat), None)
     if message is None or level is None or time_text is None:
         conv = _json_conventions(obj, flat)
