@@ -363,3 +363,20 @@ def test_a_field_named_as_a_time_holding_a_whole_time_is_the_records_time() -> N
     assert analyze([("\n".join(untimed) + "\n").encode()]).parse_quality.timestamp_share == 0.0
 
 
+def test_a_claims_statuses_add_up_to_its_records() -> None:
+    """A CDN's records: 403s that carry an error code are errors, the other 4xx warnings. The WARN claim listed every
+    4xx status of its routes ("24 records answered at WARN (status 404 x24, 403 x17, 400 x5)": 46 for 24) though the
+    403s were the ERROR claim's. A breakdown is told only where its statuses' records are the claim's."""
+    records: list[dict[str, object]] = []
+    for i in range(240):
+        status = (200, 200, 200, 404, 403, 200)[i % 6]
+        path = (f"/shop/p/{i}", f"/media/video/{i}", "/favicon.ico")[i // 6 % 3]
+        rec: dict[str, object] = {"time": _at(i), "method": "GET", "path": path, "status": status}
+        if status == 403:
+            rec["errorCode"] = "ERR_ACCESS_DENIED|waf"
+        records.append(rec)
+    rep = _report(records)
+    warn = next(c.text for c in rep.summary.claims if "answered at WARN" in c.text)
+    error = next(c.text for c in rep.summary.claims if "answered at ERROR" in c.text)
+    assert warn.startswith("40 records answered at WARN on 3 routes") and "403" not in warn, warn
+    assert error.startswith("40 records answered at ERROR on 3 routes") and "404" not in error, error

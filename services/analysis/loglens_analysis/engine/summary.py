@@ -510,6 +510,10 @@ def _answered_on_routes(
         for v in p.top_values:
             if v.value.isdigit() and level_from_http_status(int(v.value)) == lv:
                 statuses[v.value] += v.count
+    if sum(statuses.values()) > total:
+        # Records of those statuses at another level too (a CDN's 403 that carries an error code is an error): the
+        # statuses' counts would not add up to the claim's, and which of them are at this level is not known.
+        statuses.clear()
     approx = "" if exact else "~"
     told = ", ".join(f"{value} x{approx}{n}" for value, n in statuses.most_common(MAX_STATUSES_TOLD))
     firsts = {t.id: next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0) for t in routes}
@@ -680,8 +684,8 @@ def _statuses(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> str:
     told = [v for v in p.top_values if v.value.isdigit() and level_from_http_status(int(v.value)) == _level(level)][
         :MAX_STATUSES_TOLD
     ]
-    if not told:
-        return ""
+    if not told or sum(v.count for v in told) > _at_level(t, level):
+        return ""  # (some of those statuses' records are at another level: their counts would not add up)
     approx = "" if p.counts_exact else "~"
     return "status " + ", ".join(f"{v.value} x{approx}{v.count}" for v in told)
 
