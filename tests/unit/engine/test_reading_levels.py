@@ -629,6 +629,23 @@ def test_a_level_named_by_its_steps_from_a_named_one_is_that_level() -> None:
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"INFO": 40, "DEBUG": 10, "ERROR": 1}
 
 
+def test_a_level_letter_with_its_module_after_a_slash_is_the_level() -> None:
+    """Firefox's MOZ_LOG writes logcat's way, a level's letter, a slash and the module: "[Parent 48211: Main Thread]:
+    W/nsHttp nsHttpChannel::ProcessResponse [... httpStatus=503] server error". The letter is the level (the status it
+    names made the record an ERROR; its 21 "E/" and 27 "W/" lines were counted as 8 errors)."""
+    lines = []
+    for i in range(60):
+        t = f"2026-12-05 15:10:{i:02d}.567650 UTC - [Parent 48211: Main Thread]:"
+        lines.append(f"{t} D/nsHttp nsHttpChannel::Init [this={i:012x}]")
+        if i % 10 == 3:
+            lines.append(f"{t} W/nsHttp nsHttpChannel::ProcessResponse [this={i:012x} httpStatus=503] server error")
+        if i % 20 == 5:
+            lines.append(f"{t} E/nsSocketTransport nsSocketTransport::OnSocketEvent [this={i:012x} status=804b000d]")
+        if i % 20 == 7:
+            lines.append(f"{t} I/O error, dev sdb, sector {i} op 0x0:(READ)")  # input/output, no letter and module
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"DEBUG": 60, "WARN": 6, "ERROR": 3}
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

@@ -1231,8 +1231,16 @@ _CAPITAL_LEVEL_PREFIX = re.compile(
 _LOWER_LEVEL_PREFIX = re.compile(r"(debug|info|warn|warning|error) (?=\S)")
 
 
+# A level's letter, a slash and the module that speaks, as Android's logcat writes a line ("W/nsHttp ...", Firefox's
+# MOZ_LOG: "[Parent 48211: Main Thread]: W/nsHttp nsHttpChannel::ProcessResponse ..."; "E/flutter (14211): ..."): the
+# letter is the level (a status the line names after it is what it reports, not its severity).
+_LETTER_SLASH_LEVEL = re.compile(r"([VDIWEF])/[A-Za-z][\w.$:-]{1,63}(?: ?\( *\d+\))?:? (?=\S)")
+
+
 def _level_prefix(message: str) -> str | None:
     m = _LEVEL_PREFIX.match(message) or _CAPITAL_LEVEL_PREFIX.match(message) or _LOWER_LEVEL_PREFIX.match(message)
+    if m is None and (letter := _LETTER_SLASH_LEVEL.match(message)) is not None:
+        return level_from_letter(letter.group(1))
     if m is None:
         return None
     word = m.group(1)
