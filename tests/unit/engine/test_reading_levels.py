@@ -646,6 +646,18 @@ def test_a_level_letter_with_its_module_after_a_slash_is_the_level() -> None:
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"DEBUG": 60, "WARN": 6, "ERROR": 3}
 
 
+def test_the_level_of_a_relayed_line_after_the_relays_time_is_the_records() -> None:
+    """The Java Service Wrapper relays its JVM's lines under a header of its own: "INFO   | jvm 1    | 2026/12/05
+    00:30:03 | 2026-12-05 00:30:03,829 ERROR [pool-2-thread-1] [TaskExecutorImpl] ...". Its INFO is the relay's; the
+    level after the relayed line's time is the record's (a Bamboo agent's 10 errors and 28 warnings were INFO)."""
+    levels = ["INFO", "INFO", "WARN", "INFO", "ERROR", "DEBUG"]
+    lines = []
+    for i in range(60):
+        wrapper = f"INFO   | jvm 1    | 2026/12/05 00:{i:02d}:03 |"
+        lines.append(f"{wrapper} 2026-12-05 00:{i:02d}:03,829 {levels[i % 6]} [pool-2-thread-1] [Task] step {i} done")
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"INFO": 30, "WARN": 10, "ERROR": 10, "DEBUG": 10}
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

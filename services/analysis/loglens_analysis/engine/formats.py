@@ -2222,11 +2222,18 @@ class HeaderParser:
             end -= 1
         level = None
         component = None
+        relayed = False  # a time after the level: a level after it is the relayed record's own
         for i in range(end):
             tok = toks[i].group()
             cls = got[i]
-            if cls == "L" and level is None:
-                level = level_from_word(tok) or _letter_level(tok)
+            if cls == "L" and (level is None or relayed):
+                # A wrapper's level and time, then the line it relays with its own time and level (the Java Service
+                # Wrapper's "INFO   | jvm 1    | 2026/12/05 00:30:03 | 2026-12-05 00:30:03,829 ERROR [...]": every
+                # relayed line is its INFO): the innermost level is the record's.
+                level = level_from_word(tok) or _letter_level(tok) or level
+                relayed = False
+            elif cls == "T" and level is not None:
+                relayed = True
             elif cls == "C" and (component is None or "{" in component):
                 # (A span with its fields in braces says where the record was written, within what; the name after
                 # it, who wrote it: "outbound:proxy{addr=10.0.0.1:80}: linkerd_reconnect:".)
