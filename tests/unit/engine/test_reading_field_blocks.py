@@ -158,3 +158,25 @@ def test_blocks_of_fields_are_not_cut_into_chunks() -> None:
     from loglens_analysis.engine.chunks import FileContext
 
     assert FileContext(("\n".join(_wevtutil(40)) + "\n").encode()).refusal is not None
+
+
+def test_a_blocks_heading_gives_its_time_and_the_fields_it_states() -> None:
+    """IBM DB2's db2diag.log heads each record with its time, an id and "LEVEL: Error" over the record's "Name : value"
+    fields. The heading was dropped: no record had a time or a level (0 errors in a file of lock timeouts)."""
+    lines = []
+    for i in range(30):
+        level = ("Info", "Error", "Warning")[i % 3]
+        lines += [
+            f"2026-12-05-00.{i:02d}.14.602576+060 I4123{i:04d}E562       LEVEL: {level}",
+            "PID     : 28114                  TID : 140187449349062  PROC : db2sysc 0",
+            "INSTANCE: db2inst1               NODE : 000            DB   : BANKDB",
+            "FUNCTION: DB2 UDB, data protection services, sqlpgArchiveLogFile, probe:3180",
+            f'MESSAGE : ADM1846I  Completed archive for log file "S00{12354 + i}.LOG" to',
+            '          "/db2/archlog/db2inst1/BANKDB/".',
+            "",
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.envelope == "field-blocks"
+    assert rep.record_count == 30
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _levels(rep) == {"INFO": 10, "ERROR": 10, "WARN": 10}

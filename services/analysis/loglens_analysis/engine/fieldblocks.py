@@ -50,6 +50,25 @@ def _goes_on(block: list[str], line: str) -> bool:
     return len(line) - len(line.lstrip()) > len(indent) and (m is None or m.group(1) != indent)
 
 
+# "Name: value" pairs inside a heading line, after its time ("I41230988E562       LEVEL: Error").
+_HEADING_PAIR = re.compile(r"(?<!\S)([A-Za-z][A-Za-z_]{0,23}) ?: +([^\s:]+)(?=\s|$)")
+
+
+def _heading_fields(heading: str) -> dict[str, str]:
+    """The fields a block's heading line states: the time it opens with, as "time", and the "Name: value" pairs after
+    it (IBM DB2's db2diag.log heads each record with "2026-12-05-00.05.14.602576+060 I41230988E562  LEVEL: Error",
+    its time and level, over the record's fields; the heading was dropped and no record had a time or a level)."""
+    from .timestamps import leading_time_end
+
+    end = leading_time_end(heading)
+    if not end:
+        return {}
+    out = {"time": heading[:end]}
+    for m in _HEADING_PAIR.finditer(heading, end):
+        out.setdefault(m.group(1), m.group(2))
+    return out
+
+
 def _blocks(text: str) -> list[list[str]]:
     out: list[list[str]] = []
     block: list[str] = []
@@ -148,7 +167,7 @@ class FieldBlocks:
     def _record(self, block: list[str]) -> str:
         fields, _n = _fields(block)
         self.records += 1
-        obj: dict[str, str] = {}
+        obj: dict[str, str] = _heading_fields(block[0]) if block and _FIELD.fullmatch(block[0]) is None else {}
         for name, value in fields:
             obj[name] = f"{obj[name]} {value}" if name in obj else value
         return json.dumps(obj, ensure_ascii=False) + self.join * (len(block) - 1)
