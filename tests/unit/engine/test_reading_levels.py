@@ -658,6 +658,24 @@ def test_the_level_of_a_relayed_line_after_the_relays_time_is_the_records() -> N
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"INFO": 30, "WARN": 10, "ERROR": 10, "DEBUG": 10}
 
 
+def test_a_severity_after_the_labels_of_the_streams_that_relayed_it_is_the_level() -> None:
+    """lighttpd relays its FastCGI workers' stderr: "(gw_backend.c.2407) FastCGI-stderr:PHP message: PHP Fatal error:
+    Uncaught PDOException: ...". After the stream's labels, PHP's own severity is the record's (47 fatal errors and
+    21 warnings had no level; the summary said 0 ERROR/FATAL beside 47 PDOExceptions)."""
+    lines = []
+    for i in range(60):
+        t = f"2026-12-05 00:{i:02d}:29:"
+        lines.append(f"{t} (response.c.639) -- file not found")
+        lines.append(f"{t} (h1.c.482) invalid character in header -> 400")
+        if i % 3 == 0:
+            php = "FastCGI-stderr:PHP message: PHP Warning:  Undefined array key"
+            lines.append(f"{t} (gw_backend.c.2407) {php} {i} in /var/www/a.php on line 7")
+        if i % 6 == 1:
+            php = "FastCGI-stderr:PHP message: PHP Fatal error:  Uncaught PDOException:"
+            lines.append(f"{t} (gw_backend.c.2407) {php} SQLSTATE[HY000] [2002] Connection timed out")
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"WARN": 20, "FATAL": 10}
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

@@ -1326,6 +1326,8 @@ _PY_WARNING_ALONE = re.compile(r"(?:\S+:\d+: )?([A-Z]\w*Warning):")  # the messa
 
 
 _SUBSYSTEM = re.compile(r"[^\s:]{1,80}: (?=\S)")
+# Two or three labels one after the other, a name and perhaps one more word each, each closed by a colon.
+_RELAY_LABELS = re.compile(r"(?:[A-Za-z][\w.-]{0,40}(?: [A-Za-z][\w.-]{0,40})?: ?(?=\S)){2,3}")
 # Where in the program a message was written, before its severity: a source file and line ("raid/raid_status.c:88
 # [ERROR] Volume [1] degraded", as C and C++ daemons' loggers write them) or a thread's or job's id in brackets
 # ("(24781) [err] transfer.cpp:1187 http error"), one or two of them.
@@ -1341,6 +1343,10 @@ def _message_level(message: str) -> str | None:
         # The severity after the name of the part of the program that speaks (Dovecot's "imap(carol@example.org)<14524>
         # <OxRIpaVTcKP5zLqX>: Error: write(...) failed", "auth: Warning: Event queue size is 345").
         level = _level_prefix(message[sub.end() :])
+    if level is None and (relayed := _RELAY_LABELS.match(message)) is not None:
+        # Or after the labels of the streams that relayed it (lighttpd's "FastCGI-stderr:PHP message: PHP Fatal
+        # error:  Uncaught PDOException ...": its PHP worker's stderr, each line a message of PHP's).
+        level = _level_prefix(message[relayed.end() :])
     if level is None and (marks := _SOURCE_MARKS.match(message)) is not None:
         level = _level_prefix(message[marks.end() :])
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
