@@ -676,6 +676,20 @@ def test_a_severity_after_the_labels_of_the_streams_that_relayed_it_is_the_level
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"WARN": 20, "FATAL": 10}
 
 
+def test_a_level_letter_in_lower_case_where_the_layout_puts_a_level_is_the_level() -> None:
+    """SAP HANA's trace writes its severity as a letter in lower case after the time: "[48916]{301794}[170/41620284]
+    2026-12-05 00:00:13.913702 w Authentication ManagerImpl.cpp(00522) : ...": i, w, e (0.1% of records had a
+    level; its 57 errors and its out-of-memory dump had none)."""
+    kinds = [("i", "Merge", "Auto merge of table T triggered"), ("w", "Authentication", "Authentication failed")]
+    kinds += [("i", "Backup", "Log backup of volume 3 done"), ("e", "SQLSession", "unique constraint violated")]
+    lines = []
+    for i in range(60):
+        letter, component, text = kinds[i % 4]
+        t = f"[{48000 + i}]{{-1}}[-1/-1] 2026-12-05 00:{i:02d}:13.913702"
+        lines.append(f"{t} {letter} {component:<16} Impl.cpp(00{500 + i}) : {text} ({i})")
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"INFO": 30, "WARN": 15, "ERROR": 15}
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

@@ -1438,8 +1438,14 @@ _LETTER_MARKS = "[]!,:"  # what a marked letter is read without
 
 
 def _letter_level(token: str) -> str | None:
-    """The level a one-letter severity states, read without its marks (``_MARKED_LETTER``)."""
-    return level_from_letter(token.strip(_LETTER_MARKS))
+    """The level a one-letter severity states, read without its marks (``_MARKED_LETTER``); in lower case too, the
+    initials of debug, info, warning, error and fatal (SAP HANA's trace: "... 00:00:13.913702 w Authentication ...",
+    "e" for its errors), where a layout puts one."""
+    letter = token.strip(_LETTER_MARKS)
+    return level_from_letter(letter) or (level_from_letter(letter.upper()) if letter in _LOWER_LETTERS else None)
+
+
+_LOWER_LETTERS = frozenset("diwef")
 
 
 _HEX_ID = re.compile(r"(?=[a-fA-F]*\d)[\da-fA-F]{6,}")
