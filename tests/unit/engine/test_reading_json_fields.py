@@ -380,3 +380,23 @@ def test_a_claims_statuses_add_up_to_its_records() -> None:
     error = next(c.text for c in rep.summary.claims if "answered at ERROR" in c.text)
     assert warn.startswith("40 records answered at WARN on 3 routes") and "403" not in warn, warn
     assert error.startswith("40 records answered at ERROR on 3 routes") and "404" not in error, error
+
+
+def test_a_request_target_written_as_an_absolute_url_reads_as_its_path() -> None:
+    """Azure Front Door writes the request's target as a whole URL, "requestUri": "https://www.contoso-shop.eu:443
+    /api/v1/products": its route is the path (the whole URL was one value: 1,100 requests in two templates, "GET <*>"
+    and "POST <*>")."""
+    paths = ["/api/v1/products", "/static/img/hero.webp", "/api/v1/cart"]
+    records: list[dict[str, object]] = []
+    for i in range(90):
+        props = {"httpMethod": "GET", "requestUri": f"https://shop.example.eu:443{paths[i % 3]}", "httpStatusCode": 200}
+        records.append({"time": _at(i), "category": "FrontDoorAccessLog", "properties": props})
+    rep = _report(records)
+    assert sorted(t.text for t in rep.templates) == [
+        "GET /api/<*>/cart <*>",
+        "GET /api/<*>/products <*>",
+        "GET /static/img/hero.webp <*>",
+    ]
+    # The status is found where the record writes it: its placeholder has its statistics (the claims' breakdowns).
+    hero = next(t for t in rep.templates if "hero" in t.text)
+    assert [(v.value, v.count) for p in hero.placeholders if p.kind == "status" for v in p.top_values] == [("200", 30)]

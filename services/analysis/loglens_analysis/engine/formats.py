@@ -583,15 +583,29 @@ def _request_line(flat: dict[str, object], statuses: list[int]) -> str | None:
         return None
     target = next(
         (
-            v
+            path
             for k, v in flat.items()
-            if isinstance(v, str) and v.startswith("/") and _last_name(k).endswith(("path", "uri", "url"))
+            if isinstance(v, str)
+            and _last_name(k).endswith(("path", "uri", "url"))
+            and (path := v if v.startswith("/") else _url_path(v)) is not None
         ),
         None,
     )
     if target is None and not statuses:
         return None
     return " ".join([method, *([target] if target is not None else []), *([str(max(statuses))] if statuses else [])])
+
+
+# An absolute URL: its scheme, its host (and port), then its path.
+_ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://[^/\s?#]+(/\S*)")
+
+
+def _url_path(value: str) -> str | None:
+    """The path of a request's target written as an absolute URL (Azure Front Door's "requestUri":
+    "https://www.contoso-shop.eu:443/api/v1/products"): the route is the path, as an access line writes it (the whole
+    URL was one value: every request one template, "GET <*>"). None for any other value."""
+    m = _ABSOLUTE_URL.fullmatch(value)
+    return m.group(1) if m is not None else None
 
 
 def _request_pieces(message: str, locate: Callable[[str, bool], int | None]) -> tuple[tuple[int, int, int, str], ...]:
@@ -645,7 +659,11 @@ def _json_field_at(head: str, obj: dict[str, object]) -> Callable[[str, bool], i
 
     def locate(word: str, status: bool) -> int | None:
         for key, value in _flatten(obj).items():
-            if str(value) != word or isinstance(value, bool | dict | list):
+            if isinstance(value, bool | dict | list):
+                continue
+            # (A target read as the path of a URL, ``_url_path``: the path where the URL's text ends.)
+            in_url = not status and isinstance(value, str) and value != word and _url_path(value) == word
+            if str(value) != word and not in_url:
                 continue
             if status and not _names_status(key.lower()):
                 continue
@@ -654,7 +672,8 @@ def _json_field_at(head: str, obj: dict[str, object]) -> Callable[[str, bool], i
                 re.finditer(re.escape(json.dumps(key.rsplit(".", 1)[-1])) + r"\s*:\s*" + re.escape(text), head)
             )
             if len(found) == 1:
-                return found[0].end() - len(text) + (1 if isinstance(value, str) else 0)
+                start = found[0].end() - len(text) + (1 if isinstance(value, str) else 0)
+                return start + len(str(value)) - len(word) if in_url else start
         return None
 
     return locate
