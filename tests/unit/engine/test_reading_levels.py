@@ -690,6 +690,20 @@ def test_a_level_letter_in_lower_case_where_the_layout_puts_a_level_is_the_level
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"INFO": 30, "WARN": 15, "ERROR": 15}
 
 
+def test_a_sentence_ending_on_the_status_a_request_was_answered_with_takes_its_class() -> None:
+    """API Gateway's execution log: "(<request id>) Method completed with status: 502". The 200s and the 502s are one
+    template; each record's status gives its level (the report said 0 ERROR/FATAL beside six 502s and two 504s). A
+    status that does not end the sentence ("status 200 ms") is no answer's."""
+    statuses = [200, 200, 200, 404, 200, 502]
+    lines = []
+    for i in range(60):
+        t = f"2026-12-05T00:{i:02d}:34.799000+00:00 b56cde98d154db7764726e00e4ee2966 ({i:08x}-8212-4038-89d8)"
+        lines.append(f"{t} Method request path: {{id={i}}}")
+        lines.append(f"{t} Method completed with status: {statuses[i % 6]}")
+        lines.append(f"{t} Endpoint status 500 ms behind, retrying")
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"INFO": 40, "WARN": 10, "ERROR": 10}
+
+
 def test_php_severities_of_two_words_and_deprecation_notices_are_levels() -> None:
     """PHP's error_log: "PHP Warning:", "PHP Notice:", "PHP Deprecated:" (E_DEPRECATED: a warning) and "PHP Fatal
     error:" (the severity's two words, header, not the message's first word)."""

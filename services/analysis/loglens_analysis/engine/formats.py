@@ -930,6 +930,12 @@ def _status_level(values: list[str]) -> str | None:
     return level_from_http_status(worst) if worst else None
 
 
+# "status" (or "status code") and its value ending a sentence: "... completed with status: 502"; an answer's class
+# (2xx to 5xx), and no process's exit status ("Process exited with status 139": a crash, no answer).
+_STATUS_SAID = re.compile(r"\b(?:[Ss]tatus|STATUS)(?: code)?:? ([2-5]\d\d)\.?$")
+_EXIT = re.compile(r"\bexit", re.IGNORECASE)
+
+
 def _logfmt_status_level(head: str) -> str | None:
     """The level of a logfmt record by its HTTP statuses. The parse and the per-record reader both read it here,
     so they agree on every record."""
@@ -3351,6 +3357,17 @@ class RecordParser:
                 # drain's time and tag: "at=error code=H12 desc=\"Request timeout\" ... status=503"): its status's
                 # class, read per record (a full parse: ``_header_level``).
                 r = replace(r, level=by_status, digit_level=True)
+            if (
+                r is not None
+                and r.level is None
+                and "status" in r.message
+                and (said := _STATUS_SAID.search(r.message)) is not None
+                and _EXIT.search(r.message) is None
+                and (code := http_status(said.group(1))) is not None
+            ):
+                # A sentence that ends on the status a request was answered with ("Method completed with status: 502",
+                # API Gateway's execution log): its class, per record (200s and 502s are one template).
+                r = replace(r, level=level_from_http_status(code), digit_level=True)
             if r is not None:
                 if (
                     self.guess.requests is not None
