@@ -945,15 +945,8 @@ class Analyzer:
                     own_records.update(members)
         # Untimed lines that open with one program's tag, two or more in a row: that program's records, each.
         if 0 in flags:
-            tags = [
-                m.group(1) if f == 0 and (m := _WRITER_TAG.match(rec)) is not None else None
-                for rec, f in zip(records, flags, strict=True)
-            ]
-            own_records.update(
-                i
-                for i, tag in enumerate(tags)
-                if tag is not None and ((i > 0 and tags[i - 1] == tag) or (i + 1 < len(tags) and tags[i + 1] == tag))
-            )
+            tags = {i: m.group(1) for i in _positions(flags, 0) if (m := _WRITER_TAG.match(records[i])) is not None}
+            own_records.update(i for i, tag in tags.items() if tag in (tags.get(i - 1), tags.get(i + 1)))
         out: list[str] = []
         run: list[str] = []  # the timed record being continued, then its continuation lines
         run_chars = run_lines = 0
