@@ -1359,21 +1359,21 @@ _RELAY_LABELS = re.compile(r"(?:[A-Za-z][\w.-]{0,40}(?: [A-Za-z][\w.-]{0,40})?: 
 _SOURCE_MARKS = re.compile(r"(?:(?:\([\w.-]{1,32}\)|[\w./-]{1,120}\.[A-Za-z]\w{0,5}:\d{1,6}) ){1,2}(?=\S)")
 
 
+# What may stand before a message's severity, each looked past in turn: the name of the part of the program that
+# speaks (Dovecot's "imap(carol@example.org)<14524><OxRIpaVTcKP5zLqX>: Error: write(...) failed"), the labels of the
+# streams that relayed it (lighttpd's "FastCGI-stderr:PHP message: PHP Fatal error:  Uncaught PDOException ..."),
+# where in the program it was written ("raid/raid_status.c:88 [ERROR] Volume [1] ...").
+_BEFORE_SEVERITY = (_SUBSYSTEM, _RELAY_LABELS, _SOURCE_MARKS)
+
+
 def _message_level(message: str) -> str | None:
     """The level a message with no level field states: the severity it opens with or names (``_named_level``: a
     runtime's warning class, a severity in its tag), else an outcome in capitals or a runtime's report of an
     uncaught exception or a shell's of a command it could not run (ERROR)."""
     level = _level_prefix(message) or _tool_level(message) or _named_level(message)
-    if level is None and (sub := _SUBSYSTEM.match(message)) is not None:
-        # The severity after the name of the part of the program that speaks (Dovecot's "imap(carol@example.org)<14524>
-        # <OxRIpaVTcKP5zLqX>: Error: write(...) failed", "auth: Warning: Event queue size is 345").
-        level = _level_prefix(message[sub.end() :])
-    if level is None and (relayed := _RELAY_LABELS.match(message)) is not None:
-        # Or after the labels of the streams that relayed it (lighttpd's "FastCGI-stderr:PHP message: PHP Fatal
-        # error:  Uncaught PDOException ...": its PHP worker's stderr, each line a message of PHP's).
-        level = _level_prefix(message[relayed.end() :])
-    if level is None and (marks := _SOURCE_MARKS.match(message)) is not None:
-        level = _level_prefix(message[marks.end() :])
+    for before in _BEFORE_SEVERITY:
+        if level is None and (m := before.match(message)) is not None:
+            level = _level_prefix(message[m.end() :])
     if level is None and (_OUTCOME_FAILED.search(message) is not None or _uncaught(message) or _shell_error(message)):
         level = "ERROR"
     if level is None and _WARNING_SIGN.match(message) is not None:
