@@ -210,6 +210,7 @@ def _digit_tokens(tokens: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _TWO_LETTERS = re.compile(r"[A-Za-z]{2}")  # a line that holds a word, not a rule of dashes or a number alone
 _WORD_AT_WILDCARD = _WORD.pattern  # what a placeholder of ``_varied_words`` stands for
+_KEY_PREFIX = re.compile(r"[A-Za-z_][\w.-]*=")  # the key a key=value token opens with
 # The last line of a stack trace: a call frame ("\tat pkg.Class.method(File.java:1)", Node's "    at fn (file.js:1:2)",
 # .NET's "   at Ns.Class.Method() in file:line") or Java's "... N more". A trace is a grammar of its own (the reader
 # joins its frames, "Caused by:" and "Suppressed:" lines); a line of none of its forms after it is not part of it.
@@ -300,8 +301,10 @@ def _varied_words(old: str, new: str) -> str:
     if (len(old) != len(new) or digit_key(old) != digit_key(new)) and _WORD.split(old) != _WORD.split(new):
         # Not the same words between the same punctuation: one placeholder between the punctuation both open and close
         # with. (Where the punctuation agrees, each word that differs is one: "/uploads/u304.bin" and
-        # "/uploads/u67.bin" give "/uploads/<*>.bin", a route's file, not "/<*>".)
-        head = 0
+        # "/uploads/u67.bin" give "/uploads/<*>.bin", a route's file, not "/<*>".) A key both name their values by
+        # stays, as mining keeps it ("request_id=<*>" from "request_id=<*>-a752" and "request_id=<*>-<*>").
+        key = _KEY_PREFIX.match(old)
+        head = key.end() if key is not None and new.startswith(key.group()) else 0
         while head < min(len(old), len(new)) and old[head] == new[head] and not old[head].isalnum():
             head += 1
         tail = 0
