@@ -416,3 +416,42 @@ def test_a_dotnet_exception_with_its_error_code_and_an_inner_exception_on_its_ow
     assert (info.type, info.message) == ("Npgsql.NpgsqlException", "Failed to connect to 10.20.0.14:5432")
     assert (info.root_type, info.root_message) == ("System.Net.Sockets.SocketException", "Connection refused")
     assert info.frames[0] == "Npgsql.Internal.NpgsqlConnector.Connect"
+
+
+def _py_block(exc: str, frame: str) -> list[str]:
+    frame_line = f'  File "/srv/app/{frame}.py", line 12, in {frame}'
+    return ["Traceback (most recent call last):", frame_line, "    call()", exc]
+
+
+_HANDLING = ["", "During handling of the above exception, another exception occurred:", ""]
+_FROM = ["", "The above exception was the direct cause of the following exception:", ""]
+
+
+@pytest.mark.parametrize(
+    ("links", "root"),
+    [
+        ((_HANDLING, _HANDLING), "psycopg2.OperationalError"),  # the cache miss is only what was being handled
+        ((_FROM, _FROM), "KeyError"),  # causes all the way
+        ((_FROM, _HANDLING), "KeyError"),  # raised while handling the error the KeyError caused
+        ((_HANDLING, _FROM), "psycopg2.OperationalError"),  # caused by the error raised while the KeyError was handled
+        (([], []), "KeyError"),  # no link written between the tracebacks: a chain as printed, cause first
+    ],
+)
+def test_a_python_chain_roots_at_its_causes_and_the_exception_being_handled_when_the_last_was_raised(
+    links: tuple[list[str], list[str]], root: str
+) -> None:
+    """A cache miss (KeyError), during its handling the database refused (OperationalError), during that the
+    catalogue gave up (CatalogUnavailable): "root cause KeyError" sent the reader to the cache, and the database's
+    failure appeared nowhere. "During handling" is a cause for the exception the last was raised while handling (an
+    except clause that translates a failure), not for an earlier one (what the code was doing when it failed)."""
+    lines = [
+        "2026-12-05 07:01:02,003 ERROR [app.views] Unhandled error rendering product SKU-33161",
+        *_py_block("KeyError: 'SKU-33161'", "cache"),
+        *links[0],
+        *_py_block('psycopg2.OperationalError: connection to server at "10.0.3.12", port 5432 failed', "db"),
+        *links[1],
+        *_py_block("catalog.errors.CatalogUnavailable: catalog database unreachable", "catalog"),
+    ]
+    info = exception_of(JOIN.join(lines))
+    assert info is not None
+    assert (info.type, info.root_type) == ("catalog.errors.CatalogUnavailable", root)

@@ -124,15 +124,27 @@ def _clip(text: str) -> str:
 
 
 def _python(lines: list[str]) -> ExceptionInfo | None:
-    """Tracebacks: each ``Traceback`` block ends on its exception line; a chain prints the cause first."""
+    """Tracebacks: each ``Traceback`` block ends on its exception line; a chain prints the cause first.
+
+    The root cause is reached through the chain's links from the last exception: "The above exception was the direct
+    cause" (``raise ... from``) is a cause, and so is "During handling of the above exception" for the exception that
+    was being handled where the last one was raised (a handler that translates one failure into another). An
+    exception handled before that one is its context, not a cause: in "KeyError (a cache miss), during its handling
+    OperationalError (the database refused), during that CatalogUnavailable", the database's failure is the root, the
+    cache miss only what the code was doing when it came."""
     blocks: list[tuple[str, str, tuple[str, ...]]] = []
+    handled: list[bool] = []  # per block after the first: whether it came "during handling" of the one before
     frames: list[str] = []
     inside = False
     for line in lines:
         if line.startswith(TRACEBACK_BANNER):
             inside, frames = True, []
+            if len(handled) < len(blocks):
+                handled.append(False)
             continue
         if not inside:
+            if blocks and len(handled) < len(blocks) and line.startswith(_PY_CHAIN[0]):
+                handled.append(True)
             continue
         if line.startswith("> File "):
             line = line[1:]  # the frame that caught it, marked (loguru's "backtrace" layout): a frame as any other
@@ -149,7 +161,13 @@ def _python(lines: list[str]) -> ExceptionInfo | None:
         inside = False
     if not blocks:
         return None
-    outer, root = blocks[-1], blocks[0]
+    handled += [False] * (len(blocks) - 1 - len(handled))
+    k = len(blocks) - 1
+    if k and handled[k - 1]:
+        k -= 1  # the exception being handled where the last one was raised
+    while k and not handled[k - 1]:
+        k -= 1
+    outer, root = blocks[-1], blocks[k]
     return ExceptionInfo(outer[0], outer[1], root[0], root[1], root[2])
 
 
