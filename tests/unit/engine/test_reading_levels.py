@@ -945,3 +945,24 @@ def test_a_debug_level_with_its_verbosity_opening_a_syslog_message_is_debug_and_
     assert any(
         c.text.startswith('9 records of no level that state a failure: "Failed password') for c in rep.summary.claims
     ), [c.text for c in rep.summary.claims]
+
+
+def test_an_audit_letter_is_a_notice_not_a_fatal_error() -> None:
+    """IBM's WebSphere and Liberty write an event type letter after the logger: "I", "W", "E", and "A" for audit
+    records (a server launched, an application started). Read as logcat's assert, "A" made every start a FATAL
+    record: 20 of them led a summary whose real errors were a handful."""
+    logger = "com.ibm.ws.app.manager.AppMessageHelper"
+    lines = []
+    for i in range(80):
+        t = f"[12/5/26 8:{i // 60:02d}:{i % 60:02d}:123 UTC] 000000{i % 9 + 20:02x} {logger:<40}"
+        if i % 20 == 0:
+            lines.append(f"{t} A CWWKZ0001I: Application inventory started in {1 + i / 100:.3f} seconds.")
+        elif i % 20 == 7:
+            lines.append(f"{t} E CWWKE0701E: Connection refused to db-{i % 3}:5432")
+        else:
+            lines.append(f"{t} I SRVE0242I: [inventory] [/inventory] [reserve]: Initialization successful {i}.")
+    rep = _run("\n".join(lines) + "\n")
+    levels = {t.text: t.max_level for t in rep.templates}
+    assert levels["Application inventory started in <*> seconds."] == report_pb2.LEVEL_NOTICE
+    assert levels["Connection refused to <*>:<*>"] == report_pb2.LEVEL_ERROR
+    assert report_pb2.LEVEL_FATAL not in levels.values()

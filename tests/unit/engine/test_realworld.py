@@ -130,7 +130,7 @@ def test_first_and_last_time_in_utc_and_shares(name: str, first: str, last: str,
         assert not [a for a in rep.parse_quality.time_assumptions if "zone" in a]
 
 
-LETTER = {"V": "TRACE", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL", "A": "FATAL"}
+LETTER = {"V": "TRACE", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL", "A": "NOTICE"}
 
 
 @pytest.mark.parametrize(

@@ -194,9 +194,11 @@ def level_from_http_status(status: int) -> str:
 
 _BUNYAN = {10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL"}
 _PYTHON_LEVELNO = {5: "TRACE", 10: "DEBUG", 20: "INFO", 25: "NOTICE", 30: "WARN", 40: "ERROR", 50: "FATAL"}
-# Single letters, where a layout puts a level (klog IWEF, logcat VDIWEFA, Ruby Logger DIWEFA).
-_LETTERS = {"V": "TRACE", "T": "TRACE", "D": "DEBUG", "I": "INFO", "N": "NOTICE", "W": "WARN", "E": "ERROR"}
-_LETTERS |= {"F": "FATAL", "A": "FATAL", "C": "FATAL"}
+# Single letters, where a layout puts a level (klog IWEF, logcat VDIWEF, Ruby Logger DIWEFA). "A" is an audit or
+# advisory record where it is common (IBM's WebSphere and Liberty: "A CWWKF0011I: The server defaultServer is ready",
+# QuestDB's): a notice. (Ruby's "A" is its ANY, a message logged whatever the level; logcat writes its assert as "F".)
+_LETTERS = {"V": "TRACE", "T": "TRACE", "D": "DEBUG", "I": "INFO", "N": "NOTICE", "A": "NOTICE", "W": "WARN"}
+_LETTERS |= {"E": "ERROR", "F": "FATAL", "C": "FATAL"}
 
 
 def level_from_number(value: int, *, python: bool = False) -> str | None:
