@@ -905,3 +905,36 @@ def test_a_message_wrapped_at_its_tables_last_column_is_one_message() -> None:
     texts = {t.text: t.count for t in rep.templates}
     assert texts.get("Volume <*>:<*> is nearly full (using or reserving <*>% of space and <*>% of inodes).") == 20
     assert texts.get("Anti-ransomware state was changed on volume <*>") == 20
+
+
+def _containers(i: int) -> list[str]:
+    """One second of `kubectl logs --prefix --all-containers`: a sidecar's lines (its time, then a tab-separated
+    level and message, or an access line), and every fourth second the application's Spring Boot line."""
+    t = f"2026-03-14T13:{i // 60:02d}:{i % 60:02d}.000Z"
+    pod = "[pod/orders-5c7d8f9b6d-k2xqp"
+    lines = [
+        f'{pod}/istio-proxy] [{t}] "GET /api/orders/{1000 + i} HTTP/1.1" 200 - via_upstream - "-" 0 {300 + i} 12 11',
+        f"{pod}/istio-proxy] {t}\tinfo\txdsproxy\tconnected to upstream XDS server: istiod.istio-system.svc:15012",
+        f'{pod}/istio-proxy] [{t}] "GET /actuator/health HTTP/1.1" 200 - via_upstream - "-" 0 {15 + i % 3} 1 1',
+    ]
+    if i % 4 == 0:
+        thread = f"nio-8080-exec-{i % 9 + 1}"
+        lines.append(
+            f"{pod}/orders] {t}  INFO 1 --- [orders-service] [{thread:>15}] c.s.orders.web.OrderController"
+            f"          : order {5000 + i} placed customer=c-{i % 37} items={i % 5 + 1}"
+        )
+    return lines
+
+
+def test_each_source_a_collector_names_gets_its_own_layout() -> None:
+    """kubectl's "--prefix" names each line's container: a sidecar's lines (three in four) set the file's layout,
+    the time alone, and the Spring Boot container's header after its time ("INFO 1 --- [orders-service] [nio-8080-
+    exec-1] c.s.orders.web.OrderController : ") stayed in every template of it, its level a word of the message. A
+    source's lines are a log of their own: its layout is discovered from them."""
+    lines = [line for i in range(240) for line in _containers(i)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text: t for t in rep.templates}
+    placed = texts["order <*> placed customer=c-<*> items=<*>"]
+    assert placed.count == 60
+    assert [(lv.level, lv.count) for lv in placed.levels] == [(report_pb2.LEVEL_INFO, 60)]
+    assert not any("---" in text for text in texts)

@@ -551,7 +551,9 @@ class Analyzer:
     def _start(self) -> None:
         sample_lines: list[str] = []
         sample_records: list[str] = []
-        for text, _ in self._sample:
+        # Where a collector named each line's source (a compose service's column), the source of each sampled line.
+        sample_sources: list[str | None] | None = [] if self.sources_interleaved else None
+        for text, first_line in self._sample:
             # The first line of each non-empty record while the sample has room; a block after the sample is full
             # adds its first line (when not empty). C-level: no Python step per line.
             room = SAMPLE_RECORDS - len(sample_lines)
@@ -560,9 +562,11 @@ class Analyzer:
             )
             sample_lines += map(_FIRST_PART, map(_SPLIT_JOIN, recs))
             sample_records += recs
+            if sample_sources is not None:
+                sample_sources += _sources_of(text, first_line, len(recs), self.line_sources)
         # (The whole records too: a quoted value of comma-separated values may go on over indented lines the reader
         # joined, its quotes closed only there.)
-        self.guess = detect_format(sample_lines, sample_records)
+        self.guess = detect_format(sample_lines, sample_records, sample_sources)
         self.parser = RecordParser(self.guess)
         self.times.learn_named_zone(sample_lines)
         self._lead_times.learn_named_zone(sample_lines)
@@ -2046,6 +2050,20 @@ def _lines_up_to(text: str, n: int) -> int:
     need not be counted to the end for the sample's first lines)."""
     head = text.count("\n", 0, n * 256)
     return head + 1 if head >= n else text.count("\n") + 1
+
+
+def _sources_of(text: str, first_line: int, n: int, sources: SourceRuns) -> list[str | None]:
+    """The sources of the first ``n`` non-empty records of a block whose first line is ``first_line`` (each record
+    is as many lines as it joined)."""
+    out: list[str | None] = []
+    line = first_line
+    for rec in text.split("\n"):
+        if len(out) >= n:
+            break
+        if rec:
+            out.append(sources.at(line))
+        line += 1 + rec.count(JOIN)
+    return out
 
 
 def _first_lines(text: str, n: int) -> list[str]:

@@ -1492,6 +1492,7 @@ MAX_FIELD_WORDS = 6  # words a bracketed header field holds at most (a thread, a
 MAX_EXTRA_LAYOUTS = 2  # layouts discovered besides the main one (sources interleaved in one file)
 MIN_LAYOUT_LINES = 20
 MIN_LAYOUT_COVER = 0.3  # share of the sample a layout must fit when other sources are interleaved
+MAX_SOURCE_LAYOUTS = 8  # layouts of sources a collector names on each line, besides those (``_source_layouts``)
 # Share of the lines that begin like a header's columns so far that must go on with its next column where the
 # header is extended by those lines only (sources interleaved), or by a word and a ``name:``: a column is one every
 # record of its source writes.
@@ -2433,21 +2434,26 @@ def _fitting_prefix(got: Sequence[str], classes: str) -> int:
 
 
 class HeaderParsers:
-    """Several discovered layouts (sources interleaved in one file): an exact fit wins, then the first."""
+    """Several discovered layouts (sources interleaved in one file): an exact fit wins, the widest of them (a
+    source's own layout beside the file's shorter one: "<time> INFO 1 --- [main] Logger : msg" beside "<time>
+    msg"), then the first."""
 
     def __init__(self, layouts: Sequence[HeaderLayout]) -> None:
         self.parsers = [HeaderParser(lay) for lay in layouts if lay.classes]
 
     def parse(self, record: str) -> ParsedRecord | None:
         loose: ParsedRecord | None = None
+        exact: ParsedRecord | None = None
+        width = 0
         for hp in self.parsers:
             r = hp.cut(record)
             if r is not None:
                 if r[1] == 0:
-                    return r[0]
-                if loose is None:
+                    if len(hp.layout.classes) > width:
+                        exact, width = r[0], len(hp.layout.classes)
+                elif loose is None:
                     loose = r[0]
-        return loose
+        return exact if exact is not None else loose
 
     def parse_fewer_columns(self, record: str) -> ParsedRecord | None:
         """A record that fits no layout cut after the leading columns (with the time) it has of the first layout
@@ -3433,9 +3439,38 @@ def _w3c_guess(lines: Sequence[str]) -> FormatGuess | None:
     return FormatGuess(FORMAT_W3C, round(share, 4), round(share, 4), None, (), tuple(columns))
 
 
-def detect_format(sample: Sequence[str], records: Sequence[str] | None = None) -> FormatGuess:
+def _source_layouts(
+    lines: Sequence[str], source_of: dict[str, str | None], known: Sequence[HeaderLayout]
+) -> list[HeaderLayout]:
+    """Layouts of the sources a collector named on each line (a compose service's column, kubectl's
+    "[pod/name/container]"): each source is a log of its own, its layout discovered from its lines alone. A Spring
+    Boot container's lines beside a sidecar's took the file's layout, the time alone ("INFO 1 --- [main] c.s.Orders
+    : ..." stayed in every template of it), or none where they were a third of the file or less. The sources of
+    most lines first; only layouts not found yet."""
+    by_source: dict[str, list[str]] = {}
+    for line in lines:
+        name = source_of.get(line)
+        if name:
+            by_source.setdefault(name, []).append(line)
+    out: list[HeaderLayout] = []
+    for _name, own in sorted(by_source.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(out) >= MAX_SOURCE_LAYOUTS or len(own) < MIN_LAYOUT_LINES:
+            break
+        layout = discover_header(own, strict=True)
+        if not layout.classes or layout in known or layout in out:
+            continue
+        hp = HeaderParser(layout)
+        if sum(map(hp.fits, own)) >= MIN_LAYOUT_LINES:
+            out.append(layout)
+    return out
+
+
+def detect_format(
+    sample: Sequence[str], records: Sequence[str] | None = None, sources: Sequence[str | None] | None = None
+) -> FormatGuess:
     """Which format explains most of the sampled records (``sample``: their first lines; ``records``: the records
-    whole, their lines joined by ``JOIN``, where the reader joined any), and how confidently."""
+    whole, their lines joined by ``JOIN``, where the reader joined any; ``sources``: each sampled line's source,
+    where a collector named it on the line), and how confidently."""
     lines = [s for s in sample if s.strip()]
     if not lines:
         return FormatGuess(FORMAT_PLAIN, 0.0, 0.0, None)
@@ -3512,6 +3547,14 @@ def detect_format(sample: Sequence[str], records: Sequence[str] | None = None) -
             more.append(extra)
             header_count += fitted
             rest = [line for line, fit in zip(rest, fits, strict=True) if not fit]
+        if sources is not None:
+            source_of = dict(zip(sample, sources, strict=False))
+            for extra in _source_layouts(unexplained, source_of, [layout, *more]):
+                more.append(extra)
+                ep = HeaderParser(extra)
+                fits = [ep.fits(line) for line in rest]
+                header_count += sum(fits)
+                rest = [line for line, fit in zip(rest, fits, strict=True) if not fit]
     if header_count > best_count:
         best_name, best_count = FORMAT_HEADER, header_count
     if best_count == 0:
