@@ -180,3 +180,34 @@ def test_a_blocks_heading_gives_its_time_and_the_fields_it_states() -> None:
     assert rep.record_count == 30
     assert rep.parse_quality.timestamp_share == 1.0
     assert _levels(rep) == {"INFO": 10, "ERROR": 10, "WARN": 10}
+
+
+def test_log_lines_with_a_summary_of_fields_under_them_are_records_of_a_log() -> None:
+    """Apache Kylin logs each query over a few timed lines, then a summary of some twenty "Name: value" lines
+    between rules and a blank line. The fields were most of the file's lines: it was read as blocks of fields, 1,409
+    lines as 38 records with no level (15 errors with their traces missed). A block of fields opens with a time once
+    at most (its heading); one of several timed lines is a log's, its summary the last record's text."""
+    lines: list[str] = []
+    for q in range(12):
+        t = f"2024-03-12 07:{q * 4:02d}:3{q % 10},702"
+        thread = f"[Query 3760f73d-4109-17db-9404-da106ccedaf{q % 10}-227]"
+        lines += [
+            f"{t} INFO  {thread} service.QueryService:469 : Using project: learn_kylin",
+            f"{t} INFO  {thread} service.QueryService:470 : The original query:  select part_dt from kylin_sales",
+            f"{t} {'ERROR' if q % 4 == 3 else 'INFO '} {thread} service.QueryService:491 : ",
+            "==========================[QUERY]===============================",
+            f"Query Id: 3760f73d-4109-17db-9404-da106ccedaf{q % 10}",
+            f"SQL: select part_dt from kylin_sales limit {q}",
+            "User: bi_svc",
+            f"Success: {'false' if q % 4 == 3 else 'true'}",
+            f"Duration: {q * 1.5:.3f}",
+            "Project: learn_kylin",
+            f"Total scan count: {q * 1000}",
+            "Message: null",
+            "==========================[QUERY]===============================",
+            "",
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 36
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _levels(rep).get("ERROR") == 3

@@ -32,6 +32,9 @@ FIELD_LINE_SHARE = 0.6  # share of its non-blank lines that are fields
 SHARED_NAME_SHARE = 0.8  # share of its blocks that name the block's most common field
 MAX_BLOCK_LINES = 200  # the longest block read as one record
 
+# A line that opens with a date or a time of day (perhaps in brackets): a log's record, no field (a field's name is
+# letters).
+_OPENS_WITH_TIME = re.compile(r"\[?\d{1,4}[-/.:]\d{1,2}[-/.:]\d{1,4}")
 # "Name: value", "Name    : value", "Name:": words of letters (and ._/()-), then a colon.
 _FIELD = re.compile(r"([ \t]*)([A-Za-z][A-Za-z _./()-]{0,38}?)[ \t]*:(?:[ \t]+(.*?)|)[ \t]*")
 
@@ -119,7 +122,10 @@ def detect(text: str) -> bool:
         fields, n = _fields(block)
         lines += len(block)
         field_lines += n
-        full += n >= MIN_FIELDS
+        # A block of several lines that open with a time is records of a log, a summary of fields under them (Kylin's
+        # query summaries after the lines that logged each query): a block of fields opens with a time once at most,
+        # on its heading (db2diag.log's).
+        full += n >= MIN_FIELDS and sum(1 for line in block if _OPENS_WITH_TIME.match(line)) <= 1
         names.update({name for name, _value in fields})
     if full < SHARED_NAME_SHARE * len(blocks) or field_lines < FIELD_LINE_SHARE * lines:
         return False
