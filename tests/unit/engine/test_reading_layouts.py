@@ -938,3 +938,26 @@ def test_each_source_a_collector_names_gets_its_own_layout() -> None:
     assert placed.count == 60
     assert [(lv.level, lv.count) for lv in placed.levels] == [(report_pb2.LEVEL_INFO, 60)]
     assert not any("---" in text for text in texts)
+
+
+def test_a_quoted_message_in_brackets_ends_the_header_whatever_fields_follow_it() -> None:
+    """Milvus and TiDB write '[time] [LEVEL] [file.go:12] ["message"] [key=value]...'. Where most records carry the
+    same fields after their message ("[traceID=...] [collectionID=...]"), the header went on over the message to
+    them: "start do search" records were templated as their last fields "[nq=<*>] [topK=<*>]", and the WARN
+    records whose fields the header took all were an empty template."""
+    lines = []
+    for i in range(90):
+        t = f"[2024/03/12 01:{i // 60:02d}:{i % 60:02d}.958 +08:00]"
+        trace = f"[traceID={i * 7919:032x}] [collectionID=4488123301234567{i % 3}]"
+        if i % 3 == 0:
+            lines.append(f'{t} [DEBUG] [querynodev2/services.go:774] ["start do search"] {trace} [nq=1] [topK={i}]')
+        elif i % 3 == 1:
+            lines.append(f'{t} [WARN] [delegator/delegator.go:390] ["delegator search failed to wait tsafe"] {trace}')
+        else:
+            lines.append(f'{t} [INFO] [querynodev2/handlers.go:371] ["search channel done"] {trace} [took={i}ms]')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = sorted(t.text for t in rep.templates)
+    assert all(text.startswith('["') for text in texts), texts
+    assert len(texts) == 3
+
+

@@ -1873,8 +1873,24 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # A word before the event's name is the statement's too (vsftpd's "[pid 812] [ftp] OK LOGIN: Client ..."
         # beside "FAIL LOGIN:" and "OK DOWNLOAD:").
         best = HeaderLayout(best.classes[:-1].rstrip("W"), best.share)
+    best = _before_quoted_message(best, lines, seqs)
     layout = _with_padded_column(_with_message_fields(_with_tab_ends(best, lines, seqs), lines, seqs), lines, seqs)
     return _without_event_names(_with_source_column(layout, lines, seqs), lines, seqs)
+
+
+def _before_quoted_message(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str]) -> HeaderLayout:
+    """The layout cut before a word column whose tokens are quoted strings in brackets on most lines it fits: the
+    message (TiDB's and Milvus's unified format, '[time] [INFO] [file.go:12] ["start do search"] [nq=1] [topK=10]').
+    Fields the records write after it ("[traceID=...]", each record's own) took the message into the header where
+    most lines carry them: 230 records' template was "[nq=<*>] [topK=<*>]", 87 WARN records' empty."""
+    j = layout.classes.find("W")
+    while j >= 0:
+        fits = _fitted(HeaderLayout(layout.classes[: j + 1], layout.share), lines, seqs)
+        quoted = sum(classified_tokens(line)[0][j].group().startswith('["') for line in fits)
+        if fits and 2 * quoted > len(fits):
+            return HeaderLayout(layout.classes[:j], layout.share)
+        j = layout.classes.find("W", j + 1)
+    return layout
 
 
 # An event's name: a word in lower case, or words joined by "_" or "-" ("request_finished", "db-pool-ready"); not a
