@@ -961,3 +961,24 @@ def test_a_quoted_message_in_brackets_ends_the_header_whatever_fields_follow_it(
     assert len(texts) == 3
 
 
+def test_a_header_of_fields_only_takes_its_message_from_the_indented_line_under_it() -> None:
+    """GlassFish's and Payara's uniform format: "[#|<time>|INFO|Payara 4.1|<logger>|_ThreadID=1;_ThreadName=main;
+    _TimeMillis=...;_LevelValue=800;|", the message indented on the next line, "|#]" closing the record. The fields
+    were every template ("_ThreadID=<*>;_ThreadName=...;|" held 306 records of checkouts and cache refreshes at
+    once), and a restart's banner went unseen."""
+    lines = []
+    for i in range(40):
+        t = f"2026-12-05T00:{i:02d}:05.009+0000"
+        ms = 1796428865009 + i * 60_000
+        if i % 2:
+            head = f"[#|{t}|INFO|Payara 4.1|com.acme.shop.CartService|_ThreadID={60 + i % 7};_ThreadName=http-"
+            body = f"  CartService: cart {9000 + i} checkout user=u{i % 5} items={i % 4 + 1}|#]"
+        else:
+            head = f"[#|{t}|FINE|Payara 4.1|com.acme.shop.cache.CatalogCache|_ThreadID=59;_ThreadName=http-"
+            body = f"  Catalog cache refreshed: {100 + i} entries in {i + 3} ms|#]"
+        lines += [f"{head}thread-pool::http-listener-1({i % 5});_TimeMillis={ms};_LevelValue=800;|", body, ""]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert sorted(t.text for t in rep.templates) == [
+        "CartService: cart <*> checkout user=<*> items=<*>",
+        "Catalog cache refreshed: <*> entries in <*> ms",
+    ]

@@ -3189,6 +3189,25 @@ _SOURCE_NAME = re.compile(r"[A-Za-z_][\w$]*(?:(?:[.:][A-Za-z_][\w$]*)+(?:\[\d+\]
 _SOURCE_LOCATION = re.compile(r"[\w./\\-]*\.\w+:\d+(?:\(\w+\))?:?")
 
 
+# A message that is only the record's fields, "name=value" each closed by a ";" or a "|" (GlassFish's and Payara's
+# uniform format: "[#|<time>|INFO|Payara 4.1|logger|_ThreadID=1;_ThreadName=main;_TimeMillis=...;|", the message
+# indented on the next line).
+_FIELDS_ONLY = re.compile(r"(?:[A-Za-z_][\w.-]*=[^;|\s]*(?:[ \t]+[^;|\s=]+)*[;|][ \t]*)+\|?")
+
+
+_MIRROR = str.maketrans("[]{}()<>", "][}{)(><")
+
+
+def _without_closer(first: str, text: str) -> str:
+    """``text`` without the mark that closes the record its first line opens with a mark of two characters or more
+    (GlassFish's "[#|" ... "|#]"): the record's frame, not its message's words."""
+    k = 0
+    while k < len(first) and not first[k].isalnum() and not first[k].isspace():
+        k += 1
+    closer = first[:k][::-1].translate(_MIRROR)
+    return text[: -len(closer)].rstrip() if k >= 2 and text.endswith(closer) and len(text) > k else text
+
+
 MAX_WRAPPED_LINES = 8  # lines a wrapped message goes on over under its first (``wrapped_message``) ...
 MIN_WRAP_COLUMN = 16  # ... from a message column at least this far in (a header's columns before it)
 
@@ -3324,12 +3343,12 @@ class RecordParser:
         located = _SOURCE_LOCATION.fullmatch(said) is not None
         if (
             (first.level is None and not located)
-            or (not located and _SOURCE_NAME.fullmatch(said) is None)
+            or (not located and _SOURCE_NAME.fullmatch(said) is None and _FIELDS_ONLY.fullmatch(said) is None)
             or is_frame_line(lines[1])
             or exception_of(lines[1].lstrip()) is not None
         ):
             return None
-        return text
+        return _without_closer(lines[0], text)
 
     def wrapped_message(self, record: str, message: str) -> str | None:
         """The whole message of a record whose lines under the first go on its last column (a table's last column
