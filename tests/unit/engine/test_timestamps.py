@@ -150,6 +150,8 @@ def _utc(text: str) -> float:
             "us-date",
             ASSUME_UTC,
         ),
+        # The Source engine's game servers: a dash between blanks, as the year-first and month-name families take it.
+        ('L 03/04/2024 - 18:00:04: Loading map "ctf_2fort"', "2024-03-04T18:00:04", "us-date", ASSUME_UTC),
         # Epoch seconds, ms, us, ns, and seconds with a fraction.
         ("1579508706 x", "2020-01-20T08:25:06", "epoch", ""),
         ("1579508706123", "2020-01-20T08:25:06.123", "epoch", ""),

@@ -309,10 +309,11 @@ def _families() -> tuple[Family, ...]:
         # (``slashed_day_first``): the first field takes any day so that such a date is found. The year in two
         # digits too, month first only (WebSphere's "11/30/26 8:00:07:123 UTC": its milliseconds after a colon, its
         # zone after the clock); "17/06/09" is no month and is left to the year-first family below. A dash between
-        # the date and the clock too (Suricata's fast.log: "12/05/2026-14:02:43.022136").
+        # the date and the clock too (Suricata's fast.log: "12/05/2026-14:02:43.022136"), alone or between blanks as the
+        # families above take it (the Source engine's game servers: "L 03/04/2024 - 18:00:04: Loading map ...").
         _family(
             "us-date",
-            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-)" + _HMS12,
+            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-| - )" + _HMS12,
             _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
             "date",
         ),
