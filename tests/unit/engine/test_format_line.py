@@ -87,3 +87,16 @@ def test_kubectls_pod_and_container_prefix_is_a_collectors_prefix() -> None:
     assert rep.format.description.endswith("each line prefixed by its pod and container (kubectl logs --prefix)")
     levels = {(t.text, report_pb2.Level.Name(t.max_level)) for t in rep.templates}
     assert ("job done", "LEVEL_ERROR") in levels and ("GET /api/<*>", "LEVEL_INFO") in levels, levels
+
+
+def test_a_time_range_of_a_few_timed_records_says_how_few_they_are() -> None:
+    """A device's serial console: its boot ROM's banner ("ets Jul 29 2019 12:21:46") is its one timed line, the
+    rest counts milliseconds since boot. "1150 records (..., 2019-07-29T12:21:46Z to 2019-07-29T12:21:46Z, 0 s)"
+    said the whole file was written in no time; the range is that of the records that have a time."""
+    lines = ["ets Jul 29 2019 12:21:46", ""]
+    lines += [f"I ({31 + i * 7}) wifi: sta connected to ap {i % 3}, rssi -{40 + i % 20}" for i in range(300)]
+    rep = _report(lines)
+    assert rep.parse_quality.timestamp_share < 0.01
+    assert ", times on 0.3% of them, 2019-07-29T12:21:46Z to 2019-07-29T12:21:46Z, 0 s)" in _overview(rep)
+    timed = _report([_klog(i) for i in range(300)])
+    assert "times on" not in _overview(timed)

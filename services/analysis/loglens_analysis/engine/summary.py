@@ -131,6 +131,11 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
     tr = rep.time_range
     if tr.HasField("start_time") and tr.HasField("end_time"):
         span = tr.end_time.ToSeconds() - tr.start_time.ToSeconds()
+        share = rep.parse_quality.timestamp_share
+        if share < 0.5:
+            # The range is that of the few records that have a time, not the file's: a device's console whose one
+            # timed line is its boot ROM's banner ("ets Jul 29 2019 12:21:46") did not span "0 s".
+            text += f", times on {share:.1%} of them" if share >= 0.001 else ", times on under 0.1% of them"
         text += f", {tr.start_time.ToJsonString()} to {tr.end_time.ToJsonString()}, {duration(span)}"
         if NEWEST_FIRST in rep.parse_quality.time_assumptions:
             text += ", newest first"
