@@ -982,3 +982,25 @@ def test_a_header_of_fields_only_takes_its_message_from_the_indented_line_under_
         "CartService: cart <*> checkout user=<*> items=<*>",
         "Catalog cache refreshed: <*> entries in <*> ms",
     ]
+
+
+def test_a_record_without_a_separated_column_keeps_its_first_word() -> None:
+    """Redpanda writes "LEVEL <time> [shard N:main] logger - file.cc:NN - message", the source file and its separator
+    left out by some loggers ("seastar - Exceptional future ignored: ..."). The record was cut as if its first word
+    were the file ("future ignored:", "failure:" for "Assert failure:"): where the separator that closes a column is
+    missing, so is the column."""
+    lines = []
+    for i in range(60):
+        t = f"2024-03-12 06:{i // 60:02d}:{i % 60:02d},784 [shard {i % 4}:main]"
+        if i % 6 == 5:
+            lines.append(
+                f"ERROR {t} seastar - Exceptional future ignored: seastar::gate_closed_exception (gate closed)"
+            )
+        else:
+            lines.append(f"INFO  {t} storage - segment.cc:655 - Creating new segment /data/kafka/orders/{i}_85.log")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text for t in rep.templates}
+    assert "Exceptional future ignored: seastar::gate_closed_exception (gate closed)" in texts, texts
+    assert "Creating new segment <*>" in texts, texts
+
+

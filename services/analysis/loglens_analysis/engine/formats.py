@@ -2425,6 +2425,12 @@ class HeaderParser:
                 # and nothing after it shows that the record's header reaches so far: a token of another class
                 # there ("Refreshed" where the layout has a "name:") opens the message; the record lacks the column.
                 end = k - 1
+                if classes[-1] == "S" and classes[-2] == "W" and got[k - 2] == "W" and "S" not in got[k : k + 1]:
+                    # A missing separator is a missing column it closes: the bare word before it is the message's
+                    # first (Redpanda's "[shard 1:main] seastar - Exceptional future ignored: ..." beside "...
+                    # storage - segment.cc:655 - Creating new segment": not "future ignored:"). Not where the separator
+                    # comes a token later (a thread's name that holds one bracket too many: the columns shifted).
+                    end = k - 2
             if mismatches > 1 or (mismatches == 1 and k < 4):
                 return None
         return end, mismatches
