@@ -1004,3 +1004,22 @@ def test_a_record_without_a_separated_column_keeps_its_first_word() -> None:
     assert "Creating new segment <*>" in texts, texts
 
 
+def test_a_first_line_that_names_only_its_logger_takes_its_message_from_the_line_under_it() -> None:
+    """Apache Ignite's "[<time>][INFO ][grid-timeout-worker-#23][IgniteKernal] " heads its periodic metrics ("Metrics
+    for local node ...", then "    ^-- Node [...]" lines): 44 records of metrics, a start banner and a stop's box were
+    one template, "[IgniteKernal]". A logger's name in brackets alone is its header; the message is the next line."""
+    lines = []
+    for i in range(40):
+        t = f"[2024-03-12T09:{i:02d}:00,074]"
+        lines.append(f"{t}[INFO ][checkpoint-runner-#{i % 3}][Checkpointer] Checkpoint finished [cpId={i:08x}]")
+        if i % 4 == 0:
+            lines += [
+                f"{t}[INFO ][grid-timeout-worker-#23][IgniteKernal] ",
+                "Metrics for local node (to disable set 'metricsLogFrequency' to 0)",
+                f"    ^-- Node [id=9487812e, uptime=0{i % 10}:13:04.845]",
+                f"    ^-- Heap [used={100 + i}MB, free=42.1%, comm=512MB]",
+            ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text: t.count for t in rep.templates}
+    assert texts.get("Metrics for local node (to disable set 'metricsLogFrequency' to <*>)") == 10, texts
+    assert "[IgniteKernal]" not in texts

@@ -3201,6 +3201,7 @@ _SOURCE_LOCATION = re.compile(r"[\w./\\-]*\.\w+:\d+(?:\(\w+\))?:?")
 _FIELDS_ONLY = re.compile(r"(?:[A-Za-z_][\w.-]*=[^;|\s]*(?:[ \t]+[^;|\s=]+)*[;|][ \t]*)+\|?")
 
 
+_BRACKETED_NAME = re.compile(r"\[[A-Za-z_$][\w.$-]*\]")
 _MIRROR = str.maketrans("[]{}()<>", "][}{)(><")
 
 
@@ -3332,7 +3333,11 @@ class RecordParser:
         second = after_level_prefix(lines[1])
         if second is not None and second[1] and first.level is None:
             return second[1]
-        if not first.message.strip() and first.message != lines[0]:
+        if (not first.message.strip() or _BRACKETED_NAME.fullmatch(first.message.strip())) and first.message != lines[
+            0
+        ]:
+            # (Or its header and a logger's name in brackets: Ignite's "[<time>][INFO ][grid-timeout-worker-#23]
+            # [IgniteKernal] " over its metrics, its start banner, its stop's box.)
             # A first line that is its header only (Rails' "FATAL -- : [request-id]   " over the exception it logs,
             # every line of it tagged again): the message is the next line, without the tags the header ends with;
             # the first line of text after blank ones (Play's error handler: "[ERROR] [...] - ", a blank line, "!
