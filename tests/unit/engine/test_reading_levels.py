@@ -966,3 +966,21 @@ def test_an_audit_letter_is_a_notice_not_a_fatal_error() -> None:
     assert levels["Application inventory started in <*> seconds."] == report_pb2.LEVEL_NOTICE
     assert levels["Connection refused to <*>:<*>"] == report_pb2.LEVEL_ERROR
     assert report_pb2.LEVEL_FATAL not in levels.values()
+
+
+def test_a_level_word_that_opens_a_quoted_text_is_the_texts() -> None:
+    """A cron job's script traced by the shell ("set -x"): "+ echo 'WARN: /backups at 88%'", then the line the echo
+    wrote, "WARN: /backups at 88%". The traced command read as a warning too: each warning was counted twice."""
+    lines = []
+    for i in range(30):
+        lines += [f"+ rsync -a /pg_wal/0000000100000{i:03d} backup:/wal/", "+ df -h /backups"]
+        if i % 5 == 4:
+            lines += [f"+ echo 'WARN: /backups at {80 + i % 20}%'", f"WARN: /backups at {80 + i % 20}%"]
+    rep = _run("\n".join(lines) + "\n")
+    levels = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates}
+    assert levels["<*> at <*>%"] == "LEVEL_WARN", levels
+    assert levels["+ echo 'WARN: <*> at <*>%'"] == "LEVEL_UNSPECIFIED", levels
+    assert sum(t.count for t in rep.templates if t.max_level == report_pb2.LEVEL_WARN) == 6
+    # A key's quoted value is the record's level where the key names it (an iDRAC export's events).
+    events = [f'<Event AgentID="iDRAC" Severity="{("Informational", "Warning")[i % 2]}" Seq="{i}">' for i in range(40)]
+    assert _levels(_run("\n".join(events) + "\n")).get("WARN") == 20

@@ -1213,6 +1213,11 @@ def _level_in_text(text: str) -> str | None:
             continue
         if word.islower() and text[m.end() : m.end() + 1] == ":" and text[m.end() + 1 : m.end() + 2].strip():
             continue  # a field and its value, glued: "error:<nil>" (client-go's trace: no error), "warn:false"
+        if m.start() and text[m.start() - 1] in "'\"" and text[m.start() - 2 : m.start() - 1] != "=":
+            # A quoted text's first word: what a command prints (a shell's trace of a script, "+ echo 'WARN: /backups
+            # at 88%'", then the line the echo wrote: the warning counted twice), a name quoted as data; not a key's
+            # quoted value (an XML event's 'Severity="Warning"').
+            continue
         return level_from_word(word)
     return None
 
