@@ -128,6 +128,26 @@ def test_a_starts_first_message_written_for_each_of_two_things_is_one_restart() 
     assert at + 1 in restart.line_numbers, restart.description
 
 
+def test_a_starts_message_written_for_each_of_its_steps_among_others_is_one_restart() -> None:
+    # Gatekeeper's start: "setting up manager", "setting up certificates", a metrics server's line, "setting up
+    # audit", "setting up upgrade": one start, not a restart at "setting up manager" and another four lines on.
+    def start(t: float) -> list[tuple[float, str, str]]:
+        return [
+            (t, "INFO", "setting up manager"),
+            (t + 0.4, "INFO", "setting up certificates"),
+            (t + 0.9, "INFO", "Metrics server is starting to listen on :8888"),
+            (t + 1.0, "INFO", "setting up audit"),
+            (t + 1.4, "INFO", "setting up upgrade"),
+            (t + 1.8, "INFO", "starting manager"),
+        ]
+
+    recs = start(T0) + _steady(T0 + 5, T0 + 3600, 10) + [(T0 + 3600, "INFO", "Stopping manager")]
+    recs += start(T0 + 3700) + _steady(T0 + 3705, T0 + 7200, 10)
+    rep, lines = _report(recs)
+    (restart,) = _of(rep, RESTART)
+    assert lines[restart.line_numbers[0] - 1].endswith("setting up manager"), restart.description
+
+
 def test_a_start_message_without_a_version_right_after_a_stop_is_a_restart() -> None:
     """A server that says "starting" with no version in that record ("MongoDB starting", its version in a later
     "Build Info"): a start where its process's stop ("shutting down", a signal) comes just before it, once per stop (a

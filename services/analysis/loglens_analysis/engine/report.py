@@ -952,7 +952,11 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
             # (a message inside it may repeat: RabbitMQ stops two message stores, each "Stopping message store");
             # not on the line right after it (one start's message for each of several things: Telegraf's "Loading
             # config: <*>" for its main file, then for a drop-in, was two restarts a line apart).
-            and (groups[-1][0][2] is not occ[2] or (prev[2] is occ[2] and occ[1] == prev[1] + 1))
+            and (
+                groups[-1][0][2] is not occ[2]
+                or (prev[2] is occ[2] and occ[1] == prev[1] + 1)
+                or (_steps_of_one_start(occ[2]) and occ[1] - groups[-1][0][1] <= STOP_SEQUENCE_LINES)
+            )
             and (
                 prev[1] == occ[1]
                 or (occ[0] is not None and prev[0] is not None and occ[0] - prev[0] <= EPISODE_BUCKETS)
@@ -963,6 +967,15 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
         else:
             groups.append([occ])
     return groups
+
+
+def _steps_of_one_start(r: Rolled) -> bool:
+    """Whether the file's first start wrote the message several times, a step for each thing it set up: two of its
+    first records within STOP_SEQUENCE_LINES lines (Gatekeeper's "setting up manager", "setting up certificates",
+    "setting up audit"). A later start writes it as many times: one start, not one per line (two restarts four
+    lines apart)."""
+    lines = sorted(ln for ln, _text in r.examples)
+    return len(lines) >= 2 and lines[1] - lines[0] <= STOP_SEQUENCE_LINES
 
 
 def _one_start_per_stop(
