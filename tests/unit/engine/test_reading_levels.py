@@ -984,3 +984,22 @@ def test_a_level_word_that_opens_a_quoted_text_is_the_texts() -> None:
     # A key's quoted value is the record's level where the key names it (an iDRAC export's events).
     events = [f'<Event AgentID="iDRAC" Severity="{("Informational", "Warning")[i % 2]}" Seq="{i}">' for i in range(40)]
     assert _levels(_run("\n".join(events) + "\n")).get("WARN") == 20
+
+
+def test_a_level_word_that_names_a_count_is_no_level() -> None:
+    """Falco's statistics at its stop: "Rule counts by severity:", then "   CRITICAL: 23", "   WARNING: 98": the
+    tally was a FATAL record and a WARN one (24 ERROR/FATAL in a file of 23 alerts). A level word whose text is only
+    a number names the count."""
+    lines = [
+        f"2024-03-12T08:{i // 60:02d}:{i % 60:02d}.000000000+0000: Notice Shell spawned in container {i}"
+        for i in range(40)
+    ]
+    lines += ["Events detected: 211", "Rule counts by severity:", "   CRITICAL: 23", "   WARNING: 98", "   NOTICE: 74"]
+    rep = _run("\n".join(lines) + "\n")
+    levels = _levels(rep)
+    assert "FATAL" not in levels and "WARN" not in levels, levels
+    # A number after a level word without a colon is no tally: make's exit status.
+    built = _run(
+        "\n".join([f"cc -c src/net{i}.c" for i in range(30)] + ["make: *** [Makefile:377: all] Error 2"]) + "\n"
+    )
+    assert _levels(built) == {"ERROR": 1}

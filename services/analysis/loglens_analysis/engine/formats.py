@@ -1213,6 +1213,8 @@ def _level_in_text(text: str) -> str | None:
             continue
         if word.islower() and text[m.end() : m.end() + 1] == ":" and text[m.end() + 1 : m.end() + 2].strip():
             continue  # a field and its value, glued: "error:<nil>" (client-go's trace: no error), "warn:false"
+        if text[m.end() : m.end() + 1] == ":" and _COUNT_ALONE.fullmatch(text, m.end() + 1):
+            continue  # a tally by severity, "CRITICAL: 23" (not make's "*** [all] Error 2": its exit status)
         if m.start() and text[m.start() - 1] in "'\"" and text[m.start() - 2 : m.start() - 1] != "=":
             # A quoted text's first word: what a command prints (a shell's trace of a script, "+ echo 'WARN: /backups
             # at 88%'", then the line the echo wrote: the warning counted twice), a name quoted as data; not a key's
@@ -2665,6 +2667,9 @@ def labelled_time(head: str) -> str | None:
     return head[key.end() : key.end() + PLAIN_TIME_CHARS] if key is not None else None
 
 
+_COUNT_ALONE = re.compile(r"\s*[\d,.]+%?\s*")
+
+
 def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
     """A record no grammar explains: the line is the message; a level word near the start counts, and so does a
     timestamp near the start. A line that opens with its time tokens has them as its header, and the level within
@@ -2678,7 +2683,10 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         and (lead := _LEADING_LEVEL.match(head)) is not None
         and lead.end() < len(head)
         and (lead.group(1) or lead.group(2)).lower() not in OUTCOME_WORDS
+        and not (head[: lead.end()].rstrip().endswith(":") and _COUNT_ALONE.fullmatch(head, lead.end()))
     ):
+        # (Not one whose text is only a number: a tally by severity, "   CRITICAL: 23" under Falco's "Rule counts by
+        # severity:" at its stop, was a FATAL record.)
         lead_level = level_from_word(lead.group(1) or lead.group(2))
         if lead_level is not None:
             head = head[lead.end() :]
