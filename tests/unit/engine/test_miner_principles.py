@@ -944,6 +944,15 @@ def test_a_value_in_square_brackets_is_data_however_few_its_values() -> None:
     }
 
 
+def test_a_value_in_angle_brackets_is_data_however_few_its_values() -> None:
+    # Gatekeeper's audit names a container in angle brackets: three containers were three templates of one message.
+    lines = [f"container <{('app', 'nginx', 'sidecar')[i % 3]}> has no resource limits" for i in range(60)]
+    lines += [f"admission webhook denied request {i} for <Pod>" for i in range(20)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"container <*> has no resource limits", "admission webhook denied request <*> for <Pod>"}
+
+
 def test_a_keys_quoted_value_in_the_sentences_brackets_is_data() -> None:
     # '(ssid="HomeNet" freq=2412)': the key names the value, the brackets are the sentence's.
     ssids = ["HomeNet", "Ziggo5G-88A1", "OfficeGuest"]

@@ -522,12 +522,13 @@ def _is_quoted(token: str) -> bool:
     return len(token) >= 4 and token[0] == "\\" and token[1] == '"' and token.endswith('\\"')
 
 
-_BRACKETED = re.compile(r"\[[^\[\]\s]+\][,;:.]?")
+_BRACKETED = re.compile(r"(?:\[[^\[\]\s]+\]|<[^<>\s*]+>)[,;:.]?")
 
 
 def _is_bracketed(token: str) -> bool:
     """A token that is one value in square brackets, as a log writes each datum of a message (``[logs-2024.05]``,
-    ``[elastic]``): data a message names, as a quoted one."""
+    ``[elastic]``), or in angle brackets (Gatekeeper's "container <app> has no resource limits", "<sidecar>"): data
+    a message names, as a quoted one."""
     return _BRACKETED.fullmatch(token) is not None
 
 
