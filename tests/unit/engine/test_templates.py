@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.loghub import parse_lines
 from loglens_analysis.engine.masking import mask_text
@@ -266,6 +267,13 @@ def test_a_request_statement_names_the_targets_of_its_records_at_a_level() -> No
     assert f'Internal Server Error" ({told}), first at line 10' in claim, claim
 
 
+def _examples_match(t: report_pb2.Template, lines: list[str]) -> bool:
+    """Whether every example line of a template is an instance of its text."""
+    tokens = (".*?".join(map(re.escape, token.split("<*>"))) for token in t.text.split())
+    pattern = re.compile(r"\s+".join(tokens))
+    return all(pattern.search(lines[e.line_number - 1]) for e in t.examples)
+
+
 def test_a_value_masked_in_part_is_a_variable_where_its_records_write_it_otherwise() -> None:
     """A request id of two hex groups ("a158a4c2-c8de"): the masks take the first (it holds digits where they stand
     as a number's), the second is left as a word where it happens to read as one. Records of one shape (their hex runs
@@ -282,9 +290,7 @@ def test_a_value_masked_in_part_is_a_variable_where_its_records_write_it_otherwi
     rep = analyze([("\n".join(lines) + "\n").encode()])
     (t,) = rep.templates
     assert t.text == "reservation failed order_id=<*> request_id=<*> sku=SKU-<*>"
-    tokens = (".*?".join(map(re.escape, token.split("<*>"))) for token in t.text.split())
-    pattern = re.compile(r"\s+".join(tokens))
-    assert all(pattern.search(lines[e.line_number - 1]) for e in t.examples)
+    assert _examples_match(t, lines)
 
 
 def test_a_key_stays_where_its_values_are_masked_in_different_shapes() -> None:
@@ -302,6 +308,4 @@ def test_a_key_stays_where_its_values_are_masked_in_different_shapes() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     (t,) = rep.templates
     assert t.text == "stock lookup qty=<*> request_id=<*> sku=SKU-<*>"
-    tokens = (".*?".join(map(re.escape, token.split("<*>"))) for token in t.text.split())
-    pattern = re.compile(r"\s+".join(tokens))
-    assert all(pattern.search(lines[e.line_number - 1]) for e in t.examples)
+    assert _examples_match(t, lines)

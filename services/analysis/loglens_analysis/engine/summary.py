@@ -56,6 +56,7 @@ _LETTERS = re.compile(r"[^\W\d_]")  # a letter, in any script
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
+TIMED_RANGE_SHARE = 0.5  # below this share of timed records, the overview says the range is only theirs
 OUTCOME_RECORDS = 5  # a run's verdict stands among its last records (a line or two of clean-up may follow it) ...
 OUTCOME_LINES = 20  # ... and its last lines (a record of a few lines, a listing of what failed, may follow it) ...
 OUTCOME_QUOTED = 2  # ... and its statements of failure there are quoted: the first (its reason) and the last
@@ -132,7 +133,7 @@ def _overview(rep: report_pb2.AnalysisReport) -> report_pb2.SummaryClaim | None:
     if tr.HasField("start_time") and tr.HasField("end_time"):
         span = tr.end_time.ToSeconds() - tr.start_time.ToSeconds()
         share = rep.parse_quality.timestamp_share
-        if share < 0.5:
+        if share < TIMED_RANGE_SHARE:
             # The range is that of the few records that have a time, not the file's: a device's console whose one
             # timed line is its boot ROM's banner ("ets Jul 29 2019 12:21:46") did not span "0 s".
             text += f", times on {share:.1%} of them" if share >= 0.001 else ", times on under 0.1% of them"
