@@ -953,6 +953,17 @@ def test_a_value_in_angle_brackets_is_data_however_few_its_values() -> None:
     assert set(templates) == {"container <*> has no resource limits", "admission webhook denied request <*> for <Pod>"}
 
 
+def test_calls_of_a_few_names_are_told_apart_by_name_their_arguments_data() -> None:
+    # nsqd: "TCP: new client(10.40.1.38:55618)" and "TOPIC(webhooks): new channel(dispatch)" (five channels) were one
+    # template, "new <*>(<*>)": a call's name is the statement's wording, its argument the data.
+    channels = ("analytics", "archiver", "dispatch", "resizer", "sender")
+    lines = [f"new client(10.40.1.{i % 50}:{50000 + i})" for i in range(60)]
+    lines += [f"new channel({channels[i % 5]})" for i in range(40)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {"new client(<*>:<*>)", "new channel(<*>)"}
+
+
 def test_a_keys_quoted_value_in_the_sentences_brackets_is_data() -> None:
     # '(ssid="HomeNet" freq=2412)': the key names the value, the brackets are the sentence's.
     ssids = ["HomeNet", "Ziggo5G-88A1", "OfficeGuest"]

@@ -910,6 +910,29 @@ def _phrase_positions(candidates: list[int], members: list[tuple[str, ...]]) -> 
     return sorted(out)
 
 
+# A call: a name (two characters at least, no placeholder) and its arguments in parentheses, perhaps punctuation after.
+_CALL = re.compile(r"([A-Za-z_][\w.]*[A-Za-z_])\(([^()]+)\)([,;:.]?)")
+
+
+def _call_names(members: list[tuple[str, ...]], i: int) -> dict[str, str] | None:
+    """Each token's call at position ``i`` ("channel(dispatch)": "channel(<*>)"), where every token there is a call
+    (``_CALL``) and their names are at most SPLIT_MAX_VALUES; else None."""
+    out: dict[str, str] = {}
+    names: set[str] = set()
+    for toks in members:
+        v = _skeleton(toks[i])
+        if v in out:
+            continue
+        m = _CALL.fullmatch(v)
+        if m is None:
+            return None
+        names.add(m.group(1))
+        if len(names) > SPLIT_MAX_VALUES:
+            return None
+        out[v] = f"{m.group(1)}({WILDCARD}){m.group(3)}"
+    return out
+
+
 def _resolve_aligned(
     base: list[str],
     members: list[tuple[str, ...]],
@@ -932,6 +955,7 @@ def _resolve_aligned(
     few: set[int] = set()  # positions of at most SPLIT_MAX_VALUES distinct words
     routes: dict[int, dict[str, str]] = {}  # position of request targets -> each target's route (``_route_shapes``)
     by_level: dict[int, dict[str, str]] = {}  # position whose words tell levels apart -> each word's level
+    calls: dict[int, dict[str, str]] = {}  # position of calls of a few names -> each token's call ("name(<*>)")
     for i in wild:
         if (not requests or any(_requested(toks, i) for toks in members)) and all(
             _is_target(toks, i) for toks in members
@@ -955,6 +979,13 @@ def _resolve_aligned(
                     # the cluster generalised before their words were, "PUT /shop-data/uploads/<*>.bin".)
                     base = base.copy()
                     base[i] = members[0][i] if same else shape
+            continue
+        named = _call_names(members, i)
+        if named is not None and 1 < len(set(named.values())) <= SPLIT_MAX_VALUES:
+            # Calls of a few names, each with its own arguments ("new client(10.40.1.38:55618)" beside "new
+            # channel(dispatch)"): the name is the statement's wording, the argument its data.
+            calls[i] = named
+            split_at.append(i)
             continue
         values: dict[str, int] = {}
         ok = True
@@ -1009,7 +1040,7 @@ def _resolve_aligned(
         # all of the event's records is that token.
         inner = frozenset(few)
         groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-        keyed = routes | by_level  # a position split by what its words stand for, not by each word
+        keyed = routes | by_level | calls  # a position split by what its words stand for, not by each word
         instances = {i: m for i in split_at if i not in keyed and (m := _instances(t[i] for t in members))}
         for toks in members:
             key = tuple(
@@ -1026,6 +1057,9 @@ def _resolve_aligned(
             for i, of in instances.items():
                 if any(toks[i] != group[0][i] for toks in group):
                     base[i] = of.get(group[0][i], group[0][i])  # the pattern its instances fill
+            for i, named in calls.items():
+                if any(toks[i] != group[0][i] for toks in group):
+                    base[i] = named[_skeleton(group[0][i])]  # the call its tokens make, its arguments data
             resolved.update(_resolve_aligned(base, group, counts, inner, requests=requests))
         return resolved
     punctuated = _with_shared_punctuation(base, members)
