@@ -793,3 +793,70 @@ def test_a_stamp_inside_a_fields_quoted_value_is_no_records_time() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.time_range.start_time.ToJsonString() == "2026-12-05T06:12:40Z"
     assert rep.parse_quality.out_of_order_records == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        # A network device's buffer ("display logbuffer"): the offset follows the clock with no blank.
+        ("Dec  6 2024 20:50:45+08:00 CORE-SW01 %%01SHELL/5/CMDRECORD(s)[60]:Recorded", "2024-12-06T12:50:45"),
+        ("Dec  6 2024 20:50:45-0500 edge-1 link up", "2024-12-07T01:50:45"),
+        ("05/01/2024 10:00:00+02:00 job done", "2024-05-01T08:00:00"),
+    ],
+)
+def test_an_offset_right_after_the_clock_of_a_date_in_words_or_slashes_is_read(text: str, utc: str) -> None:
+    """The offset was dropped and UTC assumed: a switch's whole buffer eight hours off."""
+    t = TimestampParser().parse(text)
+    assert t is not None and t.epoch == _utc(utc) and not t.assumption, t
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "utc"),
+    [
+        # Node-RED: the day before the month's name, no year.
+        ("6 Dec 00:00:03 - [info] Node-RED version: v3.1.9", "day-month", "2024-12-06T00:00:03"),
+        # Sophos UTM: a date with colons, a dash before the clock.
+        ("2024:12:06-00:01:04 utm-1 httpproxy[5566]: id=0001", "dashed", "2024-12-06T00:01:04"),
+    ],
+)
+def test_more_ways_of_writing_a_date_are_read(text: str, fmt: str, utc: str) -> None:
+    t = TimestampParser(year=2024).parse(text)
+    assert t is not None and (t.fmt, t.epoch) == (fmt, _utc(utc)), t
+
+
+def test_engine_reads_a_log_whose_times_put_the_day_before_the_month() -> None:
+    lines = [f"6 Dec 0{i // 60}:{i % 60:02d}:03 - [info] [tcp in:Panel] connection from 10.0.0.{i}" for i in range(90)]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-07T00:00:00"))
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2024-12-06T00:00:03Z", "2024-12-06T01:29:03Z")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Commit timestamp : 2023-08-17 16:33:01 -0700",  # a banner's fields, aligned (Dgraph)
+        "     Build Date                                    : Thu Feb 22 00:00:00 UTC 2024",  # Jira's environment
+        "LogInit: Compiled (64-bit): Jan 23 2024 18:34:52",  # Unreal Engine
+        "Built on Mon Jan 22 10:14:05 UTC 2024",  # under Impala's version line
+    ],
+)
+def test_a_build_date_a_banner_states_is_not_its_lines_time_nor_the_files_year(line: str) -> None:
+    """Year-less glog records after a banner that states when the binary was built: the build's date was read as
+    the banner line's time, its year became the file's (Dgraph's March 2024 read as March 2023, a span of 366 days)
+    and the file's range began at the build (Impala: 51 days)."""
+    lines = ["I0314 03:09:59.029000       1 init.go:102] ", "", "Dgraph version   : v23.1.0", line, ""]
+    for i in range(40):
+        lines.append(f"I0314 03:{10 + i // 60:02d}:{i % 60:02d}.029000       1 groups.go:107] Current Raft Id: {i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+    assert _range(rep) == ("2024-03-14T03:09:59Z", "2024-03-14T03:10:39Z")
+    assert rep.parse_quality.out_of_order_records == 0
+
+
+def test_a_date_a_sentence_of_the_file_states_gives_year_less_times_their_year_when_no_record_does() -> None:
+    """journalctl's banner "-- Logs begin at Mon 2024-03-11 06:12:40 UTC, end at ... --" is no record's time, but
+    it says which year the syslog stamps under it are in (the upload came two years later)."""
+    lines = ["-- Logs begin at Mon 2024-03-11 06:12:40 UTC, end at Tue 2024-03-12 23:58:41 UTC. --"]
+    lines += [f"Mar 12 00:{i:02d}:04 node-2 systemd[1]: Started session {i} of user core." for i in range(40)]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-05T00:00:00"))
+    assert _range(rep) == ("2024-03-12T00:00:04Z", "2024-03-12T00:39:04Z")
+    assert "the year of a date the file's text states" in rep.parse_quality.time_assumptions[0]

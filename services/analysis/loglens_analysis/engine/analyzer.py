@@ -643,6 +643,8 @@ class Analyzer:
         if found is None:
             return False
         m = found[1].search(head)
+        if m is not None and m.start() > 0 and gives_other_time(head[: m.start()]):
+            return False  # a field a dump aligns ("Commit timestamp : 2023-08-17 ..."): a value the line states
         return (
             m is None
             or m.start() == 0

@@ -245,7 +245,7 @@ class FileContext:
         if names & STATEFUL_FAMILIES:
             return "times without a date: their day is known only by reading the file in order"
         yearless = any(_DATED.get(n) == "year-less" for n in names)
-        if yearless and year is None and (reference_epoch is None or an.times._dated_year is not None):
+        if yearless and year is None and (reference_epoch is None or an.times.year_from_text):
             return "times without a year: their year is inferred from the timestamps before them"
         if an.times.rules_version or an._lead_times.rules_version:
             return "a time zone learned from the file's records applies from that record on"

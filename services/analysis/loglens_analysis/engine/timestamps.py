@@ -43,6 +43,8 @@ ASSUME_NONE = ""
 ASSUME_UTC = "no time zone in the timestamp; assumed UTC"
 ASSUME_YEAR = "no year in the timestamp; assumed 2000 (rolled forward when months wrap), UTC"
 ASSUME_FILE_YEAR = "no year in the timestamp; assumed the year of the file's dated timestamps, UTC"
+ASSUME_STATED_YEAR = "no year in the timestamp; assumed the year of a date the file's text states, UTC"
+ASSUME_STATED_DATE = "no date in the timestamp; assumed the date the file's text states last, UTC"
 ASSUME_ZONE_NAME = "time zone abbreviation in the timestamp not understood (they are ambiguous); assumed UTC"
 ASSUME_NO_DATE = "no date in the timestamp; assumed the date of the file's last dated timestamp, UTC"
 ASSUME_NO_DATE_FALLBACK = (
@@ -208,7 +210,9 @@ def _family(name: str, head: str, tail: _Tail, dated: str, key: str | None = Non
 _AMPM = r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"
 # The half of the day, then a zone, after the seconds of a date written in words or slashes ("Nov 30, 2026 8:00:07 AM
 # UTC", "11/30/26 8:00:07:123 EST").
-_AMPM_ZONE = rf"{_AMPM}(?: (?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE})(?![\w:]))?"
+# An offset may also follow the clock with no blank ("Dec  6 2024 20:50:45+08:00", network devices' logs), as it
+# does in ISO 8601.
+_AMPM_ZONE = rf"{_AMPM}(?:(?: |(?<=\d)(?=[+-]))(?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE})(?![\w:]))?"
 
 
 # After a ctime's clock: its half of the day, its zone, then its year.
@@ -250,10 +254,10 @@ def _families() -> tuple[Family, ...]:
             "date",
         ),
         # 2005-06-03-15.42.50.675872 (BGL, DB2); the date written with dots, the fraction after a colon (Unreal
-        # Engine's "[2026.11.30-08.00.01:123]").
+        # Engine's "[2026.11.30-08.00.01:123]"), or with colons (Sophos UTM's "2024:12:06-00:00:22").
         _family(
             "dashed",
-            r"(?<![\w.])(?P<Y>\d{4})[-.](?P<m>[01]\d)[-.](?P<d>[0-3]\d)-"
+            r"(?<![\w.])(?P<Y>\d{4})[-.:](?P<m>[01]\d)[-.:](?P<d>[0-3]\d)-"
             + rf"{_H2}[.:](?P<M>[0-5]\d)[.:](?P<S>[0-5]\d|60)",
             _Tail(r"[.:](?P<frac>\d+)", ""),
             "date",
@@ -366,6 +370,9 @@ def _families() -> tuple[Family, ...]:
         # Year-less families.
         # The month and its day joined by a dash too (a JVM tool's "MMM-dd HH:mm:ss.SSS": "Dec-02 10:15:01.118").
         _family("syslog", rf"(?<!\w){_MON}(?: +|-)(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, ""), "year-less"),
+        # The day before the month, as the dated "day-month-year" family writes it but without the year (Node-RED's
+        # "6 Dec 00:00:03 - [info] ...").
+        _family("day-month", rf"(?<![\w.:/-])(?P<d>[0-3]?\d) {_MON} {_HMS}", _Tail(_FRAC, ""), "year-less"),
         # glog with its year (C++ glog 0.6+ "I20240120 11:42:15.123456", CockroachDB "I240120 11:42:15.123456"):
         # the level letter, then the date with a four- or two-digit year.
         _family(
@@ -468,12 +475,32 @@ _OWN_TIME_NAMES = frozenset({"time", "ts", "timestamp", "datetime", "date", "t"}
 _SPACED_ASSIGNMENT = re.compile(r"([A-Za-z@_][\w.@-]*)[ \t]+=[ \t]*[\"']?$")
 
 
+# A field's name at the end of a text, then a colon with blanks before it, as a dump aligns its fields ("Commit
+# timestamp : ", "     Build Date                : "), or with a qualifier in parentheses ("Compiled (64-bit): "):
+# the name of a value the line states.
+_SPACED_LABEL = re.compile(r"([A-Za-z][\w.()/-]*(?: [\w.()/-]+)*)[ \t]+:[ \t]*[\"']?$")
+_QUALIFIED_LABEL = re.compile(r"[A-Za-z][\w.-]*(?: [\w.-]+)* \([^()]*\):[ \t]*[\"']?$")
+# A sentence of two words that a date completes, the first with a capital ("Built on ", "Expires at ").
+_TWO_WORD_SENTENCE = re.compile(r"[A-Z][a-z]+ [a-z]{2,} ")
+
+
 def gives_other_time(before: str) -> bool:
     """Whether the text before a stamp gives it, with " = " as a dump writes its members, to a name of another time
     than the record's own ('-->    createdTime = "1970-01-01T00:00:00Z"', a line of an event dumped under a record):
-    a value the line states. (A JSON or logfmt member, '"TimeCreated": "..."', 'ts=...', is a record's field.)"""
+    a value the line states. (A JSON or logfmt member, '"TimeCreated": "..."', 'ts=...', is a record's field.) So
+    does a field's name that a dump aligns, blanks before its colon ("Commit timestamp : 2023-08-17 16:33:01 -0700" in
+    a banner: a build's time, not the line's), or qualifies in parentheses ("Compiled (64-bit): Jan 23 2024 ...")."""
     m = _SPACED_ASSIGNMENT.search(before)
-    return m is not None and m.group(1).lower().lstrip("@_") not in _OWN_TIME_NAMES
+    if m is not None:
+        return m.group(1).lower().lstrip("@_") not in _OWN_TIME_NAMES
+    if _QUALIFIED_LABEL.search(before) is not None:
+        return True
+    m = _SPACED_LABEL.search(before)
+    if m is None:
+        return False
+    from .levels import level_from_word
+
+    return level_from_word(m.group(1).rsplit(None, 1)[-1]) is None
 
 
 def opens_with_label(line: str) -> bool:
@@ -495,6 +522,14 @@ def opens_with_assigned_time(line: str) -> bool:
 
 
 _BEFORE_WEEKDAY = re.compile(r"(?<![A-Za-z])(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?[ \t]*$")
+
+
+def _a_sentence(before: str) -> bool:
+    """Whether the text before a stamp is a sentence the stamp ends (``_in_prose``'s words, not a field's name)."""
+    if _TWO_WORD_SENTENCE.fullmatch(before) is not None:
+        return True
+    words = _PROSE_WORD.findall(before)
+    return len(words) >= 2 and _BEFORE_WEEKDAY.sub("", before).rstrip(" \t[(\"',").endswith(words[-1])
 
 
 def _in_prose(before: str) -> bool:
@@ -521,10 +556,10 @@ def _in_prose(before: str) -> bool:
     if gives_other_time(before):
         # The value of a name further in, a dumped object's member (ESXi's hostd read its file as 20,062 days long).
         return True
-    words = _PROSE_WORD.findall(before)
     # (A weekday's name the sentence puts before the date is the stamp's: journalctl's "-- Logs begin at Wed
-    # 2024-11-13 21:04:11 UTC, end at ... --".)
-    return len(words) >= 2 and _BEFORE_WEEKDAY.sub("", before).rstrip(" \t[(\"',").endswith(words[-1])
+    # 2024-11-13 21:04:11 UTC, end at ... --".) Two words alone, the first with a capital, are a sentence too ("Built
+    # on Mon Jan 22 10:14:05 UTC 2024", under a version line).
+    return _a_sentence(before)
 
 
 # Characters every match of a family holds (":": a clock's colon, between digits; "M": a month's name): a family
@@ -558,6 +593,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("compact", " "),
         ("dated-syslog", ": M"),
         ("syslog", ": M"),
+        ("day-month", ": M"),
         ("klog-dated", ": "),
         ("klog", ": "),
         ("month-day", "-: "),
@@ -663,6 +699,11 @@ class TimestampParser:
         self._year_less_converted = False  # a year-less stamp was given a year: the file's year is settled
         self._dated_epoch: float | None = None
         self._dated_day: int | None = None  # local midnight (as if UTC) of the last dated stamp
+        # The last date a sentence of the file states ("-- Logs begin at Mon 2024-03-11 06:12:40 UTC, ..."): no
+        # record's time, but the year of year-less times where no record's time gives one.
+        self._stated_year: int | None = None
+        self._stated_epoch: float | None = None
+        self._stated_day: int | None = None  # and the day of date-less times where no record's date gives one
         self._clock_day: int | None = None  # the day date-less times are placed on
         self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
         self._clock_dated = False  # whether ``_clock_last`` is a dated stamp's (its clock, read on its date)
@@ -714,6 +755,11 @@ class TimestampParser:
             self._dated_day = self._day(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:  # no such day
             return
+
+    @property
+    def year_from_text(self) -> bool:
+        """Whether year-less times take their year from the file's text (a dated stamp, a date a sentence states)."""
+        return self._dated_year is not None or self._stated_year is not None
 
     def learn_year(self, record: str, name: str, pattern: re.Pattern[str]) -> None:
         """A record whose time is a year-less stamp (family ``name``, found by ``pattern``) and that carries a dated
@@ -819,6 +865,8 @@ class TimestampParser:
         few starts left are tried one by one; a family whose required characters are not in the window is
         skipped."""
         present: set[str] | None = None  # read once a family is to be searched
+        # (A dated stamp found valid gives the file its year: not one that prose leads to, given back below.)
+        dated = (self._dated_year, self._dated_epoch, self._dated_day)
         best: str | None = None
         best_at = end
         for fam in FAMILIES:
@@ -861,6 +909,13 @@ class TimestampParser:
                     best, best_at = fam.name, s
                     break
         if best is not None and span is None and leading and _in_prose(record[lo:best_at]):
+            if _a_sentence(record[lo:best_at]) and self._dated_year is not None and self._dated_epoch != dated[1]:
+                self._stated_year, self._stated_epoch, self._stated_day = (
+                    self._dated_year,
+                    self._dated_epoch,
+                    self._dated_day,
+                )
+            self._dated_year, self._dated_epoch, self._dated_day = dated
             return None
         return best
 
@@ -1055,18 +1110,22 @@ class TimestampParser:
             return _leap_ok(
                 self._year_hint, month, day, -1
             ), f"no year in the timestamp; used the upload's year {self._year_hint}"
-        if self._dated_year is not None:
-            # Sources interleaved in one file: the year (of three) that puts it nearest the last dated stamp.
-            near = self._dated_epoch if self._dated_epoch is not None else 0.0
-            best = self._dated_year
+        dated = self._dated_year is not None
+        if dated or self._stated_year is not None:
+            # Sources interleaved in one file: the year (of three) that puts it nearest the last dated stamp (else
+            # the last date the file's text states).
+            year = self._dated_year if dated else self._stated_year
+            assert year is not None
+            near = (self._dated_epoch if dated else self._stated_epoch) or 0.0
+            best = year
             best_gap = math.inf
-            for y in (self._dated_year - 1, self._dated_year, self._dated_year + 1):
+            for y in (year - 1, year, year + 1):
                 if month == 2 and day == 29 and not calendar.isleap(y):
                     continue
                 gap = abs(self._day(y, month, day) + clock - near)
                 if gap < best_gap:
                     best, best_gap = y, gap
-            return best, ASSUME_FILE_YEAR.removesuffix(_UTC_SUFFIX)
+            return best, (ASSUME_FILE_YEAR if dated else ASSUME_STATED_YEAR).removesuffix(_UTC_SUFFIX)
         if self._reference is not None:
             ref = self._reference
             y = _time.gmtime(ref).tm_year
@@ -1092,6 +1151,8 @@ class TimestampParser:
         if self._clock_day is None:
             if self._dated_day is not None:
                 self._clock_day = self._dated_day
+            elif self._stated_day is not None:  # sbt's "[success] Total time: 0 s, completed Mar 14, 2024, ..."
+                self._clock_day = self._stated_day
             elif self._reference is not None:
                 ref = self._reference
                 day = int(ref // _DAY) * _DAY
@@ -1106,6 +1167,8 @@ class TimestampParser:
         midnight = self._clock_day
         if self._dated_day is not None:
             why = ASSUME_NO_DATE.removesuffix(_UTC_SUFFIX)
+        elif self._stated_day is not None:
+            why = ASSUME_STATED_DATE.removesuffix(_UTC_SUFFIX)
         elif self._reference is not None:
             why = "no date in the timestamp and none in the file; assumed the upload's date"
         else:
