@@ -142,6 +142,37 @@ def test_compose_prefix_is_an_envelope_and_services_are_not_joined() -> None:
     assert g.exception_type == "ConnectionRefusedError" and g.count == 12
 
 
+def test_a_column_of_right_aligned_names_and_a_box_drawing_bar_is_a_compose_like_envelope() -> None:
+    """Tilt streams each resource's log behind its name, right-aligned to the longest, and a box-drawing bar
+    ("     api │ ", "frontend │ "): the shorter names' lines open with blanks, and every one of them was joined to
+    the record above as an indented line (the api's 42 errors, its outage, hidden in other resources' records)."""
+    lines = []
+    for i in range(30):
+        lines.append(f"frontend │ 2:{i:02d}:01 PM [vite] hmr update /src/App.tsx")
+        level = "ERR" if i % 3 == 0 else "INF"
+        lines.append(f"     api │ 2024-05-14T14:{i:02d}:46.724Z {level} query done route=/v1/orders/{i}")
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 60
+    assert _levels(rep).get("ERROR") == 10
+    assert rep.parse_quality.multiline_records == 0
+
+
+def test_a_tag_in_brackets_before_each_services_own_timed_lines_is_a_source_not_text() -> None:
+    """Skaffold tags each line of the services it runs with "[name] " (no colon), among its own untagged lines; the
+    api's "2024/05/14 09:03:02 ..." and the database's "2024-05-14 09:05:10.123 UTC [77] LOG: ..." are their own
+    headers. The times behind the tags were read as text (the file 0 % timed; "<*>:<*>:<*> GET <*>" in 79 records)."""
+    lines = ["Generating tags...", " - acme/api -> acme/api:v1", "Starting deploy...", "Watching for changes..."]
+    for i in range(60):
+        lines.append(f"[api] 2024/05/14 09:{i:02d}:02 GET /v1/orders/{i} 200 {400 + i}µs")
+        lines.append(f"[web] GET /products/{i} 200 {i}.5 ms - {1000 + i}")
+        if i % 6 == 0:
+            lines.append(f"[db] 2024-05-14 09:{i:02d}:10.123 UTC [77] LOG:  checkpoint starting: time")
+        lines += [f"#{i} [builder {i % 6}/6] RUN go build ./...", f"#{i} DONE {i % 9}.{i % 7}s"]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.time_range.start_time.ToJsonString() == "2024-05-14T09:00:02Z"
+    assert not [t.text for t in rep.templates if "<*>:<*>:<*>" in t.text]
+
+
 def test_timestamp_prefix_envelope_joins_continuations() -> None:
     lines = []
     for i in range(10):

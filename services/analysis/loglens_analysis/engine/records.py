@@ -468,9 +468,11 @@ class Envelope:
     kept: str = ""  # a stripped envelope's group "keep" as a pattern: every line still opens with it (joins drop it)
     min_share: float = ENVELOPE_MIN_SHARE  # share of a file's first lines that must carry the prefix ...
     min_sources: int = 1  # ... naming at least this many sources
+    timed_after: float = 0.0  # share of its lines whose own time follows it (the sources' headers)
 
 
 ENVELOPE_SAMPLE_LINES = 400
+TAGGED_MIN_SHARE = 1 / 3  # a tag without a colon: the share of lines with it, and of those with a time after it
 APP_LEVEL_WORDS = 2  # a level among this many words after a time prefix makes the prefix the application's header
 # Candidates, most specific first. A level word is never taken for a compose service name.
 _LINE_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}) "  # RFC 3339, as collectors write it
@@ -492,7 +494,9 @@ _ENVELOPES = (
     Envelope("timestamp-prefix", re.compile(_LINE_TIME), False),
     # kubectl logs --prefix: "[pod/<pod>/<container>] " before each line of each container's log.
     Envelope("kubectl-prefix", re.compile(r"\[(?P<source>pod/[^\s/\]]+/[^\s/\]]+)\] ?"), True),
-    Envelope("compose-service", re.compile(r"(?P<source>[\w][\w.@/-]*) *\| ?"), True),
+    # docker compose's "web-1  | " (names padded after them), and the same column with the names right-aligned and
+    # a box-drawing bar (Tilt's "     api │ ", "frontend │ ").
+    Envelope("compose-service", re.compile(r" *(?P<source>[\w][\w.@/-]*) *(?P<bar>[|\u2502]) ?"), True),
     # A launcher's tag before each line of the processes it runs, a name in brackets and a colon (torchrun's
     # "[rank0]: 2026-03-04 09:58:12,404 - train - INFO - ...", "[rank1]:[W304 10:18:16.4 ProcessGroupNCCL.cpp:1250]
     # ..."), its own lines untagged among them: several sources on at least half the lines.
@@ -502,6 +506,18 @@ _ENVELOPES = (
         True,
         min_share=0.5,
         min_sources=2,
+    ),
+    # A developer tool's tag before each line of the services it runs, no colon after it (Skaffold's "[api] 2024/05/14
+    # 09:02:02 listening on :8080", "[db] 2024-05-14 09:02:02.777 UTC [1] LOG: ..." among its own untagged lines):
+    # several sources, a third of the head's lines at least, and a time of their own right after the tag on a third
+    # of those lines (the sources' headers come after the tag: it is not a header's first column).
+    Envelope(
+        "tagged-source",
+        re.compile(r"\[(?P<source>[A-Za-z][\w.-]{0,31})\] (?=\S)"),
+        True,
+        min_share=TAGGED_MIN_SHARE,
+        min_sources=2,
+        timed_after=TAGGED_MIN_SHARE,
     ),
 )
 
@@ -568,6 +584,7 @@ def _application_header(matches: list[re.Match[str]]) -> bool:
 def detect_envelope(lines: list[str]) -> Envelope | None:
     """The prefix nearly every one of the first lines carries, if any (docker-compose, CRI, CI timestamps)."""
     from .levels import level_from_word
+    from .timestamps import leading_time_end
 
     lines = [line for line in lines[:ENVELOPE_SAMPLE_LINES] if line.strip()]
     if len(lines) < 5:
@@ -583,12 +600,20 @@ def detect_envelope(lines: list[str]) -> Envelope | None:
             continue
         if not env.strip and _application_header(matches):
             continue
+        if env.timed_after and sum(leading_time_end(m.string[m.end() :]) > 0 for m in matches) < env.timed_after * len(
+            matches
+        ):
+            continue
         if env.name == "compose-service":
-            # A compose column: the bar stands in one column on (nearly) every line, and the names are not
-            # level words ("INFO | message" is a layout, not a service prefix).
-            columns = {m.group().rindex("|") for m in matches}
-            names = {m.group().split("|", 1)[0].strip() for m in matches}
+            # A compose column: the bar stands in one column on (nearly) every line, the names are not level
+            # words ("INFO | message" is a layout, not a service prefix), and each names several lines.
+            columns = {m.start("bar") for m in matches}
+            names = {m.group("source") for m in matches}
             if len(columns) > 2 or any(level_from_word(n) for n in names):
+                continue
+            if len(names) * 2 > len(matches):
+                # A name on nearly every line of its own is a field, not a source (ipmitool's "   1 | 11/30/2026 |
+                # ...": each entry's number right-aligned before the bar): a source writes many lines.
                 continue
         return env
     return _constant_prefix(lines) or _margin(lines)
