@@ -141,6 +141,23 @@ def test_a_line_stating_a_level_joins_a_record_without_one_or_with_the_same_one(
     assert levels == {"LEVEL_ERROR": 10, "LEVEL_WARN": 10, "LEVEL_INFO": 190}
 
 
+def test_untimed_level_lines_that_also_stand_under_other_levels_are_records_under_their_own_level_too() -> None:
+    """Godot's engine writes "ERROR: Couldn't connect to host (Error 3)." and its "   at: ..." line, untimed, among
+    the game's timed "[INFO]"/"[ERROR]" records. After an INFO record such a line was a record; after an ERROR
+    record it was glued to it as a detail: the outage's cause appeared in no template."""
+    lines = []
+    for i in range(60):
+        level = "ERROR" if i % 2 else "INFO"
+        lines.append(f"[{_stamp(i)}] [{level}] Net: reconnect attempt {i} {'failed' if i % 2 else 'started'}")
+        if i % 3 == 0:
+            lines.append("ERROR: Couldn't connect to host (Error 3).")
+            lines.append("   at: connect_to_url (modules/websocket/wsl_peer.cpp:478)")
+    rep = _report(lines)
+    (cause,) = [t for t in rep.templates if t.text.startswith("Couldn't connect")]
+    assert cause.count == 20
+    assert rep.record_count == 80
+
+
 def test_a_line_whose_level_stands_after_a_tag_of_its_own_is_no_two_line_header() -> None:
     """Gin's debug lines ("[GIN-debug] [WARNING] Running in debug mode") under a service's own timed start line, which
     has no level: the line is Gin's record, not the level of the line above (the start line was told as a warning).

@@ -752,6 +752,29 @@ class Analyzer:
             self._led_by_key[key] = got
         return got
 
+    def _levelled_apart(self, records: list[str], flags: list[int | None]) -> set[int]:
+        """The untimed lines that state a level (flag 2) and open as such a line does under a timed record of
+        another level: a writer of its own (Godot's "ERROR: Couldn't connect to host (Error 3)." after the game's
+        "[INFO] ..." and "[ERROR] ..." records alike), its lines records wherever they stand, the ones under a
+        record of their level too. A line that only ever follows records of its level (or of none) restates or
+        details them (Odoo's "ERROR: cursor already closed" under each "ERROR ... bad query")."""
+        lines = list(_positions(flags, 2))
+        openings: dict[int, str] = {}
+        apart: set[str] = set()
+        timed = -1
+        for i in lines:
+            timed = _last_timed(flags, i, timed)
+            if timed < 0:
+                continue
+            head = records[i].split(JOIN, 1)[0]
+            opening = openings[i] = head.split(None, 1)[0]
+            if opening in apart:
+                continue
+            above = self._parsed_level(records[timed].split(JOIN, 1)[0])
+            if above is not None and above != self._parsed_level(head):
+                apart.add(opening)
+        return {i for i, opening in openings.items() if opening in apart}
+
     def _tagged_apart(self, run: list[str], line: str) -> bool:
         """Whether an untimed line opens with a tag in brackets that is not the record's (``run``: its timed line,
         then the lines that continue it), where the record's lines so far opened with a tag its timed line writes
@@ -952,6 +975,7 @@ class Analyzer:
                 members = [i for i, _f in group]
                 if is_level and len(members) > RESTATED_LEVEL_LINES:
                     own_records.update(members)
+            own_records.update(self._levelled_apart(records, flags))
         # Untimed lines that open with one program's tag, two or more in a row: that program's records, each.
         if 0 in flags:
             tags = {i: m.group(1) for i in _positions(flags, 0) if (m := _WRITER_TAG.match(records[i])) is not None}
@@ -2066,6 +2090,14 @@ def _sources_of(text: str, first_line: int, n: int, sources: SourceRuns) -> list
             out.append(sources.at(line))
         line += 1 + rec.count(JOIN)
     return out
+
+
+def _last_timed(flags: Sequence[int | None], i: int, after: int) -> int:
+    """The index of the last timed line (flags 1, 4, 5) before ``i`` and after ``after`` (``after``: none)."""
+    for j in range(i - 1, after, -1):
+        if flags[j] in (1, 4, 5):
+            return j
+    return after
 
 
 def _first_lines(text: str, n: int) -> list[str]:
