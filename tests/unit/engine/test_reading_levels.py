@@ -599,6 +599,25 @@ def test_a_severity_after_where_the_program_wrote_the_message_is_the_records_lev
     assert counts == {"WARN": 6, "ERROR": 5}, counts
 
 
+def test_a_severity_between_asterisks_after_a_c_file_line_and_function_is_the_records_level() -> None:
+    """SPDK (and DPDK) write "file.c:LINE:function: *ERROR*: ..." under the storage engine's own header (Mayastor's
+    io-engine, its Rust lines "[time  INFO target] ..." beside them): the NVMe-oF target's outage, 68 records, had
+    no level."""
+    lines = []
+    for i in range(60):
+        t = f"[2024-05-14 16:{i:02d}:39.639265]"
+        lines.append(f"[2024-05-14T16:{i:02d}:00.000365757+00:00  INFO io_engine:io-engine.rs:223] replica {i} created")
+        if i % 4 == 0:
+            lines.append(
+                f"{t} nvme_tcp.c:2354:nvme_tcp_qpair_connect_sock: *ERROR*: sock connection error of tqpair={i}"
+            )
+            lines.append(f"{t} nvme_qpair.c: 804:spdk_nvme_qpair_process_completions: *ERROR*: CQ transport error -6")
+        if i % 20 == 1:
+            lines.append(f"{t} bdev_nvme.c:2157:_bdev_nvme_reset_ctrlr_complete: *NOTICE*: Resetting controller {i}")
+    counts = level_counts(run_blocks("\n".join(lines) + "\n"))
+    assert counts == {"INFO": 60, "ERROR": 30, "NOTICE": 3}, counts
+
+
 def test_a_level_word_glued_to_its_value_is_a_field_not_a_level() -> None:
     """client-go's trace under a klog record: 'Trace[1623897585]: ---"Objects listed" error:<nil> 38063ms' says there
     was no error; a word in lower case glued by a colon to a value is a field. The word as a level ("error: ...")
@@ -1003,3 +1022,17 @@ def test_a_level_word_that_names_a_count_is_no_level() -> None:
         "\n".join([f"cc -c src/net{i}.c" for i in range(30)] + ["make: *** [Makefile:377: all] Error 2"]) + "\n"
     )
     assert _levels(built) == {"ERROR": 1}
+
+
+def test_an_alarms_major_and_minor_severity_are_levels() -> None:
+    """Network equipment's event logs write an alarm's severity as ITU-T X.733 names it (Nokia SR OS: "MAJOR: BGP
+    #2002 Base Peer 1: ..." , "MINOR: SECURITY #2019 Base ssh"): a BGP peer going down had no level. Only in
+    capitals: "a minor version" is a word of messages."""
+    lines = []
+    for i in range(60):
+        t = f"{48200 + i} 2024/12/06 00:{i:02d}:02.92 CET"
+        kind = ("MAJOR: BGP #2002 Base Peer 1", "MINOR: SECURITY #2019 Base ssh", "WARNING: SNMP #2005 Base 1/1/c3")
+        lines.append(f"{t} {kind[i % 3]}")
+    lines += [f"2024/12/06 01:{i:02d}:00 upgrade to a minor version {i} done" for i in range(3)]
+    counts = level_counts(run_blocks("\n".join(lines) + "\n"))
+    assert counts == {"ERROR": 20, "WARN": 40}, counts

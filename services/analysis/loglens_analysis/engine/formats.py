@@ -1245,7 +1245,8 @@ _LEVEL_PREFIX = re.compile(
     # (Closed by a tab too: a level column of a tab-delimited line the file's layout does not hold, Istio's pilot
     # agent's "info\tFLAG: ..." among its proxy's access lines; or by a bracketed time glued to it, logrus' text
     # format: "WARN[0075] Error uploading layer to cache ...", seconds since the start.)
-    r"(?: error)?\]?(?::|\]| -|\t|\[[^\]\[\s]{1,40}\] )",
+    # (Between asterisks too, as SPDK marks it: "*ERROR*: sock connection error ...".)
+    r"(?: error)?[\]*]?(?::|\]| -|\t|\[[^\]\[\s]{1,40}\] )",
     re.IGNORECASE,
 )
 
@@ -1362,8 +1363,13 @@ _SUBSYSTEM = re.compile(r"[^\s:]{1,80}: (?=\S)")
 _RELAY_LABELS = re.compile(r"(?:[A-Za-z][\w.-]{0,40}(?: [A-Za-z][\w.-]{0,40})?: ?(?=\S)){2,3}")
 # Where in the program a message was written, before its severity: a source file and line ("raid/raid_status.c:88
 # [ERROR] Volume [1] degraded", as C and C++ daemons' loggers write them) or a thread's or job's id in brackets
-# ("(24781) [err] transfer.cpp:1187 http error"), one or two of them.
-_SOURCE_MARKS = re.compile(r"(?:(?:\([\w.-]{1,32}\)|[\w./-]{1,120}\.[A-Za-z]\w{0,5}:\d{1,6}) ){1,2}(?=\S)")
+# ("(24781) [err] transfer.cpp:1187 http error"), one or two of them; the file, its line (padded or not) and its
+# function, as C's __FILE__, __LINE__ and __func__ are written ("nvme_qpair.c: 804:spdk_nvme_qpair_process_completions:
+# *ERROR*: ...", SPDK's and DPDK's).
+_SOURCE_MARKS = re.compile(
+    r"(?:(?:\([\w.-]{1,32}\)|[\w./-]{1,120}\.[A-Za-z]\w{0,5}:(?:\d{1,6}| {1,5}\d{1,5}:\w{1,80}:|\d{1,6}:\w{1,80}:)) )"
+    r"{1,2}(?=\S)"
+)
 
 
 # What may stand before a message's severity, each looked past in turn: the name of the part of the program that

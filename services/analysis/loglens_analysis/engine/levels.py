@@ -59,7 +59,7 @@ _FIELD_ONLY_WORDS = frozenset({"failure", "http", "silly"})
 # Failed to start ...", pytest's "FAILED tests/..."), where "failed" is a word of messages.
 # A deprecation notice, written as a severity where one stands (PHP's "PHP Deprecated:  Creation of dynamic property",
 # E_DEPRECATED; "DEPRECATION:" / "DEPRECATED:" of a runtime or a tool): a warning; "deprecated" in lower case is a word
-# of messages ("X is deprecated").
+# of messages ("X is deprecated"). An alarm's "MAJOR" or "MINOR" ("a minor version" is a word of messages).
 _CAPITAL_WORDS = {
     "LOG": "INFO",
     "SUCCESS": "INFO",
@@ -68,6 +68,10 @@ _CAPITAL_WORDS = {
     "Deprecated": "WARN",
     "DEPRECATED": "WARN",
     "DEPRECATION": "WARN",
+    # An alarm's severity as ITU-T X.733 names them (critical, major, minor, warning), network equipment's event logs
+    # (Nokia SR OS's "MAJOR: BGP #2002 ...", "MINOR: SECURITY #2019 ..."): major is an error, minor a warning.
+    "MAJOR": "ERROR",
+    "MINOR": "WARN",
 }
 # Words that give a level but state an outcome (a test runner's "FAIL src/api/orders.test.ts", loguru's "SUCCESS"):
 # the record's content as well as its level, never a header to cut off.
