@@ -318,6 +318,13 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
         level, message, numeric = own[0], own[1], numeric or own[2]
     statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
     pieces: tuple[tuple[int, int, int, str], ...] = ()
+    if message is not None and statuses and _LONE_PATH.fullmatch(message) is not None:
+        # A message that is a request's target alone, its method and status in fields of their own (authentik's
+        # '"event": "/api/v3/core/users/me/", "method": "GET", "status": 200'): the record is that request, read as
+        # an access line's ("GET /api/v3/core/users/me/ 200"), not a path alone (every request one template "<*>").
+        with_target = {**flat, "path": message}
+        if _request_line(flat, []) is None and _request_line(with_target, statuses) is not None:
+            flat, message = with_target, None
     own_message = message
     if message is None:
         message = _request_line(flat, statuses)
@@ -596,6 +603,8 @@ def _request_line(flat: dict[str, object], statuses: list[int]) -> str | None:
     return " ".join([method, *([target] if target is not None else []), *([str(max(statuses))] if statuses else [])])
 
 
+# A path alone: a request's target ("/api/v3/core/users/me/", "/static/app.js?v=3").
+_LONE_PATH = re.compile(r"/[^\s\"]*")
 # An absolute URL: its scheme, its host (and port), then its path.
 _ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}://[^/\s?#]+(/\S*)")
 
