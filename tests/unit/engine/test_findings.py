@@ -470,7 +470,7 @@ def test_a_silence_broken_only_by_a_heartbeat_is_one_silence() -> None:
     assert silences[0].description.startswith("silence of 20 min but for 3 records"), silences[0].description
 
 
-def test_a_pause_in_a_starts_head_is_a_routine_silence_left_out_of_the_summary() -> None:
+def test_a_pause_in_a_starts_head_is_a_routine_silence_left_out_of_the_summary_and_the_timeline() -> None:
     # A server that waits 3 minutes for its schema in its first minutes (the file's head: 5 % of 3 hours), then writes
     # every 5 s: the pause is found, ranked as a start's (routine), and the summary leaves it out; the same pause in
     # the run is news.
@@ -480,6 +480,8 @@ def test_a_pause_in_a_starts_head_is_a_routine_silence_left_out_of_the_summary()
         (silence,) = _of(rep, SILENCE)
         assert silence.routine is routine and silence.description.startswith("silence of 3 min"), silence
         assert any(c.text.startswith("Silence of 3 min") for c in rep.summary.claims) is not routine
+        # Nor does the timeline tell it (a start's one-off messages and pauses filled its first minute).
+        assert any(e.kind == SILENCE for e in rep.timeline) is not routine
 
 
 def test_pauses_a_long_file_keeps_taking_are_no_silence() -> None:
@@ -881,3 +883,34 @@ def test_a_stop_s_step_that_names_a_startup_or_starts_a_clean_up_is_no_start() -
     assert all("Refreshing" in lines[a.line_numbers[0] - 1] for a in starts), [a.description for a in starts]
     for step in ("Closing context: startup date [x]", "Starting clean up.", "Starting cleanup of stale locks"):
         assert _STARTS_A_STOP.search(step) is not None, step
+
+
+def test_no_rate_over_time_is_told_where_most_records_carry_no_time_of_their_own() -> None:
+    """A test run's output stamped on one line in twenty (xcodebuild's "Test Suite ... started at <time>" over its
+    untimed "Test Case ... passed" lines): every untimed record takes the last stamp's time, so a suite's 86 cases
+    "burst" within its second and a message "pauses" for the 24 minutes between two suites. The same records each
+    stamped: the burst and the pause are real, and told. (A silence is a gap between two records' own times: it
+    stands either way.)"""
+
+    def run(stamp_every: int) -> report_pb2.AnalysisReport:
+        lines = []
+        t = T0
+        for i in range(600):
+            t += 600 if i == 300 else 0 if 450 <= i < 490 else 2
+            text = f"Test Case '-[AppTests test{i}]' passed ({i % 7}.{i % 10}01 seconds)."
+            if i % 50 < 20:
+                text = f"error: -[AppTests testFlaky{i}] : XCTAssertEqual failed: ({i}) is not equal to (0)"
+            if 450 <= i < 490:
+                text = f"retrying connection to simulator {i} after timeout"
+            if i % stamp_every == 0:
+                lines.append(f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} {text}")
+            else:
+                lines.append(text)
+        return analyze([("\n".join(lines) + "\n").encode()])
+
+    stamped, sparse = run(1), run(20)
+    assert stamped.parse_quality.timestamp_share == 1.0 and sparse.parse_quality.timestamp_share == 0.05
+    bursts = {BURST, ERROR_BURST}
+    assert any(a.kind in bursts for a in stamped.anomalies)
+    assert not [a.description for a in sparse.anomalies if a.kind in bursts]
+    assert not [c.text for c in sparse.summary.claims if "pauses for" in c.text]

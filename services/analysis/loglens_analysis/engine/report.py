@@ -39,6 +39,9 @@ MAX_ANOMALIES = 50
 MAX_ERROR_TEMPLATES = 20
 MAX_TIMELINE = 50
 TIMELINE_FIRST_ERRORS = 10  # first occurrences of the top-ranked error templates on the timeline
+# Below this share of records with a time of their own, the file's times are only those records' (the overview says
+# so), and no message's rate over time is found or told (bursts, a message's pauses).
+TIMED_RANGE_SHARE = 0.5
 LEVEL_ENUM = {
     "TRACE": report_pb2.LEVEL_TRACE,
     "DEBUG": report_pb2.LEVEL_DEBUG,
@@ -1845,13 +1848,23 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     return out
 
 
+def timed_enough(records: int, with_time: int) -> bool:
+    """Whether enough of a file's records carry a time of their own (``TIMED_RANGE_SHARE``) for a message's rate over
+    time to mean anything: a build's or a test run's output stamped on a few lines (xcodebuild's 2.9 %) gives every
+    other record the time of the last stamp, so a whole test suite "bursts" within a second and "pauses" for 24
+    minutes."""
+    return with_time >= TIMED_RANGE_SHARE * records
+
+
 def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     """All findings, ranked (``Finding.rank``: kind, then score), then cut to ``MAX_ANOMALIES``: a cap never
-    drops a higher-ranked finding for a lower one."""
+    drops a higher-ranked finding for a lower one. Bursts only where enough records carry their time
+    (``timed_enough``); a silence is a gap between two records' own times, and stands."""
     out: list[Finding] = []
     bk = Buckets.of(an)
     if bk is not None:
-        out += _bursts(bk, templates)
+        if timed_enough(an.records, an.with_time):
+            out += _bursts(bk, templates)
         silences = _silences(bk)
         out += silences
         out += _rate_changes(bk, silences)
@@ -2032,7 +2045,8 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
         if f.end is not None:
             _put(a.end_time, f.end)
     # The timeline: first errors (top TIMELINE_FIRST_ERRORS ranked error templates), then findings in their
-    # rank order; cut to MAX_TIMELINE in that order, then sorted by time.
+    # rank order but the routine messages and pauses of a start; cut to MAX_TIMELINE in that order, then sorted by
+    # time.
     events: list[tuple[float, int, report_pb2.TimelineEntry]] = []
     newest_first = _newest_first(an)
     for _score, r, lv in ranked[:TIMELINE_FIRST_ERRORS]:
@@ -2053,6 +2067,10 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
             _put(e.time, when)
         events.append((when if when is not None else math.inf, line, e))
     for f in findings:
+        if f.routine and f.kind in (ANOMALY_RARE, ANOMALY_SILENCE):
+            # A message or a pause of a process's start sequence (as the summary leaves them out): the restart
+            # tells the start; its one-off messages would fill the timeline's first minute.
+            continue
         e = report_pb2.TimelineEntry(
             description=f.description,
             kind=f.kind,

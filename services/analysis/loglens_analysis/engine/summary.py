@@ -40,6 +40,7 @@ from .report import (
     RATE_CHANGE_FACTOR,
     SILENCE_MIN_BUCKETS,
     TEMPLATE_TEXT_CHARS,
+    TIMED_RANGE_SHARE,
     duration,
     iso,
     quotes,
@@ -56,7 +57,6 @@ _LETTERS = re.compile(r"[^\W\d_]")  # a letter, in any script
 QUOTED_VALUE_CHARS = 40  # a message seen once is quoted with its values, each up to this length
 PAUSE_MIN_SIDE = 2  # an error's pause is told where at least 2 of its records come before it and 2 after
 MAX_STATUSES_TOLD = 3  # HTTP statuses named in a request template's claim at a level
-TIMED_RANGE_SHARE = 0.5  # below this share of timed records, the overview says the range is only theirs
 OUTCOME_RECORDS = 5  # a run's verdict stands among its last records (a line or two of clean-up may follow it) ...
 OUTCOME_LINES = 20  # ... and its last lines (a record of a few lines, a listing of what failed, may follow it) ...
 OUTCOME_QUOTED = 2  # ... and its statements of failure there are quoted: the first (its reason) and the last
@@ -308,6 +308,7 @@ def _errors(
     warnings) also gets a claim at WARN: its warnings are news of their own, ranked among the other warnings by
     their count. Warnings come most numerous first (the ranking's order for templates of warnings only)."""
     unlevelled = _unlevelled_records(rep)
+    timed = rep.parse_quality.timestamp_share >= TIMED_RANGE_SHARE
     # (level, template) in rank order; the requests a server answered at a level on several routes come together.
     ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]] = []
     for rt in rep.error_templates:
@@ -342,7 +343,7 @@ def _errors(
                 continue  # told in the claim of the sequence's first message
             claim, count = _sequence_claim(sequence, level, quoted), len(sequence) * _at_level(t, level)
         else:
-            claim, count = _claim_at(t, level, unlevelled, quoted[t.id]), _at_level(t, level)
+            claim, count = _claim_at(t, level, unlevelled, quoted[t.id], timed), _at_level(t, level)
         if level in _ERROR_LEVELS:
             errors.append((level, claim))
         else:
@@ -626,10 +627,13 @@ def _claim_at(
     level: report_pb2.Level.ValueType,
     unlevelled: dict[int, report_pb2.Template],
     quote: str,
+    timed: bool,
 ) -> report_pb2.SummaryClaim:
     """A template's claim at one level: all its records, or those at the level among its records; ``quote`` is its
-    text as quoted (``report.quotes``)."""
+    text as quoted (``report.quotes``); its pause told only where the file's records are ``timed`` (enough of them
+    carry a time of their own: ``report.timed_enough``)."""
     lv = _level(level)
+    pause = _pause(t) if timed else ""
     at_level = sum(lc.count for lc in t.levels if lc.level == level)
     if at_level == t.count:
         after, before = _after(t.first_line, unlevelled, level)
@@ -642,7 +646,7 @@ def _claim_at(
         statuses = _statuses(t, level) if t.count > 1 else ""  # a record seen once is quoted with its status
         lv_told = f"{lv} ({statuses})" if statuses else lv
         targets = _targets(t, level) if t.count > 1 else ""  # (its one record quoted names its target)
-        text = f'{_records(t.count)} at {lv_told}: "{quote}"{targets}{cause}, {where}{_pause(t)}.'
+        text = f'{_records(t.count)} at {lv_told}: "{quote}"{targets}{cause}, {where}{pause}.'
         lines = sorted({t.first_line, t.last_line, *before})
     else:
         first_at = next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0)
@@ -654,7 +658,7 @@ def _claim_at(
         text = (
             f'"{quote}"{cause}: {at_level} {lv} among its {t.count} records'
             + (f" ({told})" if told else "")
-            + f", which run from line {t.first_line} to line {t.last_line}{_pause(t)}."
+            + f", which run from line {t.first_line} to line {t.last_line}{pause}."
         )
         lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
     return _claim(text, [t.id], lines)
