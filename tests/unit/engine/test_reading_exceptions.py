@@ -21,6 +21,9 @@ pytestmark = pytest.mark.unit
         "Queue.Worker: job 7 done",
         "Interrupt: exiting cleanly.",  # a conventional ending alone is a word (Tor's clean stop)
         "Timeout: 30s",
+        # A class in a lower-case package alone on its line is a logger's name (Dropwizard's "%c: %m").
+        "com.example.orders.resources.OrdersResource: Order 18269 status=SHIPPED",
+        "org.eclipse.jetty.server.Server: Started @4211ms",
     ],
 )
 def test_a_severity_word_or_a_logger_name_is_no_exception_type(message: str) -> None:
@@ -321,6 +324,80 @@ def test_a_loggers_name_on_the_first_line_is_not_the_exception_where_one_stands_
         "No space left on device",
         "System.IO.IOException",
     ), info
+
+
+def test_a_type_the_logged_message_quotes_is_not_the_exception_where_the_traces_own_line_stands_under_it() -> None:
+    # Jitsi Videobridge logs "Failed to connect/login: ... exception: java.net.ConnectException: Connection refused",
+    # then the exception thrown, "...SmackException$EndpointConnectionException: ...", and its frames (no "Caused
+    # by:"). It was read the other way round: ConnectException, its root cause EndpointConnectionException.
+    record = JOIN.join(
+        [
+            "2024-03-14 08:06:30.358 SEVERE: [30] MucClient#640: Failed to connect/login: The following addresses "
+            "failed: 'localhost:5222' failed because: localhost/127.0.0.1 exception: java.net.ConnectException: "
+            "Connection refused",
+            "org.jivesoftware.smack.SmackException$EndpointConnectionException: The following addresses failed: "
+            "'localhost:5222' failed because: localhost/127.0.0.1 exception: java.net.ConnectException: Connection "
+            "refused",
+            "\tat org.jivesoftware.smack.SmackException$EndpointConnectionException.from(SmackException.java:334)",
+            "\tat org.jivesoftware.smack.tcp.XMPPTCPConnection.connectUsingConfiguration(XMPPTCPConnection.java:664)",
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    smack = "org.jivesoftware.smack.SmackException$EndpointConnectionException"
+    assert (info.type, info.root_type) == (smack, smack), info
+    # The same type on the message's line and the trace's is one exception; a chain's cause stays its root cause.
+    chained = JOIN.join(
+        [
+            "2024-03-14 08:06:30.358 ERROR [main] c.a.Jobs - job failed: java.io.IOException: disk full",
+            "java.io.IOException: disk full",
+            "\tat com.acme.Jobs.run(Jobs.java:10)",
+            "Caused by: java.nio.file.FileSystemException: /data: No space left on device",
+            "\tat sun.nio.fs.UnixException.translateToIOException(UnixException.java:100)",
+        ]
+    )
+    info = exception_of(chained)
+    assert info is not None
+    assert (info.type, info.root_type) == ("java.io.IOException", "java.nio.file.FileSystemException"), info
+
+
+def test_sinatras_report_of_a_rescued_error_is_its_exception() -> None:
+    # Sinatra's dump_errors!: "<time> - <class> - <message>:" over the backtrace's tab-indented lines: 13
+    # NoMethodError reports under Puma were no exception and had no level.
+    record = JOIN.join(
+        [
+            "2024-06-12 09:27:04 - NoMethodError - undefined method `fetch' for nil:NilClass:",
+            "\t/app/app.rb:77:in `block in <class:ShopApp>'",
+            "\t/usr/local/bundle/gems/sinatra-3.2.0/lib/sinatra/base.rb:1804:in `call'",
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.message) == ("NoMethodError", "undefined method `fetch' for nil:NilClass"), info
+    # A word between dashes that is no type's name is none.
+    plain = JOIN.join(["2024-06-12 09:27:04 - Worker - job 7 done:", "\t/app/jobs.rb:12:in `run'"])
+    assert exception_of(plain) is None
+
+
+def test_a_trace_marked_line_by_line_and_written_root_cause_first_is_read_as_thrown() -> None:
+    # Dropwizard's default: a "! " before each line of the trace, and logback's root-cause-first order, each exception
+    # the one before it caused ("! Causing: ..."): no exception was found; then the root cause was read as thrown.
+    record = JOIN.join(
+        [
+            "ERROR [2024-06-12 08:47:53,441] io.dropwizard.jersey.errors.LoggingExceptionMapper: Error handling a "
+            "request: fd2ec4283bc454cc",
+            "! java.net.ConnectException: Connection refused",
+            "! at java.base/sun.nio.ch.Net.pollConnect(Native Method)",
+            "! ... 31 common frames omitted",
+            "! Causing: org.postgresql.util.PSQLException: Connection to pg-primary:5432 refused.",
+            "! at org.postgresql.core.v3.ConnectionFactoryImpl.openConnectionImpl(ConnectionFactoryImpl.java:346)",
+            "! at com.example.orders.db.OrderDao.findById(OrderDao.java:41)",
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.root_type) == ("org.postgresql.util.PSQLException", "java.net.ConnectException"), info
+    assert info.frames[0].startswith("java.base/sun.nio.ch.Net.pollConnect"), info.frames
 
 
 def test_a_rust_panics_message_on_the_line_after_it_is_its_message_and_each_site_its_own_failure() -> None:

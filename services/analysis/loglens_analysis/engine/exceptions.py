@@ -30,7 +30,7 @@ _NAME = r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*"
 # .NET writes an exception's HRESULT or error code between its type and its message ("Npgsql.NpgsqlException
 # (0x80004005): Failed to connect", " ---> System.Net.Sockets.SocketException (111): Connection refused").
 _ERROR_CODE = r"(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?"
-_EXC_LINE = re.compile(rf"(?:Caused by: |Suppressed: )?({_NAME}){_ERROR_CODE}(?::\s?(.*)|\s*$)", re.DOTALL)
+_EXC_LINE = re.compile(rf"(?:Caused by: |Suppressed: |Causing: )?({_NAME}){_ERROR_CODE}(?::\s?(.*)|\s*$)", re.DOTALL)
 # Inside a log message: the last qualified or conventionally named type followed by ": " or the end.
 _EXC_IN_TEXT = re.compile(
     r"(?<![\w.$])((?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*|[A-Z][\w$]*(?:Exception|Error|Throwable|Fault|Timeout"
@@ -190,7 +190,7 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
         if (
             i == 0
             or i in above
-            or text.startswith(("Caused by: ", "Suppressed: "))
+            or text.startswith(("Caused by: ", "Suppressed: ", "Causing: "))
             or (i + 1 < len(lines) and _JVM_FRAME.match(lines[i + 1]) and _indent(line) < _indent(lines[i + 1]))
         ):
             if text.startswith("Suppressed: "):
@@ -208,13 +208,32 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
                     e = _EXC_LINE.match(line)
                     if e is not None and e.group(2) is not None:
                         chain.append((e.group(1), _clip(e.group(2)), 0))
-    if len(chain) > 1 and chain[0][2] == 0 and not named_as_type(chain[0][0]):
+    if (
+        len(chain) > 1
+        and chain[0][2] == 0
+        and (
+            not named_as_type(chain[0][0])
+            or (
+                chain[0][0] in lines[chain[1][2]]
+                and not lines[chain[1][2]].lstrip(" \t").startswith(("Caused by: ", "---> ", "Suppressed: "))
+            )
+        )
+    ):
         # A record's first line names its logger, not an exception, where an exception's own line stands below it
         # ("Emby.Server.Implementations.Library.LibraryManager: Error creating image ...", then
-        # "System.IO.IOException: No space left on device" and its frames).
+        # "System.IO.IOException: No space left on device" and its frames). A type the logged message names that the
+        # trace's own first line below it names too is what the message quotes of it (Jitsi's "Failed to connect/
+        # login: ... exception: java.net.ConnectException: Connection refused" over "...SmackException$Endpoint
+        # ConnectionException: ... exception: java.net.ConnectException: Connection refused" and its frames: the
+        # exception thrown is the trace's). Spring's "threw exception [...: X: ...] with root cause" over another
+        # type's trace stays: X was thrown, the trace is its root cause's.
         chain = chain[1:]
     if not chain:
         return None
+    if any(lines[i].lstrip(" \t").startswith("Causing: ") for _t, _m, i in chain):
+        # The root cause first, each exception it caused after it ("Causing: ..."): logback's root-cause-first
+        # throwable converter, Dropwizard's default. The last one is the exception thrown.
+        chain.reverse()
     outer = chain[0]
     # A repeated first line (the log message, then the trace's own first line) is one exception.
     root = chain[-1]
@@ -226,7 +245,7 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
             root_type, root_msg = t.group(1), _clip(t.group(2) or "")
     frames: list[str] = []
     for line in lines[root[2] + 1 :]:
-        if line.lstrip(" \t").startswith("Caused by: "):
+        if line.lstrip(" \t").startswith(("Caused by: ", "Causing: ")):
             break
         m = _JVM_FRAME.match(line)
         if m is not None:
@@ -386,6 +405,12 @@ def _ruby(lines: list[str], message: str = "") -> ExceptionInfo | None:
         if "::" in t.group(1) or _typed(t.group(1)):
             msg = _clip(lines[0][t.end() + 1 :])
             return ExceptionInfo(t.group(1), msg, t.group(1), msg, tuple(_ruby_frames(lines[1:], MAX_FRAMES)))
+    for t in _RUBY_DASHED.finditer(lines[0]):
+        # Sinatra's (and Rack's) report of an error it rescued: "<time> - NoMethodError - undefined method `fetch'
+        # for nil:NilClass:" over its backtrace's tab-indented lines.
+        if named_as_type(t.group(1)):
+            msg = _clip(lines[0][t.end() :].rstrip().removesuffix(":"))
+            return ExceptionInfo(t.group(1), msg, t.group(1), msg, tuple(_ruby_frames(lines[1:], MAX_FRAMES)))
     first = (message or lines[0]).split(JOIN, 1)[0].rstrip()
     cut = first.rfind(" (") if first.endswith(")") else -1
     name = first[cut + 2 : -1]
@@ -397,6 +422,8 @@ def _ruby(lines: list[str], message: str = "") -> ExceptionInfo | None:
 
 # A Ruby class's constant path with a message after it, where a logged error opens ("Net::ReadTimeout: ...").
 _RUBY_TYPED = re.compile(r"(?<!\S)((?:[A-Z]\w*::)*[A-Z]\w*):(?= \S)")
+# The same between dashes ("<time> - NoMethodError - undefined method ...:").
+_RUBY_DASHED = re.compile(r"(?<!\S)((?:[A-Z]\w*::)*[A-Z]\w*) - (?=\S)")
 # A class's constant path (Logger's "message (Type)" puts one in parentheses after the message).
 _RUBY_CLASS = re.compile(r"(?:[A-Z]\w*::)*[A-Z]\w*")
 
@@ -449,6 +476,10 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
     opens with a type ("java.lang.OutOfMemoryError: Java heap space", "TimeoutError: ...")."""
     lines = record.split(JOIN)
     head = lines[0]
+    if len(lines) > 1 and all(line.startswith(_TRACE_MARK) for line in lines[1:]):
+        # A mark before each line of the trace (Dropwizard's "! java.lang.NullPointerException: ...", "! at ..."):
+        # the trace as the runtime printed it.
+        lines = [head, *(_unmarked(line) for line in lines[1:])]
     if len(lines) > 1:
         if any(line.startswith(TRACEBACK_BANNER) for line in lines):
             return _python(lines)
@@ -471,10 +502,22 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
     if text.startswith("panic: "):
         return _go(lines, head)
     m = _EXC_LINE.match(text)
-    if m is None or m.group(2) is None or not _typed(m.group(1)):
+    # Alone on its line, no frame under it, a name is a type only where it is named as one: a class in a lower-case
+    # package is as often a logger's name (Dropwizard's "%c: %m": "com.example.orders.resources.OrdersResource:
+    # Order 18269 status=SHIPPED" was an exception group of 41).
+    if m is None or m.group(2) is None or not _typed(m.group(1)) or not named_as_type(m.group(1)):
         return None
     msg = _clip(m.group(2))
     return ExceptionInfo(m.group(1), msg, m.group(1), msg, ())
+
+
+_TRACE_MARK = "! "
+
+
+def _unmarked(line: str) -> str:
+    """A trace's line past its mark (``_TRACE_MARK``): a frame indented as the runtime indents it."""
+    rest = line[len(_TRACE_MARK) :]
+    return "\t" + rest if rest.startswith("at ") else rest
 
 
 def _caused_by(line: str) -> bool:
