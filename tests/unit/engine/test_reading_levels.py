@@ -618,6 +618,20 @@ def test_a_severity_between_asterisks_after_a_c_file_line_and_function_is_the_re
     assert counts == {"INFO": 60, "ERROR": 30, "NOTICE": 3}, counts
 
 
+def test_a_severity_after_a_process_and_thread_id_in_brackets_is_the_records_level() -> None:
+    """unbound through syslog: "unbound[30871]: [30871:0] error: SERVFAIL <github.com. A IN>: ..." (OpenBSD's daemon
+    log): its resolver's outage had no level. A number in brackets before other words gives none."""
+    lines = []
+    for i in range(40):
+        t = f"Dec  6 04:{i:02d}:07 gw1"
+        lines.append(f"{t} unbound[30871]: [30871:0] info: generate keytag query _ta-4f66. NULL IN {i}")
+        if i % 8 == 0:
+            lines.append(f"{t} unbound[30871]: [30871:0] error: SERVFAIL <host{i}.example. A IN>: all servers failed")
+        lines.append(f"{t} relayd[{700 + i}]: [{i}] items relayed to pool web")
+    counts = level_counts(run_blocks("\n".join(lines) + "\n"))
+    assert counts == {"INFO": 40, "ERROR": 5}, counts
+
+
 def test_a_level_word_glued_to_its_value_is_a_field_not_a_level() -> None:
     """client-go's trace under a klog record: 'Trace[1623897585]: ---"Objects listed" error:<nil> 38063ms' says there
     was no error; a word in lower case glued by a colon to a value is a field. The word as a level ("error: ...")
@@ -1036,3 +1050,20 @@ def test_an_alarms_major_and_minor_severity_are_levels() -> None:
     lines += [f"2024/12/06 01:{i:02d}:00 upgrade to a minor version {i} done" for i in range(3)]
     counts = level_counts(run_blocks("\n".join(lines) + "\n"))
     assert counts == {"ERROR": 20, "WARN": 40}, counts
+
+
+def test_a_level_word_cut_to_its_columns_width_is_the_level() -> None:
+    """Pyramid's default format writes "%(levelname)-5.5s": "WARNI", "CRITI" (17 failed logins of no level); logrus'
+    text format four letters: "ERRO[0000] ...", "FATA", "DEBU"."""
+    lines = []
+    for i in range(40):
+        t = f"2024-06-12 08:{i:02d}:12,657"
+        lines.append(f"{t} INFO  [shop.views:31][waitress-{i % 4}] GET /cart/{i} served")
+        if i % 4 == 0:
+            lines.append(f"{t} WARNI [shop.security:77][waitress-3] Failed login for user 'u{i}' from 10.0.3.{i}")
+        if i % 20 == 0:
+            lines.append(f"{t} CRITI [shop.db:12][MainThread] Database unreachable after {i} retries")
+    counts = level_counts(run_blocks("\n".join(lines) + "\n"))
+    assert counts == {"INFO": 40, "WARN": 10, "FATAL": 2}, counts
+    logrus = [f"{'ERRO' if i % 5 == 0 else 'INFO'}[{i:04d}] container {i} state changed" for i in range(30)]
+    assert level_counts(run_blocks("\n".join(logrus) + "\n")) == {"INFO": 24, "ERROR": 6}

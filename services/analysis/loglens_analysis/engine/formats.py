@@ -1372,12 +1372,13 @@ _SUBSYSTEM = re.compile(r"[^\s:]{1,80}: (?=\S)")
 _RELAY_LABELS = re.compile(r"(?:[A-Za-z][\w.-]{0,40}(?: [A-Za-z][\w.-]{0,40})?: ?(?=\S)){2,3}")
 # Where in the program a message was written, before its severity: a source file and line ("raid/raid_status.c:88
 # [ERROR] Volume [1] degraded", as C and C++ daemons' loggers write them) or a thread's or job's id in brackets
-# ("(24781) [err] transfer.cpp:1187 http error"), one or two of them; the file, its line (padded or not) and its
-# function, as C's __FILE__, __LINE__ and __func__ are written ("nvme_qpair.c: 804:spdk_nvme_qpair_process_completions:
-# *ERROR*: ...", SPDK's and DPDK's).
+# ("(24781) [err] transfer.cpp:1187 http error"; unbound's process and thread "[30871:0] error: SERVFAIL ..." behind
+# syslog's header), one or two of them; the file, its line (padded or not) and its function, as C's __FILE__,
+# __LINE__ and __func__ are written ("nvme_qpair.c: 804:spdk_nvme_qpair_process_completions: *ERROR*: ...", SPDK's
+# and DPDK's).
 _SOURCE_MARKS = re.compile(
-    r"(?:(?:\([\w.-]{1,32}\)|[\w./-]{1,120}\.[A-Za-z]\w{0,5}:(?:\d{1,6}| {1,5}\d{1,5}:\w{1,80}:|\d{1,6}:\w{1,80}:)) )"
-    r"{1,2}(?=\S)"
+    r"(?:(?:\([\w.-]{1,32}\)|\[\d{1,10}:\d{1,6}\]"
+    r"|[\w./-]{1,120}\.[A-Za-z]\w{0,5}:(?:\d{1,6}| {1,5}\d{1,5}:\w{1,80}:|\d{1,6}:\w{1,80}:)) ){1,2}(?=\S)"
 )
 
 

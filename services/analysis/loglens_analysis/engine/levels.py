@@ -72,6 +72,15 @@ _CAPITAL_WORDS = {
     # (Nokia SR OS's "MAJOR: BGP #2002 ...", "MINOR: SECURITY #2019 ..."): major is an error, minor a warning.
     "MAJOR": "ERROR",
     "MINOR": "WARN",
+    # A level word cut to a column's width: Python's "%(levelname)-5.5s" (Pyramid's and Pylons' default: "WARNI",
+    # "CRITI"), logrus' four letters ("ERRO[0000] ...", "FATA", "PANI", "DEBU", "TRAC").
+    "WARNI": "WARN",
+    "CRITI": "FATAL",
+    "ERRO": "ERROR",
+    "FATA": "FATAL",
+    "PANI": "FATAL",
+    "DEBU": "DEBUG",
+    "TRAC": "TRACE",
 }
 # Words that give a level but state an outcome (a test runner's "FAIL src/api/orders.test.ts", loguru's "SUCCESS"):
 # the record's content as well as its level, never a header to cut off.
