@@ -817,6 +817,8 @@ def test_an_offset_right_after_the_clock_of_a_date_in_words_or_slashes_is_read(t
         ("6 Dec 00:00:03 - [info] Node-RED version: v3.1.9", "day-month", "2024-12-06T00:00:03"),
         # Sophos UTM: a date with colons, a dash before the clock.
         ("2024:12:06-00:01:04 utm-1 httpproxy[5566]: id=0001", "dashed", "2024-12-06T00:01:04"),
+        # OCaml's Dream: day first with dots, the year in two digits.
+        ("12.06.24 08:00:00.012      dream.http  INFO Running", "day-month-dotted", "2024-06-12T08:00:00.012"),
     ],
 )
 def test_more_ways_of_writing_a_date_are_read(text: str, fmt: str, utc: str) -> None:

@@ -330,10 +330,11 @@ def _families() -> tuple[Family, ...]:
             "date",
         ),
         # Day first with dots, as most of Europe writes a date (German, Russian, Polish, Nordic locales): 05.03.2024
-        # 10:00:00(,123). A date with dots and the year last is never month first.
+        # 10:00:00(,123), the year in two digits too (OCaml's Dream: "12.06.24 08:00:00.012"). A date with dots and
+        # the year last is never month first.
         _family(
             "day-month-dotted",
-            r"(?<![\w.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<Y>\d{4})[ T,]+" + _HMS12,
+            r"(?<![\w.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?:(?P<Y>\d{4})|(?P<y2>\d\d))[ T,]+" + _HMS12,
             _Tail(_FRAC, "adj+sp"),
             "date",
         ),
