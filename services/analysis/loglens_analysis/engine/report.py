@@ -40,8 +40,13 @@ MAX_ERROR_TEMPLATES = 20
 MAX_TIMELINE = 50
 TIMELINE_FIRST_ERRORS = 10  # first occurrences of the top-ranked error templates on the timeline
 # Below this share of records with a time of their own, the file's times are only those records' (the overview says
-# so), and no message's rate over time is found or told (bursts, a message's pauses).
+# so) ...
 TIMED_RANGE_SHARE = 0.5
+# ... and below this one, no message's rate over time is found or told (its bursts, its pauses): fewer than one
+# record in four carries a time, the others take the last one's over runs of many records (a test run's output).
+# Untimed records between timed ones (uvicorn's access lines among its app's stamped JSON, 38 %) take a time near
+# their own, and their bursts are real.
+TIMED_RATE_SHARE = 0.25
 LEVEL_ENUM = {
     "TRACE": report_pb2.LEVEL_TRACE,
     "DEBUG": report_pb2.LEVEL_DEBUG,
@@ -1849,22 +1854,24 @@ def _rare(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
 
 
 def timed_enough(records: int, with_time: int) -> bool:
-    """Whether enough of a file's records carry a time of their own (``TIMED_RANGE_SHARE``) for a message's rate over
-    time to mean anything: a build's or a test run's output stamped on a few lines (xcodebuild's 2.9 %) gives every
-    other record the time of the last stamp, so a whole test suite "bursts" within a second and "pauses" for 24
-    minutes."""
-    return with_time >= TIMED_RANGE_SHARE * records
+    """Whether enough of a file's records carry a time of their own (``TIMED_RATE_SHARE``) for a message's rate over
+    time to mean anything: a build's or a test run's output stamped on a few lines (xcodebuild's 2.9 %, sbt's 17.7 %)
+    gives every other record the time of the last stamp, so a whole test suite "bursts" within a second and a
+    warning "pauses" for 24 minutes."""
+    return with_time >= TIMED_RATE_SHARE * records
 
 
 def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
     """All findings, ranked (``Finding.rank``: kind, then score), then cut to ``MAX_ANOMALIES``: a cap never
-    drops a higher-ranked finding for a lower one. Bursts only where enough records carry their time
-    (``timed_enough``); a silence is a gap between two records' own times, and stands."""
+    drops a higher-ranked finding for a lower one. A message's bursts only where enough records carry their time
+    (``timed_enough``); the errors' bursts stand (errors close together in lines are close in time as well: a
+    failing stretch of a cron job's traced script), and so does a silence (a gap between two records' own
+    times)."""
     out: list[Finding] = []
     bk = Buckets.of(an)
     if bk is not None:
-        if timed_enough(an.records, an.with_time):
-            out += _bursts(bk, templates)
+        timed = timed_enough(an.records, an.with_time)
+        out += [f for f in _bursts(bk, templates) if timed or f.kind != ANOMALY_BURST]
         silences = _silences(bk)
         out += silences
         out += _rate_changes(bk, silences)

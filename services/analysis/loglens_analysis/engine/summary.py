@@ -47,6 +47,7 @@ from .report import (
     says_nothing,
     shorten,
     states_failure,
+    timed_enough,
 )
 
 MAX_CLAIMS = 10
@@ -308,7 +309,7 @@ def _errors(
     warnings) also gets a claim at WARN: its warnings are news of their own, ranked among the other warnings by
     their count. Warnings come most numerous first (the ranking's order for templates of warnings only)."""
     unlevelled = _unlevelled_records(rep)
-    timed = rep.parse_quality.timestamp_share >= TIMED_RANGE_SHARE
+    timed = timed_enough(rep.record_count, round(rep.parse_quality.timestamp_share * rep.record_count))
     # (level, template) in rank order; the requests a server answered at a level on several routes come together.
     ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]] = []
     for rt in rep.error_templates:
