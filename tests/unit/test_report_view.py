@@ -192,6 +192,22 @@ def test_records_without_a_level_are_no_level_not_a_level_called_none() -> None:
     assert 'class="lv lv-none">no level<' in render(rep, "html")
 
 
+def test_a_pattern_of_mixed_levels_shows_the_level_most_of_its_records_are_at_then_its_worst() -> None:
+    """A request's pattern with a few 500s among its 329 records was listed as ERROR, read as if all were errors."""
+    rep = report_pb2.AnalysisReport(line_count=340, record_count=340, template_count=2)
+    rep.levels.add(level=report_pb2.LEVEL_INFO, count=317)
+    rep.levels.add(level=report_pb2.LEVEL_ERROR, count=23)
+    mixed = rep.templates.add(id="t1", text="REQ <*> <*> in <*> us", count=329, max_level=report_pb2.LEVEL_ERROR)
+    mixed.levels.add(level=report_pb2.LEVEL_INFO, count=306)
+    mixed.levels.add(level=report_pb2.LEVEL_ERROR, count=23)
+    errors = rep.templates.add(id="t2", text="db down", count=11, max_level=report_pb2.LEVEL_INFO)
+    errors.levels.add(level=report_pb2.LEVEL_INFO, count=11)
+    for fmt in ("text", "md"):
+        page = render(rep, fmt)
+        assert "INFO+ERROR" in page, fmt
+        assert "INFO+INFO" not in page, fmt
+
+
 def test_every_section_of_a_real_report(real_report: report_pb2.AnalysisReport) -> None:
     assert real_report.templates and real_report.error_templates and real_report.exception_groups
     page = render(real_report, "html", title="app.log")

@@ -65,6 +65,17 @@ INTERVAL_ANOMALIES = (
 NO_LEVEL = "no level"
 
 
+def template_level(template: report_pb2.Template) -> str:
+    """A template's level as a reader sees it in a list of templates: the level most of its records are at, then its
+    most severe one where that differs ("INFO+ERROR": a request's template whose 500s are a few of its 329 records;
+    its most severe alone read as if all were errors)."""
+    counts = [(lc.count, lc.level) for lc in template.levels if lc.count]
+    if not counts:
+        return level_name(template.max_level)
+    most = max(counts)[1]
+    return level_name(most) if most == template.max_level else f"{level_name(most)}+{level_name(template.max_level)}"
+
+
 def level_name(level: int) -> str:
     """A level as a reader sees it; records whose line names none are "no level", not a level of that name."""
     if level == report_pb2.LEVEL_UNSPECIFIED:

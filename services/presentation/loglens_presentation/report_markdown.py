@@ -26,6 +26,7 @@ from loglens_presentation.reading import (
     ranked_view,
     sparkline,
     stats,
+    template_level,
     templates_by_id,
 )
 
@@ -82,7 +83,7 @@ def patterns(report: report_pb2.AnalysisReport) -> list[str]:
         [
             template_id_cell(t.id),
             md_code(t.text),
-            level_name(t.max_level),
+            template_level(t),
             f"{t.count:,}",
             f"{t.share:.2%}",
             f"{t.first_line}..{t.last_line}",

@@ -23,6 +23,7 @@ from loglens_presentation.reading import (
     ranked_view,
     sparkline,
     stats,
+    template_level,
     templates_by_id,
     visible,
 )
@@ -90,7 +91,7 @@ def patterns(report: report_pb2.AnalysisReport) -> list[str]:
     out = [*heading(f"Top patterns ({min(TOP_PATTERNS, len(report.templates))} of {report.template_count})")[:2]]
     out.append("------------")
     for t in list(report.templates)[:TOP_PATTERNS]:
-        out.append(f"  {t.count:>9,} {t.share:7.2%} {level_name(t.max_level):<8} {clip(t.text, 90)}")
+        out.append(f"  {t.count:>9,} {t.share:7.2%} {template_level(t):<10} {clip(t.text, 90)}")
     return out
 
 

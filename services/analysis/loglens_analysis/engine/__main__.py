@@ -38,7 +38,10 @@ def render_text(rep: report_pb2.AnalysisReport) -> str:
     out += [f"  - {c.text}" for c in rep.summary.claims]
     out += ["", f"Top templates ({rep.template_count} in all):"]
     for t in list(rep.templates)[:15]:
-        lv = report_pb2.Level.Name(t.max_level).removeprefix("LEVEL_")
+        # The level most of its records are at, then its most severe one where that differs ("INFO+ERROR").
+        counted = [(lc.count, lc.level) for lc in t.levels if lc.count]
+        most = max(counted)[1] if counted else t.max_level
+        lv = "+".join(report_pb2.Level.Name(x).removeprefix("LEVEL_") for x in dict.fromkeys((most, t.max_level)))
         out.append(f"  {t.id} {t.count:>9} {t.share:7.2%} {lv:<11} {shorten(t.text, 100)}")
     by_id = {t.id: t for t in rep.templates}
     if rep.error_templates:
