@@ -171,6 +171,8 @@ def test_a_tag_in_brackets_before_each_services_own_timed_lines_is_a_source_not_
     rep = _run("\n".join(lines) + "\n")
     assert rep.time_range.start_time.ToJsonString() == "2024-05-14T09:00:02Z"
     assert not [t.text for t in rep.templates if "<*>:<*>:<*>" in t.text]
+    assert rep.parse_quality.envelope == "tagged-source"
+    assert "its services' lines prefixed by their name in brackets" in rep.format.description
 
 
 def test_timestamp_prefix_envelope_joins_continuations() -> None:

@@ -62,6 +62,8 @@ MIXED_BELOW = 0.5
 # The prefix a collector put before every line (``records.Envelope``), as the report's format line tells it.
 ENVELOPE_WORDS = {
     "compose-service": "each line prefixed by a docker-compose service name",
+    "bracketed-source": 'each line prefixed by its source in brackets and a colon ("[rank0]: ")',
+    "tagged-source": 'its services\' lines prefixed by their name in brackets ("[api] ")',
     "kubectl-prefix": "each line prefixed by its pod and container (kubectl logs --prefix)",
     "kubernetes-cri": "each line in a container runtime's (CRI) time, stream and tag",
     "timestamp-prefix": "each line prefixed by a collector's timestamp",
