@@ -862,3 +862,68 @@ def test_a_date_a_sentence_of_the_file_states_gives_year_less_times_their_year_w
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-05T00:00:00"))
     assert _range(rep) == ("2024-03-12T00:00:04Z", "2024-03-12T00:39:04Z")
     assert "the year of a date the file's text states" in rep.parse_quality.time_assumptions[0]
+
+
+def test_a_counter_before_a_date_is_no_time_but_an_epoch_beside_the_local_clock_of_its_instant_is() -> None:
+    """SingleStore's tracelog opens each line with the microseconds since the process started, then its date: once
+    the counter reached ten digits, a message first written then had it read as epoch seconds (records dated 2007 to
+    2062, 810 out of order). BGL writes the epoch and then the same instant on the local clock, zone-less: the epoch
+    stays the time (UTC)."""
+    lines = []
+    for i in range(40):
+        level = "WARNING" if i % 4 == 0 else "INFO"
+        msg = "Tick" if i < 20 else "Total server memory usage is above 90%"
+        lines.append(f"{i * 60_000_000:08d} 2024-03-06 04:{i:02d}:02.323 {level:>8}: Thread 115076: Memory: {msg} {i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2024-03-06T04:00:02Z", "2024-03-06T04:39:02Z")
+    assert rep.parse_quality.out_of_order_records == 0
+    bgl = [
+        f"- {1117838570 + i} 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.{50 + i:02d}.675872 R02-M1-N0-C:J12-U11"
+        f" RAS KERNEL INFO instruction cache parity error corrected"
+        for i in range(9)
+    ]
+    rep = analyze([("\n".join(bgl) + "\n").encode()])
+    assert _range(rep) == ("2005-06-03T22:42:50Z", "2005-06-03T22:42:58Z")
+
+
+def test_a_year_after_a_syslog_clock_is_the_times() -> None:
+    """ArubaOS (and Cisco's "datetime year") write the year after the clock: it was read as the relay's host name
+    and the file dated in the upload's year (2026 for a 2024 file)."""
+    t = TimestampParser().parse("Mar 12 00:04:27 2024")
+    assert t is not None and t.epoch == _utc("2024-03-12T00:04:27") and "year" not in t.assumption, t
+    lines = [
+        f"Mar 12 00:{i:02d}:27 2024 aruba-mc1 stm[3456]: <501100> <3456> <NOTI> <aruba-mc1 10.1.1.10>  |stm|  Assoc"
+        f" success @ 00:{i:02d}:27.112243: 89:f2:18:b5:ae:{i:02d}"
+        for i in range(40)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-06T00:00:00"))
+    assert _range(rep) == ("2024-03-12T00:00:27Z", "2024-03-12T00:39:27Z")
+    assert rep.format.name == "syslog-rfc3164"
+
+
+def test_a_date_after_the_clock_is_the_times_day() -> None:
+    """Resque's "** [09:00:04 2024-05-14] 14211: ..." : the clock was read alone and the upload's day assumed."""
+    t = TimestampParser().parse("09:00:04 2024-05-14")
+    assert t is not None and t.epoch == _utc("2024-05-14T09:00:04") and "date" not in t.assumption, t
+    lines = [f"** [09:{i:02d}:04 2024-05-14] 14211: Checking mailers" for i in range(30)]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-06T00:00:00"))
+    assert _range(rep) == ("2024-05-14T09:00:04Z", "2024-05-14T09:29:04Z")
+
+
+def test_a_relays_zone_less_clock_takes_the_offset_to_the_records_own_zoned_time() -> None:
+    """A syslog server in CET stamps what a firewall sends, and the firewall writes its own time in UTC: "Mar 12
+    00:18:06 10.1.1.2 id=firewall ... time="2024-03-11 23:18:06 UTC"" (or a load balancer's header right after the
+    relay's: "... 10.1.1.20 03/11/2024:23:04:09 GMT ns01 ..."). The relay's clock was read as UTC: the file an hour
+    off. The two are one instant: the relay's clock is an hour ahead, and said so."""
+    start = dt.datetime(2024, 3, 11, 23, 50, 6, tzinfo=dt.UTC)
+    for inner in (
+        'id=firewall sn=0017C5 time="{:%Y-%m-%d %H:%M:%S} UTC" msg="Connection Opened"',
+        "{:%m/%d/%Y:%H:%M:%S} GMT ns01 0-PPE-0 : TCP CONN_DELINK",
+    ):
+        lines = []
+        for i in range(30):
+            t = start + dt.timedelta(minutes=i)
+            lines.append(f"{t + dt.timedelta(hours=1):%b %d %H:%M:%S} 10.1.1.2 " + inner.format(t))
+        rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+        assert _range(rep) == ("2024-03-11T23:50:06Z", "2024-03-12T00:19:06Z"), lines[0]
+        assert "+01:00" in rep.parse_quality.time_assumptions[0]

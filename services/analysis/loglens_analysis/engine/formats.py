@@ -210,7 +210,9 @@ _RFC3164 = re.compile(
     # (Junos writes two blanks after the time: "Nov 30 08:00:01  mx1 rpd[1500]: RPD_OSPF_NBRDOWN: ...".)
     # The time as RFC 3164 writes it, or as RFC 3339 does with its offset (rsyslog's RSYSLOG_FileFormat, journalctl's
     # "-o short-iso" and "short-iso-precise": "2026-03-04T10:00:02.123456+00:00 host containerd[812]: ...").
+    # A year after the clock is the time's (network devices' "Mar 12 00:04:27 2024 aruba-mc1 stm[3456]: ...").
     r"(?:<(\d{1,3})>)?((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}"
+    r"(?: (?:19|20)\d\d(?= \S+ [^:\s]))?"
     r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) {1,2}"
     # The tag: a program's name and pid, and the instance it speaks for in brackets after a blank (launchd's
     # "com.apple.xpc.launchd[1] (com.apple.suggestd[40890]): Service exited ...").

@@ -289,6 +289,14 @@ def _families() -> tuple[Family, ...]:
         # locale ("Mon Nov 30 08:00:07 AM CET 2026"), and day first as en_GB writes it ("Mon 30 Nov 08:00:07 GMT 2026").
         _family("ctime", rf"(?<!\w){_DOW},? {_MON} +(?P<d>[0-3]?\d) {_HMS12}", _CTIME_TAIL, "date"),
         _family("ctime-day-first", rf"(?<!\w){_DOW},? (?P<d>[0-3]?\d) {_MON} {_HMS12}", _CTIME_TAIL, "date"),
+        # A syslog time with its year after the clock, as network devices' relays write it (ArubaOS, Cisco's
+        # "service timestamps log datetime year": "Mar 12 00:04:27 2024 aruba-mc1 stm[3456]: ...").
+        _family(
+            "syslog-year",
+            rf"(?<!\w){_MON} +(?P<d>[0-3]?\d) {_HMS}",
+            _Tail(_FRAC, "", r" (?P<Y>(?:19|20)\d\d)(?![\d:.-])"),
+            "date",
+        ),
         # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700); Erlang/OTP's
         # "2-Jan-2006::15:04:05"; GNU date's "+%c" in a 12-hour locale: "Mon 30 Nov 2026 08:00:07 AM CET"; the
         # long form with two blanks before the clock ("Thursday 14 March 2024  02:00:04 +0000", Ansible's task
@@ -419,6 +427,13 @@ def _families() -> tuple[Family, ...]:
             key=r"(?<![\w./-])(?P<epoch>[12]\d{9})"
             r"(?=(?:\d{9}|\d{6}|\d{3})?(?:\.\d+(?![\w/-])|(?![\w:/-])|(?=: ))(?!\.\d))",
         ),
+        # A clock, then its date (Resque's "** [09:00:04 2024-05-14] 14211: ..."): the date after the time is its day.
+        _family(
+            "clock-date",
+            r"(?<![\w:.,/-])" + _HMS,
+            _Tail(_FRAC, "", r" (?P<Y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d:T])"),
+            "date",
+        ),
         # A time with no date (some log4j layouts): last, so any dated family around it wins.
         _family("time-only", r"(?<![\w:.,/-])(?<!\d[-/.]\d\d[ T])" + _HMS, _Tail(_FRAC, "adj"), "time-only"),
         # A 12-hour clock without a date, its seconds perhaps left out (Go's time.Kitchen, zerolog's console: "9:04AM").
@@ -447,6 +462,7 @@ _COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES
 STATEFUL_FAMILIES = frozenset(f.name for f in FAMILIES if f.dated == "time-only")
 # An ISO date standing alone as a field's value, no time after it: "date=2026-11-30", '"date": "2026-11-30"'.
 _DATE_ALONE = re.compile(r'(?:=|=\"|": ?\")(\d{4})-(\d\d)-(\d\d)(?![\d:/-]|[T ]\d)')
+MAX_ZONE_OFFSET = 14 * 3600 + 60  # seconds between a local clock and UTC at most (UTC+14), and a minute
 _LEADING_SKIP = frozenset({"epoch"})  # a bare number at the start of a line is not evidence of a time
 _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp may run
 # How far before the time text a stamp overlapping it may start: a weekday, a klog letter, a date with its names
@@ -584,6 +600,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("apache", "/:M"),
         ("ctime", ": M"),
         ("ctime-day-first", ": M"),
+        ("syslog-year", ": M"),
         ("day-month-year", ": M"),
         ("month-day-year", ": M"),
         ("us-date", "/:"),
@@ -602,6 +619,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("month-day-slashed", "/: "),
         ("month-day-compact", "/."),
         ("epoch", ""),
+        ("clock-date", ":-"),
         ("time-only", ":"),
         ("time-only-12h", ":"),
     )
@@ -667,6 +685,43 @@ def _same_wall_clock(a: float, b: float, dated: str) -> bool:
         return False
     x, y = _dt.datetime.fromtimestamp(math.floor(a), _dt.UTC), _dt.datetime.fromtimestamp(math.floor(b), _dt.UTC)
     return (x.month, x.day, x.hour, x.minute, x.second) == (y.month, y.day, y.hour, y.minute, y.second)
+
+
+# What stands between a relay's clock and the time the record itself states: a few fields of the relay's header (a
+# host, a priority: "<local0.info> 10.1.1.20 "), or a key that names a time ('time="', "timestamp=", '"date": "').
+_RELAYED_FIELDS = re.compile(r"(?:\s+\S+){0,3}\s+")
+_TIME_KEY_BEFORE = re.compile(r"""(?i:[\w.@-]*(?:time|date|timestamp))["']?\s*[=:]\s*["']?$""")
+ZONE_STEP = 900  # zones are whole quarter hours off UTC
+
+
+def _own_time(record: str, clock_end: int, stamp_start: int) -> bool:
+    """Whether a stamp after a record's first clock is the record's own time: the next fields' (a relay's header
+    before the device's own), or a field that names a time."""
+    between = record[clock_end:stamp_start]
+    return (
+        _RELAYED_FIELDS.fullmatch(between) is not None
+        or _TIME_KEY_BEFORE.search(record, max(clock_end, stamp_start - 40), stamp_start) is not None
+    )
+
+
+def _clock_shift(local: float, utc: float, dated: str) -> int | None:
+    """Seconds a zone-less clock (``local``, read as if UTC) runs ahead of the instant ``utc`` it stands for: a
+    whole number of quarter hours within any zone's offset, the same second; None otherwise. A year-less clock's
+    year is an assumption: read in the instant's year (or the one either side, over a new year)."""
+    candidates = [local]
+    if dated == "year-less":
+        x = _dt.datetime.fromtimestamp(math.floor(local), _dt.UTC)
+        year = _dt.datetime.fromtimestamp(math.floor(utc), _dt.UTC).year
+        for y in (year, year - 1, year + 1):
+            try:
+                candidates.append(x.replace(year=y).timestamp() + (local - math.floor(local)))
+            except ValueError:  # February 29 in another year
+                continue
+    for c in candidates:
+        shift = round(c - utc)
+        if abs(shift) <= MAX_ZONE_OFFSET and shift % ZONE_STEP == 0 and abs(c - utc - shift) < 1:
+            return shift
+    return None
 
 
 def _frac_of(s: str | None) -> float:
@@ -870,7 +925,17 @@ class TimestampParser:
         dated = (self._dated_year, self._dated_epoch, self._dated_day)
         best: str | None = None
         best_at = end
+        best_groups: dict[str, str | None] = {}
         for fam in FAMILIES:
+            # A bare number before a date written out is the time only where the two are the same instant but for
+            # the date's zone (BGL's "1117838570 2005.06.03 ... 2005-06-03-15.42.50.675872": UTC, then the local
+            # clock); else it is another number (a header's counter: "1922122471 2024-03-06 04:32:02.323 WARNING:
+            # ...", microseconds since the process started, read as epoch seconds dated the record 2030).
+            rival = (
+                best_groups
+                if best is not None and fam.name in _LEADING_SKIP and _FAMILIES_BY_DATED[best] == "date"
+                else None
+            )
             if span is not None:
                 bound = span[0] + 2 if fam.dated == "time-only" else span[1]
             elif leading:
@@ -895,8 +960,12 @@ class TimestampParser:
                     if m is None:
                         p += 1
                         continue
-                    if (span is None or m.end() > span[0]) and self._valid(fam.name, m.groupdict()):
-                        best, best_at = fam.name, p
+                    if (
+                        (span is None or m.end() > span[0])
+                        and self._valid(fam.name, m.groupdict())
+                        and (rival is None or self._same_instant(best, rival, fam.name, m.groupdict()))
+                    ):
+                        best, best_at, best_groups = fam.name, p, m.groupdict()
                         break
                     p = max(m.end(), p + 1)
                 continue
@@ -906,8 +975,10 @@ class TimestampParser:
                     break
                 if span is not None and m.end() <= span[0]:
                     continue
-                if self._valid(fam.name, m.groupdict()):
-                    best, best_at = fam.name, s
+                if self._valid(fam.name, m.groupdict()) and (
+                    rival is None or self._same_instant(best, rival, fam.name, m.groupdict())
+                ):
+                    best, best_at, best_groups = fam.name, s, m.groupdict()
                     break
         if best is not None and span is None and leading and _in_prose(record[lo:best_at]):
             if _a_sentence(record[lo:best_at]) and self._dated_year is not None and self._dated_epoch != dated[1]:
@@ -919,6 +990,12 @@ class TimestampParser:
             self._dated_year, self._dated_epoch, self._dated_day = dated
             return None
         return best
+
+    def _same_instant(self, name: str | None, g: dict[str, str | None], other: str, h: dict[str, str | None]) -> bool:
+        """Whether two stamps of a record are one instant, but for a zone's offset between them."""
+        a = self._peek(name, g) if name is not None else None
+        b = self._peek(other, h)
+        return a is not None and b is not None and abs(a.epoch - b.epoch) <= MAX_ZONE_OFFSET
 
     def _key_match(self, name: str | None, record: str, limit: int) -> tuple[str, re.Pattern[str]] | None:
         """The family and its key regex, when that regex finds a valid time in the record's window."""
@@ -960,6 +1037,16 @@ class TimestampParser:
                     self._learned[name] = offset
                     self.rules_version += 1
                     return
+                if t is not None and _own_time(record, m.end(), other.start()):
+                    # The record's own time, with its zone, after a relay's zone-less clock (a syslog server's
+                    # "Mar 12 00:18:06 10.1.1.2 id=firewall ... time="2024-03-11 23:18:06 UTC"", NetScaler's
+                    # "... 10.1.1.20 03/11/2024:23:04:09 GMT ns01 ..."): the relay's clock runs that many whole
+                    # quarter hours ahead of UTC, its zone's offset (the file was an hour off, "assumed UTC").
+                    shift = _clock_shift(local.epoch, t.epoch, _FAMILIES_BY_DATED[name])
+                    if shift is not None:
+                        self._learned[name] = shift
+                        self.rules_version += 1
+                        return
 
     def _valid(self, name: str, g: dict[str, str | None]) -> bool:
         """Whether the groups (a record's own time) make a real time. The order-dependent state of
