@@ -1067,3 +1067,105 @@ def test_a_level_word_cut_to_its_columns_width_is_the_level() -> None:
     assert counts == {"INFO": 40, "WARN": 10, "FATAL": 2}, counts
     logrus = [f"{'ERRO' if i % 5 == 0 else 'INFO'}[{i:04d}] container {i} state changed" for i in range(30)]
     assert level_counts(run_blocks("\n".join(logrus) + "\n")) == {"INFO": 24, "ERROR": 6}
+
+
+def test_a_level_in_angle_brackets_a_few_fields_into_the_message_is_the_records() -> None:
+    """Vertica's "<thread> [tag] <ERROR> ..." (the thread's name of one word or two, so no one layout holds every
+    line) and ArubaOS' "<id> <pid> <ERRS> <host ip>" (syslog's severity names cut to four letters): 0 ERROR, 0 WARN
+    were reported for files of them."""
+    lines = []
+    for i in range(60):
+        t = f"2024-03-06 05:{i:02d}:01.012"
+        if i % 5 == 0:
+            lines.append(f"{t} EEThread:0x7f067fe9266d-a0000000c{i:05d} [EE] <ERROR> Join inner did not fit in memory")
+        elif i % 5 == 1:
+            lines.append(f"{t} Init Session:7f76e3561e49-a0000000{i:05d} <WARNING> @v_node0001: slow plan {i}")
+        else:
+            lines.append(f"{t} unknown:0x7f4c2be0b8c0 [Txn] <INFO> Commit {i} done")
+    assert _levels(_run("\n".join(lines) + "\n")) == {"ERROR": 12, "WARN": 12, "INFO": 36}
+    aruba = []
+    for i in range(40):
+        sev = ("ERRS", "WARN", "NOTI", "CRIT")[i % 4]
+        aruba.append(
+            f"Mar 12 00:{i:02d}:27 2024 mc1 authmgr[3398]: <522275> <3398> <{sev}> <mc1 10.1.1.10>  |x|  ev {i}"
+        )
+    assert _levels(_run("\n".join(aruba) + "\n")) == {"ERROR": 10, "WARN": 10, "NOTICE": 10, "FATAL": 10}
+
+
+def test_the_writer_and_its_process_id_before_the_severity_are_the_records_source() -> None:
+    """Pgpool-II's "%m: %a pid %p: " prefix: the client application, "pid", the process id, then PostgreSQL's level.
+    1 ERROR was reported for 200, and each message was one template per application."""
+    apps = ("psql", "orders-api", "[unknown]", "pgbench")
+    lines = []
+    for i in range(48):
+        t = f"2024-03-06 07:{i:02d}:33.743"
+        app = apps[i % 4]
+        if i % 3 == 0:
+            lines.append(f"{t}: {app} pid {4000 + i}: ERROR:  unable to read data from frontend")
+        else:
+            lines.append(f"{t}: {app} pid {4000 + i}: LOG:  new connection received")
+    rep = _run("\n".join(lines) + "\n")
+    assert _levels(rep) == {"ERROR": 16, "INFO": 32}
+    assert sorted(t.text for t in rep.templates) == [
+        "ERROR: unable to read data from frontend",
+        "LOG: new connection received",
+    ]
+
+
+def test_a_level_after_bracketed_columns_is_read_under_a_layout_of_other_lines() -> None:
+    """Gunicorn's "[time] [1] [CRITICAL] WORKER TIMEOUT (pid:9)" among a Flask app's "time:LEVEL:logger:..." lines and
+    an access log's: the file's other layout cut the time, and the level after the bracketed pid was lost (the worker
+    killed for a timeout, the file's one CRITICAL, was in no list of errors)."""
+    lines = []
+    for i in range(60):
+        if i % 3:
+            lines.append(
+                f'10.1.6.{i} - - [14/May/2024:08:{i:02d}:50 +0000] "POST /api/v1/chart HTTP/1.1" 200 265 "-" "curl/8"'
+            )
+        else:
+            lines.append(f"2024-05-14 08:{i:02d}:51,123:INFO:superset.models.core:Query for chart {i} took 0.2s")
+    lines.append("[2024-05-14 09:00:50 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:9)")
+    lines.append("[2024-05-14 09:00:50 +0000] [1] [ERROR] Worker (pid:9) was sent SIGKILL! Perhaps out of memory?")
+    rep = _run("\n".join(lines) + "\n")
+    levels = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates}
+    assert levels["WORKER TIMEOUT (pid:<*>)"] == "LEVEL_FATAL"
+    assert levels["Worker (pid:<*>) was sent SIGKILL! Perhaps out of memory?"] == "LEVEL_ERROR"
+
+
+def test_a_message_field_that_holds_nothing_is_no_message() -> None:
+    """go-kit's request logging writes "err=null" on every request that did not fail, no "msg": "null" was the
+    message of 283 records, one template "<*>" that the summary named the file's most frequent message."""
+    lines = [
+        f"ts=2024-05-14T12:00:{i:02d}.184Z caller=logging.go:34 method=GetProfile id={i:04x}e took={i}.3ms err=null"
+        for i in range(40)
+    ]
+    lines += [
+        f'ts=2024-05-14T12:01:{i:02d}.184Z caller=logging.go:34 method=GetProfile id={i:04x} err="not found"'
+        for i in range(5)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    texts = {t.text: t.count for t in rep.templates}
+    assert "<*>" not in texts and texts["not found"] == 5
+    assert any(t.startswith("caller=") and "method=" in t and c == 40 for t, c in texts.items()), texts
+
+
+def test_python_loggings_level_and_logger_glued_by_colons_after_a_header_time_are_the_header() -> None:
+    """Huey's consumer writes "[time] %(levelname)s:%(name)s:%(process)d:%(threadName)s:%(message)s": no record had
+    a level, and the level, logger, pid and thread stayed in every template ("INFO:huey:<*>:Worker-<*>:Executing")."""
+    lines = []
+    for i in range(40):
+        level = "ERROR" if i % 10 == 0 else "INFO"
+        lines.append(f"[2024-05-14 00:{i:02d}:03,118] {level}:huey.consumer:18422:Worker-{i % 4}:Executing task {i}")
+    rep = _run("\n".join(lines) + "\n")
+    assert _levels(rep) == {"ERROR": 4, "INFO": 36}
+    assert [t.text for t in rep.templates] == ["Executing task <*>"]
+
+
+def test_a_syslog_selector_closing_a_bracketed_field_the_message_opens_with_is_its_level() -> None:
+    """Solaris' syslog writes each message's id and its facility.severity in brackets: "genunix: [ID 748625
+    daemon.error] ...". A file of a failing disk and a reboot by root was "0 ERROR/FATAL, 0 WARN"."""
+    sev = ("kern.notice", "daemon.error", "kern.warning", "auth.crit")
+    lines = [
+        f"Mar 14 00:{i:02d}:11 sol11-db01 genunix: [ID {540533 + i} {sev[i % 4]}] event {i} happened" for i in range(40)
+    ]
+    assert _levels(_run("\n".join(lines) + "\n")) == {"NOTICE": 10, "ERROR": 10, "WARN": 10, "FATAL": 10}

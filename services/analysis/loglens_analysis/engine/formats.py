@@ -144,6 +144,9 @@ _MSG_KEYS = (
     "description",
     "eventname",
 )
+# What a field holds where it holds nothing: no error, though its key names one, and no message (go-kit's request
+# logging writes "err=null" on every request that did not fail: 283 records were one template "<*>").
+_NO_VALUES = frozenset({None, "", "-", "null", "none", "None", "NULL", "nil", "<nil>"})
 _WORD_VALUE = re.compile(r"[a-z][a-z_-]{0,23}|[A-Z][A-Z_-]{0,23}")
 # (The first whose value reads as a level is the record's: PowerDNS writes its verbosity as "level" beside its
 # severity as "prio".)
@@ -283,7 +286,7 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
         parsed = parse_plain_message(inner, cut_header=False)
         docker = ParsedRecord(FORMAT_DOCKER, time_text, parsed.level, parsed.message, None)
         return docker, parsed.level, False, []
-    message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in (None, "")), None)
+    message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in _NO_VALUES), None)
     level = None
     numeric = False
     for k in _LEVEL_KEYS:
@@ -368,7 +371,6 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
 _ERROR_FIELD_NAMES = frozenset(
     {"err", "error", "errorcode", "errormessage", "error_code", "error_message", "exception"}
 )
-_NO_VALUES = (None, "", "-", "null", "none")
 
 
 def _carries_error(obj: dict[str, object]) -> bool:
@@ -874,7 +876,7 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
         if stamp is not None:
             time_text = stamp
             fields = {k: v for k, v in pairs if v is not stamp}
-    message = next((fields[k] for k in _MSG_KEYS if fields.get(k)), None)
+    message = next((fields[k] for k in _MSG_KEYS if fields.get(k, "") not in _NO_VALUES), None)
     level = next((lv for k in _LEVEL_KEYS if k in fields and (lv := level_from_word(fields[k], strict=False))), None)
     if message is None and level is None:
         # Pairs that open the record, then its level and message in words (Sidekiq's "pid=4711 tid=x class=HardJob
@@ -1350,6 +1352,13 @@ SEVERITY_TAG_CHARS = 64  # how far into a message its severity tag may stand
 # level column the words of a channel or a subsystem stand before (Ceph's "log_channel(cluster) log [WRN] : Health
 # check failed: ..."). Only where a separator follows: a bracketed word inside prose is the prose's.
 _BRACKETED_LEVEL = re.compile(r"(?<!\S)\[([A-Za-z]{3,13})\] ?[:|-] ")
+# A level word in angle brackets, a field of its own a few fields into the message (Vertica's "<thread> [EE] <ERROR>
+# Join inner did not fit in memory", ArubaOS' "<501100> <3456> <ERRS> <host ip>  |stm|  ..."): angle brackets around
+# a level word are a field's, not prose's.
+_ANGLED_LEVEL = re.compile(r"(?<!\S)<([A-Za-z]{3,13})> ")
+# A syslog selector that closes a bracketed field, the message's id before it (Solaris' "[ID 748625 daemon.error]
+# ...", "[ID 702911 kern.warning] WARNING: /pci@0,0/...": its syslog writes the facility and the severity there).
+_BRACKETED_SELECTOR = re.compile(r"\[[^\[\]\s]{1,16}(?: [^\[\]\s]{1,16})? ([a-z][a-z0-9]{1,8}\.[a-z]{3,7})\] ")
 
 
 def _named_level(message: str) -> str | None:
@@ -1361,6 +1370,16 @@ def _named_level(message: str) -> str | None:
     if "[" in message[:SEVERITY_TAG_CHARS]:
         b = _BRACKETED_LEVEL.search(message, 0, SEVERITY_TAG_CHARS + 16)
         if b is not None and b.start() < SEVERITY_TAG_CHARS and (lv := level_from_word(b.group(1))) is not None:
+            return lv
+    if (
+        message[:1] == "["
+        and (sel := _BRACKETED_SELECTOR.match(message)) is not None
+        and (lv := level_from_selector(sel.group(1))) is not None
+    ):
+        return lv
+    if "<" in message[:SEVERITY_TAG_CHARS]:
+        a = _ANGLED_LEVEL.search(message, 0, SEVERITY_TAG_CHARS + 16)
+        if a is not None and a.start() < SEVERITY_TAG_CHARS and (lv := level_from_word(a.group(1))) is not None:
             return lv
     if "%" not in message[:SEVERITY_TAG_CHARS]:
         return None
@@ -1386,11 +1405,16 @@ _SOURCE_MARKS = re.compile(
 )
 
 
+# Who wrote the message and its process's id, closed by a colon (Pgpool-II's "%a pid %p: ": "orders-api pid 4001:
+# ERROR:  unable to read data from frontend", "[unknown] pid 4002: LOG:  ...").
+_PROCESS_LABEL = re.compile(r"([^\s:]{1,40})(?: [^\s:]{1,40})? \d{1,10}: ?(?=\S)")
+
+
 # What may stand before a message's severity, each looked past in turn: the name of the part of the program that
 # speaks (Dovecot's "imap(carol@example.org)<14524><OxRIpaVTcKP5zLqX>: Error: write(...) failed"), the labels of the
 # streams that relayed it (lighttpd's "FastCGI-stderr:PHP message: PHP Fatal error:  Uncaught PDOException ..."),
 # where in the program it was written ("raid/raid_status.c:88 [ERROR] Volume [1] ...").
-_BEFORE_SEVERITY = (_SUBSYSTEM, _RELAY_LABELS, _SOURCE_MARKS)
+_BEFORE_SEVERITY = (_SUBSYSTEM, _RELAY_LABELS, _SOURCE_MARKS, _PROCESS_LABEL)
 
 
 def _message_level(message: str) -> str | None:
@@ -2399,6 +2423,25 @@ class HeaderParser:
         if level is None and message and (paired := _PAIRS_THEN_LEVEL.match(message)) is not None:
             level = level_from_word(paired.group(1))
             message = message[paired.end() :]
+        if (
+            level is None
+            and message
+            and (label := _PROCESS_LABEL.match(message)) is not None
+            and (level := _level_prefix(message[label.end() :])) is not None
+        ):
+            # The writer and its process id before the severity (Pgpool-II's "orders-api pid 4001: ERROR:  ..."):
+            # the record's source, as a logger's name; the message opens with its level, whoever wrote it (one
+            # template per client application was each message's).
+            component, message = component or label.group(1), message[label.end() :]
+        if (
+            level is None
+            and message
+            and (lead := _LEVEL_AND_NAME.match(message)) is not None
+            and (level := level_from_word(lead.group(1))) is not None
+        ):
+            # Python logging's "%(levelname)s:%(name)s:" after the header's time (Huey's consumer): the level and the
+            # logger are the header, as on a line of their own (``parse_plain_message``).
+            component, message = component or lead.group(2), message[lead.end() :].lstrip() or message
         if level is None and message:
             level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
@@ -2785,7 +2828,9 @@ def _tool_level(text: str) -> str | None:
 
 
 # A level word and a logger's name, each closed by a colon with no blank before it: "INFO:app.api:".
-_LEVEL_AND_NAME = re.compile(r"([A-Za-z]{3,9}):([A-Za-z_][\w.$-]*):")
+# (Then the process's id and its thread's name where the format writes them so: Huey's "%(levelname)s:%(name)s:
+# %(process)d:%(threadName)s:%(message)s", "INFO:huey.consumer:18422:MainThread:Scheduler runs every 1 second(s).")
+_LEVEL_AND_NAME = re.compile(r"([A-Za-z]{3,9}):([A-Za-z_][\w.$-]*):(?:\d{1,10}:(?:[\w.$-]{1,40}:)?)?")
 # The same after a clock glued to them by a colon (the date before it a header's column): "08:00:07,123:INFO:app.api:".
 _TIMED_LEVEL_AND_NAME = re.compile(r"(\d\d?:\d\d:\d\d(?:[.,]\d+)?):" + _LEVEL_AND_NAME.pattern)
 
@@ -3422,16 +3467,7 @@ class RecordParser:
         if self.guess.csv is not None and (row := self.guess.csv.parse(record)) is not None:
             return row
         if self.guess.name == FORMAT_HEADER and self._header is not None:
-            r = self._header.parse(record)
-            if r is not None and r.level is None and r.message[:1] in _TIME_OPENERS:
-                # A header that gives no level (a collector's or a platform's time) before a line with a header of
-                # its own, its time then its level ("<collector time> [2026-03-14 07:20:58 +0000] [1] [CRITICAL]
-                # WORKER TIMEOUT"), or its bracketed columns then its level (the time a column of the file's
-                # header: "[8] [ERROR] Worker (pid:8) was sent SIGKILL!"): the inner header is the record's too, its
-                # level the record's.
-                own, level = _inner_header(r.message)
-                if level is not None:
-                    r = replace(r, level=level, message=own)
+            r = _with_inner_header(self._header.parse(record))
             if (
                 r is not None
                 and r.level is None
@@ -3501,8 +3537,22 @@ class RecordParser:
             if r is None:
                 r = self._header.parse_fewer_columns(record)
             if r is not None:
-                return r
+                # (A layout of the file's other lines, its time alone, before gunicorn's "[1] [CRITICAL] WORKER
+                # TIMEOUT (pid:9)" among a Flask app's and an access log's lines: the level was lost.)
+                return _with_inner_header(r) or r
         return parse_plain_message(record)
+
+
+def _with_inner_header(r: ParsedRecord | None) -> ParsedRecord | None:
+    """A header that gives no level (a collector's or a platform's time) before a line with a header of its own, its
+    time then its level ("<collector time> [2026-03-14 07:20:58 +0000] [1] [CRITICAL] WORKER TIMEOUT"), or its
+    bracketed columns then its level (the time a column of the file's header: "[8] [ERROR] Worker (pid:8) was sent
+    SIGKILL!"): the inner header is the record's too, its level the record's."""
+    if r is not None and r.level is None and r.message[:1] in _TIME_OPENERS:
+        own, level = _inner_header(r.message)
+        if level is not None:
+            return replace(r, level=level, message=own)
+    return r
 
 
 def _w3c_guess(lines: Sequence[str]) -> FormatGuess | None:

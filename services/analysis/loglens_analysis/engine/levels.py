@@ -81,6 +81,12 @@ _CAPITAL_WORDS = {
     "PANI": "FATAL",
     "DEBU": "DEBUG",
     "TRAC": "TRACE",
+    # Four letters of syslog's severity names, as network devices write them in a column ("<NOTI>", "<ERRS>",
+    # "SYS ALER": ArubaOS, Barracuda): notice, errors, alert, emergency.
+    "NOTI": "NOTICE",
+    "ERRS": "ERROR",
+    "ALER": "FATAL",
+    "EMER": "FATAL",
 }
 # Words that give a level but state an outcome (a test runner's "FAIL src/api/orders.test.ts", loguru's "SUCCESS"):
 # the record's content as well as its level, never a header to cut off.
