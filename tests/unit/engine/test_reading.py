@@ -157,6 +157,22 @@ def test_a_column_of_right_aligned_names_and_a_box_drawing_bar_is_a_compose_like
     assert rep.parse_quality.multiline_records == 0
 
 
+def test_a_build_tools_targets_and_images_named_in_a_compose_like_column_are_its_sources() -> None:
+    """Earthly writes each target's ("+base", "+test") and image's ("postgres:16-alpine") output behind its name,
+    right-aligned, and a bar: the names' "+" and ":" were no source's, and every line was joined to the one record
+    above (the test's JSON logs untimed, its error and its panic hidden)."""
+    lines = [" Init", "—" * 40]
+    for i in range(30):
+        lines.append(f"    postgres:16-alpine | --> Load metadata postgres:16-alpine linux/amd64 {i}")
+        level = "error" if i % 3 == 0 else "info"
+        lines.append(
+            f'                 +test | {{"level":"{level}","time":"2024-03-12T16:{i:02d}:44Z","message":"reserved"}}'
+        )
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.parse_quality.multiline_records == 0
+    assert _levels(rep).get("ERROR") == 10
+
+
 def test_a_tag_in_brackets_before_each_services_own_timed_lines_is_a_source_not_text() -> None:
     """Skaffold tags each line of the services it runs with "[name] " (no colon), among its own untagged lines; the
     api's "2024/05/14 09:03:02 ..." and the database's "2024-05-14 09:05:10.123 UTC [77] LOG: ..." are their own

@@ -495,8 +495,9 @@ _ENVELOPES = (
     # kubectl logs --prefix: "[pod/<pod>/<container>] " before each line of each container's log.
     Envelope("kubectl-prefix", re.compile(r"\[(?P<source>pod/[^\s/\]]+/[^\s/\]]+)\] ?"), True),
     # docker compose's "web-1  | " (names padded after them), and the same column with the names right-aligned and
-    # a box-drawing bar (Tilt's "     api │ ", "frontend │ ").
-    Envelope("compose-service", re.compile(r" *(?P<source>[\w][\w.@/-]*) *(?P<bar>[|\u2502]) ?"), True),
+    # a box-drawing bar (Tilt's "     api │ ", "frontend │ "); a build tool's targets and images named the same way
+    # (Earthly's "                 +base | --> FROM golang:1.22", "    postgres:16-alpine | ...").
+    Envelope("compose-service", re.compile(r" *(?P<source>[\w+][\w.@/:+-]*) *(?P<bar>[|\u2502]) ?"), True),
     # A launcher's tag before each line of the processes it runs, a name in brackets and a colon (torchrun's
     # "[rank0]: 2026-03-04 09:58:12,404 - train - INFO - ...", "[rank1]:[W304 10:18:16.4 ProcessGroupNCCL.cpp:1250]
     # ..."), its own lines untagged among them: several sources on at least half the lines.
