@@ -1027,3 +1027,25 @@ def test_a_quoted_message_keys_value_is_the_messages_words() -> None:
         [f'setup "msg"="{m}" "pod"="kyverno-<*>"' for m in messages]
         + ['EngineValidate "msg"="resource does not match rule" "name"="cart-<*>"']
     )
+
+
+def test_words_split_off_with_one_event_are_told_apart_beside_another_events_values() -> None:
+    """Kafka's "Kafka version: 3.6.1", "Kafka commitId: 5e3c2b73", "Kafka startTimeMs: 1715644801005" beside
+    MirrorMaker's "Kafka MirrorMaker started" / "stopping" / "stopped.": split on the second word, the MirrorMaker
+    event's three words were one placeholder, as the other events' values made the position many-valued
+    ("Kafka MirrorMaker <*>"), and the stop finding lost its first line."""
+    info = "(org.apache.kafka.common.utils.AppInfoParser:{})"
+    mm = "(org.apache.kafka.connect.mirror.MirrorMaker:{})"
+    lines = []
+    for i in range(4):
+        lines += [
+            f"Kafka version: 3.{i}.1 " + info.format(119),
+            "Kafka commitId: 5e3c2b738d253ff5 " + info.format(120),
+            f"Kafka startTimeMs: {17156448 + i} " + info.format(121),
+        ]
+    lines += [
+        f"Kafka MirrorMaker {w} " + mm.format(n) for w, n in (("started", 155), ("stopping", 163), ("stopped.", 170))
+    ]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert {f"Kafka MirrorMaker {w} " + mm.format("<*>") for w in ("started", "stopping", "stopped.")} <= set(templates)

@@ -992,7 +992,7 @@ def _resolve_aligned(
         for toks in members:
             v = _skeleton(toks[i])
             values[v] = values.get(v, 0) + counts.get(toks, 1)
-            if len(values) > limit:
+            if len(values) > limit + (WILDCARD in values):  # (a bare placeholder is no wording: see ``few``)
                 ok = False
                 break
         if ok and (
@@ -1014,7 +1014,10 @@ def _resolve_aligned(
                 if level_of is not None and _distinct_events(list(level_of)):
                     by_level[i] = level_of
             continue
-        if ok and len(values) <= SPLIT_MAX_VALUES:
+        if ok and sum(v != WILDCARD for v in values) <= SPLIT_MAX_VALUES:
+            # (A bare placeholder among them is no wording: the events that fill the position with a value, "Kafka
+            # version: <*>" beside "Kafka MirrorMaker started" / "stopping" / "stopped.", still leave the others
+            # few words to be told apart by.)
             few.add(i)
         if ok and len(values) > 1 and _distinct_events(list(values)):
             if len(values) <= SPLIT_MAX_VALUES or _one_inflection(values) or _constants(values):
