@@ -916,3 +916,22 @@ def test_no_rate_over_time_is_told_where_most_records_carry_no_time_of_their_own
     # Untimed records between stamped ones, one in three stamped (uvicorn's access lines among its app's JSON): their
     # times are near their own, their bursts real.
     assert any(a.kind == BURST for a in run(3).anomalies)
+
+
+def test_an_errors_claim_tells_the_short_stretch_its_records_keep_to() -> None:
+    """A warehouse unreachable for 25 minutes of a 4-hour file: ten errors, a few a bucket, that no burst finding
+    tells at that rate; the summary named their first and last lines only. Its claim tells the stretch they keep to,
+    from the first record's time to the last's; an error written all day long has none."""
+    records = _steady(T0, T0 + 4 * 3600, 30)
+    records += [(T0 + 3600 + i * 150, "ERROR", f"Error processing query: timeout {i}") for i in range(10)]
+    records += [(T0 + i * 1800 + 7, "ERROR", f"Failed to connect to database {i}") for i in range(8)]
+    rep, lines = _report(sorted(records))
+    claims = [c for c in rep.summary.claims if "Error processing query" in c.text]
+    assert len(claims) == 1
+    (claim,) = claims
+    first, last = claim.line_numbers[0], claim.line_numbers[-1]
+    t0 = datetime.fromtimestamp(_time(lines[first - 1]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    t1 = datetime.fromtimestamp(_time(lines[last - 1]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"all within 22 min ({t0} to {t1}) of the file's 3 h 59 min" in claim.text, claim.text
+    (daylong,) = [c for c in rep.summary.claims if "Failed to connect" in c.text]
+    assert "all within" not in daylong.text

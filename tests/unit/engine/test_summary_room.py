@@ -269,6 +269,19 @@ def test_a_failure_word_a_word_denies_states_no_failure() -> None:
     assert states_failure("no route to host: connection refused")
 
 
+def test_a_denial_of_a_kind_of_failure_and_a_counter_glued_to_its_value_state_none() -> None:
+    """rasdaemon's report ends "No MCE errors." (its file was said to end stating a failure), mcelog writes "This is
+    not a software error." under every hardware event (23 failures told), slurmd "error:0 status:0" on every job
+    step's end (60): one word saying of what between the denial and the failure word, and a counter's name glued to
+    its value. A failure a sentence states of a thing not found still is one."""
+    assert not states_failure("No Extlog errors.")
+    assert not states_failure("No MCE errors.")
+    assert not states_failure("This is not a software error.")
+    assert not states_failure("done with StepId=<*>.batch error:<*> status:<*>")
+    assert states_failure("Job not found error")
+    assert states_failure("SSL_connect: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure")
+
+
 def test_a_failure_word_inside_a_name_in_lower_case_words_states_no_failure() -> None:
     """A kernel call trace's frames are functions ("handle_mm_fault", "exc_page_fault"): a word joined by underscores
     to lower-case words is part of a name, as a field's "error_count" is; a constant in capitals names an outcome."""

@@ -232,7 +232,8 @@ _FAILURE_WORDS = re.compile(
     # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>"), or one
     # of a list of counts ("Failed:     0, Passed:   139, Skipped: 2", a test run's) is a counter's or a field's name:
     # what the record says hangs on the value, not on the word (an error's code is no count: "error: 40 (UNC )").
-    r"(?!=(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),)",
+    # So is one glued to its value by a colon that a blank or the end follows (slurmd's "error:0 status:0").
+    r"(?!=(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$))",
     re.IGNORECASE,
 )
 
@@ -243,8 +244,13 @@ _TITLED_NAME = re.compile(r"\((?:[A-Z][a-z]+ )*[A-Z][a-z]+\)")
 
 
 # A word that denies the failure word after it ("completed without error", "with no errors", "no failures"), an
-# adverb between them at most ("without any error").
-_DENIED = re.compile(r"(?<![A-Za-z])(?:without|no|zero|never)(?: (?:any|further|other|more))? $", re.IGNORECASE)
+# adverb or an article between them at most, and one word that says of what ("without any error", "No MCE errors.",
+# rasdaemon's report of none; mcelog's "This is not a software error.").
+_DENIED = re.compile(
+    r"(?<![A-Za-z])(?:(?:without|no|zero|never)(?: (?:any|further|other|more))?|not (?:a|an|any))"
+    r"(?: [A-Za-z][\w-]*)? $",
+    re.IGNORECASE,
+)
 _DENIAL_CHARS = 24  # how far before a failure word its denial is looked for
 
 

@@ -310,6 +310,11 @@ def _errors(
     their count. Warnings come most numerous first (the ranking's order for templates of warnings only)."""
     unlevelled = _unlevelled_records(rep)
     timed = timed_enough(rep.record_count, round(rep.parse_quality.timestamp_share * rep.record_count))
+    span = (
+        rep.time_range.end_time.ToSeconds() - rep.time_range.start_time.ToSeconds()
+        if rep.time_range.HasField("start_time") and rep.time_range.HasField("end_time")
+        else 0
+    )
     # (level, template) in rank order; the requests a server answered at a level on several routes come together.
     ranked: list[tuple[report_pb2.Level.ValueType, report_pb2.Template]] = []
     for rt in rep.error_templates:
@@ -344,7 +349,7 @@ def _errors(
                 continue  # told in the claim of the sequence's first message
             claim, count = _sequence_claim(sequence, level, quoted), len(sequence) * _at_level(t, level)
         else:
-            claim, count = _claim_at(t, level, unlevelled, quoted[t.id], timed), _at_level(t, level)
+            claim, count = _claim_at(t, level, unlevelled, quoted[t.id], timed, span), _at_level(t, level)
         if level in _ERROR_LEVELS:
             errors.append((level, claim))
         else:
@@ -629,12 +634,14 @@ def _claim_at(
     unlevelled: dict[int, report_pb2.Template],
     quote: str,
     timed: bool,
+    span: int = 0,
 ) -> report_pb2.SummaryClaim:
     """A template's claim at one level: all its records, or those at the level among its records; ``quote`` is its
-    text as quoted (``report.quotes``); its pause told only where the file's records are ``timed`` (enough of them
-    carry a time of their own: ``report.timed_enough``)."""
+    text as quoted (``report.quotes``); its pause, and the stretch of the file's ``span`` (seconds) its records keep
+    to (``_episode``), told only where the file's records are ``timed`` (enough of them carry a time of their
+    own: ``report.timed_enough``)."""
     lv = _level(level)
-    pause = _pause(t) if timed else ""
+    pause = _pause(t) + _episode(t, span) if timed else ""
     at_level = sum(lc.count for lc in t.levels if lc.level == level)
     if at_level == t.count:
         after, before = _after(t.first_line, unlevelled, level)
@@ -728,6 +735,23 @@ def _cause(t: report_pb2.Template, line: int, quoted: str = "", of_one: bool = T
     if got is None or shorten(got[1]) in quoted:
         return ""
     return f' ({got[0]}{"" if of_one else f" at line {line}"}: "{shorten(got[1])}")'
+
+
+EPISODE_MIN_RECORDS = 3  # an error written this many times ...
+EPISODE_MAX_SHARE = 0.25  # ... all within this share of the file's span is an episode of its own
+
+
+def _episode(t: report_pb2.Template, span: int) -> str:
+    """The stretch an error's records keep to, where it is short beside the file's ``span`` (at most
+    ``EPISODE_MAX_SHARE`` of it; at least ``EPISODE_MIN_RECORDS`` records, a minute or more apart): a dependency
+    that failed for a while (a warehouse unreachable for 25 minutes of a 4-hour file, ten errors that no burst
+    finding tells at that rate). Its bounds are its first and last records' times."""
+    if t.count < EPISODE_MIN_RECORDS or not span or not (t.HasField("first_time") and t.HasField("last_time")):
+        return ""
+    t0, t1 = t.first_time.ToSeconds(), t.last_time.ToSeconds()
+    if t1 - t0 < 60 or t1 - t0 > EPISODE_MAX_SHARE * span:
+        return ""
+    return f"; all within {duration(t1 - t0)} ({iso(t0)} to {iso(t1)}) of the file's {duration(span)}"
 
 
 def _pause(t: report_pb2.Template) -> str:
