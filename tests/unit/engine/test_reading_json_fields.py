@@ -430,3 +430,17 @@ def test_a_message_that_is_a_requests_target_alone_reads_as_the_request() -> Non
         ("200", 20),
         ("500", 10),
     ]
+
+
+def test_an_error_field_that_holds_an_object_or_a_list_is_read_without_failing() -> None:
+    """An "error" field whose value is an object or a list (Elasticsearch's rejection, a bulk response's items): the
+    test of a value that holds nothing took it for a string and the analysis failed (unhashable)."""
+    lines = []
+    for i in range(30):
+        error = {"type": "es_rejected_execution_exception", "reason": f"rejected {i}"} if i % 3 else [f"e{i}", "x"]
+        lines.append(json.dumps({"time": f"2024-12-05T00:00:{i:02d}Z", "msg": "bulk failed", "error": error}))
+        lines.append(json.dumps({"time": f"2024-12-05T00:01:{i:02d}Z", "err": None, "error": "null", "op": "flush"}))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 60
+    assert {t.text for t in rep.templates} >= {"bulk failed"}
+    assert report_pb2.Level.Name(next(t for t in rep.templates if t.text == "bulk failed").max_level) == "LEVEL_ERROR"

@@ -146,7 +146,14 @@ _MSG_KEYS = (
 )
 # What a field holds where it holds nothing: no error, though its key names one, and no message (go-kit's request
 # logging writes "err=null" on every request that did not fail: 283 records were one template "<*>").
-_NO_VALUES = frozenset({None, "", "-", "null", "none", "None", "NULL", "nil", "<nil>"})
+_NO_VALUES = frozenset({"", "-", "null", "none", "None", "NULL", "nil", "<nil>"})
+
+
+def _holds_nothing(value: object) -> bool:
+    """Whether a field's value is none of a message's or an error's (``_NO_VALUES``, or JSON's null)."""
+    return value is None or (isinstance(value, str) and value in _NO_VALUES)
+
+
 _WORD_VALUE = re.compile(r"[a-z][a-z_-]{0,23}|[A-Z][A-Z_-]{0,23}")
 # (The first whose value reads as a level is the record's: PowerDNS writes its verbosity as "level" beside its
 # severity as "prio".)
@@ -286,7 +293,7 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
         parsed = parse_plain_message(inner, cut_header=False)
         docker = ParsedRecord(FORMAT_DOCKER, time_text, parsed.level, parsed.message, None)
         return docker, parsed.level, False, []
-    message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and flat[k] not in _NO_VALUES), None)
+    message = next((str(flat[k]) for k in _MSG_KEYS if k in flat and not _holds_nothing(flat[k])), None)
     level = None
     numeric = False
     for k in _LEVEL_KEYS:
@@ -377,7 +384,7 @@ def _carries_error(obj: dict[str, object]) -> bool:
     return any(
         k.lower() in _ERROR_FIELD_NAMES
         and not isinstance(v, bool | int | float)
-        and v not in _NO_VALUES
+        and not _holds_nothing(v)
         and not (isinstance(v, dict | list) and not v)
         for k, v in obj.items()
     )
@@ -876,7 +883,7 @@ def _parse_logfmt(record: str) -> ParsedRecord | None:
         if stamp is not None:
             time_text = stamp
             fields = {k: v for k, v in pairs if v is not stamp}
-    message = next((fields[k] for k in _MSG_KEYS if fields.get(k, "") not in _NO_VALUES), None)
+    message = next((fields[k] for k in _MSG_KEYS if not _holds_nothing(fields.get(k))), None)
     level = next((lv for k in _LEVEL_KEYS if k in fields and (lv := level_from_word(fields[k], strict=False))), None)
     if message is None and level is None:
         # Pairs that open the record, then its level and message in words (Sidekiq's "pid=4711 tid=x class=HardJob
