@@ -1169,3 +1169,30 @@ def test_a_syslog_selector_closing_a_bracketed_field_the_message_opens_with_is_i
         f"Mar 14 00:{i:02d}:11 sol11-db01 genunix: [ID {540533 + i} {sev[i % 4]}] event {i} happened" for i in range(40)
     ]
     assert _levels(_run("\n".join(lines) + "\n")) == {"NOTICE": 10, "ERROR": 10, "WARN": 10, "FATAL": 10}
+
+
+def test_a_level_where_a_collectors_time_is_followed_by_a_sources_tag_is_the_records_level() -> None:
+    """Erlang/OTP's logger writes "<RFC 3339 time> warning: pid=<0.956.0> module=ledger_db msg=..." (a level and a
+    colon where a collector's "source:" tag stands): the level was taken for the source, no record had one."""
+    lines = []
+    for i in range(40):
+        level = ("info", "warning", "error", "notice")[i % 4]
+        lines.append(
+            f'2024-03-12T14:30:{i:02d}.382000+00:00 {level}: pid=<0.9{i}.0> module=ledger_db msg="query {i}" ms={i}'
+        )
+    assert _levels(_run("\n".join(lines) + "\n")) == {"INFO": 10, "WARN": 10, "ERROR": 10, "NOTICE": 10}
+
+
+def test_a_headers_ctime_year_is_the_times_and_its_message_the_line_under_it() -> None:
+    """Firebird's firebird.log: the host and a ctime stamp on a line of their own, the message indented under it. The
+    year after the clock was read as the message: the whole file one template, "<*>"."""
+    messages = ("Authentication error", "INET/inet_error: read errno = 104, user = etl", "Database: /data/fb/crm.fdb")
+    lines = []
+    for i in range(30):
+        lines += [f"fbsrv01\tWed Mar  6 00:{i:02d}:40 2024", f"\t{messages[i % 3]}", ""]
+    rep = _run("\n".join(lines) + "\n")
+    assert sorted(t.text for t in rep.templates) == [
+        "Authentication error",
+        "Database: <*>",
+        "INET/inet_error: read errno = <*>, user = etl",
+    ]

@@ -1023,6 +1023,10 @@ def _parse_prefixed(record: str) -> ParsedRecord | None:
     if app is None:
         return None
     wrapped = _wrapping(app.fmt, m.group(1), app, m.start(3))
+    if m.group(2) is not None and (tag_level := level_from_word(m.group(2))) is not None:
+        # A level where a source's tag stands (Erlang/OTP logger's "2024-03-12T14:30:18.382+00:00 warning: pid=<0.956.0>
+        # module=ledger_db msg=\"slow query\" ..."): the record's level where its line states none, never its source.
+        return wrapped if wrapped.level is not None else replace(wrapped, level=tag_level, digit_level=False)
     return wrapped if m.group(2) is None or app.component else replace(wrapped, component=m.group(2))
 
 
@@ -2363,6 +2367,15 @@ class HeaderParser:
                     if facility and (named := level_from_word(first)) is not None:
                         level, component = named, facility
         header_end = toks[end - 1].end()
+        if (
+            end < len(toks)
+            and got[end - 1] == "T"
+            and ":" in toks[end - 1].group()
+            and _YEAR.fullmatch(toks[end].group()) is not None
+        ):
+            # The year ctime writes after the clock is the time's, not the message's first word (Firebird's
+            # "fbsrv01<TAB>Wed Mar  6 00:21:11 2024" over its message's lines: every record's message was "2024").
+            header_end = toks[end].end()
         if self.layout.message_fields and mismatches == 0 and end == len(classes):
             ends = _delimited_fields(head[header_end:], self.layout.delimiter)
             if len(ends) >= self.layout.message_fields and head[header_end:].split(None, 1)[0] == self.layout.delimiter:
@@ -2520,6 +2533,9 @@ class HeaderParser:
             if "\t" not in _gap_after(head, toks, i):
                 return i
         return self.layout.width
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _fitting_prefix(got: Sequence[str], classes: str) -> int:
