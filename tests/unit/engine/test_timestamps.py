@@ -927,3 +927,17 @@ def test_a_relays_zone_less_clock_takes_the_offset_to_the_records_own_zoned_time
         rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
         assert _range(rep) == ("2024-03-11T23:50:06Z", "2024-03-12T00:19:06Z"), lines[0]
         assert "+01:00" in rep.parse_quality.time_assumptions[0]
+
+
+def test_the_zone_a_sentence_saying_when_the_log_begins_states_is_its_zone_less_times_zone() -> None:
+    """journalctl shows times in the local zone and says so once: "-- Logs begin at Sun 2024-04-21 06:12:44 EDT, end
+    at ...". Its syslog-style stamps were read as UTC (four hours off) where the file's first record is not the
+    banner's second (a later excerpt); a date another sentence states in a zone is no such one."""
+    banner = "-- Logs begin at Sun 2024-04-21 06:12:44 EDT, end at Mon 2024-04-22 23:58:10 EDT. --"
+    lines = [banner] + [f"Apr 22 00:{i:02d}:01 db-stor02 multipathd[1043]: sdb: path up {i}" for i in range(30)]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+    assert _range(rep) == ("2024-04-22T04:00:01Z", "2024-04-22T04:29:01Z")
+    assert "-04:00" in rep.parse_quality.time_assumptions[0]
+    lines[0] = "-- The certificate expires at Sun 2024-04-21 06:12:44 EDT, renew it. --"
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+    assert _range(rep) == ("2024-04-22T00:00:01Z", "2024-04-22T00:29:01Z")

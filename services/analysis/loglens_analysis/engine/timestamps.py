@@ -541,6 +541,13 @@ def opens_with_assigned_time(line: str) -> bool:
 _BEFORE_WEEKDAY = re.compile(r"(?<![A-Za-z])(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?[ \t]*$")
 
 
+# The words of a sentence that says when the log begins, right before the stamp ("-- Logs begin at ", "-- Journal
+# begins at ", "Log opened ").
+_LOG_BEGINS = re.compile(
+    r"(?i:\b(?:begins?|began|start(?:s|ed)?|open(?:s|ed)?)(?: at| on)?)(?: (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?)?[ \t]*$"
+)
+
+
 def _a_sentence(before: str) -> bool:
     """Whether the text before a stamp is a sentence the stamp ends (``_in_prose``'s words, not a field's name)."""
     if _TWO_WORD_SENTENCE.fullmatch(before) is not None:
@@ -760,6 +767,9 @@ class TimestampParser:
         self._stated_year: int | None = None
         self._stated_epoch: float | None = None
         self._stated_day: int | None = None  # and the day of date-less times where no record's date gives one
+        # The zone a sentence saying when the log begins writes its time in (journalctl's "-- Logs begin at Sun
+        # 2024-04-21 06:12:44 EDT, end at ..."): the zone its zone-less times are shown in.
+        self._stated_offset: int | None = None
         self._clock_day: int | None = None  # the day date-less times are placed on
         self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
         self._clock_dated = False  # whether ``_clock_last`` is a dated stamp's (its clock, read on its date)
@@ -987,6 +997,14 @@ class TimestampParser:
                     self._dated_epoch,
                     self._dated_day,
                 )
+                if (
+                    _LOG_BEGINS.search(record, lo, best_at) is not None
+                    and (offset := _tz_offset(best_groups.get("tz"))) is not None
+                    and offset != self._stated_offset
+                ):
+                    # (Times cached before are stale, and a chunk of the file would not know it: ``rules_version``.)
+                    self._stated_offset = offset
+                    self.rules_version += 1
             self._dated_year, self._dated_epoch, self._dated_day = dated
             return None
         return best
@@ -1166,10 +1184,15 @@ class TimestampParser:
             offset = self._local_offset(year, month, day, hour, minute, named)
         if offset is None:
             learned = self._learned.get(name)
-            if learned is not None:
-                offset = learned
-                zone = _offset_text(learned)
-                note = f"no time zone in the timestamp; used {zone}, written beside the same time in the file"
+            stated = learned if learned is not None else self._stated_offset
+            if stated is not None:
+                offset = stated
+                zone = _offset_text(stated)
+                note = (
+                    f"no time zone in the timestamp; used {zone}, written beside the same time in the file"
+                    if learned is not None
+                    else f"no time zone in the timestamp; used {zone}, the zone the file states it begins in"
+                )
                 assumption = assumption + f", zone {zone} (from the file)" if assumption else note
             else:
                 offset = self._local_offset(year, month, day, hour, minute) if self._zone is not None else 0
