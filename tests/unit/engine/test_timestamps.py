@@ -927,6 +927,16 @@ def test_a_relays_zone_less_clock_takes_the_offset_to_the_records_own_zoned_time
         rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
         assert _range(rep) == ("2024-03-11T23:50:06Z", "2024-03-12T00:19:06Z"), lines[0]
         assert "+01:00" in rep.parse_quality.time_assumptions[0]
+    # A sentence's label is no key of the record's time, even where the time it states is a whole offset off: a
+    # sync's "last sync time: ..." a quarter of an hour, or an hour, before the record.
+    for gap in (15, 60):
+        lines = [
+            f"{start + dt.timedelta(minutes=i):%Y-%m-%d %H:%M:%S},117 INFO  [org.keycloak.ldap] (pool-7) Sync changed"
+            f" users, last sync time: {start + dt.timedelta(minutes=i - gap):%a %b %d %H:%M:%S} UTC 2024"
+            for i in range(30)
+        ]
+        rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+        assert _range(rep) == ("2024-03-11T23:50:06Z", "2024-03-12T00:19:06Z"), lines[0]
 
 
 def test_the_zone_a_sentence_saying_when_the_log_begins_states_is_its_zone_less_times_zone() -> None:

@@ -697,8 +697,11 @@ def _same_wall_clock(a: float, b: float, dated: str) -> bool:
 # What stands between a relay's clock and the time the record itself states: a few fields of the relay's header (a
 # host, a priority: "<local0.info> 10.1.1.20 "), or a key that names a time ('time="', "timestamp=", '"date": "').
 _RELAYED_FIELDS = re.compile(r"(?:\s+\S+){0,3}\s+")
-_TIME_KEY_BEFORE = re.compile(r"""(?i:[\w.@-]*(?:time|date|timestamp))["']?\s*[=:]\s*["']?$""")
-ZONE_STEP = 900  # zones are whole quarter hours off UTC
+# (A key and "=", or a JSON member's name and ":": not a sentence's label, "last sync time: Sat Dec 05 06:36:17 UTC
+# 2026", which a record at 06:51:17 wrote, a quarter of an hour off.)
+_TIME_KEY_BEFORE = re.compile(r"""(?:^|[\s,{;])["']?(?i:[\w.@-]*(?:time|date|timestamp)|ts)(?:=|["']:)\s*["']?$""")
+ZONE_STEP = 1800  # zones are whole half hours off UTC ...
+ODD_ZONE_OFFSETS = frozenset({5 * 3600 + 2700, 8 * 3600 + 2700, 12 * 3600 + 2700, 13 * 3600 + 2700})  # ... and these
 
 
 def _own_time(record: str, clock_end: int, stamp_start: int) -> bool:
@@ -713,7 +716,8 @@ def _own_time(record: str, clock_end: int, stamp_start: int) -> bool:
 
 def _clock_shift(local: float, utc: float, dated: str) -> int | None:
     """Seconds a zone-less clock (``local``, read as if UTC) runs ahead of the instant ``utc`` it stands for: a
-    whole number of quarter hours within any zone's offset, the same second; None otherwise. A year-less clock's
+    zone's offset (whole half hours, or one of the few zones a quarter hour off them), the same second; None
+    otherwise. A year-less clock's
     year is an assumption: read in the instant's year (or the one either side, over a new year)."""
     candidates = [local]
     if dated == "year-less":
@@ -726,7 +730,11 @@ def _clock_shift(local: float, utc: float, dated: str) -> int | None:
                 continue
     for c in candidates:
         shift = round(c - utc)
-        if abs(shift) <= MAX_ZONE_OFFSET and shift % ZONE_STEP == 0 and abs(c - utc - shift) < 1:
+        if (
+            abs(shift) <= MAX_ZONE_OFFSET
+            and (shift % ZONE_STEP == 0 or shift in ODD_ZONE_OFFSETS)
+            and abs(c - utc - shift) < 1
+        ):
             return shift
     return None
 
@@ -1058,8 +1066,8 @@ class TimestampParser:
                 if t is not None and _own_time(record, m.end(), other.start()):
                     # The record's own time, with its zone, after a relay's zone-less clock (a syslog server's
                     # "Mar 12 00:18:06 10.1.1.2 id=firewall ... time="2024-03-11 23:18:06 UTC"", NetScaler's
-                    # "... 10.1.1.20 03/11/2024:23:04:09 GMT ns01 ..."): the relay's clock runs that many whole
-                    # quarter hours ahead of UTC, its zone's offset (the file was an hour off, "assumed UTC").
+                    # "... 10.1.1.20 03/11/2024:23:04:09 GMT ns01 ..."): the relay's clock runs a zone's offset
+                    # ahead of UTC, its zone (the file was an hour off, "assumed UTC").
                     shift = _clock_shift(local.epoch, t.epoch, _FAMILIES_BY_DATED[name])
                     if shift is not None:
                         self._learned[name] = shift
