@@ -973,3 +973,25 @@ def test_a_level_under_a_blank_time_column_is_a_record_of_its_own() -> None:
     assert counts["Batch <*> done in <*> worker.py:<*>"] == 60, counts
     slow = next(t for t in rep.templates if t.text.startswith("Slow response"))
     assert slow.count == 3 and slow.text.endswith("consider lowering concurrency"), slow.text
+
+
+def test_an_error_chain_after_a_blank_line_under_caused_by_is_the_records() -> None:
+    """Rust's anyhow (and eyre) writes an error's chain after a blank line: "Caused by:" alone on its line, the causes
+    indented under it. The chain was a record of its own: "Caused by:" an ERROR template of 33 records that led the
+    summary, the error it explains split from it."""
+    lines = []
+    for i in range(30):
+        lines.append(
+            f"2024-05-14T10:{i:02d}:17.907259+02:00 INFO  [tokio-runtime-worker] ingestd::pipeline:142 - flushed {i}"
+        )
+        if i % 3 == 0:
+            lines += [
+                f"2024-05-14T10:{i:02d}:18.1+02:00 ERROR [tokio-runtime-worker] ingestd::sink:97 - sink unavailable",
+                "",
+                "Caused by:",
+                "    0: client error (Connect)",
+                "    1: tcp connect error: Connection refused (os error 111)",
+            ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 40
+    assert not any(t.text.startswith("Caused by") for t in rep.templates)

@@ -198,6 +198,10 @@ _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
 # error's chain, "Detail: Key (id)=(7) already exists.\n\n\tat ..."): the frame goes on the trace before it, as
 # a frame never opens a record.
 _FRAME_BLANK = re.compile(r"\n\n(?=[ \t]+at [\w$.<>/]+\()")
+# A blank line before "Caused by:" alone on its line over the causes indented under it: Rust's anyhow and eyre write
+# an error's chain so ("clickhouse unavailable: error sending request", "", "Caused by:", "    0: client error
+# (Connect)", ...): the chain was a record of its own, "Caused by:" 33 times an ERROR template that led the summary.
+_CAUSE_BLANK = re.compile(r"\n\n(?=Caused by:\n[ \t]+\S)")
 
 
 def _enveloped_blanks(prefix: str) -> re.Pattern[str]:
@@ -1116,6 +1120,8 @@ class RecordReader:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
             if "at " in text:
                 text = _FRAME_BLANK.sub(JOIN + JOIN, text)
+            if "Caused by:\n" in text:
+                text = _CAUSE_BLANK.sub(JOIN + JOIN, text)
             if "During handling" in text or "The above exception" in text or "[previous exception]" in text:
                 text, n0 = _PY_CHAIN_BLANKS.subn(_joins, text)
                 c.joined_lines += n0
