@@ -935,3 +935,18 @@ def test_an_errors_claim_tells_the_short_stretch_its_records_keep_to() -> None:
     assert f"all within 22 min ({t0} to {t1}) of the file's 3 h 59 min" in claim.text, claim.text
     (daylong,) = [c for c in rep.summary.claims if "Failed to connect" in c.text]
     assert "all within" not in daylong.text
+
+
+@pytest.mark.parametrize("said", ["Handling signal: term", "interrupt received", "Received signal: INT"])
+def test_a_signal_named_by_its_short_name_or_received_after_it_is_a_stop(said: str) -> None:
+    """gunicorn writes "Handling signal: term" when it is told to stop, Prometheus and Grafana Alloy "interrupt
+    received": the stop was found on the lines after it (the worker's exits), or not at all (its line a rare
+    message)."""
+    records = _steady(T0, T0 + 3600, 20)
+    records.append((T0 + 3600, "INFO", said))
+    records += [(T0 + 3601 + i, "INFO", f"Worker exiting (pid: {10 + i})") for i in range(3)]
+    records += [(T0 + 3700, "INFO", "Starting gunicorn 21.2.0"), *_steady(T0 + 3701, T0 + 5400, 20, 500)]
+    rep, lines = _report(sorted(records))
+    stops = _of(rep, SHUTDOWN)
+    assert stops, [a.description for a in rep.anomalies]
+    assert lines[stops[0].line_numbers[0] - 1].endswith(said)

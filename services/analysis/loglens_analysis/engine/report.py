@@ -144,9 +144,13 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d+\.\d", re.IGNOREC
 # status=9/KILL", "code=dumped, status=11/SEGV"); a template masks the number.
 _SIGNAL_STATUS = r"(?:\d+|<\*>)/"
 # A termination signal received, named by its description as strsignal(3) and Go's os.Signal write it ("Got signal
-# Terminated", "received signal: interrupt"). Not "killed": no process receives SIGKILL, and "signal: killed" is how
-# a child's end is reported ("failed to retrieve runc version: signal: killed").
-_SIGNAL_DESCRIBED = r"\b(?i:(?:got|received|caught)\s+signal:?\s+(?:terminated|interrupt|quit))\b"
+# Terminated", "received signal: interrupt"), or by its short name (gunicorn's "Handling signal: term"), or the
+# signal's description first (Prometheus' and Grafana Alloy's "interrupt received"). Not "killed": no process receives
+# SIGKILL, and "signal: killed" is how a child's end is reported ("failed to retrieve runc version: signal: killed").
+_SIGNAL_DESCRIBED = (
+    r"\b(?i:(?:got|received|caught|handling)\s+signal:?\s+(?:terminated|interrupt|quit|term|int)"
+    r"|(?:interrupt|termination)\s+(?:signal\s+)?received)\b"
+)
 # A signal the writer sends is another process's end, not its own: "sending SIGKILL job=1234 pid=5678" (an agent
 # killing a job's process, a supervisor a child that would not stop) is no stop of the process that logs it.
 _SENT = r"(?<!\b[Ss]end )(?<!\b[Ss]ending )(?<!\b[Ss]ent )"
