@@ -696,6 +696,27 @@ def test_a_w3c_extended_log_reads_its_columns_from_its_fields_directive() -> Non
     assert claim.startswith("7 records answered at ERROR (status 500 x7) on 2 routes:")
 
 
+def test_an_elff_log_quotes_a_column_with_blanks_and_a_proxys_verdict_joins_its_request() -> None:
+    """Blue Coat ProxySG writes W3C's extended format with its user agents quoted, blanks and all, and names the path
+    "cs-uri-path": the quoted column split the record into more cells than "#Fields:" names, no line fitted, and the
+    503s it answered while its upstream was down were never told. Its verdict ("s-action") tells requests apart."""
+    lines = [
+        "#Software: SGOS 7.3.14.1",
+        "#Fields: date time time-taken c-ip sc-status s-action cs-method cs-host cs-uri-path cs(User-Agent)",
+    ]
+    for i in range(40):
+        status, action = (503, "TCP_ERR_MISS") if i % 4 == 0 else (200, "TCP_TUNNELED")
+        lines.append(
+            f"2024-03-11 23:{i:02d}:51 {i} 10.0.1.{i} {status} {action} GET h{i}.example.com /index.html"
+            ' "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:123.0) Gecko/20100101 Firefox/123.0"'
+        )
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.format.name == "w3c-extended"
+    texts = {t.text: t.count for t in rep.templates if t.text.startswith("GET")}
+    assert texts == {"GET /index.html <*> TCP_TUNNELED": 30, "GET /index.html <*> TCP_ERR_MISS": 10}
+    assert level_counts(rep) == {"INFO": 30, "ERROR": 10}
+
+
 def test_a_two_line_header_reads_its_time_from_the_first_line_and_its_message_from_the_second() -> None:
     # java.util.logging's default: "Jan 12, 2012 3:53:59 PM <logger> <method>", then "<LEVEL>: <message>". Half the
     # lines carry a time, and each untimed line continues the timed one before it: one record per pair, timed,

@@ -2982,7 +2982,9 @@ def _only_time(text: str) -> bool:
     return bool(text) and leading_time_end(text) == len(text)
 
 
-_CELL = re.compile(r"\S+")  # a blank-separated column of a W3C record
+# A blank-separated column of a W3C record, a quoted string one column whatever its blanks (Blue Coat ProxySG's ELFF
+# quotes its user agents: "Mozilla/5.0 (Windows NT 10.0; ...)"; IIS writes "+" for a blank instead).
+_CELL = re.compile(r'"[^"]*"(?!\S)|\S+')
 
 
 class W3cFields:
@@ -2995,8 +2997,12 @@ class W3cFields:
         at = {c: i for i, c in enumerate(self.columns)}
         self._date, self._time = at.get("date"), at.get("time")
         self._status = at.get("sc-status")
-        request = [at[c] for c in ("cs-method", "cs-uri-stem") if c in at]
-        self._message = [*request, self._status] if request and self._status is not None else None
+        # The request's method and target (its path: "cs-uri-stem", or ELFF's "cs-uri-path"), its status, and a
+        # proxy's verdict on it where the log has one (ProxySG's "s-action": TCP_DENIED, TCP_ERR_MISS).
+        path = next((c for c in ("cs-uri-stem", "cs-uri-path") if c in at), None)
+        request = [at[c] for c in ("cs-method", path) if c in at]
+        action = [at["s-action"]] if "s-action" in at else []
+        self._message = [*request, self._status, *action] if request and self._status is not None else None
         self._rest = [i for i in range(len(self.columns)) if i not in (self._date, self._time)]
 
     @staticmethod
@@ -3042,7 +3048,7 @@ class W3cFields:
         """The level of a record by its status's class (None where the status is no HTTP status)."""
         if self._status is None:
             return None
-        values = record.split(None, len(self.columns))
+        values = _CELL.findall(record.split("\x1e", 1)[0])
         status = http_status(values[self._status]) if len(values) > self._status else None
         return None if status is None else level_from_http_status(status)
 
