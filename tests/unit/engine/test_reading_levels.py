@@ -1196,3 +1196,18 @@ def test_a_headers_ctime_year_is_the_times_and_its_message_the_line_under_it() -
         "Database: <*>",
         "INET/inet_error: read errno = <*>, user = etl",
     ]
+
+
+def test_a_quoted_value_is_not_cut_between_the_header_and_the_message() -> None:
+    """SonicWall writes its own time in quotes, its zone after a blank ('time="2024-03-11 23:18:06 UTC" fw=...'): the
+    header's columns ended inside the quotes, and every template opened with 'UTC" fw=<*>'."""
+    lines = [
+        f'Mar 12 00:{i:02d}:06 10.1.1.2 id=firewall sn=0017C5 time="2024-03-11 23:{i:02d}:06 UTC" fw=203.0.113.5'
+        f' pri=6 msg="Connection {("Opened", "Closed")[i % 2]}" n={1000 + i}'
+        for i in range(40)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert sorted(t.text for t in rep.templates) == [
+        'fw=<*> pri=<*> msg="Connection Closed" n=<*>',
+        'fw=<*> pri=<*> msg="Connection Opened" n=<*>',
+    ]

@@ -2376,6 +2376,16 @@ class HeaderParser:
             # The year ctime writes after the clock is the time's, not the message's first word (Firebird's
             # "fbsrv01<TAB>Wed Mar  6 00:21:11 2024" over its message's lines: every record's message was "2024").
             header_end = toks[end].end()
+        if (
+            '"' in head[:header_end]
+            and head.count('"', 0, header_end) % 2
+            and (close := head.find('"', header_end)) > 0
+        ):
+            # A quoted value is never cut between the header and the message: a time in quotes with its zone after a
+            # blank (SonicWall's 'time="2024-03-11 23:18:06 UTC" fw=...': every template opened with 'UTC" fw=<*>').
+            header_end = (
+                close + 1 + len(head[close + 1 :].split(None, 1)[0] if head[close + 1 : close + 2].strip() else "")
+            )
         if self.layout.message_fields and mismatches == 0 and end == len(classes):
             ends = _delimited_fields(head[header_end:], self.layout.delimiter)
             if len(ends) >= self.layout.message_fields and head[header_end:].split(None, 1)[0] == self.layout.delimiter:
