@@ -951,3 +951,32 @@ def test_the_zone_a_sentence_saying_when_the_log_begins_states_is_its_zone_less_
     lines[0] = "-- The certificate expires at Sun 2024-04-21 06:12:44 EDT, renew it. --"
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
     assert _range(rep) == ("2024-04-22T00:00:01Z", "2024-04-22T00:29:01Z")
+
+
+def test_a_date_field_of_the_stamps_day_gives_a_year_less_stamp_its_year() -> None:
+    """A syslog server's "Mar 12 00:04:06 fgt01 date=2024-03-12 time=00:04:06 ...": the device's date is a field of its
+    own, its clock another; the relay's year-less stamp took the upload's year (2026 for a 2024 file)."""
+    lines = [
+        f"Mar 12 00:{i:02d}:06 fgt01 date=2024-03-12 time=00:{i:02d}:06 type=traffic action=accept" for i in range(30)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-06T00:00:00"))
+    assert _range(rep) == ("2024-03-12T00:00:06Z", "2024-03-12T00:29:06Z")
+
+
+def test_a_zones_name_after_a_syslog_clock_closed_by_a_colon_is_its_zone() -> None:
+    """Cisco IOS with "service timestamps log datetime msec localtime show-timezone": "001001: Mar 14 00:00:36.475
+    EDT: %LINK-3-UPDOWN: ...". The zone was dropped ("assumed UTC"): every record four hours off."""
+    t = TimestampParser(year=2024).parse("Mar 14 00:00:36.475 EDT: %LINK-3-UPDOWN: Interface up")
+    assert t is not None and t.epoch == _utc("2024-03-14T04:00:36.475") and "zone" not in t.assumption, t
+
+
+def test_a_date_a_past_participle_states_is_no_records_time() -> None:
+    """A device's boot banner among its buffer's records: "Compiled Fri 20-Oct-23 10:44 by mcpre" was read as a record
+    of October 2023, the file's span 146 days."""
+    lines = [
+        f"{1000 + i:06d}: Mar 14 00:{i:02d}:36.475 UTC: %LINK-3-UPDOWN: Interface Gi1/0/{i}, changed state"
+        for i in range(20)
+    ]
+    lines.insert(10, "Compiled Fri 20-Oct-23 10:44 by mcpre")
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+    assert _range(rep) == ("2024-03-14T00:00:36Z", "2024-03-14T00:19:36Z")

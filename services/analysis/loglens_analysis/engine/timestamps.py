@@ -120,7 +120,8 @@ _IANA_ZONE = _IANA_AREA + r"[A-Z][A-Za-z0-9_+-]*+(?:/[A-Z][A-Za-z_-]*+)?+(?![\w/
 _NAMED_ZONE = (
     "(?:(?:"
     + "|".join(sorted([*_ZONE_NAMES, *_AMBIGUOUS_ZONES], key=len, reverse=True))
-    + r")(?![\w:])|"
+    # (A colon may close the header field the zone ends: Cisco IOS's "Mar 14 00:00:36.475 EDT: %LINK-3-UPDOWN: ...".)
+    + r")(?!\w|:\S)|"
     + _IANA_ZONE
     + ")"
 )
@@ -294,7 +295,8 @@ def _families() -> tuple[Family, ...]:
         _family(
             "syslog-year",
             rf"(?<!\w){_MON} +(?P<d>[0-3]?\d) {_HMS}",
-            _Tail(_FRAC, "", r" (?P<Y>(?:19|20)\d\d)(?![\d:.-])"),
+            # (Its milliseconds after a colon where HPE Comware writes them: "%Mar 14 00:06:32:007 2024 Core1 ...".)
+            _Tail(r"[.,:](?P<frac>\d+)", "", r" (?P<Y>(?:19|20)\d\d)(?![\d:.-])"),
             "date",
         ),
         # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700); Erlang/OTP's
@@ -378,7 +380,9 @@ def _families() -> tuple[Family, ...]:
         ),
         # Year-less families.
         # The month and its day joined by a dash too (a JVM tool's "MMM-dd HH:mm:ss.SSS": "Dec-02 10:15:01.118").
-        _family("syslog", rf"(?<!\w){_MON}(?: +|-)(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, ""), "year-less"),
+        # (A zone after a blank is the time's: Cisco IOS's "service timestamps log datetime msec localtime
+        # show-timezone", "001001: Mar 14 00:00:36.475 EDT: %LINK-3-UPDOWN: ...".)
+        _family("syslog", rf"(?<!\w){_MON}(?: +|-)(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, "sp"), "year-less"),
         # The day before the month, as the dated "day-month-year" family writes it but without the year (Node-RED's
         # "6 Dec 00:00:03 - [info] ...").
         _family("day-month", rf"(?<![\w.:/-])(?P<d>[0-3]?\d) {_MON} {_HMS}", _Tail(_FRAC, ""), "year-less"),
@@ -497,8 +501,10 @@ _SPACED_ASSIGNMENT = re.compile(r"([A-Za-z@_][\w.@-]*)[ \t]+=[ \t]*[\"']?$")
 # the name of a value the line states.
 _SPACED_LABEL = re.compile(r"([A-Za-z][\w.()/-]*(?: [\w.()/-]+)*)[ \t]+:[ \t]*[\"']?$")
 _QUALIFIED_LABEL = re.compile(r"[A-Za-z][\w.-]*(?: [\w.-]+)* \([^()]*\):[ \t]*[\"']?$")
-# A sentence of two words that a date completes, the first with a capital ("Built on ", "Expires at ").
-_TWO_WORD_SENTENCE = re.compile(r"[A-Z][a-z]+ [a-z]{2,} ")
+# A sentence of two words that a date completes, the first with a capital ("Built on ", "Expires at "), or a verb's
+# past participle alone, the date its object's (Cisco IOS's boot banner "Compiled Fri 20-Oct-23 10:44 by mcpre" among
+# its buffer's records was read as a record of October: the file's span 146 days).
+_TWO_WORD_SENTENCE = re.compile(r"[A-Z][a-z]+ [a-z]{2,} |[A-Z][a-z]+ed ")
 
 
 def gives_other_time(before: str) -> bool:
@@ -852,6 +858,12 @@ class TimestampParser:
         end = stamp.end()
         dated = [(m, f) for f in _DATED_FAMILIES if (m := f.rx.search(record, end, end + YEAR_SEARCH_CHARS))]
         if not dated:
+            # A date in a field of its own, its clock in another (FortiGate's "date=2024-03-12 time=00:04:06" behind a
+            # syslog server's "Mar 12 00:04:06"): its year, where it is the stamp's day.
+            alone = _DATE_ALONE.search(record, end, end + YEAR_SEARCH_CHARS)
+            if alone is not None and (int(alone.group(2)), int(alone.group(3))) == (month, day):
+                g = dict(stamp.groupdict(), Y=alone.group(1), m=alone.group(2), d=alone.group(3), mon=None)
+                self._convert("iso8601", {k: v for k, v in g.items() if k in _BY_NAME["iso8601"].rx.groupindex})
             return
         m, f = min(dated, key=lambda mf: mf[0].start())  # the leftmost (families in order break ties)
         g = m.groupdict()
