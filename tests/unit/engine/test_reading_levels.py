@@ -1211,3 +1211,18 @@ def test_a_quoted_value_is_not_cut_between_the_header_and_the_message() -> None:
         'fw=<*> pri=<*> msg="Connection Closed" n=<*>',
         'fw=<*> pri=<*> msg="Connection Opened" n=<*>',
     ]
+
+
+def test_a_message_of_key_value_pairs_with_a_level_behind_a_relays_header_is_a_structured_record() -> None:
+    """FortiGate sends "date=... time=... devname=... level="warning" ... msg="..."" to a syslog server, which writes
+    its own clock and the host before it: no record had a level (the pairs' level key was text) and every template
+    was the whole list of pairs."""
+    levels = ("notice", "warning", "error", "information")
+    lines = [
+        f'Mar 12 00:{i:02d}:06 fgt01 date=2024-03-12 time=00:{i:02d}:06 devname="FGT-HQ-01" logid="0100032001"'
+        f' type="event" subtype="system" level="{levels[i % 4]}" vd="root" msg="{("Admin login", "Link down")[i % 2]}"'
+        for i in range(40)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert _levels(rep) == {"NOTICE": 10, "WARN": 10, "ERROR": 10, "INFO": 10}
+    assert sorted(t.text for t in rep.templates) == ["Admin login", "Link down"]

@@ -155,3 +155,38 @@ def test_words_with_dots_or_commas_that_name_no_severity(word: str) -> None:
     from loglens_analysis.engine.levels import level_from_word
 
     assert level_from_word(word) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        # IOS XR: a blank before the tag's colon, the tag among the header's columns.
+        (
+            "LC/0/0/CPU0:Mar 14 00:{m:02d}:38.047 UTC: pfilter_ea[284]: %PKT_INFRA-FM-3-FAULT_MAJOR : ALARM_MAJOR"
+            " :IPv4 ACL: TCAM utilization {m}% exceeds threshold",
+            "ERROR",
+        ),
+        # HPE Comware (H3C): the severity between slashes, the milliseconds after a colon, the year after them.
+        (
+            "%Mar 14 00:{m:02d}:32:007 2024 HPE-5130-Core1 IFNET/3/PHY_UPDOWN: Physical state on {m} changed to down.",
+            "ERROR",
+        ),
+        # Extreme EXOS: a level cut to four letters, capitalised, in angle brackets with its component.
+        ("03/15/2024 01:{m:02d}:59.92 <Erro:cli.logRemoteCmd> Slot-1: Command failed: vlan {m}", "ERROR"),
+        # Cumulus Linux: a source file and line, then a level in capitals.
+        (
+            "2024-03-14T00:{m:02d}:20.150002+00:00 leaf03 switchd[1744]: sync.c:8021 CRIT sfp: swp{m}: read failed",
+            "FATAL",
+        ),
+        (
+            "2024-03-14T00:{m:02d}:20.150002+00:00 leaf03 switchd[1744]: hal_bcm.c:81 ERR route add failed for {m}",
+            "ERROR",
+        ),
+        # Dell OS10: a daemon's name in brackets, then the level after a percent sign.
+        ("Mar 14 00:{m:02d}:37 OS10 dn_bgp[1401]: [bgpd] %WARN: BGP: {m} prefixes received exceeds threshold", "WARN"),
+    ],
+)
+def test_more_devices_ways_of_writing_a_severity_are_read(line: str, level: str) -> None:
+    """Each written as its device writes it: "0 ERROR/FATAL, 0 WARN" was reported for files full of them."""
+    lines = [line.format(m=m) for m in range(30)]
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {level: 30}

@@ -1264,7 +1264,7 @@ def _level_in_text(text: str) -> str | None:
 # (A deprecation notice written where a severity stands, levels' ``_CAPITAL_WORDS``: PHP's "PHP Deprecated:  ...",
 # a runtime's "DEPRECATION: ...", in those capitals only.)
 _LEVEL_PREFIX = re.compile(
-    r"(?:={1,3}>? |[-#*!> ]{0,3})(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
+    r"(?:={1,3}>? |[-#*!>% ]{0,3})(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG[1-9]?|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
     r"|(?-i:FINEST|FINER|FINE|CONFIG|Deprecated|DEPRECATED|DEPRECATION))"
     # (A debug level with its verbosity: OpenSSH's "debug1:" .. "debug3:", PostgreSQL's "DEBUG2:".)
@@ -1280,7 +1280,7 @@ _LEVEL_PREFIX = re.compile(
 # A level word in capitals opening a message, then its text after a blank: Redis's "# WARNING Memory overcommit must be
 # enabled!", a script's "ERROR cannot open /data". Capitals only: "Error handling request" is prose.
 _CAPITAL_LEVEL_PREFIX = re.compile(
-    r"(?:={1,3}>? |[-#*!> ]{0,3})(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL) (?=\S)"
+    r"(?:={1,3}>? |[-#*!> ]{0,3})(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT) (?=\S)"
 )
 
 
@@ -1355,7 +1355,12 @@ _RUNTIME_WARNING = re.compile(r"(?:\S+:\d+: |\(\w+:\d+\) (?:\[\w+\] )?)?[A-Z]\w*
 # A message tag that carries its syslog severity (0 emergency .. 7 debug) between facility and mnemonic, as network
 # devices write their system messages ("%LINK-3-UPDOWN: Interface Gi0/1, changed state to down", "%ASA-4-106023:",
 # "%ETHPORT-5-IF_DOWN_LINK_FAILURE:"), after the device's own sequence number and clock where it writes them.
-_SEVERITY_TAG = re.compile(r"(?<![\w%])%[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*-([0-7])-[A-Z0-9_]+:")
+_SEVERITY_TAG = re.compile(
+    r"(?<![\w%])%[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*-([0-7])-[A-Z0-9_]+ ?:"
+    # (IOS XR writes a blank before the colon: "%PKT_INFRA-LINK-3-UPDOWN : Interface ..."; H3C's and HPE Comware's
+    # information center the severity between slashes: "IFNET/3/PHY_UPDOWN:", "%%10SHELL/5/SHELL_LOGIN(l):".)
+    r"|(?<![\w/])(?:%%\d\d)?[A-Z][A-Z0-9_]*/([0-7])/[A-Z0-9_]+(?:\([a-z]+\))?:"
+)
 SEVERITY_TAG_CHARS = 64  # how far into a message its severity tag may stand
 
 
@@ -1366,7 +1371,8 @@ _BRACKETED_LEVEL = re.compile(r"(?<!\S)\[([A-Za-z]{3,13})\] ?[:|-] ")
 # A level word in angle brackets, a field of its own a few fields into the message (Vertica's "<thread> [EE] <ERROR>
 # Join inner did not fit in memory", ArubaOS' "<501100> <3456> <ERRS> <host ip>  |stm|  ..."): angle brackets around
 # a level word are a field's, not prose's.
-_ANGLED_LEVEL = re.compile(r"(?<!\S)<([A-Za-z]{3,13})> ")
+# (Or the component after it, a colon between: Extreme EXOS's "<Erro:cli.logRemoteCmd> Slot-1: Command failed".)
+_ANGLED_LEVEL = re.compile(r"(?<!\S)<([A-Za-z]{3,13})(?::[\w.-]{1,64})?> ")
 # A syslog selector that closes a bracketed field, the message's id before it (Solaris' "[ID 748625 daemon.error]
 # ...", "[ID 702911 kern.warning] WARNING: /pci@0,0/...": its syslog writes the facility and the severity there).
 _BRACKETED_SELECTOR = re.compile(r"\[[^\[\]\s]{1,16}(?: [^\[\]\s]{1,16})? ([a-z][a-z0-9]{1,8}\.[a-z]{3,7})\] ")
@@ -1392,10 +1398,12 @@ def _named_level(message: str) -> str | None:
         a = _ANGLED_LEVEL.search(message, 0, SEVERITY_TAG_CHARS + 16)
         if a is not None and a.start() < SEVERITY_TAG_CHARS and (lv := level_from_word(a.group(1))) is not None:
             return lv
-    if "%" not in message[:SEVERITY_TAG_CHARS]:
+    if "%" not in message[:SEVERITY_TAG_CHARS] and "/" not in message[:SEVERITY_TAG_CHARS]:
         return None
     m = _SEVERITY_TAG.search(message, 0, SEVERITY_TAG_CHARS + 32)
-    return level_from_syslog_pri(int(m.group(1))) if m is not None and m.start() < SEVERITY_TAG_CHARS else None
+    if m is None or m.start() >= SEVERITY_TAG_CHARS:
+        return None
+    return level_from_syslog_pri(int(m.group(1) or m.group(2)))
 
 
 _PY_WARNING_ALONE = re.compile(r"(?:\S+:\d+: )?([A-Z]\w*Warning):")  # the message on the lines below
@@ -1421,11 +1429,15 @@ _SOURCE_MARKS = re.compile(
 _PROCESS_LABEL = re.compile(r"([^\s:]{1,40})(?: [^\s:]{1,40})? \d{1,10}: ?(?=\S)")
 
 
+# A daemon's name in brackets, then a blank (Dell OS10's "[bgpd] %WARN: BGP: ... prefixes received exceeds ...").
+_BRACKETED_TAG = re.compile(r"\[[A-Za-z][\w.-]{0,31}\] (?=\S)")
+
+
 # What may stand before a message's severity, each looked past in turn: the name of the part of the program that
 # speaks (Dovecot's "imap(carol@example.org)<14524><OxRIpaVTcKP5zLqX>: Error: write(...) failed"), the labels of the
 # streams that relayed it (lighttpd's "FastCGI-stderr:PHP message: PHP Fatal error:  Uncaught PDOException ..."),
 # where in the program it was written ("raid/raid_status.c:88 [ERROR] Volume [1] ...").
-_BEFORE_SEVERITY = (_SUBSYSTEM, _RELAY_LABELS, _SOURCE_MARKS, _PROCESS_LABEL)
+_BEFORE_SEVERITY = (_SUBSYSTEM, _RELAY_LABELS, _SOURCE_MARKS, _PROCESS_LABEL, _BRACKETED_TAG)
 
 
 def _message_level(message: str) -> str | None:
@@ -2430,6 +2442,12 @@ class HeaderParser:
                 time_text = head[: head.index(message[:1], header_end) + timed.end(1)]
                 component, message = timed.group(3), message[timed.end() :].lstrip()
                 return ParsedRecord(FORMAT_HEADER, time_text, level, message, component), mismatches
+        if level is None and header_end and (tag := _SEVERITY_TAG.search(head, 0, header_end + 2)) is not None:
+            # A device's message tag among the header's columns, its severity in it (IOS XR's "... pfilter_ea[284]:
+            # %PKT_INFRA-FM-3-FAULT_MAJOR : ...", HPE Comware's "... Core1 IFNET/3/PHY_UPDOWN: ...").
+            level = level_from_syslog_pri(int(tag.group(1) or tag.group(2)))
+        if level is None and "<" in head[:header_end] and (angled := _ANGLED_LEVEL.search(head, 0, header_end + 1)):
+            level = level_from_word(angled.group(1))  # a column of its own: Extreme EXOS's "<Erro:cli.logRemoteCmd>"
         if level is None and header_end:
             level = _level_in_text(head[:header_end])  # inside a bracketed field: "[... WARNING/MainProcess]"
             if level is None and "T" in got[:end]:
@@ -2472,6 +2490,12 @@ class HeaderParser:
             # Python logging's "%(levelname)s:%(name)s:" after the header's time (Huey's consumer): the level and the
             # logger are the header, as on a line of their own (``parse_plain_message``).
             component, message = component or lead.group(2), message[lead.end() :].lstrip() or message
+        if level is None and "=" in message[:KEYED_MESSAGE_CHARS] and (keyed := _keyed_message(message)) is not None:
+            # A message of key=value pairs with a level of its own, after a relay's header and the host it names
+            # (FortiGate's "fgt01 date=... time=... devname=... level="warning" ... msg="..."" behind a syslog
+            # server's clock): a structured record, its level and message read as a logfmt line's are (as under a
+            # syslog header).
+            level, message, component = keyed.level, keyed.message, component or keyed.component
         if level is None and message:
             level = _message_level(message)
         # The time is looked for in the whole header (a date and a time may be two tokens, or glued to
@@ -2546,6 +2570,18 @@ class HeaderParser:
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+KEYED_MESSAGE_CHARS = 40  # a message of key=value pairs has its first "=" this near its start
+
+
+def _keyed_message(message: str) -> ParsedRecord | None:
+    """A message of key=value pairs (after one word at most: the host a relay names) that states its level, read as
+    a logfmt line; None for any other message."""
+    word, _, rest = message.partition(" ")
+    for text in (message, rest) if "=" not in word else (message,):
+        keyed = _parse_logfmt(text)
+        if keyed is not None and keyed.level is not None and not keyed.digit_level:
+            return replace(keyed, component=keyed.component or (word if text is rest else None))
+    return None
 
 
 def _fitting_prefix(got: Sequence[str], classes: str) -> int:

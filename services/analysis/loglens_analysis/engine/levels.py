@@ -172,6 +172,9 @@ def level_from_word(word: str, *, strict: bool = True) -> str | None:
     w = word.strip("[]()<>:,|- \t")
     table = _LOOSE_WORDS if strict else _WORDS
     level = table.get(w.lower()) or _CAPITAL_WORDS.get(w)
+    if level is None and len(w) in (4, 5) and w.istitle():
+        # A level cut to four or five letters, capitalised (Extreme EXOS's "<Erro:...>", "<Noti:...>").
+        level = _CAPITAL_WORDS.get(w.upper())
     if level is None and ("." in w or "," in w):
         return level_from_selector(w)
     if level is None and len(w) > 1 and w[-1].isdigit() and not w[-2].isdigit():
