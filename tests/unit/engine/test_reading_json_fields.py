@@ -444,3 +444,29 @@ def test_an_error_field_that_holds_an_object_or_a_list_is_read_without_failing()
     assert rep.record_count == 60
     assert {t.text for t in rep.templates} >= {"bulk failed"}
     assert report_pb2.Level.Name(next(t for t in rep.templates if t.text == "bulk failed").max_level) == "LEVEL_ERROR"
+
+
+def test_an_audit_events_time_under_another_name_and_its_display_message_are_read() -> None:
+    """Okta's System Log: each event's time is "published", its message "displayMessage", beside "eventType", an
+    actor and a client: no record had a time (its 40-minute outage untold), every template was a list of fields."""
+    lines = []
+    for i in range(40):
+        event = ("User login to Okta", "user.session.start") if i % 2 else ("User logout from Okta", "user.session.end")
+        lines.append(
+            json.dumps(
+                {
+                    "actor": {"id": f"00u{i}", "displayName": f"User {i}"},
+                    "client": {"ipAddress": f"10.0.0.{i}", "userAgent": {"browser": "CHROME"}},
+                    "displayMessage": event[0],
+                    "eventType": event[1],
+                    "outcome": {"result": "SUCCESS"},
+                    "published": f"2024-03-12T00:{i:02d}:32.104Z",
+                    "severity": "INFO",
+                    "uuid": f"6f2c{i:04d}-e1b2",
+                }
+            )
+        )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-12T00:00:32Z"
+    assert sorted(t.text for t in rep.templates) == ["User login to Okta", "User logout from Okta"]

@@ -143,6 +143,7 @@ _MSG_KEYS = (
     "err",
     "description",
     "eventname",
+    "displaymessage",  # (the message an audit trail shows a person: Okta's System Log, beside its "eventType")
 )
 # What a field holds where it holds nothing: no error, though its key names one, and no message (go-kit's request
 # logging writes "err=null" on every request that did not fail: 283 records were one template "<*>").
@@ -188,15 +189,21 @@ def _record_time(fields: dict[str, object], named: dict[str, object] | None = No
         # No field of the usual names: the first whose name says it is a time ("reqTimeSec", "eventTime",
         # "start_date") and whose value is a whole time (Akamai's DataStream writes epoch seconds as a string:
         # "reqTimeSec":"1796429025.735"); a duration or a count under such a name is no time.
+        items = (fields if named is None else named).items()
         return next(
             (
                 text
-                for k, v in (fields if named is None else named).items()
+                for k, v in items
                 if isinstance(v, (str, int, float))
                 and not isinstance(v, bool)
                 and _TIME_NAME.search(k) is not None
                 and _WHOLE_TIME.search(text := str(v)) is not None
             ),
+            None,
+        ) or next(
+            # Else a field of the record's own (not a nested object's) whose whole value is an ISO 8601 date and time,
+            # whatever its name (Okta's System Log writes its events' time as "published": every record untimed).
+            (v for k, v in items if "." not in k and isinstance(v, str) and _ISO_VALUE.fullmatch(v) is not None),
             None,
         )
     if _CLOCK_ONLY.fullmatch(texts[0]) is not None:
@@ -206,6 +213,8 @@ def _record_time(fields: dict[str, object], named: dict[str, object] | None = No
 
 # A key whose name says it holds a time: "time", "date" or "timestamp" as a word of it (camelCase, snake_case, dotted).
 _TIME_NAME = re.compile(r"(?:(?:^|(?<=[._-]))(?i:time(?:stamp)?|date)|(?<=[a-z0-9])(?:Time(?:stamp)?|Date))(?![a-z])")
+# A value that is an ISO 8601 date and time and nothing else.
+_ISO_VALUE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
 # A whole time's text: a date with its year, or an epoch (ten digits or more).
 _WHOLE_TIME = re.compile(r"\d{4}[-/.]\d\d?[-/.]\d\d?[T ]\d|\d\d?[-/.]\d\d?[-/.]\d{4}[T ]\d|^\d{10,19}(?:\.\d+)?$")
 
