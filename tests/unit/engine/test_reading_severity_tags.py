@@ -190,3 +190,25 @@ def test_more_devices_ways_of_writing_a_severity_are_read(line: str, level: str)
     """Each written as its device writes it: "0 ERROR/FATAL, 0 WARN" was reported for files full of them."""
     lines = [line.format(m=m) for m in range(30)]
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {level: 30}
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        # NFS-Ganesha: fields each opened by a colon, the level one of them.
+        (
+            "12/03/2025 06:{m:02d}:11 : epoch 67d11553 : nfs01 : ganesha.nfsd-2154[main] gsh_dbus_pkginit :DBUS :CRIT"
+            " :dbus_bus_get failed for {m}",
+            "FATAL",
+        ),
+        # XCP-ng's xapi: the level opens a bracketed field of parts split by bars.
+        (
+            "Mar 10 07:{m:02d}:05 xcp-ng-02 xapi: [error||6701 /var/lib/xcp/xapi|VM.start R:f1{m}|xenops] Caught x",
+            "ERROR",
+        ),
+        ("Mar 10 07:{m:02d}:05 xcp-ng-02 xapi: [ info||6701 /var/lib/xcp/xapi|session.login R:a{m}|xapi] ok", "INFO"),
+    ],
+)
+def test_a_level_in_a_field_of_its_own_after_other_fields_is_read(line: str, level: str) -> None:
+    lines = [line.format(m=m) for m in range(30)]
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {level: 30}

@@ -1273,7 +1273,7 @@ def _level_in_text(text: str) -> str | None:
 # (A deprecation notice written where a severity stands, levels' ``_CAPITAL_WORDS``: PHP's "PHP Deprecated:  ...",
 # a runtime's "DEPRECATION: ...", in those capitals only.)
 _LEVEL_PREFIX = re.compile(
-    r"(?:={1,3}>? |[-#*!>% ]{0,3})(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
+    r"(?:={1,3}>? |[-#*!>%: ]{0,3})(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG[1-9]?|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
     r"|(?-i:FINEST|FINER|FINE|CONFIG|Deprecated|DEPRECATED|DEPRECATION))"
     # (A debug level with its verbosity: OpenSSH's "debug1:" .. "debug3:", PostgreSQL's "DEBUG2:".)
@@ -1281,7 +1281,8 @@ _LEVEL_PREFIX = re.compile(
     # agent's "info\tFLAG: ..." among its proxy's access lines; or by a bracketed time glued to it, logrus' text
     # format: "WARN[0075] Error uploading layer to cache ...", seconds since the start.)
     # (Between asterisks too, as SPDK marks it: "*ERROR*: sock connection error ...".)
-    r"(?: error)?[\]*]?(?::|\]| -|\t|\[[^\]\[\s]{1,40}\] )",
+    # (Or by a blank and a colon, a field of its own as NFS-Ganesha writes it: ":DBUS :CRIT :dbus_bus_get failed".)
+    r"(?: error)?[\]*]?(?::| :|\]| -|\t|\[[^\]\[\s]{1,40}\] )",
     re.IGNORECASE,
 )
 
@@ -1382,6 +1383,9 @@ _BRACKETED_LEVEL = re.compile(r"(?<!\S)\[([A-Za-z]{3,13})\] ?[:|-] ")
 # a level word are a field's, not prose's.
 # (Or the component after it, a colon between: Extreme EXOS's "<Erro:cli.logRemoteCmd> Slot-1: Command failed".)
 _ANGLED_LEVEL = re.compile(r"(?<!\S)<([A-Za-z]{3,13})(?::[\w.-]{1,64})?> ")
+# A level word that opens a bracketed field of parts split by bars (XenServer's and XCP-ng's xapi: "[error||6701
+# /var/lib/xcp/xapi|VM.start R:f144560abf3f|xenops] Caught ...", "[ info||...]").
+_PIPED_LEVEL = re.compile(r"\[ ?([A-Za-z]{3,9})\|")
 # A syslog selector that closes a bracketed field, the message's id before it (Solaris' "[ID 748625 daemon.error]
 # ...", "[ID 702911 kern.warning] WARNING: /pci@0,0/...": its syslog writes the facility and the severity there).
 _BRACKETED_SELECTOR = re.compile(r"\[[^\[\]\s]{1,16}(?: [^\[\]\s]{1,16})? ([a-z][a-z0-9]{1,8}\.[a-z]{3,7})\] ")
@@ -1401,6 +1405,12 @@ def _named_level(message: str) -> str | None:
         message[:1] == "["
         and (sel := _BRACKETED_SELECTOR.match(message)) is not None
         and (lv := level_from_selector(sel.group(1))) is not None
+    ):
+        return lv
+    if (
+        message[:1] == "["
+        and (piped := _PIPED_LEVEL.match(message)) is not None
+        and (lv := level_from_word(piped.group(1))) is not None
     ):
         return lv
     if "<" in message[:SEVERITY_TAG_CHARS]:
