@@ -1226,3 +1226,26 @@ def test_a_message_of_key_value_pairs_with_a_level_behind_a_relays_header_is_a_s
     rep = _run("\n".join(lines) + "\n")
     assert _levels(rep) == {"NOTICE": 10, "WARN": 10, "ERROR": 10, "INFO": 10}
     assert sorted(t.text for t in rep.templates) == ["Admin login", "Link down"]
+
+
+def test_a_relayed_message_of_pairs_without_a_message_field_or_with_a_status_keeps_its_text() -> None:
+    """Asterisk's security events ('SECURITY[2277] res_security_log.c: SecurityEvent="InvalidAccountID",...,
+    Severity="Error",...') have no message field: their pairs stay the message, the event's name its text, their
+    level read. Sophos UTM's web proxy writes 'severity="info" ... statuscode="502" ... error="Host not found"': a
+    request answered with a status stays its pairs, at the status's level (not its error field, at INFO)."""
+    lines = [
+        f'[Dec  5 00:{i:02d}:11] SECURITY[2277] res_security_log.c: SecurityEvent="InvalidAccountID",'
+        f'EventTV="2024-12-05T00:{i:02d}:11.3+0000",Severity="Error",Service="PJSIP",AccountID="{100 + i}"'
+        for i in range(30)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    (t,) = rep.templates
+    assert 'SecurityEvent="InvalidAccountID"' in t.text and _levels(rep) == {"ERROR": 30}, t.text
+    lines = [
+        f'2024:12:06-03:{i:02d}:14 utm-1 httpproxy[5566]: id="0002" severity="info" sys="SecureWeb" name="web request'
+        f' blocked" method="GET" srcip="10.10.2.{i}" statuscode="{(200, 502)[i % 2]}" error="Host not found"'
+        for i in range(30)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert "Host not found" not in {t.text for t in rep.templates}
+    assert _levels(rep) == {"INFO": 15, "ERROR": 15}

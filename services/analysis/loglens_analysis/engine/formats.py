@@ -2599,6 +2599,14 @@ def _keyed_message(message: str) -> ParsedRecord | None:
     for text in (message, rest) if "=" not in word else (message,):
         keyed = _parse_logfmt(text)
         if keyed is not None and keyed.level is not None and not keyed.digit_level:
+            if _logfmt_statuses(text):
+                # A request answered with a status (Sophos UTM's web proxy: 'severity="info" ... statuscode="502"
+                # ... error="Host not found"'): the message stays its pairs, its level the status's (as before).
+                return None
+            if not any(m.group(1).lower() in _MSG_KEYS for m in _LOGFMT_PAIR.finditer(text)):
+                # No message field: the pairs are the message, as written (Asterisk's security events,
+                # 'SecurityEvent="InvalidAccountID",...,Severity="Error",...': the event's name stays its text).
+                return replace(keyed, message=message)
             return replace(keyed, component=keyed.component or (word if text is rest else None))
     return None
 
