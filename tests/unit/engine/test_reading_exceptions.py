@@ -532,3 +532,21 @@ def test_a_python_chain_roots_at_its_causes_and_the_exception_being_handled_when
     info = exception_of(JOIN.join(lines))
     assert info is not None
     assert (info.type, info.root_type) == ("catalog.errors.CatalogUnavailable", root)
+
+
+def test_a_loggers_dotted_name_before_the_message_is_not_the_type_the_message_names() -> None:
+    """Hive's metastore: "ERROR [pool-7-thread-13] metastore.RetryingHMSHandler: Retrying HMSHandler after 2000 ms
+    (attempt 5 of 10) with error: javax.jdo.JDODataStoreException: HikariPool-1 - Connection is not available", then
+    the frames: the exception group was "metastore.RetryingHMSHandler", the logger's name."""
+    lines = []
+    for i in range(12):
+        lines += [
+            f"2024-03-12T07:{i:02d}:32,068 ERROR [pool-7-thread-13] metastore.RetryingHMSHandler: Retrying HMSHandler"
+            f" after 2000 ms (attempt {i} of 10) with error: javax.jdo.JDODataStoreException: HikariPool-1 - Connection"
+            " is not available, request timed out after 30000ms.",
+            "\tat org.datanucleus.api.jdo.NucleusJDOHelper.getJDOException(NucleusJDOHelper.java:543)",
+            "\tat org.datanucleus.api.jdo.JDOQuery.execute(JDOQuery.java:216)",
+        ]
+        lines.append(f"2024-03-12T07:{i:02d}:40,001 INFO  [pool-7-thread-2] metastore.HiveMetaStore: 2: get_table {i}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("javax.jdo.JDODataStoreException", 12)]

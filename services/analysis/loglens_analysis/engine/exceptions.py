@@ -36,6 +36,27 @@ _EXC_IN_TEXT = re.compile(
     r"(?<![\w.$])((?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*|[A-Z][\w$]*(?:Exception|Error|Throwable|Fault|Timeout"
     r"|Interrupt|Exit|Failure))" + _ERROR_CODE + r"(?::\s(.*)|$)"
 )
+# The names in a log message each followed by ": " or the end, where they start (``_named_in_text``).
+_NAME_IN_TEXT = re.compile(
+    r"(?<![\w.$])(?:(?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*|[A-Z][\w$]*(?:Exception|Error|Throwable|Fault|Timeout|Interrupt"
+    r"|Exit|Failure))(?=" + _ERROR_CODE + r"(?::\s|$))"
+)
+
+
+def _named_in_text(line: str) -> re.Match[str] | None:
+    """The type a logged message names (``_EXC_IN_TEXT``): the first name that is named as a type (``named_as_type``)
+    where the message holds one, else its first name. A logger's dotted name before its message is no type (Hive's
+    "metastore.RetryingHMSHandler: Retrying HMSHandler ... with error: javax.jdo.JDODataStoreException: ...": 16
+    records were an exception group of the logger's name)."""
+    first = None
+    for m in _NAME_IN_TEXT.finditer(line):
+        if first is None:
+            first = m
+        if named_as_type(m.group()):
+            return _EXC_IN_TEXT.match(line, m.start())
+    return _EXC_IN_TEXT.match(line, first.start()) if first is not None else None
+
+
 # Java, .NET, Node "at fn (", Android's runtime with the method's return type first ("at void a.B.run() (B.java:9)").
 # (V8 writes a method called under another name with the name it was called by: "at Socket.emit [as onread] (...)".)
 _JVM_FRAME = re.compile(
@@ -199,7 +220,7 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
             if e is not None and (i > 0 and ("." in e.group(1) or e.group(2) is not None)):
                 chain.append((e.group(1), _clip(e.group(2) or ""), i))
             else:
-                t = _EXC_IN_TEXT.search(line)
+                t = _named_in_text(line)
                 if t is not None:
                     chain.append((t.group(1), _clip(t.group(2) or ""), i))
                 elif i == 0 and len(lines) > 1 and _frame_follows(lines, 0):
