@@ -819,6 +819,8 @@ def test_an_offset_right_after_the_clock_of_a_date_in_words_or_slashes_is_read(t
         ("2024:12:06-00:01:04 utm-1 httpproxy[5566]: id=0001", "dashed", "2024-12-06T00:01:04"),
         # OCaml's Dream: day first with dots, the year in two digits.
         ("12.06.24 08:00:00.012      dream.http  INFO Running", "day-month-dotted", "2024-06-12T08:00:00.012"),
+        # Bacula: the day and the month's name joined by a dash, to the minute.
+        ("09-Mar 23:05 bacula-dir JobId 48212: Start Backup JobId 48212", "day-month-minute", "2024-03-09T23:05:00"),
     ],
 )
 def test_more_ways_of_writing_a_date_are_read(text: str, fmt: str, utc: str) -> None:

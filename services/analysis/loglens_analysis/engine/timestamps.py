@@ -386,6 +386,13 @@ def _families() -> tuple[Family, ...]:
         # The day before the month, as the dated "day-month-year" family writes it but without the year (Node-RED's
         # "6 Dec 00:00:03 - [info] ...").
         _family("day-month", rf"(?<![\w.:/-])(?P<d>[0-3]?\d) {_MON} {_HMS}", _Tail(_FRAC, ""), "year-less"),
+        # The same with a dash, to the minute (Bacula's "09-Mar 23:05 bacula-dir JobId 48212: Start Backup ...").
+        _family(
+            "day-month-minute",
+            rf"(?<![\w.:/-])(?P<d>[0-3]\d)-{_MON} {_H2}:(?P<M>[0-5]\d)(?![\d:.])",
+            _Tail(None, ""),
+            "year-less",
+        ),
         # glog with its year (C++ glog 0.6+ "I20240120 11:42:15.123456", CockroachDB "I240120 11:42:15.123456"):
         # the level letter, then the date with a four- or two-digit year.
         _family(
@@ -625,6 +632,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("dated-syslog", ": M"),
         ("syslog", ": M"),
         ("day-month", ": M"),
+        ("day-month-minute", "-: M"),
         ("klog-dated", ": "),
         ("klog", ": "),
         ("month-day", "-: "),
