@@ -395,6 +395,7 @@ class TemplateMiner:
 
 
 SPLIT_MAX_VALUES = 3
+CONSTANTS_MAX_VALUES = 8  # a position of constants in capitals is a closed set up to this many, however few records
 
 
 # Canonical rendering of a template (the conventions of Khan et al., ICSE 2022, used by Loghub-2.0):
@@ -992,9 +993,14 @@ def _resolve_aligned(
         for toks in members:
             v = _skeleton(toks[i])
             values[v] = values.get(v, 0) + counts.get(toks, 1)
-            if len(values) > limit + (WILDCARD in values):  # (a bare placeholder is no wording: see ``few``)
+            if len(values) > max(limit, CONSTANTS_MAX_VALUES) + (WILDCARD in values):
                 ok = False
                 break
+        if ok and len(values) > limit + (WILDCARD in values) and not _constants(values):
+            # (A bare placeholder is no wording: see ``few``; a program's constants in capitals are a closed set up to
+            # CONSTANTS_MAX_VALUES whatever the records' number: CherryPy's "ENGINE Bus STARTING" / "STARTED" /
+            # "STOPPING" / "STOPPED" / "EXITING" in seven records were one template, its stop told by no finding.)
+            ok = False
         if ok and (
             all(map(_is_quoted, values))
             or all(map(_is_bracketed, values))
