@@ -950,3 +950,23 @@ def test_a_signal_named_by_its_short_name_or_received_after_it_is_a_stop(said: s
     stops = _of(rep, SHUTDOWN)
     assert stops, [a.description for a in rep.anomalies]
     assert lines[stops[0].line_numbers[0] - 1].endswith(said)
+
+
+def test_a_stop_sequences_one_off_messages_are_routine_too() -> None:
+    """A stop writes its own one-off messages after the signal (a pool closed, a cache flushed): rare by construction
+    as a start's are, they were told as rare messages (Flink's and Livy's findings were mostly these)."""
+    records = _steady(1_700_000_000.0, 1_700_007_200.0, 4.0)
+    records += [
+        (1_700_007_201.0, "INFO", "Received SIGTERM, shutting down"),
+        (1_700_007_202.0, "INFO", "Closing the slot pool of job 7"),
+        (1_700_007_203.0, "INFO", "Flushed the state backend cache"),
+    ]
+    records += _steady(1_700_007_300.0, 1_700_008_000.0, 4.0, first=2000)
+    records.append((1_700_008_001.0, "INFO", "cache shard rebalanced to 3 nodes"))
+    rep, lines = _report(records)
+    rare = {
+        lines[a.line_numbers[0] - 1].split(": ", 1)[1]: a.routine
+        for a in _of(rep, report_pb2.ANOMALY_KIND_RARE_TEMPLATE)
+    }
+    assert rare["Closing the slot pool of job 7"] and rare["Flushed the state backend cache"]
+    assert not rare["cache shard rebalanced to 3 nodes"]
