@@ -1051,13 +1051,16 @@ def test_words_split_off_with_one_event_are_told_apart_beside_another_events_val
     assert {f"Kafka MirrorMaker {w} " + mm.format("<*>") for w in ("started", "stopping", "stopped.")} <= set(templates)
 
 
-def test_a_programs_constants_in_capitals_tell_events_apart_in_few_records() -> None:
+def test_a_programs_states_in_capitals_tell_events_apart_in_few_records() -> None:
     """CherryPy's "ENGINE Bus STARTING" / "STARTED" / "STOPPING" / "STOPPED" / "EXITING", seven records in a day's log:
     five words in seven records passed the bound of a closed set (about the square root of the records), and they
-    were one template "ENGINE Bus <*>", its stop told by no finding. Constants in capitals are a closed set up to
+    were one template "ENGINE Bus <*>", its stop told by no finding. States in capitals are a closed set up to
     CONSTANTS_MAX_VALUES, however few the records; user names of as few records stay one template."""
     words = ["STARTING", "STARTED", "STOPPING", "STOPPED", "EXITING", "STARTING", "STARTED"]
     templates = mine([f"ENGINE Bus {w}" for w in words])
     assert sorted(set(templates)) == sorted({f"ENGINE Bus {w}" for w in words})
     users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
     assert set(mine([f"session opened for user {u}" for u in users])) == {"session opened for user <*>"}
+    # Names in capitals are data all the same (Oracle's background processes): only states are a lifecycle's steps.
+    names = ["MMON", "CJQ0", "QMNC", "MMNL", "SMON", "PMON", "DBW0"]
+    assert set(mine([f"Stopping background process {n}" for n in names])) == {"Stopping background process <*>"}

@@ -184,17 +184,6 @@ def test_words_with_dots_or_commas_that_name_no_severity(word: str) -> None:
         ),
         # Dell OS10: a daemon's name in brackets, then the level after a percent sign.
         ("Mar 14 00:{m:02d}:37 OS10 dn_bgp[1401]: [bgpd] %WARN: BGP: {m} prefixes received exceeds threshold", "WARN"),
-    ],
-)
-def test_more_devices_ways_of_writing_a_severity_are_read(line: str, level: str) -> None:
-    """Each written as its device writes it: "0 ERROR/FATAL, 0 WARN" was reported for files full of them."""
-    lines = [line.format(m=m) for m in range(30)]
-    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {level: 30}
-
-
-@pytest.mark.parametrize(
-    ("line", "level"),
-    [
         # NFS-Ganesha: fields each opened by a colon, the level one of them.
         (
             "12/03/2025 06:{m:02d}:11 : epoch 67d11553 : nfs01 : ganesha.nfsd-2154[main] gsh_dbus_pkginit :DBUS :CRIT"
@@ -209,6 +198,7 @@ def test_more_devices_ways_of_writing_a_severity_are_read(line: str, level: str)
         ("Mar 10 07:{m:02d}:05 xcp-ng-02 xapi: [ info||6701 /var/lib/xcp/xapi|session.login R:a{m}|xapi] ok", "INFO"),
     ],
 )
-def test_a_level_in_a_field_of_its_own_after_other_fields_is_read(line: str, level: str) -> None:
+def test_more_devices_ways_of_writing_a_severity_are_read(line: str, level: str) -> None:
+    """Each written as its device or daemon writes it: "0 ERROR/FATAL, 0 WARN" was reported for files full of them."""
     lines = [line.format(m=m) for m in range(30)]
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {level: 30}

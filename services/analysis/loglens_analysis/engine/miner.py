@@ -395,7 +395,7 @@ class TemplateMiner:
 
 
 SPLIT_MAX_VALUES = 3
-CONSTANTS_MAX_VALUES = 8  # a position of constants in capitals is a closed set up to this many, however few records
+CONSTANTS_MAX_VALUES = 8  # a position of states in capitals is a closed set up to this many, however few records
 
 
 # Canonical rendering of a template (the conventions of Khan et al., ICSE 2022, used by Loghub-2.0):
@@ -888,6 +888,16 @@ def _constants(values: dict[str, int]) -> bool:
     return all(len(v) > 1 and _CONSTANT.fullmatch(v) for v in values)
 
 
+_STATE = re.compile(r"[A-Z]+(?:_[A-Z]+)*(?:ING|ED)")
+
+
+def _states(values: dict[str, int]) -> bool:
+    """True when every word a position takes is a state a program names in capitals, a verb's "-ING" or "-ED" form
+    ("STARTING", "STOPPED", "PENDING_SHUTDOWN"): a lifecycle's steps, not data (process names, protocols: "MMON",
+    "AMQP", written in capitals too, stay values in a few records)."""
+    return all(_STATE.fullmatch(v) for v in values)
+
+
 def _phrase_positions(candidates: list[int], members: list[tuple[str, ...]]) -> list[int]:
     """The candidate positions that vary in lockstep with another one: their words determine each other
     (one-to-one over the variants), so together they word distinct events ("Process timed out" beside
@@ -996,8 +1006,8 @@ def _resolve_aligned(
             if len(values) > max(limit, CONSTANTS_MAX_VALUES) + (WILDCARD in values):
                 ok = False
                 break
-        if ok and len(values) > limit + (WILDCARD in values) and not _constants(values):
-            # (A bare placeholder is no wording: see ``few``; a program's constants in capitals are a closed set up to
+        if ok and len(values) > limit + (WILDCARD in values) and not _states(values):
+            # (A bare placeholder is no wording: see ``few``; a program's states in capitals are a closed set up to
             # CONSTANTS_MAX_VALUES whatever the records' number: CherryPy's "ENGINE Bus STARTING" / "STARTED" /
             # "STOPPING" / "STOPPED" / "EXITING" in seven records were one template, its stop told by no finding.)
             ok = False

@@ -731,8 +731,8 @@ def _own_time(record: str, clock_end: int, stamp_start: int) -> bool:
 def _clock_shift(local: float, utc: float, dated: str) -> int | None:
     """Seconds a zone-less clock (``local``, read as if UTC) runs ahead of the instant ``utc`` it stands for: a
     zone's offset (whole half hours, or one of the few zones a quarter hour off them), the same second; None
-    otherwise. A year-less clock's
-    year is an assumption: read in the instant's year (or the one either side, over a new year)."""
+    otherwise. A year-less clock's year is an assumption: read in the instant's year (or the one either side, over a
+    new year)."""
     candidates = [local]
     if dated == "year-less":
         x = _dt.datetime.fromtimestamp(math.floor(local), _dt.UTC)
