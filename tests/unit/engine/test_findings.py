@@ -970,3 +970,21 @@ def test_a_stop_sequences_one_off_messages_are_routine_too() -> None:
     }
     assert rare["Closing the slot pool of job 7"] and rare["Flushed the state backend cache"]
     assert not rare["cache shard rebalanced to 3 nodes"]
+
+
+def test_a_start_verb_whose_object_is_one_of_many_things_is_no_process_start() -> None:
+    """Tomcat warns at every stop "The web application [ROOT] appears to have started a thread named [Timer-0] but
+    has failed to stop it": it was told as the process's start, a minute before the real one."""
+    records = _steady(T0, T0 + 3600, 20)
+    records.append((T0 + 3600, "INFO", "Shutting down Ranger Admin: received shutdown signal"))
+    records.append(
+        (
+            T0 + 3602,
+            "WARN",
+            "The web application [ROOT] appears to have started a thread named [Timer-0] but has failed",
+        )
+    )
+    records += [(T0 + 3800, "INFO", "Starting Ranger Admin version 2.4.0"), *_steady(T0 + 3801, T0 + 5400, 20, 500)]
+    rep, lines = _report(sorted(records))
+    starts = _of(rep, RESTART)
+    assert starts and all("started a thread" not in lines[ln - 1] for a in starts for ln in a.line_numbers)

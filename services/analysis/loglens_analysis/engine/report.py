@@ -116,10 +116,12 @@ STOP_SEQUENCE_LINES = 20  # a start-worded message with a stop message this few 
 # Generic English lifecycle words and POSIX signal names; no product names. A start verb makes a banner
 # only together with a version number (or when the template is the file's first record's, see below).
 # A start word in square brackets is a state a record names (a shard's "s[STARTED]", a job's "[STARTED]"), not a
-# process saying it started.
+# process saying it started; nor one whose object is one of many things, an indefinite article before it (Tomcat's
+# "The web application [ROOT] appears to have started a thread named [Timer-0] but has failed to stop it", written
+# at every stop, was a process start).
 _START_VERB = re.compile(
     r"(?<!\[)\b(?:start(?:ing|ed)|start-?up|re-?start(?:ing|ed)|boot(?:ing|ed)|launch(?:ing|ed)|initiali[sz](?:ing|ed))"
-    r"\b(?!\])",
+    r"\b(?!\])(?! an? )",
     re.IGNORECASE,
 )
 # A date written with dots, its month and day in two digits ("logstash-2026.02.03", a daily index's name), is no
