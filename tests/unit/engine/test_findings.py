@@ -988,3 +988,20 @@ def test_a_start_verb_whose_object_is_one_of_many_things_is_no_process_start() -
     rep, lines = _report(sorted(records))
     starts = _of(rep, RESTART)
     assert starts and all("started a thread" not in lines[ln - 1] for a in starts for ln in a.line_numbers)
+
+
+def test_a_failure_or_a_burst_after_a_stop_is_no_routine_message() -> None:
+    """Only a stop's own one-off messages are routine: a rare message that states a failure near it may be why it
+    stopped, and a burst after it is the run's news (as errors at a start are)."""
+    records = _steady(1_700_000_000.0, 1_700_007_200.0, 4.0)
+    records += [
+        (1_700_007_201.0, "INFO", "Received SIGTERM, shutting down"),
+        (1_700_007_202.0, "INFO", "Job 'nightly' server action #12 failed"),
+    ]
+    records += _steady(1_700_007_300.0, 1_700_008_000.0, 4.0, first=2000)
+    rep, lines = _report(records)
+    rare = {
+        lines[a.line_numbers[0] - 1].split(": ", 1)[1]: a.routine
+        for a in _of(rep, report_pb2.ANOMALY_KIND_RARE_TEMPLATE)
+    }
+    assert rare["Job 'nightly' server action #12 failed"] is False

@@ -1928,24 +1928,31 @@ def _in_time_order(an: Analyzer) -> bool:
 def _mark_start_sequences(found: list[Finding], templates: list[Rolled], head_time: float | None) -> None:
     """Bursts and rare messages that begin a process's run are routine (``Finding.routine``): those starting
     in the file's head (first ``RESTART_HEAD_SHARE`` of lines or of its time span, ``_head_time``) or at most
-    ``NEAR_LINES`` lines after a line a restart or a stop cites (its start or stop messages). A start floods its
-    initialisation messages (a burst of flags, of caches filled) and writes most of them once (rare), so they rank
-    after the bursts and rare messages of the run itself. Error bursts stay as they are: errors at a start are news
-    (a start that fails). A start pauses as well (kube-apiserver's 12 s building its OpenAPI spec, 120 records
-    missing at its rate): a silence that ends in the file's head in time is routine too."""
+    ``NEAR_LINES`` lines after a line a restart cites (its start messages), and rare messages that state no failure
+    as far after a line a stop cites (a stop's one-off messages: a pool closed, a cache flushed, "Bye"; most of
+    Flink's and Livy's findings; a failure there may be why it stopped). A start floods its initialisation messages
+    (a burst of flags, of caches filled) and writes most of them once (rare), so they rank after the bursts and rare
+    messages of the run itself. Error bursts stay as they are: errors at a start are news (a start that fails). A
+    start pauses as well (kube-apiserver's 12 s building its OpenAPI spec, 120 records missing at its rate): a silence
+    that ends in the file's head in time is routine too."""
     if not templates:
         return
     head_line = _head_line(templates)
-    # A start's messages and pid lines; and a stop's, whose one-off messages (a pool closed, a cache flushed, "Bye")
-    # are rare by construction as well (Flink's, Livy's: most of their findings).
-    starts = [ln for f in found if f.kind in (ANOMALY_RESTART, ANOMALY_SHUTDOWN) for ln in f.lines]
+    starts = [ln for f in found if f.kind == ANOMALY_RESTART for ln in f.lines]  # a start's messages and pid lines
+    stops = [ln for f in found if f.kind == ANOMALY_SHUTDOWN for ln in f.lines]
     for f in found:
         if f.kind == ANOMALY_SILENCE and head_time is not None and f.end is not None and f.end <= head_time:
             f.routine = True
         if f.kind in (ANOMALY_BURST, ANOMALY_RARE) and f.lines:
             at = f.lines[0]
             early = head_time is not None and f.start is not None and f.start <= head_time
-            if at <= head_line or early or any(s <= at <= s + NEAR_LINES for s in starts):
+            ended = (
+                f.kind == ANOMALY_RARE
+                and f.template is not None
+                and not states_failure(f.template.text)
+                and any(s <= at <= s + NEAR_LINES for s in stops)
+            )
+            if at <= head_line or early or ended or any(s <= at <= s + NEAR_LINES for s in starts):
                 f.routine = True
 
 
