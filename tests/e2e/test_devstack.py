@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -51,9 +52,11 @@ def stack_processes(devstack: psutil.Process, data: Path) -> dict[int, psutil.Pr
 
 
 def run_until_serving(data: Path, base: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """Started as a non-interactive shell starts a background command (`make run &` in a script or a CI job):
+    with SIGINT ignored, which Python keeps; Ctrl-C (SIGINT) must stop it all the same."""
     env = dict(os.environ, LOGLENS_DEV_DATA=str(data), LOGLENS_DEV_PORT_BASE=str(base))
     process = subprocess.Popen(
-        [sys.executable, "-m", "loglens_devstack", "run"],
+        ["sh", "-c", f"trap '' INT; exec {shlex.quote(sys.executable)} -m loglens_devstack run"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -81,6 +81,9 @@ def run() -> int:
     data = Path(os.environ.get("LOGLENS_DEV_DATA", ROOT / ".loglens"))
     stack = Stack(data, Ports.from_base(base), s3_memory_limit_mib=256)  # idle memory over S3 speed, here
     stopping = threading.Event()
+    # Ctrl-C stops everything even when this process inherited SIGINT ignored, as every command started in the
+    # background by a non-interactive shell does (a CI runner's `... &`); Python then leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         say(f"starting PostgreSQL, NATS JetStream and S3 (data in {data}) ...")
