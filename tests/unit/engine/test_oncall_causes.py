@@ -317,6 +317,25 @@ def test_a_process_the_kernel_killed_for_memory_is_a_crash_in_a_file_without_lev
     assert claim.text.startswith(f"Crash at line {at}") and at in claim.line_numbers, claim.text
 
 
+def test_a_kernel_panic_is_a_crash_in_a_file_without_levels() -> None:
+    # A board's serial console: the kernel's ring buffer with no level, then "Kernel panic - not syncing: Fatal
+    # exception" before the boot loader starts again. The panic ends everything the machine ran: a crash, with its
+    # line in the summary (it was no finding, and the summary's room went to the console's routine lines).
+    lines = []
+    for i in range(400):
+        lines.append(f"[{100 + i * 1.5:12.6f}] mmc0: new high speed SDHC card at address {i % 9:04x}")
+        if i % 40 == 5:
+            lines.append(f"[{100 + i * 1.5:12.6f}] galcore: clk_get vg clock failed, disable vg!")
+    at = len(lines) + 1
+    lines.append(f"[{700.5:12.6f}] Kernel panic - not syncing: Fatal exception")
+    lines.append(f"[{700.6:12.6f}] CPU0: stopping")
+    rep = _analyze(lines)
+    crashes = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert crashes and crashes[0].description.startswith(f"crash at line {at}"), [a.description for a in crashes]
+    claim = next(c for c in rep.summary.claims if "Kernel panic" in c.text)
+    assert at in claim.line_numbers, claim.text
+
+
 def test_a_kernel_call_trace_printed_line_by_line_is_one_record() -> None:
     # dmesg -T stamps every line of an OOM report with the same second: the frames under "Call Trace:" ("? func+0x
     # 27/0x30", "<TASK>") are that trace's lines, not one-off messages each (they named "handle_mm_fault" as failures).

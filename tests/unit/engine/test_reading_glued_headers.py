@@ -241,3 +241,25 @@ def test_brackets_glued_after_a_level_are_one_column_however_many() -> None:
     rep = run_blocks("\n".join(lines) + "\n")
     assert level_counts(rep) == {"NOTICE": 20, "TRACE": 20, "WARN": 20}
     assert not [t.text for t in rep.templates if "[C-" in t.text or ".c:" in t.text], [t.text for t in rep.templates]
+
+
+def test_a_level_letter_after_the_time_in_one_bracket_before_the_process_ids_is_the_level() -> None:
+    """spdlog's "[%Y-%m-%d %H:%M:%S,%e %L %P %t]" (Ray's raylet.out): "[2024-03-14 11:28:05,353 E 31877 31877]
+    (raylet) node_manager.cc:3035: 2 Workers killed". Every record was of no level (0 ERROR); the process's id is the
+    first number, the thread's (31880 on one line) no process of its own: no restart at that line."""
+    letters = "IIIWIIEI"
+    lines = []
+    for i in range(96):
+        pid, tid = (31877, 31880 if i == 60 else 31877) if i < 70 else (40122, 40122)
+        lines.append(
+            f"[2024-03-14 11:{i // 4:02d}:{i % 4 * 15:02d},{i:03d} {letters[i % 8]} {pid} {tid}] (raylet) "
+            + (
+                f"worker_pool.cc:{470 + i % 3}: Started worker process with pid {32000 + i}"
+                if i % 2
+                else f"node_manager.cc:1046: Spilled {i} MiB, {i % 9 + 1} objects"
+            )
+        )
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert level_counts(rep) == {"INFO": 72, "WARN": 12, "ERROR": 12}
+    restarts = [a.description for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
+    assert len(restarts) == 1 and "from 31877 (line 70) to 40122 (line 71)" in restarts[0], restarts

@@ -1023,3 +1023,72 @@ def test_a_first_line_that_names_only_its_logger_takes_its_message_from_the_line
     texts = {t.text: t.count for t in rep.templates}
     assert texts.get("Metrics for local node (to disable set 'metricsLogFrequency' to <*>)") == 10, texts
     assert "[IgniteKernal]" not in texts
+
+
+def test_a_one_letter_column_holds_letters_no_severity_names_beside_those_that_do() -> None:
+    """WebSphere's SystemOut.log: "[3/4/24 8:12:10:078 CET] 00000079 servlet       E com.ibm...ServletWrapper
+    service SRVE0068E: ...", its letter column "O" (a line the application wrote to stdout) as often as I, W and E.
+    The letters made two classes of one column, no layout held the level: every record was of no level. A line the
+    application printed with its own logger's level, padded ("INFO  PaymentClient - ..."), is at that level."""
+    letters = "OOIWOEIO"
+    components = ("SystemOut", "servlet", "ConnectionPoo")
+    lines = [
+        f"[3/4/24 8:{i // 60:02d}:{i % 60:02d}:{i * 7 % 1000:03d} CET] {0x79 + i % 5:08x} {components[i % 3]:<13} "
+        f"{letters[i % 8]} "
+        + (
+            f"INFO  PaymentClient - authorised payment {i} amount=12.50 EUR"
+            if i % 8 == 7
+            else "listed 2 orders for customer C1994 in 138 ms"
+            if letters[i % 8] == "O"
+            else f"SRVE0242I: [AcmeOrders] [/orders{i % 4}] Initialization successful."
+        )
+        for i in range(80)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels}
+    assert levels == {"LEVEL_INFO": 30, "LEVEL_WARN": 10, "LEVEL_ERROR": 10}, levels  # "O" alone: none
+    assert sorted(t.text for t in rep.templates) == [
+        "INFO PaymentClient - authorised payment <*> amount=<*> EUR",
+        "SRVE0242I: [AcmeOrders] [<*>] Initialization successful.",
+        "listed <*> orders for customer <*> in <*> ms",
+    ]
+
+
+def test_a_record_that_leaves_an_inner_column_empty_keeps_its_level() -> None:
+    """Cromwell's "%d %X{sourceThread} %-5level - %m": where no thread is set the line reads "2024-03-14
+    08:00:03,512  INFO  - Running with database ...". The header stopped at the time: its level was the message's
+    first word ("INFO - Running with ...") and the record of no level."""
+    lines = []
+    for i in range(60):
+        thread = "" if i % 10 == 0 else f"cromwell-system-akka.dispatchers.engine-dispatcher-{i % 7}"
+        level = "WARN " if i % 5 == 3 else "INFO "
+        lines.append(f"2024-03-14 08:{i:02d}:03,512 {thread} {level} - Retrieved {i % 4} workflows from the store")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels}
+    assert levels == {"LEVEL_INFO": 48, "LEVEL_WARN": 12}, levels
+    assert [t.text for t in rep.templates] == ["Retrieved <*> workflows from the store"]
+
+
+def test_letters_that_open_lines_are_writers_tags_not_a_level_column() -> None:
+    """SAP's work process trace opens each line with the letter of the kernel part that wrote it ("M", "B", "C",
+    "X"), the time on lines of its own: "C" is no critical record; the levels are the ones its messages state
+    ("*** ERROR => ...")."""
+    said = [
+        "M  kernel runs with dp version {i}(ext=119000) (@(#) DPLIB-INT-VERSION-{i}-UC)",
+        "M  length of sys_adm_ext is {i} bytes",
+        "X  EmInit: MmSetImplementation( {i} ).",
+        "X  ES initialized.",
+        "B  db_con_init called",
+        "B  Connection {i} opened (DBSL handle {i})",
+        "C  HDBSQL: connecting to HANA host hanaprd:{i} as SAPHANADB ...",
+        "C  SQLCODE : -{i}",
+        "M  ThCheckReqInfo: message send to ({i}) was successful: {i}",
+        "B  *** ERROR => Reconnect to database failed (rc={i}) [dblink 1542]",
+    ]
+    lines = []
+    for i in range(60):
+        lines.append(f"M Mon Mar  4 06:{i // 60:02d}:{i % 60:02d}:417 2024")
+        lines += [said[(i + k) % 10].format(i=100 + i) for k in range(3)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels if lc.level}
+    assert levels == {"LEVEL_ERROR": 18}, levels

@@ -78,6 +78,13 @@ def _utc(text: str) -> float:
         ("2024-03-01 - 12:00:01 worker", "2024-03-01T12:00:01", "iso8601", ASSUME_UTC),
         # An hour of one digit after a space, padded with a second one or not (MariaDB's error log).
         ("2024-03-01  8:00:07 0 [Note] InnoDB: x", "2024-03-01T08:00:07", "iso8601", ASSUME_UTC),
+        # Two spaces before an hour of two digits (Icecast's "%Y-%m-%d  %H:%M:%S"): no time was read.
+        (
+            "[2024-03-14  06:00:02] INFO main/main Icecast 2.4.4 server started",
+            "2024-03-14T06:00:02",
+            "iso8601",
+            ASSUME_UTC,
+        ),
         ("2024-03-01 8:00:07.250 x", "2024-03-01T08:00:07.25", "iso8601", ASSUME_UTC),
         # yyMMdd then the clock with colons, the hour padded with a space or not (MySQL 5, Tornado).
         ("240301  8:00:07 [Note] Event Scheduler: x", "2024-03-01T08:00:07", "compact-clock", ASSUME_UTC),

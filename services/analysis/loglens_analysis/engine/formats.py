@@ -1288,9 +1288,11 @@ _LEVEL_PREFIX = re.compile(
 
 
 # A level word in capitals opening a message, then its text after a blank: Redis's "# WARNING Memory overcommit must be
-# enabled!", a script's "ERROR cannot open /data". Capitals only: "Error handling request" is prose.
+# enabled!", a script's "ERROR cannot open /data". Capitals only: "Error handling request" is prose. Padded to a
+# width too, as a logger's "%-5level" writes it (an application's "INFO  OrderService - listed 2 orders" that WebSphere
+# relays as a line its program printed).
 _CAPITAL_LEVEL_PREFIX = re.compile(
-    r"(?:={1,3}>? |[-#*!> ]{0,3})(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT) (?=\S)"
+    r"(?:={1,3}>? |[-#*!> ]{0,3})(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT) +(?=\S)"
 )
 
 
@@ -1633,6 +1635,12 @@ def _digit_form_class(token: str) -> str:
         # A one-letter severity (logcat's "D"; in brackets, Gitea's "[E]"; marked, Telegraf's "E!", Ruby's "E,")
         # counts only where a layout puts it.
         return "L"
+    if len(token) == 1 and "A" <= token <= "Z":
+        # Any capital letter alone is of the same column: a one-letter severity column holds letters no severity
+        # convention names beside those it does (WebSphere's and Liberty's "O" and "R", a line their program wrote
+        # to stdout or stderr, beside "I", "W", "E"). It gives no level; the column stays the layout's (after the
+        # line's first column only: ``_classified``).
+        return "L"
     if (
         looks_like_time_token(token)
         or (
@@ -1677,6 +1685,9 @@ _PATH_TAG = re.compile(r"/[\w.+@-]+(?:/[\w.+@-]+)+\[\d+\]:")
 
 # A one-letter level opening a bracketed time: "[I 240301 08:00:07 web:2243]", "[W 2024-03-01 08:00:07.123 ServerApp]".
 _BRACKET_LETTER = re.compile(r"\[([A-Z]) (\S+)(?: ([^\s\]]+))?")
+# Or after it, before the process's and thread's ids (spdlog's "[%Y-%m-%d %H:%M:%S,%e %L %P %t]", Ray's "[2024-03-14
+# 11:20:04,118 E 31877 31877]").
+_BRACKET_TIME_LETTER = re.compile(r"\[(\S+)(?: (\S+))? ([A-Z])(?: \d+){1,2}\]")
 
 
 def _bracket_letter(token: str) -> str | None:
@@ -1686,7 +1697,10 @@ def _bracket_letter(token: str) -> str | None:
     if m is None or not (
         looks_like_time_token(m.group(2)) or (m.group(3) is not None and looks_like_time_token(m.group(3)))
     ):
-        return None
+        m = _BRACKET_TIME_LETTER.fullmatch(token)
+        if m is None or not looks_like_time_token(m.group(2) or m.group(1)):
+            return None
+        return level_from_letter(m.group(3))
     return level_from_letter(m.group(1))
 
 
@@ -1709,7 +1723,12 @@ _TEXT_OF = re.Match.group  # a match's text (unbound, for ``map``)
 @lru_cache(maxsize=HEADER_MEMO)
 def _classified(head: str) -> tuple[tuple[re.Match[str], ...], str]:
     toks = tuple(header_tokens(head))
-    return toks, "".join(map(token_class, map(_TEXT_OF, toks)))  # C-level maps: no Python step per token
+    classes = "".join(map(token_class, map(_TEXT_OF, toks)))  # C-level maps: no Python step per token
+    if classes[:1] == "L" and len(first := toks[0].group()) == 1 and _letter_level(first) is None:
+        # A letter that names no severity opening a line is a writer's tag, not a level column's (SAP's work
+        # process trace: "M", "B", "N", "X" before each line, the part of the kernel that wrote it).
+        classes = "W" + classes[1:]
+    return toks, classes
 
 
 # Header classes by the header's digit key (every ASCII digit written 0: ``records.digit_key``). Headers
@@ -2329,7 +2348,9 @@ class HeaderParser:
         if self._tab_columns:
             toks, got = classified_tokens(head)
             return self._columns(got, self._tab_end(head, toks), fewer_columns=False) is not None
-        return self._columns(header_classes(head), self.layout.width, fewer_columns=False) is not None
+        if self._columns(header_classes(head), self.layout.width, fewer_columns=False) is not None:
+            return True
+        return self._empty_column(head, *classified_tokens(head)) is not None
 
     def cut(self, record: str, *, fewer_columns: bool = False) -> tuple[ParsedRecord, int] | None:
         """The parsed record and how many header columns did not fit the layout (0 or 1). With
@@ -2338,6 +2359,8 @@ class HeaderParser:
         head = record.split("\x1e", 1)[0]
         toks, got = classified_tokens(head)
         columns = self._columns(got, 0 if fewer_columns else self._tab_end(head, toks), fewer_columns=fewer_columns)
+        if columns is None and not fewer_columns and not self._tab_columns:
+            columns = self._empty_column(head, toks, got)
         if columns is None:
             return None
         end, mismatches = columns
@@ -2360,12 +2383,15 @@ class HeaderParser:
             end > 1
             and got[end - 1] == "L"
             and len(toks[end - 1].group()) == 1
+            and _letter_level(toks[end - 1].group()) is not None
             and end < len(toks)
             and _PROSE_AFTER_LETTER.fullmatch(toks[end].group())
         ):
             # A capital letter that is a word of a sentence where a level column stands ("A total of 1 test files
             # matched", "I am done"): a one-letter severity is followed by a tag, a name or a bracket (logcat's "I
-            # chromium: ..."), never by a plain lower-case word. It opens the message: no level (it read FATAL).
+            # chromium: ..."), never by a plain lower-case word. It opens the message: no level (it read FATAL). (A
+            # letter that names no severity is the column's all the same: WebSphere's "O" before what a program
+            # printed.)
             end -= 1
         level = None
         component = None
@@ -2577,6 +2603,24 @@ class HeaderParser:
             if mismatches > 1 or (mismatches == 1 and k < 4):
                 return None
         return end, mismatches
+
+    def _empty_column(self, head: str, toks: Sequence[re.Match[str]], got: str) -> tuple[int, int] | None:
+        """``_columns`` of a record that leaves one of the layout's inner columns empty, a name or a word (a thread's,
+        a context's): the blanks around it meet, two or more where one parts the others, and the columns before and
+        after it fit (Cromwell's "%d %X{sourceThread} %-5level - %m" writes "2024-03-14 08:00:03,512  INFO  - Running
+        ..." where the thread is unset: its level was read as the message's first word)."""
+        classes = self.layout.classes
+        k = len(classes)
+        if k < 3 or len(got) < k:
+            return None
+        for i in range(1, k - 1):
+            if (
+                classes[i] in "WBCN"
+                and got[: k - 1] == classes[:i] + classes[i + 1 :]
+                and "  " in _gap_after(head, toks, i - 1)
+            ):
+                return k - 1, 1
+        return None
 
     def _tab_end(self, head: str, toks: Sequence[re.Match[str]]) -> int:
         """The first column the layout ends with a tab that the record does not (the layout's width if none)."""

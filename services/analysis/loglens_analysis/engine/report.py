@@ -214,10 +214,11 @@ _CRASH_SIGNAL_NUMBER = re.compile(
 # handler for it is set up, so they tell a crash at any level (a database's supervisor logs them at LOG). A process
 # the system killed for want of memory dies as surely: the kernel's "Out of memory: Killed process 4242 (java)", a
 # container's "OOMKilled". A bus error is SIGBUS's only where no word qualifies it: "general bus error", "PCI bus
-# error" are a machine's hardware reporting (a memory controller's EDAC lines), not a process dying.
+# error" are a machine's hardware reporting (a memory controller's EDAC lines), not a process dying. Nor does a
+# machine whose kernel panics go on: Linux's "Kernel panic - not syncing: Fatal exception" ends what it ran.
 _CRASH_DESCRIBED = re.compile(
     r"\b(?:segmentation fault|segfault|(?<![A-Za-z] )bus error|illegal instruction|floating point exception"
-    r"|core dumped"
+    r"|core dumped|kernel panic"
     r"|out of memory: kill(?:ed)? process|OOM ?killed)\b",
     re.IGNORECASE,
 )
@@ -1132,7 +1133,8 @@ def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
 
     A header number is a process id when, over those records in line order, it takes between 2 and
     ``BANNER_MAX_COUNT + 1`` values, each in one unbroken run (a value never comes back once another took
-    over): a thread id or a counter takes many values, a multi-process log interleaves them. Each change
+    over): a thread id or a counter takes many values, a multi-process log interleaves them; the first such number
+    of the header is the process id, one after it a thread's that changed as seldom. Each change
     is cited at the last record with the old value and the first with the new one, from those records and
     every message variant's first records (its examples, ``_narrowed``): the change lies between them, and
     where a record was kept on each side of it, the lines cited are the ones next to it. Where the records name
@@ -1169,6 +1171,9 @@ def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
             for p, q in itertools.pairwise(runs)
             if not (p[2] in program and q[1] in program and program[p[2]] != program[q[1]])
         ]
+        # The first such number is the process's id; one after it is its thread's (spdlog's "[... I 31877 31880]":
+        # a thread of the same process, or the new process's main thread, whose id changes with the process's).
+        break
     return out
 
 

@@ -231,11 +231,12 @@ def _families() -> tuple[Family, ...]:
         # RFC 3339 / ISO 8601 with T or space, Python logging, log4j, Windows, CRI / GitHub Actions prefixes; a
         # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC"), or a dash between
         # spaces. After a space, an hour of one digit, padded with a second space or not (MariaDB's
-        # "2024-03-01  8:00:07"). A tab between them: the date and time columns of a tab-separated log (CloudFront's).
+        # "2024-03-01  8:00:07"), or two spaces before any (Icecast's "[2024-03-14  06:00:02]"). A tab between them:
+        # the date and time columns of a tab-separated log (CloudFront's).
         # A 12-hour clock's half of the day after the seconds ("2026-11-30 08:00:07 PM CET"), where no fraction is.
         _family(
             "iso8601",
-            rf"{iso_date}(?:T(?=\d\d)|(?: |, | - |\t)(?: (?=\d:))?){_HMS12}{_AMPM}",
+            rf"{iso_date}(?:T(?=\d\d)|(?:  ?|, | - |\t)(?: (?=\d:))?){_HMS12}{_AMPM}",
             any_frac,
             "date",
         ),
