@@ -257,6 +257,16 @@ def test_a_failure_word_in_a_name_in_parentheses_states_no_failure() -> None:
     assert states_failure("Login incorrect (mschap: MS-CHAP2-Response is incorrect): [<*>]")
 
 
+def test_a_failure_word_ending_a_nested_fields_name_states_no_failure() -> None:
+    """Suricata's eve.json writes a stats document every minute: "stats.capture.errors", "stats.decoder.invalid" are
+    counters in nested objects, their values not shown in the record's fields; each document was told as a message
+    that states a failure. A top-level field that names an error still states one, and so does a word in a value."""
+    assert not states_failure("event_type=stats stats.capture.errors=<v> stats.decoder.invalid=<v> stats.uptime=<v>")
+    assert states_failure("error=<v> event_type=alert")
+    assert states_failure("event_type=fileinfo state=failed")
+    assert states_failure("ingest.error=connection refused")
+
+
 def test_a_failure_word_a_word_denies_states_no_failure() -> None:
     """smartd writes "previous self-test completed without error" for every disk every half hour: 41 records told as
     messages that state a failure, ahead of the array's real fault. A word that denies the failure word ("without",

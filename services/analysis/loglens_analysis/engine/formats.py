@@ -1225,8 +1225,11 @@ _LEVELS_IN_TEXT += ("CRITICAL", "CRIT", "ERR")
 # and "VERBOSE" (an everyday word in lower case: "verbose output enabled"): levels in capitals only, where the full
 # names above are levels in any case.
 _LEVEL_SHORT_FORMS = sorted(({w.upper() for w in LEVEL_WORDS if len(w) <= 4} | {"VERBOSE"}) - set(_LEVELS_IN_TEXT))
+# (Not a directory's name in a path, between slashes: Unity's "(Filename: ./Runtime/Export/Debug/Debug.bindings.h
+# Line: 35)" after every message was a DEBUG record, 40% of a game server's; a thread's name and a slash before it are
+# log4j's "[Server thread/INFO]".)
 _LEVEL_IN_TEXT = re.compile(
-    rf"(?<![\w.-])\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.=-])",
+    rf"(?<![\w.-])(?!(?<=/)[A-Za-z]+/)\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.=-])",
     re.IGNORECASE,
 )
 

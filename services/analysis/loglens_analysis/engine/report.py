@@ -271,13 +271,15 @@ def states_failure(text: str) -> bool:
     after a check mark that opens it (what passed: "✓ shows error", ``formats.OUTCOME_PASSED``), nor in a name in
     parentheses (``_TITLED_NAME``) or a command line's option (``_OPTION``: an echoed command's "--timeout 10m"), nor
     where a word denies it (``_DENIED``: a disk's "previous self-test completed without error" every half hour was 41
-    failures)."""
+    failures), nor as the last part of a nested field's name whose value a JSON record's fields do not show (Suricata's
+    stats document, "stats.capture.errors=<v> stats.decoder.invalid=<v>": counters, every minute a failure)."""
     if "(" in text:
         text = _TITLED_NAME.sub("", text)
     if "-" in text:
         text = _OPTION.sub("", text)
     return OUTCOME_PASSED.match(text) is None and any(
         _DENIED.search(text, max(0, m.start() - _DENIAL_CHARS), m.start()) is None
+        and not (text[m.start() - 1 : m.start()] == "." and text.startswith("=<v>", m.end()))
         for m in _FAILURE_WORDS.finditer(text)
     )
 
