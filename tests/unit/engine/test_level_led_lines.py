@@ -8,7 +8,7 @@ import pytest
 
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
-from loglens_analysis.engine.formats import parse_plain_message
+from loglens_analysis.engine.formats import level_prefix, parse_plain_message
 from loglens_analysis.engine.report import says_nothing
 
 pytestmark = pytest.mark.unit
@@ -250,3 +250,13 @@ def test_a_level_word_that_names_a_directory_in_a_path_is_no_level() -> None:
     assert parse_plain_message("[Debug] Loaded 12 assets").level == "DEBUG"
     assert parse_plain_message("[pool-1 WARNING/MainProcess] Task retried").level == "WARN"
     assert parse_plain_message("[22:43:52] [Server thread/INFO]: Steve_42 joined the game").level == "INFO"
+
+
+def test_a_level_word_in_capitals_before_another_level_word_is_the_records_level() -> None:
+    """dnf's log: "2024-09-03T09:23:04+0000 WARNING Error: Failed to download metadata ..." where its own DDEBUG and
+    SUBDEBUG keep the level column out of the file's layout, so the message opens with both words: the record is a
+    warning whose message opens with "Error:", not an error; "CRITICAL Error: ..." is critical. A tag in capitals
+    that names no level before a level word still leaves the level to it ("PHP Fatal error:")."""
+    assert level_prefix("WARNING Error: Failed to download metadata for repo 'baseos'") == "WARN"
+    assert level_prefix("CRITICAL Error: Error downloading packages:") == "FATAL"
+    assert level_prefix("PHP Fatal error:  Uncaught PDOException") == "FATAL"

@@ -941,3 +941,19 @@ def test_an_error_that_announces_its_causes_is_told_with_the_first_line_under_it
     assert '(below it at line 9: "[ERROR Port-10250]: Port 10250 is in use")' in failed, failed
     leak = next(c for c in claims if "was left running" in c)
     assert "below it" not in leak, leak
+
+
+def test_a_files_first_message_that_tells_a_stop_is_no_start_banner() -> None:
+    # A Symfony log opens with the console command a deploy ran ("Command "cache:clear" exited with code "0""), and a
+    # worker's command exits the same way later: the first message of the file is taken for its start banner, and
+    # its return a restart; one that tells a stop is no start ("process start at line 1, not at the beginning").
+    def line(t: float, channel: str, message: str) -> str:
+        return f"[{_stamp(t).replace(' ', 'T')}.381204+01:00] {channel}: {message} [] []"
+
+    lines = [line(T0, "console.DEBUG", 'Command "cache:clear" exited with code "0"')]
+    lines += [line(T0 + 5 + 3 * i, "request.INFO", f'Matched route "app_{i % 7}".') for i in range(400)]
+    lines.append(line(T0 + 1300, "console.DEBUG", 'Command "messenger:consume" exited with code "0"'))
+    lines += [line(T0 + 1305 + 3 * i, "request.INFO", f'Matched route "app_{i % 7}".') for i in range(100)]
+    rep = _analyze(lines)
+    starts = [a.description for a in rep.anomalies if a.kind == RESTART]
+    assert not starts, starts

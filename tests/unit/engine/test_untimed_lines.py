@@ -995,3 +995,35 @@ def test_an_error_chain_after_a_blank_line_under_caused_by_is_the_records() -> N
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.record_count == 40
     assert not any(t.text.startswith("Caused by") for t in rep.templates)
+
+
+def test_indented_lines_that_open_with_a_date_and_clock_are_records_after_an_unindented_line() -> None:
+    """HashiCorp's agents (Nomad, Consul, Vault) indent every log line under the "==> ..." lines they write to the
+    console. After "==> Caught signal: interrupt" the agent's indented shutdown lines were that line's continuation,
+    and the whole was glued to the warning before it: seven records and the stop they tell were gone."""
+
+    def line(t: str, level: str, message: str) -> str:
+        return f"    2024-05-14T13:13:{t}Z [{level}]{' ' * (5 - len(level))} {message}"
+
+    run = "client.alloc_runner.task_runner"
+    alloc = "alloc_id=262c1d9c-88d0-74cc-d53d-33516248dfc0 task=api"
+    lines = [
+        line("21.872", "INFO", f'{run}: restarting task: {alloc} reason="Restart within policy" delay=17s'),
+        line("34.324", "ERROR", f'{run}: running driver failed: {alloc} error="Failed to pull image"'),
+        line("34.324", "INFO", f'{run}: Task event: {alloc} type="Driver Failure" msg="Failed to pull" failed=false'),
+        line("34.324", "INFO", f'{run}: restarting task: {alloc} reason="Restart within policy" delay=16s'),
+        line("39.324", "ERROR", 'client.rpc: error performing RPC to server: error="rpc error: failed to get conn"'),
+        line("39.324", "ERROR", 'client: error heartbeating. retrying: error="failed to update status"'),
+        line("41.324", "WARN", "client.server_mgr: no servers available"),
+        "==> Caught signal: interrupt",
+        line("49.324", "INFO", "agent: requesting shutdown"),
+        line("49.324", "INFO", "client: shutting down"),
+        line("49.324", "INFO", "client.plugin: shutting down plugin manager: plugin-type=device"),
+        line("49.324", "INFO", "client.plugin: plugin manager finished: plugin-type=device"),
+        line("49.344", "INFO", "agent: shutdown complete"),
+        "==> Loaded configuration from /etc/nomad.d/nomad.hcl, /etc/nomad.d/client.hcl",
+        "==> Starting Nomad agent...",
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == len(lines) - 3, rep.record_count  # the "==>" lines continue the timed ones before
+    assert any(t.text.endswith("shutdown complete") and t.count == 1 for t in rep.templates), rep.templates

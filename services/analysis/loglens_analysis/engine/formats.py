@@ -1313,6 +1313,10 @@ _LETTER_SLASH_LEVEL = re.compile(r"([VDIWEF])/[A-Za-z][\w.$:-]{1,63}(?: ?\( *\d+
 
 def _level_prefix(message: str) -> str | None:
     m = _LEVEL_PREFIX.match(message) or _CAPITAL_LEVEL_PREFIX.match(message) or _LOWER_LEVEL_PREFIX.match(message)
+    if m is not None and m.start(1) > 1 and (lead := _CAPITAL_LEVEL_PREFIX.match(message)) is not None:
+        # A level word in capitals before the one the prefix found is the record's level, the other the message's
+        # first word (dnf's "WARNING Error: Failed to download metadata ...": a warning, not an error).
+        m = lead
     if m is None and (letter := _LETTER_SLASH_LEVEL.match(message)) is not None:
         return level_from_letter(letter.group(1))
     if m is None:

@@ -72,11 +72,13 @@ def overwritten(text: str) -> str:
 # colon and a date's digits (Zabbix's "%6d:%Y%m%d:%H%M%S": "  1234:20240301:080007.123 ..."), a process's id before
 # its time. Or a sign that states a level as the word would, a cross or a warning sign (Next.js's cross product sign,
 # "\u2a2f TypeError: ...", and " ⚠ Fetch failed ..." among its untimed lines; ``formats._OUTCOME_FAILED``,
-# ``formats._WARNING_SIGN``).
+# ``formats._WARNING_SIGN``). Or a date and a clock in ISO 8601: HashiCorp's agents (Nomad, Consul, Vault) indent every
+# log line under the "==> ..." lines they write to the console, and the ones after "==> Caught signal: interrupt" were
+# its lines, the shutdown they tell glued to the warning before it.
 _PADDED_HEADER = (
     r"(?:[\d\[(]\S*[ \t]+){0,2}(?:"
     + "|".join(sorted({w.upper() for w in LEVEL_WORDS}, key=lambda w: (-len(w), w)))
-    + r")[:\]]?[ \t]+\S|\d+:\d{8}[:T -]?\d|[✘✗✖❌\u2a2f⚠]\ufe0f?[ \t]+\S"
+    + r")[:\]]?[ \t]+\S|\d+:\d{8}[:T -]?\d|[✘✗✖❌\u2a2f⚠]\ufe0f?[ \t]+\S|\d{4}-\d\d-\d\d[T ]\d\d:\d\d"
 )
 
 

@@ -1090,7 +1090,9 @@ def _announces_version(r: Rolled) -> bool:
 
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
     if r is first:
-        return True
+        # The file's first message, unless it tells a stop (a console command's "Command "cache:clear" exited with
+        # code "0"" opening a Symfony log was a process start and a stop at line 1).
+        return _STOP_WEAK.search(r.text) is None and not _strong_stop(r)
     if r.first_line <= head_line and _announces_version(r):
         return True
     return _START_VERB.search(r.text) is not None and any(map(_VERSION.search, _said(r)))
