@@ -470,3 +470,21 @@ def test_an_audit_events_time_under_another_name_and_its_display_message_are_rea
     assert rep.parse_quality.timestamp_share == 1.0
     assert rep.time_range.start_time.ToJsonString() == "2024-03-12T00:00:32Z"
     assert sorted(t.text for t in rep.templates) == ["User login to Okta", "User logout from Okta"]
+
+
+def test_one_plain_line_written_again_among_json_records_keeps_its_whole_message() -> None:
+    """A zap JSON service writes Go's standard log line "2024/05/14 12:00:00 maxprocs: Leaving GOMAXPROCS=2: CPU quota
+    undefined" at each start: the two plain lines were the layout of the lines JSON leaves over, every word shared,
+    so the message's first words went into the header and the template (and the restart it told) read "CPU quota
+    undefined"."""
+    lines = []
+    for start in range(2):
+        lines.append(f"2024/05/14 1{start}:00:00 maxprocs: Leaving GOMAXPROCS=2: CPU quota undefined")
+        lines += [
+            f'{{"severity":"INFO","timestamp":"2024-05-14T1{start}:00:{i:02d}.000000426Z","logger":"activator",'
+            f'"message":"Registering {i % 5} clients"}}'
+            for i in range(40)
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text for t in rep.templates}
+    assert "maxprocs: Leaving GOMAXPROCS=<*>: CPU quota undefined" in texts, texts

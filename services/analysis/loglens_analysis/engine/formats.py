@@ -3789,6 +3789,11 @@ def detect_format(
     # "-- Logs begin at Mon 2024-03-11 06:12:40 UTC, end at ... --" over syslog lines) has none to share; its
     # whole line as a layout read a time out of its sentence (a false 18-hour silence before the first record).
     alone = len(unexplained) + len(wrapped) == 1 and bool(counts)
+    if not alone and counts and 1 < len(unexplained) + len(wrapped) < MIN_LAYOUT_LINES:
+        # Nor do a few lines that are one line written again (Go's standard log's "2024/05/14 12:00:00 maxprocs:
+        # Leaving GOMAXPROCS=2: CPU quota undefined" at each start of a zap JSON service): every word of it is
+        # shared, and the layout took the message's first words for columns ("CPU quota undefined" was its text).
+        alone = len({digit_key(x) for x in unexplained + wrapped}) == 1
     layout = discover_header(unexplained + wrapped) if (unexplained or wrapped) and not alone else None
     if layout is not None and not layout.classes:
         layout = None
