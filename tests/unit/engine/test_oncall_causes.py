@@ -957,3 +957,35 @@ def test_a_files_first_message_that_tells_a_stop_is_no_start_banner() -> None:
     rep = _analyze(lines)
     starts = [a.description for a in rep.anomalies if a.kind == RESTART]
     assert not starts, starts
+
+
+def test_a_start_sequence_under_a_rule_of_dashes_written_again_is_a_restart() -> None:
+    # Dask's scheduler opens each start with a rule of dashes over its start lines ("State start", "Scheduler at:
+    # ..."): the file's first record stated nothing, so the start written again after a stop and a silence was none.
+    def line(t: float, message: str) -> str:
+        return f"{_stamp(t)},204 - distributed.scheduler - INFO - {message}"
+
+    def start(t: float) -> list[str]:
+        rule = "-" * 47
+        return [
+            line(t, rule),
+            line(t, "To route to workers diagnostics web server please install jupyter-server-proxy"),
+            line(t, "State start"),
+            line(t, rule),
+            line(t, "  Scheduler at:    tcp://10.40.0.10:8786"),
+        ]
+
+    lines = start(T0)
+    lines += [
+        line(T0 + 2 + 3 * i, f"Starting established connection to tcp://10.40.1.{i % 9}:3{i:04d}") for i in range(200)
+    ]
+    lines += [line(T0 + 700, "Received signal SIGTERM (15)"), line(T0 + 701, "End scheduler")]
+    at = len(lines) + 2
+    lines += start(T0 + 1300)
+    lines += [
+        line(T0 + 1302 + 3 * i, f"Starting established connection to tcp://10.40.1.{i % 9}:4{i:04d}")
+        for i in range(100)
+    ]
+    rep = _analyze(lines)
+    starts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert [a.line_numbers[0] for a in starts] == [at], [a.description for a in rep.anomalies]

@@ -1389,6 +1389,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     last_line = max(r.last_line for r in templates)
     last_bucket = max(an.buckets, default=-1)
     first = min(templates, key=lambda r: r.first_line)
+    first_timed = min((tb.first_line for tb in an.buckets.values()), default=None)
+    if _WORD.search(first.text.replace(WILDCARD, " ")) is None and first_timed is not None:
+        # A timed rule of dashes that opens the file (Dask's scheduler writes one over its start lines) states nothing:
+        # the file's first record of words after it is its first message, the one a start writes again. (Not where
+        # the file opens with lines of no time, a banner drawn in characters as Spring Boot's: a start written again
+        # there has no time of its own to be cited at, and its timed lines tell it.)
+        worded = (r for r in templates if _WORD.search(r.text.replace(WILDCARD, " ")))
+        first = min(worded, key=lambda r: r.first_line, default=first) if first.first_line >= first_timed else first
     head_line = _head_line(templates)
     tail_line = last_line - (head_line - first.first_line + 1)
     banners: list[Occurrence] = []
