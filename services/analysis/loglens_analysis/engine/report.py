@@ -1395,8 +1395,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         # the file's first record of words after it is its first message, the one a start writes again. (Not where
         # the file opens with lines of no time, a banner drawn in characters as Spring Boot's: a start written again
         # there has no time of its own to be cited at, and its timed lines tell it.)
-        worded = (r for r in templates if _WORD.search(r.text.replace(WILDCARD, " ")))
-        first = min(worded, key=lambda r: r.first_line, default=first) if first.first_line >= first_timed else first
+        of_words = (r for r in templates if _WORD.search(r.text.replace(WILDCARD, " ")))
+        first = min(of_words, key=lambda r: r.first_line, default=first) if first.first_line >= first_timed else first
     head_line = _head_line(templates)
     tail_line = last_line - (head_line - first.first_line + 1)
     banners: list[Occurrence] = []
