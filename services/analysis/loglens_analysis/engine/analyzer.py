@@ -155,11 +155,15 @@ class TimeBucket:
     first_text: str
     last_text: str
     first_error_time: float = 0.0  # (with first_error_line)
+    # The last record that wrote a time of its own (0: none). The records after it in the bucket carry its time but
+    # wrote none: their time is unknown, anywhere up to the next record that has one.
+    last_timed_line: int = 0
 
     def merge(self, other: TimeBucket) -> None:
         """Add a later-numbered bucket's figures (coarsening: two buckets become one)."""
         self.records += other.records
         self.errors += other.errors
+        self.last_timed_line = max(self.last_timed_line, other.last_timed_line)
         if other.first_line < self.first_line:
             self.first_line, self.first_time, self.first_text = other.first_line, other.first_time, other.first_text
         if other.last_line > self.last_line:
@@ -459,6 +463,7 @@ class Analyzer:
         # bin -> [records, errors, first line, last line, first error line or 0]
         self.buckets: dict[int, TimeBucket] = {}
         self._last_time: float | None = None
+        self._timed_at: list[int] | None = None  # (``_times``: the last block's records with a time of their own)
         self._time_keys: dict[str, TimeKey] = {}  # digit key -> where its records carry their time
         self._time_getters: dict[str, Callable[[str], Hashable]] = {}  # digit key -> TimeKey.get
         self._time_spans: dict[tuple[int, int, int, int, int], TimeKey] = {}  # one TimeKey per stamp span
@@ -1366,6 +1371,7 @@ class Analyzer:
         if any(map(_DIGIT_LEVEL, shapes)):
             self._levels_per_record(records, shapes)
         times = self._times(records, keys)
+        timed_at = self._timed_at
         buckets = self._buckets(times)
         pairs = list(zip(shapes, buckets, strict=True))
         counts = Counter(pairs)
@@ -1410,6 +1416,7 @@ class Analyzer:
                     cast("float", times[li]),
                     records[fi][:EXAMPLE_CHARS],
                     records[li][:EXAMPLE_CHARS],
+                    last_timed_line=lines[li] if timed_at is None else 0,
                 )
             tb.records += c
             if lines[fi] < tb.first_line:
@@ -1420,11 +1427,19 @@ class Analyzer:
                 tb.last_line = lines[li]
                 tb.last_time = cast("float", times[li])
                 tb.last_text = records[li][:EXAMPLE_CHARS]
+                if timed_at is None:
+                    tb.last_timed_line = lines[li]
             if info.level == "ERROR" or info.level == "FATAL":
                 tb.errors += c
                 if not tb.first_error_line or lines[fi] < tb.first_error_line:
                     tb.first_error_line = lines[fi]
                     tb.first_error_time = cast("float", times[fi])
+        if timed_at is not None:  # records without a time of their own: each bucket's last that has one
+            last_timed = zip(map(buckets.__getitem__, timed_at), map(lines.__getitem__, timed_at), strict=True)
+            for b, ln in dict(last_timed).items():
+                tb = file_buckets[cast("int", b)]
+                if ln > tb.last_timed_line:
+                    tb.last_timed_line = ln
 
         # Per variant and per exception group: the shapes' figures added up.
         per_variant: dict[Variant, list[int]] = {}
@@ -1599,6 +1614,8 @@ class Analyzer:
             self.max_time = highs[-1]
             if self.chunk_mode and not self.rising_full:
                 self._rise(own, highs)
+        # The records that have a time of their own, where some have none (None: all of them).
+        self._timed_at = list(compress(range(len(times)), map(is_not, times, repeat(None)))) if none else None
         if none:  # a record without a time of its own takes the one before it
             _carry_forward(times, none, self._last_time)
         if times:

@@ -151,7 +151,7 @@ HEAD_BYTES = 1 << 20  # the file's start every chunk reads for the file's format
 PARTIAL_MAGIC = b"LLCP2\n"
 # 6: each variant bucket's first time and each bucket's first error's (5: each variant's last record per level;
 # 4: a format guess's request fields, CSV columns)
-PARTIAL_VERSION = 6
+PARTIAL_VERSION = 7
 FEED_BYTES = 1 << 20  # a chunk's bytes go to its reader in pieces of this size (blocks as in one pass)
 
 _DATED = {f.name: f.dated for f in FAMILIES}
@@ -549,6 +549,7 @@ def _dump_bucket(tb: TimeBucket) -> list[Any]:
         tb.first_text,
         tb.last_text,
         tb.first_error_time,
+        tb.last_timed_line,
     ]
 
 
@@ -607,7 +608,7 @@ def _load_stats(x: list[Any]) -> tuple[int, PlaceholderStats]:
 
 
 def _load_bucket(x: list[Any], shift: int) -> TimeBucket:
-    records, errors, fl, ll, fel, ft, lt, fx, lx, fet = x
+    records, errors, fl, ll, fel, ft, lt, fx, lx, fet, ltl = x
     return TimeBucket(
         int(records),
         int(errors),
@@ -619,6 +620,7 @@ def _load_bucket(x: list[Any], shift: int) -> TimeBucket:
         str(fx),
         str(lx),
         float(fet),
+        int(ltl) + shift if ltl else 0,
     )
 
 

@@ -843,7 +843,18 @@ def _silence(bk: Buckets, chain: list[_Gap], median: int) -> Finding:
     expected = gap * median / bk.width
     between = [bk.bins[g[0]] for g in chain[1:]]
     rate = f"the file's usual rate ({median} per {duration(bk.width)}) would have written about {expected:.0f}"
-    if not between:
+    # Records that wrote no time of their own at the end of the bucket before the gap took the time before them: they
+    # lie anywhere in it (a server's untimed start banner after its stop), so the gap is told between records that
+    # wrote their times.
+    timed = bk.bins[chain[0][0]].last_timed_line
+    if not between and 0 < timed < last_line:
+        untimed = f"line {last_line}" if timed + 1 == last_line else f"lines {timed + 1} to {last_line}"
+        desc = (
+            f"silence of {duration(gap)}: no records between line {timed} ({iso(t0)}) and line {next_line} "
+            f"({iso(t1)}) but {untimed}, which wrote no time, where {rate}"
+        )
+        lines = [timed, next_line]
+    elif not between:
         desc = (
             f"silence of {duration(gap)}: no records between line {last_line} ({iso(t0)}) and line {next_line} "
             f"({iso(t1)}), where {rate}"
@@ -1619,6 +1630,12 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             cited: list[int] = []  # other lines the text names (a stop before the start)
             t = _time_of_line(an, r, b, ln)
             at = f"line {ln}" + ("" if t is None else f" ({iso(t)})")
+            # A start that wrote no time, after the last record of its bucket that did, belongs with the records that
+            # follow it (a server's untimed banner after its stop and an outage): dated by the next one that did.
+            after = _next_timed(an, b, ln) if kind == ANOMALY_RESTART else None
+            if after is not None:
+                t = after[1]
+                at = f"line {ln} (no time written; the next timed line, {after[0]}, is at {iso(t)})"
             # The process-id change this start belongs to: around its line, or before it in the same start
             # sequence (a new process that writes its flags first and its banner 180 lines later).
             pid = next(
@@ -1835,6 +1852,19 @@ def _restart_loops(
         when = t if t is not None else _time_by(an, firsts, b2, second)
         out.append(Finding(ANOMALY_RESTART, s, when, s.last_time, s.count - 1, 0.0, float(s.count - 1), lines, what))
     return out
+
+
+def _next_timed(an: Analyzer, b: int | None, line: int) -> tuple[int, float] | None:
+    """Where ``line`` of bucket ``b`` comes after the last record of its bucket that wrote a time of its own (its
+    time is only carried), the first record after it that wrote one: its line and time (None otherwise, or where
+    none follows)."""
+    if b is None or (tb := an.buckets.get(b)) is None or not 0 < tb.last_timed_line < line:
+        return None
+    later = [x for x in an.buckets if x > b]
+    if not later:
+        return None
+    nb = an.buckets[min(later)]
+    return nb.first_line, nb.first_time
 
 
 def _time_of_line(an: Analyzer, r: Rolled | None, b: int | None, line: int) -> float | None:
