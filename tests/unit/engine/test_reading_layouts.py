@@ -1092,3 +1092,61 @@ def test_letters_that_open_lines_are_writers_tags_not_a_level_column() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     levels = {report_pb2.Level.Name(lc.level): lc.count for lc in rep.levels if lc.level}
     assert levels == {"LEVEL_ERROR": 18}, levels
+
+
+def _module_logged(with_trace: bool) -> list[str]:
+    """Python's logging as OpenStack's oslo.log writes it: "%(asctime)s %(process)d %(levelname)s %(name)s ...", the
+    logger named after its module, two parts for most ("neutron.wsgi"), and a traceback written line by line under
+    the record's header."""
+    out = []
+    for i in range(60):
+        t = f"2024-03-12 09:{10 + i // 10:02d}:{i % 10 * 6:02d}.{i * 37 % 1000:03d}"
+        if i % 3 == 0:
+            req = f"[None req-{i * 7919:08x}-12b8-45b6-b4f2-66eb7616b436 - - - - - -]"  # a request's context
+            out.append(f'{t} 2873 INFO neutron.wsgi {req} 10.0.0.{i % 9} "GET /v2.0/ports HTTP/1.1" status: 200')
+        elif i % 3 == 1:
+            out.append(f"{t} 2881 INFO neutron.notifiers.nova [-] Nova event response: network-changed {i}")
+        else:
+            out.append(f"{t} 2873 DEBUG oslo_db.sqlalchemy [-] Checked out connection {i} from pool")
+        if with_trace and i == 30:
+            head = f"{t} 2880 ERROR neutron.plugins.ml2.managers "
+            out += [
+                head + "Mechanism driver 'ovn' failed in update_port_postcommit",
+                head + "Traceback (most recent call last):",
+                head + '  File "/usr/lib/python3/dist-packages/neutron/plugins/ml2/managers.py", line 477, in _call',
+                head + "    getattr(driver.obj, method_name)(context)",
+                head + '  File "/usr/lib/python3/dist-packages/pymysql/connections.py", line 759, in _read_packet',
+                head + "    raise err.OperationalError(2013, 'Lost connection to MySQL server during query')",
+                head + "pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query')",
+            ]
+    return out
+
+
+def test_a_column_of_module_named_loggers_is_the_records_source() -> None:
+    """A column after the level that names the record's logger by its module's dotted path is the header's, two parts
+    or more ("neutron.wsgi"), where the column repeats few names: the message starts after it, so a traceback written
+    under the same header line by line is the one record of the error it explains, grouped as an exception (each line
+    was an ERROR record of its own, the frames' template "neutron.plugins.ml2.managers File <*>" the top error)."""
+    lines = _module_logged(with_trace=True)
+    guess = detect_format(lines)
+    assert guess.layout is not None and guess.layout.classes == "TTNLW", guess.layout
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 61
+    assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("pymysql.err.OperationalError", 1)]
+    assert sorted(t.text for t in rep.templates if t.max_level == report_pb2.LEVEL_ERROR) == [
+        "Mechanism driver 'ovn' failed in update_port_postcommit"
+    ]
+    assert not [t for t in rep.templates if "neutron" in t.text or "oslo_db" in t.text]
+
+
+def test_dotted_first_words_that_differ_line_after_line_are_the_messages() -> None:
+    """A message may open with a dotted name that is no logger, a different one on most lines (a file that was
+    fetched, a host that was resolved): no column."""
+    lines = [
+        f"2024-03-12 09:{i // 60:02d}:{i % 60:02d} INFO file{i}.tar fetched in {i % 7} ms from mirror {i % 3}"
+        for i in range(60)
+    ]
+    guess = detect_format(lines)
+    assert guess.layout is not None and guess.layout.classes.endswith("L"), guess.layout
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [t.text for t in rep.templates] == ["<*>.tar fetched in <*> ms from mirror <*>"]

@@ -2107,6 +2107,7 @@ def _fitted(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str], min
 
 # A qualified name: identifiers joined by dots, three parts at least ("org.apache.catalina.core.StandardService",
 # "nova.compute.manager"); not a number, a version or an address (each part opens with a letter).
+SOURCE_NAMES_PER_LINE = 4  # a column of two-part dotted names repeats them: at most one distinct name per 4 lines
 _QUALIFIED_NAME = re.compile(r"[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*){2,}")
 
 
@@ -2126,10 +2127,16 @@ def _with_source_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequen
         return layout
     named = 0
     for line, n in _one_per_key(fits):
-        toks = classified_tokens(line)[0]
-        named += n * (_QUALIFIED_NAME.fullmatch(toks[k].group()) is not None)
+        named += n * (_QUALIFIED_NAME.fullmatch(classified_tokens(line)[0][k].group()) is not None)
     if named < PADDED_COLUMN_SHARE * len(fits):
-        return layout
+        # Or a name of two parts ("neutron.wsgi", "django.request": Python's loggers are their modules' names) where
+        # the column repeats few names, as a program's modules are few (a message's first word is no dotted name line
+        # after line, and where it is one, a file or a host, it is a different one on most lines).
+        names = Counter(classified_tokens(line)[0][k].group() for line in fits)  # (digits told apart: every line)
+        dotted = sum(c for name, c in names.items() if _LOGGER_NAME.fullmatch(name) is not None)
+        few = len(names) * SOURCE_NAMES_PER_LINE <= len(fits)
+        if not few or dotted < PADDED_COLUMN_SHARE * len(fits):
+            return layout
     return HeaderLayout(layout.classes + "W", layout.share, layout.tab_ended)
 
 
