@@ -348,3 +348,37 @@ def test_a_record_whose_first_line_is_its_header_only_takes_its_message_from_the
         ("ActionView::Template::Error (PG::UndefinedColumn: ERROR: column orders.<*> missing", 3)
     ]
     assert any("ActionView::Template::Error" in c.text for c in rep.summary.claims)
+
+
+def _kernel_log() -> list[str]:
+    """A node's kern.log: the syslog header, then the kernel's own clock (printk's seconds since boot) before every
+    message; a hung task's report with its call trace, each line under the repeated header."""
+    out = []
+    for i in range(40):
+        head = f"Dec  5 03:{i // 2:02d}:{i % 2 * 30:02d} stor-a kernel: [{1848000 + i * 30}.{i * 7919 % 1000000:06d}]"
+        out.append(f"{head} drbd r0/0 drbd0: Online verify done (total {i + 3} sec; paused 0 sec; {i * 97} K/sec)")
+        if i == 20:
+            out.append(f"{head} INFO: task drbd_s_r0:4213 blocked for more than 122 seconds.")
+            out.append(f"{head} Call Trace:")
+            for frame in ("<TASK>", "__schedule+0x24e/0x590", "schedule+0x69/0x110", "io_schedule+0x46/0x80"):
+                out.append(f"{head}  {frame}")
+            out.append(f"{head}  drbd_md_sync+0x1a4/0x2d0 [drbd]")
+            out.append(f"{head}  ? set_kthread_struct+0x50/0x50")
+            out.append(f"{head}  </TASK>")
+    return out
+
+
+def test_the_kernels_clock_before_its_message_is_the_headers() -> None:
+    """printk's "[1848218.278455]" opens every message of a kernel's lines in kern.log: a clock (seconds since boot),
+    the header's like the syslog time before it. In the message it opened every template ("[<*>] drbd ...") and kept
+    a call trace's lines, each under the repeated header, records of their own (a frame's template per line)."""
+    lines = _kernel_log()
+    rep = analyze([("\n".join(lines) + "\n").encode()], year=2026)
+    assert sorted(t.text for t in rep.templates) == [
+        "Call Trace:",
+        "INFO: task <*>:<*> blocked for more than <*> seconds.",
+        "drbd <*>/<*> drbd0: Online verify done (total <*> sec; paused <*> sec; <*> K/sec)",
+    ]
+    assert rep.record_count == 42  # the trace's seven lines are the "Call Trace:" record's
+    (trace,) = [t for t in rep.templates if t.text == "Call Trace:"]
+    assert trace.examples[0].text.split("\n")[1] == " <TASK>"  # the trace's line, its header left out

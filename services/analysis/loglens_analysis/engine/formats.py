@@ -1060,12 +1060,20 @@ _ISO_SYSLOG_HOST = re.compile(r"[A-Za-z0-9][\w.-]*")
 _ISO_SYSLOG_TAG = re.compile(r"[A-Za-z_][\w./@-]*(?:\[\d+\])?")
 
 
+# The kernel's own clock before its message (printk's seconds since boot, to the microsecond: "kernel: [1848218.278455]
+# Call Trace:"): the header's, as the syslog time before it. In the message, it opened every kernel template ("[<*>]
+# ..."), and the lines of a call trace, each under the repeated header, were records of their own.
+_PRINTK_CLOCK = re.compile(r"\[ *\d+\.\d{6}\] ")
+
+
 def _parse_3164(record: str) -> ParsedRecord | None:
     m = _RFC3164.match(record)
     if m is None:
         return None
     pri = m.group(1)
     msg = m.group(5).split("\x1e", 1)[0]
+    if msg[:1] == "[" and (clock := _PRINTK_CLOCK.match(msg)) is not None:
+        msg = msg[clock.end() :]
     tag = m.group(4)
     if _PAST_BRACKET.search(tag) is not None:
         return None
