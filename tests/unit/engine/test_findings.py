@@ -1005,3 +1005,39 @@ def test_a_failure_or_a_burst_after_a_stop_is_no_routine_message() -> None:
         for a in _of(rep, report_pb2.ANOMALY_KIND_RARE_TEMPLATE)
     }
     assert rare["Job 'nightly' server action #12 failed"] is False
+
+
+def _started_apps(t: float) -> list[tuple[float, str, str]]:
+    """A server's start: each of its applications says it started, then its banner."""
+    apps = ["kernel", "stdlib", "crypto", "couch_log", "folsom", "couch_stats", "khash", "ibrowse", "ioq", "mem3"]
+    out = [(t + i * 0.2, "INFO", f"Application {app} started on node 'couchdb@db-0'") for i, app in enumerate(apps)]
+    return [*out, (t + 3, "INFO", "Apache CouchDB 3.3.3 has started on http://0.0.0.0:5984/")]
+
+
+def test_a_start_sequence_flooded_again_before_its_banner_is_the_restart_not_a_burst() -> None:
+    """A start writes a message per component it started, a flood, then its banner; after a stop and an outage it
+    writes them again. The restart is told at the banner; the flood before it is that start, not a burst of
+    "Application <*> started on node" (the summary told both)."""
+    t1 = T0 + 1800
+    stop = _steady(T0 + 10, t1, 6.0)
+    records = _started_apps(T0) + stop + [(t1, "INFO", "SIGTERM received - shutting down")]
+    again = t1 + 900
+    records += _started_apps(again) + _steady(again + 5, again + 1500, 6.0, first=len(stop))
+    rep, lines = _report(records)
+    (restart,) = _of(rep, RESTART)
+    assert lines[restart.line_numbers[0] - 1].endswith("Apache CouchDB 3.3.3 has started on http://0.0.0.0:5984/")
+    assert not [a for a in _of(rep, BURST) if "started on node" in a.description]
+    assert not [c for c in rep.summary.claims if c.text.startswith("Burst of")]
+
+
+def test_a_burst_of_requests_before_a_restart_is_still_told() -> None:
+    """Only a message that tells a start is the start sequence written again: the run's own burst before a restart
+    (a flood of failures, of requests) stays a finding."""
+    t1 = T0 + 1800
+    early = [(T0 + 4 + i * 0.1, "INFO", f"retrying request {i} to upstream db-1") for i in range(3)]  # (in the head)
+    records = _started_apps(T0) + early + _steady(T0 + 10, t1 - 60, 6.0)
+    records += [(t1 - 60 + i * 0.5, "INFO", f"retrying request {i} to upstream db-1") for i in range(60)]
+    records += [(t1, "INFO", "SIGTERM received - shutting down")]
+    records += _started_apps(t1 + 900) + _steady(t1 + 905, t1 + 2400, 6.0, first=400)
+    rep, _lines = _report(records)
+    assert [a for a in _of(rep, BURST) if "retrying request" in a.description]

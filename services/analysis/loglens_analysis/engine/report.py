@@ -2001,6 +2001,22 @@ def _mark_start_sequences(found: list[Finding], templates: list[Rolled], head_ti
             )
             if at <= head_line or early or ended or any(s <= at <= s + NEAR_LINES for s in starts):
                 f.routine = True
+    # A burst of a message that tells a start, one the file's first start wrote too, at most NEAR_LINES lines before
+    # a start a restart cites, is that start sequence written again before its banner, which the restart tells
+    # (CouchDB's "Application couch_log started on node ..." x24 after an outage, its "Apache CouchDB has started"
+    # banner after them): no finding. (Requests or any other message in a burst there are the run's own.)
+    found[:] = [
+        f
+        for f in found
+        if not (
+            f.kind == ANOMALY_BURST
+            and f.template is not None
+            and f.template.first_line <= head_line
+            and _START_VERB.search(f.template.text) is not None
+            and f.lines
+            and any(s - NEAR_LINES <= f.lines[0] < s for s in starts)
+        )
+    ]
 
 
 def listed_templates(templates: list[Rolled], with_exceptions: frozenset[int] = frozenset()) -> list[Rolled]:
