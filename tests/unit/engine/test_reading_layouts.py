@@ -1150,3 +1150,26 @@ def test_dotted_first_words_that_differ_line_after_line_are_the_messages() -> No
     assert guess.layout is not None and guess.layout.classes.endswith("L"), guess.layout
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert [t.text for t in rep.templates] == ["<*>.tar fetched in <*> ms from mirror <*>"]
+
+
+def test_an_arrow_drawn_after_the_time_closes_the_header() -> None:
+    """ClamAV writes "Sat Dec  5 13:08:48 2026 -> message": an arrow drawn with two marks after the time separates the
+    header from the message as "-" or "|" do. In the message, every template opened with "->", and the daemon's
+    "+++ Started at ..." after its "--- Stopped at ..." was no start banner (no restart told)."""
+
+    def at(s: int) -> str:
+        return f"Sat Dec  5 {6 + s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d} 2026 ->"
+
+    def start(s: int) -> list[str]:
+        return [f"{at(s)} +++ Started at Sat Dec  5 {6 + s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d} 2026"]
+
+    lines = start(0)
+    lines += [f"{at(10 + i * 40)} /srv/upload/f{i}.bin: OK" for i in range(60)]
+    lines += [f"{at(2420)} --- Stopped at Sat Dec  5 06:40:20 2026"]
+    lines += start(4700) + [f"{at(4710 + i * 40)} /srv/upload/g{i}.bin: OK" for i in range(40)]
+    layout = detect_format(lines).layout
+    assert layout is not None and layout.classes.endswith("S"), layout
+    rep = analyze([("\n".join(lines) + "\n").encode()], year=2026)
+    assert not [t.text for t in rep.templates if t.text.startswith("->")]
+    restarts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
+    assert [a.line_numbers[0] for a in restarts] == [63]

@@ -1585,6 +1585,7 @@ _LOWER_LETTERS = frozenset("diwef")
 
 _HEX_ID = re.compile(r"(?=[a-fA-F]*\d)[\da-fA-F]{6,}")
 _SEPARATORS = frozenset({"-", "|", ":", "--", "::", ">", "-->", "*"})
+MAX_MARK_CHARS = 3  # a separator drawn with punctuation marks ("->", "=>", "==>") is at most this long
 _NOT_SEPARATORS = frozenset("[](){}<>\"'`")
 
 
@@ -1593,6 +1594,12 @@ def _lone_mark(char: str) -> bool:
     not a bracket or a quote (``_NOT_SEPARATORS``)."""
     category = unicodedata.category(char)
     return (category[0] == "P" or category == "Sm") and char not in _NOT_SEPARATORS
+
+
+def _drawn_mark(char: str) -> bool:
+    """Whether a character may stand in a separator drawn with a few marks: a lone mark, or an arrow's head ("->",
+    "<-", "=>": an angle bracket there closes nothing)."""
+    return char in "<>" or _lone_mark(char)
 
 
 STRUCTURAL = frozenset("TLNBSC")
@@ -1639,10 +1646,11 @@ def token_class(token: str) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def _digit_form_class(token: str) -> str:
-    if token in _SEPARATORS or (len(token) == 1 and _lone_mark(token)):
+    if token in _SEPARATORS or (len(token) <= MAX_MARK_CHARS and all(map(_drawn_mark, token))):
         # Or any one punctuation mark or mathematical sign but a bracket or a quote, standing alone: CockroachDB's "⋮"
         # between a header's source and its tags, Redis's "#" and "." before its messages, a pretty-printer's "»" or
-        # "•". Not a symbol that says something (a check mark, a cross: a test's outcome).
+        # "•"; or an arrow drawn with a few of them (ClamAV's "Sat Dec  5 13:08:48 2026 -> message", "=>"). Not a
+        # symbol that says something (a check mark, a cross: a test's outcome).
         return "S"
     if level_from_word(token) is not None and (len(token) <= MAX_LEVEL_TOKEN_CHARS or level_from_selector(token)):
         return "L"
