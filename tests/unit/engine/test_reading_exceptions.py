@@ -550,3 +550,21 @@ def test_a_loggers_dotted_name_before_the_message_is_not_the_type_the_message_na
         lines.append(f"2024-03-12T07:{i:02d}:40,001 INFO  [pool-7-thread-2] metastore.HiveMetaStore: 2: get_table {i}")
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("javax.jdo.JDODataStoreException", 12)]
+
+
+def test_a_thrown_error_named_before_the_message_under_a_header_is_grouped_by_its_frames() -> None:
+    """An editor's extension host logs "<time> [error] Error: spawn ... EACCES" and the frames under it: JavaScript's
+    base class "Error" stands right before the message, where reading the level took it as one (the message is
+    "spawn ... EACCES"). The frames prove it a throwable: an exception group of type Error, as where the same error
+    stands on a line of its own under the record."""
+    lines = [f"2024-03-12 11:{i:02d}:45.226 [info] Schema fetched in {i * 7} ms" for i in range(30)]
+    lines += [
+        "2024-03-12 11:31:59.296 [error] Error: spawn /opt/ext/dist/native/libonnxruntime.so.1.16.3 EACCES",
+        "    at ChildProcess._handle.onexit (node:internal/child_process:286:19)",
+        "    at onErrorNT (node:internal/child_process:484:16)",
+        "2024-03-12 11:32:13.716 [info] Schema fetched in 12 ms",
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [(g.exception_type, g.message, g.count, g.first_line) for g in rep.exception_groups] == [
+        ("Error", "spawn /opt/ext/dist/native/libonnxruntime.so.1.16.3 EACCES", 1, 31)
+    ]

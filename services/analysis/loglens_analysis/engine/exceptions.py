@@ -196,7 +196,13 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
+# A type's name and its colon right before a record's message (the end of the text searched): "... [error] Error: ".
+_NAME_BEFORE = re.compile(rf"(?<![\w$.])({_NAME}): ?$")
+MAX_NAME_BEFORE = 256  # how far before the message such a name is looked for
+_JS_BASE_CLASS = "Error"  # JavaScript's base class: a type under frames although its name is a severity word
+
+
+def _jvm(lines: list[str], head: str, message: str = "") -> ExceptionInfo | None:
     """JVM (``at`` frames, ``Caused by:``), .NET (``--->`` inner exceptions) and Node.js traces. A trace's
     exception is the line its frames are indented under (at the margin, or indented itself where the logger
     indents the whole record: .NET's console logger)."""
@@ -225,8 +231,18 @@ def _jvm(lines: list[str], head: str) -> ExceptionInfo | None:
                     chain.append((t.group(1), _clip(t.group(2) or ""), i))
                 elif i == 0 and len(lines) > 1 and _frame_follows(lines, 0):
                     # The frames prove the record's first line is a throwable: "Error: connect ECONNREFUSED" is
-                    # JavaScript's base class, a type although its name is a severity word.
+                    # JavaScript's base class, a type although its name is a severity word. Under a header, the name
+                    # stands just before the message, where reading the level took it as one ("... [error] Error:
+                    # spawn /usr/bin/x EACCES", the message "spawn /usr/bin/x EACCES").
                     e = _EXC_LINE.match(line)
+                    if e is None and message and (at := line.rfind(message)) > 0:
+                        # (Named as a type, or JavaScript's base class: a tag before the message is none, logcat's
+                        # "E AndroidRuntime: \tat ...".)
+                        e = _NAME_BEFORE.search(line, max(0, at - MAX_NAME_BEFORE), at)
+                        if e is not None and (named_as_type(e.group(1)) or e.group(1) == _JS_BASE_CLASS):
+                            e = _EXC_LINE.match(line, e.start(1))
+                        else:
+                            e = None
                     if e is not None and e.group(2) is not None:
                         chain.append((e.group(1), _clip(e.group(2)), 0))
     if (
@@ -515,7 +531,7 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
             if got is not None:
                 return got
         if any(_JVM_FRAME.match(line) or _caused_by(line) for line in lines[1:]):
-            return _jvm(lines, head)
+            return _jvm(lines, head, message)
         return _other_runtimes(lines)
     text = message or head
     if ("panicked at " in text or "Uncaught " in text) and (other := _other_runtimes([text])) is not None:
