@@ -1027,3 +1027,23 @@ def test_indented_lines_that_open_with_a_date_and_clock_are_records_after_an_uni
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.record_count == len(lines) - 3, rep.record_count  # the "==>" lines continue the timed ones before
     assert any(t.text.endswith("shutdown complete") and t.count == 1 for t in rep.templates), rep.templates
+
+
+def test_a_number_far_into_a_line_under_a_record_is_no_time_where_the_files_layout_has_none_there() -> None:
+    """SQLAlchemy's error under a Python record lists the statement's parameters, an epoch among them ("[parameters:
+    (None, '21.4', ..., 1710404471.221374, 1234567, ...)]"). Where the file's records share a header, a stamp that far
+    into a line stands in a column only on a line one of the file's layouts explains: this line is what the error
+    says, a line of its record, not a record of its own dated by the parameter."""
+    lines = [f"2024-03-14 09:{i // 60:02d}:{i % 60:02d}.411 INFO (MainThread) [app.core] tick {i}" for i in range(40)]
+    lines += [
+        "2024-03-14 09:00:41.411 ERROR (Recorder) [app.recorder] Error executing query: database is locked",
+        "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked",
+        "[SQL: INSERT INTO states (entity_id, state, last_updated_ts, old_state_id) VALUES (?, ?, ?, ?)]",
+        "[parameters: (None, '21.4', None, None, None, None, None, 1710404471.221374, 1234567, 884, None, 12)]",
+        "(Background on this error at: https://sqlalche.me/e/20/e3q8)",
+    ]
+    lines += [f"2024-03-14 09:01:{i:02d}.411 INFO (MainThread) [app.core] tick {i}" for i in range(10)]
+    rep = _report(lines)
+    assert rep.record_count == 51
+    assert rep.parse_quality.out_of_order_records == 0
+    assert rep.parse_quality.timestamp_share == 1.0

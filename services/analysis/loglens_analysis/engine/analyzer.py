@@ -650,12 +650,26 @@ class Analyzer:
         m = found[1].search(head)
         if m is not None and m.start() > 0 and gives_other_time(head[: m.start()]):
             return False  # a field a dump aligns ("Commit timestamp : 2023-08-17 ..."): a value the line states
+        if m is not None and m.start() > 0 and self._in_no_layout(head):
+            # Where the file's records have a header, a stamp further in stands in a column only on a line that one of
+            # its layouts explains (HPC's epoch after the node and the event); on any other line it is what the line
+            # says: FreeSWITCH's build date in the version line under its "[CONSOLE]" record ("... (git 4e3e8de
+            # 2023-12-22 18:06:07Z 64bit)") was a record a year back in time, the file's span 349 days.
+            return False
         return (
             m is None
             or m.start() == 0
             or head[m.start() - 1] not in "'\""
             or (head[: m.start() - 1].rstrip()[-1:] in ":=" and not gives_other_time(head[: m.start()]))
         )
+
+    def _in_no_layout(self, head: str) -> bool:
+        """Whether the file has a layout (a header its records share) and none of its layouts explains the line's
+        time."""
+        guess, parser = self.guess, self.parser
+        if guess is None or parser is None or guess.layout is None or not guess.layout.classes:
+            return False
+        return parser.parse(head).time_text is None
 
     def _open_with_stamps(self, lines: list[str], keys: list[str]) -> bool:
         """Whether the file's records open with a time of day and no date: nearly all of the sampled lines that carry
