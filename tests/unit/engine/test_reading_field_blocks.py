@@ -211,3 +211,25 @@ def test_log_lines_with_a_summary_of_fields_under_them_are_records_of_a_log() ->
     assert rep.record_count == 36
     assert rep.parse_quality.timestamp_share == 1.0
     assert _levels(rep).get("ERROR") == 3
+
+
+def test_a_descriptions_paragraphs_at_the_margin_stay_the_events() -> None:
+    """wevtutil writes a description of several paragraphs at the margin under its block's indented fields (a failed
+    live migration, then why): after a blank line, a line at the margin that does not open as the blocks' headings do
+    ("Event[N]:") is a paragraph of the event's description. Each paragraph was a block of its own: the file read as
+    no blocks of fields, no record had a time or a level."""
+    lines = _wevtutil(30)
+    at = lines.index("Event[4]:")
+    block = lines[at : at + 12]
+    block[6] = "  Level: Error"
+    block[10] = "Live migration of 'Virtual Machine SQL01' failed."
+    block[11:] = ["", "Virtual machine migration operation for 'SQL01' failed at migration source 'HV01'.", ""]
+    block += ["Failed to send data for a virtual machine migration: The operation timed out (0x800705B4).", ""]
+    lines[at : at + 12] = block
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.envelope == "field-blocks"
+    assert rep.record_count == 30
+    assert rep.parse_quality.timestamp_share == 1.0
+    (migration,) = [t for t in rep.templates if t.text.startswith("Live migration")]
+    assert migration.first_line == at + 1 and migration.max_level == report_pb2.LEVEL_ERROR
+    assert "The operation timed out" in migration.examples[0].text

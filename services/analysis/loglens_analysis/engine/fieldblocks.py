@@ -42,15 +42,31 @@ _FIELD = re.compile(r"([ \t]*)([A-Za-z][A-Za-z _./()-]{0,38}?)[ \t]*:(?:[ \t]+(.
 def _goes_on(block: list[str], line: str) -> bool:
     """Whether ``line``, after blank lines that follow ``block``, goes on the block's last value: indented deeper
     than the block's fields and no field of its own at their indentation (a message's paragraphs under its
-    "Message          : ", as Format-List writes a Windows event's text of several paragraphs)."""
-    if not line[:1].isspace():
-        return False
+    "Message          : ", as Format-List writes a Windows event's text of several paragraphs); or, where the
+    block's fields are indented under a heading at the margin, a line at the margin that does not open as the heading
+    does (wevtutil's "Event[3]:" over "  Description: ", the description's paragraphs at the margin after it: each was
+    a block of its own, and the file no blocks of fields)."""
     first = next((m for m in map(_FIELD.fullmatch, block) if m is not None), None)
     if first is None:
         return False
     indent = first.group(1)
     m = _FIELD.fullmatch(line)
-    return len(line) - len(line.lstrip()) > len(indent) and (m is None or m.group(1) != indent)
+    if m is not None and m.group(1) == indent:
+        return False
+    if line[:1].isspace():
+        return len(line) - len(line.lstrip()) > len(indent)
+    heading = block[0]
+    return bool(indent) and _FIELD.fullmatch(heading) is None and _opening(line) != _opening(heading)
+
+
+def _opening(line: str) -> str:
+    """A line's text before its first digit, bracket or colon: what the headings of one file's blocks share ("Event"
+    of "Event[12]:")."""
+    m = _OPENING.match(line)
+    return m.group() if m is not None else ""
+
+
+_OPENING = re.compile(r"[^\d\[(:]*")
 
 
 # "Name: value" pairs inside a heading line, after its time ("I41230988E562       LEVEL: Error").
