@@ -1047,3 +1047,19 @@ def test_a_number_far_into_a_line_under_a_record_is_no_time_where_the_files_layo
     assert rep.record_count == 51
     assert rep.parse_quality.out_of_order_records == 0
     assert rep.parse_quality.timestamp_share == 1.0
+
+
+def test_a_journals_boot_marker_is_a_record_of_its_own() -> None:
+    """journalctl writes "-- Boot <id> --" (or "-- Reboot --") between a machine's boots: a separator of the output's
+    parts, not a line of the record before it (it was glued to the error the machine logged before it went down)."""
+    lines = [f'Dec 05 07:{i:02d}:10 gw-edge1 sshguard[802]: Attack from "10.0.0.{i}" on service 100' for i in range(30)]
+    lines += ["Dec 05 07:31:00 gw-edge1 sshguard[802]: fw: failed to block 10.0.0.9 (exit status 1)"]
+    lines += ["-- Boot 8e1f4c2ab7d94f0c9a3e21d6b5c87f10 --"]
+    lines += [
+        f'Dec 05 07:{40 + i:02d}:10 gw-edge1 sshguard[611]: Attack from "10.0.1.{i}" on service 100' for i in range(10)
+    ]
+    rep = _report(lines)
+    assert rep.record_count == 42
+    (failed,) = [t for t in rep.templates if t.text.startswith("fw: failed")]
+    assert "\n" not in failed.examples[0].text
+    assert [t.count for t in rep.templates if t.text.startswith("-- Boot")] == [1]

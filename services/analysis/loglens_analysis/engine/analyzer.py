@@ -246,6 +246,12 @@ def _time_left_blank(line: str, timed: str) -> bool:
 # A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
 # boundary can leave the reader's join of such a line to this pass).
 _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
+# A marker line: words between two dashes on each side, a separator the writer draws between parts of its output
+# ("-- Boot 8e1f4c2ab7d9 --", "-- Reboot --" between a journal's boots). A record of its own, not a line of the record
+# above it (the journal's boot marker was glued to the error before the reboot); under a stack trace's frame it is the
+# trace's. (Not lines drawn with other marks: "*** Check failure stack trace: ***" heads the frames of the fatal
+# record above it, glog's and Ray's crash reports.)
+_MARKER = re.compile(r"-- \S(?:.*\S)? --")
 # JavaScript's base exception type, flush left, and a frame of its trace on the next line.
 _JS_ERROR = re.compile(r"Error: ")
 _JS_FRAME = re.compile(r"[ \t]+at \S")
@@ -1067,6 +1073,10 @@ class Analyzer:
                         and i not in own_records
                         and not (rec[:1] == "[" and run and self._tagged_apart(run, rec))
                         and not (self._head_banners and rec.split(JOIN, 1)[0].rstrip() in self._head_banners)
+                        and not (
+                            _MARKER.fullmatch(rec.strip())
+                            and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]))
+                        )
                     )
                     or bridged
                     or (
