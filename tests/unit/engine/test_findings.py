@@ -1041,3 +1041,22 @@ def test_a_burst_of_requests_before_a_restart_is_still_told() -> None:
     records += _started_apps(t1 + 900) + _steady(t1 + 905, t1 + 2400, 6.0, first=400)
     rep, _lines = _report(records)
     assert [a for a in _of(rep, BURST) if "retrying request" in a.description]
+
+
+def test_a_start_banner_mined_beside_its_stop_banner_still_opens_the_file() -> None:
+    """An IDE writes "---- IDE STARTED ----" first and "---- IDE SHUTDOWN ----" when it stops: one cluster of two
+    variants. The file's first message is a message of its own where its variant holds half its cluster's records or
+    more (three records were more than a small file's rare count: no restart, no stop told)."""
+    rule = "-" * 30
+    records = [(T0, "INFO", f"{rule} IDE STARTED {rule}"), (T0 + 1, "INFO", "IDE: IntelliJ IDEA (build #IU-233.14475)")]
+    records += _steady(T0 + 5, T0 + 300, 6.0)  # (a small file: about 100 records, 2 of a message are rare)
+    records += [(T0 + 601, "INFO", f"{rule} IDE SHUTDOWN {rule}")]
+    records += [
+        (T0 + 1200, "INFO", f"{rule} IDE STARTED {rule}"),
+        (T0 + 1201, "INFO", "IDE: IntelliJ IDEA (build #IU-233.14475)"),
+    ]
+    records += _steady(T0 + 1205, T0 + 1500, 6.0, first=200)
+    rep, lines = _report(records)
+    (restart,) = _of(rep, RESTART)
+    assert lines[restart.line_numbers[0] - 1].endswith(f"{rule} IDE STARTED {rule}")
+    assert restart.line_numbers[0] > 2
