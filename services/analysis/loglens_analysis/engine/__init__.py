@@ -62,7 +62,9 @@ Caps (all bounded, so the report and the memory are bounded):
   stands on at least half the first lines and names 2 sources (``records.Envelope.min_share``, ``min_sources``;
   every other envelope on 90 %, ``ENVELOPE_MIN_SHARE``); while an analysis
   runs, the cyclic garbage collector's young generation holds 50,000 objects (``GC_YOUNG_THRESHOLD``, not 700);
-  an exception's message may go on over 10 lines before its frames (``exceptions.MESSAGE_LINES``); a quoted
+  an exception's message may go on over 10 lines before its frames (``exceptions.MESSAGE_LINES``), and its type's
+  name before a logged message is looked for in the 256 characters before it (``exceptions.MAX_NAME_BEFORE``); a
+  separator drawn with marks ("->") is at most 3 of them (``formats.MAX_MARK_CHARS``); a quoted
   request line and its status are looked for in a message's first 200 characters
   (``formats.REQUEST_SEARCH_CHARS``), and in a record's first 40 fields where the file's lines agree on them
   (``formats.REQUEST_FIELDS``); a zone of the tz database named after a time of day is looked for in the first

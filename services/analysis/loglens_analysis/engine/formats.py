@@ -2121,9 +2121,9 @@ def _fitted(layout: HeaderLayout, lines: Sequence[str], seqs: Sequence[str], min
     ]
 
 
+SOURCE_NAMES_PER_LINE = 4  # a column of two-part dotted names repeats them: at most one distinct name per 4 lines
 # A qualified name: identifiers joined by dots, three parts at least ("org.apache.catalina.core.StandardService",
 # "nova.compute.manager"); not a number, a version or an address (each part opens with a letter).
-SOURCE_NAMES_PER_LINE = 4  # a column of two-part dotted names repeats them: at most one distinct name per 4 lines
 _QUALIFIED_NAME = re.compile(r"[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*){2,}")
 
 
