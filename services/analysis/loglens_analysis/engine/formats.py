@@ -2141,17 +2141,20 @@ def _with_source_column(layout: HeaderLayout, lines: Sequence[str], seqs: Sequen
     fits = _fitted(layout, lines, seqs, k + 2)
     if len(fits) < MIN_LAYOUT_LINES:
         return layout
-    named = 0
+    named = dotted = 0
     for line, n in _one_per_key(fits):
-        named += n * (_QUALIFIED_NAME.fullmatch(classified_tokens(line)[0][k].group()) is not None)
+        name = classified_tokens(line)[0][k].group()
+        named += n * (_QUALIFIED_NAME.fullmatch(name) is not None)
+        dotted += n * (_LOGGER_NAME.fullmatch(name) is not None)
     if named < PADDED_COLUMN_SHARE * len(fits):
         # Or a name of two parts ("neutron.wsgi", "django.request": Python's loggers are their modules' names) where
         # the column repeats few names, as a program's modules are few (a message's first word is no dotted name line
-        # after line, and where it is one, a file or a host, it is a different one on most lines).
-        names = Counter(classified_tokens(line)[0][k].group() for line in fits)  # (digits told apart: every line)
-        dotted = sum(c for name, c in names.items() if _LOGGER_NAME.fullmatch(name) is not None)
-        few = len(names) * SOURCE_NAMES_PER_LINE <= len(fits)
-        if not few or dotted < PADDED_COLUMN_SHARE * len(fits):
+        # after line, and where it is one, a file or a host, it is a different one on most lines). The names are
+        # counted over every line (a digit key holds names that differ in their digits) only where they are dotted.
+        if dotted < PADDED_COLUMN_SHARE * len(fits):
+            return layout
+        names = {classified_tokens(line)[0][k].group() for line in fits}
+        if len(names) * SOURCE_NAMES_PER_LINE > len(fits):
             return layout
     return HeaderLayout(layout.classes + "W", layout.share, layout.tab_ended)
 
