@@ -363,6 +363,46 @@ def test_a_field_named_as_a_time_holding_a_whole_time_is_the_records_time() -> N
     assert analyze([("\n".join(untimed) + "\n").encode()]).parse_quality.timestamp_share == 0.0
 
 
+def test_a_records_own_time_field_wins_over_a_nested_objects_time_written_before_it() -> None:
+    """An audit event names when its session began inside a nested object, before the event's own time (CloudTrail's
+    "userIdentity.sessionContext.attributes.creationDate" ahead of "eventTime"): the report dated each event by its
+    session's start (the file's span, its order and a 25-minute gap wrong). The record's time is its own field's."""
+    records: list[dict[str, object]] = []
+    for i in range(60):
+        started = _at(60 * (i // 20) - 1800)  # three sessions, each begun half an hour before its events
+        records.append(
+            {
+                "eventVersion": "1.09",
+                "userIdentity": {"type": "AssumedRole", "sessionContext": {"attributes": {"creationDate": started}}},
+                "eventTime": _at(60 * i),
+                "eventName": ("GetParameter", "Decrypt")[i % 2],
+                "requestID": f"{i * 7919:08x}-9f1e-4d09-978d-5faf411c5f0c",
+            }
+        )
+    rep = _report(records)
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert rep.time_range.start_time.ToSeconds() == int(T0)
+    assert rep.time_range.end_time.ToSeconds() == int(T0) + 60 * 59
+
+
+def test_a_records_own_time_wins_over_a_time_its_payload_carries() -> None:
+    """MongoDB's structured log: the record's time is "t": {"$date": ...}; a recovery record carries a checkpoint's
+    time in its payload ("attr.recoveryTimestamp.$timestamp.t", a minute earlier). The report dated that record, and
+    so the file's start, by the checkpoint."""
+    records: list[dict[str, object]] = []
+    for i in range(40):
+        rec: dict[str, object] = {"t": {"$date": _at(30 * i)}, "s": "I", "c": "NETWORK", "id": 22943}
+        rec |= {"ctx": "listener", "msg": "Connection accepted", "attr": {"remote": f"10.0.0.{i}:5{i:03d}"}}
+        if i == 0:
+            rec = {"t": {"$date": _at(0)}, "s": "I", "c": "RECOVERY", "id": 23987, "ctx": "initandlisten"}
+            rec |= {"msg": "WiredTiger recoveryTimestamp"}
+            rec["attr"] = {"recoveryTimestamp": {"$timestamp": {"t": int(T0) - 60, "i": 1}}}
+        records.append(rec)
+    rep = _report(records)
+    assert rep.time_range.start_time.ToSeconds() == int(T0)
+    assert rep.time_range.end_time.ToSeconds() == int(T0) + 30 * 39
+
+
 def test_a_claims_statuses_add_up_to_its_records() -> None:
     """A CDN's records: 403s that carry an error code are errors, the other 4xx warnings. The WARN claim listed every
     4xx status of its routes ("24 records answered at WARN (status 404 x24, 403 x17, 400 x5)": 46 for 24) though the

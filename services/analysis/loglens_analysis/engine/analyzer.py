@@ -1324,12 +1324,15 @@ class Analyzer:
         info_.digit_level = parsed.digit_level
         assert self.parser is not None  # set before the first record is read (``_start``)
         info_.level_of = self.parser.level_reader(parsed) if parsed.digit_level else None
-        if finder is not None and parsed.time_text:
-            at = rec.find(parsed.time_text)
-            if at >= 0 and at + len(parsed.time_text) > TIME_WINDOW:
-                info_.time_window = at + len(parsed.time_text) + TIME_WINDOW_SLACK
+        at = rec.find(parsed.time_text) if finder is not None and parsed.time_text else -1
+        if at >= 0 and at + len(parsed.time_text or "") > TIME_WINDOW:
+            info_.time_window = at + len(parsed.time_text or "") + TIME_WINDOW_SLACK
         if finder is not None and not finder.at_start:
-            first = finder.rx.search(rec, 0, info_.time_window)
+            # Where the format read the time, not a stamp before it: a structured record's time field may follow a
+            # nested object's (CloudTrail's session "creationDate" before the event's "eventTime").
+            first = (finder.rx.search(rec, at, info_.time_window) if at > 0 else None) or finder.rx.search(
+                rec, 0, info_.time_window
+            )
             info_.time_at = first.start() if first is not None else -1
         if spans or variant.digit_tokens:
             cv = self.values.get(variant)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice, pairwise
-from operator import ne
+from operator import itemgetter, ne
 from typing import cast
 
 from .exceptions import exception_of, is_frame_line, named_as_type
@@ -187,20 +187,20 @@ def _record_time(fields: dict[str, object], named: dict[str, object] | None = No
     texts = [str(v) for k in _TIME_KEYS if (v := fields.get(k)) not in (None, "")]
     if not texts:
         # No field of the usual names: the first whose name says it is a time ("reqTimeSec", "eventTime",
-        # "start_date") and whose value is a whole time (Akamai's DataStream writes epoch seconds as a string:
-        # "reqTimeSec":"1796429025.735"); a duration or a count under such a name is no time.
+        # "start_date", MongoDB's "t": {"$date": ...}) and whose value is a whole time (Akamai's DataStream writes epoch
+        # seconds as a string: "reqTimeSec":"1796429025.735"); a duration or a count under such a name is no time.
+        # The record's own field before a nested object's: a time inside an object the record carries tells when that
+        # thing was (MongoDB's "attr.recoveryTimestamp.$timestamp.t", CloudTrail's session "creationDate").
         items = (fields if named is None else named).items()
-        return next(
-            (
-                text
-                for k, v in items
-                if isinstance(v, (str, int, float))
-                and not isinstance(v, bool)
-                and _TIME_NAME.search(k) is not None
-                and _WHOLE_TIME.search(text := str(v)) is not None
-            ),
-            None,
-        ) or next(
+        timed = (
+            (k.count("."), text)
+            for k, v in items
+            if isinstance(v, (str, int, float))
+            and not isinstance(v, bool)
+            and _TIME_NAME.search(k) is not None
+            and _WHOLE_TIME.search(text := str(v)) is not None
+        )
+        return min(timed, key=itemgetter(0), default=(0, None))[1] or next(
             # Else a field of the record's own (not a nested object's) whose whole value is an ISO 8601 date and time,
             # whatever its name (Okta's System Log writes its events' time as "published": every record untimed).
             (v for k, v in items if "." not in k and isinstance(v, str) and _ISO_VALUE.fullmatch(v) is not None),
@@ -211,8 +211,9 @@ def _record_time(fields: dict[str, object], named: dict[str, object] | None = No
     return texts[0]
 
 
-# A key whose name says it holds a time: "time", "date" or "timestamp" as a word of it (camelCase, snake_case, dotted).
-_TIME_NAME = re.compile(r"(?:(?:^|(?<=[._-]))(?i:time(?:stamp)?|date)|(?<=[a-z0-9])(?:Time(?:stamp)?|Date))(?![a-z])")
+# A key whose name says it holds a time: "time", "date" or "timestamp" as a word of it (camelCase, snake_case, dotted,
+# extended JSON's "$date").
+_TIME_NAME = re.compile(r"(?:(?:^|(?<=[._$-]))(?i:time(?:stamp)?|date)|(?<=[a-z0-9])(?:Time(?:stamp)?|Date))(?![a-z])")
 # A value that is an ISO 8601 date and time and nothing else.
 _ISO_VALUE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
 # A whole time's text: a date with its year, or an epoch (ten digits or more).
