@@ -6,6 +6,7 @@ place (nothing is copied into the repository) and skip where they are absent.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -265,6 +266,52 @@ def test_in_a_journal_a_programs_banner_under_a_new_process_id_is_a_restart() ->
     restarts = _of(rep, RESTART)
     assert [a.line_numbers[0] for a in restarts] == [at], [a.description for a in rep.anomalies]
     assert "wrote as process 812 before" in restarts[0].description
+
+
+def test_in_a_journal_a_programs_stop_then_its_start_worded_message_under_a_new_id_is_a_stop_and_a_restart() -> None:
+    """dockerd in a node's journal, systemd writing between its lines: "Processing signal 'terminated'" (a termination
+    signal received, its name quoted), its shutdown, then "Starting up" from dockerd[30567] (a start word, no version).
+    The report told neither: in a log of many processes a stop and a start of two ids were two processes', though
+    the header names one program beside both. A session's start under systemd's own id stays no restart."""
+    lines = []
+    for i in range(300):
+        t = f"Dec 05 14:{i // 60:02d}:{i % 60:02d} build-host-02"
+        pid = 1021 if i < 200 else 30567
+        if i == 198:
+            lines.append(f"{t} systemd[1]: Stopping docker.service - Docker Application Container Engine...")
+            lines.append(f'{t} dockerd[1021]: time="x" level=info msg="Processing signal \'terminated\'"')
+        if i == 199:
+            lines.append(f'{t} dockerd[1021]: time="x" level=info msg="Daemon shutdown complete"')
+        if i == 200:
+            lines.append(f'{t} dockerd[30567]: time="x" level=info msg="Starting up"')
+        lines.append(f"{t} systemd[1]: Started Session {i} of User core.")
+        lines.append(f'{t} dockerd[{pid}]: time="x" level=info msg="ignoring event" container=c{i * 7919:012x}')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    signal = next(n for n, x in enumerate(lines, 1) if "Processing signal" in x)
+    start = next(n for n, x in enumerate(lines, 1) if "Starting up" in x)
+    assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [signal], [a.description for a in rep.anomalies]
+    restarts = _of(rep, RESTART)
+    assert [a.line_numbers[0] for a in restarts] == [start], [a.description for a in rep.anomalies]
+    assert "wrote as process 1021 before" in restarts[0].description
+
+
+def test_a_message_that_says_it_stopped_is_no_start_whatever_version_its_record_names() -> None:
+    """Filebeat's JSON records all carry "ecs.version":"1.6.0": its "filebeat stopped." after "Received signal
+    \"terminated\", stopping" is the stop's last step, not a start announcing a version (the report told a process
+    start at it once the quoted signal read as a stop)."""
+
+    def rec(i: int, message: str) -> str:
+        t = f"2026-12-05T15:{i // 60:02d}:{i % 60:02d}.000+0200"
+        return json.dumps({"log.level": "info", "@timestamp": t, "message": message, "ecs.version": "1.6.0"})
+
+    lines = [rec(0, "filebeat start running.")]
+    lines += [rec(i, f"Harvester started for file /var/log/app/api-{i}.log") for i in range(1, 200)]
+    lines += [rec(200, 'Received signal "terminated", stopping'), rec(200, "Stopping filebeat")]
+    lines += [rec(201, "Crawler stopped"), rec(201, "filebeat stopped.")]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _of(rep, RESTART) == [], [a.description for a in rep.anomalies]
+    stops = _of(rep, SHUTDOWN)
+    assert [a.line_numbers[0] for a in stops] == [201], [a.description for a in rep.anomalies]
 
 
 def test_a_compose_services_first_start_is_no_restart_and_no_other_services_stop_is_its() -> None:

@@ -146,11 +146,12 @@ _VERSION_ANNOUNCEMENT = re.compile(r"\bversion\b[\s:=\"']*v?\d+\.\d", re.IGNOREC
 # status=9/KILL", "code=dumped, status=11/SEGV"); a template masks the number.
 _SIGNAL_STATUS = r"(?:\d+|<\*>)/"
 # A termination signal received, named by its description as strsignal(3) and Go's os.Signal write it ("Got signal
-# Terminated", "received signal: interrupt"), or by its short name (gunicorn's "Handling signal: term"), or the
-# signal's description first (Prometheus' and Grafana Alloy's "interrupt received"). Not "killed": no process receives
-# SIGKILL, and "signal: killed" is how a child's end is reported ("failed to retrieve runc version: signal: killed").
+# Terminated", "received signal: interrupt", quoted: dockerd's "Processing signal 'terminated'"), or by its short name
+# (gunicorn's "Handling signal: term"), or the signal's description first (Prometheus' and Grafana Alloy's "interrupt
+# received"). Not "killed": no process receives SIGKILL, and "signal: killed" is how a child's end is reported ("failed
+# to retrieve runc version: signal: killed").
 _SIGNAL_DESCRIBED = (
-    r"\b(?i:(?:got|received|caught|handling)\s+signal:?\s+(?:terminated|interrupt|quit|term|int)"
+    r"\b(?i:(?:got|received|caught|handling|processing)\s+signal:?\s+['\"]?(?:terminated|interrupt|quit|term|int)"
     r"|(?:interrupt|termination)\s+(?:signal\s+)?received)\b"
 )
 # A signal the writer sends is another process's end, not its own: "sending SIGKILL job=1234 pid=5678" (an agent
@@ -1466,9 +1467,16 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 elif _START_VERB.search(r.text) is None:
                     unproven.update(o[1] for o in found if o[1] != r.first_line)
             banners += found
-        elif announced and r is not first and (_START_VERB.search(r.text) is not None or _announces_version(r)):
+        elif (
+            announced
+            and r is not first
+            and (_START_VERB.search(r.text) is not None or _announces_version(r))
+            and _STOP_WEAK.search(r.text) is None
+            and not _strong_stop(r)
+        ):
             # A version announced past the head ("ceph version 18.2.1 ..., pid 4242") is a start only right after
-            # a stop, as a start-worded message is.
+            # a stop, as a start-worded message is. Not a message that says it stopped, whatever version its record
+            # names (Filebeat's "filebeat stopped." beside "ecs.version":"1.6.0"): a step of the stop.
             worded += [(b, ln, r) for b, ln in _occurrences(r)]
         if _strong_stop(r):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
@@ -1507,7 +1515,12 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         if sa is not None and sb is not None and sa != sb:
             return False
         pa, pb = held.pid(a), held.pid(b)
-        return pa is None or pb is None or pa == pb or not held.interleaved()
+        if pa is None or pb is None or pa == pb or not held.interleaved():
+            return True
+        # Where both headers name the program beside its id, one program's stop and start are one restart under two
+        # ids ("dockerd[1021]: Processing signal 'terminated'", then "dockerd[30567]: Starting up" in a journal).
+        name = held.program(a)
+        return name is not None and name == held.program(b)
 
     pids = _pid_changes(an, held)
     silence_ends = [sl.lines[-1] for sl in silences]
@@ -1541,11 +1554,18 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     replayed = [o for o in banners if o[2] is first and o[1] != first.first_line and _second_start(o, opening)]
 
     def restarted(o: Occurrence) -> bool:
+        # (A start-worded message after it from the program its header names, under another id, tells it too: the
+        # stop makes that message a start below. Only where both headers name it: a busy journal writes start words
+        # all the time.)
+        name = held.program(o[1])
         return (
             o[1] >= tail_line
             or o[0] == last_bucket
             or any(0 < x - o[1] <= NEAR_LINES and same_process(o[1], x) for x in confirm)
             or any(0 < x - o[1] <= NEAR_LINES for _b, x, _r in replayed)
+            or (
+                name is not None and any(0 < x - o[1] <= NEAR_LINES and held.program(x) == name for _b, x, _r in worded)
+            )
         )
 
     # Where many processes write at once, one of them shutting down is routine (logcat's short-lived tools each
