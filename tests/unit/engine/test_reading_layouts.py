@@ -1173,3 +1173,29 @@ def test_an_arrow_drawn_after_the_time_closes_the_header() -> None:
     assert not [t.text for t in rep.templates if t.text.startswith("->")]
     restarts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
     assert [a.line_numbers[0] for a in restarts] == [63]
+
+
+def test_lines_without_the_headers_first_column_do_not_vote_on_its_later_columns() -> None:
+    """MySQL 8's error log: "time thread [Level] [MY-code] [Subsystem] message", where "[System]" is no level word
+    (a bracketed column there on a fifth of the lines), and a crash report of untimed lines between. The untimed
+    lines counted against every column after the time: the level column fell short of the header's share, the header
+    was the time alone, and no record had a level (an InnoDB assertion, "0 ERROR/FATAL")."""
+    lines: list[str] = []
+    for i in range(110):
+        t = f"2024-03-14T13:{i // 60:02d}:{i % 60:02d}.118204Z {i % 7}"
+        if i % 5 == 0:
+            lines.append(f"{t} [System] [MY-0135{i % 10:02d}] [InnoDB] InnoDB initialization has ended.")
+        elif i % 5 == 1:
+            lines.append(f"{t} [Warning] [MY-010055] [Server] IP address '10.0.0.{i}' could not be resolved")
+        elif i in (42, 47):
+            lines.append(f"{t} [ERROR] [MY-012640] [InnoDB] Error number 28 means 'No space left on device'")
+        else:
+            lines.append(f"{t} [Note] [MY-010914] [Server] Aborted connection {i} to db: 'shop' user: 'app'")
+        if i == 60:
+            lines += [f"stack_bottom = 0 thread_stack 0x{i:x}", "Most likely, you have hit a bug"] * 17
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    errors = sum(lc.count for t in rep.templates for lc in t.levels if lc.level == report_pb2.LEVEL_ERROR)
+    warnings = sum(lc.count for t in rep.templates for lc in t.levels if lc.level == report_pb2.LEVEL_WARN)
+    assert (errors, warnings) == (2, 22)
+    texts = {t.text for t in rep.templates}
+    assert "Error number <*> means 'No space left on device'" in texts, sorted(texts)

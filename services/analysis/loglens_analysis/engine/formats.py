@@ -1885,6 +1885,7 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
     # the same first-seen order (``most_common`` breaks ties by it), for a fraction of the steps.
     distinct = Counter(seqs)
     best = HeaderLayout("", 1.0)
+    voters = n  # the lines that vote on the columns (``k == 1`` below)
     narrow = False  # extending by the lines that begin like the prefix, not by the whole sample
     taken = ""  # the columns taken so far (the prefix of the step before)
     for k in range(1, MAX_HEADER_TOKENS + 1):
@@ -1901,6 +1902,11 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
             lead = max(((v, p) for p, v in counts.items() if p in STRUCTURAL), default=None)
             if lead is not None and lead[0] >= MIN_LAYOUT_COVER * n:
                 c, prefix = lead
+        if k == 1 and prefix == "T":
+            # Nor, where the header opens with a time, at the columns after it: a column is shared by the lines that
+            # have the time (MySQL's "time thread [Level] [MY-code] [Subsystem]" beside the untimed lines of a crash
+            # report: 30 lines of 140 made the level column too rare for the header).
+            voters = c
         # Tolerate one odd column (a label that is usually "-" but sometimes a word).
         loose = sum(v for p, v in counts.items() if sum(a != b for a, b in zip(p, prefix, strict=False)) <= 1)
         share = c / n
@@ -1943,12 +1949,12 @@ def discover_header(lines: Sequence[str], *, min_share: float = 0.8, strict: boo
         # or another (a thread: "[main]", "[pool-2-thread-5]"), or where nearly all write a bracketed field there; a
         # bracket that opens part of the messages with one text (the kernel's "[UFW BLOCK] IN=eth0 ..." beside
         # "docker0: port 1 entered ...") is the messages' own.
-        odd = loose / n >= min_share + 0.1 and (k == 1 or 2 * c > base) and not strict
+        odd = loose / voters >= min_share + 0.1 and (k == 1 or 2 * c > base) and not strict
         kind = _FIELD_KIND.get(prefix[-1])
         if odd and k > 1 and kind:
             fields = sum(v for p, v in counts.items() if p[:-1] == prefix[:-1] and p[-1] in kind)
             odd = fields >= min_share * base or not _one_text(lines, seqs, prefix)
-        shared = share >= min_share or odd
+        shared = c / voters >= min_share or odd
         if not shared and not own:
             break
         taken = prefix
