@@ -109,3 +109,24 @@ def test_a_launchers_bracketed_source_tags_are_stripped_and_its_own_lines_stay()
     assert level_counts(rep).get("INFO") == 108 and level_counts(rep).get("WARN", 0) >= 12
     assert [g.exception_type for g in rep.exception_groups] == ["torch.OutOfMemoryError"]
     assert any(t.text == "epoch <*> step <*> loss <*>" and t.count == 120 for t in rep.templates)
+
+
+def test_an_application_lines_own_level_wins_over_the_platforms_stream_level() -> None:
+    """A platform's log stream writes every line of the app's stdout at its "[info]" (Fly.io's "<time> app[<id>]
+    <region> [info] <line>"); the app's own lines state their level: Python logging's "ERROR:django.request:...",
+    gunicorn's "[<time>] [312] [ERROR] Worker ... was sent SIGKILL!". They were INFO (the first one's "ERROR:" even
+    cut from its template as a level). A line that states no level of its own keeps the stream's."""
+    lines = []
+    for i in range(120):
+        head = f"{_stamp(i)} app[3d8d9e1f2e6789] ord [info]"
+        if i % 30 == 7:
+            lines.append(f"{head} ERROR:django.request:Internal Server Error: /api/invoices/{i}/pdf")
+        elif i % 30 == 19:
+            app = f"[2024-03-05 10:00:{i % 60:02d} +0000] [312] [ERROR]"
+            lines.append(f"{head} {app} Worker (pid:{i}) was sent SIGKILL!")
+        else:
+            lines.append(f'{head} 10.0.0.{i % 9} - - [05/Mar/2024:10:00:00 +0000] "GET /healthz HTTP/1.1" 200 {i} "-"')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep) == {"ERROR": 8, "INFO": 112}
+    texts = {t.text for t in rep.templates}
+    assert "Internal Server Error: <*>" in texts, sorted(texts)

@@ -2494,6 +2494,12 @@ class HeaderParser:
             if glued in _SEPARATORS:
                 header_end += len(glued)
         message = "" if header_end >= len(head) else _unwrapped(head[header_end:].strip(), record)
+        if level is not None and message and (inner := _inner_level(message)) is not None:
+            # The header's level column is a platform's, the message an application's own line with its own level
+            # (Fly.io's "... app[id] ord [info] ERROR:django.request:Internal Server Error: ...", gunicorn's "[time]
+            # [312] [ERROR] Worker ... was sent SIGKILL!" under it): the stream's label says where the line came out,
+            # the application's level what it says.
+            level, message = inner
         two_words = message[:6].lower() == "error:" and head[header_end - 1] != ":"
         if level is not None and got[end - 1] == "L" and two_words:
             # A severity of two words, the second "error" closed by a colon (PHP's "PHP Fatal error:  Uncaught ...",
@@ -3005,6 +3011,19 @@ def _tool_level(text: str) -> str | None:
     if tool is None or tool.group(2).lower() in OUTCOME_WORDS:
         return None
     return level_from_word(tool.group(2))
+
+
+def _inner_level(message: str) -> tuple[str, str] | None:
+    """The level and message of an application's own line carried as a record's message under a header that states
+    a level of its own: a line a known grammar reads a level in (``_own_line``: its time and level, logfmt, JSON,
+    klog), or Python logging's "LEVEL:logger:" (``_LEVEL_AND_NAME``); None where the message opens with neither."""
+    own = _own_line(message) if message[:1] in "{[<" or message[:1].isalnum() else None
+    if own is not None and not own[2]:
+        return own[0], own[1]
+    lead = _LEVEL_AND_NAME.match(message)
+    if lead is not None and (level := level_from_word(lead.group(1))) is not None and lead.end() < len(message):
+        return level, message[lead.end() :].lstrip() or message
+    return None
 
 
 # A level word and a logger's name, each closed by a colon with no blank before it: "INFO:app.api:".
