@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.exceptions import exception_of
 from loglens_analysis.engine.records import JOIN
@@ -568,3 +569,22 @@ def test_a_thrown_error_named_before_the_message_under_a_header_is_grouped_by_it
     assert [(g.exception_type, g.message, g.count, g.first_line) for g in rep.exception_groups] == [
         ("Error", "spawn /opt/ext/dist/native/libonnxruntime.so.1.16.3 EACCES", 1, 31)
     ]
+
+
+def test_a_native_backtrace_written_under_its_header_line_by_line_is_one_record() -> None:
+    """A server's assertion handler prints backtrace(3) one frame a line, each under the repeated header (BIND's
+    "general: critical: #0 0x55f0d1c2a3b1 in ??"): every frame was a FATAL record of its own, and "8 records at
+    FATAL: '#<*> <*> in ??'" led the summary above the assertion. The frames are the assertion's record."""
+    lines = [f"14-Mar-2024 07:{i // 60:02d}:{i % 60:02d}.257 queries: info: client query {i} IN A" for i in range(60)]
+    head = "14-Mar-2024 07:58:36.257 general: critical:"
+    lines.append(f"{head} ../../../lib/dns/resolver.c:5378: INSIST(fctx->fetches == 0) failed, back trace")
+    lines += [f"{head} #{k} 0x55f0d1c2{k:04x} in ??" for k in range(8)]
+    lines.append(f"{head} exiting (due to assertion failure)")
+    lines += [f"14-Mar-2024 07:59:{i:02d}.100 queries: info: client query {i} IN A" for i in range(20)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 60 + 1 + 1 + 20
+    fatal = sorted(
+        (t.text, t.count) for t in rep.templates if any(lc.level == report_pb2.LEVEL_FATAL for lc in t.levels)
+    )
+    assert [c for _t, c in fatal] == [1, 1], fatal
+    assert not any("in ??" in t.text and "INSIST" not in t.text for t in rep.templates), fatal

@@ -290,7 +290,14 @@ _RB_FRAME = r"[^\s:]+:\d+:in [`']"
 # frame is a function, its offset and its length, "?" before one the unwinder is unsure of
 # ("handle_mm_fault+0x18d/0x380", " ? exc_page_fault+0x83/0x1b0"), between "<TASK>" and "</TASK>".
 _KERNEL_FRAME = r"(?:\? )?[A-Za-z_][\w.]*\+0x[0-9a-f]+/0x[0-9a-f]+|</?TASK>"
-_TRACE_LINES = rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_FRAME}|{_PY_BANNERS}|{_KERNEL_FRAME}"
+# A native backtrace's numbered frame, its address after the function or before it (a server's crash handler
+# printing backtrace(3) line by line under its header: Envoy's "#3: Envoy::Http::...::onMessageComplete()
+# [0x5621a4c9a7f0]", BIND's and gdb's "#0 0x55f0d1c2a3b1 in ??").
+_NATIVE_FRAME = r"#\d{1,3}:? +(?:0x[0-9a-fA-F]+ in |\S.*\[0x[0-9a-fA-F]+\]$)"
+_TRACE_LINES = (
+    rf"{_TRACE_FRAME}|Caused by: |Suppressed: |\.\.\. \d+ more|{_PY_FRAME}|{_PY_BANNERS}|{_KERNEL_FRAME}"
+    rf"|{_NATIVE_FRAME}"
+)
 _TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES}|{_RB_FRAME})")
 _TRACE_HINT = re.compile(rf"{_TRACE_LINES}|:\d+:in [`']")
 _PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
@@ -763,6 +770,7 @@ class Analyzer:
                     or ":in " in head
                     or "+0x" in head
                     or "TASK>" in head
+                    or "#" in head
                 )
                 got = 4 if may and self._continued_at(head, key) > 0 else 1
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
