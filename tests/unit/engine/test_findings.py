@@ -314,6 +314,36 @@ def test_a_message_that_says_it_stopped_is_no_start_whatever_version_its_record_
     assert [a.line_numbers[0] for a in stops] == [201], [a.description for a in rep.anomalies]
 
 
+def _kernel_lines(host: str, start: int, clock0: float, count: int) -> list[str]:
+    return [
+        f"Mar 14 13:{(start + i) // 60:02d}:{(start + i) % 60:02d} {host} kernel: [{clock0 + i * 1.5:12.6f}] "
+        f"[UFW BLOCK] IN=ens3 OUT= SRC=193.32.162.{i % 250} DST=10.0.4.21 LEN=40 PROTO=TCP SPT={40000 + i} DPT=22"
+        for i in range(count)
+    ]
+
+
+def test_the_kernels_clock_going_back_to_zero_is_a_restart() -> None:
+    """A node's kern.log: the kernel's clock since boot ("[86998.957777]") falls back to 0 at its "Linux version" banner
+    after a power loss. No stop was written, and the kernel's bursts hide the gap from the rate: the report told
+    nothing. A clock since start that goes back is a start."""
+    lines = _kernel_lines("app02", 0, 86000.0, 600)
+    lines.append("Mar 14 13:19:34 app02 kernel: [    0.000000] Linux version 5.15.0-100-generic (buildd@lcy02) #110")
+    lines += _kernel_lines("app02", 1200, 2.5, 600)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    restarts = _of(rep, RESTART)
+    assert [a.line_numbers[0] for a in restarts] == [601], [a.description for a in rep.anomalies]
+    assert "the clock since start goes back" in restarts[0].description
+
+
+def test_two_machines_clocks_written_at_once_are_no_restart() -> None:
+    """Two hosts' kernel lines in one file: each clock grows on its own, the file's values go back and forth between
+    them. No clock went back: no restart."""
+    a, b = _kernel_lines("app02", 0, 86000.0, 600), _kernel_lines("db01", 0, 1200.0, 600)
+    lines = [x for pair in zip(a, b, strict=True) for x in pair]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _of(rep, RESTART) == [], [a.description for a in rep.anomalies]
+
+
 def test_a_compose_services_first_start_is_no_restart_and_no_other_services_stop_is_its() -> None:
     """Compose services start when they are ready: web's first start, a quarter into the file, is routine, and db's
     stop just before it is not web's (the reader keeps each line's service). db's own start after its own stop is

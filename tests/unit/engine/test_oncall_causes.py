@@ -535,13 +535,13 @@ def test_restart_rules_parse_each_held_record_once_however_many_banners(monkeypa
     import loglens_analysis.engine.report as report
 
     parsed: Counter[str] = Counter()
-    read = report._header_numbers
+    read = report._header_text
 
-    def counting(an: object, text: str) -> list[str] | None:
+    def counting(an: object, text: str) -> str | None:
         parsed[text] += 1
         return read(an, text)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(report, "_header_numbers", counting)
+    monkeypatch.setattr(report, "_header_text", counting)
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
     lines = []
     for i in range(2400):  # two processes writing at once, 100 distinct messages

@@ -1116,17 +1116,59 @@ _HEADER_NUMBER = re.compile(r"(?<![\w.,:/+-])#?(\d+)(?![\w.,:/-])")
 
 @dataclass(frozen=True, slots=True)
 class PidChange:
-    """A header field that holds one value for a stretch of the file and another after it."""
+    """A header field that holds one value for a stretch of the file and another after it: a process id, or a clock
+    since start that went back (``_clock_resets``); ``change`` says which, as the report tells it."""
 
     old: str
     new: str
     old_line: int
     new_line: int
     bucket: int
+    change: str = "the process id changes"
 
 
-def _header_numbers(an: Analyzer, text: str) -> list[str] | None:
-    """The stand-alone numbers of a record's header (before its message, its timestamp left out)."""
+# A clock in a record's header that counts the seconds since its process or its machine started, to a fraction of a
+# second (the kernel's "[86998.957777]" before its message in a node's kern.log): a number with a fraction standing
+# alone in the header.
+_HEADER_CLOCK = re.compile(r"(?<![\w.,:/+-])(\d+\.\d{3,9})(?![\w.,:/-])")
+
+
+def _clock_resets(an: Analyzer, held: HeldRecords) -> list[PidChange]:
+    """Where a clock since start in the records' headers (``_HEADER_CLOCK``) goes back: the process, or the machine,
+    started again (the kernel's clock from 86998.96 to 0.00 at its "Linux version" banner after a power loss; no stop
+    was written, and a kernel's bursts hide the gap from the rate). Read from the held records (bucket edges, each
+    message variant's examples) in line order: the clock's values part into runs that never fall, each run beginning
+    below every value of the run before it (a reset, not lines written out of order); between 2 and
+    ``BANNER_MAX_COUNT + 1`` runs (machines writing at once interleave many). Cited at the last held record of the old
+    run and the first of the new."""
+    samples: list[tuple[int, int | None, float]] = []
+    for ln in sorted(held.texts):
+        text, b = held.texts[ln]
+        clock = held.clock_of(text)
+        if clock is not None:
+            samples.append((ln, b, clock))
+    runs: list[list[tuple[int, int | None, float]]] = []
+    for sample in samples:
+        if runs and sample[2] < runs[-1][-1][2]:
+            if sample[2] >= runs[-1][0][2]:
+                return []  # it falls within what the run wrote: lines out of order, or clocks interleaved
+            runs.append([sample])
+        elif runs:
+            runs[-1].append(sample)
+        else:
+            runs.append([sample])
+        if len(runs) > BANNER_MAX_COUNT + 1:
+            return []
+    if len(runs) < 2:
+        return []
+    return [
+        PidChange(str(p[-1][2]), str(q[0][2]), p[-1][0], q[0][0], q[0][1] or 0, "the clock since start goes back")
+        for p, q in itertools.pairwise(runs)
+    ]
+
+
+def _header_text(an: Analyzer, text: str) -> str | None:
+    """A record's header: its first line before its message (None where it has none the parser tells)."""
     if an.parser is None:
         return None
     head = text.split(JOIN, 1)[0]
@@ -1141,7 +1183,18 @@ def _header_numbers(an: Analyzer, text: str) -> list[str] | None:
     header = head[:at]
     for finder in an.time_finders():  # the file's timestamps (a day of the month is no process id)
         header = finder.rx.sub(" ", header)
-    return [m.group(1) for m in _HEADER_NUMBER.finditer(header)]
+    return header
+
+
+def _header_numbers(header: str | None) -> list[str] | None:
+    """The stand-alone numbers of a record's header (``_header_text``: before its message, its timestamp left out)."""
+    return None if header is None else [m.group(1) for m in _HEADER_NUMBER.finditer(header)]
+
+
+def _header_clock(header: str | None) -> float | None:
+    """A record's clock since start (``_HEADER_CLOCK``), where its header holds exactly one."""
+    found = _HEADER_CLOCK.findall(header) if header is not None and "." in header else []
+    return float(found[0]) if len(found) == 1 else None
 
 
 def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
@@ -1198,9 +1251,9 @@ _PROGRAM_WITH_PID = re.compile(r"([^\s\[\]]+)\[\d+\]")
 
 class HeldRecords:
     """The records the aggregates hold, by line: every message variant's examples (in the bucket of the variant's
-    last first-record at or before it) and every bucket's first and last record. Each record's header numbers
-    (``_header_numbers``: a parse) are read at most once per report, and whether the file's processes write at
-    once (``interleaved``) is worked out once: the restart rules ask both for many banners and stops."""
+    last first-record at or before it) and every bucket's first and last record. Each record's header (a parse) and
+    its numbers are read at most once per report, and whether the file's processes write at once (``interleaved``)
+    is worked out once: the restart rules ask both for many banners and stops."""
 
     def __init__(self, an: Analyzer) -> None:
         self.an = an
@@ -1213,16 +1266,27 @@ class HeldRecords:
         for b, tb in an.buckets.items():
             self.texts[tb.first_line] = (tb.first_text, b)
             self.texts[tb.last_line] = (tb.last_text, b)
+        self._headers: dict[str, str | None] = {}  # a record's text -> its header (``_header_text``: a parse)
         self._numbers: dict[str, list[str] | None] = {}  # a record's text -> its header numbers
         self._programs: dict[str, str | None] = {}  # a record's text -> the program its header names
         self._interleaved: bool | None = None
 
+    def header_of(self, text: str) -> str | None:
+        """The header of a record the aggregates hold, by its text (``_header_text``, parsed once: the process-id
+        rules read bucket edges and examples that ``numbers`` reads too, and the clock rule reads them all)."""
+        if text not in self._headers:
+            self._headers[text] = _header_text(self.an, text)
+        return self._headers[text]
+
     def numbers_of(self, text: str) -> list[str] | None:
-        """The header numbers of a record the aggregates hold, by its text (``_header_numbers``, read once: the
-        process-id rules read bucket edges and examples that ``numbers`` reads too)."""
+        """The header numbers of a record the aggregates hold, by its text (``_header_numbers``, read once)."""
         if text not in self._numbers:
-            self._numbers[text] = _header_numbers(self.an, text)
+            self._numbers[text] = _header_numbers(self.header_of(text))
         return self._numbers[text]
+
+    def clock_of(self, text: str) -> float | None:
+        """The clock since start in a held record's header (``_header_clock``)."""
+        return _header_clock(self.header_of(text))
 
     def numbers(self, line: int) -> list[str] | None:
         """The header numbers of the record held at ``line`` (None where none is held or its header has none)."""
@@ -1522,7 +1586,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         name = held.program(a)
         return name is not None and name == held.program(b)
 
-    pids = _pid_changes(an, held)
+    pids = _pid_changes(an, held) + _clock_resets(an, held)
     silence_ends = [sl.lines[-1] for sl in silences]
     if unproven:
         before = [p.new_line for p in pids] + silence_ends + [ln for _b, ln, _r in strong + weak]
@@ -1704,13 +1768,10 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             if pid is not None:
                 pids.remove(pid)
                 if pid.new_line == pid.old_line + 1:
-                    what += (
-                        f"; the process id changes from {pid.old} (line {pid.old_line}) to {pid.new} "
-                        f"(line {pid.new_line})"
-                    )
+                    what += f"; {pid.change} from {pid.old} (line {pid.old_line}) to {pid.new} (line {pid.new_line})"
                 else:  # no record between them was kept: the change lies somewhere in that stretch
                     what += (
-                        f"; the process id changes from {pid.old} to {pid.new} between line {pid.old_line} "
+                        f"; {pid.change} from {pid.old} to {pid.new} between line {pid.old_line} "
                         f"and line {pid.new_line}"
                     )
                 lines += [x for x in (pid.old_line, pid.new_line) if x not in lines]  # the start's own line first
@@ -1726,7 +1787,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             at = f"at line {p.new_line}" + ("" if t is None else f" ({iso(t)})")
         else:  # only sampled records are read: the change lies somewhere between them
             at = f"between line {p.old_line} and line {p.new_line}"
-        what = f"restart {at}: the process id changes from {p.old} (line {p.old_line}) to {p.new} (line {p.new_line})"
+        what = f"restart {at}: {p.change} from {p.old} (line {p.old_line}) to {p.new} (line {p.new_line})"
         when = t if t is not None else _time_by(an, firsts, p.bucket, p.new_line)
         out.append(Finding(ANOMALY_RESTART, None, when, when, 1, 0.0, 1.0, [p.new_line, p.old_line], what))
     return out
