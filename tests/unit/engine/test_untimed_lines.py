@@ -1063,3 +1063,17 @@ def test_a_journals_boot_marker_is_a_record_of_its_own() -> None:
     (failed,) = [t for t in rep.templates if t.text.startswith("fw: failed")]
     assert "\n" not in failed.examples[0].text
     assert [t.count for t in rep.templates if t.text.startswith("-- Boot")] == [1]
+
+
+def test_a_build_date_inside_a_banner_line_is_not_the_records_time() -> None:
+    """A server's start banner names its kernel's build: uWSGI's "os: Linux-5.15.0-1051-aws #56-Ubuntu SMP Thu Jan 4
+    17:24:04 UTC 2024" among untimed banner lines, its requests timed in March. The date was the record's time: the
+    file spanned 69 days and the untimed records after it were dated in January. A date inside a line's text that
+    goes back a day or more from the records before it is what the line says."""
+    lines = ["*** Starting uWSGI 2.0.23 (64bit) on [Thu Mar 14 13:02:41 2024] ***"]
+    lines += ["compiled with version: 12.2.0", "os: Linux-5.15.0-1051-aws #56-Ubuntu SMP Thu Jan 4 17:24:04 UTC 2024"]
+    lines += ["nodename: web-01", "detected number of CPU cores: 2"]
+    lines += [f"2024-03-14 13:{3 + i // 60:02d}:{i % 60:02d} INFO request {i} served in {i} ms" for i in range(200)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.time_range.start_time.ToDatetime().month == 3
+    assert rep.time_range.end_time.ToSeconds() - rep.time_range.start_time.ToSeconds() < 3600

@@ -123,6 +123,11 @@ TIME_WINDOW_SLACK = 256
 TIME_SHIFT_SLACK = 24  # how far variable-width numbers before it may move a shape's time, either way
 MAX_STAMP_CHARS = 48  # the longest timestamp text (a date, a time with 9 fraction digits, an offset)
 OPENING_STAMP_AT = 1  # a stamp that opens a line starts here at most (after one bracket)
+# A date found inside a line's text (no layout read the line's time, and the line does not open with it) that goes
+# this far back from the records before it is a date the line states, not its time: a build's date in a start
+# banner (uWSGI's "os: Linux-5.15.0-1051-aws #56-Ubuntu SMP Thu Jan 4 17:24:04 UTC 2024", Oracle's "Version: #2 SMP
+# Mon Jan 15 ...") made a file of 30 minutes span 69 days and dated the records after it in January.
+TEXT_DATE_BACK = 86_400.0
 MINUTE_CACHE_TRIAL = 4096  # timestamp lookups before the minute cache must show it pays (1 hit in 16)
 # The cyclic collector's young-generation threshold while an analysis runs (CPython's default is 700). The
 # engine allocates a tuple or list per record in its C-level passes, none of them in a cycle: at 700 the
@@ -418,6 +423,9 @@ class ShapeInfo:
     # Where the time stood in the shape's first record: later records of the shape are tried there first (an
     # anchored match), and searched only when their digits shifted it.
     time_at: int = -1
+    # The time was found inside the record's text, where no layout reads one and not at the line's start
+    # (``TEXT_DATE_BACK``).
+    scanned: bool = False
     # The level depends on the record's digits (HTTP status, syslog PRI, numeric level): read per record,
     # and the records are counted under a copy of this shape per level (``by_level``).
     digit_level: bool = False
@@ -479,6 +487,7 @@ class Analyzer:
         self._timed_at: list[int] | None = None  # (``_times``: the last block's records with a time of their own)
         self._time_keys: dict[str, TimeKey] = {}  # digit key -> where its records carry their time
         self._time_getters: dict[str, Callable[[str], Hashable]] = {}  # digit key -> TimeKey.get
+        self._scanned_keys: set[str] = set()  # digit keys whose time is found inside the text (``_drop_text_dates``)
         self._time_spans: dict[tuple[int, int, int, int, int], TimeKey] = {}  # one TimeKey per stamp span
         self._time_cache: dict[Any, float | None] = {"": None}  # a stamp's text (TimeKey.get) -> its time
         self._minute_cache: dict[str, float] = {}
@@ -1335,6 +1344,7 @@ class Analyzer:
         at = rec.find(parsed.time_text) if finder is not None and parsed.time_text else -1
         if at >= 0 and at + len(parsed.time_text or "") > TIME_WINDOW:
             info_.time_window = at + len(parsed.time_text or "") + TIME_WINDOW_SLACK
+        info_.scanned = finder is not None and not finder.at_start and parsed.time_text is None
         if finder is not None and not finder.at_start:
             # Where the format read the time, not a stamp before it: a structured record's time field may follow a
             # nested object's (CloudTrail's session "creationDate" before the event's "eventTime").
@@ -1611,6 +1621,8 @@ class Analyzer:
             if tk is not None:
                 self._time_keys[dkey] = tk
                 self._time_getters[dkey] = tk.get
+                if info.scanned:
+                    self._scanned_keys.add(dkey)
         # Blank records' keys were given nothing: they stay None. No key given a shape before this block is missing.
         infos[:] = map(by_key.get, keys)
 
@@ -1639,6 +1651,8 @@ class Analyzer:
         times: list[Any] = list(map(self._time_cache.get, tkeys, repeat(_MISS)))
         if _MISS in times:
             self._time_misses(records, keys, tkeys, times)
+        if self._scanned_keys and not self._scanned_keys.isdisjoint(keys):
+            self._drop_text_dates(keys, times)
         none = times.count(None)
         own: list[float] = times if not none else list(filter(_NOT_NONE, times))
         self.with_time += len(own)
@@ -1656,6 +1670,18 @@ class Analyzer:
         if times:
             self._last_time = times[-1] if times[-1] is not None else self._last_time
         return times
+
+    def _drop_text_dates(self, keys: list[str], times: list[Any]) -> None:
+        """A time found inside a record's text (``ShapeInfo.scanned``) that goes back ``TEXT_DATE_BACK`` or more from
+        the times before it is a date the line states: the record has no time of its own."""
+        high = self.max_time
+        for i, t in enumerate(times):
+            if t is None:
+                continue
+            if high is not None and t < high - TEXT_DATE_BACK and keys[i] in self._scanned_keys:
+                times[i] = None
+            elif high is None or t > high:
+                high = t
 
     def _time_misses(self, records: list[str], keys: list[str], tkeys: list[Hashable], times: list[Any]) -> None:
         """The times of records whose stamp text the time cache did not have. Each distinct stamp text is matched
