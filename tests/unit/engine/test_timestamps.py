@@ -989,3 +989,14 @@ def test_a_date_a_past_participle_states_is_no_records_time() -> None:
     lines.insert(10, "Compiled Fri 20-Oct-23 10:44 by mcpre")
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
     assert _range(rep) == ("2024-03-14T00:00:36Z", "2024-03-14T00:19:36Z")
+
+
+def test_a_twelve_hour_clock_without_a_date_keeps_its_half_of_the_day() -> None:
+    """Netlify's build log opens each line with "11:57:41 PM: ": the 24-hour reading of the clock matched first and
+    left "PM" in the message: every time 12 hours off, and the midnight a build crossed never crossed."""
+    clocks = [f"11:{57 + i // 60}:{i % 60:02d} PM" for i in range(120)] + ["12:00:00 AM", "12:00:05 AM"]
+    lines = [f"{c}: Installing npm packages step {i}" for i, c in enumerate(clocks)]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-03-15T06:00:00"))
+    start, end = _range(rep)
+    assert start.endswith("T23:57:00Z") and end.endswith("T00:00:05Z"), (start, end)
+    assert all("PM" not in t.text for t in rep.templates), [t.text for t in rep.templates]

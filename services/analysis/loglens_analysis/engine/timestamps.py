@@ -446,15 +446,17 @@ def _families() -> tuple[Family, ...]:
             _Tail(_FRAC, "", r" (?P<Y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?![\d:T])"),
             "date",
         ),
-        # A time with no date (some log4j layouts): last, so any dated family around it wins.
-        _family("time-only", r"(?<![\w:.,/-])(?<!\d[-/.]\d\d[ T])" + _HMS, _Tail(_FRAC, "adj"), "time-only"),
-        # A 12-hour clock without a date, its seconds perhaps left out (Go's time.Kitchen, zerolog's console: "9:04AM").
+        # A 12-hour clock without a date, its seconds perhaps left out (Go's time.Kitchen, zerolog's console: "9:04AM";
+        # Netlify's build log: "11:57:41 PM: ..."): before the 24-hour one, whose match would leave its half of the day
+        # out (every time 12 hours off in the afternoon).
         _family(
             "time-only-12h",
             r"(?<![\w:.,/-])(?P<H>1[0-2]|0?[1-9]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))? ?(?P<ampm>[AaPp][Mm])(?!\w)",
             _Tail(None, ""),
             "time-only",
         ),
+        # A time with no date (some log4j layouts): last, so any dated family around it wins.
+        _family("time-only", r"(?<![\w:.,/-])(?<!\d[-/.]\d\d[ T])" + _HMS, _Tail(_FRAC, "adj"), "time-only"),
     )
 
 
