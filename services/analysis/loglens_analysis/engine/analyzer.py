@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import accumulate, chain, compress, groupby, islice, pairwise, repeat
-from operator import attrgetter, call, is_, is_not, itemgetter, lt, methodcaller
+from operator import attrgetter, call, is_, is_not, itemgetter, lt, methodcaller, sub
 from typing import Any, cast
 
 from .exceptions import ExceptionInfo, exception_of
@@ -1674,14 +1674,16 @@ class Analyzer:
     def _drop_text_dates(self, keys: list[str], times: list[Any]) -> None:
         """A time found inside a record's text (``ShapeInfo.scanned``) that goes back ``TEXT_DATE_BACK`` or more from
         the times before it is a date the line states: the record has no time of its own."""
-        high = self.max_time
-        for i, t in enumerate(times):
-            if t is None:
-                continue
-            if high is not None and t < high - TEXT_DATE_BACK and keys[i] in self._scanned_keys:
+        # C-level passes: each time against the highest one before it; only the records that far back are looked at.
+        timed = list(compress(range(len(times)), map(is_not, times, repeat(None))))
+        if not timed:
+            return
+        values = list(map(times.__getitem__, timed))
+        highs = accumulate(values, max, initial=self.max_time if self.max_time is not None else values[0])
+        limits = map(sub, highs, repeat(TEXT_DATE_BACK))
+        for i in compress(timed, map(lt, values, limits)):
+            if keys[i] in self._scanned_keys:
                 times[i] = None
-            elif high is None or t > high:
-                high = t
 
     def _time_misses(self, records: list[str], keys: list[str], tkeys: list[Hashable], times: list[Any]) -> None:
         """The times of records whose stamp text the time cache did not have. Each distinct stamp text is matched

@@ -1131,6 +1131,7 @@ class PidChange:
 # second (the kernel's "[86998.957777]" before its message in a node's kern.log): a number with a fraction standing
 # alone in the header.
 _HEADER_CLOCK = re.compile(r"(?<![\w.,:/+-])(\d+\.\d{3,9})(?![\w.,:/-])")
+CLOCK_SEARCH_CHARS = 160  # a header's clock stands this near the start of its record
 
 
 def _clock_resets(an: Analyzer, held: HeldRecords) -> list[PidChange]:
@@ -1285,7 +1286,10 @@ class HeldRecords:
         return self._numbers[text]
 
     def clock_of(self, text: str) -> float | None:
-        """The clock since start in a held record's header (``_header_clock``)."""
+        """The clock since start in a held record's header (``_header_clock``); its header is parsed only where its
+        first characters hold such a number (most records hold none: no parse)."""
+        if _HEADER_CLOCK.search(text, 0, CLOCK_SEARCH_CHARS) is None:
+            return None
         return _header_clock(self.header_of(text))
 
     def numbers(self, line: int) -> list[str] | None:
