@@ -187,6 +187,18 @@ May 01 10:05:06 host app[123]: processed batch 5 in 11 ms
 """
 
 
+ERLANG = b"""2024-03-14 13:11:42.973928+00:00 [info] <0.1005.0> accepting AMQP connection <0.1005.0>
+2024-03-14 13:11:50.686796+00:00 [error] <0.4235.0>   crasher:
+2024-03-14 13:11:50.686796+00:00 [error] <0.4235.0>     initial call: rabbit_channel:init/1
+2024-03-14 13:11:50.686796+00:00 [error] <0.4235.0>     pid: <0.4235.0>
+2024-03-14 13:11:50.687151+00:00 [error] <0.4235.0>     ancestors: [<0.4232.0>,rabbit_sup]
+2024-03-14 13:11:50.687151+00:00 [error] <0.4235.0>   neighbours:
+2024-03-14 13:11:50.687151+00:00 [error] <0.4235.0>     supervisor: {<0.4231.0>,rabbit_channel_sup}
+2024-03-14 13:11:50.690002+00:00 [error] <0.999.0>     stray: another process
+2024-03-14 13:11:51.000000+00:00 [info] <0.1005.0> closing AMQP connection <0.1005.0>
+"""
+
+
 RUSTC = b"""warning: unused variable: `x`
  --> src/main.rs:2:9
   |
@@ -255,8 +267,20 @@ CARRIAGE = (
 
 @pytest.mark.parametrize(
     "data",
-    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, RUSTC, SIDEKIQ, MAVEN, CARGO_TEST, CARRIAGE],
-    ids=["java", "postgres", "rust", "logcat", "journal-python", "rustc", "sidekiq", "maven", "cargo-test", "carriage"],
+    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, ERLANG, RUSTC, SIDEKIQ, MAVEN, CARGO_TEST, CARRIAGE],
+    ids=[
+        "java",
+        "postgres",
+        "rust",
+        "logcat",
+        "journal-python",
+        "erlang-indented",
+        "rustc",
+        "sidekiq",
+        "maven",
+        "cargo-test",
+        "carriage",
+    ],
 )
 def test_every_cut_of_a_multi_line_record_file_gives_the_one_pass_report(data: bytes) -> None:
     one = analyze([data], **HINTS).SerializeToString(deterministic=True)

@@ -81,7 +81,7 @@ TIMES = [
     ("realworld/ci-system/compose-open5gs.log", "2021-07-16T17:47:02Z", "2021-07-16T17:47:21Z", 0.209, 0.719),
     ("realworld/ci-system/github-actions-job.log", "2025-06-22T18:59:18Z", "2025-06-22T18:59:34Z", 1.000, 0.005),
     ("realworld/ci-system/jenkins-console.log", "-", "-", 0.000, 0.000),
-    ("realworld/ci-system/journal-popos.log", "2023-09-24T08:20:26Z", "2023-09-24T09:07:32Z", 1.000, 0.116),
+    ("realworld/ci-system/journal-popos.log", "2023-09-24T08:20:26Z", "2023-09-24T09:07:32Z", 1.000, 0.120),
     ("realworld/ci-system/swarm-service-logs-glog.log", "2022-08-01T16:34:20Z", "2022-08-01T16:35:56Z", 0.984, 0.982),
     ("realworld/go-json-logfmt/cilium-slog-logfmt.log", "2026-03-21T09:15:16Z", "2026-03-21T09:16:58Z", 0.956, 0.961),
     ("realworld/go-json-logfmt/go-test2json-0400.log", "2025-08-12T19:50:15Z", "2025-08-12T19:50:24Z", 1.000, 0.000),
@@ -149,23 +149,45 @@ def test_level_counts_equal_grep_on_the_level_letter(name: str, grep: str) -> No
 def test_logcat_level_counts_equal_grep_on_the_level_letter_of_each_record() -> None:
     """logcat writes a stack trace line by line, each under the same header: a frame, "Caused by:" or "... N more"
     under the header of the line before (its time aside: the same pid, tid, level and tag) is part of that record.
+    So is a line indented (two blanks or a tab) further than the record's first line under its header in the same
+    second: a tombstone's registers and "#00 pc" frames under "backtrace:", a command's arguments one a line
+    (vold's "/system/bin/blkid", "    -c", ...), an object dumped under "Found primary storage at ...:".
     Every other line is a record at its letter's level."""
     text = _path("ci-system/android-logcat-threadtime.log").read_text(encoding="utf-8", errors="replace")
-    header = re.compile(r"\d\d-\d\d \S+( +\d+ +\d+ ([VDIWEFA]) [^:]*: )(.*)")
+    header = re.compile(r"\d\d-\d\d (\d\d:\d\d:\d\d)\.\d+( +\d+ +\d+ ([VDIWEFA]) [^:]*: )(.*)")
     frame = r"at (?:[\w$.<>\[\]]+ )?[\w$.<>]+ ?\("  # ART writes the method's return type before it
     trace_line = re.compile(rf"\s*(?:{frame}|Caused by: |Suppressed: |\.\.\. \d+ more)")
+
+    def indent(message: str) -> int:
+        return len(message[: len(message) - len(message.lstrip(" \t"))].expandtabs(4)) if message.strip() else -1
+
     expected: collections.Counter[str] = collections.Counter()
-    joined = 0
+    joined = indented = 0
     before = None
+    first: tuple[str, str, int, bool] | None = None  # the record's header, second, indent, words
     for line in text.split("\n"):
         m = header.match(line)
-        if m is not None and m.group(1) == before and trace_line.match(m.group(3)):
+        if m is not None and m.group(2) == before and trace_line.match(m.group(4)):
             joined += 1
             continue
+        if (
+            m is not None
+            and first is not None
+            and (m.group(2), m.group(1)) == first[:2]
+            and indent(m.group(4)) >= max(2, first[2] + 2)
+            and first[3]
+        ):
+            indented += 1
+            continue
         if m is not None:
-            expected[LETTER[m.group(2)]] += 1
-        before = m.group(1) if m is not None else None
+            expected[LETTER[m.group(3)]] += 1
+            words = re.search(r"[A-Za-z]{2}", m.group(4)) is not None
+            first = (m.group(2), m.group(1), indent(m.group(4)), words)
+        else:
+            first = None
+        before = m.group(2) if m is not None else None
     assert joined > 300  # the file's traces (ClassCastException under "Bad activity token", ...)
+    assert indented > 100
     assert _levels(_report("ci-system/android-logcat-threadtime.log")) == dict(expected)
 
 
@@ -288,7 +310,10 @@ def test_python_tracebacks_in_the_journal_are_one_record_each_with_their_excepti
     # 2074-2080, 2081-2087), each ending "UnknownState: n/a"; openrazer-daemon's "Exception ignored in atexit
     # callback" (line 2405) and a 3-line traceback ending "SystemExit: 0"; blueman's "Unable to load plugin module"
     # (line 3748) and a 14-line traceback ending "ImportError: This is not an X11 screen". Those 36 lines join
-    # their records: 4772 lines, 21 indented continuation lines, 4715 records.
+    # their records: 4772 lines, 21 indented continuation lines. And 114 timed lines indented under a line of the same
+    # program in the same second join theirs (the kernel's "  with arguments:" and "    /init" under "Run /init as
+    # init process", Xorg's "        compiled for 1.21.1.4" under "(II) Module glx: ...", OBS's encoder settings under
+    # "info: [FFmpeg NVENC encoder: ...] settings:"): 4601 records.
     rep = _report("ci-system/journal-popos.log")
     groups = {g.exception_type: g for g in rep.exception_groups}
     assert sorted((g.exception_type, g.count, g.first_line, g.last_line) for g in groups.values()) == [
@@ -308,7 +333,7 @@ def test_python_tracebacks_in_the_journal_are_one_record_each_with_their_excepti
     ]
     assert example[-1] == "UnknownState: n/a"
     assert groups["ImportError"].example.text.count("\n") == 14
-    assert rep.record_count == 4772 - 21 - 36
+    assert rep.record_count == 4772 - 21 - 36 - 114
 
 
 def test_github_actions_timestamp_prefix_is_the_envelope() -> None:

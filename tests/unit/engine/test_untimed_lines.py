@@ -598,6 +598,65 @@ def test_a_trace_written_line_by_line_under_one_header_is_one_record() -> None:
     ]
 
 
+def _erlang(stamp: str, pid: str, level: str, message: str) -> str:
+    return f"2024-03-14 13:{stamp}+00:00 [{level}] {pid} {message}"
+
+
+def test_lines_indented_under_one_header_are_one_event() -> None:
+    """A logger that writes a multi-line event line by line writes its header before each line (Erlang's logger in a
+    RabbitMQ node, logcat, the kernel through syslog): a line whose message stands in further than the event's first
+    line's, under the same header in the same second, is a line of that event, its header left out; a line at the
+    first line's indent, or under another process's header, starts a record."""
+    lines = [
+        _erlang(f"02:{i:02d}.{i:06d}", "<0.232.0>", "info", f"accepting AMQP connection <0.{900 + i}.0> (10.0.16.{i})")
+        for i in range(40)
+    ]
+    event = [
+        "crasher:",
+        "  initial call: rabbit_channel:init/1",
+        "  pid: <0.4235.0>",
+        "  exception exit: {badarg,[{ets,lookup,[rabbit_exchange_serial]}]}",
+        "    in function  gen_server2:terminate/3",
+    ]
+    lines += [_erlang("11:50.686796", "<0.4235.0>", "error", line) for line in event]
+    lines += [_erlang("11:50.687151", "<0.4235.0>", "error", "  ancestors: [<0.4232.0>,rabbit_sup]")]  # a µs later
+    lines += [_erlang("11:50.687151", "<0.4235.0>", "error", "neighbours: []")]  # at the event's own indent
+    lines += [_erlang("11:50.690002", "<0.999.0>", "error", "  stray: another process")]  # another header
+    lines += [
+        _erlang(f"12:{i:02d}.{i:06d}", "<0.232.0>", "info", f"accepting AMQP connection <0.{990 + i}.0> (10.0.16.{i})")
+        for i in range(20)
+    ]
+    rep = _report(lines)
+    assert rep.record_count == 40 + 1 + 1 + 1 + 20
+    crash = next(t for t in rep.templates if t.examples[0].line_number == 41)
+    assert crash.text == "crasher:"
+    # its next line under it, its header left out (an example shows a record's first lines)
+    assert crash.examples[0].text.split("\n")[1] == "  initial call: rabbit_channel:init/1"
+    assert not [t.text for t in rep.templates if any(w in t.text for w in ("pid:", "exit:", "function", "ancestors"))]
+    assert crash.max_level == report_pb2.LEVEL_ERROR
+    errors = sum(t.count for t in rep.templates if t.max_level == report_pb2.LEVEL_ERROR)
+    assert errors == 3  # the event, "neighbours: []" and the other process's line
+
+
+def test_a_padded_column_a_one_blank_lead_or_a_banner_rule_is_no_indent() -> None:
+    """A level padded to its column's width stands every message of that level in alike ("INFO     message"); a
+    message that opens with one blank more (a banner's line) and the title under a banner's rule of dashes are
+    messages of their own, though the file's logger indents the lines of its events ("Config:" and its fields)."""
+    at = "2024-03-01 10:00:00,{:03d} {:<8s} {}"
+    lines = [at.format(i, "INFO", f"task {i} done in {i % 13} ms") for i in range(30)]
+    lines += [at.format(30, "INFO", "Config:"), at.format(30, "INFO", "  path: /etc/app.yaml")]
+    lines += [at.format(31, "WARNING", "disk almost full"), at.format(31, "WARNING", "disk usage 91%")]
+    lines += [at.format(32, "INFO", "-" * 40), at.format(32, "INFO", "  Scheduler at: tcp://10.0.0.1:8786")]
+    lines += [at.format(32, "INFO", "  Dashboard at: http://10.0.0.1:8787"), at.format(32, "INFO", "-" * 40)]
+    lines += [at.format(33, "INFO", " Starting StandaloneSessionClusterEntrypoint")]
+    lines += [at.format(40 + i, "INFO", f"task {i} done in {i % 13} ms") for i in range(10)]
+    rep = _report(lines)
+    assert rep.line_count == len(lines)
+    assert rep.record_count == len(lines) - 1  # only the config's field joins its event
+    config = next(t for t in rep.templates if t.examples[0].line_number == 31)
+    assert config.examples[0].text.endswith("INFO     Config:\n  path: /etc/app.yaml")
+
+
 def _journal_traceback(second: int, pid: int, error: str) -> list[str]:
     head = f"May 01 10:05:{second:02d} host app[{pid}]: "
     return [

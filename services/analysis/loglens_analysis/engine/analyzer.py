@@ -509,6 +509,11 @@ class Analyzer:
         # only then are later lines parsed for one (``_label_at``; most files have none, and each new digit key
         # would cost a parse).
         self._labels = False
+        # How far the messages of the file's timed lines usually stand in from their header (the blanks past the one
+        # closing it: a level padded to its column's width, "INFO     message"), the most common among the head's
+        # lines (``_start``); a timed line whose message stands in further is indented under the line before it
+        # (``joined_from``). None: the head has no timed line (no line is read so).
+        self._usual_indent: int | None = None
         # The untimed lines a file opens with, before its first timed line (a server's banner: Vault's "==> Vault
         # server configuration:", Consul's "==> Starting Consul agent..."): written again later, each is a record, a
         # restart's banner, not a line of the timed record before it (``_start``).
@@ -537,13 +542,16 @@ class Analyzer:
         zone: str | None = None,
         labels: bool = False,
         banners: frozenset[str] = frozenset(),
+        indent: int | None = None,
     ) -> None:
         """Read as the file's start said (a chunk of it, ``chunks``): its format, whether untimed lines are
         glued to the timed record before, the origin of its histogram, whether its slashed dates are day first,
         the zone its stamps name (``TimestampParser.learn_named_zone``), whether its lines carry labels
-        (``_label_at``) and the banner it opens with (``_head_banners``)."""
+        (``_label_at``), the banner it opens with (``_head_banners``) and its messages' usual indent
+        (``_usual_indent``)."""
         self.times.day_first = self._lead_times.day_first = day_first
         self._labels = labels
+        self._usual_indent = indent
         self._head_banners = banners
         if zone is not None:
             self.times.use_file_zone(zone)
@@ -612,6 +620,7 @@ class Analyzer:
             for a, b in zip(sample_lines, islice(sample_lines, 1, None), strict=False)
             if a[:LABEL_SAME_START] == b[:LABEL_SAME_START]
         )
+        self._usual_indent = self._head_indent(sample_lines, keys)
         flags = list(map(self._led_by_key.get, keys))
         for i in _positions(flags, None):
             flags[i] = self._line_flag(sample_lines[i], keys[i])
@@ -753,9 +762,10 @@ class Analyzer:
     def _line_flag(self, head: str, key: str | None = None) -> int:
         """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; 3: a shell's
         report that a process died of a signal (``SHELL_SIGNAL_REPORT``: "Killed"), never a continuation; 4: it
-        carries a time, states no level and its message opens with a label in capitals (``_LABEL_OPENING``): it
-        continues the line before it when it repeats that line up to the label (``continues_event``); 5: it does
-        not carry a time and opens a runtime's crash report (``RUNTIME_CRASH``): a record, never a continuation,
+        carries a time, states no level and its message opens with a label in capitals (``_LABEL_OPENING``), or is a
+        line of a stack trace, or stands in further than the file's messages usually do (``_usual_indent``): it
+        continues the line before it when it repeats that line's header (``continues_event``, ``joined_from``); 5: it
+        does not carry a time and opens a runtime's crash report (``RUNTIME_CRASH``): a record, never a continuation,
         that the lines after it without a time continue; -1: blank. Remembered by digit key (the same for every line
         of one layout)."""
         if key is None:
@@ -782,6 +792,13 @@ class Analyzer:
                     or "#" in head
                 )
                 got = 4 if may and self._continued_at(head, key) > 0 else 1
+                if (
+                    got == 1
+                    and self._usual_indent is not None
+                    and ("  " in head or "\t" in head)
+                    and self._own_indent(head, key) > self._usual_indent + 1
+                ):
+                    got = 4  # its message stands in further than the file's usually do: may be indented under another
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
                 got = 3
             elif RUNTIME_CRASH.match(head) is not None:
@@ -896,6 +913,44 @@ class Analyzer:
             at += 1  # the blank that closes the header is the header's; the trace's own indent stays its line's
         return max(at, 0)
 
+    def _own_indent(self, head: str, key: str | None = None) -> int:
+        """How far a timed line's message stands in past the blank that closes its header, a tab as four blanks (-1:
+        no header before it, or no message after it)."""
+        at = self._message_at(head, key)
+        if at <= 0:
+            return -1
+        n = len(head) - at - len(head[at:].lstrip(" \t"))
+        return len(head[at : at + n].expandtabs(4)) if at + n < len(head) else -1
+
+    def _head_indent(self, lines: list[str], keys: list[str]) -> int | None:
+        """The most common indent (``_own_indent``) of the messages of the head's timed lines (the smallest among
+        equals), where the head shows a line indented under another (``joined_from``: the file's logger writes
+        such events); None where it does not (no later line is read for an indent: a file of another layout's lines
+        would cost a look at each). Each digit key is looked at once (lines that differ in their digits only are
+        indented alike)."""
+        counts: Counter[int] = Counter()
+        indents: list[int] = []
+        seen: dict[str, int] = {}
+        for line, key in zip(lines, keys, strict=False):
+            got = seen.get(key)
+            if got is None:
+                got = seen[key] = self._own_indent(line, key) if self._leads_with_time(line, key) else -1
+            indents.append(got)
+            if got >= 0:
+                counts[got] += 1
+        if not counts:
+            return None
+        top = max(counts.values())
+        self._usual_indent = min(d for d, n in counts.items() if n == top)
+        shown = any(
+            b > self._usual_indent + 1
+            and a >= 0
+            and lines[i][:LABEL_SAME_START] == lines[i + 1][:LABEL_SAME_START]
+            and self.joined_from(lines[i], lines[i + 1], lines[i]) >= 0
+            for i, (a, b) in enumerate(pairwise(indents))
+        )
+        return self._usual_indent if shown else None
+
     def python_trace_at(self, prev: str, line: str) -> int:
         """Where a timed line joins the record of the line before it as the next line of a Python traceback that a
         logger wrote line by line, its header before each (``joined_from``'s): the code line under a "File" frame
@@ -915,16 +970,34 @@ class Analyzer:
         at = self._label_at(line) if self._labels else 0
         return at if at > 0 else self._trace_at(line, key)
 
-    def joined_from(self, prev: str, line: str) -> int:
+    def joined_from(self, prev: str, line: str, first: str | None = None) -> int:
         """Where a line of flag 4 joins the record of the line before it when it continues it (``continues_event``):
         0, the whole line (a label's line is a field of the event, its header kept), or its message's start (a
         trace's line joins as the trace's own line, its repeated header left out, so the record reads as a trace
-        written in one piece); -1 where it does not continue it."""
+        written in one piece); -1 where it does not continue it.
+        A line whose message is indented (two blanks or a tab more than the file's messages usually stand in)
+        further than the message of the record's ``first`` line, under the same header as it and the line before (the
+        same source and level in the same second), is a line of that record: an event a logger wrote line by line,
+        its header before each (a crash report's fields under "crasher:", a command's arguments one a line, an object
+        dumped field by field under "Found ... at VolumeInfo{...}:"). Not under a rule of a banner (a first line of
+        punctuation only: the title under it is a message of its own). It joins from where the first line's message
+        starts (its own indent kept). Without ``first`` (the chunk cutter sees two lines), whether it may."""
         label = self._label_at(line) if self._labels else 0
         if label > 0:
             return 0 if prev[:label] == line[:label] else -1
         at = self._trace_at(line)
-        return at if at > 0 and _same_header(prev, line, at) else -1
+        if at > 0 or self._usual_indent is None:
+            return at if at > 0 and _same_header(prev, line, at) else -1
+        at = self._message_at(line)
+        own = self._own_indent(line)
+        if at <= 0 or own <= self._usual_indent + 1 or self._message_at(prev) != at or not _same_header(prev, line, at):
+            return -1
+        if first is None:
+            return at
+        base = self._own_indent(first)
+        if base < 0 or base + 1 >= own or self._message_at(first) != at or not _same_header(first, line, at):
+            return -1
+        return at + base if _TWO_LETTERS.search(first, at) is not None else -1
 
     def continues_event(self, prev: str, line: str) -> bool:
         """Whether a line of flag 4 (``_line_flag``) continues the physical line before it: the two are the same up
@@ -1077,7 +1150,9 @@ class Analyzer:
                 run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
             # A line with a level of its own continues a record without one, or one of the same level; after a
             # stack trace's last line, only a line of the trace's grammar does.
-            cut = self.joined_from(run_last, rec.split(JOIN, 1)[0]) if flag == 4 and run else -1
+            cut = (
+                self.joined_from(run_last, rec.split(JOIN, 1)[0], run[0].split(JOIN, 1)[0]) if flag == 4 and run else -1
+            )
             if cut < 0 and run_py and (flag == 1 or flag == 4):
                 cut = self.python_trace_at(run_last, rec.split(JOIN, 1)[0])
                 if cut > 0 and rec[cut : cut + 1] not in (" ", "\t"):

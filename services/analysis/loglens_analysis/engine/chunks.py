@@ -198,6 +198,7 @@ class FileContext:
             self.day_first = False
             self.zone: str | None = None
             self.labels = False
+            self.indent: int | None = None
             self.interleaved = False
             return
         self.first_block_lines = 0  # lines of one pass's first block (CRI partial lines are read in a short one)
@@ -214,6 +215,7 @@ class FileContext:
         self.day_first = an.times.day_first
         self.zone = an.times.file_zone
         self.labels = an._labels
+        self.indent = an._usual_indent
         self.interleaved = an.sources_interleaved
         self.refusal = self._refusal(started, year, reference_epoch)
         env = self.reader.envelope
@@ -392,7 +394,9 @@ def analyze_chunk(
         at = plan.read_from + begin
         reader.follow(ctx.reader, lines_before=ctx.lines_before(at), at_file_start=at == 0)
         an = Analyzer(time_zone=time_zone, year=year, reference_epoch=reference_epoch)
-        an.follow(ctx.guess, ctx.glue, ctx.origin, ctx.day_first, ctx.zone, ctx.labels, ctx.analyzer._head_banners)
+        an.follow(
+            ctx.guess, ctx.glue, ctx.origin, ctx.day_first, ctx.zone, ctx.labels, ctx.analyzer._head_banners, ctx.indent
+        )
         an.sources_interleaved = ctx.interleaved
         pieces = (bytes(body[i : i + FEED_BYTES]) for i in range(0, len(body), FEED_BYTES))
         feed_all(an, reader, pieces, progress)
