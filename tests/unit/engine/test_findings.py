@@ -295,6 +295,28 @@ def test_in_a_journal_a_programs_stop_then_its_start_worded_message_under_a_new_
     assert "wrote as process 1021 before" in restarts[0].description
 
 
+def test_a_servers_word_that_it_is_listening_again_after_its_stop_is_its_restart() -> None:
+    """sshd in a bastion's auth.log, sudo, cron and logind writing between its lines: "Received signal 15;
+    terminating." from sshd[811], then "Server listening on 0.0.0.0 port 22." from sshd[93120]. The report told
+    neither: "listening on" its address is a server's word that it started, as "started" is."""
+    lines = []
+    for i in range(300):
+        t = f"Dec 05 10:{i // 60:02d}:{i % 60:02d} bastion"
+        if i == 200:
+            lines.append(f"{t} sshd[811]: Received signal 15; terminating.")
+            lines.append(f"{t} sshd[93120]: Server listening on 0.0.0.0 port 22.")
+            lines.append(f"{t} sshd[93120]: Server listening on :: port 22.")
+        lines.append(f"{t} CRON[{4000 + i}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)")
+        lines.append(f"{t} systemd-logind[588]: New session {i} of user deploy.")
+        if i % 10 == 0:
+            lines.append(f"{t} sshd[{811 if i < 200 else 93120}]: Accepted publickey for deploy from 10.8.0.{i % 250}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    signal = next(n for n, x in enumerate(lines, 1) if "Received signal" in x)
+    assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [signal], [a.description for a in rep.anomalies]
+    restarts = _of(rep, RESTART)
+    assert [a.line_numbers[0] for a in restarts] == [signal + 1], [a.description for a in rep.anomalies]
+
+
 def test_a_message_that_says_it_stopped_is_no_start_whatever_version_its_record_names() -> None:
     """Filebeat's JSON records all carry "ecs.version":"1.6.0": its "filebeat stopped." after "Received signal
     \"terminated\", stopping" is the stop's last step, not a start announcing a version (the report told a process

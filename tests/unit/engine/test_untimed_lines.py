@@ -657,6 +657,35 @@ def test_a_padded_column_a_one_blank_lead_or_a_banner_rule_is_no_indent() -> Non
     assert config.examples[0].text.endswith("INFO     Config:\n  path: /etc/app.yaml")
 
 
+def test_a_jvm_frame_that_names_its_module_or_a_synthetic_class_is_a_frame() -> None:
+    """Since Java 9 a frame names the class loader and the module before the class ("at java.base/sun.nio.ch.Net.
+    pollConnect(", "at app//com.example.Main.main(", "at java.base@17.0.2/..."), and a synthetic lambda's class holds
+    "-" ("-$$Lambda$"). A framework's error, a blank line, then its root cause's trace whose first frame is the JDK's
+    (a refused connection is thrown inside java.base): the trace belongs to the error, as one of a class's frames
+    would; it was a record of its own, no level, the error's cause cut from it."""
+    error = (
+        f"{_stamp(40)} ERROR [exec-1] dispatcher: Servlet.service() threw exception [Request processing failed:"
+        " org.example.ClientException: upstream unavailable] with root cause"
+    )
+    trace = [
+        "java.net.ConnectException: Connection refused",
+        "\tat java.base/sun.nio.ch.Net.pollConnect(Native Method)",
+        "\tat java.base@17.0.2/sun.nio.ch.NioSocketImpl.connect(NioSocketImpl.java:672)",
+        "\tat org.example.http.-$$Lambda$Client$1.run(Unknown Source:4)",
+        "\tat app//org.example.http.Client.send(Client.java:88)",
+    ]
+    lines = [*_lines(40), error, "", *trace, *_lines(10)]
+    rep = _report(lines)
+    (g,) = rep.exception_groups
+    assert (g.exception_type, g.root_cause_type, g.count) == (
+        "org.example.ClientException",
+        "java.net.ConnectException",
+        1,
+    )
+    assert "Servlet.service() threw exception" in {t.id: t.text for t in rep.templates}[g.template_id]
+    assert rep.record_count == 40 + 1 + 10
+
+
 def _journal_traceback(second: int, pid: int, error: str) -> list[str]:
     head = f"May 01 10:05:{second:02d} host app[{pid}]: "
     return [

@@ -284,8 +284,10 @@ _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 # Python's traceback too: its banner, the banners that chain two, its "File" frames; the code line under a frame and
 # the exception's last line ("ValueError: bad value") are told by the line before them (``python_trace_at``).
 # A frame (a return type may stand before the method: ART's; V8 writes "[as name]" after a method called under
-# another name: "at Socket.emit [as onread] (...)").
-_TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?[\w$.<>]+(?: \[as [\w$.<>]+\])? ?\("
+# another name: "at Socket.emit [as onread] (...)"; since Java 9 the class loader and the module, its version, stand
+# before the class, "/" after each: "at java.base/java.lang.Thread.run(", "at app//com.example.Main.main(",
+# "at java.base@17.0.2/..."; a synthetic class's name holds "-": "at android.app.-$$Lambda$ActivityThread$x.run(").
+_TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?(?:[\w.@+-]*/){0,2}[\w$.<>-]+(?: \[as [\w$.<>]+\])? ?\("
 _PY_FRAME = r'File "[^"\n]+", line \d+'
 _PY_BANNERS = r"Traceback \(most recent call last\):|During handling of the above exception|The above exception was the"
 # Ruby's frame ("app/jobs/hard_job.rb:12:in `perform'", "in 'Class#method'" since 3.4), which a job runner logs line

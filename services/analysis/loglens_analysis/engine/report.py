@@ -113,7 +113,9 @@ EPISODE_BUCKETS = 4  # start (or stop) messages this many buckets apart or less 
 NEAR_LINES = 100  # a stop and the start (or silence) next to it are at most this many lines apart
 STOP_SEQUENCE_LINES = 20  # a start-worded message with a stop message this few lines after it is a step of a stop
 
-# Generic English lifecycle words and POSIX signal names; no product names. A start verb makes a banner
+# Generic English lifecycle words and POSIX signal names; no product names. A server's word that it is ready, "listening
+# on" its address or "ready to accept connections" (sshd's "Server listening on 0.0.0.0 port 22.", MySQL's "ready for
+# connections. Version: ..."), is a start's as much as "started". A start verb makes a banner
 # only together with a version number (or when the template is the file's first record's, see below).
 # A start word in square brackets is a state a record names (a shard's "s[STARTED]", a job's "[STARTED]"), not a
 # process saying it started; nor one whose object is one of many things, an indefinite article before it (Tomcat's
@@ -121,7 +123,8 @@ STOP_SEQUENCE_LINES = 20  # a start-worded message with a stop message this few 
 # at every stop, was a process start).
 _START_VERB = re.compile(
     r"(?<!\[)\b(?:start(?:ing|ed)|start-?up|re-?start(?:ing|ed)|boot(?:ing|ed)|launch(?:ing|ed)|initiali[sz](?:ing|ed))"
-    r"\b(?!\])(?! an? )",
+    r"\b(?!\])(?! an? )"
+    r"|\b(?:listening (?:on|at)|ready (?:to accept|for) connections)\b",
     re.IGNORECASE,
 )
 # A date written with dots, its month and day in two digits ("logstash-2026.02.03", a daily index's name), is no
