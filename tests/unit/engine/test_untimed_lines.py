@@ -686,6 +686,36 @@ def test_a_jvm_frame_that_names_its_module_or_a_synthetic_class_is_a_frame() -> 
     assert rep.record_count == 40 + 1 + 10
 
 
+def _core_dump(minute: int, pid: int) -> list[str]:
+    head = f"Dec 05 10:{minute:02d}:13 tp-x1 systemd-coredump[{pid}]: "
+    pad = " " * len(head)
+    out = [head + f"Process {pid - 100} (nautilus) of user 1000 dumped core.", ""]
+    out += [pad + f"Module lib{name}.so.0 from deb {name}-2.72.4-0ubuntu2.4.amd64" for name in ("gtk", "gio", "glib")]
+    for thread in (pid - 100, pid - 97):
+        out += [pad + f"Stack trace of thread {thread}:"]
+        out += [pad + f"#{k:<2d} 0x00007f0a{k * 4099:08x} fn_{k} (libglib-2.0.so.0 + 0x{k * 911:x})" for k in range(9)]
+        out += [""]
+    return out[:-1]
+
+
+def test_lines_under_a_journal_messages_column_are_that_message_with_its_empty_lines() -> None:
+    """journalctl writes the later lines of a multi-line message under its first, its header's width of blanks
+    before each, and the message's empty lines as blanks (trimmed on the way: empty): systemd-coredump's report, its
+    modules and a stack per thread. Most of the file's lines have no time: they are still that message's lines, the
+    empty ones too; an empty line before lines at another depth still ends a record."""
+    lines = [f"Dec 05 10:{i // 6:02d}:{i % 6 * 10:02d} tp-x1 systemd[1]: Started session-{i}.scope." for i in range(20)]
+    lines += _core_dump(4, 18312)
+    lines += ["Dec 05 10:05:00 tp-x1 systemd[1]: Started session-21.scope.", "", "  a note of no time"]
+    lines += _core_dump(6, 19420)
+    lines += ["Dec 05 10:07:00 tp-x1 systemd[1]: Started session-22.scope."]
+    rep = _report(lines)
+    assert rep.line_count == len(lines)
+    assert rep.record_count == 20 + 1 + 1 + 1 + 1 + 1  # "a note of no time" after an empty line: a record
+    dumped = next(t for t in rep.templates if "dumped core" in t.text)
+    assert (dumped.count, [e.line_number for e in dumped.examples]) == (2, [21, 21 + 26 + 3])
+    assert not [t.text for t in rep.templates if "fn_" in t.text or "Module" in t.text or "Stack trace" in t.text]
+
+
 def _journal_traceback(second: int, pid: int, error: str) -> list[str]:
     head = f"May 01 10:05:{second:02d} host app[{pid}]: "
     return [

@@ -640,6 +640,7 @@ class Analyzer:
                 or _continued_in_short_runs(flags)
                 or self._timed_paragraphs()
                 or self.guess.continued  # a layout only the lines that open with a time share: they open records
+                or self._aligned_under_messages(sample_lines, flags)
             )
         )
         pending, self._sample = self._sample, []
@@ -760,6 +761,26 @@ class Analyzer:
         lines = text.split("\n", SAMPLE_RECORDS)[:SAMPLE_RECORDS]
         keys = digit_key("\n".join(lines)).split("\n")
         return _in_timed_paragraphs(list(map(self._line_flag, lines, keys)))
+
+    def _aligned_under_messages(self, lines: list[str], flags: list[int | None]) -> bool:
+        """Whether most of the head's lines without a time stand exactly under the message of the timed line above
+        them, its header's width of blanks before each (the journal writes the later lines of a multi-line message
+        so: systemd-coredump's "Module ..." and "#0  0x... (libc.so.6 + 0x29d90)" lines under "Process 5521
+        (nautilus) of user 1000 dumped core."): they are that message going on, however many there are (an empty
+        line among them is the message's own: the journal writes it as blanks, which the reader trims)."""
+        if not any(f == 0 and line[:1] == " " for line, f in zip(lines, flags, strict=False)):
+            return False
+        column = aligned = other = 0
+        for line, f in zip(lines, flags, strict=False):
+            if f in (1, 4):
+                column = self._message_at(line)
+            elif f == -1:
+                continue
+            elif f == 0 and column and len(line) - len(line.lstrip(" ")) == column:
+                aligned += 1
+            else:
+                other += 1
+        return aligned > other
 
     def _line_flag(self, head: str, key: str | None = None) -> int:
         """1: the line carries a time; 0: it does not; 2: it does not but states a level of its own; 3: a shell's
@@ -1046,6 +1067,29 @@ class Analyzer:
             # Records that run over many lines (the layout is only the lines that open with a time): a blank line
             # inside one (Monolog's before "[previous exception]") does not end it; the next line with a time does.
             flags = [0 if f == -1 else f for f in flags]
+        elif -1 in flags:
+            # An empty line inside an indented block: the line after it stands in as far as the line before it (two
+            # blanks or more), or exactly under the message of the timed line before it (the empty line of a
+            # multi-line message the journal writes under its header's width of blanks, between "dumped core." and
+            # its modules, between one thread's stack and the next): a line of the block, not the end of its record.
+            for i in _positions(flags, -1):
+                if 0 < i < len(flags) - 1 and flags[i + 1] == 0 and flags[i - 1] in (0, 1, 4):
+                    below = records[i + 1]
+                    depth = len(below) - len(below.lstrip(" \t"))
+                    above = records[i - 1].rpartition(JOIN)[2] if flags[i - 1] == 0 else ""
+                    if (
+                        depth >= 2
+                        and depth < len(below)
+                        and (
+                            (
+                                above
+                                and len(above) - len(above.lstrip(" \t")) == depth
+                                and above[:depth] == below[:depth]
+                            )
+                            or (flags[i - 1] != 0 and self._message_at(records[i - 1].split(JOIN, 1)[0]) == depth)
+                        )
+                    ):
+                        flags[i] = 0
         cap = MAX_RECORD_CHARS * JOINED_RECORD_FACTOR
         # The last timed record and the lines after it wait for the next block (they may continue there),
         # unless a blank line closed it or it is already as long as a record may grow.
