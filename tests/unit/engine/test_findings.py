@@ -317,6 +317,33 @@ def test_a_servers_word_that_it_is_listening_again_after_its_stop_is_its_restart
     assert [a.line_numbers[0] for a in restarts] == [signal + 1], [a.description for a in rep.anomalies]
 
 
+def test_a_process_that_dumped_core_crashed_and_crashes_past_the_summarys_room_are_told_as_crashes() -> None:
+    """systemd-coredump's "Process 5521 (nautilus) of user 1000 dumped core." says a process died of a signal as
+    "core dumped" does; the report told none. Past the summary's room, stops that are each a crash are told as "N
+    more crashes", not "N more stops"."""
+    crashes = [
+        "systemd-coredump[18312]: Process 5521 (nautilus) of user 1000 dumped core.",
+        "kernel: tracker-miner-f[2217]: segfault at 0 ip 00007f0a1c4d6129 sp 00007ffcacf968ba error 4",
+        "bash[3312]: /usr/local/bin/backup.sh: line 12:  4411 Aborted (core dumped) pg_dump shop",
+        "kernel: Out of memory: Killed process 9911 (java) total-vm:8123456kB",
+        "systemd[1]: app-api.service: Main process exited, code=killed, status=11/SEGV",
+    ]
+    lines = []
+    for i in range(400):
+        t = f"Dec 05 10:{i // 60:02d}:{i % 60:02d} tp-x1"
+        lines.append(f"{t} systemd[1]: Started app-gnome-org.gnome.Nautilus-{i}.scope - Application launched.")
+        if i % 80 == 40:
+            lines.append(f"{t} {crashes[i // 80]}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    dumped = next(n for n, x in enumerate(lines, 1) if "dumped core" in x)
+    stops = _of(rep, SHUTDOWN)
+    assert dumped in [a.line_numbers[0] for a in stops], [a.description for a in rep.anomalies]
+    assert all("crash" in a.description for a in stops), [a.description for a in stops]
+    claims = [c.text for c in rep.summary.claims]
+    assert any(re.fullmatch(r"\d more crashes, at lines [\d, ]+\.", c) for c in claims), claims
+    assert not any("more stops" in c for c in claims)
+
+
 def test_a_message_that_says_it_stopped_is_no_start_whatever_version_its_record_names() -> None:
     """Filebeat's JSON records all carry "ecs.version":"1.6.0": its "filebeat stopped." after "Received signal
     \"terminated\", stopping" is the stop's last step, not a start announcing a version (the report told a process

@@ -560,6 +560,30 @@ def test_a_traceback_no_logged_record_carries_is_an_error() -> None:
     assert [(g.first_line, g.count) for g in rep.exception_groups] == [(20, 1)]
 
 
+def test_an_exception_over_its_trace_with_no_header_is_an_error() -> None:
+    """Node.js prints an exception nothing caught, its error's line flush left over its frames, no time, no level,
+    before it exits ("TypeError: Cannot read properties of null (reading 'reservations')", "    at ..."); Unity's
+    player log and a JVM's printStackTrace() write theirs so too: an error, where no logger wrote a header before
+    it. A line of no header that names no exception's type over frames ("Stack: at ...") is no such record."""
+    lines = [f"2024-05-21T08:00:{i:02d}.071Z info: request {i} served" for i in range(30)]
+    lines += [
+        "",
+        "TypeError: Cannot read properties of null (reading 'reservations')",
+        "    at releaseReservation (/app/src/services/inventory.js:88:28)",
+        "    at listOnTimeout (node:internal/timers:573:17)",
+        "",
+        "Stack: at Worker.run (/app/src/worker.js:12:5)",
+        "    at process.processTimers (node:internal/timers:514:7)",
+        "",
+    ]
+    lines += [f"2024-05-21T08:01:{i:02d}.071Z info: request {i} served" for i in range(10)]
+    rep = _report(lines)
+    levels = {t.text.split(":")[0]: t.max_level for t in rep.templates}
+    assert levels["TypeError"] == report_pb2.LEVEL_ERROR
+    assert levels["Stack"] == report_pb2.LEVEL_UNSPECIFIED
+    assert ("TypeError", 32) in [(g.exception_type, g.first_line) for g in rep.exception_groups]
+
+
 def _logcat_crash(stamp: str, pid: int, frames: int) -> list[str]:
     head = f"09-26 15:19:{stamp}  {pid}  {pid} E AndroidRuntime: "
     return [

@@ -1367,6 +1367,16 @@ def _shell_error(message: str) -> bool:
     return ": " in message and _SHELL_ERROR.match(message) is not None
 
 
+# An exception's line, flush left (its type named as one: "...Error", "...Exception"), and a frame of its trace on the
+# next line of the record: "TypeError: Cannot read
+# properties of null (reading 'qty')" over "    at releaseReservation (/app/src/inventory.js:88:28)", Node's "Error
+# [ERR_HTTP_HEADERS_SENT]: ...", a JVM's "java.io.IOException: ..." over "\tat ...".
+_TRACED_EXCEPTION = re.compile(
+    r"(?:[a-z_][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception|Throwable)(?: \[[\w.-]+\])?: [^\x1e\n]*"
+    r"[\x1e\n][ \t]+at \S[^\x1e\n]*(?:\(|:\d+)"
+)
+
+
 def _uncaught(message: str) -> bool:
     """The message opens with the report a language runtime writes itself of an exception nothing caught (a crash
     report, ``RUNTIME_CRASH``, or Python's traceback banner): an error, where no logged record carries it."""
@@ -2988,7 +2998,14 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
             True,
             pieces=_status_piece(text, message),
         )
-    if level is None and (_OUTCOME_FAILED.search(head) is not None or _uncaught(message) or _shell_error(message)):
+    if level is None and (
+        _OUTCOME_FAILED.search(head) is not None
+        or _uncaught(message)
+        or _shell_error(message)
+        or (JOIN in text and _TRACED_EXCEPTION.match(text) is not None)
+    ):
+        # (A record of no header that is an exception's line over its trace: the runtime printed it, nothing caught
+        # it, as Node.js does before it exits; a logger writes its header before the exception it logs.)
         level = "ERROR"
     if level is None and _WARNING_SIGN.match(head) is not None:
         level = "WARN"

@@ -222,7 +222,7 @@ _CRASH_SIGNAL_NUMBER = re.compile(
 # machine whose kernel panics go on: Linux's "Kernel panic - not syncing: Fatal exception" ends what it ran.
 _CRASH_DESCRIBED = re.compile(
     r"\b(?:segmentation fault|segfault|(?<![A-Za-z] )bus error|illegal instruction|floating point exception"
-    r"|core dumped|kernel panic"
+    r"|core dumped|dumped core|kernel panic"
     r"|out of memory: kill(?:ed)? process|OOM ?killed)\b",
     re.IGNORECASE,
 )

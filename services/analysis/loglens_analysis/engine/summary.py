@@ -95,6 +95,8 @@ _PRIMARY = tuple(name for name in SECTION_CAPS if name not in _SECONDARY)
 # Sections whose findings are told one by one up to the cap less one, and then counted in one claim
 # ("5 more restarts, at lines ...") that cites up to MAX_LISTED_LINES of their lines.
 _COUNTED = {"restarts": "restarts", "stops": "stops", "silences": "silences"}
+# A stop finding that tells a crash ("crash at line 10 ...", "3 crashes: ..."; report.py's ``_crash``).
+_CRASH_CLAIM = re.compile(r"(?:\d+ )?crash(?:es)?\b")
 MAX_LISTED_LINES = 10
 _SECTION_OF_KIND = {
     report_pb2.ANOMALY_KIND_ERROR_BURST: "error_bursts",
@@ -924,7 +926,9 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
             continue
         lines = sorted(a.line_numbers[0] for a in rest if a.line_numbers)
         shown = lines[:MAX_LISTED_LINES]
-        text = f"{len(rest)} more {_COUNTED[section]}, at lines " + ", ".join(str(x) for x in shown)
+        # (Stops that are each a crash are told as crashes: "4 more stops" hid that a process died each time.)
+        noun = "crashes" if all(_CRASH_CLAIM.match(a.description) for a in rest) else _COUNTED[section]
+        text = f"{len(rest)} more {noun}, at lines " + ", ".join(str(x) for x in shown)
         text += " and later." if len(lines) > len(shown) else "."
         ids = sorted({a.template_id for a in rest if a.template_id})
         sections[section].append(_claim(text, ids, shown))
