@@ -643,6 +643,25 @@ def test_a_syslog_message_that_is_a_structured_line_with_a_level_gives_its_level
     assert texts[1].startswith('audit: apparmor="DENIED" operation="open"'), texts
 
 
+def test_a_syslog_line_with_its_priority_and_no_programs_tag_is_syslog_its_level_the_prioritys() -> None:
+    """RFC 3164's TAG is optional: a security device sends its CEF events with the priority, the time and its host,
+    then the event, no program's name ("<14>Mar 14 20:00:01 pa-fw01 CEF:0|Palo Alto Networks|..."). The file was a
+    layout of its own, no level (the priority kept in the header's first word) and the host in every template."""
+    lines = [
+        f"<14>Mar 14 20:{i // 60:02d}:{i % 60:02d} pa-fw01 CEF:0|Palo Alto Networks|PAN-OS|10.2.7|end|TRAFFIC|1|"
+        f"rt=1710446{i:06d} src=10.1.95.{i % 250} dst=178.43.37.140 act=allow"
+        for i in range(40)
+    ]
+    lines += [
+        "<12>Mar 14 20:01:00 pa-fw01 CEF:0|Palo Alto Networks|PAN-OS|10.2.7|vulnerability|THREAT|8|"
+        "rt=1710446460000 src=45.155.205.233 dst=10.1.4.20 act=reset-both cs1=Apache Log4j Remote Code Execution"
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.format.name == "syslog-rfc3164"
+    assert level_counts(rep) == {"INFO": 40, "WARN": 1}
+    assert all(t.text.startswith("CEF:") for t in rep.templates), [t.text for t in rep.templates]
+
+
 def test_a_syslog_tag_naming_the_instance_it_speaks_for_is_the_header() -> None:
     # macOS's launchd writes the service it speaks for in brackets after its own name and pid: the whole tag is the
     # record's source, the message starts after it (it was a message opening with the host and the tag, one

@@ -239,6 +239,14 @@ _RFC3164 = re.compile(
     r"(\S+) ([^:\s][^:]{0,47}?(?: \([^():\s]{1,160}\))?): (.*)",
     re.DOTALL,
 )
+# RFC 3164's TAG is optional: after its priority, time and host, a message of no program's name (a security device's
+# CEF event: "<14>Mar 14 20:00:01 pa-fw01 CEF:0|Palo Alto Networks|PAN-OS|..."). Only where the priority opens the line
+# (no other layout writes one), the time as RFC 3164 writes it.
+_RFC3164_UNTAGGED = re.compile(
+    r"<(\d{1,3})>((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2}) {1,2}"
+    r"([A-Za-z0-9][\w.-]*) (\S.*)",
+    re.DOTALL,
+)
 _ACCESS = re.compile(
     r'(\S+) (\S+) (\S+) \[([^\]]+)\] "([A-Z]+) ?(\S*) ?([^"]*)" (\d{3}) (\d+|-)(?: "([^"]*)" "([^"]*)")?(.*)',
     re.DOTALL,
@@ -1070,6 +1078,9 @@ _PRINTK_CLOCK = re.compile(r"\[ *\d+\.\d{6}\] ")
 def _parse_3164(record: str) -> ParsedRecord | None:
     m = _RFC3164.match(record)
     if m is None:
+        if record[:1] == "<" and (u := _RFC3164_UNTAGGED.match(record)) is not None:
+            by_pri = level_from_syslog_pri(int(u.group(1)))
+            return ParsedRecord(FORMAT_SYSLOG_3164, u.group(2), by_pri, u.group(4).split("\x1e", 1)[0], None, True)
         return None
     pri = m.group(1)
     msg = m.group(5).split("\x1e", 1)[0]
@@ -1537,6 +1548,7 @@ _REGEX_GRAMMARS: tuple[tuple[re.Pattern[str], Callable[[str], ParsedRecord | Non
     (_RFC5424, _parse_5424),
     (_ACCESS, _parse_access),
     (_RFC3164, _parse_3164),
+    (_RFC3164_UNTAGGED, _parse_3164),
     (_PREFIXED, _parse_prefixed),  # may read nothing where its regex matches: the last branch
 )
 _KNOWN_GRAMMARS = re.compile(
