@@ -344,6 +344,34 @@ def test_a_process_that_dumped_core_crashed_and_crashes_past_the_summarys_room_a
     assert not any("more stops" in c for c in claims)
 
 
+def test_a_stop_told_in_the_passive_with_its_time_is_a_report_of_the_last_run_not_a_stop() -> None:
+    """PostgreSQL's start writes "database system was shut down at 2024-03-13 22:01:44 UTC": how the last run ended,
+    hours before. A compose stack's log opens with it among the services' starts, and it was told as a stop at its
+    line. A stop told in the passive is still one where no time says when it came ("Server was stopped")."""
+
+    def db(i: int, message: str) -> str:
+        return f"db-1     | 2024-03-14 07:{i // 60:02d}:{i % 60:02d}.009 UTC [29] LOG:  {message}"
+
+    def api(i: int, message: str) -> str:
+        return f"api-1    | 2024-03-14T07:{i // 60:02d}:{i % 60:02d}.120Z info: {message}"
+
+    lines = [
+        db(0, "starting PostgreSQL 16.2 (Debian 16.2-1.pgdg120+2) on x86_64-pc-linux-gnu"),
+        db(0, "database system was shut down at 2024-03-13 22:01:44 UTC"),
+        db(0, "database system is ready to accept connections"),
+        "redis-1  | 1:C 14 Mar 2024 07:00:00.000 # oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",
+        "redis-1  | 1:C 14 Mar 2024 07:00:00.000 # Redis version=7.2.4, bits=64, commit=00000000, pid=1, just started",
+        api(1, "Starting checkout-api version 2.3.1"),
+        api(1, "server listening on port 3000"),
+    ]
+    for i in range(2, 300):
+        lines.append(api(i, f"GET /api/items/{i} 200 {i % 13} ms"))
+        if i % 10 == 0:
+            lines.append(db(i, f"checkpoint complete: wrote {i % 17} buffers"))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _of(rep, SHUTDOWN) == [], [a.description for a in rep.anomalies]
+
+
 def test_a_message_that_says_it_stopped_is_no_start_whatever_version_its_record_names() -> None:
     """Filebeat's JSON records all carry "ecs.version":"1.6.0": its "filebeat stopped." after "Received signal
     \"terminated\", stopping" is the stop's last step, not a start announcing a version (the report told a process

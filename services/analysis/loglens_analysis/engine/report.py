@@ -196,8 +196,13 @@ _STARTS_A_STOP = re.compile(
 
 
 # A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
+# Nor is a stop told in the passive with the time it came ("database system was shut down at 2024-03-13 22:01:44
+# UTC", written by the start after it): a report of how the last run ended, not this one ending.
 _STOP_WEAK = re.compile(
-    r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b", re.IGNORECASE
+    r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b"
+    r"(?<!\bwas shut down)(?<!\bwas stopped)(?<!\bwas terminated)(?<!\bwere stopped)"
+    r"|\b(?:was|were) (?:shut down|stopped|terminated)\b(?! (?:at|on) (?:<\*>|\d))",
+    re.IGNORECASE,
 )
 # The POSIX signals a process dies of by its own fault (the kernel or abort() sends them; no handler resumes
 # it): a record naming one tells a crash, however often it comes (a crash loop writes it at every crash).
