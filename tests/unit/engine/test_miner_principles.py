@@ -120,6 +120,29 @@ def test_distinct_phrases_split_where_a_lone_name_stays_a_variable() -> None:
         assert counts[f"job <*> for task <*> failed ({reason}; code <*>)"] == 40
 
 
+def test_an_events_name_and_the_keys_after_it_that_vary_with_it_split_where_one_event_writes_bare_values() -> None:
+    """wpa_supplicant's events after its interface's name, each with keys of its own ("CTRL-EVENT-SCAN-FAILED ret=-16
+    retry=1", "CTRL-EVENT-SSID-REENABLED id=0 ssid=...") and one writing bare values ("PMKSA-CACHE-ADDED
+    a0:36:bc:4e:1f:22 0"): the name and the keys vary together, a phrase, though the bare values make the keys'
+    positions look like few values with a placeholder among them. One template held all four ("wlp0s20f3: <*> <*>
+    <*>"), the scan failures hidden in it."""
+    events = [
+        "PMKSA-CACHE-ADDED a0:36:bc:4e:1f:{i:02x} 0",
+        "CTRL-EVENT-REGDOM-CHANGE init=CORE type=WORLD",
+        "CTRL-EVENT-SCAN-FAILED ret=-{i} retry=1",
+        'CTRL-EVENT-SSID-REENABLED id={i} ssid="CorpWiFi"',
+    ]
+    lines = [f"wlp0s20f3: {events[i % 4].format(i=i)}" for i in range(40)]
+    templates = mine(lines)
+    assert_all_match(lines, templates)
+    assert set(templates) == {
+        "wlp0s20f3: PMKSA-CACHE-ADDED <*> <*>",
+        "wlp0s20f3: CTRL-EVENT-REGDOM-CHANGE init=CORE type=WORLD",
+        "wlp0s20f3: CTRL-EVENT-SCAN-FAILED ret=<*> retry=<*>",
+        'wlp0s20f3: CTRL-EVENT-SSID-REENABLED id=<*> ssid="CorpWiFi"',
+    }
+
+
 def test_a_lone_word_position_with_many_values_is_a_variable() -> None:
     names = ["amber", "basil", "cedar", "delta", "ember", "fjord", "gamma", "heron", "iris", "juniper"]
     lines = [f"session opened for user {names[(i * 7) % 10]} from host" for i in range(200)]

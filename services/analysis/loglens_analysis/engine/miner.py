@@ -898,14 +898,18 @@ def _states(values: dict[str, int]) -> bool:
     return all(_STATE.fullmatch(v) for v in values)
 
 
-def _phrase_positions(candidates: list[int], members: list[tuple[str, ...]]) -> list[int]:
+def _phrase_positions(
+    candidates: list[int], members: list[tuple[str, ...]], partners: list[int] | None = None
+) -> list[int]:
     """The candidate positions that vary in lockstep with another one: their words determine each other
     (one-to-one over the variants), so together they word distinct events ("Process timed out" beside
-    "Received SIGTERM now"), where a lone varying word (a user name) reads as a variable."""
+    "Received SIGTERM now"), where a lone varying word (a user name) reads as a variable. A partner position (of
+    few words) counts with a candidate it varies in lockstep with, never with another partner alone."""
     cands = candidates[:MAX_PHRASE_POSITIONS]
+    others = (partners or [])[:MAX_PHRASE_POSITIONS]
     out: set[int] = set()
     for x, i in enumerate(cands):
-        for j in cands[x + 1 :]:
+        for j in [*cands[x + 1 :], *others]:
             if i in out and j in out:
                 continue
             fwd: dict[str, str] = {}
@@ -1044,8 +1048,10 @@ def _resolve_aligned(
             level_of = _word_levels(i, members, levels)
             if level_of is not None and _distinct_events(list(level_of)):
                 by_level[i] = level_of
-    if len(wider) >= 2 and eligible is None:
-        split_at += _phrase_positions(wider, members)
+    if wider and eligible is None:
+        # (A position of few words, a bare placeholder among them, words with the phrase too: each event's own keys
+        # after its name, "CTRL-EVENT-SCAN-FAILED ret=<*>" beside "PMKSA-CACHE-ADDED <*> <*>".)
+        split_at += _phrase_positions(wider, members, partners=sorted(few - set(wider)))
     # A phrase is split on its words; a position that tells levels apart, on its words' levels.
     by_level = {i: v for i, v in by_level.items() if i not in split_at}
     split_at += by_level
