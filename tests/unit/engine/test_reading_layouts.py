@@ -1199,3 +1199,17 @@ def test_lines_without_the_headers_first_column_do_not_vote_on_its_later_columns
     assert (errors, warnings) == (2, 22)
     texts = {t.text for t in rep.templates}
     assert "Error number <*> means 'No space left on device'" in texts, sorted(texts)
+
+
+def test_a_process_and_thread_number_joined_by_a_hash_is_a_header_column() -> None:
+    """NGINX Unit writes its process's and thread's numbers joined by "#" after the level, no colon after them
+    ("2024/03/11 10:00:03 [info] 41#41 unit 1.32.0 started"): a column of the header, not the message's first word.
+    Every template opened with "<*>#<*>"."""
+    lines = []
+    for i in range(60):
+        t = f"2024/03/11 10:{i // 60:02d}:{i % 60:02d}"
+        lines.append(f"{t} [info] {41 + i % 3}#{41 + i % 3} *{100 + i} client timed out")
+        lines.append(f"{t} [error] {54 + i % 2}#{54 + i % 2} *{200 + i} recv(20, 8192) failed (104: Connection reset)")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = sorted(t.text for t in rep.templates)
+    assert texts == ["*<*> client timed out", "*<*> recv(<*>, <*>) failed (<*>: Connection reset)"], texts

@@ -1589,7 +1589,8 @@ _HEADER_TOKEN = re.compile(
     r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)"
     r"|[^\s|{]++(?:\{[^{}\n]*\}[^\s|{]*+)*+(?:\{[^\s|]*+)?|[^\s|]+|\|"
 )
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+# A number; or a process's and a thread's numbers joined by "#" (nginx's and NGINX Unit's "41#41" before the message).
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?|\d+#\d+")
 _PROSE_AFTER_LETTER = re.compile(r"[a-z]+")  # a plain lower-case word: the letter before it is prose ("A total")
 _MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,:]")  # a letter in brackets, or marked by the character after it
 _LETTER_MARKS = "[]!,:"  # what a marked letter is read without
