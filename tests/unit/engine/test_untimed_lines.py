@@ -662,6 +662,23 @@ def test_lines_indented_under_one_header_are_one_event() -> None:
     assert errors == 3  # the event, "neighbours: []" and the other process's line
 
 
+def test_lines_indented_under_one_header_a_millisecond_apart_are_one_event() -> None:
+    """Flink logs its JVM's options one a line under "JVM Options:", each a log call of its own, the clock running
+    on by a millisecond or two between them: the options are lines of that event all the same (the same logger and
+    level in the same second, standing in further)."""
+    head = "2024-03-14 09:58:{:02d},{:03d} INFO  org.apache.flink.runtime.entrypoint.ClusterEntrypoint        [] - {}"
+    lines = [head.format(i // 10, i % 10 * 97, f"Loading configuration property: key.{i}, {i}") for i in range(30)]
+    options = ["    -Xmx1073741824", "    -Xms1073741824", "    -XX:MaxMetaspaceSize=268435456"]
+    lines += [head.format(31, 714, " JVM Options:")]
+    lines += [head.format(31, 715 + k, option) for k, option in enumerate(options)]
+    lines += [
+        head.format(32 + i // 10, i % 10 * 97, f"Loading configuration property: key.{i}, {i}") for i in range(10)
+    ]
+    rep = _report(lines)
+    assert rep.record_count == 30 + 1 + 10
+    assert not [t.text for t in rep.templates if "-Xm" in t.text or "MaxMetaspace" in t.text]
+
+
 def test_a_padded_column_a_one_blank_lead_or_a_banner_rule_is_no_indent() -> None:
     """A level padded to its column's width stands every message of that level in alike ("INFO     message"); a
     message that opens with one blank more (a banner's line) and the title under a banner's rule of dashes are

@@ -622,10 +622,17 @@ class Analyzer:
             for a, b in zip(sample_lines, islice(sample_lines, 1, None), strict=False)
             if a[:LABEL_SAME_START] == b[:LABEL_SAME_START]
         )
-        self._usual_indent = self._head_indent(sample_lines, keys)
         flags = list(map(self._led_by_key.get, keys))
         for i in _positions(flags, None):
             flags[i] = self._line_flag(sample_lines[i], keys[i])
+        # (The head's timed lines are told by their flags, read before any indent is: then the lines that stand in
+        # further than usual are the indented ones, ``_line_flag``'s fourth kind.)
+        self._usual_indent = self._head_indent(sample_lines, keys, flags)
+        if self._usual_indent is not None:
+            for i in _positions(flags, 1):
+                line = sample_lines[i]
+                if ("  " in line or "\t" in line) and self._own_indent(line, keys[i]) > self._usual_indent + 1:
+                    flags[i] = self._led_by_key[keys[i]] = 4
         first_timed = next((i for i, f in enumerate(flags) if f in (1, 4)), 0)
         self._head_banners = frozenset(
             line.rstrip()
@@ -945,20 +952,35 @@ class Analyzer:
         n = len(head) - at - len(head[at:].lstrip(" \t"))
         return len(head[at : at + n].expandtabs(4)) if at + n < len(head) else -1
 
-    def _head_indent(self, lines: list[str], keys: list[str]) -> int | None:
+    def _head_indent(self, lines: list[str], keys: list[str], flags: list[int | None]) -> int | None:
         """The most common indent (``_own_indent``) of the messages of the head's timed lines (the smallest among
         equals), where the head shows a line indented under another (``joined_from``: the file's logger writes
         such events); None where it does not (no later line is read for an indent: a file of another layout's lines
-        would cost a look at each). Each digit key is looked at once (lines that differ in their digits only are
-        indented alike)."""
+        would cost a look at each). The timed lines are those of ``flags`` 1 or 4. Only a pair of timed lines whose
+        digit keys part where the second has a blank and the first none (the second stands in further; their times'
+        digits may differ) is asked, and only
+        where one is are the lines' indents read (a parse per digit key; a line with no two blanks or tab in a row
+        stands in none)."""
+        pairs = [
+            i
+            for i in range(len(lines) - 1)
+            if flags[i] in (1, 4)
+            and flags[i + 1] in (1, 4)
+            and lines[i][:LABEL_SAME_START] == lines[i + 1][:LABEL_SAME_START]
+            and (at := _parting(keys[i], keys[i + 1])) < len(keys[i + 1])
+            and keys[i + 1][at] in " \t"
+            and keys[i][at : at + 1] not in (" ", "\t")
+        ]
+        if not pairs:
+            return None
         counts: Counter[int] = Counter()
-        indents: list[int] = []
         seen: dict[str, int] = {}
-        for line, key in zip(lines, keys, strict=False):
+        for line, key, flag in zip(lines, keys, flags, strict=False):
+            if flag not in (1, 4):
+                continue
             got = seen.get(key)
             if got is None:
-                got = seen[key] = self._own_indent(line, key) if self._leads_with_time(line, key) else -1
-            indents.append(got)
+                got = seen[key] = self._own_indent(line, key) if "  " in line or "\t" in line else 0
             if got >= 0:
                 counts[got] += 1
         if not counts:
@@ -966,13 +988,12 @@ class Analyzer:
         top = max(counts.values())
         self._usual_indent = min(d for d, n in counts.items() if n == top)
         shown = any(
-            b > self._usual_indent + 1
-            and a >= 0
-            and lines[i][:LABEL_SAME_START] == lines[i + 1][:LABEL_SAME_START]
+            self._own_indent(lines[i + 1], keys[i + 1]) > self._usual_indent + 1
             and self.joined_from(lines[i], lines[i + 1], lines[i]) >= 0
-            for i, (a, b) in enumerate(pairwise(indents))
+            for i in pairs
         )
-        return self._usual_indent if shown else None
+        self._usual_indent = None
+        return min(d for d, n in counts.items() if n == top) if shown else None
 
     def python_trace_at(self, prev: str, line: str) -> int:
         """Where a timed line joins the record of the line before it as the next line of a Python traceback that a
@@ -2188,6 +2209,19 @@ def _warns(records: list[str], flags: Sequence[int | None], i: int, first: str) 
         elif flags[j] != -1:
             return False
     return False
+
+
+def _parting(a: str, b: str) -> int:
+    """Where two texts first differ (the shorter one's length where one starts the other): a binary search of
+    C-level prefix comparisons."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _same_header(prev: str, line: str, at: int) -> bool:
