@@ -630,8 +630,7 @@ class Analyzer:
         self._usual_indent = self._head_indent(sample_lines, keys, flags)
         if self._usual_indent is not None:
             for i in _positions(flags, 1):
-                line = sample_lines[i]
-                if ("  " in line or "\t" in line) and self._own_indent(line, keys[i]) > self._usual_indent + 1:
+                if self._stands_in(sample_lines[i], keys[i]):
                     flags[i] = self._led_by_key[keys[i]] = 4
         first_timed = next((i for i, f in enumerate(flags) if f in (1, 4)), 0)
         self._head_banners = frozenset(
@@ -822,12 +821,7 @@ class Analyzer:
                     or "#" in head
                 )
                 got = 4 if may and self._continued_at(head, key) > 0 else 1
-                if (
-                    got == 1
-                    and self._usual_indent is not None
-                    and ("  " in head or "\t" in head)
-                    and self._own_indent(head, key) > self._usual_indent + 1
-                ):
+                if got == 1 and self._stands_in(head, key):
                     got = 4  # its message stands in further than the file's usually do: may be indented under another
             elif SHELL_SIGNAL_REPORT.fullmatch(head.strip()):
                 got = 3
@@ -952,15 +946,24 @@ class Analyzer:
         n = len(head) - at - len(head[at:].lstrip(" \t"))
         return len(head[at : at + n].expandtabs(4)) if at + n < len(head) else -1
 
+    def _stands_in(self, head: str, key: str) -> bool:
+        """Whether a timed line's message stands in further than the file's messages usually do (two blanks or a tab
+        more than ``_usual_indent``; a line with no two blanks or tab in a row stands in none): it may be a line
+        indented under the line before it (``joined_from``)."""
+        return (
+            self._usual_indent is not None
+            and ("  " in head or "\t" in head)
+            and self._own_indent(head, key) > self._usual_indent + 1
+        )
+
     def _head_indent(self, lines: list[str], keys: list[str], flags: list[int | None]) -> int | None:
         """The most common indent (``_own_indent``) of the messages of the head's timed lines (the smallest among
         equals), where the head shows a line indented under another (``joined_from``: the file's logger writes
         such events); None where it does not (no later line is read for an indent: a file of another layout's lines
         would cost a look at each). The timed lines are those of ``flags`` 1 or 4. Only a pair of timed lines whose
         digit keys part where the second has a blank and the first none (the second stands in further; their times'
-        digits may differ) is asked, and only
-        where one is are the lines' indents read (a parse per digit key; a line with no two blanks or tab in a row
-        stands in none)."""
+        digits may differ) is asked, and only where one is are the lines' indents read (a parse per digit key; a line
+        with no two blanks or tab in a row stands in none)."""
         pairs = [
             i
             for i in range(len(lines) - 1)
@@ -986,14 +989,14 @@ class Analyzer:
         if not counts:
             return None
         top = max(counts.values())
-        self._usual_indent = min(d for d, n in counts.items() if n == top)
+        usual = min(d for d, n in counts.items() if n == top)
+        self._usual_indent = usual  # (what ``joined_from`` reads the pairs by)
         shown = any(
-            self._own_indent(lines[i + 1], keys[i + 1]) > self._usual_indent + 1
-            and self.joined_from(lines[i], lines[i + 1], lines[i]) >= 0
+            self._stands_in(lines[i + 1], keys[i + 1]) and self.joined_from(lines[i], lines[i + 1], lines[i]) >= 0
             for i in pairs
         )
         self._usual_indent = None
-        return min(d for d, n in counts.items() if n == top) if shown else None
+        return usual if shown else None
 
     def python_trace_at(self, prev: str, line: str) -> int:
         """Where a timed line joins the record of the line before it as the next line of a Python traceback that a
