@@ -1000,3 +1000,40 @@ def test_a_twelve_hour_clock_without_a_date_keeps_its_half_of_the_day() -> None:
     start, end = _range(rep)
     assert start.endswith("T23:57:00Z") and end.endswith("T00:00:05Z"), (start, end)
     assert all("PM" not in t.text for t in rep.templates), [t.text for t in rep.templates]
+
+
+def test_a_dashed_date_with_its_century_left_out_is_year_first() -> None:
+    """Clojure's timbre writes "24-01-18 21:33:04" (yy-MM-dd): read as no time at all, the file had no timeline and its
+    stack traces' lines were records of their own."""
+    t = TimestampParser().parse("24-01-18 21:33:04 ledger-7c9f INFO [ledger.worker:61] - Posted entry 9")
+    assert t is not None and t.epoch == _utc("2024-01-18T21:33:04"), t
+
+
+def test_a_year_before_the_months_name_is_the_stamps_year() -> None:
+    """Cisco NX-OS's "2024 Mar 15 06:14:27 N9K-1 %..." and Boost's "2024-Mar-15 06:14:27.123456": the year was left
+    out and the upload's assumed (2026)."""
+    parser = TimestampParser(reference_epoch=_utc("2026-12-06T00:00:00"))
+    t = parser.parse("2024 Mar 15 06:14:27 N9K-CORE-1 %ETHPORT-5-SPEED: Interface Ethernet1/12, speed 10 Gbps")
+    assert t is not None and t.epoch == _utc("2024-03-15T06:14:27") and "year" not in t.assumption, t
+    t = parser.parse("2024-Mar-15 06:14:27.250000 <info> server started")
+    assert t is not None and t.epoch == _utc("2024-03-15T06:14:27.25") and "year" not in t.assumption, t
+
+
+def test_a_day_glued_to_its_months_name_is_a_date() -> None:
+    """BeeGFS writes "(3) Feb27 06:41:03 Main [App] >> ...": the date was skipped and every record dated the upload's
+    day."""
+    t = TimestampParser(year=2024).parse("(3) Feb27 06:41:03 Main [App] >> BeeGFS Storage Server Version: 7.4.2")
+    assert t is not None and t.epoch == _utc("2024-02-27T06:41:03"), t
+
+
+def test_a_zone_the_file_states_holds_where_a_message_carries_its_own_utc_time() -> None:
+    """A journal shown in CET ("-- Logs begin at ... CET") of k3s, whose messages carry their own time in UTC an hour
+    behind: the inner time was taken for the prefix's own wall clock (zone +00:00 learned "from the file") and every
+    record was an hour late."""
+    banner = "-- Logs begin at Fri 2026-12-04 22:11:08 CET, end at Sun 2026-12-06 11:31:47 CET. --"
+    lines = [banner] + [
+        f'Dec 06 09:{i:02d}:12 k3s-1 k3s[1187]: time="2026-12-06T08:{i:02d}:12Z" level=info msg="step {i} done"'
+        for i in range(30)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-07T00:00:00"))
+    assert _range(rep) == ("2026-12-06T08:00:12Z", "2026-12-06T08:29:12Z"), rep.parse_quality.time_assumptions

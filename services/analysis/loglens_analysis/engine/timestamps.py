@@ -300,6 +300,14 @@ def _families() -> tuple[Family, ...]:
             _Tail(r"[.,:](?P<frac>\d+)", "", r" (?P<Y>(?:19|20)\d\d)(?![\d:.-])"),
             "date",
         ),
+        # The year first, then the month by its name and the day (Cisco NX-OS's "2024 Mar 15 06:14:27 N9K-1 %...",
+        # Boost's "2024-Mar-15 06:14:27.123456").
+        _family(
+            "year-month-name",
+            rf"(?<![\w.:/-])(?P<Y>(?:19|20)\d\d)([ -]){_MON}\2(?P<d>[0-3]?\d) {_HMS}",
+            _Tail(_FRAC, ""),
+            "date",
+        ),
         # RFC 822 / 1123 and log4j DATE: (Mon, )02 Jan 2006 15:04(:05)(,000) (-0700); Erlang/OTP's
         # "2-Jan-2006::15:04:05"; GNU date's "+%c" in a 12-hour locale: "Mon 30 Nov 2026 08:00:07 AM CET"; the
         # long form with two blanks before the clock ("Thursday 14 March 2024  02:00:04 +0000", Ansible's task
@@ -353,6 +361,14 @@ def _families() -> tuple[Family, ...]:
         _family(
             "short-year", r"(?<![\w./])(?P<y2>\d\d)/(?P<m>[01]\d)/(?P<d>[0-3]\d) " + _HMS, _Tail(_FRAC, ""), "date"
         ),
+        # The same with dashes, as ISO 8601 orders a date with its century left out (Clojure's timbre: "24-01-18
+        # 21:33:04"): the year first, as in every dashed date of numbers.
+        _family(
+            "short-year-dashed",
+            r"(?<![\w./:-])(?P<y2>\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)[ T]" + _HMS,
+            _Tail(_FRAC, ""),
+            "date",
+        ),
         # yyMMdd HH:mm:ss, the hour padded with a space or not (MySQL 5's "240301  8:00:07", Tornado's
         # "[I 240301 08:00:07 web:2243]").
         _family(
@@ -383,7 +399,8 @@ def _families() -> tuple[Family, ...]:
         # The month and its day joined by a dash too (a JVM tool's "MMM-dd HH:mm:ss.SSS": "Dec-02 10:15:01.118").
         # (A zone after a blank is the time's: Cisco IOS's "service timestamps log datetime msec localtime
         # show-timezone", "001001: Mar 14 00:00:36.475 EDT: %LINK-3-UPDOWN: ...".)
-        _family("syslog", rf"(?<!\w){_MON}(?: +|-)(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, "sp"), "year-less"),
+        # (The day glued to the month: BeeGFS's "(3) Feb27 06:41:03 Main [App] >> ...".)
+        _family("syslog", rf"(?<!\w){_MON}(?: *|-)(?P<d>[0-3]?\d) {_HMS}", _Tail(_FRAC, "sp"), "year-less"),
         # The day before the month, as the dated "day-month-year" family writes it but without the year (Node-RED's
         # "6 Dec 00:00:03 - [info] ...").
         _family("day-month", rf"(?<![\w.:/-])(?P<d>[0-3]?\d) {_MON} {_HMS}", _Tail(_FRAC, ""), "year-less"),
@@ -624,12 +641,14 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("ctime", ": M"),
         ("ctime-day-first", ": M"),
         ("syslog-year", ": M"),
+        ("year-month-name", ": M"),
         ("day-month-year", ": M"),
         ("month-day-year", ": M"),
         ("us-date", "/:"),
         ("dashed-us-date", "-:"),
         ("day-month-dotted", ".:"),
         ("short-year", "/: "),
+        ("short-year-dashed", "-:"),
         ("compact-clock", ": "),
         ("compact", " "),
         ("dated-syslog", ": M"),
@@ -1074,6 +1093,10 @@ class TimestampParser:
         local = self._peek(name, m.groupdict())
         if local is None:
             return
+        if self._stated_offset is not None:
+            # Read on the wall clock: the zone the file states it begins in was applied (journalctl's "-- Logs begin
+            # at ... CET" over k3s's own "time="...Z"" an hour behind its prefix: the prefix is CET, not UTC).
+            local = local._replace(epoch=local.epoch + self._stated_offset)
         for fam in FAMILIES:
             if fam.dated != "date" or "tz" not in fam.rx.groupindex:
                 continue
