@@ -588,3 +588,19 @@ def test_a_native_backtrace_written_under_its_header_line_by_line_is_one_record(
     )
     assert [c for _t, c in fatal] == [1, 1], fatal
     assert not any("in ??" in t.text and "INSIST" not in t.text for t in rep.templates), fatal
+
+
+def test_a_level_word_opening_the_line_of_a_named_exception_is_its_level_not_its_type() -> None:
+    """tinylog writes the level, the message and the exception on one line under its header ("ERROR: Failed to forward
+    batch: org.apache.kafka...TimeoutException: Expiring ..."): the exception group was "ERROR"."""
+    record = JOIN.join(
+        [
+            "2024-02-28 23:52:27 [worker-1] org.example.mqbridge.Forwarder.forward()",
+            "ERROR: Failed to forward batch: org.apache.kafka.common.errors.TimeoutException: Expiring 37 record(s)",
+            "\tat org.apache.kafka.clients.producer.internals.FutureRecordMetadata.valueOrError(Future.java:98)",
+            "\tat org.example.mqbridge.Forwarder.forward(Forwarder.java:88)",
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.message) == ("org.apache.kafka.common.errors.TimeoutException", "Expiring 37 record(s)")

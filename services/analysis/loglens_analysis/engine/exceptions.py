@@ -223,6 +223,12 @@ def _jvm(lines: list[str], head: str, message: str = "") -> ExceptionInfo | None
             if text.startswith("Suppressed: "):
                 continue
             e = _EXC_LINE.match(line.lstrip()) if i else None
+            if e is not None and e.group(2) and level_from_word(e.group(1)) is not None:
+                # A level word that opens the line is the level of what follows, not a type, where what follows
+                # names one (tinylog's "ERROR: Failed to forward batch: org.apache.kafka...TimeoutException: ...").
+                t = _named_in_text(e.group(2))
+                if t is not None and named_as_type(t.group(1)):
+                    e = None
             if e is not None and (i > 0 and ("." in e.group(1) or e.group(2) is not None)):
                 chain.append((e.group(1), _clip(e.group(2) or ""), i))
             else:
