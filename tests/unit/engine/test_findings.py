@@ -1214,3 +1214,35 @@ def test_a_start_banner_mined_beside_its_stop_banner_still_opens_the_file() -> N
     (restart,) = _of(rep, RESTART)
     assert lines[restart.line_numbers[0] - 1].endswith(f"{rule} IDE STARTED {rule}")
     assert restart.line_numbers[0] > 2
+
+
+def test_a_go_panic_over_a_crash_signal_is_a_crash() -> None:
+    """Go's runtime reports a nil dereference as "panic: runtime error: ..." over "[signal SIGSEGV: segmentation
+    violation ...]" and the goroutines, then exits: the exception group named SIGSEGV as its root cause, yet no stop was
+    told (the template's own words name no signal)."""
+    records = _steady(T0, T0 + 600, 10.0)
+    lines = [_line(t, lv, msg) for t, lv, msg in records]
+    crash_at = len(lines) + 1
+    lines += [
+        "panic: runtime error: invalid memory address or nil pointer dereference",
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x28 pc=0x1f3c4a7]",
+        "",
+        "goroutine 211 [running]:",
+        "github.com/acme/agent/outputs.(*pusher).send(0xc000a1e000)",
+        "\t/go/src/github.com/acme/agent/outputs/pusher.go:237 +0x4a7",
+        "created by github.com/acme/agent/outputs.NewPusher in goroutine 1",
+        "\t/go/src/github.com/acme/agent/outputs/pusher.go:88 +0x2c5",
+    ]
+    lines += [_line(t, lv, msg) for t, lv, msg in _steady(T0 + 900, T0 + 1500, 10.0, first=60)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    crashes = [a for a in _of(rep, SHUTDOWN) if a.description.startswith("crash at line")]
+    assert [a.line_numbers[0] for a in crashes] == [crash_at], [a.description for a in rep.anomalies]
+
+
+def test_a_start_saying_the_last_run_was_not_shut_down_tells_no_stop() -> None:
+    """MySQL's crash recovery writes "Database was not shutdown normally!" as it starts: a stop word denied (a report of
+    how the last run ended), told as a stop where it closed the file."""
+    records = _steady(T0, T0 + 600, 10.0)
+    records.append((T0 + 601, "INFO", "InnoDB: Database was not shutdown normally!"))
+    rep, _lines = _report(records)
+    assert _of(rep, SHUTDOWN) == [], [a.description for a in rep.anomalies]

@@ -291,3 +291,67 @@ def test_a_supervisors_start_and_the_services_own_start_are_one_loop() -> None:
     assert len(loops) == 1, [a.description for a in rep.anomalies]
     assert loops[0].description.startswith('restart loop: 5 restarts, "Started Orders API." again at line 6')
     assert sum(c.text.startswith("Restart loop") for c in rep.summary.claims) == 1
+
+
+def _service_runs(ends: list[tuple[str, str]], gap: float = 45.0) -> tuple[list[str], list[int]]:
+    """A Go service's logrus lines, two seconds apart: a run (its start, two steps, requests) before each of ``ends``
+    (level, message: how that run ended), then a last run, ``gap`` seconds after the run before it. Returns the lines
+    and the line of each start."""
+    lines: list[str] = []
+    starts: list[int] = []
+    t = T0
+    for end in [*ends, None]:
+        starts.append(len(lines) + 1)
+        run = [
+            ("info", 'Starting image-resizer" version=v2.3.1'),
+            ("info", 'Connected to Redis" addr="redis:6379'),
+            ("info", 'Listening on :8090"'),
+        ]
+        run += [("info", f'image resized" duration={200 + 37 * i}ms width={320 * (1 + i % 3)}') for i in range(12)]
+        if end is not None:
+            run.append((end[0], end[1] + '"'))
+        for level, message in run:
+            lines.append(f'time="{_stamp(t)}" level={level} msg="{message}')
+            t += 2.0
+        t += gap
+    return lines, starts
+
+
+def test_starts_again_after_runs_that_end_in_different_ways_are_restarts() -> None:
+    # A file of three runs: the first stopped on a signal, the second died on a FATAL record. Its start message comes
+    # three times, more than a 49-record file's banners may, and no one message ends every run: each start again
+    # still follows the end of the run before it, and is a restart.
+    lines, starts = _service_runs([("info", "Received signal, shutting down"), ("fatal", "Failed to connect to Redis")])
+    (loop,) = _restarts(_report(lines))
+    assert loop.count == 2 and list(loop.line_numbers)[:2] == starts[1:], loop
+    assert f'"Starting image-resizer" again at line {starts[1]}' in loop.description, loop.description
+
+
+def test_a_start_message_written_again_where_no_run_ended_is_no_restart() -> None:
+    # The same three starts with nothing that ends a run between them (no stop, no FATAL, no crash, no silence: the
+    # lines keep their pace): a component started again, not the process.
+    lines, _starts = _service_runs([("info", "Cache refreshed"), ("info", "Cache refreshed")], gap=0.0)
+    assert _restarts(_report(lines)) == []
+
+
+def test_the_files_opening_line_written_again_after_a_run_ends_is_a_restart_only_if_it_says_it_starts() -> None:
+    # nginx writes 'using the "epoll" event method' at every start and at every reload: after a worker's crash, then
+    # after a critical error, the master reloaded. The file's first message, written again, is no start by its words.
+    def rec(t: float, level: str, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y/%m/%d %H:%M:%S} [{level}] 1#1: {message}"
+
+    ends = [
+        ("alert", "worker process 7 exited on signal 11 (core dumped)"),
+        ("crit", 'ngx_slab_alloc() failed: no memory in lua_shared_dict zone "sessions"'),
+    ]
+    lines: list[str] = []
+    t = T0
+    for run in range(3):
+        lines.append(rec(t, "notice", 'using the "epoll" event method'))
+        lines += [rec(t + 1 + i, "notice", f"start worker process {10 * run + i}") for i in range(4)]
+        lines += [rec(t + 10 + i, "info", f"*{100 + i} client {i} closed keepalive connection") for i in range(20)]
+        if run < len(ends):
+            lines.append(rec(t + 40, *ends[run]))
+            lines.append(rec(t + 41, "notice", "signal 1 (SIGHUP) received from 52, reconfiguring"))
+        t += 60
+    assert _restarts(_report(lines)) == []

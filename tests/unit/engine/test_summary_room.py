@@ -560,3 +560,13 @@ def test_a_file_that_states_a_failure_all_along_has_no_verdict() -> None:
     assert not states_failure("==> Fetching <*> curl --disable --show-error --fail --location <*>")
     assert not states_failure("dockerize -wait tcp://localhost:<*> -timeout <*>")
     assert states_failure("INFO-EVENTS-LOST - - - - <*> - - -")
+
+
+def test_a_plural_failure_word_counting_its_number_states_no_failure() -> None:
+    """BeeGFS ends a resync with "Files synced: 184221; ... errors: 0": a count of errors, the file's last line told as
+    the file "ending stating a failure". A singular's number is an error's code, and a plural with more words after its
+    number says what failed."""
+    assert not states_failure("Resync of buddy group <*> finished. Files synced: <*>; errors: <*>")
+    assert not states_failure("scan done, failures: <*>.")
+    assert states_failure("Socket send error: <*>")
+    assert states_failure("errors: <*> files unreadable")

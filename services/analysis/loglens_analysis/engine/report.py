@@ -199,7 +199,7 @@ _STARTS_A_STOP = re.compile(
 # Nor is a stop told in the passive with the time it came ("database system was shut down at 2024-03-13 22:01:44
 # UTC", written by the start after it): a report of how the last run ended, not this one ending.
 _STOP_WEAK = re.compile(
-    r"(?<!\bto )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b"
+    r"(?<!\bto )(?<!\bnot )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b"
     r"(?<!\bwas shut down)(?<!\bwas stopped)(?<!\bwas terminated)(?<!\bwere stopped)"
     r"|\b(?:was|were) (?:shut down|stopped|terminated)\b(?! (?:at|on) (?:<\*>|\d))",
     re.IGNORECASE,
@@ -248,8 +248,10 @@ _FAILURE_WORDS = re.compile(
     # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>"), or one
     # of a list of counts ("Failed:     0, Passed:   139, Skipped: 2", a test run's) is a counter's or a field's name:
     # what the record says hangs on the value, not on the word (an error's code is no count: "error: 40 (UNC )").
-    # So is one glued to its value by a colon that a blank or the end follows (slurmd's "error:0 status:0").
-    r"(?!=(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$))",
+    # So is one glued to its value by a colon that a blank or the end follows (slurmd's "error:0 status:0"), and a
+    # plural's whose number ends the message or a clause of it (a count of them: BeeGFS's "Resync ... finished. Files
+    # synced: 184221; ... errors: 0"; a singular's is a code: "Socket send error: 10053").
+    r"(?!=(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$)|(?<=[sS]):[ \t]*(?:<\*>|\d+)[ \t]*(?:[;.]|$))",
     re.IGNORECASE,
 )
 
@@ -1513,12 +1515,26 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     own = cluster_count[first.cluster_index] <= max(rare, 2 * first.count)
     opener = first if own and not frequent_variant and worded_first else None
     crashes: list[Rolled] = []
+    # A runtime's report that its process died of a crash signal (Go's "panic: runtime error: ..." over "[signal
+    # SIGSEGV: segmentation violation ...]" and its goroutines): its exception's type or root cause names the signal.
+    of_variant = {id(v): r for r in templates for v in r.variants}
+    signalled = {
+        id(of_variant[id(es.variant)])
+        for es in an.exceptions.values()
+        if id(es.variant) in of_variant
+        and es.count
+        and (_CRASH_SIGNAL.fullmatch(es.info.root_type) or _CRASH_SIGNAL.fullmatch(es.info.type))
+    }
     for r in templates:
-        if _CRASH_DESCRIBED.search(r.text) is not None or (
-            severity_rank(r.max_level()) in (-1, *_ERROR_RANKS)
-            and (
-                _CRASH_SIGNAL.search(r.text) is not None
-                or any(_CRASH_SIGNAL_NUMBER.search(text) for _ln, text in r.examples)
+        if (
+            id(r) in signalled
+            or _CRASH_DESCRIBED.search(r.text) is not None
+            or (
+                severity_rank(r.max_level()) in (-1, *_ERROR_RANKS)
+                and (
+                    _CRASH_SIGNAL.search(r.text) is not None
+                    or any(_CRASH_SIGNAL_NUMBER.search(text) for _ln, text in r.examples)
+                )
             )
         ):
             crashes.append(r)  # told once, with its count (``_crash``), not once per record
@@ -1792,7 +1808,9 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     if crashes:
         of_line = {ln: x for x in templates for v in x.variants for ln, _text in v.examples}
         out += [_crash(r, of_line.get(r.first_line - 1)) for r in crashes]
-    out += _restart_loops(an, templates, rare, crashes, firsts, opener_of_loop=None if frequent_variant else first)
+    out += _restart_loops(
+        an, templates, rare, crashes, firsts, None if frequent_variant else first, stop_words, silence_ends
+    )
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
         if p.new_line == p.old_line + 1:
@@ -1870,6 +1888,29 @@ def _ends_a_run(r: Rolled, crashes: list[Rolled]) -> bool:
     )
 
 
+def _after_ends(start: Rolled, occ: list[tuple[int | None, int]], ends: list[int]) -> bool:
+    """Whether every start again (each known occurrence of the start message but its first, all of them known) comes
+    after an end of the run before it (``ends``: lines where a run ended, the first record after a silence among them)
+    and no further than ``NEAR_LINES`` before it: the process ended, then started again."""
+    lines = [ln for _b, ln in occ]
+    if len(lines) != start.count:
+        return False
+    for prev, ln in itertools.pairwise(lines):
+        k = bisect.bisect_right(ends, ln) - 1  # the last end at or before the start again
+        if k < 0 or not max(prev, ln - NEAR_LINES) < ends[k]:
+            return False
+    return True
+
+
+def _same_starts(told: list[int], again: list[int]) -> bool:
+    """Whether each start again of a start message follows one told already, at most ``NEAR_LINES`` after it and
+    before the next: one process's start sequence, told by its first message."""
+    return len(told) == len(again) and all(
+        0 < b - a <= NEAR_LINES and (i + 1 == len(told) or b < told[i + 1])
+        for i, (a, b) in enumerate(zip(told, again, strict=True))
+    )
+
+
 def _alternate(start: Rolled, end: Rolled) -> bool:
     """Whether a start message and an end message take turns, start first (a run of the process between them):
     their first records (the templates' examples) alternate, and at every bucket's end (exact counts per bucket)
@@ -1900,6 +1941,8 @@ def _restart_loops(
     crashes: list[Rolled],
     firsts: list[tuple[int, float]],
     opener_of_loop: Rolled | None,
+    stop_words: list[int],
+    silence_ends: list[int],
 ) -> list[Finding]:
     """A process that keeps dying and starting again (a crash loop, a container's restarts under its restart
     policy, ``docker logs`` of all its runs): its start message comes more often than a banner's rarity allows
@@ -1908,13 +1951,20 @@ def _restart_loops(
     version announced) or the file's first record's message (``opener_of_loop``: not a rare variant of a frequent
     one); it is a loop where it comes at least three times and takes turns with one message that ends a run
     (``_ends_a_run``: the message before each start again), as many of them or one fewer (the last run goes on)
-    (``_alternate``); the last such message before the start again is quoted. Told once, with its count: a loop of
-    50 restarts outranks a single restart. Start messages of one loop (a supervisor's "Started Orders API." and the
-    service's own "Starting orders-api 2.4.1" after it, as often, after the same ending message) are one loop, told by
-    its first start message."""
+    (``_alternate``); the last such message before the start again is quoted. Runs may also end in different ways
+    (a stop at a signal, a FATAL record, a crash, a silence: ``_after_ends``): each start again after the end of the
+    run before it is a restart all the same (a small file's three starts are more than its banners' rarity allows).
+    Told once, with its count: a loop of 50 restarts outranks a single restart. Start messages of one loop (a
+    supervisor's "Started Orders API." and the service's own "Starting orders-api 2.4.1" after it, as often; MySQL's
+    "starting as process <*>" and its "ready for connections") are one loop, told by its first start message
+    (``_same_starts``)."""
     out: list[Finding] = []
     told: set[tuple[int, int]] = set()  # (the ending message, the restarts) of each loop told
+    told_starts: list[list[int]] = []  # the lines of each loop's starts again
     enders = [r for r in templates if _ends_a_run(r, crashes)]
+    # Where each run ended: a message that ends one (``_ends_a_run``) or says the process stops (``stop_words``), and
+    # the first record after a silence.
+    ends = sorted({ln for r in enders for _b, ln in _occurrences(r)} | set(stop_words) | set(silence_ends))
     for s in sorted(templates, key=lambda r: r.first_line):
         if s.count <= max(rare, 2) or severity_rank(s.max_level()) in _ERROR_RANKS:
             continue
@@ -1925,25 +1975,49 @@ def _restart_loops(
         # Of the messages that end each run, the last one written before the start again (the process's own stop,
         # "Shutting down: Master", after its worker's "exited with code 3").
         ending = [e for e in enders if e is not s and s.count - 1 <= e.count <= s.count and _alternate(s, e)]
-        if not ending:
-            continue
-        end = max(ending, key=lambda e: e.first_line)
-        if (id(end), s.count) in told:
-            continue
-        told.add((id(end), s.count))
         occ = _occurrences(s)
+        again_lines = [ln for _b, ln in occ[1:]]
+        if any(_same_starts(t, again_lines) for t in told_starts):
+            continue
+        if not ending:
+            # Runs that end in different ways (a stop at a signal, then a FATAL record, then a silence): each start
+            # again is still a restart where the run before it is seen to end (``_after_ends``), if its words say it
+            # starts: not a message that only opened the file (nginx's "using the "epoll" event method" is written
+            # again at a reload), nor one that only names a version (Windows' "Faulting application name: spoolsv.exe,
+            # version: ..." after the service's stop), nor one that ends a run itself (a crash written at every crash).
+            if (
+                _START_VERB.search(s.text) is None
+                or s in enders
+                or _strong_stop(s)
+                or _STOP_WEAK.search(s.text)
+                or not _after_ends(s, occ, ends)
+            ):
+                continue
+            end = None
+        else:
+            end = max(ending, key=lambda e: e.first_line)
+            if (id(end), s.count) in told:
+                continue
+            told.add((id(end), s.count))
+        told_starts.append(again_lines)
         again = [(b, ln) for b, ln in occ if ln != s.first_line]
         if not again:
             continue
         b2, second = again[0]
-        lv = end.max_level()
-        lines = [second, *(ln for _b, ln in again[1:])][: MAX_OCCURRENCE_LINES - 1]
-        lines.append(end.first_line)
+        lines = [second, *(ln for _b, ln in again[1:])][: MAX_OCCURRENCE_LINES - (1 if end else 0)]
         what = (
             f'restart loop: {s.count - 1} restarts, "{s.quote}" again at line {second}'
-            + (f" and {s.count - 2} more times up to line {s.last_line}" if s.count > 2 else "")
-            + f', each after "{end.quote}" ({lv + ", " if lv else ""}first at line {end.first_line})'
+            if end
+            else f'{s.count - 1} restarts: "{s.quote}" again at line {second}'
+        ) + (
+            f" and {s.count - 2} more time{'s' if s.count > 3 else ''} up to line {s.last_line}" if s.count > 2 else ""
         )
+        if end:
+            lv = end.max_level()
+            lines.append(end.first_line)
+            what += f', each after "{end.quote}" ({lv + ", " if lv else ""}first at line {end.first_line})'
+        else:
+            what += ", each after the run before it ended (a stop, a crash, a FATAL record or a silence)"
         t = _time_of_line(an, s, b2, second)
         when = t if t is not None else _time_by(an, firsts, b2, second)
         out.append(Finding(ANOMALY_RESTART, s, when, s.last_time, s.count - 1, 0.0, float(s.count - 1), lines, what))
