@@ -1246,3 +1246,29 @@ def test_a_start_saying_the_last_run_was_not_shut_down_tells_no_stop() -> None:
     records.append((T0 + 601, "INFO", "InnoDB: Database was not shutdown normally!"))
     rep, _lines = _report(records)
     assert _of(rep, SHUTDOWN) == [], [a.description for a in rep.anomalies]
+
+
+def test_a_version_every_record_writes_announces_no_start() -> None:
+    """Kibana's ECS documents carry "ecs":{"version":"8.11.0"} on every record: "Starting saved objects migrations",
+    18 s into the one start, was a process start "not at the beginning of the file" (Nextcloud's "starting upgrade"
+    too)."""
+
+    def doc(t: float, message: str) -> str:
+        stamp = f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S.000Z}"
+        return json.dumps({"ecs": {"version": "8.11.0"}, "@timestamp": stamp, "message": message, "log.level": "info"})
+
+    lines = [doc(T0, "Kibana is starting")]
+    lines += [doc(T0 + 2 + i, f"Loaded plugin number {i} of 40 ({'abcdefgh'[i % 8]}-service)") for i in range(40)]
+    lines.append(doc(T0 + 60, "Starting saved objects migrations"))
+    lines += [doc(T0 + 70 + 5 * i, f"GET /api/status 200 {3 + i % 7}ms") for i in range(60)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _of(rep, RESTART) == [], [a.description for a in rep.anomalies]
+
+
+def test_an_erlang_process_id_is_no_version() -> None:
+    """Couchbase's header names the Erlang process, "<0.2266.0>": read as a version, a rare "Starting failover with
+    Nodes = [...]" was a process start."""
+    lines = [_line(t, lv, msg) for t, lv, msg in _steady(T0, T0 + 3600, 5.0)]
+    lines.insert(300, _line(T0 + 1501, "INFO", "<0.2266.0>:failover:97] Starting failover with Nodes = ['ns_1@cb-3']"))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _of(rep, RESTART) == [], [a.description for a in rep.anomalies]

@@ -1249,3 +1249,24 @@ def test_a_relayed_message_of_pairs_without_a_message_field_or_with_a_status_kee
     rep = _run("\n".join(lines) + "\n")
     assert "Host not found" not in {t.text for t in rep.templates}
     assert _levels(rep) == {"INFO": 15, "ERROR": 15}
+
+
+def test_a_level_letter_in_parentheses_opening_each_line_is_the_level() -> None:
+    """qBittorrent writes "(N) 2024-03-14T18:20:02 - ...", "(W)", "(C)": the column was a bracketed word, the file's
+    "No space left on device" records of no level ("0 ERROR/FATAL")."""
+    letters = ["N"] * 20 + ["I"] * 10 + ["W"] * 3 + ["C"] * 2
+    lines = [f'({c}) 2024-03-14T18:{i:02d}:02 - Torrent added. Torrent: "file{i}.iso"' for i, c in enumerate(letters)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep) == {"NOTICE": 20, "INFO": 10, "WARN": 3, "FATAL": 2}, level_counts(rep)
+
+
+def test_glogs_letter_and_source_in_brackets_is_the_records_level() -> None:
+    """PyTorch's c10 logging writes glog's short header in brackets, under torchrun's rank prefix: "[rank11]:[E
+    ProcessGroupNCCL.cpp:523] [Rank 11] Watchdog caught collective operation timeout": four ERROR lines had no level."""
+    lines = [f"train - epoch 0 step {i}/5000 loss {2.5 - i / 100:.3f}" for i in range(20)]
+    lines += [
+        "[rank11]:[E ProcessGroupNCCL.cpp:523] [Rank 11] Watchdog caught collective operation timeout",
+        "[W socket.cpp:464] [c10d] The server socket has failed to bind to [::]:29500 (errno: 98)",
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep).get("ERROR") == 1 and level_counts(rep).get("WARN") == 1, level_counts(rep)

@@ -1236,3 +1236,18 @@ def test_a_build_date_inside_a_banner_line_is_not_the_records_time() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.time_range.start_time.ToDatetime().month == 3
     assert rep.time_range.end_time.ToSeconds() - rep.time_range.start_time.ToSeconds() < 3600
+
+
+def test_an_erlang_term_under_a_timed_record_continues_it_whatever_its_tag() -> None:
+    """Couchbase writes "Ignoring failure to grab "orders" stats:" then the reason, an Erlang term on the next line:
+    "{error,{exit,{noproc,...}}}". The tuple's tag read as a level made the term a record of its own, an ERROR, the
+    first line of the summary (7 such)."""
+    lines = []
+    for i in range(30):
+        lines.append(
+            f"[ns_server:info,2024-07-09T11:{i:02d}:55.511-07:00,ns_1@cb-2:<0.1544.0>:ns_heart:grab:238]"
+            f'Ignoring failure to grab "orders" stats:'
+        )
+        lines.append("{error,{exit,{noproc,{gen_server,call,[{'stats_reader-orders','ns_1@cb-2'},5000]}}}}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 30 and not [t.text for t in rep.templates if t.text.startswith("{")], _texts(rep)

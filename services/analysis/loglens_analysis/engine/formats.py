@@ -1248,8 +1248,10 @@ _LEVEL_SHORT_FORMS = sorted(({w.upper() for w in LEVEL_WORDS if len(w) <= 4} | {
 # (Not a directory's name in a path, between slashes: Unity's "(Filename: ./Runtime/Export/Debug/Debug.bindings.h
 # Line: 35)" after every message was a DEBUG record, 40% of a game server's; a thread's name and a slash before it are
 # log4j's "[Server thread/INFO]".)
+# (Nor the first word of a braced term: Erlang's "{error,{exit,{noproc,...}}}" under Couchbase's "Ignoring failure to
+# grab stats:" is data, the tuple's tag, not a level: the line was a record of its own, an ERROR.)
 _LEVEL_IN_TEXT = re.compile(
-    rf"(?<![\w.-])(?!(?<=/)[A-Za-z]+/)\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.=-])",
+    rf"(?<![\w.{{-])(?!(?<=/)[A-Za-z]+/)\[?({'|'.join(_LEVELS_IN_TEXT)}|(?-i:{'|'.join(_LEVEL_SHORT_FORMS)}))\]?(?![\w.=-])",
     re.IGNORECASE,
 )
 
@@ -1417,6 +1419,11 @@ SEVERITY_TAG_CHARS = 64  # how far into a message its severity tag may stand
 # level column the words of a channel or a subsystem stand before (Ceph's "log_channel(cluster) log [WRN] : Health
 # check failed: ..."). Only where a separator follows: a bracketed word inside prose is the prose's.
 _BRACKETED_LEVEL = re.compile(r"(?<!\S)\[([A-Za-z]{3,13})\] ?[:|-] ")
+# glog's short header, a level letter and the source file's line, in brackets a few fields into the message
+# (PyTorch's c10 under torchrun's rank prefix: "[rank11]:[E ProcessGroupNCCL.cpp:523] [Rank 11] Watchdog caught
+# collective operation timeout ...", "[W socket.cpp:464] [c10d] The server socket has failed to bind ..."): the letter
+# is the record's level, as klog's is where it opens the line.
+_LETTER_AND_SOURCE = re.compile(r"(?<![^\s:\]])\[([IWEF]) [\w./-]+\.\w{1,5}:\d+\](?= )")
 # A level word in angle brackets, a field of its own a few fields into the message (Vertica's "<thread> [EE] <ERROR>
 # Join inner did not fit in memory", ArubaOS' "<501100> <3456> <ERRS> <host ip>  |stm|  ..."): angle brackets around
 # a level word are a field's, not prose's.
@@ -1440,6 +1447,9 @@ def _named_level(message: str) -> str | None:
         b = _BRACKETED_LEVEL.search(message, 0, SEVERITY_TAG_CHARS + 16)
         if b is not None and b.start() < SEVERITY_TAG_CHARS and (lv := level_from_word(b.group(1))) is not None:
             return lv
+        g = _LETTER_AND_SOURCE.search(message, 0, SEVERITY_TAG_CHARS + 64)
+        if g is not None and g.start() < SEVERITY_TAG_CHARS:
+            return level_from_letter(g.group(1))
     if (
         message[:1] == "["
         and (sel := _BRACKETED_SELECTOR.match(message)) is not None
@@ -1592,8 +1602,10 @@ _HEADER_TOKEN = re.compile(
 # A number; or a process's and a thread's numbers joined by "#" (nginx's and NGINX Unit's "41#41" before the message).
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?|\d+#\d+")
 _PROSE_AFTER_LETTER = re.compile(r"[a-z]+")  # a plain lower-case word: the letter before it is prose ("A total")
-_MARKED_LETTER = re.compile(r"\[[A-Z]\]|[A-Z][!,:]")  # a letter in brackets, or marked by the character after it
-_LETTER_MARKS = "[]!,:"  # what a marked letter is read without
+# A letter in brackets or in parentheses (qBittorrent's "(N) 2024-03-14T18:20:02 - ...", "(W)", "(C)"), or marked by
+# the character after it.
+_MARKED_LETTER = re.compile(r"\[[A-Z]\]|\([A-Z]\)|[A-Z][!,:]")
+_LETTER_MARKS = "[]()!,:"  # what a marked letter is read without
 
 
 def _letter_level(token: str) -> str | None:

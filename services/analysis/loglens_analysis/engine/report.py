@@ -112,6 +112,9 @@ INTERLEAVE_RECORDS = 2000  # held records with a process id read to tell whether
 EPISODE_BUCKETS = 4  # start (or stop) messages this many buckets apart or less belong to one start (stop)
 NEAR_LINES = 100  # a stop and the start (or silence) next to it are at most this many lines apart
 STOP_SEQUENCE_LINES = 20  # a start-worded message with a stop message this few lines after it is a step of a stop
+ENVELOPE_MIN_TEMPLATES = (
+    4  # a version most templates' examples write (of at least 4) is the records' field, no banner's
+)
 
 # Generic English lifecycle words and POSIX signal names; no product names. A server's word that it is ready, "listening
 # on" its address or "ready to accept connections" (sshd's "Server listening on 0.0.0.0 port 22.", MySQL's "ready for
@@ -130,8 +133,9 @@ _START_VERB = re.compile(
 # A date written with dots, its month and day in two digits ("logstash-2026.02.03", a daily index's name), is no
 # version (a calendar version writes its numbers without zeros: "2023.3.0", "2024.12.1").
 _DOTTED_DATE = r"(?:19|20)\d\d\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01])(?![.\d])"
+# (Not three numbers in angle brackets: an Erlang process's id, "<0.2266.0>", in Couchbase's and RabbitMQ's headers.)
 _VERSION = re.compile(
-    rf"(?<![\w.])(?!{_DOTTED_DATE})v?\d+\.\d+\.\d+(?![.\d])|(?<![\w.])v\d+\.\d+(?![.\d])"
+    rf"(?<![\w.<])(?!{_DOTTED_DATE})v?\d+\.\d+\.\d+(?![.\d>])|(?<![\w.])v\d+\.\d+(?![.\d])"
     r"|\bversion\b[\s:=\"']*v?\d",
     re.IGNORECASE,
 )
@@ -1101,23 +1105,39 @@ def _variant_of_frequent(r: Rolled, templates: list[Rolled]) -> bool:
 _REQUEST_TARGET = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(HTTP_METHODS)) + r") \S+")
 
 
-def _said(r: Rolled) -> list[str]:
-    """A template's examples without the requests they quote (a path's "/v1.2.3/" is no version of the process)."""
-    return [_REQUEST_TARGET.sub(" ", t) for _ln, t in r.examples]
+def _said(r: Rolled, envelope: frozenset[str] = frozenset()) -> list[str]:
+    """A template's examples without the requests they quote (a path's "/v1.2.3/" is no version of the process) and
+    without the versions every record writes (``envelope``, ``_envelope_versions``)."""
+    said = [_REQUEST_TARGET.sub(" ", t) for _ln, t in r.examples]
+    if envelope:
+        said = [_VERSION.sub(lambda m: " " if m.group() in envelope else m.group(), t) for t in said]
+    return said
 
 
-def _announces_version(r: Rolled) -> bool:
-    return any(map(_VERSION_ANNOUNCEMENT.search, _said(r)))
+def _envelope_versions(templates: list[Rolled]) -> frozenset[str]:
+    """The versions (``_VERSION``'s matches) that the examples of most of the file's templates write: a field every
+    record carries beside its message (an ECS document's "ecs":{"version":"8.11.0"}, Nextcloud's
+    "version":"28.0.3.2"), the logging schema's or the running release's; no one message announces it (Kibana's
+    "Starting saved objects migrations" 18 s into its start was a process start)."""
+    sampled = [r for r in templates if r.examples]
+    if len(sampled) < ENVELOPE_MIN_TEMPLATES:
+        return frozenset()
+    seen = Counter(v for r in sampled for v in {m.group() for _ln, t in r.examples for m in _VERSION.finditer(t)})
+    return frozenset(v for v, n in seen.items() if 2 * n > len(sampled))
 
 
-def _is_banner(r: Rolled, first: Rolled | None, head_line: int) -> bool:
+def _announces_version(r: Rolled, envelope: frozenset[str] = frozenset()) -> bool:
+    return any(map(_VERSION_ANNOUNCEMENT.search, _said(r, envelope)))
+
+
+def _is_banner(r: Rolled, first: Rolled | None, head_line: int, envelope: frozenset[str]) -> bool:
     if r is first:
         # The file's first message, unless it tells a stop (a console command's "Command "cache:clear" exited with
         # code "0"" opening a Symfony log was a process start and a stop at line 1).
         return _STOP_WEAK.search(r.text) is None and not _strong_stop(r)
-    if r.first_line <= head_line and _announces_version(r):
+    if r.first_line <= head_line and _announces_version(r, envelope):
         return True
-    return _START_VERB.search(r.text) is not None and any(map(_VERSION.search, _said(r)))
+    return _START_VERB.search(r.text) is not None and any(map(_VERSION.search, _said(r, envelope)))
 
 
 # A number standing alone in a record's header ("39000", "#7116", "[412]"), not part of a word or a path.
@@ -1487,6 +1507,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         # there has no time of its own to be cited at, and its timed lines tell it.)
         of_words = (r for r in templates if _WORD.search(r.text.replace(WILDCARD, " ")))
         first = min(of_words, key=lambda r: r.first_line, default=first) if first.first_line >= first_timed else first
+    envelope = _envelope_versions(templates)
     head_line = _head_line(templates)
     tail_line = last_line - (head_line - first.first_line + 1)
     banners: list[Occurrence] = []
@@ -1546,9 +1567,9 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         announced = severity_rank(r.max_level()) not in _ERROR_RANKS
         # Nor is a start whose object is a stop ("Starting shutdown...", "initiating graceful shutdown"): a stop's step.
         announced = announced and _STARTS_A_STOP.search(r.text) is None
-        if announced and _is_banner(r, opener, head_line):
+        if announced and _is_banner(r, opener, head_line, envelope):
             found = [(b, ln, r) for b, ln in _occurrences(r)]
-            if r is first and not _is_banner(r, None, head_line):
+            if r is first and not _is_banner(r, None, head_line, envelope):
                 # Its only evidence is having opened the file: seen again, it is a start only where the
                 # messages that followed it then follow it again (a reconnect repeats one message, not a start);
                 # where no rare message followed it, only where its words say it starts or the file shows a process
@@ -1562,7 +1583,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         elif (
             announced
             and r is not first
-            and (_START_VERB.search(r.text) is not None or _announces_version(r))
+            and (_START_VERB.search(r.text) is not None or _announces_version(r, envelope))
             and _STOP_WEAK.search(r.text) is None
             and not _strong_stop(r)
         ):
@@ -1809,7 +1830,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         of_line = {ln: x for x in templates for v in x.variants for ln, _text in v.examples}
         out += [_crash(r, of_line.get(r.first_line - 1)) for r in crashes]
     out += _restart_loops(
-        an, templates, rare, crashes, firsts, None if frequent_variant else first, stop_words, silence_ends
+        an, templates, rare, crashes, firsts, None if frequent_variant else first, stop_words, silence_ends, envelope
     )
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
@@ -1943,6 +1964,7 @@ def _restart_loops(
     opener_of_loop: Rolled | None,
     stop_words: list[int],
     silence_ends: list[int],
+    envelope: frozenset[str],
 ) -> list[Finding]:
     """A process that keeps dying and starting again (a crash loop, a container's restarts under its restart
     policy, ``docker logs`` of all its runs): its start message comes more often than a banner's rarity allows
@@ -1968,7 +1990,7 @@ def _restart_loops(
     for s in sorted(templates, key=lambda r: r.first_line):
         if s.count <= max(rare, 2) or severity_rank(s.max_level()) in _ERROR_RANKS:
             continue
-        said = [_REQUEST_TARGET.sub(" ", t) for _ln, t in s.examples]
+        said = _said(s, envelope)
         worded = _START_VERB.search(s.text) is not None and any(map(_VERSION.search, said))
         if not (worded or s is opener_of_loop or any(map(_VERSION_ANNOUNCEMENT.search, said))):
             continue
