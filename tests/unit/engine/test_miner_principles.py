@@ -1087,3 +1087,12 @@ def test_a_programs_states_in_capitals_tell_events_apart_in_few_records() -> Non
     # Names in capitals are data all the same (Oracle's background processes): only states are a lifecycle's steps.
     names = ["MMON", "CJQ0", "QMNC", "MMNL", "SMON", "PMON", "DBW0"]
     assert set(mine([f"Stopping background process {n}" for n in names])) == {"Stopping background process <*>"}
+
+
+def test_constants_in_capitals_among_a_programs_states_are_its_states_too() -> None:
+    """Hazelcast's "[10.0.4.21]:5701 is STARTING" / "STARTED" / "SHUTTING_DOWN" / "SHUTDOWN" in six records: two of the
+    words are no verb's "-ING"/"-ED" form, and the four were one template "[<*>]:<*> is <*>": its stop told at other
+    lines. Constants in capitals beside states are the lifecycle's steps too; names in capitals alone stay data."""
+    words = ["STARTING", "STARTED", "SHUTTING_DOWN", "SHUTDOWN", "STARTING", "STARTED"]
+    templates = mine([f"[10.0.4.{i}]:5701 is {w}" for i, w in enumerate(words)])
+    assert sorted(set(templates)) == sorted({f"[<*>]:<*> is {w}" for w in words}), templates

@@ -538,9 +538,21 @@ def test_a_run_that_ends_stating_a_failure_is_told_its_verdict_before_its_warnin
     ]
     rep = analyze([_build(verdict).encode()])
     claims = [c.text for c in rep.summary.claims]
-    assert claims[1].startswith('The file ends stating a failure, at line 88: "Failed during stage'), claims
+    # (Its line of clean-up follows: the file states the failure near its end.)
+    start = 'Near its end (its last record at line 91), the file states a failure, at line 88: "Failed during stage'
+    assert claims[1].startswith(start), claims
     assert 'line 90: "Failing build: Failed to build site" (and 1 more).' in claims[1], claims
     assert list(rep.summary.claims[1].line_numbers) == [88, 89, 90]
+
+
+def test_a_file_ends_stating_a_failure_only_where_its_last_record_states_it() -> None:
+    """Samba's log ended with four routine connection records after its last "NT_STATUS_DISK_FULL" error, and the
+    summary said "The file ends stating a failure" at the error: the failure is stated near the end; the file ends
+    on it only where its last record states it."""
+    lines = _build(["Failing build: Failed to build site"]).rstrip("\n").split("\n")
+    rep = analyze([("\n".join(lines[:-1]) + "\n").encode()])  # without the clean-up line
+    claims = [c.text for c in rep.summary.claims]
+    assert claims[1] == 'The file ends stating a failure, at line 88: "Failing build: Failed to build site".', claims
 
 
 def test_a_file_that_states_a_failure_all_along_has_no_verdict() -> None:

@@ -893,9 +893,11 @@ _STATE = re.compile(r"[A-Z]+(?:_[A-Z]+)*(?:ING|ED)")
 
 def _states(values: dict[str, int]) -> bool:
     """True when every word a position takes is a state a program names in capitals, a verb's "-ING" or "-ED" form
-    ("STARTING", "STOPPED", "PENDING_SHUTDOWN"): a lifecycle's steps, not data (process names, protocols: "MMON",
-    "AMQP", written in capitals too, stay values in a few records)."""
-    return all(_STATE.fullmatch(v) for v in values)
+    ("STARTING", "STOPPED", "PENDING_SHUTDOWN"), or constants in capitals among which such a state is (Hazelcast's
+    "STARTING", "STARTED", "SHUTTING_DOWN", "SHUTDOWN"): a lifecycle's steps, not data (process names, protocols:
+    "MMON", "AMQP", written in capitals too, stay values in a few records)."""
+    states = sum(1 for v in values if _STATE.fullmatch(v))
+    return states == len(values) or (states > 0 and _constants(values))
 
 
 def _phrase_positions(

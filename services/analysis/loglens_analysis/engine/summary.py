@@ -584,7 +584,12 @@ def _outcome(
     shown = [final[0], final[-1]][: min(OUTCOME_QUOTED, len(final))]
     said = "; ".join(f'line {t.last_line}: "{quoted[t.id]}"' for t in shown)
     more = f" (and {len(final) - len(shown)} more)" if len(final) > len(shown) else ""
-    text = f"The file ends stating a failure, at {said}{more}."
+    # Where records of other words follow the last of them (a clean-up's lines, a server's next requests), the file
+    # states the failure near its end; it ends on it only where its last record states it.
+    if final[-1].last_line == ends[0]:
+        text = f"The file ends stating a failure, at {said}{more}."
+    else:
+        text = f"Near its end (its last record at line {ends[0]}), the file states a failure, at {said}{more}."
     return [_claim(text, [t.id for t in final], [t.last_line for t in final])], {t.id for t in final}
 
 
