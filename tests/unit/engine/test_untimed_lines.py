@@ -1251,3 +1251,24 @@ def test_an_erlang_term_under_a_timed_record_continues_it_whatever_its_tag() -> 
         lines.append("{error,{exit,{noproc,{gen_server,call,[{'stats_reader-orders','ns_1@cb-2'},5000]}}}}")
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.record_count == 30 and not [t.text for t in rep.templates if t.text.startswith("{")], _texts(rep)
+
+
+def test_a_go_error_stack_printed_with_its_frames_unbracketed_is_one_record() -> None:
+    """kubeadm prints its error with "%+v": the message, then each frame as the function's name (no arguments in
+    brackets) over its file's tab-indented line. Each function's line was a record of its own, fourteen one-frame
+    templates ("main.main", "runtime.goexit") beside the error that had none."""
+    frames = [
+        ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/init.runWaitControlPlanePhase", "init/waitcontrolplane.go:112"),
+        ("k8s.io/kubernetes/cmd/kubeadm/app/cmd/phases/workflow.(*Runner).Run.func1", "workflow/runner.go:259"),
+        ("github.com/spf13/cobra.(*Command).Execute", "github.com/spf13/cobra@v1.8.1/command.go:1041"),
+        ("main.main", "k8s.io/kubernetes/cmd/kubeadm/kubeadm.go:25"),
+        ("runtime.goexit", "runtime/asm_amd64.s:1700"),
+    ]
+    lines = [f"[init] step {i} of the control plane done" for i in range(20)]
+    lines.append("could not initialize a Kubernetes cluster")
+    for name, where in frames:
+        lines += [name, f"\t{where}"]
+    lines += [f"[reset] step {i} done" for i in range(5)]
+    rep = _report(lines)
+    assert rep.record_count == 26, _texts(rep)
+    assert not [t for t in _texts(rep) if t.startswith(("main.main", "runtime."))], _texts(rep)

@@ -84,12 +84,14 @@ _PADDED_HEADER = (
 
 # A physical line continues the previous record when it is indented (but for a padded header), starts a Java
 # "Caused by:" or "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header,
-# frame or "[signal ...]" line, a Python "Traceback" or chained-traceback banner, a Ruby "from file:line:in", only
-# closes brackets ("}", "});", "]": the end of an object or a list the record printed over its indented lines; ">":
-# the end of a message written in angle brackets, WebLogic's; '"}': a JSON context whose string ran over lines), is
-# PHP's "Stack trace:" (Monolog's "[stacktrace]") over its first frame or a frame of it ("#0
-# /var/www/src/Cache.php(31): App\Cache->connect()", "#2 {main}"), Monolog's "[previous exception]" of a chain, or
-# is a numbered source line in a diagnostic's gutter.
+# frame or "[signal ...]" line (a function's name over its file's tab-indented line, its arguments in brackets or none
+# where an error's stack is printed with "%+v": kubeadm's "k8s.io/kubernetes/cmd/kubeadm/app/cmd.newCmdInit.func1",
+# then "\tk8s.io/kubernetes/cmd/kubeadm/app/cmd/init.go:128"), a Python "Traceback" or chained-traceback banner, a
+# Ruby "from file:line:in", only closes brackets ("}", "});", "]": the end of an object or a list the record printed
+# over its indented lines; ">": the end of a message written in angle brackets, WebLogic's; '"}': a JSON context whose
+# string ran over lines), is PHP's "Stack trace:" (Monolog's "[stacktrace]") over its first frame or a frame of it
+# ("#0 /var/www/src/Cache.php(31): App\Cache->connect()", "#2 {main}"), Monolog's "[previous exception]" of a chain,
+# or is a numbered source line in a diagnostic's gutter.
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
     after the newlines inside the pattern too: an exception header is followed by an enveloped "at" line)."""
@@ -97,7 +99,9 @@ def _continuation_body(prefix: str = "") -> str:
         rf"[ \t]+(?!{_PADDED_HEADER})\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
         r"|During handling of the above exception|The above exception was the direct cause"
         rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
-        rf"|goroutine \d+ \[|\[signal [A-Z]|[\w./*()\[\]-]+\([^\n]*\)\n{prefix}\t|created by |from [^\s:]+:\d+:in "
+        rf"|goroutine \d+ \[|\[signal [A-Z]"
+        rf"|[\w./*()\[\]-]+(?:\([^\n]*\)\n{prefix}\t|\n{prefix}\t[^\s:]+\.(?:go|s):\d+\b)"
+        r"|created by |from [^\s:]+:\d+:in "
         r"|\"?[}\])>]+[,;]?[ \t]*(?:\n|\Z)"
         rf"|(?:Stack trace:|\[stacktrace\])\n{prefix}#0 |#\d+ (?:\{{main\}}|[^\n(]*\(\d+\): )|\[previous exception\] "
         # A compiler's excerpt of source under a diagnostic, its line number in the gutter the lines before it
