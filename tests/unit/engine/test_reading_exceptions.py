@@ -475,6 +475,44 @@ def test_a_traceback_whose_frames_blank_lines_set_apart_is_one_record_with_its_e
     assert any(c.startswith("4 x decimal.DivisionByZero: ") for c in claims), claims
 
 
+def test_a_traceback_whose_exception_line_states_a_level_by_its_words_keeps_it() -> None:
+    """The same layout where the exception's message holds a level's word ("httpx.HTTPStatusError: Server error '503
+    Service Unavailable' ..."): the line, after its blank line, was taken for one stating a level of its own and cut
+    from the traceback: the logged error had no exception, its exception was an error record of its own."""
+    trace = [
+        "Traceback (most recent call last):",
+        "",
+        '  File "/usr/local/lib/python3.12/asyncio/runners.py", line 194, in run',
+        "    return runner.run(main)",
+        "           │      │   └ <coroutine object main at 0x7f3b1c2b1e40>",
+        "           │      └ <function Runner.run at 0x7f3b1d9e2160>",
+        "           └ <asyncio.runners.Runner object at 0x7f3b1c2c6a50>",
+        "",
+        '> File "/app/feeds/fetcher.py", line 47, in fetch_feed',
+        "    resp.raise_for_status()",
+        "    │    └ <function Response.raise_for_status at 0x7f3b1b7fd9e0>",
+        "    └ <Response [503 Service Unavailable]>",
+        "",
+        '  File "/app/.venv/lib/python3.12/site-packages/httpx/_models.py", line 761, in raise_for_status',
+        "    raise HTTPStatusError(message, request=request, response=self)",
+        "          │               │                └ <Response [503 Service Unavailable]>",
+        "          └ <class 'httpx.HTTPStatusError'>",
+        "",
+        "httpx.HTTPStatusError: Server error '503 Service Unavailable' for url 'https://feeds.example.org/rss'",
+    ]
+    lines: list[str] = []
+    for i in range(20):
+        stamp = f"2024-10-27 01:41:{i * 2:02d}.937 |"
+        lines.append(f"{stamp} INFO     | feeds.fetcher:fetch_feed:52 - Fetched feed_{i}: {i} new items")
+        if i % 5 == 4:
+            lines.append(f"{stamp} ERROR    | feeds.fetcher:fetch_feed:57 - Failed to fetch feed_{i}")
+            lines += trace
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 24, [t.text for t in rep.templates]
+    claims = [c.text for c in rep.summary.claims]
+    assert any(c.startswith("4 x httpx.HTTPStatusError: ") and "logged as" in c for c in claims), claims
+
+
 def test_a_dotnet_exception_with_its_error_code_and_an_inner_exception_on_its_own_line() -> None:
     """.NET writes an exception's HRESULT or error code between its type and its message, and its console logger
     indents the trace under the record's header, the inner exception on a line of its own after " ---> ": the

@@ -35,7 +35,7 @@ from itertools import accumulate, chain, compress, groupby, islice, pairwise, re
 from operator import attrgetter, call, is_, is_not, itemgetter, lt, methodcaller, sub
 from typing import Any, cast
 
-from .exceptions import ExceptionInfo, exception_of
+from .exceptions import ExceptionInfo, exception_of, named_as_type
 from .formats import (
     FORMAT_JSON,
     FORMAT_LOGFMT,
@@ -2126,7 +2126,7 @@ def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:
 # A line of a Python traceback after a blank line inside it (loguru's "diagnose" layout sets each frame apart with
 # one): a frame ("  File ...", the catching frame marked "> File ..."), an indented line under one, or the exception's
 # line, flush left ("decimal.DivisionByZero: [...]", "KeyError: 'qty'", "SystemExit").
-_PY_TRACE_AFTER_BLANK = re.compile(r"[ \t]+\S|>? ?File \"|[A-Za-z_][\w.]*(?::(?: |$)|$)")
+_PY_TRACE_AFTER_BLANK = re.compile(r"[ \t]+\S|>? ?File \"|([A-Za-z_][\w.]*)(?::(?: |$)|$)")
 
 
 def _py_message_goes_on(run: list[str], records: list[str], flags: Sequence[int | None], i: int) -> bool:
@@ -2170,12 +2170,11 @@ def _headed_last(rec: str) -> str:
 def _in_py_trace(records: list[str], flags: Sequence[int | None], i: int) -> bool:
     """Whether the blank line at ``i`` stands inside a Python traceback the run holds (its banner and not yet its
     last line): the next line has no time and is one of the traceback's (``_PY_TRACE_AFTER_BLANK``)."""
-    return (
-        flags[i] == -1
-        and i + 1 < len(flags)
-        and flags[i + 1] == 0
-        and _PY_TRACE_AFTER_BLANK.match(records[i + 1]) is not None
-    )
+    if flags[i] != -1 or i + 1 >= len(flags) or (m := _PY_TRACE_AFTER_BLANK.match(records[i + 1])) is None:
+        return False
+    # (The exception's line may state a level by its words, "httpx.HTTPStatusError: Server error '503 ...'": its
+    # type, named as one, still makes it the traceback's line; a level word is no type.)
+    return flags[i + 1] == 0 or (flags[i + 1] == 2 and m.group(1) is not None and named_as_type(m.group(1)))
 
 
 def _announces(records: list[str], flags: Sequence[int | None], i: int) -> bool:
