@@ -1270,3 +1270,13 @@ def test_glogs_letter_and_source_in_brackets_is_the_records_level() -> None:
     ]
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert level_counts(rep).get("ERROR") == 1 and level_counts(rep).get("WARN") == 1, level_counts(rep)
+
+
+def test_a_level_after_the_id_in_brackets_a_message_opens_with_is_its_level() -> None:
+    """slurmd writes a job step's messages under its id: "[2024-03-14T07:17:56.766] [884185.batch] error: *** JOB 884185
+    ON cn017 CANCELLED AT ... DUE TO TIME LIMIT ***". A daemon's name in brackets before the level was looked past, an
+    id (digits first) not: the job's errors had no level."""
+    lines = [f"[2024-03-14T07:{i:02d}:56.766] [8841{i:02d}.batch] task/cgroup: job memory limit set" for i in range(20)]
+    lines.append("[2024-03-14T07:30:56.766] [884185.batch] error: *** JOB 884185 ON cn017 CANCELLED AT 07:30 ***")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep).get("ERROR") == 1, level_counts(rep)

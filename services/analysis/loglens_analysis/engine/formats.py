@@ -1497,8 +1497,10 @@ _SOURCE_MARKS = re.compile(
 _PROCESS_LABEL = re.compile(r"([^\s:]{1,40})(?: [^\s:]{1,40})? \d{1,10}: ?(?=\S)")
 
 
-# A daemon's name in brackets, then a blank (Dell OS10's "[bgpd] %WARN: BGP: ... prefixes received exceeds ...").
-_BRACKETED_TAG = re.compile(r"\[[A-Za-z][\w.-]{0,31}\] (?=\S)")
+# A daemon's name in brackets, then a blank (Dell OS10's "[bgpd] %WARN: BGP: ... prefixes received exceeds ..."), or
+# the id of what the message is about (slurmd's job step: "[884185.batch] error: *** JOB 884185 ON cn017 CANCELLED
+# ...", no level read); a word in it, not a number alone (gunicorn's pid, "[1] [CRITICAL] ...", is a column of its own).
+_BRACKETED_TAG = re.compile(r"\[(?=[\w.-]*[A-Za-z])\w[\w.-]{0,31}\] (?=\S)")
 
 
 # What may stand before a message's severity, each looked past in turn: the name of the part of the program that
