@@ -1272,3 +1272,37 @@ def test_an_erlang_process_id_is_no_version() -> None:
     lines.insert(300, _line(T0 + 1501, "INFO", "<0.2266.0>:failover:97] Starting failover with Nodes = ['ns_1@cb-3']"))
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert _of(rep, RESTART) == [], [a.description for a in rep.anomalies]
+
+
+def test_one_crash_told_in_several_messages_is_one_finding() -> None:
+    """fly.io's proxy wrote "Out of memory: Killed process 512 (gunicorn)", then "Process appears to have been OOM
+    killed!", then "Reaped child process with pid: 512 and signal: SIGKILL, core dumped? false": three crash findings a
+    line apart. Crash messages all of whose records follow another's within a few lines are that crash, told once."""
+    records = _steady(T0, T0 + 1800, 5.0)
+    for k, t in enumerate((T0 + 600, T0 + 1200)):
+        records += [
+            (t + 0.1, "ERROR", f"Out of memory: Killed process {512 + k} (gunicorn) total-vm:812344kB"),
+            (t + 0.2, "INFO", "Process appears to have been OOM killed!"),
+        ]
+    rep, _lines = _report(sorted(records))
+    crashes = [a for a in _of(rep, SHUTDOWN) if "crash" in a.description]
+    assert len(crashes) == 1, [a.description for a in crashes]
+    assert "with 2 more crash messages at line(s)" in crashes[0].description, crashes[0].description
+    # (The messages it tells are told: none of them is one "of no level that states a failure" in the summary.)
+    assert not [c.text for c in rep.summary.claims if "OOM killed" in c.text], [c.text for c in rep.summary.claims]
+
+
+def test_a_crash_message_told_with_the_first_is_no_failure_of_its_own_in_the_summary() -> None:
+    """Xorg's "Segmentation fault at address 0x0", then "Caught signal 11 (Segmentation fault). Server aborting": told
+    as one crash, the second message was listed again among the "records of no level that state a failure"."""
+    lines = [f"[ {100 + i}.{i:03d}] (II) modeset(0): Output HDMI-{i % 3} connected, mode {i}" for i in range(60)]
+    lines += [
+        "[   170.551] Segmentation fault at address 0x0",
+        "[   170.551] ",
+        "[   170.552] Caught signal 11 (Segmentation fault). Server aborting",
+    ]
+    lines += [f"[ {171 + i}.{i:03d}] (II) modeset(0): Output DP-{i % 2} disconnected" for i in range(10)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    crashes = [a for a in _of(rep, SHUTDOWN) if "crash" in a.description]
+    assert len(crashes) == 1 and "1 more crash message" in crashes[0].description, [a.description for a in crashes]
+    assert not [c.text for c in rep.summary.claims if "Caught signal" in c.text], [c.text for c in rep.summary.claims]

@@ -1828,7 +1828,14 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             out.append(Finding(kind, r, when, when, len(group), 0.0, float(len(group)), lines, what))
     if crashes:
         of_line = {ln: x for x in templates for v in x.variants for ln, _text in v.examples}
-        out += [_crash(r, of_line.get(r.first_line - 1)) for r in crashes]
+        for told, *more in _crash_messages(crashes):
+            f = _crash(told, of_line.get(told.first_line - 1))
+            if more:
+                said = sorted(ln for r in more for ln in _known_lines(r))
+                noun = "message" if len(said) == 1 else "messages"
+                f.description += f", with {len(said)} more crash {noun} at line(s) {', '.join(map(str, said))}"
+                f.lines += [ln for ln in said if ln not in f.lines][: max(0, MAX_OCCURRENCE_LINES - len(f.lines))]
+            out.append(f)
     out += _restart_loops(
         an, templates, rare, crashes, firsts, None if frequent_variant else first, stop_words, silence_ends, envelope
     )
@@ -1845,6 +1852,31 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
 
 
 _ERROR_RANKS = (severity_rank("ERROR"), severity_rank("FATAL"))
+
+
+def _crash_messages(crashes: list[Rolled]) -> list[list[Rolled]]:
+    """The crash templates in groups that each tell one crash: a template all of whose records (all known to the
+    aggregates) come at most ``STOP_SEQUENCE_LINES`` after a record of an earlier group's is that crash told in another
+    message (fly.io's "Out of memory: Killed process", then "Process appears to have been OOM killed!", then "Reaped
+    child process ... signal: SIGKILL": three crash findings a line apart; Samba's "Signal 11: Segmentation fault",
+    then its "PANIC (pid ...)"), told once, by the group's first template."""
+    groups: list[list[Rolled]] = []
+    for r in sorted(crashes, key=lambda r: r.first_line):
+        lines = _known_lines(r)
+        told = next(
+            (
+                g
+                for g in groups
+                if len(lines) == r.count
+                and all(any(0 < x - y <= STOP_SEQUENCE_LINES for y in _known_lines(g[0])) for x in lines)
+            ),
+            None,
+        )
+        if told is None:
+            groups.append([r])
+        else:
+            told.append(r)
+    return groups
 
 
 def _crash(r: Rolled, before: Rolled | None) -> Finding:

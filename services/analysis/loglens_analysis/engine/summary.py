@@ -553,10 +553,24 @@ def _failing_unlevelled(rep: report_pb2.AnalysisReport, told: set[str]) -> list[
     errors, no restart and no stop tells; not one that says nothing (``says_nothing``)."""
     lifecycle = (report_pb2.ANOMALY_KIND_RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)
     told = told | {a.template_id for a in rep.anomalies if a.kind in lifecycle}
+    # (A message a crash's finding cites as one more of its messages, at its first and last line, is told too: Xorg's
+    # "Caught signal 11 (Segmentation fault). Server aborting" under "Segmentation fault at address 0x0". Not one a
+    # stop's finding cites: a VM's "qmp command 'guest-shutdown' failed" is a failure of its own.)
+    cited = {
+        ln
+        for a in rep.anomalies
+        if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and _CRASH_CLAIM.match(a.description)
+        for ln in a.line_numbers
+    }
     return [
         t
         for t in rep.templates
-        if not t.max_level and t.id not in told and not t.muted and states_failure(t.text) and not says_nothing(t.text)
+        if not t.max_level
+        and t.id not in told
+        and not (t.first_line in cited and t.last_line in cited)
+        and not t.muted
+        and states_failure(t.text)
+        and not says_nothing(t.text)
     ]
 
 
