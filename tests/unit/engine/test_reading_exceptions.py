@@ -442,6 +442,19 @@ def test_an_exception_whose_message_quotes_a_time_or_ends_in_a_blank_line_is_one
     assert {t.text.split(" ", 1)[0] for t in rep.templates} == {"Retrying", "Write"}
 
 
+def _loguru_file(info: str, error: str, trace: list[str]) -> bytes:
+    """Twenty records in loguru's default layout (``info`` formatted with its number), every fifth followed by an
+    ERROR record (``error``) and ``trace`` under it."""
+    lines: list[str] = []
+    for i in range(20):
+        stamp = f"2026-05-11 08:01:{i * 2:02d}.428 |"
+        lines.append(f"{stamp} INFO     | app.worker:run:64 - {info.format(i=i)}")
+        if i % 5 == 4:
+            lines.append(f"{stamp} ERROR    | app.worker:run:72 - {error.format(i=i)}")
+            lines += trace
+    return ("\n".join(lines) + "\n").encode()
+
+
 def test_a_traceback_whose_frames_blank_lines_set_apart_is_one_record_with_its_exception() -> None:
     """loguru's "backtrace"/"diagnose" layout: a blank line after the banner and after each frame's variables, the
     frame that caught the exception marked "> File". The blank lines cut the traceback into records of no time and
@@ -459,14 +472,7 @@ def test_a_traceback_whose_frames_blank_lines_set_apart_is_one_record_with_its_e
         "",
         "decimal.DivisionByZero: [<class 'decimal.DivisionByZero'>]",
     ]
-    lines: list[str] = []
-    for i in range(20):
-        stamp = f"2026-05-11 08:01:{i * 2:02d}.428 |"
-        lines.append(f"{stamp} INFO     | ingest.worker:process_file:64 - Processing batch_{i}.csv")
-        if i % 5 == 4:
-            lines.append(f"{stamp} ERROR    | ingest.worker:process_file:72 - Failed to process batch_{i}.csv")
-            lines += trace
-    rep = analyze([("\n".join(lines) + "\n").encode()])
+    rep = analyze([_loguru_file("Processing batch_{i}.csv", "Failed to process batch_{i}.csv", trace)])
     assert rep.record_count == 24
     assert rep.parse_quality.timestamp_share == 1.0
     failed = next(t for t in rep.templates if t.text.startswith("Failed to process"))
@@ -500,14 +506,7 @@ def test_a_traceback_whose_exception_line_states_a_level_by_its_words_keeps_it()
         "",
         "httpx.HTTPStatusError: Server error '503 Service Unavailable' for url 'https://feeds.example.org/rss'",
     ]
-    lines: list[str] = []
-    for i in range(20):
-        stamp = f"2024-10-27 01:41:{i * 2:02d}.937 |"
-        lines.append(f"{stamp} INFO     | feeds.fetcher:fetch_feed:52 - Fetched feed_{i}: {i} new items")
-        if i % 5 == 4:
-            lines.append(f"{stamp} ERROR    | feeds.fetcher:fetch_feed:57 - Failed to fetch feed_{i}")
-            lines += trace
-    rep = analyze([("\n".join(lines) + "\n").encode()])
+    rep = analyze([_loguru_file("Fetched feed_{i}: {i} new items", "Failed to fetch feed_{i}", trace)])
     assert rep.record_count == 24, [t.text for t in rep.templates]
     claims = [c.text for c in rep.summary.claims]
     assert any(c.startswith("4 x httpx.HTTPStatusError: ") and "logged as" in c for c in claims), claims
