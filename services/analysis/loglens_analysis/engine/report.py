@@ -112,9 +112,7 @@ INTERLEAVE_RECORDS = 2000  # held records with a process id read to tell whether
 EPISODE_BUCKETS = 4  # start (or stop) messages this many buckets apart or less belong to one start (stop)
 NEAR_LINES = 100  # a stop and the start (or silence) next to it are at most this many lines apart
 STOP_SEQUENCE_LINES = 20  # a start-worded message with a stop message this few lines after it is a step of a stop
-ENVELOPE_MIN_TEMPLATES = (
-    4  # a version most templates' examples write (of at least 4) is the records' field, no banner's
-)
+ENVELOPE_MIN_TEMPLATES = 4  # a version most of (at least 4) templates' examples write is every record's, no banner's
 
 # Generic English lifecycle words and POSIX signal names; no product names. A server's word that it is ready, "listening
 # on" its address or "ready to accept connections" (sshd's "Server listening on 0.0.0.0 port 22.", MySQL's "ready for
@@ -1863,15 +1861,16 @@ def _crash_messages(crashes: list[Rolled]) -> list[list[Rolled]]:
     groups: list[list[Rolled]] = []
     for r in sorted(crashes, key=lambda r: r.first_line):
         lines = _known_lines(r)
-        told = next(
-            (
-                g
-                for g in groups
-                if len(lines) == r.count
-                and all(any(0 < x - y <= STOP_SEQUENCE_LINES for y in _known_lines(g[0])) for x in lines)
-            ),
-            None,
-        )
+        told = None
+        if len(lines) == r.count:
+            told = next(
+                (
+                    g
+                    for g in groups
+                    if all(any(0 < x - y <= STOP_SEQUENCE_LINES for y in _known_lines(g[0])) for x in lines)
+                ),
+                None,
+            )
         if told is None:
             groups.append([r])
         else:
