@@ -1037,3 +1037,30 @@ def test_a_zone_the_file_states_holds_where_a_message_carries_its_own_utc_time()
     ]
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-07T00:00:00"))
     assert _range(rep) == ("2026-12-06T08:00:12Z", "2026-12-06T08:29:12Z"), rep.parse_quality.time_assumptions
+
+
+def _tai64n(t: float) -> str:
+    """The TAI64N label of a Unix time, as daemontools' tai64n writes it (2^62 + 10 + the second, the nanosecond)."""
+    sec = math.floor(t)
+    return f"@{2**62 + 10 + sec:016x}{round((t - sec) * 1e9):08x}"
+
+
+def test_a_tai64n_label_is_the_records_time() -> None:
+    """runit's svlogd and daemontools' multilog open each line with "@4000000065f00b8e0019b1ee": 0% timestamps, no
+    timeline, every template opening with "@<*>"."""
+    t0 = _utc("2024-03-12T08:00:04.25")
+    assert TimestampParser().parse(_tai64n(t0) + " new msg 1712372").epoch == t0  # type: ignore[union-attr]
+    lines = [f"{_tai64n(t0 + 7 * i)} INFO:relay.worker:delivered evt_{i:04d} status=200" for i in range(40)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2024-03-12T08:00:04Z", "2024-03-12T08:04:37Z")
+    assert [t.text for t in rep.templates] == ["delivered <*> status=<*>"]
+
+
+def test_a_zone_closing_the_header_with_a_colon_is_the_stamps_zone() -> None:
+    """Aerospike writes "Mar 12 2024 13:00:01 GMT: INFO (as): ...": the zone was left out ("assumed UTC"), and under an
+    upload's zone every time moved by its offset."""
+    t = TimestampParser(default_zone="Europe/Berlin").parse("Mar 12 2024 13:00:01 GMT: INFO (as): (as.c:351) ready")
+    assert t is not None and t.epoch == _utc("2024-03-12T13:00:01") and t.assumption == "", t
+    t = TimestampParser().parse("Mar 12 2024 13:00:01 CET: INFO (as): (as.c:351) ready")
+    assert t is not None and t.epoch == _utc("2024-03-12T12:00:01"), t

@@ -213,7 +213,8 @@ _AMPM = r"(?: ?(?P<ampm>[AaPp][Mm])(?!\w))?"
 # UTC", "11/30/26 8:00:07:123 EST").
 # An offset may also follow the clock with no blank ("Dec  6 2024 20:50:45+08:00", network devices' logs), as it
 # does in ISO 8601.
-_AMPM_ZONE = rf"{_AMPM}(?:(?: |(?<=\d)(?=[+-]))(?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE})(?![\w:]))?"
+# (A colon after the zone only where it closes the header: Aerospike's "Mar 12 2024 13:00:01 GMT: INFO ...".)
+_AMPM_ZONE = rf"{_AMPM}(?:(?: |(?<=\d)(?=[+-]))(?P<tz>{_OFF_LONG}|{_OFF_WORD}|{_NAMED_ZONE}){_ZONE_END})?"
 
 
 # After a ctime's clock: its half of the day, its zone, then its year.
@@ -456,6 +457,16 @@ def _families() -> tuple[Family, ...]:
             key=r"(?<![\w./-])(?P<epoch>[12]\d{9})"
             r"(?=(?:\d{9}|\d{6}|\d{3})?(?:\.\d+(?![\w/-])|(?![\w:/-])|(?=: ))(?!\.\d))",
         ),
+        # A TAI64N label (D. J. Bernstein's tai64n, written by daemontools' multilog, runit's svlogd, s6-log): "@", the
+        # TAI64 second as 16 hex digits (2^62 + 10 + the Unix second, as tai64nlocal reads it), the nanosecond as 8. The
+        # key is the second.
+        _family(
+            "tai64n",
+            r"(?<![\w./-])@(?P<tai>4000000[0-9a-f]{9})(?P<tainano>[0-9a-f]{8})(?![0-9A-Za-z])",
+            _Tail(None, ""),
+            "epoch",
+            key=r"(?<![\w./-])@(?P<tai>4000000[0-9a-f]{9})(?=[0-9a-f]{8}(?![0-9A-Za-z]))",
+        ),
         # A clock, then its date (Resque's "** [09:00:04 2024-05-14] 14211: ..."): the date after the time is its day.
         _family(
             "clock-date",
@@ -494,6 +505,9 @@ STATEFUL_FAMILIES = frozenset(f.name for f in FAMILIES if f.dated == "time-only"
 # An ISO date standing alone as a field's value, no time after it: "date=2026-11-30", '"date": "2026-11-30"'.
 _DATE_ALONE = re.compile(r'(?:=|=\"|": ?\")(\d{4})-(\d\d)-(\d\d)(?![\d:/-]|[T ]\d)')
 MAX_ZONE_OFFSET = 14 * 3600 + 60  # seconds between a local clock and UTC at most (UTC+14), and a minute
+TAI64_UNIX_ZERO = 2**62 + 10  # the TAI64 label of the Unix epoch, as daemontools' tai64nlocal reads labels
+# The seconds the epoch family reads (its 10 digits from 1 to 2: 2001-09 to 2033-05), a TAI64N label's as well.
+_EPOCH_LOW, _EPOCH_HIGH = 1_000_000_000, 3_000_000_000
 _LEADING_SKIP = frozenset({"epoch"})  # a bare number at the start of a line is not evidence of a time
 _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp may run
 # How far before the time text a stamp overlapping it may start: a weekday, a klog letter, a date with its names
@@ -662,6 +676,7 @@ _NEEDS: dict[str, frozenset[str]] = {
         ("month-day-slashed", "/: "),
         ("month-day-compact", "/."),
         ("epoch", ""),
+        ("tai64n", ""),
         ("clock-date", ":-"),
         ("time-only", ":"),
         ("time-only-12h", ":"),
@@ -1202,6 +1217,8 @@ class TimestampParser:
     def _convert(self, name: str, g: dict[str, str | None]) -> ParsedTime | None:
         if name == "epoch":
             return self._epoch(g)
+        if name == "tai64n":
+            return self._tai64n(g)
         hour, minute = int(g["H"] or 0), int(g["M"] or 0)
         sec = int(g.get("S") or 0)
         ampm = g.get("ampm")
@@ -1268,6 +1285,13 @@ class TimestampParser:
         self._dated_year, self._dated_epoch, self._dated_day = _time.gmtime(sec).tm_year, epoch, day
         self._clock_day, self._clock_last, self._clock_dated = day, sec - day, True
         return ParsedTime(epoch, "epoch", ASSUME_NONE)
+
+    def _tai64n(self, g: dict[str, str | None]) -> ParsedTime | None:
+        sec = int(g["tai"] or "0", 16) - TAI64_UNIX_ZERO
+        if not _EPOCH_LOW <= sec < _EPOCH_HIGH:
+            return None
+        nano = g.get("tainano")
+        return self._epoch({"epoch": str(sec), "sub": f"{int(nano, 16):09d}" if nano else None})
 
     def _year_of(self, month: int, day: int, clock: float) -> tuple[int, str]:
         """The year of a year-less stamp, and the assumption that gave it."""
@@ -1426,6 +1450,7 @@ _TIME_TOKEN = re.compile(
     r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?(?:Z|[+-]\d{2}:?\d{2}|[AaPp][Mm])?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*|\d{4}-\d{2}-\d{2}T\S+|1\d{9}(?:\d{3}|\.\d+)?"
     r"|[AaPp][Mm]"  # a 12-hour clock's half of the day ("3:53:59 PM")
+    r"|@[0-9a-f]{24}"  # a TAI64N label (multilog's, svlogd's)
     # A zone's name, after the clock or its offset ("2024-03-14 06:00:02 UTC", Go's "... +0100 CET"): the time's, not
     # the first word of every message.
     r"|(?:" + "|".join(sorted([*_ZONE_NAMES, *_AMBIGUOUS_ZONES, "UTC", "GMT"], key=len, reverse=True)) + ")"
