@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from loglens.v1 import report_pb2
@@ -641,3 +643,42 @@ def test_a_level_word_opening_the_line_of_a_named_exception_is_its_level_not_its
     info = exception_of(record)
     assert info is not None
     assert (info.type, info.message) == ("org.apache.kafka.common.errors.TimeoutException", "Expiring 37 record(s)")
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        # (A line every 17 ms: the traceback's lines within one second, as a program writes them.)
+        lambda i: f"2024-03-12 14:05:07.{i * 17_000_123:09d} ",  # s6-log's ISO stamp, its fraction to the ns
+        lambda i: f"@{2**62 + 10 + 1710230407:016x}{i * 17_000_123:08x} ",  # svlogd's TAI64N label
+    ],
+)
+def test_a_chained_traceback_a_transport_stamped_line_by_line_is_one_record(stamp: Callable[[int], str]) -> None:
+    """svlogd and s6-log stamp every line a program writes: Python 3.11's markers under a code line ("^^^^") and the
+    blank lines around "During handling of the above exception" (a stamp alone) cut one logged error into three
+    records, and the markers into a record of their own."""
+    trace = [
+        "ERROR:relay.worker:delivery of evt_1 failed (attempt 1/5)",
+        "Traceback (most recent call last):",
+        '  File "/opt/relay/urllib3/connectionpool.py", line 793, in urlopen',
+        "    response = self._make_request(",
+        "               ^^^^^^^^^^^^^^^^^^^",
+        '  File "/opt/relay/relay/worker.py", line 118, in deliver',
+        "    resp = self.session.post(url, data=body)",
+        "urllib3.exceptions.ProtocolError: ('Connection aborted.', ConnectionResetError(104, 'reset by peer'))",
+        "",
+        "During handling of the above exception, another exception occurred:",
+        "",
+        "Traceback (most recent call last):",
+        '  File "/opt/relay/relay/worker.py", line 121, in deliver',
+        "    raise DeliveryError(url, exc) from exc",
+        "relay.errors.DeliveryError: POST https://hooks.example.com/in: ('Connection aborted.')",
+    ]
+    body = [f"INFO:relay.worker:delivered evt_{k} status=200" for k in range(20)] + trace
+    body += [f"INFO:relay.worker:delivered evt_{k} status=200" for k in range(20, 40)]
+    lines = [stamp(i) + text for i, text in enumerate(body)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 20 + 1 + 20, [t.text for t in rep.templates]
+    assert [(g.exception_type, g.root_cause_type, g.first_line) for g in rep.exception_groups] == [
+        ("relay.errors.DeliveryError", "urllib3.exceptions.ProtocolError", 21)
+    ]

@@ -1272,3 +1272,33 @@ def test_a_go_error_stack_printed_with_its_frames_unbracketed_is_one_record() ->
     rep = _report(lines)
     assert rep.record_count == 26, _texts(rep)
     assert not [t for t in _texts(rep) if t.startswith(("main.main", "runtime."))], _texts(rep)
+
+
+def test_a_line_whose_level_word_is_only_its_prose_continues_the_record_above() -> None:
+    """MyBatis writes its error's context under a trace's "Caused by:" as "### The error may exist in ...": the word in
+    the sentence made each such line a record of its own at ERROR (one failed task was two exceptions and five ERROR
+    records). A line that opens with its level, or writes it in capitals, stays a record of its own."""
+    lines = [f"{_stamp(i)} INFO  ce[task-{i}][CeWorkerImpl] Executed task in {i * 7} ms" for i in range(30)]
+    lines += [
+        f"{_stamp(30)} ERROR ce[task-30][CeWorkerImpl] Failed to execute task task-30",
+        "org.sonar.ce.task.projectanalysis.component.VisitException: Visit of Component {key=payments-api,type=FILE}",
+        "\tat org.sonar.ce.task.projectanalysis.component.VisitorsCrawler.visit(VisitorsCrawler.java:76)",
+        "Caused by: org.apache.ibatis.exceptions.PersistenceException: ",
+        "### Error updating database.  Cause: org.postgresql.util.PSQLException: ERROR: value too long",
+        "### The error may exist in org.sonar.db.component.ComponentMapper",
+        "### The error may involve org.sonar.db.component.ComponentMapper.insert-Inline",
+        "### The error occurred while setting parameters",
+        "### Cause: org.postgresql.util.PSQLException: ERROR: value too long",
+        "\tat org.apache.ibatis.exceptions.ExceptionFactory.wrapException(ExceptionFactory.java:30)",
+        "Caused by: org.postgresql.util.PSQLException: ERROR: value too long",
+        "\tat org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse(QueryExecutorImpl.java:2713)",
+    ]
+    lines += [f"{_stamp(i)} INFO  ce[task-{i}][CeWorkerImpl] Executed task in {i * 7} ms" for i in range(31, 50)]
+    rep = _report(lines)
+    assert rep.record_count == 50, _texts(rep)
+    assert [(g.exception_type, g.root_cause_type) for g in rep.exception_groups] == [
+        (
+            "org.sonar.ce.task.projectanalysis.component.VisitException",
+            "org.postgresql.util.PSQLException",
+        )
+    ]

@@ -250,6 +250,8 @@ def _time_left_blank(line: str, timed: str) -> bool:
 
 # A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
 # boundary can leave the reader's join of such a line to this pass).
+# A line of a JVM's trace in a record (a frame, "Caused by:", "Suppressed:"), at its start or after a joined line's.
+_TRACED_IN = re.compile(r"(?:^|\x1e)(?:[ \t]+at \S|Caused by: |Suppressed: )")
 _TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
 # A marker line: words between two dashes on each side, a separator the writer draws between parts of its output
 # ("-- Boot 8e1f4c2ab7d9 --", "-- Reboot --" between a journal's boots). A record of its own, not a line of the record
@@ -274,7 +276,8 @@ def _js_error_over_frames(rec: str, after: str) -> bool:
 # field of the event logged on the line before ("DETAIL:  Key (id)=(5) already exists.", "app@db STATEMENT:  ...").
 _LABEL_OPENING = re.compile(r"(?:\S+ )?([A-Z]{3,12}):\s")
 # A time of day's fraction of a second.
-_FRACTION = re.compile(r"(?<=:\d\d)[.,]\d+")
+# The fraction of a second after a clock's seconds, or a TAI64N label's nanoseconds after its second.
+_FRACTION = re.compile(r"(?<=:\d\d)[.,]\d+|(?<=@4000000[0-9a-f]{9})[0-9a-f]{8}")
 # A time of day to the millisecond or finer: two lines of one process stamped with the same such instant are one
 # emission (within one second, a process writes many records).
 _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
@@ -308,6 +311,7 @@ _TRACE_LINES = (
 _TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES}|{_RB_FRAME})")
 _TRACE_HINT = re.compile(rf"{_TRACE_LINES}|:\d+:in [`']")
 _PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
+_PY_MARKERS = re.compile(r"[ \t]+[~^]*\^[~^]*[ \t]*")  # a traceback's markers under a code line (Python 3.11 on)
 # A word in capitals and a colon before a blank anywhere in a line's start (a cheap test before a line is parsed).
 _LABEL_AFTER = re.compile(r"[A-Z]{3,12}:\s")
 # Whether a text holds _LABEL_AFTER anywhere, led by a literal (the regex engine skips to each colon).
@@ -625,6 +629,8 @@ class Analyzer:
         flags = list(map(self._led_by_key.get, keys))
         for i in _positions(flags, None):
             flags[i] = self._line_flag(sample_lines[i], keys[i])
+        if 6 in flags:
+            _stamped_blanks(flags)
         # (The head's timed lines are told by their flags, read before any indent is: then the lines that stand in
         # further than usual are the indented ones, ``_line_flag``'s fourth kind.)
         self._usual_indent = self._head_indent(sample_lines, keys, flags)
@@ -795,14 +801,21 @@ class Analyzer:
         line of a stack trace, or stands in further than the file's messages usually do (``_usual_indent``): it
         continues the line before it when it repeats that line's header (``continues_event``, ``joined_from``); 5: it
         does not carry a time and opens a runtime's crash report (``RUNTIME_CRASH``): a record, never a continuation,
-        that the lines after it without a time continue; -1: blank. Remembered by digit key (the same for every line
-        of one layout)."""
+        that the lines after it without a time continue; 6: a time alone in a file of headers and messages
+        (``_stamped_blanks`` reads it as a blank line or a record); -1: blank. Remembered by digit key (the same for
+        every line of one layout)."""
         if key is None:
             key = digit_key(head)
         got = self._led_by_key.get(key)
         if got is None:
             if not head.strip():
                 got = -1
+            elif (
+                self.guess is not None
+                and self.guess.layout is not None
+                and 0 < leading_time_end(head) >= len(head.rstrip())
+            ):
+                got = 6  # a time alone (``_stamped_blanks``)
             elif self._leads_with_time(head, key):
                 # A label only where the head has them; a trace's line only where the line holds what one opens
                 # with (C-level tests: every new digit key of a timed line comes here).
@@ -883,6 +896,24 @@ class Analyzer:
         assert self.parser is not None
         message = self.parser.parse(head).message
         return not message.strip() and message != head
+
+    def _prose_in_traces(self, records: list[str], flags: list[int | None]) -> None:
+        """Lines of no time whose level is only a word of their prose (``ParsedRecord.prose_level``) under a stack
+        trace's lines since the last timed line, read as lines of that record (flag 0, in place): the error's context
+        a library writes inside its exception's message, MyBatis's "### The error may exist in ..." between a
+        "Caused by:" and its frames (each was an ERROR record of its own, one failed task two exceptions). Elsewhere
+        such a line is a record of its own still (a tool's "Exiting because a job execution failed. Look above for
+        error message")."""
+        traced = False
+        for i, f in enumerate(flags):
+            if f in (1, 4, 5):
+                traced = _TRACED_IN.search(records[i]) is not None
+            elif f == 0:
+                traced = traced or _TRACED_IN.search(records[i]) is not None
+            elif f == 2 and traced:
+                parsed = self.parser.parse(records[i].split(JOIN, 1)[0]) if self.parser is not None else None
+                if parsed is not None and parsed.prose_level:
+                    flags[i] = 0
 
     def _parsed_level(self, head: str) -> str | None:
         assert self.parser is not None
@@ -1008,7 +1039,10 @@ class Analyzer:
         if at <= 0 or prev[at : at + 1] not in (" ", "\t") or not _same_header(prev, line, at):
             return -1
         if line[at : at + 1] in (" ", "\t"):
-            return at if _PY_FRAME_LINE.match(prev, at) is not None else -1
+            # The code line under a frame, or the markers under a code line that point at the failing expression
+            # (Python 3.11 on: "    ^^^^^^^^^^^", "~~~~^^^^^").
+            under = _PY_FRAME_LINE.match(prev, at) is not None or _PY_MARKERS.fullmatch(line, at) is not None
+            return at if under else -1
         return at if PY_TAIL_LINE.match(line, at) is not None else -1
 
     def _continued_at(self, line: str, key: str) -> int:
@@ -1087,6 +1121,8 @@ class Analyzer:
         if None in flags:
             for i in _positions(flags, None):
                 flags[i] = self._line_flag(records[i].split(JOIN, 1)[0], keys[i])
+        if 6 in flags:
+            _stamped_blanks(flags)
         if self.guess is not None and self.guess.continued and -1 in flags:
             # Records that run over many lines (the layout is only the lines that open with a time): a blank line
             # inside one (Monolog's before "[previous exception]") does not end it; the next line with a time does.
@@ -1153,6 +1189,8 @@ class Analyzer:
                 records, flags, text, keys = records[:last], flags[:last], text[: start - 1], keys[:last]
         if 0 not in flags and 2 not in flags and 4 not in flags and 5 not in flags:
             return text, first_line, (records, keys)  # nothing glued: the split is _process's too
+        if 2 in flags:
+            self._prose_in_traces(records, flags)
         # Runs of lines that state a level of their own, no time: longer than RESTATED_LEVEL_LINES, records each.
         own_records: set[int] = set()
         if 2 in flags:
@@ -1204,6 +1242,7 @@ class Analyzer:
                     _warns(records, flags, i, run[0])
                     or (run_py and _in_py_trace(records, flags, i))
                     or (not py_told and _py_message_goes_on(run, records, flags, i))
+                    or _py_chained(run, records, i)
                     # (The trace after a further blank line of such a record: the error it reported.)
                     or (_bridges(records, flags, i) and self._header_only(run[0].split(JOIN, 1)[0]))
                 )
@@ -2165,6 +2204,35 @@ def _headed_last(rec: str) -> str:
     if last[:1] not in (" ", "\t"):
         return last
     return next((line for line in reversed(rec.split(JOIN)) if line[:1] not in (" ", "\t", "")), last)
+
+
+def _stamped_blanks(flags: list[int | None]) -> None:
+    """Each time alone (flag 6) read as what it is, in place: before a timed line (or another blank), a blank line a
+    transport stamped (-1: svlogd, s6-log and a container runtime stamp every line a program writes, the blank lines of
+    its traceback too); before a line of no time, a record's time on a line of its own, its message under it (1:
+    Django's runserver writes "March 14, 2024 - 09:12:04" over its banner, Oracle's alert log every record so)."""
+    after: int | None = 1
+    for i in range(len(flags) - 1, -1, -1):
+        if flags[i] == 6:
+            flags[i] = -1 if after in (1, 4, -1) and i + 1 < len(flags) else 1
+        after = flags[i]
+
+
+_PY_CHAINING = ("During handling of the above exception", "The above exception was the direct cause")
+
+
+def _py_chained(run: list[str], records: list[str], i: int) -> bool:
+    """Whether the blank line at ``i`` stands between two chained Python tracebacks of the record being continued
+    (``run`` holds a traceback): before the banner that chains them ("During handling of the above exception, another
+    exception occurred:"), or between that banner and the next traceback. Where a transport stamps every line (svlogd,
+    s6-log, a container runtime's timestamps) the banner has a header of its own, and the blank lines are a time
+    alone."""
+    if i + 1 >= len(records) or not any(TRACEBACK_BANNER in part for part in run):
+        return False
+    after = records[i + 1].split(JOIN, 1)[0]
+    if any(banner in after for banner in _PY_CHAINING):
+        return True
+    return TRACEBACK_BANNER in after and any(banner in run[-1] for banner in _PY_CHAINING)
 
 
 def _in_py_trace(records: list[str], flags: Sequence[int | None], i: int) -> bool:

@@ -125,6 +125,10 @@ class ParsedRecord:
     # (offset in the message, offset in the record, length, the kind of a value that is the whole part or "") of
     # each part, so its values are read where they stand (an HTTP status is of kind "status").
     pieces: tuple[tuple[int, int, int, str], ...] = ()
+    # The level is only a word of the message's prose ("The error may exist in ...", "a memory error detector"): not
+    # written as a level is (in capitals, in brackets, opening the line), so a line of no header that states it is no
+    # record of its own by it (``_level_in_prose``).
+    prose_level: bool = False
 
 
 # --------------------------------------------------------------------------- known grammars
@@ -1266,6 +1270,25 @@ def _level_in_text(text: str) -> str | None:
     path). "trace" is also a noun of logs ("Stack trace:", "see the trace"): it is a level only as levels are
     written, in capitals or in brackets ("TRACE", "[trace]"). A level word that names a count is no level ("PASS=4
     WARN=0 ERROR=1", a run's totals)."""
+    m = _level_in_text_match(text)
+    return level_from_word(m.group(1)) if m is not None else None
+
+
+def _level_in_prose(text: str) -> bool:
+    """Whether the level ``_level_in_text`` reads is a word of the text's prose: inside it (not opening it), neither
+    in capitals nor in brackets, nor after a source's tag in capitals ("PHP Fatal error:", "SSL error:"): "### The
+    error may exist in ...", "Memcheck, a memory error detector", git's output quoted in a message ("Stderr: fatal:
+    unable to access ...")."""
+    m = _level_in_text_match(text)
+    if m is None:
+        return False
+    at = located.end() if (located := _DIAGNOSTIC_LOCATION.match(text)) is not None else 0
+    before = text[at : m.start()].split()
+    return bool(before) and not before[-1].isupper() and not m.group(1).isupper() and m.group()[:1] != "["
+
+
+def _level_in_text_match(text: str) -> re.Match[str] | None:
+    """The match of ``_level_in_text``'s level word (``_LEVEL_IN_TEXT``), or None."""
     at = located.end() if (located := _DIAGNOSTIC_LOCATION.match(text)) is not None else 0
     for m in _LEVEL_IN_TEXT.finditer(text, at, at + 80):
         word = m.group(1)
@@ -1280,7 +1303,7 @@ def _level_in_text(text: str) -> str | None:
             # at 88%'", then the line the echo wrote: the warning counted twice), a name quoted as data; not a key's
             # quoted value (an XML event's 'Severity="Warning"').
             continue
-        return level_from_word(word)
+        return m if level_from_word(word) is not None else None
     return None
 
 
@@ -3011,8 +3034,10 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
             message, component = message[named.end() :].lstrip() or message, named.group(2)
     if level is None:
         level = _named_level(message)
+    prose = False
     if level is None and OUTCOME_PASSED.match(head) is None:
         level = _level_in_text(text)
+        prose = level is not None and _level_in_prose(text)
     if level is None and (status := _request_status(message)) is not None:
         # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
         # read per record (``_plain_level``), as an access log's.
@@ -3036,7 +3061,7 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         level = "ERROR"
     if level is None and _WARNING_SIGN.match(head) is not None:
         level = "WARN"
-    return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component)
+    return ParsedRecord(FORMAT_PLAIN, time_text, level, message, component, prose_level=prose)
 
 
 # A level word that opens a line: in brackets ("[INFO] ", "[error]"), or in capitals closed by a colon or a blank
