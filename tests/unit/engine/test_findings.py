@@ -1239,6 +1239,71 @@ def test_a_go_panic_over_a_crash_signal_is_a_crash() -> None:
     assert [a.line_numbers[0] for a in crashes] == [crash_at], [a.description for a in rep.anomalies]
 
 
+_GO_STACKS = [
+    "goroutine 4821 [running]:",
+    "github.com/acme/store/server.(*Server).snapshot.func1(0xc0002a2000)",
+    "\t/go/src/github.com/acme/store/server/server.go:1734 +0x6a9",
+    "created by github.com/acme/store/server.(*Server).snapshot in goroutine 1",
+    "\t/go/src/github.com/acme/store/server/server.go:1714 +0xfb",
+]
+
+
+@pytest.mark.parametrize(
+    ("report", "ends"),
+    [
+        # Go's panic nothing recovered: the runtime writes the goroutines' stacks after a blank line, and exits.
+        (
+            [
+                "panic: unexpected create snapshot error write /var/lib/store/snap.tmp: no space left on device",
+                "",
+                *_GO_STACKS,
+            ],
+            True,
+        ),
+        # .NET ends the process on an unhandled exception, whatever thread threw it.
+        (
+            [
+                "Unhandled exception. System.InvalidOperationException: The pool is closed.",
+                "   at Acme.Store.Pool.Rent() in /src/Pool.cs:line 41",
+                "   at Acme.Store.Program.Main(String[] args) in /src/Program.cs:line 12",
+            ],
+            True,
+        ),
+        # Rust's main thread panics: the process exits.
+        (["thread 'main' panicked at src/store.rs:41:9:", "store closed: no space left on device"], True),
+        # Another thread's panic ends that thread only.
+        (["thread 'tokio-runtime-worker' panicked at src/store.rs:41:9:", "store closed"], False),
+        # The JVM lives on while a thread its main started runs (a server's threads go on logging).
+        (
+            [
+                'Exception in thread "main" java.lang.IllegalStateException: store closed',
+                "\tat com.acme.store.Pool.rent(Pool.java:41)",
+                "\tat com.acme.store.Main.main(Main.java:12)",
+            ],
+            False,
+        ),
+        # A program's message about a panic, with a stack it printed itself (debug.Stack(), no blank line): no end.
+        (
+            [
+                "panic: unexpected create snapshot error write /var/lib/store/snap.tmp: no space left on device",
+                *_GO_STACKS,
+            ],
+            False,
+        ),
+    ],
+)
+def test_a_runtime_report_of_a_crash_that_ends_the_process_is_a_crash(report: list[str], ends: bool) -> None:
+    """etcd's "panic: unexpected create snapshot error ...: no space left on device" over its goroutines (a panic of
+    its own, no crash signal), then the start banner: a restart with no crash told, the panic only an ERROR."""
+    lines = [_line(t, lv, msg) for t, lv, msg in _steady(T0, T0 + 600, 10.0)]
+    crash_at = len(lines) + 1
+    lines += report
+    lines += [_line(t, lv, msg) for t, lv, msg in _steady(T0 + 900, T0 + 1500, 10.0, first=60)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    crashes = [a.line_numbers[0] for a in _of(rep, SHUTDOWN) if a.description.startswith("crash at line")]
+    assert crashes == ([crash_at] if ends else []), [a.description for a in rep.anomalies]
+
+
 def test_a_start_saying_the_last_run_was_not_shut_down_tells_no_stop() -> None:
     """MySQL's crash recovery writes "Database was not shutdown normally!" as it starts: a stop word denied (a report of
     how the last run ended), told as a stop where it closed the file."""
@@ -1306,3 +1371,92 @@ def test_a_crash_message_told_with_the_first_is_no_failure_of_its_own_in_the_sum
     crashes = [a for a in _of(rep, SHUTDOWN) if "crash" in a.description]
     assert len(crashes) == 1 and "1 more crash message" in crashes[0].description, [a.description for a in crashes]
     assert not [c.text for c in rep.summary.claims if "Caught signal" in c.text], [c.text for c in rep.summary.claims]
+
+
+def test_a_versioned_start_after_the_stop_of_a_program_whose_header_numbers_its_backends_is_a_start() -> None:
+    """PostgreSQL's header numbers each backend ("[38654]"): many processes write at once, so the postmaster's "database
+    system is shut down" ([941]) and the next postmaster's "starting PostgreSQL 15.6" ([1023]) were two processes, and
+    the start was told nowhere, the file not having begun with it (MariaDB's thread numbers alike: "Starting MariaDB
+    10.6.16 ... as process 168042")."""
+
+    def pg(t: float, pid: int, text: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S}.123 UTC [{pid}] LOG:  {text}"
+
+    def traffic(t: float, pid: int) -> list[str]:
+        return [
+            pg(t, pid, f"connection received: host=10.0.4.{pid % 9} port={40000 + pid % 999}"),
+            pg(t + 1, pid, "connection authorized: user=app database=shop application_name=orders-api"),
+            pg(t + 3, pid, f"duration: {pid % 97}.125 ms  statement: SELECT * FROM orders WHERE id = {pid}"),
+            pg(t + 4, pid, f"disconnection: session time: 0:00:04.{pid % 900:03d} user=app database=shop"),
+        ]
+
+    lines = [x for i in range(20) for x in traffic(T0 + 10 * i, 20000 + 37 * i)]
+    lines += [pg(T0 + 500, 941, "received fast shutdown request"), pg(T0 + 500, 943, "shutting down")]
+    lines += [pg(T0 + 501, 941, "database system is shut down")]
+    start = len(lines) + 1
+    lines += [
+        pg(
+            T0 + 540,
+            1023,
+            "starting PostgreSQL 15.6 (Debian 15.6-1.pgdg120+2) on x86_64-pc-linux-gnu, compiled by gcc "
+            "(Debian 12.2.0-14) 12.2.0, 64-bit",
+        )
+    ]
+    lines += [pg(T0 + 541, 1023, "database system is ready to accept connections")]
+    lines += [x for i in range(20) for x in traffic(T0 + 550 + 10 * i, 30000 + 41 * i)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [a.line_numbers[0] for a in _of(rep, RESTART)] == [start], [a.description for a in rep.anomalies]
+
+
+def test_a_start_sequence_flooded_again_after_a_restart_is_a_finding_but_no_summary_line() -> None:
+    """Zabbix starts by writing "server #N started [poller #3]" for each of its 30 processes: after its restart the
+    same flood was the summary's "Burst of ... 29 records in the 32 s", beside the restart that tells it. It stays a
+    finding, ranked as routine; the summary leaves it out."""
+
+    def start(t: float) -> list[tuple[float, str, str]]:
+        banner = [(t, "INFO", "Starting Zabbix Server. Zabbix 6.0.27 (revision 4c2ba0b5da6).")]
+        return banner + [(t + 1 + k / 10, "INFO", f"server #{k} started [poller #{k % 7}]") for k in range(30)]
+
+    records = start(T0) + _steady(T0 + 10, T0 + 3000, 10.0)
+    records += [(T0 + 3000, "INFO", "Got signal [signal:15(SIGTERM)]. Exiting ...")]
+    records += start(T0 + 3300) + _steady(T0 + 3310, T0 + 6000, 10.0, first=300)
+    rep, lines = _report(records)
+    bursts = _of(rep, BURST)
+    assert [lines[a.line_numbers[0] - 1].split(" ", 4)[4] for a in bursts][:1] == ["server #0 started [poller #0]"]
+    assert all(a.routine for a in bursts)
+    assert _of(rep, RESTART), [a.description for a in rep.anomalies]
+    assert not [c.text for c in rep.summary.claims if c.text.startswith("Burst of")]
+
+
+def test_a_burst_of_lines_that_say_nothing_is_no_finding() -> None:
+    """A serial monitor stamps the empty lines a device prints ("14:07:22.100 -> "): 'burst of "": 10 records in 4 s'
+    were two of a file's four findings."""
+    lines = [f"{datetime.fromtimestamp(T0 + 5 * i, UTC):%H:%M:%S}.100 -> temp={20 + i % 7} C" for i in range(300)]
+    lines[150:150] = [f"{datetime.fromtimestamp(T0 + 750 + i / 10, UTC):%H:%M:%S}.100 -> " for i in range(40)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert not [a.description for a in _of(rep, BURST) if '""' in a.description]
+
+
+def test_a_banner_its_source_wrote_before_is_a_restart_though_the_source_wrote_little() -> None:
+    """KrakenD writes its own lines as "[KRAKEND] ..." among its router's "[GIN] ..." access lines: its "Starting
+    KrakenD v2.7.2" after its stop and 16 minutes of silence was read as the first start of a source that had written
+    fewer than NEAR_LINES lines (a compose service's first start), and no restart was told."""
+
+    def own(t: float, text: str) -> str:
+        return f"[KRAKEND] {datetime.fromtimestamp(t, UTC):%Y/%m/%d - %H:%M:%S}.512 ▶ INFO {text}"
+
+    def gin(t: float, i: int) -> str:
+        return (
+            f"[GIN] {datetime.fromtimestamp(t, UTC):%Y/%m/%d - %H:%M:%S} | 200 |   {i % 90}.48ms |"
+            f'      10.42.4.{i % 50} | GET     "/v1/catalog/{i}"'
+        )
+
+    def start(t: float) -> list[str]:
+        return [own(t, "Starting KrakenD v2.7.2"), own(t, "Working config is /etc/krakend/krakend.json")]
+
+    lines = start(T0) + [gin(T0 + 5 + 3 * i, i) for i in range(150)]
+    lines += [own(T0 + 500, "[SERVICE: Gin] Shutting down the server"), own(T0 + 501, "[SERVICE: Gin] Server stopped")]
+    again = len(lines) + 1
+    lines += start(T0 + 1500) + [gin(T0 + 1505 + 3 * i, i) for i in range(150)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert [a.line_numbers[0] for a in _of(rep, RESTART)] == [again], [a.description for a in rep.anomalies]

@@ -105,6 +105,7 @@ RATE_CHANGE_MIN_MISSING = 30.0  # ... where at least 30 records are missing agai
 RATE_CHANGE_MAX_LULLS = 2  # the strongest lulls that do not overlap
 BANNER_MAX_COUNT = 10  # a start banner or stop message occurs once per start or stop: a few times ...
 BANNER_MIN_SPACING = 50  # ... and at most once per 50 records of the file
+STOP_THEN_START_LINES = 2  # a start right after a stop: the next line, or the one after a blank line
 RARE_MIN_RECORDS = 1000  # rare templates are only reported in files of at least 1,000 records ...
 RARE_MAX_COUNT = 2  # ... and are seen at most twice
 MAX_OCCURRENCE_LINES = 10  # lines cited per restart or stop finding
@@ -233,6 +234,23 @@ _CRASH_DESCRIBED = re.compile(
     r"|out of memory: kill(?:ed)? process|OOM ?killed)\b",
     re.IGNORECASE,
 )
+# A runtime's report of a crash its process ends with, opening the message: .NET's unhandled exception (whatever
+# thread threw it), Rust's panic of the main thread ("thread 'main' panicked at ..."), Go's panic nothing recovered
+# (in any goroutine; the runtime writes the goroutines' stacks after a blank line and exits with status 2: "panic:
+# ...", maybe "[signal ...]", "", "goroutine 1 [running]:"). Not the JVM's 'Exception in thread "main"' (the JVM
+# lives on while a thread main started runs), nor Ruby's report (written for a thread's death too), nor a "panic:
+# ..." without the stacks (a program's message about one).
+_ENDS_PROCESS = re.compile(r"Unhandled [Ee]xception[.:] \S|thread 'main' panicked at \S|panic: \S")
+_GO_UNRECOVERED = re.compile(r"\n\ngoroutine \d+ \[")
+
+
+def _ends_process(message: str, example: str) -> bool:
+    """The record (its template's ``message``, the text of one of its records ``example``) is a runtime's report of
+    the crash its process ended with (``_ENDS_PROCESS``, ``_GO_UNRECOVERED``)."""
+    m = _ENDS_PROCESS.match(message)
+    return m is not None and (not m.group().startswith("panic: ") or _GO_UNRECOVERED.search(example) is not None)
+
+
 # A line of pretty-printed data, not a message: brackets that open or close a block, or one member of a JSON object
 # (a quoted key, a colon, a value or a block it opens, a comma). A program that prints a JSON document one line per
 # record (a test's output in ``go test -json``, a client's dump of a response) makes each of its lines a template
@@ -748,8 +766,8 @@ def _bursts(bk: Buckets, templates: list[Rolled]) -> list[Finding]:
     first_errors = {b: x.first_error_time for b, x in bk.bins.items() if x.errors}
     out += _burst_findings(bk, inner_err, episodes, "error burst", ANOMALY_ERROR_BURST, None, first_errors, errors_of)
     for r in templates:
-        if r.count < BURST_MIN_TEMPLATE_COUNT:
-            continue
+        if r.count < BURST_MIN_TEMPLATE_COUNT or says_nothing(r.text):
+            continue  # (nor a flood of lines that say nothing: a serial monitor's empty lines, "14:07:22.100 -> ")
         is_error = severity_rank(r.max_level()) >= severity_rank("ERROR")
         inner = [(b, c, fl) for b, (c, fl, _t) in sorted(r.bins.items()) if b in whole]
         hits = [h for h in _burst_buckets(inner, n) if not (is_error and h[0] in error_buckets)]
@@ -1535,14 +1553,20 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     opener = first if own and not frequent_variant and worded_first else None
     crashes: list[Rolled] = []
     # A runtime's report that its process died of a crash signal (Go's "panic: runtime error: ..." over "[signal
-    # SIGSEGV: segmentation violation ...]" and its goroutines): its exception's type or root cause names the signal.
+    # SIGSEGV: segmentation violation ...]" and its goroutines): its exception's type or root cause names the signal;
+    # or of an uncaught crash it ended the process for (``_ends_process``: etcd's "panic: unexpected create snapshot
+    # error ...: no space left on device" over its goroutines).
     of_variant = {id(v): r for r in templates for v in r.variants}
     signalled = {
         id(of_variant[id(es.variant)])
         for es in an.exceptions.values()
         if id(es.variant) in of_variant
         and es.count
-        and (_CRASH_SIGNAL.fullmatch(es.info.root_type) or _CRASH_SIGNAL.fullmatch(es.info.type))
+        and (
+            _CRASH_SIGNAL.fullmatch(es.info.root_type)
+            or _CRASH_SIGNAL.fullmatch(es.info.type)
+            or _ends_process(of_variant[id(es.variant)].text, es.example)
+        )
     }
     for r in templates:
         if (
@@ -1632,6 +1656,22 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         # ids ("dockerd[1021]: Processing signal 'terminated'", then "dockerd[30567]: Starting up" in a journal).
         name = held.program(a)
         return name is not None and name == held.program(b)
+
+    def stopped_before(stop: int, start: int) -> bool:
+        """Whether a stop may be the one a start follows: the same process's (``same_process``), or, where no header
+        names a program, a stop of the same source right before it (``STOP_THEN_START_LINES``: nothing written
+        between them but a blank line): the program stopped, then started again under a new id (PostgreSQL's
+        "database system is shut down" from the postmaster, then "starting PostgreSQL 15.6" from the next, its header
+        numbering backends; MariaDB's numbering threads). Not where other processes write between them (logcat's
+        "Shutting down VM" of a tool, an app's "Initialized EGL" lines later)."""
+        if same_process(stop, start):
+            return True
+        return (
+            0 < start - stop <= STOP_THEN_START_LINES
+            and held.program(stop) is None
+            and held.program(start) is None
+            and sources.at(stop) == sources.at(start)
+        )
 
     pids = _pid_changes(an, held) + _clock_resets(an, held)
     silence_ends = [sl.lines[-1] for sl in silences]
@@ -1728,18 +1768,24 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         o
         for o in starts
         if not any(o[1] - NEAR_LINES <= x < o[1] for x in crash_lines)
-        and not any(o[1] - NEAR_LINES <= x < o[1] and same_process(x, o[1]) for x in stop_lines)
+        and not any(o[1] - NEAR_LINES <= x < o[1] and stopped_before(x, o[1]) for x in stop_lines)
         and o not in replayed
         and _written_by_a_running_process(o, held, alone_too=o[1] == o[2].first_line and not silent_before(o[1]))
     ]
+
     # A start among the first lines its source wrote (a compose service's start sequence) is that source's first
-    # start, routine where sources are interleaved (a stack's services start when they are ready, not at once).
-    starts = [
-        o
-        for o in starts
-        if o not in running
-        and not ((name := sources.at(o[1])) is not None and sources.lines_before(name, o[1]) <= NEAR_LINES)
-    ]
+    # start, routine where sources are interleaved (a stack's services start when they are ready, not at once); not
+    # a banner the same source wrote before (KrakenD's "Starting KrakenD v2.7.2" again after its stop, among the
+    # [GIN] access lines of its router: few lines of its own, but a second start).
+    def first_of_source(o: Occurrence) -> bool:
+        name = sources.at(o[1])
+        return (
+            name is not None
+            and sources.lines_before(name, o[1]) <= NEAR_LINES
+            and not (o[2].first_line < o[1] and sources.at(o[2].first_line) == name)
+        )
+
+    starts = [o for o in starts if o not in running and not first_of_source(o)]
     # A banner whose first record was a running process's is no start there: a later one is told as a start,
     # not as the first "again".
     not_started = {id(r) for _b, ln, r in running if ln == r.first_line}
@@ -1747,12 +1793,12 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     for kind, found in ((ANOMALY_RESTART, starts), (ANOMALY_SHUTDOWN, stops)):
         episodes = _episodes(found)
         if kind == ANOMALY_RESTART:
-            episodes = _one_start_per_stop(episodes, stop_lines, same_process)
+            episodes = _one_start_per_stop(episodes, stop_lines, stopped_before)
         for group in episodes:
             if (
                 kind == ANOMALY_RESTART
                 and many
-                and not _told_in_many_process_log(group, pids, stop_lines, same_process, not_started, held)
+                and not _told_in_many_process_log(group, pids, stop_lines, stopped_before, not_started, held)
             ):
                 continue
             # A stop is told by its strongest message (a signal, "shutting down"), the others listed with it.
@@ -1797,7 +1843,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                     f"(last at line {earlier[1]}), as process {held.pid(ln)} from here"
                 )
                 cited.append(earlier[1])
-            elif stopped := [x for x in stop_lines if ln - NEAR_LINES <= x < ln and same_process(x, ln)]:
+            elif stopped := [x for x in stop_lines if ln - NEAR_LINES <= x < ln and stopped_before(x, ln)]:
                 # A stop just before a message first seen: in a log of many processes (a journal) the stop
                 # may be another's, so the start is told beside it, not called a restart of the same process.
                 what = f'process start at {at}, after the stop at line {max(stopped)}: "{r.quote}"'
@@ -2224,6 +2270,7 @@ def _mark_start_sequences(found: list[Finding], templates: list[Rolled], head_ti
             )
             if at <= head_line or early or ended or any(s <= at <= s + NEAR_LINES for s in starts):
                 f.routine = True
+
     # A burst of a message that tells a start, one the file's first start wrote too, at most NEAR_LINES lines before
     # a start a restart cites, is that start sequence written again before its banner, which the restart tells
     # (CouchDB's "Application couch_log started on node ..." x24 after an outage, its "Apache CouchDB has started"

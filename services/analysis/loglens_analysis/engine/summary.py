@@ -35,6 +35,7 @@ from .masking import WILDCARD
 from .miner import glob_match
 from .records import TRACEBACK_BANNER
 from .report import (
+    NEAR_LINES,
     NEWEST_FIRST,
     RARE_MAX_COUNT,
     RATE_CHANGE_FACTOR,
@@ -905,11 +906,22 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
             for tid in c.template_ids:
                 told_lines.setdefault(tid, set()).update(c.line_numbers)
     more: dict[str, list[report_pb2.Anomaly]] = {}
+    restarted = [ln for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART for ln in a.line_numbers]
     for a in rep.anomalies:  # already ranked
         if a.template_id in muted:
             continue
         if a.routine and a.kind in (report_pb2.ANOMALY_KIND_RARE_TEMPLATE, report_pb2.ANOMALY_KIND_SILENCE):
             continue  # a message or a pause of a process's start sequence: not news for the summary
+        if (
+            a.routine
+            and a.kind == report_pb2.ANOMALY_KIND_BURST
+            and a.line_numbers
+            and any(0 <= a.line_numbers[0] - ln <= NEAR_LINES for ln in restarted)
+        ):
+            # The flood of a start sequence right after a restart the summary tells (Zabbix's "server #12 started
+            # [poller #3]" x29, Icinga's "Instantiated ..." of each component): the restart tells it. (A burst in the
+            # file's head stays: it is routine there only by its place, a scan of "/manager/html" from the first line.)
+            continue
         if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN and set(a.line_numbers) <= told_lines.get(a.template_id, set()):
             continue
         section = _SECTION_OF_KIND[a.kind]
