@@ -1460,3 +1460,36 @@ def test_a_banner_its_source_wrote_before_is_a_restart_though_the_source_wrote_l
     lines += start(T0 + 1500) + [gin(T0 + 1505 + 3 * i, i) for i in range(150)]
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert [a.line_numbers[0] for a in _of(rep, RESTART)] == [again], [a.description for a in rep.anomalies]
+
+
+def test_a_syslog_tag_without_a_process_id_names_its_program() -> None:
+    """iscsid tags its syslog lines "iscsid:" without its id: its "iscsid shutting down." among a node's programs was
+    no stop (many processes write there, and no start of the same program followed: no program was named), and its
+    "iSCSI daemon with pid=418232 started!" no start. RFC 3164's TAG is the program's name."""
+
+    def syslog(t: float, tag: str, text: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} kvm-node07 {tag}: {text}"
+
+    lines: list[str] = []
+    for i in range(60):
+        t = T0 + 20 * i
+        lines.append(syslog(t, "chronyd[812]", f"Selected source 10.0.0.{i % 4} (ntp{i % 4}.example.net)"))
+        lines.append(syslog(t + 5, "containerd[990]", f'time="{i}" level=info msg="shim disconnected" id={i:08x}'))
+        lines.append(
+            syslog(t + 9, "iscsid", f"Connection1:0 to [target: iqn.2005-10.org.ctl:vm{i % 4}] is operational")
+        )
+    stop = len(lines) + 2
+    lines += [
+        syslog(T0 + 1300, "systemd[1]", "Stopping iscsid.service - iSCSI initiator daemon..."),
+        syslog(T0 + 1300, "iscsid", "iscsid shutting down."),
+        syslog(T0 + 1300, "systemd[1]", "Stopped iscsid.service - iSCSI initiator daemon."),
+        syslog(T0 + 1301, "systemd[1]", "Starting iscsid.service - iSCSI initiator daemon..."),
+        syslog(T0 + 1301, "iscsid", "iSCSI daemon with pid=418232 started!"),
+    ]
+    for i in range(60, 120):
+        t = T0 + 1310 + 20 * (i - 60)
+        lines.append(syslog(t, "chronyd[812]", f"Selected source 10.0.0.{i % 4} (ntp{i % 4}.example.net)"))
+        lines.append(syslog(t + 5, "containerd[990]", f'time="{i}" level=info msg="shim disconnected" id={i:08x}'))
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=T0 + 86400)
+    assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [stop], [a.description for a in rep.anomalies]
+    assert _of(rep, RESTART), [a.description for a in rep.anomalies]

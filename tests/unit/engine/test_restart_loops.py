@@ -355,3 +355,41 @@ def test_the_files_opening_line_written_again_after_a_run_ends_is_a_restart_only
             lines.append(rec(t + 41, "notice", "signal 1 (SIGHUP) received from 52, reconfiguring"))
         t += 60
     assert _restarts(_report(lines)) == []
+
+
+def _supervisor_start(t: float, pid: int) -> list[str]:
+    stamp = f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S},123"
+    return [
+        f"{stamp} CRIT Supervisor is running as root.  Privileges were not dropped because no user is specified",
+        f"{stamp} INFO RPC interface 'supervisor' initialized",
+        f"{stamp} INFO supervisord started with pid {pid}",
+        *(f"{stamp} INFO spawned: 'worker_{k}' with pid {pid + 40 + k}" for k in range(3)),
+    ]
+
+
+def test_a_start_message_without_a_version_after_each_stop_is_a_restart_though_too_frequent_for_a_banner() -> None:
+    """supervisord starts three times in 90 records ("supervisord started with pid 1" after each "received SIGTERM
+    indicating exit request", its first record a CRIT warning): more often than a banner's rarity allows, and with no
+    version, so no restart was told.
+    Each start again follows the end of the run before it: restarts, told once for the process (its messages written
+    at some starts only, "RPC interface 'supervisor' initialized" at a reload too, of the same loop)."""
+    lines: list[str] = []
+    starts: list[int] = []
+    for run in range(3):
+        t = T0 + run * 7200
+        starts.append(len(lines) + 3)
+        lines += _supervisor_start(t, 1 + run * 300)
+        lines += [
+            f"{datetime.fromtimestamp(t + 60 + 60 * k, UTC):%Y-%m-%d %H:%M:%S},123 INFO exited: worker_{k % 3} "
+            f"(exit status 0; expected)"
+            for k in range(25)
+        ]
+        stop = f"{datetime.fromtimestamp(t + 3600, UTC):%Y-%m-%d %H:%M:%S},123"
+        lines += [
+            f"{stop} WARN received SIGTERM indicating exit request",
+            f"{stop} INFO stopped: worker_0 (exit status 0)",
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert len(restarts) == 1, [a.description for a in rep.anomalies]
+    assert set(restarts[0].line_numbers) >= {starts[1] - 1, starts[2] - 1}, restarts[0].description

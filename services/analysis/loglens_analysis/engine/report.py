@@ -26,7 +26,7 @@ from .analyzer import (
     Variant,
 )
 from .exceptions import fingerprint, is_frame_template
-from .formats import FORMAT_HEADER, OUTCOME_PASSED, describe_format
+from .formats import FORMAT_HEADER, FORMAT_SYSLOG_3164, OUTCOME_PASSED, describe_format
 from .levels import LEVELS, OUTCOME_WORDS, level_from_word, severity_rank
 from .masking import HTTP_METHODS, TIME_WILDCARD, WILDCARD
 from .miner import is_access_log, resolve_templates, template_id
@@ -1294,6 +1294,7 @@ def _pid_changes(an: Analyzer, held: HeldRecords) -> list[PidChange]:
 
 
 _PROGRAM_WITH_PID = re.compile(r"([^\s\[\]]+)\[\d+\]")
+_PROGRAM_TAG = re.compile(r"[A-Za-z][\w./-]*")  # a syslog tag that names a program without its id
 
 
 class HeldRecords:
@@ -1350,14 +1351,19 @@ class HeldRecords:
 
     def program(self, line: int) -> str | None:
         """The name of the program a held record's header names with its process id (a syslog tag, "containerd[812]":
-        the name), or None: a logger's name beside the id is no program's (one program's processes share it)."""
+        the name), or a syslog tag without one (RFC 3164's TAG is the program's name: "iscsid: ..."), or None: a
+        logger's name beside the id is no program's (one program's processes share it)."""
         got = self.texts.get(line)
         if got is None or self.an.parser is None:
             return None
         if got[0] not in self._programs:
-            component = self.an.parser.parse(got[0].split(JOIN, 1)[0]).component or ""
+            parsed = self.an.parser.parse(got[0].split(JOIN, 1)[0])
+            component = parsed.component or ""
             m = _PROGRAM_WITH_PID.fullmatch(component)
-            self._programs[got[0]] = m.group(1) if m is not None else None
+            name = m.group(1) if m is not None else None
+            if name is None and parsed.fmt == FORMAT_SYSLOG_3164 and _PROGRAM_TAG.fullmatch(component):
+                name = component
+            self._programs[got[0]] = name
         return self._programs[got[0]]
 
     def earlier_process(self, line: int) -> tuple[str, int] | None:
@@ -1880,8 +1886,11 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
                 f.description += f", with {len(said)} more crash {noun} at line(s) {', '.join(map(str, said))}"
                 f.lines += [ln for ln in said if ln not in f.lines][: max(0, MAX_OCCURRENCE_LINES - len(f.lines))]
             out.append(f)
+    # (A stop at a signal or a crash however often the file writes it: a loop writes it at every end.)
+    hard_ends = sorted({ln for r in templates if r in crashes or _strong_stop(r) for _b, ln in _occurrences(r)})
+    opener_of_loop = None if frequent_variant else first
     out += _restart_loops(
-        an, templates, rare, crashes, firsts, None if frequent_variant else first, stop_words, silence_ends, envelope
+        an, templates, rare, crashes, firsts, opener_of_loop, (stop_words, hard_ends), silence_ends, envelope
     )
     for p in pids:
         t = _time_of_line(an, None, p.bucket, p.new_line)
@@ -2000,13 +2009,30 @@ def _after_ends(start: Rolled, occ: list[tuple[int | None, int]], ends: list[int
     return True
 
 
+def _starts_one_thing(text: str) -> bool:
+    """Whether a message says it starts (``_START_VERB``) and names what starts the same way each time: no placeholder
+    up to the word after the verb ("supervisord started with pid <*>"). What varies there is another instance at each
+    start, a job's or a helper's (systemd's "Started systemd-coredump@0-4242-0.service - Process Core Dump" after each
+    crash it dumps: "Started <*> - Process Core Dump")."""
+    m = _START_VERB.search(text)
+    if m is None:
+        return False
+    after = text[m.end() :].split(None, 1)
+    return WILDCARD not in text[: m.end()] and not (after and WILDCARD in after[0])
+
+
 def _same_starts(told: list[int], again: list[int]) -> bool:
-    """Whether each start again of a start message follows one told already, at most ``NEAR_LINES`` after it and
-    before the next: one process's start sequence, told by its first message."""
-    return len(told) == len(again) and all(
-        0 < b - a <= NEAR_LINES and (i + 1 == len(told) or b < told[i + 1])
-        for i, (a, b) in enumerate(zip(told, again, strict=True))
-    )
+    """Whether each start again of a start message follows one told already (the last before it), at most
+    ``NEAR_LINES`` after it: one process's start sequence, told by its first message. A message the process writes at
+    some of its starts only is of the same loop (supervisord's "supervisord started with pid 1" at each start, not at
+    its reload on SIGHUP, where its "RPC interface 'supervisor' initialized" is written again too)."""
+    if len(again) > len(told):
+        return False
+    for b in again:
+        k = bisect.bisect_left(told, b) - 1
+        if k < 0 or b - told[k] > NEAR_LINES:
+            return False
+    return True
 
 
 def _alternate(start: Rolled, end: Rolled) -> bool:
@@ -2039,7 +2065,7 @@ def _restart_loops(
     crashes: list[Rolled],
     firsts: list[tuple[int, float]],
     opener_of_loop: Rolled | None,
-    stop_words: list[int],
+    stops: tuple[list[int], list[int]],
     silence_ends: list[int],
     envelope: frozenset[str],
 ) -> list[Finding]:
@@ -2057,6 +2083,7 @@ def _restart_loops(
     supervisor's "Started Orders API." and the service's own "Starting orders-api 2.4.1" after it, as often; MySQL's
     "starting as process <*>" and its "ready for connections") are one loop, told by its first start message
     (``_same_starts``)."""
+    stop_words, hard_ends = stops  # lines of every stop word, and of the strong ones and the crashes
     out: list[Finding] = []
     told: set[tuple[int, int]] = set()  # (the ending message, the restarts) of each loop told
     told_starts: list[list[int]] = []  # the lines of each loop's starts again
@@ -2069,11 +2096,20 @@ def _restart_loops(
             continue
         said = _said(s, envelope)
         worded = _START_VERB.search(s.text) is not None and any(map(_VERSION.search, said))
-        if not (worded or s is opener_of_loop or any(map(_VERSION_ANNOUNCEMENT.search, said))):
+        # (A message whose words only say it starts, no version, naming what starts the same way each time
+        # (``_starts_one_thing``): a restart only where each start again follows a stop at a signal, a strong stop
+        # word or a crash of the run before it: supervisord's "supervisord started with pid 1" after each "received
+        # SIGTERM indicating exit request", three starts in 90 records; not a job's or a child's start after its
+        # silence or its "exited": Barman's "Starting receive-wal for server pg-main", nginx-rtmp's "exec: starting
+        # managed child 'ffmpeg ...'".)
+        announces = worded or s is opener_of_loop or any(map(_VERSION_ANNOUNCEMENT.search, said))
+        if not announces and not _starts_one_thing(s.text):
             continue
         # Of the messages that end each run, the last one written before the start again (the process's own stop,
         # "Shutting down: Master", after its worker's "exited with code 3").
-        ending = [e for e in enders if e is not s and s.count - 1 <= e.count <= s.count and _alternate(s, e)]
+        ending = [
+            e for e in enders if announces and e is not s and s.count - 1 <= e.count <= s.count and _alternate(s, e)
+        ]
         occ = _occurrences(s)
         again_lines = [ln for _b, ln in occ[1:]]
         if any(_same_starts(t, again_lines) for t in told_starts):
@@ -2089,7 +2125,7 @@ def _restart_loops(
                 or s in enders
                 or _strong_stop(s)
                 or _STOP_WEAK.search(s.text)
-                or not _after_ends(s, occ, ends)
+                or not _after_ends(s, occ, ends if announces else hard_ends)
             ):
                 continue
             end = None
