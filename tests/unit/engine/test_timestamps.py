@@ -1064,3 +1064,20 @@ def test_a_zone_closing_the_header_with_a_colon_is_the_stamps_zone() -> None:
     assert t is not None and t.epoch == _utc("2024-03-12T13:00:01") and t.assumption == "", t
     t = TimestampParser().parse("Mar 12 2024 13:00:01 CET: INFO (as): (as.c:351) ready")
     assert t is not None and t.epoch == _utc("2024-03-12T12:00:01"), t
+
+
+def test_a_time_a_line_labels_is_read_where_the_files_layout_puts_none() -> None:
+    """Skipper writes its own records as "[APP]time=\"...\" level=info msg=..." among its access lines: the access
+    layout read the bracketed tag as their time column, found none there, and a quarter of the file had no time (a
+    restart cited "no time written")."""
+    said = ("Expose metrics in codahale format", "enable swarm: false", "Replacing {} filter specification")
+    app = [said[k % 3].format(f"f{k}") for k in range(12)]
+    access = (
+        '10.2.5.{0} - - [06/Dec/2026:11:{1:02d}:51 +0000] "GET /products/{0} HTTP/1.1" 200 6175 "-" "okhttp/4.12.0"'
+    )
+    lines = [f'[APP]time="2026-12-06T11:00:{k:02d}Z" level=info msg="{m}"' for k, m in enumerate(app)]
+    lines += [access.format(i, i) for i in range(1, 50)]
+    lines += [f'[APP]time="2026-12-06T11:55:{k:02d}Z" level=info msg="{m}"' for k, m in enumerate(app)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.timestamp_share == 1.0
+    assert _range(rep) == ("2026-12-06T11:00:00Z", "2026-12-06T11:55:11Z")

@@ -1415,6 +1415,12 @@ class Analyzer:
             return None
         rules = self.times.rules_version
         found = self.times.locate(record, text)
+        if found is None and text is not None and "=" in record:
+            # A time the line labels ("time=...", "ts=...") where the file's layout put none: a second layout of the
+            # file (Skipper's "[APP]time=\"2026-12-06T11:00:02Z\" level=info msg=..." among its access lines, whose
+            # bracketed tag the access layout read as their time column).
+            labelled = labelled_time(record.split(JOIN, 1)[0])
+            found = self.times.locate(record, labelled) if labelled else None
         if self.times.rules_version != rules:
             # The parser learned the zone of zone-less times from this record: cached times are stale.
             self._time_cache.clear()

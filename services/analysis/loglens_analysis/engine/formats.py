@@ -1284,7 +1284,13 @@ def _level_in_prose(text: str) -> bool:
         return False
     at = located.end() if (located := _DIAGNOSTIC_LOCATION.match(text)) is not None else 0
     before = text[at : m.start()].split()
-    return bool(before) and not before[-1].isupper() and not m.group(1).isupper() and m.group()[:1] != "["
+    return (
+        bool(before)
+        and not before[-1].isupper()
+        and not m.group(1).isupper()
+        and m.group()[:1] != "["
+        and text[m.start() - 1] != "="  # (a key's value: "level=info")
+    )
 
 
 def _level_in_text_match(text: str) -> re.Match[str] | None:
