@@ -1081,3 +1081,18 @@ def test_a_time_a_line_labels_is_read_where_the_files_layout_puts_none() -> None
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert rep.parse_quality.timestamp_share == 1.0
     assert _range(rep) == ("2026-12-06T11:00:00Z", "2026-12-06T11:55:11Z")
+
+
+def test_a_year_written_by_a_later_record_of_the_head_is_the_files_year() -> None:
+    """A node's kern.log opens with the firewall's lines, no year in their stamps; the AppArmor lines under them write
+    the audit record's epoch ("audit(1710238491.123:45)", 2024): the upload's year (2026) was given to every record,
+    the first one's stamp having been read before a record that tells the year."""
+    ufw = "Mar 12 10:{0:02d}:51 web-03 kernel: [531126.98{0:04d}] [UFW BLOCK] IN=ens3 OUT= SRC=167.92.39.{0} PROTO=TCP"
+    lines = [ufw.format(i) for i in range(10)]
+    lines += [
+        f"Mar 12 10:{10 + i:02d}:{i:02d} web-03 kernel: [531200.00{i:04d}] audit: type=1400 "
+        f'audit({_utc(f"2024-03-12T10:{10 + i:02d}:{i:02d}"):.0f}.123:{45 + i}): apparmor="DENIED" operation="open"'
+        for i in range(20)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-07T00:00:00"))
+    assert _range(rep) == ("2024-03-12T10:00:51Z", "2024-03-12T10:29:19Z"), rep.parse_quality.time_assumptions

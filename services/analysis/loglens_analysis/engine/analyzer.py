@@ -612,6 +612,9 @@ class Analyzer:
         self.times.learn_named_zone(sample_lines)
         self._lead_times.learn_named_zone(sample_lines)
         self.times.day_first = self._lead_times.day_first = slashed_day_first(sample_lines)
+        if not self.chunk_mode:
+            # (The year a later record of the head writes, before the first year-less stamp is given the upload's.)
+            self.times.learn_year_from_head(sample_lines)
         # Records carry their time: a line without one continues the record before it (below). Not when every
         # line is to be answered for (``record_variants``: a parser benchmark scores each line as a record).
         # Each line's flag is remembered by its digit key: the sample's keys in one pass (str.translate per line
@@ -813,6 +816,7 @@ class Analyzer:
             elif (
                 self.guess is not None
                 and self.guess.layout is not None
+                and len(head) <= MAX_STAMP_CHARS + 2
                 and 0 < leading_time_end(head) >= len(head.rstrip())
             ):
                 got = 6  # a time alone (``_stamped_blanks``)

@@ -886,15 +886,43 @@ class TimestampParser:
         """Whether year-less times take their year from the file's text (a dated stamp, a date a sentence states)."""
         return self._dated_year is not None or self._stated_year is not None
 
+    def learn_year_from_head(self, lines: Sequence[str]) -> None:
+        """The file's year from any line of its head whose year-less stamp has a dated stamp of the same day further
+        on (``learn_year``), before the first record is given the upload's year: a node's kern.log opens with the
+        firewall's lines, no year in their stamps, and its AppArmor lines under them write the audit record's epoch
+        ("audit(1710238491.123:45)": the year was 2026 for a file of 2024). Only where the head's first line opens
+        with a year-less stamp (the file's layout has none), and only ``learn_year`` changes the parser's state."""
+        if not lines or not self.year_open() or self._year_less_at(lines[0]) is None:
+            return
+        for line in lines:
+            if not self.year_open():
+                return
+            fam = self._year_less_at(line)
+            if fam is not None:
+                self.learn_year(line, fam.name, fam.rx)
+
+    @staticmethod
+    def _year_less_at(line: str) -> Family | None:
+        """The year-less family of the leftmost such stamp near the line's start (``LEADING_LIMIT``), or None."""
+        best: tuple[int, Family] | None = None
+        for fam in _YEAR_LESS_FAMILIES:
+            m = fam.rx.search(line, 0, LEADING_LIMIT + _MAX_STAMP)
+            if m is not None and (best is None or m.start() < best[0]):
+                best = (m.start(), fam)
+        return best[1] if best is not None else None
+
+    def year_open(self) -> bool:
+        """Whether the file's year may still be learned: no year hint, no dated stamp read, no year-less stamp given a
+        year yet (the file's years stay consistent)."""
+        return self._year_hint is None and self._dated_year is None and not self._year_less_converted
+
     def learn_year(self, record: str, name: str, pattern: re.Pattern[str]) -> None:
         """A record whose time is a year-less stamp (family ``name``, found by ``pattern``) and that carries a dated
         stamp of the same day further on (a syslog line holding an application's own full time, a proxy's request
         date): the year in the text wins, for this record and the file's other year-less stamps, as it would from
         dated records of the file. Only while the file's year is open: no year hint, no dated stamp read yet, no
         year-less stamp given a year yet (the file's years stay consistent)."""
-        if self._year_hint is not None or self._dated_year is not None or self._year_less_converted:
-            return
-        if _FAMILIES_BY_DATED.get(name) != "year-less":
+        if not self.year_open() or _FAMILIES_BY_DATED.get(name) != "year-less":
             return
         stamp = pattern.search(record)
         if stamp is None:
@@ -902,6 +930,13 @@ class TimestampParser:
         month, day = _month_day(stamp.groupdict())
         end = stamp.end()
         dated = [(m, f) for f in _DATED_FAMILIES if (m := f.rx.search(record, end, end + YEAR_SEARCH_CHARS))]
+        epoch = _BY_NAME["epoch"].rx.search(record, end, end + YEAR_SEARCH_CHARS)
+        if not dated and epoch is not None:
+            # Epoch seconds of the same day (the kernel's audit records: "audit(1710238491.123:45)"): their year.
+            at = _time.gmtime(int(epoch.group("epoch")))
+            if at.tm_mon == month and abs(at.tm_mday - day) <= 1:
+                self._epoch(epoch.groupdict())
+            return
         if not dated:
             # A date in a field of its own, its clock in another (FortiGate's "date=2024-03-12 time=00:04:06" behind a
             # syslog server's "Mar 12 00:04:06"): its year, where it is the stamp's day.
@@ -1445,6 +1480,7 @@ def looks_like_time_token(token: str) -> bool:
 
 
 _DATED_FAMILIES = tuple(f for f in FAMILIES if f.dated == "date")
+_YEAR_LESS_FAMILIES = tuple(f for f in FAMILIES if f.dated == "year-less")
 _TIME_TOKEN = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T -].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}/[A-Z][a-z]{2}/\d{4}.*"
     r"|\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?(?:Z|[+-]\d{2}:?\d{2}|[AaPp][Mm])?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
