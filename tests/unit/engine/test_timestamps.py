@@ -1096,3 +1096,22 @@ def test_a_year_written_by_a_later_record_of_the_head_is_the_files_year() -> Non
     ]
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-07T00:00:00"))
     assert _range(rep) == ("2024-03-12T10:00:51Z", "2024-03-12T10:29:19Z"), rep.parse_quality.time_assumptions
+
+
+def test_a_zone_less_stamp_takes_the_one_offset_the_files_other_stamps_write() -> None:
+    """XtraBackup writes "2024-03-12T02:00:01.100000+01:00 0 [Note] ..." and, from its version check, "240312 02:00:01
+    version_check ...": the zone-less lines were read as UTC, an hour late (111 records out of order, the file's end an
+    hour after its last line). Where the zoned stamps write offsets that differ, nothing is assumed from them."""
+    zoned = "2024-03-12T02:{0:02d}:01.100000{1} 0 [Note] [MY-011825] [Xtrabackup] Copying ./shop/t{0}.ibd to backup"
+    plain = "240312 02:{0:02d}:30  version_check Connected to MySQL server"
+    lines = (
+        [zoned.format(i, "+01:00") for i in range(5)]
+        + [plain.format(5)]
+        + [zoned.format(i, "+01:00") for i in range(6, 9)]
+    )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.out_of_order_records == 0, rep.parse_quality.time_assumptions
+    assert _range(rep) == ("2024-03-12T01:00:01Z", "2024-03-12T01:08:01Z")
+    lines = [zoned.format(i, "+01:00" if i % 2 else "+02:00") for i in range(5)] + [plain.format(5)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep)[1] == "2024-03-12T02:05:30Z", rep.parse_quality.time_assumptions  # (UTC, as the upload's)

@@ -292,7 +292,10 @@ _SUBSECOND = re.compile(r"\d:[0-5]\d[.,]\d{3}")
 # "at java.base@17.0.2/..."; a synthetic class's name holds "-": "at android.app.-$$Lambda$ActivityThread$x.run(").
 _TRACE_FRAME = r"at (?:new |async )?(?:[\w$.<>\[\]]+ )?(?:[\w.@+-]*/){0,2}[\w$.<>-]+(?: \[as [\w$.<>]+\])? ?\("
 _PY_FRAME = r'File "[^"\n]+", line \d+'
-_PY_BANNERS = r"Traceback \(most recent call last\):|During handling of the above exception|The above exception was the"
+# The banners that chain two Python tracebacks ("During handling of the above exception, another exception occurred:",
+# "The above exception was the direct cause of the following exception:").
+_PY_CHAINING = ("During handling of the above exception", "The above exception was the")
+_PY_BANNERS = r"Traceback \(most recent call last\):|" + "|".join(_PY_CHAINING)
 # Ruby's frame ("app/jobs/hard_job.rb:12:in `perform'", "in 'Class#method'" since 3.4), which a job runner logs line
 # by line (Sidekiq); found in a line by its ":12:in `" (a literal to skip to: no scan from every position).
 _RB_FRAME = r"[^\s:]+:\d+:in [`']"
@@ -613,8 +616,10 @@ class Analyzer:
         self._lead_times.learn_named_zone(sample_lines)
         self.times.day_first = self._lead_times.day_first = slashed_day_first(sample_lines)
         if not self.chunk_mode:
-            # (The year a later record of the head writes, before the first year-less stamp is given the upload's.)
+            # (The year a later record of the head writes, before the first year-less stamp is given the upload's; the
+            # offset the head's zoned stamps write, before a zone-less one is read as UTC.)
             self.times.learn_year_from_head(sample_lines)
+            self.times.learn_offset_from_head(sample_lines)
         # Records carry their time: a line without one continues the record before it (below). Not when every
         # line is to be answered for (``record_variants``: a parser benchmark scores each line as a record).
         # Each line's flag is remembered by its digit key: the sample's keys in one pass (str.translate per line
@@ -2226,9 +2231,6 @@ def _stamped_blanks(flags: list[int | None]) -> None:
         if flags[i] == 6:
             flags[i] = -1 if after in (1, 4, -1) and i + 1 < len(flags) else 1
         after = flags[i]
-
-
-_PY_CHAINING = ("During handling of the above exception", "The above exception was the direct cause")
 
 
 def _py_chained(run: list[str], records: list[str], i: int) -> bool:

@@ -506,7 +506,7 @@ STATEFUL_FAMILIES = frozenset(f.name for f in FAMILIES if f.dated == "time-only"
 _DATE_ALONE = re.compile(r'(?:=|=\"|": ?\")(\d{4})-(\d\d)-(\d\d)(?![\d:/-]|[T ]\d)')
 MAX_ZONE_OFFSET = 14 * 3600 + 60  # seconds between a local clock and UTC at most (UTC+14), and a minute
 TAI64_UNIX_ZERO = 2**62 + 10  # the TAI64 label of the Unix epoch, as daemontools' tai64nlocal reads labels
-# The seconds the epoch family reads (its 10 digits from 1 to 2: 2001-09 to 2033-05), a TAI64N label's as well.
+# The seconds the epoch family reads (10 digits, the first 1 or 2: 2001-09 to 2065-01), a TAI64N label's as well.
 _EPOCH_LOW, _EPOCH_HIGH = 1_000_000_000, 3_000_000_000
 _LEADING_SKIP = frozenset({"epoch"})  # a bare number at the start of a line is not evidence of a time
 _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp may run
@@ -514,6 +514,9 @@ _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp ma
 # written out ("Wednesday, September 30, 2026 at 8:00:07 PM").
 _BEFORE_SPAN = 32
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+MIN_ZONED_LINES = (
+    3  # head lines whose stamps write an offset before zone-less stamps take it (``learn_offset_from_head``)
+)
 YEAR_SEARCH_CHARS = 200  # how far after a year-less stamp a dated stamp of the same day is looked for
 LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a header time is its time
 # Where a leading stamp (no time text) may start: at the very start (after one bracket), a dated one before
@@ -829,6 +832,8 @@ class TimestampParser:
         # The zone a sentence saying when the log begins writes its time in (journalctl's "-- Logs begin at Sun
         # 2024-04-21 06:12:44 EDT, end at ..."): the zone its zone-less times are shown in.
         self._stated_offset: int | None = None
+        # The one offset the head's zoned stamps write (``learn_offset_from_head``).
+        self._written_offset: int | None = None
         self._clock_day: int | None = None  # the day date-less times are placed on
         self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
         self._clock_dated = False  # whether ``_clock_last`` is a dated stamp's (its clock, read on its date)
@@ -911,6 +916,35 @@ class TimestampParser:
                 best = (m.start(), fam)
         return best[1] if best is not None else None
 
+    def learn_offset_from_head(self, lines: Sequence[str]) -> None:
+        """Zone-less stamps of a file whose zoned stamps all write one offset, other than UTC's, are read in that
+        offset: the writer's clock, one machine's (XtraBackup writes "2024-03-12T02:00:01.100000+01:00 0 [Note] ..."
+        and, from its version check, "240312 02:00:01  version_check ...": read as UTC, those records were an hour
+        late, 111 records out of order and the file's end an hour after its last line). From the head's lines that open
+        with a dated stamp: ``MIN_ZONED_LINES`` zoned at least, every one the same offset, and a zone-less one among
+        them."""
+        offsets: set[int] = set()
+        zoned = 0
+        zone_less = False
+        for line in lines:
+            found = min(
+                (m for f in _DATED_FAMILIES if (m := f.rx.search(line, 0, LEADING_LIMIT + _MAX_STAMP)) is not None),
+                key=lambda m: m.start(),
+                default=None,
+            )
+            if found is None:
+                continue
+            tz = found.groupdict().get("tz")
+            if not tz:
+                zone_less = True
+            elif (offset := _tz_offset(tz)) is not None:
+                offsets.add(offset)
+                zoned += 1
+            else:
+                return  # a zone by its name: its offset moves with the date
+        if zone_less and zoned >= MIN_ZONED_LINES and len(offsets) == 1 and (offset := offsets.pop()) != 0:
+            self._written_offset = offset
+
     def year_open(self) -> bool:
         """Whether the file's year may still be learned: no year hint, no dated stamp read, no year-less stamp given a
         year yet (the file's years stay consistent)."""
@@ -930,12 +964,10 @@ class TimestampParser:
         month, day = _month_day(stamp.groupdict())
         end = stamp.end()
         dated = [(m, f) for f in _DATED_FAMILIES if (m := f.rx.search(record, end, end + YEAR_SEARCH_CHARS))]
-        epoch = _BY_NAME["epoch"].rx.search(record, end, end + YEAR_SEARCH_CHARS)
-        if not dated and epoch is not None:
+        epoch = None if dated else _BY_NAME["epoch"].rx.search(record, end, end + YEAR_SEARCH_CHARS)
+        if epoch is not None and _same_day(_time.gmtime(int(epoch.group("epoch"))), month, day):
             # Epoch seconds of the same day (the kernel's audit records: "audit(1710238491.123:45)"): their year.
-            at = _time.gmtime(int(epoch.group("epoch")))
-            if at.tm_mon == month and abs(at.tm_mday - day) <= 1:
-                self._epoch(epoch.groupdict())
+            self._epoch(epoch.groupdict())
             return
         if not dated:
             # A date in a field of its own, its clock in another (FortiGate's "date=2024-03-12 time=00:04:06" behind a
@@ -1290,15 +1322,16 @@ class TimestampParser:
             offset = self._local_offset(year, month, day, hour, minute, named)
         if offset is None:
             learned = self._learned.get(name)
-            stated = learned if learned is not None else self._stated_offset
+            stated = next((x for x in (learned, self._stated_offset, self._written_offset) if x is not None), None)
             if stated is not None:
                 offset = stated
                 zone = _offset_text(stated)
-                note = (
-                    f"no time zone in the timestamp; used {zone}, written beside the same time in the file"
-                    if learned is not None
-                    else f"no time zone in the timestamp; used {zone}, the zone the file states it begins in"
-                )
+                if learned is not None:
+                    note = f"no time zone in the timestamp; used {zone}, written beside the same time in the file"
+                elif self._stated_offset is not None:
+                    note = f"no time zone in the timestamp; used {zone}, the zone the file states it begins in"
+                else:
+                    note = f"no time zone in the timestamp; used {zone}, the offset the file's other stamps write"
                 assumption = assumption + f", zone {zone} (from the file)" if assumption else note
             else:
                 offset = self._local_offset(year, month, day, hour, minute) if self._zone is not None else 0
@@ -1470,6 +1503,11 @@ def _month_day(g: dict[str, str | None]) -> tuple[int, int]:
     """The month (by its name or its number) and the day of a family's match."""
     mon = g.get("mon")
     return (MONTHS[mon[:3].title()] if mon else int(g.get("m") or 0)), int(g.get("d") or 0)
+
+
+def _same_day(at: _time.struct_time, month: int, day: int) -> bool:
+    """Whether a UTC time falls on a year-less stamp's day, give or take a zone."""
+    return at.tm_mon == month and abs(at.tm_mday - day) <= 1
 
 
 def looks_like_time_token(token: str) -> bool:
