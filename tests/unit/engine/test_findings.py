@@ -1493,3 +1493,36 @@ def test_a_syslog_tag_without_a_process_id_names_its_program() -> None:
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=T0 + 86400)
     assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [stop], [a.description for a in rep.anomalies]
     assert _of(rep, RESTART), [a.description for a in rep.anomalies]
+
+
+def test_a_unit_stopped_and_started_again_by_its_service_manager_is_a_restart() -> None:
+    """systemd stops and starts multipathd: "Stopping Device-Mapper Multipath Device Controller...", multipathd's own
+    "--------shut down-------", "Stopped ...", "Starting Device-Mapper Multipath Device Controller...". Each stop
+    word is a weak one and the start names no version: no stop, no start was told. A start message right after a weak
+    stop of the same process that names the same thing confirms the stop and is a start."""
+
+    def syslog(t: float, tag: str, text: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} oradb01 {tag}: {text}"
+
+    lines: list[str] = []
+    for i in range(60):
+        t = T0 + 30 * i
+        lines.append(syslog(t, "chronyd[981]", f"Selected source 10.0.0.{i % 4}"))
+        lines.append(syslog(t + 7, "systemd-logind[1002]", f"New session {5000 + 37 * i} of user oracle."))
+    stop = len(lines) + 1
+    unit = "Device-Mapper Multipath Device Controller"
+    lines += [
+        syslog(T0 + 1800, "systemd[1]", f"Stopping {unit}..."),
+        syslog(T0 + 1800, "multipathd[1043]", "--------shut down-------"),
+        syslog(T0 + 1800, "systemd[1]", f"Stopped {unit}."),
+        syslog(T0 + 1800, "systemd[1]", f"Starting {unit}..."),
+        syslog(T0 + 1800, "multipathd[418822]", "read /etc/multipath.conf"),
+        syslog(T0 + 1801, "systemd[1]", f"Started {unit}."),
+    ]
+    for i in range(60, 120):
+        t = T0 + 1810 + 30 * (i - 60)
+        lines.append(syslog(t, "chronyd[981]", f"Selected source 10.0.0.{i % 4}"))
+        lines.append(syslog(t + 7, "systemd-logind[1002]", f"New session {5000 + 37 * i} of user oracle."))
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=T0 + 86400)
+    assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [stop], [a.description for a in rep.anomalies]
+    assert [a.line_numbers[0] for a in _of(rep, RESTART)] == [stop + 3], [a.description for a in rep.anomalies]

@@ -1688,6 +1688,19 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     # A weak stop word is confirmed by a start after it from any process (a supervisor reports the stop, the
     # restarted daemon its start); a start is confirmed or told beside a stop only from the same process.
     confirm = [ln for _b, ln, _r in banners] + silence_ends + [p.new_line for p in pids]
+    # A start-worded message right after a weak stop of the same process that names the same thing ("Stopping
+    # Device-Mapper Multipath Device Controller...", then "Starting Device-Mapper Multipath Device Controller...": a
+    # service manager restarting one unit): the stop is confirmed by it, and it is a start (``_same_object``).
+    paired = {
+        (o[1], id(o[2])): (s, o)
+        for o in worded
+        for s in weak
+        if 0 < o[1] - s[1] <= STOP_SEQUENCE_LINES
+        and same_process(s[1], o[1])
+        and _same_object(s[2].text, o[2].text)
+        and not (o[0] == 0 or o[1] <= head_line)  # (not the file's own start: a boot's units started and stopped)
+    }
+    confirm += [o[1] for _s, o in paired.values()]
 
     def confirmed(o: Occurrence) -> bool:
         # A start confirms the stop it follows: no stronger stop of another episode between them (a database's
@@ -1758,6 +1771,8 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         if o[1] > head_line and near and not stopping(o):
             after_stop.setdefault((strong_stops[k], id(o[2])), o)
     starts += after_stop.values()
+    # (Only where no other start follows the stop: the process's own banner, or its new id, tells it better.)
+    starts += [o for s, o in paired.values() if not any(0 < x[1] - s[1] <= NEAR_LINES for x in starts)]
 
     # A banner a process that writes alone shows for the first time, under the id it wrote long before, with no
     # crash, stop or silence before it, is a component of that process starting (a kubelet's "Container runtime
@@ -2019,6 +2034,18 @@ def _starts_one_thing(text: str) -> bool:
         return False
     after = text[m.end() :].split(None, 1)
     return WILDCARD not in text[: m.end()] and not (after and WILDCARD in after[0])
+
+
+def _same_object(stop: str, start: str) -> bool:
+    """Whether a stop message and a start message name the same thing after their verbs ("Stopping X...", "Starting
+    X..."; "Stopped X.", "Started X."): words, not only placeholders."""
+    m, n = _STOP_WEAK.search(stop), _START_VERB.search(start)
+    if m is None or n is None:
+        return False
+    what = stop[m.end() :].strip().rstrip(".…").strip()
+    return (
+        what == start[n.end() :].strip().rstrip(".…").strip() and _WORD.search(what.replace(WILDCARD, " ")) is not None
+    )
 
 
 def _same_starts(told: list[int], again: list[int]) -> bool:
