@@ -514,8 +514,17 @@ _MAX_STAMP = 48  # longer than any stamp: how far after the time text a stamp ma
 # written out ("Wednesday, September 30, 2026 at 8:00:07 PM").
 _BEFORE_SPAN = 32
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
-MIN_ZONED_LINES = (
-    3  # head lines whose stamps write an offset before zone-less stamps take it (``learn_offset_from_head``)
+# Head lines whose stamps write an offset before zone-less stamps take it (``learn_offset_from_head``).
+MIN_ZONED_LINES = 3
+# What a line holds where a head's scan for its year or its offset has something to read: a year or epoch seconds, a
+# clock's offset or zone other than UTC (cheap tests before the families are searched).
+_YEAR_HINT = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<![\w.])[12]\d{9}(?!\d)")
+_OFFSET_HINT = re.compile(
+    r":\d\d(?:[.,]\d+)? ?[+-](?:0[1-9]|1[0-4]|00:?(?:30|45))(?::?\d\d)?(?![\d:])"
+    # (or a zone's abbreviation other than UTC's: Slurm's "09:02:11 CET 2024")
+    r"|:\d\d(?:[.,]\d+)? (?:"
+    + "|".join(sorted((name for name, off in _ZONE_NAMES.items() if off and len(name) > 1), key=len, reverse=True))
+    + r")\b"
 )
 YEAR_SEARCH_CHARS = 200  # how far after a year-less stamp a dated stamp of the same day is looked for
 LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a header time is its time
@@ -899,9 +908,13 @@ class TimestampParser:
         with a year-less stamp (the file's layout has none), and only ``learn_year`` changes the parser's state."""
         if not lines or not self.year_open() or self._year_less_at(lines[0]) is None:
             return
+        if any(f.rx.search(lines[0], 0, LEADING_LIMIT + _MAX_STAMP) for f in _DATED_FAMILIES):
+            return  # (its first line's stamp has a year: Apache's "[Sun Dec 04 04:47:44 2005]")
         for line in lines:
             if not self.year_open():
                 return
+            if _YEAR_HINT.search(line) is None:
+                continue  # (no year nor epoch seconds in the line: one scan, not every family's)
             fam = self._year_less_at(line)
             if fam is not None:
                 self.learn_year(line, fam.name, fam.rx)
@@ -923,6 +936,8 @@ class TimestampParser:
         late, 111 records out of order and the file's end an hour after its last line). From the head's lines that open
         with a dated stamp: ``MIN_ZONED_LINES`` zoned at least, every one the same offset, and a zone-less one among
         them."""
+        if not any(_OFFSET_HINT.search(line, 0, LEADING_LIMIT + _MAX_STAMP) for line in lines):
+            return  # (no stamp with an offset near a line's start: no family is searched)
         offsets: set[int] = set()
         zoned = 0
         zone_less = False
