@@ -1462,34 +1462,35 @@ def test_a_banner_its_source_wrote_before_is_a_restart_though_the_source_wrote_l
     assert [a.line_numbers[0] for a in _of(rep, RESTART)] == [again], [a.description for a in rep.anomalies]
 
 
+def _syslog(t: float, host: str, tag: str, text: str) -> str:
+    return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} {host} {tag}: {text}"
+
+
+def _node_traffic(host: str, start: float, count: int, step: float, first: int = 0) -> list[str]:
+    """Two daemons of a node writing at once, each under its own id: ``count`` lines of each, ``step`` seconds apart."""
+    lines: list[str] = []
+    for i in range(first, first + count):
+        t = start + step * (i - first)
+        lines.append(_syslog(t, host, "chronyd[812]", f"Selected source 10.0.0.{i % 4} (ntp{i % 4}.example.net)"))
+        lines.append(_syslog(t + 5, host, "systemd-logind[1002]", f"New session {5000 + 37 * i} of user oracle."))
+    return lines
+
+
 def test_a_syslog_tag_without_a_process_id_names_its_program() -> None:
     """iscsid tags its syslog lines "iscsid:" without its id: its "iscsid shutting down." among a node's programs was
     no stop (many processes write there, and no start of the same program followed: no program was named), and its
     "iSCSI daemon with pid=418232 started!" no start. RFC 3164's TAG is the program's name."""
-
-    def syslog(t: float, tag: str, text: str) -> str:
-        return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} kvm-node07 {tag}: {text}"
-
-    lines: list[str] = []
-    for i in range(60):
-        t = T0 + 20 * i
-        lines.append(syslog(t, "chronyd[812]", f"Selected source 10.0.0.{i % 4} (ntp{i % 4}.example.net)"))
-        lines.append(syslog(t + 5, "containerd[990]", f'time="{i}" level=info msg="shim disconnected" id={i:08x}'))
-        lines.append(
-            syslog(t + 9, "iscsid", f"Connection1:0 to [target: iqn.2005-10.org.ctl:vm{i % 4}] is operational")
-        )
+    host = "kvm-node07"
+    lines = _node_traffic(host, T0, 60, 20)
     stop = len(lines) + 2
     lines += [
-        syslog(T0 + 1300, "systemd[1]", "Stopping iscsid.service - iSCSI initiator daemon..."),
-        syslog(T0 + 1300, "iscsid", "iscsid shutting down."),
-        syslog(T0 + 1300, "systemd[1]", "Stopped iscsid.service - iSCSI initiator daemon."),
-        syslog(T0 + 1301, "systemd[1]", "Starting iscsid.service - iSCSI initiator daemon..."),
-        syslog(T0 + 1301, "iscsid", "iSCSI daemon with pid=418232 started!"),
+        _syslog(T0 + 1300, host, "systemd[1]", "Stopping iscsid.service - iSCSI initiator daemon..."),
+        _syslog(T0 + 1300, host, "iscsid", "iscsid shutting down."),
+        _syslog(T0 + 1300, host, "systemd[1]", "Stopped iscsid.service - iSCSI initiator daemon."),
+        _syslog(T0 + 1301, host, "systemd[1]", "Starting iscsid.service - iSCSI initiator daemon..."),
+        _syslog(T0 + 1301, host, "iscsid", "iSCSI daemon with pid=418232 started!"),
     ]
-    for i in range(60, 120):
-        t = T0 + 1310 + 20 * (i - 60)
-        lines.append(syslog(t, "chronyd[812]", f"Selected source 10.0.0.{i % 4} (ntp{i % 4}.example.net)"))
-        lines.append(syslog(t + 5, "containerd[990]", f'time="{i}" level=info msg="shim disconnected" id={i:08x}'))
+    lines += _node_traffic(host, T0 + 1310, 60, 20, first=60)
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=T0 + 86400)
     assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [stop], [a.description for a in rep.anomalies]
     assert _of(rep, RESTART), [a.description for a in rep.anomalies]
@@ -1500,29 +1501,19 @@ def test_a_unit_stopped_and_started_again_by_its_service_manager_is_a_restart() 
     "--------shut down-------", "Stopped ...", "Starting Device-Mapper Multipath Device Controller...". Each stop
     word is a weak one and the start names no version: no stop, no start was told. A start message right after a weak
     stop of the same process that names the same thing confirms the stop and is a start."""
-
-    def syslog(t: float, tag: str, text: str) -> str:
-        return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} oradb01 {tag}: {text}"
-
-    lines: list[str] = []
-    for i in range(60):
-        t = T0 + 30 * i
-        lines.append(syslog(t, "chronyd[981]", f"Selected source 10.0.0.{i % 4}"))
-        lines.append(syslog(t + 7, "systemd-logind[1002]", f"New session {5000 + 37 * i} of user oracle."))
+    host = "oradb01"
+    lines = _node_traffic(host, T0, 60, 30)
     stop = len(lines) + 1
     unit = "Device-Mapper Multipath Device Controller"
     lines += [
-        syslog(T0 + 1800, "systemd[1]", f"Stopping {unit}..."),
-        syslog(T0 + 1800, "multipathd[1043]", "--------shut down-------"),
-        syslog(T0 + 1800, "systemd[1]", f"Stopped {unit}."),
-        syslog(T0 + 1800, "systemd[1]", f"Starting {unit}..."),
-        syslog(T0 + 1800, "multipathd[418822]", "read /etc/multipath.conf"),
-        syslog(T0 + 1801, "systemd[1]", f"Started {unit}."),
+        _syslog(T0 + 1800, host, "systemd[1]", f"Stopping {unit}..."),
+        _syslog(T0 + 1800, host, "multipathd[1043]", "--------shut down-------"),
+        _syslog(T0 + 1800, host, "systemd[1]", f"Stopped {unit}."),
+        _syslog(T0 + 1800, host, "systemd[1]", f"Starting {unit}..."),
+        _syslog(T0 + 1800, host, "multipathd[418822]", "read /etc/multipath.conf"),
+        _syslog(T0 + 1801, host, "systemd[1]", f"Started {unit}."),
     ]
-    for i in range(60, 120):
-        t = T0 + 1810 + 30 * (i - 60)
-        lines.append(syslog(t, "chronyd[981]", f"Selected source 10.0.0.{i % 4}"))
-        lines.append(syslog(t + 7, "systemd-logind[1002]", f"New session {5000 + 37 * i} of user oracle."))
+    lines += _node_traffic(host, T0 + 1810, 60, 30, first=60)
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=T0 + 86400)
     assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [stop], [a.description for a in rep.anomalies]
     assert [a.line_numbers[0] for a in _of(rep, RESTART)] == [stop + 3], [a.description for a in rep.anomalies]
