@@ -1280,3 +1280,37 @@ def test_a_level_after_the_id_in_brackets_a_message_opens_with_is_its_level() ->
     lines.append("[2024-03-14T07:30:56.766] [884185.batch] error: *** JOB 884185 ON cn017 CANCELLED AT 07:30 ***")
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert level_counts(rep).get("ERROR") == 1, level_counts(rep)
+
+
+def test_a_level_letter_glued_to_the_bracketed_time_is_the_level() -> None:
+    """Tendermint's and CometBFT's "I[2024-03-12|11:00:00.012] message  module=consensus": the letter is the level,
+    the bar joins the date and the clock (no level was read, every record dated the upload's day)."""
+    lines = []
+    for i in range(60):
+        letter = "E" if i % 20 == 7 else "I"
+        msg = "Error on broadcastTxCommit" if letter == "E" else "committed state"
+        stamp = f"2024-03-12|11:{i // 60:02d}:{i % 60:02d}.{i * 7 % 1000:03d}"
+        lines.append(f"{letter}[{stamp}] {msg}    module=state height={i}\n")
+    rep = _run("".join(lines))
+    assert _levels(rep) == {"INFO": 57, "ERROR": 3}
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-12T11:00:00Z"
+
+
+def test_btclogs_three_letter_levels_and_a_level_joined_to_its_loggers_name_are_levels() -> None:
+    """btclog (btcd's, lnd's) writes "[TRC]" .. "[CRT]": "[CRT]" is critical. Duplicati writes its level as the first
+    part of a bracketed category, joined by a hyphen to the dotted name of what logged it
+    ("[Warning-Duplicati.Library.Main.Operation.Backup-FileAccessError]"): a failed backup read "0 ERROR/FATAL"."""
+    lnd = [f"2024-03-12 18:12:{i:02d}.{i:03d} [INF] CRTR: Block {i} closed {i % 7} channels\n" for i in range(40)]
+    lnd.append("2024-03-12 18:13:00.090 [CRT] CHDB: Unable to commit channel state: no space left on device\n")
+    lnd.append("2024-03-12 18:13:01.001 [TRC] PEER: Readmessage from peer\n")
+    assert _levels(_run("".join(lnd))) == {"INFO": 40, "FATAL": 1, "TRACE": 1}
+    kinds = ["Information-Duplicati.Library.Main.BasicResults-BackendEvent"] * 3 + [
+        "Warning-Duplicati.Library.Main.Operation.Backup.FileEnumerationProcess-FileAccessError",
+        "Error-Duplicati.Library.Main.Operation.BackupHandler-FatalError",
+    ]
+    text = "".join(
+        f"2024-03-08 02:{i // 60:02d}:{i % 60:02d} +01 - [{kinds[i % 5]}]: step {i} done\n" for i in range(50)
+    )
+    rep = _run(text)
+    assert _levels(rep) == {"INFO": 30, "WARN": 10, "ERROR": 10}
+    assert rep.time_range.start_time.ToJsonString() == "2024-03-08T01:00:00Z"

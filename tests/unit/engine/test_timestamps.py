@@ -53,6 +53,12 @@ def _utc(text: str) -> float:
         ("2021-06-08T18:26:05.510762253Z", "2021-06-08T18:26:05.510762253", "iso8601", ""),
         ("2024-01-01T10:00:00.5-05:30", "2024-01-01T15:30:00.5", "iso8601", ""),
         ("2024-01-01 10:00:00 -12 items left", "2024-01-01T10:00:00", "iso8601", ASSUME_UTC),
+        # An offset of hours alone after a space where the header goes on (PostgreSQL's "%t" in a zone set by its
+        # offset, Duplicati's lines): the stamp's zone, not text.
+        ("2024-03-08 02:00:00 +01 - [Information-Duplicati.Main]: x", "2024-03-08T01:00:00", "iso8601", ""),
+        ("2024-03-08 02:00:00.123 -05 [4242] LOG:  x", "2024-03-08T07:00:00.123", "iso8601", ""),
+        # A bar between the date and the clock (Tendermint's and CometBFT's "I[2024-03-12|11:00:00.012] ...").
+        ("I[2024-03-12|11:00:00.012] Version info", "2024-03-12T11:00:00.012", "iso8601", ASSUME_UTC),
         # A zone's name after a space (PostgreSQL's log_line_prefix %t/%m, Java's "z"): read where it is not
         # ambiguous, noted where it is, never taken from a word glued to the time.
         ("2024-03-01 12:00:01.123 CET [4242] LOG:  x", "2024-03-01T11:00:01.123", "iso8601", ""),

@@ -1430,8 +1430,9 @@ def _uncaught(message: str) -> bool:
 # SQLAlchemy's "SAWarning"), and the interpreter's own follow-up names the category alone ("RuntimeWarning: Enable
 # tracemalloc to get ..."); Node.js writes "(node:<pid>) [<code>] <name>: <message>" ("(node:4211) [DEP0005]
 # DeprecationWarning: Buffer() is deprecated ...", "(node:4211) MaxListenersExceededWarning: ..."). Any of these
-# opening a message states a warning, however long the file's path.
-_RUNTIME_WARNING = re.compile(r"(?:\S+:\d+: |\(\w+:\d+\) (?:\[\w+\] )?)?[A-Z]\w*Warning: ")
+# opening a message states a warning, however long the file's path; so does the code alone before it where a header
+# was read off the line ("(node:41)" taken for a process's field: "[DEP0005] DeprecationWarning: ...").
+_RUNTIME_WARNING = re.compile(r"(?:\S+:\d+: |\(\w+:\d+\) )?(?:\[\w+\] )?[A-Z]\w*Warning: ")
 # A message tag that carries its syslog severity (0 emergency .. 7 debug) between facility and mnemonic, as network
 # devices write their system messages ("%LINK-3-UPDOWN: Interface Gi0/1, changed state to down", "%ASA-4-106023:",
 # "%ETHPORT-5-IF_DOWN_LINK_FAILURE:"), after the device's own sequence number and clock where it writes them.
@@ -1624,9 +1625,10 @@ def _known_grammar(line: str) -> ParsedRecord | None:
 # A word in capitals glued to the bracket after it is a column of its own: a level padded to the width of the widest
 # ("INFO [12-05|10:00:00.118] ..." beside "ERROR[12-05|10:22:43.357] ...", log15's terminal format); the brackets glued
 # after it are one column whatever their number (Asterisk's "NOTICE[1234] ..." beside "VERBOSE[2345][C-00000001] ...").
+# So is a level's letter (Tendermint's and CometBFT's "I[2024-03-12|11:00:00.012] ...", "E[...]").
 _HEADER_TOKEN = re.compile(
     r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?=:[A-Za-z]\S*?(?::(?:\s|$)|\s+:))|:[^\s:|]++:?(?=\s|$)|:[^\s:|]++(?=:)"
-    r"|(?<![^\s|])[A-Z]{3,9}(?=\[)|(?<=[A-Z])(?:\[(?:[^\[\]]|\[[^\[\]]*\])*\])++|\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
+    r"|(?<![^\s|])(?:[A-Z]|[A-Z]{3,9})(?=\[)|(?<=[A-Z])(?:\[(?:[^\[\]]|\[[^\[\]]*\])*\])++|\[(?:[^\[\]]|\[[^\[\]]*\])*\]|\((?:[^()]|\([^()]*\))*\)(?=\s|$)"
     r"|[^\s|<]*+<(?=[^\s<>]|<)(?:[^<>\n]|<[^<>\n]*>)*>(?=\s|$)"
     r"|[^\s|{]++(?:\{[^{}\n]*\}[^\s|{]*+)*+(?:\{[^\s|]*+)?|[^\s|]+|\|"
 )
@@ -3819,7 +3821,13 @@ class RecordParser:
             if r is not None:
                 # (A layout of the file's other lines, its time alone, before gunicorn's "[1] [CRITICAL] WORKER
                 # TIMEOUT (pid:9)" among a Flask app's and an access log's lines: the level was lost.)
-                return _with_inner_header(r) or r
+                r = _with_inner_header(r) or r
+                plain = parse_plain_message(record) if r.level is None else None
+                if plain is not None and plain.level is not None and not plain.prose_level:
+                    # (A level such a layout's columns do not hold, read as on a line of no layout: Node's "(node:41)
+                    # [DEP0005] DeprecationWarning: ..." cut as two bracketed fields and a name among access lines.)
+                    r = replace(r, level=plain.level)
+                return r
         return parse_plain_message(record)
 
 

@@ -84,6 +84,9 @@ _CAPITAL_WORDS = {
     # Four letters of syslog's severity names, as network devices write them in a column ("<NOTI>", "<ERRS>",
     # "SYS ALER": ArubaOS, Barracuda): notice, errors, alert, emergency.
     "NOTI": "NOTICE",
+    # Three letters of each, btclog's (btcd's, lnd's "[TRC]" .. "[CRT]", beside "[INF]", "[WRN]", "[ERR]").
+    "TRC": "TRACE",
+    "CRT": "FATAL",
     "ERRS": "ERROR",
     "ALER": "FATAL",
     "EMER": "FATAL",
@@ -154,7 +157,12 @@ _SEVERITY_NAMES = frozenset(
 def level_from_selector(word: str) -> str | None:
     """The level a syslog selector states ("daemon.err": a facility, a dot, a severity name) or a list of topics
     that names a severity among them (RouterOS's "system,error,critical", "pppoe,ppp,info": lower-case words joined
-    by commas, its first severity name); None for any other word."""
+    by commas, its first severity name), or a level joined by a hyphen to the dotted name of what logged it, the
+    event's name after it (Duplicati's "Warning-Duplicati.Library.Main.Operation.Backup.FileEnumerationProcess-
+    FileAccessError", "Error-...-FatalError"); None for any other word."""
+    level, dash, logger = word.strip("[]").partition("-")
+    if dash and "." in logger and " " not in logger and level[:1].isupper() and level.isalpha():
+        return _WORDS.get(level.lower()) if len(level) > 3 and level.lower() not in _FIELD_ONLY_WORDS else None
     if "." in word:
         facility, _, severity = word.partition(".")
         return _WORDS[severity] if facility in _FACILITIES and severity in _SEVERITY_NAMES else None

@@ -168,11 +168,15 @@ def _zone(kind: str, group: str, utc_only: bool = False) -> str:
         # After a space only +hhmm, +hh:mm, a UTC word or a zone's name (PostgreSQL's "12:00:01.123 CET"):
         # "10:00:00 -12 items" is text. An offset may have its zone's name after it, which the offset says (Go's
         # time.Time as it prints itself: "2024-03-14 06:00:02.118223523 +0100 CET", "... +0000 UTC").
+        # An offset of hours alone after a space where the header goes on after it, no word of prose next (PostgreSQL's
+        # "%t" in a zone set by its offset, Duplicati's "2024-03-08 02:00:00 +01 - [Information-...]").
         named = rf"(?:(?<=\d) {_NAMED_ZONE})?+"
+        hours = r"[+-]00" if utc_only else r"[+-](?:0\d|1[0-4])"
+        hours += r"(?= [^\sa-z])"
         if utc_only:
-            space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}))?+"
+            space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}|{hours}))?+"
             return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END}){named}"
-        space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}|{_NAMED_ZONE}))?+"
+        space = rf"(?:\s(?=(?:{off_long}|{words}){_ZONE_END}|{hours}|{_NAMED_ZONE}))?+"
         return rf"{space}(?P<{group}>(?:{off}|{words}){_ZONE_END}|(?<=\s){_NAMED_ZONE}){named}"
     if kind == "sp":
         named = "" if utc_only else "|" + _NAMED_ZONE
@@ -233,11 +237,12 @@ def _families() -> tuple[Family, ...]:
         # comma and a space between date and time too (Airflow's "2024-03-01, 12:00:01 UTC"), or a dash between
         # spaces. After a space, an hour of one digit, padded with a second space or not (MariaDB's
         # "2024-03-01  8:00:07"), or two spaces before any (Icecast's "[2024-03-14  06:00:02]"). A tab between them:
-        # the date and time columns of a tab-separated log (CloudFront's).
+        # the date and time columns of a tab-separated log (CloudFront's); a bar (Tendermint's and CometBFT's
+        # "I[2024-03-12|11:00:00.012]").
         # A 12-hour clock's half of the day after the seconds ("2026-11-30 08:00:07 PM CET"), where no fraction is.
         _family(
             "iso8601",
-            rf"{iso_date}(?:T(?=\d\d)|(?:  ?|, | - |\t)(?: (?=\d:))?){_HMS12}{_AMPM}",
+            rf"{iso_date}(?:T(?=\d\d)|(?:  ?|, | - |\t|\|)(?: (?=\d:))?){_HMS12}{_AMPM}",
             any_frac,
             "date",
         ),
