@@ -682,3 +682,95 @@ def test_a_chained_traceback_a_transport_stamped_line_by_line_is_one_record(stam
     assert [(g.exception_type, g.root_cause_type, g.first_line) for g in rep.exception_groups] == [
         ("relay.errors.DeliveryError", "urllib3.exceptions.ProtocolError", 21)
     ]
+
+
+def _test_runner_report(blocks: list[str]) -> report_pb2.AnalysisReport:
+    return analyze([("\n".join(blocks) + "\n").encode()])
+
+
+def test_a_trace_of_source_locations_alone_after_a_blank_line_is_the_exceptions_frames() -> None:
+    """PHPUnit prints an error's exception, a blank line, then its frames a file and line each ("/app/vendor/.../
+    Connection.php:829"): each frame was a record of its own, "<*>:<*>" the file's most frequent message and the
+    exception had no frames. They are the exception's trace: one record, its frames the files, innermost first."""
+    blocks = [
+        "PHPUnit 10.5.11 by Sebastian Bergmann and contributors.",
+        "",
+        "Runtime:       PHP 8.3.3",
+        "Configuration: /app/phpunit.xml",
+        "",
+        "..........E.........E.......E......                               35 / 35 (100%)",
+        "",
+        "Time: 00:03.512, Memory: 46.00 MB",
+        "",
+        "There were 3 errors:",
+        "",
+    ]
+    for k in range(3):
+        blocks += [
+            f"{k + 1}) Tests\\Feature\\OrderApiTest::test_case_{k}",
+            f"PDOException: SQLSTATE[23000]: Integrity constraint violation: 19 NOT NULL constraint failed ({k})",
+            "",
+            "/app/vendor/laravel/framework/src/Illuminate/Database/Connection.php:829",
+            "/app/vendor/laravel/framework/src/Illuminate/Database/Connection.php:783",
+            "/app/app/Http/Controllers/OrderController.php:37",
+            f"/app/tests/Feature/OrderApiTest.php:{45 + k}",
+            "",
+        ]
+    rep = _test_runner_report(blocks)
+    assert not [t.text for t in rep.templates if t.text.startswith(("/app/", "<*>:<*>"))]
+    groups = [(g.exception_type, g.count, list(g.top_frames)) for g in rep.exception_groups]
+    assert groups == [("PDOException", 3, ["Connection.php", "Connection.php", "OrderController.php"])]
+    assert rep.record_count == 6 + 3 * 2  # the run's lines, each case's title and exception
+
+
+def test_ruby_frames_at_the_depth_of_the_exception_they_are_under_are_its_trace() -> None:
+    """RSpec prints a failure's exception and its backtrace at one depth ("     Grover::JavaScript::TimeoutError:",
+    then "     # ./app/services/invoice_pdf.rb:22:in `render'"): a list of lines indented alike is a list of items,
+    but a Ruby frame goes on with its trace (each frame was a record, 6 templates of frames)."""
+    blocks = ["Failures:", ""]
+    for k in range(3):
+        blocks += [
+            f"  {k + 1}) InvoicesController returns the invoice as PDF ({k})",
+            "     Failure/Error: pdf = Grover.new(html).to_pdf",
+            "",
+            "     Grover::JavaScript::TimeoutError:",
+            "       Navigation timeout of 30000 ms exceeded",
+            "     # /usr/local/bundle/gems/grover-1.1.5/lib/grover/processor.rb:54:in `call'",
+            "     # ./app/services/invoice_pdf.rb:22:in `render'",
+            f"     # ./spec/requests/invoices_spec.rb:{47 + k}:in `block (3 levels) in <top (required)>'",
+            "",
+        ]
+    rep = _test_runner_report(blocks)
+    assert not [t.text for t in rep.templates if "#" in t.text]
+    assert rep.record_count == 1 + 3 * 2
+
+
+def test_rails_reports_a_requests_error_over_its_ruby_frames_flush_left() -> None:
+    """Rails' production.log: "Redis::CannotConnectError (Error connecting to Redis on localhost:6379 (Errno::
+    ECONNREFUSED)):" then its backtrace's frames flush left ("redis-4.8.1/lib/redis/client.rb:398:in `rescue in
+    establish_connection'", "unicorn-6.1.0/bin/unicorn:128:in `<top (required)>'"): each frame was a record of its own,
+    their templates the file's, and the error no exception. The frames are the error's trace (after a line of blanks
+    too, as the development log writes them), the type before its message in brackets."""
+    blocks: list[str] = []
+    for k in range(4):
+        blocks += [
+            f'Started GET "/t/{140 + k}.json" for 203.0.113.{k + 7} at 2024-03-14 09:1{k}:00 +0000',
+            "Processing by TopicsController#show as JSON",
+            f"Completed 200 OK in {300 + k}ms (Views: 17.8ms | ActiveRecord: 109.3ms)",
+        ]
+        if k % 2:
+            blocks += [
+                f'Started GET "/admin/{k}" for 198.51.100.23 at 2024-03-14 09:1{k}:30 +0000',
+                f"Completed 500 Internal Server Error in {5000 + k}ms (ActiveRecord: 1.4ms)",
+                "Redis::CannotConnectError (Error connecting to Redis on localhost:6379 (Errno::ECONNREFUSED)):",
+                *(["  "] if k == 3 else []),  # (the development log's line of blanks before the frames)
+                "redis-4.8.1/lib/redis/client.rb:398:in `rescue in establish_connection'",
+                "redis-4.8.1/lib/redis/client.rb:379:in `establish_connection'",
+                "unicorn-6.1.0/bin/unicorn:128:in `<top (required)>'",
+            ]
+    rep = _test_runner_report(blocks)
+    assert not [t.text for t in rep.templates if ":in `" in t.text]
+    groups = [(g.exception_type, g.count, list(g.top_frames)) for g in rep.exception_groups]
+    assert groups == [
+        ("Redis::CannotConnectError", 2, ["client.rb:rescue in establish_connection", "client.rb:establish_connection"])
+    ]

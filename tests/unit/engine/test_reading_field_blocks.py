@@ -233,3 +233,35 @@ def test_a_descriptions_paragraphs_at_the_margin_stay_the_events() -> None:
     (migration,) = [t for t in rep.templates if t.text.startswith("Live migration")]
     assert migration.first_line == at + 1 and migration.max_level == report_pb2.LEVEL_ERROR
     assert "The operation timed out" in migration.examples[0].text
+
+
+def test_log_lines_stamped_with_a_months_name_over_a_report_of_fields_are_records_of_a_log() -> None:
+    """Bacula's director writes each job's report of fields under its timed lines ("11-Mar 23:10 bacula-dir JobId
+    4813: Bacula bacula-dir 13.0.3 (02Mar23):" over "  Build OS: ...", "  JobId: 4813", ...). The stamp names its
+    month, so the lines were not told as opening with a time: the file was read as blocks of fields, 281 lines as 7
+    records, its warning and fatal errors inside them."""
+    lines: list[str] = []
+    for j in range(6):
+        t = f"1{j}-Mar 23:{j * 5:02d}"
+        lines += [
+            f"{t} bacula-dir JobId {4813 + j}: Start Backup JobId {4813 + j}, Job=BackupWeb0{j}",
+            f'{t} bacula-dir JobId {4813 + j}: Using Device "FileChgr1-Dev{j % 2}" to write.',
+        ]
+        if j == 3:
+            lines += [
+                f"{t} bacula-dir JobId {4813 + j}: Warning: bsockcore.c:258 Could not connect to Client: app02-fd",
+                f"{t} bacula-dir JobId {4813 + j}: Fatal error: No Job status returned from FD.",
+            ]
+        lines += [
+            f"{t} bacula-dir JobId {4813 + j}: Bacula bacula-dir 13.0.3 (02Mar23):",
+            "  Build OS:               x86_64-pc-linux-gnu debian 12.4",
+            f"  JobId:                  {4813 + j}",
+            f"  Job:                    BackupWeb0{j}",
+            "  Backup Level:           Incremental",
+            f"  Elapsed time:           {j + 2} mins 0 secs",
+            f"  Termination:            {'*** Backup Error ***' if j == 3 else 'Backup OK'}",
+            "",
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 6 * 3 + 2
+    assert _levels(rep) == {"WARN": 1, "FATAL": 1}

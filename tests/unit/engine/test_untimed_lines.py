@@ -1302,3 +1302,129 @@ def test_a_line_whose_level_word_is_only_its_prose_continues_the_record_above() 
             "org.postgresql.util.PSQLException",
         )
     ]
+
+
+def test_lines_of_no_time_after_an_access_record_are_another_writers_record() -> None:
+    """An access record (a request and the status it was answered with) is one line by its writer's design: the
+    lines of no time after it are another writer's, a record of their own (Node's deprecation warning and its stack,
+    Bun's uncaught error under its code frame, among a server's request lines: both were glued to the request line
+    before them, its INFO record the exception's)."""
+    lines = []
+    for i in range(60):
+        lines.append(
+            f"10.0.{i % 5}.{i % 200 + 1} - - [06/Dec/2024:16:{i // 60 + 4:02d}:{i % 60:02d} +0000] "
+            f'"GET /api/items/{i * 7} HTTP/1.1" 200 {100 + i} "-" "curl/8.5.0"'
+        )
+        if i == 20:
+            lines += [
+                "(node:41) [DEP0005] DeprecationWarning: Buffer() is deprecated.",
+                "    at new Buffer (node:buffer:266:3)",
+                "    at encodeCursor (/app/lib/cursor.js:14:18)",
+            ]
+        if i == 40:
+            lines += [
+                "21 |   const target = new URL(row.target);",
+                "                              ^",
+                "TypeError: null is not an object (evaluating 'row.target')",
+                "      at resolveLink (/app/src/links.ts:21:26)",
+            ]
+    rep = _report(lines)
+    assert rep.record_count == 62
+    requests = [t for t in rep.templates if "GET /api/items/" in t.text]
+    assert [t.count for t in requests] == [60]
+    assert [lv.level for lv in requests[0].levels] == [report_pb2.LEVEL_INFO]
+    warned = [[lv.level for lv in t.levels] for t in rep.templates if t.first_line == 22]
+    assert warned == [[report_pb2.LEVEL_WARN]]
+    errors = [(g.count, g.first_line, g.template_id) for g in rep.exception_groups if g.exception_type == "TypeError"]
+    assert [e[:2] for e in errors] == [(1, 45)]
+    assert errors[0][2] != requests[0].id
+
+
+def test_an_errors_message_going_on_over_a_line_of_no_time_keeps_the_traceback_under_it() -> None:
+    """An error logged with its traceback, its message holding a newline (Paperless's "Error occurred while consuming
+    document ...: OCR would alter the document," then "invalidating the signature.", then the traceback): the line
+    of no header is the message going on, not a message logged without one (a record of its own that took the
+    traceback, the ERROR record left with no exception). After a record that reports no error, such a line and its
+    traceback stay a record of their own (Django's "Internal Server Error: /books/" among request lines)."""
+    lines = []
+    for i in range(40):
+        lines.append(f"[{_stamp(i)}] [INFO] [paperless.consumer] Consuming scan_{i}.pdf")
+        if i % 10 == 4:
+            lines += [
+                f"[{_stamp(i)}] [ERROR] [paperless.consumer] Error occurred while consuming scan_{i}.pdf: OCR would",
+                "alter the document, invalidating the signature.",
+                "Traceback (most recent call last):",
+                '  File "/usr/src/paperless/src/documents/consumer.py", line 599, in run',
+                "    document_parser.parse(self.working_copy, mime_type, self.filename)",
+                "documents.parsers.ParseError: DigitalSignatureError: OCR would alter the document,",
+            ]
+        if i % 10 == 8:
+            lines += [
+                "Internal Server Error: /documents/7/",
+                "Traceback (most recent call last):",
+                '  File "/usr/src/paperless/src/documents/views.py", line 42, in get',
+                "    raise KeyError(key)",
+                "KeyError: 'owner'",
+            ]
+    rep = _report(lines)
+    assert rep.record_count == 40 + 4 + 4
+    errors = {t.text: (t.count, t.first_line) for t in rep.templates if t.levels[-1].level >= report_pb2.LEVEL_ERROR}
+    assert errors == {
+        "Error occurred while consuming <*>.pdf: OCR would": (4, 6),
+        "Internal Server Error: <*>": (4, 16),
+    }
+    groups = {g.exception_type: (g.count, g.first_line, g.template_id) for g in rep.exception_groups}
+    assert sorted(groups) == ["KeyError", "documents.parsers.ParseError"]
+    assert groups["documents.parsers.ParseError"][:2] == (4, 6)
+    assert groups["KeyError"][:2] == (4, 16)
+    assert [t.text for t in rep.templates if t.id == groups["KeyError"][2]] == ["Internal Server Error: <*>"]
+
+
+def test_an_exceptions_fields_after_its_frames_are_lines_of_its_record() -> None:
+    """.NET's SqlException prints fields after its stack trace ("ClientConnectionId:<guid>", "Error Number:53,State:0,
+    Class:20"): a line after a trace's last frame is not the trace's, unless it is of the trace's grammar; such a field
+    is (each was a record of its own, "Error Number:<*>,State:<*>,Class:<*>" 4 ERROR records beside the 4 errors)."""
+    lines = []
+    for i in range(60):
+        lines.append(f"{_stamp(i)} +01:00 [INF] Job {i} succeeded in {i % 40 + 3} ms")
+        if i % 15 == 6:
+            lines += [
+                f"{_stamp(i)} +01:00 [ERR] Error occurred during execution of 'Worker #{i % 5}' process.",
+                "Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related error occurred.",
+                "   at Microsoft.Data.SqlClient.SqlConnection.Open()",
+                "   at Hangfire.Server.Worker.Execute(BackgroundProcessContext context)",
+                "ClientConnectionId:00000000-0000-0000-0000-000000000000",
+                "Error Number:53,State:0,Class:20",
+            ]
+    rep = _report(lines)
+    assert rep.record_count == 60 + 4
+    assert sorted(t.text for t in rep.templates) == [
+        "Error occurred during execution of 'Worker #<*>' process.",
+        "Job <*> succeeded in <*> ms",
+    ]
+    assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("Microsoft.Data.SqlClient.SqlException", 4)]
+
+
+def test_a_traceback_a_process_wrote_each_line_under_its_tag_is_a_record_of_its_own() -> None:
+    """torchrun tags each line a worker writes to the launcher's stream ("[rank2]: Traceback (most recent call
+    last):", "[rank2]:   File ...", "[rank2]: torch.OutOfMemoryError: CUDA out of memory"): the tagged lines were
+    glued to the launcher's INFO record above them and no exception was found. They are the worker's record, its
+    traceback read without the tag."""
+    lines = []
+    for i in range(50):
+        lines.append(f"[{_stamp(i)}] [INFO] [timer.py:264:stop] epoch=0/global_step={i * 10}, samples/sec={i % 9 + 20}")
+        if i in (20, 40):
+            lines += [
+                "[rank2]: Traceback (most recent call last):",
+                '[rank2]:   File "/workspace/train.py", line 214, in <module>',
+                "[rank2]:     main()",
+                '[rank2]:   File "/workspace/train.py", line 188, in main',
+                '[rank2]:     loss = model_engine(batch["input_ids"]).loss',
+                f"[rank2]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate {i // 10}.91 GiB.",
+            ]
+    rep = _report(lines)
+    assert rep.record_count == 50 + 2
+    groups = [(g.exception_type, g.count, g.first_line, list(g.top_frames)) for g in rep.exception_groups]
+    assert groups == [("torch.OutOfMemoryError", 2, 22, ["train.py:main", "train.py:<module>"])]
+    steps = [t for t in rep.templates if t.text.startswith("epoch=")]
+    assert [t.count for t in steps] == [50]

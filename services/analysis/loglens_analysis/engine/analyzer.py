@@ -249,10 +249,12 @@ def _time_left_blank(line: str, timed: str) -> bool:
 
 
 # A line of a trace's grammar: a frame or any indented line, "Caused by:", "Suppressed:", "... N more" (a block
-# boundary can leave the reader's join of such a line to this pass).
+# boundary can leave the reader's join of such a line to this pass), or a field of the exception its runtime prints
+# after the frames, a name and its value with no blank between (.NET's SqlException: "ClientConnectionId:<guid>",
+# "Error Number:53,State:0,Class:20", which was an ERROR record of its own after each trace).
 # A line of a JVM's trace in a record (a frame, "Caused by:", "Suppressed:"), at its start or after a joined line's.
 _TRACED_IN = re.compile(r"(?:^|\x1e)(?:[ \t]+at \S|Caused by: |Suppressed: )")
-_TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more")
+_TRACE_LINE = re.compile(r"[ \t]+\S|Caused by: |Suppressed: |\.\.\. \d+ more|[A-Z][A-Za-z ]{0,40}:[^\s:]\S*$")
 # A marker line: words between two dashes on each side, a separator the writer draws between parts of its output
 # ("-- Boot 8e1f4c2ab7d9 --", "-- Reboot --" between a journal's boots). A record of its own, not a line of the record
 # above it (the journal's boot marker was glued to the error before the reboot); under a stack trace's frame it is the
@@ -924,6 +926,23 @@ class Analyzer:
                 if parsed is not None and parsed.prose_level:
                     flags[i] = 0
 
+    def _reports_error(self, run: list[str]) -> bool:
+        """Whether a record being continued (``run``) is a warning or an error that no traceback continues yet: a line
+        of no header after it, a traceback under that, is its message going on (Paperless's "Error occurred while
+        consuming ...: OCR would alter the document," then "invalidating the signature." over the traceback of the
+        error it logged), not a message logged without a header (``logged_traceback``)."""
+        if not run or any(TRACEBACK_BANNER in part for part in run):
+            return False
+        return severity_rank(self._parsed_level(run[0].split(JOIN, 1)[0])) >= _WARN_RANK
+
+    def _answers_request(self, record: str) -> bool:
+        """Whether a timed record is an access record: a request and the status it was answered with (a
+        ``ParsedRecord.pieces`` of kind "status"). Its writer writes it on one line; the lines of no time after it
+        are another writer's (a runtime's uncaught error, its code frame and its stack, among a server's request
+        lines: Bun's, Node's), not lines of it."""
+        assert self.parser is not None
+        return any(piece[3] == "status" for piece in self.parser.parse(record.split(JOIN, 1)[0]).pieces)
+
     def _parsed_level(self, head: str) -> str | None:
         assert self.parser is not None
         return self.parser.parse(head).level
@@ -1212,6 +1231,9 @@ class Analyzer:
         if 0 in flags:
             tags = {i: m.group(1) for i in _positions(flags, 0) if (m := _WRITER_TAG.match(records[i])) is not None}
             own_records.update(i for i, tag in tags.items() if tag in (tags.get(i - 1), tags.get(i + 1)))
+        # Untimed lines that open with one process's tag in brackets, a Python traceback after it: that process's
+        # record, its tag left out of the lines after its first (``_tagged_traces``).
+        tagged = _tagged_traces(records, flags) if 0 in flags and TRACEBACK_BANNER in text else {}
         out: list[str] = []
         run: list[str] = []  # the timed record being continued, then its continuation lines
         run_chars = run_lines = 0
@@ -1276,6 +1298,11 @@ class Analyzer:
                 if cut > 0 and rec[cut : cut + 1] not in (" ", "\t"):
                     run_py = False  # its last line
             part = rec[cut:] if cut > 0 else rec
+            # (An access record's lines of no time are another writer's: a record, the lines after it its own.)
+            apart = flag in (0, 2) and len(run) == 1 and self._answers_request(run[0])
+            if tagged and i in tagged:
+                apart = tagged[i] == 0  # a tagged trace's first line: a record of its own
+                part = rec[tagged[i] :]
             continues = (
                 (
                     (
@@ -1310,7 +1337,12 @@ class Analyzer:
                     or cut >= 0
                 )
                 and not (run and _TRACE_END.match(run[-1].rpartition(JOIN)[2]) and not _TRACE_LINE.match(part))
-                and not (flag in (0, 2) and logged_traceback(rec, records[i + 1] if i + 1 < len(records) else ""))
+                and not (
+                    flag in (0, 2)
+                    and logged_traceback(rec, records[i + 1] if i + 1 < len(records) else "")
+                    and not self._reports_error(run)
+                )
+                and not apart
             )
             bridged = False
             if continues and run and run_lines < MAX_GLUED_LINES and run_chars + len(part) < cap:
@@ -1327,7 +1359,7 @@ class Analyzer:
             if run:
                 out.append(JOIN.join(run))
                 run = []
-            if flag in (1, 4, 5):
+            if flag in (1, 4, 5) or apart:
                 run = [rec]
                 run_last = _headed_last(rec)
                 run_py = TRACEBACK_BANNER in rec
@@ -2199,6 +2231,35 @@ def _py_message_goes_on(run: list[str], records: list[str], flags: Sequence[int 
     ended = any(line[:1] not in (" ", "\t", "") for line in trace)
     below = records[i + 2] if i + 2 < len(records) else ""
     return ended and not logged_traceback(records[i + 1], below) and not records[i + 1].startswith(TRACEBACK_BANNER)
+
+
+# A process's tag in brackets opening a line, a colon after it (torchrun's "[rank2]: " before each line a worker wrote
+# to the launcher's stream).
+_BRACKETED_WRITER = re.compile(r"\[[\w.:/-]{1,40}\]:? (?=\S| +\S)")
+
+
+def _tagged_traces(records: list[str], flags: Sequence[int | None]) -> dict[int, int]:
+    """Runs of untimed lines (flag 0) that open with one tag in brackets (``_BRACKETED_WRITER``), a Python traceback's
+    banner after the tag in one of them: the lines a process wrote to a stream another one leads, each tagged ("[rank2]:
+    Traceback (most recent call last):", "[rank2]:   File ...", "[rank2]: torch.OutOfMemoryError: CUDA out of memory"
+    under a launcher's timed INFO record, which took them). The first line of each run (0: a record of its own, not a
+    line of the record above it) and the width of the tag the others join without (the trace reads as written)."""
+    out: dict[int, int] = {}
+    i = 0
+    while i < len(flags):
+        m = _BRACKETED_WRITER.match(records[i]) if flags[i] == 0 else None
+        if m is None:
+            i += 1
+            continue
+        tag = records[i][: m.end()].rstrip()
+        j = i + 1
+        while j < len(flags) and flags[j] == 0 and records[j].startswith(tag):
+            j += 1
+        if j - i > 1 and any(records[k][len(tag) :].lstrip(" ").startswith(TRACEBACK_BANNER) for k in range(i, j)):
+            out[i] = 0
+            out.update((k, len(tag) + 1) for k in range(i + 1, j))
+        i = j
+    return out
 
 
 def logged_traceback(rec: str, below: str) -> bool:

@@ -112,7 +112,6 @@ from .analyzer import (
     TimeFinder,
     Variant,
     _digit_tokens,
-    logged_traceback,
     varied_in_cluster,
     vary_digit_tokens,
     with_varied_words,
@@ -296,8 +295,6 @@ class FileContext:
         if not self.glue:
             return True
         flag = self.analyzer._line_flag(cur)
-        if flag in (0, 2) and logged_traceback(cur, n):
-            return True  # a message logged without a header, its traceback under it: a record of its own
         if flag == 0 and cur.rstrip() in self.analyzer._head_banners:
             return True  # a line of the banner the file opens with, written again: a record (a restart's banner)
         if flag in (1, 4) and self.analyzer.python_trace_at(p, cur) >= 0:

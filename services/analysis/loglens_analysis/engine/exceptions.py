@@ -63,6 +63,7 @@ _JVM_FRAME = re.compile(
     r"[ \t]+at (?:async )?(?:[\w$.<>\[\]]+ (?=[\w$.<>]+\())?([\w$.<>/`\[\]]+?)(?: \[as [\w$.<>]+\])?(?: \(|\()"
 )
 _NODE_BARE_FRAME = re.compile(r"[ \t]+at (\S+)$")  # Node "at /app/x.js:1:2" (line and column cut in Python)
+_LOCATION_FRAME = re.compile(r"[^\s:]+\.\w{1,5}:\d+")  # a frame that is its file and line alone
 _PY_FRAME = re.compile(r'[ \t]+File "([^"]+)", line \d+, in (\S+)')
 _RUBY_FRAME = re.compile(r"[ \t]*(?:from )?([^\s:]+\.rb):\d+:in [`'](?:[\w:]+[#.])?([^'`]+)'")
 _RUBY_HEAD = re.compile(r"(?<![^\s:])([^\s:]+\.rb):\d+:in [`'][^'`]+': (.*) \((" + _NAME + r")\)$")
@@ -455,6 +456,12 @@ def _ruby(lines: list[str], message: str = "") -> ExceptionInfo | None:
             msg = _clip(lines[0][t.end() :].rstrip().removesuffix(":"))
             return ExceptionInfo(t.group(1), msg, t.group(1), msg, tuple(_ruby_frames(lines[1:], MAX_FRAMES)))
     first = (message or lines[0]).split(JOIN, 1)[0].rstrip()
+    rails = _RAILS_HEAD.fullmatch(first)
+    if rails is not None and ("::" in rails.group(1) or _typed(rails.group(1))):
+        # Rails' report of the error a request raised: "Redis::CannotConnectError (Error connecting to Redis on
+        # localhost:6379 (Errno::ECONNREFUSED)):" over its backtrace.
+        msg = _clip(rails.group(2))
+        return ExceptionInfo(rails.group(1), msg, rails.group(1), msg, tuple(_ruby_frames(lines[1:], MAX_FRAMES)))
     cut = first.rfind(" (") if first.endswith(")") else -1
     name = first[cut + 2 : -1]
     if cut > 0 and _RUBY_CLASS.fullmatch(name) is not None and ("::" in name or _typed(name)):
@@ -463,6 +470,8 @@ def _ruby(lines: list[str], message: str = "") -> ExceptionInfo | None:
     return None
 
 
+# The type, then the message in brackets (a colon after them, or none), as Rails reports a request's error.
+_RAILS_HEAD = re.compile(r"((?:[A-Z]\w*::)*[A-Z]\w*) \((.*)\):?")
 # A Ruby class's constant path with a message after it, where a logged error opens ("Net::ReadTimeout: ...").
 _RUBY_TYPED = re.compile(r"(?<!\S)((?:[A-Z]\w*::)*[A-Z]\w*):(?= \S)")
 # The same between dashes ("<time> - NoMethodError - undefined method ...:").
@@ -538,6 +547,13 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
                 return got
         if any(_JVM_FRAME.match(line) or _caused_by(line) for line in lines[1:]):
             return _jvm(lines, head, message)
+        if _LOCATION_FRAME.match(lines[-1]) and all(not line or _LOCATION_FRAME.fullmatch(line) for line in lines[1:]):
+            # A trace of source locations alone under the exception's line (PHPUnit's, a blank line between):
+            # the exception, its frames the files (innermost first, as printed).
+            one = exception_of(head, message)
+            if one is not None:
+                frames = [_base_name(_cut_line_column(line)) for line in lines[1:] if line]
+                return ExceptionInfo(one.type, one.message, one.root_type, one.root_message, tuple(frames[:MAX_FRAMES]))
         return _other_runtimes(lines)
     text = message or head
     if ("panicked at " in text or "Uncaught " in text) and (other := _other_runtimes([text])) is not None:

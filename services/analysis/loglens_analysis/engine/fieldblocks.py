@@ -39,6 +39,15 @@ _OPENS_WITH_TIME = re.compile(r"\[?\d{1,4}[-/.:]\d{1,2}[-/.:]\d{1,4}")
 _FIELD = re.compile(r"([ \t]*)([A-Za-z][A-Za-z _./()-]{0,38}?)[ \t]*:(?:[ \t]+(.*?)|)[ \t]*")
 
 
+def _opens_with_time(line: str) -> bool:
+    """Whether a line opens with a date or a time of day: by its digits, or as any timestamp the engine reads does
+    (Bacula's "11-Mar 23:05 bacula-dir JobId 4813: ...", the month by its name: a job's report of fields under such
+    lines made the file blocks of fields, its warnings and fatal errors inside them)."""
+    from .timestamps import leading_time_end
+
+    return _OPENS_WITH_TIME.match(line) is not None or leading_time_end(line) > 0
+
+
 def _goes_on(block: list[str], line: str) -> bool:
     """Whether ``line``, after blank lines that follow ``block``, goes on the block's last value: indented deeper
     than the block's fields and no field of its own at their indentation (a message's paragraphs under its
@@ -141,7 +150,7 @@ def detect(text: str) -> bool:
         # A block of several lines that open with a time is records of a log, a summary of fields under them (Kylin's
         # query summaries after the lines that logged each query): a block of fields opens with a time once at most,
         # on its heading (db2diag.log's).
-        full += n >= MIN_FIELDS and sum(1 for line in block if _OPENS_WITH_TIME.match(line)) <= 1
+        full += n >= MIN_FIELDS and sum(1 for line in block if _opens_with_time(line)) <= 1
         names.update({name for name, _value in fields})
     if full < SHARED_NAME_SHARE * len(blocks) or field_lines < FIELD_LINE_SHARE * lines:
         return False

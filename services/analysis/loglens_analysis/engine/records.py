@@ -82,16 +82,17 @@ _PADDED_HEADER = (
 )
 
 
-# A physical line continues the previous record when it is indented (but for a padded header), starts a Java
-# "Caused by:" or "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header,
-# frame or "[signal ...]" line (a function's name over its file's tab-indented line, its arguments in brackets or none
-# where an error's stack is printed with "%+v": kubeadm's "k8s.io/kubernetes/cmd/kubeadm/app/cmd.newCmdInit.func1",
-# then "\tk8s.io/kubernetes/cmd/kubeadm/app/cmd/init.go:128"), a Python "Traceback" or chained-traceback banner, a
-# Ruby "from file:line:in", only closes brackets ("}", "});", "]": the end of an object or a list the record printed
-# over its indented lines; ">": the end of a message written in angle brackets, WebLogic's; '"}': a JSON context whose
-# string ran over lines), is PHP's "Stack trace:" (Monolog's "[stacktrace]") over its first frame or a frame of it
-# ("#0 /var/www/src/Cache.php(31): App\Cache->connect()", "#2 {main}"), Monolog's "[previous exception]" of a chain,
-# or is a numbered source line in a diagnostic's gutter.
+# A physical line continues the previous record when it is indented (but for a padded header), starts a Java "Caused
+# by:" or "... N more", is a Java/.NET exception header followed by an "at" frame, a Go goroutine header, frame or
+# "[signal ...]" line (a function's name over its file's tab-indented line, its arguments in brackets or none where an
+# error's stack is printed with "%+v": kubeadm's "k8s.io/kubernetes/cmd/kubeadm/app/cmd.newCmdInit.func1", then
+# "\tk8s.io/kubernetes/cmd/kubeadm/app/cmd/init.go:128"), a Python "Traceback" or chained-traceback banner, a Ruby "from
+# file:line:in" or a Ruby frame flush left (Rails' production.log under "Redis::CannotConnectError (...)":
+# "redis-4.8.1/lib/redis/client.rb:398:in `rescue in establish_connection'"), only closes brackets ("}", "});", "]": the
+# end of an object or a list the record printed over its indented lines; ">": the end of a message written in angle
+# brackets, WebLogic's; '"}': a JSON context whose string ran over lines), is PHP's "Stack trace:" (Monolog's
+# "[stacktrace]") over its first frame or a frame of it ("#0 /var/www/src/Cache.php(31): App\Cache->connect()", "#2
+# {main}"), Monolog's "[previous exception]" of a chain, or is a numbered source line in a diagnostic's gutter.
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
     after the newlines inside the pattern too: an exception header is followed by an enveloped "at" line)."""
@@ -101,7 +102,7 @@ def _continuation_body(prefix: str = "") -> str:
         rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
         rf"|goroutine \d+ \[|\[signal [A-Z]"
         rf"|[\w./*()\[\]-]+(?:\([^\n]*\)\n{prefix}\t|\n{prefix}\t[^\s:]+\.(?:go|s):\d+\b)"
-        r"|created by |from [^\s:]+:\d+:in "
+        r"|created by |from [^\s:]+:\d+:in |[^\s:]+:\d+:in [`'][^`'\n]*'(?=\n|\Z)"
         r"|\"?[}\])>]+[,;]?[ \t]*(?:\n|\Z)"
         rf"|(?:Stack trace:|\[stacktrace\])\n{prefix}#0 |#\d+ (?:\{{main\}}|[^\n(]*\(\d+\): )|\[previous exception\] "
         # A compiler's excerpt of source under a diagnostic, its line number in the gutter the lines before it
@@ -183,6 +184,7 @@ _CONTINUATION_HINTS = (
         r"|created by |from |\"?[}\])>]|Stack trace:|\[stacktrace\]|\[previous exception\]|#\d)"
     ),
     re.compile(r"\|\n\d"),
+    re.compile(r":\d+:in [`']"),
 )
 # Python prints a blank line before and after the banner that chains two tracebacks (two before it where the
 # exception's message ended with a newline: psycopg2's "...accepting TCP/IP connections?\n"), Monolog one before the
@@ -204,10 +206,24 @@ _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
 # error's chain, "Detail: Key (id)=(7) already exists.\n\n\tat ..."): the frame goes on the trace before it, as
 # a frame never opens a record.
 _FRAME_BLANK = re.compile(r"\n\n(?=[ \t]+at [\w$.<>/]+\()")
+# The same before a Ruby frame flush left (Rails' development log writes a line of blanks between
+# "ActiveRecord::RecordNotFound (Couldn't find Article with 'id'=202):" and its frame
+# "app/controllers/articles_controller.rb:63:in `set_article'").
+_RUBY_FRAME_BLANK = re.compile(r"\n\n(?=[^\s:]+:\d+:in [`'])")
 # A blank line before "Caused by:" alone on its line over the causes indented under it: Rust's anyhow and eyre write
 # an error's chain so ("clickhouse unavailable: error sending request", "", "Caused by:", "    0: client error
 # (Connect)", ...): the chain was a record of its own, "Caused by:" 33 times an ERROR template that led the summary.
 _CAUSE_BLANK = re.compile(r"\n\n(?=Caused by:\n[ \t]+\S)")
+# Two or more lines after a blank line that are each a source location alone, flush left: the frames of a stack a
+# test runner prints a location a line (PHPUnit's "/app/vendor/.../Connection.php:829" under the exception's message
+# and a blank line). They go on the record before the blank line, as one trace: each was a record of its own, their
+# template "<*>:<*>" the file's most frequent message.
+_LOCATION = r"[^\s:]+\.\w{1,5}:\d+"
+_LOCATION_RUN = re.compile(rf"\n\n((?:{_LOCATION}\n)+{_LOCATION})(?=\n|\Z)")
+
+
+def _joined_locations(m: re.Match[str]) -> str:
+    return JOIN + JOIN + m.group(1).replace("\n", JOIN)
 
 
 def _enveloped_blanks(prefix: str) -> re.Pattern[str]:
@@ -284,11 +300,12 @@ _INDENTED_RECORD = re.compile(r"\n[ \t]+\S[^\n\x1e]*\x1e")
 
 
 # The words that open a line of a stack trace or of its chain, however deep it stands ("Caused by: ...", "at ...",
-# 'File "app.py", line 3', "... 12 more"): such a line goes on with its trace even where the trace is printed at
-# one depth throughout (indented under a test's name).
+# 'File "app.py", line 3', "... 12 more", a Ruby frame "app/models/user.rb:12:in `save'" and RSpec's "# " before
+# each): such a line goes on with its trace even where the trace is printed at one depth throughout (indented under
+# a test's name).
 _TRACE_LINE = re.compile(
     r"[ \t]*(?:Caused by: |Suppressed: |\.\.\. \d+ more|at |File \"|from |Traceback \(|During handling|The above exc"
-    r"|[}\])>])"
+    r"|[}\])>]|(?:# )?[^\s:]+:\d+:in )"
 )
 
 
@@ -1121,11 +1138,16 @@ class RecordReader:
             blank = _FIRST_BLANK_LINE.match(text)
             if blank is not None:
                 text = text[blank.end() :]
+        if "\n\n" in text and ":" in text:
+            text, n0 = _LOCATION_RUN.subn(_joined_locations, text)
+            c.joined_lines += n0
         if hint and "\n\n" in text:
             if "goroutine" in text:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
             if "at " in text:
                 text = _FRAME_BLANK.sub(JOIN + JOIN, text)
+            if ":in " in text:
+                text = _RUBY_FRAME_BLANK.sub(JOIN + JOIN, text)
             if "Caused by:\n" in text:
                 text = _CAUSE_BLANK.sub(JOIN + JOIN, text)
             if "During handling" in text or "The above exception" in text or "[previous exception]" in text:
