@@ -1517,3 +1517,32 @@ def test_a_unit_stopped_and_started_again_by_its_service_manager_is_a_restart() 
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=T0 + 86400)
     assert [a.line_numbers[0] for a in _of(rep, SHUTDOWN)] == [stop], [a.description for a in rep.anomalies]
     assert [a.line_numbers[0] for a in _of(rep, RESTART)] == [stop + 3], [a.description for a in rep.anomalies]
+
+
+def test_a_file_busy_for_a_minute_then_silent_until_its_end_tells_the_silence() -> None:
+    """A CI job's log: its tests write 100 lines in 40 seconds, then nothing for 17 minutes until the runner's timeout
+    cancels the job. Too few whole buckets are busy for a usual rate; the one gap, many times every other pause, is
+    still a silence (the hang the job died of was told nowhere). Two runs of a job six hours apart, or a few lines
+    at a start and a stop an hour apart, are no such file: no silence. A stop word negated is no stop ("operations
+    that weren't stopped in your tests")."""
+    recs = [(T0 + k * 0.4, "INFO", f"PASS src/suite{k}.test.ts ({k % 7}.{k % 10} s)") for k in range(100)]
+    recs.append((T0 + 40.5, "INFO", "This usually means that there are asynchronous operations that weren't stopped"))
+    recs += [
+        (T0 + 17 * 60 + 40 + k, "ERROR", f"The job has exceeded the maximum execution time ({k})") for k in range(3)
+    ]
+    rep, _lines = _report(recs)
+    silences = _of(rep, SILENCE)
+    assert [list(a.line_numbers) for a in silences] == [[101, 102]], [a.description for a in rep.anomalies]
+    assert "17 min" in silences[0].description
+    assert not _of(rep, SHUTDOWN), [a.description for a in _of(rep, SHUTDOWN)]
+    nightly = [
+        (T0 + k * 0.4 + night * 6 * 3600, "INFO", f"copied file{k}.dat ({night})")
+        for night in (0, 1)
+        for k in range(100)
+    ]
+    rep, _lines = _report(nightly)
+    assert not _of(rep, SILENCE), [a.description for a in _of(rep, SILENCE)]  # a job's two runs: its usual pause
+    few = [(T0 + k, "INFO", f"step {k} begins") for k in range(5)]
+    few += [(T0 + 3600 + k, "INFO", f"step {k} ends") for k in range(5)]
+    rep, _lines = _report(few)
+    assert not _of(rep, SILENCE), [a.description for a in _of(rep, SILENCE)]

@@ -198,11 +198,13 @@ _STARTS_A_STOP = re.compile(
 )
 
 
-# A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop.
+# A stop word after "to" is a purpose or an instruction ("Press Ctrl+C to shut down", "failed to shutdown"), no stop;
+# after a negation it says none came (Jest's "asynchronous operations that weren't stopped in your tests").
 # Nor is a stop told in the passive with the time it came ("database system was shut down at 2024-03-13 22:01:44
 # UTC", written by the start after it): a report of how the last run ended, not this one ending.
 _STOP_WEAK = re.compile(
-    r"(?<!\bto )(?<!\bnot )\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b"
+    r"(?<!\bto )(?<!\bnot )(?<!n't )(?<!\bnever )"
+    r"\b(?:shut down|shutdown|terminating|terminated|exited|stopping|stopped)\b"
     r"(?<!\bwas shut down)(?<!\bwas stopped)(?<!\bwas terminated)(?<!\bwere stopped)"
     r"|\b(?:was|were) (?:shut down|stopped|terminated)\b(?! (?:at|on) (?:<\*>|\d))",
     re.IGNORECASE,
@@ -829,7 +831,7 @@ def _silences(bk: Buckets) -> list[Finding]:
     inside = {x for a, b, _l, _n, t0, t1 in gaps if t1 - t0 >= shortest for x in range(a + 1, b)}
     outside = sorted(bk.bins[x].records if x in bk.bins else 0 for x in whole if x not in inside)
     if len(outside) < SILENCE_MIN_BASE_BUCKETS:
-        return []
+        return _lone_silence(bk, [g for g in gaps if g[5] - g[4] >= shortest], crossing)
     median = outside[len(outside) // 2]
     crossing.sort()
     # No bucket edge crossed in line order (records out of time order): no usual pause to tell one from.
@@ -851,6 +853,34 @@ def _silences(bk: Buckets) -> list[Finding]:
             continue
         found.append((a, b, last_line, next_line, t0, t1))
     return [_silence(bk, chain, median) for chain in _broken_silences(bk, found, median)]
+
+
+def _lone_silence(bk: Buckets, long: list[_Gap], crossing: list[float]) -> list[Finding]:
+    """The silence of a file busy for too short a time to have a usual rate, few whole buckets outside its one long
+    gap: a CI job's log that writes its tests' output in 40 seconds, then nothing for 17 minutes until the runner's
+    timeout cancels the job (the hang the job died of was told nowhere). The gap is a silence where it is the only
+    one of ``_silences``'s candidate length, ``SILENCE_PAUSE_FACTOR`` times as long as every other pause between busy
+    buckets, the records before it are enough to be a rate (as many as ``_silences`` asks a gap to miss; their count
+    per busy bucket is the rate told) and those after it a ``SILENCE_PAUSE_FACTOR``-th of them at most: the file's
+    end, not a second run of a job that runs now and then (a backup's log of two nights, its pause between them). Not
+    where records that wrote no time come before the gap (a training's output under its launcher's last timed line:
+    they were written during it)."""
+    if len(long) != 1:
+        return []
+    a, _b, last_line, _next, t0, t1 = long[0]
+    if 0 < bk.bins[a].last_timed_line < last_line:
+        return []  # lines that wrote no time stand before the gap: written anywhere in it, no silence told
+    others = sorted(crossing)
+    others.remove(t1 - t0)
+    if others and t1 - t0 < SILENCE_PAUSE_FACTOR * others[-1]:
+        return []
+    before = [bk.bins[x].records for x in sorted(bk.bins) if x <= a]
+    after = sum(bk.bins[x].records for x in bk.bins if x > a)
+    evidence = math.log(len(bk.whole) / SILENCE_MAX_CHANCE)
+    rate = sum(before) // len(before)
+    if sum(before) < evidence or (t1 - t0) * rate / bk.width < evidence or after * SILENCE_PAUSE_FACTOR > sum(before):
+        return []
+    return [_silence(bk, [long[0]], rate)]
 
 
 def _broken_silences(bk: Buckets, found: list[_Gap], median: int) -> list[list[_Gap]]:
