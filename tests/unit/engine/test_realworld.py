@@ -60,7 +60,9 @@ UPLOAD_TIME = calendar.timegm((2026, 11, 30, 12, 0, 0))  # the reference for yea
 # above. Each range was checked by hand against the file (grep of the stamps, offsets applied: tomcat +0530,
 # go-test2json -04:00, cilium's +01:00 lines, go-panic -03, rails +0200 written beside its zone-less header;
 # BGL and HPC from their epoch seconds; year-less files take the latest year not after the upload, unless a record
-# of theirs carries a dated stamp of its own day: journal-popos's "setting system clock to 2023-09-24T06:20:20 UTC",
+# of theirs carries a dated stamp of its own day: journal-popos's "setting system clock to 2023-09-24T06:20:20 UTC"
+# (its clock is local, CEST: the kernel's audit records state their instants in epoch seconds two hours behind it,
+# "Sep 24 08:20:28 pop-os kernel: audit: type=1400 audit(1695536428.257:2)", 06:20:28 UTC),
 # Linux's ftpd "at Fri Jun 17 07:07:00 2005"; logcat's "now=Sat Sep 26 18:18:35 GMT+03:00 2020 (1601133515251)" beside
 # its "09-26 18:18:35.260", which also gives its clock's zone, +03:00: the epoch in it is 2020-09-26T15:18:35Z).
 # Shares below 95% are files whose other records carry no time or level (banners, joined blocks, CI output;
@@ -81,7 +83,7 @@ TIMES = [
     ("realworld/ci-system/compose-open5gs.log", "2021-07-16T17:47:02Z", "2021-07-16T17:47:21Z", 0.209, 0.719),
     ("realworld/ci-system/github-actions-job.log", "2025-06-22T18:59:18Z", "2025-06-22T18:59:34Z", 1.000, 0.005),
     ("realworld/ci-system/jenkins-console.log", "-", "-", 0.000, 0.000),
-    ("realworld/ci-system/journal-popos.log", "2023-09-24T08:20:26Z", "2023-09-24T09:07:32Z", 1.000, 0.120),
+    ("realworld/ci-system/journal-popos.log", "2023-09-24T06:20:26Z", "2023-09-24T07:07:32Z", 1.000, 0.120),
     ("realworld/ci-system/swarm-service-logs-glog.log", "2022-08-01T16:34:20Z", "2022-08-01T16:35:56Z", 0.984, 0.982),
     ("realworld/go-json-logfmt/cilium-slog-logfmt.log", "2026-03-21T09:15:16Z", "2026-03-21T09:16:58Z", 0.956, 0.961),
     ("realworld/go-json-logfmt/go-test2json-0400.log", "2025-08-12T19:50:15Z", "2025-08-12T19:50:24Z", 1.000, 0.000),

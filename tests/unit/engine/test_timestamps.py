@@ -954,6 +954,31 @@ def test_a_relays_zone_less_clock_takes_the_offset_to_the_records_own_zoned_time
         assert _range(rep) == ("2024-03-11T23:50:06Z", "2024-03-12T00:19:06Z"), lines[0]
 
 
+def test_a_zone_less_clock_takes_the_offset_to_the_epoch_seconds_the_record_states() -> None:
+    """A server's syslog in local time (CET) holds the kernel's audit records, each stating its instant in epoch
+    seconds ("audit(1710238491.123:45)"), and Drupal writes its request's time as a field of its own ("|1710417994|"):
+    the clock was read as UTC, an hour off. The same second but for a zone's offset: the clock's zone, said so. A
+    whole number that is no such field (an expiry an hour on, "exp=...") teaches nothing."""
+    start = dt.datetime(2024, 3, 12, 9, 50, 6, tzinfo=dt.UTC)
+    for inner in (
+        'kernel: audit: type=1400 audit({:.0f}.{:03d}:45): apparmor="DENIED" operation="open" profile="snap"',
+        "drupal: https://www.example.org|{:.0f}|access denied|203.0.113.{:d}|https://www.example.org/admin|",
+    ):
+        lines = []
+        for i in range(30):
+            t = start + dt.timedelta(minutes=i)
+            lines.append(f"{t + dt.timedelta(hours=1):%b %d %H:%M:%S} web01 " + inner.format(t.timestamp(), i))
+        rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+        assert _range(rep) == ("2024-03-12T09:50:06Z", "2024-03-12T10:19:06Z"), lines[0]
+        assert "+01:00" in rep.parse_quality.time_assumptions[0]
+    lines = []
+    for i in range(30):
+        t = start + dt.timedelta(minutes=i)
+        lines.append(f"{t:%b %d %H:%M:%S} web01 api: token issued exp={(t + dt.timedelta(hours=1)).timestamp():.0f}")
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+    assert _range(rep) == ("2024-03-12T09:50:06Z", "2024-03-12T10:19:06Z"), lines[0]
+
+
 def test_the_zone_a_sentence_saying_when_the_log_begins_states_is_its_zone_less_times_zone() -> None:
     """journalctl shows times in the local zone and says so once: "-- Logs begin at Sun 2024-04-21 06:12:44 EDT, end
     at ...". Its syslog-style stamps were read as UTC (four hours off) where the file's first record is not the

@@ -500,7 +500,12 @@ _SLASHED = tuple(_BY_NAME[name].rx for name in _MONTH_FIRST)  # the dates ``slas
 _SLASHED_HINT = re.compile(r"[/-]\d\d?[/-]\d{4}")  # a part of every one of them (a fast scan)
 _FAMILIES_BY_DATED = {f.name: f.dated for f in FAMILIES}
 # Cheap test for a zoned stamp later in a record: a digit, then an offset or a UTC word.
-_ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)" + _ZONE_END)
+_ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)" + _ZONE_END + r"|(?<![\w.])[12]\d{9}[.|\t,]")
+# Epoch seconds a record states as an instant: with a fraction of a second ("1710238491.123", never a count or an
+# expiry), or as a field of its own between delimiters ("|1710417994|", a tab or a comma on both sides).
+_STATED_EPOCH = re.compile(
+    r"(?<![\w.])([12]\d{9})(?:\.\d{3,9}(?![\d.])|(?<=\|[12]\d{9})(?=\|)|(?<=\t[12]\d{9})(?=\t)|(?<=,[12]\d{9})(?=,))"
+)
 MAX_ZONE_LEARNING = 64  # shapes whose records are searched for a zone written beside their time
 NAMED_ZONE_SEARCH = 100  # how far into a line of the file's head a stamp naming its tz database zone is looked for
 # (name, regex, has_year): the older view of the families, kept for callers that iterate it.
@@ -1221,6 +1226,15 @@ class TimestampParser:
                         self._learned[name] = shift
                         self.rules_version += 1
                         return
+        for e in _STATED_EPOCH.finditer(record, m.end(), m.end() + 400):
+            # Epoch seconds the record states as its own instant, the same second as the clock but for a zone's
+            # offset (the kernel's audit records under a syslog clock in local time, "audit(1710238491.123:45)";
+            # Drupal's "|1710417994|" field): the clock runs that offset ahead of UTC.
+            shift = _clock_shift(local.epoch, int(e.group(1)), _FAMILIES_BY_DATED[name])
+            if shift is not None:
+                self._learned[name] = shift
+                self.rules_version += 1
+                return
 
     def _valid(self, name: str, g: dict[str, str | None]) -> bool:
         """Whether the groups (a record's own time) make a real time. The order-dependent state of
