@@ -774,3 +774,35 @@ def test_rails_reports_a_requests_error_over_its_ruby_frames_flush_left() -> Non
     assert groups == [
         ("Redis::CannotConnectError", 2, ["client.rb:rescue in establish_connection", "client.rb:establish_connection"])
     ]
+
+
+def test_python_frames_under_exceptions_printed_without_the_banner_name_the_exception_and_its_root_cause() -> None:
+    """Dagster prints an error's chain without Python's "Traceback (most recent call last):" banner, the outer
+    exception first: "dagster._core.errors.SensorExecutionError: ...", "Stack Trace:", its frames, "The above
+    exception was caused by the following exception:", "botocore.exceptions.ClientError: ...", its frames."""
+    record = JOIN.join(
+        [
+            "2024-03-12 10:00:13 -0400 - dagster.daemon.SensorDaemon - ERROR - Sensor daemon caught an error",
+            "dagster._core.errors.SensorExecutionError: Error occurred during the execution of evaluation_fn",
+            "",
+            "Stack Trace:",
+            '  File "/usr/local/lib/python3.11/site-packages/dagster/_core/errors.py", line 297, in boundary',
+            "    raise new_error from e",
+            "",
+            "The above exception was caused by the following exception:",
+            "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling ListObjectsV2",
+            "",
+            "Stack Trace:",
+            '  File "/opt/dagster/app/pipelines/sensors.py", line 41, in s3_new_files_sensor',
+            "    resp = s3.list_objects_v2(Bucket='raw-landing')",
+            '  File "/usr/local/lib/python3.11/site-packages/botocore/client.py", line 983, in _make_api_call',
+            "    raise error_class(parsed_response, operation_name)",
+        ]
+    )
+    info = exception_of(record, "Sensor daemon caught an error")
+    assert info is not None
+    assert (info.type, info.root_type) == (
+        "dagster._core.errors.SensorExecutionError",
+        "botocore.exceptions.ClientError",
+    )
+    assert info.frames == ("client.py:_make_api_call", "sensors.py:s3_new_files_sensor")

@@ -871,8 +871,9 @@ def test_a_trace_after_a_blank_line_under_an_error_belongs_to_it_however_the_inp
 
 def test_a_trace_after_a_blank_line_under_an_error_other_lines_continue_is_a_record_of_its_own() -> None:
     # A runtime's crash report (its source line, the code, a caret) after the last logged error, a blank line, then
-    # the uncaught exception's trace: the blank line ends the error's record, the trace is a record and an exception
-    # of its own (V8's frame "at TCPConnectWrap.afterConnect [as oncomplete] (...)" is a frame).
+    # the uncaught exception's trace: the report is a record of its own from its source line on, the blank line
+    # after its caret inside it, and an exception of its own (V8's frame "at TCPConnectWrap.afterConnect [as
+    # oncomplete] (...)" is a frame); the logged error's record is its line alone.
     lines = [*_lines(40), f"{_stamp(40)} ERROR worker: request failed"]
     lines += [
         "node:internal/process/promises:288",
@@ -885,10 +886,13 @@ def test_a_trace_after_a_blank_line_under_an_error_other_lines_continue_is_a_rec
         "    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)",
     ]
     rep = _report(lines)
-    trace_at = len(lines) - 1
-    assert any(t.first_line == trace_at for t in rep.templates), [(t.first_line, t.text) for t in rep.templates]
+    report_at = len(lines) - 5  # its source line: 6 lines from the end
+    assert [(t.first_line, t.text) for t in rep.templates if t.first_line >= report_at - 1] == [
+        (report_at - 1, "request failed"),
+        (report_at, "node:internal/process/promises:<*>"),
+    ]
     groups = [(g.exception_type, g.first_line) for g in rep.exception_groups]
-    assert groups == [("Error", trace_at)], groups
+    assert groups == [("Error", report_at)], groups
 
 
 def test_a_record_without_a_time_takes_the_time_before_it_whatever_the_share_of_such_records() -> None:
@@ -1428,3 +1432,72 @@ def test_a_traceback_a_process_wrote_each_line_under_its_tag_is_a_record_of_its_
     assert groups == [("torch.OutOfMemoryError", 2, 22, ["train.py:main", "train.py:<module>"])]
     steps = [t for t in rep.templates if t.text.startswith("epoch=")]
     assert [t.count for t in steps] == [50]
+
+
+def test_an_error_reported_over_paragraphs_that_a_trace_ends_is_one_record() -> None:
+    """Elixir's logger reports a process's crash over paragraphs: "GenServer ... terminating", "** (DBConnection.
+    ConnectionError) ...", a blank line, its numbered advice, a blank line, "See DBConnection.start_link/2 ...", a
+    blank line, its frames ("    (ecto_sql 3.11.1) lib/ecto/adapters/sql.ex:1054: ..."), "Last message:", "State:".
+    A blank line ended the error's record: 15 records of no time or level, two frames' templates. Where a frame comes
+    before the next timed line, the blank lines are the report's; an INFO summary in paragraphs with no frame stays
+    records of its own."""
+    lines = []
+    for i in range(60):
+        lines.append(f"{_stamp(i)} [info] job:stop id={9100 + i} queue=default duration={i * 37 % 900}")
+        if i in (20, 40):
+            lines += [
+                f"{_stamp(i)} [error] GenServer {{Oban.Registry, {{Oban, Oban.Stager}}}} terminating",
+                "** (DBConnection.ConnectionError) connection not available and request was dropped from queue",
+                "",
+                "  1. Ensuring your database is available and that you can connect to it",
+                "  2. Tracking down slow queries and making sure they are running fast enough",
+                "",
+                "See DBConnection.start_link/2 for more information",
+                "",
+                "    (ecto_sql 3.11.1) lib/ecto/adapters/sql.ex:1054: Ecto.Adapters.SQL.raise_sql_call_error/1",
+                "    (oban 2.17.6) lib/oban/stager.ex:100: Oban.Stager.handle_info/2",
+                "Last message: :stage",
+            ]
+        if i == 50:
+            lines += [
+                f"{_stamp(i)} [info] ===== Execution Summary =====",
+                "",
+                "Scheduled 4 tasks of which:",
+                "* 4 ran successfully",
+                "",
+                "This progress looks :) because there were no failed tasks",
+            ]
+    rep = _report(lines)
+    assert rep.record_count == 60 + 2 + 4  # the summary's four lines, each a record
+    texts = _texts(rep)
+    assert not [t for t in texts if t.startswith(("(", "<*>. Ensuring", "See DBConnection", "Last message"))], texts
+    assert [(g.exception_type, g.count) for g in rep.exception_groups] == [("DBConnection.ConnectionError", 2)]
+    assert "This progress looks :) because there were no failed tasks" in texts
+
+
+def test_lines_of_no_time_after_a_json_record_are_another_writers_record() -> None:
+    """A JSON record whole on its line holds its own trace in a field: the lines of no time after it are another
+    writer's (Node's report of the uncaught error that ended the worker: its source line, code and caret, a blank
+    line, the exception and its frames: one record, the caret's blank line bridged). With a blank line inside an
+    error's report bridged where a frame follows, the report was glued to the JSON ERROR record before it and its
+    exception was lost."""
+    lines = []
+    for i in range(40):
+        level = 50 if i == 30 else 30
+        msg = "Job failed" if level == 50 else "Job completed"
+        lines.append(f'{{"level":{level},"time":"{_stamp(i).replace(" ", "T")}Z","msg":"{msg}","jobId":"{i}"}}')
+    lines += [
+        "/app/node_modules/ioredis/built/redis/event_handler.js:182",
+        "                    self.flushQueue(new errors_1.MaxRetriesPerRequestError(maxRetriesPerRequest));",
+        "                                    ^",
+        "",
+        "MaxRetriesPerRequestError: Reached the max retries per request limit (which is 20).",
+        "    at Socket.<anonymous> (/app/node_modules/ioredis/built/redis/event_handler.js:182:37)",
+        "    at Object.onceWrapper (node:events:632:26)",
+    ]
+    rep = _report(lines)
+    # (Its source line, code and caret, the blank line, the exception and its frames: one record, Node's report.)
+    assert [(g.exception_type, g.first_line) for g in rep.exception_groups] == [("MaxRetriesPerRequestError", 41)]
+    failed = [t for t in rep.templates if t.text == "Job failed"]
+    assert [t.count for t in failed] == [1]
+    assert rep.record_count == 40 + 1

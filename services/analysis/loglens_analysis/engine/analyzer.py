@@ -1198,6 +1198,7 @@ class Analyzer:
                 or _announces(records, flags, i)
                 or _warns(records, flags, i, records[last])
                 or _py_message_goes_on(records[last:i], records, flags, i)
+                or _traced_ahead(records, flags, i)
                 for i in _positions(flags, -1)
                 if i > last
             )
@@ -1255,7 +1256,10 @@ class Analyzer:
                 if _bridges(records, flags, i):
                     if run_level == "":
                         run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
-                    bridged = severity_rank(run_level) >= _WARN_RANK
+                    bridged = (
+                        severity_rank(run_level) >= _WARN_RANK
+                        or _CARET_LINE.fullmatch(run[-1].rpartition(JOIN)[2]) is not None
+                    )
                 else:
                     bridged = (
                         _announces(records, flags, i)
@@ -1267,6 +1271,7 @@ class Analyzer:
                             and flags[i + 1] in (0, 2)
                             and self._header_only(run[0].split(JOIN, 1)[0])
                         )
+                        or (_traced_ahead(records, flags, i) and self._reports_error(run))
                     )
             elif flag == -1 and run and run_lines + 1 < MAX_GLUED_LINES:
                 bridged = (
@@ -1276,6 +1281,10 @@ class Analyzer:
                     or _py_chained(run, records, i)
                     # (The trace after a further blank line of such a record: the error it reported.)
                     or (_bridges(records, flags, i) and self._header_only(run[0].split(JOIN, 1)[0]))
+                    or (_traced_ahead(records, flags, i) and self._reports_error(run))
+                    # (A runtime's excerpt of the code that threw, its caret under the column, a blank line, then the
+                    # exception and its frames: Node's report of an uncaught error, one record.)
+                    or (_bridges(records, flags, i) and _CARET_LINE.fullmatch(run[-1].rpartition(JOIN)[2]) is not None)
                 )
             if bridged and flag == -1:
                 py_told = py_told or _py_message_goes_on(run, records, flags, i)
@@ -1298,8 +1307,11 @@ class Analyzer:
                 if cut > 0 and rec[cut : cut + 1] not in (" ", "\t"):
                     run_py = False  # its last line
             part = rec[cut:] if cut > 0 else rec
-            # (An access record's lines of no time are another writer's: a record, the lines after it its own.)
-            apart = flag in (0, 2) and len(run) == 1 and self._answers_request(run[0])
+            # (An access record's or a JSON record's lines of no time are another writer's: a record, the lines after
+            # it its own.)
+            apart = (flag in (0, 2) and len(run) == 1 and (_whole_json(run[0]) or self._answers_request(run[0]))) or (
+                flag == 0 and _code_excerpt(rec)
+            )
             if tagged and i in tagged:
                 apart = tagged[i] == 0  # a tagged trace's first line: a record of its own
                 part = rec[tagged[i] :]
@@ -2193,6 +2205,55 @@ _WARN_RANK = severity_rank("WARN")
 # A Python warning as ``warnings.formatwarning`` writes it, after a record's header ("... WARNING/MainProcess]
 # /srv/app/kombu/pidbox.py:72: UserWarning: A node named ...").
 _PY_WARNING_IN = re.compile(r"(?<!\S)\S+:\d+: [A-Z]\w*Warning:(?: |$)")
+
+
+# A frame of a stack trace anywhere in a record's lines (a line the reader joined may hold it): a JVM's, .NET's or a
+# JavaScript runtime's, Python's, Ruby's, or the BEAM's ("    (ecto_sql 3.11.1) lib/ecto/adapters/sql.ex:1054: ...").
+_FRAME_IN = re.compile(rf"(?:^|{JOIN})[ \t]*(?:{_TRACE_FRAME}|{_PY_FRAME}|{_RB_FRAME}|\(\w+ [\w.-]+\) \S+:\d+: )")
+
+
+# A line of carets (and tildes) under a column of the code line above it.
+_CARET_LINE = re.compile(r"[ \t]*\^[~^]*[ \t]*")
+# A source file and its line alone on a line ("/app/src/lib/redis.js:58", "node:internal/process/promises:288").
+_LOCATION_ALONE = re.compile(r"[^\s:][^\s]*:\d+")
+
+
+def _code_excerpt(record: str) -> bool:
+    """Whether a record of no time is a runtime's excerpt of the code that threw: its file and line alone on the first
+    line, the code, a caret under the column (joined by the reader, indented: Node's "node:internal/process/
+    promises:288", "    triggerUncaughtException(err, true);", "    ^"). It opens the runtime's report of the
+    exception after it (``_CARET_LINE``'s blank line bridged), not a line of the record before it."""
+    first, joined, rest = record.partition(JOIN)
+    return (
+        bool(joined)
+        and _LOCATION_ALONE.fullmatch(first) is not None
+        and _CARET_LINE.fullmatch(rest.rpartition(JOIN)[2]) is not None
+    )
+
+
+def _whole_json(record: str) -> bool:
+    """Whether a record is one JSON object, whole on its line: a structured log's record holds its own trace in a field,
+    so the lines of no time after it are another writer's (Node's report of the uncaught error that ended the
+    process, "/app/node_modules/ioredis/built/redis/event_handler.js:182", its code, its caret, a blank line, its
+    exception and frames, after a worker's JSON lines), as the reader reads them (``records._split_json_lines``)."""
+    return record[:1] == "{" and JOIN not in record and record.rstrip().endswith("}")
+
+
+def _traced_ahead(records: list[str], flags: Sequence[int | None], i: int) -> bool:
+    """Whether the blank line at ``i`` stands inside a report that a stack trace ends: the lines after it, up to the
+    next line with a time, have none (blank lines among them) and one of them is a frame (``_FRAME_IN``). An error a
+    runtime reports over paragraphs (Elixir's "GenServer ... terminating", "** (DBConnection.ConnectionError) ...", a
+    blank line, its numbered advice, a blank line, "See DBConnection.start_link/2 ...", a blank line, its frames, "Last
+    message:", "State:": 15 records of no time or level, the error's record one line) goes on over them; only after a
+    warning or an error (``_reports_error``)."""
+    for j in range(i + 1, min(len(flags), i + MAX_GLUED_LINES)):
+        f = flags[j]
+        if f in (0, 2):
+            if _FRAME_IN.search(records[j]) is not None:
+                return True
+        elif f != -1:
+            return False
+    return False
 
 
 def _bridges(records: list[str], flags: Sequence[int | None], i: int) -> bool:

@@ -193,6 +193,27 @@ def _python(lines: list[str]) -> ExceptionInfo | None:
     return ExceptionInfo(outer[0], outer[1], root[0], root[1], root[2])
 
 
+def _bannerless_python(lines: list[str]) -> ExceptionInfo | None:
+    """Python frames under exceptions a framework prints without the traceback's banner, each exception flush left
+    before its frames, the outer one first (Dagster's "dagster._core.errors.SensorExecutionError: ...", "Stack
+    Trace:", its frames, "The above exception was caused by the following exception:", "botocore.exceptions.
+    ClientError: ...", its frames): the first is the exception, the last the root cause, its frames its top ones."""
+    typed: list[tuple[str, str, int]] = []
+    for i, line in enumerate(lines):
+        if line[:1] in (" ", "\t", ""):
+            continue
+        e = _EXC_LINE.match(line)
+        if e is not None and e.group(2) is not None and "." in e.group(1) and named_as_type(e.group(1)):
+            typed.append((e.group(1), _clip(e.group(2)), i))
+    if not typed:
+        return None
+    frames = [
+        f"{_base_name(m.group(1))}:{m.group(2)}" for line in lines[typed[-1][2] + 1 :] if (m := _PY_FRAME.match(line))
+    ]
+    outer, root = typed[0], typed[-1]
+    return ExceptionInfo(outer[0], outer[1], root[0], root[1], tuple(reversed(frames[-MAX_FRAMES:])))
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
@@ -547,6 +568,8 @@ def exception_of(record: str, message: str = "") -> ExceptionInfo | None:
                 return got
         if any(_JVM_FRAME.match(line) or _caused_by(line) for line in lines[1:]):
             return _jvm(lines, head, message)
+        if any(_PY_FRAME.match(line) for line in lines[1:]) and (got := _bannerless_python(lines)) is not None:
+            return got
         if _LOCATION_FRAME.match(lines[-1]) and all(not line or _LOCATION_FRAME.fullmatch(line) for line in lines[1:]):
             # A trace of source locations alone under the exception's line (PHPUnit's, a blank line between):
             # the exception, its frames the files (innermost first, as printed).
