@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -925,6 +926,16 @@ def test_a_date_after_the_clock_is_the_times_day() -> None:
     assert _range(rep) == ("2024-05-14T09:00:04Z", "2024-05-14T09:29:04Z")
 
 
+def _clock_an_hour_ahead(start: dt.datetime, rest: Callable[[dt.datetime, int], str]) -> report_pb2.AnalysisReport:
+    """A file of 30 lines a minute apart from ``start``, each a syslog clock an hour ahead of the instant ``rest`` (its
+    text after the clock, of that instant and the line's index) states: read with an upload time of 2024-12-01."""
+    lines = [
+        f"{start + dt.timedelta(minutes=i, hours=1):%b %d %H:%M:%S} " + rest(start + dt.timedelta(minutes=i), i)
+        for i in range(30)
+    ]
+    return analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
+
+
 def test_a_relays_zone_less_clock_takes_the_offset_to_the_records_own_zoned_time() -> None:
     """A syslog server in CET stamps what a firewall sends, and the firewall writes its own time in UTC: "Mar 12
     00:18:06 10.1.1.2 id=firewall ... time="2024-03-11 23:18:06 UTC"" (or a load balancer's header right after the
@@ -935,12 +946,8 @@ def test_a_relays_zone_less_clock_takes_the_offset_to_the_records_own_zoned_time
         'id=firewall sn=0017C5 time="{:%Y-%m-%d %H:%M:%S} UTC" msg="Connection Opened"',
         "{:%m/%d/%Y:%H:%M:%S} GMT ns01 0-PPE-0 : TCP CONN_DELINK",
     ):
-        lines = []
-        for i in range(30):
-            t = start + dt.timedelta(minutes=i)
-            lines.append(f"{t + dt.timedelta(hours=1):%b %d %H:%M:%S} 10.1.1.2 " + inner.format(t))
-        rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
-        assert _range(rep) == ("2024-03-11T23:50:06Z", "2024-03-12T00:19:06Z"), lines[0]
+        rep = _clock_an_hour_ahead(start, lambda t, _i, inner=inner: "10.1.1.2 " + inner.format(t))
+        assert _range(rep) == ("2024-03-11T23:50:06Z", "2024-03-12T00:19:06Z"), inner
         assert "+01:00" in rep.parse_quality.time_assumptions[0]
     # A sentence's label is no key of the record's time, even where the time it states is a whole offset off: a
     # sync's "last sync time: ..." a quarter of an hour, or an hour, before the record.
@@ -964,12 +971,8 @@ def test_a_zone_less_clock_takes_the_offset_to_the_epoch_seconds_the_record_stat
         'kernel: audit: type=1400 audit({:.0f}.{:03d}:45): apparmor="DENIED" operation="open" profile="snap"',
         "drupal: https://www.example.org|{:.0f}|access denied|203.0.113.{:d}|https://www.example.org/admin|",
     ):
-        lines = []
-        for i in range(30):
-            t = start + dt.timedelta(minutes=i)
-            lines.append(f"{t + dt.timedelta(hours=1):%b %d %H:%M:%S} web01 " + inner.format(t.timestamp(), i))
-        rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-12-01T00:00:00"))
-        assert _range(rep) == ("2024-03-12T09:50:06Z", "2024-03-12T10:19:06Z"), lines[0]
+        rep = _clock_an_hour_ahead(start, lambda t, i, inner=inner: "web01 " + inner.format(t.timestamp(), i))
+        assert _range(rep) == ("2024-03-12T09:50:06Z", "2024-03-12T10:19:06Z"), inner
         assert "+01:00" in rep.parse_quality.time_assumptions[0]
     lines = []
     for i in range(30):
