@@ -37,6 +37,8 @@ pytestmark = pytest.mark.unit
         ("[10/Oct/2000:13:55:36 -0700] served", "[<*>:<*>:<*>] served"),
         ("via interface ee0", "via interface ee0"),
         ("Foo.java:123", "Foo.java:<*>"),
+        # A key is a name, a digit in it too (bitcoind's "log2_work=94.840200": the key was "<*>_work").
+        ("height=834494 log2_work=94.840200 tx=3491137838", "height=<*> log2_work=<*> tx=<*>"),
     ],
 )
 def test_masks(text: str, masked: str) -> None:

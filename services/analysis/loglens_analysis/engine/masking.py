@@ -199,7 +199,8 @@ def _mask_one(m: re.Match[str]) -> str:
 
 
 # A run of letters and digits that holds a digit (the typed masks above did not take it).
-_DIGIT_WORD_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*\d[A-Za-z0-9]*+(?!=)")  # before "=" it is a key
+# (Before "=" it is a key, and so is a word that goes on to one: "log2_work=94.84", bitcoind's.)
+_DIGIT_WORD_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]*\d[A-Za-z0-9]*+(?!\w*=)")
 _DIGIT = re.compile(r"\d")
 
 

@@ -184,8 +184,8 @@ _CONTINUATION_HINTS = (
         r"|created by |from |\"?[}\])>]|Stack trace:|\[stacktrace\]|\[previous exception\]|#\d)"
     ),
     re.compile(r"\|\n\d"),
-    re.compile(r":\d+:in [`']"),
 )
+_RUBY_FRAME_HINT = re.compile(r":\d+:in [`']")  # (searched only where ":in " is: a colon opens every clock)
 # Python prints a blank line before and after the banner that chains two tracebacks (two before it where the
 # exception's message ended with a newline: psycopg2's "...accepting TCP/IP connections?\n"), Monolog one before the
 # "[previous exception]" of a chain: the blank lines belong to the record too (the banner and the next traceback are
@@ -198,7 +198,9 @@ _PY_CHAIN_BLANKS = re.compile(
 
 
 def _may_continue(text: str) -> bool:
-    return any(hint.search(text) is not None for hint in _CONTINUATION_HINTS)
+    return any(hint.search(text) is not None for hint in _CONTINUATION_HINTS) or (
+        ":in " in text and _RUBY_FRAME_HINT.search(text) is not None
+    )
 
 
 _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
