@@ -52,6 +52,8 @@ from .levels import level_from_word, severity_rank
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner, generalize
 from .records import (
+    CARET_LINE,
+    CODE_PLACE,
     JOIN,
     JOINED_RECORD_FACTOR,
     MAX_RECORD_CHARS,
@@ -1258,7 +1260,7 @@ class Analyzer:
                         run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
                     bridged = (
                         severity_rank(run_level) >= _WARN_RANK
-                        or _CARET_LINE.fullmatch(run[-1].rpartition(JOIN)[2]) is not None
+                        or CARET_LINE.fullmatch(run[-1].rpartition(JOIN)[2]) is not None
                     )
                 else:
                     bridged = (
@@ -1284,7 +1286,7 @@ class Analyzer:
                     or (_traced_ahead(records, flags, i) and self._reports_error(run))
                     # (A runtime's excerpt of the code that threw, its caret under the column, a blank line, then the
                     # exception and its frames: Node's report of an uncaught error, one record.)
-                    or (_bridges(records, flags, i) and _CARET_LINE.fullmatch(run[-1].rpartition(JOIN)[2]) is not None)
+                    or (_bridges(records, flags, i) and CARET_LINE.fullmatch(run[-1].rpartition(JOIN)[2]) is not None)
                 )
             if bridged and flag == -1:
                 py_told = py_told or _py_message_goes_on(run, records, flags, i)
@@ -2212,22 +2214,16 @@ _PY_WARNING_IN = re.compile(r"(?<!\S)\S+:\d+: [A-Z]\w*Warning:(?: |$)")
 _FRAME_IN = re.compile(rf"(?:^|{JOIN})[ \t]*(?:{_TRACE_FRAME}|{_PY_FRAME}|{_RB_FRAME}|\(\w+ [\w.-]+\) \S+:\d+: )")
 
 
-# A line of carets (and tildes) under a column of the code line above it.
-_CARET_LINE = re.compile(r"[ \t]*\^[~^]*[ \t]*")
-# A source file and its line alone on a line ("/app/src/lib/redis.js:58", "node:internal/process/promises:288").
-_LOCATION_ALONE = re.compile(r"[^\s:][^\s]*:\d+")
-
-
 def _code_excerpt(record: str) -> bool:
     """Whether a record of no time is a runtime's excerpt of the code that threw: its file and line alone on the first
     line, the code, a caret under the column (joined by the reader, indented: Node's "node:internal/process/
     promises:288", "    triggerUncaughtException(err, true);", "    ^"). It opens the runtime's report of the
-    exception after it (``_CARET_LINE``'s blank line bridged), not a line of the record before it."""
+    exception after it (``CARET_LINE``'s blank line bridged), not a line of the record before it."""
     first, joined, rest = record.partition(JOIN)
     return (
         bool(joined)
-        and _LOCATION_ALONE.fullmatch(first) is not None
-        and _CARET_LINE.fullmatch(rest.rpartition(JOIN)[2]) is not None
+        and CODE_PLACE.fullmatch(first) is not None
+        and CARET_LINE.fullmatch(rest.rpartition(JOIN)[2]) is not None
     )
 
 

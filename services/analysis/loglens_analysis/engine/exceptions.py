@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .levels import level_from_word
-from .records import JOIN, TRACEBACK_BANNER
+from .records import JOIN, SOURCE_FILE_LINE, TRACEBACK_BANNER
 
 MAX_FRAMES = 3
 MESSAGE_CHARS = 300
@@ -63,7 +63,7 @@ _JVM_FRAME = re.compile(
     r"[ \t]+at (?:async )?(?:[\w$.<>\[\]]+ (?=[\w$.<>]+\())?([\w$.<>/`\[\]]+?)(?: \[as [\w$.<>]+\])?(?: \(|\()"
 )
 _NODE_BARE_FRAME = re.compile(r"[ \t]+at (\S+)$")  # Node "at /app/x.js:1:2" (line and column cut in Python)
-_LOCATION_FRAME = re.compile(r"[^\s:]+\.\w{1,5}:\d+")  # a frame that is its file and line alone
+_LOCATION_FRAME = re.compile(SOURCE_FILE_LINE)  # a frame that is its file and line alone
 _PY_FRAME = re.compile(r'[ \t]+File "([^"]+)", line \d+, in (\S+)')
 _RUBY_FRAME = re.compile(r"[ \t]*(?:from )?([^\s:]+\.rb):\d+:in [`'](?:[\w:]+[#.])?([^'`]+)'")
 _RUBY_HEAD = re.compile(r"(?<![^\s:])([^\s:]+\.rb):\d+:in [`'][^'`]+': (.*) \((" + _NAME + r")\)$")

@@ -37,7 +37,7 @@ from .levels import (
     severity_rank,
 )
 from .masking import HTTP_METHODS
-from .records import JOIN, RUNTIME_CRASH, TRACEBACK_BANNER, digit_key
+from .records import CARET_LINE, CODE_PLACE, JOIN, RUNTIME_CRASH, TRACEBACK_BANNER, digit_key
 from .timestamps import leading_time_end, looks_like_time_token
 
 FORMAT_JSON = "json"
@@ -3562,8 +3562,6 @@ _FIELDS_ONLY = re.compile(r"(?:[A-Za-z_][\w.-]*=[^;|\s]*(?:[ \t]+[^;|\s=]+)*[;|]
 
 
 _BRACKETED_NAME = re.compile(r"\[[A-Za-z_$][\w.$-]*\]")
-_CARET = re.compile(r"[ \t]*\^[~^]*[ \t]*")  # a caret (and tildes) under a column of the code line above
-_CODE_PLACE = re.compile(r"[^\s:]\S*:\d+")  # a source file and its line alone ("node:internal/process/promises:288")
 _MIRROR = str.maketrans("[]{}()<>", "][}{)(><")
 
 
@@ -3712,13 +3710,17 @@ class RecordParser:
         text = lines[1].strip()
         if not lines[1][:1].isspace() or not text:
             return None
-        if len(lines) > 2 and _CODE_PLACE.fullmatch(lines[0]) is not None:
+        if len(lines) > 2 and CODE_PLACE.fullmatch(lines[0]) is not None:
             # A file and line alone, the code under it and a caret under the column, then what the runtime reports
             # there (Node's uncaught error: "/app/src/lib/redis.js:58", the code, "^", a blank line, "Error: redis
             # unavailable ..."): the excerpt says where, the report's first line what.
             rest = lines[2].split("\x1e")
             below = next((x for x in rest[1:] if x.strip()), "")
-            if _CARET.fullmatch(rest[0]) is not None and below[:1] not in (" ", "\t", "") and not is_frame_line(below):
+            if (
+                CARET_LINE.fullmatch(rest[0]) is not None
+                and below[:1] not in (" ", "\t", "")
+                and not is_frame_line(below)
+            ):
                 return below.strip()
         said = first.message.strip()
         located = _SOURCE_LOCATION.fullmatch(said) is not None

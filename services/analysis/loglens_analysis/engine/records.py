@@ -220,8 +220,13 @@ _CAUSE_BLANK = re.compile(r"\n\n(?=Caused by:\n[ \t]+\S)")
 # test runner prints a location a line (PHPUnit's "/app/vendor/.../Connection.php:829" under the exception's message
 # and a blank line). They go on the record before the blank line, as one trace: each was a record of its own, their
 # template "<*>:<*>" the file's most frequent message.
-_LOCATION = r"[^\s:]+\.\w{1,5}:\d+"
-_LOCATION_RUN = re.compile(rf"\n\n((?:{_LOCATION}\n)+{_LOCATION})(?=\n|\Z)")
+SOURCE_FILE_LINE = r"[^\s:]+\.\w{1,5}:\d+"  # a source file (its name with an extension) and a line, as a frame alone
+_LOCATION_RUN = re.compile(rf"\n\n((?:{SOURCE_FILE_LINE}\n)+{SOURCE_FILE_LINE})(?=\n|\Z)")
+# A runtime's excerpt of the code that threw: the place, a file and its line alone on a line (any file, an extension or
+# none: "/app/src/lib/redis.js:58", "node:internal/process/promises:288"), and a line of carets (and tildes) under a
+# column of the code line under it.
+CODE_PLACE = re.compile(r"[^\s:]\S*:\d+")
+CARET_LINE = re.compile(r"[ \t]*\^[~^]*[ \t]*")
 
 
 def _joined_locations(m: re.Match[str]) -> str:
