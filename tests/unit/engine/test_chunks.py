@@ -187,6 +187,43 @@ May 01 10:05:06 host app[123]: processed batch 5 in 11 ms
 """
 
 
+JOURNAL_JAVA = b"""May 01 10:05:00 host java[123]: 2024-05-01 10:05:00.120 INFO  [main] c.e.App - Started in 4 s
+May 01 10:05:01 host java[123]: 2024-05-01 10:05:01.456 ERROR [exec-1] c.e.Ctl - Request failed
+May 01 10:05:01 host java[123]: java.lang.IllegalStateException: pool exhausted
+May 01 10:05:01 host java[123]:         at com.example.Pool.take(Pool.java:88)
+May 01 10:05:01 host java[123]:         at java.base/java.lang.Thread.run(Thread.java:833)
+May 01 10:05:02 host java[123]: 2024-05-01 10:05:02.001 INFO  [exec-2] c.e.Ctl - GET /health 200
+"""
+
+
+_OSLO_HEAD = "2024-05-01 10:05:01.456 41 ERROR nova.manager [instance: 0b1c] "
+OSLO = (
+    "\n".join(
+        [
+            "2024-05-01 10:05:00.120 41 INFO nova.manager [req-1 - -] Claim successful",
+            "2024-05-01 10:05:01.456 41 INFO nova.manager [req-2 - -] Build failed",
+            *(
+                _OSLO_HEAD + line
+                for line in [
+                    "Traceback (most recent call last):",
+                    '  File "/nova/manager.py", line 9, in spawn',
+                    "queue.Empty",
+                    "",
+                    "During handling of the above exception, another exception occurred:",
+                    "",
+                    "Traceback (most recent call last):",
+                    '  File "/nova/db.py", line 4, in save',
+                    "DBError: lost connection",
+                    "[SQL: SELECT 1]",
+                ]
+            ),
+            "2024-05-01 10:05:02.001 41 INFO nova.manager [req-3 - -] Claim successful",
+        ]
+    )
+    + "\n"
+).encode()
+
+
 ERLANG = b"""2024-03-14 13:11:42.973928+00:00 [info] <0.1005.0> accepting AMQP connection <0.1005.0>
 2024-03-14 13:11:50.686796+00:00 [error] <0.4235.0>   crasher:
 2024-03-14 13:11:50.686796+00:00 [error] <0.4235.0>     initial call: rabbit_channel:init/1
@@ -267,13 +304,29 @@ CARRIAGE = (
 
 @pytest.mark.parametrize(
     "data",
-    [JAVA, POSTGRES, RUST, LOGCAT, JOURNAL_PYTHON, ERLANG, RUSTC, SIDEKIQ, MAVEN, CARGO_TEST, CARRIAGE],
+    [
+        JAVA,
+        POSTGRES,
+        RUST,
+        LOGCAT,
+        JOURNAL_PYTHON,
+        JOURNAL_JAVA,
+        OSLO,
+        ERLANG,
+        RUSTC,
+        SIDEKIQ,
+        MAVEN,
+        CARGO_TEST,
+        CARRIAGE,
+    ],
     ids=[
         "java",
         "postgres",
         "rust",
         "logcat",
         "journal-python",
+        "journal-java",
+        "oslo",
         "erlang-indented",
         "rustc",
         "sidekiq",

@@ -629,6 +629,108 @@ def test_a_native_backtrace_written_under_its_header_line_by_line_is_one_record(
     assert not any("in ??" in t.text and "INSIST" not in t.text for t in rep.templates), fatal
 
 
+def test_an_exception_a_service_writes_line_by_line_through_syslog_is_its_error_record() -> None:
+    """A Java service's stderr through syslog or the journal: each line under the transport's header, the logger's
+    own header on the error's line only, then the exception's line and its frames. The frames joined the exception's
+    line, but that line was a record of its own, of no level, apart from the ERROR that logged it (no "logged as").
+    It is the error's record, as the same lines with a collector's time before each are; a second trace after a
+    frame is another record, and a line of the same second that is no exception stays a record."""
+    head = "Mar 14 10:00:{:02d} web01 java[2211]: "
+    lines = [head.format(0) + f"2024-03-14 10:00:00.{i:03d} INFO  [main] c.e.Ctl - GET /health 200" for i in range(20)]
+    for s in (5, 9):
+        lines += [
+            head.format(s) + f"2024-03-14 10:00:{s:02d}.456 ERROR [exec-1] c.e.Ctl - Request failed",
+            head.format(s) + "java.lang.IllegalStateException: pool exhausted",
+            head.format(s) + "        at com.example.Pool.take(Pool.java:88)",
+            head.format(s) + "        at java.base/java.lang.Thread.run(Thread.java:833)",
+        ]
+    lines += [
+        head.format(11) + "java.io.IOException: Broken pipe",
+        head.format(11) + "        at com.example.Sock.write(Sock.java:12)",
+        head.format(11) + "java.io.IOException: Connection reset",
+        head.format(11) + "        at com.example.Sock.read(Sock.java:40)",
+        head.format(12) + "2024-03-14 10:00:12.001 WARN  [exec-2] c.e.Ctl - slow request",
+        head.format(12) + "java.lang.RuntimeException: not followed by a frame",
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 20 + 2 + 2 + 2, [t.text for t in rep.templates]
+    text_of = {t.id: t.text for t in rep.templates}
+    groups = [(g.exception_type, g.count, g.first_line, text_of[g.template_id]) for g in rep.exception_groups]
+    assert ("java.lang.IllegalStateException", 2, 21, "[exec-<*>] c.e.Ctl - Request failed") in groups, groups
+    assert sorted(g.message for g in rep.exception_groups if g.exception_type == "java.io.IOException") == [
+        "Broken pipe",
+        "Connection reset",
+    ]
+
+
+def _oslo_lines() -> list[str]:
+    """An OpenStack service's log (oslo.log): a chained traceback under its error, its message going on past the
+    exception's line, and a record at INFO whose traceback oslo writes under "ERROR <logger> [instance: ...]"."""
+    lines = [
+        f"2026-12-06 08:0{i // 60}:{i % 60:02d}.{i:03d} 2841 INFO nova.compute.manager [req-{i:04d} - - - - -] "
+        f"Running periodic task {i}"
+        for i in range(40)
+    ]
+    lines.append(
+        "2026-12-06 08:03:11.383 2841 ERROR nova.servicegroup.drivers.db [-] Unexpected error while reporting status"
+    )
+    head = "2026-12-06 08:03:11.383 2841 ERROR nova.servicegroup.drivers.db "
+    lines += [
+        head + line
+        for line in [
+            "Traceback (most recent call last):",
+            '  File "/usr/lib/python3/dist-packages/oslo_messaging/_drivers/amqpdriver.py", line 441, in get',
+            "    return self._queues[msg_id].get(block=True, timeout=timeout)",
+            "_queue.Empty",
+            "",
+            "During handling of the above exception, another exception occurred:",
+            "",
+            "Traceback (most recent call last):",
+            '  File "/usr/lib/python3/dist-packages/oslo_db/sqlalchemy/exc_filters.py", line 486, in handler',
+            "    raise translated_exc from ctx.original_exception",
+            "oslo_db.exception.DBConnectionError: (pymysql.err.OperationalError) (2013, 'Lost connection')",
+            "[SQL: SELECT agents.id AS agents_id FROM agents WHERE agents.host = %(host_1)s]",
+            "[parameters: {'host_1': 'compute07'}]",
+            "(Background on this error at: https://sqlalche.me/e/14/e3q8)",
+        ]
+    ]
+    lines.append(
+        '2026-12-06 08:04:00.500 2841 INFO heat.engine.resource [req-9 - - - - -] CREATE: Server "server" failed'
+    )
+    head = "2026-12-06 08:04:00.500 2841 ERROR heat.engine.resource [instance: 0b1c2d3e] "
+    lines += [
+        head + line
+        for line in [
+            "Traceback (most recent call last):",
+            '  File "/usr/lib/python3/dist-packages/heat/engine/resource.py", line 922, in _action_recorder',
+            "    yield",
+            "heat.common.exception.ResourceInError: Went to status ERROR due to no valid host",
+        ]
+    ]
+    lines += [
+        f"2026-12-06 08:05:{i:02d}.{i:03d} 2841 INFO nova.compute.manager [req-{i:04d} - - - - -] Running periodic task"
+        for i in range(10)
+    ]
+    return lines
+
+
+def test_a_traceback_oslo_log_writes_under_its_own_prefix_is_the_record_that_logged_it() -> None:
+    """oslo.log writes each line of a logged exception under a prefix of its own: its blank lines as the header alone
+    (each was a record, "nova.servicegroup.drivers.db" its message, the chain cut in two: two exception groups, the
+    inner cause first), the lines its message goes on with after the exception's line under the same stamp ("[SQL:
+    ...]", "[parameters: ...]": ERROR records of their own), and "ERROR <logger> [instance: ...]" before the lines of a
+    record logged at INFO with its request's context (the banner was an ERROR record, "Traceback (most recent call
+    last):", apart from what logged it). Each logged error is one record, its chain one exception."""
+    lines = _oslo_lines()
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 40 + 1 + 1 + 10, [t.text for t in rep.templates]
+    groups = [(g.exception_type, g.root_cause_type, g.first_line) for g in rep.exception_groups]
+    assert groups == [
+        ("oslo_db.exception.DBConnectionError", "_queue.Empty", 41),
+        ("heat.common.exception.ResourceInError", "heat.common.exception.ResourceInError", 56),
+    ], groups
+
+
 def test_a_level_word_opening_the_line_of_a_named_exception_is_its_level_not_its_type() -> None:
     """tinylog writes the level, the message and the exception on one line under its header ("ERROR: Failed to forward
     batch: org.apache.kafka...TimeoutException: Expiring ..."): the exception group was "ERROR"."""

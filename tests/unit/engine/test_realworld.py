@@ -155,25 +155,44 @@ def test_logcat_level_counts_equal_grep_on_the_level_letter_of_each_record() -> 
     under the header of the line before (its time aside: the same pid, tid, level and tag) is part of that record.
     So is a line indented (two blanks or a tab) further than the record's first line under its header in the same
     second: a tombstone's registers and "#00 pc" frames under "backtrace:", a command's arguments one a line
-    (vold's "/system/bin/blkid", "    -c", ...), an object dumped under "Found primary storage at ...:".
-    Every other line is a record at its letter's level."""
+    (vold's "/system/bin/blkid", "    -c", ...), an object dumped under "Found primary storage at ...:". So is an
+    exception's first line under the header of a line that is no frame, in the same second, a frame under it
+    (StatusBar's "isKeyguardSecure() called before startKeyguard", then "java.lang.Throwable" and its frames: one
+    Log.w with its throwable). Every other line is a record at its letter's level."""
     text = _path("ci-system/android-logcat-threadtime.log").read_text(encoding="utf-8", errors="replace")
     header = re.compile(r"\d\d-\d\d (\d\d:\d\d:\d\d)\.\d+( +\d+ +\d+ ([VDIWEFA]) [^:]*: )(.*)")
     frame = r"at (?:[\w$.<>\[\]]+ )?[\w$.<>]+ ?\("  # ART writes the method's return type before it
     trace_line = re.compile(rf"\s*(?:{frame}|Caused by: |Suppressed: |\.\.\. \d+ more)")
+    exception_head = re.compile(r"[\w$.]+(?:Exception|Error|Throwable)(?::.*)?")
 
     def indent(message: str) -> int:
         return len(message[: len(message) - len(message.lstrip(" \t"))].expandtabs(4)) if message.strip() else -1
 
     expected: collections.Counter[str] = collections.Counter()
-    joined = indented = 0
+    joined = indented = heads = 0
     before = None
+    before_second = before_trace = None
     first: tuple[str, str, int, bool] | None = None  # the record's header, second, indent, words
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
         m = header.match(line)
         if m is not None and m.group(2) == before and trace_line.match(m.group(4)):
             joined += 1
+            before_trace = True
             continue
+        after = header.match(lines[k + 1]) if k + 1 < len(lines) else None
+        if (
+            m is not None
+            and (m.group(2), m.group(1)) == (before, before_second)
+            and not before_trace
+            and exception_head.fullmatch(m.group(4))
+            and after is not None
+            and (after.group(2), after.group(1)) == (m.group(2), m.group(1))
+            and re.match(rf"\s*{frame}", after.group(4))
+        ):
+            heads += 1
+            continue
+        before_trace = False
         if (
             m is not None
             and first is not None
@@ -190,8 +209,10 @@ def test_logcat_level_counts_equal_grep_on_the_level_letter_of_each_record() -> 
         else:
             first = None
         before = m.group(2) if m is not None else None
+        before_second = m.group(1) if m is not None else None
     assert joined > 300  # the file's traces (ClassCastException under "Bad activity token", ...)
     assert indented > 100
+    assert heads > 10
     assert _levels(_report("ci-system/android-logcat-threadtime.log")) == dict(expected)
 
 

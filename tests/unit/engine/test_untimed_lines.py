@@ -1501,3 +1501,36 @@ def test_lines_of_no_time_after_a_json_record_are_another_writers_record() -> No
     failed = [t for t in rep.templates if t.text == "Job failed"]
     assert [t.count for t in failed] == [1]
     assert rep.record_count == 40 + 1
+
+
+def test_records_that_open_with_their_level_then_their_time_hold_the_lines_under_them() -> None:
+    """Mule's "%-5p %d [%t] %c: %m%n": each record opens with its level, then its time; an error's record is a box of
+    lines under it (a rule of asterisks, "Message : ...", "Error type : ...", a blank line, a hint). Most of the
+    file's lines were the boxes': no format was found, every line of a box was a record, "Error type : HTTP:..." an
+    ERROR record of its own and the hint "(set debug level logging ...)" a DEBUG one. The lines that open with a level
+    and a time are the records, the box each error's message, read past its rule."""
+    lines = []
+    for k in range(3):
+        lines += [
+            f"INFO  2024-03-12 12:0{k}:{i:02d},960 [[MuleRuntime].uber.16: [order-api].main.CPU_LITE @2f507b90] "
+            f"org.mule.runtime.core.internal.processor.LoggerMessageProcessor: Received order {k * 100 + i}"
+            for i in range(10)
+        ]
+        lines += [
+            f"ERROR 2024-03-12 12:0{k}:53,451 [[MuleRuntime].uber.16: [order-api].main.BLOCKING @593290fa] "
+            "org.mule.runtime.core.internal.exception.OnErrorPropagateHandler: ",
+            "*" * 80,
+            "Message               : HTTP POST on resource 'http://inv:8081/reserve' failed: Connection refused.",
+            "Element               : order-api-main/processors/2 @ order-api:order-api.xml:24 (Request)",
+            "Error type            : HTTP:CONNECTIVITY",
+            "",
+            "  (set debug level logging or '-Dmule.verbose.exceptions=true' for everything)",
+            "*" * 80,
+            "",
+        ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 3 * 11, [t.text for t in rep.templates]
+    levels = {lc.level: lc.count for t in rep.templates for lc in t.levels}
+    assert levels == {report_pb2.LEVEL_INFO: 30, report_pb2.LEVEL_ERROR: 3}, levels
+    errors = [t.text for t in rep.templates if any(lc.level == report_pb2.LEVEL_ERROR for lc in t.levels)]
+    assert len(errors) == 1 and errors[0].startswith("Message : HTTP POST on resource"), errors

@@ -54,6 +54,7 @@ from .miner import Cluster, TemplateMiner, generalize
 from .records import (
     CARET_LINE,
     CODE_PLACE,
+    EXCEPTION_HEAD,
     JOIN,
     JOINED_RECORD_FACTOR,
     MAX_RECORD_CHARS,
@@ -299,6 +300,7 @@ _PY_FRAME = r'File "[^"\n]+", line \d+'
 # The banners that chain two Python tracebacks ("During handling of the above exception, another exception occurred:",
 # "The above exception was the direct cause of the following exception:").
 _PY_CHAINING = ("During handling of the above exception", "The above exception was the")
+_HEADER_WORD = re.compile(r"\S+")
 _PY_BANNERS = r"Traceback \(most recent call last\):|" + "|".join(_PY_CHAINING)
 # Ruby's frame ("app/jobs/hard_job.rb:12:in `perform'", "in 'Class#method'" since 3.4), which a job runner logs line
 # by line (Sidekiq); found in a line by its ":12:in `" (a literal to skip to: no scan from every position).
@@ -316,6 +318,8 @@ _TRACE_LINES = (
     rf"|{_NATIVE_FRAME}"
 )
 _TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES}|{_RB_FRAME})")
+_FRAME_MESSAGE = re.compile(rf"[ \t]*{_TRACE_FRAME}")
+_EXCEPTION_HEAD_LINE = re.compile(rf"[ \t]*{EXCEPTION_HEAD}")
 _TRACE_HINT = re.compile(rf"{_TRACE_LINES}|:\d+:in [`']")
 _PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
 _PY_MARKERS = re.compile(r"[ \t]+[~^]*\^[~^]*[ \t]*")  # a traceback's markers under a code line (Python 3.11 on)
@@ -912,15 +916,19 @@ class Analyzer:
 
     def _prose_in_traces(self, records: list[str], flags: list[int | None]) -> None:
         """Lines of no time whose level is only a word of their prose (``ParsedRecord.prose_level``) under a stack
-        trace's lines since the last timed line, read as lines of that record (flag 0, in place): the error's context
+        trace's lines since the last timed line, or under any record of a file whose records run over many lines
+        (``FormatGuess.continued``), read as lines of that record (flag 0, in place): the error's context
         a library writes inside its exception's message, MyBatis's "### The error may exist in ..." between a
         "Caused by:" and its frames (each was an ERROR record of its own, one failed task two exceptions). Elsewhere
         such a line is a record of its own still (a tool's "Exiting because a job execution failed. Look above for
         error message")."""
-        traced = False
+        # (In a file whose records run over many lines, every line that opens with no time continues one: such a
+        # line is the record's wherever it stands, Mule's "(set debug level logging ...)" in its error's box.)
+        continued = self.guess is not None and self.guess.continued
+        traced = continued
         for i, f in enumerate(flags):
             if f in (1, 4, 5):
-                traced = _TRACED_IN.search(records[i]) is not None
+                traced = continued or _TRACED_IN.search(records[i]) is not None
             elif f == 0:
                 traced = traced or _TRACED_IN.search(records[i]) is not None
             elif f == 2 and traced:
@@ -1075,6 +1083,66 @@ class Analyzer:
             return at if under else -1
         return at if PY_TAIL_LINE.match(line, at) is not None else -1
 
+    def exception_head_at(self, prev: str, line: str, nxt: str | None) -> int:
+        """Where a timed line joins the record of the line before it as the first line of a Java, .NET or JavaScript
+        exception that a logger wrote line by line, its header before each (a service's stderr through syslog or the
+        journal: "ERROR ... Request failed", then "java.lang.IllegalStateException: pool exhausted", then its "at"
+        frames, each line under the same header): its message is an exception's type and message, under the header
+        of the line before (same source in the same second), and the line after it is a frame under that header too;
+        the line before is no frame (a trace's last frame, then an exception: another trace). -1 where it is not so.
+        Told by the three lines (the chunk cutter asks too); where the line after it is not read yet (None), by the
+        two (the block's last line may be one: it waits for the next block with the record before it)."""
+        at = self._message_at(line)
+        if at <= 0 or _EXCEPTION_HEAD_LINE.fullmatch(line, at) is None or not _same_header(prev, line, at):
+            return -1
+        if self._trace_at(prev) > 0 or not prev[at:].strip():
+            return -1  # (a trace's frame, then an exception: another trace; a header alone: a blank line stamped)
+        if nxt is None:
+            return at
+        if not _same_header(line, nxt, at):
+            return -1
+        frame = self._trace_at(nxt)
+        return at if frame > 0 and _FRAME_MESSAGE.match(nxt, frame) is not None else -1
+
+    @staticmethod
+    def repeats_stamp(prev: str, line: str, at: int) -> int:
+        """``at`` where a timed line repeats the line before it to the letter up to ``at`` (where the message of the
+        last line of a Python traceback so written starts), its time to the millisecond or finer: the same instant,
+        process, level and logger, a line of the one event that logger wrote line by line (-1: it does not). After
+        the traceback's last line, the exception's message going on: oslo.log's "[SQL: SELECT ...]", "[parameters:
+        ...]" and "(Background on this error at: ...)" under SQLAlchemy's DBConnectionError, a
+        ProcessExecutionError's "Command:", "Exit code:", "Stderr:" lines."""
+        if at <= 0 or line[:at] != prev[:at] or _SUBSECOND.search(prev, 0, at) is None:
+            return -1
+        return at
+
+    @staticmethod
+    def same_instant(prev: str, line: str) -> bool:
+        """Whether two timed lines open with the same time to the letter, to the millisecond or finer: the second
+        may be a line of the event the first logged (``repeats_stamp``); the chunk cutter cuts at no such line, and a
+        block's held tail starts before it."""
+        t = leading_time_end(line)
+        return t > 0 and line[:t] == prev[:t] and _SUBSECOND.search(line, 0, t) is not None
+
+    def py_blank_under(self, prev: str, line: str, nxt: str | None) -> bool:
+        """Whether a timed line is a blank line of a Python traceback a logger wrote line by line: the header of the
+        line before alone (OpenStack's oslo.log writes each line of a chained traceback under its prefix, the blank
+        lines around "During handling of the above exception, another exception occurred:" too), before that banner
+        or between it and the next traceback's, under the same header. Where the line after it is not read yet
+        (None), the header alone is enough (the block's last line waits for the next block with its record)."""
+        head = line.rstrip()
+        n = len(head)
+        if n == len(line) or n >= len(prev) or prev[n] not in " \t" or not _same_header(prev, line, n):
+            return False
+        if nxt is None:
+            return True
+        if not _same_header(line, nxt, n):
+            return False
+        after = nxt[n:].lstrip(" \t")
+        return after.startswith(_PY_CHAINING) or (
+            after.startswith(TRACEBACK_BANNER) and prev[n:].lstrip(" \t").startswith(_PY_CHAINING)
+        )
+
     def _continued_at(self, line: str, key: str) -> int:
         """How far a line of flag 4 must repeat the line before it to continue it: up to its label, or up to its
         message where that is a line of a stack trace (0: neither)."""
@@ -1098,7 +1166,7 @@ class Analyzer:
             return 0 if prev[:label] == line[:label] else -1
         at = self._trace_at(line)
         if at > 0 or self._usual_indent is None:
-            return at if at > 0 and _same_header(prev, line, at) else -1
+            return at if at > 0 and (_same_header(prev, line, at) or _banner_under(prev, line, at)) else -1
         at = self._message_at(line)
         own = self._own_indent(line)
         if at <= 0 or own <= self._usual_indent + 1 or self._message_at(prev) != at or not _same_header(prev, line, at):
@@ -1184,10 +1252,22 @@ class Analyzer:
         # The last timed record and the lines after it wait for the next block (they may continue there),
         # unless a blank line closed it or it is already as long as a record may grow.
         last = len(flags) - 1 - flags[::-1].index(1) if 1 in flags else -1
-        # (A timed line may continue a Python traceback written under a repeated header: its record starts before.)
-        while (
-            last > 0
-            and self.python_trace_at(records[last - 1].rpartition(JOIN)[2], records[last].split(JOIN, 1)[0]) >= 0
+        # (A timed line may continue a Python traceback written under a repeated header, or open the exception of the
+        # record before it: its record starts before.)
+        while last > 0 and (
+            self.python_trace_at(records[last - 1].rpartition(JOIN)[2], records[last].split(JOIN, 1)[0]) >= 0
+            or self.exception_head_at(
+                records[last - 1].rpartition(JOIN)[2],
+                records[last].split(JOIN, 1)[0],
+                records[last + 1] if last + 1 < len(records) else None,
+            )
+            >= 0
+            or self.py_blank_under(
+                records[last - 1].rpartition(JOIN)[2],
+                records[last].split(JOIN, 1)[0],
+                records[last + 1] if last + 1 < len(records) else None,
+            )
+            or self.same_instant(records[last - 1].rpartition(JOIN)[2], records[last].split(JOIN, 1)[0])
         ):
             last = last - 1 - flags[last - 1 :: -1].index(1) if 1 in flags[:last] else -1
         # (A blank line closes the tail unless a trace it may bridge to comes after it: ``_bridges``.)
@@ -1246,6 +1326,9 @@ class Analyzer:
         run_py = False  # the run holds a Python traceback's banner and not yet its last line
         bridged = False  # a blank line was bridged: the trace after it continues the run
         py_told = False  # a blank line after the run's Python exception was bridged (once a record)
+        # The run's Python traceback, written line by line under a repeated header, has had its last line, its message
+        # from here: the lines under its very stamp go on with the exception's message (``repeats_stamp``).
+        said_at = 0
         for i, (rec, flag) in enumerate(zip(records, flags, strict=True)):
             if (
                 flag == -1
@@ -1297,6 +1380,19 @@ class Analyzer:
                 run_lines += 1
                 self.glued_lines += 1
                 continue
+            if (
+                flag in (1, 4)
+                and run
+                and i + 1 < len(records)
+                and run_lines + 1 < MAX_GLUED_LINES
+                and any(TRACEBACK_BANNER in part for part in run)
+                and self.py_blank_under(run_last, rec, records[i + 1].split(JOIN, 1)[0])
+            ):
+                run.append("")  # (the blank line of a chained traceback, its header alone: ``py_blank_under``)
+                run_chars += 1
+                run_lines += 1
+                self.glued_lines += 1
+                continue
             if flag == 2 and run and run_level == "":
                 run_level = self._parsed_level(run[0].split(JOIN, 1)[0])
             # A line with a level of its own continues a record without one, or one of the same level; after a
@@ -1304,10 +1400,17 @@ class Analyzer:
             cut = (
                 self.joined_from(run_last, rec.split(JOIN, 1)[0], run[0].split(JOIN, 1)[0]) if flag == 4 and run else -1
             )
+            if cut < 0 and flag == 1 and run and i + 1 < len(records) and flags[i + 1] == 4:
+                cut = self.exception_head_at(run_last, rec.split(JOIN, 1)[0], records[i + 1].split(JOIN, 1)[0])
             if cut < 0 and run_py and (flag == 1 or flag == 4):
                 cut = self.python_trace_at(run_last, rec.split(JOIN, 1)[0])
                 if cut > 0 and rec[cut : cut + 1] not in (" ", "\t"):
                     run_py = False  # its last line
+                    said_at = cut
+            elif cut < 0 and said_at > 0 and (flag == 1 or flag == 4):
+                cut = self.repeats_stamp(run_last, rec.split(JOIN, 1)[0], said_at)
+            if cut < 0:
+                said_at = 0
             part = rec[cut:] if cut > 0 else rec
             # (An access record's or a JSON record's lines of no time are another writer's: a record, the lines after
             # it its own.)
@@ -1378,6 +1481,7 @@ class Analyzer:
                 run_last = _headed_last(rec)
                 run_py = TRACEBACK_BANNER in rec
                 py_told = False
+                said_at = 0
                 run_chars, run_lines = len(rec), 1 + rec.count(JOIN)
                 run_level = ""
             else:
@@ -2349,6 +2453,27 @@ def _stamped_blanks(flags: list[int | None]) -> None:
         if flags[i] == 6:
             flags[i] = -1 if after in (1, 4, -1) and i + 1 < len(flags) else 1
         after = flags[i]
+
+
+def _banner_under(prev: str, line: str, at: int) -> bool:
+    """Whether a timed line whose message (at ``at``) is a Python traceback's banner was logged with the line before
+    it: the two headers are the same up to the level (the same time to the second, the same process), each has a
+    level there, and the word after it is the same (the logger), though the level and the fields after the logger
+    differ. A logger may write an exception's lines under a prefix of their own (OpenStack's oslo.log: "ERROR
+    <logger> [instance: <uuid>]" before each line of the traceback, whatever the level of the record that logged it
+    with its request's context): the banner opens the trace of the record just before it, not a record."""
+    if not line.startswith(TRACEBACK_BANNER, at + len(line[at:]) - len(line[at:].lstrip(" \t"))):
+        return False
+    words = list(_HEADER_WORD.finditer(line, 0, at))
+    k = next((k for k, w in enumerate(words[:-1]) if level_from_word(w.group().strip("[]():")) is not None), -1)
+    if k < 0 or not _same_header(prev, line, words[k].start()):
+        return False
+    level, logger = words[k], words[k + 1]
+    theirs = _HEADER_WORD.match(prev, level.start())
+    if theirs is None or level_from_word(theirs.group().strip("[]():")) is None:
+        return False
+    after = _HEADER_WORD.search(prev, theirs.end())
+    return after is not None and after.group() == logger.group()
 
 
 def _py_chained(run: list[str], records: list[str], i: int) -> bool:

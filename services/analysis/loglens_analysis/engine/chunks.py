@@ -299,6 +299,12 @@ class FileContext:
             return True  # a line of the banner the file opens with, written again: a record (a restart's banner)
         if flag in (1, 4) and self.analyzer.python_trace_at(p, cur) >= 0:
             return False  # a traceback's code line or last line under a repeated header may continue its record
+        if flag == 1 and self.analyzer.exception_head_at(p, cur, n) >= 0:
+            return False  # an exception's first line under a repeated header, its frames after it
+        if flag in (1, 4) and self.analyzer.py_blank_under(p, cur, n):
+            return False  # a chained traceback's blank line, its header alone
+        if flag in (1, 4) and self.analyzer.same_instant(p, cur):
+            return False  # a line of the event the line before logged, under its very stamp
         # (A label's line after a line of no header may continue the header's line above that: not told from here.)
         return flag in (1, 5) or (
             flag == 4 and self.analyzer._line_flag(p) in (1, 4) and not self.analyzer.continues_event(p, cur)

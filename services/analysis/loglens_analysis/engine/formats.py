@@ -3211,6 +3211,14 @@ def _after_leading_time(head: str) -> tuple[str, str | None]:
     return message, level_from_word(toks[at].group()) if at >= 0 else None
 
 
+_WORD = re.compile(r"[^\W\d_]{2}")  # two letters: a word (not a rule of marks, not a banner's art)
+
+
+def _has_word(line: str) -> bool:
+    """Whether a line holds a word (not blank, not a rule of marks, not letters drawn in marks)."""
+    return _WORD.search(line) is not None
+
+
 # A rule: a character repeated to set a heading off ("=ERROR REPORT==== ... ===", "---- start ----").
 _RULE = re.compile(r"([=*#~-])\1\1")
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
@@ -3701,9 +3709,10 @@ class RecordParser:
             # A first line that is its header only (Rails' "FATAL -- : [request-id]   " over the exception it logs,
             # every line of it tagged again): the message is the next line, without the tags the header ends with;
             # the first line of text after blank ones (Play's error handler: "[ERROR] [...] - ", a blank line, "!
-            # @8k2m78445 - Internal server error, for (POST) [/orders/7/confirm] ->").
+            # @8k2m78445 - Internal server error, for (POST) [/orders/7/confirm] ->"), past a rule of marks that
+            # frames it (Mule's error box: a line of "*", then "Message : HTTP POST on resource ... failed").
             head = lines[0].rstrip().rsplit(None, 1)[-1]
-            after = lines[1] if lines[1].strip() else next((x for x in record.split("\x1e")[2:] if x.strip()), "")
+            after = next((x for x in record.split("\x1e")[1:] if _has_word(x)), "")
             below = after[len(head) :] if after.startswith(head) else after
             if below.strip() and not is_frame_line(below):
                 return below.strip()
@@ -3894,6 +3903,12 @@ def _source_layouts(
     return out
 
 
+def _opens_timed(line: str) -> bool:
+    """Whether a line opens with its time, or with its level and then its time (a record's first line)."""
+    classes = header_classes(line)
+    return classes[:1] == "T" or classes[:2] == "LT"
+
+
 def detect_format(
     sample: Sequence[str], records: Sequence[str] | None = None, sources: Sequence[str | None] | None = None
 ) -> FormatGuess:
@@ -3950,8 +3965,9 @@ def detect_format(
         # layout is the one of the lines that open records, those that open with a time; only they are records.
         # Bodies come under some records (errors), not under most: lines without a time after most timed lines
         # are another source's, interleaved (a function runtime's "END RequestId" and "REPORT" after each one).
-        opening = [line for line in unexplained if header_classes(line)[:1] == "T"]
-        timed = [header_classes(line)[:1] == "T" for line in lines]
+        # (A record opens with its time, or with its level and then its time: log4j's "%-5p %d [%t] ...", Mule's.)
+        opening = [line for line in unexplained if _opens_timed(line)]
+        timed = [_opens_timed(line) for line in lines]
         with_body = sum(a and not b for a, b in pairwise(timed))
         found = discover_header(opening) if len(opening) >= MIN_LAYOUT_LINES and with_body * 2 < len(opening) else None
         if found is not None and found.classes:

@@ -93,13 +93,18 @@ _PADDED_HEADER = (
 # brackets, WebLogic's; '"}': a JSON context whose string ran over lines), is PHP's "Stack trace:" (Monolog's
 # "[stacktrace]") over its first frame or a frame of it ("#0 /var/www/src/Cache.php(31): App\Cache->connect()", "#2
 # {main}"), Monolog's "[previous exception]" of a chain, or is a numbered source line in a diagnostic's gutter.
+# A Java, .NET or JavaScript exception's first line, its type (qualified or not) and its message ("java.io.IOException:
+# Broken pipe", "System.InvalidOperationException: ...", "TypeError: x is undefined"): frames after it say it is one.
+EXCEPTION_HEAD = r"[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?"
+
+
 def _continuation_body(prefix: str = "") -> str:
     """The lookahead of a continuation line; ``prefix`` is an envelope every physical line carries (it stands
     after the newlines inside the pattern too: an exception header is followed by an enveloped "at" line)."""
     return (
         rf"[ \t]+(?!{_PADDED_HEADER})\S|Caused by: |\.\.\. \d+ more|Traceback \(most recent call last\)"
         r"|During handling of the above exception|The above exception was the direct cause"
-        rf"|[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at "
+        rf"|{EXCEPTION_HEAD}\n{prefix}[ \t]+at "
         rf"|goroutine \d+ \[|\[signal [A-Z]"
         rf"|[\w./*()\[\]-]+(?:\([^\n]*\)\n{prefix}\t|\n{prefix}\t[^\s:]+\.(?:go|s):\d+\b)"
         r"|created by |from [^\s:]+:\d+:in |[^\s:]+:\d+:in [`'][^`'\n]*'(?=\n|\Z)"
@@ -124,9 +129,7 @@ class NewTraces:
     """
 
     def __init__(self, prefix: str) -> None:
-        self._candidate = re.compile(
-            rf"\)\n(?={prefix}[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?\n{prefix}[ \t]+at )"
-        )
+        self._candidate = re.compile(rf"\)\n(?={prefix}{EXCEPTION_HEAD}\n{prefix}[ \t]+at )")
         self._frame = re.compile(rf"{prefix}[ \t]+at ")
 
     def mark(self, text: str) -> str:
