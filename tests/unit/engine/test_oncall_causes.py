@@ -989,3 +989,36 @@ def test_a_start_sequence_under_a_rule_of_dashes_written_again_is_a_restart() ->
     rep = _analyze(lines)
     starts = [a for a in rep.anomalies if a.kind == RESTART]
     assert [a.line_numbers[0] for a in starts] == [at], [a.description for a in rep.anomalies]
+
+
+def test_a_reboot_is_a_restart_at_the_boots_first_line_not_at_the_kernels_last() -> None:
+    """The kernel's last line before a reboot, "reboot: Restarting system", was read as the start, and the restart told
+    there, minutes before the boot it announces ("Linux version ..."): "restarting" is said by what goes down. The
+    start is the boot's first line."""
+
+    def at(t: float) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}.305402+00:00"
+
+    def kernel(t: float, uptime: float, message: str) -> str:
+        return f"{at(t)} INFO kernel: [{uptime:12.6f}] {message}"
+
+    def proc(t: float, name: str, pid: int, message: str, level: str = "INFO") -> str:
+        return f"{at(t)} {level} {name}[{pid}]: {message}"
+
+    lines = []
+    for i in range(60):
+        lines.append(proc(T0 + 5 * i, "shill", 880, f"Service wifi_{i % 4} state changed to online"))
+        if i % 3 == 0:
+            lines.append(kernel(T0 + 5 * i + 1, 9000 + 5.0 * i, f"usb {i % 3}-1: new device number {i}"))
+    lines.append(proc(T0 + 400, "session_manager", 1104, "SessionManagerService exiting"))
+    lines.append(proc(T0 + 400, "pre-shutdown", 9120, "Shutting down for reboot: system-update", "NOTICE"))
+    lines.append(kernel(T0 + 400, 9400.0, "reboot: Restarting system"))
+    lines.append(kernel(T0 + 620, 0.0, "Linux version 5.15.148 (builder@host) (clang version 17.0.0) #1 SMP PREEMPT"))
+    for i in range(1, 40):
+        lines.append(proc(T0 + 620 + 5 * i, "shill", 1650, f"Service wifi_{i % 4} state changed to online"))
+        if i % 3 == 0:
+            lines.append(kernel(T0 + 621 + 5 * i, 5.0 * i, f"usb {i % 3}-1: new device number {i}"))
+    rep = _analyze(lines)
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert [a.line_numbers[0] for a in restarts] == [84], [a.description for a in rep.anomalies]
+    assert "Linux version" in lines[84 - 1]

@@ -970,3 +970,21 @@ def test_a_services_second_header_after_the_files_time_column_gives_its_level() 
     assert "Worker (pid:<*>) was sent SIGKILL!" in by_text, sorted(by_text)
     assert "Booting worker with pid: <*>" in by_text, sorted(by_text)
     assert level_counts(rep)["ERROR"] == 6, level_counts(rep)
+
+
+def test_a_level_set_off_by_asterisks_after_a_kernel_function_and_its_module_is_the_level() -> None:
+    """The kernel's DRM writes its errors "[drm:<function> [<module>]] *ERROR* ..." (a GPU's ring timeout, its reset):
+    no level was read, "1 ERROR/FATAL" for a GPU hang. A level word counted as none ("Fatal 0." among a test run's
+    totals) is no level: the record read FATAL and led the summary."""
+    stamp = "Nov 28 19:{:02d}:{:02d} steamdeck kernel: "
+    lines = [
+        stamp.format(30, i) + f"usb 1-{i % 4}: new high-speed USB device number {i} using xhci_hcd" for i in range(30)
+    ]
+    lines += [
+        stamp.format(33, 40) + "[drm:amdgpu_job_timedout [amdgpu]] *ERROR* ring gfx_0.0.0 timeout, signaled seq=81734",
+        stamp.format(33, 41) + "[drm:dm_helpers_dp_write_dpcd [amdgpu]] *ERROR* Failed to find connector for link!",
+        stamp.format(33, 42) + "amdgpu 0000:04:00.0: amdgpu: GPU reset begin!",
+    ]
+    assert level_counts(analyze([("\n".join(lines) + "\n").encode()])) == {"ERROR": 2}
+    totals = ["Building //services/gateway:gateway", "Tests finished: Pass 7. Fail 1. Fatal 0. Skip 0. Build failure 0"]
+    assert "FATAL" not in level_counts(analyze([("\n".join(totals) + "\n").encode()]))

@@ -157,6 +157,9 @@ def _utc(text: str) -> float:
         ("[11/30/26 8:00:07:123 EST] 0000002a SystemOut", "2026-11-30T13:00:07.123", "us-date", ""),
         ("[1/5/26 17:00:07:123 UTC] 0000002a SystemOut", "2026-01-05T17:00:07.123", "us-date", ""),
         ("11/30/26 08:00:07 x", "2026-11-30T08:00:07", "us-date", ASSUME_UTC),
+        # The date closed by its bracket, the 12-hour clock in the next (Nginx Proxy Manager's "[11/14/2026] [9:47:06
+        # PM] [Global   ] ... info ..."): no time was read in the file.
+        ("[11/14/2026] [9:47:06 PM] [Global   ] info x", "2026-11-14T21:47:06", "us-date", ASSUME_UTC),
         # Suricata's fast.log: a dash between the date and the clock.
         (
             "12/05/2026-14:02:43.022136  [**] [1:2010935:3] ET POLICY",

@@ -1304,6 +1304,8 @@ def _level_in_text_match(text: str) -> re.Match[str] | None:
             continue  # a field and its value, glued: "error:<nil>" (client-go's trace: no error), "warn:false"
         if text[m.end() : m.end() + 1] == ":" and _COUNT_ALONE.fullmatch(text, m.end() + 1):
             continue  # a tally by severity, "CRITICAL: 23" (not make's "*** [all] Error 2": its exit status)
+        if _NONE_COUNTED.match(text, m.end()) is not None:
+            continue  # a count of none: "Fatal 0." among a run's totals ("Pass 7. Fail 1. Fatal 0. Skip 0.")
         if m.start() and text[m.start() - 1] in "'\"" and text[m.start() - 2 : m.start() - 1] != "=":
             # A quoted text's first word: what a command prints (a shell's trace of a script, "+ echo 'WARN: /backups
             # at 88%'", then the line the echo wrote: the warning counted twice), a name quoted as data; not a key's
@@ -1327,6 +1329,7 @@ def _level_in_text_match(text: str) -> re.Match[str] | None:
 # (A deprecation notice written where a severity stands, levels' ``_CAPITAL_WORDS``: PHP's "PHP Deprecated:  ...",
 # a runtime's "DEPRECATION: ...", in those capitals only.)
 _LEVEL_PREFIX = re.compile(
+    r"(?:\[[^\]\[\s]{1,64}(?: \[[^\]\[\s]{1,32}\])?\] (?=\*))?"
     r"(?:={1,3}>? |[-#*!>%: ]{0,3})(?:\[[^\]\[\s]{1,64}\])*(?:(?-i:[A-Z][A-Z0-9]{1,7} )(?-i:[A-Z][a-z]{2,15} )??)?"
     r"\[?(TRACE|DEBUG[1-9]?|INFO|LOG|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|PANIC"
     r"|(?-i:FINEST|FINER|FINE|CONFIG|Deprecated|DEPRECATED|DEPRECATION))"
@@ -1334,9 +1337,10 @@ _LEVEL_PREFIX = re.compile(
     # (Closed by a tab too: a level column of a tab-delimited line the file's layout does not hold, Istio's pilot
     # agent's "info\tFLAG: ..." among its proxy's access lines; or by a bracketed time glued to it, logrus' text
     # format: "WARN[0075] Error uploading layer to cache ...", seconds since the start.)
-    # (Between asterisks too, as SPDK marks it: "*ERROR*: sock connection error ...".)
+    # (Between asterisks too, as SPDK marks it: "*ERROR*: sock connection error ...", and the kernel's DRM after the
+    # function and its module in brackets: "[drm:amdgpu_job_timedout [amdgpu]] *ERROR* ring gfx timeout".)
     # (Or by a blank and a colon, a field of its own as NFS-Ganesha writes it: ":DBUS :CRIT :dbus_bus_get failed".)
-    r"(?: error)?[\]*]?(?::| :|\]| -|\t|\[[^\]\[\s]{1,40}\] )",
+    r"(?: error)?[\]*]?(?::| :|\]| -|\t|\[[^\]\[\s]{1,40}\] |(?<=[A-Za-z]\*) )",
     re.IGNORECASE,
 )
 
@@ -2985,6 +2989,7 @@ def labelled_time(head: str) -> str | None:
 
 
 _COUNT_ALONE = re.compile(r"\s*[\d,.]+%?\s*")
+_NONE_COUNTED = re.compile(r"(?::? |=)0(?!\w|[.,]\d)")  # a level word's count of none ("Fatal 0", "errors: 0")
 
 
 def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:

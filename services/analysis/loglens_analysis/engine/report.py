@@ -122,9 +122,10 @@ ENVELOPE_MIN_TEMPLATES = 4  # a version most of (at least 4) templates' examples
 # A start word in square brackets is a state a record names (a shard's "s[STARTED]", a job's "[STARTED]"), not a
 # process saying it started; nor one whose object is one of many things, an indefinite article before it (Tomcat's
 # "The web application [ROOT] appears to have started a thread named [Timer-0] but has failed to stop it", written
-# at every stop, was a process start).
+# at every stop, was a process start). "Restarting" is said before the stop it announces, by what goes down (the
+# kernel's last line, "reboot: Restarting system", was a restart's start, minutes before the boot's first line).
 _START_VERB = re.compile(
-    r"(?<!\[)\b(?:start(?:ing|ed)|start-?up|re-?start(?:ing|ed)|boot(?:ing|ed)|launch(?:ing|ed)|initiali[sz](?:ing|ed))"
+    r"(?<!\[)\b(?:start(?:ing|ed)|start-?up|re-?started|boot(?:ing|ed)|launch(?:ing|ed)|initiali[sz](?:ing|ed))"
     r"\b(?!\])(?! an? )"
     r"|\b(?:listening (?:on|at)|ready (?:to accept|for) connections)\b",
     re.IGNORECASE,

@@ -342,7 +342,8 @@ def _families() -> tuple[Family, ...]:
         # families above take it (the Source engine's game servers: "L 03/04/2024 - 18:00:04: Loading map ...").
         _family(
             "us-date",
-            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-| - )" + _HMS12,
+            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-| - |\] \[)"
+            + _HMS12,
             _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
             "date",
         ),
