@@ -988,3 +988,21 @@ def test_a_level_set_off_by_asterisks_after_a_kernel_function_and_its_module_is_
     assert level_counts(analyze([("\n".join(lines) + "\n").encode()])) == {"ERROR": 2}
     totals = ["Building //services/gateway:gateway", "Tests finished: Pass 7. Fail 1. Fatal 0. Skip 0. Build failure 0"]
     assert "FATAL" not in level_counts(analyze([("\n".join(totals) + "\n").encode()]))
+
+
+def test_a_level_past_fields_the_layout_does_not_hold_is_the_records_level() -> None:
+    """Jira writes a request's user and URL before the level ("<time> http-nio-8080-exec-13 url: /rest/api/2/search;
+    user: okarlsson WARN okarlsson 521x41261x2 ..."), its other lines "<time> Caesium-1-4 INFO ServiceRunner ...": the
+    layout's level column missed those records' levels, 80 characters in, and the errors read "0 ERROR/FATAL"."""
+    lines = []
+    for i in range(40):
+        t = f"2024-03-12 08:{i // 60 + 41:02d}:{i % 60:02d},{i * 7 % 1000:03d}+0000"
+        lines.append(f"{t} Caesium-1-{i % 4} INFO ServiceRunner     [c.a.j.s.MailFetcherService] Mail processed {i}")
+        if i % 5 == 0:
+            level = "ERROR" if i % 10 == 0 else "WARN"
+            lines.append(
+                f"{t} http-nio-8080-exec-{i} url: /rest/api/2/search; user: okarlsson {level} okarlsson "
+                f"521x{41261 + i}x2 3f2abf2 10.31.92.216 /rest/api/2/search [c.a.j.r.ExceptionInterceptor] "
+                f"Returning internal server error in response {i}"
+            )
+    assert level_counts(analyze([("\n".join(lines) + "\n").encode()])) == {"INFO": 40, "WARN": 4, "ERROR": 4}

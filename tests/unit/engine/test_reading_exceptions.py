@@ -731,6 +731,34 @@ def test_a_traceback_oslo_log_writes_under_its_own_prefix_is_the_record_that_log
     ], groups
 
 
+def test_a_crash_logcat_writes_line_by_line_under_one_stamp_is_one_record() -> None:
+    """Android's runtime writes an app's crash as one event, each line under the same header to the millisecond:
+    "FATAL EXCEPTION: main", "Process: <package>, PID: <pid>", then the exception and its frames. The first two lines
+    were records of their own ("2 records at ERROR written together"), the exception "logged as" the process line.
+    One record: the crash, logged as "FATAL EXCEPTION: main". A line of the same second and another millisecond stays
+    a record."""
+    lines = [
+        f"03-12 09:14:{i:02d}.{i * 7:03d}  1523  1575 I ActivityManager: Start proc {4000 + i}:com.acme.shop/u0a287"
+        for i in range(40)
+    ]
+    head = "03-12 09:15:02.912 14872 14872 E AndroidRuntime: "
+    lines += [
+        "03-12 09:15:02.910 14872 14872 D AndroidRuntime: Shutting down VM",
+        head + "FATAL EXCEPTION: main",
+        head + "Process: com.acme.shop, PID: 14872",
+        head + "java.lang.IllegalStateException: Cart total must be positive, was -4.99",
+        head + "\tat com.acme.shop.cart.Cart.total(Cart.kt:88)",
+        head + "\tat android.os.Looper.loop(Looper.java:294)",
+        "03-12 09:15:02.950 14872 14872 I Process: Sending signal. PID: 14872 SIG: 9",
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 40 + 1 + 1 + 1, [t.text for t in rep.templates]
+    text_of = {t.id: t.text for t in rep.templates}
+    assert [(g.exception_type, g.first_line, text_of[g.template_id]) for g in rep.exception_groups] == [
+        ("java.lang.IllegalStateException", 42, "FATAL EXCEPTION: main")
+    ]
+
+
 def test_a_level_word_opening_the_line_of_a_named_exception_is_its_level_not_its_type() -> None:
     """tinylog writes the level, the message and the exception on one line under its header ("ERROR: Failed to forward
     batch: org.apache.kafka...TimeoutException: Expiring ..."): the exception group was "ERROR"."""

@@ -1083,6 +1083,22 @@ class Analyzer:
             return at if under else -1
         return at if PY_TAIL_LINE.match(line, at) is not None else -1
 
+    def leads_to_exception(self, prev: str, line: str, nxt: str, after: str) -> int:
+        """Where a timed line joins the record of the line before it as a line of one event that ends in an exception
+        (-1: it does not): it repeats the line before's header to the letter, its time to the millisecond (the same
+        instant, process, thread, level and tag: ``repeats_stamp``), and the line after it is the exception's first
+        line under that header, a frame after it (``exception_head_at``): logcat's "FATAL EXCEPTION: main", then
+        "Process: com.example, PID: 4242", then the exception and its frames, one crash written line by line."""
+        at = self._message_at(line)
+        if (
+            self.repeats_stamp(prev, line, at) < 0
+            or not prev[at:].strip()
+            or (stamp := _SUBSECOND.search(line, 0, at)) is None
+            or _TWO_LETTERS.search(line, stamp.end(), at) is None
+        ):
+            return -1  # (a time alone is no source: two messages a transport stamped in one millisecond)
+        return at if self.exception_head_at(line, nxt, after) >= 0 else -1
+
     def exception_head_at(self, prev: str, line: str, nxt: str | None) -> int:
         """Where a timed line joins the record of the line before it as the first line of a Java, .NET or JavaScript
         exception that a logger wrote line by line, its header before each (a service's stderr through syslog or the
@@ -1118,11 +1134,11 @@ class Analyzer:
 
     @staticmethod
     def same_instant(prev: str, line: str) -> bool:
-        """Whether two timed lines open with the same time to the letter, to the millisecond or finer: the second
-        may be a line of the event the first logged (``repeats_stamp``); the chunk cutter cuts at no such line, and a
-        block's held tail starts before it."""
-        t = leading_time_end(line)
-        return t > 0 and line[:t] == prev[:t] and _SUBSECOND.search(line, 0, t) is not None
+        """Whether two timed lines are the same to the letter up to the end of the first time to the millisecond or
+        finer the second holds: it may be a line of the event the first logged (``repeats_stamp``,
+        ``leads_to_exception``); the chunk cutter cuts at no such line, and a block's held tail starts before it."""
+        stamp = _SUBSECOND.search(line)
+        return stamp is not None and line[: stamp.end()] == prev[: stamp.end()]
 
     def py_blank_under(self, prev: str, line: str, nxt: str | None) -> bool:
         """Whether a timed line is a blank line of a Python traceback a logger wrote line by line: the header of the
@@ -1402,6 +1418,8 @@ class Analyzer:
             )
             if cut < 0 and flag == 1 and run and i + 1 < len(records) and flags[i + 1] == 4:
                 cut = self.exception_head_at(run_last, rec.split(JOIN, 1)[0], records[i + 1].split(JOIN, 1)[0])
+            if cut < 0 and flag == 1 and run and i + 2 < len(records) and flags[i + 1] == 1 and flags[i + 2] == 4:
+                cut = self.leads_to_exception(run_last, rec.split(JOIN, 1)[0], records[i + 1], records[i + 2])
             if cut < 0 and run_py and (flag == 1 or flag == 4):
                 cut = self.python_trace_at(run_last, rec.split(JOIN, 1)[0])
                 if cut > 0 and rec[cut : cut + 1] not in (" ", "\t"):

@@ -1265,21 +1265,21 @@ _LEVEL_IN_TEXT = re.compile(
 _DIAGNOSTIC_LOCATION = re.compile(r"[^\s:]+:\d+(?::\d+)?: ")
 
 
-def _level_in_text(text: str) -> str | None:
+def _level_in_text(text: str, start: int = 0) -> str | None:
     """The first level word near the start of a line of free text (after a diagnostic's location, however long its
-    path). "trace" is also a noun of logs ("Stack trace:", "see the trace"): it is a level only as levels are
-    written, in capitals or in brackets ("TRACE", "[trace]"). A level word that names a count is no level ("PASS=4
-    WARN=0 ERROR=1", a run's totals)."""
-    m = _level_in_text_match(text)
+    path; a line's time, which ends at ``start``, does not count in how near). "trace" is also a noun of logs ("Stack
+    trace:", "see the trace"): it is a level only as levels are written, in capitals or in brackets ("TRACE",
+    "[trace]"). A level word that names a count is no level ("PASS=4 WARN=0 ERROR=1", a run's totals)."""
+    m = _level_in_text_match(text, start)
     return level_from_word(m.group(1)) if m is not None else None
 
 
-def _level_in_prose(text: str) -> bool:
+def _level_in_prose(text: str, start: int = 0) -> bool:
     """Whether the level ``_level_in_text`` reads is a word of the text's prose: inside it (not opening it), neither
     in capitals nor in brackets, nor after a source's tag in capitals ("PHP Fatal error:", "SSL error:"): "### The
     error may exist in ...", "Memcheck, a memory error detector", git's output quoted in a message ("Stderr: fatal:
     unable to access ...")."""
-    m = _level_in_text_match(text)
+    m = _level_in_text_match(text, start)
     if m is None:
         return False
     at = located.end() if (located := _DIAGNOSTIC_LOCATION.match(text)) is not None else 0
@@ -1293,10 +1293,15 @@ def _level_in_prose(text: str) -> bool:
     )
 
 
-def _level_in_text_match(text: str) -> re.Match[str] | None:
-    """The match of ``_level_in_text``'s level word (``_LEVEL_IN_TEXT``), or None."""
+def _level_in_text_match(text: str, start: int = 0) -> re.Match[str] | None:
+    """The match of ``_level_in_text``'s level word (``_LEVEL_IN_TEXT``), or None: in the text's first 80 characters,
+    or as far on its first line past ``start`` (where its time ends)."""
     at = located.end() if (located := _DIAGNOSTIC_LOCATION.match(text)) is not None else 0
-    for m in _LEVEL_IN_TEXT.finditer(text, at, at + 80):
+    end = at + 80
+    if start:
+        first = text.find("\x1e")
+        end = max(end, min(start + 80, first if first >= 0 else len(text)))
+    for m in _LEVEL_IN_TEXT.finditer(text, at, end):
         word = m.group(1)
         if word.lower() == "trace" and not word.isupper() and not m.group().startswith("["):
             continue
@@ -3049,8 +3054,12 @@ def parse_plain_message(text: str, *, cut_header: bool = True) -> ParsedRecord:
         level = _named_level(message)
     prose = False
     if level is None and OUTCOME_PASSED.match(head) is None:
-        level = _level_in_text(text)
-        prose = level is not None and _level_in_prose(text)
+        # (Near the message's start: a line's time is no part of it. Jira's "<time> http-nio-8080-exec-13 url:
+        # /rest/api/2/search; user: okarlsson WARN okarlsson ...": its level stands past the fields the request put
+        # before it, further than the first 80 characters of the line.)
+        start = text.find(head) + len(head) - len(message) if opens_with_time and head.endswith(message) else 0
+        level = _level_in_text(text, start)
+        prose = level is not None and _level_in_prose(text, start)
     if level is None and (status := _request_status(message)) is not None:
         # A request line with no level of its own ("GET /api/items/5 404 12.3 ms"): its status class is its level,
         # read per record (``_plain_level``), as an access log's.
@@ -3599,6 +3608,8 @@ class RecordParser:
         self.guess = guess
         layouts = [guess.layout, *guess.more_layouts] if guess.layout is not None else []
         self._header = HeaderParsers(layouts) if layouts else None
+        # The file's layout has a level column: a record it leaves without one may show its level further in.
+        self._levelled_layout = any("L" in layout.classes for layout in layouts)
         primary = [
             p
             for name, p in KNOWN_PARSERS
@@ -3797,6 +3808,13 @@ class RecordParser:
                 # A sentence that ends on the status a request was answered with ("Method completed with status: 502",
                 # API Gateway's execution log): its class, per record (200s and 502s are one template).
                 r = replace(r, level=level_from_http_status(code), digit_level=True)
+            if r is not None and r.level is None and self._levelled_layout:
+                # A record the layout's level column missed, fields it does not hold standing before the level
+                # (Jira's "<time> http-nio-8080-exec-13 url: /rest/api/2/search; user: okarlsson WARN okarlsson ...",
+                # its other lines "<time> Caesium-1-4 INFO ServiceRunner ..."): the level a line of no layout shows.
+                shown = parse_plain_message(record)
+                if shown.level is not None and not shown.prose_level:
+                    r = replace(r, level=shown.level)
             if r is not None:
                 if (
                     self.guess.requests is not None
