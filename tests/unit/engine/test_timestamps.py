@@ -1152,3 +1152,64 @@ def test_a_zone_less_stamp_takes_the_one_offset_the_files_other_stamps_write() -
     lines = [zoned.format(i, "+01:00" if i % 2 else "+02:00") for i in range(5)] + [plain.format(5)]
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert _range(rep)[1] == "2024-03-12T02:05:30Z", rep.parse_quality.time_assumptions  # (UTC, as the upload's)
+
+
+def _scanner_run(day: str, start: int, checks: int) -> list[str]:
+    """A tool's run as it writes it under a time of day alone: its banner, the date it states at its first clock,
+    its checks, the date it ends at."""
+    lines = [f"[06:25:{start:02d}] Running Rootkit Hunter version 1.4.6 on web-01", f"[06:25:{start:02d}] "]
+    lines.append(f"[06:25:{start:02d}] Info: Start date is {day} 06:25:{start:02d} AM CET")
+    lines += [f"[06:25:{start + 1 + i // 4:02d}] Info: Found the 'c{i}' command: /usr/bin/c{i}" for i in range(checks)]
+    end = start + 1 + (checks - 1) // 4
+    return [*lines, f"[06:25:{end:02d}] Info: End date is {day} 06:25:{end:02d} AM CET"]
+
+
+def test_a_date_a_clock_only_record_states_at_its_clock_dates_it_and_the_lines_after_it() -> None:
+    """rkhunter writes "[hh:mm:ss]" alone before each line and states the date of a run at its first clock ("Start
+    date is Mon 11 Mar 2024 06:25:03 AM CET"): two daily runs were both put on the upload's day, 37 seconds long and
+    out of order, in UTC. The date a record states at its own clock is its date, with its zone; the next run's first
+    lines, before its date, are on the next run's day."""
+    lines = _scanner_run("Mon 11 Mar 2024", 3, 40) + _scanner_run("Tue 12 Mar 2024", 2, 40)
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-07T12:00:00"))
+    assert _range(rep) == ("2024-03-11T05:25:03Z", "2024-03-12T05:25:12Z")
+    assert rep.parse_quality.out_of_order_records == 0
+    assert "zone +01:00 (from the file)" in rep.parse_quality.time_assumptions[0]
+    # A date at another clock is no record's date (a certificate's expiry): the clock stays on the upload's day.
+    other = [line.replace("Start date is", "Certificate expires") for line in _scanner_run("Mon 11 Mar 2024", 1, 40)]
+    other[2] = other[2].replace("06:25:01 AM", "11:59:59 PM")
+    other[-1] = other[-1].replace("End date is", "Certificate checked")
+    other[-1] = other[-1][: other[-1].index(" Mon")] + " Mon 11 Mar 2024 11:59:59 PM CET"
+    rep = analyze([("\n".join(other) + "\n").encode()], reference_epoch=_utc("2026-12-07T12:00:00"))
+    assert _range(rep) == ("2026-12-07T06:25:01Z", "2026-12-07T06:25:11Z")
+
+
+def _device_boot(count: int) -> list[str]:
+    """A device's boot as it writes it before its clock is set: its clock reads midnight, its banner fifth."""
+    return [
+        "00:00:00.001 HDW: ESP8266EX",
+        "00:00:00.009 UFS: FlashFS mounted with 44 kB free",
+        f"00:00:00.017 CFG: Loaded from File, Count {count}",
+        "00:00:00.021 QPC: Count 1",
+        "00:00:00.085 Project tasmota - Tasmota Version 13.2.0(tasmota)",
+        "00:00:02.185 WIF: Connected",
+    ]
+
+
+def test_a_devices_clock_only_log_is_dated_by_its_reports_and_a_clock_reset_at_its_reboot_is_no_new_day() -> None:
+    """A device writes its time of day alone, and its periodic report states the date at that clock
+    ('{"Time":"2023-12-04T14:05:17", ...}'). At a reboot its clock starts from midnight until it is set: the day had
+    rolled on there (the clock went back 14 hours), and the report after it says it did not; the file was on the
+    upload's day and 39 hours long. The boot sequence, its banner after four lines of it, written again after the
+    reset is a restart."""
+    lines = _device_boot(1222)
+    for i in range(30):
+        clock = f"14:{5 + i:02d}:17"
+        lines.append(f'{clock}.098 MQT: tele/plug/STATE = {{"Time":"2023-12-04T{clock}","Uptime":"0T00:0{i % 10}:05"}}')
+    lines += ["14:53:17.401 CMD: Restart 1", "14:53:17.511 APP: Restarting", *_device_boot(1223)]
+    for i in range(10):
+        clock = f"14:{54 + i // 2:02d}:{23 + i:02d}"
+        lines.append(f'{clock}.492 MQT: tele/plug/STATE = {{"Time":"2023-12-04T{clock}","Uptime":"0T00:01:05"}}')
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-07T12:00:00"))
+    assert _range(rep) == ("2023-12-04T00:00:00Z", "2023-12-04T14:58:32Z")
+    restarts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
+    assert [a.line_numbers[0] for a in restarts] == [len(_device_boot(0)) + 30 + 2 + 1]

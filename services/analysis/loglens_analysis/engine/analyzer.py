@@ -2088,10 +2088,23 @@ class Analyzer:
             k = len(list(run))
             found += map(tk.finder.rx.match, texts[start : start + k] if k < len(texts) else texts, repeat(tk.at))
             start += k
+        since_back: list[int] = []  # the date-less times since the clock last went back (or its day rolled on)
+        last: tuple[float, int | None] | None = None
         for k in range(len(todo)) if stateful else compress(range(len(todo)), found):
             i, tk, m = todo[k], tks[k], found[k]
+            moved = self.times.date_the_clock(texts[k], tk.finder.fmt, m) if tk.stateful and m is not None else 0
             t = self._time_of(m, tk.finder) if m is not None else None
             if tk.stateful:
+                if moved:
+                    # A date stated at a clock: the records since the clock went back are on that day too (a tool's
+                    # next run, its date stated a line or two in; a day rolled on at a clock reset that was none).
+                    for j in since_back:
+                        own[j] = cast("float", own[j]) + moved
+                elif t is not None and last is not None and (t < last[0] or self.times.clock_day != last[1]):
+                    since_back = []
+                if t is not None:
+                    since_back.append(i)
+                    last = (t, self.times.clock_day)
                 own[i] = t
             elif m is not None:
                 fresh[tkeys[i]] = t

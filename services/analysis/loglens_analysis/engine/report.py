@@ -1121,8 +1121,9 @@ def _second_start(o: Occurrence, opening: list[Rolled]) -> bool:
     start, so a later record of it is one where it comes after the first in time (a template whose last
     record is earlier than its first is written by processes interleaved out of order: which start is the
     first cannot be told) and at least half of the file's opening messages written
-    before it (``opening``, other templates) are written again in the ``NEAR_LINES`` lines after it: the
-    start sequence replayed, not one message of it repeated."""
+    before it (``opening``, other templates) are written again in the ``NEAR_LINES`` lines after it, or before it
+    where the first start wrote them before its banner too: the start sequence replayed, not one message of it
+    repeated (a device's boot lines, its banner fifth, after a reset of its clock to midnight)."""
     b, line, r = o
     if line == r.first_line:
         return False
@@ -1132,7 +1133,15 @@ def _second_start(o: Occurrence, opening: list[Rolled]) -> bool:
     if r.first_time is not None and r.last_time is not None and r.last_time < r.first_time:
         return False
     before = [x for x in opening if x is not r and x.first_line < line]
-    again = [x for x in before if any(line < y <= line + NEAR_LINES for y in _known_lines(x))]
+    first = r.first_line
+    again = [
+        x
+        for x in before
+        if any(
+            line < y <= line + NEAR_LINES or (x.first_line < first and first < y < line and line - y <= NEAR_LINES)
+            for y in _known_lines(x)
+        )
+    ]
     return bool(before) and 2 * len(again) >= len(before)
 
 

@@ -508,6 +508,7 @@ _STATED_EPOCH = re.compile(
     r"(?<![\w.])([12]\d{9})(?:\.\d{3,9}(?![\d.])|(?<=\|[12]\d{9})(?=\|)|(?<=\t[12]\d{9})(?=\t)|(?<=,[12]\d{9})(?=,))"
 )
 MAX_ZONE_LEARNING = 64  # shapes whose records are searched for a zone written beside their time
+STATED_DATE_SEARCH = 200  # how far after a clock-only record's clock a date stated at that clock is looked for
 NAMED_ZONE_SEARCH = 100  # how far into a line of the file's head a stamp naming its tz database zone is looked for
 # (name, regex, has_year): the older view of the families, kept for callers that iterate it.
 _COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES)
@@ -893,11 +894,15 @@ class TimestampParser:
 
     def learn_day(self, record: str, name: str) -> None:
         """A record whose time is a time of day alone (family ``name``) and that writes its date in a field of its
-        own (FortiGate's "date=2026-11-30 time=08:00:18 ...", a JSON "date"): the file's date-less times start
-        on that date, as they would after a dated stamp. Only before any date is known or assumed for them; the
-        clock rolls on from there as it does (a day on when it goes back by more than half a day)."""
+        own (FortiGate's "date=2026-11-30 time=08:00:18 ...", a JSON "date"), or states it at its clock
+        (``date_the_clock``): the file's date-less times start on that date, as they would after a dated stamp. Only
+        before any date is known or assumed for them; the clock rolls on from there as it does (a day on when it goes
+        back by more than half a day)."""
         if self._dated_day is not None or self._clock_day is not None or name not in STATEFUL_FAMILIES:
             return
+        clock = _BY_NAME[name].rx.search(record, 0, LEADING_LIMIT + _MAX_STAMP)
+        if clock is not None and self._stated_at(record, name, clock) is not None:
+            return  # (the date the file's head states at a clock of its, before its first date-less time is read)
         m = _DATE_ALONE.search(record)
         if m is None:
             return
@@ -905,6 +910,53 @@ class TimestampParser:
             self._dated_day = self._day(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:  # no such day
             return
+
+    def date_the_clock(self, record: str, name: str, clock: re.Match[str]) -> int:
+        """A record whose own time is a clock alone (``clock``, of family ``name``) and whose text states a full date
+        at that very clock, to the second ("[06:25:03] Info: Start date is Mon 11 Mar 2024 06:25:03 AM CET", a tool's
+        run opening under its clock-only lines; a device's report '{"Time":"2023-12-04T14:05:17", ...}'): the record is
+        on that date, and the date-less times after it roll on from it (the next run, a day later, opens on its own
+        date, not 33 seconds back on the first run's day); a zone the date writes is the clock's from there on. A date
+        at another clock (a certificate's expiry, a build's date) is not the record's time and says nothing. Returns
+        the seconds the date moved the clock's day (0: as it was, or no date)."""
+        stated = self._stated_at(record, name, clock)
+        if stated is None:
+            return 0
+        _year, midnight, seconds = stated
+        moved = midnight - self._clock_day if self._clock_day is not None else 0
+        self._clock_day, self._clock_last, self._clock_dated = midnight, seconds, True
+        return moved
+
+    def _stated_at(self, record: str, name: str, clock: re.Match[str]) -> tuple[int, int, int] | None:
+        """The year, day (its midnight) and clock (seconds) of a full date a record states at its own clock
+        (``date_the_clock``), made the file's last dated stamp (with its zone, if it writes one); None for none."""
+        hms = _hms(clock.groupdict())
+        start, stop = clock.end(), clock.end() + STATED_DATE_SEARCH
+        if hms is None or _YEAR_HINT.search(record, start, stop) is None:
+            return None
+        for fam in _DATED_FAMILIES:
+            for other in fam.rx.finditer(record, start, stop):
+                g = other.groupdict()
+                if _hms(g) != hms or not (g.get("Y") or g.get("y2")) or self._peek(fam.name, g) is None:
+                    continue
+                month, day = _month_day(g)
+                if self.day_first and fam.name in _MONTH_FIRST:
+                    month, day = day, month
+                year = int(g["Y"] or 0) if g.get("Y") else 2000 + int(g["y2"] or 0)
+                midnight = self._day(year, month, day)
+                seconds = hms[0] * 3600 + hms[1] * 60 + hms[2]
+                offset = _tz_offset(g.get("tz") or g.get("utc"))
+                if offset is not None:
+                    self._learned[name] = offset
+                self._dated_year, self._dated_day = year, midnight
+                self._dated_epoch = midnight + seconds - (offset or 0)
+                return year, midnight, seconds
+        return None
+
+    @property
+    def clock_day(self) -> int | None:
+        """The day (its midnight) date-less times are placed on now; None before the first."""
+        return self._clock_day
 
     @property
     def year_from_text(self) -> bool:
@@ -1321,13 +1373,10 @@ class TimestampParser:
             return self._epoch(g)
         if name == "tai64n":
             return self._tai64n(g)
-        hour, minute = int(g["H"] or 0), int(g["M"] or 0)
-        sec = int(g.get("S") or 0)
-        ampm = g.get("ampm")
-        if ampm and 1 <= hour <= 12:  # an hour past 12 (or 0) is a 24-hour clock's: a marker beside it adds nothing
-            hour = hour % 12 + (12 if ampm[0] in "Pp" else 0)
-        if hour > 23 or minute > 59 or sec > 60:
+        hms = _hms(g)
+        if hms is None:
             return None
+        hour, minute, sec = hms
         tz = g.get("tz") or g.get("utc")
         offset = _tz_offset(tz)
         # A zone written by its name: its offset on that day.
@@ -1465,7 +1514,11 @@ class TimestampParser:
             why = "no date in the timestamp and none in the file; assumed the upload's date"
         else:
             why = ASSUME_NO_DATE_FALLBACK.removesuffix(_UTC_SUFFIX)
-        if offset is None:
+        learned = self._learned.get(name) if offset is None and named is None else None
+        if learned is not None:  # the zone of a date the file states at a clock of its (``date_the_clock``)
+            offset = learned
+            why += f", zone {_offset_text(learned)} (from the file)"
+        elif offset is None:
             zone = named or self._zone  # the zone the stamp names, else the hinted or learned one
             if zone is not None:
                 d = _time.gmtime(midnight)
@@ -1476,6 +1529,18 @@ class TimestampParser:
             if named is None:
                 why += self._suffix
         return ParsedTime(midnight + clock - offset, name, why)
+
+
+def _hms(g: dict[str, str | None]) -> tuple[int, int, int] | None:
+    """The hour (a 12-hour clock's half of the day applied), minute and second a match writes; None for no clock."""
+    hour, minute = int(g["H"] or 0), int(g["M"] or 0)
+    sec = int(g.get("S") or 0)
+    ampm = g.get("ampm")
+    if ampm and 1 <= hour <= 12:  # an hour past 12 (or 0) is a 24-hour clock's: a marker beside it adds nothing
+        hour = hour % 12 + (12 if ampm[0] in "Pp" else 0)
+    if hour > 23 or minute > 59 or sec > 60:
+        return None
+    return hour, minute, sec
 
 
 def _offset_text(seconds: int) -> str:
