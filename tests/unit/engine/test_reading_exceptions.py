@@ -936,3 +936,25 @@ def test_python_frames_under_exceptions_printed_without_the_banner_name_the_exce
         "botocore.exceptions.ClientError",
     )
     assert info.frames == ("client.py:_make_api_call", "sensors.py:s3_new_files_sensor")
+
+
+def test_an_empty_line_after_a_tracebacks_banner_is_the_tracebacks() -> None:
+    """Anaconda logs "CRT exception: Traceback (most recent call last):", an empty line, then the frames and the
+    exception: the empty line ended the record, the frames were records of no time, and the exception's last line an
+    ERROR record of its own (the failure counted twice, its group without frames)."""
+    lines = [f"00:09:{i:02d},100 INF anaconda.modules.payloads.task: Installing package {i}" for i in range(30)]
+    lines += [
+        "00:10:55,926 CRT exception: Traceback (most recent call last):",
+        "",
+        '  File "/usr/lib64/python3.9/site-packages/pyanaconda/modules/common/task/task.py", line 96, in _thread_run',
+        "    self._task_run_callback()",
+        '  File "/usr/lib64/python3.9/site-packages/pyanaconda/modules/payloads/installation.py", line 280, in run',
+        "    self._dnf_manager.install_packages(self.report_progress)",
+        "pyanaconda.modules.common.errors.installation.PayloadInstallationError: An error occurred in the transaction",
+        "00:10:56,329 INF anaconda.core.threads: Thread Done: AnaInstallThread (140289970583104)",
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.parse_quality.multiline_records == 1
+    (group,) = rep.exception_groups
+    assert group.exception_type.endswith("PayloadInstallationError") and group.count == 1
+    assert list(group.top_frames) == ["installation.py:run", "task.py:_thread_run"], group

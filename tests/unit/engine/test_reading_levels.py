@@ -1314,3 +1314,17 @@ def test_btclogs_three_letter_levels_and_a_level_joined_to_its_loggers_name_are_
     rep = _run(text)
     assert _levels(rep) == {"INFO": 30, "WARN": 10, "ERROR": 10}
     assert rep.time_range.start_time.ToJsonString() == "2024-03-08T01:00:00Z"
+
+
+def test_a_level_word_the_text_denies_is_no_level() -> None:
+    """w32time's dump of an NTP packet says "LeapIndicator: 0 - no warning": five WARN records, the first warning of
+    the file's summary and timeline, in a log with none. A level word after "no", "not", "without" says there is none
+    of it; the same word standing alone is a level still."""
+    lines = []
+    for i in range(30):
+        lines.append(
+            f"154568 06:{i:02d}:02.0000008s - /-- NTP Packet: | LeapIndicator: 0 - no warning; VersionNumber: 3"
+        )
+        lines.append(f"154568 06:{i:02d}:03.0000008s - Backup completed without errors, {i} files")
+    lines.append("154568 06:31:02.0000008s - warning: peer 10.0.0.1 unreachable")
+    assert _levels(_run("\n".join(lines) + "\n")) == {"WARN": 1}

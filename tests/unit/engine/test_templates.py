@@ -39,6 +39,9 @@ pytestmark = pytest.mark.unit
         ("Foo.java:123", "Foo.java:<*>"),
         # A key is a name, a digit in it too (bitcoind's "log2_work=94.840200": the key was "<*>_work").
         ("height=834494 log2_work=94.840200 tx=3491137838", "height=<*> log2_work=<*> tx=<*>"),
+        # A number's signed exponent is the number's (CP2K's "1.0E+03", Fortran's "1.0D-08", "loss=3.2e-05").
+        ("ENERGY DRIFT = -1.234567E+02 -2.0D-08", "ENERGY DRIFT = <*> <*>"),
+        ("loss=3.2e-05 lr=1e-4", "loss=<*> lr=<*>"),
     ],
 )
 def test_masks(text: str, masked: str) -> None:

@@ -1213,3 +1213,23 @@ def test_a_devices_clock_only_log_is_dated_by_its_reports_and_a_clock_reset_at_i
     assert _range(rep) == ("2023-12-04T00:00:00Z", "2023-12-04T14:58:32Z")
     restarts = [a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART]
     assert [a.line_numbers[0] for a in restarts] == [len(_device_boot(0)) + 30 + 2 + 1]
+
+
+def test_milliseconds_after_a_colon_then_an_offset_are_the_stamps() -> None:
+    """Windows' ReportingEvents.log writes "2024-02-27 09:12:04:211+0100", its milliseconds after a colon: the offset
+    after them was not read, every record an hour off and "no time zone in the timestamp; assumed UTC"."""
+    t = TimestampParser().parse("{79CB9E86-830C-71C2}\t2024-02-27 09:12:04:211+0100\t1\t147 [AGENT_DETECTION_FINISHED]")
+    assert t is not None and (t.epoch, t.assumption) == (_utc("2024-02-27T08:12:04.211"), "")
+    t = TimestampParser().parse("2024-02-27 09:12:04:2113 ok")  # four digits: no milliseconds, nor their offset
+    assert t is not None and t.epoch == _utc("2024-02-27T09:12:04")
+
+
+def test_a_date_a_named_field_of_a_banner_states_is_no_records_time() -> None:
+    """A solver's transcript writes no times but its banner's "Build Time: Jun 07 2023 09:33:50 EDT  Build Id: 10149":
+    the build's date became the time of every record after it (a crash in March 2024 dated June 2023). A field's name
+    of words in capitals before a date names a date of another thing; a sentence that says when the log began
+    ("Log file created at: ...", glog's) is still the file's time."""
+    lines = ["Welcome to ANSYS Fluent 2023 R2", "Build Time: Jun 07 2023 09:33:50 EDT  Build Id: 10149"]
+    lines += [f"  iter {i}  continuity {i}.2e-03  x-velocity {i}.1e-04" for i in range(40)]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-03-05T00:00:00"))
+    assert rep.parse_quality.timestamp_share == 0.0

@@ -1260,6 +1260,11 @@ _LEVEL_IN_TEXT = re.compile(
 )
 
 
+# A word that denies what follows it, before a level word: "LeapIndicator: 0 - no warning" (w32time's NTP packet
+# dumps were WARN records), "completed without errors".
+_NEGATED = re.compile(r"(?<![\w-])(?i:no|not|without|never)[ \t]+$")
+
+
 # Where a compiler's or a linter's diagnostic says it is, before its severity: "<path>:<line>[:<column>]: " (gcc,
 # clang, javac, go vet; the path as long as the build's directories make it).
 _DIAGNOSTIC_LOCATION = re.compile(r"[^\s:]+:\d+(?::\d+)?: ")
@@ -1311,6 +1316,8 @@ def _level_in_text_match(text: str, start: int = 0) -> re.Match[str] | None:
             continue  # a tally by severity, "CRITICAL: 23" (not make's "*** [all] Error 2": its exit status)
         if _NONE_COUNTED.match(text, m.end()) is not None:
             continue  # a count of none: "Fatal 0." among a run's totals ("Pass 7. Fail 1. Fatal 0. Skip 0.")
+        if _NEGATED.search(text, max(0, m.start() - 8), m.start()) is not None:
+            continue  # a level word the text says there is none of: "no warning", "without errors"
         if m.start() and text[m.start() - 1] in "'\"" and text[m.start() - 2 : m.start() - 1] != "=":
             # A quoted text's first word: what a command prints (a shell's trace of a script, "+ echo 'WARN: /backups
             # at 88%'", then the line the echo wrote: the warning counted twice), a name quoted as data; not a key's

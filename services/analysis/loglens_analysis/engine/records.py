@@ -211,6 +211,12 @@ _GO_BLANK = re.compile(r"\n\n(?=goroutine \d+ \[)")
 # error's chain, "Detail: Key (id)=(7) already exists.\n\n\tat ..."): the frame goes on the trace before it, as
 # a frame never opens a record.
 _FRAME_BLANK = re.compile(r"\n\n(?=[ \t]+at [\w$.<>/]+\()")
+# The same after a Python traceback's banner, before its first frame (Anaconda's "CRT exception: Traceback (most
+# recent call last):", then an empty line, then '  File "...", line 96, in ...': the exception's last line was an
+# ERROR record apart from the CRITICAL one that logged it, its frames in neither).
+# (A banner a record's message ends with; one alone on its line is the file's way of writing tracebacks, read by the
+# rules of its records: loguru's, a blank line between each part.)
+_PY_BANNER_BLANK = re.compile(r"(?<=\S Traceback \(most recent call last\):)\n\n(?=[ \t]+File \")")
 # The same before a Ruby frame flush left (Rails' development log writes a line of blanks between
 # "ActiveRecord::RecordNotFound (Couldn't find Article with 'id'=202):" and its frame
 # "app/controllers/articles_controller.rb:63:in `set_article'").
@@ -1156,6 +1162,8 @@ class RecordReader:
                 text = _GO_BLANK.sub(JOIN + JOIN, text)
             if "at " in text:
                 text = _FRAME_BLANK.sub(JOIN + JOIN, text)
+            if "Traceback (" in text:
+                text = _PY_BANNER_BLANK.sub(JOIN + JOIN, text)
             if ":in " in text:
                 text = _RUBY_FRAME_BLANK.sub(JOIN + JOIN, text)
             if "Caused by:\n" in text:

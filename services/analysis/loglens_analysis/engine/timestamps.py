@@ -70,7 +70,8 @@ _MS = r"(?P<M>[0-5]\d):(?P<S>[0-5]\d|60)(?!\d)"
 _HMS = _H2 + ":" + _MS
 _HMS12 = _H12 + ":" + _MS
 _HMS_UNPADDED = _H12 + r":(?P<M>[0-5]?\d):(?P<S>[0-5]?\d|60)(?!\d)"  # 9:05:07 or 9:5:7
-_FRAC = r"[.,](?P<frac>\d+)"  # any length; the first 9 digits are read
+# Any length, the first 9 digits read; after a colon, milliseconds (Windows' "2024-02-27 09:12:04:211+0100").
+_FRAC = r"(?:[.,]|:(?=\d{3}(?!\d)))(?P<frac>\d+)"
 # An offset's sign; a plus as a JSON string escapes it too (.NET's System.Text.Json writes "+" as "\u002B":
 # '"Timestamp":"2026-12-05T00:00:02.331\u002B01:00"', its JSON console formatter's every record).
 _SIGN = r"(?:[+-]|\\u002[Bb])"
@@ -550,6 +551,10 @@ _PROSE_WORD = re.compile(r"(?<![\w.-])[a-z]{2,}(?![\w.-])")
 
 # A field's name alone before a value: "Date: ", "last_modified: " (letters, dashes and underscores, then a colon).
 _FIELD_LABEL = re.compile(r"[A-Za-z][A-Za-z_-]*: ?")
+# A field's name of two to four words of letters, the first and the last with a capital, closed by a colon ("Build
+# Time: ", "Last Modified: "): not a program's name after a host's ("web01 app: "), nor a sentence that says when
+# the file began ("Log file created at: ").
+_NAMED_FIELD = re.compile(r"[A-Z][A-Za-z-]*(?: [A-Za-z][A-Za-z-]*){0,2} [A-Z][A-Za-z-]*:[ \t]*")
 # A name assigned the value after it ("AIRFLOW_CTX_EXECUTION_DATE=", an environment a task prints), and the names
 # that assign the record's own time ("time=", "ts=", FortiGate's "date=... time=..."), not another one's.
 _ASSIGNED = re.compile(r"([A-Za-z][\w.-]*)=\"?")
@@ -641,6 +646,12 @@ def _in_prose(before: str) -> bool:
         return True
     if _FIELD_LABEL.fullmatch(before) is not None:
         return opens_with_label(before)
+    if _NAMED_FIELD.fullmatch(before) is not None:
+        # A field's name of a few words ("Build Time: Jun 07 2023 09:33:50 EDT" in a solver's banner): a date of
+        # another thing the line states (a transcript dated by its build was 9 months early).
+        from .levels import level_from_word
+
+        return level_from_word(before.rstrip(": \t").rsplit(None, 1)[-1]) is None
     if (label := _FIELD_LABEL.match(before)) is not None and before[label.end() : label.end() + 1] in ("'", '"'):
         # Inside a field's quoted value ('format_stamp: "Formatted at 2026-03-02 11:20:03 on yb-tserver-1"', a
         # dumped message's member): what the field says, not when the line was written.
