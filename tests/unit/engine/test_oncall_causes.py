@@ -165,11 +165,12 @@ def _abort_log(last_words_level: str) -> list[str]:
 
 def test_a_crash_is_told_with_the_error_the_process_wrote_just_before_it() -> None:
     # A process that aborts writes why first (a FATAL check failure), then its signal handler's line: the crash is
-    # told with that record quoted and cited. A record before it that is no error is not a cause.
+    # told with that record quoted and cited (a check that failed at the fatal level is the crash's first message: its
+    # library aborts the process, the signal is its second). A record before it that is no error is not a cause.
     rep = _analyze(_abort_log("FATAL"))
     crash = next(a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN)
-    assert 'after "Check failed: queue_ != nullptr" at line 801' in crash.description, crash.description
-    assert crash.line_numbers[0] == 802 and 801 in crash.line_numbers
+    assert crash.description.startswith('crash at line 801 (2024-05-01T01:06:40Z): "Check failed: queue_ != nullptr"')
+    assert list(crash.line_numbers)[:2] == [801, 802], crash.description
     rep = _analyze(_abort_log("INFO"))
     crash = next(a for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN)
     assert "after" not in crash.description and 801 not in crash.line_numbers, crash.description
@@ -1022,3 +1023,30 @@ def test_a_reboot_is_a_restart_at_the_boots_first_line_not_at_the_kernels_last()
     restarts = [a for a in rep.anomalies if a.kind == RESTART]
     assert [a.line_numbers[0] for a in restarts] == [84], [a.description for a in rep.anomalies]
     assert "Linux version" in lines[84 - 1]
+
+
+def test_a_fatal_signal_a_sentence_ends_on_and_a_failed_check_at_the_fatal_level_are_crashes() -> None:
+    """MaxScale writes "received fatal signal 11. Commit ID: ..." (a period after the number, so not read as SIGSEGV);
+    glog's CHECK writes "F0101 ... Check failed: _s.ok() Bad status: ..." and aborts the process (Kudu, Impala,
+    TensorFlow): both were FATAL records, no crash. A check that failed at a level below fatal ends nothing."""
+
+    def maxscale(t: float, level: str, message: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S}   {level:<6} : {message}"
+
+    lines = [maxscale(T0 + 30 * i, "notice", f"Server changed state: db{i % 3}: running") for i in range(60)]
+    lines.append(maxscale(T0 + 1800, "alert", "MaxScale 23.08.4 received fatal signal 11. Commit ID: 6f6f4a7fc4a8a4bb"))
+    lines += [maxscale(T0 + 1900 + 30 * i, "notice", f"Server changed state: db{i % 3}: running") for i in range(20)]
+    crashes = [a for a in _analyze(lines).anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+    assert [(a.line_numbers[0], a.description.startswith("crash")) for a in crashes] == [(61, True)]
+
+    def glog(t: float, letter: str, message: str) -> str:
+        return (
+            f"{letter}{datetime.fromtimestamp(t, UTC):%m%d %H:%M:%S}.224116  6281 log_block_manager.cc:2341] {message}"
+        )
+
+    for letter, told in (("F", [62]), ("W", [])):
+        lines = [glog(T0 + 20 * i, "I", f"Flushed tablet {i} in {i % 7} ms") for i in range(60)]
+        lines.append(glog(T0 + 1300, "E", "Directory /data/2/kudu/data marked as failed"))
+        lines.append(glog(T0 + 1301, letter, "Check failed: _s.ok() Bad status: IO error: No space left on device"))
+        crashes = [a for a in _analyze(lines).anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
+        assert [a.line_numbers[0] for a in crashes] == told, [a.description for a in crashes]

@@ -202,3 +202,23 @@ def test_more_devices_ways_of_writing_a_severity_are_read(line: str, level: str)
     """Each written as its device or daemon writes it: "0 ERROR/FATAL, 0 WARN" was reported for files full of them."""
     lines = [line.format(m=m) for m in range(30)]
     assert level_counts(run_blocks("\n".join(lines) + "\n")) == {level: 30}
+
+
+def test_a_tags_severity_between_slashes_before_a_sequence_number_is_the_level() -> None:
+    """Huawei's VRP writes "%%01DEVM/1/hwPowerFail_active(l)[35]:The power module experienced a partial failure." (a
+    mnemonic in mixed case, the message's sequence number before the colon): levels 0%, a power supply's failure, an
+    OSPF neighbour down and the link flaps were no errors nor warnings."""
+    tags = [
+        ("%%01DEVM/1/hwPowerFail_active(l)[{i}]:The power module experienced a partial failure.", "FATAL"),
+        ("%%01OSPF/3/NBR_DOWN_REASON(l)[{i}]:Neighbor state leaves full or changed to Down.", "ERROR"),
+        (
+            "%%01IFNET/4/LINK_STATE(l)[{i}]:The line protocol IP on interface Vlanif200 has entered the DOWN state.",
+            "WARN",
+        ),
+        ("%%01SHELL/5/CMDRECORD(s)[{i}]:Recorded command information. (Task=VT0, User=admin)", "NOTICE"),
+    ]
+    lines = []
+    for n in range(40):
+        tag, _level = tags[n % len(tags)]
+        lines.append(f"Oct 12 2023 14:{n // 60:02d}:{n % 60:02d}+08:00 HQ-S5735-CORE {tag.format(i=n)}")
+    assert level_counts(run_blocks("\n".join(lines) + "\n")) == {"FATAL": 10, "ERROR": 10, "WARN": 10, "NOTICE": 10}

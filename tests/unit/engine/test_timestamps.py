@@ -1233,3 +1233,15 @@ def test_a_date_a_named_field_of_a_banner_states_is_no_records_time() -> None:
     lines += [f"  iter {i}  continuity {i}.2e-03  x-velocity {i}.1e-04" for i in range(40)]
     rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2024-03-05T00:00:00"))
     assert rep.parse_quality.timestamp_share == 0.0
+
+
+def test_a_date_after_a_fields_name_and_blanks_that_align_it_is_no_records_time() -> None:
+    """Milvus's start banner writes "Built:     Thu Jan  4 10:05:09 UTC 2024" (its values aligned after the colon):
+    the build's date became the time of the banner's records, the file 70 days long instead of 94 minutes."""
+    lines = ["Milvus Standalone starting", "Version:   v2.3.5", "Built:     Thu Jan  4 10:05:09 UTC 2024", ""]
+    lines += [
+        f'[2024/03/14 12:{i:02d}:03.117 +00:00] [INFO] [datacoord/server.go:362] ["flushed segment {i}"]'
+        for i in range(40)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2024-03-14T12:00:03Z", "2024-03-14T12:39:03Z")

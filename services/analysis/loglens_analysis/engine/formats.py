@@ -1456,7 +1456,9 @@ _SEVERITY_TAG = re.compile(
     r"(?<![\w%])%[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*-([0-7])-[A-Z0-9_]+ ?:"
     # (IOS XR writes a blank before the colon: "%PKT_INFRA-LINK-3-UPDOWN : Interface ..."; H3C's and HPE Comware's
     # information center the severity between slashes: "IFNET/3/PHY_UPDOWN:", "%%10SHELL/5/SHELL_LOGIN(l):".)
-    r"|(?<![\w/])(?:%%\d\d)?[A-Z][A-Z0-9_]*/([0-7])/[A-Z0-9_]+(?:\([a-z]+\))?:"
+    # (Huawei's VRP the same, a mnemonic in mixed case and a sequence number before the colon:
+    # "%%01DEVM/1/hwPowerFail_active(l)[35]:The power module experienced a partial failure.")
+    r"|(?<![\w/])(?:%%\d\d)?[A-Z][A-Z0-9_]*/([0-7])/[A-Za-z0-9_]+(?:\([a-z]+\))?(?:\[\d+\])?:"
 )
 SEVERITY_TAG_CHARS = 64  # how far into a message its severity tag may stand
 

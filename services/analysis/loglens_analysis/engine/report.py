@@ -219,9 +219,10 @@ _CRASH_SIGNAL = re.compile(rf"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b|{_SIGNAL_STATUS}(
 # and supervisors: "app-1 exited with code 139", "Process exited with status 134", "returned non-zero exit status 139"):
 # 132, 134, 135, 136, 139 are SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV; a field of a process's end says it as well
 # (a process manager's "'Bgp' (PID=2841, status=134) has terminated.", systemd's "code=exited, status=139").
+# (A sentence's period may close the number: MaxScale's "received fatal signal 11. Commit ID: ...".)
 _CRASH_SIGNAL_NUMBER = re.compile(
-    r"\bsignal:? (?:4|6|8|11)(?![\w.])|\bexit(?:ed)?(?: with)? (?:status|code):? (?:132|134|135|136|139)(?![\w.])"
-    r"|\bstatus=(?:132|134|135|136|139)(?![\w.])",
+    r"\bsignal:? (?:4|6|8|11)(?!\w|\.\d)|\bexit(?:ed)?(?: with)? (?:status|code):? (?:132|134|135|136|139)(?!\w|\.\d)"
+    r"|\bstatus=(?:132|134|135|136|139)(?!\w|\.\d)",
     re.IGNORECASE,
 )
 # The same signals as strsignal() and the shells describe them ("terminated by signal 11: Segmentation fault",
@@ -245,6 +246,11 @@ _CRASH_DESCRIBED = re.compile(
 # ..." without the stacks (a program's message about one).
 _ENDS_PROCESS = re.compile(r"Unhandled [Ee]xception[.:] \S|thread 'main' panicked at \S|panic: \S")
 _GO_UNRECOVERED = re.compile(r"\n\ngoroutine \d+ \[")
+# A C++ library's CHECK that failed, at its fatal level (glog's, Abseil's, Chromium's "Check failed: <condition>"):
+# the library aborts the process after writing it (SIGABRT, "*** Check failure stack trace: ***"), as Go's runtime
+# exits after an unrecovered "panic: ". (Kudu's "F0101 ... Check failed: _s.ok() Bad status: IO error: ... No space
+# left on device" was a FATAL record, no crash: the server's end untold.)
+_CHECK_FAILED = re.compile(r"Check failed: \S")
 
 
 def _ends_process(message: str, example: str) -> bool:
@@ -1618,6 +1624,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         if (
             id(r) in signalled
             or _CRASH_DESCRIBED.search(r.text) is not None
+            or (severity_rank(r.max_level()) >= severity_rank("FATAL") and _CHECK_FAILED.match(r.text) is not None)
             or (
                 severity_rank(r.max_level()) in (-1, *_ERROR_RANKS)
                 and (

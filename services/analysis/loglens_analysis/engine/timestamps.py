@@ -550,7 +550,7 @@ _PROSE_WORD = re.compile(r"(?<![\w.-])[a-z]{2,}(?![\w.-])")
 
 
 # A field's name alone before a value: "Date: ", "last_modified: " (letters, dashes and underscores, then a colon).
-_FIELD_LABEL = re.compile(r"[A-Za-z][A-Za-z_-]*: ?")
+_FIELD_LABEL = re.compile(r"[A-Za-z][A-Za-z_-]*:(?: |[ \t]{2,})?")  # (blanks after it: aligned, "Built:     Thu ...")
 # A field's name of two to four words of letters, the first and the last with a capital, closed by a colon ("Build
 # Time: ", "Last Modified: "): not a program's name after a host's ("web01 app: "), nor a sentence that says when
 # the file began ("Log file created at: ").
