@@ -1546,3 +1546,45 @@ def test_a_file_busy_for_a_minute_then_silent_until_its_end_tells_the_silence() 
     few += [(T0 + 3600 + k, "INFO", f"step {k} ends") for k in range(5)]
     rep, _lines = _report(few)
     assert not _of(rep, SILENCE), [a.description for a in _of(rep, SILENCE)]
+
+
+def _drawn_banner_start(t: float) -> list[str]:
+    """A server's start as Qdrant writes it: its name drawn in characters (no letters), its version, then its lines."""
+    art = [
+        "           _                 _    ",
+        "  __ _  __| |_ __ __ _ _ __ | |_  ",
+        " / _` |/ _` | '__/ _` | '_ \\| __| ",
+    ]
+    art += [
+        "| (_| | (_| | | | (_| | | | | |_  ",
+        " \\__, |\\__,_|_|  \\__,_|_| |_|\\__| ",
+        "    |_|                           ",
+    ]
+    start = [
+        "Loading raft state from ./storage/raft_state.json",
+        "Distributed mode disabled",
+        "TLS disabled for REST API",
+    ]
+    stamp = datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.118204Z")
+    return [*art, "", "Version: 1.8.1, build: 3fbe1cae", "", *(f"{stamp}  INFO qdrant: {m}" for m in start)]
+
+
+def test_a_start_whose_name_is_drawn_in_characters_over_its_version_is_told_again_after_a_crash() -> None:
+    """Records of no words that open the file (a name drawn in characters) are no part of where its head is measured
+    from: they pushed the version line under them out of the head, so it was no banner, and the start written again
+    after a panic was no restart (no finding at all)."""
+    lines = _drawn_banner_start(T0)
+    for i in range(70):
+        stamp = datetime.fromtimestamp(T0 + 10 + 20 * i, UTC).strftime("%Y-%m-%dT%H:%M:%S.118204Z")
+        lines.append(f'{stamp}  INFO actix_web::middleware::logger: 10.95.4.{i % 200} "PUT /points HTTP/1.1" 200 82')
+    stamp = datetime.fromtimestamp(T0 + 1500, UTC).strftime("%Y-%m-%dT%H:%M:%S.118204Z")
+    lines.append(f"{stamp} ERROR qdrant::startup: Panic occurred in file lib/segment/src/segment.rs at line 1843")
+    again = len(lines) + 1
+    lines += _drawn_banner_start(T0 + 1800)
+    for i in range(10):
+        stamp = datetime.fromtimestamp(T0 + 1810 + 20 * i, UTC).strftime("%Y-%m-%dT%H:%M:%S.118204Z")
+        lines.append(f'{stamp}  INFO actix_web::middleware::logger: 10.95.4.{i % 200} "PUT /points HTTP/1.1" 200 82')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    restarts = _of(rep, RESTART)
+    assert [a.line_numbers[0] for a in restarts] == [again + 7], [a.description for a in rep.anomalies]
+    assert "Version: <*>, build: <*>" in restarts[0].description

@@ -1318,13 +1318,15 @@ def test_btclogs_three_letter_levels_and_a_level_joined_to_its_loggers_name_are_
 
 def test_a_level_word_the_text_denies_is_no_level() -> None:
     """w32time's dump of an NTP packet says "LeapIndicator: 0 - no warning": five WARN records, the first warning of
-    the file's summary and timeline, in a log with none. A level word after "no", "not", "without" says there is none
-    of it; the same word standing alone is a level still."""
+    the file's summary and timeline, in a log with none. A level word after "no", "not", "without" or a count of none
+    (Unreal's "Success - 0 error(s)", an ERROR) says there is none of it; the same word standing alone is a level
+    still."""
     lines = []
     for i in range(30):
         lines.append(
             f"154568 06:{i:02d}:02.0000008s - /-- NTP Packet: | LeapIndicator: 0 - no warning; VersionNumber: 3"
         )
         lines.append(f"154568 06:{i:02d}:03.0000008s - Backup completed without errors, {i} files")
+        lines.append(f"154568 06:{i:02d}:04.0000008s - LogInit: Display: Success - 0 error(s), {i} file(s)")
     lines.append("154568 06:31:02.0000008s - warning: peer 10.0.0.1 unreachable")
     assert _levels(_run("\n".join(lines) + "\n")) == {"WARN": 1}

@@ -1260,9 +1260,9 @@ _LEVEL_IN_TEXT = re.compile(
 )
 
 
-# A word that denies what follows it, before a level word: "LeapIndicator: 0 - no warning" (w32time's NTP packet
-# dumps were WARN records), "completed without errors".
-_NEGATED = re.compile(r"(?<![\w-])(?i:no|not|without|never)[ \t]+$")
+# A word that denies what follows it, or a count of none, before a level word: "LeapIndicator: 0 - no warning"
+# (w32time's NTP packet dumps were WARN records), "completed without errors", Unreal's "Success - 0 error(s)".
+_NEGATED = re.compile(r"(?<![\w.,-])(?i:no|not|without|never|0)[ \t]+$")
 
 
 # Where a compiler's or a linter's diagnostic says it is, before its severity: "<path>:<line>[:<column>]: " (gcc,

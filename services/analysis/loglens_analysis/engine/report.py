@@ -1111,8 +1111,11 @@ def _known_lines(r: Rolled) -> set[int]:
 def _head_line(templates: list[Rolled]) -> int:
     """The last line of the file's head: its first ``RESTART_HEAD_SHARE`` of the lines from its first record to its
     last (at least the first record's line). Lines before the first record (blank lines, a banner of stars that no
-    record holds) are no part of it: the first record opens the file wherever it stands."""
-    first = min(r.first_line for r in templates)
+    record holds) are no part of it: the first record opens the file wherever it stands; nor are records of no words
+    before the first that has some (a name drawn in characters: Qdrant's, over "Version: 1.8.1, build: ..." and its
+    start's lines, pushed the version out of the head, and its start again after a panic was no restart)."""
+    worded = [r.first_line for r in templates if _WORD.search(r.text.replace(WILDCARD, " ")) is not None]
+    first = min(worded or [r.first_line for r in templates])
     last = max(r.last_line for r in templates)
     return first - 1 + max(1, math.floor(RESTART_HEAD_SHARE * (last - first + 1)))
 
