@@ -1050,3 +1050,20 @@ def test_a_fatal_signal_a_sentence_ends_on_and_a_failed_check_at_the_fatal_level
         lines.append(glog(T0 + 1301, letter, "Check failed: _s.ok() Bad status: IO error: No space left on device"))
         crashes = [a for a in _analyze(lines).anomalies if a.kind == report_pb2.ANOMALY_KIND_SHUTDOWN]
         assert [a.line_numbers[0] for a in crashes] == told, [a.description for a in crashes]
+
+
+def test_the_cause_a_console_encoded_record_states_in_its_trailing_fields_is_told() -> None:
+    """zap's console encoder (Kubernetes operators' controller-runtime) writes the message, then the fields as one JSON
+    object: '<time>\\tERROR\\tReconciler error\\t{"controller": "scaledobject", ..., "error": "..."}'. The summary
+    quoted the fields' opening, cut, and never said why; a JSON or logfmt record's cause is told, so is this one's."""
+    lines = []
+    for i in range(300):
+        t = datetime.fromtimestamp(T0 + i, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if i % 50 == 7:
+            fields = '{"controller": "scaledobject", "namespace": "shop", "reconcileID": "363d3f79-3c17-e29b", '
+            fields += f'"error": "error establishing scaler: kafka: run out of available brokers ({i})"}}'
+            lines.append(f"{t}\tERROR\tReconciler error\t{fields}")
+        else:
+            lines.append(f'{t}\tINFO\tscaleexecutor\tSuccessfully updated ScaleTarget\t{{"replicas": {i % 9}}}')
+    claim = next(c.text for c in _analyze(lines).summary.claims if "Reconciler error" in c.text)
+    assert '(error at line 8: "error establishing scaler: kafka: run out of available brokers (7)")' in claim, claim

@@ -835,11 +835,18 @@ def structured_cause(record: str) -> tuple[str, str] | None:
     """The field a JSON or logfmt record states its cause in, and its text: ``("error", "OCI runtime create failed:
     ...")`` for ``level=error msg="failed to start container" error="OCI runtime create failed: ..."``. None for other
     records, for a record whose message is that field (no other message), and for an empty or non-text value."""
-    fields = _structured_fields(record.split("\x1e", 1)[0].strip())
+    head = record.split("\x1e", 1)[0].strip()
+    fields = _structured_fields(head)
+    trailing = fields is None
     if fields is None:
-        return None
+        # A message, then its fields as one JSON object (zap's console encoder, Kubernetes operators'
+        # controller-runtime: '<time>\tERROR\tReconciler error\t{"controller": ..., "error": "..."}').
+        obj = _trailing_object(head)
+        if obj is None:
+            return None
+        fields = _flatten(obj)
     lower = {k.lower(): v for k, v in fields.items()}
-    if not any(lower.get(k) not in (None, "") for k in _MSG_KEYS if k not in _CAUSE_NAMES):
+    if not trailing and not any(lower.get(k) not in (None, "") for k in _MSG_KEYS if k not in _CAUSE_NAMES):
         return None  # the cause is the message: told already
     for key, value in fields.items():
         if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
@@ -856,6 +863,25 @@ def structured_cause(record: str) -> tuple[str, str] | None:
             )
         ):
             return key, value.strip()
+    return None
+
+
+# Where a record's trailing JSON object may open: a brace and a quoted name after a blank or a tab.
+_OBJECT_OPENS = re.compile(r"[\t ]\{\"")
+MAX_OBJECT_TRIES = 4  # openings tried, leftmost first, for the object a line ends with
+
+
+def _trailing_object(head: str) -> dict[str, object] | None:
+    """The JSON object a record's line ends with, after its message (the leftmost opening whose rest is one object,
+    so a nested object is not taken for it); None where the line ends with none."""
+    if not head.endswith("}"):
+        return None
+    for k, m in enumerate(_OBJECT_OPENS.finditer(head)):
+        if k >= MAX_OBJECT_TRIES:
+            break
+        obj = _json_object(head[m.start() + 1 :])
+        if obj is not None:
+            return obj
     return None
 
 

@@ -672,7 +672,7 @@ def _claim_at(
             if t.count == 1
             else f"first at line {t.first_line}{after}, last at line {t.last_line}"
         )
-        cause = _cause(t, t.first_line, of_one=t.count == 1)
+        cause = _cause(t, t.first_line, quote, of_one=t.count == 1)  # (not where the quote holds it already)
         statuses = _statuses(t, level) if t.count > 1 else ""  # a record seen once is quoted with its status
         lv_told = f"{lv} ({statuses})" if statuses else lv
         targets = _targets(t, level) if t.count > 1 else ""  # (its one record quoted names its target)
@@ -681,7 +681,7 @@ def _claim_at(
     else:
         first_at = next((lc.first_line for lc in t.levels if lc.level == level and lc.first_line), 0)
         after, before = _after(first_at, unlevelled, level) if first_at else ("", [])
-        cause = _cause(t, first_at, of_one=at_level == 1)
+        cause = _cause(t, first_at, quote, of_one=at_level == 1)
         statuses = _statuses(t, level)
         first = f"the first at line {first_at}{after}" if first_at else ""
         told = "; ".join(x for x in (statuses, first) if x)
@@ -754,7 +754,9 @@ def _cause(t: report_pb2.Template, line: int, quoted: str = "", of_one: bool = T
             and told[:CAUSE_SEEN_CHARS] not in quoted.replace("\n", " ")
             else None
         )
-    if got is None or shorten(got[1]) in quoted:
+    # (Nor where the quote is the cause with its values masked: a record whose message is its error field's.)
+    said = quoted.split(WILDCARD, 1)[0]
+    if got is None or shorten(got[1]) in quoted or (WILDCARD in quoted and len(said) >= 8 and got[1].startswith(said)):
         return ""
     return f' ({got[0]}{"" if of_one else f" at line {line}"}: "{shorten(got[1])}")'
 
