@@ -1067,3 +1067,25 @@ def test_the_cause_a_console_encoded_record_states_in_its_trailing_fields_is_tol
             lines.append(f'{t}\tINFO\tscaleexecutor\tSuccessfully updated ScaleTarget\t{{"replicas": {i % 9}}}')
     claim = next(c.text for c in _analyze(lines).summary.claims if "Reconciler error" in c.text)
     assert '(error at line 8: "error establishing scaler: kafka: run out of available brokers (7)")' in claim, claim
+
+
+def test_an_exception_logged_to_debug_is_no_claim_and_one_logged_as_information_comes_after_the_errors() -> None:
+    """A build's daemon connection, refused and handled ("Kotlin compile daemon connection failed, falling back to
+    non-daemon execution" with its ConnectException, at DEBUG) led the summary of a build whose compilation failed: an
+    exception logged to debug is the report's, not the summary's, and one logged as information comes after the
+    exceptions logged as warnings and errors."""
+
+    def rec(t: float, level: str, message: str, exc: str) -> list[str]:
+        return [
+            f"{_stamp(t)} {level} [worker-1] app.Service - {message}",
+            exc,
+            "\tat app.Client.connect(Client.java:42)",
+        ]
+
+    lines = [f"{_stamp(T0 + i)} INFO [worker-1] app.Service - step {i} done" for i in range(200)]
+    lines[20:20] = rec(T0 + 20, "DEBUG", "daemon unreachable, falling back", "java.net.ConnectException: refused")
+    lines[60:60] = rec(T0 + 60, "INFO", "cache miss, reloading", "java.io.FileNotFoundException: /tmp/cache.bin")
+    lines[120:120] = rec(T0 + 120, "ERROR", "order failed", "java.lang.IllegalStateException: pool exhausted")
+    claims = [c.text for c in _analyze(lines).summary.claims]
+    said = [c.split(":", 1)[0] for c in claims if " x " in c.split(":", 1)[0]]
+    assert said == ["1 x java.lang.IllegalStateException", "1 x java.io.FileNotFoundException"], claims

@@ -958,3 +958,36 @@ def test_an_empty_line_after_a_tracebacks_banner_is_the_tracebacks() -> None:
     (group,) = rep.exception_groups
     assert group.exception_type.endswith("PayloadInstallationError") and group.count == 1
     assert list(group.top_frames) == ["installation.py:run", "task.py:_thread_run"], group
+
+
+def test_gradles_debug_output_reads_its_lifecycle_level_and_the_exception_its_reporter_writes_line_by_line() -> None:
+    """Gradle's --debug output writes "<time> [LEVEL] [logger] message" with its own levels ("[LIFECYCLE]" for the
+    console's progress): those lines fitted no layout, the logger stayed in every message, and the failure report's
+    exception, written line by line under the reporter's header, was ERROR records one by one, no exception group."""
+
+    def line(ms: int, level: str, logger: str, message: str) -> str:
+        return f"2024-03-12T14:03:{ms // 1000:02d}.{ms % 1000:03d}+0100 [{level}] [{logger}] {message}"
+
+    lines = []
+    for i in range(40):
+        lines.append(line(i * 700, "DEBUG", "org.gradle.cache.internal.DefaultFileLockManager", f"Lock {i} acquired"))
+        if i % 4 == 0:
+            lines.append(line(i * 700 + 5, "LIFECYCLE", "org.gradle.internal.logging.Console", f"> Task :web:step{i}"))
+    rep_ = "org.gradle.internal.buildevents.BuildExceptionReporter"
+    report = [
+        "* Exception is:",
+        "org.gradle.api.tasks.TaskExecutionException: Execution failed for task ':web:compileKotlin'.",
+        "\tat org.gradle.api.internal.tasks.execution.ExecuteActionsTaskExecuter.executeIfValid(Executer.java:148)",
+        "\tat org.gradle.internal.Try$Failure.ifSuccessfulOrElse(Try.java:282)",
+        "Caused by: org.jetbrains.kotlin.gradle.tasks.CompilationErrorException: Compilation error.",
+        "\tat org.jetbrains.kotlin.gradle.tasks.TasksUtilsKt.throwExceptionIfCompilationFailed(tasksUtils.kt:22)",
+        "\t... 32 more",
+    ]
+    lines += [line(29_612, "ERROR", rep_, x) for x in report]
+    lines.append(line(29_700, "LIFECYCLE", "org.gradle.internal.buildevents.BuildResultLogger", "BUILD FAILED in 29s"))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.format.name == "header-message" and rep.parse_quality.level_share == 1.0
+    (group,) = rep.exception_groups
+    assert group.exception_type == "org.gradle.api.tasks.TaskExecutionException"
+    assert group.root_cause_type == "org.jetbrains.kotlin.gradle.tasks.CompilationErrorException"
+    assert not any(t.text.startswith("[org.gradle") for t in rep.templates), [t.text for t in rep.templates]

@@ -64,6 +64,12 @@ _CAPITAL_WORDS = {
     "LOG": "INFO",
     "SUCCESS": "INFO",
     "CONFIG": "DEBUG",
+    # Gradle's levels between INFO and WARN (its console's progress, shown by default: "[LIFECYCLE]") and above them
+    # (what a build prints always: "[QUIET]"), in its --debug and --info output's level column: information; their
+    # lines' header was no layout of the file's (the logger's column stayed in every message, and an exception's lines
+    # under it were ERROR records one by one).
+    "LIFECYCLE": "INFO",
+    "QUIET": "INFO",
     "FAILED": "ERROR",
     "Deprecated": "WARN",
     "DEPRECATED": "WARN",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from operator import itemgetter
 
 from loglens.v1 import report_pb2
 
@@ -227,11 +228,16 @@ def _first_and_last(rest: list[report_pb2.Template], room: int) -> list[report_p
 def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Template]) -> list[report_pb2.SummaryClaim]:
     """One claim per exception group: its type and message, its root cause, the message it was logged with
     where that is another text (a record that is the exception line itself is quoted once, its message at
-    the length a template's text gets), its lines."""
-    out = []
+    the length a template's text gets), its lines. The groups logged at a warning or above (or at no level: a
+    runtime's report) first, then those logged as information; none for a group whose records were all logged to
+    debug (Gradle's "Kotlin compile daemon connection failed, falling back to non-daemon execution" with its
+    ConnectException, at DEBUG, led the summary of a build whose compilation failed)."""
+    out: list[tuple[bool, report_pb2.SummaryClaim]] = []
     vias = _distinguishing_frames(list(rep.exception_groups))
     for eg, via in zip(rep.exception_groups, vias, strict=True):
         t = by_id.get(eg.template_id)
+        if t is not None and report_pb2.LEVEL_UNSPECIFIED < t.max_level <= report_pb2.LEVEL_DEBUG:
+            continue
         # Logged as another text: not the exception line itself, nor a record whose message is the exception's
         # (a Go panic's "key not found" is the template and the panic's message alike), nor a traceback's banner.
         logged = (
@@ -254,8 +260,9 @@ def _exceptions(rep: report_pb2.AnalysisReport, by_id: dict[str, report_pb2.Temp
             text += f", at line {eg.first_line}."
         else:
             text += f", first at line {eg.first_line}, last at line {eg.last_line}."
-        out.append(_claim(text, [eg.template_id], sorted({eg.first_line, eg.last_line})))
-    return out
+        informs = t is not None and report_pb2.LEVEL_INFO <= t.max_level < report_pb2.LEVEL_WARN
+        out.append((informs, _claim(text, [eg.template_id], sorted({eg.first_line, eg.last_line}))))
+    return [c for _informs, c in sorted(out, key=itemgetter(0))]
 
 
 def _distinguishing_frames(groups: list[report_pb2.ExceptionGroup]) -> list[str]:
