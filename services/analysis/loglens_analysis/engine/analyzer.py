@@ -69,6 +69,7 @@ from .records import (
 )
 from .timestamps import (
     LEADING_LIMIT,
+    STATED_DATE_SEARCH,
     STATEFUL_FAMILIES,
     TimestampParser,
     gives_other_time,
@@ -413,6 +414,8 @@ class TimeKey:
     stateful: bool  # a date-less time: converted per record, never cached (it hangs on the stamps before it)
 
 
+# A number of four digits in a digit key (its digits written 0): where a year may stand.
+_FOUR_DIGITS = re.compile(r"(?<!0)0000(?!0)")
 # The time key of records without a time: the empty slice, whose time is None.
 _NO_TIME = itemgetter(slice(0, 0))
 _MISS = float("nan")  # not in the time cache (compared by identity: NaN equals nothing)
@@ -510,6 +513,8 @@ class Analyzer:
         self._minute_cache: dict[str, float] = {}
         self._minute_lookups = self._minute_hits = 0
         self._stateful_keys = False  # some digit key's stamp is date-less (``TimeKey.stateful``)
+        self._dating = True  # date-less records are looked at for a date they state at their clock (``_time_misses``)
+        self._key_dates: dict[str, bool] = {}  # digit key -> four digits after its clock (``_may_state_date``)
         self._finders: dict[tuple[str, bool], TimeFinder] = {}
         # The variant of every record in input order (None for an empty one); for line-level benchmarks.
         self.record_variants: list[Variant | None] | None = [] if keep_record_variants else None
@@ -2089,32 +2094,61 @@ class Analyzer:
             found += map(tk.finder.rx.match, texts[start : start + k] if k < len(texts) else texts, repeat(tk.at))
             start += k
         since_back: list[int] = []  # the date-less times since the clock last went back (or its day rolled on)
-        last: tuple[float, int | None] | None = None
+        last_t, last_day = -math.inf, self.times.clock_day
+        times_ = self.times
+        key_dates = self._key_dates  # (looked up in place: the loop's per-record step)
         for k in range(len(todo)) if stateful else compress(range(len(todo)), found):
             i, tk, m = todo[k], tks[k], found[k]
-            moved = self.times.date_the_clock(texts[k], tk.finder.fmt, m) if tk.stateful and m is not None else 0
+            if not tk.stateful:
+                t = self._time_of(m, tk.finder) if m is not None else None
+                if m is not None:
+                    fresh[tkeys[i]] = t
+                    self._cache_time(tkeys[i], t)
+                continue
+            moved = None
+            if (
+                m is not None
+                and self._dating
+                and ((d := key_dates.get(keys[i])) or (d is None and self._may_state_date(keys[i], m.end())))
+            ):
+                # A date a record states at its clock, looked for until one is found, and again once the clock goes
+                # back or its day rolls on (where a stated date may say another day): not on every line of a file
+                # whose every line states it.
+                moved = times_.date_the_clock(texts[k], tk.finder.fmt, m)
+                self._dating = moved is None
             t = self._time_of(m, tk.finder) if m is not None else None
-            if tk.stateful:
-                if moved:
-                    # A date stated at a clock: the records since the clock went back are on that day too (a tool's
-                    # next run, its date stated a line or two in; a day rolled on at a clock reset that was none).
-                    for j in since_back:
-                        own[j] = cast("float", own[j]) + moved
-                elif t is not None and last is not None and (t < last[0] or self.times.clock_day != last[1]):
-                    since_back = []
-                if t is not None:
-                    since_back.append(i)
-                    last = (t, self.times.clock_day)
-                own[i] = t
-            elif m is not None:
-                fresh[tkeys[i]] = t
-                self._cache_time(tkeys[i], t)
+            own[i] = t
+            if t is None:
+                continue
+            day = times_.clock_day
+            if moved:
+                # A date stated at a clock: the records since the clock went back are on that day too (a tool's
+                # next run, its date stated a line or two in; a day rolled on at a clock reset that was none).
+                for j in since_back:
+                    own[j] = cast("float", own[j]) + moved
+            elif t < last_t or day != last_day:
+                since_back = []
+                self._dating = True
+            since_back.append(i)
+            last_t, last_day = t, day
         if every:
             times[:] = map(fresh.get, tkeys)
         else:
             deque(map(times.__setitem__, miss, map(fresh.get, mkeys)), maxlen=0)
         if own:
             deque(map(times.__setitem__, own.keys(), own.values()), maxlen=0)
+
+    def _may_state_date(self, key: str, clock_end: int) -> bool:
+        """Whether records of a digit key write a number of four digits after their clock (a year a stated date would
+        hold), where ``date_the_clock`` may find one; remembered per digit key (a clock-only file's lines mostly do
+        not, and cost a dictionary lookup)."""
+        got = self._key_dates.get(key)
+        if got is None:  # (the loop looks a known key up itself)
+            got = _FOUR_DIGITS.search(key, clock_end, clock_end + STATED_DATE_SEARCH) is not None
+            if len(self._key_dates) >= MAX_DIGIT_KEYS:
+                self._key_dates.clear()
+            self._key_dates[key] = got
+        return got
 
     def _rise(self, own: list[float], highs: list[float]) -> None:
         """Keep the chunk's times that are not below any time before them in the chunk, run-length coded, until

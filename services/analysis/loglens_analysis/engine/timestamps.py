@@ -510,6 +510,7 @@ _STATED_EPOCH = re.compile(
 )
 MAX_ZONE_LEARNING = 64  # shapes whose records are searched for a zone written beside their time
 STATED_DATE_SEARCH = 200  # how far after a clock-only record's clock a date stated at that clock is looked for
+STATED_CLOCK_TRIES = 3  # places where the clock's minutes and seconds come again, looked at for that date
 NAMED_ZONE_SEARCH = 100  # how far into a line of the file's head a stamp naming its tz database zone is looked for
 # (name, regex, has_year): the older view of the families, kept for callers that iterate it.
 _COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES)
@@ -869,6 +870,7 @@ class TimestampParser:
         self._clock_day: int | None = None  # the day date-less times are placed on
         self._clock_last: int | None = None  # the last date-less time (local seconds), to see midnight pass
         self._clock_dated = False  # whether ``_clock_last`` is a dated stamp's (its clock, read on its date)
+        self._stated_family: Family | None = None  # the family of the last date a record stated at its clock
         # Slashed dates (the us-date family) are day first: decided once from the file's head (``slashed_day_first``).
         self.day_first = False
         self._suffix = _UTC_SUFFIX
@@ -922,17 +924,17 @@ class TimestampParser:
         except ValueError:  # no such day
             return
 
-    def date_the_clock(self, record: str, name: str, clock: re.Match[str]) -> int:
+    def date_the_clock(self, record: str, name: str, clock: re.Match[str]) -> int | None:
         """A record whose own time is a clock alone (``clock``, of family ``name``) and whose text states a full date
         at that very clock, to the second ("[06:25:03] Info: Start date is Mon 11 Mar 2024 06:25:03 AM CET", a tool's
         run opening under its clock-only lines; a device's report '{"Time":"2023-12-04T14:05:17", ...}'): the record is
         on that date, and the date-less times after it roll on from it (the next run, a day later, opens on its own
         date, not 33 seconds back on the first run's day); a zone the date writes is the clock's from there on. A date
         at another clock (a certificate's expiry, a build's date) is not the record's time and says nothing. Returns
-        the seconds the date moved the clock's day (0: as it was, or no date)."""
+        the seconds the date moved the clock's day (0: as it was), None where the record states no date."""
         stated = self._stated_at(record, name, clock)
         if stated is None:
-            return 0
+            return None
         _year, midnight, seconds = stated
         moved = midnight - self._clock_day if self._clock_day is not None else 0
         self._clock_day, self._clock_last, self._clock_dated = midnight, seconds, True
@@ -940,28 +942,54 @@ class TimestampParser:
 
     def _stated_at(self, record: str, name: str, clock: re.Match[str]) -> tuple[int, int, int] | None:
         """The year, day (its midnight) and clock (seconds) of a full date a record states at its own clock
-        (``date_the_clock``), made the file's last dated stamp (with its zone, if it writes one); None for none."""
+        (``date_the_clock``), made the file's last dated stamp (with its zone, if it writes one); None for none.
+        Looked for only around where the clock's minutes and seconds are written again (a 12-hour clock's too), the
+        family found last tried first: a file whose every line states its date costs a few searches a line."""
         hms = _hms(clock.groupdict())
-        start, stop = clock.end(), clock.end() + STATED_DATE_SEARCH
-        if hms is None or _YEAR_HINT.search(record, start, stop) is None:
+        if hms is None:
             return None
-        for fam in _DATED_FAMILIES:
-            for other in fam.rx.finditer(record, start, stop):
+        start = clock.end()
+        stop = start + STATED_DATE_SEARCH
+        mmss = f":{hms[1]:02d}:{hms[2]:02d}"
+        at = record.find(mmss, start, stop)
+        tries = 0
+        while at >= 0 and tries < STATED_CLOCK_TRIES:
+            tries += 1
+            lo, hi = max(start, at - _MAX_STAMP), at + _MAX_STAMP
+            if _YEAR_HINT.search(record, lo, hi) is not None:
+                found = self._stated_between(record, lo, hi, hms)
+                if found is not None:
+                    fam, year, month, day, offset = found
+                    midnight = self._day(year, month, day)
+                    seconds = hms[0] * 3600 + hms[1] * 60 + hms[2]
+                    if offset is not None:
+                        self._learned[name] = offset
+                    self._dated_year, self._dated_day = year, midnight
+                    self._dated_epoch = midnight + seconds - (offset or 0)
+                    self._stated_family = fam
+                    return year, midnight, seconds
+            at = record.find(mmss, at + 1, stop)
+        return None
+
+    def _stated_between(
+        self, record: str, lo: int, hi: int, hms: tuple[int, int, int]
+    ) -> tuple[Family, int, int, int, int | None] | None:
+        """The first dated stamp in ``record[lo:hi]`` at the clock ``hms``: its family, year, month, day and offset."""
+        last = self._stated_family
+        for fam in (last, *_DATED_FAMILIES) if last is not None else _DATED_FAMILIES:
+            for other in fam.rx.finditer(record, lo, hi):
                 g = other.groupdict()
-                if _hms(g) != hms or not (g.get("Y") or g.get("y2")) or self._peek(fam.name, g) is None:
+                if _hms(g) != hms or not (g.get("Y") or g.get("y2")):
                     continue
                 month, day = _month_day(g)
                 if self.day_first and fam.name in _MONTH_FIRST:
                     month, day = day, month
                 year = int(g["Y"] or 0) if g.get("Y") else 2000 + int(g["y2"] or 0)
-                midnight = self._day(year, month, day)
-                seconds = hms[0] * 3600 + hms[1] * 60 + hms[2]
-                offset = _tz_offset(g.get("tz") or g.get("utc"))
-                if offset is not None:
-                    self._learned[name] = offset
-                self._dated_year, self._dated_day = year, midnight
-                self._dated_epoch = midnight + seconds - (offset or 0)
-                return year, midnight, seconds
+                try:
+                    self._day(year, month, day)
+                except ValueError:  # no such day
+                    continue
+                return fam, year, month, day, _tz_offset(g.get("tz") or g.get("utc"))
         return None
 
     @property
@@ -1384,10 +1412,12 @@ class TimestampParser:
             return self._epoch(g)
         if name == "tai64n":
             return self._tai64n(g)
-        hms = _hms(g)
-        if hms is None:
+        # (``_hms``, written out: every time not cached comes here.)
+        hour, minute, sec = int(g["H"] or 0), int(g["M"] or 0), int(g.get("S") or 0)
+        if (ampm := g.get("ampm")) and 1 <= hour <= 12:
+            hour = hour % 12 + (12 if ampm[0] in "Pp" else 0)
+        if hour > 23 or minute > 59 or sec > 60:
             return None
-        hour, minute, sec = hms
         tz = g.get("tz") or g.get("utc")
         offset = _tz_offset(tz)
         # A zone written by its name: its offset on that day.
@@ -1525,7 +1555,7 @@ class TimestampParser:
             why = "no date in the timestamp and none in the file; assumed the upload's date"
         else:
             why = ASSUME_NO_DATE_FALLBACK.removesuffix(_UTC_SUFFIX)
-        learned = self._learned.get(name) if offset is None and named is None else None
+        learned = self._learned.get(name) if offset is None and named is None and self._learned else None
         if learned is not None:  # the zone of a date the file states at a clock of its (``date_the_clock``)
             offset = learned
             why += f", zone {_offset_text(learned)} (from the file)"
