@@ -846,6 +846,27 @@ def test_a_margin_before_every_line_is_the_writers_not_a_continuation() -> None:
     ]
 
 
+def test_a_first_column_written_right_aligned_is_no_indentation() -> None:
+    """``ipmitool sel elist`` pads its record ids (hex) right-aligned: "   9 | 02/28/2024 | 11:26:03 | ...", then
+    "  1a | ...". Every line opens with blanks, of two widths, and each is a record (the whole file was one record, no
+    time read); the date and the clock in their columns of the table are the record's time, and the ids "e" and "f" in
+    their number column are no severities (they read ERROR and FATAL)."""
+    lines = [
+        f"{i:>4x} | 02/{26 + i // 24:02d}/2024 | {i % 24:02d}:{i % 60:02d}:07 | Memory DIMM_B2 | Correctable ECC"
+        for i in range(1, 41)
+    ]
+    rep = _run("\n".join(lines) + "\n")
+    assert rep.record_count == 40
+    assert [(t.text, t.count) for t in rep.templates] == [("Memory DIMM_B2 | Correctable ECC", 40)]
+    assert rep.parse_quality.timestamp_share == 1.0
+    first, last = (t.ToJsonString() for t in (rep.time_range.start_time, rep.time_range.end_time))
+    assert (first, last) == ("2024-02-26T01:01:07Z", "2024-02-27T16:40:07Z")
+    assert rep.parse_quality.level_share == 0.0
+    # A clock written right-aligned, its hour unpadded (" 0:00:17 accept" over "10:00:17 accept"), likewise.
+    clocks = [f"{h:>2}:{m:02d}:17 accept tcp from 10.0.0.{m} to 10.0.1.5 port 443" for h in range(12) for m in (5, 35)]
+    assert _records("\n".join(clocks) + "\n") == [line.lstrip() for line in clocks]
+
+
 def test_lines_indented_alike_after_a_blank_line_are_records_of_their_own() -> None:
     """A test runner's report: a blank line, then a block of lines each indented alike, one test a line ("  ✓  1
     [chromium] > ...", "  ✘  2 ..."). A line continues a record where it is indented under it; lines as deep as the

@@ -602,6 +602,24 @@ def test_engine_learns_the_zone_written_beside_the_same_time() -> None:
     ]
 
 
+def test_engine_learns_the_zone_named_beside_the_same_time() -> None:
+    """A zone's unambiguous abbreviation after the same wall-clock time in the record (Samba's auth lines under its
+    zone-less header: "at [Thu, 13 Jun 2024 08:05:29.992827 CEST]") is the header's zone, as an offset would be."""
+    lines = []
+    for i in range(100):
+        t = f"08:{5 + i // 60:02d}:{i % 60:02d}"
+        lines.append(f"[2024/06/13 {t}.{i:06d},  3] ../../source3/auth/auth_log.c:876(log_authentication_event)")
+        lines.append(f"  Auth: user [bob{i % 7}] at [Thu, 13 Jun 2024 {t}.{i:06d} CEST] status [NT_STATUS_OK]")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2024-06-13T06:05:00Z", "2024-06-13T06:06:39Z")
+    assert list(rep.parse_quality.time_assumptions) == [
+        "no time zone in the timestamp; used +02:00, written beside the same time in the file"
+    ]
+    # An ambiguous abbreviation ("IST": India's, Ireland's or Israel's) teaches nothing.
+    rep = analyze([("\n".join(lines) + "\n").replace("CEST", "IST").encode()])
+    assert _range(rep) == ("2024-06-13T08:05:00Z", "2024-06-13T08:06:39Z")
+
+
 def test_a_year_less_time_learns_zone_and_year_from_a_dated_time_of_the_same_wall_clock() -> None:
     """logcat's "09-26 18:18:35.260" has no year and no zone; a message printing the device's clock beside it, "now=Sat
     Sep 26 18:18:35 GMT+03:00 2020", says both (the year of a year-less stamp is an assumption, so only the calendar

@@ -679,6 +679,25 @@ def test_lines_indented_under_one_header_a_millisecond_apart_are_one_event() -> 
     assert not [t.text for t in rep.templates if "-Xm" in t.text or "MaxMetaspace" in t.text]
 
 
+def test_a_column_left_empty_is_no_indent() -> None:
+    """Windows' setupact.log pads a component column ("..., Info                  SP     Setup phase change: ...")
+    and leaves it blank where a line has none: its message then starts where the others' messages stand after the
+    component, which is no indent under the line before (the lines were glued to it, three to a record); a line
+    indented past that column still is."""
+    at = "2024-03-12 14:02:{:02d}, Info       {:<10} {:<6} {}"
+    lines = [at.format(0, "", "SP", "Setup phase change: [UNKNOWN] -> [DOWNLEVEL]")]
+    lines += [at.format(0, "", "", f"Setup Host: {what}") for what in ("Initializing", "Host version: 10.0.22621")]
+    lines += [at.format(0, "", "", "    /Install /Media /Quiet")]  # past the column: a line of the one before
+    components = [("", "MOUPG"), ("", "SP"), ("", "CONX"), ("[0x080489]", "MIG")]
+    for i in range(40):
+        tag, component = components[i % 4]
+        lines.append(at.format(1 + i // 4, tag, component, f"{component}::Step{i % 7}: step {i} done"))
+    rep = _report(lines)
+    assert rep.record_count == len(lines) - 1
+    hosts = [t for t in rep.templates if t.text.startswith("Setup Host:")]
+    assert sum(t.count for t in hosts) == 2, [t.text for t in rep.templates]
+
+
 def test_a_padded_column_a_one_blank_lead_or_a_banner_rule_is_no_indent() -> None:
     """A level padded to its column's width stands every message of that level in alike ("INFO     message"); a
     message that opens with one blank more (a banner's line) and the title under a banner's rule of dashes are

@@ -1192,6 +1192,8 @@ class Analyzer:
         own = self._own_indent(line)
         if at <= 0 or own <= self._usual_indent + 1 or self._message_at(prev) != at or not _same_header(prev, line, at):
             return -1
+        if _fills_a_column(prev, line, at):
+            return -1
         if first is None:
             return at
         base = self._own_indent(first)
@@ -2621,6 +2623,16 @@ def _same_header(prev: str, line: str, at: int) -> bool:
     if 0 < t < at and leading_time_end(prev) == t:
         return prev[t:at] == line[t:at] and _FRACTION.sub("", prev[:t]) == _FRACTION.sub("", line[:t])
     return prev[:at] == line[:at]
+
+
+def _fills_a_column(prev: str, line: str, at: int) -> bool:
+    """Whether a line's message, past its blanks, starts where the message of the line before goes on after its first
+    word and two blanks or more: a column (a component's, padded) the line left empty, not an indent under the line
+    before (Windows' setupact.log writes "..., Info    SP     Setup sub-phase change: ..." and, with no component,
+    "..., Info           Setup Host: Initializing": the lines were one record). Not a line aligned under a later
+    field (lm-sensors' "Composite:    +27.9°C  (low  = ..." over its "(crit = +84.8°C)": the reading's)."""
+    col = len(line) - len(line[at:].lstrip(" "))
+    return col < len(prev) and prev[col] not in " \t" and prev[col - 2 : col] == "  " and len(prev[at:col].split()) == 1
 
 
 def _by_digit_key(memo: dict[str, int], head: str, find: Callable[[str], int], key: str | None = None) -> int:

@@ -2551,6 +2551,10 @@ class HeaderParser:
         for i in range(end):
             tok = toks[i].group()
             cls = got[i]
+            if cls == "L" and len(tok) == 1 and i < len(classes) and classes[i] == "N":
+                # A letter alone where the layout's records write a number: a hex digit of an id (``ipmitool sel
+                # elist``'s record ids, "e" and "f" between "d" and "10"), no severity (it read FATAL).
+                continue
             if cls == "L" and (level is None or relayed):
                 # A wrapper's level and time, then the line it relays with its own time and level (the Java Service
                 # Wrapper's "INFO   | jvm 1    | 2026/12/05 00:30:03 | 2026-12-05 00:30:03,829 ERROR [...]": every

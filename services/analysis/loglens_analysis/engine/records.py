@@ -699,20 +699,54 @@ def _margin(lines: list[str]) -> Envelope | None:
     class, journalctl's verbose output)."""
     from .timestamps import dated_stamp_near_start
 
+    if len(lines) < MARGIN_MIN_LINES:
+        return None
     widths = Counter(len(line) - len(line.lstrip(" ")) for line in lines)
-    indented = len(lines) - widths[0]
-    if len(lines) < MARGIN_MIN_LINES or indented < ENVELOPE_MIN_SHARE * len(lines):
-        return None
     del widths[0]
-    width, n = widths.most_common(1)[0]
-    if width > MAX_MARGIN or n < ENVELOPE_MIN_SHARE * len(lines):
+    width: int | None = None
+    if widths and (most := widths.most_common(1)[0])[1] >= ENVELOPE_MIN_SHARE * len(lines):
+        width = most[0]
+    else:
+        width = _right_aligned(lines)
+    if width is None or width > MAX_MARGIN:
         return None
-    at_margin = [line[width:] for line in lines if line[:width].isspace() and not line[width:][:1].isspace()]
+    at_margin = [rest for line in lines if 0 < len(line) - len(rest := line.lstrip(" ")) <= width]
     if 2 * sum(_TRACE_OPENER.match(line) is not None for line in at_margin) >= len(at_margin):
         return None
     if any(dated_stamp_near_start(line) for line in lines if not line[:1].isspace()):
         return None
     return Envelope("margin", re.compile(rf"(?P<source>) {{0,{width}}}+"), True)
+
+
+def _right_aligned(lines: list[str]) -> int | None:
+    """The blanks that pad a first column of numbers written right-aligned (``ipmitool sel elist``'s record ids, "   9
+    | 02/28/2024 | ..." over "  1a | ...", a clock's unpadded hour: " 0:00:17 accept" over "10:00:17 accept"): nearly
+    every line's first word ends at one column, nearly every padded line's among them, most of those padded a number
+    (a word a blank-padded line opens with ends there by chance: an indented continuation's). The most blanks before
+    it (None: no such column)."""
+    ends: Counter[int] = Counter()
+    padded: Counter[int] = Counter()
+    numbers: Counter[int] = Counter()
+    most: dict[int, int] = {}
+    for line in lines:
+        rest = line.lstrip(" ")
+        if not rest:
+            continue
+        blanks = len(line) - len(rest)
+        word = rest.split(None, 1)[0]
+        end = blanks + len(word)
+        ends[end] += 1
+        if blanks:
+            padded[end] += 1
+            numbers[end] += any(map(str.isdigit, word))
+            most[end] = max(most.get(end, 0), blanks)
+    if not padded:
+        return None
+    end, n = ends.most_common(1)[0]
+    aligned = padded[end]
+    if n < ENVELOPE_MIN_SHARE * len(lines) or aligned < ENVELOPE_MIN_SHARE * padded.total():
+        return None
+    return most[end] if 2 * numbers[end] >= aligned else None
 
 
 _CRI_PARTIAL = re.compile(r"(?m)^(\d{4}-\d{2}-\d{2}T\S+ (?:stdout|stderr)) P ([^\n]*)\n\S+ (?:stdout|stderr) ([PF]) ")

@@ -239,11 +239,11 @@ def _families() -> tuple[Family, ...]:
         # spaces. After a space, an hour of one digit, padded with a second space or not (MariaDB's
         # "2024-03-01  8:00:07"), or two spaces before any (Icecast's "[2024-03-14  06:00:02]"). A tab between them:
         # the date and time columns of a tab-separated log (CloudFront's); a bar (Tendermint's and CometBFT's
-        # "I[2024-03-12|11:00:00.012]").
+        # "I[2024-03-12|11:00:00.012]"), alone or between blanks (a table's date and clock columns).
         # A 12-hour clock's half of the day after the seconds ("2026-11-30 08:00:07 PM CET"), where no fraction is.
         _family(
             "iso8601",
-            rf"{iso_date}(?:T(?=\d\d)|(?:  ?|, | - |\t|\|)(?: (?=\d:))?){_HMS12}{_AMPM}",
+            rf"{iso_date}(?:T(?=\d\d)|(?:  ?|, | [-|] |\t|\|)(?: (?=\d:))?){_HMS12}{_AMPM}",
             any_frac,
             "date",
         ),
@@ -340,10 +340,12 @@ def _families() -> tuple[Family, ...]:
         # digits too, month first only (WebSphere's "11/30/26 8:00:07:123 UTC": its milliseconds after a colon, its
         # zone after the clock); "17/06/09" is no month and is left to the year-first family below. A dash between
         # the date and the clock too (Suricata's fast.log: "12/05/2026-14:02:43.022136"), alone or between blanks as the
-        # families above take it (the Source engine's game servers: "L 03/04/2024 - 18:00:04: Loading map ...").
+        # families above take it (the Source engine's game servers: "L 03/04/2024 - 18:00:04: Loading map ..."), or a
+        # bar between blanks: a table's date and clock columns (``ipmitool sel elist``'s "  1a | 03/08/2024 | 10:02:16
+        # | Memory DIMM_B2 | ...").
         _family(
             "us-date",
-            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-| - |\] \[)"
+            r"(?<![\w./])(?P<m>[0-3]?\d)/(?P<d>[0-3]?\d)/(?:(?P<Y>\d{4})|(?P<y2>\d\d)(?!\d))(?:[ T:,]+|-| [-|] |\] \[)"
             + _HMS12,
             _Tail(r"[.,:](?P<frac>\d+)", "", _AMPM_ZONE),
             "date",
@@ -501,8 +503,15 @@ _MONTH_FIRST = ("us-date", "dashed-us-date")  # the month-first families, read d
 _SLASHED = tuple(_BY_NAME[name].rx for name in _MONTH_FIRST)  # the dates ``slashed_day_first`` reads
 _SLASHED_HINT = re.compile(r"[/-]\d\d?[/-]\d{4}")  # a part of every one of them (a fast scan)
 _FAMILIES_BY_DATED = {f.name: f.dated for f in FAMILIES}
-# Cheap test for a zoned stamp later in a record: a digit, then an offset or a UTC word.
-_ZONE_AFTER = re.compile(r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| UTC| GMT)" + _ZONE_END + r"|(?<![\w.])[12]\d{9}[.|\t,]")
+# Cheap test for a zoned stamp later in a record: a digit, then an offset, a UTC word or a zone's unambiguous
+# abbreviation (Samba's "at [Thu, 13 Jun 2024 08:05:29.992827 CEST]" under its zone-less header), or epoch seconds.
+_ZONE_AFTER = re.compile(
+    r"\d(?:[.,]\d+)?(?: ?[+-]\d\d:?\d\d|Z| (?:"
+    + "|".join(sorted((name for name in _ZONE_NAMES if len(name) > 1), key=len, reverse=True))
+    + r"))"
+    + _ZONE_END
+    + r"|(?<![\w.])[12]\d{9}[.|\t,]"
+)
 # Epoch seconds a record states as an instant: with a fraction of a second ("1710238491.123", never a count or an
 # expiry), or as a field of its own between delimiters ("|1710417994|", a tab or a comma on both sides).
 _STATED_EPOCH = re.compile(
