@@ -16,6 +16,7 @@ import pytest
 from loglens.v1 import report_pb2
 from loglens_analysis.engine import analyze
 from loglens_analysis.engine.chunks import HEAD_BYTES, analyze_chunk, merge_partials, plan_chunks
+from loglens_analysis.engine.records import JOIN, RecordReader
 from tests.unit.engine.reading_support import level_counts, run_blocks
 
 pytestmark = pytest.mark.unit
@@ -25,6 +26,10 @@ EVENTS = [("info", "request served"), ("error", "failed to reconcile"), ("warn",
 LEVEL = {"info": "INFO", "error": "ERROR", "warn": "WARN", "debug": "DEBUG"}
 PINO = {"info": 30, "error": 50, "warn": 40, "debug": 20}
 KLOG = {"info": ("I", "volume {} mounted"), "error": ("E", "Error syncing pod {}"), "warn": ("W", "no status for {}")}
+
+
+def _records(text: str) -> list[str]:
+    return [r for b in RecordReader().blocks([text.encode()]) for r in b.text.split("\n")]
 
 
 def _stamp(i: int) -> str:
@@ -281,3 +286,70 @@ def test_a_routers_key_value_requests_under_a_drains_header_take_their_status_cl
             lines.append(f"{at} heroku[web.{1 + i % 2}]: State changed from starting to up after {i} seconds")
     rep = analyze([("\n".join(lines) + "\n").encode()])
     assert level_counts(rep) == {"INFO": 200 + 180, "ERROR": 20}, level_counts(rep)
+
+
+@pytest.mark.parametrize("wrapper", ["cri", "docker", "prefixed"])
+def test_an_indented_line_the_collector_stamped_long_after_the_line_before_is_no_line_of_it(wrapper: str) -> None:
+    """A collector stamps each line as it reads it: the lines of one event (a trace under its error) come within the
+    same second; an indented line stamped minutes later was written apart (Azure App Service's ASCII-art banner, nine
+    minutes after gunicorn's "Shutting down: Master", was glued to the stop, the restart's first lines hidden)."""
+    wrap = WRAPPERS[wrapper]
+
+    def at(minute: int, second: int, micro: int, line: str) -> str:
+        return wrap(f"2024-03-12T14:{minute:02d}:{second:02d}.{micro:06d}Z", line)
+
+    def app(minute: int, second: int, level: str, message: str) -> str:
+        return f"[2024-03-12 14:{minute:02d}:{second:02d} +0000] [76] [{level}] {message}"
+
+    lines = [at(0, i % 60, i, app(0, i % 60, "INFO", f"request {i} served in {i % 17} ms")) for i in range(40)]
+    lines.append(at(1, 0, 0, app(1, 0, "ERROR", "Exception in worker process")))
+    lines += [at(1, 0, 10 + k, f'  File "/app/orders.py", line {88 + k}, in create') for k in range(3)]
+    lines.append(at(1, 5, 0, app(1, 5, "INFO", "Shutting down: Master")))
+    banner = ["   _____", "  /  _  \\ __________", " /  /_\\  \\\\___   /", "A P P   S E R V I C E"]
+    lines += [at(10, 42, 100 + k, line) for k, line in enumerate(banner)]
+    lines += [at(10, 50, i, app(10, 50, "INFO", f"request {i} served in {i % 17} ms")) for i in range(20)]
+    records = _records("\n".join(lines) + "\n")
+    stop = next(r for r in records if "Shutting down: Master" in r)
+    assert JOIN not in stop, stop
+    error = next(r for r in records if "Exception in worker process" in r)
+    assert error.count(JOIN) == 3  # the trace's lines stay the error's
+    assert len(records) == 40 + 1 + 1 + 2 + 20  # the banner: its indented lines, then its last line
+
+
+def test_an_applications_json_line_under_a_platforms_level_takes_its_own_numeric_level_per_record() -> None:
+    """Fly.io writes its time, the app's instance, the region and a level of its own, "[info]", before each line the
+    app printed; a Node app's pino JSON states its level as a number ("level":50 for an error): the application's
+    level is the record's, read per record (the number hangs on the record's digits, which shapes mask: the four
+    failed queries read INFO)."""
+    lines = []
+    for i in range(120):
+        lv = "error" if 60 <= i < 64 else "warn" if i % 10 == 0 else "info"
+        msg = "query failed: Connection terminated" if lv == "error" else f"request {lv}"
+        pino = {"level": PINO[lv], "time": 1710238694073 + i, "pid": 314, "reqId": f"{i:08x}", "msg": msg}
+        line = json.dumps(pino, separators=(",", ":"))  # (as pino writes it)
+        lines.append(f"2024-03-12T10:{i // 60:02d}:{i % 60:02d}Z app[e784e903b65468] ams [info] {line}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep) == {"INFO": 105, "WARN": 11, "ERROR": 4}, level_counts(rep)
+    (failed,) = [t for t in rep.templates if t.max_level == report_pb2.LEVEL_ERROR]
+    assert (failed.text, failed.count, failed.first_line) == ("query failed: Connection terminated", 4, 61)
+
+
+def test_a_collectors_json_level_gives_way_to_the_level_the_line_it_carries_states() -> None:
+    """Cloud Logging marks every line a container wrote to stderr "severity": "ERROR"; gunicorn writes all its lines
+    there, each with its own time and level ("[2024-03-12 14:00:03 +0000] [7] [INFO] Booting worker with pid: 7"):
+    the line's level is the record's, its message the line's after its header (the file was 199 errors, the worker
+    boots told as errors, the restart not found)."""
+    lines = []
+    for i in range(100):
+        level, text = (
+            ("CRITICAL", f"WORKER TIMEOUT (pid:{i})") if i in (40, 41) else ("INFO", f"Booting worker with pid: {i}")
+        )
+        payload = f"[2024-03-12 14:{i // 60:02d}:{i % 60:02d} +0000] [{i}] [{level}] {text}"
+        entry = {"severity": "ERROR", "textPayload": payload, "timestamp": f"2024-03-12T14:{i // 60:02d}:{i % 60:02d}Z"}
+        lines.append(json.dumps(entry))
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert level_counts(rep) == {"INFO": 98, "FATAL": 2}, level_counts(rep)
+    assert {t.text for t in rep.templates} == {"Booting worker with pid: <*>", "WORKER TIMEOUT (pid:<*>)"}
+    # A record whose level field is the writer's own stays at it, its message a message as any other.
+    own = [json.dumps({"level": "error", "msg": f"[{i}] retry failed", "ts": 1710252003 + i}) for i in range(50)]
+    assert level_counts(analyze([("\n".join(own) + "\n").encode()])) == {"ERROR": 50}

@@ -588,6 +588,21 @@ def test_engine_time_only_lines_take_the_date_of_dated_lines() -> None:
     assert ASSUME_NO_DATE in rep.parse_quality.time_assumptions
 
 
+def test_clock_only_stamps_take_the_offset_the_files_dated_stamps_all_write() -> None:
+    """A Maven build's test output: Logback's "10:14:16.902 [main] INFO ..." (a clock alone) before Spring Boot's
+    "2024-05-02T10:14:17.542+02:00  INFO ..." lines of the same JVM. The clock is the machine's, in the offset every
+    dated stamp writes (read as UTC, the build ran two hours and its first lines came out of order)."""
+    lines = [f"10:14:16.{900 + i} [main] INFO org.springframework.test.context.Loader -- step {i}" for i in range(2)]
+    lines += [
+        f"2024-05-02T10:14:{17 + i // 50:02d}.{i % 50:03d}+02:00  INFO 18422 --- [main] c.acme.OrderIT : loaded {i}"
+        for i in range(100)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert _range(rep) == ("2024-05-02T08:14:16Z", "2024-05-02T08:14:18Z")
+    assert rep.parse_quality.out_of_order_records == 0
+    assert any("+02:00" in a for a in rep.parse_quality.time_assumptions), list(rep.parse_quality.time_assumptions)
+
+
 def test_engine_learns_the_zone_written_beside_the_same_time() -> None:
     """A zone-less header time and the same wall-clock time with an offset in the message (Rails)."""
     lines = []

@@ -347,11 +347,17 @@ def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | No
         # every info record, and an error's "err" without it: "re-queuing item ..." at v 0 with the "error" it retries
         # after is information).
         level = "ERROR"
-    if level is None and message is not None and (own := _own_line(message)) is not None:
+    if (
+        message is not None
+        and (level is None or message[:1] in "{[<0123456789IWEF")
+        and (own := _own_line(message)) is not None
+    ):
         # A message that is an application's own line with its level in it (a collector's record of the line: a
         # CloudWatch export of a Lambda function's "[ERROR]\t<time>\t<request id>\tItem failed") gives the level and
-        # the message after that line's header.
-        level, message, numeric = own[0], own[1], numeric or own[2]
+        # the message after that line's header; over the collector's own level too, which says where the line came
+        # out, not what it says (Cloud Logging's "severity": "ERROR" on every line a container wrote to stderr:
+        # gunicorn's "[2024-03-12 14:00:03 +0000] [7] [INFO] Booting worker with pid: 7" was an error).
+        level, message, numeric = own[0], own[1], (numeric and level is None) or own[2]
     statuses = [c for k, v in flat.items() if _names_status(k) and (c := http_status(v)) is not None]
     pieces: tuple[tuple[int, int, int, str], ...] = ()
     if message is not None and statuses and _LONE_PATH.fullmatch(message) is not None:
@@ -1187,8 +1193,8 @@ def _own_line(msg: str) -> tuple[str, str, bool] | None:
       its level and its time (an AWS Lambda Python function's "[ERROR]\t2024-03-01T12:00:00.123Z\t<request id>\t...",
       NetworkManager's "<warn>  [1701331207.1234] device ..."): the level, and the message after them."""
     inner = _parse_logfmt(msg) or (_parse_json(msg) if msg[:1] == "{" else None)
-    if inner is not None and inner.level is not None and not inner.digit_level:
-        return inner.level, inner.message, False
+    if inner is not None and inner.level is not None:
+        return inner.level, inner.message, inner.digit_level
     klog = _parse_klog(msg) if msg[:1] in "IWEF" else None
     if klog is not None and klog.level is not None:
         return klog.level, klog.message, msg[:1] in "EF"
@@ -2610,12 +2616,14 @@ class HeaderParser:
             if glued in _SEPARATORS:
                 header_end += len(glued)
         message = "" if header_end >= len(head) else _unwrapped(head[header_end:].strip(), record)
+        inner_digits = False
         if level is not None and message and (inner := _inner_level(message)) is not None:
             # The header's level column is a platform's, the message an application's own line with its own level
             # (Fly.io's "... app[id] ord [info] ERROR:django.request:Internal Server Error: ...", gunicorn's "[time]
             # [312] [ERROR] Worker ... was sent SIGKILL!" under it): the stream's label says where the line came out,
-            # the application's level what it says.
-            level, message = inner
+            # the application's level what it says. Its level may hang on its digits (pino's JSON under Fly.io's
+            # "[info]": '{"level":50,...,"msg":"query failed: ..."}' was INFO): read per record.
+            level, message, inner_digits = inner
         two_words = message[:6].lower() == "error:" and head[header_end - 1] != ":"
         if level is not None and got[end - 1] == "L" and two_words:
             # A severity of two words, the second "error" closed by a colon (PHP's "PHP Fatal error:  Uncaught ...",
@@ -2632,7 +2640,7 @@ class HeaderParser:
             # is what follows.
             component = component or source.group(1)
             message = message[source.end() :]
-        digit_level = False
+        digit_level = inner_digits
         if level is None and end > 1 and (glued_level := _glued_level(toks, got, end)) is not None:
             # glog's level letter glued to its date, the time next ("I240304 09:00:01.123456 ..." under a header
             # the klog grammar does not read; or after a collector's columns: "<epoch> node1 kubelet[812]: E1130
@@ -3143,16 +3151,18 @@ def _tool_level(text: str) -> str | None:
     return level_from_word(tool.group(2))
 
 
-def _inner_level(message: str) -> tuple[str, str] | None:
+def _inner_level(message: str) -> tuple[str, str, bool] | None:
     """The level and message of an application's own line carried as a record's message under a header that states
     a level of its own: a line a known grammar reads a level in (``_own_line``: its time and level, logfmt, JSON,
-    klog), or Python logging's "LEVEL:logger:" (``_LEVEL_AND_NAME``); None where the message opens with neither."""
+    klog), or Python logging's "LEVEL:logger:" (``_LEVEL_AND_NAME``); and whether that level hangs on the line's
+    digits (a JSON line's numeric level; klog's E and F letters: hex digits to shapes); None where the message opens
+    with neither."""
     own = _own_line(message) if message[:1] in "{[<" or message[:1].isalnum() else None
-    if own is not None and not own[2]:
-        return own[0], own[1]
+    if own is not None:
+        return own
     lead = _LEVEL_AND_NAME.match(message)
     if lead is not None and (level := level_from_word(lead.group(1))) is not None and lead.end() < len(message):
-        return level, message[lead.end() :].lstrip() or message
+        return level, message[lead.end() :].lstrip() or message, False
     return None
 
 

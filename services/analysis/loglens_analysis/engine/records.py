@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .errors import CorruptInput, DecompressedSizeExceeded
 from .fieldblocks import FieldBlocks
@@ -567,6 +568,40 @@ _ENVELOPES = (
 
 
 _DOCKER_TIME_PREFIX = Envelope("docker-json", re.compile(r"\S* "), False)
+# Envelopes that open every line with the time the collector read it at (RFC 3339).
+_STAMPING_ENVELOPES = frozenset({"docker-json", "kubernetes-cri", "timestamp-prefix", "stream-labels"})
+WRITTEN_TOGETHER_SECONDS = 1  # a continuation line a collector stamped later than the line before it is no line of it
+_COLLECTOR_SECOND = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
+def _join_written_together(continuation: re.Pattern[str], text: str) -> tuple[str, int]:
+    """``continuation``'s joins where the collector stamped the line within WRITTEN_TOGETHER_SECONDS of the line
+    before it: the lines of one event are written at once (a trace, a message's indented lines). A line stamped
+    later is written apart, though it opens as a continuation would (Azure App Service's ASCII-art banner,
+    indented, nine minutes after gunicorn's "Shutting down: Master": the restart's banner was glued to the stop).
+    Returns the text and the number of joins."""
+    apart = 0
+
+    def join(m: re.Match[str]) -> str:
+        nonlocal apart
+        s = m.string
+        at = m.start()
+        start = max(s.rfind("\n", 0, at), s.rfind(JOIN, 0, at)) + 1  # (a line joined before: its prefix dropped)
+        before = _COLLECTOR_SECOND.match(s, start)
+        after = _COLLECTOR_SECOND.match(s, at + 1)
+        if before is None or after is None:
+            return JOIN
+        try:
+            gap = (datetime.fromisoformat(after.group()) - datetime.fromisoformat(before.group())).total_seconds()
+        except ValueError:
+            return JOIN
+        if gap > WRITTEN_TOGETHER_SECONDS:
+            apart += 1
+            return m.group()
+        return JOIN
+
+    text, n = continuation.subn(join, text)
+    return text, n - apart
 
 
 def past_envelope(m: re.Match[str]) -> str:
@@ -842,6 +877,7 @@ class RecordReader:
         self._docker_json = False
         self.envelope: Envelope | None = None
         self._continuation = _CONTINUATION
+        self._stamped = False  # the envelope is a collector's time before every line (``_join_written_together``)
         self._new_traces = NewTraces("")
         self._py_tail = _PY_TAIL
         self._blanks: re.Pattern[str] | None = None  # blank lines inside a trace, under an envelope
@@ -864,6 +900,7 @@ class RecordReader:
         self.envelope = model.envelope
         self.counters.envelope = model.counters.envelope
         self._continuation = model._continuation
+        self._stamped = model._stamped
         self._new_traces = model._new_traces
         self._py_tail = model._py_tail
         self._blanks = model._blanks
@@ -1130,6 +1167,7 @@ class RecordReader:
         if is_docker_json(sample):
             self._docker_json = True
             self.envelope = _DOCKER_TIME_PREFIX
+            self._stamped = True
             self.counters.envelope = "docker-json"
             prefix = _DOCKER_TIME_PREFIX.rx.pattern
             self._continuation = re.compile(rf"\n{prefix}(?={_continuation_body(prefix)})")
@@ -1141,6 +1179,7 @@ class RecordReader:
         if env is None:
             return
         self.envelope = env
+        self._stamped = env.name in _STAMPING_ENVELOPES
         self.counters.envelope = env.name
         if env.strip:
             self._strip = env.rx
@@ -1223,7 +1262,10 @@ class RecordReader:
                 before = text
                 text = self._new_traces.mark(text)
                 marked = marked or text is not before
-            text, n = (self._continuation if enveloped else _CONTINUATION).subn(JOIN, text)
+            if enveloped and self._stamped:
+                text, n = _join_written_together(self._continuation, text)
+            else:
+                text, n = (self._continuation if enveloped else _CONTINUATION).subn(JOIN, text)
         if n:
             text, n2 = _join_py_tails(text, self._py_tail) if JOIN + " " in text or JOIN + "\t" in text else (text, 0)
             n += n2

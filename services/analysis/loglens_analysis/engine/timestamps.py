@@ -549,6 +549,7 @@ _OFFSET_HINT = re.compile(
     + "|".join(sorted((name for name, off in _ZONE_NAMES.items() if off and len(name) > 1), key=len, reverse=True))
     + r")\b"
 )
+_TIME_ONLY = _BY_NAME["time-only"].rx  # a clock alone (no date)
 YEAR_SEARCH_CHARS = 200  # how far after a year-less stamp a dated stamp of the same day is looked for
 LEADING_LIMIT = 64  # a dated stamp this near the start of a record without a header time is its time
 # Where a leading stamp (no time text) may start: at the very start (after one bracket), a dated one before
@@ -1059,6 +1060,9 @@ class TimestampParser:
                 default=None,
             )
             if found is None:
+                # A clock alone opening the line (Logback's "10:14:16.902 [main] INFO ..." among a Spring Boot
+                # test's "2024-05-02T10:14:17.542+02:00 INFO ..." lines): a zone-less stamp of the same machine.
+                zone_less = zone_less or _TIME_ONLY.match(line) is not None
                 continue
             tz = found.groupdict().get("tz")
             if not tz:
@@ -1574,9 +1578,12 @@ class TimestampParser:
                 d = _time.gmtime(midnight)
                 h = int(clock // 3600)
                 offset = self._local_offset(d.tm_year, d.tm_mon, d.tm_mday, h, int(clock % 3600 // 60), zone)
+            elif self._written_offset is not None:  # the offset the file's dated stamps all write
+                offset = self._written_offset
+                why += f", zone {_offset_text(offset)} (the offset the file's other stamps write)"
             else:
                 offset = 0
-            if named is None:
+            if named is None and (zone is not None or self._written_offset is None):
                 why += self._suffix
         return ParsedTime(midnight + clock - offset, name, why)
 
