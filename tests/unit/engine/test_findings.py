@@ -1588,3 +1588,32 @@ def test_a_start_whose_name_is_drawn_in_characters_over_its_version_is_told_agai
     restarts = _of(rep, RESTART)
     assert [a.line_numbers[0] for a in restarts] == [again + 7], [a.description for a in rep.anomalies]
     assert "Version: <*>, build: <*>" in restarts[0].description
+
+
+def test_a_stop_word_in_a_condition_tells_no_stop() -> None:
+    """Keycloak warns at every start "..., otherwise data may be lost if the application is terminated abruptly": what
+    would happen, not a stop that came (two stops and a "process start after the stop at line 12" were told). The
+    real stop, "Keycloak stopped in 0.112s", and the start after it stay (the false stops were at both warnings)."""
+
+    def run(t: float) -> list[str]:
+        out = [_line(t, "INFO", "Hostname settings: Hostname: sso.example.com")]
+        out.append(
+            _line(
+                t + 3,
+                "WARN",
+                "Datasource <default> enables XA but transaction recovery is not enabled. Please enable it, otherwise "
+                "data may be lost if the application is terminated abruptly",
+            )
+        )
+        out.append(_line(t + 8, "INFO", "Keycloak 24.0.5 on JVM (powered by Quarkus 3.8.4) started in 9.1s."))
+        out += [_line(t + 10 + k * 20, "INFO", f"login ok for user{k % 7}") for k in range(60)]
+        return out
+
+    lines = ["Updating the configuration and installing your custom providers, if any. Please wait."]
+    lines += [_line(T0 - 2, "INFO", "Quarkus augmentation completed in 9876ms")]
+    lines += [*run(T0), _line(T0 + 1300, "INFO", "Keycloak stopped in 0.112s"), *run(T0 + 1600)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    stops = [a.line_numbers[0] for a in rep.anomalies if a.kind == SHUTDOWN]
+    assert stops == [66], [a.description for a in rep.anomalies]
+    restarts = [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART]
+    assert restarts == [69], [a.description for a in rep.anomalies]

@@ -210,6 +210,23 @@ _STOP_WEAK = re.compile(
     r"|\b(?:was|were) (?:shut down|stopped|terminated)\b(?! (?:at|on) (?:<\*>|\d))",
     re.IGNORECASE,
 )
+# A condition a clause states before its stop word: what would happen, no stop that came (Keycloak's "..., otherwise
+# data may be lost if the application is terminated abruptly", written at every start: two stops and a "start after
+# the stop").
+_CONDITION = re.compile(r"\b(?:if|unless|whether|in case|until)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.;,:!?()]")
+
+
+def _weak_stop(text: str) -> re.Match[str] | None:
+    """The first stop word (``_STOP_WEAK``) a text states outside a condition (``_CONDITION`` earlier in its
+    clause)."""
+    for m in _STOP_WEAK.finditer(text):
+        clause = _CLAUSE_END.split(text[: m.start()])[-1]
+        if _CONDITION.search(clause) is None:
+            return m
+    return None
+
+
 # The POSIX signals a process dies of by its own fault (the kernel or abort() sends them; no handler resumes
 # it): a record naming one tells a crash, however often it comes (a crash loop writes it at every crash).
 _CRASH_SIGNAL = re.compile(rf"\bSIG(?:SEGV|ABRT|BUS|ILL|FPE)\b|{_SIGNAL_STATUS}(?:SEGV|ABRT|BUS|ILL|FPE)\b")
@@ -1199,7 +1216,7 @@ def _is_banner(r: Rolled, first: Rolled | None, head_line: int, envelope: frozen
     if r is first:
         # The file's first message, unless it tells a stop (a console command's "Command "cache:clear" exited with
         # code "0"" opening a Symfony log was a process start and a stop at line 1).
-        return _STOP_WEAK.search(r.text) is None and not _strong_stop(r)
+        return _weak_stop(r.text) is None and not _strong_stop(r)
     if r.first_line <= head_line and _announces_version(r, envelope):
         return True
     return _START_VERB.search(r.text) is not None and any(map(_VERSION.search, _said(r, envelope)))
@@ -1662,7 +1679,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             announced
             and r is not first
             and (_START_VERB.search(r.text) is not None or _announces_version(r, envelope))
-            and _STOP_WEAK.search(r.text) is None
+            and _weak_stop(r.text) is None
             and not _strong_stop(r)
         ):
             # A version announced past the head ("ceph version 18.2.1 ..., pid 4242") is a start only right after
@@ -1671,7 +1688,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
             worded += [(b, ln, r) for b, ln in _occurrences(r)]
         if _strong_stop(r):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
-        elif _STOP_WEAK.search(r.text) is not None:
+        elif _weak_stop(r.text) is not None:
             weak += [(b, ln, r) for b, ln in _occurrences(r)]
 
     # What a process writes while it starts is no stop, whatever its words ("database system was shut down at
@@ -2056,7 +2073,7 @@ def _ends_a_run(r: Rolled, crashes: list[Rolled]) -> bool:
         or rank == severity_rank("FATAL")
         or _SIGNAL_NAME.search(r.text) is not None
         or SHELL_SIGNAL_REPORT.fullmatch(r.text.strip()) is not None
-        or (rank in _ERROR_RANKS and (_STOP_STRONG.search(r.text) or _STOP_WEAK.search(r.text)) is not None)
+        or (rank in _ERROR_RANKS and (_STOP_STRONG.search(r.text) or _weak_stop(r.text)) is not None)
     )
 
 
@@ -2089,7 +2106,7 @@ def _starts_one_thing(text: str) -> bool:
 def _same_object(stop: str, start: str) -> bool:
     """Whether a stop message and a start message name the same thing after their verbs ("Stopping X...", "Starting
     X..."; "Stopped X.", "Started X."): words, not only placeholders."""
-    m, n = _STOP_WEAK.search(stop), _START_VERB.search(start)
+    m, n = _weak_stop(stop), _START_VERB.search(start)
     if m is None or n is None:
         return False
     what = stop[m.end() :].strip().rstrip(".…").strip()
@@ -2201,7 +2218,7 @@ def _restart_loops(
                 _START_VERB.search(s.text) is None
                 or s in enders
                 or _strong_stop(s)
-                or _STOP_WEAK.search(s.text)
+                or _weak_stop(s.text)
                 or not _after_ends(s, occ, ends if announces else hard_ends)
             ):
                 continue
