@@ -147,3 +147,103 @@ def test_a_cpp_runtimes_terminate_report_is_the_records_exception() -> None:
     (group,) = rep.exception_groups
     assert (group.exception_type, group.count) == ("std::out_of_range", 3)
     assert group.message.startswith("vector::_M_range_check: __n (which is 12)")
+
+
+PY_UNCAUGHT = [
+    "Traceback (most recent call last):",
+    '  File "/workspace/train.py", line 142, in <module>',
+    "    trainer.fit(model)",
+    '  File "/opt/conda/lib/python3.10/site-packages/torch/nn/modules/conv.py", line 456, in _conv_forward',
+    "    return F.conv2d(input, weight, bias)",
+    "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.13 GiB.",
+]
+
+
+def _print_lines(last: str) -> list[str]:
+    bars = [f"Epoch {i}: 100%|##########| 1184/1184 [05:47<00:00, 3.41it/s, loss={2.8 - i / 10:.2f}]" for i in range(6)]
+    return [*bars, last]
+
+
+@pytest.mark.parametrize(
+    ("before", "joined"),
+    [
+        # A progress bar's line: the interpreter wrote its report of the uncaught exception after it.
+        ("Epoch 6:   4%|          | 50/1184 [00:44<16:52, 1.12it/s, v_num=k2x9, val_loss=2.172]", False),
+        # A line relayed from another process.
+        ("(raylet, ip=10.0.8.12) Refer to the documentation on how to address the memory issue: https://ray.io", False),
+        # The message the traceback was logged with (logging's default format, a colon announcing it).
+        ("ERROR:trainer:Step 200 aborted", True),
+        ("Process detector:coral:", True),
+    ],
+)
+def test_a_python_traceback_joins_the_line_before_only_where_that_line_announces_it(before: str, joined: bool) -> None:
+    """The interpreter's report of an uncaught exception opens at the left edge after whatever the program printed
+    last: a record of its own, its exception not "logged as" a progress bar's line (PyTorch Lightning's tqdm line,
+    Ray's relayed raylet line were the exception's record). A line that tells an error, ends with a colon or opens
+    with a time (``announces_traceback``) is the message the traceback was logged with: one record with it."""
+    text = "\n".join([*_print_lines(before), *PY_UNCAUGHT]) + "\n"
+    for block in (4096, 160):
+        rep = run_blocks(text, block)
+        (group,) = rep.exception_groups
+        assert group.exception_type == "torch.cuda.OutOfMemoryError"
+        assert rep.record_count == (7 if joined else 8), block
+        assert group.first_line == (7 if joined else 8), block
+        owner = next(t for t in rep.templates if t.id == group.template_id)
+        assert owner.text.startswith("Traceback") != joined, owner.text
+
+
+def test_a_traceback_logged_at_info_after_a_timed_record_stays_its_record() -> None:
+    """A logger's record at any level may carry a traceback (Python's ``exc_info=True``: Odoo's "INFO ... _read_file
+    reading ..." over a FileNotFoundError): the line before opens with a time, so it announces the traceback."""
+    lines = [f"2026-03-04 08:45:{i:02d},052 12836 INFO odoo18 werkzeug: request {i} served" for i in range(20)]
+    lines += [
+        "2026-03-04 08:45:44,140 12836 INFO odoo18 odoo.addons.base.models.ir_attachment: _read_file reading f6/f6ef5c",
+        "Traceback (most recent call last):",
+        '  File "/opt/odoo/odoo/addons/base/models/ir_attachment.py", line 127, in _file_read',
+        "    with open(full_path, 'rb') as f:",
+        "FileNotFoundError: [Errno 2] No such file or directory: 'f6/f6ef5c'",
+        "2026-03-04 08:45:45,001 12836 INFO odoo18 werkzeug: request 21 served",
+    ]
+    rep = run_blocks("\n".join(lines) + "\n")
+    assert rep.record_count == 22
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.first_line) == ("FileNotFoundError", 21)
+    assert level_counts(rep) == {"INFO": 22}
+
+
+def test_a_traceback_a_transport_stamped_line_by_line_is_one_record_with_its_chain() -> None:
+    """s6-log (Frigate's container) stamps every line a program writes, two blanks after the stamp: the lines of a
+    chained traceback each under their own stamp. The exception's last line stands less far in than the code line
+    before it (``py_last_line``), and the blank lines of the chain are the stamp alone: one record, whose exception is
+    the last one raised (the exception lines were records of their own, the groups had no frames)."""
+    s = "2024-03-16 09:30:31.8420034"
+    lines = [
+        f"2024-03-16 09:30:{i:02d}.332003540  [2024-03-16 09:30:{i:02d}] frigate.watchdog  INFO : tick {i}"
+        for i in range(20)
+    ]
+    lines += [
+        f"{s}45  Process detector:coral:",
+        f"{s}16  Traceback (most recent call last):",
+        f'{s}52    File "/usr/lib/python3/dist-packages/tflite_runtime/interpreter.py", line 119, in __init__',
+        f"{s}39      raise ValueError(capture.message)",
+        f"{s}63  ValueError",
+        f"{s}64  ",
+        f"{s}50  During handling of the above exception, another exception occurred:",
+        f"{s}64  ",
+        f"{s}31  Traceback (most recent call last):",
+        f'{s}65    File "/opt/frigate/frigate/detectors/plugins/edgetpu_tfl.py", line 41, in __init__',
+        f'{s}24      edge_tpu_delegate = load_delegate("libedgetpu.so.1.0", device_config)',
+        f"{s}43  ValueError: Failed to load delegate from libedgetpu.so.1.0",
+        "2024-03-16 09:30:51.842003891  [INFO] Service Frigate exited with code 1 (by signal 0)",
+    ]
+    for block in (4096, 700):
+        rep = run_blocks("\n".join(lines) + "\n", block)
+        assert rep.record_count == 22, block
+        (group,) = rep.exception_groups
+        assert (group.exception_type, group.message, group.first_line) == (
+            "ValueError",
+            "Failed to load delegate from libedgetpu.so.1.0",
+            21,
+        )
+        # (The root cause: the exception being handled where the last one was raised, its frames.)
+        assert (group.root_cause_type, list(group.top_frames)) == ("ValueError", ["interpreter.py:__init__"])

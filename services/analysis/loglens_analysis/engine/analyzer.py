@@ -1081,12 +1081,14 @@ class Analyzer:
         at = self._message_at(prev)
         if at <= 0 or prev[at : at + 1] not in (" ", "\t") or not _same_header(prev, line, at):
             return -1
+        if py_last_line(prev, line, at):
+            return at
         if line[at : at + 1] in (" ", "\t"):
             # The code line under a frame, or the markers under a code line that point at the failing expression
             # (Python 3.11 on: "    ^^^^^^^^^^^", "~~~~^^^^^").
             under = _PY_FRAME_LINE.match(prev, at) is not None or _PY_MARKERS.fullmatch(line, at) is not None
             return at if under else -1
-        return at if PY_TAIL_LINE.match(line, at) is not None else -1
+        return -1
 
     def leads_to_exception(self, prev: str, line: str, nxt: str, after: str) -> int:
         """Where a timed line joins the record of the line before it as a line of one event that ends in an exception
@@ -1429,7 +1431,7 @@ class Analyzer:
                 cut = self.leads_to_exception(run_last, rec.split(JOIN, 1)[0], records[i + 1], records[i + 2])
             if cut < 0 and run_py and (flag == 1 or flag == 4):
                 cut = self.python_trace_at(run_last, rec.split(JOIN, 1)[0])
-                if cut > 0 and rec[cut : cut + 1] not in (" ", "\t"):
+                if cut > 0 and py_last_line(run_last, rec, cut):
                     run_py = False  # its last line
                     said_at = cut
             elif cut < 0 and said_at > 0 and (flag == 1 or flag == 4):
@@ -2623,6 +2625,20 @@ def _same_header(prev: str, line: str, at: int) -> bool:
     if 0 < t < at and leading_time_end(prev) == t:
         return prev[t:at] == line[t:at] and _FRACTION.sub("", prev[:t]) == _FRACTION.sub("", line[:t])
     return prev[:at] == line[:at]
+
+
+def _blanks_at(text: str, at: int) -> int:
+    """How many blanks and tabs stand in ``text`` from ``at`` on."""
+    return len(text) - at - len(text[at:].lstrip(" \t"))
+
+
+def py_last_line(prev: str, line: str, at: int) -> bool:
+    """Whether a line whose message starts at ``at`` (as the line before's does) is a Python traceback's last line
+    after that line (a frame, its code line or the markers under it): the exception's type and message, standing out
+    less far than the line before (at the banner's indent: flush left, or past the blanks that close a header the file
+    pads with two: s6-log's "2024-03-16 09:30:31.532003410  RuntimeError: ..." under "...217      self.run()")."""
+    own = _blanks_at(line, at)
+    return own < _blanks_at(prev, at) and PY_TAIL_LINE.match(line, at + own) is not None
 
 
 def _fills_a_column(prev: str, line: str, at: int) -> bool:

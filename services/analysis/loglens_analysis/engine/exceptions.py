@@ -615,12 +615,12 @@ def _caused_by(line: str) -> bool:
 def _indented_traceback(lines: list[str]) -> list[str] | None:
     """A Python traceback its logger indented as a whole under the record's first line (Twisted's "Unhandled Error"
     and a tab before each line of the trace): its lines from the banner on, the banner's indentation taken off each,
-    where every one of them has it; None for any other record."""
+    where every one of them but the blank lines of a chain has it; None for any other record."""
     at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(TRACEBACK_BANNER)), -1)
     if at < 1:
         return None
     indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
-    if not indent or not all(line.startswith(indent) for line in lines[at:]):
+    if not indent or not all(line.startswith(indent) or not line.strip() for line in lines[at:]):
         return None
     return [line[len(indent) :] for line in lines[at:]]
 

@@ -149,6 +149,60 @@ class NewTraces:
         return "".join(pieces)
 
 
+# A word that tells an error or a warning (any case): a line with one may be the message a traceback under it was
+# logged with ("ERROR:root:Request failed", "Exception in callback ...", "Internal Server Error: /books/").
+_TELLS_TROUBLE = re.compile(
+    r"(?i:error|exception|fail|fatal|critical|crash|panic|abort|unhandled|uncaught|warn|traceback|errno)|\bERR\b"
+)
+_TRACEBACK_AT_LEFT = re.compile(r"\n(?=Traceback \(most recent call last\):)")
+ANNOUNCER_LOOKBACK = 50  # how many lines up a traceback's announcing line is looked for past indented ones
+
+
+def announces_traceback(lines: list[str]) -> bool:
+    """Whether the lines before a Python traceback's banner at the left edge (the last one right before it) are a
+    message it was logged with: the line before opens with a time (a logger's record: Odoo's "... INFO ... _read_file
+    reading ...", logged with its exception at any level) or ends with a colon ("Process detector:coral:", "During
+    handling of the above exception, another exception occurred:"), or it, or the last line at the left edge above
+    its indented ones, tells an error or a warning (``_TELLS_TROUBLE``). A traceback after any other line is the
+    interpreter's report of an uncaught exception, written after another writer's last line (a progress bar's, a child
+    process's relayed line): a record of its own."""
+    from .timestamps import leading_time_end
+
+    if not lines:
+        return False
+    last = lines[-1].rstrip(JOIN + " \t")
+    if last.endswith(":") or _TELLS_TROUBLE.search(last) is not None or leading_time_end(last) > 0:
+        return True
+    if last[:1] not in (" ", "\t"):
+        return False
+    for line in reversed(lines[-ANNOUNCER_LOOKBACK:-1]):
+        if line[:1] not in (" ", "\t", ""):
+            return _TELLS_TROUBLE.search(line) is not None or line.rstrip().endswith(":")
+    return False
+
+
+def _mark_unannounced_tracebacks(text: str) -> str:
+    """Each Python traceback banner at the left edge that the lines before it do not announce
+    (``announces_traceback``) marked (SOURCE_CHANGE): no join takes it into the record before."""
+    pieces: list[str] = []
+    start = 0
+    for m in _TRACEBACK_AT_LEFT.finditer(text):
+        top = m.start()
+        for _ in range(ANNOUNCER_LOOKBACK):
+            top = text.rfind("\n", 0, top)
+            if top < 0:
+                break
+        if announces_traceback(text[top + 1 : m.start()].split("\n")):
+            continue
+        pieces.append(text[start : m.end()])
+        pieces.append(SOURCE_CHANGE)
+        start = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
 # A line continues the one before it, never an empty one (a blank line ends a record: an indented line after one
 # would make a record whose first line is empty).
 # (The newline comes first, so the regex engine finds candidates by a fast search for it.)
@@ -1261,6 +1315,10 @@ class RecordReader:
                 # An exception header right after a stack frame opens a new trace, not a continuation.
                 before = text
                 text = self._new_traces.mark(text)
+                marked = marked or text is not before
+            if env is None and "\nTraceback (" in text:
+                before = text
+                text = _mark_unannounced_tracebacks(text)
                 marked = marked or text is not before
             if enveloped and self._stamped:
                 text, n = _join_written_together(self._continuation, text)
