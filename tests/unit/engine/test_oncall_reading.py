@@ -43,6 +43,24 @@ def test_a_warning_repeated_a_thousand_times_never_outranks_an_error() -> None:
     assert error_at < warn_at, claims
 
 
+def test_a_fatal_message_seen_once_comes_before_errors_seen_more_often() -> None:
+    """FATAL says a process (or a session) ended: the panic seen once and the child it killed come before three
+    failed connections to a database (Dovecot's summary told the database first, the panic second)."""
+    lines = [_line(T0 + i, "INFO", f"login user={i % 7} session={i}") for i in range(300)]
+    lines[120] = _line(T0 + 120, "FATAL", "assertion failed: (first_uid > 0)")
+    for k, at in enumerate((200, 230, 260)):
+        lines[at] = _line(T0 + at, "ERROR", f"connect failed to database (vmail): attempt {k + 1}")
+    rep = _analyze(lines)
+    by_id = {t.id: t for t in rep.templates}
+    ranked = [(report_pb2.Level.Name(e.level), by_id[e.template_id].text) for e in rep.error_templates]
+    assert ranked[0] == ("LEVEL_FATAL", "assertion failed: (first_uid > <*>)"), ranked
+    assert ranked[1][0] == "LEVEL_ERROR", ranked
+    claims = [c.text for c in rep.summary.claims]
+    fatal_at = next(i for i, c in enumerate(claims) if "assertion failed" in c)
+    error_at = next(i for i, c in enumerate(claims) if "connect failed to database" in c)
+    assert fatal_at < error_at, claims
+
+
 def _steady(start: float, end: float, step: float) -> list[str]:
     out, t, i = [], start, 0
     while t < end:

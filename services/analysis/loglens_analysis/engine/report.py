@@ -58,8 +58,9 @@ LEVEL_ENUM = {
 }
 SEVERITY_WEIGHT = {"WARN": 1.0, "ERROR": 3.0, "FATAL": 5.0}  # error ranking: weight x log2(1 + count) ...
 # ... within a tier: a warning template never outranks an error template, however many records it has (a
-# person on call reads the 4 errors before the 1,210 repeats of one warning).
-SEVERITY_TIER = {"WARN": 0, "ERROR": 1, "FATAL": 1}
+# person on call reads the 4 errors before the 1,210 repeats of one warning), nor an error one a fatal one (a
+# panic seen once and the child it killed before 3 failed connections to a database: Dovecot's).
+SEVERITY_TIER = {"WARN": 0, "ERROR": 1, "FATAL": 2}
 TEMPLATE_TEXT_CHARS = 80  # template text quoted in findings and the summary
 RESTART_HEAD_SHARE = 0.05  # a banner in the first 5 % of the lines (or the first bucket) is the initial start
 HEAD_OUT_OF_ORDER = 0.05  # ... by time only where at most this share of timed records go back in time
