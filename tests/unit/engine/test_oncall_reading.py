@@ -806,3 +806,25 @@ def test_an_outage_in_a_sparse_log_is_a_silence(
     # The same log's own pauses (random, up to a few minutes) are none.
     quiet = _analyze(_sparse_log(seed, hours, mean_gap, None, say))
     assert not [a for a in quiet.anomalies if a.kind == report_pb2.ANOMALY_KIND_SILENCE]
+
+
+def test_a_failure_a_platform_writes_with_no_level_among_levelled_records_is_told() -> None:
+    """A function's lines carry a level; the platform that runs it writes its own lines with none (AWS Lambda's
+    "START RequestId", "END", "REPORT", and "Task timed out after 15.02 seconds"): a record of no level that states
+    a failure is another writer's, its words tell what went wrong (the timeout was in no claim)."""
+    lines = []
+    for i in range(40):
+        t = T0 + 10 * i
+        lines.append(f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}.000Z START RequestId: r{i} Version: $LATEST")
+        lines.append(_line(t + 1, "INFO", f"processing order {i}"))
+        lines.append(_line(t + 1, "INFO", f"order {i} has {i % 5 + 1} items"))
+        lines.append(_line(t + 2, "INFO", f"order {i} synced to warehouse"))
+        if i == 25:
+            lines.append(
+                f"{datetime.fromtimestamp(t + 2, UTC):%Y-%m-%dT%H:%M:%S}.000Z r{i} Task timed out after 15.02 s"
+            )
+        lines.append(f"{datetime.fromtimestamp(t + 3, UTC):%Y-%m-%dT%H:%M:%S}.000Z END RequestId: r{i}")
+    rep = _analyze(lines)
+    claims = [c for c in rep.summary.claims if "Task timed out" in c.text]
+    assert len(claims) == 1, [c.text for c in rep.summary.claims]
+    assert list(claims[0].line_numbers) == [130]

@@ -991,3 +991,28 @@ def test_gradles_debug_output_reads_its_lifecycle_level_and_the_exception_its_re
     assert group.exception_type == "org.gradle.api.tasks.TaskExecutionException"
     assert group.root_cause_type == "org.jetbrains.kotlin.gradle.tasks.CompilationErrorException"
     assert not any(t.text.startswith("[org.gradle") for t in rep.templates), [t.text for t in rep.templates]
+
+
+def test_a_traceback_with_no_last_line_is_of_the_exception_named_before_its_banner() -> None:
+    """AWS Lambda's Python runtime reports an unhandled exception as "[ERROR] KeyError: 'shipping_address'", then the
+    traceback's banner and frames, and no "Type: message" line under them: the exception is the one named before the
+    banner, its frames the traceback's (the record had no exception group). A banner and frames under a line that
+    names no type stay no exception."""
+    record = JOIN.join(
+        [
+            "2024-03-12T09:15:24.442Z [ERROR] KeyError: 'shipping_address'",
+            "Traceback (most recent call last):",
+            '  File "/var/task/orders_sync/handler.py", line 31, in lambda_handler',
+            '    results = [process_record(rec) for rec in event["Records"]]',
+            '  File "/var/task/orders_sync/payload.py", line 22, in build_payload',
+            '    "address": body["shipping_address"]["line1"],',
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.message, info.frames) == (
+        "KeyError",
+        "'shipping_address'",
+        ("payload.py:build_payload", "handler.py:lambda_handler"),
+    )
+    assert exception_of(record.replace("KeyError: 'shipping_address'", "request failed for order 7")) is None

@@ -181,6 +181,14 @@ def _python(lines: list[str]) -> ExceptionInfo | None:
             continue  # a line of the trace that names no exception (Twisted's "--- <exception caught here> ---")
         blocks.append((e.group(1), _clip(e.group(2) or ""), tuple(reversed(frames[-MAX_FRAMES:]))))
         inside = False
+    if not blocks and inside and frames:
+        # Frames and no exception line under them: the exception was named before the banner (AWS Lambda's Python
+        # runtime writes "[ERROR] KeyError: 'shipping_address'", then the traceback, and no last line).
+        banner = next(i for i, line in enumerate(lines) if line.startswith(TRACEBACK_BANNER))
+        named = next((m for line in lines[:banner] if (m := _named_in_text(line)) is not None), None)
+        if named is not None and named_as_type(named.group(1)):
+            msg = _clip(named.group(2) or "")
+            return ExceptionInfo(named.group(1), msg, named.group(1), msg, tuple(reversed(frames[-MAX_FRAMES:])))
     if not blocks:
         return None
     handled += [False] * (len(blocks) - 1 - len(handled))

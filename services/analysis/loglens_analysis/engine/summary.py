@@ -618,14 +618,13 @@ def _outcome(
 def _failures_unlevelled(
     rep: report_pb2.AnalysisReport, told: set[str], quoted: dict[str, str]
 ) -> list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]]:
-    """In a file whose records mostly carry no level that says how things went (a database's or a kernel's, written
-    with marks or nothing; or a debug verbosity: ``_told_by_level``), the level cannot tell what went wrong; the
-    words can: each message of no level whose words state a failure
-    (``report.states_failure``: "Can't save in background: fork: Cannot allocate memory"), told after the
-    warnings, in line order. A message that says nothing (``says_nothing``) is not one, nor one a restart or a stop
-    tells (a kernel's "Out of memory: Killed process", told as a crash)."""
-    if _told_by_level(rep) >= 0.5 and not _unlevelled_beside_requests(rep):
-        return []
+    """Each message of no level whose words state a failure (``report.states_failure``: "Can't save in background:
+    fork: Cannot allocate memory"), told after the warnings, in line order: in a file whose records mostly carry no
+    level (a database's or a kernel's, written with marks or nothing; a debug verbosity) the level cannot tell what
+    went wrong, and in a file whose records carry one, a record of none is another writer's, whose words alone tell
+    (AWS Lambda's platform line "Task timed out after 15.02 seconds" among the function's levelled lines). A message
+    that says nothing (``says_nothing``) is not one, nor one a restart or a stop tells (a kernel's "Out of memory:
+    Killed process", told as a crash)."""
     failing = _failing_unlevelled(rep, told)
     out: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
     for t in sorted(failing, key=lambda t: t.first_line):
@@ -635,26 +634,6 @@ def _failures_unlevelled(
         text = f'{_records(t.count)} of no level that state a failure: "{quoted[t.id]}", {where}.'
         out.append((report_pb2.LEVEL_UNSPECIFIED, _claim(text, [t.id], sorted({t.first_line, t.last_line}))))
     return out
-
-
-def _told_by_level(rep: report_pb2.AnalysisReport) -> float:
-    """The share of the records whose level says how things went: a debug verbosity says nothing of it (sshd at
-    LogLevel DEBUG3: nine records in ten "debug1:".."debug3:", its "Failed password for invalid user ..." of no
-    level among them)."""
-    quiet = (report_pb2.LEVEL_UNSPECIFIED, report_pb2.LEVEL_TRACE, report_pb2.LEVEL_DEBUG)
-    told = sum(lc.count for lc in rep.levels if lc.level not in quiet)
-    return told / rep.record_count if rep.record_count else 0.0
-
-
-def _unlevelled_beside_requests(rep: report_pb2.AnalysisReport) -> bool:
-    """Whether the records that carry a level are mostly requests answered (an access log's: the level is the
-    status's class, not one the software wrote), and most of the others carry none: a proxy's own messages among
-    its request lines ("Server api/srv3 is DOWN, reason: Layer4 connection problem", written with no level), whose
-    words, not a level, tell what went wrong."""
-    requests = sum(t.count for t in rep.templates if _status_placeholder(t) is not None)
-    own = rep.record_count - requests
-    own_levelled = round(rep.parse_quality.level_share * rep.record_count) - requests
-    return requests > 0 and own > 0 and own_levelled * 2 < own
 
 
 def _claim_at(
