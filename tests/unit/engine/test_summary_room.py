@@ -582,3 +582,62 @@ def test_a_plural_failure_word_counting_its_number_states_no_failure() -> None:
     assert not states_failure("scan done, failures: <*>.")
     assert states_failure("Socket send error: <*>")
     assert states_failure("errors: <*> files unreadable")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Checking for fsck errors",  # what a check looks for, not what it found
+        "scanning for corrupted sectors on /dev/sda",
+        "--<*>-client-connection-timeout='<*>'",  # a flag dump's option, placeholders in its name
+        # An option's value.
+        "starting new backup job: vzdump <*> --mode snapshot --mailnotification failure --quiet <*>",
+        "Error.captureStackTrace(err)",  # a name's part before a dot: a line of code
+        "Log - Default: <*>, Info: <*>, Debug: <*>, Error: <*>, Fault: <*>",  # the last count of a list of counts
+        "Log - Default: 76, Info: 0, Debug: 0, Error: 7, Fault: 1",
+    ],
+)
+def test_words_that_name_what_is_looked_for_configured_or_counted_state_no_failure(text: str) -> None:
+    """Failure words that state no failure: found in the messages a service writes at INFO, told once records at INFO
+    that state a failure were (Android's "Checking for fsck errors", Cilium's flag dump, Proxmox's echoed vzdump
+    command, a Node stack's code line, macOS log's totals)."""
+    assert not states_failure(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Checking disk: found 3 errors",
+        "disk check failed",
+        "helm upgrade --timeout 10m failed",
+        "Job orders-etl (1f2e) switched from state RUNNING to FAILED.",
+        "Backup failed (19: BACKUP_FAILED_TARGET_VOLUME_UNAVAILABLE)",
+        "request failed: 3",
+    ],
+)
+def test_a_failure_stated_beside_such_words_is_still_one(text: str) -> None:
+    assert states_failure(text)
+
+
+def test_a_failure_told_at_info_is_told_after_the_warnings() -> None:
+    """A service that writes its failures at INFO (Flink's job "switched from RUNNING to FAILED", Rails' "Completed 500
+    Internal Server Error", a KDC's "PREAUTH_FAILED") told no failure: the summary said the file was healthy. Such a
+    message is told with its level after the warnings, before rare messages and what the file mostly holds; an INFO
+    message whose words state no failure is not, and a warning comes before it."""
+    lines = []
+    for i in range(300):
+        t = f"2024-03-14 10:{i // 60:02d}:{i % 60:02d},{i:03d}"
+        if i == 60:
+            lines.append(f"{t} WARN  CheckpointCoordinator - Checkpoint {i} expired before completing.")
+        elif i in (120, 180, 240):
+            lines.append(f"{t} INFO  ExecutionGraph - Job orders-etl ({i:04x}) switched from RUNNING to FAILED.")
+        else:
+            lines.append(f"{t} INFO  TaskExecutor - Checkpoint {i} of job orders-etl completed in {i % 17} ms")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = [c.text for c in rep.summary.claims]
+    (told,) = [t for t in texts if "switched from RUNNING to FAILED" in t]
+    warned = next(i for i, t in enumerate(texts) if "expired before completing" in t)
+    assert warned < texts.index(told)
+    assert told.startswith("3 records at INFO that state a failure"), told
+    assert "first at line 121, last at line 241" in told
+    assert not any("Checkpoint" in t and "state a failure" in t for t in texts)

@@ -291,14 +291,14 @@ _FAILURE_WORDS = re.compile(
     r"(?<![A-Za-z])(?<!(?-i:[a-z0-9])_)"
     r"(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
     r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid|incorrect)"
-    r"(?![A-Za-z0-9])(?!_(?-i:[a-z0-9]))"
+    r"(?![A-Za-z0-9])(?!_(?-i:[a-z0-9]))(?!\.\w)"  # (a name's part before a dot is a name: "Error.captureStackTrace")
     # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>"), or one
     # of a list of counts ("Failed:     0, Passed:   139, Skipped: 2", a test run's) is a counter's or a field's name:
     # what the record says hangs on the value, not on the word (an error's code is no count: "error: 40 (UNC )").
     # So is one glued to its value by a colon that a blank or the end follows (slurmd's "error:0 status:0"), and a
     # plural's whose number ends the message or a clause of it (a count of them: BeeGFS's "Resync ... finished. Files
     # synced: 184221; ... errors: 0"; a singular's is a code: "Socket send error: 10053").
-    r"(?!=(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$)|(?<=[sS]):[ \t]*(?:<\*>|\d+)[ \t]*(?:[;.]|$))",
+    r"(?!=[\"']?(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$)|(?<=[sS]):[ \t]*(?:<\*>|\d+)[ \t]*(?:[;.]|$))",
     re.IGNORECASE,
 )
 
@@ -311,17 +311,28 @@ _TITLED_NAME = re.compile(r"\((?:[A-Z][a-z]+ )*[A-Z][a-z]+\)")
 # A word that denies the failure word after it ("completed without error", "with no errors", "no failures"), an
 # adverb or an article between them at most, and one word that says of what ("without any error", "No MCE errors.",
 # rasdaemon's report of none; mcelog's "This is not a software error.").
+# So does a check that looks for it ("Checking for fsck errors", "scanning for bad blocks": what is looked for, not
+# what was found), and a count of none before it ("0 rejected by ip ratelimiting", unbound's stats).
 _DENIED = re.compile(
-    r"(?<![A-Za-z])(?:(?:without|no|zero|never)(?: (?:any|further|other|more))?|not (?:a|an|any))"
-    r"(?: [A-Za-z][\w-]*)? $",
+    r"(?<![A-Za-z])(?:(?:without|no|zero|never)(?: (?:any|further|other|more))?|not (?:a|an|any)"
+    r"|(?:check|checking|checks|scan|scanning|scans|look|looking|looks|search|searching|searches|test|testing|tests)"
+    r" for(?: (?:any|possible|potential))?)"
+    r"(?: [A-Za-z][\w-]*)? $|(?<![\w.])0 $",
     re.IGNORECASE,
 )
 _DENIAL_CHARS = 24  # how far before a failure word its denial is looked for
 
 
 # A command line's option: a word after a dash or two that opens its token ("helm upgrade ... --timeout 10m", "curl
-# --show-error", "dockerize -timeout 1m"); a word's own dash is no option's ("INFO-EVENTS-LOST").
-_OPTION = re.compile(r"(?<!\S)--?[A-Za-z][\w-]*")
+# --show-error", "dockerize -timeout 1m"), placeholders in it ("--<*>-client-connection-timeout='<*>'", a flag dump's),
+# and its value after "=" or a blank ("vzdump ... --mailnotification failure": when mail is sent, no failure); a
+# word's own dash is no option's ("INFO-EVENTS-LOST").
+_OPTION = re.compile(r"(?<!\S)--?(?:[A-Za-z]|<\*>)(?:[\w-]|<\*>)*(?:=\S*| (?![-<])[^\s,;]+)?")
+
+
+# The last count of a list of them ("Log - Default: 76, Info: 0, Debug: 0, Error: 7, Fault: 1", macOS log's totals):
+# a name of a count, as the ones before it are (``_FAILURE_WORDS``).
+_LAST_COUNT = re.compile(r":[ \t]*(?:<\*>|\d+)[ \t]*$")
 
 
 def states_failure(text: str) -> bool:
@@ -338,6 +349,7 @@ def states_failure(text: str) -> bool:
     return OUTCOME_PASSED.match(text) is None and any(
         _DENIED.search(text, max(0, m.start() - _DENIAL_CHARS), m.start()) is None
         and not (text[m.start() - 1 : m.start()] == "." and text.startswith("=<v>", m.end()))
+        and not (text[m.start() - 2 : m.start()] == ", " and _LAST_COUNT.match(text, m.end()) is not None)
         for m in _FAILURE_WORDS.finditer(text)
     )
 

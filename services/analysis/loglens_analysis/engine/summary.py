@@ -73,6 +73,9 @@ MAX_CONTENTS_TOLD = 3  # the most frequent messages named in the claim of what a
 MIN_CONTENTS_SHARE = 0.1  # ... each holding at least this share of the file's records
 
 _ERROR_LEVELS = (report_pb2.LEVEL_ERROR, report_pb2.LEVEL_FATAL)
+# Levels that do not say a thing went wrong: a record at one of them whose words state a failure is told by its words
+# (Flink's "Job ... switched from RUNNING to FAILED" and Cassandra's peers "now DOWN", written at INFO).
+_UNTOLD_LEVELS = (report_pb2.LEVEL_UNSPECIFIED, report_pb2.LEVEL_INFO, report_pb2.LEVEL_NOTICE)
 # Section name -> most claims it may take; the order is the order of the summary.
 SECTION_CAPS: dict[str, int] = {
     "new": 3,
@@ -557,8 +560,9 @@ def _answered_on_routes(
 
 
 def _failing_unlevelled(rep: report_pb2.AnalysisReport, told: set[str]) -> list[report_pb2.Template]:
-    """The templates of no level whose words state a failure (``report.states_failure``), that no claim of the
-    errors, no restart and no stop tells; not one that says nothing (``says_nothing``)."""
+    """The templates of no level, or of a level that says nothing went wrong (``_UNTOLD_LEVELS``), whose words state a
+    failure (``report.states_failure``), that no claim of the errors, no restart and no stop tells; not one that says
+    nothing (``says_nothing``)."""
     lifecycle = (report_pb2.ANOMALY_KIND_RESTART, report_pb2.ANOMALY_KIND_SHUTDOWN)
     told = told | {a.template_id for a in rep.anomalies if a.kind in lifecycle}
     # (A message a crash's finding cites as one more of its messages, at its first and last line, is told too: Xorg's
@@ -573,7 +577,7 @@ def _failing_unlevelled(rep: report_pb2.AnalysisReport, told: set[str]) -> list[
     return [
         t
         for t in rep.templates
-        if not t.max_level
+        if t.max_level in _UNTOLD_LEVELS
         and t.id not in told
         and not (t.first_line in cited and t.last_line in cited)
         and not t.muted
@@ -622,17 +626,20 @@ def _failures_unlevelled(
     fork: Cannot allocate memory"), told after the warnings, in line order: in a file whose records mostly carry no
     level (a database's or a kernel's, written with marks or nothing; a debug verbosity) the level cannot tell what
     went wrong, and in a file whose records carry one, a record of none is another writer's, whose words alone tell
-    (AWS Lambda's platform line "Task timed out after 15.02 seconds" among the function's levelled lines). A message
-    that says nothing (``says_nothing``) is not one, nor one a restart or a stop tells (a kernel's "Out of memory:
-    Killed process", told as a crash)."""
+    (AWS Lambda's platform line "Task timed out after 15.02 seconds" among the function's levelled lines). So is a
+    message at a level that says nothing went wrong (``_UNTOLD_LEVELS``: Flink's "switched from RUNNING to FAILED",
+    Rails' "Completed 500 Internal Server Error", at INFO), with that level, after the warnings. A
+    message that says nothing (``says_nothing``) is not one, nor one a restart or a stop tells (a kernel's "Out of
+    memory: Killed process", told as a crash)."""
     failing = _failing_unlevelled(rep, told)
     out: list[tuple[report_pb2.Level.ValueType, report_pb2.SummaryClaim]] = []
     for t in sorted(failing, key=lambda t: t.first_line):
         where = (
             f"at line {t.first_line}" if t.count == 1 else f"first at line {t.first_line}, last at line {t.last_line}"
         )
-        text = f'{_records(t.count)} of no level that state a failure: "{quoted[t.id]}", {where}.'
-        out.append((report_pb2.LEVEL_UNSPECIFIED, _claim(text, [t.id], sorted({t.first_line, t.last_line}))))
+        at = f"at {_level(t.max_level)}" if t.max_level else "of no level"
+        text = f'{_records(t.count)} {at} that state a failure: "{quoted[t.id]}", {where}.'
+        out.append((t.max_level, _claim(text, [t.id], sorted({t.first_line, t.last_line}))))
     return out
 
 
