@@ -42,6 +42,10 @@ pytestmark = pytest.mark.unit
         # A number's signed exponent is the number's (CP2K's "1.0E+03", Fortran's "1.0D-08", "loss=3.2e-05").
         ("ENERGY DRIFT = -1.234567E+02 -2.0D-08", "ENERGY DRIFT = <*> <*>"),
         ("loss=3.2e-05 lr=1e-4", "loss=<*> lr=<*>"),
+        # Numbers a comma joins are one value whatever their signs (a position: Minecraft's "moved too quickly!" was two
+        # templates, one for the negative coordinates).
+        ("moved too quickly! 17.897988,0.783755,3.319876", "moved too quickly! <*>"),
+        ("moved too quickly! -8.863157,-0.508221,-5.649153", "moved too quickly! <*>"),
     ],
 )
 def test_masks(text: str, masked: str) -> None:

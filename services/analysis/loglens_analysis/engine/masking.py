@@ -121,10 +121,11 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("literal", rf"(?<![\w.-])(?:(?<![A-Za-z] ){_LITERAL}(?![\w-])|{_LITERAL}(?![\w-])(?! [a-z]))"),
     # A number (a dimension's too: "80x25") ends where its run of letters and digits ends: "0abc" of "i-0abc3582" is
     # no number with a unit, and "v1alpha2" is no version number (an id and an API's name: not cut in two). Its
-    # exponent, signed, is the number's ("1.0E+03", "3.2e-05", Fortran's "1.0D-08": one value, not two).
+    # exponent, signed, is the number's ("1.0E+03", "3.2e-05", Fortran's "1.0D-08": one value, not two). Numbers a
+    # comma joins are one value whatever their signs (a position "17.89,0.78,3.31" and "-8.86,-0.50,-5.64": one).
     (
         "number",
-        r"(?<![A-Za-z0-9])(?:[vV](?=\d))?[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]\d+|(?<=\d)[dD][-+]\d+)?(?:[xX]\d+)*"
+        r"(?<![A-Za-z0-9])(?:[vV](?=\d))?[-+]?\d+(?:\.\d+|,[-+]?\d+)*(?:[eE][-+]\d+|(?<=\d)[dD][-+]\d+)?(?:[xX]\d+)*"
         r"[A-Za-z]*+(?![A-Za-z0-9])",
     ),
 )
