@@ -1016,3 +1016,26 @@ def test_a_traceback_with_no_last_line_is_of_the_exception_named_before_its_bann
         ("payload.py:build_payload", "handler.py:lambda_handler"),
     )
     assert exception_of(record.replace("KeyError: 'shipping_address'", "request failed for order 7")) is None
+
+
+def test_an_exception_line_after_a_tag_in_brackets_is_the_exception_thrown() -> None:
+    """Sonarr's NLog layout writes its version before the exception's line ("[v4.0.2.1183] System.Net.Http.
+    HttpRequestException: ..."), the inner exception and the frames under it: the exception thrown is the tagged
+    line's, its root cause the inner one (the group was of the inner exception alone)."""
+    record = JOIN.join(
+        [
+            "2024-03-16 10:03:51.7|Error|DownloadMonitoringService|Unable to retrieve queue and history items",
+            "",
+            "[v4.0.2.1183] System.Net.Http.HttpRequestException: Connection refused (sabnzbd:8080)",
+            " ---> System.Net.Sockets.SocketException (111): Connection refused",
+            "   at System.Net.Sockets.Socket.AwaitableSocketAsyncEventArgs.ThrowException(SocketError error)",
+            "   at System.Net.Http.HttpConnectionPool.ConnectToTcpHostAsync(String host, Int32 port)",
+        ]
+    )
+    info = exception_of(record)
+    assert info is not None
+    assert (info.type, info.message, info.root_type) == (
+        "System.Net.Http.HttpRequestException",
+        "Connection refused (sabnzbd:8080)",
+        "System.Net.Sockets.SocketException",
+    )

@@ -252,7 +252,7 @@ def _jvm(lines: list[str], head: str, message: str = "") -> ExceptionInfo | None
         ):
             if text.startswith("Suppressed: "):
                 continue
-            e = _EXC_LINE.match(line.lstrip()) if i else None
+            e = _EXC_LINE.match(_past_tag(line.lstrip())) if i else None
             if e is not None and e.group(2) and level_from_word(e.group(1)) is not None:
                 # A level word that opens the line is the level of what follows, not a type, where what follows
                 # names one (tinylog's "ERROR: Failed to forward batch: org.apache.kafka...TimeoutException: ...").
@@ -343,6 +343,17 @@ def _frame_follows(lines: list[str], i: int) -> bool:
     return _JVM_FRAME.match(nxt) is not None or _NODE_BARE_FRAME.match(nxt) is not None
 
 
+# A tag in brackets before an exception's line (Sonarr's NLog layout writes its version: "[v4.0.2.1183] System.Net.
+# Http.HttpRequestException: Connection refused"): the exception's line goes on after it.
+_TAG_BEFORE = re.compile(r"\[[^\]\s]{1,40}\] (?=[A-Za-z_$])")
+
+
+def _past_tag(text: str) -> str:
+    """``text`` past a tag in brackets that opens it (``_TAG_BEFORE``)."""
+    m = _TAG_BEFORE.match(text) if text[:1] == "[" else None
+    return text[m.end() :] if m is not None else text
+
+
 def _exceptions_above_frames(lines: list[str]) -> tuple[set[int], set[int]]:
     """Lines that open a trace although its frames do not follow them at once: an exception whose message goes on
     over more lines ("org.postgresql.util.PSQLException: ERROR: deadlock detected", then "  Detail: Process 4242
@@ -358,7 +369,7 @@ def _exceptions_above_frames(lines: list[str]) -> tuple[set[int], set[int]]:
             line = lines[j]
             if _JVM_FRAME.match(line) is not None or line.startswith(("Caused by: ", "Suppressed: ")):
                 break
-            e = _EXC_LINE.match(line.lstrip())
+            e = _EXC_LINE.match(_past_tag(line.lstrip()))
             if e is not None and e.group(2) is not None and _typed(e.group(1)):
                 if j < f - 1:
                     out.add(j)
