@@ -1039,3 +1039,23 @@ def test_an_exception_line_after_a_tag_in_brackets_is_the_exception_thrown() -> 
         "Connection refused (sabnzbd:8080)",
         "System.Net.Sockets.SocketException",
     )
+
+
+def test_a_javascript_error_after_its_sources_tag_is_the_records_exception() -> None:
+    """Zigbee2MQTT writes its namespace after the level ("error: \\tz2m: Error: Error while opening serialport ..."),
+    then the error's frames: the thrown type is JavaScript's base class after the tag (no exception group was made)."""
+    lines = [
+        f"[2024-03-16 07:{i // 60:02d}:{i % 60:02d}] info: \tz2m: MQTT publish: topic 'zigbee2mqtt/{i}'"
+        for i in range(30)
+    ]
+    lines += [
+        "[2024-03-16 07:10:03] error: \tz2m: Error: Error while opening serialport 'Error: cannot open /dev/ttyACM0'",
+        "    at SerialPort.<anonymous> (/app/node_modules/zigbee-herdsman/src/adapter/z-stack/znp/znp.ts:146:28)",
+        "    at SerialPort._error (/app/node_modules/@serialport/stream/dist/index.js:198:14)",
+        "[2024-03-16 07:10:04] info: \tz2m: Exiting...",
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    (group,) = rep.exception_groups
+    assert (group.exception_type, group.first_line) == ("Error", 31)
+    assert group.message.startswith("Error while opening serialport")
+    assert list(group.top_frames) == ["SerialPort.<anonymous>", "SerialPort._error"]

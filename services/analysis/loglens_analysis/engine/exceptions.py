@@ -230,6 +230,9 @@ def _indent(line: str) -> int:
 _NAME_BEFORE = re.compile(rf"(?<![\w$.])({_NAME}): ?$")
 MAX_NAME_BEFORE = 256  # how far before the message such a name is looked for
 _JS_BASE_CLASS = "Error"  # JavaScript's base class: a type under frames although its name is a severity word
+# A message's first words, a source's tag closed by a colon at most before them, that name JavaScript's base class or a
+# type and a colon after it ("z2m: Error: Error while opening serialport ..."): the exception its frames are of.
+_NAME_OPENING = re.compile(rf"^(?:[\w.:/@-]+: )?((?:{_JS_BASE_CLASS}|[A-Z][\w$]*(?:Error|Exception))(?=: ))")
 
 
 def _jvm(lines: list[str], head: str, message: str = "") -> ExceptionInfo | None:
@@ -278,7 +281,10 @@ def _jvm(lines: list[str], head: str, message: str = "") -> ExceptionInfo | None
                         if e is not None and (named_as_type(e.group(1)) or e.group(1) == _JS_BASE_CLASS):
                             e = _EXC_LINE.match(line, e.start(1))
                         else:
-                            e = None
+                            # (Or the message, past the source's tag, opens with one: Zigbee2MQTT's "error: \tz2m:
+                            # Error: Error while opening serialport ...".)
+                            e = _NAME_OPENING.search(message)
+                            e = _EXC_LINE.match(message, e.start(1)) if e is not None else None
                     if e is not None and e.group(2) is not None:
                         chain.append((e.group(1), _clip(e.group(2)), 0))
     if (
