@@ -134,19 +134,29 @@ class NewTraces:
         self._frame = re.compile(rf"{prefix}[ \t]+at ")
 
     def mark(self, text: str) -> str:
-        pieces: list[str] = []
-        start = 0
-        for m in self._candidate.finditer(text):
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            if self._frame.match(text, line_start) is None:
-                continue
-            pieces.append(text[start : m.end()])
-            pieces.append(SOURCE_CHANGE)
-            start = m.end()
-        if not pieces:
-            return text
-        pieces.append(text[start:])
-        return "".join(pieces)
+        return _marked(
+            text,
+            (
+                m.end()
+                for m in self._candidate.finditer(text)
+                if self._frame.match(text, text.rfind("\n", 0, m.start()) + 1) is not None
+            ),
+        )
+
+
+def _marked(text: str, at: Iterable[int]) -> str:
+    """``text`` with SOURCE_CHANGE put at each of the positions ``at`` (ascending): the line there starts a record,
+    no join takes it into the one before (the same text where there is none)."""
+    pieces: list[str] = []
+    start = 0
+    for end in at:
+        pieces.append(text[start:end])
+        pieces.append(SOURCE_CHANGE)
+        start = end
+    if not pieces:
+        return text
+    pieces.append(text[start:])
+    return "".join(pieces)
 
 
 # A word that tells an error or a warning (any case): a line with one may be the message a traceback under it was
@@ -184,23 +194,16 @@ def announces_traceback(lines: list[str]) -> bool:
 def _mark_unannounced_tracebacks(text: str) -> str:
     """Each Python traceback banner at the left edge that the lines before it do not announce
     (``announces_traceback``) marked (SOURCE_CHANGE): no join takes it into the record before."""
-    pieces: list[str] = []
-    start = 0
-    for m in _TRACEBACK_AT_LEFT.finditer(text):
+
+    def unannounced(m: re.Match[str]) -> bool:
         top = m.start()
         for _ in range(ANNOUNCER_LOOKBACK):
             top = text.rfind("\n", 0, top)
             if top < 0:
                 break
-        if announces_traceback(text[top + 1 : m.start()].split("\n")):
-            continue
-        pieces.append(text[start : m.end()])
-        pieces.append(SOURCE_CHANGE)
-        start = m.end()
-    if not pieces:
-        return text
-    pieces.append(text[start:])
-    return "".join(pieces)
+        return not announces_traceback(text[top + 1 : m.start()].split("\n"))
+
+    return _marked(text, (m.end() for m in _TRACEBACK_AT_LEFT.finditer(text) if unannounced(m)))
 
 
 # A line continues the one before it, never an empty one (a blank line ends a record: an indented line after one
