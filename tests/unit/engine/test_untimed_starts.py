@@ -65,8 +65,11 @@ def test_an_untimed_start_banner_after_an_outage_is_dated_by_the_timed_record_af
     assert f"(no time written; the next timed line, {after}, is at 2024-03-14T11:37:" in restart.description
     silence = _anomaly(rep, report_pb2.ANOMALY_KIND_SILENCE)
     # Between the last record that wrote its time before the outage and the first after it; the untimed lines between
-    # them (the stop's last lines and the new start's first) are named as such, not placed before the gap.
-    assert list(silence.line_numbers) == [closing, after], silence.description
+    # them (the stop's last lines and the new start's first) are named as such, not placed before the gap. The outage
+    # cites the stop before it first and the start in it last (the start's line wrote no time: it is one of them).
+    stop = _anomaly(rep, report_pb2.ANOMALY_KIND_SHUTDOWN)
+    assert list(silence.line_numbers) == [stop.line_numbers[0], closing, after, start], silence.description
+    assert silence.description.startswith("down for 17 min: stop at line "), silence.description
     assert f"but lines {closing + 1} to {after - 1}, which wrote no time" in silence.description
     assert restart.start_time.seconds == silence.end_time.seconds
     assert silence.end_time.seconds - silence.start_time.seconds == 17 * 60

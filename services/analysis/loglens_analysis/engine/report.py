@@ -607,6 +607,9 @@ class Finding:
     # A finding a process's start explains (``_mark_start_sequences``, and a rare message first seen in the
     # file's first bucket): ranked after the others of its kind.
     routine: bool = False
+    # What a finding tells where another tells it (``_outages``): a restart without a template (a process id changed),
+    # the records a silence's gap holds ("no records between line 79 (...) and line 80 (...)").
+    event: str = ""
 
     def rank(self) -> tuple[int, bool, float, int]:
         """Sort key: kind (``KIND_RANK``), then routine last, then score (higher first), then line."""
@@ -952,12 +955,15 @@ def _silence(bk: Buckets, chain: list[_Gap], median: int) -> Finding:
             f"({iso(t1)}) but {untimed}, which wrote no time, where {rate}"
         )
         lines = [timed, next_line]
+        event = f"no records between line {timed} ({iso(t0)}) and line {next_line} ({iso(t1)}) but {untimed}"
+        event += ", which wrote no time"
     elif not between:
         desc = (
             f"silence of {duration(gap)}: no records between line {last_line} ({iso(t0)}) and line {next_line} "
             f"({iso(t1)}), where {rate}"
         )
         lines = [last_line, next_line]
+        event = f"no records between line {last_line} ({iso(t0)}) and line {next_line} ({iso(t1)})"
     else:
         few = sum(tb.records for tb in between)
         at = sorted({ln for tb in between for ln in (tb.first_line, tb.last_line)})
@@ -967,7 +973,11 @@ def _silence(bk: Buckets, chain: list[_Gap], median: int) -> Finding:
             f"and line {next_line} ({iso(t1)}), {rate}"
         )
         lines = [last_line, *at, next_line]
-    return Finding(ANOMALY_SILENCE, None, t0, t1, 0, float(median), round(expected, 1), lines, desc)
+        event = (
+            f"only {few} record{'s' if few > 1 else ''} (line{'s' if len(at) > 1 else ''} {', '.join(map(str, at))}) "
+            f"between line {last_line} ({iso(t0)}) and line {next_line} ({iso(t1)})"
+        )
+    return Finding(ANOMALY_SILENCE, None, t0, t1, 0, float(median), round(expected, 1), lines, desc, event=event)
 
 
 def _xlogx(s: float, n: float) -> float:
@@ -1996,6 +2006,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         what = f"restart {at}: {p.change} from {p.old} (line {p.old_line}) to {p.new} (line {p.new_line})"
         when = t if t is not None else _time_by(an, firsts, p.bucket, p.new_line)
         out.append(Finding(ANOMALY_RESTART, None, when, when, 1, 0.0, 1.0, [p.new_line, p.old_line], what))
+        out[-1].event = f"{p.change} from {p.old} to {p.new}"
     return out
 
 
@@ -2351,8 +2362,95 @@ def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
         out += _lifecycle(an, templates, [])
     out += _rare(an, templates)
     _mark_start_sequences(out, templates, _head_time(an))
+    if bk is not None:
+        _outages(out, bk.width)
     out.sort(key=Finding.rank)
     return out[:MAX_ANOMALIES]
+
+
+# A stop finding of one stop or one crash (``_lifecycle``, ``_crash``): "stop at line 72 (...)", "crash at line 78".
+ONE_STOP = re.compile(r"(stop|crash) at line ")
+
+
+def _outages(found: list[Finding], width: float) -> None:
+    """A silence that a stop opens or a restart ends is told as one outage with them: the service stopped (or
+    crashed), wrote nothing, and started again (a directory server's shutdown for a full disk at 11:00, its start
+    at 12:37: three findings, told in the order silence, restart, stop, and the silence "would have written about
+    23" records for a server that was down). The stop is one stop or one crash cited at most ``NEAR_LINES`` lines
+    and one bucket width before the gap; the restart the first one cited at most as far after it (or at a line in
+    it that wrote no time: a server's untimed banner), dated in the bucket after the gap (a host's boot written
+    with the clock it had before it was set, hours back, ends no gap), where no stop comes between them (a file
+    that goes on after the gap and then stops again: the restart follows that stop). The silence's description
+    tells both, and its lines start at the stop's first line and end at the restart's (``outage_parts``: the
+    summary tells them by the silence's claim); the stop and the restart stay findings of their own. Not for a
+    silence of a start sequence (routine)."""
+    ends = [f for f in found if f.kind == ANOMALY_SHUTDOWN and f.lines]
+    stops = [f for f in ends if ONE_STOP.match(f.description)]
+    starts = [f for f in found if f.kind == ANOMALY_RESTART and f.lines]
+    for s in found:
+        if s.kind != ANOMALY_SILENCE or s.routine or s.start is None or s.end is None or not s.lines:
+            continue
+        first, last = s.lines[0], s.lines[-1]
+        # (A gap of two lines holds no timed record: a line between them wrote no time, and may be the start.)
+        earliest = first + 1 if len(s.lines) == 2 else last
+        stop = max(
+            (
+                f
+                for f in stops
+                if first - NEAR_LINES <= f.lines[0] <= first and (f.start is None or s.start - f.start <= width)
+            ),
+            key=lambda f: f.lines[0],
+            default=None,
+        )
+        start = min(
+            (
+                f
+                for f in starts
+                if earliest <= f.lines[0] <= last + NEAR_LINES and (f.start is None or 0 <= f.start - s.end <= width)
+            ),
+            key=lambda f: f.lines[0],
+            default=None,
+        )
+        if start is not None and any(earliest <= f.lines[0] < start.lines[0] for f in ends):
+            start = None  # the file goes on after the gap and stops again: that stop's start (Flink's SIGTERM)
+        if stop is None and start is None:
+            continue
+        restart = ""
+        if start is not None:
+            at = "" if start.start is None else f" ({iso(start.start)})"
+            quote = f": {start.event}" if start.event else ""
+            quote = f': "{start.template.quote}"' if start.template is not None else quote
+            restart = f"restart at line {start.lines[0]}{at}{quote}"
+        if stop is not None:
+            at = "" if stop.start is None else f" ({iso(stop.start)})"
+            quote = "" if stop.template is None else f': "{stop.template.quote}"'
+            stopped = f"{stop.description.split(' ', 1)[0]} at line {stop.lines[0]}{at}{quote}"
+            if start is not None:
+                s.description = f"down for {duration(s.end - s.start)}: {stopped}, {s.event}, {restart}"
+            else:
+                s.description = f"quiet for {duration(s.end - s.start)} after the {stopped}: {s.event}"
+        else:
+            s.description += f", and then a {restart}"
+        # The stop's line first, the restart's last (``outage_parts`` reads them there).
+        cited = [*([stop.lines[0]] if stop else []), *s.lines, *([start.lines[0]] if start else [])]
+        s.lines = list(dict.fromkeys(cited))
+
+
+def outage_parts(silence: report_pb2.Anomaly, anomalies: Sequence[report_pb2.Anomaly]) -> list[report_pb2.Anomaly]:
+    """The stop and the restart a silence's finding tells as one outage with it (``_outages``): the one stop or
+    crash cited at its first line, the restart cited at its last."""
+    lines = silence.line_numbers
+    if not lines:
+        return []
+    return [
+        a
+        for a in anomalies
+        if a.line_numbers
+        and (
+            (a.kind == ANOMALY_SHUTDOWN and a.line_numbers[0] == lines[0] and ONE_STOP.match(a.description))
+            or (a.kind == ANOMALY_RESTART and a.line_numbers[0] == lines[-1])
+        )
+    ]
 
 
 def _head_time(an: Analyzer) -> float | None:

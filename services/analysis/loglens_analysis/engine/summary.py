@@ -45,6 +45,7 @@ from .report import (
     TIMED_RANGE_SHARE,
     duration,
     iso,
+    outage_parts,
     quotes,
     says_nothing,
     shorten,
@@ -902,8 +903,10 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
                 told_lines.setdefault(tid, set()).update(c.line_numbers)
     more: dict[str, list[report_pb2.Anomaly]] = {}
     restarted = [ln for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART for ln in a.line_numbers]
-    for a in rep.anomalies:  # already ranked
-        if a.template_id in muted:
+    # The stops and restarts a silence's claim tells (an outage: ``outage_parts``).
+    in_outage: list[report_pb2.Anomaly] = []
+    for a in rep.anomalies:  # already ranked (silences before restarts and stops)
+        if a.template_id in muted or a in in_outage:
             continue
         if a.routine and a.kind in (report_pb2.ANOMALY_KIND_RARE_TEMPLATE, report_pb2.ANOMALY_KIND_SILENCE):
             continue  # a message or a pause of a process's start sequence: not news for the summary
@@ -922,6 +925,12 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
         section = _SECTION_OF_KIND[a.kind]
         if section in _COUNTED and len(sections[section]) >= SECTION_CAPS[section] - 1:
             more.setdefault(section, []).append(a)
+        elif a.kind == report_pb2.ANOMALY_KIND_SILENCE:
+            ends = [x for x in outage_parts(a, rep.anomalies) if x.template_id not in muted]
+            in_outage += ends
+            claim = _anomaly_claim(a)
+            claim.template_ids.extend(sorted({x.template_id for x in ends if x.template_id}))
+            sections[section].append(claim)
         else:
             sections[section].append(_anomaly_claim(a))
     # A rare message that is one of the errors, starts or stops told above is not news twice: its claim makes

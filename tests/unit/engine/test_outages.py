@@ -1,0 +1,95 @@
+"""An outage: a service stops (or dies), writes nothing, and starts again. A person on call reads it as one event,
+with the stop that opened it and the start that ended it, not as a silence, a restart and a stop told apart (in
+that order) with the records a stopped service "would have written". Synthetic lines only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from loglens.v1 import report_pb2
+from loglens_analysis.engine import analyze
+
+T0 = datetime(2024, 5, 1, 6, tzinfo=UTC).timestamp()
+SILENCE = report_pb2.ANOMALY_KIND_SILENCE
+RESTART = report_pb2.ANOMALY_KIND_RESTART
+SHUTDOWN = report_pb2.ANOMALY_KIND_SHUTDOWN
+
+
+def _at(t: float, text: str) -> str:
+    return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} INFO {text}"
+
+
+def _run(start: float, records: int, banner: bool = True) -> list[str]:
+    lines = [_at(start, "orderd 2.4.1 starting up")] if banner else []
+    return lines + [_at(start + 1 + 20 * i, f"order {1000 + i} stored for customer {i % 7}") for i in range(records)]
+
+
+def _claims(rep: report_pb2.AnalysisReport) -> list[str]:
+    return [c.text for c in rep.summary.claims]
+
+
+def _analyze(lines: list[str]) -> report_pb2.AnalysisReport:
+    return analyze([("\n".join(lines) + "\n").encode()])
+
+
+def test_a_stop_a_silence_and_the_start_after_it_are_one_outage_in_the_summary() -> None:
+    first = _run(T0, 300)  # 100 minutes, a record every 20 s
+    stop_at = T0 + 1 + 20 * 300
+    stop = [_at(stop_at, "shutting down on request"), _at(stop_at + 1, "orders queue closed")]
+    later = stop_at + 1 + 95 * 60
+    lines = first + stop + _run(later, 300)
+    stop_line, last_before, restart_line = len(first) + 1, len(first) + 2, len(first) + 3
+    assert lines[stop_line - 1].endswith("shutting down on request")
+    assert lines[restart_line - 1].endswith("starting up")
+    rep = _analyze(lines)
+    kinds = [a.kind for a in rep.anomalies]
+    assert SILENCE in kinds and RESTART in kinds and SHUTDOWN in kinds, [a.description for a in rep.anomalies]
+    silence = next(a for a in rep.anomalies if a.kind == SILENCE)
+    assert silence.description.startswith("down for 95 min: stop at line "), silence.description
+    assert "would have written" not in silence.description
+    assert list(silence.line_numbers) == [stop_line, last_before, restart_line]
+    claims = [c for c in rep.summary.claims if c.text.startswith("Down for")]
+    assert len(claims) == 1, _claims(rep)
+    claim = claims[0]
+    assert f'stop at line {stop_line} (2024-05-01T07:40:01Z): "shutting down on request"' in claim.text
+    assert f"restart at line {restart_line} (2024-05-01T09:15:02Z)" in claim.text
+    assert {stop_line, restart_line} <= set(claim.line_numbers)
+    by_line = {t.id: t for t in rep.templates}
+    cited = {by_line[tid].text for tid in claim.template_ids}
+    assert "shutting down on request" in cited and "orderd <*> starting up" in cited, cited
+    # The stop and the restart stay findings of the report; the summary tells them once, in the outage.
+    assert not [t for t in _claims(rep) if t.startswith(("Restart at", "Stop at"))], _claims(rep)
+
+
+def test_a_silence_that_a_start_ends_says_so() -> None:
+    # No stop was written (a crash that left no line, a host that lost power): the gap is a silence, at the
+    # file's rate, and the start that ends it is told with it.
+    first = _run(T0, 300)
+    lines = first + _run(T0 + 1 + 20 * 300 + 95 * 60, 300)
+    rep = _analyze(lines)
+    silence = next(a for a in rep.anomalies if a.kind == SILENCE)
+    assert "would have written" in silence.description
+    assert silence.description.endswith(
+        f'and then a restart at line {len(first) + 1} (2024-05-01T09:15:01Z): "orderd <*> starting up"'
+    ), silence.description
+    assert silence.line_numbers[-1] == len(first) + 1
+    assert [t for t in _claims(rep) if t.startswith("Silence of 95 min")], _claims(rep)
+    assert not [t for t in _claims(rep) if t.startswith("Restart at")], _claims(rep)
+
+
+def test_a_start_after_a_later_stop_is_not_the_end_of_the_silence() -> None:
+    # The service was idle, then wrote again, and only then was stopped and started: the restart follows that
+    # stop, not the silence, and all three are told each on its own.
+    first = _run(T0, 300)
+    resumed = T0 + 1 + 20 * 300 + 95 * 60
+    after = [_at(resumed + 20 * i, f"order {5000 + i} stored for customer {i % 7}") for i in range(10)]
+    stop = [_at(resumed + 200, "received SIGTERM, shutting down")]
+    lines = first + after + stop + _run(resumed + 230, 300)
+    rep = _analyze(lines)
+    silence = next(a for a in rep.anomalies if a.kind == SILENCE)
+    assert "restart" not in silence.description and "down for" not in silence.description, silence.description
+    claims = _claims(rep)
+    assert [t for t in claims if t.startswith("Silence of 95 min")], claims
+    assert [t for t in claims if t.startswith(f"Restart at line {len(first) + len(after) + 2} ")], claims
+    assert [t for t in claims if t.startswith(f"Stop at line {len(first) + len(after) + 1} ")], claims
