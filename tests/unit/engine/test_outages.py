@@ -93,3 +93,21 @@ def test_a_start_after_a_later_stop_is_not_the_end_of_the_silence() -> None:
     assert [t for t in claims if t.startswith("Silence of 95 min")], claims
     assert [t for t in claims if t.startswith(f"Restart at line {len(first) + len(after) + 2} ")], claims
     assert [t for t in claims if t.startswith(f"Stop at line {len(first) + len(after) + 1} ")], claims
+
+
+def test_every_silence_told_on_its_own_tells_its_restart() -> None:
+    # Two outages each ended by a start: the second silence takes the section's last place (where a third would be
+    # counted), and its restart is told there too, not again as a restart of its own.
+    first = _run(T0, 300)
+    second = _run(T0 + 1 + 20 * 300 + 95 * 60, 300)
+    third = _run(T0 + 2 * (1 + 20 * 300 + 95 * 60), 300)
+    rep = _analyze(first + second + third)
+    claims = _claims(rep)
+    outages = [t for t in claims if t.startswith("Silence of 95 min")]
+    assert len(outages) == 2, claims
+    assert all(", and then a restart at line " in t for t in outages), outages
+    assert not [t for t in claims if t.startswith(("Restart at", "1 more restart"))], claims
+    # Each claim cites its restart's template as well.
+    banner = next(t.id for t in rep.templates if t.text == "orderd <*> starting up")
+    told = [c for c in rep.summary.claims if c.text.startswith("Silence of 95 min")]
+    assert all(banner in c.template_ids for c in told), [list(c.template_ids) for c in told]

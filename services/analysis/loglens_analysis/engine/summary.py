@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from operator import itemgetter
 
 from loglens.v1 import report_pb2
@@ -903,8 +904,20 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
                 told_lines.setdefault(tid, set()).update(c.line_numbers)
     more: dict[str, list[report_pb2.Anomaly]] = {}
     restarted = [ln for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART for ln in a.line_numbers]
-    # The stops and restarts a silence's claim tells (an outage: ``outage_parts``).
-    in_outage: list[report_pb2.Anomaly] = []
+    # The stops and restarts the claims of silences tell (an outage: ``outage_parts``): of the silences told one by
+    # one, as the section's cap has them (all up to the cap, else all but the last place, which counts the rest).
+    silences = [
+        a
+        for a in rep.anomalies
+        if a.kind == report_pb2.ANOMALY_KIND_SILENCE and not a.routine and a.template_id not in muted
+    ]
+    cap = SECTION_CAPS["silences"]
+    in_outage = [
+        x
+        for a in (silences if len(silences) <= cap else silences[: cap - 1])
+        for x in outage_parts(a, rep.anomalies)
+        if x.template_id not in muted
+    ]
     for a in rep.anomalies:  # already ranked (silences before restarts and stops)
         if a.template_id in muted or a in in_outage:
             continue
@@ -925,14 +938,8 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
         section = _SECTION_OF_KIND[a.kind]
         if section in _COUNTED and len(sections[section]) >= SECTION_CAPS[section] - 1:
             more.setdefault(section, []).append(a)
-        elif a.kind == report_pb2.ANOMALY_KIND_SILENCE:
-            ends = [x for x in outage_parts(a, rep.anomalies) if x.template_id not in muted]
-            in_outage += ends
-            claim = _anomaly_claim(a)
-            claim.template_ids.extend(sorted({x.template_id for x in ends if x.template_id}))
-            sections[section].append(claim)
         else:
-            sections[section].append(_anomaly_claim(a))
+            sections[section].append(_anomaly_claim(a, rep.anomalies))
     # A rare message that is one of the errors, starts or stops told above is not news twice: its claim makes
     # room for another. (Rare messages only take room the primary sections left, so the claims shown are their
     # first ``cap``; restarts and stops hold only the ones told one by one here.)
@@ -957,7 +964,7 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     sections["contents"] = _contents(rep, told_ids | named | muted)
     for section, rest in more.items():
         if len(rest) == 1:
-            sections[section].append(_anomaly_claim(rest[0]))
+            sections[section].append(_anomaly_claim(rest[0], rep.anomalies))
             continue
         lines = sorted(a.line_numbers[0] for a in rest if a.line_numbers)
         shown = lines[:MAX_LISTED_LINES]
@@ -1034,9 +1041,13 @@ def _latest_error_kept(
     return claims
 
 
-def _anomaly_claim(a: report_pb2.Anomaly) -> report_pb2.SummaryClaim:
+def _anomaly_claim(a: report_pb2.Anomaly, anomalies: Sequence[report_pb2.Anomaly] = ()) -> report_pb2.SummaryClaim:
+    """A finding's claim; a silence's cites the templates of the stop and the restart it tells (``outage_parts``)."""
     text = a.description[:1].upper() + a.description[1:] + "."
-    return _claim(text, [a.template_id] if a.template_id else [], list(a.line_numbers))
+    ids = [a.template_id] if a.template_id else []
+    if a.kind == report_pb2.ANOMALY_KIND_SILENCE:
+        ids += sorted({x.template_id for x in outage_parts(a, anomalies) if x.template_id})
+    return _claim(text, ids, list(a.line_numbers))
 
 
 def _room(sections: dict[str, list[report_pb2.SummaryClaim]]) -> dict[str, int]:
