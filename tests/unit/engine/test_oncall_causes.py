@@ -656,6 +656,41 @@ def test_a_structured_error_is_told_with_the_cause_its_record_names() -> None:
     ), claim
 
 
+def test_a_json_record_cut_short_still_names_its_cause() -> None:
+    """An example holds a record's first characters: a JSON object cut there gives the members it holds whole, so
+    its cause is read from it when the cut comes after that field (or right at its end)."""
+    record = '{"level":"error","msg":"x","error":"disk full","ctx":{"a":"b","c":[1,2'
+    assert structured_cause(record) == ("error", "disk full")
+    assert structured_cause('{"level":"error","msg":"x","error":"disk full"') == ("error", "disk full")
+    assert structured_cause('{"level":"error","msg":"x","error":"disk fu') is None  # cut inside: not told
+    assert structured_cause('{"level":"error","msg":"x"}, "error":"disk full"') is None  # no JSON, not cut
+
+
+def test_a_wide_json_records_cause_past_the_example_cut_is_told() -> None:
+    # An audit trail writes who called what first (hundreds of characters) and why the call failed last: the example
+    # the report holds of such a record reaches the end of its cause field, so the claim tells why.
+    context = ",".join(f'"field{k}":"{"v" * 40}{k}"' for k in range(20))  # about 1,000 characters
+    lines = []
+    for i in range(300):
+        t = datetime.fromtimestamp(T0 + i, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if i % 50 == 7:
+            lines.append(
+                f'{{"time":"{t}","level":"error","msg":"call denied","who":{{{context}}},'
+                f'"errorMessage":"role orders-sync is not authorized to perform PutItem","id":{i}}}'
+            )
+        else:
+            lines.append(f'{{"time":"{t}","level":"info","msg":"call allowed","who":{{{context}}},"id":{i}}}')
+    assert len(lines[7]) > 1000
+    rep = _analyze(lines)
+    claim = next(c.text for c in rep.summary.claims if "call denied" in c.text)
+    assert claim.startswith(
+        '6 records at ERROR: "call denied" (errorMessage at line 8: "role orders-sync is not authorized to perform '
+        'PutItem"), first at line 8'
+    ), claim
+    example = next(t for t in rep.templates if t.text == "call denied").examples[0].text
+    assert lines[7].startswith(example) and example.endswith('PutItem"'), example[-60:]
+
+
 def test_a_short_structured_file_quotes_its_messages_and_the_cause_not_lines_of_fields() -> None:
     lines = [
         '{"level":"info","ts":"2024-05-01T12:00:00Z","caller":"main.go:12","msg":"starting","version":"1.4.2"}',

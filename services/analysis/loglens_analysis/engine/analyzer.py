@@ -43,6 +43,7 @@ from .formats import (
     FormatGuess,
     ParsedRecord,
     RecordParser,
+    cause_end,
     detect_format,
     labelled_time,
     level_prefix,
@@ -105,6 +106,8 @@ VALUE_BATCH_CHARS = 16_000_000  # ... or records of as many characters
 MAX_EXCEPTION_GROUPS = 1000
 MAX_UNEXPLAINED_SAMPLES = 5
 EXAMPLE_CHARS = 500
+# ... or up to the end of the field a JSON record states its cause in, where that stands past them, up to this many:
+EXAMPLE_CAUSE_CHARS = 2000
 SAMPLE_RECORDS = 2000
 # A file whose lines mostly have no time still has records that lead with their time when its untimed lines
 # right after a timed one come one at a time (a note under each record), at most this many:
@@ -1911,7 +1914,7 @@ class Analyzer:
             if v in members:
                 for i in _first_indices(shapes, members[v], MAX_EXAMPLES - len(v.examples)):
                     head = "\n".join(records[i].split(JOIN, shapes[i].example_lines)[: shapes[i].example_lines])
-                    v.examples.append((lines[i], head.replace(PARTIAL, "")[:EXAMPLE_CHARS]))
+                    v.examples.append((lines[i], _example(head.replace(PARTIAL, ""))))
         for exc, (c, fi, li, _ti) in per_exception.values():
             if exc.count == 0:
                 exc.first_line = lines[fi]
@@ -2804,6 +2807,16 @@ def _merge(into: list[int], agg: list[int]) -> None:
 
 
 FEW_SHAPES = 4  # a group of at most this many shapes finds its first records shape by shape (``_first_indices``)
+
+
+def _example(text: str) -> str:
+    """A record as an example holds it: its first EXAMPLE_CHARS characters, or up to the end of the field a JSON record
+    states its cause in where that stands past them (an audit trail's "errorMessage" after 900 characters of who
+    called what: the summary quotes it), within EXAMPLE_CAUSE_CHARS."""
+    if len(text) <= EXAMPLE_CHARS or not text.startswith("{"):
+        return text[:EXAMPLE_CHARS]
+    end = cause_end(text)
+    return text[: end if end is not None and EXAMPLE_CHARS < end <= EXAMPLE_CAUSE_CHARS else EXAMPLE_CHARS]
 
 
 def _first_indices(infos: list[ShapeInfo], members: list[tuple[ShapeInfo, list[int]]], want: int) -> list[int]:

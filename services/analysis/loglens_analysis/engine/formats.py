@@ -296,6 +296,44 @@ def _json_object(head: str) -> dict[str, object] | None:
     return obj if isinstance(obj, dict) else None
 
 
+def _json_prefix(head: str) -> dict[str, object] | None:
+    """The fields of a JSON object cut short: its text up to the last member it holds whole (all of it where it ends
+    with a whole member, else up to its last comma outside a string, at any depth), closed by the brackets still open
+    there. None where that is no JSON object either (a text
+    that is no JSON, not only cut)."""
+    stack: list[str] = []
+    cut: tuple[int, str] | None = None  # (where the last whole member ends, the brackets open there)
+    in_string = escaped = False
+    for i, c in enumerate(head):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "{[":
+            stack.append("}" if c == "{" else "]")
+        elif c in "}]":
+            if not stack or stack.pop() != c:
+                return None
+            if not stack:
+                return None  # a whole object, which ``_json_object`` did not read: no JSON
+        elif c == ",":
+            cut = (i, "".join(reversed(stack)))
+    # Cut right after a whole member (a value's closing quote), or else at the last comma.
+    tries = [(len(head), "".join(reversed(stack)))] if not in_string else []
+    for end, closing in [*tries, *([cut] if cut is not None else [])]:
+        try:
+            obj = json.loads(head[:end] + closing)
+        except (ValueError, RecursionError):
+            continue
+        return obj if isinstance(obj, dict) else None
+    return None
+
+
 def _read_json(head: str, *, whole: bool = True) -> tuple[ParsedRecord, str | None, bool, list[int]] | None:
     """A JSON record parsed, with what decides its level: the level it gives itself, whether that is a number,
     and the HTTP statuses it carries. Without ``whole``, for its level alone (read per record where statuses decide
@@ -767,9 +805,13 @@ _TRACE_MESSAGE_NAMES = frozenset(_MSG_KEYS + _MESSAGE_NAMES)
 
 
 def _structured_fields(head: str) -> dict[str, object] | None:
-    """The fields of a JSON object or logfmt line (nested JSON objects flattened to dotted names), None otherwise."""
+    """The fields of a JSON object or logfmt line (nested JSON objects flattened to dotted names), None otherwise. A
+    JSON object cut short (a report's example is a record's first ``EXAMPLE_CHARS``) gives the fields before the
+    cut (``_json_prefix``)."""
     if head.startswith("{"):
         obj = _json_object(head)
+        if obj is None:
+            obj = _json_prefix(head)
         return None if obj is None else _flatten(obj)
     pairs = _LOGFMT_PAIR.findall(head)
     if len(pairs) < 3:
@@ -869,6 +911,37 @@ def structured_cause(record: str) -> tuple[str, str] | None:
             )
         ):
             return key, value.strip()
+    return None
+
+
+_DECODER = json.JSONDecoder()
+
+
+def cause_end(record: str) -> int | None:
+    """Where the field a JSON record states its cause in (``structured_cause``) ends in its text: just past the closing
+    quote of its value. None for a record without one, or not a JSON object."""
+    if not record.startswith("{"):
+        return None
+    got = structured_cause(record)
+    if got is None:
+        return None
+    name = json.dumps(got[0].rsplit(".", 1)[-1])
+    at = record.find(name)
+    while at >= 0:
+        colon = at + len(name)
+        while colon < len(record) and record[colon] in " \t":
+            colon += 1
+        opens = colon + 1
+        while opens < len(record) and record[opens] in " \t":
+            opens += 1
+        if record[colon : colon + 1] == ":" and record[opens : opens + 1] == '"':
+            try:
+                value, end = _DECODER.raw_decode(record, opens)
+            except ValueError:
+                return None
+            if isinstance(value, str) and value.strip() == got[1]:
+                return end
+        at = record.find(name, at + 1)
     return None
 
 

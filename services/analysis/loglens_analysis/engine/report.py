@@ -16,7 +16,6 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from loglens.v1 import report_pb2
 
 from .analyzer import (
-    EXAMPLE_CHARS,
     FIRST_BIN_SECONDS,
     MAX_BINS,
     MAX_EXAMPLES,
@@ -2865,7 +2864,7 @@ def _template(rep: report_pb2.AnalysisReport, an: Analyzer, r: Rolled) -> None:
     if r.last_time is not None:
         _put(t.last_time, r.last_time)
     for ln, text in r.examples:
-        t.examples.add(line_number=ln, text=text[:EXAMPLE_CHARS])
+        t.examples.add(line_number=ln, text=text)  # (as the analyzer holds it: ``analyzer._example``)
     for index, (records, st) in sorted(template_values(an, r).items()):
         hh = st.values
         p = t.placeholders.add(
