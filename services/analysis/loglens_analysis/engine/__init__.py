@@ -25,7 +25,8 @@ Caps (all bounded, so the report and the memory are bounded):
 - templates: 10,000 clusters mined (``miner.MAX_CLUSTERS``; further messages go to one overflow template),
   10,000 exact message variants tracked, 1,000 templates listed in the report (every ERROR and FATAL one
   first, then WARN, then the most frequent; listed most frequent first);
-- per template: 3 examples (the first ones), 5 top values per placeholder (every value of an HTTP status)
+- per template: 3 examples (the first ones; each a record's first 500 characters, or up to the end of the field a
+  JSON record states its cause in, within 2,000: ``analyzer.EXAMPLE_CAUSE_CHARS``), 5 top values per placeholder (every value of an HTTP status)
   from a Misra-Gries summary of 256 values (exact counts until more distinct values come, then each count low
   by at most the reported `count_error`), numbers in a compactor quantile sketch (1,024 values per level;
   min, max and count exact, the quantiles' rank-error bound reported), a histogram of at most 128 buckets
