@@ -25,18 +25,17 @@ Caps (all bounded, so the report and the memory are bounded):
 - templates: 10,000 clusters mined (``miner.MAX_CLUSTERS``; further messages go to one overflow template),
   10,000 exact message variants tracked, 1,000 templates listed in the report (every ERROR and FATAL one
   first, then WARN, then the most frequent; listed most frequent first);
-- per template: 3 examples (the first ones; each a record's first 500 characters, or up to the end of the field a
-  JSON record states its cause in, within 2,000: ``analyzer.EXAMPLE_CAUSE_CHARS``), 5 top values per placeholder (every value of an HTTP status)
-  from a Misra-Gries summary of 256 values (exact counts until more distinct values come, then each count low
-  by at most the reported `count_error`), numbers in a compactor quantile sketch (1,024 values per level;
-  min, max and count exact, the quantiles' rank-error bound reported), a histogram of at most 128 buckets
-  (``MAX_BINS``; the width starts at 1 s and doubles as needed, so a file spanning a minute or more
-  has 64 to 127 buckets, a week about 74 of 8,192 s); placeholder statistics read every record of the
-  file's first 32,768 (exact for such a file), then a deterministic sample (every record of a mined
-  cluster until it has 16, then the records at every 256th position of the file, so each cluster is
-  sampled in proportion to its count), kept per message variant and merged per template (Misra-Gries and
-  the sketch are mergeable); a placeholder's values are counted exactly (in C) and settled into its summaries
-  when it holds more than 512 distinct ones and when the file ends;
+- per template: 3 examples (the first ones; each a record's first 500 characters, or up to the end of the field a JSON
+  record states its cause in, within 2,000: ``analyzer.EXAMPLE_CAUSE_CHARS``), 5 top values per placeholder (every
+  value of an HTTP status) from a Misra-Gries summary of 256 values (exact counts until more distinct values come,
+  then each count low by at most the reported `count_error`), numbers in a compactor quantile sketch (1,024 values per
+  level; min, max and count exact, the quantiles' rank-error bound reported), a histogram of at most 128 buckets
+  (``MAX_BINS``; the width starts at 1 s and doubles as needed, so a file spanning a minute or more has 64 to 127
+  buckets, a week about 74 of 8,192 s); placeholder statistics read every record of the file's first 32,768 (exact for
+  such a file), then a deterministic sample (every record of a mined cluster until it has 16, then the records at
+  every 256th position of the file, so each cluster is sampled in proportion to its count), kept per message variant
+  and merged per template (Misra-Gries and the sketch are mergeable); a placeholder's values are counted exactly (in
+  C) and settled into its summaries when it holds more than 512 distinct ones and when the file ends;
 - 1,000 exception groups; 50 anomalies (ranked by kind, then score, then cut, so a cap never drops a
   higher-ranked finding for a lower one); 50 timeline entries (the first records of the 10 top error
   templates, then findings in rank order, cut, then sorted by time); 20 ranked error templates; 10
