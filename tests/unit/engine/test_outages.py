@@ -80,7 +80,7 @@ def test_a_silence_that_a_start_ends_says_so() -> None:
 
 def test_a_start_after_a_later_stop_is_not_the_end_of_the_silence() -> None:
     # The service was idle, then wrote again, and only then was stopped and started: the restart follows that
-    # stop, not the silence, and all three are told each on its own.
+    # stop, not the silence; the silence is told on its own, the restart with its stop.
     first = _run(T0, 300)
     resumed = T0 + 1 + 20 * 300 + 95 * 60
     after = [_at(resumed + 20 * i, f"order {5000 + i} stored for customer {i % 7}") for i in range(10)]
@@ -91,8 +91,32 @@ def test_a_start_after_a_later_stop_is_not_the_end_of_the_silence() -> None:
     assert "restart" not in silence.description and "down for" not in silence.description, silence.description
     claims = _claims(rep)
     assert [t for t in claims if t.startswith("Silence of 95 min")], claims
-    assert [t for t in claims if t.startswith(f"Restart at line {len(first) + len(after) + 2} ")], claims
-    assert [t for t in claims if t.startswith(f"Stop at line {len(first) + len(after) + 1} ")], claims
+    restart = [t for t in claims if t.startswith(f"Restart at line {len(first) + len(after) + 2} ")]
+    assert len(restart) == 1, claims
+    stop = len(first) + len(after) + 1
+    assert restart[0].endswith(
+        f', after the stop at line {stop} (2024-05-01T09:18:21Z): "received SIGTERM, shutting down".'
+    ), restart
+    assert not [t for t in claims if t.startswith("Stop at")], claims
+
+
+def test_a_restart_is_told_with_the_stop_just_before_it() -> None:
+    # A stop, then the start: one claim, in the order they came, not "Restart at ..." above "Stop at ...". A start
+    # with another start between it and the stop is not that stop's.
+    first = _run(T0, 300)
+    stop_at = T0 + 1 + 20 * 300
+    lines = [*first, _at(stop_at, "received SIGTERM, shutting down"), *_run(stop_at + 30, 300)]
+    rep = _analyze(lines)
+    restart = next(a for a in rep.anomalies if a.kind == RESTART)
+    stop = next(a for a in rep.anomalies if a.kind == SHUTDOWN)
+    assert list(restart.line_numbers)[-1] == stop.line_numbers[0] == len(first) + 1
+    assert restart.description.endswith(
+        f'after the stop at line {len(first) + 1} (2024-05-01T07:40:01Z): "received SIGTERM, shutting down"'
+    ), restart.description
+    claims = [c for c in rep.summary.claims if c.text.startswith(("Restart at", "Stop at"))]
+    assert [c.text[:10] for c in claims] == ["Restart at"], _claims(rep)
+    assert stop.template_id in claims[0].template_ids and restart.template_id in claims[0].template_ids
+    assert {len(first) + 1, len(first) + 2} <= set(claims[0].line_numbers)
 
 
 def test_every_silence_told_on_its_own_tells_its_restart() -> None:
@@ -111,3 +135,25 @@ def test_every_silence_told_on_its_own_tells_its_restart() -> None:
     banner = next(t.id for t in rep.templates if t.text == "orderd <*> starting up")
     told = [c for c in rep.summary.claims if c.text.startswith("Silence of 95 min")]
     assert all(banner in c.template_ids for c in told), [list(c.template_ids) for c in told]
+
+
+def test_a_restart_is_not_told_with_another_services_stop() -> None:
+    # Compose services write one file: web stops (and later starts again) just before db starts again; db's start
+    # is not after web's stop.
+    lines = []
+    for i in range(600):
+        t = f"2024-03-01 10:{i // 60:02d}:{i % 60:02d}"
+        if i in (0, 405):
+            lines.append(f"db    | {t} INFO mysqld 8.0.28 starting as process 1")
+        elif i in (1, 407):
+            lines.append(f"web   | {t} INFO web server 2.4.1 starting")
+        elif i == 400:
+            lines.append(f"web   | {t} INFO Received SIGTERM, shutting down")
+        elif i % 2 == 0:
+            lines.append(f"db    | {t} INFO query {i} took {i % 7} ms")
+        else:
+            lines.append(f"web   | {t} INFO handled request {i} in {i % 11} ms")
+    rep = _analyze(lines)
+    assert [list(a.line_numbers) for a in rep.anomalies if a.kind == SHUTDOWN] == [[401]]
+    restart = next(a for a in rep.anomalies if a.kind == RESTART and a.line_numbers[0] == 406)
+    assert 401 not in restart.line_numbers and "after the stop" not in restart.description, restart.description

@@ -1562,8 +1562,12 @@ def _narrowed(an: Analyzer, held: HeldRecords, field: int, change: PidChange) ->
     return PidChange(change.old, change.new, old_line, new_line, change.bucket)
 
 
-def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -> list[Finding]:
-    """Restarts and stops, from the file's own evidence (no product names, no per-system word lists).
+def _lifecycle(
+    an: Analyzer, templates: list[Rolled], silences: list[Finding]
+) -> tuple[list[Finding], Callable[[int, int], bool]]:
+    """Restarts and stops, from the file's own evidence (no product names, no per-system word lists); with them,
+    whether a start may be the next run of the process a stop ended (``one_writer``: a restart is told with a stop of
+    its own process).
 
     A *start banner* is a template seen at most ``BANNER_MAX_COUNT`` times and at most once per
     ``BANNER_MIN_SPACING`` records, or twice in a file of any length (a process prints it once per start) that
@@ -1605,7 +1609,7 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
     """
     rare = min(BANNER_MAX_COUNT, max(2, an.records // BANNER_MIN_SPACING))
     if not templates:
-        return []
+        return [], _any_process
     last_line = max(r.last_line for r in templates)
     last_bucket = max(an.buckets, default=-1)
     first = min(templates, key=lambda r: r.first_line)
@@ -1751,6 +1755,16 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         # ids ("dockerd[1021]: Processing signal 'terminated'", then "dockerd[30567]: Starting up" in a journal).
         name = held.program(a)
         return name is not None and name == held.program(b)
+
+    def one_writer(stop: int, start: int) -> bool:
+        """Whether a start may follow a stop as its process's next run: not where two sources wrote them (compose
+        services), nor where the file's processes write at once and the two headers name two programs (a journal's
+        daemons); a new process id is what a restart brings (a thread's id in a header too: Jellyfin's "[1]")."""
+        sa, sb = sources.at(stop), sources.at(start)
+        if sa is not None and sb is not None and sa != sb:
+            return False
+        ps, pt = held.program(stop), held.program(start)
+        return ps is None or pt is None or ps == pt or not held.interleaved()
 
     def stopped_before(stop: int, start: int) -> bool:
         """Whether a stop may be the one a start follows: the same process's (``same_process``), or, where no header
@@ -2006,7 +2020,11 @@ def _lifecycle(an: Analyzer, templates: list[Rolled], silences: list[Finding]) -
         when = t if t is not None else _time_by(an, firsts, p.bucket, p.new_line)
         out.append(Finding(ANOMALY_RESTART, None, when, when, 1, 0.0, 1.0, [p.new_line, p.old_line], what))
         out[-1].event = f"{p.change} from {p.old} to {p.new}"
-    return out
+    return out, one_writer
+
+
+def _any_process(_a: int, _b: int) -> bool:
+    return True
 
 
 _ERROR_RANKS = (severity_rank("ERROR"), severity_rank("FATAL"))
@@ -2356,13 +2374,14 @@ def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
         silences = _silences(bk)
         out += silences
         out += _rate_changes(bk, silences)
-        out += _lifecycle(an, templates, silences)
+        lifecycle, one_writer = _lifecycle(an, templates, silences)
     else:
-        out += _lifecycle(an, templates, [])
+        lifecycle, one_writer = _lifecycle(an, templates, [])
+    out += lifecycle
     out += _rare(an, templates)
     _mark_start_sequences(out, templates, _head_time(an))
-    if bk is not None:
-        _outages(out, bk.width)
+    told = _outages(out, bk.width) if bk is not None else set()
+    _starts_after_stops(out, told, one_writer)
     out.sort(key=Finding.rank)
     return out[:MAX_ANOMALIES]
 
@@ -2371,7 +2390,7 @@ def find_anomalies(an: Analyzer, templates: list[Rolled]) -> list[Finding]:
 ONE_STOP = re.compile(r"(stop|crash) at line ")
 
 
-def _outages(found: list[Finding], width: float) -> None:
+def _outages(found: list[Finding], width: float) -> set[int]:
     """A silence that a stop opens or a restart ends is told as one outage with them: the service stopped (or
     crashed), wrote nothing, and started again (a directory server's shutdown for a full disk at 11:00, its start
     at 12:37: three findings, told in the order silence, restart, stop, and the silence "would have written about
@@ -2382,7 +2401,8 @@ def _outages(found: list[Finding], width: float) -> None:
     that goes on after the gap and then stops again: the restart follows that stop). The silence's description
     tells both, and its lines start at the stop's first line and end at the restart's (``outage_parts``: the
     summary tells them by the silence's claim); the stop and the restart stay findings of their own. Not for a
-    silence of a start sequence (routine)."""
+    silence of a start sequence (routine). Returns the ids of the stops and restarts told so."""
+    told: set[int] = set()
     ends = [f for f in found if f.kind == ANOMALY_SHUTDOWN and f.lines]
     stops = [f for f in ends if ONE_STOP.match(f.description)]
     starts = [f for f in found if f.kind == ANOMALY_RESTART and f.lines]
@@ -2433,23 +2453,73 @@ def _outages(found: list[Finding], width: float) -> None:
         # The stop's line first, the restart's last (``outage_parts`` reads them there).
         cited = [*([stop.lines[0]] if stop else []), *s.lines, *([start.lines[0]] if start else [])]
         s.lines = list(dict.fromkeys(cited))
+        told.update(id(f) for f in (stop, start) if f is not None)
+    return told
 
 
-def outage_parts(silence: report_pb2.Anomaly, anomalies: Sequence[report_pb2.Anomaly]) -> list[report_pb2.Anomaly]:
-    """The stop and the restart a silence's finding tells as one outage with it (``_outages``): the one stop or
-    crash cited at its first line, the restart cited at its last."""
-    lines = silence.line_numbers
-    if not lines:
+# A restart's description that tells the stop before it (``_starts_after_stops``; a process start's, ``_lifecycle``).
+_AFTER_STOP = "after the {} at line {}"
+
+
+def _starts_after_stops(found: list[Finding], told: set[int], one_writer: Callable[[int, int], bool]) -> None:
+    """A restart told with the stop just before it: "restart at line 150 (...): "Jellyfin version: <*>" again (first
+    at line 1), after the stop at line 144 (...): "Received a SIGTERM signal, shutting down"" (two claims, the
+    restart first, were one event). The stop is the last one stop or one crash at most ``NEAR_LINES`` lines before
+    the restart's line, with no other restart between them, of the same process (``one_writer``: not another
+    compose service's), neither told by an outage (``_outages``, ``told``).
+    The restart's lines end with the stop's first line (``told_with``); the stop stays a finding of its own."""
+    stops = sorted(
+        (
+            f
+            for f in found
+            if f.kind == ANOMALY_SHUTDOWN and f.lines and id(f) not in told and ONE_STOP.match(f.description)
+        ),
+        key=lambda f: f.lines[0],
+    )
+    starts = sorted((f for f in found if f.kind == ANOMALY_RESTART and f.lines), key=lambda f: f.lines[0])
+    taken: set[int] = set()
+    for r in starts:
+        at = r.lines[0]
+        if id(r) in told or not r.description.startswith(("restart at line ", "process start at line ")):
+            continue
+        stop = next((f for f in reversed(stops) if at - NEAR_LINES <= f.lines[0] < at), None)
+        if stop is None or id(stop) in taken or not one_writer(stop.lines[0], at):
+            continue
+        if any(stop.lines[0] < x.lines[0] < at for x in starts):
+            continue  # another start came between them: the stop is that one's
+        taken.add(id(stop))
+        noun = stop.description.split(" ", 1)[0]
+        said = _AFTER_STOP.format(noun, stop.lines[0])
+        if said not in r.description and _AFTER_STOP.format("stop", "") in r.description:
+            continue  # (a process start after another stop message, which it names already)
+        if said not in r.description:
+            when = "" if stop.start is None else f" ({iso(stop.start)})"
+            quote = "" if stop.template is None else f': "{stop.template.quote}"'
+            r.description += f", {said}{when}{quote}"
+        r.lines = [x for x in r.lines if x != stop.lines[0]] + [stop.lines[0]]
+
+
+def told_with(finding: report_pb2.Anomaly, anomalies: Sequence[report_pb2.Anomaly]) -> list[report_pb2.Anomaly]:
+    """The stops and restarts a finding tells with it: a silence's outage (``_outages``: the one stop or crash cited
+    at its first line, the restart cited at its last), a restart's stop before it (``_starts_after_stops``: the one
+    stop or crash cited at its last line, named in its description)."""
+    lines = finding.line_numbers
+    if not lines or finding.kind not in (ANOMALY_SILENCE, ANOMALY_RESTART):
         return []
-    return [
-        a
-        for a in anomalies
-        if a.line_numbers
-        and (
-            (a.kind == ANOMALY_SHUTDOWN and a.line_numbers[0] == lines[0] and ONE_STOP.match(a.description))
-            or (a.kind == ANOMALY_RESTART and a.line_numbers[0] == lines[-1])
-        )
-    ]
+    out = []
+    for a in anomalies:
+        if not a.line_numbers or a is finding:
+            continue
+        if a.kind == ANOMALY_SHUTDOWN and (m := ONE_STOP.match(a.description)) is not None:
+            if (finding.kind == ANOMALY_SILENCE and a.line_numbers[0] == lines[0]) or (
+                finding.kind == ANOMALY_RESTART
+                and a.line_numbers[0] == lines[-1]
+                and _AFTER_STOP.format(m.group(1), lines[-1]) in finding.description
+            ):
+                out.append(a)
+        elif a.kind == ANOMALY_RESTART and finding.kind == ANOMALY_SILENCE and a.line_numbers[0] == lines[-1]:
+            out.append(a)
+    return out
 
 
 def _head_time(an: Analyzer) -> float | None:

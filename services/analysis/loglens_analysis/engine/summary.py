@@ -46,12 +46,12 @@ from .report import (
     TIMED_RANGE_SHARE,
     duration,
     iso,
-    outage_parts,
     quotes,
     says_nothing,
     shorten,
     states_failure,
     timed_enough,
+    told_with,
 )
 
 MAX_CLAIMS = 10
@@ -904,20 +904,23 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
                 told_lines.setdefault(tid, set()).update(c.line_numbers)
     more: dict[str, list[report_pb2.Anomaly]] = {}
     restarted = [ln for a in rep.anomalies if a.kind == report_pb2.ANOMALY_KIND_RESTART for ln in a.line_numbers]
-    # The stops and restarts the claims of silences tell (an outage: ``outage_parts``): of the silences told one by
-    # one, as the section's cap has them (all up to the cap, else all but the last place, which counts the rest).
-    silences = [
-        a
-        for a in rep.anomalies
-        if a.kind == report_pb2.ANOMALY_KIND_SILENCE and not a.routine and a.template_id not in muted
-    ]
-    cap = SECTION_CAPS["silences"]
-    in_outage = [
-        x
-        for a in (silences if len(silences) <= cap else silences[: cap - 1])
-        for x in outage_parts(a, rep.anomalies)
-        if x.template_id not in muted
-    ]
+    # The stops and restarts the claims of silences tell (an outage), and the stops the claims of restarts tell
+    # (``told_with``): of the findings told one by one, as their section's cap has them (all up to the cap, else all
+    # but the last place, which counts the rest).
+    in_outage: list[report_pb2.Anomaly] = []
+    for kind in (report_pb2.ANOMALY_KIND_SILENCE, report_pb2.ANOMALY_KIND_RESTART):
+        found = [
+            a
+            for a in rep.anomalies
+            if a.kind == kind and not a.routine and a.template_id not in muted and a not in in_outage
+        ]
+        cap = SECTION_CAPS[_SECTION_OF_KIND[kind]]
+        in_outage += [
+            x
+            for a in (found if len(found) <= cap else found[: cap - 1])
+            for x in told_with(a, rep.anomalies)
+            if x.template_id not in muted
+        ]
     for a in rep.anomalies:  # already ranked (silences before restarts and stops)
         if a.template_id in muted or a in in_outage:
             continue
@@ -1042,11 +1045,12 @@ def _latest_error_kept(
 
 
 def _anomaly_claim(a: report_pb2.Anomaly, anomalies: Sequence[report_pb2.Anomaly] = ()) -> report_pb2.SummaryClaim:
-    """A finding's claim; a silence's cites the templates of the stop and the restart it tells (``outage_parts``)."""
+    """A finding's claim; a silence's cites the templates of the stop and the restart it tells, a restart's the
+    template of the stop it tells (``told_with``)."""
     text = a.description[:1].upper() + a.description[1:] + "."
     ids = [a.template_id] if a.template_id else []
-    if a.kind == report_pb2.ANOMALY_KIND_SILENCE:
-        ids += sorted({x.template_id for x in outage_parts(a, anomalies) if x.template_id})
+    if a.kind in (report_pb2.ANOMALY_KIND_SILENCE, report_pb2.ANOMALY_KIND_RESTART):
+        ids += sorted({x.template_id for x in told_with(a, anomalies) if x.template_id})
     return _claim(text, ids, list(a.line_numbers))
 
 
