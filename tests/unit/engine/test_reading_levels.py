@@ -119,6 +119,12 @@ def test_log15s_four_letter_levels_and_java_util_loggings_config_are_levels() ->
     rep = _run(text)
     assert _levels(rep) == {"DEBUG": 10, "INFO": 10, "ERROR": 10}
     assert [t.text for t in rep.templates] == ["loaded config file <*>"]
+    # supervisord: "INFO", "DEBG", "WARN", "CRIT" in its level column.
+    words = ("INFO", "DEBG", "WARN", "CRIT")
+    text = "".join(
+        f"2024-06-03 10:00:{i % 60:02d},544 {words[i % 4]} 'gunicorn' stderr output {i}\n" for i in range(40)
+    )
+    assert _levels(_run(text)) == {"DEBUG": 10, "INFO": 10, "WARN": 10, "FATAL": 10}
 
 
 def test_a_debug_level_with_its_verbosity_digit_is_debug() -> None:

@@ -312,7 +312,10 @@ def test_a_failure_word_naming_a_counter_states_no_failure() -> None:
     failure; a word that states one ("status=failed", "error: ...") still is."""
     assert not states_failure("<*> : ok=<*> changed=<*> unreachable=<*> failed=<*> skipped=<*> rescued=<*>")
     assert not states_failure("tests=<*> errors=3 skipped=<*>")
+    # With blanks around its "=" (ZooKeeper's client, at every session: "negotiated timeout = 18000"): a setting.
+    assert not states_failure("Session establishment complete, session id = <*>, negotiated timeout = <*> (x)")
     assert states_failure("job status=failed")
+    assert states_failure("request timeout = expired")
     assert states_failure("error: disk full")
     hosts = [f"web{i}" for i in range(1, 9)]
     lines = ["PLAY [webservers] " + "*" * 60, ""]

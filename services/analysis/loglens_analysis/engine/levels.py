@@ -16,6 +16,7 @@ _WORDS: dict[str, str] = {
     "debug": "DEBUG",
     "dbg": "DEBUG",
     "dbug": "DEBUG",
+    "debg": "DEBUG",  # supervisord's four-letter level ("DEBG 'app' stdout output:"), beside its "CRIT"
     "fine": "DEBUG",
     "d": "DEBUG",
     "v": "TRACE",  # a one-letter severity where a level is expected (MongoDB's "s", logcat's): V D I W E F

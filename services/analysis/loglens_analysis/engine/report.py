@@ -291,13 +291,15 @@ _FAILURE_WORDS = re.compile(
     r"(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
     r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid|incorrect)"
     r"(?![A-Za-z0-9])(?!_(?-i:[a-z0-9]))(?!\.\w)"  # (a name's part before a dot is a name: "Error.captureStackTrace")
-    # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>"), or one
-    # of a list of counts ("Failed:     0, Passed:   139, Skipped: 2", a test run's) is a counter's or a field's name:
+    # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>", a
+    # setting's "negotiated timeout = 18000"), or one of a list of counts ("Failed:     0, Passed:   139, Skipped: 2",
+    # a test run's) is a counter's or a field's name:
     # what the record says hangs on the value, not on the word (an error's code is no count: "error: 40 (UNC )").
     # So is one glued to its value by a colon that a blank or the end follows (slurmd's "error:0 status:0"), and a
     # plural's whose number ends the message or a clause of it (a count of them: BeeGFS's "Resync ... finished. Files
     # synced: 184221; ... errors: 0"; a singular's is a code: "Socket send error: 10053").
-    r"(?!=[\"']?(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$)|(?<=[sS]):[ \t]*(?:<\*>|\d+)[ \t]*(?:[;.]|$))",
+    r"(?![ \t]*=[ \t]*[\"']?(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$)"
+    r"|(?<=[sS]):[ \t]*(?:<\*>|\d+)[ \t]*(?:[;.]|$))",
     re.IGNORECASE,
 )
 
