@@ -301,10 +301,37 @@ CARRIAGE = (
     b"2024-03-01 10:00:03,004 INFO  [main] c.e.App - done\r\r\n"
 )
 
+# Oracle's alert log: each time on a line of its own, above the lines it times (one record).
+ORACLE = (
+    b"2024-09-10T01:58:44.118269+02:00\n"
+    b"Starting ORACLE instance (normal) (OS id: 31442)\n"
+    b"2024-09-10T01:58:45.031269+02:00\n"
+    b"LICENSE_MAX_SESSION = 0\n"
+    b"Initial number of CPU is 8\n"
+    b"2024-09-10T09:44:40.001269+02:00\n"
+    b"Errors in file /u01/trace/ORCL_j001_48211.trc:\n"
+    b"ORA-12012: error on auto execute of job 42\n"
+    b"2024-09-10T09:44:41.001269+02:00\n"
+    b"Thread 1 advanced to log sequence 48202 (LGWR switch)\n"
+    b"  Current log# 2 seq# 48202 mem# 0: +REDO/group_2.259\n"
+)
+
+# klog's value of several lines: "err=<", its lines indented by a tab (one empty), " >" and the other fields.
+KLOG = (
+    b'I0603 14:07:10.035369       1 sync.go:140] "starting controller" controller="a"\n'
+    b'E0603 14:07:15.035369       1 sync.go:140] "error presenting challenge" err=<\n'
+    b"\tfailed to determine Route 53 hosted zone ID: AccessDenied\n"
+    b"\t\n"
+    b' > logger="cert-manager.challenges" type="DNS-01"\n'
+    b'I0603 14:07:20.035369       1 sync.go:140] "starting controller" controller="b"\n'
+)
+
 
 @pytest.mark.parametrize(
     "data",
     [
+        KLOG,
+        ORACLE,
         JAVA,
         POSTGRES,
         RUST,
@@ -320,6 +347,8 @@ CARRIAGE = (
         CARRIAGE,
     ],
     ids=[
+        "klog-value",
+        "oracle",
         "java",
         "postgres",
         "rust",

@@ -1619,3 +1619,22 @@ def test_a_stop_word_in_a_condition_tells_no_stop() -> None:
     assert stops == [66], [a.description for a in rep.anomalies]
     restarts = [a.line_numbers[0] for a in rep.anomalies if a.kind == RESTART]
     assert restarts == [69], [a.description for a in rep.anomalies]
+
+
+def test_a_crash_ranks_before_a_stop_that_was_asked_for() -> None:
+    """A node's operator rebooted it (five stop messages: "Stopping ...", "Handling signal: term", "Shutting down:
+    Master", ...) after the kernel had killed the service for memory (one message): the stop, scored by its messages,
+    came first and the OOM kill went into "3 more stops". A process's death ranks before stops that were asked for."""
+    records = _steady(T0, T0 + 3600, 20)
+    crash_at = T0 + 1200
+    records.append((crash_at, "ERROR", "Out of memory: Killed process 1853 (python3) total-vm:812345kB"))
+    stop_at = T0 + 2400
+    for k, msg in enumerate(
+        ["Stopping shop.service...", "Handling signal: term", "Shutting down: Master", "exiting now", "Stopped shop."]
+    ):
+        records.append((stop_at + k, "INFO", msg))
+    records.sort(key=lambda r: r[0])
+    rep, _lines = _report(records)
+    stops = _of(rep, SHUTDOWN)
+    assert len(stops) >= 2, [a.description for a in stops]
+    assert stops[0].description.startswith("crash at line"), [a.description for a in stops]

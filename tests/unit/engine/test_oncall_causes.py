@@ -630,6 +630,8 @@ def test_a_cause_cut_with_its_record_is_told_as_far_as_it_goes() -> None:
         '{"level":"error","msg":"x","error":""}',
         # A Ruby hash's inspection: "=>" is an arrow, not a pair's "=" (the cause was ">Pool::HostUnreachableError,").
         '[t][WARN ][out] Retrying {:url=>"http://es01:9200/", :exception=>Pool::HostUnreachableError, :message=>"x"}',
+        # A code of digits alone says no cause (OpenLDAP's "RESULT ... err=80 ... text=internal error").
+        "conn=1021 op=3 RESULT tag=105 err=80 qtime=0.000010 etime=0.000191 text=internal error",
     ],
 )
 def test_a_record_without_a_cause_field_of_its_own_has_none(record: str) -> None:
@@ -1124,3 +1126,23 @@ def test_an_exception_logged_to_debug_is_no_claim_and_one_logged_as_information_
     claims = [c.text for c in _analyze(lines).summary.claims]
     said = [c.split(":", 1)[0] for c in claims if " x " in c.split(":", 1)[0]]
     assert said == ["1 x java.lang.IllegalStateException", "1 x java.io.FileNotFoundException"], claims
+
+
+def test_an_exception_named_under_an_error_without_its_frames_is_told_as_its_cause() -> None:
+    """Kafka logs "Error processing append operation on partition payments-0" with the exception's first line under
+    it and no frames ("org.apache.kafka.common.errors.NotEnoughReplicasException: The size of the current ISR Set(1)
+    is insufficient ..."): the claim told the message and not why. The exception named under it is its cause."""
+    lines: list[str] = []
+    for i in range(30):
+        at = f"[2024-06-03 10:{i:02d}:01,883]"
+        lines.append(f"{at} INFO [Log partition=payments-{i % 3}] Rolled new log segment at offset {i * 100}")
+        if i % 10 == 9:
+            lines.append(f"{at} ERROR [ReplicaManager broker=1] Error processing append operation on partition p-0")
+            lines.append(
+                "org.apache.kafka.common.errors.NotEnoughReplicasException: The size of the current ISR Set(1) is"
+                " insufficient to satisfy the min.isr requirement of 2"
+            )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    claims = [c.text for c in rep.summary.claims]
+    want = '(below it at line 11: "org.apache.kafka.common.errors.NotEnoughReplicasException: The size of the curr'
+    assert any(c.startswith('3 records at ERROR: "Error processing append') and want in c for c in claims), claims

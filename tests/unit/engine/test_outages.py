@@ -157,3 +157,68 @@ def test_a_restart_is_not_told_with_another_services_stop() -> None:
     assert [list(a.line_numbers) for a in rep.anomalies if a.kind == SHUTDOWN] == [[401]]
     restart = next(a for a in rep.anomalies if a.kind == RESTART and a.line_numbers[0] == 406)
     assert 401 not in restart.line_numbers and "after the stop" not in restart.description, restart.description
+
+
+def _levelled(t: float, level: str, text: str) -> str:
+    return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S} {level} {text}"
+
+
+def test_the_errors_a_stop_writes_as_it_stops_are_told_with_it_not_as_failures() -> None:
+    """PostgreSQL ends each session with "FATAL: terminating connection due to administrator command" between its
+    "received fast shutdown request" and "database system is shut down": the summary ranked those eight FATAL
+    records second, above the morning's deadlock. Errors whose every record stands between a stop's first and last
+    message, written again and again (one for each thing it ends), are its doing: told in its claim, with their count
+    and lines; an error of its own, and one written once there (it may be why it stopped), still has a claim."""
+    first = _run(T0, 300)
+    deadlock_line = 40
+    first[deadlock_line - 1] = _levelled(T0 + 1 + 20 * 39, "ERROR", "deadlock detected on relation orders")
+    at = T0 + 1 + 20 * 300
+    stop = [_at(at, "received fast shutdown request")]
+    stop += [_levelled(at, "FATAL", f"terminating connection {i} due to administrator command") for i in range(8)]
+    stop += [_levelled(at, "ERROR", "could not flush segment 7 to disk")]  # once: maybe why, news of its own
+    stop += [_at(at, "shutting down"), _at(at, "database system is shut down")]
+    later = at + 95 * 60
+    lines = first + stop + _run(later, 300)
+    stop_line = len(first) + 1
+    rep = _analyze(lines)
+    shutdown = next(a for a in rep.anomalies if a.kind == SHUTDOWN)
+    assert min(shutdown.line_numbers) == stop_line, shutdown.description
+    claims = _claims(rep)
+    assert not any(c.startswith("8 records at FATAL") for c in claims), claims
+    assert any(c.startswith('1 record at ERROR: "deadlock detected') for c in claims), claims
+    assert any(c.startswith('1 record at ERROR: "could not flush segment') for c in claims), claims
+    (told,) = [c for c in rep.summary.claims if "as it stopped" in c.text]
+    assert (
+        f'; as it stopped, 8 records at FATAL (lines {stop_line + 1} to {stop_line + 8}): "terminating connection <*>'
+        in told.text
+    ), told.text
+    assert {stop_line + 1, stop_line + 8} <= set(told.line_numbers)
+    fatal = next(t for t in rep.templates if t.text.startswith("terminating connection"))
+    assert fatal.id in told.template_ids
+
+
+def test_a_journals_boot_separator_is_the_machine_starting_again() -> None:
+    """journalctl writes "-- Boot <id> --" between two boots of the machine. A node stopped its service at 20:14 and
+    booted at 05:02: the report said "Quiet for 8 h 48 min after the stop ... but line 11, which wrote no time", and
+    no start. The separator says the machine started: the outage ends there."""
+
+    def at(t: float, text: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}+00:00 node7 {text}"
+
+    lines = [at(T0 + 60 * i, f"app[1234]: order {i} stored") for i in range(120)]
+    stop_at = T0 + 60 * 120
+    lines += [
+        at(stop_at, "systemd[1]: Stopping app.service - Orders App..."),
+        at(stop_at + 2, "systemd[1]: Stopped app."),
+    ]
+    boot_line = len(lines) + 1
+    lines.append("-- Boot 3f2a9c1e7b5d4e8f9a0b1c2d3e4f5a6b --")
+    later = stop_at + 9 * 3600
+    lines += [at(later, "kernel: Linux version 6.1.0-21-amd64 (gcc-12)")]
+    lines += [at(later + 60 + 60 * i, f"app[4188]: order {i} stored") for i in range(120)]
+    rep = _analyze(lines)
+    silence = next(a for a in rep.anomalies if a.kind == SILENCE)
+    assert silence.description.startswith("down for 8 h 59 min: stop at line 121"), silence.description
+    assert f'restart at line {boot_line} (2024-05-01T17:00:00Z): "-- Boot <*> --"' in silence.description, (
+        silence.description
+    )

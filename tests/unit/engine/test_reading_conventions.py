@@ -382,3 +382,34 @@ def test_the_kernels_clock_before_its_message_is_the_headers() -> None:
     assert rep.record_count == 42  # the trace's seven lines are the "Call Trace:" record's
     (trace,) = [t for t in rep.templates if t.text == "Call Trace:"]
     assert trace.examples[0].text.split("\n")[1] == " <TASK>"  # the trace's line, its header left out
+
+
+def _klog(i: int, level: str, text: str) -> str:
+    return f"{level}0603 14:{i // 60:02d}:{i % 60:02d}.035369       1 sync.go:140] {text}"
+
+
+def test_a_klog_value_of_several_lines_is_one_record_with_its_closing_fields() -> None:
+    """klog writes a value of several lines as "err=<", the value's lines indented by a tab (an empty one a tab
+    alone), then " > logger=... resource_name=..." (the record's other fields). The empty line ended the record and
+    the closing line became a record of its own (no level, 6 of them "unexplained"); the error's words were never
+    told. One record; its claim quotes the value's first line."""
+    lines: list[str] = []
+    for i in range(40):
+        lines.append(_klog(2 * i, "I", f'"starting controller" logger="cert-manager.controller" controller="c{i}"'))
+        if i % 8 == 7:
+            lines.append(_klog(2 * i + 1, "E", '"error presenting challenge" err=<'))
+            lines.append("\tfailed to determine Route 53 hosted zone ID: api error AccessDenied: not authorized")
+            lines.append("\t")
+            lines.append(' > logger="cert-manager.challenges" resource_name="wildcard-tls-7" type="DNS-01"')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == 45, rep.record_count
+    assert not any(t.text.startswith(">") for t in rep.templates), [t.text for t in rep.templates]
+    (err,) = [t for t in rep.templates if "error presenting challenge" in t.text]
+    assert (err.count, err.max_level) == (5, report_pb2.LEVEL_ERROR)
+    claims = [c.text for c in rep.summary.claims]
+    assert any(
+        c.startswith(
+            '5 records at ERROR: ""error presenting challenge" err=<" (below it at line 9: "failed to determine'
+        )
+        for c in claims
+    ), claims

@@ -644,3 +644,57 @@ def test_a_failure_told_at_info_is_told_after_the_warnings() -> None:
     assert told.startswith("3 records at INFO that state a failure"), told
     assert "first at line 121, last at line 241" in told
     assert not any("Checkpoint" in t and "state a failure" in t for t in texts)
+
+
+def test_a_verdict_at_a_level_is_said_once_and_an_adverb_can_take_a_failure_back() -> None:
+    """MySQL wrote "[Note] Aborted connection N ... (Got an error reading communication packets)" five times near
+    its end, after a crash recovery, and the summary said the file ended stating that failure; Istio's agent writes
+    "info Envoy aborted normally" as its proxy exits on a pod's stop. A verdict is said once: a message written again
+    and again at a level that says nothing went wrong is routine; an adverb after a failure word that says the thing
+    went as meant takes the failure back. A verdict said once at INFO (a backup's "Backup job finished with errors")
+    is still told."""
+
+    def mysql(last: list[str]) -> str:
+        lines = [
+            f"2024-05-14T06:{i:02d}:00.000000Z {i} [Note] [MY-010000] [Server] Client {i} served" for i in range(40)
+        ]
+        lines += [f"2024-05-14T06:4{i}:00.000000Z 9 [ERROR] [MY-012592] [InnoDB] Table t{i} is full" for i in range(3)]
+        lines += [f"2024-05-14T07:{i:02d}:00.000000Z {i} [Note] [MY-010914] [Server] {text}" for i, text in last]
+        return "\n".join(lines) + "\n"
+
+    routine = [
+        (i, f"Aborted connection {i} to db: 'shop' (Got an error reading communication packets).") for i in range(5)
+    ]
+    rep = analyze([mysql(routine).encode()])
+    assert not any("ends stating" in c.text or "Near its end" in c.text for c in rep.summary.claims), [
+        c.text for c in rep.summary.claims
+    ]
+    once = [(0, "Backup job finished with errors"), (1, "Sending mail to root")]
+    rep = analyze([mysql(once).encode()])
+    assert any(
+        'Near its end (its last record at line 45), the file states a failure, at line 44: "Backup job' in c.text
+        for c in rep.summary.claims
+    ), [c.text for c in rep.summary.claims]
+    assert not states_failure("Envoy aborted normally")
+    assert not states_failure("worker <*> killed gracefully")
+    assert states_failure("Envoy aborted")
+    assert states_failure("request aborted; normally this means the client went away")
+
+
+def test_a_message_made_only_of_named_values_is_told_by_its_values() -> None:
+    """SQL Server writes "Error: 18456, Severity: 14, State: 8." above each error's text: 44 errors of five numbers
+    were one claim, "44 records at ERROR: "Error: <*>, Severity: <*>, State: <*>."", that named none. A message made
+    only of named values says nothing but its values: its claim tells its first value's most frequent ones."""
+    lines: list[str] = []
+    codes = [18456] * 6 + [9002] * 3 + [823]
+    for i, code in enumerate(codes * 2):
+        at = f"2024-08-19 08:{i:02d}:12.31 spid{50 + i}"
+        lines.append(f"{at}     Starting up database 'db{i}'.")
+        lines.append(f"{at}     Error: {code}, Severity: 14, State: {i % 3}.")
+        lines.append(f"{at}     Something about the error {i}.")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    claims = [c.text for c in rep.summary.claims]
+    assert any(
+        c.startswith('20 records at ERROR: "Error: <*>, Severity: <*>, State: <*>." (Error 18456 x12, 9002 x6, 823 x2)')
+        for c in claims
+    ), claims

@@ -1042,6 +1042,25 @@ def test_a_date_field_of_the_stamps_day_gives_a_year_less_stamp_its_year() -> No
     assert _range(rep) == ("2024-03-12T00:00:06Z", "2024-03-12T00:29:06Z")
 
 
+def test_a_date_in_words_with_its_year_in_a_message_gives_a_year_less_stamp_its_year() -> None:
+    """Cisco IOS writes "Login Success [user: netadmin] ... at 12:00:03 CEST Mon Jun 3 2024" under a collector's
+    "Jun  3 10:00:03": the file states its year, and the report said 2026 (the upload's). A date in words with its
+    year, of the stamp's day, gives it; one of another day, or a clock after the year (a stamp of its own), does not."""
+    lines = [
+        f"Jun  3 10:{i:02d}:03 core-sw1 {4212 + i:06d}: %SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: netadmin]"
+        f" [Source: 10.0.0.50] [localport: 22] at 12:{i:02d}:03 CEST Mon Jun 3 2024"
+        for i in range(30)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()], reference_epoch=_utc("2026-12-06T00:00:00"))
+    assert _range(rep) == ("2024-06-03T10:00:03Z", "2024-06-03T10:29:03Z")
+    other_day = [line.replace("Mon Jun 3 2024", "Fri Jun 7 2024") for line in lines]
+    rep = analyze([("\n".join(other_day) + "\n").encode()], reference_epoch=_utc("2026-12-06T00:00:00"))
+    assert _range(rep)[0].startswith("2026-06-03"), _range(rep)
+    day_first = [line.replace("Mon Jun 3 2024", "3 June 2024") for line in lines]
+    rep = analyze([("\n".join(day_first) + "\n").encode()], reference_epoch=_utc("2026-12-06T00:00:00"))
+    assert _range(rep)[0].startswith("2024-06-03"), _range(rep)
+
+
 def test_a_zones_name_after_a_syslog_clock_closed_by_a_colon_is_its_zone() -> None:
     """Cisco IOS with "service timestamps log datetime msec localtime show-timezone": "001001: Mar 14 00:00:36.475
     EDT: %LINK-3-UPDOWN: ...". The zone was dropped ("assumed UTC"): every record four hours off."""

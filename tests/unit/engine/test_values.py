@@ -296,3 +296,23 @@ def test_a_word_whose_digits_vary_leaves_the_other_placeholders_their_values() -
     t, ph = _stats(rep, "User <*> logged out after")
     (took,) = [p for p in ph.values() if p.kind == "duration"]
     assert took.index == 1 and took.numeric.count == 600 and took.numeric.max == 49
+
+
+def test_a_clock_reading_standing_alone_is_one_value_counted_in_seconds() -> None:
+    """PostgreSQL's "disconnection: session time: 0:02:58.311" was three placeholders, the first of kind "host" (its
+    top value "0"), the last "58.311" (a median of 16 s for sessions of minutes). A clock's reading standing alone
+    (hours, minutes, seconds, a fraction) is one value; its numbers are in seconds."""
+    times = ["0:00:02.724", "0:02:58.311", "0:10:16.039", "1:00:00.000"]
+    lines: list[str] = []
+    for i, t in enumerate(times * 3):
+        at = f"2024-03-11 08:{i:02d}:00.{i:03d} CET [4{i}1]"
+        lines.append(f"{at} LOG:  connection received: host=10.0.3.1{i % 4} port={50000 + i}")
+        lines.append(f"{at} LOG:  checkpoint starting: time")
+        lines.append(f"{at} app@appdb LOG:  disconnection: session time: {t} user=app host=10.0.3.1{i % 4}")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    (t,) = [t for t in rep.templates if "session time" in t.text]
+    assert "session time: <*>:<*>:<*> user=app" in t.text, t.text
+    clock = next(p for p in t.placeholders if p.kind == "clock")
+    assert {v.value for v in clock.top_values} == set(times)
+    assert (clock.numeric.min, clock.numeric.max) == (2.724, 3600.0)
+    assert not any(p.kind == "host" for p in t.placeholders)

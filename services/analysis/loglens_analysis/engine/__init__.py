@@ -43,9 +43,11 @@ Caps (all bounded, so the report and the memory are bounded):
   file of fewer than 20 records is told message by message, its routine ones first and last where they do not
   all fit; a request template's claim names up to 3 HTTP statuses, ``summary.MAX_STATUSES_TOLD``, and the claim
   of the requests answered at one level on several routes names up to 3 routes, ``summary.ROUTES_TOLD``, and that
-  of a message written line by line quotes its first 2 lines, ``summary.BLOCK_LINES_QUOTED``; room still
-  left names the file's most frequent messages, up to 3 of a tenth of its records or more each,
-  ``summary.MAX_CONTENTS_TOLD``);
+  of a message written line by line quotes its first 2 lines, ``summary.BLOCK_LINES_QUOTED``, and that of a
+  message made only of named values its first value's 3 most frequent, ``summary.NAMED_VALUES_TOLD``; a stop's
+  claim quotes 2 of the errors it wrote as it stopped, ``summary.CASCADE_QUOTED``, each written at least twice,
+  ``summary.CASCADE_MIN_RECORDS``; room still left names the file's most frequent messages, up to 3 of a tenth of
+  its records or more each, ``summary.MAX_CONTENTS_TOLD``);
   10 lines cited per restart or stop; whether
   processes write at once is read from the first 2,000 held records with a process id (``INTERLEAVE_RECORDS``),
   and each held record's header is parsed at most once per report (``report.HeldRecords``);
@@ -73,7 +75,10 @@ Caps (all bounded, so the report and the memory are bounded):
   pretty-printed export, ``jsondoc``) is one record up to 1 MiB of text (``jsondoc.MAX_DOCUMENT_RECORD_CHARS``;
   a longer one ends the document, and the rest of the file is read as lines), a block of "Name: value" lines
   (``fieldblocks``) up to 200 lines (``fieldblocks.MAX_BLOCK_LINES``); whether a file is either is told from its
-  first 400 lines (``records.ENVELOPE_SAMPLE_LINES``), as its collector's envelope is; a bracketed header field
+  first 400 lines (``records.ENVELOPE_SAMPLE_LINES``), as its collector's envelope is, and so is whether it writes
+  its times on lines of their own above the lines they time (at least 2 such lines, ``records.STAMP_LINES_MIN``,
+  each at most 64 characters, ``timestamps.STAMP_ALONE_CHARS``); klog's value of several lines ("err=<" ... " >") is
+  one record of at most 200 lines (``records.KLOG_VALUE_LINES``); a bracketed header field
   holds at most 6 words (``formats.MAX_FIELD_WORDS``: more are a sentence, the message's); a first line made of a
   time, a rule and at most 2 words heads its record, whose message is the next line (``formats.HEADING_WORDS``); a
   token before every line, set between rules of one mark, is the writer's prefix when it is at most 32 characters

@@ -53,9 +53,10 @@ from .levels import level_from_word, severity_rank
 from .masking import WILDCARD, mask_message, mask_text, message_tokens
 from .miner import Cluster, TemplateMiner, generalize
 from .records import (
+    ANNOUNCING_ENDS,
     CARET_LINE,
     CODE_PLACE,
-    EXCEPTION_HEAD,
+    EXCEPTION_HEAD_LINE,
     JOIN,
     JOINED_RECORD_FACTOR,
     MAX_RECORD_CHARS,
@@ -323,7 +324,6 @@ _TRACE_LINES = (
 )
 _TRACE_MESSAGE = re.compile(rf"[ \t]*(?:{_TRACE_LINES}|{_RB_FRAME})")
 _FRAME_MESSAGE = re.compile(rf"[ \t]*{_TRACE_FRAME}")
-_EXCEPTION_HEAD_LINE = re.compile(rf"[ \t]*{EXCEPTION_HEAD}")
 _TRACE_HINT = re.compile(rf"{_TRACE_LINES}|:\d+:in [`']")
 _PY_FRAME_LINE = re.compile(rf"[ \t]+{_PY_FRAME}")
 _PY_MARKERS = re.compile(r"[ \t]+[~^]*\^[~^]*[ \t]*")  # a traceback's markers under a code line (Python 3.11 on)
@@ -1119,7 +1119,7 @@ class Analyzer:
         Told by the three lines (the chunk cutter asks too); where the line after it is not read yet (None), by the
         two (the block's last line may be one: it waits for the next block with the record before it)."""
         at = self._message_at(line)
-        if at <= 0 or _EXCEPTION_HEAD_LINE.fullmatch(line, at) is None or not _same_header(prev, line, at):
+        if at <= 0 or EXCEPTION_HEAD_LINE.fullmatch(line, at) is None or not _same_header(prev, line, at):
             return -1
         if self._trace_at(prev) > 0 or not prev[at:].strip():
             return -1  # (a trace's frame, then an exception: another trace; a header alone: a blank line stamped)
@@ -1715,7 +1715,13 @@ class Analyzer:
         info_ = ShapeInfo(variant, level, finder, explained, exc_stats)
         # (A first line that announces the lines under it, "Some fatal errors occurred:": its examples show the next
         # line too, what it announced: kubeadm's "[ERROR Port-10250]: Port 10250 is in use".)
-        announces = JOIN in rec and rec.split(JOIN, 1)[0].rstrip().endswith(":")
+        # So does one with an exception named on the line under it, its cause (Kafka's "Error processing append
+        # operation on partition payments-0" above "org.apache.kafka.common.errors.NotEnoughReplicasException: ...",
+        # logged without its frames).
+        announces = JOIN in rec and (
+            rec.split(JOIN, 1)[0].rstrip().endswith(ANNOUNCING_ENDS)
+            or EXCEPTION_HEAD_LINE.fullmatch(rec.split(JOIN, 2)[1]) is not None
+        )
         info_.example_lines = max(message_lines, 2 if announces else 1)
         info_.digit_level = parsed.digit_level
         assert self.parser is not None  # set before the first record is read (``_start``)

@@ -288,6 +288,8 @@ class FileContext:
             return False
         if self._cri and _CRI_PARTIAL_LINE.match(p) is not None:
             return False
+        if self.reader.stamp_heads(p, cur):
+            return False  # a line of a time alone above its message line: one record
         if self._prefix is None and may_join_level_indented(p, cur):
             return False  # a build tool's detail line under its diagnostic, its level repeated
         if RUST_PANIC_HEAD.search(p) is not None and not cur[:1].isspace():

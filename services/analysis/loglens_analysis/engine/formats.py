@@ -879,6 +879,9 @@ def _thrown_trace(thrown: dict[str, object], depth: int = 0) -> str | None:
     return "\x1e".join(lines)
 
 
+_A_LETTER = re.compile(r"[^\W\d_]")
+
+
 def structured_cause(record: str) -> tuple[str, str] | None:
     """The field a JSON or logfmt record states its cause in, and its text: ``("error", "OCI runtime create failed:
     ...")`` for ``level=error msg="failed to start container" error="OCI runtime create failed: ..."``. None for other
@@ -897,8 +900,8 @@ def structured_cause(record: str) -> tuple[str, str] | None:
     if not trailing and not any(lower.get(k) not in (None, "") for k in _MSG_KEYS if k not in _CAUSE_NAMES):
         return None  # the cause is the message: told already
     for key, value in fields.items():
-        if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
-            continue  # empty, or a trace of several lines (its exception group tells it)
+        if not isinstance(value, str) or not value.strip() or "\n" in value.strip() or not _A_LETTER.search(value):
+            continue  # empty, a code of digits alone (OpenLDAP's "err=80"), or a trace (its exception group tells it)
         # "error": "...", or an error object's message (Elastic Common Schema's "error.message"), or a message beside
         # an error's code (MongoDB's "attr": {"error": 28, "message": "No space left on device"}).
         parent, _, last = key.rpartition(".")

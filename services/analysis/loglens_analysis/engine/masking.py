@@ -4,7 +4,7 @@ Besides the usual types: host names (before a port or "/ip", or under a common T
 path, which names a thing: "kubernetes.io/aws-ebs"), values of
 identity keys (``uid=``, ``pid=``, ``host=``, ...), booleans and nulls, versions (``v1.17``), numbers
 with a unit glued on (``640MB``) and data sizes with their unit, glued on or not (``1.20 KB``). A date-time
-with seconds is written ``<*>:<*>:<*>``.
+with seconds, and a clock's reading standing alone (``0:02:58.311``), is written ``<*>:<*>:<*>``.
 
 A word that holds a digit (``slot2``, ``ata1``, ``d0``) is a variable where its place says it is a value:
 right after ``key=``, or inside a token that already holds a variable (``ata1.<*>:``, ``.../input3``); a
@@ -57,6 +57,9 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"| (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* )\d{4}[ T:]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
         r"(?: ?[AP]M\b)?",
     ),
+    # A clock's reading standing alone, hours (or a count of them), minutes, seconds and their fraction: one value,
+    # a time of day or a time taken (PostgreSQL's "session time: 0:02:58.311"), not a host "0" and two numbers.
+    ("clock", r"(?<![\w.:/-])\d{1,3}:[0-5]\d:[0-5]\d(?:[.,]\d{1,9})?(?![\w:]|[.,]\d)"),
     ("uuid", r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
     # A request line quoted as a key's value (a server's error about a request: 'open() "/srv/x" failed, client:
     # 10.0.0.1, request: "GET /x HTTP/1.1"') is the request the event is about, one value: not the event's wording,
@@ -143,6 +146,8 @@ _TOKEN_RE = re.compile(r"\S+")
 
 
 TIME_WILDCARD = "<*>:<*>:<*>"
+# The kinds of variable a template writes as TIME_WILDCARD: one value, three placeholders in its text.
+WIDE_KINDS = frozenset({"datetime", "clock"})
 
 # A quoted (or bracketed) string of several words: it opens a token (or follows "=", "(", "[", "{", ":" or ","),
 # holds no quote of its kind (no bracket), and closes where a token may end. Bounded: a stray quote does not reach far.
@@ -201,7 +206,7 @@ _BLANK = re.compile(r"\s")
 
 
 def _mask_one(m: re.Match[str]) -> str:
-    return TIME_WILDCARD if m.lastgroup == "datetime" and m.group().count(":") >= 2 else WILDCARD
+    return TIME_WILDCARD if m.lastgroup in WIDE_KINDS and m.group().count(":") >= 2 else WILDCARD
 
 
 # A run of letters and digits that holds a digit (the typed masks above did not take it).

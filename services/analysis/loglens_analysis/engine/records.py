@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
 from .errors import CorruptInput, DecompressedSizeExceeded
 from .fieldblocks import FieldBlocks
@@ -97,6 +98,7 @@ _PADDED_HEADER = (
 # A Java, .NET or JavaScript exception's first line, its type (qualified or not) and its message ("java.io.IOException:
 # Broken pipe", "System.InvalidOperationException: ...", "TypeError: x is undefined"): frames after it say it is one.
 EXCEPTION_HEAD = r"[\w$.]+(?:Exception|Error|Throwable)(?::[^\n]*)?"
+EXCEPTION_HEAD_LINE = re.compile(rf"[ \t]*{EXCEPTION_HEAD}")  # a line that is an exception's first (fullmatch)
 
 
 def _continuation_body(prefix: str = "") -> str:
@@ -234,6 +236,21 @@ def utf16_of(head: bytes) -> str | None:
 
 # A line of blanks is an empty line (the first line of a text is matched on its own).
 _BLANK_LINE = re.compile(r"\n[ \t]+(?=\n|\Z)")
+# klog's value of several lines (Kubernetes' components: kubelet, controllers): "key=<" ends the record's first line,
+# the value's lines follow indented by a tab (an empty one a tab alone), and a line that opens with " >" closes it,
+# the record's other fields after it. One record: a blank line inside does not end it, nor does the closing line open
+# another (it was a record of its own, "> logger=... resource_name=...", its error without its words).
+KLOG_VALUE_LINES = 200  # lines of one klog value of several lines, at most
+# How a record's first line ends where it announces the lines under it: a colon ("Some fatal errors occurred:"), or
+# klog's opening of a value of several lines ("err=<"). Its examples show the next line, and a claim quotes it.
+ANNOUNCING_ENDS = (":", "=<")
+_KLOG_VALUE = re.compile(rf"=<\n(?:\t[^\n]*\n){{1,{KLOG_VALUE_LINES}}}? >(?= |$)", re.MULTILINE)
+
+
+def _value_lines_joined(m: re.Match[str]) -> str:
+    return m.group().replace("\n", JOIN)
+
+
 _FIRST_BLANK_LINE = re.compile(r"[ \t]+(?=\n|\Z)")
 # Every match of _CONTINUATION needs a newline followed by one of these (the exception-header and Go-frame
 # alternatives need an indented next line): when there is none, the costlier regex is not run at all. Two
@@ -717,6 +734,50 @@ def _application_header(matches: list[re.Match[str]]) -> bool:
     return levelled * 2 > len(matches)
 
 
+def stamp_lines(lines: list[str]) -> re.Pattern[str] | None:
+    """Where a file writes its times on lines of their own, each above the message lines it times (Oracle's alert
+    log: "2024-09-10T01:58:44.118269+02:00", then "Starting ORACLE instance (normal) (OS id: 31442)"), from its first
+    lines: at least STAMP_LINES_MIN lines holding a dated stamp and nothing else (``timestamps.stamp_alone``), each
+    followed by a line that opens with no time. Such a line is no record (it became an empty message, a file's most
+    frequent "template"): it is the header of the line after it. The pattern matches a line of one of their shapes
+    (digits any digits, letters any letters: another month's, another weekday's name) and the line after it, in
+    group ``next``; ``join_stamp_line`` checks the match."""
+    from .timestamps import leading_time_end, stamp_alone
+
+    shapes: Counter[str] = Counter()
+    for line, after in pairwise(lines):
+        if after.strip() and not after.startswith(JOIN) and stamp_alone(line) and leading_time_end(after.lstrip()) == 0:
+            shapes[_STAMP_SHAPE_PART.sub(_stamp_shape_part, line.strip())] += 1
+    kept = sorted(shape for shape, n in shapes.items() if n >= STAMP_LINES_MIN)
+    if not kept:
+        return None
+    return re.compile(rf"(?m)^[ \t]*(?P<stamp>{'|'.join(kept)})[ \t]*\n(?=(?P<next>[ \t]*\S[^\n]*))")
+
+
+STAMP_LINES_MIN = 2  # lines of a time and nothing else, each above a message line, that make a file's convention
+_STAMP_SHAPE_PART = re.compile(r"\d+|[A-Za-z]+|[^\dA-Za-z]")
+
+
+def _stamp_shape_part(m: re.Match[str]) -> str:
+    part = m.group()
+    if part[0].isdigit():
+        return rf"\d{{{len(part)}}}"
+    if part[0].isalpha():
+        return "[A-Za-z]+" if len(part) > 1 else re.escape(part)
+    return re.escape(part)
+
+
+def join_stamp_line(m: re.Match[str]) -> str:
+    """A line of a time alone (``stamp_lines``) and the message line after it: one record, the time its header, the
+    line break kept as PARTIAL (a line of the file, no blank in the message); kept apart where the line after it is
+    a time of its own, or opens with one."""
+    from .timestamps import leading_time_end, stamp_alone
+
+    if stamp_alone(m.group("stamp")) and leading_time_end(m.group("next").lstrip()) == 0:
+        return f"{m.group('stamp')} {PARTIAL}"
+    return m.group()
+
+
 def detect_envelope(lines: list[str]) -> Envelope | None:
     """The prefix nearly every one of the first lines carries, if any (docker-compose, CRI, CI timestamps)."""
     from .levels import level_from_word
@@ -942,6 +1003,7 @@ class RecordReader:
         self._first_text = True
         self._lines_before = 0  # physical lines of the file before this reader's first (a chunk's)
         self.sources = SourceRuns()  # the source of each line where a source column is stripped
+        self._stamp_lines: re.Pattern[str] | None = None  # times written on lines of their own (``stamp_lines``)
         self._document_known = False
         # The file is a JSON document (its records are its objects) or blocks of "Name: value" lines.
         self.document: JsonDocument | FieldBlocks | None = None
@@ -962,6 +1024,15 @@ class RecordReader:
         self._py_tail = model._py_tail
         self._blanks = model._blanks
         self._strip = model._strip
+        self._stamp_lines = model._stamp_lines
+
+    def stamp_heads(self, prev: str, line: str) -> bool:
+        """Whether ``prev`` is a line of a time alone that ``line``, the line after it, is joined to
+        (``stamp_lines``)."""
+        if self._stamp_lines is None:
+            return False
+        m = self._stamp_lines.match(f"{prev}\n{line}")
+        return m is not None and join_stamp_line(m) != m.group()
 
     # ------------------------------------------------------------------ bytes
     def _plain(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -1221,6 +1292,7 @@ class RecordReader:
         wrapped it (Docker's json-file driver: each line a JSON object whose "log" holds the application's)."""
         self._envelope_known = True
         sample = text.split("\n", ENVELOPE_SAMPLE_LINES)[:ENVELOPE_SAMPLE_LINES]
+        self._stamp_lines = stamp_lines(sample)
         if is_docker_json(sample):
             self._docker_json = True
             self.envelope = _DOCKER_TIME_PREFIX
@@ -1276,6 +1348,12 @@ class RecordReader:
                 again[0] = False
                 text, joined = _CRI_PARTIAL.subn(glue, text)
                 c.cri_partials += joined
+        if self._stamp_lines is not None:
+            text = self._stamp_lines.sub(join_stamp_line, text)
+        if "=<\n\t" in text and env is None:
+            lines_before = text.count("\n")
+            text = _KLOG_VALUE.sub(_value_lines_joined, text)
+            c.joined_lines += lines_before - text.count("\n")
         marked = env is not None and env.strip  # lines of another source were marked
         # Every join below starts at a line that _may_continue looks for: a block without one (most) skips them.
         hint = _may_continue(text)

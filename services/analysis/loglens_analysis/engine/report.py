@@ -27,7 +27,7 @@ from .analyzer import (
 from .exceptions import fingerprint, is_frame_template
 from .formats import FORMAT_HEADER, FORMAT_SYSLOG_3164, OUTCOME_PASSED, describe_format
 from .levels import LEVELS, OUTCOME_WORDS, level_from_word, severity_rank
-from .masking import HTTP_METHODS, TIME_WILDCARD, WILDCARD
+from .masking import HTTP_METHODS, TIME_WILDCARD, WIDE_KINDS, WILDCARD
 from .miner import is_access_log, resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, SHELL_SIGNAL_REPORT, ReadCounters
 from .values import HEAVY_HITTERS_CAPACITY, PlaceholderStats
@@ -299,7 +299,10 @@ _FAILURE_WORDS = re.compile(
     # plural's whose number ends the message or a clause of it (a count of them: BeeGFS's "Resync ... finished. Files
     # synced: 184221; ... errors: 0"; a singular's is a code: "Socket send error: 10053").
     r"(?![ \t]*=[ \t]*[\"']?(?:<\*>|\d)|:[ \t]*(?:<\*>|\d+),|:(?:<\*>|\d+)(?: |$)"
-    r"|(?<=[sS]):[ \t]*(?:<\*>|\d+)[ \t]*(?:[;.]|$))",
+    r"|(?<=[sS]):[ \t]*(?:<\*>|\d+)[ \t]*(?:[;.]|$))"
+    # An adverb after it that says the thing went as meant takes it back (Istio's agent's "Envoy aborted normally" as
+    # its proxy exits on a pod's stop; "killed gracefully").
+    r"(?![ \t]+(?:normally|cleanly|gracefully|as expected)(?![A-Za-z]))",
     re.IGNORECASE,
 )
 
@@ -611,10 +614,14 @@ class Finding:
     # What a finding tells where another tells it (``_outages``): a restart without a template (a process id changed),
     # the records a silence's gap holds ("no records between line 79 (...) and line 80 (...)").
     event: str = ""
+    # A stop that is a process's death (``_crash``): ranked before the stops of its kind that were asked for (a
+    # machine's reboot by its operator, told by five messages, had put two OOM kills in "3 more stops").
+    crash: bool = False
 
-    def rank(self) -> tuple[int, bool, float, int]:
-        """Sort key: kind (``KIND_RANK``), then routine last, then score (higher first), then line."""
-        return (KIND_RANK[self.kind], self.routine, -self.score, self.lines[0] if self.lines else 0)
+    def rank(self) -> tuple[int, bool, bool, float, int]:
+        """Sort key: kind (``KIND_RANK``), then routine last, then crashes first, then score (higher first), then
+        line."""
+        return (KIND_RANK[self.kind], self.routine, not self.crash, -self.score, self.lines[0] if self.lines else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1236,7 +1243,14 @@ def _announces_version(r: Rolled, envelope: frozenset[str] = frozenset()) -> boo
     return any(map(_VERSION_ANNOUNCEMENT.search, _said(r, envelope)))
 
 
+# journalctl's line between two boots of the machine ("-- Boot 3f2a9c1e7b5d4e8f9a0b1c2d3e4f5a6b --"; "-- Reboot --" in
+# systemd before 241): the machine started, whatever its first record says after it.
+_BOOT_SEPARATOR = re.compile(r"-- (?:Boot (?:<\*>|[0-9a-f]{32})|Reboot) --")
+
+
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int, envelope: frozenset[str]) -> bool:
+    if _BOOT_SEPARATOR.fullmatch(r.text.strip()) is not None:
+        return True
     if r is first:
         # The file's first message, unless it tells a stop (a console command's "Command "cache:clear" exited with
         # code "0"" opening a Symfony log was a process start and a stop at line 1).
@@ -2081,7 +2095,9 @@ def _crash(r: Rolled, before: Rolled | None) -> Finding:
     known = sorted(_known_lines(r) - {r.first_line, r.last_line})[: MAX_OCCURRENCE_LINES - 3]
     lines = [r.first_line, *known, *([r.last_line] if r.last_line != r.first_line else [])]
     lines += [r.first_line - 1] if before is not None else []
-    return Finding(ANOMALY_SHUTDOWN, r, r.first_time, r.last_time, r.count, 0.0, float(r.count), lines, what)
+    return Finding(
+        ANOMALY_SHUTDOWN, r, r.first_time, r.last_time, r.count, 0.0, float(r.count), lines, what, crash=True
+    )
 
 
 def _bucket_start(an: Analyzer, b: int | None) -> float | None:
@@ -2818,7 +2834,7 @@ def _variable_places(masked: tuple[str, ...], text: str, kinds: dict[int, str]) 
         at = 0
         while q < n:
             at = a.index(WILDCARD, at)
-            wide = kinds.get(k) == "datetime" and a.startswith(TIME_WILDCARD, at)
+            wide = kinds.get(k) in WIDE_KINDS and a.startswith(TIME_WILDCARD, at)
             if a == b:
                 out[k] = p + q
             step = TIME_WILDCARD.count(WILDCARD) if wide else 1
@@ -2911,7 +2927,7 @@ def _spans(masked: tuple[str, ...], kinds: dict[int, str]) -> int:
     for a in masked:
         at = a.find(WILDCARD)
         while at >= 0:
-            wide = kinds.get(k) == "datetime" and a.startswith(TIME_WILDCARD, at)
+            wide = kinds.get(k) in WIDE_KINDS and a.startswith(TIME_WILDCARD, at)
             at = a.find(WILDCARD, at + (len(TIME_WILDCARD) if wide else len(WILDCARD)))
             k += 1
     return k

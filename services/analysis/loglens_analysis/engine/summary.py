@@ -35,7 +35,7 @@ from .formats import FORMAT_JSON, FORMAT_LOGFMT, format_word, structured_cause
 from .levels import level_from_http_status
 from .masking import WILDCARD
 from .miner import glob_match
-from .records import TRACEBACK_BANNER
+from .records import ANNOUNCING_ENDS, EXCEPTION_HEAD_LINE, TRACEBACK_BANNER
 from .report import (
     NEAR_LINES,
     NEWEST_FIRST,
@@ -597,14 +597,19 @@ def _outcome(
     warnings took the room). The statements of failure made only among the file's last OUTCOME_RECORDS records (a
     template's first record among the last records of all templates) and in its last OUTCOME_LINES lines: a message
     the file writes all along (a proxy's denied requests, a server's failed logins) is no verdict where a service's
-    log was cut. The first and the last quoted, every line cited. The claim and the templates it tells."""
+    log was cut. The first and the last quoted, every line cited. A verdict is said once: a message written at a level
+    that says nothing went wrong, again and again near the end, is the run's routine however its words read (MySQL's
+    "[Note] Aborted connection 84 ... (Got an error reading communication packets)" five times after a recovery was
+    told as the failure the file ended on). The claim and the templates it tells."""
     ends = sorted({t.last_line for t in rep.templates}, reverse=True)[:OUTCOME_RECORDS]
     if not ends:
         return [], set()
     final = [
         t
         for t in _failing_unlevelled(rep, told)
-        if t.first_line >= ends[-1] and rep.line_count - t.first_line < OUTCOME_LINES
+        if t.first_line >= ends[-1]
+        and rep.line_count - t.first_line < OUTCOME_LINES
+        and (t.max_level == report_pb2.LEVEL_UNSPECIFIED or t.count == 1)
     ]
     if not final:
         return [], set()
@@ -640,7 +645,10 @@ def _failures_unlevelled(
             f"at line {t.first_line}" if t.count == 1 else f"first at line {t.first_line}, last at line {t.last_line}"
         )
         at = f"at {_level(t.max_level)}" if t.max_level else "of no level"
-        text = f'{_records(t.count)} {at} that state a failure: "{quoted[t.id]}", {where}.'
+        # (What a message that announces what follows it says below it: Oracle's "Errors in file <*>:" above the
+        # "ORA-00600: internal error code, ..." it logged.)
+        cause = _cause(t, t.first_line, quoted[t.id], of_one=t.count == 1)
+        text = f'{_records(t.count)} {at} that state a failure: "{quoted[t.id]}"{cause}, {where}.'
         out.append((t.max_level, _claim(text, [t.id], sorted({t.first_line, t.last_line}))))
     return out
 
@@ -671,6 +679,7 @@ def _claim_at(
         statuses = _statuses(t, level) if t.count > 1 else ""  # a record seen once is quoted with its status
         lv_told = f"{lv} ({statuses})" if statuses else lv
         targets = _targets(t, level) if t.count > 1 else ""  # (its one record quoted names its target)
+        targets += _named_values(t) if t.count > 1 else ""
         text = f'{_records(t.count)} at {lv_told}: "{quote}"{targets}{cause}, {where}{pause}.'
         lines = sorted({t.first_line, t.last_line, *before})
     else:
@@ -687,6 +696,29 @@ def _claim_at(
         )
         lines = sorted({t.first_line, t.last_line, *([first_at] if first_at else []), *before})
     return _claim(text, [t.id], lines)
+
+
+# A message made only of named values ("Error: <*>, Severity: <*>, State: <*>.", SQL Server's line above each error's
+# text): up to three words of a name, a colon or "=", a value, a separator.
+_VALUE_NAME = r"([A-Za-z][\w-]*(?: [A-Za-z][\w-]*){0,2})[:=] ?<\*>[,;.]?\s*"
+_NAMED_VALUES = re.compile(rf"(?:{_VALUE_NAME})+")
+_FIRST_NAME = re.compile(_VALUE_NAME)
+NAMED_VALUES_TOLD = 3  # values told of a message made only of named values
+
+
+def _named_values(t: report_pb2.Template) -> str:
+    """' (Error 18456 x35, 9002 x6, 823 x2)': the most frequent values of the first value of a message made only of
+    named values (``_NAMED_VALUES``), which says nothing but its values: SQL Server's "Error: <*>, Severity: <*>,
+    State: <*>." held 44 errors of five numbers, and its claim told none of them. Up to NAMED_VALUES_TOLD, "~"
+    before counts that are not exact; "" for any other message."""
+    m = _NAMED_VALUES.fullmatch(t.text.strip())
+    p = next((p for p in t.placeholders if p.index == 0), None)
+    if m is None or p is None or not p.top_values:
+        return ""
+    name = _FIRST_NAME.match(t.text.strip())
+    approx = "" if p.counts_exact else "~"
+    told = ", ".join(f"{v.value} x{approx}{v.count}" for v in p.top_values[:NAMED_VALUES_TOLD])
+    return f" ({name.group(1) if name else ''} {told})"
 
 
 def _targets(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> str:
@@ -732,12 +764,12 @@ def _cause(t: report_pb2.Template, line: int, quoted: str = "", of_one: bool = T
     or the quote already holds the field's text."""
     example = next((e.text for e in t.examples if e.line_number == line), None)
     got = structured_cause(example) if example is not None else None
-    if got is None and example is not None and t.text.rstrip().endswith(":") and "\n" in example:
-        # A message that announces what follows it ("[preflight] Some fatal errors occurred:"): the first line under
-        # it says what (kubeadm's "[ERROR Port-10250]: Port 10250 is in use"). Under the line that announces it: a
-        # record whose message is on its second line shows no line below that.
+    if got is None and example is not None and t.text.rstrip().endswith(ANNOUNCING_ENDS) and "\n" in example:
+        # A message that announces what follows it ("[preflight] Some fatal errors occurred:", klog's value of several
+        # lines, "err=<"): the first line under it says what (kubeadm's "[ERROR Port-10250]: Port 10250 is in use").
+        # Under the line that announces it: a record whose message is on its second line shows no line below that.
         rows = example.split("\n")
-        at = next((i for i, x in enumerate(rows) if x.rstrip().endswith(":")), len(rows))
+        at = next((i for i, x in enumerate(rows) if x.rstrip().endswith(ANNOUNCING_ENDS)), len(rows))
         below = next((x for x in rows[at + 1 :] if x.strip()), "")
         # (Not a stack frame: where the code was, not what went wrong.)
         told = below.strip()
@@ -749,6 +781,12 @@ def _cause(t: report_pb2.Template, line: int, quoted: str = "", of_one: bool = T
             and told[:CAUSE_SEEN_CHARS] not in quoted.replace("\n", " ")
             else None
         )
+    elif got is None and example is not None and "\n" in example:
+        # An exception named on the line under the message is its cause (Kafka's "Error processing append operation
+        # on partition payments-0" over "org.apache.kafka.common.errors.NotEnoughReplicasException: The size of the
+        # current ISR Set(1) is insufficient ...", logged without its frames).
+        below = example.split("\n", 2)[1].strip()
+        got = ("below it", below) if EXCEPTION_HEAD_LINE.fullmatch(below) is not None else None
     # (Nor where the quote is the cause with its values masked: a record whose message is its error field's.)
     said = quoted.split(WILDCARD, 1)[0]
     if got is None or shorten(got[1]) in quoted or (WILDCARD in quoted and len(said) >= 8 and got[1].startswith(said)):
@@ -892,8 +930,10 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     told = {eg.template_id for eg in list(rep.exception_groups)[: SECTION_CAPS["exceptions"]]}
     # Each template's text as quoted, apart from the others' where their shortened texts would be the same.
     quoted = dict(zip(by_id, quotes([as_written(t) for t in by_id.values()]), strict=True))
-    sections["outcome"], verdict = _outcome(rep, told | muted, quoted)
-    errors = _errors(rep, by_id, told | muted | verdict, quoted)
+    cascades = _stop_cascades(rep)
+    cascaded = {t.id for ts in cascades.values() for t in ts}
+    sections["outcome"], verdict = _outcome(rep, told | muted | cascaded, quoted)
+    errors = _errors(rep, by_id, told | muted | verdict | cascaded, quoted)
     sections["errors"] = _latest_error_kept([c for lv, c in errors if lv in _ERROR_LEVELS], rep, by_id)
     sections["warnings"] = [c for lv, c in errors if lv not in _ERROR_LEVELS]
     # A stop whose record is an error told above, at the same lines, is not told twice (its claim makes room).
@@ -942,7 +982,7 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
         if section in _COUNTED and len(sections[section]) >= SECTION_CAPS[section] - 1:
             more.setdefault(section, []).append(a)
         else:
-            sections[section].append(_anomaly_claim(a, rep.anomalies))
+            sections[section].append(_anomaly_claim(a, rep.anomalies, cascades, quoted))
     # A rare message that is one of the errors, starts or stops told above is not news twice: its claim makes
     # room for another. (Rare messages only take room the primary sections left, so the claims shown are their
     # first ``cap``; restarts and stops hold only the ones told one by one here.)
@@ -967,7 +1007,7 @@ def _sections(rep: report_pb2.AnalysisReport) -> dict[str, list[report_pb2.Summa
     sections["contents"] = _contents(rep, told_ids | named | muted)
     for section, rest in more.items():
         if len(rest) == 1:
-            sections[section].append(_anomaly_claim(rest[0], rep.anomalies))
+            sections[section].append(_anomaly_claim(rest[0], rep.anomalies, cascades, quoted))
             continue
         lines = sorted(a.line_numbers[0] for a in rest if a.line_numbers)
         shown = lines[:MAX_LISTED_LINES]
@@ -1044,14 +1084,88 @@ def _latest_error_kept(
     return claims
 
 
-def _anomaly_claim(a: report_pb2.Anomaly, anomalies: Sequence[report_pb2.Anomaly] = ()) -> report_pb2.SummaryClaim:
+def _stop_key(a: report_pb2.Anomaly) -> tuple[str, tuple[int, ...]]:
+    return a.template_id, tuple(a.line_numbers)
+
+
+def _stop_cascades(rep: report_pb2.AnalysisReport) -> dict[tuple[str, tuple[int, ...]], list[report_pb2.Template]]:
+    """The errors a stop wrote as it stopped: templates at ERROR or FATAL whose every record stands between the
+    first and the last message of one stop (a stop told by two messages or more), keyed by the stop (``_stop_key``).
+    PostgreSQL ends every session with "FATAL: terminating connection due to administrator command" between its
+    "received fast shutdown request" and "database system is shut down": eight FATAL records ranked above the
+    deadlock of the morning, each a consequence of the stop that was asked for. They are told with their stop, not
+    as failures of their own. A stop's doing is one error for each thing it ends (each session, each worker):
+    written CASCADE_MIN_RECORDS times or more. An error written once there may be why it stopped (Frigate's "No EdgeTPU
+    was detected" as its detector restarted), and an exception is news of its own (Spark's driver's "Job aborted"
+    thrown as it shut down). (Nor a crash's: what a crash takes down with it is news; nor the stop's own
+    message.)"""
+    thrown = {eg.template_id for eg in rep.exception_groups}
+    out: dict[tuple[str, tuple[int, ...]], list[report_pb2.Template]] = {}
+    for a in rep.anomalies:
+        if (
+            a.kind != report_pb2.ANOMALY_KIND_SHUTDOWN
+            or _CRASH_CLAIM.match(a.description)
+            or len(set(a.line_numbers)) < 2
+        ):
+            continue
+        lo, hi = min(a.line_numbers), max(a.line_numbers)
+        if hi - lo > NEAR_LINES:
+            continue  # stop messages far apart (a desktop's session ending service by service) are no one stop's act
+        inside = [
+            t
+            for t in rep.templates
+            if t.max_level in _ERROR_LEVELS
+            and t.count >= CASCADE_MIN_RECORDS
+            and t.id not in thrown
+            and t.id != a.template_id
+            and lo < t.first_line
+            and t.last_line < hi
+        ]
+        if inside:
+            out[_stop_key(a)] = sorted(inside, key=lambda t: t.first_line)
+    return out
+
+
+CASCADE_QUOTED = 2  # messages quoted of the errors a stop wrote as it stopped
+CASCADE_MIN_RECORDS = 2  # an error a stop wrote this many times is its doing (one for each thing it ended)
+
+
+def _cascade_clause(ts: list[report_pb2.Template], quoted: dict[str, str]) -> str:
+    """'; as it stopped, 8 records at FATAL (lines 147 to 154): "FATAL: terminating connection ..."': the errors a
+    stop wrote (``_stop_cascades``), their count and levels, their first and last lines, their first messages."""
+    n = sum(t.count for t in ts)
+    levels = "/".join(_level(lv) for lv in sorted({t.max_level for t in ts}, reverse=True))
+    lo, hi = min(t.first_line for t in ts), max(t.last_line for t in ts)
+    where = f"line {lo}" if lo == hi else f"lines {lo} to {hi}"
+    said = ", ".join(f'"{quoted[t.id]}"' for t in ts[:CASCADE_QUOTED])
+    more = f" and {len(ts) - CASCADE_QUOTED} more" if len(ts) > CASCADE_QUOTED else ""
+    return f"; as it stopped, {_records(n)} at {levels} ({where}): {said}{more}"
+
+
+def _anomaly_claim(
+    a: report_pb2.Anomaly,
+    anomalies: Sequence[report_pb2.Anomaly] = (),
+    cascades: dict[tuple[str, tuple[int, ...]], list[report_pb2.Template]] | None = None,
+    quoted: dict[str, str] | None = None,
+) -> report_pb2.SummaryClaim:
     """A finding's claim; a silence's cites the templates of the stop and the restart it tells, a restart's the
-    template of the stop it tells (``told_with``)."""
-    text = a.description[:1].upper() + a.description[1:] + "."
+    template of the stop it tells (``told_with``); a stop told, on its own or so, tells the errors it wrote as it
+    stopped (``_stop_cascades``), citing their first and last lines."""
+    text = a.description[:1].upper() + a.description[1:]
     ids = [a.template_id] if a.template_id else []
+    lines = list(a.line_numbers)
+    stops = [a]
     if a.kind in (report_pb2.ANOMALY_KIND_SILENCE, report_pb2.ANOMALY_KIND_RESTART):
-        ids += sorted({x.template_id for x in told_with(a, anomalies) if x.template_id})
-    return _claim(text, ids, list(a.line_numbers))
+        told = told_with(a, anomalies)
+        ids += sorted({x.template_id for x in told if x.template_id})
+        stops += told
+    for stop in stops:
+        ts = (cascades or {}).get(_stop_key(stop)) if stop.kind == report_pb2.ANOMALY_KIND_SHUTDOWN else None
+        if ts and quoted is not None:
+            text += _cascade_clause(ts, quoted)
+            ids += [t.id for t in ts]
+            lines += sorted({min(t.first_line for t in ts), max(t.last_line for t in ts)} - set(lines))
+    return _claim(text + ".", ids, lines)
 
 
 def _room(sections: dict[str, list[report_pb2.SummaryClaim]]) -> dict[str, int]:

@@ -527,6 +527,14 @@ _COMPILED = tuple((f.name, f.rx, f.dated in ("date", "epoch")) for f in FAMILIES
 STATEFUL_FAMILIES = frozenset(f.name for f in FAMILIES if f.dated == "time-only")
 # An ISO date standing alone as a field's value, no time after it: "date=2026-11-30", '"date": "2026-11-30"'.
 _DATE_ALONE = re.compile(r'(?:=|=\"|": ?\")(\d{4})-(\d\d)-(\d\d)(?![\d:/-]|[T ]\d)')
+# A date written in words with its year, and no clock after it, its weekday's name before it or not: "Mon Jun 3 2024"
+# after a clock and its zone (Cisco IOS's "Login Success [...] at 12:00:03 CEST Mon Jun 3 2024"), "3 June 2024".
+_NAMED_DATE_ALONE = re.compile(
+    r"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? +)?"
+    r"(?:(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* +(?P<d>\d{1,2})"
+    r"|(?P<d2>\d{1,2}) +(?P<mon2>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*),? +(?P<Y>(?:19|20)\d\d)"
+    r"(?![\d:]| +\d{1,2}:\d)"
+)
 MAX_ZONE_OFFSET = 14 * 3600 + 60  # seconds between a local clock and UTC at most (UTC+14), and a minute
 TAI64_UNIX_ZERO = 2**62 + 10  # the TAI64 label of the Unix epoch, as daemontools' tai64nlocal reads labels
 # The seconds the epoch family reads (10 digits, the first 1 or 2: 2001-09 to 2065-01), a TAI64N label's as well.
@@ -1104,14 +1112,27 @@ class TimestampParser:
             # syslog server's "Mar 12 00:04:06"): its year, where it is the stamp's day.
             alone = _DATE_ALONE.search(record, end, end + YEAR_SEARCH_CHARS)
             if alone is not None and (int(alone.group(2)), int(alone.group(3))) == (month, day):
-                g = dict(stamp.groupdict(), Y=alone.group(1), m=alone.group(2), d=alone.group(3), mon=None)
-                self._convert("iso8601", {k: v for k, v in g.items() if k in _BY_NAME["iso8601"].rx.groupindex})
+                self._year_of_stamp(stamp, alone.group(1), month, day)
+                return
+            # A date in words with its year, standing alone in the message (Cisco IOS's "at 12:00:03 CEST Mon Jun 3
+            # 2024"): its year, where it is the stamp's day, give or take a zone.
+            named = _NAMED_DATE_ALONE.search(record, end, end + YEAR_SEARCH_CHARS)
+            if named is not None:
+                other_month = MONTHS[(named.group("mon") or named.group("mon2"))[:3].title()]
+                other_day = int(named.group("d") or named.group("d2"))
+                if other_month == month and abs(other_day - day) <= 1:
+                    self._year_of_stamp(stamp, named.group("Y"), month, day)
             return
         m, f = min(dated, key=lambda mf: mf[0].start())  # the leftmost (families in order break ties)
         g = m.groupdict()
         other_month, other_day = _month_day(g)
         if other_month == month and abs(other_day - day) <= 1:  # the same day, give or take a zone
             self._convert(f.name, g)
+
+    def _year_of_stamp(self, stamp: re.Match[str], year: str, month: int, day: int) -> None:
+        """A year-less ``stamp`` read with ``year`` (its month and day its own), as a dated stamp: the file's year."""
+        g = dict(stamp.groupdict(), Y=year, m=f"{month:02d}", d=f"{day:02d}", mon=None)
+        self._convert("iso8601", {k: v for k, v in g.items() if k in _BY_NAME["iso8601"].rx.groupindex})
 
     # ------------------------------------------------------------------ finding
     def parse(self, text: str, fmt: str | None = None) -> ParsedTime | None:
@@ -1627,6 +1648,19 @@ def leading_time_end(text: str) -> int:
     """Where a time that opens ``text`` ends (with its fraction and zone), 0 when it opens with none: the longest
     match of any family at its start."""
     return max((m.end() for f in FAMILIES if (m := f.rx.match(text)) is not None), default=0)
+
+
+STAMP_ALONE_CHARS = 64  # a stamp alone on its line is at most this long (a date, a clock, a fraction and a zone)
+
+
+def stamp_alone(line: str) -> bool:
+    """Whether ``line`` holds a dated stamp (a date, or a month and day, and a clock) and nothing else: no message of
+    its own. Oracle's alert log writes one above each group of message lines it times ("2024-09-10T01:58:44.118+02:00",
+    "Tue Sep 10 01:58:44 2024")."""
+    text = line.strip()
+    return 0 < len(text) <= STAMP_ALONE_CHARS and any(
+        m.end() == len(text) for f in FAMILIES if f.dated in ("date", "year-less") and (m := f.rx.match(text))
+    )
 
 
 def dated_stamp_near_start(text: str, chars: int = LEADING_LIMIT) -> bool:

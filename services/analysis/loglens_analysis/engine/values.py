@@ -392,6 +392,8 @@ class PlaceholderStats:
             self._add_durations(batch)
         elif self.kind == "size":
             self._add_sizes(batch)
+        elif self.kind == "clock":
+            self._add_clocks(batch)
 
     def _sketch(self) -> QuantileSketch:
         if self.numbers is None:
@@ -415,6 +417,18 @@ class PlaceholderStats:
                     sum(float(x) / _PER_SECOND[u] if u in _PER_SECOND else float(x) * _SECONDS[u] for x, u in parts)
                 )
                 ws.append(c)
+        if xs:
+            self._sketch().add_weighted(xs, ws)
+
+    def _add_clocks(self, batch: Counter[str]) -> None:
+        """A clock's reading ("0:02:58.311", hours, minutes, seconds) in seconds, as a duration's: a session's
+        length is read as one number, not its hours, minutes and seconds apart."""
+        xs: list[float] = []
+        ws: list[int] = []
+        for v, c in batch.items():
+            h, m, sec = v.replace(",", ".").split(":")
+            xs.append(int(h) * 3600.0 + int(m) * 60.0 + float(sec))
+            ws.append(c)
         if xs:
             self._sketch().add_weighted(xs, ws)
 
