@@ -1638,3 +1638,27 @@ def test_a_crash_ranks_before_a_stop_that_was_asked_for() -> None:
     stops = _of(rep, SHUTDOWN)
     assert len(stops) >= 2, [a.description for a in stops]
     assert stops[0].description.startswith("crash at line"), [a.description for a in stops]
+
+
+def test_a_start_whose_first_message_is_at_crit_is_seen_again_as_a_restart() -> None:
+    """supervisord opens each start with notices at CRIT ("Supervisor is running as root. Privileges were not
+    dropped ...") before "supervisord started with pid 1": its restart after a SIGTERM was not seen, since a start is
+    announced, not reported as an error. The file's first record opens a start at any level where the messages that
+    followed it follow it again."""
+
+    def start(t: float) -> list[tuple[float, str, str]]:
+        return [
+            (t, "CRIT", "Supervisor is running as root.  Privileges were not dropped because no user is specified"),
+            (t + 0.1, "INFO", "Included extra file /etc/supervisor/conf.d/app.conf during parsing"),
+            (t + 0.2, "CRIT", "Server 'unix_http_server' running without any HTTP authentication checking"),
+            (t + 0.3, "INFO", "supervisord started with pid 1"),
+        ]
+
+    stop_at = T0 + 2400
+    records = start(T0) + _steady(T0 + 1, stop_at, 20)
+    records += [(stop_at, "WARN", "received SIGTERM indicating exit request"), (stop_at + 1, "INFO", "stopped: app")]
+    records += start(stop_at + 420) + _steady(stop_at + 421, stop_at + 3600, 20, first=500)
+    rep, lines = _report(records)
+    again = next(i for i, line in enumerate(lines, 1) if i > 1 and "Supervisor is running as root" in line)
+    restarts = _of(rep, RESTART)
+    assert any(a.line_numbers[0] == again for a in restarts), [a.description for a in rep.anomalies]

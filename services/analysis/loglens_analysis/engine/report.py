@@ -1700,8 +1700,10 @@ def _lifecycle(
         if r.count > rare:
             continue
         # A start is announced, not reported as an error: "Error on AMQP connection <0.1192.0> (state: starting)"
-        # names a state, and an Erlang process id that reads as a version.
-        announced = severity_rank(r.max_level()) not in _ERROR_RANKS
+        # names a state, and an Erlang process id that reads as a version. But the file's first record opens a start
+        # at any level, where the messages after it follow it again (supervisord writes its start's notices at CRIT,
+        # "Supervisor is running as root. Privileges were not dropped ...": its restart after a stop was not seen).
+        announced = severity_rank(r.max_level()) not in _ERROR_RANKS or r is opener
         # Nor is a start whose object is a stop ("Starting shutdown...", "initiating graceful shutdown"): a stop's step.
         announced = announced and _STARTS_A_STOP.search(r.text) is None
         if announced and _is_banner(r, opener, head_line, envelope):
