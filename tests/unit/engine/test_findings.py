@@ -1662,3 +1662,43 @@ def test_a_start_whose_first_message_is_at_crit_is_seen_again_as_a_restart() -> 
     again = next(i for i, line in enumerate(lines, 1) if i > 1 and "Supervisor is running as root" in line)
     restarts = _of(rep, RESTART)
     assert any(a.line_numbers[0] == again for a in restarts), [a.description for a in rep.anomalies]
+
+
+def test_a_banner_written_again_on_a_reload_order_is_no_restart() -> None:
+    """nginx's master takes SIGHUP as the order to read its configuration again: "signal 1 (SIGHUP) received from
+    48211, reconfiguring", then "using the "epoll" event method" and new workers, the master's id the same: this was
+    told as a restart. A banner its process writes right after a reload order, no stop or crash between, is no start;
+    after "signal 15 (SIGTERM) received ..., exiting" it is one."""
+
+    def nginx(t: float, pid: int, text: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y/%m/%d %H:%M:%S} [notice] {pid}#{pid}: {text}"
+
+    def start(t: float, pid: int) -> list[str]:
+        return [nginx(t, pid, 'using the "epoll" event method'), nginx(t, pid, "nginx/1.24.0")]
+
+    def work(t0: float, pid: int, n: int) -> list[str]:
+        return [nginx(t0 + 30 * i, pid, f"start worker process {pid + 1 + i % 4}") for i in range(n)]
+
+    lines = start(T0, 1233) + work(T0 + 1, 1233, 100)
+    reload_at = T0 + 3100
+    lines += [nginx(reload_at, 1233, "signal 1 (SIGHUP) received from 48211, reconfiguring")]
+    reload_line = len(lines) + 1
+    lines += start(reload_at, 1233) + work(reload_at + 1, 1233, 100)
+    stop_at = reload_at + 3100
+    lines += [nginx(stop_at, 1233, "signal 15 (SIGTERM) received from 1, exiting")]
+    restart_line = len(lines) + 1
+    lines += start(stop_at + 60, 1450) + work(stop_at + 61, 1450, 100)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert [a.line_numbers[0] for a in restarts] == [restart_line], [a.description for a in rep.anomalies]
+    assert reload_line not in {ln for a in restarts for ln in a.line_numbers}
+
+
+def test_a_stop_of_the_run_before_told_as_this_one_starts_is_no_stop() -> None:
+    """Apache's first line, "AH00098: pid file /var/run/apache2.pid overwritten -- Unclean shutdown of previous Apache
+    run?", was a stop at line 1: it tells how the run before ended, as this one starts."""
+    records = [(T0, "WARN", "pid file /var/run/apache2.pid overwritten -- Unclean shutdown of previous Apache run?")]
+    records += _steady(T0 + 1, T0 + 600, 20) + _steady(T0 + 1800, T0 + 5400, 20, first=30)  # a silence after it
+    rep, _lines = _report(records)
+    assert _of(rep, SILENCE), [a.description for a in rep.anomalies]
+    assert not _of(rep, SHUTDOWN), [a.description for a in rep.anomalies]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from loglens_analysis.engine import ENGINE_VERSION
+from loglens_analysis.engine import ENGINE_VERSION, analyze
 from loglens_analysis.engine.analyzer import EXAMPLE_CHARS, Analyzer
 from loglens_analysis.engine.masking import WILDCARD, mask_tail, mask_text
 from loglens_analysis.engine.miner import Cluster, TemplateMiner, generalize, glob_match, resolve_templates
@@ -1096,3 +1096,23 @@ def test_constants_in_capitals_among_a_programs_states_are_its_states_too() -> N
     words = ["STARTING", "STARTED", "SHUTTING_DOWN", "SHUTDOWN", "STARTING", "STARTED"]
     templates = mine([f"[10.0.4.{i}]:5701 is {w}" for i, w in enumerate(words)])
     assert sorted(set(templates)) == sorted({f"[<*>]:<*> is {w}" for w in words}), templates
+
+
+def test_short_messages_that_share_one_word_are_not_one_template_of_placeholders() -> None:
+    """Prometheus writes "WAL segment loaded" (x23), "WAL checkpoint loaded", "WAL replay completed", "WAL checkpoint
+    complete", "WAL watcher stopped" as logfmt messages: one template, "WAL <*> <*>", which kept one word of three. A
+    short message whose template would keep fewer words than it generalised is split on its words while they take
+    few wordings; a user name beside the words of a longer message stays a variable."""
+    msgs = ["WAL segment loaded"] * 23 + ["WAL checkpoint loaded", "WAL replay completed"] * 2
+    msgs += ["WAL checkpoint complete", "WAL watcher stopped", "Server is ready to receive web requests."]
+    lines = [
+        f'ts=2024-06-03T09:58:{i:02d}.491Z caller=head.go:{700 + i} level=info component=tsdb msg="{m}" segment={i}'
+        for i, m in enumerate(msgs)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    texts = {t.text for t in rep.templates}
+    assert {"WAL segment loaded", "WAL checkpoint loaded", "WAL replay completed"} <= texts, texts
+    assert not any(t.startswith("WAL <*>") for t in texts), texts
+    users = ["alice", "bob", "carol", "dave", "erin"]
+    lines = [f"user {users[i % 5]} logged in from {('web', 'cli')[i % 2]}" for i in range(40)]
+    assert all(t.startswith("user <*> logged in from ") for t in mine(lines)), Counter(mine(lines))

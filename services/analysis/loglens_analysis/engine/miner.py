@@ -927,6 +927,28 @@ def _phrase_positions(
     return sorted(out)
 
 
+def _short_wordings(base: list[str], wider: list[int], members: list[tuple[str, ...]], limit: int) -> list[int]:
+    """The word positions of a short message whose template would keep fewer words than it generalised, where
+    their words together take at most ``limit`` wordings: distinct messages of few words that share one (Prometheus'
+    "WAL segment loaded", "WAL checkpoint loaded", "WAL replay completed", "WAL watcher stopped" were one template,
+    "WAL <*> <*>"). Each position holds words only (no value, no placeholder); a message that keeps more words than
+    it generalises keeps a lone varying word a variable (a user name beside "logged in from")."""
+    if len(wider) < 2:
+        return []
+    kept = sum(1 for t in base if WILDCARD not in t)
+    if kept >= len(wider):
+        return []
+    wordings: set[tuple[str, ...]] = set()
+    for toks in members:
+        words = tuple(toks[i] for i in wider)
+        if not all(w.isalpha() for w in words):
+            return []
+        wordings.add(words)
+        if len(wordings) > limit:
+            return []
+    return wider
+
+
 # A call: a name (two characters at least, no placeholder) and its arguments in parentheses, perhaps punctuation after.
 _CALL = re.compile(r"([A-Za-z_][\w.]*[A-Za-z_])\(([^()]+)\)([,;:.]?)")
 
@@ -1054,6 +1076,7 @@ def _resolve_aligned(
         # (A position of few words, a bare placeholder among them, words with the phrase too: each event's own keys
         # after its name, "CTRL-EVENT-SCAN-FAILED ret=<*>" beside "PMKSA-CACHE-ADDED <*> <*>".)
         split_at += _phrase_positions(wider, members, partners=sorted(few - set(wider)))
+        split_at += _short_wordings(base, [i for i in wider if i not in split_at], members, limit)
     # A phrase is split on its words; a position that tells levels apart, on its words' levels.
     by_level = {i: v for i, v in by_level.items() if i not in split_at}
     split_at += by_level

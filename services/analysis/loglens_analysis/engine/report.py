@@ -167,6 +167,18 @@ _SENT = r"(?<!\b[Ss]end )(?<!\b[Ss]ending )(?<!\b[Ss]ent )"
 _SIGNAL_NAME = re.compile(
     rf"{_SENT}\bSIG(?:TERM|INT|QUIT|KILL)\b|{_SIGNAL_STATUS}(?:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_DESCRIBED}"
 )
+# A stop of the run before this one, told as this one starts (Apache's "AH00098: pid file ... overwritten -- Unclean
+# shutdown of previous Apache run?" at its first line was a stop there; "recovering from the last crash").
+_OF_AN_EARLIER_RUN = re.compile(
+    r"\b(?:shut ?down|stop|exit|crash|termination)\w*\s+(?:of|from|in)\s+(?:the\s+|its\s+)?(?:previous|last|prior)\b",
+    re.IGNORECASE,
+)
+# An order to reload a process's configuration received (SIGHUP: "signal 1 (SIGHUP) received from 48211,
+# reconfiguring", "Received SIGHUP, reloading"): what the process writes next is no start of it.
+_RELOAD_ORDER = re.compile(
+    r"\bSIGHUP\b[^.;\n]{0,20}\b(?:received|caught)\b|\b(?:got|received|caught|handling)\b[^.;\n]{0,20}\bSIGHUP\b",
+    re.IGNORECASE,
+)
 _STOP_STRONG = re.compile(
     rf"{_SENT}\bSIG(?:TERM|INT|QUIT|KILL)\b|\b(?:shutting down|exiting)\b"
     rf"|{_SIGNAL_STATUS}(?-i:TERM|INT|QUIT|KILL|HUP)\b|{_SIGNAL_DESCRIBED}",
@@ -1730,6 +1742,8 @@ def _lifecycle(
             # a stop, as a start-worded message is. Not a message that says it stopped, whatever version its record
             # names (Filebeat's "filebeat stopped." beside "ecs.version":"1.6.0"): a step of the stop.
             worded += [(b, ln, r) for b, ln in _occurrences(r)]
+        if _OF_AN_EARLIER_RUN.search(r.text) is not None:
+            continue  # how the run before this one ended, told as this one starts: no stop here
         if _strong_stop(r):
             strong += [(b, ln, r) for b, ln in _occurrences(r)]
         elif _weak_stop(r.text) is not None:
@@ -1894,6 +1908,22 @@ def _lifecycle(
     starts += after_stop.values()
     # (Only where no other start follows the stop: the process's own banner, or its new id, tells it better.)
     starts += [o for s, o in paired.values() if not any(0 < x[1] - s[1] <= NEAR_LINES for x in starts)]
+    # A banner its process writes again right after it was told to reload (SIGHUP, ``_RELOAD_ORDER``), with no stop
+    # or crash between, is the running process reading its configuration again, no start (nginx's "signal 1 (SIGHUP)
+    # received from 48211, reconfiguring", then "using the "epoll" event method" again, master 1233 before and
+    # after: told as a restart).
+    orders = sorted(ln for r in templates if _RELOAD_ORDER.search(r.text) for _b, ln in _occurrences(r))
+    if orders:
+        ends = sorted([*stop_lines, *(ln for r in crashes for _b, ln in _occurrences(r))])
+
+        def reloaded(o: Occurrence) -> bool:
+            k = bisect.bisect_left(orders, o[1]) - 1
+            if k < 0 or o[1] - orders[k] > STOP_SEQUENCE_LINES or not same_process(orders[k], o[1]):
+                return False
+            j = bisect.bisect_right(ends, orders[k])
+            return j == len(ends) or ends[j] >= o[1]
+
+        starts = [o for o in starts if not reloaded(o)]
 
     # A banner a process that writes alone shows for the first time, under the id it wrote long before, with no
     # crash, stop or silence before it, is a component of that process starting (a kubelet's "Container runtime
