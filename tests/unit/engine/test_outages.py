@@ -222,3 +222,28 @@ def test_a_journals_boot_separator_is_the_machine_starting_again() -> None:
     assert f'restart at line {boot_line} (2024-05-01T17:00:00Z): "-- Boot <*> --"' in silence.description, (
         silence.description
     )
+
+
+def test_a_boot_soon_after_a_services_restart_is_a_start_of_its_own() -> None:
+    """A node's service was restarted by systemd after an OOM kill, and 18 minutes later the machine rebooted (hung
+    tasks, no stop written): the boot was "one more start message" of the service's restart, as banners a few
+    buckets apart are one start. A machine's boot opens a start of its own."""
+
+    def at(t: float, text: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%Y-%m-%dT%H:%M:%S}+00:00 node7 {text}"
+
+    lines = [at(T0, "systemd[1]: Starting app.service - Orders App...")]
+    lines += [at(T0 + 60 + 60 * i, f"app[1234]: order {i} stored") for i in range(600)]
+    crash_at = T0 + 60 * 601
+    lines += [at(crash_at, "kernel: Out of memory: Killed process 1234 (java) total-vm:8123456kB")]
+    lines += [at(crash_at + 5, "systemd[1]: Starting app.service - Orders App...")]
+    lines += [at(crash_at + 60 + 60 * i, f"app[4188]: order {i} stored") for i in range(18)]
+    boot_line = len(lines) + 1
+    lines.append("-- Boot 7c1d5e2f9a8b4c3d2e1f0a9b8c7d6e5f --")
+    boot_at = crash_at + 60 * 19
+    lines += [at(boot_at, "kernel: Linux version 6.1.0-21-amd64 (gcc-12)")]
+    lines += [at(boot_at + 30, "systemd[1]: Starting app.service - Orders App...")]
+    lines += [at(boot_at + 60 + 60 * i, f"app[512]: order {i} stored") for i in range(200)]
+    rep = _analyze(lines)
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert any(a.line_numbers[0] == boot_line for a in restarts), [a.description for a in restarts]

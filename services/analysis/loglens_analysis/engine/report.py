@@ -1101,6 +1101,11 @@ def _one_episode(a: Occurrence, b: Occurrence) -> bool:
     return b[0] - a[0] <= EPISODE_BUCKETS
 
 
+# journalctl's line between two boots of the machine ("-- Boot 3f2a9c1e7b5d4e8f9a0b1c2d3e4f5a6b --"; "-- Reboot --" in
+# systemd before 241): the machine started, whatever its first record says after it.
+_BOOT_SEPARATOR = re.compile(r"-- (?:Boot (?:<\*>|[0-9a-f]{32})|Reboot) --")
+
+
 def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
     """Occurrences grouped into episodes: those at most ``EPISODE_BUCKETS`` buckets after the previous one
     are one start (or stop); without times (a .NET console's records have none), those at most ``NEAR_LINES``
@@ -1110,6 +1115,9 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
         prev = groups[-1][-1] if groups else None
         if (
             prev is not None
+            # A machine's boot (journalctl's "-- Boot <id> --") opens a start of its own, whatever started just before
+            # it: a node rebooted after hung tasks, 18 minutes after a service's restart, was "one more start message".
+            and _BOOT_SEPARATOR.fullmatch(occ[2].text.strip()) is None
             # A sequence opens with its first message once per start: where that comes again, another start begins
             # (a message inside it may repeat: RabbitMQ stops two message stores, each "Stopping message store");
             # not on the line right after it (one start's message for each of several things: Telegraf's "Loading
@@ -1146,7 +1154,7 @@ def _one_start_per_stop(
     """Start episodes (``_episodes``) with the same stop last before them (within ``NEAR_LINES``, of the same
     process) are one start: a stopped process starts once, however slowly its start messages come (a search node's
     "initialized", then "started" a minute later). Merged in line order, but where the later one opens with the
-    earlier one's opening message (another start, as ``_episodes`` tells)."""
+    earlier one's opening message (another start, as ``_episodes`` tells), or with a machine's boot."""
     out: list[list[Occurrence]] = []
     by_stop: dict[int, list[Occurrence]] = {}
     for g in groups:
@@ -1154,7 +1162,8 @@ def _one_start_per_stop(
         stopped = [x for x in stop_lines if ln - NEAR_LINES <= x < ln and same_process(x, ln)]
         stop = max(stopped) if stopped else None
         earlier = by_stop.get(stop) if stop is not None else None
-        if earlier is not None and earlier[0][2] is not g[0][2]:
+        boot = _BOOT_SEPARATOR.fullmatch(g[0][2].text.strip()) is not None  # a machine's boot: a start of its own
+        if earlier is not None and earlier[0][2] is not g[0][2] and not boot:
             earlier.extend(g)
             continue
         out.append(list(g))
@@ -1253,11 +1262,6 @@ def _envelope_versions(templates: list[Rolled]) -> frozenset[str]:
 
 def _announces_version(r: Rolled, envelope: frozenset[str] = frozenset()) -> bool:
     return any(map(_VERSION_ANNOUNCEMENT.search, _said(r, envelope)))
-
-
-# journalctl's line between two boots of the machine ("-- Boot 3f2a9c1e7b5d4e8f9a0b1c2d3e4f5a6b --"; "-- Reboot --" in
-# systemd before 241): the machine started, whatever its first record says after it.
-_BOOT_SEPARATOR = re.compile(r"-- (?:Boot (?:<\*>|[0-9a-f]{32})|Reboot) --")
 
 
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int, envelope: frozenset[str]) -> bool:
