@@ -1106,6 +1106,11 @@ def _one_episode(a: Occurrence, b: Occurrence) -> bool:
 _BOOT_SEPARATOR = re.compile(r"-- (?:Boot (?:<\*>|[0-9a-f]{32})|Reboot) --")
 
 
+def _boots(r: Rolled) -> bool:
+    """Whether a template is a machine's boot (``_BOOT_SEPARATOR``)."""
+    return _BOOT_SEPARATOR.fullmatch(r.text.strip()) is not None
+
+
 def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
     """Occurrences grouped into episodes: those at most ``EPISODE_BUCKETS`` buckets after the previous one
     are one start (or stop); without times (a .NET console's records have none), those at most ``NEAR_LINES``
@@ -1117,7 +1122,7 @@ def _episodes(found: list[Occurrence]) -> list[list[Occurrence]]:
             prev is not None
             # A machine's boot (journalctl's "-- Boot <id> --") opens a start of its own, whatever started just before
             # it: a node rebooted after hung tasks, 18 minutes after a service's restart, was "one more start message".
-            and _BOOT_SEPARATOR.fullmatch(occ[2].text.strip()) is None
+            and not _boots(occ[2])
             # A sequence opens with its first message once per start: where that comes again, another start begins
             # (a message inside it may repeat: RabbitMQ stops two message stores, each "Stopping message store");
             # not on the line right after it (one start's message for each of several things: Telegraf's "Loading
@@ -1162,7 +1167,7 @@ def _one_start_per_stop(
         stopped = [x for x in stop_lines if ln - NEAR_LINES <= x < ln and same_process(x, ln)]
         stop = max(stopped) if stopped else None
         earlier = by_stop.get(stop) if stop is not None else None
-        boot = _BOOT_SEPARATOR.fullmatch(g[0][2].text.strip()) is not None  # a machine's boot: a start of its own
+        boot = _boots(g[0][2])  # a machine's boot: a start of its own
         if earlier is not None and earlier[0][2] is not g[0][2] and not boot:
             earlier.extend(g)
             continue
@@ -1265,7 +1270,7 @@ def _announces_version(r: Rolled, envelope: frozenset[str] = frozenset()) -> boo
 
 
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int, envelope: frozenset[str]) -> bool:
-    if _BOOT_SEPARATOR.fullmatch(r.text.strip()) is not None:
+    if _boots(r):
         return True
     if r is first:
         # The file's first message, unless it tells a stop (a console command's "Command "cache:clear" exited with

@@ -711,14 +711,14 @@ def _named_values(t: report_pb2.Template) -> str:
     named values (``_NAMED_VALUES``), which says nothing but its values: SQL Server's "Error: <*>, Severity: <*>,
     State: <*>." held 44 errors of five numbers, and its claim told none of them. Up to NAMED_VALUES_TOLD, "~"
     before counts that are not exact; "" for any other message."""
-    m = _NAMED_VALUES.fullmatch(t.text.strip())
+    text = t.text.strip()
+    name = _FIRST_NAME.match(text)  # (it matches where the whole text does)
     p = next((p for p in t.placeholders if p.index == 0), None)
-    if m is None or p is None or not p.top_values:
+    if name is None or _NAMED_VALUES.fullmatch(text) is None or p is None or not p.top_values:
         return ""
-    name = _FIRST_NAME.match(t.text.strip())
     approx = "" if p.counts_exact else "~"
     told = ", ".join(f"{v.value} x{approx}{v.count}" for v in p.top_values[:NAMED_VALUES_TOLD])
-    return f" ({name.group(1) if name else ''} {told})"
+    return f" ({name.group(1)} {told})"
 
 
 def _targets(t: report_pb2.Template, level: report_pb2.Level.ValueType) -> str:
@@ -1144,9 +1144,9 @@ def _cascade_clause(ts: list[report_pb2.Template], quoted: dict[str, str]) -> st
 
 def _anomaly_claim(
     a: report_pb2.Anomaly,
-    anomalies: Sequence[report_pb2.Anomaly] = (),
-    cascades: dict[tuple[str, tuple[int, ...]], list[report_pb2.Template]] | None = None,
-    quoted: dict[str, str] | None = None,
+    anomalies: Sequence[report_pb2.Anomaly],
+    cascades: dict[tuple[str, tuple[int, ...]], list[report_pb2.Template]],
+    quoted: dict[str, str],
 ) -> report_pb2.SummaryClaim:
     """A finding's claim; a silence's cites the templates of the stop and the restart it tells, a restart's the
     template of the stop it tells (``told_with``); a stop told, on its own or so, tells the errors it wrote as it
@@ -1160,8 +1160,8 @@ def _anomaly_claim(
         ids += sorted({x.template_id for x in told if x.template_id})
         stops += told
     for stop in stops:
-        ts = (cascades or {}).get(_stop_key(stop)) if stop.kind == report_pb2.ANOMALY_KIND_SHUTDOWN else None
-        if ts and quoted is not None:
+        ts = cascades.get(_stop_key(stop)) if stop.kind == report_pb2.ANOMALY_KIND_SHUTDOWN else None
+        if ts:
             text += _cascade_clause(ts, quoted)
             ids += [t.id for t in ts]
             lines += sorted({min(t.first_line for t in ts), max(t.last_line for t in ts)} - set(lines))
