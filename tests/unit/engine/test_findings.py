@@ -1694,6 +1694,54 @@ def test_a_banner_written_again_on_a_reload_order_is_no_restart() -> None:
     assert reload_line not in {ln for a in restarts for ln in a.line_numbers}
 
 
+def test_a_new_master_writing_the_stopped_masters_banner_is_its_restart() -> None:
+    """Apache's master (pid 1200) writes "Apache/2.4.58 (Ubuntu) OpenSSL/3.0.13 configured -- resuming normal
+    operations" at its start and at a graceful restart, its workers (other pids) write the traffic; after "caught
+    SIGTERM, shutting down" a new master (pid 2301) writes it. Neither the stop nor the restart was found: a product
+    token's "/2.4.58" was no version announced, the header's thread id after "pid 1200:" was read as the process's,
+    and in a file of many processes a start was tied to a stop only under one id. The new id writing the banner the
+    stopped process wrote is the new process in its part; the graceful restart (same master) is none."""
+
+    def apache(t: float, module: str, pid: int, tid: int, text: str) -> str:
+        stamp = datetime.fromtimestamp(t, UTC)
+        return f"[{stamp:%a %b %d %H:%M:%S}.{stamp.microsecond:06d} {stamp:%Y}] [{module}] [pid {pid}:tid {tid}] {text}"
+
+    def start(t: float, pid: int, tid: int) -> list[str]:
+        return [
+            apache(t, "ssl:warn", pid, tid, "AH01909: www.example.com:443:0 server certificate does NOT include an ID"),
+            apache(t, "mpm_event:notice", pid, tid, "AH00489: Apache/2.4.58 (Ubuntu) configured -- resuming normal"),
+            apache(t, "core:notice", pid, tid, "AH00094: Command line: '/usr/sbin/apache2'"),
+        ]
+
+    def work(t0: float, workers: list[int], n: int) -> list[str]:
+        return [
+            apache(
+                t0 + 20 * i,
+                "authz_core:error",
+                workers[i % len(workers)],
+                140244948776640 + i % 3,
+                f"[client 198.51.100.{i % 200 + 1}:{40000 + i}] AH01630: client denied by server configuration: /.env",
+            )
+            for i in range(n)
+        ]
+
+    unclean = "AH00098: pid file /run/a.pid overwritten -- Unclean shutdown of previous Apache run?"
+    lines = [apache(T0, "core:warn", 1200, 7001, unclean)]
+    lines += start(T0, 1200, 7001) + work(T0 + 1, [1234, 1235, 1236], 90)
+    lines += [apache(T0 + 2000, "mpm_event:notice", 1200, 7001, "AH00493: SIGUSR1 received.  Doing graceful restart")]
+    graceful = len(lines) + 2
+    lines += start(T0 + 2000, 1200, 7001) + work(T0 + 2001, [1311, 1312, 1313], 90)
+    stop_line = len(lines) + 1
+    lines += [apache(T0 + 4000, "mpm_event:notice", 1200, 7001, "AH00491: caught SIGTERM, shutting down")]
+    restart_line = len(lines) + 2
+    lines += start(T0 + 4002, 2301, 9002) + work(T0 + 4003, [2302, 2303, 2304], 90)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    restarts = [a for a in rep.anomalies if a.kind == RESTART]
+    assert [a.line_numbers[0] for a in restarts] == [restart_line], [a.description for a in rep.anomalies]
+    assert f"after the stop at line {stop_line}" in restarts[0].description
+    assert graceful not in {ln for a in restarts for ln in a.line_numbers}
+
+
 def test_a_stop_of_the_run_before_told_as_this_one_starts_is_no_stop() -> None:
     """Apache's first line, "AH00098: pid file /var/run/apache2.pid overwritten -- Unclean shutdown of previous Apache
     run?", was a stop at line 1: it tells how the run before ended, as this one starts."""

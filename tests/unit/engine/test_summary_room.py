@@ -267,6 +267,28 @@ def test_a_failure_word_ending_a_nested_fields_name_states_no_failure() -> None:
     assert states_failure("ingest.error=connection refused")
 
 
+def test_a_setting_a_name_or_a_denial_states_no_failure_and_a_limit_passed_states_one() -> None:
+    """ZooKeeper's "Established session 0x... with negotiated timeout 30000 for client ..." at every connect was "39
+    records at INFO that state a failure", and Quarkus' "Installed features: [..., smallrye-fault-tolerance, ...]" at
+    every start another: a timeout a number follows is a setting's value, a word joined by hyphens part of a name. A
+    limit passed states a failure ("database space exceeded", "Network is unreachable"), unless "not" denies it or a
+    count follows it (unbound's "exceeded 0"); so do retries given up and a peer not responding."""
+    assert not states_failure("Established session <*> with negotiated timeout <*> for client <*>:<*>")
+    assert not states_failure("Established session 0x20000a1b2c30001 with negotiated timeout 30000 for client")
+    assert not states_failure("Installed features: [agroal, cdi, smallrye-fault-tolerance, vertx]")
+    assert not states_failure("quota not exceeded, <*> bytes free")
+    assert states_failure("Read timeout after <*> ms")
+    assert states_failure("failed to start etcd: etcdserver: mvcc: database space exceeded")
+    assert states_failure("failed to send packet: Network is unreachable")
+    assert states_failure("zone example.org/IN: refresh: retry limit for master <*>#<*> exceeded")
+    assert states_failure("File not found error")
+    assert states_failure("Connection refused - retrying")
+    # (Retries exhausted, a peer silent: strongSwan's, NFS's failures.)
+    assert states_failure("giving up after <*> retransmits")
+    assert states_failure("nfs: server <*> not responding, still trying")
+    assert not states_failure("[<*>:<*>] info: server stats: requestlist max <*> avg <*> exceeded <*> jostled <*>")
+
+
 def test_a_failure_word_a_word_denies_states_no_failure() -> None:
     """smartd writes "previous self-test completed without error" for every disk every half hour: 41 records told as
     messages that state a failure, ahead of the array's real fault. A word that denies the failure word ("without",
@@ -698,3 +720,50 @@ def test_a_message_made_only_of_named_values_is_told_by_its_values() -> None:
         c.startswith('20 records at ERROR: "Error: <*>, Severity: <*>, State: <*>." (Error 18456 x12, 9002 x6, 823 x2)')
         for c in claims
     ), claims
+
+
+def test_an_exception_told_in_room_left_is_not_told_again_as_a_warning() -> None:
+    """ZooKeeper logged "Exception when following the leader" at WARN over a java.io.EOFException once: the third
+    exception group, told in room the other sections left, and told again as "1 record at WARN: ... (below it:
+    "java.io.EOFException")" at the same line. A record is told once."""
+    lines: list[str] = []
+
+    def log(level: str, text: str, trace: list[str] = []) -> None:  # noqa: B006 (read only)
+        lines.append(
+            f"2024-03-12 09:{len(lines) // 60:02d}:{len(lines) % 60:02d},000 [myid:1] - {level} [main] - {text}"
+        )
+        lines.extend(trace)
+
+    for i in range(150):
+        log("INFO", f"Established session 0x{i:x} with negotiated timeout 30000 for client /10.0.0.{i % 9}:{40000 + i}")
+        if i % 12 == 5:
+            log("WARN", "Unexpected exception", ["java.io.IOException: Unable to read", "\tat a.B.c(B.java:1)"])
+        if i % 40 == 7:
+            log(
+                "WARN", "Cannot open channel", ["java.net.ConnectException: Connection refused", "\tat x.Y.z(Y.java:2)"]
+            )
+    log("WARN", "Exception when following the leader", ["java.io.EOFException", "\tat q.R.s(R.java:3)"])
+    at = len(lines) - 2
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    told = [c for c in rep.summary.claims[1:] if at in c.line_numbers]  # (after the overview, which cites it too)
+    assert len(told) == 1 and "EOFException" in told[0].text, [c.text for c in rep.summary.claims]
+
+
+def test_a_chain_of_wrapped_errors_is_cut_in_its_middle_and_keeps_its_cause() -> None:
+    """k3s' "starting kubernetes: preparing server: failed to start etcd: etcdserver: mvcc: database space exceeded" was
+    quoted as "... etcdserver: mvcc: …": the cut took the cause, which a chain of wrapped errors writes last. A chain
+    keeps its first link and as many of its last as fit; a list of named values is no chain."""
+    from loglens_analysis.engine.report import shorten
+
+    chain = "starting kubernetes: preparing server: failed to start etcd: etcdserver: mvcc: database space exceeded"
+    assert shorten(chain) == "starting kubernetes: \u2026 etcdserver: mvcc: database space exceeded"
+    counts = "Tests run: 8, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 1.204 s <<< FAILURE! - in com.example.A"
+    assert shorten(counts).startswith("Tests run: 8, Failures: 1") and shorten(counts).endswith("\u2026")
+    lines = [
+        f'time="2024-03-12T09:{i // 60:02d}:{i % 60:02d}Z" level=info msg="Tunnel server egress {i}"' for i in range(40)
+    ]
+    lines.append(f'time="2024-03-12T09:01:00Z" level=fatal msg="{chain}"')
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert any("database space exceeded" in c.text and 41 in c.line_numbers for c in rep.summary.claims), [
+        c.text for c in rep.summary.claims
+    ]

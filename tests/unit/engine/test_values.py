@@ -316,3 +316,44 @@ def test_a_clock_reading_standing_alone_is_one_value_counted_in_seconds() -> Non
     assert {v.value for v in clock.top_values} == set(times)
     assert (clock.numeric.min, clock.numeric.max) == (2.724, 3600.0)
     assert not any(p.kind == "host" for p in t.placeholders)
+
+
+def test_an_address_in_angle_brackets_under_a_generalised_word_is_the_placeholders_value() -> None:
+    """Postfix's "from=<bob@example.com>" beside the null sender "from=<>": the template's "from=<*>" counted only
+    "<>" (1 of 34 records), the addresses' variable standing in brackets inside the word the miner generalised. And a
+    queue id whose first record in one variant was digits only ("number") beside hex ids left the placeholder out.
+    A variable in brackets under a generalised word is its placeholder's value, in its brackets; a placeholder of
+    values read as several kinds is counted as the kind most of its records read."""
+    senders = ["bob@example.com", "noreply@google.com", "ops@example.com"]
+    lines = []
+    for i in range(30):
+        qid = "7263544409" if i == 0 else f"{0x2827283E0A + i * 7919:X}"
+        sender = "" if i == 29 else senders[i % 3]
+        stamp = f"Mar  3 06:{i:02d}:00 mx1 postfix/qmgr[1514]"
+        lines.append(f"{stamp}: {qid}: from=<{sender}>, size={1000 + 37 * i}, nrcpt=1 (queue active)")
+        lines.append(f"{stamp}: {qid}: removed")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    t, ph = _stats(rep, "<*>: from=<*>, size=<*>")
+    assert t.count == 30
+    sent = Counter(f"<{senders[i % 3]}>" for i in range(29))
+    assert ph[1].records == 29 and {v.value: v.count for v in ph[1].top_values} == sent
+    assert 0 in ph and ph[0].records == 30 and ph[0].distinct_values == 30, ph
+
+
+def test_a_quoted_message_of_several_words_leaves_the_placeholders_after_it_their_values() -> None:
+    """klog's structured line, '"Unable to schedule pod; no fit; waiting" pod="batch/etl-<*>" err="0/5 nodes are
+    available: 3 Insufficient cpu, ..."', had no placeholder statistics at all: the quoted message is one token to the
+    miner and several to the template's text split on blanks, so no variant lined up with its template."""
+    lines = []
+    for i in range(40):
+        cpu = 2 + i % 2
+        lines.append(
+            f'I0312 09:21:{i:02d}.609395       1 schedule_one.go:1004] "Unable to schedule pod; no fit; waiting" '
+            f'pod="batch/etl-{28511040 + i}" err="0/5 nodes are available: {cpu} Insufficient cpu, {5 - cpu} node(s) '
+            'had untolerated taint."'
+        )
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    t, ph = _stats(rep, '"Unable to schedule pod; no fit; waiting"')
+    assert t.count == 40
+    insufficient = [p for p in ph.values() if {v.value: v.count for v in p.top_values} == {"2": 20, "3": 20}]
+    assert len(insufficient) == 2 and all(p.records == 40 for p in insufficient), ph

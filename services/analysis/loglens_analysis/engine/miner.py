@@ -91,7 +91,7 @@ class Cluster:
         return c
 
 
-_PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
+PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">", '"': '"', "'": "'"}
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -114,7 +114,7 @@ def generalize(a: str, b: str) -> str:
         and a[-2] == b[-2]
         and a[-2] in ")]}\"'"
         and a[0] == b[0]
-        and _PAIRS.get(a[0]) == a[-2]
+        and PAIRS.get(a[0]) == a[-2]
     ):
         # A bracketed or quoted value that punctuation closes ("[Screen Dim Timeout]," / "[NlpWakeLock],"): the
         # punctuation stays after the layers peeled below ("[<*>],").
@@ -146,10 +146,10 @@ def generalize(a: str, b: str) -> str:
                 t += 1
             head = a[la:va]
             tail = a[ha - t : ha]
-            o = a[va] if va < ha - t and vb < hb - t and a[va] == b[vb] and a[va] in _PAIRS else ""
-            if o and _PAIRS[o] in tail:
+            o = a[va] if va < ha - t and vb < hb - t and a[va] == b[vb] and a[va] in PAIRS else ""
+            if o and PAIRS[o] in tail:
                 head += o
-                tail = tail[tail.index(_PAIRS[o]) :]
+                tail = tail[tail.index(PAIRS[o]) :]
             else:
                 # A bracket the values close that opens inside them, not before the key ("uid=1000(system)" /
                 # "uid=1021(gps)"): the values' own brackets, "uid=<*>(<*>)", where both open it; else no stray
@@ -163,7 +163,7 @@ def generalize(a: str, b: str) -> str:
         n = k + 1 - la
         if (
             k >= 0
-            and a[ha - 1] == _PAIRS[a[k]]
+            and a[ha - 1] == PAIRS[a[k]]
             and b[hb - 1] == a[ha - 1]
             and hb - lb > n
             and a[la : k + 1] == b[lb : lb + n]
@@ -176,7 +176,7 @@ def generalize(a: str, b: str) -> str:
             and hb - lb >= 2
             and a[la] == b[lb]
             and a[ha - 1] == b[hb - 1]
-            and _PAIRS.get(a[la]) == a[ha - 1]
+            and PAIRS.get(a[la]) == a[ha - 1]
         ):
             opens.append(a[la])
             closes.append(a[ha - 1])

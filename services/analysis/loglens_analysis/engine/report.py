@@ -27,8 +27,8 @@ from .analyzer import (
 from .exceptions import fingerprint, is_frame_template
 from .formats import FORMAT_HEADER, FORMAT_SYSLOG_3164, OUTCOME_PASSED, describe_format
 from .levels import LEVELS, OUTCOME_WORDS, level_from_word, severity_rank
-from .masking import HTTP_METHODS, TIME_WILDCARD, WIDE_KINDS, WILDCARD
-from .miner import is_access_log, resolve_templates, template_id
+from .masking import HTTP_METHODS, TIME_WILDCARD, WIDE_KINDS, WILDCARD, message_tokens
+from .miner import PAIRS, is_access_log, resolve_templates, template_id
 from .records import JOIN, MAX_RECORD_CHARS, SHELL_SIGNAL_REPORT, ReadCounters
 from .values import HEAVY_HITTERS_CAPACITY, PlaceholderStats
 
@@ -299,10 +299,20 @@ def _ends_process(message: str, example: str) -> bool:
 # outcome ("ERR_CONNECTION_REFUSED"). Nor is a word with digits glued to it: a program's name ("fail2ban", as "ssh2");
 # nor the name of a command line's option (``_OPTION``).
 _FAILURE_WORDS = re.compile(
-    r"(?<![A-Za-z])(?<!(?-i:[a-z0-9])_)"
+    # (A word joined to others by hyphens in lower case is part of a name: Quarkus' feature "smallrye-fault-tolerance",
+    # an "error-handler" bean, a "non-fatal" flag; in capitals, a constant that says an outcome: "INFO-EVENTS-LOST".)
+    r"(?<![A-Za-z])(?<!(?-i:[a-z0-9])_)(?<!(?-i:[a-z])-)"
     r"(?:error|errors|fail|failed|failure|fault|cannot|can't|unable|corrupt(?:ed|ion)?|mismatch|denied|"
-    r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid|incorrect)"
-    r"(?![A-Za-z0-9])(?!_(?-i:[a-z0-9]))(?!\.\w)"  # (a name's part before a dot is a name: "Error.captureStackTrace")
+    r"refused|rejected|abort(?:ed)?|panic|fatal|crash(?:ed)?|killed|timed out|timeout|lost|invalid|incorrect|"
+    r"exceeded|unreachable|unresponsive|not responding|giving up|gave up)"
+    r"(?![A-Za-z0-9])(?!_(?-i:[a-z0-9]))(?!\.\w)(?!-(?-i:[a-z]))"  # (a name's part before a dot is a name:
+    # "Error.captureStackTrace")
+    # A timeout a number follows is a setting's value, what a wait may take, not one that ran out (ZooKeeper's
+    # "Established session 0x... with negotiated timeout 30000 for client ...", at every connect).
+    r"(?<!timeout(?=[ \t]+(?:<\*>|\d)))"
+    # So is a limit's count of times passed, a number after it (unbound's stats: "requestlist max 41 avg 2.13 exceeded
+    # 0 jostled 0"); a limit passed is told before it or without one ("database space exceeded").
+    r"(?<!exceeded(?=[ \t]+(?:<\*>|\d)))"
     # A word that names a field whose value is a number or varies ("failed=0" in a run's recap, "errors=<*>", a
     # setting's "negotiated timeout = 18000"), or one of a list of counts ("Failed:     0, Passed:   139, Skipped: 2",
     # a test run's) is a counter's or a field's name:
@@ -328,12 +338,14 @@ _TITLED_NAME = re.compile(r"\((?:[A-Z][a-z]+ )*[A-Z][a-z]+\)")
 # adverb or an article between them at most, and one word that says of what ("without any error", "No MCE errors.",
 # rasdaemon's report of none; mcelog's "This is not a software error.").
 # So does a check that looks for it ("Checking for fsck errors", "scanning for bad blocks": what is looked for, not
-# what was found), and a count of none before it ("0 rejected by ip ratelimiting", unbound's stats).
+# what was found), and a count of none before it ("0 rejected by ip ratelimiting", unbound's stats), and "not" right
+# before it ("quota not exceeded", "has not failed"; with a word between, the failure may be the word's: "File not
+# found error").
 _DENIED = re.compile(
     r"(?<![A-Za-z])(?:(?:without|no|zero|never)(?: (?:any|further|other|more))?|not (?:a|an|any)"
     r"|(?:check|checking|checks|scan|scanning|scans|look|looking|looks|search|searching|searches|test|testing|tests)"
     r" for(?: (?:any|possible|potential))?)"
-    r"(?: [A-Za-z][\w-]*)? $|(?<![\w.])0 $",
+    r"(?: [A-Za-z][\w-]*)? $|(?<![\w.])0 $|(?<![A-Za-z])not $",
     re.IGNORECASE,
 )
 _DENIAL_CHARS = 24  # how far before a failure word its denial is looked for
@@ -547,9 +559,53 @@ def _show_most_severe(r: Rolled) -> None:
 
 
 def shorten(text: str, limit: int = TEMPLATE_TEXT_CHARS) -> str:
-    """A template or message on one line, cut to ``limit`` characters (an ellipsis marks the cut)."""
+    """A template or message on one line, cut to ``limit`` characters (an ellipsis marks the cut); a chain of wrapped
+    errors keeps its last links (``_chain_cut``)."""
     t = " ".join(text.split())
-    return t if len(t) <= limit else t[: limit - 1] + "\u2026"
+    if len(t) <= limit:
+        return t
+    return _chain_cut(t, limit) or t[: limit - 1] + "\u2026"
+
+
+_CLOSING = {c: o for o, c in PAIRS.items() if o in "([{"}  # a closing bracket -> its opening one
+
+
+def _chain_cut(text: str, limit: int) -> str | None:
+    """A chain of wrapped errors, each adding its context before a colon ("starting kubernetes: preparing server: failed
+    to start etcd: etcdserver: mvcc: database space exceeded", as Go's "%w" and many others write them), cut in its
+    middle: its first link, an ellipsis, then as many of its last links as fit, where the innermost cause is. Links
+    are split at ": " outside brackets and quotes (a quoted URL's or an address's colons stay); None where the text is
+    not such a chain (fewer than three links, or links that are no phrases of context) or not even its last link
+    fits."""
+    links: list[str] = []
+    depth: list[str] = []
+    quote = ""
+    start = 0
+    for i, c in enumerate(text):
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "\"'" and (i == 0 or not text[i - 1].isalnum()):
+            quote = c
+        elif c in "([{":
+            depth.append(c)
+        elif c in _CLOSING:
+            if not depth or depth.pop() != _CLOSING[c]:
+                return None
+        elif c == ":" and not depth and text.startswith(": ", i):
+            links.append(text[start:i])
+            start = i + 2
+    links.append(text[start:])
+    # A wrapped error's context is a phrase in lower case ("preparing server", "failed to start etcd", "mvcc"): links
+    # that open otherwise are a record's fields or a sentence's parts ("Tests run: 8, Failures: 1", "G1 Eden Space:
+    # 301989888 -> 0; G1 Old Gen: ...", "sd 2:0:0:0: [sdb] tag#3 FAILED Result: ..."), no chain.
+    if len(links) < 3 or quote or depth or not all(link[:1].islower() and ", " not in link for link in links[1:-1]):
+        return None
+    head = links[0] + ": \u2026 "
+    for k in range(2, len(links)):
+        tail = ": ".join(links[k:])
+        if len(head) + len(tail) <= limit:
+            return head + tail
+    return None
 
 
 def quotes(texts: list[str], limit: int = TEMPLATE_TEXT_CHARS) -> list[str]:
@@ -560,7 +616,7 @@ def quotes(texts: list[str], limit: int = TEMPLATE_TEXT_CHARS) -> list[str]:
     out = [shorten(t, limit) for t in texts]
     cut: dict[str, list[int]] = {}
     for i, q in enumerate(out):
-        if q.endswith("\u2026"):
+        if len(q) < len(" ".join(texts[i].split())):  # (cut at its end, or in its middle: ``_chain_cut``)
             cut.setdefault(q, []).append(i)
     for same in cut.values():
         if len(same) < 2:
@@ -1265,8 +1321,19 @@ def _envelope_versions(templates: list[Rolled]) -> frozenset[str]:
     return frozenset(v for v, n in seen.items() if 2 * n > len(sampled))
 
 
+# A product named with its release, "name/1.2.3" (HTTP's product token, RFC 9110 10.2.3: a Server or User-Agent field's
+# form): a server that writes its own announces its version ("Apache/2.4.58 (Ubuntu) OpenSSL/3.0.13 configured --
+# resuming normal operations", nginx's "nginx/1.25.3"). One in quotes is data a message passes on (a request's user
+# agent), and one inside a path names a directory.
+_PRODUCT_VERSION = re.compile(r"(?<![\w./-])[A-Za-z][\w.-]*/v?\d+\.\d+\.\d+(?![.\w/])")
+_QUOTED = re.compile(r"\"[^\"]*\"")
+
+
 def _announces_version(r: Rolled, envelope: frozenset[str] = frozenset()) -> bool:
-    return any(map(_VERSION_ANNOUNCEMENT.search, _said(r, envelope)))
+    return any(
+        _VERSION_ANNOUNCEMENT.search(t) is not None or _PRODUCT_VERSION.search(_QUOTED.sub(" ", t)) is not None
+        for t in _said(r, envelope)
+    )
 
 
 def _is_banner(r: Rolled, first: Rolled | None, head_line: int, envelope: frozenset[str]) -> bool:
@@ -1358,9 +1425,21 @@ def _header_text(an: Analyzer, text: str) -> str | None:
     return header
 
 
+# A number the header names as its process's id ("[pid 1200:tid 140245318764416]", "pid=812", "PID: 4242").
+_NAMED_PID = re.compile(r"\bpid\b[\s=:#]*(\d+)(?![\w.])", re.IGNORECASE)
+
+
 def _header_numbers(header: str | None) -> list[str] | None:
-    """The stand-alone numbers of a record's header (``_header_text``: before its message, its timestamp left out)."""
-    return None if header is None else [m.group(1) for m in _HEADER_NUMBER.finditer(header)]
+    """The stand-alone numbers of a record's header (``_header_text``: before its message, its timestamp left out); a
+    number the header names as the process id first, wherever it stands (Apache's "[pid 1200:tid 1402...]": the
+    thread's id after it is a number of its own)."""
+    if header is None:
+        return None
+    found = [(m.start(1), m.group(1)) for m in _HEADER_NUMBER.finditer(header)]
+    named = _NAMED_PID.search(header)
+    if named is None:
+        return [n for _at, n in found]
+    return [named.group(1), *(n for at, n in found if at != named.start(1))]
 
 
 def _header_clock(header: str | None) -> float | None:
@@ -1807,6 +1886,19 @@ def _lifecycle(
         ps, pt = held.program(stop), held.program(start)
         return ps is None or pt is None or ps == pt or not held.interleaved()
 
+    # A banner is written by the process that plays one part (a server's master, not its workers): where the process
+    # that wrote it before stops and a new id writes it after, the new process took the stopped one's part, however
+    # many processes write at once (Apache's master 1200 "caught SIGTERM, shutting down", then "[pid 2301] ...
+    # configured -- resuming normal operations", which 1200 had written at its own start, among its workers' lines).
+    banner_at = {ln: r for _b, ln, r in banners}
+
+    def took_over(stop: int, start: int) -> bool:
+        r = banner_at.get(start)
+        old, new = held.pid(stop), held.pid(start)
+        if r is None or old is None or new is None or old == new or not one_writer(stop, start):
+            return False
+        return any(x < stop and held.pid(x) == old for _b, x in _occurrences(r))
+
     def stopped_before(stop: int, start: int) -> bool:
         """Whether a stop may be the one a start follows: the same process's (``same_process``), or, where no header
         names a program, a stop of the same source right before it (``STOP_THEN_START_LINES``: nothing written
@@ -1814,7 +1906,7 @@ def _lifecycle(
         "database system is shut down" from the postmaster, then "starting PostgreSQL 15.6" from the next, its header
         numbering backends; MariaDB's numbering threads). Not where other processes write between them (logcat's
         "Shutting down VM" of a tool, an app's "Initialized EGL" lines later)."""
-        if same_process(stop, start):
+        if same_process(stop, start) or took_over(stop, start):
             return True
         return (
             0 < start - stop <= STOP_THEN_START_LINES
@@ -1875,7 +1967,7 @@ def _lifecycle(
         return (
             o[1] >= tail_line
             or o[0] == last_bucket
-            or any(0 < x - o[1] <= NEAR_LINES and same_process(o[1], x) for x in confirm)
+            or any(0 < x - o[1] <= NEAR_LINES and (same_process(o[1], x) or took_over(o[1], x)) for x in confirm)
             or any(0 < x - o[1] <= NEAR_LINES for _b, x, _r in replayed)
             or (
                 name is not None and any(0 < x - o[1] <= NEAR_LINES and held.program(x) == name for _b, x, _r in worded)
@@ -2857,27 +2949,34 @@ def build_report(an: Analyzer, counters: ReadCounters, engine_version: str) -> r
     return rep
 
 
-def _variable_places(masked: tuple[str, ...], text: str, kinds: dict[int, str]) -> dict[int, int] | None:
+def _variable_places(
+    masked: tuple[str, ...], text: str, kinds: dict[int, str]
+) -> dict[int, tuple[int, str, str]] | None:
     """Variable i of a masked message (its i-th masked span) -> its placeholder's index in the template
-    ``text``; None when the two do not line up token for token. A token the miner kept as the message has it
+    ``text`` and the brackets around the variable that the placeholder holds too (``_bracketed_in``; else empty);
+    None when the two do not line up token for token. A token the miner kept as the message has it
     maps its spans one to one (a date-time span reads ``<*>:<*>:<*>``, three placeholders, the first cited); a
     token the miner generalised ("admin" -> ``<*>``) adds template placeholders no masked span fills, and
-    spans inside it have no single placeholder (left out)."""
-    words = text.split()
+    spans inside it have no single placeholder (left out), but for one variable in brackets that it generalised
+    with them."""
+    words = message_tokens(text)
     if len(words) != len(masked):
         return None
-    out: dict[int, int] = {}
+    out: dict[int, tuple[int, str, str]] = {}
     k = 0  # masked span
     p = 0  # template placeholder
     for a, b in zip(masked, words, strict=True):
         q = 0  # wildcard within the token
         n = a.count(WILDCARD)
         at = 0
+        around = _bracketed_in(a, b) if n == 1 and a != b else None
         while q < n:
             at = a.index(WILDCARD, at)
             wide = kinds.get(k) in WIDE_KINDS and a.startswith(TIME_WILDCARD, at)
             if a == b:
-                out[k] = p + q
+                out[k] = (p + q, "", "")
+            elif around is not None:
+                out[k] = (p, *around)
             step = TIME_WILDCARD.count(WILDCARD) if wide else 1
             q += step
             at += len(TIME_WILDCARD) if wide else len(WILDCARD)
@@ -2886,17 +2985,35 @@ def _variable_places(masked: tuple[str, ...], text: str, kinds: dict[int, str]) 
     return out
 
 
+def _bracketed_in(masked: str, word: str) -> tuple[str, str] | None:
+    """The brackets or quotes around a masked token's one variable, where the template's token generalised them with it
+    to its one placeholder (Postfix's "from=<<*>>," under "from=<*>,", which the null sender's "from=<>," made a
+    placeholder): the placeholder's values are the variable's, in those brackets. None where it did not."""
+    if word.count(WILDCARD) != 1:
+        return None
+    before, _w, after = word.partition(WILDCARD)
+    if len(masked) <= len(before) + len(after) or not masked.startswith(before) or not masked.endswith(after):
+        return None
+    opened, _v, closed = masked[len(before) : len(masked) - len(after)].partition(WILDCARD)
+    if len(opened) != len(closed):
+        return None
+    if opened and all(PAIRS.get(o) == c for o, c in zip(opened, closed[::-1], strict=True)):
+        return opened, closed
+    return None
+
+
 def template_values(an: Analyzer, r: Rolled) -> dict[int, tuple[int, PlaceholderStats]]:
     """Template ``r``'s placeholder statistics: placeholder index -> (records read, statistics), its variants'
     own merged where their variables stand at the same placeholder of its text (the miner may have made a word
     a placeholder, "user admin" -> "user <*>", which shifts the indices; a variable inside a generalised word
     has no placeholder of its own and is left out). Read per variant, so no other template's records are in
-    them; a placeholder whose variants read different kinds of value is left out. A variant whose digit-holding
+    them. Where its variants read different kinds of value there (a queue id of digits only in one variant's first
+    record, of hex in another's), the values are counted as the kind most of its records read (``counted_as``: every
+    value kept, the numbers of that kind made from them). A variant whose digit-holding
     word varied after its values began to be read ("user17", then "user5": "<*>") is placed by the tokens its
     values are read by (``Variant.read_tokens``): they still stand where its first record's variables do; the
     varied word has no values of its own."""
-    out: dict[int, tuple[int, PlaceholderStats]] = {}
-    mixed: set[int] = set()
+    found: dict[int, list[tuple[int, PlaceholderStats]]] = {}
     for v in r.variants:
         cv = an.values.get(v)
         if cv is None or not cv.records:
@@ -2911,23 +3028,25 @@ def template_values(an: Analyzer, r: Rolled) -> dict[int, tuple[int, Placeholder
         if where is None:
             continue
         for i, st in cv.positions.items():
-            p = where.get(i)
-            if p is None or p in mixed:
-                continue
-            got = out.get(p)
-            if got is None:
-                got = out[p] = (0, PlaceholderStats(st.kind))
-            elif got[1].kind != st.kind:
-                mixed.add(p)
-                del out[p]
-                continue
-            got[1].merge(st)
-            out[p] = (got[0] + cv.records, got[1])
-    _generalised_words(r, out, mixed)
+            got = where.get(i)
+            if got is not None:
+                p, opened, closed = got
+                found.setdefault(p, []).append((cv.records, st.enclosed(opened, closed) if opened else st))
+    out: dict[int, tuple[int, PlaceholderStats]] = {}
+    for p, parts in found.items():
+        read: Counter[str] = Counter()
+        for n, st in parts:
+            read[st.kind] += n
+        kind = max(read, key=read.__getitem__)  # (the first variant's on a tie)
+        merged = PlaceholderStats(kind)
+        for _n, st in parts:
+            merged.merge(st if st.kind == kind else st.counted_as(kind))
+        out[p] = (sum(n for n, _st in parts), merged)
+    _generalised_words(r, out)
     return out
 
 
-def _generalised_words(r: Rolled, out: dict[int, tuple[int, PlaceholderStats]], mixed: set[int]) -> None:
+def _generalised_words(r: Rolled, out: dict[int, tuple[int, PlaceholderStats]]) -> None:
     """A placeholder the miner made of a word each variant writes as it is ("GET /blog/feed HTTP/1.1" and "GET
     /about HTTP/1.1": "GET <*> HTTP/<*>"; "/docs/alpha" and "/docs/beta": "/docs/<*>") takes those words as its
     values, each counted once per record of its variant (kind "word"; exact: a variant's records all write its
@@ -2935,7 +3054,7 @@ def _generalised_words(r: Rolled, out: dict[int, tuple[int, PlaceholderStats]], 
     that text is only variables and punctuation ("<*>-<*>": it is none of its records' values, which differ). Only
     a placeholder alone in its token of the template, and not where a variant's variable stands at it (its values
     are read: ``template_values``)."""
-    words = r.text.split()
+    words = message_tokens(r.text)
     slots: dict[int, tuple[int, str, str]] = {}  # token position -> its placeholder's index, the text around it
     p = 0
     for j, b in enumerate(words):
@@ -2949,7 +3068,7 @@ def _generalised_words(r: Rolled, out: dict[int, tuple[int, PlaceholderStats]], 
             continue
         for j, (p, before, after) in slots.items():
             a = v.tokens[j]
-            if a == words[j] or p in out or p in mixed:
+            if a == words[j] or p in out:
                 continue
             if len(a) > len(before) + len(after) and a.startswith(before) and a.endswith(after):
                 word = a[len(before) : len(a) - len(after)]

@@ -40,7 +40,9 @@ from .records import JOIN
 MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
 
 ASSUME_NONE = ""
-ASSUME_UTC = "no time zone in the timestamp; assumed UTC"
+# (The writer's clock was most often its host's local time: a person is told that the zone is not known and how to
+# give it, not only that UTC was taken.)
+ASSUME_UTC = "no time zone in the timestamp; read as UTC, the writer's zone unknown (an upload's time_zone sets it)"
 ASSUME_YEAR = "no year in the timestamp; assumed 2000 (rolled forward when months wrap), UTC"
 ASSUME_FILE_YEAR = "no year in the timestamp; assumed the year of the file's dated timestamps, UTC"
 ASSUME_STATED_YEAR = "no year in the timestamp; assumed the year of a date the file's text states, UTC"

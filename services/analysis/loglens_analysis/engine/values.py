@@ -366,6 +366,15 @@ class PlaceholderStats:
         out._measure(Counter(self.values.counts))
         return out
 
+    def enclosed(self, opened: str, closed: str) -> PlaceholderStats:
+        """These values as they stand in the brackets or quotes around them (a template's placeholder over
+        "<bob@example.com>", its variable the address inside): the values written with them, the numbers as read."""
+        self.settle()
+        written = Counter({opened + v + closed: c for v, c in self.values.counts.items()})
+        hh = HeavyHitters(self.values.capacity, written)
+        hh.error = self.values.error
+        return PlaceholderStats(self.kind, values=hh, numbers=self.numbers, plain_numbers=self.plain_numbers)
+
     def add_column(self, column: Iterable[str]) -> None:
         """A batch of this placeholder's values (any iterable: consumed in C), counted into ``pending``."""
         pending = self.pending
