@@ -1742,6 +1742,65 @@ def test_a_new_master_writing_the_stopped_masters_banner_is_its_restart() -> Non
     assert graceful not in {ln for a in restarts for ln in a.line_numbers}
 
 
+def test_a_start_confirms_the_stop_right_before_it_not_an_earlier_one() -> None:
+    """keepalived's "VRRP_Script(chk_haproxy) failed (exited with status 1)" (a health check's script ended, the
+    daemon writing on under its id) was a stop: the restart 33 lines later confirmed it, though the operator's
+    "Stopping Keepalive Daemon" came between. A start confirms the stop it follows, not one of an earlier episode."""
+
+    def syslog(t: float, tag: str, text: str) -> str:
+        return f"{datetime.fromtimestamp(t, UTC):%b %d %H:%M:%S} lb1 {tag}: {text}".replace(" 0", "  ", 1)
+
+    def start(t: float, pid: int) -> list[str]:
+        return [
+            syslog(t, "systemd[1]", "Starting Keepalive Daemon (LVS and VRRP)..."),
+            syslog(t, f"Keepalived[{pid}]", "Starting Keepalived v2.2.4 (08/21,2021)"),
+        ]
+
+    def work(t0: float, pid: int, n: int) -> list[str]:
+        return [
+            syslog(t0 + 15 * i, f"Keepalived_vrrp[{pid}]", f"Sending gratuitous ARP on eth0 for 10.0.{i}.1")
+            for i in range(n)
+        ]
+
+    lines = start(T0, 1021) + work(T0 + 1, 1023, 40)
+    script_line = len(lines) + 1
+    lines += [syslog(T0 + 700, "Keepalived_vrrp[1023]", "VRRP_Script(chk_haproxy) failed (exited with status 1)")]
+    lines += [syslog(T0 + 700, "Keepalived_vrrp[1023]", "(VI_1) Entering FAULT STATE")]
+    lines += work(T0 + 760, 1023, 40)
+    stop_line = len(lines) + 1
+    lines += [syslog(T0 + 1500, "systemd[1]", "Stopping Keepalive Daemon (LVS and VRRP)...")]
+    lines += [syslog(T0 + 1500, "Keepalived[1021]", "Stopped Keepalived v2.2.4 (08/21,2021)")]
+    lines += start(T0 + 1502, 2410) + work(T0 + 1503, 2412, 40)
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    stops = [a for a in rep.anomalies if a.kind == SHUTDOWN]
+    assert stop_line in {ln for a in stops for ln in a.line_numbers}, [a.description for a in rep.anomalies]
+    assert script_line not in {ln for a in rep.anomalies for ln in a.line_numbers}, [a.description for a in stops]
+
+
+def test_a_stop_message_written_again_after_a_failed_start_leaves_the_first_stop_a_stop() -> None:
+    """Quarkus: "payment-gateway stopped in 0.061s" (the shutdown), a start that failed ("Failed to start
+    application") and its own "stopped in 0.012s", then the start: both are stops. The same stop message again is the
+    same process stopping again, not another stop that the start follows instead."""
+    lines = [_line(T0, "INFO", "payment-gateway 2.4.0 on JVM started in 1.234s. Listening on: http://0.0.0.0:8080")]
+    lines += [_line(T0 + 20 * i, "INFO", f"Payment p-{i} captured: amount={i}.00 currency=EUR") for i in range(1, 60)]
+    first_stop = len(lines) + 1
+    lines += [_line(T0 + 1300, "INFO", "payment-gateway stopped in 0.061s")]
+    lines += [_line(T0 + 1310, "INFO", "Flyway Community Edition 9.22.3 by Redgate")]
+    lines += [_line(T0 + 1320, "ERROR", "Failed to start application (with profile [prod])")]
+    lines += [_line(T0 + 1320, "INFO", f"pool {k} closed") for k in range(25)]
+    second_stop = len(lines) + 1
+    lines += [_line(T0 + 1321, "INFO", "payment-gateway stopped in 0.012s")]
+    lines += [
+        _line(T0 + 1360, "INFO", "payment-gateway 2.4.0 on JVM started in 1.871s. Listening on: http://0.0.0.0:8080")
+    ]
+    lines += [
+        _line(T0 + 1360 + 20 * i, "INFO", f"Payment q-{i} captured: amount={i}.00 currency=EUR") for i in range(1, 60)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    stops = {a.line_numbers[0] for a in rep.anomalies if a.kind == SHUTDOWN}
+    assert {first_stop, second_stop} <= stops, [a.description for a in rep.anomalies]
+
+
 def test_a_stop_of_the_run_before_told_as_this_one_starts_is_no_stop() -> None:
     """Apache's first line, "AH00098: pid file /var/run/apache2.pid overwritten -- Unclean shutdown of previous Apache
     run?", was a stop at line 1: it tells how the run before ended, as this one starts."""

@@ -1945,10 +1945,19 @@ def _lifecycle(
         # ("received fast shutdown request", then a helper process's "shutting down") where it follows within
         # STOP_SEQUENCE_LINES lines; one that comes after other records (a child's "FFmpeg exited with code 228",
         # then a user's playback, then "Received a SIGTERM signal, shutting down") is the stop the start follows.
+        # So is a weak one of another message after other records: keepalived's "VRRP_Script(chk_haproxy) failed
+        # (exited with status 1)", its process writing on, was a stop confirmed by the start 33 lines later that
+        # followed the operator's "Stopping Keepalive Daemon" (line 79). (The same message again is the same process
+        # stopping again, after a start that may have failed: Quarkus' "payment-gateway stopped in 0.061s", then a
+        # failed start's own "stopped in 0.012s", then its start.)
         if o[1] >= tail_line or o[0] == last_bucket:
             return True
         later = min(
-            (s[1] for s in strong if s[1] > o[1] and not (_one_episode(o, s) and s[1] - o[1] <= STOP_SEQUENCE_LINES)),
+            (
+                s[1]
+                for s in (*strong, *(w for w in weak if w[2] is not o[2]))
+                if s[1] > o[1] and not (_one_episode(o, s) and s[1] - o[1] <= STOP_SEQUENCE_LINES)
+            ),
             default=None,
         )
         return any(o[1] < x <= o[1] + NEAR_LINES and not (later is not None and later < x) for x in confirm)
