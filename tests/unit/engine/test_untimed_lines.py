@@ -1553,3 +1553,29 @@ def test_records_that_open_with_their_level_then_their_time_hold_the_lines_under
     assert levels == {report_pb2.LEVEL_INFO: 30, report_pb2.LEVEL_ERROR: 3}, levels
     errors = [t.text for t in rep.templates if any(lc.level == report_pb2.LEVEL_ERROR for lc in t.levels)]
     assert len(errors) == 1 and errors[0].startswith("Message : HTTP POST on resource"), errors
+
+
+def test_a_number_in_brackets_glued_to_a_name_is_no_time_of_a_line() -> None:
+    """klog writes a trace over several lines, the first headed, the others "Trace[1394025736]: ---"Objects listed"
+    error:Get ..." and "Trace[1394025736]: [10.001277381s] END": the bracketed id read as an epoch (2014), so each
+    line was a record of its own, and the second was "the failure the file states near its end". A number in
+    brackets glued to a name is the name's id: the lines continue the trace's record."""
+    lines = [
+        f'I0312 09:{i // 60:02d}:{i % 60:02d}.039010       1 schedule_one.go:286] "Successfully bound pod" pod="p{i}"'
+        for i in range(60)
+    ]
+    trace_at = len(lines) + 1
+    lines += [
+        'I0312 09:01:05.039010       1 trace.go:236] Trace[1394025736]: "Reflector ListAndWatch" (total: 10001ms):',
+        'Trace[1394025736]: ---"Objects listed" error:Get "https://10.0.0.10:6443/api/v1/pods": TLS handshake timeout',
+        "Trace[1394025736]: [10.001277381s] [10.001277381s] END",
+    ]
+    lines += [
+        f'I0312 09:02:{i:02d}.000000       1 schedule_one.go:286] "Successfully bound pod" pod="q{i}"'
+        for i in range(20)
+    ]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    assert rep.record_count == len(lines) - 2
+    (trace,) = [t for t in rep.templates if "Reflector ListAndWatch" in t.text]
+    assert trace.first_line == trace_at and trace.count == 1
+    assert not any("Objects listed" in t.text for t in rep.templates if "Reflector" not in t.text)

@@ -458,6 +458,9 @@ class ShapeInfo:
     # wrapped message's
 
 
+_NAME_END = re.compile(r"\w")  # the last character of a name a bracket is glued to ("Trace[", "sshd[")
+
+
 class Analyzer:
     """Feeds blocks of records; holds all aggregates. ``finish`` hands them to the report builder."""
 
@@ -720,6 +723,17 @@ class Analyzer:
         m = found[1].search(head)
         if m is not None and m.start() > 0 and gives_other_time(head[: m.start()]):
             return False  # a field a dump aligns ("Commit timestamp : 2023-08-17 ..."): a value the line states
+        if (
+            m is not None
+            and m.start() > 1
+            and head[m.start() - 1] == "["
+            and _NAME_END.match(head, m.start() - 2)
+            and m.group().isdigit()
+        ):
+            # A number in brackets glued to a name is that name's index or id, not a time: klog's trace lines,
+            # "Trace[1394025736]: ---"Objects listed" ..." under their headed first line (an epoch of 2014 in a file
+            # of 2024, each line a record of its own). (A date is one: logrus' "INFO[2024-03-12T10:00:00Z] ...".)
+            return False
         if m is not None and m.start() > 0 and self._in_no_layout(head):
             # Where the file's records have a header, a stamp further in stands in a column only on a line that one of
             # its layouts explains (HPC's epoch after the node and the event); on any other line it is what the line
