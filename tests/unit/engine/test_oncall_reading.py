@@ -537,17 +537,19 @@ def test_an_error_storm_is_measured_against_the_rest_of_the_file_and_told_from_i
 
 def test_a_message_seen_once_is_quoted_with_its_values() -> None:
     """A message written once is a fact: the summary quotes it with the values it took ("exit code 3"), a long
-    value left as its placeholder (it would push the words out of the quote); a message written twice stays a
-    pattern."""
+    path by its last name (the whole would push the words out of the quote), a long value of another kind left as its
+    placeholder; a message written twice stays a pattern."""
     lines = _steady(T0, T0 + 600, 1.0)
     lines.insert(300, _line(T0 + 300, "ERROR", "process completed with exit code 3"))
     long_path = "/opt/app/" + "/".join(f"segment{k}" for k in range(8)) + "/pidbox.py"
     lines.insert(400, _line(T0 + 400, "WARN", f"{long_path}:72: UserWarning: node already in use"))
+    lines.insert(450, _line(T0 + 450, "WARN", f"session {'ab12' * 12} expired early"))
     for at in (200, 500):
         lines.insert(at, _line(T0 + at, "ERROR", f"lost connection to db-{at % 7}"))
     claims = [c.text for c in _analyze(lines).summary.claims]
     assert any('"process completed with exit code 3"' in c for c in claims), claims
-    assert any('"<*>:72: UserWarning: node already in use"' in c for c in claims), claims
+    assert any('"\u2026/pidbox.py:72: UserWarning: node already in use"' in c for c in claims), claims
+    assert any('"session <*> expired early"' in c for c in claims), claims
     assert any('"lost connection to db-<*>"' in c for c in claims), claims
 
 

@@ -1336,3 +1336,16 @@ def test_a_level_word_the_text_denies_is_no_level() -> None:
         lines.append(f"154568 06:{i:02d}:04.0000008s - LogInit: Display: Success - 0 error(s), {i} file(s)")
     lines.append("154568 06:31:02.0000008s - warning: peer 10.0.0.1 unreachable")
     assert _levels(_run("\n".join(lines) + "\n")) == {"WARN": 1}
+
+
+def test_a_count_before_a_level_word_is_a_tally_not_the_lines_level() -> None:
+    """A build's "1 warning" was a WARN record beside "4 warnings" of no level, "1 error" an ERROR beside "2 errors",
+    and pytest's verdict "=== 2 failed, 140 passed, 1 warning in 41.27s ===" a warning. A number before a level word
+    counts records written elsewhere: the tally has no level of its own, whatever its count. A level in capitals after
+    a number is a level as written (a process id's column, then the level)."""
+    tallies = ["1 warning", "4 warnings", "1 error", "2 errors", "3 error(s)", "1,024 warnings"]
+    verdict = "=== 2 failed, 140 passed, 1 warning in 41.27s ==="
+    lines = [f"> Task :lib{i}:compileJava" for i in range(6)] + [*tallies, verdict, "4711 ERROR disk full"]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    leveled = {t.text: report_pb2.Level.Name(t.max_level) for t in rep.templates if t.max_level}
+    assert leveled == {"<*> ERROR disk full": "LEVEL_ERROR"}, leveled

@@ -767,3 +767,17 @@ def test_a_chain_of_wrapped_errors_is_cut_in_its_middle_and_keeps_its_cause() ->
     assert any("database space exceeded" in c.text and 41 in c.line_numbers for c in rep.summary.claims), [
         c.text for c in rep.summary.claims
     ]
+
+
+def test_a_diagnostic_seen_once_is_quoted_with_its_files_name_not_a_placeholder() -> None:
+    """javac's "/home/ci/work/billing/api/src/main/java/com/acme/billing/api/InvoiceController.java:57: error: cannot
+    find symbol" was told as "<*>:57: error: cannot find symbol": its path, too long to quote whole, was left a
+    placeholder, and with it the file the error is in. A long path is quoted by its last name."""
+    root = "/home/ci/work/billing/api/src/main/java/com/acme/billing/api"
+    lines = [f"> Task :api:step{i}" for i in range(30)]
+    lines.append(f"{root}/InvoiceController.java:57: error: cannot find symbol")
+    lines.append("BUILD FAILED in 1m 3s")
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    told = [c.text for c in rep.summary.claims]
+    assert any('"\u2026/InvoiceController.java:57: error: cannot find symbol", at line 31' in c for c in told), told
+    assert not any("<*>:57" in c for c in told), told

@@ -357,3 +357,21 @@ def test_a_quoted_message_of_several_words_leaves_the_placeholders_after_it_thei
     assert t.count == 40
     insufficient = [p for p in ph.values() if {v.value: v.count for v in p.top_values} == {"2": 20, "3": 20}]
     assert len(insufficient) == 2 and all(p.records == 40 for p in insufficient), ph
+
+
+def test_hours_minutes_and_seconds_written_apart_are_one_duration() -> None:
+    """Gradle's "BUILD FAILED in 1m 3s" was two placeholders ("1m" and "3s", each a duration of its own), and systemd's
+    "Consumed 2min 6.152s CPU time" a number "2min" and a duration: a time taken written in its units largest first,
+    glued or apart, is one value, its statistics in seconds."""
+    took = ["1m 3s", "45s", "2m 10s", "1h 2m 3.5s"]
+    cpu = ["2min 6.152s", "1h 13min 5.1s", "3.205s"]
+    lines = [f"> Task :lib{i}:compileJava\nBUILD FAILED in {v}" for i, v in enumerate(took)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    t, ph = _stats(rep, "BUILD FAILED in")
+    assert t.text == "BUILD FAILED in <*>" and ph[0].kind == "duration"
+    assert (ph[0].numeric.min, ph[0].numeric.max) == (45.0, 3723.5)
+    lines = [f"2024-03-01T10:01:{i:02d}Z app.service: Consumed {v} CPU time." for i, v in enumerate(cpu)]
+    rep = analyze([("\n".join(lines) + "\n").encode()])
+    t, ph = _stats(rep, "Consumed")
+    assert t.text == "Consumed <*> CPU time." and ph[0].kind == "duration", t.text
+    assert (ph[0].numeric.min, ph[0].numeric.max) == (3.205, 4385.1)

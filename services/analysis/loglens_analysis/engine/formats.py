@@ -1371,6 +1371,11 @@ _LEVEL_IN_TEXT = re.compile(
 # A word that denies what follows it, or a count of none, before a level word: "LeapIndicator: 0 - no warning"
 # (w32time's NTP packet dumps were WARN records), "completed without errors", Unreal's "Success - 0 error(s)".
 _NEGATED = re.compile(r"(?<![\w.,-])(?i:no|not|without|never|0)[ \t]+$")
+# A count before a level word not in capitals: the word names what is counted, a tally of records written elsewhere
+# ("1 warning", "2 errors", "1 error generated.", pytest's "=== 2 failed, 140 passed, 1 warning in 41.27s ==="), not
+# the line's severity ("1 warning" was WARN beside "4 warnings" of no level). A level in capitals after a number is
+# written as levels are ("4711 ERROR ...": a process id's column, then the level).
+_COUNTED = re.compile(r"(?<![\w.,:/-])(?:\d{1,3}(?:,\d{3})+|\d+)[ \t]+$")
 
 
 # Where a compiler's or a linter's diagnostic says it is, before its severity: "<path>:<line>[:<column>]: " (gcc,
@@ -1426,6 +1431,8 @@ def _level_in_text_match(text: str, start: int = 0) -> re.Match[str] | None:
             continue  # a count of none: "Fatal 0." among a run's totals ("Pass 7. Fail 1. Fatal 0. Skip 0.")
         if _NEGATED.search(text, max(0, m.start() - 8), m.start()) is not None:
             continue  # a level word the text says there is none of: "no warning", "without errors"
+        if not word.isupper() and _COUNTED.search(text, max(0, m.start() - 16), m.start()) is not None:
+            continue  # a tally: "1 warning", "3 error(s)"
         if m.start() and text[m.start() - 1] in "'\"" and text[m.start() - 2 : m.start() - 1] != "=":
             # A quoted text's first word: what a command prints (a shell's trace of a script, "+ echo 'WARN: /backups
             # at 88%'", then the line the echo wrote: the warning counted twice), a name quoted as data; not a key's

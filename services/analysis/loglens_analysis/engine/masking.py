@@ -103,8 +103,14 @@ _VARIABLE_PATTERNS: tuple[tuple[str, str], ...] = (
     # route a server answers: its segments are the message's wording and only the values in them (ids, numbers,
     # hashes) are variables ("GET /v2/<*>/servers/detail"), taken by the patterns below.
     ("path", _NOT_A_TARGET + r"(?<![\w.:/])(?:[A-Za-z]:)?(?:[/\\][\w.$@+~%=-]+)+[/\\]?"),
-    # A duration, in one unit or several largest first (Go's time.Duration: "1m2s", "2h0m0s", "1.5µs"): one value.
-    ("duration", r"(?<![\w.])(?:\d++(?:\.\d++)?(?:ms|us|µs|ns|s|m|h))++\b"),
+    # A duration, in one unit or several largest first (Go's time.Duration: "1m2s", "2h0m0s", "1.5µs"): one value. So
+    # are hours, minutes and seconds written apart, largest first (Gradle's "BUILD FAILED in 1m 3s", systemd's
+    # "Consumed 2min 6.152s CPU time"): not two values of one message.
+    (
+        "duration",
+        r"(?<![\w.])(?:(?:\d++h(?: \d++m(?:in)?)?+(?: \d++(?:\.\d++)?s)?+|\d++m(?:in)? \d++(?:\.\d++)?s)(?![\w.])"
+        r"|(?:\d++(?:\.\d++)?(?:ms|us|µs|ns|s|m|h))++\b)",
+    ),
     # A bound on a time ("lifetime <1 sec", "took >30 s", "ETA ~5 min"): the sign, the number and its unit word are one
     # value, as where another record of the message writes "00:01".
     (

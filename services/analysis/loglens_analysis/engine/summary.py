@@ -862,19 +862,34 @@ def _from_message(line: str, template: str) -> str | None:
 def as_written(t: report_pb2.Template) -> str:
     """A template of one record as that record wrote it: each placeholder filled with the one value it took (a
     message seen once is a fact, "exit code 1", not a pattern, "exit code <*>"), unless the value is longer than
-    QUOTED_VALUE_CHARS (a long path would push the message's words out of the shortened quote). The template's
+    QUOTED_VALUE_CHARS (a long path would push the message's words out of the shortened quote): a longer path is
+    quoted by its last name, the file's own ("…/InvoiceController.java:57: error: cannot find symbol": a compiler's
+    diagnostic names the file by its whole path, and the file is what a reader looks for). The template's
     text where its placeholders and the statistics read for them do not line up one to one."""
     if t.count != 1:
         return t.text
     values = {p.index: p.top_values[0].value for p in t.placeholders if len(p.top_values) == 1}
+    paths = {p.index for p in t.placeholders if p.kind == "path"}
     pieces = _SLOT.split(t.text)
     if len(pieces) - 1 != len(values) or set(values) != set(range(len(values))):
         return t.text
     slots = _SLOT.findall(t.text)
     out = [pieces[0]]
     for i, piece in enumerate(pieces[1:]):
-        out += (values[i] if len(values[i]) <= QUOTED_VALUE_CHARS else slots[i], piece)
+        value = values[i]
+        if len(value) > QUOTED_VALUE_CHARS:
+            value = _path_end(value) if i in paths else ""
+        out += (value or slots[i], piece)
     return "".join(out)
+
+
+def _path_end(path: str) -> str:
+    """A path's last name after an ellipsis and its separator ("…/InvoiceController.java"); "" where that does not fit
+    QUOTED_VALUE_CHARS (the directories say where it is, the name what it is; the message's words after it still
+    fit)."""
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    end = "\u2026" + path[cut:]
+    return end if cut > 0 and len(end) <= QUOTED_VALUE_CHARS else ""
 
 
 def _where(t: report_pb2.Template) -> str:

@@ -41,10 +41,10 @@ _RUN_RE = re.compile(r"[a-fA-F]*+\d[0-9a-fA-F]*+")
 _NUMBER_CHARS = str.maketrans("", "", ",")
 _DECIMAL = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")  # a decimal number, as float() reads it
 # A duration as the masks take it (``masking``: a number with a time unit glued on), and its unit in seconds.
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)")
-_DURATIONS = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|s|m|h))+")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|min|s|m|h)")
+_DURATIONS = re.compile(r"\d+(?:\.\d+)?(?:ms|us|µs|ns|min|s|m|h)(?: ?\d+(?:\.\d+)?(?:ms|us|µs|ns|min|s|m|h))*")
 _PER_SECOND = {"ns": 1e9, "us": 1e6, "µs": 1e6, "ms": 1e3}  # divided by (exact: 9 / 1e3 == 0.009)
-_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}  # multiplied by
+_SECONDS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}  # multiplied by
 # A data size as the masks take it (``masking.SIZE_UNITS``), and its unit in bytes: "kB" is the SI kilobyte; a capital
 # prefix counts in 1024s, with its "i" (IEC) or without (as the JVM, Spark and Windows write "KB", "MB", "GB").
 _SIZE = re.compile(r"([-+]?\d+(?:[.,]\d+)*) ?(B|kB|[KMGTPE]i?B)")
@@ -420,7 +420,7 @@ class PlaceholderStats:
                 x, unit = float(m.group(1)), m.group(2)
                 xs.append(x / _PER_SECOND[unit] if unit in _PER_SECOND else x * _SECONDS[unit])
                 ws.append(c)
-            elif _DURATIONS.fullmatch(v) is not None:  # several units, largest first: "1m30s", "2h0m0s"
+            elif _DURATIONS.fullmatch(v) is not None:  # several units, largest first: "1m30s", "2h0m0s", "1m 3s"
                 parts = _DURATION.findall(v)
                 xs.append(
                     sum(float(x) / _PER_SECOND[u] if u in _PER_SECOND else float(x) * _SECONDS[u] for x, u in parts)
